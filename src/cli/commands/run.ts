@@ -1,0 +1,19 @@
+import { Option, type Command } from "commander";
+import { runCommand } from "../run-command.js";
+import type { ExitSetter } from "../program.js";
+
+export function registerRun(program: Command, setExit: ExitSetter): void {
+  program
+    .command("run")
+    .description("run a migration plan (interactive on a terminal), or check it with --dry-run")
+    .argument("<plan>", "plan file (YAML)")
+    .option("-y, --yes", "accept every gate without asking (scripts, CI)")
+    .option("--dry-run", "run every probe, change nothing, print a report")
+    .addOption(new Option("--format <format>", "dry-run report format").choices(["md", "json"]))
+    .option("--json", "print events as NDJSON, one per line")
+    .option("--state-dir <dir>", "where journals, logs and reports live")
+    .option("--restart", "discard this migration's journal and start over")
+    .action(async (plan: string, opts: { yes?: boolean; dryRun?: boolean; format?: "md" | "json"; json?: boolean; stateDir?: string; restart?: boolean }) => {
+      setExit(await runCommand(plan, opts));
+    });
+}

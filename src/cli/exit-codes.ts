@@ -1,0 +1,29 @@
+import { BadInputError, BlockedError, InterruptedError, StepFailedError } from "../errors.js";
+
+/** The one place where outcomes become exit codes (documented in README.md). */
+export const EXIT = {
+  done: 0,
+  stepFailed: 1,
+  badInput: 2,
+  blocked: 3,
+  sigint: 130,
+  sigterm: 143,
+  internal: 70,
+} as const;
+
+export function exitCodeFor(error: unknown): number {
+  if (error instanceof BadInputError) return EXIT.badInput;
+  if (error instanceof BlockedError) return EXIT.blocked;
+  if (error instanceof StepFailedError) return EXIT.stepFailed;
+  if (error instanceof InterruptedError) return error.signal === "SIGTERM" ? EXIT.sigterm : EXIT.sigint;
+  return EXIT.internal;
+}
+
+/** What to print for a top-level error: known kinds are already explained, anything else is our bug. */
+export function describeTopLevelError(error: unknown): string {
+  if (error instanceof BadInputError || error instanceof BlockedError || error instanceof StepFailedError || error instanceof InterruptedError) {
+    return `mudanza: ${error.message}`;
+  }
+  const stack = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  return `mudanza: internal error (this is a bug; please report it with the output below and the journal, which holds no secrets)\n${stack}`;
+}

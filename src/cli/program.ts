@@ -1,0 +1,47 @@
+import { Command, CommanderError } from "commander";
+import { BadInputError } from "../errors.js";
+import { commandRegistrations } from "./commands/index.js";
+import { EXIT, describeTopLevelError, exitCodeFor } from "./exit-codes.js";
+
+export type ExitSetter = (code: number) => void;
+
+const EXAMPLES = `
+Examples:
+  mudanza plan openvz-to-kvm --source root@old.example.org --target root@new.example.org -o web1.yaml
+  mudanza run web1.yaml --dry-run              # every check, nothing changed, a Markdown report
+  mudanza run web1.yaml --dry-run --format json
+  mudanza run web1.yaml                        # interactive: asks before each destructive step
+  mudanza run web1.yaml --yes                  # scripts and CI; --json for NDJSON events
+  mudanza status web1.yaml                     # where it stands; run again to resume
+
+Exit codes: 0 done, 1 a step failed, 2 bad input, 3 blocked by a check, 130/143 interrupted.`;
+
+export function buildProgram(setExit: ExitSetter): Command {
+  const program = new Command("mudanza")
+    .description("Move Linux servers between virtualization technologies without losing a byte")
+    .version("0.1.0")
+    .exitOverride()
+    .showHelpAfterError()
+    .addHelpText("after", EXAMPLES);
+  for (const register of commandRegistrations) register(program, setExit);
+  return program;
+}
+
+/** Parses argv and runs the command; every error ends here and becomes an exit code. */
+export async function main(argv: string[], stderr: (text: string) => void = (t) => process.stderr.write(t)): Promise<number> {
+  let code: number = EXIT.done;
+  const program = buildProgram((c) => {
+    code = c;
+  });
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return code;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help") return EXIT.done;
+      return EXIT.badInput;
+    }
+    stderr(describeTopLevelError(error instanceof Error || error instanceof BadInputError ? error : new Error(String(error))) + "\n");
+    return exitCodeFor(error);
+  }
+}

@@ -1,0 +1,102 @@
+import { z } from "zod";
+
+/**
+ * Every event the runner emits, as one zod-defined discriminated union: renderers (TUI, listr2, NDJSON)
+ * only listen to these, and the NDJSON schema is exported from here.
+ */
+export const stepStatusSchema = z.enum(["pending", "running", "done", "skipped", "failed", "blocked", "compensated"]);
+export type StepStatus = z.infer<typeof stepStatusSchema>;
+
+const findingSchema = z.object({
+  title: z.string(),
+  summary: z.string(),
+  severity: z.enum(["info", "warning", "error"]),
+  blocks: z.boolean(),
+  remediation: z.string().optional(),
+  host: z.string().optional(),
+});
+
+const plannedCommandSchema = z.object({ host: z.string(), command: z.string(), purpose: z.string().optional() });
+
+export const progressInfoSchema = z.object({
+  bytesDone: z.number().nonnegative(),
+  bytesTotal: z.number().nonnegative().optional(),
+  percent: z.number().min(0).max(100).optional(),
+  rateBytesPerSec: z.number().nonnegative().optional(),
+  etaSec: z.number().nonnegative().optional(),
+  filesChecked: z.number().int().nonnegative().optional(),
+  filesTotal: z.number().int().nonnegative().optional(),
+  label: z.string().optional(),
+});
+export type ProgressInfo = z.infer<typeof progressInfoSchema>;
+
+const at = { at: z.string() };
+
+export const pipelineEventSchema = z.discriminatedUnion("type", [
+  z.object({
+    type: z.literal("pipeline-start"),
+    ...at,
+    kind: z.string(),
+    title: z.string(),
+    hosts: z.record(z.string(), z.string()),
+    mode: z.enum(["interactive", "yes", "dry-run"]),
+    resumed: z.boolean(),
+    steps: z.array(z.object({ id: z.string(), title: z.string(), destructive: z.boolean(), status: stepStatusSchema })),
+    journal: z.string(),
+  }),
+  z.object({ type: z.literal("step-start"), ...at, stepId: z.string(), phase: z.enum(["probe", "run", "verify"]) }),
+  z.object({
+    type: z.literal("step-probed"),
+    ...at,
+    stepId: z.string(),
+    satisfied: z.boolean(),
+    reason: z.string().optional(),
+    commands: z.array(plannedCommandSchema),
+    findings: z.array(findingSchema),
+    details: z.array(z.string()).optional(),
+  }),
+  z.object({ type: z.literal("output"), ...at, stepId: z.string(), host: z.string(), stream: z.enum(["stdout", "stderr"]), line: z.string() }),
+  z.object({ type: z.literal("progress"), ...at, stepId: z.string(), progress: progressInfoSchema }),
+  z.object({
+    type: z.literal("prompt"),
+    ...at,
+    stepId: z.string(),
+    title: z.string(),
+    commands: z.array(plannedCommandSchema),
+    details: z.array(z.string()),
+  }),
+  z.object({ type: z.literal("prompt-answer"), ...at, stepId: z.string(), accepted: z.boolean(), by: z.enum(["user", "yes-flag"]) }),
+  z.object({
+    type: z.literal("step-end"),
+    ...at,
+    stepId: z.string(),
+    status: stepStatusSchema,
+    durationMs: z.number().nonnegative(),
+    message: z.string().optional(),
+    checks: z.array(z.object({ name: z.string(), ok: z.boolean(), detail: z.string().optional() })).optional(),
+  }),
+  z.object({ type: z.literal("compensation"), ...at, id: z.string(), title: z.string(), host: z.string(), ok: z.boolean(), message: z.string().optional() }),
+  z.object({
+    type: z.literal("pipeline-end"),
+    ...at,
+    status: z.enum(["done", "failed", "blocked", "interrupted", "dry-run", "declined"]),
+    exitCode: z.number().int(),
+    message: z.string().optional(),
+    resumeCommand: z.string().optional(),
+    journal: z.string(),
+    log: z.string().optional(),
+  }),
+]);
+
+export type PipelineEvent = z.infer<typeof pipelineEventSchema>;
+export type PipelineEventType = PipelineEvent["type"];
+export type EventOf<T extends PipelineEventType> = Extract<PipelineEvent, { type: T }>;
+
+/** A renderer must say how it shows every kind of event: a new kind fails to compile until handled. */
+export type EventHandlers = { [T in PipelineEventType]: (event: EventOf<T>) => void };
+
+export function dispatch(handlers: EventHandlers, event: PipelineEvent): void {
+  (handlers[event.type] as (e: PipelineEvent) => void)(event);
+}
+
+export type EventSink = (event: PipelineEvent) => void;

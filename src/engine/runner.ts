@@ -1,0 +1,279 @@
+import { BlockedError, InterruptedError, StepFailedError, errorMessage } from "../errors.js";
+import type { Host } from "../hosts/host.js";
+import type { Journal } from "../journal/journal.js";
+import type { EventSink, PipelineEvent, StepStatus } from "./events.js";
+import type { Finding } from "./finding.js";
+import type { FactStore, Pipeline, PlannedCommand, ProbeResult, Step, StepContext, VerifyResult } from "./step.js";
+
+export type RunMode = "interactive" | "yes" | "dry-run";
+
+export interface GatePrompt {
+  stepId: string;
+  title: string;
+  commands: PlannedCommand[];
+  details: string[];
+}
+
+export interface RunOptions<Plan> {
+  pipeline: Pipeline<Plan>;
+  plan: Plan;
+  hosts: Record<string, Host>;
+  journal: Journal;
+  mode: RunMode;
+  sink: EventSink;
+  /** Asked before each gate in interactive mode; resolves true to go on. */
+  confirm?: (prompt: GatePrompt) => Promise<boolean>;
+  signal?: AbortSignal;
+  /** Shown to the user when the run stops: the exact command that resumes it. */
+  resumeCommand?: string;
+  logPath?: string;
+}
+
+export interface RunOutcome {
+  status: "done" | "failed" | "blocked" | "interrupted" | "dry-run" | "declined";
+  exitCode: number;
+  message?: string;
+  probes: Record<string, ProbeResult>;
+  findings: Finding[];
+}
+
+const now = (): string => new Date().toISOString();
+
+/**
+ * Runs a pipeline: pending compensations first, then every probe (blockers stop before anything changes),
+ * then each step in order (gate, run, verify), journaling after every state change. Done steps from an
+ * earlier run are re-verified and skipped; a failed step is never skipped.
+ */
+export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunOutcome> {
+  const { pipeline, journal, mode, sink } = options;
+  const signal = options.signal ?? new AbortController().signal;
+  const emit = (event: PipelineEvent): void => sink(event);
+  const stepIds = pipeline.steps.map((s) => s.id);
+  const probes: Record<string, ProbeResult> = {};
+  const findings: Finding[] = [];
+  let currentStep = pipeline.steps[0]?.id ?? "";
+
+  const facts: FactStore = {
+    get: <T>(key: string) => journal.snapshot.facts[key] as T | undefined,
+    set: (key, value) => journal.setFact(key, value),
+    all: () => ({ ...journal.snapshot.facts }),
+  };
+  const ctx: StepContext<Plan> = {
+    plan: options.plan,
+    hosts: options.hosts,
+    host(role) {
+      const host = options.hosts[role];
+      if (!host) throw new Error(`this pipeline has no host called "${role}"`);
+      return host;
+    },
+    facts,
+    output: (host, line, stream = "stdout") => emit({ type: "output", at: now(), stepId: currentStep, host, stream, line }),
+    progress: (progress) => emit({ type: "progress", at: now(), stepId: currentStep, progress }),
+    compensations: {
+      register: (c) => journal.addCompensation({ ...c, registeredBy: currentStep }),
+      clear: (id) => journal.removeCompensation(id),
+    },
+    signal,
+  };
+
+  const end = async (outcome: Omit<RunOutcome, "probes" | "findings">): Promise<RunOutcome> => {
+    const stopped = outcome.status !== "done" && outcome.status !== "dry-run";
+    emit({
+      type: "pipeline-end",
+      at: now(),
+      status: outcome.status,
+      exitCode: outcome.exitCode,
+      message: outcome.message,
+      resumeCommand: stopped && outcome.status !== "blocked" ? options.resumeCommand : undefined,
+      journal: journal.path,
+      log: options.logPath,
+    });
+    if (mode !== "dry-run") await journal.endRun(outcome.status);
+    return { ...outcome, probes, findings };
+  };
+
+  emit({
+    type: "pipeline-start",
+    at: now(),
+    kind: pipeline.kind,
+    title: pipeline.title,
+    hosts: Object.fromEntries(Object.entries(options.hosts).map(([role, host]) => [role, host.address])),
+    mode,
+    resumed: journal.resumed,
+    steps: pipeline.steps.map((s) => ({ id: s.id, title: s.title, destructive: s.destructive, status: journal.step(s.id).status })),
+    journal: journal.path,
+  });
+  if (mode !== "dry-run") await journal.startRun(mode);
+
+  // A crash or kill may have left compensations pending (a stopped database): they run before anything else.
+  if (mode !== "dry-run" && journal.snapshot.compensations.length > 0) {
+    const ok = await runCompensations(journal, options.hosts, emit);
+    if (!ok) return end({ status: "failed", exitCode: 1, message: "a pending compensation from an earlier run failed; see the journal" });
+  }
+
+  // Preflight: every probe of every step not already done; any blocker stops before anything changes.
+  for (const step of pipeline.steps) {
+    currentStep = step.id;
+    const skipReason = step.skip?.(ctx);
+    if (skipReason) continue;
+    if (mode !== "dry-run" && journal.step(step.id).status === "done") continue;
+    const probe = await probeStep(step, ctx, emit);
+    if (probe instanceof Error) return end({ status: "failed", exitCode: 1, message: `probe of ${step.id} failed: ${probe.message}` });
+    probes[step.id] = probe;
+    findings.push(...probe.findings);
+  }
+  const blockers = findings.filter((f) => f.blocks);
+  if (blockers.length > 0) {
+    for (const [id, probe] of Object.entries(probes)) {
+      const own = probe.findings.filter((f) => f.blocks);
+      if (own.length > 0) emit({ type: "step-end", at: now(), stepId: id, status: "blocked", durationMs: 0, message: own.map((f) => f.title).join("; ") });
+    }
+    return end({ status: "blocked", exitCode: 3, message: blockers.map((b) => `${b.title}: ${b.summary}`).join("\n") });
+  }
+  if (mode === "dry-run") return end({ status: "dry-run", exitCode: 0 });
+
+  for (const [index, step] of pipeline.steps.entries()) {
+    currentStep = step.id;
+    const started = Date.now();
+    const finish = async (status: StepStatus, message?: string, verify?: VerifyResult): Promise<void> => {
+      const durationMs = Date.now() - started;
+      await journal.updateStep(step.id, { status, endedAt: now(), durationMs, message, checks: verify?.checks });
+      emit({ type: "step-end", at: now(), stepId: step.id, status, durationMs, message, checks: verify?.checks });
+    };
+
+    try {
+      if (signal.aborted) throw interruption(signal);
+      const skipReason = step.skip?.(ctx);
+      if (skipReason) {
+        await finish("skipped", skipReason);
+        continue;
+      }
+      if (journal.step(step.id).status === "done") {
+        emit({ type: "step-start", at: now(), stepId: step.id, phase: "verify" });
+        const verify = await step.verify(ctx);
+        if (verify.ok) {
+          emit({ type: "step-end", at: now(), stepId: step.id, status: "skipped", durationMs: Date.now() - started, message: "done in an earlier run; verified again", checks: verify.checks });
+          continue;
+        }
+        // Its work was undone since: redo it and everything after it.
+        await journal.resetFrom(stepIds.slice(index), step.id);
+      }
+
+      await journal.updateStep(step.id, { status: "running", startedAt: now(), attempts: journal.step(step.id).attempts + 1 });
+      const probe = await probeStep(step, ctx, emit);
+      if (probe instanceof Error) throw probe;
+      probes[step.id] = probe;
+      const stepBlockers = probe.findings.filter((f) => f.blocks);
+      if (stepBlockers.length > 0) {
+        await finish("blocked", stepBlockers.map((f) => `${f.title}: ${f.summary}`).join("; "));
+        await runCompensations(journal, options.hosts, emit);
+        return end({ status: "blocked", exitCode: 3, message: stepBlockers.map((b) => `${b.title}: ${b.summary}`).join("\n") });
+      }
+
+      if (!probe.satisfied) {
+        if (step.destructive) {
+          const prompt: GatePrompt = { stepId: step.id, title: step.title, commands: probe.commands, details: probe.details ?? [] };
+          emit({ type: "prompt", at: now(), ...prompt });
+          const accepted = mode === "yes" ? true : await askGate(options.confirm, prompt, signal);
+          emit({ type: "prompt-answer", at: now(), stepId: step.id, accepted, by: mode === "yes" ? "yes-flag" : "user" });
+          if (!accepted) {
+            await journal.updateStep(step.id, { status: "pending", message: "declined at the gate" });
+            emit({ type: "step-end", at: now(), stepId: step.id, status: "pending", durationMs: Date.now() - started, message: "declined at the gate" });
+            await runCompensations(journal, options.hosts, emit);
+            return end({ status: "declined", exitCode: 1, message: `stopped before "${step.title}" at your request; nothing in that step ran` });
+          }
+        }
+        emit({ type: "step-start", at: now(), stepId: step.id, phase: "run" });
+        await step.run(ctx, probe);
+        if (signal.aborted) throw interruption(signal);
+      }
+
+      emit({ type: "step-start", at: now(), stepId: step.id, phase: "verify" });
+      const verify = await step.verify(ctx);
+      if (!verify.ok) {
+        const failed = verify.checks.filter((c) => !c.ok).map((c) => `${c.name}${c.detail ? ` (${c.detail})` : ""}`);
+        throw new StepFailedError(step.id, `verification failed: ${failed.join("; ")}`);
+      }
+      await finish("done", probe.satisfied ? probe.reason ?? "already satisfied" : undefined, verify);
+    } catch (error) {
+      const interrupted = signal.aborted ? interruption(signal) : null;
+      const message = interrupted ? interrupted.message : errorMessage(error);
+      await finish("failed", message);
+      await runCompensations(journal, options.hosts, emit);
+      if (interrupted) return end({ status: "interrupted", exitCode: interrupted.signal === "SIGTERM" ? 143 : 130, message });
+      return end({ status: "failed", exitCode: 1, message: `${step.title}: ${message}` });
+    }
+  }
+  return end({ status: "done", exitCode: 0 });
+}
+
+async function probeStep<Plan>(step: Step<Plan>, ctx: StepContext<Plan>, emit: (e: PipelineEvent) => void): Promise<ProbeResult | Error> {
+  emit({ type: "step-start", at: now(), stepId: step.id, phase: "probe" });
+  try {
+    const probe = await step.probe(ctx);
+    emit({
+      type: "step-probed",
+      at: now(),
+      stepId: step.id,
+      satisfied: probe.satisfied,
+      reason: probe.reason,
+      commands: probe.commands,
+      findings: probe.findings,
+      details: probe.details,
+    });
+    return probe;
+  } catch (error) {
+    return error instanceof Error ? error : new Error(String(error));
+  }
+}
+
+async function askGate(confirm: RunOptions<unknown>["confirm"], prompt: GatePrompt, signal: AbortSignal): Promise<boolean> {
+  if (!confirm) return false; // no way to ask: the default answer is no
+  return new Promise<boolean>((resolve, reject) => {
+    const onAbort = (): void => reject(interruption(signal));
+    signal.addEventListener("abort", onAbort, { once: true });
+    confirm(prompt).then(
+      (answer) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(answer);
+      },
+      (error: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+/** Runs pending compensations newest first; a failed one stays in the journal and is reported. */
+export async function runCompensations(journal: Journal, hosts: Record<string, Host>, emit: (e: PipelineEvent) => void): Promise<boolean> {
+  let allOk = true;
+  for (const compensation of [...journal.snapshot.compensations].reverse()) {
+    const host = hosts[compensation.host];
+    let ok = false;
+    let message: string | undefined;
+    try {
+      if (!host) throw new Error(`no host "${compensation.host}" in this run`);
+      // Never aborted by the run's signal: this is what makes an interrupted run safe.
+      const result = await host.exec(compensation.command, { timeoutMs: 300_000 });
+      ok = result.code === 0;
+      if (!ok) message = `exit ${result.code}: ${(result.stderr || result.stdout).trim().split("\n").slice(-3).join(" | ")}`;
+    } catch (error) {
+      message = errorMessage(error);
+    }
+    emit({ type: "compensation", at: now(), id: compensation.id, title: compensation.title, host: compensation.host, ok, message });
+    if (ok) await journal.removeCompensation(compensation.id, { ok, title: compensation.title });
+    else {
+      allOk = false;
+      await journal.logCompensationFailure(compensation.id, compensation.title, message ?? "failed");
+    }
+  }
+  return allOk;
+}
+
+function interruption(signal: AbortSignal): InterruptedError {
+  const reason: unknown = signal.reason;
+  return reason instanceof InterruptedError ? reason : new InterruptedError("SIGINT");
+}
+
+export { BlockedError };

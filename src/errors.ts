@@ -1,0 +1,34 @@
+/**
+ * The three kinds of top-level failure (plus interruption). Library code throws these; only
+ * src/cli/exit-codes.ts turns them into exit codes.
+ */
+
+/** Bad input, already explained to the user (exit 2). */
+export class BadInputError extends Error {
+  override name = "BadInputError";
+}
+
+/** A probe found something that must be fixed first (exit 3). */
+export class BlockedError extends Error {
+  override name = "BlockedError";
+}
+
+/** A step failed while running or verifying (exit 1). */
+export class StepFailedError extends Error {
+  override name = "StepFailedError";
+  constructor(readonly stepId: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** SIGINT / SIGTERM arrived (exit 130 / 143). */
+export class InterruptedError extends Error {
+  override name = "InterruptedError";
+  constructor(readonly signal: "SIGINT" | "SIGTERM") {
+    super(`interrupted by ${signal}`);
+  }
+}
+
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

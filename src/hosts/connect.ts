@@ -1,0 +1,18 @@
+import type { Endpoint } from "../plan/endpoint.js";
+import type { Host } from "./host.js";
+import { LocalHost } from "./local-host.js";
+import { loadScriptedHost } from "./scripted-fixture.js";
+
+/** Builds the Host for a plan endpoint; ssh2 is loaded only when an ssh endpoint needs it. */
+export async function connectHost(endpoint: Endpoint, role: string): Promise<Host> {
+  switch (endpoint.transport) {
+    case "local":
+      return new LocalHost(role);
+    case "scripted":
+      return loadScriptedHost(endpoint.fixture!, role);
+    case "ssh": {
+      const { SshHost } = await import("./ssh/ssh-host.js");
+      return SshHost.connect(endpoint, role);
+    }
+  }
+}

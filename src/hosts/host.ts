@@ -1,0 +1,92 @@
+/** The one seam between steps and machines: ssh2, a local shell and scripted fakes all implement it. */
+
+export interface ExecOptions {
+  /** Kill the command after this long; the result then has timedOut set. */
+  timeoutMs?: number;
+  /** Called once per complete stdout / stderr line while the command runs (carriage returns split too). */
+  onStdout?: (line: string) => void;
+  onStderr?: (line: string) => void;
+  /** Sent to the command's stdin, then stdin is closed. */
+  stdin?: string;
+  /** Aborting kills the command (renderers and signals use this to stop a step cleanly). */
+  signal?: AbortSignal;
+}
+
+export interface ExecResult {
+  /** Exit code; -1 when the command was killed or timed out. */
+  code: number;
+  stdout: string;
+  stderr: string;
+  timedOut?: boolean;
+  aborted?: boolean;
+}
+
+export interface FileStat {
+  type: "file" | "dir" | "symlink" | "other";
+  mode: number;
+  size: number;
+  uid: number;
+  gid: number;
+  linkTarget?: string;
+}
+
+export interface WriteOptions {
+  mode?: number;
+}
+
+export interface ReconnectOptions {
+  /** From now on accept only these host key fingerprints (SHA256:...), e.g. the source's keys after the copy. */
+  acceptHostKeys?: string[];
+  /** Give up one attempt after this long. */
+  timeoutMs?: number;
+}
+
+export interface Host {
+  /** Role in the plan ("source", "target", ...) used in events and reports. */
+  readonly role: string;
+  /** Where it is, for humans: "root@old.example.org:22", "local", "scripted:fixtures/hosts/x". */
+  readonly address: string;
+  /** Runs a shell command line. Build it with `cmd`/`sh` from quote.ts: never concatenate raw values. */
+  exec(command: string, options?: ExecOptions): Promise<ExecResult>;
+  /** Reads a whole file as UTF-8; throws FileNotFoundError when it does not exist. */
+  readFile(path: string): Promise<string>;
+  writeFile(path: string, content: string, options?: WriteOptions): Promise<void>;
+  /** lstat semantics; null when the path does not exist. */
+  stat(path: string): Promise<FileStat | null>;
+  /** Drops the connection and connects again (one attempt; callers add backoff). No-op for local hosts. */
+  reconnect(options?: ReconnectOptions): Promise<void>;
+  close(): Promise<void>;
+}
+
+export class FileNotFoundError extends Error {
+  constructor(readonly path: string, readonly hostAddress: string) {
+    super(`${path}: no such file on ${hostAddress}`);
+    this.name = "FileNotFoundError";
+  }
+}
+
+/** Reads a file, or returns null when it is absent (other errors still throw). */
+export async function readOptional(host: Host, path: string): Promise<string | null> {
+  try {
+    return await host.readFile(path);
+  } catch (error) {
+    if (error instanceof FileNotFoundError) return null;
+    throw error;
+  }
+}
+
+/** Runs a command and throws CommandFailedError on a non-zero exit. */
+export async function execOk(host: Host, command: string, options?: ExecOptions): Promise<ExecResult> {
+  const result = await host.exec(command, options);
+  if (result.code !== 0) throw new CommandFailedError(host, command, result);
+  return result;
+}
+
+export class CommandFailedError extends Error {
+  constructor(readonly host: Host, readonly command: string, readonly result: ExecResult) {
+    const tail = (result.stderr || result.stdout).trim().split("\n").slice(-5).join("\n");
+    const why = result.timedOut ? "timed out" : result.aborted ? "was interrupted" : `exited ${result.code}`;
+    super(`on ${host.role} (${host.address}): \`${command}\` ${why}${tail ? `:\n${tail}` : ""}`);
+    this.name = "CommandFailedError";
+  }
+}

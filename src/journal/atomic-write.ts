@@ -1,0 +1,27 @@
+import { open, rename, unlink } from "node:fs/promises";
+import { dirname, basename, join } from "node:path";
+
+/** Writes a file so a crash leaves either the old or the new content: temp file, fsync, rename, fsync dir. */
+export async function writeFileAtomic(path: string, content: string, mode = 0o600): Promise<void> {
+  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  const handle = await open(temp, "w", mode);
+  try {
+    await handle.writeFile(content);
+    await handle.chmod(mode);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    await rename(temp, path);
+  } catch (error) {
+    await unlink(temp).catch(() => undefined);
+    throw error;
+  }
+  const dir = await open(dirname(path), "r");
+  try {
+    await dir.sync();
+  } finally {
+    await dir.close();
+  }
+}

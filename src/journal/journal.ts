@@ -1,0 +1,185 @@
+import { mkdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { z } from "zod";
+import { BadInputError } from "../errors.js";
+import { stepStatusSchema, type StepStatus } from "../engine/events.js";
+import type { Compensation, VerifyCheck } from "../engine/step.js";
+import { writeFileAtomic } from "./atomic-write.js";
+import { LockFile } from "./lock.js";
+import { assertNoSecrets } from "./secrets.js";
+
+const stepRecordSchema = z.object({
+  status: stepStatusSchema,
+  startedAt: z.string().optional(),
+  endedAt: z.string().optional(),
+  durationMs: z.number().optional(),
+  message: z.string().optional(),
+  checks: z.array(z.object({ name: z.string(), ok: z.boolean(), detail: z.string().optional() })).optional(),
+  attempts: z.number().int().default(0),
+});
+export type StepRecord = z.infer<typeof stepRecordSchema>;
+
+const compensationSchema = z.object({ id: z.string(), title: z.string(), host: z.string(), command: z.string(), registeredBy: z.string() });
+
+export const journalSchema = z.object({
+  version: z.literal(1),
+  migrationId: z.string(),
+  kind: z.string(),
+  planPath: z.string(),
+  planHash: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  steps: z.record(z.string(), stepRecordSchema),
+  facts: z.record(z.string(), z.unknown()),
+  compensations: z.array(compensationSchema),
+  compensationLog: z.array(z.object({ id: z.string(), title: z.string(), ok: z.boolean(), at: z.string(), message: z.string().optional() })),
+  runs: z.array(z.object({ startedAt: z.string(), endedAt: z.string().optional(), mode: z.string(), outcome: z.string().optional() })),
+});
+export type JournalData = z.infer<typeof journalSchema>;
+
+export interface OpenJournalOptions {
+  stateDir: string;
+  migrationId: string;
+  kind: string;
+  planPath: string;
+  planHash: string;
+  /** Discard an existing journal (the user asked to start over). */
+  restart?: boolean;
+  /** Dry-runs read the journal but never lock or write it. */
+  readOnly?: boolean;
+}
+
+/**
+ * One JSON file per migration, rewritten atomically (mode 0600) after every state change, guarded by
+ * a lock file so two runs of the same migration cannot overlap.
+ */
+export class Journal {
+  private constructor(
+    readonly path: string,
+    private data: JournalData,
+    private readonly lock: LockFile | null,
+    readonly resumed: boolean,
+  ) {}
+
+  static pathFor(stateDir: string, migrationId: string): string {
+    return join(stateDir, `${migrationId}.journal.json`);
+  }
+
+  static async read(path: string): Promise<JournalData | null> {
+    let text: string;
+    try {
+      text = await readFile(path, "utf8");
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
+      throw error;
+    }
+    const parsed = journalSchema.safeParse(JSON.parse(text));
+    if (!parsed.success) throw new BadInputError(`${path} is not a mudanza journal: ${parsed.error.issues[0]?.message}`);
+    return parsed.data;
+  }
+
+  static async open(options: OpenJournalOptions): Promise<Journal> {
+    await mkdir(options.stateDir, { recursive: true, mode: 0o700 });
+    const path = Journal.pathFor(options.stateDir, options.migrationId);
+    const lock = options.readOnly ? null : await LockFile.acquire(`${path}.lock`);
+    try {
+      const existing = options.restart ? null : await Journal.read(path);
+      if (existing && existing.planHash !== options.planHash) {
+        throw new BadInputError(
+          `the plan ${options.planPath} changed since migration "${options.migrationId}" started (journal ${path}).\n` +
+            `Restore the plan, or start over with --restart (the journal is then discarded; pending compensations are listed first).`,
+        );
+      }
+      const now = new Date().toISOString();
+      const data: JournalData = existing ?? {
+        version: 1,
+        migrationId: options.migrationId,
+        kind: options.kind,
+        planPath: options.planPath,
+        planHash: options.planHash,
+        createdAt: now,
+        updatedAt: now,
+        steps: {},
+        facts: {},
+        compensations: [],
+        compensationLog: [],
+        runs: [],
+      };
+      const resumed = existing !== null && Object.values(existing.steps).some((s) => s.status !== "pending");
+      return new Journal(path, data, lock, resumed);
+    } catch (error) {
+      await lock?.release();
+      throw error;
+    }
+  }
+
+  get snapshot(): Readonly<JournalData> {
+    return this.data;
+  }
+
+  step(id: string): StepRecord {
+    return this.data.steps[id] ?? { status: "pending", attempts: 0 };
+  }
+
+  async updateStep(id: string, patch: Partial<StepRecord> & { status: StepStatus }): Promise<void> {
+    this.data.steps[id] = { ...this.step(id), ...patch };
+    await this.save();
+  }
+
+  async setFact(key: string, value: unknown): Promise<void> {
+    assertNoSecrets(value, `fact ${key} to the journal`);
+    this.data.facts[key] = value;
+    await this.save();
+  }
+
+  async addCompensation(compensation: Compensation): Promise<void> {
+    assertNoSecrets(compensation, "a compensation to the journal");
+    this.data.compensations = [...this.data.compensations.filter((c) => c.id !== compensation.id), compensation];
+    await this.save();
+  }
+
+  async removeCompensation(id: string, outcome?: { ok: boolean; title: string; message?: string }): Promise<void> {
+    this.data.compensations = this.data.compensations.filter((c) => c.id !== id);
+    if (outcome) this.data.compensationLog.push({ id, ...outcome, at: new Date().toISOString() });
+    await this.save();
+  }
+
+  async logCompensationFailure(id: string, title: string, message: string): Promise<void> {
+    this.data.compensationLog.push({ id, title, ok: false, message, at: new Date().toISOString() });
+    await this.save();
+  }
+
+  async startRun(mode: string): Promise<void> {
+    this.data.runs.push({ startedAt: new Date().toISOString(), mode });
+    await this.save();
+  }
+
+  async endRun(outcome: string): Promise<void> {
+    const run = this.data.runs[this.data.runs.length - 1];
+    if (run) {
+      run.endedAt = new Date().toISOString();
+      run.outcome = outcome;
+    }
+    await this.save();
+  }
+
+  /** Resets this step and every later one to pending (their work may have been undone). */
+  async resetFrom(stepIds: string[], fromId: string): Promise<void> {
+    const start = stepIds.indexOf(fromId);
+    for (const id of stepIds.slice(start)) if (this.data.steps[id]) this.data.steps[id] = { ...this.step(id), status: "pending" };
+    await this.save();
+  }
+
+  async save(): Promise<void> {
+    if (!this.lock) return;
+    this.data.updatedAt = new Date().toISOString();
+    assertNoSecrets(this.data, "the journal");
+    await writeFileAtomic(this.path, JSON.stringify(this.data, null, 2) + "\n");
+  }
+
+  async close(): Promise<void> {
+    await this.lock?.release();
+  }
+}
+
+export type { VerifyCheck };

@@ -1,0 +1,27 @@
+/** The journal, logs and reports must never hold key material or passwords: this check refuses them. */
+const PRIVATE_KEY = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/;
+const SECRET_KEY_NAME = /^(password|passphrase|passwd|secret|privateKey|private_key)$/i;
+
+export function findSecret(value: unknown, path = "$"): string | null {
+  if (typeof value === "string") return PRIVATE_KEY.test(value) ? `${path} holds a private key` : null;
+  if (Array.isArray(value)) {
+    for (const [i, item] of value.entries()) {
+      const found = findSecret(item, `${path}[${i}]`);
+      if (found) return found;
+    }
+    return null;
+  }
+  if (value && typeof value === "object") {
+    for (const [key, item] of Object.entries(value)) {
+      if (SECRET_KEY_NAME.test(key) && item !== undefined && item !== null && item !== "") return `${path}.${key} looks like a secret`;
+      const found = findSecret(item, `${path}.${key}`);
+      if (found) return found;
+    }
+  }
+  return null;
+}
+
+export function assertNoSecrets(value: unknown, what: string): void {
+  const found = findSecret(value);
+  if (found) throw new Error(`refusing to write ${what}: ${found}`);
+}

@@ -1,0 +1,16 @@
+import { z } from "zod";
+
+/** Plan options of a Linux-VServer → OpenVZ migration. */
+export const vserverToOpenvzOptionsSchema = z
+  .object({
+    /** The guest's name under /etc/vservers on the source. */
+    guest: z.string().regex(/^[A-Za-z0-9._-]+$/, "a VServer guest name (letters, digits, . _ -)"),
+    /** Container id on the OpenVZ node; chosen from the context id when absent. */
+    ctid: z.number().int().min(101).max(2147483647).optional(),
+    /** Leave the VServer guest marked to start at boot (default: disable it). */
+    keepGuestOnBoot: z.boolean().default(false),
+    maxLivePasses: z.number().int().min(1).max(10).default(3),
+  })
+  .strict();
+
+export type VserverToOpenvzOptions = z.infer<typeof vserverToOpenvzOptionsSchema>;

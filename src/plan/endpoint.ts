@@ -1,0 +1,35 @@
+import { z } from "zod";
+
+/**
+ * How to reach one host of a plan. `ssh` is the real thing; `local` runs on this machine; `scripted`
+ * answers from a fixture directory (demos and tests on systems that cannot run here).
+ */
+export const endpointSchema = z
+  .object({
+    transport: z.enum(["ssh", "local", "scripted"]).default("ssh"),
+    host: z.string().min(1).optional(),
+    port: z.number().int().min(1).max(65535).default(22),
+    user: z.string().min(1).default("root"),
+    /** Run commands through `sudo -n` when the user is not root. */
+    sudo: z.boolean().default(false),
+    identityFile: z.string().optional(),
+    /** Pinned host key fingerprint, as `ssh-keygen -lf` prints it (SHA256:...). */
+    hostKey: z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}=?$/, "a SHA256 fingerprint like SHA256:uNiVz...").optional(),
+    knownHostsFile: z.string().optional(),
+    /** Directory of a scripted host fixture (transport: scripted). */
+    fixture: z.string().optional(),
+    connectTimeoutSec: z.number().int().positive().default(20),
+  })
+  .strict()
+  .superRefine((endpoint, ctx) => {
+    if (endpoint.transport === "ssh" && !endpoint.host) ctx.addIssue({ code: "custom", path: ["host"], message: "an ssh endpoint needs a host" });
+    if (endpoint.transport === "scripted" && !endpoint.fixture) ctx.addIssue({ code: "custom", path: ["fixture"], message: "a scripted endpoint needs a fixture directory" });
+  });
+
+export type Endpoint = z.infer<typeof endpointSchema>;
+
+export function describeEndpoint(endpoint: Endpoint): string {
+  if (endpoint.transport === "local") return "local";
+  if (endpoint.transport === "scripted") return `scripted:${endpoint.fixture}`;
+  return `${endpoint.user}@${endpoint.host}:${endpoint.port}`;
+}

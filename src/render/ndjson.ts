@@ -1,0 +1,19 @@
+import type { Writable } from "node:stream";
+import type { PipelineEvent } from "../engine/events.js";
+import type { Renderer } from "./renderer.js";
+import { ProgressThrottle } from "./throttle.js";
+
+/** `--json`: one event per line, as defined by pipelineEventSchema; progress at most every 500 ms per step. */
+export function createNdjsonRenderer(out: Writable = process.stdout, throttleMs = 500): Renderer {
+  const throttle = new ProgressThrottle(throttleMs);
+  const write = (event: PipelineEvent): void => {
+    out.write(JSON.stringify(event) + "\n");
+  };
+  return {
+    sink(event) {
+      if (event.type === "progress" && !throttle.admit(event.stepId, event.progress.percent === 100)) return;
+      write(event);
+    },
+    async close() {},
+  };
+}

@@ -1,0 +1,12 @@
+import { defineConfig } from "vitest/config";
+
+// Slow tests (real sshd, real QEMU lab) are tagged by file name `*.slow.test.ts` so `npm run test:quick`
+// skips them; `npm test` runs everything.
+export default defineConfig({
+  test: {
+    include: ["test/**/*.test.ts", "test/**/*.test.tsx"],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    pool: "forks",
+  },
+});
