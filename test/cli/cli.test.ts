@@ -1,0 +1,58 @@
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { main } from "../../src/cli/program.js";
+import { parseEndpointFlag } from "../../src/cli/commands/plan.js";
+import { resolveInteractive } from "../../src/cli/interactive.js";
+
+async function runCli(args: string[]): Promise<{ code: number; stderr: string }> {
+  let stderr = "";
+  const code = await main(args, (t) => {
+    stderr += t;
+  });
+  return { code, stderr };
+}
+
+describe("cli", () => {
+  it("exits 2 with the key path for an invalid plan", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "mudanza-cli-"));
+    const plan = join(dir, "bad.yaml");
+    await writeFile(plan, "kind: openvz-to-kvm\nsource: {host: a, port: 70000}\ntarget: {host: b}\n");
+    const { code, stderr } = await runCli(["run", plan, "--dry-run"]);
+    expect(code).toBe(2);
+    expect(stderr).toContain(plan);
+    expect(stderr).toMatch(/source\.port/);
+  });
+
+  it("exits 2 for a missing plan file and for unknown flags", async () => {
+    expect((await runCli(["run", "/nonexistent/plan.yaml", "--dry-run"])).code).toBe(2);
+    expect((await runCli(["run", "x.yaml", "--frobnicate"])).code).toBe(2);
+  });
+
+  it("writes a plan from flags that run would accept, and refuses to overwrite", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "mudanza-cli-"));
+    const out = join(dir, "web1.yaml");
+    expect((await runCli(["plan", "openvz-to-kvm", "--source", "root@old.example.org", "--target", "admin@new.example.org:2222", "-o", out])).code).toBe(0);
+    const text = await readFile(out, "utf8");
+    expect(text).toContain("kind: openvz-to-kvm");
+    expect(text).toMatch(/port: 2222/);
+    const again = await runCli(["plan", "openvz-to-kvm", "--source", "a", "--target", "b", "-o", out]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain("not overwriting");
+  });
+
+  it("parses [user@]host[:port] and rejects nonsense", () => {
+    expect(parseEndpointFlag("old.example.org", "--source")).toEqual({ user: "root", host: "old.example.org", port: 22 });
+    expect(parseEndpointFlag("admin@[::1]:2200", "--source")).toEqual({ user: "admin", host: "::1", port: 2200 });
+    expect(() => parseEndpointFlag("a b", "--source")).toThrow(/expected/);
+    expect(() => parseEndpointFlag("h:99999", "--source")).toThrow(/port/);
+  });
+
+  it("decides interactivity in one place: flags win, CI and pipes are not interactive", () => {
+    expect(resolveInteractive({}, {}, true)).toBe(true);
+    expect(resolveInteractive({ yes: true }, {}, true)).toBe(false);
+    expect(resolveInteractive({}, { CI: "true" }, true)).toBe(false);
+    expect(resolveInteractive({}, {}, false)).toBe(false);
+  });
+});

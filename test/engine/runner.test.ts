@@ -1,0 +1,138 @@
+import { describe, expect, it } from "vitest";
+import { InterruptedError } from "../../src/errors.js";
+import { Journal } from "../../src/journal/journal.js";
+import { DEMO_STEP_IDS } from "../support/demo-pipeline.js";
+import { demoHosts } from "../support/demo-hosts.js";
+import { runDemo, tempStateDir } from "../support/run-demo.js";
+
+async function cleanRunSnapshots(): Promise<{ source: Record<string, string>; target: Record<string, string> }> {
+  const hosts = demoHosts();
+  const { outcome } = await runDemo(hosts, await tempStateDir());
+  expect(outcome.exitCode).toBe(0);
+  return { source: hosts.source.snapshot(), target: hosts.target.snapshot() };
+}
+
+describe("runner on scripted hosts", () => {
+  it("runs every step, verifies it, and journals each as done", async () => {
+    const hosts = demoHosts();
+    const stateDir = await tempStateDir();
+    const { outcome, events } = await runDemo(hosts, stateDir);
+    expect(outcome.status).toBe("done");
+    const ends = events.filter((e) => e.type === "step-end");
+    expect(ends.map((e) => [e.stepId, e.status])).toEqual(DEMO_STEP_IDS.map((id) => [id, "done"]));
+    const journal = await Journal.read(Journal.pathFor(stateDir, "demo"));
+    expect(Object.values(journal!.steps).map((s) => s.status)).toEqual(["done", "done", "done", "done"]);
+    expect(journal!.compensations).toEqual([]);
+    expect(hosts.target.files.get("/srv/data/app.conf")?.content).toBe("listen=127.0.0.1:8080\nworkers=4\n");
+    expect(hosts.source.files.has("/srv/run/app.stopped")).toBe(false);
+  });
+
+  it("dry-run probes every step, changes nothing and writes no journal", async () => {
+    const hosts = demoHosts();
+    const stateDir = await tempStateDir();
+    const { outcome, events } = await runDemo(hosts, stateDir, { mode: "dry-run" });
+    expect(outcome.status).toBe("dry-run");
+    expect(Object.keys(outcome.probes)).toEqual([...DEMO_STEP_IDS]);
+    expect(hosts.source.mutations).toEqual([]);
+    expect(hosts.target.mutations).toEqual([]);
+    expect(events.some((e) => e.type === "prompt")).toBe(false);
+    expect(await Journal.read(Journal.pathFor(stateDir, "demo"))).toBeNull();
+  });
+
+  it("a blocker stops the run with exit 3 before anything changes", async () => {
+    const hosts = demoHosts();
+    hosts.source.deleteFile("/srv/etc/app.conf");
+    const { outcome } = await runDemo(hosts, await tempStateDir());
+    expect(outcome.exitCode).toBe(3);
+    expect(outcome.message).toContain("no config");
+    expect(hosts.source.mutations).toEqual([]);
+    expect(hosts.target.mutations).toEqual([]);
+  });
+
+  it.each(DEMO_STEP_IDS)("a failure injected in %s, then a re-run, ends in the same state as a clean run", async (stepId) => {
+    const clean = await cleanRunSnapshots();
+    const hosts = demoHosts();
+    const stateDir = await tempStateDir();
+    const first = await runDemo(hosts, stateDir, { failOnce: new Set([stepId]) });
+    expect(first.outcome.exitCode).toBe(1);
+    expect(first.events.find((e) => e.type === "step-end" && e.stepId === stepId)).toMatchObject({ status: "failed" });
+    // the service is never left stopped after a failure
+    expect(hosts.source.files.has("/srv/run/app.stopped")).toBe(false);
+    const second = await runDemo(hosts, stateDir);
+    expect(second.outcome.exitCode).toBe(0);
+    expect(hosts.source.snapshot()).toEqual(clean.source);
+    expect(hosts.target.snapshot()).toEqual(clean.target);
+    // steps done before the failure were re-verified and skipped, except stop-service, whose work the
+    // compensation undid before any data was copied: its verify fails, so it runs again
+    const before = DEMO_STEP_IDS.slice(0, DEMO_STEP_IDS.indexOf(stepId));
+    for (const id of before) {
+      const expected = id === "stop-service" && stepId === "copy-data" ? { status: "done" } : { status: "skipped", message: "done in an earlier run; verified again" };
+      expect(second.events.find((e) => e.type === "step-end" && e.stepId === id)).toMatchObject(expected);
+    }
+  });
+
+  it("declining a gate stops before the step runs, and compensations still run", async () => {
+    const hosts = demoHosts();
+    const asked: string[] = [];
+    const { outcome, events } = await runDemo(hosts, await tempStateDir(), {
+      mode: "interactive",
+      confirm: async (prompt) => {
+        asked.push(prompt.stepId);
+        return prompt.stepId === "stop-service";
+      },
+    });
+    expect(asked).toEqual(["stop-service", "copy-data"]);
+    expect(outcome.status).toBe("declined");
+    expect(outcome.exitCode).toBe(1);
+    expect(hosts.target.mutations).toEqual([]);
+    expect(events.filter((e) => e.type === "compensation").map((e) => e.ok)).toEqual([true]);
+    expect(hosts.source.files.has("/srv/run/app.stopped")).toBe(false);
+  });
+
+  it("without a way to ask, a gate's answer is no", async () => {
+    const hosts = demoHosts();
+    const { outcome } = await runDemo(hosts, await tempStateDir(), { mode: "interactive" });
+    expect(outcome.status).toBe("declined");
+    expect(hosts.source.mutations).toEqual([]);
+  });
+
+  it("SIGINT during a step stops it, runs compensations and exits 130; SIGTERM exits 143", async () => {
+    for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
+      const hosts = demoHosts();
+      const controller = new AbortController();
+      const { outcome, events } = await runDemo(hosts, await tempStateDir(), {
+        during: (id) => {
+          if (id === "copy-data") controller.abort(new InterruptedError(signal));
+        },
+        signal: controller.signal,
+      });
+      expect(outcome.exitCode).toBe(code);
+      expect(outcome.status).toBe("interrupted");
+      expect(events.some((e) => e.type === "compensation" && e.ok)).toBe(true);
+      expect(hosts.source.files.has("/srv/run/app.stopped")).toBe(false);
+      const end = events.at(-1);
+      expect(end).toMatchObject({ type: "pipeline-end", resumeCommand: "mudanza run demo.yaml --yes" });
+    }
+  });
+
+  it("a done step whose work was undone is re-run on resume, with every step after it", async () => {
+    const hosts = demoHosts();
+    const stateDir = await tempStateDir();
+    await runDemo(hosts, stateDir);
+    hosts.target.deleteFile("/srv/data/app.conf");
+    const { outcome, events } = await runDemo(hosts, stateDir);
+    expect(outcome.exitCode).toBe(0);
+    expect(events.find((e) => e.type === "step-end" && e.stepId === "copy-data")).toMatchObject({ status: "done" });
+    expect(hosts.target.files.get("/srv/data/app.conf")?.content).toContain("workers=4");
+  });
+
+  it("refuses to resume when the plan changed, unless asked to restart", async () => {
+    const hosts = demoHosts();
+    const stateDir = await tempStateDir();
+    await runDemo(hosts, stateDir, { failOnce: new Set(["copy-data"]) });
+    await expect(runDemo(hosts, stateDir, { planHash: "hash-2" })).rejects.toThrow(/changed since migration "demo" started/);
+    const journal = await Journal.open({ stateDir, migrationId: "demo", kind: "demo", planPath: "demo.yaml", planHash: "hash-2", restart: true });
+    expect(journal.snapshot.steps).toEqual({});
+    await journal.close();
+  });
+});

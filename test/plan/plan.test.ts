@@ -1,0 +1,51 @@
+import { describe, expect, it } from "vitest";
+import { BadInputError } from "../../src/errors.js";
+import { parsePlan } from "../../src/plan/load.js";
+
+const good = `kind: openvz-to-kvm
+source: { host: old.example.org, port: 22, user: root }
+target: { host: new.example.org, port: 2222, user: admin, sudo: true }
+`;
+
+describe("plan files", () => {
+  it("accepts the minimum shape and fills defaults", () => {
+    const { plan, migrationId, hash } = parsePlan(good, "/plans/web1.yaml");
+    expect(plan.kind).toBe("openvz-to-kvm");
+    expect(plan.target).toMatchObject({ transport: "ssh", host: "new.example.org", port: 2222, user: "admin", sudo: true });
+    expect(migrationId).toBe("web1");
+    expect(hash).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it("hashes the meaning, not the formatting", () => {
+    const reordered = `target: {user: admin, sudo: true, port: 2222, host: new.example.org}\nsource: {host: old.example.org}\nkind: openvz-to-kvm\n`;
+    expect(parsePlan(reordered, "/p/web1.yaml").hash).toBe(parsePlan(good, "/p/web1.yaml").hash);
+    expect(parsePlan(good.replace("2222", "2223"), "/p/web1.yaml").hash).not.toBe(parsePlan(good, "/p/web1.yaml").hash);
+  });
+
+  it("names the file, the key path and what was expected", () => {
+    const bad = good.replace("port: 2222", 'port: "ssh"').replace("kind: openvz-to-kvm", "kind: openvz-to-kvm\nextra: 1");
+    let error: unknown;
+    try {
+      parsePlan(bad, "/plans/web1.yaml");
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(BadInputError);
+    const message = (error as Error).message;
+    expect(message).toContain("/plans/web1.yaml is not a valid plan");
+    expect(message).toMatch(/target\.port: .*number/);
+    expect(message).toMatch(/extra/);
+  });
+
+  it("rejects an unknown kind, a missing host, a bad fingerprint and broken YAML", () => {
+    expect(() => parsePlan(good.replace("openvz-to-kvm", "xen-to-kvm"), "p.yaml")).toThrow(/kind/);
+    expect(() => parsePlan("kind: openvz-to-kvm\nsource: {port: 22}\ntarget: {host: b}\n", "p.yaml")).toThrow(/source\.host: an ssh endpoint needs a host/);
+    expect(() => parsePlan(good.replace("user: root }", "user: root, hostKey: 'MD5:aa' }"), "p.yaml")).toThrow(/source\.hostKey/);
+    expect(() => parsePlan("kind: [unclosed", "p.yaml")).toThrow(/not valid YAML/);
+  });
+
+  it("requires the guest for vserver-to-openvz", () => {
+    const text = "kind: vserver-to-openvz\nsource: {host: a}\ntarget: {host: b}\noptions: {ctid: 150}\n";
+    expect(() => parsePlan(text, "p.yaml")).toThrow(/options\.guest/);
+  });
+});
