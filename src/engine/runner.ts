@@ -117,8 +117,12 @@ export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunO
     const skipReason = step.skip?.(ctx);
     if (skipReason) continue;
     if (mode !== "dry-run" && journal.step(step.id).status === "done") continue;
-    const probe = await probeStep(step, ctx, emit);
-    if (probe instanceof Error) return end({ status: "failed", exitCode: 1, message: `probe of ${step.id} failed: ${probe.message}` });
+    const probed = await probeStep(step, ctx, emit);
+    // A probe that cannot answer is a blocker: nothing may change on a guess, and a dry-run goes on probing.
+    const probe: ProbeResult =
+      probed instanceof Error
+        ? { satisfied: false, commands: [], findings: [{ title: `cannot check ${step.id}`, summary: probed.message, severity: "error", blocks: true }] }
+        : probed;
     probes[step.id] = probe;
     findings.push(...probe.findings);
   }

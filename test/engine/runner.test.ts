@@ -49,6 +49,19 @@ describe("runner on scripted hosts", () => {
     expect(hosts.target.mutations).toEqual([]);
   });
 
+  it("a probe that throws is reported as a blocker, and a dry-run still probes the other steps", async () => {
+    const hosts = demoHosts();
+    const original = hosts.target.readFile.bind(hosts.target);
+    hosts.target.readFile = async (path) => {
+      if (path.endsWith("/data/app.conf")) throw new Error("connection reset");
+      return original(path);
+    };
+    const { outcome } = await runDemo(hosts, await tempStateDir(), { mode: "dry-run" });
+    expect(outcome.exitCode).toBe(3);
+    expect(outcome.findings.find((f) => f.blocks)).toMatchObject({ title: "cannot check copy-data", summary: "connection reset" });
+    expect(Object.keys(outcome.probes)).toEqual([...DEMO_STEP_IDS]);
+  });
+
   it.each(DEMO_STEP_IDS)("a failure injected in %s, then a re-run, ends in the same state as a clean run", async (stepId) => {
     const clean = await cleanRunSnapshots();
     const hosts = demoHosts();
