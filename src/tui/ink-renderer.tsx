@@ -1,0 +1,60 @@
+import { render } from "ink";
+import type { Renderer } from "../render/renderer.js";
+import { App } from "./components/App.js";
+import { TuiStore } from "./store.js";
+import { ThemeContext, makeTheme } from "./theme.js";
+
+export interface InkRendererOptions {
+  abort: (signal: "SIGINT" | "SIGTERM") => void;
+  stdout?: NodeJS.WriteStream;
+  stdin?: NodeJS.ReadStream;
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * The interactive face: Ink draws at most 10 frames a second from a store that publishes once per
+ * frame, `confirm` answers gates (default no) and q / Ctrl-C call `abort("SIGINT")`.
+ */
+export function createInkRenderer(options: InkRendererOptions): Renderer {
+  const stdout = options.stdout ?? process.stdout;
+  const stdin = options.stdin ?? process.stdin;
+  const store = new TuiStore(100);
+  const theme = makeTheme(options.env ?? process.env);
+  const size = () => ({ columns: stdout.columns || 80, rows: stdout.rows || 24 });
+  const tree = () => (
+    <ThemeContext.Provider value={theme}>
+      <App store={store} onAbort={() => options.abort("SIGINT")} {...size()} inputActive={Boolean(stdin.isTTY)} />
+    </ThemeContext.Provider>
+  );
+  const instance = render(tree(), { stdout, stdin, exitOnCtrlC: false, patchConsole: false, maxFps: 10 });
+  const onResize = () => instance.rerender(tree());
+  stdout.on("resize", onResize);
+  let closed = false;
+
+  return {
+    sink: (event) => store.apply(event),
+    confirm: (prompt) =>
+      new Promise<boolean>((resolve) => {
+        store.setPrompt({
+          ...prompt,
+          answer: (accepted) => {
+            if (store.pendingPrompt?.stepId !== prompt.stepId) return;
+            store.setPrompt(undefined);
+            resolve(accepted);
+          },
+        });
+      }),
+    async close() {
+      if (closed) return;
+      closed = true;
+      store.pendingPrompt?.answer(false);
+      store.flush();
+      stdout.off("resize", onResize);
+      // Let React commit the last snapshot before Ink writes its final frame.
+      await new Promise((r) => setTimeout(r, 20));
+      instance.unmount();
+      await instance.waitUntilExit().catch(() => undefined);
+      store.dispose();
+    },
+  };
+}

@@ -1,0 +1,202 @@
+import type { PipelineEvent, ProgressInfo, StepStatus } from "../engine/events.js";
+import type { Finding } from "../engine/finding.js";
+import type { PlannedCommand, VerifyCheck } from "../engine/step.js";
+
+/** What the TUI knows, rebuilt from runner events by a pure reducer (easy to test, no React needed). */
+
+export const OUTPUT_KEEP = 12;
+
+export interface OutputLine {
+  host: string;
+  stream: "stdout" | "stderr";
+  line: string;
+}
+
+export interface StepView {
+  id: string;
+  title: string;
+  destructive: boolean;
+  status: StepStatus;
+  phase?: "probe" | "run" | "verify";
+  /** Probed during preflight right now. */
+  checking?: boolean;
+  startedAtMs?: number;
+  durationMs?: number;
+  message?: string;
+  output: OutputLine[];
+  outputCount: number;
+  progress?: ProgressInfo;
+  findings: Finding[];
+  checks?: VerifyCheck[];
+  /** The probe said there is nothing to do. */
+  satisfied?: boolean;
+  commands?: PlannedCommand[];
+}
+
+export interface CompensationView {
+  title: string;
+  host: string;
+  ok: boolean;
+  message?: string;
+}
+
+export interface EndView {
+  status: "done" | "failed" | "blocked" | "interrupted" | "dry-run" | "declined";
+  exitCode: number;
+  message?: string;
+  resumeCommand?: string;
+  journal: string;
+  log?: string;
+  atMs: number;
+}
+
+export interface TuiModel {
+  started: boolean;
+  kind: string;
+  title: string;
+  hosts: Record<string, string>;
+  mode: "interactive" | "yes" | "dry-run";
+  resumed: boolean;
+  journal: string;
+  startedAtMs: number;
+  preflight: boolean;
+  steps: StepView[];
+  currentId?: string;
+  compensations: CompensationView[];
+  end?: EndView;
+  /** q / Ctrl-C was pressed: the runner is stopping and running compensations. */
+  aborting: boolean;
+}
+
+export function emptyModel(nowMs = 0): TuiModel {
+  return {
+    started: false,
+    kind: "",
+    title: "",
+    hosts: {},
+    mode: "interactive",
+    resumed: false,
+    journal: "",
+    startedAtMs: nowMs,
+    preflight: true,
+    steps: [],
+    compensations: [],
+    aborting: false,
+  };
+}
+
+const atMs = (at: string, fallback: number): number => {
+  const t = Date.parse(at);
+  return Number.isNaN(t) ? fallback : t;
+};
+
+function updateStep(model: TuiModel, id: string, patch: (step: StepView) => Partial<StepView>): TuiModel {
+  let found = false;
+  const steps = model.steps.map((s) => {
+    if (s.id !== id) return s;
+    found = true;
+    return { ...s, ...patch(s) };
+  });
+  return found ? { ...model, steps } : model;
+}
+
+/** Applies one event; never throws (an unknown step id is ignored). */
+export function reduce(model: TuiModel, event: PipelineEvent, nowMs = Date.now()): TuiModel {
+  switch (event.type) {
+    case "pipeline-start":
+      return {
+        ...model,
+        started: true,
+        kind: event.kind,
+        title: event.title,
+        hosts: event.hosts,
+        mode: event.mode,
+        resumed: event.resumed,
+        journal: event.journal,
+        startedAtMs: atMs(event.at, nowMs),
+        preflight: true,
+        steps: event.steps.map((s) => ({ ...s, output: [], outputCount: 0, findings: [] })),
+        end: undefined,
+      };
+    case "step-start": {
+      const step = model.steps.find((s) => s.id === event.stepId);
+      // Preflight ends with the first run/verify, or the first probe of a step already probed in this run.
+      const leavesPreflight = model.preflight && (event.phase !== "probe" || step?.satisfied !== undefined);
+      if (model.preflight && !leavesPreflight) {
+        const cleared = { ...model, steps: model.steps.map((s) => (s.checking ? { ...s, checking: false } : s)) };
+        return updateStep({ ...cleared, currentId: event.stepId }, event.stepId, () => ({ checking: true }));
+      }
+      const base = { ...model, preflight: false, currentId: event.stepId, steps: model.steps.map((s) => (s.checking ? { ...s, checking: false } : s)) };
+      return updateStep(base, event.stepId, (s) => ({
+        status: "running",
+        phase: event.phase,
+        startedAtMs: s.status === "running" && s.startedAtMs !== undefined ? s.startedAtMs : atMs(event.at, nowMs),
+        durationMs: undefined,
+        message: undefined,
+      }));
+    }
+    case "step-probed":
+      return updateStep(model, event.stepId, () => ({
+        satisfied: event.satisfied,
+        findings: event.findings,
+        commands: event.commands,
+        checking: false,
+        message: event.satisfied ? event.reason ?? "already satisfied" : undefined,
+      }));
+    case "output":
+      return updateStep(model, event.stepId, (s) => ({
+        output: [...s.output.slice(-(OUTPUT_KEEP - 1)), { host: event.host, stream: event.stream, line: event.line }],
+        outputCount: s.outputCount + 1,
+      }));
+    case "progress":
+      return updateStep(model, event.stepId, () => ({ progress: event.progress }));
+    case "prompt":
+    case "prompt-answer":
+      // The question itself is asked through Renderer.confirm; --yes answers show as output.
+      if (event.type === "prompt-answer" && event.by === "yes-flag") {
+        return updateStep(model, event.stepId, (s) => ({
+          output: [...s.output.slice(-(OUTPUT_KEEP - 1)), { host: "mudanza", stream: "stdout", line: "gate accepted by --yes" }],
+          outputCount: s.outputCount + 1,
+        }));
+      }
+      return model;
+    case "step-end": {
+      const leaves = model.preflight && event.status !== "blocked";
+      const next = updateStep({ ...model, preflight: leaves ? false : model.preflight }, event.stepId, () => ({
+        status: event.status,
+        durationMs: event.durationMs,
+        message: event.message,
+        checks: event.checks,
+        checking: false,
+        phase: undefined,
+      }));
+      return next;
+    }
+    case "compensation":
+      return { ...model, compensations: [...model.compensations, { title: event.title, host: event.host, ok: event.ok, message: event.message }] };
+    case "pipeline-end":
+      return {
+        ...model,
+        preflight: false,
+        steps: model.steps.map((s) => (s.checking ? { ...s, checking: false } : s)),
+        end: {
+          status: event.status,
+          exitCode: event.exitCode,
+          message: event.message,
+          resumeCommand: event.resumeCommand,
+          journal: event.journal,
+          log: event.log,
+          atMs: atMs(event.at, nowMs),
+        },
+      };
+  }
+}
+
+/** The step a failure is about: the failed (or blocked) one, else the current one. */
+export function failedStep(model: TuiModel): StepView | undefined {
+  return model.steps.find((s) => s.status === "failed") ?? model.steps.find((s) => s.status === "blocked") ?? model.steps.find((s) => s.id === model.currentId);
+}
+
+export function warningsOf(model: TuiModel): Finding[] {
+  return model.steps.flatMap((s) => s.findings.filter((f) => !f.blocks && f.severity === "warning"));
+}

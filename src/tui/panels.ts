@@ -1,0 +1,70 @@
+import type { GatePrompt } from "../engine/runner.js";
+import { formatDuration } from "../render/format.js";
+import { wrappedRows } from "./layout.js";
+import { failedStep, warningsOf, type TuiModel } from "./model.js";
+
+/** Panel contents as plain lines, so their height is known before Ink lays them out. */
+export interface PanelLine {
+  text: string;
+  color?: string;
+  bold?: boolean;
+  /** Cut to one row instead of wrapping (output lines; the log has them whole). */
+  truncate?: boolean;
+}
+
+export function panelRows(lines: PanelLine[], columns: number): number {
+  return lines.reduce((sum, l) => sum + (l.truncate ? 1 : wrappedRows(l.text, columns)), 0);
+}
+
+/** Exactly what a gate will run, host by host, with the probe's details ("would delete 12 files"). */
+export function gateLines(prompt: GatePrompt): PanelLine[] {
+  const lines: PanelLine[] = [{ text: `Next: ${prompt.title} — this step changes things`, bold: true, color: "yellow" }];
+  if (prompt.commands.length === 0) lines.push({ text: "  (the step lists no commands)" });
+  for (const c of prompt.commands) {
+    lines.push({ text: `  on ${c.host}: ${c.command}` });
+    if (c.purpose) lines.push({ text: `      why: ${c.purpose}` });
+  }
+  for (const d of prompt.details) lines.push({ text: `  • ${d}`, color: "yellow" });
+  lines.push({ text: "Run this step? [y/N]  y = yes, Enter or n = no, q = abort", bold: true });
+  return lines;
+}
+
+const END_TITLE: Record<NonNullable<TuiModel["end"]>["status"], string> = {
+  done: "✔ Migration complete",
+  "dry-run": "✔ Dry run complete: nothing was changed",
+  failed: "✖ Failed",
+  blocked: "⊘ Blocked before anything changed",
+  interrupted: "■ Stopped at your request (Ctrl-C / q)",
+  declined: "■ Stopped at the gate",
+};
+
+/** The end of a run: plain-words error, the step's last output, where the log is, how to resume. */
+export function endLines(model: TuiModel, tailLines: number): PanelLine[] {
+  const end = model.end;
+  if (!end) return [];
+  const ok = end.status === "done" || end.status === "dry-run";
+  const lines: PanelLine[] = [];
+  const step = ok ? undefined : failedStep(model);
+  const title = END_TITLE[end.status] + (step && end.status === "failed" ? `: ${step.title}` : "");
+  lines.push({ text: `${title} after ${formatDuration(end.atMs - model.startedAtMs)}`, bold: true, color: ok ? "green" : "red" });
+  if (end.message) for (const m of end.message.split("\n")) lines.push({ text: m });
+  if (end.status === "blocked") {
+    for (const f of model.steps.flatMap((s) => s.findings.filter((x) => x.blocks))) {
+      if (f.remediation) lines.push({ text: `  fix (${f.title}): ${f.remediation}`, color: "yellow" });
+    }
+  }
+  if (step && !ok && step.output.length > 0 && tailLines > 0) {
+    lines.push({ text: `Last output of "${step.title}":` });
+        // Wrapped, not cut: the end of an error line is usually the part that explains it.
+    for (const o of step.output.slice(-tailLines)) lines.push({ text: `  │ ${o.host}: ${o.line}` });
+  }
+  for (const c of model.compensations) {
+    lines.push({ text: `${c.ok ? "  ↺ undone" : "  ✖ NOT undone"}: ${c.title} on ${c.host}${c.message ? ` (${c.message})` : ""}`, color: c.ok ? undefined : "red" });
+  }
+  const warnings = warningsOf(model);
+  if (ok && warnings.length > 0) lines.push({ text: `${warnings.length} warning${warnings.length === 1 ? "" : "s"}: ${warnings.map((w) => w.title).join("; ")}`, color: "yellow" });
+  if (end.log) lines.push({ text: `Full log: ${end.log}` });
+  lines.push({ text: `Journal: ${end.journal}` });
+  if (end.resumeCommand) lines.push({ text: `Resume with: ${end.resumeCommand}`, bold: true });
+  return lines;
+}

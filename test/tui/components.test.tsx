@@ -1,0 +1,169 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { cleanup } from "ink-testing-library";
+import { mountApp, tick } from "./render-app.js";
+import { end, output, probe, runningCopy, start, stepEnd, stepStart } from "./events.js";
+
+afterEach(() => cleanup());
+
+const lineOf = (frame: string, text: string) => frame.split("\n").find((l) => l.includes(text)) ?? "";
+
+describe("step list", () => {
+  it("shows every status with its own mark and durations", async () => {
+    const { feed, frame } = mountApp();
+    await feed([
+      start(),
+      stepEnd("check-source", 1, "done", 400),
+      stepEnd("stop-services", 2, "skipped", 10, "no databases"),
+      stepStart("copy-files", 3),
+      stepEnd("install-boot", 3, "blocked", 0, "no grub"),
+    ]);
+    const f = frame();
+    expect(lineOf(f, "Check the source")).toMatch(/✔ Check the source\s+0\.4 s/);
+    expect(lineOf(f, "Stop databases")).toMatch(/↷ Stop databases — no databases/);
+    expect(lineOf(f, "Copy files")).toMatch(/▶ Copy files \(rsync\)\s+running 7\.0 s/);
+    expect(lineOf(f, "bootloader")).toContain("⊘ Install the bootloader — no grub");
+    expect(lineOf(f, "Reboot")).toContain("○ Reboot the target (asks first)");
+    await feed([stepEnd("copy-files", 4, "failed", 1000, "rsync exited 23")]);
+    expect(lineOf(frame(), "Copy files")).toMatch(/✖ Copy files \(rsync\) — rsync exited 23\s+1\.0 s/);
+  });
+
+  it("shows preflight checking, then the header with route and elapsed", async () => {
+    const { feed, frame } = mountApp({ nowSec: 75 });
+    await feed([start(), ...probe("check-source", 1), stepStart("stop-services", 1, "probe")]);
+    const f = frame();
+    expect(f).toContain("OpenVZ container to KVM VM (openvz-to-kvm)");
+    expect(f).toContain("root@old.example.org:22 → root@new.example.org:22");
+    expect(f).toMatch(/checking 1:15/);
+    expect(lineOf(f, "Stop databases")).toContain("… Stop databases");
+    expect(lineOf(f, "Stop databases")).toContain("checking…");
+  });
+
+  it("expands the running step with a progress bar and its last output lines", async () => {
+    const { feed, frame } = mountApp();
+    await feed(runningCopy());
+    const f = frame();
+    expect(f).toContain("1.2 GiB / 4.0 GiB  30%  45.0 MiB/s  ETA 1m 04s  12034 files checked");
+    expect(f).toMatch(/█+░+\s+30%/);
+    expect(f).toContain("│ target: var/lib/mysql/ibdata1");
+  });
+});
+
+describe("fits an 80x24 terminal", () => {
+  it("windows a long step list around the current step and never exceeds the screen", async () => {
+    const steps = Array.from({ length: 30 }, (_, i) => ({ id: `s${i}`, title: `Step number ${i}`, destructive: false, status: "pending" as const }));
+    const { feed, frame } = mountApp({ nowSec: 60 });
+    const events = [start({ steps })];
+    for (let i = 0; i < 20; i++) events.push(stepStart(`s${i}`, i), stepEnd(`s${i}`, i + 1, "done", 1000));
+    events.push(stepStart("s20", 21));
+    for (let i = 0; i < 30; i++) events.push(output("s20", 22, `line ${i} ${"x".repeat(120)}`));
+    await feed(events);
+    const lines = frame().split("\n");
+    expect(lines.length).toBeLessThanOrEqual(23);
+    for (const l of lines) expect([...l].length).toBeLessThanOrEqual(80);
+    expect(frame()).toContain("▶ Step number 20");
+    expect(frame()).toMatch(/… \d+ more steps above/);
+    expect(frame()).toMatch(/… \d+ more steps? below/);
+    expect(frame()).toContain("line 29");
+    expect(frame()).toContain("line 26");
+    expect(frame()).toMatch(/▶ Step number 20\s+running 39 s/);
+  });
+});
+
+describe("gate prompt", () => {
+  const prompt = {
+    stepId: "copy-files",
+    title: "Copy files (rsync)",
+    commands: [{ host: "target", command: "rsync -aHAX --delete --exclude=/proc root@old:/ /mnt/root/", purpose: "copy the root filesystem" }],
+    details: ["would delete 12 files on target"],
+  };
+
+  const ask = async () => {
+    const app = mountApp();
+    await app.feed(runningCopy().slice(0, -4));
+    const answers: boolean[] = [];
+    app.store.setPrompt({ ...prompt, answer: (a) => { answers.push(a); app.store.setPrompt(undefined); } });
+    await tick();
+    return { ...app, answers };
+  };
+
+  it("shows exactly what runs on which host and the details, and Enter answers no", async () => {
+    const { frame, ui, answers } = await ask();
+    const f = frame();
+    expect(f).toContain("Next: Copy files (rsync) — this step changes things");
+    expect(f).toContain("on target: rsync -aHAX --delete --exclude=/proc root@old:/ /mnt/root/");
+    expect(f).toContain("why: copy the root filesystem");
+    expect(f).toContain("• would delete 12 files on target");
+    expect(f).toContain("[y/N]");
+    ui.stdin.write("\r");
+    await tick();
+    expect(answers).toEqual([false]);
+    expect(frame()).not.toContain("[y/N]");
+  });
+
+  it("any other key is not a yes; y is", async () => {
+    const { ui, answers } = await ask();
+    ui.stdin.write("x");
+    ui.stdin.write(" ");
+    await tick();
+    expect(answers).toEqual([]);
+    ui.stdin.write("y");
+    await tick();
+    expect(answers).toEqual([true]);
+  });
+
+  it("q aborts through the callback and answers the open question no", async () => {
+    const { ui, answers, aborts, frame } = await ask();
+    ui.stdin.write("q");
+    await tick();
+    expect(aborts).toEqual(["SIGINT"]);
+    expect(answers).toEqual([false]);
+    expect(frame()).toContain("Stopping safely");
+    ui.stdin.write("\u0003");
+    await tick();
+    expect(aborts).toEqual(["SIGINT"]); // once: compensations are already on their way
+  });
+
+  it("Ctrl-C aborts while a step runs", async () => {
+    const app = mountApp();
+    await app.feed(runningCopy());
+    app.ui.stdin.write("\u0003");
+    await tick();
+    expect(app.aborts).toEqual(["SIGINT"]);
+  });
+});
+
+describe("end panel", () => {
+  it("on failure: the error in plain words, the last output, the log, the resume command", async () => {
+    const { feed, frame } = mountApp();
+    await feed([
+      ...runningCopy(),
+      output("copy-files", 11, "rsync: write failed on \"/mnt/root/var/log/big\": No space left on device (28)"),
+      stepEnd("copy-files", 12, "failed", 4000, "rsync exited 11"),
+      { type: "compensation", at: start().at, id: "db", title: "start mysql again", host: "source", ok: true },
+      end(13, "failed", { message: "Copy files (rsync): rsync exited 11", resumeCommand: "mudanza run /etc/mudanza/web1.yaml" }),
+    ]);
+    const f = frame();
+    expect(f).toContain("✖ Failed: Copy files (rsync) after 13 s");
+    expect(f).toContain("Copy files (rsync): rsync exited 11");
+    expect(f).toContain('Last output of "Copy files (rsync)":');
+    expect(f.replace(/\s+/g, " ")).toContain("No space left on device (28)");
+    expect(f).toContain("↺ undone: start mysql again on source");
+    expect(f).toContain("Full log: /var/lib/mudanza/web1.log.ndjson");
+    expect(f).toContain("Resume with: mudanza run /etc/mudanza/web1.yaml");
+    expect(f).not.toContain("q = abort");
+    expect(f.split("\n").length).toBeLessThanOrEqual(23);
+  });
+
+  it("on success: complete, with warnings counted and no resume command", async () => {
+    const { feed, frame } = mountApp();
+    await feed([
+      start(),
+      ...probe("check-source", 1, { findings: [{ title: "Old kernel", summary: "2.6.32", severity: "warning", blocks: false }] }),
+      stepEnd("check-source", 2, "done", 500),
+      end(30, "done"),
+    ]);
+    expect(frame()).toContain("✔ Migration complete after 30 s");
+    expect(frame()).toContain("1 warning: Old kernel");
+    expect(frame()).not.toContain("Resume with");
+  });
+});
