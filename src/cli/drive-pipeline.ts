@@ -1,0 +1,98 @@
+import { appendFile, mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { BadInputError, InterruptedError } from "../errors.js";
+import type { PipelineEvent } from "../engine/events.js";
+import { runPipeline, type RunMode, type RunOutcome } from "../engine/runner.js";
+import type { Pipeline } from "../engine/step.js";
+import type { Host } from "../hosts/host.js";
+import { Journal, type OpenJournalOptions } from "../journal/journal.js";
+import { collectDryRun, renderDryRunMarkdown } from "../report/dry-run-report.js";
+import { createRenderer } from "./choose-renderer.js";
+import { resolveInteractive } from "./interactive.js";
+
+export interface DriveFlags {
+  yes?: boolean;
+  dryRun?: boolean;
+  json?: boolean;
+  format?: "md" | "json";
+}
+
+/** Interactive, --yes or --dry-run: refuses a non-terminal run that could not answer its gates. */
+export function resolveRunMode(flags: DriveFlags): RunMode {
+  const interactive = resolveInteractive(flags);
+  if (!interactive && !flags.yes && !flags.dryRun) {
+    throw new BadInputError("stdout is not a terminal, so gates cannot be confirmed: pass --yes to accept them, or --dry-run to only check");
+  }
+  if (flags.format && !flags.dryRun) throw new BadInputError("--format applies to --dry-run reports");
+  return flags.dryRun ? "dry-run" : interactive ? "interactive" : "yes";
+}
+
+export interface DriveOptions<Plan> {
+  pipeline: Pipeline<Plan>;
+  plan: Plan;
+  mode: RunMode;
+  flags: DriveFlags;
+  stateDir: string;
+  journal: Omit<OpenJournalOptions, "stateDir" | "readOnly">;
+  /** Fills the hosts record (connecting may fail half-way: whatever is in it gets closed). */
+  connect(hosts: Record<string, Host>): Promise<void>;
+  resumeCommand: string;
+  /** False when the command prints its own summary instead of the dry-run report. */
+  printDryRunReport?: boolean;
+}
+
+/**
+ * The shared body of every pipeline command (`run PLAN`, `image ...`, `host doctor`): journal, signals,
+ * renderer, NDJSON log, runPipeline, dry-run report, cleanup. Returns the outcome; the exit code is in it.
+ */
+export async function drivePipeline<Plan>(options: DriveOptions<Plan>): Promise<RunOutcome> {
+  const { pipeline, mode, flags, stateDir } = options;
+  const journal = await Journal.open({ ...options.journal, stateDir, readOnly: mode === "dry-run" });
+  const hosts: Record<string, Host> = {};
+  const controller = new AbortController();
+  const onSignal = (signal: "SIGINT" | "SIGTERM") => () => controller.abort(new InterruptedError(signal));
+  const onInt = onSignal("SIGINT");
+  const onTerm = onSignal("SIGTERM");
+  process.on("SIGINT", onInt);
+  process.on("SIGTERM", onTerm);
+  const logPath = join(stateDir, `${options.journal.migrationId}.log.ndjson`);
+  const renderer = await createRenderer({ mode, json: flags.json, dryRun: flags.dryRun, abort: (s) => controller.abort(new InterruptedError(s)) });
+  try {
+    await options.connect(hosts);
+    await mkdir(stateDir, { recursive: true, mode: 0o700 });
+    const logLines: string[] = [];
+    let flushing = Promise.resolve();
+    const sink = (event: PipelineEvent): void => {
+      renderer.sink(event);
+      if (mode === "dry-run") return;
+      logLines.push(JSON.stringify(event));
+      flushing = flushing.then(() => appendFile(logPath, logLines.splice(0).join("\n") + "\n", { mode: 0o600 })).catch(() => undefined);
+    };
+    const outcome = await runPipeline({
+      pipeline,
+      plan: options.plan,
+      hosts,
+      journal,
+      mode,
+      sink,
+      confirm: renderer.confirm,
+      signal: controller.signal,
+      resumeCommand: options.resumeCommand,
+      logPath: mode === "dry-run" ? undefined : logPath,
+    });
+    await flushing;
+    await renderer.close();
+    if (mode === "dry-run" && options.printDryRunReport !== false) {
+      const skipped = Object.fromEntries(pipeline.steps.flatMap((s) => (outcome.probes[s.id] ? [] : [[s.id, "not probed"]])));
+      const data = collectDryRun(pipeline as Pipeline<unknown>, Object.fromEntries(Object.entries(hosts).map(([r, h]) => [r, h.address])), outcome.probes, skipped);
+      process.stdout.write(flags.format === "json" ? JSON.stringify(data, null, 2) + "\n" : renderDryRunMarkdown(data) + "\n");
+    }
+    return outcome;
+  } finally {
+    process.off("SIGINT", onInt);
+    process.off("SIGTERM", onTerm);
+    await renderer.close();
+    await Promise.all(Object.values(hosts).map((h) => h.close().catch(() => undefined)));
+    await journal.close();
+  }
+}
