@@ -25,7 +25,7 @@ describe("TUI model", () => {
     expect(m.steps[1]?.durationMs).toBe(2100);
     expect(m.currentId).toBe("copy-files");
     expect(m.steps[2]?.output.map((o) => o.line)).toEqual(["sending incremental file list", "var/lib/mysql/ibdata1"]);
-    expect(m.steps[2]?.progress?.bytesDone).toBe(1288490188);
+    expect(m.steps[2]?.progress?.bytesDone).toBe(1288490189);
     expect(m.steps[2]?.startedAtMs).toBe(T0 + 7000);
   });
 
