@@ -1,10 +1,186 @@
-import { BadInputError } from "../../errors.js";
+import type { Client } from "ssh2";
+import { BlockedError } from "../../errors.js";
 import type { Endpoint } from "../../plan/endpoint.js";
-import type { Host } from "../host.js";
+import { CommandFailedError, FileNotFoundError, type ExecOptions, type ExecResult, type FileStat, type Host, type ReconnectOptions, type WriteOptions } from "../host.js";
+import { shellQuote } from "../quote.js";
+import { establish, type Established } from "./establish.js";
+import { SshUnreachableError } from "./errors.js";
+import { isAbsentResult, parseStatOutput, readFileCommand, statCommand, writeFileCommand } from "./remote-files.js";
+import { ChannelLostError, runOnChannel } from "./run-channel.js";
+import { Semaphore } from "./semaphore.js";
 
-// Placeholder until the ssh2 host lands (issue 2, hosts part).
-export const SshHost = {
-  async connect(_endpoint: Endpoint, _role: string): Promise<Host> {
-    throw new BadInputError("ssh transport is not built yet");
-  },
-};
+/** sshd's MaxSessions defaults to 10 channels per connection; stay below it. */
+const MAX_PARALLEL_COMMANDS = 8;
+
+/**
+ * A Host over ssh2: host key verified (known_hosts or a pinned fingerprint), public-key auth, commands as
+ * root or through `sudo -n`, several commands at once on one connection. See config-resolution.ts for how
+ * ~/.ssh/config and the plan combine, errors.ts for which failures are exit 2 and which exit 3.
+ */
+export class SshHost implements Host {
+  private connection: Established | null;
+  private lost = false;
+  /** Clients whose socket already closed: close() must not wait for a "close" that already happened. */
+  private readonly closedClients = new WeakSet<Client>();
+  private readonly sessions = new Semaphore(MAX_PARALLEL_COMMANDS);
+  /** Set by reconnect({acceptHostKeys}): from then on only these fingerprints are trusted. */
+  private acceptHostKeys: string[] | undefined;
+
+  private constructor(
+    private readonly endpoint: Endpoint,
+    readonly role: string,
+    connection: Established,
+  ) {
+    this.connection = connection;
+    this.watch(connection);
+  }
+
+  static async connect(endpoint: Endpoint, role: string): Promise<SshHost> {
+    const host = new SshHost(endpoint, role, await establish({ endpoint, role }));
+    try {
+      await host.checkPrivileges();
+    } catch (error) {
+      await host.close();
+      throw error;
+    }
+    return host;
+  }
+
+  /** "root@203.0.113.5:22" after ~/.ssh/config resolution (HostName, User, Port). */
+  get address(): string {
+    const t = this.connection?.target;
+    if (!t) return `${this.endpoint.user}@${this.endpoint.host}:${this.endpoint.port}`;
+    return `${t.user}@${t.hostName}:${t.port}${this.connection!.jumps.length > 0 ? ` via ${this.connection!.jumps.map((j) => j.host).join(",")}` : ""}`;
+  }
+
+  /** SHA256 fingerprint of the host key the target presented on the current connection (verified). */
+  get hostKeyFingerprint(): string | undefined {
+    return this.connection?.fingerprint;
+  }
+
+  /** Its type: "ssh-ed25519", "ecdsa-sha2-nistp256", "ssh-rsa". */
+  get hostKeyType(): string | undefined {
+    return this.connection?.keyType;
+  }
+
+  /** Fingerprints the jump hosts presented, first hop first. */
+  get jumpHostKeys(): Array<{ host: string; port: number; fingerprint: string }> {
+    return this.connection?.jumps ?? [];
+  }
+
+  async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
+    const wrapped = this.endpoint.sudo ? `sudo -n sh -c ${shellQuote(command)}` : command;
+    const result = await this.sessions.use(async () => {
+      const client = this.client();
+      try {
+        return await runOnChannel(client, wrapped, options);
+      } catch (error) {
+        if (error instanceof ChannelLostError || this.lost) {
+          throw new SshUnreachableError(`on ${this.role} (${this.address}): the connection was lost while running \`${command}\`; whether it finished is unknown`);
+        }
+        throw new SshUnreachableError(`on ${this.role} (${this.address}): cannot start \`${command}\`: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    });
+    if (this.endpoint.sudo && result.code === 1 && sudoWantsPassword(result.stderr)) throw sudoPasswordError(this, this.connection?.target.user ?? this.endpoint.user);
+    return result;
+  }
+
+  async readFile(path: string): Promise<string> {
+    const command = readFileCommand(path);
+    const result = await this.exec(command);
+    if (result.code === 0) return result.stdout;
+    if (isAbsentResult(result.code, result.stderr)) throw new FileNotFoundError(path, this.address);
+    throw new CommandFailedError(this, command, result);
+  }
+
+  async writeFile(path: string, content: string, options: WriteOptions = {}): Promise<void> {
+    const command = writeFileCommand(path, options.mode);
+    const result = await this.exec(command, { stdin: content });
+    if (result.code !== 0) throw new CommandFailedError(this, command, result);
+  }
+
+  async stat(path: string): Promise<FileStat | null> {
+    const command = statCommand(path);
+    const result = await this.exec(command);
+    if (result.code !== 0) throw new CommandFailedError(this, command, result);
+    return parseStatOutput(result.stdout);
+  }
+
+  /**
+   * One attempt to connect again (the caller adds backoff). With acceptHostKeys, this and every later
+   * connection trusts only those fingerprints: after a migration copied the source's host keys onto the
+   * target, the target must present one of them, nothing else.
+   */
+  async reconnect(options: ReconnectOptions = {}): Promise<void> {
+    if (options.acceptHostKeys) {
+      if (options.acceptHostKeys.length === 0) throw new BlockedError(`${this.role}: reconnect was asked to accept no host key at all`);
+      this.acceptHostKeys = [...options.acceptHostKeys];
+    }
+    await this.close();
+    const connection = await establish({ endpoint: this.endpoint, role: this.role, acceptHostKeys: this.acceptHostKeys, timeoutMs: options.timeoutMs });
+    this.connection = connection;
+    this.lost = false;
+    this.watch(connection);
+    await this.checkPrivileges();
+  }
+
+  async close(): Promise<void> {
+    const connection = this.connection;
+    this.connection = null;
+    if (!connection) return;
+    for (const client of [...connection.clients].reverse()) {
+      if (!this.closedClients.has(client)) await endClient(client);
+    }
+  }
+
+  private client(): Client {
+    if (!this.connection) throw new SshUnreachableError(`${this.role}: not connected (closed, or the last reconnect failed)`);
+    if (this.lost) throw new SshUnreachableError(`${this.role}: the connection to ${this.address} was lost; reconnect first`);
+    return this.connection.clients[this.connection.clients.length - 1]!;
+  }
+
+  private watch(connection: Established): void {
+    for (const client of connection.clients) {
+      client.on("close", () => {
+        this.closedClients.add(client);
+        if (this.connection === connection) this.lost = true;
+      });
+    }
+  }
+
+  /** Mudanza rewrites system files: it needs root, directly or through a sudo that never asks. */
+  private async checkPrivileges(): Promise<void> {
+    const result = await this.exec("id -u");
+    if (this.endpoint.sudo && result.code === 127) throw new BlockedError(`${this.role} (${this.address}): sudo: true is set, but sudo is not installed there (${result.stderr.trim()})`);
+    if (result.code !== 0) throw new CommandFailedError(this, "id -u", result);
+    const uid = result.stdout.trim();
+    if (uid === "0") return;
+    throw new BlockedError(
+      this.endpoint.sudo
+        ? `${this.role} (${this.address}): commands through sudo run as uid ${uid}, not root`
+        : `${this.role} (${this.address}): logged in as uid ${uid}, not root. Log in as root, or set sudo: true for ${this.role} (with a NOPASSWD sudo rule).`,
+    );
+  }
+}
+
+export function sudoWantsPassword(stderr: string): boolean {
+  return /^sudo: (a password is required|a terminal is required|no tty present)/m.test(stderr);
+}
+
+function sudoPasswordError(host: SshHost, user: string): BlockedError {
+  return new BlockedError(
+    `${host.role} (${host.address}): sudo asks for a password, and mudanza never types one. Allow it without a password, ` +
+      `e.g. a file /etc/sudoers.d/mudanza with "${user} ALL=(root) NOPASSWD: ALL" (edit with visudo), or log in as root.`,
+  );
+}
+
+function endClient(client: Client): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, 2_000);
+    client.once("close", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    client.end();
+  });
+}

@@ -1,0 +1,63 @@
+import { readFile } from "node:fs/promises";
+import { utils } from "ssh2";
+import type { AgentAuthMethod, PublicKeyAuthMethod } from "ssh2";
+import { SshAuthError } from "./errors.js";
+
+/**
+ * Public-key authentication only: keys from ssh-agent (SSH_AUTH_SOCK) and private key files. Passwords are
+ * never asked for or used. Key material stays in memory for ssh2 and is never logged; messages name files.
+ */
+export interface AuthPlan {
+  methods: Array<PublicKeyAuthMethod | AgentAuthMethod>;
+  /** For the "cannot authenticate" message: what we offered. */
+  offered: string[];
+}
+
+export interface AuthRequest {
+  user: string;
+  identityFiles: string[];
+  /** Files named by the plan or the config must exist; OpenSSH's default names are tried only if present. */
+  identityFilesConfigured: boolean;
+  identitiesOnly: boolean;
+  /** Where the request comes from, for messages ("source", "jump host bastion"). */
+  who: string;
+}
+
+export async function planAuthentication(request: AuthRequest, agentSocket = process.env.SSH_AUTH_SOCK): Promise<AuthPlan> {
+  const methods: Array<PublicKeyAuthMethod | AgentAuthMethod> = [];
+  const offered: string[] = [];
+  // Explicit key files first: with many agent keys the server's MaxAuthTries could end the session before
+  // the right key is tried.
+  for (const file of request.identityFiles) {
+    let text: Buffer;
+    try {
+      text = await readFile(file);
+    } catch (error) {
+      if (!request.identityFilesConfigured && (error as NodeJS.ErrnoException).code === "ENOENT") continue;
+      throw new SshAuthError(`${request.who}: cannot read identity file ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    }
+    const parsed = utils.parseKey(text);
+    if (parsed instanceof Error) {
+      const encrypted = /encrypted|passphrase/i.test(parsed.message);
+      if (encrypted && agentSocket) continue; // the agent may hold it unlocked
+      throw new SshAuthError(
+        encrypted
+          ? `${request.who}: identity file ${file} is protected by a passphrase; load it into ssh-agent (ssh-add ${file}) and keep SSH_AUTH_SOCK set`
+          : `${request.who}: identity file ${file} is not a private key ssh2 can read (${parsed.message})`,
+      );
+    }
+    methods.push({ type: "publickey", username: request.user, key: text });
+    offered.push(`key file ${file}`);
+  }
+  if (agentSocket && !(request.identitiesOnly && methods.length > 0)) {
+    methods.push({ type: "agent", username: request.user, agent: agentSocket });
+    offered.push(`ssh-agent (${agentSocket})`);
+  }
+  if (methods.length === 0) {
+    throw new SshAuthError(
+      `${request.who}: no way to log in as ${request.user}: SSH_AUTH_SOCK is not set and no identity file was found ` +
+        `(tried ${request.identityFiles.join(", ") || "none"}). Set identityFile in the plan, IdentityFile in ~/.ssh/config, or start ssh-agent.`,
+    );
+  }
+  return { methods, offered };
+}

@@ -1,0 +1,101 @@
+import type { Duplex } from "node:stream";
+import { Client, type ClientChannel } from "ssh2";
+import type { AuthPlan } from "./auth.js";
+import { HostKeyError, SshAuthError, SshSetupError, SshUnreachableError } from "./errors.js";
+import { algorithmsForKeyType, keyTypeOfBlob, sha256Fingerprint } from "./fingerprint.js";
+import { verifyHostKey, type HostKeyPolicy } from "./host-key-policy.js";
+import { knownHostsName, knownKeyTypes } from "./known-hosts.js";
+
+/** ssh2's default host key algorithms, in its order; reordered per host below. */
+const HOST_KEY_ALGORITHMS = ["ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521", "rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"];
+
+export interface Hop {
+  /** For messages: "source", "jump host bastion (for source)". */
+  who: string;
+  hostName: string;
+  port: number;
+  user: string;
+  /** Name checked against known_hosts and shown in host key messages. */
+  hostKeyName: string;
+  policy: HostKeyPolicy;
+  auth: AuthPlan;
+  readyTimeoutMs: number;
+}
+
+export interface OpenedClient {
+  client: Client;
+  /** SHA256 fingerprint and type of the key this server presented (verified). */
+  fingerprint: string;
+  keyType: string;
+}
+
+/** One ssh connection with verified host key and public-key auth, over TCP or over `sock` (a jump). */
+export function openClient(hop: Hop, sock?: Duplex): Promise<OpenedClient> {
+  return new Promise((resolve, reject) => {
+    const client = new Client();
+    let hostKeyError: HostKeyError | null = null;
+    let presented: { fingerprint: string; keyType: string } | null = null;
+    let settled = false;
+    const fail = (error: Error): void => {
+      if (settled) return;
+      settled = true;
+      client.end();
+      reject(error);
+    };
+    client.on("ready", () => {
+      if (settled) return;
+      settled = true;
+      resolve({ client, fingerprint: presented!.fingerprint, keyType: presented!.keyType });
+    });
+    client.on("error", (error: Error & { level?: string; code?: string }) => fail(hostKeyError ?? describeConnectError(hop, error)));
+    client.on("close", () => fail(hostKeyError ?? new SshUnreachableError(`${hop.who}: ${hop.hostName} port ${hop.port} closed the connection during the ssh handshake`)));
+    client.connect({
+      host: sock ? undefined : hop.hostName,
+      port: sock ? undefined : hop.port,
+      sock,
+      username: hop.user,
+      authHandler: hop.auth.methods,
+      readyTimeout: hop.readyTimeoutMs,
+      // Long copies: notice a dead peer within about a minute instead of hanging on TCP timeouts.
+      keepaliveInterval: 15_000,
+      keepaliveCountMax: 4,
+      algorithms: { serverHostKey: orderHostKeyAlgorithms(hop) as never },
+      hostVerifier: (key: Buffer): boolean => {
+        presented = { fingerprint: sha256Fingerprint(key), keyType: keyTypeOfBlob(key) ?? "unknown" };
+        hostKeyError = verifyHostKey(hop.policy, { host: hop.hostKeyName, port: hop.port }, key);
+        return hostKeyError === null;
+      },
+    });
+  });
+}
+
+/** Offer first the key types known_hosts holds for this host, like ssh does, so the check can succeed. */
+function orderHostKeyAlgorithms(hop: Hop): string[] {
+  if (hop.policy.kind !== "known-hosts") return HOST_KEY_ALGORITHMS;
+  const preferred = knownKeyTypes(hop.policy.entries, knownHostsName(hop.hostKeyName, hop.port)).flatMap(algorithmsForKeyType);
+  return [...new Set([...preferred.filter((a) => HOST_KEY_ALGORITHMS.includes(a)), ...HOST_KEY_ALGORITHMS])];
+}
+
+function describeConnectError(hop: Hop, error: Error & { level?: string; code?: string }): Error {
+  const where = `${hop.user}@${hop.hostName} port ${hop.port}`;
+  if (error.level === "client-authentication") {
+    return new SshAuthError(
+      `${hop.who}: ${where} refused every key offered (${hop.auth.offered.join(", ")}). Add the matching public key to ~${hop.user}/.ssh/authorized_keys on that host, or name the right identityFile.`,
+    );
+  }
+  if (error.level === "client-timeout") {
+    return new SshUnreachableError(`${hop.who}: no ssh handshake with ${where} within ${Math.round(hop.readyTimeoutMs / 1000)}s`);
+  }
+  if (error.code === "ENOTFOUND") return new SshSetupError(`${hop.who}: cannot resolve host name ${hop.hostName}`);
+  return new SshUnreachableError(`${hop.who}: cannot connect to ${where}: ${error.code ?? error.message}`);
+}
+
+/** Opens a TCP stream from `via` (a jump host) to the next hop, for its `sock`. */
+export function forwardTo(via: Client, viaWho: string, hostName: string, port: number): Promise<ClientChannel> {
+  return new Promise((resolve, reject) => {
+    via.forwardOut("127.0.0.1", 0, hostName, port, (error, stream) => {
+      if (error) reject(new SshUnreachableError(`${viaWho} could not open a connection to ${hostName} port ${port}: ${error.message}`));
+      else resolve(stream);
+    });
+  });
+}

@@ -1,0 +1,55 @@
+import { randomBytes } from "node:crypto";
+import type { FileStat } from "../host.js";
+import { sh } from "../quote.js";
+
+/*
+ * File access as shell commands rather than SFTP, so it runs through sudo exactly like every other command
+ * (SFTP would run as the login user). Only POSIX sh, cat, chmod, mv, stat -c and readlink are needed.
+ */
+
+/** Exit code and stderr marker that mean "absent", distinct from cat's own failures. */
+export const ABSENT_EXIT = 66;
+export const ABSENT_MARKER = "mudanza: no such file";
+
+export function readFileCommand(path: string): string {
+  return sh`if test -e ${path}; then exec cat -- ${path}; else echo ${ABSENT_MARKER} >&2; exit ${ABSENT_EXIT}; fi`;
+}
+
+export function isAbsentResult(code: number, stderr: string): boolean {
+  return code === ABSENT_EXIT && stderr.includes(ABSENT_MARKER);
+}
+
+/**
+ * Writes stdin to a temp file next to `path`, sets the mode, then renames it over `path`, so a reader never
+ * sees half a file. Without an explicit mode an existing file keeps its mode (a rewritten /etc/shadow must
+ * not become world-readable); a new file gets 0644.
+ */
+export function writeFileCommand(path: string, mode: number | undefined): string {
+  const temp = `${path}.mudanza-tmp-${randomBytes(6).toString("hex")}`;
+  const modeWord = mode === undefined ? "" : (mode & 0o7777).toString(8);
+  return sh`t=${temp}; trap 'rm -f -- "$t"' EXIT; umask 077; cat > "$t" || exit 1; ` +
+    sh`m=${modeWord}; if test -z "$m"; then m=$(stat -c %a -- ${path} 2>/dev/null) || m=644; fi; ` +
+    sh`chmod "$m" "$t" && mv -f -- "$t" ${path}`;
+}
+
+/** `stat -c '%f %s %u %g'` (raw mode in hex: locale-independent, unlike %F) plus readlink for symlinks. */
+export function statCommand(path: string): string {
+  return sh`if test -e ${path} || test -L ${path}; then stat -c '%f %s %u %g' -- ${path} || exit 1; if test -L ${path}; then readlink -- ${path}; fi; else echo absent; fi`;
+}
+
+const S_IFMT = 0o170000;
+
+export function parseStatOutput(stdout: string): FileStat | null {
+  if (stdout === "absent\n") return null;
+  const newline = stdout.indexOf("\n");
+  const first = newline === -1 ? stdout : stdout.slice(0, newline);
+  const match = /^([0-9a-f]+) (\d+) (\d+) (\d+)$/.exec(first);
+  if (!match) throw new Error(`unexpected stat output: ${JSON.stringify(stdout.slice(0, 200))}`);
+  const raw = parseInt(match[1]!, 16);
+  const format = raw & S_IFMT;
+  const type: FileStat["type"] = format === 0o100000 ? "file" : format === 0o040000 ? "dir" : format === 0o120000 ? "symlink" : "other";
+  const stat: FileStat = { type, mode: raw & 0o7777, size: Number(match[2]), uid: Number(match[3]), gid: Number(match[4]) };
+  // readlink ends its output with one newline; a target may itself contain newlines.
+  if (type === "symlink") stat.linkTarget = stdout.slice(newline + 1).replace(/\n$/, "");
+  return stat;
+}
