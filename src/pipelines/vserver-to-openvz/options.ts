@@ -10,6 +10,13 @@ export const vserverToOpenvzOptionsSchema = z
     /** Leave the VServer guest marked to start at boot (default: disable it). */
     keepGuestOnBoot: z.boolean().default(false),
     maxLivePasses: z.number().int().min(1).max(10).default(3),
+    /** util-vserver's configuration directory on the source. */
+    vserversConfDir: z.string().startsWith("/").default("/etc/vservers"),
+    /** OpenVZ's configuration directory on the node (vz.conf, conf/CTID.conf). */
+    vzConfDir: z.string().startsWith("/").default("/etc/vz"),
+    /** Address the source uses to reach the node for rsync (defaults to the target's host). */
+    targetAddressFromSource: z.string().min(1).optional(),
+    targetPortFromSource: z.number().int().min(1).max(65535).optional(),
   })
   .strict();
 

@@ -1,0 +1,81 @@
+import { verifyResult, type Step, type VerifyCheck } from "../../engine/step.js";
+import { execOk } from "../../hosts/host.js";
+import { cmd } from "../../hosts/quote.js";
+import { POINTLESS_SERVICES } from "../../vserver/pointless-services.js";
+import { COMPENSATION, FACT, type Inventory, type VsContext, type VsPlan } from "./context.js";
+import { currentInventory, requireInventory } from "./inventory.js";
+
+export const vzStatusCommand = (ctid: number): string => cmd("vzctl", "status", ctid);
+export const vzExec = (ctid: number, command: string): string => cmd("vzctl", "exec", ctid, command);
+/** Old guests may lack iproute2: fall back to ifconfig (both print "inet ADDR"). */
+export const ADDRESSES_IN_GUEST = "ip -o addr show 2>/dev/null || ifconfig -a";
+
+/** `vzctl status` prints "CTID 101 exist mounted running" (or "deleted unmounted down"). */
+async function containerRunning(ctx: VsContext, ctid: number): Promise<boolean> {
+  const result = await ctx.host("target").exec(vzStatusCommand(ctid));
+  return result.code === 0 && /\srunning\b/.test(result.stdout);
+}
+
+const disabledOnPurpose = new Set(POINTLESS_SERVICES.flatMap((s) => s.names));
+
+/** Hostname, addresses and the services that ran before, seen from inside the container. */
+async function checks(ctx: VsContext, inventory: Inventory): Promise<VerifyCheck[]> {
+  const target = ctx.host("target");
+  const out: VerifyCheck[] = [{ name: "container running", ok: await containerRunning(ctx, inventory.ctid) }];
+  if (!out[0]!.ok) return out;
+  if (inventory.hostname) {
+    const hostname = (await target.exec(vzExec(inventory.ctid, "hostname"))).stdout.trim();
+    out.push({ name: "hostname", ok: hostname === inventory.hostname || hostname.split(".")[0] === inventory.hostname.split(".")[0], detail: `${hostname} (expected ${inventory.hostname})` });
+  }
+  const addrs = (await target.exec(vzExec(inventory.ctid, ADDRESSES_IN_GUEST))).stdout;
+  const seen = new Set([...addrs.matchAll(/inet6?\s+(?:addr:\s*)?([0-9a-fA-F.:]+)/g)].map((m) => m[1]!));
+  for (const ip of inventory.ips) out.push({ name: `address ${ip}`, ok: seen.has(ip) });
+  const wanted = inventory.services.filter((s) => !disabledOnPurpose.has(s));
+  if (wanted.length > 0) {
+    const ps = new Set((await target.exec(vzExec(inventory.ctid, "ps -eo comm="))).stdout.split("\n").map((l) => l.trim()));
+    for (const service of wanted) out.push({ name: `service ${service} runs`, ok: ps.has(service) });
+  }
+  return out;
+}
+
+/**
+ * Step 6 (gate): start the container and check it from inside. Until the checks pass, a failure stops
+ * the container and starts the VServer guest again; once they pass, that is the cutover.
+ */
+export const startStep: Step<VsPlan> = {
+  id: "start-container",
+  title: "Start the OpenVZ container and check it",
+  destructive: true,
+  async probe(ctx) {
+    const inventory = requireInventory(await currentInventory(ctx));
+    const running = await containerRunning(ctx, inventory.ctid);
+    return {
+      satisfied: running,
+      reason: running ? `CT ${inventory.ctid} already runs` : undefined,
+      commands: [
+        { host: "target", command: cmd("vzctl", "start", inventory.ctid), purpose: "boot the container" },
+        { host: "target", command: vzExec(inventory.ctid, "hostname"), purpose: `expect ${inventory.hostname ?? "(unset)"}` },
+        { host: "target", command: vzExec(inventory.ctid, ADDRESSES_IN_GUEST), purpose: `expect ${inventory.ips.join(" ") || "(none)"}` },
+        { host: "target", command: vzExec(inventory.ctid, "ps -eo comm="), purpose: `expect ${inventory.services.filter((s) => !disabledOnPurpose.has(s)).join(", ") || "(none recorded)"}` },
+      ],
+      findings: [],
+      details: [`the container takes over ${inventory.ips.join(" ") || "no addresses"}; if a check fails it is stopped and ${inventory.guest} is started again on the VServer host`],
+    };
+  },
+  async run(ctx) {
+    const inventory = requireInventory(await currentInventory(ctx));
+    const target = ctx.host("target");
+    await ctx.compensations.register({ id: COMPENSATION.stopContainer, title: `stop container ${inventory.ctid}`, host: "target", command: cmd("vzctl", "stop", inventory.ctid) });
+    await execOk(target, cmd("vzctl", "start", inventory.ctid), { timeoutMs: 600_000, onStdout: (l) => ctx.output("target", l), onStderr: (l) => ctx.output("target", l, "stderr") });
+    const results = await checks(ctx, inventory);
+    const failed = results.filter((c) => !c.ok);
+    if (failed.length > 0) throw new Error(`the container started but ${failed.map((c) => `${c.name}${c.detail ? ` (${c.detail})` : ""}`).join("; ")}`);
+    // Cutover: the container serves now; a later failure must not start the guest again.
+    await ctx.compensations.clear(COMPENSATION.stopContainer);
+    await ctx.compensations.clear(COMPENSATION.restartGuest);
+    await ctx.facts.set(FACT.cutoverAt, new Date().toISOString());
+  },
+  async verify(ctx) {
+    return verifyResult(await checks(ctx, requireInventory(await currentInventory(ctx))));
+  },
+};

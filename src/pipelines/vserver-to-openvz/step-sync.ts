@@ -1,0 +1,93 @@
+import { verifyResult, type Step } from "../../engine/step.js";
+import { execOk } from "../../hosts/host.js";
+import { cmd } from "../../hosts/quote.js";
+import { runRsyncPass, shouldRunAnotherLivePass, type PassResult } from "../../steps/rsync/index.js";
+import { COMPENSATION, FACT, type Inventory, type VsContext, type VsPlan } from "./context.js";
+import { currentInventory, guestRunning, guestStatusCommand, requireInventory } from "./inventory.js";
+import { vserverRsyncCommand } from "./rsync.js";
+
+async function pass(ctx: VsContext, inventory: Inventory, label: string): Promise<PassResult> {
+  const command = vserverRsyncCommand(ctx.plan, inventory.vdir, inventory.privateDir);
+  return runRsyncPass(ctx.host("source"), command, label, {
+    progress: (info) => ctx.progress(info),
+    output: (line, stream) => ctx.output("source", line, stream),
+    signal: ctx.signal,
+  });
+}
+
+const mkdirPrivate = (inventory: Inventory): string => cmd("mkdir", "-p", inventory.privateDir);
+
+/** Step 2: copy while the guest runs, until the changed data stops shrinking (vanished files are normal). */
+export const liveSyncStep: Step<VsPlan> = {
+  id: "sync-live",
+  title: "Copy the guest to the node while it runs",
+  destructive: false,
+  async probe(ctx) {
+    const inventory = requireInventory(await currentInventory(ctx));
+    const commands = [
+      { host: "target", command: mkdirPrivate(inventory), purpose: "the container's private area" },
+      { host: "source", command: vserverRsyncCommand(ctx.plan, inventory.vdir, inventory.privateDir), purpose: `live pass (up to ${ctx.plan.options.maxLivePasses})` },
+    ];
+    if (!inventory.running) return { satisfied: true, reason: "the guest is stopped: the final pass copies everything", commands, findings: [] };
+    return { satisfied: false, commands, findings: [], details: [`rsync exit 24 (files vanished while copying) is expected on a live pass`] };
+  },
+  async run(ctx) {
+    const inventory = requireInventory(await currentInventory(ctx));
+    await execOk(ctx.host("target"), mkdirPrivate(inventory));
+    const history: number[] = [];
+    while (shouldRunAnotherLivePass(history, ctx.plan.options.maxLivePasses)) {
+      const result = await pass(ctx, inventory, `live pass ${history.length + 1}`);
+      if (result.code !== 0 && !result.vanished) throw new Error(`live rsync pass failed: ${result.stderrTail}`);
+      history.push(result.stats.transferredFileSize ?? 0);
+      ctx.output("source", `live pass ${history.length}: ${result.stats.transferredFileSize ?? "?"} bytes changed in ${result.seconds.toFixed(1)} s${result.vanished ? " (some files vanished: normal while running)" : ""}`);
+    }
+    await ctx.facts.set(FACT.livePasses, history);
+  },
+  async verify(ctx) {
+    const inventory = requireInventory(await currentInventory(ctx));
+    const dir = await ctx.host("target").stat(inventory.privateDir);
+    return verifyResult([{ name: "private area exists on the node", ok: dir?.type === "dir", detail: inventory.privateDir }]);
+  },
+};
+
+/**
+ * Step 3 (gate): stop the guest and copy what changed. Stopped is a compensation: `vserver NAME start`
+ * runs if anything fails before the container takes over (cleared at the cutover).
+ */
+export const finalSyncStep: Step<VsPlan> = {
+  id: "stop-and-final-sync",
+  title: "Stop the VServer guest and run the final copy",
+  destructive: true,
+  async probe(ctx) {
+    const inventory = requireInventory(await currentInventory(ctx));
+    const running = await guestRunning(ctx.host("source"), inventory.guest);
+    const commands = [
+      ...(running ? [{ host: "source", command: cmd("vserver", inventory.guest, "stop"), purpose: "no writes during the final pass" }] : []),
+      { host: "target", command: mkdirPrivate(inventory), purpose: "the container's private area" },
+      { host: "source", command: vserverRsyncCommand(ctx.plan, inventory.vdir, inventory.privateDir), purpose: "final pass, guest stopped" },
+    ];
+    const details = running ? [`${inventory.guest} stops here and stays stopped; if a later step fails it is started again (\`vserver ${inventory.guest} start\`)`] : [`${inventory.guest} is already stopped`];
+    return { satisfied: false, commands, findings: [], details };
+  },
+  async run(ctx) {
+    const inventory = requireInventory(await currentInventory(ctx));
+    const source = ctx.host("source");
+    if (await guestRunning(source, inventory.guest)) {
+      await ctx.compensations.register({ id: COMPENSATION.restartGuest, title: `start the VServer guest ${inventory.guest} again`, host: "source", command: cmd("vserver", inventory.guest, "start") });
+      await execOk(source, cmd("vserver", inventory.guest, "stop"), { timeoutMs: 600_000 });
+      if (await guestRunning(source, inventory.guest)) throw new Error(`${inventory.guest} still runs after \`vserver ${inventory.guest} stop\``);
+    }
+    await execOk(ctx.host("target"), mkdirPrivate(inventory));
+    const result = await pass(ctx, inventory, "final pass");
+    if (result.code !== 0) throw new Error(`final rsync pass failed: ${result.stderrTail}`);
+    await ctx.facts.set(FACT.finalSyncAt, new Date().toISOString());
+  },
+  async verify(ctx) {
+    const inventory = requireInventory(await currentInventory(ctx));
+    const stopped = (await ctx.host("source").exec(guestStatusCommand(inventory.guest))).code === 3;
+    return verifyResult([
+      { name: "guest stopped on the VServer host", ok: stopped, detail: stopped ? undefined : "it runs again: its files may have changed since the final pass" },
+      { name: "final pass done", ok: !!ctx.facts.get(FACT.finalSyncAt) },
+    ]);
+  },
+};

@@ -1,0 +1,64 @@
+import { posix } from "node:path";
+import { verifyResult, type Step } from "../../engine/step.js";
+import { execOk, readOptional } from "../../hosts/host.js";
+import { cmd } from "../../hosts/quote.js";
+import { setVzConfValues, vzConfValues } from "../../vserver/vz-conf.js";
+import type { Inventory, VsContext, VsPlan } from "./context.js";
+import { currentInventory, requireInventory } from "./inventory.js";
+
+/** vzctl writes CTID.conf as root, mode 0644 (world-readable: vzlist reads it as any user). */
+export const CTID_CONF_MODE = 0o644;
+
+/** The config as vzctl create would leave it: the node's sample, then the mapped settings. */
+export async function renderCtidConf(ctx: VsContext, inventory: Inventory): Promise<string> {
+  const sample = inventory.samplePath ? await readOptional(ctx.host("target"), inventory.samplePath) : null;
+  return setVzConfValues(sample ?? "", inventory.settings.map((s) => [s.key, s.value]));
+}
+
+/** Step 4: write /etc/vz/conf/CTID.conf from the inventory through the mapping table. */
+export const writeConfStep: Step<VsPlan> = {
+  id: "write-ctid-conf",
+  title: "Write the container's OpenVZ config",
+  destructive: false,
+  async probe(ctx) {
+    const inventory = requireInventory(await currentInventory(ctx));
+    const existing = await readOptional(ctx.host("target"), inventory.confPath);
+    const satisfied = existing !== null && matches(existing, inventory);
+    return {
+      satisfied,
+      reason: satisfied ? `${inventory.confPath} already holds these settings` : undefined,
+      commands: [
+        { host: "target", command: `(write ${inventory.confPath}, mode 0644, from ${inventory.samplePath ?? "no sample"})`, purpose: "container config" },
+        { host: "target", command: cmd("mkdir", "-p", inventory.rootDir), purpose: "VE_ROOT mount point" },
+      ],
+      findings: [],
+      details: inventory.settings.map((s) => `${s.key}="${s.value}"  <- ${s.from}: ${s.why}`),
+    };
+  },
+  async run(ctx) {
+    const inventory = requireInventory(await currentInventory(ctx));
+    const target = ctx.host("target");
+    await execOk(target, cmd("mkdir", "-p", posix.dirname(inventory.confPath), inventory.rootDir));
+    await target.writeFile(inventory.confPath, await renderCtidConf(ctx, inventory), { mode: CTID_CONF_MODE });
+  },
+  async verify(ctx) {
+    const inventory = requireInventory(await currentInventory(ctx));
+    const target = ctx.host("target");
+    const text = await readOptional(target, inventory.confPath);
+    const stat = await target.stat(inventory.confPath);
+    return verifyResult([
+      { name: "CTID.conf exists", ok: text !== null, detail: inventory.confPath },
+      { name: "mapped settings present", ok: text !== null && matches(text, inventory) },
+      { name: "mode 0644, owned by root", ok: stat !== null && stat.mode === CTID_CONF_MODE && stat.uid === 0 && stat.gid === 0, detail: stat ? `${stat.mode.toString(8)} ${stat.uid}:${stat.gid}` : undefined },
+    ]);
+  },
+};
+
+/** Later `vzctl set --save` may change limits; only the settings we own must still be there. */
+function matches(text: string, inventory: Inventory): boolean {
+  const values = vzConfValues(text);
+  return ["VE_PRIVATE", "IP_ADDRESS", "HOSTNAME"].every((key) => {
+    const wanted = inventory.settings.find((s) => s.key === key);
+    return !wanted || values[key] === wanted.value;
+  });
+}

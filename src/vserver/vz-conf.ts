@@ -1,0 +1,43 @@
+/**
+ * OpenVZ container config files (/etc/vz/conf/CTID.conf, ve-*.conf-sample, vz.conf): shell-style
+ * KEY="value" lines. `vzctl set --save` rewrites a key's line in place and appends keys the file does
+ * not have yet, keeping comments; `setVzConfValues` does the same so a diff against vzctl's own output
+ * stays small.
+ */
+export interface VzConfLine {
+  key?: string;
+  value?: string;
+  raw: string;
+}
+
+export function parseVzConf(text: string): VzConfLine[] {
+  return text.split("\n").map((raw) => {
+    const m = /^\s*([A-Z_][A-Z0-9_]*)=(.*)$/.exec(raw);
+    if (!m) return { raw };
+    let value = m[2]!.trim();
+    if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
+    return { key: m[1]!, value, raw };
+  });
+}
+
+export function vzConfValues(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of parseVzConf(text)) if (line.key !== undefined) out[line.key] = line.value ?? "";
+  return out;
+}
+
+export function formatVzConfLine(key: string, value: string): string {
+  if (/["\\`\n]/.test(value) || /\$(?!VEID\b)/.test(value)) throw new Error(`${key}: value ${JSON.stringify(value)} cannot be written to an OpenVZ config`);
+  return `${key}="${value}"`;
+}
+
+export function setVzConfValues(text: string, values: Array<[string, string]>): string {
+  const lines = text.endsWith("\n") ? text.slice(0, -1).split("\n") : text.split("\n");
+  for (const [key, value] of values) {
+    const line = formatVzConfLine(key, value);
+    const index = lines.findIndex((l) => new RegExp(`^\\s*${key}=`).test(l));
+    if (index >= 0) lines[index] = line;
+    else lines.push(line);
+  }
+  return lines.join("\n") + "\n";
+}
