@@ -1,49 +1,124 @@
 import type { Pipeline, ProbeResult } from "../engine/step.js";
-import type { Finding } from "../engine/finding.js";
+import { formatBytes } from "../render/format.js";
+import type { DryRunReport, DryRunStep } from "./dry-run-schema.js";
+import { hostOfKey, humanKey, isExcludeList, isTransferEstimateKey, valueLines, type ExcludeFact, type HostFact } from "./facts.js";
+import { code, fenced, plain, table } from "./markdown.js";
 
-export interface DryRunData {
-  kind: string;
-  title: string;
-  hosts: Record<string, string>;
-  steps: Array<{ id: string; title: string; destructive: boolean; skipped?: string; probe?: ProbeResult }>;
-  blockers: Finding[];
-  warnings: Finding[];
-}
+export type { DryRunReport } from "./dry-run-schema.js";
+/** @deprecated the report is DryRunReport; kept for callers of the first version. */
+export type DryRunData = DryRunReport;
 
-export function collectDryRun(pipeline: Pipeline<unknown>, hosts: Record<string, string>, probes: Record<string, ProbeResult>, skipped: Record<string, string>): DryRunData {
-  const all = Object.values(probes).flatMap((p) => p.findings);
+/** Everything the probes said, arranged for the report (the JSON form of `--dry-run --format json`). */
+export function collectDryRun(
+  pipeline: Pipeline<unknown>,
+  hosts: Record<string, string>,
+  probes: Record<string, ProbeResult>,
+  skipped: Record<string, string>,
+  generatedAt = new Date().toISOString(),
+): DryRunReport {
+  const roles = Object.keys(hosts);
+  const hostFacts: Record<string, HostFact[]> = Object.fromEntries(roles.map((r) => [r, []]));
+  const excludes: ExcludeFact[] = [];
+  let estimate: DryRunReport["estimate"] = null;
+  const steps: DryRunStep[] = pipeline.steps.map((s) => {
+    const probe = probes[s.id];
+    const facts = probe?.facts ?? {};
+    for (const [key, value] of Object.entries(facts)) {
+      if (isExcludeList(value)) for (const e of value) excludes.push({ path: e.path, reason: e.reason, stepId: s.id });
+      else if (typeof value === "number" && isTransferEstimateKey(key)) estimate = { bytesToTransfer: value, stepId: s.id, key };
+      const owner = hostOfKey(key, roles);
+      if (owner && !isExcludeList(value)) hostFacts[owner.role]!.push({ stepId: s.id, label: owner.rest || s.id, key, value });
+    }
+    const blocked = probe?.findings.some((f) => f.blocks) ?? false;
+    const status: DryRunStep["status"] = !probe ? (skipped[s.id] && skipped[s.id] !== "not probed" ? "skipped" : "not-probed") : blocked ? "blocked" : probe.satisfied ? "satisfied" : "would-run";
+    return {
+      id: s.id,
+      title: s.title,
+      destructive: s.destructive,
+      status,
+      reason: probe ? probe.reason : skipped[s.id],
+      commands: probe?.commands ?? [],
+      details: probe?.details ?? [],
+      findings: probe?.findings ?? [],
+      facts,
+    };
+  });
+  const all = steps.flatMap((s) => s.findings);
+  const blockers = all.filter((f) => f.blocks);
   return {
+    reportVersion: 1,
+    generatedAt,
     kind: pipeline.kind,
     title: pipeline.title,
     hosts,
-    steps: pipeline.steps.map((s) => ({ id: s.id, title: s.title, destructive: s.destructive, skipped: skipped[s.id], probe: probes[s.id] })),
-    blockers: all.filter((f) => f.blocks),
-    warnings: all.filter((f) => !f.blocks && f.severity !== "info"),
+    outcome: blockers.length > 0 ? "blocked" : "ready",
+    hostFacts,
+    steps,
+    excludes,
+    estimate,
+    blockers,
+    warnings: all.filter((f) => !f.blocks && f.severity === "warning"),
   };
 }
 
-/** Markdown: host by host what would run, and what blocks it. */
-export function renderDryRunMarkdown(data: DryRunData): string {
-  const lines: string[] = [`# Dry run: ${data.title}`, ""];
-  for (const [role, address] of Object.entries(data.hosts)) lines.push(`- **${role}**: ${address}`);
-  lines.push("", data.blockers.length > 0 ? `**Blocked** by ${data.blockers.length} finding(s).` : "No blockers found.", "");
-  for (const step of data.steps) {
-    lines.push(`## ${step.title} (\`${step.id}\`)${step.destructive ? " — gate" : ""}`, "");
-    if (step.skipped) {
-      lines.push(`Skipped: ${step.skipped}`, "");
-      continue;
-    }
-    if (!step.probe) {
-      lines.push("Not probed.", "");
-      continue;
-    }
-    if (step.probe.satisfied) lines.push(`Already satisfied${step.probe.reason ? `: ${step.probe.reason}` : ""}.`, "");
-    for (const command of step.probe.commands) lines.push(`- on **${command.host}**: \`${command.command}\`${command.purpose ? ` — ${command.purpose}` : ""}`);
-    for (const detail of step.probe.details ?? []) lines.push(`- ${detail}`);
-    for (const finding of step.probe.findings) {
-      lines.push(`- ${finding.blocks ? "**BLOCKER**" : finding.severity}: ${finding.title}: ${finding.summary}${finding.remediation ? ` — fix: ${finding.remediation}` : ""}`);
-    }
-    lines.push("");
+const STATUS_TEXT: Record<DryRunStep["status"], string> = {
+  "would-run": "would run",
+  satisfied: "already done",
+  skipped: "skipped",
+  "not-probed": "not checked (skipped by the plan, or done earlier)",
+  blocked: "BLOCKED",
+};
+
+function findingLine(f: DryRunReport["blockers"][number]): string {
+  return `- **${plain(f.title)}**${f.host ? ` (${plain(f.host)})` : ""}: ${plain(f.summary)}${f.remediation ? `  \n  Fix: ${plain(f.remediation)}` : ""}`;
+}
+
+/** Markdown: verdict first, then facts per host, the estimate, the excludes, and step by step what would run. */
+export function renderDryRunMarkdown(data: DryRunReport): string {
+  const out: string[] = [`# Dry run: ${plain(data.title)}`, ""];
+  out.push(`Kind ${code(data.kind)}, generated ${data.generatedAt}. Nothing was changed on any host.`, "");
+  for (const [role, address] of Object.entries(data.hosts)) out.push(`- **${role}**: ${code(address)}`);
+  out.push("");
+  out.push(data.outcome === "blocked" ? `**Blocked** by ${data.blockers.length} finding(s): fix them, then run the dry run again.` : "**Ready**: no blockers found.", "");
+
+  if (data.blockers.length > 0) out.push("## Blockers", "", ...data.blockers.map(findingLine), "");
+  if (data.warnings.length > 0) out.push("## Warnings", "", ...data.warnings.map(findingLine), "");
+
+  for (const [role, facts] of Object.entries(data.hostFacts)) {
+    if (facts.length === 0) continue;
+    out.push(`## Facts: ${role} (${code(data.hosts[role] ?? "?")})`, "");
+    for (const f of facts) out.push(...valueLines(f.label, f.value));
+    out.push("");
   }
-  return lines.join("\n");
+
+  out.push("## Estimate", "");
+  out.push(data.estimate ? `About **${formatBytes(data.estimate.bytesToTransfer)}** (${data.estimate.bytesToTransfer} bytes) to transfer (from ${code(data.estimate.stepId)}).` : "No step estimated the bytes to transfer.", "");
+
+  if (data.excludes.length > 0) {
+    out.push("## Not copied (excludes)", "");
+    out.push(...table(["Path", "Why"], data.excludes.map((e) => [code(e.path), e.reason])), "");
+  }
+
+  out.push("## Steps", "");
+  for (const [i, step] of data.steps.entries()) {
+    out.push(`### ${i + 1}. ${plain(step.title)} (${code(step.id)})${step.destructive ? " — asks before running" : ""}`, "");
+    out.push(`Status: **${STATUS_TEXT[step.status]}**${step.reason ? `: ${plain(step.reason)}` : ""}`, "");
+    const byHost = new Map<string, typeof step.commands>();
+    for (const c of step.commands) byHost.set(c.host, [...(byHost.get(c.host) ?? []), c]);
+    for (const [host, commands] of byHost) {
+      out.push(`On **${host}**:`, "");
+      out.push(...fenced(commands.flatMap((c) => (c.purpose ? [`# ${c.purpose.replace(/\n/g, " ")}`, c.command] : [c.command])), "sh"), "");
+    }
+    for (const d of step.details) out.push(`- ${plain(d)}`);
+    if (step.details.length > 0) out.push("");
+    for (const f of step.findings) out.push(`- ${f.blocks ? "BLOCKER" : f.severity}: ${plain(f.title)}: ${plain(f.summary)}${f.remediation ? ` (fix: ${plain(f.remediation)})` : ""}`);
+    if (step.findings.length > 0) out.push("");
+    const otherFacts = Object.entries(step.facts).filter(([k, v]) => !hostOfKey(k, Object.keys(data.hosts)) && !isExcludeList(v));
+    if (otherFacts.length > 0) {
+      out.push("Facts:", "");
+      for (const [k, v] of otherFacts) out.push(...valueLines(k, v));
+      out.push("");
+    }
+  }
+  return out.join("\n");
 }

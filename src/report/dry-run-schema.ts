@@ -1,0 +1,53 @@
+import { z } from "zod";
+
+/**
+ * The `--dry-run --format json` report: a stable, documented shape (validate with dryRunReportSchema).
+ * Facts stay as the probes gave them (JSON values); the Markdown report renders the same data.
+ */
+const findingSchema = z.object({
+  title: z.string(),
+  summary: z.string(),
+  severity: z.enum(["info", "warning", "error"]),
+  blocks: z.boolean(),
+  remediation: z.string().optional(),
+  host: z.string().optional(),
+});
+
+const commandSchema = z.object({ host: z.string(), command: z.string(), purpose: z.string().optional() });
+
+export const dryRunStepSchema = z.object({
+  id: z.string(),
+  title: z.string(),
+  /** A gate: an interactive run asks before it. */
+  destructive: z.boolean(),
+  /** would-run: the probe found work to do; satisfied: already done; skipped: the plan skips it. */
+  status: z.enum(["would-run", "satisfied", "skipped", "not-probed", "blocked"]),
+  reason: z.string().optional(),
+  commands: z.array(commandSchema),
+  details: z.array(z.string()),
+  findings: z.array(findingSchema),
+  facts: z.record(z.string(), z.unknown()),
+});
+
+export const dryRunReportSchema = z.object({
+  reportVersion: z.literal(1),
+  generatedAt: z.string(),
+  kind: z.string(),
+  title: z.string(),
+  /** Role → address ("source" → "root@old.example.org:22"). */
+  hosts: z.record(z.string(), z.string()),
+  /** ready: no blockers, a real run may start; blocked: fix the blockers first. */
+  outcome: z.enum(["ready", "blocked"]),
+  /** Facts the probes found, by host role: [{ stepId, label, key, value }]. */
+  hostFacts: z.record(z.string(), z.array(z.object({ stepId: z.string(), label: z.string(), key: z.string(), value: z.unknown() }))),
+  steps: z.array(dryRunStepSchema),
+  /** What the copy leaves out, each with its reason. */
+  excludes: z.array(z.object({ path: z.string(), reason: z.string(), stepId: z.string() })),
+  /** The probes' estimate of bytes to transfer, when one gave it. */
+  estimate: z.object({ bytesToTransfer: z.number().nonnegative(), stepId: z.string(), key: z.string() }).nullable(),
+  blockers: z.array(findingSchema),
+  warnings: z.array(findingSchema),
+});
+
+export type DryRunReport = z.infer<typeof dryRunReportSchema>;
+export type DryRunStep = z.infer<typeof dryRunStepSchema>;
