@@ -35,7 +35,6 @@ const rlimit = (config: VserverConfig, name: string): string | undefined => conf
 export const CTID_CONF_MAPPING: MappingRow[] = [
   { key: "VE_ROOT", from: "(vzctl convention)", why: "where vzctl mounts the container's root while it runs", value: () => "/vz/root/$VEID" },
   { key: "VE_PRIVATE", from: "vdir (/vservers/NAME)", why: "the guest's files are copied here", value: () => "/vz/private/$VEID" },
-  { key: "VE_LAYOUT", from: "vdir is a plain directory tree", why: "the copy is a plain tree (simfs), not a ploop image; vzctl 4 would otherwise guess", value: () => "simfs" },
   { key: "OSTEMPLATE", from: "guest release files", why: "vzctl picks the distribution scripts (network, hostname, DNS) from its name", value: (i) => i.osTemplate },
   { key: "ORIGIN_SAMPLE", from: "/etc/vz/vz.conf CONFIGFILE on the node", why: "the sample the resource limits start from, as vzctl create records it", value: (i) => i.originSample },
   { key: "HOSTNAME", from: "uts/nodename", why: "vzctl sets the container's hostname at start", value: (i) => i.config.nodename },

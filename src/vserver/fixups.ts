@@ -75,7 +75,7 @@ export const FIXUPS: Fixup[] = [
   {
     id: "mtab",
     title: "Point /etc/mtab at /proc/mounts",
-    why: "util-vserver wrote a fake mtab (\"/dev/hdv1 / ufs rw 0 0\") at every start; nothing maintains it in OpenVZ, so df and mount would show a stale table",
+    why: "util-vserver gives the guest a fake mtab (\"/dev/hdv1 / ufs ...\"); nothing maintains it in OpenVZ, so df and mount would show a stale table",
     async plan(tree) {
       const stat = await tree.host.stat(at(tree, "etc/mtab"));
       if (stat?.type === "symlink" && stat.linkTarget === "/proc/mounts") return [];
