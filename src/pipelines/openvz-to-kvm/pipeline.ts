@@ -1,8 +1,23 @@
-import { BadInputError } from "../../errors.js";
 import type { Pipeline } from "../../engine/step.js";
 import type { PlanOf } from "../../plan/schema.js";
+import { preUpdate } from "../../steps/ovz-kvm/pre-update.js";
+import { releaseMatch } from "../../steps/ovz-kvm/release-match.js";
+import { captureTarget } from "../../steps/ovz-kvm/capture-target.js";
+import { rsyncStep } from "../../steps/ovz-kvm/rsync-step.js";
+import { dbFreeze } from "../../steps/ovz-kvm/db-freeze.js";
+import { networkFixup } from "../../steps/ovz-kvm/network-fixup.js";
+import { kernelInstall } from "../../steps/ovz-kvm/kernel-install.js";
+import { rebootVerify } from "../../steps/ovz-kvm/reboot-verify.js";
 
-// Placeholder until the OpenVZ → KVM steps land (issue 6): refuses clearly instead of pretending.
+/**
+ * OpenVZ container -> KVM VM, the by-hand recipe as checked steps: update both, same release, save the
+ * VM's identity, copy live, freeze the databases for the final pass, put the VM's network back,
+ * reinstall its kernel package, reboot and check.
+ */
 export function buildOpenvzToKvm(_plan: PlanOf<"openvz-to-kvm">): Pipeline<PlanOf<"openvz-to-kvm">> {
-  throw new BadInputError("the openvz-to-kvm pipeline is not built yet");
+  return {
+    kind: "openvz-to-kvm",
+    title: "OpenVZ container to KVM virtual machine",
+    steps: [preUpdate, releaseMatch, captureTarget, rsyncStep, dbFreeze, networkFixup, kernelInstall, rebootVerify],
+  };
 }

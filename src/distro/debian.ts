@@ -1,0 +1,51 @@
+import { cmd, sh } from "../hosts/quote.js";
+import type { FamilyKnowledge } from "./family.js";
+
+const APT_ENV = "DEBIAN_FRONTEND=noninteractive";
+const APT_OPTS = ["-o", "Dpkg::Options::=--force-confold", "-o", "Dpkg::Options::=--force-confdef"];
+
+/** A venet stanza or the header vzctl's debian-add_ip.sh writes into /etc/network/interfaces. */
+const VENET_INTERFACES = /^\s*(auto|allow-hotplug|iface)\s+venet0|^# Auto generated venet0 interface/m;
+
+export const debian: FamilyKnowledge = {
+  family: "debian",
+  cleanCommands: () => [cmd("journalctl", "--vacuum-size=100M"), cmd("apt-get", "clean")],
+  updateCommands: () => [`${APT_ENV} ${cmd("apt-get", "update")}`, `${APT_ENV} ${cmd("apt-get", "-y", ...APT_OPTS, "dist-upgrade")}`],
+  ownerQuery: (path) => cmd("dpkg", "-S", path),
+  // dpkg -S prints "linux-image-6.1.0-18-amd64: /boot/vmlinuz-6.1.0-18-amd64"; "no path found matching" with exit 1.
+  parseOwner: (code, stdout) => {
+    if (code !== 0) return null;
+    const m = /^([^:\s,]+(?::[a-z0-9]+)?)(?:, [^:]+)*: \//m.exec(stdout);
+    return m?.[1] ?? null;
+  },
+  kernelPackage: (kernelRelease) => `linux-image-${kernelRelease}`,
+  bootPackagesQuery: sh`dpkg-query -W -f ${"${db:Status-Abbrev} ${binary:Package}\\n"} ${["grub*", "shim*"]}`,
+  parseBootPackages: (stdout) => installedFromStatus(stdout),
+  installedQuery: (names) => sh`dpkg-query -W -f ${"${db:Status-Abbrev} ${binary:Package}\\n"} ${names}`,
+  parseInstalled: (stdout) => installedFromStatus(stdout),
+  packageDbRepair: [],
+  install: (_release, packages) => `${APT_ENV} ${cmd("apt-get", "-y", ...APT_OPTS, "install", ...packages)}`,
+  initramfsPath: (kernelRelease) => `/boot/initrd.img-${kernelRelease}`,
+  excludes: [
+    { path: "/etc/initramfs-tools", reason: "the VM's initramfs settings (modules for virtio disks)" },
+    { path: "/etc/modules", reason: "the VM's boot-time kernel modules" },
+    { path: "/etc/kernel", reason: "the VM's kernel postinst hooks (zz-update-grub, initramfs) that make a reinstalled kernel bootable" },
+    { path: "/etc/network/interfaces.d/50-cloud-init", reason: "cloud-init's generated NIC config on cloud images" },
+  ],
+  network: {
+    dirs: ["/etc/network/interfaces.d", "/etc/netplan", "/etc/NetworkManager/system-connections", "/etc/systemd/network"],
+    files: ["/etc/network/interfaces"],
+    isVenet: (path, content) => (path.startsWith("/etc/network/") || path.startsWith("/etc/NetworkManager/")) && (VENET_INTERFACES.test(content) || /interface-name\s*=\s*venet0/.test(content)),
+  },
+  packageDbDir: "/var/lib/dpkg",
+};
+
+/** dpkg-query "ii  name" lines: only fully installed packages count. */
+function installedFromStatus(stdout: string): string[] {
+  const names = stdout
+    .split("\n")
+    .map((line) => /^ii\s+(\S+)/.exec(line)?.[1])
+    .filter((n): n is string => !!n)
+    .map((n) => n.replace(/:(amd64|arm64|i386)$/, ""));
+  return [...new Set(names)].sort();
+}

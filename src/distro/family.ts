@@ -1,0 +1,51 @@
+import type { Family, Release } from "./release.js";
+
+/** An rsync exclude with the reason it exists: shown to the admin and tested, never a bare path. */
+export interface ExcludeEntry {
+  path: string;
+  reason: string;
+}
+
+/** Where a family keeps network configuration, and what OpenVZ leaves behind in it. */
+export interface NetworkLayout {
+  /** Directories whose files make up the network config (captured, then restored after the copy). */
+  dirs: string[];
+  /** Single files that are network config. */
+  files: string[];
+  /** True when a file in those places is venet config written by vzctl. */
+  isVenet(path: string, content: string): boolean;
+}
+
+/**
+ * Everything that differs between RHEL-like and Debian-like systems, in one place: steps ask this
+ * object and never test the family themselves.
+ */
+export interface FamilyKnowledge {
+  family: Family;
+  /** Frees space: journal vacuum and package cache clean. */
+  cleanCommands(release: Release): string[];
+  /** Full non-interactive update. */
+  updateCommands(release: Release): string[];
+  /** The command printing which package owns a path (exit 0 when owned). */
+  ownerQuery(path: string): string;
+  /** The owning package from ownerQuery's output, or null when unowned. */
+  parseOwner(code: number, stdout: string): string | null;
+  /** The package holding exactly this kernel release. */
+  kernelPackage(kernelRelease: string): string;
+  /** Lists installed boot-related packages (bootloader, shim) one name a line. */
+  bootPackagesQuery: string;
+  parseBootPackages(stdout: string): string[];
+  /** Prints which of these packages are installed now. */
+  installedQuery(names: string[]): string;
+  parseInstalled(stdout: string): string[];
+  /** Commands before the package manager runs on a copied database (stale Berkeley DB locks). */
+  packageDbRepair: string[];
+  install(release: Release, packages: string[]): string;
+  /** The initramfs the kernel's package builds, to check it exists after the install. */
+  initramfsPath(kernelRelease: string): string;
+  /** Excludes only this family needs, on top of the common list. */
+  excludes: ExcludeEntry[];
+  network: NetworkLayout;
+  /** The package manager's database directory (replaced by the source's during the copy). */
+  packageDbDir: string;
+}

@@ -1,0 +1,55 @@
+import type { Host } from "../../hosts/host.js";
+import { cmd } from "../../hosts/quote.js";
+import { knowledgeFor, readRelease, type FamilyKnowledge, type Release } from "../../distro/index.js";
+
+export const UNAME_COMMAND = cmd("uname", "-r");
+export const DETECT_VIRT_COMMAND = cmd("systemd-detect-virt");
+export const DF_COMMAND = cmd("df", "-P", "-B1", "/");
+export const RSYNC_PRESENT_COMMAND = "command -v rsync";
+
+export async function kernelRelease(host: Host, signal?: AbortSignal): Promise<string> {
+  const result = await host.exec(UNAME_COMMAND, { signal });
+  const release = result.stdout.trim();
+  if (result.code !== 0 || release === "") throw new Error(`uname -r failed on ${host.role}: ${result.stderr.trim()}`);
+  return release;
+}
+
+/** systemd-detect-virt: "openvz", "lxc", "systemd-nspawn" for containers, "kvm"/"qemu"/... for VMs, "none". */
+export async function virtualization(host: Host, signal?: AbortSignal): Promise<string> {
+  const result = await host.exec(DETECT_VIRT_COMMAND, { signal });
+  return result.stdout.trim() || "unknown";
+}
+
+export const CONTAINER_TYPES = new Set(["openvz", "lxc", "lxc-libvirt", "systemd-nspawn", "docker", "podman", "rkt", "wsl", "proot", "pouch", "container-other"]);
+
+export interface DiskUsage {
+  sizeBytes: number;
+  usedBytes: number;
+  freeBytes: number;
+}
+
+/** `df -P -B1 /`: "Filesystem 1-blocks Used Available Capacity Mounted on", one data line. */
+export function parseDf(stdout: string): DiskUsage | null {
+  const line = stdout.trim().split("\n")[1];
+  const parts = line?.trim().split(/\s+/);
+  if (!parts || parts.length < 6) return null;
+  const [size, used, free] = [Number(parts[1]), Number(parts[2]), Number(parts[3])];
+  if (![size, used, free].every(Number.isFinite)) return null;
+  return { sizeBytes: size, usedBytes: used, freeBytes: free };
+}
+
+export async function diskUsage(host: Host, signal?: AbortSignal): Promise<DiskUsage | null> {
+  const result = await host.exec(DF_COMMAND, { signal });
+  return result.code === 0 ? parseDf(result.stdout) : null;
+}
+
+/** Release plus family knowledge, or a reason it is unusable. */
+export async function distroOf(host: Host): Promise<{ release: Release; family: FamilyKnowledge } | { release: Release | null; family: null }> {
+  const release = await readRelease(host);
+  if (!release || release.family === "unknown") return { release, family: null };
+  return { release, family: knowledgeFor(release) };
+}
+
+export function gib(bytes: number): string {
+  return `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
+}

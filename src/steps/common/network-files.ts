@@ -1,0 +1,29 @@
+import type { FamilyKnowledge } from "../../distro/index.js";
+import { readOptional, type Host } from "../../hosts/host.js";
+import { sh } from "../../hosts/quote.js";
+
+/** Lists the regular files and links directly inside the network config directories (missing ones are fine). */
+export function listNetworkFilesCommand(family: FamilyKnowledge): string {
+  return sh`find ${family.network.dirs} -maxdepth 1 \( -type f -o -type l \) -print 2>/dev/null`;
+}
+
+export interface NetworkFile {
+  path: string;
+  /** Content, or the link target for a symlink. */
+  content: string;
+  link?: boolean;
+}
+
+/** Every network config file present on `host`, with content, in the family's places. */
+export async function readNetworkFiles(host: Host, family: FamilyKnowledge, signal?: AbortSignal): Promise<NetworkFile[]> {
+  const result = await host.exec(listNetworkFilesCommand(family), { signal });
+  const paths = [...new Set([...result.stdout.split("\n").map((l) => l.trim()).filter((l) => l.startsWith("/")), ...family.network.files])].sort();
+  const files: NetworkFile[] = [];
+  for (const path of paths) {
+    const stat = await host.stat(path);
+    if (!stat) continue;
+    if (stat.type === "symlink") files.push({ path, content: stat.linkTarget ?? "", link: true });
+    else if (stat.type === "file") files.push({ path, content: (await readOptional(host, path)) ?? "" });
+  }
+  return files;
+}

@@ -1,0 +1,31 @@
+import type { StepContext } from "../../engine/step.js";
+import type { PlanOf } from "../../plan/schema.js";
+
+export type OvzPlan = PlanOf<"openvz-to-kvm">;
+export type OvzContext = StepContext<OvzPlan>;
+
+/** Where the source reaches the target for the push: plan override, else the target endpoint. */
+export function targetFromSource(plan: OvzPlan): { address: string; port: number; user: string } {
+  const address = plan.options.targetAddressFromSource ?? plan.target.host;
+  if (!address) throw new Error("the plan has no address the source can reach the target at: set options.targetAddressFromSource");
+  return { address, port: plan.options.targetPortFromSource ?? plan.target.port, user: "root" };
+}
+
+/** Journal fact keys written by this pipeline; status, reports and the lab read them. */
+export const FACT = {
+  sourceRelease: "sourceRelease",
+  targetRelease: "targetRelease",
+  targetIdentity: "targetIdentity",
+  sourceHostKeyFingerprints: "sourceHostKeyFingerprints",
+  targetHostKeyFingerprints: "targetHostKeyFingerprints",
+  /** Fingerprints the target presents once the copy replaced its host keys (= the source's). */
+  targetAcceptHostKeys: "targetAcceptHostKeys",
+  preUpdate: "preUpdate",
+  syncPasses: "syncPasses",
+  databases: "databases",
+  freezeWindowSec: "freezeWindowSec",
+  finalSyncAt: "finalSyncAt",
+  networkFixup: "networkFixup",
+  kernelInstall: "kernelInstall",
+  reboot: "reboot",
+} as const;

@@ -1,0 +1,60 @@
+import type { Host } from "../../hosts/host.js";
+import { cmd } from "../../hosts/quote.js";
+
+/** Database services looked for on every source, beyond the plan's own list. */
+export const KNOWN_DATABASES = ["mariadb.service", "mysql.service", "mysqld.service", "postgresql.service"];
+
+export interface UnitState {
+  /** The unit's real name (aliases resolve: mysql.service -> mariadb.service on Debian). */
+  id: string;
+  asked: string;
+  loaded: boolean;
+  active: boolean;
+  activeState: string;
+  /** enabled / disabled / static / ... ("" when the unit file is missing). */
+  unitFileState: string;
+}
+
+export const unitName = (name: string): string => (/\.(service|target|socket)$/.test(name) ? name : `${name}.service`);
+
+export function showUnitsCommand(units: string[]): string {
+  return cmd("systemctl", "show", "-p", "Id", "-p", "LoadState", "-p", "ActiveState", "-p", "UnitFileState", ...units);
+}
+
+/** `systemctl show` prints one KEY=value block per unit, separated by blank lines, in the order asked. */
+export function parseShowUnits(stdout: string, asked: string[]): UnitState[] {
+  const blocks = stdout.split(/\n\s*\n/).map((b) => b.trim()).filter((b) => b !== "");
+  return blocks.map((block, i) => {
+    const fields: Record<string, string> = {};
+    for (const line of block.split("\n")) {
+      const eq = line.indexOf("=");
+      if (eq > 0) fields[line.slice(0, eq)] = line.slice(eq + 1);
+    }
+    const loadState = fields.LoadState ?? "not-found";
+    const activeState = fields.ActiveState ?? "unknown";
+    return { id: fields.Id ?? asked[i] ?? "?", asked: asked[i] ?? fields.Id ?? "?", loaded: loadState === "loaded", active: activeState === "active", activeState, unitFileState: fields.UnitFileState ?? "" };
+  });
+}
+
+export async function showUnits(host: Host, units: string[], signal?: AbortSignal): Promise<UnitState[]> {
+  if (units.length === 0) return [];
+  const result = await host.exec(showUnitsCommand(units), { signal });
+  if (result.code !== 0) throw new Error(`systemctl show on ${host.role} exited ${result.code}: ${result.stderr.trim()}`);
+  return parseShowUnits(result.stdout, units);
+}
+
+/** The source's running database units: known ones plus the plan's, aliases folded to one unit each. */
+export async function detectDatabases(source: Host, planDatabases: string[], signal?: AbortSignal): Promise<{ active: string[]; installedInactive: string[]; missingFromPlan: string[] }> {
+  const asked = [...new Set([...KNOWN_DATABASES, ...planDatabases.map(unitName)])];
+  const states = await showUnits(source, asked, signal);
+  const active = new Set<string>();
+  const inactive = new Set<string>();
+  const missing: string[] = [];
+  for (const s of states) {
+    if (s.active) active.add(s.id);
+    else if (s.loaded) inactive.add(s.id);
+    else if (planDatabases.map(unitName).includes(s.asked)) missing.push(s.asked);
+  }
+  for (const a of active) inactive.delete(a);
+  return { active: [...active].sort(), installedInactive: [...inactive].sort(), missingFromPlan: missing };
+}

@@ -1,0 +1,47 @@
+import type { Host } from "../../hosts/host.js";
+import { cmd, raw, sh } from "../../hosts/quote.js";
+
+/** libguestfs environment: the direct backend (no libvirtd needed) and TCG when KVM cannot run a guest. */
+export function guestfsEnv(accel: "kvm" | "tcg"): string {
+  return sh`env LIBGUESTFS_BACKEND=direct${raw(accel === "tcg" ? " LIBGUESTFS_BACKEND_SETTINGS=force_tcg" : "")}`;
+}
+
+export interface GuestFilesystem {
+  device: string;
+  type: string;
+  /** Entries of its root directory, when it mounted. */
+  entries?: string[];
+  error?: string;
+}
+
+const MOUNTABLE = new Set(["ext2", "ext3", "ext4", "xfs", "btrfs", "vfat", "ntfs", "jfs", "reiserfs", "f2fs"]);
+
+/** Mounts every filesystem of the image read-only (guestfish --ro) and lists its root: proof the data is readable. */
+export async function listGuestFilesystems(host: Host, image: string, accel: "kvm" | "tcg", signal?: AbortSignal): Promise<GuestFilesystem[]> {
+  const env = guestfsEnv(accel);
+  const list = await host.exec(`${env} ${cmd("guestfish", "--ro", "-a", image, "run", ":", "list-filesystems")}`, { signal, timeoutMs: 600_000 });
+  if (list.code !== 0) throw new Error(`guestfish could not open ${image}: ${list.stderr.trim().split("\n").slice(-2).join(" | ")}`);
+  const filesystems: GuestFilesystem[] = list.stdout
+    .split("\n")
+    .map((l) => /^(\S+):\s*(\S+)$/.exec(l.trim()))
+    .flatMap((m) => (m ? [{ device: m[1]!, type: m[2]! }] : []));
+  const mountable = filesystems.filter((f) => MOUNTABLE.has(f.type));
+  if (mountable.length === 0) return filesystems;
+  // One appliance launch for all of them: mount, list, unmount, next; a marker line separates the listings.
+  const words: string[] = ["guestfish", "--ro", "-a", image, "run"];
+  for (const f of mountable) words.push(":", "echo", `@@fs ${f.device}`, ":", "mount-ro", f.device, "/", ":", "ls", "/", ":", "umount", "/");
+  const res = await host.exec(`${env} ${cmd(...words)}`, { signal, timeoutMs: 600_000 });
+  const byDevice = new Map<string, string[]>();
+  let current: string | null = null;
+  for (const line of res.stdout.split("\n")) {
+    const marker = /^@@fs (\S+)$/.exec(line);
+    if (marker) byDevice.set((current = marker[1]!), []);
+    else if (current && line !== "") byDevice.get(current)!.push(line);
+  }
+  for (const f of mountable) {
+    const entries = byDevice.get(f.device);
+    if (entries && (res.code === 0 || entries.length > 0)) f.entries = entries;
+    else f.error = res.stderr.trim().split("\n").slice(-2).join(" | ") || `guestfish exited ${res.code}`;
+  }
+  return filesystems;
+}

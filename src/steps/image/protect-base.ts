@@ -1,0 +1,51 @@
+import { blocker, warning, type Finding } from "../../engine/finding.js";
+import { verifyResult, type Step } from "../../engine/step.js";
+import { cmd } from "../../hosts/quote.js";
+import type { CloneOptions } from "../../pipelines/image-clone/options.js";
+import { inspectDisk } from "./inspect-disk.js";
+import { domainsUsing, readDomains } from "./libvirt-users.js";
+
+/**
+ * Overlays are only valid while their base never changes: refuse a base a VM is writing now, warn about
+ * defined VMs that would write to it, and make it read-only (chmod a-w) so a mistake fails loudly.
+ */
+export const protectBaseStep: Step<CloneOptions> = {
+  id: "protect-base",
+  title: "Check the base image and make it read-only",
+  destructive: false,
+  async probe(ctx) {
+    const host = ctx.host("local");
+    const { base, uri } = ctx.plan;
+    const disk = await inspectDisk(host, base, ctx.signal);
+    const findings: Finding[] = [];
+    if (!disk.exists) return { satisfied: false, commands: [], findings: [blocker("Base image not found", `${base} does not exist`)] };
+    if (disk.error) findings.push(blocker("Base is not a readable disk image", `qemu-img cannot open ${base}: ${disk.error}`));
+    else if (disk.info && disk.info.format !== "qcow2" && disk.info.format !== "raw") {
+      findings.push(blocker("Base format not supported", `${base} is ${disk.info.format}; overlays need a qcow2 (or raw) base`, `convert it first: qemu-img convert -O qcow2 ${base} BASE.qcow2`));
+    }
+    if (disk.locked) {
+      findings.push(blocker("Base image is in use", `a QEMU process holds the write lock on ${base} (a running VM, qemu-nbd or qemu-io): overlays of a disk that is still being written would be corrupt`, "shut the VM down (virsh shutdown NAME) and run again"));
+    }
+    const view = await readDomains(host, uri, ctx.signal);
+    for (const user of domainsUsing(view, [base]).filter((u) => !u.readonly)) {
+      findings.push(warning("A VM writes to the base", `libvirt domain "${user.name}" (${user.state}) has ${base} as a writable disk: starting it after cloning corrupts every clone`, `point ${user.name} at its own overlay, or mark the disk <readonly/>`));
+    }
+    const stat = await host.stat(base);
+    const readOnly = stat !== null && (stat.mode & 0o222) === 0;
+    return {
+      satisfied: readOnly,
+      reason: readOnly ? "the base is already read-only" : undefined,
+      commands: readOnly ? [] : [{ host: "local", command: cmd("chmod", "a-w", base), purpose: "no one writes to the base by mistake" }],
+      findings,
+      facts: { base, format: disk.info?.format, virtualSize: disk.info?.["virtual-size"], libvirt: view.domains ? `${view.domains.length} domain(s)` : view.why },
+    };
+  },
+  async run(ctx) {
+    const res = await ctx.host("local").exec(cmd("chmod", "a-w", ctx.plan.base), { signal: ctx.signal });
+    if (res.code !== 0) throw new Error(`chmod a-w ${ctx.plan.base} failed: ${res.stderr.trim()}`);
+  },
+  async verify(ctx) {
+    const stat = await ctx.host("local").stat(ctx.plan.base);
+    return verifyResult([{ name: "base is read-only", ok: stat !== null && (stat.mode & 0o222) === 0, detail: stat ? `mode ${stat.mode.toString(8)}` : "missing" }]);
+  },
+};

@@ -1,0 +1,114 @@
+import { blocker } from "../../engine/finding.js";
+import { verifyResult, type PlannedCommand, type Step } from "../../engine/step.js";
+import { readOptional } from "../../hosts/host.js";
+import { cmd } from "../../hosts/quote.js";
+import { ensureMigrationAccess, plannedAccessCommands, KEY_COMMENT, AUTHORIZED_KEYS } from "../common/access.js";
+import { distroOf, kernelRelease, UNAME_COMMAND } from "../common/facts.js";
+import { readHostKeys } from "../common/host-keys.js";
+import { listNetworkFilesCommand, readNetworkFiles, type NetworkFile } from "../common/network-files.js";
+import { FACT, type OvzContext, type OvzPlan } from "../common/plan.js";
+import { showUnits, showUnitsCommand } from "../common/services.js";
+
+export const BOOT_LIST_COMMAND = cmd("ls", "-1A", "/boot");
+/** Units that bring a VM's network up: whichever the target has enabled must be enabled again after the copy. */
+export const NETWORK_UNITS = ["NetworkManager.service", "systemd-networkd.service", "networking.service", "network.service", "systemd-resolved.service"];
+
+/** What the target was before the copy overwrote it: everything network-fixup and the checks need. */
+export interface TargetIdentity {
+  capturedAt: string;
+  kernelRelease: string;
+  network: NetworkFile[];
+  /** Network units enabled on the target (to enable again). */
+  networkUnits: string[];
+  fstab: string | null;
+  resolvConf: NetworkFile | null;
+  bootFiles: string[];
+  bootPackages: string[];
+  hostKeyFingerprints: string[];
+  /** root's authorized public keys: the tool's own access to the target, put back after each pass. */
+  authorizedKeys: string[];
+  selinuxEnforcing: boolean;
+}
+
+async function gather(ctx: OvzContext): Promise<TargetIdentity> {
+  const target = ctx.host("target");
+  const distro = await distroOf(target);
+  if (!distro.family) throw new Error("unknown distribution on the target");
+  const family = distro.family;
+  const boot = await target.exec(BOOT_LIST_COMMAND, { signal: ctx.signal });
+  const packages = await target.exec(family.bootPackagesQuery, { signal: ctx.signal });
+  const units = await showUnits(target, NETWORK_UNITS, ctx.signal);
+  const resolv = await target.stat("/etc/resolv.conf");
+  const enforce = (await readOptional(target, "/sys/fs/selinux/enforce"))?.trim() === "1";
+  const authorized = (await readOptional(target, AUTHORIZED_KEYS)) ?? "";
+  return {
+    capturedAt: new Date().toISOString(),
+    kernelRelease: await kernelRelease(target, ctx.signal),
+    network: await readNetworkFiles(target, family, ctx.signal),
+    networkUnits: units.filter((u) => u.loaded && u.unitFileState === "enabled").map((u) => u.id),
+    fstab: await readOptional(target, "/etc/fstab"),
+    resolvConf: !resolv ? null : resolv.type === "symlink" ? { path: "/etc/resolv.conf", content: resolv.linkTarget ?? "", link: true } : { path: "/etc/resolv.conf", content: (await readOptional(target, "/etc/resolv.conf")) ?? "" },
+    bootFiles: boot.stdout.split("\n").map((l) => l.trim()).filter(Boolean),
+    bootPackages: family.parseBootPackages(packages.stdout),
+    hostKeyFingerprints: (await readHostKeys(target)).map((k) => k.fingerprint),
+    authorizedKeys: authorized.split("\n").map((l) => l.trim()).filter((l) => l !== "" && !l.startsWith("#") && !l.endsWith(KEY_COMMENT)),
+    selinuxEnforcing: enforce,
+  };
+}
+
+/** Step 3: save the target's identity in the journal before anything overwrites it; set up the migration key. */
+export const captureTarget: Step<OvzPlan> = {
+  id: "capture-target",
+  title: "Save the target's network, disks, boot files and host keys",
+  destructive: false,
+
+  async probe(ctx) {
+    const existing = ctx.facts.get<TargetIdentity>(FACT.targetIdentity);
+    const commands: PlannedCommand[] = [];
+    const target = ctx.host("target");
+    const distro = await distroOf(target);
+    if (!distro.family) return { satisfied: false, commands, findings: [blocker("Unknown distribution", "cannot tell where the target keeps its network config", undefined, "target")] };
+    commands.push(
+      { host: "target", command: listNetworkFilesCommand(distro.family), purpose: "find network config (ifcfg, keyfiles, interfaces, netplan, networkd)" },
+      { host: "target", command: UNAME_COMMAND, purpose: "kernel release" },
+      { host: "target", command: BOOT_LIST_COMMAND, purpose: "kernel and boot files" },
+      { host: "target", command: distro.family.bootPackagesQuery, purpose: "bootloader packages to reinstall if the copy loses them" },
+      { host: "target", command: showUnitsCommand(NETWORK_UNITS), purpose: "network services to enable again" },
+      { host: "target", command: "read /etc/fstab /etc/resolv.conf /etc/ssh/ssh_host_*_key.pub /root/.ssh/authorized_keys", purpose: "disks, resolver, host key fingerprints, control keys" },
+      ...plannedAccessCommands(ctx.plan),
+    );
+    if (existing) return { satisfied: true, reason: `captured at ${existing.capturedAt}; never captured twice (the target may already hold the source's files)`, commands: [], findings: [] };
+    // A dry run shows what would be saved.
+    const preview = await gather(ctx);
+    const details = [
+      `network files: ${preview.network.map((f) => f.path).join(", ") || "none"}`,
+      `network services enabled: ${preview.networkUnits.join(", ") || "none"}`,
+      `kernel ${preview.kernelRelease}; /boot holds ${preview.bootFiles.length} entries; bootloader packages: ${preview.bootPackages.join(", ") || "none (direct kernel boot?)"}`,
+      `fstab: ${preview.fstab ? `${preview.fstab.split("\n").filter((l) => l.trim() && !l.startsWith("#")).length} entries` : "none"}; resolv.conf: ${preview.resolvConf?.link ? `link to ${preview.resolvConf.content}` : preview.resolvConf ? "a file" : "absent"}`,
+      `host keys: ${preview.hostKeyFingerprints.join(", ")}`,
+      `SELinux enforcing: ${preview.selinuxEnforcing ? "yes (a relabel is scheduled after the copy)" : "no"}`,
+      `${preview.authorizedKeys.length} key(s) in root's authorized_keys are put back after each pass (the copy replaces that file with the source's)`,
+    ];
+    const findings = preview.hostKeyFingerprints.length === 0 ? [blocker("No host keys", "the target has no readable /etc/ssh/ssh_host_*_key.pub", undefined, "target")] : [];
+    return { satisfied: false, commands, findings, details, facts: { kernelRelease: preview.kernelRelease, networkFiles: preview.network.map((f) => f.path), bootFiles: preview.bootFiles } };
+  },
+
+  async run(ctx) {
+    if (!ctx.facts.get(FACT.targetIdentity)) {
+      const identity = await gather(ctx);
+      await ctx.facts.set(FACT.targetIdentity, identity);
+      await ctx.facts.set(FACT.targetHostKeyFingerprints, identity.hostKeyFingerprints);
+      ctx.output("target", `saved ${identity.network.length} network file(s), fstab, ${identity.bootFiles.length} boot entries, ${identity.hostKeyFingerprints.length} host key fingerprint(s)`);
+    }
+    await ensureMigrationAccess(ctx);
+  },
+
+  async verify(ctx) {
+    const identity = ctx.facts.get<TargetIdentity>(FACT.targetIdentity);
+    return verifyResult([
+      { name: "target identity in the journal", ok: !!identity, detail: identity ? `captured at ${identity.capturedAt}` : "missing" },
+      { name: "target kernel release recorded", ok: !!identity?.kernelRelease, detail: identity?.kernelRelease },
+      { name: "target host key fingerprints recorded", ok: (identity?.hostKeyFingerprints.length ?? 0) > 0, detail: identity?.hostKeyFingerprints.join(", ") },
+    ]);
+  },
+};

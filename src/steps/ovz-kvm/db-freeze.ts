@@ -1,0 +1,112 @@
+import { warning, type Finding } from "../../engine/finding.js";
+import { verifyResult, type PlannedCommand, type Step } from "../../engine/step.js";
+import { execOk } from "../../hosts/host.js";
+import { cmd } from "../../hosts/quote.js";
+import { ensureMigrationAccess, removeMigrationAccess, revokeCommand } from "../common/access.js";
+import { FACT, type OvzPlan } from "../common/plan.js";
+import { detectDatabases, showUnits, showUnitsCommand, KNOWN_DATABASES, unitName } from "../common/services.js";
+import { MIGRATION_DIR } from "../rsync/excludes.js";
+import { syncCommand, syncPass, type SyncPassRecord } from "./sync.js";
+
+export const startCommand = (units: string[]): string => cmd("systemctl", "start", ...units);
+export const stopCommand = (units: string[]): string => cmd("systemctl", "stop", ...units);
+const RELOAD = cmd("systemctl", "daemon-reload");
+
+export interface DatabaseFact {
+  units: string[];
+  stoppedAt?: string;
+  startedOnTargetAt?: string;
+  startedOnSourceAt?: string;
+  /** Cutover: the source's databases were left stopped on purpose. */
+  leftStoppedOnSource: boolean;
+}
+
+/** Step 5: stop the databases on both sides, final pass, start them on the target (and the source). */
+export const dbFreeze: Step<OvzPlan> = {
+  id: "db-freeze",
+  title: "Stop the databases, final copy, start them again",
+  destructive: true,
+
+  async probe(ctx) {
+    const found = await detectDatabases(ctx.host("source"), ctx.plan.options.databases, ctx.signal);
+    const findings: Finding[] = [];
+    for (const m of found.missingFromPlan) findings.push(warning("Database unit not found", `the plan lists ${m} but the source has no such unit`, "check options.databases", "source"));
+    const units = found.active;
+    if (units.length === 0) findings.push(warning("No running database found", `none of ${[...KNOWN_DATABASES, ...ctx.plan.options.databases.map(unitName)].join(", ")} is active on the source: the final pass runs with every service up`, "list other data services in options.databases", "source"));
+    const commands: PlannedCommand[] = [{ host: "source", command: showUnitsCommand([...KNOWN_DATABASES, ...ctx.plan.options.databases.map(unitName)]), purpose: "find running databases" }];
+    if (units.length > 0) {
+      commands.push({ host: "source", command: stopCommand(units), purpose: "freeze: stop the databases (a compensation starts them again if anything fails)" });
+      commands.push({ host: "target", command: `${RELOAD} && ${stopCommand(units)}`, purpose: "make sure the copied databases are not running on the target" });
+    }
+    commands.push({ host: "source", command: await syncCommand(ctx), purpose: "final pass with the databases stopped" });
+    if (units.length > 0) {
+      commands.push({ host: "target", command: `${RELOAD} && ${startCommand(units)}`, purpose: "start the databases on the target" });
+      commands.push(ctx.plan.options.cutover ? { host: "source", command: "(none)", purpose: "cutover: the source's databases stay stopped" } : { host: "source", command: startCommand(units), purpose: "start the databases on the source again" });
+    }
+    commands.push({ host: "target", command: revokeCommand("target"), purpose: "remove the migration key" }, { host: "source", command: revokeCommand("source"), purpose: "remove the migration key and key pair" });
+    const passes = ctx.facts.get<SyncPassRecord[]>(FACT.syncPasses) ?? [];
+    const last = passes.filter((p) => p.kind === "live").at(-1);
+    const details = [
+      `databases: ${units.join(", ") || "none"}${found.installedInactive.length ? `; installed but not running: ${found.installedInactive.join(", ")}` : ""}`,
+      last ? `the last live pass took ${last.seconds} s and changed ${last.transferredBytes} bytes: the freeze window should be about that long` : "the freeze window lasts one final pass; its length is recorded as freezeWindowSec",
+      ctx.plan.options.cutover ? "cutover: after the final pass the source's databases stay stopped" : "the source's databases start again right after the final pass",
+    ];
+    return { satisfied: false, commands, findings, details, facts: { databases: units } };
+  },
+
+  async run(ctx) {
+    const source = ctx.host("source");
+    const target = ctx.host("target");
+    await ensureMigrationAccess(ctx);
+    const { active: units } = await detectDatabases(source, ctx.plan.options.databases, ctx.signal);
+    const record: DatabaseFact = { units, leftStoppedOnSource: false };
+    await ctx.facts.set(FACT.databases, record);
+    const stream = (role: string) => ({ onStdout: (l: string) => ctx.output(role, l), onStderr: (l: string) => ctx.output(role, l, "stderr"), signal: ctx.signal });
+    let frozenAt = Date.now();
+    if (units.length > 0) {
+      // Registered before the stop: a crash or failure from here on starts them again.
+      await ctx.compensations.register({ id: "start-databases-source", title: `start ${units.join(", ")} on the source`, host: "source", command: startCommand(units) });
+      frozenAt = Date.now();
+      record.stoppedAt = new Date(frozenAt).toISOString();
+      await execOk(source, stopCommand(units), stream("source"));
+      await ctx.facts.set(FACT.databases, record);
+      await execOk(target, RELOAD, stream("target"));
+      const onTarget = (await showUnits(target, units, ctx.signal)).filter((u) => u.active).map((u) => u.id);
+      if (onTarget.length > 0) await execOk(target, stopCommand(onTarget), stream("target"));
+    }
+    const final = await syncPass(ctx, "final");
+    await ctx.facts.set(FACT.finalSyncAt, final.at);
+    let freezeEnd = Date.now();
+    if (units.length > 0) {
+      if (!ctx.plan.options.cutover) {
+        await execOk(source, startCommand(units), stream("source"));
+        freezeEnd = Date.now();
+        record.startedOnSourceAt = new Date(freezeEnd).toISOString();
+      }
+      await execOk(target, RELOAD, stream("target"));
+      await execOk(target, startCommand(units), { ...stream("target"), timeoutMs: 600_000 });
+      record.startedOnTargetAt = new Date().toISOString();
+      if (ctx.plan.options.cutover) {
+        freezeEnd = Date.now();
+        record.leftStoppedOnSource = true;
+      }
+      await ctx.compensations.clear("start-databases-source");
+    }
+    const freezeWindowSec = units.length > 0 ? Math.round((freezeEnd - frozenAt) / 100) / 10 : 0;
+    await ctx.facts.set(FACT.databases, record);
+    await ctx.facts.set(FACT.freezeWindowSec, freezeWindowSec);
+    ctx.output("source", units.length > 0 ? `freeze window: ${freezeWindowSec} s (${units.join(", ")} stopped ${ctx.plan.options.cutover ? "until they ran on the target" : "on the source"})` : "no database was stopped: freeze window 0 s");
+    await removeMigrationAccess(ctx);
+  },
+
+  async verify(ctx) {
+    const window = ctx.facts.get<number>(FACT.freezeWindowSec);
+    const passes = ctx.facts.get<SyncPassRecord[]>(FACT.syncPasses) ?? [];
+    const keyGone = (await ctx.host("source").stat(MIGRATION_DIR)) === null;
+    return verifyResult([
+      { name: "final pass recorded", ok: passes.some((p) => p.kind === "final"), detail: passes.filter((p) => p.kind === "final").map((p) => `pass ${p.pass}: exit ${p.code}, ${p.seconds} s`).join("; ") || "none" },
+      { name: "freeze window recorded", ok: typeof window === "number", detail: typeof window === "number" ? `${window} s` : "missing" },
+      { name: "migration key removed from the source", ok: keyGone, detail: keyGone ? undefined : `${MIGRATION_DIR} still exists` },
+    ]);
+  },
+};

@@ -1,0 +1,90 @@
+import { blocker, warning, type Finding } from "../../engine/finding.js";
+import { verifyResult, type PlannedCommand, type Step } from "../../engine/step.js";
+import { execOk } from "../../hosts/host.js";
+import { distroOf, kernelRelease, UNAME_COMMAND } from "../common/facts.js";
+import { FACT, type OvzContext, type OvzPlan } from "../common/plan.js";
+import type { TargetIdentity } from "./capture-target.js";
+
+const INSTALL_TIMEOUT_MS = 60 * 60_000;
+
+interface KernelFact {
+  at: string;
+  kernelRelease: string;
+  installed: string[];
+  owner: string;
+}
+
+async function owner(ctx: OvzContext, path: string): Promise<string | null> {
+  const target = ctx.host("target");
+  const distro = await distroOf(target);
+  if (!distro.family) return null;
+  const r = await target.exec(distro.family.ownerQuery(path), { signal: ctx.signal });
+  return distro.family.parseOwner(r.code, r.stdout);
+}
+
+/** Step 7: the copy brought the container's package database, which owns no kernel: install exactly the running one. */
+export const kernelInstall: Step<OvzPlan> = {
+  id: "kernel-install",
+  title: "Reinstall the running kernel's package",
+  destructive: false,
+
+  async probe(ctx) {
+    const target = ctx.host("target");
+    const distro = await distroOf(target);
+    if (!distro.family) return { satisfied: false, commands: [], findings: [blocker("Unknown distribution", "no package manager known for the target", undefined, "target")] };
+    const family = distro.family;
+    const release = await kernelRelease(target, ctx.signal);
+    const vmlinuz = `/boot/vmlinuz-${release}`;
+    const findings: Finding[] = [];
+    const details: string[] = [`running kernel ${release}`];
+    const commands: PlannedCommand[] = [{ host: "target", command: UNAME_COMMAND, purpose: "the running kernel" }, { host: "target", command: family.ownerQuery(vmlinuz), purpose: "which package owns it" }];
+    if (!(await target.stat(vmlinuz))) {
+      findings.push(blocker("Kernel file missing", `the target runs kernel ${release} but has no ${vmlinuz}: the package manager cannot reinstall what it never had, and the VM could not boot it again`, `install ${family.kernelPackage(release)} on the target (or boot it into a kernel it has), then check again`, "target"));
+      return { satisfied: false, commands, findings, details, facts: { kernelRelease: release } };
+    }
+    const identity = ctx.facts.get<TargetIdentity>(FACT.targetIdentity);
+    const copied = ctx.facts.get(FACT.syncPasses) !== undefined;
+    const owning = await owner(ctx, vmlinuz);
+    details.push(owning ? `${vmlinuz} is owned by ${owning}${copied ? "" : " now; the copy replaces the package database with the container's, which owns no kernel"}` : `${vmlinuz} is owned by no package`);
+    if (identity && identity.kernelRelease !== release) findings.push(warning("Kernel changed", `captured kernel ${identity.kernelRelease}, running ${release}`, undefined, "target"));
+    if (copied && owning) return { satisfied: true, reason: `${vmlinuz} is owned by ${owning}`, commands, findings, details, facts: { kernelRelease: release, owner: owning } };
+    const packages = [family.kernelPackage(release)];
+    const bootPackages = identity?.bootPackages ?? family.parseBootPackages((await target.exec(family.bootPackagesQuery, { signal: ctx.signal })).stdout);
+    if (copied && bootPackages.length > 0) {
+      const installed = family.parseInstalled((await target.exec(family.installedQuery(bootPackages), { signal: ctx.signal })).stdout);
+      packages.push(...bootPackages.filter((p) => !installed.includes(p)));
+    } else if (bootPackages.length > 0) details.push(`bootloader packages reinstalled if the copied database lacks them: ${bootPackages.join(", ")}`);
+    else details.push("the target has no bootloader package (direct kernel boot?): none to reinstall");
+    for (const c of family.packageDbRepair) commands.push({ host: "target", command: c, purpose: "remove stale Berkeley DB files of the copied rpm database" });
+    commands.push({ host: "target", command: family.install(distro.release, packages), purpose: "install exactly the running kernel (and the bootloader if the database lost it); its scripts rebuild the initramfs and boot entries" });
+    details.push(`the package repositories must be reachable from the target; this runs the kernel's install scripts (minutes under emulation)`);
+    return { satisfied: false, commands, findings, details, facts: { kernelRelease: release, owner: owning, packages } };
+  },
+
+  async run(ctx, probe) {
+    const target = ctx.host("target");
+    const distro = await distroOf(target);
+    if (!distro.family) throw new Error("unknown distribution on the target");
+    const release = await kernelRelease(target, ctx.signal);
+    const stream = { onStdout: (l: string) => ctx.output("target", l), onStderr: (l: string) => ctx.output("target", l, "stderr"), signal: ctx.signal };
+    for (const c of distro.family.packageDbRepair) await execOk(target, c, stream);
+    const packages = (probe.facts?.packages as string[] | undefined) ?? [distro.family.kernelPackage(release)];
+    await execOk(target, distro.family.install(distro.release, packages), { ...stream, timeoutMs: INSTALL_TIMEOUT_MS });
+    const owning = await owner(ctx, `/boot/vmlinuz-${release}`);
+    const fact: KernelFact = { at: new Date().toISOString(), kernelRelease: release, installed: packages, owner: owning ?? "" };
+    await ctx.facts.set(FACT.kernelInstall, fact);
+  },
+
+  async verify(ctx) {
+    const target = ctx.host("target");
+    const distro = await distroOf(target);
+    const release = await kernelRelease(target, ctx.signal);
+    const owning = await owner(ctx, `/boot/vmlinuz-${release}`);
+    const initramfs = distro.family ? distro.family.initramfsPath(release) : "";
+    const hasInitramfs = initramfs !== "" && (await target.stat(initramfs)) !== null;
+    return verifyResult([
+      { name: `the package database owns /boot/vmlinuz-${release}`, ok: !!owning, detail: owning ?? "no owner" },
+      { name: "the initramfs exists", ok: hasInitramfs, detail: initramfs },
+    ]);
+  },
+};

@@ -1,0 +1,160 @@
+import { blocker, warning, type Finding } from "../../engine/finding.js";
+import { verifyResult, type PlannedCommand, type Step, type VerifyCheck } from "../../engine/step.js";
+import { execOk, readOptional, type Host } from "../../hosts/host.js";
+import { cmd, sh } from "../../hosts/quote.js";
+import type { FamilyKnowledge } from "../../distro/index.js";
+import { distroOf } from "../common/facts.js";
+import { readNetworkFiles, type NetworkFile } from "../common/network-files.js";
+import { FACT, type OvzContext, type OvzPlan } from "../common/plan.js";
+import { showUnits } from "../common/services.js";
+import { BACKUP_DIR } from "../rsync/excludes.js";
+import type { TargetIdentity } from "./capture-target.js";
+import { planNetworkFixup, VENET_LEFTOVERS, type FixAction } from "./network-plan.js";
+
+interface FixupFact {
+  at: string;
+  backupDir: string;
+  actions: Array<{ kind: FixAction["kind"]; path: string; why: string }>;
+  enabledUnits: string[];
+  resolvConf: string;
+  relabel: boolean;
+}
+
+async function presentLeftovers(host: Host): Promise<string[]> {
+  const out: string[] = [];
+  for (const p of VENET_LEFTOVERS) if (await host.stat(p)) out.push(p);
+  return out;
+}
+
+function describe(a: FixAction): string {
+  return `${a.kind} ${a.path}: ${a.why}`;
+}
+
+/** resolv.conf must name a nameserver (or be the resolver stub link the VM used). */
+function resolverWorks(file: NetworkFile | null): boolean {
+  if (!file) return false;
+  if (file.link) return true;
+  return /^\s*nameserver\s+\S+/m.test(file.content);
+}
+
+async function readResolv(host: Host): Promise<NetworkFile | null> {
+  const s = await host.stat("/etc/resolv.conf");
+  if (!s) return null;
+  if (s.type === "symlink") {
+    // A dangling link (the copy removed systemd-resolved) does not resolve anything.
+    const through = await readOptional(host, "/etc/resolv.conf");
+    return through === null ? { path: "/etc/resolv.conf", content: "", link: false } : { path: "/etc/resolv.conf", content: s.linkTarget ?? "", link: true };
+  }
+  return { path: "/etc/resolv.conf", content: (await readOptional(host, "/etc/resolv.conf")) ?? "" };
+}
+
+/** The actions for this run: after the copy from the target's files, before it from the source's (what will arrive). */
+async function currentPlan(ctx: OvzContext, family: FamilyKnowledge, identity: TargetIdentity | undefined): Promise<{ actions: FixAction[]; copied: boolean }> {
+  const copied = ctx.facts.get(FACT.finalSyncAt) !== undefined || ctx.facts.get(FACT.syncPasses) !== undefined;
+  const onTarget = copied ? ctx.host("target") : ctx.host("source");
+  const captured = identity?.network ?? (await readNetworkFiles(ctx.host("target"), family, ctx.signal));
+  const present = await readNetworkFiles(onTarget, family, ctx.signal);
+  return { actions: planNetworkFixup(family, captured, present, await presentLeftovers(onTarget)), copied };
+}
+
+/** Step 6: venet config out, the VM's own config back, resolver working, relabel when SELinux enforces. */
+export const networkFixup: Step<OvzPlan> = {
+  id: "network-fixup",
+  title: "Remove venet config and restore the target's network config",
+  destructive: false,
+
+  async probe(ctx) {
+    const target = ctx.host("target");
+    const distro = await distroOf(target);
+    if (!distro.family) return { satisfied: false, commands: [], findings: [blocker("Unknown distribution", "cannot fix the network config of an unknown system", undefined, "target")] };
+    const identity = ctx.facts.get<TargetIdentity>(FACT.targetIdentity);
+    const { actions, copied } = await currentPlan(ctx, distro.family, identity);
+    const findings: Finding[] = [];
+    const details: string[] = [copied ? "after the copy, on the target:" : "before the copy: computed from the source's files that the copy will bring"];
+    details.push(...actions.map(describe));
+    // The units that bring the VM's network up must exist in the source's userland, or the VM boots offline.
+    const networkUnits = identity?.networkUnits ?? (await showUnits(target, ["NetworkManager.service", "systemd-networkd.service", "networking.service", "network.service"], ctx.signal)).filter((u) => u.loaded && u.unitFileState === "enabled").map((u) => u.id);
+    if (!copied && networkUnits.length > 0) {
+      const onSource = await showUnits(ctx.host("source"), networkUnits, ctx.signal);
+      for (const unit of onSource.filter((u) => !u.loaded && u.id !== "systemd-resolved.service")) {
+        findings.push(blocker("Network service missing on the source", `the target brings its network up with ${unit.asked}, which the source does not have: after the copy the VM would boot without network`, `install it on the source first (${unit.asked.startsWith("NetworkManager") ? "dnf/apt-get install NetworkManager" : unit.asked === "network.service" ? "dnf install network-scripts" : unit.asked === "networking.service" ? "apt-get install ifupdown" : "install systemd-networkd's package"}), or reinstall the VM with the config the source uses`, "source"));
+      }
+    }
+    details.push(`network services to enable again: ${networkUnits.join(", ") || "none"}`);
+    const relabel = identity?.selinuxEnforcing ?? (await readOptional(target, "/sys/fs/selinux/enforce"))?.trim() === "1";
+    if (relabel) details.push("SELinux enforces on the target: /.autorelabel is created so the next boot relabels the copied files");
+    details.push(`every file changed or removed is kept under ${BACKUP_DIR}/`);
+    if (actions.length === 0 && copied) findings.push(warning("Nothing to fix", "the target's network config already matches what was captured", undefined, "target"));
+    const commands: PlannedCommand[] = actions.map((a) => ({ host: "target", command: a.kind === "remove" ? sh`mv ${a.path} ${BACKUP_DIR}/...` : `write ${a.path}`, purpose: a.why }));
+    for (const u of networkUnits) commands.push({ host: "target", command: cmd("systemctl", "enable", u), purpose: "the VM's network service (its enablement link came from the source)" });
+    if (relabel) commands.push({ host: "target", command: cmd("touch", "/.autorelabel"), purpose: "SELinux relabel at next boot" });
+    const done = ctx.facts.get<FixupFact>(FACT.networkFixup);
+    const satisfied = copied && !!done && done.at >= (ctx.facts.get<string>(FACT.finalSyncAt) ?? "") && actions.length === 0;
+    return { satisfied, reason: satisfied ? "already fixed after the final pass" : undefined, commands, findings, details, facts: { actions: actions.map((a) => ({ kind: a.kind, path: a.path })), networkUnits, relabel } };
+  },
+
+  async run(ctx) {
+    const target = ctx.host("target");
+    const distro = await distroOf(target);
+    if (!distro.family) throw new Error("unknown distribution on the target");
+    const identity = ctx.facts.get<TargetIdentity>(FACT.targetIdentity);
+    if (!identity) throw new Error("the target's captured identity is missing from the journal (capture-target did not run)");
+    const { actions } = await currentPlan(ctx, distro.family, identity);
+    const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+    const backup = `${BACKUP_DIR}/${stamp}`;
+    await execOk(target, cmd("mkdir", "-p", "-m", "700", backup), { signal: ctx.signal });
+    for (const action of actions) {
+      const saved = `${backup}${action.path}`;
+      // Keep whatever is there now (file or link) before touching it.
+      await execOk(target, sh`if test -e ${action.path} || test -L ${action.path}; then mkdir -p ${saved.slice(0, saved.lastIndexOf("/"))} && cp -a ${action.path} ${saved}; fi`, { signal: ctx.signal });
+      if (action.kind === "remove") await execOk(target, cmd("rm", "-f", action.path), { signal: ctx.signal });
+      else if (action.kind === "restore" && action.link) await execOk(target, cmd("ln", "-sfn", action.content, action.path), { signal: ctx.signal });
+      else {
+        await execOk(target, sh`rm -f ${action.path} && mkdir -p ${action.path.slice(0, action.path.lastIndexOf("/")) || "/"}`, { signal: ctx.signal });
+        await target.writeFile(action.path, action.content, { mode: /system-connections|netplan/.test(action.path) ? 0o600 : 0o644 });
+      }
+      ctx.output("target", describe(action));
+    }
+    // Resolver: keep the copied file if it names a nameserver, else bring the VM's back.
+    let resolvConf = "kept the copied /etc/resolv.conf";
+    const resolv = await readResolv(target);
+    if (!resolverWorks(resolv) && identity.resolvConf) {
+      await execOk(target, sh`if test -e /etc/resolv.conf || test -L /etc/resolv.conf; then mkdir -p ${backup}/etc && cp -a /etc/resolv.conf ${backup}/etc/resolv.conf; fi; rm -f /etc/resolv.conf`, { signal: ctx.signal });
+      if (identity.resolvConf.link) await execOk(target, cmd("ln", "-s", identity.resolvConf.content, "/etc/resolv.conf"), { signal: ctx.signal });
+      else await target.writeFile("/etc/resolv.conf", identity.resolvConf.content);
+      resolvConf = "restored the target's /etc/resolv.conf";
+    }
+    ctx.output("target", resolvConf);
+    await execOk(target, cmd("systemctl", "daemon-reload"), { signal: ctx.signal });
+    const enabled: string[] = [];
+    for (const unit of identity.networkUnits) {
+      const r = await target.exec(cmd("systemctl", "enable", unit), { signal: ctx.signal });
+      if (r.code === 0) enabled.push(unit);
+      else ctx.output("target", `systemctl enable ${unit} exited ${r.code}: ${r.stderr.trim()}`, "stderr");
+    }
+    if (identity.selinuxEnforcing) await execOk(target, cmd("touch", "/.autorelabel"), { signal: ctx.signal });
+    const fact: FixupFact = { at: new Date().toISOString(), backupDir: backup, actions: actions.map((a) => ({ kind: a.kind, path: a.path, why: a.why })), enabledUnits: enabled, resolvConf, relabel: identity.selinuxEnforcing };
+    await ctx.facts.set(FACT.networkFixup, fact);
+  },
+
+  async verify(ctx) {
+    const target = ctx.host("target");
+    const distro = await distroOf(target);
+    const identity = ctx.facts.get<TargetIdentity>(FACT.targetIdentity);
+    if (!distro.family || !identity) return verifyResult([{ name: "target identity and distribution known", ok: false }]);
+    const present = await readNetworkFiles(target, distro.family, ctx.signal);
+    const remaining = planNetworkFixup(distro.family, identity.network, present, await presentLeftovers(target));
+    const venet = present.filter((f) => distro.family.network.isVenet(f.path, f.content)).map((f) => f.path);
+    const checks: VerifyCheck[] = [
+      { name: "no venet config left", ok: venet.length === 0, detail: venet.join(", ") || undefined },
+      { name: "the target's own network config is in place", ok: remaining.length === 0, detail: remaining.map(describe).join("; ") || `${identity.network.length} file(s)` },
+      { name: "resolv.conf names a nameserver", ok: resolverWorks(await readResolv(target)) },
+    ];
+    if (identity.selinuxEnforcing) {
+      // The relabel runs at the next boot and removes the flag: after the reboot it is gone legitimately.
+      const rebooted = ctx.facts.get(FACT.reboot) !== undefined;
+      checks.push({ name: "SELinux relabel scheduled", ok: rebooted || (await target.stat("/.autorelabel")) !== null });
+    }
+    return verifyResult(checks);
+  },
+};

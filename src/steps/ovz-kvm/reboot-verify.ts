@@ -1,0 +1,81 @@
+import { verifyResult, type PlannedCommand, type Step, type VerifyCheck } from "../../engine/step.js";
+import { cmd } from "../../hosts/quote.js";
+import { kernelRelease, UNAME_COMMAND } from "../common/facts.js";
+import { readHostKeys } from "../common/host-keys.js";
+import { FACT, type OvzContext, type OvzPlan } from "../common/plan.js";
+import { bootId, BOOT_ID_COMMAND, REBOOT_COMMAND, rebootAndWait, type RebootOutcome } from "../common/reboot.js";
+import { showUnits, showUnitsCommand, unitName } from "../common/services.js";
+import type { TargetIdentity } from "./capture-target.js";
+import type { DatabaseFact } from "./db-freeze.js";
+
+export const ROUTE_COMMAND = cmd("ip", "-o", "route", "show", "default");
+export const ADDR_COMMAND = cmd("ip", "-o", "addr", "show", "scope", "global");
+
+function expectedUnits(ctx: OvzContext): string[] {
+  const dbs = ctx.facts.get<DatabaseFact>(FACT.databases)?.units ?? [];
+  return [...new Set([...dbs, ...ctx.plan.options.services.map(unitName)])];
+}
+
+/** The pinned fingerprints the target must present after the copy: the source's. */
+function acceptKeys(ctx: OvzContext): string[] | undefined {
+  const keys = ctx.facts.get<string[]>(FACT.targetAcceptHostKeys) ?? ctx.facts.get<string[]>(FACT.sourceHostKeyFingerprints);
+  return keys && keys.length > 0 ? keys : undefined;
+}
+
+/** Step 8: reboot the VM, wait for it (pinned to the source's host keys), check kernel, network, services. */
+export const rebootVerify: Step<OvzPlan> = {
+  id: "reboot-verify",
+  title: "Reboot the target and check it",
+  destructive: true,
+
+  async probe(ctx) {
+    const units = expectedUnits(ctx);
+    const identity = ctx.facts.get<TargetIdentity>(FACT.targetIdentity);
+    const commands: PlannedCommand[] = [
+      { host: "target", command: BOOT_ID_COMMAND, purpose: "boot id before the reboot" },
+      { host: "target", command: REBOOT_COMMAND, purpose: "reboot (detached)" },
+      { host: "target", command: "reconnect", purpose: `with backoff for up to ${ctx.plan.options.rebootTimeoutSec} s, accepting only the source's host keys` },
+      { host: "target", command: UNAME_COMMAND, purpose: `kernel ${identity?.kernelRelease ?? "as captured"}` },
+      { host: "target", command: `${ROUTE_COMMAND}; ${ADDR_COMMAND}`, purpose: "network up" },
+    ];
+    if (units.length > 0) commands.push({ host: "target", command: showUnitsCommand(units), purpose: "databases and plan services active" });
+    const details = [
+      `services checked after the boot: ${units.join(", ") || "none (databases are found at the freeze; options.services adds more)"}`,
+      `host keys accepted after the reboot: ${acceptKeys(ctx)?.join(", ") ?? "the source's, recorded by the copy"}`,
+    ];
+    const done = ctx.facts.get<RebootOutcome>(FACT.reboot);
+    if (done) {
+      const now = await bootId(ctx.host("target"), ctx.signal);
+      if (now !== done.bootIdBefore) return { satisfied: true, reason: `already rebooted (boot id ${now})`, commands: [], findings: [], details };
+    }
+    return { satisfied: false, commands, findings: [], details };
+  },
+
+  async run(ctx) {
+    const outcome = await rebootAndWait(ctx.host("target"), { timeoutSec: ctx.plan.options.rebootTimeoutSec, acceptHostKeys: acceptKeys(ctx), signal: ctx.signal, log: (l) => ctx.output("target", l) });
+    await ctx.facts.set(FACT.reboot, outcome);
+  },
+
+  async verify(ctx) {
+    const target = ctx.host("target");
+    const outcome = ctx.facts.get<RebootOutcome>(FACT.reboot);
+    const identity = ctx.facts.get<TargetIdentity>(FACT.targetIdentity);
+    const checks: VerifyCheck[] = [];
+    const now = await bootId(target, ctx.signal);
+    checks.push({ name: "new boot", ok: !!outcome && now !== outcome.bootIdBefore, detail: outcome ? `boot id ${outcome.bootIdBefore} -> ${now}` : "no reboot recorded" });
+    const release = await kernelRelease(target, ctx.signal);
+    checks.push({ name: "kernel release", ok: !identity || release === identity.kernelRelease, detail: `${release}${identity ? ` (expected ${identity.kernelRelease})` : ""}` });
+    const expectedKeys = acceptKeys(ctx) ?? [];
+    const keys = (await readHostKeys(target)).map((k) => k.fingerprint);
+    checks.push({ name: "host keys are the source's", ok: expectedKeys.length > 0 && keys.every((k) => expectedKeys.includes(k)) && keys.length > 0, detail: keys.join(", ") });
+    const route = await target.exec(ROUTE_COMMAND, { signal: ctx.signal });
+    const addr = await target.exec(ADDR_COMMAND, { signal: ctx.signal });
+    checks.push({ name: "default route", ok: route.code === 0 && route.stdout.trim() !== "", detail: route.stdout.trim().split("\n")[0] });
+    checks.push({ name: "global address", ok: addr.code === 0 && addr.stdout.trim() !== "", detail: addr.stdout.trim().split("\n").map((l) => l.split(/\s+/).slice(1, 4).join(" ")).join("; ") });
+    const units = expectedUnits(ctx);
+    if (units.length > 0) {
+      for (const u of await showUnits(target, units, ctx.signal)) checks.push({ name: `${u.asked} active`, ok: u.active, detail: u.activeState });
+    }
+    return verifyResult(checks);
+  },
+};

@@ -1,0 +1,86 @@
+import { blocker, warning, type Finding } from "../../engine/finding.js";
+import { verifyResult, type PlannedCommand, type Step } from "../../engine/step.js";
+import { accessReady, plannedAccessCommands, ensureMigrationAccess } from "../common/access.js";
+import { diskUsage, gib, RSYNC_PRESENT_COMMAND, DF_COMMAND } from "../common/facts.js";
+import { FACT, targetFromSource, type OvzPlan } from "../common/plan.js";
+import { countDeletions, parseStats } from "../rsync/progress.js";
+import { shouldRunAnotherLivePass } from "../rsync/pass.js";
+import { dirlinkVerdict, excludesFor, syncCommand, syncPass, type SyncPassRecord } from "./sync.js";
+
+/** Step 4: push / from the source onto the target with live passes until the changes stop shrinking. */
+export const rsyncStep: Step<OvzPlan> = {
+  id: "rsync",
+  title: "Copy the source's root onto the target (live passes)",
+  destructive: true,
+
+  async probe(ctx) {
+    const findings: Finding[] = [];
+    const details: string[] = [];
+    const commands: PlannedCommand[] = [];
+    const source = ctx.host("source");
+    const target = ctx.host("target");
+    for (const [role, host] of [["source", source], ["target", target]] as const) {
+      const r = await host.exec(RSYNC_PRESENT_COMMAND, { signal: ctx.signal });
+      if (r.code !== 0) findings.push(blocker("rsync missing", `rsync is not installed on the ${role}`, role === "source" ? "install rsync on the source (yum/dnf/apt-get install rsync)" : "install rsync on the target", role));
+    }
+    const verdict = await dirlinkVerdict(ctx);
+    details.push(`top-level links: ${verdict.summary}${verdict.keepDirlinks ? " (rsync keeps the target's directory links: --keep-dirlinks)" : ""}`);
+    if (verdict.block) findings.push(blocker("/bin /sbin /lib /lib64 linked differently", verdict.block));
+
+    const sourceDisk = await diskUsage(source, ctx.signal);
+    const targetDisk = await diskUsage(target, ctx.signal);
+    if (sourceDisk && targetDisk) {
+      details.push(`disk: source uses ${gib(sourceDisk.usedBytes)} of ${gib(sourceDisk.sizeBytes)}; target has ${gib(targetDisk.freeBytes)} free of ${gib(targetDisk.sizeBytes)}`);
+      // --delete frees the target's own files as it goes, so its whole size (less a margin) is what counts.
+      if (sourceDisk.usedBytes > targetDisk.sizeBytes * 0.9) findings.push(blocker("Target disk too small", `the source uses ${gib(sourceDisk.usedBytes)}; the target's root is ${gib(targetDisk.sizeBytes)}`, "grow the target's disk and filesystem, then check again", "target"));
+      else if (sourceDisk.usedBytes > targetDisk.freeBytes + targetDisk.usedBytes * 0.5) findings.push(warning("Target disk tight", `the source uses ${gib(sourceDisk.usedBytes)}, the target has ${gib(targetDisk.freeBytes)} free`, "grow the target's disk to be safe", "target"));
+    } else details.push(`disk: could not read df on ${sourceDisk ? "the target" : "the source"} (${DF_COMMAND})`);
+
+    const excludes = await excludesFor(ctx);
+    details.push(`${excludes.length} excludes, each kept as it is on the target:`);
+    for (const e of excludes) details.push(`  exclude ${e.path}: ${e.reason}`);
+    const t = targetFromSource(ctx.plan);
+    details.push(`the source pushes to root@${t.address}:${t.port} with a key made for this migration (removed after the final pass)`);
+    details.push("the copy replaces the target's SSH host keys with the source's (clients' known_hosts stay valid): the tool reconnects to the target pinned to the source's fingerprints, recorded in the journal as targetAcceptHostKeys");
+    details.push("the copy replaces root's authorized_keys with the source's: the target's own keys are put back after each pass");
+
+    const ready = await accessReady(source);
+    if (!ready) commands.push(...plannedAccessCommands(ctx.plan));
+    const command = await syncCommand(ctx);
+    commands.push({ host: "source", command, purpose: `live passes (at most ${ctx.plan.options.maxLivePasses}, until the changed data stops shrinking); exit 24 tolerated` });
+    if (ready && findings.every((f) => !f.blocks)) {
+      // The key exists: measure what the first pass would do (read-only: --dry-run).
+      const dry = await source.exec(await syncCommand(ctx, { dryRun: true }), { signal: ctx.signal, timeoutMs: 3600_000 });
+      if (dry.code === 0 || dry.code === 24) {
+        const stats = parseStats(dry.stdout);
+        details.push(`would delete ${countDeletions(dry.stdout)} file(s) on the target that the source does not have`);
+        details.push(`would send ${stats.regularFilesTransferred ?? "?"} changed file(s), ${gib(stats.transferredFileSize ?? 0)} of ${gib(stats.totalFileSize ?? 0)}`);
+      } else details.push(`a dry run of the copy failed (exit ${dry.code}): ${dry.stderr.trim().split("\n").slice(-2).join(" ")}`);
+    } else details.push("files the copy would delete on the target are counted at the gate, once the migration key is in place");
+    return { satisfied: false, commands, findings, details, facts: { excludes: excludes.map((e) => e.path), keepDirlinks: verdict.keepDirlinks, sourceDisk, targetDisk } };
+  },
+
+  async run(ctx) {
+    await ensureMigrationAccess(ctx);
+    const sizes: number[] = [];
+    do {
+      const record = await syncPass(ctx, "live");
+      sizes.push(record.transferredBytes);
+      ctx.output("source", `live pass ${record.pass}: ${gib(record.transferredBytes)} changed, ${record.deletedFiles} deleted, ${record.seconds} s${record.vanished ? " (files vanished: exit 24)" : ""}`);
+    } while (shouldRunAnotherLivePass(sizes, ctx.plan.options.maxLivePasses));
+    const fps = ctx.facts.get<string[]>(FACT.sourceHostKeyFingerprints) ?? [];
+    await ctx.facts.set(FACT.targetAcceptHostKeys, fps);
+  },
+
+  async verify(ctx) {
+    const passes = ctx.facts.get<SyncPassRecord[]>(FACT.syncPasses) ?? [];
+    const live = passes.filter((p) => p.kind === "live");
+    const sourceId = await ctx.host("source").exec("cat /etc/machine-id", { signal: ctx.signal });
+    const targetId = await ctx.host("target").exec("cat /etc/machine-id", { signal: ctx.signal });
+    return verifyResult([
+      { name: "a live pass completed", ok: live.length > 0, detail: live.map((p) => `pass ${p.pass}: exit ${p.code}, ${p.transferredBytes} bytes, ${p.seconds} s`).join("; ") || "none recorded" },
+      { name: "the target carries the source's machine-id", ok: sourceId.code === 0 && sourceId.stdout.trim() !== "" && sourceId.stdout.trim() === targetId.stdout.trim(), detail: `${sourceId.stdout.trim()} / ${targetId.stdout.trim()}` },
+      { name: "the source's host key fingerprints are recorded", ok: (ctx.facts.get<string[]>(FACT.targetAcceptHostKeys) ?? []).length > 0 },
+    ]);
+  },
+};

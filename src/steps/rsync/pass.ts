@@ -1,0 +1,76 @@
+import type { ProgressInfo } from "../../engine/events.js";
+import type { Host } from "../../hosts/host.js";
+import { countDeletions, describeRsyncExit, parseProgress2, parseStats, type RsyncStats } from "./progress.js";
+
+export interface PassSinks {
+  progress(info: ProgressInfo): void;
+  output(line: string, stream: "stdout" | "stderr"): void;
+  signal?: AbortSignal;
+}
+
+export interface PassResult {
+  code: number;
+  /** Exit 24: files vanished while copying a live system (tolerated, like vzmigrate). */
+  vanished: boolean;
+  stats: RsyncStats;
+  deletions: number;
+  seconds: number;
+  stderrTail: string;
+}
+
+/** Progress events at most this often: a big tree prints thousands of progress2 lines a second. */
+const PROGRESS_EVERY_MS = 250;
+
+/**
+ * Runs one rsync pass on `host` (the source, pushing), turning progress2 lines into progress events and
+ * everything else into output lines. Itemized lines of a dry run are counted, not echoed.
+ */
+export async function runRsyncPass(host: Host, command: string, label: string, sinks: PassSinks, options: { timeoutMs?: number; quietItems?: boolean } = {}): Promise<PassResult> {
+  const started = Date.now();
+  let lastEmit = 0;
+  let lastProgress: ProgressInfo | null = null;
+  const result = await host.exec(command, {
+    timeoutMs: options.timeoutMs,
+    signal: sinks.signal,
+    onStdout: (line) => {
+      const progress = parseProgress2(line);
+      if (progress) {
+        const info: ProgressInfo = { label, bytesDone: progress.bytesDone };
+        for (const key of ["bytesTotal", "percent", "rateBytesPerSec", "etaSec", "filesChecked", "filesTotal"] as const) {
+          if (progress[key] !== undefined) info[key] = progress[key];
+        }
+        lastProgress = info;
+        const now = Date.now();
+        if (now - lastEmit >= PROGRESS_EVERY_MS) {
+          lastEmit = now;
+          sinks.progress(info);
+        }
+        return;
+      }
+      if (line.trim() === "") return;
+      if (options.quietItems && /^([<>ch.*][fdLDSp+.]|\*deleting )/.test(line)) return;
+      sinks.output(line, "stdout");
+    },
+    onStderr: (line) => sinks.output(line, "stderr"),
+  });
+  if (lastProgress) sinks.progress(lastProgress);
+  const seconds = (Date.now() - started) / 1000;
+  return {
+    code: result.code,
+    vanished: result.code === 24,
+    stats: parseStats(result.stdout),
+    deletions: countDeletions(result.stdout),
+    seconds,
+    stderrTail: [describeRsyncExit(result.code), ...result.stderr.trim().split("\n").slice(-5)].filter(Boolean).join("\n"),
+  };
+}
+
+/** Live-pass convergence: go on while the changed data keeps shrinking and passes remain. */
+export function shouldRunAnotherLivePass(history: number[], maxPasses: number): boolean {
+  if (history.length === 0) return true;
+  if (history.length >= maxPasses) return false;
+  const last = history[history.length - 1]!;
+  if (last === 0) return false;
+  if (history.length < 2) return true;
+  return last < history[history.length - 2]!;
+}
