@@ -1,8 +1,9 @@
 import type { Command } from "commander";
 import type { ExitSetter } from "../program.js";
+import { registerDemo } from "./demo.js";
 import { registerPlan } from "./plan.js";
 import { registerRun } from "./run.js";
 import { registerStatus } from "./status.js";
 
 /** Every subcommand; each lives in its own file and registers itself here. */
-export const commandRegistrations: Array<(program: Command, setExit: ExitSetter) => void> = [registerRun, registerStatus, registerPlan];
+export const commandRegistrations: Array<(program: Command, setExit: ExitSetter) => void> = [registerRun, registerStatus, registerPlan, registerDemo];

@@ -1,0 +1,122 @@
+import { existsSync } from "node:fs";
+import { chmod, copyFile, mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { buildAptRepo } from "./apt-repo.js";
+import { labCacheRoot, recipeHash, repoUrl } from "./cache.js";
+import { generateToolKey, readHostKeys } from "./keys.js";
+import { runLocal } from "./local.js";
+import { DEBIAN_MIRROR, DEBIAN_SUITE, labRecipe, SOURCE_PACKAGES, TARGET_PACKAGES } from "./recipe.js";
+import { sourceTreeFiles } from "./source-tree.js";
+import { targetTreeFiles } from "./target-tree.js";
+import { aptAndResolverFiles, authorizedKeysFile, writeTreeFiles } from "./tree-files.js";
+
+/** A built, cached lab: everything a run needs, read-only (runs copy or overlay it). */
+export interface LabImages {
+  dir: string;
+  hash: string;
+  sourceTree: string;
+  targetBase: string;
+  kernel: string;
+  initrd: string;
+  kernelRelease: string;
+  repoDir: string;
+  toolKey: string;
+  sourceHostKeys: string[];
+  targetHostKeys: string[];
+  /** Seconds the build took (when this call built it), or undefined when it came from the cache. */
+  builtInSec?: number;
+}
+
+export type LabLog = (line: string) => void;
+
+/** Returns the cached images for the current recipe, building them first when missing (~3 min). */
+export async function ensureLabImages(log: LabLog, env = process.env): Promise<LabImages> {
+  const root = labCacheRoot(env);
+  const hash = recipeHash();
+  const dir = join(root, hash);
+  if (existsSync(join(dir, "build.json"))) return loadImages(dir, hash);
+  const started = Date.now();
+  log(`building the lab images (recipe ${hash}) under ${root}; the first build takes a few minutes`);
+  const work = join(root, `${hash}.building-${process.pid}`);
+  await rm(work, { recursive: true, force: true });
+  await mkdir(work, { recursive: true });
+  const mirror = env.MUDANZA_LAB_MIRROR || DEBIAN_MIRROR;
+  const toolPub = await generateToolKey(join(work, "tool_key"));
+  const [srcSec, tgtSec] = await Promise.all([
+    debootstrap(join(work, "source-root"), SOURCE_PACKAGES, join(root, "debs", "source"), mirror),
+    debootstrap(join(work, "target-root"), TARGET_PACKAGES, join(root, "debs", "target"), mirror),
+  ]);
+  log(`debootstrap: source ${srcSec} s, target ${tgtSec} s`);
+  const common = [...aptAndResolverFiles(repoUrl), authorizedKeysFile(toolPub)];
+  await writeTreeFiles(join(work, "source-root"), [...sourceTreeFiles(), ...common]);
+  await writeTreeFiles(join(work, "target-root"), [...targetTreeFiles(), ...common]);
+  for (const tree of ["source-root", "target-root"]) await chmod(join(work, tree, "root", ".ssh"), 0o700);
+  const debs = await buildAptRepo(join(work, "repo"), [join(root, "debs", "source"), join(root, "debs", "target")]);
+  log(`package repository: ${debs} packages`);
+  await writeFile(join(work, "source-host-keys.pub"), (await readHostKeys(join(work, "source-root"))).join("\n") + "\n");
+  await writeFile(join(work, "target-host-keys.pub"), (await readHostKeys(join(work, "target-root"))).join("\n") + "\n");
+  const kernelRelease = await extractKernel(join(work, "target-root"), work);
+  await makeDiskImage(join(work, "target-root"), join(work, "target.qcow2"));
+  await rm(join(work, "target-root"), { recursive: true, force: true });
+  const builtInSec = Math.round((Date.now() - started) / 1000);
+  await writeFile(join(work, "build.json"), JSON.stringify({ hash, recipe: labRecipe, kernelRelease, builtInSec, builtAt: new Date().toISOString() }, null, 2));
+  await rm(dir, { recursive: true, force: true });
+  await rename(work, dir);
+  log(`lab images built in ${builtInSec} s`);
+  return { ...(await loadImages(dir, hash)), builtInSec };
+}
+
+async function loadImages(dir: string, hash: string): Promise<LabImages> {
+  const build = JSON.parse(await readFile(join(dir, "build.json"), "utf8")) as { kernelRelease: string };
+  const keys = async (name: string) => (await readFile(join(dir, name), "utf8")).trim().split("\n").filter(Boolean);
+  return {
+    dir,
+    hash,
+    sourceTree: join(dir, "source-root"),
+    targetBase: join(dir, "target.qcow2"),
+    kernel: join(dir, "vmlinuz"),
+    initrd: join(dir, "initrd.img"),
+    kernelRelease: build.kernelRelease,
+    repoDir: join(dir, "repo"),
+    toolKey: join(dir, "tool_key"),
+    sourceHostKeys: await keys("source-host-keys.pub"),
+    targetHostKeys: await keys("target-host-keys.pub"),
+  };
+}
+
+async function debootstrap(tree: string, packages: string[], cacheDir: string, mirror: string): Promise<number> {
+  const started = Date.now();
+  await mkdir(cacheDir, { recursive: true });
+  const argv = ["debootstrap", "--variant=minbase", `--cache-dir=${cacheDir}`, `--include=${packages.join(",")}`, DEBIAN_SUITE, tree, mirror];
+  try {
+    await runLocal(argv, { timeoutMs: 20 * 60_000 });
+  } catch (error) {
+    // one retry: a mirror hiccup should not cost a CI run
+    await rm(tree, { recursive: true, force: true });
+    await runLocal(argv, { timeoutMs: 20 * 60_000 }).catch((second: unknown) => {
+      throw new Error(`debootstrap failed twice; first: ${(error as Error).message}`, { cause: second });
+    });
+  }
+  return Math.round((Date.now() - started) / 1000);
+}
+
+/** Copies the tree's kernel and initrd out for QEMU's direct kernel boot; returns the kernel release. */
+async function extractKernel(tree: string, out: string): Promise<string> {
+  const boot = join(tree, "boot");
+  const kernels = (await readdir(boot)).filter((n) => n.startsWith("vmlinuz-")).sort();
+  const kernel = kernels.at(-1);
+  if (!kernel) throw new Error(`no kernel in ${boot}: linux-image-cloud-amd64 missing from the target tree`);
+  const release = kernel.slice("vmlinuz-".length);
+  await copyFile(join(boot, kernel), join(out, "vmlinuz"));
+  await copyFile(join(boot, `initrd.img-${release}`), join(out, "initrd.img"));
+  return release;
+}
+
+/** ext4 filled straight from the tree (mkfs.ext4 -d: no loop mount), then a compact qcow2. */
+async function makeDiskImage(tree: string, qcow2: string): Promise<void> {
+  const raw = `${qcow2}.raw`;
+  await runLocal(["truncate", "-s", `${labRecipe.imageSizeGiB}G`, raw]);
+  await runLocal(["mkfs.ext4", "-q", "-F", "-L", "vm-root", "-d", tree, raw]);
+  await runLocal(["qemu-img", "convert", "-O", "qcow2", raw, qcow2]);
+  await rm(raw, { force: true });
+}

@@ -1,0 +1,79 @@
+/**
+ * What the lab builds and where it lives on the lab network. Everything that changes the built images is
+ * in `labRecipe`, whose hash names the cache entry: edit the recipe and the next run rebuilds.
+ *
+ * Addresses come only from 198.18.0.0/15 (benchmarking range, RFC 2544), never from private ranges.
+ */
+export const LAB_NET = {
+  /** The host's end of the veth pair (root namespace): serves the package repository and the VM's SSH. */
+  hostAddress: "198.18.1.1",
+  /** The container's venet address (the OpenVZ-style `venet0:0` alias). */
+  sourceAddress: "198.18.1.2",
+  prefix: 24,
+  /** QEMU user network of the VM (never QEMU's default 10.0.2.0/24). */
+  vmNet: "198.18.2.0/24",
+  vmGateway: "198.18.2.2",
+  vmDns: "198.18.2.3",
+  vmAddress: "198.18.2.15",
+  /** Port of the package repository on hostAddress (baked into both trees' sources.list). */
+  repoPort: 18642,
+  /** hostfwd to the VM's sshd: on 127.0.0.1 for the tool, on hostAddress for the container. */
+  vmSshPortLoopback: 18622,
+  vmSshPortVeth: 18623,
+  netns: "mzlab",
+  hostVeth: "mzlab-host",
+  containerVeth: "venet0",
+  containerHostname: "ct101.lab.example",
+  vmHostname: "vm101.lab.example",
+} as const;
+
+export const DEBIAN_SUITE = "bookworm";
+export const DEBIAN_MIRROR = "http://deb.debian.org/debian";
+
+/** The OpenVZ-like container: no kernel; ifconfig/route (net-tools) because vzctl's venet config calls them. */
+export const SOURCE_PACKAGES = [
+  "openssh-server",
+  "rsync",
+  "mariadb-server",
+  "ifupdown",
+  "net-tools",
+  "iproute2",
+  "procps",
+  "systemd-sysv",
+  "iputils-ping", // ships with a file capability (security.capability xattr): the copy must keep it
+  "libcap2-bin",
+  "attr",
+  "less",
+];
+
+/** The KVM-style VM as a hosting company would hand it over: kernel, systemd, sshd, its own ens3 config. */
+export const TARGET_PACKAGES = [
+  "linux-image-cloud-amd64",
+  "systemd-sysv",
+  "openssh-server",
+  "initramfs-tools",
+  "udev",
+  "kmod",
+  "rsync",
+  "ifupdown",
+  "iproute2",
+  "procps",
+  "attr",
+];
+
+/** Test data in the source's MariaDB. */
+export const LAB_DB = { database: "lab", table: "acks", seedRows: 500 } as const;
+
+/** Bump when the way trees/images are configured changes in a way the recipe below does not capture. */
+const LAYOUT_VERSION = 1;
+
+export const labRecipe = {
+  layout: LAYOUT_VERSION,
+  suite: DEBIAN_SUITE,
+  mirror: DEBIAN_MIRROR,
+  source: SOURCE_PACKAGES,
+  target: TARGET_PACKAGES,
+  net: LAB_NET,
+  db: LAB_DB,
+  imageSizeGiB: 6,
+};
