@@ -82,6 +82,11 @@ export async function drivePipeline<Plan>(options: DriveOptions<Plan>): Promise<
     });
     await flushing;
     await renderer.close();
+    if (mode !== "dry-run") {
+      // The run report (<state>/<id>.report.md) sums up the journal and the log; failing to write it must not hide the run's result.
+      const { writeRunReport } = await import("../report/run-report.js");
+      await writeRunReport(stateDir, journal.snapshot, logPath).catch((error: Error) => process.stderr.write(`mudanza: could not write the run report: ${error.message}\n`));
+    }
     if (mode === "dry-run" && options.printDryRunReport !== false) {
       const skipped = Object.fromEntries(pipeline.steps.flatMap((s) => (outcome.probes[s.id] ? [] : [[s.id, "not probed"]])));
       const data = collectDryRun(pipeline as Pipeline<unknown>, Object.fromEntries(Object.entries(hosts).map(([r, h]) => [r, h.address])), outcome.probes, skipped);

@@ -1,21 +1,42 @@
+import type { PipelineEvent } from "../engine/events.js";
 import type { JournalData } from "../journal/journal.js";
+import { formatDuration } from "../render/format.js";
+import { checksAfterReboot, summarizeRun } from "./run-summary.js";
 
-/** `mudanza status`: the timeline of a migration from its journal. */
-export function renderStatus(journal: JournalData, currentPlanHash: string): string {
-  const lines = [`Migration ${journal.migrationId} (${journal.kind}), plan ${journal.planPath}`];
-  if (journal.planHash !== currentPlanHash) lines.push("WARNING: the plan file changed since this migration started");
-  const last = journal.runs[journal.runs.length - 1];
+const MARK: Record<string, string> = { pending: "○", running: "▶", done: "✔", skipped: "↷", failed: "✖", blocked: "⊘", compensated: "↺" };
+
+/** `mudanza status`: the timeline of a migration from its journal (and its log, when there is one). */
+export function renderStatus(journal: JournalData, currentPlanHash: string, events: PipelineEvent[] = []): string {
+  const s = summarizeRun(journal, events, currentPlanHash);
+  const lines = [`Migration ${s.migrationId} (${s.title ? `${s.title}, ` : ""}${s.kind}), plan ${s.planPath}`];
+  if (s.planChanged) lines.push("WARNING: the plan file changed since this migration started");
+  const last = s.runs[s.runs.length - 1];
   if (last) lines.push(`Last run: ${last.mode}, started ${last.startedAt}${last.outcome ? `, ${last.outcome}` : ", still running or killed"}`);
-  lines.push("");
-  for (const [id, step] of Object.entries(journal.steps)) {
-    const duration = step.durationMs !== undefined ? ` ${(step.durationMs / 1000).toFixed(1)} s` : "";
-    lines.push(`  ${step.status.padEnd(10)} ${id}${duration}${step.message ? `: ${step.message}` : ""}`);
+  if (s.lastEnd?.resumeCommand && last?.outcome && last.outcome !== "done") lines.push(`Resume with: ${s.lastEnd.resumeCommand}`);
+  lines.push("", "Timeline:");
+  const width = Math.min(48, Math.max(10, ...s.steps.map((st) => st.title.length)));
+  for (const st of s.steps) {
+    const when = st.startedAt ? st.startedAt.replace(/^\d{4}-\d{2}-\d{2}T/, "").replace(/\.\d+Z$/, "Z") : "";
+    const dur = st.durationMs !== undefined ? formatDuration(st.durationMs) : "";
+    lines.push(`  ${MARK[st.status] ?? "?"} ${st.status.padEnd(8)} ${st.title.slice(0, width).padEnd(width)} ${when.padEnd(9)} ${dur.padStart(7)}${st.message ? `  ${st.message}` : ""}`);
   }
-  const freeze = journal.facts["freezeWindowSec"];
-  if (typeof freeze === "number") lines.push("", `Freeze window (databases stopped): ${freeze.toFixed(1)} s`);
-  if (journal.compensations.length > 0) {
+  lines.push("", s.freezeWindowSec !== undefined ? `Freeze window (databases stopped): ${s.freezeWindowSec} s` : "Freeze window: not recorded yet");
+  const after = checksAfterReboot(s);
+  if (s.rebootStepId) {
+    lines.push("", "Verified after the reboot:");
+    if (after.length === 0) lines.push("  nothing yet");
+    for (const st of after) for (const c of st.checks) lines.push(`  ${c.ok ? "✔" : "✖"} ${c.name}${c.detail ? ` (${c.detail})` : ""}`);
+  } else {
+    const failed = s.steps.flatMap((st) => st.checks.filter((c) => !c.ok).map((c) => `${st.title}: ${c.name}`));
+    if (failed.length > 0) lines.push("", "Failed checks:", ...failed.map((f) => `  ✖ ${f}`));
+  }
+  if (s.warnings.length > 0) {
+    lines.push("", "Warnings:");
+    for (const w of s.warnings) lines.push(`  ! ${w.title}${w.host ? ` (${w.host})` : ""}: ${w.summary}${w.remediation ? ` Fix: ${w.remediation}` : ""}`);
+  }
+  if (s.pendingCompensations.length > 0) {
     lines.push("", "PENDING compensations (run first on the next run):");
-    for (const c of journal.compensations) lines.push(`  on ${c.host}: ${c.title}: ${c.command}`);
+    for (const c of s.pendingCompensations) lines.push(`  on ${c.host}: ${c.title}: ${c.command}`);
   }
   return lines.join("\n");
 }

@@ -23,7 +23,9 @@ export function registerStatus(program: Command, setExit: ExitSetter): void {
         return;
       }
       const { renderStatus } = await import("../../report/status-report.js");
-      process.stdout.write(renderStatus(journal, loaded.hash) + "\n");
+      const { readLogEvents } = await import("../../report/log-events.js");
+      const events = await readLogEvents(path.replace(/\.journal\.json$/, ".log.ndjson"));
+      process.stdout.write(renderStatus(journal, loaded.hash, events) + "\n");
       setExit(0);
     });
 }

@@ -1,0 +1,71 @@
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { JournalData } from "../journal/journal.js";
+import { formatDuration } from "../render/format.js";
+import { readLogEvents } from "./log-events.js";
+import { code, plain, table } from "./markdown.js";
+import { checksAfterReboot, summarizeRun, type RunSummary } from "./run-summary.js";
+
+export const reportPathFor = (stateDir: string, migrationId: string): string => join(stateDir, `${migrationId}.report.md`);
+
+const duration = (ms: number | undefined): string => (ms === undefined ? "" : formatDuration(ms));
+
+/** The report written to the state dir after every run: timeline, freeze window, checks, warnings. */
+export function renderRunReportMarkdown(s: RunSummary): string {
+  const out: string[] = [`# Migration ${plain(s.migrationId)}: ${plain(s.title ?? s.kind)}`, ""];
+  out.push(`Plan ${code(s.planPath)}, kind ${code(s.kind)}.`);
+  for (const [role, address] of Object.entries(s.hosts)) out.push(`- **${role}**: ${code(address)}`);
+  out.push("");
+  const last = s.runs[s.runs.length - 1];
+  if (s.lastEnd) {
+    out.push(`**Result: ${s.lastEnd.status}** (exit ${s.lastEnd.exitCode}) at ${s.lastEnd.at}.${s.lastEnd.message ? ` ${plain(s.lastEnd.message.replace(/\n/g, "; "))}` : ""}`);
+    if (s.lastEnd.resumeCommand) out.push("", `Resume with: ${code(s.lastEnd.resumeCommand)}`);
+    out.push("");
+  } else if (last) out.push(`Last run: ${last.mode}, started ${last.startedAt}${last.outcome ? `, ${last.outcome}` : ", still running or killed"}.`, "");
+  if (s.runs.length > 1) out.push(`${s.runs.length} runs: ${s.runs.map((r) => `${r.startedAt} ${r.mode} → ${r.outcome ?? "no end"}`).join("; ")}.`, "");
+
+  out.push("## Timeline", "");
+  out.push(
+    ...table(
+      ["Step", "Status", "Started", "Duration", "Note"],
+      s.steps.map((st) => [`${st.title} (${st.id})`, st.status, st.startedAt ?? "", duration(st.durationMs), `${st.message ?? ""}${st.attempts > 1 ? ` (${st.attempts} attempts)` : ""}`]),
+    ),
+    "",
+  );
+  const total = s.steps.reduce((sum, st) => sum + (st.durationMs ?? 0), 0);
+  out.push(`Time in steps: ${formatDuration(total)}.`, "");
+
+  out.push("## Freeze window", "");
+  out.push(s.freezeWindowSec !== undefined ? `Services were stopped for **${s.freezeWindowSec} s** (the final copy).` : "No freeze window was recorded (no database stop ran).", "");
+
+  const after = checksAfterReboot(s);
+  out.push(s.rebootStepId ? "## Verified after the reboot" : "## Verified", "");
+  const verified = s.rebootStepId ? after : s.steps.filter((st) => st.checks.length > 0);
+  if (verified.length === 0) out.push(s.rebootStepId ? "Nothing was verified after the reboot yet." : "No step has been verified yet.", "");
+  for (const st of verified) {
+    out.push(`- ${plain(st.title)}:`);
+    for (const c of st.checks) out.push(`  - ${c.ok ? "ok" : "FAILED"}: ${plain(c.name)}${c.detail ? ` (${plain(c.detail)})` : ""}`);
+  }
+  if (verified.length > 0) out.push("");
+
+  out.push("## Warnings", "");
+  if (s.warnings.length === 0) out.push("None.", "");
+  for (const w of s.warnings) out.push(`- **${plain(w.title)}**${w.host ? ` (${w.host})` : ""}: ${plain(w.summary)}${w.remediation ? ` Fix: ${plain(w.remediation)}` : ""}`);
+  if (s.warnings.length > 0) out.push("");
+
+  if (s.pendingCompensations.length > 0 || s.compensationLog.length > 0) {
+    out.push("## Undo actions (compensations)", "");
+    for (const c of s.pendingCompensations) out.push(`- PENDING on ${c.host}: ${plain(c.title)}: ${code(c.command)} (runs first on the next run)`);
+    for (const c of s.compensationLog) out.push(`- ${c.ok ? "done" : "FAILED"} ${c.at}: ${plain(c.title)}${c.message ? ` (${plain(c.message)})` : ""}`);
+    out.push("");
+  }
+  return out.join("\n");
+}
+
+/** Writes `<state>/<id>.report.md` (mode 0600, like the journal) and returns its path. */
+export async function writeRunReport(stateDir: string, journal: JournalData, logPath: string): Promise<string> {
+  const summary = summarizeRun(journal, await readLogEvents(logPath));
+  const path = reportPathFor(stateDir, journal.migrationId);
+  await writeFile(path, renderRunReportMarkdown(summary) + "\n", { mode: 0o600 });
+  return path;
+}

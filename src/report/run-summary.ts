@@ -1,0 +1,86 @@
+import type { PipelineEvent, StepStatus } from "../engine/events.js";
+import type { Finding } from "../engine/finding.js";
+import type { VerifyCheck } from "../engine/step.js";
+import type { JournalData } from "../journal/journal.js";
+
+/** After a run: the journal (truth about steps and facts) joined with the log (titles, warnings). */
+export interface RunSummary {
+  migrationId: string;
+  kind: string;
+  title?: string;
+  planPath: string;
+  planChanged: boolean;
+  hosts: Record<string, string>;
+  runs: JournalData["runs"];
+  steps: Array<{ id: string; title: string; status: StepStatus; startedAt?: string; endedAt?: string; durationMs?: number; message?: string; checks: VerifyCheck[]; attempts: number }>;
+  freezeWindowSec?: number;
+  /** The reboot step's id, when the pipeline has one that ran: checks from it on are "after the reboot". */
+  rebootStepId?: string;
+  warnings: Finding[];
+  pendingCompensations: JournalData["compensations"];
+  compensationLog: JournalData["compensationLog"];
+  lastEnd?: Extract<PipelineEvent, { type: "pipeline-end" }>;
+}
+
+export function summarizeRun(journal: JournalData, events: PipelineEvent[], currentPlanHash?: string): RunSummary {
+  const starts = events.filter((e): e is Extract<PipelineEvent, { type: "pipeline-start" }> => e.type === "pipeline-start");
+  const lastStart = starts[starts.length - 1];
+  const titles = new Map<string, string>();
+  for (const s of starts) for (const step of s.steps) titles.set(step.id, step.title);
+  // Pipeline order from the log; steps only the journal knows (no log) follow in journal order.
+  const order = [...(lastStart?.steps.map((s) => s.id) ?? [])];
+  for (const id of Object.keys(journal.steps)) if (!order.includes(id)) order.push(id);
+
+  const steps = order.map((id) => {
+    const record = journal.steps[id];
+    return {
+      id,
+      title: titles.get(id) ?? id,
+      status: record?.status ?? ("pending" as const),
+      startedAt: record?.startedAt,
+      endedAt: record?.endedAt,
+      durationMs: record?.durationMs,
+      message: record?.message,
+      checks: record?.checks ?? [],
+      attempts: record?.attempts ?? 0,
+    };
+  });
+
+  const reboot = [...steps].reverse().find((s) => /reboot/i.test(s.id) && (s.status === "done" || s.status === "skipped"));
+  const seen = new Set<string>();
+  const warnings: Finding[] = [];
+  for (const e of events) {
+    if (e.type !== "step-probed") continue;
+    for (const f of e.findings) {
+      const key = `${f.title}\u0000${f.summary}\u0000${f.host ?? ""}`;
+      if (f.blocks || f.severity !== "warning" || seen.has(key)) continue;
+      seen.add(key);
+      warnings.push(f);
+    }
+  }
+  const freeze = journal.facts["freezeWindowSec"];
+  const ends = events.filter((e): e is Extract<PipelineEvent, { type: "pipeline-end" }> => e.type === "pipeline-end");
+  return {
+    migrationId: journal.migrationId,
+    kind: journal.kind,
+    title: lastStart?.title,
+    planPath: journal.planPath,
+    planChanged: currentPlanHash !== undefined && currentPlanHash !== journal.planHash,
+    hosts: lastStart?.hosts ?? {},
+    runs: journal.runs,
+    steps,
+    freezeWindowSec: typeof freeze === "number" ? freeze : undefined,
+    rebootStepId: reboot?.id,
+    warnings,
+    pendingCompensations: journal.compensations,
+    compensationLog: journal.compensationLog,
+    lastEnd: ends[ends.length - 1],
+  };
+}
+
+/** Checks of the reboot step and every step after it: what was proven on the rebooted machine. */
+export function checksAfterReboot(summary: RunSummary): RunSummary["steps"] {
+  if (!summary.rebootStepId) return [];
+  const index = summary.steps.findIndex((s) => s.id === summary.rebootStepId);
+  return summary.steps.slice(index).filter((s) => s.checks.length > 0);
+}
