@@ -46,18 +46,14 @@ export const CTID_CONF_MAPPING: MappingRow[] = [
   { key: "DISKINODES", from: "dlimits/N/inodes_total", why: "the same inode quota, soft:hard", value: (i) => { const l = rootLimit(i)?.inodesTotal; return l ? softHard(l) : undefined; } },
   { key: "NUMPROC", from: "rlimits/nproc[.hard]", why: "the process limit of the context becomes the container's", value: (i) => { const v = rlimit(i.config, "nproc"); return v && /^\d+$/.test(v) ? `${v}:${v}` : undefined; } },
   { key: "CPUMASK", from: "cpuset/cpus", why: "pin the container to the same CPUs", value: (i) => i.config.cpusetCpus },
-  { key: "CAPABILITY", from: "bcapabilities", why: "extra capabilities the guest was given (CAP_X -> X:on, !CAP_X -> X:off)", value: (i) => capabilities(i.config.bcapabilities) },
+  { key: "CAPABILITY", from: "bcapabilities", why: "extra capabilities the guest was given (CAP_X -> X:on)", value: (i) => capabilities(i.config.bcapabilities) },
 ];
 
-/** util-vserver lists CAP_NET_ADMIN or NET_ADMIN, "!" to remove; vzctl wants NET_ADMIN:on. */
+const CAPABILITY_LINE = /^(CAP_)?[A-Z_]+$/;
+
+/** util-vserver lists one capability a line (CAP_NET_ADMIN); vzctl wants NET_ADMIN:on. */
 export function capabilities(lines: string[]): string | undefined {
-  const out = lines
-    .filter((l) => /^!?(CAP_)?[A-Z_]+$/.test(l))
-    .map((l) => {
-      const off = l.startsWith("!");
-      const name = l.replace(/^!/, "").replace(/^CAP_/, "");
-      return `${name}:${off ? "off" : "on"}`;
-    });
+  const out = lines.filter((l) => CAPABILITY_LINE.test(l)).map((l) => `${l.replace(/^CAP_/, "")}:on`);
   return out.length > 0 ? out.join(" ") : undefined;
 }
 
@@ -80,6 +76,8 @@ export function mapVserverToCtidConf(input: MappingInput): MappedSetting[] {
 /** VServer settings with no OpenVZ counterpart here: reported so nothing is dropped silently. */
 export function unmappedSettings(config: VserverConfig): string[] {
   const notes: string[] = [];
+  const odd = config.bcapabilities.filter((l) => !CAPABILITY_LINE.test(l));
+  if (odd.length > 0) notes.push(`bcapabilities lines not understood (${odd.join(", ")}): set CAPABILITY by hand`);
   if (config.ccapabilities.length > 0) notes.push(`ccapabilities (${config.ccapabilities.join(", ")}): context capabilities have no vzctl setting; check what the guest needed them for`);
   if (config.flags.length > 0) notes.push(`flags (${config.flags.join(", ")}): VServer context flags are not carried over`);
   const unmappedLimits = Object.keys(config.rlimits).filter((k) => !/^nproc(\.hard|\.soft|\.min)?$/.test(k));
