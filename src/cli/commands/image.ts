@@ -1,0 +1,113 @@
+import { Option, type Command } from "commander";
+import { BadInputError } from "../../errors.js";
+import { LocalHost } from "../../hosts/local-host.js";
+import { cmd } from "../../hosts/quote.js";
+import { formatBytes, parseSize } from "../../kvm/sizes.js";
+import type { Pipeline } from "../../engine/step.js";
+import type { RunMode } from "../../engine/runner.js";
+import { argumentJournal } from "../arg-journal.js";
+import { drivePipeline, resolveRunMode, type DriveFlags } from "../drive-pipeline.js";
+import type { ExitSetter } from "../program.js";
+import { resolveStateDir } from "../state-dir.js";
+
+interface CommonFlags extends DriveFlags {
+  stateDir?: string;
+  restart?: boolean;
+}
+
+const withRunFlags = (c: Command): Command =>
+  c
+    .option("-y, --yes", "accept every gate without asking (scripts, CI)")
+    .option("--dry-run", "run every probe, change nothing, print a report")
+    .addOption(new Option("--format <format>", "dry-run report format").choices(["md", "json"]))
+    .option("--json", "print events as NDJSON, one per line")
+    .option("--state-dir <dir>", "where journals and logs live")
+    .option("--restart", "discard this command's journal and start over");
+
+/** Runs an argument-built pipeline on this machine; `argv` is the command line that resumes it. */
+export async function runLocalPipeline<P>(kind: string, pipeline: Pipeline<P>, plan: P, flags: CommonFlags, argv: string[], mode: RunMode = resolveRunMode(flags), printReport = true) {
+  const stateDir = resolveStateDir(flags.stateDir);
+  const ids = argumentJournal(kind, plan);
+  return drivePipeline({
+    pipeline,
+    plan,
+    mode,
+    flags,
+    stateDir,
+    journal: { ...ids, kind, restart: flags.restart },
+    async connect(hosts) {
+      hosts.local = new LocalHost("local");
+    },
+    resumeCommand: cmd("mudanza", ...argv, ...(flags.yes ? ["--yes"] : []), ...(flags.stateDir ? ["--state-dir", stateDir] : [])),
+    printDryRunReport: printReport,
+  });
+}
+
+const int = (name: string) => (value: string): number => {
+  if (!/^\d+$/.test(value)) throw new BadInputError(`${name} must be a whole number (got "${value}")`);
+  return Number(value);
+};
+
+export function registerImage(program: Command, setExit: ExitSetter): void {
+  const image = program.command("image").description("qcow2 chores on a KVM host: sparsify for backup, overlay clones, backing chains");
+
+  withRunFlags(
+    image
+      .command("sparsify")
+      .description("shrink a disk for backup with virt-sparsify --compress; the original is replaced only with --replace, after verification")
+      .argument("<disk>", "the disk image (qcow2 or raw); its VM must be shut down")
+      .option("--out <file>", "where the sparsified copy goes (default: DISK.sparse.qcow2 beside it)")
+      .option("--replace", "after the copy is verified, put it in place of the original (gate)")
+      .option("--tmpdir <dir>", "folder for virt-sparsify's temporary overlay (default: $TMPDIR or /tmp)")
+      .option("--connect <uri>", "libvirt URI checked for VMs using the disk", "qemu:///system"),
+  ).action(async (disk: string, opts: CommonFlags & { out?: string; replace?: boolean; tmpdir?: string; connect: string }) => {
+    const { validateSparsifyOptions } = await import("../../pipelines/image-sparsify/options.js");
+    const { buildImageSparsify } = await import("../../pipelines/image-sparsify/pipeline.js");
+    const plan = validateSparsifyOptions({ disk, out: opts.out, replace: opts.replace, tmpdir: opts.tmpdir, uri: opts.connect });
+    const argv = ["image", "sparsify", plan.disk, "--out", plan.out, ...(plan.replace ? ["--replace"] : []), ...(opts.tmpdir ? ["--tmpdir", opts.tmpdir] : []), "--connect", plan.uri];
+    const outcome = await runLocalPipeline("image-sparsify", buildImageSparsify(), plan, opts, argv);
+    const before = outcome.probes.sparsify?.facts?.allocatedBefore;
+    if (outcome.status === "done" && !opts.json && typeof before === "number") process.stdout.write(`sparsified ${plan.disk} (${formatBytes(before)} allocated before)\n`);
+    setExit(outcome.exitCode);
+  });
+
+  withRunFlags(
+    image
+      .command("clone")
+      .description("create N copy-on-write overlays of a base image (relative backing path), base made read-only")
+      .argument("<base>", "the base image (qcow2)")
+      .requiredOption("--count <n>", "how many clones", int("--count"))
+      .option("--name <pattern>", "clone names, {n} is the number", "clone{n}")
+      .option("--start <n>", "first number", int("--start"), 1)
+      .option("--out-dir <dir>", "where the overlays go (default: the base's folder)")
+      .option("--define", "define a libvirt domain per clone (virtio disk and NIC)")
+      .option("--bridge <name>", "host bridge for the clones' NIC", "br0")
+      .option("--memory <size>", "RAM of each defined domain", "1G")
+      .option("--vcpus <n>", "vCPUs of each defined domain", int("--vcpus"), 1)
+      .option("--connect <uri>", "libvirt URI", "qemu:///system"),
+  ).action(async (base: string, opts: CommonFlags & { count: number; name: string; start: number; outDir?: string; define?: boolean; bridge: string; memory: string; vcpus: number; connect: string }) => {
+    const { validateCloneOptions } = await import("../../pipelines/image-clone/options.js");
+    const { buildImageClone } = await import("../../pipelines/image-clone/pipeline.js");
+    const plan = validateCloneOptions({ base, count: opts.count, namePattern: opts.name, start: opts.start, outDir: opts.outDir, define: Boolean(opts.define), bridge: opts.bridge, memoryBytes: parseSize(opts.memory, "--memory"), vcpus: opts.vcpus, uri: opts.connect });
+    const argv = ["image", "clone", plan.base, "--count", String(plan.count), "--name", plan.namePattern, "--start", String(plan.start), "--out-dir", plan.outDir, ...(plan.define ? ["--define"] : []), "--bridge", plan.bridge, "--memory", opts.memory, "--vcpus", String(plan.vcpus), "--connect", plan.uri];
+    const outcome = await runLocalPipeline("image-clone", buildImageClone(), plan, opts, argv);
+    setExit(outcome.exitCode);
+  });
+
+  image
+    .command("info")
+    .description("show a disk's backing chain and the space each file really takes")
+    .argument("<disk>", "the disk image")
+    .option("--json", "print the chain as JSON")
+    .action(async (disk: string, opts: { json?: boolean }) => {
+      const { resolve } = await import("node:path");
+      const { buildImageInfo } = await import("../../pipelines/image-clone/info-pipeline.js");
+      const { renderChain } = await import("../../steps/image/render-chain.js");
+      const plan = { disk: resolve(disk) };
+      // Read-only: runs as a dry run (no journal written), and prints the chain itself.
+      const outcome = await runLocalPipeline("image-info", buildImageInfo(), plan, { dryRun: true }, ["image", "info", plan.disk], "dry-run", false);
+      const chain = outcome.probes["inspect-chain"]?.facts?.chain;
+      if (Array.isArray(chain)) process.stdout.write(opts.json ? JSON.stringify(chain, null, 2) + "\n" : renderChain(chain) + "\n");
+      setExit(outcome.exitCode);
+    });
+}

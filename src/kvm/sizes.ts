@@ -1,0 +1,22 @@
+import { BadInputError } from "../errors.js";
+
+const UNITS: Record<string, number> = { "": 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
+
+/** "2G", "512M", "2048MiB", "1.5g", "4096" (bytes) → bytes; binary units, as virsh and vzctl use them. */
+export function parseSize(text: string, what = "size"): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([bkmgt]?)(?:i?b)?\s*$/i.exec(text);
+  if (!m) throw new BadInputError(`${what}: "${text}" is not a size (examples: 2G, 512M, 2048MiB)`);
+  const bytes = Number(m[1]) * UNITS[m[2]!.toLowerCase()]!;
+  if (!Number.isFinite(bytes) || bytes <= 0) throw new BadInputError(`${what}: "${text}" must be more than zero`);
+  return Math.round(bytes);
+}
+
+/** Bytes for humans: 1.5 GiB, 300 MiB, 12 KiB. */
+export function formatBytes(bytes: number): string {
+  const abs = Math.abs(bytes);
+  const units: Array<[string, number]> = [["TiB", 1024 ** 4], ["GiB", 1024 ** 3], ["MiB", 1024 ** 2], ["KiB", 1024]];
+  for (const [unit, size] of units) {
+    if (abs >= size) return `${(bytes / size).toFixed(abs >= size * 100 ? 0 : 1)} ${unit}`;
+  }
+  return `${bytes} B`;
+}

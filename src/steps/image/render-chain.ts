@@ -1,0 +1,14 @@
+import { formatBytes } from "../../kvm/sizes.js";
+import type { ChainEntry } from "./inspect-chain.js";
+
+/** The chain top first, one line each, indented as it descends: what `image info` prints. */
+export function renderChain(chain: ChainEntry[]): string {
+  const lines = chain.map((c, i) => {
+    const pad = "  ".repeat(i);
+    const backing = c.backingFilename ? `, backing file "${c.backingFilename}"` : "";
+    return `${pad}${i === 0 ? "" : "└─ "}${c.filename} (${c.format}, virtual ${formatBytes(c.virtualSize)}, on disk ${c.allocated === null ? "?" : formatBytes(c.allocated)}${backing})`;
+  });
+  const total = chain.reduce((sum, c) => sum + (c.allocated ?? 0), 0);
+  lines.push(`total on disk: ${formatBytes(total)} in ${chain.length} file(s)`);
+  return lines.join("\n");
+}

@@ -1,0 +1,55 @@
+import { verifyResult, type Step } from "../../engine/step.js";
+import { cmd } from "../../hosts/quote.js";
+import { formatBytes } from "../../kvm/sizes.js";
+import { imageCheckClean, parseImageCheck } from "../../kvm/qemu-img-info.js";
+import type { SparsifyOptions } from "../../pipelines/image-sparsify/options.js";
+import { diskInUseFindings } from "./sparsify.js";
+
+const replaceCommand = (o: SparsifyOptions): string =>
+  `${cmd("chown", `--reference=${o.disk}`, "--", o.out)} && ${cmd("chmod", `--reference=${o.disk}`, "--", o.out)} && ${cmd("mv", "-f", "--", o.out, o.disk)}`;
+
+/** --replace: the verified copy takes the original's place (owner and mode kept); the original is gone after this. */
+export const replaceOriginalStep: Step<SparsifyOptions> = {
+  id: "replace-original",
+  title: "Replace the original disk with the verified copy",
+  destructive: true,
+  skip: (ctx) => (ctx.plan.replace ? undefined : "the original stays (pass --replace to swap it for the copy)"),
+  async probe(ctx) {
+    const o = ctx.plan;
+    if (ctx.facts.get<boolean>("sparsify.replaced")) return { satisfied: true, reason: `${o.disk} is already the sparsified copy`, commands: [], findings: [] };
+    const { findings } = await diskInUseFindings(ctx);
+    const before = ctx.facts.get<number>("sparsify.allocatedBefore");
+    const after = ctx.facts.get<number>("sparsify.allocatedAfter");
+    return {
+      satisfied: false,
+      commands: [{ host: "local", command: replaceCommand(o), purpose: "same owner and mode as the original, then take its place" }],
+      findings,
+      details: [
+        `${o.disk} is deleted and replaced by ${o.out}${before && after ? ` (${formatBytes(before)} → ${formatBytes(after)})` : ""}`,
+        "runs only after the copy passed qemu-img check and its filesystems mounted read-only",
+      ],
+    };
+  },
+  async run(ctx) {
+    const host = ctx.host("local");
+    if (!(await host.stat(ctx.plan.out))) throw new Error(`${ctx.plan.out} is missing: nothing to put in place of ${ctx.plan.disk}`);
+    const res = await host.exec(replaceCommand(ctx.plan), { signal: ctx.signal });
+    if (res.code !== 0) throw new Error(`replacing ${ctx.plan.disk} failed: ${res.stderr.trim()}`);
+    await ctx.facts.set("sparsify.replaced", true);
+  },
+  async verify(ctx) {
+    const host = ctx.host("local");
+    const check = await host.exec(cmd("qemu-img", "check", "--output=json", ctx.plan.disk), { signal: ctx.signal });
+    let clean = false;
+    try {
+      clean = check.code === 0 && imageCheckClean(parseImageCheck(check.stdout));
+    } catch {
+      clean = false;
+    }
+    const outGone = !(await host.stat(ctx.plan.out));
+    return verifyResult([
+      { name: `${ctx.plan.disk} passes qemu-img check`, ok: clean },
+      { name: "the copy was moved, not duplicated", ok: outGone },
+    ]);
+  },
+};
