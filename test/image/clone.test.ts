@@ -1,0 +1,122 @@
+import { spawn, execFileSync, type ChildProcess } from "node:child_process";
+import { mkdtemp, mkdir, rename, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { buildImageClone } from "../../src/pipelines/image-clone/pipeline.js";
+import { validateCloneOptions } from "../../src/pipelines/image-clone/options.js";
+import { runLocal } from "./run-local.js";
+
+// Real qemu-img and qemu-io (Debian qemu-utils) on real qcow2 files.
+const qemuImg = (...args: string[]): string => execFileSync("qemu-img", args, { encoding: "utf8" });
+const qemuIo = (...args: string[]): string => execFileSync("qemu-io", args, { encoding: "utf8" });
+
+let dir: string;
+let base: string;
+const holders: ChildProcess[] = [];
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), "mudanza-clone-"));
+  await mkdir(join(dir, "images"));
+  base = join(dir, "images", "base.qcow2");
+  qemuImg("create", "-q", "-f", "qcow2", base, "16M");
+  // Known content in the base: 0x5a over the first MiB.
+  qemuIo("-f", "qcow2", "-c", "write -P 0x5a 0 1M", base);
+});
+
+afterEach(async () => {
+  for (const h of holders.splice(0)) h.kill("SIGKILL");
+  await rm(dir, { recursive: true, force: true });
+});
+
+const plan = (extra: Partial<Parameters<typeof validateCloneOptions>[0]> = {}) =>
+  validateCloneOptions({ base, count: 2, namePattern: "lab{n}", start: 1, define: false, bridge: "br0", memoryBytes: 1 << 30, vcpus: 1, uri: "qemu:///system", ...extra });
+
+describe("image clone on real qcow2 files", () => {
+  it("makes overlays that read the base and write only to themselves; the base becomes read-only", async () => {
+    const sumBefore = execFileSync("sha256sum", [base], { encoding: "utf8" }).split(" ")[0];
+    const { outcome } = await runLocal(buildImageClone(), plan(), "yes");
+    expect(outcome.status).toBe("done");
+    const lab1 = join(dir, "images", "lab1.qcow2");
+    const lab2 = join(dir, "images", "lab2.qcow2");
+    expect(((await stat(base)).mode & 0o222)).toBe(0);
+    const info = JSON.parse(qemuImg("info", "--output=json", lab1)) as Record<string, unknown>;
+    expect(info["backing-filename"]).toBe("base.qcow2");
+    expect(info["backing-filename-format"]).toBe("qcow2");
+    // The clone reads the base's bytes...
+    expect(qemuIo("-f", "qcow2", "-r", "-c", "read -P 0x5a 0 1M", lab1)).not.toMatch(/Pattern verification failed/);
+    // ...and a write lands in the clone only.
+    qemuIo("-f", "qcow2", "-c", "write -P 0xc3 0 64k", lab1);
+    expect(qemuIo("-f", "qcow2", "-r", "-c", "read -P 0xc3 0 64k", lab1)).not.toMatch(/Pattern verification failed/);
+    expect(qemuIo("-f", "qcow2", "-r", "-U", "-c", "read -P 0x5a 0 64k", base)).not.toMatch(/Pattern verification failed/);
+    expect(qemuIo("-f", "qcow2", "-r", "-c", "read -P 0x5a 0 64k", lab2)).not.toMatch(/Pattern verification failed/);
+    expect(execFileSync("sha256sum", [base], { encoding: "utf8" }).split(" ")[0]).toBe(sumBefore);
+  });
+
+  it("keeps working when the whole folder moves (the backing path is relative)", async () => {
+    await runLocal(buildImageClone(), plan(), "yes");
+    const moved = join(dir, "moved");
+    await rename(join(dir, "images"), moved);
+    const chain = JSON.parse(qemuImg("info", "--backing-chain", "--output=json", join(moved, "lab2.qcow2"))) as Array<{ filename: string }>;
+    expect(chain.map((c) => c.filename)).toEqual([join(moved, "lab2.qcow2"), join(moved, "base.qcow2")]);
+  });
+
+  it("blocks when a QEMU process holds the base open for writing, and changes nothing", async () => {
+    const holder = spawn("qemu-io", ["-f", "qcow2", base], { stdio: ["pipe", "pipe", "pipe"] });
+    holders.push(holder);
+    // qemu-io prints its prompt once the image is open (and locked).
+    await new Promise<void>((resolve, reject) => {
+      holder.stdout.on("data", () => resolve());
+      holder.on("exit", (code) => reject(new Error(`qemu-io exited ${code}`)));
+      holder.stdin.write("help\n");
+    });
+    const { outcome } = await runLocal(buildImageClone(), plan(), "yes");
+    expect(outcome.status).toBe("blocked");
+    expect(outcome.exitCode).toBe(3);
+    expect(outcome.findings.find((f) => f.blocks)?.title).toBe("Base image is in use");
+    expect((await stat(base)).mode & 0o200).toBe(0o200);
+    await expect(stat(join(dir, "images", "lab1.qcow2"))).rejects.toThrow();
+  });
+
+  it("dry-run probes and changes nothing", async () => {
+    const { outcome } = await runLocal(buildImageClone(), plan(), "dry-run");
+    expect(outcome.status).toBe("dry-run");
+    expect(outcome.probes["create-overlays"]?.commands.map((c) => c.command)).toEqual([
+      `qemu-img create -q -f qcow2 -F qcow2 -b base.qcow2 ${join(dir, "images", "lab1.qcow2")}`,
+      `qemu-img create -q -f qcow2 -F qcow2 -b base.qcow2 ${join(dir, "images", "lab2.qcow2")}`,
+    ]);
+    expect((await stat(base)).mode & 0o200).toBe(0o200);
+    await expect(stat(join(dir, "images", "lab1.qcow2"))).rejects.toThrow();
+  });
+
+  it("never overwrites a file that is not its own overlay", async () => {
+    await writeFile(join(dir, "images", "lab2.qcow2"), "precious");
+    const { outcome } = await runLocal(buildImageClone(), plan(), "yes");
+    expect(outcome.status).toBe("blocked");
+    expect(outcome.findings.some((f) => f.title === "Clone path taken")).toBe(true);
+  });
+
+  it("a second run finds everything done and verifies it again", async () => {
+    const first = await runLocal(buildImageClone(), plan(), "yes");
+    const again = await runLocal(buildImageClone(), plan(), "yes", { stateDir: first.stateDir });
+    expect(again.outcome.status).toBe("done");
+    const ends = again.events.filter((e) => e.type === "step-end").map((e) => (e.type === "step-end" ? `${e.stepId}:${e.status}` : ""));
+    expect(ends).toEqual(["protect-base:skipped", "create-overlays:skipped", "define-domains:skipped"]);
+  });
+
+  it("puts overlays in another folder with a relative path that climbs to the base", async () => {
+    const out = join(dir, "clones");
+    await mkdir(out);
+    const { outcome } = await runLocal(buildImageClone(), plan({ outDir: out, count: 1 }), "yes");
+    expect(outcome.status).toBe("done");
+    const info = JSON.parse(qemuImg("info", "--output=json", join(out, "lab1.qcow2"))) as Record<string, unknown>;
+    expect(info["backing-filename"]).toBe("../images/base.qcow2");
+  });
+
+  it("rejects bad arguments with a clear error", () => {
+    expect(() => plan({ namePattern: "lab" })).toThrow(/needs \{n\}/);
+    expect(() => plan({ count: 0 })).toThrow(/--count/);
+    expect(() => plan({ bridge: "br0; rm -rf /" })).toThrow(/--bridge/);
+    expect(() => plan({ namePattern: "../x{n}" })).toThrow(/may only hold/);
+  });
+});

@@ -1,0 +1,24 @@
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { PipelineEvent } from "../../src/engine/events.js";
+import { runPipeline, type RunMode, type RunOutcome } from "../../src/engine/runner.js";
+import type { Pipeline } from "../../src/engine/step.js";
+import type { Host } from "../../src/hosts/host.js";
+import { LocalHost } from "../../src/hosts/local-host.js";
+import { Journal } from "../../src/journal/journal.js";
+import { argumentJournal } from "../../src/cli/arg-journal.js";
+
+/** Runs an argument-built pipeline the way the CLI does (journal keyed by the arguments), collecting events. */
+export async function runLocal<P>(pipeline: Pipeline<P>, plan: P, mode: RunMode, options: { stateDir?: string; host?: Host } = {}): Promise<{ outcome: RunOutcome; events: PipelineEvent[]; stateDir: string }> {
+  const stateDir = options.stateDir ?? (await mkdtemp(join(tmpdir(), "mudanza-state-")));
+  const ids = argumentJournal(pipeline.kind, plan);
+  const journal = await Journal.open({ stateDir, ...ids, kind: pipeline.kind, readOnly: mode === "dry-run" });
+  const events: PipelineEvent[] = [];
+  try {
+    const outcome = await runPipeline({ pipeline, plan, hosts: { local: options.host ?? new LocalHost("local") }, journal, mode, sink: (e) => events.push(e) });
+    return { outcome, events, stateDir };
+  } finally {
+    await journal.close();
+  }
+}
