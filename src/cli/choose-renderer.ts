@@ -9,9 +9,31 @@ export interface RendererChoice {
   abort: (signal: "SIGINT" | "SIGTERM") => void;
 }
 
+export type RendererKind = "ndjson" | "quiet" | "tui" | "listr";
+
+/**
+ * Which face for which run: --json → NDJSON on stdout; --dry-run → a quiet line per step on stderr
+ * (the report goes to stdout); a terminal → the Ink TUI (it asks at gates; with --yes it only shows);
+ * otherwise (--yes in CI, logs, pipes) → listr2 plain lines.
+ */
+export function pickRenderer(choice: Pick<RendererChoice, "mode" | "json" | "dryRun">, env: NodeJS.ProcessEnv = process.env, stdoutIsTTY = Boolean(process.stdout.isTTY)): RendererKind {
+  if (choice.json) return "ndjson";
+  if (choice.dryRun || choice.mode === "dry-run") return "quiet";
+  if (choice.mode === "interactive") return "tui";
+  const ci = env.CI !== undefined && env.CI !== "" && env.CI !== "false" && env.CI !== "0";
+  return stdoutIsTTY && !ci && env.TERM !== "dumb" ? "tui" : "listr";
+}
+
 /** Heavy renderers (Ink, React, listr2) are imported only when chosen. */
 export async function createRenderer(choice: RendererChoice): Promise<Renderer> {
-  if (choice.json) return (await import("../render/ndjson.js")).createNdjsonRenderer();
-  if (choice.dryRun) return (await import("../render/plain.js")).createPlainRenderer(process.stderr);
-  return (await import("../render/plain.js")).createPlainRenderer();
+  switch (pickRenderer(choice)) {
+    case "ndjson":
+      return (await import("../render/ndjson.js")).createNdjsonRenderer();
+    case "quiet":
+      return (await import("../render/quiet.js")).createQuietRenderer(process.stderr);
+    case "tui":
+      return (await import("../tui/ink-renderer.js")).createInkRenderer({ abort: choice.abort });
+    case "listr":
+      return (await import("../render/listr.js")).createListrRenderer(process.stdout);
+  }
 }

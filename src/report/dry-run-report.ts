@@ -1,7 +1,7 @@
 import type { Pipeline, ProbeResult } from "../engine/step.js";
 import { formatBytes } from "../render/format.js";
 import type { DryRunReport, DryRunStep } from "./dry-run-schema.js";
-import { hostOfKey, humanKey, isExcludeList, isTransferEstimateKey, valueLines, type ExcludeFact, type HostFact } from "./facts.js";
+import { hostOfKey, isExcludeList, isTransferEstimateKey, valueLines, type ExcludeFact, type HostFact } from "./facts.js";
 import { code, fenced, plain, table } from "./markdown.js";
 
 export type { DryRunReport } from "./dry-run-schema.js";

@@ -66,6 +66,7 @@ export interface TuiModel {
   end?: EndView;
   /** q / Ctrl-C was pressed: the runner is stopping and running compensations. */
   aborting: boolean;
+  notice?: string;
 }
 
 export function emptyModel(nowMs = 0): TuiModel {

@@ -43,7 +43,7 @@ export function endLines(model: TuiModel, tailLines: number): PanelLine[] {
   const end = model.end;
   if (!end) return [];
   const ok = end.status === "done" || end.status === "dry-run";
-  const lines: PanelLine[] = [];
+  const lines: PanelLine[] = model.notice ? [{ text: model.notice, color: "yellow" }] : [];
   const step = ok ? undefined : failedStep(model);
   const title = END_TITLE[end.status] + (step && end.status === "failed" ? `: ${step.title}` : "");
   lines.push({ text: `${title} after ${formatDuration(end.atMs - model.startedAtMs)}`, bold: true, color: ok ? "green" : "red" });
@@ -65,6 +65,8 @@ export function endLines(model: TuiModel, tailLines: number): PanelLine[] {
   if (ok && warnings.length > 0) lines.push({ text: `${warnings.length} warning${warnings.length === 1 ? "" : "s"}: ${warnings.map((w) => w.title).join("; ")}`, color: "yellow" });
   if (end.log) lines.push({ text: `Full log: ${end.log}` });
   lines.push({ text: `Journal: ${end.journal}` });
+  // drivePipeline writes the run report next to the journal once the run ends.
+  if (end.status !== "dry-run" && end.journal.endsWith(".journal.json")) lines.push({ text: `Report: ${end.journal.replace(/\.journal\.json$/, ".report.md")}` });
   if (end.resumeCommand) lines.push({ text: `Resume with: ${end.resumeCommand}`, bold: true });
   return lines;
 }

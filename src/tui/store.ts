@@ -43,6 +43,13 @@ export class TuiStore {
     else this.schedule();
   }
 
+  /** A line shown above the key hints (why a gate was answered no, and the like). */
+  setNotice(text: string): void {
+    this.model = { ...this.model, notice: text };
+    this.dirty = true;
+    this.flush();
+  }
+
   setAborting(): void {
     this.model = { ...this.model, aborting: true };
     this.dirty = true;

@@ -27,7 +27,7 @@ describe("listr2 renderer (--yes without a terminal)", () => {
       { type: "compensation", at: at(13), id: "c1", title: "unmount /mnt/root", host: "target", ok: true },
       end(14, "failed", { message: "Install the bootloader: grub-install exited 1", resumeCommand: "mudanza run web1.yaml --yes" }),
     ]);
-    expect(text).not.toMatch(/\u001b\[/);
+    expect(text).not.toContain("\u001b[");
     const lines = text.split("\n");
     const idx = (needle: string) => lines.findIndex((l) => l.includes(needle));
     expect(idx("[COMPLETED] Checks passed")).toBeGreaterThan(idx("checking: Copy files (rsync)"));

@@ -49,7 +49,7 @@ describe("run report and status", () => {
   it("a failed run: status shows where it stopped and how to resume", async () => {
     const { journal, logPath } = await demoRunWithLog(new Set(["copy-data"]));
     const text = renderStatus(journal, journal.planHash, await readLogEvents(logPath));
-    expect(text).toMatch(/✖ failed\s+Copy data to the target\s+\S+\s+\d+\.\d s  injected failure in copy-data/);
+    expect(text).toMatch(/✖ failed\s+Copy data to the target\s+\S+\s+\d+\.\d s {2}injected failure in copy-data/);
     expect(text).toMatch(/○ pending\s+Start the service on the source again/);
     expect(text).toContain("Resume with: mudanza run demo.yaml --yes");
     expect(text).not.toContain("WARNING: the plan file changed");

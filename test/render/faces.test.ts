@@ -1,0 +1,66 @@
+import { PassThrough } from "node:stream";
+import { describe, expect, it } from "vitest";
+import { pipelineEventSchema } from "../../src/engine/events.js";
+import { pickRenderer } from "../../src/cli/choose-renderer.js";
+import { createNdjsonRenderer } from "../../src/render/ndjson.js";
+import { createQuietRenderer } from "../../src/render/quiet.js";
+import type { Renderer } from "../../src/render/renderer.js";
+import { demoHosts } from "../support/demo-hosts.js";
+import { runDemo, tempStateDir } from "../support/run-demo.js";
+import { progress, runningCopy } from "../tui/events.js";
+
+function capture(make: (out: PassThrough) => Renderer) {
+  const out = new PassThrough();
+  let text = "";
+  out.on("data", (c: Buffer) => (text += c.toString("utf8")));
+  return { renderer: make(out), text: () => text };
+}
+
+describe("which face", () => {
+  it("json wins, then dry-run, then a terminal gets the TUI, everything else listr2", () => {
+    expect(pickRenderer({ mode: "yes", json: true }, {}, true)).toBe("ndjson");
+    expect(pickRenderer({ mode: "dry-run", dryRun: true }, {}, true)).toBe("quiet");
+    expect(pickRenderer({ mode: "interactive" }, {}, true)).toBe("tui");
+    expect(pickRenderer({ mode: "yes" }, {}, true)).toBe("tui");
+    expect(pickRenderer({ mode: "yes" }, {}, false)).toBe("listr");
+    expect(pickRenderer({ mode: "yes" }, { CI: "true" }, true)).toBe("listr");
+    expect(pickRenderer({ mode: "yes" }, { TERM: "dumb" }, true)).toBe("listr");
+  });
+});
+
+describe("--json", () => {
+  it("every line of a real run is one event valid against the exported schema", async () => {
+    const { renderer, text } = capture((out) => createNdjsonRenderer(out));
+    const run = await runDemo(demoHosts(), await tempStateDir(), { failOnce: new Set(["copy-data"]), onEvent: (e) => renderer.sink(e) });
+    await renderer.close();
+    const lines = text().trimEnd().split("\n");
+    expect(lines.length).toBe(run.events.length);
+    const parsed = lines.map((l) => pipelineEventSchema.parse(JSON.parse(l)));
+    expect(parsed[0]?.type).toBe("pipeline-start");
+    expect(parsed.at(-1)).toMatchObject({ type: "pipeline-end", status: "failed", resumeCommand: "mudanza run demo.yaml --yes" });
+    expect(parsed.some((e) => e.type === "compensation")).toBe(true);
+  });
+
+  it("progress at most every interval per step, the last figure always", () => {
+    const { renderer, text } = capture((out) => createNdjsonRenderer(out, 60_000));
+    for (const e of runningCopy()) renderer.sink(e);
+    for (let i = 0; i < 1000; i++) renderer.sink(progress("copy-files", 11, i, 1000, { percent: i === 999 ? 100 : (i / 10) }));
+    const progressLines = text().split("\n").filter((l) => l.includes('"type":"progress"'));
+    expect(progressLines.length).toBe(2);
+    expect(JSON.parse(progressLines[1]!).progress.percent).toBe(100);
+  });
+});
+
+describe("--dry-run on stderr", () => {
+  it("one line per checked step, blockers named", async () => {
+    const { renderer, text } = capture((out) => createQuietRenderer(out));
+    const h = demoHosts();
+    h.source.deleteFile("/srv/etc/app.conf");
+    await runDemo(h, await tempStateDir(), { mode: "dry-run", onEvent: (e) => renderer.sink(e) });
+    expect(text()).toContain("checking Demo migration: source ");
+    expect(text()).toContain("  Snapshot the source's config: BLOCKED (1)");
+    expect(text()).toContain("  Copy data to the target: would run");
+    expect(text()).toContain("blocked: see the report for what to fix");
+    expect(text()).not.toContain("\u001b[");
+  });
+});
