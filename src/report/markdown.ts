@@ -22,7 +22,10 @@ export function cell(text: string): string {
 
 /** Plain text that should not turn into Markdown by accident (leading #, -, *, >, numbers). */
 export function plain(text: string): string {
-  return text.replace(/([\\`*_[\]<>])/g, "\\$1").replace(/^(\s*)([#+-]|\d+\.)(\s)/, "$1\\$2$3");
+  return text
+    .replace(/([\\`*[\]<])/g, "\\$1")
+    .replace(/(^|\W)_|_(?=\W|$)/g, (m) => m.replace("_", "\\_")) // snake_case words stay as they are
+    .replace(/^(\s*)([#+>-]|\d+\.)(\s)/, "$1\\$2$3");
 }
 
 export function table(header: string[], rows: string[][]): string[] {

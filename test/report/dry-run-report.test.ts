@@ -94,3 +94,15 @@ describe("dry-run report", () => {
     expect(renderDryRunMarkdown(report)).toContain("write /srv/data/app.conf");
   });
 });
+
+describe("markdown escaping", async () => {
+  const { plain, code, fenced } = await import("../../src/report/markdown.js");
+  it("keeps paths readable and user text inert", () => {
+    expect(plain("/etc/debian_version -> /vz/private")).toBe("/etc/debian_version -> /vz/private");
+    expect(plain("> not a quote")).toBe("\\> not a quote");
+    expect(plain("<script> *bold* _it_")).toBe("\\<script> \\*bold\\* \\_it\\_");
+    expect(code("echo `id`")).toBe("`` echo `id` ``"); // CommonMark strips one space on each side
+    expect(code("a`b")).toBe("``a`b``");
+    expect(fenced(["a ``` b"])[0]).toBe("````");
+  });
+});
