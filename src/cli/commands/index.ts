@@ -1,10 +1,11 @@
 import type { Command } from "commander";
 import type { ExitSetter } from "../program.js";
 import { registerDemo } from "./demo.js";
+import { registerHost } from "./host.js";
 import { registerImage } from "./image.js";
 import { registerPlan } from "./plan.js";
 import { registerRun } from "./run.js";
 import { registerStatus } from "./status.js";
 
 /** Every subcommand; each lives in its own file and registers itself here. */
-export const commandRegistrations: Array<(program: Command, setExit: ExitSetter) => void> = [registerRun, registerStatus, registerPlan, registerDemo, registerImage];
+export const commandRegistrations: Array<(program: Command, setExit: ExitSetter) => void> = [registerRun, registerStatus, registerPlan, registerDemo, registerImage, registerHost];
