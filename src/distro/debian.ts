@@ -30,7 +30,6 @@ export const debian: FamilyKnowledge = {
     { path: "/etc/initramfs-tools", reason: "the VM's initramfs settings (modules for virtio disks)" },
     { path: "/etc/modules", reason: "the VM's boot-time kernel modules" },
     { path: "/etc/kernel", reason: "the VM's kernel postinst hooks (zz-update-grub, initramfs) that make a reinstalled kernel bootable" },
-    { path: "/etc/network/interfaces.d/50-cloud-init", reason: "cloud-init's generated NIC config on cloud images" },
   ],
   network: {
     dirs: ["/etc/network/interfaces.d", "/etc/netplan", "/etc/NetworkManager/system-connections", "/etc/systemd/network"],

@@ -47,10 +47,10 @@ export const rhel: FamilyKnowledge = {
   packageDbDir: "/var/lib/rpm",
 };
 
-/** /etc/sysconfig/network minus the lines vzctl adds (GATEWAYDEV/IPV6_DEFAULTDEV=venet0, fake gateway). */
+/** /etc/sysconfig/network minus the lines vzctl adds (GATEWAYDEV/IPV6_DEFAULTDEV=venet0, the fake gateway 191.255.255.1 of old vzctl or 192.0.2.1 of vzctl 4). */
 export function stripVenetFromSysconfigNetwork(content: string): string {
   return content
     .split("\n")
-    .filter((line) => !/^\s*(GATEWAYDEV|IPV6_DEFAULTDEV)\s*=\s*"?venet0"?\s*$/.test(line) && !/^\s*GATEWAY\s*=\s*"?191\.255\.255\.1"?\s*$/.test(line))
+    .filter((line) => !/^\s*(GATEWAYDEV|IPV6_DEFAULTDEV)\s*=\s*"?venet0"?\s*$/.test(line) && !/^\s*GATEWAY\s*=\s*"?(191\.255\.255\.1|192\.0\.2\.1)"?\s*$/.test(line))
     .join("\n");
 }

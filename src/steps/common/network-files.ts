@@ -4,7 +4,7 @@ import { sh } from "../../hosts/quote.js";
 
 /** Lists the regular files and links directly inside the network config directories (missing ones are fine). */
 export function listNetworkFilesCommand(family: FamilyKnowledge): string {
-  return sh`find ${family.network.dirs} -maxdepth 1 \( -type f -o -type l \) -print 2>/dev/null`;
+  return sh`find ${family.network.dirs} -maxdepth 1 \\( -type f -o -type l \\) -print 2>/dev/null`;
 }
 
 export interface NetworkFile {

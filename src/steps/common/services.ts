@@ -2,6 +2,9 @@ import type { Host } from "../../hosts/host.js";
 import { cmd } from "../../hosts/quote.js";
 
 /** Database services looked for on every source, beyond the plan's own list. */
+/** Units that bring a VM's network up: whichever the target has enabled must be enabled again after the copy. */
+export const NETWORK_UNITS = ["NetworkManager.service", "systemd-networkd.service", "networking.service", "network.service", "systemd-resolved.service"];
+
 export const KNOWN_DATABASES = ["mariadb.service", "mysql.service", "mysqld.service", "postgresql.service"];
 
 export interface UnitState {

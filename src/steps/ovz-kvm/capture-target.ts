@@ -7,11 +7,9 @@ import { distroOf, kernelRelease, UNAME_COMMAND } from "../common/facts.js";
 import { readHostKeys } from "../common/host-keys.js";
 import { listNetworkFilesCommand, readNetworkFiles, type NetworkFile } from "../common/network-files.js";
 import { FACT, type OvzContext, type OvzPlan } from "../common/plan.js";
-import { showUnits, showUnitsCommand } from "../common/services.js";
+import { NETWORK_UNITS, showUnits, showUnitsCommand } from "../common/services.js";
 
 export const BOOT_LIST_COMMAND = cmd("ls", "-1A", "/boot");
-/** Units that bring a VM's network up: whichever the target has enabled must be enabled again after the copy. */
-export const NETWORK_UNITS = ["NetworkManager.service", "systemd-networkd.service", "networking.service", "network.service", "systemd-resolved.service"];
 
 /** What the target was before the copy overwrote it: everything network-fixup and the checks need. */
 export interface TargetIdentity {

@@ -6,7 +6,7 @@ import type { FamilyKnowledge } from "../../distro/index.js";
 import { distroOf } from "../common/facts.js";
 import { readNetworkFiles, type NetworkFile } from "../common/network-files.js";
 import { FACT, type OvzContext, type OvzPlan } from "../common/plan.js";
-import { showUnits } from "../common/services.js";
+import { NETWORK_UNITS, showUnits } from "../common/services.js";
 import { BACKUP_DIR } from "../rsync/excludes.js";
 import type { TargetIdentity } from "./capture-target.js";
 import { planNetworkFixup, VENET_LEFTOVERS, type FixAction } from "./network-plan.js";
@@ -73,10 +73,11 @@ export const networkFixup: Step<OvzPlan> = {
     const details: string[] = [copied ? "after the copy, on the target:" : "before the copy: computed from the source's files that the copy will bring"];
     details.push(...actions.map(describe));
     // The units that bring the VM's network up must exist in the source's userland, or the VM boots offline.
-    const networkUnits = identity?.networkUnits ?? (await showUnits(target, ["NetworkManager.service", "systemd-networkd.service", "networking.service", "network.service"], ctx.signal)).filter((u) => u.loaded && u.unitFileState === "enabled").map((u) => u.id);
+    const networkUnits = identity?.networkUnits ?? (await showUnits(target, NETWORK_UNITS, ctx.signal)).filter((u) => u.loaded && u.unitFileState === "enabled").map((u) => u.id);
     if (!copied && networkUnits.length > 0) {
-      const onSource = await showUnits(ctx.host("source"), networkUnits, ctx.signal);
-      for (const unit of onSource.filter((u) => !u.loaded && u.id !== "systemd-resolved.service")) {
+      // The same full query on both hosts (one command to answer), filtered to what the target uses.
+      const onSource = (await showUnits(ctx.host("source"), NETWORK_UNITS, ctx.signal)).filter((u) => networkUnits.includes(u.asked));
+      for (const unit of onSource.filter((u) => !u.loaded && u.asked !== "systemd-resolved.service")) {
         findings.push(blocker("Network service missing on the source", `the target brings its network up with ${unit.asked}, which the source does not have: after the copy the VM would boot without network`, `install it on the source first (${unit.asked.startsWith("NetworkManager") ? "dnf/apt-get install NetworkManager" : unit.asked === "network.service" ? "dnf install network-scripts" : unit.asked === "networking.service" ? "apt-get install ifupdown" : "install systemd-networkd's package"}), or reinstall the VM with the config the source uses`, "source"));
       }
     }

@@ -42,7 +42,13 @@ export const releaseMatch: Step<OvzPlan> = {
   async probe(ctx) {
     const source = await readRelease(ctx.host("source"));
     const target = await readRelease(ctx.host("target"));
-    const findings = compareReleases(source, target);
+    let findings = compareReleases(source, target);
+    // Before the update ran, a point-release gap (8.8 vs 8.9 of the same major) may be what it closes:
+    // a warning now; the probe just before this step runs (after pre-update) blocks if it remains.
+    const updatePending = !ctx.plan.options.skipPreUpdate && ctx.facts.get(FACT.preUpdate) === undefined;
+    if (updatePending && source && target && source.id === target.id && source.versionId.split(".")[0] === target.versionId.split(".")[0]) {
+      findings = findings.map((f) => (f.title === "Release mismatch" ? warning(f.title, `${f.summary}; the pre-update step may close the gap, checked again after it`, f.remediation) : f));
+    }
     const targetVirt = await virtualization(ctx.host("target"), ctx.signal);
     const sourceVirt = await virtualization(ctx.host("source"), ctx.signal);
     // After the copy the target carries the source's files: only the pre-copy answer means anything.

@@ -44,6 +44,7 @@ export const rsyncStep: Step<OvzPlan> = {
     details.push("the copy replaces the target's SSH host keys with the source's (clients' known_hosts stay valid): the tool reconnects to the target pinned to the source's fingerprints, recorded in the journal as targetAcceptHostKeys");
     details.push("the copy replaces root's authorized_keys with the source's: the target's own keys are put back after each pass");
 
+    let estimatedTransferBytes = sourceDisk?.usedBytes;
     const ready = await accessReady(source);
     if (!ready) commands.push(...plannedAccessCommands(ctx.plan));
     const command = await syncCommand(ctx);
@@ -55,9 +56,10 @@ export const rsyncStep: Step<OvzPlan> = {
         const stats = parseStats(dry.stdout);
         details.push(`would delete ${countDeletions(dry.stdout)} file(s) on the target that the source does not have`);
         details.push(`would send ${stats.regularFilesTransferred ?? "?"} changed file(s), ${gib(stats.transferredFileSize ?? 0)} of ${gib(stats.totalFileSize ?? 0)}`);
+        estimatedTransferBytes = stats.transferredFileSize ?? estimatedTransferBytes;
       } else details.push(`a dry run of the copy failed (exit ${dry.code}): ${dry.stderr.trim().split("\n").slice(-2).join(" ")}`);
-    } else details.push("files the copy would delete on the target are counted at the gate, once the migration key is in place");
-    return { satisfied: false, commands, findings, details, facts: { excludes: excludes.map((e) => e.path), keepDirlinks: verdict.keepDirlinks, sourceDisk, targetDisk } };
+    } else details.push(`files the copy would delete on the target are counted at the gate, once the migration key is in place; until then the estimate is the source's used space`);
+    return { satisfied: false, commands, findings, details, facts: { excludes, keepDirlinks: verdict.keepDirlinks, sourceDisk, targetDisk, estimatedTransferBytes } };
   },
 
   async run(ctx) {
