@@ -1,6 +1,5 @@
 import type { GatePrompt } from "../engine/runner.js";
 import { formatDuration } from "../render/format.js";
-import { wrappedRows } from "./layout.js";
 import { failedStep, warningsOf, type TuiModel } from "./model.js";
 
 /** Panel contents as plain lines, so their height is known before Ink lays them out. */
@@ -8,26 +7,62 @@ export interface PanelLine {
   text: string;
   color?: string;
   bold?: boolean;
+  dim?: boolean;
   /** Cut to one row instead of wrapping (output lines; the log has them whole). */
   truncate?: boolean;
 }
 
-export function panelRows(lines: PanelLine[], columns: number): number {
-  return lines.reduce((sum, l) => sum + (l.truncate ? 1 : wrappedRows(l.text, columns)), 0);
+/**
+ * Word-wraps one line into rows of at most `width` characters; continuation rows are indented under the
+ * text (not under the bullet). Done here, not by Ink, so the layout knows every panel's exact height.
+ */
+export function wrapText(text: string, width: number): string[] {
+  const w = Math.max(10, width);
+  const chars = [...text];
+  if (chars.length <= w) return [text];
+  const lead = /^\s*(?:[•│$#]\s|on \S+: )?/.exec(text)?.[0].length ?? 0;
+  const indent = " ".repeat(Math.min(lead + 2, Math.floor(w / 3)));
+  const rows: string[] = [];
+  let rest = text;
+  let prefix = "";
+  while ([...prefix + rest].length > w) {
+    const room = w - [...prefix].length;
+    const slice = [...rest].slice(0, room + 1).join("");
+    let cut = slice.lastIndexOf(" ");
+    if (cut <= 0 || cut < room / 3) cut = room; // one long word (a path): cut it hard
+    rows.push(prefix + [...rest].slice(0, cut).join("").trimEnd());
+    rest = [...rest].slice(cut).join("").replace(/^ /, "");
+    prefix = indent;
+  }
+  if (rest.length > 0) rows.push(prefix + rest);
+  return rows;
 }
 
-/** Exactly what a gate will run, host by host, with the probe's details ("would delete 12 files"). */
+/** Lines to screen rows: every returned row fits `width`. */
+export function toRows(lines: PanelLine[], width: number): PanelLine[] {
+  return lines.flatMap((l) => (l.truncate ? [l] : wrapText(l.text, width).map((text) => ({ ...l, text }))));
+}
+
+export function panelRows(lines: PanelLine[], columns: number): number {
+  return toRows(lines, columns).length;
+}
+
+/** Exactly what a gate will run, host by host in run order, with the probe's details ("would delete 12 files"). */
 export function gateLines(prompt: GatePrompt): PanelLine[] {
   const lines: PanelLine[] = [{ text: `Next: ${prompt.title} — this step changes things`, bold: true, color: "yellow" }];
   if (prompt.commands.length === 0) lines.push({ text: "  (the step lists no commands)" });
+  let host: string | undefined;
   for (const c of prompt.commands) {
-    lines.push({ text: `  on ${c.host}: ${c.command}` });
-    if (c.purpose) lines.push({ text: `      why: ${c.purpose}` });
+    if (c.host !== host) lines.push({ text: `On ${c.host}:`, bold: true });
+    host = c.host;
+    if (c.purpose) lines.push({ text: `  # ${c.purpose}`, dim: true });
+    lines.push({ text: `  $ ${c.command}` });
   }
   for (const d of prompt.details) lines.push({ text: `  • ${d}`, color: "yellow" });
-  lines.push({ text: "Run this step? [y/N]  y = yes, Enter or n = no, q = abort", bold: true });
   return lines;
 }
+
+export const GATE_QUESTION: PanelLine = { text: "Run this step? [y/N]  y = yes, Enter or n = no, q = abort", bold: true };
 
 const END_TITLE: Record<NonNullable<TuiModel["end"]>["status"], string> = {
   done: "✔ Migration complete",

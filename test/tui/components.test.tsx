@@ -90,14 +90,42 @@ describe("gate prompt", () => {
     const { frame, ui, answers } = await ask();
     const f = frame();
     expect(f).toContain("Next: Copy files (rsync) — this step changes things");
-    expect(f).toContain("on target: rsync -aHAX --delete --exclude=/proc root@old:/ /mnt/root/");
-    expect(f).toContain("why: copy the root filesystem");
+    expect(f).toMatch(/On target:\n {2}# copy the root filesystem\n {2}\$ rsync -aHAX --delete --exclude=\/proc root@old:\/ \/mnt\/root\//);
+    expect(f).toContain("waiting for you");
     expect(f).toContain("• would delete 12 files on target");
     expect(f).toContain("[y/N]");
     ui.stdin.write("\r");
     await tick();
     expect(answers).toEqual([false]);
     expect(frame()).not.toContain("[y/N]");
+  });
+
+  it("a gate taller than the screen scrolls inside its panel; header and question stay", async () => {
+    const app = mountApp();
+    await app.feed(runningCopy().slice(0, -4));
+    const commands = Array.from({ length: 30 }, (_, i) => ({ host: i < 15 ? "source" : "target", command: `systemctl stop service-number-${i}.service` }));
+    const answers: boolean[] = [];
+    app.store.setPrompt({ stepId: "copy-files", title: "Copy files (rsync)", commands, details: ["would delete 12 files on target"], answer: (a) => answers.push(a) });
+    await tick();
+    let lines = app.frame().split("\n");
+    expect(lines.length).toBeLessThanOrEqual(23);
+    expect(lines[0]).toContain("OpenVZ container to KVM VM");
+    expect(app.frame()).toContain("service-number-0.service");
+    expect(app.frame()).not.toContain("service-number-29.service");
+    expect(app.frame()).toMatch(/rows 1-\d+ of 34, more below/);
+    expect(app.frame()).toContain("[y/N]");
+    for (let i = 0; i < 5; i++) app.ui.stdin.write("\u001b[6~"); // PgDn
+    await tick();
+    lines = app.frame().split("\n");
+    expect(lines.length).toBeLessThanOrEqual(23);
+    expect(app.frame()).toContain("service-number-29.service");
+    expect(app.frame()).toContain("• would delete 12 files on target");
+    expect(app.frame()).not.toContain("more below");
+    expect(app.frame()).toContain("[y/N]");
+    app.ui.stdin.write("\u001b[A");
+    await tick();
+    expect(app.frame()).toContain("more below");
+    expect(answers).toEqual([]); // scrolling never answers
   });
 
   it("any other key is not a yes; y is", async () => {

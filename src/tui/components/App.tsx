@@ -1,7 +1,7 @@
 import { Box, Text, useInput } from "ink";
 import { useEffect, useState, useSyncExternalStore } from "react";
 import { planLayout } from "../layout.js";
-import { endLines, gateLines, panelRows, type PanelLine } from "../panels.js";
+import { endLines, GATE_QUESTION, gateLines, panelRows, toRows, type PanelLine } from "../panels.js";
 import type { TuiStore } from "../store.js";
 import { useTheme } from "../theme.js";
 import { Header } from "./Header.js";
@@ -25,7 +25,16 @@ export function App({ store, onAbort, columns, rows, clock = Date.now, inputActi
   const theme = useTheme();
   const { model, prompt } = useSyncExternalStore(store.subscribe, store.getSnapshot);
   const [nowMs, setNow] = useState(clock());
+  const [gateOffset, setGateOffset] = useState(0);
   const width = Math.max(40, columns - 1);
+  useEffect(() => setGateOffset(0), [prompt?.stepId]);
+
+  // A gate taller than the screen scrolls inside its panel: the header and the question stay visible.
+  const gateBody = prompt ? toRows(gateLines(prompt), width) : [];
+  const gateBudget = Math.max(3, rows - 1 - 3 - 1 - 1 - 1 - Math.min(3, model.steps.length));
+  const gateScrolls = gateBody.length > gateBudget;
+  const gatePage = Math.max(1, gateBudget - 2);
+  const maxGateOffset = Math.max(0, gateBody.length - (gateBudget - 1));
 
   // The clock ticks once a second while running; never while a question waits (a still screen).
   useEffect(() => {
@@ -47,6 +56,11 @@ export function App({ store, onAbort, columns, rows, clock = Date.now, inputActi
         return;
       }
       if (!prompt) return;
+      const scroll = key.downArrow ? 1 : key.upArrow ? -1 : key.pageDown || input === " " ? gatePage : key.pageUp ? -gatePage : 0;
+      if (scroll !== 0) {
+        setGateOffset((o) => Math.min(maxGateOffset, Math.max(0, o + scroll)));
+        return;
+      }
       if (input === "y" || input === "Y") prompt.answer(true);
       else if (key.return || key.escape || input === "n" || input === "N") prompt.answer(false);
     },
@@ -60,7 +74,15 @@ export function App({ store, onAbort, columns, rows, clock = Date.now, inputActi
     panel = endLines(model, 5);
     // Tall end panels drop output lines first: the resume command must stay on screen.
     if (panelRows(panel, width) > rows - 8) panel = endLines(model, 2);
-  } else if (prompt) panel = gateLines(prompt);
+  } else if (prompt) {
+    if (!gateScrolls) panel = [...gateBody, GATE_QUESTION];
+    else {
+      const offset = Math.min(gateOffset, maxGateOffset);
+      const visible = gateBody.slice(offset, offset + gateBudget - 1);
+      const more = `── rows ${offset + 1}-${offset + visible.length} of ${gateBody.length}${offset + visible.length < gateBody.length ? ", more below" : ""}: ↑/↓ PgUp/PgDn scroll ──`;
+      panel = [...visible, { text: more, dim: true, truncate: true }, GATE_QUESTION];
+    }
+  }
   else if (model.aborting) panel = [{ text: "Stopping safely: finishing the current command, then undoing what must be undone…", bold: true, color: "yellow" }];
 
   const layout = planLayout({
@@ -73,10 +95,10 @@ export function App({ store, onAbort, columns, rows, clock = Date.now, inputActi
     outputAvailable: !model.end && !prompt && currentStep?.status === "running" ? currentStep.output.length : 0,
   });
 
-  const hint = model.end ? "" : prompt ? "y = run it · Enter = no · q = abort" : model.aborting ? "stopping…" : "q = abort safely (undoes what it must)";
+  const hint = model.end ? "" : prompt ? `y = run it · Enter = no · q = abort${gateScrolls ? " · ↑/↓ scroll" : ""}` : model.aborting ? "stopping…" : "q = abort safely (undoes what it must)";
   return (
     <Box flexDirection="column" width={width}>
-      <Header model={model} nowMs={nowMs} columns={width} />
+      <Header model={model} nowMs={nowMs} columns={width} asking={prompt !== undefined} />
       <StepList steps={model.steps} rows={layout.stepRows} currentId={model.currentId} outputLines={layout.outputLines} nowMs={nowMs} width={width} expand={!model.end && !prompt} />
       {panel.length > 0 ? (
         <Box marginTop={1}>

@@ -1,0 +1,42 @@
+import { describe, expect, it } from "vitest";
+import { windowSteps, planLayout } from "../../src/tui/layout.js";
+import { gateLines, toRows, wrapText } from "../../src/tui/panels.js";
+
+describe("wrapping and layout", () => {
+  it("wraps at words, cuts long paths hard, indents continuation rows, never exceeds the width", () => {
+    const text = "  $ rsync -aHAX --numeric-ids --delete --exclude=/proc --exclude=/sys --exclude=/very/long/path/" + "x".repeat(120) + " root@old:/ /mnt/";
+    const rows = wrapText(text, 60);
+    expect(rows.length).toBeGreaterThan(2);
+    for (const r of rows) expect([...r].length).toBeLessThanOrEqual(60);
+    expect(rows.slice(1).every((r) => r.startsWith("     "))).toBe(true);
+    expect(rows.map((r) => r.trim()).join(" ").replace(/\s+/g, "")).toBe(text.replace(/\s+/g, ""));
+    expect(wrapText("short", 60)).toEqual(["short"]);
+  });
+
+  it("gate lines keep run order and name the host when it changes", () => {
+    const lines = gateLines({ stepId: "x", title: "Freeze", details: [], commands: [
+      { host: "source", command: "systemctl stop mariadb.service", purpose: "stop writes" },
+      { host: "source", command: "rsync ..." },
+      { host: "target", command: "true" },
+      { host: "source", command: "systemctl start mariadb.service" },
+    ] });
+    expect(lines.map((l) => l.text)).toEqual([
+      "Next: Freeze — this step changes things",
+      "On source:", "  # stop writes", "  $ systemctl stop mariadb.service", "  $ rsync ...",
+      "On target:", "  $ true",
+      "On source:", "  $ systemctl start mariadb.service",
+    ]);
+    expect(toRows(lines, 20).every((l) => [...l.text].length <= 20)).toBe(true);
+  });
+
+  it("windows steps around the current one and fits the rows", () => {
+    expect(windowSteps(5, 2, 10).length).toBe(5);
+    const rows = windowSteps(30, 15, 7);
+    expect(rows.length).toBe(7);
+    expect(rows[0]).toEqual({ kind: "more", count: 13, where: "above" });
+    expect(rows.some((r) => r.kind === "step" && r.index === 15)).toBe(true);
+    expect(rows.at(-1)).toEqual({ kind: "more", count: 12, where: "below" });
+    const layout = planLayout({ rows: 24, columns: 79, stepCount: 30, currentIndex: 29, panelRows: 10, hasProgress: false });
+    expect(3 + layout.stepRows.length + layout.outputLines + 10 + 1).toBeLessThanOrEqual(23);
+  });
+});

@@ -1,0 +1,59 @@
+import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { promisify } from "node:util";
+
+const run = promisify(execFile);
+
+/**
+ * A real terminal for tests: a private tmux server (its own -L socket, no user config) with one 80x24
+ * pane running a command. send-keys types like a user; capture-pane reads the screen as it is drawn.
+ */
+export class TmuxSession {
+  readonly socket = `mudanza-test-${process.pid}-${randomBytes(4).toString("hex")}`;
+  private started = false;
+
+  private tmux(...args: string[]) {
+    return run("tmux", ["-L", this.socket, "-f", "/dev/null", ...args], { timeout: 10_000 });
+  }
+
+  /** Starts `command` (a shell string); the pane stays open after it ends so the last screen can be read. */
+  async start(command: string, options: { columns?: number; rows?: number } = {}): Promise<void> {
+    // `; echo [exit N]` marks the end with the exit code; `sleep` keeps the pane for capture.
+    const wrapped = `${command}; echo "[exit $?]"; sleep 600`;
+    await this.tmux("new-session", "-d", "-s", "t", "-x", String(options.columns ?? 80), "-y", String(options.rows ?? 24), wrapped);
+    this.started = true;
+  }
+
+  /** The visible screen, one string per row (trailing blanks trimmed); with escapes when asked. */
+  async screen(escapes = false): Promise<string> {
+    const { stdout } = await this.tmux("capture-pane", "-p", ...(escapes ? ["-e"] : []), "-t", "t");
+    return stdout;
+  }
+
+  async keys(...keys: string[]): Promise<void> {
+    await this.tmux("send-keys", "-t", "t", ...keys);
+  }
+
+  /** Polls the screen until `test` holds; fails with the last screen so a failure shows what was there. */
+  async waitFor(test: (screen: string) => boolean, what: string, timeoutMs = 60_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    let last = "";
+    while (Date.now() < deadline) {
+      last = await this.screen();
+      if (test(last)) return last;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new Error(`timed out waiting for ${what}; the screen was:\n${last}`);
+  }
+
+  async kill(): Promise<void> {
+    if (!this.started) return;
+    this.started = false;
+    await this.tmux("kill-server").catch(() => undefined);
+  }
+}
+
+export const exitCodeOn = (screen: string): number | undefined => {
+  const m = /\[exit (\d+)\]/.exec(screen);
+  return m ? Number(m[1]) : undefined;
+};
