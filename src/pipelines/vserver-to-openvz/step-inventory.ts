@@ -17,7 +17,14 @@ export const inventoryStep: Step<VsPlan> = {
           `services to find again: ${inventory.services.join(", ") || "(none recorded)"}`,
         ]
       : [];
-    return { satisfied: false, commands, findings, details, facts: inventory ? { inventory } : undefined };
+    const facts = inventory
+      ? {
+          sourceGuest: { name: inventory.guest, release: inventory.release.pretty, running: inventory.running, context: inventory.context, hostname: inventory.hostname, addresses: inventory.ips, services: inventory.services, vdir: inventory.vdir },
+          targetContainer: { ctid: inventory.ctid, private: inventory.privateDir, config: inventory.confPath, ostemplate: inventory.osTemplate, sample: inventory.samplePath },
+          ...(inventory.diskUsedKb !== undefined ? { bytesToTransfer: inventory.diskUsedKb * 1024 } : {}),
+        }
+      : undefined;
+    return { satisfied: false, commands, findings, details, facts };
   },
   async run(ctx) {
     const { inventory, findings } = await gatherInventory(ctx);

@@ -4,7 +4,7 @@ import { cmd } from "../../hosts/quote.js";
 import { runRsyncPass, shouldRunAnotherLivePass, type PassResult } from "../../steps/rsync/index.js";
 import { COMPENSATION, FACT, type Inventory, type VsContext, type VsPlan } from "./context.js";
 import { currentInventory, guestRunning, guestStatusCommand, requireInventory } from "./inventory.js";
-import { vserverRsyncCommand } from "./rsync.js";
+import { VSERVER_EXCLUDES, vserverRsyncCommand } from "./rsync.js";
 
 async function pass(ctx: VsContext, inventory: Inventory, label: string): Promise<PassResult> {
   const command = vserverRsyncCommand(ctx.plan, inventory.vdir, inventory.privateDir);
@@ -28,8 +28,9 @@ export const liveSyncStep: Step<VsPlan> = {
       { host: "target", command: mkdirPrivate(inventory), purpose: "the container's private area" },
       { host: "source", command: vserverRsyncCommand(ctx.plan, inventory.vdir, inventory.privateDir), purpose: `live pass (up to ${ctx.plan.options.maxLivePasses})` },
     ];
-    if (!inventory.running) return { satisfied: true, reason: "the guest is stopped: the final pass copies everything", commands, findings: [] };
-    return { satisfied: false, commands, findings: [], details: [`rsync exit 24 (files vanished while copying) is expected on a live pass`] };
+    const facts = { excludes: VSERVER_EXCLUDES.map((e) => ({ path: e.pattern, reason: e.reason })) };
+    if (!inventory.running) return { satisfied: true, reason: "the guest is stopped: the final pass copies everything", commands, findings: [], facts };
+    return { satisfied: false, commands, findings: [], facts, details: [`rsync exit 24 (files vanished while copying) is expected on a live pass`] };
   },
   async run(ctx) {
     const inventory = requireInventory(await currentInventory(ctx));

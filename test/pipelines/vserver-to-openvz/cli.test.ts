@@ -1,0 +1,67 @@
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { main } from "../../../src/cli/program.js";
+
+async function dryRun(plan: string, format?: "json"): Promise<{ code: number; stdout: string; stderr: string }> {
+  const stateDir = await mkdtemp(join(tmpdir(), "mudanza-vs-cli-"));
+  let stdout = "";
+  let stderr = "";
+  const spy = vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
+    stdout += String(chunk);
+    return true;
+  });
+  const errSpy = vi.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => {
+    stderr += String(chunk);
+    return true;
+  });
+  try {
+    const code = await main(["run", plan, "--dry-run", "--state-dir", stateDir, ...(format ? ["--format", format] : [])], (t) => (stderr += t));
+    return { code, stdout, stderr };
+  } finally {
+    spy.mockRestore();
+    errSpy.mockRestore();
+  }
+}
+
+afterEach(() => vi.restoreAllMocks());
+
+describe("mudanza run <vserver plan> --dry-run", () => {
+  it("prints every step with its commands and exits 0", async () => {
+    const { code, stdout } = await dryRun("fixtures/plans/vserver-web1.yaml");
+    expect(code).toBe(0);
+    for (const id of ["inventory", "sync-live", "stop-and-final-sync", "write-ctid-conf", "fixup-guest", "start-container", "disable-guest"]) expect(stdout).toContain(`(\`${id}\`)`);
+    for (const command of [
+      "vserver web1 status",
+      "rsync -aHAXS --numeric-ids --delete",
+      "root@node1.example.net:/vz/private/1001/",
+      "vserver web1 stop",
+      "(write /etc/vz/conf/1001.conf, mode 0644",
+      "ln -sfn /proc/mounts /vz/private/1001/etc/mtab",
+      "mknod -m 600 /vz/private/1001/dev/console c 5 1",
+      "vzctl start 1001",
+      "vzctl exec 1001 hostname",
+      "mv /etc/vservers/web1/apps/init/mark /etc/vservers/web1/apps/init/mark.mudanza-disabled",
+    ]) expect(stdout).toContain(command);
+    expect(stdout).toMatch(/IP\\?_ADDRESS="198\.18\.10\.21"/);
+  });
+
+  it("gives every step its commands in the JSON report", async () => {
+    const { code, stdout } = await dryRun("fixtures/plans/vserver-web1.yaml", "json");
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout) as { outcome: string; steps: Array<{ id: string; status: string; commands: unknown[] }>; excludes: Array<{ path: string }>; estimate: { bytesToTransfer: number } | null };
+    expect(report.outcome).toBe("ready");
+    expect(report.steps.map((s) => s.status)).toEqual(Array(7).fill("would-run"));
+    for (const step of report.steps) expect(step.commands.length, step.id).toBeGreaterThan(0);
+    expect(report.excludes.map((e) => e.path)).toEqual(["/proc/*", "/sys/*", "/dev/pts/*"]);
+    expect(report.estimate?.bytesToTransfer).toBe(412316 * 1024); // du -sxk of the guest
+  });
+
+  it("exits 3 when the CTID is taken on the node", async () => {
+    const { code, stdout } = await dryRun("fixtures/plans/vserver-web1-ctid-taken.yaml");
+    expect(code).toBe(3);
+    expect(stdout).toMatch(/CTID 1001 is taken/);
+    expect(stdout).toContain("/etc/vz/conf/1001.conf already exists on the OpenVZ node");
+  });
+});

@@ -1,0 +1,124 @@
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import type { PipelineEvent } from "../../../src/engine/events.js";
+import { runPipeline, type RunMode } from "../../../src/engine/runner.js";
+import { Journal } from "../../../src/journal/journal.js";
+import { parsePlan } from "../../../src/plan/load.js";
+import { buildVserverToOpenvz } from "../../../src/pipelines/vserver-to-openvz/pipeline.js";
+import type { VsPlan } from "../../../src/pipelines/vserver-to-openvz/context.js";
+import { vzConfValues } from "../../../src/vserver/vz-conf.js";
+import { webWorld, type World } from "./scripted-world.js";
+
+const plan = (options = ""): VsPlan => {
+  const loaded = parsePlan(`kind: vserver-to-openvz\nsource: {transport: scripted, fixture: x, host: vs1.example.net}\ntarget: {transport: scripted, fixture: x, host: node1.example.net}\noptions: {guest: web1${options}}\n`, "/tmp/vserver-web1.yaml");
+  return loaded.plan as VsPlan;
+};
+
+async function run(world: World, mode: RunMode, p = plan()) {
+  const stateDir = await mkdtemp(join(tmpdir(), "mudanza-vs-"));
+  const events: PipelineEvent[] = [];
+  const journal = await Journal.open({ stateDir, migrationId: "web1", kind: "vserver-to-openvz", planPath: "/tmp/vserver-web1.yaml", planHash: "h", readOnly: mode === "dry-run" });
+  try {
+    const outcome = await runPipeline({ pipeline: buildVserverToOpenvz(p), plan: p, hosts: { source: world.source, target: world.target }, journal, mode, sink: (e) => events.push(e) });
+    return { outcome, events, compensations: journal.snapshot.compensations, facts: journal.snapshot.facts };
+  } finally {
+    await journal.close();
+  }
+}
+
+describe("vserver-to-openvz on scripted hosts", () => {
+  it("dry-run probes every step and changes nothing on either host", async () => {
+    const world = await webWorld();
+    const { outcome, events } = await run(world, "dry-run");
+    expect(outcome.status).toBe("dry-run");
+    expect(Object.keys(outcome.probes)).toEqual(["inventory", "sync-live", "stop-and-final-sync", "write-ctid-conf", "fixup-guest", "start-container", "disable-guest"]);
+    expect(world.source.mutations).toEqual([]);
+    expect(world.target.mutations).toEqual([]);
+    expect(world.state.guestRunning).toBe(true);
+    expect(events.filter((e) => e.type === "prompt")).toEqual([]);
+  });
+
+  it("a --yes run writes CTID.conf, fixes the guest, starts the container and leaves the guest stopped and unmarked", async () => {
+    const world = await webWorld();
+    const { outcome, events, compensations, facts } = await run(world, "yes");
+    expect(outcome.message).toBeUndefined();
+    expect(outcome.status).toBe("done");
+
+    const conf = world.target.files.get("/etc/vz/conf/1001.conf")!;
+    expect(conf.mode).toBe(0o644);
+    expect(vzConfValues(conf.content)).toMatchObject({
+      VE_ROOT: "/vz/root/$VEID",
+      VE_PRIVATE: "/vz/private/$VEID",
+      OSTEMPLATE: "debian-6.0-x86_64",
+      ORIGIN_SAMPLE: "vps.basic",
+      HOSTNAME: "web1",
+      IP_ADDRESS: "198.18.10.21",
+      NAMESERVER: "198.18.0.53",
+      SEARCHDOMAIN: "example.net",
+      ONBOOT: "yes",
+      NUMPROC: "65:65", // from the node's sample: the guest had no nproc limit
+    });
+    expect(conf.content.startsWith("#  Copyright (C) 2000-2007 SWsoft.")).toBe(true);
+
+    expect(world.state.guestRunning).toBe(false);
+    expect(world.state.containerRunning).toBe(true);
+    expect(world.source.files.has("/etc/vservers/web1/apps/init/mark")).toBe(false);
+    expect(world.source.files.get("/etc/vservers/web1/apps/init/mark.mudanza-disabled")?.content).toBe("default\n");
+    expect(compensations).toEqual([]); // cleared at the cutover
+
+    // the copy and its fix-ups, with backups
+    expect(world.target.files.get("/vz/private/1001/etc/hostname")?.content).toBe("web1\n");
+    expect(world.target.files.get("/vz/private/1001/etc/mtab")).toMatchObject({ type: "symlink", linkTarget: "/proc/mounts" });
+    expect(world.target.files.get("/vz/private/1001/root/mudanza-backup/etc/mtab")?.content).toBe("/dev/hdv1 / ufs defaults 0 0\n");
+    expect(world.target.files.has("/vz/private/1001/etc/rc2.d/S02ntp")).toBe(false);
+    expect(world.target.files.get("/vz/private/1001/etc/inittab")?.content).toContain("#1:2345:respawn:/sbin/getty 38400 tty1");
+    expect(world.state.devices).toEqual(new Set(["console"]));
+    const fixups = facts["vserver.fixups"] as { applied: Array<{ id: string; why: string }> };
+    expect(fixups.applied.map((f) => f.id)).toEqual(["inittab-gettys", "mtab", "device-nodes", "pointless-services", "venet-network"]);
+    expect(fixups.applied.every((f) => f.why.length > 20)).toBe(true);
+
+    // live passes then the stopped pass, with progress; the two gates were accepted by --yes
+    expect(world.state.rsyncPasses).toBe(3);
+    expect(events.some((e) => e.type === "progress" && e.stepId === "sync-live")).toBe(true);
+    expect(events.filter((e) => e.type === "prompt-answer").map((e) => e.type === "prompt-answer" && [e.stepId, e.by])).toEqual([["stop-and-final-sync", "yes-flag"], ["start-container", "yes-flag"]]);
+    const order = world.source.log.filter((e) => e.kind === "exec" && /^vserver web1 (stop|start)|^rsync/.test(e.command)).map((e) => (e.kind === "exec" ? e.command.split(" ").slice(0, 3).join(" ") : ""));
+    expect(order.slice(-2)).toEqual(["vserver web1 stop", "rsync -aHAXS --numeric-ids"]);
+  });
+
+  it("keeps the boot mark with keepGuestOnBoot (the guest still ends stopped)", async () => {
+    const world = await webWorld();
+    const { outcome } = await run(world, "yes", plan(", keepGuestOnBoot: true"));
+    expect(outcome.status).toBe("done");
+    expect(world.source.files.get("/etc/vservers/web1/apps/init/mark")?.content).toBe("default\n");
+    expect(world.state.guestRunning).toBe(false);
+  });
+
+  it("when a service is missing in the container, stops it and starts the VServer guest again", async () => {
+    const world = await webWorld();
+    world.containerProcesses = ["init", "rsyslogd", "cron", "sshd"]; // apache2 did not come up
+    const { outcome, events, compensations } = await run(world, "yes");
+    expect(outcome.status).toBe("failed");
+    expect(outcome.exitCode).toBe(1);
+    expect(outcome.message).toMatch(/service apache2 runs/);
+    expect(events.filter((e) => e.type === "compensation").map((e) => e.type === "compensation" && [e.id, e.ok])).toEqual([
+      ["vserver-stop-container", true],
+      ["vserver-restart-guest", true],
+    ]);
+    expect(world.state.containerRunning).toBe(false);
+    expect(world.state.guestRunning).toBe(true);
+    expect(compensations).toEqual([]);
+    expect(world.source.files.has("/etc/vservers/web1/apps/init/mark")).toBe(true);
+  });
+
+  it("blocks before anything runs when the guest's address belongs to another container", async () => {
+    const world = await webWorld();
+    world.target.on("grep -sH '^IP_ADDRESS=' /etc/vz/conf/*.conf; true", { stdout: '/etc/vz/conf/102.conf:IP_ADDRESS="198.18.10.30 198.18.10.21"\n' });
+    const { outcome } = await run(world, "yes");
+    expect(outcome.exitCode).toBe(3);
+    expect(outcome.message).toMatch(/IP 198\.18\.10\.21 is in use: another container has it: \/etc\/vz\/conf\/102\.conf/);
+    expect(world.source.mutations).toEqual([]);
+    expect(world.target.mutations).toEqual([]);
+  });
+});
