@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
 import type { FileStat } from "../host.js";
-import { sh } from "../quote.js";
+import { sh, shellQuote } from "../quote.js";
 
 /*
- * File access as shell commands rather than SFTP, so it runs through sudo exactly like every other command
+ * File access (and the exec tagging below) as shell commands rather than SFTP, so it runs through sudo exactly like every other command
  * (SFTP would run as the login user). Only POSIX sh, cat, chmod, mv, stat -c and readlink are needed.
  */
 
@@ -52,4 +52,30 @@ export function parseStatOutput(stdout: string): FileStat | null {
   // readlink ends its output with one newline; a target may itself contain newlines.
   if (type === "symlink") stat.linkTarget = stdout.slice(newline + 1).replace(/\n$/, "");
   return stat;
+}
+
+/** Environment variable that tags every process of one exec, so a timeout can kill the whole tree. */
+export const EXEC_TAG_VARIABLE = "MUDANZA_EXEC_ID";
+
+/**
+ * The command line sent to the host: the command runs under /bin/sh (whatever the login shell), as root
+ * directly or through `sudo -n` (never prompts: a password request fails instead of hanging), with the tag
+ * in the environment it starts with. It must be there from the start: /proc/PID/environ shows a process's
+ * initial environment, so a shell that exports the tag itself could not be found and killed.
+ */
+export function remoteCommandLine(command: string, tag: string, sudo: boolean): string {
+  return `exec ${sudo ? "sudo -n " : ""}env ${EXEC_TAG_VARIABLE}=${shellQuote(tag)} sh -c ${shellQuote(command)}`;
+}
+
+/**
+ * Signals every process whose environment carries the tag (children inherit it; /proc is Linux-only).
+ * They are stopped first and continued after the signal, so a shell cannot see its child die and run the
+ * next command of a list before its own signal arrives.
+ */
+export function killTaggedCommand(tag: string, signal: "TERM" | "KILL"): string {
+  const needle = `${EXEC_TAG_VARIABLE}=${tag}`;
+  return (
+    sh`pids=; for p in /proc/[0-9]*; do if tr '\\000' '\\n' < "$p/environ" 2>/dev/null | grep -qxF ${needle}; then pids="$pids \${p#/proc/}"; fi; done; ` +
+    sh`if test -n "$pids"; then kill -STOP $pids; kill -${signal} $pids; kill -CONT $pids; fi 2>/dev/null; true`
+  );
 }

@@ -6,12 +6,16 @@ import { LineSplitter } from "../lines.js";
 /** After TERM, how long a command gets to exit before KILL and closing the channel. */
 const KILL_GRACE_MS = 2_000;
 
+/** Kills the command's processes on the host (see ssh-host.ts: by a tag in their environment). */
+export type Stopper = (signal: "TERM" | "KILL") => void;
+
 /**
  * Runs one command on its own session channel: streams stdout/stderr lines, feeds stdin, and on timeout or
- * abort sends TERM then KILL (OpenSSH >= 7.9 honours signal requests) and closes the channel, so the call
- * always returns. Like LocalHost, only the command's own process is signalled, not its children.
+ * abort sends TERM then KILL and closes the channel, so the call always returns. The signals go both as
+ * ssh "signal" requests and through `stop`: OpenSSH ignores signal requests on root logins ("session
+ * signalling requires privilege separation"), which is how mudanza usually logs in.
  */
-export function runOnChannel(client: Client, command: string, options: ExecOptions): Promise<ExecResult> {
+export function runOnChannel(client: Client, command: string, options: ExecOptions, stop?: Stopper): Promise<ExecResult> {
   return new Promise((resolve, reject) => {
     if (options.signal?.aborted) {
       resolve({ code: -1, stdout: "", stderr: "", aborted: true });
@@ -22,12 +26,12 @@ export function runOnChannel(client: Client, command: string, options: ExecOptio
         reject(error);
         return;
       }
-      collect(channel, options, resolve, reject);
+      collect(channel, options, resolve, reject, stop);
     });
   });
 }
 
-function collect(channel: ClientChannel, options: ExecOptions, resolve: (result: ExecResult) => void, reject: (error: Error) => void): void {
+function collect(channel: ClientChannel, options: ExecOptions, resolve: (result: ExecResult) => void, reject: (error: Error) => void, stopper?: Stopper): void {
   const stdout = new Capture(options.onStdout);
   const stderr = new Capture(options.onStderr);
   channel.on("data", (chunk: Buffer) => stdout.push(chunk));
@@ -46,18 +50,25 @@ function collect(channel: ClientChannel, options: ExecOptions, resolve: (result:
     if (stoppedBy) return;
     stoppedBy = why;
     signalChannel(channel, "TERM");
+    stopper?.("TERM");
     timers.push(
       setTimeout(() => {
         signalChannel(channel, "KILL");
+        stopper?.("KILL");
         channel.close();
       }, KILL_GRACE_MS),
+      // Children of the command may still hold its output open: stop waiting for sshd's close then.
+      setTimeout(() => finish(), 2 * KILL_GRACE_MS),
     );
   };
   if (options.timeoutMs !== undefined) timers.push(setTimeout(() => stop("timeout"), options.timeoutMs));
   const onAbort = (): void => stop("abort");
   options.signal?.addEventListener("abort", onAbort, { once: true });
 
-  channel.on("close", () => {
+  let finished = false;
+  const finish = (): void => {
+    if (finished) return;
+    finished = true;
     for (const timer of timers) clearTimeout(timer);
     options.signal?.removeEventListener("abort", onAbort);
     const out = stdout.finish();
@@ -70,16 +81,28 @@ function collect(channel: ClientChannel, options: ExecOptions, resolve: (result:
     // Killed or cut off: no exit status, or one caused by our own signal.
     const code = stoppedBy || exitCode === null ? -1 : exitCode;
     resolve({ code, stdout: out, stderr: err, timedOut: stoppedBy === "timeout" || undefined, aborted: stoppedBy === "abort" || undefined });
-  });
+  };
+  channel.on("close", finish);
 
   // stdin: send it and close, or close at once so a command reading stdin sees EOF instead of hanging.
   if (options.stdin !== undefined) channel.end(options.stdin);
   else channel.end();
 }
 
+/**
+ * ssh2's channel.signal() does nothing once our side of the channel is ended, which is always the case here
+ * (stdin is closed right after the exec so commands see EOF). The signal request itself is valid on such a
+ * channel, so send it through the protocol object underneath (ssh2 1.x internals, checked by the sshd test).
+ */
 function signalChannel(channel: ClientChannel, name: "TERM" | "KILL"): void {
+  const internals = channel as unknown as {
+    outgoing?: { id: number; state: string };
+    _client?: { _protocol?: { signal(id: number, signal: string): void } };
+  };
   try {
-    channel.signal(name);
+    const state = internals.outgoing?.state;
+    if ((state === "open" || state === "eof") && internals._client?._protocol) internals._client._protocol.signal(internals.outgoing!.id, name);
+    else channel.signal(name);
   } catch {
     // channel already closing
   }

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import type { Client } from "ssh2";
 import { BlockedError } from "../../errors.js";
 import type { Endpoint } from "../../plan/endpoint.js";
@@ -5,7 +6,7 @@ import { CommandFailedError, FileNotFoundError, type ExecOptions, type ExecResul
 import { shellQuote } from "../quote.js";
 import { establish, type Established } from "./establish.js";
 import { SshUnreachableError } from "./errors.js";
-import { isAbsentResult, parseStatOutput, readFileCommand, statCommand, writeFileCommand } from "./remote-files.js";
+import { isAbsentResult, killTaggedCommand, parseStatOutput, readFileCommand, statCommand, remoteCommandLine, writeFileCommand } from "./remote-files.js";
 import { ChannelLostError, runOnChannel } from "./run-channel.js";
 import { Semaphore } from "./semaphore.js";
 
@@ -69,11 +70,11 @@ export class SshHost implements Host {
   }
 
   async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
-    const wrapped = this.endpoint.sudo ? `sudo -n sh -c ${shellQuote(command)}` : command;
+    const tag = randomBytes(8).toString("hex");
     const result = await this.sessions.use(async () => {
       const client = this.client();
       try {
-        return await runOnChannel(client, wrapped, options);
+        return await runOnChannel(client, remoteCommandLine(command, tag, this.endpoint.sudo), options, (signal) => this.killTagged(client, tag, signal));
       } catch (error) {
         if (error instanceof ChannelLostError || this.lost) {
           throw new SshUnreachableError(`on ${this.role} (${this.address}): the connection was lost while running \`${command}\`; whether it finished is unknown`);
@@ -131,6 +132,16 @@ export class SshHost implements Host {
     for (const client of [...connection.clients].reverse()) {
       if (!this.closedClients.has(client)) await endClient(client);
     }
+  }
+
+  /**
+   * Kills a timed-out or aborted command and its children on a spare session (outside the semaphore: it
+   * must not queue behind the commands it is meant to stop; 8 + 1 stays under sshd's MaxSessions 10).
+   */
+  private killTagged(client: Client, tag: string, signal: "TERM" | "KILL"): void {
+    runOnChannel(client, this.endpoint.sudo ? `sudo -n sh -c ${shellQuote(killTaggedCommand(tag, signal))}` : killTaggedCommand(tag, signal), { timeoutMs: 10_000 }).catch(() => {
+      // best effort: the connection may be gone, which ends the command's session anyway
+    });
   }
 
   private client(): Client {

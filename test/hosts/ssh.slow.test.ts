@@ -1,0 +1,388 @@
+/**
+ * SshHost against a real OpenSSH sshd on loopback (test/support/sshd.ts): commands, quoting, timeouts,
+ * parallel sessions, files, every host key verdict, reconnect, ProxyJump, sudo, ssh-agent.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdir, readFile, readdir, stat as localStat } from "node:fs/promises";
+import { join } from "node:path";
+import { execa } from "execa";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { BadInputError, BlockedError } from "../../src/errors.js";
+import { FileNotFoundError } from "../../src/hosts/host.js";
+import { cmd, sh } from "../../src/hosts/quote.js";
+import { HostKeyError, SshAuthError, SshUnreachableError } from "../../src/hosts/ssh/errors.js";
+import { SshHost } from "../../src/hosts/ssh/ssh-host.js";
+import { endpointSchema, type Endpoint } from "../../src/plan/endpoint.js";
+import { startSshd, type TestSshd } from "../support/sshd.js";
+
+let sshd: TestSshd;
+let knownHosts: string;
+const open: SshHost[] = [];
+const savedEnv = { ...process.env };
+
+function endpoint(overrides: Record<string, unknown> = {}): Endpoint {
+  return endpointSchema.parse({ host: "127.0.0.1", port: sshd.port, user: "root", identityFile: sshd.userKey, knownHostsFile: knownHosts, connectTimeoutSec: 10, ...overrides });
+}
+
+async function connect(overrides: Record<string, unknown> = {}, role = "source"): Promise<SshHost> {
+  const host = await SshHost.connect(endpoint(overrides), role);
+  open.push(host);
+  return host;
+}
+
+async function connectError(overrides: Record<string, unknown>): Promise<Error> {
+  const error = await connect(overrides).then(
+    () => new Error("connected, but should have been refused"),
+    (e: Error) => e,
+  );
+  return error;
+}
+
+beforeAll(async () => {
+  sshd = await startSshd({ listen: ["127.0.0.1", "127.0.0.2"] });
+  knownHosts = await sshd.writeFile("known_hosts", `${sshd.knownHostsLine()}\n`);
+  // Never read the real ~/.ssh: no config, no agent, an empty home.
+  const home = join(sshd.dir, "home");
+  await mkdir(home);
+  process.env.HOME = home;
+  process.env.MUDANZA_SSH_CONFIG = "none";
+  delete process.env.SSH_AUTH_SOCK;
+});
+
+afterEach(async () => {
+  for (const host of open.splice(0)) await host.close();
+});
+
+afterAll(async () => {
+  process.env = savedEnv;
+  await sshd?.stop();
+});
+
+describe("commands", () => {
+  it("runs a command with exit code, output and the verified fingerprint", async () => {
+    const host = await connect();
+    const result = await host.exec("echo out; echo err >&2; exit 3");
+    expect(result).toMatchObject({ code: 3, stdout: "out\n", stderr: "err\n" });
+    expect(host.hostKeyFingerprint).toBe(sshd.hostKeys[0]!.fingerprint);
+    expect(host.hostKeyType).toBe("ssh-ed25519");
+    expect(host.address).toBe(`root@127.0.0.1:${sshd.port}`);
+  });
+
+  it("streams lines while the command is still running", async () => {
+    const host = await connect();
+    const seen: Array<{ line: string; at: number }> = [];
+    const started = Date.now();
+    const result = await host.exec("echo one; sleep 1; printf 'two\\r'; echo three >&2; printf 'no newline'", {
+      onStdout: (line) => seen.push({ line, at: Date.now() - started }),
+      onStderr: (line) => seen.push({ line: `err:${line}`, at: Date.now() - started }),
+    });
+    const finished = Date.now() - started;
+    // stdout and stderr are separate streams: their relative order is not defined, each one's is.
+    expect(seen.map((s) => s.line).sort()).toEqual(["err:three", "no newline", "one", "two"]);
+    expect(seen[0]!.line).toBe("one");
+    expect(finished - seen[0]!.at).toBeGreaterThan(700); // "one" arrived a second before the end
+    expect(result.stdout).toBe("one\ntwo\rno newline");
+  });
+
+  it("round-trips hostile arguments byte for byte through shellQuote", async () => {
+    const host = await connect();
+    const marker = join(sshd.dir, "pwned");
+    const hostile = [
+      "it's", `"double"`, `$(touch ${marker})`, `\`touch ${marker}\``, "a\nb", "  spaces  ", "*", "/*", "?", "[a-z]",
+      "\\", "-n", "", "; touch " + marker, "$HOME", "!", "&&", "|", "~", "\t", "ünï©ødé ✓", "'$(x)'\"`y`\"",
+    ];
+    const result = await host.exec(cmd("printf", "%s\\0", ...hostile));
+    expect(result.code).toBe(0);
+    expect(result.stdout.split("\0").slice(0, -1)).toEqual(hostile);
+    const viaTemplate = await host.exec(sh`printf '%s\\0' ${hostile}`);
+    expect(viaTemplate.stdout.split("\0").slice(0, -1)).toEqual(hostile);
+    expect(existsSync(marker)).toBe(false);
+  });
+
+  it("passes stdin and closes it", async () => {
+    const host = await connect();
+    expect((await host.exec("wc -c", { stdin: "héllo\n" })).stdout.trim()).toBe("7");
+    expect((await host.exec("cat")).stdout).toBe(""); // no stdin: EOF at once, no hang
+  });
+
+  it("kills a command on timeout and on abort", async () => {
+    const host = await connect();
+    const started = Date.now();
+    const result = await host.exec("sleep 31.25", { timeoutMs: 400 });
+    expect(result).toMatchObject({ code: -1, timedOut: true });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    await expectNoProcess("31.25");
+
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 300);
+    const aborted = await host.exec("sleep 32.25", { signal: controller.signal });
+    expect(aborted).toMatchObject({ code: -1, aborted: true });
+    await expectNoProcess("32.25");
+
+    // A compound command: the shell's child must die too, not only the shell.
+    const compound = await host.exec("sleep 33.25; echo not reached", { timeoutMs: 400 });
+    expect(compound).toMatchObject({ code: -1, timedOut: true, stdout: "" });
+    await expectNoProcess("33.25");
+    expect((await host.exec("echo still usable")).stdout).toBe("still usable\n");
+  });
+
+  it("runs more commands at once than sshd's MaxSessions on one connection", async () => {
+    const host = await connect();
+    const started = Date.now();
+    const results = await Promise.all(Array.from({ length: 14 }, (_, i) => host.exec(`sleep 1; echo ${i}`)));
+    const elapsed = Date.now() - started;
+    expect(results.map((r) => r.stdout.trim())).toEqual(Array.from({ length: 14 }, (_, i) => String(i)));
+    expect(elapsed).toBeLessThan(6_000); // two waves of 8, not 14 seconds in a row
+  });
+});
+
+describe("files", () => {
+  it("writes, reads and stats files with modes, and reports absent ones", async () => {
+    const host = await connect();
+    const dir = join(sshd.dir, "files dir 'q'");
+    await mkdir(dir);
+    const path = join(dir, "cönfig $x.txt");
+    const content = "ünïcode line\nsecond line\n";
+    await host.writeFile(path, content, { mode: 0o640 });
+    expect(await host.readFile(path)).toBe(content);
+    expect(await readFile(path, "utf8")).toBe(content);
+    expect((await localStat(path)).mode & 0o7777).toBe(0o640);
+    expect(await host.stat(path)).toEqual({ type: "file", mode: 0o640, size: Buffer.byteLength(content), uid: 0, gid: 0 });
+
+    await host.writeFile(path, "replaced\n"); // no mode: keeps 0640
+    expect(await readFile(path, "utf8")).toBe("replaced\n");
+    expect((await localStat(path)).mode & 0o7777).toBe(0o640);
+    expect((await readdir(dir)).sort()).toEqual(["cönfig $x.txt"]); // no temp file left
+
+    await host.writeFile(join(dir, "new"), "x");
+    expect((await host.stat(join(dir, "new")))?.mode).toBe(0o644);
+
+    await host.exec(cmd("ln", "-s", "target with space", join(dir, "link")));
+    expect(await host.stat(join(dir, "link"))).toMatchObject({ type: "symlink", linkTarget: "target with space" });
+    expect(await host.stat(dir)).toMatchObject({ type: "dir" });
+    expect(await host.stat(join(dir, "absent"))).toBeNull();
+    await expect(host.readFile(join(dir, "absent"))).rejects.toBeInstanceOf(FileNotFoundError);
+    await expect(host.readFile(dir)).rejects.toThrow(/exited 1/); // a directory is not absent
+  });
+});
+
+describe("host keys", () => {
+  it("refuses an unknown host key, naming host, fingerprint and how to add it", async () => {
+    const empty = await sshd.writeFile("known_hosts.empty", "");
+    const error = await connectError({ knownHostsFile: empty });
+    expect(error).toBeInstanceOf(HostKeyError);
+    expect(error).toBeInstanceOf(BlockedError);
+    expect((error as HostKeyError).problem).toBe("unknown");
+    expect(error.message).toContain(`127.0.0.1 port ${sshd.port}`);
+    expect(error.message).toContain(sshd.hostKeys[0]!.fingerprint);
+    expect(error.message).toContain(`ssh-keyscan -p ${sshd.port} 127.0.0.1 >> ${empty}`);
+  });
+
+  it("does not take a port-22 entry for a host on another port", async () => {
+    const plain = await sshd.writeFile("known_hosts.port22", sshd.knownHostsLine().replace(/^\[127\.0\.0\.1\]:\d+/, "127.0.0.1") + "\n");
+    expect(((await connectError({ knownHostsFile: plain })) as HostKeyError).problem).toBe("unknown");
+  });
+
+  it("accepts a hashed known_hosts entry written by ssh-keygen -H", async () => {
+    const file = await sshd.writeFile("known_hosts.hashed", `${sshd.knownHostsLine()}\n`);
+    await execa("ssh-keygen", ["-H", "-f", file]);
+    const text = await readFile(file, "utf8");
+    expect(text).toMatch(/^\|1\|[^|]+\|[^ ]+ ssh-ed25519 /);
+    expect(text).not.toContain("127.0.0.1");
+    const host = await connect({ knownHostsFile: file });
+    expect(host.hostKeyFingerprint).toBe(sshd.hostKeys[0]!.fingerprint);
+  });
+
+  it("refuses a changed host key", async () => {
+    const impostor = await sshd.generateKey("impostor");
+    const [type, base64] = impostor.publicKey.split(" ");
+    const file = await sshd.writeFile("known_hosts.changed", `# old key\n[127.0.0.1]:${sshd.port} ${type} ${base64}\n`);
+    const error = await connectError({ knownHostsFile: file });
+    expect(error).toBeInstanceOf(HostKeyError);
+    expect((error as HostKeyError).problem).toBe("changed");
+    expect(error.message).toContain("HOST KEY CHANGED");
+    expect(error.message).toContain(impostor.fingerprint);
+    expect(error.message).toContain(sshd.hostKeys[0]!.fingerprint);
+    expect(error.message).toContain(`${file}:2`);
+  });
+
+  it("refuses a wrong pinned fingerprint and accepts the right one without known_hosts", async () => {
+    const impostor = await sshd.generateKey("impostor2");
+    const empty = await sshd.writeFile("known_hosts.none", "");
+    const error = await connectError({ hostKey: impostor.fingerprint, knownHostsFile: knownHosts });
+    expect(error).toBeInstanceOf(HostKeyError);
+    expect((error as HostKeyError).problem).toBe("pinned-mismatch");
+    expect(error.message).toContain("source.hostKey");
+    const host = await connect({ hostKey: sshd.hostKeys[0]!.fingerprint, knownHostsFile: empty });
+    expect(host.hostKeyFingerprint).toBe(sshd.hostKeys[0]!.fingerprint);
+  });
+
+  it("reconnect accepting only other keys is refused; with the right key it works again", async () => {
+    const host = await connect();
+    const other = await sshd.generateKey("other");
+    const error = await host.reconnect({ acceptHostKeys: [other.fingerprint] }).then(() => null, (e: Error) => e);
+    expect(error).toBeInstanceOf(HostKeyError);
+    expect((error as HostKeyError).problem).toBe("not-accepted");
+    expect(error!.message).toContain(sshd.hostKeys[0]!.fingerprint);
+    await expect(host.exec("true")).rejects.toBeInstanceOf(SshUnreachableError);
+    // Still only the accepted list counts: a plain reconnect does not fall back to known_hosts.
+    await expect(host.reconnect()).rejects.toBeInstanceOf(HostKeyError);
+    await host.reconnect({ acceptHostKeys: [sshd.hostKeys[0]!.fingerprint] });
+    expect((await host.exec("echo back")).stdout).toBe("back\n");
+  });
+});
+
+describe("other key types", () => {
+  let multi: TestSshd;
+  beforeAll(async () => {
+    multi = await startSshd({ hostKeyTypes: ["ed25519", "ecdsa", "rsa"] });
+  });
+  afterAll(async () => {
+    await multi?.stop();
+  });
+
+  for (const type of ["rsa", "ecdsa"] as const) {
+    it(`verifies a server against a known_hosts that holds only its ${type} key`, async () => {
+      const file = await multi.writeFile(`known_hosts.${type}`, `${multi.knownHostsLine("127.0.0.1", type)}\n`);
+      const host = await SshHost.connect(endpoint({ port: multi.port, knownHostsFile: file, identityFile: multi.userKey }), "target");
+      open.push(host);
+      expect(host.hostKeyFingerprint).toBe(multi.hostKeys.find((k) => k.type === type)!.fingerprint);
+      expect(host.hostKeyType).toBe(type === "rsa" ? "ssh-rsa" : "ecdsa-sha2-nistp256");
+    });
+  }
+});
+
+describe("ssh config and ProxyJump", () => {
+  it("reaches a host through a jump host named in the ssh config", async () => {
+    const hostsFile = await sshd.writeFile("known_hosts.jump", `${sshd.knownHostsLine("127.0.0.1")}\n${sshd.knownHostsLine("127.0.0.2")}\n`);
+    const config = await sshd.writeFile(
+      "ssh_config",
+      [
+        "Host jumpbox",
+        "  HostName 127.0.0.1",
+        `  Port ${sshd.port}`,
+        "Host inner",
+        "  HostName 127.0.0.2",
+        `  Port ${sshd.port}`,
+        "  ProxyJump jumpbox",
+        "Host *",
+        "  User root",
+        `  IdentityFile ${sshd.userKey}`,
+        `  UserKnownHostsFile ${hostsFile}`,
+        `  GlobalKnownHostsFile ${join(sshd.dir, "no-global-known-hosts")}`,
+      ].join("\n"),
+    );
+    process.env.MUDANZA_SSH_CONFIG = config;
+    try {
+      const host = await SshHost.connect(endpointSchema.parse({ host: "inner" }), "target");
+      open.push(host);
+      const where = (await host.exec("echo $SSH_CONNECTION")).stdout.trim().split(" ");
+      expect(where.slice(2)).toEqual(["127.0.0.2", String(sshd.port)]);
+      expect(host.jumpHostKeys).toEqual([{ host: "127.0.0.1", port: sshd.port, fingerprint: sshd.hostKeys[0]!.fingerprint }]);
+      expect(host.address).toBe(`root@127.0.0.2:${sshd.port} via 127.0.0.1`);
+      expect(await sshd.log()).toMatch(/direct.tcpip.*target 127\.0\.0\.2/);
+    } finally {
+      process.env.MUDANZA_SSH_CONFIG = "none";
+    }
+  });
+
+  it("checks the jump host's key too", async () => {
+    const onlyInner = await sshd.writeFile("known_hosts.inner-only", `${sshd.knownHostsLine("127.0.0.2")}\n`);
+    const config = await sshd.writeFile(
+      "ssh_config.2",
+      `Host inner\n  HostName 127.0.0.2\n  Port ${sshd.port}\n  ProxyJump root@127.0.0.1:${sshd.port}\nHost *\n  IdentityFile ${sshd.userKey}\n  UserKnownHostsFile ${onlyInner}\n`,
+    );
+    process.env.MUDANZA_SSH_CONFIG = config;
+    try {
+      const error = await SshHost.connect(endpointSchema.parse({ host: "inner", identityFile: sshd.userKey }), "target").then(() => null, (e: Error) => e);
+      expect(error).toBeInstanceOf(HostKeyError);
+      expect(error!.message).toContain(`127.0.0.1 port ${sshd.port}`);
+    } finally {
+      process.env.MUDANZA_SSH_CONFIG = "none";
+    }
+  });
+});
+
+describe("auth and privileges", () => {
+  let agent: ChildProcess | undefined;
+  afterAll(() => {
+    if (agent?.pid && agent.exitCode === null) process.kill(agent.pid, "SIGTERM");
+  });
+
+  it("logs in with a key held by ssh-agent", async () => {
+    const socket = join(sshd.dir, "agent.sock");
+    agent = spawn("ssh-agent", ["-D", "-a", socket], { stdio: "ignore" });
+    for (let i = 0; i < 100 && !existsSync(socket); i++) await new Promise((r) => setTimeout(r, 50));
+    await execa("ssh-add", ["-q", sshd.userKey], { env: { SSH_AUTH_SOCK: socket } });
+    process.env.SSH_AUTH_SOCK = socket;
+    try {
+      const host = await connect({ identityFile: undefined });
+      expect((await host.exec("id -u")).stdout).toBe("0\n");
+    } finally {
+      delete process.env.SSH_AUTH_SOCK;
+    }
+  });
+
+  it("fails clearly without any key, and with a key the server does not know", async () => {
+    const none = await connectError({ identityFile: undefined });
+    expect(none).toBeInstanceOf(BadInputError);
+    expect(none.message).toMatch(/no way to log in as root/);
+    const stranger = await sshd.generateKey("stranger");
+    const refused = await connectError({ identityFile: stranger.privateKeyFile });
+    expect(refused).toBeInstanceOf(SshAuthError);
+    expect(refused.message).toContain(stranger.privateKeyFile);
+    expect(refused.message).not.toMatch(/PRIVATE KEY/);
+  });
+
+  it.runIf(existsSync("/usr/bin/sudo"))("runs commands through sudo -n, quoting intact", async () => {
+    const host = await connect({ sudo: true });
+    const hostile = ["it's", "$(id)", "`id`", "a\nb", "*"];
+    const result = await host.exec(cmd("printf", "%s\\0", ...hostile));
+    expect(result.stdout.split("\0").slice(0, -1)).toEqual(hostile);
+    expect((await host.exec("cat /proc/$PPID/comm")).stdout.trim()).toBe("sudo");
+    const path = join(sshd.dir, "sudo-written");
+    await host.writeFile(path, "via sudo\n", { mode: 0o600 });
+    expect(await host.readFile(path)).toBe("via sudo\n");
+  });
+});
+
+describe("lost connection", () => {
+  it("a dropped connection fails the command clearly, and reconnect recovers", async () => {
+    const host = await connect();
+    const pending = host.exec("sleep 20");
+    await new Promise((r) => setTimeout(r, 300));
+    // The per-connection sshd processes are children of the listener; kill them to cut the connection.
+    for (const pid of await sessionPids(sshd.pid)) process.kill(pid, "SIGKILL");
+    await expect(pending).rejects.toBeInstanceOf(SshUnreachableError);
+    await host.reconnect();
+    expect((await host.exec("echo again")).stdout).toBe("again\n");
+  });
+});
+
+async function expectNoProcess(argument: string): Promise<void> {
+  for (let i = 0; i < 40; i++) {
+    if (!(await processesWithArgument(argument))) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`a process with argument ${argument} survived`);
+}
+
+async function processesWithArgument(argument: string): Promise<boolean> {
+  for (const entry of await readdir("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const cmdline = await readFile(`/proc/${entry}/cmdline`, "utf8").catch(() => "");
+    if (cmdline.split("\0").includes(argument)) return true;
+  }
+  return false;
+}
+
+async function sessionPids(parent: number): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of await readdir("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, "utf8").catch(() => "");
+    if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === parent) pids.push(Number(entry));
+  }
+  return pids;
+}
