@@ -113,6 +113,9 @@ export async function gatherInventory(ctx: VsContext): Promise<Gathered> {
   }
 
   const ips = activeAddresses(config);
+  for (const iface of config.interfaces.filter((i) => i.nodev && !i.disabled)) {
+    findings.push(warning(`${iface.ip} stays on the VServer host`, `interfaces/${iface.id} is nodev: util-vserver never put this address on a host device, so \`vserver stop\` will not remove it either`, `remove ${iface.ip} from the VServer host's interfaces before the container starts, or both will answer ARP for it`, "source"));
+  }
   if (ips.length === 0) findings.push(warning("No addresses", "the guest has no enabled interfaces/N/ip: the container gets no IP_ADDRESS"));
   const configured = await run(target, nodeConfiguredIpsCommand(options.vzConfDir), "addresses other containers use");
   const nodeAddrs = await run(target, "ip -o addr show", "addresses the node itself has");
@@ -165,17 +168,21 @@ export async function gatherInventory(ctx: VsContext): Promise<Gathered> {
   return { inventory, findings, commands };
 }
 
-/** The inventory the inventory step saved, or a fresh read-only one (preflight, before it ran). */
+/** One read-only inventory per run (keyed by the run's hosts) until the inventory step saves its own. */
 const cache = new WeakMap<object, Promise<Gathered>>();
+
+/** Gathers afresh (the inventory step's probe and run) and lets the other probes reuse the answer. */
+export function gatherFresh(ctx: VsContext): Promise<Gathered> {
+  const pending = gatherInventory(ctx);
+  cache.set(ctx.hosts, pending);
+  return pending;
+}
+
+/** The inventory the inventory step saved, or the run's read-only one (preflight, before it ran). */
 export async function currentInventory(ctx: VsContext): Promise<Inventory | null> {
   const saved = ctx.facts.get<Inventory>("vserver.inventory");
   if (saved) return saved;
-  let pending = cache.get(ctx.hosts);
-  if (!pending) {
-    pending = gatherInventory(ctx);
-    cache.set(ctx.hosts, pending);
-  }
-  return (await pending).inventory;
+  return (await (cache.get(ctx.hosts) ?? gatherFresh(ctx))).inventory;
 }
 
 export function requireInventory(inventory: Inventory | null): Inventory {

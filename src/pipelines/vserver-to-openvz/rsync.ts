@@ -1,6 +1,6 @@
 import { cmd } from "../../hosts/quote.js";
 import { rsyncArgv } from "../../steps/rsync/index.js";
-import type { VsPlan } from "./context.js";
+import { FIXUP_BACKUP_REL, type VsPlan } from "./context.js";
 
 /**
  * What the copy leaves out of a VServer guest, with why. Only the content of the pseudo filesystems:
@@ -11,6 +11,7 @@ export const VSERVER_EXCLUDES: Array<{ pattern: string; reason: string }> = [
   { pattern: "/proc/*", reason: "kernel pseudo filesystem (content visible only with the nonamespace flag)" },
   { pattern: "/sys/*", reason: "kernel pseudo filesystem" },
   { pattern: "/dev/pts/*", reason: "pty nodes of the running guest; devpts is mounted fresh in the container" },
+  { pattern: `/${FIXUP_BACKUP_REL}`, reason: "the fix-ups' backups of the files they changed, kept in the copy; a rerun of the copy must not delete them" },
 ];
 
 /** How the source host reaches the node: the plan's override, else the target endpoint. */

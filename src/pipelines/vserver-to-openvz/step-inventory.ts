@@ -1,6 +1,6 @@
 import { verifyResult, type Step } from "../../engine/step.js";
 import { FACT, type Inventory, type VsPlan } from "./context.js";
-import { gatherInventory } from "./inventory.js";
+import { gatherFresh } from "./inventory.js";
 
 /** Step 1: read the guest's config and facts, choose the CTID, block on a taken CTID or address. */
 export const inventoryStep: Step<VsPlan> = {
@@ -8,7 +8,7 @@ export const inventoryStep: Step<VsPlan> = {
   title: "Read the VServer guest and check the OpenVZ node",
   destructive: false,
   async probe(ctx) {
-    const { inventory, findings, commands } = await gatherInventory(ctx);
+    const { inventory, findings, commands } = await gatherFresh(ctx);
     const details = inventory
       ? [
           `guest ${inventory.guest} (${inventory.release.pretty}, ${inventory.running ? "running" : "stopped"}) -> CTID ${inventory.ctid}`,
@@ -27,7 +27,7 @@ export const inventoryStep: Step<VsPlan> = {
     return { satisfied: false, commands, findings, details, facts };
   },
   async run(ctx) {
-    const { inventory, findings } = await gatherInventory(ctx);
+    const { inventory, findings } = await gatherFresh(ctx);
     if (!inventory) throw new Error(findings.map((f) => `${f.title}: ${f.summary}`).join("; "));
     await ctx.facts.set(FACT.inventory, inventory);
   },

@@ -16,8 +16,8 @@ const plan = (options = ""): VsPlan => {
   return loaded.plan as VsPlan;
 };
 
-async function run(world: World, mode: RunMode, p = plan()) {
-  const stateDir = await mkdtemp(join(tmpdir(), "mudanza-vs-"));
+async function run(world: World, mode: RunMode, p = plan(), stateDir?: string) {
+  stateDir ??= await mkdtemp(join(tmpdir(), "mudanza-vs-"));
   const events: PipelineEvent[] = [];
   const journal = await Journal.open({ stateDir, migrationId: "web1", kind: "vserver-to-openvz", planPath: "/tmp/vserver-web1.yaml", planHash: "h", readOnly: mode === "dry-run" });
   try {
@@ -110,6 +110,27 @@ describe("vserver-to-openvz on scripted hosts", () => {
     expect(world.state.guestRunning).toBe(true);
     expect(compensations).toEqual([]);
     expect(world.source.files.has("/etc/vservers/web1/apps/init/mark")).toBe(true);
+  });
+
+  it("a rerun after that failure redoes the stopped pass and everything after it, then finishes", async () => {
+    const world = await webWorld();
+    const stateDir = await mkdtemp(join(tmpdir(), "mudanza-vs-"));
+    world.containerProcesses = ["init", "sshd"];
+    expect((await run(world, "yes", plan(), stateDir)).outcome.status).toBe("failed");
+    const passesBefore = world.state.rsyncPasses;
+    world.containerProcesses = ["init", "rsyslogd", "cron", "sshd", "apache2"];
+    const { outcome, events } = await run(world, "yes", plan(), stateDir);
+    expect(outcome.status).toBe("done");
+    // the guest ran again after the compensation, so the stopped pass is not trusted: it runs again
+    const ends = events.filter((e) => e.type === "step-end").map((e) => e.type === "step-end" && `${e.stepId}:${e.status}`);
+    expect(ends).toEqual(["inventory:skipped", "sync-live:skipped", "stop-and-final-sync:done", "write-ctid-conf:done", "fixup-guest:done", "start-container:done", "disable-guest:done"]);
+    expect(world.state.rsyncPasses).toBe(passesBefore + 1);
+    expect(world.state.guestRunning).toBe(false);
+    expect(world.state.containerRunning).toBe(true);
+    expect(world.source.files.has("/etc/vservers/web1/apps/init/mark")).toBe(false);
+    // the fix-ups were redone on the fresh copy, and their first backups survived the rerun of the copy
+    expect(world.target.files.get("/vz/private/1001/etc/mtab")).toMatchObject({ type: "symlink", linkTarget: "/proc/mounts" });
+    expect(world.target.files.get("/vz/private/1001/root/mudanza-backup/etc/mtab")?.content).toBe("/dev/hdv1 / ufs defaults 0 0\n");
   });
 
   it("blocks before anything runs when the guest's address belongs to another container", async () => {
