@@ -54,7 +54,7 @@ describe("mudanza run <vserver plan> --dry-run", () => {
     expect(report.outcome).toBe("ready");
     expect(report.steps.map((s) => s.status)).toEqual(Array(7).fill("would-run"));
     for (const step of report.steps) expect(step.commands.length, step.id).toBeGreaterThan(0);
-    expect(report.excludes.map((e) => e.path)).toEqual(["/proc/*", "/sys/*", "/dev/pts/*"]);
+    expect(report.excludes.map((e) => e.path)).toEqual(["/proc/*", "/sys/*", "/dev/pts/*", "/root/mudanza-backup"]);
     expect(report.estimate?.bytesToTransfer).toBe(412316 * 1024); // du -sxk of the guest
   });
 
