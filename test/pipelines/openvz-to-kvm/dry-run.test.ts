@@ -1,0 +1,84 @@
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { main } from "../../../src/cli/program.js";
+import { loadPair, PAIRS, runOvz } from "./harness.js";
+
+const STEPS = ["pre-update", "release-match", "capture-target", "rsync", "db-freeze", "network-fixup", "kernel-install", "reboot-verify"];
+
+let stdout = "";
+beforeEach(() => {
+  stdout = "";
+  vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
+    stdout += typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8");
+    return true;
+  });
+});
+afterEach(() => vi.restoreAllMocks());
+
+async function cli(plan: string, ...extra: string[]): Promise<{ code: number; stderr: string }> {
+  const stateDir = await mkdtemp(join(tmpdir(), "mudanza-ovz-cli-"));
+  let stderr = "";
+  const code = await main(["run", plan, "--dry-run", "--format", "json", "--state-dir", stateDir, ...extra], (t) => (stderr += t));
+  return { code, stderr };
+}
+
+function reportOf(text: string): { steps: Array<{ id: string; commands: Array<{ host: string; command: string }> }>; blockers: Array<{ title: string }> } {
+  return JSON.parse(text.slice(text.indexOf("{\n")));
+}
+
+describe("mudanza run PLAN --dry-run on the scripted pairs", () => {
+  it.each(Object.entries(PAIRS))("%s: exit 0, every step listed with its commands on each host", async (name, pair) => {
+    const { code, stderr } = await cli(pair.plan);
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    const report = reportOf(stdout);
+    expect(report.steps.map((s) => s.id)).toEqual(STEPS);
+    expect(report.blockers).toEqual([]);
+    const byStep = Object.fromEntries(report.steps.map((s) => [s.id, s.commands]));
+    const hostsOf = (id: string): string[] => [...new Set(byStep[id]!.map((c) => c.host))].sort();
+    expect(hostsOf("pre-update")).toEqual(["source", "target"]);
+    expect(hostsOf("rsync")).toEqual(["source", "target"]);
+    expect(hostsOf("db-freeze")).toEqual(["source", "target"]);
+    expect(byStep["rsync"]!.find((c) => c.command.startsWith("rsync "))?.command).toMatch(/^rsync -aHAXS --numeric-ids --delete .*--info=progress2 .*--exclude=\/usr\/lib\/modules .*StrictHostKeyChecking=yes.* \/ root@198\.18\.20\.1[01]:\/$/);
+    expect(byStep["db-freeze"]!.map((c) => c.command)).toContain("systemctl stop mariadb.service");
+    const install = byStep["kernel-install"]!.map((c) => c.command).join("\n");
+    expect(install).toMatch(name === "alma" ? /dnf -y install kernel-4\.18\.0-513\.5\.1\.el8_9\.x86_64/ : /apt-get .* install linux-image-6\.1\.0-35-amd64/);
+    expect(byStep["network-fixup"]!.map((c) => c.command).join("\n")).toMatch(name === "alma" ? /ifcfg-venet0/ : /\/etc\/network\/interfaces/);
+  });
+
+  it("the markdown report names each step and host", async () => {
+    const stateDir = await mkdtemp(join(tmpdir(), "mudanza-ovz-cli-"));
+    const code = await main(["run", PAIRS.debian.plan, "--dry-run", "--state-dir", stateDir], () => undefined);
+    expect(code).toBe(0);
+    for (const id of STEPS) expect(stdout).toContain(`(\`${id}\`)`);
+    expect(stdout).toMatch(/On \*\*source\*\*/);
+    expect(stdout).toMatch(/On \*\*target\*\*/);
+  });
+
+  it("a release mismatch blocks with exit 3 and names both releases", async () => {
+    const { code } = await cli("fixtures/plans/ovz-kvm-almalinux-release-mismatch.yaml");
+    expect(code).toBe(3);
+    const report = reportOf(stdout);
+    expect(report.blockers.map((b) => b.title)).toEqual(["Release mismatch"]);
+    expect(JSON.stringify(report.blockers)).toMatch(/8\.9.*8\.8/);
+  });
+
+  it("a target without /boot/vmlinuz-$(uname -r) blocks with exit 3", async () => {
+    const { code } = await cli("fixtures/plans/ovz-kvm-debian-12-target-without-kernel.yaml");
+    expect(code).toBe(3);
+    expect(reportOf(stdout).blockers.map((b) => b.title)).toEqual(["Kernel file missing"]);
+  });
+});
+
+describe("a dry run changes nothing", () => {
+  it.each(Object.entries(PAIRS))("%s: no mutation on either scripted host, every probe command answered", async (_name, pair) => {
+    const { plan, source, target } = await loadPair(pair.plan);
+    const { outcome } = await runOvz(plan, { source, target }, "dry-run");
+    expect(outcome.status).toBe("dry-run");
+    expect(source.mutations).toEqual([]);
+    expect(target.mutations).toEqual([]);
+    expect(Object.keys(outcome.probes)).toEqual(STEPS);
+  });
+});
