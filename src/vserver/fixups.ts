@@ -148,7 +148,7 @@ export const FIXUPS: Fixup[] = [
         const content = "# Loopback only: vzctl adds venet0 at container start (see interfaces.head/.tail for lasting additions).\nauto lo\niface lo inet loopback\n";
         return [{ kind: "rewrite", path: "etc/network/interfaces", content, detail: "non-loopback stanzas removed (the original is in the backup)" }];
       }
-      if (tree.release.family === "redhat") {
+      if (tree.release.family === "rhel") {
         const dir = "etc/sysconfig/network-scripts";
         const changes: FixupChange[] = [];
         for (const file of await listEntries(tree.host, at(tree, dir), "f")) {

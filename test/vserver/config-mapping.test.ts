@@ -54,7 +54,7 @@ describe("guest release and OSTEMPLATE", () => {
     expect(deb).toMatchObject({ family: "debian", id: "debian", version: "6.0.10", source: "/etc/debian_version" });
     expect(osTemplateFor(deb, "x86_64")).toBe("debian-6.0-x86_64");
     const cent = await readGuestRelease(await db1Host(), "/vservers/db1");
-    expect(cent).toMatchObject({ family: "redhat", id: "centos", version: "5.11" });
+    expect(cent).toMatchObject({ family: "rhel", id: "centos", version: "5.11" });
     expect(osTemplateFor(cent, "i686")).toBe("centos-5-i686");
   });
 

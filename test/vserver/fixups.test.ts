@@ -8,7 +8,7 @@ import { applyChange, DEVICE_NODES, FIXUPS, missingDevicesCommand, planFixups, s
 import type { GuestRelease } from "../../src/vserver/release.js";
 
 const debian: GuestRelease = { family: "debian", id: "debian", version: "6.0.10", pretty: "Debian 6.0.10", source: "/etc/debian_version" };
-const centos: GuestRelease = { family: "redhat", id: "centos", version: "5.11", pretty: "CentOS release 5.11 (Final)", source: "/etc/redhat-release" };
+const centos: GuestRelease = { family: "rhel", id: "centos", version: "5.11", pretty: "CentOS release 5.11 (Final)", source: "/etc/redhat-release" };
 const byId = (planned: PlannedFixup[]) => Object.fromEntries(planned.map((f) => [f.id, f.changes]));
 
 const temps: string[] = [];
