@@ -10,6 +10,26 @@ export interface PanelLine {
   dim?: boolean;
   /** Cut to one row instead of wrapping (output lines; the log has them whole). */
   truncate?: boolean;
+  /** A shell command to copy: wrapped rows end in " \\" so a pasted copy still runs as one command. */
+  shell?: boolean;
+}
+
+/** Wraps a command at spaces with shell line continuations; every row fits `width`. */
+export function wrapShell(command: string, width: number, indent = "  "): string[] {
+  const w = Math.max(20, width);
+  const words = command.split(" ");
+  const rows: string[] = [];
+  let row = indent;
+  for (const word of words) {
+    const candidate = row.trim() === "" ? indent + word : `${row} ${word}`;
+    if ([...candidate].length + 2 <= w || row.trim() === "") row = candidate;
+    else {
+      rows.push(`${row} \\`);
+      row = `${indent}  ${word}`;
+    }
+  }
+  rows.push(row);
+  return rows;
 }
 
 /**
@@ -40,7 +60,7 @@ export function wrapText(text: string, width: number): string[] {
 
 /** Lines to screen rows: every returned row fits `width`. */
 export function toRows(lines: PanelLine[], width: number): PanelLine[] {
-  return lines.flatMap((l) => (l.truncate ? [l] : wrapText(l.text, width).map((text) => ({ ...l, text }))));
+  return lines.flatMap((l) => (l.truncate ? [l] : (l.shell ? wrapShell(l.text, width) : wrapText(l.text, width)).map((text) => ({ ...l, text }))));
 }
 
 export function panelRows(lines: PanelLine[], columns: number): number {
@@ -102,6 +122,6 @@ export function endLines(model: TuiModel, tailLines: number): PanelLine[] {
   lines.push({ text: `Journal: ${end.journal}` });
   // drivePipeline writes the run report next to the journal once the run ends.
   if (end.status !== "dry-run" && end.journal.endsWith(".journal.json")) lines.push({ text: `Report: ${end.journal.replace(/\.journal\.json$/, ".report.md")}` });
-  if (end.resumeCommand) lines.push({ text: `Resume with: ${end.resumeCommand}`, bold: true });
+  if (end.resumeCommand) lines.push({ text: "Resume with:", bold: true }, { text: end.resumeCommand, bold: true, shell: true });
   return lines;
 }

@@ -177,7 +177,7 @@ describe("end panel", () => {
     expect(f.replace(/\s+/g, " ")).toContain("No space left on device (28)");
     expect(f).toContain("↺ undone: start mysql again on source");
     expect(f).toContain("Full log: /var/lib/mudanza/web1.log.ndjson");
-    expect(f).toContain("Resume with: mudanza run /etc/mudanza/web1.yaml");
+    expect(f).toContain("Resume with:\n  mudanza run /etc/mudanza/web1.yaml");
     expect(f).not.toContain("q = abort");
     expect(f.split("\n").length).toBeLessThanOrEqual(23);
   });

@@ -40,3 +40,16 @@ describe("wrapping and layout", () => {
     expect(3 + layout.stepRows.length + layout.outputLines + 10 + 1).toBeLessThanOrEqual(23);
   });
 });
+
+describe("resume command", () => {
+  it("wraps with shell continuations so a pasted copy runs as one command", async () => {
+    const { wrapShell } = await import("../../src/tui/panels.js");
+    const command = "mudanza run /srv/plans/customer-42/web1-openvz-to-kvm.yaml --yes --state-dir /var/lib/mudanza/customer-42";
+    const rows = wrapShell(command, 60);
+    expect(rows.length).toBeGreaterThan(1);
+    for (const r of rows) expect([...r].length).toBeLessThanOrEqual(60);
+    expect(rows.slice(0, -1).every((r) => r.endsWith(" \\"))).toBe(true);
+    // What a shell sees after joining continuation lines: the same command.
+    expect(rows.join("\n").replace(/ \\\n\s*/g, " ").trim()).toBe(command);
+  });
+});

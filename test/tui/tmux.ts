@@ -1,5 +1,6 @@
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { rm } from "node:fs/promises";
 import { promisify } from "node:util";
 
 const run = promisify(execFile);
@@ -11,6 +12,7 @@ const run = promisify(execFile);
 export class TmuxSession {
   readonly socket = `mudanza-test-${process.pid}-${randomBytes(4).toString("hex")}`;
   private started = false;
+  private socketPath: string | undefined;
 
   private tmux(...args: string[]) {
     return run("tmux", ["-L", this.socket, "-f", "/dev/null", ...args], { timeout: 10_000 });
@@ -18,10 +20,12 @@ export class TmuxSession {
 
   /** Starts `command` (a shell string); the pane stays open after it ends so the last screen can be read. */
   async start(command: string, options: { columns?: number; rows?: number } = {}): Promise<void> {
-    // `; echo [exit N]` marks the end with the exit code; `sleep` keeps the pane for capture.
-    const wrapped = `${command}; echo "[exit $?]"; sleep 600`;
+    // `[exit N]` marks the end with the exit code, without a newline: on the last row a newline would
+    // scroll the app's final frame up one row. `sleep` keeps the pane for capture.
+    const wrapped = `${command}; printf '[exit %d]' $?; sleep 600`;
     await this.tmux("new-session", "-d", "-s", "t", "-x", String(options.columns ?? 80), "-y", String(options.rows ?? 24), wrapped);
     this.started = true;
+    this.socketPath = (await this.tmux("display-message", "-p", "-t", "t", "#{socket_path}")).stdout.trim();
   }
 
   /** The visible screen, one string per row (trailing blanks trimmed); with escapes when asked. */
@@ -50,6 +54,8 @@ export class TmuxSession {
     if (!this.started) return;
     this.started = false;
     await this.tmux("kill-server").catch(() => undefined);
+    // tmux leaves the socket file behind when its server is killed.
+    if (this.socketPath) await rm(this.socketPath, { force: true });
   }
 }
 

@@ -99,7 +99,7 @@ export function App({ store, onAbort, columns, rows, clock = Date.now, inputActi
   return (
     <Box flexDirection="column" width={width}>
       <Header model={model} nowMs={nowMs} columns={width} asking={prompt !== undefined} />
-      <StepList steps={model.steps} rows={layout.stepRows} currentId={model.currentId} outputLines={layout.outputLines} nowMs={nowMs} width={width} expand={!model.end && !prompt} />
+      <StepList steps={model.steps} rows={layout.stepRows} currentId={model.currentId} outputLines={layout.outputLines} nowMs={nowMs} width={width} expand={!model.end && !prompt} askingId={prompt?.stepId} />
       {panel.length > 0 ? (
         <Box marginTop={1}>
           <Panel lines={panel} width={width} />

@@ -6,7 +6,8 @@ import { STATUS_COLOR, STATUS_MARK, useTheme } from "../theme.js";
 import { OutputTail } from "./OutputTail.js";
 import { ProgressBar } from "./ProgressBar.js";
 
-function stepNote(step: StepView, nowMs: number): string {
+function stepNote(step: StepView, nowMs: number, asking: boolean): string {
+  if (asking) return "waiting for your answer";
   if (step.checking) return "checking…";
   if (step.status === "running") {
     const since = step.startedAtMs !== undefined ? ` ${formatDuration(nowMs - step.startedAtMs)}` : "";
@@ -16,9 +17,9 @@ function stepNote(step: StepView, nowMs: number): string {
   return "";
 }
 
-function StepLine({ step, nowMs, width }: { step: StepView; nowMs: number; width: number }) {
+function StepLine({ step, nowMs, width, asking }: { step: StepView; nowMs: number; width: number; asking: boolean }) {
   const theme = useTheme();
-  const note = stepNote(step, nowMs);
+  const note = stepNote(step, nowMs, asking);
   const running = step.status === "running" || step.checking === true;
   return (
     <Box width={width} justifyContent="space-between">
@@ -40,7 +41,7 @@ function StepLine({ step, nowMs, width }: { step: StepView; nowMs: number; width
 }
 
 /** Every step with its mark and duration; the current one expanded with progress and its last lines. */
-export function StepList(props: { steps: StepView[]; rows: StepRow[]; currentId?: string; outputLines: number; nowMs: number; width: number; expand: boolean }) {
+export function StepList(props: { steps: StepView[]; rows: StepRow[]; currentId?: string; outputLines: number; nowMs: number; width: number; expand: boolean; askingId?: string }) {
   const theme = useTheme();
   return (
     <Box flexDirection="column" width={props.width}>
@@ -57,7 +58,7 @@ export function StepList(props: { steps: StepView[]; rows: StepRow[]; currentId?
         const expanded = props.expand && step.id === props.currentId && step.status === "running";
         return (
           <Box key={step.id} flexDirection="column">
-            <StepLine step={step} nowMs={props.nowMs} width={props.width} />
+            <StepLine step={step} nowMs={props.nowMs} width={props.width} asking={props.askingId === step.id} />
             {expanded && step.progress ? (
               <Box marginLeft={4}>
                 <ProgressBar progress={step.progress} width={props.width - 4} />

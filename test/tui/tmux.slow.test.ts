@@ -1,0 +1,151 @@
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { shellQuote } from "../../src/hosts/quote.js";
+import { exitCodeOn, TmuxSession } from "./tmux.js";
+
+/**
+ * The real CLI in a real terminal: tmux runs `mudanza run PLAN` in an 80x24 pane on scripted hosts
+ * (Debian 12 OpenVZ container -> Debian 12 KVM VM fixtures); send-keys answers the gates like a user,
+ * capture-pane reads what is on the screen.
+ */
+const ROOT = resolve(import.meta.dirname, "../..");
+const BIN = join(ROOT, "bin", "mudanza.js");
+const FIRST_GATE = "Update and reboot both hosts";
+
+let sessions: TmuxSession[] = [];
+afterEach(async () => {
+  await Promise.all(sessions.map((s) => s.kill()));
+  sessions = [];
+});
+
+async function planIn(dir: string): Promise<string> {
+  const path = join(dir, "web1.yaml");
+  await writeFile(
+    path,
+    [
+      "kind: openvz-to-kvm",
+      "name: web1",
+      "source:",
+      "  transport: scripted",
+      `  fixture: ${join(ROOT, "fixtures/hosts/debian-12-openvz-source")}`,
+      "  host: old.example.net",
+      "target:",
+      "  transport: scripted",
+      `  fixture: ${join(ROOT, "fixtures/hosts/debian-12-kvm-target")}`,
+      "  host: new.example.net",
+      "",
+    ].join("\n"),
+  );
+  return path;
+}
+
+/** Starts the CLI in a fresh pane with a clean environment (no CI, no inherited colour settings). */
+async function startCli(extraEnv: Record<string, string> = {}) {
+  const dir = await mkdtemp(join(tmpdir(), "mudanza-tmux-"));
+  const plan = await planIn(dir);
+  const state = join(dir, "state");
+  const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? dir, TERM: "xterm-256color", LANG: "C.UTF-8", ...extraEnv };
+  const envArgs = Object.entries(env).map(([k, v]) => shellQuote(`${k}=${v}`));
+  const tmux = new TmuxSession();
+  sessions.push(tmux);
+  await tmux.start(`env -i ${envArgs.join(" ")} ${shellQuote(process.execPath)} ${shellQuote(BIN)} run ${shellQuote(plan)} --state-dir ${shellQuote(state)}`);
+  return { tmux, plan, state };
+}
+
+const atGate = (screen: string) => screen.includes("[y/N]");
+const ended = (screen: string) => exitCodeOn(screen) !== undefined;
+// SGR sequences that set a colour (30-37, 38;…, 90-97 and backgrounds), as opposed to bold/dim.
+const ESC = String.fromCharCode(27);
+const COLOR_SGR = new RegExp(`${ESC}\\[(?:[0-9;]*;)?(?:3[0-8]|9[0-7]|4[0-8]|10[0-7])(?:;[0-9;]*)?m`);
+
+describe("the TUI in a real terminal (tmux, 80x24)", () => {
+  beforeAll(async () => {
+    // tmux is a Debian package the CI installs; fail loudly rather than skip when it is missing.
+    await new TmuxSession().screen().catch((error: Error) => {
+      if (/ENOENT/.test(error.message)) throw new Error("tmux is not installed (apt-get install tmux)");
+    });
+  });
+
+  it("asks at the first gate with the exact commands per host; Enter means no; the end screen says how to resume", async () => {
+    const { tmux, plan, state } = await startCli({ NO_COLOR: "1" });
+    const gate = await tmux.waitFor(atGate, "the first gate");
+    const rows = gate.split("\n");
+    // The frame fits: the header is still the first row (a taller frame scrolls it away).
+    expect(rows[0]).toContain("OpenVZ container to KVM virtual machine (openvz-to-kvm)");
+    expect(rows[0]).toContain("waiting for you");
+    expect(gate).toContain(`Next: ${FIRST_GATE} — this step changes things`);
+    expect(gate).toContain("On source:");
+    expect(gate).toContain("$ apt-get clean");
+    expect(gate).toContain("$ DEBIAN_FRONTEND=noninteractive apt-get update");
+    expect(gate).toMatch(/rows 1-\d+ of \d+, more below/);
+    expect(gate).toContain("Run this step? [y/N]");
+    // Page through the gate: the target's commands and the probe's details follow.
+    let pages = gate;
+    let screen = gate;
+    for (let i = 0; i < 6 && screen.includes("more below"); i++) {
+      await tmux.keys("NPage");
+      const before = screen;
+      screen = await tmux.waitFor((s) => s !== before, "the next page of the gate");
+      pages += screen;
+    }
+    expect(screen).not.toContain("more below");
+    expect(screen.split("\n")[0]).toContain("OpenVZ container to KVM virtual machine");
+    expect(pages).toContain("On target:");
+    expect(pages).toContain("$ nohup sh -c 'sleep 1; systemctl reboot' >/dev/null 2>&1 &");
+    expect(screen).toContain("each host must answer again within 900 s");
+    expect(COLOR_SGR.test(await tmux.screen(true))).toBe(false); // NO_COLOR
+
+    await tmux.keys("Enter");
+    const end = await tmux.waitFor(ended, "the end of the run");
+    expect(exitCodeOn(end)).toBe(1);
+    expect(end).toContain("■ Stopped at the gate");
+    expect(end).toMatch(/○ Update and reboot both hosts \(asks first\) — declined at the gate/);
+    expect(end).toContain(`Full log: ${state}/web1.log.ndjson`);
+    expect(end).toContain(`Report: ${state}/web1.report.md`);
+    expect(end.replace(/ \\\n\s*/g, " ")).toContain(`Resume with:\n  mudanza run ${plan} --state-dir ${state}`);
+    const journal = JSON.parse(await readFile(join(state, "web1.journal.json"), "utf8")) as { steps: Record<string, { status: string; message?: string }>; runs: Array<{ outcome?: string }> };
+    expect(journal.runs.at(-1)?.outcome).toBe("declined");
+    expect(journal.steps["pre-update"]).toMatchObject({ status: "pending", message: "declined at the gate" });
+    expect(await readFile(join(state, "web1.report.md"), "utf8")).toContain("**Result: declined** (exit 1)");
+  });
+
+  it("q at a gate stops safely (exit 130) and says so; colours are on without NO_COLOR", async () => {
+    const { tmux } = await startCli();
+    await tmux.waitFor(atGate, "the first gate");
+    expect(COLOR_SGR.test(await tmux.screen(true))).toBe(true);
+    for (const key of ["x", "Space", "Down"]) await tmux.keys(key); // none of these is a yes
+    expect(atGate(await tmux.screen())).toBe(true);
+    await tmux.keys("q");
+    const end = await tmux.waitFor(ended, "the end of the run");
+    expect(exitCodeOn(end)).toBe(130);
+    expect(end).toContain("■ Stopped at your request (Ctrl-C / q)");
+    expect(end).toContain("Resume with:");
+  });
+
+  it("y at every gate: the last screen agrees with the exit code (complete, or a failure panel with log and resume command)", async () => {
+    const { tmux, state } = await startCli({ NO_COLOR: "1" });
+    let answered = 0;
+    let screen = await tmux.waitFor((s) => atGate(s) || ended(s), "a gate or the end");
+    while (!ended(screen)) {
+      const title = /Next: (.+) — this step changes things/.exec(screen)?.[1];
+      expect(title).toBeTruthy();
+      await tmux.keys("y");
+      answered++;
+      screen = await tmux.waitFor((s) => ended(s) || (atGate(s) && !s.includes(`Next: ${title} —`)), "the next gate or the end", 120_000);
+    }
+    expect(answered).toBeGreaterThanOrEqual(1);
+    const code = exitCodeOn(screen);
+    if (code === 0) {
+      expect(screen).toContain("✔ Migration complete");
+      expect(screen).not.toContain("Resume with:");
+    } else {
+      expect(screen).toMatch(/✖ Failed: .+ after/);
+      expect(screen).toContain(`Full log: ${state}/web1.log.ndjson`);
+      expect(screen).toContain("Resume with:");
+      expect(screen).toMatch(/^✖ /m); // the failed step is marked in the list
+    }
+    expect(screen.split("\n")[0]).toContain("OpenVZ container to KVM virtual machine");
+  });
+});
