@@ -157,6 +157,12 @@ export const FIXUPS: Fixup[] = [
           if (!/^\s*ONBOOT=["']?yes/im.test(text)) continue;
           changes.push({ kind: "rewrite", path: `${dir}/${file}`, content: text.replace(/^(\s*)ONBOOT=["']?yes["']?/im, "$1ONBOOT=no"), detail: "ONBOOT=no" });
         }
+        // The LAN gateway is unreachable over venet; vzctl routes by device (GATEWAYDEV=venet0, or its fake
+        // gateway in old versions), and a leftover GATEWAY line makes the default route fail at boot.
+        const network = await read(tree, "etc/sysconfig/network");
+        if (network !== null && /^\s*GATEWAY=/m.test(network)) {
+          changes.push({ kind: "rewrite", path: "etc/sysconfig/network", content: network.replace(/^(\s*GATEWAY=.*)$/m, "#$1"), detail: "GATEWAY line commented out" });
+        }
         return changes;
       }
       return [];

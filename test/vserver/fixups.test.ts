@@ -87,7 +87,10 @@ describe("container fix-ups", () => {
       "#LABEL=/                 /                       ext3    defaults        1 1",
       "#LABEL=SWAP-sda2         swap                    swap    defaults        0 0",
     ]);
-    expect(changes["venet-network"]).toEqual([expect.objectContaining({ path: "etc/sysconfig/network-scripts/ifcfg-eth0", content: expect.stringContaining("\nONBOOT=no\n") })]);
+    expect(changes["venet-network"]).toEqual([
+      expect.objectContaining({ path: "etc/sysconfig/network-scripts/ifcfg-eth0", content: expect.stringContaining("\nONBOOT=no\n") }),
+      expect.objectContaining({ path: "etc/sysconfig/network", content: "NETWORKING=yes\nNETWORKING_IPV6=no\nHOSTNAME=db1.example.net\n#GATEWAY=198.18.20.1\n" }),
+    ]);
     expect(changes["hosts-localhost"]).toEqual([expect.objectContaining({ content: "198.18.20.11\tdb1.example.net db1\n127.0.0.1 localhost.localdomain localhost\n" })]);
     expect(changes.mtab).toEqual([]); // already a link to /proc/mounts
     expect(changes["inittab-gettys"]).toEqual([]);

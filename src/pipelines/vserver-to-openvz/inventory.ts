@@ -112,6 +112,9 @@ export async function gatherInventory(ctx: VsContext): Promise<Gathered> {
     findings.push(blocker("Not enough space on the node", `the guest uses ${diskUsedKb} KiB; ${posix.dirname(privateDir)} has ${freeKb} KiB free (10% margin required)`, "free space on the node or use another VE_PRIVATE", "target"));
   }
 
+  if (options.keepGuestOnBoot && config.mark) {
+    findings.push(warning("The old guest still starts at boot", `keepGuestOnBoot leaves apps/init/mark ("${config.mark}"): when the VServer host reboots, ${options.guest} starts again with the container's addresses`, `mv ${config.confDir}/apps/init/mark aside once the container is trusted`, "source"));
+  }
   const ips = activeAddresses(config);
   for (const iface of config.interfaces.filter((i) => i.nodev && !i.disabled)) {
     findings.push(warning(`${iface.ip} stays on the VServer host`, `interfaces/${iface.id} is nodev: util-vserver never put this address on a host device, so \`vserver stop\` will not remove it either`, `remove ${iface.ip} from the VServer host's interfaces before the container starts, or both will answer ARP for it`, "source"));

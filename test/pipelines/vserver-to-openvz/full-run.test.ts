@@ -91,6 +91,7 @@ describe("vserver-to-openvz on scripted hosts", () => {
     const world = await webWorld();
     const { outcome } = await run(world, "yes", plan(", keepGuestOnBoot: true"));
     expect(outcome.status).toBe("done");
+    expect(outcome.findings.map((f) => f.title)).toContain("The old guest still starts at boot");
     expect(world.source.files.get("/etc/vservers/web1/apps/init/mark")?.content).toBe("default\n");
     expect(world.state.guestRunning).toBe(false);
   });
