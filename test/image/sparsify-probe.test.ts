@@ -1,0 +1,60 @@
+import { readFile } from "node:fs/promises";
+import { describe, expect, it } from "vitest";
+import { ScriptedHost } from "../../src/hosts/scripted-host.js";
+import { validateSparsifyOptions } from "../../src/pipelines/image-sparsify/options.js";
+import { buildImageSparsify } from "../../src/pipelines/image-sparsify/pipeline.js";
+import { runLocal } from "./run-local.js";
+
+const fx = (p: string): Promise<string> => readFile(`fixtures/kvm/${p}`, "utf8");
+
+/** A host whose disk, qemu-img and df answers are real outputs (fixtures/kvm/qemu-img, fixtures/kvm/df). */
+async function hostWith(options: { virtSparsify: boolean; tmpDf: string }): Promise<ScriptedHost> {
+  const info = await fx("qemu-img/info-base.json");
+  const host = new ScriptedHost("local");
+  host.putFile("/srv/vm/web1.qcow2", "");
+  host.on("qemu-img info -U --output=json /srv/vm/web1.qcow2", { stdout: info });
+  host.on("qemu-img info --output=json /srv/vm/web1.qcow2", { stdout: info });
+  host.on("command -v virsh", { code: 1 });
+  host.on("command -v virt-sparsify", options.virtSparsify ? { stdout: "/usr/bin/virt-sparsify\n" } : { code: 1 });
+  host.on(/^df -P -T -B1 -- /, { stdout: await fx("df/df-PTB1-tmp.txt") }); // later rules win: the catch-all first
+  host.on("df -P -T -B1 -- /srv/tmp", { stdout: await fx(options.tmpDf) });
+  return host;
+}
+
+const plan = (tmpdir = "/srv/tmp") => validateSparsifyOptions({ disk: "/srv/vm/web1.qcow2", tmpdir, uri: "qemu:///system" }, {});
+
+describe("image sparsify probes", () => {
+  it("without virt-sparsify it blocks and says what to install, instead of doing something weaker", async () => {
+    const host = await hostWith({ virtSparsify: false, tmpDf: "df/df-PTB1-tmp.txt" });
+    const { outcome } = await runLocal(buildImageSparsify(), plan(), "yes", { host });
+    expect(outcome.status).toBe("blocked");
+    const b = outcome.findings.find((f) => f.title === "virt-sparsify not installed");
+    expect(b?.remediation).toMatch(/apt-get install guestfs-tools/);
+    expect(host.mutations).toEqual([]);
+  });
+
+  it("a temporary folder smaller than the virtual size blocks and proposes a folder with room", async () => {
+    const host = await hostWith({ virtSparsify: true, tmpDf: "df/df-PTB1-small-tmpfs.txt" });
+    const { outcome } = await runLocal(buildImageSparsify(), plan(), "dry-run", { host });
+    expect(outcome.status).toBe("blocked");
+    const b = outcome.findings.find((f) => f.title === "Not enough temporary space");
+    expect(b?.summary).toMatch(/\/srv\/tmp has 1\.0 MiB free; .* 128 MiB/);
+    expect(b?.remediation).toMatch(/^pass --tmpdir \/var\/tmp \(75\.\d GiB free\)$/);
+    expect(host.mutations).toEqual([]);
+  });
+
+  it("with room and the tool present, the dry run shows the exact virt-sparsify command and changes nothing", async () => {
+    const host = await hostWith({ virtSparsify: true, tmpDf: "df/df-PTB1-tmp.txt" });
+    const { outcome } = await runLocal(buildImageSparsify(), plan(), "dry-run", { host });
+    expect(outcome.status).toBe("dry-run");
+    expect(outcome.probes.sparsify?.commands[0]?.command).toBe(
+      "env LIBGUESTFS_BACKEND=direct LIBGUESTFS_BACKEND_SETTINGS=force_tcg virt-sparsify --machine-readable --compress --convert qcow2 --tmp /srv/tmp -- /srv/vm/web1.qcow2 /srv/vm/web1.sparse.qcow2.partial",
+    );
+    expect(outcome.probes["replace-original"]).toBeUndefined(); // --replace not given: skipped
+    expect(host.mutations).toEqual([]);
+  });
+
+  it("rejects --out equal to the disk", () => {
+    expect(() => validateSparsifyOptions({ disk: "/srv/vm/a.qcow2", out: "/srv/vm/a.qcow2", uri: "x" }, {})).toThrow(/--out must differ/);
+  });
+});
