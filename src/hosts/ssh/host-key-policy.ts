@@ -25,12 +25,20 @@ export interface KeyIdentity {
   /** Host as ssh shows it (HostKeyAlias or HostName) and port. */
   host: string;
   port: number;
+  /** Which connection, for messages: "source", "jump host bastion (for target)". */
+  who?: string;
 }
 
 /** Returns null when the key is trusted, otherwise the error to fail the connection with. */
 export function verifyHostKey(policy: HostKeyPolicy, who: KeyIdentity, blob: Buffer): HostKeyError | null {
   const fingerprint = sha256Fingerprint(blob);
   const label = who.port === 22 ? who.host : `${who.host} port ${who.port}`;
+  const error = verdictError(policy, who, blob, fingerprint, label);
+  if (error && who.who) error.message = `${who.who}: ${error.message}`;
+  return error;
+}
+
+function verdictError(policy: HostKeyPolicy, who: KeyIdentity, blob: Buffer, fingerprint: string, label: string): HostKeyError | null {
   const presented = `${keyTypeLabel(keyTypeOfBlob(blob))} key ${fingerprint}`;
   if (policy.kind === "fingerprints") {
     if (policy.fingerprints.some((f) => sameFingerprint(f, fingerprint))) return null;

@@ -62,7 +62,7 @@ export function openClient(hop: Hop, sock?: Duplex): Promise<OpenedClient> {
       algorithms: { serverHostKey: orderHostKeyAlgorithms(hop) as never },
       hostVerifier: (key: Buffer): boolean => {
         presented = { fingerprint: sha256Fingerprint(key), keyType: keyTypeOfBlob(key) ?? "unknown" };
-        hostKeyError = verifyHostKey(hop.policy, { host: hop.hostKeyName, port: hop.port }, key);
+        hostKeyError = verifyHostKey(hop.policy, { host: hop.hostKeyName, port: hop.port, who: hop.who }, key);
         return hostKeyError === null;
       },
     });

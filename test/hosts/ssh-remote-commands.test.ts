@@ -1,0 +1,105 @@
+/**
+ * The shell snippets SshHost sends (file access, exec tagging and killing), run here through the local
+ * /bin/sh so they are checked fast without an sshd; ssh.slow.test.ts runs the same ones over ssh.
+ */
+import { spawn } from "node:child_process";
+import { mkdtemp, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LocalHost } from "../../src/hosts/local-host.js";
+import {
+  isAbsentResult,
+  killTaggedCommand,
+  parseStatOutput,
+  readFileCommand,
+  remoteCommandLine,
+  statCommand,
+  writeFileCommand,
+} from "../../src/hosts/ssh/remote-files.js";
+import { sudoWantsPassword } from "../../src/hosts/ssh/ssh-host.js";
+
+const local = new LocalHost("test");
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "mudanza-remote-cmds-"));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe("file commands", () => {
+  it("read: content, or the absent marker", async () => {
+    const path = join(dir, "it's $(here)");
+    await writeFile(path, "ünï\n");
+    expect(await local.exec(readFileCommand(path))).toMatchObject({ code: 0, stdout: "ünï\n" });
+    const absent = await local.exec(readFileCommand(join(dir, "nope")));
+    expect(isAbsentResult(absent.code, absent.stderr)).toBe(true);
+    const directory = await local.exec(readFileCommand(dir));
+    expect(isAbsentResult(directory.code, directory.stderr)).toBe(false);
+    expect(directory.code).not.toBe(0);
+  });
+
+  it("write: atomic replace, explicit mode, kept mode, default 0644, no temp left on failure", async () => {
+    const path = join(dir, "w `x`");
+    expect((await local.exec(writeFileCommand(path, 0o600), { stdin: "one\n" })).code).toBe(0);
+    expect(await readFile(path, "utf8")).toBe("one\n");
+    expect((await stat(path)).mode & 0o7777).toBe(0o600);
+    expect((await local.exec(writeFileCommand(path, undefined), { stdin: "two\n" })).code).toBe(0);
+    expect((await stat(path)).mode & 0o7777).toBe(0o600);
+    const fresh = join(dir, "fresh");
+    await local.exec(writeFileCommand(fresh, undefined), { stdin: "" });
+    expect((await stat(fresh)).mode & 0o7777).toBe(0o644);
+    const failed = await local.exec(writeFileCommand(join(dir, "missing-dir", "f"), 0o644), { stdin: "x" });
+    expect(failed.code).not.toBe(0);
+  });
+
+  it("stat: file, dir, symlink with target, absent", async () => {
+    const file = join(dir, "s");
+    await writeFile(file, "12345", { mode: 0o750 });
+    await symlink("a target\nwith newline", join(dir, "l"));
+    const parse = async (p: string) => parseStatOutput((await local.exec(statCommand(p))).stdout);
+    expect(await parse(file)).toMatchObject({ type: "file", mode: 0o750, size: 5 });
+    expect(await parse(dir)).toMatchObject({ type: "dir" });
+    expect(await parse(join(dir, "l"))).toMatchObject({ type: "symlink", linkTarget: "a target\nwith newline" });
+    expect(await parse(join(dir, "absent"))).toBeNull();
+    expect(() => parseStatOutput("garbage")).toThrow(/unexpected stat output/);
+  });
+});
+
+describe("exec wrapping", () => {
+  it("runs the command under sh with the tag, quoting intact", async () => {
+    const line = remoteCommandLine(`printf '%s|' "$MUDANZA_EXEC_ID" 'it'"'"'s'`, "t1", false);
+    expect((await local.exec(line)).stdout).toBe("t1|it's|");
+    expect(remoteCommandLine("true", "t2", true)).toBe("exec sudo -n env MUDANZA_EXEC_ID=t2 sh -c true");
+  });
+
+  it("the kill command stops a tagged shell and its child before the next command of a list runs", async () => {
+    const marker = join(dir, "reached");
+    const child = spawn("/bin/sh", ["-c", remoteCommandLine(`sleep 35.5; touch '${marker}'`, "killme", false)], { stdio: "ignore" });
+    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    await new Promise((r) => setTimeout(r, 200));
+    expect((await local.exec(killTaggedCommand("killme", "TERM"))).code).toBe(0);
+    await exited;
+    await new Promise((r) => setTimeout(r, 100));
+    await expect(stat(marker)).rejects.toThrow(/ENOENT/);
+    expect(await pidsWithArgument("35.5")).toEqual([]);
+  });
+
+  it("recognises sudo's password refusals", () => {
+    expect(sudoWantsPassword("sudo: a password is required\n")).toBe(true);
+    expect(sudoWantsPassword("sudo: a terminal is required to read the password; either use the -S option")).toBe(true);
+    expect(sudoWantsPassword("cat: x: No such file or directory\n")).toBe(false);
+  });
+});
+
+async function pidsWithArgument(argument: string): Promise<string[]> {
+  const { readdir } = await import("node:fs/promises");
+  const found: string[] = [];
+  for (const entry of await readdir("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const cmdline = await readFile(`/proc/${entry}/cmdline`, "utf8").catch(() => "");
+    if (cmdline.split("\0").includes(argument)) found.push(entry);
+  }
+  return found;
+}
