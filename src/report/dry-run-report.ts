@@ -27,7 +27,8 @@ export function collectDryRun(
       if (isExcludeList(value)) for (const e of value) excludes.push({ path: e.path, reason: e.reason, stepId: s.id });
       else if (typeof value === "number" && isTransferEstimateKey(key)) estimate = { bytesToTransfer: value, stepId: s.id, key };
       const owner = hostOfKey(key, roles);
-      if (owner && !isExcludeList(value)) hostFacts[owner.role]!.push({ stepId: s.id, label: owner.rest || s.id, key, value });
+      // A fact named after the role itself ("source: {...}") is labelled with the step that found it.
+      if (owner && !isExcludeList(value)) hostFacts[owner.role]!.push({ stepId: s.id, label: owner.rest || s.title, key, value });
     }
     const blocked = probe?.findings.some((f) => f.blocks) ?? false;
     const status: DryRunStep["status"] = !probe ? (skipped[s.id] && skipped[s.id] !== "not probed" ? "skipped" : "not-probed") : blocked ? "blocked" : probe.satisfied ? "satisfied" : "would-run";

@@ -22,8 +22,10 @@ export function cell(text: string): string {
 
 /** Plain text that should not turn into Markdown by accident (leading #, -, *, >, numbers). */
 export function plain(text: string): string {
+  // Balanced backticks are the author's code spans ("run `vzctl start CTID`"): kept as code.
+  const ticks = (text.match(/`/g) ?? []).length;
   return text
-    .replace(/([\\`*[\]<])/g, "\\$1")
+    .replace(ticks % 2 === 0 ? /([\\*[\]<])/g : /([\\`*[\]<])/g, "\\$1")
     .replace(/(^|\W)_|_(?=\W|$)/g, (m) => m.replace("_", "\\_")) // snake_case words stay as they are
     .replace(/^(\s*)([#+>-]|\d+\.)(\s)/, "$1\\$2$3");
 }

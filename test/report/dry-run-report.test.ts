@@ -48,7 +48,7 @@ describe("dry-run report", () => {
   it("JSON validates against the exported schema and arranges the facts", () => {
     const parsed = dryRunReportSchema.parse(JSON.parse(JSON.stringify(data)));
     expect(parsed.outcome).toBe("blocked");
-    expect(parsed.hostFacts.source!.map((f) => f.label)).toEqual(["release-match", "diskUsedBytes"]);
+    expect(parsed.hostFacts.source!.map((f) => f.label)).toEqual(["Check releases", "diskUsedBytes"]);
     expect(parsed.hostFacts.target!.map((f) => f.label)).toEqual(["virt", "diskFreeBytes"]);
     expect(parsed.excludes).toEqual([
       { path: "/proc", reason: "kernel pseudo filesystem", stepId: "copy" },
@@ -101,6 +101,8 @@ describe("markdown escaping", async () => {
     expect(plain("/etc/debian_version -> /vz/private")).toBe("/etc/debian_version -> /vz/private");
     expect(plain("> not a quote")).toBe("\\> not a quote");
     expect(plain("<script> *bold* _it_")).toBe("\\<script> \\*bold\\* \\_it\\_");
+    expect(plain("run `vzctl start 101` on the node")).toBe("run `vzctl start 101` on the node");
+    expect(plain("a lone ` tick")).toBe("a lone \\` tick");
     expect(code("echo `id`")).toBe("`` echo `id` ``"); // CommonMark strips one space on each side
     expect(code("a`b")).toBe("``a`b``");
     expect(fenced(["a ``` b"])[0]).toBe("````");
