@@ -45,6 +45,15 @@ export const FACT = {
   cutoverAt: "vserver.cutoverAt",
 } as const;
 
+import { cmd, sh } from "../../hosts/quote.js";
+
+/**
+ * Compensation commands are idempotent: one that fails stays in the journal and runs first next time,
+ * so starting a guest that already runs (or stopping a stopped container) must succeed.
+ */
+export const restartGuestCommand = (guest: string): string => `${cmd("vserver", guest, "running")} || ${cmd("vserver", guest, "start")}`;
+export const stopContainerCommand = (ctid: number): string => sh`if vzctl status ${ctid} | grep -qw running; then vzctl stop ${ctid}; fi`;
+
 export const COMPENSATION = {
   restartGuest: "vserver-restart-guest",
   stopContainer: "vserver-stop-container",

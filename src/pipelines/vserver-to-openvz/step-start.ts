@@ -2,7 +2,7 @@ import { verifyResult, type Step, type VerifyCheck } from "../../engine/step.js"
 import { execOk } from "../../hosts/host.js";
 import { cmd } from "../../hosts/quote.js";
 import { POINTLESS_SERVICES } from "../../vserver/pointless-services.js";
-import { COMPENSATION, FACT, type Inventory, type VsContext, type VsPlan } from "./context.js";
+import { COMPENSATION, FACT, stopContainerCommand, type Inventory, type VsContext, type VsPlan } from "./context.js";
 import { currentInventory, requireInventory } from "./inventory.js";
 
 export const vzStatusCommand = (ctid: number): string => cmd("vzctl", "status", ctid);
@@ -65,7 +65,7 @@ export const startStep: Step<VsPlan> = {
   async run(ctx) {
     const inventory = requireInventory(await currentInventory(ctx));
     const target = ctx.host("target");
-    await ctx.compensations.register({ id: COMPENSATION.stopContainer, title: `stop container ${inventory.ctid}`, host: "target", command: cmd("vzctl", "stop", inventory.ctid) });
+    await ctx.compensations.register({ id: COMPENSATION.stopContainer, title: `stop container ${inventory.ctid}`, host: "target", command: stopContainerCommand(inventory.ctid) });
     await execOk(target, cmd("vzctl", "start", inventory.ctid), { timeoutMs: 600_000, onStdout: (l) => ctx.output("target", l), onStderr: (l) => ctx.output("target", l, "stderr") });
     const results = await checks(ctx, inventory);
     const failed = results.filter((c) => !c.ok);

@@ -2,7 +2,7 @@ import { verifyResult, type Step } from "../../engine/step.js";
 import { execOk } from "../../hosts/host.js";
 import { cmd } from "../../hosts/quote.js";
 import { runRsyncPass, shouldRunAnotherLivePass, type PassResult } from "../../steps/rsync/index.js";
-import { COMPENSATION, FACT, type Inventory, type VsContext, type VsPlan } from "./context.js";
+import { COMPENSATION, FACT, restartGuestCommand, type Inventory, type VsContext, type VsPlan } from "./context.js";
 import { currentInventory, guestRunning, guestStatusCommand, requireInventory } from "./inventory.js";
 import { VSERVER_EXCLUDES, vserverRsyncCommand } from "./rsync.js";
 
@@ -74,7 +74,7 @@ export const finalSyncStep: Step<VsPlan> = {
     const inventory = requireInventory(await currentInventory(ctx));
     const source = ctx.host("source");
     if (await guestRunning(source, inventory.guest)) {
-      await ctx.compensations.register({ id: COMPENSATION.restartGuest, title: `start the VServer guest ${inventory.guest} again`, host: "source", command: cmd("vserver", inventory.guest, "start") });
+      await ctx.compensations.register({ id: COMPENSATION.restartGuest, title: `start the VServer guest ${inventory.guest} again`, host: "source", command: restartGuestCommand(inventory.guest) });
       await execOk(source, cmd("vserver", inventory.guest, "stop"), { timeoutMs: 600_000 });
       if (await guestRunning(source, inventory.guest)) throw new Error(`${inventory.guest} still runs after \`vserver ${inventory.guest} stop\``);
     }

@@ -29,6 +29,7 @@ export async function webWorld(targetFixture = "fixtures/hosts/openvz-node-basic
   source.on("vserver web1 status", () => (state.guestRunning ? { stdout: "Vserver 'web1' is running at context '1001'\nNumber of processes:  9\n" } : { code: 3, stdout: "Vserver 'web1' is stopped\n" }));
   source.on("vserver web1 stop", () => ((state.guestRunning = false), {}), { mutates: true });
   source.on("vserver web1 start", () => ((state.guestRunning = true), {}), { mutates: true });
+  source.on("vserver web1 running || vserver web1 start", () => ((state.guestRunning = true), {}), { mutates: true });
   source.on(/^mv \/etc\/vservers\/web1\/apps\/init\/mark /, (command, host) => {
     const [, from, to] = command.split(" ");
     const file = host.files.get(from!)!;
@@ -94,6 +95,7 @@ export async function webWorld(targetFixture = "fixtures/hosts/openvz-node-basic
     return { stdout: "Starting container ...\nContainer is mounted\nAdding IP address(es): 198.18.10.21\nSetting CPU units: 1000\nContainer start in progress...\n" };
   }, { mutates: true });
   target.on("vzctl stop 1001", () => ((state.containerRunning = false), { stdout: "Stopping container ...\nContainer was stopped\nContainer is unmounted\n" }), { mutates: true });
+  target.on("if vzctl status 1001 | grep -qw running; then vzctl stop 1001; fi", () => ((state.containerRunning = false), {}), { mutates: true });
   target.on("vzctl exec 1001 hostname", () => ({ stdout: "web1\n" }));
   target.on("vzctl exec 1001 'ip -o addr show 2>/dev/null || ifconfig -a'", () => ({
     stdout: "1: lo    inet 127.0.0.1/8 scope host lo\n2: venet0    inet 127.0.0.2/32 scope host venet0\n2: venet0    inet 198.18.10.21/32 brd 198.18.10.21 scope global venet0:0\n",
