@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, readdir, stat as localStat } from "node:fs/promises";
+import { createServer, type AddressInfo } from "node:net";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -344,6 +345,28 @@ describe("auth and privileges", () => {
     const path = join(sshd.dir, "sudo-written");
     await host.writeFile(path, "via sudo\n", { mode: 0o600 });
     expect(await host.readFile(path)).toBe("via sudo\n");
+  });
+});
+
+describe("unreachable hosts", () => {
+  it("a closed port and a silent server are retryable BlockedErrors, not hangs", async () => {
+    const silent = createServer((socket) => socket.on("error", () => {})); // accepts, never says a word
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const silentPort = (silent.address() as AddressInfo).port;
+    try {
+      const started = Date.now();
+      const timedOut = await connectError({ port: silentPort, connectTimeoutSec: 1 });
+      expect(timedOut).toBeInstanceOf(SshUnreachableError);
+      expect((timedOut as SshUnreachableError).retryable).toBe(true);
+      expect(timedOut.message).toMatch(/no ssh handshake .* within 1s/);
+      expect(Date.now() - started).toBeLessThan(5_000);
+    } finally {
+      silent.close();
+    }
+    // nothing listens on that port any more
+    const refused = await connectError({ port: silentPort });
+    expect(refused).toBeInstanceOf(SshUnreachableError);
+    expect(refused.message).toContain("ECONNREFUSED");
   });
 });
 
