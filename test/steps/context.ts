@@ -1,0 +1,43 @@
+import type { ProgressInfo } from "../../src/engine/events.js";
+import type { Compensation, StepContext } from "../../src/engine/step.js";
+import type { Host } from "../../src/hosts/host.js";
+import { loadPlan } from "../../src/plan/load.js";
+import type { PlanOf } from "../../src/plan/schema.js";
+
+export type OvzPlan = PlanOf<"openvz-to-kvm">;
+
+/** A StepContext without the runner: facts in memory, output and compensations collected for assertions. */
+export function stepContext(plan: OvzPlan, hosts: Record<string, Host>, facts: Record<string, unknown> = {}) {
+  const output: string[] = [];
+  const progress: ProgressInfo[] = [];
+  const compensations = new Map<string, Omit<Compensation, "registeredBy">>();
+  const ctx: StepContext<OvzPlan> = {
+    plan,
+    hosts,
+    host: (role) => {
+      const h = hosts[role];
+      if (!h) throw new Error(`no host ${role}`);
+      return h;
+    },
+    facts: {
+      get: <T>(key: string) => facts[key] as T | undefined,
+      set: async (key, value) => {
+        facts[key] = JSON.parse(JSON.stringify(value));
+      },
+      all: () => ({ ...facts }),
+    },
+    output: (host, line) => output.push(`${host}: ${line}`),
+    progress: (p) => progress.push(p),
+    compensations: {
+      register: async (c) => void compensations.set(c.id, c),
+      clear: async (id) => void compensations.delete(id),
+    },
+    signal: new AbortController().signal,
+  };
+  return { ctx, output, progress, compensations, facts };
+}
+
+export async function planFrom(path: string, options: Partial<OvzPlan["options"]> = {}): Promise<OvzPlan> {
+  const plan = (await loadPlan(path)).plan as OvzPlan;
+  return { ...plan, options: { ...plan.options, ...options } };
+}

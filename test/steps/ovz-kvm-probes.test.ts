@@ -1,0 +1,185 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { loadScriptedHost } from "../../src/hosts/scripted-fixture.js";
+import type { ScriptedHost } from "../../src/hosts/scripted-host.js";
+import { FACT } from "../../src/steps/common/plan.js";
+import { captureTarget } from "../../src/steps/ovz-kvm/capture-target.js";
+import { dbFreeze } from "../../src/steps/ovz-kvm/db-freeze.js";
+import { kernelInstall } from "../../src/steps/ovz-kvm/kernel-install.js";
+import { networkFixup } from "../../src/steps/ovz-kvm/network-fixup.js";
+import { releaseMatch } from "../../src/steps/ovz-kvm/release-match.js";
+import { rsyncStep } from "../../src/steps/ovz-kvm/rsync-step.js";
+import { planFrom, stepContext } from "./context.js";
+
+const ALMA = "fixtures/plans/ovz-kvm-almalinux-8.9.yaml";
+const DEBIAN = "fixtures/plans/ovz-kvm-debian-12.yaml";
+
+async function pair(source: string, target: string): Promise<{ source: ScriptedHost; target: ScriptedHost }> {
+  return { source: await loadScriptedHost(`fixtures/hosts/${source}`, "source"), target: await loadScriptedHost(`fixtures/hosts/${target}`, "target") };
+}
+const alma = () => pair("almalinux-8.9-openvz-source", "almalinux-8.9-kvm-target");
+const deb = () => pair("debian-12-openvz-source", "debian-12-kvm-target");
+const titles = (findings: Array<{ title: string; blocks: boolean }>, blocks: boolean) => findings.filter((f) => f.blocks === blocks).map((f) => f.title);
+
+describe("release-match", () => {
+  it("a point-release gap is a warning while the update is pending, a blocker without it", async () => {
+    const hosts = await alma();
+    hosts.target.putFile("/etc/redhat-release", "AlmaLinux release 8.9.1 (Midnight Oncilla)\n");
+    const pending = await releaseMatch.probe(stepContext(await planFrom(ALMA), hosts).ctx);
+    expect(titles(pending.findings, false)).toContain("Release mismatch");
+    expect(titles(pending.findings, true)).toEqual([]);
+    const skipped = await releaseMatch.probe(stepContext(await planFrom(ALMA, { skipPreUpdate: true }), hosts).ctx);
+    expect(titles(skipped.findings, true)).toEqual(["Release mismatch"]);
+  });
+
+  it("blocks a target that is a container, warns about a source that is not", async () => {
+    const hosts = await alma();
+    hosts.target.on("systemd-detect-virt", { stdout: "openvz\n" });
+    hosts.source.on("systemd-detect-virt", { stdout: "kvm\n" });
+    const probe = await releaseMatch.probe(stepContext(await planFrom(ALMA), hosts).ctx);
+    expect(titles(probe.findings, true)).toEqual(["Target is a container"]);
+    expect(titles(probe.findings, false)).toEqual(["Source is not a container"]);
+  });
+
+  it("run records both releases; verify checks the recorded pair", async () => {
+    const hosts = await deb();
+    const { ctx, facts } = stepContext(await planFrom(DEBIAN), hosts);
+    await releaseMatch.run(ctx, await releaseMatch.probe(ctx));
+    expect(facts[FACT.sourceRelease]).toMatchObject({ id: "debian", point: "12.11" });
+    expect((await releaseMatch.verify(ctx)).ok).toBe(true);
+  });
+});
+
+describe("capture-target", () => {
+  it("saves network, fstab, boot files, host keys, control keys and SELinux state, then sets up the migration key", async () => {
+    const hosts = await alma();
+    hosts.source.on(/^mkdir -p -m 700 \/root\/\.mudanza-migrate/, (_c, h) => {
+      h.putFile("/root/.mudanza-migrate/id_ed25519.pub", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIO3mYpY2Z8Pq1m6wqB3sZ0u0b4fJr0yG2mWm7hX2xQ9a mudanza-migration-key\n");
+      return {};
+    }, { mutates: true });
+    for (const h of [hosts.source, hosts.target]) h.on(/^mkdir -p -m 700 \/root\/\.ssh/, {}, { mutates: true });
+    const { ctx, facts, compensations } = stepContext(await planFrom(ALMA), hosts);
+    const probe = await captureTarget.probe(ctx);
+    expect(probe.satisfied).toBe(false);
+    expect(probe.details?.join("\n")).toMatch(/ifcfg-ens3/);
+    await captureTarget.run(ctx, probe);
+    const identity = facts[FACT.targetIdentity] as Record<string, unknown>;
+    expect(identity).toMatchObject({ kernelRelease: "4.18.0-513.5.1.el8_9.x86_64", selinuxEnforcing: true, networkUnits: ["NetworkManager.service"] });
+    expect((identity.network as Array<{ path: string }>).map((f) => f.path)).toEqual(["/etc/sysconfig/network", "/etc/sysconfig/network-scripts/ifcfg-ens3"]);
+    expect(identity.bootFiles).toContain("vmlinuz-4.18.0-513.5.1.el8_9.x86_64");
+    expect(identity.bootPackages).toContain("grub2-pc");
+    expect(identity.authorizedKeys).toEqual([expect.stringMatching(/admin@workstation$/)]);
+    expect(String(identity.fstab)).toMatch(/UUID=6b1e0a4f/);
+    // known_hosts on the source holds both hosts' keys under the target's address.
+    const knownHosts = await hosts.source.readFile("/root/.mudanza-migrate/known_hosts");
+    expect(knownHosts.split("\n").filter(Boolean)).toHaveLength(6);
+    expect(knownHosts).toMatch(/^198\.18\.20\.10 ssh-ed25519 /m);
+    expect([...compensations.keys()].sort()).toEqual(["revoke-migration-key-source", "revoke-migration-key-target"]);
+    expect((await captureTarget.verify(ctx)).ok).toBe(true);
+    // Never captured twice: the target may already hold the source's files.
+    expect((await captureTarget.probe(ctx)).satisfied).toBe(true);
+  });
+});
+
+describe("rsync probe", () => {
+  it("blocks when rsync is missing, the disk is too small, or /lib is linked differently", async () => {
+    const hosts = await deb();
+    hosts.target.on("command -v rsync", { code: 1 });
+    hosts.target.on("df -P -B1 /", { stdout: "Filesystem 1-blocks Used Available Capacity Mounted on\n/dev/vda1 1073741824 536870912 536870912 50% /\n" });
+    for (const p of ["/bin", "/sbin", "/lib", "/lib64"]) hosts.source.putDir(p);
+    const probe = await rsyncStep.probe(stepContext(await planFrom(DEBIAN), hosts).ctx);
+    expect(titles(probe.findings, true)).toEqual(["rsync missing", "/bin /sbin /lib /lib64 linked differently", "Target disk too small"]);
+  });
+
+  it("with the migration key in place it dry-runs the copy and counts deletions for the gate", async () => {
+    const hosts = await deb();
+    hosts.source.putFile("/root/.mudanza-migrate/id_ed25519", "x").putFile("/root/.mudanza-migrate/known_hosts", "x");
+    hosts.source.on(/^rsync .*--dry-run --itemize-changes/, { stdout: readFileSync("fixtures/hosts/rsync-output/dry-run-itemized.txt", "utf8") });
+    const probe = await rsyncStep.probe(stepContext(await planFrom(DEBIAN), hosts).ctx);
+    expect(probe.details).toContain("would delete 1 file(s) on the target that the source does not have");
+    expect(probe.facts?.estimatedTransferBytes).toBe(0);
+    expect(hosts.source.mutations).toEqual([]);
+    expect(probe.commands.map((c) => c.command)).toEqual([expect.stringMatching(/^rsync -aHAXS /)]);
+  });
+
+  it("lists every exclude with its reason, plan extras included", async () => {
+    const hosts = await alma();
+    const probe = await rsyncStep.probe(stepContext(await planFrom(ALMA, { extraExcludes: [{ path: "/srv/cache", reason: "rebuilt on the VM" }] }), hosts).ctx);
+    const excludes = probe.facts?.excludes as Array<{ path: string; reason: string }>;
+    for (const p of ["/etc/fstab", "/boot", "/proc", "/lib/modules", "/etc/udev", "/lib/udev", "/sys", "/usr/lib/modules", "/usr/lib/udev", "/dev", "/run", "/tmp", "/var/run", "/mnt", "/media", "/lost+found", "/etc/default/grub", "/etc/dracut.conf.d", "/etc/selinux/config", "/srv/cache"]) {
+      expect(excludes.map((e) => e.path)).toContain(p);
+    }
+    expect(excludes.every((e) => e.reason.length > 5)).toBe(true);
+    expect(probe.commands.find((c) => c.command.startsWith("rsync"))?.command).toContain("--exclude=/srv/cache");
+  });
+});
+
+describe("db-freeze probe", () => {
+  it("warns when no database runs and when a plan database does not exist", async () => {
+    const hosts = await deb();
+    hosts.source.on(/^systemctl show .* mariadb\.service/, (command) => ({
+      stdout: command.split(" ").filter((w) => w.endsWith(".service")).map((u) => `Id=${u}\nLoadState=not-found\nActiveState=inactive\nUnitFileState=\n`).join("\n"),
+    }));
+    const probe = await dbFreeze.probe(stepContext(await planFrom(DEBIAN, { databases: ["mongod"] }), hosts).ctx);
+    expect(titles(probe.findings, false).sort()).toEqual(["Database unit not found", "No running database found"]);
+    expect(probe.commands.some((c) => c.command.startsWith("systemctl stop"))).toBe(false);
+  });
+
+  it("cutover leaves the source's databases stopped", async () => {
+    const probe = await dbFreeze.probe(stepContext(await planFrom(DEBIAN, { cutover: true }), await deb()).ctx);
+    expect(probe.details?.join("\n")).toMatch(/cutover/);
+    expect(probe.commands.filter((c) => c.host === "source" && c.command === "systemctl start mariadb.service")).toEqual([]);
+  });
+});
+
+describe("network-fixup probe", () => {
+  it("blocks when the target's network service does not exist on the source", async () => {
+    const hosts = await alma();
+    hosts.source.on(/^systemctl show .* NetworkManager\.service/, {
+      stdout: "Id=NetworkManager.service\nLoadState=not-found\nActiveState=inactive\nUnitFileState=\n\nId=systemd-networkd.service\nLoadState=not-found\nActiveState=inactive\nUnitFileState=\n\nId=networking.service\nLoadState=not-found\nActiveState=inactive\nUnitFileState=\n\nId=network.service\nLoadState=loaded\nActiveState=active\nUnitFileState=generated\n\nId=systemd-resolved.service\nLoadState=loaded\nActiveState=inactive\nUnitFileState=disabled\n",
+    });
+    const probe = await networkFixup.probe(stepContext(await planFrom(ALMA), hosts).ctx);
+    expect(titles(probe.findings, true)).toEqual(["Network service missing on the source"]);
+    expect(probe.findings[0]!.remediation).toMatch(/NetworkManager/);
+  });
+
+  it("before the copy, plans from the source's venet files", async () => {
+    const probe = await networkFixup.probe(stepContext(await planFrom(ALMA), await alma()).ctx);
+    expect(probe.details).toEqual(expect.arrayContaining([
+      "remove /etc/sysconfig/network-scripts/ifcfg-venet0: venet config written by OpenVZ",
+      "remove /etc/sysconfig/network-scripts/ifcfg-venet0:0: venet config written by OpenVZ",
+      "remove /etc/sysconfig/network-scripts/route-venet0: venet config written by OpenVZ",
+      "restore /etc/sysconfig/network: the VM's own file comes back",
+      "restore /etc/sysconfig/network-scripts/ifcfg-ens3: the VM's own file, deleted by the copy",
+    ]));
+    expect(probe.commands.map((c) => c.command)).toContain("touch /.autorelabel");
+  });
+});
+
+describe("kernel-install probe", () => {
+  it("before the copy: plans the install of exactly the running kernel", async () => {
+    const probe = await kernelInstall.probe(stepContext(await planFrom(ALMA), await alma()).ctx);
+    expect(probe.satisfied).toBe(false);
+    expect(probe.details?.join("\n")).toMatch(/owned by kernel-core-4\.18\.0-513\.5\.1\.el8_9\.x86_64 now; the copy replaces the package database/);
+    expect(probe.commands.map((c) => c.command)).toEqual(["uname -r", "rpm -qf /boot/vmlinuz-4.18.0-513.5.1.el8_9.x86_64", "rm -f /var/lib/rpm/__db.0*", "dnf -y install kernel-4.18.0-513.5.1.el8_9.x86_64"]);
+  });
+
+  it("after the copy: unowned kernel, lost bootloader packages are added", async () => {
+    const hosts = await deb();
+    hosts.target.on("dpkg -S /boot/vmlinuz-6.1.0-35-amd64", { code: 1, stderr: "dpkg-query: no path found matching pattern /boot/vmlinuz-6.1.0-35-amd64\n" });
+    hosts.target.on("dpkg-query -W -f '${db:Status-Abbrev} ${binary:Package}\\n' grub-common grub-pc grub-pc-bin grub2-common", { code: 1, stdout: "ii  grub-common\n", stderr: "dpkg-query: no packages found matching grub-pc\n" });
+    const facts = { [FACT.syncPasses]: [{ pass: 1 }], [FACT.targetIdentity]: { kernelRelease: "6.1.0-35-amd64", bootPackages: ["grub-common", "grub-pc", "grub-pc-bin", "grub2-common"] } };
+    const probe = await kernelInstall.probe(stepContext(await planFrom(DEBIAN), hosts, facts).ctx);
+    expect(probe.satisfied).toBe(false);
+    expect(probe.commands.at(-1)?.command).toBe("DEBIAN_FRONTEND=noninteractive apt-get -y -o Dpkg::Options::=--force-confold -o Dpkg::Options::=--force-confdef install linux-image-6.1.0-35-amd64 grub-pc grub-pc-bin grub2-common");
+  });
+
+  it("after the copy and the install: satisfied; verify checks the owner and the initramfs", async () => {
+    const hosts = await deb();
+    const { ctx } = stepContext(await planFrom(DEBIAN), hosts, { [FACT.syncPasses]: [{ pass: 1 }] });
+    expect((await kernelInstall.probe(ctx)).satisfied).toBe(true);
+    expect((await kernelInstall.verify(ctx)).ok).toBe(true);
+    hosts.target.deleteFile("/boot/initrd.img-6.1.0-35-amd64");
+    expect((await kernelInstall.verify(ctx)).checks.find((c) => !c.ok)?.name).toBe("the initramfs exists");
+  });
+});
