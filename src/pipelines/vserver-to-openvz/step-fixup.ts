@@ -37,7 +37,7 @@ export const fixupStep: Step<VsPlan> = {
     for (const fixup of planned) {
       for (const change of fixup.changes) {
         await applyChange(where.host, inventory.privateDir, backupDir, change);
-        ctx.output("target", `${fixup.id}: ${change.path}: ${change.detail}`);
+        ctx.output("target", `${fixup.id}: ${change.path}: ${change.detail} (why: ${fixup.why}; original in ${backupDir})`);
       }
     }
     const applied = planned.filter((f) => f.changes.length > 0).map((f) => ({ id: f.id, title: f.title, why: f.why, changes: f.changes.map((c) => `${c.path}: ${c.detail}`) }));
@@ -49,7 +49,8 @@ export const fixupStep: Step<VsPlan> = {
     const planned = where.copied ? await planFixups(where) : [];
     return verifyResult([
       { name: "guest copied to the node", ok: where.copied },
-      ...planned.map((f) => ({ name: f.title, ok: f.changes.length === 0, detail: f.changes.map((c) => c.path).join(", ") || undefined })),
+      // Named with the reason, so the run's report lists every fix-up and why it exists.
+      ...planned.map((f) => ({ name: `${f.id}: ${f.title}`, ok: f.changes.length === 0, detail: f.changes.length === 0 ? f.why : `still to change: ${f.changes.map((c) => c.path).join(", ")}` })),
     ]);
   },
 };

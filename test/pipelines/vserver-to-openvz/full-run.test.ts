@@ -78,6 +78,10 @@ describe("vserver-to-openvz on scripted hosts", () => {
     const fixups = facts["vserver.fixups"] as { applied: Array<{ id: string; why: string }> };
     expect(fixups.applied.map((f) => f.id)).toEqual(["inittab-gettys", "mtab", "device-nodes", "pointless-services", "venet-network"]);
     expect(fixups.applied.every((f) => f.why.length > 20)).toBe(true);
+    const fixupEnd = events.find((e) => e.type === "step-end" && e.stepId === "fixup-guest");
+    const checks = fixupEnd?.type === "step-end" ? fixupEnd.checks ?? [] : [];
+    expect(checks.filter((c) => c.name.startsWith("mtab: "))).toEqual([{ name: "mtab: Point /etc/mtab at /proc/mounts", ok: true, detail: expect.stringMatching(/fake mtab/) }]);
+    expect(events.some((e) => e.type === "output" && /^device-nodes: dev\/console: c 5 1 \(why: /.test(e.line))).toBe(true);
 
     // live passes then the stopped pass, with progress; the two gates were accepted by --yes
     expect(world.state.rsyncPasses).toBe(3);
