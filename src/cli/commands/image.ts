@@ -43,6 +43,16 @@ export async function runLocalPipeline<P>(kind: string, pipeline: Pipeline<P>, p
   });
 }
 
+/** "before → after (N % smaller)" and where the result is. */
+export function sparsifySummary(disk: string, out: string, facts: Record<string, unknown>): string {
+  const before = facts["sparsify.allocatedBefore"];
+  const after = facts["sparsify.allocatedAfter"];
+  const where = facts["sparsify.replaced"] ? `${disk} is now the sparsified image` : `the sparsified copy is ${out}; ${disk} is unchanged (--replace swaps them after verification)`;
+  if (typeof before !== "number" || typeof after !== "number") return where;
+  const saved = before > 0 ? Math.round((1 - after / before) * 100) : 0;
+  return `${formatBytes(before)} → ${formatBytes(after)} on disk (${saved} % smaller); ${where}`;
+}
+
 const int = (name: string) => (value: string): number => {
   if (!/^\d+$/.test(value)) throw new BadInputError(`${name} must be a whole number (got "${value}")`);
   return Number(value);
@@ -66,8 +76,12 @@ export function registerImage(program: Command, setExit: ExitSetter): void {
     const plan = validateSparsifyOptions({ disk, out: opts.out, replace: opts.replace, tmpdir: opts.tmpdir, uri: opts.connect });
     const argv = ["image", "sparsify", plan.disk, "--out", plan.out, ...(plan.replace ? ["--replace"] : []), ...(opts.tmpdir ? ["--tmpdir", opts.tmpdir] : []), "--connect", plan.uri];
     const outcome = await runLocalPipeline("image-sparsify", buildImageSparsify(), plan, opts, argv);
-    const before = outcome.probes.sparsify?.facts?.allocatedBefore;
-    if (outcome.status === "done" && !opts.json && typeof before === "number") process.stdout.write(`sparsified ${plan.disk} (${formatBytes(before)} allocated before)\n`);
+    if (outcome.status === "done" && !opts.json) {
+      // The sizes were journaled by the run (a resumed run may not have measured them itself).
+      const { Journal } = await import("../../journal/journal.js");
+      const journal = await Journal.read(Journal.pathFor(resolveStateDir(opts.stateDir), argumentJournal("image-sparsify", plan).migrationId));
+      process.stdout.write(sparsifySummary(plan.disk, plan.out, journal?.facts ?? {}) + "\n");
+    }
     setExit(outcome.exitCode);
   });
 

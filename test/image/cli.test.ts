@@ -1,0 +1,64 @@
+import { execFileSync } from "node:child_process";
+import { mkdtemp, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { main } from "../../src/cli/program.js";
+
+let dir: string;
+let out: string[];
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), "mudanza-cli-"));
+  out = [];
+  vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
+    out.push(String(chunk));
+    return true;
+  });
+  vi.spyOn(process.stderr, "write").mockImplementation(() => true);
+});
+afterEach(async () => {
+  vi.restoreAllMocks();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const errors: string[] = [];
+const run = (...argv: string[]): Promise<number> => main(argv, (t) => errors.push(t));
+
+describe("mudanza image / host commands", () => {
+  it("image clone --yes, then image info --json shows the relative chain and real sizes", async () => {
+    const base = join(dir, "base.qcow2");
+    execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", base, "8M"]);
+    const state = join(dir, "state");
+    expect(await run("image", "clone", base, "--count", "2", "--name", "lab{n}", "--yes", "--state-dir", state)).toBe(0);
+    await stat(join(dir, "lab2.qcow2"));
+    // The same arguments find the same journal: everything is verified again and nothing redone.
+    expect(await run("image", "clone", base, "--count", "2", "--name", "lab{n}", "--yes", "--state-dir", state)).toBe(0);
+    out.length = 0;
+    expect(await run("image", "info", join(dir, "lab1.qcow2"), "--json")).toBe(0);
+    const chain = JSON.parse(out.join("")) as Array<{ filename: string; backingFilename?: string; allocated: number }>;
+    expect(chain.map((c) => c.filename)).toEqual([join(dir, "lab1.qcow2"), base]);
+    expect(chain[0]?.backingFilename).toBe("base.qcow2");
+    const du = Number(execFileSync("du", ["-B1", base], { encoding: "utf8" }).split("\t")[0]);
+    expect(chain[1]?.allocated).toBe(du);
+  });
+
+  it("bad input exits 2 with the reason", async () => {
+    errors.length = 0;
+    expect(await run("image", "clone", join(dir, "b.qcow2"), "--count", "3", "--name", "lab", "--dry-run")).toBe(2);
+    expect(errors.join("")).toMatch(/needs \{n\}/);
+    expect(await run("host", "doctor", "--openvz-conf", "fixtures/kvm/openvz/ve-basic.conf-sample")).toBe(2);
+    expect(await run("image", "clone", join(dir, "b.qcow2"), "--count", "x")).toBe(2);
+  });
+
+  it("without a terminal and without --yes, a changing command refuses to start", async () => {
+    errors.length = 0;
+    expect(await run("image", "clone", join(dir, "b.qcow2"), "--count", "1", "--state-dir", join(dir, "s"))).toBe(2);
+    expect(errors.join("")).toMatch(/pass --yes/);
+  });
+
+  it("a missing disk blocks a sparsify dry run with exit 3", async () => {
+    expect(await run("image", "sparsify", join(dir, "nope.qcow2"), "--dry-run")).toBe(3);
+    expect(out.join("")).toMatch(/Disk not found/);
+  });
+});
