@@ -53,3 +53,9 @@ export async function distroOf(host: Host): Promise<{ release: Release; family: 
 export function gib(bytes: number): string {
   return `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
 }
+
+/** SELinux enforcing? Read with cat: /sys files report size 0, which some SFTP readers take literally. */
+export async function selinuxEnforcing(host: Host, signal?: AbortSignal): Promise<boolean> {
+  const result = await host.exec(cmd("cat", "/sys/fs/selinux/enforce"), { signal });
+  return result.code === 0 && result.stdout.trim() === "1";
+}

@@ -3,7 +3,7 @@ import { verifyResult, type PlannedCommand, type Step } from "../../engine/step.
 import { readOptional } from "../../hosts/host.js";
 import { cmd } from "../../hosts/quote.js";
 import { ensureMigrationAccess, plannedAccessCommands, KEY_COMMENT, AUTHORIZED_KEYS } from "../common/access.js";
-import { distroOf, kernelRelease, UNAME_COMMAND } from "../common/facts.js";
+import { distroOf, kernelRelease, selinuxEnforcing, UNAME_COMMAND } from "../common/facts.js";
 import { readHostKeys } from "../common/host-keys.js";
 import { listNetworkFilesCommand, readNetworkFiles, type NetworkFile } from "../common/network-files.js";
 import { FACT, type OvzContext, type OvzPlan } from "../common/plan.js";
@@ -37,7 +37,7 @@ async function gather(ctx: OvzContext): Promise<TargetIdentity> {
   const packages = await target.exec(family.bootPackagesQuery, { signal: ctx.signal });
   const units = await showUnits(target, NETWORK_UNITS, ctx.signal);
   const resolv = await target.stat("/etc/resolv.conf");
-  const enforce = (await readOptional(target, "/sys/fs/selinux/enforce"))?.trim() === "1";
+  const enforce = await selinuxEnforcing(target, ctx.signal);
   const authorized = (await readOptional(target, AUTHORIZED_KEYS)) ?? "";
   return {
     capturedAt: new Date().toISOString(),

@@ -3,7 +3,7 @@ import { verifyResult, type PlannedCommand, type Step, type VerifyCheck } from "
 import { execOk, readOptional, type Host } from "../../hosts/host.js";
 import { cmd, sh } from "../../hosts/quote.js";
 import type { FamilyKnowledge } from "../../distro/index.js";
-import { distroOf } from "../common/facts.js";
+import { distroOf, selinuxEnforcing } from "../common/facts.js";
 import { readNetworkFiles, type NetworkFile } from "../common/network-files.js";
 import { FACT, type OvzContext, type OvzPlan } from "../common/plan.js";
 import { NETWORK_UNITS, showUnits } from "../common/services.js";
@@ -82,7 +82,7 @@ export const networkFixup: Step<OvzPlan> = {
       }
     }
     details.push(`network services to enable again: ${networkUnits.join(", ") || "none"}`);
-    const relabel = identity?.selinuxEnforcing ?? (await readOptional(target, "/sys/fs/selinux/enforce"))?.trim() === "1";
+    const relabel = identity?.selinuxEnforcing ?? (await selinuxEnforcing(target, ctx.signal));
     if (relabel) details.push("SELinux enforces on the target: /.autorelabel is created so the next boot relabels the copied files");
     details.push(`every file changed or removed is kept under ${BACKUP_DIR}/`);
     if (actions.length === 0 && copied) findings.push(warning("Nothing to fix", "the target's network config already matches what was captured", undefined, "target"));
