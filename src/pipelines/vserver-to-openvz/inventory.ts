@@ -2,7 +2,7 @@ import { posix } from "node:path";
 import { blocker, warning, type Finding } from "../../engine/finding.js";
 import type { PlannedCommand } from "../../engine/step.js";
 import { readOptional, type Host } from "../../hosts/host.js";
-import { cmd } from "../../hosts/quote.js";
+import { cmd, raw, sh } from "../../hosts/quote.js";
 import { activeAddresses, readVserverConfig, VserverConfigError } from "../../vserver/config.js";
 import { mapVserverToCtidConf, unmappedSettings } from "../../vserver/ctid-conf-mapping.js";
 import { osTemplateFor, readGuestRelease } from "../../vserver/release.js";
@@ -20,7 +20,7 @@ export interface Gathered {
 export const guestStatusCommand = (guest: string): string => cmd("vserver", guest, "status");
 export const guestProcessesCommand = (guest: string): string => cmd("vserver", guest, "exec", "ps", "-eo", "comm=");
 /** Every IP_ADDRESS of every container config on the node (stopped containers included). */
-export const nodeConfiguredIpsCommand = (vzConfDir: string): string => `grep -sH '^IP_ADDRESS=' ${posix.join(vzConfDir, "conf")}/*.conf; true`;
+export const nodeConfiguredIpsCommand = (vzConfDir: string): string => sh`grep -sH ${"^IP_ADDRESS="} ${posix.join(vzConfDir, "conf")}${raw("/*.conf; true")}`;
 
 /** `vserver NAME status` exits 0 "is running at context 'N'", 3 "is stopped" (util-vserver scripts/vserver). */
 export async function guestRunning(host: Host, guest: string): Promise<boolean> {
