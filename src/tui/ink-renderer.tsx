@@ -12,7 +12,8 @@ export interface InkRendererOptions {
 }
 
 /**
- * The interactive face: Ink draws at most 10 frames a second from a store that publishes once per
+ * The interactive face: Ink draws at most 10 frames a second (rewriting only changed rows, for slow
+ * terminals and serial consoles) from a store that publishes once per
  * frame, `confirm` answers gates (default no) and q / Ctrl-C call `abort("SIGINT")`.
  */
 export function createInkRenderer(options: InkRendererOptions): Renderer {

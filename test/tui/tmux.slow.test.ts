@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -147,5 +147,32 @@ describe("the TUI in a real terminal (tmux, 80x24)", () => {
       expect(screen).toMatch(/^✖ /m); // the failed step is marked in the list
     }
     expect(screen.split("\n")[0]).toContain("OpenVZ container to KVM virtual machine");
+  });
+});
+
+describe("a flood of progress in a real terminal", () => {
+  it("100k+ progress events become a few frames a second, and the last screen is clean", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "mudanza-flood-"));
+    const stats = join(dir, "stats.json");
+    const tmux = new TmuxSession();
+    sessions.push(tmux);
+    const tsx = join(ROOT, "node_modules", ".bin", "tsx");
+    await tmux.start(`env -i PATH=${shellQuote(process.env.PATH ?? "/usr/bin:/bin")} TERM=xterm-256color LANG=C.UTF-8 ${shellQuote(tsx)} ${shellQuote(join(ROOT, "test/tui/flood-script.ts"))} ${shellQuote(stats)} 3`);
+    const mid = await tmux.waitFor((s) => /█+░+\s+\d+%/.test(s), "the progress bar", 30_000);
+    expect(mid).toMatch(/\d (?:B|KiB|MiB|GiB) \/ 8\.0 GiB\s+\d+%\s+100 MiB\/s\s+ETA/);
+    expect(mid).toMatch(/│ source: var\/lib\/file-\d+/);
+    const end = await tmux.waitFor((s) => exitCodeOn(s) !== undefined, "the end", 60_000);
+    expect(exitCodeOn(end)).toBe(0);
+    expect(end.split("\n")[0]).toContain("Flood test (openvz-to-kvm)");
+    expect(end).toMatch(/✔ Copy the root filesystem\s+\d+\.\d s/);
+    expect(end).toContain("↷ Afterwards — nothing to do");
+    expect(end).toContain("✔ Migration complete");
+    expect(end).not.toContain("█"); // the finished step is no longer expanded
+    const { events, writes, bytes } = JSON.parse(await readFile(stats, "utf8")) as { events: number; writes: number; bytes: number; seconds: number };
+    expect(events).toBeGreaterThan(100_000);
+    // maxFps 10 and one publish per frame: about 30 frames for 3 s (Ink writes 2-3 times per frame).
+    expect(writes).toBeLessThan(200);
+    expect(bytes).toBeLessThan(200_000);
+    await rm(dir, { recursive: true, force: true });
   });
 });
