@@ -1,4 +1,7 @@
-import { readFile } from "node:fs/promises";
+import { execFileSync } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ScriptedHost } from "../../src/hosts/scripted-host.js";
 import { validateSparsifyOptions } from "../../src/pipelines/image-sparsify/options.js";
@@ -52,6 +55,20 @@ describe("image sparsify probes", () => {
     );
     expect(outcome.probes["replace-original"]).toBeUndefined(); // --replace not given: skipped
     expect(host.mutations).toEqual([]);
+  });
+
+  it("--replace on a raw disk is blocked: the qcow2 copy would break the VM's raw config (real qemu-img)", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "mudanza-raw-"));
+    try {
+      const disk = join(dir, "old.img");
+      execFileSync("qemu-img", ["create", "-q", "-f", "raw", disk, "4M"]);
+      const p = validateSparsifyOptions({ disk, replace: true, uri: "qemu:///system" }, {});
+      expect(p.out).toBe(join(dir, "old.sparse.qcow2"));
+      const { outcome } = await runLocal(buildImageSparsify(), p, "dry-run");
+      expect(outcome.findings.filter((f) => f.blocks).map((f) => f.title)).toContain("Replacing would change the disk's format");
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it("rejects --out equal to the disk", () => {

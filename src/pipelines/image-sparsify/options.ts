@@ -15,8 +15,8 @@ export interface SparsifyOptions {
 
 export function validateSparsifyOptions(input: { disk: string; out?: string; replace?: boolean; tmpdir?: string; uri: string }, env = process.env): SparsifyOptions {
   const disk = resolve(input.disk);
-  const ext = extname(disk);
-  const out = resolve(input.out ?? join(dirname(disk), `${basename(disk, ext)}.sparse${ext || ".qcow2"}`));
+  // The copy is always qcow2 (--compress needs it), so its default name says so.
+  const out = resolve(input.out ?? join(dirname(disk), `${basename(disk, extname(disk))}.sparse.qcow2`));
   if (out === disk) throw new BadInputError("--out must differ from the disk: the copy is checked before anything replaces the original (use --replace for that)");
   return { disk, out, replace: Boolean(input.replace), tmpdir: input.tmpdir ? resolve(input.tmpdir) : env.TMPDIR ? resolve(env.TMPDIR) : null, uri: input.uri };
 }

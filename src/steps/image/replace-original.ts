@@ -1,3 +1,4 @@
+import { blocker } from "../../engine/finding.js";
 import { verifyResult, type Step } from "../../engine/step.js";
 import { cmd } from "../../hosts/quote.js";
 import { formatBytes } from "../../kvm/sizes.js";
@@ -17,7 +18,11 @@ export const replaceOriginalStep: Step<SparsifyOptions> = {
   async probe(ctx) {
     const o = ctx.plan;
     if (ctx.facts.get<boolean>("sparsify.replaced")) return { satisfied: true, reason: `${o.disk} is already the sparsified copy`, commands: [], findings: [] };
-    const { findings } = await diskInUseFindings(ctx);
+    const { findings, format } = await diskInUseFindings(ctx);
+    if (format && format !== "qcow2") {
+      // Whatever points at this path (libvirt's <driver type='raw'/>, a QEMU command line) would read qcow2 as raw.
+      findings.push(blocker("Replacing would change the disk's format", `${o.disk} is ${format} and the sparsified copy is qcow2: its VM's config still says ${format}`, `keep the copy (drop --replace), then point the VM at ${o.out} with driver type qcow2`));
+    }
     const before = ctx.facts.get<number>("sparsify.allocatedBefore");
     const after = ctx.facts.get<number>("sparsify.allocatedAfter");
     return {

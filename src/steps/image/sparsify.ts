@@ -22,7 +22,7 @@ export function sparsifyCommand(o: SparsifyOptions, accel: "kvm" | "tcg"): strin
 }
 
 /** Probe findings shared by sparsify and replace: the disk must exist, be an image, and be used by no running VM. */
-export async function diskInUseFindings(ctx: Ctx): Promise<{ findings: Finding[]; virtualSize: number; actualSize: number }> {
+export async function diskInUseFindings(ctx: Ctx): Promise<{ findings: Finding[]; virtualSize: number; actualSize: number; format?: string }> {
   const host = ctx.host("local");
   const { disk, uri } = ctx.plan;
   const state = await inspectDisk(host, disk, ctx.signal);
@@ -34,7 +34,7 @@ export async function diskInUseFindings(ctx: Ctx): Promise<{ findings: Finding[]
   for (const user of domainsUsing(view, [disk]).filter((u) => u.state === "running" || u.state === "paused")) {
     findings.push(blocker("Disk belongs to a running VM", `libvirt domain "${user.name}" is ${user.state} with ${disk} attached`, `virsh shutdown ${user.name}`));
   }
-  return { findings, virtualSize: state.info?.["virtual-size"] ?? 0, actualSize: state.info?.["actual-size"] ?? 0 };
+  return { findings, virtualSize: state.info?.["virtual-size"] ?? 0, actualSize: state.info?.["actual-size"] ?? 0, format: state.info?.format };
 }
 
 /** virt-sparsify --compress into OUT.partial, renamed to OUT only when it finished. */
