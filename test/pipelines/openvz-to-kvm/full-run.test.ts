@@ -106,3 +106,22 @@ describe("failures keep the source safe", () => {
     expect(outcome.message).toMatch(/a rerun sends only what changed/);
   });
 });
+
+describe("resume after a failure", () => {
+  it("a rerun re-verifies the done steps, skips them, and finishes from the failed one without copying again", async () => {
+    const { plan, source, target } = await loadPair(PAIRS.debian.plan, { skipPreUpdate: true });
+    const state = simulate(source, target, { family: "debian", kernel: PAIRS.debian.kernel, passBytes: [500, 100, 100], failInstallOnce: true });
+    const first = await runOvz(plan, { source, target }, "yes");
+    expect(first.outcome.exitCode).toBe(1);
+    expect(first.outcome.message).toMatch(/Reinstall the running kernel.s package: [^]*Connection refused/);
+    const passesAfterFirst = state.passes.length;
+
+    const second = await runOvz(plan, { source, target }, "yes", first.stateDir);
+    expect(second.outcome.exitCode).toBe(0);
+    const ended = second.events.filter((e) => e.type === "step-end").map((e) => e.type === "step-end" && `${e.stepId}:${e.status}`);
+    expect(ended).toEqual(["pre-update:skipped", "release-match:skipped", "capture-target:skipped", "rsync:skipped", "db-freeze:skipped", "network-fixup:skipped", "kernel-install:done", "reboot-verify:done"]);
+    expect(state.passes.length).toBe(passesAfterFirst);
+    const journal = (await Journal.read(Journal.pathFor(first.stateDir, plan.name!)))!;
+    expect(typeof journal.facts.freezeWindowSec).toBe("number");
+  });
+});

@@ -16,6 +16,8 @@ export interface SimOptions {
   passCodes?: number[];
   /** Make the target's start of the databases fail. */
   failTargetStart?: boolean;
+  /** Make the first kernel install fail (a repository that is down). */
+  failInstallOnce?: boolean;
 }
 
 const RSYNC_OUT = readFileSync("fixtures/hosts/rsync-output/first-pass.txt", "utf8");
@@ -170,7 +172,9 @@ export function simulate(source: ScriptedHost, target: ScriptedHost, options: Si
   } else {
     target.on(`dpkg -S ${vmlinuz}`, () => (copied() && !state.kernelOwned ? { code: 1, stderr: `dpkg-query: no path found matching pattern ${vmlinuz}\n` } : { stdout: `linux-image-${options.kernel}: ${vmlinuz}\n` }));
     target.on(/^dpkg-query -W -f '\$\{db:Status-Abbrev\} \$\{binary:Package\}\\n' grub/, (command) => ({ stdout: state.bootPackagesInstalled ? words(command).slice(4).map((n) => `ii  ${n}\n`).join("") : "", stderr: state.bootPackagesInstalled ? "" : "dpkg-query: no packages found matching grub-pc\n", code: state.bootPackagesInstalled ? 0 : 1 }));
+    let installFailures = options.failInstallOnce ? 1 : 0;
     target.on(/^DEBIAN_FRONTEND=noninteractive apt-get -y .* install linux-image-/, () => {
+      if (installFailures-- > 0) return { code: 100, stderr: "E: Failed to fetch http://198.18.1.1/debian/pool/main/l/linux-signed-amd64/linux-image-6.1.0-35-amd64_6.1.137-1_amd64.deb  Connection refused\n" };
       state.kernelOwned = true;
       state.bootPackagesInstalled = true;
       return { stdout: `Setting up linux-image-${options.kernel} (6.1.137-1) ...\n` };
