@@ -73,6 +73,21 @@ export const FIXUPS: Fixup[] = [
     },
   },
   {
+    id: "upstart-gettys",
+    title: "Keep upstart from starting tty gettys",
+    why: "Ubuntu's upstart starts a getty per /etc/init/ttyN.conf; a container has no ttyN, so each one fails and respawns. An .override with `manual` stops that without touching the packaged file",
+    async plan(tree) {
+      const changes: FixupChange[] = [];
+      for (let n = 1; n <= 6; n++) {
+        if ((await tree.host.stat(at(tree, `etc/init/tty${n}.conf`))) === null) continue;
+        const override = await read(tree, `etc/init/tty${n}.override`);
+        if (override !== null && /^\s*manual\s*$/m.test(override)) continue;
+        changes.push({ kind: "rewrite", path: `etc/init/tty${n}.override`, content: `${override ?? ""}manual\n`, detail: "manual" });
+      }
+      return changes;
+    },
+  },
+  {
     id: "mtab",
     title: "Point /etc/mtab at /proc/mounts",
     why: "util-vserver gives the guest a fake mtab (\"/dev/hdv1 / ufs ...\"); nothing maintains it in OpenVZ, so df and mount would show a stale table",

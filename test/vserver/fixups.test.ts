@@ -96,6 +96,20 @@ describe("container fix-ups", () => {
     expect(changes["inittab-gettys"]).toEqual([]);
   });
 
+  it("stops upstart's tty gettys with override files (Ubuntu guests)", async () => {
+    const root = await web1Tree();
+    const host = new LocalHost("target");
+    await host.exec(`mkdir -p ${root}/etc/init`);
+    await host.writeFile(join(root, "etc/init/tty1.conf"), "# tty1 - getty\nstart on stopped rc RUNLEVEL=[2345]\nrespawn\nexec /sbin/getty -8 38400 tty1\n");
+    await host.writeFile(join(root, "etc/init/tty2.conf"), "# tty2 - getty\nrespawn\nexec /sbin/getty -8 38400 tty2\n");
+    const upstart = FIXUPS.find((f) => f.id === "upstart-gettys")!;
+    const changes = await upstart.plan({ host, root, release: debian });
+    expect(changes.map((c) => c.path)).toEqual(["etc/init/tty1.override", "etc/init/tty2.override"]);
+    for (const change of changes) await applyChange(host, root, join(root, "root/mudanza-backup"), change);
+    expect(await readFile(join(root, "etc/init/tty1.override"), "utf8")).toBe("manual\n");
+    expect(await upstart.plan({ host, root, release: debian })).toEqual([]);
+  });
+
   it("masks the systemd units of pointless services", async () => {
     const host = await loadScriptedHost("fixtures/vserver/db1-centos5", "source");
     host.on(missingDevicesCommand("/vservers/db1"), { stdout: "" });
