@@ -11,6 +11,7 @@ APT_PACKAGES=(
   debootstrap dpkg-dev                  # the lab's Debian trees and its local package repository
   systemd-container iproute2            # the OpenVZ-like source container and its network namespace
   e2fsprogs                             # mkfs.ext4 -d builds disk images without loop mounts
+  guestfs-tools guestfish linux-image-amd64 libvirt-clients  # image sparsify (virt-sparsify, guestfish, the appliance kernel); virsh for domain XML
 )
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
