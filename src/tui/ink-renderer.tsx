@@ -59,6 +59,8 @@ export function createInkRenderer(options: InkRendererOptions): Renderer {
       stdout.off("resize", onResize);
       // Let React commit the last snapshot before Ink writes its final frame.
       await new Promise((r) => setTimeout(r, 20));
+      // Stopped before the pipeline started (bad plan, unreachable host): leave no half-drawn screen behind.
+      if (!store.getSnapshot().model.started) instance.clear();
       instance.unmount();
       await instance.waitUntilExit().catch(() => undefined);
       store.dispose();

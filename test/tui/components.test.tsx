@@ -182,6 +182,26 @@ describe("end panel", () => {
     expect(f.split("\n").length).toBeLessThanOrEqual(23);
   });
 
+  it("when blocked: every blocker and its fix, nothing marked as run", async () => {
+    const { feed, frame } = mountApp();
+    await feed([
+      start(),
+      ...probe("check-source", 1, { findings: [{ title: "Release mismatch", summary: "12.11 vs 12.9", severity: "error", blocks: true, remediation: "update the target to 12.11" }] }),
+      ...probe("copy-files", 1, { findings: [{ title: "Not enough space", summary: "needs 60 GiB, 50 free", severity: "error", blocks: true, remediation: "grow the disk", host: "target" }] }),
+      stepEnd("check-source", 2, "blocked", 0, "Release mismatch"),
+      stepEnd("copy-files", 2, "blocked", 0, "Not enough space"),
+      end(2, "blocked", { message: "Release mismatch: 12.11 vs 12.9\nNot enough space: needs 60 GiB, 50 free" }),
+    ]);
+    const f = frame();
+    expect(f).toContain("⊘ Blocked before anything changed after 2.0 s");
+    expect(f).toContain("Release mismatch: 12.11 vs 12.9");
+    expect(f).toContain("fix (Release mismatch): update the target to 12.11");
+    expect(f).toContain("fix (Not enough space): grow the disk");
+    expect(lineOf(f, "Check the source")).toContain("⊘ Check the source — Release mismatch");
+    expect(f).not.toContain("✔");
+    expect(f).not.toContain("Resume with");
+  });
+
   it("on success: complete, with warnings counted and no resume command", async () => {
     const { feed, frame } = mountApp();
     await feed([

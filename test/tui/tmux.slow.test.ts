@@ -1,6 +1,8 @@
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { shellQuote } from "../../src/hosts/quote.js";
 import { exitCodeOn, TmuxSession } from "./tmux.js";
@@ -13,11 +15,15 @@ import { exitCodeOn, TmuxSession } from "./tmux.js";
 const ROOT = resolve(import.meta.dirname, "../..");
 const BIN = join(ROOT, "bin", "mudanza.js");
 const FIRST_GATE = "Update and reboot both hosts";
+const run = promisify(execFile);
 
 let sessions: TmuxSession[] = [];
+let dirs: string[] = [];
 afterEach(async () => {
   await Promise.all(sessions.map((s) => s.kill()));
+  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
   sessions = [];
+  dirs = [];
 });
 
 async function planIn(dir: string): Promise<string> {
@@ -44,6 +50,7 @@ async function planIn(dir: string): Promise<string> {
 /** Starts the CLI in a fresh pane with a clean environment (no CI, no inherited colour settings). */
 async function startCli(extraEnv: Record<string, string> = {}) {
   const dir = await mkdtemp(join(tmpdir(), "mudanza-tmux-"));
+  dirs.push(dir);
   const plan = await planIn(dir);
   const state = join(dir, "state");
   const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? dir, TERM: "xterm-256color", LANG: "C.UTF-8", ...extraEnv };
@@ -109,6 +116,12 @@ describe("the TUI in a real terminal (tmux, 80x24)", () => {
     expect(journal.runs.at(-1)?.outcome).toBe("declined");
     expect(journal.steps["pre-update"]).toMatchObject({ status: "pending", message: "declined at the gate" });
     expect(await readFile(join(state, "web1.report.md"), "utf8")).toContain("**Result: declined** (exit 1)");
+    // `mudanza status` tells the same story from the journal and the log.
+    const status = await run(process.execPath, [BIN, "status", plan, "--state-dir", state], { env: { ...process.env, NO_COLOR: "1" } });
+    expect(status.stdout).toMatch(/Last run: interactive, started \S+, declined/);
+    expect(status.stdout).toMatch(/○ pending\s+Update and reboot both hosts\s+.*declined at the gate/);
+    expect(status.stdout).toContain(`Resume with: mudanza run ${plan} --state-dir ${state}`);
+    expect(status.stdout).toContain("Freeze window: not recorded yet");
   });
 
   it("q at a gate stops safely (exit 130) and says so; colours are on without NO_COLOR", async () => {
@@ -153,6 +166,7 @@ describe("the TUI in a real terminal (tmux, 80x24)", () => {
 describe("a flood of progress in a real terminal", () => {
   it("100k+ progress events become a few frames a second, and the last screen is clean", async () => {
     const dir = await mkdtemp(join(tmpdir(), "mudanza-flood-"));
+    dirs.push(dir);
     const stats = join(dir, "stats.json");
     const tmux = new TmuxSession();
     sessions.push(tmux);
@@ -173,6 +187,5 @@ describe("a flood of progress in a real terminal", () => {
     // maxFps 10 and one publish per frame: about 30 frames for 3 s (Ink writes 2-3 times per frame).
     expect(writes).toBeLessThan(200);
     expect(bytes).toBeLessThan(200_000);
-    await rm(dir, { recursive: true, force: true });
   });
 });
