@@ -348,6 +348,36 @@ describe("auth and privileges", () => {
   });
 });
 
+// A throwaway system user (no home, not in sudoers) shows the non-root paths; the test sshd authorizes the
+// test key for every user (AuthorizedKeysFile in its temp dir). Removed again in afterAll.
+const NON_ROOT = "mudanza-nonroot";
+describe.runIf(existsSync("/usr/sbin/useradd") && existsSync("/usr/bin/sudo") && process.getuid?.() === 0)("non-root logins", () => {
+  beforeAll(async () => {
+    // "*" rather than useradd's locked "!": sshd without PAM refuses locked accounts even for key logins.
+    await execa("useradd", ["--system", "--no-create-home", "--shell", "/bin/sh", "--password", "*", NON_ROOT]).catch((e: Error) => {
+      if (!/already exists/.test(e.message)) throw e;
+    });
+  });
+  afterAll(async () => {
+    await execa("userdel", [NON_ROOT]).catch(() => {});
+  });
+
+  it("refuses a non-root login without sudo, explaining what to set", async () => {
+    const error = await connectError({ user: NON_ROOT });
+    expect(error).toBeInstanceOf(BlockedError);
+    expect(error.message).toMatch(/logged in as uid \d+, not root.*set sudo: true/);
+  });
+
+  it("refuses a sudo that asks for a password instead of hanging", async () => {
+    const started = Date.now();
+    const error = await connectError({ user: NON_ROOT, sudo: true });
+    expect(error).toBeInstanceOf(BlockedError);
+    expect(error.message).toMatch(/sudo asks for a password.*NOPASSWD/);
+    expect(error.message).toContain(`${NON_ROOT} ALL=(root) NOPASSWD: ALL`);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+});
+
 describe("unreachable hosts", () => {
   it("a closed port and a silent server are retryable BlockedErrors, not hangs", async () => {
     const silent = createServer((socket) => socket.on("error", () => {})); // accepts, never says a word

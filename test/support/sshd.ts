@@ -8,12 +8,13 @@
  *
  * It listens on 127.0.0.1 (and any other loopback `listen` address) on a free port, runs in the
  * foreground as root with its own sshd_config in a temp dir, logs to `sshd.logFile` (-E), trusts one
- * generated ed25519 user key (AuthorizedKeysFile in the temp dir, so /root/.ssh is never touched), and
+ * generated ed25519 user key for every user (AuthorizedKeysFile in the temp dir, so /root/.ssh is never
+ * touched; a test can log in as any existing account whose password field is not locked with "!"), and
  * allows only public-key auth. Nothing is written outside the temp dir except /run/sshd, the privilege
  * separation directory Debian's sshd insists on (created if missing, never removed: others may share it).
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { createServer, connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -69,7 +70,10 @@ export async function startSshd(options: SshdOptions = {}): Promise<TestSshd> {
     const hostKeys: Array<SshdHostKey & { privateKeyFile: string }> = [];
     for (const type of hostKeyTypes) hostKeys.push(await generateKeyPair(dir, `ssh_host_${type}_key`, type));
     const user = await generateKeyPair(dir, "id_ed25519", "ed25519");
-    await writeFile(join(dir, "authorized_keys"), `${user.publicKey}\n`, { mode: 0o600 });
+    // sshd reads authorized_keys as the logging-in user: let non-root test users through the dir to it
+    // (the private keys in the dir stay 0600).
+    await chmod(dir, 0o711);
+    await writeFile(join(dir, "authorized_keys"), `${user.publicKey}\n`, { mode: 0o644 });
 
     // A free port can be taken by someone else between probing and binding: retry a few times.
     for (let attempt = 1; ; attempt++) {

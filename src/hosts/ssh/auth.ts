@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
-import { utils } from "ssh2";
+// ssh2 is CommonJS: Node's ESM loader exposes Client as a named export but not utils, so use the default.
+import ssh2 from "ssh2";
 import type { AgentAuthMethod, PublicKeyAuthMethod } from "ssh2";
 import { SshAuthError } from "./errors.js";
 
@@ -36,7 +37,7 @@ export async function planAuthentication(request: AuthRequest, agentSocket = pro
       if (!request.identityFilesConfigured && (error as NodeJS.ErrnoException).code === "ENOENT") continue;
       throw new SshAuthError(`${request.who}: cannot read identity file ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
     }
-    const parsed = utils.parseKey(text);
+    const parsed = ssh2.utils.parseKey(text);
     if (parsed instanceof Error) {
       const encrypted = /encrypted|passphrase/i.test(parsed.message);
       if (encrypted && agentSocket) continue; // the agent may hold it unlocked
