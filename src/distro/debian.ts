@@ -19,7 +19,7 @@ export const debian: FamilyKnowledge = {
     return m?.[1] ?? null;
   },
   kernelPackage: (kernelRelease) => `linux-image-${kernelRelease}`,
-  bootPackagesQuery: sh`dpkg-query -W -f ${"${db:Status-Abbrev} ${binary:Package}\\n"} ${["grub*", "shim*"]}`,
+  bootPackagesQuery: sh`dpkg-query -W -f ${"${db:Status-Abbrev} ${binary:Package}\\n"} ${["grub*", "shim*", "udev", "kmod", "initramfs-tools"]}`,
   parseBootPackages: (stdout) => installedFromStatus(stdout),
   installedQuery: (names) => sh`dpkg-query -W -f ${"${db:Status-Abbrev} ${binary:Package}\\n"} ${names}`,
   parseInstalled: (stdout) => installedFromStatus(stdout),

@@ -32,7 +32,11 @@ export interface FamilyKnowledge {
   parseOwner(code: number, stdout: string): string | null;
   /** The package holding exactly this kernel release. */
   kernelPackage(kernelRelease: string): string;
-  /** Lists installed boot-related packages (bootloader, shim) one name a line. */
+  /**
+   * Lists the installed packages a VM needs to boot that a container usually lacks (bootloader, shim,
+   * initramfs builder, udev, kmod, firmware): the copy's --delete removes their files, so the ones the
+   * target had are installed again with the kernel.
+   */
   bootPackagesQuery: string;
   parseBootPackages(stdout: string): string[];
   /** Prints which of these packages are installed now. */

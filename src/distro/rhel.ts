@@ -19,7 +19,7 @@ export const rhel: FamilyKnowledge = {
     return line;
   },
   kernelPackage: (kernelRelease) => `kernel-${kernelRelease}`,
-  bootPackagesQuery: sh`rpm -qa --qf ${"%{NAME}\\n"} ${["grub2*", "shim*", "grubby", "efibootmgr"]}`,
+  bootPackagesQuery: sh`rpm -qa --qf ${"%{NAME}\\n"} ${["grub2*", "shim*", "grubby", "efibootmgr", "dracut", "systemd-udev", "kmod", "linux-firmware"]}`,
   parseBootPackages: (stdout) => [...new Set(stdout.split("\n").map((l) => l.trim()).filter((l) => /^[A-Za-z0-9._+-]+$/.test(l)))].sort(),
   // "rpm -q --qf" prints the name for installed ones and "package X is not installed" for the rest.
   installedQuery: (names) => sh`rpm -q --qf ${"%{NAME}\\n"} ${names}`,

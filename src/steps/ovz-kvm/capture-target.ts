@@ -70,7 +70,7 @@ export const captureTarget: Step<OvzPlan> = {
       { host: "target", command: listNetworkFilesCommand(distro.family), purpose: "find network config (ifcfg, keyfiles, interfaces, netplan, networkd)" },
       { host: "target", command: UNAME_COMMAND, purpose: "kernel release" },
       { host: "target", command: BOOT_LIST_COMMAND, purpose: "kernel and boot files" },
-      { host: "target", command: distro.family.bootPackagesQuery, purpose: "bootloader packages to reinstall if the copy loses them" },
+      { host: "target", command: distro.family.bootPackagesQuery, purpose: "boot packages (bootloader, initramfs, udev, kmod) to reinstall if the copy loses them" },
       { host: "target", command: showUnitsCommand(NETWORK_UNITS), purpose: "network services to enable again" },
       { host: "target", command: "read /etc/fstab /etc/resolv.conf /etc/ssh/ssh_host_*_key.pub /root/.ssh/authorized_keys", purpose: "disks, resolver, host key fingerprints, control keys" },
       ...plannedAccessCommands(ctx.plan),
@@ -81,7 +81,7 @@ export const captureTarget: Step<OvzPlan> = {
     const details = [
       `network files: ${preview.network.map((f) => f.path).join(", ") || "none"}`,
       `network services enabled: ${preview.networkUnits.join(", ") || "none"}`,
-      `kernel ${preview.kernelRelease}; /boot holds ${preview.bootFiles.length} entries; bootloader packages: ${preview.bootPackages.join(", ") || "none (direct kernel boot?)"}`,
+      `kernel ${preview.kernelRelease}; /boot holds ${preview.bootFiles.length} entries; boot packages (bootloader, initramfs, udev, kmod): ${preview.bootPackages.join(", ") || "none (direct kernel boot?)"}`,
       `fstab: ${preview.fstab ? `${preview.fstab.split("\n").filter((l) => l.trim() && !l.startsWith("#")).length} entries` : "none"}; resolv.conf: ${preview.resolvConf?.link ? `link to ${preview.resolvConf.content}` : preview.resolvConf ? "a file" : "absent"}`,
       `host keys: ${preview.hostKeyFingerprints.join(", ")}`,
       `SELinux enforcing: ${preview.selinuxEnforcing ? "yes (a relabel is scheduled after the copy)" : "no"}`,

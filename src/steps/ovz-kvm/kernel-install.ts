@@ -53,10 +53,10 @@ export const kernelInstall: Step<OvzPlan> = {
     if (copied && bootPackages.length > 0) {
       const installed = family.parseInstalled((await target.exec(family.installedQuery(bootPackages), { signal: ctx.signal })).stdout);
       packages.push(...bootPackages.filter((p) => !installed.includes(p)));
-    } else if (bootPackages.length > 0) details.push(`bootloader packages reinstalled if the copied database lacks them: ${bootPackages.join(", ")}`);
-    else details.push("the target has no bootloader package (direct kernel boot?): none to reinstall");
+    } else if (bootPackages.length > 0) details.push(`boot packages reinstalled if the copied database lacks them: ${bootPackages.join(", ")}`);
+    else details.push("the target has no bootloader, initramfs or udev package recorded: none to reinstall");
     for (const c of family.packageDbRepair) commands.push({ host: "target", command: c, purpose: "remove stale Berkeley DB files of the copied rpm database" });
-    commands.push({ host: "target", command: family.install(distro.release, packages), purpose: "install exactly the running kernel (and the bootloader if the database lost it); its scripts rebuild the initramfs and boot entries" });
+    commands.push({ host: "target", command: family.install(distro.release, packages), purpose: "install exactly the running kernel (and the boot packages the copied database lacks); its scripts rebuild the initramfs and boot entries" });
     details.push(`the package repositories must be reachable from the target; this runs the kernel's install scripts (minutes under emulation)`);
     return { satisfied: false, commands, findings, details, facts: { kernelRelease: release, owner: owning, packages } };
   },

@@ -86,7 +86,8 @@ export const networkFixup: Step<OvzPlan> = {
     if (relabel) details.push("SELinux enforces on the target: /.autorelabel is created so the next boot relabels the copied files");
     details.push(`every file changed or removed is kept under ${BACKUP_DIR}/`);
     if (actions.length === 0 && copied) findings.push(warning("Nothing to fix", "the target's network config already matches what was captured", undefined, "target"));
-    const commands: PlannedCommand[] = actions.map((a) => ({ host: "target", command: a.kind === "remove" ? sh`mv ${a.path} ${BACKUP_DIR}/...` : `write ${a.path}`, purpose: a.why }));
+    // Each file is first copied (cp -a) under BACKUP_DIR/<run time>/, then removed or rewritten.
+    const commands: PlannedCommand[] = actions.map((a) => ({ host: "target", command: a.kind === "remove" ? sh`rm -f ${a.path}` : a.kind === "restore" && a.link ? cmd("ln", "-sfn", a.content, a.path) : `write ${a.path}`, purpose: `${a.why} (after cp -a to ${BACKUP_DIR}/<run>/)` }));
     for (const u of networkUnits) commands.push({ host: "target", command: cmd("systemctl", "enable", u), purpose: "the VM's network service (its enablement link came from the source)" });
     if (relabel) commands.push({ host: "target", command: cmd("touch", "/.autorelabel"), purpose: "SELinux relabel at next boot" });
     const done = ctx.facts.get<FixupFact>(FACT.networkFixup);

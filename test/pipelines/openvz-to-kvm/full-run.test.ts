@@ -70,7 +70,7 @@ describe.each(Object.entries(PAIRS))("a full --yes run on scripted %s hosts that
     } else {
       expect(target.files.get("/etc/network/interfaces")?.content).toMatch(/iface ens3 inet static/);
       const install = target.log.find((l) => l.kind === "exec" && l.command.includes("apt-get -y") && l.command.includes(" install "));
-      expect(install?.kind === "exec" && install.command).toMatch(/install linux-image-6\.1\.0-35-amd64 grub-common grub-pc grub-pc-bin grub2-common$/);
+      expect(install?.kind === "exec" && install.command).toMatch(/install linux-image-6\.1\.0-35-amd64 grub-common grub-pc grub-pc-bin grub2-common initramfs-tools kmod udev$/);
     }
   });
 });
