@@ -40,7 +40,7 @@ export const rebootVerify: Step<OvzPlan> = {
     ];
     if (units.length > 0) commands.push({ host: "target", command: showUnitsCommand(units), purpose: "databases and plan services active" });
     const details = [
-      `services checked after the boot: ${units.join(", ") || "none (databases are found at the freeze; options.services adds more)"}`,
+      `services checked after the boot: ${units.join(", ") || "none"}${ctx.facts.get(FACT.databases) ? "" : " plus the databases stopped at the freeze (options.services adds more)"}`,
       `host keys accepted after the reboot: ${acceptKeys(ctx)?.join(", ") ?? "the source's, recorded by the copy"}`,
     ];
     const done = ctx.facts.get<RebootOutcome>(FACT.reboot);
