@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { execFile } from "node:child_process";
@@ -9,12 +9,15 @@ import { exitCodeOn, TmuxSession } from "./tmux.js";
 
 /**
  * The real CLI in a real terminal: tmux runs `mudanza run PLAN` in an 80x24 pane on scripted hosts
- * (Debian 12 OpenVZ container -> Debian 12 KVM VM fixtures); send-keys answers the gates like a user,
+ * (fixtures/plans/ovz-kvm-debian-12.yaml: Debian 12 OpenVZ container -> Debian 12 KVM VM); send-keys answers the gates like a user,
  * capture-pane reads what is on the screen.
  */
 const ROOT = resolve(import.meta.dirname, "../..");
 const BIN = join(ROOT, "bin", "mudanza.js");
 const FIRST_GATE = "Update and reboot both hosts";
+// The OpenVZ -> KVM engineer's scripted plan: Debian 12 container with MariaDB -> fresh Debian 12 VM.
+const PLAN = join(ROOT, "fixtures/plans/ovz-kvm-debian-12.yaml");
+const ID = "ovz-kvm-debian-12";
 const run = promisify(execFile);
 
 let sessions: TmuxSession[] = [];
@@ -26,32 +29,11 @@ afterEach(async () => {
   dirs = [];
 });
 
-async function planIn(dir: string): Promise<string> {
-  const path = join(dir, "web1.yaml");
-  await writeFile(
-    path,
-    [
-      "kind: openvz-to-kvm",
-      "name: web1",
-      "source:",
-      "  transport: scripted",
-      `  fixture: ${join(ROOT, "fixtures/hosts/debian-12-openvz-source")}`,
-      "  host: old.example.net",
-      "target:",
-      "  transport: scripted",
-      `  fixture: ${join(ROOT, "fixtures/hosts/debian-12-kvm-target")}`,
-      "  host: new.example.net",
-      "",
-    ].join("\n"),
-  );
-  return path;
-}
-
 /** Starts the CLI in a fresh pane with a clean environment (no CI, no inherited colour settings). */
 async function startCli(extraEnv: Record<string, string> = {}) {
   const dir = await mkdtemp(join(tmpdir(), "mudanza-tmux-"));
   dirs.push(dir);
-  const plan = await planIn(dir);
+  const plan = PLAN;
   const state = join(dir, "state");
   const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? dir, TERM: "xterm-256color", LANG: "C.UTF-8", ...extraEnv };
   const envArgs = Object.entries(env).map(([k, v]) => shellQuote(`${k}=${v}`));
@@ -109,13 +91,13 @@ describe("the TUI in a real terminal (tmux, 80x24)", () => {
     expect(exitCodeOn(end)).toBe(1);
     expect(end).toContain("■ Stopped at the gate");
     expect(end).toMatch(/○ Update and reboot both hosts \(asks first\) — declined at the gate/);
-    expect(end).toContain(`Full log: ${state}/web1.log.ndjson`);
-    expect(end).toContain(`Report: ${state}/web1.report.md`);
+    expect(end).toContain(`Full log: ${state}/${ID}.log.ndjson`);
+    expect(end).toContain(`Report: ${state}/${ID}.report.md`);
     expect(end.replace(/ \\\n\s*/g, " ")).toContain(`Resume with:\n  mudanza run ${plan} --state-dir ${state}`);
-    const journal = JSON.parse(await readFile(join(state, "web1.journal.json"), "utf8")) as { steps: Record<string, { status: string; message?: string }>; runs: Array<{ outcome?: string }> };
+    const journal = JSON.parse(await readFile(join(state, `${ID}.journal.json`), "utf8")) as { steps: Record<string, { status: string; message?: string }>; runs: Array<{ outcome?: string }> };
     expect(journal.runs.at(-1)?.outcome).toBe("declined");
     expect(journal.steps["pre-update"]).toMatchObject({ status: "pending", message: "declined at the gate" });
-    expect(await readFile(join(state, "web1.report.md"), "utf8")).toContain("**Result: declined** (exit 1)");
+    expect(await readFile(join(state, `${ID}.report.md`), "utf8")).toContain("**Result: declined** (exit 1)");
     // `mudanza status` tells the same story from the journal and the log.
     const status = await run(process.execPath, [BIN, "status", plan, "--state-dir", state], { env: { ...process.env, NO_COLOR: "1" } });
     expect(status.stdout).toMatch(/Last run: interactive, started \S+, declined/);
@@ -155,7 +137,7 @@ describe("the TUI in a real terminal (tmux, 80x24)", () => {
       expect(screen).not.toContain("Resume with:");
     } else {
       expect(screen).toMatch(/✖ Failed: .+ after/);
-      expect(screen).toContain(`Full log: ${state}/web1.log.ndjson`);
+      expect(screen).toContain(`Full log: ${state}/${ID}.log.ndjson`);
       expect(screen).toContain("Resume with:");
       expect(screen).toMatch(/^✖ /m); // the failed step is marked in the list
     }
