@@ -43,6 +43,9 @@ export const FACT = {
   finalSyncAt: "vserver.finalSyncAt",
   fixups: "vserver.fixups",
   cutoverAt: "vserver.cutoverAt",
+  /** When `vserver NAME stop` returned; with cutoverAt, how long the service was down. */
+  guestStoppedAt: "vserver.guestStoppedAt",
+  downtimeSec: "vserver.downtimeSec",
 } as const;
 
 import { cmd, sh } from "../../hosts/quote.js";

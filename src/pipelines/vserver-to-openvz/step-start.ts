@@ -73,7 +73,14 @@ export const startStep: Step<VsPlan> = {
     // Cutover: the container serves now; a later failure must not start the guest again.
     await ctx.compensations.clear(COMPENSATION.stopContainer);
     await ctx.compensations.clear(COMPENSATION.restartGuest);
-    await ctx.facts.set(FACT.cutoverAt, new Date().toISOString());
+    const now = new Date();
+    await ctx.facts.set(FACT.cutoverAt, now.toISOString());
+    const stoppedAt = ctx.facts.get<string>(FACT.guestStoppedAt);
+    if (stoppedAt) {
+      const downtimeSec = Math.round((now.getTime() - Date.parse(stoppedAt)) / 1000);
+      await ctx.facts.set(FACT.downtimeSec, downtimeSec);
+      ctx.output("target", `cutover: ${inventory.guest} was down for ${downtimeSec} s (stop, final pass, config, fix-ups, start and checks)`);
+    }
   },
   async verify(ctx) {
     return verifyResult(await checks(ctx, requireInventory(await currentInventory(ctx))));

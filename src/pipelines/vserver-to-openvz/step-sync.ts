@@ -77,6 +77,7 @@ export const finalSyncStep: Step<VsPlan> = {
       await ctx.compensations.register({ id: COMPENSATION.restartGuest, title: `start the VServer guest ${inventory.guest} again`, host: "source", command: restartGuestCommand(inventory.guest) });
       await execOk(source, cmd("vserver", inventory.guest, "stop"), { timeoutMs: 600_000 });
       if (await guestRunning(source, inventory.guest)) throw new Error(`${inventory.guest} still runs after \`vserver ${inventory.guest} stop\``);
+      await ctx.facts.set(FACT.guestStoppedAt, new Date().toISOString());
     }
     await execOk(ctx.host("target"), mkdirPrivate(inventory));
     const result = await pass(ctx, inventory, "final pass");

@@ -67,6 +67,8 @@ describe("vserver-to-openvz on scripted hosts", () => {
     expect(world.source.files.has("/etc/vservers/web1/apps/init/mark")).toBe(false);
     expect(world.source.files.get("/etc/vservers/web1/apps/init/mark.mudanza-disabled")?.content).toBe("default\n");
     expect(compensations).toEqual([]); // cleared at the cutover
+    expect(facts["vserver.downtimeSec"]).toEqual(expect.any(Number));
+    expect(events.some((e) => e.type === "output" && /^cutover: web1 was down for \d+ s/.test(e.line))).toBe(true);
 
     // the copy and its fix-ups, with backups
     expect(world.target.files.get("/vz/private/1001/etc/hostname")?.content).toBe("web1\n");
