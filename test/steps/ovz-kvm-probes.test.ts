@@ -143,6 +143,16 @@ describe("network-fixup probe", () => {
     expect(probe.findings[0]!.remediation).toMatch(/NetworkManager/);
   });
 
+  it("blocks when the target uses netplan and the source has none", async () => {
+    const hosts = await deb();
+    hosts.target.putFile("/etc/netplan/50-cloud-init.yaml", "network:\n  version: 2\n  ethernets:\n    ens3:\n      dhcp4: true\n", { mode: 0o600 });
+    hosts.target.on(/^find \/etc\/network\/interfaces\.d /, { stdout: "/etc/netplan/50-cloud-init.yaml\n", code: 1 });
+    const probe = await networkFixup.probe(stepContext(await planFrom(DEBIAN), hosts).ctx);
+    expect(titles(probe.findings, true)).toEqual(["netplan missing on the source"]);
+    hosts.source.putFile("/usr/sbin/netplan", "");
+    expect(titles((await networkFixup.probe(stepContext(await planFrom(DEBIAN), hosts).ctx)).findings, true)).toEqual([]);
+  });
+
   it("before the copy, plans from the source's venet files", async () => {
     const probe = await networkFixup.probe(stepContext(await planFrom(ALMA), await alma()).ctx);
     expect(probe.details).toEqual(expect.arrayContaining([

@@ -88,7 +88,7 @@ export const captureTarget: Step<OvzPlan> = {
       `${preview.authorizedKeys.length} key(s) in root's authorized_keys are put back after each pass (the copy replaces that file with the source's)`,
     ];
     const findings = preview.hostKeyFingerprints.length === 0 ? [blocker("No host keys", "the target has no readable /etc/ssh/ssh_host_*_key.pub", undefined, "target")] : [];
-    return { satisfied: false, commands, findings, details, facts: { kernelRelease: preview.kernelRelease, networkFiles: preview.network.map((f) => f.path), bootFiles: preview.bootFiles } };
+    return { satisfied: false, commands, findings, details, facts: { targetKernelRelease: preview.kernelRelease, targetNetworkFiles: preview.network.map((f) => f.path), targetNetworkUnits: preview.networkUnits, targetBootFiles: preview.bootFiles, targetBootPackages: preview.bootPackages, targetHostKeys: preview.hostKeyFingerprints, targetSelinuxEnforcing: preview.selinuxEnforcing } };
   },
 
   async run(ctx) {

@@ -1,9 +1,9 @@
 import { warning, type Finding } from "../../engine/finding.js";
 import { verifyResult, type PlannedCommand, type Step } from "../../engine/step.js";
-import { execOk } from "../../hosts/host.js";
 import { cmd } from "../../hosts/quote.js";
 import { ensureMigrationAccess, removeMigrationAccess, revokeCommand } from "../common/access.js";
 import { FACT, type OvzPlan } from "../common/plan.js";
+import { runLogged } from "../common/run-logged.js";
 import { detectDatabases, showUnits, showUnitsCommand, KNOWN_DATABASES, unitName } from "../common/services.js";
 import { MIGRATION_DIR } from "../rsync/excludes.js";
 import { syncCommand, syncPass, type SyncPassRecord } from "./sync.js";
@@ -51,7 +51,7 @@ export const dbFreeze: Step<OvzPlan> = {
       last ? `the last live pass took ${last.seconds} s and changed ${last.transferredBytes} bytes: the freeze window should be about that long` : "the freeze window lasts one final pass; its length is recorded as freezeWindowSec",
       ctx.plan.options.cutover ? "cutover: after the final pass the source's databases stay stopped" : "the source's databases start again right after the final pass",
     ];
-    return { satisfied: false, commands, findings, details, facts: { databases: units } };
+    return { satisfied: false, commands, findings, details, facts: { sourceDatabases: units } };
   },
 
   async run(ctx) {
@@ -61,30 +61,29 @@ export const dbFreeze: Step<OvzPlan> = {
     const { active: units } = await detectDatabases(source, ctx.plan.options.databases, ctx.signal);
     const record: DatabaseFact = { units, leftStoppedOnSource: false };
     await ctx.facts.set(FACT.databases, record);
-    const stream = (role: string) => ({ onStdout: (l: string) => ctx.output(role, l), onStderr: (l: string) => ctx.output(role, l, "stderr"), signal: ctx.signal });
     let frozenAt = Date.now();
     if (units.length > 0) {
       // Registered before the stop: a crash or failure from here on starts them again.
       await ctx.compensations.register({ id: "start-databases-source", title: `start ${units.join(", ")} on the source`, host: "source", command: startCommand(units) });
       frozenAt = Date.now();
       record.stoppedAt = new Date(frozenAt).toISOString();
-      await execOk(source, stopCommand(units), stream("source"));
+      await runLogged(ctx, "source", stopCommand(units));
       await ctx.facts.set(FACT.databases, record);
-      await execOk(target, RELOAD, stream("target"));
+      await runLogged(ctx, "target", RELOAD);
       const onTarget = (await showUnits(target, units, ctx.signal)).filter((u) => u.active).map((u) => u.id);
-      if (onTarget.length > 0) await execOk(target, stopCommand(onTarget), stream("target"));
+      if (onTarget.length > 0) await runLogged(ctx, "target", stopCommand(onTarget));
     }
     const final = await syncPass(ctx, "final");
     await ctx.facts.set(FACT.finalSyncAt, final.at);
     let freezeEnd = Date.now();
     if (units.length > 0) {
       if (!ctx.plan.options.cutover) {
-        await execOk(source, startCommand(units), stream("source"));
+        await runLogged(ctx, "source", startCommand(units));
         freezeEnd = Date.now();
         record.startedOnSourceAt = new Date(freezeEnd).toISOString();
       }
-      await execOk(target, RELOAD, stream("target"));
-      await execOk(target, startCommand(units), { ...stream("target"), timeoutMs: 600_000 });
+      await runLogged(ctx, "target", RELOAD);
+      await runLogged(ctx, "target", startCommand(units), { timeoutMs: 600_000 });
       record.startedOnTargetAt = new Date().toISOString();
       if (ctx.plan.options.cutover) {
         freezeEnd = Date.now();

@@ -1,8 +1,8 @@
 import { blocker, warning, type Finding } from "../../engine/finding.js";
 import { verifyResult, type PlannedCommand, type Step } from "../../engine/step.js";
-import { execOk } from "../../hosts/host.js";
 import { distroOf, kernelRelease, UNAME_COMMAND } from "../common/facts.js";
 import { FACT, type OvzContext, type OvzPlan } from "../common/plan.js";
+import { runLogged } from "../common/run-logged.js";
 import type { TargetIdentity } from "./capture-target.js";
 
 const INSTALL_TIMEOUT_MS = 60 * 60_000;
@@ -40,14 +40,14 @@ export const kernelInstall: Step<OvzPlan> = {
     const commands: PlannedCommand[] = [{ host: "target", command: UNAME_COMMAND, purpose: "the running kernel" }, { host: "target", command: family.ownerQuery(vmlinuz), purpose: "which package owns it" }];
     if (!(await target.stat(vmlinuz))) {
       findings.push(blocker("Kernel file missing", `the target runs kernel ${release} but has no ${vmlinuz}: the package manager cannot reinstall what it never had, and the VM could not boot it again`, `install ${family.kernelPackage(release)} on the target (or boot it into a kernel it has), then check again`, "target"));
-      return { satisfied: false, commands, findings, details, facts: { kernelRelease: release } };
+      return { satisfied: false, commands, findings, details, facts: { targetKernelRelease: release } };
     }
     const identity = ctx.facts.get<TargetIdentity>(FACT.targetIdentity);
     const copied = ctx.facts.get(FACT.syncPasses) !== undefined;
     const owning = await owner(ctx, vmlinuz);
     details.push(owning ? `${vmlinuz} is owned by ${owning}${copied ? "" : " now; the copy replaces the package database with the container's, which owns no kernel"}` : `${vmlinuz} is owned by no package`);
     if (identity && identity.kernelRelease !== release) findings.push(warning("Kernel changed", `captured kernel ${identity.kernelRelease}, running ${release}`, undefined, "target"));
-    if (copied && owning) return { satisfied: true, reason: `${vmlinuz} is owned by ${owning}`, commands, findings, details, facts: { kernelRelease: release, owner: owning } };
+    if (copied && owning) return { satisfied: true, reason: `${vmlinuz} is owned by ${owning}`, commands, findings, details, facts: { targetKernelRelease: release, targetKernelOwner: owning } };
     const packages = [family.kernelPackage(release)];
     const bootPackages = identity?.bootPackages ?? family.parseBootPackages((await target.exec(family.bootPackagesQuery, { signal: ctx.signal })).stdout);
     if (copied && bootPackages.length > 0) {
@@ -58,7 +58,7 @@ export const kernelInstall: Step<OvzPlan> = {
     for (const c of family.packageDbRepair) commands.push({ host: "target", command: c, purpose: "remove stale Berkeley DB files of the copied rpm database" });
     commands.push({ host: "target", command: family.install(distro.release, packages), purpose: "install exactly the running kernel (and the boot packages the copied database lacks); its scripts rebuild the initramfs and boot entries" });
     details.push(`the package repositories must be reachable from the target; this runs the kernel's install scripts (minutes under emulation)`);
-    return { satisfied: false, commands, findings, details, facts: { kernelRelease: release, owner: owning, packages } };
+    return { satisfied: false, commands, findings, details, facts: { targetKernelRelease: release, targetKernelOwner: owning ?? "none", packages } };
   },
 
   async run(ctx, probe) {
@@ -66,10 +66,9 @@ export const kernelInstall: Step<OvzPlan> = {
     const distro = await distroOf(target);
     if (!distro.family) throw new Error("unknown distribution on the target");
     const release = await kernelRelease(target, ctx.signal);
-    const stream = { onStdout: (l: string) => ctx.output("target", l), onStderr: (l: string) => ctx.output("target", l, "stderr"), signal: ctx.signal };
-    for (const c of distro.family.packageDbRepair) await execOk(target, c, stream);
+    for (const c of distro.family.packageDbRepair) await runLogged(ctx, "target", c);
     const packages = (probe.facts?.packages as string[] | undefined) ?? [distro.family.kernelPackage(release)];
-    await execOk(target, distro.family.install(distro.release, packages), { ...stream, timeoutMs: INSTALL_TIMEOUT_MS });
+    await runLogged(ctx, "target", distro.family.install(distro.release, packages), { timeoutMs: INSTALL_TIMEOUT_MS });
     const owning = await owner(ctx, `/boot/vmlinuz-${release}`);
     const fact: KernelFact = { at: new Date().toISOString(), kernelRelease: release, installed: packages, owner: owning ?? "" };
     await ctx.facts.set(FACT.kernelInstall, fact);

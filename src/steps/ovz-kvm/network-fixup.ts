@@ -49,12 +49,12 @@ async function readResolv(host: Host): Promise<NetworkFile | null> {
 }
 
 /** The actions for this run: after the copy from the target's files, before it from the source's (what will arrive). */
-async function currentPlan(ctx: OvzContext, family: FamilyKnowledge, identity: TargetIdentity | undefined): Promise<{ actions: FixAction[]; copied: boolean }> {
+async function currentPlan(ctx: OvzContext, family: FamilyKnowledge, identity: TargetIdentity | undefined): Promise<{ actions: FixAction[]; copied: boolean; captured: NetworkFile[] }> {
   const copied = ctx.facts.get(FACT.finalSyncAt) !== undefined || ctx.facts.get(FACT.syncPasses) !== undefined;
   const onTarget = copied ? ctx.host("target") : ctx.host("source");
   const captured = identity?.network ?? (await readNetworkFiles(ctx.host("target"), family, ctx.signal));
   const present = await readNetworkFiles(onTarget, family, ctx.signal);
-  return { actions: planNetworkFixup(family, captured, present, await presentLeftovers(onTarget)), copied };
+  return { actions: planNetworkFixup(family, captured, present, await presentLeftovers(onTarget)), copied, captured };
 }
 
 /** Step 6: venet config out, the VM's own config back, resolver working, relabel when SELinux enforces. */
@@ -68,7 +68,7 @@ export const networkFixup: Step<OvzPlan> = {
     const distro = await distroOf(target);
     if (!distro.family) return { satisfied: false, commands: [], findings: [blocker("Unknown distribution", "cannot fix the network config of an unknown system", undefined, "target")] };
     const identity = ctx.facts.get<TargetIdentity>(FACT.targetIdentity);
-    const { actions, copied } = await currentPlan(ctx, distro.family, identity);
+    const { actions, copied, captured } = await currentPlan(ctx, distro.family, identity);
     const findings: Finding[] = [];
     const details: string[] = [copied ? "after the copy, on the target:" : "before the copy: computed from the source's files that the copy will bring"];
     details.push(...actions.map(describe));
@@ -81,6 +81,11 @@ export const networkFixup: Step<OvzPlan> = {
         findings.push(blocker("Network service missing on the source", `the target brings its network up with ${unit.asked}, which the source does not have: after the copy the VM would boot without network`, `install it on the source first (${unit.asked.startsWith("NetworkManager") ? "dnf/apt-get install NetworkManager" : unit.asked === "network.service" ? "dnf install network-scripts" : unit.asked === "networking.service" ? "apt-get install ifupdown" : "install systemd-networkd's package"}), or reinstall the VM with the config the source uses`, "source"));
       }
     }
+    // netplan YAML is applied by netplan's systemd generator: without netplan on the source the VM ignores it.
+    const netplanFiles = captured.filter((f) => f.path.startsWith("/etc/netplan/"));
+    if (!copied && netplanFiles.length > 0 && !(await ctx.host("source").stat("/usr/sbin/netplan"))) {
+      findings.push(blocker("netplan missing on the source", `the target configures its network with ${netplanFiles.map((f) => f.path).join(", ")}, but the source has no netplan: after the copy the VM would boot without network`, "apt-get install netplan.io on the source first", "source"));
+    }
     details.push(`network services to enable again: ${networkUnits.join(", ") || "none"}`);
     const relabel = identity?.selinuxEnforcing ?? (await selinuxEnforcing(target, ctx.signal));
     if (relabel) details.push("SELinux enforces on the target: /.autorelabel is created so the next boot relabels the copied files");
@@ -92,7 +97,7 @@ export const networkFixup: Step<OvzPlan> = {
     if (relabel) commands.push({ host: "target", command: cmd("touch", "/.autorelabel"), purpose: "SELinux relabel at next boot" });
     const done = ctx.facts.get<FixupFact>(FACT.networkFixup);
     const satisfied = copied && !!done && done.at >= (ctx.facts.get<string>(FACT.finalSyncAt) ?? "") && actions.length === 0;
-    return { satisfied, reason: satisfied ? "already fixed after the final pass" : undefined, commands, findings, details, facts: { actions: actions.map((a) => ({ kind: a.kind, path: a.path })), networkUnits, relabel } };
+    return { satisfied, reason: satisfied ? "already fixed after the final pass" : undefined, commands, findings, details, facts: { networkActions: actions.map((a) => `${a.kind} ${a.path}`), targetNetworkUnits: networkUnits, targetRelabel: relabel } };
   },
 
   async run(ctx) {

@@ -1,8 +1,8 @@
 import { verifyResult, type PlannedCommand, type ProbeResult, type Step } from "../../engine/step.js";
 import { warning } from "../../engine/finding.js";
-import { execOk } from "../../hosts/host.js";
 import { CONTAINER_TYPES, distroOf, virtualization } from "../common/facts.js";
 import { FACT, type OvzContext, type OvzPlan } from "../common/plan.js";
+import { runLogged } from "../common/run-logged.js";
 import { bootId, REBOOT_COMMAND, rebootAndWait, type RebootOutcome } from "../common/reboot.js";
 
 const ROLES = ["source", "target"] as const;
@@ -54,12 +54,11 @@ export const preUpdate: Step<OvzPlan> = {
       const distro = await distroOf(host);
       if (!distro.family) throw new Error(`${role}: unknown distribution, cannot update it`);
       const virt = await virtualization(host, ctx.signal);
-      const stream = { onStdout: (l: string) => ctx.output(role, l), onStderr: (l: string) => ctx.output(role, l, "stderr"), signal: ctx.signal };
       for (const c of distro.family.cleanCommands(distro.release)) {
-        const r = await host.exec(c, stream);
-        if (r.code !== 0) ctx.output(role, `cleanup command exited ${r.code} (not fatal): ${c}`, "stderr");
+        await runLogged(ctx, role, c).catch((e: unknown) => ctx.output(role, `cleanup failed (not fatal): ${e instanceof Error ? e.message : String(e)}`, "stderr"));
       }
-      for (const c of distro.family.updateCommands(distro.release)) await execOk(host, c, { ...stream, timeoutMs: UPDATE_TIMEOUT_MS });
+      for (const c of distro.family.updateCommands(distro.release)) await runLogged(ctx, role, c, { timeoutMs: UPDATE_TIMEOUT_MS });
+      ctx.output(role, `$ ${REBOOT_COMMAND}`);
       const outcome = await rebootAndWait(host, { timeoutSec: ctx.plan.options.rebootTimeoutSec, signal: ctx.signal, log: (l) => ctx.output(role, l) });
       record[role] = { ...outcome, container: CONTAINER_TYPES.has(virt) };
       await ctx.facts.set(FACT.preUpdate, record);
