@@ -22,16 +22,25 @@ export function createListrRenderer(out: Writable = process.stdout, progressEver
   let stepIndex = new Map<string, number>();
   let current = 0;
   let finished = false;
+  let stopping = false;
   let running: Promise<unknown> = Promise.resolve();
   const blockedNotes: string[] = [];
 
+  /** Tasks that got at least one message; the others, when the run ends first, are never started. */
+  const touched = new Set<number>();
+  const notReached = new Set<number>();
   const send = (index: number, message: Message): void => {
+    touched.add(index);
     queues[index]?.push(message);
   };
   const finishIndex = (): number => queues.length - 1;
   /** Moves on to task `index`, closing every earlier task that never got an end (not reached). */
   const advance = (index: number): void => {
-    for (let i = current; i < index; i++) send(i, { kind: "skip", reason: "not reached" });
+    for (let i = current; i < index; i++) {
+      // listr2 evaluates `enabled` again when a task's turn comes: an untouched step is simply left out.
+      if (touched.has(i)) send(i, { kind: "skip", reason: "not reached" });
+      else notReached.add(i);
+    }
     if (index > current) current = index;
   };
   const say = (index: number, text: string): void => send(index, { kind: "output", text });
@@ -44,6 +53,7 @@ export function createListrRenderer(out: Writable = process.stdout, progressEver
     const list = new Listr(
       titles.map((title, i) => ({
         title,
+        enabled: () => !notReached.has(i),
         task: async (_ctx: unknown, task: VerboseTask) => drive(queues[i]!, task),
       })),
       { renderer: "verbose", fallbackRenderer: "verbose", rendererOptions: { logger, logTitleChange: false }, exitOnError: false, registerSignalListeners: false, concurrent: false },
@@ -106,12 +116,16 @@ export function createListrRenderer(out: Writable = process.stdout, progressEver
         const named = `${title(event.stepId)} (${formatDuration(event.durationMs)})`;
         if (event.status === "done") send(stepTask, { kind: "done", title: named });
         else if (event.status === "skipped") send(stepTask, { kind: "skip", reason: `${title(event.stepId)}: ${event.message ?? "skipped"}` });
-        else send(stepTask, { kind: "fail", message: `${named}: ${event.message ?? event.status}` });
+        else {
+          send(stepTask, { kind: "fail", message: `${named}: ${event.message ?? event.status}` });
+          stopping = true;
+        }
         current = stepTask + 1;
         return;
       }
       case "compensation":
-        say(Math.min(current, finishIndex()), `${event.ok ? "undone" : "NOT undone"}: ${event.title} on ${event.host}${event.message ? ` (${event.message})` : ""}`);
+        // Before the checks: left over from an earlier run; after a failed step: the run is stopping.
+        say(stopping ? finishIndex() : Math.min(current, finishIndex()), `${event.ok ? "undone" : "NOT undone"}: ${event.title} on ${event.host}${event.message ? ` (${event.message})` : ""}`);
         return;
       case "pipeline-end": {
         if (current === 0 && event.status === "blocked") send(0, { kind: "fail", message: ["Blocked before anything changed:", ...blockedNotes].join("\n") });
