@@ -1,5 +1,5 @@
 /** ~/.ssh/config resolution (ssh-config package + our precedence rules) and the ProxyJump chain. */
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -150,5 +150,22 @@ describe("loadSshConfig", () => {
     await expect(loadSshConfig()).rejects.toThrow(/cannot read ssh config .*missing \(from MUDANZA_SSH_CONFIG\): ENOENT/);
     process.env.MUDANZA_SSH_CONFIG = "none";
     expect(resolveTarget(await loadSshConfig(), { host: "x" }).hostName).toBe("x");
+  });
+
+  it("follows Include, at top level and inside a Host block", async () => {
+    await mkdir(join(dir, "conf.d"));
+    await writeFile(join(dir, "conf.d", "10-hosts.conf"), "Host db\n  HostName db.example.org\n  Port 2201\n");
+    await writeFile(join(dir, "conf.d", "20-more.conf"), "Host cache\n  HostName cache.example.org\n");
+    await writeFile(join(dir, "conf.d", "notes.txt"), "Host db\n  HostName wrong.example.org\n");
+    await writeFile(join(dir, "bastion-users"), "User via-include\n");
+    const path = join(dir, "config-with-include");
+    await writeFile(path, ["Include conf.d/*.conf", "Host web", "  Include bastion-users", "  HostName web.example.org", "Host *", "  User everyone"].join("\n"));
+    process.env.MUDANZA_SSH_CONFIG = path;
+    const config = await loadSshConfig();
+    expect(resolveTarget(config, { host: "db" })).toMatchObject({ hostName: "db.example.org", port: 2201, user: "everyone" });
+    expect(resolveTarget(config, { host: "cache" }).hostName).toBe("cache.example.org");
+    // the Include inside "Host web" applies to web only, and the block goes on after it
+    expect(resolveTarget(config, { host: "web" })).toMatchObject({ hostName: "web.example.org", user: "via-include" });
+    expect(resolveTarget(config, { host: "db" }).user).toBe("everyone");
   });
 });

@@ -1,11 +1,13 @@
 import { readFile } from "node:fs/promises";
 import { homedir, userInfo } from "node:os";
+import { dirname } from "node:path";
 import SSHConfig from "ssh-config";
+import { inlineIncludes } from "./config-include.js";
 import { SshSetupError } from "./errors.js";
 
 /**
  * What we take from ssh_config(5): HostName, User, Port, IdentityFile, IdentitiesOnly, ProxyJump,
- * HostKeyAlias, UserKnownHostsFile, GlobalKnownHostsFile. Not supported: Include, ProxyCommand,
+ * HostKeyAlias, UserKnownHostsFile, GlobalKnownHostsFile, Include (config-include.ts). Not supported: ProxyCommand,
  * `Match exec` (never evaluated: we do not run shell snippets from a config file), certificates.
  * StrictHostKeyChecking is ignored on purpose: an unknown key is always refused.
  *
@@ -59,7 +61,8 @@ export function homeDirectory(): string {
 }
 
 /**
- * Reads the ssh config: $MUDANZA_SSH_CONFIG alone when set (tests, or a dedicated config), else
+ * Reads the ssh config: $MUDANZA_SSH_CONFIG alone when set (tests, or a dedicated config; `none` for no
+ * config; its relative Includes are taken from its own directory so a test never reads ~/.ssh), else
  * ~/.ssh/config followed by /etc/ssh/ssh_config (first value wins, as in ssh).
  */
 export async function loadSshConfig(): Promise<SSHConfig> {
@@ -67,17 +70,17 @@ export async function loadSshConfig(): Promise<SSHConfig> {
   if (override !== undefined && override !== "") {
     if (override === "none") return SSHConfig.parse("");
     try {
-      return parseSshConfigText(await readFile(override, "utf8"), override);
+      return parseSshConfigText(await inlineIncludes(await readFile(override, "utf8"), dirname(override)), override);
     } catch (error) {
       if (error instanceof SshSetupError) throw error;
       throw new SshSetupError(`cannot read ssh config ${override} (from MUDANZA_SSH_CONFIG): ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
     }
   }
   const texts: string[] = [];
-  for (const path of [`${homeDirectory()}/.ssh/config`, "/etc/ssh/ssh_config"]) {
+  for (const [path, base] of [[`${homeDirectory()}/.ssh/config`, `${homeDirectory()}/.ssh`], ["/etc/ssh/ssh_config", "/etc/ssh"]] as const) {
     try {
       // A top-level line of the second file must not land inside the first file's last Host block.
-      texts.push(`Host *\n${await readFile(path, "utf8")}`);
+      texts.push(`Host *\n${await inlineIncludes(await readFile(path, "utf8"), base)}`);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw new SshSetupError(`cannot read ssh config ${path}: ${String(error)}`);
     }
