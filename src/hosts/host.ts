@@ -46,6 +46,8 @@ export interface Host {
   readonly role: string;
   /** Where it is, for humans: "root@old.example.org:22", "local", "scripted:fixtures/hosts/x". */
   readonly address: string;
+  /** SHA256 fingerprint of the host key verified on the current connection (ssh hosts only), to record it. */
+  readonly hostKeyFingerprint?: string;
   /** Runs a shell command line. Build it with `cmd`/`sh` from quote.ts: never concatenate raw values. */
   exec(command: string, options?: ExecOptions): Promise<ExecResult>;
   /** Reads a whole file as UTF-8; throws FileNotFoundError when it does not exist. */
