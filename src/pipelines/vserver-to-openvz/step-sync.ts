@@ -46,6 +46,8 @@ export const liveSyncStep: Step<VsPlan> = {
   },
   async verify(ctx) {
     const inventory = requireInventory(await currentInventory(ctx));
+    // A guest that was stopped at inventory time has no live pass: the final pass copies it all.
+    if (!inventory.running) return verifyResult([{ name: "no live pass needed", ok: true, detail: `${inventory.guest} was stopped` }]);
     const dir = await ctx.host("target").stat(inventory.privateDir);
     return verifyResult([{ name: "private area exists on the node", ok: dir?.type === "dir", detail: inventory.privateDir }]);
   },

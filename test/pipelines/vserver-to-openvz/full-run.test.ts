@@ -93,6 +93,18 @@ describe("vserver-to-openvz on scripted hosts", () => {
     expect(order.slice(-2)).toEqual(["vserver web1 stop", "rsync -aHAXS --numeric-ids"]);
   });
 
+  it("migrates a guest that is already stopped: no live pass, no stop, nothing to start again", async () => {
+    const world = await webWorld();
+    world.state.guestRunning = false;
+    const { outcome, events } = await run(world, "yes");
+    expect(outcome.status).toBe("done");
+    expect(world.state.rsyncPasses).toBe(1);
+    expect(world.source.log.some((e) => e.kind === "exec" && e.command === "vserver web1 stop")).toBe(false);
+    expect(events.filter((e) => e.type === "step-end" && e.stepId === "sync-live").map((e) => e.type === "step-end" && e.status)).toEqual(["done"]);
+    expect(world.state.containerRunning).toBe(true);
+    expect(world.state.guestRunning).toBe(false);
+  });
+
   it("keeps the boot mark with keepGuestOnBoot (the guest still ends stopped)", async () => {
     const world = await webWorld();
     const { outcome } = await run(world, "yes", plan(", keepGuestOnBoot: true"));
