@@ -122,7 +122,12 @@ export class SshHost implements Host {
     this.connection = connection;
     this.lost = false;
     this.watch(connection);
-    await this.checkPrivileges();
+    try {
+      await this.checkPrivileges();
+    } catch (error) {
+      await this.close();
+      throw error;
+    }
   }
 
   async close(): Promise<void> {
