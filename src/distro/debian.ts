@@ -24,6 +24,7 @@ export const debian: FamilyKnowledge = {
   installedQuery: (names) => sh`dpkg-query -W -f ${"${db:Status-Abbrev} ${binary:Package}\\n"} ${names}`,
   parseInstalled: (stdout) => installedFromStatus(stdout),
   packageDbRepair: [],
+  refreshCommands: [`${APT_ENV} ${cmd("apt-get", "update")}`],
   install: (_release, packages) => `${APT_ENV} ${cmd("apt-get", "-y", ...APT_OPTS, "install", ...packages)}`,
   initramfsPath: (kernelRelease) => `/boot/initrd.img-${kernelRelease}`,
   excludes: [

@@ -45,6 +45,8 @@ export interface FamilyKnowledge {
   /** Commands before the package manager runs on a copied database (stale Berkeley DB locks). */
   packageDbRepair: string[];
   install(release: Release, packages: string[]): string;
+  /** Refreshes the package lists before an install (the copied lists may be older than the repository). */
+  refreshCommands: string[];
   /** The initramfs the kernel's package builds, to check it exists after the install. */
   initramfsPath(kernelRelease: string): string;
   /** Excludes only this family needs, on top of the common list. */

@@ -25,6 +25,8 @@ export const rhel: FamilyKnowledge = {
   installedQuery: (names) => sh`rpm -q --qf ${"%{NAME}\\n"} ${names}`,
   parseInstalled: (stdout) => stdout.split("\n").map((l) => l.trim()).filter((l) => l !== "" && !l.startsWith("package ")),
   packageDbRepair: [sh`rm -f ${raw("/var/lib/rpm/__db.0*")}`],
+  // yum/dnf refresh expired metadata on their own.
+  refreshCommands: [],
   install: (release, packages) => cmd(packageTool(release), "-y", "install", ...packages),
   initramfsPath: (kernelRelease) => `/boot/initramfs-${kernelRelease}.img`,
   excludes: [

@@ -56,6 +56,7 @@ export const kernelInstall: Step<OvzPlan> = {
     } else if (bootPackages.length > 0) details.push(`boot packages reinstalled if the copied database lacks them: ${bootPackages.join(", ")}`);
     else details.push("the target has no bootloader, initramfs or udev package recorded: none to reinstall");
     for (const c of family.packageDbRepair) commands.push({ host: "target", command: c, purpose: "remove stale Berkeley DB files of the copied rpm database" });
+    for (const c of family.refreshCommands) commands.push({ host: "target", command: c, purpose: "refresh the package lists the copy brought" });
     commands.push({ host: "target", command: family.install(distro.release, packages), purpose: "install exactly the running kernel (and the boot packages the copied database lacks); its scripts rebuild the initramfs and boot entries" });
     details.push(`the package repositories must be reachable from the target; this runs the kernel's install scripts (minutes under emulation)`);
     return { satisfied: false, commands, findings, details, facts: { targetKernelRelease: release, targetKernelOwner: owning ?? "none", packages } };
@@ -67,6 +68,7 @@ export const kernelInstall: Step<OvzPlan> = {
     if (!distro.family) throw new Error("unknown distribution on the target");
     const release = await kernelRelease(target, ctx.signal);
     for (const c of distro.family.packageDbRepair) await runLogged(ctx, "target", c);
+    for (const c of distro.family.refreshCommands) await runLogged(ctx, "target", c, { timeoutMs: INSTALL_TIMEOUT_MS });
     const packages = (probe.facts?.packages as string[] | undefined) ?? [distro.family.kernelPackage(release)];
     await runLogged(ctx, "target", distro.family.install(distro.release, packages), { timeoutMs: INSTALL_TIMEOUT_MS });
     const owning = await owner(ctx, `/boot/vmlinuz-${release}`);

@@ -71,6 +71,9 @@ describe.each(Object.entries(PAIRS))("a full --yes run on scripted %s hosts that
       expect(target.files.get("/etc/network/interfaces")?.content).toMatch(/iface ens3 inet static/);
       const install = target.log.find((l) => l.kind === "exec" && l.command.includes("apt-get -y") && l.command.includes(" install "));
       expect(install?.kind === "exec" && install.command).toMatch(/install linux-image-6\.1\.0-35-amd64 grub-common grub-pc grub-pc-bin grub2-common initramfs-tools kmod udev$/);
+      // The copied package lists are refreshed first.
+      const targetExecs = target.log.filter((l) => l.kind === "exec").map((l) => (l.kind === "exec" ? l.command : ""));
+      expect(targetExecs[targetExecs.indexOf(install?.kind === "exec" ? install.command : "") - 1]).toBe("DEBIAN_FRONTEND=noninteractive apt-get update");
     }
   });
 });
