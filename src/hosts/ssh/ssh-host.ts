@@ -26,6 +26,8 @@ export class SshHost implements Host {
   private readonly sessions = new Semaphore(MAX_PARALLEL_COMMANDS);
   /** Set by reconnect({acceptHostKeys}): from then on only these fingerprints are trusted. */
   private acceptHostKeys: string[] | undefined;
+  /** Kept when the connection closes, so messages after a failed reconnect still name the host. */
+  private lastAddress: string;
 
   private constructor(
     private readonly endpoint: Endpoint,
@@ -33,6 +35,7 @@ export class SshHost implements Host {
     connection: Established,
   ) {
     this.connection = connection;
+    this.lastAddress = describeConnection(connection);
     this.watch(connection);
   }
 
@@ -49,9 +52,7 @@ export class SshHost implements Host {
 
   /** "root@203.0.113.5:22" after ~/.ssh/config resolution (HostName, User, Port). */
   get address(): string {
-    const t = this.connection?.target;
-    if (!t) return `${this.endpoint.user}@${this.endpoint.host}:${this.endpoint.port}`;
-    return `${t.user}@${t.hostName}:${t.port}${this.connection!.jumps.length > 0 ? ` via ${this.connection!.jumps.map((j) => j.host).join(",")}` : ""}`;
+    return this.lastAddress;
   }
 
   /** SHA256 fingerprint of the host key the target presented on the current connection (verified). */
@@ -120,6 +121,7 @@ export class SshHost implements Host {
     await this.close();
     const connection = await establish({ endpoint: this.endpoint, role: this.role, acceptHostKeys: this.acceptHostKeys, timeoutMs: options.timeoutMs });
     this.connection = connection;
+    this.lastAddress = describeConnection(connection);
     this.lost = false;
     this.watch(connection);
     try {
@@ -177,6 +179,10 @@ export class SshHost implements Host {
         : `${this.role} (${this.address}): logged in as uid ${uid}, not root. Log in as root, or set sudo: true for ${this.role} (with a NOPASSWD sudo rule).`,
     );
   }
+}
+
+function describeConnection({ target, jumps }: Established): string {
+  return `${target.user}@${target.hostName}:${target.port}${jumps.length > 0 ? ` via ${jumps.map((j) => j.host).join(",")}` : ""}`;
 }
 
 export function sudoWantsPassword(stderr: string): boolean {
