@@ -1,3 +1,4 @@
+import type { Finding } from "../engine/finding.js";
 import type { GatePrompt } from "../engine/runner.js";
 import { formatDuration } from "../render/format.js";
 import { failedStep, warningsOf, type TuiModel } from "./model.js";
@@ -68,7 +69,7 @@ export function panelRows(lines: PanelLine[], columns: number): number {
 }
 
 /** Exactly what a gate will run, host by host in run order, with the probe's details ("would delete 12 files"). */
-export function gateLines(prompt: GatePrompt): PanelLine[] {
+export function gateLines(prompt: GatePrompt, findings: Finding[] = []): PanelLine[] {
   const lines: PanelLine[] = [{ text: `Next: ${prompt.title} — this step changes things`, bold: true, color: "yellow" }];
   if (prompt.commands.length === 0) lines.push({ text: "  (the step lists no commands)" });
   let host: string | undefined;
@@ -79,6 +80,10 @@ export function gateLines(prompt: GatePrompt): PanelLine[] {
     lines.push({ text: `  $ ${c.command}` });
   }
   for (const d of prompt.details) lines.push({ text: `  • ${d}`, color: "yellow" });
+  // The probe's warnings for this step belong next to the question, not only in the log.
+  for (const f of findings.filter((x) => !x.blocks && x.severity === "warning")) {
+    lines.push({ text: `  ! ${f.title}${f.host ? ` (${f.host})` : ""}: ${f.summary}${f.remediation ? ` — fix: ${f.remediation}` : ""}`, color: "yellow" });
+  }
   return lines;
 }
 

@@ -27,6 +27,11 @@ describe("wrapping and layout", () => {
       "On source:", "  $ systemctl start mariadb.service",
     ]);
     expect(toRows(lines, 20).every((l) => [...l.text].length <= 20)).toBe(true);
+    const withWarning = gateLines({ stepId: "x", title: "Freeze", details: ["about 40 s"], commands: [] }, [
+      { title: "Replica", summary: "mysql has a replica", severity: "warning", blocks: false, host: "source", remediation: "stop the replica first" },
+      { title: "Note", summary: "just info", severity: "info", blocks: false },
+    ]);
+    expect(withWarning.map((l) => l.text).slice(-2)).toEqual(["  • about 40 s", "  ! Replica (source): mysql has a replica — fix: stop the replica first"]);
   });
 
   it("windows steps around the current one and fits the rows", () => {

@@ -30,7 +30,7 @@ export function App({ store, onAbort, columns, rows, clock = Date.now, inputActi
   useEffect(() => setGateOffset(0), [prompt?.stepId]);
 
   // A gate taller than the screen scrolls inside its panel: the header and the question stay visible.
-  const gateBody = prompt ? toRows(gateLines(prompt), width) : [];
+  const gateBody = prompt ? toRows(gateLines(prompt, model.steps.find((s) => s.id === prompt.stepId)?.findings), width) : [];
   const gateBudget = Math.max(3, rows - 1 - 3 - 1 - 1 - 1 - Math.min(3, model.steps.length));
   const gateScrolls = gateBody.length > gateBudget;
   const gatePage = Math.max(1, gateBudget - 2);
