@@ -175,8 +175,10 @@ export const FIXUPS: Fixup[] = [
         // The LAN gateway is unreachable over venet; vzctl routes by device (GATEWAYDEV=venet0, or its fake
         // gateway in old versions), and a leftover GATEWAY line makes the default route fail at boot.
         const network = await read(tree, "etc/sysconfig/network");
-        if (network !== null && /^\s*GATEWAY=/m.test(network)) {
-          changes.push({ kind: "rewrite", path: "etc/sysconfig/network", content: network.replace(/^(\s*GATEWAY=.*)$/m, "#$1"), detail: "GATEWAY line commented out" });
+        // vzctl's own fake gateway (191.255.255.1, written by old redhat-add_ip.sh) is left alone.
+        const lanGateway = /^(\s*GATEWAY=(?!["']?191\.255\.255\.1\b).*)$/m;
+        if (network !== null && lanGateway.test(network)) {
+          changes.push({ kind: "rewrite", path: "etc/sysconfig/network", content: network.replace(lanGateway, "#$1"), detail: "GATEWAY line commented out" });
         }
         return changes;
       }

@@ -110,6 +110,16 @@ describe("container fix-ups", () => {
     expect(await upstart.plan({ host, root, release: debian })).toEqual([]);
   });
 
+  it("leaves vzctl's fake gateway alone in a Red Hat guest that already ran as a container", async () => {
+    const host = await loadScriptedHost("fixtures/vserver/db1-centos5", "source");
+    host.on(missingDevicesCommand("/vservers/db1"), { stdout: "" });
+    host.on(startLinksCommand("/vservers/db1"), { stdout: "" });
+    host.putFile("/vservers/db1/etc/sysconfig/network", 'NETWORKING="yes"\nHOSTNAME=db1.example.net\n#GATEWAY=198.18.20.1\nGATEWAY="191.255.255.1"\n');
+    const venet = FIXUPS.find((f) => f.id === "venet-network")!;
+    const changes = await venet.plan({ host, root: "/vservers/db1", release: centos });
+    expect(changes.map((c) => c.path)).toEqual(["etc/sysconfig/network-scripts/ifcfg-eth0"]);
+  });
+
   it("masks the systemd units of pointless services", async () => {
     const host = await loadScriptedHost("fixtures/vserver/db1-centos5", "source");
     host.on(missingDevicesCommand("/vservers/db1"), { stdout: "" });

@@ -11,7 +11,7 @@ export const vzExec = (ctid: number, command: string): string => cmd("vzctl", "e
 export const ADDRESSES_IN_GUEST = "ip -o addr show 2>/dev/null || ifconfig -a";
 
 /** `vzctl status` prints "CTID 101 exist mounted running" (or "deleted unmounted down"). */
-async function containerRunning(ctx: VsContext, ctid: number): Promise<boolean> {
+export async function containerRunning(ctx: VsContext, ctid: number): Promise<boolean> {
   const result = await ctx.host("target").exec(vzStatusCommand(ctid));
   return result.code === 0 && /\srunning\b/.test(result.stdout);
 }

@@ -5,8 +5,11 @@ import { runRsyncPass, shouldRunAnotherLivePass, type PassResult } from "../../s
 import { COMPENSATION, FACT, restartGuestCommand, type Inventory, type VsContext, type VsPlan } from "./context.js";
 import { currentInventory, guestRunning, guestStatusCommand, requireInventory } from "./inventory.js";
 import { VSERVER_EXCLUDES, vserverRsyncCommand } from "./rsync.js";
+import { containerRunning } from "./step-start.js";
 
 async function pass(ctx: VsContext, inventory: Inventory, label: string): Promise<PassResult> {
+  // Never copy over a container that runs: after the cutover its data is newer than the guest's.
+  if (await containerRunning(ctx, inventory.ctid)) throw new Error(`container ${inventory.ctid} is running on the node: copying ${inventory.vdir} over it would lose what it wrote since the cutover`);
   const command = vserverRsyncCommand(ctx.plan, inventory.vdir, inventory.privateDir);
   return runRsyncPass(ctx.host("source"), command, label, {
     progress: (info) => ctx.progress(info),
@@ -88,6 +91,9 @@ export const finalSyncStep: Step<VsPlan> = {
   },
   async verify(ctx) {
     const inventory = requireInventory(await currentInventory(ctx));
+    const cutover = ctx.facts.get<string>(FACT.cutoverAt);
+    // After the cutover the container is the truth: a guest started again later must not trigger a new copy.
+    if (cutover) return verifyResult([{ name: "cutover done", ok: true, detail: `at ${cutover}; the container's data is authoritative` }]);
     const stopped = (await ctx.host("source").exec(guestStatusCommand(inventory.guest))).code === 3;
     return verifyResult([
       { name: "guest stopped on the VServer host", ok: stopped, detail: stopped ? undefined : "it runs again: its files may have changed since the final pass" },

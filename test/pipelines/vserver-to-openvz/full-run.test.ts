@@ -152,6 +152,27 @@ describe("vserver-to-openvz on scripted hosts", () => {
     expect(world.target.files.get("/vz/private/1001/root/mudanza-backup/etc/mtab")?.content).toBe("/dev/hdv1 / ufs defaults 0 0\n");
   });
 
+  it("a rerun after the cutover never copies the old guest over the container, even if the guest was started again", async () => {
+    const world = await webWorld();
+    const stateDir = await mkdtemp(join(tmpdir(), "mudanza-vs-"));
+    expect((await run(world, "yes", plan(", keepGuestOnBoot: true"), stateDir)).outcome.status).toBe("done");
+    const passes = world.state.rsyncPasses;
+    world.state.guestRunning = true; // the VServer host rebooted and its initscript started web1 again
+    const { outcome, events } = await run(world, "yes", plan(", keepGuestOnBoot: true"), stateDir);
+    expect(world.state.rsyncPasses).toBe(passes);
+    expect(events.filter((e) => e.type === "step-end" && e.stepId === "stop-and-final-sync").map((e) => e.type === "step-end" && e.status)).toEqual(["skipped"]);
+    expect(outcome.status).toBe("done");
+  });
+
+  it("refuses to rsync into the private area of a container that runs", async () => {
+    const world = await webWorld();
+    world.state.containerRunning = true;
+    const { outcome } = await run(world, "yes");
+    expect(outcome.status).toBe("failed");
+    expect(outcome.message).toMatch(/container 1001 is running on the node: copying \/vservers\/web1 over it would lose/);
+    expect(world.state.rsyncPasses).toBe(0);
+  });
+
   it("blocks before anything runs when the guest's address belongs to another container", async () => {
     const world = await webWorld();
     world.target.on("grep -sH '^IP_ADDRESS=' /etc/vz/conf/*.conf; true", { stdout: '/etc/vz/conf/102.conf:IP_ADDRESS="198.18.10.30 198.18.10.21"\n' });
