@@ -11,6 +11,7 @@ APT_PACKAGES=(
   debootstrap dpkg-dev                  # the lab's Debian trees and its local package repository
   systemd-container iproute2            # the OpenVZ-like source container and its network namespace
   e2fsprogs                             # mkfs.ext4 -d builds disk images without loop mounts
+  sudo passwd                           # the ssh tests log in as a non-root user through sudo
   guestfs-tools guestfish linux-image-amd64 libvirt-clients  # image sparsify (virt-sparsify, guestfish, the appliance kernel); virsh for domain XML
 )
 
@@ -23,7 +24,7 @@ done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
   as_root apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
 # sshd refuses to start without its privilege-separation directory
