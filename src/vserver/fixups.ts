@@ -35,7 +35,11 @@ export interface Fixup {
 const at = (tree: FixupTree, rel: string): string => posix.join(tree.root, rel);
 const read = (tree: FixupTree, rel: string): Promise<string | null> => readOptional(tree.host, at(tree, rel));
 
-const GETTY = /^[^#:]*:[^:]*:(respawn|once):.*getty.*\btty\d/;
+/** The guest's own getty lines on virtual consoles. */
+const TTY_GETTY = /^[^#:]*:[^:]*:(respawn|once):.*getty.*\btty\d/;
+/** What vzctl 4's set_console.sh appends at every start for `vzctl console` (it also makes /dev/tty2). */
+const VZCTL_CONSOLE_GETTY = /^[12]:2345:respawn:\/sbin\/(mingetty (console|tty2)|getty 38400 (console|tty2)|agetty (console|tty2) 38400)$/;
+const GETTY = { test: (line: string): boolean => TTY_GETTY.test(line) && !VZCTL_CONSOLE_GETTY.test(line) };
 
 /** Device nodes a container needs (major, minor, mode as in Linux's devices.txt / makedev). */
 export const DEVICE_NODES: Array<{ name: string; major: number; minor: number; mode: number }> = [
@@ -64,7 +68,7 @@ export const FIXUPS: Fixup[] = [
   {
     id: "inittab-gettys",
     title: "Comment out the tty gettys in /etc/inittab",
-    why: "a container has no /dev/ttyN: init would respawn these gettys forever and fill the log; `vzctl enter` is the console",
+    why: "a container has no /dev/ttyN: init would respawn these gettys forever and fill the log; `vzctl enter` is the console, and vzctl 4 adds its own gettys on console and tty2 for `vzctl console` (left alone)",
     async plan(tree) {
       const text = await read(tree, "etc/inittab");
       if (text === null || !text.split("\n").some((l) => GETTY.test(l))) return [];
@@ -75,10 +79,10 @@ export const FIXUPS: Fixup[] = [
   {
     id: "upstart-gettys",
     title: "Keep upstart from starting tty gettys",
-    why: "Ubuntu's upstart starts a getty per /etc/init/ttyN.conf; a container has no ttyN, so each one fails and respawns. An .override with `manual` stops that without touching the packaged file",
+    why: "Ubuntu's upstart starts a getty per /etc/init/ttyN.conf; a container has no ttyN, so each one fails and respawns. An .override with `manual` stops that without touching the packaged file (tty2 is left: vzctl 4 rewrites tty2.conf for `vzctl console`)",
     async plan(tree) {
       const changes: FixupChange[] = [];
-      for (let n = 1; n <= 6; n++) {
+      for (const n of [1, 3, 4, 5, 6]) {
         if ((await tree.host.stat(at(tree, `etc/init/tty${n}.conf`))) === null) continue;
         const override = await read(tree, `etc/init/tty${n}.override`);
         if (override !== null && /^\s*manual\s*$/m.test(override)) continue;

@@ -69,6 +69,16 @@ describe("container fix-ups", () => {
     expect(again.flatMap((f) => f.changes)).toEqual([]);
   });
 
+  it("leaves the console gettys vzctl 4's set_console.sh appends at start", async () => {
+    const root = await web1Tree();
+    const host = new LocalHost("target");
+    const inittab = FIXUPS.find((f) => f.id === "inittab-gettys")!;
+    for (const change of await inittab.plan({ host, root, release: debian })) await applyChange(host, root, join(root, "root/mudanza-backup"), change);
+    const fixed = await readFile(join(root, "etc/inittab"), "utf8");
+    await host.writeFile(join(root, "etc/inittab"), `${fixed}1:2345:respawn:/sbin/getty 38400 console\n2:2345:respawn:/sbin/getty 38400 tty2\n`);
+    expect(await inittab.plan({ host, root, release: debian })).toEqual([]);
+  });
+
   it("leaves vzctl's own venet stanzas alone once the container ran", async () => {
     const root = await web1Tree();
     const host = new LocalHost("target");
@@ -104,7 +114,7 @@ describe("container fix-ups", () => {
     await host.writeFile(join(root, "etc/init/tty2.conf"), "# tty2 - getty\nrespawn\nexec /sbin/getty -8 38400 tty2\n");
     const upstart = FIXUPS.find((f) => f.id === "upstart-gettys")!;
     const changes = await upstart.plan({ host, root, release: debian });
-    expect(changes.map((c) => c.path)).toEqual(["etc/init/tty1.override", "etc/init/tty2.override"]);
+    expect(changes.map((c) => c.path)).toEqual(["etc/init/tty1.override"]); // tty2 is vzctl console's
     for (const change of changes) await applyChange(host, root, join(root, "root/mudanza-backup"), change);
     expect(await readFile(join(root, "etc/init/tty1.override"), "utf8")).toBe("manual\n");
     expect(await upstart.plan({ host, root, release: debian })).toEqual([]);
