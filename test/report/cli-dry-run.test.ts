@@ -1,0 +1,52 @@
+import { execFile } from "node:child_process";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+import { dryRunReportSchema } from "../../src/report/dry-run-schema.js";
+
+const run = promisify(execFile);
+const ROOT = resolve(import.meta.dirname, "../..");
+const PLAN = join(ROOT, "fixtures/plans/ovz-kvm-debian-12.yaml");
+
+async function dryRun(format: "md" | "json") {
+  const state = await mkdtemp(join(tmpdir(), "mudanza-dry-"));
+  try {
+    const result = await run(process.execPath, [join(ROOT, "bin/mudanza.js"), "run", PLAN, "--dry-run", "--format", format, "--state-dir", state], { env: { ...process.env, CI: "1" } });
+    return { ...result, stateFiles: await readdir(state) };
+  } finally {
+    await rm(state, { recursive: true, force: true });
+  }
+}
+
+/** The real CLI on the OpenVZ -> KVM scripted plan: the report carries the pipeline's own facts. */
+describe("mudanza run PLAN --dry-run (scripted OpenVZ -> KVM plan)", () => {
+  it("--format json: valid against the exported schema, with facts per host, excludes and an estimate", async () => {
+    const { stdout, stderr, stateFiles } = await dryRun("json");
+    const report = dryRunReportSchema.parse(JSON.parse(stdout));
+    expect(report.kind).toBe("openvz-to-kvm");
+    expect(report.outcome).toBe("ready");
+    expect(report.hostFacts.source!.length).toBeGreaterThan(0);
+    expect(report.hostFacts.target!.length).toBeGreaterThan(0);
+    expect(report.excludes.find((e) => e.path === "/etc/fstab")?.reason).toBeTruthy();
+    expect(report.estimate?.bytesToTransfer).toBeGreaterThan(0);
+    expect(report.steps.every((s) => s.status !== "not-probed")).toBe(true);
+    expect(report.steps.find((s) => s.destructive)?.commands.length).toBeGreaterThan(0);
+    // Progress lines go to stderr, never into the report; a dry run leaves no journal, log or report.
+    expect(stderr).toContain("would run");
+    expect(stateFiles).toEqual([]);
+  });
+
+  it("Markdown by default on stdout, nothing but the report", async () => {
+    const { stdout } = await dryRun("md");
+    expect(stdout.startsWith("# Dry run: OpenVZ container to KVM virtual machine")).toBe(true);
+    expect(stdout).toContain("**Ready**: no blockers found.");
+    expect(stdout).toContain("## Facts: source");
+    expect(stdout).toContain("## Facts: target");
+    expect(stdout).toMatch(/About \*\*[\d.]+ [KMG]iB\*\* \(\d+ bytes\) to transfer/);
+    expect(stdout).toContain("| `/etc/fstab` |");
+    expect(stdout).toContain("On **source**:");
+    expect(stdout).not.toContain("would run,"); // stderr lines stay out
+  });
+});
