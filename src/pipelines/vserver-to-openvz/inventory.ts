@@ -181,6 +181,11 @@ export function gatherFresh(ctx: VsContext): Promise<Gathered> {
   return pending;
 }
 
+/** The answer of this run's latest gathering (the inventory step's run reuses its own probe's, just made). */
+export function latestGathered(ctx: VsContext): Promise<Gathered> {
+  return cache.get(ctx.hosts) ?? gatherFresh(ctx);
+}
+
 /** The inventory the inventory step saved, or the run's read-only one (preflight, before it ran). */
 export async function currentInventory(ctx: VsContext): Promise<Inventory | null> {
   const saved = ctx.facts.get<Inventory>("vserver.inventory");

@@ -1,6 +1,6 @@
 import { verifyResult, type Step } from "../../engine/step.js";
 import { FACT, type Inventory, type VsPlan } from "./context.js";
-import { gatherFresh } from "./inventory.js";
+import { gatherFresh, latestGathered } from "./inventory.js";
 
 /** Step 1: read the guest's config and facts, choose the CTID, block on a taken CTID or address. */
 export const inventoryStep: Step<VsPlan> = {
@@ -27,7 +27,8 @@ export const inventoryStep: Step<VsPlan> = {
     return { satisfied: false, commands, findings, details, facts };
   },
   async run(ctx) {
-    const { inventory, findings } = await gatherFresh(ctx);
+    // The runner probed this step just before: reuse that answer rather than walk the guest (du) again.
+    const { inventory, findings } = await latestGathered(ctx);
     if (!inventory) throw new Error(findings.map((f) => `${f.title}: ${f.summary}`).join("; "));
     await ctx.facts.set(FACT.inventory, inventory);
   },
