@@ -23,6 +23,15 @@ function inventory(vdir: string, privateDir: string): Inventory {
   };
 }
 
+const hasTool = (name: string): boolean => {
+  try {
+    execFileSync("sh", ["-c", `command -v ${name}`]);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
 /** setfattr/getfattr come from Debian's attr package; python3's os.setxattr is the fallback. */
 const hasAttrTools = (() => {
   try {
@@ -57,6 +66,10 @@ async function guestTree(): Promise<{ vdir: string; privateDir: string }> {
   execFileSync("truncate", ["-s", "64M", join(vdir, "var/sparse.img")]);
   execFileSync("sh", ["-c", `printf tail | dd of=${join(vdir, "var/sparse.img")} bs=1 seek=67108000 conv=notrunc 2>/dev/null`]);
   await symlink("../proc/self/fd", join(vdir, "dev/fd"));
+  await writeFile(join(vdir, "var/www/upload.php"), "<?php\n");
+  if (hasTool("setfacl")) execFileSync("setfacl", ["-m", "u:4242:rw", join(vdir, "var/www/upload.php")]);
+  await writeFile(join(vdir, "home/alice/ping"), "not really ping\n");
+  if (hasTool("setcap")) execFileSync("setcap", ["cap_net_raw+ep", join(vdir, "home/alice/ping")]);
   await writeFile(join(vdir, "proc/cpuinfo"), "visible only with nonamespace\n");
   await writeFile(join(vdir, "dev/pts/0"), "not a real pty\n");
   return { vdir, privateDir: join(base, "vz/private/1001") };
@@ -83,6 +96,9 @@ describe("the data step: a real rsync between local directories", () => {
     const b = await stat(join(privateDir, "var/www/index-hardlink.html"));
     expect(a.ino).toBe(b.ino);
     expect(getXattr(join(privateDir, "etc/hostname"), "user.mudanza")).toBe("kept");
+    // ACLs (-A) and file capabilities (security.capability, -X) are what the by-hand recipe loses
+    if (hasTool("getfacl")) expect(execFileSync("getfacl", ["-cp", join(privateDir, "var/www/upload.php")]).toString()).toMatch(/^user:4242:rw-$/m);
+    if (hasTool("getcap")) expect(execFileSync("getcap", [join(privateDir, "home/alice/ping")]).toString()).toMatch(/cap_net_raw[=+]ep/);
     const sparse = await stat(join(privateDir, "var/sparse.img"));
     expect(sparse.size).toBe(64 * 1024 * 1024);
     expect(sparse.blocks * 512).toBeLessThan(1024 * 1024);
