@@ -87,3 +87,19 @@ export function describeProgress(p: ProgressInfo): string {
 function clamp01(x: number): number {
   return Number.isFinite(x) ? Math.min(1, Math.max(0, x)) : 0;
 }
+
+const ESC = String.fromCharCode(27);
+// CSI (colours, cursor moves) and OSC (titles, links) sequences, then any other C0 control but tab.
+const ANSI = new RegExp(`${ESC}\\[[0-9;?]*[ -/]*[@-~]|${ESC}\\][^${String.fromCharCode(7)}${ESC}]*(?:${String.fromCharCode(7)}|${ESC}\\\\)|${ESC}[@-_]`, "g");
+const CONTROL = new RegExp(`[${String.fromCharCode(0)}-${String.fromCharCode(8)}${String.fromCharCode(11)}-${String.fromCharCode(31)}${String.fromCharCode(127)}]`, "g");
+
+/**
+ * A remote command's line made safe to draw: colour and cursor codes removed (they would move Ink's
+ * cursor and tear the screen), a carriage-return progress line reduced to what a terminal would show
+ * last, tabs as spaces.
+ */
+export function cleanLine(line: string): string {
+  const lastCr = line.replace(/\r+$/, "").lastIndexOf("\r");
+  const shown = lastCr >= 0 ? line.slice(lastCr + 1) : line;
+  return shown.replace(ANSI, "").replace(/\t/g, "    ").replace(CONTROL, "");
+}

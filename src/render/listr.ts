@@ -2,7 +2,7 @@ import type { Writable } from "node:stream";
 import { Listr, ListrLogger, ProcessOutput, type ListrTaskWrapper, type VerboseRenderer } from "listr2";
 import type { PipelineEvent } from "../engine/events.js";
 import { emptyModel, reduce, type TuiModel } from "../tui/model.js";
-import { describeProgress, formatDuration } from "./format.js";
+import { cleanLine, describeProgress, formatDuration } from "./format.js";
 import type { Renderer } from "./renderer.js";
 import { TaskQueue } from "./task-queue.js";
 import { ProgressThrottle } from "./throttle.js";
@@ -90,7 +90,7 @@ export function createListrRenderer(out: Writable = process.stdout, progressEver
         return;
       }
       case "output":
-        say(stepTask ?? current, `${event.host}${event.stream === "stderr" ? " (stderr)" : ""}: ${event.line}`);
+        say(stepTask ?? current, `${event.host}${event.stream === "stderr" ? " (stderr)" : ""}: ${cleanLine(event.line)}`);
         return;
       case "progress": {
         const last = event.progress.percent === 100 || (event.progress.bytesTotal !== undefined && event.progress.bytesDone >= event.progress.bytesTotal);

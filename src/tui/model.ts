@@ -1,6 +1,7 @@
 import type { PipelineEvent, ProgressInfo, StepStatus } from "../engine/events.js";
 import type { Finding } from "../engine/finding.js";
 import type { PlannedCommand, VerifyCheck } from "../engine/step.js";
+import { cleanLine } from "../render/format.js";
 
 /** What the TUI knows, rebuilt from runner events by a pure reducer (easy to test, no React needed). */
 
@@ -146,7 +147,7 @@ export function reduce(model: TuiModel, event: PipelineEvent, nowMs = Date.now()
       }));
     case "output":
       return updateStep(model, event.stepId, (s) => ({
-        output: [...s.output.slice(-(OUTPUT_KEEP - 1)), { host: event.host, stream: event.stream, line: event.line }],
+        output: [...s.output.slice(-(OUTPUT_KEEP - 1)), { host: event.host, stream: event.stream, line: cleanLine(event.line) }],
         outputCount: s.outputCount + 1,
       }));
     case "progress":

@@ -48,3 +48,17 @@ describe("progress math", () => {
     expect(describeProgress({ bytesDone: 4096, bytesTotal: 4096, rateBytesPerSec: 10 })).toBe("4.0 KiB / 4.0 KiB  100%  10 B/s");
   });
 });
+
+describe("cleanLine", async () => {
+  const { cleanLine } = await import("../../src/render/format.js");
+  const ESC = String.fromCharCode(27);
+  it("drops colour, cursor and title codes, keeps the text", () => {
+    expect(cleanLine(`${ESC}[1;31mE:${ESC}[0m Unable to locate package foo`)).toBe("E: Unable to locate package foo");
+    expect(cleanLine(`${ESC}]0;apt${String.fromCharCode(7)}Reading${ESC}[2K${ESC}[1G lists`)).toBe("Reading lists");
+  });
+  it("shows what a terminal would show last on a carriage-return line; tabs become spaces", () => {
+    expect(cleanLine("Progress: [ 10%]\rProgress: [ 55%]\r")).toBe("Progress: [ 55%]");
+    expect(cleanLine("a\tb\u0007")).toBe("a    b");
+    expect(cleanLine("plain line")).toBe("plain line");
+  });
+});
