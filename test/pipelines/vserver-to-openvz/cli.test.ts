@@ -58,6 +58,18 @@ describe("mudanza run <vserver plan> --dry-run", () => {
     expect(report.estimate?.bytesToTransfer).toBe(412316 * 1024); // du -sxk of the guest
   });
 
+  it("maps a CentOS guest's limits and plans the Red Hat fix-ups", async () => {
+    const { code, stdout } = await dryRun("fixtures/plans/vserver-db1.yaml", "json");
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout) as { steps: Array<{ id: string; details: string[] }>; warnings: Array<{ title: string }> };
+    const conf = report.steps.find((s) => s.id === "write-ctid-conf")!.details.join("\n");
+    for (const line of ['DISKSPACE="10485760:11534336"', 'NUMPROC="400:400"', 'CPUMASK="0-1"', 'IP_ADDRESS="198.18.20.11 198.18.20.13"', 'OSTEMPLATE="centos-5-x86_64"', 'ONBOOT="no"']) expect(conf).toContain(line);
+    const fixups = report.steps.find((s) => s.id === "fixup-guest")!.details.join("\n");
+    expect(fixups).toMatch(/venet-network: etc\/sysconfig\/network-scripts\/ifcfg-eth0 \(ONBOOT=no\); etc\/sysconfig\/network \(GATEWAY line commented out\)/);
+    expect(fixups).toMatch(/fstab: etc\/fstab \(device and swap lines commented out\)/);
+    expect(report.warnings.map((w) => w.title)).toContain("198.18.20.13 stays on the VServer host");
+  });
+
   it("exits 3 when the CTID is taken on the node", async () => {
     const { code, stdout } = await dryRun("fixtures/plans/vserver-web1-ctid-taken.yaml");
     expect(code).toBe(3);
