@@ -81,6 +81,33 @@ describe("capture-target", () => {
   });
 });
 
+describe("capture-target and secrets", () => {
+  it("a network file holding a password stays on the target; the journal only says where", async () => {
+    const hosts = await alma();
+    const keyfile = "/etc/NetworkManager/system-connections/office-vpn.nmconnection";
+    const content = "[connection]\nid=office-vpn\ntype=vpn\n\n[vpn-secrets]\npassword=hunter2\n";
+    hosts.target.putFile(keyfile, content, { mode: 0o600 });
+    hosts.target.on(/^find \/etc\/sysconfig\/network-scripts /, { stdout: `/etc/sysconfig/network-scripts/ifcfg-ens3\n${keyfile}\n`, code: 1 });
+    hosts.target.on(/^mkdir -p -m 700 \/root\/mudanza-backup\/captured\/\S+ && cp -a \S+ \S+$/, (command, h) => {
+      const [from, to] = command.split(" ").slice(-2);
+      h.putFile(to!, h.files.get(from!)!.content, { mode: 0o600 });
+      return {};
+    }, { mutates: true });
+    hosts.source.on(/^mkdir -p -m 700 \/root\/\.mudanza-migrate/, (_c, h) => (h.putFile("/root/.mudanza-migrate/id_ed25519.pub", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIO3mYpY2Z8Pq1m6wqB3sZ0u0b4fJr0yG2mWm7hX2xQ9a mudanza-migration-key\n"), {}), { mutates: true });
+    for (const h of [hosts.source, hosts.target]) h.on(/^mkdir -p -m 700 \/root\/\.ssh/, {}, { mutates: true });
+    const { ctx, facts } = stepContext(await planFrom(ALMA), hosts);
+    const probe = await captureTarget.probe(ctx);
+    expect(probe.details?.join("\n")).toMatch(/office-vpn\.nmconnection \(holds a secret: kept on the target, not in the journal\)/);
+    await captureTarget.run(ctx, probe);
+    expect(JSON.stringify(facts)).not.toContain("hunter2");
+    const identity = facts[FACT.targetIdentity] as { network: Array<{ path: string; keptOnTarget?: string }> };
+    expect(identity.network.find((f) => f.path === keyfile)).toEqual({ path: keyfile, content: "", keptOnTarget: `/root/mudanza-backup/captured${keyfile}` });
+    // network-fixup reads it back from the target to restore it.
+    const { withKeptContent } = await import("../../src/steps/common/network-secrets.js");
+    expect((await withKeptContent(hosts.target, identity.network as never)).find((f) => f.path === keyfile)?.content).toBe(content);
+  });
+});
+
 describe("rsync probe", () => {
   it("blocks when rsync is missing, the disk is too small, or /lib is linked differently", async () => {
     const hosts = await deb();

@@ -6,6 +6,7 @@ import { ensureMigrationAccess, plannedAccessCommands, KEY_COMMENT, AUTHORIZED_K
 import { distroOf, kernelRelease, selinuxEnforcing, UNAME_COMMAND } from "../common/facts.js";
 import { readHostKeys } from "../common/host-keys.js";
 import { listNetworkFilesCommand, readNetworkFiles, type NetworkFile } from "../common/network-files.js";
+import { holdsSecret, protectSecrets, type CapturedNetworkFile } from "../common/network-secrets.js";
 import { FACT, type OvzContext, type OvzPlan } from "../common/plan.js";
 import { NETWORK_UNITS, showUnits, showUnitsCommand } from "../common/services.js";
 
@@ -15,7 +16,8 @@ export const BOOT_LIST_COMMAND = cmd("ls", "-1A", "/boot");
 export interface TargetIdentity {
   capturedAt: string;
   kernelRelease: string;
-  network: NetworkFile[];
+  /** Files holding a secret carry only keptOnTarget (their copy on the target), never their content. */
+  network: CapturedNetworkFile[];
   /** Network units enabled on the target (to enable again). */
   networkUnits: string[];
   fstab: string | null;
@@ -79,7 +81,7 @@ export const captureTarget: Step<OvzPlan> = {
     // A dry run shows what would be saved.
     const preview = await gather(ctx);
     const details = [
-      `network files: ${preview.network.map((f) => f.path).join(", ") || "none"}`,
+      `network files: ${preview.network.map((f) => `${f.path}${holdsSecret(f) ? " (holds a secret: kept on the target, not in the journal)" : ""}`).join(", ") || "none"}`,
       `network services enabled: ${preview.networkUnits.join(", ") || "none"}`,
       `kernel ${preview.kernelRelease}; /boot holds ${preview.bootFiles.length} entries; boot packages (bootloader, initramfs, udev, kmod): ${preview.bootPackages.join(", ") || "none (direct kernel boot?)"}`,
       `fstab: ${preview.fstab ? `${preview.fstab.split("\n").filter((l) => l.trim() && !l.startsWith("#")).length} entries` : "none"}; resolv.conf: ${preview.resolvConf?.link ? `link to ${preview.resolvConf.content}` : preview.resolvConf ? "a file" : "absent"}`,
@@ -93,7 +95,8 @@ export const captureTarget: Step<OvzPlan> = {
 
   async run(ctx) {
     if (!ctx.facts.get(FACT.targetIdentity)) {
-      const identity = await gather(ctx);
+      const gathered = await gather(ctx);
+      const identity = { ...gathered, network: await protectSecrets(ctx.host("target"), gathered.network, ctx.signal) };
       await ctx.facts.set(FACT.targetIdentity, identity);
       await ctx.facts.set(FACT.targetHostKeyFingerprints, identity.hostKeyFingerprints);
       ctx.output("target", `saved ${identity.network.length} network file(s), fstab, ${identity.bootFiles.length} boot entries, ${identity.hostKeyFingerprints.length} host key fingerprint(s)`);

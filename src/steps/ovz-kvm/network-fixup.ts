@@ -5,6 +5,7 @@ import { cmd, sh } from "../../hosts/quote.js";
 import type { FamilyKnowledge } from "../../distro/index.js";
 import { distroOf, selinuxEnforcing } from "../common/facts.js";
 import { readNetworkFiles, type NetworkFile } from "../common/network-files.js";
+import { withKeptContent } from "../common/network-secrets.js";
 import { FACT, type OvzContext, type OvzPlan } from "../common/plan.js";
 import { NETWORK_UNITS, showUnits } from "../common/services.js";
 import { BACKUP_DIR } from "../rsync/excludes.js";
@@ -52,7 +53,7 @@ async function readResolv(host: Host): Promise<NetworkFile | null> {
 async function currentPlan(ctx: OvzContext, family: FamilyKnowledge, identity: TargetIdentity | undefined): Promise<{ actions: FixAction[]; copied: boolean; captured: NetworkFile[] }> {
   const copied = ctx.facts.get(FACT.finalSyncAt) !== undefined || ctx.facts.get(FACT.syncPasses) !== undefined;
   const onTarget = copied ? ctx.host("target") : ctx.host("source");
-  const captured = identity?.network ?? (await readNetworkFiles(ctx.host("target"), family, ctx.signal));
+  const captured = identity ? await withKeptContent(ctx.host("target"), identity.network) : await readNetworkFiles(ctx.host("target"), family, ctx.signal);
   const present = await readNetworkFiles(onTarget, family, ctx.signal);
   return { actions: planNetworkFixup(family, captured, present, await presentLeftovers(onTarget)), copied, captured };
 }
@@ -150,7 +151,7 @@ export const networkFixup: Step<OvzPlan> = {
     const identity = ctx.facts.get<TargetIdentity>(FACT.targetIdentity);
     if (!distro.family || !identity) return verifyResult([{ name: "target identity and distribution known", ok: false }]);
     const present = await readNetworkFiles(target, distro.family, ctx.signal);
-    const remaining = planNetworkFixup(distro.family, identity.network, present, await presentLeftovers(target));
+    const remaining = planNetworkFixup(distro.family, await withKeptContent(target, identity.network), present, await presentLeftovers(target));
     const venet = present.filter((f) => distro.family.network.isVenet(f.path, f.content)).map((f) => f.path);
     const checks: VerifyCheck[] = [
       { name: "no venet config left", ok: venet.length === 0, detail: venet.join(", ") || undefined },

@@ -1,0 +1,52 @@
+import { execOk, readOptional, type Host } from "../../hosts/host.js";
+import { sh } from "../../hosts/quote.js";
+import { BACKUP_DIR } from "../rsync/excludes.js";
+import type { NetworkFile } from "./network-files.js";
+
+/**
+ * Network files that hold a secret (a WPA/VPN/802.1x password in an NM keyfile, ifcfg or netplan) never
+ * go into the journal: capture keeps them on the target itself, under the backup directory the copy
+ * never touches, and the journal records only where.
+ */
+export const CAPTURED_DIR = `${BACKUP_DIR}/captured`;
+
+const SECRET_LINE = /^\s*([A-Za-z0-9_.-]*(psk|password|passwd|secret|wep-key[0-9]?|private-key)[A-Za-z0-9_.-]*)\s*[=:]\s*\S/im;
+
+export function holdsSecret(file: NetworkFile): boolean {
+  return !file.link && SECRET_LINE.test(file.content);
+}
+
+export interface CapturedNetworkFile extends NetworkFile {
+  /** Set when the content stayed on the target (it holds a secret): the copy under CAPTURED_DIR. */
+  keptOnTarget?: string;
+}
+
+/** Moves secret-holding contents out of what goes to the journal, copying those files aside on the target. */
+export async function protectSecrets(target: Host, files: NetworkFile[], signal?: AbortSignal): Promise<CapturedNetworkFile[]> {
+  const out: CapturedNetworkFile[] = [];
+  for (const file of files) {
+    if (!holdsSecret(file)) {
+      out.push(file);
+      continue;
+    }
+    const kept = `${CAPTURED_DIR}${file.path}`;
+    await execOk(target, sh`mkdir -p -m 700 ${kept.slice(0, kept.lastIndexOf("/"))} && cp -a ${file.path} ${kept}`, { signal });
+    out.push({ path: file.path, content: "", keptOnTarget: kept });
+  }
+  return out;
+}
+
+/** The captured list with every kept-aside content read back from the target (in memory only). */
+export async function withKeptContent(target: Host, files: CapturedNetworkFile[]): Promise<NetworkFile[]> {
+  const out: NetworkFile[] = [];
+  for (const file of files) {
+    if (!file.keptOnTarget) {
+      out.push(file);
+      continue;
+    }
+    const content = await readOptional(target, file.keptOnTarget);
+    if (content === null) throw new Error(`the captured copy ${file.keptOnTarget} of ${file.path} is missing on the target`);
+    out.push({ path: file.path, content });
+  }
+  return out;
+}
