@@ -1,5 +1,6 @@
 import { blocker, warning, type Finding } from "../../engine/finding.js";
 import { verifyResult, type PlannedCommand, type Step } from "../../engine/step.js";
+import { cmd } from "../../hosts/quote.js";
 import { accessReady, plannedAccessCommands, ensureMigrationAccess } from "../common/access.js";
 import { diskUsage, gib, RSYNC_PRESENT_COMMAND, DF_COMMAND } from "../common/facts.js";
 import { FACT, targetFromSource, type OvzPlan } from "../common/plan.js";
@@ -78,11 +79,13 @@ export const rsyncStep: Step<OvzPlan> = {
   async verify(ctx) {
     const passes = ctx.facts.get<SyncPassRecord[]>(FACT.syncPasses) ?? [];
     const live = passes.filter((p) => p.kind === "live");
-    const sourceId = await ctx.host("source").exec("cat /etc/machine-id", { signal: ctx.signal });
-    const targetId = await ctx.host("target").exec("cat /etc/machine-id", { signal: ctx.signal });
+    // The copy's fingerprint: the source's machine-id (or hostname, for a container without one) on the target.
+    const marker = (await ctx.host("source").stat("/etc/machine-id")) ? "/etc/machine-id" : "/etc/hostname";
+    const sourceId = await ctx.host("source").exec(cmd("cat", marker), { signal: ctx.signal });
+    const targetId = await ctx.host("target").exec(cmd("cat", marker), { signal: ctx.signal });
     return verifyResult([
       { name: "a live pass completed", ok: live.length > 0, detail: live.map((p) => `pass ${p.pass}: exit ${p.code}, ${p.transferredBytes} bytes, ${p.seconds} s`).join("; ") || "none recorded" },
-      { name: "the target carries the source's machine-id", ok: sourceId.code === 0 && sourceId.stdout.trim() !== "" && sourceId.stdout.trim() === targetId.stdout.trim(), detail: `${sourceId.stdout.trim()} / ${targetId.stdout.trim()}` },
+      { name: `the target carries the source's ${marker}`, ok: sourceId.code === 0 && sourceId.stdout.trim() !== "" && sourceId.stdout.trim() === targetId.stdout.trim(), detail: `${sourceId.stdout.trim()} / ${targetId.stdout.trim()}` },
       { name: "the source's host key fingerprints are recorded", ok: (ctx.facts.get<string[]>(FACT.targetAcceptHostKeys) ?? []).length > 0 },
     ]);
   },
