@@ -1,6 +1,6 @@
 import type { Finding } from "../engine/finding.js";
 import type { GatePrompt } from "../engine/runner.js";
-import { formatDuration } from "../render/format.js";
+import { cleanLine, formatDuration } from "../render/format.js";
 import { failedStep, warningsOf, type TuiModel } from "./model.js";
 
 /** Panel contents as plain lines, so their height is known before Ink lays them out. */
@@ -61,7 +61,13 @@ export function wrapText(text: string, width: number): string[] {
 
 /** Lines to screen rows: every returned row fits `width`. */
 export function toRows(lines: PanelLine[], width: number): PanelLine[] {
-  return lines.flatMap((l) => (l.truncate ? [l] : (l.shell ? wrapShell(l.text, width) : wrapText(l.text, width)).map((text) => ({ ...l, text }))));
+  // Messages may carry a remote command's colour codes or newlines: one clean row per line of text.
+  return lines.flatMap((line) =>
+    line.text.split("\n").flatMap((raw) => {
+      const l = { ...line, text: cleanLine(raw) };
+      return l.truncate ? [l] : (l.shell ? wrapShell(l.text, width) : wrapText(l.text, width)).map((text) => ({ ...l, text }));
+    }),
+  );
 }
 
 export function panelRows(lines: PanelLine[], columns: number): number {

@@ -1,5 +1,5 @@
 import { Box, Text } from "ink";
-import { formatDuration } from "../../render/format.js";
+import { cleanLine, formatDuration } from "../../render/format.js";
 import type { StepRow } from "../layout.js";
 import type { StepView } from "../model.js";
 import { STATUS_COLOR, STATUS_MARK, useTheme } from "../theme.js";
@@ -30,7 +30,7 @@ function StepLine({ step, nowMs, width, asking }: { step: StepView; nowMs: numbe
           </Text>
           <Text bold={running}>{step.title}</Text>
           {step.destructive && step.status === "pending" ? <Text color={theme.color("yellow")}> (asks first)</Text> : null}
-          {step.status !== "running" && step.message && step.status !== "done" ? <Text dimColor={theme.dim}> — {step.message}</Text> : null}
+          {step.status !== "running" && step.message && step.status !== "done" ? <Text dimColor={theme.dim}> — {cleanLine(step.message.split("\n")[0] ?? "")}</Text> : null}
         </Text>
       </Box>
       <Box flexShrink={0} marginLeft={1}>
