@@ -1,10 +1,13 @@
 import { verifyResult, type Step, type VerifyCheck } from "../../engine/step.js";
-import { execOk } from "../../hosts/host.js";
+import { execOk, readOptional } from "../../hosts/host.js";
 import { cmd } from "../../hosts/quote.js";
 import { POINTLESS_SERVICES } from "../../vserver/pointless-services.js";
+import { vzConfValues } from "../../vserver/vz-conf.js";
 import { COMPENSATION, FACT, stopContainerCommand, type Inventory, type VsContext, type VsPlan } from "./context.js";
 import { currentInventory, requireInventory } from "./inventory.js";
+import { onbootAfterCutover } from "./step-write-conf.js";
 
+export const onbootCommand = (inventory: Inventory): string => cmd("vzctl", "set", inventory.ctid, "--onboot", onbootAfterCutover(inventory), "--save");
 export const vzStatusCommand = (ctid: number): string => cmd("vzctl", "status", ctid);
 export const vzExec = (ctid: number, command: string): string => cmd("vzctl", "exec", ctid, command);
 /** Old guests may lack iproute2: fall back to ifconfig (both print "inet ADDR"). */
@@ -57,6 +60,7 @@ export const startStep: Step<VsPlan> = {
         { host: "target", command: vzExec(inventory.ctid, "hostname"), purpose: `expect ${inventory.hostname ?? "(unset)"}` },
         { host: "target", command: vzExec(inventory.ctid, ADDRESSES_IN_GUEST), purpose: `expect ${inventory.ips.join(" ") || "(none)"}` },
         { host: "target", command: vzExec(inventory.ctid, "ps -eo comm="), purpose: `expect ${inventory.services.filter((s) => !disabledOnPurpose.has(s)).join(", ") || "(none recorded)"}` },
+        { host: "target", command: onbootCommand(inventory), purpose: "after the checks: start with the node like the guest did with its host" },
       ],
       findings: [],
       details: [`the container takes over ${inventory.ips.join(" ") || "no addresses"}; if a check fails it is stopped and ${inventory.guest} is started again on the VServer host`],
@@ -70,6 +74,8 @@ export const startStep: Step<VsPlan> = {
     const results = await checks(ctx, inventory);
     const failed = results.filter((c) => !c.ok);
     if (failed.length > 0) throw new Error(`the container started but ${failed.map((c) => `${c.name}${c.detail ? ` (${c.detail})` : ""}`).join("; ")}`);
+    // The container now starts with the node the way the guest started with its host (ONBOOT was "no" until here).
+    await execOk(target, onbootCommand(inventory));
     // Cutover: the container serves now; a later failure must not start the guest again.
     await ctx.compensations.clear(COMPENSATION.stopContainer);
     await ctx.compensations.clear(COMPENSATION.restartGuest);
@@ -83,6 +89,9 @@ export const startStep: Step<VsPlan> = {
     }
   },
   async verify(ctx) {
-    return verifyResult(await checks(ctx, requireInventory(await currentInventory(ctx))));
+    const inventory = requireInventory(await currentInventory(ctx));
+    const conf = await readOptional(ctx.host("target"), inventory.confPath);
+    const onboot = conf === null ? undefined : vzConfValues(conf).ONBOOT;
+    return verifyResult([...(await checks(ctx, inventory)), { name: `ONBOOT="${onbootAfterCutover(inventory)}"`, ok: onboot === onbootAfterCutover(inventory), detail: onboot === undefined ? "no ONBOOT in the config" : `ONBOOT="${onboot}"` }]);
   },
 };

@@ -9,11 +9,18 @@ import { currentInventory, requireInventory } from "./inventory.js";
 /** vzctl writes CTID.conf as root, mode 0644 (world-readable: vzlist reads it as any user). */
 export const CTID_CONF_MODE = 0o644;
 
-/** The config as vzctl create would leave it: the node's sample, then the mapped settings. */
+/**
+ * The config as vzctl create would leave it: the node's sample, then the mapped settings, except ONBOOT:
+ * "no" until the cutover, so a node reboot mid-migration cannot start the container while the guest may be
+ * started again (start-container sets the mapped value with `vzctl set --onboot --save`).
+ */
 export async function renderCtidConf(ctx: VsContext, inventory: Inventory): Promise<string> {
   const sample = inventory.samplePath ? await readOptional(ctx.host("target"), inventory.samplePath) : null;
-  return setVzConfValues(sample ?? "", inventory.settings.map((s) => [s.key, s.value]));
+  return setVzConfValues(sample ?? "", inventory.settings.map((s) => [s.key, s.key === "ONBOOT" ? "no" : s.value]));
 }
+
+/** The ONBOOT the mapping wants once the container has taken over. */
+export const onbootAfterCutover = (inventory: Inventory): string => inventory.settings.find((s) => s.key === "ONBOOT")?.value ?? "no";
 
 /** Step 4: write /etc/vz/conf/CTID.conf from the inventory through the mapping table. */
 export const writeConfStep: Step<VsPlan> = {
@@ -32,7 +39,9 @@ export const writeConfStep: Step<VsPlan> = {
         { host: "target", command: cmd("mkdir", "-p", inventory.rootDir), purpose: "VE_ROOT mount point" },
       ],
       findings: [],
-      details: inventory.settings.map((s) => `${s.key}="${s.value}"  <- ${s.from}: ${s.why}`),
+      details: inventory.settings.map((s) =>
+        s.key === "ONBOOT" ? `ONBOOT="no" until the cutover, then "${s.value}"  <- ${s.from}: ${s.why}` : `${s.key}="${s.value}"  <- ${s.from}: ${s.why}`,
+      ),
     };
   },
   async run(ctx) {

@@ -61,6 +61,9 @@ describe("vserver-to-openvz on scripted hosts", () => {
       NUMPROC: "65:65", // from the node's sample: the guest had no nproc limit
     });
     expect(conf.content.startsWith("#  Copyright (C) 2000-2007 SWsoft.")).toBe(true);
+    // ONBOOT stays "no" until the checks passed, then vzctl sets it
+    const vz = world.target.log.filter((e) => e.kind === "exec" && /^vzctl (start|set)/.test(e.command)).map((e) => (e.kind === "exec" ? e.command : ""));
+    expect(vz).toEqual(["vzctl start 1001", "vzctl set 1001 --onboot yes --save"]);
 
     expect(world.state.guestRunning).toBe(false);
     expect(world.state.containerRunning).toBe(true);
@@ -121,6 +124,7 @@ describe("vserver-to-openvz on scripted hosts", () => {
     expect(outcome.status).toBe("failed");
     expect(outcome.exitCode).toBe(1);
     expect(outcome.message).toMatch(/service apache2 runs/);
+    expect(vzConfValues(world.target.files.get("/etc/vz/conf/1001.conf")!.content).ONBOOT).toBe("no"); // never marked to start with the node
     expect(events.filter((e) => e.type === "compensation").map((e) => e.type === "compensation" && [e.id, e.ok])).toEqual([
       ["vserver-stop-container", true],
       ["vserver-restart-guest", true],

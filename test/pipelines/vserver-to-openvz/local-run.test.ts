@@ -30,6 +30,7 @@ case "$1" in
   status) if [ -e ${state}/ct-running ]; then echo "CTID $2 exist mounted running"; elif [ -e ${conf}/$2.conf ]; then echo "CTID $2 exist unmounted down"; else echo "CTID $2 deleted unmounted down"; fi ;;
   start) [ -e ${conf}/$2.conf ] || { echo "Container config file does not exist" >&2; exit 1; }; touch ${state}/ct-running; echo "Starting container ..." ;;
   stop) rm -f ${state}/ct-running ;;
+  set) sed -i "s/^ONBOOT=.*/ONBOOT=\\"$4\\"/" ${conf}/$2.conf; echo "Saved parameters for CT $2" ;;
   exec) shift 2
     case "$*" in
       hostname) cat ${priv}/etc/hostname ;;

@@ -96,6 +96,11 @@ export async function webWorld(targetFixture = "fixtures/hosts/openvz-node-basic
   }, { mutates: true });
   target.on("vzctl stop 1001", () => ((state.containerRunning = false), { stdout: "Stopping container ...\nContainer was stopped\nContainer is unmounted\n" }), { mutates: true });
   target.on("if vzctl status 1001 | grep -qw running; then vzctl stop 1001; fi", () => ((state.containerRunning = false), {}), { mutates: true });
+  target.on(/^vzctl set 1001 --onboot (yes|no) --save$/, (command) => {
+    const conf = target.files.get("/etc/vz/conf/1001.conf")!;
+    conf.content = conf.content.replace(/^ONBOOT=.*$/m, `ONBOOT="${command.split(" ")[4]}"`);
+    return { stdout: "Saved parameters for CT 1001\n" };
+  }, { mutates: true });
   target.on("vzctl exec 1001 hostname", () => ({ stdout: "web1\n" }));
   target.on("vzctl exec 1001 'ip -o addr show 2>/dev/null || ifconfig -a'", () => ({
     stdout: "1: lo    inet 127.0.0.1/8 scope host lo\n2: venet0    inet 127.0.0.2/32 scope host venet0\n2: venet0    inet 198.18.10.21/32 brd 198.18.10.21 scope global venet0:0\n",
