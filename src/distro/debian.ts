@@ -27,6 +27,7 @@ export const debian: FamilyKnowledge = {
   refreshCommands: [`${APT_ENV} ${cmd("apt-get", "update")}`],
   install: (_release, packages) => `${APT_ENV} ${cmd("apt-get", "-y", ...APT_OPTS, "install", ...packages)}`,
   initramfsPath: (kernelRelease) => `/boot/initrd.img-${kernelRelease}`,
+  relabelPackages: ["selinux-policy-default", "policycoreutils"],
   excludes: [
     { path: "/etc/initramfs-tools", reason: "the VM's initramfs settings (modules for virtio disks)" },
     { path: "/etc/modules", reason: "the VM's boot-time kernel modules" },

@@ -49,6 +49,8 @@ export interface FamilyKnowledge {
   refreshCommands: string[];
   /** The initramfs the kernel's package builds, to check it exists after the install. */
   initramfsPath(kernelRelease: string): string;
+  /** Packages an SELinux relabel at boot needs (policy + setfiles): the copy must bring them. */
+  relabelPackages: string[];
   /** Excludes only this family needs, on top of the common list. */
   excludes: ExcludeEntry[];
   network: NetworkLayout;

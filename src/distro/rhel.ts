@@ -29,6 +29,7 @@ export const rhel: FamilyKnowledge = {
   refreshCommands: [],
   install: (release, packages) => cmd(packageTool(release), "-y", "install", ...packages),
   initramfsPath: (kernelRelease) => `/boot/initramfs-${kernelRelease}.img`,
+  relabelPackages: ["selinux-policy-targeted", "policycoreutils"],
   excludes: [
     { path: "/etc/sysconfig/grub", reason: "the VM's kernel command line (a link to /etc/default/grub on EL7+)" },
     { path: "/etc/sysconfig/kernel", reason: "the VM's default-kernel settings for new-kernel-pkg/grubby" },

@@ -170,6 +170,14 @@ describe("network-fixup probe", () => {
     expect(probe.findings[0]!.remediation).toMatch(/NetworkManager/);
   });
 
+  it("blocks when the target enforces SELinux and the source lacks the policy or setfiles", async () => {
+    const hosts = await alma();
+    hosts.source.on("rpm -q --qf '%{NAME}\\n' selinux-policy-targeted policycoreutils", { code: 1, stdout: "package selinux-policy-targeted is not installed\npolicycoreutils\n" });
+    const probe = await networkFixup.probe(stepContext(await planFrom(ALMA), hosts).ctx);
+    expect(titles(probe.findings, true)).toEqual(["SELinux policy missing on the source"]);
+    expect(probe.findings[0]!.remediation).toMatch(/install selinux-policy-targeted on the source/);
+  });
+
   it("blocks when the target uses netplan and the source has none", async () => {
     const hosts = await deb();
     hosts.target.putFile("/etc/netplan/50-cloud-init.yaml", "network:\n  version: 2\n  ethernets:\n    ens3:\n      dhcp4: true\n", { mode: 0o600 });

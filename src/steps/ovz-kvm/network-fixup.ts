@@ -90,6 +90,13 @@ export const networkFixup: Step<OvzPlan> = {
     details.push(`network services to enable again: ${networkUnits.join(", ") || "none"}`);
     const relabel = identity?.selinuxEnforcing ?? (await selinuxEnforcing(target, ctx.signal));
     if (relabel) details.push("SELinux enforces on the target: /.autorelabel is created so the next boot relabels the copied files");
+    if (relabel && !copied) {
+      // The copy replaces the VM's policy and setfiles with the source's: without them the VM cannot boot enforcing.
+      const needed = distro.family.relabelPackages;
+      const installed = distro.family.parseInstalled((await ctx.host("source").exec(distro.family.installedQuery(needed), { signal: ctx.signal })).stdout);
+      const missing = needed.filter((p) => !installed.includes(p));
+      if (missing.length > 0) findings.push(blocker("SELinux policy missing on the source", `the target enforces SELinux, but the source lacks ${missing.join(", ")}: after the copy the VM would have no policy to load or no tool to relabel with`, `install ${missing.join(" ")} on the source first, or set SELINUX=permissive in the target's /etc/selinux/config and reboot it`, "source"));
+    }
     details.push(`every file changed or removed is kept under ${BACKUP_DIR}/`);
     if (actions.length === 0 && copied) findings.push(warning("Nothing to fix", "the target's network config already matches what was captured", undefined, "target"));
     // Each file is first copied (cp -a) under BACKUP_DIR/<run time>/, then removed or rewritten.
