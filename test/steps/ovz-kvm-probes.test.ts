@@ -109,13 +109,14 @@ describe("capture-target and secrets", () => {
 });
 
 describe("rsync probe", () => {
-  it("blocks when rsync is missing, the disk is too small, or /lib is linked differently", async () => {
+  it("blocks when rsync or sshd is missing, the disk is too small, or /lib is linked differently", async () => {
     const hosts = await deb();
     hosts.target.on("command -v rsync", { code: 1 });
     hosts.target.on("df -P -B1 /", { stdout: "Filesystem 1-blocks Used Available Capacity Mounted on\n/dev/vda1 1073741824 536870912 536870912 50% /\n" });
     for (const p of ["/bin", "/sbin", "/lib", "/lib64"]) hosts.source.putDir(p);
+    hosts.source.deleteFile("/usr/sbin/sshd");
     const probe = await rsyncStep.probe(stepContext(await planFrom(DEBIAN), hosts).ctx);
-    expect(titles(probe.findings, true)).toEqual(["rsync missing", "/bin /sbin /lib /lib64 linked differently", "Target disk too small"]);
+    expect(titles(probe.findings, true)).toEqual(["rsync missing", "sshd missing on the source", "/bin /sbin /lib /lib64 linked differently", "Target disk too small"]);
   });
 
   it("with the migration key in place it dry-runs the copy and counts deletions for the gate", async () => {

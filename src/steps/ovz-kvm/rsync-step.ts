@@ -24,6 +24,10 @@ export const rsyncStep: Step<OvzPlan> = {
       const r = await host.exec(RSYNC_PRESENT_COMMAND, { signal: ctx.signal });
       if (r.code !== 0) findings.push(blocker("rsync missing", `rsync is not installed on the ${role}`, role === "source" ? "install rsync on the source (yum/dnf/apt-get install rsync)" : "install rsync on the target", role));
     }
+    // --delete removes what the source lacks: without sshd in the source's userland the VM is unreachable.
+    if (!(await source.stat("/usr/sbin/sshd")) && !(await source.stat("/sbin/sshd"))) {
+      findings.push(blocker("sshd missing on the source", "the source has no /usr/sbin/sshd: after the copy the VM would run no SSH server and the tool could not reach it again", "install openssh-server on the source first", "source"));
+    }
     const verdict = await dirlinkVerdict(ctx);
     details.push(`top-level links: ${verdict.summary}${verdict.keepDirlinks ? " (rsync keeps the target's directory links: --keep-dirlinks)" : ""}`);
     if (verdict.block) findings.push(blocker("/bin /sbin /lib /lib64 linked differently", verdict.block));
