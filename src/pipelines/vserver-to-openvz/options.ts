@@ -10,6 +10,8 @@ export const vserverToOpenvzOptionsSchema = z
     /** Leave the VServer guest marked to start at boot (default: disable it). */
     keepGuestOnBoot: z.boolean().default(false),
     maxLivePasses: z.number().int().min(1).max(10).default(3),
+    /** How long the container's services get to come up after `vzctl start` before the checks fail. */
+    startCheckTimeoutSec: z.number().int().min(0).max(3600).default(120),
     /** util-vserver's configuration directory on the source. */
     vserversConfDir: z.string().startsWith("/").default("/etc/vservers"),
     /** OpenVZ's configuration directory on the node (vz.conf, conf/CTID.conf). */

@@ -7,6 +7,13 @@ import { COMPENSATION, FACT, stopContainerCommand, type Inventory, type VsContex
 import { currentInventory, requireInventory } from "./inventory.js";
 import { onbootAfterCutover } from "./step-write-conf.js";
 
+const CHECK_INTERVAL_MS = 2000;
+const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
+  });
+
 export const onbootCommand = (inventory: Inventory): string => cmd("vzctl", "set", inventory.ctid, "--onboot", onbootAfterCutover(inventory), "--save");
 export const vzStatusCommand = (ctid: number): string => cmd("vzctl", "status", ctid);
 export const vzExec = (ctid: number, command: string): string => cmd("vzctl", "exec", ctid, command);
@@ -71,7 +78,13 @@ export const startStep: Step<VsPlan> = {
     const target = ctx.host("target");
     await ctx.compensations.register({ id: COMPENSATION.stopContainer, title: `stop container ${inventory.ctid}`, host: "target", command: stopContainerCommand(inventory.ctid) });
     await execOk(target, cmd("vzctl", "start", inventory.ctid), { timeoutMs: 600_000, onStdout: (l) => ctx.output("target", l), onStderr: (l) => ctx.output("target", l, "stderr") });
-    const results = await checks(ctx, inventory);
+    // Daemons come up after vzctl start returns: poll until every check passes or the time is up.
+    const deadline = Date.now() + ctx.plan.options.startCheckTimeoutSec * 1000;
+    let results = await checks(ctx, inventory);
+    while (results.some((c) => !c.ok) && Date.now() + CHECK_INTERVAL_MS <= deadline && !ctx.signal.aborted) {
+      await sleep(CHECK_INTERVAL_MS, ctx.signal);
+      results = await checks(ctx, inventory);
+    }
     const failed = results.filter((c) => !c.ok);
     if (failed.length > 0) throw new Error(`the container started but ${failed.map((c) => `${c.name}${c.detail ? ` (${c.detail})` : ""}`).join("; ")}`);
     // The container now starts with the node the way the guest started with its host (ONBOOT was "no" until here).

@@ -120,7 +120,7 @@ describe("vserver-to-openvz on scripted hosts", () => {
   it("when a service is missing in the container, stops it and starts the VServer guest again", async () => {
     const world = await webWorld();
     world.containerProcesses = ["init", "rsyslogd", "cron", "sshd"]; // apache2 did not come up
-    const { outcome, events, compensations } = await run(world, "yes");
+    const { outcome, events, compensations } = await run(world, "yes", plan(", startCheckTimeoutSec: 0"));
     expect(outcome.status).toBe("failed");
     expect(outcome.exitCode).toBe(1);
     expect(outcome.message).toMatch(/service apache2 runs/);
@@ -135,14 +135,23 @@ describe("vserver-to-openvz on scripted hosts", () => {
     expect(world.source.files.has("/etc/vservers/web1/apps/init/mark")).toBe(true);
   });
 
+  it("waits for services that come up a little after vzctl start", async () => {
+    const world = await webWorld();
+    let polls = 0;
+    world.target.on("vzctl exec 1001 'ps -eo comm='", () => ({ stdout: ++polls < 2 ? "init\nsshd\n" : "init\nrsyslogd\ncron\nsshd\napache2\n" }));
+    const { outcome } = await run(world, "yes", plan(", startCheckTimeoutSec: 10"));
+    expect(outcome.status).toBe("done");
+    expect(polls).toBeGreaterThanOrEqual(2);
+  });
+
   it("a rerun after that failure redoes the stopped pass and everything after it, then finishes", async () => {
     const world = await webWorld();
     const stateDir = await mkdtemp(join(tmpdir(), "mudanza-vs-"));
     world.containerProcesses = ["init", "sshd"];
-    expect((await run(world, "yes", plan(), stateDir)).outcome.status).toBe("failed");
+    expect((await run(world, "yes", plan(", startCheckTimeoutSec: 0"), stateDir)).outcome.status).toBe("failed");
     const passesBefore = world.state.rsyncPasses;
     world.containerProcesses = ["init", "rsyslogd", "cron", "sshd", "apache2"];
-    const { outcome, events } = await run(world, "yes", plan(), stateDir);
+    const { outcome, events } = await run(world, "yes", plan(", startCheckTimeoutSec: 0"), stateDir);
     expect(outcome.status).toBe("done");
     // the guest ran again after the compensation, so the stopped pass is not trusted: it runs again
     const ends = events.filter((e) => e.type === "step-end").map((e) => e.type === "step-end" && `${e.stepId}:${e.status}`);
