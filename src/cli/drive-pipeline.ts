@@ -34,8 +34,8 @@ export interface DriveOptions<Plan> {
   flags: DriveFlags;
   stateDir: string;
   journal: Omit<OpenJournalOptions, "stateDir" | "readOnly">;
-  /** Fills the hosts record (connecting may fail half-way: whatever is in it gets closed). */
-  connect(hosts: Record<string, Host>): Promise<void>;
+  /** Fills the hosts record (connecting may fail half-way: whatever is in it gets closed); facts are the journal's. */
+  connect(hosts: Record<string, Host>, facts: Readonly<Record<string, unknown>>): Promise<void>;
   resumeCommand: string;
   /** False when the command prints its own summary instead of the dry-run report. */
   printDryRunReport?: boolean;
@@ -58,7 +58,7 @@ export async function drivePipeline<Plan>(options: DriveOptions<Plan>): Promise<
   const logPath = join(stateDir, `${options.journal.migrationId}.log.ndjson`);
   const renderer = await createRenderer({ mode, json: flags.json, dryRun: flags.dryRun, abort: (s) => controller.abort(new InterruptedError(s)) });
   try {
-    await options.connect(hosts);
+    await options.connect(hosts, journal.snapshot.facts);
     await mkdir(stateDir, { recursive: true, mode: 0o700 });
     const logLines: string[] = [];
     let flushing = Promise.resolve();

@@ -28,9 +28,10 @@ export async function runCommand(planPath: string, options: RunCommandOptions): 
     flags: options,
     stateDir,
     journal: { migrationId: loaded.migrationId, kind: loaded.plan.kind, planPath: loaded.path, planHash: loaded.hash, restart: options.restart },
-    async connect(hosts) {
-      hosts.source = await connectHost(loaded.plan.source, "source");
-      hosts.target = await connectHost(loaded.plan.target, "target");
+    async connect(hosts, facts) {
+      const expected = pipeline.expectedHostKeys?.(facts) ?? {};
+      hosts.source = await connectHost(loaded.plan.source, "source", { acceptHostKeys: expected.source });
+      hosts.target = await connectHost(loaded.plan.target, "target", { acceptHostKeys: expected.target });
     },
     resumeCommand,
   });

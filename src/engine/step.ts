@@ -82,6 +82,11 @@ export interface Pipeline<Plan = unknown> {
   kind: string;
   title: string;
   steps: Array<Step<Plan>>;
+  /**
+   * Host keys a host may present when a run resumes, from facts earlier steps verified and journaled
+   * (after the copy, the target presents the source's keys). Roles not listed connect as the plan says.
+   */
+  expectedHostKeys?(facts: Record<string, unknown>): Partial<Record<string, string[]>>;
 }
 
 export function verifyResult(checks: VerifyCheck[]): VerifyResult {

@@ -4,7 +4,12 @@ import { LocalHost } from "./local-host.js";
 import { loadScriptedHost } from "./scripted-fixture.js";
 
 /** Builds the Host for a plan endpoint; ssh2 is loaded only when an ssh endpoint needs it. */
-export async function connectHost(endpoint: Endpoint, role: string): Promise<Host> {
+export interface ConnectOptions {
+  /** Trust only these host key fingerprints (SHA256:...) instead of known_hosts or the plan's pin. */
+  acceptHostKeys?: string[];
+}
+
+export async function connectHost(endpoint: Endpoint, role: string, options: ConnectOptions = {}): Promise<Host> {
   switch (endpoint.transport) {
     case "local":
       return new LocalHost(role);
@@ -12,7 +17,7 @@ export async function connectHost(endpoint: Endpoint, role: string): Promise<Hos
       return loadScriptedHost(endpoint.fixture!, role);
     case "ssh": {
       const { SshHost } = await import("./ssh/ssh-host.js");
-      return SshHost.connect(endpoint, role);
+      return SshHost.connect(endpoint, role, options);
     }
   }
 }

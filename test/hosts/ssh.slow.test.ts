@@ -219,6 +219,15 @@ describe("host keys", () => {
     expect(host.hostKeyFingerprint).toBe(sshd.hostKeys[0]!.fingerprint);
   });
 
+  it("connect with acceptHostKeys (a resumed migration) trusts only that list, not known_hosts", async () => {
+    const other = await sshd.generateKey("resume-other");
+    const refused = await SshHost.connect(endpoint(), "target", { acceptHostKeys: [other.fingerprint] }).then(() => null, (e: Error) => e);
+    expect(refused).toBeInstanceOf(HostKeyError);
+    const host = await SshHost.connect(endpoint({ knownHostsFile: join(sshd.dir, "no-such-known-hosts") }), "target", { acceptHostKeys: [other.fingerprint, sshd.hostKeys[0]!.fingerprint] });
+    open.push(host);
+    expect(host.hostKeyFingerprint).toBe(sshd.hostKeys[0]!.fingerprint);
+  });
+
   it("reconnect accepting only other keys is refused; with the right key it works again", async () => {
     const host = await connect();
     const other = await sshd.generateKey("other");

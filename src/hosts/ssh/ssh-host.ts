@@ -39,8 +39,11 @@ export class SshHost implements Host {
     this.watch(connection);
   }
 
-  static async connect(endpoint: Endpoint, role: string): Promise<SshHost> {
-    const host = new SshHost(endpoint, role, await establish({ endpoint, role }));
+  /** With acceptHostKeys (a resumed migration that already copied keys), only those fingerprints are trusted. */
+  static async connect(endpoint: Endpoint, role: string, options: { acceptHostKeys?: string[] } = {}): Promise<SshHost> {
+    const accept = options.acceptHostKeys && options.acceptHostKeys.length > 0 ? [...options.acceptHostKeys] : undefined;
+    const host = new SshHost(endpoint, role, await establish({ endpoint, role, acceptHostKeys: accept }));
+    host.acceptHostKeys = accept;
     try {
       await host.checkPrivileges();
     } catch (error) {

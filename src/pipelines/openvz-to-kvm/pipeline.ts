@@ -8,6 +8,7 @@ import { dbFreeze } from "../../steps/ovz-kvm/db-freeze.js";
 import { networkFixup } from "../../steps/ovz-kvm/network-fixup.js";
 import { kernelInstall } from "../../steps/ovz-kvm/kernel-install.js";
 import { rebootVerify } from "../../steps/ovz-kvm/reboot-verify.js";
+import { FACT } from "../../steps/common/plan.js";
 
 /**
  * OpenVZ container -> KVM VM, the by-hand recipe as checked steps: update both, same release, save the
@@ -19,5 +20,18 @@ export function buildOpenvzToKvm(_plan: PlanOf<"openvz-to-kvm">): Pipeline<PlanO
     kind: "openvz-to-kvm",
     title: "OpenVZ container to KVM virtual machine",
     steps: [preUpdate, releaseMatch, captureTarget, rsyncStep, dbFreeze, networkFixup, kernelInstall, rebootVerify],
+    expectedHostKeys: targetKeysOnResume,
   };
+}
+
+/**
+ * Once the copy may have started, the target presents its own keys or (after a pass) the source's: both
+ * sets were read over verified connections and journaled by capture-target, so a resumed run trusts
+ * exactly their union for the target and nothing else.
+ */
+export function targetKeysOnResume(facts: Record<string, unknown>): { target?: string[] } {
+  const own = facts[FACT.targetHostKeyFingerprints];
+  const source = facts[FACT.sourceHostKeyFingerprints];
+  if (!Array.isArray(own) || !Array.isArray(source) || source.length === 0) return {};
+  return { target: [...new Set([...own, ...source].filter((k): k is string => typeof k === "string"))] };
 }
