@@ -12,6 +12,7 @@ APT_PACKAGES=(
   systemd-container iproute2            # the OpenVZ-like source container and its network namespace
   e2fsprogs                             # mkfs.ext4 -d builds disk images without loop mounts
   sudo passwd                           # the ssh tests log in as a non-root user through sudo
+  attr acl libcap2-bin                  # the rsync tests set xattrs, ACLs and file capabilities to check they survive
   guestfs-tools guestfish linux-image-amd64 libvirt-clients  # image sparsify (virt-sparsify, guestfish, the appliance kernel); virsh for domain XML
 )
 
