@@ -62,8 +62,16 @@ export async function ensureLabImages(log: LabLog, env = process.env): Promise<L
   await writeFile(join(work, "build.json"), JSON.stringify({ hash, recipe: labRecipe, kernelRelease, builtInSec, builtAt: new Date().toISOString() }, null, 2));
   await rm(dir, { recursive: true, force: true });
   await rename(work, dir);
+  await removeOtherBuilds(root, hash);
   log(`lab images built in ${builtInSec} s`);
   return { ...(await loadImages(dir, hash)), builtInSec };
+}
+
+/** Builds of earlier recipes are dead weight (about 1 GB each): keep only the current one. */
+async function removeOtherBuilds(root: string, keep: string): Promise<void> {
+  for (const name of await readdir(root)) {
+    if (/^[0-9a-f]{16}$/.test(name) && name !== keep) await rm(join(root, name), { recursive: true, force: true });
+  }
 }
 
 async function loadImages(dir: string, hash: string): Promise<LabImages> {

@@ -38,6 +38,10 @@ export class LabContainer {
         "--register=no",
         "--keep-unit",
         "--console=passive",
+        // leave the tree's own resolv.conf, localtime and journal alone (the copy must see the container's files)
+        "--resolv-conf=off",
+        "--timezone=off",
+        "--link-journal=no",
         `--network-namespace-path=${netnsPath}`,
         // ifupdown inside configures venet0 from the vzctl-style interfaces file
         "--capability=CAP_NET_ADMIN",

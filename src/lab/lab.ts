@@ -6,7 +6,6 @@ import { ensureLabImages, type LabImages, type LabLog } from "./build.js";
 import { labCacheRoot } from "./cache.js";
 import { LabContainer } from "./container.js";
 import { knownHostsLines } from "./keys.js";
-import { runLocal } from "./local.js";
 import { acquireLabLock } from "./lock.js";
 import { createLabNetwork, removeLabNetwork, removeLabNetworkSync } from "./netns.js";
 import { writeLabPlan } from "./plan-file.js";
@@ -14,6 +13,7 @@ import { onProcessExit, reapLeftovers, setProcessStateFile, stopAllTracked } fro
 import { LAB_DB, LAB_NET } from "./recipe.js";
 import { LabSsh } from "./ssh-client.js";
 import { LabVm } from "./vm.js";
+import { mountSourceRoot, unmountSourceRoot, unmountSourceRootSync } from "./source-fs.js";
 
 export interface StartLabOptions {
   log?: LabLog;
@@ -68,6 +68,7 @@ export class Lab {
     // if the process dies without stop(): kill by PID (processes.ts) and remove the namespace
     this.forgetExitCleanup = onProcessExit(() => {
       removeLabNetworkSync();
+      unmountSourceRootSync(join(runDir, "source-root"));
       this.releaseLock();
     });
   }
@@ -88,14 +89,7 @@ export class Lab {
     const lab = new Lab(images, runDir, log, release);
     try {
       await writeFile(join(runDir, "known_hosts.after"), knownHostsLines("127.0.0.1", LAB_NET.vmSshPortLoopback, images.sourceHostKeys).join("\n") + "\n");
-      await writeLabPlan({
-        planPath: lab.planPath,
-        knownHostsFile: join(runDir, "known_hosts"),
-        identityFile: images.toolKey,
-        sourceHostKeys: images.sourceHostKeys,
-        targetHostKeys: images.targetHostKeys,
-        options: options.planOptions,
-      });
+      await lab.writePlan(lab.planPath, options.planOptions);
       await createLabNetwork();
       const repo = await serveAptRepo(images.repoDir, LAB_NET.hostAddress, LAB_NET.repoPort);
       lab.closeRepo = repo.close;
@@ -107,13 +101,26 @@ export class Lab {
     }
   }
 
+  /** Writes a plan for this lab (the default one is at planPath); options go over the lab's defaults. */
+  async writePlan(path: string, planOptions?: Record<string, unknown>, name?: string): Promise<string> {
+    await writeLabPlan({
+      planPath: path,
+      knownHostsFile: join(this.runDir, "known_hosts"),
+      identityFile: this.images.toolKey,
+      sourceHostKeys: this.images.sourceHostKeys,
+      targetHostKeys: this.images.targetHostKeys,
+      options: planOptions,
+      name,
+    });
+    return path;
+  }
+
   /** Fresh hosts: a new copy of the source tree and a new VM overlay, both booted and answering SSH. */
   async boot(): Promise<void> {
     const started = Date.now();
     const root = join(this.runDir, "source-root");
-    await rm(root, { recursive: true, force: true });
     await rm(join(this.runDir, "vm.qcow2"), { force: true });
-    await runLocal(["cp", "-a", "--reflink=auto", this.images.sourceTree, root]);
+    await mountSourceRoot(root, this.images.sourceTree);
     await this.vm.createOverlay();
     this.vm.start();
     this.container.start();
@@ -150,6 +157,7 @@ export class Lab {
     await stopAllTracked();
     await this.closeRepo?.().catch(() => undefined);
     await removeLabNetwork();
+    await unmountSourceRoot(join(this.runDir, "source-root")).catch((error: unknown) => this.log(`could not unmount the source root: ${String(error)}`));
     if (process.env.MUDANZA_LAB_KEEP !== "1") await rm(this.runDir, { recursive: true, force: true });
     else this.log(`kept the run directory ${this.runDir} (MUDANZA_LAB_KEEP=1)`);
     this.forgetExitCleanup();
@@ -164,6 +172,7 @@ async function removeStaleRuns(runsDir: string): Promise<void> {
     const pid = Number(/^run-(\d+)-/.exec(name)?.[1]);
     if (pid && pid !== process.pid && existsSync(`/proc/${pid}`)) continue;
     if (pid === process.pid) continue;
+    await unmountSourceRoot(join(runsDir, name, "source-root"));
     await rm(join(runsDir, name), { recursive: true, force: true });
   }
 }

@@ -53,6 +53,11 @@ export async function writeLabPlan(input: LabPlanInput): Promise<void> {
       ...input.options,
     },
   };
-  const header = "# Written by the mudanza lab: a systemd-nspawn container (OpenVZ-style venet config) → a QEMU/TCG VM.\n";
+  const header = [
+    "# Written by the mudanza lab: a systemd-nspawn container (OpenVZ-style venet config) -> a QEMU/TCG VM.",
+    "# Lab-only tuning inside the container: /etc/initramfs-tools/conf.d/90-lab-tcg.conf (MODULES=dep) and",
+    "# /etc/dpkg/dpkg.cfg.d/90-lab-unsafe-io, so the VM's kernel reinstall fits CI time under TCG.",
+    "",
+  ].join("\n");
   await writeFile(input.planPath, header + stringify(plan), { mode: 0o600 });
 }

@@ -55,5 +55,10 @@ export function sourceTreeFiles(): TreeFile[] {
       path: "/etc/mysql/mariadb.conf.d/90-lab.cnf",
       content: "# lab: small buffers so the container fits next to a TCG VM on two cores\n[mysqld]\ninnodb_buffer_pool_size = 64M\nperformance_schema = OFF\n",
     },
+    // Lab tuning, documented in the plan header: under QEMU TCG the VM's kernel reinstall is the slowest
+    // step. These files come over with the copy (the VM's /etc is the container's after the sync):
+    // an initramfs with only the modules this VM needs, and dpkg without an fsync per file.
+    { path: "/etc/initramfs-tools/conf.d/90-lab-tcg.conf", content: "# mudanza lab: QEMU TCG is slow; only the modules this machine needs\nMODULES=dep\nCOMPRESS=gzip\n" },
+    { path: "/etc/dpkg/dpkg.cfg.d/90-lab-unsafe-io", content: "# mudanza lab: no fsync per unpacked file (the lab's disks are throwaway overlays)\nforce-unsafe-io\n" },
   ];
 }

@@ -1,0 +1,98 @@
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Lab } from "../../src/lab/lab.js";
+import { labProblems } from "../../src/lab/prerequisites.js";
+import { assertMigrated, assertTreesMatch, readJournalFacts } from "./support/assertions.js";
+import { runCli, type CliEvent } from "./support/run-cli.js";
+import { DbWriter } from "./support/writer.js";
+
+/**
+ * End to end on real hosts: a live OpenVZ-like container (systemd-nspawn, vzctl's venet config, MariaDB
+ * with a writer) migrated by the real CLI into a QEMU/TCG VM that must boot as its own machine.
+ * Needs root and the lab's Debian packages (scripts/setup.sh); in CI a missing piece fails the run.
+ */
+const problems = labProblems();
+if (problems.length > 0 && process.env.CI) throw new Error(`the lab cannot run in CI: ${problems.join("; ")}`);
+
+const MIN = 60_000;
+const log = (line: string) => process.stderr.write(`[lab] ${line}\n`);
+
+describe.skipIf(problems.length > 0)("lab: OpenVZ-like container to a QEMU VM", () => {
+  let lab: Lab;
+  const started = Date.now();
+
+  beforeAll(async () => {
+    lab = await Lab.start({ log });
+    if (lab.images.builtInSec !== undefined) log(`first build of the lab images: ${lab.images.builtInSec} s`);
+  }, 30 * MIN);
+
+  afterAll(async () => {
+    await lab?.stop();
+    log(`lab tests took ${Math.round((Date.now() - started) / 1000)} s in all`);
+  }, 5 * MIN);
+
+  const cliLog = () => join(lab.runDir, "cli.log");
+  const runArgs = (plan: string) => ["run", plan, "--yes", "--state-dir", lab.stateDir];
+
+  it("migrates a live container with a database writer into a VM that boots on its own", async () => {
+    const plan = await lab.writePlan(join(lab.runDir, "full.yaml"), {}, "lab-full");
+    const bootIdBefore = await lab.bootId(lab.target);
+    const writer = new DbWriter(lab.source);
+    writer.start();
+    const run = await runCli(runArgs(plan), cliLog());
+    await writer.stop();
+    expect(run.code, run.stderr).toBe(0);
+    expect(lab.container.reboots, "the pre-update step rebooted the container").toBeGreaterThan(0);
+    const facts = await readJournalFacts(lab, "lab-full");
+    await assertMigrated(lab, { bootIdBefore, facts, events: run.events, writer });
+    await assertTreesMatch(lab);
+  }, 30 * MIN);
+
+  it("resumes after the CLI is SIGKILLed in the middle of the copy", async () => {
+    await lab.reset();
+    const plan = await lab.writePlan(join(lab.runDir, "killed.yaml"), { skipPreUpdate: true }, "lab-killed");
+    const bootIdBefore = await lab.bootId(lab.target);
+    let killedIn: string | undefined;
+    let copying = false;
+    const first = await runCli(runArgs(plan), cliLog(), (event, child) => {
+      if (event.type === "step-start" && event.stepId === "rsync" && event.phase === "run") copying = true;
+      // a progress report from rsync means bytes are moving: kill the CLI right there
+      if (copying && event.type === "progress" && event.stepId === "rsync" && !killedIn) {
+        killedIn = event.stepId;
+        child.kill("SIGKILL");
+      }
+    });
+    expect(killedIn).toBe("rsync");
+    expect(first.signal).toBe("SIGKILL");
+    const second = await runCli(runArgs(plan), cliLog());
+    expect(second.code, second.stderr).toBe(0);
+    const facts = await readJournalFacts(lab, "lab-killed");
+    await assertMigrated(lab, { bootIdBefore, facts, events: second.events });
+    await assertTreesMatch(lab);
+  }, 30 * MIN);
+
+  it("starts the source's database again when the run fails during the freeze", async () => {
+    await lab.reset();
+    const plan = await lab.writePlan(join(lab.runDir, "freeze-fail.yaml"), { skipPreUpdate: true, maxLivePasses: 1 }, "lab-freeze-fail");
+    let frozen = false;
+    let watcher: Promise<void> | undefined;
+    const onEvent = (event: CliEvent) => {
+      if (event.type === "step-start" && event.stepId === "db-freeze" && event.phase === "run" && !watcher) {
+        // as soon as the source's database is down, pull the plug on the VM: the final pass must fail
+        watcher = (async () => {
+          await lab.source.waitFor("! systemctl is-active --quiet mariadb", 5 * MIN, "the freeze");
+          frozen = true;
+          lab.vm.kill();
+        })();
+      }
+    };
+    const run = await runCli(runArgs(plan), cliLog(), onEvent);
+    await watcher;
+    expect(frozen).toBe(true);
+    expect(run.code).toBe(1);
+    expect(run.events.some((e) => e.type === "compensation" && e.ok === true)).toBe(true);
+    expect((await lab.source.run("systemctl is-active mariadb")).trim()).toBe("active");
+    const count = Number((await lab.source.run("mariadb -N -e 'SELECT COUNT(*) FROM lab.acks'")).trim());
+    expect(count).toBeGreaterThanOrEqual(500);
+  }, 20 * MIN);
+});

@@ -1,0 +1,108 @@
+import { Journal } from "../../../src/journal/journal.js";
+import { expect } from "vitest";
+import type { Lab } from "../../../src/lab/lab.js";
+import { LAB_DB, LAB_NET } from "../../../src/lab/recipe.js";
+import { COMMON_EXCLUDES } from "../../../src/steps/rsync/excludes.js";
+import { collectManifest, compareManifests } from "./manifest.js";
+import type { CliEvent } from "./run-cli.js";
+import type { DbWriter } from "./writer.js";
+
+/**
+ * Paths the manifest comparison leaves out beyond the pipeline's own excludes, each for a reason that
+ * the migration's design implies (the copy is a point in time; the target then changes on purpose).
+ */
+export const MANIFEST_EXCLUDES: Array<{ path: string; reason: string }> = [
+  { path: "/var/lib/mysql", reason: "the database ran on both sides after the final pass; its rows are compared instead" },
+  { path: "/var/log", reason: "both hosts kept logging after the copy" },
+  { path: "/var/lib/systemd", reason: "systemd's runtime state (random seed, timer stamps) changes on each host" },
+  { path: "/var/tmp", reason: "scratch space of running services" },
+  { path: "/var/cache", reason: "apt and ldconfig caches change when the target installs its kernel" },
+  { path: "/var/lib/apt", reason: "the target refreshed its package lists for the kernel install" },
+  { path: "/var/lib/dpkg", reason: "the target's package database gains the kernel packages (asserted separately)" },
+  { path: "/var/lib/ucf", reason: "configuration registry of packages installed on the target after the copy" },
+  { path: "/var/lib/initramfs-tools", reason: "state of the target's kernel install" },
+  { path: "/etc/ld.so.cache", reason: "rebuilt by ldconfig when the target installs packages" },
+  { path: "/etc/network", reason: "the network fix-up gives the VM its own configuration (asserted separately)" },
+  { path: "/etc/hosts", reason: "the network fix-up rewrites the venet address lines" },
+  { path: "/root/.ssh", reason: "the migration key is added and removed again; checked by logging in" },
+];
+
+export async function readJournalFacts(lab: Lab, migrationId: string): Promise<Record<string, unknown>> {
+  const journal = await Journal.read(Journal.pathFor(lab.stateDir, migrationId));
+  if (!journal) throw new Error(`no journal for ${migrationId} in ${lab.stateDir}`);
+  return journal.facts;
+}
+
+/** Everything the issue asks of a finished migration. */
+export async function assertMigrated(lab: Lab, opts: { bootIdBefore: string; facts: Record<string, unknown>; events: CliEvent[]; writer?: DbWriter }): Promise<void> {
+  // 1. The VM answers with the source's host keys; its own old keys are refused now.
+  const vm = lab.targetWithSourceKeys;
+  const bootId = (await vm.run("cat /proc/sys/kernel/random/boot_id")).trim();
+  expect(bootId).not.toBe(opts.bootIdBefore);
+  const stale = await lab.target.exec("true");
+  expect(stale.code).not.toBe(0);
+  // ...and it really rebooted after the kernel install (its boot time is after that step ended)
+  const kernelEnd = opts.events.find((e) => e.type === "step-end" && e.stepId === "kernel-install");
+  expect(kernelEnd).toBeDefined();
+  const btime = Number(/^btime (\d+)$/m.exec(await vm.run("cat /proc/stat"))?.[1]);
+  expect(btime * 1000).toBeGreaterThan(Date.parse(String(kernelEnd!.at)) - 2000);
+
+  // 2. Its network configuration is its own: ens3 with its address, nothing of venet left.
+  const net = await vm.run("cat /etc/network/interfaces; ls /etc/network/interfaces.d/ 2>/dev/null; ip -o link; ip -o -4 addr show");
+  expect(net).toContain("ens3");
+  expect(net).toContain(LAB_NET.vmAddress);
+  expect(net).not.toMatch(/venet/);
+
+  // 3. The package database owns the running kernel.
+  const kernel = await vm.run(`r=$(uname -r); dpkg-query -W -f='\${Status}' "linux-image-$r"; echo; dpkg -S "/boot/vmlinuz-$r"; test -d "/usr/lib/modules/$r" && echo modules-ok`);
+  expect(kernel).toMatch(/^install ok installed$/m);
+  expect(kernel).toMatch(/^linux-image-.*: \/boot\/vmlinuz-/m);
+  expect(kernel).toContain("modules-ok");
+
+  // 4. MariaDB is active and holds every seeded row and every row acknowledged before the freeze.
+  expect((await vm.run("systemctl is-active mariadb")).trim()).toBe("active");
+  const ids = new Set((await vm.run(`mariadb -N -e 'SELECT id FROM ${LAB_DB.database}.${LAB_DB.table}'`)).split("\n").filter(Boolean).map(Number));
+  for (let id = 1; id <= LAB_DB.seedRows; id++) expect(ids.has(id), `seed row ${id}`).toBe(true);
+  const databases = opts.facts["databases"] as { stoppedAt?: string } | undefined;
+  expect(databases?.stoppedAt).toBeDefined();
+  if (opts.writer) {
+    const frozenAt = Date.parse(databases!.stoppedAt!);
+    const before = opts.writer.acked.filter((a) => a.at < frozenAt);
+    expect(before.length).toBeGreaterThan(0);
+    const lost = before.filter((a) => !ids.has(a.id)).map((a) => a.id);
+    expect(lost, "acknowledged rows missing on the target").toEqual([]);
+    // no phantom rows: everything on the target was seeded or sent by the writer
+    const sent = new Set([...opts.writer.acked.map((a) => a.id), ...opts.writer.unknown]);
+    const phantom = [...ids].filter((id) => id > LAB_DB.seedRows && !sent.has(id));
+    expect(phantom).toEqual([]);
+  }
+
+  // 5. The freeze window is in the journal and in the report.
+  expect(typeof opts.facts["freezeWindowSec"]).toBe("number");
+  expect(opts.facts["freezeWindowSec"] as number).toBeGreaterThan(0);
+  const freezeLine = opts.events.find((e) => e.type === "output" && /freeze window: [\d.]+ s/.test(String(e.line)));
+  expect(freezeLine).toBeDefined();
+}
+
+/** The source tree equals the target's outside the pipeline's excludes and the documented ones above. */
+export async function assertTreesMatch(lab: Lab): Promise<void> {
+  const prune = [...COMMON_EXCLUDES.map((e) => e.path), ...MANIFEST_EXCLUDES.map((e) => e.path)];
+  const [source, target] = await Promise.all([collectManifest(lab.source, prune), collectManifest(lab.targetWithSourceKeys, prune)]);
+  expect(source.entries.size).toBeGreaterThan(10_000);
+  const diff = compareManifests(source, target);
+  // The target may hold more: the packages it installed for its kernel (and their directories).
+  const allowedExtra = await packageFilesInstalledOnlyOnTarget(lab);
+  const extra = diff.extra.filter((p) => !allowedExtra.has(p));
+  expect({ missing: diff.missing, different: diff.different, extra, linkGroups: diff.linkGroups }).toEqual({ missing: [], different: [], extra: [], linkGroups: [] });
+}
+
+/** Paths owned by packages the target has and the source does not (the kernel and what it pulled in). */
+async function packageFilesInstalledOnlyOnTarget(lab: Lab): Promise<Set<string>> {
+  const list = "dpkg-query -W -f='${Package}\\n' | sort";
+  const [onSource, onTarget] = await Promise.all([lab.source.run(list), lab.targetWithSourceKeys.run(list)]);
+  const have = new Set(onSource.split("\n").filter(Boolean));
+  const only = onTarget.split("\n").filter((p) => p && !have.has(p));
+  if (only.length === 0) return new Set();
+  const files = await lab.targetWithSourceKeys.run(`dpkg-query -L ${only.join(" ")} 2>/dev/null; true`);
+  return new Set(files.split("\n").filter((l) => l.startsWith("/")));
+}
