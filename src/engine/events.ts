@@ -7,7 +7,7 @@ import { z } from "zod";
 export const stepStatusSchema = z.enum(["pending", "running", "done", "skipped", "failed", "blocked", "compensated"]);
 export type StepStatus = z.infer<typeof stepStatusSchema>;
 
-const findingSchema = z.object({
+export const findingSchema = z.object({
   title: z.string(),
   summary: z.string(),
   severity: z.enum(["info", "warning", "error"]),
@@ -16,7 +16,7 @@ const findingSchema = z.object({
   host: z.string().optional(),
 });
 
-const plannedCommandSchema = z.object({ host: z.string(), command: z.string(), purpose: z.string().optional() });
+export const plannedCommandSchema = z.object({ host: z.string(), command: z.string(), purpose: z.string().optional() });
 
 export const progressInfoSchema = z.object({
   bytesDone: z.number().nonnegative(),

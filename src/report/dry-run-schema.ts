@@ -1,19 +1,12 @@
 import { z } from "zod";
+import { findingSchema, plannedCommandSchema } from "../engine/events.js";
 
 /**
  * The `--dry-run --format json` report: a stable, documented shape (validate with dryRunReportSchema).
  * Facts stay as the probes gave them (JSON values); the Markdown report renders the same data.
  */
-const findingSchema = z.object({
-  title: z.string(),
-  summary: z.string(),
-  severity: z.enum(["info", "warning", "error"]),
-  blocks: z.boolean(),
-  remediation: z.string().optional(),
-  host: z.string().optional(),
-});
-
-const commandSchema = z.object({ host: z.string(), command: z.string(), purpose: z.string().optional() });
+// Findings and commands have one shape everywhere: the event schema's.
+const commandSchema = plannedCommandSchema;
 
 export const dryRunStepSchema = z.object({
   id: z.string(),
