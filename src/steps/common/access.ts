@@ -1,7 +1,7 @@
 import { execOk, readOptional, type Host } from "../../hosts/host.js";
 import { cmd, sh } from "../../hosts/quote.js";
 import type { PlannedCommand } from "../../engine/step.js";
-import { MIGRATION_DIR } from "../rsync/excludes.js";
+import { AUTHORIZED_KEYS_PATH, MIGRATION_DIR } from "../rsync/excludes.js";
 import type { RsyncSshOptions } from "../rsync/command.js";
 import { knownHostsLines, readHostKeys } from "./host-keys.js";
 import { FACT, targetFromSource, type OvzContext, type OvzPlan } from "./plan.js";
@@ -16,7 +16,7 @@ import { FACT, targetFromSource, type OvzContext, type OvzPlan } from "./plan.js
 export const KEY_COMMENT = "mudanza-migration-key";
 export const KEY_FILE = `${MIGRATION_DIR}/id_ed25519`;
 export const KNOWN_HOSTS_FILE = `${MIGRATION_DIR}/known_hosts`;
-export const AUTHORIZED_KEYS = "/root/.ssh/authorized_keys";
+export const AUTHORIZED_KEYS = AUTHORIZED_KEYS_PATH;
 const KEY_OPTIONS = "no-agent-forwarding,no-port-forwarding,no-X11-forwarding,no-pty";
 
 export const generateKeyCommand = sh`mkdir -p -m 700 ${MIGRATION_DIR} && { test -f ${KEY_FILE} || ssh-keygen -q -t ed25519 -N '' -C ${KEY_COMMENT} -f ${KEY_FILE}; }`;
@@ -86,19 +86,27 @@ export async function removeMigrationAccess(ctx: OvzContext): Promise<void> {
   ctx.output("source", "migration key removed from both hosts");
 }
 
+/** root's public keys on `host` (comments, blank lines and the migration key left out). */
+export async function authorizedKeysOf(host: Host): Promise<string[]> {
+  const text = (await readOptional(host, AUTHORIZED_KEYS)) ?? "";
+  return text.split("\n").map((l) => l.trim()).filter((l) => l !== "" && !l.startsWith("#") && !l.endsWith(KEY_COMMENT));
+}
+
 /**
- * The copy replaces the target's root authorized_keys with the source's: put back the keys the target
- * had (the tool's own control access among them) so a new connection still gets in. Public keys only.
+ * The copy never replaces the target's root authorized_keys (an excluded path: a pass killed half-way
+ * cannot lock the tool out). After each pass this adds the keys that must be in it: the target's own
+ * (in case an earlier version's copy replaced the file) and the source's, so the source's admins get in
+ * as they did before. Public keys only.
  */
 export async function restoreControlKeys(ctx: OvzContext, keys: string[]): Promise<number> {
   const target = ctx.host("target");
   const current = new Set(((await readOptional(target, AUTHORIZED_KEYS)) ?? "").split("\n").map((l) => l.trim()));
   let added = 0;
-  for (const key of keys) {
+  for (const key of new Set(keys)) {
     if (current.has(key)) continue;
     await execOk(target, authorizeCommand(key), { signal: ctx.signal });
     added++;
   }
-  if (added > 0) ctx.output("target", `put back ${added} key(s) of the target's own root authorized_keys that the copy replaced`);
+  if (added > 0) ctx.output("target", `added ${added} key(s) to the target's root authorized_keys (the source's, or the target's own that were missing)`);
   return added;
 }

@@ -87,7 +87,7 @@ export const captureTarget: Step<OvzPlan> = {
       `fstab: ${preview.fstab ? `${preview.fstab.split("\n").filter((l) => l.trim() && !l.startsWith("#")).length} entries` : "none"}; resolv.conf: ${preview.resolvConf?.link ? `link to ${preview.resolvConf.content}` : preview.resolvConf ? "a file" : "absent"}`,
       `host keys: ${preview.hostKeyFingerprints.join(", ")}`,
       `SELinux enforcing: ${preview.selinuxEnforcing ? "yes (a relabel is scheduled after the copy)" : "no"}`,
-      `${preview.authorizedKeys.length} key(s) in root's authorized_keys are put back after each pass (the copy replaces that file with the source's)`,
+      `${preview.authorizedKeys.length} key(s) in root's authorized_keys stay: the copy never replaces that file, it only gains the source's keys`,
     ];
     const findings = preview.hostKeyFingerprints.length === 0 ? [blocker("No host keys", "the target has no readable /etc/ssh/ssh_host_*_key.pub", undefined, "target")] : [];
     return { satisfied: false, commands, findings, details, facts: { targetKernelRelease: preview.kernelRelease, targetNetworkFiles: preview.network.map((f) => f.path), targetNetworkUnits: preview.networkUnits, targetBootFiles: preview.bootFiles, targetBootPackages: preview.bootPackages, targetHostKeys: preview.hostKeyFingerprints, targetSelinuxEnforcing: preview.selinuxEnforcing } };

@@ -47,7 +47,7 @@ export const rsyncStep: Step<OvzPlan> = {
     const t = targetFromSource(ctx.plan);
     details.push(`the source pushes to root@${t.address}:${t.port} with a key made for this migration (removed after the final pass)`);
     details.push("the copy replaces the target's SSH host keys with the source's (clients' known_hosts stay valid): the tool reconnects to the target pinned to the source's fingerprints, recorded in the journal as targetAcceptHostKeys");
-    details.push("the copy replaces root's authorized_keys with the source's: the target's own keys are put back after each pass");
+    details.push("root's authorized_keys on the target is never replaced (a pass cut short cannot lock the tool out): the source's keys are added to it after each pass");
     details.push("the target then runs the source's sshd_config (port, PermitRootLogin): the tool reconnects with the plan's target address and port, so they must match");
 
     let estimatedTransferBytes = sourceDisk?.usedBytes;

@@ -1,5 +1,5 @@
 import type { ExcludeEntry } from "../../distro/index.js";
-import { restoreControlKeys, sshOptionsFor } from "../common/access.js";
+import { authorizedKeysOf, restoreControlKeys, sshOptionsFor } from "../common/access.js";
 import { compareTopLinks, readTopLinks, type DirlinkVerdict } from "../common/dirlinks.js";
 import { distroOf } from "../common/facts.js";
 import { FACT, type OvzContext } from "../common/plan.js";
@@ -62,6 +62,6 @@ export async function syncPass(ctx: OvzContext, kind: "live" | "final"): Promise
   };
   await ctx.facts.set(FACT.syncPasses, [...passes, record]);
   const identity = ctx.facts.get<TargetIdentity>(FACT.targetIdentity);
-  if (identity) await restoreControlKeys(ctx, identity.authorizedKeys);
+  await restoreControlKeys(ctx, [...(identity?.authorizedKeys ?? []), ...(await authorizedKeysOf(ctx.host("source")))]);
   return record;
 }

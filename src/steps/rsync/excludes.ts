@@ -4,6 +4,8 @@ export type { ExcludeEntry };
 
 /** Where the tool keeps the migration key on the source; never copied, removed at the end. */
 export const MIGRATION_DIR = "/root/.mudanza-migrate";
+/** root's authorized_keys: the copy leaves the target's in place (see COMMON_EXCLUDES). */
+export const AUTHORIZED_KEYS_PATH = "/root/.ssh/authorized_keys";
 /** Where network-fixup keeps the files it replaces on the target; a rerun of the copy must not delete it. */
 export const BACKUP_DIR = "/root/mudanza-backup";
 
@@ -40,6 +42,7 @@ export const COMMON_EXCLUDES: ExcludeEntry[] = [
   { path: "/lost+found", reason: "belongs to the VM's filesystem (fsck)" },
   { path: "/swapfile", reason: "the VM's swap file, in use by its kernel" },
   { path: "/swap.img", reason: "Ubuntu's swap file, in use by the VM's kernel" },
+  { path: AUTHORIZED_KEYS_PATH, reason: "root's keys on the target are the tool's own way in: never replaced, so a pass cut short at any point cannot lock it out; the source's keys are added to the file after each pass" },
   { path: MIGRATION_DIR, reason: "the migration key pair lives only on the source" },
   { path: BACKUP_DIR, reason: "the target's backups of the files network-fixup replaced; a rerun must keep them" },
 ];
