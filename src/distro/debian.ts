@@ -4,6 +4,12 @@ import type { FamilyKnowledge } from "./family.js";
 const APT_ENV = "DEBIAN_FRONTEND=noninteractive";
 const APT_OPTS = ["-o", "Dpkg::Options::=--force-confold", "-o", "Dpkg::Options::=--force-confdef"];
 
+/**
+ * The storage stack the VM's root may sit on (the installer's guided LVM, RAID, encryption): a container
+ * has none of it, so the copy deletes it, and the kernel's reinstall would build an initramfs without it.
+ */
+const STORAGE_PACKAGES = ["lvm2", "mdadm", "cryptsetup*"];
+
 /** A venet stanza or the header vzctl's debian-add_ip.sh writes into /etc/network/interfaces. */
 const VENET_INTERFACES = /^\s*(auto|allow-hotplug|iface)\s+venet0|^# Auto generated venet0 interface/m;
 
@@ -19,7 +25,7 @@ export const debian: FamilyKnowledge = {
     return m?.[1] ?? null;
   },
   kernelPackage: (kernelRelease) => `linux-image-${kernelRelease}`,
-  bootPackagesQuery: sh`dpkg-query -W -f ${"${db:Status-Abbrev} ${binary:Package}\\n"} ${["grub*", "shim*", "udev", "kmod", "initramfs-tools"]}`,
+  bootPackagesQuery: sh`dpkg-query -W -f ${"${db:Status-Abbrev} ${binary:Package}\\n"} ${["grub*", "shim*", "udev", "kmod", "initramfs-tools", ...STORAGE_PACKAGES]}`,
   parseBootPackages: (stdout) => installedFromStatus(stdout),
   installedQuery: (names) => sh`dpkg-query -W -f ${"${db:Status-Abbrev} ${binary:Package}\\n"} ${names}`,
   parseInstalled: (stdout) => installedFromStatus(stdout),

@@ -5,6 +5,12 @@ import type { Release } from "./release.js";
 /** yum on EL7, dnf on EL8 and later. */
 const packageTool = (release: Release): "yum" | "dnf" => (Number.parseInt(release.versionId, 10) <= 7 ? "yum" : "dnf");
 
+/**
+ * The storage stack the VM's root may sit on (anaconda's default is LVM): a container has none of it, so
+ * the copy deletes it, and the kernel's reinstall would build an initramfs that cannot find the root.
+ */
+const STORAGE_PACKAGES = ["lvm2", "mdadm", "cryptsetup"];
+
 const IFCFG_VENET = /^(ifcfg|route|route6)-venet0(:[0-9]+)?$/;
 
 export const rhel: FamilyKnowledge = {
@@ -19,7 +25,7 @@ export const rhel: FamilyKnowledge = {
     return line;
   },
   kernelPackage: (kernelRelease) => `kernel-${kernelRelease}`,
-  bootPackagesQuery: sh`rpm -qa --qf ${"%{NAME}\\n"} ${["grub2*", "shim*", "grubby", "efibootmgr", "dracut", "systemd-udev", "kmod", "linux-firmware"]}`,
+  bootPackagesQuery: sh`rpm -qa --qf ${"%{NAME}\\n"} ${["grub2*", "shim*", "grubby", "efibootmgr", "dracut", "systemd-udev", "kmod", "linux-firmware", ...STORAGE_PACKAGES]}`,
   parseBootPackages: (stdout) => [...new Set(stdout.split("\n").map((l) => l.trim()).filter((l) => /^[A-Za-z0-9._+-]+$/.test(l)))].sort(),
   // "rpm -q --qf" prints the name for installed ones and "package X is not installed" for the rest.
   installedQuery: (names) => sh`rpm -q --qf ${"%{NAME}\\n"} ${names}`,

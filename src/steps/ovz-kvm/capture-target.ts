@@ -72,7 +72,7 @@ export const captureTarget: Step<OvzPlan> = {
       { host: "target", command: listNetworkFilesCommand(distro.family), purpose: "find network config (ifcfg, keyfiles, interfaces, netplan, networkd)" },
       { host: "target", command: UNAME_COMMAND, purpose: "kernel release" },
       { host: "target", command: BOOT_LIST_COMMAND, purpose: "kernel and boot files" },
-      { host: "target", command: distro.family.bootPackagesQuery, purpose: "boot packages (bootloader, initramfs, udev, kmod) to reinstall if the copy loses them" },
+      { host: "target", command: distro.family.bootPackagesQuery, purpose: "boot packages (bootloader, initramfs, udev, kmod, LVM/RAID/LUKS) to reinstall if the copy loses them" },
       { host: "target", command: showUnitsCommand(NETWORK_UNITS), purpose: "network services to enable again" },
       { host: "target", command: "read /etc/fstab /etc/resolv.conf /etc/ssh/ssh_host_*_key.pub /root/.ssh/authorized_keys", purpose: "disks, resolver, host key fingerprints, control keys" },
       ...plannedAccessCommands(ctx.plan),
