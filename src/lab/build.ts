@@ -29,6 +29,13 @@ export interface LabImages {
 
 export type LabLog = (line: string) => void;
 
+/**
+ * The VM was installed before the container's last changes: its lab-written files carry an older mtime.
+ * Files written within the same second on both sides with the same size would otherwise look equal
+ * to rsync's quick check (size + mtime) and never be copied, which no real migration would see.
+ */
+const TARGET_INSTALLED_AT = new Date("2025-01-15T09:00:00Z");
+
 /** Returns the cached images for the current recipe, building them first when missing (~3 min). */
 export async function ensureLabImages(log: LabLog, env = process.env): Promise<LabImages> {
   const root = labCacheRoot(env);
@@ -49,7 +56,7 @@ export async function ensureLabImages(log: LabLog, env = process.env): Promise<L
   log(`debootstrap: source ${srcSec} s, target ${tgtSec} s`);
   const common = [...aptAndResolverFiles(repoUrl), authorizedKeysFile(toolPub)];
   await writeTreeFiles(join(work, "source-root"), [...sourceTreeFiles(), ...common]);
-  await writeTreeFiles(join(work, "target-root"), [...targetTreeFiles(), ...common]);
+  await writeTreeFiles(join(work, "target-root"), [...targetTreeFiles(), ...common], TARGET_INSTALLED_AT);
   for (const tree of ["source-root", "target-root"]) await chmod(join(work, tree, "root", ".ssh"), 0o700);
   const debs = await buildAptRepo(join(work, "repo"), [join(root, "debs", "source"), join(root, "debs", "target")]);
   log(`package repository: ${debs} packages`);

@@ -24,7 +24,7 @@ export const LAB_NET = {
   hostVeth: "mzlab-host",
   containerVeth: "venet0",
   containerHostname: "ct101.lab.example",
-  vmHostname: "vm101.lab.example",
+  vmHostname: "kvm101.lab.example",
 } as const;
 
 export const DEBIAN_SUITE = "bookworm";

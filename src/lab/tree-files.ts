@@ -1,5 +1,6 @@
-import { lstat, mkdir, rm, writeFile, chmod } from "node:fs/promises";
+import { chmod, lstat, mkdir, rm, utimes, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import { LAB_NET } from "./recipe.js";
 
 /** One file the lab writes into a debootstrapped tree. */
 export interface TreeFile {
@@ -12,7 +13,7 @@ export interface TreeFile {
  * Writes files into a root tree on this machine. An existing file or symlink is removed first, so a
  * symlink inside the tree (resolv.conf often is one) can never redirect the write onto the host.
  */
-export async function writeTreeFiles(tree: string, files: TreeFile[]): Promise<void> {
+export async function writeTreeFiles(tree: string, files: TreeFile[], mtime?: Date): Promise<void> {
   for (const file of files) {
     if (!file.path.startsWith("/") || file.path.includes("..")) throw new Error(`tree file path must be absolute and plain: ${file.path}`);
     const target = join(tree, file.path);
@@ -20,14 +21,16 @@ export async function writeTreeFiles(tree: string, files: TreeFile[]): Promise<v
     if (await lstat(target).catch(() => null)) await rm(target, { force: true });
     await writeFile(target, file.content, { flag: "wx", mode: file.mode ?? 0o644 });
     await chmod(target, file.mode ?? 0o644);
+    if (mtime) await utimes(target, mtime, mtime);
   }
 }
 
-/** Every tree gets its packages from the lab's repository and no DNS server at all (no traffic out). */
+/** Every tree gets its packages from the lab's repository and a name server that never answers (no traffic out). */
 export function aptAndResolverFiles(repoUrl: string): TreeFile[] {
   return [
     { path: "/etc/apt/sources.list", content: `# Lab package repository (served by the lab host; no internet needed)\ndeb [trusted=yes] ${repoUrl} ./\n` },
-    { path: "/etc/resolv.conf", content: "# lab: no name server; every lab address is in /etc/hosts\n" },
+    // The lab host's veth address runs no DNS server: lookups fail at once and never leave the lab.
+    { path: "/etc/resolv.conf", content: `# lab: no DNS answers here; every lab address is in /etc/hosts\nnameserver ${LAB_NET.hostAddress}\n` },
   ];
 }
 

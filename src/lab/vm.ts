@@ -43,7 +43,7 @@ export class LabVm {
         "qemu-system-x86_64",
         "-accel", "tcg",
         "-cpu", "max",
-        "-smp", "2",
+        "-smp", "1",
         "-m", "1536",
         "-nodefaults",
         "-display", "none",

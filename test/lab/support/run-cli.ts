@@ -16,6 +16,8 @@ export interface CliRun {
   signal: NodeJS.Signals | null;
   events: CliEvent[];
   stderr: string;
+  /** The CLI had announced pipeline-end but did not exit within a minute (the runner SIGKILLed it). */
+  hungAfterEnd: boolean;
 }
 
 /**
@@ -29,6 +31,8 @@ export function runCli(args: string[], logFile: string, onEvent?: (event: CliEve
     const events: CliEvent[] = [];
     let stderr = "";
     let buffer = "";
+    let hungAfterEnd = false;
+    let hangTimer: NodeJS.Timeout | undefined;
     appendFileSync(logFile, `\n=== mudanza ${args.join(" ")}\n`);
     child.stdout.on("data", (chunk: Buffer) => {
       const text = chunk.toString("utf8");
@@ -43,6 +47,12 @@ export function runCli(args: string[], logFile: string, onEvent?: (event: CliEve
           const event = JSON.parse(line) as CliEvent;
           events.push(event);
           onEvent?.(event, child);
+          if (event.type === "pipeline-end" && !hangTimer) {
+            hangTimer = setTimeout(() => {
+              hungAfterEnd = true;
+              child.kill("SIGKILL");
+            }, 60_000);
+          }
         } catch {
           // not an event line
         }
@@ -53,6 +63,9 @@ export function runCli(args: string[], logFile: string, onEvent?: (event: CliEve
       appendFileSync(logFile, chunk);
     });
     child.on("error", reject);
-    child.on("close", (code, signal) => resolve({ code, signal, events, stderr }));
+    child.on("close", (code, signal) => {
+      clearTimeout(hangTimer);
+      resolve({ code, signal, events, stderr, hungAfterEnd });
+    });
   });
 }
