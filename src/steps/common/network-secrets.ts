@@ -10,7 +10,14 @@ import type { NetworkFile } from "./network-files.js";
  */
 export const CAPTURED_DIR = `${BACKUP_DIR}/captured`;
 
-const SECRET_LINE = /^\s*([A-Za-z0-9_.-]*(psk|password|passwd|secret|wep-key[0-9]?|private-key)[A-Za-z0-9_.-]*)\s*[=:]\s*\S/im;
+/**
+ * A line naming a secret: NM keyfiles (psk=, password=, wep-key0=, [wireguard] private-key=, vpn-secrets
+ * like "IPSec secret=" or "Xauth password="), ifcfg and its keys-* files (WPA_PSK=, KEY1=,
+ * KEY_PASSPHRASE1=, IEEE_8021X_PASSWORD=), systemd-networkd WireGuard netdevs (PrivateKey=,
+ * PresharedKey=) and netplan (password:, wireguard key: / keys: private: / shared:). Matching too much
+ * only keeps a file on the target instead of in the journal.
+ */
+const SECRET_LINE = /^\s*([A-Za-z0-9_. -]*(psk|password|passwd|passphrase|secret|wep-key[0-9]?|private-?key|pre-?shared-?key)[A-Za-z0-9_.-]*|keys?[0-9]?|private|shared)\s*[=:]\s*\S/im;
 
 export function holdsSecret(file: NetworkFile): boolean {
   return !file.link && SECRET_LINE.test(file.content);

@@ -1,0 +1,48 @@
+import { describe, expect, it } from "vitest";
+import { holdsSecret } from "../../src/steps/common/network-secrets.js";
+import { captureTarget } from "../../src/steps/ovz-kvm/capture-target.js";
+import { loadPair, PAIRS } from "../pipelines/openvz-to-kvm/harness.js";
+import { simulate } from "../pipelines/openvz-to-kvm/simulate.js";
+import { stepContext } from "./context.js";
+
+/** Formats from systemd.netdev(5), netplan's YAML reference, nm-settings-ifcfg-rh(5) and NetworkManager-vpnc keyfiles. */
+const WG_NETDEV = "[NetDev]\nName=wg0\nKind=wireguard\n\n[WireGuard]\nPrivateKey=yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=\nListenPort=51820\n\n[WireGuardPeer]\nPublicKey=xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=\nPresharedKey=/UwcSPg38hW/D9Y3tcS1FOV0K1wuURMbS0sesJEP5ak=\nAllowedIPs=198.18.99.0/24\n";
+const NETPLAN_WG = "network:\n  version: 2\n  tunnels:\n    wg0:\n      mode: wireguard\n      key: yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=\n      addresses: [198.18.99.1/24]\n";
+const NETPLAN_WG_KEYS = "network:\n  tunnels:\n    wg0:\n      mode: wireguard\n      keys:\n        private: yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=\n";
+const IFCFG_KEYS = "KEY1=s:mysecretwepkey\n";
+const IFCFG_KEYS_PASSPHRASE = "KEY_PASSPHRASE1=correct horse battery staple\n";
+const NM_VPNC = "[connection]\nid=office\ntype=vpn\n\n[vpn]\nservice-type=org.freedesktop.NetworkManager.vpnc\nIPSec gateway=198.18.5.5\n\n[vpn-secrets]\nIPSec secret=groupsecret\nXauth password=userpassword\n";
+const IFCFG_PLAIN = "TYPE=Ethernet\nBOOTPROTO=none\nNAME=ens3\nDEVICE=ens3\nONBOOT=yes\nIPADDR=198.18.20.10\nPREFIX=24\nGATEWAY=198.18.20.1\nDNS1=198.18.20.1\n";
+
+describe("network files holding a secret stay out of the journal", () => {
+  it.each([
+    ["/etc/systemd/network/wg0.netdev", WG_NETDEV],
+    ["/etc/netplan/60-wg.yaml", NETPLAN_WG],
+    ["/etc/netplan/61-wg.yaml", NETPLAN_WG_KEYS],
+    ["/etc/sysconfig/network-scripts/keys-wlan0", IFCFG_KEYS],
+    ["/etc/sysconfig/network-scripts/keys-wlan1", IFCFG_KEYS_PASSPHRASE],
+    ["/etc/NetworkManager/system-connections/office.nmconnection", NM_VPNC],
+  ])("%s is recognised as holding a secret", (path, content) => {
+    expect(holdsSecret({ path, content })).toBe(true);
+  });
+
+  it("a plain static ifcfg is not", () => {
+    expect(holdsSecret({ path: "/etc/sysconfig/network-scripts/ifcfg-ens3", content: IFCFG_PLAIN })).toBe(false);
+  });
+
+  it("capture-target keeps a WireGuard netdev's private key on the target, not in the journal", async () => {
+    const { plan, source, target } = await loadPair(PAIRS.alma.plan);
+    simulate(source, target, { family: "rhel", kernel: PAIRS.alma.kernel });
+    target.putFile("/etc/systemd/network/wg0.netdev", WG_NETDEV, { mode: 0o640 });
+    target.on(/^mkdir -p -m 700 \/root\/mudanza-backup\/captured\/etc\/systemd\/network && cp -a /, (_c, h) => {
+      h.putFile("/root/mudanza-backup/captured/etc/systemd/network/wg0.netdev", WG_NETDEV, { mode: 0o640 });
+      return {};
+    }, { mutates: true });
+    const { ctx, facts } = stepContext(plan, { source, target });
+    await captureTarget.run(ctx, await captureTarget.probe(ctx));
+    const journaled = JSON.stringify(facts);
+    expect(journaled).toContain("/etc/systemd/network/wg0.netdev");
+    expect(journaled).not.toContain("yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=");
+    expect(journaled).not.toContain("/UwcSPg38hW/D9Y3tcS1FOV0K1wuURMbS0sesJEP5ak=");
+  });
+});
