@@ -40,3 +40,16 @@ describe("the tool's own access to the target across the copy", () => {
     expect(keys.filter((k) => k === SOURCE_ADMIN)).toHaveLength(1);
   });
 });
+
+describe("the target login the copy must not take away", () => {
+  it("a plan reaching the target as a non-root sudo user is blocked before anything changes; root is not", async () => {
+    const { plan, source, target } = await loadPair(PAIRS.alma.plan);
+    const sudoPlan = { ...plan, target: { ...plan.target, transport: "ssh" as const, host: "198.18.20.10", user: "admin", sudo: true } };
+    const blocked = await rsyncStep.probe(stepContext(sudoPlan, { source, target }).ctx);
+    expect(blocked.findings.filter((f) => f.blocks).map((f) => f.title)).toEqual(["Target reached as a non-root user"]);
+    const rootPlan = { ...plan, target: { ...plan.target, transport: "ssh" as const, host: "198.18.20.10", user: "root", sudo: false } };
+    const fine = await rsyncStep.probe(stepContext(rootPlan, { source, target }).ctx);
+    expect(fine.findings.filter((f) => f.blocks)).toEqual([]);
+    expect(target.mutations).toEqual([]);
+  });
+});

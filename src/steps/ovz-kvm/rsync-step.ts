@@ -28,6 +28,11 @@ export const rsyncStep: Step<OvzPlan> = {
     if (!(await source.stat("/usr/sbin/sshd")) && !(await source.stat("/sbin/sshd"))) {
       findings.push(blocker("sshd missing on the source", "the source has no /usr/sbin/sshd: after the copy the VM would run no SSH server and the tool could not reach it again", "install openssh-server on the source first", "source"));
     }
+    // The copy brings the source's /etc/passwd, shadow, sudoers and /home: a non-root login on the target
+    // (and its sudo rights) may be gone after the first pass; root's authorized_keys is never replaced.
+    if (ctx.plan.target.transport === "ssh" && ctx.plan.target.user !== "root") {
+      findings.push(blocker("Target reached as a non-root user", `the plan logs in to the target as ${ctx.plan.target.user}; the copy replaces /etc/passwd, /etc/shadow, sudoers and /home with the source's, so that login and its sudo rights may not survive the first pass and the tool (and a resumed run) would be locked out`, "set target.user: root in the plan (root's authorized_keys is the one login file the copy never replaces) and allow root key logins on the target (PermitRootLogin prohibit-password)", "target"));
+    }
     const verdict = await dirlinkVerdict(ctx);
     details.push(`top-level links: ${verdict.summary}${verdict.keepDirlinks ? " (rsync keeps the target's directory links: --keep-dirlinks)" : ""}`);
     if (verdict.block) findings.push(blocker("/bin /sbin /lib /lib64 linked differently", verdict.block));
