@@ -6,7 +6,7 @@ import { FACT, type OvzPlan } from "../common/plan.js";
 import { runLogged } from "../common/run-logged.js";
 import { detectDatabases, showUnits, showUnitsCommand, KNOWN_DATABASES, unitName } from "../common/services.js";
 import { MIGRATION_DIR } from "../rsync/excludes.js";
-import { syncCommand, syncPass, type SyncPassRecord } from "./sync.js";
+import { cutoverFinishedAt, syncCommand, syncPass, type SyncPassRecord } from "./sync.js";
 
 export const startCommand = (units: string[]): string => cmd("systemctl", "start", ...units);
 export const stopCommand = (units: string[]): string => cmd("systemctl", "stop", ...units);
@@ -19,6 +19,8 @@ export interface DatabaseFact {
   startedOnSourceAt?: string;
   /** Cutover: the source's databases were left stopped on purpose. */
   leftStoppedOnSource: boolean;
+  /** Cutover: when the target became the production system (after the final pass and the target's start). */
+  cutoverAt?: string;
 }
 
 /** Step 5: stop the databases on both sides, final pass, start them on the target (and the source). */
@@ -28,6 +30,11 @@ export const dbFreeze: Step<OvzPlan> = {
   destructive: true,
 
   async probe(ctx) {
+    const cutoverAt = cutoverFinishedAt(ctx);
+    if (cutoverAt) {
+      const revoke: PlannedCommand[] = [{ host: "target", command: revokeCommand("target"), purpose: "remove the migration key" }, { host: "source", command: revokeCommand("source"), purpose: "remove the migration key and key pair" }];
+      return { satisfied: false, commands: revoke, findings: [], details: [`the cutover finished at ${cutoverAt}: no database is stopped and no copy runs again; only the migration key is removed`] };
+    }
     const found = await detectDatabases(ctx.host("source"), ctx.plan.options.databases, ctx.signal);
     const findings: Finding[] = [];
     for (const m of found.missingFromPlan) findings.push(warning("Database unit not found", `the plan lists ${m} but the source has no such unit`, "check options.databases", "source"));
@@ -57,6 +64,15 @@ export const dbFreeze: Step<OvzPlan> = {
   async run(ctx) {
     const source = ctx.host("source");
     const target = ctx.host("target");
+    const cutoverAt = cutoverFinishedAt(ctx);
+    if (cutoverAt) {
+      // Interrupted after the cutover itself (while removing the key): finish that, never copy again.
+      ctx.output("source", `the cutover finished at ${cutoverAt}; only the migration key is left to remove`);
+      const previous = ctx.facts.get<DatabaseFact>(FACT.databases);
+      if (ctx.facts.get<number>(FACT.freezeWindowSec) === undefined) await ctx.facts.set(FACT.freezeWindowSec, previous?.stoppedAt ? Math.round((Date.parse(cutoverAt) - Date.parse(previous.stoppedAt)) / 100) / 10 : 0);
+      await removeMigrationAccess(ctx);
+      return;
+    }
     await ensureMigrationAccess(ctx);
     const { active: units } = await detectDatabases(source, ctx.plan.options.databases, ctx.signal);
     const record: DatabaseFact = { units, leftStoppedOnSource: false };
@@ -91,6 +107,7 @@ export const dbFreeze: Step<OvzPlan> = {
       }
       await ctx.compensations.clear("start-databases-source");
     }
+    if (ctx.plan.options.cutover) record.cutoverAt = new Date().toISOString();
     const freezeWindowSec = units.length > 0 ? Math.round((freezeEnd - frozenAt) / 100) / 10 : 0;
     await ctx.facts.set(FACT.databases, record);
     await ctx.facts.set(FACT.freezeWindowSec, freezeWindowSec);

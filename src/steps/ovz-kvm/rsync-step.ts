@@ -6,7 +6,7 @@ import { diskUsage, gib, RSYNC_PRESENT_COMMAND, DF_COMMAND } from "../common/fac
 import { FACT, targetFromSource, type OvzPlan } from "../common/plan.js";
 import { countDeletions, parseStats } from "../rsync/progress.js";
 import { shouldRunAnotherLivePass } from "../rsync/pass.js";
-import { dirlinkVerdict, excludesFor, syncCommand, syncPass, type SyncPassRecord } from "./sync.js";
+import { cutoverFinishedAt, dirlinkVerdict, excludesFor, noCopyAfterCutover, syncCommand, syncPass, type SyncPassRecord } from "./sync.js";
 
 /** Step 4: push / from the source onto the target with live passes until the changes stop shrinking. */
 export const rsyncStep: Step<OvzPlan> = {
@@ -28,6 +28,8 @@ export const rsyncStep: Step<OvzPlan> = {
     if (!(await source.stat("/usr/sbin/sshd")) && !(await source.stat("/sbin/sshd"))) {
       findings.push(blocker("sshd missing on the source", "the source has no /usr/sbin/sshd: after the copy the VM would run no SSH server and the tool could not reach it again", "install openssh-server on the source first", "source"));
     }
+    const cutoverAt = cutoverFinishedAt(ctx);
+    if (cutoverAt) findings.push(blocker("Cutover already done", noCopyAfterCutover(cutoverAt), "to copy again, start a new migration (another plan name) onto a freshly installed target", "target"));
     // The copy brings the source's /etc/passwd, shadow, sudoers and /home: a non-root login on the target
     // (and its sudo rights) may be gone after the first pass; root's authorized_keys is never replaced.
     if (ctx.plan.target.transport === "ssh" && ctx.plan.target.user !== "root") {

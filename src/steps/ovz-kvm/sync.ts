@@ -36,8 +36,22 @@ export async function syncCommand(ctx: OvzContext, options: { dryRun?: boolean }
   return rsyncCommand({ from: "/", to: "/", ssh: sshOptionsFor(ctx.plan), excludes: await excludesFor(ctx), keepDirlinks: verdict.keepDirlinks, dryRun: options.dryRun });
 }
 
+/**
+ * When a cutover finished (db-freeze records it): from then on the target is the production system and
+ * may hold newer data than the source, whose services stayed stopped. No copy may run again.
+ */
+export function cutoverFinishedAt(ctx: OvzContext): string | undefined {
+  return ctx.facts.get<{ cutoverAt?: string }>(FACT.databases)?.cutoverAt;
+}
+
+export function noCopyAfterCutover(at: string): string {
+  return `the cutover finished at ${at}: the target has run as the production system since and may hold newer data than the source; another copy would overwrite it with the source's older files`;
+}
+
 /** One pass on the source, recorded in the journal; exit 24 tolerated (files vanish on a live system). */
 export async function syncPass(ctx: OvzContext, kind: "live" | "final"): Promise<SyncPassRecord> {
+  const cutoverAt = cutoverFinishedAt(ctx);
+  if (cutoverAt) throw new Error(`refusing a ${kind} pass: ${noCopyAfterCutover(cutoverAt)}`);
   const passes = ctx.facts.get<SyncPassRecord[]>(FACT.syncPasses) ?? [];
   const number = passes.length + 1;
   const command = await syncCommand(ctx);
