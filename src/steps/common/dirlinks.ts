@@ -33,6 +33,12 @@ export interface DirlinkVerdict {
  */
 export function compareTopLinks(source: LinkState[], target: LinkState[]): DirlinkVerdict {
   const summary = TOP_LINKS.map((p, i) => `${p}: source ${source[i]?.state ?? "?"}, target ${target[i]?.state ?? "?"}`).join("; ");
+  // --delete removes what the source lacks: a target /lib64 (the 64-bit loader every binary needs) missing
+  // from the source means another architecture (a 32-bit container onto a 64-bit VM).
+  const onlyOnTarget = TOP_LINKS.filter((_, i) => source[i]?.state === "absent" && target[i] !== undefined && target[i].state !== "absent");
+  if (onlyOnTarget.length > 0) {
+    return { keepDirlinks: linked(target), summary, block: `the target has ${onlyOnTarget.join(", ")} and the source does not: --delete would remove it from the target${onlyOnTarget.includes("/lib64") ? " (/lib64 holds the 64-bit program loader every binary needs)" : ""}. The source is probably another architecture (a 32-bit container): install the target VM with the source's architecture` };
+  }
   const differing = TOP_LINKS.filter((_, i) => source[i]?.state !== target[i]?.state && !(source[i]?.state === "absent" || target[i]?.state === "absent"));
   const targetMerged = linked(target);
   if (differing.length === 0) return { keepDirlinks: targetMerged, summary };
