@@ -42,6 +42,7 @@ export const debian: FamilyKnowledge = {
   network: {
     dirs: ["/etc/network/interfaces.d", "/etc/netplan", "/etc/NetworkManager/system-connections", "/etc/systemd/network"],
     files: ["/etc/network/interfaces"],
+    isPackageFile: () => false,
     isVenet: (path, content) => (path.startsWith("/etc/network/") || path.startsWith("/etc/NetworkManager/")) && (VENET_INTERFACES.test(content) || /interface-name\s*=\s*venet0/.test(content)),
   },
   packageDbDir: "/var/lib/dpkg",

@@ -14,6 +14,8 @@ export interface NetworkLayout {
   files: string[];
   /** True when a file in those places is venet config written by vzctl. */
   isVenet(path: string, content: string): boolean;
+  /** True for a package's script living among the config (EL's ifup-*, network-functions): never config, left alone. */
+  isPackageFile(path: string): boolean;
 }
 
 /**

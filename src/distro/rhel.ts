@@ -11,6 +11,7 @@ const packageTool = (release: Release): "yum" | "dnf" => (Number.parseInt(releas
  */
 const STORAGE_PACKAGES = ["lvm2", "mdadm", "cryptsetup"];
 
+const NETWORK_SCRIPTS_FILE = /^(ifup|ifdown)(-.+)?$|^network-functions(-ipv6)?$|^init\.ipv6-global$/;
 const IFCFG_VENET = /^(ifcfg|route|route6)-venet0(:[0-9]+)?$/;
 
 export const rhel: FamilyKnowledge = {
@@ -52,6 +53,8 @@ export const rhel: FamilyKnowledge = {
       if (path.startsWith("/etc/NetworkManager/system-connections/")) return /^\s*interface-name\s*=\s*venet0/m.test(content);
       return false;
     },
+    // initscripts / network-scripts ship their ifup/ifdown scripts in the same directory as ifcfg files.
+    isPackageFile: (path) => path.startsWith("/etc/sysconfig/network-scripts/") && NETWORK_SCRIPTS_FILE.test(path.split("/").pop() ?? ""),
   },
   packageDbDir: "/var/lib/rpm",
 };
