@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { holdsSecret } from "../../src/steps/common/network-secrets.js";
-import { captureTarget } from "../../src/steps/ovz-kvm/capture-target.js";
+import { captureTarget, redactFstab } from "../../src/steps/ovz-kvm/capture-target.js";
 import { loadPair, PAIRS } from "../pipelines/openvz-to-kvm/harness.js";
 import { simulate } from "../pipelines/openvz-to-kvm/simulate.js";
 import { stepContext } from "./context.js";
@@ -44,5 +44,15 @@ describe("network files holding a secret stay out of the journal", () => {
     expect(journaled).toContain("/etc/systemd/network/wg0.netdev");
     expect(journaled).not.toContain("yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=");
     expect(journaled).not.toContain("/UwcSPg38hW/D9Y3tcS1FOV0K1wuURMbS0sesJEP5ak=");
+  });
+});
+
+describe("the target's fstab in the journal", () => {
+  it("keeps the mounts but not a CIFS password (mount.cifs(8) options)", () => {
+    const fstab = "UUID=3f2e1d0c-9b8a-4765-8321-0fedcba98765 / ext4 errors=remount-ro 0 1\n//198.18.30.5/backup /mnt/backup cifs username=backup,password=S3cr3t!x,uid=0 0 0\n//198.18.30.5/old /mnt/old cifs user=b,pass=hunter2 0 0\n";
+    const kept = redactFstab(fstab)!;
+    expect(kept).not.toMatch(/S3cr3t|hunter2/);
+    expect(kept).toContain("//198.18.30.5/backup /mnt/backup cifs username=backup,password=(not recorded),uid=0 0 0");
+    expect(kept).toContain("UUID=3f2e1d0c-9b8a-4765-8321-0fedcba98765 / ext4 errors=remount-ro 0 1");
   });
 });

@@ -30,6 +30,11 @@ export interface TargetIdentity {
   selinuxEnforcing: boolean;
 }
 
+/** fstab for the journal: a CIFS/SMB mount may carry password=... in its options; that value stays on the target. */
+export function redactFstab(text: string | null): string | null {
+  return text === null ? null : text.replace(/(^|[\s,])(password|pass|passwd)=[^,\s]*/gim, "$1$2=(not recorded)");
+}
+
 async function gather(ctx: OvzContext): Promise<TargetIdentity> {
   const target = ctx.host("target");
   const distro = await distroOf(target);
@@ -46,7 +51,7 @@ async function gather(ctx: OvzContext): Promise<TargetIdentity> {
     kernelRelease: await kernelRelease(target, ctx.signal),
     network: await readNetworkFiles(target, family, ctx.signal),
     networkUnits: units.filter((u) => u.loaded && u.unitFileState === "enabled").map((u) => u.id),
-    fstab: await readOptional(target, "/etc/fstab"),
+    fstab: redactFstab(await readOptional(target, "/etc/fstab")),
     resolvConf: !resolv ? null : resolv.type === "symlink" ? { path: "/etc/resolv.conf", content: resolv.linkTarget ?? "", link: true } : { path: "/etc/resolv.conf", content: (await readOptional(target, "/etc/resolv.conf")) ?? "" },
     bootFiles: boot.stdout.split("\n").map((l) => l.trim()).filter(Boolean),
     bootPackages: family.parseBootPackages(packages.stdout),
