@@ -4,6 +4,7 @@ import { cmd } from "../../hosts/quote.js";
 import { accessReady, plannedAccessCommands, ensureMigrationAccess } from "../common/access.js";
 import { diskUsage, gib, RSYNC_PRESENT_COMMAND, DF_COMMAND } from "../common/facts.js";
 import { FACT, targetFromSource, type OvzPlan } from "../common/plan.js";
+import { sourceSshdFindings } from "../common/sshd-config.js";
 import { countDeletions, parseStats } from "../rsync/progress.js";
 import { shouldRunAnotherLivePass } from "../rsync/pass.js";
 import { cutoverFinishedAt, dirlinkVerdict, excludesFor, noCopyAfterCutover, syncCommand, syncPass, type SyncPassRecord } from "./sync.js";
@@ -35,6 +36,8 @@ export const rsyncStep: Step<OvzPlan> = {
     if (ctx.plan.target.transport === "ssh" && ctx.plan.target.user !== "root") {
       findings.push(blocker("Target reached as a non-root user", `the plan logs in to the target as ${ctx.plan.target.user}; the copy replaces /etc/passwd, /etc/shadow, sudoers and /home with the source's, so that login and its sudo rights may not survive the first pass and the tool (and a resumed run) would be locked out`, "set target.user: root in the plan (root's authorized_keys is the one login file the copy never replaces) and allow root key logins on the target (PermitRootLogin prohibit-password)", "target"));
     }
+    // Only for a real SSH target: the reboot check reconnects as root on the plan's port.
+    if (ctx.plan.target.transport === "ssh") findings.push(...(await sourceSshdFindings(source, ctx.plan.target.port)));
     const verdict = await dirlinkVerdict(ctx);
     details.push(`top-level links: ${verdict.summary}${verdict.keepDirlinks ? " (rsync keeps the target's directory links: --keep-dirlinks)" : ""}`);
     if (verdict.block) findings.push(blocker("/bin /sbin /lib /lib64 linked differently", verdict.block));
