@@ -41,6 +41,10 @@ export const COMMON_EXCLUDES: ExcludeEntry[] = [
   { path: "/etc/mdadm.conf", reason: "the VM's software RAID config (RHEL's place)" },
   { path: "/etc/modprobe.d", reason: "the VM's kernel module options" },
   { path: "/etc/modules-load.d", reason: "the VM's boot-time kernel modules" },
+  // Container templates mask what cannot run in a container (`systemctl mask`: a link to /dev/null); the
+  // VM needs these units, and its console logins are the way in when SSH fails.
+  ...["systemd-udevd.service", "systemd-udev-trigger.service", "systemd-udevd-kernel.socket", "systemd-udevd-control.socket", "systemd-modules-load.service", "systemd-remount-fs.service", "systemd-fsck-root.service"].map((unit) => ({ path: `/etc/systemd/system/${unit}`, reason: "a container may mask it; the VM needs it to find its disks and NIC and to boot" })),
+  ...["getty@.service", "serial-getty@.service", "autovt@.service", "getty.target", "getty.target.wants"].map((unit) => ({ path: `/etc/systemd/system/${unit}`, reason: "the VM's console logins (a container masks or drops them): the way in when SSH fails" })),
   { path: "/mnt", reason: "mount point for other filesystems; their content is not part of the root" },
   { path: "/media", reason: "mount point for removable media" },
   { path: "/lost+found", reason: "belongs to the VM's filesystem (fsck)" },

@@ -52,9 +52,12 @@ async function copyAndCheck(family: "rhel" | "debian", merged: boolean): Promise
   const links: Tree = merged ? { lib: { link: "usr/lib" }, bin: { link: "usr/bin" }, sbin: { link: "usr/sbin" } } : {};
   const vmFiles = [...BOOT_FILES_COMMON, ...BOOT_FILES_FAMILY[family], ...LIB_FILES.map((f) => `${libDir}/${f}`)];
   // The container has some of the same paths with its own content, and lacks the rest (--delete's chance).
-  const container: Tree = { ...links, "etc/hostname": "web1\n", "etc/fstab": "none /dev/pts devpts rw 0 0\n", "etc/kernel/postinst.d/container-hook": "#!/bin/sh\n", "etc/modprobe.d/container.conf": "blacklist x\n", [`${libDir}/modules/3.10.0-1160.vz7/modules.dep`]: "container junk\n", "usr/bin/true": "bin\n" };
+  // A container template's masks (systemctl mask: links to /dev/null) must not reach the VM.
+  const masks: Tree = Object.fromEntries(["systemd-udevd.service", "systemd-udev-trigger.service", "getty@.service", "serial-getty@.service"].map((u) => [`etc/systemd/system/${u}`, { link: "/dev/null" }]));
+  const container: Tree = { ...links, ...masks, "etc/hostname": "web1\n", "etc/fstab": "none /dev/pts devpts rw 0 0\n", "etc/kernel/postinst.d/container-hook": "#!/bin/sh\n", "etc/modprobe.d/container.conf": "blacklist x\n", [`${libDir}/modules/3.10.0-1160.vz7/modules.dep`]: "container junk\n", "usr/bin/true": "bin\n" };
   const vm: Tree = { ...links, "usr/bin/true": "vm bin\n" };
   for (const f of vmFiles) vm[f] = `the VM's ${f}\n`;
+  vm["etc/systemd/system/getty.target.wants/getty@tty1.service"] = { link: "/usr/lib/systemd/system/getty@.service" };
   await build(src, container);
   await build(dst, vm);
 
@@ -75,6 +78,8 @@ async function copyAndCheck(family: "rhel" | "debian", merged: boolean): Promise
   expect(await readFile(join(dst, "etc/hostname"), "utf8")).toBe("web1\n");
   expect(await readFile(join(dst, "usr/bin/true"), "utf8")).toBe("bin\n");
   if (merged) expect(await readlink(join(dst, "lib"))).toBe("usr/lib");
+  for (const mask of Object.keys(masks)) expect(await lstat(join(dst, mask)).then(() => mask, () => "absent")).toBe("absent");
+  expect(await readlink(join(dst, "etc/systemd/system/getty.target.wants/getty@tty1.service"))).toBe("/usr/lib/systemd/system/getty@.service");
 }
 
 describe("a real rsync pass with the pipeline's excludes keeps everything the VM boots with", () => {
