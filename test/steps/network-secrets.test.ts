@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { holdsSecret } from "../../src/steps/common/network-secrets.js";
 import { captureTarget, redactFstab } from "../../src/steps/ovz-kvm/capture-target.js";
+import { networkFixup } from "../../src/steps/ovz-kvm/network-fixup.js";
+import { rsyncStep } from "../../src/steps/ovz-kvm/rsync-step.js";
 import { loadPair, PAIRS } from "../pipelines/openvz-to-kvm/harness.js";
 import { simulate } from "../pipelines/openvz-to-kvm/simulate.js";
 import { stepContext } from "./context.js";
@@ -54,5 +56,25 @@ describe("the target's fstab in the journal", () => {
     expect(kept).not.toMatch(/S3cr3t|hunter2/);
     expect(kept).toContain("//198.18.30.5/backup /mnt/backup cifs username=backup,password=(not recorded),uid=0 0 0");
     expect(kept).toContain("UUID=3f2e1d0c-9b8a-4765-8321-0fedcba98765 / ext4 errors=remount-ro 0 1");
+  });
+});
+
+describe("network-fixup restores a secret-holding file from its copy on the target", () => {
+  it("with cp -a (its own mode and owner), never rewritten world-readable", async () => {
+    const { plan, source, target } = await loadPair(PAIRS.alma.plan, { maxLivePasses: 1 });
+    simulate(source, target, { family: "rhel", kernel: PAIRS.alma.kernel, passBytes: [0] });
+    const kept = "/root/mudanza-backup/captured/etc/systemd/network/wg0.netdev";
+    target.putFile("/etc/systemd/network/wg0.netdev", WG_NETDEV, { mode: 0o640 });
+    target.on(/^mkdir -p -m 700 \/root\/mudanza-backup\/captured\/etc\/systemd\/network && cp -a /, (_c, h) => (h.putFile(kept, WG_NETDEV, { mode: 0o640 }), {}), { mutates: true });
+    target.on(`cp -a ${kept} /etc/systemd/network/wg0.netdev`, (_c, h) => (h.putFile("/etc/systemd/network/wg0.netdev", WG_NETDEV, { mode: 0o640 }), {}), { mutates: true });
+    const { ctx } = stepContext(plan, { source, target });
+    await captureTarget.run(ctx, await captureTarget.probe(ctx));
+    await rsyncStep.run(ctx, await rsyncStep.probe(ctx));
+    expect(target.files.has("/etc/systemd/network/wg0.netdev")).toBe(false); // --delete: the container had none
+    await networkFixup.run(ctx, await networkFixup.probe(ctx));
+    expect(target.log.some((l) => l.kind === "exec" && l.command === `cp -a ${kept} /etc/systemd/network/wg0.netdev`)).toBe(true);
+    expect(target.log.some((l) => l.kind === "write" && l.path === "/etc/systemd/network/wg0.netdev")).toBe(false);
+    expect(target.files.get("/etc/systemd/network/wg0.netdev")?.mode).toBe(0o640);
+    expect((await networkFixup.verify(ctx)).ok).toBe(true);
   });
 });

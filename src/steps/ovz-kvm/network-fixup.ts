@@ -100,7 +100,8 @@ export const networkFixup: Step<OvzPlan> = {
     details.push(`every file changed or removed is kept under ${BACKUP_DIR}/`);
     if (actions.length === 0 && copied) findings.push(warning("Nothing to fix", "the target's network config already matches what was captured", undefined, "target"));
     // Each file is first copied (cp -a) under BACKUP_DIR/<run time>/, then removed or rewritten.
-    const commands: PlannedCommand[] = actions.map((a) => ({ host: "target", command: a.kind === "remove" ? sh`rm -f ${a.path}` : a.kind === "restore" && a.link ? cmd("ln", "-sfn", a.content, a.path) : `write ${a.path}`, purpose: `${a.why} (after cp -a to ${BACKUP_DIR}/<run>/)` }));
+    const kept = new Map((identity?.network ?? []).filter((f) => f.keptOnTarget).map((f) => [f.path, f.keptOnTarget!]));
+    const commands: PlannedCommand[] = actions.map((a) => ({ host: "target", command: a.kind === "remove" ? sh`rm -f ${a.path}` : a.kind === "restore" && a.link ? cmd("ln", "-sfn", a.content, a.path) : a.kind === "restore" && kept.has(a.path) ? cmd("cp", "-a", kept.get(a.path)!, a.path) : `write ${a.path}`, purpose: `${a.why} (after cp -a to ${BACKUP_DIR}/<run>/)` }));
     for (const u of networkUnits) commands.push({ host: "target", command: cmd("systemctl", "enable", u), purpose: "the VM's network service (its enablement link came from the source)" });
     if (relabel) commands.push({ host: "target", command: cmd("touch", "/.autorelabel"), purpose: "SELinux relabel at next boot" });
     const done = ctx.facts.get<FixupFact>(FACT.networkFixup);
@@ -115,6 +116,7 @@ export const networkFixup: Step<OvzPlan> = {
     const identity = ctx.facts.get<TargetIdentity>(FACT.targetIdentity);
     if (!identity) throw new Error("the target's captured identity is missing from the journal (capture-target did not run)");
     const { actions } = await currentPlan(ctx, distro.family, identity);
+    const keptCopies = new Map(identity.network.filter((f) => f.keptOnTarget).map((f) => [f.path, f.keptOnTarget!]));
     const stamp = new Date().toISOString().replace(/[:.]/g, "-");
     const backup = `${BACKUP_DIR}/${stamp}`;
     await execOk(target, cmd("mkdir", "-p", "-m", "700", backup), { signal: ctx.signal });
@@ -126,7 +128,11 @@ export const networkFixup: Step<OvzPlan> = {
       else if (action.kind === "restore" && action.link) await execOk(target, cmd("ln", "-sfn", action.content, action.path), { signal: ctx.signal });
       else {
         await execOk(target, sh`rm -f ${action.path} && mkdir -p ${action.path.slice(0, action.path.lastIndexOf("/")) || "/"}`, { signal: ctx.signal });
-        await target.writeFile(action.path, action.content, { mode: /system-connections|netplan/.test(action.path) ? 0o600 : 0o644 });
+        // A file holding a secret comes back from its copy on the target with its own mode and owner
+        // (a WireGuard netdev is root:systemd-network 0640, an ifcfg keys file 0600), never world-readable.
+        const kept = action.kind === "restore" ? keptCopies.get(action.path) : undefined;
+        if (kept) await execOk(target, cmd("cp", "-a", kept, action.path), { signal: ctx.signal });
+        else await target.writeFile(action.path, action.content, { mode: /system-connections|netplan/.test(action.path) ? 0o600 : 0o644 });
       }
       ctx.output("target", describe(action));
     }
