@@ -37,6 +37,8 @@ export const debian: FamilyKnowledge = {
   excludes: [
     { path: "/etc/initramfs-tools", reason: "the VM's initramfs settings (modules for virtio disks)" },
     { path: "/etc/modules", reason: "the VM's boot-time kernel modules" },
+    { path: "/etc/kernel-img.conf", reason: "the VM's kernel postinst settings (where the /vmlinuz and /initrd.img links go)" },
+    ...["/vmlinuz", "/vmlinuz.old", "/initrd.img", "/initrd.img.old"].map((path) => ({ path, reason: "the VM's links to its current kernel and initramfs (linux-update-symlinks); boot configs may name them" })),
     { path: "/etc/kernel", reason: "the VM's kernel postinst hooks (zz-update-grub, initramfs) that make a reinstalled kernel bootable" },
   ],
   network: {
