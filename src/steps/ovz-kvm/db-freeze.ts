@@ -2,7 +2,7 @@ import { warning, type Finding } from "../../engine/finding.js";
 import { verifyResult, type PlannedCommand, type Step } from "../../engine/step.js";
 import { cmd } from "../../hosts/quote.js";
 import { ensureMigrationAccess, removeMigrationAccess, revokeCommand } from "../common/access.js";
-import { FACT, type OvzPlan } from "../common/plan.js";
+import { FACT, type OvzContext, type OvzPlan } from "../common/plan.js";
 import { runLogged } from "../common/run-logged.js";
 import { detectDatabases, showUnits, showUnitsCommand, KNOWN_DATABASES, unitName } from "../common/services.js";
 import { MIGRATION_DIR } from "../rsync/excludes.js";
@@ -11,6 +11,12 @@ import { cutoverFinishedAt, syncCommand, syncPass, type SyncPassRecord } from ".
 export const startCommand = (units: string[]): string => cmd("systemctl", "start", ...units);
 export const stopCommand = (units: string[]): string => cmd("systemctl", "stop", ...units);
 const RELOAD = cmd("systemctl", "daemon-reload");
+/**
+ * The copy excludes /run (the VM's live tmpfs), so the runtime directories the copied tmpfiles.d entries
+ * name (/run/mysqld, /run/mariadb, /run/postgresql) exist on the target only after a boot: create the
+ * /run ones now, as the boot would, or the databases cannot start there.
+ */
+export const TMPFILES_RUN = cmd("systemd-tmpfiles", "--create", "--prefix=/run");
 
 export interface DatabaseFact {
   units: string[];
@@ -21,6 +27,13 @@ export interface DatabaseFact {
   leftStoppedOnSource: boolean;
   /** Cutover: when the target became the production system (after the final pass and the target's start). */
   cutoverAt?: string;
+}
+
+/** Not fatal: a line of another package may fail (exit 65/73) while the databases' directories were made; the start tells. */
+async function createRuntimeDirs(ctx: OvzContext): Promise<void> {
+  ctx.output("target", `$ ${TMPFILES_RUN}`);
+  const r = await ctx.host("target").exec(TMPFILES_RUN, { signal: ctx.signal, onStdout: (l) => ctx.output("target", l), onStderr: (l) => ctx.output("target", l, "stderr") });
+  if (r.code !== 0) ctx.output("target", `systemd-tmpfiles exited ${r.code}; starting the databases anyway`, "stderr");
 }
 
 /** Step 5: stop the databases on both sides, final pass, start them on the target (and the source). */
@@ -47,6 +60,7 @@ export const dbFreeze: Step<OvzPlan> = {
     }
     commands.push({ host: "source", command: await syncCommand(ctx), purpose: "final pass with the databases stopped" });
     if (units.length > 0) {
+      commands.push({ host: "target", command: TMPFILES_RUN, purpose: "create the runtime directories in /run the copied tmpfiles.d entries name (the copy excludes /run)" });
       commands.push({ host: "target", command: `${RELOAD} && ${startCommand(units)}`, purpose: "start the databases on the target" });
       commands.push(ctx.plan.options.cutover ? { host: "source", command: "(none)", purpose: "cutover: the source's databases stay stopped" } : { host: "source", command: startCommand(units), purpose: "start the databases on the source again" });
     }
@@ -99,6 +113,7 @@ export const dbFreeze: Step<OvzPlan> = {
         record.startedOnSourceAt = new Date(freezeEnd).toISOString();
       }
       await runLogged(ctx, "target", RELOAD);
+      await createRuntimeDirs(ctx);
       await runLogged(ctx, "target", startCommand(units), { timeoutMs: 600_000 });
       record.startedOnTargetAt = new Date().toISOString();
       if (ctx.plan.options.cutover) {
