@@ -10,7 +10,7 @@ export const LAB_NET = {
   /** The container's venet address (the OpenVZ-style `venet0:0` alias). */
   sourceAddress: "198.18.1.2",
   prefix: 24,
-  /** QEMU user network of the VM (never QEMU's default 10.0.2.0/24). */
+  /** QEMU user network of the VM (never QEMU's default, which is a private range). */
   vmNet: "198.18.2.0/24",
   vmGateway: "198.18.2.2",
   vmDns: "198.18.2.3",
