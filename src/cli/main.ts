@@ -1,4 +1,11 @@
 #!/usr/bin/env node
 import { main } from "./program.js";
 
-process.exitCode = await main(process.argv.slice(2));
+const code = await main(process.argv.slice(2));
+process.exitCode = code;
+// Everything is journaled and closed by now; a socket some library failed to release must not keep a
+// finished run (and the script waiting for it) hanging. The timer is unref'd: a clean exit never waits.
+setTimeout(() => {
+  process.stderr.write("mudanza: a connection did not close after the run ended; exiting anyway\n");
+  process.exit(code);
+}, 5000).unref();
