@@ -1,5 +1,5 @@
 import { EventEmitter } from "node:events";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { createInkRenderer } from "../../src/tui/ink-renderer.js";
 import { runningCopy, end } from "./events.js";
 
@@ -53,7 +53,8 @@ describe("createInkRenderer", () => {
     const renderer = createInkRenderer({ abort: (s) => aborts.push(s), stdout: stdout as unknown as NodeJS.WriteStream, stdin: stdin as unknown as NodeJS.ReadStream, env: {} });
     for (const e of runningCopy()) renderer.sink(e);
     const pending = renderer.confirm!({ stepId: "install-boot", title: "Install the bootloader", commands: [{ host: "target", command: "grub-install /dev/vda" }], details: [] });
-    await new Promise((r) => setTimeout(r, 300)); // Ink draws at most 10 frames a second
+    // Ink draws at most 10 frames a second; on a loaded machine the first frame can take longer
+    await vi.waitFor(() => expect(strip(stdout.chunks.join(""))).toContain("$ grub-install /dev/vda"), { timeout: 10_000, interval: 50 });
     expect(strip(stdout.chunks.join(""))).toContain("$ grub-install /dev/vda");
     await renderer.close();
     expect(await pending).toBe(false);

@@ -9,12 +9,9 @@ describe("TUI store", () => {
     store.subscribe(() => publishes++);
     for (const e of runningCopy()) store.apply(e);
     const before = publishes;
-    const t0 = performance.now();
     for (let i = 0; i < 100_000; i++) store.apply(progress("copy-files", 10, i * 1000, 100_000_000));
-    const elapsed = performance.now() - t0;
     // Nothing is published synchronously for progress; the model still has the latest figure.
     expect(publishes).toBe(before);
-    expect(elapsed).toBeLessThan(2000);
     await new Promise((r) => setTimeout(r, 150));
     expect(publishes).toBe(before + 1);
     expect(store.getSnapshot().model.steps[2]?.progress?.bytesDone).toBe(99_999_000);
