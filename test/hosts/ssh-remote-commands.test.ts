@@ -6,7 +6,7 @@ import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { LocalHost } from "../../src/hosts/local-host.js";
 import {
   isAbsentResult,
@@ -78,7 +78,8 @@ describe("exec wrapping", () => {
     const marker = join(dir, "reached");
     const child = spawn("/bin/sh", ["-c", remoteCommandLine(`sleep 35.5; touch '${marker}'`, "killme", false)], { stdio: "ignore" });
     const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-    await new Promise((r) => setTimeout(r, 200));
+    // wait until the tagged command really runs (a loaded machine may take a while to start it)
+    await vi.waitFor(async () => expect((await pidsWithArgument("35.5")).length).toBeGreaterThan(0), { timeout: 10_000, interval: 50 });
     expect((await local.exec(killTaggedCommand("killme", "TERM"))).code).toBe(0);
     await exited;
     await new Promise((r) => setTimeout(r, 100));
