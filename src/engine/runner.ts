@@ -1,4 +1,4 @@
-import { BlockedError, InterruptedError, StepFailedError, errorMessage } from "../errors.js";
+import { InterruptedError, StepFailedError, errorMessage } from "../errors.js";
 import type { Host } from "../hosts/host.js";
 import type { Journal } from "../journal/journal.js";
 import type { EventSink, PipelineEvent, StepStatus } from "./events.js";
@@ -280,4 +280,3 @@ function interruption(signal: AbortSignal): InterruptedError {
   return reason instanceof InterruptedError ? reason : new InterruptedError("SIGINT");
 }
 
-export { BlockedError };
