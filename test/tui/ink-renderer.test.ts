@@ -1,5 +1,11 @@
 import { EventEmitter } from "node:events";
 import { describe, expect, it, vi } from "vitest";
+
+// Ink draws only the last frame when CI is set (is-in-ci, read when Ink loads). The product never starts the
+// TUI under CI (src/cli/interactive.ts); this file tests the drawing itself, so CI goes before Ink loads.
+vi.hoisted(() => {
+  for (const key of Object.keys(process.env)) if (key === "CI" || key === "CONTINUOUS_INTEGRATION" || key.startsWith("CI_")) delete process.env[key];
+});
 import { createInkRenderer } from "../../src/tui/ink-renderer.js";
 import { runningCopy, end } from "./events.js";
 
