@@ -17,6 +17,8 @@ export interface ExecOptions {
    * only outward sign. The result then has `silentMs` set. Give it to every command that may run long.
    */
   silenceTimeoutMs?: number;
+  /** Asked when the silence window ends: true (e.g. the file the command writes grew) starts a new window. */
+  stillBusy?: () => Promise<boolean>;
 }
 
 export interface ExecResult {

@@ -40,7 +40,7 @@ export class LocalHost implements Host {
       const watchdog = new SilenceWatchdog(options.silenceTimeoutMs, (ms) => {
         silentMs = ms;
         stop("silence");
-      });
+      }, options.stillBusy);
       const timeout = options.timeoutMs === undefined ? undefined : setTimeout(() => stop("timeout"), options.timeoutMs);
       const onAbort = (): void => stop("abort");
       options.signal?.addEventListener("abort", onAbort, { once: true });

@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { CommandFailedError, execOk } from "../../src/hosts/host.js";
 import { LocalHost } from "../../src/hosts/local-host.js";
@@ -37,6 +40,28 @@ describe("LocalHost commands", () => {
     expect(result.code).toBe(0);
     expect(result.silentMs).toBeUndefined();
     expect(result.stdout.trim().split("\n")).toHaveLength(20);
+  });
+
+  it("a command that prints nothing but shows progress another way (a file it writes grows) is left running", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "mudanza-grow-"));
+    try {
+      const file = join(dir, "out");
+      let last = -1;
+      const grows = async (): Promise<boolean> => {
+        const size = (await host.stat(file))?.size ?? -1;
+        const grew = size > last;
+        last = size;
+        return grew;
+      };
+      // Silent on stdout for about 3 s, three times the window, while the file grows every 0.1 s.
+      const writer = `i=0; while [ $i -lt 30 ]; do echo x >> ${file}; sleep 0.1; i=$((i+1)); done`;
+      expect(await host.exec(writer, { silenceTimeoutMs: 1000, stillBusy: grows })).toMatchObject({ code: 0, silentMs: undefined });
+      const stalled = await host.exec(`echo x >> ${file}; sleep 300`, { silenceTimeoutMs: 1000, stillBusy: grows });
+      expect(stalled.code).toBe(-1);
+      expect(stalled.silentMs).toBeGreaterThanOrEqual(1000);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it("abort and timeout stop the whole process group, not only the shell", async () => {
