@@ -5,6 +5,7 @@ import type { PipelineEvent } from "../engine/events.js";
 import { runPipeline, type RunMode, type RunOutcome } from "../engine/runner.js";
 import type { Pipeline } from "../engine/step.js";
 import type { Host } from "../hosts/host.js";
+import { recordChildrenIn, stopLeftoverChildren, type Leftover } from "../hosts/child-records.js";
 import { Journal, type OpenJournalOptions } from "../journal/journal.js";
 import { collectDryRun, renderDryRunMarkdown } from "../report/dry-run-report.js";
 import { createRenderer } from "./choose-renderer.js";
@@ -58,6 +59,8 @@ export async function drivePipeline<Plan>(options: DriveOptions<Plan>): Promise<
   const logPath = join(stateDir, `${options.journal.migrationId}.log.ndjson`);
   const renderer = await createRenderer({ mode, json: flags.json, dryRun: flags.dryRun, abort: (s) => controller.abort(new InterruptedError(s)) });
   try {
+    reportLeftovers(stopLeftoverChildren(stateDir));
+    if (mode !== "dry-run") recordChildrenIn(stateDir);
     await options.connect(hosts, journal.snapshot.facts);
     await mkdir(stateDir, { recursive: true, mode: 0o700 });
     const logLines: string[] = [];
@@ -99,5 +102,13 @@ export async function drivePipeline<Plan>(options: DriveOptions<Plan>): Promise<
     await renderer.close();
     await Promise.all(Object.values(hosts).map((h) => h.close().catch(() => undefined)));
     await journal.close();
+    recordChildrenIn(null);
+  }
+}
+
+/** Processes a killed earlier run left running: stopped now; the user hears about it once. */
+function reportLeftovers(leftovers: Leftover[]): void {
+  for (const { record, stopped } of leftovers) {
+    process.stderr.write(`mudanza: ${stopped ? "stopped" : "could not stop"} \`${record.command}\` (pid ${record.child.pid}), left running since ${record.since} by a run that was killed\n`);
   }
 }
