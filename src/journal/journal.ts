@@ -1,4 +1,4 @@
-import { mkdir, readFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
 import { BadInputError } from "../errors.js";
@@ -7,6 +7,7 @@ import type { Compensation, VerifyCheck } from "../engine/step.js";
 import { writeFileAtomic } from "./atomic-write.js";
 import { LockFile } from "./lock.js";
 import { assertNoSecrets } from "./secrets.js";
+import { prepareStateDir, stateDirWriteError } from "./state-dir.js";
 
 const stepRecordSchema = z.object({
   status: stepStatusSchema,
@@ -70,18 +71,32 @@ export class Journal {
     try {
       text = await readFile(path, "utf8");
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
-      throw error;
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "ENOENT") return null;
+      throw new BadInputError(`cannot read the journal ${path}: ${code ?? String(error)}`);
     }
-    const parsed = journalSchema.safeParse(JSON.parse(text));
-    if (!parsed.success) throw new BadInputError(`${path} is not a mudanza journal: ${parsed.error.issues[0]?.message}`);
+    const damaged = (why: string) =>
+      new BadInputError(`the journal ${path} is damaged (${why}): run again with --restart to discard it and start over, after checking the hosts by hand (its pending compensations cannot be read)`);
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (error) {
+      throw damaged(text.trim() === "" ? "empty" : (error as Error).message);
+    }
+    const parsed = journalSchema.safeParse(json);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw damaged(`${issue?.path.join(".") || "(top level)"}: ${issue?.message}`);
+    }
     return parsed.data;
   }
 
   static async open(options: OpenJournalOptions): Promise<Journal> {
-    await mkdir(options.stateDir, { recursive: true, mode: 0o700 });
+    await prepareStateDir(options.stateDir, !options.readOnly);
     const path = Journal.pathFor(options.stateDir, options.migrationId);
-    const lock = options.readOnly ? null : await LockFile.acquire(`${path}.lock`);
+    // A damaged journal is refused before the lock file touches the state dir (read again under the lock).
+    if (!options.restart) await Journal.read(path);
+    const lock = options.readOnly ? null : await LockFile.acquire(`${path}.lock`).catch((error: unknown) => Promise.reject(stateDirWriteError(options.stateDir, error)));
     try {
       const existing = options.restart ? null : await Journal.read(path);
       if (existing && existing.planHash !== options.planHash) {
