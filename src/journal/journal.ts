@@ -105,6 +105,7 @@ export class Journal {
             `Restore the plan, or start over with --restart (the journal is then discarded; pending compensations are listed first).`,
         );
       }
+      const carried = options.restart ? await pendingCompensationsToCarry(path, options) : [];
       const now = new Date().toISOString();
       const data: JournalData = existing ?? {
         version: 1,
@@ -116,7 +117,8 @@ export class Journal {
         updatedAt: now,
         steps: {},
         facts: {},
-        compensations: [],
+        // What an earlier run left undone (a stopped database) survives --restart and runs first.
+        compensations: carried,
         compensationLog: [],
         runs: [],
       };
@@ -198,3 +200,22 @@ export class Journal {
 }
 
 export type { VerifyCheck };
+
+/**
+ * --restart discards steps and facts, never a pending compensation: those carry over into the new
+ * journal and run first. Under an edited plan they might run on another machine, so that restart is
+ * refused, naming each. A damaged journal holds nothing readable to carry.
+ */
+async function pendingCompensationsToCarry(path: string, options: OpenJournalOptions): Promise<Compensation[]> {
+  const existing = await Journal.read(path).catch((error: unknown) => {
+    if (error instanceof BadInputError) return null;
+    throw error;
+  });
+  const pending = existing?.compensations ?? [];
+  if (pending.length === 0 || existing?.planHash === options.planHash) return pending;
+  const list = pending.map((c) => `"${c.title}" on ${c.host} (${c.command})`).join("; ");
+  throw new BadInputError(
+    `--restart would drop ${pending.length} pending compensation(s) of migration "${options.migrationId}" recorded under an earlier version of the plan: ${list}. ` +
+      `Restore the plan and run once without --restart (they run first), or run them by hand and then remove ${path}`,
+  );
+}
