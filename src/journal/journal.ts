@@ -44,6 +44,8 @@ export interface OpenJournalOptions {
   kind: string;
   planPath: string;
   planHash: string;
+  /** Hashes an older version took of this same plan: a journal holding one resumes (and is rewritten with planHash). */
+  formerPlanHashes?: string[];
   /** Discard an existing journal (the user asked to start over). */
   restart?: boolean;
   /** Dry-runs read the journal but never lock or write it. */
@@ -99,6 +101,7 @@ export class Journal {
     const lock = options.readOnly ? null : await LockFile.acquire(`${path}.lock`).catch((error: unknown) => Promise.reject(stateDirWriteError(options.stateDir, error)));
     try {
       const existing = options.restart ? null : await Journal.read(path);
+      if (existing && options.formerPlanHashes?.includes(existing.planHash)) existing.planHash = options.planHash;
       if (existing && existing.planHash !== options.planHash) {
         throw new BadInputError(
           `the plan ${options.planPath} changed since migration "${options.migrationId}" started (journal ${path}).\n` +
@@ -212,7 +215,7 @@ async function pendingCompensationsToCarry(path: string, options: OpenJournalOpt
     throw error;
   });
   const pending = existing?.compensations ?? [];
-  if (pending.length === 0 || existing?.planHash === options.planHash) return pending;
+  if (pending.length === 0 || existing?.planHash === options.planHash || options.formerPlanHashes?.includes(existing!.planHash)) return pending;
   const list = pending.map((c) => `"${c.title}" on ${c.host} (${c.command})`).join("; ");
   throw new BadInputError(
     `--restart would drop ${pending.length} pending compensation(s) of migration "${options.migrationId}" recorded under an earlier version of the plan: ${list}. ` +

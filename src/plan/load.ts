@@ -10,8 +10,13 @@ import { MIGRATION_ID, MIGRATION_ID_RULE, planSchema, type Plan } from "./schema
 export interface LoadedPlan {
   plan: Plan;
   path: string;
-  /** sha256 of the validated plan: an edit after the migration started is detected by this. */
+  /**
+   * sha256 of what the user wrote (canonical JSON of the YAML, before defaults): an edit after the
+   * migration started is detected by this, and a default added by a later version changes nothing.
+   */
   hash: string;
+  /** How versions up to 0.1.0 hashed the same plan (after defaults): a journal they started still resumes. */
+  formerHashes: string[];
   migrationId: string;
 }
 
@@ -62,9 +67,9 @@ export function parsePlan(text: string, path: string): LoadedPlan {
   const result = planSchema.safeParse(written);
   if (!result.success) throw new BadInputError(formatPlanErrors(path, result.error));
   const plan = resolveFixturePaths(result.data, dirname(path));
-  const hash = createHash("sha256").update(canonicalJson(result.data)).digest("hex");
+  const sha256 = (value: unknown): string => createHash("sha256").update(canonicalJson(value)).digest("hex");
   const migrationId = plan.name ?? basename(path, extname(path));
-  return { plan, path, hash, migrationId };
+  return { plan, path, hash: sha256(written), formerHashes: [sha256(result.data)], migrationId };
 }
 
 const firstLine = (message: string): string => message.split("\n")[0]!.replace(/:$/, "");
