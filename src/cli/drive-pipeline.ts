@@ -1,4 +1,4 @@
-import { appendFile, mkdir } from "node:fs/promises";
+import { appendFile } from "node:fs/promises";
 import { join } from "node:path";
 import { BadInputError, InterruptedError } from "../errors.js";
 import type { PipelineEvent } from "../engine/events.js";
@@ -62,7 +62,6 @@ export async function drivePipeline<Plan>(options: DriveOptions<Plan>): Promise<
     reportLeftovers(stopLeftoverChildren(stateDir));
     if (mode !== "dry-run") recordChildrenIn(stateDir);
     await options.connect(hosts, journal.snapshot.facts);
-    await mkdir(stateDir, { recursive: true, mode: 0o700 });
     const logLines: string[] = [];
     let flushing = Promise.resolve();
     const sink = (event: PipelineEvent): void => {

@@ -6,6 +6,7 @@ import { formatBytes, parseSize } from "../../kvm/sizes.js";
 import type { Pipeline } from "../../engine/step.js";
 import type { RunMode } from "../../engine/runner.js";
 import { argumentJournal } from "../arg-journal.js";
+import { requireInputFile } from "../input-file.js";
 import { drivePipeline, resolveRunMode, type DriveFlags } from "../drive-pipeline.js";
 import type { ExitSetter } from "../program.js";
 import { resolveStateDir } from "../state-dir.js";
@@ -74,6 +75,7 @@ export function registerImage(program: Command, setExit: ExitSetter): void {
     const { validateSparsifyOptions } = await import("../../pipelines/image-sparsify/options.js");
     const { buildImageSparsify } = await import("../../pipelines/image-sparsify/pipeline.js");
     const plan = validateSparsifyOptions({ disk, out: opts.out, replace: opts.replace, tmpdir: opts.tmpdir, uri: opts.connect });
+    await requireInputFile(plan.disk, "disk", { blockDevice: true });
     const argv = ["image", "sparsify", plan.disk, "--out", plan.out, ...(plan.replace ? ["--replace"] : []), ...(opts.tmpdir ? ["--tmpdir", opts.tmpdir] : []), "--connect", plan.uri];
     const outcome = await runLocalPipeline("image-sparsify", buildImageSparsify(), plan, opts, argv);
     if (outcome.status === "done" && !opts.json) {
@@ -103,6 +105,7 @@ export function registerImage(program: Command, setExit: ExitSetter): void {
     const { validateCloneOptions } = await import("../../pipelines/image-clone/options.js");
     const { buildImageClone } = await import("../../pipelines/image-clone/pipeline.js");
     const plan = validateCloneOptions({ base, count: opts.count, namePattern: opts.name, start: opts.start, outDir: opts.outDir, define: Boolean(opts.define), bridge: opts.bridge, memoryBytes: parseSize(opts.memory, "--memory"), vcpus: opts.vcpus, uri: opts.connect });
+    await requireInputFile(plan.base, "base image");
     const argv = ["image", "clone", plan.base, "--count", String(plan.count), "--name", plan.namePattern, "--start", String(plan.start), "--out-dir", plan.outDir, ...(plan.define ? ["--define"] : []), "--bridge", plan.bridge, "--memory", opts.memory, "--vcpus", String(plan.vcpus), "--connect", plan.uri];
     const outcome = await runLocalPipeline("image-clone", buildImageClone(), plan, opts, argv);
     setExit(outcome.exitCode);
@@ -118,6 +121,7 @@ export function registerImage(program: Command, setExit: ExitSetter): void {
       const { buildImageInfo } = await import("../../pipelines/image-clone/info-pipeline.js");
       const { renderChain } = await import("../../steps/image/render-chain.js");
       const plan = { disk: resolve(disk) };
+      await requireInputFile(plan.disk, "disk", { blockDevice: true });
       // Read-only: runs as a dry run (no journal written), and prints the chain itself.
       const outcome = await runLocalPipeline("image-info", buildImageInfo(), plan, { dryRun: true }, ["image", "info", plan.disk], "dry-run", false);
       const chain = outcome.probes["inspect-chain"]?.facts?.chain;

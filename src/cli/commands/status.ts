@@ -25,7 +25,8 @@ export function registerStatus(program: Command, setExit: ExitSetter): void {
       const { renderStatus } = await import("../../report/status-report.js");
       const { readLogEvents } = await import("../../report/log-events.js");
       const events = await readLogEvents(path.replace(/\.journal\.json$/, ".log.ndjson"));
-      process.stdout.write(renderStatus(journal, loaded.hash, events) + "\n");
+      const sameAsJournaled = loaded.formerHashes.includes(journal.planHash) ? journal.planHash : loaded.hash;
+      process.stdout.write(renderStatus(journal, sameAsJournaled, events) + "\n");
       setExit(0);
     });
 }
