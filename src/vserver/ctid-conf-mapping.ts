@@ -15,6 +15,9 @@ export interface MappingInput {
   searchDomains: string[];
   /** vzctl's default sample name from /etc/vz/vz.conf CONFIGFILE (recorded as ORIGIN_SAMPLE). */
   originSample?: string;
+  /** The node's vz.conf VE_PRIVATE / VE_ROOT, $VEID unexpanded: what `vzctl create` writes into CTID.conf. */
+  privateTemplate: string;
+  rootTemplate: string;
 }
 
 export interface MappingRow {
@@ -33,8 +36,8 @@ const softHard = (soft: number): string => `${soft}:${Math.ceil(soft * 1.1)}`;
 const rlimit = (config: VserverConfig, name: string): string | undefined => config.rlimits[`${name}.hard`] ?? config.rlimits[name];
 
 export const CTID_CONF_MAPPING: MappingRow[] = [
-  { key: "VE_ROOT", from: "(vzctl convention)", why: "where vzctl mounts the container's root while it runs", value: () => "/vz/root/$VEID" },
-  { key: "VE_PRIVATE", from: "vdir (/vservers/NAME)", why: "the guest's files are copied here", value: () => "/vz/private/$VEID" },
+  { key: "VE_ROOT", from: "the node's vz.conf VE_ROOT", why: "where vzctl mounts the container's root while it runs (vzctl create copies vz.conf's template, $VEID kept)", value: (i) => i.rootTemplate },
+  { key: "VE_PRIVATE", from: "vdir (/vservers/NAME) -> the node's vz.conf VE_PRIVATE", why: "the guest's files are copied where vzctl looks for them ($VEID expanded by vzctl)", value: (i) => i.privateTemplate },
   { key: "OSTEMPLATE", from: "guest release files", why: "vzctl picks the distribution scripts (network, hostname, DNS) from its name", value: (i) => i.osTemplate },
   { key: "ORIGIN_SAMPLE", from: "/etc/vz/vz.conf CONFIGFILE on the node", why: "the sample the resource limits start from, as vzctl create records it", value: (i) => i.originSample },
   { key: "HOSTNAME", from: "uts/nodename", why: "vzctl sets the container's hostname at start", value: (i) => i.config.nodename },

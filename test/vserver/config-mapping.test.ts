@@ -5,7 +5,7 @@ import { activeAddresses, readVserverConfig, VserverConfigError } from "../../sr
 import { CTID_CONF_MAPPING, mapVserverToCtidConf, unmappedSettings, type MappingInput } from "../../src/vserver/ctid-conf-mapping.js";
 import { resolvePath } from "../../src/vserver/paths.js";
 import { osTemplateFor, readGuestRelease } from "../../src/vserver/release.js";
-import { formatVzConfLine, setVzConfValues, vzConfValues } from "../../src/vserver/vz-conf.js";
+import { formatVzConfLine, setVzConfValues, substVeid, vzConfValues } from "../../src/vserver/vz-conf.js";
 
 const web1Host = () => loadScriptedHost("fixtures/hosts/vserver-host-web1", "source");
 const db1Host = () => loadScriptedHost("fixtures/vserver/db1-centos5", "source");
@@ -76,13 +76,15 @@ describe("VServer -> CTID.conf mapping (data)", () => {
     nameservers: ["198.18.0.53", "198.18.0.54"],
     searchDomains: ["example.net"],
     originSample: "vswap-256m",
+    privateTemplate: "/var/lib/vz/private/$VEID",
+    rootTemplate: "/var/lib/vz/root/$VEID",
   });
 
   it("maps every row for a guest that uses them all", async () => {
     const mapped = Object.fromEntries(mapVserverToCtidConf(await input()).map((m) => [m.key, m.value]));
     expect(mapped).toEqual({
-      VE_ROOT: "/vz/root/$VEID",
-      VE_PRIVATE: "/vz/private/$VEID",
+      VE_ROOT: "/var/lib/vz/root/$VEID",
+      VE_PRIVATE: "/var/lib/vz/private/$VEID",
       OSTEMPLATE: "centos-5-x86_64",
       ORIGIN_SAMPLE: "vswap-256m",
       HOSTNAME: "db1.example.net",
@@ -102,7 +104,7 @@ describe("VServer -> CTID.conf mapping (data)", () => {
 
   it("leaves the sample's values when the guest has no counterpart, and ONBOOT follows the boot mark", async () => {
     const web1 = await readVserverConfig(await web1Host(), "/etc/vservers", "web1");
-    const mapped = Object.fromEntries(mapVserverToCtidConf({ config: web1, ctid: 1001, nameservers: [], searchDomains: [] }).map((m) => [m.key, m.value]));
+    const mapped = Object.fromEntries(mapVserverToCtidConf({ config: web1, ctid: 1001, nameservers: [], searchDomains: [], privateTemplate: "/vz/private/$VEID", rootTemplate: "/vz/root/$VEID" }).map((m) => [m.key, m.value]));
     expect(mapped.ONBOOT).toBe("yes");
     for (const key of ["DISKSPACE", "DISKINODES", "NUMPROC", "CPUMASK", "CAPABILITY", "NAMESERVER", "OSTEMPLATE"]) expect(mapped).not.toHaveProperty(key);
   });
@@ -133,5 +135,13 @@ describe("OpenVZ config files as vzctl writes them", () => {
     expect(() => formatVzConfLine("HOSTNAME", 'a"b')).toThrow(/cannot be written/);
     expect(() => formatVzConfLine("HOSTNAME", "$(reboot)")).toThrow(/cannot be written/);
     expect(formatVzConfLine("VE_ROOT", "/vz/root/$VEID")).toBe('VE_ROOT="/vz/root/$VEID"');
+    expect(formatVzConfLine("VE_ROOT", "/vz/root/${VEID}")).toBe('VE_ROOT="/vz/root/${VEID}"');
+  });
+
+  it("expands a VE_PRIVATE template the way vzctl's subst_VEID does", () => {
+    expect(substVeid("/var/lib/vz/private/$VEID", 101)).toBe("/var/lib/vz/private/101");
+    expect(substVeid("/srv/ct/${VEID}/", 101)).toBe("/srv/ct/101");
+    expect(substVeid("/vz/$VEID/private/$VEID", 7)).toBe("/vz/7/private/$VEID");
+    expect(substVeid("/vz/private/", 101)).toBe("/vz/private");
   });
 });

@@ -7,7 +7,7 @@ import { activeAddresses, readVserverConfig, VserverConfigError } from "../../vs
 import { mapVserverToCtidConf, unmappedSettings } from "../../vserver/ctid-conf-mapping.js";
 import { osTemplateFor, readGuestRelease } from "../../vserver/release.js";
 import { TRANSIENT_PROCESSES } from "../../vserver/transient-processes.js";
-import { vzConfValues } from "../../vserver/vz-conf.js";
+import { substVeid, vzConfValues } from "../../vserver/vz-conf.js";
 import type { Inventory, VsContext } from "./context.js";
 import { sourceSshCheckCommand } from "./rsync.js";
 
@@ -16,6 +16,10 @@ export interface Gathered {
   findings: Finding[];
   commands: PlannedCommand[];
 }
+
+/** vzctl's stock vz.conf values, used when the node's vz.conf sets none. */
+const DEFAULT_VE_PRIVATE = "/vz/private/$VEID";
+const DEFAULT_VE_ROOT = "/vz/root/$VEID";
 
 export const guestStatusCommand = (guest: string): string => cmd("vserver", guest, "status");
 export const guestProcessesCommand = (guest: string): string => cmd("vserver", guest, "exec", "ps", "-eo", "comm=");
@@ -64,9 +68,11 @@ export async function gatherInventory(ctx: VsContext): Promise<Gathered> {
     findings.push(blocker("No container id", `the guest's context id (${config.context ?? "dynamic"}) cannot be a CTID (OpenVZ reserves 0-100)`, "set options.ctid in the plan", "target"));
     return { inventory: null, findings, commands };
   }
-  const expand = (template: string | undefined, fallback: string): string => (template ?? fallback).replace(/\$VEID\b|\$\{VEID\}/g, String(ctid));
-  const privateDir = expand(vz.VE_PRIVATE, "/vz/private/$VEID");
-  const rootDir = expand(vz.VE_ROOT, "/vz/root/$VEID");
+  // CTID.conf keeps vz.conf's templates as vzctl create writes them; vzctl expands $VEID when it reads them.
+  const privateTemplate = vz.VE_PRIVATE || DEFAULT_VE_PRIVATE;
+  const rootTemplate = vz.VE_ROOT || DEFAULT_VE_ROOT;
+  const privateDir = substVeid(privateTemplate, ctid);
+  const rootDir = substVeid(rootTemplate, ctid);
   const confPath = posix.join(options.vzConfDir, "conf", `${ctid}.conf`);
 
   for (const path of [confPath, privateDir]) {
@@ -139,7 +145,7 @@ export async function gatherInventory(ctx: VsContext): Promise<Gathered> {
   const samplePath = sampleName ? posix.join(options.vzConfDir, "conf", `ve-${sampleName}.conf-sample`) : undefined;
   if (!samplePath || (await target.stat(samplePath)) === null) findings.push(warning("No config sample", `vz.conf names CONFIGFILE="${sampleName ?? ""}" but ${samplePath ?? "(none)"} is missing: resource limits will be vzctl's defaults`));
 
-  const settings = mapVserverToCtidConf({ config, ctid, osTemplate, nameservers, searchDomains, originSample: sampleName });
+  const settings = mapVserverToCtidConf({ config, ctid, osTemplate, nameservers, searchDomains, originSample: sampleName, privateTemplate, rootTemplate });
   const unmapped = unmappedSettings(config);
   for (const note of unmapped) findings.push(warning("Not carried over", note));
 

@@ -28,7 +28,11 @@ esac
 const vzctlShim = (state: string, conf: string, priv: string) => `#!/bin/sh
 case "$1" in
   status) if [ -e ${state}/ct-running ]; then echo "CTID $2 exist mounted running"; elif [ -e ${conf}/$2.conf ]; then echo "CTID $2 exist unmounted down"; else echo "CTID $2 deleted unmounted down"; fi ;;
-  start) [ -e ${conf}/$2.conf ] || { echo "Container config file does not exist" >&2; exit 1; }; touch ${state}/ct-running; echo "Starting container ..." ;;
+  start) [ -e ${conf}/$2.conf ] || { echo "Container config file does not exist" >&2; exit 1; }
+    # as vzctl does (vzctl-actions.c): VE_PRIVATE from the CTID.conf, $VEID expanded, must be a directory
+    private=$(VEID=$2; . ${conf}/$2.conf; echo "$VE_PRIVATE")
+    [ -d "$private" ] || { echo "Container private area $private does not exist" >&2; exit 43; }
+    touch ${state}/ct-running; echo "Starting container ..." ;;
   stop) rm -f ${state}/ct-running ;;
   set) sed -i "s/^ONBOOT=.*/ONBOOT=\\"$4\\"/" ${conf}/$2.conf; echo "Saved parameters for CT $2" ;;
   exec) shift 2
@@ -92,7 +96,7 @@ describe.skipIf(!isRoot)("mudanza run --yes on this machine (local transport, st
 
     const priv = join(base, "vz/private/1001");
     const conf = await readFile(join(base, "etc/vz/conf/1001.conf"), "utf8");
-    expect(vzConfValues(conf)).toMatchObject({ HOSTNAME: "web1", IP_ADDRESS: "198.18.10.21", OSTEMPLATE: "debian-6.0-x86_64", ONBOOT: "yes", NUMPROC: "65:65" });
+    expect(vzConfValues(conf)).toMatchObject({ VE_PRIVATE: `${base}/vz/private/$VEID`, VE_ROOT: `${base}/vz/root/$VEID`, HOSTNAME: "web1", IP_ADDRESS: "198.18.10.21", OSTEMPLATE: "debian-6.0-x86_64", ONBOOT: "yes", NUMPROC: "65:65" });
     const confStat = await lstat(join(base, "etc/vz/conf/1001.conf"));
     expect([confStat.mode & 0o777, confStat.uid, confStat.gid]).toEqual([0o644, 0, 0]);
     expect(await readFile(join(priv, "etc/hostname"), "utf8")).toBe("web1\n");
