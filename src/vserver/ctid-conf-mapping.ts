@@ -1,5 +1,6 @@
 import type { VserverConfig } from "./config.js";
 import { activeAddresses } from "./config.js";
+import { cpuLimitFromSched, memoryFromRss, unmappedResourceNotes } from "./resource-mapping.js";
 
 /**
  * How each VServer setting becomes an OpenVZ container setting, as data: the report prints this table
@@ -48,6 +49,9 @@ export const CTID_CONF_MAPPING: MappingRow[] = [
   { key: "DISKSPACE", from: "dlimits/N/space_total (1K blocks)", why: "the same disk quota, in vzctl's 1K blocks, soft:hard", value: (i) => { const l = rootLimit(i)?.spaceTotalKb; return l ? softHard(l) : undefined; } },
   { key: "DISKINODES", from: "dlimits/N/inodes_total", why: "the same inode quota, soft:hard", value: (i) => { const l = rootLimit(i)?.inodesTotal; return l ? softHard(l) : undefined; } },
   { key: "NUMPROC", from: "rlimits/nproc[.hard]", why: "the process limit of the context becomes the container's", value: (i) => { const v = rlimit(i.config, "nproc"); return v && /^\d+$/.test(v) ? `${v}:${v}` : undefined; } },
+  { key: "PHYSPAGES", from: "rlimits/rss.soft (else rss, rss.hard), pages", why: "the RAM the guest could use; VSwap's barrier is 0", value: (i) => memoryFromRss(i.config.rlimits).PHYSPAGES },
+  { key: "SWAPPAGES", from: "rlimits/rss.hard minus the RAM, pages", why: "rss.hard bounded RAM plus swap; VSwap splits it into PHYSPAGES and SWAPPAGES", value: (i) => memoryFromRss(i.config.rlimits).SWAPPAGES },
+  { key: "CPULIMIT", from: "sched/fill-rate / sched/interval with flags sched_hard, times the cpuset's CPUs", why: "the token bucket capped the guest at that share of each CPU it could use; vzctl counts 100 a CPU", value: (i) => cpuLimitFromSched(i.config) },
   { key: "CPUMASK", from: "cpuset/cpus", why: "pin the container to the same CPUs", value: (i) => i.config.cpusetCpus },
   { key: "CAPABILITY", from: "bcapabilities", why: "extra capabilities the guest was given (CAP_X -> X:on)", value: (i) => capabilities(i.config.bcapabilities) },
 ];
@@ -82,9 +86,10 @@ export function unmappedSettings(config: VserverConfig): string[] {
   const odd = config.bcapabilities.filter((l) => !CAPABILITY_LINE.test(l));
   if (odd.length > 0) notes.push(`bcapabilities lines not understood (${odd.join(", ")}): set CAPABILITY by hand`);
   if (config.ccapabilities.length > 0) notes.push(`ccapabilities (${config.ccapabilities.join(", ")}): context capabilities have no vzctl setting; check what the guest needed them for`);
-  if (config.flags.length > 0) notes.push(`flags (${config.flags.join(", ")}): VServer context flags are not carried over`);
-  const unmappedLimits = Object.keys(config.rlimits).filter((k) => !/^nproc(\.hard|\.soft|\.min)?$/.test(k));
-  if (unmappedLimits.length > 0) notes.push(`rlimits (${unmappedLimits.join(", ")}): memory limits stay those of the OpenVZ sample; set PHYSPAGES/SWAPPAGES with vzctl set --save`);
+  // sched_hard is read with sched/ (CPULIMIT, or a note of its own)
+  const flags = config.flags.filter((f) => f !== "sched_hard");
+  if (flags.length > 0) notes.push(`flags (${flags.join(", ")}): VServer context flags are not carried over`);
+  notes.push(...unmappedResourceNotes(config));
   const extraMounts = (config.fstab ?? "").split("\n").filter((l) => l.trim() && !l.trim().startsWith("#") && !/\s(proc|devpts|tmpfs|sysfs)\s/.test(l));
   if (extraMounts.length > 0) notes.push(`fstab has ${extraMounts.length} mount(s) beyond proc/devpts/tmpfs (${extraMounts.map((l) => l.trim().split(/\s+/)[1]).join(", ")}): recreate them as bind mounts in /etc/vz/conf/CTID.mount`);
   for (const d of config.dlimits) if (d.directory && d.directory !== config.vdir && d.directory !== "/") notes.push(`dlimits/${d.id} limits ${d.directory}, not the guest root: not mapped`);

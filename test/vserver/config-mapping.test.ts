@@ -34,8 +34,9 @@ describe("VServer config reader (util-vserver layout)", () => {
     ]);
     expect(activeAddresses(config)).toEqual(["198.18.20.11", "198.18.20.13"]);
     expect(config.dlimits).toEqual([{ id: "0", directory: "/vservers/db1", spaceTotalKb: 10485760, inodesTotal: 500000, reserved: 5 }]);
-    expect(config.rlimits).toEqual({ "nproc.hard": "400", "rss.hard": "131072" });
-    expect(config).toMatchObject({ cpusetCpus: "0-1", bcapabilities: ["CAP_NET_RAW", "CAP_SYS_TIME"], ccapabilities: ["SET_UTSNAME"], flags: ["virt_mem"], initStyle: "sysv", mark: undefined });
+    expect(config.rlimits).toEqual({ "as.hard": "262144", "nproc.hard": "400", "rss.hard": "131072", "rss.soft": "65536" });
+    expect(config).toMatchObject({ cpusetCpus: "0-1", bcapabilities: ["CAP_NET_RAW", "CAP_SYS_TIME"], ccapabilities: ["SET_UTSNAME"], flags: ["virt_mem", "sched_hard"], initStyle: "sysv", mark: undefined });
+    expect(config).toMatchObject({ domainname: "nis.example.net", sched: { "fill-rate": "1", interval: "4", "tokens-max": "500" }, schedSource: "sched", schedPerCpu: [] });
   });
 
   it("says clearly when the guest does not exist or a value is not a number", async () => {
@@ -95,6 +96,9 @@ describe("VServer -> CTID.conf mapping (data)", () => {
       DISKSPACE: "10485760:11534336",
       DISKINODES: "500000:550000",
       NUMPROC: "400:400",
+      PHYSPAGES: "0:65536",
+      SWAPPAGES: "0:65536",
+      CPULIMIT: "50",
       CPUMASK: "0-1",
       CAPABILITY: "NET_RAW:on SYS_TIME:on",
     });
@@ -113,7 +117,9 @@ describe("VServer -> CTID.conf mapping (data)", () => {
     const notes = unmappedSettings((await input()).config);
     expect(notes.join("\n")).toMatch(/ccapabilities \(SET_UTSNAME\)/);
     expect(notes.join("\n")).toMatch(/flags \(virt_mem\)/);
-    expect(notes.join("\n")).toMatch(/rlimits \(rss\.hard\)/);
+    expect(notes).toContain("rlimits/as.hard = 262144: not carried over; the nearest vzctl setting is --privvmpages (private memory allocated, not the address space) (vzctl set CTID ... --save)");
+    expect(notes).toContain("sched: tokens-max=500: token-bucket details with no vzctl counterpart");
+    expect(notes.join("\n")).not.toMatch(/rss|nproc|fill-rate/);
     const web1 = await readVserverConfig(await web1Host(), "/etc/vservers", "web1");
     expect(unmappedSettings(web1)).toEqual([expect.stringMatching(/fstab has 1 mount.*\/var\/www\/shared.*CTID\.mount/)]);
   });

@@ -17,6 +17,8 @@ export interface Inventory {
   running: boolean;
   mark?: string;
   hostname?: string;
+  /** uts/domainname: the NIS domain util-vserver set at start (a fix-up writes it into the guest's config). */
+  nisDomain?: string;
   ips: string[];
   release: GuestRelease;
   arch: string;

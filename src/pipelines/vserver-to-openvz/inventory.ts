@@ -158,6 +158,7 @@ export async function gatherInventory(ctx: VsContext): Promise<Gathered> {
     running,
     mark: config.mark,
     hostname: config.nodename,
+    nisDomain: config.domainname,
     ips,
     release,
     arch,

@@ -70,10 +70,11 @@ export async function webWorld(targetFixture = "fixtures/hosts/openvz-node-basic
   target.on("cd /vz/private/1001 && ls -1d etc/rc[0-6S].d/S* etc/rc.d/rc[0-6].d/S* 2>/dev/null; true", () => ({
     stdout: [...target.files.keys()].filter((p) => /^\/vz\/private\/1001\/etc\/(rc[0-6S]\.d|rc\.d\/rc[0-6]\.d)\/S/.test(p)).map((p) => p.slice(PRIVATE.length + 1)).sort().join("\n"),
   }));
-  target.on(/^if test -e (\S+) \|\| test -L \S+; then mkdir -p \S+ && cp -a \S+ (\S+); fi$/, (command) => {
-    const m = /^if test -e (\S+) \|\| test -L \S+; then mkdir -p \S+ && cp -a \S+ (\S+); fi$/.exec(command)!;
+  const backupCommand = /^if \{ test -e (\S+) \|\| test -L \S+; \} && ! test -e \S+ && ! test -L \S+; then mkdir -p \S+ && cp -a \S+ (\S+); fi$/;
+  target.on(backupCommand, (command) => {
+    const m = backupCommand.exec(command)!;
     const file = target.files.get(q(m[1]!));
-    if (file) target.files.set(q(m[2]!), { ...file });
+    if (file && !target.files.has(q(m[2]!))) target.files.set(q(m[2]!), { ...file });
     return {};
   }, { mutates: true });
   target.on(/^ln -sfn (\S+) (\S+)$/, (command) => {
