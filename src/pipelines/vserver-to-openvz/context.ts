@@ -1,7 +1,9 @@
 import type { StepContext } from "../../engine/step.js";
 import type { PlanOf } from "../../plan/schema.js";
 import type { MappedSetting } from "../../vserver/ctid-conf-mapping.js";
+import type { Listener } from "../../vserver/listeners.js";
 import type { GuestRelease } from "../../vserver/release.js";
+import { FACT as COMMON_FACT } from "../../steps/common/plan.js";
 
 export type VsPlan = PlanOf<"vserver-to-openvz">;
 export type VsContext = StepContext<VsPlan>;
@@ -27,6 +29,8 @@ export interface Inventory {
   searchDomains: string[];
   /** Process names running in the guest at inventory time (services to find again in the container). */
   services: string[];
+  /** TCP sockets listening in the guest at inventory time (`ss -ltn`), to reach again from the node. */
+  listeners?: Listener[];
   diskUsedKb?: number;
   /** Node paths, from /etc/vz/vz.conf with $VEID expanded. */
   privateDir: string;
@@ -48,6 +52,8 @@ export const FACT = {
   /** When `vserver NAME stop` returned; with cutoverAt, how long the service was down. */
   guestStoppedAt: "vserver.guestStoppedAt",
   downtimeSec: "vserver.downtimeSec",
+  /** The report's freeze window: guest stopped -> container answering on its addresses and ports. */
+  freezeWindowSec: COMMON_FACT.freezeWindowSec,
 } as const;
 
 import { cmd, sh } from "../../hosts/quote.js";

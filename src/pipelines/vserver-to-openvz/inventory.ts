@@ -5,6 +5,7 @@ import { readOptional, type Host } from "../../hosts/host.js";
 import { cmd, raw, sh } from "../../hosts/quote.js";
 import { activeAddresses, readVserverConfig, VserverConfigError } from "../../vserver/config.js";
 import { mapVserverToCtidConf, unmappedSettings } from "../../vserver/ctid-conf-mapping.js";
+import { LISTENERS_IN_GUEST, parseListeners, type Listener } from "../../vserver/listeners.js";
 import { osTemplateFor, readGuestRelease } from "../../vserver/release.js";
 import { TRANSIENT_PROCESSES } from "../../vserver/transient-processes.js";
 import { substVeid, vzConfValues } from "../../vserver/vz-conf.js";
@@ -22,6 +23,7 @@ const DEFAULT_VE_PRIVATE = "/vz/private/$VEID";
 const DEFAULT_VE_ROOT = "/vz/root/$VEID";
 
 export const guestStatusCommand = (guest: string): string => cmd("vserver", guest, "status");
+export const guestListenersCommand = (guest: string): string => cmd("vserver", guest, "exec", "sh", "-c", LISTENERS_IN_GUEST);
 export const guestProcessesCommand = (guest: string): string => cmd("vserver", guest, "exec", "ps", "-eo", "comm=");
 /** Every IP_ADDRESS of every container config on the node (stopped containers included). */
 export const nodeConfiguredIpsCommand = (vzConfDir: string): string => sh`grep -sH ${"^IP_ADDRESS="} ${posix.join(vzConfDir, "conf")}${raw("/*.conf; true")}`;
@@ -94,10 +96,14 @@ export async function gatherInventory(ctx: VsContext): Promise<Gathered> {
   if (!running) findings.push(warning("Guest is stopped", `${options.guest} is not running: one stopped pass copies it, and no running services can be recorded to check later`));
 
   const services: string[] = [];
+  let listeners: Listener[] | undefined;
   if (running) {
     const ps = await run(source, guestProcessesCommand(options.guest), "services running in the guest, to find again in the container");
     if (ps.code === 0) services.push(...new Set(ps.stdout.split("\n").map((l) => l.trim()).filter((p) => p && !TRANSIENT_PROCESSES.has(p))));
     else findings.push(warning("Guest processes unknown", `\`vserver ${options.guest} exec ps\` exited ${ps.code}; services will not be checked after the start`));
+    const ss = await run(source, guestListenersCommand(options.guest), "TCP ports the guest listens on, to reach again from the node");
+    if (ss.code === 0) listeners = parseListeners(ss.stdout);
+    else findings.push(warning("Guest ports unknown", `\`${guestListenersCommand(options.guest)}\` exited ${ss.code}: ${(ss.stderr || ss.stdout).trim()}; only ping is checked after the start`));
   }
 
   const release = await readGuestRelease(source, config.vdir);
@@ -166,6 +172,7 @@ export async function gatherInventory(ctx: VsContext): Promise<Gathered> {
     nameservers,
     searchDomains,
     services,
+    listeners,
     diskUsedKb,
     privateDir,
     rootDir,

@@ -7,7 +7,7 @@ import { vzConfValues } from "../../../src/vserver/vz-conf.js";
 
 /**
  * The whole pipeline through `mudanza run --yes` on this machine (transport: local): real rsync, real
- * fix-ups on the copied tree, the real CTID.conf file. Only `vserver` and `vzctl` are stand-ins (shell
+ * fix-ups on the copied tree, the real CTID.conf file. Only `vserver`, `vzctl` and `ping` are stand-ins (shell
  * scripts keeping their state in files, printing what util-vserver and vzctl print), since neither a
  * VServer nor an OpenVZ kernel can run here.
  */
@@ -21,7 +21,7 @@ case "$2" in
   running) [ -e ${state}/guest-running ] ;;
   stop) rm -f ${state}/guest-running; echo stop >> ${state}/log ;;
   start) touch ${state}/guest-running; echo start >> ${state}/log ;;
-  exec) printf 'init\\nsshd\\ncron\\nps\\n' ;;
+  exec) if [ "$3" = sh ]; then echo "LISTEN 0      20         127.0.0.1:25        0.0.0.0:*"; else printf 'init\\nsshd\\ncron\\nps\\n'; fi ;;
   *) exit 2 ;;
 esac
 `;
@@ -46,6 +46,13 @@ case "$1" in
 esac
 `;
 
+/** The container's venet address answers only while it runs (ping is not even installed on every test machine). */
+const pingShim = (state: string) => `#!/bin/sh
+for last; do :; done
+if [ "$last" = 198.18.10.21 ] && [ -e ${state}/ct-running ]; then echo "64 bytes from $last: icmp_seq=1 ttl=64 time=0.05 ms"; exit 0; fi
+echo "1 packets transmitted, 0 received, 100% packet loss, time 0ms"; exit 1
+`;
+
 beforeAll(async () => {
   if (!isRoot) return;
   base = await mkdtemp(join(tmpdir(), "mudanza-vs-local-"));
@@ -66,6 +73,8 @@ beforeAll(async () => {
   await writeFile(join(bin, "vzctl"), vzctlShim(state, join(vzConf, "conf"), join(base, "vz/private/1001")));
   await chmod(join(bin, "vserver"), 0o755);
   await chmod(join(bin, "vzctl"), 0o755);
+  await writeFile(join(bin, "ping"), pingShim(state));
+  await chmod(join(bin, "ping"), 0o755);
   await writeFile(join(state, "guest-running"), "");
   process.env.PATH = `${bin}:${savedPath}`;
   await writeFile(
