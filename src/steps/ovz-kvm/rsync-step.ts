@@ -7,7 +7,7 @@ import { FACT, targetFromSource, type OvzPlan } from "../common/plan.js";
 import { sourceSshdFindings } from "../common/sshd-config.js";
 import { countDeletions, parseStats } from "../rsync/progress.js";
 import { shouldRunAnotherLivePass } from "../rsync/pass.js";
-import { cutoverFinishedAt, dirlinkVerdict, excludesFor, noCopyAfterCutover, syncCommand, syncPass, type SyncPassRecord } from "./sync.js";
+import { compareModeFor, cutoverFinishedAt, describeCompare, dirlinkVerdict, excludesFor, noCopyAfterCutover, syncCommand, syncPass, type SyncPassRecord } from "./sync.js";
 
 /** Step 4: push / from the source onto the target with live passes until the changes stop shrinking. */
 export const rsyncStep: Step<OvzPlan> = {
@@ -63,8 +63,10 @@ export const rsyncStep: Step<OvzPlan> = {
     let estimatedTransferBytes = sourceDisk?.usedBytes;
     const ready = await accessReady(source);
     if (!ready) commands.push(...plannedAccessCommands(ctx.plan));
-    const command = await syncCommand(ctx);
+    const compare = compareModeFor(ctx.facts.get<SyncPassRecord[]>(FACT.syncPasses) ?? []);
+    const command = await syncCommand(ctx, { compare });
     commands.push({ host: "source", command, purpose: `live passes (at most ${ctx.plan.options.maxLivePasses}, until the changed data stops shrinking); exit 24 tolerated` });
+    if (compare === "checksum") details.push("until one pass has completed, rsync compares the content of files on both sides (--checksum): the target's files are the fresh VM's, whose size and mtime may match the source's by chance; later passes trust size and mtime. The first pass's time is in the journal with its mode");
     if (ready && findings.every((f) => !f.blocks)) {
       // The key exists: measure what the first pass would do (read-only: --dry-run).
       const dry = await source.exec(await syncCommand(ctx, { dryRun: true }), { signal: ctx.signal, timeoutMs: 3600_000 });
@@ -84,7 +86,7 @@ export const rsyncStep: Step<OvzPlan> = {
     do {
       const record = await syncPass(ctx, "live");
       sizes.push(record.transferredBytes);
-      ctx.output("source", `live pass ${record.pass}: ${gib(record.transferredBytes)} changed, ${record.deletedFiles} deleted, ${record.seconds} s${record.vanished ? " (files vanished: exit 24)" : ""}`);
+      ctx.output("source", `live pass ${record.pass}: ${gib(record.transferredBytes)} changed, ${record.deletedFiles} deleted, ${record.seconds} s, ${describeCompare(record.compare)}${record.vanished ? " (files vanished: exit 24)" : ""}`);
     } while (shouldRunAnotherLivePass(sizes, ctx.plan.options.maxLivePasses));
     const fps = ctx.facts.get<string[]>(FACT.sourceHostKeyFingerprints) ?? [];
     await ctx.facts.set(FACT.targetAcceptHostKeys, fps);
@@ -98,7 +100,7 @@ export const rsyncStep: Step<OvzPlan> = {
     const sourceId = await ctx.host("source").exec(cmd("cat", marker), { signal: ctx.signal });
     const targetId = await ctx.host("target").exec(cmd("cat", marker), { signal: ctx.signal });
     return verifyResult([
-      { name: "a live pass completed", ok: live.length > 0, detail: live.map((p) => `pass ${p.pass}: exit ${p.code}, ${p.transferredBytes} bytes, ${p.seconds} s`).join("; ") || "none recorded" },
+      { name: "a live pass completed", ok: live.length > 0, detail: live.map((p) => `pass ${p.pass}: exit ${p.code}, ${p.transferredBytes} bytes, ${p.seconds} s, ${describeCompare(p.compare)}`).join("; ") || "none recorded" },
       { name: `the target carries the source's ${marker}`, ok: sourceId.code === 0 && sourceId.stdout.trim() !== "" && sourceId.stdout.trim() === targetId.stdout.trim(), detail: `${sourceId.stdout.trim()} / ${targetId.stdout.trim()}` },
       { name: "the source's host key fingerprints are recorded", ok: (ctx.facts.get<string[]>(FACT.targetAcceptHostKeys) ?? []).length > 0 },
     ]);

@@ -71,7 +71,11 @@ describe("vserver-to-openvz on scripted hosts", () => {
     expect(world.source.files.get("/etc/vservers/web1/apps/init/mark.mudanza-disabled")?.content).toBe("default\n");
     expect(compensations).toEqual([]); // cleared at the cutover
     expect(facts["vserver.downtimeSec"]).toEqual(expect.any(Number));
-    expect(events.some((e) => e.type === "output" && /^cutover: web1 was down for \d+ s/.test(e.line))).toBe(true);
+    expect(facts.freezeWindowSec).toBe(facts["vserver.downtimeSec"]); // the report's freeze window
+    expect(events.some((e) => e.type === "output" && /^cutover: web1 was down for [\d.]+ s/.test(e.line))).toBe(true);
+    // reached from the node: ping, and the ports the guest listened on (not the one bound to 127.0.0.1)
+    const reached = world.target.log.filter((e) => e.kind === "exec" && /^(ping|timeout)/.test(e.command)).map((e) => (e.kind === "exec" ? e.command : ""));
+    expect(new Set(reached)).toEqual(new Set(["ping -c 1 -W 2 198.18.10.21", "timeout 3 bash -c 'exec 3<>/dev/tcp/198.18.10.21/80'", "timeout 3 bash -c 'exec 3<>/dev/tcp/198.18.10.21/22'"]));
 
     // the copy and its fix-ups, with backups
     expect(world.target.files.get("/vz/private/1001/etc/hostname")?.content).toBe("web1\n");
@@ -133,6 +137,18 @@ describe("vserver-to-openvz on scripted hosts", () => {
     expect(world.state.guestRunning).toBe(true);
     expect(compensations).toEqual([]);
     expect(world.source.files.has("/etc/vservers/web1/apps/init/mark")).toBe(true);
+  });
+
+  it("when a port the guest listened on does not answer from the node, stops the container and starts the guest again", async () => {
+    const world = await webWorld();
+    world.containerPorts = [22]; // apache2 runs but does not listen (say its config named the old eth0 address)
+    const { outcome, facts } = await run(world, "yes", plan(", startCheckTimeoutSec: 0"));
+    expect(outcome.status).toBe("failed");
+    expect(outcome.message).toMatch(/TCP 198\.18\.10\.21:80 accepts connections from the node \(the guest listened on this port before the migration\)/);
+    expect(outcome.message).not.toMatch(/:22 /);
+    expect(world.state.containerRunning).toBe(false);
+    expect(world.state.guestRunning).toBe(true);
+    expect(facts.freezeWindowSec).toBeUndefined();
   });
 
   it("waits for services that come up a little after vzctl start", async () => {
