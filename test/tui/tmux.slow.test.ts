@@ -35,7 +35,8 @@ async function startCli(extraEnv: Record<string, string> = {}) {
   dirs.push(dir);
   const plan = PLAN;
   const state = join(dir, "state");
-  const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? dir, TERM: "xterm-256color", LANG: "C.UTF-8", ...extraEnv };
+  // MUDANZA_FROM_SOURCE: the sources under test, not a dist/ built earlier (see bin/mudanza.js).
+  const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? dir, TERM: "xterm-256color", LANG: "C.UTF-8", MUDANZA_FROM_SOURCE: "1", ...extraEnv };
   const envArgs = Object.entries(env).map(([k, v]) => shellQuote(`${k}=${v}`));
   const tmux = new TmuxSession();
   sessions.push(tmux);
