@@ -40,7 +40,8 @@ async function startCli(extraEnv: Record<string, string> = {}) {
   const envArgs = Object.entries(env).map(([k, v]) => shellQuote(`${k}=${v}`));
   const tmux = new TmuxSession();
   sessions.push(tmux);
-  await tmux.start(`env -i ${envArgs.join(" ")} ${shellQuote(process.execPath)} ${shellQuote(BIN)} run ${shellQuote(plan)} --state-dir ${shellQuote(state)}`);
+  // Started from the temp dir, not the repository: the CLI must find its own tsconfig (jsx) from anywhere.
+  await tmux.start(`cd ${shellQuote(dir)} && env -i ${envArgs.join(" ")} ${shellQuote(process.execPath)} ${shellQuote(BIN)} run ${shellQuote(plan)} --state-dir ${shellQuote(state)}`);
   return { tmux, plan, state };
 }
 
