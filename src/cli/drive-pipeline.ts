@@ -1,4 +1,4 @@
-import { appendFile, mkdir } from "node:fs/promises";
+import { appendFile, mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { BadInputError, InterruptedError } from "../errors.js";
 import type { PipelineEvent } from "../engine/events.js";
@@ -105,7 +105,13 @@ export async function drivePipeline<Plan>(options: DriveOptions<Plan>): Promise<
   if (mode === "dry-run" && options.printDryRunReport !== false) {
     const skipped = Object.fromEntries(pipeline.steps.flatMap((s) => (outcome.probes[s.id] ? [] : [[s.id, "not probed"]])));
     const data = collectDryRun(pipeline as Pipeline<unknown>, Object.fromEntries(Object.entries(hosts).map(([r, h]) => [r, h.address])), outcome.probes, skipped);
-    process.stdout.write(flags.format === "json" ? JSON.stringify(data, null, 2) + "\n" : renderDryRunMarkdown(data) + "\n");
+    const report = flags.format === "json" ? JSON.stringify(data, null, 2) + "\n" : renderDryRunMarkdown(data) + "\n";
+    if (flags.json) {
+      // --json: stdout carries the NDJSON events and nothing else; the report goes to a file.
+      const path = join(stateDir, `${options.journal.migrationId}.dry-run.${flags.format === "json" ? "json" : "md"}`);
+      await writeFile(path, report, { mode: 0o600 });
+      complain(`mudanza: dry-run report: ${path}`);
+    } else process.stdout.write(report);
   }
   return outcome;
 }

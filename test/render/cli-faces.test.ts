@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -74,5 +74,28 @@ describe("non-interactive faces through the CLI (scripted OpenVZ -> KVM plan)", 
     expect((await readdir(state)).filter((f) => f.endsWith(".lock"))).toEqual([]);
     const report = await readFile(join(state, `${ID}.report.md`), "utf8");
     expect(report).toContain(`**Result: ${code === 0 ? "done" : "failed"}** (exit ${code})`);
+  });
+
+  it("--dry-run --json: stdout is NDJSON events and nothing else; the report goes to a file named on stderr (issue 14)", async () => {
+    const { stdout, stderr, code, state } = await cli("--dry-run", "--json");
+    expect(code).toBe(0);
+    const events = stdout.trimEnd().split("\n").map((l) => pipelineEventSchema.parse(JSON.parse(l)));
+    expect(events.at(-1)).toMatchObject({ type: "pipeline-end", status: "dry-run" });
+    const path = join(state, `${ID}.dry-run.md`);
+    expect(stderr).toContain(`dry-run report: ${path}`);
+    expect(await readFile(path, "utf8")).toMatch(/^# /);
+  });
+
+  it("a reader that closes the pipe early (| head) ends nothing badly: no EPIPE stack trace, the run's own exit code (issue 14)", async () => {
+    const state = await mkdtemp(join(tmpdir(), "mudanza-faces-"));
+    dirs.push(state);
+    const child = spawn(process.execPath, [join(ROOT, "bin/mudanza.js"), "run", PLAN, "--yes", "--json", "--state-dir", state], { env: { ...process.env, CI: "1" }, stdio: ["ignore", "pipe", "pipe"] });
+    child.stdout.destroy(); // our end of the pipe is gone before the CLI writes its first event
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
+    const code = await new Promise<number | null>((resolve) => child.on("close", (c) => resolve(c)));
+    expect(stderr).not.toMatch(/EPIPE|internal error|Error:/);
+    expect([0, 1]).toContain(code); // the run went on to its end: its own result, not a crash
+    expect((await readFile(join(state, `${ID}.log.ndjson`), "utf8")).trimEnd().split("\n").at(-1)).toContain(`"type":"pipeline-end"`);
   });
 });
