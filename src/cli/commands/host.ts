@@ -2,8 +2,6 @@ import { Option, type Command } from "commander";
 import { BadInputError } from "../../errors.js";
 import { parseSize } from "../../kvm/sizes.js";
 import type { ExitSetter } from "../program.js";
-import { resolveRunMode } from "../drive-pipeline.js";
-import { runLocalPipeline } from "./image.js";
 import { requireInputFile } from "../input-file.js";
 
 export function registerHost(program: Command, setExit: ExitSetter): void {
@@ -25,6 +23,8 @@ export function registerHost(program: Command, setExit: ExitSetter): void {
       if (Boolean(opts.openvzConf) !== Boolean(opts.vmMemory)) throw new BadInputError("--openvz-conf and --vm-memory go together: the container's limits are compared with the VM's size");
       const { resolve } = await import("node:path");
       if (opts.openvzConf) await requireInputFile(resolve(opts.openvzConf), "--openvz-conf");
+      const { resolveRunMode } = await import("../drive-pipeline.js");
+      const { runLocalPipeline } = await import("../run-local-pipeline.js");
       const { buildHostDoctor } = await import("../../pipelines/host-doctor/pipeline.js");
       const { renderDoctor } = await import("../../steps/doctor/render-doctor.js");
       const plan = {

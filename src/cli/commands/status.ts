@@ -1,7 +1,5 @@
 import type { Command } from "commander";
 import { BadInputError } from "../../errors.js";
-import { Journal } from "../../journal/journal.js";
-import { loadPlan } from "../../plan/load.js";
 import { resolveStateDir } from "../state-dir.js";
 import type { ExitSetter } from "../program.js";
 
@@ -13,6 +11,7 @@ export function registerStatus(program: Command, setExit: ExitSetter): void {
     .option("--state-dir <dir>", "where journals live")
     .option("--json", "print the journal as JSON")
     .action(async (planPath: string, opts: { stateDir?: string; json?: boolean }) => {
+      const [{ loadPlan }, { Journal }] = await Promise.all([import("../../plan/load.js"), import("../../journal/journal.js")]);
       const loaded = await loadPlan(planPath);
       const path = Journal.pathFor(resolveStateDir(opts.stateDir), loaded.migrationId);
       const journal = await Journal.read(path);

@@ -76,6 +76,8 @@ function collect(channel: ClientChannel, options: ExecOptions, resolve: (result:
   if (options.timeoutMs !== undefined) timers.push(setTimeout(() => stop("timeout"), options.timeoutMs));
   const onAbort = (): void => stop("abort");
   options.signal?.addEventListener("abort", onAbort, { once: true });
+  // An abort while the channel was opening fired before this listener existed: the command runs now, stop it.
+  if (options.signal?.aborted) stop("abort");
 
   let finished = false;
   const finish = (): void => {
