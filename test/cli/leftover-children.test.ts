@@ -46,5 +46,5 @@ describe("a run after a SIGKILLed one", () => {
     const said = stderr.mock.calls.map((c) => String(c[0])).join("");
     expect(said).toMatch(new RegExp(`mudanza: stopped \`echo \\$\\$; sleep 300 & echo \\$!; wait\` \\(pid ${group}\\), left running since \\S+ by a run that was killed`));
     expect(await readdir(join(stateDir, "children"))).toEqual([]);
-  });
+  }, 120_000); // starts node + tsx: seconds on a loaded machine
 });

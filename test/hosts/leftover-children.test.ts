@@ -20,8 +20,8 @@ async function cliLeaving(how: string, state: string): Promise<{ group: number; 
 }
 
 describe("no process outlives the CLI", () => {
-  // Concurrent (each its own state folder): most of each case is starting node + tsx.
-  it.concurrent.each(["exit", "uncaught", "SIGINT", "SIGTERM", "SIGHUP"])("leaving by %s stops the command's whole group and removes its record", async (how) => {
+  // Each case starts node + tsx (seconds on a loaded machine): one at a time, with room for that.
+  it.each(["exit", "uncaught", "SIGINT", "SIGTERM", "SIGHUP"])("leaving by %s stops the command's whole group and removes its record", async (how) => {
     const state = await mkdtemp(join(tmpdir(), "mudanza-children-"));
     let group = 0;
     try {
@@ -35,7 +35,7 @@ describe("no process outlives the CLI", () => {
       if (group) signalGroup(group, "SIGKILL"); // after the assertions: only a failed case leaves one
       await rm(state, { recursive: true, force: true });
     }
-  });
+  }, 120_000);
 });
 
 describe("a run after a SIGKILL", () => {
@@ -57,7 +57,7 @@ describe("a run after a SIGKILL", () => {
     expect(found[0]).toMatchObject({ stopped: true, record: { child: { pid: left.group }, command: "echo $$; sleep 300 & echo $!; wait" } });
     expect(liveGroupMembers(left.group)).toEqual([]);
     expect(await readdir(join(stateDir, "children"))).toEqual([]);
-  });
+  }, 120_000);
 
   it("never kills a process whose pid was reused: the start time must match too", async () => {
     const innocent = spawn("sleep", ["30"], { detached: true });
