@@ -50,7 +50,8 @@ export function parseLock(text: string): LockHolder | null {
   try {
     const value = JSON.parse(trimmed) as Partial<LockHolder>;
     if (typeof value.pid !== "number" || typeof value.startTime !== "string") return null;
-    return { pid: value.pid, startTime: value.startTime, since: typeof value.since === "string" ? value.since : "", command: typeof value.command === "string" ? value.command : "" };
+    const text = (v: unknown): string => (typeof v === "string" ? v.replace(/[^\x20-\x7e\u00a0-\uffff]/g, "?").slice(0, 300) : "");
+    return { pid: value.pid, startTime: value.startTime, since: text(value.since), command: text(value.command) };
   } catch {
     return null;
   }
@@ -62,6 +63,8 @@ function holds(holder: LockHolder): boolean {
   return processCommandLine(holder.pid).includes("mudanza");
 }
 
+/** This run's command line for the message another run prints; control characters never reach a terminal. */
 function describeThisRun(): string {
-  return ["mudanza", ...process.argv.slice(2)].join(" ").slice(0, 300);
+  // eslint-disable-next-line no-control-regex
+  return ["mudanza", ...process.argv.slice(2)].join(" ").replace(/[\u0000-\u001f\u007f-\u009f]/g, "?").slice(0, 300);
 }

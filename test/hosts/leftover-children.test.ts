@@ -10,34 +10,46 @@ import { identify, processStartTime } from "../../src/hosts/process-identity.js"
 
 let stateDir: string;
 const strays: number[] = [];
-beforeEach(async () => {
-  stateDir = await mkdtemp(join(tmpdir(), "mudanza-children-"));
-});
-afterEach(async () => {
-  for (const pgid of strays.splice(0)) signalGroup(pgid, "SIGKILL"); // only if an assertion failed first
-  await rm(stateDir, { recursive: true, force: true });
-});
 
 /** Runs test/support/group-child.ts, which starts `sh` + `sleep 300` in a group and leaves by `how`. */
-async function cliLeaving(how: string): Promise<{ group: number; sleep: number; signal: string | undefined; exitCode: number | undefined }> {
-  const child = await execa(process.execPath, ["--import", "tsx", "test/support/group-child.ts", stateDir, how], { reject: false });
+async function cliLeaving(how: string, state: string): Promise<{ group: number; sleep: number; signal: string | undefined; exitCode: number | undefined }> {
+  const child = await execa(process.execPath, ["--import", "tsx", "test/support/group-child.ts", state, how], { reject: false });
   const [group, sleep] = child.stdout.trim().split(" ").map(Number);
   expect(group, child.stderr).toBeGreaterThan(0);
-  strays.push(group!);
   return { group: group!, sleep: sleep!, signal: child.signal, exitCode: child.exitCode };
 }
 
 describe("no process outlives the CLI", () => {
+  // Each case starts node + tsx (seconds on a loaded machine): one at a time, with room for that.
   it.each(["exit", "uncaught", "SIGINT", "SIGTERM", "SIGHUP"])("leaving by %s stops the command's whole group and removes its record", async (how) => {
-    const left = await cliLeaving(how);
-    if (how.startsWith("SIG")) expect(left.signal).toBe(how); // the signal still ends the process as it would have
-    else expect(left.exitCode).toBe(how === "exit" ? 0 : 1);
-    expect(liveGroupMembers(left.group)).toEqual([]);
-    expect(await readdir(join(stateDir, "children"))).toEqual([]);
+    const state = await mkdtemp(join(tmpdir(), "mudanza-children-"));
+    let group = 0;
+    try {
+      const left = await cliLeaving(how, state);
+      group = left.group;
+      if (how.startsWith("SIG")) expect(left.signal).toBe(how); // the signal still ends the process as it would have
+      else expect(left.exitCode).toBe(how === "exit" ? 0 : 1);
+      expect(liveGroupMembers(left.group)).toEqual([]);
+      expect(await readdir(join(state, "children"))).toEqual([]);
+    } finally {
+      if (group) signalGroup(group, "SIGKILL"); // after the assertions: only a failed case leaves one
+      await rm(state, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
+
+describe("a run after a SIGKILL", () => {
+  beforeEach(async () => {
+    stateDir = await mkdtemp(join(tmpdir(), "mudanza-children-"));
+  });
+  afterEach(async () => {
+    for (const pgid of strays.splice(0)) signalGroup(pgid, "SIGKILL"); // only if an assertion failed first
+    await rm(stateDir, { recursive: true, force: true });
   });
 
   it("after a SIGKILL the group lives on, and the next run finds it in the state folder and stops it", async () => {
-    const left = await cliLeaving("SIGKILL");
+    const left = await cliLeaving("SIGKILL", stateDir);
+    strays.push(left.group);
     expect(left.signal).toBe("SIGKILL");
     expect(liveGroupMembers(left.group).sort()).toEqual([left.group, left.sleep].sort()); // orphaned, as in the bug report
     const found = stopLeftoverChildren(stateDir);
@@ -45,7 +57,7 @@ describe("no process outlives the CLI", () => {
     expect(found[0]).toMatchObject({ stopped: true, record: { child: { pid: left.group }, command: "echo $$; sleep 300 & echo $!; wait" } });
     expect(liveGroupMembers(left.group)).toEqual([]);
     expect(await readdir(join(stateDir, "children"))).toEqual([]);
-  });
+  }, 120_000);
 
   it("never kills a process whose pid was reused: the start time must match too", async () => {
     const innocent = spawn("sleep", ["30"], { detached: true });

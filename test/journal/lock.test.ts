@@ -57,6 +57,13 @@ describe("lock file", () => {
     }
   });
 
+  it("a lock file's text reaches the message without terminal escapes", async () => {
+    const path = join(dir, "m.lock");
+    await writeFile(path, JSON.stringify({ pid: process.ppid, startTime: processStartTime(process.ppid), since: "now", command: "mudanza run \u001b]0;owned\u0007x.yaml" }));
+    const error = (await LockFile.acquire(path).catch((e: unknown) => e)) as Error;
+    expect(error.message).toContain("(mudanza run ?]0;owned?x.yaml)");
+  });
+
   it("takes over a lock file that is garbage", async () => {
     const path = join(dir, "m.lock");
     await writeFile(path, "{not json");
