@@ -8,8 +8,8 @@ import { detectDatabases, showUnits, showUnitsCommand, KNOWN_DATABASES, unitName
 import { MIGRATION_DIR } from "../rsync/excludes.js";
 import { cutoverFinishedAt, syncCommand, syncPass, type SyncPassRecord } from "./sync.js";
 
-export const startCommand = (units: string[]): string => cmd("systemctl", "start", ...units);
-export const stopCommand = (units: string[]): string => cmd("systemctl", "stop", ...units);
+export const startCommand = (units: string[]): string => cmd("systemctl", "start", "--", ...units);
+export const stopCommand = (units: string[]): string => cmd("systemctl", "stop", "--", ...units);
 const RELOAD = cmd("systemctl", "daemon-reload");
 /**
  * The copy excludes /run (the VM's live tmpfs), so the runtime directories the copied tmpfiles.d entries

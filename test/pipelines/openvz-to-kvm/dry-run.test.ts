@@ -42,7 +42,7 @@ describe("mudanza run PLAN --dry-run on the scripted pairs", () => {
     expect(hostsOf("rsync")).toEqual(["source", "target"]);
     expect(hostsOf("db-freeze")).toEqual(["source", "target"]);
     expect(byStep["rsync"]!.find((c) => c.command.startsWith("rsync "))?.command).toMatch(/^rsync -aHAXS --numeric-ids --delete .*--info=progress2 .*--exclude=\/usr\/lib\/modules .*StrictHostKeyChecking=yes.* \/ root@198\.18\.20\.1[01]:\/$/);
-    expect(byStep["db-freeze"]!.map((c) => c.command)).toContain("systemctl stop mariadb.service");
+    expect(byStep["db-freeze"]!.map((c) => c.command)).toContain("systemctl stop -- mariadb.service");
     const install = byStep["kernel-install"]!.map((c) => c.command).join("\n");
     expect(install).toMatch(name === "alma" ? /dnf -y install kernel-4\.18\.0-513\.5\.1\.el8_9\.x86_64/ : /apt-get .* install linux-image-6\.1\.0-35-amd64/);
     expect(byStep["network-fixup"]!.map((c) => c.command).join("\n")).toMatch(name === "alma" ? /ifcfg-venet0/ : /\/etc\/network\/interfaces/);

@@ -33,7 +33,7 @@ describe.each(Object.entries(PAIRS))("a full --yes run on scripted %s hosts that
 
     // The databases were stopped before the final pass and run again on both sides.
     const execs = source.log.filter((l) => l.kind === "exec").map((l) => (l.kind === "exec" ? l.command : ""));
-    const stopAt = execs.indexOf("systemctl stop mariadb.service");
+    const stopAt = execs.indexOf("systemctl stop -- mariadb.service");
     const finalAt = execs.lastIndexOf(state.passes.at(-1)!);
     expect(stopAt).toBeGreaterThan(-1);
     expect(stopAt).toBeLessThan(finalAt);

@@ -59,8 +59,8 @@ export function simulate(source: ScriptedHost, target: ScriptedHost, options: Si
       if (role === "target") h.putFile("/proc/sys/kernel/random/boot_id", `${crypto.randomUUID()}\n`);
       return {};
     }, { mutates: true });
-    host.on(/^systemctl show -p Id -p LoadState -p ActiveState -p UnitFileState .*(mariadb|sshd|crond|ssh)\.service/, (command) => {
-      const units = words(command).slice(10);
+    host.on(/^systemctl show -p Id -p LoadState -p ActiveState -p UnitFileState -- .*(mariadb|sshd|crond|ssh)\.service/, (command) => {
+      const units = words(command).slice(11);
       const map = state.units[role];
       return {
         stdout: units
@@ -73,7 +73,7 @@ export function simulate(source: ScriptedHost, target: ScriptedHost, options: Si
       };
     });
     host.on(/^systemctl (stop|start) /, (command) => {
-      const [, verb, ...units] = words(command);
+      const [, verb, , ...units] = words(command);
       if (verb === "start" && role === "target" && options.failTargetStart) return { code: 1, stderr: "Job for mariadb.service failed because the control process exited with error code.\n" };
       for (const u of units) if (role === "source" || state.units.target.has(u)) state.units[role].set(u, verb === "start");
       return {};
@@ -81,7 +81,7 @@ export function simulate(source: ScriptedHost, target: ScriptedHost, options: Si
     host.on(/^systemctl daemon-reload( && systemctl (stop|start) .*)?$/, (command) => {
       const rest = words(command).slice(4);
       if (rest.length === 0) return {};
-      const [verb, ...units] = rest;
+      const [verb, , ...units] = rest;
       if (verb === "start" && role === "target" && options.failTargetStart) return { code: 1, stderr: "Job for mariadb.service failed.\n" };
       for (const u of units) if (state.units.target.has(u)) state.units.target.set(u, verb === "start");
       return {};
@@ -116,7 +116,7 @@ export function simulate(source: ScriptedHost, target: ScriptedHost, options: Si
       h.putSymlink(w[3]!, w[2]!);
       return {};
     }, { mutates: true });
-    host.on(/^systemctl enable \S+$/, {}, { mutates: true });
+    host.on(/^systemctl enable -- \S+$/, {}, { mutates: true });
     host.on("touch /.autorelabel", (_c, h) => (h.putFile("/.autorelabel", ""), {}), { mutates: true });
     // Network directories are listed from the current tree (the fixture's answer is the pre-copy one).
     host.on(/^find \/etc\/.* -maxdepth 1 /, (command, h) => {
