@@ -140,6 +140,26 @@ describe("rsync probe", () => {
     expect(du?.kind === "exec" && du.command).toContain("--exclude=/boot ");
   });
 
+  it("leaves filesystems mounted inside the container out of the copy and lists them to recreate", async () => {
+    const hosts = await deb();
+    hosts.source.putFile("/proc/self/mountinfo", [
+      "1128 1056 182:371665 / / rw,relatime shared:546 - ext4 /dev/ploop23456p1 rw,data=ordered",
+      "1129 1128 0:145 / /proc rw,nosuid,nodev,noexec,relatime shared:547 - proc proc rw",
+      "1140 1128 182:371665 /srv/shared /var/www/shared rw,relatime shared:546 - ext4 /dev/ploop23456p1 rw,data=ordered",
+      "1141 1128 0:160 / /srv/backup rw,relatime shared:560 - nfs4 198.18.0.5:/export/backup rw,vers=4.1,hard,proto=tcp",
+      "",
+    ].join("\n"));
+    const probe = await rsyncStep.probe(stepContext(await planFrom(DEBIAN), hosts).ctx);
+    const found = probe.findings.find((f) => f.title === "Filesystems mounted in the source are not copied");
+    expect(found).toMatchObject({ blocks: false, summary: expect.stringContaining("/var/www/shared (ext4 /dev/ploop23456p1, bind of /srv/shared); /srv/backup (nfs4 198.18.0.5:/export/backup)") });
+    const rsync = probe.commands.find((c) => c.command.startsWith("rsync "))!.command;
+    expect(rsync).toContain(" --exclude=/var/www/shared ");
+    expect(rsync).toContain(" --exclude=/srv/backup ");
+    const du = hosts.source.log.find((e) => e.kind === "exec" && e.command.startsWith("du "));
+    expect(du?.kind === "exec" && du.command).toContain(" --exclude=/srv/backup ");
+    expect(probe.facts?.sourceMountsToRecreate).toHaveLength(2);
+  });
+
   it("warns with the figures, and blocks only when even the smaller one does not fit", async () => {
     const fit = (allocated: number, apparent: number) => copyFitFindings({ allocatedBytes: allocated * GIB, apparentBytes: apparent * GIB }, 3 * GIB, { allocatedBytes: 2 * GIB, apparentBytes: 2 * GIB }).findings.map((f) => `${f.title}:${f.blocks}`);
     expect(fit(4, 3)).toEqual([]);

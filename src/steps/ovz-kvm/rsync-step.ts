@@ -6,9 +6,10 @@ import { diskUsage, gib, RSYNC_PRESENT_COMMAND, DF_COMMAND } from "../common/fac
 import { FACT, targetFromSource, type OvzPlan } from "../common/plan.js";
 import { sourceSshdFindings } from "../common/sshd-config.js";
 import { copyFitFindings, HOW_MEASURED, measureTree, treeSizeCommand } from "../rsync/copy-size.js";
+import { describeMount, MOUNTINFO_COMMAND, toRecreate } from "../rsync/mounts.js";
 import { countDeletions, parseStats } from "../rsync/progress.js";
 import { shouldRunAnotherLivePass } from "../rsync/pass.js";
-import { compareModeFor, cutoverFinishedAt, describeCompare, dirlinkVerdict, excludesFor, noCopyAfterCutover, syncCommand, syncPass, type SyncPassRecord } from "./sync.js";
+import { compareModeFor, cutoverFinishedAt, describeCompare, dirlinkVerdict, excludesAndMounts, noCopyAfterCutover, syncCommand, syncPass, type SyncPassRecord } from "./sync.js";
 
 /** Step 4: push / from the source onto the target with live passes until the changes stop shrinking. */
 export const rsyncStep: Step<OvzPlan> = {
@@ -43,7 +44,11 @@ export const rsyncStep: Step<OvzPlan> = {
     details.push(`top-level links: ${verdict.summary}${verdict.keepDirlinks ? " (rsync keeps the target's directory links: --keep-dirlinks)" : ""}`);
     if (verdict.block) findings.push(blocker("/bin /sbin /lib /lib64 linked differently", verdict.block));
 
-    const excludes = await excludesFor(ctx);
+    const { excludes, mounts } = await excludesAndMounts(ctx);
+    const recreate = toRecreate(mounts ?? []);
+    if (mounts === null) details.push(`mounts inside the source: could not read them (${MOUNTINFO_COMMAND}); a bind or network mount would be copied into the VM's root`);
+    else if (mounts.length > 0) details.push(`mounts inside the source, excluded from the copy: ${mounts.map(describeMount).join("; ")}`);
+    if (recreate.length > 0) findings.push(warning("Filesystems mounted in the source are not copied", `${recreate.length} filesystem(s) mounted inside the source stay out of the VM's root disk: ${recreate.map(describeMount).join("; ")}`, "recreate each mount on the VM (an fstab line or the unit that mounted it), and copy its data where it belongs if the VM cannot reach it", "source"));
     const sourceDisk = await diskUsage(source, ctx.signal);
     const targetDisk = await diskUsage(target, ctx.signal);
     // What the copy moves, measured on the trees: a container's df may show its node's disk.
@@ -84,7 +89,7 @@ export const rsyncStep: Step<OvzPlan> = {
         estimatedTransferBytes = stats.transferredFileSize ?? estimatedTransferBytes;
       } else details.push(`a dry run of the copy failed (exit ${dry.code}): ${dry.stderr.trim().split("\n").slice(-2).join(" ")}`);
     } else details.push(`files the copy would delete on the target are counted at the gate, once the migration key is in place; until then the estimate is the source's used space`);
-    return { satisfied: false, commands, findings, details, facts: { excludes, keepDirlinks: verdict.keepDirlinks, sourceDisk, targetDisk, ...(sourceTree ? { copySize: { ...sourceTree, measuredWith: HOW_MEASURED } } : {}), estimatedTransferBytes } };
+    return { satisfied: false, commands, findings, details, facts: { excludes, ...(recreate.length > 0 ? { sourceMountsToRecreate: recreate } : {}), keepDirlinks: verdict.keepDirlinks, sourceDisk, targetDisk, ...(sourceTree ? { copySize: { ...sourceTree, measuredWith: HOW_MEASURED } } : {}), estimatedTransferBytes } };
   },
 
   async run(ctx) {
