@@ -4,6 +4,7 @@ import { compareTopLinks, readTopLinks, type DirlinkVerdict } from "../common/di
 import { distroOf } from "../common/facts.js";
 import { FACT, type OvzContext } from "../common/plan.js";
 import { COMMON_EXCLUDES, mergeExcludes } from "../rsync/excludes.js";
+import { mountExcludes, mountsToExclude, readSourceMounts, type SourceMount } from "../rsync/mounts.js";
 import { rsyncCommand } from "../rsync/command.js";
 import { runRsyncPass, type PassResult } from "../rsync/pass.js";
 import type { TargetIdentity } from "./capture-target.js";
@@ -39,8 +40,20 @@ export function compareModeFor(passes: SyncPassRecord[]): CompareMode {
 export const describeCompare = (mode: CompareMode | undefined): string => (mode === "checksum" ? "content compared (--checksum)" : "quick check (size and mtime)");
 
 export async function excludesFor(ctx: OvzContext): Promise<ExcludeEntry[]> {
+  return (await excludesAndMounts(ctx)).excludes;
+}
+
+/**
+ * The copy's excludes, plus one per filesystem mounted inside the source that none covers yet (bind
+ * mounts, NFS, ...). Read at every pass: a filesystem mounted since the last one is left out too.
+ * `mounts` is null when /proc/self/mountinfo could not be read.
+ */
+export async function excludesAndMounts(ctx: OvzContext): Promise<{ excludes: ExcludeEntry[]; mounts: SourceMount[] | null }> {
   const distro = await distroOf(ctx.host("source"));
-  return mergeExcludes(COMMON_EXCLUDES, distro.family?.excludes ?? [], ctx.plan.options.extraExcludes);
+  const base = mergeExcludes(COMMON_EXCLUDES, distro.family?.excludes ?? [], ctx.plan.options.extraExcludes);
+  const all = await readSourceMounts(ctx.host("source"), ctx.signal);
+  const mounts = all === null ? null : mountsToExclude(all, base);
+  return { excludes: mergeExcludes(base, mountExcludes(mounts ?? [])), mounts };
 }
 
 export async function dirlinkVerdict(ctx: OvzContext): Promise<DirlinkVerdict> {

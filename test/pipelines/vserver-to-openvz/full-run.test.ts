@@ -1,7 +1,7 @@
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import type { PipelineEvent } from "../../../src/engine/events.js";
 import { runPipeline, type RunMode } from "../../../src/engine/runner.js";
 import { Journal } from "../../../src/journal/journal.js";
@@ -11,13 +11,24 @@ import type { VsPlan } from "../../../src/pipelines/vserver-to-openvz/context.js
 import { vzConfValues } from "../../../src/vserver/vz-conf.js";
 import { webWorld, type World } from "./scripted-world.js";
 
+/** Temporary directories of this file's tests, removed after each. */
+const temps: string[] = [];
+afterEach(async () => {
+  for (const dir of temps.splice(0)) await rm(dir, { recursive: true, force: true });
+});
+async function tempDir(prefix: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  temps.push(dir);
+  return dir;
+}
+
 const plan = (options = ""): VsPlan => {
   const loaded = parsePlan(`kind: vserver-to-openvz\nsource: {transport: scripted, fixture: x, host: vs1.example.net}\ntarget: {transport: scripted, fixture: x, host: node1.example.net}\noptions: {guest: web1${options}}\n`, "/tmp/vserver-web1.yaml");
   return loaded.plan as VsPlan;
 };
 
 async function run(world: World, mode: RunMode, p = plan(), stateDir?: string) {
-  stateDir ??= await mkdtemp(join(tmpdir(), "mudanza-vs-"));
+  stateDir ??= await tempDir("mudanza-vs-");
   const events: PipelineEvent[] = [];
   const journal = await Journal.open({ stateDir, migrationId: "web1", kind: "vserver-to-openvz", planPath: "/tmp/vserver-web1.yaml", planHash: "h", readOnly: mode === "dry-run" });
   try {
@@ -162,7 +173,7 @@ describe("vserver-to-openvz on scripted hosts", () => {
 
   it("a rerun after that failure redoes the stopped pass and everything after it, then finishes", async () => {
     const world = await webWorld();
-    const stateDir = await mkdtemp(join(tmpdir(), "mudanza-vs-"));
+    const stateDir = await tempDir("mudanza-vs-");
     world.containerProcesses = ["init", "sshd"];
     expect((await run(world, "yes", plan(", startCheckTimeoutSec: 0"), stateDir)).outcome.status).toBe("failed");
     const passesBefore = world.state.rsyncPasses;
@@ -183,7 +194,7 @@ describe("vserver-to-openvz on scripted hosts", () => {
 
   it("a rerun after the cutover never copies the old guest over the container, even if the guest was started again", async () => {
     const world = await webWorld();
-    const stateDir = await mkdtemp(join(tmpdir(), "mudanza-vs-"));
+    const stateDir = await tempDir("mudanza-vs-");
     expect((await run(world, "yes", plan(", keepGuestOnBoot: true"), stateDir)).outcome.status).toBe("done");
     const passes = world.state.rsyncPasses;
     world.state.guestRunning = true; // the VServer host rebooted and its initscript started web1 again
