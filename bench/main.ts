@@ -2,16 +2,19 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { copyOverhead } from "./copy-overhead.js";
 import { startup } from "./startup.js";
 import { renderTable } from "./table.js";
 import type { Benchmark, BenchRow } from "./types.js";
 
 /** Every benchmark, in the order they run; each lives in its own file. */
-const BENCHMARKS: Benchmark[] = [startup];
+const BENCHMARKS: Benchmark[] = [startup, copyOverhead];
 
 const USAGE = `npm run bench [-- --runs N] [--only NAME[,NAME]] [--out FILE]
   --runs  measured runs per case (default 15), after one warm-up run
   --only  run only these benchmarks: ${BENCHMARKS.map((b) => b.name).join(", ")}
+  MUDANZA_BENCH_FILES: files in the copy benchmark's tree (default 20000; the issue asks 200000)
+  MUDANZA_BENCH_SPARSE_MIB: size of its sparse file (default 512)
   --out   where the JSON results go (default ./bench-results.json)`;
 
 async function main(): Promise<number> {
@@ -26,7 +29,7 @@ async function main(): Promise<number> {
   const unknown = wanted?.filter((n) => !BENCHMARKS.some((b) => b.name === n)) ?? [];
   if (unknown.length > 0) throw new Error(`unknown benchmark ${unknown.join(", ")}: expected ${BENCHMARKS.map((b) => b.name).join(", ")}`);
   const chosen = BENCHMARKS.filter((b) => !wanted || wanted.includes(b.name));
-  const root = resolve(import.meta.dirname, "..", "..");
+  const root = resolve(import.meta.dirname, "..");
   const rows: BenchRow[] = [];
   for (const benchmark of chosen) {
     const scratch = await mkdtemp(join(tmpdir(), `mudanza-bench-${benchmark.name}-`));
