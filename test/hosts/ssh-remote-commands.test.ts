@@ -6,9 +6,10 @@ import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from "vitest";
 import { LocalHost } from "../../src/hosts/local-host.js";
 import {
+  cancelMarker,
   isAbsentResult,
   killTaggedCommand,
   parseStatOutput,
@@ -71,16 +72,33 @@ describe("exec wrapping", () => {
   it("runs the command under sh with the tag, quoting intact", async () => {
     const line = remoteCommandLine(`printf '%s|' "$MUDANZA_EXEC_ID" 'it'"'"'s'`, "t1", false);
     expect((await local.exec(line)).stdout).toBe("t1|it's|");
-    expect(remoteCommandLine("true", "t2", true)).toBe("exec sudo -n env MUDANZA_EXEC_ID=t2 sh -c true");
+    expect(remoteCommandLine("true", "t2", true)).toBe("exec sudo -n env MUDANZA_EXEC_ID=t2 sh -c 'test -e /tmp/.mudanza-cancelled-t2 && exit 143; true'");
+  });
+
+  it("a command stopped before its session started never runs (the stop leaves a marker it checks first)", async () => {
+    const tag = `early${process.pid}${Date.now()}`;
+    const marker = join(dir, "ran");
+    try {
+      expect((await local.exec(killTaggedCommand(tag, "TERM"))).code).toBe(0);
+      const late = await local.exec(remoteCommandLine(`touch '${marker}'`, tag, false));
+      expect(late.code).toBe(143);
+      await expect(stat(marker)).rejects.toThrow(/ENOENT/);
+      // another command's tag is not affected
+      expect((await local.exec(remoteCommandLine("echo runs", `${tag}other`, false))).stdout).toBe("runs\n");
+    } finally {
+      await rm(cancelMarker(tag), { force: true });
+    }
   });
 
   it("the kill command stops a tagged shell and its child before the next command of a list runs", async () => {
     const marker = join(dir, "reached");
-    const child = spawn("/bin/sh", ["-c", remoteCommandLine(`sleep 35.5; touch '${marker}'`, "killme", false)], { stdio: "ignore" });
+    const tag = `killme${process.pid}${Date.now()}`;
+    onTestFinished(() => rm(cancelMarker(tag), { force: true }));
+    const child = spawn("/bin/sh", ["-c", remoteCommandLine(`sleep 35.5; touch '${marker}'`, tag, false)], { stdio: "ignore" });
     const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
     // wait until the tagged command really runs (a loaded machine may take a while to start it)
     await vi.waitFor(async () => expect((await pidsWithArgument("35.5")).length).toBeGreaterThan(0), { timeout: 10_000, interval: 50 });
-    expect((await local.exec(killTaggedCommand("killme", "TERM"))).code).toBe(0);
+    expect((await local.exec(killTaggedCommand(tag, "TERM"))).code).toBe(0);
     await exited;
     await new Promise((r) => setTimeout(r, 100));
     await expect(stat(marker)).rejects.toThrow(/ENOENT/);

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -9,6 +9,8 @@ import { join } from "node:path";
  */
 export default function setup(): () => void {
   const root = mkdtempSync(join(tmpdir(), "mudanza-test-run-"));
+  // Like /tmp itself, others may pass through it: the ssh tests' non-root user has its home below it.
+  chmodSync(root, 0o755);
   process.env.TMPDIR = root;
   return () => {
     const left = readdirSync(root).length;

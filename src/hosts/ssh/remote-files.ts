@@ -64,17 +64,26 @@ export const EXEC_TAG_VARIABLE = "MUDANZA_EXEC_ID";
  * initial environment, so a shell that exports the tag itself could not be found and killed.
  */
 export function remoteCommandLine(command: string, tag: string, sudo: boolean): string {
-  return `exec ${sudo ? "sudo -n " : ""}env ${EXEC_TAG_VARIABLE}=${shellQuote(tag)} sh -c ${shellQuote(command)}`;
+  return `exec ${sudo ? "sudo -n " : ""}env ${EXEC_TAG_VARIABLE}=${shellQuote(tag)} sh -c ${shellQuote(`test -e ${cancelMarker(tag)} && exit 143; ${command}`)}`;
 }
 
 /**
- * Signals every process whose environment carries the tag (children inherit it; /proc is Linux-only).
+ * Left by a stop: a command whose session starts only after its stop (sshd is slow on a loaded host, and a
+ * timeout can fire before the command exists) sees it and never runs, instead of running on as an orphan.
+ * A zero-byte file in /tmp per stopped command, cleared at the next boot like the rest of /tmp.
+ */
+export const cancelMarker = (tag: string): string => `/tmp/.mudanza-cancelled-${tag.replace(/[^0-9a-zA-Z]/g, "")}`;
+
+/**
+ * Signals every process whose environment carries the tag (children inherit it; /proc is Linux-only),
+ * after leaving the cancel marker for a command that has not started yet.
  * They are stopped first and continued after the signal, so a shell cannot see its child die and run the
  * next command of a list before its own signal arrives.
  */
 export function killTaggedCommand(tag: string, signal: "TERM" | "KILL"): string {
   const needle = `${EXEC_TAG_VARIABLE}=${tag}`;
   return (
+    sh`: > ${cancelMarker(tag)}; ` +
     sh`pids=; for p in /proc/[0-9]*; do if tr '\\000' '\\n' < "$p/environ" 2>/dev/null | grep -qxF ${needle}; then pids="$pids \${p#/proc/}"; fi; done; ` +
     sh`if test -n "$pids"; then kill -STOP $pids; kill -${signal} $pids; kill -CONT $pids; fi 2>/dev/null; true`
   );

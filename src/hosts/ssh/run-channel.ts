@@ -16,7 +16,24 @@ export type Stopper = (signal: "TERM" | "KILL") => void;
  * ssh "signal" requests and through `stop`: OpenSSH ignores signal requests on root logins ("session
  * signalling requires privilege separation"), which is how mudanza usually logs in.
  */
-export function runOnChannel(client: Client, command: string, options: ExecOptions, stop?: Stopper): Promise<ExecResult> {
+export async function runOnChannel(client: Client, command: string, options: ExecOptions, stop?: Stopper): Promise<ExecResult> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await runOnce(client, command, options, stop);
+    } catch (error) {
+      // sshd frees a session only after its own side of the close: a new channel opened right after
+      // several commands ended together can be refused for a moment. The command never started, so
+      // opening again is safe; a lasting refusal still fails after about 6 s.
+      if (!isOpenRefusal(error) || attempt >= OPEN_RETRIES.length) throw error;
+      await new Promise((r) => setTimeout(r, OPEN_RETRIES[attempt]));
+    }
+  }
+}
+
+const OPEN_RETRIES = [50, 100, 200, 400, 800, 1600, 3000];
+const isOpenRefusal = (error: unknown): boolean => error instanceof Error && /Channel open failure/i.test(error.message);
+
+function runOnce(client: Client, command: string, options: ExecOptions, stop?: Stopper): Promise<ExecResult> {
   return new Promise((resolve, reject) => {
     if (options.signal?.aborted) {
       resolve({ code: -1, stdout: "", stderr: "", aborted: true });
