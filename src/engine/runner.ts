@@ -3,7 +3,7 @@ import type { Host } from "../hosts/host.js";
 import type { Journal } from "../journal/journal.js";
 import type { EventSink, PipelineEvent, StepStatus } from "./events.js";
 import type { Finding } from "./finding.js";
-import type { FactStore, Pipeline, PlannedCommand, ProbeResult, Step, StepContext, VerifyResult } from "./step.js";
+import type { FactStore, Pipeline, PlannedCommand, PlannedProbe, ProbeResult, Step, StepContext, VerifyResult } from "./step.js";
 
 export type RunMode = "interactive" | "yes" | "dry-run";
 
@@ -50,6 +50,8 @@ export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunO
   const emit = (event: PipelineEvent): void => sink(event);
   const stepIds = pipeline.steps.map((s) => s.id);
   const probes: Record<string, ProbeResult> = {};
+  // The plan of each step's latest probe: run gets exactly it; later probes may read an earlier one's.
+  const plans = new Map<string, unknown>();
   const findings: Finding[] = [];
   let currentStep = pipeline.steps[0]?.id ?? "";
 
@@ -74,6 +76,7 @@ export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunO
       clear: (id) => journal.removeCompensation(id),
     },
     signal,
+    probedPlan: <P>(step: Pick<Step<never, P>, "id">) => plans.get(step.id) as P | undefined,
   };
 
   const end = async (outcome: Omit<RunOutcome, "probes" | "findings">): Promise<RunOutcome> => {
@@ -122,8 +125,9 @@ export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunO
     const probe: ProbeResult =
       probed instanceof Error
         ? { satisfied: false, commands: [], findings: [{ title: `cannot check ${step.id}`, summary: probed.message, severity: "error", blocks: true }] }
-        : probed;
+        : withoutPlan(probed);
     probes[step.id] = probe;
+    if (!(probed instanceof Error)) plans.set(step.id, probed.plan);
     findings.push(...probe.findings);
   }
   const blockers = findings.filter((f) => f.blocks);
@@ -166,7 +170,8 @@ export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunO
       await journal.updateStep(step.id, { status: "running", startedAt: now(), attempts: journal.step(step.id).attempts + 1 });
       const probe = await probeStep(step, ctx, emit);
       if (probe instanceof Error) throw probe;
-      probes[step.id] = probe;
+      probes[step.id] = withoutPlan(probe);
+      plans.set(step.id, probe.plan);
       const stepBlockers = probe.findings.filter((f) => f.blocks);
       if (stepBlockers.length > 0) {
         await finish("blocked", stepBlockers.map((f) => `${f.title}: ${f.summary}`).join("; "));
@@ -188,7 +193,7 @@ export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunO
           }
         }
         emit({ type: "step-start", at: now(), stepId: step.id, phase: "run" });
-        await step.run(ctx, probe);
+        await step.run(ctx, probe.plan);
         if (signal.aborted) throw interruption(signal);
       }
 
@@ -211,7 +216,12 @@ export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunO
   return end({ status: "done", exitCode: 0 });
 }
 
-async function probeStep<Plan>(step: Step<Plan>, ctx: StepContext<Plan>, emit: (e: PipelineEvent) => void): Promise<ProbeResult | Error> {
+/** What reports and the outcome keep: a plan may hold what the journal never may (a network file's secret). */
+function withoutPlan({ plan: _plan, ...rest }: PlannedProbe<unknown>): ProbeResult {
+  return rest;
+}
+
+async function probeStep<Plan>(step: Step<Plan>, ctx: StepContext<Plan>, emit: (e: PipelineEvent) => void): Promise<PlannedProbe<unknown> | Error> {
   emit({ type: "step-start", at: now(), stepId: step.id, phase: "probe" });
   try {
     const probe = await step.probe(ctx);

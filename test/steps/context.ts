@@ -33,6 +33,8 @@ export function stepContext(plan: OvzPlan, hosts: Record<string, Host>, facts: R
       clear: async (id) => void compensations.delete(id),
     },
     signal: new AbortController().signal,
+    // No runner: no earlier probe in this run.
+    probedPlan: () => undefined,
   };
   return { ctx, output, progress, compensations, facts };
 }

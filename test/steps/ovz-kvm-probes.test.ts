@@ -44,7 +44,7 @@ describe("release-match", () => {
   it("run records both releases; verify checks the recorded pair", async () => {
     const hosts = await deb();
     const { ctx, facts } = stepContext(await planFrom(DEBIAN), hosts);
-    await releaseMatch.run(ctx, await releaseMatch.probe(ctx));
+    await releaseMatch.run(ctx, (await releaseMatch.probe(ctx)).plan);
     expect(facts[FACT.sourceRelease]).toMatchObject({ id: "debian", point: "12.11" });
     expect((await releaseMatch.verify(ctx)).ok).toBe(true);
   });
@@ -62,7 +62,7 @@ describe("capture-target", () => {
     const probe = await captureTarget.probe(ctx);
     expect(probe.satisfied).toBe(false);
     expect(probe.details?.join("\n")).toMatch(/ifcfg-ens3/);
-    await captureTarget.run(ctx, probe);
+    await captureTarget.run(ctx, probe.plan);
     const identity = facts[FACT.targetIdentity] as Record<string, unknown>;
     expect(identity).toMatchObject({ kernelRelease: "4.18.0-513.5.1.el8_9.x86_64", selinuxEnforcing: true, networkUnits: ["NetworkManager.service"] });
     expect((identity.network as Array<{ path: string }>).map((f) => f.path)).toEqual(["/etc/sysconfig/network", "/etc/sysconfig/network-scripts/ifcfg-ens3"]);
@@ -98,7 +98,7 @@ describe("capture-target and secrets", () => {
     const { ctx, facts } = stepContext(await planFrom(ALMA), hosts);
     const probe = await captureTarget.probe(ctx);
     expect(probe.details?.join("\n")).toMatch(/office-vpn\.nmconnection \(holds a secret: kept on the target, not in the journal\)/);
-    await captureTarget.run(ctx, probe);
+    await captureTarget.run(ctx, probe.plan);
     expect(JSON.stringify(facts)).not.toContain("hunter2");
     const identity = facts[FACT.targetIdentity] as { network: Array<{ path: string; keptOnTarget?: string }> };
     expect(identity.network.find((f) => f.path === keyfile)).toEqual({ path: keyfile, content: "", keptOnTarget: `/root/mudanza-backup/captured${keyfile}` });

@@ -1,7 +1,7 @@
 import type { Host } from "../../src/hosts/host.js";
 import { execOk, readOptional } from "../../src/hosts/host.js";
 import { cmd } from "../../src/hosts/quote.js";
-import { verifyResult, type Pipeline, type Step } from "../../src/engine/step.js";
+import { defineStep, verifyResult, type Pipeline, type Step } from "../../src/engine/step.js";
 
 /**
  * A small migration-shaped pipeline for engine tests: snapshot a config on the source, stop the source's
@@ -30,7 +30,7 @@ export function buildDemoPipeline(options: DemoOptions): Pipeline<unknown> {
   const target = (ctx: { host(role: string): Host }): Host => ctx.host("target");
 
   const steps: Step<unknown>[] = [
-    {
+    defineStep<unknown, null>({
       id: "snapshot-config",
       title: "Snapshot the source's config",
       destructive: false,
@@ -38,10 +38,11 @@ export function buildDemoPipeline(options: DemoOptions): Pipeline<unknown> {
         const conf = await readOptional(source(ctx), path("/etc/app.conf"));
         return {
           satisfied: ctx.facts.get("appConf") === conf && conf !== null,
-          commands: [],
+          plan: null,
           findings: conf === null ? [{ title: "no config", summary: `${path("/etc/app.conf")} is missing`, severity: "error", blocks: true }] : [],
         };
       },
+      commands: () => [],
       async run(ctx) {
         maybeFail("snapshot-config");
         await ctx.facts.set("appConf", await source(ctx).readFile(path("/etc/app.conf")));
@@ -49,15 +50,16 @@ export function buildDemoPipeline(options: DemoOptions): Pipeline<unknown> {
       async verify(ctx) {
         return verifyResult([{ name: "config captured", ok: typeof ctx.facts.get("appConf") === "string" }]);
       },
-    },
-    {
+    }),
+    defineStep<unknown, null>({
       id: "stop-service",
       title: "Stop the service on the source",
       destructive: true,
       async probe(ctx) {
         const isStopped = (await source(ctx).stat(stopped)) !== null;
-        return { satisfied: isStopped, commands: [{ host: "source", command: `stop app (write ${stopped})` }], findings: [] };
+        return { satisfied: isStopped, plan: null, findings: [] };
       },
+      commands: () => [{ host: "source", command: `stop app (write ${stopped})` }],
       async run(ctx) {
         await ctx.compensations.register({ id: "start-app", title: "start app on the source", host: "source", command: cmd("rm", "-f", stopped) });
         await source(ctx).writeFile(stopped, "stopped\n");
@@ -66,16 +68,17 @@ export function buildDemoPipeline(options: DemoOptions): Pipeline<unknown> {
       async verify(ctx) {
         return verifyResult([{ name: "service stopped", ok: (await source(ctx).stat(stopped)) !== null || (await target(ctx).stat(path("/data/app.conf"))) !== null }]);
       },
-    },
-    {
+    }),
+    defineStep<unknown, null>({
       id: "copy-data",
       title: "Copy data to the target",
       destructive: true,
       async probe(ctx) {
         const have = await readOptional(target(ctx), path("/data/app.conf"));
         const want = await readOptional(source(ctx), path("/etc/app.conf"));
-        return { satisfied: have !== null && have === want, commands: [{ host: "target", command: `write ${path("/data/app.conf")}` }], findings: [] };
+        return { satisfied: have !== null && have === want, plan: null, findings: [] };
       },
+      commands: () => [{ host: "target", command: `write ${path("/data/app.conf")}` }],
       async run(ctx) {
         const conf = ctx.facts.get<string>("appConf") ?? "";
         await target(ctx).writeFile(path("/data/app.conf.partial"), conf.slice(0, 3));
@@ -90,14 +93,15 @@ export function buildDemoPipeline(options: DemoOptions): Pipeline<unknown> {
           { name: "no partial file", ok: (await target(ctx).stat(path("/data/app.conf.partial"))) === null },
         ]);
       },
-    },
-    {
+    }),
+    defineStep<unknown, null>({
       id: "start-service",
       title: "Start the service on the source again",
       destructive: false,
       async probe(ctx) {
-        return { satisfied: (await source(ctx).stat(stopped)) === null, commands: [{ host: "source", command: cmd("rm", "-f", stopped) }], findings: [] };
+        return { satisfied: (await source(ctx).stat(stopped)) === null, plan: null, findings: [] };
       },
+      commands: () => [{ host: "source", command: cmd("rm", "-f", stopped) }],
       async run(ctx) {
         maybeFail("start-service");
         await execOk(source(ctx), cmd("rm", "-f", stopped));
@@ -106,7 +110,7 @@ export function buildDemoPipeline(options: DemoOptions): Pipeline<unknown> {
       async verify(ctx) {
         return verifyResult([{ name: "service running", ok: (await source(ctx).stat(stopped)) === null }]);
       },
-    },
+    }),
   ];
   return { kind: "demo", title: "Demo migration", steps };
 }

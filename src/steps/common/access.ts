@@ -1,6 +1,6 @@
 import { execOk, readOptional, type Host } from "../../hosts/host.js";
 import { cmd, sh } from "../../hosts/quote.js";
-import type { PlannedCommand } from "../../engine/step.js";
+import { writeFileCommand, type PlannedCommand } from "../../engine/step.js";
 import { AUTHORIZED_KEYS_PATH, MIGRATION_DIR } from "../rsync/excludes.js";
 import type { RsyncSshOptions } from "../rsync/command.js";
 import { knownHostsLines, readHostKeys } from "./host-keys.js";
@@ -14,6 +14,8 @@ import { FACT, targetFromSource, type OvzContext, type OvzPlan } from "./plan.js
  * the tool's own verified connection plus the source's keys (which the target presents after pass one).
  */
 export const KEY_COMMENT = "mudanza-migration-key";
+/** Stands for the public key in the commands a gate shows before the key pair exists. */
+export const NEW_KEY_PLACEHOLDER = "ssh-ed25519 <new key>";
 export const KEY_FILE = `${MIGRATION_DIR}/id_ed25519`;
 export const KNOWN_HOSTS_FILE = `${MIGRATION_DIR}/known_hosts`;
 export const AUTHORIZED_KEYS = AUTHORIZED_KEYS_PATH;
@@ -36,15 +38,23 @@ export function sshOptionsFor(plan: OvzPlan): RsyncSshOptions {
   return { user: t.user, address: t.address, port: t.port, identityFile: KEY_FILE, knownHostsFile: KNOWN_HOSTS_FILE };
 }
 
-export function plannedAccessCommands(plan: OvzPlan): PlannedCommand[] {
-  const t = targetFromSource(plan);
+/** Where the source pushes to, as the gate shows it. */
+export type AccessEndpoint = ReturnType<typeof targetFromSource>;
+
+/**
+ * What ensureMigrationAccess runs, in order. The key line holds "<new key>": the key pair is made by the
+ * first command, so its public half exists only then (the one placeholder a gate shows).
+ */
+export function accessCommands(t: AccessEndpoint): PlannedCommand[] {
   return [
     { host: "source", command: generateKeyCommand, purpose: "make the migration key pair on the source (private key stays there)" },
-    { host: "target", command: authorizeCommand(`${KEY_OPTIONS} ssh-ed25519 <new key> ${KEY_COMMENT}`), purpose: "let the source push to the target" },
-    { host: "source", command: authorizeCommand(`${KEY_OPTIONS} ssh-ed25519 <new key> ${KEY_COMMENT}`), purpose: "keep the key authorized after the copy replaces the target's authorized_keys" },
-    { host: "source", command: `write ${KNOWN_HOSTS_FILE}`, purpose: `pin the target's and the source's host keys for ${t.address}:${t.port}` },
+    { host: "target", command: authorizeCommand(`${KEY_OPTIONS} ${NEW_KEY_PLACEHOLDER} ${KEY_COMMENT}`), purpose: "let the source push to the target" },
+    { host: "source", command: authorizeCommand(`${KEY_OPTIONS} ${NEW_KEY_PLACEHOLDER} ${KEY_COMMENT}`), purpose: "keep the key authorized after the copy replaces the target's authorized_keys" },
+    { host: "source", command: writeFileCommand(KNOWN_HOSTS_FILE), purpose: `pin the target's and the source's host keys for ${t.address}:${t.port}` },
   ];
 }
+
+export const plannedAccessCommands = (plan: OvzPlan): PlannedCommand[] => accessCommands(targetFromSource(plan));
 
 /** True when the migration key and known_hosts are in place on the source (a probe may then use them). */
 export async function accessReady(source: Host): Promise<boolean> {

@@ -1,9 +1,9 @@
-import { verifyResult, type PlannedCommand, type Step, type VerifyCheck } from "../../engine/step.js";
+import { defineStep, verifyResult, type PlannedCommand, type VerifyCheck } from "../../engine/step.js";
 import { cmd } from "../../hosts/quote.js";
 import { kernelRelease, UNAME_COMMAND } from "../common/facts.js";
 import { readHostKeys } from "../common/host-keys.js";
 import { FACT, type OvzContext, type OvzPlan } from "../common/plan.js";
-import { bootId, BOOT_ID_COMMAND, REBOOT_COMMAND, rebootAndWait, type RebootOutcome } from "../common/reboot.js";
+import { bootId, rebootAndWait, rebootCommands, type RebootOutcome } from "../common/reboot.js";
 import { showUnits, showUnitsCommand, unitName } from "../common/services.js";
 import type { TargetIdentity } from "./capture-target.js";
 import type { DatabaseFact } from "./db-freeze.js";
@@ -22,8 +22,17 @@ function acceptKeys(ctx: OvzContext): string[] | undefined {
   return keys && keys.length > 0 ? keys : undefined;
 }
 
+/** What reboot-verify applies: the reboot, waited for with exactly these host keys; then what verify checks. */
+export interface RebootPlan {
+  acceptHostKeys?: string[];
+  timeoutSec: number;
+  /** Checked by verify after the boot (shown at the gate). */
+  units: string[];
+  kernelRelease?: string;
+}
+
 /** Step 8: reboot the VM, wait for it (pinned to the source's host keys), check kernel, network, services. */
-export const rebootVerify: Step<OvzPlan> = {
+export const rebootVerify = defineStep<OvzPlan, RebootPlan>({
   id: "reboot-verify",
   title: "Reboot the target and check it",
   destructive: true,
@@ -31,28 +40,32 @@ export const rebootVerify: Step<OvzPlan> = {
   async probe(ctx) {
     const units = expectedUnits(ctx);
     const identity = ctx.facts.get<TargetIdentity>(FACT.targetIdentity);
-    const commands: PlannedCommand[] = [
-      { host: "target", command: BOOT_ID_COMMAND, purpose: "boot id before the reboot" },
-      { host: "target", command: REBOOT_COMMAND, purpose: "reboot (detached)" },
-      { host: "target", command: "reconnect", purpose: `with backoff for up to ${ctx.plan.options.rebootTimeoutSec} s, accepting only the source's host keys` },
-      { host: "target", command: UNAME_COMMAND, purpose: `kernel ${identity?.kernelRelease ?? "as captured"}` },
-      { host: "target", command: `${ROUTE_COMMAND}; ${ADDR_COMMAND}`, purpose: "network up" },
-    ];
-    if (units.length > 0) commands.push({ host: "target", command: showUnitsCommand(units), purpose: "databases and plan services active" });
+    const plan: RebootPlan = { acceptHostKeys: acceptKeys(ctx), timeoutSec: ctx.plan.options.rebootTimeoutSec, units, kernelRelease: identity?.kernelRelease };
     const details = [
       `services checked after the boot: ${units.join(", ") || "none"}${ctx.facts.get(FACT.databases) ? "" : " plus the databases stopped at the freeze (options.services adds more)"}`,
-      `host keys accepted after the reboot: ${acceptKeys(ctx)?.join(", ") ?? "the source's, recorded by the copy"}`,
+      `host keys accepted after the reboot: ${plan.acceptHostKeys?.join(", ") ?? "the source's, recorded by the copy"}`,
     ];
     const done = ctx.facts.get<RebootOutcome>(FACT.reboot);
     if (done) {
       const now = await bootId(ctx.host("target"), ctx.signal);
-      if (now !== done.bootIdBefore) return { satisfied: true, reason: `already rebooted (boot id ${now})`, commands: [], findings: [], details };
+      if (now !== done.bootIdBefore) return { satisfied: true, reason: `already rebooted (boot id ${now})`, plan, findings: [], details };
     }
-    return { satisfied: false, commands, findings: [], details };
+    return { satisfied: false, plan, findings: [], details };
   },
 
-  async run(ctx) {
-    const outcome = await rebootAndWait(ctx.host("target"), { timeoutSec: ctx.plan.options.rebootTimeoutSec, acceptHostKeys: acceptKeys(ctx), signal: ctx.signal, log: (l) => ctx.output("target", l) });
+  commands(plan) {
+    const commands: PlannedCommand[] = [
+      ...rebootCommands("target", "reboot (detached)"),
+      { host: "target", command: "reconnect", purpose: `with backoff for up to ${plan.timeoutSec} s, accepting only the source's host keys` },
+      { host: "target", command: UNAME_COMMAND, purpose: `kernel ${plan.kernelRelease ?? "as captured"}` },
+      { host: "target", command: `${ROUTE_COMMAND}; ${ADDR_COMMAND}`, purpose: "network up" },
+    ];
+    if (plan.units.length > 0) commands.push({ host: "target", command: showUnitsCommand(plan.units), purpose: "databases and plan services active" });
+    return commands;
+  },
+
+  async run(ctx, plan) {
+    const outcome = await rebootAndWait(ctx.host("target"), { timeoutSec: plan.timeoutSec, acceptHostKeys: plan.acceptHostKeys, signal: ctx.signal, log: (l) => ctx.output("target", l) });
     await ctx.facts.set(FACT.reboot, outcome);
   },
 
@@ -78,4 +91,4 @@ export const rebootVerify: Step<OvzPlan> = {
     }
     return verifyResult(checks);
   },
-};
+});

@@ -1,5 +1,5 @@
 import { blocker, warning, type Finding } from "../../engine/finding.js";
-import { verifyResult, type Step } from "../../engine/step.js";
+import { defineStep, verifyResult } from "../../engine/step.js";
 import { isSupported, readRelease, type Release } from "../../distro/index.js";
 import { CONTAINER_TYPES, virtualization } from "../common/facts.js";
 import { FACT, type OvzContext, type OvzPlan } from "../common/plan.js";
@@ -34,7 +34,13 @@ export function compareReleases(source: Release | null, target: Release | null):
 }
 
 /** Step 2: same distribution, same release, same point release; the target must be a VM. */
-export const releaseMatch: Step<OvzPlan> = {
+export interface ReleasePlan {
+  /** Recorded in the journal as read by the probe: the releases the admin saw compared. */
+  source: Release | null;
+  target: Release | null;
+}
+
+export const releaseMatch = defineStep<OvzPlan, ReleasePlan>({
   id: "release-match",
   title: "Check that source and target run the same release",
   destructive: false,
@@ -59,14 +65,14 @@ export const releaseMatch: Step<OvzPlan> = {
       `source: ${source ? describe(source) : "unknown"} on ${sourceVirt}`,
       `target: ${target ? describe(target) : "unknown"} on ${targetVirt}`,
     ];
-    return { satisfied: false, commands: [], findings, details, facts: { source, target, sourceVirt, targetVirt } };
+    return { satisfied: false, findings, details, facts: { source, target, sourceVirt, targetVirt }, plan: { source, target } };
   },
 
-  async run(ctx: OvzContext) {
-    const source = await readRelease(ctx.host("source"));
-    const target = await readRelease(ctx.host("target"));
-    if (!ctx.facts.get(FACT.sourceRelease)) await ctx.facts.set(FACT.sourceRelease, source);
-    if (!ctx.facts.get(FACT.targetRelease)) await ctx.facts.set(FACT.targetRelease, target);
+  commands: () => [],
+
+  async run(ctx: OvzContext, plan) {
+    if (!ctx.facts.get(FACT.sourceRelease)) await ctx.facts.set(FACT.sourceRelease, plan.source);
+    if (!ctx.facts.get(FACT.targetRelease)) await ctx.facts.set(FACT.targetRelease, plan.target);
   },
 
   async verify(ctx) {
@@ -75,4 +81,4 @@ export const releaseMatch: Step<OvzPlan> = {
     const same = !!source && !!target && compareReleases(source, target).every((f) => !f.blocks);
     return verifyResult([{ name: "same release recorded for both hosts", ok: same, detail: source && target ? `${source.pretty} ${source.point} / ${target.pretty} ${target.point}` : "not recorded" }]);
   },
-};
+});

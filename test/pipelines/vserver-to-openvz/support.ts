@@ -55,6 +55,8 @@ export function stepContext(plan: VsPlan, hosts: Record<string, Host>, facts: Re
       },
     },
     signal: new AbortController().signal,
+    // No runner: no earlier probe in this run.
+    probedPlan: () => undefined,
     progressEvents,
     lines,
     registered,
