@@ -66,7 +66,7 @@ export const preUpdate = defineStep<OvzPlan, PreUpdatePlan>({
     return plan.hosts.flatMap((h) => [
       ...h.clean.map((command) => ({ host: h.role, command, purpose: "free space (journal, package cache)" })),
       ...h.update.map((command) => ({ host: h.role, command, purpose: "update every package, keeping changed config files" })),
-      ...rebootCommands(h.role, h.container ? `restart the ${h.virt} container` : "reboot the VM"),
+      ...rebootCommands(h.role, h.container ? `restart the ${h.virt} container` : "reboot the VM", `with backoff for up to ${plan.rebootTimeoutSec} s`),
     ]);
   },
 

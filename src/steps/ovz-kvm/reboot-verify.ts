@@ -55,10 +55,10 @@ export const rebootVerify = defineStep<OvzPlan, RebootPlan>({
 
   commands(plan) {
     const commands: PlannedCommand[] = [
-      ...rebootCommands("target", "reboot (detached)"),
-      { host: "target", command: "reconnect", purpose: `with backoff for up to ${plan.timeoutSec} s, accepting only the source's host keys` },
+      ...rebootCommands("target", "reboot (detached)", `with backoff for up to ${plan.timeoutSec} s, accepting only the source's host keys`),
       { host: "target", command: UNAME_COMMAND, purpose: `kernel ${plan.kernelRelease ?? "as captured"}` },
-      { host: "target", command: `${ROUTE_COMMAND}; ${ADDR_COMMAND}`, purpose: "network up" },
+      { host: "target", command: ROUTE_COMMAND, purpose: "network up: a default route" },
+      { host: "target", command: ADDR_COMMAND, purpose: "network up: a global address" },
     ];
     if (plan.units.length > 0) commands.push({ host: "target", command: showUnitsCommand(plan.units), purpose: "databases and plan services active" });
     return commands;
