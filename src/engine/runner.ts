@@ -1,11 +1,11 @@
 import { InterruptedError, StepFailedError, errorMessage } from "../errors.js";
 import type { Host } from "../hosts/host.js";
 import type { Journal } from "../journal/journal.js";
-import type { EventSink, PipelineEvent, StepStatus } from "./events.js";
+import type { EventSink, PipelineEvent, RunMode, RunStatus, StepStatus } from "./events.js";
 import type { Finding } from "./finding.js";
 import type { FactStore, Pipeline, PlannedCommand, PlannedProbe, ProbeResult, Step, StepContext, VerifyResult } from "./step.js";
 
-export type RunMode = "interactive" | "yes" | "dry-run";
+export type { RunMode } from "./events.js";
 
 export interface GatePrompt {
   stepId: string;
@@ -30,7 +30,7 @@ export interface RunOptions<Plan> {
 }
 
 export interface RunOutcome {
-  status: "done" | "failed" | "blocked" | "interrupted" | "dry-run" | "declined";
+  status: RunStatus;
   exitCode: number;
   message?: string;
   probes: Record<string, ProbeResult>;

@@ -1,14 +1,9 @@
 import type { Host } from "../hosts/host.js";
 import type { Finding } from "./finding.js";
-import type { ProgressInfo } from "./events.js";
+import type { PlannedCommand, ProgressInfo, VerifyCheck } from "./events.js";
 
-/** A command a step would run, shown in dry-run reports and gate confirmations. */
-export interface PlannedCommand {
-  host: string;
-  command: string;
-  /** Why it runs, in a few words. */
-  purpose?: string;
-}
+export type { PlannedCommand, VerifyCheck } from "./events.js";
+
 
 /** How a planned file write is shown: the scripted host records the same path, so a test can match them. */
 export const writeFileCommand = (path: string, note?: string): string => `(write ${path}${note ? `, ${note}` : ""})`;
@@ -38,12 +33,6 @@ export type Probed<P> = Omit<ProbeResult, "commands"> & { plan: P };
 
 /** A step's probe as the runner receives it: the author's answer plus the commands derived from its plan. */
 export type PlannedProbe<P> = ProbeResult & { plan: P };
-
-export interface VerifyCheck {
-  name: string;
-  ok: boolean;
-  detail?: string;
-}
 
 export interface VerifyResult {
   ok: boolean;
