@@ -2,6 +2,7 @@ import { InterruptedError, StepFailedError, errorMessage } from "../errors.js";
 import type { Host } from "../hosts/host.js";
 import type { Journal } from "../journal/journal.js";
 import type { EventSink, PipelineEvent, RunMode, RunStatus, StepStatus } from "./events.js";
+import { checkedFact, readFact } from "./facts.js";
 import type { Finding } from "./finding.js";
 import type { FactStore, Pipeline, PlannedCommand, PlannedProbe, ProbeResult, Step, StepContext, VerifyResult } from "./step.js";
 
@@ -56,8 +57,8 @@ export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunO
   let currentStep = pipeline.steps[0]?.id ?? "";
 
   const facts: FactStore = {
-    get: <T>(key: string) => journal.snapshot.facts[key] as T | undefined,
-    set: (key, value) => journal.setFact(key, value),
+    get: (fact) => readFact(journal.snapshot.facts, fact),
+    set: (fact, value) => journal.setFact(fact.key, checkedFact(fact, value)),
     all: () => ({ ...journal.snapshot.facts }),
   };
   const ctx: StepContext<Plan> = {

@@ -1,4 +1,5 @@
 import type { Host } from "../hosts/host.js";
+import type { FactDef } from "./facts.js";
 import type { Finding } from "./finding.js";
 import type { PlannedCommand, ProgressInfo, VerifyCheck } from "./events.js";
 
@@ -49,9 +50,10 @@ export interface Compensation {
 }
 
 export interface FactStore {
-  get<T = unknown>(key: string): T | undefined;
-  /** Saved in the journal at once. Never pass secrets: the journal refuses key material. */
-  set(key: string, value: unknown): Promise<void>;
+  /** The fact's value from the journal, validated against its declaration (FactShapeError if it does not fit). */
+  get<T>(fact: FactDef<T>): T | undefined;
+  /** Validated, then saved in the journal at once. Never pass secrets: the journal refuses key material. */
+  set<T>(fact: FactDef<T>, value: T): Promise<void>;
   all(): Record<string, unknown>;
 }
 

@@ -1,3 +1,5 @@
+import { z } from "zod";
+import { defineFact } from "../../src/engine/facts.js";
 import type { Host } from "../../src/hosts/host.js";
 import { execOk, readOptional } from "../../src/hosts/host.js";
 import { cmd } from "../../src/hosts/quote.js";
@@ -15,6 +17,9 @@ export interface DemoOptions {
   /** Called inside a step's run, e.g. to SIGKILL the process mid-step. */
   during?: (stepId: string) => void;
 }
+
+/** The source's config as the first step read it. */
+const APP_CONF = defineFact("appConf", z.string());
 
 export const DEMO_STEP_IDS = ["snapshot-config", "stop-service", "copy-data", "start-service"] as const;
 
@@ -37,7 +42,7 @@ export function buildDemoPipeline(options: DemoOptions): Pipeline<unknown> {
       async probe(ctx) {
         const conf = await readOptional(source(ctx), path("/etc/app.conf"));
         return {
-          satisfied: ctx.facts.get("appConf") === conf && conf !== null,
+          satisfied: ctx.facts.get(APP_CONF) === conf && conf !== null,
           plan: null,
           findings: conf === null ? [{ title: "no config", summary: `${path("/etc/app.conf")} is missing`, severity: "error", blocks: true }] : [],
         };
@@ -45,10 +50,10 @@ export function buildDemoPipeline(options: DemoOptions): Pipeline<unknown> {
       commands: () => [],
       async run(ctx) {
         maybeFail("snapshot-config");
-        await ctx.facts.set("appConf", await source(ctx).readFile(path("/etc/app.conf")));
+        await ctx.facts.set(APP_CONF, await source(ctx).readFile(path("/etc/app.conf")));
       },
       async verify(ctx) {
-        return verifyResult([{ name: "config captured", ok: typeof ctx.facts.get("appConf") === "string" }]);
+        return verifyResult([{ name: "config captured", ok: typeof ctx.facts.get(APP_CONF) === "string" }]);
       },
     }),
     defineStep<unknown, null>({
@@ -80,7 +85,7 @@ export function buildDemoPipeline(options: DemoOptions): Pipeline<unknown> {
       },
       commands: () => [{ host: "target", command: `write ${path("/data/app.conf")}` }],
       async run(ctx) {
-        const conf = ctx.facts.get<string>("appConf") ?? "";
+        const conf = ctx.facts.get(APP_CONF) ?? "";
         await target(ctx).writeFile(path("/data/app.conf.partial"), conf.slice(0, 3));
         maybeFail("copy-data");
         await target(ctx).writeFile(path("/data/app.conf"), conf);
@@ -89,7 +94,7 @@ export function buildDemoPipeline(options: DemoOptions): Pipeline<unknown> {
       async verify(ctx) {
         const have = await readOptional(target(ctx), path("/data/app.conf"));
         return verifyResult([
-          { name: "data copied", ok: have === ctx.facts.get("appConf") },
+          { name: "data copied", ok: have === ctx.facts.get(APP_CONF) },
           { name: "no partial file", ok: (await target(ctx).stat(path("/data/app.conf.partial"))) === null },
         ]);
       },

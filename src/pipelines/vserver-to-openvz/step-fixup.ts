@@ -1,12 +1,13 @@
 import { posix } from "node:path";
 import { defineStep, verifyResult } from "../../engine/step.js";
 import { applyChange, changeCommands, planFixups, type FixupTree, type PlannedFixup } from "../../vserver/fixups.js";
-import { FACT, FIXUP_BACKUP_REL, type Inventory, type VsContext, type VsPlan } from "./context.js";
+import { FIXUP_BACKUP_REL, type Inventory, type VsContext, type VsPlan } from "./context.js";
 import { currentInventory } from "./step-inventory.js";
+import { VS_FACTS } from "./facts.js";
 
 /** After the final pass the node's copy is fixed; before it (preflight), the source tree shows what will change. */
 async function tree(ctx: VsContext, inventory: Inventory): Promise<FixupTree & { copied: boolean }> {
-  const copied = !!ctx.facts.get(FACT.finalSyncAt) && (await ctx.host("target").stat(inventory.privateDir))?.type === "dir";
+  const copied = !!ctx.facts.get(VS_FACTS.finalSyncAt) && (await ctx.host("target").stat(inventory.privateDir))?.type === "dir";
   return copied
     ? { host: ctx.host("target"), root: inventory.privateDir, release: inventory.release, copied }
     : { host: ctx.host("source"), root: inventory.vdir, release: inventory.release, copied };
@@ -45,7 +46,7 @@ export const fixupStep = defineStep<VsPlan, FixupPlan>({
       }
     }
     const applied = plan.fixups.filter((f) => f.changes.length > 0).map((f) => ({ id: f.id, title: f.title, why: f.why, changes: f.changes.map((c) => `${c.path}: ${c.detail}`) }));
-    await ctx.facts.set(FACT.fixups, { backupDir: plan.backupDir, applied });
+    await ctx.facts.set(VS_FACTS.fixups, { backupDir: plan.backupDir, applied });
   },
   async verify(ctx) {
     const inventory = currentInventory(ctx);

@@ -1,6 +1,7 @@
 import { defineStep, verifyResult, type PlannedCommand } from "../../engine/step.js";
-import { FACT, type Inventory, type VsContext, type VsPlan } from "./context.js";
+import { type Inventory, type VsContext, type VsPlan } from "./context.js";
 import { gatherInventory, requireInventory } from "./inventory.js";
+import { VS_FACTS } from "./facts.js";
 
 export interface InventoryPlan {
   /** What run saves: the guest and node as the probe read them (null when a blocker stopped the reading). */
@@ -35,10 +36,10 @@ export const inventoryStep = defineStep<VsPlan, InventoryPlan>({
   },
   commands: (plan) => plan.readWith.map((c) => ({ ...c, purpose: `read by the probe: ${c.purpose ?? ""}` })),
   async run(ctx, plan) {
-    await ctx.facts.set(FACT.inventory, requireInventory(plan.inventory));
+    await ctx.facts.set(VS_FACTS.inventory, requireInventory(plan.inventory));
   },
   async verify(ctx) {
-    const inventory = ctx.facts.get<Inventory>(FACT.inventory);
+    const inventory = ctx.facts.get(VS_FACTS.inventory);
     return verifyResult([
       { name: "inventory saved", ok: !!inventory },
       { name: "container id chosen", ok: typeof inventory?.ctid === "number", detail: inventory ? `CTID ${inventory.ctid}` : undefined },
@@ -48,5 +49,5 @@ export const inventoryStep = defineStep<VsPlan, InventoryPlan>({
 
 /** The inventory the inventory step saved, or the one its probe read in this run (preflight, before it ran). */
 export function currentInventory(ctx: VsContext): Inventory {
-  return requireInventory(ctx.facts.get<Inventory>(FACT.inventory) ?? ctx.probedPlan(inventoryStep)?.inventory);
+  return requireInventory(ctx.facts.get(VS_FACTS.inventory) ?? ctx.probedPlan(inventoryStep)?.inventory);
 }

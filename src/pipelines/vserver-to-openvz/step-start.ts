@@ -3,9 +3,10 @@ import { execOk, readOptional } from "../../hosts/host.js";
 import { cmd } from "../../hosts/quote.js";
 import { POINTLESS_SERVICES } from "../../vserver/pointless-services.js";
 import { vzConfValues } from "../../vserver/vz-conf.js";
-import { COMPENSATION, FACT, stopContainerCommand, type Inventory, type VsContext, type VsPlan } from "./context.js";
+import { COMPENSATION, stopContainerCommand, type Inventory, type VsContext, type VsPlan } from "./context.js";
 import { currentInventory } from "./step-inventory.js";
 import { onbootAfterCutover } from "./step-write-conf.js";
+import { VS_FACTS } from "./facts.js";
 
 const CHECK_INTERVAL_MS = 2000;
 const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
@@ -101,11 +102,11 @@ export const startStep = defineStep<VsPlan, StartPlan>({
     await ctx.compensations.clear(COMPENSATION.stopContainer);
     await ctx.compensations.clear(COMPENSATION.restartGuest);
     const now = new Date();
-    await ctx.facts.set(FACT.cutoverAt, now.toISOString());
-    const stoppedAt = ctx.facts.get<string>(FACT.guestStoppedAt);
+    await ctx.facts.set(VS_FACTS.cutoverAt, now.toISOString());
+    const stoppedAt = ctx.facts.get(VS_FACTS.guestStoppedAt);
     if (stoppedAt) {
       const downtimeSec = Math.round((now.getTime() - Date.parse(stoppedAt)) / 1000);
-      await ctx.facts.set(FACT.downtimeSec, downtimeSec);
+      await ctx.facts.set(VS_FACTS.downtimeSec, downtimeSec);
       ctx.output("target", `cutover: ${inventory.guest} was down for ${downtimeSec} s (stop, final pass, config, fix-ups, start and checks)`);
     }
   },

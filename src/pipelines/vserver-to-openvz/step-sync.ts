@@ -2,11 +2,12 @@ import { defineStep, verifyResult } from "../../engine/step.js";
 import { execOk } from "../../hosts/host.js";
 import { cmd } from "../../hosts/quote.js";
 import { runRsyncPass, shouldRunAnotherLivePass, type PassResult } from "../../steps/rsync/index.js";
-import { COMPENSATION, FACT, restartGuestCommand, type Inventory, type VsContext, type VsPlan } from "./context.js";
+import { COMPENSATION, restartGuestCommand, type Inventory, type VsContext, type VsPlan } from "./context.js";
 import { guestRunning, guestStatusCommand } from "./inventory.js";
 import { currentInventory } from "./step-inventory.js";
 import { VSERVER_EXCLUDES, vserverRsyncCommand } from "./rsync.js";
 import { containerRunning } from "./step-start.js";
+import { VS_FACTS } from "./facts.js";
 
 /** One copy of the guest into the node's private area, as planned. */
 export interface CopyPlan {
@@ -56,7 +57,7 @@ export const liveSyncStep = defineStep<VsPlan, CopyPlan & { maxPasses: number }>
       history.push(result.stats.transferredFileSize ?? 0);
       ctx.output("source", `live pass ${history.length}: ${result.stats.transferredFileSize ?? "?"} bytes changed in ${result.seconds.toFixed(1)} s${result.vanished ? " (some files vanished: normal while running)" : ""}`);
     }
-    await ctx.facts.set(FACT.livePasses, history);
+    await ctx.facts.set(VS_FACTS.livePasses, history);
   },
   async verify(ctx) {
     const inventory = currentInventory(ctx);
@@ -92,22 +93,22 @@ export const finalSyncStep = defineStep<VsPlan, CopyPlan & { guest: string; stop
       await ctx.compensations.register({ id: COMPENSATION.restartGuest, title: `start the VServer guest ${plan.guest} again`, host: "source", command: restartGuestCommand(plan.guest) });
       await execOk(source, stopGuestCommand(plan.guest), { timeoutMs: 600_000 });
       if (await guestRunning(source, plan.guest)) throw new Error(`${plan.guest} still runs after \`vserver ${plan.guest} stop\``);
-      await ctx.facts.set(FACT.guestStoppedAt, new Date().toISOString());
+      await ctx.facts.set(VS_FACTS.guestStoppedAt, new Date().toISOString());
     }
     await execOk(ctx.host("target"), plan.mkdir);
     const result = await pass(ctx, plan, "final pass");
     if (result.code !== 0) throw new Error(`final rsync pass failed: ${result.stderrTail}`);
-    await ctx.facts.set(FACT.finalSyncAt, new Date().toISOString());
+    await ctx.facts.set(VS_FACTS.finalSyncAt, new Date().toISOString());
   },
   async verify(ctx) {
     const inventory = currentInventory(ctx);
-    const cutover = ctx.facts.get<string>(FACT.cutoverAt);
+    const cutover = ctx.facts.get(VS_FACTS.cutoverAt);
     // After the cutover the container is the truth: a guest started again later must not trigger a new copy.
     if (cutover) return verifyResult([{ name: "cutover done", ok: true, detail: `at ${cutover}; the container's data is authoritative` }]);
     const stopped = (await ctx.host("source").exec(guestStatusCommand(inventory.guest))).code === 3;
     return verifyResult([
       { name: "guest stopped on the VServer host", ok: stopped, detail: stopped ? undefined : "it runs again: its files may have changed since the final pass" },
-      { name: "final pass done", ok: !!ctx.facts.get(FACT.finalSyncAt) },
+      { name: "final pass done", ok: !!ctx.facts.get(VS_FACTS.finalSyncAt) },
     ]);
   },
 });

@@ -4,7 +4,8 @@ import { writeFileCommand, type PlannedCommand } from "../../engine/step.js";
 import { AUTHORIZED_KEYS_PATH, MIGRATION_DIR } from "../rsync/excludes.js";
 import type { RsyncSshOptions } from "../rsync/command.js";
 import { knownHostsLines, readHostKeys } from "./host-keys.js";
-import { FACT, targetFromSource, type OvzContext, type OvzPlan } from "./plan.js";
+import { targetFromSource, type OvzContext, type OvzPlan } from "./plan.js";
+import { OVZ_FACTS } from "../ovz-kvm/facts.js";
 
 /**
  * The source pushes to the target with a key made for this migration: generated ON the source (the
@@ -80,8 +81,8 @@ export async function ensureMigrationAccess(ctx: OvzContext): Promise<void> {
   if (targetKeys.length === 0) throw new Error("the target has no readable /etc/ssh/ssh_host_*_key.pub: cannot pin its host key for the copy");
   if (sourceKeys.length === 0) throw new Error("the source has no readable /etc/ssh/ssh_host_*_key.pub: the target would present unknown keys after the first pass");
   // Record what the target shows before and after the copy: the control connection reconnects with these.
-  if (!ctx.facts.get(FACT.targetHostKeyFingerprints)) await ctx.facts.set(FACT.targetHostKeyFingerprints, targetKeys.map((k) => k.fingerprint));
-  await ctx.facts.set(FACT.sourceHostKeyFingerprints, sourceKeys.map((k) => k.fingerprint));
+  if (!ctx.facts.get(OVZ_FACTS.targetHostKeyFingerprints)) await ctx.facts.set(OVZ_FACTS.targetHostKeyFingerprints, targetKeys.map((k) => k.fingerprint));
+  await ctx.facts.set(OVZ_FACTS.sourceHostKeyFingerprints, sourceKeys.map((k) => k.fingerprint));
   const lines = [...knownHostsLines(t.address, t.port, targetKeys), ...knownHostsLines(t.address, t.port, sourceKeys)];
   await source.writeFile(KNOWN_HOSTS_FILE, lines.join("\n") + "\n", { mode: 0o600 });
   ctx.output("source", `migration key ready: the source reaches root@${t.address}:${t.port} with ${KEY_FILE} (host keys pinned in ${KNOWN_HOSTS_FILE})`);

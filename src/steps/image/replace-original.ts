@@ -4,6 +4,7 @@ import { cmd } from "../../hosts/quote.js";
 import { formatBytes } from "../../kvm/sizes.js";
 import { imageCheckClean, parseImageCheck } from "../../kvm/qemu-img-info.js";
 import type { SparsifyOptions } from "../../pipelines/image-sparsify/options.js";
+import { SPARSIFY_FACTS } from "./facts.js";
 import { diskInUseFindings } from "./sparsify.js";
 
 const replaceCommand = (o: ReplacePlan): string =>
@@ -22,14 +23,14 @@ export const replaceOriginalStep = defineStep<SparsifyOptions, ReplacePlan>({
   skip: (ctx) => (ctx.plan.replace ? undefined : "the original stays (pass --replace to swap it for the copy)"),
   async probe(ctx) {
     const o = ctx.plan;
-    if (ctx.facts.get<boolean>("sparsify.replaced")) return { satisfied: true, reason: `${o.disk} is already the sparsified copy`, plan: { disk: o.disk, out: o.out }, findings: [] };
+    if (ctx.facts.get(SPARSIFY_FACTS.replaced)) return { satisfied: true, reason: `${o.disk} is already the sparsified copy`, plan: { disk: o.disk, out: o.out }, findings: [] };
     const { findings, format } = await diskInUseFindings(ctx);
     if (format && format !== "qcow2") {
       // Whatever points at this path (libvirt's <driver type='raw'/>, a QEMU command line) would read qcow2 as raw.
       findings.push(blocker("Replacing would change the disk's format", `${o.disk} is ${format} and the sparsified copy is qcow2: its VM's config still says ${format}`, `keep the copy (drop --replace), then point the VM at ${o.out} with driver type qcow2`));
     }
-    const before = ctx.facts.get<number>("sparsify.allocatedBefore");
-    const after = ctx.facts.get<number>("sparsify.allocatedAfter");
+    const before = ctx.facts.get(SPARSIFY_FACTS.allocatedBefore);
+    const after = ctx.facts.get(SPARSIFY_FACTS.allocatedAfter);
     return {
       satisfied: false,
       plan: { disk: o.disk, out: o.out },
@@ -46,7 +47,7 @@ export const replaceOriginalStep = defineStep<SparsifyOptions, ReplacePlan>({
     if (!(await host.stat(plan.out))) throw new Error(`${plan.out} is missing: nothing to put in place of ${plan.disk}`);
     const res = await host.exec(replaceCommand(plan), { signal: ctx.signal });
     if (res.code !== 0) throw new Error(`replacing ${plan.disk} failed: ${res.stderr.trim()}`);
-    await ctx.facts.set("sparsify.replaced", true);
+    await ctx.facts.set(SPARSIFY_FACTS.replaced, true);
   },
   async verify(ctx) {
     const host = ctx.host("local");

@@ -6,29 +6,15 @@ import { accessCommands, ensureMigrationAccess, KEY_COMMENT, AUTHORIZED_KEYS, ty
 import { distroOf, kernelRelease, selinuxEnforcing } from "../common/facts.js";
 import { readHostKeys } from "../common/host-keys.js";
 import { readNetworkFiles, type NetworkFile } from "../common/network-files.js";
-import { holdsSecret, keepAsideCommand, protectSecrets, type CapturedNetworkFile } from "../common/network-secrets.js";
-import { FACT, targetFromSource, type OvzContext, type OvzPlan } from "../common/plan.js";
+import { holdsSecret, keepAsideCommand, protectSecrets } from "../common/network-secrets.js";
+import { targetFromSource, type OvzContext, type OvzPlan } from "../common/plan.js";
 import { NETWORK_UNITS, showUnits } from "../common/services.js";
+import { OVZ_FACTS, type TargetIdentity } from "./facts.js";
 
 export const BOOT_LIST_COMMAND = cmd("ls", "-1A", "/boot");
 
-/** What the target was before the copy overwrote it: everything network-fixup and the checks need. */
-export interface TargetIdentity {
-  capturedAt: string;
-  kernelRelease: string;
-  /** Files holding a secret carry only keptOnTarget (their copy on the target), never their content. */
-  network: CapturedNetworkFile[];
-  /** Network units enabled on the target (to enable again). */
-  networkUnits: string[];
-  fstab: string | null;
-  resolvConf: NetworkFile | null;
-  bootFiles: string[];
-  bootPackages: string[];
-  hostKeyFingerprints: string[];
-  /** root's authorized public keys: the tool's own access to the target, put back after each pass. */
-  authorizedKeys: string[];
-  selinuxEnforcing: boolean;
-}
+/** Declared with its shape in facts.ts; re-exported for the steps that read it. */
+export type { TargetIdentity } from "./facts.js";
 
 /** fstab for the journal: a CIFS/SMB mount may carry password=... in its options; that value stays on the target. */
 export function redactFstab(text: string | null): string | null {
@@ -74,7 +60,7 @@ export const captureTarget = defineStep<OvzPlan, CapturePlan | null>({
   destructive: false,
 
   async probe(ctx) {
-    const existing = ctx.facts.get<TargetIdentity>(FACT.targetIdentity);
+    const existing = ctx.facts.get(OVZ_FACTS.targetIdentity);
     const target = ctx.host("target");
     const distro = await distroOf(target);
     if (!distro.family) return { satisfied: false, plan: null, findings: [blocker("Unknown distribution", "cannot tell where the target keeps its network config", undefined, "target")] };
@@ -111,13 +97,13 @@ export const captureTarget = defineStep<OvzPlan, CapturePlan | null>({
   async run(ctx, plan) {
     if (!plan) return;
     const identity: TargetIdentity = { ...plan.identity, network: await protectSecrets(ctx.host("target"), plan.identity.network, ctx.signal) };
-    await ctx.facts.set(FACT.targetIdentity, identity);
-    await ctx.facts.set(FACT.targetHostKeyFingerprints, identity.hostKeyFingerprints);
+    await ctx.facts.set(OVZ_FACTS.targetIdentity, identity);
+    await ctx.facts.set(OVZ_FACTS.targetHostKeyFingerprints, identity.hostKeyFingerprints);
     ctx.output("target", `saved ${identity.network.length} network file(s), fstab, ${identity.bootFiles.length} boot entries, ${identity.hostKeyFingerprints.length} host key fingerprint(s)`);
     await ensureMigrationAccess(ctx);
   },
   async verify(ctx) {
-    const identity = ctx.facts.get<TargetIdentity>(FACT.targetIdentity);
+    const identity = ctx.facts.get(OVZ_FACTS.targetIdentity);
     return verifyResult([
       { name: "target identity in the journal", ok: !!identity, detail: identity ? `captured at ${identity.capturedAt}` : "missing" },
       { name: "target kernel release recorded", ok: !!identity?.kernelRelease, detail: identity?.kernelRelease },

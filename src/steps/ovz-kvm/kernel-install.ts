@@ -1,18 +1,13 @@
 import { blocker, warning, type Finding } from "../../engine/finding.js";
 import { defineStep, verifyResult, type PlannedCommand } from "../../engine/step.js";
 import { distroOf, kernelRelease, UNAME_COMMAND } from "../common/facts.js";
-import { FACT, type OvzContext, type OvzPlan } from "../common/plan.js";
+import { type OvzContext, type OvzPlan } from "../common/plan.js";
 import { runLogged } from "../common/run-logged.js";
-import type { TargetIdentity } from "./capture-target.js";
+import { OVZ_FACTS } from "./facts.js";
+import type { FactValue } from "../../engine/facts.js";
 
 const INSTALL_TIMEOUT_MS = 60 * 60_000;
 
-interface KernelFact {
-  at: string;
-  kernelRelease: string;
-  installed: string[];
-  owner: string;
-}
 
 async function owner(ctx: OvzContext, path: string): Promise<string | null> {
   const target = ctx.host("target");
@@ -52,8 +47,8 @@ export const kernelInstall = defineStep<OvzPlan, KernelPlan | null>({
       findings.push(blocker("Kernel file missing", `the target runs kernel ${release} but has no ${vmlinuz}: the package manager cannot reinstall what it never had, and the VM could not boot it again`, `install ${family.kernelPackage(release)} on the target (or boot it into a kernel it has), then check again`, "target"));
       return { satisfied: false, plan: { ...plan, dbRepair: [], refresh: [] }, findings, details, facts: { targetKernelRelease: release } };
     }
-    const identity = ctx.facts.get<TargetIdentity>(FACT.targetIdentity);
-    const copied = ctx.facts.get(FACT.syncPasses) !== undefined;
+    const identity = ctx.facts.get(OVZ_FACTS.targetIdentity);
+    const copied = ctx.facts.get(OVZ_FACTS.syncPasses) !== undefined;
     const owning = await owner(ctx, vmlinuz);
     details.push(owning ? `${vmlinuz} is owned by ${owning}${copied ? "" : " now; the copy replaces the package database with the container's, which owns no kernel"}` : `${vmlinuz} is owned by no package`);
     if (identity && identity.kernelRelease !== release) findings.push(warning("Kernel changed", `captured kernel ${identity.kernelRelease}, running ${release}`, undefined, "target"));
@@ -86,8 +81,8 @@ export const kernelInstall = defineStep<OvzPlan, KernelPlan | null>({
     for (const c of plan.refresh) await runLogged(ctx, "target", c, { timeoutMs: INSTALL_TIMEOUT_MS });
     await runLogged(ctx, "target", plan.install, { timeoutMs: INSTALL_TIMEOUT_MS });
     const owning = await owner(ctx, `/boot/vmlinuz-${plan.kernelRelease}`);
-    const fact: KernelFact = { at: new Date().toISOString(), kernelRelease: plan.kernelRelease, installed: plan.packages, owner: owning ?? "" };
-    await ctx.facts.set(FACT.kernelInstall, fact);
+    const fact: FactValue<typeof OVZ_FACTS.kernelInstall> = { at: new Date().toISOString(), kernelRelease: plan.kernelRelease, installed: plan.packages, owner: owning ?? "" };
+    await ctx.facts.set(OVZ_FACTS.kernelInstall, fact);
   },
   async verify(ctx) {
     const target = ctx.host("target");

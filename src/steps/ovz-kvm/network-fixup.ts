@@ -6,20 +6,13 @@ import type { FamilyKnowledge } from "../../distro/index.js";
 import { distroOf, selinuxEnforcing } from "../common/facts.js";
 import { readNetworkFiles, type NetworkFile } from "../common/network-files.js";
 import { withKeptContent } from "../common/network-secrets.js";
-import { FACT, type OvzContext, type OvzPlan } from "../common/plan.js";
+import { type OvzContext, type OvzPlan } from "../common/plan.js";
 import { NETWORK_UNITS, showUnits } from "../common/services.js";
 import { BACKUP_DIR } from "../rsync/excludes.js";
-import type { TargetIdentity } from "./capture-target.js";
 import { planNetworkFixup, VENET_LEFTOVERS, type FixAction } from "./network-plan.js";
+import { OVZ_FACTS, type TargetIdentity } from "./facts.js";
+import type { FactValue } from "../../engine/facts.js";
 
-interface FixupFact {
-  at: string;
-  backupDir: string;
-  actions: Array<{ kind: FixAction["kind"]; path: string; why: string }>;
-  enabledUnits: string[];
-  resolvConf: string;
-  relabel: boolean;
-}
 
 async function presentLeftovers(host: Host): Promise<string[]> {
   const out: string[] = [];
@@ -51,7 +44,7 @@ async function readResolv(host: Host): Promise<NetworkFile | null> {
 
 /** The actions for this run: after the copy from the target's files, before it from the source's (what will arrive). */
 async function currentPlan(ctx: OvzContext, family: FamilyKnowledge, identity: TargetIdentity | undefined): Promise<{ actions: FixAction[]; copied: boolean; captured: NetworkFile[] }> {
-  const copied = ctx.facts.get(FACT.finalSyncAt) !== undefined || ctx.facts.get(FACT.syncPasses) !== undefined;
+  const copied = ctx.facts.get(OVZ_FACTS.finalSyncAt) !== undefined || ctx.facts.get(OVZ_FACTS.syncPasses) !== undefined;
   const onTarget = copied ? ctx.host("target") : ctx.host("source");
   const captured = identity ? await withKeptContent(ctx.host("target"), identity.network) : await readNetworkFiles(ctx.host("target"), family, ctx.signal);
   const present = await readNetworkFiles(onTarget, family, ctx.signal);
@@ -111,7 +104,7 @@ export const networkFixup = defineStep<OvzPlan, FixupPlan | null>({
     const target = ctx.host("target");
     const distro = await distroOf(target);
     if (!distro.family) return { satisfied: false, plan: null, findings: [blocker("Unknown distribution", "cannot fix the network config of an unknown system", undefined, "target")] };
-    const identity = ctx.facts.get<TargetIdentity>(FACT.targetIdentity);
+    const identity = ctx.facts.get(OVZ_FACTS.targetIdentity);
     const { actions, copied, captured } = await currentPlan(ctx, distro.family, identity);
     const findings: Finding[] = [];
     const details: string[] = [copied ? "after the copy, on the target:" : "before the copy: computed from the source's files that the copy will bring"];
@@ -152,8 +145,8 @@ export const networkFixup = defineStep<OvzPlan, FixupPlan | null>({
       networkUnits,
       relabel,
     };
-    const done = ctx.facts.get<FixupFact>(FACT.networkFixup);
-    const satisfied = copied && !!done && done.at >= (ctx.facts.get<string>(FACT.finalSyncAt) ?? "") && actions.length === 0;
+    const done = ctx.facts.get(OVZ_FACTS.networkFixup);
+    const satisfied = copied && !!done && done.at >= (ctx.facts.get(OVZ_FACTS.finalSyncAt) ?? "") && actions.length === 0;
     return { satisfied, reason: satisfied ? "already fixed after the final pass" : undefined, plan, findings, details, facts: { networkActions: actions.map((a) => `${a.kind} ${a.path}`), targetNetworkUnits: networkUnits, targetRelabel: relabel } };
   },
 
@@ -173,7 +166,7 @@ export const networkFixup = defineStep<OvzPlan, FixupPlan | null>({
   async run(ctx, plan) {
     if (!plan) throw new Error("unknown distribution on the target");
     const target = ctx.host("target");
-    if (!ctx.facts.get<TargetIdentity>(FACT.targetIdentity)) throw new Error("the target's captured identity is missing from the journal (capture-target did not run)");
+    if (!ctx.facts.get(OVZ_FACTS.targetIdentity)) throw new Error("the target's captured identity is missing from the journal (capture-target did not run)");
     const backup = plan.backupDir;
     await execOk(target, cmd("mkdir", "-p", "-m", "700", backup), { signal: ctx.signal });
     for (const action of plan.actions) {
@@ -203,14 +196,14 @@ export const networkFixup = defineStep<OvzPlan, FixupPlan | null>({
       else ctx.output("target", `systemctl enable ${unit} exited ${r.code}: ${r.stderr.trim()}`, "stderr");
     }
     if (plan.relabel) await execOk(target, RELABEL, { signal: ctx.signal });
-    const fact: FixupFact = { at: new Date().toISOString(), backupDir: backup, actions: plan.actions.map((a) => ({ kind: a.kind, path: a.path, why: a.why })), enabledUnits: enabled, resolvConf, relabel: plan.relabel };
-    await ctx.facts.set(FACT.networkFixup, fact);
+    const fact: FactValue<typeof OVZ_FACTS.networkFixup> = { at: new Date().toISOString(), backupDir: backup, actions: plan.actions.map((a) => ({ kind: a.kind, path: a.path, why: a.why })), enabledUnits: enabled, resolvConf, relabel: plan.relabel };
+    await ctx.facts.set(OVZ_FACTS.networkFixup, fact);
   },
 
   async verify(ctx) {
     const target = ctx.host("target");
     const distro = await distroOf(target);
-    const identity = ctx.facts.get<TargetIdentity>(FACT.targetIdentity);
+    const identity = ctx.facts.get(OVZ_FACTS.targetIdentity);
     if (!distro.family || !identity) return verifyResult([{ name: "target identity and distribution known", ok: false }]);
     const present = await readNetworkFiles(target, distro.family, ctx.signal);
     const remaining = planNetworkFixup(distro.family, await withKeptContent(target, identity.network), present, await presentLeftovers(target));
@@ -222,7 +215,7 @@ export const networkFixup = defineStep<OvzPlan, FixupPlan | null>({
     ];
     if (identity.selinuxEnforcing) {
       // The relabel runs at the next boot and removes the flag: after the reboot it is gone legitimately.
-      const rebooted = ctx.facts.get(FACT.reboot) !== undefined;
+      const rebooted = ctx.facts.get(OVZ_FACTS.reboot) !== undefined;
       checks.push({ name: "SELinux relabel scheduled", ok: rebooted || (await target.stat("/.autorelabel")) !== null });
     }
     return verifyResult(checks);

@@ -1,17 +1,15 @@
 import { defineStep, verifyResult } from "../../engine/step.js";
 import { warning, type Finding } from "../../engine/finding.js";
 import { CONTAINER_TYPES, distroOf, virtualization } from "../common/facts.js";
-import { FACT, type OvzContext, type OvzPlan } from "../common/plan.js";
+import { type OvzContext, type OvzPlan } from "../common/plan.js";
 import { runLogged } from "../common/run-logged.js";
-import { bootId, REBOOT_COMMAND, rebootAndWait, rebootCommands, type RebootOutcome } from "../common/reboot.js";
+import { bootId, REBOOT_COMMAND, rebootAndWait, rebootCommands } from "../common/reboot.js";
+import { OVZ_FACTS } from "./facts.js";
+import type { FactValue } from "../../engine/facts.js";
 
 const ROLES = ["source", "target"] as const;
 const UPDATE_TIMEOUT_MS = 60 * 60_000;
 
-interface PreUpdateFact {
-  source?: RebootOutcome & { container: boolean };
-  target?: RebootOutcome & { container: boolean };
-}
 
 /** One host's part of the plan: the commands to run there, then a reboot. */
 export interface HostUpdate {
@@ -72,7 +70,7 @@ export const preUpdate = defineStep<OvzPlan, PreUpdatePlan>({
 
   async run(ctx, plan) {
     if (plan.unknown.length > 0) throw new Error(`${plan.unknown.join(", ")}: unknown distribution, cannot update it`);
-    const record: PreUpdateFact = { ...(ctx.facts.get<PreUpdateFact>(FACT.preUpdate) ?? {}) };
+    const record: FactValue<typeof OVZ_FACTS.preUpdate> = { ...(ctx.facts.get(OVZ_FACTS.preUpdate) ?? {}) };
     for (const h of plan.hosts) {
       for (const c of h.clean) {
         await runLogged(ctx, h.role, c).catch((e: unknown) => ctx.output(h.role, `cleanup failed (not fatal): ${e instanceof Error ? e.message : String(e)}`, "stderr"));
@@ -81,11 +79,11 @@ export const preUpdate = defineStep<OvzPlan, PreUpdatePlan>({
       ctx.output(h.role, `$ ${REBOOT_COMMAND}`);
       const outcome = await rebootAndWait(ctx.host(h.role), { timeoutSec: plan.rebootTimeoutSec, signal: ctx.signal, log: (l) => ctx.output(h.role, l) });
       record[h.role] = { ...outcome, container: h.container };
-      await ctx.facts.set(FACT.preUpdate, record);
+      await ctx.facts.set(OVZ_FACTS.preUpdate, record);
     }
   },
   async verify(ctx: OvzContext) {
-    const record = ctx.facts.get<PreUpdateFact>(FACT.preUpdate) ?? {};
+    const record = ctx.facts.get(OVZ_FACTS.preUpdate) ?? {};
     const checks = [];
     for (const role of ROLES) {
       const r = record[role];

@@ -2,23 +2,22 @@ import { defineStep, verifyResult, type PlannedCommand, type VerifyCheck } from 
 import { cmd } from "../../hosts/quote.js";
 import { kernelRelease, UNAME_COMMAND } from "../common/facts.js";
 import { readHostKeys } from "../common/host-keys.js";
-import { FACT, type OvzContext, type OvzPlan } from "../common/plan.js";
-import { bootId, rebootAndWait, rebootCommands, type RebootOutcome } from "../common/reboot.js";
+import { type OvzContext, type OvzPlan } from "../common/plan.js";
+import { bootId, rebootAndWait, rebootCommands } from "../common/reboot.js";
 import { showUnits, showUnitsCommand, unitName } from "../common/services.js";
-import type { TargetIdentity } from "./capture-target.js";
-import type { DatabaseFact } from "./db-freeze.js";
+import { OVZ_FACTS } from "./facts.js";
 
 export const ROUTE_COMMAND = cmd("ip", "-o", "route", "show", "default");
 export const ADDR_COMMAND = cmd("ip", "-o", "addr", "show", "scope", "global");
 
 function expectedUnits(ctx: OvzContext): string[] {
-  const dbs = ctx.facts.get<DatabaseFact>(FACT.databases)?.units ?? [];
+  const dbs = ctx.facts.get(OVZ_FACTS.databases)?.units ?? [];
   return [...new Set([...dbs, ...ctx.plan.options.services.map(unitName)])];
 }
 
 /** The pinned fingerprints the target must present after the copy: the source's. */
 function acceptKeys(ctx: OvzContext): string[] | undefined {
-  const keys = ctx.facts.get<string[]>(FACT.targetAcceptHostKeys) ?? ctx.facts.get<string[]>(FACT.sourceHostKeyFingerprints);
+  const keys = ctx.facts.get(OVZ_FACTS.targetAcceptHostKeys) ?? ctx.facts.get(OVZ_FACTS.sourceHostKeyFingerprints);
   return keys && keys.length > 0 ? keys : undefined;
 }
 
@@ -39,13 +38,13 @@ export const rebootVerify = defineStep<OvzPlan, RebootPlan>({
 
   async probe(ctx) {
     const units = expectedUnits(ctx);
-    const identity = ctx.facts.get<TargetIdentity>(FACT.targetIdentity);
+    const identity = ctx.facts.get(OVZ_FACTS.targetIdentity);
     const plan: RebootPlan = { acceptHostKeys: acceptKeys(ctx), timeoutSec: ctx.plan.options.rebootTimeoutSec, units, kernelRelease: identity?.kernelRelease };
     const details = [
-      `services checked after the boot: ${units.join(", ") || "none"}${ctx.facts.get(FACT.databases) ? "" : " plus the databases stopped at the freeze (options.services adds more)"}`,
+      `services checked after the boot: ${units.join(", ") || "none"}${ctx.facts.get(OVZ_FACTS.databases) ? "" : " plus the databases stopped at the freeze (options.services adds more)"}`,
       `host keys accepted after the reboot: ${plan.acceptHostKeys?.join(", ") ?? "the source's, recorded by the copy"}`,
     ];
-    const done = ctx.facts.get<RebootOutcome>(FACT.reboot);
+    const done = ctx.facts.get(OVZ_FACTS.reboot);
     if (done) {
       const now = await bootId(ctx.host("target"), ctx.signal);
       if (now !== done.bootIdBefore) return { satisfied: true, reason: `already rebooted (boot id ${now})`, plan, findings: [], details };
@@ -66,13 +65,13 @@ export const rebootVerify = defineStep<OvzPlan, RebootPlan>({
 
   async run(ctx, plan) {
     const outcome = await rebootAndWait(ctx.host("target"), { timeoutSec: plan.timeoutSec, acceptHostKeys: plan.acceptHostKeys, signal: ctx.signal, log: (l) => ctx.output("target", l) });
-    await ctx.facts.set(FACT.reboot, outcome);
+    await ctx.facts.set(OVZ_FACTS.reboot, outcome);
   },
 
   async verify(ctx) {
     const target = ctx.host("target");
-    const outcome = ctx.facts.get<RebootOutcome>(FACT.reboot);
-    const identity = ctx.facts.get<TargetIdentity>(FACT.targetIdentity);
+    const outcome = ctx.facts.get(OVZ_FACTS.reboot);
+    const identity = ctx.facts.get(OVZ_FACTS.targetIdentity);
     const checks: VerifyCheck[] = [];
     const now = await bootId(target, ctx.signal);
     checks.push({ name: "new boot", ok: !!outcome && now !== outcome.bootIdBefore, detail: outcome ? `boot id ${outcome.bootIdBefore} -> ${now}` : "no reboot recorded" });

@@ -2,7 +2,8 @@ import { blocker, warning, type Finding } from "../../engine/finding.js";
 import { defineStep, verifyResult } from "../../engine/step.js";
 import { isSupported, readRelease, type Release } from "../../distro/index.js";
 import { CONTAINER_TYPES, virtualization } from "../common/facts.js";
-import { FACT, type OvzContext, type OvzPlan } from "../common/plan.js";
+import { type OvzContext, type OvzPlan } from "../common/plan.js";
+import { OVZ_FACTS } from "./facts.js";
 
 const describe = (r: Release): string => `${r.pretty} (ID=${r.id}, VERSION_ID=${r.versionId}, point release ${r.point} from ${r.pointSource})`;
 
@@ -51,14 +52,14 @@ export const releaseMatch = defineStep<OvzPlan, ReleasePlan>({
     let findings = compareReleases(source, target);
     // Before the update ran, a point-release gap (8.8 vs 8.9 of the same major) may be what it closes:
     // a warning now; the probe just before this step runs (after pre-update) blocks if it remains.
-    const updatePending = !ctx.plan.options.skipPreUpdate && ctx.facts.get(FACT.preUpdate) === undefined;
+    const updatePending = !ctx.plan.options.skipPreUpdate && ctx.facts.get(OVZ_FACTS.preUpdate) === undefined;
     if (updatePending && source && target && source.id === target.id && source.versionId.split(".")[0] === target.versionId.split(".")[0]) {
       findings = findings.map((f) => (f.title === "Release mismatch" ? warning(f.title, `${f.summary}; the pre-update step may close the gap, checked again after it`, f.remediation) : f));
     }
     const targetVirt = await virtualization(ctx.host("target"), ctx.signal);
     const sourceVirt = await virtualization(ctx.host("source"), ctx.signal);
     // After the copy the target carries the source's files: only the pre-copy answer means anything.
-    const copied = ctx.facts.get(FACT.syncPasses) !== undefined;
+    const copied = ctx.facts.get(OVZ_FACTS.syncPasses) !== undefined;
     if (!copied && CONTAINER_TYPES.has(targetVirt)) findings.push(blocker("Target is a container", `systemd-detect-virt on the target says ${targetVirt}: this pipeline needs a KVM (or other) virtual machine with its own kernel`, "point the plan's target at the new VM", "target"));
     if (!CONTAINER_TYPES.has(sourceVirt)) findings.push(warning("Source is not a container", `systemd-detect-virt on the source says ${sourceVirt}; this pipeline is made for OpenVZ containers, whose root holds no kernel`, "check the plan's source", "source"));
     const details = [
@@ -71,13 +72,13 @@ export const releaseMatch = defineStep<OvzPlan, ReleasePlan>({
   commands: () => [],
 
   async run(ctx: OvzContext, plan) {
-    if (!ctx.facts.get(FACT.sourceRelease)) await ctx.facts.set(FACT.sourceRelease, plan.source);
-    if (!ctx.facts.get(FACT.targetRelease)) await ctx.facts.set(FACT.targetRelease, plan.target);
+    if (!ctx.facts.get(OVZ_FACTS.sourceRelease)) await ctx.facts.set(OVZ_FACTS.sourceRelease, plan.source);
+    if (!ctx.facts.get(OVZ_FACTS.targetRelease)) await ctx.facts.set(OVZ_FACTS.targetRelease, plan.target);
   },
 
   async verify(ctx) {
-    const source = ctx.facts.get<Release>(FACT.sourceRelease);
-    const target = ctx.facts.get<Release>(FACT.targetRelease);
+    const source = ctx.facts.get(OVZ_FACTS.sourceRelease);
+    const target = ctx.facts.get(OVZ_FACTS.targetRelease);
     const same = !!source && !!target && compareReleases(source, target).every((f) => !f.blocks);
     return verifyResult([{ name: "same release recorded for both hosts", ok: same, detail: source && target ? `${source.pretty} ${source.point} / ${target.pretty} ${target.point}` : "not recorded" }]);
   },
