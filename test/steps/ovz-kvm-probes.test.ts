@@ -127,7 +127,8 @@ describe("rsync probe", () => {
     expect(probe.details).toContain("would delete 1 file(s) on the target that the source does not have");
     expect(probe.facts?.estimatedTransferBytes).toBe(0);
     expect(hosts.source.mutations).toEqual([]);
-    expect(probe.commands.map((c) => c.command)).toEqual([expect.stringMatching(/^rsync -aHAXS /)]);
+    // The pass, then root's keys put back on the target: run executes both, so the gate shows both.
+    expect(probe.commands.map((c) => c.command)).toEqual([expect.stringMatching(/^rsync -aHAXS /), expect.stringMatching(/^mkdir -p -m 700 \/root\/\.ssh && .*grep -qxF /)]);
   });
 
   it("lists every exclude with its reason, plan extras included", async () => {
@@ -202,6 +203,9 @@ describe("network-fixup probe", () => {
   });
 });
 
+/** A journaled copy pass, complete: facts are validated against their declared shape when read. */
+const ONE_PASS = { pass: 1, kind: "live", code: 0, vanished: false, seconds: 1, transferredBytes: 1, deletedFiles: 0, files: 1, at: "2026-01-01T00:00:00.000Z" };
+
 describe("kernel-install probe", () => {
   it("before the copy: plans the install of exactly the running kernel", async () => {
     const probe = await kernelInstall.probe(stepContext(await planFrom(ALMA), await alma()).ctx);
@@ -214,7 +218,8 @@ describe("kernel-install probe", () => {
     const hosts = await deb();
     hosts.target.on("dpkg -S /boot/vmlinuz-6.1.0-35-amd64", { code: 1, stderr: "dpkg-query: no path found matching pattern /boot/vmlinuz-6.1.0-35-amd64\n" });
     hosts.target.on("dpkg-query -W -f '${db:Status-Abbrev} ${binary:Package}\\n' grub-common grub-pc grub-pc-bin grub2-common", { code: 1, stdout: "ii  grub-common\n", stderr: "dpkg-query: no packages found matching grub-pc\n" });
-    const facts = { [FACT.syncPasses]: [{ pass: 1 }], [FACT.targetIdentity]: { kernelRelease: "6.1.0-35-amd64", bootPackages: ["grub-common", "grub-pc", "grub-pc-bin", "grub2-common"] } };
+    const identity = { capturedAt: "2026-01-01T00:00:00.000Z", kernelRelease: "6.1.0-35-amd64", network: [], networkUnits: [], fstab: null, resolvConf: null, bootFiles: [], bootPackages: ["grub-common", "grub-pc", "grub-pc-bin", "grub2-common"], hostKeyFingerprints: [], authorizedKeys: [], selinuxEnforcing: false };
+    const facts = { [FACT.syncPasses]: [ONE_PASS], [FACT.targetIdentity]: identity };
     const probe = await kernelInstall.probe(stepContext(await planFrom(DEBIAN), hosts, facts).ctx);
     expect(probe.satisfied).toBe(false);
     expect(probe.commands.at(-1)?.command).toBe("DEBIAN_FRONTEND=noninteractive apt-get -y -o Dpkg::Options::=--force-confold -o Dpkg::Options::=--force-confdef install linux-image-6.1.0-35-amd64 grub-pc grub-pc-bin grub2-common");
@@ -222,7 +227,7 @@ describe("kernel-install probe", () => {
 
   it("after the copy and the install: satisfied; verify checks the owner and the initramfs", async () => {
     const hosts = await deb();
-    const { ctx } = stepContext(await planFrom(DEBIAN), hosts, { [FACT.syncPasses]: [{ pass: 1 }] });
+    const { ctx } = stepContext(await planFrom(DEBIAN), hosts, { [FACT.syncPasses]: [ONE_PASS] });
     expect((await kernelInstall.probe(ctx)).satisfied).toBe(true);
     expect((await kernelInstall.verify(ctx)).ok).toBe(true);
     hosts.target.deleteFile("/boot/initrd.img-6.1.0-35-amd64");

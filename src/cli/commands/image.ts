@@ -9,6 +9,7 @@ import { argumentJournal } from "../arg-journal.js";
 import { drivePipeline, resolveRunMode, type DriveFlags } from "../drive-pipeline.js";
 import type { ExitSetter } from "../program.js";
 import { resolveStateDir } from "../state-dir.js";
+import { FACT } from "../../steps/image/facts.js";
 
 interface CommonFlags extends DriveFlags {
   stateDir?: string;
@@ -45,9 +46,9 @@ export async function runLocalPipeline<P>(kind: string, pipeline: Pipeline<P>, p
 
 /** "before → after (N % smaller)" and where the result is. */
 export function sparsifySummary(disk: string, out: string, facts: Record<string, unknown>): string {
-  const before = facts["sparsify.allocatedBefore"];
-  const after = facts["sparsify.allocatedAfter"];
-  const where = facts["sparsify.replaced"] ? `${disk} is now the sparsified image` : `the sparsified copy is ${out}; ${disk} is unchanged (--replace swaps them after verification)`;
+  const before = facts[FACT.allocatedBefore];
+  const after = facts[FACT.allocatedAfter];
+  const where = facts[FACT.replaced] ? `${disk} is now the sparsified image` : `the sparsified copy is ${out}; ${disk} is unchanged (--replace swaps them after verification)`;
   if (typeof before !== "number" || typeof after !== "number") return where;
   const saved = before > 0 ? Math.round((1 - after / before) * 100) : 0;
   return `${formatBytes(before)} → ${formatBytes(after)} on disk (${saved} % smaller); ${where}`;

@@ -63,7 +63,7 @@ export async function accessReady(source: Host): Promise<boolean> {
 }
 
 /** Idempotent: makes the key, authorizes it on both hosts, writes known_hosts; registers the revocation. */
-export async function ensureMigrationAccess(ctx: OvzContext): Promise<void> {
+export async function ensureMigrationAccess(ctx: OvzContext, t: AccessEndpoint = targetFromSource(ctx.plan)): Promise<void> {
   const source = ctx.host("source");
   const target = ctx.host("target");
   await ctx.compensations.register({ id: "revoke-migration-key-source", title: "remove the migration key from the source", host: "source", command: revokeCommand("source") });
@@ -75,7 +75,6 @@ export async function ensureMigrationAccess(ctx: OvzContext): Promise<void> {
   await execOk(target, authorizeCommand(line), { signal: ctx.signal });
   await execOk(source, authorizeCommand(line), { signal: ctx.signal });
 
-  const t = targetFromSource(ctx.plan);
   const targetKeys = await readHostKeys(target);
   const sourceKeys = await readHostKeys(source);
   if (targetKeys.length === 0) throw new Error("the target has no readable /etc/ssh/ssh_host_*_key.pub: cannot pin its host key for the copy");
@@ -107,17 +106,9 @@ export async function authorizedKeysOf(host: Host): Promise<string[]> {
  * The copy never replaces the target's root authorized_keys (an excluded path: a pass killed half-way
  * cannot lock the tool out). After each pass this adds the keys that must be in it: the target's own
  * (in case an earlier version's copy replaced the file) and the source's, so the source's admins get in
- * as they did before. Public keys only.
+ * as they did before. Public keys only. One idempotent command adds each key not there yet; null for no keys.
  */
-export async function restoreControlKeys(ctx: OvzContext, keys: string[]): Promise<number> {
-  const target = ctx.host("target");
-  const current = new Set(((await readOptional(target, AUTHORIZED_KEYS)) ?? "").split("\n").map((l) => l.trim()));
-  let added = 0;
-  for (const key of new Set(keys)) {
-    if (current.has(key)) continue;
-    await execOk(target, authorizeCommand(key), { signal: ctx.signal });
-    added++;
-  }
-  if (added > 0) ctx.output("target", `added ${added} key(s) to the target's root authorized_keys (the source's, or the target's own that were missing)`);
-  return added;
+export function authorizeKeysCommand(keys: string[]): string | null {
+  const unique = [...new Set(keys)];
+  return unique.length === 0 ? null : unique.map(authorizeCommand).join(" && ");
 }

@@ -1,16 +1,24 @@
 import { blocker, warning, type Finding } from "../../engine/finding.js";
-import { verifyResult, type PlannedCommand, type Step } from "../../engine/step.js";
+import { defineStep, verifyResult } from "../../engine/step.js";
 import { cmd } from "../../hosts/quote.js";
-import { accessReady, plannedAccessCommands, ensureMigrationAccess } from "../common/access.js";
+import { accessCommands, accessReady, ensureMigrationAccess, type AccessEndpoint } from "../common/access.js";
 import { diskUsage, gib, RSYNC_PRESENT_COMMAND, DF_COMMAND } from "../common/facts.js";
-import { FACT, targetFromSource, type OvzPlan } from "../common/plan.js";
+import { targetFromSource, type OvzPlan } from "../common/plan.js";
 import { sourceSshdFindings } from "../common/sshd-config.js";
 import { countDeletions, parseStats } from "../rsync/progress.js";
 import { shouldRunAnotherLivePass } from "../rsync/pass.js";
-import { cutoverFinishedAt, dirlinkVerdict, excludesFor, noCopyAfterCutover, syncCommand, syncPass, type SyncPassRecord } from "./sync.js";
+import { OVZ_FACTS } from "./facts.js";
+import { cutoverFinishedAt, dirlinkVerdict, excludesFor, noCopyAfterCutover, passCommands, passPlan, syncCommand, syncPass, type PassPlan } from "./sync.js";
 
 /** Step 4: push / from the source onto the target with live passes until the changes stop shrinking. */
-export const rsyncStep: Step<OvzPlan> = {
+export interface CopyPlan {
+  /** Set the migration key up first; null when it is in place already (capture-target made it). */
+  access: AccessEndpoint | null;
+  pass: PassPlan;
+  maxLivePasses: number;
+}
+
+export const rsyncStep = defineStep<OvzPlan, CopyPlan>({
   id: "rsync",
   title: "Copy the source's root onto the target (live passes)",
   destructive: true,
@@ -18,7 +26,6 @@ export const rsyncStep: Step<OvzPlan> = {
   async probe(ctx) {
     const findings: Finding[] = [];
     const details: string[] = [];
-    const commands: PlannedCommand[] = [];
     const source = ctx.host("source");
     const target = ctx.host("target");
     for (const [role, host] of [["source", source], ["target", target]] as const) {
@@ -62,9 +69,7 @@ export const rsyncStep: Step<OvzPlan> = {
 
     let estimatedTransferBytes = sourceDisk?.usedBytes;
     const ready = await accessReady(source);
-    if (!ready) commands.push(...plannedAccessCommands(ctx.plan));
-    const command = await syncCommand(ctx);
-    commands.push({ host: "source", command, purpose: `live passes (at most ${ctx.plan.options.maxLivePasses}, until the changed data stops shrinking); exit 24 tolerated` });
+    const plan: CopyPlan = { access: ready ? null : t, pass: await passPlan(ctx), maxLivePasses: ctx.plan.options.maxLivePasses };
     if (ready && findings.every((f) => !f.blocks)) {
       // The key exists: measure what the first pass would do (read-only: --dry-run).
       const dry = await source.exec(await syncCommand(ctx, { dryRun: true }), { signal: ctx.signal, timeoutMs: 3600_000 });
@@ -75,23 +80,28 @@ export const rsyncStep: Step<OvzPlan> = {
         estimatedTransferBytes = stats.transferredFileSize ?? estimatedTransferBytes;
       } else details.push(`a dry run of the copy failed (exit ${dry.code}): ${dry.stderr.trim().split("\n").slice(-2).join(" ")}`);
     } else details.push(`files the copy would delete on the target are counted at the gate, once the migration key is in place; until then the estimate is the source's used space`);
-    return { satisfied: false, commands, findings, details, facts: { excludes, keepDirlinks: verdict.keepDirlinks, sourceDisk, targetDisk, estimatedTransferBytes } };
+    return { satisfied: false, plan, findings, details, facts: { excludes, keepDirlinks: verdict.keepDirlinks, sourceDisk, targetDisk, estimatedTransferBytes } };
   },
 
-  async run(ctx) {
-    await ensureMigrationAccess(ctx);
+  commands: (plan) => [
+    ...(plan.access ? accessCommands(plan.access) : []),
+    ...passCommands(plan.pass, `live passes (at most ${plan.maxLivePasses}, until the changed data stops shrinking); exit 24 tolerated`),
+  ],
+
+  async run(ctx, plan) {
+    if (plan.access) await ensureMigrationAccess(ctx, plan.access);
     const sizes: number[] = [];
     do {
-      const record = await syncPass(ctx, "live");
+      const record = await syncPass(ctx, "live", plan.pass);
       sizes.push(record.transferredBytes);
       ctx.output("source", `live pass ${record.pass}: ${gib(record.transferredBytes)} changed, ${record.deletedFiles} deleted, ${record.seconds} s${record.vanished ? " (files vanished: exit 24)" : ""}`);
-    } while (shouldRunAnotherLivePass(sizes, ctx.plan.options.maxLivePasses));
-    const fps = ctx.facts.get<string[]>(FACT.sourceHostKeyFingerprints) ?? [];
-    await ctx.facts.set(FACT.targetAcceptHostKeys, fps);
+    } while (shouldRunAnotherLivePass(sizes, plan.maxLivePasses));
+    const fps = ctx.facts.get(OVZ_FACTS.sourceHostKeyFingerprints) ?? [];
+    await ctx.facts.set(OVZ_FACTS.targetAcceptHostKeys, fps);
   },
 
   async verify(ctx) {
-    const passes = ctx.facts.get<SyncPassRecord[]>(FACT.syncPasses) ?? [];
+    const passes = ctx.facts.get(OVZ_FACTS.syncPasses) ?? [];
     const live = passes.filter((p) => p.kind === "live");
     // The copy's fingerprint: the source's machine-id (or hostname, for a container without one) on the target.
     const marker = (await ctx.host("source").stat("/etc/machine-id")) ? "/etc/machine-id" : "/etc/hostname";
@@ -100,7 +110,7 @@ export const rsyncStep: Step<OvzPlan> = {
     return verifyResult([
       { name: "a live pass completed", ok: live.length > 0, detail: live.map((p) => `pass ${p.pass}: exit ${p.code}, ${p.transferredBytes} bytes, ${p.seconds} s`).join("; ") || "none recorded" },
       { name: `the target carries the source's ${marker}`, ok: sourceId.code === 0 && sourceId.stdout.trim() !== "" && sourceId.stdout.trim() === targetId.stdout.trim(), detail: `${sourceId.stdout.trim()} / ${targetId.stdout.trim()}` },
-      { name: "the source's host key fingerprints are recorded", ok: (ctx.facts.get<string[]>(FACT.targetAcceptHostKeys) ?? []).length > 0 },
+      { name: "the source's host key fingerprints are recorded", ok: (ctx.facts.get(OVZ_FACTS.targetAcceptHostKeys) ?? []).length > 0 },
     ]);
   },
-};
+});

@@ -1,26 +1,20 @@
 import type { ExcludeEntry } from "../../distro/index.js";
-import { authorizedKeysOf, restoreControlKeys, sshOptionsFor } from "../common/access.js";
+import type { z } from "zod";
+import type { PlannedCommand } from "../../engine/step.js";
+import { execOk } from "../../hosts/host.js";
+import { authorizedKeysOf, authorizeKeysCommand, sshOptionsFor } from "../common/access.js";
 import { compareTopLinks, readTopLinks, type DirlinkVerdict } from "../common/dirlinks.js";
 import { distroOf } from "../common/facts.js";
-import { FACT, type OvzContext } from "../common/plan.js";
+import type { OvzContext } from "../common/plan.js";
 import { COMMON_EXCLUDES, mergeExcludes } from "../rsync/excludes.js";
 import { rsyncCommand } from "../rsync/command.js";
 import { runRsyncPass, type PassResult } from "../rsync/pass.js";
-import type { TargetIdentity } from "./capture-target.js";
+import { OVZ_FACTS, type syncPassSchema } from "./facts.js";
 
 const PASS_TIMEOUT_MS = 24 * 3600_000;
 
-export interface SyncPassRecord {
-  pass: number;
-  kind: "live" | "final";
-  code: number;
-  vanished: boolean;
-  seconds: number;
-  transferredBytes: number;
-  deletedFiles: number;
-  files: number;
-  at: string;
-}
+/** Declared with its shape in facts.ts. */
+export type SyncPassRecord = z.infer<typeof syncPassSchema>;
 
 export async function excludesFor(ctx: OvzContext): Promise<ExcludeEntry[]> {
   const distro = await distroOf(ctx.host("source"));
@@ -29,6 +23,27 @@ export async function excludesFor(ctx: OvzContext): Promise<ExcludeEntry[]> {
 
 export async function dirlinkVerdict(ctx: OvzContext): Promise<DirlinkVerdict> {
   return compareTopLinks(await readTopLinks(ctx.host("source")), await readTopLinks(ctx.host("target")));
+}
+
+/** One copy as planned: the rsync command and the root keys put back on the target after it. */
+export interface PassPlan {
+  rsync: string;
+  /** authorizeKeysCommand of the target's own root keys and the source's; null when there are none. */
+  restoreKeys: string | null;
+}
+
+export async function passPlan(ctx: OvzContext): Promise<PassPlan> {
+  const identity = ctx.facts.get(OVZ_FACTS.targetIdentity);
+  const keys = [...(identity?.authorizedKeys ?? []), ...(await authorizedKeysOf(ctx.host("source")))];
+  return { rsync: await syncCommand(ctx), restoreKeys: authorizeKeysCommand(keys) };
+}
+
+/** What one pass runs, in order. */
+export function passCommands(plan: PassPlan, purpose: string): PlannedCommand[] {
+  return [
+    { host: "source", command: plan.rsync, purpose },
+    ...(plan.restoreKeys ? [{ host: "target", command: plan.restoreKeys, purpose: "after each pass: root's keys on the target (its own, and the source's admins'), each added once" }] : []),
+  ];
 }
 
 export async function syncCommand(ctx: OvzContext, options: { dryRun?: boolean } = {}): Promise<string> {
@@ -41,7 +56,7 @@ export async function syncCommand(ctx: OvzContext, options: { dryRun?: boolean }
  * may hold newer data than the source, whose services stayed stopped. No copy may run again.
  */
 export function cutoverFinishedAt(ctx: OvzContext): string | undefined {
-  return ctx.facts.get<{ cutoverAt?: string }>(FACT.databases)?.cutoverAt;
+  return ctx.facts.get(OVZ_FACTS.databases)?.cutoverAt;
 }
 
 export function noCopyAfterCutover(at: string): string {
@@ -49,12 +64,12 @@ export function noCopyAfterCutover(at: string): string {
 }
 
 /** One pass on the source, recorded in the journal; exit 24 tolerated (files vanish on a live system). */
-export async function syncPass(ctx: OvzContext, kind: "live" | "final"): Promise<SyncPassRecord> {
+export async function syncPass(ctx: OvzContext, kind: "live" | "final", plan: PassPlan): Promise<SyncPassRecord> {
   const cutoverAt = cutoverFinishedAt(ctx);
   if (cutoverAt) throw new Error(`refusing a ${kind} pass: ${noCopyAfterCutover(cutoverAt)}`);
-  const passes = ctx.facts.get<SyncPassRecord[]>(FACT.syncPasses) ?? [];
+  const passes = ctx.facts.get(OVZ_FACTS.syncPasses) ?? [];
   const number = passes.length + 1;
-  const command = await syncCommand(ctx);
+  const command = plan.rsync;
   ctx.output("source", `${kind} pass ${number}: ${command}`);
   const result: PassResult = await runRsyncPass(ctx.host("source"), command, `${kind} pass ${number}`, {
     progress: (info) => ctx.progress(info),
@@ -74,8 +89,7 @@ export async function syncPass(ctx: OvzContext, kind: "live" | "final"): Promise
     files: result.stats.files ?? 0,
     at: new Date().toISOString(),
   };
-  await ctx.facts.set(FACT.syncPasses, [...passes, record]);
-  const identity = ctx.facts.get<TargetIdentity>(FACT.targetIdentity);
-  await restoreControlKeys(ctx, [...(identity?.authorizedKeys ?? []), ...(await authorizedKeysOf(ctx.host("source")))]);
+  await ctx.facts.set(OVZ_FACTS.syncPasses, [...passes, record]);
+  if (plan.restoreKeys) await execOk(ctx.host("target"), plan.restoreKeys, { signal: ctx.signal });
   return record;
 }
