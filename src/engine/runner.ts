@@ -35,6 +35,8 @@ export interface RunOutcome {
   exitCode: number;
   message?: string;
   probes: Record<string, ProbeResult>;
+  /** Steps the plan skips, with the reason, as the preflight found them. */
+  skipped: Record<string, string>;
   findings: Finding[];
 }
 
@@ -54,6 +56,7 @@ export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunO
   // The plan of each step's latest probe: run gets exactly it; later probes may read an earlier one's.
   const plans = new Map<string, unknown>();
   const findings: Finding[] = [];
+  const skipped: Record<string, string> = {};
   let currentStep = pipeline.steps[0]?.id ?? "";
 
   const facts: FactStore = {
@@ -80,7 +83,7 @@ export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunO
     probedPlan: <P>(step: Pick<Step<never, P>, "id">) => plans.get(step.id) as P | undefined,
   };
 
-  const end = async (outcome: Omit<RunOutcome, "probes" | "findings">): Promise<RunOutcome> => {
+  const end = async (outcome: Omit<RunOutcome, "probes" | "findings" | "skipped">): Promise<RunOutcome> => {
     const stopped = outcome.status !== "done" && outcome.status !== "dry-run";
     emit({
       type: "pipeline-end",
@@ -93,7 +96,7 @@ export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunO
       log: options.logPath,
     });
     if (mode !== "dry-run") await journal.endRun(outcome.status);
-    return { ...outcome, probes, findings };
+    return { ...outcome, probes, skipped, findings };
   };
 
   emit({
@@ -119,7 +122,10 @@ export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunO
   for (const step of pipeline.steps) {
     currentStep = step.id;
     const skipReason = step.skip?.(ctx);
-    if (skipReason) continue;
+    if (skipReason) {
+      skipped[step.id] = skipReason;
+      continue;
+    }
     if (mode !== "dry-run" && journal.step(step.id).status === "done") continue;
     const probed = await probeStep(step, ctx, emit);
     // A probe that cannot answer is a blocker: nothing may change on a guess, and a dry-run goes on probing.

@@ -38,7 +38,7 @@ export const READ_ONLY_COMMANDS: Array<{ pattern: RegExp; why: string }> = [
   { pattern: /^uname -r$/, why: "the running kernel" },
   { pattern: /^(rpm -qf|dpkg -S) \S+$/, why: "which package owns the kernel" },
   { pattern: /^cat \/etc\/os-release$|^cat \/etc\/(redhat|debian)[-_](release|version)$/, why: "distribution release" },
-  { pattern: /^systemctl show -p Id -p LoadState -p ActiveState -p UnitFileState /, why: "unit states" },
+  { pattern: /^systemctl show (-p [A-Za-z]+ )+(-- )?\S/, why: "unit states and stamps (the freeze checks nothing started a database)" },
   { pattern: /^ip -o (route show default|addr show scope global)$/, why: "network checks after the boot" },
   { pattern: /^vzctl status \d+$/, why: "is the container running" },
   { pattern: /^vserver \S+ status$/, why: "is the guest running" },

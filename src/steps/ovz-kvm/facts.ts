@@ -53,12 +53,18 @@ export const syncPassSchema = z.object({
 
 export const databaseFactSchema = z.object({
   units: z.array(z.string()),
+  /** Active sockets (paths, timers) that start the units on demand: stopped with them, started again with them. */
+  triggers: z.array(z.string()).optional(),
   stoppedAt: z.string().optional(),
+  /** When the stop returned and every frozen unit was seen inactive: writes acknowledged after this are a leak. */
+  allStoppedAt: z.string().optional(),
   startedOnTargetAt: z.string().optional(),
+  /** When the start on the source was sent: nothing may be acknowledged between allStoppedAt and this. */
+  thawStartedAt: z.string().optional(),
   startedOnSourceAt: z.string().optional(),
   /** Cutover: the source's databases were left stopped on purpose. */
   leftStoppedOnSource: z.boolean(),
-  /** Cutover: when the target became the production system (after the final pass and the target's start). */
+  /** Cutover: when the target became the production system (the cutover step, after reboot verification). */
   cutoverAt: z.string().optional(),
 });
 export type DatabaseFact = z.infer<typeof databaseFactSchema>;
