@@ -96,7 +96,9 @@ export const dbFreeze = defineStep<OvzPlan, FreezePlan>({
       last ? `the last live pass took ${last.seconds} s and changed ${last.transferredBytes} bytes: the freeze window should be about that long` : "the freeze window lasts one final pass; its length is recorded as freezeWindowSec",
       ctx.plan.options.cutover ? "cutover: after the final pass the source's databases stay stopped" : "the source's databases start again right after the final pass",
     ];
-    const activeOnTarget = stopped.length > 0 ? (await showUnits(ctx.host("target"), stopped, ctx.signal)).filter((u) => u.active).map((u) => u.id) : [];
+    // Before the copy the target has none of these units; the plan is made again just before the run.
+    const copied = ctx.facts.get(OVZ_FACTS.syncPasses) !== undefined;
+    const activeOnTarget = copied && stopped.length > 0 ? (await showUnits(ctx.host("target"), stopped, ctx.signal)).filter((u) => u.active).map((u) => u.id) : [];
     const access = (await accessReady(ctx.host("source"))) ? null : targetFromSource(ctx.plan);
     return {
       satisfied: false,
