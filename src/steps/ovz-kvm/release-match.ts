@@ -1,6 +1,6 @@
 import { blocker, warning, type Finding } from "../../engine/finding.js";
 import { defineStep, verifyResult } from "../../engine/step.js";
-import { isSupported, readRelease, type Release } from "../../distro/index.js";
+import { describeSupported, isSupported, readRelease, type Release } from "../../distro/index.js";
 import { CONTAINER_TYPES, virtualization } from "../common/facts.js";
 import { type OvzContext, type OvzPlan } from "../common/plan.js";
 import { OVZ_FACTS } from "./facts.js";
@@ -14,7 +14,7 @@ export function compareReleases(source: Release | null, target: Release | null):
   if (!target) findings.push(blocker("Target release unknown", "the target has no /etc/os-release", "install the target VM from a supported release", "target"));
   if (!source || !target) return findings;
   for (const [role, r] of [["source", source], ["target", target]] as const) {
-    if (!isSupported(r)) findings.push(blocker("Unsupported release", `${role} runs ${describe(r)}; supported: CentOS 7, AlmaLinux/Rocky 8 and 9, Debian 10-12, Ubuntu 20.04-24.04`, undefined, role));
+    if (!isSupported(r)) findings.push(blocker("Unsupported release", `${role} runs ${describe(r)}; supported: ${describeSupported()}`, undefined, role));
   }
   const mismatch: string[] = [];
   if (source.id !== target.id) mismatch.push(`ID ${source.id} vs ${target.id}`);
