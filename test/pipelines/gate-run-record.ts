@@ -45,6 +45,7 @@ export const READ_ONLY_COMMANDS: Array<{ pattern: RegExp; why: string }> = [
   // The inventory step shows the reads its plan came from (its run only journals what they found).
   { pattern: /^command -v (rsync|vzctl)$/, why: "is the tool installed" },
   { pattern: /^vserver \S+ exec ps -eo comm=$/, why: "services running in the guest" },
+  { pattern: /^vserver \S+ exec sh -c 'ss -Hltn 2>\/dev\/null \|\| ss -ltn'$/, why: "TCP ports the guest listens on (ss lists sockets)" },
   { pattern: /^uname -m$/, why: "architecture" },
   { pattern: /^du -sxk \S+$|^df -Pk \S+$/, why: "space used and free" },
   { pattern: /^ssh -p \d+ -o BatchMode=yes \S+ true$/, why: "can the source reach the node" },

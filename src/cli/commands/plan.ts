@@ -1,9 +1,5 @@
-import { writeFile } from "node:fs/promises";
 import type { Command } from "commander";
-import { stringify } from "yaml";
 import { BadInputError } from "../../errors.js";
-import { parsePlan } from "../../plan/load.js";
-import { planKinds } from "../../plan/schema.js";
 import type { ExitSetter } from "../program.js";
 
 /** Parses user@host:port (user and port optional). */
@@ -15,11 +11,14 @@ export function parseEndpointFlag(value: string, flag: string): { host: string; 
   return { user: match[1] ?? "root", host: match[2]!.replace(/^\[|\]$/g, ""), port };
 }
 
+/** The plan kinds, here so `--help` need not load the schemas (zod); a test checks it against planKinds. */
+export const PLAN_KINDS = ["openvz-to-kvm", "vserver-to-openvz"] as const;
+
 export function registerPlan(program: Command, setExit: ExitSetter): void {
   program
     .command("plan")
     .description("write a plan file from flags")
-    .argument("<kind>", planKinds.join(" | "))
+    .argument("<kind>", PLAN_KINDS.join(" | "))
     .requiredOption("--source <[user@]host[:port]>", "the machine to migrate from")
     .requiredOption("--target <[user@]host[:port]>", "the machine to migrate to")
     .option("--name <name>", "migration name (journal file name)")
@@ -27,7 +26,7 @@ export function registerPlan(program: Command, setExit: ExitSetter): void {
     .option("--ctid <id>", "vserver-to-openvz: the OpenVZ container id")
     .option("-o, --output <file>", "write here instead of stdout")
     .action(async (kind: string, opts: { source: string; target: string; name?: string; guest?: string; ctid?: string; output?: string }) => {
-      if (!(planKinds as readonly string[]).includes(kind)) throw new BadInputError(`unknown kind ${JSON.stringify(kind)}: expected ${planKinds.join(" or ")}`);
+      if (!(PLAN_KINDS as readonly string[]).includes(kind)) throw new BadInputError(`unknown kind ${JSON.stringify(kind)}: expected ${PLAN_KINDS.join(" or ")}`);
       const plan: Record<string, unknown> = {
         kind,
         ...(opts.name ? { name: opts.name } : {}),
@@ -38,6 +37,7 @@ export function registerPlan(program: Command, setExit: ExitSetter): void {
         if (!opts.guest) throw new BadInputError("vserver-to-openvz needs --guest NAME");
         plan.options = { guest: opts.guest, ...(opts.ctid ? { ctid: Number(opts.ctid) } : {}) };
       }
+      const [{ stringify }, { parsePlan }, { writeFile }] = await Promise.all([import("yaml"), import("../../plan/load.js"), import("node:fs/promises")]);
       const text = stringify(plan);
       parsePlan(text, opts.output ?? "(generated plan)"); // same validation as `run`: never write a plan run would refuse
       if (opts.output) await writeFile(opts.output, text, { flag: "wx" }).catch((error: NodeJS.ErrnoException) => {

@@ -1,7 +1,5 @@
 import type { Command } from "commander";
 import { BadInputError } from "../../errors.js";
-import { Journal } from "../../journal/journal.js";
-import { loadPlan } from "../../plan/load.js";
 import { resolveStateDir } from "../state-dir.js";
 import type { ExitSetter } from "../program.js";
 
@@ -13,6 +11,7 @@ export function registerStatus(program: Command, setExit: ExitSetter): void {
     .option("--state-dir <dir>", "where journals live")
     .option("--json", "print the journal as JSON")
     .action(async (planPath: string, opts: { stateDir?: string; json?: boolean }) => {
+      const [{ loadPlan }, { Journal }] = await Promise.all([import("../../plan/load.js"), import("../../journal/journal.js")]);
       const loaded = await loadPlan(planPath);
       const path = Journal.pathFor(resolveStateDir(opts.stateDir), loaded.migrationId);
       const journal = await Journal.read(path);
@@ -25,7 +24,8 @@ export function registerStatus(program: Command, setExit: ExitSetter): void {
       const { renderStatus } = await import("../../report/status-report.js");
       const { readLogEvents } = await import("../../report/log-events.js");
       const events = await readLogEvents(path.replace(/\.journal\.json$/, ".log.ndjson"));
-      process.stdout.write(renderStatus(journal, loaded.hash, events) + "\n");
+      const sameAsJournaled = loaded.formerHashes.includes(journal.planHash) ? journal.planHash : loaded.hash;
+      process.stdout.write(renderStatus(journal, sameAsJournaled, events) + "\n");
       setExit(0);
     });
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { hostNameSchema } from "../../plan/fields.js";
 
 /** Plan options of an OpenVZ → KVM migration. */
 export const openvzToKvmOptionsSchema = z
@@ -17,7 +18,7 @@ export const openvzToKvmOptionsSchema = z
     maxLivePasses: z.number().int().min(1).max(10).default(4),
     rebootTimeoutSec: z.number().int().positive().default(900),
     /** Address the source uses to reach the target for rsync (defaults to the target's host). */
-    targetAddressFromSource: z.string().optional(),
+    targetAddressFromSource: hostNameSchema.optional(),
     targetPortFromSource: z.number().int().min(1).max(65535).optional(),
   })
   .strict();

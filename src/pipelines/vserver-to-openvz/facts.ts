@@ -20,6 +20,8 @@ export const inventorySchema = z.object({
   running: z.boolean(),
   mark: z.string().optional(),
   hostname: z.string().optional(),
+  /** uts/domainname: the NIS domain util-vserver set at start (a fix-up writes it into the guest's config). */
+  nisDomain: z.string().optional(),
   ips: z.array(z.string()),
   release: guestReleaseSchema,
   arch: z.string(),
@@ -28,6 +30,8 @@ export const inventorySchema = z.object({
   searchDomains: z.array(z.string()),
   /** Process names running in the guest at inventory time (services to find again in the container). */
   services: z.array(z.string()),
+  /** TCP sockets listening in the guest at inventory time (`ss -ltn`), to reach again from the node. */
+  listeners: z.array(z.object({ address: z.string(), port: z.number().int() })).optional(),
   diskUsedKb: z.number().optional(),
   /** Node paths, from /etc/vz/vz.conf with $VEID expanded. */
   privateDir: z.string(),
@@ -53,6 +57,8 @@ export const VS_FACTS = {
   /** When `vserver NAME stop` returned; with cutoverAt, how long the service was down. */
   guestStoppedAt: defineFact("vserver.guestStoppedAt", z.string()),
   downtimeSec: defineFact("vserver.downtimeSec", z.number()),
+  /** The report's freeze window: guest stopped -> container answering on its addresses and ports (the key both pipelines' reports read). */
+  freezeWindowSec: defineFact("freezeWindowSec", z.number()),
 } as const;
 
 /** The journal key of every fact, for readers of a raw journal (status, reports, tests). */

@@ -9,8 +9,8 @@ import { VS_FACTS } from "./facts.js";
 async function tree(ctx: VsContext, inventory: Inventory): Promise<FixupTree & { copied: boolean }> {
   const copied = !!ctx.facts.get(VS_FACTS.finalSyncAt) && (await ctx.host("target").stat(inventory.privateDir))?.type === "dir";
   return copied
-    ? { host: ctx.host("target"), root: inventory.privateDir, release: inventory.release, copied }
-    : { host: ctx.host("source"), root: inventory.vdir, release: inventory.release, copied };
+    ? { host: ctx.host("target"), root: inventory.privateDir, release: inventory.release, nisDomain: inventory.nisDomain, copied }
+    : { host: ctx.host("source"), root: inventory.vdir, release: inventory.release, nisDomain: inventory.nisDomain, copied };
 }
 
 export interface FixupPlan {

@@ -39,6 +39,9 @@ export const rebootOutcomeSchema = z.object({
 
 const hostUpdateSchema = rebootOutcomeSchema.extend({ container: z.boolean() });
 
+/** How rsync decides what changed: file content (--checksum) or size and mtime (its quick check). */
+export const compareModeSchema = z.enum(["checksum", "quick-check"]);
+
 export const syncPassSchema = z.object({
   pass: z.number(),
   kind: z.enum(["live", "final"]),
@@ -49,6 +52,8 @@ export const syncPassSchema = z.object({
   deletedFiles: z.number(),
   files: z.number(),
   at: z.string(),
+  /** How rsync decided what changed: content (--checksum, until a pass completed) or size and mtime. */
+  compare: compareModeSchema.optional(),
 });
 
 export const databaseFactSchema = z.object({

@@ -91,7 +91,7 @@ function resolvCommands(plan: FixupPlan): string[] {
 }
 
 const DAEMON_RELOAD = cmd("systemctl", "daemon-reload");
-const enableCommand = (unit: string): string => cmd("systemctl", "enable", unit);
+const enableCommand = (unit: string): string => cmd("systemctl", "enable", "--", unit);
 const RELABEL = cmd("touch", "/.autorelabel");
 
 /** Step 6: venet config out, the VM's own config back, resolver working, relabel when SELinux enforces. */

@@ -7,27 +7,63 @@ import { compareTopLinks, readTopLinks, type DirlinkVerdict } from "../common/di
 import { distroOf } from "../common/facts.js";
 import type { OvzContext } from "../common/plan.js";
 import { COMMON_EXCLUDES, mergeExcludes } from "../rsync/excludes.js";
+import { mountExcludes, mountsToExclude, readSourceMounts, type SourceMount } from "../rsync/mounts.js";
 import { rsyncCommand } from "../rsync/command.js";
 import { runRsyncPass, type PassResult } from "../rsync/pass.js";
-import { OVZ_FACTS, type syncPassSchema } from "./facts.js";
+import { OVZ_FACTS, type compareModeSchema, type syncPassSchema } from "./facts.js";
 
 const PASS_TIMEOUT_MS = 24 * 3600_000;
 
 /** Declared with its shape in facts.ts. */
 export type SyncPassRecord = z.infer<typeof syncPassSchema>;
 
+export type CompareMode = z.infer<typeof compareModeSchema>;
+
+/**
+ * Until one pass has completed, the target's files are the fresh VM's: a size and mtime that match say
+ * nothing, so rsync compares content (--checksum). Chosen over --ignore-times, which rewrites every file
+ * on the target even when identical; --checksum reads both sides once and writes only what differs.
+ * After a completed pass the target carries the source's mtimes and the quick check is sound.
+ */
+export function compareModeFor(passes: SyncPassRecord[]): CompareMode {
+  return passes.length === 0 ? "checksum" : "quick-check";
+}
+
+export const describeCompare = (mode: CompareMode | undefined): string => (mode === "checksum" ? "content compared (--checksum)" : "quick check (size and mtime)");
+
 export async function excludesFor(ctx: OvzContext): Promise<ExcludeEntry[]> {
+  return (await excludesAndMounts(ctx)).excludes;
+}
+
+/**
+ * The copy's excludes, plus one per filesystem mounted inside the source that none covers yet (bind
+ * mounts, NFS, ...). Read at every probe, and the runner probes again just before run: a filesystem
+ * mounted since an earlier step's passes is left out of the next step's.
+ * `mounts` is null when /proc/self/mountinfo could not be read.
+ */
+export async function excludesAndMounts(ctx: OvzContext): Promise<{ excludes: ExcludeEntry[]; mounts: SourceMount[] | null }> {
   const distro = await distroOf(ctx.host("source"));
-  return mergeExcludes(COMMON_EXCLUDES, distro.family?.excludes ?? [], ctx.plan.options.extraExcludes);
+  const base = mergeExcludes(COMMON_EXCLUDES, distro.family?.excludes ?? [], ctx.plan.options.extraExcludes);
+  const all = await readSourceMounts(ctx.host("source"), ctx.signal);
+  const mounts = all === null ? null : mountsToExclude(all, base);
+  return { excludes: mergeExcludes(base, mountExcludes(mounts ?? [])), mounts };
 }
 
 export async function dirlinkVerdict(ctx: OvzContext): Promise<DirlinkVerdict> {
   return compareTopLinks(await readTopLinks(ctx.host("source")), await readTopLinks(ctx.host("target")));
 }
 
-/** One copy as planned: the rsync command and the root keys put back on the target after it. */
+/**
+ * One copy as planned: how its first pass compares files, the rsync commands, and the root keys put back
+ * on the target after each pass.
+ */
 export interface PassPlan {
+  /** How the first pass of this plan compares: content until one pass has completed, then size and mtime. */
+  compare: CompareMode;
+  /** The first pass's command (with --checksum when compare is "checksum"). */
   rsync: string;
+  /** The passes after the first: the quick check (the same command as rsync when compare is already "quick-check"). */
+  laterRsync: string;
   /** authorizeKeysCommand of the target's own root keys and the source's; null when there are none. */
   restoreKeys: string | null;
 }
@@ -35,20 +71,31 @@ export interface PassPlan {
 export async function passPlan(ctx: OvzContext): Promise<PassPlan> {
   const identity = ctx.facts.get(OVZ_FACTS.targetIdentity);
   const keys = [...(identity?.authorizedKeys ?? []), ...(await authorizedKeysOf(ctx.host("source")))];
-  return { rsync: await syncCommand(ctx), restoreKeys: authorizeKeysCommand(keys) };
+  // Recorded passes are completed ones (a failed pass throws before it is recorded).
+  const compare = compareModeFor(ctx.facts.get(OVZ_FACTS.syncPasses) ?? []);
+  const rsync = await syncCommand(ctx, { compare });
+  const laterRsync = compare === "checksum" ? await syncCommand(ctx, { compare: "quick-check" }) : rsync;
+  return { compare, rsync, laterRsync, restoreKeys: authorizeKeysCommand(keys) };
 }
 
-/** What one pass runs, in order. */
+/** The command and compare mode of the next pass under `plan`, given the passes completed so far. */
+export function nextPass(plan: PassPlan, completed: SyncPassRecord[]): { command: string; compare: CompareMode } {
+  return plan.compare === "checksum" && completed.length === 0 ? { command: plan.rsync, compare: "checksum" } : { command: plan.laterRsync, compare: "quick-check" };
+}
+
+/** What the passes run, in order. */
 export function passCommands(plan: PassPlan, purpose: string): PlannedCommand[] {
+  const later = plan.laterRsync !== plan.rsync;
   return [
-    { host: "source", command: plan.rsync, purpose },
+    { host: "source", command: plan.rsync, purpose: later ? `${purpose}; first pass: ${describeCompare(plan.compare)}` : purpose },
+    ...(later ? [{ host: "source", command: plan.laterRsync, purpose: `passes after the first: ${describeCompare("quick-check")}` }] : []),
     ...(plan.restoreKeys ? [{ host: "target", command: plan.restoreKeys, purpose: "after each pass: root's keys on the target (its own, and the source's admins'), each added once" }] : []),
   ];
 }
 
-export async function syncCommand(ctx: OvzContext, options: { dryRun?: boolean } = {}): Promise<string> {
+export async function syncCommand(ctx: OvzContext, options: { dryRun?: boolean; compare?: CompareMode } = {}): Promise<string> {
   const verdict = await dirlinkVerdict(ctx);
-  return rsyncCommand({ from: "/", to: "/", ssh: sshOptionsFor(ctx.plan), excludes: await excludesFor(ctx), keepDirlinks: verdict.keepDirlinks, dryRun: options.dryRun });
+  return rsyncCommand({ from: "/", to: "/", ssh: sshOptionsFor(ctx.plan), excludes: await excludesFor(ctx), keepDirlinks: verdict.keepDirlinks, dryRun: options.dryRun, compareContent: options.compare === "checksum" });
 }
 
 /**
@@ -69,8 +116,8 @@ export async function syncPass(ctx: OvzContext, kind: "live" | "final", plan: Pa
   if (cutoverAt) throw new Error(`refusing a ${kind} pass: ${noCopyAfterCutover(cutoverAt)}`);
   const passes = ctx.facts.get(OVZ_FACTS.syncPasses) ?? [];
   const number = passes.length + 1;
-  const command = plan.rsync;
-  ctx.output("source", `${kind} pass ${number}: ${command}`);
+  const { command, compare } = nextPass(plan, passes);
+  ctx.output("source", `${kind} pass ${number} (${describeCompare(compare)}): ${command}`);
   const result: PassResult = await runRsyncPass(ctx.host("source"), command, `${kind} pass ${number}`, {
     progress: (info) => ctx.progress(info),
     output: (line, stream) => ctx.output("source", line, stream),
@@ -93,6 +140,7 @@ export async function syncPass(ctx: OvzContext, kind: "live" | "final", plan: Pa
     deletedFiles: result.stats.deletedFiles ?? 0,
     files: result.stats.files ?? 0,
     at: new Date().toISOString(),
+    compare,
   };
   await ctx.facts.set(OVZ_FACTS.syncPasses, [...passes, record]);
   if (plan.restoreKeys) await execOk(ctx.host("target"), plan.restoreKeys, { signal: ctx.signal });
