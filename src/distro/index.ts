@@ -4,7 +4,7 @@ import type { Release } from "./release.js";
 import { rhel } from "./rhel.js";
 
 export type { ExcludeEntry, FamilyKnowledge, NetworkLayout } from "./family.js";
-export { readRelease, isSupported, parseOsRelease, type Family, type Release } from "./release.js";
+export { readRelease, isSupported, describeSupported, parseOsRelease, type Family, type Release } from "./release.js";
 
 /** The one way steps reach family knowledge; throws for a family the tool does not know. */
 export function knowledgeFor(release: Release): FamilyKnowledge {

@@ -81,11 +81,25 @@ export async function readRelease(host: Host): Promise<Release | null> {
   return { id, versionId, point, pretty: fields.PRETTY_NAME ?? `${id} ${versionId}`, family, pointSource };
 }
 
-/** The releases this tool knows how to migrate (issue 6): EL 7-9, Debian 10-12, Ubuntu 20.04-24.04. */
+/**
+ * The releases this tool knows how to migrate (issue 6), as data: isSupported and the blocker message
+ * both read it, so they cannot disagree. A release matches by os-release ID and by major version (or by
+ * the exact VERSION_ID where majors say too little, as Ubuntu's non-LTS releases share them).
+ */
+export const SUPPORTED_RELEASES: Array<{ names: string; ids: string[]; family?: Family; majors?: number[]; versions?: string[] }> = [
+  { names: "CentOS, AlmaLinux, Rocky, RHEL, Oracle Linux", ids: ["centos", "almalinux", "rocky", "rhel", "ol"], family: "rhel", majors: [7, 8, 9] },
+  { names: "Debian", ids: ["debian"], majors: [10, 11, 12] },
+  { names: "Ubuntu", ids: ["ubuntu"], versions: ["20.04", "22.04", "24.04"] },
+];
+
 export function isSupported(release: Release): boolean {
   const major = Number.parseInt(release.versionId, 10);
-  if (release.family === "rhel") return ["centos", "almalinux", "rocky", "rhel", "ol"].includes(release.id) && major >= 7 && major <= 9;
-  if (release.id === "debian") return major >= 10 && major <= 12;
-  if (release.id === "ubuntu") return ["20.04", "22.04", "24.04"].includes(release.versionId);
-  return false;
+  return SUPPORTED_RELEASES.some(
+    (r) => r.ids.includes(release.id) && (!r.family || r.family === release.family) && (r.majors?.includes(major) || r.versions?.includes(release.versionId)),
+  );
+}
+
+/** "CentOS, ... 7, 8, 9; Debian 10, 11, 12; Ubuntu 20.04, 22.04, 24.04", for messages. */
+export function describeSupported(): string {
+  return SUPPORTED_RELEASES.map((r) => `${r.names} ${(r.majors?.map(String) ?? r.versions ?? []).join(", ")}`).join("; ");
 }

@@ -4,7 +4,7 @@ import { z } from "zod";
  * Every event the runner emits, as one zod-defined discriminated union: renderers (TUI, listr2, NDJSON)
  * only listen to these, and the NDJSON schema is exported from here.
  */
-export const stepStatusSchema = z.enum(["pending", "running", "done", "skipped", "failed", "blocked", "compensated"]);
+export const stepStatusSchema = z.enum(["pending", "running", "done", "skipped", "failed", "blocked"]);
 export type StepStatus = z.infer<typeof stepStatusSchema>;
 
 export const findingSchema = z.object({
@@ -16,7 +16,20 @@ export const findingSchema = z.object({
   host: z.string().optional(),
 });
 
+export type Finding = z.infer<typeof findingSchema>;
+
+/** A command a step would run, shown in dry-run reports and gate confirmations; purpose says why, in a few words. */
 export const plannedCommandSchema = z.object({ host: z.string(), command: z.string(), purpose: z.string().optional() });
+export type PlannedCommand = z.infer<typeof plannedCommandSchema>;
+
+export const verifyCheckSchema = z.object({ name: z.string(), ok: z.boolean(), detail: z.string().optional() });
+export type VerifyCheck = z.infer<typeof verifyCheckSchema>;
+
+export const runModeSchema = z.enum(["interactive", "yes", "dry-run"]);
+export type RunMode = z.infer<typeof runModeSchema>;
+
+export const runStatusSchema = z.enum(["done", "failed", "blocked", "interrupted", "dry-run", "declined"]);
+export type RunStatus = z.infer<typeof runStatusSchema>;
 
 export const progressInfoSchema = z.object({
   bytesDone: z.number().nonnegative(),
@@ -39,7 +52,7 @@ export const pipelineEventSchema = z.discriminatedUnion("type", [
     kind: z.string(),
     title: z.string(),
     hosts: z.record(z.string(), z.string()),
-    mode: z.enum(["interactive", "yes", "dry-run"]),
+    mode: runModeSchema,
     resumed: z.boolean(),
     steps: z.array(z.object({ id: z.string(), title: z.string(), destructive: z.boolean(), status: stepStatusSchema })),
     journal: z.string(),
@@ -73,13 +86,13 @@ export const pipelineEventSchema = z.discriminatedUnion("type", [
     status: stepStatusSchema,
     durationMs: z.number().nonnegative(),
     message: z.string().optional(),
-    checks: z.array(z.object({ name: z.string(), ok: z.boolean(), detail: z.string().optional() })).optional(),
+    checks: z.array(verifyCheckSchema).optional(),
   }),
   z.object({ type: z.literal("compensation"), ...at, id: z.string(), title: z.string(), host: z.string(), ok: z.boolean(), message: z.string().optional() }),
   z.object({
     type: z.literal("pipeline-end"),
     ...at,
-    status: z.enum(["done", "failed", "blocked", "interrupted", "dry-run", "declined"]),
+    status: runStatusSchema,
     exitCode: z.number().int(),
     message: z.string().optional(),
     resumeCommand: z.string().optional(),
@@ -91,12 +104,5 @@ export const pipelineEventSchema = z.discriminatedUnion("type", [
 export type PipelineEvent = z.infer<typeof pipelineEventSchema>;
 export type PipelineEventType = PipelineEvent["type"];
 export type EventOf<T extends PipelineEventType> = Extract<PipelineEvent, { type: T }>;
-
-/** A renderer must say how it shows every kind of event: a new kind fails to compile until handled. */
-export type EventHandlers = { [T in PipelineEventType]: (event: EventOf<T>) => void };
-
-export function dispatch(handlers: EventHandlers, event: PipelineEvent): void {
-  (handlers[event.type] as (e: PipelineEvent) => void)(event);
-}
 
 export type EventSink = (event: PipelineEvent) => void;

@@ -1,14 +1,7 @@
-/** One thing a probe found, leapp-style: blockers stop the run before anything changes. */
-export interface Finding {
-  title: string;
-  summary: string;
-  severity: "info" | "warning" | "error";
-  /** True for a blocker (leapp: inhibitor). */
-  blocks: boolean;
-  /** A hint or the exact command that fixes it. */
-  remediation?: string;
-  host?: string;
-}
+import type { Finding } from "./events.js";
+
+/** One thing a probe found, leapp-style: blockers (leapp: inhibitors) stop the run before anything changes. */
+export type { Finding } from "./events.js";
 
 export const blocker = (title: string, summary: string, remediation?: string, host?: string): Finding => ({
   title,

@@ -1,11 +1,12 @@
 import { InterruptedError, StepFailedError, errorMessage } from "../errors.js";
 import type { Host } from "../hosts/host.js";
 import type { Journal } from "../journal/journal.js";
-import type { EventSink, PipelineEvent, StepStatus } from "./events.js";
+import type { EventSink, PipelineEvent, RunMode, RunStatus, StepStatus } from "./events.js";
+import { checkedFact, readFact } from "./facts.js";
 import type { Finding } from "./finding.js";
-import type { FactStore, Pipeline, PlannedCommand, ProbeResult, Step, StepContext, VerifyResult } from "./step.js";
+import type { FactStore, Pipeline, PlannedCommand, PlannedProbe, ProbeResult, Step, StepContext, VerifyResult } from "./step.js";
 
-export type RunMode = "interactive" | "yes" | "dry-run";
+export type { RunMode } from "./events.js";
 
 export interface GatePrompt {
   stepId: string;
@@ -30,7 +31,7 @@ export interface RunOptions<Plan> {
 }
 
 export interface RunOutcome {
-  status: "done" | "failed" | "blocked" | "interrupted" | "dry-run" | "declined";
+  status: RunStatus;
   exitCode: number;
   message?: string;
   probes: Record<string, ProbeResult>;
@@ -52,13 +53,15 @@ export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunO
   const emit = (event: PipelineEvent): void => sink(event);
   const stepIds = pipeline.steps.map((s) => s.id);
   const probes: Record<string, ProbeResult> = {};
+  // The plan of each step's latest probe: run gets exactly it; later probes may read an earlier one's.
+  const plans = new Map<string, unknown>();
   const findings: Finding[] = [];
   const skipped: Record<string, string> = {};
   let currentStep = pipeline.steps[0]?.id ?? "";
 
   const facts: FactStore = {
-    get: <T>(key: string) => journal.snapshot.facts[key] as T | undefined,
-    set: (key, value) => journal.setFact(key, value),
+    get: (fact) => readFact(journal.snapshot.facts, fact),
+    set: (fact, value) => journal.setFact(fact.key, checkedFact(fact, value)),
     all: () => ({ ...journal.snapshot.facts }),
   };
   const ctx: StepContext<Plan> = {
@@ -77,6 +80,7 @@ export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunO
       clear: (id) => journal.removeCompensation(id),
     },
     signal,
+    probedPlan: <P>(step: Pick<Step<never, P>, "id">) => plans.get(step.id) as P | undefined,
   };
 
   const end = async (outcome: Omit<RunOutcome, "probes" | "findings" | "skipped">): Promise<RunOutcome> => {
@@ -128,8 +132,9 @@ export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunO
     const probe: ProbeResult =
       probed instanceof Error
         ? { satisfied: false, commands: [], findings: [{ title: `cannot check ${step.id}`, summary: probed.message, severity: "error", blocks: true }] }
-        : probed;
+        : withoutPlan(probed);
     probes[step.id] = probe;
+    if (!(probed instanceof Error)) plans.set(step.id, probed.plan);
     findings.push(...probe.findings);
   }
   const blockers = findings.filter((f) => f.blocks);
@@ -172,7 +177,8 @@ export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunO
       await journal.updateStep(step.id, { status: "running", startedAt: now(), attempts: journal.step(step.id).attempts + 1 });
       const probe = await probeStep(step, ctx, emit);
       if (probe instanceof Error) throw probe;
-      probes[step.id] = probe;
+      probes[step.id] = withoutPlan(probe);
+      plans.set(step.id, probe.plan);
       const stepBlockers = probe.findings.filter((f) => f.blocks);
       if (stepBlockers.length > 0) {
         await finish("blocked", stepBlockers.map((f) => `${f.title}: ${f.summary}`).join("; "));
@@ -197,7 +203,7 @@ export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunO
         }
         if (signal.aborted) throw interruption(signal); // Ctrl-C came with (or just after) the answer
         emit({ type: "step-start", at: now(), stepId: step.id, phase: "run" });
-        await step.run(ctx, probe);
+        await step.run(ctx, probe.plan);
         if (signal.aborted) throw interruption(signal);
       }
 
@@ -220,7 +226,12 @@ export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunO
   return end({ status: "done", exitCode: 0 });
 }
 
-async function probeStep<Plan>(step: Step<Plan>, ctx: StepContext<Plan>, emit: (e: PipelineEvent) => void): Promise<ProbeResult | Error> {
+/** What reports and the outcome keep: a plan may hold what the journal never may (a network file's secret). */
+function withoutPlan({ plan: _plan, ...rest }: PlannedProbe<unknown>): ProbeResult {
+  return rest;
+}
+
+async function probeStep<Plan>(step: Step<Plan>, ctx: StepContext<Plan>, emit: (e: PipelineEvent) => void): Promise<PlannedProbe<unknown> | Error> {
   emit({ type: "step-start", at: now(), stepId: step.id, phase: "probe" });
   try {
     const probe = await step.probe(ctx);

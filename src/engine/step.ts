@@ -1,20 +1,22 @@
 import type { Host } from "../hosts/host.js";
+import type { FactDef } from "./facts.js";
 import type { Finding } from "./finding.js";
-import type { ProgressInfo } from "./events.js";
+import type { PlannedCommand, ProgressInfo, VerifyCheck } from "./events.js";
 
-/** A command a step would run, shown in dry-run reports and gate confirmations. */
-export interface PlannedCommand {
-  host: string;
-  command: string;
-  /** Why it runs, in a few words. */
-  purpose?: string;
-}
+export type { PlannedCommand, VerifyCheck } from "./events.js";
 
+
+/** How a planned file write is shown: the scripted host records the same path, so a test can match them. */
+export const writeFileCommand = (path: string, note?: string): string => `(write ${path}${note ? `, ${note}` : ""})`;
+export const isFileWrite = (command: string): boolean => command.startsWith("(write ");
+
+/** What a probe found, as the runner, the gate and the reports show it. */
 export interface ProbeResult {
   /** Already done: run is skipped, verify still runs. */
   satisfied: boolean;
   /** Why it is satisfied / skipped / needed, for humans. */
   reason?: string;
+  /** Derived from the plan by `Step.commands`: what `run` would do, in order. */
   commands: PlannedCommand[];
   findings: Finding[];
   /** Read-only facts gathered by the probe, shown in reports (and kept in the journal). */
@@ -23,11 +25,15 @@ export interface ProbeResult {
   details?: string[];
 }
 
-export interface VerifyCheck {
-  name: string;
-  ok: boolean;
-  detail?: string;
-}
+/**
+ * What a step author's probe answers: whether the step is needed, what blocks it, and the plan `run`
+ * applies. It never lists commands itself: they are derived from the plan (`commands(plan)`), so what
+ * the dry-run and the gate show is what `run` is given.
+ */
+export type Probed<P> = Omit<ProbeResult, "commands"> & { plan: P };
+
+/** A step's probe as the runner receives it: the author's answer plus the commands derived from its plan. */
+export type PlannedProbe<P> = ProbeResult & { plan: P };
 
 export interface VerifyResult {
   ok: boolean;
@@ -44,9 +50,10 @@ export interface Compensation {
 }
 
 export interface FactStore {
-  get<T = unknown>(key: string): T | undefined;
-  /** Saved in the journal at once. Never pass secrets: the journal refuses key material. */
-  set(key: string, value: unknown): Promise<void>;
+  /** The fact's value from the journal, validated against its declaration (FactShapeError if it does not fit). */
+  get<T>(fact: FactDef<T>): T | undefined;
+  /** Validated, then saved in the journal at once. Never pass secrets: the journal refuses key material. */
+  set<T>(fact: FactDef<T>, value: T): Promise<void>;
   all(): Record<string, unknown>;
 }
 
@@ -64,18 +71,54 @@ export interface StepContext<Plan = unknown> {
   };
   /** Aborted on SIGINT/SIGTERM: pass it to Host.exec so a step stops cleanly. */
   signal: AbortSignal;
+  /**
+   * The plan an earlier step's probe returned in this run (preflight probes every step before any runs:
+   * a later probe reads what an earlier one found instead of gathering it again). Undefined if it was not
+   * probed in this run.
+   */
+  probedPlan<P>(step: Pick<Step<never, P>, "id" | "commands">): P | undefined;
 }
 
-export interface Step<Plan = unknown> {
+/** What a step author writes; `defineStep` turns it into a Step. */
+export interface StepSpec<Options, P> {
   id: string;
   title: string;
   /** A gate: interactive runs ask first, --yes accepts, --dry-run never runs it. */
   destructive: boolean;
   /** Returns a reason to skip this step for this plan (e.g. "pre-update skipped by plan"). */
-  skip?(ctx: StepContext<Plan>): string | undefined;
-  probe(ctx: StepContext<Plan>): Promise<ProbeResult>;
-  run(ctx: StepContext<Plan>, probe: ProbeResult): Promise<void>;
-  verify(ctx: StepContext<Plan>): Promise<VerifyResult>;
+  skip?(ctx: StepContext<Options>): string | undefined;
+  /** Read-only: is the step needed, what blocks it, and the plan `run` would apply. */
+  probe(ctx: StepContext<Options>): Promise<Probed<P>>;
+  /** The commands shown for a plan, in the order `run` runs them (one function, so they cannot drift). */
+  commands(plan: P): PlannedCommand[];
+  /** Applies exactly `plan`: no re-reading of what decides which commands run. */
+  run(ctx: StepContext<Options>, plan: P): Promise<void>;
+  verify(ctx: StepContext<Options>): Promise<VerifyResult>;
+}
+
+/**
+ * A step generic over its plan. Methods (not function properties) on purpose: a pipeline lists steps
+ * with different plans as `Step<Options>`, which needs the plan parameter to be bivariant.
+ */
+export interface Step<Options = unknown, P = unknown> {
+  id: string;
+  title: string;
+  destructive: boolean;
+  skip?(ctx: StepContext<Options>): string | undefined;
+  probe(ctx: StepContext<Options>): Promise<PlannedProbe<P>>;
+  commands(plan: P): PlannedCommand[];
+  run(ctx: StepContext<Options>, plan: P): Promise<void>;
+  verify(ctx: StepContext<Options>): Promise<VerifyResult>;
+}
+
+export function defineStep<Options, P>(spec: StepSpec<Options, P>): Step<Options, P> {
+  return {
+    ...spec,
+    async probe(ctx) {
+      const probed = await spec.probe(ctx);
+      return { ...probed, commands: spec.commands(probed.plan) };
+    },
+  };
 }
 
 export interface Pipeline<Plan = unknown> {

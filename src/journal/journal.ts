@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
 import { BadInputError } from "../errors.js";
-import { stepStatusSchema, type StepStatus } from "../engine/events.js";
+import { stepStatusSchema, verifyCheckSchema, type StepStatus } from "../engine/events.js";
 import type { Compensation, VerifyCheck } from "../engine/step.js";
 import { writeFileAtomic } from "./atomic-write.js";
 import { LockFile } from "./lock.js";
@@ -15,7 +15,7 @@ const stepRecordSchema = z.object({
   endedAt: z.string().optional(),
   durationMs: z.number().optional(),
   message: z.string().optional(),
-  checks: z.array(z.object({ name: z.string(), ok: z.boolean(), detail: z.string().optional() })).optional(),
+  checks: z.array(verifyCheckSchema).optional(),
   attempts: z.number().int().default(0),
 });
 export type StepRecord = z.infer<typeof stepRecordSchema>;

@@ -30,9 +30,3 @@ export const endpointSchema = z
   });
 
 export type Endpoint = z.infer<typeof endpointSchema>;
-
-export function describeEndpoint(endpoint: Endpoint): string {
-  if (endpoint.transport === "local") return "local";
-  if (endpoint.transport === "scripted") return `scripted:${endpoint.fixture}`;
-  return `${endpoint.user}@${endpoint.host}:${endpoint.port}`;
-}

@@ -3,7 +3,7 @@ import type { JournalData } from "../journal/journal.js";
 import { formatDuration } from "../render/format.js";
 import { checksAfterReboot, summarizeRun } from "./run-summary.js";
 
-const MARK: Record<string, string> = { pending: "○", running: "▶", done: "✔", skipped: "↷", failed: "✖", blocked: "⊘", compensated: "↺" };
+const MARK: Record<string, string> = { pending: "○", running: "▶", done: "✔", skipped: "↷", failed: "✖", blocked: "⊘" };
 
 /** `mudanza status`: the timeline of a migration from its journal (and its log, when there is one). */
 export function renderStatus(journal: JournalData, currentPlanHash: string, events: PipelineEvent[] = []): string {

@@ -26,12 +26,6 @@ export function windowSteps(count: number, current: number, maxRows: number): St
   return out;
 }
 
-/** How many terminal rows a text takes when wrapped at `columns`. */
-export function wrappedRows(text: string, columns: number): number {
-  const width = Math.max(1, columns);
-  return text.split("\n").reduce((sum, line) => sum + Math.max(1, Math.ceil([...line].length / width)), 0);
-}
-
 export interface LayoutInput {
   rows: number;
   columns: number;

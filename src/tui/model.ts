@@ -1,4 +1,4 @@
-import type { PipelineEvent, ProgressInfo, StepStatus } from "../engine/events.js";
+import type { PipelineEvent, ProgressInfo, RunMode, StepStatus } from "../engine/events.js";
 import type { Finding } from "../engine/finding.js";
 import type { PlannedCommand, VerifyCheck } from "../engine/step.js";
 import { cleanLine } from "../render/format.js";
@@ -56,7 +56,7 @@ export interface TuiModel {
   kind: string;
   title: string;
   hosts: Record<string, string>;
-  mode: "interactive" | "yes" | "dry-run";
+  mode: RunMode;
   resumed: boolean;
   journal: string;
   startedAtMs: number;

@@ -24,7 +24,6 @@ export const STATUS_MARK: Record<StepStatus, string> = {
   skipped: "↷",
   failed: "✖",
   blocked: "⊘",
-  compensated: "↺",
 };
 
 export const STATUS_COLOR: Record<StepStatus, string | undefined> = {
@@ -34,5 +33,4 @@ export const STATUS_COLOR: Record<StepStatus, string | undefined> = {
   skipped: "gray",
   failed: "red",
   blocked: "red",
-  compensated: "yellow",
 };

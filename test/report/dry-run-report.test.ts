@@ -7,7 +7,7 @@ import { demoHosts } from "../support/demo-hosts.js";
 import { runDemo, tempStateDir } from "../support/run-demo.js";
 import { buildDemoPipeline } from "../support/demo-pipeline.js";
 
-const step = (id: string, title: string, destructive = false) => ({ id, title, destructive, probe: async () => ({ satisfied: false, commands: [], findings: [] }), run: async () => {}, verify: async () => ({ ok: true, checks: [] }) });
+const step = (id: string, title: string, destructive = false) => ({ id, title, destructive, probe: async () => ({ satisfied: false, commands: [], findings: [], plan: null }), commands: () => [], run: async () => {}, verify: async () => ({ ok: true, checks: [] }) });
 const pipeline: Pipeline<unknown> = {
   kind: "openvz-to-kvm",
   title: "OpenVZ container to KVM VM",

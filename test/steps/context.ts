@@ -1,3 +1,4 @@
+import { checkedFact, readFact } from "../../src/engine/facts.js";
 import type { ProgressInfo } from "../../src/engine/events.js";
 import type { Compensation, StepContext } from "../../src/engine/step.js";
 import type { Host } from "../../src/hosts/host.js";
@@ -20,9 +21,9 @@ export function stepContext(plan: OvzPlan, hosts: Record<string, Host>, facts: R
       return h;
     },
     facts: {
-      get: <T>(key: string) => facts[key] as T | undefined,
-      set: async (key, value) => {
-        facts[key] = JSON.parse(JSON.stringify(value));
+      get: (fact) => readFact(facts, fact),
+      set: async (fact, value) => {
+        facts[fact.key] = JSON.parse(JSON.stringify(checkedFact(fact, value)));
       },
       all: () => ({ ...facts }),
     },
@@ -33,6 +34,8 @@ export function stepContext(plan: OvzPlan, hosts: Record<string, Host>, facts: R
       clear: async (id) => void compensations.delete(id),
     },
     signal: new AbortController().signal,
+    // No runner: no earlier probe in this run.
+    probedPlan: () => undefined,
   };
   return { ctx, output, progress, compensations, facts };
 }

@@ -16,13 +16,13 @@ describe("the tool's own access to the target across the copy", () => {
     source.putFile("/root/.ssh/authorized_keys", `${SOURCE_ADMIN}\n`, { mode: 0o600 });
     simulate(source, target, { family: "rhel", kernel: PAIRS.alma.kernel, passCodes });
     const { ctx } = stepContext(plan, { source, target });
-    await captureTarget.run(ctx, await captureTarget.probe(ctx));
+    await captureTarget.run(ctx, (await captureTarget.probe(ctx)).plan);
     return { ctx, source, target };
   }
 
   it("a pass that dies after copying most files leaves the target's root keys in place", async () => {
     const { ctx, target } = await setup([12]);
-    await expect(rsyncStep.run(ctx, await rsyncStep.probe(ctx))).rejects.toThrow(/exit 12/);
+    await expect(rsyncStep.run(ctx, (await rsyncStep.probe(ctx)).plan)).rejects.toThrow(/exit 12/);
     expect(keysOn(target).some((k) => k.endsWith("admin@workstation"))).toBe(true);
   });
 
@@ -34,7 +34,7 @@ describe("the tool's own access to the target across the copy", () => {
 
   it("after a pass the target holds its own keys and the source's, once each", async () => {
     const { ctx, target } = await setup([0, 0]);
-    await rsyncStep.run(ctx, await rsyncStep.probe(ctx));
+    await rsyncStep.run(ctx, (await rsyncStep.probe(ctx)).plan);
     const keys = keysOn(target);
     expect(keys.filter((k) => k.endsWith("admin@workstation"))).toHaveLength(1);
     expect(keys.filter((k) => k === SOURCE_ADMIN)).toHaveLength(1);

@@ -18,11 +18,11 @@ describe("no copy after a cutover", () => {
     const { plan, source, target } = await loadPair(PAIRS.debian.plan, { maxLivePasses: 1, cutover: true });
     const state = simulate(source, target, { family: "debian", kernel: PAIRS.debian.kernel, passBytes: [0] });
     const { ctx, facts } = stepContext(plan, { source, target });
-    await captureTarget.run(ctx, await captureTarget.probe(ctx));
-    await rsyncStep.run(ctx, await rsyncStep.probe(ctx));
-    await dbFreeze.run(ctx, await dbFreeze.probe(ctx));
+    await captureTarget.run(ctx, (await captureTarget.probe(ctx)).plan);
+    await rsyncStep.run(ctx, (await rsyncStep.probe(ctx)).plan);
+    await dbFreeze.run(ctx, (await dbFreeze.probe(ctx)).plan);
     // the pipeline's last step, after the reboot verification (not needed by these checks)
-    await cutover.run(ctx, await cutover.probe(ctx));
+    await cutover.run(ctx, (await cutover.probe(ctx)).plan);
     return { ctx, facts, state, source, target };
   }
 
@@ -38,7 +38,7 @@ describe("no copy after a cutover", () => {
     const passes = state.passes.length;
     const probe = await rsyncStep.probe(ctx);
     expect(probe.findings.filter((f) => f.blocks).map((f) => f.title)).toContain("Cutover already done");
-    await expect(rsyncStep.run(ctx, probe)).rejects.toThrow(/refusing a live pass: the cutover finished/);
+    await expect(rsyncStep.run(ctx, probe.plan)).rejects.toThrow(/refusing a live pass: the cutover finished/);
     expect(state.passes).toHaveLength(passes);
   });
 
@@ -46,7 +46,7 @@ describe("no copy after a cutover", () => {
     const { ctx, facts, state, source } = await cutOver();
     const passes = state.passes.length;
     delete facts[FACT.freezeWindowSec];
-    await dbFreeze.run(ctx, await dbFreeze.probe(ctx));
+    await dbFreeze.run(ctx, (await dbFreeze.probe(ctx)).plan);
     expect(state.passes).toHaveLength(passes);
     expect(state.units.target.get("mariadb.service")).toBe(true);
     expect(state.units.source.get("mariadb.service")).toBe(false);

@@ -46,11 +46,11 @@ describe("the databases' runtime directories on the target", () => {
       return {};
     }, { mutates: true });
     const { ctx, compensations } = stepContext(plan, { source, target });
-    await captureTarget.run(ctx, await captureTarget.probe(ctx));
-    await rsyncStep.run(ctx, await rsyncStep.probe(ctx));
+    await captureTarget.run(ctx, (await captureTarget.probe(ctx)).plan);
+    await rsyncStep.run(ctx, (await rsyncStep.probe(ctx)).plan);
     const probe = await dbFreeze.probe(ctx);
     expect(probe.commands.some((c) => c.host === "target" && c.command === TMPFILES_RUN)).toBe(true);
-    await dbFreeze.run(ctx, probe);
+    await dbFreeze.run(ctx, probe.plan);
     expect(state.units.target.get("mariadb.service")).toBe(true);
     expect(state.units.source.get("mariadb.service")).toBe(true);
     expect(compensations.has("start-databases-source")).toBe(false);

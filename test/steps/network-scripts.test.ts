@@ -19,11 +19,11 @@ describe("network-fixup on an EL target whose source used network-scripts", () =
     for (const f of SCRIPTS) source.putFile(f, "#!/bin/bash\n# from the network-scripts package\n", { mode: 0o755 });
     simulate(source, target, { family: "rhel", kernel: PAIRS.alma.kernel, passBytes: [0] });
     const { ctx } = stepContext(plan, { source, target });
-    await captureTarget.run(ctx, await captureTarget.probe(ctx));
-    await rsyncStep.run(ctx, await rsyncStep.probe(ctx));
+    await captureTarget.run(ctx, (await captureTarget.probe(ctx)).plan);
+    await rsyncStep.run(ctx, (await rsyncStep.probe(ctx)).plan);
     const probe = await networkFixup.probe(ctx);
     expect(probe.details?.join("\n")).not.toMatch(/ifup-eth|network-functions/);
-    await networkFixup.run(ctx, probe);
+    await networkFixup.run(ctx, probe.plan);
     for (const f of SCRIPTS) expect(target.files.has(f), f).toBe(true);
     expect(target.files.has("/etc/sysconfig/network-scripts/ifcfg-venet0")).toBe(false);
     expect(target.files.has("/etc/sysconfig/network-scripts/ifcfg-ens3")).toBe(true);

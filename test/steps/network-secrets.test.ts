@@ -41,7 +41,7 @@ describe("network files holding a secret stay out of the journal", () => {
       return {};
     }, { mutates: true });
     const { ctx, facts } = stepContext(plan, { source, target });
-    await captureTarget.run(ctx, await captureTarget.probe(ctx));
+    await captureTarget.run(ctx, (await captureTarget.probe(ctx)).plan);
     const journaled = JSON.stringify(facts);
     expect(journaled).toContain("/etc/systemd/network/wg0.netdev");
     expect(journaled).not.toContain("yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=");
@@ -68,10 +68,10 @@ describe("network-fixup restores a secret-holding file from its copy on the targ
     target.on(/^mkdir -p -m 700 \/root\/mudanza-backup\/captured\/etc\/systemd\/network && cp -a /, (_c, h) => (h.putFile(kept, WG_NETDEV, { mode: 0o640 }), {}), { mutates: true });
     target.on(`cp -a ${kept} /etc/systemd/network/wg0.netdev`, (_c, h) => (h.putFile("/etc/systemd/network/wg0.netdev", WG_NETDEV, { mode: 0o640 }), {}), { mutates: true });
     const { ctx } = stepContext(plan, { source, target });
-    await captureTarget.run(ctx, await captureTarget.probe(ctx));
-    await rsyncStep.run(ctx, await rsyncStep.probe(ctx));
+    await captureTarget.run(ctx, (await captureTarget.probe(ctx)).plan);
+    await rsyncStep.run(ctx, (await rsyncStep.probe(ctx)).plan);
     expect(target.files.has("/etc/systemd/network/wg0.netdev")).toBe(false); // --delete: the container had none
-    await networkFixup.run(ctx, await networkFixup.probe(ctx));
+    await networkFixup.run(ctx, (await networkFixup.probe(ctx)).plan);
     expect(target.log.some((l) => l.kind === "exec" && l.command === `cp -a ${kept} /etc/systemd/network/wg0.netdev`)).toBe(true);
     expect(target.log.some((l) => l.kind === "write" && l.path === "/etc/systemd/network/wg0.netdev")).toBe(false);
     expect(target.files.get("/etc/systemd/network/wg0.netdev")?.mode).toBe(0o640);

@@ -45,7 +45,7 @@ describe("release-match", () => {
   it("run records both releases; verify checks the recorded pair", async () => {
     const hosts = await deb();
     const { ctx, facts } = stepContext(await planFrom(DEBIAN), hosts);
-    await releaseMatch.run(ctx, await releaseMatch.probe(ctx));
+    await releaseMatch.run(ctx, (await releaseMatch.probe(ctx)).plan);
     expect(facts[FACT.sourceRelease]).toMatchObject({ id: "debian", point: "12.11" });
     expect((await releaseMatch.verify(ctx)).ok).toBe(true);
   });
@@ -63,7 +63,7 @@ describe("capture-target", () => {
     const probe = await captureTarget.probe(ctx);
     expect(probe.satisfied).toBe(false);
     expect(probe.details?.join("\n")).toMatch(/ifcfg-ens3/);
-    await captureTarget.run(ctx, probe);
+    await captureTarget.run(ctx, probe.plan);
     const identity = facts[FACT.targetIdentity] as Record<string, unknown>;
     expect(identity).toMatchObject({ kernelRelease: "4.18.0-513.5.1.el8_9.x86_64", selinuxEnforcing: true, networkUnits: ["NetworkManager.service"] });
     expect((identity.network as Array<{ path: string }>).map((f) => f.path)).toEqual(["/etc/sysconfig/network", "/etc/sysconfig/network-scripts/ifcfg-ens3"]);
@@ -99,7 +99,7 @@ describe("capture-target and secrets", () => {
     const { ctx, facts } = stepContext(await planFrom(ALMA), hosts);
     const probe = await captureTarget.probe(ctx);
     expect(probe.details?.join("\n")).toMatch(/office-vpn\.nmconnection \(holds a secret: kept on the target, not in the journal\)/);
-    await captureTarget.run(ctx, probe);
+    await captureTarget.run(ctx, probe.plan);
     expect(JSON.stringify(facts)).not.toContain("hunter2");
     const identity = facts[FACT.targetIdentity] as { network: Array<{ path: string; keptOnTarget?: string }> };
     expect(identity.network.find((f) => f.path === keyfile)).toEqual({ path: keyfile, content: "", keptOnTarget: `/root/mudanza-backup/captured${keyfile}` });
@@ -186,7 +186,9 @@ describe("rsync probe", () => {
     expect(probe.details).toContain("would delete 1 file(s) on the target that the source does not have");
     expect(probe.facts?.estimatedTransferBytes).toBe(0);
     expect(hosts.source.mutations).toEqual([]);
-    expect(probe.commands.map((c) => c.command)).toEqual([expect.stringMatching(/^rsync -aHAXS /)]);
+    // The first pass (content compared: no pass has completed), the later ones (quick check), then root's
+    // keys put back on the target: run executes all three, so the gate shows all three.
+    expect(probe.commands.map((c) => c.command)).toEqual([expect.stringMatching(/^rsync -aHAXS .* --checksum /), expect.stringMatching(/^rsync -aHAXS (?!.*--checksum)/), expect.stringMatching(/^mkdir -p -m 700 \/root\/\.ssh && .*grep -qxF /)]);
   });
 
   it("lists every exclude with its reason, plan extras included", async () => {
@@ -261,6 +263,9 @@ describe("network-fixup probe", () => {
   });
 });
 
+/** A journaled copy pass, complete: facts are validated against their declared shape when read. */
+const ONE_PASS = { pass: 1, kind: "live", code: 0, vanished: false, seconds: 1, transferredBytes: 1, deletedFiles: 0, files: 1, at: "2026-01-01T00:00:00.000Z" };
+
 describe("kernel-install probe", () => {
   it("before the copy: plans the install of exactly the running kernel", async () => {
     const probe = await kernelInstall.probe(stepContext(await planFrom(ALMA), await alma()).ctx);
@@ -273,7 +278,8 @@ describe("kernel-install probe", () => {
     const hosts = await deb();
     hosts.target.on("dpkg -S /boot/vmlinuz-6.1.0-35-amd64", { code: 1, stderr: "dpkg-query: no path found matching pattern /boot/vmlinuz-6.1.0-35-amd64\n" });
     hosts.target.on("dpkg-query -W -f '${db:Status-Abbrev} ${binary:Package}\\n' grub-common grub-pc grub-pc-bin grub2-common", { code: 1, stdout: "ii  grub-common\n", stderr: "dpkg-query: no packages found matching grub-pc\n" });
-    const facts = { [FACT.syncPasses]: [{ pass: 1 }], [FACT.targetIdentity]: { kernelRelease: "6.1.0-35-amd64", bootPackages: ["grub-common", "grub-pc", "grub-pc-bin", "grub2-common"] } };
+    const identity = { capturedAt: "2026-01-01T00:00:00.000Z", kernelRelease: "6.1.0-35-amd64", network: [], networkUnits: [], fstab: null, resolvConf: null, bootFiles: [], bootPackages: ["grub-common", "grub-pc", "grub-pc-bin", "grub2-common"], hostKeyFingerprints: [], authorizedKeys: [], selinuxEnforcing: false };
+    const facts = { [FACT.syncPasses]: [ONE_PASS], [FACT.targetIdentity]: identity };
     const probe = await kernelInstall.probe(stepContext(await planFrom(DEBIAN), hosts, facts).ctx);
     expect(probe.satisfied).toBe(false);
     expect(probe.commands.at(-1)?.command).toBe("DEBIAN_FRONTEND=noninteractive apt-get -y -o Dpkg::Options::=--force-confold -o Dpkg::Options::=--force-confdef install linux-image-6.1.0-35-amd64 grub-pc grub-pc-bin grub2-common");
@@ -281,7 +287,7 @@ describe("kernel-install probe", () => {
 
   it("after the copy and the install: satisfied; verify checks the owner and the initramfs", async () => {
     const hosts = await deb();
-    const { ctx } = stepContext(await planFrom(DEBIAN), hosts, { [FACT.syncPasses]: [{ pass: 1 }] });
+    const { ctx } = stepContext(await planFrom(DEBIAN), hosts, { [FACT.syncPasses]: [ONE_PASS] });
     expect((await kernelInstall.probe(ctx)).satisfied).toBe(true);
     expect((await kernelInstall.verify(ctx)).ok).toBe(true);
     hosts.target.deleteFile("/boot/initrd.img-6.1.0-35-amd64");

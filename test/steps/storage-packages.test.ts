@@ -29,9 +29,9 @@ describe.each([
       return { stdout: hits.map((p) => (pair.family === "rhel" ? `${p}\n` : `ii  ${p}\n`)).join("") };
     });
     const { ctx, facts } = stepContext(plan, { source, target });
-    await captureTarget.run(ctx, await captureTarget.probe(ctx));
+    await captureTarget.run(ctx, (await captureTarget.probe(ctx)).plan);
     expect((facts[FACT.targetIdentity] as TargetIdentity).bootPackages).toEqual(expect.arrayContaining(["lvm2", "cryptsetup"]));
-    await rsyncStep.run(ctx, await rsyncStep.probe(ctx));
+    await rsyncStep.run(ctx, (await rsyncStep.probe(ctx)).plan);
     const probe = await kernelInstall.probe(ctx);
     expect(probe.facts?.packages).toEqual(expect.arrayContaining(["lvm2", "cryptsetup"]));
     const install = probe.commands.find((c) => / install /.test(c.command));

@@ -1,6 +1,6 @@
 import { Option, type Command } from "commander";
 import { BadInputError } from "../../errors.js";
-import { formatBytes, parseSize } from "../../kvm/sizes.js";
+import { parseSize } from "../../kvm/sizes.js";
 import { argumentJournal } from "../arg-journal.js";
 import { requireInputFile } from "../input-file.js";
 import type { ExitSetter } from "../program.js";
@@ -15,16 +15,6 @@ const withRunFlags = (c: Command): Command =>
     .option("--json", "print events as NDJSON, one per line")
     .option("--state-dir <dir>", "where journals and logs live")
     .option("--restart", "discard this command's journal and start over");
-
-/** "before → after (N % smaller)" and where the result is. */
-export function sparsifySummary(disk: string, out: string, facts: Record<string, unknown>): string {
-  const before = facts["sparsify.allocatedBefore"];
-  const after = facts["sparsify.allocatedAfter"];
-  const where = facts["sparsify.replaced"] ? `${disk} is now the sparsified image` : `the sparsified copy is ${out}; ${disk} is unchanged (--replace swaps them after verification)`;
-  if (typeof before !== "number" || typeof after !== "number") return where;
-  const saved = before > 0 ? Math.round((1 - after / before) * 100) : 0;
-  return `${formatBytes(before)} → ${formatBytes(after)} on disk (${saved} % smaller); ${where}`;
-}
 
 const int = (name: string) => (value: string): number => {
   if (!/^\d+$/.test(value)) throw new BadInputError(`${name} must be a whole number (got "${value}")`);
@@ -54,6 +44,7 @@ export function registerImage(program: Command, setExit: ExitSetter): void {
     if (outcome.status === "done" && !opts.json) {
       // The sizes were journaled by the run (a resumed run may not have measured them itself).
       const { Journal } = await import("../../journal/journal.js");
+      const { sparsifySummary } = await import("../sparsify-summary.js");
       const journal = await Journal.read(Journal.pathFor(resolveStateDir(opts.stateDir), argumentJournal("image-sparsify", plan).migrationId));
       process.stdout.write(sparsifySummary(plan.disk, plan.out, journal?.facts ?? {}) + "\n");
     }

@@ -185,29 +185,7 @@ export async function gatherInventory(ctx: VsContext): Promise<Gathered> {
   return { inventory, findings, commands };
 }
 
-/** One read-only inventory per run (keyed by the run's hosts) until the inventory step saves its own. */
-const cache = new WeakMap<object, Promise<Gathered>>();
-
-/** Gathers afresh (the inventory step's probe and run) and lets the other probes reuse the answer. */
-export function gatherFresh(ctx: VsContext): Promise<Gathered> {
-  const pending = gatherInventory(ctx);
-  cache.set(ctx.hosts, pending);
-  return pending;
-}
-
-/** The answer of this run's latest gathering (the inventory step's run reuses its own probe's, just made). */
-export function latestGathered(ctx: VsContext): Promise<Gathered> {
-  return cache.get(ctx.hosts) ?? gatherFresh(ctx);
-}
-
-/** The inventory the inventory step saved, or the run's read-only one (preflight, before it ran). */
-export async function currentInventory(ctx: VsContext): Promise<Inventory | null> {
-  const saved = ctx.facts.get<Inventory>("vserver.inventory");
-  if (saved) return saved;
-  return (await (cache.get(ctx.hosts) ?? gatherFresh(ctx))).inventory;
-}
-
-export function requireInventory(inventory: Inventory | null): Inventory {
+export function requireInventory(inventory: Inventory | null | undefined): Inventory {
   if (!inventory) throw new Error("the inventory found no usable guest (see the inventory step's blockers)");
   return inventory;
 }

@@ -1,50 +1,55 @@
 import { posix } from "node:path";
-import { verifyResult, type Step } from "../../engine/step.js";
-import { applyChange, changeCommands, planFixups, type FixupTree } from "../../vserver/fixups.js";
-import { FACT, FIXUP_BACKUP_REL, type Inventory, type VsContext, type VsPlan } from "./context.js";
-import { currentInventory, requireInventory } from "./inventory.js";
+import { defineStep, verifyResult } from "../../engine/step.js";
+import { applyChange, changeCommands, planFixups, type FixupTree, type PlannedFixup } from "../../vserver/fixups.js";
+import { FIXUP_BACKUP_REL, type Inventory, type VsContext, type VsPlan } from "./context.js";
+import { currentInventory } from "./step-inventory.js";
+import { VS_FACTS } from "./facts.js";
 
 /** After the final pass the node's copy is fixed; before it (preflight), the source tree shows what will change. */
 async function tree(ctx: VsContext, inventory: Inventory): Promise<FixupTree & { copied: boolean }> {
-  const copied = !!ctx.facts.get(FACT.finalSyncAt) && (await ctx.host("target").stat(inventory.privateDir))?.type === "dir";
+  const copied = !!ctx.facts.get(VS_FACTS.finalSyncAt) && (await ctx.host("target").stat(inventory.privateDir))?.type === "dir";
   return copied
     ? { host: ctx.host("target"), root: inventory.privateDir, release: inventory.release, nisDomain: inventory.nisDomain, copied }
     : { host: ctx.host("source"), root: inventory.vdir, release: inventory.release, nisDomain: inventory.nisDomain, copied };
 }
 
+export interface FixupPlan {
+  /** False in a preflight before the final pass: the changes were read from the source tree, not applied yet. */
+  copied: boolean;
+  privateDir: string;
+  backupDir: string;
+  fixups: PlannedFixup[];
+}
+
 /** Step 5: make the copied tree boot as a container; every change backed up and listed with its reason. */
-export const fixupStep: Step<VsPlan> = {
+export const fixupStep = defineStep<VsPlan, FixupPlan>({
   id: "fixup-guest",
   title: "Fix up the guest for OpenVZ",
   destructive: false,
   async probe(ctx) {
-    const inventory = requireInventory(await currentInventory(ctx));
+    const inventory = currentInventory(ctx);
     const where = await tree(ctx, inventory);
-    const planned = await planFixups(where);
-    const backupDir = posix.join(inventory.privateDir, FIXUP_BACKUP_REL);
-    const commands = planned.flatMap((f) => f.changes.flatMap((c) => changeCommands(inventory.privateDir, backupDir, c).map((command) => ({ host: "target", command, purpose: f.id }))));
-    const details = planned.map((f) => `${f.id}: ${f.changes.length === 0 ? "nothing to do" : f.changes.map((c) => `${c.path} (${c.detail})`).join("; ")} — why: ${f.why}`);
+    const fixups = await planFixups(where);
+    const details = fixups.map((f) => `${f.id}: ${f.changes.length === 0 ? "nothing to do" : f.changes.map((c) => `${c.path} (${c.detail})`).join("; ")} — why: ${f.why}`);
     if (!where.copied) details.unshift(`read from the source tree ${inventory.vdir}; applied to ${inventory.privateDir} after the final pass`);
-    const total = planned.reduce((n, f) => n + f.changes.length, 0);
-    return { satisfied: where.copied && total === 0, reason: total === 0 ? "the guest needs no fix-ups" : undefined, commands, findings: [], details };
+    const total = fixups.reduce((n, f) => n + f.changes.length, 0);
+    const plan: FixupPlan = { copied: where.copied, privateDir: inventory.privateDir, backupDir: posix.join(inventory.privateDir, FIXUP_BACKUP_REL), fixups };
+    return { satisfied: where.copied && total === 0, reason: total === 0 ? "the guest needs no fix-ups" : undefined, plan, findings: [], details };
   },
-  async run(ctx) {
-    const inventory = requireInventory(await currentInventory(ctx));
-    const where = await tree(ctx, inventory);
-    if (!where.copied) throw new Error(`${inventory.privateDir} is not there yet: the final pass must run first`);
-    const backupDir = posix.join(inventory.privateDir, FIXUP_BACKUP_REL);
-    const planned = await planFixups(where);
-    for (const fixup of planned) {
+  commands: (plan) => plan.fixups.flatMap((f) => f.changes.flatMap((c) => changeCommands(plan.privateDir, plan.backupDir, c).map((command) => ({ host: "target", command, purpose: f.id })))),
+  async run(ctx, plan) {
+    if (!plan.copied) throw new Error(`${plan.privateDir} is not there yet: the final pass must run first`);
+    for (const fixup of plan.fixups) {
       for (const change of fixup.changes) {
-        await applyChange(where.host, inventory.privateDir, backupDir, change);
-        ctx.output("target", `${fixup.id}: ${change.path}: ${change.detail} (why: ${fixup.why}; original in ${backupDir})`);
+        await applyChange(ctx.host("target"), plan.privateDir, plan.backupDir, change);
+        ctx.output("target", `${fixup.id}: ${change.path}: ${change.detail} (why: ${fixup.why}; original in ${plan.backupDir})`);
       }
     }
-    const applied = planned.filter((f) => f.changes.length > 0).map((f) => ({ id: f.id, title: f.title, why: f.why, changes: f.changes.map((c) => `${c.path}: ${c.detail}`) }));
-    await ctx.facts.set(FACT.fixups, { backupDir, applied });
+    const applied = plan.fixups.filter((f) => f.changes.length > 0).map((f) => ({ id: f.id, title: f.title, why: f.why, changes: f.changes.map((c) => `${c.path}: ${c.detail}`) }));
+    await ctx.facts.set(VS_FACTS.fixups, { backupDir: plan.backupDir, applied });
   },
   async verify(ctx) {
-    const inventory = requireInventory(await currentInventory(ctx));
+    const inventory = currentInventory(ctx);
     const where = await tree(ctx, inventory);
     const planned = where.copied ? await planFixups(where) : [];
     return verifyResult([
@@ -53,4 +58,4 @@ export const fixupStep: Step<VsPlan> = {
       ...planned.map((f) => ({ name: `${f.id}: ${f.title}`, ok: f.changes.length === 0, detail: f.changes.length === 0 ? f.why : `still to change: ${f.changes.map((c) => c.path).join(", ")}` })),
     ]);
   },
-};
+});

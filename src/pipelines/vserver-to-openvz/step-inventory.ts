@@ -1,14 +1,22 @@
-import { verifyResult, type Step } from "../../engine/step.js";
-import { FACT, type Inventory, type VsPlan } from "./context.js";
-import { gatherFresh, latestGathered } from "./inventory.js";
+import { defineStep, verifyResult, type PlannedCommand } from "../../engine/step.js";
+import { type Inventory, type VsContext, type VsPlan } from "./context.js";
+import { gatherInventory, requireInventory } from "./inventory.js";
+import { VS_FACTS } from "./facts.js";
+
+export interface InventoryPlan {
+  /** What run saves: the guest and node as the probe read them (null when a blocker stopped the reading). */
+  inventory: Inventory | null;
+  /** The read-only commands that produced it, shown so the admin sees where each value came from. */
+  readWith: PlannedCommand[];
+}
 
 /** Step 1: read the guest's config and facts, choose the CTID, block on a taken CTID or address. */
-export const inventoryStep: Step<VsPlan> = {
+export const inventoryStep = defineStep<VsPlan, InventoryPlan>({
   id: "inventory",
   title: "Read the VServer guest and check the OpenVZ node",
   destructive: false,
   async probe(ctx) {
-    const { inventory, findings, commands } = await gatherFresh(ctx);
+    const { inventory, findings, commands } = await gatherInventory(ctx);
     const details = inventory
       ? [
           `guest ${inventory.guest} (${inventory.release.pretty}, ${inventory.running ? "running" : "stopped"}) -> CTID ${inventory.ctid}`,
@@ -24,19 +32,22 @@ export const inventoryStep: Step<VsPlan> = {
           ...(inventory.diskUsedKb !== undefined ? { bytesToTransfer: inventory.diskUsedKb * 1024 } : {}),
         }
       : undefined;
-    return { satisfied: false, commands, findings, details, facts };
+    return { satisfied: false, findings, details, facts, plan: { inventory, readWith: commands } };
   },
-  async run(ctx) {
-    // The runner probed this step just before: reuse that answer rather than walk the guest (du) again.
-    const { inventory, findings } = await latestGathered(ctx);
-    if (!inventory) throw new Error(findings.map((f) => `${f.title}: ${f.summary}`).join("; "));
-    await ctx.facts.set(FACT.inventory, inventory);
+  commands: (plan) => plan.readWith.map((c) => ({ ...c, purpose: `read by the probe: ${c.purpose ?? ""}` })),
+  async run(ctx, plan) {
+    await ctx.facts.set(VS_FACTS.inventory, requireInventory(plan.inventory));
   },
   async verify(ctx) {
-    const inventory = ctx.facts.get<Inventory>(FACT.inventory);
+    const inventory = ctx.facts.get(VS_FACTS.inventory);
     return verifyResult([
       { name: "inventory saved", ok: !!inventory },
       { name: "container id chosen", ok: typeof inventory?.ctid === "number", detail: inventory ? `CTID ${inventory.ctid}` : undefined },
     ]);
   },
-};
+});
+
+/** The inventory the inventory step saved, or the one its probe read in this run (preflight, before it ran). */
+export function currentInventory(ctx: VsContext): Inventory {
+  return requireInventory(ctx.facts.get(VS_FACTS.inventory) ?? ctx.probedPlan(inventoryStep)?.inventory);
+}

@@ -1,12 +1,13 @@
-import { verifyResult, type Step, type VerifyCheck } from "../../engine/step.js";
+import { defineStep, verifyResult, type VerifyCheck } from "../../engine/step.js";
 import { execOk, readOptional } from "../../hosts/host.js";
 import { cmd } from "../../hosts/quote.js";
 import { POINTLESS_SERVICES } from "../../vserver/pointless-services.js";
 import { pingCommand, portsToCheck, tcpConnectCommand } from "../../vserver/listeners.js";
 import { vzConfValues } from "../../vserver/vz-conf.js";
-import { COMPENSATION, FACT, stopContainerCommand, type Inventory, type VsContext, type VsPlan } from "./context.js";
-import { currentInventory, requireInventory } from "./inventory.js";
+import { COMPENSATION, stopContainerCommand, type Inventory, type VsContext, type VsPlan } from "./context.js";
+import { currentInventory } from "./step-inventory.js";
 import { onbootAfterCutover } from "./step-write-conf.js";
+import { VS_FACTS } from "./facts.js";
 
 const CHECK_INTERVAL_MS = 2000;
 const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
@@ -69,36 +70,44 @@ async function checks(ctx: VsContext, inventory: Inventory): Promise<VerifyCheck
  * Step 6 (gate): start the container and check it from inside. Until the checks pass, a failure stops
  * the container and starts the VServer guest again; once they pass, that is the cutover.
  */
-export const startStep: Step<VsPlan> = {
+export interface StartPlan {
+  /** What the checks expect: the guest's hostname, addresses and services as the inventory read them. */
+  inventory: Inventory;
+  checkTimeoutSec: number;
+}
+
+const startCommand = (ctid: number): string => cmd("vzctl", "start", ctid);
+
+export const startStep = defineStep<VsPlan, StartPlan>({
   id: "start-container",
   title: "Start the OpenVZ container and check it",
   destructive: true,
   async probe(ctx) {
-    const inventory = requireInventory(await currentInventory(ctx));
+    const inventory = currentInventory(ctx);
     const running = await containerRunning(ctx, inventory.ctid);
     return {
       satisfied: running,
       reason: running ? `CT ${inventory.ctid} already runs` : undefined,
-      commands: [
-        { host: "target", command: cmd("vzctl", "start", inventory.ctid), purpose: "boot the container" },
-        { host: "target", command: vzExec(inventory.ctid, "hostname"), purpose: `expect ${inventory.hostname ?? "(unset)"}` },
-        { host: "target", command: vzExec(inventory.ctid, ADDRESSES_IN_GUEST), purpose: `expect ${inventory.ips.join(" ") || "(none)"}` },
-        ...inventory.ips.map((ip) => ({ host: "target", command: pingCommand(ip), purpose: `${ip} answers from the node` })),
-        ...portsToCheck(inventory.listeners ?? [], inventory.ips).map(({ ip, port }) => ({ host: "target", command: tcpConnectCommand(ip, port), purpose: `port ${port} listened on the guest` })),
-        { host: "target", command: vzExec(inventory.ctid, "ps -eo comm="), purpose: `expect ${inventory.services.filter((s) => !disabledOnPurpose.has(s)).join(", ") || "(none recorded)"}` },
-        { host: "target", command: onbootCommand(inventory), purpose: "after the checks: start with the node like the guest did with its host" },
-      ],
+      plan: { inventory, checkTimeoutSec: ctx.plan.options.startCheckTimeoutSec },
       findings: [],
       details: [`the container takes over ${inventory.ips.join(" ") || "no addresses"}; if a check fails it is stopped and ${inventory.guest} is started again on the VServer host`],
     };
   },
-  async run(ctx) {
-    const inventory = requireInventory(await currentInventory(ctx));
+  commands: ({ inventory }) => [
+    { host: "target", command: startCommand(inventory.ctid), purpose: "boot the container" },
+    { host: "target", command: vzExec(inventory.ctid, "hostname"), purpose: `expect ${inventory.hostname ?? "(unset)"}` },
+    { host: "target", command: vzExec(inventory.ctid, ADDRESSES_IN_GUEST), purpose: `expect ${inventory.ips.join(" ") || "(none)"}` },
+    ...inventory.ips.map((ip) => ({ host: "target", command: pingCommand(ip), purpose: `${ip} answers from the node` })),
+    ...portsToCheck(inventory.listeners ?? [], inventory.ips).map(({ ip, port }) => ({ host: "target", command: tcpConnectCommand(ip, port), purpose: `port ${port} listened on the guest` })),
+    { host: "target", command: vzExec(inventory.ctid, "ps -eo comm="), purpose: `expect ${inventory.services.filter((s) => !disabledOnPurpose.has(s)).join(", ") || "(none recorded)"}` },
+    { host: "target", command: onbootCommand(inventory), purpose: "after the checks: start with the node like the guest did with its host" },
+  ],
+  async run(ctx, { inventory, checkTimeoutSec }) {
     const target = ctx.host("target");
     await ctx.compensations.register({ id: COMPENSATION.stopContainer, title: `stop container ${inventory.ctid}`, host: "target", command: stopContainerCommand(inventory.ctid) });
-    await execOk(target, cmd("vzctl", "start", inventory.ctid), { timeoutMs: 600_000, onStdout: (l) => ctx.output("target", l), onStderr: (l) => ctx.output("target", l, "stderr") });
+    await execOk(target, startCommand(inventory.ctid), { timeoutMs: 600_000, onStdout: (l) => ctx.output("target", l), onStderr: (l) => ctx.output("target", l, "stderr") });
     // Daemons come up after vzctl start returns: poll until every check passes or the time is up.
-    const deadline = Date.now() + ctx.plan.options.startCheckTimeoutSec * 1000;
+    const deadline = Date.now() + checkTimeoutSec * 1000;
     let results = await checks(ctx, inventory);
     while (results.some((c) => !c.ok) && Date.now() + CHECK_INTERVAL_MS <= deadline && !ctx.signal.aborted) {
       await sleep(CHECK_INTERVAL_MS, ctx.signal);
@@ -112,20 +121,20 @@ export const startStep: Step<VsPlan> = {
     // Cutover: the container serves now; a later failure must not start the guest again.
     await ctx.compensations.clear(COMPENSATION.stopContainer);
     await ctx.compensations.clear(COMPENSATION.restartGuest);
-    await ctx.facts.set(FACT.cutoverAt, answeringAt.toISOString());
-    const stoppedAt = ctx.facts.get<string>(FACT.guestStoppedAt);
+    await ctx.facts.set(VS_FACTS.cutoverAt, answeringAt.toISOString());
+    const stoppedAt = ctx.facts.get(VS_FACTS.guestStoppedAt);
     if (stoppedAt) {
       // Guest stopped -> the container answers on every address and port: what clients saw, to a tenth of a second.
       const downtimeSec = Math.round((answeringAt.getTime() - Date.parse(stoppedAt)) / 100) / 10;
-      await ctx.facts.set(FACT.downtimeSec, downtimeSec);
-      await ctx.facts.set(FACT.freezeWindowSec, downtimeSec);
+      await ctx.facts.set(VS_FACTS.downtimeSec, downtimeSec);
+      await ctx.facts.set(VS_FACTS.freezeWindowSec, downtimeSec);
       ctx.output("target", `cutover: ${inventory.guest} was down for ${downtimeSec} s (stop, final pass, config, fix-ups, start, until the container answered)`);
     }
   },
   async verify(ctx) {
-    const inventory = requireInventory(await currentInventory(ctx));
+    const inventory = currentInventory(ctx);
     const conf = await readOptional(ctx.host("target"), inventory.confPath);
     const onboot = conf === null ? undefined : vzConfValues(conf).ONBOOT;
     return verifyResult([...(await checks(ctx, inventory)), { name: `ONBOOT="${onbootAfterCutover(inventory)}"`, ok: onboot === onbootAfterCutover(inventory), detail: onboot === undefined ? "no ONBOOT in the config" : `ONBOOT="${onboot}"` }]);
   },
-};
+});

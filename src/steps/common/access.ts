@@ -1,10 +1,11 @@
 import { execOk, readOptional, type Host } from "../../hosts/host.js";
 import { cmd, sh } from "../../hosts/quote.js";
-import type { PlannedCommand } from "../../engine/step.js";
+import { writeFileCommand, type PlannedCommand } from "../../engine/step.js";
 import { AUTHORIZED_KEYS_PATH, MIGRATION_DIR } from "../rsync/excludes.js";
 import type { RsyncSshOptions } from "../rsync/command.js";
 import { knownHostsLines, readHostKeys } from "./host-keys.js";
-import { FACT, targetFromSource, type OvzContext, type OvzPlan } from "./plan.js";
+import { targetFromSource, type OvzContext, type OvzPlan } from "./plan.js";
+import { OVZ_FACTS } from "../ovz-kvm/facts.js";
 
 /**
  * The source pushes to the target with a key made for this migration: generated ON the source (the
@@ -14,6 +15,8 @@ import { FACT, targetFromSource, type OvzContext, type OvzPlan } from "./plan.js
  * the tool's own verified connection plus the source's keys (which the target presents after pass one).
  */
 export const KEY_COMMENT = "mudanza-migration-key";
+/** Stands for the public key in the commands a gate shows before the key pair exists. */
+export const NEW_KEY_PLACEHOLDER = "ssh-ed25519 <new key>";
 export const KEY_FILE = `${MIGRATION_DIR}/id_ed25519`;
 export const KNOWN_HOSTS_FILE = `${MIGRATION_DIR}/known_hosts`;
 export const AUTHORIZED_KEYS = AUTHORIZED_KEYS_PATH;
@@ -36,15 +39,23 @@ export function sshOptionsFor(plan: OvzPlan): RsyncSshOptions {
   return { user: t.user, address: t.address, port: t.port, identityFile: KEY_FILE, knownHostsFile: KNOWN_HOSTS_FILE };
 }
 
-export function plannedAccessCommands(plan: OvzPlan): PlannedCommand[] {
-  const t = targetFromSource(plan);
+/** Where the source pushes to, as the gate shows it. */
+export type AccessEndpoint = ReturnType<typeof targetFromSource>;
+
+/**
+ * What ensureMigrationAccess runs, in order. The key line holds "<new key>": the key pair is made by the
+ * first command, so its public half exists only then (the one placeholder a gate shows).
+ */
+export function accessCommands(t: AccessEndpoint): PlannedCommand[] {
   return [
     { host: "source", command: generateKeyCommand, purpose: "make the migration key pair on the source (private key stays there)" },
-    { host: "target", command: authorizeCommand(`${KEY_OPTIONS} ssh-ed25519 <new key> ${KEY_COMMENT}`), purpose: "let the source push to the target" },
-    { host: "source", command: authorizeCommand(`${KEY_OPTIONS} ssh-ed25519 <new key> ${KEY_COMMENT}`), purpose: "keep the key authorized after the copy replaces the target's authorized_keys" },
-    { host: "source", command: `write ${KNOWN_HOSTS_FILE}`, purpose: `pin the target's and the source's host keys for ${t.address}:${t.port}` },
+    { host: "target", command: authorizeCommand(`${KEY_OPTIONS} ${NEW_KEY_PLACEHOLDER} ${KEY_COMMENT}`), purpose: "let the source push to the target" },
+    { host: "source", command: authorizeCommand(`${KEY_OPTIONS} ${NEW_KEY_PLACEHOLDER} ${KEY_COMMENT}`), purpose: "keep the key authorized after the copy replaces the target's authorized_keys" },
+    { host: "source", command: writeFileCommand(KNOWN_HOSTS_FILE), purpose: `pin the target's and the source's host keys for ${t.address}:${t.port}` },
   ];
 }
+
+export const plannedAccessCommands = (plan: OvzPlan): PlannedCommand[] => accessCommands(targetFromSource(plan));
 
 /** True when the migration key and known_hosts are in place on the source (a probe may then use them). */
 export async function accessReady(source: Host): Promise<boolean> {
@@ -52,7 +63,7 @@ export async function accessReady(source: Host): Promise<boolean> {
 }
 
 /** Idempotent: makes the key, authorizes it on both hosts, writes known_hosts; registers the revocation. */
-export async function ensureMigrationAccess(ctx: OvzContext): Promise<void> {
+export async function ensureMigrationAccess(ctx: OvzContext, t: AccessEndpoint = targetFromSource(ctx.plan)): Promise<void> {
   const source = ctx.host("source");
   const target = ctx.host("target");
   await ctx.compensations.register({ id: "revoke-migration-key-source", title: "remove the migration key from the source", host: "source", command: revokeCommand("source") });
@@ -64,14 +75,13 @@ export async function ensureMigrationAccess(ctx: OvzContext): Promise<void> {
   await execOk(target, authorizeCommand(line), { signal: ctx.signal });
   await execOk(source, authorizeCommand(line), { signal: ctx.signal });
 
-  const t = targetFromSource(ctx.plan);
   const targetKeys = await readHostKeys(target);
   const sourceKeys = await readHostKeys(source);
   if (targetKeys.length === 0) throw new Error("the target has no readable /etc/ssh/ssh_host_*_key.pub: cannot pin its host key for the copy");
   if (sourceKeys.length === 0) throw new Error("the source has no readable /etc/ssh/ssh_host_*_key.pub: the target would present unknown keys after the first pass");
   // Record what the target shows before and after the copy: the control connection reconnects with these.
-  if (!ctx.facts.get(FACT.targetHostKeyFingerprints)) await ctx.facts.set(FACT.targetHostKeyFingerprints, targetKeys.map((k) => k.fingerprint));
-  await ctx.facts.set(FACT.sourceHostKeyFingerprints, sourceKeys.map((k) => k.fingerprint));
+  if (!ctx.facts.get(OVZ_FACTS.targetHostKeyFingerprints)) await ctx.facts.set(OVZ_FACTS.targetHostKeyFingerprints, targetKeys.map((k) => k.fingerprint));
+  await ctx.facts.set(OVZ_FACTS.sourceHostKeyFingerprints, sourceKeys.map((k) => k.fingerprint));
   const lines = [...knownHostsLines(t.address, t.port, targetKeys), ...knownHostsLines(t.address, t.port, sourceKeys)];
   await source.writeFile(KNOWN_HOSTS_FILE, lines.join("\n") + "\n", { mode: 0o600 });
   ctx.output("source", `migration key ready: the source reaches root@${t.address}:${t.port} with ${KEY_FILE} (host keys pinned in ${KNOWN_HOSTS_FILE})`);
@@ -96,17 +106,9 @@ export async function authorizedKeysOf(host: Host): Promise<string[]> {
  * The copy never replaces the target's root authorized_keys (an excluded path: a pass killed half-way
  * cannot lock the tool out). After each pass this adds the keys that must be in it: the target's own
  * (in case an earlier version's copy replaced the file) and the source's, so the source's admins get in
- * as they did before. Public keys only.
+ * as they did before. Public keys only. One idempotent command adds each key not there yet; null for no keys.
  */
-export async function restoreControlKeys(ctx: OvzContext, keys: string[]): Promise<number> {
-  const target = ctx.host("target");
-  const current = new Set(((await readOptional(target, AUTHORIZED_KEYS)) ?? "").split("\n").map((l) => l.trim()));
-  let added = 0;
-  for (const key of new Set(keys)) {
-    if (current.has(key)) continue;
-    await execOk(target, authorizeCommand(key), { signal: ctx.signal });
-    added++;
-  }
-  if (added > 0) ctx.output("target", `added ${added} key(s) to the target's root authorized_keys (the source's, or the target's own that were missing)`);
-  return added;
+export function authorizeKeysCommand(keys: string[]): string | null {
+  const unique = [...new Set(keys)];
+  return unique.length === 0 ? null : unique.map(authorizeCommand).join(" && ");
 }

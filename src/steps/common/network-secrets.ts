@@ -35,6 +35,15 @@ export interface CapturedNetworkFile extends NetworkFile {
   keptOnTarget?: string;
 }
 
+/** Where a secret-holding file is kept aside on the target. */
+export const keptPath = (file: NetworkFile): string => `${CAPTURED_DIR}${file.path}`;
+
+/** Copies one secret-holding file aside on the target (mode and owner kept by cp -a). */
+export function keepAsideCommand(file: NetworkFile): string {
+  const kept = keptPath(file);
+  return sh`mkdir -p -m 700 ${kept.slice(0, kept.lastIndexOf("/"))} && cp -a ${file.path} ${kept}`;
+}
+
 /** Moves secret-holding contents out of what goes to the journal, copying those files aside on the target. */
 export async function protectSecrets(target: Host, files: NetworkFile[], signal?: AbortSignal): Promise<CapturedNetworkFile[]> {
   const out: CapturedNetworkFile[] = [];
@@ -43,9 +52,8 @@ export async function protectSecrets(target: Host, files: NetworkFile[], signal?
       out.push(file);
       continue;
     }
-    const kept = `${CAPTURED_DIR}${file.path}`;
-    await execOk(target, sh`mkdir -p -m 700 ${kept.slice(0, kept.lastIndexOf("/"))} && cp -a ${file.path} ${kept}`, { signal });
-    out.push({ path: file.path, content: "", keptOnTarget: kept });
+    await execOk(target, keepAsideCommand(file), { signal });
+    out.push({ path: file.path, content: "", keptOnTarget: keptPath(file) });
   }
   return out;
 }

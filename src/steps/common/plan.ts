@@ -11,21 +11,5 @@ export function targetFromSource(plan: OvzPlan): { address: string; port: number
   return { address, port: plan.options.targetPortFromSource ?? plan.target.port, user: "root" };
 }
 
-/** Journal fact keys written by this pipeline; status, reports and the lab read them. */
-export const FACT = {
-  sourceRelease: "sourceRelease",
-  targetRelease: "targetRelease",
-  targetIdentity: "targetIdentity",
-  sourceHostKeyFingerprints: "sourceHostKeyFingerprints",
-  targetHostKeyFingerprints: "targetHostKeyFingerprints",
-  /** Fingerprints the target presents once the copy replaced its host keys (= the source's). */
-  targetAcceptHostKeys: "targetAcceptHostKeys",
-  preUpdate: "preUpdate",
-  syncPasses: "syncPasses",
-  databases: "databases",
-  freezeWindowSec: "freezeWindowSec",
-  finalSyncAt: "finalSyncAt",
-  networkFixup: "networkFixup",
-  kernelInstall: "kernelInstall",
-  reboot: "reboot",
-} as const;
+/** Journal fact keys written by this pipeline (declared with their shapes in ovz-kvm/facts.ts). */
+export { FACT } from "../ovz-kvm/facts.js";

@@ -1,3 +1,4 @@
+import { writeFileCommand, type PlannedCommand } from "../../engine/step.js";
 import type { Host } from "../../hosts/host.js";
 import { cmd } from "../../hosts/quote.js";
 
@@ -6,6 +7,19 @@ export const REBOOT_MARKER = "/run/mudanza-reboot-marker";
 /** Detached so the command returns before sshd goes down. */
 export const REBOOT_COMMAND = "nohup sh -c 'sleep 1; systemctl reboot' >/dev/null 2>&1 &";
 export const BOOT_ID_COMMAND = cmd("cat", "/proc/sys/kernel/random/boot_id");
+
+/** What rebootAndWait runs, in its order: shown at the gate of every step that reboots a host. */
+export function rebootCommands(role: string, purpose: string, wait: string): PlannedCommand[] {
+  return [
+    { host: role, command: BOOT_ID_COMMAND, purpose: "boot id before the reboot" },
+    { host: role, command: writeFileCommand(REBOOT_MARKER), purpose: "a marker in /run: gone after any reboot" },
+    { host: role, command: REBOOT_COMMAND, purpose },
+    { host: role, command: RECONNECT, purpose: wait },
+  ];
+}
+
+/** Not a shell command: the control connection is opened again (Host.reconnect). */
+export const RECONNECT = "reconnect";
 
 /** Backoff timing; tests shorten it. */
 export const rebootTiming = {

@@ -1,10 +1,10 @@
 import { warning, type Finding } from "../../engine/finding.js";
-import { verifyResult, type Step } from "../../engine/step.js";
+import { defineStep, verifyResult } from "../../engine/step.js";
 import type { DoctorOptions } from "../../pipelines/host-doctor/options.js";
 import { readDomains } from "../image/libvirt-users.js";
 
 /** libvirt answers, the bridge exists, and every domain uses virtio for disks and NICs (emulated IDE / e1000 are slow). */
-export const libvirtStep: Step<DoctorOptions> = {
+export const libvirtStep = defineStep<DoctorOptions, null>({
   id: "libvirt",
   title: "libvirt, bridge and virtio devices",
   destructive: false,
@@ -29,7 +29,7 @@ export const libvirtStep: Step<DoctorOptions> = {
     return {
       satisfied: true,
       reason: "checked",
-      commands: [],
+      plan: null,
       findings,
       facts: {
         libvirt: view.domains ? "reachable" : view.why,
@@ -39,8 +39,9 @@ export const libvirtStep: Step<DoctorOptions> = {
       },
     };
   },
+  commands: () => [],
   async run() {},
   async verify() {
     return verifyResult([]);
   },
-};
+});

@@ -1,5 +1,5 @@
 import { blocker, warning, type Finding } from "../../engine/finding.js";
-import { verifyResult, type Step } from "../../engine/step.js";
+import { defineStep, verifyResult } from "../../engine/step.js";
 import { memTotalBytes } from "../../kvm/meminfo.js";
 import { formatBytes } from "../../kvm/sizes.js";
 import { containerMemory } from "../../kvm/vz-conf.js";
@@ -18,7 +18,7 @@ export const overcommit = (hostBytes: number, committedBytes: number): Overcommi
  * Memory promised to VMs against host RAM, and for a planned OpenVZ → KVM move the overselling trap:
  * a container lived on a guarantee plus burst that the host shared; a VM gets one fixed size.
  */
-export const memoryStep: Step<DoctorOptions> = {
+export const memoryStep = defineStep<DoctorOptions, null>({
   id: "memory",
   title: "Memory overcommit and the OpenVZ overselling trap",
   destructive: false,
@@ -60,13 +60,14 @@ export const memoryStep: Step<DoctorOptions> = {
     return {
       satisfied: true,
       reason: "checked",
-      commands: [],
+      plan: null,
       findings,
       facts: { hostBytes, vmBytes, plannedBytes: planned, overcommitPercent: Math.round(figures.ratio * 1000) / 10, libvirt: view.domains ? "reachable" : view.why, container },
     };
   },
+  commands: () => [],
   async run() {},
   async verify() {
     return verifyResult([]);
   },
-};
+});

@@ -1,11 +1,11 @@
 import { blocker, warning, type Finding } from "../../engine/finding.js";
-import { verifyResult, type Step } from "../../engine/step.js";
+import { defineStep, verifyResult } from "../../engine/step.js";
 import { parseCpuinfo } from "../../kvm/cpuinfo.js";
 import type { DoctorOptions } from "../../pipelines/host-doctor/options.js";
 import { kvmSmokeTest } from "./kvm-smoke.js";
 
 /** Can this host run KVM guests at all: CPU flags, /dev/kvm, and a real guest CPU started under KVM. */
-export const virtualizationStep: Step<DoctorOptions> = {
+export const virtualizationStep = defineStep<DoctorOptions, null>({
   id: "virtualization",
   title: "Hardware virtualization and /dev/kvm",
   destructive: false,
@@ -33,13 +33,14 @@ export const virtualizationStep: Step<DoctorOptions> = {
     return {
       satisfied: true,
       reason: "checked",
-      commands: [],
+      plan: null,
       findings,
       facts: { cpus: cpu.cpus, model: cpu.model, flag: cpu.flag, underHypervisor: cpu.underHypervisor, kvm: kvm.result, kvmDetail: kvm.detail },
     };
   },
+  commands: () => [],
   async run() {},
   async verify() {
     return verifyResult([]);
   },
-};
+});

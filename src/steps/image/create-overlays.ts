@@ -1,5 +1,5 @@
 import { blocker, type Finding } from "../../engine/finding.js";
-import { verifyResult, type Step, type VerifyCheck } from "../../engine/step.js";
+import { defineStep, verifyResult, type VerifyCheck } from "../../engine/step.js";
 import type { Host } from "../../hosts/host.js";
 import { cmd } from "../../hosts/quote.js";
 import { parseBackingChain } from "../../kvm/qemu-img-info.js";
@@ -20,7 +20,14 @@ async function overlayState(host: Host, target: CloneTarget, signal: AbortSignal
 const createCommand = (t: CloneTarget, baseFormat: string): string => cmd("qemu-img", "create", "-q", "-f", "qcow2", "-F", baseFormat, "-b", t.backingRef, t.path);
 
 /** N copy-on-write overlays of the base, each with a relative backing path (the folder can move as a whole). */
-export const createOverlaysStep: Step<CloneOptions> = {
+export interface OverlaysPlan {
+  /** The base's format, as the overlays' backing format (-F). */
+  format: string;
+  /** The clones that do not exist yet, in order. */
+  missing: CloneTarget[];
+}
+
+export const createOverlaysStep = defineStep<CloneOptions, OverlaysPlan>({
   id: "create-overlays",
   title: "Create the overlay clones",
   destructive: false,
@@ -40,25 +47,23 @@ export const createOverlaysStep: Step<CloneOptions> = {
     return {
       satisfied: missing.length === 0 && findings.length === 0,
       reason: missing.length === 0 ? `all ${targets.length} overlays exist` : undefined,
-      commands: missing.map((t) => ({ host: "local", command: createCommand(t, format), purpose: `${t.name}: reads the base, writes only to itself` })),
+      plan: { format, missing },
       findings,
       details: targets.map((t) => `${t.name}: ${t.path} → backing ${t.backingRef}`),
     };
   },
-  async run(ctx) {
+  commands: (plan) => plan.missing.map((t) => ({ host: "local", command: createCommand(t, plan.format), purpose: `${t.name}: reads the base, writes only to itself` })),
+  async run(ctx, plan) {
     const host = ctx.host("local");
-    const format = (await baseFormat(host, ctx.plan.base, ctx.signal)) ?? "qcow2";
-    const targets = cloneTargets(ctx.plan);
-    for (const [i, t] of targets.entries()) {
-      if ((await overlayState(host, t, ctx.signal)).state !== "missing") continue;
+    for (const [i, t] of plan.missing.entries()) {
       // Undo on failure: a half-made set of clones is removed, never left looking complete.
       await ctx.compensations.register({ id: `overlay-${t.name}`, title: `remove overlay ${t.path}`, host: "local", command: cmd("rm", "-f", "--", t.path) });
-      const res = await host.exec(createCommand(t, format), { signal: ctx.signal });
+      const res = await host.exec(createCommand(t, plan.format), { signal: ctx.signal });
       if (res.code !== 0) throw new Error(`creating ${t.path} failed: ${res.stderr.trim()}`);
       ctx.output("local", `created ${t.path} (backing ${t.backingRef})`);
-      ctx.progress({ bytesDone: 0, filesChecked: i + 1, filesTotal: targets.length, percent: Math.round(((i + 1) / targets.length) * 100), label: t.name });
+      ctx.progress({ bytesDone: 0, filesChecked: i + 1, filesTotal: plan.missing.length, percent: Math.round(((i + 1) / plan.missing.length) * 100), label: t.name });
     }
-    for (const t of targets) await ctx.compensations.clear(`overlay-${t.name}`);
+    for (const t of plan.missing) await ctx.compensations.clear(`overlay-${t.name}`);
   },
   async verify(ctx) {
     const host = ctx.host("local");
@@ -76,7 +81,7 @@ export const createOverlaysStep: Step<CloneOptions> = {
     }
     return verifyResult(checks);
   },
-};
+});
 
 async function baseFormat(host: Host, base: string, signal: AbortSignal): Promise<string | undefined> {
   const res = await host.exec(cmd("qemu-img", "info", "-U", "--output=json", base), { signal });

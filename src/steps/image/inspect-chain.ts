@@ -1,5 +1,5 @@
 import { blocker } from "../../engine/finding.js";
-import { verifyResult, type Step } from "../../engine/step.js";
+import { defineStep, verifyResult } from "../../engine/step.js";
 import { cmd } from "../../hosts/quote.js";
 import { parseBackingChain } from "../../kvm/qemu-img-info.js";
 import { allocatedBytes } from "./inspect-disk.js";
@@ -18,23 +18,24 @@ export interface ChainEntry {
 }
 
 /** `image info`: read-only, its probe is the whole job (facts.chain). */
-export const inspectChainStep: Step<InfoOptions> = {
+export const inspectChainStep = defineStep<InfoOptions, null>({
   id: "inspect-chain",
   title: "Read the backing chain and real sizes",
   destructive: false,
   async probe(ctx) {
     const host = ctx.host("local");
     const { disk } = ctx.plan;
-    if (!(await host.stat(disk))) return { satisfied: false, commands: [], findings: [blocker("Disk not found", `${disk} does not exist`)] };
+    if (!(await host.stat(disk))) return { satisfied: false, plan: null, findings: [blocker("Disk not found", `${disk} does not exist`)] };
     const info = await host.exec(cmd("qemu-img", "info", "-U", "--backing-chain", "--output=json", disk), { signal: ctx.signal });
-    if (info.code !== 0) return { satisfied: false, commands: [], findings: [blocker("Cannot read the image", info.stderr.trim() || `qemu-img exited ${info.code}`)] };
+    if (info.code !== 0) return { satisfied: false, plan: null, findings: [blocker("Cannot read the image", info.stderr.trim() || `qemu-img exited ${info.code}`)] };
     const chain = parseBackingChain(info.stdout);
     const sizes = await allocatedBytes(host, chain.map((c) => c.filename), ctx.signal);
     const entries: ChainEntry[] = chain.map((c) => ({ filename: c.filename, format: c.format, virtualSize: c["virtual-size"], allocated: sizes[c.filename] ?? c["actual-size"] ?? null, backingFilename: c["backing-filename"] }));
-    return { satisfied: true, reason: "read-only", commands: [], findings: [], facts: { chain: entries } };
+    return { satisfied: true, reason: "read-only", plan: null, findings: [], facts: { chain: entries } };
   },
+  commands: () => [],
   async run() {},
   async verify() {
     return verifyResult([]);
   },
-};
+});

@@ -1,5 +1,5 @@
 import { blocker, warning, type Finding } from "../../engine/finding.js";
-import { verifyResult, type Step } from "../../engine/step.js";
+import { defineStep, verifyResult } from "../../engine/step.js";
 import { cmd } from "../../hosts/quote.js";
 import type { CloneOptions } from "../../pipelines/image-clone/options.js";
 import { inspectDisk } from "./inspect-disk.js";
@@ -9,7 +9,9 @@ import { domainsUsing, readDomains } from "./libvirt-users.js";
  * Overlays are only valid while their base never changes: refuse a base a VM is writing now, warn about
  * defined VMs that would write to it, and make it read-only (chmod a-w) so a mistake fails loudly.
  */
-export const protectBaseStep: Step<CloneOptions> = {
+const protectCommand = (base: string): string => cmd("chmod", "a-w", base);
+
+export const protectBaseStep = defineStep<CloneOptions, { base: string; protect: boolean }>({
   id: "protect-base",
   title: "Check the base image and make it read-only",
   destructive: false,
@@ -18,7 +20,7 @@ export const protectBaseStep: Step<CloneOptions> = {
     const { base, uri } = ctx.plan;
     const disk = await inspectDisk(host, base, ctx.signal);
     const findings: Finding[] = [];
-    if (!disk.exists) return { satisfied: false, commands: [], findings: [blocker("Base image not found", `${base} does not exist`)] };
+    if (!disk.exists) return { satisfied: false, plan: { base, protect: false }, findings: [blocker("Base image not found", `${base} does not exist`)] };
     if (disk.error) findings.push(blocker("Base is not a readable disk image", `qemu-img cannot open ${base}: ${disk.error}`));
     else if (disk.info && disk.info.format !== "qcow2" && disk.info.format !== "raw") {
       findings.push(blocker("Base format not supported", `${base} is ${disk.info.format}; overlays need a qcow2 (or raw) base`, `convert it first: qemu-img convert -O qcow2 ${base} BASE.qcow2`));
@@ -35,17 +37,19 @@ export const protectBaseStep: Step<CloneOptions> = {
     return {
       satisfied: readOnly,
       reason: readOnly ? "the base is already read-only" : undefined,
-      commands: readOnly ? [] : [{ host: "local", command: cmd("chmod", "a-w", base), purpose: "no one writes to the base by mistake" }],
+      plan: { base, protect: !readOnly },
       findings,
       facts: { base, format: disk.info?.format, virtualSize: disk.info?.["virtual-size"], libvirt: view.domains ? `${view.domains.length} domain(s)` : view.why },
     };
   },
-  async run(ctx) {
-    const res = await ctx.host("local").exec(cmd("chmod", "a-w", ctx.plan.base), { signal: ctx.signal });
-    if (res.code !== 0) throw new Error(`chmod a-w ${ctx.plan.base} failed: ${res.stderr.trim()}`);
+  commands: (plan) => (plan.protect ? [{ host: "local", command: protectCommand(plan.base), purpose: "no one writes to the base by mistake" }] : []),
+  async run(ctx, plan) {
+    if (!plan.protect) return;
+    const res = await ctx.host("local").exec(protectCommand(plan.base), { signal: ctx.signal });
+    if (res.code !== 0) throw new Error(`chmod a-w ${plan.base} failed: ${res.stderr.trim()}`);
   },
   async verify(ctx) {
     const stat = await ctx.host("local").stat(ctx.plan.base);
     return verifyResult([{ name: "base is read-only", ok: stat !== null && (stat.mode & 0o222) === 0, detail: stat ? `mode ${stat.mode.toString(8)}` : "missing" }]);
   },
-};
+});

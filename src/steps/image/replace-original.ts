@@ -1,33 +1,39 @@
 import { blocker } from "../../engine/finding.js";
-import { verifyResult, type Step } from "../../engine/step.js";
+import { defineStep, verifyResult } from "../../engine/step.js";
 import { cmd } from "../../hosts/quote.js";
 import { formatBytes } from "../../kvm/sizes.js";
 import { imageCheckClean, parseImageCheck } from "../../kvm/qemu-img-info.js";
 import type { SparsifyOptions } from "../../pipelines/image-sparsify/options.js";
+import { SPARSIFY_FACTS } from "./facts.js";
 import { diskInUseFindings } from "./sparsify.js";
 
-const replaceCommand = (o: SparsifyOptions): string =>
+const replaceCommand = (o: ReplacePlan): string =>
   `${cmd("chown", `--reference=${o.disk}`, "--", o.out)} && ${cmd("chmod", `--reference=${o.disk}`, "--", o.out)} && ${cmd("mv", "-f", "--", o.out, o.disk)}`;
 
 /** --replace: the verified copy takes the original's place (owner and mode kept); the original is gone after this. */
-export const replaceOriginalStep: Step<SparsifyOptions> = {
+export interface ReplacePlan {
+  disk: string;
+  out: string;
+}
+
+export const replaceOriginalStep = defineStep<SparsifyOptions, ReplacePlan>({
   id: "replace-original",
   title: "Replace the original disk with the verified copy",
   destructive: true,
   skip: (ctx) => (ctx.plan.replace ? undefined : "the original stays (pass --replace to swap it for the copy)"),
   async probe(ctx) {
     const o = ctx.plan;
-    if (ctx.facts.get<boolean>("sparsify.replaced")) return { satisfied: true, reason: `${o.disk} is already the sparsified copy`, commands: [], findings: [] };
+    if (ctx.facts.get(SPARSIFY_FACTS.replaced)) return { satisfied: true, reason: `${o.disk} is already the sparsified copy`, plan: { disk: o.disk, out: o.out }, findings: [] };
     const { findings, format } = await diskInUseFindings(ctx);
     if (format && format !== "qcow2") {
       // Whatever points at this path (libvirt's <driver type='raw'/>, a QEMU command line) would read qcow2 as raw.
       findings.push(blocker("Replacing would change the disk's format", `${o.disk} is ${format} and the sparsified copy is qcow2: its VM's config still says ${format}`, `keep the copy (drop --replace), then point the VM at ${o.out} with driver type qcow2`));
     }
-    const before = ctx.facts.get<number>("sparsify.allocatedBefore");
-    const after = ctx.facts.get<number>("sparsify.allocatedAfter");
+    const before = ctx.facts.get(SPARSIFY_FACTS.allocatedBefore);
+    const after = ctx.facts.get(SPARSIFY_FACTS.allocatedAfter);
     return {
       satisfied: false,
-      commands: [{ host: "local", command: replaceCommand(o), purpose: "same owner and mode as the original, then take its place" }],
+      plan: { disk: o.disk, out: o.out },
       findings,
       details: [
         `${o.disk} is deleted and replaced by ${o.out}${before && after ? ` (${formatBytes(before)} → ${formatBytes(after)})` : ""}`,
@@ -35,12 +41,13 @@ export const replaceOriginalStep: Step<SparsifyOptions> = {
       ],
     };
   },
-  async run(ctx) {
+  commands: (plan) => [{ host: "local", command: replaceCommand(plan), purpose: "same owner and mode as the original, then take its place" }],
+  async run(ctx, plan) {
     const host = ctx.host("local");
-    if (!(await host.stat(ctx.plan.out))) throw new Error(`${ctx.plan.out} is missing: nothing to put in place of ${ctx.plan.disk}`);
-    const res = await host.exec(replaceCommand(ctx.plan), { signal: ctx.signal });
-    if (res.code !== 0) throw new Error(`replacing ${ctx.plan.disk} failed: ${res.stderr.trim()}`);
-    await ctx.facts.set("sparsify.replaced", true);
+    if (!(await host.stat(plan.out))) throw new Error(`${plan.out} is missing: nothing to put in place of ${plan.disk}`);
+    const res = await host.exec(replaceCommand(plan), { signal: ctx.signal });
+    if (res.code !== 0) throw new Error(`replacing ${plan.disk} failed: ${res.stderr.trim()}`);
+    await ctx.facts.set(SPARSIFY_FACTS.replaced, true);
   },
   async verify(ctx) {
     const host = ctx.host("local");
@@ -57,4 +64,4 @@ export const replaceOriginalStep: Step<SparsifyOptions> = {
       { name: "the copy was moved, not duplicated", ok: outGone },
     ]);
   },
-};
+});

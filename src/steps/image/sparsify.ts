@@ -1,7 +1,7 @@
 import { homedir } from "node:os";
 import { dirname } from "node:path";
 import { blocker, type Finding } from "../../engine/finding.js";
-import { verifyResult, type Step, type StepContext, type VerifyCheck } from "../../engine/step.js";
+import { defineStep, verifyResult, type StepContext, type VerifyCheck } from "../../engine/step.js";
 import type { Host } from "../../hosts/host.js";
 import { cmd, raw, sh } from "../../hosts/quote.js";
 import { formatSilence, SILENCE_LIMIT_ENV, silenceLimitMs } from "../../hosts/watchdog.js";
@@ -9,6 +9,7 @@ import { formatBytes } from "../../kvm/sizes.js";
 import { imageCheckClean, parseImageCheck } from "../../kvm/qemu-img-info.js";
 import { effectiveTmpdir, type SparsifyOptions } from "../../pipelines/image-sparsify/options.js";
 import { kvmSmokeTest } from "../doctor/kvm-smoke.js";
+import { SPARSIFY_FACTS } from "./facts.js";
 import { guestfsEnv, listGuestFilesystems } from "./guest-filesystems.js";
 import { allocatedBytes, inspectDisk } from "./inspect-disk.js";
 import { dirWithRoom, freeSpace } from "./free-space.js";
@@ -17,7 +18,8 @@ import { domainsUsing, readDomains } from "./libvirt-users.js";
 type Ctx = StepContext<SparsifyOptions>;
 export const partialPath = (o: SparsifyOptions): string => `${o.out}.partial`;
 /** Where the verified sparsified image lives now: the output, or the disk itself once --replace moved it. */
-export const sparsifiedPath = (ctx: Ctx): string => (ctx.facts.get<boolean>("sparsify.replaced") ? ctx.plan.disk : ctx.plan.out);
+export const sparsifiedPath = (ctx: Ctx): string => (ctx.facts.get(SPARSIFY_FACTS.replaced) ? ctx.plan.disk : ctx.plan.out);
+const renameCommand = (o: SparsifyOptions): string => cmd("mv", "--", partialPath(o), o.out);
 
 export function sparsifyCommand(o: SparsifyOptions, accel: "kvm" | "tcg"): string {
   return `${guestfsEnv(accel)} ${sh`virt-sparsify --machine-readable --compress --convert qcow2 --tmp ${effectiveTmpdir(o)} ${raw("--")} ${o.disk} ${partialPath(o)}`}`;
@@ -59,15 +61,21 @@ export async function diskInUseFindings(ctx: Ctx): Promise<{ findings: Finding[]
 }
 
 /** virt-sparsify --compress into OUT.partial, renamed to OUT only when it finished. */
-export const sparsifyStep: Step<SparsifyOptions> = {
+export interface SparsifyPlan {
+  options: SparsifyOptions;
+  /** KVM when a guest CPU started under it on this host, else TCG (software): libguestfs's appliance uses it. */
+  accel: "kvm" | "tcg";
+}
+
+export const sparsifyStep = defineStep<SparsifyOptions, SparsifyPlan>({
   id: "sparsify",
   title: "Sparsify and compress a copy of the disk (virt-sparsify)",
   destructive: false,
   async probe(ctx) {
     const host = ctx.host("local");
     const o = ctx.plan;
-    if (ctx.facts.get<boolean>("sparsify.done") && (await host.stat(sparsifiedPath(ctx)))) {
-      return { satisfied: true, reason: `the sparsified copy exists at ${sparsifiedPath(ctx)}`, commands: [], findings: [] };
+    if (ctx.facts.get(SPARSIFY_FACTS.done) && (await host.stat(sparsifiedPath(ctx)))) {
+      return { satisfied: true, reason: `the sparsified copy exists at ${sparsifiedPath(ctx)}`, plan: { options: o, accel: ctx.facts.get(SPARSIFY_FACTS.accel) ?? "tcg" }, findings: [] };
     }
     const { findings, virtualSize, actualSize } = await diskInUseFindings(ctx);
     if ((await host.exec("command -v virt-sparsify", { signal: ctx.signal })).code !== 0) {
@@ -90,17 +98,19 @@ export const sparsifyStep: Step<SparsifyOptions> = {
     else if (outSpace.availableBytes < outNeed) findings.push(blocker("Not enough space for the copy", `${dirname(o.out)} has ${formatBytes(outSpace.availableBytes)} free, the copy may need ${formatBytes(outNeed)}`, "pass --out on a filesystem with more room"));
     return {
       satisfied: false,
-      commands: [{ host: "local", command: sparsifyCommand(o, accel), purpose: "zero free space inside, copy sparse and compressed" }, { host: "local", command: cmd("mv", partialPath(o), o.out) }],
+      plan: { options: o, accel },
       findings,
       facts: { accel, kvm: kvm.detail, virtualSize, allocatedBefore: actualSize, tmpdir: tmp },
       details: [`${o.disk} (${formatBytes(actualSize)} allocated, ${formatBytes(virtualSize)} virtual) → ${o.out}`, accel === "tcg" ? `libguestfs runs under TCG (software CPU): ${kvm.detail}` : "libguestfs runs under KVM"],
     };
   },
-  async run(ctx, probe) {
+  commands: ({ options: o, accel }) => [
+    { host: "local", command: sparsifyCommand(o, accel), purpose: "zero free space inside, copy sparse and compressed" },
+    { host: "local", command: renameCommand(o), purpose: "the finished copy takes its name" },
+  ],
+  async run(ctx, { options: o, accel }) {
     const host = ctx.host("local");
-    const o = ctx.plan;
-    const accel = probe.facts?.accel === "kvm" ? "kvm" : "tcg";
-    await ctx.facts.set("sparsify.accel", accel);
+    await ctx.facts.set(SPARSIFY_FACTS.accel, accel);
     await ctx.compensations.register({ id: "sparsify-partial", title: `remove the unfinished copy ${partialPath(o)}`, host: "local", command: cmd("rm", "-f", "--", partialPath(o)) });
     const before = await allocatedBytes(host, [o.disk], ctx.signal);
     let phase = "starting";
@@ -133,13 +143,13 @@ export const sparsifyStep: Step<SparsifyOptions> = {
       throw new Error(`virt-sparsify printed nothing and ${partialPath(o)} did not grow for ${formatSilence(res.silentMs)} (last phase: ${phase}); it was stopped with its QEMU by the silence watchdog. If this machine is that slow, allow longer with ${SILENCE_LIMIT_ENV}=SECONDS`);
     }
     if (res.code !== 0) throw new Error(`virt-sparsify exited ${res.code}: ${res.stderr.trim().split("\n").slice(-3).join(" | ")}`);
-    const mv = await host.exec(cmd("mv", "--", partialPath(o), o.out), { signal: ctx.signal });
+    const mv = await host.exec(renameCommand(o), { signal: ctx.signal });
     if (mv.code !== 0) throw new Error(`mv ${partialPath(o)} ${o.out} failed: ${mv.stderr.trim()}`);
     await ctx.compensations.clear("sparsify-partial");
     const after = await allocatedBytes(host, [o.out], ctx.signal);
-    await ctx.facts.set("sparsify.allocatedBefore", before[o.disk] ?? null);
-    await ctx.facts.set("sparsify.allocatedAfter", after[o.out] ?? null);
-    await ctx.facts.set("sparsify.done", true);
+    await ctx.facts.set(SPARSIFY_FACTS.allocatedBefore, before[o.disk] ?? null);
+    await ctx.facts.set(SPARSIFY_FACTS.allocatedAfter, after[o.out] ?? null);
+    await ctx.facts.set(SPARSIFY_FACTS.done, true);
   },
   async verify(ctx) {
     const host = ctx.host("local");
@@ -154,7 +164,7 @@ export const sparsifyStep: Step<SparsifyOptions> = {
     }
     checks.push({ name: "qemu-img check finds no errors", ok: check.code === 0 && clean, detail: check.code === 0 ? undefined : (check.stderr || check.stdout).trim().split("\n")[0] });
     if (!clean) return verifyResult(checks);
-    const accel = ctx.facts.get<"kvm" | "tcg">("sparsify.accel") ?? "tcg";
+    const accel = ctx.facts.get(SPARSIFY_FACTS.accel) ?? "tcg";
     const filesystems = await listGuestFilesystems(host, target, accel, ctx.signal);
     const mountable = filesystems.filter((f) => f.entries !== undefined || f.error !== undefined);
     checks.push({ name: "the copy holds filesystems", ok: mountable.length > 0, detail: filesystems.map((f) => `${f.device}: ${f.type}`).join(", ") || "none found" });
@@ -162,9 +172,9 @@ export const sparsifyStep: Step<SparsifyOptions> = {
       checks.push({ name: `${f.device} (${f.type}) mounts read-only and lists`, ok: (f.entries?.length ?? 0) > 0, detail: f.entries ? `${f.entries.length} entries in /: ${f.entries.slice(0, 8).join(" ")}` : f.error });
     }
     const sizes = await allocatedBytes(host, [target], ctx.signal);
-    const beforeBytes = ctx.facts.get<number>("sparsify.allocatedBefore");
+    const beforeBytes = ctx.facts.get(SPARSIFY_FACTS.allocatedBefore);
     if (sizes[target] !== undefined) checks.push({ name: "sizes", ok: true, detail: `${beforeBytes !== undefined && beforeBytes !== null ? formatBytes(beforeBytes) : "?"} before, ${formatBytes(sizes[target]!)} after` });
-    await ctx.facts.set("sparsify.filesystems", filesystems.map((f) => ({ device: f.device, type: f.type, entries: f.entries?.length ?? null })));
+    await ctx.facts.set(SPARSIFY_FACTS.filesystems, filesystems.map((f) => ({ device: f.device, type: f.type, entries: f.entries?.length ?? null })));
     return verifyResult(checks);
   },
-};
+});

@@ -1,41 +1,27 @@
 import { blocker } from "../../engine/finding.js";
-import { verifyResult, type PlannedCommand, type Step } from "../../engine/step.js";
+import { defineStep, verifyResult } from "../../engine/step.js";
 import { readOptional } from "../../hosts/host.js";
 import { cmd } from "../../hosts/quote.js";
-import { ensureMigrationAccess, plannedAccessCommands, KEY_COMMENT, AUTHORIZED_KEYS } from "../common/access.js";
-import { distroOf, kernelRelease, selinuxEnforcing, UNAME_COMMAND } from "../common/facts.js";
+import { accessCommands, ensureMigrationAccess, KEY_COMMENT, AUTHORIZED_KEYS, type AccessEndpoint } from "../common/access.js";
+import { distroOf, kernelRelease, selinuxEnforcing } from "../common/facts.js";
 import { readHostKeys } from "../common/host-keys.js";
-import { listNetworkFilesCommand, readNetworkFiles, type NetworkFile } from "../common/network-files.js";
-import { holdsSecret, protectSecrets, type CapturedNetworkFile } from "../common/network-secrets.js";
-import { FACT, type OvzContext, type OvzPlan } from "../common/plan.js";
-import { NETWORK_UNITS, showUnits, showUnitsCommand } from "../common/services.js";
+import { readNetworkFiles, type NetworkFile } from "../common/network-files.js";
+import { holdsSecret, keepAsideCommand, protectSecrets } from "../common/network-secrets.js";
+import { targetFromSource, type OvzContext, type OvzPlan } from "../common/plan.js";
+import { NETWORK_UNITS, showUnits } from "../common/services.js";
+import { OVZ_FACTS, type TargetIdentity } from "./facts.js";
 
 export const BOOT_LIST_COMMAND = cmd("ls", "-1A", "/boot");
 
-/** What the target was before the copy overwrote it: everything network-fixup and the checks need. */
-export interface TargetIdentity {
-  capturedAt: string;
-  kernelRelease: string;
-  /** Files holding a secret carry only keptOnTarget (their copy on the target), never their content. */
-  network: CapturedNetworkFile[];
-  /** Network units enabled on the target (to enable again). */
-  networkUnits: string[];
-  fstab: string | null;
-  resolvConf: NetworkFile | null;
-  bootFiles: string[];
-  bootPackages: string[];
-  hostKeyFingerprints: string[];
-  /** root's authorized public keys: the tool's own access to the target, put back after each pass. */
-  authorizedKeys: string[];
-  selinuxEnforcing: boolean;
-}
+/** Declared with its shape in facts.ts; re-exported for the steps that read it. */
+export type { TargetIdentity } from "./facts.js";
 
 /** fstab for the journal: a CIFS/SMB mount may carry password=... in its options; that value stays on the target. */
 export function redactFstab(text: string | null): string | null {
   return text === null ? null : text.replace(/(^|[\s,])(password|pass|passwd)=[^,\s]*/gim, "$1$2=(not recorded)");
 }
 
-async function gather(ctx: OvzContext): Promise<TargetIdentity> {
+async function gather(ctx: OvzContext): Promise<CapturePlan["identity"]> {
   const target = ctx.host("target");
   const distro = await distroOf(target);
   if (!distro.family) throw new Error("unknown distribution on the target");
@@ -61,29 +47,25 @@ async function gather(ctx: OvzContext): Promise<TargetIdentity> {
   };
 }
 
+/** What capture-target applies: the identity its probe read (secret contents only in memory) and the push's endpoint. */
+export interface CapturePlan {
+  identity: Omit<TargetIdentity, "network"> & { network: NetworkFile[] };
+  access: AccessEndpoint;
+}
+
 /** Step 3: save the target's identity in the journal before anything overwrites it; set up the migration key. */
-export const captureTarget: Step<OvzPlan> = {
+export const captureTarget = defineStep<OvzPlan, CapturePlan | null>({
   id: "capture-target",
   title: "Save the target's network, disks, boot files and host keys",
   destructive: false,
 
   async probe(ctx) {
-    const existing = ctx.facts.get<TargetIdentity>(FACT.targetIdentity);
-    const commands: PlannedCommand[] = [];
+    const existing = ctx.facts.get(OVZ_FACTS.targetIdentity);
     const target = ctx.host("target");
     const distro = await distroOf(target);
-    if (!distro.family) return { satisfied: false, commands, findings: [blocker("Unknown distribution", "cannot tell where the target keeps its network config", undefined, "target")] };
-    commands.push(
-      { host: "target", command: listNetworkFilesCommand(distro.family), purpose: "find network config (ifcfg, keyfiles, interfaces, netplan, networkd)" },
-      { host: "target", command: UNAME_COMMAND, purpose: "kernel release" },
-      { host: "target", command: BOOT_LIST_COMMAND, purpose: "kernel and boot files" },
-      { host: "target", command: distro.family.bootPackagesQuery, purpose: "boot packages (bootloader, initramfs, udev, kmod, LVM/RAID/LUKS) to reinstall if the copy loses them" },
-      { host: "target", command: showUnitsCommand(NETWORK_UNITS), purpose: "network services to enable again" },
-      { host: "target", command: "read /etc/fstab /etc/resolv.conf /etc/ssh/ssh_host_*_key.pub /root/.ssh/authorized_keys", purpose: "disks, resolver, host key fingerprints, control keys" },
-      ...plannedAccessCommands(ctx.plan),
-    );
-    if (existing) return { satisfied: true, reason: `captured at ${existing.capturedAt}; never captured twice (the target may already hold the source's files)`, commands: [], findings: [] };
-    // A dry run shows what would be saved.
+    if (!distro.family) return { satisfied: false, plan: null, findings: [blocker("Unknown distribution", "cannot tell where the target keeps its network config", undefined, "target")] };
+    if (existing) return { satisfied: true, reason: `captured at ${existing.capturedAt}; never captured twice (the target may already hold the source's files)`, plan: null, findings: [] };
+    // What the run saves is what this read: the gate and a dry run show it.
     const preview = await gather(ctx);
     const details = [
       `network files: ${preview.network.map((f) => `${f.path}${holdsSecret(f) ? " (holds a secret: kept on the target, not in the journal)" : ""}`).join(", ") || "none"}`,
@@ -95,26 +77,37 @@ export const captureTarget: Step<OvzPlan> = {
       `${preview.authorizedKeys.length} key(s) in root's authorized_keys stay: the copy never replaces that file, it only gains the source's keys`,
     ];
     const findings = preview.hostKeyFingerprints.length === 0 ? [blocker("No host keys", "the target has no readable /etc/ssh/ssh_host_*_key.pub", undefined, "target")] : [];
-    return { satisfied: false, commands, findings, details, facts: { targetKernelRelease: preview.kernelRelease, targetNetworkFiles: preview.network.map((f) => f.path), targetNetworkUnits: preview.networkUnits, targetBootFiles: preview.bootFiles, targetBootPackages: preview.bootPackages, targetHostKeys: preview.hostKeyFingerprints, targetSelinuxEnforcing: preview.selinuxEnforcing } };
+    return {
+      satisfied: false,
+      findings,
+      details,
+      facts: { targetKernelRelease: preview.kernelRelease, targetNetworkFiles: preview.network.map((f) => f.path), targetNetworkUnits: preview.networkUnits, targetBootFiles: preview.bootFiles, targetBootPackages: preview.bootPackages, targetHostKeys: preview.hostKeyFingerprints, targetSelinuxEnforcing: preview.selinuxEnforcing },
+      plan: { identity: preview, access: targetFromSource(ctx.plan) },
+    };
   },
 
-  async run(ctx) {
-    if (!ctx.facts.get(FACT.targetIdentity)) {
-      const gathered = await gather(ctx);
-      const identity = { ...gathered, network: await protectSecrets(ctx.host("target"), gathered.network, ctx.signal) };
-      await ctx.facts.set(FACT.targetIdentity, identity);
-      await ctx.facts.set(FACT.targetHostKeyFingerprints, identity.hostKeyFingerprints);
-      ctx.output("target", `saved ${identity.network.length} network file(s), fstab, ${identity.bootFiles.length} boot entries, ${identity.hostKeyFingerprints.length} host key fingerprint(s)`);
-    }
+  commands(plan) {
+    if (!plan) return [];
+    return [
+      ...plan.identity.network.filter(holdsSecret).map((f) => ({ host: "target", command: keepAsideCommand(f), purpose: `${f.path} holds a secret: kept on the target, only its place goes to the journal` })),
+      ...accessCommands(plan.access),
+    ];
+  },
+
+  async run(ctx, plan) {
+    if (!plan) return;
+    const identity: TargetIdentity = { ...plan.identity, network: await protectSecrets(ctx.host("target"), plan.identity.network, ctx.signal) };
+    await ctx.facts.set(OVZ_FACTS.targetIdentity, identity);
+    await ctx.facts.set(OVZ_FACTS.targetHostKeyFingerprints, identity.hostKeyFingerprints);
+    ctx.output("target", `saved ${identity.network.length} network file(s), fstab, ${identity.bootFiles.length} boot entries, ${identity.hostKeyFingerprints.length} host key fingerprint(s)`);
     await ensureMigrationAccess(ctx);
   },
-
   async verify(ctx) {
-    const identity = ctx.facts.get<TargetIdentity>(FACT.targetIdentity);
+    const identity = ctx.facts.get(OVZ_FACTS.targetIdentity);
     return verifyResult([
       { name: "target identity in the journal", ok: !!identity, detail: identity ? `captured at ${identity.capturedAt}` : "missing" },
       { name: "target kernel release recorded", ok: !!identity?.kernelRelease, detail: identity?.kernelRelease },
       { name: "target host key fingerprints recorded", ok: (identity?.hostKeyFingerprints.length ?? 0) > 0, detail: identity?.hostKeyFingerprints.join(", ") },
     ]);
   },
-};
+});

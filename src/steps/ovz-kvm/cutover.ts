@@ -1,7 +1,7 @@
-import { verifyResult, type Step } from "../../engine/step.js";
+import { defineStep, verifyResult } from "../../engine/step.js";
 import { freezeUnits, showPropsCommand, STAMP_PROPS, unitStamps, unitsThatRan } from "../common/freeze-units.js";
-import { FACT, type OvzContext, type OvzPlan } from "../common/plan.js";
-import type { DatabaseFact } from "./db-freeze.js";
+import type { OvzContext, OvzPlan } from "../common/plan.js";
+import { OVZ_FACTS, type DatabaseFact } from "./facts.js";
 
 export const START_SOURCE_COMPENSATION = "start-databases-source";
 
@@ -19,7 +19,7 @@ async function stillRunning(ctx: OvzContext, units: string[]): Promise<string[]>
  * them again on the source (db-freeze's compensation stays pending), so production is never down on
  * both sides.
  */
-export const cutover: Step<OvzPlan> = {
+export const cutover = defineStep<OvzPlan, { units: string[] } | null>({
   id: "cutover",
   title: "Cut over: the VM is production, the source stays stopped",
   destructive: true,
@@ -27,12 +27,12 @@ export const cutover: Step<OvzPlan> = {
   skip: (ctx) => (ctx.plan.options.cutover ? undefined : "no cutover in this plan: the source's databases ran again right after the final pass"),
 
   async probe(ctx) {
-    const record = ctx.facts.get<DatabaseFact>(FACT.databases);
-    if (record?.cutoverAt) return { satisfied: true, reason: `cut over at ${record.cutoverAt}`, commands: [], findings: [] };
+    const record = ctx.facts.get(OVZ_FACTS.databases);
+    if (record?.cutoverAt) return { satisfied: true, reason: `cut over at ${record.cutoverAt}`, plan: null, findings: [] };
     const units = frozenUnits(record);
     return {
       satisfied: false,
-      commands: units.length > 0 ? [{ host: "source", command: showPropsCommand(STAMP_PROPS, units), purpose: "check the source's databases stayed stopped since the final pass" }] : [],
+      plan: { units },
       findings: [],
       details: [
         units.length > 0 ? `the source's ${units.join(", ")} stay stopped: nothing starts them again if a later run fails` : "no database was stopped at the freeze",
@@ -41,22 +41,24 @@ export const cutover: Step<OvzPlan> = {
     };
   },
 
-  async run(ctx) {
-    const record = ctx.facts.get<DatabaseFact>(FACT.databases);
-    if (!record) throw new Error("no freeze recorded: db-freeze has not run for this plan");
-    const running = await stillRunning(ctx, frozenUnits(record));
+  commands: (plan) => (plan && plan.units.length > 0 ? [{ host: "source", command: showPropsCommand(STAMP_PROPS, plan.units), purpose: "check the source's databases stayed stopped since the final pass" }] : []),
+
+  async run(ctx, plan) {
+    const record = ctx.facts.get(OVZ_FACTS.databases);
+    if (!record || !plan) throw new Error("no freeze recorded: db-freeze has not run for this plan");
+    const running = await stillRunning(ctx, plan.units);
     if (running.length > 0) throw new Error(`the source's ${running.join(", ")} runs again since the final pass: its writes since then are not on the VM. Stop it and run again (the freeze and final pass are redone)`);
     await ctx.compensations.clear(START_SOURCE_COMPENSATION);
-    await ctx.facts.set(FACT.databases, { ...record, leftStoppedOnSource: true, cutoverAt: new Date().toISOString() });
-    ctx.output("source", `cutover: the VM is the production system; ${frozenUnits(record).join(", ") || "nothing"} stays stopped on the source`);
+    await ctx.facts.set(OVZ_FACTS.databases, { ...record, leftStoppedOnSource: true, cutoverAt: new Date().toISOString() });
+    ctx.output("source", `cutover: the VM is the production system; ${plan.units.join(", ") || "nothing"} stays stopped on the source`);
   },
 
   async verify(ctx) {
-    const record = ctx.facts.get<DatabaseFact>(FACT.databases);
+    const record = ctx.facts.get(OVZ_FACTS.databases);
     const running = await stillRunning(ctx, frozenUnits(record));
     return verifyResult([
       { name: "cutover recorded", ok: !!record?.cutoverAt, detail: record?.cutoverAt ?? "missing" },
       { name: "source databases stopped", ok: running.length === 0, detail: running.join(", ") || undefined },
     ]);
   },
-};
+});

@@ -1,14 +1,15 @@
 import { warning, type Finding } from "../../engine/finding.js";
-import { verifyResult, type PlannedCommand, type Step } from "../../engine/step.js";
+import { defineStep, verifyResult, type PlannedCommand } from "../../engine/step.js";
 import { cmd } from "../../hosts/quote.js";
-import { ensureMigrationAccess, removeMigrationAccess, revokeCommand } from "../common/access.js";
-import { FACT, type OvzContext, type OvzPlan } from "../common/plan.js";
+import { accessCommands, accessReady, ensureMigrationAccess, removeMigrationAccess, revokeCommand, type AccessEndpoint } from "../common/access.js";
+import { targetFromSource, type OvzContext, type OvzPlan } from "../common/plan.js";
 import { runLogged } from "../common/run-logged.js";
 import { START_SOURCE_COMPENSATION } from "./cutover.js";
-import { freezeSetOf, freezeUnits, showPropsCommand, STAMP_PROPS, TRIGGER_PROPS, unitStamps, unitsThatRan, type FreezeSet, type UnitStamp } from "../common/freeze-units.js";
-import { detectDatabases, showUnits, showUnitsCommand, KNOWN_DATABASES, unitName } from "../common/services.js";
+import { freezeSetOf, freezeUnits, showPropsCommand, STAMP_PROPS, unitStamps, unitsThatRan, type FreezeSet, type UnitStamp } from "../common/freeze-units.js";
+import { detectDatabases, showUnits, KNOWN_DATABASES, unitName } from "../common/services.js";
 import { MIGRATION_DIR } from "../rsync/excludes.js";
-import { cutoverFinishedAt, syncCommand, syncPass, type SyncPassRecord } from "./sync.js";
+import { OVZ_FACTS, type DatabaseFact } from "./facts.js";
+import { cutoverFinishedAt, passCommands, passPlan, syncPass, type PassPlan } from "./sync.js";
 
 export const startCommand = (units: string[]): string => cmd("systemctl", "start", "--", ...units);
 export const stopCommand = (units: string[]): string => cmd("systemctl", "stop", "--", ...units);
@@ -20,22 +21,8 @@ const RELOAD = cmd("systemctl", "daemon-reload");
  */
 export const TMPFILES_RUN = cmd("systemd-tmpfiles", "--create", "--prefix=/run");
 
-export interface DatabaseFact {
-  units: string[];
-  /** Active sockets (paths, timers) that start the units on demand: stopped with them, started again with them. */
-  triggers?: string[];
-  stoppedAt?: string;
-  /** When the stop returned and every frozen unit was seen inactive: writes acknowledged after this are a leak. */
-  allStoppedAt?: string;
-  startedOnTargetAt?: string;
-  /** When the start on the source was sent: nothing may be acknowledged between allStoppedAt and this. */
-  thawStartedAt?: string;
-  startedOnSourceAt?: string;
-  /** Cutover: the source's databases were left stopped on purpose. */
-  leftStoppedOnSource: boolean;
-  /** Cutover: when the target became the production system (the cutover step, after reboot verification). */
-  cutoverAt?: string;
-}
+/** Declared with its shape in facts.ts. */
+export type { DatabaseFact } from "./facts.js";
 
 /** Not fatal: a line of another package may fail (exit 65/73) while the databases' directories were made; the start tells. */
 async function createRuntimeDirs(ctx: OvzContext): Promise<void> {
@@ -65,8 +52,27 @@ async function ranSinceFreeze(ctx: OvzContext, record: DatabaseFact): Promise<st
   return unitsThatRan(now, now);
 }
 
+/** What db-freeze applies: after a finished cutover only the key removal; otherwise the freeze and final pass. */
+export type FreezePlan =
+  | { kind: "finish-cutover"; cutoverAt: string }
+  | {
+      kind: "freeze";
+      access: AccessEndpoint | null;
+      units: string[];
+      freeze: FreezeSet;
+      /** Frozen units found running on the target when the plan was made (the copy brought their unit files). */
+      activeOnTarget: string[];
+      cutover: boolean;
+      pass: PassPlan;
+    };
+
+const revokeCommands = (): PlannedCommand[] => [
+  { host: "target", command: revokeCommand("target"), purpose: "remove the migration key" },
+  { host: "source", command: revokeCommand("source"), purpose: "remove the migration key and key pair" },
+];
+
 /** Step 5: stop the databases on both sides, final pass, start them on the target (and the source). */
-export const dbFreeze: Step<OvzPlan> = {
+export const dbFreeze = defineStep<OvzPlan, FreezePlan>({
   id: "db-freeze",
   title: "Stop the databases, final copy, start them again",
   destructive: true,
@@ -74,8 +80,7 @@ export const dbFreeze: Step<OvzPlan> = {
   async probe(ctx) {
     const cutoverAt = cutoverFinishedAt(ctx);
     if (cutoverAt) {
-      const revoke: PlannedCommand[] = [{ host: "target", command: revokeCommand("target"), purpose: "remove the migration key" }, { host: "source", command: revokeCommand("source"), purpose: "remove the migration key and key pair" }];
-      return { satisfied: false, commands: revoke, findings: [], details: [`the cutover finished at ${cutoverAt}: no database is stopped and no copy runs again; only the migration key is removed`] };
+      return { satisfied: false, plan: { kind: "finish-cutover", cutoverAt }, findings: [], details: [`the cutover finished at ${cutoverAt}: no database is stopped and no copy runs again; only the migration key is removed`] };
     }
     const found = await detectDatabases(ctx.host("source"), ctx.plan.options.databases, ctx.signal);
     const findings: Finding[] = [];
@@ -84,48 +89,60 @@ export const dbFreeze: Step<OvzPlan> = {
     const freeze = await freezeSetOf(ctx.host("source"), units, ctx.signal);
     const stopped = freezeUnits(freeze);
     if (units.length === 0) findings.push(warning("No running database found", `none of ${[...KNOWN_DATABASES, ...ctx.plan.options.databases.map(unitName)].join(", ")} is active on the source: the final pass runs with every service up`, "list other data services in options.databases", "source"));
-    const commands: PlannedCommand[] = [{ host: "source", command: showUnitsCommand([...KNOWN_DATABASES, ...ctx.plan.options.databases.map(unitName)]), purpose: "find running databases" }];
-    if (units.length > 0) {
-      commands.push({ host: "source", command: showPropsCommand(TRIGGER_PROPS, units), purpose: "find the sockets that would start the databases again on the next connection" });
-      commands.push({ host: "source", command: stopCommand(stopped), purpose: "freeze: stop the databases and what triggers them (a compensation starts them again if anything fails)" });
-      commands.push({ host: "source", command: showPropsCommand(STAMP_PROPS, stopped), purpose: "check they stopped; read again after the final pass: any start in between fails the step" });
-      commands.push({ host: "target", command: `${RELOAD} && ${stopCommand(stopped)}`, purpose: "make sure the copied databases are not running on the target" });
-    }
-    commands.push({ host: "source", command: await syncCommand(ctx), purpose: "final pass with the databases stopped" });
-    if (units.length > 0) {
-      commands.push({ host: "target", command: TMPFILES_RUN, purpose: "create the runtime directories in /run the copied tmpfiles.d entries name (the copy excludes /run)" });
-      commands.push({ host: "target", command: `${RELOAD} && ${startCommand(stopped)}`, purpose: "start the databases on the target" });
-      commands.push(ctx.plan.options.cutover ? { host: "source", command: "(none)", purpose: "cutover: the source's databases stay stopped" } : { host: "source", command: startCommand(stopped), purpose: "start the databases on the source again" });
-    }
-    commands.push({ host: "target", command: revokeCommand("target"), purpose: "remove the migration key" }, { host: "source", command: revokeCommand("source"), purpose: "remove the migration key and key pair" });
-    const passes = ctx.facts.get<SyncPassRecord[]>(FACT.syncPasses) ?? [];
+    const passes = ctx.facts.get(OVZ_FACTS.syncPasses) ?? [];
     const last = passes.filter((p) => p.kind === "live").at(-1);
     const details = [
       `databases: ${units.join(", ") || "none"}${freeze.triggers.length ? `; started on demand by ${freeze.triggers.join(", ")} (stopped with them)` : ""}${found.installedInactive.length ? `; installed but not running: ${found.installedInactive.join(", ")}` : ""}`,
       last ? `the last live pass took ${last.seconds} s and changed ${last.transferredBytes} bytes: the freeze window should be about that long` : "the freeze window lasts one final pass; its length is recorded as freezeWindowSec",
       ctx.plan.options.cutover ? "cutover: after the final pass the source's databases stay stopped" : "the source's databases start again right after the final pass",
     ];
-    return { satisfied: false, commands, findings, details, facts: { sourceDatabases: units, sourceDatabaseTriggers: freeze.triggers } };
+    // Before the copy the target has none of these units; the plan is made again just before the run.
+    const copied = ctx.facts.get(OVZ_FACTS.syncPasses) !== undefined;
+    const activeOnTarget = copied && stopped.length > 0 ? (await showUnits(ctx.host("target"), stopped, ctx.signal)).filter((u) => u.active).map((u) => u.id) : [];
+    const access = (await accessReady(ctx.host("source"))) ? null : targetFromSource(ctx.plan);
+    return {
+      satisfied: false,
+      plan: { kind: "freeze", access, units, freeze, activeOnTarget, cutover: ctx.plan.options.cutover, pass: await passPlan(ctx) },
+      findings,
+      details,
+      facts: { sourceDatabases: units, sourceDatabaseTriggers: freeze.triggers },
+    };
   },
 
-  async run(ctx) {
-    const source = ctx.host("source");
-    const target = ctx.host("target");
-    const cutoverAt = cutoverFinishedAt(ctx);
-    if (cutoverAt) {
+  commands(plan) {
+    if (plan.kind === "finish-cutover") return revokeCommands();
+    const stopped = freezeUnits(plan.freeze);
+    const commands: PlannedCommand[] = plan.access ? accessCommands(plan.access) : [];
+    if (plan.units.length > 0) {
+      commands.push({ host: "source", command: stopCommand(stopped), purpose: "freeze: stop the databases and what triggers them (a compensation starts them again if anything fails)" });
+      commands.push({ host: "source", command: showPropsCommand(STAMP_PROPS, stopped), purpose: "check they stopped; read again after the final pass: any start in between fails the step" });
+      commands.push({ host: "target", command: RELOAD, purpose: "see the copied unit files" });
+      if (plan.activeOnTarget.length > 0) commands.push({ host: "target", command: stopCommand(plan.activeOnTarget), purpose: "make sure the copied databases are not running on the target" });
+    }
+    commands.push(...passCommands(plan.pass, "final pass with the databases stopped"));
+    if (plan.units.length > 0) {
+      if (!plan.cutover) commands.push({ host: "source", command: startCommand(stopped), purpose: "start the databases on the source again" });
+      commands.push({ host: "target", command: RELOAD, purpose: "see the unit files of the final pass" });
+      commands.push({ host: "target", command: TMPFILES_RUN, purpose: "create the runtime directories in /run the copied tmpfiles.d entries name (the copy excludes /run)" });
+      commands.push({ host: "target", command: startCommand(stopped), purpose: `start the databases on the target${plan.cutover ? " (cutover: the source's stay stopped until the cutover step)" : ""}` });
+    }
+    return [...commands, ...revokeCommands()];
+  },
+
+  async run(ctx, plan) {
+    if (plan.kind === "finish-cutover") {
       // Interrupted after the cutover itself (while removing the key): finish that, never copy again.
-      ctx.output("source", `the cutover finished at ${cutoverAt}; only the migration key is left to remove`);
-      const previous = ctx.facts.get<DatabaseFact>(FACT.databases);
-      if (ctx.facts.get<number>(FACT.freezeWindowSec) === undefined) await ctx.facts.set(FACT.freezeWindowSec, previous?.stoppedAt ? Math.round((Date.parse(cutoverAt) - Date.parse(previous.stoppedAt)) / 100) / 10 : 0);
+      ctx.output("source", `the cutover finished at ${plan.cutoverAt}; only the migration key is left to remove`);
+      const previous = ctx.facts.get(OVZ_FACTS.databases);
+      if (ctx.facts.get(OVZ_FACTS.freezeWindowSec) === undefined) await ctx.facts.set(OVZ_FACTS.freezeWindowSec, previous?.stoppedAt ? Math.round((Date.parse(plan.cutoverAt) - Date.parse(previous.stoppedAt)) / 100) / 10 : 0);
       await removeMigrationAccess(ctx);
       return;
     }
-    await ensureMigrationAccess(ctx);
-    const { active: units } = await detectDatabases(source, ctx.plan.options.databases, ctx.signal);
-    const freeze: FreezeSet = await freezeSetOf(source, units, ctx.signal);
+    if (plan.access) await ensureMigrationAccess(ctx, plan.access);
+    const { units, freeze, cutover } = plan;
     const stopped = freezeUnits(freeze);
     const record: DatabaseFact = { units, triggers: freeze.triggers, leftStoppedOnSource: false };
-    await ctx.facts.set(FACT.databases, record);
+    await ctx.facts.set(OVZ_FACTS.databases, record);
     let frozenAt = Date.now();
     if (units.length > 0) {
       // Registered before the stop: a crash or failure from here on starts exactly what was stopped.
@@ -135,21 +152,20 @@ export const dbFreeze: Step<OvzPlan> = {
       await runLogged(ctx, "source", stopCommand(stopped));
       const frozen = await assertFrozen(ctx, stopped, [], "after the stop");
       record.allStoppedAt = new Date().toISOString();
-      await ctx.facts.set(FACT.databases, record);
+      await ctx.facts.set(OVZ_FACTS.databases, record);
       await runLogged(ctx, "target", RELOAD);
-      const onTarget = (await showUnits(target, stopped, ctx.signal)).filter((u) => u.active).map((u) => u.id);
-      if (onTarget.length > 0) await runLogged(ctx, "target", stopCommand(onTarget));
-      const final = await syncPass(ctx, "final");
-      await ctx.facts.set(FACT.finalSyncAt, final.at);
+      if (plan.activeOnTarget.length > 0) await runLogged(ctx, "target", stopCommand(plan.activeOnTarget));
+      const final = await syncPass(ctx, "final", plan.pass);
+      await ctx.facts.set(OVZ_FACTS.finalSyncAt, final.at);
       // The copy is only consistent if nothing ran on the source while rsync read it.
       await assertFrozen(ctx, stopped, frozen, "through the final pass");
     } else {
-      const final = await syncPass(ctx, "final");
-      await ctx.facts.set(FACT.finalSyncAt, final.at);
+      const final = await syncPass(ctx, "final", plan.pass);
+      await ctx.facts.set(OVZ_FACTS.finalSyncAt, final.at);
     }
     let freezeEnd = Date.now();
     if (units.length > 0) {
-      if (!ctx.plan.options.cutover) {
+      if (!cutover) {
         record.thawStartedAt = new Date().toISOString();
         await runLogged(ctx, "source", startCommand(stopped));
         freezeEnd = Date.now();
@@ -159,7 +175,7 @@ export const dbFreeze: Step<OvzPlan> = {
       await createRuntimeDirs(ctx);
       await runLogged(ctx, "target", startCommand(stopped), { timeoutMs: 600_000 });
       record.startedOnTargetAt = new Date().toISOString();
-      if (ctx.plan.options.cutover) {
+      if (cutover) {
         // The source stays stopped, but its compensation stays pending until the cutover step: a
         // failure before the VM proved itself starts the source again.
         freezeEnd = Date.now();
@@ -167,17 +183,17 @@ export const dbFreeze: Step<OvzPlan> = {
       } else await ctx.compensations.clear(START_SOURCE_COMPENSATION);
     }
     const freezeWindowSec = units.length > 0 ? Math.round((freezeEnd - frozenAt) / 100) / 10 : 0;
-    await ctx.facts.set(FACT.databases, record);
-    await ctx.facts.set(FACT.freezeWindowSec, freezeWindowSec);
-    ctx.output("source", units.length > 0 ? `freeze window: ${freezeWindowSec} s (${units.join(", ")} stopped ${ctx.plan.options.cutover ? "until they ran on the target" : "on the source"})` : "no database was stopped: freeze window 0 s");
+    await ctx.facts.set(OVZ_FACTS.databases, record);
+    await ctx.facts.set(OVZ_FACTS.freezeWindowSec, freezeWindowSec);
+    ctx.output("source", units.length > 0 ? `freeze window: ${freezeWindowSec} s (${units.join(", ")} stopped ${cutover ? "until they ran on the target" : "on the source"})` : "no database was stopped: freeze window 0 s");
     await removeMigrationAccess(ctx);
   },
 
   async verify(ctx) {
-    const window = ctx.facts.get<number>(FACT.freezeWindowSec);
-    const passes = ctx.facts.get<SyncPassRecord[]>(FACT.syncPasses) ?? [];
+    const window = ctx.facts.get(OVZ_FACTS.freezeWindowSec);
+    const passes = ctx.facts.get(OVZ_FACTS.syncPasses) ?? [];
     const keyGone = (await ctx.host("source").stat(MIGRATION_DIR)) === null;
-    const record = ctx.facts.get<DatabaseFact>(FACT.databases);
+    const record = ctx.facts.get(OVZ_FACTS.databases);
     // A cutover not yet made needs the source as the final pass left it: if a failure started its
     // databases again since, their new writes are not on the VM and the freeze must be redone.
     const awaitingCutover = ctx.plan.options.cutover && record?.leftStoppedOnSource && !record.cutoverAt;
@@ -189,4 +205,4 @@ export const dbFreeze: Step<OvzPlan> = {
       { name: "migration key removed from the source", ok: keyGone, detail: keyGone ? undefined : `${MIGRATION_DIR} still exists` },
     ]);
   },
-};
+});

@@ -1,25 +1,18 @@
 import { blocker, warning, type Finding } from "../../engine/finding.js";
-import { verifyResult, type PlannedCommand, type Step, type VerifyCheck } from "../../engine/step.js";
+import { defineStep, verifyResult, writeFileCommand, isFileWrite, type PlannedCommand, type VerifyCheck } from "../../engine/step.js";
 import { execOk, readOptional, type Host } from "../../hosts/host.js";
 import { cmd, sh } from "../../hosts/quote.js";
 import type { FamilyKnowledge } from "../../distro/index.js";
 import { distroOf, selinuxEnforcing } from "../common/facts.js";
 import { readNetworkFiles, type NetworkFile } from "../common/network-files.js";
 import { withKeptContent } from "../common/network-secrets.js";
-import { FACT, type OvzContext, type OvzPlan } from "../common/plan.js";
+import { type OvzContext, type OvzPlan } from "../common/plan.js";
 import { NETWORK_UNITS, showUnits } from "../common/services.js";
 import { BACKUP_DIR } from "../rsync/excludes.js";
-import type { TargetIdentity } from "./capture-target.js";
 import { planNetworkFixup, VENET_LEFTOVERS, type FixAction } from "./network-plan.js";
+import { OVZ_FACTS, type TargetIdentity } from "./facts.js";
+import type { FactValue } from "../../engine/facts.js";
 
-interface FixupFact {
-  at: string;
-  backupDir: string;
-  actions: Array<{ kind: FixAction["kind"]; path: string; why: string }>;
-  enabledUnits: string[];
-  resolvConf: string;
-  relabel: boolean;
-}
 
 async function presentLeftovers(host: Host): Promise<string[]> {
   const out: string[] = [];
@@ -51,15 +44,58 @@ async function readResolv(host: Host): Promise<NetworkFile | null> {
 
 /** The actions for this run: after the copy from the target's files, before it from the source's (what will arrive). */
 async function currentPlan(ctx: OvzContext, family: FamilyKnowledge, identity: TargetIdentity | undefined): Promise<{ actions: FixAction[]; copied: boolean; captured: NetworkFile[] }> {
-  const copied = ctx.facts.get(FACT.finalSyncAt) !== undefined || ctx.facts.get(FACT.syncPasses) !== undefined;
+  const copied = ctx.facts.get(OVZ_FACTS.finalSyncAt) !== undefined || ctx.facts.get(OVZ_FACTS.syncPasses) !== undefined;
   const onTarget = copied ? ctx.host("target") : ctx.host("source");
   const captured = identity ? await withKeptContent(ctx.host("target"), identity.network) : await readNetworkFiles(ctx.host("target"), family, ctx.signal);
   const present = await readNetworkFiles(onTarget, family, ctx.signal);
   return { actions: planNetworkFixup(family, captured, present, await presentLeftovers(onTarget)), copied, captured };
 }
 
+/** What network-fixup applies, decided by its probe. */
+export interface FixupPlan {
+  /** Where everything changed is kept, stamped when the plan is made. */
+  backupDir: string;
+  actions: FixAction[];
+  /** Restored files holding a secret come back from their copy on the target: path -> kept copy. */
+  keptCopies: Record<string, string>;
+  /** The VM's own resolv.conf to bring back, or null to keep the copied one (it names a nameserver). */
+  restoreResolv: NetworkFile | null;
+  networkUnits: string[];
+  relabel: boolean;
+}
+
+const parentOf = (path: string): string => path.slice(0, path.lastIndexOf("/")) || "/";
+const backupCommand = (path: string, saved: string): string => sh`if test -e ${path} || test -L ${path}; then mkdir -p ${parentOf(saved)} && cp -a ${path} ${saved}; fi`;
+const fileMode = (path: string): number => (/system-connections|netplan/.test(path) ? 0o600 : 0o644);
+
+/** One action as commands, in the order run applies them (a file write is shown as `(write PATH)`). */
+function actionCommands(plan: FixupPlan, action: FixAction): string[] {
+  const out = [backupCommand(action.path, `${plan.backupDir}${action.path}`)];
+  if (action.kind === "remove") out.push(cmd("rm", "-f", action.path));
+  else if (action.kind === "restore" && action.link) out.push(cmd("ln", "-sfn", action.content, action.path));
+  else {
+    out.push(sh`rm -f ${action.path} && mkdir -p ${parentOf(action.path)}`);
+    const kept = action.kind === "restore" ? plan.keptCopies[action.path] : undefined;
+    out.push(kept ? cmd("cp", "-a", kept, action.path) : writeFileCommand(action.path, `mode ${fileMode(action.path).toString(8)}`));
+  }
+  return out;
+}
+
+function resolvCommands(plan: FixupPlan): string[] {
+  if (!plan.restoreResolv) return [];
+  const { backupDir, restoreResolv } = plan;
+  return [
+    sh`if test -e /etc/resolv.conf || test -L /etc/resolv.conf; then mkdir -p ${backupDir}/etc && cp -a /etc/resolv.conf ${backupDir}/etc/resolv.conf; fi; rm -f /etc/resolv.conf`,
+    restoreResolv.link ? cmd("ln", "-s", restoreResolv.content, "/etc/resolv.conf") : writeFileCommand("/etc/resolv.conf"),
+  ];
+}
+
+const DAEMON_RELOAD = cmd("systemctl", "daemon-reload");
+const enableCommand = (unit: string): string => cmd("systemctl", "enable", "--", unit);
+const RELABEL = cmd("touch", "/.autorelabel");
+
 /** Step 6: venet config out, the VM's own config back, resolver working, relabel when SELinux enforces. */
-export const networkFixup: Step<OvzPlan> = {
+export const networkFixup = defineStep<OvzPlan, FixupPlan | null>({
   id: "network-fixup",
   title: "Remove venet config and restore the target's network config",
   destructive: false,
@@ -67,8 +103,8 @@ export const networkFixup: Step<OvzPlan> = {
   async probe(ctx) {
     const target = ctx.host("target");
     const distro = await distroOf(target);
-    if (!distro.family) return { satisfied: false, commands: [], findings: [blocker("Unknown distribution", "cannot fix the network config of an unknown system", undefined, "target")] };
-    const identity = ctx.facts.get<TargetIdentity>(FACT.targetIdentity);
+    if (!distro.family) return { satisfied: false, plan: null, findings: [blocker("Unknown distribution", "cannot fix the network config of an unknown system", undefined, "target")] };
+    const identity = ctx.facts.get(OVZ_FACTS.targetIdentity);
     const { actions, copied, captured } = await currentPlan(ctx, distro.family, identity);
     const findings: Finding[] = [];
     const details: string[] = [copied ? "after the copy, on the target:" : "before the copy: computed from the source's files that the copy will bring"];
@@ -99,69 +135,75 @@ export const networkFixup: Step<OvzPlan> = {
     }
     details.push(`every file changed or removed is kept under ${BACKUP_DIR}/`);
     if (actions.length === 0 && copied) findings.push(warning("Nothing to fix", "the target's network config already matches what was captured", undefined, "target"));
-    // Each file is first copied (cp -a) under BACKUP_DIR/<run time>/, then removed or rewritten.
-    const kept = new Map((identity?.network ?? []).filter((f) => f.keptOnTarget).map((f) => [f.path, f.keptOnTarget!]));
-    const commands: PlannedCommand[] = actions.map((a) => ({ host: "target", command: a.kind === "remove" ? sh`rm -f ${a.path}` : a.kind === "restore" && a.link ? cmd("ln", "-sfn", a.content, a.path) : a.kind === "restore" && kept.has(a.path) ? cmd("cp", "-a", kept.get(a.path)!, a.path) : `write ${a.path}`, purpose: `${a.why} (after cp -a to ${BACKUP_DIR}/<run>/)` }));
-    for (const u of networkUnits) commands.push({ host: "target", command: cmd("systemctl", "enable", "--", u), purpose: "the VM's network service (its enablement link came from the source)" });
-    if (relabel) commands.push({ host: "target", command: cmd("touch", "/.autorelabel"), purpose: "SELinux relabel at next boot" });
-    const done = ctx.facts.get<FixupFact>(FACT.networkFixup);
-    const satisfied = copied && !!done && done.at >= (ctx.facts.get<string>(FACT.finalSyncAt) ?? "") && actions.length === 0;
-    return { satisfied, reason: satisfied ? "already fixed after the final pass" : undefined, commands, findings, details, facts: { networkActions: actions.map((a) => `${a.kind} ${a.path}`), targetNetworkUnits: networkUnits, targetRelabel: relabel } };
+    // Resolver: keep the copied file if it names a nameserver, else bring the VM's back (before the copy: the source's is what arrives).
+    const resolvWorks = resolverWorks(await readResolv(copied ? target : ctx.host("source")));
+    const plan: FixupPlan = {
+      backupDir: `${BACKUP_DIR}/${new Date().toISOString().replace(/[:.]/g, "-")}`,
+      actions,
+      keptCopies: Object.fromEntries((identity?.network ?? []).filter((f) => f.keptOnTarget).map((f) => [f.path, f.keptOnTarget!])),
+      restoreResolv: !resolvWorks && identity?.resolvConf ? identity.resolvConf : null,
+      networkUnits,
+      relabel,
+    };
+    const done = ctx.facts.get(OVZ_FACTS.networkFixup);
+    const satisfied = copied && !!done && done.at >= (ctx.facts.get(OVZ_FACTS.finalSyncAt) ?? "") && actions.length === 0;
+    return { satisfied, reason: satisfied ? "already fixed after the final pass" : undefined, plan, findings, details, facts: { networkActions: actions.map((a) => `${a.kind} ${a.path}`), targetNetworkUnits: networkUnits, targetRelabel: relabel } };
   },
 
-  async run(ctx) {
+  commands(plan) {
+    if (!plan) return [];
+    const target = (command: string, purpose: string): PlannedCommand => ({ host: "target", command, purpose });
+    return [
+      target(cmd("mkdir", "-p", "-m", "700", plan.backupDir), "where every changed file is kept"),
+      ...plan.actions.flatMap((a) => actionCommands(plan, a).map((c) => target(c, a.why))),
+      ...resolvCommands(plan).map((c) => target(c, "the copied resolv.conf names no nameserver: the VM's own comes back")),
+      target(DAEMON_RELOAD, "see the copied unit files"),
+      ...plan.networkUnits.map((u) => target(enableCommand(u), "the VM's network service (its enablement link came from the source)")),
+      ...(plan.relabel ? [target(RELABEL, "SELinux relabel at next boot")] : []),
+    ];
+  },
+
+  async run(ctx, plan) {
+    if (!plan) throw new Error("unknown distribution on the target");
     const target = ctx.host("target");
-    const distro = await distroOf(target);
-    if (!distro.family) throw new Error("unknown distribution on the target");
-    const identity = ctx.facts.get<TargetIdentity>(FACT.targetIdentity);
-    if (!identity) throw new Error("the target's captured identity is missing from the journal (capture-target did not run)");
-    const { actions } = await currentPlan(ctx, distro.family, identity);
-    const keptCopies = new Map(identity.network.filter((f) => f.keptOnTarget).map((f) => [f.path, f.keptOnTarget!]));
-    const stamp = new Date().toISOString().replace(/[:.]/g, "-");
-    const backup = `${BACKUP_DIR}/${stamp}`;
+    if (!ctx.facts.get(OVZ_FACTS.targetIdentity)) throw new Error("the target's captured identity is missing from the journal (capture-target did not run)");
+    const backup = plan.backupDir;
     await execOk(target, cmd("mkdir", "-p", "-m", "700", backup), { signal: ctx.signal });
-    for (const action of actions) {
-      const saved = `${backup}${action.path}`;
+    for (const action of plan.actions) {
       // Keep whatever is there now (file or link) before touching it.
-      await execOk(target, sh`if test -e ${action.path} || test -L ${action.path}; then mkdir -p ${saved.slice(0, saved.lastIndexOf("/"))} && cp -a ${action.path} ${saved}; fi`, { signal: ctx.signal });
-      if (action.kind === "remove") await execOk(target, cmd("rm", "-f", action.path), { signal: ctx.signal });
-      else if (action.kind === "restore" && action.link) await execOk(target, cmd("ln", "-sfn", action.content, action.path), { signal: ctx.signal });
-      else {
-        await execOk(target, sh`rm -f ${action.path} && mkdir -p ${action.path.slice(0, action.path.lastIndexOf("/")) || "/"}`, { signal: ctx.signal });
+      for (const command of actionCommands(plan, action)) {
         // A file holding a secret comes back from its copy on the target with its own mode and owner
         // (a WireGuard netdev is root:systemd-network 0640, an ifcfg keys file 0600), never world-readable.
-        const kept = action.kind === "restore" ? keptCopies.get(action.path) : undefined;
-        if (kept) await execOk(target, cmd("cp", "-a", kept, action.path), { signal: ctx.signal });
-        else await target.writeFile(action.path, action.content, { mode: /system-connections|netplan/.test(action.path) ? 0o600 : 0o644 });
+        if (isFileWrite(command)) await target.writeFile(action.path, "content" in action ? action.content : "", { mode: fileMode(action.path) });
+        else await execOk(target, command, { signal: ctx.signal });
       }
       ctx.output("target", describe(action));
     }
-    // Resolver: keep the copied file if it names a nameserver, else bring the VM's back.
     let resolvConf = "kept the copied /etc/resolv.conf";
-    const resolv = await readResolv(target);
-    if (!resolverWorks(resolv) && identity.resolvConf) {
-      await execOk(target, sh`if test -e /etc/resolv.conf || test -L /etc/resolv.conf; then mkdir -p ${backup}/etc && cp -a /etc/resolv.conf ${backup}/etc/resolv.conf; fi; rm -f /etc/resolv.conf`, { signal: ctx.signal });
-      if (identity.resolvConf.link) await execOk(target, cmd("ln", "-s", identity.resolvConf.content, "/etc/resolv.conf"), { signal: ctx.signal });
-      else await target.writeFile("/etc/resolv.conf", identity.resolvConf.content);
+    if (plan.restoreResolv) {
+      for (const command of resolvCommands(plan)) {
+        if (isFileWrite(command)) await target.writeFile("/etc/resolv.conf", plan.restoreResolv.content);
+        else await execOk(target, command, { signal: ctx.signal });
+      }
       resolvConf = "restored the target's /etc/resolv.conf";
     }
     ctx.output("target", resolvConf);
-    await execOk(target, cmd("systemctl", "daemon-reload"), { signal: ctx.signal });
+    await execOk(target, DAEMON_RELOAD, { signal: ctx.signal });
     const enabled: string[] = [];
-    for (const unit of identity.networkUnits) {
-      const r = await target.exec(cmd("systemctl", "enable", "--", unit), { signal: ctx.signal });
+    for (const unit of plan.networkUnits) {
+      const r = await target.exec(enableCommand(unit), { signal: ctx.signal });
       if (r.code === 0) enabled.push(unit);
       else ctx.output("target", `systemctl enable ${unit} exited ${r.code}: ${r.stderr.trim()}`, "stderr");
     }
-    if (identity.selinuxEnforcing) await execOk(target, cmd("touch", "/.autorelabel"), { signal: ctx.signal });
-    const fact: FixupFact = { at: new Date().toISOString(), backupDir: backup, actions: actions.map((a) => ({ kind: a.kind, path: a.path, why: a.why })), enabledUnits: enabled, resolvConf, relabel: identity.selinuxEnforcing };
-    await ctx.facts.set(FACT.networkFixup, fact);
+    if (plan.relabel) await execOk(target, RELABEL, { signal: ctx.signal });
+    const fact: FactValue<typeof OVZ_FACTS.networkFixup> = { at: new Date().toISOString(), backupDir: backup, actions: plan.actions.map((a) => ({ kind: a.kind, path: a.path, why: a.why })), enabledUnits: enabled, resolvConf, relabel: plan.relabel };
+    await ctx.facts.set(OVZ_FACTS.networkFixup, fact);
   },
 
   async verify(ctx) {
     const target = ctx.host("target");
     const distro = await distroOf(target);
-    const identity = ctx.facts.get<TargetIdentity>(FACT.targetIdentity);
+    const identity = ctx.facts.get(OVZ_FACTS.targetIdentity);
     if (!distro.family || !identity) return verifyResult([{ name: "target identity and distribution known", ok: false }]);
     const present = await readNetworkFiles(target, distro.family, ctx.signal);
     const remaining = planNetworkFixup(distro.family, await withKeptContent(target, identity.network), present, await presentLeftovers(target));
@@ -173,9 +215,9 @@ export const networkFixup: Step<OvzPlan> = {
     ];
     if (identity.selinuxEnforcing) {
       // The relabel runs at the next boot and removes the flag: after the reboot it is gone legitimately.
-      const rebooted = ctx.facts.get(FACT.reboot) !== undefined;
+      const rebooted = ctx.facts.get(OVZ_FACTS.reboot) !== undefined;
       checks.push({ name: "SELinux relabel scheduled", ok: rebooted || (await target.stat("/.autorelabel")) !== null });
     }
     return verifyResult(checks);
   },
-};
+});

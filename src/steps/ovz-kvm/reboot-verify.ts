@@ -1,65 +1,77 @@
-import { verifyResult, type PlannedCommand, type Step, type VerifyCheck } from "../../engine/step.js";
+import { defineStep, verifyResult, type PlannedCommand, type VerifyCheck } from "../../engine/step.js";
 import { cmd } from "../../hosts/quote.js";
 import { kernelRelease, UNAME_COMMAND } from "../common/facts.js";
 import { readHostKeys } from "../common/host-keys.js";
-import { FACT, type OvzContext, type OvzPlan } from "../common/plan.js";
-import { bootId, BOOT_ID_COMMAND, REBOOT_COMMAND, rebootAndWait, type RebootOutcome } from "../common/reboot.js";
+import { type OvzContext, type OvzPlan } from "../common/plan.js";
+import { bootId, rebootAndWait, rebootCommands } from "../common/reboot.js";
 import { showUnits, showUnitsCommand, unitName } from "../common/services.js";
-import type { TargetIdentity } from "./capture-target.js";
-import type { DatabaseFact } from "./db-freeze.js";
+import { OVZ_FACTS } from "./facts.js";
 
 export const ROUTE_COMMAND = cmd("ip", "-o", "route", "show", "default");
 export const ADDR_COMMAND = cmd("ip", "-o", "addr", "show", "scope", "global");
 
 function expectedUnits(ctx: OvzContext): string[] {
-  const dbs = ctx.facts.get<DatabaseFact>(FACT.databases)?.units ?? [];
+  const dbs = ctx.facts.get(OVZ_FACTS.databases)?.units ?? [];
   return [...new Set([...dbs, ...ctx.plan.options.services.map(unitName)])];
 }
 
 /** The pinned fingerprints the target must present after the copy: the source's. */
 function acceptKeys(ctx: OvzContext): string[] | undefined {
-  const keys = ctx.facts.get<string[]>(FACT.targetAcceptHostKeys) ?? ctx.facts.get<string[]>(FACT.sourceHostKeyFingerprints);
+  const keys = ctx.facts.get(OVZ_FACTS.targetAcceptHostKeys) ?? ctx.facts.get(OVZ_FACTS.sourceHostKeyFingerprints);
   return keys && keys.length > 0 ? keys : undefined;
 }
 
+/** What reboot-verify applies: the reboot, waited for with exactly these host keys; then what verify checks. */
+export interface RebootPlan {
+  acceptHostKeys?: string[];
+  timeoutSec: number;
+  /** Checked by verify after the boot (shown at the gate). */
+  units: string[];
+  kernelRelease?: string;
+}
+
 /** Step 8: reboot the VM, wait for it (pinned to the source's host keys), check kernel, network, services. */
-export const rebootVerify: Step<OvzPlan> = {
+export const rebootVerify = defineStep<OvzPlan, RebootPlan>({
   id: "reboot-verify",
   title: "Reboot the target and check it",
   destructive: true,
 
   async probe(ctx) {
     const units = expectedUnits(ctx);
-    const identity = ctx.facts.get<TargetIdentity>(FACT.targetIdentity);
-    const commands: PlannedCommand[] = [
-      { host: "target", command: BOOT_ID_COMMAND, purpose: "boot id before the reboot" },
-      { host: "target", command: REBOOT_COMMAND, purpose: "reboot (detached)" },
-      { host: "target", command: "reconnect", purpose: `with backoff for up to ${ctx.plan.options.rebootTimeoutSec} s, accepting only the source's host keys` },
-      { host: "target", command: UNAME_COMMAND, purpose: `kernel ${identity?.kernelRelease ?? "as captured"}` },
-      { host: "target", command: `${ROUTE_COMMAND}; ${ADDR_COMMAND}`, purpose: "network up" },
-    ];
-    if (units.length > 0) commands.push({ host: "target", command: showUnitsCommand(units), purpose: "databases and plan services active" });
+    const identity = ctx.facts.get(OVZ_FACTS.targetIdentity);
+    const plan: RebootPlan = { acceptHostKeys: acceptKeys(ctx), timeoutSec: ctx.plan.options.rebootTimeoutSec, units, kernelRelease: identity?.kernelRelease };
     const details = [
-      `services checked after the boot: ${units.join(", ") || "none"}${ctx.facts.get(FACT.databases) ? "" : " plus the databases stopped at the freeze (options.services adds more)"}`,
-      `host keys accepted after the reboot: ${acceptKeys(ctx)?.join(", ") ?? "the source's, recorded by the copy"}`,
+      `services checked after the boot: ${units.join(", ") || "none"}${ctx.facts.get(OVZ_FACTS.databases) ? "" : " plus the databases stopped at the freeze (options.services adds more)"}`,
+      `host keys accepted after the reboot: ${plan.acceptHostKeys?.join(", ") ?? "the source's, recorded by the copy"}`,
     ];
-    const done = ctx.facts.get<RebootOutcome>(FACT.reboot);
+    const done = ctx.facts.get(OVZ_FACTS.reboot);
     if (done) {
       const now = await bootId(ctx.host("target"), ctx.signal);
-      if (now !== done.bootIdBefore) return { satisfied: true, reason: `already rebooted (boot id ${now})`, commands: [], findings: [], details };
+      if (now !== done.bootIdBefore) return { satisfied: true, reason: `already rebooted (boot id ${now})`, plan, findings: [], details };
     }
-    return { satisfied: false, commands, findings: [], details };
+    return { satisfied: false, plan, findings: [], details };
   },
 
-  async run(ctx) {
-    const outcome = await rebootAndWait(ctx.host("target"), { timeoutSec: ctx.plan.options.rebootTimeoutSec, acceptHostKeys: acceptKeys(ctx), signal: ctx.signal, log: (l) => ctx.output("target", l) });
-    await ctx.facts.set(FACT.reboot, outcome);
+  commands(plan) {
+    const commands: PlannedCommand[] = [
+      ...rebootCommands("target", "reboot (detached)", `with backoff for up to ${plan.timeoutSec} s, accepting only the source's host keys`),
+      { host: "target", command: UNAME_COMMAND, purpose: `kernel ${plan.kernelRelease ?? "as captured"}` },
+      { host: "target", command: ROUTE_COMMAND, purpose: "network up: a default route" },
+      { host: "target", command: ADDR_COMMAND, purpose: "network up: a global address" },
+    ];
+    if (plan.units.length > 0) commands.push({ host: "target", command: showUnitsCommand(plan.units), purpose: "databases and plan services active" });
+    return commands;
+  },
+
+  async run(ctx, plan) {
+    const outcome = await rebootAndWait(ctx.host("target"), { timeoutSec: plan.timeoutSec, acceptHostKeys: plan.acceptHostKeys, signal: ctx.signal, log: (l) => ctx.output("target", l) });
+    await ctx.facts.set(OVZ_FACTS.reboot, outcome);
   },
 
   async verify(ctx) {
     const target = ctx.host("target");
-    const outcome = ctx.facts.get<RebootOutcome>(FACT.reboot);
-    const identity = ctx.facts.get<TargetIdentity>(FACT.targetIdentity);
+    const outcome = ctx.facts.get(OVZ_FACTS.reboot);
+    const identity = ctx.facts.get(OVZ_FACTS.targetIdentity);
     const checks: VerifyCheck[] = [];
     const now = await bootId(target, ctx.signal);
     checks.push({ name: "new boot", ok: !!outcome && now !== outcome.bootIdBefore, detail: outcome ? `boot id ${outcome.bootIdBefore} -> ${now}` : "no reboot recorded" });
@@ -78,4 +90,4 @@ export const rebootVerify: Step<OvzPlan> = {
     }
     return verifyResult(checks);
   },
-};
+});

@@ -1,18 +1,26 @@
 import { blocker, warning, type Finding } from "../../engine/finding.js";
-import { verifyResult, type PlannedCommand, type Step } from "../../engine/step.js";
+import { defineStep, verifyResult } from "../../engine/step.js";
 import { cmd } from "../../hosts/quote.js";
-import { accessReady, plannedAccessCommands, ensureMigrationAccess } from "../common/access.js";
+import { accessCommands, accessReady, ensureMigrationAccess, type AccessEndpoint } from "../common/access.js";
 import { diskUsage, gib, RSYNC_PRESENT_COMMAND, DF_COMMAND } from "../common/facts.js";
-import { FACT, targetFromSource, type OvzPlan } from "../common/plan.js";
+import { targetFromSource, type OvzPlan } from "../common/plan.js";
 import { sourceSshdFindings } from "../common/sshd-config.js";
 import { copyFitFindings, HOW_MEASURED, measureTree, treeSizeCommand } from "../rsync/copy-size.js";
 import { describeMount, MOUNTINFO_COMMAND, toRecreate } from "../rsync/mounts.js";
 import { countDeletions, parseStats } from "../rsync/progress.js";
 import { shouldRunAnotherLivePass } from "../rsync/pass.js";
-import { compareModeFor, cutoverFinishedAt, describeCompare, dirlinkVerdict, excludesAndMounts, noCopyAfterCutover, syncCommand, syncPass, type SyncPassRecord } from "./sync.js";
+import { OVZ_FACTS } from "./facts.js";
+import { cutoverFinishedAt, describeCompare, dirlinkVerdict, excludesAndMounts, noCopyAfterCutover, passCommands, passPlan, syncCommand, syncPass, type PassPlan } from "./sync.js";
 
 /** Step 4: push / from the source onto the target with live passes until the changes stop shrinking. */
-export const rsyncStep: Step<OvzPlan> = {
+export interface CopyPlan {
+  /** Set the migration key up first; null when it is in place already (capture-target made it). */
+  access: AccessEndpoint | null;
+  pass: PassPlan;
+  maxLivePasses: number;
+}
+
+export const rsyncStep = defineStep<OvzPlan, CopyPlan>({
   id: "rsync",
   title: "Copy the source's root onto the target (live passes)",
   destructive: true,
@@ -20,7 +28,6 @@ export const rsyncStep: Step<OvzPlan> = {
   async probe(ctx) {
     const findings: Finding[] = [];
     const details: string[] = [];
-    const commands: PlannedCommand[] = [];
     const source = ctx.host("source");
     const target = ctx.host("target");
     for (const [role, host] of [["source", source], ["target", target]] as const) {
@@ -74,11 +81,8 @@ export const rsyncStep: Step<OvzPlan> = {
 
     let estimatedTransferBytes = sourceTree?.apparentBytes ?? sourceDisk?.usedBytes;
     const ready = await accessReady(source);
-    if (!ready) commands.push(...plannedAccessCommands(ctx.plan));
-    const compare = compareModeFor(ctx.facts.get<SyncPassRecord[]>(FACT.syncPasses) ?? []);
-    const command = await syncCommand(ctx, { compare });
-    commands.push({ host: "source", command, purpose: `live passes (at most ${ctx.plan.options.maxLivePasses}, until the changed data stops shrinking); exit 24 tolerated` });
-    if (compare === "checksum") details.push("until one pass has completed, rsync compares the content of files on both sides (--checksum): the target's files are the fresh VM's, whose size and mtime may match the source's by chance; later passes trust size and mtime. The first pass's time is in the journal with its mode");
+    const plan: CopyPlan = { access: ready ? null : t, pass: await passPlan(ctx), maxLivePasses: ctx.plan.options.maxLivePasses };
+    if (plan.pass.compare === "checksum") details.push("until one pass has completed, rsync compares the content of files on both sides (--checksum): the target's files are the fresh VM's, whose size and mtime may match the source's by chance; later passes trust size and mtime. The first pass's time is in the journal with its mode");
     if (ready && findings.every((f) => !f.blocks)) {
       // The key exists: measure what the first pass would do (read-only: --dry-run).
       const dry = await source.exec(await syncCommand(ctx, { dryRun: true }), { signal: ctx.signal, timeoutMs: 3600_000 });
@@ -89,23 +93,28 @@ export const rsyncStep: Step<OvzPlan> = {
         estimatedTransferBytes = stats.transferredFileSize ?? estimatedTransferBytes;
       } else details.push(`a dry run of the copy failed (exit ${dry.code}): ${dry.stderr.trim().split("\n").slice(-2).join(" ")}`);
     } else details.push(`files the copy would delete on the target are counted at the gate, once the migration key is in place; until then the estimate is the source's used space`);
-    return { satisfied: false, commands, findings, details, facts: { excludes, ...(recreate.length > 0 ? { sourceMountsToRecreate: recreate } : {}), keepDirlinks: verdict.keepDirlinks, sourceDisk, targetDisk, ...(sourceTree ? { copySize: { ...sourceTree, measuredWith: HOW_MEASURED } } : {}), estimatedTransferBytes } };
+    return { satisfied: false, plan, findings, details, facts: { excludes, ...(recreate.length > 0 ? { sourceMountsToRecreate: recreate } : {}), keepDirlinks: verdict.keepDirlinks, sourceDisk, targetDisk, ...(sourceTree ? { copySize: { ...sourceTree, measuredWith: HOW_MEASURED } } : {}), estimatedTransferBytes } };
   },
 
-  async run(ctx) {
-    await ensureMigrationAccess(ctx);
+  commands: (plan) => [
+    ...(plan.access ? accessCommands(plan.access) : []),
+    ...passCommands(plan.pass, `live passes (at most ${plan.maxLivePasses}, until the changed data stops shrinking); exit 24 tolerated`),
+  ],
+
+  async run(ctx, plan) {
+    if (plan.access) await ensureMigrationAccess(ctx, plan.access);
     const sizes: number[] = [];
     do {
-      const record = await syncPass(ctx, "live");
+      const record = await syncPass(ctx, "live", plan.pass);
       sizes.push(record.transferredBytes);
       ctx.output("source", `live pass ${record.pass}: ${gib(record.transferredBytes)} changed, ${record.deletedFiles} deleted, ${record.seconds} s, ${describeCompare(record.compare)}${record.vanished ? " (files vanished: exit 24)" : ""}`);
-    } while (shouldRunAnotherLivePass(sizes, ctx.plan.options.maxLivePasses));
-    const fps = ctx.facts.get<string[]>(FACT.sourceHostKeyFingerprints) ?? [];
-    await ctx.facts.set(FACT.targetAcceptHostKeys, fps);
+    } while (shouldRunAnotherLivePass(sizes, plan.maxLivePasses));
+    const fps = ctx.facts.get(OVZ_FACTS.sourceHostKeyFingerprints) ?? [];
+    await ctx.facts.set(OVZ_FACTS.targetAcceptHostKeys, fps);
   },
 
   async verify(ctx) {
-    const passes = ctx.facts.get<SyncPassRecord[]>(FACT.syncPasses) ?? [];
+    const passes = ctx.facts.get(OVZ_FACTS.syncPasses) ?? [];
     const live = passes.filter((p) => p.kind === "live");
     // The copy's fingerprint: the source's machine-id (or hostname, for a container without one) on the target.
     const marker = (await ctx.host("source").stat("/etc/machine-id")) ? "/etc/machine-id" : "/etc/hostname";
@@ -114,7 +123,7 @@ export const rsyncStep: Step<OvzPlan> = {
     return verifyResult([
       { name: "a live pass completed", ok: live.length > 0, detail: live.map((p) => `pass ${p.pass}: exit ${p.code}, ${p.transferredBytes} bytes, ${p.seconds} s, ${describeCompare(p.compare)}`).join("; ") || "none recorded" },
       { name: `the target carries the source's ${marker}`, ok: sourceId.code === 0 && sourceId.stdout.trim() !== "" && sourceId.stdout.trim() === targetId.stdout.trim(), detail: `${sourceId.stdout.trim()} / ${targetId.stdout.trim()}` },
-      { name: "the source's host key fingerprints are recorded", ok: (ctx.facts.get<string[]>(FACT.targetAcceptHostKeys) ?? []).length > 0 },
+      { name: "the source's host key fingerprints are recorded", ok: (ctx.facts.get(OVZ_FACTS.targetAcceptHostKeys) ?? []).length > 0 },
     ]);
   },
-};
+});

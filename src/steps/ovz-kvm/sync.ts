@@ -1,31 +1,23 @@
 import type { ExcludeEntry } from "../../distro/index.js";
-import { authorizedKeysOf, restoreControlKeys, sshOptionsFor } from "../common/access.js";
+import type { z } from "zod";
+import type { PlannedCommand } from "../../engine/step.js";
+import { execOk } from "../../hosts/host.js";
+import { authorizedKeysOf, authorizeKeysCommand, sshOptionsFor } from "../common/access.js";
 import { compareTopLinks, readTopLinks, type DirlinkVerdict } from "../common/dirlinks.js";
 import { distroOf } from "../common/facts.js";
-import { FACT, type OvzContext } from "../common/plan.js";
+import type { OvzContext } from "../common/plan.js";
 import { COMMON_EXCLUDES, mergeExcludes } from "../rsync/excludes.js";
 import { mountExcludes, mountsToExclude, readSourceMounts, type SourceMount } from "../rsync/mounts.js";
 import { rsyncCommand } from "../rsync/command.js";
 import { runRsyncPass, type PassResult } from "../rsync/pass.js";
-import type { TargetIdentity } from "./capture-target.js";
+import { OVZ_FACTS, type compareModeSchema, type syncPassSchema } from "./facts.js";
 
 const PASS_TIMEOUT_MS = 24 * 3600_000;
 
-export interface SyncPassRecord {
-  pass: number;
-  kind: "live" | "final";
-  code: number;
-  vanished: boolean;
-  seconds: number;
-  transferredBytes: number;
-  deletedFiles: number;
-  files: number;
-  at: string;
-  /** How rsync decided what changed: content (--checksum, until a pass completed) or size and mtime. */
-  compare?: CompareMode;
-}
+/** Declared with its shape in facts.ts. */
+export type SyncPassRecord = z.infer<typeof syncPassSchema>;
 
-export type CompareMode = "checksum" | "quick-check";
+export type CompareMode = z.infer<typeof compareModeSchema>;
 
 /**
  * Until one pass has completed, the target's files are the fresh VM's: a size and mtime that match say
@@ -45,7 +37,8 @@ export async function excludesFor(ctx: OvzContext): Promise<ExcludeEntry[]> {
 
 /**
  * The copy's excludes, plus one per filesystem mounted inside the source that none covers yet (bind
- * mounts, NFS, ...). Read at every pass: a filesystem mounted since the last one is left out too.
+ * mounts, NFS, ...). Read at every probe, and the runner probes again just before run: a filesystem
+ * mounted since an earlier step's passes is left out of the next step's.
  * `mounts` is null when /proc/self/mountinfo could not be read.
  */
 export async function excludesAndMounts(ctx: OvzContext): Promise<{ excludes: ExcludeEntry[]; mounts: SourceMount[] | null }> {
@@ -60,6 +53,46 @@ export async function dirlinkVerdict(ctx: OvzContext): Promise<DirlinkVerdict> {
   return compareTopLinks(await readTopLinks(ctx.host("source")), await readTopLinks(ctx.host("target")));
 }
 
+/**
+ * One copy as planned: how its first pass compares files, the rsync commands, and the root keys put back
+ * on the target after each pass.
+ */
+export interface PassPlan {
+  /** How the first pass of this plan compares: content until one pass has completed, then size and mtime. */
+  compare: CompareMode;
+  /** The first pass's command (with --checksum when compare is "checksum"). */
+  rsync: string;
+  /** The passes after the first: the quick check (the same command as rsync when compare is already "quick-check"). */
+  laterRsync: string;
+  /** authorizeKeysCommand of the target's own root keys and the source's; null when there are none. */
+  restoreKeys: string | null;
+}
+
+export async function passPlan(ctx: OvzContext): Promise<PassPlan> {
+  const identity = ctx.facts.get(OVZ_FACTS.targetIdentity);
+  const keys = [...(identity?.authorizedKeys ?? []), ...(await authorizedKeysOf(ctx.host("source")))];
+  // Recorded passes are completed ones (a failed pass throws before it is recorded).
+  const compare = compareModeFor(ctx.facts.get(OVZ_FACTS.syncPasses) ?? []);
+  const rsync = await syncCommand(ctx, { compare });
+  const laterRsync = compare === "checksum" ? await syncCommand(ctx, { compare: "quick-check" }) : rsync;
+  return { compare, rsync, laterRsync, restoreKeys: authorizeKeysCommand(keys) };
+}
+
+/** The command and compare mode of the next pass under `plan`, given the passes completed so far. */
+export function nextPass(plan: PassPlan, completed: SyncPassRecord[]): { command: string; compare: CompareMode } {
+  return plan.compare === "checksum" && completed.length === 0 ? { command: plan.rsync, compare: "checksum" } : { command: plan.laterRsync, compare: "quick-check" };
+}
+
+/** What the passes run, in order. */
+export function passCommands(plan: PassPlan, purpose: string): PlannedCommand[] {
+  const later = plan.laterRsync !== plan.rsync;
+  return [
+    { host: "source", command: plan.rsync, purpose: later ? `${purpose}; first pass: ${describeCompare(plan.compare)}` : purpose },
+    ...(later ? [{ host: "source", command: plan.laterRsync, purpose: `passes after the first: ${describeCompare("quick-check")}` }] : []),
+    ...(plan.restoreKeys ? [{ host: "target", command: plan.restoreKeys, purpose: "after each pass: root's keys on the target (its own, and the source's admins'), each added once" }] : []),
+  ];
+}
+
 export async function syncCommand(ctx: OvzContext, options: { dryRun?: boolean; compare?: CompareMode } = {}): Promise<string> {
   const verdict = await dirlinkVerdict(ctx);
   return rsyncCommand({ from: "/", to: "/", ssh: sshOptionsFor(ctx.plan), excludes: await excludesFor(ctx), keepDirlinks: verdict.keepDirlinks, dryRun: options.dryRun, compareContent: options.compare === "checksum" });
@@ -70,7 +103,7 @@ export async function syncCommand(ctx: OvzContext, options: { dryRun?: boolean; 
  * may hold newer data than the source, whose services stayed stopped. No copy may run again.
  */
 export function cutoverFinishedAt(ctx: OvzContext): string | undefined {
-  return ctx.facts.get<{ cutoverAt?: string }>(FACT.databases)?.cutoverAt;
+  return ctx.facts.get(OVZ_FACTS.databases)?.cutoverAt;
 }
 
 export function noCopyAfterCutover(at: string): string {
@@ -78,14 +111,12 @@ export function noCopyAfterCutover(at: string): string {
 }
 
 /** One pass on the source, recorded in the journal; exit 24 tolerated (files vanish on a live system). */
-export async function syncPass(ctx: OvzContext, kind: "live" | "final"): Promise<SyncPassRecord> {
+export async function syncPass(ctx: OvzContext, kind: "live" | "final", plan: PassPlan): Promise<SyncPassRecord> {
   const cutoverAt = cutoverFinishedAt(ctx);
   if (cutoverAt) throw new Error(`refusing a ${kind} pass: ${noCopyAfterCutover(cutoverAt)}`);
-  const passes = ctx.facts.get<SyncPassRecord[]>(FACT.syncPasses) ?? [];
+  const passes = ctx.facts.get(OVZ_FACTS.syncPasses) ?? [];
   const number = passes.length + 1;
-  // Recorded passes are completed ones (a failed pass throws before it is recorded).
-  const compare = compareModeFor(passes);
-  const command = await syncCommand(ctx, { compare });
+  const { command, compare } = nextPass(plan, passes);
   ctx.output("source", `${kind} pass ${number} (${describeCompare(compare)}): ${command}`);
   const result: PassResult = await runRsyncPass(ctx.host("source"), command, `${kind} pass ${number}`, {
     progress: (info) => ctx.progress(info),
@@ -111,8 +142,7 @@ export async function syncPass(ctx: OvzContext, kind: "live" | "final"): Promise
     at: new Date().toISOString(),
     compare,
   };
-  await ctx.facts.set(FACT.syncPasses, [...passes, record]);
-  const identity = ctx.facts.get<TargetIdentity>(FACT.targetIdentity);
-  await restoreControlKeys(ctx, [...(identity?.authorizedKeys ?? []), ...(await authorizedKeysOf(ctx.host("source")))]);
+  await ctx.facts.set(OVZ_FACTS.syncPasses, [...passes, record]);
+  if (plan.restoreKeys) await execOk(ctx.host("target"), plan.restoreKeys, { signal: ctx.signal });
   return record;
 }

@@ -114,9 +114,12 @@ export function simulate(source: ScriptedHost, target: ScriptedHost, options: Si
     });
     // Authorizing / revoking the migration key edits the in-memory authorized_keys.
     host.on(/^mkdir -p -m 700 \/root\/\.ssh && touch /, (command, h) => {
-      const line = unquote(/grep -qxF ('(?:[^']|'\\'')*'|\S+)/.exec(command)![1]!);
-      const current = h.files.get("/root/.ssh/authorized_keys")?.content ?? "";
-      if (!current.split("\n").includes(line)) h.putFile("/root/.ssh/authorized_keys", `${current}${current === "" || current.endsWith("\n") ? "" : "\n"}${line}\n`, { mode: 0o600 });
+      // One command may authorize several keys, each with its own grep -qxF ... || printf.
+      for (const match of command.matchAll(/grep -qxF ('(?:[^']|'\\'')*'|\S+)/g)) {
+        const line = unquote(match[1]!);
+        const current = h.files.get("/root/.ssh/authorized_keys")?.content ?? "";
+        if (!current.split("\n").includes(line)) h.putFile("/root/.ssh/authorized_keys", `${current}${current === "" || current.endsWith("\n") ? "" : "\n"}${line}\n`, { mode: 0o600 });
+      }
       return {};
     }, { mutates: true });
     host.on(/^if test -f \/root\/\.ssh\/authorized_keys; then sed -i /, (command, h) => {

@@ -83,7 +83,7 @@ describe("the data step: a real rsync between local directories", () => {
 
     const probe = await liveSyncStep.probe(ctx);
     expect(probe.commands.map((c) => c.command).join("\n")).toContain(`rsync -aHAXS --numeric-ids --delete`);
-    await liveSyncStep.run(ctx, probe);
+    await liveSyncStep.run(ctx, probe.plan);
 
     const passes = ctx.factStore[FACT.livePasses] as number[];
     expect(passes.length).toBe(2); // the second pass found nothing to send
@@ -133,7 +133,7 @@ describe("the data step: a real rsync between local directories", () => {
       }
     }
     const ctx = stepContext(vsPlan({ maxLivePasses: 2 }), { source: new SlowLocalHost("source"), target: new LocalHost("target") }, { [FACT.inventory]: inventory(vdir, privateDir) });
-    await liveSyncStep.run(ctx, await liveSyncStep.probe(ctx));
+    await liveSyncStep.run(ctx, (await liveSyncStep.probe(ctx)).plan);
     expect(vanish, "rsync reported no progress before the end of the pass").toBeDefined();
     await vanish;
     expect(ctx.lines.join("\n")).toMatch(/some files vanished/);

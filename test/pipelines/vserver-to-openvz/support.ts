@@ -1,3 +1,4 @@
+import { checkedFact, readFact } from "../../../src/engine/facts.js";
 import type { ProgressInfo } from "../../../src/engine/events.js";
 import type { Compensation, StepContext } from "../../../src/engine/step.js";
 import type { Host } from "../../../src/hosts/host.js";
@@ -37,9 +38,9 @@ export function stepContext(plan: VsPlan, hosts: Record<string, Host>, facts: Re
       return host;
     },
     facts: {
-      get: <T>(key: string) => factStore[key] as T | undefined,
-      set: async (key, value) => {
-        factStore[key] = value;
+      get: (fact) => readFact(factStore, fact),
+      set: async (fact, value) => {
+        factStore[fact.key] = checkedFact(fact, value);
       },
       all: () => ({ ...factStore }),
     },
@@ -55,6 +56,8 @@ export function stepContext(plan: VsPlan, hosts: Record<string, Host>, facts: Re
       },
     },
     signal: new AbortController().signal,
+    // No runner: no earlier probe in this run.
+    probedPlan: () => undefined,
     progressEvents,
     lines,
     registered,

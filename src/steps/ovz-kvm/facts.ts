@@ -1,0 +1,110 @@
+import { z } from "zod";
+import { defineFact, keysOf } from "../../engine/facts.js";
+
+/**
+ * Every journal fact of the OpenVZ -> KVM pipeline, declared once with its shape. Steps read and write
+ * them through these definitions; status, reports and the lab read the raw journal by `FACT` key.
+ */
+const releaseSchema = z.object({ id: z.string(), versionId: z.string(), point: z.string(), pretty: z.string(), family: z.enum(["rhel", "debian", "unknown"]), pointSource: z.string() });
+
+const networkFileSchema = z.object({ path: z.string(), content: z.string(), link: z.boolean().optional() });
+
+export const targetIdentitySchema = z.object({
+  capturedAt: z.string(),
+  kernelRelease: z.string(),
+  /** Files holding a secret carry only keptOnTarget (their copy on the target), never their content. */
+  network: z.array(networkFileSchema.extend({ keptOnTarget: z.string().optional() })),
+  /** Network units enabled on the target (to enable again). */
+  networkUnits: z.array(z.string()),
+  fstab: z.string().nullable(),
+  resolvConf: networkFileSchema.nullable(),
+  bootFiles: z.array(z.string()),
+  bootPackages: z.array(z.string()),
+  hostKeyFingerprints: z.array(z.string()),
+  /** root's authorized public keys: the tool's own access to the target, put back after each pass. */
+  authorizedKeys: z.array(z.string()),
+  selinuxEnforcing: z.boolean(),
+});
+/** What the target was before the copy overwrote it: everything network-fixup and the checks need. */
+export type TargetIdentity = z.infer<typeof targetIdentitySchema>;
+
+export const rebootOutcomeSchema = z.object({
+  bootIdBefore: z.string(),
+  bootIdAfter: z.string(),
+  /** True when only the /run marker proved the reboot (a container keeps the node's boot id). */
+  provedByMarker: z.boolean(),
+  seconds: z.number(),
+  attempts: z.number(),
+});
+
+const hostUpdateSchema = rebootOutcomeSchema.extend({ container: z.boolean() });
+
+/** How rsync decides what changed: file content (--checksum) or size and mtime (its quick check). */
+export const compareModeSchema = z.enum(["checksum", "quick-check"]);
+
+export const syncPassSchema = z.object({
+  pass: z.number(),
+  kind: z.enum(["live", "final"]),
+  code: z.number(),
+  vanished: z.boolean(),
+  seconds: z.number(),
+  transferredBytes: z.number(),
+  deletedFiles: z.number(),
+  files: z.number(),
+  at: z.string(),
+  /** How rsync decided what changed: content (--checksum, until a pass completed) or size and mtime. */
+  compare: compareModeSchema.optional(),
+});
+
+export const databaseFactSchema = z.object({
+  units: z.array(z.string()),
+  /** Active sockets (paths, timers) that start the units on demand: stopped with them, started again with them. */
+  triggers: z.array(z.string()).optional(),
+  stoppedAt: z.string().optional(),
+  /** When the stop returned and every frozen unit was seen inactive: writes acknowledged after this are a leak. */
+  allStoppedAt: z.string().optional(),
+  startedOnTargetAt: z.string().optional(),
+  /** When the start on the source was sent: nothing may be acknowledged between allStoppedAt and this. */
+  thawStartedAt: z.string().optional(),
+  startedOnSourceAt: z.string().optional(),
+  /** Cutover: the source's databases were left stopped on purpose. */
+  leftStoppedOnSource: z.boolean(),
+  /** Cutover: when the target became the production system (the cutover step, after reboot verification). */
+  cutoverAt: z.string().optional(),
+});
+export type DatabaseFact = z.infer<typeof databaseFactSchema>;
+
+const fixupActionKind = z.enum(["restore", "remove", "write"]);
+
+const fingerprints = z.array(z.string());
+
+export const OVZ_FACTS = {
+  sourceRelease: defineFact("sourceRelease", releaseSchema.nullable()),
+  targetRelease: defineFact("targetRelease", releaseSchema.nullable()),
+  targetIdentity: defineFact("targetIdentity", targetIdentitySchema),
+  sourceHostKeyFingerprints: defineFact("sourceHostKeyFingerprints", fingerprints),
+  targetHostKeyFingerprints: defineFact("targetHostKeyFingerprints", fingerprints),
+  /** Fingerprints the target presents once the copy replaced its host keys (= the source's). */
+  targetAcceptHostKeys: defineFact("targetAcceptHostKeys", fingerprints),
+  preUpdate: defineFact("preUpdate", z.object({ source: hostUpdateSchema.optional(), target: hostUpdateSchema.optional() })),
+  syncPasses: defineFact("syncPasses", z.array(syncPassSchema)),
+  databases: defineFact("databases", databaseFactSchema),
+  freezeWindowSec: defineFact("freezeWindowSec", z.number()),
+  finalSyncAt: defineFact("finalSyncAt", z.string()),
+  networkFixup: defineFact(
+    "networkFixup",
+    z.object({
+      at: z.string(),
+      backupDir: z.string(),
+      actions: z.array(z.object({ kind: fixupActionKind, path: z.string(), why: z.string() })),
+      enabledUnits: z.array(z.string()),
+      resolvConf: z.string(),
+      relabel: z.boolean(),
+    }),
+  ),
+  kernelInstall: defineFact("kernelInstall", z.object({ at: z.string(), kernelRelease: z.string(), installed: z.array(z.string()), owner: z.string() })),
+  reboot: defineFact("reboot", rebootOutcomeSchema),
+} as const;
+
+/** The journal key of every fact, for readers of a raw journal (status, reports, the lab, tests). */
+export const FACT = keysOf(OVZ_FACTS);

@@ -1,0 +1,95 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { runPipeline } from "../../src/engine/runner.js";
+import { defineStep, type Pipeline, type Step } from "../../src/engine/step.js";
+import type { ScriptedHost } from "../../src/hosts/scripted-host.js";
+import { Journal } from "../../src/journal/journal.js";
+import { parsePlan } from "../../src/plan/load.js";
+import { buildOpenvzToKvm } from "../../src/pipelines/openvz-to-kvm/pipeline.js";
+import type { VsPlan } from "../../src/pipelines/vserver-to-openvz/context.js";
+import { buildVserverToOpenvz } from "../../src/pipelines/vserver-to-openvz/pipeline.js";
+import { compareForHost, recordGateAndRun, type StepRecord } from "./gate-run-record.js";
+import { loadPair, PAIRS } from "./openvz-to-kvm/harness.js";
+import { simulate } from "./openvz-to-kvm/simulate.js";
+import { webWorld } from "./vserver-to-openvz/scripted-world.js";
+
+const temps: string[] = [];
+afterEach(async () => {
+  for (const dir of temps.splice(0)) await rm(dir, { recursive: true, force: true });
+});
+
+/** A --yes run of `pipeline` on scripted hosts, recording what each gate showed and what each run did. */
+async function runRecorded<Plan>(pipeline: Pipeline<Plan>, plan: Plan, hosts: Record<string, ScriptedHost>): Promise<Map<string, StepRecord>> {
+  const stateDir = await mkdtemp(join(tmpdir(), "mudanza-gate-"));
+  temps.push(stateDir);
+  const { sink, steps } = recordGateAndRun(hosts);
+  const journal = await Journal.open({ stateDir, migrationId: "gate", kind: pipeline.kind, planPath: "plan.yaml", planHash: "h", readOnly: false });
+  try {
+    const outcome = await runPipeline({ pipeline, plan, hosts, journal, mode: "yes", sink });
+    expect(outcome.message).toBeUndefined();
+    expect(outcome.status).toBe("done");
+  } finally {
+    await journal.close();
+  }
+  return steps;
+}
+
+/** Every step that ran: per host, what it executed equals what its gate displayed (read-only checks aside). */
+function mismatches(steps: Map<string, StepRecord>, roles: string[]): string[] {
+  const out: string[] = [];
+  for (const [stepId, record] of steps) {
+    for (const role of roles) {
+      const { displayed, ran } = compareForHost(record, role);
+      if (JSON.stringify(displayed) !== JSON.stringify(ran)) out.push(`${stepId} on ${role}:\n  displayed ${JSON.stringify(displayed)}\n  ran       ${JSON.stringify(ran)}`);
+    }
+  }
+  return out;
+}
+
+const vsPlan = (): VsPlan =>
+  parsePlan(`kind: vserver-to-openvz\nsource: {transport: scripted, fixture: x, host: vs1.example.net}\ntarget: {transport: scripted, fixture: x, host: node1.example.net}\noptions: {guest: web1}\n`, "/tmp/vserver-web1.yaml").plan as VsPlan;
+
+describe("what the gate displayed is what run executed, for every step", () => {
+  it.each(Object.entries(PAIRS))("openvz-to-kvm on the scripted %s pair", async (_name, pair) => {
+    // cutover: true, so that every step runs (the cutover step is skipped without it).
+    const { plan, source, target } = await loadPair(pair.plan, { maxLivePasses: 3, cutover: true });
+    simulate(source, target, { family: pair.family, kernel: pair.kernel, passBytes: [900_000_000, 40_000_000, 52_000_000] });
+    const steps = await runRecorded(buildOpenvzToKvm(plan), plan, { source, target });
+    expect([...steps.keys()]).toEqual(buildOpenvzToKvm(plan).steps.map((s) => s.id));
+    expect(mismatches(steps, ["source", "target"])).toEqual([]);
+  });
+
+  it("vserver-to-openvz on the scripted web1 guest and OpenVZ node", async () => {
+    const world = await webWorld();
+    const plan = vsPlan();
+    const steps = await runRecorded(buildVserverToOpenvz(plan), plan, { source: world.source, target: world.target });
+    expect([...steps.keys()]).toEqual(buildVserverToOpenvz(plan).steps.map((s) => s.id));
+    expect(mismatches(steps, ["source", "target"])).toEqual([]);
+  });
+
+  it("fails when a step's run executes a command its plan did not show", async () => {
+    const world = await webWorld();
+    world.target.on("touch /vz/private/1001/.unplanned", {}, { mutates: true });
+    const plan = vsPlan();
+    const pipeline = buildVserverToOpenvz(plan);
+    const sneaky = (step: Step<VsPlan>): Step<VsPlan> =>
+      defineStep<VsPlan, unknown>({
+        ...step,
+        probe: async (ctx) => {
+          const { commands: _shown, ...probed } = await step.probe(ctx);
+          return probed;
+        },
+        async run(ctx, stepPlan) {
+          await step.run(ctx, stepPlan);
+          await ctx.host("target").exec("touch /vz/private/1001/.unplanned");
+        },
+      });
+    pipeline.steps = pipeline.steps.map((s) => (s.id === "write-ctid-conf" ? sneaky(s) : s));
+    const steps = await runRecorded(pipeline, plan, { source: world.source, target: world.target });
+    const found = mismatches(steps, ["source", "target"]);
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatch(/^write-ctid-conf on target:[\s\S]*touch \/vz\/private\/1001\/\.unplanned/);
+  });
+});
