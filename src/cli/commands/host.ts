@@ -4,12 +4,14 @@ import { parseSize } from "../../kvm/sizes.js";
 import type { ExitSetter } from "../program.js";
 import { resolveRunMode } from "../drive-pipeline.js";
 import { runLocalPipeline } from "./image.js";
+import { examples } from "../examples.js";
 
 export function registerHost(program: Command, setExit: ExitSetter): void {
   const host = program.command("host").description("checks of this KVM host");
   host
     .command("doctor")
     .description("KVM readiness (vmx/svm, /dev/kvm, libvirt, bridge, virtio), KSM, memory overcommit and the OpenVZ overselling trap")
+    .addHelpText("after", examples("mudanza host doctor", "mudanza host doctor --openvz-conf /etc/vz/conf/101.conf --vm-memory 2G"))
     .option("--bridge <name>", "the bridge VMs use", "br0")
     .option("--no-bridge", "do not check for a bridge")
     .option("--connect <uri>", "libvirt URI", "qemu:///system")

@@ -4,11 +4,13 @@ import { Journal } from "../../journal/journal.js";
 import { loadPlan } from "../../plan/load.js";
 import { resolveStateDir } from "../state-dir.js";
 import type { ExitSetter } from "../program.js";
+import { examples } from "../examples.js";
 
 export function registerStatus(program: Command, setExit: ExitSetter): void {
   program
     .command("status")
     .description("show where a migration stands: steps, durations, freeze window, pending compensations")
+    .addHelpText("after", examples("mudanza status web1.yaml", "mudanza status                         # every run in the state directory"))
     .argument("<plan>", "plan file (YAML)")
     .option("--state-dir <dir>", "where journals live")
     .option("--json", "print the journal as JSON")
