@@ -37,6 +37,7 @@ export interface DriveOptions<Plan> {
   /** Fills the hosts record (connecting may fail half-way: whatever is in it gets closed); facts are the journal's. */
   connect(hosts: Record<string, Host>, facts: Readonly<Record<string, unknown>>): Promise<void>;
   resumeCommand: string;
+  declinedHint?: (stepId: string) => string | undefined;
   /** False when the command prints its own summary instead of the dry-run report. */
   printDryRunReport?: boolean;
 }
@@ -78,6 +79,7 @@ export async function drivePipeline<Plan>(options: DriveOptions<Plan>): Promise<
       confirm: renderer.confirm,
       signal: controller.signal,
       resumeCommand: options.resumeCommand,
+      declinedHint: options.declinedHint,
       logPath: mode === "dry-run" ? undefined : logPath,
     });
     await flushing;

@@ -27,6 +27,8 @@ export interface RunOptions<Plan> {
   /** Shown to the user when the run stops: the exact command that resumes it. */
   resumeCommand?: string;
   logPath?: string;
+  /** What to tell the admin who declined this step's gate (e.g. the plan option that skips it). */
+  declinedHint?: (stepId: string) => string | undefined;
 }
 
 export interface RunOutcome {
@@ -184,7 +186,8 @@ export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunO
             await journal.updateStep(step.id, { status: "pending", message: "declined at the gate" });
             emit({ type: "step-end", at: now(), stepId: step.id, status: "pending", durationMs: Date.now() - started, message: "declined at the gate" });
             await runCompensations(journal, options.hosts, emit);
-            return end({ status: "declined", exitCode: 1, message: `stopped before "${step.title}" at your request; nothing in that step ran` });
+            const hint = options.declinedHint?.(step.id);
+            return end({ status: "declined", exitCode: 1, message: `stopped before "${step.title}" at your request; nothing in that step ran${hint ? `\n${hint}` : ""}` });
           }
         }
         emit({ type: "step-start", at: now(), stepId: step.id, phase: "run" });

@@ -43,6 +43,8 @@ export interface OpenJournalOptions {
   kind: string;
   planPath: string;
   planHash: string;
+  /** Hashes of the same plan as older versions computed them: a journal holding one of them is this plan's (and is upgraded). */
+  earlierPlanHashes?: string[];
   /** Discard an existing journal (the user asked to start over). */
   restart?: boolean;
   /** Dry-runs read the journal but never lock or write it. */
@@ -84,13 +86,15 @@ export class Journal {
     const lock = options.readOnly ? null : await LockFile.acquire(`${path}.lock`);
     try {
       const existing = options.restart ? null : await Journal.read(path);
-      if (existing && existing.planHash !== options.planHash) {
+      const sameHash = (hash: string): boolean => hash === options.planHash || (options.earlierPlanHashes ?? []).includes(hash);
+      if (existing && !sameHash(existing.planHash)) {
         throw new BadInputError(
           `the plan ${options.planPath} changed since migration "${options.migrationId}" started (journal ${path}).\n` +
             `Restore the plan, or start over with --restart (the journal is then discarded; pending compensations are listed first).`,
         );
       }
       const now = new Date().toISOString();
+      if (existing) existing.planHash = options.planHash;
       const data: JournalData = existing ?? {
         version: 1,
         migrationId: options.migrationId,

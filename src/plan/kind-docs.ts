@@ -83,3 +83,13 @@ export function optionsMarkdown(kind: PlanKind): string {
   });
   return ["| Option | Type | Default | What it does |", "| --- | --- | --- | --- |", ...rows].join("\n");
 }
+
+/** Options that only skip a step: changing them between runs of one migration is allowed (the plan hash ignores them). */
+export const resumeSafeOptions = (kind: PlanKind): string[] => Object.values(kindDocs[kind].skipOptions);
+
+/** What a declined gate tells the admin: the option that skips the step, and how to go on with it. */
+export function declinedGateHint(kind: PlanKind, stepId: string, planPath: string, resumeCommand: string): string {
+  const option = kindDocs[kind].skipOptions[stepId];
+  if (!option) return `Run again to be asked again: ${resumeCommand}`;
+  return `To skip this step, set options.${option}: true in ${planPath} (allowed on resume), then: ${resumeCommand}`;
+}

@@ -4,13 +4,16 @@ import { basename, dirname, extname, resolve, isAbsolute } from "node:path";
 import { parseDocument } from "yaml";
 import type { z } from "zod";
 import { BadInputError } from "../errors.js";
+import { resumeSafeOptions } from "./kind-docs.js";
 import { planSchema, type Plan } from "./schema.js";
 
 export interface LoadedPlan {
   plan: Plan;
   path: string;
-  /** sha256 of the validated plan: an edit after the migration started is detected by this. */
+  /** sha256 of the validated plan without its resume-safe options: an edit after the migration started is detected by this. */
   hash: string;
+  /** The hash journals written before resume-safe options existed hold (every option counted). */
+  legacyHash: string;
   migrationId: string;
 }
 
@@ -31,9 +34,16 @@ export function parsePlan(text: string, path: string): LoadedPlan {
   const result = planSchema.safeParse(doc.toJS());
   if (!result.success) throw new BadInputError(formatPlanErrors(path, result.error));
   const plan = resolveFixturePaths(result.data, dirname(path));
-  const hash = createHash("sha256").update(canonicalJson(result.data)).digest("hex");
+  const sha256 = (value: unknown): string => createHash("sha256").update(canonicalJson(value)).digest("hex");
   const migrationId = plan.name ?? basename(path, extname(path));
-  return { plan, path, hash, migrationId };
+  return { plan, path, hash: sha256(withoutResumeSafeOptions(result.data)), legacyHash: sha256(result.data), migrationId };
+}
+
+/** Skipping a step (e.g. skipPreUpdate after declining its gate) is decided again on every run, so it may change on resume. */
+function withoutResumeSafeOptions(plan: Plan): Plan {
+  const options: Record<string, unknown> = { ...plan.options };
+  for (const key of resumeSafeOptions(plan.kind)) delete options[key];
+  return { ...plan, options } as Plan;
 }
 
 /** "plan.yaml: source.port: expected a number, got "abc"" for every problem found. */

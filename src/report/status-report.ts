@@ -6,8 +6,8 @@ import { checksAfterReboot, summarizeRun } from "./run-summary.js";
 const MARK: Record<string, string> = { pending: "○", running: "▶", done: "✔", skipped: "↷", failed: "✖", blocked: "⊘", compensated: "↺" };
 
 /** `mudanza status`: the timeline of a migration from its journal (and its log, when there is one). */
-export function renderStatus(journal: JournalData, currentPlanHash: string, events: PipelineEvent[] = []): string {
-  const s = summarizeRun(journal, events, currentPlanHash);
+export function renderStatus(journal: JournalData, currentPlanHashes: string | readonly string[], events: PipelineEvent[] = []): string {
+  const s = summarizeRun(journal, events, currentPlanHashes);
   const lines = [`Migration ${s.migrationId} (${s.title ? `${s.title}, ` : ""}${s.kind}), plan ${s.planPath}`];
   if (s.planChanged) lines.push("WARNING: the plan file changed since this migration started");
   const last = s.runs[s.runs.length - 1];

@@ -27,7 +27,7 @@ export function registerStatus(program: Command, setExit: ExitSetter): void {
       const { renderStatus } = await import("../../report/status-report.js");
       const { readLogEvents } = await import("../../report/log-events.js");
       const events = await readLogEvents(path.replace(/\.journal\.json$/, ".log.ndjson"));
-      process.stdout.write(renderStatus(journal, loaded.hash, events) + "\n");
+      process.stdout.write(renderStatus(journal, [loaded.hash, loaded.legacyHash], events) + "\n");
       setExit(0);
     });
 }
