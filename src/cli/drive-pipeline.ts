@@ -1,5 +1,4 @@
 import { appendFile, mkdir } from "node:fs/promises";
-import { join } from "node:path";
 import { BadInputError, InterruptedError } from "../errors.js";
 import type { PipelineEvent } from "../engine/events.js";
 import { runPipeline, type RunMode, type RunOutcome } from "../engine/runner.js";
@@ -56,7 +55,7 @@ export async function drivePipeline<Plan>(options: DriveOptions<Plan>): Promise<
   const onTerm = onSignal("SIGTERM");
   process.on("SIGINT", onInt);
   process.on("SIGTERM", onTerm);
-  const logPath = join(stateDir, `${options.journal.migrationId}.log.ndjson`);
+  const logPath = journal.path.replace(/\.journal\.json$/, ".log.ndjson");
   const renderer = await createRenderer({ mode, json: flags.json, dryRun: flags.dryRun, abort: (s) => controller.abort(new InterruptedError(s)) });
   try {
     await options.connect(hosts, journal.snapshot.facts);

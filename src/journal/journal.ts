@@ -43,6 +43,8 @@ export interface OpenJournalOptions {
   kind: string;
   planPath: string;
   planHash: string;
+  /** The journal's file name without .journal.json (default: the migration id). */
+  fileStem?: string;
   /** Hashes of the same plan as older versions computed them: a journal holding one of them is this plan's (and is upgraded). */
   earlierPlanHashes?: string[];
   /** Discard an existing journal (the user asked to start over). */
@@ -63,8 +65,8 @@ export class Journal {
     readonly resumed: boolean,
   ) {}
 
-  static pathFor(stateDir: string, migrationId: string): string {
-    return join(stateDir, `${migrationId}.journal.json`);
+  static pathFor(stateDir: string, fileStem: string): string {
+    return join(stateDir, `${fileStem}.journal.json`);
   }
 
   static async read(path: string): Promise<JournalData | null> {
@@ -82,7 +84,7 @@ export class Journal {
 
   static async open(options: OpenJournalOptions): Promise<Journal> {
     await mkdir(options.stateDir, { recursive: true, mode: 0o700 });
-    const path = Journal.pathFor(options.stateDir, options.migrationId);
+    const path = Journal.pathFor(options.stateDir, options.fileStem ?? options.migrationId);
     const lock = options.readOnly ? null : await LockFile.acquire(`${path}.lock`);
     try {
       const existing = options.restart ? null : await Journal.read(path);

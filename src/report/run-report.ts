@@ -65,7 +65,8 @@ export function renderRunReportMarkdown(s: RunSummary): string {
 /** Writes `<state>/<id>.report.md` (mode 0600, like the journal) and returns its path. */
 export async function writeRunReport(stateDir: string, journal: JournalData, logPath: string): Promise<string> {
   const summary = summarizeRun(journal, await readLogEvents(logPath));
-  const path = reportPathFor(stateDir, journal.migrationId);
+  // Beside the log, which is beside the journal: all three share the journal's file name.
+  const path = logPath.endsWith(".log.ndjson") ? logPath.replace(/\.log\.ndjson$/, ".report.md") : reportPathFor(stateDir, journal.migrationId);
   await writeFile(path, renderRunReportMarkdown(summary) + "\n", { mode: 0o600 });
   return path;
 }
