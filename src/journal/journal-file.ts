@@ -13,8 +13,11 @@ const SUFFIX = ".journal.json";
 export async function journalStemFor(stateDir: string, migrationId: string, planPath: string): Promise<string> {
   const legacy = await Journal.read(Journal.pathFor(stateDir, migrationId)).catch(() => null);
   if (legacy?.planPath === planPath) return migrationId;
-  return `${migrationId}.${createHash("sha256").update(planPath).digest("hex").slice(0, 8)}`;
+  return pathKeyedStem(migrationId, planPath);
 }
+
+/** `web1.3f9a0c1d`: the plan's name and the first 8 hex digits of sha256(absolute plan path). */
+export const pathKeyedStem = (migrationId: string, planPath: string): string => `${migrationId}.${createHash("sha256").update(planPath).digest("hex").slice(0, 8)}`;
 
 export interface JournalEntry {
   path: string;

@@ -2,6 +2,7 @@ import type { PipelineEvent } from "../engine/events.js";
 import type { JournalData } from "../journal/journal.js";
 import { formatDuration } from "../render/format.js";
 import { checksAfterReboot, summarizeRun } from "./run-summary.js";
+import { wordsFor } from "./kind-words.js";
 
 const MARK: Record<string, string> = { pending: "○", running: "▶", done: "✔", skipped: "↷", failed: "✖", blocked: "⊘", compensated: "↺" };
 
@@ -17,7 +18,8 @@ export interface StatusContext {
 /** `mudanza status`: the timeline of a migration from its journal (and its log, when there is one). */
 export function renderStatus(journal: JournalData, currentPlanHashes: string | readonly string[] | undefined, events: PipelineEvent[] = [], context: StatusContext = {}): string {
   const s = summarizeRun(journal, events, currentPlanHashes);
-  const lines = [`Migration ${s.migrationId} (${s.title ? `${s.title}, ` : ""}${s.kind}), plan ${s.planPath}`];
+  const words = wordsFor(s.kind);
+  const lines = [`${words.noun} ${s.migrationId} (${s.title ? `${s.title}, ` : ""}${s.kind}), plan ${s.planPath}`];
   if (context.journalPath) lines.push(`Journal: ${context.journalPath}`);
   if (s.planChanged) lines.push("WARNING: the plan file changed since this migration started");
   const last = s.runs[s.runs.length - 1];
@@ -38,7 +40,8 @@ export function renderStatus(journal: JournalData, currentPlanHashes: string | r
     lines.push(first ? `${row}  ${first}` : row.trimEnd());
     for (const more of rest) lines.push(`${" ".repeat(row.length + 2)}${more}`);
   }
-  lines.push("", s.freezeWindowSec !== undefined ? `Freeze window (databases stopped): ${s.freezeWindowSec} s` : "Freeze window: not recorded yet");
+  if (s.freezeWindowSec !== undefined) lines.push("", `Freeze window (databases stopped): ${s.freezeWindowSec} s`);
+  else if (words.freezes) lines.push("", "Freeze window: not recorded yet");
   const after = checksAfterReboot(s);
   if (s.rebootStepId) {
     lines.push("", "Verified after the reboot:");

@@ -2,6 +2,7 @@ import type { Finding } from "../engine/finding.js";
 import type { GatePrompt } from "../engine/runner.js";
 import { cleanLine, formatDuration } from "../render/format.js";
 import { failedStep, warningsOf, type TuiModel } from "./model.js";
+import { wordsFor } from "../report/kind-words.js";
 
 /** Panel contents as plain lines, so their height is known before Ink lays them out. */
 export interface PanelLine {
@@ -96,7 +97,7 @@ export function gateLines(prompt: GatePrompt, findings: Finding[] = []): PanelLi
 export const GATE_QUESTION: PanelLine = { text: "Run this step? [y/N]  y = yes, Enter or n = no, q = abort", bold: true };
 
 const END_TITLE: Record<NonNullable<TuiModel["end"]>["status"], string> = {
-  done: "✔ Migration complete",
+  done: "✔ ", // + the kind's own words: an image clone is not a migration
   "dry-run": "✔ Dry run complete: nothing was changed",
   failed: "✖ Failed",
   blocked: "⊘ Blocked before anything changed",
@@ -111,7 +112,7 @@ export function endLines(model: TuiModel, tailLines: number): PanelLine[] {
   const ok = end.status === "done" || end.status === "dry-run";
   const lines: PanelLine[] = model.notice ? [{ text: model.notice, color: "yellow" }] : [];
   const step = ok ? undefined : failedStep(model);
-  const title = END_TITLE[end.status] + (step && end.status === "failed" ? `: ${step.title}` : "");
+  const title = END_TITLE[end.status] + (end.status === "done" ? wordsFor(model.kind).complete : "") + (step && end.status === "failed" ? `: ${step.title}` : "");
   lines.push({ text: `${title} after ${formatDuration(end.atMs - model.startedAtMs)}`, bold: true, color: ok ? "green" : "red" });
   if (end.message) for (const m of end.message.split("\n")) lines.push({ text: m });
   if (end.status === "blocked") {

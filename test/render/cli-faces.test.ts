@@ -5,11 +5,13 @@ import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
 import { pipelineEventSchema } from "../../src/engine/events.js";
+import { pathKeyedStem } from "../../src/journal/journal-file.js";
 
 const run = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, "../..");
 const PLAN = join(ROOT, "fixtures/plans/ovz-kvm-debian-12.yaml");
-const ID = "ovz-kvm-debian-12";
+// Journal, log and report are named after the plan's name and its path.
+const ID = pathKeyedStem("ovz-kvm-debian-12", PLAN);
 let dirs: string[] = [];
 afterEach(async () => {
   await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
