@@ -89,7 +89,7 @@ export async function drivePipeline<Plan>(options: DriveOptions<Plan>): Promise<
       await writeRunReport(stateDir, journal.snapshot, logPath).catch((error: Error) => process.stderr.write(`mudanza: could not write the run report: ${error.message}\n`));
     }
     if (mode === "dry-run" && options.printDryRunReport !== false) {
-      const skipped = Object.fromEntries(pipeline.steps.flatMap((s) => (outcome.probes[s.id] ? [] : [[s.id, "not probed"]])));
+      const skipped = Object.fromEntries(pipeline.steps.flatMap((s) => (outcome.probes[s.id] ? [] : [[s.id, outcome.skipped[s.id] ?? "not probed"]])));
       const data = collectDryRun(pipeline as Pipeline<unknown>, Object.fromEntries(Object.entries(hosts).map(([r, h]) => [r, h.address])), outcome.probes, skipped);
       process.stdout.write(flags.format === "json" ? JSON.stringify(data, null, 2) + "\n" : renderDryRunMarkdown(data) + "\n");
     }

@@ -36,6 +36,8 @@ export interface RunOutcome {
   exitCode: number;
   message?: string;
   probes: Record<string, ProbeResult>;
+  /** Steps the plan skips, with the reason, as the preflight found them. */
+  skipped: Record<string, string>;
   findings: Finding[];
 }
 
@@ -53,6 +55,7 @@ export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunO
   const stepIds = pipeline.steps.map((s) => s.id);
   const probes: Record<string, ProbeResult> = {};
   const findings: Finding[] = [];
+  const skipped: Record<string, string> = {};
   let currentStep = pipeline.steps[0]?.id ?? "";
 
   const facts: FactStore = {
@@ -78,7 +81,7 @@ export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunO
     signal,
   };
 
-  const end = async (outcome: Omit<RunOutcome, "probes" | "findings">): Promise<RunOutcome> => {
+  const end = async (outcome: Omit<RunOutcome, "probes" | "findings" | "skipped">): Promise<RunOutcome> => {
     const stopped = outcome.status !== "done" && outcome.status !== "dry-run";
     emit({
       type: "pipeline-end",
@@ -91,7 +94,7 @@ export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunO
       log: options.logPath,
     });
     if (mode !== "dry-run") await journal.endRun(outcome.status);
-    return { ...outcome, probes, findings };
+    return { ...outcome, probes, skipped, findings };
   };
 
   emit({
@@ -117,7 +120,10 @@ export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunO
   for (const step of pipeline.steps) {
     currentStep = step.id;
     const skipReason = step.skip?.(ctx);
-    if (skipReason) continue;
+    if (skipReason) {
+      skipped[step.id] = skipReason;
+      continue;
+    }
     if (mode !== "dry-run" && journal.step(step.id).status === "done") continue;
     const probed = await probeStep(step, ctx, emit);
     // A probe that cannot answer is a blocker: nothing may change on a guess, and a dry-run goes on probing.

@@ -8,18 +8,19 @@ import { dbFreeze } from "../../steps/ovz-kvm/db-freeze.js";
 import { networkFixup } from "../../steps/ovz-kvm/network-fixup.js";
 import { kernelInstall } from "../../steps/ovz-kvm/kernel-install.js";
 import { rebootVerify } from "../../steps/ovz-kvm/reboot-verify.js";
+import { cutover } from "../../steps/ovz-kvm/cutover.js";
 import { FACT } from "../../steps/common/plan.js";
 
 /**
  * OpenVZ container -> KVM VM, the by-hand recipe as checked steps: update both, same release, save the
  * VM's identity, copy live, freeze the databases for the final pass, put the VM's network back,
- * reinstall its kernel package, reboot and check.
+ * reinstall its kernel package, reboot and check, and only then (if the plan says so) cut over.
  */
 export function buildOpenvzToKvm(_plan: PlanOf<"openvz-to-kvm">): Pipeline<PlanOf<"openvz-to-kvm">> {
   return {
     kind: "openvz-to-kvm",
     title: "OpenVZ container to KVM virtual machine",
-    steps: [preUpdate, releaseMatch, captureTarget, rsyncStep, dbFreeze, networkFixup, kernelInstall, rebootVerify],
+    steps: [preUpdate, releaseMatch, captureTarget, rsyncStep, dbFreeze, networkFixup, kernelInstall, rebootVerify, cutover],
     expectedHostKeys: targetKeysOnResume,
   };
 }

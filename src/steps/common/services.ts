@@ -1,11 +1,14 @@
 import type { Host } from "../../hosts/host.js";
 import { cmd } from "../../hosts/quote.js";
 
-/** Database services looked for on every source, beyond the plan's own list. */
 /** Units that bring a VM's network up: whichever the target has enabled must be enabled again after the copy. */
 export const NETWORK_UNITS = ["NetworkManager.service", "systemd-networkd.service", "networking.service", "network.service", "systemd-resolved.service"];
 
-export const KNOWN_DATABASES = ["mariadb.service", "mysql.service", "mysqld.service", "postgresql.service"];
+/**
+ * Stateful daemons stopped for the final pass wherever they run. Debian's postgresql.service is the
+ * umbrella its postgresql@VERSION-CLUSTER units are PartOf, so stopping it stops every cluster.
+ */
+export const KNOWN_DATABASES = ["mariadb.service", "mysql.service", "mysqld.service", "postgresql.service", "redis-server.service", "redis.service", "mongod.service"];
 
 export interface UnitState {
   /** The unit's real name (aliases resolve: mysql.service -> mariadb.service on Debian). */

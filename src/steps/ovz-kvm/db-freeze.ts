@@ -4,12 +4,14 @@ import { cmd } from "../../hosts/quote.js";
 import { ensureMigrationAccess, removeMigrationAccess, revokeCommand } from "../common/access.js";
 import { FACT, type OvzContext, type OvzPlan } from "../common/plan.js";
 import { runLogged } from "../common/run-logged.js";
+import { START_SOURCE_COMPENSATION } from "./cutover.js";
+import { freezeSetOf, freezeUnits, showPropsCommand, STAMP_PROPS, TRIGGER_PROPS, unitStamps, unitsThatRan, type FreezeSet, type UnitStamp } from "../common/freeze-units.js";
 import { detectDatabases, showUnits, showUnitsCommand, KNOWN_DATABASES, unitName } from "../common/services.js";
 import { MIGRATION_DIR } from "../rsync/excludes.js";
 import { cutoverFinishedAt, syncCommand, syncPass, type SyncPassRecord } from "./sync.js";
 
-export const startCommand = (units: string[]): string => cmd("systemctl", "start", ...units);
-export const stopCommand = (units: string[]): string => cmd("systemctl", "stop", ...units);
+export const startCommand = (units: string[]): string => cmd("systemctl", "start", "--", ...units);
+export const stopCommand = (units: string[]): string => cmd("systemctl", "stop", "--", ...units);
 const RELOAD = cmd("systemctl", "daemon-reload");
 /**
  * The copy excludes /run (the VM's live tmpfs), so the runtime directories the copied tmpfiles.d entries
@@ -20,12 +22,18 @@ export const TMPFILES_RUN = cmd("systemd-tmpfiles", "--create", "--prefix=/run")
 
 export interface DatabaseFact {
   units: string[];
+  /** Active sockets (paths, timers) that start the units on demand: stopped with them, started again with them. */
+  triggers?: string[];
   stoppedAt?: string;
+  /** When the stop returned and every frozen unit was seen inactive: writes acknowledged after this are a leak. */
+  allStoppedAt?: string;
   startedOnTargetAt?: string;
+  /** When the start on the source was sent: nothing may be acknowledged between allStoppedAt and this. */
+  thawStartedAt?: string;
   startedOnSourceAt?: string;
   /** Cutover: the source's databases were left stopped on purpose. */
   leftStoppedOnSource: boolean;
-  /** Cutover: when the target became the production system (after the final pass and the target's start). */
+  /** Cutover: when the target became the production system (the cutover step, after reboot verification). */
   cutoverAt?: string;
 }
 
@@ -34,6 +42,27 @@ async function createRuntimeDirs(ctx: OvzContext): Promise<void> {
   ctx.output("target", `$ ${TMPFILES_RUN}`);
   const r = await ctx.host("target").exec(TMPFILES_RUN, { signal: ctx.signal, onStdout: (l) => ctx.output("target", l), onStderr: (l) => ctx.output("target", l, "stderr") });
   if (r.code !== 0) ctx.output("target", `systemd-tmpfiles exited ${r.code}; starting the databases anyway`, "stderr");
+}
+
+/**
+ * Throws when a frozen unit is active, or became active since `before` was read: the databases' files
+ * may then hold writes the target will not get. The step fails and its compensation restarts the source.
+ */
+async function assertFrozen(ctx: OvzContext, units: string[], before: UnitStamp[], when: string): Promise<UnitStamp[]> {
+  ctx.output("source", `$ ${showPropsCommand(STAMP_PROPS, units)}`);
+  const now = await unitStamps(ctx.host("source"), units, ctx.signal);
+  const ran = unitsThatRan(before.length > 0 ? before : now, now);
+  if (ran.length > 0) {
+    throw new Error(`the source's ${ran.join(", ")} ran ${when} although the freeze stopped it: something started it again (a socket, timer or other unit not in the freeze); the copy may miss its writes. List what starts it in options.databases and run again`);
+  }
+  return now;
+}
+
+async function ranSinceFreeze(ctx: OvzContext, record: DatabaseFact): Promise<string[]> {
+  const units = freezeUnits({ services: record.units, triggers: record.triggers ?? [] });
+  if (units.length === 0) return [];
+  const now = await unitStamps(ctx.host("source"), units, ctx.signal);
+  return unitsThatRan(now, now);
 }
 
 /** Step 5: stop the databases on both sides, final pass, start them on the target (and the source). */
@@ -52,27 +81,31 @@ export const dbFreeze: Step<OvzPlan> = {
     const findings: Finding[] = [];
     for (const m of found.missingFromPlan) findings.push(warning("Database unit not found", `the plan lists ${m} but the source has no such unit`, "check options.databases", "source"));
     const units = found.active;
+    const freeze = await freezeSetOf(ctx.host("source"), units, ctx.signal);
+    const stopped = freezeUnits(freeze);
     if (units.length === 0) findings.push(warning("No running database found", `none of ${[...KNOWN_DATABASES, ...ctx.plan.options.databases.map(unitName)].join(", ")} is active on the source: the final pass runs with every service up`, "list other data services in options.databases", "source"));
     const commands: PlannedCommand[] = [{ host: "source", command: showUnitsCommand([...KNOWN_DATABASES, ...ctx.plan.options.databases.map(unitName)]), purpose: "find running databases" }];
     if (units.length > 0) {
-      commands.push({ host: "source", command: stopCommand(units), purpose: "freeze: stop the databases (a compensation starts them again if anything fails)" });
-      commands.push({ host: "target", command: `${RELOAD} && ${stopCommand(units)}`, purpose: "make sure the copied databases are not running on the target" });
+      commands.push({ host: "source", command: showPropsCommand(TRIGGER_PROPS, units), purpose: "find the sockets that would start the databases again on the next connection" });
+      commands.push({ host: "source", command: stopCommand(stopped), purpose: "freeze: stop the databases and what triggers them (a compensation starts them again if anything fails)" });
+      commands.push({ host: "source", command: showPropsCommand(STAMP_PROPS, stopped), purpose: "check they stopped; read again after the final pass: any start in between fails the step" });
+      commands.push({ host: "target", command: `${RELOAD} && ${stopCommand(stopped)}`, purpose: "make sure the copied databases are not running on the target" });
     }
     commands.push({ host: "source", command: await syncCommand(ctx), purpose: "final pass with the databases stopped" });
     if (units.length > 0) {
       commands.push({ host: "target", command: TMPFILES_RUN, purpose: "create the runtime directories in /run the copied tmpfiles.d entries name (the copy excludes /run)" });
-      commands.push({ host: "target", command: `${RELOAD} && ${startCommand(units)}`, purpose: "start the databases on the target" });
-      commands.push(ctx.plan.options.cutover ? { host: "source", command: "(none)", purpose: "cutover: the source's databases stay stopped" } : { host: "source", command: startCommand(units), purpose: "start the databases on the source again" });
+      commands.push({ host: "target", command: `${RELOAD} && ${startCommand(stopped)}`, purpose: "start the databases on the target" });
+      commands.push(ctx.plan.options.cutover ? { host: "source", command: "(none)", purpose: "cutover: the source's databases stay stopped" } : { host: "source", command: startCommand(stopped), purpose: "start the databases on the source again" });
     }
     commands.push({ host: "target", command: revokeCommand("target"), purpose: "remove the migration key" }, { host: "source", command: revokeCommand("source"), purpose: "remove the migration key and key pair" });
     const passes = ctx.facts.get<SyncPassRecord[]>(FACT.syncPasses) ?? [];
     const last = passes.filter((p) => p.kind === "live").at(-1);
     const details = [
-      `databases: ${units.join(", ") || "none"}${found.installedInactive.length ? `; installed but not running: ${found.installedInactive.join(", ")}` : ""}`,
+      `databases: ${units.join(", ") || "none"}${freeze.triggers.length ? `; started on demand by ${freeze.triggers.join(", ")} (stopped with them)` : ""}${found.installedInactive.length ? `; installed but not running: ${found.installedInactive.join(", ")}` : ""}`,
       last ? `the last live pass took ${last.seconds} s and changed ${last.transferredBytes} bytes: the freeze window should be about that long` : "the freeze window lasts one final pass; its length is recorded as freezeWindowSec",
       ctx.plan.options.cutover ? "cutover: after the final pass the source's databases stay stopped" : "the source's databases start again right after the final pass",
     ];
-    return { satisfied: false, commands, findings, details, facts: { sourceDatabases: units } };
+    return { satisfied: false, commands, findings, details, facts: { sourceDatabases: units, sourceDatabaseTriggers: freeze.triggers } };
   },
 
   async run(ctx) {
@@ -89,40 +122,50 @@ export const dbFreeze: Step<OvzPlan> = {
     }
     await ensureMigrationAccess(ctx);
     const { active: units } = await detectDatabases(source, ctx.plan.options.databases, ctx.signal);
-    const record: DatabaseFact = { units, leftStoppedOnSource: false };
+    const freeze: FreezeSet = await freezeSetOf(source, units, ctx.signal);
+    const stopped = freezeUnits(freeze);
+    const record: DatabaseFact = { units, triggers: freeze.triggers, leftStoppedOnSource: false };
     await ctx.facts.set(FACT.databases, record);
     let frozenAt = Date.now();
     if (units.length > 0) {
-      // Registered before the stop: a crash or failure from here on starts them again.
-      await ctx.compensations.register({ id: "start-databases-source", title: `start ${units.join(", ")} on the source`, host: "source", command: startCommand(units) });
+      // Registered before the stop: a crash or failure from here on starts exactly what was stopped.
+      await ctx.compensations.register({ id: START_SOURCE_COMPENSATION, title: `start ${stopped.join(", ")} on the source`, host: "source", command: startCommand(stopped) });
       frozenAt = Date.now();
       record.stoppedAt = new Date(frozenAt).toISOString();
-      await runLogged(ctx, "source", stopCommand(units));
+      await runLogged(ctx, "source", stopCommand(stopped));
+      const frozen = await assertFrozen(ctx, stopped, [], "after the stop");
+      record.allStoppedAt = new Date().toISOString();
       await ctx.facts.set(FACT.databases, record);
       await runLogged(ctx, "target", RELOAD);
-      const onTarget = (await showUnits(target, units, ctx.signal)).filter((u) => u.active).map((u) => u.id);
+      const onTarget = (await showUnits(target, stopped, ctx.signal)).filter((u) => u.active).map((u) => u.id);
       if (onTarget.length > 0) await runLogged(ctx, "target", stopCommand(onTarget));
+      const final = await syncPass(ctx, "final");
+      await ctx.facts.set(FACT.finalSyncAt, final.at);
+      // The copy is only consistent if nothing ran on the source while rsync read it.
+      await assertFrozen(ctx, stopped, frozen, "through the final pass");
+    } else {
+      const final = await syncPass(ctx, "final");
+      await ctx.facts.set(FACT.finalSyncAt, final.at);
     }
-    const final = await syncPass(ctx, "final");
-    await ctx.facts.set(FACT.finalSyncAt, final.at);
     let freezeEnd = Date.now();
     if (units.length > 0) {
       if (!ctx.plan.options.cutover) {
-        await runLogged(ctx, "source", startCommand(units));
+        record.thawStartedAt = new Date().toISOString();
+        await runLogged(ctx, "source", startCommand(stopped));
         freezeEnd = Date.now();
         record.startedOnSourceAt = new Date(freezeEnd).toISOString();
       }
       await runLogged(ctx, "target", RELOAD);
       await createRuntimeDirs(ctx);
-      await runLogged(ctx, "target", startCommand(units), { timeoutMs: 600_000 });
+      await runLogged(ctx, "target", startCommand(stopped), { timeoutMs: 600_000 });
       record.startedOnTargetAt = new Date().toISOString();
       if (ctx.plan.options.cutover) {
+        // The source stays stopped, but its compensation stays pending until the cutover step: a
+        // failure before the VM proved itself starts the source again.
         freezeEnd = Date.now();
         record.leftStoppedOnSource = true;
-      }
-      await ctx.compensations.clear("start-databases-source");
+      } else await ctx.compensations.clear(START_SOURCE_COMPENSATION);
     }
-    if (ctx.plan.options.cutover) record.cutoverAt = new Date().toISOString();
     const freezeWindowSec = units.length > 0 ? Math.round((freezeEnd - frozenAt) / 100) / 10 : 0;
     await ctx.facts.set(FACT.databases, record);
     await ctx.facts.set(FACT.freezeWindowSec, freezeWindowSec);
@@ -134,7 +177,13 @@ export const dbFreeze: Step<OvzPlan> = {
     const window = ctx.facts.get<number>(FACT.freezeWindowSec);
     const passes = ctx.facts.get<SyncPassRecord[]>(FACT.syncPasses) ?? [];
     const keyGone = (await ctx.host("source").stat(MIGRATION_DIR)) === null;
+    const record = ctx.facts.get<DatabaseFact>(FACT.databases);
+    // A cutover not yet made needs the source as the final pass left it: if a failure started its
+    // databases again since, their new writes are not on the VM and the freeze must be redone.
+    const awaitingCutover = ctx.plan.options.cutover && record?.leftStoppedOnSource && !record.cutoverAt;
+    const ranSince = awaitingCutover ? await ranSinceFreeze(ctx, record) : [];
     return verifyResult([
+      ...(awaitingCutover ? [{ name: "source databases stopped until the cutover", ok: ranSince.length === 0, detail: ranSince.join(", ") || undefined }] : []),
       { name: "final pass recorded", ok: passes.some((p) => p.kind === "final"), detail: passes.filter((p) => p.kind === "final").map((p) => `pass ${p.pass}: exit ${p.code}, ${p.seconds} s`).join("; ") || "none" },
       { name: "freeze window recorded", ok: typeof window === "number", detail: typeof window === "number" ? `${window} s` : "missing" },
       { name: "migration key removed from the source", ok: keyGone, detail: keyGone ? undefined : `${MIGRATION_DIR} still exists` },

@@ -62,7 +62,12 @@ export async function syncPass(ctx: OvzContext, kind: "live" | "final"): Promise
     signal: ctx.signal,
   }, { timeoutMs: PASS_TIMEOUT_MS });
   if (result.code !== 0 && result.code !== 24) throw new Error(`rsync ${kind} pass ${number} failed (exit ${result.code}): ${result.stderrTail}. The target keeps what was copied; a rerun sends only what changed`);
-  if (result.vanished) ctx.output("source", `rsync exit 24: some files vanished during the ${kind} pass (normal on a running system)`, "stderr");
+  if (result.vanished) {
+    // Live passes race a running system; the final pass runs with the databases stopped, so a vanished
+    // file there means another writer is still running (cron, a mail spool, an unlisted daemon).
+    const why = kind === "final" ? "while the databases were stopped: another service still writes on the source; list it in options.databases so the freeze stops it too" : "(normal on a running system)";
+    ctx.output("source", `rsync exit 24: some files vanished during the ${kind} pass ${why}`, "stderr");
+  }
   const record: SyncPassRecord = {
     pass: number,
     kind,

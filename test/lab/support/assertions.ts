@@ -72,7 +72,7 @@ export async function assertMigrated(lab: Lab, opts: { bootIdBefore: string; fac
   expect((await vm.run("systemctl is-active mariadb")).trim()).toBe("active");
   const ids = new Set((await vm.run(`mariadb -N -e 'SELECT id FROM ${LAB_DB.database}.${LAB_DB.table}'`)).split("\n").filter(Boolean).map(Number));
   for (let id = 1; id <= LAB_DB.seedRows; id++) expect(ids.has(id), `seed row ${id}`).toBe(true);
-  const databases = opts.facts["databases"] as { stoppedAt?: string; startedOnSourceAt?: string } | undefined;
+  const databases = opts.facts["databases"] as { stoppedAt?: string; allStoppedAt?: string; thawStartedAt?: string; startedOnSourceAt?: string } | undefined;
   expect(databases?.stoppedAt).toBeDefined();
   expect(databases?.startedOnSourceAt).toBeDefined();
   if (opts.writer) {
@@ -82,6 +82,14 @@ export async function assertMigrated(lab: Lab, opts: { bootIdBefore: string; fac
     // source accepted during the freeze (say, socket activation restarting it) would be a lost write.
     // The 2 s margin covers the time between the database being up again and the journal noting it.
     const thawedAt = Date.parse(databases!.startedOnSourceAt!) - 2000;
+    // The freeze itself must hold: from the moment every database unit was seen stopped until the thaw
+    // was sent, the source acknowledges nothing. The writer reconnects every 0.1 s, so a socket or any other
+    // unit that starts the database again during the freeze shows here on every run, not by luck.
+    const allStoppedAt = Date.parse(databases!.allStoppedAt!);
+    const thawStartedAt = Date.parse(databases!.thawStartedAt!);
+    expect(thawStartedAt).toBeGreaterThan(allStoppedAt);
+    const duringFreeze = opts.writer.acked.filter((a) => a.at > allStoppedAt && a.at < thawStartedAt).map((a) => a.id);
+    expect(duringFreeze, "rows the source acknowledged while its database was meant to be stopped").toEqual([]);
     const lost = opts.writer.acked.filter((a) => a.at < thawedAt && !ids.has(a.id)).map((a) => a.id);
     expect(lost, "acknowledged rows missing on the target").toEqual([]);
     // no phantom rows: everything on the target was seeded or sent by the writer

@@ -19,6 +19,11 @@ export class DbWriter {
   constructor(
     private readonly host: LabSsh,
     private readonly pauseMs = 150,
+    /**
+     * Short on purpose: an application reconnects at once, and each connect during the freeze is a chance
+     * for a socket unit to start the database again. With a socket left listening the leak is certain.
+     */
+    private readonly reconnectMs = 100,
   ) {}
 
   start(): void {
@@ -34,7 +39,7 @@ export class DbWriter {
   private async run(): Promise<void> {
     while (!this.stopped) {
       await this.session();
-      if (!this.stopped) await new Promise((r) => setTimeout(r, 1000));
+      if (!this.stopped) await new Promise((r) => setTimeout(r, this.reconnectMs));
     }
   }
 

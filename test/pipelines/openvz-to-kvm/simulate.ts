@@ -18,6 +18,10 @@ export interface SimOptions {
   failTargetStart?: boolean;
   /** Make the first kernel install fail (a repository that is down). */
   failInstallOnce?: boolean;
+  /** The source's mariadb.service is socket-activated: while mariadb.socket listens, a client's connect starts it. */
+  socketActivated?: boolean;
+  /** Something outside the freeze (a cron job, an admin) starts the source's database during a pass. */
+  startDatabaseDuringPass?: boolean;
 }
 
 const RSYNC_OUT = readFileSync("fixtures/hosts/rsync-output/first-pass.txt", "utf8");
@@ -26,6 +30,8 @@ const MIGRATION_PUB = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIO3mYpY2Z8Pq1m6wqB3sZ
 export interface SimState {
   passes: string[];
   units: { source: Map<string, boolean>; target: Map<string, boolean> };
+  /** How often each unit became active (systemd's ActiveEnterTimestampMonotonic moves each time). */
+  activations: { source: Map<string, number>; target: Map<string, number> };
   kernelOwned: boolean;
   bootPackagesInstalled: boolean;
 }
@@ -44,7 +50,8 @@ const under = (path: string, prefix: string): boolean => path === prefix || path
 export function simulate(source: ScriptedHost, target: ScriptedHost, options: SimOptions): SimState {
   const state: SimState = {
     passes: [],
-    units: { source: new Map([["mariadb.service", true], ["sshd.service", true], ["crond.service", true], ["ssh.service", true]]), target: new Map() },
+    units: { source: new Map([["mariadb.service", true], ["sshd.service", true], ["crond.service", true], ["ssh.service", true], ...(options.socketActivated ? ([["mariadb.socket", true]] as const) : [])]), target: new Map() },
+    activations: { source: new Map(), target: new Map() },
     kernelOwned: true,
     bootPackagesInstalled: true,
   };
@@ -72,20 +79,39 @@ export function simulate(source: ScriptedHost, target: ScriptedHost, options: Si
           .join("\n"),
       };
     });
+    const setUnit = (unit: string, active: boolean): void => {
+      if (active && !state.units[role].get(unit)) state.activations[role].set(unit, (state.activations[role].get(unit) ?? 0) + 1);
+      state.units[role].set(unit, active);
+    };
     host.on(/^systemctl (stop|start) /, (command) => {
-      const [, verb, ...units] = words(command);
+      const [, verb, ...units] = words(command).filter((w) => w !== "--");
       if (verb === "start" && role === "target" && options.failTargetStart) return { code: 1, stderr: "Job for mariadb.service failed because the control process exited with error code.\n" };
-      for (const u of units) if (role === "source" || state.units.target.has(u)) state.units[role].set(u, verb === "start");
+      for (const u of units) if (role === "source" || state.units.target.has(u)) setUnit(u, verb === "start");
       return {};
     }, { mutates: true });
     host.on(/^systemctl daemon-reload( && systemctl (stop|start) .*)?$/, (command) => {
-      const rest = words(command).slice(4);
+      const rest = words(command).slice(4).filter((w) => w !== "--");
       if (rest.length === 0) return {};
       const [verb, ...units] = rest;
       if (verb === "start" && role === "target" && options.failTargetStart) return { code: 1, stderr: "Job for mariadb.service failed.\n" };
-      for (const u of units) if (state.units.target.has(u)) state.units.target.set(u, verb === "start");
+      for (const u of units) if (state.units.target.has(u)) setUnit(u, verb === "start");
       return {};
     }, { mutates: true });
+    // Properties as `systemctl show -p ... -- UNITS` prints them (a property asked by -p shows even when empty).
+    host.on(/^systemctl show -p Id (-p [A-Za-z]+ )+-- /, (command) => {
+      const w = words(command);
+      const props = w.filter((_x, i) => w[i - 1] === "-p");
+      const units = w.slice(w.indexOf("--") + 1);
+      const map = state.units[role];
+      const value = (unit: string, prop: string): string => {
+        if (prop === "Id") return unit;
+        if (prop === "ActiveState") return map.get(unit) ? "active" : "inactive";
+        if (prop === "ActiveEnterTimestampMonotonic") return String(1_000_000 * (state.activations[role].get(unit) ?? 0) + 5_000_000);
+        if (prop === "TriggeredBy") return unit === "mariadb.service" && map.has("mariadb.socket") ? "mariadb.socket" : "";
+        return "";
+      };
+      return { stdout: units.map((u) => props.map((p) => `${p}=${value(u, p)}\n`).join("")).join("\n") };
+    });
     // Authorizing / revoking the migration key edits the in-memory authorized_keys.
     host.on(/^mkdir -p -m 700 \/root\/\.ssh && touch /, (command, h) => {
       const line = unquote(/grep -qxF ('(?:[^']|'\\'')*'|\S+)/.exec(command)![1]!);
@@ -144,6 +170,12 @@ export function simulate(source: ScriptedHost, target: ScriptedHost, options: Si
     const n = state.passes.length;
     if (!dryRun) {
       state.passes.push(command);
+      // Clients keep connecting while rsync reads the tree: a listening socket starts the database again.
+      const db = state.units.source;
+      if (!db.get("mariadb.service") && (db.get("mariadb.socket") || options.startDatabaseDuringPass)) {
+        db.set("mariadb.service", true);
+        state.activations.source.set("mariadb.service", (state.activations.source.get("mariadb.service") ?? 0) + 1);
+      }
       // The target now carries the source's package database (no kernel, no bootloader) and unit files.
       state.kernelOwned = false;
       state.bootPackagesInstalled = false;

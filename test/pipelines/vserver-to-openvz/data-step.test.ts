@@ -119,15 +119,22 @@ describe("the data step: a real rsync between local directories", () => {
     await mkdir(vdir, { recursive: true });
     await writeFile(join(vdir, "aaa-big.bin"), Buffer.alloc(3 * 1024 * 1024, 7));
     await writeFile(join(vdir, "zzz-vanishes.log"), "rotated away mid-copy\n");
-    // The same rsync, slowed down so the file list is built long before zzz-vanishes.log is opened.
+    // The same rsync, slowed down; zzz-vanishes.log goes when rsync first reports transferring data, that
+    // is after the file list (which names it) was built and before it is opened: by order, not by a timer.
+    let vanish: Promise<void> | undefined;
     class SlowLocalHost extends LocalHost {
-      override exec(command: string, options?: ExecOptions): Promise<ExecResult> {
-        return super.exec(command.replace(/^rsync /, "rsync --bwlimit=1500 "), options);
+      override exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
+        if (!command.startsWith("rsync ")) return super.exec(command, options);
+        const onStdout = (line: string): void => {
+          if (!vanish && /\d%/.test(line)) vanish = unlink(join(vdir, "zzz-vanishes.log"));
+          options.onStdout?.(line);
+        };
+        return super.exec(command.replace(/^rsync /, "rsync --bwlimit=1500 "), { ...options, onStdout });
       }
     }
     const ctx = stepContext(vsPlan({ maxLivePasses: 2 }), { source: new SlowLocalHost("source"), target: new LocalHost("target") }, { [FACT.inventory]: inventory(vdir, privateDir) });
-    const vanish = new Promise<void>((resolve) => setTimeout(() => void unlink(join(vdir, "zzz-vanishes.log")).then(resolve), 500));
     await liveSyncStep.run(ctx, await liveSyncStep.probe(ctx));
+    expect(vanish, "rsync reported no progress before the end of the pass").toBeDefined();
     await vanish;
     expect(ctx.lines.join("\n")).toMatch(/some files vanished/);
     expect(ctx.lines.join("\n")).toMatch(/file has vanished: .*zzz-vanishes\.log/);

@@ -1,0 +1,77 @@
+import type { Host } from "../../hosts/host.js";
+import { cmd } from "../../hosts/quote.js";
+
+/**
+ * What the freeze stops on the source: the database services and every unit that can start them again
+ * behind the tool's back. A socket-activated database (Debian's mariadb.socket) restarts on the first
+ * client connection after its service stopped, and the rows it then acknowledges never reach the target.
+ */
+export interface FreezeSet {
+  services: string[];
+  /** Active units listed in the services' TriggeredBy (sockets, paths, timers): stopped first, started again. */
+  triggers: string[];
+}
+
+/** One unit's state as `systemctl show` prints it: the stamp changes each time the unit becomes active. */
+export interface UnitStamp {
+  id: string;
+  activeState: string;
+  activeEnter: string;
+}
+
+export const showPropsCommand = (props: string[], units: string[]): string => cmd("systemctl", "show", ...props.flatMap((p) => ["-p", p]), "--", ...units);
+
+/** `systemctl show` prints one KEY=value block per unit, separated by blank lines. */
+export function parseShowBlocks(stdout: string): Array<Record<string, string>> {
+  return stdout
+    .split(/\n\s*\n/)
+    .map((block) => block.trim())
+    .filter((block) => block !== "")
+    .map((block) => {
+      const fields: Record<string, string> = {};
+      for (const line of block.split("\n")) {
+        const eq = line.indexOf("=");
+        if (eq > 0) fields[line.slice(0, eq)] = line.slice(eq + 1);
+      }
+      return fields;
+    });
+}
+
+async function showProps(host: Host, props: string[], units: string[], signal?: AbortSignal): Promise<Array<Record<string, string>>> {
+  if (units.length === 0) return [];
+  const result = await host.exec(showPropsCommand(props, units), { signal });
+  if (result.code !== 0) throw new Error(`systemctl show on ${host.role} exited ${result.code}: ${result.stderr.trim()}`);
+  return parseShowBlocks(result.stdout);
+}
+
+export const TRIGGER_PROPS = ["Id", "TriggeredBy"];
+export const STATE_PROPS = ["Id", "ActiveState"];
+export const STAMP_PROPS = ["Id", "ActiveState", "ActiveEnterTimestampMonotonic"];
+
+/** The services plus the active units that trigger them. */
+export async function freezeSetOf(host: Host, services: string[], signal?: AbortSignal): Promise<FreezeSet> {
+  const blocks = await showProps(host, TRIGGER_PROPS, services, signal);
+  const named = [...new Set(blocks.flatMap((b) => (b.TriggeredBy ?? "").split(/\s+/)).filter((u) => u !== ""))].sort();
+  const states = await showProps(host, STATE_PROPS, named, signal);
+  const triggers = states.filter((s) => s.ActiveState === "active" && s.Id).map((s) => s.Id!);
+  return { services, triggers };
+}
+
+/** Triggers first, so nothing can start a service between its stop and its trigger's. One transaction either way. */
+export const freezeUnits = (set: FreezeSet): string[] => [...set.triggers, ...set.services];
+
+export async function unitStamps(host: Host, units: string[], signal?: AbortSignal): Promise<UnitStamp[]> {
+  const blocks = await showProps(host, STAMP_PROPS, units, signal);
+  return blocks.map((b, i) => ({ id: b.Id ?? units[i] ?? "?", activeState: b.ActiveState ?? "unknown", activeEnter: b.ActiveEnterTimestampMonotonic ?? "" }));
+}
+
+const stopped = (state: string): boolean => state === "inactive" || state === "failed";
+
+/**
+ * Which units ran at some point between two readings: active now, or activated since (the stamp moved).
+ * Empty means the source stayed frozen.
+ */
+export function unitsThatRan(before: UnitStamp[], after: UnitStamp[]): string[] {
+  const was = new Map(before.map((s) => [s.id, s]));
+  return after.filter((s) => !stopped(s.activeState) || (was.has(s.id) && was.get(s.id)!.activeEnter !== s.activeEnter)).map((s) => `${s.id} (${s.activeState})`);
+}
