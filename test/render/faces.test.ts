@@ -21,6 +21,7 @@ describe("which face", () => {
     expect(pickRenderer({ mode: "yes", json: true }, {}, true)).toBe("ndjson");
     expect(pickRenderer({ mode: "dry-run", dryRun: true }, {}, true)).toBe("quiet");
     expect(pickRenderer({ mode: "interactive" }, {}, true)).toBe("tui");
+    expect(pickRenderer({ mode: "interactive" }, { TERM: "dumb" }, true)).toBe("lines"); // plain lines, gates asked as a line
     expect(pickRenderer({ mode: "yes" }, {}, true)).toBe("tui");
     expect(pickRenderer({ mode: "yes" }, {}, false)).toBe("listr");
     expect(pickRenderer({ mode: "yes" }, { CI: "true" }, true)).toBe("listr");
