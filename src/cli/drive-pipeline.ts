@@ -8,6 +8,7 @@ import { Journal, type OpenJournalOptions } from "../journal/journal.js";
 import { collectDryRun, renderDryRunMarkdown } from "../report/dry-run-report.js";
 import { createRenderer } from "./choose-renderer.js";
 import { resolveInteractive } from "./interactive.js";
+import { headlineFigures } from "../report/headline-figures.js";
 
 export interface DriveFlags {
   yes?: boolean;
@@ -62,7 +63,9 @@ export async function drivePipeline<Plan>(options: DriveOptions<Plan>): Promise<
     await mkdir(stateDir, { recursive: true, mode: 0o700 });
     const logLines: string[] = [];
     let flushing = Promise.resolve();
-    const sink = (event: PipelineEvent): void => {
+    const sink = (reported: PipelineEvent): void => {
+      // The end carries the freeze window and downtime: the numbers the admin looks for first.
+      const event: PipelineEvent = reported.type === "pipeline-end" ? { ...reported, ...headlineFigures(journal.snapshot.facts) } : reported;
       renderer.sink(event);
       if (mode === "dry-run") return;
       logLines.push(JSON.stringify(event));

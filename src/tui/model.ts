@@ -49,6 +49,8 @@ export interface EndView {
   journal: string;
   log?: string;
   atMs: number;
+  freezeWindowSec?: number;
+  downtimeSec?: number;
 }
 
 export interface TuiModel {
@@ -192,6 +194,8 @@ export function reduce(model: TuiModel, event: PipelineEvent, nowMs = Date.now()
           journal: event.journal,
           log: event.log,
           atMs: atMs(event.at, nowMs),
+          freezeWindowSec: event.freezeWindowSec,
+          downtimeSec: event.downtimeSec,
         },
       };
   }

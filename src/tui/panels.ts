@@ -3,6 +3,7 @@ import type { GatePrompt } from "../engine/runner.js";
 import { cleanLine, formatDuration } from "../render/format.js";
 import { failedStep, warningsOf, warningText, type TuiModel } from "./model.js";
 import { wordsFor } from "../report/kind-words.js";
+import { describeHeadline } from "../report/headline-figures.js";
 
 /** Panel contents as plain lines, so their height is known before Ink lays them out. */
 export interface PanelLine {
@@ -123,6 +124,8 @@ export function endLines(model: TuiModel, tailLines: number, detailedWarnings = 
   const step = ok ? undefined : failedStep(model);
   const title = END_TITLE[end.status] + (end.status === "done" ? wordsFor(model.kind).complete : "") + (step && end.status === "failed" ? `: ${step.title}` : "");
   lines.push({ text: `${title} after ${formatDuration(end.atMs - model.startedAtMs)}`, bold: true, color: ok ? "green" : "red" });
+  const headline = describeHeadline(end);
+  if (headline) lines.push({ text: headline, bold: true });
   if (end.message) for (const m of end.message.split("\n")) lines.push({ text: m });
   if (end.status === "blocked") {
     for (const f of model.steps.flatMap((s) => s.findings.filter((x) => x.blocks))) {
