@@ -15,6 +15,7 @@ const MIGRATION: KindWords = { noun: "Migration", complete: "Migration complete"
 const WORDS: Record<string, KindWords> = {
   "openvz-to-kvm": MIGRATION,
   "vserver-to-openvz": MIGRATION,
+  demo: MIGRATION, // the test pipeline that stands in for a migration
   "image-clone": { noun: "Image clone", complete: "Clones created", freezes: false, transfers: false },
   "image-sparsify": { noun: "Image sparsify", complete: "Image sparsified and checked", freezes: false, transfers: false },
   "image-info": { noun: "Image info", complete: "Image inspected", freezes: false, transfers: false },
