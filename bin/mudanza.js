@@ -1,15 +1,25 @@
 #!/usr/bin/env node
-// Runs the built CLI when present (npm run build), otherwise the TypeScript sources through tsx.
+// An installed package runs the built CLI (dist/, made by `npm run build`, which `npm ci` and `npm pack`
+// run through `prepare`). Only a checkout of the repository (src/ beside dist/) may run the TypeScript
+// sources through tsx: when dist/ is not built, or with MUDANZA_FROM_SOURCE=1 (the tests set it, so they
+// never run a stale build).
 import { existsSync } from "node:fs";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { dirname, join } from "node:path";
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const built = join(root, "dist", "cli", "main.js");
-if (existsSync(built)) {
+const source = join(root, "src", "cli", "main.ts");
+const checkout = existsSync(source);
+
+if (checkout && (process.env.MUDANZA_FROM_SOURCE === "1" || !existsSync(built))) {
+  const { register } = await import("tsx/esm/api");
+  // The repository's tsconfig (jsx: react-jsx and the rest), wherever the CLI is started from.
+  register({ tsconfig: join(root, "tsconfig.json") });
+  await import(pathToFileURL(source).href);
+} else if (existsSync(built)) {
   await import(pathToFileURL(built).href);
 } else {
-  const { register } = await import("tsx/esm/api");
-  register();
-  await import(pathToFileURL(join(root, "src", "cli", "main.ts")).href);
+  process.stderr.write(`mudanza: ${built} is missing: this installation is incomplete (reinstall the package, or run \`npm run build\` in a checkout)\n`);
+  process.exitCode = 70;
 }

@@ -31,4 +31,5 @@ fi
 # sshd refuses to start without its privilege-separation directory
 as_root mkdir -p /run/sshd
 
+# npm ci also builds dist/ (the package's `prepare` script): bin/mudanza.js runs the built CLI.
 npm ci --no-audit --no-fund

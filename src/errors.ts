@@ -32,3 +32,12 @@ export class InterruptedError extends Error {
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/**
+ * Text from input (a plan, a file name) made safe to print: control characters, which could move the
+ * cursor or retitle the terminal, are shown as \x1b-style escapes. Newlines and tabs stay.
+ */
+export function forTerminal(text: string): string {
+  // eslint-disable-next-line no-control-regex -- finding control characters is the point
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
+}

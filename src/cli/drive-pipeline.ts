@@ -1,14 +1,18 @@
-import { appendFile, mkdir } from "node:fs/promises";
+import { appendFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { BadInputError, InterruptedError } from "../errors.js";
 import type { PipelineEvent } from "../engine/events.js";
 import { runPipeline, type RunMode, type RunOutcome } from "../engine/runner.js";
 import type { Pipeline } from "../engine/step.js";
 import type { Host } from "../hosts/host.js";
+import { recordChildrenIn, stopLeftoverChildren, type Leftover } from "../hosts/child-records.js";
 import { Journal, type OpenJournalOptions } from "../journal/journal.js";
 import { collectDryRun, renderDryRunMarkdown } from "../report/dry-run-report.js";
+import { headlineFigures } from "../report/headline-figures.js";
+import { guardRenderer } from "../render/guarded.js";
+import type { Renderer } from "../render/renderer.js";
 import { createRenderer } from "./choose-renderer.js";
 import { resolveInteractive } from "./interactive.js";
-import { headlineFigures } from "../report/headline-figures.js";
 
 export interface DriveFlags {
   yes?: boolean;
@@ -57,51 +61,72 @@ export async function drivePipeline<Plan>(options: DriveOptions<Plan>): Promise<
   process.on("SIGINT", onInt);
   process.on("SIGTERM", onTerm);
   const logPath = journal.path.replace(/\.journal\.json$/, ".log.ndjson");
-  const renderer = await createRenderer({ mode, json: flags.json, dryRun: flags.dryRun, abort: (s) => controller.abort(new InterruptedError(s)) });
+  const complain = (line: string): void => void process.stderr.write(line + "\n");
+  let renderer: Renderer | undefined;
+  let outcome: RunOutcome | undefined;
+  let flushing = Promise.resolve();
+  const runsBefore = journal.snapshot.runs.length;
   try {
+    reportLeftovers(stopLeftoverChildren(stateDir));
+    if (mode !== "dry-run") recordChildrenIn(stateDir);
+    renderer = guardRenderer(await createRenderer({ mode, json: flags.json, dryRun: flags.dryRun, abort: (s) => controller.abort(new InterruptedError(s)) }), complain);
+    const face = renderer;
     await options.connect(hosts, journal.snapshot.facts);
-    await mkdir(stateDir, { recursive: true, mode: 0o700 });
     const logLines: string[] = [];
-    let flushing = Promise.resolve();
     const sink = (reported: PipelineEvent): void => {
       // The end carries the freeze window and downtime: the numbers the admin looks for first.
       const event: PipelineEvent = reported.type === "pipeline-end" ? { ...reported, ...headlineFigures(journal.snapshot.facts) } : reported;
-      renderer.sink(event);
+      face.sink(event);
       if (mode === "dry-run") return;
       logLines.push(JSON.stringify(event));
       flushing = flushing.then(() => appendFile(logPath, logLines.splice(0).join("\n") + "\n", { mode: 0o600 })).catch(() => undefined);
     };
-    const outcome = await runPipeline({
+    outcome = await runPipeline({
       pipeline,
       plan: options.plan,
       hosts,
       journal,
       mode,
       sink,
-      confirm: renderer.confirm,
+      confirm: face.confirm,
       signal: controller.signal,
       resumeCommand: options.resumeCommand,
       declinedHint: options.declinedHint,
       logPath: mode === "dry-run" ? undefined : logPath,
     });
-    await flushing;
-    await renderer.close();
-    if (mode !== "dry-run") {
-      // The run report (<state>/<id>.report.md) sums up the journal and the log; failing to write it must not hide the run's result.
-      const { writeRunReport } = await import("../report/run-report.js");
-      await writeRunReport(stateDir, journal.snapshot, logPath).catch((error: Error) => process.stderr.write(`mudanza: could not write the run report: ${error.message}\n`));
-    }
-    if (mode === "dry-run" && options.printDryRunReport !== false) {
-      const skipped = Object.fromEntries(pipeline.steps.flatMap((s) => (outcome.probes[s.id] ? [] : [[s.id, outcome.skipped[s.id] ?? "not probed"]])));
-      const data = collectDryRun(pipeline as Pipeline<unknown>, Object.fromEntries(Object.entries(hosts).map(([r, h]) => [r, h.address])), outcome.probes, skipped);
-      process.stdout.write(flags.format === "json" ? JSON.stringify(data, null, 2) + "\n" : renderDryRunMarkdown(data) + "\n");
-    }
-    return outcome;
   } finally {
+    // Every step here runs whatever happened above, each on its own: the display (bounded), the hosts, the
+    // lock, then the report from what the journal and the log hold.
     process.off("SIGINT", onInt);
     process.off("SIGTERM", onTerm);
-    await renderer.close();
+    await renderer?.close();
     await Promise.all(Object.values(hosts).map((h) => h.close().catch(() => undefined)));
-    await journal.close();
+    await journal.close().catch((error: Error) => complain(`mudanza: could not release the lock: ${error.message}`));
+    recordChildrenIn(null);
+    await flushing;
+    if (journal.snapshot.runs.length > runsBefore) {
+      // The run report (<state>/<id>.report.md) sums up the journal and the log; failing to write it must not hide the run's result.
+      const { writeRunReport } = await import("../report/run-report.js");
+      await writeRunReport(stateDir, journal.snapshot, logPath).catch((error: Error) => complain(`mudanza: could not write the run report: ${error.message}`));
+    }
+  }
+  if (mode === "dry-run" && options.printDryRunReport !== false) {
+    const skipped = Object.fromEntries(pipeline.steps.flatMap((s) => (outcome.probes[s.id] ? [] : [[s.id, outcome.skipped[s.id] ?? "not probed"]])));
+    const data = collectDryRun(pipeline as Pipeline<unknown>, Object.fromEntries(Object.entries(hosts).map(([r, h]) => [r, h.address])), outcome.probes, skipped);
+    const report = flags.format === "json" ? JSON.stringify(data, null, 2) + "\n" : renderDryRunMarkdown(data) + "\n";
+    if (flags.json) {
+      // --json: stdout carries the NDJSON events and nothing else; the report goes to a file.
+      const path = join(stateDir, `${options.journal.migrationId}.dry-run.${flags.format === "json" ? "json" : "md"}`);
+      await writeFile(path, report, { mode: 0o600 });
+      complain(`mudanza: dry-run report: ${path}`);
+    } else process.stdout.write(report);
+  }
+  return outcome;
+}
+
+/** Processes a killed earlier run left running: stopped now; the user hears about it once. */
+function reportLeftovers(leftovers: Leftover[]): void {
+  for (const { record, stopped } of leftovers) {
+    process.stderr.write(`mudanza: ${stopped ? "stopped" : "could not stop"} \`${record.command}\` (pid ${record.child.pid}), left running since ${record.since} by a run that was killed\n`);
   }
 }

@@ -1,4 +1,4 @@
-import { BadInputError, BlockedError, InterruptedError, StepFailedError } from "../errors.js";
+import { BadInputError, BlockedError, InterruptedError, StepFailedError, forTerminal } from "../errors.js";
 
 /** The one place where outcomes become exit codes (documented in README.md). */
 export const EXIT = {
@@ -22,8 +22,8 @@ export function exitCodeFor(error: unknown): number {
 /** What to print for a top-level error: known kinds are already explained, anything else is our bug. */
 export function describeTopLevelError(error: unknown): string {
   if (error instanceof BadInputError || error instanceof BlockedError || error instanceof StepFailedError || error instanceof InterruptedError) {
-    return `mudanza: ${error.message}`;
+    return `mudanza: ${forTerminal(error.message)}`;
   }
   const stack = error instanceof Error ? (error.stack ?? error.message) : String(error);
-  return `mudanza: internal error (this is a bug; please report it with the output below and the journal, which holds no secrets)\n${stack}`;
+  return `mudanza: internal error (this is a bug; please report it with the output below and the journal, which holds no secrets)\n${forTerminal(stack)}`;
 }

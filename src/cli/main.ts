@@ -1,5 +1,9 @@
 #!/usr/bin/env node
+import { survivePipeClosing } from "./closed-pipe.js";
 import { main } from "./program.js";
+
+survivePipeClosing(process.stdout);
+survivePipeClosing(process.stderr);
 
 const code = await main(process.argv.slice(2));
 process.exitCode = code;

@@ -1,5 +1,5 @@
 import { Command, CommanderError } from "commander";
-import { BadInputError } from "../errors.js";
+import { BadInputError, forTerminal } from "../errors.js";
 import { commandRegistrations } from "./commands/index.js";
 import { EXIT, describeTopLevelError, exitCodeFor } from "./exit-codes.js";
 
@@ -21,7 +21,8 @@ export function buildProgram(setExit: ExitSetter): Command {
     .description("Move Linux servers between virtualization technologies without losing a byte")
     .version("0.1.0")
     .exitOverride()
-    .showHelpAfterError()
+    // One line, like every other bad input (subcommands inherit this); --help shows the usage.
+    .configureOutput({ outputError: (text, write) => write(`mudanza: ${forTerminal(text.trim().replace(/^error: /, ""))} (--help shows the usage)\n`) })
     .addHelpText("after", EXAMPLES);
   for (const register of commandRegistrations) register(program, setExit);
   return program;

@@ -185,6 +185,8 @@ export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunO
       }
 
       if (!probe.satisfied) {
+        // Ctrl-C while the probe ran: nothing of this step may start, whatever the gate would say.
+        if (signal.aborted) throw interruption(signal);
         if (step.destructive) {
           const prompt: GatePrompt = { stepId: step.id, title: step.title, commands: probe.commands, details: probe.details ?? [] };
           emit({ type: "prompt", at: now(), ...prompt });
@@ -200,6 +202,7 @@ export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunO
             return end({ status: "declined", exitCode: 1, message: `stopped before "${step.title}" at your request; nothing in that step ran${hint ? `\n${hint}` : ""}` });
           }
         }
+        if (signal.aborted) throw interruption(signal); // Ctrl-C came with (or just after) the answer
         emit({ type: "step-start", at: now(), stepId: step.id, phase: "run" });
         await step.run(ctx, probe);
         if (signal.aborted) throw interruption(signal);
@@ -245,6 +248,9 @@ async function probeStep<Plan>(step: Step<Plan>, ctx: StepContext<Plan>, emit: (
 }
 
 async function askGate(confirm: RunOptions<unknown>["confirm"], prompt: GatePrompt, signal: AbortSignal): Promise<boolean> {
+  // q and Ctrl-C at a gate are the same interrupt: an abort before the question, or one that comes with a
+  // "no" (the TUI's q aborts and answers no), is never recorded as a declined gate.
+  if (signal.aborted) throw interruption(signal);
   if (!confirm) return false; // no way to ask: the default answer is no
   return new Promise<boolean>((resolve, reject) => {
     const onAbort = (): void => reject(interruption(signal));
@@ -252,7 +258,8 @@ async function askGate(confirm: RunOptions<unknown>["confirm"], prompt: GateProm
     confirm(prompt).then(
       (answer) => {
         signal.removeEventListener("abort", onAbort);
-        resolve(answer);
+        if (signal.aborted) reject(interruption(signal));
+        else resolve(answer);
       },
       (error: unknown) => {
         signal.removeEventListener("abort", onAbort);

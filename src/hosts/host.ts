@@ -1,3 +1,5 @@
+import { formatSilence } from "./watchdog.js";
+
 /** The one seam between steps and machines: ssh2, a local shell and scripted fakes all implement it. */
 
 export interface ExecOptions {
@@ -10,6 +12,13 @@ export interface ExecOptions {
   stdin?: string;
   /** Aborting kills the command (renderers and signals use this to stop a step cleanly). */
   signal?: AbortSignal;
+  /**
+   * Watchdog: stop the command when it printed nothing (stdout or stderr) for this long, a hung tool's
+   * only outward sign. The result then has `silentMs` set. Give it to every command that may run long.
+   */
+  silenceTimeoutMs?: number;
+  /** Asked when the silence window ends: true (e.g. the file the command writes grew) starts a new window. */
+  stillBusy?: () => Promise<boolean>;
 }
 
 export interface ExecResult {
@@ -19,6 +28,8 @@ export interface ExecResult {
   stderr: string;
   timedOut?: boolean;
   aborted?: boolean;
+  /** Set when the silence watchdog stopped the command: how long it had printed nothing. */
+  silentMs?: number;
 }
 
 export interface FileStat {
@@ -87,7 +98,7 @@ export async function execOk(host: Host, command: string, options?: ExecOptions)
 export class CommandFailedError extends Error {
   constructor(readonly host: Host, readonly command: string, readonly result: ExecResult) {
     const tail = (result.stderr || result.stdout).trim().split("\n").slice(-5).join("\n");
-    const why = result.timedOut ? "timed out" : result.aborted ? "was interrupted" : `exited ${result.code}`;
+    const why = result.silentMs !== undefined ? `printed nothing for ${formatSilence(result.silentMs)} and was stopped (silence watchdog)` : result.timedOut ? "timed out" : result.aborted ? "was interrupted" : `exited ${result.code}`;
     super(`on ${host.role} (${host.address}): \`${command}\` ${why}${tail ? `:\n${tail}` : ""}`);
     this.name = "CommandFailedError";
   }

@@ -1,38 +1,81 @@
 import { lstat, readFile, readlink, writeFile, rename, chmod } from "node:fs/promises";
-import { execa } from "execa";
+import { spawn } from "node:child_process";
+import { StringDecoder } from "node:string_decoder";
+import { forgetChild, rememberChild } from "./child-records.js";
 import { FileNotFoundError, type ExecOptions, type ExecResult, type FileStat, type Host, type WriteOptions } from "./host.js";
 import { LineSplitter } from "./lines.js";
+import { GROUP_KILL_GRACE_MS, signalGroup, trackGroup, untrackGroup } from "./process-group.js";
+import { SilenceWatchdog } from "./watchdog.js";
 
 /** This machine, through execa and node:fs. */
 export class LocalHost implements Host {
   readonly address = "local";
   constructor(readonly role: string) {}
 
-  async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
-    const child = execa("/bin/sh", ["-c", command], {
-      reject: false,
-      timeout: options.timeoutMs,
-      cancelSignal: options.signal,
-      input: options.stdin,
-      stdin: options.stdin === undefined ? "ignore" : undefined,
-      stripFinalNewline: false,
-      encoding: "utf8",
-      forceKillAfterDelay: 2000,
+  /**
+   * Runs `/bin/sh -c command` as the leader of a new process group. Timeout, abort and the silence
+   * watchdog stop the whole group (TERM, then KILL after a grace), so nothing the command started
+   * survives it; process-group.ts stops groups still running when this process exits.
+   */
+  exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
+    if (options.signal?.aborted) return Promise.resolve({ code: -1, stdout: "", stderr: "", aborted: true });
+    return new Promise((resolve, reject) => {
+      const child = spawn("/bin/sh", ["-c", command], { detached: true, stdio: [options.stdin === undefined ? "ignore" : "pipe", "pipe", "pipe"] });
+      const pgid = child.pid;
+      if (pgid === undefined) {
+        child.once("error", reject); // spawn failed; the error event says why
+        return;
+      }
+      trackGroup(pgid, command, () => forgetChild(pgid));
+      rememberChild(pgid, command);
+      let stoppedBy: "timeout" | "abort" | "silence" | null = null;
+      let silentMs: number | undefined;
+      let killTimer: NodeJS.Timeout | undefined;
+      const stop = (why: "timeout" | "abort" | "silence"): void => {
+        if (stoppedBy) return;
+        stoppedBy = why;
+        signalGroup(pgid, "SIGTERM");
+        killTimer = setTimeout(() => signalGroup(pgid, "SIGKILL"), GROUP_KILL_GRACE_MS);
+      };
+      const watchdog = new SilenceWatchdog(options.silenceTimeoutMs, (ms) => {
+        silentMs = ms;
+        stop("silence");
+      }, options.stillBusy);
+      const timeout = options.timeoutMs === undefined ? undefined : setTimeout(() => stop("timeout"), options.timeoutMs);
+      const onAbort = (): void => stop("abort");
+      options.signal?.addEventListener("abort", onAbort, { once: true });
+
+      const stdout = new Collected(options.onStdout, () => watchdog.heard());
+      const stderr = new Collected(options.onStderr, () => watchdog.heard());
+      child.stdout!.on("data", (chunk: Buffer) => stdout.push(chunk));
+      child.stderr!.on("data", (chunk: Buffer) => stderr.push(chunk));
+      if (child.stdin) {
+        child.stdin.on("error", () => undefined); // a command that does not read its stdin closes it early
+        child.stdin.end(options.stdin);
+      }
+      child.once("error", (error) => {
+        finish();
+        reject(error);
+      });
+      child.once("close", (code) => {
+        finish();
+        resolve({
+          code: stoppedBy || typeof code !== "number" ? -1 : code,
+          stdout: stdout.finish(),
+          stderr: stderr.finish(),
+          timedOut: stoppedBy === "timeout" || undefined,
+          aborted: stoppedBy === "abort" || undefined,
+          silentMs: stoppedBy === "silence" ? silentMs : undefined,
+        });
+      });
+      function finish(): void {
+        watchdog.stop();
+        clearTimeout(timeout);
+        clearTimeout(killTimer);
+        options.signal?.removeEventListener("abort", onAbort);
+        untrackGroup(pgid!);
+      }
     });
-    const out = new LineSplitter((line) => options.onStdout?.(line));
-    const err = new LineSplitter((line) => options.onStderr?.(line));
-    child.stdout?.on("data", (chunk: Buffer) => out.push(chunk.toString("utf8")));
-    child.stderr?.on("data", (chunk: Buffer) => err.push(chunk.toString("utf8")));
-    const result = await child;
-    out.end();
-    err.end();
-    return {
-      code: typeof result.exitCode === "number" ? result.exitCode : -1,
-      stdout: String(result.stdout ?? ""),
-      stderr: String(result.stderr ?? ""),
-      timedOut: result.timedOut || undefined,
-      aborted: result.isCanceled || undefined,
-    };
   }
 
   async readFile(path: string): Promise<string> {
@@ -73,4 +116,27 @@ export class LocalHost implements Host {
   async reconnect(): Promise<void> {}
 
   async close(): Promise<void> {}
+}
+
+/** One output stream: the whole text, line callbacks, and a poke for the watchdog on every chunk. */
+class Collected {
+  private readonly decoder = new StringDecoder("utf8");
+  private readonly lines: LineSplitter;
+  private text = "";
+  constructor(onLine: ((line: string) => void) | undefined, private readonly heard: () => void) {
+    this.lines = new LineSplitter((line) => onLine?.(line));
+  }
+  push(chunk: Buffer): void {
+    this.heard();
+    const piece = this.decoder.write(chunk);
+    this.text += piece;
+    this.lines.push(piece);
+  }
+  finish(): string {
+    const rest = this.decoder.end();
+    this.text += rest;
+    this.lines.push(rest);
+    this.lines.end();
+    return this.text;
+  }
 }

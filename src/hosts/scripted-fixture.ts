@@ -2,6 +2,7 @@ import { readFile, readdir, lstat, readlink } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
+import { BadInputError } from "../errors.js";
 import { ScriptedHost } from "./scripted-host.js";
 
 /**
@@ -34,8 +35,27 @@ export async function loadScriptedHost(fixtureDir: string, role: string): Promis
   return host;
 }
 
+/** host.yaml read and checked; a missing or broken one is bad input naming the file and the field. */
+async function readSpec(dir: string): Promise<z.infer<typeof hostFixtureSchema>> {
+  const file = join(dir, "host.yaml");
+  let parsed: unknown;
+  try {
+    parsed = parseYaml(await readFile(file, "utf8"));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === "ENOENT" ? "missing (a scripted fixture folder needs one)" : code ?? (error as Error).message.split("\n")[0];
+    throw new BadInputError(`scripted host fixture ${file}: ${why}`);
+  }
+  const result = hostFixtureSchema.safeParse(parsed);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    throw new BadInputError(`scripted host fixture ${file}: ${issue.path.join(".") || "(top level)"}: ${issue.message}`);
+  }
+  return result.data;
+}
+
 async function applyFixture(host: ScriptedHost, dir: string): Promise<void> {
-  const spec = hostFixtureSchema.parse(parseYaml(await readFile(join(dir, "host.yaml"), "utf8")));
+  const spec = await readSpec(dir);
   if (spec.extends) await applyFixture(host, resolve(dir, spec.extends));
   if (spec.files) await loadTree(host, join(dir, spec.files));
   for (const command of spec.commands) {

@@ -11,8 +11,12 @@ const SUFFIX = ".journal.json";
  * that belongs to this very plan file is still used.
  */
 export async function journalStemFor(stateDir: string, migrationId: string, planPath: string): Promise<string> {
-  const legacy = await Journal.read(Journal.pathFor(stateDir, migrationId)).catch(() => null);
-  if (legacy?.planPath === planPath) return migrationId;
+  // A journal there that cannot be read may be this plan's: using it lets Journal.open report the damage.
+  const legacy = await Journal.read(Journal.pathFor(stateDir, migrationId)).then(
+    (data) => data,
+    () => "unreadable" as const,
+  );
+  if (legacy === "unreadable" || legacy?.planPath === planPath) return migrationId;
   return pathKeyedStem(migrationId, planPath);
 }
 

@@ -1,4 +1,4 @@
-import { mkdir, readFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
 import { BadInputError } from "../errors.js";
@@ -7,6 +7,7 @@ import type { Compensation, VerifyCheck } from "../engine/step.js";
 import { writeFileAtomic } from "./atomic-write.js";
 import { LockFile } from "./lock.js";
 import { assertNoSecrets } from "./secrets.js";
+import { prepareStateDir, stateDirWriteError } from "./state-dir.js";
 
 const stepRecordSchema = z.object({
   status: stepStatusSchema,
@@ -45,8 +46,8 @@ export interface OpenJournalOptions {
   planHash: string;
   /** The journal's file name without .journal.json (default: the migration id). */
   fileStem?: string;
-  /** Hashes of the same plan as older versions computed them: a journal holding one of them is this plan's (and is upgraded). */
-  earlierPlanHashes?: string[];
+  /** Hashes an older version took of this same plan: a journal holding one resumes (and is rewritten with planHash). */
+  formerPlanHashes?: string[];
   /** Discard an existing journal (the user asked to start over). */
   restart?: boolean;
   /** Dry-runs read the journal but never lock or write it. */
@@ -74,29 +75,43 @@ export class Journal {
     try {
       text = await readFile(path, "utf8");
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
-      throw error;
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "ENOENT") return null;
+      throw new BadInputError(`cannot read the journal ${path}: ${code ?? String(error)}`);
     }
-    const parsed = journalSchema.safeParse(JSON.parse(text));
-    if (!parsed.success) throw new BadInputError(`${path} is not a mudanza journal: ${parsed.error.issues[0]?.message}`);
+    const damaged = (why: string) =>
+      new BadInputError(`the journal ${path} is damaged (${why}): run again with --restart to discard it and start over, after checking the hosts by hand (its pending compensations cannot be read)`);
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (error) {
+      throw damaged(text.trim() === "" ? "empty" : (error as Error).message);
+    }
+    const parsed = journalSchema.safeParse(json);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw damaged(`${issue?.path.join(".") || "(top level)"}: ${issue?.message}`);
+    }
     return parsed.data;
   }
 
   static async open(options: OpenJournalOptions): Promise<Journal> {
-    await mkdir(options.stateDir, { recursive: true, mode: 0o700 });
+    await prepareStateDir(options.stateDir, !options.readOnly);
     const path = Journal.pathFor(options.stateDir, options.fileStem ?? options.migrationId);
-    const lock = options.readOnly ? null : await LockFile.acquire(`${path}.lock`);
+    // A damaged journal is refused before the lock file touches the state dir (read again under the lock).
+    if (!options.restart) await Journal.read(path);
+    const lock = options.readOnly ? null : await LockFile.acquire(`${path}.lock`).catch((error: unknown) => Promise.reject(stateDirWriteError(options.stateDir, error)));
     try {
       const existing = options.restart ? null : await Journal.read(path);
-      const sameHash = (hash: string): boolean => hash === options.planHash || (options.earlierPlanHashes ?? []).includes(hash);
-      if (existing && !sameHash(existing.planHash)) {
+      if (existing && options.formerPlanHashes?.includes(existing.planHash)) existing.planHash = options.planHash;
+      if (existing && existing.planHash !== options.planHash) {
         throw new BadInputError(
           `the plan ${options.planPath} changed since migration "${options.migrationId}" started (journal ${path}).\n` +
             `Restore the plan, or start over with --restart (the journal is then discarded; pending compensations are listed first).`,
         );
       }
+      const carried = options.restart ? await pendingCompensationsToCarry(path, options) : [];
       const now = new Date().toISOString();
-      if (existing) existing.planHash = options.planHash;
       const data: JournalData = existing ?? {
         version: 1,
         migrationId: options.migrationId,
@@ -107,7 +122,8 @@ export class Journal {
         updatedAt: now,
         steps: {},
         facts: {},
-        compensations: [],
+        // What an earlier run left undone (a stopped database) survives --restart and runs first.
+        compensations: carried,
         compensationLog: [],
         runs: [],
       };
@@ -189,3 +205,22 @@ export class Journal {
 }
 
 export type { VerifyCheck };
+
+/**
+ * --restart discards steps and facts, never a pending compensation: those carry over into the new
+ * journal and run first. Under an edited plan they might run on another machine, so that restart is
+ * refused, naming each. A damaged journal holds nothing readable to carry.
+ */
+async function pendingCompensationsToCarry(path: string, options: OpenJournalOptions): Promise<Compensation[]> {
+  const existing = await Journal.read(path).catch((error: unknown) => {
+    if (error instanceof BadInputError) return null;
+    throw error;
+  });
+  const pending = existing?.compensations ?? [];
+  if (pending.length === 0 || existing?.planHash === options.planHash || options.formerPlanHashes?.includes(existing!.planHash)) return pending;
+  const list = pending.map((c) => `"${c.title}" on ${c.host} (${c.command})`).join("; ");
+  throw new BadInputError(
+    `--restart would drop ${pending.length} pending compensation(s) of migration "${options.migrationId}" recorded under an earlier version of the plan: ${list}. ` +
+      `Restore the plan and run once without --restart (they run first), or run them by hand and then remove ${path}`,
+  );
+}

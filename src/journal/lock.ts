@@ -1,22 +1,36 @@
 import { open, readFile, unlink } from "node:fs/promises";
 import { BlockedError } from "../errors.js";
+import { identify, isSameProcess, processCommandLine, type ProcessIdentity } from "../hosts/process-identity.js";
 
-/** An O_EXCL lock file holding our pid; a lock left by a dead process is taken over. */
+/** What a lock file says about the run holding it. */
+export interface LockHolder extends ProcessIdentity {
+  /** When the run took the lock (ISO), and its command line: told to whoever finds the lock taken. */
+  since: string;
+  command: string;
+}
+
+/**
+ * An O_EXCL lock file naming the run that holds it by pid AND process start time. The lock is held only
+ * while that very process lives: a dead holder, or a pid since reused by another process (pid 1 after a
+ * container restart, say), leaves a stale lock that the next run takes over.
+ */
 export class LockFile {
   private constructor(readonly path: string) {}
 
   static async acquire(path: string): Promise<LockFile> {
+    const me = identify(process.pid);
+    const record: LockHolder = { pid: process.pid, startTime: me?.startTime ?? "", since: new Date().toISOString(), command: describeThisRun() };
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
         const handle = await open(path, "wx", 0o600);
-        await handle.writeFile(`${process.pid}\n`);
+        await handle.writeFile(`${JSON.stringify(record)}\n`);
         await handle.close();
         return new LockFile(path);
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-        const holder = Number.parseInt((await readFile(path, "utf8").catch(() => "")).trim(), 10);
-        if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && isAlive(holder)) {
-          throw new BlockedError(`another mudanza run (pid ${holder}) holds ${path}; wait for it to finish or stop it first`);
+        const holder = parseLock(await readFile(path, "utf8").catch(() => ""));
+        if (holder && holder.pid !== process.pid && holds(holder)) {
+          throw new BlockedError(`another mudanza run holds ${path}: pid ${holder.pid}${holder.since ? `, running since ${holder.since}` : ""}${holder.command ? ` (${holder.command})` : ""}; wait for it to finish or stop that run first`);
         }
         await unlink(path).catch(() => undefined);
       }
@@ -29,11 +43,28 @@ export class LockFile {
   }
 }
 
-export function isAlive(pid: number): boolean {
+/** A JSON lock, or the bare pid older versions wrote (start time unknown); null when unreadable. */
+export function parseLock(text: string): LockHolder | null {
+  const trimmed = text.trim();
+  if (/^\d+$/.test(trimmed)) return { pid: Number(trimmed), startTime: "", since: "", command: "" };
   try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
+    const value = JSON.parse(trimmed) as Partial<LockHolder>;
+    if (typeof value.pid !== "number" || typeof value.startTime !== "string") return null;
+    const text = (v: unknown): string => (typeof v === "string" ? v.replace(/[^\x20-\x7e\u00a0-\uffff]/g, "?").slice(0, 300) : "");
+    return { pid: value.pid, startTime: value.startTime, since: text(value.since), command: text(value.command) };
+  } catch {
+    return null;
   }
+}
+
+export function holds(holder: LockHolder): boolean {
+  if (holder.startTime) return isSameProcess(holder);
+  // A pid-only lock from an older version: held only by a live process that is mudanza at all.
+  return processCommandLine(holder.pid).includes("mudanza");
+}
+
+/** This run's command line for the message another run prints; control characters never reach a terminal. */
+function describeThisRun(): string {
+  // eslint-disable-next-line no-control-regex
+  return ["mudanza", ...process.argv.slice(2)].join(" ").replace(/[\u0000-\u001f\u007f-\u009f]/g, "?").slice(0, 300);
 }

@@ -1,5 +1,5 @@
 /** The journal, logs and reports must never hold key material or passwords: this check refuses them. */
-const PRIVATE_KEY = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/;
+const PRIVATE_KEY = /-----BEGIN (?:[A-Z0-9 ]*PRIVATE KEY|OpenVPN Static key V1)-----/;
 const SECRET_KEY_NAME = /^(password|passphrase|passwd|secret|privateKey|private_key)$/i;
 
 export function findSecret(value: unknown, path = "$"): string | null {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { hostNameSchema, userNameSchema } from "./fields.js";
 
 /**
  * How to reach one host of a plan. `ssh` is the real thing; `local` runs on this machine; `scripted`
@@ -7,9 +8,9 @@ import { z } from "zod";
 export const endpointSchema = z
   .object({
     transport: z.enum(["ssh", "local", "scripted"]).default("ssh"),
-    host: z.string().min(1).optional(),
+    host: hostNameSchema.optional(),
     port: z.number().int().min(1).max(65535).default(22),
-    user: z.string().min(1).default("root"),
+    user: userNameSchema.default("root"),
     /** Run commands through `sudo -n` when the user is not root. */
     sudo: z.boolean().default(false),
     identityFile: z.string().optional(),
@@ -24,6 +25,8 @@ export const endpointSchema = z
   .superRefine((endpoint, ctx) => {
     if (endpoint.transport === "ssh" && !endpoint.host) ctx.addIssue({ code: "custom", path: ["host"], message: "an ssh endpoint needs a host" });
     if (endpoint.transport === "scripted" && !endpoint.fixture) ctx.addIssue({ code: "custom", path: ["fixture"], message: "a scripted endpoint needs a fixture directory" });
+    // A pin that nothing checks would look like protection: only ssh presents a host key.
+    if (endpoint.transport !== "ssh" && endpoint.hostKey) ctx.addIssue({ code: "custom", path: ["hostKey"], message: `a ${endpoint.transport} endpoint has no ssh host key to pin; remove hostKey or use transport: ssh` });
   });
 
 export type Endpoint = z.infer<typeof endpointSchema>;

@@ -1,58 +1,99 @@
-import { readFile } from "node:fs/promises";
+import { constants } from "node:fs";
+import { open, type FileHandle } from "node:fs/promises";
 import { createHash } from "node:crypto";
 import { basename, dirname, extname, resolve, isAbsolute } from "node:path";
 import { parseDocument } from "yaml";
 import type { z } from "zod";
 import { BadInputError } from "../errors.js";
 import { resumeSafeOptions } from "./kind-docs.js";
-import { planSchema, type Plan } from "./schema.js";
+import { MIGRATION_ID, MIGRATION_ID_RULE, planSchema, type Plan } from "./schema.js";
 
 export interface LoadedPlan {
   plan: Plan;
   path: string;
-  /** sha256 of the validated plan without its resume-safe options: an edit after the migration started is detected by this. */
+  /**
+   * sha256 of what the user wrote (canonical JSON of the YAML, before defaults): an edit after the
+   * migration started is detected by this, and a default added by a later version changes nothing.
+   */
   hash: string;
-  /** The hash journals written before resume-safe options existed hold (every option counted). */
-  legacyHash: string;
+  /** How versions up to 0.1.0 hashed the same plan (after defaults): a journal they started still resumes. */
+  formerHashes: string[];
   migrationId: string;
 }
 
+/** A plan is a few hundred bytes; anything past this is the wrong file (and must not be read whole). */
+export const MAX_PLAN_BYTES = 1024 * 1024;
+
 export async function loadPlan(path: string): Promise<LoadedPlan> {
   const absolute = resolve(path);
-  let text: string;
-  try {
-    text = await readFile(absolute, "utf8");
-  } catch (error) {
-    throw new BadInputError(`cannot read plan ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  const loaded = parsePlan(await readPlanText(absolute, path), absolute);
+  if (!loaded.plan.name && !MIGRATION_ID.test(loaded.migrationId)) {
+    throw new BadInputError(`${path}: the file name cannot name the migration's journal (${MIGRATION_ID_RULE}); set name: in the plan`);
   }
-  return parsePlan(text, absolute);
+  return loaded;
+}
+
+/** Reads a regular file of at most MAX_PLAN_BYTES; a fifo or a device is refused without blocking on it. */
+async function readPlanText(absolute: string, shown: string): Promise<string> {
+  let handle: FileHandle;
+  try {
+    handle = await open(absolute, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (error) {
+    throw new BadInputError(`cannot read plan ${shown}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  try {
+    const stats = await handle.stat();
+    if (!stats.isFile()) throw new BadInputError(`plan ${shown} is not a regular file (${stats.isDirectory() ? "a directory" : stats.isFIFO() ? "a fifo" : "a device or socket"})`);
+    const buffer = Buffer.alloc(MAX_PLAN_BYTES + 1);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    if (bytesRead > MAX_PLAN_BYTES) throw new BadInputError(`plan ${shown} is larger than 1 MiB: that is not a plan`);
+    return buffer.subarray(0, bytesRead).toString("utf8");
+  } finally {
+    await handle.close();
+  }
 }
 
 export function parsePlan(text: string, path: string): LoadedPlan {
   const doc = parseDocument(text, { prettyErrors: true });
-  if (doc.errors.length > 0) throw new BadInputError(`${path}: not valid YAML:\n${doc.errors.map((e) => e.message).join("\n")}`);
-  const result = planSchema.safeParse(doc.toJS());
+  const yamlError = doc.errors[0];
+  if (yamlError) throw new BadInputError(`${path}: not valid YAML: ${firstLine(yamlError.message)}`);
+  let written: unknown;
+  try {
+    written = doc.toJS();
+  } catch (error) {
+    // The yaml library refuses alias bombs (billions of laughs) here.
+    throw new BadInputError(`${path}: not a plan: ${firstLine(error instanceof Error ? error.message : String(error))}`);
+  }
+  if (written === null || written === undefined) throw new BadInputError(`${path}: the plan is empty`);
+  const result = planSchema.safeParse(written);
   if (!result.success) throw new BadInputError(formatPlanErrors(path, result.error));
   const plan = resolveFixturePaths(result.data, dirname(path));
   const sha256 = (value: unknown): string => createHash("sha256").update(canonicalJson(value)).digest("hex");
   const migrationId = plan.name ?? basename(path, extname(path));
-  return { plan, path, hash: sha256(withoutResumeSafeOptions(result.data)), legacyHash: sha256(result.data), migrationId };
+  // Options that only skip a step may change on resume: the hash leaves them out.
+  return { plan, path, hash: sha256(withoutResumeSafeOptions(written, result.data.kind)), formerHashes: [sha256(written), sha256(result.data)], migrationId };
 }
 
 /** Skipping a step (e.g. skipPreUpdate after declining its gate) is decided again on every run, so it may change on resume. */
-function withoutResumeSafeOptions(plan: Plan): Plan {
-  const options: Record<string, unknown> = { ...plan.options };
-  for (const key of resumeSafeOptions(plan.kind)) delete options[key];
-  return { ...plan, options } as Plan;
+function withoutResumeSafeOptions(written: unknown, kind: Plan["kind"]): unknown {
+  if (!written || typeof written !== "object") return written;
+  const plan = written as Record<string, unknown>;
+  if (!plan.options || typeof plan.options !== "object") return written;
+  const options: Record<string, unknown> = { ...(plan.options as Record<string, unknown>) };
+  for (const key of resumeSafeOptions(kind)) delete options[key];
+  return { ...plan, options };
 }
 
-/** "plan.yaml: source.port: expected a number, got "abc"" for every problem found. */
+const firstLine = (message: string): string => message.split("\n")[0]!.replace(/:$/, "");
+
+/** "plan.yaml is not a valid plan: source.port: ..." (one line per problem found). */
 export function formatPlanErrors(path: string, error: z.ZodError): string {
   const lines = error.issues.map((issue) => {
     const key = issue.path.length > 0 ? issue.path.map(String).join(".") : "(top level)";
-    return `  ${key}: ${issue.message}`;
+    return `${key}: ${issue.message}`;
   });
-  return `${path} is not a valid plan:\n${lines.join("\n")}`;
+  if (lines.length === 1) return `${path} is not a valid plan: ${lines[0]}`;
+  return `${path} is not a valid plan:\n${lines.map((l) => `  ${l}`).join("\n")}`;
 }
 
 function resolveFixturePaths(plan: Plan, base: string): Plan {

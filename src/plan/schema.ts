@@ -3,9 +3,13 @@ import { endpointSchema } from "./endpoint.js";
 import { openvzToKvmOptionsSchema } from "../pipelines/openvz-to-kvm/options.js";
 import { vserverToOpenvzOptionsSchema } from "../pipelines/vserver-to-openvz/options.js";
 
+/** A migration id names files in the state dir: short, and nothing a path or a terminal would read. */
+export const MIGRATION_ID = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$/;
+export const MIGRATION_ID_RULE = "letters, digits, dot, underscore, dash; at most 64, not starting with a dot";
+
 const common = {
   /** Names the migration (journal file); defaults to the plan file's name. */
-  name: z.string().regex(/^[A-Za-z0-9._-]+$/, "letters, digits, dot, underscore, dash").optional(),
+  name: z.string().regex(MIGRATION_ID, MIGRATION_ID_RULE).optional(),
   source: endpointSchema,
   target: endpointSchema,
 };

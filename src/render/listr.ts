@@ -41,9 +41,17 @@ export function createListrRenderer(out: Writable = process.stdout, progressEver
     for (let i = current; i < index; i++) {
       // listr2 evaluates `enabled` again when a task's turn comes: an untouched step is simply left out.
       if (touched.has(i)) send(i, { kind: "skip", reason: "not reached" });
-      else notReached.add(i);
+      else {
+        notReached.add(i);
+        // listr2 may already have started it (it moves on as soon as the previous task ends): end it too.
+        queues[i]?.push({ kind: "skip", reason: "not reached" });
+      }
     }
     if (index > current) current = index;
+  };
+  /** A failed step ends the run: the steps after it are left out before listr2 moves on to the next one. */
+  const leaveOutAfter = (index: number): void => {
+    for (let i = index + 1; i < finishIndex(); i++) if (!touched.has(i)) notReached.add(i);
   };
   const say = (index: number, text: string): void => send(index, { kind: "output", text });
 
@@ -119,6 +127,7 @@ export function createListrRenderer(out: Writable = process.stdout, progressEver
         if (event.status === "done") send(stepTask, { kind: "done", title: named });
         else if (event.status === "skipped") send(stepTask, { kind: "skip", reason: `${title(event.stepId)}: ${event.message ?? "skipped"}` });
         else {
+          leaveOutAfter(stepTask);
           send(stepTask, { kind: "fail", message: `${named}: ${event.message ?? event.status}` });
           stopping = true;
         }

@@ -48,10 +48,21 @@ export interface VserverConfig {
   /** rlimits/<res>[.hard|.soft|.min] file name -> value. */
   rlimits: Record<string, string>;
   cpusetCpus?: string;
+  /**
+   * Token-bucket scheduler settings, name -> value (fill-rate, interval, tokens-max, ...; idle-time is ""):
+   * sched/<file>, or the deprecated `schedule` file's lines when there is no sched/ (as vserver.functions reads them).
+   */
+  sched: Record<string, string>;
+  schedSource?: "sched" | "schedule";
+  /** sched/<dir>: per-CPU or per-bucket settings (util-vserver 0.30.212+). */
+  schedPerCpu: string[];
   bcapabilities: string[];
   ccapabilities: string[];
   flags: string[];
 }
+
+/** The deprecated `schedule` file holds these, one a line (util-vserver scripts/vserver.functions). */
+const SCHEDULE_LINES = ["fill-rate", "interval", "tokens", "tokens-min", "tokens-max", "priority-bias"];
 
 export class VserverConfigError extends Error {
   override name = "VserverConfigError";
@@ -117,6 +128,20 @@ export async function readVserverConfig(host: Host, confRoot: string, guest: str
     if (value !== undefined) rlimits[file] = value;
   }
 
+  const sched: Record<string, string> = {};
+  let schedSource: VserverConfig["schedSource"];
+  const schedPerCpu = await listEntries(host, posix.join(confDir, "sched"), "d");
+  if ((await host.stat(posix.join(confDir, "sched")))?.type === "dir") {
+    schedSource = "sched";
+    for (const file of await listEntries(host, posix.join(confDir, "sched"), "f")) sched[file] = (await scalar(`sched/${file}`)) ?? "";
+  } else {
+    const schedule = await readOptional(host, posix.join(confDir, "schedule"));
+    if (schedule !== null) {
+      schedSource = "schedule";
+      schedule.split("\n").slice(0, SCHEDULE_LINES.length).forEach((line, i) => { if (line.trim() !== "") sched[SCHEDULE_LINES[i]!] = line.trim(); });
+    }
+  }
+
   const context = int(await scalar("context"), "context");
   if (context !== undefined && (context < 2 || context > 49151)) throw new VserverConfigError(`${confDir}/context: ${context} is outside the static range 2..49151`);
 
@@ -134,6 +159,9 @@ export async function readVserverConfig(host: Host, confRoot: string, guest: str
     dlimits,
     rlimits,
     cpusetCpus: await scalar("cpuset/cpus"),
+    sched,
+    schedSource,
+    schedPerCpu,
     bcapabilities: await list("bcapabilities"),
     ccapabilities: await list("ccapabilities"),
     flags: await list("flags"),

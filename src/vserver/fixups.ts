@@ -1,8 +1,10 @@
 import { posix } from "node:path";
-import { readOptional, type Host } from "../hosts/host.js";
+import type { Host } from "../hosts/host.js";
 import { cmd, sh } from "../hosts/quote.js";
 import { listEntries } from "./paths.js";
 import type { GuestRelease } from "./release.js";
+import { readPlanned } from "./fixup-read.js";
+import { nisDomainFixup } from "./nis-domain-fixup.js";
 import { POINTLESS_SERVICES } from "./pointless-services.js";
 
 /**
@@ -23,6 +25,10 @@ export interface FixupTree {
   /** The guest root: /vservers/NAME before the copy, /vz/private/CTID after. */
   root: string;
   release: GuestRelease;
+  /** uts/domainname of the guest, when it had one. */
+  nisDomain?: string;
+  /** Content earlier fix-ups will write (path relative to root): a later one that edits the same file starts from it. */
+  pending?: Map<string, string>;
 }
 
 export interface Fixup {
@@ -33,7 +39,7 @@ export interface Fixup {
 }
 
 const at = (tree: FixupTree, rel: string): string => posix.join(tree.root, rel);
-const read = (tree: FixupTree, rel: string): Promise<string | null> => readOptional(tree.host, at(tree, rel));
+const read = readPlanned;
 
 /** The guest's own getty lines on virtual consoles. */
 const TTY_GETTY = /^[^#:]*:[^:]*:(respawn|once):.*getty.*\btty\d/;
@@ -200,6 +206,7 @@ export const FIXUPS: Fixup[] = [
       return [{ kind: "rewrite", path: "etc/hosts", content, detail: "127.0.0.1 localhost added" }];
     },
   },
+  nisDomainFixup,
 ];
 
 export interface PlannedFixup {
@@ -211,7 +218,12 @@ export interface PlannedFixup {
 
 export async function planFixups(tree: FixupTree): Promise<PlannedFixup[]> {
   const out: PlannedFixup[] = [];
-  for (const fixup of FIXUPS) out.push({ id: fixup.id, title: fixup.title, why: fixup.why, changes: await fixup.plan(tree) });
+  const pending = new Map<string, string>();
+  for (const fixup of FIXUPS) {
+    const changes = await fixup.plan({ ...tree, pending });
+    for (const c of changes) if (c.kind === "rewrite") pending.set(c.path, c.content);
+    out.push({ id: fixup.id, title: fixup.title, why: fixup.why, changes });
+  }
   return out;
 }
 
@@ -219,7 +231,8 @@ export async function planFixups(tree: FixupTree): Promise<PlannedFixup[]> {
 export function changeCommands(root: string, backupDir: string, change: FixupChange): string[] {
   const full = posix.join(root, change.path);
   const backup = posix.join(backupDir, change.path);
-  const save = sh`if test -e ${full} || test -L ${full}; then mkdir -p ${posix.dirname(backup)} && cp -a ${full} ${backup}; fi`;
+  // The first backup is the guest's own file: a second fix-up of the same file must not replace it.
+  const save = sh`if { test -e ${full} || test -L ${full}; } && ! test -e ${backup} && ! test -L ${backup}; then mkdir -p ${posix.dirname(backup)} && cp -a ${full} ${backup}; fi`;
   switch (change.kind) {
     case "rewrite":
       return [save, `(write ${full})`];

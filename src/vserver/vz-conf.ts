@@ -26,8 +26,21 @@ export function vzConfValues(text: string): Record<string, string> {
   return out;
 }
 
+/**
+ * The directory vzctl derives from a VE_PRIVATE/VE_ROOT template (vzctl src/lib/util.c `subst_VEID`):
+ * trailing slashes dropped, then the first `$VEID` (else `${VEID}`) replaced by the CTID.
+ */
+export function substVeid(template: string, ctid: number): string {
+  const trimmed = template.replace(/(.)\/+$/, "$1");
+  for (const token of ["$VEID", "${VEID}"]) {
+    const at = trimmed.indexOf(token);
+    if (at >= 0) return trimmed.slice(0, at) + String(ctid) + trimmed.slice(at + token.length);
+  }
+  return trimmed;
+}
+
 export function formatVzConfLine(key: string, value: string): string {
-  if (/["\\`\n]/.test(value) || /\$(?!VEID\b)/.test(value)) throw new Error(`${key}: value ${JSON.stringify(value)} cannot be written to an OpenVZ config`);
+  if (/["\\`\n]/.test(value) || /\$(?!VEID\b|\{VEID\})/.test(value)) throw new Error(`${key}: value ${JSON.stringify(value)} cannot be written to an OpenVZ config`);
   return `${key}="${value}"`;
 }
 

@@ -1,10 +1,22 @@
-import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { main } from "../../src/cli/program.js";
 import { parseEndpointFlag } from "../../src/cli/commands/plan.js";
 import { resolveInteractive } from "../../src/cli/interactive.js";
+
+let dirs: string[] = [];
+afterEach(async () => {
+  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+  dirs = [];
+});
+
+async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "mudanza-cli-"));
+  dirs.push(dir);
+  return dir;
+}
 
 async function runCli(args: string[]): Promise<{ code: number; stderr: string }> {
   let stderr = "";
@@ -16,7 +28,7 @@ async function runCli(args: string[]): Promise<{ code: number; stderr: string }>
 
 describe("cli", () => {
   it("exits 2 with the key path for an invalid plan", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "mudanza-cli-"));
+    const dir = await tempDir();
     const plan = join(dir, "bad.yaml");
     await writeFile(plan, "kind: openvz-to-kvm\nsource: {host: a, port: 70000}\ntarget: {host: b}\n");
     const { code, stderr } = await runCli(["run", plan, "--dry-run"]);
@@ -31,7 +43,7 @@ describe("cli", () => {
   });
 
   it("writes a plan from flags that run would accept, and refuses to overwrite", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "mudanza-cli-"));
+    const dir = await tempDir();
     const out = join(dir, "web1.yaml");
     expect((await runCli(["plan", "openvz-to-kvm", "--source", "root@old.example.org", "--target", "admin@new.example.org:2222", "-o", out])).code).toBe(0);
     const text = await readFile(out, "utf8");

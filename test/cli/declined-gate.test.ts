@@ -32,7 +32,7 @@ async function run(planPath: string, mode: RunMode, answer: (stepId: string) => 
   const loaded = await loadPlan(planPath);
   const pipeline = await buildPipeline(loaded.plan);
   const resumeCommand = `mudanza run ${loaded.path}`;
-  const journal = await Journal.open({ stateDir: dir, migrationId: loaded.migrationId, kind: loaded.plan.kind, planPath: loaded.path, planHash: loaded.hash, earlierPlanHashes: [loaded.legacyHash] });
+  const journal = await Journal.open({ stateDir: dir, migrationId: loaded.migrationId, kind: loaded.plan.kind, planPath: loaded.path, planHash: loaded.hash, formerPlanHashes: loaded.formerHashes });
   const hosts = { source: await connectHost(loaded.plan.source, "source"), target: await connectHost(loaded.plan.target, "target") };
   const events: PipelineEvent[] = [];
   try {
@@ -82,11 +82,11 @@ describe("a declined gate", () => {
   it("a journal written before skip options were ignored by the hash still opens, and is upgraded", async () => {
     const planPath = await writePlan("");
     const loaded = await loadPlan(planPath);
-    expect(loaded.hash).not.toBe(loaded.legacyHash);
-    const old = await Journal.open({ stateDir: dir, migrationId: loaded.migrationId, kind: loaded.plan.kind, planPath, planHash: loaded.legacyHash });
+    expect(loaded.formerHashes[1]).not.toBe(loaded.hash); // how 0.1.0 hashed it (after defaults)
+    const old = await Journal.open({ stateDir: dir, migrationId: loaded.migrationId, kind: loaded.plan.kind, planPath, planHash: loaded.formerHashes[1]! });
     await old.startRun("yes");
     await old.close();
-    const reopened = await Journal.open({ stateDir: dir, migrationId: loaded.migrationId, kind: loaded.plan.kind, planPath, planHash: loaded.hash, earlierPlanHashes: [loaded.legacyHash] });
+    const reopened = await Journal.open({ stateDir: dir, migrationId: loaded.migrationId, kind: loaded.plan.kind, planPath, planHash: loaded.hash, formerPlanHashes: loaded.formerHashes });
     expect(reopened.snapshot.planHash).toBe(loaded.hash);
     expect(reopened.snapshot.runs).toHaveLength(1);
     await reopened.close();

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { PipelineEvent } from "../../src/engine/events.js";
 import { InterruptedError } from "../../src/errors.js";
 import { Journal } from "../../src/journal/journal.js";
 import { DEMO_STEP_IDS } from "../support/demo-pipeline.js";
@@ -125,6 +126,61 @@ describe("runner on scripted hosts", () => {
       expect(hosts.source.files.has("/srv/run/app.stopped")).toBe(false);
       const end = events.at(-1);
       expect(end).toMatchObject({ type: "pipeline-end", resumeCommand: "mudanza run demo.yaml --yes" });
+    }
+  });
+
+  /** Aborts (as SIGINT does) right after the run phase has probed `stepId`, before its gate. */
+  const abortAfterProbe = (controller: AbortController, stepId: string) => {
+    let probes = 0; // the first probe of each step is the preflight's
+    return (e: PipelineEvent): void => {
+      if (e.type === "step-probed" && e.stepId === stepId && ++probes === 2) controller.abort(new InterruptedError("SIGINT"));
+    };
+  };
+
+  it("Ctrl-C between a step's probe and its gate stops before it runs, with --yes (exit 130, nothing ran)", async () => {
+    const hosts = demoHosts();
+    const controller = new AbortController();
+    const { outcome, events } = await runDemo(hosts, await tempStateDir(), { signal: controller.signal, onEvent: abortAfterProbe(controller, "stop-service") });
+    expect(outcome).toMatchObject({ status: "interrupted", exitCode: 130 });
+    expect(events.some((e) => e.type === "step-start" && e.stepId === "stop-service" && e.phase === "run")).toBe(false);
+    expect(events.some((e) => e.type === "prompt-answer" && e.accepted)).toBe(false);
+    expect(hosts.source.files.has("/srv/run/app.stopped")).toBe(false);
+  });
+
+  it("Ctrl-C between probe and gate, interactive: q (an answer of no after the abort) means interrupted, not declined", async () => {
+    const hosts = demoHosts();
+    const controller = new AbortController();
+    let asked = 0;
+    const { outcome } = await runDemo(hosts, await tempStateDir(), {
+      mode: "interactive",
+      signal: controller.signal,
+      onEvent: abortAfterProbe(controller, "stop-service"),
+      // The TUI's q: abort (already done here), then answer no.
+      confirm: async () => {
+        asked++;
+        return false;
+      },
+    });
+    expect(outcome).toMatchObject({ status: "interrupted", exitCode: 130 });
+    expect(asked).toBe(0); // an interrupted run does not ask
+    expect(hosts.source.files.has("/srv/run/app.stopped")).toBe(false);
+  });
+
+  it("q at an open gate and Ctrl-C at an open gate end the same way (exit 130)", async () => {
+    for (const how of ["q", "ctrl-c"] as const) {
+      const hosts = demoHosts();
+      const controller = new AbortController();
+      const { outcome } = await runDemo(hosts, await tempStateDir(), {
+        mode: "interactive",
+        signal: controller.signal,
+        confirm: (prompt) => {
+          if (prompt.stepId !== "stop-service") return Promise.resolve(true);
+          controller.abort(new InterruptedError("SIGINT"));
+          // q also answers no; Ctrl-C from the terminal leaves the question open.
+          return how === "q" ? Promise.resolve(false) : new Promise<boolean>(() => undefined);
+        },
+      });
+      expect(outcome, how).toMatchObject({ status: "interrupted", exitCode: 130 });
     }
   });
 

@@ -128,6 +128,16 @@ describe("commands", () => {
     expect((await host.exec("echo still usable")).stdout).toBe("still usable\n");
   });
 
+  // (That output re-arms the watchdog is tested on LocalHost: the same SilenceWatchdog, without sshd's
+  // session start-up time, which has no upper bound on a loaded machine, inside the window.)
+  it("the silence watchdog stops a command that goes quiet, and what it started", async () => {
+    const host = await connect();
+    const quiet = await host.exec("echo starting; sleep 34.25", { silenceTimeoutMs: 2000 });
+    expect(quiet.code).toBe(-1);
+    expect(quiet.silentMs).toBeGreaterThanOrEqual(2000);
+    await expectNoProcess("34.25");
+  });
+
   it("runs more commands at once than sshd's MaxSessions on one connection", async () => {
     const host = await connect();
     const started = Date.now();

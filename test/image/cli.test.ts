@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdtemp, rm, stat } from "node:fs/promises";
+import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
@@ -53,12 +53,14 @@ describe("mudanza image / host commands", () => {
 
   it("without a terminal and without --yes, a changing command refuses to start", async () => {
     errors.length = 0;
+    await writeFile(join(dir, "b.qcow2"), "");
     expect(await run("image", "clone", join(dir, "b.qcow2"), "--count", "1", "--state-dir", join(dir, "s"))).toBe(2);
     expect(errors.join("")).toMatch(/pass --yes/);
   });
 
-  it("a missing disk blocks a sparsify dry run with exit 3", async () => {
-    expect(await run("image", "sparsify", join(dir, "nope.qcow2"), "--dry-run")).toBe(3);
-    expect(out.join("")).toMatch(/Disk not found/);
+  it("a missing disk is bad input (exit 2) before any probe, as the README says", async () => {
+    errors.length = 0;
+    expect(await run("image", "sparsify", join(dir, "nope.qcow2"), "--dry-run")).toBe(2);
+    expect(errors.join("")).toContain(`disk ${join(dir, "nope.qcow2")}: no such file`);
   });
 });

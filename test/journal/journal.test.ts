@@ -3,6 +3,7 @@ import { readFile, stat, writeFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
 import { BlockedError } from "../../src/errors.js";
 import { Journal } from "../../src/journal/journal.js";
+import { processStartTime } from "../../src/hosts/process-identity.js";
 import { findSecret } from "../../src/journal/secrets.js";
 import { tempStateDir } from "../support/run-demo.js";
 
@@ -27,8 +28,9 @@ describe("journal", () => {
     const stateDir = await tempStateDir();
     const holder = spawn("sleep", ["30"]);
     try {
-      await writeFile(`${Journal.pathFor(stateDir, "m1")}.lock`, `${holder.pid}\n`);
+      await writeFile(`${Journal.pathFor(stateDir, "m1")}.lock`, JSON.stringify({ pid: holder.pid, startTime: processStartTime(holder.pid!), since: "2026-12-01T15:00:00.000Z", command: "mudanza run web1.yaml --yes" }));
       await expect(open(stateDir)).rejects.toBeInstanceOf(BlockedError);
+      await expect(open(stateDir)).rejects.toThrow(/running since 2026-12-01T15:00:00.000Z \(mudanza run web1.yaml --yes\)/);
       await expect(open(stateDir)).rejects.toThrow(new RegExp(`pid ${holder.pid}`));
     } finally {
       holder.kill();
@@ -42,7 +44,7 @@ describe("journal", () => {
     const lockPath = `${Journal.pathFor(stateDir, "m1")}.lock`;
     await writeFile(lockPath, `${dead.pid}\n`);
     const journal = await open(stateDir);
-    expect((await readFile(lockPath, "utf8")).trim()).toBe(String(process.pid));
+    expect(JSON.parse(await readFile(lockPath, "utf8"))).toMatchObject({ pid: process.pid, startTime: processStartTime(process.pid) });
     await journal.close();
   });
 

@@ -17,7 +17,7 @@ describe("plan files", () => {
   });
 
   it("hashes the meaning, not the formatting", () => {
-    const reordered = `target: {user: admin, sudo: true, port: 2222, host: new.example.org}\nsource: {host: old.example.org}\nkind: openvz-to-kvm\n`;
+    const reordered = `target: {user: admin, sudo: true, port: 2222, host: new.example.org}\nsource: {user: root, port: 22, host: old.example.org}\nkind: openvz-to-kvm\n`;
     expect(parsePlan(reordered, "/p/web1.yaml").hash).toBe(parsePlan(good, "/p/web1.yaml").hash);
     expect(parsePlan(good.replace("2222", "2223"), "/p/web1.yaml").hash).not.toBe(parsePlan(good, "/p/web1.yaml").hash);
   });

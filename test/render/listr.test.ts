@@ -81,4 +81,28 @@ describe("listr2 renderer (--yes without a terminal)", () => {
     expect(text).toContain("[COMPLETED] Migration complete after 30 s");
     expect(text).not.toContain("[FAILED]");
   });
+
+  it("ends when a step fails after listr2 has moved on, as it does when events arrive over time (the --yes hang, issue 11.1)", async () => {
+    const out = new PassThrough();
+    let text = "";
+    out.on("data", (chunk: Buffer) => (text += chunk.toString("utf8")));
+    const renderer = createListrRenderer(out);
+    const until = async (test: () => boolean, what: string): Promise<void> => {
+      for (let i = 0; i < 1000 && !test(); i++) await new Promise((r) => setImmediate(r));
+      if (!test()) throw new Error(`listr2 never printed ${what}; it printed:\n${text}`);
+    };
+    for (const e of runningCopy()) renderer.sink(e);
+    await until(() => text.includes("[STARTED] Copy files (rsync)"), "the copy task");
+    renderer.sink(stepEnd("copy-files", 12, "failed", 4000, "rsync exited 23"));
+    // listr2 goes on to the next task as soon as this one fails, before the runner's compensations and end.
+    await until(() => /\[STARTED\] (Install the bootloader|Result)/.test(text), "the next task");
+    renderer.sink({ type: "compensation", at: at(13), id: "c1", title: "start the databases", host: "source", ok: true });
+    renderer.sink(end(14, "failed", { message: "Copy files (rsync): rsync exited 23" }));
+    const closed = await Promise.race([renderer.close().then(() => "closed"), new Promise((r) => setTimeout(() => r("still waiting"), 10_000))]);
+    expect(closed).toBe("closed");
+    expect(text).toMatch(/\[FAILED\] Copy files \(rsync\) \(4\.0 s\): rsync exited 23/);
+    expect(text).not.toContain("[STARTED] Install the bootloader"); // the run stopped: later steps are left out
+    expect(text).toContain("undone: start the databases on source");
+    expect(text).toMatch(/\[FAILED\] failed after 14 s \(exit 1\)/);
+  });
 });

@@ -87,7 +87,7 @@ describe("systemctl show and df", () => {
   it("folds aliases (mysql.service is mariadb.service) and reports plan units that do not exist", async () => {
     const source = await loadScriptedHost("fixtures/hosts/debian-12-openvz-source", "source");
     expect(await detectDatabases(source, [])).toEqual({ active: ["mariadb.service"], installedInactive: [], missingFromPlan: [] });
-    source.on("systemctl show -p Id -p LoadState -p ActiveState -p UnitFileState mariadb.service mysql.service mysqld.service postgresql.service redis-server.service redis.service mongod.service", {
+    source.on("systemctl show -p Id -p LoadState -p ActiveState -p UnitFileState -- mariadb.service mysql.service mysqld.service postgresql.service redis-server.service redis.service mongod.service", {
       stdout: "Id=mariadb.service\nLoadState=loaded\nActiveState=active\nUnitFileState=enabled\n\nId=mariadb.service\nLoadState=loaded\nActiveState=active\nUnitFileState=enabled\n\nId=mariadb.service\nLoadState=loaded\nActiveState=active\nUnitFileState=enabled\n\nId=postgresql.service\nLoadState=loaded\nActiveState=inactive\nUnitFileState=disabled\n\nId=redis-server.service\nLoadState=not-found\nActiveState=inactive\nUnitFileState=\n\nId=redis.service\nLoadState=not-found\nActiveState=inactive\nUnitFileState=\n\nId=mongod.service\nLoadState=not-found\nActiveState=inactive\nUnitFileState=\n",
     });
     expect(await detectDatabases(source, ["redis-server"])).toEqual({ active: ["mariadb.service"], installedInactive: ["postgresql.service"], missingFromPlan: ["redis-server.service"] });

@@ -9,6 +9,7 @@ import { kernelInstall } from "../../src/steps/ovz-kvm/kernel-install.js";
 import { networkFixup } from "../../src/steps/ovz-kvm/network-fixup.js";
 import { releaseMatch } from "../../src/steps/ovz-kvm/release-match.js";
 import { rsyncStep } from "../../src/steps/ovz-kvm/rsync-step.js";
+import { copyFitFindings } from "../../src/steps/rsync/copy-size.js";
 import { planFrom, stepContext } from "./context.js";
 
 const ALMA = "fixtures/plans/ovz-kvm-almalinux-8.9.yaml";
@@ -108,21 +109,79 @@ describe("capture-target and secrets", () => {
   });
 });
 
+const GIB = 1024 ** 3;
+
 describe("rsync probe", () => {
   it("blocks when rsync or sshd is missing, the disk is too small, or /lib is linked differently", async () => {
     const hosts = await deb();
     hosts.target.on("command -v rsync", { code: 1 });
     hosts.target.on("df -P -B1 /", { stdout: "Filesystem 1-blocks Used Available Capacity Mounted on\n/dev/vda1 1073741824 536870912 536870912 50% /\n" });
+    hosts.source.on(/^du -sx -B1 /, { stdout: `${3 * GIB}\t/\n${3 * GIB - 4096}\t/\n` });
+    hosts.target.on(/^du -sx -B1 /, { stdout: `${Math.round(0.4 * GIB)}\t/\n${Math.round(0.4 * GIB)}\t/\n` });
     for (const p of ["/bin", "/sbin", "/lib", "/lib64"]) hosts.source.putDir(p);
     hosts.source.deleteFile("/usr/sbin/sshd");
     const probe = await rsyncStep.probe(stepContext(await planFrom(DEBIAN), hosts).ctx);
     expect(titles(probe.findings, true)).toEqual(["rsync missing", "sshd missing on the source", "/bin /sbin /lib /lib64 linked differently", "Target disk too small"]);
   });
 
+  it("sizes the copy from the tree, not from df: a container whose df shows its node's 27.7 GiB is not blocked by a 5.8 GiB VM", async () => {
+    const hosts = await deb();
+    // simfs without quota: df inside the container reports the node's filesystem
+    hosts.source.on("df -P -B1 /", { stdout: `Filesystem 1-blocks Used Available Capacity Mounted on\n/vz/private/101 ${Math.round(98 * GIB)} ${Math.round(27.7 * GIB)} ${Math.round(70.3 * GIB)} 29% /\n` });
+    hosts.target.on("df -P -B1 /", { stdout: `Filesystem 1-blocks Used Available Capacity Mounted on\n/dev/vda1 ${Math.round(5.8 * GIB)} ${Math.round(1.6 * GIB)} ${Math.round(3.9 * GIB)} 29% /\n` });
+    // GNU du -sx -B1 then --apparent-size: what the copy moves (2.9 GiB) and what of the VM it replaces (1.3 GiB)
+    hosts.source.on(/^du -sx -B1 /, { stdout: `${Math.round(2.9 * GIB)}\t/\n${Math.round(2.7 * GIB)}\t/\n` });
+    hosts.target.on(/^du -sx -B1 /, { stdout: `${Math.round(1.3 * GIB)}\t/\n${Math.round(1.2 * GIB)}\t/\n` });
+    const probe = await rsyncStep.probe(stepContext(await planFrom(DEBIAN), hosts).ctx);
+    expect(probe.findings.filter((f) => /disk/i.test(f.title))).toEqual([]);
+    expect(probe.details).toContain("disk: the copy holds 2.9 GiB allocated, 2.7 GiB apparent (du -sx over / without the copy's excludes, hard links counted once); the target can hold 5.2 GiB: 3.9 GiB free plus 1.3 GiB of its own files the copy replaces");
+    const du = hosts.source.log.find((e) => e.kind === "exec" && e.command.startsWith("du "));
+    expect(du?.kind === "exec" && du.command).toMatch(/^du -sx -B1 (--exclude=\S+ )+\/; du -sx -B1 --apparent-size (--exclude=\S+ )+\/$/);
+    expect(du?.kind === "exec" && du.command).toContain("--exclude=/boot ");
+  });
+
+  it("leaves filesystems mounted inside the container out of the copy and lists them to recreate", async () => {
+    const hosts = await deb();
+    hosts.source.putFile("/proc/self/mountinfo", [
+      "1128 1056 182:371665 / / rw,relatime shared:546 - ext4 /dev/ploop23456p1 rw,data=ordered",
+      "1129 1128 0:145 / /proc rw,nosuid,nodev,noexec,relatime shared:547 - proc proc rw",
+      "1140 1128 182:371665 /srv/shared /var/www/shared rw,relatime shared:546 - ext4 /dev/ploop23456p1 rw,data=ordered",
+      "1141 1128 0:160 / /srv/backup rw,relatime shared:560 - nfs4 198.18.0.5:/export/backup rw,vers=4.1,hard,proto=tcp",
+      "",
+    ].join("\n"));
+    const probe = await rsyncStep.probe(stepContext(await planFrom(DEBIAN), hosts).ctx);
+    const found = probe.findings.find((f) => f.title === "Filesystems mounted in the source are not copied");
+    expect(found).toMatchObject({ blocks: false, summary: expect.stringContaining("/var/www/shared (ext4 /dev/ploop23456p1, bind of /srv/shared); /srv/backup (nfs4 198.18.0.5:/export/backup)") });
+    const rsync = probe.commands.find((c) => c.command.startsWith("rsync "))!.command;
+    expect(rsync).toContain(" --exclude=/var/www/shared ");
+    expect(rsync).toContain(" --exclude=/srv/backup ");
+    const du = hosts.source.log.find((e) => e.kind === "exec" && e.command.startsWith("du "));
+    expect(du?.kind === "exec" && du.command).toContain(" --exclude=/srv/backup ");
+    expect(probe.facts?.sourceMountsToRecreate).toHaveLength(2);
+  });
+
+  it("warns with the figures, and blocks only when even the smaller one does not fit", async () => {
+    const fit = (allocated: number, apparent: number) => copyFitFindings({ allocatedBytes: allocated * GIB, apparentBytes: apparent * GIB }, 3 * GIB, { allocatedBytes: 2 * GIB, apparentBytes: 2 * GIB }).findings.map((f) => `${f.title}:${f.blocks}`);
+    expect(fit(4, 3)).toEqual([]);
+    expect(fit(4.6, 3)).toEqual(["Target disk tight:false"]); // sparse files: apparent fits easily, allocated is close
+    expect(fit(5.5, 5.2)).toEqual(["Target disk too small:true"]);
+    expect(fit(6, 4)).toEqual(["Target disk tight:false"]);
+  });
+
+  it("without du it falls back to df, as a warning: df in a container may be the node's disk", async () => {
+    const hosts = await deb();
+    hosts.source.on("df -P -B1 /", { stdout: `Filesystem 1-blocks Used Available Capacity Mounted on\n/vz/private/101 ${98 * GIB} ${28 * GIB} ${70 * GIB} 29% /\n` });
+    hosts.target.on("df -P -B1 /", { stdout: `Filesystem 1-blocks Used Available Capacity Mounted on\n/dev/vda1 ${6 * GIB} ${2 * GIB} ${4 * GIB} 29% /\n` });
+    hosts.source.on(/^du /, { code: 127, stderr: "sh: 1: du: not found\n" });
+    const probe = await rsyncStep.probe(stepContext(await planFrom(DEBIAN), hosts).ctx);
+    expect(probe.findings.filter((f) => /disk/i.test(f.title)).map((f) => `${f.title}:${f.blocks}`)).toEqual(["Target disk may be too small:false"]);
+  });
+
   it("with the migration key in place it dry-runs the copy and counts deletions for the gate", async () => {
     const hosts = await deb();
     hosts.source.putFile("/root/.mudanza-migrate/id_ed25519", "x").putFile("/root/.mudanza-migrate/known_hosts", "x");
     hosts.source.on(/^rsync .*--dry-run --itemize-changes/, { stdout: readFileSync("fixtures/hosts/rsync-output/dry-run-itemized.txt", "utf8") });
+    for (const h of [hosts.source, hosts.target]) h.on(/^du -sx -B1 /, { stdout: "1258291200\t/\n1181116006\t/\n" });
     const probe = await rsyncStep.probe(stepContext(await planFrom(DEBIAN), hosts).ctx);
     expect(probe.details).toContain("would delete 1 file(s) on the target that the source does not have");
     expect(probe.facts?.estimatedTransferBytes).toBe(0);

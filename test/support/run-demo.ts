@@ -21,7 +21,7 @@ export interface DemoRun {
 export async function runDemo(
   hosts: Record<string, Host>,
   stateDir: string,
-  options: Partial<DemoOptions> & { mode?: RunMode; planHash?: string; confirm?: (p: GatePrompt) => Promise<boolean>; signal?: AbortSignal; root?: string; onEvent?: (e: PipelineEvent) => void } = {},
+  options: Partial<DemoOptions> & { mode?: RunMode; planHash?: string; restart?: boolean; confirm?: (p: GatePrompt) => Promise<boolean>; signal?: AbortSignal; root?: string; onEvent?: (e: PipelineEvent) => void } = {},
 ): Promise<DemoRun> {
   const events: PipelineEvent[] = [];
   const journal = await Journal.open({
@@ -30,6 +30,7 @@ export async function runDemo(
     kind: "demo",
     planPath: "demo.yaml",
     planHash: options.planHash ?? "hash-1",
+    restart: options.restart,
     readOnly: options.mode === "dry-run",
   });
   try {

@@ -37,11 +37,13 @@ async function startCli(extraEnv: Record<string, string> = {}) {
   dirs.push(dir);
   const plan = PLAN;
   const state = join(dir, "state");
-  const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? dir, TERM: "xterm-256color", LANG: "C.UTF-8", ...extraEnv };
+  // MUDANZA_FROM_SOURCE: the sources under test, not a dist/ built earlier (see bin/mudanza.js).
+  const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? dir, TERM: "xterm-256color", LANG: "C.UTF-8", MUDANZA_FROM_SOURCE: "1", ...extraEnv };
   const envArgs = Object.entries(env).map(([k, v]) => shellQuote(`${k}=${v}`));
   const tmux = new TmuxSession();
   sessions.push(tmux);
-  await tmux.start(`env -i ${envArgs.join(" ")} ${shellQuote(process.execPath)} ${shellQuote(BIN)} run ${shellQuote(plan)} --state-dir ${shellQuote(state)}`);
+  // Started from the temp dir, not the repository: the CLI must find its own tsconfig (jsx) from anywhere.
+  await tmux.start(`cd ${shellQuote(dir)} && env -i ${envArgs.join(" ")} ${shellQuote(process.execPath)} ${shellQuote(BIN)} run ${shellQuote(plan)} --state-dir ${shellQuote(state)}`);
   return { tmux, plan, state };
 }
 

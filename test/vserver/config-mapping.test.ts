@@ -5,7 +5,7 @@ import { activeAddresses, readVserverConfig, VserverConfigError } from "../../sr
 import { CTID_CONF_MAPPING, mapVserverToCtidConf, unmappedSettings, type MappingInput } from "../../src/vserver/ctid-conf-mapping.js";
 import { resolvePath } from "../../src/vserver/paths.js";
 import { osTemplateFor, readGuestRelease } from "../../src/vserver/release.js";
-import { formatVzConfLine, setVzConfValues, vzConfValues } from "../../src/vserver/vz-conf.js";
+import { formatVzConfLine, setVzConfValues, substVeid, vzConfValues } from "../../src/vserver/vz-conf.js";
 
 const web1Host = () => loadScriptedHost("fixtures/hosts/vserver-host-web1", "source");
 const db1Host = () => loadScriptedHost("fixtures/vserver/db1-centos5", "source");
@@ -34,8 +34,9 @@ describe("VServer config reader (util-vserver layout)", () => {
     ]);
     expect(activeAddresses(config)).toEqual(["198.18.20.11", "198.18.20.13"]);
     expect(config.dlimits).toEqual([{ id: "0", directory: "/vservers/db1", spaceTotalKb: 10485760, inodesTotal: 500000, reserved: 5 }]);
-    expect(config.rlimits).toEqual({ "nproc.hard": "400", "rss.hard": "131072" });
-    expect(config).toMatchObject({ cpusetCpus: "0-1", bcapabilities: ["CAP_NET_RAW", "CAP_SYS_TIME"], ccapabilities: ["SET_UTSNAME"], flags: ["virt_mem"], initStyle: "sysv", mark: undefined });
+    expect(config.rlimits).toEqual({ "as.hard": "262144", "nproc.hard": "400", "rss.hard": "131072", "rss.soft": "65536" });
+    expect(config).toMatchObject({ cpusetCpus: "0-1", bcapabilities: ["CAP_NET_RAW", "CAP_SYS_TIME"], ccapabilities: ["SET_UTSNAME"], flags: ["virt_mem", "sched_hard"], initStyle: "sysv", mark: undefined });
+    expect(config).toMatchObject({ domainname: "nis.example.net", sched: { "fill-rate": "1", interval: "4", "tokens-max": "500" }, schedSource: "sched", schedPerCpu: [] });
   });
 
   it("says clearly when the guest does not exist or a value is not a number", async () => {
@@ -76,13 +77,15 @@ describe("VServer -> CTID.conf mapping (data)", () => {
     nameservers: ["198.18.0.53", "198.18.0.54"],
     searchDomains: ["example.net"],
     originSample: "vswap-256m",
+    privateTemplate: "/var/lib/vz/private/$VEID",
+    rootTemplate: "/var/lib/vz/root/$VEID",
   });
 
   it("maps every row for a guest that uses them all", async () => {
     const mapped = Object.fromEntries(mapVserverToCtidConf(await input()).map((m) => [m.key, m.value]));
     expect(mapped).toEqual({
-      VE_ROOT: "/vz/root/$VEID",
-      VE_PRIVATE: "/vz/private/$VEID",
+      VE_ROOT: "/var/lib/vz/root/$VEID",
+      VE_PRIVATE: "/var/lib/vz/private/$VEID",
       OSTEMPLATE: "centos-5-x86_64",
       ORIGIN_SAMPLE: "vswap-256m",
       HOSTNAME: "db1.example.net",
@@ -93,6 +96,9 @@ describe("VServer -> CTID.conf mapping (data)", () => {
       DISKSPACE: "10485760:11534336",
       DISKINODES: "500000:550000",
       NUMPROC: "400:400",
+      PHYSPAGES: "0:65536",
+      SWAPPAGES: "0:65536",
+      CPULIMIT: "50",
       CPUMASK: "0-1",
       CAPABILITY: "NET_RAW:on SYS_TIME:on",
     });
@@ -102,7 +108,7 @@ describe("VServer -> CTID.conf mapping (data)", () => {
 
   it("leaves the sample's values when the guest has no counterpart, and ONBOOT follows the boot mark", async () => {
     const web1 = await readVserverConfig(await web1Host(), "/etc/vservers", "web1");
-    const mapped = Object.fromEntries(mapVserverToCtidConf({ config: web1, ctid: 1001, nameservers: [], searchDomains: [] }).map((m) => [m.key, m.value]));
+    const mapped = Object.fromEntries(mapVserverToCtidConf({ config: web1, ctid: 1001, nameservers: [], searchDomains: [], privateTemplate: "/vz/private/$VEID", rootTemplate: "/vz/root/$VEID" }).map((m) => [m.key, m.value]));
     expect(mapped.ONBOOT).toBe("yes");
     for (const key of ["DISKSPACE", "DISKINODES", "NUMPROC", "CPUMASK", "CAPABILITY", "NAMESERVER", "OSTEMPLATE"]) expect(mapped).not.toHaveProperty(key);
   });
@@ -111,7 +117,9 @@ describe("VServer -> CTID.conf mapping (data)", () => {
     const notes = unmappedSettings((await input()).config);
     expect(notes.join("\n")).toMatch(/ccapabilities \(SET_UTSNAME\)/);
     expect(notes.join("\n")).toMatch(/flags \(virt_mem\)/);
-    expect(notes.join("\n")).toMatch(/rlimits \(rss\.hard\)/);
+    expect(notes).toContain("rlimits/as.hard = 262144: not carried over; the nearest vzctl setting is --privvmpages (private memory allocated, not the address space) (vzctl set CTID ... --save)");
+    expect(notes).toContain("sched: tokens-max=500: token-bucket details with no vzctl counterpart");
+    expect(notes.join("\n")).not.toMatch(/rss|nproc|fill-rate/);
     const web1 = await readVserverConfig(await web1Host(), "/etc/vservers", "web1");
     expect(unmappedSettings(web1)).toEqual([expect.stringMatching(/fstab has 1 mount.*\/var\/www\/shared.*CTID\.mount/)]);
   });
@@ -133,5 +141,13 @@ describe("OpenVZ config files as vzctl writes them", () => {
     expect(() => formatVzConfLine("HOSTNAME", 'a"b')).toThrow(/cannot be written/);
     expect(() => formatVzConfLine("HOSTNAME", "$(reboot)")).toThrow(/cannot be written/);
     expect(formatVzConfLine("VE_ROOT", "/vz/root/$VEID")).toBe('VE_ROOT="/vz/root/$VEID"');
+    expect(formatVzConfLine("VE_ROOT", "/vz/root/${VEID}")).toBe('VE_ROOT="/vz/root/${VEID}"');
+  });
+
+  it("expands a VE_PRIVATE template the way vzctl's subst_VEID does", () => {
+    expect(substVeid("/var/lib/vz/private/$VEID", 101)).toBe("/var/lib/vz/private/101");
+    expect(substVeid("/srv/ct/${VEID}/", 101)).toBe("/srv/ct/101");
+    expect(substVeid("/vz/$VEID/private/$VEID", 7)).toBe("/vz/7/private/$VEID");
+    expect(substVeid("/vz/private/", 101)).toBe("/vz/private");
   });
 });

@@ -1,4 +1,4 @@
-import { cp, lstat, mkdtemp, readFile, readlink, rm } from "node:fs/promises";
+import { cp, lstat, mkdir, mkdtemp, readFile, readlink, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -138,5 +138,33 @@ describe("container fix-ups", () => {
     host.putFile("/vservers/db1/usr/lib/systemd/system/sshd.service", "[Unit]\nDescription=OpenSSH server daemon\n");
     const services = byId(await planFixups({ host, root: "/vservers/db1", release: centos }))["pointless-services"];
     expect(services).toEqual([expect.objectContaining({ kind: "symlink", path: "etc/systemd/system/systemd-udevd.service", target: "/dev/null" })]);
+  });
+});
+
+describe("NIS domain name (uts/domainname)", () => {
+  it("adds NISDOMAIN to a Red Hat guest's sysconfig/network on top of the venet change, and backs up the guest's own file once", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "mudanza-fixup-"));
+    temps.push(dir);
+    const root = join(dir, "root");
+    await cp("fixtures/vserver/db1-centos5/files/vservers/db1", root, { recursive: true, verbatimSymlinks: true });
+    await mkdir(join(root, "dev"), { recursive: true }); // the trimmed fixture has no /dev; a guest always does
+    const original = await readFile(join(root, "etc/sysconfig/network"), "utf8");
+    const host = new LocalHost("target");
+    const planned = await planFixups({ host, root, release: centos, nisDomain: "nis.example.net" });
+    expect(byId(planned)["nis-domainname"]).toEqual([expect.objectContaining({ path: "etc/sysconfig/network", detail: expect.stringMatching(/^NISDOMAIN=nis\.example\.net/) })]);
+    const backup = join(root, "root/mudanza-backup");
+    for (const fixup of planned) for (const change of fixup.changes) await applyChange(host, root, backup, change);
+    expect(await readFile(join(root, "etc/sysconfig/network"), "utf8")).toBe("NETWORKING=yes\nNETWORKING_IPV6=no\nHOSTNAME=db1.example.net\n#GATEWAY=198.18.20.1\nNISDOMAIN=nis.example.net\n");
+    expect(await readFile(join(backup, "etc/sysconfig/network"), "utf8")).toBe(original);
+    expect(byId(await planFixups({ host, root, release: centos, nisDomain: "nis.example.net" }))["nis-domainname"]).toEqual([]);
+  });
+
+  it("writes /etc/defaultdomain in a Debian guest, and nothing without a domain", async () => {
+    const root = await web1Tree();
+    const host = new LocalHost("target");
+    const nis = FIXUPS.find((f) => f.id === "nis-domainname")!;
+    expect(await nis.plan({ host, root, release: debian })).toEqual([]);
+    const changes = await nis.plan({ host, root, release: debian, nisDomain: "nis.example.net" });
+    expect(changes).toEqual([expect.objectContaining({ kind: "rewrite", path: "etc/defaultdomain", content: "nis.example.net\n" })]);
   });
 });

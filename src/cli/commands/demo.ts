@@ -1,7 +1,6 @@
 import type { Command } from "commander";
 import { BadInputError } from "../../errors.js";
 import type { ExitSetter } from "../program.js";
-import { runCommand } from "../run-command.js";
 import { examples } from "../examples.js";
 
 /**
@@ -25,6 +24,7 @@ export function registerDemo(program: Command, setExit: ExitSetter): void {
       const lab = await Lab.start({ planOptions: opts.skipPreUpdate ? { skipPreUpdate: true } : undefined });
       try {
         process.stderr.write(`[lab] plan: ${lab.planPath}\n`);
+        const { runCommand } = await import("../run-command.js");
         const code = await runCommand(lab.planPath, { yes: opts.yes, json: opts.json, stateDir: lab.stateDir, restart: true });
         setExit(code);
         if (opts.keep) {

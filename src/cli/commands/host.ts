@@ -2,9 +2,8 @@ import { Option, type Command } from "commander";
 import { BadInputError } from "../../errors.js";
 import { parseSize } from "../../kvm/sizes.js";
 import type { ExitSetter } from "../program.js";
-import { resolveRunMode } from "../drive-pipeline.js";
-import { runLocalPipeline } from "./image.js";
 import { examples } from "../examples.js";
+import { requireInputFile } from "../input-file.js";
 
 export function registerHost(program: Command, setExit: ExitSetter): void {
   const host = program.command("host").description("checks of this KVM host");
@@ -25,6 +24,9 @@ export function registerHost(program: Command, setExit: ExitSetter): void {
     .action(async (opts: { bridge: string | false; connect: string; enableKsm?: boolean; openvzConf?: string; vmMemory?: string; yes?: boolean; json?: boolean; stateDir?: string }) => {
       if (Boolean(opts.openvzConf) !== Boolean(opts.vmMemory)) throw new BadInputError("--openvz-conf and --vm-memory go together: the container's limits are compared with the VM's size");
       const { resolve } = await import("node:path");
+      if (opts.openvzConf) await requireInputFile(resolve(opts.openvzConf), "--openvz-conf");
+      const { resolveRunMode } = await import("../drive-pipeline.js");
+      const { runLocalPipeline } = await import("../run-local-pipeline.js");
       const { buildHostDoctor } = await import("../../pipelines/host-doctor/pipeline.js");
       const { renderDoctor } = await import("../../steps/doctor/render-doctor.js");
       const plan = {

@@ -1,20 +1,12 @@
 import { Option, type Command } from "commander";
 import { BadInputError } from "../../errors.js";
-import { LocalHost } from "../../hosts/local-host.js";
-import { cmd } from "../../hosts/quote.js";
 import { formatBytes, parseSize } from "../../kvm/sizes.js";
-import type { Pipeline } from "../../engine/step.js";
-import type { RunMode } from "../../engine/runner.js";
 import { argumentJournal } from "../arg-journal.js";
-import { drivePipeline, resolveRunMode, type DriveFlags } from "../drive-pipeline.js";
+import { requireInputFile } from "../input-file.js";
 import type { ExitSetter } from "../program.js";
+import type { LocalPipelineFlags as CommonFlags } from "../run-local-pipeline.js";
 import { resolveStateDir } from "../state-dir.js";
 import { examples } from "../examples.js";
-
-interface CommonFlags extends DriveFlags {
-  stateDir?: string;
-  restart?: boolean;
-}
 
 const withRunFlags = (c: Command): Command =>
   c
@@ -24,25 +16,6 @@ const withRunFlags = (c: Command): Command =>
     .option("--json", "print events as NDJSON, one per line")
     .option("--state-dir <dir>", "where journals and logs live")
     .option("--restart", "discard this command's journal and start over");
-
-/** Runs an argument-built pipeline on this machine; `argv` is the command line that resumes it. */
-export async function runLocalPipeline<P>(kind: string, pipeline: Pipeline<P>, plan: P, flags: CommonFlags, argv: string[], mode: RunMode = resolveRunMode(flags), printReport = true) {
-  const stateDir = resolveStateDir(flags.stateDir);
-  const ids = argumentJournal(kind, plan);
-  return drivePipeline({
-    pipeline,
-    plan,
-    mode,
-    flags,
-    stateDir,
-    journal: { ...ids, kind, restart: flags.restart },
-    async connect(hosts) {
-      hosts.local = new LocalHost("local");
-    },
-    resumeCommand: cmd("mudanza", ...argv, ...(flags.yes ? ["--yes"] : []), ...(flags.stateDir ? ["--state-dir", stateDir] : [])),
-    printDryRunReport: printReport,
-  });
-}
 
 /** "before → after (N % smaller)" and where the result is. */
 export function sparsifySummary(disk: string, out: string, facts: Record<string, unknown>): string {
@@ -76,7 +49,9 @@ export function registerImage(program: Command, setExit: ExitSetter): void {
     const { validateSparsifyOptions } = await import("../../pipelines/image-sparsify/options.js");
     const { buildImageSparsify } = await import("../../pipelines/image-sparsify/pipeline.js");
     const plan = validateSparsifyOptions({ disk, out: opts.out, replace: opts.replace, tmpdir: opts.tmpdir, uri: opts.connect });
+    await requireInputFile(plan.disk, "disk", { blockDevice: true });
     const argv = ["image", "sparsify", plan.disk, "--out", plan.out, ...(plan.replace ? ["--replace"] : []), ...(opts.tmpdir ? ["--tmpdir", opts.tmpdir] : []), "--connect", plan.uri];
+    const { runLocalPipeline } = await import("../run-local-pipeline.js");
     const outcome = await runLocalPipeline("image-sparsify", buildImageSparsify(), plan, opts, argv);
     if (outcome.status === "done" && !opts.json) {
       // The sizes were journaled by the run (a resumed run may not have measured them itself).
@@ -106,7 +81,9 @@ export function registerImage(program: Command, setExit: ExitSetter): void {
     const { validateCloneOptions } = await import("../../pipelines/image-clone/options.js");
     const { buildImageClone } = await import("../../pipelines/image-clone/pipeline.js");
     const plan = validateCloneOptions({ base, count: opts.count, namePattern: opts.name, start: opts.start, outDir: opts.outDir, define: Boolean(opts.define), bridge: opts.bridge, memoryBytes: parseSize(opts.memory, "--memory"), vcpus: opts.vcpus, uri: opts.connect });
+    await requireInputFile(plan.base, "base image");
     const argv = ["image", "clone", plan.base, "--count", String(plan.count), "--name", plan.namePattern, "--start", String(plan.start), "--out-dir", plan.outDir, ...(plan.define ? ["--define"] : []), "--bridge", plan.bridge, "--memory", opts.memory, "--vcpus", String(plan.vcpus), "--connect", plan.uri];
+    const { runLocalPipeline } = await import("../run-local-pipeline.js");
     const outcome = await runLocalPipeline("image-clone", buildImageClone(), plan, opts, argv);
     setExit(outcome.exitCode);
   });
@@ -122,7 +99,9 @@ export function registerImage(program: Command, setExit: ExitSetter): void {
       const { buildImageInfo } = await import("../../pipelines/image-clone/info-pipeline.js");
       const { renderChain } = await import("../../steps/image/render-chain.js");
       const plan = { disk: resolve(disk) };
+      await requireInputFile(plan.disk, "disk", { blockDevice: true });
       // Read-only: runs as a dry run (no journal written), and prints the chain itself.
+      const { runLocalPipeline } = await import("../run-local-pipeline.js");
       const outcome = await runLocalPipeline("image-info", buildImageInfo(), plan, { dryRun: true }, ["image", "info", plan.disk], "dry-run", false);
       const chain = outcome.probes["inspect-chain"]?.facts?.chain;
       if (Array.isArray(chain)) process.stdout.write(opts.json ? JSON.stringify(chain, null, 2) + "\n" : renderChain(chain) + "\n");

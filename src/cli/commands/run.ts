@@ -1,5 +1,4 @@
 import { Option, type Command } from "commander";
-import { runCommand } from "../run-command.js";
 import type { ExitSetter } from "../program.js";
 import { examples } from "../examples.js";
 
@@ -16,6 +15,7 @@ export function registerRun(program: Command, setExit: ExitSetter): void {
     .option("--state-dir <dir>", "where journals, logs and reports live")
     .option("--restart", "discard this migration's journal and start over")
     .action(async (plan: string, opts: { yes?: boolean; dryRun?: boolean; format?: "md" | "json"; json?: boolean; stateDir?: string; restart?: boolean }) => {
+      const { runCommand } = await import("../run-command.js");
       setExit(await runCommand(plan, opts));
     });
 }

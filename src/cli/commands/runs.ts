@@ -1,18 +1,6 @@
 import type { Command } from "commander";
-import { listJournals } from "../../journal/journal-file.js";
-import { lockHeld } from "../../journal/lock-state.js";
-import { renderRuns, runRow } from "../../report/runs-list.js";
 import { examples } from "../examples.js";
-import { resolveStateDir } from "../state-dir.js";
 import type { ExitSetter } from "../program.js";
-
-/** The table `mudanza runs` and a bare `mudanza status` print. */
-export async function runsTable(stateDirFlag: string | undefined): Promise<string> {
-  const stateDir = resolveStateDir(stateDirFlag);
-  const entries = await listJournals(stateDir);
-  const rows = await Promise.all(entries.map(async (e) => runRow(e, await lockHeld(e.path))));
-  return renderRuns(rows, stateDir);
-}
 
 export function registerRuns(program: Command, setExit: ExitSetter): void {
   program
@@ -21,6 +9,7 @@ export function registerRuns(program: Command, setExit: ExitSetter): void {
     .addHelpText("after", examples("mudanza runs", "mudanza runs --state-dir /var/lib/mudanza"))
     .option("--state-dir <dir>", "where journals live")
     .action(async (opts: { stateDir?: string }) => {
+      const { runsTable } = await import("./runs-table.js");
       process.stdout.write((await runsTable(opts.stateDir)) + "\n");
       setExit(0);
     });

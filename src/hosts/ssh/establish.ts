@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import type { Client } from "ssh2";
 import type SSHConfig from "ssh-config";
+import { forTerminal } from "../../errors.js";
 import type { Endpoint } from "../../plan/endpoint.js";
 import { planAuthentication } from "./auth.js";
 import { loadSshConfig, resolveTarget, type SshTarget } from "./config-resolution.js";
@@ -27,7 +28,11 @@ export interface EstablishRequest {
   /** When set, the target must present one of these (reconnect after the host keys were copied). */
   acceptHostKeys?: string[];
   timeoutMs?: number;
+  /** Told about known_hosts lines that could not be read (a typo there must not drop a key unseen). */
+  warn?: (message: string) => void;
 }
+
+const warnOnStderr = (message: string): void => void process.stderr.write(`mudanza: warning: ${forTerminal(message)}\n`);
 
 /** Resolves the ssh config, builds the jump chain and opens every hop with its own host key check. */
 export async function establish(request: EstablishRequest): Promise<Established> {
@@ -38,7 +43,7 @@ export async function establish(request: EstablishRequest): Promise<Established>
   const readyTimeoutMs = request.timeoutMs ?? endpoint.connectTimeoutSec * 1000;
   const knownHostsFor = async (t: SshTarget): Promise<HostKeyPolicy> => {
     const files = endpoint.knownHostsFile ? [endpoint.knownHostsFile] : t.knownHostsFiles;
-    return { kind: "known-hosts", files, entries: await readKnownHosts(files) };
+    return { kind: "known-hosts", files, entries: await readKnownHosts(files, request.warn ?? warnOnStderr) };
   };
 
   const hops: Hop[] = [];
@@ -91,7 +96,7 @@ export function resolveJumpChain(config: SSHConfig, target: SshTarget, role: str
   return [...chain, ...rest.map((hop) => ({ ...hop, proxyJump: [] }))];
 }
 
-async function readKnownHosts(files: string[]): Promise<KnownHostEntry[]> {
+export async function readKnownHosts(files: string[], warn: (message: string) => void): Promise<KnownHostEntry[]> {
   const entries: KnownHostEntry[] = [];
   for (const file of files) {
     let text: string;
@@ -102,7 +107,9 @@ async function readKnownHosts(files: string[]): Promise<KnownHostEntry[]> {
       if (code === "ENOENT" || code === "ENOTDIR") continue; // like ssh: a missing file knows no hosts
       throw new SshSetupError(`cannot read known_hosts file ${file}: ${code ?? String(error)}`);
     }
-    entries.push(...parseKnownHosts(text, file).entries);
+    const parsed = parseKnownHosts(text, file);
+    for (const problem of parsed.problems) warn(`${problem}: line ignored, as ssh does`);
+    entries.push(...parsed.entries);
   }
   return entries;
 }

@@ -2,6 +2,7 @@ import { StringDecoder } from "node:string_decoder";
 import type { Client, ClientChannel } from "ssh2";
 import type { ExecOptions, ExecResult } from "../host.js";
 import { LineSplitter } from "../lines.js";
+import { SilenceWatchdog } from "../watchdog.js";
 
 /** After TERM, how long a command gets to exit before KILL and closing the channel. */
 const KILL_GRACE_MS = 2_000;
@@ -34,19 +35,30 @@ export function runOnChannel(client: Client, command: string, options: ExecOptio
 function collect(channel: ClientChannel, options: ExecOptions, resolve: (result: ExecResult) => void, reject: (error: Error) => void, stopper?: Stopper): void {
   const stdout = new Capture(options.onStdout);
   const stderr = new Capture(options.onStderr);
-  channel.on("data", (chunk: Buffer) => stdout.push(chunk));
-  channel.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
+  let silentMs: number | undefined;
+  const watchdog = new SilenceWatchdog(options.silenceTimeoutMs, (ms) => {
+    silentMs = ms;
+    stop("silence");
+  }, options.stillBusy);
+  channel.on("data", (chunk: Buffer) => {
+    watchdog.heard();
+    stdout.push(chunk);
+  });
+  channel.stderr.on("data", (chunk: Buffer) => {
+    watchdog.heard();
+    stderr.push(chunk);
+  });
 
   let exitCode: number | null = null;
   let exited = false;
-  let stoppedBy: "timeout" | "abort" | null = null;
+  let stoppedBy: "timeout" | "abort" | "silence" | null = null;
   const timers: NodeJS.Timeout[] = [];
   channel.on("exit", (code: number | null) => {
     exited = true;
     exitCode = typeof code === "number" ? code : null; // null: killed by a signal (exit-signal)
   });
 
-  const stop = (why: "timeout" | "abort"): void => {
+  const stop = (why: "timeout" | "abort" | "silence"): void => {
     if (stoppedBy) return;
     stoppedBy = why;
     signalChannel(channel, "TERM");
@@ -64,11 +76,14 @@ function collect(channel: ClientChannel, options: ExecOptions, resolve: (result:
   if (options.timeoutMs !== undefined) timers.push(setTimeout(() => stop("timeout"), options.timeoutMs));
   const onAbort = (): void => stop("abort");
   options.signal?.addEventListener("abort", onAbort, { once: true });
+  // An abort while the channel was opening fired before this listener existed: the command runs now, stop it.
+  if (options.signal?.aborted) stop("abort");
 
   let finished = false;
   const finish = (): void => {
     if (finished) return;
     finished = true;
+    watchdog.stop();
     for (const timer of timers) clearTimeout(timer);
     options.signal?.removeEventListener("abort", onAbort);
     const out = stdout.finish();
@@ -80,7 +95,7 @@ function collect(channel: ClientChannel, options: ExecOptions, resolve: (result:
     }
     // Killed or cut off: no exit status, or one caused by our own signal.
     const code = stoppedBy || exitCode === null ? -1 : exitCode;
-    resolve({ code, stdout: out, stderr: err, timedOut: stoppedBy === "timeout" || undefined, aborted: stoppedBy === "abort" || undefined });
+    resolve({ code, stdout: out, stderr: err, timedOut: stoppedBy === "timeout" || undefined, aborted: stoppedBy === "abort" || undefined, silentMs: stoppedBy === "silence" ? silentMs : undefined });
   };
   channel.on("close", finish);
 

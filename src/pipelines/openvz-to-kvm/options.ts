@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { hostNameSchema } from "../../plan/fields.js";
 
 /**
  * Plan options of an OpenVZ → KVM migration. Each `.describe()` text is the one documentation of its
@@ -16,7 +17,7 @@ export const openvzToKvmOptionsSchema = z
       .describe("Extra rsync excludes: a list of {path: /absolute, reason: why}."),
     maxLivePasses: z.number().int().min(1).max(10).default(4).describe("Live sync passes before the freeze, at most (1-10)."),
     rebootTimeoutSec: z.number().int().positive().default(900).describe("Seconds to wait for the target to answer ssh again after its reboot."),
-    targetAddressFromSource: z.string().optional().describe("Address the source uses to reach the target for rsync (default: the target's host)."),
+    targetAddressFromSource: hostNameSchema.optional().describe("Address the source uses to reach the target for rsync (default: the target's host)."),
     targetPortFromSource: z.number().int().min(1).max(65535).optional().describe("ssh port the source uses to reach the target for rsync (default: the target's port)."),
   })
   .strict();

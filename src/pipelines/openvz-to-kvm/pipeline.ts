@@ -16,22 +16,23 @@ import { FACT } from "../../steps/common/plan.js";
  * VM's identity, copy live, freeze the databases for the final pass, put the VM's network back,
  * reinstall its kernel package, reboot and check, and only then (if the plan says so) cut over.
  */
-export function buildOpenvzToKvm(_plan: PlanOf<"openvz-to-kvm">): Pipeline<PlanOf<"openvz-to-kvm">> {
+export function buildOpenvzToKvm(plan: PlanOf<"openvz-to-kvm">): Pipeline<PlanOf<"openvz-to-kvm">> {
   return {
     kind: "openvz-to-kvm",
     title: "OpenVZ container to KVM virtual machine",
     steps: [preUpdate, releaseMatch, captureTarget, rsyncStep, dbFreeze, networkFixup, kernelInstall, rebootVerify, cutover],
-    expectedHostKeys: targetKeysOnResume,
+    expectedHostKeys: (facts) => targetKeysOnResume(facts, plan.target.hostKey),
   };
 }
 
 /**
  * Once the copy may have started, the target presents its own keys or (after a pass) the source's: both
  * sets were read over verified connections and journaled by capture-target, so a resumed run trusts
- * exactly their union for the target and nothing else.
+ * exactly their union for the target and nothing else. A key pinned in the plan (target.hostKey) stands
+ * for the target's own keys: the pin is what the admin vouched for, the journal never widens it.
  */
-export function targetKeysOnResume(facts: Record<string, unknown>): { target?: string[] } {
-  const own = facts[FACT.targetHostKeyFingerprints];
+export function targetKeysOnResume(facts: Record<string, unknown>, pinned?: string): { target?: string[] } {
+  const own = pinned ? [pinned] : facts[FACT.targetHostKeyFingerprints];
   const source = facts[FACT.sourceHostKeyFingerprints];
   if (!Array.isArray(own) || !Array.isArray(source) || source.length === 0) return {};
   return { target: [...new Set([...own, ...source].filter((k): k is string => typeof k === "string"))] };

@@ -1,7 +1,9 @@
 import type { StepContext } from "../../engine/step.js";
 import type { PlanOf } from "../../plan/schema.js";
 import type { MappedSetting } from "../../vserver/ctid-conf-mapping.js";
+import type { Listener } from "../../vserver/listeners.js";
 import type { GuestRelease } from "../../vserver/release.js";
+import { FACT as COMMON_FACT } from "../../steps/common/plan.js";
 
 export type VsPlan = PlanOf<"vserver-to-openvz">;
 export type VsContext = StepContext<VsPlan>;
@@ -17,6 +19,8 @@ export interface Inventory {
   running: boolean;
   mark?: string;
   hostname?: string;
+  /** uts/domainname: the NIS domain util-vserver set at start (a fix-up writes it into the guest's config). */
+  nisDomain?: string;
   ips: string[];
   release: GuestRelease;
   arch: string;
@@ -25,6 +29,8 @@ export interface Inventory {
   searchDomains: string[];
   /** Process names running in the guest at inventory time (services to find again in the container). */
   services: string[];
+  /** TCP sockets listening in the guest at inventory time (`ss -ltn`), to reach again from the node. */
+  listeners?: Listener[];
   diskUsedKb?: number;
   /** Node paths, from /etc/vz/vz.conf with $VEID expanded. */
   privateDir: string;
@@ -46,6 +52,8 @@ export const FACT = {
   /** When `vserver NAME stop` returned; with cutoverAt, how long the service was down. */
   guestStoppedAt: "vserver.guestStoppedAt",
   downtimeSec: "vserver.downtimeSec",
+  /** The report's freeze window: guest stopped -> container answering on its addresses and ports. */
+  freezeWindowSec: COMMON_FACT.freezeWindowSec,
 } as const;
 
 import { cmd, sh } from "../../hosts/quote.js";

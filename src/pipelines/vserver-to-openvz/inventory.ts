@@ -5,9 +5,10 @@ import { readOptional, type Host } from "../../hosts/host.js";
 import { cmd, raw, sh } from "../../hosts/quote.js";
 import { activeAddresses, readVserverConfig, VserverConfigError } from "../../vserver/config.js";
 import { mapVserverToCtidConf, unmappedSettings } from "../../vserver/ctid-conf-mapping.js";
+import { LISTENERS_IN_GUEST, parseListeners, type Listener } from "../../vserver/listeners.js";
 import { osTemplateFor, readGuestRelease } from "../../vserver/release.js";
 import { TRANSIENT_PROCESSES } from "../../vserver/transient-processes.js";
-import { vzConfValues } from "../../vserver/vz-conf.js";
+import { substVeid, vzConfValues } from "../../vserver/vz-conf.js";
 import type { Inventory, VsContext } from "./context.js";
 import { sourceSshCheckCommand } from "./rsync.js";
 
@@ -17,7 +18,12 @@ export interface Gathered {
   commands: PlannedCommand[];
 }
 
+/** vzctl's stock vz.conf values, used when the node's vz.conf sets none. */
+const DEFAULT_VE_PRIVATE = "/vz/private/$VEID";
+const DEFAULT_VE_ROOT = "/vz/root/$VEID";
+
 export const guestStatusCommand = (guest: string): string => cmd("vserver", guest, "status");
+export const guestListenersCommand = (guest: string): string => cmd("vserver", guest, "exec", "sh", "-c", LISTENERS_IN_GUEST);
 export const guestProcessesCommand = (guest: string): string => cmd("vserver", guest, "exec", "ps", "-eo", "comm=");
 /** Every IP_ADDRESS of every container config on the node (stopped containers included). */
 export const nodeConfiguredIpsCommand = (vzConfDir: string): string => sh`grep -sH ${"^IP_ADDRESS="} ${posix.join(vzConfDir, "conf")}${raw("/*.conf; true")}`;
@@ -64,9 +70,11 @@ export async function gatherInventory(ctx: VsContext): Promise<Gathered> {
     findings.push(blocker("No container id", `the guest's context id (${config.context ?? "dynamic"}) cannot be a CTID (OpenVZ reserves 0-100)`, "set options.ctid in the plan", "target"));
     return { inventory: null, findings, commands };
   }
-  const expand = (template: string | undefined, fallback: string): string => (template ?? fallback).replace(/\$VEID\b|\$\{VEID\}/g, String(ctid));
-  const privateDir = expand(vz.VE_PRIVATE, "/vz/private/$VEID");
-  const rootDir = expand(vz.VE_ROOT, "/vz/root/$VEID");
+  // CTID.conf keeps vz.conf's templates as vzctl create writes them; vzctl expands $VEID when it reads them.
+  const privateTemplate = vz.VE_PRIVATE || DEFAULT_VE_PRIVATE;
+  const rootTemplate = vz.VE_ROOT || DEFAULT_VE_ROOT;
+  const privateDir = substVeid(privateTemplate, ctid);
+  const rootDir = substVeid(rootTemplate, ctid);
   const confPath = posix.join(options.vzConfDir, "conf", `${ctid}.conf`);
 
   for (const path of [confPath, privateDir]) {
@@ -88,10 +96,14 @@ export async function gatherInventory(ctx: VsContext): Promise<Gathered> {
   if (!running) findings.push(warning("Guest is stopped", `${options.guest} is not running: one stopped pass copies it, and no running services can be recorded to check later`));
 
   const services: string[] = [];
+  let listeners: Listener[] | undefined;
   if (running) {
     const ps = await run(source, guestProcessesCommand(options.guest), "services running in the guest, to find again in the container");
     if (ps.code === 0) services.push(...new Set(ps.stdout.split("\n").map((l) => l.trim()).filter((p) => p && !TRANSIENT_PROCESSES.has(p))));
     else findings.push(warning("Guest processes unknown", `\`vserver ${options.guest} exec ps\` exited ${ps.code}; services will not be checked after the start`));
+    const ss = await run(source, guestListenersCommand(options.guest), "TCP ports the guest listens on, to reach again from the node");
+    if (ss.code === 0) listeners = parseListeners(ss.stdout);
+    else findings.push(warning("Guest ports unknown", `\`${guestListenersCommand(options.guest)}\` exited ${ss.code}: ${(ss.stderr || ss.stdout).trim()}; only ping is checked after the start`));
   }
 
   const release = await readGuestRelease(source, config.vdir);
@@ -139,7 +151,7 @@ export async function gatherInventory(ctx: VsContext): Promise<Gathered> {
   const samplePath = sampleName ? posix.join(options.vzConfDir, "conf", `ve-${sampleName}.conf-sample`) : undefined;
   if (!samplePath || (await target.stat(samplePath)) === null) findings.push(warning("No config sample", `vz.conf names CONFIGFILE="${sampleName ?? ""}" but ${samplePath ?? "(none)"} is missing: resource limits will be vzctl's defaults`));
 
-  const settings = mapVserverToCtidConf({ config, ctid, osTemplate, nameservers, searchDomains, originSample: sampleName });
+  const settings = mapVserverToCtidConf({ config, ctid, osTemplate, nameservers, searchDomains, originSample: sampleName, privateTemplate, rootTemplate });
   const unmapped = unmappedSettings(config);
   for (const note of unmapped) findings.push(warning("Not carried over", note));
 
@@ -152,6 +164,7 @@ export async function gatherInventory(ctx: VsContext): Promise<Gathered> {
     running,
     mark: config.mark,
     hostname: config.nodename,
+    nisDomain: config.domainname,
     ips,
     release,
     arch,
@@ -159,6 +172,7 @@ export async function gatherInventory(ctx: VsContext): Promise<Gathered> {
     nameservers,
     searchDomains,
     services,
+    listeners,
     diskUsedKb,
     privateDir,
     rootDir,

@@ -8,8 +8,8 @@ import { currentInventory, requireInventory } from "./inventory.js";
 async function tree(ctx: VsContext, inventory: Inventory): Promise<FixupTree & { copied: boolean }> {
   const copied = !!ctx.facts.get(FACT.finalSyncAt) && (await ctx.host("target").stat(inventory.privateDir))?.type === "dir";
   return copied
-    ? { host: ctx.host("target"), root: inventory.privateDir, release: inventory.release, copied }
-    : { host: ctx.host("source"), root: inventory.vdir, release: inventory.release, copied };
+    ? { host: ctx.host("target"), root: inventory.privateDir, release: inventory.release, nisDomain: inventory.nisDomain, copied }
+    : { host: ctx.host("source"), root: inventory.vdir, release: inventory.release, nisDomain: inventory.nisDomain, copied };
 }
 
 /** Step 5: make the copied tree boot as a container; every change backed up and listed with its reason. */

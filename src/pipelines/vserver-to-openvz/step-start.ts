@@ -2,6 +2,7 @@ import { verifyResult, type Step, type VerifyCheck } from "../../engine/step.js"
 import { execOk, readOptional } from "../../hosts/host.js";
 import { cmd } from "../../hosts/quote.js";
 import { POINTLESS_SERVICES } from "../../vserver/pointless-services.js";
+import { pingCommand, portsToCheck, tcpConnectCommand } from "../../vserver/listeners.js";
 import { vzConfValues } from "../../vserver/vz-conf.js";
 import { COMPENSATION, FACT, stopContainerCommand, type Inventory, type VsContext, type VsPlan } from "./context.js";
 import { currentInventory, requireInventory } from "./inventory.js";
@@ -28,6 +29,21 @@ export async function containerRunning(ctx: VsContext, ctid: number): Promise<bo
 
 const disabledOnPurpose = new Set(POINTLESS_SERVICES.flatMap((s) => s.names));
 
+/** What clients see: each address answers ping from the node, and each TCP port the guest listened on accepts a connection. */
+async function reachableFromNode(ctx: VsContext, inventory: Inventory): Promise<VerifyCheck[]> {
+  const target = ctx.host("target");
+  const out: VerifyCheck[] = [];
+  for (const ip of inventory.ips) {
+    const ping = await target.exec(pingCommand(ip));
+    out.push({ name: `${ip} answers ping from the node`, ok: ping.code === 0, detail: ping.code === 0 ? undefined : ping.code === 127 ? "ping is not installed on the node" : `\`${pingCommand(ip)}\` exited ${ping.code}` });
+  }
+  for (const { ip, port } of portsToCheck(inventory.listeners ?? [], inventory.ips)) {
+    const tcp = await target.exec(tcpConnectCommand(ip, port));
+    out.push({ name: `TCP ${ip.includes(":") ? `[${ip}]` : ip}:${port} accepts connections from the node`, ok: tcp.code === 0, detail: tcp.code === 0 ? undefined : "the guest listened on this port before the migration" });
+  }
+  return out;
+}
+
 /** Hostname, addresses and the services that ran before, seen from inside the container. */
 async function checks(ctx: VsContext, inventory: Inventory): Promise<VerifyCheck[]> {
   const target = ctx.host("target");
@@ -40,6 +56,7 @@ async function checks(ctx: VsContext, inventory: Inventory): Promise<VerifyCheck
   const addrs = (await target.exec(vzExec(inventory.ctid, ADDRESSES_IN_GUEST))).stdout;
   const seen = new Set([...addrs.matchAll(/inet6?\s+(?:addr:\s*)?([0-9a-fA-F.:]+)/g)].map((m) => m[1]!));
   for (const ip of inventory.ips) out.push({ name: `address ${ip}`, ok: seen.has(ip) });
+  out.push(...(await reachableFromNode(ctx, inventory)));
   const wanted = inventory.services.filter((s) => !disabledOnPurpose.has(s));
   if (wanted.length > 0) {
     const ps = new Set((await target.exec(vzExec(inventory.ctid, "ps -eo comm="))).stdout.split("\n").map((l) => l.trim()));
@@ -66,6 +83,8 @@ export const startStep: Step<VsPlan> = {
         { host: "target", command: cmd("vzctl", "start", inventory.ctid), purpose: "boot the container" },
         { host: "target", command: vzExec(inventory.ctid, "hostname"), purpose: `expect ${inventory.hostname ?? "(unset)"}` },
         { host: "target", command: vzExec(inventory.ctid, ADDRESSES_IN_GUEST), purpose: `expect ${inventory.ips.join(" ") || "(none)"}` },
+        ...inventory.ips.map((ip) => ({ host: "target", command: pingCommand(ip), purpose: `${ip} answers from the node` })),
+        ...portsToCheck(inventory.listeners ?? [], inventory.ips).map(({ ip, port }) => ({ host: "target", command: tcpConnectCommand(ip, port), purpose: `port ${port} listened on the guest` })),
         { host: "target", command: vzExec(inventory.ctid, "ps -eo comm="), purpose: `expect ${inventory.services.filter((s) => !disabledOnPurpose.has(s)).join(", ") || "(none recorded)"}` },
         { host: "target", command: onbootCommand(inventory), purpose: "after the checks: start with the node like the guest did with its host" },
       ],
@@ -87,18 +106,20 @@ export const startStep: Step<VsPlan> = {
     }
     const failed = results.filter((c) => !c.ok);
     if (failed.length > 0) throw new Error(`the container started but ${failed.map((c) => `${c.name}${c.detail ? ` (${c.detail})` : ""}`).join("; ")}`);
+    const answeringAt = new Date();
     // The container now starts with the node the way the guest started with its host (ONBOOT was "no" until here).
     await execOk(target, onbootCommand(inventory));
     // Cutover: the container serves now; a later failure must not start the guest again.
     await ctx.compensations.clear(COMPENSATION.stopContainer);
     await ctx.compensations.clear(COMPENSATION.restartGuest);
-    const now = new Date();
-    await ctx.facts.set(FACT.cutoverAt, now.toISOString());
+    await ctx.facts.set(FACT.cutoverAt, answeringAt.toISOString());
     const stoppedAt = ctx.facts.get<string>(FACT.guestStoppedAt);
     if (stoppedAt) {
-      const downtimeSec = Math.round((now.getTime() - Date.parse(stoppedAt)) / 1000);
+      // Guest stopped -> the container answers on every address and port: what clients saw, to a tenth of a second.
+      const downtimeSec = Math.round((answeringAt.getTime() - Date.parse(stoppedAt)) / 100) / 10;
       await ctx.facts.set(FACT.downtimeSec, downtimeSec);
-      ctx.output("target", `cutover: ${inventory.guest} was down for ${downtimeSec} s (stop, final pass, config, fix-ups, start and checks)`);
+      await ctx.facts.set(FACT.freezeWindowSec, downtimeSec);
+      ctx.output("target", `cutover: ${inventory.guest} was down for ${downtimeSec} s (stop, final pass, config, fix-ups, start, until the container answered)`);
     }
   },
   async verify(ctx) {

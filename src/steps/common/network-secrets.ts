@@ -18,9 +18,16 @@ export const CAPTURED_DIR = `${BACKUP_DIR}/captured`;
  * only keeps a file on the target instead of in the journal.
  */
 const SECRET_LINE = /^\s*([A-Za-z0-9_. -]*(psk|password|passwd|passphrase|secret|wep-key[0-9]?|private-?key|pre-?shared-?key)[A-Za-z0-9_.-]*|keys?[0-9]?|private|shared)\s*[=:]\s*\S/im;
+/**
+ * ifupdown options take their value after a space (interfaces(5)): wpasupplicant's wpa-psk, wpa-password,
+ * wpa-passphrase and wireless-tools' wireless-key / wireless-key1..4.
+ */
+const IFUPDOWN_SECRET = /^\s*[A-Za-z0-9_-]*(psk|password|passwd|passphrase|secret|key[0-9]?)[ \t]+\S/im;
+/** Key material in any file: PEM private keys, OpenVPN static keys and inline <key>/<tls-auth>/... blocks. */
+const KEY_BLOCK = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----|-----BEGIN OpenVPN Static key|<(key|secret|tls-auth|tls-crypt|tls-crypt-v2|pkcs12)>/i;
 
 export function holdsSecret(file: NetworkFile): boolean {
-  return !file.link && SECRET_LINE.test(file.content);
+  return !file.link && (SECRET_LINE.test(file.content) || IFUPDOWN_SECRET.test(file.content) || KEY_BLOCK.test(file.content));
 }
 
 export interface CapturedNetworkFile extends NetworkFile {

@@ -24,7 +24,7 @@ export interface UnitState {
 export const unitName = (name: string): string => (/\.(service|target|socket)$/.test(name) ? name : `${name}.service`);
 
 export function showUnitsCommand(units: string[]): string {
-  return cmd("systemctl", "show", "-p", "Id", "-p", "LoadState", "-p", "ActiveState", "-p", "UnitFileState", ...units);
+  return cmd("systemctl", "show", "-p", "Id", "-p", "LoadState", "-p", "ActiveState", "-p", "UnitFileState", "--", ...units);
 }
 
 /** `systemctl show` prints one KEY=value block per unit, separated by blank lines, in the order asked. */

@@ -2,7 +2,9 @@ import { homedir } from "node:os";
 import { dirname } from "node:path";
 import { blocker, type Finding } from "../../engine/finding.js";
 import { verifyResult, type Step, type StepContext, type VerifyCheck } from "../../engine/step.js";
+import type { Host } from "../../hosts/host.js";
 import { cmd, raw, sh } from "../../hosts/quote.js";
+import { formatSilence, SILENCE_LIMIT_ENV, silenceLimitMs } from "../../hosts/watchdog.js";
 import { formatBytes } from "../../kvm/sizes.js";
 import { imageCheckClean, parseImageCheck } from "../../kvm/qemu-img-info.js";
 import { effectiveTmpdir, type SparsifyOptions } from "../../pipelines/image-sparsify/options.js";
@@ -19,6 +21,25 @@ export const sparsifiedPath = (ctx: Ctx): string => (ctx.facts.get<boolean>("spa
 
 export function sparsifyCommand(o: SparsifyOptions, accel: "kvm" | "tcg"): string {
   return `${guestfsEnv(accel)} ${sh`virt-sparsify --machine-readable --compress --convert qcow2 --tmp ${effectiveTmpdir(o)} ${raw("--")} ${o.disk} ${partialPath(o)}`}`;
+}
+
+/**
+ * How long virt-sparsify may print nothing while its output does not grow either. Its silent phases are
+ * the appliance build and boot (longest gap measured: 39 s, cold cache, TCG, load 14 on 2 cores) and
+ * qemu-img convert (no progress output: the growing output file is the progress). A guest stuck under a
+ * broken KVM stays silent forever: this stops it.
+ */
+export const SPARSIFY_SILENCE_MS = 10 * 60_000;
+
+/** For the watchdog: true when `path` grew since the previous call. */
+function fileGrows(host: Host, path: string): () => Promise<boolean> {
+  let last = -1;
+  return async () => {
+    const size = (await host.stat(path))?.size ?? -1;
+    const grew = size > last;
+    last = size;
+    return grew && size >= 0;
+  };
 }
 
 /** Probe findings shared by sparsify and replace: the disk must exist, be an image, and be used by no running VM. */
@@ -83,8 +104,11 @@ export const sparsifyStep: Step<SparsifyOptions> = {
     await ctx.compensations.register({ id: "sparsify-partial", title: `remove the unfinished copy ${partialPath(o)}`, host: "local", command: cmd("rm", "-f", "--", partialPath(o)) });
     const before = await allocatedBytes(host, [o.disk], ctx.signal);
     let phase = "starting";
+    const silenceMs = silenceLimitMs(SPARSIFY_SILENCE_MS);
     const res = await host.exec(sparsifyCommand(o, accel), {
       signal: ctx.signal,
+      silenceTimeoutMs: silenceMs,
+      stillBusy: fileGrows(host, partialPath(o)),
       onStdout: (line) => {
         const progress = /^(\d+)\/(\d+)$/.exec(line.trim());
         if (progress) {
@@ -105,6 +129,9 @@ export const sparsifyStep: Step<SparsifyOptions> = {
       },
       onStderr: (line) => ctx.output("local", line, "stderr"),
     });
+    if (res.silentMs !== undefined) {
+      throw new Error(`virt-sparsify printed nothing and ${partialPath(o)} did not grow for ${formatSilence(res.silentMs)} (last phase: ${phase}); it was stopped with its QEMU by the silence watchdog. If this machine is that slow, allow longer with ${SILENCE_LIMIT_ENV}=SECONDS`);
+    }
     if (res.code !== 0) throw new Error(`virt-sparsify exited ${res.code}: ${res.stderr.trim().split("\n").slice(-3).join(" | ")}`);
     const mv = await host.exec(cmd("mv", "--", partialPath(o), o.out), { signal: ctx.signal });
     if (mv.code !== 0) throw new Error(`mv ${partialPath(o)} ${o.out} failed: ${mv.stderr.trim()}`);

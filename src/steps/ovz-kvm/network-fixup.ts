@@ -102,7 +102,7 @@ export const networkFixup: Step<OvzPlan> = {
     // Each file is first copied (cp -a) under BACKUP_DIR/<run time>/, then removed or rewritten.
     const kept = new Map((identity?.network ?? []).filter((f) => f.keptOnTarget).map((f) => [f.path, f.keptOnTarget!]));
     const commands: PlannedCommand[] = actions.map((a) => ({ host: "target", command: a.kind === "remove" ? sh`rm -f ${a.path}` : a.kind === "restore" && a.link ? cmd("ln", "-sfn", a.content, a.path) : a.kind === "restore" && kept.has(a.path) ? cmd("cp", "-a", kept.get(a.path)!, a.path) : `write ${a.path}`, purpose: `${a.why} (after cp -a to ${BACKUP_DIR}/<run>/)` }));
-    for (const u of networkUnits) commands.push({ host: "target", command: cmd("systemctl", "enable", u), purpose: "the VM's network service (its enablement link came from the source)" });
+    for (const u of networkUnits) commands.push({ host: "target", command: cmd("systemctl", "enable", "--", u), purpose: "the VM's network service (its enablement link came from the source)" });
     if (relabel) commands.push({ host: "target", command: cmd("touch", "/.autorelabel"), purpose: "SELinux relabel at next boot" });
     const done = ctx.facts.get<FixupFact>(FACT.networkFixup);
     const satisfied = copied && !!done && done.at >= (ctx.facts.get<string>(FACT.finalSyncAt) ?? "") && actions.length === 0;
@@ -149,7 +149,7 @@ export const networkFixup: Step<OvzPlan> = {
     await execOk(target, cmd("systemctl", "daemon-reload"), { signal: ctx.signal });
     const enabled: string[] = [];
     for (const unit of identity.networkUnits) {
-      const r = await target.exec(cmd("systemctl", "enable", unit), { signal: ctx.signal });
+      const r = await target.exec(cmd("systemctl", "enable", "--", unit), { signal: ctx.signal });
       if (r.code === 0) enabled.push(unit);
       else ctx.output("target", `systemctl enable ${unit} exited ${r.code}: ${r.stderr.trim()}`, "stderr");
     }

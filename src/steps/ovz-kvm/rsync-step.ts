@@ -5,9 +5,11 @@ import { accessReady, plannedAccessCommands, ensureMigrationAccess } from "../co
 import { diskUsage, gib, RSYNC_PRESENT_COMMAND, DF_COMMAND } from "../common/facts.js";
 import { FACT, targetFromSource, type OvzPlan } from "../common/plan.js";
 import { sourceSshdFindings } from "../common/sshd-config.js";
+import { copyFitFindings, HOW_MEASURED, measureTree, treeSizeCommand } from "../rsync/copy-size.js";
+import { describeMount, MOUNTINFO_COMMAND, toRecreate } from "../rsync/mounts.js";
 import { countDeletions, parseStats } from "../rsync/progress.js";
 import { shouldRunAnotherLivePass } from "../rsync/pass.js";
-import { cutoverFinishedAt, dirlinkVerdict, excludesFor, noCopyAfterCutover, syncCommand, syncPass, type SyncPassRecord } from "./sync.js";
+import { compareModeFor, cutoverFinishedAt, describeCompare, dirlinkVerdict, excludesAndMounts, noCopyAfterCutover, syncCommand, syncPass, type SyncPassRecord } from "./sync.js";
 
 /** Step 4: push / from the source onto the target with live passes until the changes stop shrinking. */
 export const rsyncStep: Step<OvzPlan> = {
@@ -42,16 +44,26 @@ export const rsyncStep: Step<OvzPlan> = {
     details.push(`top-level links: ${verdict.summary}${verdict.keepDirlinks ? " (rsync keeps the target's directory links: --keep-dirlinks)" : ""}`);
     if (verdict.block) findings.push(blocker("/bin /sbin /lib /lib64 linked differently", verdict.block));
 
+    const { excludes, mounts } = await excludesAndMounts(ctx);
+    const recreate = toRecreate(mounts ?? []);
+    if (mounts === null) details.push(`mounts inside the source: could not read them (${MOUNTINFO_COMMAND}); a bind or network mount would be copied into the VM's root`);
+    else if (mounts.length > 0) details.push(`mounts inside the source, excluded from the copy: ${mounts.map(describeMount).join("; ")}`);
+    if (recreate.length > 0) findings.push(warning("Filesystems mounted in the source are not copied", `${recreate.length} filesystem(s) mounted inside the source stay out of the VM's root disk: ${recreate.map(describeMount).join("; ")}`, "recreate each mount on the VM (an fstab line or the unit that mounted it), and copy its data where it belongs if the VM cannot reach it", "source"));
     const sourceDisk = await diskUsage(source, ctx.signal);
     const targetDisk = await diskUsage(target, ctx.signal);
-    if (sourceDisk && targetDisk) {
-      details.push(`disk: source uses ${gib(sourceDisk.usedBytes)} of ${gib(sourceDisk.sizeBytes)}; target has ${gib(targetDisk.freeBytes)} free of ${gib(targetDisk.sizeBytes)}`);
-      // --delete frees the target's own files as it goes, so its whole size (less a margin) is what counts.
-      if (sourceDisk.usedBytes > targetDisk.sizeBytes * 0.9) findings.push(blocker("Target disk too small", `the source uses ${gib(sourceDisk.usedBytes)}; the target's root is ${gib(targetDisk.sizeBytes)}`, "grow the target's disk and filesystem, then check again", "target"));
-      else if (sourceDisk.usedBytes > targetDisk.freeBytes + targetDisk.usedBytes * 0.5) findings.push(warning("Target disk tight", `the source uses ${gib(sourceDisk.usedBytes)}, the target has ${gib(targetDisk.freeBytes)} free`, "grow the target's disk to be safe", "target"));
+    // What the copy moves, measured on the trees: a container's df may show its node's disk.
+    const sourceTree = await measureTree(source, excludes, ctx.signal);
+    const targetTree = sourceTree ? await measureTree(target, excludes, ctx.signal) : null;
+    if (sourceTree && targetTree && targetDisk) {
+      const fit = copyFitFindings(sourceTree, targetDisk.freeBytes, targetTree);
+      details.push(fit.detail);
+      findings.push(...fit.findings);
+    } else if (sourceDisk && targetDisk) {
+      details.push(`disk: could not measure the trees (${treeSizeCommand(excludes)}); df says the source uses ${gib(sourceDisk.usedBytes)}, the target has ${gib(targetDisk.freeBytes)} free of ${gib(targetDisk.sizeBytes)}`);
+      // df inside a container may count the node's whole disk: a figure to check, not a blocker.
+      if (sourceDisk.usedBytes > targetDisk.sizeBytes * 0.9) findings.push(warning("Target disk may be too small", `df on the source reports ${gib(sourceDisk.usedBytes)} used (in a container sharing its node's filesystem that is the node's disk); the target's root is ${gib(targetDisk.sizeBytes)}`, `measure the tree on the source (${treeSizeCommand(excludes)}) and grow the target's disk if it does not fit`, "target"));
     } else details.push(`disk: could not read df on ${sourceDisk ? "the target" : "the source"} (${DF_COMMAND})`);
 
-    const excludes = await excludesFor(ctx);
     details.push(`${excludes.length} excludes, each kept as it is on the target:`);
     for (const e of excludes) details.push(`  exclude ${e.path}: ${e.reason}`);
     const t = targetFromSource(ctx.plan);
@@ -60,11 +72,13 @@ export const rsyncStep: Step<OvzPlan> = {
     details.push("root's authorized_keys on the target is never replaced (a pass cut short cannot lock the tool out): the source's keys are added to it after each pass");
     details.push("the target then runs the source's sshd_config (port, PermitRootLogin): the tool reconnects with the plan's target address and port, so they must match");
 
-    let estimatedTransferBytes = sourceDisk?.usedBytes;
+    let estimatedTransferBytes = sourceTree?.apparentBytes ?? sourceDisk?.usedBytes;
     const ready = await accessReady(source);
     if (!ready) commands.push(...plannedAccessCommands(ctx.plan));
-    const command = await syncCommand(ctx);
+    const compare = compareModeFor(ctx.facts.get<SyncPassRecord[]>(FACT.syncPasses) ?? []);
+    const command = await syncCommand(ctx, { compare });
     commands.push({ host: "source", command, purpose: `live passes (at most ${ctx.plan.options.maxLivePasses}, until the changed data stops shrinking); exit 24 tolerated` });
+    if (compare === "checksum") details.push("until one pass has completed, rsync compares the content of files on both sides (--checksum): the target's files are the fresh VM's, whose size and mtime may match the source's by chance; later passes trust size and mtime. The first pass's time is in the journal with its mode");
     if (ready && findings.every((f) => !f.blocks)) {
       // The key exists: measure what the first pass would do (read-only: --dry-run).
       const dry = await source.exec(await syncCommand(ctx, { dryRun: true }), { signal: ctx.signal, timeoutMs: 3600_000 });
@@ -75,7 +89,7 @@ export const rsyncStep: Step<OvzPlan> = {
         estimatedTransferBytes = stats.transferredFileSize ?? estimatedTransferBytes;
       } else details.push(`a dry run of the copy failed (exit ${dry.code}): ${dry.stderr.trim().split("\n").slice(-2).join(" ")}`);
     } else details.push(`files the copy would delete on the target are counted at the gate, once the migration key is in place; until then the estimate is the source's used space`);
-    return { satisfied: false, commands, findings, details, facts: { excludes, keepDirlinks: verdict.keepDirlinks, sourceDisk, targetDisk, estimatedTransferBytes } };
+    return { satisfied: false, commands, findings, details, facts: { excludes, ...(recreate.length > 0 ? { sourceMountsToRecreate: recreate } : {}), keepDirlinks: verdict.keepDirlinks, sourceDisk, targetDisk, ...(sourceTree ? { copySize: { ...sourceTree, measuredWith: HOW_MEASURED } } : {}), estimatedTransferBytes } };
   },
 
   async run(ctx) {
@@ -84,7 +98,7 @@ export const rsyncStep: Step<OvzPlan> = {
     do {
       const record = await syncPass(ctx, "live");
       sizes.push(record.transferredBytes);
-      ctx.output("source", `live pass ${record.pass}: ${gib(record.transferredBytes)} changed, ${record.deletedFiles} deleted, ${record.seconds} s${record.vanished ? " (files vanished: exit 24)" : ""}`);
+      ctx.output("source", `live pass ${record.pass}: ${gib(record.transferredBytes)} changed, ${record.deletedFiles} deleted, ${record.seconds} s, ${describeCompare(record.compare)}${record.vanished ? " (files vanished: exit 24)" : ""}`);
     } while (shouldRunAnotherLivePass(sizes, ctx.plan.options.maxLivePasses));
     const fps = ctx.facts.get<string[]>(FACT.sourceHostKeyFingerprints) ?? [];
     await ctx.facts.set(FACT.targetAcceptHostKeys, fps);
@@ -98,7 +112,7 @@ export const rsyncStep: Step<OvzPlan> = {
     const sourceId = await ctx.host("source").exec(cmd("cat", marker), { signal: ctx.signal });
     const targetId = await ctx.host("target").exec(cmd("cat", marker), { signal: ctx.signal });
     return verifyResult([
-      { name: "a live pass completed", ok: live.length > 0, detail: live.map((p) => `pass ${p.pass}: exit ${p.code}, ${p.transferredBytes} bytes, ${p.seconds} s`).join("; ") || "none recorded" },
+      { name: "a live pass completed", ok: live.length > 0, detail: live.map((p) => `pass ${p.pass}: exit ${p.code}, ${p.transferredBytes} bytes, ${p.seconds} s, ${describeCompare(p.compare)}`).join("; ") || "none recorded" },
       { name: `the target carries the source's ${marker}`, ok: sourceId.code === 0 && sourceId.stdout.trim() !== "" && sourceId.stdout.trim() === targetId.stdout.trim(), detail: `${sourceId.stdout.trim()} / ${targetId.stdout.trim()}` },
       { name: "the source's host key fingerprints are recorded", ok: (ctx.facts.get<string[]>(FACT.targetAcceptHostKeys) ?? []).length > 0 },
     ]);

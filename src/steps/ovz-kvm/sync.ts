@@ -4,6 +4,7 @@ import { compareTopLinks, readTopLinks, type DirlinkVerdict } from "../common/di
 import { distroOf } from "../common/facts.js";
 import { FACT, type OvzContext } from "../common/plan.js";
 import { COMMON_EXCLUDES, mergeExcludes } from "../rsync/excludes.js";
+import { mountExcludes, mountsToExclude, readSourceMounts, type SourceMount } from "../rsync/mounts.js";
 import { rsyncCommand } from "../rsync/command.js";
 import { runRsyncPass, type PassResult } from "../rsync/pass.js";
 import type { TargetIdentity } from "./capture-target.js";
@@ -20,20 +21,48 @@ export interface SyncPassRecord {
   deletedFiles: number;
   files: number;
   at: string;
+  /** How rsync decided what changed: content (--checksum, until a pass completed) or size and mtime. */
+  compare?: CompareMode;
 }
 
+export type CompareMode = "checksum" | "quick-check";
+
+/**
+ * Until one pass has completed, the target's files are the fresh VM's: a size and mtime that match say
+ * nothing, so rsync compares content (--checksum). Chosen over --ignore-times, which rewrites every file
+ * on the target even when identical; --checksum reads both sides once and writes only what differs.
+ * After a completed pass the target carries the source's mtimes and the quick check is sound.
+ */
+export function compareModeFor(passes: SyncPassRecord[]): CompareMode {
+  return passes.length === 0 ? "checksum" : "quick-check";
+}
+
+export const describeCompare = (mode: CompareMode | undefined): string => (mode === "checksum" ? "content compared (--checksum)" : "quick check (size and mtime)");
+
 export async function excludesFor(ctx: OvzContext): Promise<ExcludeEntry[]> {
+  return (await excludesAndMounts(ctx)).excludes;
+}
+
+/**
+ * The copy's excludes, plus one per filesystem mounted inside the source that none covers yet (bind
+ * mounts, NFS, ...). Read at every pass: a filesystem mounted since the last one is left out too.
+ * `mounts` is null when /proc/self/mountinfo could not be read.
+ */
+export async function excludesAndMounts(ctx: OvzContext): Promise<{ excludes: ExcludeEntry[]; mounts: SourceMount[] | null }> {
   const distro = await distroOf(ctx.host("source"));
-  return mergeExcludes(COMMON_EXCLUDES, distro.family?.excludes ?? [], ctx.plan.options.extraExcludes);
+  const base = mergeExcludes(COMMON_EXCLUDES, distro.family?.excludes ?? [], ctx.plan.options.extraExcludes);
+  const all = await readSourceMounts(ctx.host("source"), ctx.signal);
+  const mounts = all === null ? null : mountsToExclude(all, base);
+  return { excludes: mergeExcludes(base, mountExcludes(mounts ?? [])), mounts };
 }
 
 export async function dirlinkVerdict(ctx: OvzContext): Promise<DirlinkVerdict> {
   return compareTopLinks(await readTopLinks(ctx.host("source")), await readTopLinks(ctx.host("target")));
 }
 
-export async function syncCommand(ctx: OvzContext, options: { dryRun?: boolean } = {}): Promise<string> {
+export async function syncCommand(ctx: OvzContext, options: { dryRun?: boolean; compare?: CompareMode } = {}): Promise<string> {
   const verdict = await dirlinkVerdict(ctx);
-  return rsyncCommand({ from: "/", to: "/", ssh: sshOptionsFor(ctx.plan), excludes: await excludesFor(ctx), keepDirlinks: verdict.keepDirlinks, dryRun: options.dryRun });
+  return rsyncCommand({ from: "/", to: "/", ssh: sshOptionsFor(ctx.plan), excludes: await excludesFor(ctx), keepDirlinks: verdict.keepDirlinks, dryRun: options.dryRun, compareContent: options.compare === "checksum" });
 }
 
 /**
@@ -54,8 +83,10 @@ export async function syncPass(ctx: OvzContext, kind: "live" | "final"): Promise
   if (cutoverAt) throw new Error(`refusing a ${kind} pass: ${noCopyAfterCutover(cutoverAt)}`);
   const passes = ctx.facts.get<SyncPassRecord[]>(FACT.syncPasses) ?? [];
   const number = passes.length + 1;
-  const command = await syncCommand(ctx);
-  ctx.output("source", `${kind} pass ${number}: ${command}`);
+  // Recorded passes are completed ones (a failed pass throws before it is recorded).
+  const compare = compareModeFor(passes);
+  const command = await syncCommand(ctx, { compare });
+  ctx.output("source", `${kind} pass ${number} (${describeCompare(compare)}): ${command}`);
   const result: PassResult = await runRsyncPass(ctx.host("source"), command, `${kind} pass ${number}`, {
     progress: (info) => ctx.progress(info),
     output: (line, stream) => ctx.output("source", line, stream),
@@ -78,6 +109,7 @@ export async function syncPass(ctx: OvzContext, kind: "live" | "final"): Promise
     deletedFiles: result.stats.deletedFiles ?? 0,
     files: result.stats.files ?? 0,
     at: new Date().toISOString(),
+    compare,
   };
   await ctx.facts.set(FACT.syncPasses, [...passes, record]);
   const identity = ctx.facts.get<TargetIdentity>(FACT.targetIdentity);

@@ -22,6 +22,12 @@ export interface RsyncCommandOptions {
   keepDirlinks: boolean;
   /** --dry-run with --itemize-changes: counts what a pass would change and delete. */
   dryRun?: boolean;
+  /**
+   * --checksum: compare the content of files present on both sides instead of trusting size and mtime
+   * (rsync's quick check). For the passes before one has completed: the target's files are then not the
+   * source's, and a same-size file with the same mtime may differ.
+   */
+  compareContent?: boolean;
 }
 
 /** The -e value: ssh with the migration key, strict host key checking against our own known_hosts file. */
@@ -48,6 +54,7 @@ export function rsyncArgv(options: RsyncCommandOptions): string[] {
   // -a -H hard links, -A ACLs, -X xattrs (capabilities, SELinux labels), -S sparse files:
   // the recipe's flags lose ACLs, capabilities and labels (migration-facts hole 2).
   const argv = ["rsync", "-aHAXS", "--numeric-ids", "--delete", "--stats", "--info=progress2"];
+  if (options.compareContent) argv.push("--checksum");
   if (options.keepDirlinks) argv.push("--keep-dirlinks");
   if (options.dryRun) argv.push("--dry-run", "--itemize-changes");
   for (const exclude of options.excludes) argv.push(`--exclude=${rsyncPattern(exclude.path)}`);

@@ -22,6 +22,11 @@ describe.each(Object.entries(PAIRS))("a full --yes run on scripted %s hosts that
     const passes = journal.facts.syncPasses as Array<{ kind: string; transferredBytes: number }>;
     expect(passes.map((p) => `${p.kind}:${p.transferredBytes}`)).toEqual(["live:900000000", "live:40000000", "live:52000000", "final:52000000"]);
     expect(state.passes).toHaveLength(4);
+    // Content is compared until one pass has completed (the VM's files are not the source's), then the quick check.
+    expect((journal.facts.syncPasses as Array<{ compare: string }>).map((p) => p.compare)).toEqual(["checksum", "quick-check", "quick-check", "quick-check"]);
+    expect(state.passes.map((c) => c.includes(" --checksum "))).toEqual([true, false, false, false]);
+    const rsyncVerify = events.find((e) => e.type === "step-end" && e.stepId === "rsync");
+    expect(JSON.stringify(rsyncVerify)).toMatch(/pass 1: exit 0, 900000000 bytes, [\d.]+ s, content compared \(--checksum\)/);
     expect(typeof journal.facts.freezeWindowSec).toBe("number");
     expect(journal.facts.freezeWindowSec as number).toBeGreaterThanOrEqual(0);
     expect(journal.compensations).toEqual([]);

@@ -66,8 +66,8 @@ export function simulate(source: ScriptedHost, target: ScriptedHost, options: Si
       if (role === "target") h.putFile("/proc/sys/kernel/random/boot_id", `${crypto.randomUUID()}\n`);
       return {};
     }, { mutates: true });
-    host.on(/^systemctl show -p Id -p LoadState -p ActiveState -p UnitFileState .*(mariadb|sshd|crond|ssh)\.service/, (command) => {
-      const units = words(command).slice(10);
+    host.on(/^systemctl show -p Id -p LoadState -p ActiveState -p UnitFileState -- .*(mariadb|sshd|crond|ssh)\.service/, (command) => {
+      const units = words(command).slice(11);
       const map = state.units[role];
       return {
         stdout: units
@@ -97,8 +97,8 @@ export function simulate(source: ScriptedHost, target: ScriptedHost, options: Si
       for (const u of units) if (state.units.target.has(u)) setUnit(u, verb === "start");
       return {};
     }, { mutates: true });
-    // Properties as `systemctl show -p ... -- UNITS` prints them (a property asked by -p shows even when empty).
-    host.on(/^systemctl show -p Id (-p [A-Za-z]+ )+-- /, (command) => {
+    // Properties as `systemctl show -p ... -- UNITS` prints them (the unit-state query above has its own rule) (a property asked by -p shows even when empty).
+    host.on(/^systemctl show -p Id (?!-p LoadState -p ActiveState -p UnitFileState )(-p [A-Za-z]+ )+-- /, (command) => {
       const w = words(command);
       const props = w.filter((_x, i) => w[i - 1] === "-p");
       const units = w.slice(w.indexOf("--") + 1);
@@ -142,7 +142,7 @@ export function simulate(source: ScriptedHost, target: ScriptedHost, options: Si
       h.putSymlink(w[3]!, w[2]!);
       return {};
     }, { mutates: true });
-    host.on(/^systemctl enable \S+$/, {}, { mutates: true });
+    host.on(/^systemctl enable -- \S+$/, {}, { mutates: true });
     host.on("touch /.autorelabel", (_c, h) => (h.putFile("/.autorelabel", ""), {}), { mutates: true });
     // Network directories are listed from the current tree (the fixture's answer is the pre-copy one).
     host.on(/^find \/etc\/.* -maxdepth 1 /, (command, h) => {

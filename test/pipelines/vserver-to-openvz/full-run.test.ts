@@ -1,7 +1,7 @@
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import type { PipelineEvent } from "../../../src/engine/events.js";
 import { runPipeline, type RunMode } from "../../../src/engine/runner.js";
 import { Journal } from "../../../src/journal/journal.js";
@@ -11,13 +11,24 @@ import type { VsPlan } from "../../../src/pipelines/vserver-to-openvz/context.js
 import { vzConfValues } from "../../../src/vserver/vz-conf.js";
 import { webWorld, type World } from "./scripted-world.js";
 
+/** Temporary directories of this file's tests, removed after each. */
+const temps: string[] = [];
+afterEach(async () => {
+  for (const dir of temps.splice(0)) await rm(dir, { recursive: true, force: true });
+});
+async function tempDir(prefix: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  temps.push(dir);
+  return dir;
+}
+
 const plan = (options = ""): VsPlan => {
   const loaded = parsePlan(`kind: vserver-to-openvz\nsource: {transport: scripted, fixture: x, host: vs1.example.net}\ntarget: {transport: scripted, fixture: x, host: node1.example.net}\noptions: {guest: web1${options}}\n`, "/tmp/vserver-web1.yaml");
   return loaded.plan as VsPlan;
 };
 
 async function run(world: World, mode: RunMode, p = plan(), stateDir?: string) {
-  stateDir ??= await mkdtemp(join(tmpdir(), "mudanza-vs-"));
+  stateDir ??= await tempDir("mudanza-vs-");
   const events: PipelineEvent[] = [];
   const journal = await Journal.open({ stateDir, migrationId: "web1", kind: "vserver-to-openvz", planPath: "/tmp/vserver-web1.yaml", planHash: "h", readOnly: mode === "dry-run" });
   try {
@@ -71,7 +82,11 @@ describe("vserver-to-openvz on scripted hosts", () => {
     expect(world.source.files.get("/etc/vservers/web1/apps/init/mark.mudanza-disabled")?.content).toBe("default\n");
     expect(compensations).toEqual([]); // cleared at the cutover
     expect(facts["vserver.downtimeSec"]).toEqual(expect.any(Number));
-    expect(events.some((e) => e.type === "output" && /^cutover: web1 was down for \d+ s/.test(e.line))).toBe(true);
+    expect(facts.freezeWindowSec).toBe(facts["vserver.downtimeSec"]); // the report's freeze window
+    expect(events.some((e) => e.type === "output" && /^cutover: web1 was down for [\d.]+ s/.test(e.line))).toBe(true);
+    // reached from the node: ping, and the ports the guest listened on (not the one bound to 127.0.0.1)
+    const reached = world.target.log.filter((e) => e.kind === "exec" && /^(ping|timeout)/.test(e.command)).map((e) => (e.kind === "exec" ? e.command : ""));
+    expect(new Set(reached)).toEqual(new Set(["ping -c 1 -W 2 198.18.10.21", "timeout 3 bash -c 'exec 3<>/dev/tcp/198.18.10.21/80'", "timeout 3 bash -c 'exec 3<>/dev/tcp/198.18.10.21/22'"]));
 
     // the copy and its fix-ups, with backups
     expect(world.target.files.get("/vz/private/1001/etc/hostname")?.content).toBe("web1\n");
@@ -135,6 +150,18 @@ describe("vserver-to-openvz on scripted hosts", () => {
     expect(world.source.files.has("/etc/vservers/web1/apps/init/mark")).toBe(true);
   });
 
+  it("when a port the guest listened on does not answer from the node, stops the container and starts the guest again", async () => {
+    const world = await webWorld();
+    world.containerPorts = [22]; // apache2 runs but does not listen (say its config named the old eth0 address)
+    const { outcome, facts } = await run(world, "yes", plan(", startCheckTimeoutSec: 0"));
+    expect(outcome.status).toBe("failed");
+    expect(outcome.message).toMatch(/TCP 198\.18\.10\.21:80 accepts connections from the node \(the guest listened on this port before the migration\)/);
+    expect(outcome.message).not.toMatch(/:22 /);
+    expect(world.state.containerRunning).toBe(false);
+    expect(world.state.guestRunning).toBe(true);
+    expect(facts.freezeWindowSec).toBeUndefined();
+  });
+
   it("waits for services that come up a little after vzctl start", async () => {
     const world = await webWorld();
     let polls = 0;
@@ -146,7 +173,7 @@ describe("vserver-to-openvz on scripted hosts", () => {
 
   it("a rerun after that failure redoes the stopped pass and everything after it, then finishes", async () => {
     const world = await webWorld();
-    const stateDir = await mkdtemp(join(tmpdir(), "mudanza-vs-"));
+    const stateDir = await tempDir("mudanza-vs-");
     world.containerProcesses = ["init", "sshd"];
     expect((await run(world, "yes", plan(", startCheckTimeoutSec: 0"), stateDir)).outcome.status).toBe("failed");
     const passesBefore = world.state.rsyncPasses;
@@ -167,7 +194,7 @@ describe("vserver-to-openvz on scripted hosts", () => {
 
   it("a rerun after the cutover never copies the old guest over the container, even if the guest was started again", async () => {
     const world = await webWorld();
-    const stateDir = await mkdtemp(join(tmpdir(), "mudanza-vs-"));
+    const stateDir = await tempDir("mudanza-vs-");
     expect((await run(world, "yes", plan(", keepGuestOnBoot: true"), stateDir)).outcome.status).toBe("done");
     const passes = world.state.rsyncPasses;
     world.state.guestRunning = true; // the VServer host rebooted and its initscript started web1 again

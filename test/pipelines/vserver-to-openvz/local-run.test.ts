@@ -7,7 +7,7 @@ import { vzConfValues } from "../../../src/vserver/vz-conf.js";
 
 /**
  * The whole pipeline through `mudanza run --yes` on this machine (transport: local): real rsync, real
- * fix-ups on the copied tree, the real CTID.conf file. Only `vserver` and `vzctl` are stand-ins (shell
+ * fix-ups on the copied tree, the real CTID.conf file. Only `vserver`, `vzctl` and `ping` are stand-ins (shell
  * scripts keeping their state in files, printing what util-vserver and vzctl print), since neither a
  * VServer nor an OpenVZ kernel can run here.
  */
@@ -21,14 +21,18 @@ case "$2" in
   running) [ -e ${state}/guest-running ] ;;
   stop) rm -f ${state}/guest-running; echo stop >> ${state}/log ;;
   start) touch ${state}/guest-running; echo start >> ${state}/log ;;
-  exec) printf 'init\\nsshd\\ncron\\nps\\n' ;;
+  exec) if [ "$3" = sh ]; then echo "LISTEN 0      20         127.0.0.1:25        0.0.0.0:*"; else printf 'init\\nsshd\\ncron\\nps\\n'; fi ;;
   *) exit 2 ;;
 esac
 `;
 const vzctlShim = (state: string, conf: string, priv: string) => `#!/bin/sh
 case "$1" in
   status) if [ -e ${state}/ct-running ]; then echo "CTID $2 exist mounted running"; elif [ -e ${conf}/$2.conf ]; then echo "CTID $2 exist unmounted down"; else echo "CTID $2 deleted unmounted down"; fi ;;
-  start) [ -e ${conf}/$2.conf ] || { echo "Container config file does not exist" >&2; exit 1; }; touch ${state}/ct-running; echo "Starting container ..." ;;
+  start) [ -e ${conf}/$2.conf ] || { echo "Container config file does not exist" >&2; exit 1; }
+    # as vzctl does (vzctl-actions.c): VE_PRIVATE from the CTID.conf, $VEID expanded, must be a directory
+    private=$(VEID=$2; . ${conf}/$2.conf; echo "$VE_PRIVATE")
+    [ -d "$private" ] || { echo "Container private area $private does not exist" >&2; exit 43; }
+    touch ${state}/ct-running; echo "Starting container ..." ;;
   stop) rm -f ${state}/ct-running ;;
   set) sed -i "s/^ONBOOT=.*/ONBOOT=\\"$4\\"/" ${conf}/$2.conf; echo "Saved parameters for CT $2" ;;
   exec) shift 2
@@ -40,6 +44,13 @@ case "$1" in
     esac ;;
   *) exit 2 ;;
 esac
+`;
+
+/** The container's venet address answers only while it runs (ping is not even installed on every test machine). */
+const pingShim = (state: string) => `#!/bin/sh
+for last; do :; done
+if [ "$last" = 198.18.10.21 ] && [ -e ${state}/ct-running ]; then echo "64 bytes from $last: icmp_seq=1 ttl=64 time=0.05 ms"; exit 0; fi
+echo "1 packets transmitted, 0 received, 100% packet loss, time 0ms"; exit 1
 `;
 
 beforeAll(async () => {
@@ -62,6 +73,8 @@ beforeAll(async () => {
   await writeFile(join(bin, "vzctl"), vzctlShim(state, join(vzConf, "conf"), join(base, "vz/private/1001")));
   await chmod(join(bin, "vserver"), 0o755);
   await chmod(join(bin, "vzctl"), 0o755);
+  await writeFile(join(bin, "ping"), pingShim(state));
+  await chmod(join(bin, "ping"), 0o755);
   await writeFile(join(state, "guest-running"), "");
   process.env.PATH = `${bin}:${savedPath}`;
   await writeFile(
@@ -92,7 +105,7 @@ describe.skipIf(!isRoot)("mudanza run --yes on this machine (local transport, st
 
     const priv = join(base, "vz/private/1001");
     const conf = await readFile(join(base, "etc/vz/conf/1001.conf"), "utf8");
-    expect(vzConfValues(conf)).toMatchObject({ HOSTNAME: "web1", IP_ADDRESS: "198.18.10.21", OSTEMPLATE: "debian-6.0-x86_64", ONBOOT: "yes", NUMPROC: "65:65" });
+    expect(vzConfValues(conf)).toMatchObject({ VE_PRIVATE: `${base}/vz/private/$VEID`, VE_ROOT: `${base}/vz/root/$VEID`, HOSTNAME: "web1", IP_ADDRESS: "198.18.10.21", OSTEMPLATE: "debian-6.0-x86_64", ONBOOT: "yes", NUMPROC: "65:65" });
     const confStat = await lstat(join(base, "etc/vz/conf/1001.conf"));
     expect([confStat.mode & 0o777, confStat.uid, confStat.gid]).toEqual([0o644, 0, 0]);
     expect(await readFile(join(priv, "etc/hostname"), "utf8")).toBe("web1\n");

@@ -13,6 +13,8 @@ export interface World {
   state: { guestRunning: boolean; containerRunning: boolean; devices: Set<string>; rsyncPasses: number };
   /** What `vzctl exec 1001 ps -eo comm=` prints. */
   containerProcesses: string[];
+  /** TCP ports that accept a connection from the node while the container runs. */
+  containerPorts: number[];
 }
 
 const VDIR = "/vservers/web1";
@@ -23,7 +25,7 @@ const q = (s: string): string => s.replace(/^'(.*)'$/, "$1");
 export async function webWorld(targetFixture = "fixtures/hosts/openvz-node-basic"): Promise<World> {
   const source = await loadScriptedHost("fixtures/hosts/vserver-host-web1", "source");
   const target = await loadScriptedHost(targetFixture, "target");
-  const world: World = { source, target, state: { guestRunning: true, containerRunning: false, devices: new Set(), rsyncPasses: 0 }, containerProcesses: ["init", "rsyslogd", "cron", "sshd", "apache2", "apache2"] };
+  const world: World = { source, target, state: { guestRunning: true, containerRunning: false, devices: new Set(), rsyncPasses: 0 }, containerProcesses: ["init", "rsyslogd", "cron", "sshd", "apache2", "apache2"], containerPorts: [22, 80] };
   const { state } = world;
 
   source.on("vserver web1 status", () => (state.guestRunning ? { stdout: "Vserver 'web1' is running at context '1001'\nNumber of processes:  9\n" } : { code: 3, stdout: "Vserver 'web1' is stopped\n" }));
@@ -70,10 +72,11 @@ export async function webWorld(targetFixture = "fixtures/hosts/openvz-node-basic
   target.on("cd /vz/private/1001 && ls -1d etc/rc[0-6S].d/S* etc/rc.d/rc[0-6].d/S* 2>/dev/null; true", () => ({
     stdout: [...target.files.keys()].filter((p) => /^\/vz\/private\/1001\/etc\/(rc[0-6S]\.d|rc\.d\/rc[0-6]\.d)\/S/.test(p)).map((p) => p.slice(PRIVATE.length + 1)).sort().join("\n"),
   }));
-  target.on(/^if test -e (\S+) \|\| test -L \S+; then mkdir -p \S+ && cp -a \S+ (\S+); fi$/, (command) => {
-    const m = /^if test -e (\S+) \|\| test -L \S+; then mkdir -p \S+ && cp -a \S+ (\S+); fi$/.exec(command)!;
+  const backupCommand = /^if \{ test -e (\S+) \|\| test -L \S+; \} && ! test -e \S+ && ! test -L \S+; then mkdir -p \S+ && cp -a \S+ (\S+); fi$/;
+  target.on(backupCommand, (command) => {
+    const m = backupCommand.exec(command)!;
     const file = target.files.get(q(m[1]!));
-    if (file) target.files.set(q(m[2]!), { ...file });
+    if (file && !target.files.has(q(m[2]!))) target.files.set(q(m[2]!), { ...file });
     return {};
   }, { mutates: true });
   target.on(/^ln -sfn (\S+) (\S+)$/, (command) => {
@@ -106,5 +109,15 @@ export async function webWorld(targetFixture = "fixtures/hosts/openvz-node-basic
     stdout: "1: lo    inet 127.0.0.1/8 scope host lo\n2: venet0    inet 127.0.0.2/32 scope host venet0\n2: venet0    inet 198.18.10.21/32 brd 198.18.10.21 scope global venet0:0\n",
   }));
   target.on("vzctl exec 1001 'ps -eo comm='", () => ({ stdout: world.containerProcesses.join("\n") + "\n" }));
+  // iputils ping's output; bash's /dev/tcp connect prints nothing and fails with "Connection refused".
+  target.on("ping -c 1 -W 2 198.18.10.21", () =>
+    state.containerRunning
+      ? { stdout: "PING 198.18.10.21 (198.18.10.21) 56(84) bytes of data.\n64 bytes from 198.18.10.21: icmp_seq=1 ttl=64 time=0.051 ms\n\n--- 198.18.10.21 ping statistics ---\n1 packets transmitted, 1 received, 0% packet loss, time 0ms\nrtt min/avg/max/mdev = 0.051/0.051/0.051/0.000 ms\n" }
+      : { code: 1, stdout: "PING 198.18.10.21 (198.18.10.21) 56(84) bytes of data.\n\n--- 198.18.10.21 ping statistics ---\n1 packets transmitted, 0 received, 100% packet loss, time 0ms\n\n" },
+  );
+  target.on(/^timeout 3 bash -c 'exec 3<>\/dev\/tcp\/198\.18\.10\.21\/(\d+)'$/, (command) => {
+    const port = Number(/\/(\d+)'$/.exec(command)![1]);
+    return state.containerRunning && world.containerPorts.includes(port) ? {} : { code: 1, stderr: `bash: connect: Connection refused\nbash: line 1: /dev/tcp/198.18.10.21/${port}: Connection refused\n` };
+  });
   return world;
 }

@@ -1,7 +1,7 @@
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import type { PipelineEvent } from "../../../src/engine/events.js";
 import { runPipeline } from "../../../src/engine/runner.js";
 import { Journal } from "../../../src/journal/journal.js";
@@ -10,11 +10,22 @@ import { mountApp } from "../../tui/render-app.js";
 import { webWorld } from "./scripted-world.js";
 import { vsPlan } from "./support.js";
 
+/** Temporary directories of this file's tests, removed after each. */
+const temps: string[] = [];
+afterEach(async () => {
+  for (const dir of temps.splice(0)) await rm(dir, { recursive: true, force: true });
+});
+async function tempDir(prefix: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  temps.push(dir);
+  return dir;
+}
+
 describe("the TUI shows a vserver-to-openvz run from its events alone", () => {
   it("lists the seven steps and ends done, with no pipeline-specific code in src/tui", async () => {
     const world = await webWorld();
     const plan = vsPlan({}, { source: { transport: "scripted", fixture: "x", host: "vs1.example.net" }, target: { transport: "scripted", fixture: "x", host: "node1.example.net" } });
-    const stateDir = await mkdtemp(join(tmpdir(), "mudanza-vs-tui-"));
+    const stateDir = await tempDir("mudanza-vs-tui-");
     const journal = await Journal.open({ stateDir, migrationId: "web1", kind: plan.kind, planPath: "web1.yaml", planHash: "h" });
     const events: PipelineEvent[] = [];
     try {

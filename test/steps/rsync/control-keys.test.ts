@@ -1,9 +1,20 @@
-import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { LocalHost } from "../../../src/hosts/local-host.js";
 import { COMMON_EXCLUDES, rsyncCommand, runRsyncPass } from "../../../src/steps/rsync/index.js";
+
+/** Temporary directories of this file's tests, removed after each. */
+const temps: string[] = [];
+afterEach(async () => {
+  for (const dir of temps.splice(0)) await rm(dir, { recursive: true, force: true });
+});
+async function tempDir(prefix: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  temps.push(dir);
+  return dir;
+}
 
 async function put(root: string, files: Record<string, string>): Promise<void> {
   for (const [path, content] of Object.entries(files)) {
@@ -17,7 +28,7 @@ const pass = (from: string, to: string) => runRsyncPass(new LocalHost("source"),
 /** Real rsync with the pipeline's excludes: root's authorized_keys on the receiver is never replaced or deleted. */
 describe("root's authorized_keys on the target survives the copy", () => {
   it("when the source has its own file, the rest of /root/.ssh still comes over", async () => {
-    const base = await mkdtemp(join(tmpdir(), "mudanza-keys-"));
+    const base = await tempDir("mudanza-keys-");
     await put(join(base, "src"), { "root/.ssh/authorized_keys": "ssh-ed25519 AAAA ops@source\n", "root/.ssh/known_hosts": "source's\n" });
     await put(join(base, "dst"), { "root/.ssh/authorized_keys": "ssh-ed25519 BBBB admin@workstation\n" });
     expect((await pass(join(base, "src"), join(base, "dst"))).code).toBe(0);
@@ -26,7 +37,7 @@ describe("root's authorized_keys on the target survives the copy", () => {
   });
 
   it("when the source has no /root/.ssh at all (--delete keeps the file, rsync still exits 0)", async () => {
-    const base = await mkdtemp(join(tmpdir(), "mudanza-keys-"));
+    const base = await tempDir("mudanza-keys-");
     await put(join(base, "src"), { "root/.bashrc": "# source\n" });
     await put(join(base, "dst"), { "root/.ssh/authorized_keys": "ssh-ed25519 BBBB admin@workstation\n" });
     expect((await pass(join(base, "src"), join(base, "dst"))).code).toBe(0);

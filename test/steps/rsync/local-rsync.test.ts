@@ -1,7 +1,7 @@
-import { lstat, mkdir, mkdtemp, readFile, readlink, symlink, writeFile } from "node:fs/promises";
+import { lstat, mkdir, mkdtemp, readFile, readlink, rm, symlink, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import type { ProgressInfo } from "../../../src/engine/events.js";
 import { LocalHost } from "../../../src/hosts/local-host.js";
 import { COMMON_EXCLUDES, mergeExcludes, rsyncCommand, runRsyncPass, type ExcludeEntry } from "../../../src/steps/rsync/index.js";
@@ -17,6 +17,16 @@ async function tree(root: string, files: Record<string, string | { link: string 
   }
 }
 
+const temps: string[] = [];
+afterEach(async () => {
+  for (const dir of temps.splice(0)) await rm(dir, { recursive: true, force: true });
+});
+async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "mudanza-rsync-"));
+  temps.push(dir);
+  return dir;
+}
+
 const exists = async (p: string): Promise<boolean> => lstat(p).then(() => true, () => false);
 
 async function pass(from: string, to: string, excludes: ExcludeEntry[], keepDirlinks = false) {
@@ -29,7 +39,7 @@ async function pass(from: string, to: string, excludes: ExcludeEntry[], keepDirl
 
 describe("the rsync command the pipeline builds, run for real between local directories", () => {
   it("copies, deletes, keeps every excluded path on the receiver, and reports progress", async () => {
-    const base = await mkdtemp(join(tmpdir(), "mudanza-rsync-"));
+    const base = await tempDir();
     const src = join(base, "src");
     const dst = join(base, "dst");
     await tree(src, {
@@ -98,7 +108,7 @@ describe("the rsync command the pipeline builds, run for real between local dire
   });
 
   it("--keep-dirlinks keeps a receiver's /lib -> usr/lib link when the sender has a directory", async () => {
-    const base = await mkdtemp(join(tmpdir(), "mudanza-rsync-"));
+    const base = await tempDir();
     const src = join(base, "src");
     const dst = join(base, "dst");
     await tree(src, { "lib/x86_64-linux-gnu/libfoo.so": "foo\n", "usr/lib/x86_64-linux-gnu/libfoo.so": "foo\n" });
@@ -108,11 +118,30 @@ describe("the rsync command the pipeline builds, run for real between local dire
     expect(await readlink(join(dst, "lib"))).toBe("usr/lib");
     expect(kept.command).toContain("--keep-dirlinks");
 
-    const base2 = await mkdtemp(join(tmpdir(), "mudanza-rsync-"));
+    const base2 = await tempDir();
     await tree(join(base2, "src"), { "lib/x86_64-linux-gnu/libfoo.so": "foo\n" });
     await tree(join(base2, "dst"), { lib: { link: "usr/lib" }, "usr/lib/keep": "x\n" });
     const replaced = await pass(join(base2, "src"), join(base2, "dst"), [], false);
     expect(replaced.result.code).toBe(0);
     expect((await lstat(join(base2, "dst/lib"))).isDirectory()).toBe(true); // what -K prevents
+  });
+
+  it("the quick check keeps a VM file whose size and mtime match the source's; --checksum replaces it", async () => {
+    const base = await tempDir();
+    const src = join(base, "src");
+    const dst = join(base, "dst");
+    await tree(src, { "etc/issue": "Debian GNU/Linux 12 (source)\n" });
+    await tree(dst, { "etc/issue": "Debian GNU/Linux 12 (vm!!!!)\n" }); // same size, other content
+    const when = new Date("2026-01-02T03:04:05Z");
+    await utimes(join(src, "etc/issue"), when, when);
+    await utimes(join(dst, "etc/issue"), when, when);
+    const host = new LocalHost("source");
+    const sink = { progress: () => undefined, output: () => undefined };
+    const quick = await runRsyncPass(host, rsyncCommand({ from: src, to: dst, excludes: [], keepDirlinks: false }), "quick", sink, { timeoutMs: 60_000 });
+    expect(quick.code).toBe(0);
+    expect(await readFile(join(dst, "etc/issue"), "utf8")).toBe("Debian GNU/Linux 12 (vm!!!!)\n");
+    const checksum = await runRsyncPass(host, rsyncCommand({ from: src, to: dst, excludes: [], keepDirlinks: false, compareContent: true }), "checksum", sink, { timeoutMs: 60_000 });
+    expect(checksum.code).toBe(0);
+    expect(await readFile(join(dst, "etc/issue"), "utf8")).toBe("Debian GNU/Linux 12 (source)\n");
   });
 });

@@ -1,0 +1,99 @@
+import { spawn } from "node:child_process";
+import { mkdir, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { LocalHost } from "../src/hosts/local-host.js";
+import { cmd } from "../src/hosts/quote.js";
+import { fingerprintOf, knownHostsLines } from "../src/steps/common/host-keys.js";
+import { COMMON_EXCLUDES, rsyncArgv, runRsyncPass, type RsyncCommandOptions } from "../src/steps/rsync/index.js";
+import { startSshd } from "../test/support/sshd.js";
+import { cpuSecondsSoFar } from "./cpu.js";
+import { median } from "./measure.js";
+import { generateTree } from "./tree.js";
+import type { Benchmark, BenchRow } from "./types.js";
+
+/** The issue's target: the pipeline's copy within 5 % of bare rsync's wall time. */
+const TARGET = 1.05;
+const FILES = Number(process.env.MUDANZA_BENCH_FILES ?? 20_000);
+const SPARSE_MIB = Number(process.env.MUDANZA_BENCH_SPARSE_MIB ?? 512);
+
+/**
+ * The copy as the pipeline runs it (runRsyncPass: the step's rsync command with --stats and progress2,
+ * progress parsed into events) against bare `rsync -aHAXS --numeric-ids --delete` with the same excludes,
+ * both over the same loopback sshd, into an emptied target each round.
+ */
+export const copyOverhead: Benchmark = {
+  name: "copy-overhead",
+  description: "pipeline copy pass vs bare rsync over loopback ssh (wall and CPU time, median)",
+  async run({ runs, scratch, log }) {
+    const source = join(scratch, "source");
+    const target = join(scratch, "target");
+    log(`copy-overhead: generating ${FILES} files (MUDANZA_BENCH_FILES), hard links, xattrs, a ${SPARSE_MIB} MiB sparse file (MUDANZA_BENCH_SPARSE_MIB)`);
+    await generateTree(source, { files: FILES, sparseBytes: SPARSE_MIB * 1024 ** 2 });
+    const sshd = await startSshd({ hostKeyTypes: ["ed25519"], logLevel: "INFO" });
+    try {
+      const knownHostsFile = join(scratch, "known_hosts");
+      const keys = sshd.hostKeys.map((k) => {
+        const [type, base64] = k.publicKey.trim().split(/\s+/);
+        return { file: "", type: type!, base64: base64!, fingerprint: fingerprintOf(base64!) };
+      });
+      await writeFile(knownHostsFile, knownHostsLines("127.0.0.1", sshd.port, keys).join("\n") + "\n", { mode: 0o600 });
+      const options: RsyncCommandOptions = {
+        from: source,
+        to: target,
+        ssh: { user: "root", address: "127.0.0.1", port: sshd.port, identityFile: sshd.userKey, knownHostsFile },
+        excludes: COMMON_EXCLUDES,
+        keepDirlinks: true,
+      };
+      const pipelineArgv = rsyncArgv(options);
+      // Bare: the same argv without what the pipeline adds for its own use (--stats, progress2).
+      const bareArgv = pipelineArgv.filter((a) => a !== "--stats" && a !== "--info=progress2");
+      const host = new LocalHost("source");
+      const pipelineCommand = cmd(...pipelineArgv);
+
+      const cases = {
+        pipeline: async () => {
+          const result = await runRsyncPass(host, pipelineCommand, "bench", { progress: () => undefined, output: () => undefined });
+          if (result.code !== 0) throw new Error(`the pipeline's rsync exited ${result.code}: ${result.stderrTail}`);
+        },
+        bare: () =>
+          new Promise<void>((resolve, reject) => {
+            const child = spawn(bareArgv[0]!, bareArgv.slice(1), { stdio: ["ignore", "ignore", "pipe"] });
+            let stderr = "";
+            child.stderr.on("data", (c: Buffer) => (stderr += c.toString("utf8")));
+            child.on("error", reject);
+            child.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`bare rsync exited ${code}: ${stderr.trim()}`))));
+          }),
+      };
+      const wall = { pipeline: [] as number[], bare: [] as number[] };
+      const cpu = { pipeline: [] as number[], bare: [] as number[] };
+      for (let round = 0; round < runs; round++) {
+        // Alternate who goes first: neither side always gets the warmer caches.
+        for (const name of round % 2 === 0 ? (["bare", "pipeline"] as const) : (["pipeline", "bare"] as const)) {
+          await rm(target, { recursive: true, force: true });
+          await mkdir(target);
+          const cpuBefore = cpuSecondsSoFar();
+          const started = process.hrtime.bigint();
+          await cases[name]();
+          wall[name].push(Number(process.hrtime.bigint() - started) / 1e6);
+          cpu[name].push((cpuSecondsSoFar() - cpuBefore) * 1000);
+        }
+        log(`copy-overhead: round ${round + 1}/${runs}: bare ${wall.bare.at(-1)!.toFixed(0)} ms, pipeline ${wall.pipeline.at(-1)!.toFixed(0)} ms`);
+      }
+      const row = (what: "wall" | "CPU", samples: typeof wall, target?: number): BenchRow => ({
+        benchmark: "copy-overhead",
+        case: `copy ${FILES} files, ${what}`,
+        unit: "ms",
+        value: median(samples.pipeline),
+        baselineLabel: "bare rsync",
+        baseline: median(samples.bare),
+        ratio: median(samples.pipeline) / median(samples.bare),
+        target,
+        runs,
+        samples: { value: samples.pipeline, baseline: samples.bare },
+      });
+      return [row("wall", wall, TARGET), row("CPU", cpu)];
+    } finally {
+      await sshd.stop();
+    }
+  },
+};

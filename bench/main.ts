@@ -1,0 +1,57 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { cpus, loadavg, tmpdir, totalmem } from "node:os";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { copyOverhead } from "./copy-overhead.js";
+import { startup } from "./startup.js";
+import { renderTable } from "./table.js";
+import type { Benchmark, BenchRow } from "./types.js";
+
+/** Every benchmark, in the order they run; each lives in its own file. */
+const BENCHMARKS: Benchmark[] = [startup, copyOverhead];
+
+const USAGE = `npm run bench [-- --runs N] [--only NAME[,NAME]] [--out FILE]
+  --runs  measured runs per case (default 15), after one warm-up run
+  --only  run only these benchmarks: ${BENCHMARKS.map((b) => b.name).join(", ")}
+  MUDANZA_BENCH_FILES: files in the copy benchmark's tree (default 20000; the issue asks 200000)
+  MUDANZA_BENCH_SPARSE_MIB: size of its sparse file (default 512)
+  --out   where the JSON results go (default ./bench-results.json)`;
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({ options: { runs: { type: "string", default: "15" }, only: { type: "string" }, out: { type: "string", default: "bench-results.json" }, help: { type: "boolean" } } });
+  if (values.help) {
+    process.stdout.write(USAGE + "\n");
+    return 0;
+  }
+  const runs = Number(values.runs);
+  if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a whole number >= 1 (got ${values.runs})`);
+  const wanted = values.only?.split(",");
+  const unknown = wanted?.filter((n) => !BENCHMARKS.some((b) => b.name === n)) ?? [];
+  if (unknown.length > 0) throw new Error(`unknown benchmark ${unknown.join(", ")}: expected ${BENCHMARKS.map((b) => b.name).join(", ")}`);
+  const chosen = BENCHMARKS.filter((b) => !wanted || wanted.includes(b.name));
+  const root = resolve(import.meta.dirname, "..");
+  const rows: BenchRow[] = [];
+  for (const benchmark of chosen) {
+    const scratch = await mkdtemp(join(tmpdir(), `mudanza-bench-${benchmark.name}-`));
+    try {
+      rows.push(...(await benchmark.run({ root, runs, scratch, log: (line) => process.stderr.write(line + "\n") })));
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
+    }
+  }
+  const machine = { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryBytes: totalmem(), loadavg: loadavg() };
+  process.stdout.write(renderTable(rows) + "\n");
+  process.stdout.write(`machine: ${machine.cpus} x ${machine.cpuModel}, node ${machine.node}, load ${machine.loadavg.map((l) => l.toFixed(2)).join(" ")}\n`);
+  const out = resolve(values.out);
+  await writeFile(out, JSON.stringify({ at: new Date().toISOString(), machine, rows }, null, 2) + "\n");
+  process.stdout.write(`results: ${out}\n`);
+  return rows.some((r) => r.target !== undefined && r.ratio > r.target) ? 1 : 0;
+}
+
+main().then(
+  (code) => (process.exitCode = code),
+  (error: Error) => {
+    process.stderr.write(`bench: ${error.message}\n`);
+    process.exitCode = 2;
+  },
+);

@@ -1,0 +1,32 @@
+/** One measured ratio, with the baseline it was measured against (side by side, in the same run). */
+export interface BenchRow {
+  benchmark: string;
+  case: string;
+  unit: string;
+  /** median of the measured runs */
+  value: number;
+  baselineLabel: string;
+  baseline: number;
+  ratio: number;
+  /** the highest acceptable ratio, when the issue sets one */
+  target?: number;
+  runs: number;
+  samples?: { value: number[]; baseline: number[] };
+}
+
+export interface BenchContext {
+  /** the repository root */
+  root: string;
+  /** how many measured runs per case */
+  runs: number;
+  /** a scratch folder, removed after the benchmark */
+  scratch: string;
+  log: (line: string) => void;
+}
+
+/** A benchmark lives in its own file and is listed in main.ts. */
+export interface Benchmark {
+  name: string;
+  description: string;
+  run(ctx: BenchContext): Promise<BenchRow[]>;
+}

@@ -1,0 +1,32 @@
+import type { Pipeline } from "../engine/step.js";
+import type { RunMode } from "../engine/runner.js";
+import { LocalHost } from "../hosts/local-host.js";
+import { cmd } from "../hosts/quote.js";
+import { argumentJournal } from "./arg-journal.js";
+import { drivePipeline, resolveRunMode, type DriveFlags } from "./drive-pipeline.js";
+import { resolveStateDir } from "./state-dir.js";
+
+export interface LocalPipelineFlags extends DriveFlags {
+  stateDir?: string;
+  restart?: boolean;
+}
+
+/** Runs an argument-built pipeline on this machine; `argv` is the command line that resumes it. */
+export async function runLocalPipeline<P>(kind: string, pipeline: Pipeline<P>, plan: P, flags: LocalPipelineFlags, argv: string[], mode: RunMode = resolveRunMode(flags), printReport = true) {
+  const stateDir = resolveStateDir(flags.stateDir);
+  const ids = argumentJournal(kind, plan);
+  return drivePipeline({
+    pipeline,
+    plan,
+    mode,
+    flags,
+    stateDir,
+    journal: { ...ids, kind, restart: flags.restart },
+    async connect(hosts) {
+      hosts.local = new LocalHost("local");
+    },
+    resumeCommand: cmd("mudanza", ...argv, ...(flags.yes ? ["--yes"] : []), ...(flags.stateDir ? ["--state-dir", stateDir] : [])),
+    printDryRunReport: printReport,
+  });
+}
+

@@ -1,0 +1,40 @@
+import { mkdir, stat } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
+import { BadInputError } from "../errors.js";
+
+const code = (error: unknown): string => (error as NodeJS.ErrnoException).code ?? String(error);
+
+/**
+ * Checks the state dir and, when `create`, makes what is missing (mode 0700) one level at a time: a
+ * recursive mkdir never returns for a path in /proc, and its errors name no folder. Every problem is
+ * bad input naming the path; a read-only run (dry run, status) creates nothing.
+ */
+export async function prepareStateDir(dir: string, create: boolean): Promise<void> {
+  const chain: string[] = [];
+  for (let p = resolve(dir); ; p = dirname(p)) {
+    chain.unshift(p);
+    if (dirname(p) === p) break;
+  }
+  for (const path of chain) {
+    let isDirectory: boolean;
+    try {
+      isDirectory = (await stat(path)).isDirectory();
+    } catch (error) {
+      if (code(error) !== "ENOENT") throw new BadInputError(`state dir ${dir}: cannot look at ${path}: ${code(error)}`);
+      if (!create) return;
+      try {
+        await mkdir(path, { mode: 0o700 });
+      } catch (mkdirError) {
+        throw new BadInputError(`cannot create the state dir ${dir}: ${code(mkdirError)} at ${path}`);
+      }
+      continue;
+    }
+    if (!isDirectory) throw new BadInputError(`state dir ${dir}: ${path} is not a directory`);
+  }
+}
+
+/** A failure to write in the state dir (read-only, full, /proc) as bad input naming it; anything else unchanged. */
+export function stateDirWriteError(dir: string, error: unknown): unknown {
+  const known = ["EACCES", "EPERM", "EROFS", "ENOENT", "ENOTDIR", "ENOSPC", "EDQUOT", "ENAMETOOLONG"];
+  return known.includes(code(error)) ? new BadInputError(`cannot write in the state dir ${dir}: ${code(error)}`) : error;
+}

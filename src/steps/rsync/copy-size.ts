@@ -1,0 +1,59 @@
+import { blocker, warning, type Finding } from "../../engine/finding.js";
+import type { Host } from "../../hosts/host.js";
+import { cmd } from "../../hosts/quote.js";
+import type { ExcludeEntry } from "./excludes.js";
+import { rsyncPattern } from "./excludes.js";
+
+/**
+ * The size of what a copy of / moves, measured on the tree itself: `df /` inside a container that shares
+ * its node's filesystem (simfs without quota, LXC, nspawn) reports the node's disk. GNU du counts each
+ * hard-linked inode once, -x stays on the root filesystem (mounts are not copied either), and every
+ * exclude of the copy is left out. Allocated blocks and apparent size both, since sparse files, block
+ * size and compression make either one wrong on the other side.
+ */
+export interface TreeSize {
+  allocatedBytes: number;
+  apparentBytes: number;
+}
+
+export function treeSizeCommand(excludes: ExcludeEntry[], root = "/"): string {
+  const ex = excludes.map((e) => `--exclude=${rsyncPattern(e.path)}`);
+  // The second walk reads inodes the first one just cached.
+  return `${cmd("du", "-sx", "-B1", ...ex, root)}; ${cmd("du", "-sx", "-B1", "--apparent-size", ...ex, root)}`;
+}
+
+/** Two du totals ("BYTES\t/"), allocated first. du exits 1 over an unreadable file but still prints them. */
+export function parseTreeSize(stdout: string): TreeSize | null {
+  const totals = stdout
+    .split("\n")
+    .map((l) => /^(\d+)\s/.exec(l)?.[1])
+    .filter((n): n is string => n !== undefined)
+    .map(Number);
+  return totals.length === 2 ? { allocatedBytes: totals[0]!, apparentBytes: totals[1]! } : null;
+}
+
+export async function measureTree(host: Host, excludes: ExcludeEntry[], signal?: AbortSignal): Promise<TreeSize | null> {
+  const result = await host.exec(treeSizeCommand(excludes), { signal, timeoutMs: 3600_000 });
+  return parseTreeSize(result.stdout);
+}
+
+const gib = (bytes: number): string => `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
+
+export const HOW_MEASURED = "du -sx over / without the copy's excludes, hard links counted once";
+
+/**
+ * Will the copy fit? The target can hold its free space plus its own files the copy replaces or deletes
+ * (the same du on the target: everything but the excludes, which stay). A blocker only when even the
+ * smaller of the two source figures does not fit; a warning, with the figures, when the larger one is close.
+ */
+export function copyFitFindings(source: TreeSize, targetFreeBytes: number, targetReplaced: TreeSize): { findings: Finding[]; detail: string } {
+  const capacity = targetFreeBytes + targetReplaced.allocatedBytes;
+  const low = Math.min(source.allocatedBytes, source.apparentBytes);
+  const high = Math.max(source.allocatedBytes, source.apparentBytes);
+  const need = `the copy holds ${gib(source.allocatedBytes)} allocated, ${gib(source.apparentBytes)} apparent (${HOW_MEASURED})`;
+  const room = `the target can hold ${gib(capacity)}: ${gib(targetFreeBytes)} free plus ${gib(targetReplaced.allocatedBytes)} of its own files the copy replaces`;
+  const detail = `disk: ${need}; ${room}`;
+  if (low > capacity) return { findings: [blocker("Target disk too small", `${need}; ${room}`, "grow the target's disk and filesystem, or exclude data the VM does not need (options.extraExcludes), then check again", "target")], detail };
+  if (high > capacity * 0.9) return { findings: [warning("Target disk tight", `${need}; ${room}`, "grow the target's disk to be safe", "target")], detail };
+  return { findings: [], detail };
+}

@@ -1,0 +1,223 @@
+import { execFileSync } from "node:child_process";
+import { mkdir, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+
+/**
+ * The bad-input catalogue (issue 11): every case is something a user or a script really types or has on
+ * disk, and each must end with exit 2 and one line naming the field or file. `setup` builds what the case
+ * needs inside its own folder and returns the CLI arguments.
+ */
+export interface BadInputCase {
+  name: string;
+  setup(dir: string): Promise<string[]>;
+  /** What the one line must name (a field path, a flag or a file). */
+  names: RegExp;
+}
+
+const HOSTS = resolve("fixtures/hosts");
+
+/** A plan on scripted hosts that runs as it is; cases break one thing in it. */
+export function goodPlan(edit: { source?: string; target?: string; top?: string; options?: string } = {}): string {
+  return [
+    "kind: openvz-to-kvm",
+    "name: catalogue",
+    edit.top ?? "",
+    "source:",
+    "  transport: scripted",
+    `  fixture: ${HOSTS}/debian-12-openvz-source`,
+    "  host: 198.18.10.31",
+    edit.source ?? "",
+    "target:",
+    "  transport: scripted",
+    `  fixture: ${HOSTS}/debian-12-kvm-target`,
+    "  host: 198.18.20.11",
+    edit.target ?? "",
+    "options:",
+    "  services: [ssh]",
+    edit.options ?? "",
+    "",
+  ].join("\n");
+}
+
+const sshPlan = (source: string, target = "  host: new.example.org", options = ""): string =>
+  `kind: openvz-to-kvm\nname: catalogue\nsource:\n${source}\ntarget:\n${target}\n${options ? `options:\n${options}\n` : ""}`;
+
+async function planFile(dir: string, text: string, name = "plan.yaml"): Promise<string> {
+  const path = join(dir, name);
+  await writeFile(path, text);
+  return path;
+}
+
+const runPlan = (text: string, ...flags: string[]) => async (dir: string) => ["run", await planFile(dir, text), "--dry-run", ...flags];
+
+/** A journal for the good plan, in the state dir `state` under the case's folder. */
+const withJournal = (content: string, ...flags: string[]) => async (dir: string) => {
+  const state = join(dir, "state");
+  await mkdir(state);
+  await writeFile(join(state, "catalogue.journal.json"), content);
+  return ["run", await planFile(dir, goodPlan()), ...flags, "--state-dir", state];
+};
+
+const aliasBomb = ["a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]", ...["b", "c", "d", "e", "f", "g", "h"].map((k, i) => `${k}: &${k} [${Array(9).fill(`*${"abcdefgh"[i]}`).join(", ")}]`)].join("\n") + "\n";
+
+export const BAD_INPUTS: BadInputCase[] = [
+  // --- plan files
+  { name: "plan file missing", setup: async (dir) => ["run", join(dir, "nope.yaml"), "--dry-run"], names: /nope\.yaml/ },
+  { name: "plan path is a directory", setup: async (dir) => ["run", dir, "--dry-run"], names: /case-\d+/ },
+  {
+    name: "plan path is a fifo (no hang)",
+    setup: async (dir) => {
+      execFileSync("mkfifo", [join(dir, "plan.fifo")]);
+      return ["run", join(dir, "plan.fifo"), "--dry-run"];
+    },
+    names: /plan\.fifo.*not a regular file/,
+  },
+  { name: "plan path is /dev/zero (no huge read)", setup: async () => ["run", "/dev/zero", "--dry-run"], names: /\/dev\/zero.*not a regular file/ },
+  { name: "plan over 1 MiB", setup: runPlan(goodPlan() + `# ${"x".repeat(1024 * 1024)}\n`), names: /plan\.yaml.*MiB/ },
+  { name: "empty plan file", setup: runPlan(""), names: /plan\.yaml.*empty/ },
+  { name: "broken YAML", setup: runPlan("kind: [unclosed\n"), names: /plan\.yaml.*YAML/ },
+  { name: "binary garbage", setup: runPlan("kind: openvz-to-kvm\n\0\0\xff\xfe"), names: /plan\.yaml/ },
+  { name: "YAML scalar instead of a mapping", setup: runPlan("just some text\n"), names: /plan\.yaml/ },
+  { name: "YAML list instead of a mapping", setup: runPlan("- kind: openvz-to-kvm\n"), names: /plan\.yaml/ },
+  { name: "YAML alias bomb", setup: runPlan(aliasBomb), names: /plan\.yaml.*alias/ },
+  { name: "two YAML documents", setup: runPlan(goodPlan() + "---\n" + goodPlan()), names: /plan\.yaml.*YAML/ },
+  { name: "unknown kind", setup: runPlan(goodPlan().replace("kind: openvz-to-kvm", "kind: xen-to-kvm")), names: /kind/ },
+  { name: "kind missing", setup: runPlan(goodPlan().replace("kind: openvz-to-kvm", "")), names: /kind/ },
+  { name: "misspelt top-level key", setup: runPlan(goodPlan({ top: "optoins: {}" })), names: /optoins/ },
+  { name: "name of 300 characters", setup: runPlan(goodPlan().replace("name: catalogue", `name: ${"a".repeat(300)}`)), names: /name/ },
+  { name: "name with a path in it", setup: runPlan(goodPlan().replace("name: catalogue", "name: ../../etc/x")), names: /name/ },
+  { name: "no name and a file name that cannot name a journal", setup: async (dir) => ["run", await planFile(dir, goodPlan().replace("name: catalogue", ""), `${"w".repeat(250)}.yaml`), "--dry-run"], names: /name/ },
+  { name: "port out of range", setup: runPlan(goodPlan({ source: "  port: 70000" })), names: /source\.port/ },
+  { name: "port as a word", setup: runPlan(goodPlan({ target: "  port: ssh" })), names: /target\.port/ },
+  { name: "ssh endpoint without host", setup: runPlan(sshPlan("  port: 22")), names: /source\.host/ },
+  { name: "host that is an ssh option", setup: runPlan(sshPlan("  host: -oProxyCommand=touch /tmp/x")), names: /source\.host/ },
+  { name: "host with a space", setup: runPlan(sshPlan("  host: old.example.org", "  host: new example.org")), names: /target\.host/ },
+  { name: "host with a newline", setup: runPlan(sshPlan('  host: "old.example.org\\n198.18.0.9 ssh-ed25519 AAAA"')), names: /source\.host/ },
+  { name: "user that is an option", setup: runPlan(sshPlan("  host: old.example.org", "  host: new.example.org\n  user: -lroot")), names: /target\.user/ },
+  { name: "user with a terminal escape", setup: runPlan(sshPlan('  host: old.example.org\n  user: "\\e[2J\\e]0;pwned\\a"')), names: /source\.user/ },
+  { name: "targetAddressFromSource that is an option", setup: runPlan(sshPlan("  host: old.example.org", "  host: new.example.org", "  targetAddressFromSource: -oProxyCommand=x")), names: /options\.targetAddressFromSource/ },
+  { name: "malformed hostKey", setup: runPlan(sshPlan("  host: old.example.org\n  hostKey: MD5:aa:bb")), names: /source\.hostKey/ },
+  { name: "hostKey pinned on a scripted endpoint", setup: runPlan(goodPlan({ target: "  hostKey: SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s" })), names: /target\.hostKey/ },
+  { name: "hostKey pinned on a local endpoint", setup: runPlan(sshPlan("  transport: local\n  hostKey: SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s")), names: /source\.hostKey/ },
+  { name: "scripted fixture folder missing", setup: runPlan(goodPlan().replace(`${HOSTS}/debian-12-openvz-source`, "/nonexistent/fixture")), names: /\/nonexistent\/fixture/ },
+  {
+    name: "scripted fixture folder without host.yaml",
+    setup: async (dir) => {
+      await mkdir(join(dir, "empty-fixture"));
+      return ["run", await planFile(dir, goodPlan().replace(`${HOSTS}/debian-12-openvz-source`, join(dir, "empty-fixture"))), "--dry-run"];
+    },
+    names: /empty-fixture\/host\.yaml/,
+  },
+  {
+    name: "scripted fixture host.yaml without description",
+    setup: async (dir) => {
+      await mkdir(join(dir, "fx"));
+      await writeFile(join(dir, "fx", "host.yaml"), "provenance: made up\ncommands: []\n");
+      return ["run", await planFile(dir, goodPlan().replace(`${HOSTS}/debian-12-kvm-target`, join(dir, "fx"))), "--dry-run"];
+    },
+    names: /fx\/host\.yaml.*description/,
+  },
+  { name: "unknown option", setup: runPlan(goodPlan({ options: "  maxLivePases: 2" })), names: /maxLivePases/ },
+  { name: "option out of range", setup: runPlan(goodPlan({ options: "  maxLivePasses: 0" })), names: /options\.maxLivePasses/ },
+  { name: "relative exclude", setup: runPlan(goodPlan({ options: "  extraExcludes: [{path: var/tmp, reason: scratch}]" })), names: /options\.extraExcludes/ },
+  { name: "vserver plan without guest", setup: runPlan("kind: vserver-to-openvz\nsource: {host: a.example.org}\ntarget: {host: b.example.org}\noptions: {ctid: 150}\n"), names: /options\.guest/ },
+
+  // --- flags
+  { name: "unknown flag", setup: async (dir) => ["run", await planFile(dir, goodPlan()), "--frobnicate"], names: /--frobnicate/ },
+  { name: "run without a plan", setup: async () => ["run"], names: /plan/ },
+  { name: "unknown command", setup: async () => ["frobnicate"], names: /frobnicate/ },
+  { name: "--format not md or json", setup: runPlan(goodPlan(), "--format", "xml"), names: /--format/ },
+  { name: "--format without --dry-run", setup: async (dir) => ["run", await planFile(dir, goodPlan()), "--yes", "--format", "md"], names: /--format/ },
+  { name: "neither --yes nor --dry-run without a terminal", setup: async (dir) => ["run", await planFile(dir, goodPlan())], names: /--yes/ },
+  { name: "plan: unknown kind", setup: async () => ["plan", "xen-to-kvm", "--source", "a", "--target", "b"], names: /xen-to-kvm/ },
+  { name: "plan: --source with a space", setup: async () => ["plan", "openvz-to-kvm", "--source", "a b", "--target", "b"], names: /--source/ },
+  { name: "plan: --target that is an option", setup: async () => ["plan", "openvz-to-kvm", "--source", "a", "--target", "-oProxyCommand=x"], names: /target/ },
+  { name: "image clone --count not a number", setup: async (dir) => ["image", "clone", join(dir, "base.qcow2"), "--count", "abc"], names: /--count/ },
+  { name: "image clone --count 0", setup: async (dir) => ["image", "clone", join(dir, "base.qcow2"), "--count", "0"], names: /--count/ },
+  { name: "host doctor --openvz-conf without --vm-memory", setup: async (dir) => ["host", "doctor", "--openvz-conf", join(dir, "101.conf")], names: /--vm-memory/ },
+
+  // --- journal
+  { name: "empty journal", setup: withJournal("", "--yes"), names: /catalogue\.journal\.json.*--restart/ },
+  { name: "truncated journal", setup: withJournal('{"version":1,"migrationId":"catal', "--yes"), names: /catalogue\.journal\.json.*--restart/ },
+  { name: "garbage journal", setup: withJournal("\u0000\u0001garbage", "--dry-run"), names: /catalogue\.journal\.json.*--restart/ },
+  { name: "JSON that is not a journal", setup: withJournal('{"version":7}', "--yes"), names: /catalogue\.journal\.json.*--restart/ },
+  {
+    name: "journal path is a directory",
+    setup: async (dir) => {
+      await mkdir(join(dir, "state", "catalogue.journal.json"), { recursive: true });
+      return ["run", await planFile(dir, goodPlan()), "--dry-run", "--state-dir", join(dir, "state")];
+    },
+    names: /catalogue\.journal\.json/,
+  },
+  {
+    name: "status with a garbage journal",
+    setup: async (dir) => {
+      await mkdir(join(dir, "state"));
+      await writeFile(join(dir, "state", "catalogue.journal.json"), "{{{");
+      return ["status", await planFile(dir, goodPlan()), "--state-dir", join(dir, "state")];
+    },
+    names: /catalogue\.journal\.json.*--restart/,
+  },
+  { name: "status before any run", setup: async (dir) => ["status", await planFile(dir, goodPlan()), "--state-dir", join(dir, "state")], names: /catalogue/ },
+
+  // --- state dir
+  {
+    name: "--state-dir is a file (run)",
+    setup: async (dir) => {
+      await writeFile(join(dir, "afile"), "x");
+      return ["run", await planFile(dir, goodPlan()), "--yes", "--state-dir", join(dir, "afile")];
+    },
+    names: /afile.*not a directory/,
+  },
+  {
+    name: "--state-dir is a file (dry run)",
+    setup: async (dir) => {
+      await writeFile(join(dir, "afile"), "x");
+      return ["run", await planFile(dir, goodPlan()), "--dry-run", "--state-dir", join(dir, "afile")];
+    },
+    names: /afile.*not a directory/,
+  },
+  {
+    name: "--state-dir under a file",
+    setup: async (dir) => {
+      await writeFile(join(dir, "afile"), "x");
+      return ["run", await planFile(dir, goodPlan()), "--yes", "--state-dir", join(dir, "afile", "state")];
+    },
+    names: /afile.*not a directory/,
+  },
+  { name: "--state-dir in /proc (no hang)", setup: async (dir) => ["run", await planFile(dir, goodPlan()), "--yes", "--state-dir", "/proc/mudanza-state"], names: /\/proc\/mudanza-state/ },
+  { name: "--state-dir an unwritable directory", setup: async (dir) => ["run", await planFile(dir, goodPlan()), "--yes", "--state-dir", "/proc/1"], names: /\/proc\/1/ },
+  {
+    name: "image sparsify --state-dir a file",
+    setup: async (dir) => {
+      await writeFile(join(dir, "disk.qcow2"), "");
+      await writeFile(join(dir, "afile"), "x");
+      return ["image", "sparsify", join(dir, "disk.qcow2"), "--yes", "--state-dir", join(dir, "afile")];
+    },
+    names: /afile.*not a directory/,
+  },
+
+  // --- image commands
+  { name: "image sparsify: disk missing", setup: async (dir) => ["image", "sparsify", join(dir, "web1.qcow2"), "--yes"], names: /web1\.qcow2/ },
+  { name: "image sparsify: disk missing (dry run)", setup: async (dir) => ["image", "sparsify", join(dir, "web1.qcow2"), "--dry-run"], names: /web1\.qcow2/ },
+  { name: "image sparsify: disk is a directory", setup: async (dir) => ["image", "sparsify", dir, "--dry-run"], names: /case-\d+.*not a/ },
+  {
+    name: "image sparsify: --out is the disk",
+    setup: async (dir) => {
+      await writeFile(join(dir, "disk.qcow2"), "");
+      return ["image", "sparsify", join(dir, "disk.qcow2"), "--out", join(dir, "disk.qcow2"), "--dry-run"];
+    },
+    names: /--out/,
+  },
+  { name: "image clone: base missing", setup: async (dir) => ["image", "clone", join(dir, "base.qcow2"), "--count", "2", "--yes"], names: /base\.qcow2/ },
+  {
+    name: "image clone: --name without {n}",
+    setup: async (dir) => {
+      await writeFile(join(dir, "base.qcow2"), "");
+      return ["image", "clone", join(dir, "base.qcow2"), "--count", "2", "--name", "web", "--dry-run"];
+    },
+    names: /--name/,
+  },
+  { name: "image info: disk missing", setup: async (dir) => ["image", "info", join(dir, "lab1.qcow2")], names: /lab1\.qcow2/ },
+  { name: "host doctor: --openvz-conf missing", setup: async (dir) => ["host", "doctor", "--openvz-conf", join(dir, "101.conf"), "--vm-memory", "2G"], names: /101\.conf/ },
+];

@@ -1,0 +1,83 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { CommandFailedError, execOk } from "../../src/hosts/host.js";
+import { LocalHost } from "../../src/hosts/local-host.js";
+import { liveGroupMembers, runningGroups } from "../../src/hosts/process-group.js";
+
+const host = new LocalHost("local");
+// The shell prints its pid (= its group's id) and the pid of the sleep it started in the background.
+const LONG = "echo $$; sleep 300 & echo $!; wait";
+const pids = (stdout: string): [number, number] => {
+  const [group, sleep] = stdout.trim().split("\n").map(Number);
+  return [group!, sleep!];
+};
+
+describe("LocalHost commands", () => {
+  it("runs a command with stdin, output lines and its exit code", async () => {
+    const lines: string[] = [];
+    const result = await host.exec("cat; echo done >&2; exit 3", { stdin: "a\nb\n", onStdout: (l) => lines.push(l) });
+    expect(result).toMatchObject({ code: 3, stdout: "a\nb\n", stderr: "done\n" });
+    expect(lines).toEqual(["a", "b"]);
+    expect(runningGroups().size).toBe(0);
+  });
+
+  it("the silence watchdog stops a command that goes quiet, with everything it started, and says how long it was silent", async () => {
+    const result = await host.exec(LONG, { silenceTimeoutMs: 1000 });
+    expect(result.code).toBe(-1);
+    expect(result.silentMs).toBeGreaterThanOrEqual(1000);
+    const [group, sleep] = pids(result.stdout);
+    expect(sleep).toBeGreaterThan(0);
+    expect(liveGroupMembers(group)).toEqual([]); // the shell and its background sleep
+    const error = await execOk(host, LONG, { silenceTimeoutMs: 1000 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CommandFailedError);
+    expect((error as Error).message).toMatch(/^on local \(local\): `echo \$\$; sleep 300 & echo \$!; wait` printed nothing for 1 s and was stopped \(silence watchdog\)/);
+  });
+
+  it("output keeps the watchdog quiet even when the command runs longer than its window", async () => {
+    const result = await host.exec("i=0; while [ $i -lt 20 ]; do echo $i; sleep 0.1; i=$((i+1)); done", { silenceTimeoutMs: 1500 });
+    expect(result.code).toBe(0);
+    expect(result.silentMs).toBeUndefined();
+    expect(result.stdout.trim().split("\n")).toHaveLength(20);
+  });
+
+  it("a command that prints nothing but shows progress another way (a file it writes grows) is left running", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "mudanza-grow-"));
+    try {
+      const file = join(dir, "out");
+      let last = -1;
+      const grows = async (): Promise<boolean> => {
+        const size = (await host.stat(file))?.size ?? -1;
+        const grew = size > last;
+        last = size;
+        return grew;
+      };
+      // Silent on stdout for about 3 s, three times the window, while the file grows every 0.1 s.
+      const writer = `i=0; while [ $i -lt 30 ]; do echo x >> ${file}; sleep 0.1; i=$((i+1)); done`;
+      expect(await host.exec(writer, { silenceTimeoutMs: 1000, stillBusy: grows })).toMatchObject({ code: 0, silentMs: undefined });
+      const stalled = await host.exec(`echo x >> ${file}; sleep 300`, { silenceTimeoutMs: 1000, stillBusy: grows });
+      expect(stalled.code).toBe(-1);
+      expect(stalled.silentMs).toBeGreaterThanOrEqual(1000);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("abort and timeout stop the whole process group, not only the shell", async () => {
+    const controller = new AbortController();
+    const aborted = await host.exec(LONG, { signal: controller.signal, onStdout: (line) => line && setTimeout(() => controller.abort()) });
+    expect(aborted).toMatchObject({ code: -1, aborted: true });
+    expect(liveGroupMembers(pids(aborted.stdout)[0])).toEqual([]);
+    const timedOut = await host.exec(LONG, { timeoutMs: 300 });
+    expect(timedOut).toMatchObject({ code: -1, timedOut: true });
+    expect(liveGroupMembers(pids(timedOut.stdout)[0])).toEqual([]);
+    expect(runningGroups().size).toBe(0);
+  });
+
+  it("a command that ignores TERM is killed after the grace period", async () => {
+    const result = await host.exec("trap '' TERM; echo $$; while :; do sleep 0.2; done", { timeoutMs: 200 });
+    expect(result.timedOut).toBe(true);
+    expect(liveGroupMembers(Number(result.stdout.trim()))).toEqual([]);
+  });
+});
