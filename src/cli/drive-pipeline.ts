@@ -1,5 +1,4 @@
 import { appendFile, writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import { BadInputError, InterruptedError } from "../errors.js";
 import type { PipelineEvent } from "../engine/events.js";
 import { runPipeline, type RunMode, type RunOutcome } from "../engine/runner.js";
@@ -116,7 +115,7 @@ export async function drivePipeline<Plan>(options: DriveOptions<Plan>): Promise<
     const report = flags.format === "json" ? JSON.stringify(data, null, 2) + "\n" : renderDryRunMarkdown(data) + "\n";
     if (flags.json) {
       // --json: stdout carries the NDJSON events and nothing else; the report goes to a file.
-      const path = join(stateDir, `${options.journal.migrationId}.dry-run.${flags.format === "json" ? "json" : "md"}`);
+      const path = journal.path.replace(/\.journal\.json$/, `.dry-run.${flags.format === "json" ? "json" : "md"}`);
       await writeFile(path, report, { mode: 0o600 });
       complain(`mudanza: dry-run report: ${path}`);
     } else process.stdout.write(report);

@@ -74,7 +74,7 @@ describe("non-interactive faces through the CLI (scripted OpenVZ -> KVM plan)", 
     expect([0, 1]).toContain(code);
     expect(stdout).toMatch(code === 0 ? /\[COMPLETED\] Migration complete after/ : /\[FAILED\] failed after .+ \(exit 1\)/);
     expect((await readdir(state)).filter((f) => f.endsWith(".lock"))).toEqual([]);
-    const report = await readFile(join(state, `${ID}.report.md`), "utf8");
+    const report = await readFile(join(state, `${pathKeyedStem("ovz-kvm-debian-12", plan)}.report.md`) /* this plan file lives elsewhere: its own journal name */, "utf8");
     expect(report).toContain(`**Result: ${code === 0 ? "done" : "failed"}** (exit ${code})`);
   });
 
