@@ -8,6 +8,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: "forks",
+    globalSetup: ["test/support/global-tmpdir.ts"],
     // bin/mudanza.js in a checkout runs dist/ when built: tests run the sources instead, never a stale build.
     env: { MUDANZA_FROM_SOURCE: "1" },
   },

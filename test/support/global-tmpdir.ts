@@ -1,0 +1,18 @@
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+/**
+ * Every test process gets one scratch folder as its TMPDIR (os.tmpdir() reads it), removed when the run
+ * ends: a test that forgets its temp folders, or a child killed mid-test, leaves nothing in /tmp.
+ * Tests still remove their own folders; this is the net under them.
+ */
+export default function setup(): () => void {
+  const root = mkdtempSync(join(tmpdir(), "mudanza-test-run-"));
+  process.env.TMPDIR = root;
+  return () => {
+    const left = readdirSync(root).length;
+    rmSync(root, { recursive: true, force: true });
+    if (left > 0 && process.env.MUDANZA_REPORT_TMP) process.stderr.write(`tests left ${left} entries in their TMPDIR; removed\n`);
+  };
+}
