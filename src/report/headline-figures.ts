@@ -20,7 +20,9 @@ export function headlineFigures(facts: Readonly<Record<string, unknown>>): Headl
 /** "Freeze window 12.3 s (databases stopped) · downtime 40 s", or undefined when neither is known. */
 export function describeHeadline(figures: HeadlineFigures): string | undefined {
   const parts: string[] = [];
-  if (figures.freezeWindowSec !== undefined) parts.push(`Freeze window ${figures.freezeWindowSec} s (databases stopped for the final copy)`);
+  // VServer → OpenVZ records its downtime as the freeze window too: say it once, as downtime.
+  const sameAsDowntime = figures.freezeWindowSec !== undefined && figures.freezeWindowSec === figures.downtimeSec;
+  if (figures.freezeWindowSec !== undefined && !sameAsDowntime) parts.push(`Freeze window ${figures.freezeWindowSec} s (databases stopped for the final copy)`);
   if (figures.downtimeSec !== undefined) parts.push(`Downtime ${figures.downtimeSec} s (guest stopped until the container answered)`);
   return parts.length > 0 ? parts.join(" · ") : undefined;
 }
