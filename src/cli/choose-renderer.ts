@@ -9,17 +9,18 @@ export interface RendererChoice {
   abort: (signal: "SIGINT" | "SIGTERM") => void;
 }
 
-export type RendererKind = "ndjson" | "quiet" | "tui" | "listr";
+export type RendererKind = "ndjson" | "quiet" | "tui" | "listr" | "lines";
 
 /**
  * Which face for which run: --json → NDJSON on stdout; --dry-run → a quiet line per step on stderr
  * (the report goes to stdout); a terminal → the Ink TUI (it asks at gates; with --yes it only shows);
- * otherwise (--yes in CI, logs, pipes) → listr2 plain lines.
+ * otherwise (--yes in CI, logs, pipes) → listr2 plain lines; a terminal that cannot draw (TERM=dumb) gets
+ * those plain lines too, and asks at gates with a plain question line.
  */
 export function pickRenderer(choice: Pick<RendererChoice, "mode" | "json" | "dryRun">, env: NodeJS.ProcessEnv = process.env, stdoutIsTTY = Boolean(process.stdout.isTTY)): RendererKind {
   if (choice.json) return "ndjson";
   if (choice.dryRun || choice.mode === "dry-run") return "quiet";
-  if (choice.mode === "interactive") return "tui";
+  if (choice.mode === "interactive") return env.TERM === "dumb" ? "lines" : "tui";
   const ci = env.CI !== undefined && env.CI !== "" && env.CI !== "false" && env.CI !== "0";
   return stdoutIsTTY && !ci && env.TERM !== "dumb" ? "tui" : "listr";
 }
@@ -35,5 +36,9 @@ export async function createRenderer(choice: RendererChoice): Promise<Renderer> 
       return (await import("../tui/ink-renderer.js")).createInkRenderer({ abort: choice.abort });
     case "listr":
       return (await import("../render/listr.js")).createListrRenderer(process.stdout);
+    case "lines": {
+      const { withLineConfirm } = await import("../render/line-confirm.js");
+      return withLineConfirm((await import("../render/listr.js")).createListrRenderer(process.stdout), process.stdin, process.stdout);
+    }
   }
 }

@@ -1,5 +1,4 @@
 import { appendFile, writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import { BadInputError, InterruptedError } from "../errors.js";
 import type { PipelineEvent } from "../engine/events.js";
 import { runPipeline, type RunMode, type RunOutcome } from "../engine/runner.js";
@@ -8,6 +7,7 @@ import type { Host } from "../hosts/host.js";
 import { recordChildrenIn, stopLeftoverChildren, type Leftover } from "../hosts/child-records.js";
 import { Journal, type OpenJournalOptions } from "../journal/journal.js";
 import { collectDryRun, renderDryRunMarkdown } from "../report/dry-run-report.js";
+import { headlineFigures } from "../report/headline-figures.js";
 import { guardRenderer } from "../render/guarded.js";
 import type { Renderer } from "../render/renderer.js";
 import { createRenderer } from "./choose-renderer.js";
@@ -40,6 +40,7 @@ export interface DriveOptions<Plan> {
   /** Fills the hosts record (connecting may fail half-way: whatever is in it gets closed); facts are the journal's. */
   connect(hosts: Record<string, Host>, facts: Readonly<Record<string, unknown>>): Promise<void>;
   resumeCommand: string;
+  declinedHint?: (stepId: string) => string | undefined;
   /** False when the command prints its own summary instead of the dry-run report. */
   printDryRunReport?: boolean;
 }
@@ -58,7 +59,7 @@ export async function drivePipeline<Plan>(options: DriveOptions<Plan>): Promise<
   const onTerm = onSignal("SIGTERM");
   process.on("SIGINT", onInt);
   process.on("SIGTERM", onTerm);
-  const logPath = join(stateDir, `${options.journal.migrationId}.log.ndjson`);
+  const logPath = journal.path.replace(/\.journal\.json$/, ".log.ndjson");
   const complain = (line: string): void => void process.stderr.write(line + "\n");
   let renderer: Renderer | undefined;
   let outcome: RunOutcome | undefined;
@@ -71,7 +72,9 @@ export async function drivePipeline<Plan>(options: DriveOptions<Plan>): Promise<
     const face = renderer;
     await options.connect(hosts, journal.snapshot.facts);
     const logLines: string[] = [];
-    const sink = (event: PipelineEvent): void => {
+    const sink = (reported: PipelineEvent): void => {
+      // The end carries the freeze window and downtime: the numbers the admin looks for first.
+      const event: PipelineEvent = reported.type === "pipeline-end" ? { ...reported, ...headlineFigures(journal.snapshot.facts) } : reported;
       face.sink(event);
       if (mode === "dry-run") return;
       logLines.push(JSON.stringify(event));
@@ -87,6 +90,7 @@ export async function drivePipeline<Plan>(options: DriveOptions<Plan>): Promise<
       confirm: face.confirm,
       signal: controller.signal,
       resumeCommand: options.resumeCommand,
+      declinedHint: options.declinedHint,
       logPath: mode === "dry-run" ? undefined : logPath,
     });
   } finally {
@@ -111,7 +115,7 @@ export async function drivePipeline<Plan>(options: DriveOptions<Plan>): Promise<
     const report = flags.format === "json" ? JSON.stringify(data, null, 2) + "\n" : renderDryRunMarkdown(data) + "\n";
     if (flags.json) {
       // --json: stdout carries the NDJSON events and nothing else; the report goes to a file.
-      const path = join(stateDir, `${options.journal.migrationId}.dry-run.${flags.format === "json" ? "json" : "md"}`);
+      const path = journal.path.replace(/\.journal\.json$/, `.dry-run.${flags.format === "json" ? "json" : "md"}`);
       await writeFile(path, report, { mode: 0o600 });
       complain(`mudanza: dry-run report: ${path}`);
     } else process.stdout.write(report);

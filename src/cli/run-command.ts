@@ -1,3 +1,5 @@
+import { declinedGateHint } from "../plan/kind-docs.js";
+import { journalStemFor } from "../journal/journal-file.js";
 import { loadPlan } from "../plan/load.js";
 import { buildPipeline } from "../pipelines/registry.js";
 import { connectHost } from "../hosts/connect.js";
@@ -27,13 +29,14 @@ export async function runCommand(planPath: string, options: RunCommandOptions): 
     mode,
     flags: options,
     stateDir,
-    journal: { migrationId: loaded.migrationId, kind: loaded.plan.kind, planPath: loaded.path, planHash: loaded.hash, formerPlanHashes: loaded.formerHashes, restart: options.restart },
+    journal: { migrationId: loaded.migrationId, fileStem: await journalStemFor(stateDir, loaded.migrationId, loaded.path), kind: loaded.plan.kind, planPath: loaded.path, planHash: loaded.hash, formerPlanHashes: loaded.formerHashes, restart: options.restart },
     async connect(hosts, facts) {
       const expected = pipeline.expectedHostKeys?.(facts) ?? {};
       hosts.source = await connectHost(loaded.plan.source, "source", { acceptHostKeys: expected.source });
       hosts.target = await connectHost(loaded.plan.target, "target", { acceptHostKeys: expected.target });
     },
     resumeCommand,
+    declinedHint: (stepId) => declinedGateHint(loaded.plan.kind, stepId, loaded.path, resumeCommand),
   });
   return outcome.exitCode;
 }

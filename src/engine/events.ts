@@ -98,6 +98,9 @@ export const pipelineEventSchema = z.discriminatedUnion("type", [
     resumeCommand: z.string().optional(),
     journal: z.string(),
     log: z.string().optional(),
+    /** Added by the CLI from the journal's facts, when the pipeline recorded them. */
+    freezeWindowSec: z.number().optional(),
+    downtimeSec: z.number().optional(),
   }),
 ]);
 

@@ -28,6 +28,8 @@ export interface RunOptions<Plan> {
   /** Shown to the user when the run stops: the exact command that resumes it. */
   resumeCommand?: string;
   logPath?: string;
+  /** What to tell the admin who declined this step's gate (e.g. the plan option that skips it). */
+  declinedHint?: (stepId: string) => string | undefined;
 }
 
 export interface RunOutcome {
@@ -150,8 +152,10 @@ export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunO
   for (const [index, step] of pipeline.steps.entries()) {
     currentStep = step.id;
     const started = Date.now();
+    // The time the admin spent reading the gate is not the step's: durations count only the work.
+    let gateWaitMs = 0;
     const finish = async (status: StepStatus, message?: string, verify?: VerifyResult): Promise<void> => {
-      const durationMs = Date.now() - started;
+      const durationMs = Date.now() - started - gateWaitMs;
       await journal.updateStep(step.id, { status, endedAt: now(), durationMs, message, checks: verify?.checks });
       emit({ type: "step-end", at: now(), stepId: step.id, status, durationMs, message, checks: verify?.checks });
     };
@@ -192,13 +196,16 @@ export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunO
         if (step.destructive) {
           const prompt: GatePrompt = { stepId: step.id, title: step.title, commands: probe.commands, details: probe.details ?? [] };
           emit({ type: "prompt", at: now(), ...prompt });
+          const askedAt = Date.now();
           const accepted = mode === "yes" ? true : await askGate(options.confirm, prompt, signal);
+          gateWaitMs = Date.now() - askedAt;
           emit({ type: "prompt-answer", at: now(), stepId: step.id, accepted, by: mode === "yes" ? "yes-flag" : "user" });
           if (!accepted) {
             await journal.updateStep(step.id, { status: "pending", message: "declined at the gate" });
-            emit({ type: "step-end", at: now(), stepId: step.id, status: "pending", durationMs: Date.now() - started, message: "declined at the gate" });
+            emit({ type: "step-end", at: now(), stepId: step.id, status: "pending", durationMs: Date.now() - started - gateWaitMs, message: "declined at the gate" });
             await runCompensations(journal, options.hosts, emit);
-            return end({ status: "declined", exitCode: 1, message: `stopped before "${step.title}" at your request; nothing in that step ran` });
+            const hint = options.declinedHint?.(step.id);
+            return end({ status: "declined", exitCode: 1, message: `stopped before "${step.title}" at your request; nothing in that step ran${hint ? `\n${hint}` : ""}` });
           }
         }
         if (signal.aborted) throw interruption(signal); // Ctrl-C came with (or just after) the answer

@@ -44,6 +44,8 @@ export interface OpenJournalOptions {
   kind: string;
   planPath: string;
   planHash: string;
+  /** The journal's file name without .journal.json (default: the migration id). */
+  fileStem?: string;
   /** Hashes an older version took of this same plan: a journal holding one resumes (and is rewritten with planHash). */
   formerPlanHashes?: string[];
   /** Discard an existing journal (the user asked to start over). */
@@ -64,8 +66,8 @@ export class Journal {
     readonly resumed: boolean,
   ) {}
 
-  static pathFor(stateDir: string, migrationId: string): string {
-    return join(stateDir, `${migrationId}.journal.json`);
+  static pathFor(stateDir: string, fileStem: string): string {
+    return join(stateDir, `${fileStem}.journal.json`);
   }
 
   static async read(path: string): Promise<JournalData | null> {
@@ -95,7 +97,7 @@ export class Journal {
 
   static async open(options: OpenJournalOptions): Promise<Journal> {
     await prepareStateDir(options.stateDir, !options.readOnly);
-    const path = Journal.pathFor(options.stateDir, options.migrationId);
+    const path = Journal.pathFor(options.stateDir, options.fileStem ?? options.migrationId);
     // A damaged journal is refused before the lock file touches the state dir (read again under the lock).
     if (!options.restart) await Journal.read(path);
     const lock = options.readOnly ? null : await LockFile.acquire(`${path}.lock`).catch((error: unknown) => Promise.reject(stateDirWriteError(options.stateDir, error)));

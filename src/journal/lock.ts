@@ -57,7 +57,7 @@ export function parseLock(text: string): LockHolder | null {
   }
 }
 
-function holds(holder: LockHolder): boolean {
+export function holds(holder: LockHolder): boolean {
   if (holder.startTime) return isSameProcess(holder);
   // A pid-only lock from an older version: held only by a live process that is mudanza at all.
   return processCommandLine(holder.pid).includes("mudanza");

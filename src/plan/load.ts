@@ -5,6 +5,7 @@ import { basename, dirname, extname, resolve, isAbsolute } from "node:path";
 import { parseDocument } from "yaml";
 import type { z } from "zod";
 import { BadInputError } from "../errors.js";
+import { resumeSafeOptions } from "./kind-docs.js";
 import { MIGRATION_ID, MIGRATION_ID_RULE, planSchema, type Plan } from "./schema.js";
 
 export interface LoadedPlan {
@@ -69,7 +70,18 @@ export function parsePlan(text: string, path: string): LoadedPlan {
   const plan = resolveFixturePaths(result.data, dirname(path));
   const sha256 = (value: unknown): string => createHash("sha256").update(canonicalJson(value)).digest("hex");
   const migrationId = plan.name ?? basename(path, extname(path));
-  return { plan, path, hash: sha256(written), formerHashes: [sha256(result.data)], migrationId };
+  // Options that only skip a step may change on resume: the hash leaves them out.
+  return { plan, path, hash: sha256(withoutResumeSafeOptions(written, result.data.kind)), formerHashes: [sha256(written), sha256(result.data)], migrationId };
+}
+
+/** Skipping a step (e.g. skipPreUpdate after declining its gate) is decided again on every run, so it may change on resume. */
+function withoutResumeSafeOptions(written: unknown, kind: Plan["kind"]): unknown {
+  if (!written || typeof written !== "object") return written;
+  const plan = written as Record<string, unknown>;
+  if (!plan.options || typeof plan.options !== "object") return written;
+  const options: Record<string, unknown> = { ...(plan.options as Record<string, unknown>) };
+  for (const key of resumeSafeOptions(kind)) delete options[key];
+  return { ...plan, options };
 }
 
 const firstLine = (message: string): string => message.split("\n")[0]!.replace(/:$/, "");

@@ -74,7 +74,9 @@ export function textBar(fraction: number, width: number, full = "█", empty = "
 /** One line, e.g. "1.2 GiB / 4.0 GiB  30%  45.0 MiB/s  ETA 1m 04s  12034 files". */
 export function describeProgress(p: ProgressInfo): string {
   const parts: string[] = [];
-  parts.push(p.bytesTotal !== undefined ? `${formatBytes(p.bytesDone)} / ${formatBytes(p.bytesTotal)}` : formatBytes(p.bytesDone));
+  // A step that counts items, not bytes, reports bytesDone 0 and no total: "0 B" would be a false number.
+  const countsBytes = p.bytesTotal !== undefined || p.bytesDone > 0 || p.rateBytesPerSec !== undefined || (p.percent === undefined && p.filesChecked === undefined);
+  if (countsBytes) parts.push(p.bytesTotal !== undefined ? `${formatBytes(p.bytesDone)} / ${formatBytes(p.bytesTotal)}` : formatBytes(p.bytesDone));
   const fraction = progressFraction(p);
   if (fraction !== undefined) parts.push(`${Math.floor(fraction * 100)}%`);
   if (p.rateBytesPerSec !== undefined) parts.push(formatRate(p.rateBytesPerSec));

@@ -6,6 +6,8 @@ import { cleanLine, describeProgress, formatDuration } from "./format.js";
 import type { Renderer } from "./renderer.js";
 import { TaskQueue } from "./task-queue.js";
 import { ProgressThrottle } from "./throttle.js";
+import { wordsFor } from "../report/kind-words.js";
+import { describeHeadline } from "../report/headline-figures.js";
 
 type VerboseTask = ListrTaskWrapper<unknown, typeof VerboseRenderer, typeof VerboseRenderer>;
 type Message = { kind: "output"; text: string } | { kind: "title"; text: string } | { kind: "done"; title?: string } | { kind: "skip"; reason: string } | { kind: "fail"; message: string };
@@ -139,10 +141,10 @@ export function createListrRenderer(out: Writable = process.stdout, progressEver
       case "pipeline-end": {
         if (current === 0 && event.status === "blocked") send(0, { kind: "fail", message: ["Blocked before anything changed:", ...blockedNotes].join("\n") });
         advance(finishIndex());
-        const lines = [event.message, event.log ? `log: ${event.log}` : undefined, `journal: ${event.journal}`, event.resumeCommand ? `resume with: ${event.resumeCommand}` : undefined];
+        const lines = [describeHeadline(event), event.message, event.log ? `log: ${event.log}` : undefined, `journal: ${event.journal}`, event.resumeCommand ? `resume with: ${event.resumeCommand}` : undefined];
         for (const l of lines) if (l) say(finishIndex(), l);
         const elapsed = formatDuration(Date.parse(event.at) - model.startedAtMs);
-        if (event.status === "done" || event.status === "dry-run") send(finishIndex(), { kind: "done", title: `${event.status === "done" ? "Migration complete" : "Dry run complete"} after ${elapsed}` });
+        if (event.status === "done" || event.status === "dry-run") send(finishIndex(), { kind: "done", title: `${event.status === "done" ? wordsFor(model.kind).complete : "Dry run complete"} after ${elapsed}` });
         else send(finishIndex(), { kind: "fail", message: `${event.status} after ${elapsed} (exit ${event.exitCode})` });
         finished = true;
         return;

@@ -8,6 +8,8 @@ import type { Renderer } from "./renderer.js";
  */
 export function createQuietRenderer(out: Writable = process.stderr): Renderer {
   const titles = new Map<string, string>();
+  // Said again at the end with their fixes: a command that prints no report (image info) has nothing else to point at.
+  const blockers: string[] = [];
   const say = (line: string): void => {
     out.write(line + "\n");
   };
@@ -19,9 +21,10 @@ export function createQuietRenderer(out: Writable = process.stderr): Renderer {
           say(`checking ${event.title}: ${Object.entries(event.hosts).map(([r, a]) => `${r} ${a}`).join(", ")}`);
           return;
         case "step-probed": {
-          const blockers = event.findings.filter((f) => f.blocks).length;
+          for (const f of event.findings.filter((x) => x.blocks)) blockers.push(`  ✖ ${f.title}: ${f.summary}${f.remediation ? `\n    fix: ${f.remediation}` : ""}`);
+          const blocking = event.findings.filter((f) => f.blocks).length;
           const warnings = event.findings.filter((f) => !f.blocks && f.severity === "warning").length;
-          const verdict = blockers > 0 ? `BLOCKED (${blockers})` : event.satisfied ? "already done" : "would run";
+          const verdict = blocking > 0 ? `BLOCKED (${blocking})` : event.satisfied ? "already done" : "would run";
           say(`  ${titles.get(event.stepId) ?? event.stepId}: ${verdict}${warnings > 0 ? `, ${warnings} warning${warnings === 1 ? "" : "s"}` : ""}`);
           return;
         }
@@ -29,7 +32,8 @@ export function createQuietRenderer(out: Writable = process.stderr): Renderer {
           if (event.status === "blocked" && event.message) say(`  ${titles.get(event.stepId) ?? event.stepId}: blocked: ${event.message}`);
           return;
         case "pipeline-end":
-          say(event.status === "blocked" ? "blocked: see the report for what to fix" : `${event.status}${event.message ? `: ${event.message}` : ""}`);
+          if (event.status === "blocked") say(["blocked, nothing was changed:", ...(blockers.length > 0 ? blockers : [`  ${event.message ?? ""}`])].join("\n"));
+          else say(`${event.status}${event.message ? `: ${event.message}` : ""}`);
           return;
         default:
           return;

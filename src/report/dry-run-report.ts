@@ -3,6 +3,7 @@ import { formatBytes } from "../render/format.js";
 import type { DryRunReport, DryRunStep } from "./dry-run-schema.js";
 import { hostOfKey, isExcludeList, isTransferEstimateKey, valueLines, type ExcludeFact, type HostFact } from "./facts.js";
 import { code, fenced, plain, table } from "./markdown.js";
+import { wordsFor } from "./kind-words.js";
 
 export type { DryRunReport } from "./dry-run-schema.js";
 /** @deprecated the report is DryRunReport; kept for callers of the first version. */
@@ -92,8 +93,11 @@ export function renderDryRunMarkdown(data: DryRunReport): string {
     out.push("");
   }
 
-  out.push("## Estimate", "");
-  out.push(data.estimate ? `About **${formatBytes(data.estimate.bytesToTransfer)}** (${data.estimate.bytesToTransfer} bytes) to transfer (from ${code(data.estimate.stepId)}).` : "No step estimated the bytes to transfer.", "");
+  // Only kinds that copy data estimate it; "no estimate" would be noise for an image clone.
+  if (data.estimate || wordsFor(data.kind).transfers) {
+    out.push("## Estimate", "");
+    out.push(data.estimate ? `About **${formatBytes(data.estimate.bytesToTransfer)}** (${data.estimate.bytesToTransfer} bytes) to transfer (from ${code(data.estimate.stepId)}).` : "No step estimated the bytes to transfer.", "");
+  }
 
   if (data.excludes.length > 0) {
     out.push("## Not copied (excludes)", "");

@@ -5,6 +5,7 @@ import { formatDuration } from "../render/format.js";
 import { readLogEvents } from "./log-events.js";
 import { code, plain, table } from "./markdown.js";
 import { checksAfterReboot, summarizeRun, type RunSummary } from "./run-summary.js";
+import { wordsFor } from "./kind-words.js";
 
 export const reportPathFor = (stateDir: string, migrationId: string): string => join(stateDir, `${migrationId}.report.md`);
 
@@ -12,7 +13,8 @@ const duration = (ms: number | undefined): string => (ms === undefined ? "" : fo
 
 /** The report written to the state dir after every run: timeline, freeze window, checks, warnings. */
 export function renderRunReportMarkdown(s: RunSummary): string {
-  const out: string[] = [`# Migration ${plain(s.migrationId)}: ${plain(s.title ?? s.kind)}`, ""];
+  const words = wordsFor(s.kind);
+  const out: string[] = [`# ${words.noun} ${plain(s.migrationId)}: ${plain(s.title ?? s.kind)}`, ""];
   out.push(`Plan ${code(s.planPath)}, kind ${code(s.kind)}.`);
   for (const [role, address] of Object.entries(s.hosts)) out.push(`- **${role}**: ${code(address)}`);
   out.push("");
@@ -35,8 +37,10 @@ export function renderRunReportMarkdown(s: RunSummary): string {
   const total = s.steps.reduce((sum, st) => sum + (st.durationMs ?? 0), 0);
   out.push(`Time in steps: ${formatDuration(total)}.`, "");
 
-  out.push("## Freeze window", "");
-  out.push(s.freezeWindowSec !== undefined ? `Services were stopped for **${s.freezeWindowSec} s** (the final copy).` : "No freeze window was recorded (no database stop ran).", "");
+  if (words.freezes || s.freezeWindowSec !== undefined) {
+    out.push("## Freeze window", "");
+    out.push(s.freezeWindowSec !== undefined ? `Services were stopped for **${s.freezeWindowSec} s** (the final copy).` : "No freeze window was recorded (no database stop ran).", "");
+  }
 
   const after = checksAfterReboot(s);
   out.push(s.rebootStepId ? "## Verified after the reboot" : "## Verified", "");
@@ -65,7 +69,8 @@ export function renderRunReportMarkdown(s: RunSummary): string {
 /** Writes `<state>/<id>.report.md` (mode 0600, like the journal) and returns its path. */
 export async function writeRunReport(stateDir: string, journal: JournalData, logPath: string): Promise<string> {
   const summary = summarizeRun(journal, await readLogEvents(logPath));
-  const path = reportPathFor(stateDir, journal.migrationId);
+  // Beside the log, which is beside the journal: all three share the journal's file name.
+  const path = logPath.endsWith(".log.ndjson") ? logPath.replace(/\.log\.ndjson$/, ".report.md") : reportPathFor(stateDir, journal.migrationId);
   await writeFile(path, renderRunReportMarkdown(summary) + "\n", { mode: 0o600 });
   return path;
 }

@@ -22,7 +22,8 @@ export interface RunSummary {
   lastEnd?: Extract<PipelineEvent, { type: "pipeline-end" }>;
 }
 
-export function summarizeRun(journal: JournalData, events: PipelineEvent[], currentPlanHash?: string): RunSummary {
+export function summarizeRun(journal: JournalData, events: PipelineEvent[], currentPlanHashes?: string | readonly string[]): RunSummary {
+  const current = typeof currentPlanHashes === "string" ? [currentPlanHashes] : currentPlanHashes;
   const starts = events.filter((e): e is Extract<PipelineEvent, { type: "pipeline-start" }> => e.type === "pipeline-start");
   const lastStart = starts[starts.length - 1];
   const titles = new Map<string, string>();
@@ -65,7 +66,7 @@ export function summarizeRun(journal: JournalData, events: PipelineEvent[], curr
     kind: journal.kind,
     title: lastStart?.title,
     planPath: journal.planPath,
-    planChanged: currentPlanHash !== undefined && currentPlanHash !== journal.planHash,
+    planChanged: current !== undefined && !current.includes(journal.planHash),
     hosts: lastStart?.hosts ?? {},
     runs: journal.runs,
     steps,

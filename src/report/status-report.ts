@@ -2,25 +2,46 @@ import type { PipelineEvent } from "../engine/events.js";
 import type { JournalData } from "../journal/journal.js";
 import { formatDuration } from "../render/format.js";
 import { checksAfterReboot, summarizeRun } from "./run-summary.js";
+import { wordsFor } from "./kind-words.js";
 
 const MARK: Record<string, string> = { pending: "○", running: "▶", done: "✔", skipped: "↷", failed: "✖", blocked: "⊘" };
 
+const MODE: Record<string, string> = { yes: "with --yes", interactive: "interactive", "dry-run": "dry run" };
+
+export interface StatusContext {
+  /** The journal file shown, so the admin knows which one this is. */
+  journalPath?: string;
+  /** Why the plan file cannot be read now (moved, deleted, invalid): resuming would be refused. */
+  planProblem?: string;
+}
+
 /** `mudanza status`: the timeline of a migration from its journal (and its log, when there is one). */
-export function renderStatus(journal: JournalData, currentPlanHash: string, events: PipelineEvent[] = []): string {
-  const s = summarizeRun(journal, events, currentPlanHash);
-  const lines = [`Migration ${s.migrationId} (${s.title ? `${s.title}, ` : ""}${s.kind}), plan ${s.planPath}`];
+export function renderStatus(journal: JournalData, currentPlanHashes: string | readonly string[] | undefined, events: PipelineEvent[] = [], context: StatusContext = {}): string {
+  const s = summarizeRun(journal, events, currentPlanHashes);
+  const words = wordsFor(s.kind);
+  const lines = [`${words.noun} ${s.migrationId} (${s.title ? `${s.title}, ` : ""}${s.kind}), plan ${s.planPath}`];
+  if (context.journalPath) lines.push(`Journal: ${context.journalPath}`);
   if (s.planChanged) lines.push("WARNING: the plan file changed since this migration started");
   const last = s.runs[s.runs.length - 1];
-  if (last) lines.push(`Last run: ${last.mode}, started ${last.startedAt}${last.outcome ? `, ${last.outcome}` : ", still running or killed"}`);
-  if (s.lastEnd?.resumeCommand && last?.outcome && last.outcome !== "done") lines.push(`Resume with: ${s.lastEnd.resumeCommand}`);
+  if (last) lines.push(`Last run: ${MODE[last.mode] ?? last.mode}, started ${last.startedAt}${last.outcome ? `, ${last.outcome}` : ", still running or killed"}`);
+  if (s.lastEnd?.resumeCommand && last?.outcome && last.outcome !== "done") {
+    // Only offer a resume that would be accepted: a changed or unreadable plan is refused by `run`.
+    const refusal = context.planProblem ?? (s.planChanged ? "the plan changed since it started; restore the plan, or start over with --restart" : undefined);
+    lines.push(refusal ? `Resuming would be refused: ${refusal}` : `Resume with: ${s.lastEnd.resumeCommand}`);
+  }
   lines.push("", "Timeline:");
-  const width = Math.min(48, Math.max(10, ...s.steps.map((st) => st.title.length)));
+  const width = Math.max(10, ...s.steps.map((st) => st.title.length));
   for (const st of s.steps) {
     const when = st.startedAt ? st.startedAt.replace(/^\d{4}-\d{2}-\d{2}T/, "").replace(/\.\d+Z$/, "Z") : "";
     const dur = st.durationMs !== undefined ? formatDuration(st.durationMs) : "";
-    lines.push(`  ${MARK[st.status] ?? "?"} ${st.status.padEnd(8)} ${st.title.slice(0, width).padEnd(width)} ${when.padEnd(9)} ${dur.padStart(7)}${st.message ? `  ${st.message}` : ""}`);
+    const row = `  ${MARK[st.status] ?? "?"} ${st.status.padEnd(8)} ${st.title.padEnd(width)} ${when.padEnd(9)} ${dur.padStart(7)}`;
+    // A multi-line message continues under its first line, so the columns stay intact.
+    const [first, ...rest] = (st.message ?? "").split("\n");
+    lines.push(first ? `${row}  ${first}` : row.trimEnd());
+    for (const more of rest) lines.push(`${" ".repeat(row.length + 2)}${more}`);
   }
-  lines.push("", s.freezeWindowSec !== undefined ? `Freeze window (databases stopped): ${s.freezeWindowSec} s` : "Freeze window: not recorded yet");
+  if (s.freezeWindowSec !== undefined) lines.push("", `Freeze window (databases stopped): ${s.freezeWindowSec} s`);
+  else if (words.freezes) lines.push("", "Freeze window: not recorded yet");
   const after = checksAfterReboot(s);
   if (s.rebootStepId) {
     lines.push("", "Verified after the reboot:");

@@ -49,6 +49,8 @@ export interface EndView {
   journal: string;
   log?: string;
   atMs: number;
+  freezeWindowSec?: number;
+  downtimeSec?: number;
 }
 
 export interface TuiModel {
@@ -65,6 +67,8 @@ export interface TuiModel {
   currentId?: string;
   compensations: CompensationView[];
   end?: EndView;
+  /** The first destructive gate of this run: every warning of the checks is shown there. */
+  firstGateId?: string;
   /** q / Ctrl-C was pressed: the runner is stopping and running compensations. */
   aborting: boolean;
   notice?: string;
@@ -119,6 +123,7 @@ export function reduce(model: TuiModel, event: PipelineEvent, nowMs = Date.now()
         preflight: true,
         steps: event.steps.map((s) => ({ ...s, output: [], outputCount: 0, findings: [] })),
         end: undefined,
+        firstGateId: undefined,
       };
     case "step-start": {
       const step = model.steps.find((s) => s.id === event.stepId);
@@ -153,15 +158,15 @@ export function reduce(model: TuiModel, event: PipelineEvent, nowMs = Date.now()
     case "progress":
       return updateStep(model, event.stepId, () => ({ progress: event.progress }));
     case "prompt":
-    case "prompt-answer":
-      // The question itself is asked through Renderer.confirm; --yes answers show as output.
-      if (event.type === "prompt-answer" && event.by === "yes-flag") {
-        return updateStep(model, event.stepId, (s) => ({
-          output: [...s.output.slice(-(OUTPUT_KEEP - 1)), { host: "mudanza", stream: "stdout", line: "gate accepted by --yes" }],
-          outputCount: s.outputCount + 1,
-        }));
-      }
-      return model;
+      return model.firstGateId === undefined ? { ...model, firstGateId: event.stepId } : model;
+    case "prompt-answer": {
+      // The question itself is asked through Renderer.confirm; --yes answers show as output, and at the
+      // first gate so do the checks' warnings (nobody reads a question there that would list them).
+      if (event.by !== "yes-flag") return model;
+      const warnings = event.stepId === model.firstGateId ? warningsOf(model).map((f) => `! ${warningText(f)}`) : [];
+      const lines = [...warnings, "gate accepted by --yes"].map((line) => ({ host: "mudanza", stream: "stdout" as const, line }));
+      return updateStep(model, event.stepId, (s) => ({ output: [...s.output, ...lines].slice(-OUTPUT_KEEP), outputCount: s.outputCount + lines.length }));
+    }
     case "step-end": {
       const leaves = model.preflight && event.status !== "blocked";
       const next = updateStep({ ...model, preflight: leaves ? false : model.preflight }, event.stepId, () => ({
@@ -189,6 +194,8 @@ export function reduce(model: TuiModel, event: PipelineEvent, nowMs = Date.now()
           journal: event.journal,
           log: event.log,
           atMs: atMs(event.at, nowMs),
+          freezeWindowSec: event.freezeWindowSec,
+          downtimeSec: event.downtimeSec,
         },
       };
   }
@@ -198,6 +205,9 @@ export function reduce(model: TuiModel, event: PipelineEvent, nowMs = Date.now()
 export function failedStep(model: TuiModel): StepView | undefined {
   return model.steps.find((s) => s.status === "failed") ?? model.steps.find((s) => s.status === "blocked") ?? model.steps.find((s) => s.id === model.currentId);
 }
+
+/** "title (host): summary — fix: remediation", the one wording of a warning on screen. */
+export const warningText = (f: Finding): string => `${f.title}${f.host ? ` (${f.host})` : ""}: ${f.summary}${f.remediation ? ` — fix: ${f.remediation}` : ""}`;
 
 export function warningsOf(model: TuiModel): Finding[] {
   return model.steps.flatMap((s) => s.findings.filter((f) => !f.blocks && f.severity === "warning"));

@@ -1,7 +1,9 @@
 import type { Finding } from "../engine/finding.js";
 import type { GatePrompt } from "../engine/runner.js";
 import { cleanLine, formatDuration } from "../render/format.js";
-import { failedStep, warningsOf, type TuiModel } from "./model.js";
+import { failedStep, warningsOf, warningText, type TuiModel } from "./model.js";
+import { wordsFor } from "../report/kind-words.js";
+import { describeHeadline } from "../report/headline-figures.js";
 
 /** Panel contents as plain lines, so their height is known before Ink lays them out. */
 export interface PanelLine {
@@ -74,8 +76,12 @@ export function panelRows(lines: PanelLine[], columns: number): number {
   return toRows(lines, columns).length;
 }
 
-/** Exactly what a gate will run, host by host in run order, with the probe's details ("would delete 12 files"). */
-export function gateLines(prompt: GatePrompt, findings: Finding[] = []): PanelLine[] {
+/**
+ * Exactly what a gate will run, host by host in run order, with the probe's details ("would delete 12
+ * files"). `otherWarnings` are the checks' warnings of other steps: the first gate shows them all, since
+ * a step without a gate has no other place to show its warnings before something changes.
+ */
+export function gateLines(prompt: GatePrompt, findings: Finding[] = [], otherWarnings: Finding[] = []): PanelLine[] {
   const lines: PanelLine[] = [{ text: `Next: ${prompt.title} — this step changes things`, bold: true, color: "yellow" }];
   if (prompt.commands.length === 0) lines.push({ text: "  (the step lists no commands)" });
   let host: string | undefined;
@@ -87,8 +93,10 @@ export function gateLines(prompt: GatePrompt, findings: Finding[] = []): PanelLi
   }
   for (const d of prompt.details) lines.push({ text: `  • ${d}`, color: "yellow" });
   // The probe's warnings for this step belong next to the question, not only in the log.
-  for (const f of findings.filter((x) => !x.blocks && x.severity === "warning")) {
-    lines.push({ text: `  ! ${f.title}${f.host ? ` (${f.host})` : ""}: ${f.summary}${f.remediation ? ` — fix: ${f.remediation}` : ""}`, color: "yellow" });
+  for (const f of findings.filter((x) => !x.blocks && x.severity === "warning")) lines.push({ text: `  ! ${warningText(f)}`, color: "yellow" });
+  if (otherWarnings.length > 0) {
+    lines.push({ text: "Warnings from the checks:", bold: true, color: "yellow" });
+    for (const f of otherWarnings) lines.push({ text: `  ! ${warningText(f)}`, color: "yellow" });
   }
   return lines;
 }
@@ -96,7 +104,7 @@ export function gateLines(prompt: GatePrompt, findings: Finding[] = []): PanelLi
 export const GATE_QUESTION: PanelLine = { text: "Run this step? [y/N]  y = yes, Enter or n = no, q = abort", bold: true };
 
 const END_TITLE: Record<NonNullable<TuiModel["end"]>["status"], string> = {
-  done: "✔ Migration complete",
+  done: "✔ ", // + the kind's own words: an image clone is not a migration
   "dry-run": "✔ Dry run complete: nothing was changed",
   failed: "✖ Failed",
   blocked: "⊘ Blocked before anything changed",
@@ -104,15 +112,20 @@ const END_TITLE: Record<NonNullable<TuiModel["end"]>["status"], string> = {
   declined: "■ Stopped at the gate",
 };
 
-/** The end of a run: plain-words error, the step's last output, where the log is, how to resume. */
-export function endLines(model: TuiModel, tailLines: number): PanelLine[] {
+/**
+ * The end of a run: plain-words error, the step's last output, every warning, where the log is, how to
+ * resume. `detailedWarnings` false lists only their titles (a short terminal).
+ */
+export function endLines(model: TuiModel, tailLines: number, detailedWarnings = true): PanelLine[] {
   const end = model.end;
   if (!end) return [];
   const ok = end.status === "done" || end.status === "dry-run";
   const lines: PanelLine[] = model.notice ? [{ text: model.notice, color: "yellow" }] : [];
   const step = ok ? undefined : failedStep(model);
-  const title = END_TITLE[end.status] + (step && end.status === "failed" ? `: ${step.title}` : "");
+  const title = END_TITLE[end.status] + (end.status === "done" ? wordsFor(model.kind).complete : "") + (step && end.status === "failed" ? `: ${step.title}` : "");
   lines.push({ text: `${title} after ${formatDuration(end.atMs - model.startedAtMs)}`, bold: true, color: ok ? "green" : "red" });
+  const headline = describeHeadline(end);
+  if (headline) lines.push({ text: headline, bold: true });
   if (end.message) for (const m of end.message.split("\n")) lines.push({ text: m });
   if (end.status === "blocked") {
     for (const f of model.steps.flatMap((s) => s.findings.filter((x) => x.blocks))) {
@@ -128,7 +141,10 @@ export function endLines(model: TuiModel, tailLines: number): PanelLine[] {
     lines.push({ text: `${c.ok ? "  ↺ undone" : "  ✖ NOT undone"}: ${c.title} on ${c.host}${c.message ? ` (${c.message})` : ""}`, color: c.ok ? undefined : "red" });
   }
   const warnings = warningsOf(model);
-  if (ok && warnings.length > 0) lines.push({ text: `${warnings.length} warning${warnings.length === 1 ? "" : "s"}: ${warnings.map((w) => w.title).join("; ")}`, color: "yellow" });
+  if (warnings.length > 0 && detailedWarnings) {
+    lines.push({ text: `${warnings.length} warning${warnings.length === 1 ? "" : "s"}:`, color: "yellow", bold: true });
+    for (const w of warnings) lines.push({ text: `  ! ${warningText(w)}`, color: "yellow" });
+  } else if (warnings.length > 0) lines.push({ text: `${warnings.length} warning${warnings.length === 1 ? "" : "s"} (in the report): ${warnings.map((w) => w.title).join("; ")}`, color: "yellow" });
   if (end.log) lines.push({ text: `Full log: ${end.log}` });
   lines.push({ text: `Journal: ${end.journal}` });
   // drivePipeline writes the run report next to the journal once the run ends.

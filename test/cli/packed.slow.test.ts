@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { shellQuote } from "../../src/hosts/quote.js";
 import { HEAVY_PACKAGES, packagesLoadedBy } from "../support/module-graph.js";
 import { exitCodeOn, TmuxSession } from "../tui/tmux.js";
+import { pathKeyedStem } from "../../src/journal/journal-file.js";
 
 /**
  * The CLI as a user gets it: built from these sources, `npm pack`ed, installed with `npm install --prefix`
@@ -15,7 +16,8 @@ import { exitCodeOn, TmuxSession } from "../tui/tmux.js";
  */
 const ROOT = resolve(import.meta.dirname, "../..");
 const PLAN = join(ROOT, "fixtures/plans/ovz-kvm-debian-12.yaml");
-const ID = "ovz-kvm-debian-12";
+// Journal, log and report are named after the plan's name and its path.
+const ID = pathKeyedStem("ovz-kvm-debian-12", PLAN);
 const run = promisify(execFile);
 
 let work = "";

@@ -6,11 +6,13 @@ import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { pipelineEventSchema } from "../../src/engine/events.js";
+import { pathKeyedStem } from "../../src/journal/journal-file.js";
 
 const run = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, "../..");
 const PLAN = join(ROOT, "fixtures/plans/ovz-kvm-debian-12.yaml");
-const ID = "ovz-kvm-debian-12";
+// Journal, log and report are named after the plan's name and its path.
+const ID = pathKeyedStem("ovz-kvm-debian-12", PLAN);
 let dirs: string[] = [];
 afterEach(async () => {
   await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
@@ -72,7 +74,7 @@ describe("non-interactive faces through the CLI (scripted OpenVZ -> KVM plan)", 
     expect([0, 1]).toContain(code);
     expect(stdout).toMatch(code === 0 ? /\[COMPLETED\] Migration complete after/ : /\[FAILED\] failed after .+ \(exit 1\)/);
     expect((await readdir(state)).filter((f) => f.endsWith(".lock"))).toEqual([]);
-    const report = await readFile(join(state, `${ID}.report.md`), "utf8");
+    const report = await readFile(join(state, `${pathKeyedStem("ovz-kvm-debian-12", plan)}.report.md`) /* this plan file lives elsewhere: its own journal name */, "utf8");
     expect(report).toContain(`**Result: ${code === 0 ? "done" : "failed"}** (exit ${code})`);
   });
 

@@ -21,6 +21,7 @@ describe("which face", () => {
     expect(pickRenderer({ mode: "yes", json: true }, {}, true)).toBe("ndjson");
     expect(pickRenderer({ mode: "dry-run", dryRun: true }, {}, true)).toBe("quiet");
     expect(pickRenderer({ mode: "interactive" }, {}, true)).toBe("tui");
+    expect(pickRenderer({ mode: "interactive" }, { TERM: "dumb" }, true)).toBe("lines"); // plain lines, gates asked as a line
     expect(pickRenderer({ mode: "yes" }, {}, true)).toBe("tui");
     expect(pickRenderer({ mode: "yes" }, {}, false)).toBe("listr");
     expect(pickRenderer({ mode: "yes" }, { CI: "true" }, true)).toBe("listr");
@@ -60,7 +61,9 @@ describe("--dry-run on stderr", () => {
     expect(text()).toContain("checking Demo migration: source ");
     expect(text()).toContain("  Snapshot the source's config: BLOCKED (1)");
     expect(text()).toContain("  Copy data to the target: would run");
-    expect(text()).toContain("blocked: see the report for what to fix");
+    // The blocker itself, not a pointer to a report some commands (image info) never print.
+    expect(text()).toContain("blocked, nothing was changed:\n  ✖ no config: /srv/etc/app.conf is missing");
+    expect(text()).not.toContain("see the report");
     expect(text()).not.toContain("\u001b[");
   });
 });

@@ -211,7 +211,7 @@ describe("end panel", () => {
       end(30, "done"),
     ]);
     expect(frame()).toContain("✔ Migration complete after 30 s");
-    expect(frame()).toContain("1 warning: Old kernel");
+    expect(frame()).toContain("1 warning:\n  ! Old kernel: 2.6.32");
     expect(frame()).not.toContain("Resume with");
   });
 });

@@ -6,6 +6,7 @@ import { promisify } from "node:util";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { shellQuote } from "../../src/hosts/quote.js";
 import { exitCodeOn, TmuxSession } from "./tmux.js";
+import { pathKeyedStem } from "../../src/journal/journal-file.js";
 
 /**
  * The real CLI in a real terminal: tmux runs `mudanza run PLAN` in an 80x24 pane on scripted hosts
@@ -17,7 +18,8 @@ const BIN = join(ROOT, "bin", "mudanza.js");
 const FIRST_GATE = "Update and reboot both hosts";
 // The OpenVZ -> KVM engineer's scripted plan: Debian 12 container with MariaDB -> fresh Debian 12 VM.
 const PLAN = join(ROOT, "fixtures/plans/ovz-kvm-debian-12.yaml");
-const ID = "ovz-kvm-debian-12";
+// Journal, log and report are named after the plan's name and its path.
+const ID = pathKeyedStem("ovz-kvm-debian-12", PLAN);
 const run = promisify(execFile);
 
 let sessions: TmuxSession[] = [];

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { BadInputError } from "../../errors.js";
 import type { ExitSetter } from "../program.js";
+import { examples } from "../examples.js";
 
 /**
  * `mudanza demo`: builds (or reuses) the local lab — an OpenVZ-like container and a QEMU VM on this
@@ -10,6 +11,7 @@ export function registerDemo(program: Command, setExit: ExitSetter): void {
   program
     .command("demo")
     .description("build (or reuse) a local lab, an OpenVZ-like container and a QEMU VM, and migrate one into the other (needs root)")
+    .addHelpText("after", examples("sudo mudanza demo --yes --skip-pre-update"))
     .option("-y, --yes", "accept every gate without asking")
     .option("--json", "print events as NDJSON, one per line")
     .option("--skip-pre-update", "skip step 1 (update and reboot both hosts) to save a few minutes")

@@ -2,6 +2,7 @@ import { Option, type Command } from "commander";
 import { BadInputError } from "../../errors.js";
 import { parseSize } from "../../kvm/sizes.js";
 import type { ExitSetter } from "../program.js";
+import { examples } from "../examples.js";
 import { requireInputFile } from "../input-file.js";
 
 export function registerHost(program: Command, setExit: ExitSetter): void {
@@ -9,6 +10,7 @@ export function registerHost(program: Command, setExit: ExitSetter): void {
   host
     .command("doctor")
     .description("KVM readiness (vmx/svm, /dev/kvm, libvirt, bridge, virtio), KSM, memory overcommit and the OpenVZ overselling trap")
+    .addHelpText("after", examples("mudanza host doctor", "mudanza host doctor --openvz-conf /etc/vz/conf/101.conf --vm-memory 2G"))
     .option("--bridge <name>", "the bridge VMs use", "br0")
     .option("--no-bridge", "do not check for a bridge")
     .option("--connect <uri>", "libvirt URI", "qemu:///system")

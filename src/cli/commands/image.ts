@@ -6,6 +6,7 @@ import { requireInputFile } from "../input-file.js";
 import type { ExitSetter } from "../program.js";
 import type { LocalPipelineFlags as CommonFlags } from "../run-local-pipeline.js";
 import { resolveStateDir } from "../state-dir.js";
+import { examples } from "../examples.js";
 
 const withRunFlags = (c: Command): Command =>
   c
@@ -28,6 +29,7 @@ export function registerImage(program: Command, setExit: ExitSetter): void {
     image
       .command("sparsify")
       .description("shrink a disk for backup with virt-sparsify --compress; the original is replaced only with --replace, after verification")
+    .addHelpText("after", examples("mudanza image sparsify web1.qcow2 --out web1.backup.qcow2", "mudanza image sparsify web1.qcow2 --replace"))
       .argument("<disk>", "the disk image (qcow2 or raw); its VM must be shut down")
       .option("--out <file>", "where the sparsified copy goes (default: DISK.sparse.qcow2 beside it)")
       .option("--replace", "after the copy is verified, put it in place of the original (gate)")
@@ -55,6 +57,7 @@ export function registerImage(program: Command, setExit: ExitSetter): void {
     image
       .command("clone")
       .description("create N copy-on-write overlays of a base image (relative backing path), base made read-only")
+    .addHelpText("after", examples("mudanza image clone base.qcow2 --count 3 --name 'lab{n}' --dry-run"))
       .argument("<base>", "the base image (qcow2)")
       .requiredOption("--count <n>", "how many clones", int("--count"))
       .option("--name <pattern>", "clone names, {n} is the number", "clone{n}")
@@ -79,6 +82,7 @@ export function registerImage(program: Command, setExit: ExitSetter): void {
   image
     .command("info")
     .description("show a disk's backing chain and the space each file really takes")
+    .addHelpText("after", examples("mudanza image info lab1.qcow2"))
     .argument("<disk>", "the disk image")
     .option("--json", "print the chain as JSON")
     .action(async (disk: string, opts: { json?: boolean }) => {

@@ -11,39 +11,28 @@ export function parseEndpointFlag(value: string, flag: string): { host: string; 
   return { user: match[1] ?? "root", host: match[2]!.replace(/^\[|\]$/g, ""), port };
 }
 
-/** The plan kinds, here so `--help` need not load the schemas (zod); a test checks it against planKinds. */
+/** The plan kinds without loading the schemas; a test checks it against planKinds. */
 export const PLAN_KINDS = ["openvz-to-kvm", "vserver-to-openvz"] as const;
 
+const SUMMARY: Record<(typeof PLAN_KINDS)[number], string> = {
+  "openvz-to-kvm": "an OpenVZ container into a KVM VM of the same distribution",
+  "vserver-to-openvz": "a Linux-VServer guest into an OpenVZ container",
+};
+
 export function registerPlan(program: Command, setExit: ExitSetter): void {
-  program
+  const plan = program
     .command("plan")
-    .description("write a plan file from flags")
-    .argument("<kind>", PLAN_KINDS.join(" | "))
-    .requiredOption("--source <[user@]host[:port]>", "the machine to migrate from")
-    .requiredOption("--target <[user@]host[:port]>", "the machine to migrate to")
-    .option("--name <name>", "migration name (journal file name)")
-    .option("--guest <name>", "vserver-to-openvz: the VServer guest name")
-    .option("--ctid <id>", "vserver-to-openvz: the OpenVZ container id")
-    .option("-o, --output <file>", "write here instead of stdout")
-    .action(async (kind: string, opts: { source: string; target: string; name?: string; guest?: string; ctid?: string; output?: string }) => {
-      if (!(PLAN_KINDS as readonly string[]).includes(kind)) throw new BadInputError(`unknown kind ${JSON.stringify(kind)}: expected ${PLAN_KINDS.join(" or ")}`);
-      const plan: Record<string, unknown> = {
-        kind,
-        ...(opts.name ? { name: opts.name } : {}),
-        source: parseEndpointFlag(opts.source, "--source"),
-        target: parseEndpointFlag(opts.target, "--target"),
-      };
-      if (kind === "vserver-to-openvz") {
-        if (!opts.guest) throw new BadInputError("vserver-to-openvz needs --guest NAME");
-        plan.options = { guest: opts.guest, ...(opts.ctid ? { ctid: Number(opts.ctid) } : {}) };
-      }
-      const [{ stringify }, { parsePlan }, { writeFile }] = await Promise.all([import("yaml"), import("../../plan/load.js"), import("node:fs/promises")]);
-      const text = stringify(plan);
-      parsePlan(text, opts.output ?? "(generated plan)"); // same validation as `run`: never write a plan run would refuse
-      if (opts.output) await writeFile(opts.output, text, { flag: "wx" }).catch((error: NodeJS.ErrnoException) => {
-        throw new BadInputError(error.code === "EEXIST" ? `${opts.output} exists; not overwriting it` : `cannot write ${opts.output}: ${error.message}`);
-      });
-      else process.stdout.write(text);
-      setExit(0);
-    });
+    .description("write a commented plan file from flags: every option of the kind, its default and what it does")
+    .addHelpText(
+      "after",
+      `\nExamples:\n  mudanza plan openvz-to-kvm --source root@web1.example.org --target root@web1-vm.example.org -o web1.yaml\n  mudanza plan vserver-to-openvz --source root@vs-host.example.org --target root@ovz-node.example.org --guest db1 -o db1.yaml\n\nSee each kind's options: mudanza plan KIND --help`,
+    );
+  const subs = new Map(PLAN_KINDS.map((kind) => [kind, plan.command(kind).description(SUMMARY[kind])] as const));
+  // The kind's flags and help need the schemas (zod): loaded only when that subcommand is chosen.
+  plan.hook("preSubcommand", async (_plan, sub) => {
+    const kind = PLAN_KINDS.find((k) => subs.get(k) === sub);
+    if (!kind) return;
+    const { configureKindCommand } = await import("./plan-kind.js");
+    configureKindCommand(sub, kind, setExit);
+  });
 }

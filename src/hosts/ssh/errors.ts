@@ -5,10 +5,10 @@ import { BadInputError, BlockedError } from "../../errors.js";
  * - Host key problems (unknown, changed, revoked, not the pinned or expected fingerprint) are BlockedError
  *   (exit 3): nothing has changed yet, and a human has to check a fingerprint out of band before the run
  *   may go on. They are not "bad input": the plan can be perfectly right while the network is not.
- * - Host unreachable (refused, timed out, connection lost while connecting) is BlockedError too, flagged
+ * - Host unreachable (name not resolved, refused, timed out, connection lost while connecting) is BlockedError too, flagged
  *   `retryable` so a pipeline waiting for a rebooted target can try again; a host key error never is.
  * - What the user wrote and we cannot use (an ssh config or identity file we cannot read, an encrypted key
- *   without an agent, no way to authenticate, a key the server refuses, a host name that does not resolve)
+ *   without an agent, no way to authenticate, a key the server refuses)
  *   is BadInputError (exit 2): the fix is in the plan, the ssh config or the key files.
  * - A sudo that wants a password, or a non-root login without `sudo: true`, is BlockedError: the host must
  *   be prepared (NOPASSWD sudoers rule) before the run.

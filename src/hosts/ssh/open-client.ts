@@ -1,7 +1,7 @@
 import type { Duplex } from "node:stream";
 import { Client, type ClientChannel } from "ssh2";
 import type { AuthPlan } from "./auth.js";
-import { HostKeyError, SshAuthError, SshSetupError, SshUnreachableError } from "./errors.js";
+import { HostKeyError, SshAuthError, SshUnreachableError } from "./errors.js";
 import { algorithmsForKeyType, keyTypeOfBlob, sha256Fingerprint } from "./fingerprint.js";
 import { verifyHostKey, type HostKeyPolicy } from "./host-key-policy.js";
 import { knownHostsName, knownKeyTypes } from "./known-hosts.js";
@@ -86,7 +86,8 @@ function describeConnectError(hop: Hop, error: Error & { level?: string; code?: 
   if (error.level === "client-timeout") {
     return new SshUnreachableError(`${hop.who}: no ssh handshake with ${where} within ${Math.round(hop.readyTimeoutMs / 1000)}s`);
   }
-  if (error.code === "ENOTFOUND") return new SshSetupError(`${hop.who}: cannot resolve host name ${hop.hostName}`);
+  // Not found and refused are one class of problem, the host cannot be reached now: one exit code (3).
+  if (error.code === "ENOTFOUND" || error.code === "EAI_AGAIN") return new SshUnreachableError(`${hop.who}: cannot resolve host name ${hop.hostName} (check the name in the plan, or the DNS)`);
   return new SshUnreachableError(`${hop.who}: cannot connect to ${where}: ${error.code ?? error.message}`);
 }
 

@@ -27,10 +27,11 @@ export const memoryStep = defineStep<DoctorOptions, null>({
     const findings: Finding[] = [];
     const hostBytes = memTotalBytes(await host.readFile("/proc/meminfo"));
     const view = await readDomains(host, ctx.plan.uri, ctx.signal);
-    const vmBytes = (view.domains ?? []).reduce((sum, d) => sum + d.memoryBytes, 0);
+    // libvirt unreachable: the VMs' memory is unknown, not zero (and so is the overcommit).
+    const vmBytes = view.domains ? view.domains.reduce((sum, d) => sum + d.memoryBytes, 0) : null;
     const planned = ctx.plan.openvz?.vmMemoryBytes ?? 0;
-    const figures = overcommit(hostBytes, vmBytes + planned);
-    if (figures.ratio > OVERCOMMIT_WARN_RATIO) {
+    const figures = vmBytes === null ? null : overcommit(hostBytes, vmBytes + planned);
+    if (figures && figures.ratio > OVERCOMMIT_WARN_RATIO) {
       findings.push(
         warning(
           "Memory overcommitted",
@@ -62,7 +63,7 @@ export const memoryStep = defineStep<DoctorOptions, null>({
       reason: "checked",
       plan: null,
       findings,
-      facts: { hostBytes, vmBytes, plannedBytes: planned, overcommitPercent: Math.round(figures.ratio * 1000) / 10, libvirt: view.domains ? "reachable" : view.why, container },
+      facts: { hostBytes, vmBytes, plannedBytes: planned, overcommitPercent: figures ? Math.round(figures.ratio * 1000) / 10 : null, libvirt: view.domains ? "reachable" : view.why, container },
     };
   },
   commands: () => [],

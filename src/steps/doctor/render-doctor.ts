@@ -16,7 +16,11 @@ export function renderDoctor(probes: Record<string, ProbeResult>, findings: Find
   }
   const m = probes.memory?.facts;
   if (m) {
-    lines.push(`  memory: host ${formatBytes(num(m.hostBytes) ?? 0)}, VMs ${formatBytes(num(m.vmBytes) ?? 0)}${num(m.plannedBytes) ? ` + planned ${formatBytes(num(m.plannedBytes)!)}` : ""}, overcommit ${m.overcommitPercent} %`);
+    const vmBytes = num(m.vmBytes);
+    const overcommitPercent = num(m.overcommitPercent);
+    const vms = vmBytes === undefined ? `unknown (libvirt: ${String(m.libvirt)})` : formatBytes(vmBytes);
+    const planned = num(m.plannedBytes) ? ` + planned ${formatBytes(num(m.plannedBytes)!)}` : "";
+    lines.push(`  memory: host ${formatBytes(num(m.hostBytes) ?? 0)}, VMs ${vms}${planned}, overcommit ${overcommitPercent === undefined ? "unknown" : `${overcommitPercent} %`}`);
     const c = m.container as { guaranteedBytes?: number; burstBytes?: number | null; model?: string } | undefined;
     if (c) lines.push(`  OpenVZ container (${c.model}): guaranteed ${formatBytes(c.guaranteedBytes ?? 0)}, burst ${c.burstBytes === null ? "unlimited" : formatBytes(c.burstBytes ?? 0)}`);
   }

@@ -1,6 +1,7 @@
 import { Box, Text, useInput } from "ink";
 import { useEffect, useState, useSyncExternalStore } from "react";
 import { planLayout } from "../layout.js";
+import { warningsOf } from "../model.js";
 import { endLines, GATE_QUESTION, gateLines, panelRows, toRows, type PanelLine } from "../panels.js";
 import type { TuiStore } from "../store.js";
 import { useTheme } from "../theme.js";
@@ -30,7 +31,9 @@ export function App({ store, onAbort, columns, rows, clock = Date.now, inputActi
   useEffect(() => setGateOffset(0), [prompt?.stepId]);
 
   // A gate taller than the screen scrolls inside its panel: the header and the question stay visible.
-  const gateBody = prompt ? toRows(gateLines(prompt, model.steps.find((s) => s.id === prompt.stepId)?.findings), width) : [];
+  const gateStep = prompt ? model.steps.find((s) => s.id === prompt.stepId) : undefined;
+  const othersWarnings = prompt && prompt.stepId === model.firstGateId ? warningsOf(model).filter((f) => !gateStep?.findings.includes(f)) : [];
+  const gateBody = prompt ? toRows(gateLines(prompt, gateStep?.findings, othersWarnings), width) : [];
   const gateBudget = Math.max(3, rows - 1 - 3 - 1 - 1 - 1 - Math.min(3, model.steps.length));
   const gateScrolls = gateBody.length > gateBudget;
   const gatePage = Math.max(1, gateBudget - 2);
@@ -72,8 +75,9 @@ export function App({ store, onAbort, columns, rows, clock = Date.now, inputActi
   const currentStep = model.steps[current];
   if (model.end) {
     panel = endLines(model, 5);
-    // Tall end panels drop output lines first: the resume command must stay on screen.
+    // Tall end panels drop output lines first, then warning details: the resume command must stay on screen.
     if (panelRows(panel, width) > rows - 8) panel = endLines(model, 2);
+    if (panelRows(panel, width) > rows - 8) panel = endLines(model, 2, false);
   } else if (prompt) {
     if (!gateScrolls) panel = [...gateBody, GATE_QUESTION];
     else {

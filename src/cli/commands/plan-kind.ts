@@ -1,0 +1,138 @@
+import { writeFile } from "node:fs/promises";
+import { Option, type Command } from "commander";
+import { parse as parseYaml } from "yaml";
+import { BadInputError } from "../../errors.js";
+import { renderCommentedPlan, type PlanEndpointInput } from "../../plan/commented-plan.js";
+import { endpointSchema } from "../../plan/endpoint.js";
+import { kindDocs, optionDocs, optionsHelpText } from "../../plan/kind-docs.js";
+import { parsePlan } from "../../plan/load.js";
+import { planKinds, type PlanKind } from "../../plan/schema.js";
+import type { ExitSetter } from "../program.js";
+import { parseEndpointFlag } from "./plan.js";
+
+interface PlanFlags {
+  source: string;
+  target: string;
+  name?: string;
+  output?: string;
+  identityFile?: string;
+  sudo?: boolean;
+  sourceHostKey?: string;
+  targetHostKey?: string;
+  option: string[];
+  guest?: string;
+  ctid?: string;
+}
+
+/** Flags that exist only for one kind, each a shorthand for one plan option. */
+const KIND_FLAGS: Record<PlanKind, Array<{ flag: string; key: keyof PlanFlags & string; option: string; value: string }>> = {
+  "openvz-to-kvm": [],
+  "vserver-to-openvz": [
+    { flag: "--guest", key: "guest", option: "guest", value: "<name>" },
+    { flag: "--ctid", key: "ctid", option: "ctid", value: "<id>" },
+  ],
+};
+
+export const EXAMPLES: Record<PlanKind, string> = {
+  "openvz-to-kvm": "mudanza plan openvz-to-kvm --source root@web1.example.org --target root@web1-vm.example.org --identity-file ~/.ssh/migrate -o web1.yaml",
+  "vserver-to-openvz": "mudanza plan vserver-to-openvz --source root@vs-host.example.org --target root@ovz-node.example.org --guest db1 --ctid 5001 -o db1.yaml",
+};
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+/** A flag's text is read as one YAML value, like the plan would hold it: 5000 is a number, true a boolean. */
+const yamlValue = (text: string): unknown => {
+  try {
+    return parseYaml(text) as unknown;
+  } catch {
+    return text;
+  }
+};
+
+/** Options from --guest/--ctid and --option key=value, each remembering the flag that set it. */
+function collectOptions(kind: PlanKind, flags: PlanFlags): { options: Record<string, unknown>; flagOf: Map<string, string> } {
+  const known = optionDocs(kind).map((o) => o.key);
+  const options: Record<string, unknown> = {};
+  const flagOf = new Map<string, string>();
+  for (const f of KIND_FLAGS[kind]) {
+    const text = flags[f.key];
+    if (typeof text !== "string") continue;
+    options[f.option] = f.option === "guest" ? text : yamlValue(text);
+    flagOf.set(f.option, `${f.flag} ${JSON.stringify(text)}`);
+  }
+  for (const entry of flags.option) {
+    const eq = entry.indexOf("=");
+    if (eq < 1) throw new BadInputError(`--option ${JSON.stringify(entry)}: expected key=value (e.g. --option skipPreUpdate=true)`);
+    const key = entry.slice(0, eq);
+    if (!known.includes(key)) throw new BadInputError(`--option ${key}: ${kind} has no option "${key}"; its options are ${known.join(", ")}`);
+    if (flagOf.has(key)) throw new BadInputError(`--option ${key}: already set by ${flagOf.get(key)}`);
+    options[key] = yamlValue(entry.slice(eq + 1));
+    flagOf.set(key, `--option ${JSON.stringify(entry)}`);
+  }
+  return { options, flagOf };
+}
+
+/** Checks the options against the kind's schema and names the flag behind each problem. */
+function checkOptions(kind: PlanKind, options: Record<string, unknown>, flagOf: Map<string, string>): void {
+  const result = kindDocs[kind].schema.safeParse(options);
+  if (result.success) return;
+  const problems = result.error.issues.map((issue) => {
+    const key = String(issue.path[0] ?? "");
+    const flag = flagOf.get(key) ?? KIND_FLAGS[kind].find((f) => f.option === key)?.flag ?? `--option ${key}=...`;
+    const missing = issue.code === "invalid_type" && !Object.hasOwn(options, key);
+    return missing ? `${flag.split(" ")[0]} is required for ${kind}` : `${flag}: ${issue.message}`;
+  });
+  throw new BadInputError(problems.join("\n"));
+}
+
+function endpointFromFlags(role: "source" | "target", flags: PlanFlags): PlanEndpointInput {
+  const base = parseEndpointFlag(flags[role], `--${role}`);
+  const hostKeyFlag = role === "source" ? "--source-host-key" : "--target-host-key";
+  const hostKey = role === "source" ? flags.sourceHostKey : flags.targetHostKey;
+  const endpoint: PlanEndpointInput = { ...base, ...(flags.sudo ? { sudo: true } : {}), ...(flags.identityFile ? { identityFile: flags.identityFile } : {}), ...(hostKey ? { hostKey } : {}) };
+  const check = endpointSchema.safeParse(endpoint);
+  if (!check.success) {
+    const issue = check.error.issues[0]!;
+    const flag = issue.path[0] === "hostKey" ? hostKeyFlag : `--${role}`;
+    throw new BadInputError(`${flag}: ${issue.message}`);
+  }
+  return endpoint;
+}
+
+async function writePlan(kind: PlanKind, flags: PlanFlags): Promise<void> {
+  const { options, flagOf } = collectOptions(kind, flags);
+  checkOptions(kind, options, flagOf);
+  const text = renderCommentedPlan({ kind, name: flags.name, source: endpointFromFlags("source", flags), target: endpointFromFlags("target", flags), options });
+  parsePlan(text, flags.output ?? "(generated plan)"); // same validation as `run`: never write a plan run would refuse
+  if (flags.output) {
+    await writeFile(flags.output, text, { flag: "wx" }).catch((error: NodeJS.ErrnoException) => {
+      throw new BadInputError(error.code === "EEXIST" ? `${flags.output} exists; not overwriting it` : `cannot write ${flags.output}: ${error.message}`);
+    });
+  } else process.stdout.write(text);
+}
+
+/** Everything of `mudanza plan KIND` that needs the schemas: loaded only when that command runs. */
+export function configureKindCommand(sub: Command, kind: PlanKind, setExit: ExitSetter): void {
+    sub
+      .requiredOption("--source <[user@]host[:port]>", `${kindDocs[kind].source}`)
+      .requiredOption("--target <[user@]host[:port]>", `${kindDocs[kind].target}`);
+    // Another kind's flags are known here only to be refused by name (commander would just say "unknown option").
+    const foreign = planKinds.filter((k) => k !== kind).flatMap((k) => KIND_FLAGS[k].map((f) => ({ ...f, kind: k })));
+    for (const f of foreign) sub.addOption(new Option(`${f.flag} ${f.value}`).hideHelp());
+    for (const f of KIND_FLAGS[kind]) sub.option(`${f.flag} ${f.value}`, `sets options.${f.option}: ${optionDocs(kind).find((o) => o.key === f.option)?.description ?? ""}`);
+    sub
+      .option("--name <name>", "migration name (names the journal; default: the plan file's name)")
+      .option("--identity-file <file>", "ssh private key for both hosts (identityFile)")
+      .option("--sudo", "run commands through `sudo -n` on both hosts (for a user other than root)")
+      .option("--source-host-key <SHA256:...>", "pin the source's host key fingerprint (hostKey)")
+      .option("--target-host-key <SHA256:...>", "pin the target's host key fingerprint (hostKey)")
+      .option("--option <key=value>", "set a plan option (repeatable); the value is read as YAML: true, 5, [a, b]", collect, [])
+      .option("-o, --output <file>", "write here instead of stdout (never overwrites)")
+      .addHelpText("after", `${optionsHelpText(kind)}\n\nExample:\n  ${EXAMPLES[kind]}`)
+      .action(async (flags: PlanFlags) => {
+        const misplaced = foreign.filter((f) => flags[f.key] !== undefined);
+        if (misplaced.length > 0) throw new BadInputError(misplaced.map((f) => `${f.flag} applies to ${f.kind} plans, not ${kind}`).join("\n"));
+        await writePlan(kind, flags);
+        setExit(0);
+      });
+}

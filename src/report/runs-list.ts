@@ -1,0 +1,70 @@
+import type { JournalEntry } from "../journal/journal-file.js";
+import type { JournalData } from "../journal/journal.js";
+
+export interface RunRow {
+  id: string;
+  kind: string;
+  state: string;
+  step: string;
+  freeze: string;
+  when: string;
+  plan: string;
+  /** For sorting: the journal's last change. */
+  updatedAt: string;
+}
+
+const STUCK = new Set(["failed", "blocked", "running"]);
+
+/** Where a migration stands, in a few words: the step it stopped at, or the last one done. */
+export function standingStep(journal: JournalData): string {
+  const steps = Object.entries(journal.steps);
+  const stuck = steps.find(([, s]) => STUCK.has(s.status));
+  if (stuck) return `${stuck[0]} (${stuck[1].status})`;
+  const declined = steps.find(([, s]) => s.status === "pending" && s.message === "declined at the gate");
+  if (declined) return `${declined[0]} (declined)`;
+  const done = steps.filter(([, s]) => s.status === "done" || s.status === "skipped");
+  const last = done[done.length - 1];
+  return last ? `after ${last[0]}` : "none yet";
+}
+
+/** The last run's outcome; a run without one is still going (its lock is held) or was killed. */
+export function runState(journal: JournalData, lockHeld: boolean): string {
+  const last = journal.runs[journal.runs.length - 1];
+  if (!last) return "not run";
+  if (last.outcome) return last.outcome;
+  return lockHeld ? "running" : "killed";
+}
+
+const minute = (iso: string): string => iso.replace("T", " ").replace(/:\d{2}(\.\d+)?Z$/, "Z");
+
+/** Journals of commands without a plan file record their arguments instead of a path. */
+const planCell = (planPath: string): string => (planPath.startsWith("(arguments)") ? "(command line)" : planPath);
+
+export function runRow(entry: JournalEntry, lockHeld: boolean): RunRow {
+  const j = entry.data;
+  if (!j) return { id: entry.stem, kind: "?", state: "unreadable", step: entry.problem ?? "", freeze: "", when: "", plan: entry.path, updatedAt: "" };
+  const freeze = j.facts["freezeWindowSec"];
+  const lastRun = j.runs[j.runs.length - 1];
+  return {
+    id: entry.stem,
+    kind: j.kind,
+    state: runState(j, lockHeld),
+    step: standingStep(j),
+    freeze: typeof freeze === "number" ? `${freeze} s` : "-",
+    when: minute(lastRun?.startedAt ?? j.createdAt),
+    plan: planCell(j.planPath),
+    updatedAt: j.updatedAt,
+  };
+}
+
+/** `mudanza runs`: one line per journal, newest first, in aligned columns. */
+export function renderRuns(rows: RunRow[], stateDir: string): string {
+  if (rows.length === 0) return `No runs yet in ${stateDir}.`;
+  const sorted = [...rows].sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
+  const header: Omit<RunRow, "updatedAt"> = { id: "ID", kind: "KIND", state: "STATE", step: "STEP", freeze: "FREEZE", when: "STARTED", plan: "PLAN" };
+  const columns = ["id", "kind", "state", "step", "freeze", "when", "plan"] as const;
+  const all = [header, ...sorted];
+  const widths = columns.map((c) => Math.max(...all.map((r) => r[c].length)));
+  const line = (r: Omit<RunRow, "updatedAt">): string => columns.map((c, i) => (i === columns.length - 1 ? r[c] : r[c].padEnd(widths[i]!))).join("  ").trimEnd();
+  return [`Runs in ${stateDir}:`, line(header), ...sorted.map(line), "", "Details: mudanza status ID (or the plan file)"].join("\n");
+}

@@ -1,0 +1,95 @@
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { main } from "../../src/cli/program.js";
+import { kindDocs, optionDocs, optionsMarkdown } from "../../src/plan/kind-docs.js";
+import { loadPlan } from "../../src/plan/load.js";
+import { planKinds } from "../../src/plan/schema.js";
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), "mudanza-plan-"));
+});
+afterEach(async () => {
+  vi.restoreAllMocks();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function runCli(args: string[]): Promise<{ code: number; stderr: string; stdout: string }> {
+  let stderr = "";
+  let stdout = "";
+  // commander prints help and its own errors straight to the process streams
+  vi.spyOn(process.stdout, "write").mockImplementation((chunk) => ((stdout += String(chunk)), true));
+  vi.spyOn(process.stderr, "write").mockImplementation((chunk) => ((stderr += String(chunk)), true));
+  const code = await main(args, (t) => {
+    stderr += t;
+  });
+  vi.restoreAllMocks();
+  return { code, stderr, stdout };
+}
+
+const KEY = "SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s";
+
+describe("mudanza plan KIND", () => {
+  it("writes a commented openvz-to-kvm plan: every option with its text and default, what source and target are", async () => {
+    const out = join(dir, "web1.yaml");
+    const args = ["plan", "openvz-to-kvm", "--source", "root@old.example.org", "--target", "admin@new.example.org:2222", "-o", out];
+    const { code, stderr } = await runCli([...args, "--sudo", "--identity-file", "/keys/migrate", "--target-host-key", KEY, "--option", "skipPreUpdate=true", "--option", "databases=[redis-server]"]);
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    const text = await readFile(out, "utf8");
+    for (const option of optionDocs("openvz-to-kvm")) expect(text).toContain(`# ${option.description}`);
+    expect(text).toContain("# source: the container itself, through its own sshd");
+    expect(text).toContain("same distribution and point release");
+    expect(text).toMatch(/^ {2}maxLivePasses: 4$/m);
+    expect(text).toMatch(/^ {2}skipPreUpdate: true {3}# default: false$/m);
+    const { plan } = await loadPlan(out);
+    expect(plan.options).toMatchObject({ skipPreUpdate: true, databases: ["redis-server"] });
+    expect(plan.target).toMatchObject({ user: "admin", port: 2222, sudo: true, identityFile: "/keys/migrate", hostKey: KEY });
+    expect(plan.source.hostKey).toBeUndefined();
+  });
+
+  it("says what source and target are for vserver-to-openvz", async () => {
+    const out = join(dir, "db1.yaml");
+    expect((await runCli(["plan", "vserver-to-openvz", "--source", "vs", "--target", "ovz", "--guest", "db1", "--ctid", "5001", "-o", out])).code).toBe(0);
+    const text = await readFile(out, "utf8");
+    expect(text).toContain("# source: the VServer host");
+    expect(text).toContain("# target: the OpenVZ node");
+    expect((await loadPlan(out)).plan.options).toMatchObject({ guest: "db1", ctid: 5001 });
+  });
+
+  it("names the flag behind a bad value, a missing option and an unknown option", async () => {
+    const base = ["--source", "a", "--target", "b"];
+    const ctid = await runCli(["plan", "vserver-to-openvz", ...base, "--guest", "db1", "--ctid", "abc"]);
+    expect(ctid.code).toBe(2);
+    expect(ctid.stderr).toContain('--ctid "abc"');
+    expect(ctid.stderr).not.toContain("generated plan");
+    expect((await runCli(["plan", "vserver-to-openvz", ...base])).stderr).toContain("--guest is required");
+    const unknown = await runCli(["plan", "openvz-to-kvm", ...base, "--option", "maxPasses=3"]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('no option "maxPasses"');
+    const range = await runCli(["plan", "openvz-to-kvm", ...base, "--option", "maxLivePasses=20"]);
+    expect(range.stderr).toContain('--option "maxLivePasses=20"');
+    expect((await runCli(["plan", "openvz-to-kvm", ...base, "--target-host-key", "MD5:xx"])).stderr).toContain("--target-host-key");
+  });
+
+  it("refuses another kind's flags instead of ignoring them", async () => {
+    const { code, stderr } = await runCli(["plan", "openvz-to-kvm", "--source", "a", "--target", "b", "--guest", "x", "--ctid", "5000"]);
+    expect(code).toBe(2);
+    expect(stderr).toContain("--guest applies to vserver-to-openvz plans, not openvz-to-kvm");
+    expect(stderr).toContain("--ctid applies to vserver-to-openvz");
+  });
+
+  it("lists each kind's options in --help and in the README, from the same descriptions", async () => {
+    const readme = await readFile(join(import.meta.dirname, "../../README.md"), "utf8");
+    for (const kind of planKinds) {
+      const help = await runCli(["plan", kind, "--help"]);
+      expect(help.code).toBe(0);
+      for (const option of optionDocs(kind)) expect(help.stdout.replace(/\s+/g, " ")).toContain(option.description);
+      expect(help.stdout).toContain(kindDocs[kind].target);
+      expect(help.stdout).toContain("Example:");
+      expect(readme).toContain(optionsMarkdown(kind));
+    }
+  });
+});

@@ -1,0 +1,127 @@
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { main } from "../../src/cli/program.js";
+import { journalStemFor } from "../../src/journal/journal-file.js";
+import { Journal, type JournalData } from "../../src/journal/journal.js";
+import { loadPlan } from "../../src/plan/load.js";
+import { renderStatus } from "../../src/report/status-report.js";
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), "mudanza-runs-"));
+});
+afterEach(async () => {
+  vi.restoreAllMocks();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = "";
+  let err = "";
+  vi.spyOn(process.stdout, "write").mockImplementation((chunk) => ((out += String(chunk)), true));
+  const code = await main(args, (t) => {
+    err += t;
+  });
+  vi.restoreAllMocks();
+  return { code, out, err };
+}
+
+/** A plan file named `web1` in its own folder, and a journal for it as `mudanza run` would open it. */
+async function planWithJournal(folder: string, outcome: string, stepMessage?: string): Promise<string> {
+  await mkdir(join(dir, folder));
+  const planPath = join(dir, folder, "plan.yaml");
+  await writeFile(planPath, `kind: openvz-to-kvm\nname: web1\nsource: {host: ${folder}.example.org}\ntarget: {host: vm.example.org}\n`);
+  const loaded = await loadPlan(planPath);
+  const state = join(dir, "state");
+  const journal = await Journal.open({ stateDir: state, migrationId: loaded.migrationId, fileStem: await journalStemFor(state, loaded.migrationId, loaded.path), kind: loaded.plan.kind, planPath: loaded.path, planHash: loaded.hash });
+  await journal.startRun("yes");
+  await journal.updateStep("pre-update", { status: outcome === "done" ? "done" : "failed", message: stepMessage });
+  await journal.setFact("freezeWindowSec", 42);
+  await journal.endRun(outcome);
+  await journal.close();
+  return planPath;
+}
+
+describe("runs you can find", () => {
+  it("two plan files with the same name keep their own journals; status shows each one's own", async () => {
+    const a = await planWithJournal("a", "done");
+    const b = await planWithJournal("b", "failed", "boom");
+    const state = join(dir, "state");
+    const statusA = await cli(["status", a, "--state-dir", state]);
+    expect(statusA.code).toBe(0);
+    expect(statusA.out).toContain(`plan ${a}`);
+    expect(statusA.out).toMatch(/Journal: .*web1\.[0-9a-f]{8}\.journal\.json/);
+    expect(statusA.out).not.toContain("changed");
+    const statusB = await cli(["status", b, "--state-dir", state]);
+    expect(statusB.out).toContain(`plan ${b}`);
+    expect(statusB.out).toContain("boom");
+  });
+
+  it("keeps using a journal named by the plan's name alone when it is this plan's", async () => {
+    const state = join(dir, "state");
+    await mkdir(state);
+    const legacy: JournalData = { version: 1, migrationId: "web1", kind: "openvz-to-kvm", planPath: "/plans/web1.yaml", planHash: "h", createdAt: "2026-01-01T00:00:00.000Z", updatedAt: "2026-01-01T00:00:00.000Z", steps: {}, facts: {}, compensations: [], compensationLog: [], runs: [] };
+    await writeFile(join(state, "web1.journal.json"), JSON.stringify(legacy));
+    expect(await journalStemFor(state, "web1", "/plans/web1.yaml")).toBe("web1");
+    expect(await journalStemFor(state, "web1", "/elsewhere/web1.yaml")).toMatch(/^web1\.[0-9a-f]{8}$/);
+  });
+
+  it("`runs` and a bare `status` list every run: state, step, freeze window, when, plan file", async () => {
+    const a = await planWithJournal("a", "done");
+    const b = await planWithJournal("b", "failed", "line one\nline two");
+    const state = join(dir, "state");
+    const runs = await cli(["runs", "--state-dir", state]);
+    expect(runs.code).toBe(0);
+    const lines = runs.out.split("\n");
+    expect(lines[1]).toMatch(/^ID\s+KIND\s+STATE\s+STEP\s+FREEZE\s+STARTED\s+PLAN$/);
+    expect(runs.out).toMatch(new RegExp(`web1\\.[0-9a-f]{8}\\s+openvz-to-kvm\\s+failed\\s+pre-update \\(failed\\)\\s+42 s\\s+\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\dZ\\s+${b}`));
+    expect(runs.out).toMatch(new RegExp(`done\\s+after pre-update\\s+42 s.*${a}`));
+    expect((await cli(["status", "--state-dir", state])).out).toBe(runs.out);
+    const id = /^(web1\.[0-9a-f]{8})\s.*failed/m.exec(runs.out)![1]!;
+    const byId = await cli(["status", id, "--state-dir", state]);
+    expect(byId.out).toContain(`plan ${b}`);
+    const ambiguous = await cli(["status", "web1", "--state-dir", state]);
+    expect(ambiguous.code).toBe(2);
+    expect(ambiguous.err).toContain("names 2 runs");
+  });
+});
+
+describe("status", () => {
+  const journal = (message: string, title = "x"): JournalData => ({
+    version: 1,
+    migrationId: "web1",
+    kind: "openvz-to-kvm",
+    planPath: "/plans/web1.yaml",
+    planHash: "h",
+    createdAt: "2026-01-01T00:00:00.000Z",
+    updatedAt: "2026-01-01T00:00:00.000Z",
+    steps: { [title]: { status: "failed", message, attempts: 1 }, after: { status: "pending", attempts: 0 } },
+    facts: {},
+    compensations: [],
+    compensationLog: [],
+    runs: [{ startedAt: "2026-01-01T00:00:00.000Z", mode: "yes", outcome: "failed" }],
+  });
+  const end = { type: "pipeline-end" as const, at: "2026-01-01T00:00:01.000Z", status: "failed" as const, exitCode: 1, resumeCommand: "mudanza run /plans/web1.yaml --yes", journal: "/s/web1.journal.json" };
+
+  it("keeps long titles whole and multi-line errors under their column; says how the last run ran", () => {
+    const long = "Copy the guest to the node while it runs, then once more after it stopped";
+    const text = renderStatus(journal("first line\nsecond line", long), "h", [end]);
+    expect(text).toContain(long);
+    expect(text).toContain("Last run: with --yes");
+    const rows = text.split("\n");
+    const first = rows.findIndex((l) => l.endsWith("first line"));
+    expect(rows[first + 1]!.indexOf("second line")).toBe(rows[first]!.indexOf("first line"));
+    expect(rows[first + 2]).toMatch(/^ {2}○ pending\s+after$/);
+  });
+
+  it("offers a resume only when it would be accepted", () => {
+    expect(renderStatus(journal("boom"), "h", [end])).toContain("Resume with: mudanza run /plans/web1.yaml --yes");
+    const changed = renderStatus(journal("boom"), "other", [end]);
+    expect(changed).not.toContain("Resume with:");
+    expect(changed).toContain("Resuming would be refused: the plan changed");
+    const gone = renderStatus(journal("boom"), undefined, [end], { planProblem: "the plan cannot be read now (ENOENT)" });
+    expect(gone).not.toContain("Resume with:");
+  });
+});

@@ -1,0 +1,47 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { shellQuote } from "../../src/hosts/quote.js";
+import { exitCodeOn, TmuxSession } from "./tmux.js";
+
+const ROOT = resolve(import.meta.dirname, "../..");
+const BIN = join(ROOT, "bin", "mudanza.js");
+let cleanups: Array<() => Promise<unknown>> = [];
+afterEach(async () => {
+  await Promise.all(cleanups.map((c) => c()));
+  cleanups = [];
+});
+
+async function runInTmux(plan: string, extraEnv: Record<string, string> = {}, yes = true) {
+  const dir = await mkdtemp(join(tmpdir(), "mudanza-tmuxw-"));
+  const tmux = new TmuxSession();
+  cleanups.push(() => tmux.kill(), () => rm(dir, { recursive: true, force: true }));
+  const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir, TERM: "xterm-256color", LANG: "C.UTF-8", NO_COLOR: "1", ...extraEnv };
+  const envArgs = Object.entries(env).map(([k, v]) => shellQuote(`${k}=${v}`));
+  await tmux.start(`env -i ${envArgs.join(" ")} ${shellQuote(process.execPath)} ${shellQuote(BIN)} run ${shellQuote(join(ROOT, plan))}${yes ? " --yes" : ""} --state-dir ${shellQuote(join(dir, "state"))}`);
+  return tmux;
+}
+
+describe("warnings in a real terminal (tmux, 80x24)", () => {
+  it("a gateless step's warning reaches the end screen of `run vserver-db1.yaml --yes`", async () => {
+    const tmux = await runInTmux("fixtures/plans/vserver-db1.yaml");
+    const end = await tmux.waitFor((s) => exitCodeOn(s) !== undefined, "the end of the run");
+    // The inventory step has no gate; its ARP warning was never on screen before.
+    expect(end).toContain("198.18.20.13 stays on the VServer host");
+  });
+});
+
+describe("TERM=dumb in a real terminal (tmux)", () => {
+  it("draws no TUI: plain lines, and the gate is a question line answered with Enter", async () => {
+    const tmux = await runInTmux("fixtures/plans/ovz-kvm-debian-12.yaml", { TERM: "dumb" }, false);
+    const asked = await tmux.waitFor((s) => s.includes("[y/N]"), "the gate question");
+    expect(asked).toContain("[OUTPUT]   on source:"); // listr2's plain lines
+    expect(asked).toMatch(/Run "Update and reboot both hosts"\? \[y\/N\]/);
+    expect(asked).not.toContain("waiting for you"); // the TUI header
+    await tmux.keys("n", "Enter");
+    const end = await tmux.waitFor((s) => exitCodeOn(s) !== undefined, "the end of the run");
+    expect(exitCodeOn(end)).toBe(1);
+    expect(end).toContain("skipPreUpdate");
+  });
+});
