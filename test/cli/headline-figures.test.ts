@@ -7,6 +7,7 @@ import { drivePipeline } from "../../src/cli/drive-pipeline.js";
 import type { PipelineEvent } from "../../src/engine/events.js";
 import { verifyResult, type Pipeline } from "../../src/engine/step.js";
 import { createListrRenderer } from "../../src/render/listr.js";
+import { OVZ_FACTS } from "../../src/steps/ovz-kvm/facts.js";
 import { emptyModel, reduce } from "../../src/tui/model.js";
 import { endLines } from "../../src/tui/panels.js";
 import { end, start } from "../tui/events.js";
@@ -29,8 +30,9 @@ const freezing: Pipeline<unknown> = {
       id: "db-freeze",
       title: "Stop databases, final copy",
       destructive: false,
-      probe: async () => ({ satisfied: false, commands: [], findings: [] }),
-      run: async (ctx) => ctx.facts.set("freezeWindowSec", 12.3),
+      probe: async () => ({ satisfied: false, commands: [], findings: [], plan: null }),
+      commands: () => [],
+      run: async (ctx) => ctx.facts.set(OVZ_FACTS.freezeWindowSec, 12.3),
       verify: async () => verifyResult([]),
     },
   ],
