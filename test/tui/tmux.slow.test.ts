@@ -33,7 +33,9 @@ afterEach(async () => {
 
 /** Starts the CLI in a fresh pane with a clean environment (no CI, no inherited colour settings). */
 async function startCli(extraEnv: Record<string, string> = {}) {
-  const dir = await mkdtemp(join(tmpdir(), "mudanza-tmux-"));
+  // Directly under /tmp, not the test run's TMPDIR: the end screen's paths must fit the 80 columns whole
+  // to be compared as printed (removed after each test like the rest).
+  const dir = await mkdtemp("/tmp/mz-");
   dirs.push(dir);
   const plan = PLAN;
   const state = join(dir, "state");
