@@ -4,7 +4,7 @@ import { StringDecoder } from "node:string_decoder";
 import { forgetChild, rememberChild } from "./child-records.js";
 import { FileNotFoundError, type ExecOptions, type ExecResult, type FileStat, type Host, type WriteOptions } from "./host.js";
 import { LineSplitter } from "./lines.js";
-import { GROUP_KILL_GRACE_MS, signalGroup, trackGroup, untrackGroup } from "./process-group.js";
+import { GROUP_KILL_GRACE_MS, liveGroupMembers, signalGroup, trackGroup, untrackGroup } from "./process-group.js";
 import { SilenceWatchdog } from "./watchdog.js";
 
 /** This machine, through execa and node:fs. */
@@ -31,9 +31,11 @@ export class LocalHost implements Host {
       let stoppedBy: "timeout" | "abort" | "silence" | null = null;
       let silentMs: number | undefined;
       let killTimer: NodeJS.Timeout | undefined;
+      let stoppedAt = 0;
       const stop = (why: "timeout" | "abort" | "silence"): void => {
         if (stoppedBy) return;
         stoppedBy = why;
+        stoppedAt = Date.now();
         signalGroup(pgid, "SIGTERM");
         killTimer = setTimeout(() => signalGroup(pgid, "SIGKILL"), GROUP_KILL_GRACE_MS);
       };
@@ -58,14 +60,19 @@ export class LocalHost implements Host {
         reject(error);
       });
       child.once("close", (code) => {
-        finish();
-        resolve({
+        // A stopped command returns only once its whole group is gone: what got TERM may still be exiting
+        // when the shell's pipes close, and what ignored it gets KILL at the end of the grace.
+        const settled = stoppedBy ? untilGroupGone(pgid, stoppedAt + GROUP_KILL_GRACE_MS) : Promise.resolve();
+        void settled.then(() => {
+          finish();
+          resolve({
           code: stoppedBy || typeof code !== "number" ? -1 : code,
           stdout: stdout.finish(),
           stderr: stderr.finish(),
           timedOut: stoppedBy === "timeout" || undefined,
           aborted: stoppedBy === "abort" || undefined,
           silentMs: stoppedBy === "silence" ? silentMs : undefined,
+          });
         });
       });
       function finish(): void {
@@ -138,5 +145,18 @@ class Collected {
     this.lines.push(rest);
     this.lines.end();
     return this.text;
+  }
+}
+
+/** Waits until no member of the group is alive; KILLs what is left once `killAt` has passed. */
+async function untilGroupGone(pgid: number, killAt: number): Promise<void> {
+  let killed = false;
+  while (liveGroupMembers(pgid).length > 0) {
+    if (!killed && Date.now() >= killAt) {
+      signalGroup(pgid, "SIGKILL");
+      killed = true;
+    }
+    if (killed && Date.now() >= killAt + GROUP_KILL_GRACE_MS) return; // unkillable (D state): give up waiting
+    await new Promise((r) => setTimeout(r, 20));
   }
 }

@@ -52,7 +52,7 @@ describe.skipIf(problems.length > 0)("lab: OpenVZ-like container to a QEMU VM", 
     await writer.stop();
     expectExit(run, 0);
     expect(lab.container.reboots, "the pre-update step rebooted the container").toBeGreaterThan(0);
-    const facts = await readJournalFacts(lab, "lab-full");
+    const facts = await readJournalFacts(run.events);
     await assertMigrated(lab, { bootIdBefore, facts, events: run.events, writer });
     await assertTreesMatch(lab);
   }, 30 * MIN);
@@ -75,7 +75,7 @@ describe.skipIf(problems.length > 0)("lab: OpenVZ-like container to a QEMU VM", 
     expect(first.signal).toBe("SIGKILL");
     const second = await runCli(runArgs(plan), cliLog());
     expectExit(second, 0);
-    const facts = await readJournalFacts(lab, "lab-killed");
+    const facts = await readJournalFacts(second.events);
     await assertMigrated(lab, { bootIdBefore, facts, events: second.events });
     await assertTreesMatch(lab);
   }, 30 * MIN);

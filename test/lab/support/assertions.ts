@@ -36,9 +36,13 @@ export const MANIFEST_EXCLUDES: Array<{ path: string; reason: string }> = [
   { path: "/initrd.img*", reason: "boot symlinks made by the target's kernel install (linux-base)" },
 ];
 
-export async function readJournalFacts(lab: Lab, migrationId: string): Promise<Record<string, unknown>> {
-  const journal = await Journal.read(Journal.pathFor(lab.stateDir, migrationId));
-  if (!journal) throw new Error(`no journal for ${migrationId} in ${lab.stateDir}`);
+/** The facts of the journal the run itself named in its pipeline-end event (journals are keyed by name and plan path). */
+export async function readJournalFacts(events: CliEvent[]): Promise<Record<string, unknown>> {
+  const end = events.find((e) => e.type === "pipeline-end");
+  const path = typeof end?.journal === "string" ? end.journal : undefined;
+  if (!path) throw new Error("the run's pipeline-end event names no journal");
+  const journal = await Journal.read(path);
+  if (!journal) throw new Error(`no journal at ${path}, where the run said it wrote it`);
   return journal.facts;
 }
 
