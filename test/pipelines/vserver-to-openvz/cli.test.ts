@@ -1,19 +1,9 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { useTempDirs } from "../../support/temp-dirs.js";
 import { main } from "../../../src/cli/program.js";
 
 /** Temporary directories of this file's tests, removed after each. */
-const temps: string[] = [];
-afterEach(async () => {
-  for (const dir of temps.splice(0)) await rm(dir, { recursive: true, force: true });
-});
-async function tempDir(prefix: string): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), prefix));
-  temps.push(dir);
-  return dir;
-}
+const tempDir = useTempDirs();
 
 async function dryRun(plan: string, format?: "json"): Promise<{ code: number; stdout: string; stderr: string }> {
   const stateDir = await tempDir("mudanza-vs-cli-");

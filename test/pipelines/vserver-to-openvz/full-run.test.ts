@@ -1,7 +1,5 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { useTempDirs } from "../../support/temp-dirs.js";
 import type { PipelineEvent } from "../../../src/engine/events.js";
 import { runPipeline, type RunMode } from "../../../src/engine/runner.js";
 import { Journal } from "../../../src/journal/journal.js";
@@ -12,15 +10,7 @@ import { vzConfValues } from "../../../src/vserver/vz-conf.js";
 import { webWorld, type World } from "./scripted-world.js";
 
 /** Temporary directories of this file's tests, removed after each. */
-const temps: string[] = [];
-afterEach(async () => {
-  for (const dir of temps.splice(0)) await rm(dir, { recursive: true, force: true });
-});
-async function tempDir(prefix: string): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), prefix));
-  temps.push(dir);
-  return dir;
-}
+const tempDir = useTempDirs();
 
 const plan = (options = ""): VsPlan => {
   const loaded = parsePlan(`kind: vserver-to-openvz\nsource: {transport: scripted, fixture: x, host: vs1.example.net}\ntarget: {transport: scripted, fixture: x, host: node1.example.net}\noptions: {guest: web1${options}}\n`, "/tmp/vserver-web1.yaml");

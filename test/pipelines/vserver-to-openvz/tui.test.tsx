@@ -1,7 +1,5 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { useTempDirs } from "../../support/temp-dirs.js";
 import type { PipelineEvent } from "../../../src/engine/events.js";
 import { runPipeline } from "../../../src/engine/runner.js";
 import { Journal } from "../../../src/journal/journal.js";
@@ -11,15 +9,7 @@ import { webWorld } from "./scripted-world.js";
 import { vsPlan } from "./support.js";
 
 /** Temporary directories of this file's tests, removed after each. */
-const temps: string[] = [];
-afterEach(async () => {
-  for (const dir of temps.splice(0)) await rm(dir, { recursive: true, force: true });
-});
-async function tempDir(prefix: string): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), prefix));
-  temps.push(dir);
-  return dir;
-}
+const tempDir = useTempDirs();
 
 describe("the TUI shows a vserver-to-openvz run from its events alone", () => {
   it("lists the seven steps and ends done, with no pipeline-specific code in src/tui", async () => {

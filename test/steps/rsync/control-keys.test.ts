@@ -1,20 +1,12 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { useTempDirs } from "../../support/temp-dirs.js";
 import { LocalHost } from "../../../src/hosts/local-host.js";
 import { COMMON_EXCLUDES, rsyncCommand, runRsyncPass } from "../../../src/steps/rsync/index.js";
 
 /** Temporary directories of this file's tests, removed after each. */
-const temps: string[] = [];
-afterEach(async () => {
-  for (const dir of temps.splice(0)) await rm(dir, { recursive: true, force: true });
-});
-async function tempDir(prefix: string): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), prefix));
-  temps.push(dir);
-  return dir;
-}
+const tempDir = useTempDirs();
 
 async function put(root: string, files: Record<string, string>): Promise<void> {
   for (const [path, content] of Object.entries(files)) {
