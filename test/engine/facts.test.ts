@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { checkedFact, defineFact, FactShapeError, readFact } from "../../src/engine/facts.js";
-import { OVZ_FACTS } from "../../src/steps/ovz-kvm/facts.js";
+import { OVZ_FACTS } from "../../src/steps/openvz-to-kvm/facts.js";
 
 describe("typed facts", () => {
   const window = defineFact("freezeWindowSec", z.number());

@@ -5,7 +5,7 @@ import { runPipeline, type RunMode } from "../../../src/engine/runner.js";
 import { Journal } from "../../../src/journal/journal.js";
 import { parsePlan } from "../../../src/plan/load.js";
 import { buildVserverToOpenvz } from "../../../src/pipelines/vserver-to-openvz/pipeline.js";
-import type { VsPlan } from "../../../src/pipelines/vserver-to-openvz/context.js";
+import type { VsPlan } from "../../../src/steps/vserver-to-openvz/context.js";
 import { vzConfValues } from "../../../src/vserver/vz-conf.js";
 import { webWorld, type World } from "./scripted-world.js";
 
