@@ -82,6 +82,8 @@ export const rsyncStep = defineStep<OvzPlan, CopyPlan>({
     let estimatedTransferBytes = sourceTree?.apparentBytes ?? sourceDisk?.usedBytes;
     const ready = await accessReady(source);
     const plan: CopyPlan = { access: ready ? null : t, pass: await passPlan(ctx), maxLivePasses: ctx.plan.options.maxLivePasses };
+    details.push(plan.pass.compression.summary);
+    if (plan.pass.compression.uncompressed) findings.push(warning("Copy without compression", `${plan.pass.compression.summary}. The zeros of sparse and preallocated files (database files, disk images) cross the link in full`, `check that \`rsync --version\` runs on both hosts; rsync 3.2 or later with zstd on both compresses best`));
     if (plan.pass.compare === "checksum") details.push("until one pass has completed, rsync compares the content of files on both sides (--checksum): the target's files are the fresh VM's, whose size and mtime may match the source's by chance; later passes trust size and mtime. The first pass's time is in the journal with its mode");
     if (ready && findings.every((f) => !f.blocks)) {
       // The key exists: measure what the first pass would do (read-only: --dry-run).

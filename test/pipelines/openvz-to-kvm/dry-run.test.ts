@@ -42,6 +42,13 @@ describe("mudanza run PLAN --dry-run on the scripted pairs", () => {
     expect(hostsOf("rsync")).toEqual(["source", "target"]);
     expect(hostsOf("db-freeze")).toEqual(["source", "target"]);
     expect(byStep["rsync"]!.find((c) => c.command.startsWith("rsync "))?.command).toMatch(/^rsync -aHAXS --numeric-ids --delete .*--info=progress2 .*--exclude=\/usr\/lib\/modules .*StrictHostKeyChecking=yes.* \/ root@198\.18\.20\.1[01]:\/$/);
+    // Both Debian 12 ends' rsync 3.2.7 list zstd; AlmaLinux 8's rsync 3.1.3 compresses with zlib only.
+    for (const id of ["rsync", "db-freeze"]) {
+      const copy = byStep[id]!.find((c) => c.command.startsWith("rsync "))!.command;
+      if (name === "alma") expect(copy).toMatch(/ --compress (?!.*--compress-choice)/);
+      else expect(copy).toContain(" --compress --compress-choice=zstd ");
+    }
+    expect(report.steps.find((s) => s.id === "rsync")!.details.join("\n")).toMatch(name === "alma" ? /compression: --compress without zstd .*the source's rsync 3\.1\.3 predates zstd support/ : /compression: zstd \(both ends' rsync list it: source 3\.2\.7, target 3\.2\.7\)/);
     // Debian 12's mariadb.socket starts the database on the next connect: it is stopped with it; EL 8 has none.
     expect(byStep["db-freeze"]!.map((c) => c.command)).toContain(name === "alma" ? "systemctl stop -- mariadb.service" : "systemctl stop -- mariadb.socket mariadb.service");
     const install = byStep["kernel-install"]!.map((c) => c.command).join("\n");

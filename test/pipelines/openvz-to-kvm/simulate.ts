@@ -165,7 +165,7 @@ export function simulate(source: ScriptedHost, target: ScriptedHost, options: Si
   }, { mutates: true });
 
   // The copy: every source file not excluded replaces the target's; target files the source lacks go (--delete).
-  source.on(/^rsync /, (command) => {
+  source.on(/^rsync (?!--version$)/, (command) => {
     const w = words(command);
     const excludes = w.filter((x) => x.startsWith("--exclude=")).map((x) => x.slice("--exclude=".length));
     const isExcluded = (p: string): boolean => excludes.some((e) => under(p, e));
