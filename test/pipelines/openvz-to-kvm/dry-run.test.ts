@@ -24,7 +24,7 @@ async function cli(plan: string, ...extra: string[]): Promise<{ code: number; st
   return { code, stderr };
 }
 
-function reportOf(text: string): { steps: Array<{ id: string; commands: Array<{ host: string; command: string }> }>; blockers: Array<{ title: string }> } {
+function reportOf(text: string): { steps: Array<{ id: string; commands: Array<{ host: string; command: string }>; details: string[] }>; blockers: Array<{ title: string }> } {
   return JSON.parse(text.slice(text.indexOf("{\n")));
 }
 
