@@ -7,7 +7,7 @@ import { targetFromSource, type OvzPlan } from "./plan.js";
 import { sourceSshdFindings } from "../ssh-access/sshd-config.js";
 import { copyFitFindings, HOW_MEASURED, measureTree, treeSizeCommand } from "../rsync/copy-size.js";
 import { describeMount, MOUNTINFO_COMMAND, toRecreate } from "../rsync/mounts.js";
-import { countDeletions, parseStats } from "../rsync/progress.js";
+import { isDeletion, parseStats } from "../rsync/progress.js";
 import { shouldRunAnotherLivePass } from "../rsync/pass.js";
 import { OVZ_FACTS } from "./facts.js";
 import { cutoverFinishedAt, describeCompare, dirlinkVerdict, excludesAndMounts, noCopyAfterCutover, passCommands, passPlan, syncCommand, syncPass, type PassPlan } from "./sync.js";
@@ -87,10 +87,12 @@ export const rsyncStep = defineStep<OvzPlan, CopyPlan>({
     if (plan.pass.compare === "checksum") details.push("until one pass has completed, rsync compares the content of files on both sides (--checksum): the target's files are the fresh VM's, whose size and mtime may match the source's by chance; later passes trust size and mtime. The first pass's time is in the journal with its mode");
     if (ready && findings.every((f) => !f.blocks)) {
       // The key exists: measure what the first pass would do (read-only: --dry-run).
-      const dry = await source.exec(await syncCommand(ctx, { dryRun: true }), { signal: ctx.signal, timeoutMs: 3600_000 });
+      // One itemized line per changed file: counted as they come, only the --stats tail kept.
+      let deletions = 0;
+      const dry = await source.exec(await syncCommand(ctx, { dryRun: true }), { signal: ctx.signal, timeoutMs: 3600_000, stdoutTailChars: 64 * 1024, onStdout: (line) => void (isDeletion(line) && deletions++) });
       if (dry.code === 0 || dry.code === 24) {
         const stats = parseStats(dry.stdout);
-        details.push(`would delete ${countDeletions(dry.stdout)} file(s) on the target that the source does not have`);
+        details.push(`would delete ${deletions} file(s) on the target that the source does not have`);
         details.push(`would send ${stats.regularFilesTransferred ?? "?"} changed file(s), ${gib(stats.transferredFileSize ?? 0)} of ${gib(stats.totalFileSize ?? 0)}`);
         estimatedTransferBytes = stats.transferredFileSize ?? estimatedTransferBytes;
       } else details.push(`a dry run of the copy failed (exit ${dry.code}): ${dry.stderr.trim().split("\n").slice(-2).join(" ")}`);

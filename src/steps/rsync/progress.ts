@@ -68,9 +68,12 @@ export function parseStats(output: string): RsyncStats {
   return stats;
 }
 
-/** `--itemize-changes` lines of a dry run: "*deleting   path" for each file --delete would remove. */
+/** An `--itemize-changes` line of a file --delete removes (or, in a dry run, would): "*deleting   path". */
+export const isDeletion = (line: string): boolean => line.startsWith("*deleting ");
+
+/** The `--itemize-changes` deletions in a whole output. */
 export function countDeletions(output: string): number {
-  return output.split("\n").filter((line) => line.startsWith("*deleting ")).length;
+  return output.split("\n").filter(isDeletion).length;
 }
 
 /** rsync exit codes worth a sentence (rsync(1) EXIT VALUES). */
