@@ -6,7 +6,7 @@ import { Journal } from "../../../src/journal/journal.js";
 import { parsePlan } from "../../../src/plan/load.js";
 import { buildVserverToOpenvz } from "../../../src/pipelines/vserver-to-openvz/pipeline.js";
 import type { VsPlan } from "../../../src/steps/vserver-to-openvz/context.js";
-import { vzConfValues } from "../../../src/vserver/vz-conf.js";
+import { vzConfValues } from "../../../src/openvz/vz-conf.js";
 import { webWorld, type World } from "./scripted-world.js";
 import { exitCodeForRun } from "../../../src/exit-codes.js";
 
