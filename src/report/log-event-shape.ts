@@ -1,5 +1,5 @@
 import { PROMPT_ANSWERERS, RUN_MODES, RUN_STATUSES, SEVERITIES, STEP_STATUSES } from "../engine/statuses.js";
-import { array, bool, int, literal, nonNegative, num, object, oneOf, optional, record, str, type Shape } from "../journal/shape.js";
+import { array, bool, literal, nonNegative, num, object, oneOf, optional, record, str, type Shape } from "../journal/shape.js";
 
 const at = { at: str };
 const plannedCommand = object({ host: str, command: str, purpose: optional(str) });
@@ -47,7 +47,7 @@ export const REPORTED_EVENT_SHAPES = new Map<string, Shape>(
     type: literal("pipeline-end"),
     ...at,
     status: oneOf(RUN_STATUSES),
-    exitCode: int,
+    signal: optional(oneOf(["SIGINT", "SIGTERM"])),
     message: optional(str),
     resumeCommand: optional(str),
     journal: str,

@@ -81,7 +81,7 @@ const events: Record<string, unknown> = {
   "prompt-answer": { type: "prompt-answer", at, stepId: "s", accepted: true, by: "yes-flag" },
   "step-end": { type: "step-end", at, stepId: "s", status: "failed", durationMs: 3, message: "m", checks: [{ name: "n", ok: false }] },
   compensation: { type: "compensation", at, id: "c", title: "t", host: "h", ok: true, message: "m" },
-  "pipeline-end": { type: "pipeline-end", at, status: "failed", exitCode: 1, message: "m", resumeCommand: "r", journal: "j", log: "l", freezeWindowSec: 4.5, downtimeSec: 6 },
+  "pipeline-end": { type: "pipeline-end", at, status: "interrupted", signal: "SIGTERM", message: "m", resumeCommand: "r", journal: "j", log: "l", freezeWindowSec: 4.5, downtimeSec: 6 },
 };
 
 describe("light shapes answer as the zod schemas do", () => {
