@@ -1,5 +1,6 @@
 import { appendFile, writeFile } from "node:fs/promises";
 import { BadInputError, InterruptedError } from "../errors.js";
+import { eventLine } from "../engine/event-wire.js";
 import type { PipelineEvent } from "../engine/events.js";
 import { runPipeline, type RunMode, type RunOutcome } from "../engine/runner.js";
 import type { Pipeline } from "../engine/step.js";
@@ -77,8 +78,9 @@ export async function drivePipeline<Plan>(options: DriveOptions<Plan>): Promise<
       const event: PipelineEvent = reported.type === "pipeline-end" ? { ...reported, ...headlineFigures(journal.snapshot.facts) } : reported;
       face.sink(event);
       if (mode === "dry-run") return;
-      logLines.push(JSON.stringify(event));
-      flushing = flushing.then(() => appendFile(logPath, logLines.splice(0).join("\n") + "\n", { mode: 0o600 })).catch(() => undefined);
+      logLines.push(eventLine(event));
+      // One append takes every line queued so far; the appends queued behind it find nothing left (no blank line).
+      flushing = flushing.then(() => (logLines.length > 0 ? appendFile(logPath, logLines.splice(0).join("\n") + "\n", { mode: 0o600 }) : undefined)).catch(() => undefined);
     };
     outcome = await runPipeline({
       pipeline,
