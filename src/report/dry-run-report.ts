@@ -2,7 +2,7 @@ import type { Pipeline, ProbeResult } from "../engine/step.js";
 import { formatBytes } from "../render/format.js";
 import type { DryRunReport, DryRunStep } from "./dry-run-schema.js";
 import { hostOfKey, isExcludeList, isTransferEstimateKey, valueLines, type ExcludeFact, type HostFact } from "./facts.js";
-import { code, fenced, plain, table } from "./markdown.js";
+import { code, fenced, plain as markdownPlain, table } from "./markdown.js";
 import { wordsFor } from "./kind-words.js";
 
 export type { DryRunReport } from "./dry-run-schema.js";
@@ -71,25 +71,32 @@ const STATUS_TEXT: Record<DryRunStep["status"], string> = {
   blocked: "BLOCKED",
 };
 
-function findingLine(f: DryRunReport["blockers"][number]): string {
+/**
+ * How user text is made safe: `plain` escapes Markdown (a report file, or stdout going to a file or a
+ * pipe); `forTerminal` only defuses control characters, for a report read on a terminal, where a `\<-`
+ * or `\*` would be noise.
+ */
+export type TextEscape = (text: string) => string;
+
+function findingLine(f: DryRunReport["blockers"][number], plain: TextEscape): string {
   return `- **${plain(f.title)}**${f.host ? ` (${plain(f.host)})` : ""}: ${plain(f.summary)}${f.remediation ? `  \n  Fix: ${plain(f.remediation)}` : ""}`;
 }
 
 /** Markdown: verdict first, then facts per host, the estimate, the excludes, and step by step what would run. */
-export function renderDryRunMarkdown(data: DryRunReport): string {
+export function renderDryRunMarkdown(data: DryRunReport, plain: TextEscape = markdownPlain): string {
   const out: string[] = [`# Dry run: ${plain(data.title)}`, ""];
   out.push(`Kind ${code(data.kind)}, generated ${data.generatedAt}. Nothing was changed on any host.`, "");
   for (const [role, address] of Object.entries(data.hosts)) out.push(`- **${role}**: ${code(address)}`);
   out.push("");
   out.push(data.outcome === "blocked" ? `**Blocked** by ${data.blockers.length} finding(s): fix them, then run the dry run again.` : "**Ready**: no blockers found.", "");
 
-  if (data.blockers.length > 0) out.push("## Blockers", "", ...data.blockers.map(findingLine), "");
-  if (data.warnings.length > 0) out.push("## Warnings", "", ...data.warnings.map(findingLine), "");
+  if (data.blockers.length > 0) out.push("## Blockers", "", ...data.blockers.map((f) => findingLine(f, plain)), "");
+  if (data.warnings.length > 0) out.push("## Warnings", "", ...data.warnings.map((f) => findingLine(f, plain)), "");
 
   for (const [role, facts] of Object.entries(data.hostFacts)) {
     if (facts.length === 0) continue;
     out.push(`## Facts: ${role} (${code(data.hosts[role] ?? "?")})`, "");
-    for (const f of facts) out.push(...valueLines(f.label, f.value));
+    for (const f of facts) out.push(...valueLines(f.label, f.value, "", 0, plain));
     out.push("");
   }
 
@@ -121,7 +128,7 @@ export function renderDryRunMarkdown(data: DryRunReport): string {
     const otherFacts = Object.entries(step.facts).filter(([k, v]) => !hostOfKey(k, Object.keys(data.hosts)) && !isExcludeList(v));
     if (otherFacts.length > 0) {
       out.push("Facts:", "");
-      for (const [k, v] of otherFacts) out.push(...valueLines(k, v));
+      for (const [k, v] of otherFacts) out.push(...valueLines(k, v, "", 0, plain));
       out.push("");
     }
   }
