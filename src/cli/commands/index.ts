@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import type { ExitSetter } from "../program.js";
+import { registerCompletion } from "./completion.js";
 import { registerDemo } from "./demo.js";
 import { registerHost } from "./host.js";
 import { registerImage } from "./image.js";
@@ -10,4 +11,4 @@ import { registerSchema } from "./schema.js";
 import { registerStatus } from "./status.js";
 
 /** Every subcommand; each lives in its own file and registers itself here. */
-export const commandRegistrations: Array<(program: Command, setExit: ExitSetter) => void> = [registerRun, registerStatus, registerRuns, registerPlan, registerDemo, registerImage, registerHost, registerSchema];
+export const commandRegistrations: Array<(program: Command, setExit: ExitSetter) => void> = [registerRun, registerStatus, registerRuns, registerPlan, registerDemo, registerImage, registerHost, registerSchema, registerCompletion];
