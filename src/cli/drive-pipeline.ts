@@ -126,7 +126,7 @@ export async function drivePipeline<Plan>(options: DriveOptions<Plan>): Promise<
   }
   if (mode === "dry-run" && options.printDryRunReport !== false) {
     const skipped = Object.fromEntries(pipeline.steps.flatMap((s) => (outcome.probes[s.id] ? [] : [[s.id, outcome.skipped[s.id] ?? "not probed"]])));
-    const data = collectDryRun(pipeline as Pipeline<unknown>, Object.fromEntries(Object.entries(hosts).map(([r, h]) => [r, h.address])), outcome.probes, skipped);
+    const data = collectDryRun(pipeline as Pipeline<unknown>, Object.fromEntries(Object.entries(hosts).map(([r, h]) => [r, h.address])), outcome.probes, skipped, undefined, { earlierFacts: journal.snapshot.facts });
     // Markdown escapes belong in a Markdown file; a report read on the terminal keeps its text as written.
     const onTerminal = !flags.json && Boolean(process.stdout.isTTY);
     const report = flags.format === "json" ? JSON.stringify(data, null, 2) + "\n" : renderDryRunMarkdown(data, onTerminal ? forTerminal : undefined) + "\n";

@@ -4,10 +4,18 @@ import type { DryRunReport, DryRunStep } from "./dry-run-schema.js";
 import { hostOfKey, isExcludeList, isTransferEstimateKey, valueLines, type ExcludeFact, type HostFact } from "./facts.js";
 import { code, fenced, plain as markdownPlain, table } from "./markdown.js";
 import { wordsFor } from "./kind-words.js";
+import { NO_UNDO, riskSummary } from "./risk-summary.js";
 
 export type { DryRunReport } from "./dry-run-schema.js";
 /** @deprecated the report is DryRunReport; kept for callers of the first version. */
 export type DryRunData = DryRunReport;
+
+export interface DryRunContext {
+  /** Facts an earlier run of this migration journaled (measured passes), for the expected freeze. */
+  earlierFacts?: Readonly<Record<string, unknown>>;
+  /** Ways to undo the run (the checkpoints feature fills this); none: the summary says nothing can. */
+  undo?: string[];
+}
 
 /** Everything the probes said, arranged for the report (the JSON form of `--dry-run --format json`). */
 export function collectDryRun(
@@ -16,6 +24,7 @@ export function collectDryRun(
   probes: Record<string, ProbeResult>,
   skipped: Record<string, string>,
   generatedAt = new Date().toISOString(),
+  context: DryRunContext = {},
 ): DryRunReport {
   const roles = Object.keys(hosts);
   const hostFacts: Record<string, HostFact[]> = Object.fromEntries(roles.map((r) => [r, []]));
@@ -46,6 +55,7 @@ export function collectDryRun(
     };
   });
   const all = steps.flatMap((s) => s.findings);
+  const risk = riskSummary({ kind: pipeline.kind, steps, excludeCount: excludes.length, earlierFacts: context.earlierFacts ?? {}, undo: context.undo ?? [] });
   const blockers = all.filter((f) => f.blocks);
   return {
     reportVersion: 1,
@@ -58,9 +68,18 @@ export function collectDryRun(
     steps,
     excludes,
     estimate,
+    risk,
     blockers,
     warnings: all.filter((f) => !f.blocks && f.severity === "warning"),
   };
+}
+
+/**
+ * The excludes are the "Not copied" table; a command that spells them all out (rsync's 50-odd --exclude=)
+ * says so instead of listing them once more. The exact command is in the JSON report and in --debug.
+ */
+function shortenExcludes(command: string, tableRows: number): string {
+  return command.replace(/(?: --exclude=(?:'[^']*'|\S+)){5,}/g, (run) => ` --exclude=… (${run.split(" --exclude=").length - 1} paths: "Not copied"${tableRows > 0 ? "" : " in the JSON report"})`);
 }
 
 const STATUS_TEXT: Record<DryRunStep["status"], string> = {
@@ -89,6 +108,10 @@ export function renderDryRunMarkdown(data: DryRunReport, plain: TextEscape = mar
   for (const [role, address] of Object.entries(data.hosts)) out.push(`- **${role}**: ${code(address)}`);
   out.push("");
   out.push(data.outcome === "blocked" ? `**Blocked** by ${data.blockers.length} finding(s): fix them, then run the dry run again.` : "**Ready**: no blockers found.", "");
+
+  out.push("## Risk", "");
+  for (const line of [...data.risk.changes, ...data.risk.overwrites, ...data.risk.freeze]) out.push(`- ${line}`);
+  out.push(...(data.risk.undo.length > 0 ? ["- Undo:", ...data.risk.undo.map((u) => `  - ${u}`)] : [`- Undo: ${NO_UNDO}`]), "");
 
   if (data.blockers.length > 0) out.push("## Blockers", "", ...data.blockers.map((f) => findingLine(f, plain)), "");
   if (data.warnings.length > 0) out.push("## Warnings", "", ...data.warnings.map((f) => findingLine(f, plain)), "");
@@ -119,7 +142,8 @@ export function renderDryRunMarkdown(data: DryRunReport, plain: TextEscape = mar
     for (const c of step.commands) byHost.set(c.host, [...(byHost.get(c.host) ?? []), c]);
     for (const [host, commands] of byHost) {
       out.push(`On **${host}**:`, "");
-      out.push(...fenced(commands.flatMap((c) => (c.purpose ? [`# ${c.purpose.replace(/\n/g, " ")}`, c.command] : [c.command])), "sh"), "");
+      const shown = (command: string): string => shortenExcludes(command, data.excludes.length);
+      out.push(...fenced(commands.flatMap((c) => (c.purpose ? [`# ${c.purpose.replace(/\n/g, " ")}`, shown(c.command)] : [shown(c.command)])), "sh"), "");
     }
     for (const d of step.details) out.push(`- ${plain(d)}`);
     if (step.details.length > 0) out.push("");

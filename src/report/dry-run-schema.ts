@@ -38,6 +38,8 @@ export const dryRunReportSchema = z.object({
   excludes: z.array(z.object({ path: z.string(), reason: z.string(), stepId: z.string() })),
   /** The probes' estimate of bytes to transfer, when one gave it. */
   estimate: z.object({ bytesToTransfer: z.number().nonnegative(), stepId: z.string(), key: z.string() }).nullable(),
+  /** The top of the report: what changes, what is overwritten or deleted (counted), freeze and downtime, how to undo (empty: nothing can). */
+  risk: z.object({ changes: z.array(z.string()), overwrites: z.array(z.string()), freeze: z.array(z.string()), undo: z.array(z.string()) }),
   blockers: z.array(findingSchema),
   warnings: z.array(findingSchema),
 });
