@@ -62,5 +62,9 @@ describe("mudanza image / host commands", () => {
     errors.length = 0;
     expect(await run("image", "sparsify", join(dir, "nope.qcow2"), "--dry-run")).toBe(2);
     expect(errors.join("")).toContain(`disk ${join(dir, "nope.qcow2")}: no such file`);
+    // image info prints no report: it must never point at one (issue 14).
+    errors.length = 0;
+    expect(await run("image", "info", "/nonexist")).toBe(2);
+    expect(errors.join("")).toBe("mudanza: disk /nonexist: no such file\n");
   });
 });
