@@ -14,7 +14,7 @@ import type { Renderer } from "../render/renderer.js";
 import { createRenderer, pickRenderer } from "./choose-renderer.js";
 import { diagnostics } from "./diagnostics.js";
 import { openDebugTrace, type DebugTrace } from "./debug-trace.js";
-import { stackChain } from "./exit-codes.js";
+import { stackChain } from "../exit-codes.js";
 import { tracedHost } from "../hosts/traced-host.js";
 import { resolveInteractive } from "./interactive.js";
 

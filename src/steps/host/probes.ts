@@ -1,6 +1,7 @@
 import type { Host } from "../../hosts/host.js";
 import { cmd } from "../../hosts/quote.js";
 import { knowledgeFor, readRelease, type FamilyKnowledge, type Release } from "../../distro/index.js";
+import { blocker, type Finding } from "../../engine/finding.js";
 
 export const UNAME_COMMAND = cmd("uname", "-r");
 export const DETECT_VIRT_COMMAND = cmd("systemd-detect-virt");
@@ -48,6 +49,22 @@ export async function distroOf(host: Host): Promise<{ release: Release; family: 
   const release = await readRelease(host);
   if (!release || release.family === "unknown") return { release, family: null };
   return { release, family: knowledgeFor(release) };
+}
+
+export interface KnownDistro {
+  release: Release;
+  family: FamilyKnowledge;
+}
+
+/**
+ * The opening of every probe that needs the host's family knowledge: the release and family, or the blocker
+ * that says which system the host runs and what cannot be done without knowing it.
+ */
+export async function requireFamily(host: Host, role: string, cannot: string): Promise<KnownDistro | { blocker: Finding }> {
+  const distro = await distroOf(host);
+  if (distro.family && distro.release) return { release: distro.release, family: distro.family };
+  const runs = distro.release ? `${distro.release.pretty} (ID=${distro.release.id})` : "a system without a readable /etc/os-release";
+  return { blocker: blocker("Unknown distribution", `the ${role} runs ${runs}; mudanza knows the Debian and RHEL families and ${cannot} on others`, undefined, role) };
 }
 
 export function gib(bytes: number): string {

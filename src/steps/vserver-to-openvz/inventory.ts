@@ -8,7 +8,7 @@ import { mapVserverToCtidConf, unmappedSettings } from "../../vserver/ctid-conf-
 import { LISTENERS_IN_GUEST, parseListeners, type Listener } from "../../vserver/listeners.js";
 import { osTemplateFor, readGuestRelease } from "../../vserver/release.js";
 import { TRANSIENT_PROCESSES } from "../../vserver/transient-processes.js";
-import { substVeid, vzConfValues } from "../../vserver/vz-conf.js";
+import { substVeid, vzConfValues } from "../../openvz/vz-conf.js";
 import type { Inventory, VsContext } from "./context.js";
 import { sourceSshCheckCommand } from "./rsync.js";
 

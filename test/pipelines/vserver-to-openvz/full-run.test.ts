@@ -6,8 +6,9 @@ import { Journal } from "../../../src/journal/journal.js";
 import { parsePlan } from "../../../src/plan/load.js";
 import { buildVserverToOpenvz } from "../../../src/pipelines/vserver-to-openvz/pipeline.js";
 import type { VsPlan } from "../../../src/steps/vserver-to-openvz/context.js";
-import { vzConfValues } from "../../../src/vserver/vz-conf.js";
+import { vzConfValues } from "../../../src/openvz/vz-conf.js";
 import { webWorld, type World } from "./scripted-world.js";
+import { exitCodeForRun } from "../../../src/exit-codes.js";
 
 /** Temporary directories of this file's tests, removed after each. */
 const tempDir = useTempDirs();
@@ -127,7 +128,7 @@ describe("vserver-to-openvz on scripted hosts", () => {
     world.containerProcesses = ["init", "rsyslogd", "cron", "sshd"]; // apache2 did not come up
     const { outcome, events, compensations } = await run(world, "yes", plan(", startCheckTimeoutSec: 0"));
     expect(outcome.status).toBe("failed");
-    expect(outcome.exitCode).toBe(1);
+    expect(exitCodeForRun(outcome)).toBe(1);
     expect(outcome.message).toMatch(/service apache2 runs/);
     expect(vzConfValues(world.target.files.get("/etc/vz/conf/1001.conf")!.content).ONBOOT).toBe("no"); // never marked to start with the node
     expect(events.filter((e) => e.type === "compensation").map((e) => e.type === "compensation" && [e.id, e.ok])).toEqual([
@@ -207,7 +208,7 @@ describe("vserver-to-openvz on scripted hosts", () => {
     const world = await webWorld();
     world.target.on("grep -sH '^IP_ADDRESS=' /etc/vz/conf/*.conf; true", { stdout: '/etc/vz/conf/102.conf:IP_ADDRESS="198.18.10.30 198.18.10.21"\n' });
     const { outcome } = await run(world, "yes");
-    expect(outcome.exitCode).toBe(3);
+    expect(exitCodeForRun(outcome)).toBe(3);
     expect(outcome.message).toMatch(/IP 198\.18\.10\.21 is in use: another container has it: \/etc\/vz\/conf\/102\.conf/);
     expect(world.source.mutations).toEqual([]);
     expect(world.target.mutations).toEqual([]);
