@@ -47,6 +47,14 @@ describe("mudanza image / host commands", () => {
     const events = out.join("").trimEnd().split("\n").map((l) => JSON.parse(l) as { type: string; version: number });
     expect(events[0]).toMatchObject({ type: "pipeline-start", version: 1 });
     expect(events.at(-1)).toMatchObject({ type: "pipeline-end", status: "dry-run" });
+    // An image journal is found by `runs` and opens with `status ID` like a migration's (issue 14).
+    out.length = 0;
+    expect(await run("runs", "--state-dir", state)).toBe(0);
+    const id = /^(image-clone-[0-9a-f]+) +image-clone +done/m.exec(out.join(""))?.[1];
+    expect(id).toBeDefined();
+    out.length = 0;
+    expect(await run("status", id!, "--state-dir", state)).toBe(0);
+    expect(out.join("")).toMatch(/^Image clone image-clone-[0-9a-f]+ \(/);
     errors.length = 0;
     expect(await run("status", "--state-dir", state, "web1.yaml", "--json")).toBe(2);
     expect(errors.join("")).toContain("--format json");
