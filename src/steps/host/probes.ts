@@ -2,6 +2,7 @@ import type { Host } from "../../hosts/host.js";
 import { cmd } from "../../hosts/quote.js";
 import { knowledgeFor, readRelease, type FamilyKnowledge, type Release } from "../../distro/index.js";
 import { blocker, type Finding } from "../../engine/finding.js";
+import { parseDf } from "./df.js";
 
 export const UNAME_COMMAND = cmd("uname", "-r");
 export const DETECT_VIRT_COMMAND = cmd("systemd-detect-virt");
@@ -29,19 +30,10 @@ export interface DiskUsage {
   freeBytes: number;
 }
 
-/** `df -P -B1 /`: "Filesystem 1-blocks Used Available Capacity Mounted on", one data line. */
-export function parseDf(stdout: string): DiskUsage | null {
-  const line = stdout.trim().split("\n")[1];
-  const parts = line?.trim().split(/\s+/);
-  if (!parts || parts.length < 6) return null;
-  const [size, used, free] = [Number(parts[1]), Number(parts[2]), Number(parts[3])];
-  if (![size, used, free].every(Number.isFinite)) return null;
-  return { sizeBytes: size, usedBytes: used, freeBytes: free };
-}
-
 export async function diskUsage(host: Host, signal?: AbortSignal): Promise<DiskUsage | null> {
   const result = await host.exec(DF_COMMAND, { signal });
-  return result.code === 0 ? parseDf(result.stdout) : null;
+  const row = result.code === 0 ? parseDf(result.stdout) : null;
+  return row && { sizeBytes: row.sizeBytes, usedBytes: row.usedBytes, freeBytes: row.availableBytes };
 }
 
 /** Release plus family knowledge, or a reason it is unusable. */
