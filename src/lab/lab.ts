@@ -64,6 +64,7 @@ export class Lab {
       initrd: images.initrd,
       consoleLog: join(runDir, "vm-console.log"),
       processLog: join(runDir, "qemu.log"),
+      qmpSocket: join(runDir, "qmp.sock"),
     });
     // if the process dies without stop(): kill by PID (processes.ts) and remove the namespace
     this.forgetExitCleanup = onProcessExit(() => {

@@ -120,6 +120,14 @@ export const BAD_INPUTS: BadInputCase[] = [
   { name: "unknown option", setup: runPlan(goodPlan({ options: "  maxLivePases: 2" })), names: /maxLivePases/ },
   { name: "option out of range", setup: runPlan(goodPlan({ options: "  maxLivePasses: 0" })), names: /options\.maxLivePasses/ },
   { name: "relative exclude", setup: runPlan(goodPlan({ options: "  extraExcludes: [{path: var/tmp, reason: scratch}]" })), names: /options\.extraExcludes/ },
+  { name: "checkpoints: unknown backend", setup: runPlan(goodPlan({ top: "checkpoints:\n  target: {via: vmware, host: esx1.example.org}" })), names: /checkpoints\.target\.via/ },
+  { name: "checkpoints: qmp socket not absolute", setup: runPlan(goodPlan({ top: "checkpoints:\n  target: {via: qmp, socket: run/qmp.sock}" })), names: /checkpoints\.target\.socket/ },
+  { name: "checkpoints: libvirt without domain", setup: runPlan(goodPlan({ top: "checkpoints:\n  target: {via: libvirt, host: kvm1.example.org}" })), names: /checkpoints\.target\.domain/ },
+  { name: "checkpoints: libvirt domain that is an option", setup: runPlan(goodPlan({ top: "checkpoints:\n  target: {via: libvirt, host: kvm1.example.org, domain: --all}" })), names: /checkpoints\.target\.domain/ },
+  { name: "checkpoints: proxmox vmid below 100", setup: runPlan(goodPlan({ top: "checkpoints:\n  target: {via: proxmox, host: pve1.example.org, vmid: 7}" })), names: /checkpoints\.target\.vmid/ },
+  { name: "checkpoints: vzctl host with a space", setup: runPlan(goodPlan({ top: "checkpoints:\n  source: {via: vzctl, host: node 1, ctid: 101}" })), names: /checkpoints\.source\.host/ },
+  { name: "checkpoints: a target backend on the source", setup: runPlan(goodPlan({ top: "checkpoints:\n  source: {via: qmp, socket: /run/qmp.sock}" })), names: /checkpoints\.source\.via/ },
+  { name: "checkpoints: misspelt side", setup: runPlan(goodPlan({ top: "checkpoints:\n  targte: {via: qmp, socket: /run/qmp.sock}" })), names: /targte/ },
   { name: "vserver plan without guest", setup: runPlan("kind: vserver-to-openvz\nsource: {host: a.example.org}\ntarget: {host: b.example.org}\noptions: {ctid: 150}\n"), names: /options\.guest/ },
 
   // --- flags
