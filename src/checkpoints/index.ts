@@ -1,5 +1,7 @@
+import { connectHost } from "../hosts/connect.js";
 import type { Host } from "../hosts/host.js";
-import type { CheckpointConfig } from "../plan/checkpoints.js";
+import type { CheckpointConfig, CheckpointsConfig } from "../plan/checkpoints.js";
+import type { Endpoint } from "../plan/endpoint.js";
 import type { CheckpointBackend } from "./backend.js";
 import { LibvirtBackend } from "./libvirt.js";
 import { ProxmoxBackend } from "./proxmox.js";
@@ -25,5 +27,19 @@ export function backendFor(config: CheckpointConfig, node: Host | undefined): Ch
       return new ProxmoxBackend(node, "pct", config.vmid);
     case "vzctl":
       return new VzctlBackend(node, String(config.ctid));
+  }
+}
+
+/** How a remote backend's host is reached: the plan entry without its backend fields (an endpoint). */
+export function nodeEndpoint(config: Exclude<CheckpointConfig, { via: "qmp" }>): Endpoint {
+  const { host, port, user, sudo, identityFile, hostKey, knownHostsFile, transport, fixture, connectTimeoutSec } = config;
+  return { host, port, user, sudo, identityFile, hostKey, knownHostsFile, transport, fixture, connectTimeoutSec };
+}
+
+/** Connects the hosts the plan's remote checkpoint backends run on, as roles target-checkpoints / source-checkpoints. */
+export async function connectCheckpointHosts(checkpoints: CheckpointsConfig | undefined, hosts: Record<string, Host>): Promise<void> {
+  for (const side of ["target", "source"] as const) {
+    const config = checkpoints?.[side];
+    if (config && config.via !== "qmp") hosts[checkpointHostRole(side)] = await connectHost(nodeEndpoint(config), checkpointHostRole(side));
   }
 }

@@ -38,6 +38,8 @@ export const dryRunReportSchema = z.object({
   excludes: z.array(z.object({ path: z.string(), reason: z.string(), stepId: z.string() })),
   /** The probes' estimate of bytes to transfer, when one gave it. */
   estimate: z.object({ bytesToTransfer: z.number().nonnegative(), stepId: z.string(), key: z.string() }).nullable(),
+  /** The checkpoints a run would take, each with its estimated disk cost and how that was estimated. */
+  checkpoints: z.array(z.object({ stepId: z.string(), side: z.string(), name: z.string(), label: z.string(), costBytes: z.number().nonnegative(), costHow: z.string() })).default([]),
   blockers: z.array(findingSchema),
   warnings: z.array(findingSchema),
 });

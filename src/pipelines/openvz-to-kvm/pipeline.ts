@@ -1,4 +1,4 @@
-import type { Pipeline } from "../../engine/step.js";
+import type { Pipeline, Step } from "../../engine/step.js";
 import type { PlanOf } from "../../plan/schema.js";
 import { preUpdate } from "../../steps/ovz-kvm/pre-update.js";
 import { releaseMatch } from "../../steps/ovz-kvm/release-match.js";
@@ -10,17 +10,24 @@ import { kernelInstall } from "../../steps/ovz-kvm/kernel-install.js";
 import { rebootVerify } from "../../steps/ovz-kvm/reboot-verify.js";
 import { cutover } from "../../steps/ovz-kvm/cutover.js";
 import { FACT } from "../../steps/common/plan.js";
+import { checkpointStep } from "../../steps/checkpoints/take-checkpoint.js";
+import { withUndoNote } from "../../steps/checkpoints/undo-note.js";
+
+/** Both sides before the pre-update step (none when the plan skips it), the target before the first copy. */
+const checkpointBeforeUpdate = checkpointStep("before-update", ["target", "source"], (plan) => (plan.options.skipPreUpdate ? "the plan skips the pre-update step (skipPreUpdate)" : undefined));
+const checkpointBeforeCopy = checkpointStep("before-copy", ["target"]);
 
 /**
  * OpenVZ container -> KVM VM, the by-hand recipe as checked steps: update both, same release, save the
  * VM's identity, copy live, freeze the databases for the final pass, put the VM's network back,
- * reinstall its kernel package, reboot and check, and only then (if the plan says so) cut over.
+ * reinstall its kernel package, reboot and check, and only then (if the plan says so) cut over. Where the
+ * plan names checkpoints, they are taken before the pre-update step and before the first copy.
  */
 export function buildOpenvzToKvm(plan: PlanOf<"openvz-to-kvm">): Pipeline<PlanOf<"openvz-to-kvm">> {
   return {
     kind: "openvz-to-kvm",
     title: "OpenVZ container to KVM virtual machine",
-    steps: [preUpdate, releaseMatch, captureTarget, rsyncStep, dbFreeze, networkFixup, kernelInstall, rebootVerify, cutover],
+    steps: [checkpointBeforeUpdate, preUpdate, releaseMatch, captureTarget, checkpointBeforeCopy, rsyncStep, dbFreeze, networkFixup, kernelInstall, rebootVerify, cutover].map((step) => withUndoNote(step as Step<PlanOf<"openvz-to-kvm">>)),
     expectedHostKeys: (facts) => targetKeysOnResume(facts, plan.target.hostKey),
   };
 }
