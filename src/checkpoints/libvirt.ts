@@ -4,7 +4,7 @@ import { execOk, type Host } from "../hosts/host.js";
 import { cmd } from "../hosts/quote.js";
 import { parseImageInfo } from "../kvm/qemu-img-info.js";
 import { parseDominfo, parseDomblklist } from "../kvm/virsh.js";
-import { gib, parseDf } from "../steps/common/facts.js";
+import { gib, parseDf } from "../steps/host/probes.js";
 import type { BackendProbe, CheckpointBackend, CheckpointEntry } from "./backend.js";
 
 const URI = "qemu:///system";

@@ -1,7 +1,7 @@
 import type { PlannedCommand } from "../engine/step.js";
 import { execOk, type Host } from "../hosts/host.js";
 import { cmd } from "../hosts/quote.js";
-import { gib } from "../steps/common/facts.js";
+import { gib } from "../steps/host/probes.js";
 import type { BackendProbe, CheckpointBackend, CheckpointEntry } from "./backend.js";
 
 const LONG_MS = 60 * 60_000;

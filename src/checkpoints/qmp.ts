@@ -1,7 +1,7 @@
 import { statfs } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { PlannedCommand } from "../engine/step.js";
-import { gib } from "../steps/common/facts.js";
+import { gib } from "../steps/host/probes.js";
 import type { BackendProbe, CheckpointBackend, CheckpointEntry } from "./backend.js";
 import { QmpClient } from "./qmp-client.js";
 

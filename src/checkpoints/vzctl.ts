@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { PlannedCommand } from "../engine/step.js";
 import { execOk, type Host } from "../hosts/host.js";
 import { cmd } from "../hosts/quote.js";
-import { gib, parseDf } from "../steps/common/facts.js";
+import { gib, parseDf } from "../steps/host/probes.js";
 import type { BackendProbe, CheckpointBackend, CheckpointEntry } from "./backend.js";
 
 const LONG_MS = 60 * 60_000;

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { buildImageClone } from "../../src/pipelines/image-clone/pipeline.js";
-import { validateCloneOptions } from "../../src/pipelines/image-clone/options.js";
+import { validateCloneOptions } from "../../src/plan/options/image-clone.js";
 import { runLocal } from "./run-local.js";
 
 // Real qemu-img and qemu-io (Debian qemu-utils) on real qcow2 files.

@@ -5,12 +5,12 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ScriptedHost } from "../../src/hosts/scripted-host.js";
 import { loadScriptedHost } from "../../src/hosts/scripted-fixture.js";
-import { compareTopLinks, readTopLinks } from "../../src/steps/common/dirlinks.js";
-import { parseDf } from "../../src/steps/common/facts.js";
-import { fingerprintOf, knownHostsLines, readHostKeys } from "../../src/steps/common/host-keys.js";
-import { rebootAndWait, rebootTiming, REBOOT_COMMAND, REBOOT_MARKER } from "../../src/steps/common/reboot.js";
-import { detectDatabases, parseShowUnits } from "../../src/steps/common/services.js";
-import { authorizeCommand, revokeCommand } from "../../src/steps/common/access.js";
+import { compareTopLinks, readTopLinks } from "../../src/steps/host/dirlinks.js";
+import { parseDf } from "../../src/steps/host/probes.js";
+import { fingerprintOf, knownHostsLines, readHostKeys } from "../../src/steps/ssh-access/host-keys.js";
+import { rebootAndWait, rebootTiming, REBOOT_COMMAND, REBOOT_MARKER } from "../../src/steps/host/reboot.js";
+import { detectDatabases, parseShowUnits } from "../../src/steps/services/units.js";
+import { authorizeCommand, revokeCommand } from "../../src/steps/ssh-access/migration-key.js";
 import { sshTransport } from "../../src/steps/rsync/command.js";
 
 rebootTiming.firstDelayMs = 1;

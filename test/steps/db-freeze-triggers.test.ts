@@ -1,8 +1,8 @@
 import { rm } from "node:fs/promises";
 import { afterEach, describe, expect, it } from "vitest";
-import { FACT } from "../../src/steps/common/plan.js";
-import { unitsThatRan } from "../../src/steps/common/freeze-units.js";
-import type { DatabaseFact } from "../../src/steps/ovz-kvm/db-freeze.js";
+import { FACT } from "../../src/steps/openvz-to-kvm/plan.js";
+import { unitsThatRan } from "../../src/steps/services/freeze-units.js";
+import type { DatabaseFact } from "../../src/steps/openvz-to-kvm/db-freeze.js";
 import { loadPair, PAIRS, runOvz } from "../pipelines/openvz-to-kvm/harness.js";
 import { simulate } from "../pipelines/openvz-to-kvm/simulate.js";
 

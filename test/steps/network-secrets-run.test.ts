@@ -6,7 +6,7 @@ import type { ScriptedHost } from "../../src/hosts/scripted-host.js";
 import { buildOpenvzToKvm } from "../../src/pipelines/openvz-to-kvm/pipeline.js";
 import { collectDryRun, renderDryRunMarkdown } from "../../src/report/dry-run-report.js";
 import { writeRunReport } from "../../src/report/run-report.js";
-import { holdsSecret } from "../../src/steps/common/network-secrets.js";
+import { holdsSecret } from "../../src/steps/network/network-secrets.js";
 import { loadPair, PAIRS, runOvz } from "../pipelines/openvz-to-kvm/harness.js";
 import { simulate } from "../pipelines/openvz-to-kvm/simulate.js";
 import { tempStateDir } from "../support/run-demo.js";

@@ -28,7 +28,7 @@ export function registerHost(program: Command, setExit: ExitSetter): void {
       const { resolveRunMode } = await import("../drive-pipeline.js");
       const { runLocalPipeline } = await import("../run-local-pipeline.js");
       const { buildHostDoctor } = await import("../../pipelines/host-doctor/pipeline.js");
-      const { renderDoctor } = await import("../../steps/doctor/render-doctor.js");
+      const { renderDoctor } = await import("../../steps/host-doctor/render-doctor.js");
       const plan = {
         uri: opts.connect,
         bridge: opts.bridge === false ? null : opts.bridge,

@@ -36,7 +36,7 @@ export function registerImage(program: Command, setExit: ExitSetter): void {
       .option("--tmpdir <dir>", "folder for virt-sparsify's temporary overlay (default: $TMPDIR or /tmp)")
       .option("--connect <uri>", "libvirt URI checked for VMs using the disk", "qemu:///system"),
   ).action(async (disk: string, opts: CommonFlags & { out?: string; replace?: boolean; tmpdir?: string; connect: string }) => {
-    const { validateSparsifyOptions } = await import("../../pipelines/image-sparsify/options.js");
+    const { validateSparsifyOptions } = await import("../../plan/options/image-sparsify.js");
     const { buildImageSparsify } = await import("../../pipelines/image-sparsify/pipeline.js");
     const plan = validateSparsifyOptions({ disk, out: opts.out, replace: opts.replace, tmpdir: opts.tmpdir, uri: opts.connect });
     await requireInputFile(plan.disk, "disk", { blockDevice: true });
@@ -69,7 +69,7 @@ export function registerImage(program: Command, setExit: ExitSetter): void {
       .option("--vcpus <n>", "vCPUs of each defined domain", int("--vcpus"), 1)
       .option("--connect <uri>", "libvirt URI", "qemu:///system"),
   ).action(async (base: string, opts: CommonFlags & { count: number; name: string; start: number; outDir?: string; define?: boolean; bridge: string; memory: string; vcpus: number; connect: string }) => {
-    const { validateCloneOptions } = await import("../../pipelines/image-clone/options.js");
+    const { validateCloneOptions } = await import("../../plan/options/image-clone.js");
     const { buildImageClone } = await import("../../pipelines/image-clone/pipeline.js");
     const plan = validateCloneOptions({ base, count: opts.count, namePattern: opts.name, start: opts.start, outDir: opts.outDir, define: Boolean(opts.define), bridge: opts.bridge, memoryBytes: parseSize(opts.memory, "--memory"), vcpus: opts.vcpus, uri: opts.connect });
     await requireInputFile(plan.base, "base image");

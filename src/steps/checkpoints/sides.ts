@@ -1,6 +1,6 @@
 import { backendFor, checkpointHostRole, checkpointName, type CheckpointBackend } from "../../checkpoints/index.js";
 import type { CheckpointConfig } from "../../plan/checkpoints.js";
-import type { OvzContext, OvzPlan } from "../common/plan.js";
+import type { OvzContext, OvzPlan } from "../openvz-to-kvm/plan.js";
 
 export type CheckpointSide = "target" | "source";
 export type CheckpointPurpose = "before-update" | "before-copy";

@@ -1,8 +1,8 @@
 import { blocker, warning, type Finding } from "../../engine/finding.js";
 import { defineStep, verifyResult, type PlannedCommand, type Step } from "../../engine/step.js";
-import { gib } from "../common/facts.js";
-import type { OvzPlan } from "../common/plan.js";
-import { OVZ_FACTS } from "../ovz-kvm/facts.js";
+import { gib } from "../host/probes.js";
+import type { OvzPlan } from "../openvz-to-kvm/plan.js";
+import { OVZ_FACTS } from "../openvz-to-kvm/facts.js";
 import { backendOf, configFor, describeConfig, nameFor, type CheckpointPurpose, type CheckpointSide } from "./sides.js";
 
 /** One checkpoint to take, as planned: the commands are its backend's, kept so the gate and run agree. */

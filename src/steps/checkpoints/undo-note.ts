@@ -1,5 +1,5 @@
 import type { Step } from "../../engine/step.js";
-import type { OvzPlan } from "../common/plan.js";
+import type { OvzPlan } from "../openvz-to-kvm/plan.js";
 import { configFor, describeConfig, nameFor, type CheckpointPurpose, type CheckpointSide } from "./sides.js";
 
 /** Which checkpoint undoes a destructive step of this pipeline, by step id: the latest one taken before it. */

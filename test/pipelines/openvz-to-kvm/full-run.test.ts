@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Journal } from "../../../src/journal/journal.js";
-import { fingerprintOf } from "../../../src/steps/common/host-keys.js";
+import { fingerprintOf } from "../../../src/steps/ssh-access/host-keys.js";
 import { loadPair, PAIRS, runOvz } from "./harness.js";
 import { simulate } from "./simulate.js";
 

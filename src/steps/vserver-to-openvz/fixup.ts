@@ -2,7 +2,7 @@ import { posix } from "node:path";
 import { defineStep, verifyResult } from "../../engine/step.js";
 import { applyChange, changeCommands, planFixups, type FixupTree, type PlannedFixup } from "../../vserver/fixups.js";
 import { FIXUP_BACKUP_REL, type Inventory, type VsContext, type VsPlan } from "./context.js";
-import { currentInventory } from "./step-inventory.js";
+import { currentInventory } from "./read-inventory.js";
 import { VS_FACTS } from "./facts.js";
 
 /** After the final pass the node's copy is fixed; before it (preflight), the source tree shows what will change. */

@@ -1,12 +1,12 @@
 import { warning, type Finding } from "../../engine/finding.js";
 import { defineStep, verifyResult, type PlannedCommand } from "../../engine/step.js";
 import { cmd } from "../../hosts/quote.js";
-import { accessCommands, accessReady, ensureMigrationAccess, removeMigrationAccess, revokeCommand, type AccessEndpoint } from "../common/access.js";
-import { targetFromSource, type OvzContext, type OvzPlan } from "../common/plan.js";
-import { runLogged } from "../common/run-logged.js";
+import { accessCommands, accessReady, ensureMigrationAccess, removeMigrationAccess, revokeCommand, type AccessEndpoint } from "../ssh-access/migration-key.js";
+import { targetFromSource, type OvzContext, type OvzPlan } from "./plan.js";
+import { runLogged } from "./run-logged.js";
 import { START_SOURCE_COMPENSATION } from "./cutover.js";
-import { freezeSetOf, freezeUnits, showPropsCommand, STAMP_PROPS, unitStamps, unitsThatRan, type FreezeSet, type UnitStamp } from "../common/freeze-units.js";
-import { detectDatabases, showUnits, KNOWN_DATABASES, unitName } from "../common/services.js";
+import { freezeSetOf, freezeUnits, showPropsCommand, STAMP_PROPS, unitStamps, unitsThatRan, type FreezeSet, type UnitStamp } from "../services/freeze-units.js";
+import { detectDatabases, showUnits, KNOWN_DATABASES, unitName } from "../services/units.js";
 import { MIGRATION_DIR } from "../rsync/excludes.js";
 import { OVZ_FACTS, type DatabaseFact } from "./facts.js";
 import { cutoverFinishedAt, passCommands, passPlan, syncPass, type PassPlan } from "./sync.js";

@@ -1,6 +1,6 @@
 import { defineStep, verifyResult } from "../../engine/step.js";
-import { freezeUnits, showPropsCommand, STAMP_PROPS, unitStamps, unitsThatRan } from "../common/freeze-units.js";
-import type { OvzContext, OvzPlan } from "../common/plan.js";
+import { freezeUnits, showPropsCommand, STAMP_PROPS, unitStamps, unitsThatRan } from "../services/freeze-units.js";
+import type { OvzContext, OvzPlan } from "./plan.js";
 import { OVZ_FACTS, type DatabaseFact } from "./facts.js";
 
 export const START_SOURCE_COMPENSATION = "start-databases-source";

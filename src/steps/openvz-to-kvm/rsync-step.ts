@@ -1,10 +1,10 @@
 import { blocker, warning, type Finding } from "../../engine/finding.js";
 import { defineStep, verifyResult } from "../../engine/step.js";
 import { cmd } from "../../hosts/quote.js";
-import { accessCommands, accessReady, ensureMigrationAccess, type AccessEndpoint } from "../common/access.js";
-import { diskUsage, gib, RSYNC_PRESENT_COMMAND, DF_COMMAND } from "../common/facts.js";
-import { targetFromSource, type OvzPlan } from "../common/plan.js";
-import { sourceSshdFindings } from "../common/sshd-config.js";
+import { accessCommands, accessReady, ensureMigrationAccess, type AccessEndpoint } from "../ssh-access/migration-key.js";
+import { diskUsage, gib, RSYNC_PRESENT_COMMAND, DF_COMMAND } from "../host/probes.js";
+import { targetFromSource, type OvzPlan } from "./plan.js";
+import { sourceSshdFindings } from "../ssh-access/sshd-config.js";
 import { copyFitFindings, HOW_MEASURED, measureTree, treeSizeCommand } from "../rsync/copy-size.js";
 import { describeMount, MOUNTINFO_COMMAND, toRecreate } from "../rsync/mounts.js";
 import { countDeletions, parseStats } from "../rsync/progress.js";

@@ -4,7 +4,7 @@ import type { Host } from "../../hosts/host.js";
 import { sh } from "../../hosts/quote.js";
 import { KSM_DIR, KSM_FILES, ksmSavedBytes, parseKsm, type KsmState } from "../../kvm/ksm.js";
 import { formatBytes } from "../../kvm/sizes.js";
-import type { DoctorOptions } from "../../pipelines/host-doctor/options.js";
+import type { DoctorOptions } from "../../plan/options/host-doctor.js";
 
 export async function readKsm(host: Host): Promise<{ state: KsmState; pageSize: number } | null> {
   if (!(await host.stat(`${KSM_DIR}/run`))) return null;

@@ -1,10 +1,10 @@
 import { defineStep, verifyResult, type PlannedCommand, type VerifyCheck } from "../../engine/step.js";
 import { cmd } from "../../hosts/quote.js";
-import { kernelRelease, UNAME_COMMAND } from "../common/facts.js";
-import { readHostKeys } from "../common/host-keys.js";
-import { type OvzContext, type OvzPlan } from "../common/plan.js";
-import { bootId, rebootAndWait, rebootCommands } from "../common/reboot.js";
-import { showUnits, showUnitsCommand, unitName } from "../common/services.js";
+import { kernelRelease, UNAME_COMMAND } from "../host/probes.js";
+import { readHostKeys } from "../ssh-access/host-keys.js";
+import { type OvzContext, type OvzPlan } from "./plan.js";
+import { bootId, rebootAndWait, rebootCommands } from "../host/reboot.js";
+import { showUnits, showUnitsCommand, unitName } from "../services/units.js";
 import { OVZ_FACTS } from "./facts.js";
 
 export const ROUTE_COMMAND = cmd("ip", "-o", "route", "show", "default");

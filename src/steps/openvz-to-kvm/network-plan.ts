@@ -1,6 +1,6 @@
 import type { FamilyKnowledge } from "../../distro/index.js";
 import { stripVenetFromSysconfigNetwork } from "../../distro/rhel.js";
-import type { NetworkFile } from "../common/network-files.js";
+import type { NetworkFile } from "../network/network-files.js";
 
 /** OpenVZ leftovers outside the network directories (migration-facts hole 7). */
 export const VENET_LEFTOVERS = ["/etc/rc6.d/K00vzreboot", "/etc/init.d/vzreboot"];

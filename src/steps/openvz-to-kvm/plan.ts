@@ -12,4 +12,4 @@ export function targetFromSource(plan: OvzPlan): { address: string; port: number
 }
 
 /** Journal fact keys written by this pipeline (declared with their shapes in ovz-kvm/facts.ts). */
-export { FACT } from "../ovz-kvm/facts.js";
+export { FACT } from "./facts.js";

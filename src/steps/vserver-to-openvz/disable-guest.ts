@@ -4,7 +4,7 @@ import { execOk } from "../../hosts/host.js";
 import { cmd } from "../../hosts/quote.js";
 import type { VsContext, VsPlan } from "./context.js";
 import { guestStatusCommand } from "./inventory.js";
-import { currentInventory } from "./step-inventory.js";
+import { currentInventory } from "./read-inventory.js";
 
 /** util-vserver's initscript starts the guests whose apps/init/mark matches; moving the file aside keeps it. */
 const markPaths = (ctx: VsContext) => {

@@ -1,7 +1,7 @@
 import { blocker, warning, type Finding } from "../../engine/finding.js";
 import { defineStep, verifyResult } from "../../engine/step.js";
 import { parseCpuinfo } from "../../kvm/cpuinfo.js";
-import type { DoctorOptions } from "../../pipelines/host-doctor/options.js";
+import type { DoctorOptions } from "../../plan/options/host-doctor.js";
 import { kvmSmokeTest } from "./kvm-smoke.js";
 
 /** Can this host run KVM guests at all: CPU flags, /dev/kvm, and a real guest CPU started under KVM. */

@@ -3,7 +3,7 @@ import { defineStep, verifyResult } from "../../engine/step.js";
 import { memTotalBytes } from "../../kvm/meminfo.js";
 import { formatBytes } from "../../kvm/sizes.js";
 import { containerMemory } from "../../kvm/vz-conf.js";
-import { OVERCOMMIT_WARN_RATIO, type DoctorOptions } from "../../pipelines/host-doctor/options.js";
+import { OVERCOMMIT_WARN_RATIO, type DoctorOptions } from "../../plan/options/host-doctor.js";
 import { readDomains } from "../image/libvirt-users.js";
 
 export interface OvercommitFigures {

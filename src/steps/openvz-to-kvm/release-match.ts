@@ -1,8 +1,8 @@
 import { blocker, warning, type Finding } from "../../engine/finding.js";
 import { defineStep, verifyResult } from "../../engine/step.js";
 import { describeSupported, isSupported, readRelease, type Release } from "../../distro/index.js";
-import { CONTAINER_TYPES, virtualization } from "../common/facts.js";
-import { type OvzContext, type OvzPlan } from "../common/plan.js";
+import { CONTAINER_TYPES, virtualization } from "../host/probes.js";
+import { type OvzContext, type OvzPlan } from "./plan.js";
 import { OVZ_FACTS } from "./facts.js";
 
 const describe = (r: Release): string => `${r.pretty} (ID=${r.id}, VERSION_ID=${r.versionId}, point release ${r.point} from ${r.pointSource})`;

@@ -5,8 +5,8 @@ import { POINTLESS_SERVICES } from "../../vserver/pointless-services.js";
 import { pingCommand, portsToCheck, tcpConnectCommand } from "../../vserver/listeners.js";
 import { vzConfValues } from "../../vserver/vz-conf.js";
 import { COMPENSATION, stopContainerCommand, type Inventory, type VsContext, type VsPlan } from "./context.js";
-import { currentInventory } from "./step-inventory.js";
-import { onbootAfterCutover } from "./step-write-conf.js";
+import { currentInventory } from "./read-inventory.js";
+import { onbootAfterCutover } from "./write-conf.js";
 import { VS_FACTS } from "./facts.js";
 
 const CHECK_INTERVAL_MS = 2000;

@@ -1,9 +1,9 @@
 import { defineStep, verifyResult } from "../../engine/step.js";
 import { warning, type Finding } from "../../engine/finding.js";
-import { CONTAINER_TYPES, distroOf, virtualization } from "../common/facts.js";
-import { type OvzContext, type OvzPlan } from "../common/plan.js";
-import { runLogged } from "../common/run-logged.js";
-import { bootId, REBOOT_COMMAND, rebootAndWait, rebootCommands } from "../common/reboot.js";
+import { CONTAINER_TYPES, distroOf, virtualization } from "../host/probes.js";
+import { type OvzContext, type OvzPlan } from "./plan.js";
+import { runLogged } from "./run-logged.js";
+import { bootId, REBOOT_COMMAND, rebootAndWait, rebootCommands } from "../host/reboot.js";
 import { OVZ_FACTS } from "./facts.js";
 import type { FactValue } from "../../engine/facts.js";
 

@@ -1,5 +1,5 @@
 import { cmd } from "../../hosts/quote.js";
-import { rsyncArgv } from "../../steps/rsync/index.js";
+import { rsyncArgv } from "../rsync/index.js";
 import { FIXUP_BACKUP_REL, type VsPlan } from "./context.js";
 
 /**

@@ -4,8 +4,8 @@ import { writeFileCommand, type PlannedCommand } from "../../engine/step.js";
 import { AUTHORIZED_KEYS_PATH, MIGRATION_DIR } from "../rsync/excludes.js";
 import type { RsyncSshOptions } from "../rsync/command.js";
 import { knownHostsLines, readHostKeys } from "./host-keys.js";
-import { targetFromSource, type OvzContext, type OvzPlan } from "./plan.js";
-import { OVZ_FACTS } from "../ovz-kvm/facts.js";
+import { targetFromSource, type OvzContext, type OvzPlan } from "../openvz-to-kvm/plan.js";
+import { OVZ_FACTS } from "../openvz-to-kvm/facts.js";
 
 /**
  * The source pushes to the target with a key made for this migration: generated ON the source (the

@@ -1,12 +1,12 @@
 import { defineStep, verifyResult } from "../../engine/step.js";
 import { execOk } from "../../hosts/host.js";
 import { cmd } from "../../hosts/quote.js";
-import { runRsyncPass, shouldRunAnotherLivePass, type PassResult } from "../../steps/rsync/index.js";
+import { runRsyncPass, shouldRunAnotherLivePass, type PassResult } from "../rsync/index.js";
 import { COMPENSATION, restartGuestCommand, type Inventory, type VsContext, type VsPlan } from "./context.js";
 import { guestRunning, guestStatusCommand } from "./inventory.js";
-import { currentInventory } from "./step-inventory.js";
+import { currentInventory } from "./read-inventory.js";
 import { VSERVER_EXCLUDES, vserverRsyncCommand } from "./rsync.js";
-import { containerRunning } from "./step-start.js";
+import { containerRunning } from "./start.js";
 import { VS_FACTS } from "./facts.js";
 
 /** One copy of the guest into the node's private area, as planned. */

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { hostNameSchema } from "../../plan/fields.js";
+import { hostNameSchema } from "../fields.js";
 
 /**
  * Plan options of an OpenVZ → KVM migration. Each `.describe()` text is the one documentation of its

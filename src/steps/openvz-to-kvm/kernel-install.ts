@@ -1,8 +1,8 @@
 import { blocker, warning, type Finding } from "../../engine/finding.js";
 import { defineStep, verifyResult, type PlannedCommand } from "../../engine/step.js";
-import { distroOf, kernelRelease, UNAME_COMMAND } from "../common/facts.js";
-import { type OvzContext, type OvzPlan } from "../common/plan.js";
-import { runLogged } from "../common/run-logged.js";
+import { distroOf, kernelRelease, UNAME_COMMAND } from "../host/probes.js";
+import { type OvzContext, type OvzPlan } from "./plan.js";
+import { runLogged } from "./run-logged.js";
 import { OVZ_FACTS } from "./facts.js";
 import type { FactValue } from "../../engine/facts.js";
 

@@ -3,11 +3,11 @@ import { defineStep, verifyResult, writeFileCommand, isFileWrite, type PlannedCo
 import { execOk, readOptional, type Host } from "../../hosts/host.js";
 import { cmd, sh } from "../../hosts/quote.js";
 import type { FamilyKnowledge } from "../../distro/index.js";
-import { distroOf, selinuxEnforcing } from "../common/facts.js";
-import { readNetworkFiles, type NetworkFile } from "../common/network-files.js";
-import { withKeptContent } from "../common/network-secrets.js";
-import { type OvzContext, type OvzPlan } from "../common/plan.js";
-import { NETWORK_UNITS, showUnits } from "../common/services.js";
+import { distroOf, selinuxEnforcing } from "../host/probes.js";
+import { readNetworkFiles, type NetworkFile } from "../network/network-files.js";
+import { withKeptContent } from "../network/network-secrets.js";
+import { type OvzContext, type OvzPlan } from "./plan.js";
+import { NETWORK_UNITS, showUnits } from "../services/units.js";
 import { BACKUP_DIR } from "../rsync/excludes.js";
 import { planNetworkFixup, VENET_LEFTOVERS, type FixAction } from "./network-plan.js";
 import { OVZ_FACTS, type TargetIdentity } from "./facts.js";

@@ -1,6 +1,6 @@
 import { warning, type Finding } from "../../engine/finding.js";
 import { defineStep, verifyResult } from "../../engine/step.js";
-import type { DoctorOptions } from "../../pipelines/host-doctor/options.js";
+import type { DoctorOptions } from "../../plan/options/host-doctor.js";
 import { readDomains } from "../image/libvirt-users.js";
 
 /** libvirt answers, the bridge exists, and every domain uses virtio for disks and NICs (emulated IDE / e1000 are slow). */

@@ -4,7 +4,7 @@ import { execOk, readOptional } from "../../hosts/host.js";
 import { cmd } from "../../hosts/quote.js";
 import { setVzConfValues, vzConfValues } from "../../vserver/vz-conf.js";
 import type { Inventory, VsContext, VsPlan } from "./context.js";
-import { currentInventory } from "./step-inventory.js";
+import { currentInventory } from "./read-inventory.js";
 
 /** vzctl writes CTID.conf as root, mode 0644 (world-readable: vzlist reads it as any user). */
 export const CTID_CONF_MODE = 0o644;
