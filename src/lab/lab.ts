@@ -103,7 +103,7 @@ export class Lab {
   }
 
   /** Writes a plan for this lab (the default one is at planPath); options go over the lab's defaults. */
-  async writePlan(path: string, planOptions?: Record<string, unknown>, name?: string): Promise<string> {
+  async writePlan(path: string, planOptions?: Record<string, unknown>, name?: string, checkpoints?: Record<string, unknown>): Promise<string> {
     await writeLabPlan({
       planPath: path,
       knownHostsFile: join(this.runDir, "known_hosts"),
@@ -112,6 +112,7 @@ export class Lab {
       targetHostKeys: this.images.targetHostKeys,
       options: planOptions,
       name,
+      checkpoints,
     });
     return path;
   }
