@@ -1,7 +1,9 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { writeFile } from "node:fs/promises";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { checkpointsCommand } from "../../src/cli/checkpoints-command.js";
 import { QmpBackend } from "../../src/checkpoints/qmp.js";
 import { useTempDirs } from "../support/temp-dirs.js";
 
@@ -66,4 +68,26 @@ describe.skipIf(!hasQemu)("checkpoints through QMP (a real QEMU)", () => {
     const dir = await tempDir("mudanza-qmp-");
     await expect(new QmpBackend(join(dir, "nothing.sock")).probe()).rejects.toThrow(/nothing\.sock/);
   });
+});
+
+describe.skipIf(!hasQemu)("mudanza checkpoints PLAN (a real QEMU)", () => {
+  it("lists the VM's checkpoints and --delete removes only this migration's", async () => {
+    const { socket } = await startQemu("qcow2");
+    const backend = new QmpBackend(socket);
+    await backend.create("mz-web1-before-copy");
+    await backend.create("admin-own");
+    const dir = await tempDir("mudanza-qmp-plan-");
+    const plan = join(dir, "web1.yaml");
+    await writeFile(plan, `kind: openvz-to-kvm\nname: web1\nsource: {host: old.example.org}\ntarget: {host: new.example.org}\ncheckpoints:\n  target: {via: qmp, socket: ${socket}}\n`);
+    let out = "";
+    const spy = vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => ((out += String(chunk)), true));
+    try {
+      expect(await checkpointsCommand(plan)).toBe(0);
+      expect(out).toMatch(/^target: QEMU \(QMP .*\)\n {2}mz-web1-before-copy {2}\S+ {2}\d+ bytes\n {2}admin-own /);
+      expect(await checkpointsCommand(plan, { delete: true })).toBe(0);
+    } finally {
+      spy.mockRestore();
+    }
+    expect((await backend.list()).map((c) => c.name)).toEqual(["admin-own"]);
+  }, 60_000);
 });

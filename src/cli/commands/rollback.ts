@@ -21,8 +21,9 @@ export function registerRollback(program: Command, setExit: ExitSetter): void {
     .command("checkpoints")
     .description("list the checkpoints a migration's plan names, as their backends list them")
     .argument("<plan>", "plan file (YAML) of the migration")
-    .action(async (plan: string) => {
+    .option("--delete", "delete every checkpoint this plan's migration took (after which rollback is no longer possible)")
+    .action(async (plan: string, opts: { delete?: boolean }) => {
       const { checkpointsCommand } = await import("../checkpoints-command.js");
-      setExit(await checkpointsCommand(plan));
+      setExit(await checkpointsCommand(plan, opts));
     });
 }

@@ -12,6 +12,7 @@ import { cutover } from "../../steps/openvz-to-kvm/cutover.js";
 import { FACT } from "../../steps/openvz-to-kvm/plan.js";
 import { checkpointStep } from "../../steps/checkpoints/take-checkpoint.js";
 import { withUndoNote } from "../../steps/checkpoints/undo-note.js";
+import { deleteCheckpoints } from "../../steps/checkpoints/delete-checkpoints.js";
 
 /** Both sides before the pre-update step (none when the plan skips it), the target before the first copy. */
 const checkpointBeforeUpdate = checkpointStep("before-update", ["target", "source"], (plan) => (plan.options.skipPreUpdate ? "the plan skips the pre-update step (skipPreUpdate)" : undefined));
@@ -27,7 +28,7 @@ export function buildOpenvzToKvm(plan: PlanOf<"openvz-to-kvm">): Pipeline<PlanOf
   return {
     kind: "openvz-to-kvm",
     title: "OpenVZ container to KVM virtual machine",
-    steps: [checkpointBeforeUpdate, preUpdate, releaseMatch, captureTarget, checkpointBeforeCopy, rsyncStep, dbFreeze, networkFixup, kernelInstall, rebootVerify, cutover].map((step) => withUndoNote(step as Step<PlanOf<"openvz-to-kvm">>)),
+    steps: [checkpointBeforeUpdate, preUpdate, releaseMatch, captureTarget, checkpointBeforeCopy, rsyncStep, dbFreeze, networkFixup, kernelInstall, rebootVerify, cutover, deleteCheckpoints].map((step) => withUndoNote(step as Step<PlanOf<"openvz-to-kvm">>)),
     expectedHostKeys: (facts) => targetKeysOnResume(facts, plan.target.hostKey),
   };
 }

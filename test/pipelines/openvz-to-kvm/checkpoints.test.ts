@@ -46,6 +46,11 @@ async function checkpointHosts(): Promise<{ libvirt: ScriptedHost; vzctl: Script
     return { stdout: `Domain snapshot ${name} created\n` };
   }, { mutates: true });
   libvirt.on("virsh -c qemu:///system snapshot-list web1", () => ({ stdout: [header, ...virshRows, ""].join("\n") + "\n" }));
+  libvirt.on(/^virsh -c qemu:\/\/\/system snapshot-delete web1 (\S+)$/, (command) => {
+    const name = command.split(" ").at(-1)!;
+    virshRows.splice(virshRows.findIndex((r) => r.trim().startsWith(`${name} `)), 1);
+    return { stdout: `Domain snapshot ${name} deleted\n` };
+  }, { mutates: true });
   const vzRows: string[] = [];
   vzctl.on(/^vzctl snapshot 101 /, (command) => {
     const name = /--name (\S+)/.exec(command)![1]!;
@@ -53,6 +58,10 @@ async function checkpointHosts(): Promise<{ libvirt: ScriptedHost; vzctl: Script
     return {};
   }, { mutates: true });
   vzctl.on("vzctl snapshot-list 101 -H -o uuid,date,name", () => ({ stdout: vzRows.map((r) => r + "\n").join("") }));
+  vzctl.on(/^vzctl snapshot-delete 101 --id /, (command) => {
+    vzRows.splice(vzRows.findIndex((r) => command.includes(r.slice(0, 38).trim())), 1);
+    return {};
+  }, { mutates: true });
   return { libvirt, vzctl };
 }
 
@@ -97,8 +106,8 @@ describe("checkpoints in an OpenVZ → KVM run (scripted hosts)", () => {
     expect(stdout + stderr).toMatch(/No checkpoint possible on the target/);
   });
 
-  it("a --yes run takes each checkpoint before its step and journals it; the copy's gate names the one that undoes it", async () => {
-    const { plan: base, source, target } = await loadPair(PAIRS.debian.plan, { maxLivePasses: 4 });
+  it.each([false, true])("a --yes run takes each checkpoint before its step and journals it; the copy's gate names the one that undoes it (deleteCheckpointsWhenDone: %s)", async (deleteWhenDone) => {
+    const { plan: base, source, target } = await loadPair(PAIRS.debian.plan, { maxLivePasses: 4, deleteCheckpointsWhenDone: deleteWhenDone });
     const withCheckpoints = (await import("../../../src/plan/load.js")).loadPlan;
     const plan = { ...((await withCheckpoints(await planWithCheckpoints())).plan as OvzPlan), options: base.options };
     simulate(source, target, { family: PAIRS.debian.family, kernel: PAIRS.debian.kernel, passBytes: [900_000_000, 40_000_000] });
@@ -115,8 +124,13 @@ describe("checkpoints in an OpenVZ → KVM run (scripted hosts)", () => {
     expect(libvirt.mutations.map((m) => (m.kind === "exec" ? m.command : ""))).toEqual([
       `virsh -c qemu:///system snapshot-create-as web1 ${UPDATE_NAME} 'checkpoint taken by mudanza' --atomic`,
       `virsh -c qemu:///system snapshot-create-as web1 ${TARGET_NAME} 'checkpoint taken by mudanza' --atomic`,
+      // A finished migration keeps its checkpoints unless the plan says to delete them (behind their own gate).
+      ...(deleteWhenDone ? [`virsh -c qemu:///system snapshot-delete web1 ${UPDATE_NAME}`, `virsh -c qemu:///system snapshot-delete web1 ${TARGET_NAME}`] : []),
     ]);
-    expect(vzctl.mutations).toHaveLength(1);
+    expect(vzctl.mutations).toHaveLength(deleteWhenDone ? 2 : 1);
+    expect(order.at(-1)).toBe("delete-checkpoints:done");
+    const deleteGate = events.find((e) => e.type === "prompt" && e.stepId === "delete-checkpoints");
+    expect(deleteGate !== undefined).toBe(deleteWhenDone);
     const facts = (await Journal.read(journal.path))!.facts.checkpoints as Array<{ side: string; purpose: string; name: string }>;
     expect(facts.map((c) => `${c.purpose} ${c.side} ${c.name}`)).toEqual([`before-update target ${UPDATE_NAME}`, `before-update source ${UPDATE_NAME}`, `before-copy target ${TARGET_NAME}`]);
     const rsyncGate = events.find((e) => e.type === "prompt" && e.stepId === "rsync");
