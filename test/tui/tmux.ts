@@ -34,6 +34,12 @@ export class TmuxSession {
     return stdout;
   }
 
+  /** What scrolled off the top and the visible screen: everything a plain-lines renderer printed. */
+  async scrollback(): Promise<string> {
+    const { stdout } = await this.tmux("capture-pane", "-p", "-S", "-", "-t", "t");
+    return stdout;
+  }
+
   async keys(...keys: string[]): Promise<void> {
     await this.tmux("send-keys", "-t", "t", ...keys);
   }

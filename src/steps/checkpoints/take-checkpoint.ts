@@ -42,9 +42,9 @@ export function checkpointStep(purpose: CheckpointPurpose, sides: CheckpointSide
       const missing = sides.filter((side) => !configFor(ctx.plan, side));
       const findings: Finding[] = [];
       const details: string[] = [];
-      for (const side of missing) {
-        findings.push(warning(`No checkpoint of the ${side}`, `the plan names no checkpoints.${side}: nothing can undo what the steps after this one do to the ${side}`, `add checkpoints.${side} to the plan (see \`mudanza plan openvz-to-kvm\`), or take a backup of the ${side} by hand first`, side));
-      }
+      // Said once per run: by the first checkpoint step the plan does not skip (the target's twice would be noise).
+      const warnFor = purpose === "before-copy" && !ctx.plan.options.skipPreUpdate ? [] : missing;
+      if (warnFor.length > 0) findings.push(warning("No checkpoints", `nothing can undo the migration's changes to the ${warnFor.join(" or the ")}`, "add a checkpoints section (`mudanza plan openvz-to-kvm` shows it)"));
       const take: PlannedCheckpoint[] = [];
       let done = 0;
       for (const side of configured) {

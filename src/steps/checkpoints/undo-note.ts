@@ -18,13 +18,17 @@ const UNDONE_BY: Record<string, { purpose: CheckpointPurpose; sides: CheckpointS
 export function undoLines(plan: OvzPlan, stepId: string): string[] {
   const undo = UNDONE_BY[stepId];
   if (!undo) return [];
-  return undo.sides.map((side) => {
+  const name = nameFor(plan, undo.purpose);
+  const lines: string[] = [];
+  const uncovered: CheckpointSide[] = [];
+  for (const side of undo.sides) {
     const config = configFor(plan, side);
-    const name = nameFor(plan, undo.purpose);
-    return config
-      ? `undo: \`mudanza rollback PLAN --to ${name}\` returns the ${side} to checkpoint ${name} (${describeConfig(config)})`
-      : `warning: nothing can undo this step on the ${side}: the plan names no checkpoints.${side}`;
-  });
+    if (config) lines.push(`undo: \`mudanza rollback PLAN --to ${name}\` returns the ${side} to checkpoint ${name} (${describeConfig(config)})`);
+    else uncovered.push(side);
+  }
+  // One short line: a gate on an 80x24 terminal must still show its commands above it.
+  if (uncovered.length > 0) lines.push(`warning: no checkpoint, nothing can undo this on the ${uncovered.join(" or the ")}`);
+  return lines;
 }
 
 /** The step with its undo lines added to what its gate and the dry-run report show. */

@@ -87,7 +87,7 @@ describe("checkpoints in an OpenVZ → KVM run (scripted hosts)", () => {
       `checkpoint-before-copy target ${TARGET_NAME} ${4194304 * 1024}`,
     ]);
     expect(report.checkpoints[0]!.costHow).toMatch(/RAM.*virsh dominfo/);
-    expect(report.warnings.map((w) => w.title)).not.toContain("No checkpoint of the target");
+    expect(report.warnings.map((w) => w.title)).not.toContain("No checkpoints");
     expect(report.steps.find((s) => s.id === "rsync")!.details).toContain(`undo: \`mudanza rollback PLAN --to ${TARGET_NAME}\` returns the target to checkpoint ${TARGET_NAME} (libvirt web1 on kvm1.example.org)`);
   });
 
