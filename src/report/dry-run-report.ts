@@ -30,11 +30,13 @@ export function collectDryRun(
   const hostFacts: Record<string, HostFact[]> = Object.fromEntries(roles.map((r) => [r, []]));
   const excludes: ExcludeFact[] = [];
   let estimate: DryRunReport["estimate"] = null;
+  const checkpoints: DryRunReport["checkpoints"] = [];
   const steps: DryRunStep[] = pipeline.steps.map((s) => {
     const probe = probes[s.id];
     const facts = probe?.facts ?? {};
     for (const [key, value] of Object.entries(facts)) {
       if (isExcludeList(value)) for (const e of value) excludes.push({ path: e.path, reason: e.reason, stepId: s.id });
+      else if (key === "checkpointPlan" && Array.isArray(value)) for (const c of value as Array<Omit<DryRunReport["checkpoints"][number], "stepId">>) checkpoints.push({ stepId: s.id, side: c.side, name: c.name, label: c.label, costBytes: c.costBytes, costHow: c.costHow });
       else if (typeof value === "number" && isTransferEstimateKey(key)) estimate = { bytesToTransfer: value, stepId: s.id, key };
       const owner = hostOfKey(key, roles);
       // A fact named after the role itself ("source: {...}") is labelled with the step that found it.
@@ -69,6 +71,7 @@ export function collectDryRun(
     excludes,
     estimate,
     risk,
+    checkpoints,
     blockers,
     warnings: all.filter((f) => !f.blocks && f.severity === "warning"),
   };
@@ -127,6 +130,11 @@ export function renderDryRunMarkdown(data: DryRunReport, plain: TextEscape = mar
   if (data.estimate || wordsFor(data.kind).transfers) {
     out.push("## Estimate", "");
     out.push(data.estimate ? `About **${formatBytes(data.estimate.bytesToTransfer)}** (${data.estimate.bytesToTransfer} bytes) to transfer (from ${code(data.estimate.stepId)}).` : "No step estimated the bytes to transfer.", "");
+  }
+
+  if (data.checkpoints.length > 0) {
+    out.push("## Checkpoints", "", "Taken before the steps nothing else can undo; `mudanza rollback PLAN` returns to them.", "");
+    out.push(...table(["Checkpoint", "Of", "Where", "Disk at once (estimate)", "How estimated"], data.checkpoints.map((c) => [code(c.name), c.side, plain(c.label), formatBytes(c.costBytes), plain(c.costHow)])), "");
   }
 
   if (data.excludes.length > 0) {
