@@ -105,7 +105,7 @@ export const rsyncStep = defineStep<OvzPlan, CopyPlan>({
         details.push(`would delete ${deletions} file(s) on the target that the source does not have`);
         details.push(`would send ${stats.regularFilesTransferred ?? "?"} changed file(s), ${gib(stats.transferredFileSize ?? 0)} of ${gib(stats.totalFileSize ?? 0)}`);
         estimatedTransferBytes = stats.transferredFileSize ?? estimatedTransferBytes;
-        copyPreview = { deleteFiles: countDeletions(dry.stdout), sendFiles: stats.regularFilesTransferred ?? null, sendBytes: stats.transferredFileSize ?? null, totalBytes: stats.totalFileSize ?? null, measuredWith: "rsync --dry-run --itemize-changes of the first pass" };
+        copyPreview = { deleteFiles: deletions, sendFiles: stats.regularFilesTransferred ?? null, sendBytes: stats.transferredFileSize ?? null, totalBytes: stats.totalFileSize ?? null, measuredWith: "rsync --dry-run --itemize-changes of the first pass" };
       } else details.push(`a dry run of the copy failed (exit ${dry.code}): ${dry.stderr.trim().split("\n").slice(-2).join(" ")}`);
     } else details.push(`files the copy would delete on the target are counted at the gate, once the migration key is in place; until then the estimate is the source's used space`);
     return { satisfied: false, plan, findings, details, facts: { excludes, ...(recreate.length > 0 ? { sourceMountsToRecreate: recreate } : {}), keepDirlinks: verdict.keepDirlinks, sourceDisk, targetDisk, ...(sourceTree ? { copySize: { ...sourceTree, measuredWith: HOW_MEASURED } } : {}), ...(targetTree ? { targetReplaced: { ...targetTree, measuredWith: HOW_MEASURED.replace("over /", "over the target's /") } } : {}), ...(copyPreview ? { copyPreview } : {}), estimatedTransferBytes } };
