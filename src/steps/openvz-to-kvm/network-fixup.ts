@@ -9,6 +9,7 @@ import { withKeptContent } from "../network/network-secrets.js";
 import { type OvzContext, type OvzPlan } from "./plan.js";
 import { NETWORK_UNITS, showUnits } from "../services/units.js";
 import { BACKUP_DIR } from "../rsync/excludes.js";
+import { backupCommand, parentOf, stampedBackupDir } from "../host/backup.js";
 import { planNetworkFixup, VENET_LEFTOVERS, type FixAction } from "./network-plan.js";
 import { OVZ_FACTS, type TargetIdentity } from "./facts.js";
 import type { FactValue } from "../../engine/facts.js";
@@ -64,8 +65,6 @@ export interface FixupPlan {
   relabel: boolean;
 }
 
-const parentOf = (path: string): string => path.slice(0, path.lastIndexOf("/")) || "/";
-const backupCommand = (path: string, saved: string): string => sh`if test -e ${path} || test -L ${path}; then mkdir -p ${parentOf(saved)} && cp -a ${path} ${saved}; fi`;
 const fileMode = (path: string): number => (/system-connections|netplan/.test(path) ? 0o600 : 0o644);
 
 /** One action as commands, in the order run applies them (a file write is shown as `(write PATH)`). */
@@ -138,7 +137,7 @@ export const networkFixup = defineStep<OvzPlan, FixupPlan | null>({
     // Resolver: keep the copied file if it names a nameserver, else bring the VM's back (before the copy: the source's is what arrives).
     const resolvWorks = resolverWorks(await readResolv(copied ? target : ctx.host("source")));
     const plan: FixupPlan = {
-      backupDir: `${BACKUP_DIR}/${new Date().toISOString().replace(/[:.]/g, "-")}`,
+      backupDir: stampedBackupDir(),
       actions,
       keptCopies: Object.fromEntries((identity?.network ?? []).filter((f) => f.keptOnTarget).map((f) => [f.path, f.keptOnTarget!])),
       restoreResolv: !resolvWorks && identity?.resolvConf ? identity.resolvConf : null,

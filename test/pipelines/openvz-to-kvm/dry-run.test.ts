@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { main } from "../../../src/cli/program.js";
 import { loadPair, PAIRS, runOvz } from "./harness.js";
 
-const STEPS = ["pre-update", "release-match", "capture-target", "rsync", "db-freeze", "network-fixup", "kernel-install", "reboot-verify", "cutover"];
+const STEPS = ["pre-update", "release-match", "capture-target", "rsync", "db-freeze", "network-fixup", "kernel-install", "pre-reboot-check", "reboot-verify", "cutover"];
 
 let stdout = "";
 beforeEach(() => {
