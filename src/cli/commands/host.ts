@@ -4,6 +4,7 @@ import { parseSize } from "../../kvm/sizes.js";
 import type { ExitSetter } from "../program.js";
 import { examples } from "../examples.js";
 import { requireInputFile } from "../input-file.js";
+import { exitCodeForRun } from "../../exit-codes.js";
 
 export function registerHost(program: Command, setExit: ExitSetter): void {
   const host = program.command("host").description("checks of this KVM host");
@@ -41,6 +42,6 @@ export function registerHost(program: Command, setExit: ExitSetter): void {
       const argv = ["host", "doctor", ...(plan.bridge ? ["--bridge", plan.bridge] : ["--no-bridge"]), "--connect", plan.uri, ...(plan.enableKsm ? ["--enable-ksm"] : []), ...(plan.openvz ? ["--openvz-conf", plan.openvz.confPath, "--vm-memory", opts.vmMemory!] : [])];
       const outcome = await runLocalPipeline("host-doctor", buildHostDoctor(), plan, flags, argv, mode, false);
       if (!opts.json) process.stdout.write(renderDoctor(outcome.probes, outcome.findings) + "\n");
-      setExit(outcome.exitCode);
+      setExit(exitCodeForRun(outcome));
     });
 }

@@ -7,6 +7,7 @@ import type { ExitSetter } from "../program.js";
 import type { LocalPipelineFlags as CommonFlags } from "../run-local-pipeline.js";
 import { resolveStateDir } from "../state-dir.js";
 import { examples } from "../examples.js";
+import { exitCodeForRun } from "../../exit-codes.js";
 
 const withRunFlags = (c: Command): Command =>
   c
@@ -50,7 +51,7 @@ export function registerImage(program: Command, setExit: ExitSetter): void {
       const journal = await Journal.read(Journal.pathFor(resolveStateDir(opts.stateDir), argumentJournal("image-sparsify", plan).migrationId));
       process.stdout.write(sparsifySummary(plan.disk, plan.out, journal?.facts ?? {}) + "\n");
     }
-    setExit(outcome.exitCode);
+    setExit(exitCodeForRun(outcome));
   });
 
   withRunFlags(
@@ -76,7 +77,7 @@ export function registerImage(program: Command, setExit: ExitSetter): void {
     const argv = ["image", "clone", plan.base, "--count", String(plan.count), "--name", plan.namePattern, "--start", String(plan.start), "--out-dir", plan.outDir, ...(plan.define ? ["--define"] : []), "--bridge", plan.bridge, "--memory", opts.memory, "--vcpus", String(plan.vcpus), "--connect", plan.uri];
     const { runLocalPipeline } = await import("../run-local-pipeline.js");
     const outcome = await runLocalPipeline("image-clone", buildImageClone(), plan, opts, argv);
-    setExit(outcome.exitCode);
+    setExit(exitCodeForRun(outcome));
   });
 
   image
@@ -96,6 +97,6 @@ export function registerImage(program: Command, setExit: ExitSetter): void {
       const outcome = await runLocalPipeline("image-info", buildImageInfo(), plan, { dryRun: true }, ["image", "info", plan.disk], "dry-run", false);
       const chain = outcome.probes["inspect-chain"]?.facts?.chain;
       if (Array.isArray(chain)) process.stdout.write(opts.json ? JSON.stringify(chain, null, 2) + "\n" : renderChain(chain) + "\n");
-      setExit(outcome.exitCode);
+      setExit(exitCodeForRun(outcome));
     });
 }

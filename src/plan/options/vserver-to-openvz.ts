@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { hostNameSchema } from "../fields.js";
 
 /**
  * Plan options of a Linux-VServer → OpenVZ migration. Each `.describe()` text is the one documentation
@@ -16,7 +17,7 @@ export const vserverToOpenvzOptionsSchema = z
     startCheckTimeoutSec: z.number().int().min(0).max(3600).default(120).describe("Seconds the container's services get to come up after `vzctl start` before the checks fail."),
     vserversConfDir: z.string().startsWith("/").default("/etc/vservers").describe("util-vserver's configuration directory on the VServer host."),
     vzConfDir: z.string().startsWith("/").default("/etc/vz").describe("OpenVZ's configuration directory on the node (vz.conf, conf/CTID.conf)."),
-    targetAddressFromSource: z.string().min(1).optional().describe("Address the VServer host uses to reach the node for rsync (default: the target's host)."),
+    targetAddressFromSource: hostNameSchema.optional().describe("Address the VServer host uses to reach the node for rsync (default: the target's host)."),
     targetPortFromSource: z.number().int().min(1).max(65535).optional().describe("ssh port the VServer host uses to reach the node for rsync (default: the target's port)."),
   })
   .strict();

@@ -1,6 +1,8 @@
 import type { Host } from "../../hosts/host.js";
 import { cmd } from "../../hosts/quote.js";
 import { knowledgeFor, readRelease, type FamilyKnowledge, type Release } from "../../distro/index.js";
+import { blocker, type Finding } from "../../engine/finding.js";
+import { parseDf } from "./df.js";
 
 export const UNAME_COMMAND = cmd("uname", "-r");
 export const DETECT_VIRT_COMMAND = cmd("systemd-detect-virt");
@@ -28,19 +30,10 @@ export interface DiskUsage {
   freeBytes: number;
 }
 
-/** `df -P -B1 /`: "Filesystem 1-blocks Used Available Capacity Mounted on", one data line. */
-export function parseDf(stdout: string): DiskUsage | null {
-  const line = stdout.trim().split("\n")[1];
-  const parts = line?.trim().split(/\s+/);
-  if (!parts || parts.length < 6) return null;
-  const [size, used, free] = [Number(parts[1]), Number(parts[2]), Number(parts[3])];
-  if (![size, used, free].every(Number.isFinite)) return null;
-  return { sizeBytes: size, usedBytes: used, freeBytes: free };
-}
-
 export async function diskUsage(host: Host, signal?: AbortSignal): Promise<DiskUsage | null> {
   const result = await host.exec(DF_COMMAND, { signal });
-  return result.code === 0 ? parseDf(result.stdout) : null;
+  const row = result.code === 0 ? parseDf(result.stdout) : null;
+  return row && { sizeBytes: row.sizeBytes, usedBytes: row.usedBytes, freeBytes: row.availableBytes };
 }
 
 /** Release plus family knowledge, or a reason it is unusable. */
@@ -48,6 +41,22 @@ export async function distroOf(host: Host): Promise<{ release: Release; family: 
   const release = await readRelease(host);
   if (!release || release.family === "unknown") return { release, family: null };
   return { release, family: knowledgeFor(release) };
+}
+
+export interface KnownDistro {
+  release: Release;
+  family: FamilyKnowledge;
+}
+
+/**
+ * The opening of every probe that needs the host's family knowledge: the release and family, or the blocker
+ * that says which system the host runs and what cannot be done without knowing it.
+ */
+export async function requireFamily(host: Host, role: string, cannot: string): Promise<KnownDistro | { blocker: Finding }> {
+  const distro = await distroOf(host);
+  if (distro.family && distro.release) return { release: distro.release, family: distro.family };
+  const runs = distro.release ? `${distro.release.pretty} (ID=${distro.release.id})` : "a system without a readable /etc/os-release";
+  return { blocker: blocker("Unknown distribution", `the ${role} runs ${runs}; mudanza knows the Debian and RHEL families and ${cannot} on others`, undefined, role) };
 }
 
 export function gib(bytes: number): string {

@@ -3,7 +3,7 @@ import { defineStep, verifyResult } from "../../engine/step.js";
 import { readOptional } from "../../hosts/host.js";
 import { cmd } from "../../hosts/quote.js";
 import { accessCommands, ensureMigrationAccess, KEY_COMMENT, AUTHORIZED_KEYS, type AccessEndpoint } from "../ssh-access/migration-key.js";
-import { distroOf, kernelRelease, selinuxEnforcing } from "../host/probes.js";
+import { distroOf, kernelRelease, requireFamily, selinuxEnforcing } from "../host/probes.js";
 import { readHostKeys } from "../ssh-access/host-keys.js";
 import { readNetworkFiles, type NetworkFile } from "../network/network-files.js";
 import { holdsSecret, keepAsideCommand, protectSecrets } from "../network/network-secrets.js";
@@ -62,8 +62,8 @@ export const captureTarget = defineStep<OvzPlan, CapturePlan | null>({
   async probe(ctx) {
     const existing = ctx.facts.get(OVZ_FACTS.targetIdentity);
     const target = ctx.host("target");
-    const distro = await distroOf(target);
-    if (!distro.family) return { satisfied: false, plan: null, findings: [blocker("Unknown distribution", "cannot tell where the target keeps its network config", undefined, "target")] };
+    const distro = await requireFamily(target, "target", "where it keeps its network config is not known");
+    if ("blocker" in distro) return { satisfied: false, plan: null, findings: [distro.blocker] };
     if (existing) return { satisfied: true, reason: `captured at ${existing.capturedAt}; never captured twice (the target may already hold the source's files)`, plan: null, findings: [] };
     // What the run saves is what this read: the gate and a dry run show it.
     const preview = await gather(ctx);

@@ -1,6 +1,6 @@
 import { blocker, warning, type Finding } from "../../engine/finding.js";
 import { defineStep, verifyResult, type PlannedCommand } from "../../engine/step.js";
-import { distroOf, kernelRelease, UNAME_COMMAND } from "../host/probes.js";
+import { distroOf, kernelRelease, requireFamily, UNAME_COMMAND } from "../host/probes.js";
 import { type OvzContext, type OvzPlan } from "./plan.js";
 import { runLogged } from "./run-logged.js";
 import { OVZ_FACTS } from "./facts.js";
@@ -35,8 +35,8 @@ export const kernelInstall = defineStep<OvzPlan, KernelPlan | null>({
 
   async probe(ctx) {
     const target = ctx.host("target");
-    const distro = await distroOf(target);
-    if (!distro.family) return { satisfied: false, plan: null, findings: [blocker("Unknown distribution", "no package manager known for the target", undefined, "target")] };
+    const distro = await requireFamily(target, "target", "no package manager is known");
+    if ("blocker" in distro) return { satisfied: false, plan: null, findings: [distro.blocker] };
     const family = distro.family;
     const release = await kernelRelease(target, ctx.signal);
     const vmlinuz = `/boot/vmlinuz-${release}`;

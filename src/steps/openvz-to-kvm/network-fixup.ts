@@ -3,7 +3,7 @@ import { defineStep, verifyResult, writeFileCommand, isFileWrite, type PlannedCo
 import { execOk, readOptional, type Host } from "../../hosts/host.js";
 import { cmd, sh } from "../../hosts/quote.js";
 import type { FamilyKnowledge } from "../../distro/index.js";
-import { distroOf, selinuxEnforcing } from "../host/probes.js";
+import { distroOf, requireFamily, selinuxEnforcing } from "../host/probes.js";
 import { readNetworkFiles, type NetworkFile } from "../network/network-files.js";
 import { withKeptContent } from "../network/network-secrets.js";
 import { type OvzContext, type OvzPlan } from "./plan.js";
@@ -101,8 +101,8 @@ export const networkFixup = defineStep<OvzPlan, FixupPlan | null>({
 
   async probe(ctx) {
     const target = ctx.host("target");
-    const distro = await distroOf(target);
-    if (!distro.family) return { satisfied: false, plan: null, findings: [blocker("Unknown distribution", "cannot fix the network config of an unknown system", undefined, "target")] };
+    const distro = await requireFamily(target, "target", "its network config cannot be fixed");
+    if ("blocker" in distro) return { satisfied: false, plan: null, findings: [distro.blocker] };
     const identity = ctx.facts.get(OVZ_FACTS.targetIdentity);
     const { actions, copied, captured } = await currentPlan(ctx, distro.family, identity);
     const findings: Finding[] = [];

@@ -46,17 +46,17 @@ export const inventorySchema = z.object({
 export type Inventory = z.infer<typeof inventorySchema>;
 
 export const VS_FACTS = {
-  inventory: defineFact("vserver.inventory", inventorySchema),
-  livePasses: defineFact("vserver.livePasses", z.array(z.number())),
-  finalSyncAt: defineFact("vserver.finalSyncAt", z.string()),
+  inventory: defineFact("inventory", inventorySchema),
+  livePasses: defineFact("livePasses", z.array(z.number())),
+  finalSyncAt: defineFact("finalSyncAt", z.string()),
   fixups: defineFact(
-    "vserver.fixups",
+    "fixups",
     z.object({ backupDir: z.string(), applied: z.array(z.object({ id: z.string(), title: z.string(), why: z.string(), changes: z.array(z.string()) })) }),
   ),
-  cutoverAt: defineFact("vserver.cutoverAt", z.string()),
+  cutoverAt: defineFact("cutoverAt", z.string()),
   /** When `vserver NAME stop` returned; with cutoverAt, how long the service was down. */
-  guestStoppedAt: defineFact("vserver.guestStoppedAt", z.string()),
-  downtimeSec: defineFact("vserver.downtimeSec", z.number()),
+  guestStoppedAt: defineFact("guestStoppedAt", z.string()),
+  downtimeSec: defineFact("downtimeSec", z.number()),
   /** The report's freeze window: guest stopped -> container answering on its addresses and ports (the key both pipelines' reports read). */
   freezeWindowSec: defineFact("freezeWindowSec", z.number()),
 } as const;

@@ -8,9 +8,10 @@ import { mapVserverToCtidConf, unmappedSettings } from "../../vserver/ctid-conf-
 import { LISTENERS_IN_GUEST, parseListeners, type Listener } from "../../vserver/listeners.js";
 import { osTemplateFor, readGuestRelease } from "../../vserver/release.js";
 import { TRANSIENT_PROCESSES } from "../../vserver/transient-processes.js";
-import { substVeid, vzConfValues } from "../../vserver/vz-conf.js";
+import { substVeid, vzConfValues } from "../../openvz/vz-conf.js";
 import type { Inventory, VsContext } from "./context.js";
 import { sourceSshCheckCommand } from "./rsync.js";
+import { parseDf } from "../host/df.js";
 
 export interface Gathered {
   inventory: Inventory | null;
@@ -119,7 +120,7 @@ export async function gatherInventory(ctx: VsContext): Promise<Gathered> {
   const du = await run(source, cmd("du", "-sxk", config.vdir), "disk space the guest uses (1K blocks)");
   const diskUsedKb = du.code === 0 ? Number(du.stdout.trim().split(/\s+/)[0]) : undefined;
   const df = await run(target, cmd("df", "-Pk", posix.dirname(privateDir)), "free space on the node");
-  const freeKb = Number(df.stdout.trim().split("\n")[1]?.trim().split(/\s+/)[3]);
+  const freeKb = (parseDf(df.stdout)?.availableBytes ?? NaN) / 1024;
   if (diskUsedKb !== undefined && Number.isFinite(freeKb) && freeKb < diskUsedKb * 1.1) {
     findings.push(blocker("Not enough space on the node", `the guest uses ${diskUsedKb} KiB; ${posix.dirname(privateDir)} has ${freeKb} KiB free (10% margin required)`, "free space on the node or use another VE_PRIVATE", "target"));
   }

@@ -1,4 +1,5 @@
 import { cmd } from "../../hosts/quote.js";
+import { pushRouteOf, type PushRoute } from "../../plan/push-route.js";
 import { rsyncArgv } from "../rsync/index.js";
 import { FIXUP_BACKUP_REL, type VsPlan } from "./context.js";
 
@@ -15,11 +16,9 @@ export const VSERVER_EXCLUDES: Array<{ pattern: string; reason: string }> = [
 ];
 
 /** How the source host reaches the node: the plan's override, else the target endpoint. */
-export function nodeFromSource(plan: VsPlan): { user: string; address: string; port: number } | null {
+export function nodeFromSource(plan: VsPlan): PushRoute | null {
   if (plan.source.transport === "local" && plan.target.transport === "local") return null; // same machine: a local copy
-  const address = plan.options.targetAddressFromSource ?? plan.target.host;
-  if (!address) throw new Error("the plan has no address the source can reach the node at: set options.targetAddressFromSource");
-  return { user: "root", address, port: plan.options.targetPortFromSource ?? plan.target.port };
+  return pushRouteOf(plan, "node");
 }
 
 /** -e for rsync and the reachability check: the source's own ssh, host keys checked as configured there. */

@@ -3,7 +3,7 @@ import { execOk, readOptional } from "../../hosts/host.js";
 import { cmd } from "../../hosts/quote.js";
 import { POINTLESS_SERVICES } from "../../vserver/pointless-services.js";
 import { pingCommand, portsToCheck, tcpConnectCommand } from "../../vserver/listeners.js";
-import { vzConfValues } from "../../vserver/vz-conf.js";
+import { vzConfValues } from "../../openvz/vz-conf.js";
 import { COMPENSATION, stopContainerCommand, type Inventory, type VsContext, type VsPlan } from "./context.js";
 import { currentInventory } from "./read-inventory.js";
 import { onbootAfterCutover } from "./write-conf.js";

@@ -2,7 +2,7 @@ import { posix } from "node:path";
 import { defineStep, verifyResult, writeFileCommand } from "../../engine/step.js";
 import { execOk, readOptional } from "../../hosts/host.js";
 import { cmd } from "../../hosts/quote.js";
-import { setVzConfValues, vzConfValues } from "../../vserver/vz-conf.js";
+import { setVzConfValues, vzConfValues } from "../../openvz/vz-conf.js";
 import type { Inventory, VsContext, VsPlan } from "./context.js";
 import { currentInventory } from "./read-inventory.js";
 

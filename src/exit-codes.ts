@@ -1,4 +1,5 @@
-import { BadInputError, BlockedError, InterruptedError, StepFailedError, forTerminal } from "../errors.js";
+import type { RunStatus } from "./engine/events.js";
+import { BadInputError, BlockedError, InterruptedError, StepFailedError, forTerminal } from "./errors.js";
 
 /** The one place where outcomes become exit codes (documented in README.md). */
 export const EXIT = {
@@ -10,6 +11,27 @@ export const EXIT = {
   sigterm: 143,
   internal: 70,
 } as const;
+
+/** How a pipeline run ended, as the runner reports it: the status, and the signal when interrupted. */
+export interface RunEnd {
+  status: RunStatus;
+  signal?: "SIGINT" | "SIGTERM";
+}
+
+export function exitCodeForRun(end: RunEnd): number {
+  switch (end.status) {
+    case "done":
+    case "dry-run":
+      return EXIT.done;
+    case "blocked":
+      return EXIT.blocked;
+    case "interrupted":
+      return end.signal === "SIGTERM" ? EXIT.sigterm : EXIT.sigint;
+    case "failed":
+    case "declined":
+      return EXIT.stepFailed;
+  }
+}
 
 export function exitCodeFor(error: unknown): number {
   if (error instanceof BadInputError) return EXIT.badInput;

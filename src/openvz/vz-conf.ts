@@ -10,13 +10,14 @@ export interface VzConfLine {
   raw: string;
 }
 
+/** The one reading of a config line: KEY="value", KEY='value' or KEY=value, each with an optional trailing comment. */
+const LINE = /^\s*([A-Z_][A-Z0-9_]*)=(?:"([^"]*)"|'([^']*)'|([^\s#"']*))\s*(?:#.*)?$/;
+
 export function parseVzConf(text: string): VzConfLine[] {
   return text.split("\n").map((raw) => {
-    const m = /^\s*([A-Z_][A-Z0-9_]*)=(.*)$/.exec(raw);
+    const m = LINE.exec(raw);
     if (!m) return { raw };
-    let value = m[2]!.trim();
-    if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
-    return { key: m[1]!, value, raw };
+    return { key: m[1]!, value: m[2] ?? m[3] ?? m[4] ?? "", raw };
   });
 }
 

@@ -1,4 +1,5 @@
 import { BadInputError } from "../errors.js";
+import { vzConfValues } from "./vz-conf.js";
 
 /**
  * Memory limits of an OpenVZ container from its vzctl config (/etc/vz/conf/CTID.conf): shell-style
@@ -19,15 +20,6 @@ const PAGE = 4096;
 const LONG_MAX = "9223372036854775807";
 const SUFFIX: Record<string, number> = { "": PAGE, p: PAGE, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
 
-export function parseVzConf(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const line of text.split("\n")) {
-    const m = /^\s*([A-Z_][A-Z0-9_]*)=(?:"([^"]*)"|'([^']*)'|(\S*))\s*(?:#.*)?$/.exec(line);
-    if (m) out[m[1]!] = m[2] ?? m[3] ?? m[4] ?? "";
-  }
-  return out;
-}
-
 /** One side of "barrier:limit" in bytes; null = unlimited. */
 export function pagesValueToBytes(value: string, key: string): number | null {
   const v = value.trim();
@@ -45,7 +37,7 @@ function barrierLimit(conf: Record<string, string>, key: string): { barrier: num
 }
 
 export function containerMemory(text: string, path = "CTID.conf"): ContainerMemory {
-  const conf = parseVzConf(text);
+  const conf = vzConfValues(text);
   const phys = barrierLimit(conf, "PHYSPAGES");
   if (phys && phys.limit !== null) {
     const swap = barrierLimit(conf, "SWAPPAGES");
