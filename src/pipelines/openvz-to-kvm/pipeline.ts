@@ -23,6 +23,7 @@ export function buildOpenvzToKvm(plan: PlanOf<"openvz-to-kvm">): Pipeline<PlanOf
     title: "OpenVZ container to KVM virtual machine",
     steps: [preUpdate, releaseMatch, captureTarget, rsyncStep, dbFreeze, networkFixup, kernelInstall, preRebootCheck, rebootVerify, cutover],
     expectedHostKeys: (facts) => targetKeysOnResume(facts, plan.target.hostKey),
+    acknowledged: plan.options.acknowledge,
   };
 }
 

@@ -1,4 +1,5 @@
-import { blocker, warning, type Finding } from "../../engine/finding.js";
+import { acknowledgeable, blocker, warning, type Finding } from "../../engine/finding.js";
+import type { OvzBlockerId } from "../../plan/options/openvz-to-kvm.js";
 import type { VerifyCheck } from "../../engine/step.js";
 import type { FamilyKnowledge } from "../../distro/index.js";
 import { readOptional, type Host } from "../../hosts/host.js";
@@ -24,8 +25,8 @@ export type ReadinessFix =
 export interface Readiness {
   findings: Finding[];
   fixes: ReadinessFix[];
-  /** One line per area, for verify and the gate. */
-  checks: VerifyCheck[];
+  /** One line per area, for verify and the gate; a failed one the plan may acknowledge names the blocker id. */
+  checks: Array<VerifyCheck & { acknowledgeableAs?: OvzBlockerId }>;
 }
 
 export interface ReadinessInput {
@@ -62,8 +63,8 @@ async function checkNetwork({ target, family, signal }: ReadinessInput, out: Rea
   for (const path of NETWORK_NEED_PATHS) if (await target.stat(path)) present.add(path);
   const needs = networkNeeds(files, (paths) => paths.some((p) => present.has(p)));
   const missing = needs.filter((n) => !n.anyOf.some((p) => present.has(p)));
-  for (const need of missing) out.findings.push(blocker("No network client for the restored config", `${need.by} needs ${need.what}, which the VM no longer has (the copy replaced its userland): it would boot without network and never answer`, need.remediation, "target"));
-  out.checks.push({ name: "the restored network config has its service and client", ok: missing.length === 0, detail: missing.map((n) => `${n.by}: no ${n.what}`).join("; ") || needs.map((n) => n.what).join(", ") || "no network config" });
+  for (const need of missing) out.findings.push(acknowledgeable("network-client-missing" satisfies OvzBlockerId, blocker("No network client for the restored config", `${need.by} needs ${need.what}, which the VM no longer has (the copy replaced its userland): it would boot without network and never answer`, need.remediation, "target")));
+  out.checks.push({ name: "the restored network config has its service and client", acknowledgeableAs: "network-client-missing", ok: missing.length === 0, detail: missing.map((n) => `${n.by}: no ${n.what}`).join("; ") || needs.map((n) => n.what).join(", ") || "no network config" });
 }
 
 async function checkSshd({ target, signal }: ReadinessInput, vmAddresses: string[], out: Readiness): Promise<void> {

@@ -1,4 +1,5 @@
-import { blocker, warning, type Finding } from "../../engine/finding.js";
+import { acknowledgeable, blocker, warning, type Finding } from "../../engine/finding.js";
+import type { OvzBlockerId } from "../../plan/options/openvz-to-kvm.js";
 import { defineStep, verifyResult, writeFileCommand, isFileWrite, type PlannedCommand, type VerifyCheck } from "../../engine/step.js";
 import { execOk, readOptional, type Host } from "../../hosts/host.js";
 import { cmd, sh } from "../../hosts/quote.js";
@@ -114,7 +115,7 @@ export const networkFixup = defineStep<OvzPlan, FixupPlan | null>({
       // The same full query on both hosts (one command to answer), filtered to what the target uses.
       const onSource = (await showUnits(ctx.host("source"), NETWORK_UNITS, ctx.signal)).filter((u) => networkUnits.includes(u.asked));
       for (const unit of onSource.filter((u) => !u.loaded && u.asked !== "systemd-resolved.service")) {
-        findings.push(blocker("Network service missing on the source", `the target brings its network up with ${unit.asked}, which the source does not have: after the copy the VM would boot without network`, `install it on the source first (${unit.asked.startsWith("NetworkManager") ? "dnf/apt-get install NetworkManager" : unit.asked === "network.service" ? "dnf install network-scripts" : unit.asked === "networking.service" ? "apt-get install ifupdown" : "install systemd-networkd's package"}), or reinstall the VM with the config the source uses`, "source"));
+        findings.push(acknowledgeable("source-network-service-missing" satisfies OvzBlockerId, blocker("Network service missing on the source", `the target brings its network up with ${unit.asked}, which the source does not have: after the copy the VM would boot without network`, `install it on the source first (${unit.asked.startsWith("NetworkManager") ? "dnf/apt-get install NetworkManager" : unit.asked === "network.service" ? "dnf install network-scripts" : unit.asked === "networking.service" ? "apt-get install ifupdown" : "install systemd-networkd's package"}), or reinstall the VM with the config the source uses`, "source")));
       }
     }
     // netplan YAML is applied by netplan's systemd generator: without netplan on the source the VM ignores it.

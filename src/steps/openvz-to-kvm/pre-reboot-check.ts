@@ -1,4 +1,4 @@
-import { blocker } from "../../engine/finding.js";
+import { applyAcknowledgements, blocker } from "../../engine/finding.js";
 import { defineStep, isFileWrite, verifyResult, writeFileCommand, type PlannedCommand } from "../../engine/step.js";
 import { execOk } from "../../hosts/host.js";
 import { distroOf, kernelRelease } from "../host/probes.js";
@@ -88,7 +88,10 @@ export const preRebootCheck = defineStep<OvzPlan, PreRebootPlan | null>({
     const input = await readinessInput(ctx);
     if (!input) return verifyResult([{ name: "target distribution known", ok: false }]);
     const readiness = await checkBootReadiness(input);
-    const blocking = readiness.findings.filter((f) => f.blocks).map((f) => ({ name: f.title, ok: false, detail: f.summary }));
-    return verifyResult([...readiness.checks, ...blocking]);
+    // What the plan acknowledged passes here too, said so.
+    const acknowledged = ctx.plan.options.acknowledge;
+    const checks = readiness.checks.map(({ acknowledgeableAs, ...c }) => (!c.ok && acknowledged.some((a) => a.id === acknowledgeableAs) ? { ...c, ok: true, detail: `${c.detail ?? ""} (acknowledged in the plan)` } : c));
+    const blocking = applyAcknowledgements(readiness.findings, acknowledged).filter((f) => f.blocks).map((f) => ({ name: f.title, ok: false, detail: f.summary }));
+    return verifyResult([...checks, ...blocking]);
   },
 });
