@@ -39,6 +39,7 @@ export const openvzToKvmOptionsSchema = z
       .array(z.object({ id: blockerIdSchema, reason: z.string().min(1) }).strict())
       .default([])
       .describe(`Blockers you checked yourself and accept, each {id, reason: why it is wrong here}; recorded in the reports. Ids: ${Object.keys(OVZ_ACKNOWLEDGEABLE).join(", ")}.`),
+    deleteCheckpointsWhenDone: z.boolean().default(false).describe("Delete the migration's checkpoints once it finished (default: keep them, so `mudanza rollback` still can; `mudanza checkpoints PLAN --delete` removes them later)."),
   })
   .strict();
 
