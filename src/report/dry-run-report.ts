@@ -57,7 +57,8 @@ export function collectDryRun(
     };
   });
   const all = steps.flatMap((s) => s.findings);
-  const risk = riskSummary({ kind: pipeline.kind, steps, excludeCount: excludes.length, earlierFacts: context.earlierFacts ?? {}, undo: context.undo ?? [] });
+  const undoLine = (c: DryRunReport["checkpoints"][number]): string => `\`mudanza rollback PLAN --to ${c.name}\` returns the ${c.side} (${c.label}) to the checkpoint taken before "${c.stepId}"`;
+  const risk = riskSummary({ kind: pipeline.kind, steps, excludeCount: excludes.length, earlierFacts: context.earlierFacts ?? {}, undo: context.undo ?? checkpoints.map(undoLine) });
   const blockers = all.filter((f) => f.blocks);
   return {
     reportVersion: 1,

@@ -85,4 +85,4 @@ export function riskSummary(inputs: RiskInputs): RiskSummary {
 }
 
 /** Said when no way back is known: today, always. */
-export const NO_UNDO = "Nothing can undo this run: mudanza takes no checkpoint before a step that changes things, and compensations only start again what a failed run stopped (databases, a guest); they restore no file. Take a snapshot or backup of each host it changes first.";
+export const NO_UNDO = "Nothing can undo this run: the plan has no `checkpoints` section, so mudanza takes no checkpoint before a step that changes things, and compensations only start again what a failed run stopped (databases, a guest); they restore no file. Add a `checkpoints` section (see `mudanza plan KIND`) or take a snapshot or backup of each host it changes first.";
