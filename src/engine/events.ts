@@ -15,6 +15,10 @@ export const findingSchema = z.object({
   blocks: z.boolean(),
   remediation: z.string().optional(),
   host: z.string().optional(),
+  /** Set on a blocker that can be wrong by design (a size, a detected service): the plan may acknowledge it by this id. */
+  id: z.string().optional(),
+  /** The plan acknowledged this blocker (options.acknowledge): the reason it gave. The finding then no longer blocks. */
+  acknowledged: z.string().optional(),
 });
 
 export type Finding = z.infer<typeof findingSchema>;

@@ -1,4 +1,5 @@
-import { blocker, warning, type Finding } from "../../engine/finding.js";
+import { acknowledgeable, blocker, warning, type Finding } from "../../engine/finding.js";
+import type { OvzBlockerId } from "../../plan/options/openvz-to-kvm.js";
 import { defineStep, verifyResult } from "../../engine/step.js";
 import { cmd } from "../../hosts/quote.js";
 import { accessCommands, accessReady, ensureMigrationAccess, type AccessEndpoint } from "../ssh-access/migration-key.js";
@@ -45,7 +46,7 @@ export const rsyncStep = defineStep<OvzPlan, CopyPlan>({
     }
     // --delete removes what the source lacks: without sshd in the source's userland the VM is unreachable.
     if (!(await source.stat("/usr/sbin/sshd")) && !(await source.stat("/sbin/sshd"))) {
-      findings.push(blocker("sshd missing on the source", "the source has no /usr/sbin/sshd: after the copy the VM would run no SSH server and the tool could not reach it again", "install openssh-server on the source first", "source"));
+      findings.push(acknowledgeable("source-sshd-missing" satisfies OvzBlockerId, blocker("sshd missing on the source", "the source has no /usr/sbin/sshd: after the copy the VM would run no SSH server and the tool could not reach it again", "install openssh-server on the source first", "source")));
     }
     const cutoverAt = cutoverFinishedAt(ctx);
     if (cutoverAt) findings.push(blocker("Cutover already done", noCopyAfterCutover(cutoverAt), "to copy again, start a new migration (another plan name) onto a freshly installed target", "target"));

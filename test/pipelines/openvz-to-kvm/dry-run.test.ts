@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { main } from "../../../src/cli/program.js";
 import { loadPair, PAIRS, runOvz } from "./harness.js";
 
-const STEPS = ["checkpoint-before-update", "pre-update", "release-match", "capture-target", "checkpoint-before-copy", "rsync", "db-freeze", "network-fixup", "kernel-install", "reboot-verify", "cutover", "delete-checkpoints"];
+const STEPS = ["checkpoint-before-update", "pre-update", "release-match", "capture-target", "checkpoint-before-copy", "rsync", "db-freeze", "network-fixup", "kernel-install", "pre-reboot-check", "reboot-verify", "cutover", "delete-checkpoints"];
 
 let stdout = "";
 beforeEach(() => {

@@ -47,6 +47,15 @@ export function words(command: string): string[] {
 
 const under = (path: string, prefix: string): boolean => path === prefix || path.startsWith(prefix.endsWith("/") ? prefix : `${prefix}/`);
 
+/** Network and config directories are listed from the current tree (the fixture's answer is the pre-copy one). */
+export function listFindFromTree(host: ScriptedHost): void {
+  host.on(/^find \/etc\/.* -maxdepth 1 /, (command, h) => {
+    const dirs = words(command).slice(1).filter((w) => w.startsWith("/"));
+    const found = [...h.files.entries()].filter(([p, f]) => f.type !== "dir" && dirs.some((d) => p.startsWith(`${d}/`) && !p.slice(d.length + 1).includes("/"))).map(([p]) => p);
+    return { stdout: found.sort().map((p) => `${p}\n`).join(""), code: dirs.every((d) => h.files.has(d)) ? 0 : 1 };
+  });
+}
+
 export function simulate(source: ScriptedHost, target: ScriptedHost, options: SimOptions): SimState {
   const state: SimState = {
     passes: [],
@@ -147,12 +156,7 @@ export function simulate(source: ScriptedHost, target: ScriptedHost, options: Si
     }, { mutates: true });
     host.on(/^systemctl enable -- \S+$/, {}, { mutates: true });
     host.on("touch /.autorelabel", (_c, h) => (h.putFile("/.autorelabel", ""), {}), { mutates: true });
-    // Network directories are listed from the current tree (the fixture's answer is the pre-copy one).
-    host.on(/^find \/etc\/.* -maxdepth 1 /, (command, h) => {
-      const dirs = words(command).slice(1).filter((w) => w.startsWith("/"));
-      const found = [...h.files.entries()].filter(([p, f]) => f.type !== "dir" && dirs.some((d) => p.startsWith(`${d}/`) && !p.slice(d.length + 1).includes("/"))).map(([p]) => p);
-      return { stdout: found.sort().map((p) => `${p}\n`).join(""), code: dirs.every((d) => h.files.has(d)) ? 0 : 1 };
-    });
+    listFindFromTree(host);
   }
 
   source.on(/^mkdir -p -m 700 \/root\/\.mudanza-migrate && /, (_c, h) => {
