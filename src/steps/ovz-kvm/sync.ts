@@ -9,10 +9,14 @@ import type { OvzContext } from "../common/plan.js";
 import { COMMON_EXCLUDES, mergeExcludes } from "../rsync/excludes.js";
 import { mountExcludes, mountsToExclude, readSourceMounts, type SourceMount } from "../rsync/mounts.js";
 import { rsyncCommand } from "../rsync/command.js";
+import { lockedRsync } from "../rsync/lock.js";
+import { MIGRATION_DIR } from "../rsync/excludes.js";
 import { runRsyncPass, type PassResult } from "../rsync/pass.js";
 import { OVZ_FACTS, type compareModeSchema, type syncPassSchema } from "./facts.js";
 
 const PASS_TIMEOUT_MS = 24 * 3600_000;
+/** Held by a running pass on the source (see lockedRsync); removed with the migration key at the end. */
+export const RSYNC_LOCK = `${MIGRATION_DIR}/rsync.lock`;
 
 /** Declared with its shape in facts.ts. */
 export type SyncPassRecord = z.infer<typeof syncPassSchema>;
@@ -73,8 +77,8 @@ export async function passPlan(ctx: OvzContext): Promise<PassPlan> {
   const keys = [...(identity?.authorizedKeys ?? []), ...(await authorizedKeysOf(ctx.host("source")))];
   // Recorded passes are completed ones (a failed pass throws before it is recorded).
   const compare = compareModeFor(ctx.facts.get(OVZ_FACTS.syncPasses) ?? []);
-  const rsync = await syncCommand(ctx, { compare });
-  const laterRsync = compare === "checksum" ? await syncCommand(ctx, { compare: "quick-check" }) : rsync;
+  const rsync = lockedRsync(RSYNC_LOCK, await syncCommand(ctx, { compare }));
+  const laterRsync = compare === "checksum" ? lockedRsync(RSYNC_LOCK, await syncCommand(ctx, { compare: "quick-check" })) : rsync;
   return { compare, rsync, laterRsync, restoreKeys: authorizeKeysCommand(keys) };
 }
 

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { main } from "../../../src/cli/program.js";
+import { innerRsync, RSYNC_PASS } from "../../support/locked-rsync.js";
 import { loadPair, PAIRS, runOvz } from "./harness.js";
 
 const STEPS = ["pre-update", "release-match", "capture-target", "rsync", "db-freeze", "network-fixup", "kernel-install", "reboot-verify", "cutover"];
@@ -41,7 +42,7 @@ describe("mudanza run PLAN --dry-run on the scripted pairs", () => {
     expect(hostsOf("pre-update")).toEqual(["source", "target"]);
     expect(hostsOf("rsync")).toEqual(["source", "target"]);
     expect(hostsOf("db-freeze")).toEqual(["source", "target"]);
-    expect(byStep["rsync"]!.find((c) => c.command.startsWith("rsync "))?.command).toMatch(/^rsync -aHAXS --numeric-ids --delete .*--info=progress2 .*--exclude=\/usr\/lib\/modules .*StrictHostKeyChecking=yes.* \/ root@198\.18\.20\.1[01]:\/$/);
+    expect(innerRsync(byStep["rsync"]!.find((c) => RSYNC_PASS.test(c.command))?.command ?? "")).toMatch(/^rsync -aHAXS --numeric-ids --delete .*--info=progress2 .*--exclude=\/usr\/lib\/modules .*StrictHostKeyChecking=yes.* \/ root@198\.18\.20\.1[01]:\/$/);
     // Debian 12's mariadb.socket starts the database on the next connect: it is stopped with it; EL 8 has none.
     expect(byStep["db-freeze"]!.map((c) => c.command)).toContain(name === "alma" ? "systemctl stop -- mariadb.service" : "systemctl stop -- mariadb.socket mariadb.service");
     const install = byStep["kernel-install"]!.map((c) => c.command).join("\n");
