@@ -3,7 +3,7 @@ import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { LocalHost } from "../src/hosts/local-host.js";
 import { cmd } from "../src/hosts/quote.js";
-import { fingerprintOf, knownHostsLines } from "../src/steps/common/host-keys.js";
+import { fingerprintOf, knownHostsLines } from "../src/steps/ssh-access/host-keys.js";
 import { COMMON_EXCLUDES, rsyncArgv, runRsyncPass, type RsyncCommandOptions } from "../src/steps/rsync/index.js";
 import { startSshd } from "../test/support/sshd.js";
 import { cpuSecondsSoFar } from "./cpu.js";

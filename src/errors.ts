@@ -1,6 +1,6 @@
 /**
  * The three kinds of top-level failure (plus interruption). Library code throws these; only
- * src/cli/exit-codes.ts turns them into exit codes.
+ * src/exit-codes.ts turns them into exit codes.
  */
 
 /** Bad input, already explained to the user (exit 2). */

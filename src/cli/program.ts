@@ -1,7 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { BadInputError, forTerminal } from "../errors.js";
 import { commandRegistrations } from "./commands/index.js";
-import { EXIT, describeTopLevelError, exitCodeFor } from "./exit-codes.js";
+import { EXIT, describeTopLevelError, exitCodeFor } from "../exit-codes.js";
 
 export type ExitSetter = (code: number) => void;
 

@@ -6,6 +6,7 @@ import { connectHost } from "../hosts/connect.js";
 import { shellQuote } from "../hosts/quote.js";
 import { drivePipeline, resolveRunMode } from "./drive-pipeline.js";
 import { resolveStateDir } from "./state-dir.js";
+import { exitCodeForRun } from "../exit-codes.js";
 
 export interface RunCommandOptions {
   yes?: boolean;
@@ -38,5 +39,5 @@ export async function runCommand(planPath: string, options: RunCommandOptions): 
     resumeCommand,
     declinedHint: (stepId) => declinedGateHint(loaded.plan.kind, stepId, loaded.path, resumeCommand),
   });
-  return outcome.exitCode;
+  return exitCodeForRun(outcome);
 }

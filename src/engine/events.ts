@@ -93,7 +93,7 @@ export const pipelineEventSchema = z.discriminatedUnion("type", [
     type: z.literal("pipeline-end"),
     ...at,
     status: runStatusSchema,
-    exitCode: z.number().int(),
+    signal: z.enum(["SIGINT", "SIGTERM"]).optional().describe("what interrupted the run (status interrupted); the exit code follows from status and signal (README: exit codes)"),
     message: z.string().optional(),
     resumeCommand: z.string().optional(),
     journal: z.string(),

@@ -13,7 +13,11 @@ export interface FactDef<T> {
 /** The value type a fact declares. */
 export type FactValue<F> = F extends FactDef<infer T> ? T : never;
 
+/** The one key convention: a bare camelCase name (a journal belongs to one pipeline, so no prefix). */
+const FACT_KEY = /^[a-z][A-Za-z0-9]*$/;
+
 export function defineFact<S extends z.ZodType>(key: string, schema: S): FactDef<z.infer<S>> {
+  if (!FACT_KEY.test(key)) throw new Error(`fact key "${key}" is not a bare camelCase name`);
   return { key, schema: schema as z.ZodType<z.infer<S>> };
 }
 
@@ -44,5 +48,8 @@ type Keys<T> = { [K in keyof T]: string };
 
 /** The journal key of each fact in a pipeline's list, for readers of a raw journal (status, reports, tests). */
 export function keysOf<T extends Record<string, FactDef<unknown>>>(facts: T): Keys<T> {
+  for (const [name, fact] of Object.entries(facts)) {
+    if (name !== fact.key) throw new Error(`fact "${name}" is journaled as "${fact.key}": a fact's key is its name`);
+  }
   return Object.fromEntries(Object.entries(facts).map(([name, fact]) => [name, fact.key])) as Keys<T>;
 }

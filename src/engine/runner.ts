@@ -34,7 +34,8 @@ export interface RunOptions<Plan> {
 
 export interface RunOutcome {
   status: RunStatus;
-  exitCode: number;
+  /** The signal that interrupted the run (status "interrupted"); the CLI maps status and signal to an exit code. */
+  signal?: "SIGINT" | "SIGTERM";
   message?: string;
   probes: Record<string, ProbeResult>;
   /** Steps the plan skips, with the reason, as the preflight found them. */
@@ -91,7 +92,7 @@ export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunO
       type: "pipeline-end",
       at: now(),
       status: outcome.status,
-      exitCode: outcome.exitCode,
+      signal: outcome.signal,
       message: outcome.message,
       resumeCommand: stopped && outcome.status !== "blocked" ? options.resumeCommand : undefined,
       journal: journal.path,
@@ -117,7 +118,7 @@ export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunO
   // A crash or kill may have left compensations pending (a stopped database): they run before anything else.
   if (mode !== "dry-run" && journal.snapshot.compensations.length > 0) {
     const ok = await runCompensations(journal, options.hosts, emit);
-    if (!ok) return end({ status: "failed", exitCode: 1, message: "a pending compensation from an earlier run failed; see the journal" });
+    if (!ok) return end({ status: "failed", message: "a pending compensation from an earlier run failed; see the journal" });
   }
 
   // Preflight: every probe of every step not already done; any blocker stops before anything changes.
@@ -145,9 +146,9 @@ export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunO
       const own = probe.findings.filter((f) => f.blocks);
       if (own.length > 0) emit({ type: "step-end", at: now(), stepId: id, status: "blocked", durationMs: 0, message: own.map((f) => f.title).join("; ") });
     }
-    return end({ status: "blocked", exitCode: 3, message: blockers.map((b) => `${b.title}: ${b.summary}`).join("\n") });
+    return end({ status: "blocked", message: blockers.map((b) => `${b.title}: ${b.summary}`).join("\n") });
   }
-  if (mode === "dry-run") return end({ status: "dry-run", exitCode: 0 });
+  if (mode === "dry-run") return end({ status: "dry-run" });
 
   for (const [index, step] of pipeline.steps.entries()) {
     currentStep = step.id;
@@ -187,7 +188,7 @@ export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunO
       if (stepBlockers.length > 0) {
         await finish("blocked", stepBlockers.map((f) => `${f.title}: ${f.summary}`).join("; "));
         await runCompensations(journal, options.hosts, emit);
-        return end({ status: "blocked", exitCode: 3, message: stepBlockers.map((b) => `${b.title}: ${b.summary}`).join("\n") });
+        return end({ status: "blocked", message: stepBlockers.map((b) => `${b.title}: ${b.summary}`).join("\n") });
       }
 
       if (!probe.satisfied) {
@@ -205,7 +206,7 @@ export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunO
             emit({ type: "step-end", at: now(), stepId: step.id, status: "pending", durationMs: Date.now() - started - gateWaitMs, message: "declined at the gate" });
             await runCompensations(journal, options.hosts, emit);
             const hint = options.declinedHint?.(step.id);
-            return end({ status: "declined", exitCode: 1, message: `stopped before "${step.title}" at your request; nothing in that step ran${hint ? `\n${hint}` : ""}` });
+            return end({ status: "declined", message: `stopped before "${step.title}" at your request; nothing in that step ran${hint ? `\n${hint}` : ""}` });
           }
         }
         if (signal.aborted) throw interruption(signal); // Ctrl-C came with (or just after) the answer
@@ -226,11 +227,11 @@ export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunO
       const message = interrupted ? interrupted.message : errorMessage(error);
       await finish("failed", message);
       await runCompensations(journal, options.hosts, emit);
-      if (interrupted) return end({ status: "interrupted", exitCode: interrupted.signal === "SIGTERM" ? 143 : 130, message });
-      return end({ status: "failed", exitCode: 1, message: `${step.title}: ${message}` });
+      if (interrupted) return end({ status: "interrupted", signal: interrupted.signal === "SIGTERM" ? "SIGTERM" : "SIGINT", message });
+      return end({ status: "failed", message: `${step.title}: ${message}` });
     }
   }
-  return end({ status: "done", exitCode: 0 });
+  return end({ status: "done" });
 }
 
 /** What reports and the outcome keep: a plan may hold what the journal never may (a network file's secret). */

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { openvzToKvmOptionsSchema, openvzToKvmPlanDoc } from "../pipelines/openvz-to-kvm/options.js";
-import { vserverToOpenvzOptionsSchema, vserverToOpenvzPlanDoc } from "../pipelines/vserver-to-openvz/options.js";
+import { openvzToKvmOptionsSchema, openvzToKvmPlanDoc } from "./options/openvz-to-kvm.js";
+import { vserverToOpenvzOptionsSchema, vserverToOpenvzPlanDoc } from "./options/vserver-to-openvz.js";
 import type { PlanKind } from "./schema.js";
 
 export interface KindDoc {

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { endpointSchema } from "./endpoint.js";
-import { openvzToKvmOptionsSchema } from "../pipelines/openvz-to-kvm/options.js";
-import { vserverToOpenvzOptionsSchema } from "../pipelines/vserver-to-openvz/options.js";
+import { openvzToKvmOptionsSchema } from "./options/openvz-to-kvm.js";
+import { vserverToOpenvzOptionsSchema } from "./options/vserver-to-openvz.js";
 
 /** A migration id names files in the state dir: short, and nothing a path or a terminal would read. */
 export const MIGRATION_ID = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$/;

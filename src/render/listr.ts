@@ -8,6 +8,7 @@ import { TaskQueue } from "./task-queue.js";
 import { ProgressThrottle } from "./throttle.js";
 import { wordsFor } from "../report/kind-words.js";
 import { describeHeadline } from "../report/headline-figures.js";
+import { exitCodeForRun } from "../exit-codes.js";
 
 type VerboseTask = ListrTaskWrapper<unknown, typeof VerboseRenderer, typeof VerboseRenderer>;
 type Message = { kind: "output"; text: string } | { kind: "title"; text: string } | { kind: "done"; title?: string } | { kind: "skip"; reason: string } | { kind: "fail"; message: string };
@@ -145,7 +146,7 @@ export function createListrRenderer(out: Writable = process.stdout, progressEver
         for (const l of lines) if (l) say(finishIndex(), l);
         const elapsed = formatDuration(Date.parse(event.at) - model.startedAtMs);
         if (event.status === "done" || event.status === "dry-run") send(finishIndex(), { kind: "done", title: `${event.status === "done" ? wordsFor(model.kind).complete : "Dry run complete"} after ${elapsed}` });
-        else send(finishIndex(), { kind: "fail", message: `${event.status} after ${elapsed} (exit ${event.exitCode})` });
+        else send(finishIndex(), { kind: "fail", message: `${event.status} after ${elapsed} (exit ${exitCodeForRun(event)})` });
         finished = true;
         return;
       }

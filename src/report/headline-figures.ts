@@ -1,5 +1,5 @@
-import { FACT as OVZ_FACT } from "../steps/common/plan.js";
-import { FACT as VSERVER_FACT } from "../pipelines/vserver-to-openvz/context.js";
+import { FACT as OVZ_FACT } from "../steps/openvz-to-kvm/plan.js";
+import { FACT as VSERVER_FACT } from "../steps/vserver-to-openvz/context.js";
 
 /** The numbers an admin asks for first after a migration, read from the journal's facts. */
 export interface HeadlineFigures {

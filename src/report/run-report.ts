@@ -6,6 +6,7 @@ import { readLogEvents } from "./log-events.js";
 import { code, plain, table } from "./markdown.js";
 import { checksAfterReboot, summarizeRun, type RunSummary } from "./run-summary.js";
 import { wordsFor } from "./kind-words.js";
+import { exitCodeForRun } from "../exit-codes.js";
 
 export const reportPathFor = (stateDir: string, migrationId: string): string => join(stateDir, `${migrationId}.report.md`);
 
@@ -20,7 +21,7 @@ export function renderRunReportMarkdown(s: RunSummary): string {
   out.push("");
   const last = s.runs[s.runs.length - 1];
   if (s.lastEnd) {
-    out.push(`**Result: ${s.lastEnd.status}** (exit ${s.lastEnd.exitCode}) at ${s.lastEnd.at}.${s.lastEnd.message ? ` ${plain(s.lastEnd.message.replace(/\n/g, "; "))}` : ""}`);
+    out.push(`**Result: ${s.lastEnd.status}** (exit ${exitCodeForRun(s.lastEnd)}) at ${s.lastEnd.at}.${s.lastEnd.message ? ` ${plain(s.lastEnd.message.replace(/\n/g, "; "))}` : ""}`);
     if (s.lastEnd.resumeCommand) out.push("", `Resume with: ${code(s.lastEnd.resumeCommand)}`);
     out.push("");
   } else if (last) out.push(`Last run: ${last.mode}, started ${last.startedAt}${last.outcome ? `, ${last.outcome}` : ", still running or killed"}.`, "");

@@ -2,6 +2,7 @@ import type { PipelineEvent, ProgressInfo, RunMode, StepStatus } from "../engine
 import type { Finding } from "../engine/finding.js";
 import type { PlannedCommand, VerifyCheck } from "../engine/step.js";
 import { cleanLine } from "../render/format.js";
+import { exitCodeForRun } from "../exit-codes.js";
 
 /** What the TUI knows, rebuilt from runner events by a pure reducer (easy to test, no React needed). */
 
@@ -188,7 +189,7 @@ export function reduce(model: TuiModel, event: PipelineEvent, nowMs = Date.now()
         steps: model.steps.map((s) => (s.checking ? { ...s, checking: false } : s)),
         end: {
           status: event.status,
-          exitCode: event.exitCode,
+          exitCode: exitCodeForRun(event),
           message: event.message,
           resumeCommand: event.resumeCommand,
           journal: event.journal,

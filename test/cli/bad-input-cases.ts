@@ -121,6 +121,7 @@ export const BAD_INPUTS: BadInputCase[] = [
   { name: "option out of range", setup: runPlan(goodPlan({ options: "  maxLivePasses: 0" })), names: /options\.maxLivePasses/ },
   { name: "relative exclude", setup: runPlan(goodPlan({ options: "  extraExcludes: [{path: var/tmp, reason: scratch}]" })), names: /options\.extraExcludes/ },
   { name: "vserver plan without guest", setup: runPlan("kind: vserver-to-openvz\nsource: {host: a.example.org}\ntarget: {host: b.example.org}\noptions: {ctid: 150}\n"), names: /options\.guest/ },
+  { name: "vserver plan with targetAddressFromSource that is an option", setup: runPlan("kind: vserver-to-openvz\nsource: {host: a.example.org}\ntarget: {host: b.example.org}\noptions: {guest: web1, targetAddressFromSource: \"-oProxyCommand=x\"}\n"), names: /options\.targetAddressFromSource/ },
 
   // --- flags
   { name: "unknown flag", setup: async (dir) => ["run", await planFile(dir, goodPlan()), "--frobnicate"], names: /--frobnicate/ },

@@ -7,7 +7,7 @@ import { drivePipeline } from "../../src/cli/drive-pipeline.js";
 import type { PipelineEvent } from "../../src/engine/events.js";
 import { verifyResult, type Pipeline } from "../../src/engine/step.js";
 import { createListrRenderer } from "../../src/render/listr.js";
-import { OVZ_FACTS } from "../../src/steps/ovz-kvm/facts.js";
+import { OVZ_FACTS } from "../../src/steps/openvz-to-kvm/facts.js";
 import { emptyModel, reduce } from "../../src/tui/model.js";
 import { endLines } from "../../src/tui/panels.js";
 import { end, start } from "../tui/events.js";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { loadScriptedHost } from "../../src/hosts/scripted-fixture.js";
 import { buildHostDoctor } from "../../src/pipelines/host-doctor/pipeline.js";
-import type { DoctorOptions } from "../../src/pipelines/host-doctor/options.js";
+import type { DoctorOptions } from "../../src/plan/options/host-doctor.js";
 import { runLocal } from "../image/run-local.js";
 
 const FIXTURE = "fixtures/kvm/hosts/kvm-host";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { loadScriptedHost } from "../../src/hosts/scripted-fixture.js";
 import { buildHostDoctor } from "../../src/pipelines/host-doctor/pipeline.js";
-import { renderDoctor } from "../../src/steps/doctor/render-doctor.js";
+import { renderDoctor } from "../../src/steps/host-doctor/render-doctor.js";
 import { runLocal } from "../image/run-local.js";
 
 describe("host doctor with libvirt down", () => {

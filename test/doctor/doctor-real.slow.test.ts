@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { buildHostDoctor } from "../../src/pipelines/host-doctor/pipeline.js";
-import { KNOWN_END, kvmSmokeCommand, newestKernel } from "../../src/steps/doctor/kvm-smoke.js";
+import { KNOWN_END, kvmSmokeCommand, newestKernel } from "../../src/steps/host-doctor/kvm-smoke.js";
 import { runLocal } from "../image/run-local.js";
 
 // Runs the doctor on this very machine and checks each answer against the test's own reading of the system.

@@ -6,7 +6,7 @@ import { ksmSavedBytes, parseGrepH, parseKsm } from "../../src/kvm/ksm.js";
 import { memTotalBytes } from "../../src/kvm/meminfo.js";
 import { formatBytes, parseSize } from "../../src/kvm/sizes.js";
 import { parseDomblklist, parseDominfo, parseNameList, parseVirshList } from "../../src/kvm/virsh.js";
-import { containerMemory, pagesValueToBytes } from "../../src/kvm/vz-conf.js";
+import { containerMemory, pagesValueToBytes } from "../../src/openvz/container-memory.js";
 
 const fx = (p: string): string => readFileSync(`fixtures/kvm/${p}`, "utf8");
 const ksmDir = (dir: string): Record<string, string> =>

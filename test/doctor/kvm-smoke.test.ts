@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
 import { ScriptedHost, type ScriptedReply } from "../../src/hosts/scripted-host.js";
-import { judgeKernelBoot, kvmSmokeCommand, kvmSmokeTest, newestKernel } from "../../src/steps/doctor/kvm-smoke.js";
+import { judgeKernelBoot, kvmSmokeCommand, kvmSmokeTest, newestKernel } from "../../src/steps/host-doctor/kvm-smoke.js";
 
 // Real outputs captured on the development machine (fixtures/kvm/README.md, kvm-smoke/).
 const fx = (name: string): Promise<string> => readFile(`fixtures/kvm/kvm-smoke/${name}`, "utf8");

@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { LocalHost } from "../../src/hosts/local-host.js";
 import { Journal } from "../../src/journal/journal.js";
 import { runDemo, tempStateDir } from "../support/run-demo.js";
+import { exitCodeForRun } from "../../src/exit-codes.js";
 
 async function makeRoot(): Promise<string> {
   const root = await mkdtemp(join(tmpdir(), "mudanza-root-"));
@@ -32,7 +33,7 @@ describe("crash recovery with a real SIGKILL", () => {
     await stat(join(root, "run/app.stopped")); // the "service" is really stopped after the crash
 
     const { outcome, events } = await runDemo(local(), stateDir, { root });
-    expect(outcome.exitCode).toBe(0);
+    expect(exitCodeForRun(outcome)).toBe(0);
     const firstAction = events.find((e) => e.type === "compensation" || e.type === "step-start");
     expect(firstAction).toMatchObject({ type: "compensation", id: "start-app", ok: true });
     expect(await readFile(join(root, "data/app.conf"), "utf8")).toBe("listen=127.0.0.1:8080\n");
@@ -48,7 +49,7 @@ describe("crash recovery with a real SIGKILL", () => {
     expect((await Journal.read(path))!.steps["copy-data"]?.status).toBe("running");
 
     const { outcome } = await runDemo(local(), stateDir, { root });
-    expect(outcome.exitCode).toBe(0);
+    expect(exitCodeForRun(outcome)).toBe(0);
     expect(await readFile(join(root, "data/app.conf"), "utf8")).toBe("listen=127.0.0.1:8080\n");
     await expect(stat(join(root, "data/app.conf.partial"))).rejects.toThrow();
     const journal = await Journal.read(path);

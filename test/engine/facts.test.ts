@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { checkedFact, defineFact, FactShapeError, readFact } from "../../src/engine/facts.js";
-import { OVZ_FACTS } from "../../src/steps/ovz-kvm/facts.js";
+import { checkedFact, defineFact, FactShapeError, keysOf, readFact } from "../../src/engine/facts.js";
+import { OVZ_FACTS } from "../../src/steps/openvz-to-kvm/facts.js";
 
 describe("typed facts", () => {
   const window = defineFact("freezeWindowSec", z.number());
@@ -19,5 +19,17 @@ describe("typed facts", () => {
 
   it("refuses to write a value that does not fit its declaration", () => {
     expect(() => checkedFact(window, "soon" as unknown as number)).toThrow(/fact "freezeWindowSec" would be written in the wrong shape/);
+  });
+});
+
+describe("one fact-key convention", () => {
+  it("a key is a bare camelCase name: a prefix or a dot is refused when the fact is declared", () => {
+    expect(() => defineFact("vserver.inventory", z.string())).toThrow(/not a bare camelCase name/);
+    expect(() => defineFact("FreezeWindow", z.string())).toThrow(/not a bare camelCase name/);
+  });
+
+  it("a fact's key is its name in the facts module", () => {
+    expect(() => keysOf({ window: defineFact("freezeWindowSec", z.number()) })).toThrow(/fact "window" is journaled as "freezeWindowSec"/);
+    expect(keysOf({ freezeWindowSec: defineFact("freezeWindowSec", z.number()) })).toEqual({ freezeWindowSec: "freezeWindowSec" });
   });
 });

@@ -5,11 +5,12 @@ import { Journal } from "../../src/journal/journal.js";
 import { DEMO_STEP_IDS } from "../support/demo-pipeline.js";
 import { demoHosts } from "../support/demo-hosts.js";
 import { runDemo, tempStateDir } from "../support/run-demo.js";
+import { exitCodeForRun } from "../../src/exit-codes.js";
 
 async function cleanRunSnapshots(): Promise<{ source: Record<string, string>; target: Record<string, string> }> {
   const hosts = demoHosts();
   const { outcome } = await runDemo(hosts, await tempStateDir());
-  expect(outcome.exitCode).toBe(0);
+  expect(exitCodeForRun(outcome)).toBe(0);
   return { source: hosts.source.snapshot(), target: hosts.target.snapshot() };
 }
 
@@ -44,7 +45,7 @@ describe("runner on scripted hosts", () => {
     const hosts = demoHosts();
     hosts.source.deleteFile("/srv/etc/app.conf");
     const { outcome } = await runDemo(hosts, await tempStateDir());
-    expect(outcome.exitCode).toBe(3);
+    expect(exitCodeForRun(outcome)).toBe(3);
     expect(outcome.message).toContain("no config");
     expect(hosts.source.mutations).toEqual([]);
     expect(hosts.target.mutations).toEqual([]);
@@ -58,7 +59,7 @@ describe("runner on scripted hosts", () => {
       return original(path);
     };
     const { outcome } = await runDemo(hosts, await tempStateDir(), { mode: "dry-run" });
-    expect(outcome.exitCode).toBe(3);
+    expect(exitCodeForRun(outcome)).toBe(3);
     expect(outcome.findings.find((f) => f.blocks)).toMatchObject({ title: "cannot check copy-data", summary: "connection reset" });
     expect(Object.keys(outcome.probes)).toEqual([...DEMO_STEP_IDS]);
   });
@@ -68,12 +69,12 @@ describe("runner on scripted hosts", () => {
     const hosts = demoHosts();
     const stateDir = await tempStateDir();
     const first = await runDemo(hosts, stateDir, { failOnce: new Set([stepId]) });
-    expect(first.outcome.exitCode).toBe(1);
+    expect(exitCodeForRun(first.outcome)).toBe(1);
     expect(first.events.find((e) => e.type === "step-end" && e.stepId === stepId)).toMatchObject({ status: "failed" });
     // the service is never left stopped after a failure
     expect(hosts.source.files.has("/srv/run/app.stopped")).toBe(false);
     const second = await runDemo(hosts, stateDir);
-    expect(second.outcome.exitCode).toBe(0);
+    expect(exitCodeForRun(second.outcome)).toBe(0);
     expect(hosts.source.snapshot()).toEqual(clean.source);
     expect(hosts.target.snapshot()).toEqual(clean.target);
     // steps done before the failure were re-verified and skipped, except stop-service, whose work the
@@ -97,7 +98,7 @@ describe("runner on scripted hosts", () => {
     });
     expect(asked).toEqual(["stop-service", "copy-data"]);
     expect(outcome.status).toBe("declined");
-    expect(outcome.exitCode).toBe(1);
+    expect(exitCodeForRun(outcome)).toBe(1);
     expect(hosts.target.mutations).toEqual([]);
     expect(events.filter((e) => e.type === "compensation").map((e) => e.ok)).toEqual([true]);
     expect(hosts.source.files.has("/srv/run/app.stopped")).toBe(false);
@@ -120,7 +121,7 @@ describe("runner on scripted hosts", () => {
         },
         signal: controller.signal,
       });
-      expect(outcome.exitCode).toBe(code);
+      expect(exitCodeForRun(outcome)).toBe(code);
       expect(outcome.status).toBe("interrupted");
       expect(events.some((e) => e.type === "compensation" && e.ok)).toBe(true);
       expect(hosts.source.files.has("/srv/run/app.stopped")).toBe(false);
@@ -141,7 +142,7 @@ describe("runner on scripted hosts", () => {
     const hosts = demoHosts();
     const controller = new AbortController();
     const { outcome, events } = await runDemo(hosts, await tempStateDir(), { signal: controller.signal, onEvent: abortAfterProbe(controller, "stop-service") });
-    expect(outcome).toMatchObject({ status: "interrupted", exitCode: 130 });
+    expect({ status: outcome.status, exit: exitCodeForRun(outcome) }).toMatchObject({ status: "interrupted", exit: 130 });
     expect(events.some((e) => e.type === "step-start" && e.stepId === "stop-service" && e.phase === "run")).toBe(false);
     expect(events.some((e) => e.type === "prompt-answer" && e.accepted)).toBe(false);
     expect(hosts.source.files.has("/srv/run/app.stopped")).toBe(false);
@@ -161,7 +162,7 @@ describe("runner on scripted hosts", () => {
         return false;
       },
     });
-    expect(outcome).toMatchObject({ status: "interrupted", exitCode: 130 });
+    expect({ status: outcome.status, exit: exitCodeForRun(outcome) }).toMatchObject({ status: "interrupted", exit: 130 });
     expect(asked).toBe(0); // an interrupted run does not ask
     expect(hosts.source.files.has("/srv/run/app.stopped")).toBe(false);
   });
@@ -180,7 +181,7 @@ describe("runner on scripted hosts", () => {
           return how === "q" ? Promise.resolve(false) : new Promise<boolean>(() => undefined);
         },
       });
-      expect(outcome, how).toMatchObject({ status: "interrupted", exitCode: 130 });
+      expect({ status: outcome.status, exit: exitCodeForRun(outcome) }, how).toMatchObject({ status: "interrupted", exit: 130 });
     }
   });
 
@@ -190,7 +191,7 @@ describe("runner on scripted hosts", () => {
     await runDemo(hosts, stateDir);
     hosts.target.deleteFile("/srv/data/app.conf");
     const { outcome, events } = await runDemo(hosts, stateDir);
-    expect(outcome.exitCode).toBe(0);
+    expect(exitCodeForRun(outcome)).toBe(0);
     expect(events.find((e) => e.type === "step-end" && e.stepId === "copy-data")).toMatchObject({ status: "done" });
     expect(hosts.target.files.get("/srv/data/app.conf")?.content).toContain("workers=4");
   });

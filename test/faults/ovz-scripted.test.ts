@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import type { PipelineEvent } from "../../src/engine/events.js";
 import { runPipeline } from "../../src/engine/runner.js";
 import { InterruptedError } from "../../src/errors.js";
+import { exitCodeForRun } from "../../src/exit-codes.js";
 import type { ScriptedHost } from "../../src/hosts/scripted-host.js";
 import { Journal } from "../../src/journal/journal.js";
 import { buildOpenvzToKvm } from "../../src/pipelines/openvz-to-kvm/pipeline.js";
@@ -116,7 +117,7 @@ async function baseline(): Promise<Record<string, string>> {
   if (!uninterrupted) {
     const w = await world();
     const { outcome } = await run(w);
-    expect(outcome.exitCode, outcome.message).toBe(0);
+    expect(exitCodeForRun(outcome), outcome.message).toBe(0);
     uninterrupted = finalState(w);
   }
   return uninterrupted;
@@ -125,7 +126,7 @@ async function baseline(): Promise<Record<string, string>> {
 /** After the re-run: exit 0, same end as an uninterrupted run, key gone, nothing pending, database running. */
 async function expectConverged(w: World): Promise<void> {
   const rerun = await run(w);
-  expect(rerun.outcome.exitCode, rerun.outcome.message).toBe(0);
+  expect(exitCodeForRun(rerun.outcome), rerun.outcome.message).toBe(0);
   expect(finalState(w)).toEqual(await baseline());
   expectKeyGone(w);
   expect(rerun.compensations).toEqual([]);
@@ -144,7 +145,7 @@ describe("fault matrix: openvz-to-kvm on scripted hosts", () => {
         const first = await run(w, (e) => (e.type === "step-end" && e.stepId === step ? new InterruptedError(signal) : null));
         const finished = step === "cutover";
         // An abort after the last step has nothing left to interrupt: the run is done.
-        expect(first.outcome.exitCode, first.outcome.message).toBe(finished ? 0 : signal === "SIGINT" ? 130 : 143);
+        expect(exitCodeForRun(first.outcome), first.outcome.message).toBe(finished ? 0 : signal === "SIGINT" ? 130 : 143);
         // db-freeze stops the database only inside its run; after cutover it stays stopped by design.
         expect(w.state.units.source.get("mariadb.service"), "the source's database was left stopped").toBe(step !== "cutover");
         if (!finished) expect(first.compensations.filter((c) => c.id.startsWith("start-databases"))).toEqual([]);
@@ -160,7 +161,7 @@ describe("fault matrix: openvz-to-kvm on scripted hosts", () => {
       const trigger: Trigger = {};
       duringFinalPass(w, () => trigger.abort?.(new InterruptedError("SIGINT")));
       const first = await run(w, undefined, trigger);
-      expect(first.outcome.exitCode, first.outcome.message).toBe(130);
+      expect(exitCodeForRun(first.outcome), first.outcome.message).toBe(130);
       expect(w.state.units.source.get("mariadb.service"), "the source's database was left stopped").toBe(true);
       expect(first.events.some((e) => e.type === "compensation" && e.id === "start-databases-source" && e.ok)).toBe(true);
       await expectConverged(w);
@@ -174,7 +175,7 @@ describe("fault matrix: openvz-to-kvm on scripted hosts", () => {
       let broken = true;
       failingSystemctl(w, "stop", () => broken);
       const first = await run(w);
-      expect(first.outcome.exitCode, first.outcome.message).toBe(1);
+      expect(exitCodeForRun(first.outcome), first.outcome.message).toBe(1);
       expect(first.outcome.message).toMatch(/mariadb/);
       expect(w.state.units.source.get("mariadb.service")).toBe(true);
       expect(first.compensations.filter((c) => c.id.startsWith("start-databases"))).toEqual([]);
@@ -196,7 +197,7 @@ describe("fault matrix: openvz-to-kvm on scripted hosts", () => {
         return copy(command, host);
       }, { mutates: true });
       const first = await run(w);
-      expect(first.outcome.exitCode, first.outcome.message).toBe(1);
+      expect(exitCodeForRun(first.outcome), first.outcome.message).toBe(1);
       expect(first.outcome.message).toMatch(/No space left on device|exit 11/);
       expect(first.events.some((e) => e.type === "compensation" && e.id === "start-databases-source" && !e.ok)).toBe(true);
       expect(first.compensations.map((c) => c.id)).toContain("start-databases-source");
@@ -204,7 +205,7 @@ describe("fault matrix: openvz-to-kvm on scripted hosts", () => {
       broken = false;
       const rerunFirst = await run(w);
       expect(rerunFirst.events.find((e) => e.type === "compensation" || e.type === "step-start")).toMatchObject({ type: "compensation", id: "start-databases-source", ok: true });
-      expect(rerunFirst.outcome.exitCode, rerunFirst.outcome.message).toBe(0);
+      expect(exitCodeForRun(rerunFirst.outcome), rerunFirst.outcome.message).toBe(0);
       expect(finalState(w)).toEqual(await baseline());
       expectKeyGone(w);
       expect(rerunFirst.compensations).toEqual([]);

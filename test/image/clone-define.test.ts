@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseDomainXml } from "../../src/kvm/domain-xml.js";
 import { ScriptedHost } from "../../src/hosts/scripted-host.js";
-import { validateCloneOptions, cloneTargets } from "../../src/pipelines/image-clone/options.js";
+import { validateCloneOptions, cloneTargets } from "../../src/plan/options/image-clone.js";
 import { buildImageClone } from "../../src/pipelines/image-clone/pipeline.js";
 import { cloneDomainXml } from "../../src/steps/image/define-domains.js";
 import { runLocal } from "./run-local.js";

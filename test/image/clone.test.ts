@@ -4,8 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { buildImageClone } from "../../src/pipelines/image-clone/pipeline.js";
-import { validateCloneOptions } from "../../src/pipelines/image-clone/options.js";
+import { validateCloneOptions } from "../../src/plan/options/image-clone.js";
 import { runLocal } from "./run-local.js";
+import { exitCodeForRun } from "../../src/exit-codes.js";
 
 // Real qemu-img and qemu-io (Debian qemu-utils) on real qcow2 files.
 const qemuImg = (...args: string[]): string => execFileSync("qemu-img", args, { encoding: "utf8" });
@@ -72,7 +73,7 @@ describe("image clone on real qcow2 files", () => {
     });
     const { outcome } = await runLocal(buildImageClone(), plan(), "yes");
     expect(outcome.status).toBe("blocked");
-    expect(outcome.exitCode).toBe(3);
+    expect(exitCodeForRun(outcome)).toBe(3);
     expect(outcome.findings.find((f) => f.blocks)?.title).toBe("Base image is in use");
     expect((await stat(base)).mode & 0o200).toBe(0o200);
     await expect(stat(join(dir, "images", "lab1.qcow2"))).rejects.toThrow();

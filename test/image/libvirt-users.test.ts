@@ -1,9 +1,9 @@
 import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
 import { loadScriptedHost } from "../../src/hosts/scripted-fixture.js";
-import { validateCloneOptions } from "../../src/pipelines/image-clone/options.js";
+import { validateCloneOptions } from "../../src/plan/options/image-clone.js";
 import { buildImageClone } from "../../src/pipelines/image-clone/pipeline.js";
-import { validateSparsifyOptions } from "../../src/pipelines/image-sparsify/options.js";
+import { validateSparsifyOptions } from "../../src/plan/options/image-sparsify.js";
 import { buildImageSparsify } from "../../src/pipelines/image-sparsify/pipeline.js";
 import { runLocal } from "./run-local.js";
 

@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
 import type { Pipeline } from "../../src/engine/step.js";
 import { ScriptedHost, type ScriptedReply } from "../../src/hosts/scripted-host.js";
-import { validateSparsifyOptions } from "../../src/pipelines/image-sparsify/options.js";
+import { validateSparsifyOptions } from "../../src/plan/options/image-sparsify.js";
 import { buildImageSparsify } from "../../src/pipelines/image-sparsify/pipeline.js";
 import { collectDryRun, renderDryRunMarkdown } from "../../src/report/dry-run-report.js";
 import { runLocal } from "./run-local.js";

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ScriptedHost } from "../../src/hosts/scripted-host.js";
-import { validateSparsifyOptions } from "../../src/pipelines/image-sparsify/options.js";
+import { validateSparsifyOptions } from "../../src/plan/options/image-sparsify.js";
 import { buildImageSparsify } from "../../src/pipelines/image-sparsify/pipeline.js";
 import { runLocal } from "./run-local.js";
 

@@ -5,12 +5,13 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { LocalHost } from "../../src/hosts/local-host.js";
 import { runningGroups } from "../../src/hosts/process-group.js";
-import { validateSparsifyOptions } from "../../src/pipelines/image-sparsify/options.js";
+import { validateSparsifyOptions } from "../../src/plan/options/image-sparsify.js";
 import { buildImageSparsify } from "../../src/pipelines/image-sparsify/pipeline.js";
-import { kvmSmokeTest } from "../../src/steps/doctor/kvm-smoke.js";
+import { kvmSmokeTest } from "../../src/steps/host-doctor/kvm-smoke.js";
 import { guestfsEnv } from "../../src/steps/image/guest-filesystems.js";
 import { makeDeletedDataImage } from "./make-ext4-image.js";
 import { runLocal } from "./run-local.js";
+import { exitCodeForRun } from "../../src/exit-codes.js";
 
 // Real virt-sparsify (guestfs-tools) with libguestfs's appliance under TCG or KVM, whichever runs here.
 const hasVirtSparsify = (() => {
@@ -119,7 +120,7 @@ describe.skipIf(!hasVirtSparsify)("image sparsify with real virt-sparsify", () =
     const plan = validateSparsifyOptions({ disk: image, uri: "qemu:///system" }, {});
     const { outcome } = await runLocal(buildImageSparsify(), plan, "yes");
     expect(outcome.status).toBe("blocked");
-    expect(outcome.exitCode).toBe(3);
+    expect(exitCodeForRun(outcome)).toBe(3);
     expect(outcome.findings.filter((f) => f.blocks).map((f) => f.title)).toEqual(["Disk in use"]);
     await expect(stat(plan.out)).rejects.toThrow();
     await expect(stat(`${plan.out}.partial`)).rejects.toThrow();

@@ -8,7 +8,7 @@ import type { ScriptedHost } from "../../src/hosts/scripted-host.js";
 import { Journal } from "../../src/journal/journal.js";
 import { parsePlan } from "../../src/plan/load.js";
 import { buildOpenvzToKvm } from "../../src/pipelines/openvz-to-kvm/pipeline.js";
-import type { VsPlan } from "../../src/pipelines/vserver-to-openvz/context.js";
+import type { VsPlan } from "../../src/steps/vserver-to-openvz/context.js";
 import { buildVserverToOpenvz } from "../../src/pipelines/vserver-to-openvz/pipeline.js";
 import { compareForHost, recordGateAndRun, type StepRecord } from "./gate-run-record.js";
 import { loadPair, PAIRS } from "./openvz-to-kvm/harness.js";

@@ -1,7 +1,7 @@
 import type { PipelineEvent } from "../../src/engine/events.js";
 import { isFileWrite, type PlannedCommand } from "../../src/engine/step.js";
 import type { ScriptedEvent, ScriptedHost } from "../../src/hosts/scripted-host.js";
-import { KEY_COMMENT } from "../../src/steps/common/access.js";
+import { KEY_COMMENT } from "../../src/steps/ssh-access/migration-key.js";
 
 /**
  * Records, per step, the commands the last probe before `run` displayed (the gate's list) and what the

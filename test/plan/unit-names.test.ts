@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { showUnitsCommand } from "../../src/steps/common/services.js";
-import { startCommand, stopCommand } from "../../src/steps/ovz-kvm/db-freeze.js";
+import { showUnitsCommand } from "../../src/steps/services/units.js";
+import { startCommand, stopCommand } from "../../src/steps/openvz-to-kvm/db-freeze.js";
 
 /** Unit names come from the plan (options.databases, options.services): systemctl must never read one as an option. */
 describe("unit names from a plan reach systemctl after --", () => {

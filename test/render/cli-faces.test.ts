@@ -1,4 +1,5 @@
 import { execFile, spawn } from "node:child_process";
+import { exitCodeForRun } from "../../src/exit-codes.js";
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -57,7 +58,7 @@ describe("non-interactive faces through the CLI (scripted OpenVZ -> KVM plan)", 
     expect(events[0]?.type).toBe("pipeline-start");
     const last = events.at(-1);
     expect(last?.type).toBe("pipeline-end");
-    expect(last?.type === "pipeline-end" && last.exitCode).toBe(code);
+    expect(last?.type === "pipeline-end" && exitCodeForRun(last)).toBe(code);
     expect(events.some((e) => e.type === "prompt-answer" && e.by === "yes-flag" && e.accepted)).toBe(true);
   });
 

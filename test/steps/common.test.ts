@@ -5,12 +5,12 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ScriptedHost } from "../../src/hosts/scripted-host.js";
 import { loadScriptedHost } from "../../src/hosts/scripted-fixture.js";
-import { compareTopLinks, readTopLinks } from "../../src/steps/common/dirlinks.js";
-import { parseDf } from "../../src/steps/common/facts.js";
-import { fingerprintOf, knownHostsLines, readHostKeys } from "../../src/steps/common/host-keys.js";
-import { rebootAndWait, rebootTiming, REBOOT_COMMAND, REBOOT_MARKER } from "../../src/steps/common/reboot.js";
-import { detectDatabases, parseShowUnits } from "../../src/steps/common/services.js";
-import { authorizeCommand, revokeCommand } from "../../src/steps/common/access.js";
+import { compareTopLinks, readTopLinks } from "../../src/steps/host/dirlinks.js";
+import { parseDf } from "../../src/steps/host/df.js";
+import { fingerprintOf, knownHostsLines, readHostKeys } from "../../src/steps/ssh-access/host-keys.js";
+import { rebootAndWait, rebootTiming, REBOOT_COMMAND, REBOOT_MARKER } from "../../src/steps/host/reboot.js";
+import { detectDatabases, parseShowUnits } from "../../src/steps/services/units.js";
+import { authorizeCommand, revokeCommand } from "../../src/steps/ssh-access/migration-key.js";
 import { sshTransport } from "../../src/steps/rsync/command.js";
 
 rebootTiming.firstDelayMs = 1;
@@ -99,6 +99,18 @@ describe("systemctl show and df", () => {
     const usage = parseDf(out);
     expect(usage!.sizeBytes).toBeGreaterThan(usage!.usedBytes);
     expect(parseDf("nonsense")).toBeNull();
+  });
+
+  it("the one df reader takes the columns and the block size from the header (-B1, -k, with and without -T)", async () => {
+    for (const args of [["-P", "-B1", "/"], ["-Pk", "/"], ["-P", "-T", "-B1", "--", "/"]]) {
+      const row = parseDf((await execa("df", args)).stdout);
+      const bytes = parseDf((await execa("df", ["-P", "-B1", "/"])).stdout);
+      expect(row, args.join(" ")).not.toBeNull();
+      expect(row!.mountPoint).toBe("/");
+      // the same filesystem, whatever the unit (used space may move a little between two calls)
+      expect(Math.abs(row!.sizeBytes - bytes!.sizeBytes)).toBeLessThan(1024 * 1024);
+    }
+    expect(parseDf((await execa("df", ["-P", "-T", "-B1", "/"])).stdout)!.fsType).toMatch(/^\w+$/);
   });
 });
 

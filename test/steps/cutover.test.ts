@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { FACT } from "../../src/steps/common/plan.js";
-import { captureTarget } from "../../src/steps/ovz-kvm/capture-target.js";
-import { cutover } from "../../src/steps/ovz-kvm/cutover.js";
-import { dbFreeze, type DatabaseFact } from "../../src/steps/ovz-kvm/db-freeze.js";
-import { rsyncStep } from "../../src/steps/ovz-kvm/rsync-step.js";
+import { FACT } from "../../src/steps/openvz-to-kvm/plan.js";
+import { captureTarget } from "../../src/steps/openvz-to-kvm/capture-target.js";
+import { cutover } from "../../src/steps/openvz-to-kvm/cutover.js";
+import { dbFreeze, type DatabaseFact } from "../../src/steps/openvz-to-kvm/db-freeze.js";
+import { rsyncStep } from "../../src/steps/openvz-to-kvm/rsync-step.js";
 import { loadPair, PAIRS } from "../pipelines/openvz-to-kvm/harness.js";
 import { simulate } from "../pipelines/openvz-to-kvm/simulate.js";
 import { stepContext } from "./context.js";

@@ -1,10 +1,11 @@
 import { rm } from "node:fs/promises";
 import { afterEach, describe, expect, it } from "vitest";
-import { FACT } from "../../src/steps/common/plan.js";
-import { unitsThatRan } from "../../src/steps/common/freeze-units.js";
-import type { DatabaseFact } from "../../src/steps/ovz-kvm/db-freeze.js";
+import { FACT } from "../../src/steps/openvz-to-kvm/plan.js";
+import { unitsThatRan } from "../../src/steps/services/freeze-units.js";
+import type { DatabaseFact } from "../../src/steps/openvz-to-kvm/db-freeze.js";
 import { loadPair, PAIRS, runOvz } from "../pipelines/openvz-to-kvm/harness.js";
 import { simulate } from "../pipelines/openvz-to-kvm/simulate.js";
+import { exitCodeForRun } from "../../src/exit-codes.js";
 
 /**
  * The freeze must hold: a database that something starts again while the final pass reads its files
@@ -29,7 +30,7 @@ const freezeRecord = (facts: Record<string, unknown>) => facts[FACT.databases] a
 describe("db-freeze with a socket-activated database", () => {
   it("stops the socket with the service, so the final pass copies a database nothing restarted, then starts both", async () => {
     const { outcome, journal, state, source } = await run({ socketActivated: true });
-    expect(outcome.exitCode, outcome.message).toBe(0);
+    expect(exitCodeForRun(outcome), outcome.message).toBe(0);
     expect(freezeRecord(journal.snapshot.facts).triggers).toEqual(["mariadb.socket"]);
     const stops = source.log.filter((e) => e.kind === "exec" && /^systemctl stop /.test(e.command)).map((e) => (e as { command: string }).command);
     expect(stops).toEqual(["systemctl stop -- mariadb.socket mariadb.service"]);
@@ -43,7 +44,7 @@ describe("db-freeze with a socket-activated database", () => {
 describe("db-freeze when something outside the freeze starts the database during the final pass", () => {
   it("fails the step instead of trusting the copy, and the source's database runs again", async () => {
     const { outcome, state, journal } = await run({ startDatabaseDuringPass: true });
-    expect(outcome.exitCode).toBe(1);
+    expect(exitCodeForRun(outcome)).toBe(1);
     expect(outcome.message).toMatch(/mariadb\.service \(active\) ran through the final pass/);
     expect(state.units.source.get("mariadb.service")).toBe(true);
     expect(journal.snapshot.compensations).toEqual([]);
@@ -53,7 +54,7 @@ describe("db-freeze when something outside the freeze starts the database during
 describe("cutover is the last step", () => {
   it("a failure after the final pass starts the source's databases again and records no cutover", async () => {
     const first = await run({ cutover: true, failInstallOnce: true });
-    expect(first.outcome.exitCode).toBe(1);
+    expect(exitCodeForRun(first.outcome)).toBe(1);
     expect(first.outcome.message).toMatch(/kernel|install/i);
     expect(first.state.units.source.get("mariadb.service")).toBe(true);
     expect(freezeRecord(first.journal.snapshot.facts).cutoverAt).toBeUndefined();
@@ -64,11 +65,11 @@ describe("cutover is the last step", () => {
     const state = simulate(source, target, { family: "debian", kernel: PAIRS.debian.kernel, passBytes: [0], failInstallOnce: true });
     const first = await runOvz(plan, { source, target }, "yes");
     dirs.push(first.stateDir);
-    expect(first.outcome.exitCode).toBe(1);
+    expect(exitCodeForRun(first.outcome)).toBe(1);
     const finalPasses = () => state.passes.length;
     const before = finalPasses();
     const second = await runOvz(plan, { source, target }, "yes", first.stateDir);
-    expect(second.outcome.exitCode, second.outcome.message).toBe(0);
+    expect(exitCodeForRun(second.outcome), second.outcome.message).toBe(0);
     expect(finalPasses()).toBeGreaterThan(before);
     expect(state.units.source.get("mariadb.service")).toBe(false);
     expect(state.units.target.get("mariadb.service")).toBe(true);

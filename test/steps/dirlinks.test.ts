@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { compareTopLinks, type LinkState } from "../../src/steps/common/dirlinks.js";
+import { compareTopLinks, type LinkState } from "../../src/steps/host/dirlinks.js";
 
 const states = (...s: string[]): LinkState[] => ["/bin", "/sbin", "/lib", "/lib64"].map((path, i) => ({ path, state: s[i]! }));
 

@@ -6,6 +6,7 @@ import { rhel, stripVenetFromSysconfigNetwork } from "../../src/distro/rhel.js";
 import { loadScriptedHost } from "../../src/hosts/scripted-fixture.js";
 import { ScriptedHost } from "../../src/hosts/scripted-host.js";
 import { readFile } from "node:fs/promises";
+import { requireFamily } from "../../src/steps/host/probes.js";
 
 async function hostWithRelease(dir: string): Promise<ScriptedHost> {
   const host = new ScriptedHost("target");
@@ -92,5 +93,22 @@ describe("venet config as vzctl writes it", () => {
     expect(debian.network.isVenet("/etc/network/interfaces", await source.readFile("/etc/network/interfaces"))).toBe(true);
     expect(debian.network.isVenet("/etc/network/interfaces", await target.readFile("/etc/network/interfaces"))).toBe(false);
     expect(debian.network.isVenet("/etc/network/interfaces", "auto venet0\niface venet0 inet manual\n\tup ifconfig venet0 up\n")).toBe(true);
+  });
+});
+
+describe("requireFamily: the one opening of probes that need family knowledge", () => {
+  it("a known release gives its family knowledge", async () => {
+    const known = await requireFamily(await hostWithRelease("debian-12.11"), "target", "x");
+    expect("blocker" in known).toBe(false);
+    if (!("blocker" in known)) expect(known.family).toBe(debian);
+  });
+
+  it("an unknown one is a blocker naming the system, the role and what cannot be done", async () => {
+    const unknown = await requireFamily(await hostWithRelease("alpine-3.19"), "target", "its network config cannot be fixed");
+    expect("blocker" in unknown && unknown.blocker).toMatchObject({
+      blocks: true,
+      host: "target",
+      summary: expect.stringMatching(/the target runs Alpine Linux v3\.19 \(ID=alpine\).*its network config cannot be fixed/),
+    });
   });
 });

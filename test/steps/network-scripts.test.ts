@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { captureTarget } from "../../src/steps/ovz-kvm/capture-target.js";
-import { networkFixup } from "../../src/steps/ovz-kvm/network-fixup.js";
-import { rsyncStep } from "../../src/steps/ovz-kvm/rsync-step.js";
+import { captureTarget } from "../../src/steps/openvz-to-kvm/capture-target.js";
+import { networkFixup } from "../../src/steps/openvz-to-kvm/network-fixup.js";
+import { rsyncStep } from "../../src/steps/openvz-to-kvm/rsync-step.js";
 import { loadPair, PAIRS } from "../pipelines/openvz-to-kvm/harness.js";
 import { simulate } from "../pipelines/openvz-to-kvm/simulate.js";
 import { stepContext } from "./context.js";

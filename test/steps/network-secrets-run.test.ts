@@ -6,11 +6,12 @@ import type { ScriptedHost } from "../../src/hosts/scripted-host.js";
 import { buildOpenvzToKvm } from "../../src/pipelines/openvz-to-kvm/pipeline.js";
 import { collectDryRun, renderDryRunMarkdown } from "../../src/report/dry-run-report.js";
 import { writeRunReport } from "../../src/report/run-report.js";
-import { holdsSecret } from "../../src/steps/common/network-secrets.js";
+import { holdsSecret } from "../../src/steps/network/network-secrets.js";
 import { loadPair, PAIRS, runOvz } from "../pipelines/openvz-to-kvm/harness.js";
 import { simulate } from "../pipelines/openvz-to-kvm/simulate.js";
 import { tempStateDir } from "../support/run-demo.js";
 import { SECRETS } from "./network-secrets-catalogue.js";
+import { exitCodeForRun } from "../../src/exit-codes.js";
 
 /** Puts every secret file on a host, appending to files the fixture already has (interfaces, fstab). */
 function plant(host: ScriptedHost): void {
@@ -66,12 +67,12 @@ describe("the README's promise: no secret in journals, logs or reports", () => {
     dirs.push(stateDir);
 
     const dry = await runOvz(plan, { source, target }, "dry-run", stateDir);
-    expect(dry.outcome.exitCode, dry.outcome.message).toBe(0);
+    expect(exitCodeForRun(dry.outcome), dry.outcome.message).toBe(0);
     const report = renderDryRunMarkdown(collectDryRun(buildOpenvzToKvm(plan) as Pipeline<unknown>, { source: source.address, target: target.address }, dry.outcome.probes, {}));
     expect(leaks(report + JSON.stringify(dry.events))).toEqual([]);
 
     const run = await runOvz(plan, { source, target }, "yes", stateDir);
-    expect(run.outcome.exitCode, run.outcome.message).toBe(0);
+    expect(exitCodeForRun(run.outcome), run.outcome.message).toBe(0);
     // What drive-pipeline writes beside the journal: the NDJSON log of every event, then the run report.
     const logPath = join(stateDir, `${plan.name}.log.ndjson`);
     await appendFile(logPath, run.events.map((e) => JSON.stringify(e)).join("\n") + "\n");

@@ -2,14 +2,14 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { loadScriptedHost } from "../../src/hosts/scripted-fixture.js";
 import type { ScriptedHost } from "../../src/hosts/scripted-host.js";
-import { FACT } from "../../src/steps/common/plan.js";
-import { captureTarget } from "../../src/steps/ovz-kvm/capture-target.js";
-import { dbFreeze } from "../../src/steps/ovz-kvm/db-freeze.js";
-import { kernelInstall } from "../../src/steps/ovz-kvm/kernel-install.js";
-import { networkFixup } from "../../src/steps/ovz-kvm/network-fixup.js";
-import { releaseMatch } from "../../src/steps/ovz-kvm/release-match.js";
+import { FACT } from "../../src/steps/openvz-to-kvm/plan.js";
+import { captureTarget } from "../../src/steps/openvz-to-kvm/capture-target.js";
+import { dbFreeze } from "../../src/steps/openvz-to-kvm/db-freeze.js";
+import { kernelInstall } from "../../src/steps/openvz-to-kvm/kernel-install.js";
+import { networkFixup } from "../../src/steps/openvz-to-kvm/network-fixup.js";
+import { releaseMatch } from "../../src/steps/openvz-to-kvm/release-match.js";
+import { rsyncStep } from "../../src/steps/openvz-to-kvm/rsync-step.js";
 import { innerRsync, RSYNC_PASS } from "../support/locked-rsync.js";
-import { rsyncStep } from "../../src/steps/ovz-kvm/rsync-step.js";
 import { copyFitFindings } from "../../src/steps/rsync/copy-size.js";
 import { planFrom, stepContext } from "./context.js";
 
@@ -105,7 +105,7 @@ describe("capture-target and secrets", () => {
     const identity = facts[FACT.targetIdentity] as { network: Array<{ path: string; keptOnTarget?: string }> };
     expect(identity.network.find((f) => f.path === keyfile)).toEqual({ path: keyfile, content: "", keptOnTarget: `/root/mudanza-backup/captured${keyfile}` });
     // network-fixup reads it back from the target to restore it.
-    const { withKeptContent } = await import("../../src/steps/common/network-secrets.js");
+    const { withKeptContent } = await import("../../src/steps/network/network-secrets.js");
     expect((await withKeptContent(hosts.target, identity.network as never)).find((f) => f.path === keyfile)?.content).toBe(content);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { parseSshdConfig, sshdLockoutFindings } from "../../src/steps/common/sshd-config.js";
-import { rsyncStep } from "../../src/steps/ovz-kvm/rsync-step.js";
+import { parseSshdConfig, sshdLockoutFindings } from "../../src/steps/ssh-access/sshd-config.js";
+import { rsyncStep } from "../../src/steps/openvz-to-kvm/rsync-step.js";
 import { loadPair, PAIRS } from "../pipelines/openvz-to-kvm/harness.js";
 import { stepContext } from "./context.js";
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { captureTarget, type TargetIdentity } from "../../src/steps/ovz-kvm/capture-target.js";
-import { kernelInstall } from "../../src/steps/ovz-kvm/kernel-install.js";
-import { rsyncStep } from "../../src/steps/ovz-kvm/rsync-step.js";
-import { FACT } from "../../src/steps/common/plan.js";
+import { captureTarget, type TargetIdentity } from "../../src/steps/openvz-to-kvm/capture-target.js";
+import { kernelInstall } from "../../src/steps/openvz-to-kvm/kernel-install.js";
+import { rsyncStep } from "../../src/steps/openvz-to-kvm/rsync-step.js";
+import { FACT } from "../../src/steps/openvz-to-kvm/plan.js";
 import { loadPair, PAIRS } from "../pipelines/openvz-to-kvm/harness.js";
 import { simulate, words } from "../pipelines/openvz-to-kvm/simulate.js";
 import { stepContext } from "./context.js";

@@ -52,7 +52,7 @@ export const end = (sec: number, status: "done" | "failed" | "blocked" | "interr
   type: "pipeline-end",
   at: at(sec),
   status,
-  exitCode: status === "done" ? 0 : status === "blocked" ? 3 : status === "interrupted" ? 130 : 1,
+  signal: status === "interrupted" ? "SIGINT" : undefined,
   journal: "/var/lib/mudanza/web1.journal.json",
   log: "/var/lib/mudanza/web1.log.ndjson",
   ...extra,

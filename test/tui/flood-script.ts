@@ -46,6 +46,6 @@ await new Promise<void>((resolve) => {
 });
 emit({ type: "step-end", at: now(), stepId: "copy", status: "done", durationMs: Date.now() - started });
 emit({ type: "step-end", at: now(), stepId: "after", status: "skipped", durationMs: 0, message: "nothing to do" });
-emit({ type: "pipeline-end", at: now(), status: "done", exitCode: 0, journal: "/tmp/flood.journal.json" });
+emit({ type: "pipeline-end", at: now(), status: "done", journal: "/tmp/flood.journal.json" });
 await renderer.close();
 writeFileSync(statsPath, JSON.stringify({ events, writes, bytes, seconds: (Date.now() - started) / 1000 }));

@@ -5,7 +5,7 @@ import { activeAddresses, readVserverConfig, VserverConfigError } from "../../sr
 import { CTID_CONF_MAPPING, mapVserverToCtidConf, unmappedSettings, type MappingInput } from "../../src/vserver/ctid-conf-mapping.js";
 import { resolvePath } from "../../src/vserver/paths.js";
 import { osTemplateFor, readGuestRelease } from "../../src/vserver/release.js";
-import { formatVzConfLine, setVzConfValues, substVeid, vzConfValues } from "../../src/vserver/vz-conf.js";
+import { formatVzConfLine, setVzConfValues, substVeid, vzConfValues } from "../../src/openvz/vz-conf.js";
 
 const web1Host = () => loadScriptedHost("fixtures/hosts/vserver-host-web1", "source");
 const db1Host = () => loadScriptedHost("fixtures/vserver/db1-centos5", "source");

@@ -4,6 +4,7 @@ import { parseSize } from "../../kvm/sizes.js";
 import type { ExitSetter } from "../program.js";
 import { examples } from "../examples.js";
 import { requireInputFile } from "../input-file.js";
+import { exitCodeForRun } from "../../exit-codes.js";
 
 export function registerHost(program: Command, setExit: ExitSetter): void {
   const host = program.command("host").description("checks of this KVM host");
@@ -28,7 +29,7 @@ export function registerHost(program: Command, setExit: ExitSetter): void {
       const { resolveRunMode } = await import("../drive-pipeline.js");
       const { runLocalPipeline } = await import("../run-local-pipeline.js");
       const { buildHostDoctor } = await import("../../pipelines/host-doctor/pipeline.js");
-      const { renderDoctor } = await import("../../steps/doctor/render-doctor.js");
+      const { renderDoctor } = await import("../../steps/host-doctor/render-doctor.js");
       const plan = {
         uri: opts.connect,
         bridge: opts.bridge === false ? null : opts.bridge,
@@ -41,6 +42,6 @@ export function registerHost(program: Command, setExit: ExitSetter): void {
       const argv = ["host", "doctor", ...(plan.bridge ? ["--bridge", plan.bridge] : ["--no-bridge"]), "--connect", plan.uri, ...(plan.enableKsm ? ["--enable-ksm"] : []), ...(plan.openvz ? ["--openvz-conf", plan.openvz.confPath, "--vm-memory", opts.vmMemory!] : [])];
       const outcome = await runLocalPipeline("host-doctor", buildHostDoctor(), plan, flags, argv, mode, false);
       if (!opts.json) process.stdout.write(renderDoctor(outcome.probes, outcome.findings) + "\n");
-      setExit(outcome.exitCode);
+      setExit(exitCodeForRun(outcome));
     });
 }

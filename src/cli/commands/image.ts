@@ -7,6 +7,7 @@ import type { ExitSetter } from "../program.js";
 import type { LocalPipelineFlags as CommonFlags } from "../run-local-pipeline.js";
 import { resolveStateDir } from "../state-dir.js";
 import { examples } from "../examples.js";
+import { exitCodeForRun } from "../../exit-codes.js";
 
 const withRunFlags = (c: Command): Command =>
   c
@@ -36,7 +37,7 @@ export function registerImage(program: Command, setExit: ExitSetter): void {
       .option("--tmpdir <dir>", "folder for virt-sparsify's temporary overlay (default: $TMPDIR or /tmp)")
       .option("--connect <uri>", "libvirt URI checked for VMs using the disk", "qemu:///system"),
   ).action(async (disk: string, opts: CommonFlags & { out?: string; replace?: boolean; tmpdir?: string; connect: string }) => {
-    const { validateSparsifyOptions } = await import("../../pipelines/image-sparsify/options.js");
+    const { validateSparsifyOptions } = await import("../../plan/options/image-sparsify.js");
     const { buildImageSparsify } = await import("../../pipelines/image-sparsify/pipeline.js");
     const plan = validateSparsifyOptions({ disk, out: opts.out, replace: opts.replace, tmpdir: opts.tmpdir, uri: opts.connect });
     await requireInputFile(plan.disk, "disk", { blockDevice: true });
@@ -50,7 +51,7 @@ export function registerImage(program: Command, setExit: ExitSetter): void {
       const journal = await Journal.read(Journal.pathFor(resolveStateDir(opts.stateDir), argumentJournal("image-sparsify", plan).migrationId));
       process.stdout.write(sparsifySummary(plan.disk, plan.out, journal?.facts ?? {}) + "\n");
     }
-    setExit(outcome.exitCode);
+    setExit(exitCodeForRun(outcome));
   });
 
   withRunFlags(
@@ -69,14 +70,14 @@ export function registerImage(program: Command, setExit: ExitSetter): void {
       .option("--vcpus <n>", "vCPUs of each defined domain", int("--vcpus"), 1)
       .option("--connect <uri>", "libvirt URI", "qemu:///system"),
   ).action(async (base: string, opts: CommonFlags & { count: number; name: string; start: number; outDir?: string; define?: boolean; bridge: string; memory: string; vcpus: number; connect: string }) => {
-    const { validateCloneOptions } = await import("../../pipelines/image-clone/options.js");
+    const { validateCloneOptions } = await import("../../plan/options/image-clone.js");
     const { buildImageClone } = await import("../../pipelines/image-clone/pipeline.js");
     const plan = validateCloneOptions({ base, count: opts.count, namePattern: opts.name, start: opts.start, outDir: opts.outDir, define: Boolean(opts.define), bridge: opts.bridge, memoryBytes: parseSize(opts.memory, "--memory"), vcpus: opts.vcpus, uri: opts.connect });
     await requireInputFile(plan.base, "base image");
     const argv = ["image", "clone", plan.base, "--count", String(plan.count), "--name", plan.namePattern, "--start", String(plan.start), "--out-dir", plan.outDir, ...(plan.define ? ["--define"] : []), "--bridge", plan.bridge, "--memory", opts.memory, "--vcpus", String(plan.vcpus), "--connect", plan.uri];
     const { runLocalPipeline } = await import("../run-local-pipeline.js");
     const outcome = await runLocalPipeline("image-clone", buildImageClone(), plan, opts, argv);
-    setExit(outcome.exitCode);
+    setExit(exitCodeForRun(outcome));
   });
 
   image
@@ -96,6 +97,6 @@ export function registerImage(program: Command, setExit: ExitSetter): void {
       const outcome = await runLocalPipeline("image-info", buildImageInfo(), plan, { dryRun: true }, ["image", "info", plan.disk], "dry-run", false);
       const chain = outcome.probes["inspect-chain"]?.facts?.chain;
       if (Array.isArray(chain)) process.stdout.write(opts.json ? JSON.stringify(chain, null, 2) + "\n" : renderChain(chain) + "\n");
-      setExit(outcome.exitCode);
+      setExit(exitCodeForRun(outcome));
     });
 }

@@ -1,15 +1,15 @@
 import type { Pipeline } from "../../engine/step.js";
 import type { PlanOf } from "../../plan/schema.js";
-import { preUpdate } from "../../steps/ovz-kvm/pre-update.js";
-import { releaseMatch } from "../../steps/ovz-kvm/release-match.js";
-import { captureTarget } from "../../steps/ovz-kvm/capture-target.js";
-import { rsyncStep } from "../../steps/ovz-kvm/rsync-step.js";
-import { dbFreeze } from "../../steps/ovz-kvm/db-freeze.js";
-import { networkFixup } from "../../steps/ovz-kvm/network-fixup.js";
-import { kernelInstall } from "../../steps/ovz-kvm/kernel-install.js";
-import { rebootVerify } from "../../steps/ovz-kvm/reboot-verify.js";
-import { cutover } from "../../steps/ovz-kvm/cutover.js";
-import { FACT } from "../../steps/common/plan.js";
+import { preUpdate } from "../../steps/openvz-to-kvm/pre-update.js";
+import { releaseMatch } from "../../steps/openvz-to-kvm/release-match.js";
+import { captureTarget } from "../../steps/openvz-to-kvm/capture-target.js";
+import { rsyncStep } from "../../steps/openvz-to-kvm/rsync-step.js";
+import { dbFreeze } from "../../steps/openvz-to-kvm/db-freeze.js";
+import { networkFixup } from "../../steps/openvz-to-kvm/network-fixup.js";
+import { kernelInstall } from "../../steps/openvz-to-kvm/kernel-install.js";
+import { rebootVerify } from "../../steps/openvz-to-kvm/reboot-verify.js";
+import { cutover } from "../../steps/openvz-to-kvm/cutover.js";
+import { FACT } from "../../steps/openvz-to-kvm/plan.js";
 
 /**
  * OpenVZ container -> KVM VM, the by-hand recipe as checked steps: update both, same release, save the

@@ -1,11 +1,11 @@
 import type { Pipeline } from "../../engine/step.js";
-import type { VsPlan } from "./context.js";
-import { disableGuestStep } from "./step-disable-guest.js";
-import { fixupStep } from "./step-fixup.js";
-import { inventoryStep } from "./step-inventory.js";
-import { startStep } from "./step-start.js";
-import { finalSyncStep, liveSyncStep } from "./step-sync.js";
-import { writeConfStep } from "./step-write-conf.js";
+import type { VsPlan } from "../../steps/vserver-to-openvz/context.js";
+import { disableGuestStep } from "../../steps/vserver-to-openvz/disable-guest.js";
+import { fixupStep } from "../../steps/vserver-to-openvz/fixup.js";
+import { inventoryStep } from "../../steps/vserver-to-openvz/read-inventory.js";
+import { startStep } from "../../steps/vserver-to-openvz/start.js";
+import { finalSyncStep, liveSyncStep } from "../../steps/vserver-to-openvz/sync.js";
+import { writeConfStep } from "../../steps/vserver-to-openvz/write-conf.js";
 
 /**
  * Linux-VServer guest -> OpenVZ container, the by-hand procedure as checked steps: read the guest,

@@ -3,7 +3,7 @@ import { defineStep, verifyResult, type VerifyCheck } from "../../engine/step.js
 import type { Host } from "../../hosts/host.js";
 import { cmd } from "../../hosts/quote.js";
 import { parseBackingChain } from "../../kvm/qemu-img-info.js";
-import { cloneTargets, type CloneOptions, type CloneTarget } from "../../pipelines/image-clone/options.js";
+import { cloneTargets, type CloneOptions, type CloneTarget } from "../../plan/options/image-clone.js";
 
 type OverlayState = "missing" | "ours" | "foreign";
 

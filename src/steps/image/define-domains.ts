@@ -3,7 +3,7 @@ import { defineStep, verifyResult, writeFileCommand, type VerifyCheck } from "..
 import type { Host } from "../../hosts/host.js";
 import { cmd } from "../../hosts/quote.js";
 import { buildDomainXml, parseDomainXml } from "../../kvm/domain-xml.js";
-import { cloneTargets, type CloneOptions, type CloneTarget } from "../../pipelines/image-clone/options.js";
+import { cloneTargets, type CloneOptions, type CloneTarget } from "../../plan/options/image-clone.js";
 
 const xmlPath = (t: CloneTarget): string => t.path.replace(/\.qcow2$/, ".xml");
 

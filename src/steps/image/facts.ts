@@ -3,12 +3,12 @@ import { defineFact, keysOf } from "../../engine/facts.js";
 
 /** Every journal fact of the image-sparsify pipeline, declared once with its shape. */
 export const SPARSIFY_FACTS = {
-  done: defineFact("sparsify.done", z.boolean()),
-  replaced: defineFact("sparsify.replaced", z.boolean()),
-  accel: defineFact("sparsify.accel", z.enum(["kvm", "tcg"])),
-  allocatedBefore: defineFact("sparsify.allocatedBefore", z.number().nullable()),
-  allocatedAfter: defineFact("sparsify.allocatedAfter", z.number().nullable()),
-  filesystems: defineFact("sparsify.filesystems", z.array(z.object({ device: z.string(), type: z.string(), entries: z.number().nullable() }))),
+  done: defineFact("done", z.boolean()),
+  replaced: defineFact("replaced", z.boolean()),
+  accel: defineFact("accel", z.enum(["kvm", "tcg"])),
+  allocatedBefore: defineFact("allocatedBefore", z.number().nullable()),
+  allocatedAfter: defineFact("allocatedAfter", z.number().nullable()),
+  filesystems: defineFact("filesystems", z.array(z.object({ device: z.string(), type: z.string(), entries: z.number().nullable() }))),
 } as const;
 
 /** The journal key of every fact, for readers of a raw journal (the CLI's summary, tests). */

@@ -1,7 +1,7 @@
 import { blocker, warning, type Finding } from "../../engine/finding.js";
 import { defineStep, verifyResult } from "../../engine/step.js";
 import { cmd } from "../../hosts/quote.js";
-import type { CloneOptions } from "../../pipelines/image-clone/options.js";
+import type { CloneOptions } from "../../plan/options/image-clone.js";
 import { inspectDisk } from "./inspect-disk.js";
 import { domainsUsing, readDomains } from "./libvirt-users.js";
 

@@ -3,7 +3,7 @@ import { defineStep, verifyResult } from "../../engine/step.js";
 import { cmd } from "../../hosts/quote.js";
 import { formatBytes } from "../../kvm/sizes.js";
 import { imageCheckClean, parseImageCheck } from "../../kvm/qemu-img-info.js";
-import type { SparsifyOptions } from "../../pipelines/image-sparsify/options.js";
+import type { SparsifyOptions } from "../../plan/options/image-sparsify.js";
 import { SPARSIFY_FACTS } from "./facts.js";
 import { diskInUseFindings } from "./sparsify.js";
 

@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { Journal } from "../../../src/journal/journal.js";
-import { fingerprintOf } from "../../../src/steps/common/host-keys.js";
+import { fingerprintOf } from "../../../src/steps/ssh-access/host-keys.js";
 import { innerRsync } from "../../support/locked-rsync.js";
 import { loadPair, PAIRS, runOvz } from "./harness.js";
 import { simulate } from "./simulate.js";
+import { exitCodeForRun } from "../../../src/exit-codes.js";
 
 describe.each(Object.entries(PAIRS))("a full --yes run on scripted %s hosts that simulate the commands' effects", (name, pair) => {
   it("runs the eight steps in order, records the freeze window and leaves a migrated target", async () => {
@@ -13,7 +14,7 @@ describe.each(Object.entries(PAIRS))("a full --yes run on scripted %s hosts that
     const state = simulate(source, target, { family: pair.family, kernel: pair.kernel, passBytes: [900_000_000, 40_000_000, 52_000_000] });
     const { outcome, events, stateDir } = await runOvz(plan, { source, target }, "yes");
     expect(outcome.message ?? "").toBe("");
-    expect(outcome.exitCode).toBe(0);
+    expect(exitCodeForRun(outcome)).toBe(0);
 
     const ended = events.filter((e) => e.type === "step-end").map((e) => e.type === "step-end" && `${e.stepId}:${e.status}`);
     expect(ended).toEqual(["pre-update:done", "release-match:done", "capture-target:done", "rsync:done", "db-freeze:done", "network-fixup:done", "kernel-install:done", "reboot-verify:done", "cutover:skipped"]);
@@ -89,7 +90,7 @@ describe("failures keep the source safe", () => {
     const { plan, source, target } = await loadPair(PAIRS.debian.plan, { skipPreUpdate: true });
     const state = simulate(source, target, { family: "debian", kernel: PAIRS.debian.kernel, passBytes: [100, 100], failTargetStart: true });
     const { outcome, events } = await runOvz(plan, { source, target }, "yes");
-    expect(outcome.exitCode).toBe(1);
+    expect(exitCodeForRun(outcome)).toBe(1);
     expect(events.find((e) => e.type === "step-end" && e.status === "failed")).toMatchObject({ stepId: "db-freeze" });
     const compensations = events.filter((e) => e.type === "compensation").map((e) => e.type === "compensation" && `${e.id}:${e.host}:${e.ok}`);
     expect(compensations).toContain("start-databases-source:source:true");
@@ -102,7 +103,7 @@ describe("failures keep the source safe", () => {
     const { plan, source, target } = await loadPair(PAIRS.alma.plan, { skipPreUpdate: true, maxLivePasses: 1 });
     simulate(source, target, { family: "rhel", kernel: PAIRS.alma.kernel, passCodes: [24, 0] });
     const { outcome, events } = await runOvz(plan, { source, target }, "yes");
-    expect(outcome.exitCode).toBe(0);
+    expect(exitCodeForRun(outcome)).toBe(0);
     expect(events.some((e) => e.type === "output" && /exit 24: some files vanished during the live pass/.test(e.line))).toBe(true);
   });
 
@@ -110,7 +111,7 @@ describe("failures keep the source safe", () => {
     const { plan, source, target } = await loadPair(PAIRS.alma.plan, { skipPreUpdate: true });
     simulate(source, target, { family: "rhel", kernel: PAIRS.alma.kernel, passCodes: [23] });
     const { outcome } = await runOvz(plan, { source, target }, "yes");
-    expect(outcome.exitCode).toBe(1);
+    expect(exitCodeForRun(outcome)).toBe(1);
     expect(outcome.message).toMatch(/exit 23\): partial transfer due to error/);
     expect(outcome.message).toMatch(/a rerun sends only what changed/);
   });
@@ -121,12 +122,12 @@ describe("resume after a failure", () => {
     const { plan, source, target } = await loadPair(PAIRS.debian.plan, { skipPreUpdate: true });
     const state = simulate(source, target, { family: "debian", kernel: PAIRS.debian.kernel, passBytes: [500, 100, 100], failInstallOnce: true });
     const first = await runOvz(plan, { source, target }, "yes");
-    expect(first.outcome.exitCode).toBe(1);
+    expect(exitCodeForRun(first.outcome)).toBe(1);
     expect(first.outcome.message).toMatch(/Reinstall the running kernel.s package: [^]*Connection refused/);
     const passesAfterFirst = state.passes.length;
 
     const second = await runOvz(plan, { source, target }, "yes", first.stateDir);
-    expect(second.outcome.exitCode).toBe(0);
+    expect(exitCodeForRun(second.outcome)).toBe(0);
     const ended = second.events.filter((e) => e.type === "step-end").map((e) => e.type === "step-end" && `${e.stepId}:${e.status}`);
     expect(ended).toEqual(["pre-update:skipped", "release-match:skipped", "capture-target:skipped", "rsync:skipped", "db-freeze:skipped", "network-fixup:skipped", "kernel-install:done", "reboot-verify:done", "cutover:skipped"]);
     expect(state.passes.length).toBe(passesAfterFirst);

@@ -9,7 +9,7 @@ import { Journal } from "../../../src/journal/journal.js";
 import { buildOpenvzToKvm } from "../../../src/pipelines/openvz-to-kvm/pipeline.js";
 import { loadPlan } from "../../../src/plan/load.js";
 import type { PlanOf } from "../../../src/plan/schema.js";
-import { rebootTiming } from "../../../src/steps/common/reboot.js";
+import { rebootTiming } from "../../../src/steps/host/reboot.js";
 
 // Reboot waits in these tests are instant: the scripted host "reboots" inside the command.
 rebootTiming.firstDelayMs = 1;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { restartGuestCommand, stopContainerCommand } from "../../../src/pipelines/vserver-to-openvz/context.js";
-import { guestProcessesCommand, guestStatusCommand, nodeConfiguredIpsCommand } from "../../../src/pipelines/vserver-to-openvz/inventory.js";
+import { restartGuestCommand, stopContainerCommand } from "../../../src/steps/vserver-to-openvz/context.js";
+import { guestProcessesCommand, guestStatusCommand, nodeConfiguredIpsCommand } from "../../../src/steps/vserver-to-openvz/inventory.js";
 
 describe("commands built from plan values stay one word each", () => {
   it("quotes the config directory but keeps the glob", () => {

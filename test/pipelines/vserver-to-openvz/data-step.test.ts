@@ -5,9 +5,9 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { ExecOptions, ExecResult } from "../../../src/hosts/host.js";
 import { LocalHost } from "../../../src/hosts/local-host.js";
-import { FACT, type Inventory } from "../../../src/pipelines/vserver-to-openvz/context.js";
-import { vserverRsyncArgv } from "../../../src/pipelines/vserver-to-openvz/rsync.js";
-import { liveSyncStep } from "../../../src/pipelines/vserver-to-openvz/step-sync.js";
+import { FACT, type Inventory } from "../../../src/steps/vserver-to-openvz/context.js";
+import { vserverRsyncArgv } from "../../../src/steps/vserver-to-openvz/rsync.js";
+import { liveSyncStep } from "../../../src/steps/vserver-to-openvz/sync.js";
 import { stepContext, vsPlan } from "./support.js";
 
 const temps: string[] = [];

@@ -5,10 +5,11 @@ import { runPipeline, type RunMode } from "../../../src/engine/runner.js";
 import { Journal } from "../../../src/journal/journal.js";
 import { parsePlan } from "../../../src/plan/load.js";
 import { buildVserverToOpenvz } from "../../../src/pipelines/vserver-to-openvz/pipeline.js";
-import type { VsPlan } from "../../../src/pipelines/vserver-to-openvz/context.js";
-import { vzConfValues } from "../../../src/vserver/vz-conf.js";
+import type { VsPlan } from "../../../src/steps/vserver-to-openvz/context.js";
+import { vzConfValues } from "../../../src/openvz/vz-conf.js";
 import { innerRsync, RSYNC_PASS } from "../../support/locked-rsync.js";
 import { webWorld, type World } from "./scripted-world.js";
+import { exitCodeForRun } from "../../../src/exit-codes.js";
 
 /** Temporary directories of this file's tests, removed after each. */
 const tempDir = useTempDirs();
@@ -72,8 +73,8 @@ describe("vserver-to-openvz on scripted hosts", () => {
     expect(world.source.files.has("/etc/vservers/web1/apps/init/mark")).toBe(false);
     expect(world.source.files.get("/etc/vservers/web1/apps/init/mark.mudanza-disabled")?.content).toBe("default\n");
     expect(compensations).toEqual([]); // cleared at the cutover
-    expect(facts["vserver.downtimeSec"]).toEqual(expect.any(Number));
-    expect(facts.freezeWindowSec).toBe(facts["vserver.downtimeSec"]); // the report's freeze window
+    expect(facts.downtimeSec).toEqual(expect.any(Number));
+    expect(facts.freezeWindowSec).toBe(facts.downtimeSec); // the report's freeze window
     expect(events.some((e) => e.type === "output" && /^cutover: web1 was down for [\d.]+ s/.test(e.line))).toBe(true);
     // reached from the node: ping, and the ports the guest listened on (not the one bound to 127.0.0.1)
     const reached = world.target.log.filter((e) => e.kind === "exec" && /^(ping|timeout)/.test(e.command)).map((e) => (e.kind === "exec" ? e.command : ""));
@@ -86,7 +87,7 @@ describe("vserver-to-openvz on scripted hosts", () => {
     expect(world.target.files.has("/vz/private/1001/etc/rc2.d/S02ntp")).toBe(false);
     expect(world.target.files.get("/vz/private/1001/etc/inittab")?.content).toContain("#1:2345:respawn:/sbin/getty 38400 tty1");
     expect(world.state.devices).toEqual(new Set(["console"]));
-    const fixups = facts["vserver.fixups"] as { applied: Array<{ id: string; why: string }> };
+    const fixups = facts.fixups as { applied: Array<{ id: string; why: string }> };
     expect(fixups.applied.map((f) => f.id)).toEqual(["inittab-gettys", "mtab", "device-nodes", "pointless-services", "venet-network"]);
     expect(fixups.applied.every((f) => f.why.length > 20)).toBe(true);
     const fixupEnd = events.find((e) => e.type === "step-end" && e.stepId === "fixup-guest");
@@ -128,7 +129,7 @@ describe("vserver-to-openvz on scripted hosts", () => {
     world.containerProcesses = ["init", "rsyslogd", "cron", "sshd"]; // apache2 did not come up
     const { outcome, events, compensations } = await run(world, "yes", plan(", startCheckTimeoutSec: 0"));
     expect(outcome.status).toBe("failed");
-    expect(outcome.exitCode).toBe(1);
+    expect(exitCodeForRun(outcome)).toBe(1);
     expect(outcome.message).toMatch(/service apache2 runs/);
     expect(vzConfValues(world.target.files.get("/etc/vz/conf/1001.conf")!.content).ONBOOT).toBe("no"); // never marked to start with the node
     expect(events.filter((e) => e.type === "compensation").map((e) => e.type === "compensation" && [e.id, e.ok])).toEqual([
@@ -208,7 +209,7 @@ describe("vserver-to-openvz on scripted hosts", () => {
     const world = await webWorld();
     world.target.on("grep -sH '^IP_ADDRESS=' /etc/vz/conf/*.conf; true", { stdout: '/etc/vz/conf/102.conf:IP_ADDRESS="198.18.10.30 198.18.10.21"\n' });
     const { outcome } = await run(world, "yes");
-    expect(outcome.exitCode).toBe(3);
+    expect(exitCodeForRun(outcome)).toBe(3);
     expect(outcome.message).toMatch(/IP 198\.18\.10\.21 is in use: another container has it: \/etc\/vz\/conf\/102\.conf/);
     expect(world.source.mutations).toEqual([]);
     expect(world.target.mutations).toEqual([]);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { gatherInventory } from "../../../src/pipelines/vserver-to-openvz/inventory.js";
+import { gatherInventory } from "../../../src/steps/vserver-to-openvz/inventory.js";
 import { webWorld, type World } from "./scripted-world.js";
 import { stepContext, vsPlan } from "./support.js";
 

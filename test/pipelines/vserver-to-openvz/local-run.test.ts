@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { main } from "../../../src/cli/program.js";
-import { vzConfValues } from "../../../src/vserver/vz-conf.js";
+import { vzConfValues } from "../../../src/openvz/vz-conf.js";
 
 /**
  * The whole pipeline through `mudanza run --yes` on this machine (transport: local): real rsync, real

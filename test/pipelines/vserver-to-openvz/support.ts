@@ -3,7 +3,7 @@ import type { ProgressInfo } from "../../../src/engine/events.js";
 import type { Compensation, StepContext } from "../../../src/engine/step.js";
 import type { Host } from "../../../src/hosts/host.js";
 import { planSchema } from "../../../src/plan/schema.js";
-import type { VsPlan } from "../../../src/pipelines/vserver-to-openvz/context.js";
+import type { VsPlan } from "../../../src/steps/vserver-to-openvz/context.js";
 
 export function vsPlan(options: Record<string, unknown> = {}, endpoints: { source?: Record<string, unknown>; target?: Record<string, unknown> } = {}): VsPlan {
   const plan = planSchema.parse({

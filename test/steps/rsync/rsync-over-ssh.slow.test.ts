@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LocalHost } from "../../../src/hosts/local-host.js";
-import { fingerprintOf, knownHostsLines, type PublicHostKey } from "../../../src/steps/common/host-keys.js";
+import { fingerprintOf, knownHostsLines, type PublicHostKey } from "../../../src/steps/ssh-access/host-keys.js";
 import { rsyncCommand, runRsyncPass } from "../../../src/steps/rsync/index.js";
 import { startSshd, type TestSshd } from "../../support/sshd.js";
 

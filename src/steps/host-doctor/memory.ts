@@ -1,0 +1,74 @@
+import { blocker, warning, type Finding } from "../../engine/finding.js";
+import { defineStep, verifyResult } from "../../engine/step.js";
+import { memTotalBytes } from "../../kvm/meminfo.js";
+import { formatBytes } from "../../kvm/sizes.js";
+import { containerMemory } from "../../openvz/container-memory.js";
+import { OVERCOMMIT_WARN_RATIO, type DoctorOptions } from "../../plan/options/host-doctor.js";
+import { readDomains } from "../image/libvirt-users.js";
+
+export interface OvercommitFigures {
+  hostBytes: number;
+  committedBytes: number;
+  ratio: number;
+}
+
+export const overcommit = (hostBytes: number, committedBytes: number): OvercommitFigures => ({ hostBytes, committedBytes, ratio: hostBytes > 0 ? committedBytes / hostBytes - 1 : Infinity });
+
+/**
+ * Memory promised to VMs against host RAM, and for a planned OpenVZ → KVM move the overselling trap:
+ * a container lived on a guarantee plus burst that the host shared; a VM gets one fixed size.
+ */
+export const memoryStep = defineStep<DoctorOptions, null>({
+  id: "memory",
+  title: "Memory overcommit and the OpenVZ overselling trap",
+  destructive: false,
+  async probe(ctx) {
+    const host = ctx.host("local");
+    const findings: Finding[] = [];
+    const hostBytes = memTotalBytes(await host.readFile("/proc/meminfo"));
+    const view = await readDomains(host, ctx.plan.uri, ctx.signal);
+    // libvirt unreachable: the VMs' memory is unknown, not zero (and so is the overcommit).
+    const vmBytes = view.domains ? view.domains.reduce((sum, d) => sum + d.memoryBytes, 0) : null;
+    const planned = ctx.plan.openvz?.vmMemoryBytes ?? 0;
+    const figures = vmBytes === null ? null : overcommit(hostBytes, vmBytes + planned);
+    if (figures && figures.ratio > OVERCOMMIT_WARN_RATIO) {
+      findings.push(
+        warning(
+          "Memory overcommitted",
+          `defined VMs${planned ? " plus the planned one" : ""} are promised ${formatBytes(figures.committedBytes)} on a host with ${formatBytes(hostBytes)} (${Math.round(figures.ratio * 100)} % over; warning above ${OVERCOMMIT_WARN_RATIO * 100} %)`,
+          "KSM and ballooning soften it, but a busy day ends in swapping or the OOM killer: shrink VMs or move some",
+        ),
+      );
+    }
+    let container: Record<string, unknown> | undefined;
+    if (ctx.plan.openvz) {
+      const { confPath, vmMemoryBytes } = ctx.plan.openvz;
+      const mem = containerMemory(await host.readFile(confPath), confPath);
+      container = { confPath, model: mem.model, guaranteedBytes: mem.guaranteedBytes, burstBytes: mem.burstBytes, sources: mem.sources, vmMemoryBytes };
+      const burst = mem.burstBytes === null ? "unlimited" : formatBytes(mem.burstBytes);
+      if (vmMemoryBytes < mem.guaranteedBytes) {
+        findings.push(blocker("VM smaller than the container's guarantee", `${confPath} guarantees ${formatBytes(mem.guaranteedBytes)} (${mem.sources.join(", ")}); the planned VM has ${formatBytes(vmMemoryBytes)}`, `give the VM at least ${formatBytes(mem.guaranteedBytes)} (--vm-memory)`));
+      } else if (mem.burstBytes === null || vmMemoryBytes < mem.burstBytes) {
+        findings.push(
+          warning(
+            "The overselling trap",
+            `the container was guaranteed ${formatBytes(mem.guaranteedBytes)} but could burst to ${burst} on memory other containers left free; the VM gets a fixed ${formatBytes(vmMemoryBytes)}: what ran in burst memory will swap or be OOM-killed in the VM`,
+            "look at the container's real peak (vzctl exec CTID free -m, or held/maxheld in /proc/user_beancounters) and size the VM for it, counting it in the host's total",
+          ),
+        );
+      }
+    }
+    return {
+      satisfied: true,
+      reason: "checked",
+      plan: null,
+      findings,
+      facts: { hostBytes, vmBytes, plannedBytes: planned, overcommitPercent: figures ? Math.round(figures.ratio * 1000) / 10 : null, libvirt: view.domains ? "reachable" : view.why, container },
+    };
+  },
+  commands: () => [],
+  async run() {},
+  async verify() {
+    return verifyResult([]);
+  },
+});

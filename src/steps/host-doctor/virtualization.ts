@@ -1,0 +1,46 @@
+import { blocker, warning, type Finding } from "../../engine/finding.js";
+import { defineStep, verifyResult } from "../../engine/step.js";
+import { parseCpuinfo } from "../../kvm/cpuinfo.js";
+import type { DoctorOptions } from "../../plan/options/host-doctor.js";
+import { kvmSmokeTest } from "./kvm-smoke.js";
+
+/** Can this host run KVM guests at all: CPU flags, /dev/kvm, and a real guest CPU started under KVM. */
+export const virtualizationStep = defineStep<DoctorOptions, null>({
+  id: "virtualization",
+  title: "Hardware virtualization and /dev/kvm",
+  destructive: false,
+  async probe(ctx) {
+    const host = ctx.host("local");
+    const cpu = parseCpuinfo(await host.readFile("/proc/cpuinfo"));
+    const kvm = await kvmSmokeTest(host, ctx.signal);
+    const findings: Finding[] = [];
+    const flagText = cpu.flag ? `the CPU has ${cpu.flag} (${cpu.flag === "vmx" ? "Intel VT-x" : "AMD-V"})` : "neither vmx nor svm is in /proc/cpuinfo";
+    if (kvm.result !== "ok") {
+      findings.push(
+        blocker(
+          "KVM cannot run guests here",
+          `${flagText}; ${kvm.detail}`,
+          cpu.flag
+            ? "load kvm_intel / kvm_amd (modprobe) and check the BIOS setting"
+            : cpu.underHypervisor
+              ? "this host is itself a VM: enable nested virtualization on the hypervisor below it"
+              : "enable VT-x / AMD-V in the BIOS",
+        ),
+      );
+    } else if (!cpu.flag) {
+      findings.push(warning("KVM works without vmx/svm flags", `${flagText}, yet a guest ran under KVM (a nested or paravirtual KVM): expect lower performance`));
+    }
+    return {
+      satisfied: true,
+      reason: "checked",
+      plan: null,
+      findings,
+      facts: { cpus: cpu.cpus, model: cpu.model, flag: cpu.flag, underHypervisor: cpu.underHypervisor, kvm: kvm.result, kvmDetail: kvm.detail },
+    };
+  },
+  commands: () => [],
+  async run() {},
+  async verify() {
+    return verifyResult([]);
+  },
+});

@@ -1,0 +1,152 @@
+import type { ExcludeEntry } from "../../distro/index.js";
+import type { z } from "zod";
+import type { PlannedCommand } from "../../engine/step.js";
+import { execOk } from "../../hosts/host.js";
+import { authorizedKeysOf, authorizeKeysCommand, sshOptionsFor } from "../ssh-access/migration-key.js";
+import { compareTopLinks, readTopLinks, type DirlinkVerdict } from "../host/dirlinks.js";
+import { distroOf } from "../host/probes.js";
+import type { OvzContext } from "./plan.js";
+import { COMMON_EXCLUDES, mergeExcludes } from "../rsync/excludes.js";
+import { mountExcludes, mountsToExclude, readSourceMounts, type SourceMount } from "../rsync/mounts.js";
+import { rsyncCommand } from "../rsync/command.js";
+import { lockedRsync } from "../rsync/lock.js";
+import { MIGRATION_DIR } from "../rsync/excludes.js";
+import { runRsyncPass, type PassResult } from "../rsync/pass.js";
+import { OVZ_FACTS, type compareModeSchema, type syncPassSchema } from "./facts.js";
+
+const PASS_TIMEOUT_MS = 24 * 3600_000;
+/** Held by a running pass on the source (see lockedRsync); removed with the migration key at the end. */
+export const RSYNC_LOCK = `${MIGRATION_DIR}/rsync.lock`;
+
+/** Declared with its shape in facts.ts. */
+export type SyncPassRecord = z.infer<typeof syncPassSchema>;
+
+export type CompareMode = z.infer<typeof compareModeSchema>;
+
+/**
+ * Until one pass has completed, the target's files are the fresh VM's: a size and mtime that match say
+ * nothing, so rsync compares content (--checksum). Chosen over --ignore-times, which rewrites every file
+ * on the target even when identical; --checksum reads both sides once and writes only what differs.
+ * After a completed pass the target carries the source's mtimes and the quick check is sound.
+ */
+export function compareModeFor(passes: SyncPassRecord[]): CompareMode {
+  return passes.length === 0 ? "checksum" : "quick-check";
+}
+
+export const describeCompare = (mode: CompareMode | undefined): string => (mode === "checksum" ? "content compared (--checksum)" : "quick check (size and mtime)");
+
+export async function excludesFor(ctx: OvzContext): Promise<ExcludeEntry[]> {
+  return (await excludesAndMounts(ctx)).excludes;
+}
+
+/**
+ * The copy's excludes, plus one per filesystem mounted inside the source that none covers yet (bind
+ * mounts, NFS, ...). Read at every probe, and the runner probes again just before run: a filesystem
+ * mounted since an earlier step's passes is left out of the next step's.
+ * `mounts` is null when /proc/self/mountinfo could not be read.
+ */
+export async function excludesAndMounts(ctx: OvzContext): Promise<{ excludes: ExcludeEntry[]; mounts: SourceMount[] | null }> {
+  const distro = await distroOf(ctx.host("source"));
+  const base = mergeExcludes(COMMON_EXCLUDES, distro.family?.excludes ?? [], ctx.plan.options.extraExcludes);
+  const all = await readSourceMounts(ctx.host("source"), ctx.signal);
+  const mounts = all === null ? null : mountsToExclude(all, base);
+  return { excludes: mergeExcludes(base, mountExcludes(mounts ?? [])), mounts };
+}
+
+export async function dirlinkVerdict(ctx: OvzContext): Promise<DirlinkVerdict> {
+  return compareTopLinks(await readTopLinks(ctx.host("source")), await readTopLinks(ctx.host("target")));
+}
+
+/**
+ * One copy as planned: how its first pass compares files, the rsync commands, and the root keys put back
+ * on the target after each pass.
+ */
+export interface PassPlan {
+  /** How the first pass of this plan compares: content until one pass has completed, then size and mtime. */
+  compare: CompareMode;
+  /** The first pass's command (with --checksum when compare is "checksum"). */
+  rsync: string;
+  /** The passes after the first: the quick check (the same command as rsync when compare is already "quick-check"). */
+  laterRsync: string;
+  /** authorizeKeysCommand of the target's own root keys and the source's; null when there are none. */
+  restoreKeys: string | null;
+}
+
+export async function passPlan(ctx: OvzContext): Promise<PassPlan> {
+  const identity = ctx.facts.get(OVZ_FACTS.targetIdentity);
+  const keys = [...(identity?.authorizedKeys ?? []), ...(await authorizedKeysOf(ctx.host("source")))];
+  // Recorded passes are completed ones (a failed pass throws before it is recorded).
+  const compare = compareModeFor(ctx.facts.get(OVZ_FACTS.syncPasses) ?? []);
+  const rsync = lockedRsync(RSYNC_LOCK, await syncCommand(ctx, { compare }));
+  const laterRsync = compare === "checksum" ? lockedRsync(RSYNC_LOCK, await syncCommand(ctx, { compare: "quick-check" })) : rsync;
+  return { compare, rsync, laterRsync, restoreKeys: authorizeKeysCommand(keys) };
+}
+
+/** The command and compare mode of the next pass under `plan`, given the passes completed so far. */
+export function nextPass(plan: PassPlan, completed: SyncPassRecord[]): { command: string; compare: CompareMode } {
+  return plan.compare === "checksum" && completed.length === 0 ? { command: plan.rsync, compare: "checksum" } : { command: plan.laterRsync, compare: "quick-check" };
+}
+
+/** What the passes run, in order. */
+export function passCommands(plan: PassPlan, purpose: string): PlannedCommand[] {
+  const later = plan.laterRsync !== plan.rsync;
+  return [
+    { host: "source", command: plan.rsync, purpose: later ? `${purpose}; first pass: ${describeCompare(plan.compare)}` : purpose },
+    ...(later ? [{ host: "source", command: plan.laterRsync, purpose: `passes after the first: ${describeCompare("quick-check")}` }] : []),
+    ...(plan.restoreKeys ? [{ host: "target", command: plan.restoreKeys, purpose: "after each pass: root's keys on the target (its own, and the source's admins'), each added once" }] : []),
+  ];
+}
+
+export async function syncCommand(ctx: OvzContext, options: { dryRun?: boolean; compare?: CompareMode } = {}): Promise<string> {
+  const verdict = await dirlinkVerdict(ctx);
+  return rsyncCommand({ from: "/", to: "/", ssh: sshOptionsFor(ctx.plan), excludes: await excludesFor(ctx), keepDirlinks: verdict.keepDirlinks, dryRun: options.dryRun, compareContent: options.compare === "checksum" });
+}
+
+/**
+ * When a cutover finished (db-freeze records it): from then on the target is the production system and
+ * may hold newer data than the source, whose services stayed stopped. No copy may run again.
+ */
+export function cutoverFinishedAt(ctx: OvzContext): string | undefined {
+  return ctx.facts.get(OVZ_FACTS.databases)?.cutoverAt;
+}
+
+export function noCopyAfterCutover(at: string): string {
+  return `the cutover finished at ${at}: the target has run as the production system since and may hold newer data than the source; another copy would overwrite it with the source's older files`;
+}
+
+/** One pass on the source, recorded in the journal; exit 24 tolerated (files vanish on a live system). */
+export async function syncPass(ctx: OvzContext, kind: "live" | "final", plan: PassPlan): Promise<SyncPassRecord> {
+  const cutoverAt = cutoverFinishedAt(ctx);
+  if (cutoverAt) throw new Error(`refusing a ${kind} pass: ${noCopyAfterCutover(cutoverAt)}`);
+  const passes = ctx.facts.get(OVZ_FACTS.syncPasses) ?? [];
+  const number = passes.length + 1;
+  const { command, compare } = nextPass(plan, passes);
+  ctx.output("source", `${kind} pass ${number} (${describeCompare(compare)}): ${command}`);
+  const result: PassResult = await runRsyncPass(ctx.host("source"), command, `${kind} pass ${number}`, {
+    progress: (info) => ctx.progress(info),
+    output: (line, stream) => ctx.output("source", line, stream),
+    signal: ctx.signal,
+  }, { timeoutMs: PASS_TIMEOUT_MS });
+  if (result.code !== 0 && result.code !== 24) throw new Error(`rsync ${kind} pass ${number} failed (exit ${result.code}): ${result.stderrTail}. The target keeps what was copied; a rerun sends only what changed`);
+  if (result.vanished) {
+    // Live passes race a running system; the final pass runs with the databases stopped, so a vanished
+    // file there means another writer is still running (cron, a mail spool, an unlisted daemon).
+    const why = kind === "final" ? "while the databases were stopped: another service still writes on the source; list it in options.databases so the freeze stops it too" : "(normal on a running system)";
+    ctx.output("source", `rsync exit 24: some files vanished during the ${kind} pass ${why}`, "stderr");
+  }
+  const record: SyncPassRecord = {
+    pass: number,
+    kind,
+    code: result.code,
+    vanished: result.vanished,
+    seconds: Math.round(result.seconds * 10) / 10,
+    transferredBytes: result.stats.transferredFileSize ?? 0,
+    deletedFiles: result.stats.deletedFiles ?? 0,
+    files: result.stats.files ?? 0,
+    at: new Date().toISOString(),
+    compare,
+  };
+  await ctx.facts.set(OVZ_FACTS.syncPasses, [...passes, record]);
+  if (plan.restoreKeys) await execOk(ctx.host("target"), plan.restoreKeys, { signal: ctx.signal });
+  return record;
+}
