@@ -5,7 +5,7 @@
  */
 import { execa } from "execa";
 import { readFile, readdir } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { expect } from "vitest";
 import type { FaultRow } from "./matrix.js";
 import type { CliRun, VserverWorld, WorldOptions } from "./vserver-world.js";
@@ -62,6 +62,8 @@ async function sessionOf(pid: number, listener: number): Promise<number[]> {
 const readStat = (pid: number): Promise<string> => readFile(`/proc/${pid}/stat`, "utf8").catch(() => "");
 const parentOf = (stat: string): number => Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1] ?? 0);
 
+const childrenOf = (pid: number): Promise<number[]> => listenerChildren(pid);
+
 async function listenerChildren(listener: number): Promise<number[]> {
   const out: number[] = [];
   for (const entry of await readdir("/proc")) if (/^\d+$/.test(entry) && parentOf(await readStat(Number(entry))) === listener) out.push(Number(entry));
@@ -78,6 +80,9 @@ const kill = (pids: number[]): void => {
   }
 };
 
+const mountTmpfs = async (dir: string, size: string): Promise<void> => void (await execa("mount", ["-t", "tmpfs", "-o", `size=${size}`, "tmpfs", dir]));
+const fillerOf = (w: VserverWorld): string => join(dirname(w.privateDir), "filler");
+
 const COPY_STATE = "same container files, CTID.conf, guest/container state as an uninterrupted run; no copy beside an orphan; no compensation pending";
 
 export const VSERVER_CASES: VserverCase[] = [
@@ -88,7 +93,7 @@ export const VSERVER_CASES: VserverCase[] = [
   { point: "inside the final rsync (guest stopped)", setup: "local", world: { transport: "local" }, injected: "SIGKILL of the CLI while rsync runs", verified: `the re-run starts the guest first (pending compensation), then ${COPY_STATE}`, ...signalInCopy("SIGKILL", "final"), guestRunsAfterFirst: false },
   { point: "inside the final rsync (guest stopped)", setup: "local", world: { transport: "local" }, injected: "SIGINT of the CLI while rsync runs", verified: `exit 130 with the guest running again; ${COPY_STATE}`, ...signalInCopy("SIGINT", "final") },
   { point: "after stop-and-final-sync (guest stopped)", setup: "local", world: { transport: "local" }, injected: "SIGTERM of the CLI on the step-end event", verified: `exit 143 with the guest running again; ${COPY_STATE}`, ...signalAt("stop-and-final-sync", "SIGTERM") },
-  { point: "after fix-up (step boundary)", setup: "local", world: { transport: "local" }, injected: "SIGKILL of the CLI on the step-end event", verified: COPY_STATE, ...signalAt("fixup", "SIGKILL"), guestRunsAfterFirst: false },
+  { point: "after fix-up (step boundary)", setup: "local", world: { transport: "local" }, injected: "SIGKILL of the CLI on the step-end event", verified: COPY_STATE, ...signalAt("fixup-guest", "SIGKILL"), guestRunsAfterFirst: false },
   { point: "after start-container (cutover done)", setup: "local", world: { transport: "local" }, injected: "SIGINT of the CLI on the step-end event", verified: `the guest stays stopped (the container took over); ${COPY_STATE}`, ...signalAt("start-container", "SIGINT"), guestRunsAfterFirst: false },
   {
     point: "the source guest will not stop",
@@ -122,18 +127,36 @@ export const VSERVER_CASES: VserverCase[] = [
     fix: (w) => w.flag("start-fails", false),
   },
   {
-    point: "the node's filesystem is full",
+    point: "the node's filesystem is too small",
     setup: "local",
     world: { transport: "local", dataBytes: 2 * 1024 * 1024 },
-    injected: "a 1 MiB tmpfs mounted on the container's private area",
-    verified: `the run stops (exit 1 or 3) with the guest running and says why; after unmounting ${COPY_STATE}`,
+    injected: "a 1 MiB tmpfs mounted on the node's private areas (the guest holds 2 MiB)",
+    verified: `exit 3 before anything changed (the probe says how much is free), guest running; after unmounting ${COPY_STATE}`,
+    // on the private areas' folder: the container's own folder must not exist yet (its CTID would be taken)
+    arrange: (w) => mountTmpfs(dirname(w.privateDir), "1m"),
+    firstExit: 3,
+    firstSays: /Not enough space on the node/,
+    fix: async (w) => void (await execa("umount", [dirname(w.privateDir)])),
+  },
+  {
+    point: "the node's filesystem fills up inside the live rsync",
+    setup: "local",
+    world: { transport: "local", dataBytes: 2 * 1024 * 1024 },
+    injected: "a 4 MiB tmpfs on the node's private areas, filled by another writer while rsync runs",
+    verified: `exit 1 with rsync's "No space left on device", guest running; after the filler is removed ${COPY_STATE}`,
     async arrange(w) {
-      await execa("mkdir", ["-p", w.privateDir]);
-      await execa("mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", w.privateDir]);
+      await mountTmpfs(dirname(w.privateDir), "4m");
+      await w.flag("hold-next");
+    },
+    async inject(_run, w) {
+      await w.waitFor("rsync-held");
+      // fill the node (dd stops at ENOSPC), then let the copy go on
+      await execa("dd", ["if=/dev/zero", `of=${fillerOf(w)}`, "bs=64k"], { reject: false });
+      await w.flag(`holding.${(await w.read("rsync-held")).trim()}`, false);
     },
     firstExit: 1,
-    firstSays: /No space left on device|not enough|free space/i,
-    fix: async (w) => void (await execa("umount", [w.privateDir])),
+    firstSays: /No space left on device/,
+    fix: async (w) => void (await execa("rm", ["-f", fillerOf(w)])),
   },
   {
     point: "source ssh session dropped inside the live rsync",
@@ -146,7 +169,8 @@ export const VSERVER_CASES: VserverCase[] = [
       await w.waitFor("rsync-held");
       kill(await sessionOf(Number((await w.read("rsync-held")).trim()), w.sshd.pid));
     },
-    firstExit: 3,
+    firstExit: 1,
+    firstSays: /the connection was lost while running/,
   },
   {
     point: "target ssh session dropped during the live copy",
@@ -159,10 +183,15 @@ export const VSERVER_CASES: VserverCase[] = [
       await w.waitFor("rsync-held");
       const copy = Number((await w.read("rsync-held")).trim());
       const source = await sessionOf(copy, w.sshd.pid);
-      kill((await listenerChildren(w.sshd.pid)).filter((p) => !source.includes(p)));
+      // the target's connection is the one running nothing (the source's runs the held copy)
+      const idle: number[] = [];
+      for (const p of await listenerChildren(w.sshd.pid)) if (!source.includes(p) && (await childrenOf(p)).length === 0) idle.push(p);
+      expect(idle, "the target's connection").toHaveLength(1);
+      kill(idle);
       await w.flag(`holding.${copy}`, false); // the copy goes on; the next command on the target finds the connection gone
     },
-    firstExit: 3,
+    firstExit: 1,
+    firstSays: /target: the connection to .* was lost|on target .*the connection was lost/,
   },
 ];
 

@@ -11,7 +11,7 @@ import { execa, type ResultPromise } from "execa";
 import { chmod, cp, mkdir, mkdtemp, readFile, readdir, readlink, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { createHash } from "node:crypto";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { startSshd, type TestSshd } from "../support/sshd.js";
 
 const FIXTURE = "fixtures/hosts/vserver-host-web1";
@@ -191,7 +191,7 @@ function world(base: string, state: string, planPath: string, stateDir: string, 
           // gone
         }
       }
-      await execa("umount", [privateDir], { reject: false });
+      await execa("umount", [dirname(privateDir)], { reject: false });
       await sshd.stop();
       await rm(base, { recursive: true, force: true });
     },
