@@ -200,20 +200,18 @@ export async function checkFinal(w: VserverWorld, baseline: Record<string, strin
   expect(rerun.code, rerun.output.slice(-3000)).toBe(0);
   expect(await w.finalState()).toEqual(baseline);
   expect(await w.read("overlap"), "a copy started while an earlier one still ran").toBe("");
-  for (const pid of (await w.read("rsync-pids")).split(/\s+/).filter(Boolean)) expect(alive(Number(pid)), `copy ${pid} still runs after the re-run`).toBe(false);
+  for (const pid of (await w.read("rsync-pids")).split(/\s+/).filter(Boolean)) expect(await alive(Number(pid)), `copy ${pid} still runs after the re-run`).toBe(false);
   for (const file of (await readdir(w.stateDir)).filter((f) => f.endsWith(".journal.json"))) {
     const journal = JSON.parse(await readFile(join(w.stateDir, file), "utf8")) as { compensations: unknown[] };
     expect(journal.compensations).toEqual([]);
   }
 }
 
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
+/** Running or sleeping: a zombie (an orphan whose reaping is late) copies nothing and holds no lock. */
+export async function alive(pid: number): Promise<boolean> {
+  const stat = await readStat(pid);
+  const state = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[0];
+  return stat !== "" && state !== "Z" && state !== "X";
 }
 
 export { EXIT_OF };

@@ -62,7 +62,9 @@ echo "1 packets transmitted, 0 received, 100% packet loss, time 0ms"; exit 1
 const rsyncShim = (state: string) => `#!/bin/sh
 case " $* " in *" --server "*|*" --version "*) exec /usr/bin/rsync "$@" ;; esac
 for p in $(cat ${state}/rsync-pids 2>/dev/null); do
-  if [ "$p" != $$ ] && kill -0 "$p" 2>/dev/null; then echo "copy $$ started while copy $p still ran" >> ${state}/overlap; fi
+  # alive: a process that is not a zombie (a reaped-late orphan holds no lock and copies nothing)
+  st=$(sed 's/.*) //' /proc/$p/stat 2>/dev/null | cut -d' ' -f1)
+  if [ "$p" != $$ ] && [ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]; then echo "copy $$ started while copy $p still ran" >> ${state}/overlap; fi
 done
 echo $$ >> ${state}/rsync-pids
 if mv ${state}/hold-next ${state}/holding.$$ 2>/dev/null; then
