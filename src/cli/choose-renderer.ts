@@ -5,6 +5,8 @@ export interface RendererChoice {
   mode: RunMode;
   json?: boolean;
   dryRun?: boolean;
+  /** -v: the dry-run face says a line per step. */
+  verbose?: boolean;
   /** The TUI's q / Ctrl-C stops the run through this. */
   abort: (signal: "SIGINT" | "SIGTERM") => void;
 }
@@ -31,7 +33,7 @@ export async function createRenderer(choice: RendererChoice): Promise<Renderer> 
     case "ndjson":
       return (await import("../render/ndjson.js")).createNdjsonRenderer();
     case "quiet":
-      return (await import("../render/quiet.js")).createQuietRenderer(process.stderr);
+      return (await import("../render/quiet.js")).createQuietRenderer(process.stderr, { verbose: choice.verbose });
     case "tui":
       return (await import("../tui/ink-renderer.js")).createInkRenderer({ abort: choice.abort });
     case "listr":

@@ -1,5 +1,6 @@
 import { appendFile, writeFile } from "node:fs/promises";
-import { BadInputError, InterruptedError } from "../errors.js";
+import { BadInputError, InterruptedError, forTerminal } from "../errors.js";
+import { eventLine } from "../engine/event-wire.js";
 import type { PipelineEvent } from "../engine/events.js";
 import { runPipeline, type RunMode, type RunOutcome } from "../engine/runner.js";
 import type { Pipeline } from "../engine/step.js";
@@ -10,7 +11,11 @@ import { collectDryRun, renderDryRunMarkdown } from "../report/dry-run-report.js
 import { headlineFigures } from "../report/headline-figures.js";
 import { guardRenderer } from "../render/guarded.js";
 import type { Renderer } from "../render/renderer.js";
-import { createRenderer } from "./choose-renderer.js";
+import { createRenderer, pickRenderer } from "./choose-renderer.js";
+import { diagnostics } from "./diagnostics.js";
+import { openDebugTrace, type DebugTrace } from "./debug-trace.js";
+import { stackChain } from "../exit-codes.js";
+import { tracedHost } from "../hosts/traced-host.js";
 import { resolveInteractive } from "./interactive.js";
 
 export interface DriveFlags {
@@ -62,23 +67,30 @@ export async function drivePipeline<Plan>(options: DriveOptions<Plan>): Promise<
   const logPath = journal.path.replace(/\.journal\.json$/, ".log.ndjson");
   const complain = (line: string): void => void process.stderr.write(line + "\n");
   let renderer: Renderer | undefined;
+  let trace: DebugTrace | undefined;
   let outcome: RunOutcome | undefined;
   let flushing = Promise.resolve();
   const runsBefore = journal.snapshot.runs.length;
   try {
     reportLeftovers(stopLeftoverChildren(stateDir));
     if (mode !== "dry-run") recordChildrenIn(stateDir);
-    renderer = guardRenderer(await createRenderer({ mode, json: flags.json, dryRun: flags.dryRun, abort: (s) => controller.abort(new InterruptedError(s)) }), complain);
+    const choice = { mode, json: flags.json, dryRun: flags.dryRun, verbose: diagnostics().verbose, abort: (s: "SIGINT" | "SIGTERM") => controller.abort(new InterruptedError(s)) };
+    // --debug: on stderr, or in a file beside the journal while the TUI owns the terminal.
+    if (diagnostics().debug) trace = await openDebugTrace(pickRenderer(choice) === "tui" ? journal.path.replace(/\.journal\.json$/, ".debug.log") : null);
+    renderer = guardRenderer(await createRenderer(choice), complain);
     const face = renderer;
     await options.connect(hosts, journal.snapshot.facts);
+    const debugTrace = trace;
+    if (debugTrace) for (const role of Object.keys(hosts)) hosts[role] = tracedHost(hosts[role]!, debugTrace.line);
     const logLines: string[] = [];
     const sink = (reported: PipelineEvent): void => {
       // The end carries the freeze window and downtime: the numbers the admin looks for first.
       const event: PipelineEvent = reported.type === "pipeline-end" ? { ...reported, ...headlineFigures(journal.snapshot.facts) } : reported;
       face.sink(event);
       if (mode === "dry-run") return;
-      logLines.push(JSON.stringify(event));
-      flushing = flushing.then(() => appendFile(logPath, logLines.splice(0).join("\n") + "\n", { mode: 0o600 })).catch(() => undefined);
+      logLines.push(eventLine(event));
+      // One append takes every line queued so far; the appends queued behind it find nothing left (no blank line).
+      flushing = flushing.then(() => (logLines.length > 0 ? appendFile(logPath, logLines.splice(0).join("\n") + "\n", { mode: 0o600 }) : undefined)).catch(() => undefined);
     };
     outcome = await runPipeline({
       pipeline,
@@ -92,6 +104,7 @@ export async function drivePipeline<Plan>(options: DriveOptions<Plan>): Promise<
       resumeCommand: options.resumeCommand,
       declinedHint: options.declinedHint,
       logPath: mode === "dry-run" ? undefined : logPath,
+      onError: trace ? (stepId, error) => trace?.line(`${stepId} failed:\n${stackChain(error)}`) : undefined,
     });
   } finally {
     // Every step here runs whatever happened above, each on its own: the display (bounded), the hosts, the
@@ -103,6 +116,8 @@ export async function drivePipeline<Plan>(options: DriveOptions<Plan>): Promise<
     await journal.close().catch((error: Error) => complain(`mudanza: could not release the lock: ${error.message}`));
     recordChildrenIn(null);
     await flushing;
+    if (trace?.path) complain(`mudanza: debug trace: ${trace.path}`);
+    await trace?.close();
     if (journal.snapshot.runs.length > runsBefore) {
       // The run report (<state>/<id>.report.md) sums up the journal and the log; failing to write it must not hide the run's result.
       const { writeRunReport } = await import("../report/run-report.js");
@@ -111,8 +126,10 @@ export async function drivePipeline<Plan>(options: DriveOptions<Plan>): Promise<
   }
   if (mode === "dry-run" && options.printDryRunReport !== false) {
     const skipped = Object.fromEntries(pipeline.steps.flatMap((s) => (outcome.probes[s.id] ? [] : [[s.id, outcome.skipped[s.id] ?? "not probed"]])));
-    const data = collectDryRun(pipeline as Pipeline<unknown>, Object.fromEntries(Object.entries(hosts).map(([r, h]) => [r, h.address])), outcome.probes, skipped);
-    const report = flags.format === "json" ? JSON.stringify(data, null, 2) + "\n" : renderDryRunMarkdown(data) + "\n";
+    const data = collectDryRun(pipeline as Pipeline<unknown>, Object.fromEntries(Object.entries(hosts).map(([r, h]) => [r, h.address])), outcome.probes, skipped, undefined, { earlierFacts: journal.snapshot.facts });
+    // Markdown escapes belong in a Markdown file; a report read on the terminal keeps its text as written.
+    const onTerminal = !flags.json && Boolean(process.stdout.isTTY);
+    const report = flags.format === "json" ? JSON.stringify(data, null, 2) + "\n" : renderDryRunMarkdown(data, onTerminal ? forTerminal : undefined) + "\n";
     if (flags.json) {
       // --json: stdout carries the NDJSON events and nothing else; the report goes to a file.
       const path = journal.path.replace(/\.journal\.json$/, `.dry-run.${flags.format === "json" ? "json" : "md"}`);

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { BadInputError, forTerminal } from "../errors.js";
 import { commandRegistrations } from "./commands/index.js";
+import { diagnostics, setDiagnostics } from "./diagnostics.js";
 import { EXIT, describeTopLevelError, exitCodeFor } from "../exit-codes.js";
 
 export type ExitSetter = (code: number) => void;
@@ -13,6 +14,7 @@ Examples:
   mudanza run web1.yaml                        # interactive: asks before each destructive step
   mudanza run web1.yaml --yes                  # scripts and CI; --json for NDJSON events
   mudanza status web1.yaml                     # where it stands; run again to resume
+  mudanza run web1.yaml --yes --debug          # every remote command as it runs, stack traces
 
 Exit codes: 0 done, 1 a step failed, 2 bad input, 3 blocked by a check, 130/143 interrupted.`;
 
@@ -23,7 +25,11 @@ export function buildProgram(setExit: ExitSetter): Command {
     .exitOverride()
     // One line, like every other bad input (subcommands inherit this); --help shows the usage.
     .configureOutput({ outputError: (text, write) => write(`mudanza: ${forTerminal(text.trim().replace(/^error: /, ""))} (--help shows the usage)\n`) })
-    .addHelpText("after", EXAMPLES);
+    .option("-v, --verbose", "say what happens as it happens (a dry run's steps on stderr), not only the result")
+    .option("--debug", "also print every command run on a host as it runs (secrets redacted) and stack traces; implies -v")
+    .addHelpText("after", EXAMPLES)
+    // Global flags, before or after the subcommand: known to every part that says more before any action runs.
+    .hook("preAction", (root) => setDiagnostics(root.opts<{ verbose?: boolean; debug?: boolean }>()));
   for (const register of commandRegistrations) register(program, setExit);
   return program;
 }
@@ -31,6 +37,7 @@ export function buildProgram(setExit: ExitSetter): Command {
 /** Parses argv and runs the command; every error ends here and becomes an exit code. */
 export async function main(argv: string[], stderr: (text: string) => void = (t) => process.stderr.write(t)): Promise<number> {
   let code: number = EXIT.done;
+  setDiagnostics({});
   const program = buildProgram((c) => {
     code = c;
   });
@@ -42,7 +49,7 @@ export async function main(argv: string[], stderr: (text: string) => void = (t) 
       if (error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help") return EXIT.done;
       return EXIT.badInput;
     }
-    stderr(describeTopLevelError(error instanceof Error || error instanceof BadInputError ? error : new Error(String(error))) + "\n");
+    stderr(describeTopLevelError(error instanceof Error || error instanceof BadInputError ? error : new Error(String(error)), diagnostics()) + "\n");
     return exitCodeFor(error);
   }
 }

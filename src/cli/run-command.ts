@@ -3,6 +3,7 @@ import { journalStemFor } from "../journal/journal-file.js";
 import { loadPlan } from "../plan/load.js";
 import { buildPipeline } from "../pipelines/registry.js";
 import { connectHost } from "../hosts/connect.js";
+import { connectCheckpointHosts } from "../checkpoints/index.js";
 import { shellQuote } from "../hosts/quote.js";
 import { drivePipeline, resolveRunMode } from "./drive-pipeline.js";
 import { resolveStateDir } from "./state-dir.js";
@@ -35,6 +36,7 @@ export async function runCommand(planPath: string, options: RunCommandOptions): 
       const expected = pipeline.expectedHostKeys?.(facts) ?? {};
       hosts.source = await connectHost(loaded.plan.source, "source", { acceptHostKeys: expected.source });
       hosts.target = await connectHost(loaded.plan.target, "target", { acceptHostKeys: expected.target });
+      if (loaded.plan.kind === "openvz-to-kvm") await connectCheckpointHosts(loaded.plan.checkpoints, hosts);
     },
     resumeCommand,
     declinedHint: (stepId) => declinedGateHint(loaded.plan.kind, stepId, loaded.path, resumeCommand),

@@ -30,6 +30,8 @@ export interface RunOptions<Plan> {
   logPath?: string;
   /** What to tell the admin who declined this step's gate (e.g. the plan option that skips it). */
   declinedHint?: (stepId: string) => string | undefined;
+  /** --debug: a step's or probe's error, whole (with its stack), before it becomes a one-line message. */
+  onError?: (stepId: string, error: Error) => void;
 }
 
 export interface RunOutcome {
@@ -131,6 +133,7 @@ export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunO
     }
     if (mode !== "dry-run" && journal.step(step.id).status === "done") continue;
     const probed = await probeStep(step, ctx, emit);
+    if (probed instanceof Error) options.onError?.(step.id, probed);
     // A probe that cannot answer is a blocker: nothing may change on a guess, and a dry-run goes on probing.
     const probe: ProbeResult =
       probed instanceof Error
@@ -225,6 +228,7 @@ export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunO
     } catch (error) {
       const interrupted = signal.aborted ? interruption(signal) : null;
       const message = interrupted ? interrupted.message : errorMessage(error);
+      options.onError?.(step.id, error instanceof Error ? error : new Error(String(error)));
       await finish("failed", message);
       await runCompensations(journal, options.hosts, emit);
       if (interrupted) return end({ status: "interrupted", signal: interrupted.signal === "SIGTERM" ? "SIGTERM" : "SIGINT", message });

@@ -192,6 +192,18 @@ export class Journal {
     await this.save();
   }
 
+  /**
+   * After a rollback to a checkpoint: this step and every later one are pending again (with why), and the
+   * facts that described the undone work are gone, so the next run plans from the rolled-back state.
+   */
+  async rollBackTo(stepIds: string[], fromId: string, dropFacts: string[], why: string): Promise<void> {
+    const start = stepIds.indexOf(fromId);
+    if (start < 0) throw new Error(`no step ${fromId} in this journal's pipeline`);
+    for (const id of stepIds.slice(start)) if (this.data.steps[id]) this.data.steps[id] = { status: "pending", attempts: 0, message: why };
+    for (const key of dropFacts) delete this.data.facts[key];
+    await this.save();
+  }
+
   async save(): Promise<void> {
     if (!this.lock) return;
     this.data.updatedAt = new Date().toISOString();

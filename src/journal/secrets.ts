@@ -25,3 +25,15 @@ export function assertNoSecrets(value: unknown, what: string): void {
   const found = findSecret(value);
   if (found) throw new Error(`refusing to write ${what}: ${found}`);
 }
+
+/** `password=...`, `secret: ...`, `wpa-psk VALUE` and the like in a line of text: the value goes, the name stays. */
+const SECRET_ASSIGNMENT = /\b(password|passphrase|passwd|secret|private_?key|psk)(["']?\s*[=:]\s*|[ \t]+)("[^"]*"|'[^']*'|[^\s'"]+)/gi;
+const PRIVATE_KEY_BLOCK = /-----BEGIN ([A-Z0-9 ]*PRIVATE KEY|OpenVPN Static key V1)-----[\s\S]*?(-----END \1-----|$)/g;
+
+/**
+ * Text for a trace (--debug prints the commands mudanza runs): key blocks and the values of secret-named
+ * settings are replaced by [redacted], the same names and blocks findSecret refuses in the journal.
+ */
+export function redactSecrets(text: string): string {
+  return text.replace(PRIVATE_KEY_BLOCK, "[redacted private key]").replace(SECRET_ASSIGNMENT, "$1$2[redacted]");
+}

@@ -64,6 +64,7 @@ export class Lab {
       initrd: images.initrd,
       consoleLog: join(runDir, "vm-console.log"),
       processLog: join(runDir, "qemu.log"),
+      qmpSocket: join(runDir, "qmp.sock"),
     });
     // if the process dies without stop(): kill by PID (processes.ts) and remove the namespace
     this.forgetExitCleanup = onProcessExit(() => {
@@ -102,7 +103,7 @@ export class Lab {
   }
 
   /** Writes a plan for this lab (the default one is at planPath); options go over the lab's defaults. */
-  async writePlan(path: string, planOptions?: Record<string, unknown>, name?: string): Promise<string> {
+  async writePlan(path: string, planOptions?: Record<string, unknown>, name?: string, checkpoints?: Record<string, unknown>): Promise<string> {
     await writeLabPlan({
       planPath: path,
       knownHostsFile: join(this.runDir, "known_hosts"),
@@ -111,6 +112,7 @@ export class Lab {
       targetHostKeys: this.images.targetHostKeys,
       options: planOptions,
       name,
+      checkpoints,
     });
     return path;
   }

@@ -12,6 +12,8 @@ export interface LabPlanInput {
   /** Plan options to merge over the lab's defaults (openvz-to-kvm options). */
   options?: Record<string, unknown>;
   name?: string;
+  /** The plan's checkpoints section, when the test takes checkpoints (the VM's QMP socket). */
+  checkpoints?: Record<string, unknown>;
 }
 
 /**
@@ -44,6 +46,7 @@ export async function writeLabPlan(input: LabPlanInput): Promise<void> {
     name: input.name ?? "lab-ct101",
     source: endpoint(LAB_NET.sourceAddress, 22),
     target: endpoint("127.0.0.1", LAB_NET.vmSshPortLoopback),
+    ...(input.checkpoints ? { checkpoints: input.checkpoints } : {}),
     options: {
       // the container reaches the VM's sshd through QEMU's hostfwd on the host's veth address
       targetAddressFromSource: LAB_NET.hostAddress,

@@ -10,6 +10,8 @@ export interface VmFiles {
   initrd: string;
   consoleLog: string;
   processLog: string;
+  /** QEMU's QMP socket: checkpoints (snapshot-save/-load) of the VM go through it. */
+  qmpSocket: string;
 }
 
 /**
@@ -55,6 +57,7 @@ export class LabVm {
         "-netdev", net,
         "-device", "virtio-net-pci,netdev=n0,addr=0x3",
         "-device", "virtio-rng-pci",
+        "-qmp", `unix:${this.files.qmpSocket},server=on,wait=off`,
       ],
       this.files.processLog,
     );
@@ -65,6 +68,10 @@ export class LabVm {
         this.lastExit = exit;
       }
     });
+  }
+
+  get qmpSocket(): string {
+    return this.files.qmpSocket;
   }
 
   get running(): boolean {

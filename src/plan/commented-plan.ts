@@ -1,4 +1,5 @@
 import { stringify } from "yaml";
+import { commentedCheckpointLines } from "./checkpoints.js";
 import { kindDocs, optionDocs } from "./kind-docs.js";
 import type { PlanKind } from "./schema.js";
 
@@ -50,6 +51,7 @@ export function renderCommentedPlan(input: PlanInput): string {
     "",
     ...endpointLines("target", doc.target, input.target),
     "",
+    ...(input.kind === "openvz-to-kvm" ? [...commentedCheckpointLines(), ""] : []),
     "options:",
   ];
   for (const option of optionDocs(input.kind)) {

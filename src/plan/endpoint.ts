@@ -5,8 +5,7 @@ import { hostNameSchema, userNameSchema } from "./fields.js";
  * How to reach one host of a plan. `ssh` is the real thing; `local` runs on this machine; `scripted`
  * answers from a fixture directory (demos and tests on systems that cannot run here).
  */
-export const endpointSchema = z
-  .object({
+export const endpointFields = {
     transport: z.enum(["ssh", "local", "scripted"]).default("ssh"),
     host: hostNameSchema.optional(),
     port: z.number().int().min(1).max(65535).default(22),
@@ -20,13 +19,16 @@ export const endpointSchema = z
     /** Directory of a scripted host fixture (transport: scripted). */
     fixture: z.string().optional(),
     connectTimeoutSec: z.number().int().positive().default(20),
-  })
-  .strict()
-  .superRefine((endpoint, ctx) => {
+};
+
+/** The rules across fields: also applied to the hosts a plan names elsewhere (checkpoint backends). */
+export function checkEndpoint(endpoint: { transport: string; host?: string; fixture?: string; hostKey?: string }, ctx: z.RefinementCtx): void {
     if (endpoint.transport === "ssh" && !endpoint.host) ctx.addIssue({ code: "custom", path: ["host"], message: "an ssh endpoint needs a host" });
     if (endpoint.transport === "scripted" && !endpoint.fixture) ctx.addIssue({ code: "custom", path: ["fixture"], message: "a scripted endpoint needs a fixture directory" });
     // A pin that nothing checks would look like protection: only ssh presents a host key.
     if (endpoint.transport !== "ssh" && endpoint.hostKey) ctx.addIssue({ code: "custom", path: ["hostKey"], message: `a ${endpoint.transport} endpoint has no ssh host key to pin; remove hostKey or use transport: ssh` });
-  });
+}
+
+export const endpointSchema = z.object(endpointFields).strict().superRefine(checkEndpoint);
 
 export type Endpoint = z.infer<typeof endpointSchema>;

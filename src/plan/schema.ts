@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { endpointSchema } from "./endpoint.js";
+import { checkpointsSchema } from "./checkpoints.js";
 import { openvzToKvmOptionsSchema } from "./options/openvz-to-kvm.js";
 import { vserverToOpenvzOptionsSchema } from "./options/vserver-to-openvz.js";
 
@@ -15,7 +16,7 @@ const common = {
 };
 
 export const planSchema = z.discriminatedUnion("kind", [
-  z.object({ kind: z.literal("openvz-to-kvm"), ...common, options: openvzToKvmOptionsSchema.default(openvzToKvmOptionsSchema.parse({})) }).strict(),
+  z.object({ kind: z.literal("openvz-to-kvm"), ...common, checkpoints: checkpointsSchema.optional(), options: openvzToKvmOptionsSchema.default(openvzToKvmOptionsSchema.parse({})) }).strict(),
   z.object({ kind: z.literal("vserver-to-openvz"), ...common, options: vserverToOpenvzOptionsSchema }).strict(),
 ]);
 

@@ -2,30 +2,44 @@ import type { Writable } from "node:stream";
 import type { PipelineEvent } from "../engine/events.js";
 import type { Renderer } from "./renderer.js";
 
+export interface QuietOptions {
+  /** -v: a line for the start and for each checked step, and one at the end. */
+  verbose?: boolean;
+}
+
+/** "source root@old:22, target root@new:22", or "on this machine" for the local-only chores (image, host). */
+function whereText(hosts: Record<string, string>): string {
+  const entries = Object.entries(hosts);
+  if (entries.length === 1 && entries[0]![0] === "local") return "on this machine";
+  return entries.map(([role, address]) => `${role} ${address}`).join(", ");
+}
+
 /**
- * `--dry-run`: one line per checked step on stderr, so stdout carries only the report (pipe-friendly).
- * No progress, no command output: a dry run only probes.
+ * `--dry-run`: stdout carries only the report (pipe-friendly), so this face says nothing on stderr unless
+ * something blocked or failed; with -v, a line per checked step. No progress, no command output: a dry
+ * run only probes.
  */
-export function createQuietRenderer(out: Writable = process.stderr): Renderer {
+export function createQuietRenderer(out: Writable = process.stderr, options: QuietOptions = {}): Renderer {
   const titles = new Map<string, string>();
   // Said again at the end with their fixes: a command that prints no report (image info) has nothing else to point at.
   const blockers: string[] = [];
   const say = (line: string): void => {
     out.write(line + "\n");
   };
+  const verbose = options.verbose ? say : () => undefined;
   return {
     sink(event: PipelineEvent) {
       switch (event.type) {
         case "pipeline-start":
           for (const s of event.steps) titles.set(s.id, s.title);
-          say(`checking ${event.title}: ${Object.entries(event.hosts).map(([r, a]) => `${r} ${a}`).join(", ")}`);
+          verbose(`checking ${event.title} (${whereText(event.hosts)})`);
           return;
         case "step-probed": {
           for (const f of event.findings.filter((x) => x.blocks)) blockers.push(`  ✖ ${f.title}: ${f.summary}${f.remediation ? `\n    fix: ${f.remediation}` : ""}`);
           const blocking = event.findings.filter((f) => f.blocks).length;
           const warnings = event.findings.filter((f) => !f.blocks && f.severity === "warning").length;
-          const verdict = blocking > 0 ? `BLOCKED (${blocking})` : event.satisfied ? "already done" : "would run";
-          say(`  ${titles.get(event.stepId) ?? event.stepId}: ${verdict}${warnings > 0 ? `, ${warnings} warning${warnings === 1 ? "" : "s"}` : ""}`);
+          const verdict = blocking > 0 ? `BLOCKED (${blocking})` : event.satisfied ? "nothing to do" : "would run";
+          verbose(`  ${titles.get(event.stepId) ?? event.stepId}: ${verdict}${warnings > 0 ? `, ${warnings} warning${warnings === 1 ? "" : "s"}` : ""}`);
           return;
         }
         case "step-end":
@@ -33,6 +47,7 @@ export function createQuietRenderer(out: Writable = process.stderr): Renderer {
           return;
         case "pipeline-end":
           if (event.status === "blocked") say(["blocked, nothing was changed:", ...(blockers.length > 0 ? blockers : [`  ${event.message ?? ""}`])].join("\n"));
+          else if (event.status === "dry-run") verbose("checked, nothing was changed");
           else say(`${event.status}${event.message ? `: ${event.message}` : ""}`);
           return;
         default:

@@ -2,12 +2,20 @@ import type { Pipeline, ProbeResult } from "../engine/step.js";
 import { formatBytes } from "../render/format.js";
 import type { DryRunReport, DryRunStep } from "./dry-run-schema.js";
 import { hostOfKey, isExcludeList, isTransferEstimateKey, valueLines, type ExcludeFact, type HostFact } from "./facts.js";
-import { code, fenced, plain, table } from "./markdown.js";
+import { code, fenced, plain as markdownPlain, table } from "./markdown.js";
 import { wordsFor } from "./kind-words.js";
+import { NO_UNDO, riskSummary } from "./risk-summary.js";
 
 export type { DryRunReport } from "./dry-run-schema.js";
 /** @deprecated the report is DryRunReport; kept for callers of the first version. */
 export type DryRunData = DryRunReport;
+
+export interface DryRunContext {
+  /** Facts an earlier run of this migration journaled (measured passes), for the expected freeze. */
+  earlierFacts?: Readonly<Record<string, unknown>>;
+  /** Ways to undo the run (the checkpoints feature fills this); none: the summary says nothing can. */
+  undo?: string[];
+}
 
 /** Everything the probes said, arranged for the report (the JSON form of `--dry-run --format json`). */
 export function collectDryRun(
@@ -16,16 +24,19 @@ export function collectDryRun(
   probes: Record<string, ProbeResult>,
   skipped: Record<string, string>,
   generatedAt = new Date().toISOString(),
+  context: DryRunContext = {},
 ): DryRunReport {
   const roles = Object.keys(hosts);
   const hostFacts: Record<string, HostFact[]> = Object.fromEntries(roles.map((r) => [r, []]));
   const excludes: ExcludeFact[] = [];
   let estimate: DryRunReport["estimate"] = null;
+  const checkpoints: DryRunReport["checkpoints"] = [];
   const steps: DryRunStep[] = pipeline.steps.map((s) => {
     const probe = probes[s.id];
     const facts = probe?.facts ?? {};
     for (const [key, value] of Object.entries(facts)) {
       if (isExcludeList(value)) for (const e of value) excludes.push({ path: e.path, reason: e.reason, stepId: s.id });
+      else if (key === "checkpointPlan" && Array.isArray(value)) for (const c of value as Array<Omit<DryRunReport["checkpoints"][number], "stepId">>) checkpoints.push({ stepId: s.id, side: c.side, name: c.name, label: c.label, costBytes: c.costBytes, costHow: c.costHow });
       else if (typeof value === "number" && isTransferEstimateKey(key)) estimate = { bytesToTransfer: value, stepId: s.id, key };
       const owner = hostOfKey(key, roles);
       // A fact named after the role itself ("source: {...}") is labelled with the step that found it.
@@ -46,6 +57,8 @@ export function collectDryRun(
     };
   });
   const all = steps.flatMap((s) => s.findings);
+  const undoLine = (c: DryRunReport["checkpoints"][number]): string => `\`mudanza rollback PLAN --to ${c.name}\` returns the ${c.side} (${c.label}) to the checkpoint taken before "${c.stepId}"`;
+  const risk = riskSummary({ kind: pipeline.kind, steps, excludeCount: excludes.length, earlierFacts: context.earlierFacts ?? {}, undo: context.undo ?? checkpoints.map(undoLine) });
   const blockers = all.filter((f) => f.blocks);
   return {
     reportVersion: 1,
@@ -58,9 +71,19 @@ export function collectDryRun(
     steps,
     excludes,
     estimate,
+    risk,
+    checkpoints,
     blockers,
     warnings: all.filter((f) => !f.blocks && f.severity === "warning"),
   };
+}
+
+/**
+ * The excludes are the "Not copied" table; a command that spells them all out (rsync's 50-odd --exclude=)
+ * says so instead of listing them once more. The exact command is in the JSON report and in --debug.
+ */
+function shortenExcludes(command: string, tableRows: number): string {
+  return command.replace(/(?: --exclude=(?:'[^']*'|\S+)){5,}/g, (run) => ` --exclude=… (${run.split(" --exclude=").length - 1} paths: "Not copied"${tableRows > 0 ? "" : " in the JSON report"})`);
 }
 
 const STATUS_TEXT: Record<DryRunStep["status"], string> = {
@@ -71,25 +94,36 @@ const STATUS_TEXT: Record<DryRunStep["status"], string> = {
   blocked: "BLOCKED",
 };
 
-function findingLine(f: DryRunReport["blockers"][number]): string {
+/**
+ * How user text is made safe: `plain` escapes Markdown (a report file, or stdout going to a file or a
+ * pipe); `forTerminal` only defuses control characters, for a report read on a terminal, where a `\<-`
+ * or `\*` would be noise.
+ */
+export type TextEscape = (text: string) => string;
+
+function findingLine(f: DryRunReport["blockers"][number], plain: TextEscape): string {
   return `- **${plain(f.title)}**${f.host ? ` (${plain(f.host)})` : ""}: ${plain(f.summary)}${f.remediation ? `  \n  Fix: ${plain(f.remediation)}` : ""}`;
 }
 
 /** Markdown: verdict first, then facts per host, the estimate, the excludes, and step by step what would run. */
-export function renderDryRunMarkdown(data: DryRunReport): string {
+export function renderDryRunMarkdown(data: DryRunReport, plain: TextEscape = markdownPlain): string {
   const out: string[] = [`# Dry run: ${plain(data.title)}`, ""];
   out.push(`Kind ${code(data.kind)}, generated ${data.generatedAt}. Nothing was changed on any host.`, "");
   for (const [role, address] of Object.entries(data.hosts)) out.push(`- **${role}**: ${code(address)}`);
   out.push("");
   out.push(data.outcome === "blocked" ? `**Blocked** by ${data.blockers.length} finding(s): fix them, then run the dry run again.` : "**Ready**: no blockers found.", "");
 
-  if (data.blockers.length > 0) out.push("## Blockers", "", ...data.blockers.map(findingLine), "");
-  if (data.warnings.length > 0) out.push("## Warnings", "", ...data.warnings.map(findingLine), "");
+  out.push("## Risk", "");
+  for (const line of [...data.risk.changes, ...data.risk.overwrites, ...data.risk.freeze]) out.push(`- ${line}`);
+  out.push(...(data.risk.undo.length > 0 ? ["- Undo:", ...data.risk.undo.map((u) => `  - ${u}`)] : [`- Undo: ${NO_UNDO}`]), "");
+
+  if (data.blockers.length > 0) out.push("## Blockers", "", ...data.blockers.map((f) => findingLine(f, plain)), "");
+  if (data.warnings.length > 0) out.push("## Warnings", "", ...data.warnings.map((f) => findingLine(f, plain)), "");
 
   for (const [role, facts] of Object.entries(data.hostFacts)) {
     if (facts.length === 0) continue;
     out.push(`## Facts: ${role} (${code(data.hosts[role] ?? "?")})`, "");
-    for (const f of facts) out.push(...valueLines(f.label, f.value));
+    for (const f of facts) out.push(...valueLines(f.label, f.value, "", 0, plain));
     out.push("");
   }
 
@@ -97,6 +131,11 @@ export function renderDryRunMarkdown(data: DryRunReport): string {
   if (data.estimate || wordsFor(data.kind).transfers) {
     out.push("## Estimate", "");
     out.push(data.estimate ? `About **${formatBytes(data.estimate.bytesToTransfer)}** (${data.estimate.bytesToTransfer} bytes) to transfer (from ${code(data.estimate.stepId)}).` : "No step estimated the bytes to transfer.", "");
+  }
+
+  if (data.checkpoints.length > 0) {
+    out.push("## Checkpoints", "", "Taken before the steps nothing else can undo; `mudanza rollback PLAN` returns to them.", "");
+    out.push(...table(["Checkpoint", "Of", "Where", "Disk at once (estimate)", "How estimated"], data.checkpoints.map((c) => [code(c.name), c.side, plain(c.label), formatBytes(c.costBytes), plain(c.costHow)])), "");
   }
 
   if (data.excludes.length > 0) {
@@ -112,7 +151,8 @@ export function renderDryRunMarkdown(data: DryRunReport): string {
     for (const c of step.commands) byHost.set(c.host, [...(byHost.get(c.host) ?? []), c]);
     for (const [host, commands] of byHost) {
       out.push(`On **${host}**:`, "");
-      out.push(...fenced(commands.flatMap((c) => (c.purpose ? [`# ${c.purpose.replace(/\n/g, " ")}`, c.command] : [c.command])), "sh"), "");
+      const shown = (command: string): string => shortenExcludes(command, data.excludes.length);
+      out.push(...fenced(commands.flatMap((c) => (c.purpose ? [`# ${c.purpose.replace(/\n/g, " ")}`, shown(c.command)] : [shown(c.command)])), "sh"), "");
     }
     for (const d of step.details) out.push(`- ${plain(d)}`);
     if (step.details.length > 0) out.push("");
@@ -121,7 +161,7 @@ export function renderDryRunMarkdown(data: DryRunReport): string {
     const otherFacts = Object.entries(step.facts).filter(([k, v]) => !hostOfKey(k, Object.keys(data.hosts)) && !isExcludeList(v));
     if (otherFacts.length > 0) {
       out.push("Facts:", "");
-      for (const [k, v] of otherFacts) out.push(...valueLines(k, v));
+      for (const [k, v] of otherFacts) out.push(...valueLines(k, v, "", 0, plain));
       out.push("");
     }
   }

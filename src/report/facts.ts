@@ -76,23 +76,23 @@ export function inlineValue(key: string, value: unknown): string | undefined {
 }
 
 /** Markdown list lines for any value, nested objects indented (depth-limited so a huge fact stays readable). */
-export function valueLines(key: string, value: unknown, indent = "", depth = 0): string[] {
+export function valueLines(key: string, value: unknown, indent = "", depth = 0, escape: (text: string) => string = plain): string[] {
   const label = humanKey(key);
   const inline = inlineValue(key, value);
-  if (inline !== undefined) return [`${indent}- ${label}: ${plain(inline)}`];
-  if (depth >= 3) return [`${indent}- ${label}: ${plain(JSON.stringify(value).slice(0, 200))}`];
+  if (inline !== undefined) return [`${indent}- ${label}: ${escape(inline)}`];
+  if (depth >= 3) return [`${indent}- ${label}: ${escape(JSON.stringify(value).slice(0, 200))}`];
   if (Array.isArray(value)) {
     const out = [`${indent}- ${label}:`];
     value.forEach((item, i) => {
       if (typeof item === "object" && item !== null && !Array.isArray(item)) {
         const entries = Object.entries(item);
         const line = entries.map(([k, v]) => `${humanKey(k)}: ${inlineValue(k, v) ?? JSON.stringify(v)}`).join(", ");
-        out.push(`${indent}  - ${plain(line)}`);
-      } else out.push(...valueLines(String(i + 1), item, `${indent}  `, depth + 1));
+        out.push(`${indent}  - ${escape(line)}`);
+      } else out.push(...valueLines(String(i + 1), item, `${indent}  `, depth + 1, escape));
     });
     return out;
   }
   const out = [`${indent}- ${label}:`];
-  for (const [k, v] of Object.entries(value as Record<string, unknown>)) out.push(...valueLines(k, v, `${indent}  `, depth + 1));
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) out.push(...valueLines(k, v, `${indent}  `, depth + 1, escape));
   return out;
 }

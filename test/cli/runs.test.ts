@@ -57,6 +57,9 @@ describe("runs you can find", () => {
     const statusB = await cli(["status", b, "--state-dir", state]);
     expect(statusB.out).toContain(`plan ${b}`);
     expect(statusB.out).toContain("boom");
+    // The journal as one JSON document is --format json (--json is NDJSON events everywhere).
+    const json = await cli(["status", b, "--state-dir", state, "--format", "json"]);
+    expect((JSON.parse(json.out) as { planPath: string }).planPath).toBe(b);
   });
 
   it("keeps using a journal named by the plan's name alone when it is this plan's", async () => {

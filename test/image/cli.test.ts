@@ -26,7 +26,7 @@ const errors: string[] = [];
 const run = (...argv: string[]): Promise<number> => main(argv, (t) => errors.push(t));
 
 describe("mudanza image / host commands", () => {
-  it("image clone --yes, then image info --json shows the relative chain and real sizes", async () => {
+  it("image clone --yes, then image info --format json shows the relative chain and real sizes", async () => {
     const base = join(dir, "base.qcow2");
     execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", base, "8M"]);
     const state = join(dir, "state");
@@ -35,12 +35,29 @@ describe("mudanza image / host commands", () => {
     // The same arguments find the same journal: everything is verified again and nothing redone.
     expect(await run("image", "clone", base, "--count", "2", "--name", "lab{n}", "--yes", "--state-dir", state)).toBe(0);
     out.length = 0;
-    expect(await run("image", "info", join(dir, "lab1.qcow2"), "--json")).toBe(0);
+    expect(await run("image", "info", join(dir, "lab1.qcow2"), "--format", "json")).toBe(0);
     const chain = JSON.parse(out.join("")) as Array<{ filename: string; backingFilename?: string; allocated: number }>;
     expect(chain.map((c) => c.filename)).toEqual([join(dir, "lab1.qcow2"), base]);
     expect(chain[0]?.backingFilename).toBe("base.qcow2");
     const du = Number(execFileSync("du", ["-B1", base], { encoding: "utf8" }).split("\t")[0]);
     expect(chain[1]?.allocated).toBe(du);
+    // --json is the same thing in every command: NDJSON events of the run, nothing else (issue 14).
+    out.length = 0;
+    expect(await run("image", "info", join(dir, "lab1.qcow2"), "--json")).toBe(0);
+    const events = out.join("").trimEnd().split("\n").map((l) => JSON.parse(l) as { type: string; version: number });
+    expect(events[0]).toMatchObject({ type: "pipeline-start", version: 1 });
+    expect(events.at(-1)).toMatchObject({ type: "pipeline-end", status: "dry-run" });
+    // An image journal is found by `runs` and opens with `status ID` like a migration's (issue 14).
+    out.length = 0;
+    expect(await run("runs", "--state-dir", state)).toBe(0);
+    const id = /^(image-clone-[0-9a-f]+) +image-clone +done/m.exec(out.join(""))?.[1];
+    expect(id).toBeDefined();
+    out.length = 0;
+    expect(await run("status", id!, "--state-dir", state)).toBe(0);
+    expect(out.join("")).toMatch(/^Image clone image-clone-[0-9a-f]+ \(/);
+    errors.length = 0;
+    expect(await run("status", "--state-dir", state, "web1.yaml", "--json")).toBe(2);
+    expect(errors.join("")).toContain("--format json");
   });
 
   it("bad input exits 2 with the reason", async () => {
@@ -62,5 +79,9 @@ describe("mudanza image / host commands", () => {
     errors.length = 0;
     expect(await run("image", "sparsify", join(dir, "nope.qcow2"), "--dry-run")).toBe(2);
     expect(errors.join("")).toContain(`disk ${join(dir, "nope.qcow2")}: no such file`);
+    // image info prints no report: it must never point at one (issue 14).
+    errors.length = 0;
+    expect(await run("image", "info", "/nonexist")).toBe(2);
+    expect(errors.join("")).toBe("mudanza: disk /nonexist: no such file\n");
   });
 });

@@ -53,14 +53,33 @@ describe("--json", () => {
 });
 
 describe("--dry-run on stderr", () => {
-  it("one line per checked step, blockers named", async () => {
+  it("says nothing when nothing blocks: stdout has the report, stderr no internal lines (issue 14)", async () => {
+    const { renderer, text } = capture((out) => createQuietRenderer(out));
+    await runDemo(demoHosts(), await tempStateDir(), { mode: "dry-run", onEvent: (e) => renderer.sink(e) });
+    expect(text()).toBe("");
+  });
+
+  it("-v: one line per checked step in words, a closing sentence instead of a bare status", async () => {
+    const { renderer, text } = capture((out) => createQuietRenderer(out, { verbose: true }));
+    await runDemo(demoHosts(), await tempStateDir(), { mode: "dry-run", onEvent: (e) => renderer.sink(e) });
+    expect(text()).toMatch(/^checking Demo migration \(source .+, target .+\)\n/);
+    expect(text()).toContain("  Copy data to the target: would run");
+    expect(text().trimEnd().split("\n").at(-1)).toBe("checked, nothing was changed");
+    expect(text()).not.toMatch(/^dry-run$/m);
+  });
+
+  it("local-only commands say where in words, not 'local local'", () => {
+    const { renderer, text } = capture((out) => createQuietRenderer(out, { verbose: true }));
+    renderer.sink({ type: "pipeline-start", at: "t", kind: "image-info", title: "Disk image backing chain and sizes", hosts: { local: "local" }, mode: "dry-run", resumed: false, steps: [], journal: "j" });
+    expect(text()).toBe("checking Disk image backing chain and sizes (on this machine)\n");
+  });
+
+  it("blockers named with their fixes, also without -v", async () => {
     const { renderer, text } = capture((out) => createQuietRenderer(out));
     const h = demoHosts();
     h.source.deleteFile("/srv/etc/app.conf");
     await runDemo(h, await tempStateDir(), { mode: "dry-run", onEvent: (e) => renderer.sink(e) });
-    expect(text()).toContain("checking Demo migration: source ");
-    expect(text()).toContain("  Snapshot the source's config: BLOCKED (1)");
-    expect(text()).toContain("  Copy data to the target: would run");
+    expect(text()).not.toContain("would run");
     // The blocker itself, not a pointer to a report some commands (image info) never print.
     expect(text()).toContain("blocked, nothing was changed:\n  ✖ no config: /srv/etc/app.conf is missing");
     expect(text()).not.toContain("see the report");

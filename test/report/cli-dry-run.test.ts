@@ -30,11 +30,16 @@ describe("mudanza run PLAN --dry-run (scripted OpenVZ -> KVM plan)", () => {
     expect(report.hostFacts.source!.length).toBeGreaterThan(0);
     expect(report.hostFacts.target!.length).toBeGreaterThan(0);
     expect(report.excludes.find((e) => e.path === "/etc/fstab")?.reason).toBeTruthy();
+    expect(report.risk.overwrites[0]).toMatch(/^The target's root is replaced by the source's: its own files outside the excludes, \*\*[\d.]+ [KMG]iB/);
+    expect(report.risk.freeze[0]).toMatch(/^Freeze window \(databases stopped\): not measured yet/);
+    expect(report.risk.undo).toEqual([]);
+    // The JSON keeps every command exactly as it would run.
+    expect(report.steps.find((s) => s.id === "rsync")?.commands.some((c) => c.command.includes("--exclude=/etc/default/grub.d"))).toBe(true);
     expect(report.estimate?.bytesToTransfer).toBeGreaterThan(0);
     expect(report.steps.every((s) => s.status !== "not-probed")).toBe(true);
     expect(report.steps.find((s) => s.destructive)?.commands.length).toBeGreaterThan(0);
-    // Progress lines go to stderr, never into the report; a dry run leaves no journal, log or report.
-    expect(stderr).toContain("would run");
+    // Without -v nothing goes to stderr (no internal lines, issue 14); a dry run leaves no journal, log or report.
+    expect(stderr).toBe("");
     expect(stateFiles).toEqual([]);
   });
 
@@ -48,5 +53,10 @@ describe("mudanza run PLAN --dry-run (scripted OpenVZ -> KVM plan)", () => {
     expect(stdout).toContain("| `/etc/fstab` |");
     expect(stdout).toContain("On **source**:");
     expect(stdout).not.toContain("would run,"); // stderr lines stay out
+    // Risk first; each exclude once, in the table (not again in the details or spelled out in the commands).
+    expect(stdout.indexOf("## Risk")).toBeLessThan(stdout.indexOf("## Facts"));
+    expect(stdout).toMatch(/^- Undo: Nothing can undo this run/m);
+    expect(stdout.split("/etc/default/grub.d").length - 1).toBe(1);
+    expect(stdout).toMatch(/--exclude=… \(53 paths: "Not copied"\)/);
   });
 });

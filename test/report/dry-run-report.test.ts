@@ -84,6 +84,17 @@ describe("dry-run report", () => {
     expect(md).toContain("### 2. Copy the root filesystem (`copy`) — asks before running");
   });
 
+  it("read on a terminal: no Markdown escapes in the text, only control characters defused (issue 14)", async () => {
+    const { forTerminal } = await import("../../src/errors.js");
+    const withArrows = { ...data, warnings: [{ title: "VE_ROOT <- vz.conf", summary: "interfaces/*/ip: *all* addresses\u001b[2J", severity: "warning" as const, blocks: false }] };
+    const file = renderDryRunMarkdown(withArrows);
+    const terminal = renderDryRunMarkdown(withArrows, forTerminal);
+    expect(file).toContain("VE_ROOT \\<- vz.conf");
+    expect(file).toContain("interfaces/\\*/ip");
+    expect(terminal).toContain("- **VE_ROOT <- vz.conf**: interfaces/*/ip: *all* addresses\\x1b[2J");
+    expect(terminal).not.toMatch(/\\[<*_]/);
+  });
+
   it("a real dry run of the demo pipeline makes a valid report that says ready", async () => {
     const h = demoHosts();
     const run = await runDemo(h, await tempStateDir(), { mode: "dry-run" });

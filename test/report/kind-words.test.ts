@@ -68,7 +68,7 @@ describe("each pipeline kind in its own words", () => {
   });
 
   it("only kinds that copy data have an Estimate section in their dry run", () => {
-    const report = (kind: string): DryRunReport => ({ reportVersion: 1, kind, title: "t", generatedAt: "2026-11-23T10:00:00.000Z", outcome: "ready", hosts: {}, blockers: [], warnings: [], hostFacts: {}, excludes: [], steps: [], estimate: null });
+    const report = (kind: string): DryRunReport => ({ reportVersion: 1, kind, title: "t", generatedAt: "2026-11-23T10:00:00.000Z", outcome: "ready", hosts: {}, blockers: [], warnings: [], hostFacts: {}, excludes: [], steps: [], estimate: null, risk: { changes: [], overwrites: [], freeze: [], undo: [] }, checkpoints: [] });
     expect(renderDryRunMarkdown(report("image-clone"))).not.toContain("## Estimate");
     expect(renderDryRunMarkdown(report("openvz-to-kvm"))).toContain("## Estimate");
   });

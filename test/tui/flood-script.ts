@@ -1,13 +1,14 @@
 /**
  * Run inside a real terminal by tmux.slow.test.ts: the Ink renderer fed a flood of progress events for
- * a few seconds, counting what reaches the terminal. Writes {events, writes, bytes} as JSON to argv[2].
+ * fixed number of events (argv[3]) as fast as the machine emits them, counting what reaches the terminal.
+ * Writes {events, writes, bytes, seconds} as JSON to argv[2]: a slow machine takes longer, never fewer events.
  */
 import { writeFileSync } from "node:fs";
 import { createInkRenderer } from "../../src/tui/ink-renderer.js";
 import type { PipelineEvent } from "../../src/engine/events.js";
 
 const statsPath = process.argv[2]!;
-const seconds = Number(process.argv[3] ?? "3");
+const count = Number(process.argv[3] ?? "120000");
 let writes = 0;
 let bytes = 0;
 const original = process.stdout.write.bind(process.stdout);
@@ -33,13 +34,13 @@ let events = 0;
 const started = Date.now();
 await new Promise<void>((resolve) => {
   const batch = () => {
-    const fraction = Math.min(1, (Date.now() - started) / (seconds * 1000));
-    for (let i = 0; i < 2000; i++) {
+    for (let i = 0; i < 2000 && events < count; i++) {
+      const fraction = events / count;
       events++;
       emit({ type: "progress", at: now(), stepId: "copy", progress: { bytesDone: Math.floor(total * fraction), bytesTotal: total, rateBytesPerSec: 100 * 1024 ** 2, filesChecked: events } });
       if (i % 100 === 0) emit({ type: "output", at: now(), stepId: "copy", host: "source", stream: "stdout", line: `var/lib/file-${events}` });
     }
-    if (fraction >= 1) resolve();
+    if (events >= count) resolve();
     else setImmediate(batch);
   };
   batch();

@@ -34,6 +34,12 @@ export class TmuxSession {
     return stdout;
   }
 
+  /** Everything the pane printed, scrolled-off lines included (tmux keeps 2000 by default). */
+  async history(): Promise<string> {
+    const { stdout } = await this.tmux("capture-pane", "-p", "-J", "-S", "-", "-t", "t");
+    return stdout;
+  }
+
   async keys(...keys: string[]): Promise<void> {
     await this.tmux("send-keys", "-t", "t", ...keys);
   }

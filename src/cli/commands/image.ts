@@ -83,10 +83,12 @@ export function registerImage(program: Command, setExit: ExitSetter): void {
   image
     .command("info")
     .description("show a disk's backing chain and the space each file really takes")
-    .addHelpText("after", examples("mudanza image info lab1.qcow2"))
+    .addHelpText("after", examples("mudanza image info lab1.qcow2", "mudanza image info lab1.qcow2 --format json   # the chain as a JSON array"))
     .argument("<disk>", "the disk image")
-    .option("--json", "print the chain as JSON")
-    .action(async (disk: string, opts: { json?: boolean }) => {
+    .addOption(new Option("--format <format>", "text, or json: the chain as a JSON array").choices(["text", "json"]).default("text"))
+    .option("--json", "print the check's events as NDJSON, one per line (and nothing else)")
+    .action(async (disk: string, opts: { format: "text" | "json"; json?: boolean }) => {
+      if (opts.json && opts.format === "json") throw new BadInputError("--json (the events) and --format json (the chain) both want stdout: choose one");
       const { resolve } = await import("node:path");
       const { buildImageInfo } = await import("../../pipelines/image-clone/info-pipeline.js");
       const { renderChain } = await import("../../steps/image/render-chain.js");
@@ -94,9 +96,9 @@ export function registerImage(program: Command, setExit: ExitSetter): void {
       await requireInputFile(plan.disk, "disk", { blockDevice: true });
       // Read-only: runs as a dry run (no journal written), and prints the chain itself.
       const { runLocalPipeline } = await import("../run-local-pipeline.js");
-      const outcome = await runLocalPipeline("image-info", buildImageInfo(), plan, { dryRun: true }, ["image", "info", plan.disk], "dry-run", false);
+      const outcome = await runLocalPipeline("image-info", buildImageInfo(), plan, { dryRun: true, json: opts.json }, ["image", "info", plan.disk], "dry-run", false);
       const chain = outcome.probes["inspect-chain"]?.facts?.chain;
-      if (Array.isArray(chain)) process.stdout.write(opts.json ? JSON.stringify(chain, null, 2) + "\n" : renderChain(chain) + "\n");
+      if (Array.isArray(chain) && !opts.json) process.stdout.write(opts.format === "json" ? JSON.stringify(chain, null, 2) + "\n" : renderChain(chain) + "\n");
       setExit(exitCodeForRun(outcome));
     });
 }

@@ -1,4 +1,4 @@
-import type { Pipeline } from "../../engine/step.js";
+import type { Pipeline, Step } from "../../engine/step.js";
 import type { PlanOf } from "../../plan/schema.js";
 import { preUpdate } from "../../steps/openvz-to-kvm/pre-update.js";
 import { releaseMatch } from "../../steps/openvz-to-kvm/release-match.js";
@@ -10,17 +10,25 @@ import { kernelInstall } from "../../steps/openvz-to-kvm/kernel-install.js";
 import { rebootVerify } from "../../steps/openvz-to-kvm/reboot-verify.js";
 import { cutover } from "../../steps/openvz-to-kvm/cutover.js";
 import { FACT } from "../../steps/openvz-to-kvm/plan.js";
+import { checkpointStep } from "../../steps/checkpoints/take-checkpoint.js";
+import { withUndoNote } from "../../steps/checkpoints/undo-note.js";
+import { deleteCheckpoints } from "../../steps/checkpoints/delete-checkpoints.js";
+
+/** Both sides before the pre-update step (none when the plan skips it), the target before the first copy. */
+const checkpointBeforeUpdate = checkpointStep("before-update", ["target", "source"], (plan) => (plan.options.skipPreUpdate ? "the plan skips the pre-update step (skipPreUpdate)" : undefined));
+const checkpointBeforeCopy = checkpointStep("before-copy", ["target"]);
 
 /**
  * OpenVZ container -> KVM VM, the by-hand recipe as checked steps: update both, same release, save the
  * VM's identity, copy live, freeze the databases for the final pass, put the VM's network back,
- * reinstall its kernel package, reboot and check, and only then (if the plan says so) cut over.
+ * reinstall its kernel package, reboot and check, and only then (if the plan says so) cut over. Where the
+ * plan names checkpoints, they are taken before the pre-update step and before the first copy.
  */
 export function buildOpenvzToKvm(plan: PlanOf<"openvz-to-kvm">): Pipeline<PlanOf<"openvz-to-kvm">> {
   return {
     kind: "openvz-to-kvm",
     title: "OpenVZ container to KVM virtual machine",
-    steps: [preUpdate, releaseMatch, captureTarget, rsyncStep, dbFreeze, networkFixup, kernelInstall, rebootVerify, cutover],
+    steps: [checkpointBeforeUpdate, preUpdate, releaseMatch, captureTarget, checkpointBeforeCopy, rsyncStep, dbFreeze, networkFixup, kernelInstall, rebootVerify, cutover, deleteCheckpoints].map((step) => withUndoNote(step as Step<PlanOf<"openvz-to-kvm">>)),
     expectedHostKeys: (facts) => targetKeysOnResume(facts, plan.target.hostKey),
   };
 }

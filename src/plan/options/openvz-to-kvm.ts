@@ -19,6 +19,7 @@ export const openvzToKvmOptionsSchema = z
     rebootTimeoutSec: z.number().int().positive().default(900).describe("Seconds to wait for the target to answer ssh again after its reboot."),
     targetAddressFromSource: hostNameSchema.optional().describe("Address the source uses to reach the target for rsync (default: the target's host)."),
     targetPortFromSource: z.number().int().min(1).max(65535).optional().describe("ssh port the source uses to reach the target for rsync (default: the target's port)."),
+    deleteCheckpointsWhenDone: z.boolean().default(false).describe("Delete the migration's checkpoints once it finished (default: keep them, so `mudanza rollback` still can; `mudanza checkpoints PLAN --delete` removes them later)."),
   })
   .strict();
 

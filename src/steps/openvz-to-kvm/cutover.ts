@@ -1,5 +1,5 @@
 import { defineStep, verifyResult } from "../../engine/step.js";
-import { freezeUnits, showPropsCommand, STAMP_PROPS, unitStamps, unitsThatRan } from "../services/freeze-units.js";
+import { freezeUnits, runningNow, showPropsCommand, STAMP_PROPS } from "../services/freeze-units.js";
 import type { OvzContext, OvzPlan } from "./plan.js";
 import { OVZ_FACTS, type DatabaseFact } from "./facts.js";
 
@@ -7,11 +7,7 @@ export const START_SOURCE_COMPENSATION = "start-databases-source";
 
 const frozenUnits = (record: DatabaseFact | undefined): string[] => (record ? freezeUnits({ services: record.units, triggers: record.triggers ?? [] }) : []);
 
-async function stillRunning(ctx: OvzContext, units: string[]): Promise<string[]> {
-  if (units.length === 0) return [];
-  const now = await unitStamps(ctx.host("source"), units, ctx.signal);
-  return unitsThatRan(now, now);
-}
+const stillRunning = (ctx: OvzContext, units: string[]): Promise<string[]> => runningNow(ctx.host("source"), units, ctx.signal);
 
 /**
  * The last step of a cutover plan, after the VM proved it boots and serves: only now do the source's

@@ -5,7 +5,7 @@ import { accessCommands, accessReady, ensureMigrationAccess, removeMigrationAcce
 import { targetFromSource, type OvzContext, type OvzPlan } from "./plan.js";
 import { runLogged } from "./run-logged.js";
 import { START_SOURCE_COMPENSATION } from "./cutover.js";
-import { freezeSetOf, freezeUnits, showPropsCommand, STAMP_PROPS, unitStamps, unitsThatRan, type FreezeSet, type UnitStamp } from "../services/freeze-units.js";
+import { freezeSetOf, freezeUnits, runningNow, showPropsCommand, STAMP_PROPS, unitStamps, unitsThatRan, type FreezeSet, type UnitStamp } from "../services/freeze-units.js";
 import { detectDatabases, showUnits, KNOWN_DATABASES, unitName } from "../services/units.js";
 import { MIGRATION_DIR } from "../rsync/excludes.js";
 import { OVZ_FACTS, type DatabaseFact } from "./facts.js";
@@ -46,10 +46,7 @@ async function assertFrozen(ctx: OvzContext, units: string[], before: UnitStamp[
 }
 
 async function ranSinceFreeze(ctx: OvzContext, record: DatabaseFact): Promise<string[]> {
-  const units = freezeUnits({ services: record.units, triggers: record.triggers ?? [] });
-  if (units.length === 0) return [];
-  const now = await unitStamps(ctx.host("source"), units, ctx.signal);
-  return unitsThatRan(now, now);
+  return runningNow(ctx.host("source"), freezeUnits({ services: record.units, triggers: record.triggers ?? [] }), ctx.signal);
 }
 
 /** What db-freeze applies: after a finished cutover only the key removal; otherwise the freeze and final pass. */

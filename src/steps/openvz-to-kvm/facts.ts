@@ -78,6 +78,17 @@ const fixupActionKind = z.enum(["restore", "remove", "write"]);
 
 const fingerprints = z.array(z.string());
 
+/** A checkpoint this migration took: where, what for, and when (mudanza rollback returns to it). */
+export const checkpointFactSchema = z.object({
+  side: z.enum(["target", "source"]),
+  purpose: z.enum(["before-update", "before-copy"]),
+  name: z.string(),
+  via: z.string(),
+  label: z.string(),
+  takenAt: z.string(),
+});
+export type CheckpointFact = z.infer<typeof checkpointFactSchema>;
+
 export const OVZ_FACTS = {
   sourceRelease: defineFact("sourceRelease", releaseSchema.nullable()),
   targetRelease: defineFact("targetRelease", releaseSchema.nullable()),
@@ -104,6 +115,7 @@ export const OVZ_FACTS = {
   ),
   kernelInstall: defineFact("kernelInstall", z.object({ at: z.string(), kernelRelease: z.string(), installed: z.array(z.string()), owner: z.string() })),
   reboot: defineFact("reboot", rebootOutcomeSchema),
+  checkpoints: defineFact("checkpoints", z.array(checkpointFactSchema)),
 } as const;
 
 /** The journal key of every fact, for readers of a raw journal (status, reports, the lab, tests). */

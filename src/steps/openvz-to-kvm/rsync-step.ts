@@ -20,6 +20,15 @@ export interface CopyPlan {
   maxLivePasses: number;
 }
 
+/** What the first pass would do, counted by an rsync dry run (the dry-run report's risk summary reads it). */
+interface CopyPreview {
+  deleteFiles: number;
+  sendFiles: number | null;
+  sendBytes: number | null;
+  totalBytes: number | null;
+  measuredWith: string;
+}
+
 export const rsyncStep = defineStep<OvzPlan, CopyPlan>({
   id: "rsync",
   title: "Copy the source's root onto the target (live passes)",
@@ -71,8 +80,8 @@ export const rsyncStep = defineStep<OvzPlan, CopyPlan>({
       if (sourceDisk.usedBytes > targetDisk.sizeBytes * 0.9) findings.push(warning("Target disk may be too small", `df on the source reports ${gib(sourceDisk.usedBytes)} used (in a container sharing its node's filesystem that is the node's disk); the target's root is ${gib(targetDisk.sizeBytes)}`, `measure the tree on the source (${treeSizeCommand(excludes)}) and grow the target's disk if it does not fit`, "target"));
     } else details.push(`disk: could not read df on ${sourceDisk ? "the target" : "the source"} (${DF_COMMAND})`);
 
-    details.push(`${excludes.length} excludes, each kept as it is on the target:`);
-    for (const e of excludes) details.push(`  exclude ${e.path}: ${e.reason}`);
+    // Each exclude with its reason is the report's "Not copied" table (the excludes fact): not listed again here.
+    details.push(`${excludes.length} excludes, each kept as it is on the target`);
     const t = targetFromSource(ctx.plan);
     details.push(`the source pushes to root@${t.address}:${t.port} with a key made for this migration (removed after the final pass)`);
     details.push("the copy replaces the target's SSH host keys with the source's (clients' known_hosts stay valid): the tool reconnects to the target pinned to the source's fingerprints, recorded in the journal as targetAcceptHostKeys");
@@ -83,6 +92,7 @@ export const rsyncStep = defineStep<OvzPlan, CopyPlan>({
     const ready = await accessReady(source);
     const plan: CopyPlan = { access: ready ? null : t, pass: await passPlan(ctx), maxLivePasses: ctx.plan.options.maxLivePasses };
     if (plan.pass.compare === "checksum") details.push("until one pass has completed, rsync compares the content of files on both sides (--checksum): the target's files are the fresh VM's, whose size and mtime may match the source's by chance; later passes trust size and mtime. The first pass's time is in the journal with its mode");
+    let copyPreview: CopyPreview | undefined;
     if (ready && findings.every((f) => !f.blocks)) {
       // The key exists: measure what the first pass would do (read-only: --dry-run).
       const dry = await source.exec(await syncCommand(ctx, { dryRun: true }), { signal: ctx.signal, timeoutMs: 3600_000 });
@@ -91,9 +101,10 @@ export const rsyncStep = defineStep<OvzPlan, CopyPlan>({
         details.push(`would delete ${countDeletions(dry.stdout)} file(s) on the target that the source does not have`);
         details.push(`would send ${stats.regularFilesTransferred ?? "?"} changed file(s), ${gib(stats.transferredFileSize ?? 0)} of ${gib(stats.totalFileSize ?? 0)}`);
         estimatedTransferBytes = stats.transferredFileSize ?? estimatedTransferBytes;
+        copyPreview = { deleteFiles: countDeletions(dry.stdout), sendFiles: stats.regularFilesTransferred ?? null, sendBytes: stats.transferredFileSize ?? null, totalBytes: stats.totalFileSize ?? null, measuredWith: "rsync --dry-run --itemize-changes of the first pass" };
       } else details.push(`a dry run of the copy failed (exit ${dry.code}): ${dry.stderr.trim().split("\n").slice(-2).join(" ")}`);
     } else details.push(`files the copy would delete on the target are counted at the gate, once the migration key is in place; until then the estimate is the source's used space`);
-    return { satisfied: false, plan, findings, details, facts: { excludes, ...(recreate.length > 0 ? { sourceMountsToRecreate: recreate } : {}), keepDirlinks: verdict.keepDirlinks, sourceDisk, targetDisk, ...(sourceTree ? { copySize: { ...sourceTree, measuredWith: HOW_MEASURED } } : {}), estimatedTransferBytes } };
+    return { satisfied: false, plan, findings, details, facts: { excludes, ...(recreate.length > 0 ? { sourceMountsToRecreate: recreate } : {}), keepDirlinks: verdict.keepDirlinks, sourceDisk, targetDisk, ...(sourceTree ? { copySize: { ...sourceTree, measuredWith: HOW_MEASURED } } : {}), ...(targetTree ? { targetReplaced: { ...targetTree, measuredWith: HOW_MEASURED.replace("over /", "over the target's /") } } : {}), ...(copyPreview ? { copyPreview } : {}), estimatedTransferBytes } };
   },
 
   commands: (plan) => [

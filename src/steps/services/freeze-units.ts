@@ -1,5 +1,6 @@
 import type { Host } from "../../hosts/host.js";
 import { cmd } from "../../hosts/quote.js";
+import { parseShowBlocks } from "./units.js";
 
 /**
  * What the freeze stops on the source: the database services and every unit that can start them again
@@ -20,22 +21,6 @@ export interface UnitStamp {
 }
 
 export const showPropsCommand = (props: string[], units: string[]): string => cmd("systemctl", "show", ...props.flatMap((p) => ["-p", p]), "--", ...units);
-
-/** `systemctl show` prints one KEY=value block per unit, separated by blank lines. */
-export function parseShowBlocks(stdout: string): Array<Record<string, string>> {
-  return stdout
-    .split(/\n\s*\n/)
-    .map((block) => block.trim())
-    .filter((block) => block !== "")
-    .map((block) => {
-      const fields: Record<string, string> = {};
-      for (const line of block.split("\n")) {
-        const eq = line.indexOf("=");
-        if (eq > 0) fields[line.slice(0, eq)] = line.slice(eq + 1);
-      }
-      return fields;
-    });
-}
 
 async function showProps(host: Host, props: string[], units: string[], signal?: AbortSignal): Promise<Array<Record<string, string>>> {
   if (units.length === 0) return [];
@@ -63,6 +48,13 @@ export const freezeUnits = (set: FreezeSet): string[] => [...set.triggers, ...se
 export async function unitStamps(host: Host, units: string[], signal?: AbortSignal): Promise<UnitStamp[]> {
   const blocks = await showProps(host, STAMP_PROPS, units, signal);
   return blocks.map((b, i) => ({ id: b.Id ?? units[i] ?? "?", activeState: b.ActiveState ?? "unknown", activeEnter: b.ActiveEnterTimestampMonotonic ?? "" }));
+}
+
+/** Units of a stopped set that run now (db-freeze before its final pass counts, cutover before it keeps the source down). */
+export async function runningNow(host: Host, units: string[], signal?: AbortSignal): Promise<string[]> {
+  if (units.length === 0) return [];
+  const now = await unitStamps(host, units, signal);
+  return unitsThatRan(now, now);
 }
 
 const stopped = (state: string): boolean => state === "inactive" || state === "failed";

@@ -27,15 +27,25 @@ export function showUnitsCommand(units: string[]): string {
   return cmd("systemctl", "show", "-p", "Id", "-p", "LoadState", "-p", "ActiveState", "-p", "UnitFileState", "--", ...units);
 }
 
-/** `systemctl show` prints one KEY=value block per unit, separated by blank lines, in the order asked. */
+/** `systemctl show` prints one KEY=value block per unit, separated by blank lines. */
+export function parseShowBlocks(stdout: string): Array<Record<string, string>> {
+  return stdout
+    .split(/\n\s*\n/)
+    .map((block) => block.trim())
+    .filter((block) => block !== "")
+    .map((block) => {
+      const fields: Record<string, string> = {};
+      for (const line of block.split("\n")) {
+        const eq = line.indexOf("=");
+        if (eq > 0) fields[line.slice(0, eq)] = line.slice(eq + 1);
+      }
+      return fields;
+    });
+}
+
+/** The blocks in the order asked. */
 export function parseShowUnits(stdout: string, asked: string[]): UnitState[] {
-  const blocks = stdout.split(/\n\s*\n/).map((b) => b.trim()).filter((b) => b !== "");
-  return blocks.map((block, i) => {
-    const fields: Record<string, string> = {};
-    for (const line of block.split("\n")) {
-      const eq = line.indexOf("=");
-      if (eq > 0) fields[line.slice(0, eq)] = line.slice(eq + 1);
-    }
+  return parseShowBlocks(stdout).map((fields, i) => {
     const loadState = fields.LoadState ?? "not-found";
     const activeState = fields.ActiveState ?? "unknown";
     return { id: fields.Id ?? asked[i] ?? "?", asked: asked[i] ?? fields.Id ?? "?", loaded: loadState === "loaded", active: activeState === "active", activeState, unitFileState: fields.UnitFileState ?? "" };

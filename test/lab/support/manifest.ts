@@ -22,11 +22,12 @@ export interface Manifest {
 /**
  * Builds a manifest of a live root over SSH: path, type, mode, uid, gid, size (not for directories,
  * whose size depends on the file system), symlink target, content hash, xattrs and hard-link groups.
- * `prune` paths (and everything under them) are left out.
+ * `prune` paths (and everything under them) are left out; `roots` limits it to some trees (default: all of /).
  */
-export async function collectManifest(host: LabSsh, prune: string[]): Promise<Manifest> {
+export async function collectManifest(host: LabSsh, prune: string[], roots: string[] = ["/"]): Promise<Manifest> {
   const pruneExpr = prune.flatMap((p, i) => (i === 0 ? ["-path", p] : ["-o", "-path", p]));
-  const find = (tail: string) => `find / -xdev \\( ${sh`${pruneExpr}`} \\) -prune -o ${tail}`;
+  const pruned = prune.length > 0 ? `\\( ${sh`${pruneExpr}`} \\) -prune -o ` : "";
+  const find = (tail: string) => `find ${sh`${roots}`} -xdev ${pruned}${tail}`;
   const script = [
     "echo '#entries'",
     find(`-printf '%p\\t%y\\t%m\\t%U\\t%G\\t%s\\t%l\\t%i\\t%n\\n'`),

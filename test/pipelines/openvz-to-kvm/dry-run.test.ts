@@ -6,7 +6,7 @@ import { main } from "../../../src/cli/program.js";
 import { innerRsync, RSYNC_PASS } from "../../support/locked-rsync.js";
 import { loadPair, PAIRS, runOvz } from "./harness.js";
 
-const STEPS = ["pre-update", "release-match", "capture-target", "rsync", "db-freeze", "network-fixup", "kernel-install", "reboot-verify", "cutover"];
+const STEPS = ["checkpoint-before-update", "pre-update", "release-match", "capture-target", "checkpoint-before-copy", "rsync", "db-freeze", "network-fixup", "kernel-install", "reboot-verify", "cutover", "delete-checkpoints"];
 
 let stdout = "";
 beforeEach(() => {
@@ -25,7 +25,7 @@ async function cli(plan: string, ...extra: string[]): Promise<{ code: number; st
   return { code, stderr };
 }
 
-function reportOf(text: string): { steps: Array<{ id: string; commands: Array<{ host: string; command: string }> }>; blockers: Array<{ title: string }> } {
+function reportOf(text: string): { steps: Array<{ id: string; commands: Array<{ host: string; command: string }>; details: string[] }>; blockers: Array<{ title: string }>; warnings: Array<{ title: string; summary: string }> } {
   return JSON.parse(text.slice(text.indexOf("{\n")));
 }
 
@@ -42,6 +42,11 @@ describe("mudanza run PLAN --dry-run on the scripted pairs", () => {
     expect(hostsOf("pre-update")).toEqual(["source", "target"]);
     expect(hostsOf("rsync")).toEqual(["source", "target"]);
     expect(hostsOf("db-freeze")).toEqual(["source", "target"]);
+    // No checkpoints section: the run is allowed, and every destructive step says nothing can undo it.
+    expect(report.warnings.filter((w) => w.title === "No checkpoints").map((w) => w.summary)).toEqual(["nothing can undo the migration's changes to the target or the source"]);
+    const detailsOf = (id: string): string[] => report.steps.find((s) => s.id === id)!.details;
+    for (const id of ["rsync", "db-freeze", "reboot-verify"]) expect(detailsOf(id)).toContain("warning: no checkpoint, nothing can undo this on the target");
+    expect(detailsOf("pre-update")).toContain("warning: no checkpoint, nothing can undo this on the target or the source");
     expect(innerRsync(byStep["rsync"]!.find((c) => RSYNC_PASS.test(c.command))?.command ?? "")).toMatch(/^rsync -aHAXS --numeric-ids --delete .*--info=progress2 .*--exclude=\/usr\/lib\/modules .*StrictHostKeyChecking=yes.* \/ root@198\.18\.20\.1[01]:\/$/);
     // Debian 12's mariadb.socket starts the database on the next connect: it is stopped with it; EL 8 has none.
     expect(byStep["db-freeze"]!.map((c) => c.command)).toContain(name === "alma" ? "systemctl stop -- mariadb.service" : "systemctl stop -- mariadb.socket mariadb.service");
@@ -82,7 +87,8 @@ describe("a dry run changes nothing", () => {
     expect(source.mutations).toEqual([]);
     expect(target.mutations).toEqual([]);
     // cutover is skipped by these plans (no `cutover: true`): it has nothing to probe
-    expect(Object.keys(outcome.probes)).toEqual(STEPS.filter((id) => id !== "cutover"));
+    // delete-checkpoints is skipped too: without checkpoints there is nothing to delete
+    expect(Object.keys(outcome.probes)).toEqual(STEPS.filter((id) => id !== "cutover" && id !== "delete-checkpoints"));
     expect(outcome.skipped["cutover"]).toMatch(/no cutover in this plan/);
   });
 });

@@ -17,7 +17,7 @@ describe.each(Object.entries(PAIRS))("a full --yes run on scripted %s hosts that
     expect(exitCodeForRun(outcome)).toBe(0);
 
     const ended = events.filter((e) => e.type === "step-end").map((e) => e.type === "step-end" && `${e.stepId}:${e.status}`);
-    expect(ended).toEqual(["pre-update:done", "release-match:done", "capture-target:done", "rsync:done", "db-freeze:done", "network-fixup:done", "kernel-install:done", "reboot-verify:done", "cutover:skipped"]);
+    expect(ended).toEqual(["checkpoint-before-update:done", "pre-update:done", "release-match:done", "capture-target:done", "checkpoint-before-copy:done", "rsync:done", "db-freeze:done", "network-fixup:done", "kernel-install:done", "reboot-verify:done", "cutover:skipped", "delete-checkpoints:skipped"]);
 
     // Live passes stop when the changed data stops shrinking (900M, 40M, 52M), then one final pass.
     const journal = (await Journal.read(Journal.pathFor(stateDir, plan.name!)))!;
@@ -129,7 +129,7 @@ describe("resume after a failure", () => {
     const second = await runOvz(plan, { source, target }, "yes", first.stateDir);
     expect(exitCodeForRun(second.outcome)).toBe(0);
     const ended = second.events.filter((e) => e.type === "step-end").map((e) => e.type === "step-end" && `${e.stepId}:${e.status}`);
-    expect(ended).toEqual(["pre-update:skipped", "release-match:skipped", "capture-target:skipped", "rsync:skipped", "db-freeze:skipped", "network-fixup:skipped", "kernel-install:done", "reboot-verify:done", "cutover:skipped"]);
+    expect(ended).toEqual(["checkpoint-before-update:skipped", "pre-update:skipped", "release-match:skipped", "capture-target:skipped", "checkpoint-before-copy:skipped", "rsync:skipped", "db-freeze:skipped", "network-fixup:skipped", "kernel-install:done", "reboot-verify:done", "cutover:skipped", "delete-checkpoints:skipped"]);
     expect(state.passes.length).toBe(passesAfterFirst);
     const journal = (await Journal.read(Journal.pathFor(first.stateDir, plan.name!)))!;
     expect(typeof journal.facts.freezeWindowSec).toBe("number");

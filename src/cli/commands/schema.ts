@@ -1,0 +1,23 @@
+import { Argument, type Command } from "commander";
+import { examples } from "../examples.js";
+import type { ExitSetter } from "../program.js";
+
+/** What `mudanza schema` can print; each loads zod and its schema only when asked. */
+const SCHEMAS = {
+  events: async () => (await import("../../engine/event-json-schema.js")).eventsJsonSchema(),
+  "dry-run-report": async () => (await import("../../report/dry-run-json-schema.js")).dryRunReportJsonSchema(),
+} as const;
+
+export const SCHEMA_NAMES = Object.keys(SCHEMAS) as Array<keyof typeof SCHEMAS>;
+
+export function registerSchema(program: Command, setExit: ExitSetter): void {
+  program
+    .command("schema")
+    .description("print the JSON Schema of machine output: the --json event stream, or the --dry-run --format json report")
+    .addHelpText("after", examples("mudanza schema events > events.schema.json", "mudanza run web1.yaml --yes --json | head -1   # every line carries \"version\"", "mudanza schema dry-run-report"))
+    .addArgument(new Argument("<name>", "which schema").choices(SCHEMA_NAMES))
+    .action(async (name: keyof typeof SCHEMAS) => {
+      process.stdout.write(JSON.stringify(await SCHEMAS[name](), null, 2) + "\n");
+      setExit(0);
+    });
+}

@@ -1,0 +1,104 @@
+import { blocker, warning, type Finding } from "../../engine/finding.js";
+import { defineStep, verifyResult, type PlannedCommand, type Step } from "../../engine/step.js";
+import { gib } from "../host/probes.js";
+import type { OvzPlan } from "../openvz-to-kvm/plan.js";
+import { OVZ_FACTS } from "../openvz-to-kvm/facts.js";
+import { backendOf, configFor, describeConfig, nameFor, type CheckpointPurpose, type CheckpointSide } from "./sides.js";
+
+/** One checkpoint to take, as planned: the commands are its backend's, kept so the gate and run agree. */
+export interface PlannedCheckpoint {
+  side: CheckpointSide;
+  name: string;
+  via: string;
+  label: string;
+  costBytes: number;
+  costHow: string;
+  commands: PlannedCommand[];
+}
+
+export interface CheckpointPlan {
+  take: PlannedCheckpoint[];
+}
+
+const WHAT: Record<CheckpointPurpose, string> = {
+  "before-update": "before the pre-update step (it upgrades and reboots both hosts)",
+  "before-copy": "before the first copy (it overwrites the target's root)",
+};
+
+/**
+ * A checkpoint of `sides` before a step nothing else could undo. Without a checkpoints section (or when
+ * the plan names none of these sides) it is satisfied at once with a warning: the run goes on, and each
+ * gate after it says nothing can undo it.
+ */
+export function checkpointStep(purpose: CheckpointPurpose, sides: CheckpointSide[], skip?: (plan: OvzPlan) => string | undefined): Step<OvzPlan, CheckpointPlan> {
+  return defineStep<OvzPlan, CheckpointPlan>({
+    id: `checkpoint-${purpose}`,
+    title: `Checkpoint of the ${sides.join(" and the ")} ${WHAT[purpose]}`,
+    destructive: false,
+    skip: skip ? (ctx) => skip(ctx.plan) : undefined,
+
+    async probe(ctx) {
+      const configured = sides.filter((side) => configFor(ctx.plan, side));
+      const missing = sides.filter((side) => !configFor(ctx.plan, side));
+      const findings: Finding[] = [];
+      const details: string[] = [];
+      // Said once per run: by the first checkpoint step the plan does not skip (the target's twice would be noise).
+      const warnFor = purpose === "before-copy" && !ctx.plan.options.skipPreUpdate ? [] : missing;
+      if (warnFor.length > 0) findings.push(warning("No checkpoints", `nothing can undo the migration's changes to the ${warnFor.join(" or the ")}`, "add a checkpoints section (`mudanza plan openvz-to-kvm` shows it)"));
+      const take: PlannedCheckpoint[] = [];
+      let done = 0;
+      for (const side of configured) {
+        const config = configFor(ctx.plan, side)!;
+        const backend = backendOf(ctx, config, side);
+        const name = nameFor(ctx.plan, purpose);
+        const probe = await backend.probe(ctx.signal);
+        details.push(...probe.details.map((d) => `${side}: ${d}`));
+        if (probe.existing.some((c) => c.name === name)) {
+          details.push(`${side}: checkpoint ${name} exists already (${describeConfig(config)}): kept, not taken again`);
+          done++;
+          continue;
+        }
+        if (probe.refusal) {
+          findings.push(blocker(`No checkpoint possible on the ${side}`, `${backend.label}: ${probe.refusal.why}`, probe.refusal.instead, side));
+          continue;
+        }
+        if (probe.freeBytes !== undefined && probe.freeBytes < probe.cost.bytes) {
+          findings.push(blocker(`No room for the ${side}'s checkpoint`, `${backend.label}: ${gib(probe.freeBytes)} free, the checkpoint needs about ${gib(probe.cost.bytes)} at once`, "free space where the checkpoint is stored, or set no checkpoint for this side", side));
+          continue;
+        }
+        details.push(`${side}: would take ${name} (${describeConfig(config)}), about ${gib(probe.cost.bytes)} at once: ${probe.cost.how}`);
+        take.push({ side, name, via: config.via, label: backend.label, costBytes: probe.cost.bytes, costHow: probe.cost.how, commands: backend.createCommands(name) });
+      }
+      const satisfied = take.length === 0 && findings.every((f) => !f.blocks);
+      const reason = configured.length === 0 ? "no checkpoint configured for this side: nothing can undo the steps after this one" : done === configured.length ? "taken in an earlier run" : undefined;
+      return { satisfied, reason, plan: { take }, findings, details, facts: { checkpointPlan: take.map(({ commands: _c, ...rest }) => ({ ...rest, purpose })) } };
+    },
+
+    commands: (plan) => plan.take.flatMap((c) => c.commands),
+
+    async run(ctx, plan) {
+      for (const planned of plan.take) {
+        const config = configFor(ctx.plan, planned.side);
+        if (!config) throw new Error(`the plan no longer names checkpoints.${planned.side}: run again to plan anew`);
+        const started = Date.now();
+        ctx.output(planned.side, `taking checkpoint ${planned.name} (${planned.label})`);
+        await backendOf(ctx, config, planned.side).create(planned.name, ctx.signal);
+        ctx.output(planned.side, `checkpoint ${planned.name} taken in ${Math.round((Date.now() - started) / 100) / 10} s`);
+        const taken = ctx.facts.get(OVZ_FACTS.checkpoints) ?? [];
+        await ctx.facts.set(OVZ_FACTS.checkpoints, [...taken.filter((c) => c.name !== planned.name || c.side !== planned.side), { side: planned.side, purpose, name: planned.name, via: planned.via, label: planned.label, takenAt: new Date().toISOString() }]);
+      }
+    },
+
+    async verify(ctx) {
+      const checks = [];
+      for (const side of sides) {
+        const config = configFor(ctx.plan, side);
+        if (!config) continue;
+        const name = nameFor(ctx.plan, purpose);
+        const listed = await backendOf(ctx, config, side).list(ctx.signal);
+        checks.push({ name: `the ${side}'s checkpoint ${name} is listed (${describeConfig(config)})`, ok: listed.some((c) => c.name === name), detail: listed.map((c) => c.name).join(", ") || "none listed" });
+      }
+      return verifyResult(checks);
+    },
+  });
+}

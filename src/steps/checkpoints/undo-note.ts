@@ -1,0 +1,48 @@
+import type { Step } from "../../engine/step.js";
+import type { OvzPlan } from "../openvz-to-kvm/plan.js";
+import { configFor, describeConfig, nameFor, type CheckpointPurpose, type CheckpointSide } from "./sides.js";
+
+/** Which checkpoint undoes a destructive step of this pipeline, by step id: the latest one taken before it. */
+const UNDONE_BY: Record<string, { purpose: CheckpointPurpose; sides: CheckpointSide[] }> = {
+  "pre-update": { purpose: "before-update", sides: ["target", "source"] },
+  rsync: { purpose: "before-copy", sides: ["target"] },
+  "db-freeze": { purpose: "before-copy", sides: ["target"] },
+  "reboot-verify": { purpose: "before-copy", sides: ["target"] },
+  cutover: { purpose: "before-copy", sides: ["target"] },
+};
+
+/**
+ * The lines a destructive step's gate adds: for each side it changes, the checkpoint that undoes it and
+ * the command that returns to it, or a warning that nothing can. Also the dry-run report's "undo" text.
+ */
+export function undoLines(plan: OvzPlan, stepId: string): string[] {
+  const undo = UNDONE_BY[stepId];
+  if (!undo) return [];
+  const name = nameFor(plan, undo.purpose);
+  const lines: string[] = [];
+  const uncovered: CheckpointSide[] = [];
+  for (const side of undo.sides) {
+    const config = configFor(plan, side);
+    if (config) lines.push(`undo: \`mudanza rollback PLAN --to ${name}\` returns the ${side} to checkpoint ${name} (${describeConfig(config)})`);
+    else uncovered.push(side);
+  }
+  // One short line: a gate on an 80x24 terminal must still show its commands above it.
+  if (uncovered.length > 0) lines.push(`warning: no checkpoint, nothing can undo this on the ${uncovered.join(" or the ")}`);
+  return lines;
+}
+
+/** The step with its undo lines added to what its gate and the dry-run report show. */
+export function withUndoNote<P>(step: Step<OvzPlan, P>): Step<OvzPlan, P> {
+  if (!UNDONE_BY[step.id]) return step;
+  return {
+    ...step,
+    skip: step.skip?.bind(step),
+    commands: step.commands.bind(step),
+    run: step.run.bind(step),
+    verify: step.verify.bind(step),
+    async probe(ctx) {
+      const probed = await step.probe(ctx);
+      return { ...probed, details: [...(probed.details ?? []), ...undoLines(ctx.plan, step.id)] };
+    },
+  };
+}

@@ -1,0 +1,28 @@
+import type { Journal } from "../../journal/journal.js";
+import type { CheckpointFact } from "../openvz-to-kvm/facts.js";
+import type { CheckpointPurpose, CheckpointSide } from "../checkpoints/sides.js";
+
+/** What every rollback step shares: the migration's journal (held locked for the whole rollback) and the chosen checkpoint. */
+export interface RollbackTarget {
+  migration: Journal;
+  /** The checkpoint returned to: --to NAME, or the latest the migration took of the target. */
+  name: string;
+  purpose: CheckpointPurpose;
+  /** The sides the migration took this checkpoint of (the target always; the source before the update). */
+  sides: CheckpointSide[];
+  /** The migration pipeline's step ids in order, and the first one the rollback undoes. */
+  stepIds: string[];
+  firstUndoneStep: string;
+}
+
+/** The checkpoints the migration journaled, newest last. */
+export function takenCheckpoints(facts: Record<string, unknown>): CheckpointFact[] {
+  const value = facts["checkpoints"];
+  return Array.isArray(value) ? (value as CheckpointFact[]) : [];
+}
+
+/** Facts that describe work done after each checkpoint: dropped by the rollback, found again by the next run. */
+export const FACTS_AFTER: Record<CheckpointPurpose, string[]> = {
+  "before-copy": ["syncPasses", "targetAcceptHostKeys", "databases", "freezeWindowSec", "finalSyncAt", "networkFixup", "kernelInstall", "reboot"],
+  "before-update": ["preUpdate", "sourceRelease", "targetRelease", "targetIdentity", "sourceHostKeyFingerprints", "targetHostKeyFingerprints", "syncPasses", "targetAcceptHostKeys", "databases", "freezeWindowSec", "finalSyncAt", "networkFixup", "kernelInstall", "reboot"],
+};

@@ -1,0 +1,80 @@
+import { readFile, writeFile } from "node:fs/promises";
+import { exitCodeForRun } from "../../../src/exit-codes.js";
+import { join, resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { main } from "../../../src/cli/program.js";
+import type { PipelineEvent } from "../../../src/engine/events.js";
+import { runPipeline } from "../../../src/engine/runner.js";
+import { loadScriptedHost } from "../../../src/hosts/scripted-fixture.js";
+import { Journal } from "../../../src/journal/journal.js";
+import { buildOpenvzToKvm } from "../../../src/pipelines/openvz-to-kvm/pipeline.js";
+import { buildRollback } from "../../../src/pipelines/rollback/pipeline.js";
+import { loadPlan } from "../../../src/plan/load.js";
+import { useTempDirs } from "../../support/temp-dirs.js";
+import { PAIRS, type OvzPlan } from "./harness.js";
+
+const tempDir = useTempDirs();
+const HOSTS = resolve("fixtures/hosts");
+const NAME = "mz-ovz-kvm-debian-12-before-copy";
+
+async function planFile(withCheckpoints: boolean): Promise<string> {
+  const text = (await readFile(PAIRS.debian.plan, "utf8")).replaceAll("../hosts/", `${HOSTS}/`);
+  const section = `checkpoints:\n  target: {via: libvirt, transport: scripted, fixture: ${HOSTS}/libvirt-checkpoints, host: kvm1.example.org, domain: web1}\n`;
+  const path = join(await tempDir("mudanza-rollback-plan-"), "plan.yaml");
+  await writeFile(path, withCheckpoints ? text.replace("options:", `${section}options:`) : text);
+  return path;
+}
+
+/** A migration that took its checkpoint before the copy, copied, and failed at the kernel install with a database left stopped. */
+async function failedMigration(stateDir: string, plan: OvzPlan): Promise<Journal> {
+  const journal = await Journal.open({ stateDir, migrationId: plan.name!, kind: plan.kind, planPath: "plan.yaml", planHash: "h" });
+  for (const id of ["checkpoint-before-update", "pre-update", "release-match", "capture-target", "checkpoint-before-copy", "rsync", "db-freeze", "network-fixup"]) await journal.updateStep(id, { status: "done" });
+  await journal.updateStep("kernel-install", { status: "failed", message: "apt-get install failed" });
+  await journal.setFact("checkpoints", [{ side: "target", purpose: "before-copy", name: NAME, via: "libvirt", label: "libvirt domain web1", takenAt: "2026-12-01T18:47:56.000Z" }]);
+  await journal.setFact("targetHostKeyFingerprints", ["SHA256:own"]);
+  await journal.setFact("syncPasses", [{ pass: 1, kind: "live", code: 0, vanished: false, seconds: 1, transferredBytes: 1, deletedFiles: 0, files: 1, at: "2026-12-01T18:50:00.000Z" }]);
+  await journal.setFact("kernelInstall", { at: "x", kernelRelease: "6.1.0-35-amd64", installed: [], owner: "" });
+  await journal.addCompensation({ id: "db-start", title: "start the source's databases", host: "source", command: "systemctl start -- mariadb.service", registeredBy: "db-freeze" });
+  return journal;
+}
+
+describe("mudanza rollback (scripted hosts, libvirt checkpoints)", () => {
+  it("reverts the target, starts what was left stopped, and rewinds the journal so a re-run continues from the checkpoint", async () => {
+    const plan = (await loadPlan(await planFile(true))).plan as OvzPlan;
+    const stateDir = await tempDir("mudanza-rollback-state-");
+    const migration = await failedMigration(stateDir, plan);
+    const source = await loadScriptedHost(`${HOSTS}/debian-12-openvz-source`, "source");
+    const target = await loadScriptedHost(`${HOSTS}/debian-12-kvm-target`, "target");
+    const libvirt = await loadScriptedHost(`${HOSTS}/libvirt-checkpoints`, "target-checkpoints");
+    libvirt.on("virsh -c qemu:///system snapshot-list web1", { stdout: (await readFile(`${HOSTS}/libvirt-checkpoints/out/snapshot-list-web1-one.txt`, "utf8")).replace("mz-lab-before-copy", NAME.padEnd(18)) });
+    libvirt.on(/^virsh -c qemu:\/\/\/system snapshot-revert /, {}, { mutates: true });
+    target.on("true", {});
+    source.on("systemctl start -- mariadb.service", {}, { mutates: true });
+    const stepIds = buildOpenvzToKvm(plan).steps.map((s) => s.id);
+    const pipeline = buildRollback({ migration, name: NAME, purpose: "before-copy", sides: ["target"], stepIds, firstUndoneStep: "checkpoint-before-copy" });
+    const own = await Journal.open({ stateDir, migrationId: "rb", fileStem: "rb", kind: "rollback", planPath: "plan.yaml", planHash: "h" });
+    const events: PipelineEvent[] = [];
+    const outcome = await runPipeline({ pipeline, plan, hosts: { source, target, "target-checkpoints": libvirt }, journal: own, mode: "yes", sink: (e) => events.push(e) });
+    await own.close();
+    expect(outcome.message ?? "").toBe("");
+    expect(exitCodeForRun(outcome)).toBe(0);
+    expect(events.flatMap((e) => (e.type === "step-end" ? [`${e.stepId}:${e.status}`] : []))).toEqual(["revert-target:done", "revert-source:skipped", "restart-stopped:done", "reset-journal:done"]);
+    expect(libvirt.mutations.map((m) => (m.kind === "exec" ? m.command : ""))).toEqual([`virsh -c qemu:///system snapshot-revert web1 ${NAME} --running --force`]);
+    expect(source.mutations.map((m) => (m.kind === "exec" ? m.command : ""))).toEqual(["systemctl start -- mariadb.service"]);
+    const gate = events.find((e) => e.type === "prompt" && e.stepId === "revert-target");
+    expect(gate?.type === "prompt" && gate.details.join("\n")).toMatch(/everything done to the target since is lost/);
+    const after = migration.snapshot;
+    await migration.close();
+    expect(Object.fromEntries(Object.entries(after.steps).map(([id, s]) => [id, s.status]))).toMatchObject({ "capture-target": "done", "checkpoint-before-copy": "pending", rsync: "pending", "kernel-install": "pending" });
+    expect(Object.keys(after.facts).sort()).toEqual(["checkpoints", "targetHostKeyFingerprints"]);
+    expect(after.compensations).toEqual([]);
+  });
+
+  it("a migration that took no checkpoint: exit 2, saying so", async () => {
+    const stateDir = await tempDir("mudanza-rollback-state-");
+    let stderr = "";
+    const code = await main(["rollback", await planFile(false), "--yes", "--state-dir", stateDir], (t) => (stderr += t));
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/took no checkpoint/);
+  });
+});
