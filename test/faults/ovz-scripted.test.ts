@@ -138,17 +138,16 @@ describe("fault matrix: openvz-to-kvm on scripted hosts", () => {
   it.each(STEPS.flatMap((step) => (["SIGINT", "SIGTERM"] as const).map((signal) => [step, signal] as const)).filter(([step, signal]) => signal === "SIGINT" || ["db-freeze", "rsync", "cutover"].includes(step)))(
     "%s boundary, %s",
     async (step, signal) => {
-      const exit = step === "cutover" ? "exit 0 (nothing left to interrupt), the database stays stopped (cutover)" : `exit ${signal === "SIGINT" ? 130 : 143}, the source's database runs after the exit`;
+      const code = signal === "SIGINT" ? 130 : 143;
+      const exit = step === "cutover" ? `exit ${code}, the database stays stopped (the cutover is done)` : `exit ${code}, the source's database runs after the exit`;
       const row: FaultRow = { point: `after ${step} (step boundary)`, setup: "scripted", injected: `${signal} (the run's abort signal) on the step-end event`, verified: `${exit}; ${AFTER}` };
       await rows.timed(row, async () => {
         const w = await world();
         const first = await run(w, (e) => (e.type === "step-end" && e.stepId === step ? new InterruptedError(signal) : null));
-        const finished = step === "cutover";
-        // An abort after the last step has nothing left to interrupt: the run is done.
-        expect(exitCodeForRun(first.outcome), first.outcome.message).toBe(finished ? 0 : signal === "SIGINT" ? 130 : 143);
+        expect(exitCodeForRun(first.outcome), first.outcome.message).toBe(signal === "SIGINT" ? 130 : 143);
         // db-freeze stops the database only inside its run; after cutover it stays stopped by design.
         expect(w.state.units.source.get("mariadb.service"), "the source's database was left stopped").toBe(step !== "cutover");
-        if (!finished) expect(first.compensations.filter((c) => c.id.startsWith("start-databases"))).toEqual([]);
+        expect(first.compensations.filter((c) => c.id.startsWith("start-databases"))).toEqual([]);
         await expectConverged(w);
       });
     },
