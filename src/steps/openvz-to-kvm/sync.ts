@@ -10,10 +10,14 @@ import { COMMON_EXCLUDES, mergeExcludes } from "../rsync/excludes.js";
 import { mountExcludes, mountsToExclude, readSourceMounts, type SourceMount } from "../rsync/mounts.js";
 import { rsyncCommand } from "../rsync/command.js";
 import { probeCompression, type CompressionChoice } from "../rsync/compression.js";
+import { lockedRsync } from "../rsync/lock.js";
+import { MIGRATION_DIR } from "../rsync/excludes.js";
 import { runRsyncPass, type PassResult } from "../rsync/pass.js";
 import { OVZ_FACTS, type compareModeSchema, type syncPassSchema } from "./facts.js";
 
 const PASS_TIMEOUT_MS = 24 * 3600_000;
+/** Held by a running pass on the source (see lockedRsync); removed with the migration key at the end. */
+export const RSYNC_LOCK = `${MIGRATION_DIR}/rsync.lock`;
 
 /** Declared with its shape in facts.ts. */
 export type SyncPassRecord = z.infer<typeof syncPassSchema>;
@@ -77,8 +81,8 @@ export async function passPlan(ctx: OvzContext): Promise<PassPlan> {
   // Recorded passes are completed ones (a failed pass throws before it is recorded).
   const compare = compareModeFor(ctx.facts.get(OVZ_FACTS.syncPasses) ?? []);
   const compression = await probeCompression(ctx.host("source"), ctx.host("target"), ctx.signal);
-  const rsync = await syncCommand(ctx, { compare, compress: compression.flags });
-  const laterRsync = compare === "checksum" ? await syncCommand(ctx, { compare: "quick-check", compress: compression.flags }) : rsync;
+  const rsync = lockedRsync(RSYNC_LOCK, await syncCommand(ctx, { compare, compress: compression.flags }));
+  const laterRsync = compare === "checksum" ? lockedRsync(RSYNC_LOCK, await syncCommand(ctx, { compare: "quick-check", compress: compression.flags })) : rsync;
   return { compare, rsync, laterRsync, restoreKeys: authorizeKeysCommand(keys), compression };
 }
 

@@ -92,6 +92,7 @@ export function describeRsyncExit(code: number): string {
     24: "partial transfer due to vanished source files",
     30: "timeout in data send/receive",
     35: "timeout waiting for daemon connection",
+    75: "the copy's lock could not be taken (see the message above)",
     127: "rsync or ssh not found",
     255: "ssh connection failed",
   };

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Journal } from "../../../src/journal/journal.js";
 import { fingerprintOf } from "../../../src/steps/ssh-access/host-keys.js";
+import { innerRsync } from "../../support/locked-rsync.js";
 import { loadPair, PAIRS, runOvz } from "./harness.js";
 import { simulate } from "./simulate.js";
 import { exitCodeForRun } from "../../../src/exit-codes.js";
@@ -40,7 +41,7 @@ describe.each(Object.entries(PAIRS))("a full --yes run on scripted %s hosts that
     // The databases were stopped before the final pass and run again on both sides.
     const execs = source.log.filter((l) => l.kind === "exec").map((l) => (l.kind === "exec" ? l.command : ""));
     const stopAt = execs.indexOf("systemctl stop -- mariadb.service");
-    const finalAt = execs.lastIndexOf(state.passes.at(-1)!);
+    const finalAt = execs.map(innerRsync).lastIndexOf(state.passes.at(-1)!);
     expect(stopAt).toBeGreaterThan(-1);
     expect(stopAt).toBeLessThan(finalAt);
     expect(state.units.source.get("mariadb.service")).toBe(true);

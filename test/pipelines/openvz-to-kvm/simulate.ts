@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { ScriptedHost } from "../../../src/hosts/scripted-host.js";
+import { innerRsync, RSYNC_PASS } from "../../support/locked-rsync.js";
 
 /**
  * Rules that make two scripted hosts behave like the real machines for a full `--yes` run: the rsync
@@ -169,7 +170,8 @@ export function simulate(source: ScriptedHost, target: ScriptedHost, options: Si
   }, { mutates: true });
 
   // The copy: every source file not excluded replaces the target's; target files the source lacks go (--delete).
-  source.on(/^rsync (?!--version$)/, (command) => {
+  source.on(RSYNC_PASS, (locked) => {
+    const command = innerRsync(locked);
     const w = words(command);
     const excludes = w.filter((x) => x.startsWith("--exclude=")).map((x) => x.slice("--exclude=".length));
     const isExcluded = (p: string): boolean => excludes.some((e) => under(p, e));
