@@ -57,7 +57,9 @@ describe("what the gate displayed is what run executed, for every step", () => {
     const { plan, source, target } = await loadPair(pair.plan, { maxLivePasses: 3, cutover: true });
     simulate(source, target, { family: pair.family, kernel: pair.kernel, passBytes: [900_000_000, 40_000_000, 52_000_000] });
     const steps = await runRecorded(buildOpenvzToKvm(plan), plan, { source, target });
-    expect([...steps.keys()]).toEqual(buildOpenvzToKvm(plan).steps.map((s) => s.id));
+    // delete-checkpoints is skipped here: these plans take no checkpoint, so it has nothing to delete
+    // (its gate against its run: test/pipelines/openvz-to-kvm/checkpoints.test.ts).
+    expect([...steps.keys()]).toEqual(buildOpenvzToKvm(plan).steps.map((s) => s.id).filter((id) => id !== "delete-checkpoints"));
     expect(mismatches(steps, ["source", "target"])).toEqual([]);
   });
 
