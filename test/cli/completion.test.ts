@@ -30,7 +30,7 @@ async function complete(line: string): Promise<string[]> {
 
 describe("mudanza completion bash (issue 14)", () => {
   it("subcommands, then plan kinds", async () => {
-    expect(await complete("mudanza ")).toEqual(["completion", "demo", "host", "image", "plan", "run", "runs", "schema", "status"]);
+    expect(await complete("mudanza ")).toEqual(["checkpoints", "completion", "demo", "host", "image", "plan", "rollback", "run", "runs", "schema", "status"]);
     expect(await complete("mudanza plan ")).toEqual(["openvz-to-kvm", "vserver-to-openvz"]);
     expect(await complete("mudanza image s")).toEqual(["sparsify"]);
   });
