@@ -1,11 +1,11 @@
 import { spawn } from "node:child_process";
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { LocalHost } from "../src/hosts/local-host.js";
 import { cmd } from "../src/hosts/quote.js";
-import { fingerprintOf, knownHostsLines } from "../src/steps/ssh-access/host-keys.js";
 import { COMMON_EXCLUDES, rsyncArgv, runRsyncPass, type RsyncCommandOptions } from "../src/steps/rsync/index.js";
-import { startSshd } from "../test/support/sshd.js";
+import { probeCompression } from "../src/steps/rsync/compression.js";
+import { startLoopback } from "./loopback.js";
 import { cpuSecondsSoFar } from "./cpu.js";
 import { median } from "./measure.js";
 import { generateTree } from "./tree.js";
@@ -29,20 +29,18 @@ export const copyOverhead: Benchmark = {
     const target = join(scratch, "target");
     log(`copy-overhead: generating ${FILES} files (MUDANZA_BENCH_FILES), hard links, xattrs, a ${SPARSE_MIB} MiB sparse file (MUDANZA_BENCH_SPARSE_MIB)`);
     await generateTree(source, { files: FILES, sparseBytes: SPARSE_MIB * 1024 ** 2 });
-    const sshd = await startSshd({ hostKeyTypes: ["ed25519"], logLevel: "INFO" });
+    const loopback = await startLoopback(scratch);
     try {
-      const knownHostsFile = join(scratch, "known_hosts");
-      const keys = sshd.hostKeys.map((k) => {
-        const [type, base64] = k.publicKey.trim().split(/\s+/);
-        return { file: "", type: type!, base64: base64!, fingerprint: fingerprintOf(base64!) };
-      });
-      await writeFile(knownHostsFile, knownHostsLines("127.0.0.1", sshd.port, keys).join("\n") + "\n", { mode: 0o600 });
+      // The compression the probe would choose for these two ends (both this machine's rsync).
+      const compression = await probeCompression(new LocalHost("source"), new LocalHost("target"));
+      log(`copy-overhead: ${compression.summary}`);
       const options: RsyncCommandOptions = {
         from: source,
         to: target,
-        ssh: { user: "root", address: "127.0.0.1", port: sshd.port, identityFile: sshd.userKey, knownHostsFile },
+        ssh: loopback.ssh,
         excludes: COMMON_EXCLUDES,
         keepDirlinks: true,
+        compress: compression.flags,
       };
       const pipelineArgv = rsyncArgv(options);
       // Bare: the same argv without what the pipeline adds for its own use (--stats, progress2).
@@ -93,7 +91,7 @@ export const copyOverhead: Benchmark = {
       });
       return [row("wall", wall, TARGET), row("CPU", cpu)];
     } finally {
-      await sshd.stop();
+      await loopback.stop();
     }
   },
 };

@@ -3,22 +3,28 @@ import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { copyOverhead } from "./copy-overhead.js";
+import { memory } from "./memory.js";
+import { progressFlood } from "./progress-flood.js";
 import { startup } from "./startup.js";
+import { wire } from "./wire.js";
 import { renderTable } from "./table.js";
 import type { Benchmark, BenchRow } from "./types.js";
 
 /** Every benchmark, in the order they run; each lives in its own file. */
-const BENCHMARKS: Benchmark[] = [startup, copyOverhead];
+const BENCHMARKS: Benchmark[] = [startup, copyOverhead, wire, memory, progressFlood];
 
 const USAGE = `npm run bench [-- --runs N] [--only NAME[,NAME]] [--out FILE]
   --runs  measured runs per case (default 15), after one warm-up run
   --only  run only these benchmarks: ${BENCHMARKS.map((b) => b.name).join(", ")}
   MUDANZA_BENCH_FILES: files in the copy benchmark's tree (default 20000; the issue asks 200000)
   MUDANZA_BENCH_SPARSE_MIB: size of its sparse file (default 512)
+  MUDANZA_BENCH_FLOOD_FILES: files in the progress-flood tree (default 20000)
+  MUDANZA_BENCH_WIRE_SPARSE_MIB, MUDANZA_BENCH_WIRE_FILES: the wire benchmark's sparse file (default 2048) and tree (default 20000)
+  --million  the memory benchmark copies 1,000,000 files (default 200,000; MUDANZA_BENCH_MEMORY_FILES sets any count)
   --out   where the JSON results go (default ./bench-results.json)`;
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { runs: { type: "string", default: "15" }, only: { type: "string" }, out: { type: "string", default: "bench-results.json" }, help: { type: "boolean" } } });
+  const { values } = parseArgs({ options: { runs: { type: "string", default: "15" }, only: { type: "string" }, out: { type: "string", default: "bench-results.json" }, million: { type: "boolean", default: false }, help: { type: "boolean" } } });
   if (values.help) {
     process.stdout.write(USAGE + "\n");
     return 0;
@@ -34,7 +40,7 @@ async function main(): Promise<number> {
   for (const benchmark of chosen) {
     const scratch = await mkdtemp(join(tmpdir(), `mudanza-bench-${benchmark.name}-`));
     try {
-      rows.push(...(await benchmark.run({ root, runs, scratch, log: (line) => process.stderr.write(line + "\n") })));
+      rows.push(...(await benchmark.run({ root, runs, scratch, million: values.million, log: (line) => process.stderr.write(line + "\n") })));
     } finally {
       await rm(scratch, { recursive: true, force: true });
     }

@@ -1,6 +1,8 @@
 import type { BenchRow } from "./types.js";
 
 const fixed = (n: number, digits = 1): string => n.toFixed(digits);
+/** Small values (a few KiB in MiB, a ratio under 1 %) keep their significant digits. */
+const shown = (n: number, digits: number): string => (n !== 0 && Math.abs(n) < 0.1 ? n.toPrecision(2) : fixed(n, digits));
 
 /** The rows as a plain-text table: each ratio with its baseline beside it, and the target when there is one. */
 export function renderTable(rows: BenchRow[]): string {
@@ -8,10 +10,10 @@ export function renderTable(rows: BenchRow[]): string {
   const body = rows.map((r) => [
     r.benchmark,
     r.case,
-    `${fixed(r.value)} ${r.unit}`,
+    `${shown(r.value, 1)} ${r.unit}`,
     r.baselineLabel,
     `${fixed(r.baseline)} ${r.unit}`,
-    `${fixed(r.ratio, 2)}x`,
+    `${shown(r.ratio, 2)}x`,
     r.target === undefined ? "" : `<= ${fixed(r.target, 2)}x`,
     r.target === undefined ? "" : r.ratio <= r.target ? "ok" : "MISSED",
   ]);

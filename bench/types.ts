@@ -22,6 +22,8 @@ export interface BenchContext {
   /** a scratch folder, removed after the benchmark */
   scratch: string;
   log: (line: string) => void;
+  /** --million: the memory benchmark's issue-sized tree (slow to make and copy) */
+  million: boolean;
 }
 
 /** A benchmark lives in its own file and is listed in main.ts. */

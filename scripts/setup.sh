@@ -13,6 +13,7 @@ APT_PACKAGES=(
   e2fsprogs                             # mkfs.ext4 -d builds disk images without loop mounts
   sudo passwd                           # the ssh tests log in as a non-root user through sudo
   attr acl libcap2-bin                  # the rsync tests set xattrs, ACLs and file capabilities to check they survive
+  python3                               # npm run bench makes its trees of many small files with it (several times faster than node)
   guestfs-tools guestfish linux-image-amd64 libvirt-clients  # image sparsify (virt-sparsify, guestfish, the appliance kernel); virsh for domain XML
 )
 

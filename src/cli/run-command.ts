@@ -31,7 +31,7 @@ export async function runCommand(planPath: string, options: RunCommandOptions): 
     mode,
     flags: options,
     stateDir,
-    journal: { migrationId: loaded.migrationId, fileStem: await journalStemFor(stateDir, loaded.migrationId, loaded.path), kind: loaded.plan.kind, planPath: loaded.path, planHash: loaded.hash, formerPlanHashes: loaded.formerHashes, restart: options.restart },
+    journal: { migrationId: loaded.migrationId, fileStem: await journalStemFor(stateDir, loaded.migrationId, loaded.path), kind: loaded.plan.kind, planPath: loaded.path, planHash: loaded.hash, planTextHash: loaded.textHash, formerPlanHashes: loaded.formerHashes, restart: options.restart },
     async connect(hosts, facts) {
       const expected = pipeline.expectedHostKeys?.(facts) ?? {};
       hosts.source = await connectHost(loaded.plan.source, "source", { acceptHostKeys: expected.source });

@@ -33,6 +33,10 @@ export const debian: FamilyKnowledge = {
   refreshCommands: [`${APT_ENV} ${cmd("apt-get", "update")}`],
   install: (_release, packages) => `${APT_ENV} ${cmd("apt-get", "-y", ...APT_OPTS, "install", ...packages)}`,
   initramfsPath: (kernelRelease) => `/boot/initrd.img-${kernelRelease}`,
+  initramfsListCommand: (kernelRelease) => cmd("lsinitramfs", `/boot/initrd.img-${kernelRelease}`),
+  // initramfs-tools takes drivers from /etc/initramfs-tools (the VM's own, never copied): MODULES=most has virtio.
+  initramfsRebuildCommand: (kernelRelease) => cmd("update-initramfs", "-u", "-k", kernelRelease),
+  bootLoader: { grubConfig: "/boot/grub/grub.cfg", regenerateGrub: cmd("update-grub") },
   relabelPackages: ["selinux-policy-default", "policycoreutils"],
   excludes: [
     { path: "/etc/initramfs-tools", reason: "the VM's initramfs settings (modules for virtio disks)" },

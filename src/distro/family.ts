@@ -18,6 +18,15 @@ export interface NetworkLayout {
   isPackageFile(path: string): boolean;
 }
 
+/** grub's generated config and, on EL8+, the BLS entries grub reads instead of menu entries. */
+export interface BootLoaderLayout {
+  grubConfig: string;
+  regenerateGrub: string;
+  blsEntriesDir?: string;
+  /** Writes the BLS entry of an installed kernel again. */
+  blsAdd?(kernelRelease: string): string;
+}
+
 /**
  * Everything that differs between RHEL-like and Debian-like systems, in one place: steps ask this
  * object and never test the family themselves.
@@ -51,6 +60,12 @@ export interface FamilyKnowledge {
   refreshCommands: string[];
   /** The initramfs the kernel's package builds, to check it exists after the install. */
   initramfsPath(kernelRelease: string): string;
+  /** Lists the files inside that initramfs (lsinitramfs / lsinitrd): a module shows as a path ending in NAME.ko[.xz|.zst]. */
+  initramfsListCommand(kernelRelease: string): string;
+  /** Builds that initramfs again, making sure these drivers go in where the tool allows it (dracut --add-drivers). */
+  initramfsRebuildCommand(kernelRelease: string, drivers: string[]): string;
+  /** Where the boot loader must name the kernel, and how each place is regenerated. */
+  bootLoader: BootLoaderLayout;
   /** Packages an SELinux relabel at boot needs (policy + setfiles): the copy must bring them. */
   relabelPackages: string[];
   /** Excludes only this family needs, on top of the common list. */

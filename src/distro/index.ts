@@ -3,7 +3,7 @@ import type { FamilyKnowledge } from "./family.js";
 import type { Release } from "./release.js";
 import { rhel } from "./rhel.js";
 
-export type { ExcludeEntry, FamilyKnowledge, NetworkLayout } from "./family.js";
+export type { BootLoaderLayout, ExcludeEntry, FamilyKnowledge, NetworkLayout } from "./family.js";
 export { readRelease, isSupported, describeSupported, parseOsRelease, type Family, type Release } from "./release.js";
 
 /** The one way steps reach family knowledge; throws for a family the tool does not know. */

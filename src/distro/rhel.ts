@@ -36,6 +36,14 @@ export const rhel: FamilyKnowledge = {
   refreshCommands: [],
   install: (release, packages) => cmd(packageTool(release), "-y", "install", ...packages),
   initramfsPath: (kernelRelease) => `/boot/initramfs-${kernelRelease}.img`,
+  initramfsListCommand: (kernelRelease) => cmd("lsinitrd", `/boot/initramfs-${kernelRelease}.img`),
+  initramfsRebuildCommand: (kernelRelease, drivers) => cmd("dracut", "-f", ...(drivers.length > 0 ? ["--add-drivers", drivers.join(" ")] : []), `/boot/initramfs-${kernelRelease}.img`, kernelRelease),
+  bootLoader: {
+    grubConfig: "/boot/grub2/grub.cfg",
+    regenerateGrub: cmd("grub2-mkconfig", "-o", "/boot/grub2/grub.cfg"),
+    blsEntriesDir: "/boot/loader/entries",
+    blsAdd: (kernelRelease) => cmd("kernel-install", "add", kernelRelease, `/lib/modules/${kernelRelease}/vmlinuz`),
+  },
   relabelPackages: ["selinux-policy-targeted", "policycoreutils"],
   excludes: [
     { path: "/etc/sysconfig/grub", reason: "the VM's kernel command line (a link to /etc/default/grub on EL7+)" },

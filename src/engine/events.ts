@@ -1,19 +1,24 @@
 import { z } from "zod";
+import { PROMPT_ANSWERERS, RUN_MODES, RUN_STATUSES, SEVERITIES, STEP_STATUSES } from "./statuses.js";
 
 /**
  * Every event the runner emits, as one zod-defined discriminated union: renderers (TUI, listr2, NDJSON)
  * only listen to these, and the NDJSON schema is exported from here.
  */
-export const stepStatusSchema = z.enum(["pending", "running", "done", "skipped", "failed", "blocked"]);
+export const stepStatusSchema = z.enum(STEP_STATUSES);
 export type StepStatus = z.infer<typeof stepStatusSchema>;
 
 export const findingSchema = z.object({
   title: z.string(),
   summary: z.string(),
-  severity: z.enum(["info", "warning", "error"]),
+  severity: z.enum(SEVERITIES),
   blocks: z.boolean(),
   remediation: z.string().optional(),
   host: z.string().optional(),
+  /** Set on a blocker that can be wrong by design (a size, a detected service): the plan may acknowledge it by this id. */
+  id: z.string().optional(),
+  /** The plan acknowledged this blocker (options.acknowledge): the reason it gave. The finding then no longer blocks. */
+  acknowledged: z.string().optional(),
 });
 
 export type Finding = z.infer<typeof findingSchema>;
@@ -25,10 +30,10 @@ export type PlannedCommand = z.infer<typeof plannedCommandSchema>;
 export const verifyCheckSchema = z.object({ name: z.string(), ok: z.boolean(), detail: z.string().optional() });
 export type VerifyCheck = z.infer<typeof verifyCheckSchema>;
 
-export const runModeSchema = z.enum(["interactive", "yes", "dry-run"]);
+export const runModeSchema = z.enum(RUN_MODES);
 export type RunMode = z.infer<typeof runModeSchema>;
 
-export const runStatusSchema = z.enum(["done", "failed", "blocked", "interrupted", "dry-run", "declined"]);
+export const runStatusSchema = z.enum(RUN_STATUSES);
 export type RunStatus = z.infer<typeof runStatusSchema>;
 
 export const progressInfoSchema = z.object({
@@ -78,7 +83,7 @@ export const pipelineEventSchema = z.discriminatedUnion("type", [
     commands: z.array(plannedCommandSchema),
     details: z.array(z.string()),
   }),
-  z.object({ type: z.literal("prompt-answer"), ...at, stepId: z.string(), accepted: z.boolean(), by: z.enum(["user", "yes-flag"]) }),
+  z.object({ type: z.literal("prompt-answer"), ...at, stepId: z.string(), accepted: z.boolean(), by: z.enum(PROMPT_ANSWERERS) }),
   z.object({
     type: z.literal("step-end"),
     ...at,

@@ -3,7 +3,7 @@ import type { Host } from "../hosts/host.js";
 import type { Journal } from "../journal/journal.js";
 import type { EventSink, PipelineEvent, RunMode, RunStatus, StepStatus } from "./events.js";
 import { checkedFact, readFact } from "./facts.js";
-import type { Finding } from "./finding.js";
+import { applyAcknowledgements, type Acknowledgement, type Finding } from "./finding.js";
 import type { FactStore, Pipeline, PlannedCommand, PlannedProbe, ProbeResult, Step, StepContext, VerifyResult } from "./step.js";
 
 export type { RunMode } from "./events.js";
@@ -132,7 +132,7 @@ export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunO
       continue;
     }
     if (mode !== "dry-run" && journal.step(step.id).status === "done") continue;
-    const probed = await probeStep(step, ctx, emit);
+    const probed = await probeStep(step, ctx, emit, pipeline.acknowledged ?? []);
     if (probed instanceof Error) options.onError?.(step.id, probed);
     // A probe that cannot answer is a blocker: nothing may change on a guess, and a dry-run goes on probing.
     const probe: ProbeResult =
@@ -183,7 +183,7 @@ export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunO
       }
 
       await journal.updateStep(step.id, { status: "running", startedAt: now(), attempts: journal.step(step.id).attempts + 1 });
-      const probe = await probeStep(step, ctx, emit);
+      const probe = await probeStep(step, ctx, emit, pipeline.acknowledged ?? []);
       if (probe instanceof Error) throw probe;
       probes[step.id] = withoutPlan(probe);
       plans.set(step.id, probe.plan);
@@ -243,10 +243,12 @@ function withoutPlan({ plan: _plan, ...rest }: PlannedProbe<unknown>): ProbeResu
   return rest;
 }
 
-async function probeStep<Plan>(step: Step<Plan>, ctx: StepContext<Plan>, emit: (e: PipelineEvent) => void): Promise<PlannedProbe<unknown> | Error> {
+async function probeStep<Plan>(step: Step<Plan>, ctx: StepContext<Plan>, emit: (e: PipelineEvent) => void, acknowledged: Acknowledgement[]): Promise<PlannedProbe<unknown> | Error> {
   emit({ type: "step-start", at: now(), stepId: step.id, phase: "probe" });
   try {
-    const probe = await step.probe(ctx);
+    const raw = await step.probe(ctx);
+    // Acknowledged here, once: the events, reports and the blocker check all see the plan's decision.
+    const probe = { ...raw, findings: applyAcknowledgements(raw.findings, acknowledged) };
     emit({
       type: "step-probed",
       at: now(),

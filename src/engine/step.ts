@@ -1,6 +1,6 @@
 import type { Host } from "../hosts/host.js";
 import type { FactDef } from "./facts.js";
-import type { Finding } from "./finding.js";
+import type { Acknowledgement, Finding } from "./finding.js";
 import type { PlannedCommand, ProgressInfo, VerifyCheck } from "./events.js";
 
 export type { PlannedCommand, VerifyCheck } from "./events.js";
@@ -130,6 +130,8 @@ export interface Pipeline<Plan = unknown> {
    * (after the copy, the target presents the source's keys). Roles not listed connect as the plan says.
    */
   expectedHostKeys?(facts: Record<string, unknown>): Partial<Record<string, string[]>>;
+  /** Blockers the plan acknowledged by id, with its reasons (options.acknowledge): they no longer block. */
+  acknowledged?: Acknowledgement[];
 }
 
 export function verifyResult(checks: VerifyCheck[]): VerifyResult {

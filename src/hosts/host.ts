@@ -8,6 +8,12 @@ export interface ExecOptions {
   /** Called once per complete stdout / stderr line while the command runs (carriage returns split too). */
   onStdout?: (line: string) => void;
   onStderr?: (line: string) => void;
+  /**
+   * Keep only about this many characters at the end of stdout in the result (from a line start); the
+   * onStdout callback still sees every line. For commands that print without end (rsync's progress over a
+   * million files) whose result needs only the last lines: the CLI's memory then does not grow with them.
+   */
+  stdoutTailChars?: number;
   /** Sent to the command's stdin, then stdin is closed. */
   stdin?: string;
   /** Aborting kills the command (renderers and signals use this to stop a step cleanly). */

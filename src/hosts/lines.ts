@@ -15,3 +15,30 @@ export class LineSplitter {
     this.pending = "";
   }
 }
+
+/**
+ * The text of an output stream as ExecResult returns it: all of it, or with `tailChars` only its last
+ * characters from a line start (what a long copy needs: rsync's --stats block, not a million progress lines).
+ */
+export class KeptText {
+  private text = "";
+  constructor(private readonly tailChars?: number) {}
+
+  add(piece: string): void {
+    this.text += piece;
+    // Trimmed in batches, so the copying stays proportional to the output.
+    if (this.tailChars !== undefined && this.text.length > 2 * this.tailChars + 4096) this.text = tailFrom(this.text, this.tailChars);
+  }
+
+  get value(): string {
+    return this.tailChars === undefined ? this.text : tailFrom(this.text, this.tailChars);
+  }
+}
+
+/** The last `chars` characters of `text`, from the first line start among them. */
+export function tailFrom(text: string, chars: number): string {
+  if (text.length <= chars) return text;
+  const cut = text.slice(text.length - chars);
+  const lineStart = cut.search(/[\r\n]/);
+  return lineStart < 0 ? cut : cut.slice(lineStart + 1);
+}

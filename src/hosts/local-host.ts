@@ -3,7 +3,7 @@ import { spawn } from "node:child_process";
 import { StringDecoder } from "node:string_decoder";
 import { forgetChild, rememberChild } from "./child-records.js";
 import { FileNotFoundError, type ExecOptions, type ExecResult, type FileStat, type Host, type WriteOptions } from "./host.js";
-import { LineSplitter } from "./lines.js";
+import { KeptText, LineSplitter } from "./lines.js";
 import { GROUP_KILL_GRACE_MS, liveGroupMembers, signalGroup, trackGroup, untrackGroup } from "./process-group.js";
 import { SilenceWatchdog } from "./watchdog.js";
 
@@ -47,7 +47,7 @@ export class LocalHost implements Host {
       const onAbort = (): void => stop("abort");
       options.signal?.addEventListener("abort", onAbort, { once: true });
 
-      const stdout = new Collected(options.onStdout, () => watchdog.heard());
+      const stdout = new Collected(options.onStdout, () => watchdog.heard(), options.stdoutTailChars);
       const stderr = new Collected(options.onStderr, () => watchdog.heard());
       child.stdout!.on("data", (chunk: Buffer) => stdout.push(chunk));
       child.stderr!.on("data", (chunk: Buffer) => stderr.push(chunk));
@@ -125,26 +125,27 @@ export class LocalHost implements Host {
   async close(): Promise<void> {}
 }
 
-/** One output stream: the whole text, line callbacks, and a poke for the watchdog on every chunk. */
+/** One output stream: the text (whole, or its tail), line callbacks, and a poke for the watchdog on every chunk. */
 class Collected {
   private readonly decoder = new StringDecoder("utf8");
   private readonly lines: LineSplitter;
-  private text = "";
-  constructor(onLine: ((line: string) => void) | undefined, private readonly heard: () => void) {
+  private readonly text: KeptText;
+  constructor(onLine: ((line: string) => void) | undefined, private readonly heard: () => void, tailChars?: number) {
     this.lines = new LineSplitter((line) => onLine?.(line));
+    this.text = new KeptText(tailChars);
   }
   push(chunk: Buffer): void {
     this.heard();
     const piece = this.decoder.write(chunk);
-    this.text += piece;
+    this.text.add(piece);
     this.lines.push(piece);
   }
   finish(): string {
     const rest = this.decoder.end();
-    this.text += rest;
+    this.text.add(rest);
     this.lines.push(rest);
     this.lines.end();
-    return this.text;
+    return this.text.value;
   }
 }
 

@@ -1,4 +1,5 @@
 import { FileNotFoundError, type ReconnectOptions, type ExecOptions, type ExecResult, type FileStat, type Host, type WriteOptions } from "./host.js";
+import { tailFrom } from "./lines.js";
 
 export interface ScriptedReply {
   code?: number;
@@ -109,7 +110,7 @@ export class ScriptedHost implements Host {
     const stderr = reply.stderr ?? "";
     if (options.onStdout) for (const line of splitLines(stdout)) options.onStdout(line);
     if (options.onStderr) for (const line of splitLines(stderr)) options.onStderr(line);
-    return { code: reply.code ?? 0, stdout, stderr };
+    return { code: reply.code ?? 0, stdout: options.stdoutTailChars === undefined ? stdout : tailFrom(stdout, options.stdoutTailChars), stderr };
   }
 
   async readFile(path: string): Promise<string> {

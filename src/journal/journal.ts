@@ -1,10 +1,10 @@
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
 import { z } from "zod";
 import { BadInputError } from "../errors.js";
 import { stepStatusSchema, verifyCheckSchema, type StepStatus } from "../engine/events.js";
 import type { Compensation, VerifyCheck } from "../engine/step.js";
 import { writeFileAtomic } from "./atomic-write.js";
+import { readJournalWith, type JournalCheck } from "./journal-read.js";
+import { journalPathFor } from "./journal-names.js";
 import { LockFile } from "./lock.js";
 import { assertNoSecrets } from "./secrets.js";
 import { prepareStateDir, stateDirWriteError } from "./state-dir.js";
@@ -28,6 +28,8 @@ export const journalSchema = z.object({
   kind: z.string(),
   planPath: z.string(),
   planHash: z.string(),
+  /** sha256 of the plan file's bytes when a run last accepted it: lets `status` see an unchanged plan without parsing it. */
+  planTextHash: z.string().optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
   steps: z.record(z.string(), stepRecordSchema),
@@ -38,12 +40,21 @@ export const journalSchema = z.object({
 });
 export type JournalData = z.infer<typeof journalSchema>;
 
+const zodJournalCheck: JournalCheck = (json) => {
+  const parsed = journalSchema.safeParse(json);
+  if (parsed.success) return { data: parsed.data };
+  const issue = parsed.error.issues[0];
+  return { path: issue?.path.join(".") ?? "", message: issue?.message ?? "invalid" };
+};
+
 export interface OpenJournalOptions {
   stateDir: string;
   migrationId: string;
   kind: string;
   planPath: string;
   planHash: string;
+  /** sha256 of the plan file's bytes (LoadedPlan.textHash), recorded for `status`. */
+  planTextHash?: string;
   /** The journal's file name without .journal.json (default: the migration id). */
   fileStem?: string;
   /** Hashes an older version took of this same plan: a journal holding one resumes (and is rewritten with planHash). */
@@ -67,32 +78,11 @@ export class Journal {
   ) {}
 
   static pathFor(stateDir: string, fileStem: string): string {
-    return join(stateDir, `${fileStem}.journal.json`);
+    return journalPathFor(stateDir, fileStem);
   }
 
-  static async read(path: string): Promise<JournalData | null> {
-    let text: string;
-    try {
-      text = await readFile(path, "utf8");
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === "ENOENT") return null;
-      throw new BadInputError(`cannot read the journal ${path}: ${code ?? String(error)}`);
-    }
-    const damaged = (why: string) =>
-      new BadInputError(`the journal ${path} is damaged (${why}): run again with --restart to discard it and start over, after checking the hosts by hand (its pending compensations cannot be read)`);
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch (error) {
-      throw damaged(text.trim() === "" ? "empty" : (error as Error).message);
-    }
-    const parsed = journalSchema.safeParse(json);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw damaged(`${issue?.path.join(".") || "(top level)"}: ${issue?.message}`);
-    }
-    return parsed.data;
+  static read(path: string): Promise<JournalData | null> {
+    return readJournalWith(path, zodJournalCheck);
   }
 
   static async open(options: OpenJournalOptions): Promise<Journal> {
@@ -118,6 +108,7 @@ export class Journal {
         kind: options.kind,
         planPath: options.planPath,
         planHash: options.planHash,
+        ...(options.planTextHash ? { planTextHash: options.planTextHash } : {}),
         createdAt: now,
         updatedAt: now,
         steps: {},
@@ -127,6 +118,7 @@ export class Journal {
         compensationLog: [],
         runs: [],
       };
+      if (existing && options.planTextHash) existing.planTextHash = options.planTextHash;
       const resumed = existing !== null && Object.values(existing.steps).some((s) => s.status !== "pending");
       return new Journal(path, data, lock, resumed);
     } catch (error) {

@@ -1,10 +1,9 @@
-import { constants } from "node:fs";
-import { open, type FileHandle } from "node:fs/promises";
 import { createHash } from "node:crypto";
 import { basename, dirname, extname, resolve, isAbsolute } from "node:path";
 import { parseDocument } from "yaml";
 import type { z } from "zod";
 import { BadInputError } from "../errors.js";
+import { planTextHash, readPlanText } from "./read-plan-text.js";
 import { resumeSafeOptions } from "./kind-docs.js";
 import { MIGRATION_ID, MIGRATION_ID_RULE, planSchema, type Plan } from "./schema.js";
 
@@ -19,10 +18,9 @@ export interface LoadedPlan {
   /** How versions up to 0.1.0 hashed the same plan (after defaults): a journal they started still resumes. */
   formerHashes: string[];
   migrationId: string;
+  /** sha256 of the file's text as read: the journal records it, so `status` can tell an untouched plan without parsing it. */
+  textHash: string;
 }
-
-/** A plan is a few hundred bytes; anything past this is the wrong file (and must not be read whole). */
-export const MAX_PLAN_BYTES = 1024 * 1024;
 
 export async function loadPlan(path: string): Promise<LoadedPlan> {
   const absolute = resolve(path);
@@ -31,26 +29,6 @@ export async function loadPlan(path: string): Promise<LoadedPlan> {
     throw new BadInputError(`${path}: the file name cannot name the migration's journal (${MIGRATION_ID_RULE}); set name: in the plan`);
   }
   return loaded;
-}
-
-/** Reads a regular file of at most MAX_PLAN_BYTES; a fifo or a device is refused without blocking on it. */
-async function readPlanText(absolute: string, shown: string): Promise<string> {
-  let handle: FileHandle;
-  try {
-    handle = await open(absolute, constants.O_RDONLY | constants.O_NONBLOCK);
-  } catch (error) {
-    throw new BadInputError(`cannot read plan ${shown}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-  }
-  try {
-    const stats = await handle.stat();
-    if (!stats.isFile()) throw new BadInputError(`plan ${shown} is not a regular file (${stats.isDirectory() ? "a directory" : stats.isFIFO() ? "a fifo" : "a device or socket"})`);
-    const buffer = Buffer.alloc(MAX_PLAN_BYTES + 1);
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-    if (bytesRead > MAX_PLAN_BYTES) throw new BadInputError(`plan ${shown} is larger than 1 MiB: that is not a plan`);
-    return buffer.subarray(0, bytesRead).toString("utf8");
-  } finally {
-    await handle.close();
-  }
 }
 
 export function parsePlan(text: string, path: string): LoadedPlan {
@@ -71,7 +49,7 @@ export function parsePlan(text: string, path: string): LoadedPlan {
   const sha256 = (value: unknown): string => createHash("sha256").update(canonicalJson(value)).digest("hex");
   const migrationId = plan.name ?? basename(path, extname(path));
   // Options that only skip a step may change on resume: the hash leaves them out.
-  return { plan, path, hash: sha256(withoutResumeSafeOptions(written, result.data.kind)), formerHashes: [sha256(written), sha256(result.data)], migrationId };
+  return { plan, path, hash: sha256(withoutResumeSafeOptions(written, result.data.kind)), formerHashes: [sha256(written), sha256(result.data)], migrationId, textHash: planTextHash(text) };
 }
 
 /** Skipping a step (e.g. skipPreUpdate after declining its gate) is decided again on every run, so it may change on resume. */

@@ -102,7 +102,7 @@ const STATUS_TEXT: Record<DryRunStep["status"], string> = {
 export type TextEscape = (text: string) => string;
 
 function findingLine(f: DryRunReport["blockers"][number], plain: TextEscape): string {
-  return `- **${plain(f.title)}**${f.host ? ` (${plain(f.host)})` : ""}: ${plain(f.summary)}${f.remediation ? `  \n  Fix: ${plain(f.remediation)}` : ""}`;
+  return `- **${plain(f.title)}**${f.host ? ` (${plain(f.host)})` : ""}: ${plain(f.summary)}${f.remediation ? `  \n  Fix: ${plain(f.remediation)}` : ""}${f.acknowledged ? `  \n  Acknowledged in the plan (${plain(f.id ?? "")}): ${plain(f.acknowledged)}` : ""}`;
 }
 
 /** Markdown: verdict first, then facts per host, the estimate, the excludes, and step by step what would run. */
@@ -156,7 +156,7 @@ export function renderDryRunMarkdown(data: DryRunReport, plain: TextEscape = mar
     }
     for (const d of step.details) out.push(`- ${plain(d)}`);
     if (step.details.length > 0) out.push("");
-    for (const f of step.findings) out.push(`- ${f.blocks ? "BLOCKER" : f.severity}: ${plain(f.title)}: ${plain(f.summary)}${f.remediation ? ` (fix: ${plain(f.remediation)})` : ""}`);
+    for (const f of step.findings) out.push(`- ${f.blocks ? "BLOCKER" : f.acknowledged ? "acknowledged blocker" : f.severity}: ${plain(f.title)}: ${plain(f.summary)}${f.remediation ? ` (fix: ${plain(f.remediation)})` : ""}${f.acknowledged ? ` (acknowledged in the plan as ${plain(f.id ?? "")}: ${plain(f.acknowledged)})` : ""}`);
     if (step.findings.length > 0) out.push("");
     const otherFacts = Object.entries(step.facts).filter(([k, v]) => !hostOfKey(k, Object.keys(data.hosts)) && !isExcludeList(v));
     if (otherFacts.length > 0) {

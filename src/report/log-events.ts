@@ -1,13 +1,12 @@
 import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
-import { pipelineEventSchema, type PipelineEvent } from "../engine/events.js";
-
-/** Event kinds a report needs; output and progress lines (most of a log) are skipped while reading. */
-const KEPT = new Set(["pipeline-start", "step-probed", "step-end", "compensation", "pipeline-end", "prompt-answer"]);
+import type { PipelineEvent } from "../engine/events.js";
+import { REPORTED_EVENT_SHAPES } from "./log-event-shape.js";
 
 /**
  * Reads the run log (`<id>.log.ndjson`) line by line without loading it whole; a missing file is no
- * events, a damaged line (a crash mid-write) is skipped.
+ * events, a damaged line (a crash mid-write) is skipped. Only the kinds a report needs are kept (output and
+ * progress lines, most of a log, are skipped unparsed), each checked by its light shape.
  */
 export async function readLogEvents(path: string): Promise<PipelineEvent[]> {
   const events: PipelineEvent[] = [];
@@ -25,10 +24,11 @@ export async function readLogEvents(path: string): Promise<PipelineEvent[]> {
   const lines = createInterface({ input: stream, crlfDelay: Infinity });
   for await (const line of lines) {
     const type = /^\{"type":"([a-z-]+)"/.exec(line)?.[1];
-    if (!type || !KEPT.has(type)) continue;
+    const shape = type === undefined ? undefined : REPORTED_EVENT_SHAPES.get(type);
+    if (!shape) continue;
     try {
-      const parsed = pipelineEventSchema.safeParse(JSON.parse(line));
-      if (parsed.success) events.push(parsed.data);
+      const parsed = shape(JSON.parse(line), []);
+      if (parsed.ok) events.push(parsed.value as PipelineEvent);
     } catch {
       // a torn last line
     }

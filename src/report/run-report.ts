@@ -55,7 +55,7 @@ export function renderRunReportMarkdown(s: RunSummary): string {
 
   out.push("## Warnings", "");
   if (s.warnings.length === 0) out.push("None.", "");
-  for (const w of s.warnings) out.push(`- **${plain(w.title)}**${w.host ? ` (${w.host})` : ""}: ${plain(w.summary)}${w.remediation ? ` Fix: ${plain(w.remediation)}` : ""}`);
+  for (const w of s.warnings) out.push(`- **${plain(w.title)}**${w.host ? ` (${w.host})` : ""}: ${plain(w.summary)}${w.remediation ? ` Fix: ${plain(w.remediation)}` : ""}${w.acknowledged ? ` Acknowledged in the plan (${plain(w.id ?? "")}): ${plain(w.acknowledged)}` : ""}`);
   if (s.warnings.length > 0) out.push("");
 
   if (s.pendingCompensations.length > 0 || s.compensationLog.length > 0) {

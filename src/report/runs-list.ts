@@ -1,4 +1,4 @@
-import type { JournalEntry } from "../journal/journal-file.js";
+import type { JournalEntry } from "../journal/journal-list.js";
 import type { JournalData } from "../journal/journal.js";
 
 export interface RunRow {

@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { shellQuote } from "../../src/hosts/quote.js";
 import { HEAVY_PACKAGES, packagesLoadedBy } from "../support/module-graph.js";
 import { exitCodeOn, TmuxSession } from "../tui/tmux.js";
-import { pathKeyedStem } from "../../src/journal/journal-file.js";
+import { pathKeyedStem } from "../../src/journal/journal-names.js";
 
 /**
  * The CLI as a user gets it: built from these sources, `npm pack`ed, installed with `npm install --prefix`

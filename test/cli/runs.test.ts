@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
@@ -35,7 +35,7 @@ async function planWithJournal(folder: string, outcome: string, stepMessage?: st
   await writeFile(planPath, `kind: openvz-to-kvm\nname: web1\nsource: {host: ${folder}.example.org}\ntarget: {host: vm.example.org}\n`);
   const loaded = await loadPlan(planPath);
   const state = join(dir, "state");
-  const journal = await Journal.open({ stateDir: state, migrationId: loaded.migrationId, fileStem: await journalStemFor(state, loaded.migrationId, loaded.path), kind: loaded.plan.kind, planPath: loaded.path, planHash: loaded.hash });
+  const journal = await Journal.open({ stateDir: state, migrationId: loaded.migrationId, fileStem: await journalStemFor(state, loaded.migrationId, loaded.path), kind: loaded.plan.kind, planPath: loaded.path, planHash: loaded.hash, planTextHash: loaded.textHash });
   await journal.startRun("yes");
   await journal.updateStep("pre-update", { status: outcome === "done" ? "done" : "failed", message: stepMessage });
   await journal.setFact("freezeWindowSec", 42);
@@ -60,6 +60,23 @@ describe("runs you can find", () => {
     // The journal as one JSON document is --format json (--json is NDJSON events everywhere).
     const json = await cli(["status", b, "--state-dir", state, "--format", "json"]);
     expect((JSON.parse(json.out) as { planPath: string }).planPath).toBe(b);
+  });
+
+  it("sees a plan edited after its run, and not a comment added to it", async () => {
+    const plan = await planWithJournal("a", "failed", "boom");
+    const state = join(dir, "state");
+    const status = async (target: string) => (await cli(["status", target, "--state-dir", state])).out;
+    const id = /Journal: .*\/(web1\.[0-9a-f]{8})\.journal\.json/.exec(await status(plan))![1]!;
+    expect(await status(plan)).toContain("pre-update");
+    expect(await status(plan)).not.toContain("WARNING");
+    const text = await readFile(plan, "utf8");
+    await writeFile(plan, text.replace("vm.example.org", "vm2.example.org"));
+    for (const target of [plan, id]) expect(await status(target)).toContain("WARNING: the plan file changed");
+    await writeFile(plan, `# the same plan\n${text}`);
+    for (const target of [plan, id]) {
+      expect(await status(target)).toContain("boom");
+      expect(await status(target)).not.toContain("WARNING");
+    }
   });
 
   it("keeps using a journal named by the plan's name alone when it is this plan's", async () => {

@@ -15,6 +15,19 @@ const pids = (stdout: string): [number, number] => {
 };
 
 describe("LocalHost commands", () => {
+  it("with stdoutTailChars keeps only the end of stdout, from a line start; every line still reaches onStdout", async () => {
+    let lines = 0;
+    let last = "";
+    const result = await host.exec("seq 1 300000", { stdoutTailChars: 1000, onStdout: (l) => ((lines += 1), (last = l)) });
+    expect(lines).toBe(300_000);
+    expect(last).toBe("300000");
+    expect(result.stdout.length).toBeLessThanOrEqual(1000);
+    expect(result.stdout.endsWith("299999\n300000\n")).toBe(true);
+    expect(result.stdout.split("\n")[0]).toMatch(/^\d+$/);
+    expect(Number(result.stdout.split("\n")[0]) + result.stdout.trim().split("\n").length - 1).toBe(300_000);
+    expect((await host.exec("seq 1 3", { stdoutTailChars: 1000 })).stdout).toBe("1\n2\n3\n");
+  });
+
   it("runs a command with stdin, output lines and its exit code", async () => {
     const lines: string[] = [];
     const result = await host.exec("cat; echo done >&2; exit 3", { stdin: "a\nb\n", onStdout: (l) => lines.push(l) });

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Lab } from "../../src/lab/lab.js";
 import { labProblems } from "../../src/lab/prerequisites.js";
 import { assertMigrated, assertTreesMatch, readJournalFacts } from "./support/assertions.js";
+import { assertNoMigrationLeftovers } from "./support/leftovers.js";
 import { runCli, type CliEvent, type CliRun } from "./support/run-cli.js";
 import { DbWriter } from "./support/writer.js";
 import { collectManifest, compareManifests } from "./support/manifest.js";
@@ -104,6 +105,8 @@ describe.skipIf(problems.length > 0)("lab: OpenVZ-like container to a QEMU VM", 
     const facts = await readJournalFacts(third.events);
     await assertMigrated(lab, { bootIdBefore, facts, events: third.events });
     await assertTreesMatch(lab);
+    // fault matrix (issue 11): key gone from both hosts, no rsync left beside the resumed one's
+    await assertNoMigrationLeftovers(lab);
     // Two migrations' worth of work (a resumed copy, then a whole copy again after the rollback): twice the 30 minutes of one.
   }, 60 * MIN);
 

@@ -7,7 +7,7 @@ import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { pipelineEventSchema } from "../../src/engine/events.js";
-import { pathKeyedStem } from "../../src/journal/journal-file.js";
+import { pathKeyedStem } from "../../src/journal/journal-names.js";
 
 const run = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, "../..");

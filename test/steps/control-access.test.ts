@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { captureTarget } from "../../src/steps/openvz-to-kvm/capture-target.js";
 import { rsyncStep } from "../../src/steps/openvz-to-kvm/rsync-step.js";
+import { RSYNC_PASS } from "../support/locked-rsync.js";
 import { loadPair, PAIRS } from "../pipelines/openvz-to-kvm/harness.js";
 import { simulate } from "../pipelines/openvz-to-kvm/simulate.js";
 import { stepContext } from "./context.js";
@@ -29,7 +30,7 @@ describe("the tool's own access to the target across the copy", () => {
   it("the rsync command excludes root's authorized_keys, anchored at the root", async () => {
     const { ctx } = await setup([0]);
     const probe = await rsyncStep.probe(ctx);
-    expect(probe.commands.find((c) => c.command.startsWith("rsync "))?.command).toContain("--exclude=/root/.ssh/authorized_keys ");
+    expect(probe.commands.find((c) => RSYNC_PASS.test(c.command))?.command).toContain("--exclude=/root/.ssh/authorized_keys ");
   });
 
   it("after a pass the target holds its own keys and the source's, once each", async () => {

@@ -62,6 +62,8 @@ describe("the README's promise: no secret in journals, logs or reports", () => {
     simulate(source, target, { family: "debian", kernel: PAIRS.debian.kernel, passBytes: [1000] });
     plant(source);
     plant(target);
+    // The planted configs need NetworkManager and a DHCP client: the source carries them, so the VM does after the copy.
+    for (const daemon of ["/usr/sbin/NetworkManager", "/usr/sbin/dhclient"]) source.putFile(daemon, "", { mode: 0o755 });
     copyLikeCp(target);
     const stateDir = await tempStateDir();
     dirs.push(stateDir);

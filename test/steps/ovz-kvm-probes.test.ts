@@ -9,6 +9,7 @@ import { kernelInstall } from "../../src/steps/openvz-to-kvm/kernel-install.js";
 import { networkFixup } from "../../src/steps/openvz-to-kvm/network-fixup.js";
 import { releaseMatch } from "../../src/steps/openvz-to-kvm/release-match.js";
 import { rsyncStep } from "../../src/steps/openvz-to-kvm/rsync-step.js";
+import { innerRsync, RSYNC_PASS } from "../support/locked-rsync.js";
 import { copyFitFindings } from "../../src/steps/rsync/copy-size.js";
 import { planFrom, stepContext } from "./context.js";
 
@@ -152,7 +153,7 @@ describe("rsync probe", () => {
     const probe = await rsyncStep.probe(stepContext(await planFrom(DEBIAN), hosts).ctx);
     const found = probe.findings.find((f) => f.title === "Filesystems mounted in the source are not copied");
     expect(found).toMatchObject({ blocks: false, summary: expect.stringContaining("/var/www/shared (ext4 /dev/ploop23456p1, bind of /srv/shared); /srv/backup (nfs4 198.18.0.5:/export/backup)") });
-    const rsync = probe.commands.find((c) => c.command.startsWith("rsync "))!.command;
+    const rsync = probe.commands.find((c) => RSYNC_PASS.test(c.command))!.command;
     expect(rsync).toContain(" --exclude=/var/www/shared ");
     expect(rsync).toContain(" --exclude=/srv/backup ");
     const du = hosts.source.log.find((e) => e.kind === "exec" && e.command.startsWith("du "));
@@ -188,7 +189,9 @@ describe("rsync probe", () => {
     expect(hosts.source.mutations).toEqual([]);
     // The first pass (content compared: no pass has completed), the later ones (quick check), then root's
     // keys put back on the target: run executes all three, so the gate shows all three.
-    expect(probe.commands.map((c) => c.command)).toEqual([expect.stringMatching(/^rsync -aHAXS .* --checksum /), expect.stringMatching(/^rsync -aHAXS (?!.*--checksum)/), expect.stringMatching(/^mkdir -p -m 700 \/root\/\.ssh && .*grep -qxF /)]);
+    expect(probe.commands.map((c) => innerRsync(c.command))).toEqual([expect.stringMatching(/^rsync -aHAXS .* --checksum /), expect.stringMatching(/^rsync -aHAXS (?!.*--checksum)/), expect.stringMatching(/^mkdir -p -m 700 \/root\/\.ssh && .*grep -qxF /)]);
+    // Each pass runs under the copy's lock on the source (see lockedRsync).
+    expect(probe.commands.slice(0, 2).every((c) => /flock -n 9/.test(c.command))).toBe(true);
   });
 
   it("lists every exclude with its reason, plan extras included", async () => {
@@ -199,7 +202,7 @@ describe("rsync probe", () => {
       expect(excludes.map((e) => e.path)).toContain(p);
     }
     expect(excludes.every((e) => e.reason.length > 5)).toBe(true);
-    expect(probe.commands.find((c) => c.command.startsWith("rsync"))?.command).toContain("--exclude=/srv/cache");
+    expect(probe.commands.find((c) => RSYNC_PASS.test(c.command))?.command).toContain("--exclude=/srv/cache");
   });
 });
 

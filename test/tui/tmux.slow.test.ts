@@ -6,7 +6,7 @@ import { promisify } from "node:util";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { shellQuote } from "../../src/hosts/quote.js";
 import { exitCodeOn, TmuxSession } from "./tmux.js";
-import { pathKeyedStem } from "../../src/journal/journal-file.js";
+import { pathKeyedStem } from "../../src/journal/journal-names.js";
 
 /**
  * The real CLI in a real terminal: tmux runs `mudanza run PLAN` in an 80x24 pane on scripted hosts

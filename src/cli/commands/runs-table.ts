@@ -1,4 +1,4 @@
-import { listJournals } from "../../journal/journal-file.js";
+import { listJournals } from "../../journal/journal-list.js";
 import { lockHeld } from "../../journal/lock-state.js";
 import { renderRuns, runRow } from "../../report/runs-list.js";
 import { resolveStateDir } from "../state-dir.js";

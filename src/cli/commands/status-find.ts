@@ -1,8 +1,11 @@
 import { stat } from "node:fs/promises";
+import { resolve } from "node:path";
 import { BadInputError } from "../../errors.js";
-import { journalStemFor, listJournals } from "../../journal/journal-file.js";
-import { Journal, type JournalData } from "../../journal/journal.js";
-import { loadPlan } from "../../plan/load.js";
+import { listJournals, type JournalEntry } from "../../journal/journal-list.js";
+import { journalPathFor, pathKeyedStem } from "../../journal/journal-names.js";
+import { readJournalToShow } from "../../journal/journal-read.js";
+import type { JournalData } from "../../journal/journal.js";
+import { planTextHash, readPlanText } from "../../plan/read-plan-text.js";
 
 interface Found {
   path: string;
@@ -12,16 +15,29 @@ interface Found {
   planProblem?: string;
 }
 
+// `status` starts without yaml and zod when it can: a plan file whose text is the one its journal's last
+// run accepted (planTextHash) needs no parsing to be found or compared. Any other plan is loaded in full.
+
 export const isFile = async (path: string): Promise<boolean> => (await stat(path).catch(() => null))?.isFile() ?? false;
 
 /** A plan file's own journal (keyed by its name and path). */
 export async function byPlan(planPath: string, stateDir: string): Promise<Found> {
+  const absolute = resolve(planPath);
+  const textHash = planTextHash(await readPlanText(absolute, planPath));
+  const untouched = (await listJournals(stateDir)).filter((e) => e.data?.planTextHash === textHash && isJournalOf(e, absolute));
+  if (untouched.length === 1) return { path: untouched[0]!.path, journal: untouched[0]!.data!, planHashes: [untouched[0]!.data!.planHash] };
+  const { loadPlan } = await import("../../plan/load.js");
+  const { journalStemFor } = await import("../../journal/journal-file.js");
   const loaded = await loadPlan(planPath);
-  const path = Journal.pathFor(stateDir, await journalStemFor(stateDir, loaded.migrationId, loaded.path));
-  const journal = await Journal.read(path);
+  const path = journalPathFor(stateDir, await journalStemFor(stateDir, loaded.migrationId, loaded.path));
+  const journal = await readJournalToShow(path);
   if (!journal) throw new BadInputError(`no journal for plan ${loaded.path} (looked for ${path}): it has not run yet; see mudanza runs`);
   return { path, journal, planHashes: [loaded.hash, ...loaded.formerHashes] };
 }
+
+/** The journal file the plan at `planPath` would use: its name is the journal's migration, by name or by name and path. */
+const isJournalOf = (entry: JournalEntry, planPath: string): boolean =>
+  entry.data?.planPath === planPath && (entry.stem === entry.data.migrationId || entry.stem === pathKeyedStem(entry.data.migrationId, planPath));
 
 /** A journal named by the ID `mudanza runs` shows (or by its migration name when that is unique). */
 export async function byId(id: string, stateDir: string): Promise<Found> {
@@ -36,10 +52,15 @@ export async function byId(id: string, stateDir: string): Promise<Found> {
   if (planPath.startsWith("(arguments)")) return { path: entry.path, journal: entry.data };
   // Loading the plan tells whether a resume would be accepted.
   try {
-    const loaded = await loadPlan(planPath);
-    return { path: entry.path, journal: entry.data, planHashes: [loaded.hash, ...loaded.formerHashes] };
+    return { path: entry.path, journal: entry.data, planHashes: await currentPlanHashes(planPath, entry.data) };
   } catch (error) {
     return { path: entry.path, journal: entry.data, planProblem: `the plan cannot be read now (${error instanceof Error ? error.message.split("\n")[0] : String(error)})` };
   }
 }
 
+async function currentPlanHashes(planPath: string, journal: JournalData): Promise<string[]> {
+  if (journal.planTextHash === planTextHash(await readPlanText(planPath, planPath))) return [journal.planHash];
+  const { loadPlan } = await import("../../plan/load.js");
+  const loaded = await loadPlan(planPath);
+  return [loaded.hash, ...loaded.formerHashes];
+}

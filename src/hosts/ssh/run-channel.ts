@@ -1,7 +1,7 @@
 import { StringDecoder } from "node:string_decoder";
 import type { Client, ClientChannel } from "ssh2";
 import type { ExecOptions, ExecResult } from "../host.js";
-import { LineSplitter } from "../lines.js";
+import { KeptText, LineSplitter } from "../lines.js";
 import { SilenceWatchdog } from "../watchdog.js";
 
 /** After TERM, how long a command gets to exit before KILL and closing the channel. */
@@ -50,7 +50,7 @@ function runOnce(client: Client, command: string, options: ExecOptions, stop?: S
 }
 
 function collect(channel: ClientChannel, options: ExecOptions, resolve: (result: ExecResult) => void, reject: (error: Error) => void, stopper?: Stopper): void {
-  const stdout = new Capture(options.onStdout);
+  const stdout = new Capture(options.onStdout, options.stdoutTailChars);
   const stderr = new Capture(options.onStderr);
   let silentMs: number | undefined;
   const watchdog = new SilenceWatchdog(options.silenceTimeoutMs, (ms) => {
@@ -144,21 +144,22 @@ function signalChannel(channel: ClientChannel, name: "TERM" | "KILL"): void {
 class Capture {
   private readonly decoder = new StringDecoder("utf8");
   private readonly lines: LineSplitter | null;
-  private text = "";
-  constructor(onLine: ((line: string) => void) | undefined) {
+  private readonly text: KeptText;
+  constructor(onLine: ((line: string) => void) | undefined, tailChars?: number) {
     this.lines = onLine ? new LineSplitter(onLine) : null;
+    this.text = new KeptText(tailChars);
   }
   push(chunk: Buffer): void {
     const piece = this.decoder.write(chunk);
-    this.text += piece;
+    this.text.add(piece);
     this.lines?.push(piece);
   }
   finish(): string {
     const rest = this.decoder.end();
-    this.text += rest;
+    this.text.add(rest);
     this.lines?.push(rest);
     this.lines?.end();
-    return this.text;
+    return this.text.value;
   }
 }
 

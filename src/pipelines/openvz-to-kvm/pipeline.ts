@@ -7,6 +7,7 @@ import { rsyncStep } from "../../steps/openvz-to-kvm/rsync-step.js";
 import { dbFreeze } from "../../steps/openvz-to-kvm/db-freeze.js";
 import { networkFixup } from "../../steps/openvz-to-kvm/network-fixup.js";
 import { kernelInstall } from "../../steps/openvz-to-kvm/kernel-install.js";
+import { preRebootCheck } from "../../steps/openvz-to-kvm/pre-reboot-check.js";
 import { rebootVerify } from "../../steps/openvz-to-kvm/reboot-verify.js";
 import { cutover } from "../../steps/openvz-to-kvm/cutover.js";
 import { FACT } from "../../steps/openvz-to-kvm/plan.js";
@@ -21,15 +22,16 @@ const checkpointBeforeCopy = checkpointStep("before-copy", ["target"]);
 /**
  * OpenVZ container -> KVM VM, the by-hand recipe as checked steps: update both, same release, save the
  * VM's identity, copy live, freeze the databases for the final pass, put the VM's network back,
- * reinstall its kernel package, reboot and check, and only then (if the plan says so) cut over. Where the
+ * reinstall its kernel package, check that it will come back, reboot and check, and only then (if the plan says so) cut over. Where the
  * plan names checkpoints, they are taken before the pre-update step and before the first copy.
  */
 export function buildOpenvzToKvm(plan: PlanOf<"openvz-to-kvm">): Pipeline<PlanOf<"openvz-to-kvm">> {
   return {
     kind: "openvz-to-kvm",
     title: "OpenVZ container to KVM virtual machine",
-    steps: [checkpointBeforeUpdate, preUpdate, releaseMatch, captureTarget, checkpointBeforeCopy, rsyncStep, dbFreeze, networkFixup, kernelInstall, rebootVerify, cutover, deleteCheckpoints].map((step) => withUndoNote(step as Step<PlanOf<"openvz-to-kvm">>)),
+    steps: [checkpointBeforeUpdate, preUpdate, releaseMatch, captureTarget, checkpointBeforeCopy, rsyncStep, dbFreeze, networkFixup, kernelInstall, preRebootCheck, rebootVerify, cutover, deleteCheckpoints].map((step) => withUndoNote(step as Step<PlanOf<"openvz-to-kvm">>)),
     expectedHostKeys: (facts) => targetKeysOnResume(facts, plan.target.hostKey),
+    acknowledged: plan.options.acknowledge,
   };
 }
 

@@ -2,6 +2,22 @@ import { z } from "zod";
 import { hostNameSchema } from "../fields.js";
 
 /**
+ * Blockers an OpenVZ → KVM plan may acknowledge (options.acknowledge), each one a check that can be wrong
+ * by design, with what it measures. Steps tag these findings with the id; any other id is a plan error.
+ */
+export const OVZ_ACKNOWLEDGEABLE = {
+  "target-disk-too-small": "the copy's size (du over the source tree without the excludes) against what the target's root can hold",
+  "source-sshd-missing": "no sshd binary at /usr/sbin/sshd or /sbin/sshd on the source",
+  "source-network-service-missing": "the target's network service is not a unit systemd knows on the source",
+  "network-client-missing": "the restored network config's service or DHCP client was not found at its usual paths on the VM",
+} as const;
+export type OvzBlockerId = keyof typeof OVZ_ACKNOWLEDGEABLE;
+
+const blockerIdSchema = z.string().superRefine((id, ctx) => {
+  if (!(id in OVZ_ACKNOWLEDGEABLE)) ctx.addIssue({ code: "custom", message: `unknown blocker id "${id}": a plan may acknowledge only ${Object.keys(OVZ_ACKNOWLEDGEABLE).join(", ")}` });
+});
+
+/**
  * Plan options of an OpenVZ → KVM migration. Each `.describe()` text is the one documentation of its
  * option: `mudanza plan openvz-to-kvm` writes it as a comment, `--help` and the README list it.
  */
@@ -19,6 +35,10 @@ export const openvzToKvmOptionsSchema = z
     rebootTimeoutSec: z.number().int().positive().default(900).describe("Seconds to wait for the target to answer ssh again after its reboot."),
     targetAddressFromSource: hostNameSchema.optional().describe("Address the source uses to reach the target for rsync (default: the target's host)."),
     targetPortFromSource: z.number().int().min(1).max(65535).optional().describe("ssh port the source uses to reach the target for rsync (default: the target's port)."),
+    acknowledge: z
+      .array(z.object({ id: blockerIdSchema, reason: z.string().min(1) }).strict())
+      .default([])
+      .describe(`Blockers you checked yourself and accept, each {id, reason: why it is wrong here}; recorded in the reports. Ids: ${Object.keys(OVZ_ACKNOWLEDGEABLE).join(", ")}.`),
     deleteCheckpointsWhenDone: z.boolean().default(false).describe("Delete the migration's checkpoints once it finished (default: keep them, so `mudanza rollback` still can; `mudanza checkpoints PLAN --delete` removes them later)."),
   })
   .strict();

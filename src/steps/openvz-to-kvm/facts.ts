@@ -114,6 +114,8 @@ export const OVZ_FACTS = {
     }),
   ),
   kernelInstall: defineFact("kernelInstall", z.object({ at: z.string(), kernelRelease: z.string(), installed: z.array(z.string()), owner: z.string() })),
+  /** What the pre-reboot check repaired on the target (each with why), and the warnings it left standing. */
+  preRebootCheck: defineFact("preRebootCheck", z.object({ at: z.string(), kernelRelease: z.string(), backupDir: z.string(), fixed: z.array(z.object({ kind: z.string(), why: z.string() })) })),
   reboot: defineFact("reboot", rebootOutcomeSchema),
   checkpoints: defineFact("checkpoints", z.array(checkpointFactSchema)),
 } as const;

@@ -1,4 +1,5 @@
-import { blocker, warning, type Finding } from "../../engine/finding.js";
+import { acknowledgeable, blocker, warning, type Finding } from "../../engine/finding.js";
+import type { OvzBlockerId } from "../../plan/options/openvz-to-kvm.js";
 import { defineStep, verifyResult, writeFileCommand, isFileWrite, type PlannedCommand, type VerifyCheck } from "../../engine/step.js";
 import { execOk, readOptional, type Host } from "../../hosts/host.js";
 import { cmd, sh } from "../../hosts/quote.js";
@@ -9,6 +10,7 @@ import { withKeptContent } from "../network/network-secrets.js";
 import { type OvzContext, type OvzPlan } from "./plan.js";
 import { NETWORK_UNITS, showUnits } from "../services/units.js";
 import { BACKUP_DIR } from "../rsync/excludes.js";
+import { backupCommand, parentOf, stampedBackupDir } from "../host/backup.js";
 import { planNetworkFixup, VENET_LEFTOVERS, type FixAction } from "./network-plan.js";
 import { OVZ_FACTS, type TargetIdentity } from "./facts.js";
 import type { FactValue } from "../../engine/facts.js";
@@ -64,8 +66,6 @@ export interface FixupPlan {
   relabel: boolean;
 }
 
-const parentOf = (path: string): string => path.slice(0, path.lastIndexOf("/")) || "/";
-const backupCommand = (path: string, saved: string): string => sh`if test -e ${path} || test -L ${path}; then mkdir -p ${parentOf(saved)} && cp -a ${path} ${saved}; fi`;
 const fileMode = (path: string): number => (/system-connections|netplan/.test(path) ? 0o600 : 0o644);
 
 /** One action as commands, in the order run applies them (a file write is shown as `(write PATH)`). */
@@ -115,7 +115,7 @@ export const networkFixup = defineStep<OvzPlan, FixupPlan | null>({
       // The same full query on both hosts (one command to answer), filtered to what the target uses.
       const onSource = (await showUnits(ctx.host("source"), NETWORK_UNITS, ctx.signal)).filter((u) => networkUnits.includes(u.asked));
       for (const unit of onSource.filter((u) => !u.loaded && u.asked !== "systemd-resolved.service")) {
-        findings.push(blocker("Network service missing on the source", `the target brings its network up with ${unit.asked}, which the source does not have: after the copy the VM would boot without network`, `install it on the source first (${unit.asked.startsWith("NetworkManager") ? "dnf/apt-get install NetworkManager" : unit.asked === "network.service" ? "dnf install network-scripts" : unit.asked === "networking.service" ? "apt-get install ifupdown" : "install systemd-networkd's package"}), or reinstall the VM with the config the source uses`, "source"));
+        findings.push(acknowledgeable("source-network-service-missing" satisfies OvzBlockerId, blocker("Network service missing on the source", `the target brings its network up with ${unit.asked}, which the source does not have: after the copy the VM would boot without network`, `install it on the source first (${unit.asked.startsWith("NetworkManager") ? "dnf/apt-get install NetworkManager" : unit.asked === "network.service" ? "dnf install network-scripts" : unit.asked === "networking.service" ? "apt-get install ifupdown" : "install systemd-networkd's package"}), or reinstall the VM with the config the source uses`, "source")));
       }
     }
     // netplan YAML is applied by netplan's systemd generator: without netplan on the source the VM ignores it.
@@ -138,7 +138,7 @@ export const networkFixup = defineStep<OvzPlan, FixupPlan | null>({
     // Resolver: keep the copied file if it names a nameserver, else bring the VM's back (before the copy: the source's is what arrives).
     const resolvWorks = resolverWorks(await readResolv(copied ? target : ctx.host("source")));
     const plan: FixupPlan = {
-      backupDir: `${BACKUP_DIR}/${new Date().toISOString().replace(/[:.]/g, "-")}`,
+      backupDir: stampedBackupDir(),
       actions,
       keptCopies: Object.fromEntries((identity?.network ?? []).filter((f) => f.keptOnTarget).map((f) => [f.path, f.keptOnTarget!])),
       restoreResolv: !resolvWorks && identity?.resolvConf ? identity.resolvConf : null,

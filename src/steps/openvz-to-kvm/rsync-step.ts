@@ -1,4 +1,5 @@
-import { blocker, warning, type Finding } from "../../engine/finding.js";
+import { acknowledgeable, blocker, warning, type Finding } from "../../engine/finding.js";
+import type { OvzBlockerId } from "../../plan/options/openvz-to-kvm.js";
 import { defineStep, verifyResult } from "../../engine/step.js";
 import { cmd } from "../../hosts/quote.js";
 import { accessCommands, accessReady, ensureMigrationAccess, type AccessEndpoint } from "../ssh-access/migration-key.js";
@@ -7,7 +8,7 @@ import { targetFromSource, type OvzPlan } from "./plan.js";
 import { sourceSshdFindings } from "../ssh-access/sshd-config.js";
 import { copyFitFindings, HOW_MEASURED, measureTree, treeSizeCommand } from "../rsync/copy-size.js";
 import { describeMount, MOUNTINFO_COMMAND, toRecreate } from "../rsync/mounts.js";
-import { countDeletions, parseStats } from "../rsync/progress.js";
+import { isDeletion, parseStats } from "../rsync/progress.js";
 import { shouldRunAnotherLivePass } from "../rsync/pass.js";
 import { OVZ_FACTS } from "./facts.js";
 import { cutoverFinishedAt, describeCompare, dirlinkVerdict, excludesAndMounts, noCopyAfterCutover, passCommands, passPlan, syncCommand, syncPass, type PassPlan } from "./sync.js";
@@ -45,7 +46,7 @@ export const rsyncStep = defineStep<OvzPlan, CopyPlan>({
     }
     // --delete removes what the source lacks: without sshd in the source's userland the VM is unreachable.
     if (!(await source.stat("/usr/sbin/sshd")) && !(await source.stat("/sbin/sshd"))) {
-      findings.push(blocker("sshd missing on the source", "the source has no /usr/sbin/sshd: after the copy the VM would run no SSH server and the tool could not reach it again", "install openssh-server on the source first", "source"));
+      findings.push(acknowledgeable("source-sshd-missing" satisfies OvzBlockerId, blocker("sshd missing on the source", "the source has no /usr/sbin/sshd: after the copy the VM would run no SSH server and the tool could not reach it again", "install openssh-server on the source first", "source")));
     }
     const cutoverAt = cutoverFinishedAt(ctx);
     if (cutoverAt) findings.push(blocker("Cutover already done", noCopyAfterCutover(cutoverAt), "to copy again, start a new migration (another plan name) onto a freshly installed target", "target"));
@@ -91,17 +92,21 @@ export const rsyncStep = defineStep<OvzPlan, CopyPlan>({
     let estimatedTransferBytes = sourceTree?.apparentBytes ?? sourceDisk?.usedBytes;
     const ready = await accessReady(source);
     const plan: CopyPlan = { access: ready ? null : t, pass: await passPlan(ctx), maxLivePasses: ctx.plan.options.maxLivePasses };
+    details.push(plan.pass.compression.summary);
+    if (plan.pass.compression.uncompressed) findings.push(warning("Copy without compression", `${plan.pass.compression.summary}. The zeros of sparse and preallocated files (database files, disk images) cross the link in full`, `check that \`rsync --version\` runs on both hosts; rsync 3.2 or later with zstd on both compresses best`));
     if (plan.pass.compare === "checksum") details.push("until one pass has completed, rsync compares the content of files on both sides (--checksum): the target's files are the fresh VM's, whose size and mtime may match the source's by chance; later passes trust size and mtime. The first pass's time is in the journal with its mode");
     let copyPreview: CopyPreview | undefined;
     if (ready && findings.every((f) => !f.blocks)) {
       // The key exists: measure what the first pass would do (read-only: --dry-run).
-      const dry = await source.exec(await syncCommand(ctx, { dryRun: true }), { signal: ctx.signal, timeoutMs: 3600_000 });
+      // One itemized line per changed file: counted as they come, only the --stats tail kept.
+      let deletions = 0;
+      const dry = await source.exec(await syncCommand(ctx, { dryRun: true }), { signal: ctx.signal, timeoutMs: 3600_000, stdoutTailChars: 64 * 1024, onStdout: (line) => void (isDeletion(line) && deletions++) });
       if (dry.code === 0 || dry.code === 24) {
         const stats = parseStats(dry.stdout);
-        details.push(`would delete ${countDeletions(dry.stdout)} file(s) on the target that the source does not have`);
+        details.push(`would delete ${deletions} file(s) on the target that the source does not have`);
         details.push(`would send ${stats.regularFilesTransferred ?? "?"} changed file(s), ${gib(stats.transferredFileSize ?? 0)} of ${gib(stats.totalFileSize ?? 0)}`);
         estimatedTransferBytes = stats.transferredFileSize ?? estimatedTransferBytes;
-        copyPreview = { deleteFiles: countDeletions(dry.stdout), sendFiles: stats.regularFilesTransferred ?? null, sendBytes: stats.transferredFileSize ?? null, totalBytes: stats.totalFileSize ?? null, measuredWith: "rsync --dry-run --itemize-changes of the first pass" };
+        copyPreview = { deleteFiles: deletions, sendFiles: stats.regularFilesTransferred ?? null, sendBytes: stats.transferredFileSize ?? null, totalBytes: stats.totalFileSize ?? null, measuredWith: "rsync --dry-run --itemize-changes of the first pass" };
       } else details.push(`a dry run of the copy failed (exit ${dry.code}): ${dry.stderr.trim().split("\n").slice(-2).join(" ")}`);
     } else details.push(`files the copy would delete on the target are counted at the gate, once the migration key is in place; until then the estimate is the source's used space`);
     return { satisfied: false, plan, findings, details, facts: { excludes, ...(recreate.length > 0 ? { sourceMountsToRecreate: recreate } : {}), keepDirlinks: verdict.keepDirlinks, sourceDisk, targetDisk, ...(sourceTree ? { copySize: { ...sourceTree, measuredWith: HOW_MEASURED } } : {}), ...(targetTree ? { targetReplaced: { ...targetTree, measuredWith: HOW_MEASURED.replace("over /", "over the target's /") } } : {}), ...(copyPreview ? { copyPreview } : {}), estimatedTransferBytes } };

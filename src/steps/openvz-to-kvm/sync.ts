@@ -9,10 +9,15 @@ import type { OvzContext } from "./plan.js";
 import { COMMON_EXCLUDES, mergeExcludes } from "../rsync/excludes.js";
 import { mountExcludes, mountsToExclude, readSourceMounts, type SourceMount } from "../rsync/mounts.js";
 import { rsyncCommand } from "../rsync/command.js";
+import { probeCompression, type CompressionChoice } from "../rsync/compression.js";
+import { lockedRsync } from "../rsync/lock.js";
+import { MIGRATION_DIR } from "../rsync/excludes.js";
 import { runRsyncPass, type PassResult } from "../rsync/pass.js";
 import { OVZ_FACTS, type compareModeSchema, type syncPassSchema } from "./facts.js";
 
 const PASS_TIMEOUT_MS = 24 * 3600_000;
+/** Held by a running pass on the source (see lockedRsync); removed with the migration key at the end. */
+export const RSYNC_LOCK = `${MIGRATION_DIR}/rsync.lock`;
 
 /** Declared with its shape in facts.ts. */
 export type SyncPassRecord = z.infer<typeof syncPassSchema>;
@@ -66,6 +71,8 @@ export interface PassPlan {
   laterRsync: string;
   /** authorizeKeysCommand of the target's own root keys and the source's; null when there are none. */
   restoreKeys: string | null;
+  /** zstd, zlib or none, as both ends' rsync allow: its flags are in rsync and laterRsync. */
+  compression: CompressionChoice;
 }
 
 export async function passPlan(ctx: OvzContext): Promise<PassPlan> {
@@ -73,9 +80,10 @@ export async function passPlan(ctx: OvzContext): Promise<PassPlan> {
   const keys = [...(identity?.authorizedKeys ?? []), ...(await authorizedKeysOf(ctx.host("source")))];
   // Recorded passes are completed ones (a failed pass throws before it is recorded).
   const compare = compareModeFor(ctx.facts.get(OVZ_FACTS.syncPasses) ?? []);
-  const rsync = await syncCommand(ctx, { compare });
-  const laterRsync = compare === "checksum" ? await syncCommand(ctx, { compare: "quick-check" }) : rsync;
-  return { compare, rsync, laterRsync, restoreKeys: authorizeKeysCommand(keys) };
+  const compression = await probeCompression(ctx.host("source"), ctx.host("target"), ctx.signal);
+  const rsync = lockedRsync(RSYNC_LOCK, await syncCommand(ctx, { compare, compress: compression.flags }));
+  const laterRsync = compare === "checksum" ? lockedRsync(RSYNC_LOCK, await syncCommand(ctx, { compare: "quick-check", compress: compression.flags })) : rsync;
+  return { compare, rsync, laterRsync, restoreKeys: authorizeKeysCommand(keys), compression };
 }
 
 /** The command and compare mode of the next pass under `plan`, given the passes completed so far. */
@@ -93,9 +101,9 @@ export function passCommands(plan: PassPlan, purpose: string): PlannedCommand[] 
   ];
 }
 
-export async function syncCommand(ctx: OvzContext, options: { dryRun?: boolean; compare?: CompareMode } = {}): Promise<string> {
+export async function syncCommand(ctx: OvzContext, options: { dryRun?: boolean; compare?: CompareMode; compress?: string[] } = {}): Promise<string> {
   const verdict = await dirlinkVerdict(ctx);
-  return rsyncCommand({ from: "/", to: "/", ssh: sshOptionsFor(ctx.plan), excludes: await excludesFor(ctx), keepDirlinks: verdict.keepDirlinks, dryRun: options.dryRun, compareContent: options.compare === "checksum" });
+  return rsyncCommand({ from: "/", to: "/", ssh: sshOptionsFor(ctx.plan), excludes: await excludesFor(ctx), keepDirlinks: verdict.keepDirlinks, dryRun: options.dryRun, compareContent: options.compare === "checksum", compress: options.compress });
 }
 
 /**

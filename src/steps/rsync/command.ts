@@ -28,6 +28,8 @@ export interface RsyncCommandOptions {
    * source's, and a same-size file with the same mtime may differ.
    */
   compareContent?: boolean;
+  /** Compression flags from chooseCompression (compression.ts): zeros and text cost little on the wire. */
+  compress?: string[];
 }
 
 /** The -e value: ssh with the migration key, strict host key checking against our own known_hosts file. */
@@ -54,6 +56,7 @@ export function rsyncArgv(options: RsyncCommandOptions): string[] {
   // -a -H hard links, -A ACLs, -X xattrs (capabilities, SELinux labels), -S sparse files:
   // the recipe's flags lose ACLs, capabilities and labels (migration-facts hole 2).
   const argv = ["rsync", "-aHAXS", "--numeric-ids", "--delete", "--stats", "--info=progress2"];
+  if (options.compress) argv.push(...options.compress);
   if (options.compareContent) argv.push("--checksum");
   if (options.keepDirlinks) argv.push("--keep-dirlinks");
   if (options.dryRun) argv.push("--dry-run", "--itemize-changes");

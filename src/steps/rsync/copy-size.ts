@@ -1,4 +1,5 @@
-import { blocker, warning, type Finding } from "../../engine/finding.js";
+import { acknowledgeable, blocker, warning, type Finding } from "../../engine/finding.js";
+import type { OvzBlockerId } from "../../plan/options/openvz-to-kvm.js";
 import type { Host } from "../../hosts/host.js";
 import { cmd } from "../../hosts/quote.js";
 import type { ExcludeEntry } from "./excludes.js";
@@ -53,7 +54,7 @@ export function copyFitFindings(source: TreeSize, targetFreeBytes: number, targe
   const need = `the copy holds ${gib(source.allocatedBytes)} allocated, ${gib(source.apparentBytes)} apparent (${HOW_MEASURED})`;
   const room = `the target can hold ${gib(capacity)}: ${gib(targetFreeBytes)} free plus ${gib(targetReplaced.allocatedBytes)} of its own files the copy replaces`;
   const detail = `disk: ${need}; ${room}`;
-  if (low > capacity) return { findings: [blocker("Target disk too small", `${need}; ${room}`, "grow the target's disk and filesystem, or exclude data the VM does not need (options.extraExcludes), then check again", "target")], detail };
+  if (low > capacity) return { findings: [acknowledgeable("target-disk-too-small" satisfies OvzBlockerId, blocker("Target disk too small", `${need}; ${room}`, "grow the target's disk and filesystem, or exclude data the VM does not need (options.extraExcludes), then check again", "target"))], detail };
   if (high > capacity * 0.9) return { findings: [warning("Target disk tight", `${need}; ${room}`, "grow the target's disk to be safe", "target")], detail };
   return { findings: [], detail };
 }

@@ -3,3 +3,4 @@ export { COMMON_EXCLUDES, MIGRATION_DIR, BACKUP_DIR, mergeExcludes, rsyncPattern
 export { rsyncArgv, rsyncCommand, sshTransport, type RsyncCommandOptions, type RsyncSshOptions } from "./command.js";
 export { parseProgress2, parseStats, countDeletions, describeRsyncExit, type Progress2, type RsyncStats } from "./progress.js";
 export { runRsyncPass, shouldRunAnotherLivePass, type PassResult, type PassSinks } from "./pass.js";
+export { lockedRsync, LOCK_HELD_EXIT, ORPHAN_STOPPED_MARKER } from "./lock.js";

@@ -1,6 +1,6 @@
 import type { ProgressInfo } from "../../engine/events.js";
 import type { Host } from "../../hosts/host.js";
-import { countDeletions, describeRsyncExit, parseProgress2, parseStats, type RsyncStats } from "./progress.js";
+import { describeRsyncExit, isDeletion, parseProgress2, parseStats, type RsyncStats } from "./progress.js";
 
 export interface PassSinks {
   progress(info: ProgressInfo): void;
@@ -22,6 +22,13 @@ export interface PassResult {
 const PROGRESS_EVERY_MS = 250;
 
 /**
+ * What of rsync's stdout the result keeps: the --stats block at its end is about 1 KiB. A pass over a
+ * million files prints some 75 MB of progress lines, which must not pile up in the CLI's memory; lines
+ * are parsed (and deletions counted) as they come.
+ */
+const STDOUT_TAIL_CHARS = 64 * 1024;
+
+/**
  * Runs one rsync pass on `host` (the source, pushing), turning progress2 lines into progress events and
  * everything else into output lines. Itemized lines of a dry run are counted, not echoed.
  */
@@ -29,9 +36,11 @@ export async function runRsyncPass(host: Host, command: string, label: string, s
   const started = Date.now();
   let lastEmit = 0;
   let lastProgress: ProgressInfo | null = null;
+  let deletions = 0;
   const result = await host.exec(command, {
     timeoutMs: options.timeoutMs,
     signal: sinks.signal,
+    stdoutTailChars: STDOUT_TAIL_CHARS,
     onStdout: (line) => {
       const progress = parseProgress2(line);
       if (progress) {
@@ -48,6 +57,7 @@ export async function runRsyncPass(host: Host, command: string, label: string, s
         return;
       }
       if (line.trim() === "") return;
+      if (isDeletion(line)) deletions++;
       if (options.quietItems && /^([<>ch.*][fdLDSp+.]|\*deleting )/.test(line)) return;
       sinks.output(line, "stdout");
     },
@@ -59,7 +69,7 @@ export async function runRsyncPass(host: Host, command: string, label: string, s
     code: result.code,
     vanished: result.code === 24,
     stats: parseStats(result.stdout),
-    deletions: countDeletions(result.stdout),
+    deletions,
     seconds,
     stderrTail: [describeRsyncExit(result.code), ...result.stderr.trim().split("\n").slice(-5)].filter(Boolean).join("\n"),
   };

@@ -68,9 +68,12 @@ export function parseStats(output: string): RsyncStats {
   return stats;
 }
 
-/** `--itemize-changes` lines of a dry run: "*deleting   path" for each file --delete would remove. */
+/** An `--itemize-changes` line of a file --delete removes (or, in a dry run, would): "*deleting   path". */
+export const isDeletion = (line: string): boolean => line.startsWith("*deleting ");
+
+/** The `--itemize-changes` deletions in a whole output. */
 export function countDeletions(output: string): number {
-  return output.split("\n").filter((line) => line.startsWith("*deleting ")).length;
+  return output.split("\n").filter(isDeletion).length;
 }
 
 /** rsync exit codes worth a sentence (rsync(1) EXIT VALUES). */
@@ -89,6 +92,7 @@ export function describeRsyncExit(code: number): string {
     24: "partial transfer due to vanished source files",
     30: "timeout in data send/receive",
     35: "timeout waiting for daemon connection",
+    75: "the copy's lock could not be taken (see the message above)",
     127: "rsync or ssh not found",
     255: "ssh connection failed",
   };

@@ -9,26 +9,75 @@ import { readOptional, type Host } from "../../hosts/host.js";
  */
 export const SSHD_CONFIG = "/etc/ssh/sshd_config";
 
-export interface SshdSettings {
-  ports: number[];
+/** Who may log in, as sshd reads it: each list accumulates over its lines (sshd_config(5)). */
+export interface AccessLists {
+  allowUsers: string[];
+  denyUsers: string[];
+  allowGroups: string[];
+  denyGroups: string[];
+}
+
+/** A Match block: its criteria as written and the settings inside it that decide root's key login. */
+export interface MatchBlock {
+  criteria: string;
   permitRootLogin?: string;
   pubkeyAuthentication?: string;
+  authenticationMethods?: string;
+  access: AccessLists;
+}
+
+export interface SshdSettings {
+  ports: number[];
+  /** ListenAddress values (host part only; a port or rdomain after it is dropped). */
+  listenAddresses: string[];
+  permitRootLogin?: string;
+  pubkeyAuthentication?: string;
+  authenticationMethods?: string;
   authorizedKeysFile?: string;
+  access: AccessLists;
+  match: MatchBlock[];
   /** A setting came after an Include, whose files this does not read. */
   includeBefore: Set<string>;
 }
 
+const emptyAccess = (): AccessLists => ({ allowUsers: [], denyUsers: [], allowGroups: [], denyGroups: [] });
+const ACCESS_KEYS: Record<string, keyof AccessLists> = { allowusers: "allowUsers", denyusers: "denyUsers", allowgroups: "allowGroups", denygroups: "denyGroups" };
+
+/** "198.18.0.5:2222", "[2001:db8::1]:22", "::" or "host rdomain x": the address alone. */
+function listenHost(value: string): string {
+  const first = value.split(/\s+/)[0] ?? "";
+  const bracketed = /^\[([^\]]+)\]/.exec(first);
+  if (bracketed) return bracketed[1]!;
+  return (first.match(/:/g) ?? []).length === 1 ? first.slice(0, first.indexOf(":")) : first;
+}
+
 export function parseSshdConfig(text: string): SshdSettings {
-  const settings: SshdSettings = { ports: [], includeBefore: new Set() };
+  const settings: SshdSettings = { ports: [], listenAddresses: [], access: emptyAccess(), match: [], includeBefore: new Set() };
   let sawInclude = false;
+  let block: MatchBlock | null = null;
   for (const raw of text.split("\n")) {
     const line = raw.replace(/#.*$/, "").trim();
     const m = /^(\S+)\s*(?:=\s*|\s+)(.*)$/.exec(line);
     if (!m) continue;
     const key = m[1]!.toLowerCase();
     const value = m[2]!.trim();
-    if (key === "match") break;
-    if (key === "include") sawInclude = true;
+    if (key === "match") {
+      block = { criteria: value, access: emptyAccess() };
+      settings.match.push(block);
+      continue;
+    }
+    if (block) {
+      // Inside a Match block the first value wins too; lists accumulate.
+      if (key in ACCESS_KEYS) block.access[ACCESS_KEYS[key]!].push(...value.split(/\s+/));
+      else if (key === "permitrootlogin") block.permitRootLogin ??= value;
+      else if (key === "pubkeyauthentication") block.pubkeyAuthentication ??= value;
+      else if (key === "authenticationmethods") block.authenticationMethods ??= value;
+      continue;
+    }
+    if (key in ACCESS_KEYS) settings.access[ACCESS_KEYS[key]!].push(...value.split(/\s+/));
+    else if (key === "listenaddress") settings.listenAddresses.push(listenHost(value));
+    else if (key === "authenticationmethods") settings.authenticationMethods ??= value;
+    else if (key === "include") sawInclude = true;
     else if (key === "port") {
       settings.ports.push(Number(value));
       if (sawInclude) settings.includeBefore.add("port");

@@ -1,7 +1,8 @@
+import { posix } from "node:path";
 import { defineStep, verifyResult } from "../../engine/step.js";
 import { execOk } from "../../hosts/host.js";
 import { cmd } from "../../hosts/quote.js";
-import { runRsyncPass, shouldRunAnotherLivePass, type PassResult } from "../rsync/index.js";
+import { lockedRsync, runRsyncPass, shouldRunAnotherLivePass, type PassResult } from "../rsync/index.js";
 import { COMPENSATION, restartGuestCommand, type Inventory, type VsContext, type VsPlan } from "./context.js";
 import { guestRunning, guestStatusCommand } from "./inventory.js";
 import { currentInventory } from "./read-inventory.js";
@@ -17,7 +18,15 @@ export interface CopyPlan {
   rsync: string;
 }
 
-const copyPlan = (ctx: VsContext, inventory: Inventory): CopyPlan => ({ ctid: inventory.ctid, vdir: inventory.vdir, mkdir: mkdirPrivate(inventory), rsync: vserverRsyncCommand(ctx.plan, inventory.vdir, inventory.privateDir) });
+const copyPlan = (ctx: VsContext, inventory: Inventory): CopyPlan => ({
+  ctid: inventory.ctid,
+  vdir: inventory.vdir,
+  mkdir: mkdirPrivate(inventory),
+  rsync: lockedRsync(rsyncLockFile(inventory.vdir), vserverRsyncCommand(ctx.plan, inventory.vdir, inventory.privateDir)),
+});
+
+/** Beside the guest's root (never inside it: not copied): one lock per guest, so guests migrated at once never block each other. */
+export const rsyncLockFile = (vdir: string): string => `${posix.dirname(vdir.replace(/\/+$/, ""))}/.${posix.basename(vdir.replace(/\/+$/, ""))}.mudanza-rsync.lock`;
 
 async function pass(ctx: VsContext, plan: CopyPlan, label: string): Promise<PassResult> {
   // Never copy over a container that runs: after the cutover its data is newer than the guest's.

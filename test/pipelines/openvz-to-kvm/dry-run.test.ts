@@ -3,9 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { main } from "../../../src/cli/program.js";
+import { innerRsync, RSYNC_PASS } from "../../support/locked-rsync.js";
 import { loadPair, PAIRS, runOvz } from "./harness.js";
 
-const STEPS = ["checkpoint-before-update", "pre-update", "release-match", "capture-target", "checkpoint-before-copy", "rsync", "db-freeze", "network-fixup", "kernel-install", "reboot-verify", "cutover", "delete-checkpoints"];
+const STEPS = ["checkpoint-before-update", "pre-update", "release-match", "capture-target", "checkpoint-before-copy", "rsync", "db-freeze", "network-fixup", "kernel-install", "pre-reboot-check", "reboot-verify", "cutover", "delete-checkpoints"];
 
 let stdout = "";
 beforeEach(() => {
@@ -46,7 +47,14 @@ describe("mudanza run PLAN --dry-run on the scripted pairs", () => {
     const detailsOf = (id: string): string[] => report.steps.find((s) => s.id === id)!.details;
     for (const id of ["rsync", "db-freeze", "reboot-verify"]) expect(detailsOf(id)).toContain("warning: no checkpoint, nothing can undo this on the target");
     expect(detailsOf("pre-update")).toContain("warning: no checkpoint, nothing can undo this on the target or the source");
-    expect(byStep["rsync"]!.find((c) => c.command.startsWith("rsync "))?.command).toMatch(/^rsync -aHAXS --numeric-ids --delete .*--info=progress2 .*--exclude=\/usr\/lib\/modules .*StrictHostKeyChecking=yes.* \/ root@198\.18\.20\.1[01]:\/$/);
+    expect(innerRsync(byStep["rsync"]!.find((c) => RSYNC_PASS.test(c.command))?.command ?? "")).toMatch(/^rsync -aHAXS --numeric-ids --delete .*--info=progress2 .*--exclude=\/usr\/lib\/modules .*StrictHostKeyChecking=yes.* \/ root@198\.18\.20\.1[01]:\/$/);
+    // Both Debian 12 ends' rsync 3.2.7 list zstd; AlmaLinux 8's rsync 3.1.3 compresses with zlib only.
+    for (const id of ["rsync", "db-freeze"]) {
+      const copy = innerRsync(byStep[id]!.find((c) => RSYNC_PASS.test(c.command))!.command);
+      if (name === "alma") expect(copy).toMatch(/ --compress (?!.*--compress-choice)/);
+      else expect(copy).toContain(" --compress --compress-choice=zstd ");
+    }
+    expect(report.steps.find((s) => s.id === "rsync")!.details.join("\n")).toMatch(name === "alma" ? /compression: --compress without zstd .*the source's rsync 3\.1\.3 predates zstd support/ : /compression: zstd \(both ends' rsync list it: source 3\.2\.7, target 3\.2\.7\)/);
     // Debian 12's mariadb.socket starts the database on the next connect: it is stopped with it; EL 8 has none.
     expect(byStep["db-freeze"]!.map((c) => c.command)).toContain(name === "alma" ? "systemctl stop -- mariadb.service" : "systemctl stop -- mariadb.socket mariadb.service");
     const install = byStep["kernel-install"]!.map((c) => c.command).join("\n");

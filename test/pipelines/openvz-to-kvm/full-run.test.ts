@@ -1,12 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { Journal } from "../../../src/journal/journal.js";
 import { fingerprintOf } from "../../../src/steps/ssh-access/host-keys.js";
+import { innerRsync } from "../../support/locked-rsync.js";
 import { loadPair, PAIRS, runOvz } from "./harness.js";
 import { simulate } from "./simulate.js";
 import { exitCodeForRun } from "../../../src/exit-codes.js";
 
 describe.each(Object.entries(PAIRS))("a full --yes run on scripted %s hosts that simulate the commands' effects", (name, pair) => {
-  it("runs the eight steps in order, records the freeze window and leaves a migrated target", async () => {
+  it("runs the steps in order, records the freeze window and leaves a migrated target", async () => {
     const { plan, source, target } = await loadPair(pair.plan, { maxLivePasses: 4 });
     const sourceMachineId = source.files.get("/etc/machine-id")!.content;
     const sourceKeyBlob = source.files.get("/etc/ssh/ssh_host_ed25519_key.pub")!.content.split(" ")[1]!;
@@ -16,7 +17,7 @@ describe.each(Object.entries(PAIRS))("a full --yes run on scripted %s hosts that
     expect(exitCodeForRun(outcome)).toBe(0);
 
     const ended = events.filter((e) => e.type === "step-end").map((e) => e.type === "step-end" && `${e.stepId}:${e.status}`);
-    expect(ended).toEqual(["checkpoint-before-update:done", "pre-update:done", "release-match:done", "capture-target:done", "checkpoint-before-copy:done", "rsync:done", "db-freeze:done", "network-fixup:done", "kernel-install:done", "reboot-verify:done", "cutover:skipped", "delete-checkpoints:skipped"]);
+    expect(ended).toEqual(["checkpoint-before-update:done", "pre-update:done", "release-match:done", "capture-target:done", "checkpoint-before-copy:done", "rsync:done", "db-freeze:done", "network-fixup:done", "kernel-install:done", "pre-reboot-check:done", "reboot-verify:done", "cutover:skipped", "delete-checkpoints:skipped"]);
 
     // Live passes stop when the changed data stops shrinking (900M, 40M, 52M), then one final pass.
     const journal = (await Journal.read(Journal.pathFor(stateDir, plan.name!)))!;
@@ -40,7 +41,7 @@ describe.each(Object.entries(PAIRS))("a full --yes run on scripted %s hosts that
     // The databases were stopped before the final pass and run again on both sides.
     const execs = source.log.filter((l) => l.kind === "exec").map((l) => (l.kind === "exec" ? l.command : ""));
     const stopAt = execs.indexOf("systemctl stop -- mariadb.service");
-    const finalAt = execs.lastIndexOf(state.passes.at(-1)!);
+    const finalAt = execs.map(innerRsync).lastIndexOf(state.passes.at(-1)!);
     expect(stopAt).toBeGreaterThan(-1);
     expect(stopAt).toBeLessThan(finalAt);
     expect(state.units.source.get("mariadb.service")).toBe(true);
@@ -65,6 +66,16 @@ describe.each(Object.entries(PAIRS))("a full --yes run on scripted %s hosts that
     const last = reconnects.at(-1);
     expect(last?.kind === "reconnect" && last.acceptHostKeys).toContain(fingerprintOf(sourceKeyBlob));
     expect(journal.facts.targetAcceptHostKeys).toContain(fingerprintOf(sourceKeyBlob));
+
+    // Before the reboot the container's address left /etc/hosts (vzctl had put it next to the hostname); the old file is kept.
+    expect(target.files.get("/etc/hosts")!.content).toMatch(/^198\.18\.20\.10 db\d\.example\.net db\d$/m);
+    expect(target.files.get("/etc/hosts")!.content).not.toMatch(/198\.18\.10\.3\d/);
+    const fixed = journal.facts.preRebootCheck as { backupDir: string; fixed: Array<{ kind: string }> };
+    expect(fixed.fixed.map((f) => f.kind)).toEqual(["etc-hosts"]);
+    expect(target.files.get(`${fixed.backupDir}/etc/hosts`)?.content).toMatch(/^198\.18\.10\.3\d db\d/m);
+    // The reboot came after the check.
+    const stepOrder = events.filter((e) => e.type === "step-start" && e.phase === "run").map((e) => e.type === "step-start" && e.stepId);
+    expect(stepOrder.indexOf("pre-reboot-check")).toBe(stepOrder.indexOf("reboot-verify") - 1);
 
     // The kernel package was installed on the target, nothing private reached the journal.
     expect(JSON.stringify(journal)).not.toMatch(/PRIVATE|simulated private key/);
@@ -98,6 +109,21 @@ describe("failures keep the source safe", () => {
     expect([...source.files.keys()].some((p) => p.startsWith("/root/.mudanza-migrate"))).toBe(false);
   });
 
+  it("a migrated sshd that would not answer blocks before the reboot: no reboot, the databases run again on the source", async () => {
+    const { plan, source, target } = await loadPair(PAIRS.debian.plan, { skipPreUpdate: true, cutover: true });
+    // The container's sshd listens on its venet address only: fine in the container, dead on the VM.
+    source.putFile("/etc/ssh/sshd_config", "ListenAddress 198.18.10.31\nPermitRootLogin prohibit-password\n");
+    const state = simulate(source, target, { family: "debian", kernel: PAIRS.debian.kernel, passBytes: [100, 100] });
+    const { outcome, events } = await runOvz(plan, { source, target }, "yes");
+    expect(exitCodeForRun(outcome)).toBe(3);
+    expect(outcome.status).toBe("blocked");
+    expect(outcome.message).toMatch(/^sshd listens on an address the VM lacks: .*ListenAddress 198\.18\.10\.31/);
+    expect(events.find((e) => e.type === "step-end" && e.status === "blocked")).toMatchObject({ stepId: "pre-reboot-check" });
+    expect(target.log.some((l) => l.kind === "exec" && l.command.includes("systemctl reboot"))).toBe(false);
+    expect(state.passes.length).toBeGreaterThan(0);
+    expect(state.units.source.get("mariadb.service")).toBe(true);
+  });
+
   it("a live pass ending in rsync exit 24 (vanished files) is not a failure", async () => {
     const { plan, source, target } = await loadPair(PAIRS.alma.plan, { skipPreUpdate: true, maxLivePasses: 1 });
     simulate(source, target, { family: "rhel", kernel: PAIRS.alma.kernel, passCodes: [24, 0] });
@@ -128,7 +154,7 @@ describe("resume after a failure", () => {
     const second = await runOvz(plan, { source, target }, "yes", first.stateDir);
     expect(exitCodeForRun(second.outcome)).toBe(0);
     const ended = second.events.filter((e) => e.type === "step-end").map((e) => e.type === "step-end" && `${e.stepId}:${e.status}`);
-    expect(ended).toEqual(["checkpoint-before-update:skipped", "pre-update:skipped", "release-match:skipped", "capture-target:skipped", "checkpoint-before-copy:skipped", "rsync:skipped", "db-freeze:skipped", "network-fixup:skipped", "kernel-install:done", "reboot-verify:done", "cutover:skipped", "delete-checkpoints:skipped"]);
+    expect(ended).toEqual(["checkpoint-before-update:skipped", "pre-update:skipped", "release-match:skipped", "capture-target:skipped", "checkpoint-before-copy:skipped", "rsync:skipped", "db-freeze:skipped", "network-fixup:skipped", "kernel-install:done", "pre-reboot-check:done", "reboot-verify:done", "cutover:skipped", "delete-checkpoints:skipped"]);
     expect(state.passes.length).toBe(passesAfterFirst);
     const journal = (await Journal.read(Journal.pathFor(first.stateDir, plan.name!)))!;
     expect(typeof journal.facts.freezeWindowSec).toBe("number");

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { ScriptedHost } from "../../../src/hosts/scripted-host.js";
+import { innerRsync, RSYNC_PASS } from "../../support/locked-rsync.js";
 
 /**
  * Rules that make two scripted hosts behave like the real machines for a full `--yes` run: the rsync
@@ -46,6 +47,15 @@ export function words(command: string): string[] {
 }
 
 const under = (path: string, prefix: string): boolean => path === prefix || path.startsWith(prefix.endsWith("/") ? prefix : `${prefix}/`);
+
+/** Network and config directories are listed from the current tree (the fixture's answer is the pre-copy one). */
+export function listFindFromTree(host: ScriptedHost): void {
+  host.on(/^find \/etc\/.* -maxdepth 1 /, (command, h) => {
+    const dirs = words(command).slice(1).filter((w) => w.startsWith("/"));
+    const found = [...h.files.entries()].filter(([p, f]) => f.type !== "dir" && dirs.some((d) => p.startsWith(`${d}/`) && !p.slice(d.length + 1).includes("/"))).map(([p]) => p);
+    return { stdout: found.sort().map((p) => `${p}\n`).join(""), code: dirs.every((d) => h.files.has(d)) ? 0 : 1 };
+  });
+}
 
 export function simulate(source: ScriptedHost, target: ScriptedHost, options: SimOptions): SimState {
   const state: SimState = {
@@ -147,12 +157,7 @@ export function simulate(source: ScriptedHost, target: ScriptedHost, options: Si
     }, { mutates: true });
     host.on(/^systemctl enable -- \S+$/, {}, { mutates: true });
     host.on("touch /.autorelabel", (_c, h) => (h.putFile("/.autorelabel", ""), {}), { mutates: true });
-    // Network directories are listed from the current tree (the fixture's answer is the pre-copy one).
-    host.on(/^find \/etc\/.* -maxdepth 1 /, (command, h) => {
-      const dirs = words(command).slice(1).filter((w) => w.startsWith("/"));
-      const found = [...h.files.entries()].filter(([p, f]) => f.type !== "dir" && dirs.some((d) => p.startsWith(`${d}/`) && !p.slice(d.length + 1).includes("/"))).map(([p]) => p);
-      return { stdout: found.sort().map((p) => `${p}\n`).join(""), code: dirs.every((d) => h.files.has(d)) ? 0 : 1 };
-    });
+    listFindFromTree(host);
   }
 
   source.on(/^mkdir -p -m 700 \/root\/\.mudanza-migrate && /, (_c, h) => {
@@ -165,7 +170,8 @@ export function simulate(source: ScriptedHost, target: ScriptedHost, options: Si
   }, { mutates: true });
 
   // The copy: every source file not excluded replaces the target's; target files the source lacks go (--delete).
-  source.on(/^rsync /, (command) => {
+  source.on(RSYNC_PASS, (locked) => {
+    const command = innerRsync(locked);
     const w = words(command);
     const excludes = w.filter((x) => x.startsWith("--exclude=")).map((x) => x.slice("--exclude=".length));
     const isExcluded = (p: string): boolean => excludes.some((e) => under(p, e));

@@ -124,12 +124,12 @@ describe("the data step: a real rsync between local directories", () => {
     let vanish: Promise<void> | undefined;
     class SlowLocalHost extends LocalHost {
       override exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
-        if (!command.startsWith("rsync ")) return super.exec(command, options);
+        if (!command.includes("; exec rsync ")) return super.exec(command, options);
         const onStdout = (line: string): void => {
           if (!vanish && /\d%/.test(line)) vanish = unlink(join(vdir, "zzz-vanishes.log"));
           options.onStdout?.(line);
         };
-        return super.exec(command.replace(/^rsync /, "rsync --bwlimit=1500 "), { ...options, onStdout });
+        return super.exec(command.replace("; exec rsync ", "; exec rsync --bwlimit=1500 "), { ...options, onStdout });
       }
     }
     const ctx = stepContext(vsPlan({ maxLivePasses: 2 }), { source: new SlowLocalHost("source"), target: new LocalHost("target") }, { [FACT.inventory]: inventory(vdir, privateDir) });

@@ -7,6 +7,7 @@ import { parsePlan } from "../../../src/plan/load.js";
 import { buildVserverToOpenvz } from "../../../src/pipelines/vserver-to-openvz/pipeline.js";
 import type { VsPlan } from "../../../src/steps/vserver-to-openvz/context.js";
 import { vzConfValues } from "../../../src/openvz/vz-conf.js";
+import { innerRsync, RSYNC_PASS } from "../../support/locked-rsync.js";
 import { webWorld, type World } from "./scripted-world.js";
 import { exitCodeForRun } from "../../../src/exit-codes.js";
 
@@ -98,7 +99,7 @@ describe("vserver-to-openvz on scripted hosts", () => {
     expect(world.state.rsyncPasses).toBe(3);
     expect(events.some((e) => e.type === "progress" && e.stepId === "sync-live")).toBe(true);
     expect(events.filter((e) => e.type === "prompt-answer").map((e) => e.type === "prompt-answer" && [e.stepId, e.by])).toEqual([["stop-and-final-sync", "yes-flag"], ["start-container", "yes-flag"]]);
-    const order = world.source.log.filter((e) => e.kind === "exec" && /^vserver web1 (stop|start)|^rsync/.test(e.command)).map((e) => (e.kind === "exec" ? e.command.split(" ").slice(0, 3).join(" ") : ""));
+    const order = world.source.log.filter((e) => e.kind === "exec" && (/^vserver web1 (stop|start)/.test(e.command) || RSYNC_PASS.test(e.command))).map((e) => (e.kind === "exec" ? innerRsync(e.command).split(" ").slice(0, 3).join(" ") : ""));
     expect(order.slice(-2)).toEqual(["vserver web1 stop", "rsync -aHAXS --numeric-ids"]);
   });
 

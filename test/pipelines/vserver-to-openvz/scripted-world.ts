@@ -40,7 +40,7 @@ export async function webWorld(targetFixture = "fixtures/hosts/openvz-node-basic
     return {};
   }, { mutates: true });
   // The push: copy the guest tree into the node's private area, --delete included.
-  source.on(/^rsync -aHAXS --numeric-ids --delete /, () => {
+  source.on(/^rsync -aHAXS --numeric-ids --delete |; exec rsync -aHAXS --numeric-ids --delete /, () => {
     state.rsyncPasses++;
     let changed = 0;
     const seen = new Set<string>();
