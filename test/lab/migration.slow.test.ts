@@ -19,7 +19,7 @@ if (problems.length > 0 && process.env.CI) throw new Error(`the lab cannot run i
 const MIN = 60_000;
 /** What a rollback must bring back as it was: the VM's host keys, its package database, all of /etc. */
 const CHECKPOINT_TREES = ["/etc", "/var/lib/dpkg"];
-const FAIL_APT_CONF = "/etc/apt/apt.conf.d/99-lab-fail-dpkg";
+const FAIL_APT_CONF = "/etc/apt/apt.conf.d/99-lab-fail-update";
 
 
 /** The exit code, with the pipeline's own last word in the message when it is not the expected one. */
@@ -71,8 +71,9 @@ describe.skipIf(problems.length > 0)("lab: OpenVZ-like container to a QEMU VM", 
     const bootIdBefore = await lab.bootId(lab.target);
     // The VM as it is before the migration touches it: nothing changes it until the checkpoint is taken.
     const atCheckpoint = await collectManifest(lab.target, [], CHECKPOINT_TREES);
-    // Injected failure: any dpkg run apt starts fails; the copy brings this file to the VM, the kernel install then fails.
-    await lab.source.run(`printf '%s\\n' 'DPkg::Pre-Invoke { "false"; };' > ${FAIL_APT_CONF}`);
+    // Injected failure: apt-get update fails at once (nothing runs apt on the source in this case); the copy
+    // brings this file to the VM, where the kernel install's first command, its package list refresh, fails.
+    await lab.source.run(`printf '%s\\n' 'APT::Update::Pre-Invoke { "false"; };' > ${FAIL_APT_CONF}`);
     let killedIn: string | undefined;
     let copying = false;
     const first = await runCli(runArgs(plan), cliLog(), (event, child) => {
@@ -106,7 +107,8 @@ describe.skipIf(problems.length > 0)("lab: OpenVZ-like container to a QEMU VM", 
     await assertTreesMatch(lab);
     // fault matrix (issue 11): key gone from both hosts, no rsync left beside the resumed one's
     await assertNoMigrationLeftovers(lab);
-  }, 45 * MIN);
+    // Two migrations' worth of work (a resumed copy, then a whole copy again after the rollback): twice the 30 minutes of one.
+  }, 60 * MIN);
 
   it("starts the source's database again when the run fails during the freeze", async () => {
     await lab.reset();
