@@ -10,7 +10,12 @@ import { defineStep, verifyResult } from "../dist/engine/step.js";
 import { rsyncCommand, runRsyncPass } from "../dist/steps/rsync/index.js";
 
 const [face, from, to, stateDir] = process.argv.slice(2);
-const flags = { "--json": { yes: true, json: true }, "--yes": { yes: true }, "--quiet": { yes: true, json: true }, "--tui": { yes: true } }[face];
+const flags = {
+  "--json": { yes: true, json: true },
+  "--yes": { yes: true },
+  "--quiet": { yes: true, json: true },
+  "--tui": { yes: true },
+}[face];
 if (!flags || !stateDir) throw new Error("usage: copy-cli.mjs --json|--yes|--quiet|--tui FROM TO STATE_DIR");
 
 const quiet = face === "--quiet";
@@ -20,7 +25,12 @@ const copy = defineStep({
   title: "Copy the tree",
   destructive: false,
   async probe() {
-    return { satisfied: false, plan: { command: rsyncCommand({ from, to, excludes: [], keepDirlinks: false }) }, findings: [], details: [] };
+    return {
+      satisfied: false,
+      plan: { command: rsyncCommand({ from, to, excludes: [], keepDirlinks: false }) },
+      findings: [],
+      details: [],
+    };
   },
   commands: (plan) => [{ host: "local", command: plan.command }],
   async run(ctx, plan) {
@@ -37,5 +47,11 @@ const copy = defineStep({
   },
 });
 
-const outcome = await runLocalPipeline("bench-copy", { kind: "bench-copy", title: "bench copy", steps: [copy] }, { from, to }, { ...flags, stateDir }, ["bench-copy"]);
+const outcome = await runLocalPipeline(
+  "bench-copy",
+  { kind: "bench-copy", title: "bench copy", steps: [copy] },
+  { from, to },
+  { ...flags, stateDir },
+  ["bench-copy"],
+);
 process.exitCode = outcome.exitCode;

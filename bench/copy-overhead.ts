@@ -27,7 +27,9 @@ export const copyOverhead: Benchmark = {
   async run({ runs, scratch, log }) {
     const source = join(scratch, "source");
     const target = join(scratch, "target");
-    log(`copy-overhead: generating ${FILES} files (MUDANZA_BENCH_FILES), hard links, xattrs, a ${SPARSE_MIB} MiB sparse file (MUDANZA_BENCH_SPARSE_MIB)`);
+    log(
+      `copy-overhead: generating ${FILES} files (MUDANZA_BENCH_FILES), hard links, xattrs, a ${SPARSE_MIB} MiB sparse file (MUDANZA_BENCH_SPARSE_MIB)`,
+    );
     await generateTree(source, { files: FILES, sparseBytes: SPARSE_MIB * 1024 ** 2 });
     const loopback = await startLoopback(scratch);
     try {
@@ -50,7 +52,10 @@ export const copyOverhead: Benchmark = {
 
       const cases = {
         pipeline: async () => {
-          const result = await runRsyncPass(host, pipelineCommand, "bench", { progress: () => undefined, output: () => undefined });
+          const result = await runRsyncPass(host, pipelineCommand, "bench", {
+            progress: () => undefined,
+            output: () => undefined,
+          });
           if (result.code !== 0) throw new Error(`the pipeline's rsync exited ${result.code}: ${result.stderrTail}`);
         },
         bare: () =>
@@ -59,7 +64,9 @@ export const copyOverhead: Benchmark = {
             let stderr = "";
             child.stderr.on("data", (c: Buffer) => (stderr += c.toString("utf8")));
             child.on("error", reject);
-            child.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`bare rsync exited ${code}: ${stderr.trim()}`))));
+            child.on("close", (code) =>
+              code === 0 ? resolve() : reject(new Error(`bare rsync exited ${code}: ${stderr.trim()}`)),
+            );
           }),
       };
       const wall = { pipeline: [] as number[], bare: [] as number[] };
@@ -75,7 +82,9 @@ export const copyOverhead: Benchmark = {
           wall[name].push(Number(process.hrtime.bigint() - started) / 1e6);
           cpu[name].push((cpuSecondsSoFar() - cpuBefore) * 1000);
         }
-        log(`copy-overhead: round ${round + 1}/${runs}: bare ${wall.bare.at(-1)!.toFixed(0)} ms, pipeline ${wall.pipeline.at(-1)!.toFixed(0)} ms`);
+        log(
+          `copy-overhead: round ${round + 1}/${runs}: bare ${wall.bare.at(-1)!.toFixed(0)} ms, pipeline ${wall.pipeline.at(-1)!.toFixed(0)} ms`,
+        );
       }
       const row = (what: "wall" | "CPU", samples: typeof wall, target?: number): BenchRow => ({
         benchmark: "copy-overhead",

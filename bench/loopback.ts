@@ -14,7 +14,10 @@ export async function startLoopback(scratch: string): Promise<{ ssh: RsyncSshOpt
       return { file: "", type: type!, base64: base64!, fingerprint: fingerprintOf(base64!) };
     });
     await writeFile(knownHostsFile, knownHostsLines("127.0.0.1", sshd.port, keys).join("\n") + "\n", { mode: 0o600 });
-    return { ssh: { user: "root", address: "127.0.0.1", port: sshd.port, identityFile: sshd.userKey, knownHostsFile }, stop: () => sshd.stop() };
+    return {
+      ssh: { user: "root", address: "127.0.0.1", port: sshd.port, identityFile: sshd.userKey, knownHostsFile },
+      stop: () => sshd.stop(),
+    };
   } catch (error) {
     await sshd.stop();
     throw error;

@@ -24,7 +24,15 @@ const USAGE = `npm run bench [-- --runs N] [--only NAME[,NAME]] [--out FILE]
   --out   where the JSON results go (default ./bench-results.json)`;
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { runs: { type: "string", default: "15" }, only: { type: "string" }, out: { type: "string", default: "bench-results.json" }, million: { type: "boolean", default: false }, help: { type: "boolean" } } });
+  const { values } = parseArgs({
+    options: {
+      runs: { type: "string", default: "15" },
+      only: { type: "string" },
+      out: { type: "string", default: "bench-results.json" },
+      million: { type: "boolean", default: false },
+      help: { type: "boolean" },
+    },
+  });
   if (values.help) {
     process.stdout.write(USAGE + "\n");
     return 0;
@@ -33,21 +41,38 @@ async function main(): Promise<number> {
   if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a whole number >= 1 (got ${values.runs})`);
   const wanted = values.only?.split(",");
   const unknown = wanted?.filter((n) => !BENCHMARKS.some((b) => b.name === n)) ?? [];
-  if (unknown.length > 0) throw new Error(`unknown benchmark ${unknown.join(", ")}: expected ${BENCHMARKS.map((b) => b.name).join(", ")}`);
+  if (unknown.length > 0)
+    throw new Error(`unknown benchmark ${unknown.join(", ")}: expected ${BENCHMARKS.map((b) => b.name).join(", ")}`);
   const chosen = BENCHMARKS.filter((b) => !wanted || wanted.includes(b.name));
   const root = resolve(import.meta.dirname, "..");
   const rows: BenchRow[] = [];
   for (const benchmark of chosen) {
     const scratch = await mkdtemp(join(tmpdir(), `mudanza-bench-${benchmark.name}-`));
     try {
-      rows.push(...(await benchmark.run({ root, runs, scratch, million: values.million, log: (line) => process.stderr.write(line + "\n") })));
+      rows.push(
+        ...(await benchmark.run({
+          root,
+          runs,
+          scratch,
+          million: values.million,
+          log: (line) => process.stderr.write(line + "\n"),
+        })),
+      );
     } finally {
       await rm(scratch, { recursive: true, force: true });
     }
   }
-  const machine = { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryBytes: totalmem(), loadavg: loadavg() };
+  const machine = {
+    node: process.version,
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model,
+    memoryBytes: totalmem(),
+    loadavg: loadavg(),
+  };
   process.stdout.write(renderTable(rows) + "\n");
-  process.stdout.write(`machine: ${machine.cpus} x ${machine.cpuModel}, node ${machine.node}, load ${machine.loadavg.map((l) => l.toFixed(2)).join(" ")}\n`);
+  process.stdout.write(
+    `machine: ${machine.cpus} x ${machine.cpuModel}, node ${machine.node}, load ${machine.loadavg.map((l) => l.toFixed(2)).join(" ")}\n`,
+  );
   const out = resolve(values.out);
   await writeFile(out, JSON.stringify({ at: new Date().toISOString(), machine, rows }, null, 2) + "\n");
   process.stdout.write(`results: ${out}\n`);

@@ -11,7 +11,11 @@ export interface Command {
 export function timeOnce(command: Command): Promise<number> {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
-    const child = spawn(command.argv[0]!, command.argv.slice(1), { cwd: command.cwd, env: command.env ?? process.env, stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn(command.argv[0]!, command.argv.slice(1), {
+      cwd: command.cwd,
+      env: command.env ?? process.env,
+      stdio: ["ignore", "ignore", "pipe"],
+    });
     let stderr = "";
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
     child.on("error", reject);

@@ -9,7 +9,8 @@ import type { Benchmark, BenchRow } from "./types.js";
 const BUDGET_BYTES = 150 * 1024 ** 2;
 const SMALL_FILES = 1000;
 /** 200k by default; `npm run bench -- --million` (or MUDANZA_BENCH_MEMORY_FILES) for the issue's 1M. */
-export const memoryFiles = (million: boolean): number => Number(process.env.MUDANZA_BENCH_MEMORY_FILES ?? (million ? 1_000_000 : 200_000));
+export const memoryFiles = (million: boolean): number =>
+  Number(process.env.MUDANZA_BENCH_MEMORY_FILES ?? (million ? 1_000_000 : 200_000));
 
 interface Peaks {
   own: number;
@@ -25,7 +26,9 @@ async function copyWatched(root: string, from: string, scratch: string): Promise
   await rm(state, { recursive: true, force: true });
   await mkdir(to);
   const started = Date.now();
-  const child = spawn(process.execPath, [join(root, "bench", "copy-cli.mjs"), "--json", from, to, state], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [join(root, "bench", "copy-cli.mjs"), "--json", from, to, state], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   const watch = watchPeaks(child.pid!);
   let stderr = "";
   child.stdout.resume();
@@ -51,13 +54,27 @@ export const memory: Benchmark = {
     const big = join(scratch, "big");
     const small = join(scratch, "small");
     const made = await manyFiles(big, files);
-    log(`memory: made ${files} files in ${(made / 1000).toFixed(1)} s${million ? "" : " (the issue's 1M: npm run bench -- --only memory --million)"}`);
+    log(
+      `memory: made ${files} files in ${(made / 1000).toFixed(1)} s${million ? "" : " (the issue's 1M: npm run bench -- --only memory --million)"}`,
+    );
     await manyFiles(small, SMALL_FILES);
     const smallPeaks = await copyWatched(root, small, scratch);
     const bigPeaks = await copyWatched(root, big, scratch);
-    log(`memory: copy of ${files} files took ${(bigPeaks.ms / 1000).toFixed(1)} s; CLI peak ${(bigPeaks.own / 1024 ** 2).toFixed(0)} MiB, largest rsync process ${(bigPeaks.child / 1024 ** 2).toFixed(0)} MiB`);
+    log(
+      `memory: copy of ${files} files took ${(bigPeaks.ms / 1000).toFixed(1)} s; CLI peak ${(bigPeaks.own / 1024 ** 2).toFixed(0)} MiB, largest rsync process ${(bigPeaks.child / 1024 ** 2).toFixed(0)} MiB`,
+    );
     const MiB = 1024 ** 2;
-    const row = (what: string, value: number, baselineLabel: string, baseline: number, target?: number): BenchRow => ({ benchmark: "memory", case: what, unit: "MiB", value: value / MiB, baselineLabel, baseline: baseline / MiB, ratio: value / baseline, target, runs: 1 });
+    const row = (what: string, value: number, baselineLabel: string, baseline: number, target?: number): BenchRow => ({
+      benchmark: "memory",
+      case: what,
+      unit: "MiB",
+      value: value / MiB,
+      baselineLabel,
+      baseline: baseline / MiB,
+      ratio: value / baseline,
+      target,
+      runs: 1,
+    });
     return [
       row(`CLI peak RSS, ${files} files`, bigPeaks.own, "150 MiB budget", BUDGET_BYTES, 1),
       row(`CLI peak RSS, ${files} files`, bigPeaks.own, `CLI, ${SMALL_FILES} files`, smallPeaks.own),

@@ -68,7 +68,8 @@ async function copyOnce(root: string, face: Face, from: string, scratch: string)
     child.on("error", reject);
     child.on("close", resolve);
   });
-  if (code !== 0) throw new Error(`the CLI's copy (${face}) exited ${code}: ${stderr.trim().split("\n").slice(-3).join(" | ")}`);
+  if (code !== 0)
+    throw new Error(`the CLI's copy (${face}) exited ${code}: ${stderr.trim().split("\n").slice(-3).join(" | ")}`);
   return { ms: Date.now() - started, peakPerSecond: peakPerSecond(stamps) };
 }
 
@@ -84,23 +85,48 @@ export const progressFlood: Benchmark = {
     const rounds = Math.min(runs, 5);
     const tree = join(scratch, "tree");
     const made = await manyFiles(tree, FILES);
-    log(`progress-flood: ${FILES} files (MUDANZA_BENCH_FLOOD_FILES) made in ${(made / 1000).toFixed(1)} s; ${rounds} rounds of --quiet, --json, --tui`);
+    log(
+      `progress-flood: ${FILES} files (MUDANZA_BENCH_FLOOD_FILES) made in ${(made / 1000).toFixed(1)} s; ${rounds} rounds of --quiet, --json, --tui`,
+    );
     const faces: Face[] = ["--quiet", "--json", "--tui"];
     const results = new Map<Face, Run[]>(faces.map((f) => [f, []]));
     await copyOnce(root, "--quiet", tree, scratch); // warm the file cache; not counted
     for (let round = 0; round < rounds; round++) {
       const order = round % 2 === 0 ? faces : [...faces].reverse();
       for (const face of order) results.get(face)!.push(await copyOnce(root, face, tree, scratch));
-      log(`progress-flood: round ${round + 1}/${rounds}: ${faces.map((f) => `${f} ${results.get(f)!.at(-1)!.ms} ms`).join(", ")}`);
+      log(
+        `progress-flood: round ${round + 1}/${rounds}: ${faces.map((f) => `${f} ${results.get(f)!.at(-1)!.ms} ms`).join(", ")}`,
+      );
     }
     const quiet = results.get("--quiet")!.map((r) => r.ms);
     const rows: BenchRow[] = [];
     for (const face of ["--tui", "--json"] as const) {
       const own = results.get(face)!;
       const peak = Math.max(...own.map((r) => r.peakPerSecond));
-      rows.push({ benchmark: "progress-flood", case: `${face === "--tui" ? "TUI frames" : "--json progress events"} in the busiest second`, unit: "/s", value: peak, baselineLabel: "10/s limit", baseline: FPS_TARGET, ratio: peak / FPS_TARGET, target: 1, runs: rounds });
+      rows.push({
+        benchmark: "progress-flood",
+        case: `${face === "--tui" ? "TUI frames" : "--json progress events"} in the busiest second`,
+        unit: "/s",
+        value: peak,
+        baselineLabel: "10/s limit",
+        baseline: FPS_TARGET,
+        ratio: peak / FPS_TARGET,
+        target: 1,
+        runs: rounds,
+      });
       const ms = own.map((r) => r.ms);
-      rows.push({ benchmark: "progress-flood", case: `copy of ${FILES} files, ${face}`, unit: "ms", value: median(ms), baselineLabel: "nothing rendered", baseline: median(quiet), ratio: median(ms) / median(quiet), target: TIME_TARGET, runs: rounds, samples: { value: ms, baseline: quiet } });
+      rows.push({
+        benchmark: "progress-flood",
+        case: `copy of ${FILES} files, ${face}`,
+        unit: "ms",
+        value: median(ms),
+        baselineLabel: "nothing rendered",
+        baseline: median(quiet),
+        ratio: median(ms) / median(quiet),
+        target: TIME_TARGET,
+        runs: rounds,
+        samples: { value: ms, baseline: quiet },
+      });
     }
     return rows;
   },

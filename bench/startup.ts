@@ -16,7 +16,8 @@ export const startup: Benchmark = {
   description: "mudanza --help and mudanza status vs node -e 0 (wall time, median)",
   async run({ root, runs, scratch, log }) {
     const bin = join(root, "bin", "mudanza.js");
-    if (!existsSync(join(root, "dist", "cli", "main.js"))) throw new Error("dist/ is not built: run `npm run build` (npm ci does it) first");
+    if (!existsSync(join(root, "dist", "cli", "main.js")))
+      throw new Error("dist/ is not built: run `npm run build` (npm ci does it) first");
     // The CLI as installed runs dist/: make sure nothing in the environment sends it to the sources.
     const env = { ...process.env, MUDANZA_FROM_SOURCE: undefined, CI: "1" };
     const plan = join(root, "fixtures", "plans", "ovz-kvm-debian-12.yaml");

@@ -26,7 +26,8 @@ export async function generateTree(root: string, shape: TreeShape): Promise<void
     if (i % 50 === 0) await link(file, `${file}.hardlink`);
     if (i % 100 === 0) xattrTargets.push(file);
   }
-  for (let i = 0; i < xattrTargets.length; i += 500) await run("setfattr", ["-n", "user.mudanza.bench", "-v", "1", ...xattrTargets.slice(i, i + 500)]);
+  for (let i = 0; i < xattrTargets.length; i += 500)
+    await run("setfattr", ["-n", "user.mudanza.bench", "-v", "1", ...xattrTargets.slice(i, i + 500)]);
   await mkdir(join(root, "var", "lib", "images"), { recursive: true });
   const sparse = await open(join(root, "var", "lib", "images", "disk.img"), "w");
   await sparse.write(Buffer.alloc(4096, 1), 0, 4096, 0);

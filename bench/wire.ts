@@ -26,7 +26,9 @@ interface Transfer {
 async function copyOnce(from: string, to: string, ssh: RsyncSshOptions, compress: string[]): Promise<Transfer> {
   await rm(to, { recursive: true, force: true });
   await mkdir(to);
-  const argv = rsyncArgv({ from, to, ssh, excludes: COMMON_EXCLUDES, keepDirlinks: true, compress }).filter((a) => a !== "--info=progress2");
+  const argv = rsyncArgv({ from, to, ssh, excludes: COMMON_EXCLUDES, keepDirlinks: true, compress }).filter(
+    (a) => a !== "--info=progress2",
+  );
   const started = process.hrtime.bigint();
   const stdout = await new Promise<string>((resolve, reject) => {
     const child = spawn(argv[0]!, argv.slice(1), { stdio: ["ignore", "pipe", "pipe"] });
@@ -38,7 +40,8 @@ async function copyOnce(from: string, to: string, ssh: RsyncSshOptions, compress
     child.on("close", (code) => (code === 0 ? resolve(out) : reject(new Error(`rsync exited ${code}: ${err.trim()}`))));
   });
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
-  const number = (label: string): number => Number(new RegExp(`^${label}: ([\\d,]+)`, "m").exec(stdout)?.[1]?.replace(/,/g, "") ?? NaN);
+  const number = (label: string): number =>
+    Number(new RegExp(`^${label}: ([\\d,]+)`, "m").exec(stdout)?.[1]?.replace(/,/g, "") ?? NaN);
   const wireBytes = number("Total bytes sent") + number("Total bytes received");
   if (!Number.isFinite(wireBytes)) throw new Error(`rsync --stats printed no byte totals:\n${stdout}`);
   return { wireBytes, ms };
@@ -77,12 +80,15 @@ export const wire: Benchmark = {
     const started = Date.now();
     await generateTree(treeDir, { files: FILES, sparseBytes: 64 * 1024 ** 2 });
     await zeroFile(join(treeDir, "var", "lib", "mysql", "ib_logfile0"), PREALLOCATED_MIB * 1024 ** 2);
-    log(`wire: ${SPARSE_MIB} MiB sparse file (MUDANZA_BENCH_WIRE_SPARSE_MIB); tree of ${FILES} files (MUDANZA_BENCH_WIRE_FILES) with a ${PREALLOCATED_MIB} MiB preallocated file, made in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    log(
+      `wire: ${SPARSE_MIB} MiB sparse file (MUDANZA_BENCH_WIRE_SPARSE_MIB); tree of ${FILES} files (MUDANZA_BENCH_WIRE_FILES) with a ${PREALLOCATED_MIB} MiB preallocated file, made in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    );
     const loopback = await startLoopback(scratch);
     try {
       const chosen = await probeCompression(new LocalHost("source"), new LocalHost("target"));
       log(`wire: ${chosen.summary}`);
-      if (chosen.flags.length === 0) throw new Error(`this machine's rsync gives no compression to measure: ${chosen.summary}`);
+      if (chosen.flags.length === 0)
+        throw new Error(`this machine's rsync gives no compression to measure: ${chosen.summary}`);
       const label = chosen.flags.includes("--compress-choice=zstd") ? "zstd" : "--compress";
       const measure = async (from: string): Promise<{ on: Transfer[]; off: Transfer[] }> => {
         const on: Transfer[] = [];
@@ -90,26 +96,61 @@ export const wire: Benchmark = {
         for (let round = 0; round < rounds; round++) {
           // Alternate who goes first: neither side always gets the warmer caches.
           for (const compressed of round % 2 === 0 ? [false, true] : [true, false]) {
-            (compressed ? on : off).push(await copyOnce(from, join(scratch, "target"), loopback.ssh, compressed ? chosen.flags : []));
+            (compressed ? on : off).push(
+              await copyOnce(from, join(scratch, "target"), loopback.ssh, compressed ? chosen.flags : []),
+            );
           }
         }
-        log(`wire: ${from}: ${median(on.map((t) => t.wireBytes))} bytes compressed, ${median(off.map((t) => t.wireBytes))} uncompressed`);
+        log(
+          `wire: ${from}: ${median(on.map((t) => t.wireBytes))} bytes compressed, ${median(off.map((t) => t.wireBytes))} uncompressed`,
+        );
         return { on, off };
       };
       const sparse = await measure(sparseDir);
       const tree = await measure(treeDir);
       const MiB = 1024 ** 2;
-      const bytesRow = (what: string, value: number, baselineLabel: string, baseline: number, target?: number): BenchRow => ({ benchmark: "wire", case: what, unit: "MiB", value: value / MiB, baselineLabel, baseline: baseline / MiB, ratio: value / baseline, target, runs: rounds });
+      const bytesRow = (
+        what: string,
+        value: number,
+        baselineLabel: string,
+        baseline: number,
+        target?: number,
+      ): BenchRow => ({
+        benchmark: "wire",
+        case: what,
+        unit: "MiB",
+        value: value / MiB,
+        baselineLabel,
+        baseline: baseline / MiB,
+        ratio: value / baseline,
+        target,
+        runs: rounds,
+      });
       const wallRow = (what: string, t: { on: Transfer[]; off: Transfer[] }): BenchRow => {
         const on = t.on.map((x) => x.ms);
         const off = t.off.map((x) => x.ms);
-        return { benchmark: "wire", case: what, unit: "ms", value: median(on), baselineLabel: "uncompressed", baseline: median(off), ratio: median(on) / median(off), runs: rounds, samples: { value: on, baseline: off } };
+        return {
+          benchmark: "wire",
+          case: what,
+          unit: "ms",
+          value: median(on),
+          baselineLabel: "uncompressed",
+          baseline: median(off),
+          ratio: median(on) / median(off),
+          runs: rounds,
+          samples: { value: on, baseline: off },
+        };
       };
       const wireOf = (ts: Transfer[]): number => median(ts.map((x) => x.wireBytes));
       return [
         bytesRow(`${SPARSE_MIB} MiB sparse file, ${label}`, wireOf(sparse.on), "its size", sparseBytes, SPARSE_TARGET),
         bytesRow(`${SPARSE_MIB} MiB sparse file, uncompressed`, wireOf(sparse.off), "its size", sparseBytes),
-        bytesRow(`tree of ${FILES} files + ${PREALLOCATED_MIB} MiB preallocated, ${label}`, wireOf(tree.on), "uncompressed", wireOf(tree.off)),
+        bytesRow(
+          `tree of ${FILES} files + ${PREALLOCATED_MIB} MiB preallocated, ${label}`,
+          wireOf(tree.on),
+          "uncompressed",
+          wireOf(tree.off),
+        ),
         wallRow(`sparse file copy time, ${label}`, sparse),
         wallRow(`tree copy time, ${label}`, tree),
       ];

@@ -20,6 +20,8 @@ if (checkout && (process.env.MUDANZA_FROM_SOURCE === "1" || !existsSync(built)))
 } else if (existsSync(built)) {
   await import(pathToFileURL(built).href);
 } else {
-  process.stderr.write(`mudanza: ${built} is missing: this installation is incomplete (reinstall the package, or run \`npm run build\` in a checkout)\n`);
+  process.stderr.write(
+    `mudanza: ${built} is missing: this installation is incomplete (reinstall the package, or run \`npm run build\` in a checkout)\n`,
+  );
   process.exitCode = 70;
 }

@@ -16,7 +16,11 @@ export class BlockedError extends Error {
 /** A step failed while running or verifying (exit 1). */
 export class StepFailedError extends Error {
   override name = "StepFailedError";
-  constructor(readonly stepId: string, message: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly stepId: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
   }
 }
@@ -33,11 +37,13 @@ export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const CONTROL_BUT_TAB_AND_NEWLINE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+
 /**
  * Text from input (a plan, a file name) made safe to print: control characters, which could move the
  * cursor or retitle the terminal, are shown as \x1b-style escapes. Newlines and tabs stay.
  */
 export function forTerminal(text: string): string {
-  // eslint-disable-next-line no-control-regex -- finding control characters is the point
-  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
+  return text.replace(CONTROL_BUT_TAB_AND_NEWLINE, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
 }

@@ -43,7 +43,12 @@ export function exitCodeFor(error: unknown): number {
 
 /** What to print for a top-level error: known kinds are already explained, anything else is our bug. */
 export function describeTopLevelError(error: unknown, { debug = false } = {}): string {
-  if (error instanceof BadInputError || error instanceof BlockedError || error instanceof StepFailedError || error instanceof InterruptedError) {
+  if (
+    error instanceof BadInputError ||
+    error instanceof BlockedError ||
+    error instanceof StepFailedError ||
+    error instanceof InterruptedError
+  ) {
     return `mudanza: ${forTerminal(error.message)}${debug ? `\n${forTerminal(stackChain(error))}` : ""}`;
   }
   const stack = error instanceof Error ? (error.stack ?? error.message) : String(error);
@@ -53,7 +58,11 @@ export function describeTopLevelError(error: unknown, { debug = false } = {}): s
 /** --debug: the stack of an error and of each cause behind it. */
 export function stackChain(error: unknown): string {
   const out: string[] = [];
-  for (let e: unknown = error, depth = 0; e !== undefined && depth < 5; e = e instanceof Error ? e.cause : undefined, depth++) {
+  for (
+    let e: unknown = error, depth = 0;
+    e !== undefined && depth < 5;
+    e = e instanceof Error ? e.cause : undefined, depth++
+  ) {
     out.push(`${depth > 0 ? "caused by: " : ""}${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
   }
   return out.join("\n");

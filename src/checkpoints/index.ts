@@ -32,14 +32,19 @@ export function backendFor(config: CheckpointConfig, node: Host | undefined): Ch
 
 /** How a remote backend's host is reached: the plan entry without its backend fields (an endpoint). */
 export function nodeEndpoint(config: Exclude<CheckpointConfig, { via: "qmp" }>): Endpoint {
-  const { host, port, user, sudo, identityFile, hostKey, knownHostsFile, transport, fixture, connectTimeoutSec } = config;
+  const { host, port, user, sudo, identityFile, hostKey, knownHostsFile, transport, fixture, connectTimeoutSec } =
+    config;
   return { host, port, user, sudo, identityFile, hostKey, knownHostsFile, transport, fixture, connectTimeoutSec };
 }
 
 /** Connects the hosts the plan's remote checkpoint backends run on, as roles target-checkpoints / source-checkpoints. */
-export async function connectCheckpointHosts(checkpoints: CheckpointsConfig | undefined, hosts: Record<string, Host>): Promise<void> {
+export async function connectCheckpointHosts(
+  checkpoints: CheckpointsConfig | undefined,
+  hosts: Record<string, Host>,
+): Promise<void> {
   for (const side of ["target", "source"] as const) {
     const config = checkpoints?.[side];
-    if (config && config.via !== "qmp") hosts[checkpointHostRole(side)] = await connectHost(nodeEndpoint(config), checkpointHostRole(side));
+    if (config && config.via !== "qmp")
+      hosts[checkpointHostRole(side)] = await connectHost(nodeEndpoint(config), checkpointHostRole(side));
   }
 }

@@ -48,7 +48,12 @@ export function parsePvesmStatus(text: string): StorageStatus[] {
     .slice(1)
     .map((l) => l.trim().split(/\s+/))
     .filter((p) => p.length >= 7)
-    .map(([name, type, status, , , available]) => ({ name: name!, type: type!, active: status === "active", availableBytes: Number(available) * 1024 }));
+    .map(([name, type, status, , , available]) => ({
+      name: name!,
+      type: type!,
+      active: status === "active",
+      availableBytes: Number(available) * 1024,
+    }));
 }
 
 /**
@@ -79,7 +84,11 @@ export function parseListSnapshot(text: string): CheckpointEntry[] {
 export class ProxmoxBackend implements CheckpointBackend {
   readonly label: string;
 
-  constructor(private readonly node: Host, private readonly tool: "qm" | "pct", readonly vmid: number) {
+  constructor(
+    private readonly node: Host,
+    private readonly tool: "qm" | "pct",
+    readonly vmid: number,
+  ) {
     this.label = `Proxmox ${tool === "qm" ? "VM" : "container"} ${vmid} on ${node.address}`;
   }
 
@@ -93,19 +102,29 @@ export class ProxmoxBackend implements CheckpointBackend {
     const storages = parsePvesmStatus((await execOk(this.node, cmd("pvesm", "status"), { signal })).stdout);
     const memory = Number(config.memory ?? 0) * MIB;
     const existing = await this.list(signal);
-    const details = [`${this.label}: ${gib(memory)} of RAM, volumes: ${volumes.map((v) => `${v.key} ${v.storage}:${v.volume}`).join("; ") || "none"}`];
+    const details = [
+      `${this.label}: ${gib(memory)} of RAM, volumes: ${volumes.map((v) => `${v.key} ${v.storage}:${v.volume}`).join("; ") || "none"}`,
+    ];
     // A VM's snapshot saves its RAM (vmstate) beside the disks; a container's has no RAM to save.
     const cost =
       this.tool === "qm"
-        ? { bytes: memory, how: `the VM's RAM (${gib(memory)}, qm config memory: the vmstate volume) at once, plus every block written after it on thin storage (the copy rewrites up to the whole guest tree)` }
-        : { bytes: 0, how: "nothing at once (a container snapshot saves no RAM); every block written after it on thin storage (the copy rewrites up to the whole guest tree)" };
+        ? {
+            bytes: memory,
+            how: `the VM's RAM (${gib(memory)}, qm config memory: the vmstate volume) at once, plus every block written after it on thin storage (the copy rewrites up to the whole guest tree)`,
+          }
+        : {
+            bytes: 0,
+            how: "nothing at once (a container snapshot saves no RAM); every block written after it on thin storage (the copy rewrites up to the whole guest tree)",
+          };
     const unsupported: string[] = [];
     for (const v of volumes) {
       const storage = storages.find((s) => s.name === v.storage);
       if (!storage) unsupported.push(`${v.key} is on ${v.storage}, which pvesm status does not list`);
-      else if (!storageSnapshots(storage.type, v.volume, this.tool)) unsupported.push(`${v.key} is on ${v.storage} (type ${storage.type}), which cannot snapshot ${v.volume}`);
+      else if (!storageSnapshots(storage.type, v.volume, this.tool))
+        unsupported.push(`${v.key} is on ${v.storage} (type ${storage.type}), which cannot snapshot ${v.volume}`);
     }
-    if (volumes.length === 0) return { refusal: { why: `${this.label} has no disk`, instead: "check the vmid" }, cost, existing, details };
+    if (volumes.length === 0)
+      return { refusal: { why: `${this.label} has no disk`, instead: "check the vmid" }, cost, existing, details };
     if (unsupported.length > 0) {
       return {
         refusal: {
@@ -127,10 +146,31 @@ export class ProxmoxBackend implements CheckpointBackend {
   }
 
   createCommands = (name: string): PlannedCommand[] => [
-    { host: this.host, command: cmd(this.tool, "snapshot", this.vmid, name, "--description", "checkpoint taken by mudanza", ...(this.tool === "qm" ? ["--vmstate", "1"] : [])), purpose: this.tool === "qm" ? "a snapshot of the running VM, its RAM included" : "a snapshot of the container's volumes" },
+    {
+      host: this.host,
+      command: cmd(
+        this.tool,
+        "snapshot",
+        this.vmid,
+        name,
+        "--description",
+        "checkpoint taken by mudanza",
+        ...(this.tool === "qm" ? ["--vmstate", "1"] : []),
+      ),
+      purpose:
+        this.tool === "qm" ? "a snapshot of the running VM, its RAM included" : "a snapshot of the container's volumes",
+    },
   ];
-  revertCommands = (name: string): PlannedCommand[] => [{ host: this.host, command: cmd(this.tool, "rollback", this.vmid, name, "--start", "1"), purpose: "the guest returns to the checkpoint and is started" }];
-  removeCommands = (name: string): PlannedCommand[] => [{ host: this.host, command: cmd(this.tool, "delsnapshot", this.vmid, name), purpose: "remove the checkpoint" }];
+  revertCommands = (name: string): PlannedCommand[] => [
+    {
+      host: this.host,
+      command: cmd(this.tool, "rollback", this.vmid, name, "--start", "1"),
+      purpose: "the guest returns to the checkpoint and is started",
+    },
+  ];
+  removeCommands = (name: string): PlannedCommand[] => [
+    { host: this.host, command: cmd(this.tool, "delsnapshot", this.vmid, name), purpose: "remove the checkpoint" },
+  ];
 
   create = (name: string, signal?: AbortSignal): Promise<void> => this.runAll(this.createCommands(name), signal);
   revert = (name: string, signal?: AbortSignal): Promise<void> => this.runAll(this.revertCommands(name), signal);

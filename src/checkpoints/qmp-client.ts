@@ -11,7 +11,11 @@ interface QmpMessage {
 }
 
 export class QmpError extends Error {
-  constructor(readonly command: string, readonly errorClass: string, desc: string) {
+  constructor(
+    readonly command: string,
+    readonly errorClass: string,
+    desc: string,
+  ) {
     super(`QMP ${command}: ${desc} (${errorClass})`);
     this.name = "QmpError";
   }
@@ -32,7 +36,10 @@ export interface QmpJob {
 export class QmpClient {
   private buffer = "";
   private nextId = 1;
-  private readonly waiting = new Map<string, { resolve: (value: unknown) => void; reject: (error: Error) => void; command: string }>();
+  private readonly waiting = new Map<
+    string,
+    { resolve: (value: unknown) => void; reject: (error: Error) => void; command: string }
+  >();
   private readonly eventListeners = new Set<(message: QmpMessage) => void>();
   private closedError: Error | undefined;
   version: { major: number; minor: number; micro: number } | undefined;
@@ -49,7 +56,10 @@ export class QmpClient {
     const socket = createConnection(path);
     const client = new QmpClient(socket);
     const greeting = new Promise<QmpMessage>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no QMP greeting on ${path} within ${timeoutMs / 1000} s`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`no QMP greeting on ${path} within ${timeoutMs / 1000} s`)),
+        timeoutMs,
+      );
       client.greeted = (message) => {
         clearTimeout(timer);
         resolve(message);
@@ -91,7 +101,11 @@ export class QmpClient {
    * Runs a job-based command (snapshot-save/-load/-delete) and waits until the job concludes; the job is
    * then dismissed. Throws with QEMU's own error text when the job ended in error.
    */
-  async runJob(command: string, args: Record<string, unknown> & { "job-id": string }, timeoutMs: number): Promise<void> {
+  async runJob(
+    command: string,
+    args: Record<string, unknown> & { "job-id": string },
+    timeoutMs: number,
+  ): Promise<void> {
     const jobId = args["job-id"];
     let concluded!: () => void;
     const done = new Promise<void>((resolve) => (concluded = resolve));
@@ -102,7 +116,14 @@ export class QmpClient {
     try {
       await this.execute(command, args);
       // The event may have come before execute's answer was read: query-jobs settles it either way.
-      const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${command} job ${jobId} did not conclude within ${Math.round(timeoutMs / 1000)} s`)), timeoutMs)));
+      const timeout = new Promise<never>(
+        (_, reject) =>
+          (timer = setTimeout(
+            () =>
+              reject(new Error(`${command} job ${jobId} did not conclude within ${Math.round(timeoutMs / 1000)} s`)),
+            timeoutMs,
+          )),
+      );
       if ((await this.job(jobId))?.status !== "concluded") await Promise.race([done, timeout]);
       const job = await this.job(jobId);
       await this.execute("job-dismiss", { id: jobId });

@@ -38,7 +38,10 @@ export function snapshotUuid(name: string): string {
 export class VzctlBackend implements CheckpointBackend {
   readonly label: string;
 
-  constructor(private readonly node: Host, readonly ctid: string) {
+  constructor(
+    private readonly node: Host,
+    readonly ctid: string,
+  ) {
     this.label = `OpenVZ container ${ctid} on ${node.address}`;
   }
 
@@ -47,10 +50,15 @@ export class VzctlBackend implements CheckpointBackend {
   }
 
   async probe(signal?: AbortSignal): Promise<BackendProbe> {
-    const line = parseVzlistLine((await execOk(this.node, cmd("vzlist", "-H", "-o", "ctid,status,layout,private", this.ctid), { signal })).stdout);
+    const line = parseVzlistLine(
+      (await execOk(this.node, cmd("vzlist", "-H", "-o", "ctid,status,layout,private", this.ctid), { signal })).stdout,
+    );
     if (!line) throw new Error(`vzlist printed nothing usable for container ${this.ctid} on ${this.node.address}`);
     const details = [`container ${this.ctid}: ${line.status}, ${line.layout} at ${line.private}`];
-    const cost = { bytes: 0, how: "a new ploop delta that grows with every block written after it (the pre-update step's package upgrades), plus the memory dump of the running container (its RAM in use, not measured here)" };
+    const cost = {
+      bytes: 0,
+      how: "a new ploop delta that grows with every block written after it (the pre-update step's package upgrades), plus the memory dump of the running container (its RAM in use, not measured here)",
+    };
     if (line.layout !== "ploop") {
       return {
         refusal: {
@@ -65,17 +73,52 @@ export class VzctlBackend implements CheckpointBackend {
     const existing = await this.list(signal);
     const df = await this.node.exec(cmd("df", "-P", "-B1", line.private), { signal });
     const free = df.code === 0 ? parseDf(df.stdout)?.availableBytes : undefined;
-    details.push(free !== undefined ? `free under ${line.private}: ${gib(free)}` : `free space under ${line.private}: unknown (df failed)`);
+    details.push(
+      free !== undefined
+        ? `free under ${line.private}: ${gib(free)}`
+        : `free space under ${line.private}: unknown (df failed)`,
+    );
     return { freeBytes: free, cost, existing, details };
   }
 
   async list(signal?: AbortSignal): Promise<CheckpointEntry[]> {
-    return parseVzSnapshotList((await execOk(this.node, cmd("vzctl", "snapshot-list", this.ctid, "-H", "-o", "uuid,date,name"), { signal })).stdout).map(({ name, takenAt }) => ({ name, takenAt }));
+    return parseVzSnapshotList(
+      (await execOk(this.node, cmd("vzctl", "snapshot-list", this.ctid, "-H", "-o", "uuid,date,name"), { signal }))
+        .stdout,
+    ).map(({ name, takenAt }) => ({ name, takenAt }));
   }
 
-  createCommands = (name: string): PlannedCommand[] => [{ host: this.host, command: cmd("vzctl", "snapshot", this.ctid, "--id", snapshotUuid(name), "--name", name, "--description", "checkpoint taken by mudanza"), purpose: "a snapshot of the container: its disk, and its memory while running (briefly frozen)" }];
-  revertCommands = (name: string): PlannedCommand[] => [{ host: this.host, command: cmd("vzctl", "snapshot-switch", this.ctid, "--id", snapshotUuid(name)), purpose: "the container returns to the checkpoint (running again if it ran then)" }];
-  removeCommands = (name: string): PlannedCommand[] => [{ host: this.host, command: cmd("vzctl", "snapshot-delete", this.ctid, "--id", snapshotUuid(name)), purpose: "remove the checkpoint (its delta is merged)" }];
+  createCommands = (name: string): PlannedCommand[] => [
+    {
+      host: this.host,
+      command: cmd(
+        "vzctl",
+        "snapshot",
+        this.ctid,
+        "--id",
+        snapshotUuid(name),
+        "--name",
+        name,
+        "--description",
+        "checkpoint taken by mudanza",
+      ),
+      purpose: "a snapshot of the container: its disk, and its memory while running (briefly frozen)",
+    },
+  ];
+  revertCommands = (name: string): PlannedCommand[] => [
+    {
+      host: this.host,
+      command: cmd("vzctl", "snapshot-switch", this.ctid, "--id", snapshotUuid(name)),
+      purpose: "the container returns to the checkpoint (running again if it ran then)",
+    },
+  ];
+  removeCommands = (name: string): PlannedCommand[] => [
+    {
+      host: this.host,
+      command: cmd("vzctl", "snapshot-delete", this.ctid, "--id", snapshotUuid(name)),
+      purpose: "remove the checkpoint (its delta is merged)",
+    },
+  ];
 
   create = (name: string, signal?: AbortSignal): Promise<void> => this.runAll(this.createCommands(name), signal);
   revert = (name: string, signal?: AbortSignal): Promise<void> => this.runAll(this.revertCommands(name), signal);

@@ -4,7 +4,10 @@ import { createHash } from "node:crypto";
  * Commands that take no plan file (image, host) journal under an id derived from their arguments:
  * the same command line resumes the same journal, a different one starts its own.
  */
-export function argumentJournal(kind: string, args: unknown): { migrationId: string; planHash: string; planPath: string } {
+export function argumentJournal(
+  kind: string,
+  args: unknown,
+): { migrationId: string; planHash: string; planPath: string } {
   const text = JSON.stringify(args);
   const hash = createHash("sha256").update(`${kind}\n${text}`).digest("hex");
   return { migrationId: `${kind}-${hash.slice(0, 12)}`, planHash: hash, planPath: `(arguments) ${text}` };

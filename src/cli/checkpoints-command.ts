@@ -9,7 +9,12 @@ import { nameFor } from "../steps/checkpoints/sides.js";
 export async function checkpointsCommand(planPath: string, options: { delete?: boolean } = {}): Promise<number> {
   const loaded = await loadPlan(planPath);
   const plan = loaded.plan as PlanOf<"openvz-to-kvm">;
-  if (loaded.plan.kind !== "openvz-to-kvm" || !plan.checkpoints || (!plan.checkpoints.target && !plan.checkpoints.source)) throw new BadInputError(`${loaded.path}: the plan names no checkpoints (see \`mudanza plan openvz-to-kvm\`)`);
+  if (
+    loaded.plan.kind !== "openvz-to-kvm" ||
+    !plan.checkpoints ||
+    (!plan.checkpoints.target && !plan.checkpoints.source)
+  )
+    throw new BadInputError(`${loaded.path}: the plan names no checkpoints (see \`mudanza plan openvz-to-kvm\`)`);
   const hosts: Record<string, Host> = {};
   try {
     await connectCheckpointHosts(plan.checkpoints, hosts);
@@ -28,7 +33,10 @@ export async function checkpointsCommand(planPath: string, options: { delete?: b
         listed = await backend.list();
       }
       process.stdout.write(`${side}: ${backend.label}\n`);
-      for (const c of listed) process.stdout.write(`  ${c.name}${c.takenAt ? `  ${c.takenAt}` : ""}${c.sizeBytes !== undefined ? `  ${c.sizeBytes} bytes` : ""}\n`);
+      for (const c of listed)
+        process.stdout.write(
+          `  ${c.name}${c.takenAt ? `  ${c.takenAt}` : ""}${c.sizeBytes !== undefined ? `  ${c.sizeBytes} bytes` : ""}\n`,
+        );
       if (listed.length === 0) process.stdout.write("  (none)\n");
     }
     return 0;

@@ -19,7 +19,11 @@ export type RendererKind = "ndjson" | "quiet" | "tui" | "listr" | "lines";
  * otherwise (--yes in CI, logs, pipes) → listr2 plain lines; a terminal that cannot draw (TERM=dumb) gets
  * those plain lines too, and asks at gates with a plain question line.
  */
-export function pickRenderer(choice: Pick<RendererChoice, "mode" | "json" | "dryRun">, env: NodeJS.ProcessEnv = process.env, stdoutIsTTY = Boolean(process.stdout.isTTY)): RendererKind {
+export function pickRenderer(
+  choice: Pick<RendererChoice, "mode" | "json" | "dryRun">,
+  env: NodeJS.ProcessEnv = process.env,
+  stdoutIsTTY = Boolean(process.stdout.isTTY),
+): RendererKind {
   if (choice.json) return "ndjson";
   if (choice.dryRun || choice.mode === "dry-run") return "quiet";
   if (choice.mode === "interactive") return env.TERM === "dumb" ? "lines" : "tui";
@@ -40,7 +44,11 @@ export async function createRenderer(choice: RendererChoice): Promise<Renderer> 
       return (await import("../render/listr.js")).createListrRenderer(process.stdout);
     case "lines": {
       const { withLineConfirm } = await import("../render/line-confirm.js");
-      return withLineConfirm((await import("../render/listr.js")).createListrRenderer(process.stdout), process.stdin, process.stdout);
+      return withLineConfirm(
+        (await import("../render/listr.js")).createListrRenderer(process.stdout),
+        process.stdin,
+        process.stdout,
+      );
     }
   }
 }

@@ -29,7 +29,9 @@ export interface DriveFlags {
 export function resolveRunMode(flags: DriveFlags): RunMode {
   const interactive = resolveInteractive(flags);
   if (!interactive && !flags.yes && !flags.dryRun) {
-    throw new BadInputError("stdout is not a terminal, so gates cannot be confirmed: pass --yes to accept them, or --dry-run to only check");
+    throw new BadInputError(
+      "stdout is not a terminal, so gates cannot be confirmed: pass --yes to accept them, or --dry-run to only check",
+    );
   }
   if (flags.format && !flags.dryRun) throw new BadInputError("--format applies to --dry-run reports");
   return flags.dryRun ? "dry-run" : interactive ? "interactive" : "yes";
@@ -74,9 +76,18 @@ export async function drivePipeline<Plan>(options: DriveOptions<Plan>): Promise<
   try {
     reportLeftovers(stopLeftoverChildren(stateDir));
     if (mode !== "dry-run") recordChildrenIn(stateDir);
-    const choice = { mode, json: flags.json, dryRun: flags.dryRun, verbose: diagnostics().verbose, abort: (s: "SIGINT" | "SIGTERM") => controller.abort(new InterruptedError(s)) };
+    const choice = {
+      mode,
+      json: flags.json,
+      dryRun: flags.dryRun,
+      verbose: diagnostics().verbose,
+      abort: (s: "SIGINT" | "SIGTERM") => controller.abort(new InterruptedError(s)),
+    };
     // --debug: on stderr, or in a file beside the journal while the TUI owns the terminal.
-    if (diagnostics().debug) trace = await openDebugTrace(pickRenderer(choice) === "tui" ? journal.path.replace(/\.journal\.json$/, ".debug.log") : null);
+    if (diagnostics().debug)
+      trace = await openDebugTrace(
+        pickRenderer(choice) === "tui" ? journal.path.replace(/\.journal\.json$/, ".debug.log") : null,
+      );
     renderer = guardRenderer(await createRenderer(choice), complain);
     const face = renderer;
     await options.connect(hosts, journal.snapshot.facts);
@@ -85,12 +96,17 @@ export async function drivePipeline<Plan>(options: DriveOptions<Plan>): Promise<
     const logLines: string[] = [];
     const sink = (reported: PipelineEvent): void => {
       // The end carries the freeze window and downtime: the numbers the admin looks for first.
-      const event: PipelineEvent = reported.type === "pipeline-end" ? { ...reported, ...headlineFigures(journal.snapshot.facts) } : reported;
+      const event: PipelineEvent =
+        reported.type === "pipeline-end" ? { ...reported, ...headlineFigures(journal.snapshot.facts) } : reported;
       face.sink(event);
       if (mode === "dry-run") return;
       logLines.push(eventLine(event));
       // One append takes every line queued so far; the appends queued behind it find nothing left (no blank line).
-      flushing = flushing.then(() => (logLines.length > 0 ? appendFile(logPath, logLines.splice(0).join("\n") + "\n", { mode: 0o600 }) : undefined)).catch(() => undefined);
+      flushing = flushing
+        .then(() =>
+          logLines.length > 0 ? appendFile(logPath, logLines.splice(0).join("\n") + "\n", { mode: 0o600 }) : undefined,
+        )
+        .catch(() => undefined);
     };
     outcome = await runPipeline({
       pipeline,
@@ -121,15 +137,29 @@ export async function drivePipeline<Plan>(options: DriveOptions<Plan>): Promise<
     if (journal.snapshot.runs.length > runsBefore) {
       // The run report (<state>/<id>.report.md) sums up the journal and the log; failing to write it must not hide the run's result.
       const { writeRunReport } = await import("../report/run-report.js");
-      await writeRunReport(stateDir, journal.snapshot, logPath).catch((error: Error) => complain(`mudanza: could not write the run report: ${error.message}`));
+      await writeRunReport(stateDir, journal.snapshot, logPath).catch((error: Error) =>
+        complain(`mudanza: could not write the run report: ${error.message}`),
+      );
     }
   }
   if (mode === "dry-run" && options.printDryRunReport !== false) {
-    const skipped = Object.fromEntries(pipeline.steps.flatMap((s) => (outcome.probes[s.id] ? [] : [[s.id, outcome.skipped[s.id] ?? "not probed"]])));
-    const data = collectDryRun(pipeline as Pipeline<unknown>, Object.fromEntries(Object.entries(hosts).map(([r, h]) => [r, h.address])), outcome.probes, skipped, undefined, { earlierFacts: journal.snapshot.facts });
+    const skipped = Object.fromEntries(
+      pipeline.steps.flatMap((s) => (outcome.probes[s.id] ? [] : [[s.id, outcome.skipped[s.id] ?? "not probed"]])),
+    );
+    const data = collectDryRun(
+      pipeline as Pipeline<unknown>,
+      Object.fromEntries(Object.entries(hosts).map(([r, h]) => [r, h.address])),
+      outcome.probes,
+      skipped,
+      undefined,
+      { earlierFacts: journal.snapshot.facts },
+    );
     // Markdown escapes belong in a Markdown file; a report read on the terminal keeps its text as written.
     const onTerminal = !flags.json && Boolean(process.stdout.isTTY);
-    const report = flags.format === "json" ? JSON.stringify(data, null, 2) + "\n" : renderDryRunMarkdown(data, onTerminal ? forTerminal : undefined) + "\n";
+    const report =
+      flags.format === "json"
+        ? JSON.stringify(data, null, 2) + "\n"
+        : renderDryRunMarkdown(data, onTerminal ? forTerminal : undefined) + "\n";
     if (flags.json) {
       // --json: stdout carries the NDJSON events and nothing else; the report goes to a file.
       const path = journal.path.replace(/\.journal\.json$/, `.dry-run.${flags.format === "json" ? "json" : "md"}`);
@@ -143,6 +173,8 @@ export async function drivePipeline<Plan>(options: DriveOptions<Plan>): Promise<
 /** Processes a killed earlier run left running: stopped now; the user hears about it once. */
 function reportLeftovers(leftovers: Leftover[]): void {
   for (const { record, stopped } of leftovers) {
-    process.stderr.write(`mudanza: ${stopped ? "stopped" : "could not stop"} \`${record.command}\` (pid ${record.child.pid}), left running since ${record.since} by a run that was killed\n`);
+    process.stderr.write(
+      `mudanza: ${stopped ? "stopped" : "could not stop"} \`${record.command}\` (pid ${record.child.pid}), left running since ${record.since} by a run that was killed\n`,
+    );
   }
 }

@@ -10,5 +10,6 @@ export async function requireInputFile(path: string, what: string, { blockDevice
     const code = (error as NodeJS.ErrnoException).code;
     throw new BadInputError(`${what} ${path}: ${code === "ENOENT" ? "no such file" : (code ?? String(error))}`);
   }
-  if (!stats.isFile() && !(blockDevice && stats.isBlockDevice())) throw new BadInputError(`${what} ${path} is not a ${blockDevice ? "file or block device" : "file"}`);
+  if (!stats.isFile() && !(blockDevice && stats.isBlockDevice()))
+    throw new BadInputError(`${what} ${path} is not a ${blockDevice ? "file or block device" : "file"}`);
 }

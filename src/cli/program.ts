@@ -24,9 +24,15 @@ export function buildProgram(setExit: ExitSetter): Command {
     .version("0.1.0")
     .exitOverride()
     // One line, like every other bad input (subcommands inherit this); --help shows the usage.
-    .configureOutput({ outputError: (text, write) => write(`mudanza: ${forTerminal(text.trim().replace(/^error: /, ""))} (--help shows the usage)\n`) })
+    .configureOutput({
+      outputError: (text, write) =>
+        write(`mudanza: ${forTerminal(text.trim().replace(/^error: /, ""))} (--help shows the usage)\n`),
+    })
     .option("-v, --verbose", "say what happens as it happens (a dry run's steps on stderr), not only the result")
-    .option("--debug", "also print every command run on a host as it runs (secrets redacted) and stack traces; implies -v")
+    .option(
+      "--debug",
+      "also print every command run on a host as it runs (secrets redacted) and stack traces; implies -v",
+    )
     .addHelpText("after", EXAMPLES)
     // Global flags, before or after the subcommand: known to every part that says more before any action runs.
     .hook("preAction", (root) => setDiagnostics(root.opts<{ verbose?: boolean; debug?: boolean }>()));
@@ -35,7 +41,10 @@ export function buildProgram(setExit: ExitSetter): Command {
 }
 
 /** Parses argv and runs the command; every error ends here and becomes an exit code. */
-export async function main(argv: string[], stderr: (text: string) => void = (t) => process.stderr.write(t)): Promise<number> {
+export async function main(
+  argv: string[],
+  stderr: (text: string) => void = (t) => process.stderr.write(t),
+): Promise<number> {
   let code: number = EXIT.done;
   setDiagnostics({});
   const program = buildProgram((c) => {
@@ -46,10 +55,20 @@ export async function main(argv: string[], stderr: (text: string) => void = (t) 
     return code;
   } catch (error) {
     if (error instanceof CommanderError) {
-      if (error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help") return EXIT.done;
+      if (
+        error.code === "commander.helpDisplayed" ||
+        error.code === "commander.version" ||
+        error.code === "commander.help"
+      )
+        return EXIT.done;
       return EXIT.badInput;
     }
-    stderr(describeTopLevelError(error instanceof Error || error instanceof BadInputError ? error : new Error(String(error)), diagnostics()) + "\n");
+    stderr(
+      describeTopLevelError(
+        error instanceof Error || error instanceof BadInputError ? error : new Error(String(error)),
+        diagnostics(),
+      ) + "\n",
+    );
     return exitCodeFor(error);
   }
 }

@@ -27,18 +27,45 @@ const FIRST_UNDONE = { "before-update": "checkpoint-before-update", "before-copy
 /** `mudanza rollback PLAN [--to NAME]`: returns the hosts to a checkpoint the migration took. Returns the exit code. */
 export async function rollbackCommand(planPath: string, options: RollbackCommandOptions): Promise<number> {
   const loaded = await loadPlan(planPath);
-  if (loaded.plan.kind !== "openvz-to-kvm") throw new BadInputError(`${loaded.path}: rollback applies to openvz-to-kvm migrations (this plan is ${loaded.plan.kind})`);
+  if (loaded.plan.kind !== "openvz-to-kvm")
+    throw new BadInputError(
+      `${loaded.path}: rollback applies to openvz-to-kvm migrations (this plan is ${loaded.plan.kind})`,
+    );
   const plan = loaded.plan as PlanOf<"openvz-to-kvm">;
   const mode = resolveRunMode(options);
   const stateDir = resolveStateDir(options.stateDir);
   const stem = await journalStemFor(stateDir, loaded.migrationId, loaded.path);
   // Held for the whole rollback: no run of the migration may start meanwhile.
-  const migration = await Journal.open({ stateDir, migrationId: loaded.migrationId, fileStem: stem, kind: plan.kind, planPath: loaded.path, planHash: loaded.hash, formerPlanHashes: loaded.formerHashes, readOnly: mode === "dry-run" });
+  const migration = await Journal.open({
+    stateDir,
+    migrationId: loaded.migrationId,
+    fileStem: stem,
+    kind: plan.kind,
+    planPath: loaded.path,
+    planHash: loaded.hash,
+    formerPlanHashes: loaded.formerHashes,
+    readOnly: mode === "dry-run",
+  });
   try {
     const taken = takenCheckpoints(migration.snapshot.facts);
-    if (taken.length === 0) throw new BadInputError(`migration "${loaded.migrationId}" took no checkpoint (journal ${migration.path}): there is nothing to roll back to`);
-    const chosen = options.to ? taken.filter((c) => c.name === options.to) : taken.filter((c) => c.name === [...taken].filter((t) => t.side === "target").sort((a, b) => a.takenAt.localeCompare(b.takenAt)).at(-1)?.name);
-    if (chosen.length === 0) throw new BadInputError(`--to ${options.to}: migration "${loaded.migrationId}" took ${[...new Set(taken.map((c) => c.name))].join(", ")}`);
+    if (taken.length === 0)
+      throw new BadInputError(
+        `migration "${loaded.migrationId}" took no checkpoint (journal ${migration.path}): there is nothing to roll back to`,
+      );
+    const chosen = options.to
+      ? taken.filter((c) => c.name === options.to)
+      : taken.filter(
+          (c) =>
+            c.name ===
+            [...taken]
+              .filter((t) => t.side === "target")
+              .sort((a, b) => a.takenAt.localeCompare(b.takenAt))
+              .at(-1)?.name,
+        );
+    if (chosen.length === 0)
+      throw new BadInputError(
+        `--to ${options.to}: migration "${loaded.migrationId}" took ${[...new Set(taken.map((c) => c.name))].join(", ")}`,
+      );
     const migrationPipeline = buildOpenvzToKvm(plan);
     const target: RollbackTarget = {
       migration,
@@ -48,7 +75,15 @@ export async function rollbackCommand(planPath: string, options: RollbackCommand
       stepIds: migrationPipeline.steps.map((s) => s.id),
       firstUndoneStep: FIRST_UNDONE[chosen[0]!.purpose],
     };
-    const resumeCommand = ["mudanza", "rollback", shellQuote(loaded.path), "--to", shellQuote(target.name), ...(options.yes ? ["--yes"] : []), ...(options.stateDir ? ["--state-dir", shellQuote(stateDir)] : [])].join(" ");
+    const resumeCommand = [
+      "mudanza",
+      "rollback",
+      shellQuote(loaded.path),
+      "--to",
+      shellQuote(target.name),
+      ...(options.yes ? ["--yes"] : []),
+      ...(options.stateDir ? ["--state-dir", shellQuote(stateDir)] : []),
+    ].join(" ");
     const outcome = await drivePipeline({
       pipeline: buildRollback(target),
       plan,
@@ -56,7 +91,14 @@ export async function rollbackCommand(planPath: string, options: RollbackCommand
       flags: options,
       stateDir,
       // Each rollback starts over: its steps are safe to repeat, and the migration's journal holds the state.
-      journal: { migrationId: loaded.migrationId, fileStem: `${stem}.rollback`, kind: "rollback", planPath: loaded.path, planHash: loaded.hash, restart: true },
+      journal: {
+        migrationId: loaded.migrationId,
+        fileStem: `${stem}.rollback`,
+        kind: "rollback",
+        planPath: loaded.path,
+        planHash: loaded.hash,
+        restart: true,
+      },
       async connect(hosts, _facts) {
         // The target presents its own keys or (after a copy) the source's: both were journaled by the migration.
         const expected = targetKeysOnResume(migration.snapshot.facts, plan.target.hostKey);

@@ -24,14 +24,29 @@ export async function runCommand(planPath: string, options: RunCommandOptions): 
   const mode = resolveRunMode(options);
   const stateDir = resolveStateDir(options.stateDir);
   const pipeline = await buildPipeline(loaded.plan);
-  const resumeCommand = ["mudanza", "run", shellQuote(loaded.path), ...(options.yes ? ["--yes"] : []), ...(options.stateDir ? ["--state-dir", shellQuote(stateDir)] : [])].join(" ");
+  const resumeCommand = [
+    "mudanza",
+    "run",
+    shellQuote(loaded.path),
+    ...(options.yes ? ["--yes"] : []),
+    ...(options.stateDir ? ["--state-dir", shellQuote(stateDir)] : []),
+  ].join(" ");
   const outcome = await drivePipeline({
     pipeline,
     plan: loaded.plan,
     mode,
     flags: options,
     stateDir,
-    journal: { migrationId: loaded.migrationId, fileStem: await journalStemFor(stateDir, loaded.migrationId, loaded.path), kind: loaded.plan.kind, planPath: loaded.path, planHash: loaded.hash, planTextHash: loaded.textHash, formerPlanHashes: loaded.formerHashes, restart: options.restart },
+    journal: {
+      migrationId: loaded.migrationId,
+      fileStem: await journalStemFor(stateDir, loaded.migrationId, loaded.path),
+      kind: loaded.plan.kind,
+      planPath: loaded.path,
+      planHash: loaded.hash,
+      planTextHash: loaded.textHash,
+      formerPlanHashes: loaded.formerHashes,
+      restart: options.restart,
+    },
     async connect(hosts, facts) {
       const expected = pipeline.expectedHostKeys?.(facts) ?? {};
       hosts.source = await connectHost(loaded.plan.source, "source", { acceptHostKeys: expected.source });

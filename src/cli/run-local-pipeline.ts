@@ -12,7 +12,15 @@ export interface LocalPipelineFlags extends DriveFlags {
 }
 
 /** Runs an argument-built pipeline on this machine; `argv` is the command line that resumes it. */
-export async function runLocalPipeline<P>(kind: string, pipeline: Pipeline<P>, plan: P, flags: LocalPipelineFlags, argv: string[], mode: RunMode = resolveRunMode(flags), printReport = true) {
+export async function runLocalPipeline<P>(
+  kind: string,
+  pipeline: Pipeline<P>,
+  plan: P,
+  flags: LocalPipelineFlags,
+  argv: string[],
+  mode: RunMode = resolveRunMode(flags),
+  printReport = true,
+) {
   const stateDir = resolveStateDir(flags.stateDir);
   const ids = argumentJournal(kind, plan);
   return drivePipeline({
@@ -25,8 +33,12 @@ export async function runLocalPipeline<P>(kind: string, pipeline: Pipeline<P>, p
     async connect(hosts) {
       hosts.local = new LocalHost("local");
     },
-    resumeCommand: cmd("mudanza", ...argv, ...(flags.yes ? ["--yes"] : []), ...(flags.stateDir ? ["--state-dir", stateDir] : [])),
+    resumeCommand: cmd(
+      "mudanza",
+      ...argv,
+      ...(flags.yes ? ["--yes"] : []),
+      ...(flags.stateDir ? ["--state-dir", stateDir] : []),
+    ),
     printDryRunReport: printReport,
   });
 }
-

@@ -9,7 +9,9 @@ import { SPARSIFY_FACTS } from "../steps/image/facts.js";
 export function sparsifySummary(disk: string, out: string, facts: Record<string, unknown>): string {
   const before = readFact(facts, SPARSIFY_FACTS.allocatedBefore);
   const after = readFact(facts, SPARSIFY_FACTS.allocatedAfter);
-  const where = readFact(facts, SPARSIFY_FACTS.replaced) ? `${disk} is now the sparsified image` : `the sparsified copy is ${out}; ${disk} is unchanged (--replace swaps them after verification)`;
+  const where = readFact(facts, SPARSIFY_FACTS.replaced)
+    ? `${disk} is now the sparsified image`
+    : `the sparsified copy is ${out}; ${disk} is unchanged (--replace swaps them after verification)`;
   if (typeof before !== "number" || typeof after !== "number") return where;
   const saved = before > 0 ? Math.round((1 - after / before) * 100) : 0;
   return `${formatBytes(before)} → ${formatBytes(after)} on disk (${saved} % smaller); ${where}`;

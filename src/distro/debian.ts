@@ -16,7 +16,10 @@ const VENET_INTERFACES = /^\s*(auto|allow-hotplug|iface)\s+venet0|^# Auto genera
 export const debian: FamilyKnowledge = {
   family: "debian",
   cleanCommands: () => [cmd("journalctl", "--vacuum-size=100M"), cmd("apt-get", "clean")],
-  updateCommands: () => [`${APT_ENV} ${cmd("apt-get", "update")}`, `${APT_ENV} ${cmd("apt-get", "-y", ...APT_OPTS, "dist-upgrade")}`],
+  updateCommands: () => [
+    `${APT_ENV} ${cmd("apt-get", "update")}`,
+    `${APT_ENV} ${cmd("apt-get", "-y", ...APT_OPTS, "dist-upgrade")}`,
+  ],
   ownerQuery: (path) => cmd("dpkg", "-S", path),
   // dpkg -S prints "linux-image-6.1.0-18-amd64: /boot/vmlinuz-6.1.0-18-amd64"; "no path found matching" with exit 1.
   parseOwner: (code, stdout) => {
@@ -41,15 +44,31 @@ export const debian: FamilyKnowledge = {
   excludes: [
     { path: "/etc/initramfs-tools", reason: "the VM's initramfs settings (modules for virtio disks)" },
     { path: "/etc/modules", reason: "the VM's boot-time kernel modules" },
-    { path: "/etc/kernel-img.conf", reason: "the VM's kernel postinst settings (where the /vmlinuz and /initrd.img links go)" },
-    ...["/vmlinuz", "/vmlinuz.old", "/initrd.img", "/initrd.img.old"].map((path) => ({ path, reason: "the VM's links to its current kernel and initramfs (linux-update-symlinks); boot configs may name them" })),
-    { path: "/etc/kernel", reason: "the VM's kernel postinst hooks (zz-update-grub, initramfs) that make a reinstalled kernel bootable" },
+    {
+      path: "/etc/kernel-img.conf",
+      reason: "the VM's kernel postinst settings (where the /vmlinuz and /initrd.img links go)",
+    },
+    ...["/vmlinuz", "/vmlinuz.old", "/initrd.img", "/initrd.img.old"].map((path) => ({
+      path,
+      reason: "the VM's links to its current kernel and initramfs (linux-update-symlinks); boot configs may name them",
+    })),
+    {
+      path: "/etc/kernel",
+      reason: "the VM's kernel postinst hooks (zz-update-grub, initramfs) that make a reinstalled kernel bootable",
+    },
   ],
   network: {
-    dirs: ["/etc/network/interfaces.d", "/etc/netplan", "/etc/NetworkManager/system-connections", "/etc/systemd/network"],
+    dirs: [
+      "/etc/network/interfaces.d",
+      "/etc/netplan",
+      "/etc/NetworkManager/system-connections",
+      "/etc/systemd/network",
+    ],
     files: ["/etc/network/interfaces"],
     isPackageFile: () => false,
-    isVenet: (path, content) => (path.startsWith("/etc/network/") || path.startsWith("/etc/NetworkManager/")) && (VENET_INTERFACES.test(content) || /interface-name\s*=\s*venet0/.test(content)),
+    isVenet: (path, content) =>
+      (path.startsWith("/etc/network/") || path.startsWith("/etc/NetworkManager/")) &&
+      (VENET_INTERFACES.test(content) || /interface-name\s*=\s*venet0/.test(content)),
   },
   packageDbDir: "/var/lib/dpkg",
 };

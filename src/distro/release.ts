@@ -21,7 +21,8 @@ export function parseOsRelease(text: string): Record<string, string> {
     const m = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
     if (!m) continue;
     let value = m[2]!;
-    if ((value.startsWith('"') && value.endsWith('"')) || (value.startsWith("'") && value.endsWith("'"))) value = value.slice(1, -1);
+    if ((value.startsWith('"') && value.endsWith('"')) || (value.startsWith("'") && value.endsWith("'")))
+      value = value.slice(1, -1);
     out[m[1]!] = value.replace(/\\(["\\$`])/g, "$1");
   }
   return out;
@@ -86,8 +87,19 @@ export async function readRelease(host: Host): Promise<Release | null> {
  * both read it, so they cannot disagree. A release matches by os-release ID and by major version (or by
  * the exact VERSION_ID where majors say too little, as Ubuntu's non-LTS releases share them).
  */
-export const SUPPORTED_RELEASES: Array<{ names: string; ids: string[]; family?: Family; majors?: number[]; versions?: string[] }> = [
-  { names: "CentOS, AlmaLinux, Rocky, RHEL, Oracle Linux", ids: ["centos", "almalinux", "rocky", "rhel", "ol"], family: "rhel", majors: [7, 8, 9] },
+export const SUPPORTED_RELEASES: Array<{
+  names: string;
+  ids: string[];
+  family?: Family;
+  majors?: number[];
+  versions?: string[];
+}> = [
+  {
+    names: "CentOS, AlmaLinux, Rocky, RHEL, Oracle Linux",
+    ids: ["centos", "almalinux", "rocky", "rhel", "ol"],
+    family: "rhel",
+    majors: [7, 8, 9],
+  },
   { names: "Debian", ids: ["debian"], majors: [10, 11, 12] },
   { names: "Ubuntu", ids: ["ubuntu"], versions: ["20.04", "22.04", "24.04"] },
 ];
@@ -95,11 +107,16 @@ export const SUPPORTED_RELEASES: Array<{ names: string; ids: string[]; family?: 
 export function isSupported(release: Release): boolean {
   const major = Number.parseInt(release.versionId, 10);
   return SUPPORTED_RELEASES.some(
-    (r) => r.ids.includes(release.id) && (!r.family || r.family === release.family) && (r.majors?.includes(major) || r.versions?.includes(release.versionId)),
+    (r) =>
+      r.ids.includes(release.id) &&
+      (!r.family || r.family === release.family) &&
+      (r.majors?.includes(major) || r.versions?.includes(release.versionId)),
   );
 }
 
 /** "CentOS, ... 7, 8, 9; Debian 10, 11, 12; Ubuntu 20.04, 22.04, 24.04", for messages. */
 export function describeSupported(): string {
-  return SUPPORTED_RELEASES.map((r) => `${r.names} ${(r.majors?.map(String) ?? r.versions ?? []).join(", ")}`).join("; ");
+  return SUPPORTED_RELEASES.map((r) => `${r.names} ${(r.majors?.map(String) ?? r.versions ?? []).join(", ")}`).join(
+    "; ",
+  );
 }

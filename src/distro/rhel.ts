@@ -27,17 +27,36 @@ export const rhel: FamilyKnowledge = {
   },
   kernelPackage: (kernelRelease) => `kernel-${kernelRelease}`,
   bootPackagesQuery: sh`rpm -qa --qf ${"%{NAME}\\n"} ${["grub2*", "shim*", "grubby", "efibootmgr", "dracut", "systemd-udev", "kmod", "linux-firmware", ...STORAGE_PACKAGES]}`,
-  parseBootPackages: (stdout) => [...new Set(stdout.split("\n").map((l) => l.trim()).filter((l) => /^[A-Za-z0-9._+-]+$/.test(l)))].sort(),
+  parseBootPackages: (stdout) =>
+    [
+      ...new Set(
+        stdout
+          .split("\n")
+          .map((l) => l.trim())
+          .filter((l) => /^[A-Za-z0-9._+-]+$/.test(l)),
+      ),
+    ].sort(),
   // "rpm -q --qf" prints the name for installed ones and "package X is not installed" for the rest.
   installedQuery: (names) => sh`rpm -q --qf ${"%{NAME}\\n"} ${names}`,
-  parseInstalled: (stdout) => stdout.split("\n").map((l) => l.trim()).filter((l) => l !== "" && !l.startsWith("package ")),
+  parseInstalled: (stdout) =>
+    stdout
+      .split("\n")
+      .map((l) => l.trim())
+      .filter((l) => l !== "" && !l.startsWith("package ")),
   packageDbRepair: [sh`rm -f ${raw("/var/lib/rpm/__db.0*")}`],
   // yum/dnf refresh expired metadata on their own.
   refreshCommands: [],
   install: (release, packages) => cmd(packageTool(release), "-y", "install", ...packages),
   initramfsPath: (kernelRelease) => `/boot/initramfs-${kernelRelease}.img`,
   initramfsListCommand: (kernelRelease) => cmd("lsinitrd", `/boot/initramfs-${kernelRelease}.img`),
-  initramfsRebuildCommand: (kernelRelease, drivers) => cmd("dracut", "-f", ...(drivers.length > 0 ? ["--add-drivers", drivers.join(" ")] : []), `/boot/initramfs-${kernelRelease}.img`, kernelRelease),
+  initramfsRebuildCommand: (kernelRelease, drivers) =>
+    cmd(
+      "dracut",
+      "-f",
+      ...(drivers.length > 0 ? ["--add-drivers", drivers.join(" ")] : []),
+      `/boot/initramfs-${kernelRelease}.img`,
+      kernelRelease,
+    ),
   bootLoader: {
     grubConfig: "/boot/grub2/grub.cfg",
     regenerateGrub: cmd("grub2-mkconfig", "-o", "/boot/grub2/grub.cfg"),
@@ -48,9 +67,15 @@ export const rhel: FamilyKnowledge = {
   excludes: [
     { path: "/etc/sysconfig/grub", reason: "the VM's kernel command line (a link to /etc/default/grub on EL7+)" },
     { path: "/etc/sysconfig/kernel", reason: "the VM's default-kernel settings for new-kernel-pkg/grubby" },
-    { path: "/etc/dracut.conf", reason: "the VM's initramfs settings (virtio drivers); a container has no use for them" },
+    {
+      path: "/etc/dracut.conf",
+      reason: "the VM's initramfs settings (virtio drivers); a container has no use for them",
+    },
     { path: "/etc/dracut.conf.d", reason: "the VM's initramfs settings (virtio drivers)" },
-    { path: "/etc/selinux/config", reason: "SELinux mode is the VM's: containers ran unlabeled; an enforcing VM gets a relabel instead" },
+    {
+      path: "/etc/selinux/config",
+      reason: "SELinux mode is the VM's: containers ran unlabeled; an enforcing VM gets a relabel instead",
+    },
   ],
   network: {
     dirs: ["/etc/sysconfig/network-scripts", "/etc/NetworkManager/system-connections", "/etc/systemd/network"],
@@ -58,11 +83,13 @@ export const rhel: FamilyKnowledge = {
     isVenet: (path, content) => {
       const base = path.split("/").pop() ?? "";
       if (IFCFG_VENET.test(base)) return true;
-      if (path.startsWith("/etc/NetworkManager/system-connections/")) return /^\s*interface-name\s*=\s*venet0/m.test(content);
+      if (path.startsWith("/etc/NetworkManager/system-connections/"))
+        return /^\s*interface-name\s*=\s*venet0/m.test(content);
       return false;
     },
     // initscripts / network-scripts ship their ifup/ifdown scripts in the same directory as ifcfg files.
-    isPackageFile: (path) => path.startsWith("/etc/sysconfig/network-scripts/") && NETWORK_SCRIPTS_FILE.test(path.split("/").pop() ?? ""),
+    isPackageFile: (path) =>
+      path.startsWith("/etc/sysconfig/network-scripts/") && NETWORK_SCRIPTS_FILE.test(path.split("/").pop() ?? ""),
   },
   packageDbDir: "/var/lib/rpm",
 };
@@ -71,6 +98,10 @@ export const rhel: FamilyKnowledge = {
 export function stripVenetFromSysconfigNetwork(content: string): string {
   return content
     .split("\n")
-    .filter((line) => !/^\s*(GATEWAYDEV|IPV6_DEFAULTDEV)\s*=\s*"?venet0"?\s*$/.test(line) && !/^\s*GATEWAY\s*=\s*"?(191\.255\.255\.1|192\.0\.2\.1)"?\s*$/.test(line))
+    .filter(
+      (line) =>
+        !/^\s*(GATEWAYDEV|IPV6_DEFAULTDEV)\s*=\s*"?venet0"?\s*$/.test(line) &&
+        !/^\s*GATEWAY\s*=\s*"?(191\.255\.255\.1|192\.0\.2\.1)"?\s*$/.test(line),
+    )
     .join("\n");
 }

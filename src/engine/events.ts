@@ -73,7 +73,14 @@ export const pipelineEventSchema = z.discriminatedUnion("type", [
     findings: z.array(findingSchema),
     details: z.array(z.string()).optional(),
   }),
-  z.object({ type: z.literal("output"), ...at, stepId: z.string(), host: z.string(), stream: z.enum(["stdout", "stderr"]), line: z.string() }),
+  z.object({
+    type: z.literal("output"),
+    ...at,
+    stepId: z.string(),
+    host: z.string(),
+    stream: z.enum(["stdout", "stderr"]),
+    line: z.string(),
+  }),
   z.object({ type: z.literal("progress"), ...at, stepId: z.string(), progress: progressInfoSchema }),
   z.object({
     type: z.literal("prompt"),
@@ -83,7 +90,13 @@ export const pipelineEventSchema = z.discriminatedUnion("type", [
     commands: z.array(plannedCommandSchema),
     details: z.array(z.string()),
   }),
-  z.object({ type: z.literal("prompt-answer"), ...at, stepId: z.string(), accepted: z.boolean(), by: z.enum(PROMPT_ANSWERERS) }),
+  z.object({
+    type: z.literal("prompt-answer"),
+    ...at,
+    stepId: z.string(),
+    accepted: z.boolean(),
+    by: z.enum(PROMPT_ANSWERERS),
+  }),
   z.object({
     type: z.literal("step-end"),
     ...at,
@@ -93,12 +106,25 @@ export const pipelineEventSchema = z.discriminatedUnion("type", [
     message: z.string().optional(),
     checks: z.array(verifyCheckSchema).optional(),
   }),
-  z.object({ type: z.literal("compensation"), ...at, id: z.string(), title: z.string(), host: z.string(), ok: z.boolean(), message: z.string().optional() }),
+  z.object({
+    type: z.literal("compensation"),
+    ...at,
+    id: z.string(),
+    title: z.string(),
+    host: z.string(),
+    ok: z.boolean(),
+    message: z.string().optional(),
+  }),
   z.object({
     type: z.literal("pipeline-end"),
     ...at,
     status: runStatusSchema,
-    signal: z.enum(["SIGINT", "SIGTERM"]).optional().describe("what interrupted the run (status interrupted); the exit code follows from status and signal (README: exit codes)"),
+    signal: z
+      .enum(["SIGINT", "SIGTERM"])
+      .optional()
+      .describe(
+        "what interrupted the run (status interrupted); the exit code follows from status and signal (README: exit codes)",
+      ),
     message: z.string().optional(),
     resumeCommand: z.string().optional(),
     journal: z.string(),

@@ -23,8 +23,13 @@ export function defineFact<S extends z.ZodType>(key: string, schema: S): FactDef
 
 /** A journal written by another version holds a fact in a shape this one does not know. */
 export class FactShapeError extends BadInputError {
-  constructor(readonly key: string, detail: string) {
-    super(`the journal's fact "${key}" is not what this version of mudanza writes (${detail}): an older or newer version wrote it. Run again with --restart to start this migration over`);
+  constructor(
+    readonly key: string,
+    detail: string,
+  ) {
+    super(
+      `the journal's fact "${key}" is not what this version of mudanza writes (${detail}): an older or newer version wrote it. Run again with --restart to start this migration over`,
+    );
   }
 }
 
@@ -33,14 +38,21 @@ export function readFact<T>(facts: Record<string, unknown>, fact: FactDef<T>): T
   const value = facts[fact.key];
   if (value === undefined) return undefined;
   const parsed = fact.schema.safeParse(value);
-  if (!parsed.success) throw new FactShapeError(fact.key, parsed.error.issues.map((i) => `${i.path.join(".") || "value"}: ${i.message}`).join("; "));
+  if (!parsed.success)
+    throw new FactShapeError(
+      fact.key,
+      parsed.error.issues.map((i) => `${i.path.join(".") || "value"}: ${i.message}`).join("; "),
+    );
   return parsed.data;
 }
 
 /** Validates a value before it is journaled: a step that writes the wrong shape fails at once, not a later reader. */
 export function checkedFact<T>(fact: FactDef<T>, value: T): T {
   const parsed = fact.schema.safeParse(value);
-  if (!parsed.success) throw new Error(`fact "${fact.key}" would be written in the wrong shape: ${parsed.error.issues.map((i) => `${i.path.join(".") || "value"}: ${i.message}`).join("; ")}`);
+  if (!parsed.success)
+    throw new Error(
+      `fact "${fact.key}" would be written in the wrong shape: ${parsed.error.issues.map((i) => `${i.path.join(".") || "value"}: ${i.message}`).join("; ")}`,
+    );
   return parsed.data;
 }
 

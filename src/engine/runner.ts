@@ -4,7 +4,16 @@ import type { Journal } from "../journal/journal.js";
 import type { EventSink, PipelineEvent, RunMode, RunStatus, StepStatus } from "./events.js";
 import { checkedFact, readFact } from "./facts.js";
 import { applyAcknowledgements, type Acknowledgement, type Finding } from "./finding.js";
-import type { FactStore, Pipeline, PlannedCommand, PlannedProbe, ProbeResult, Step, StepContext, VerifyResult } from "./step.js";
+import type {
+  FactStore,
+  Pipeline,
+  PlannedCommand,
+  PlannedProbe,
+  ProbeResult,
+  Step,
+  StepContext,
+  VerifyResult,
+} from "./step.js";
 
 export type { RunMode } from "./events.js";
 
@@ -78,7 +87,8 @@ export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunO
       return host;
     },
     facts,
-    output: (host, line, stream = "stdout") => emit({ type: "output", at: now(), stepId: currentStep, host, stream, line }),
+    output: (host, line, stream = "stdout") =>
+      emit({ type: "output", at: now(), stepId: currentStep, host, stream, line }),
     progress: (progress) => emit({ type: "progress", at: now(), stepId: currentStep, progress }),
     compensations: {
       register: (c) => journal.addCompensation({ ...c, registeredBy: currentStep }),
@@ -112,7 +122,12 @@ export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunO
     hosts: Object.fromEntries(Object.entries(options.hosts).map(([role, host]) => [role, host.address])),
     mode,
     resumed: journal.resumed,
-    steps: pipeline.steps.map((s) => ({ id: s.id, title: s.title, destructive: s.destructive, status: journal.step(s.id).status })),
+    steps: pipeline.steps.map((s) => ({
+      id: s.id,
+      title: s.title,
+      destructive: s.destructive,
+      status: journal.step(s.id).status,
+    })),
     journal: journal.path,
   });
   if (mode !== "dry-run") await journal.startRun(mode);
@@ -120,7 +135,8 @@ export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunO
   // A crash or kill may have left compensations pending (a stopped database): they run before anything else.
   if (mode !== "dry-run" && journal.snapshot.compensations.length > 0) {
     const ok = await runCompensations(journal, options.hosts, emit);
-    if (!ok) return end({ status: "failed", message: "a pending compensation from an earlier run failed; see the journal" });
+    if (!ok)
+      return end({ status: "failed", message: "a pending compensation from an earlier run failed; see the journal" });
   }
 
   // Preflight: every probe of every step not already done; any blocker stops before anything changes.
@@ -137,7 +153,11 @@ export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunO
     // A probe that cannot answer is a blocker: nothing may change on a guess, and a dry-run goes on probing.
     const probe: ProbeResult =
       probed instanceof Error
-        ? { satisfied: false, commands: [], findings: [{ title: `cannot check ${step.id}`, summary: probed.message, severity: "error", blocks: true }] }
+        ? {
+            satisfied: false,
+            commands: [],
+            findings: [{ title: `cannot check ${step.id}`, summary: probed.message, severity: "error", blocks: true }],
+          }
         : withoutPlan(probed);
     probes[step.id] = probe;
     if (!(probed instanceof Error)) plans.set(step.id, probed.plan);
@@ -147,7 +167,15 @@ export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunO
   if (blockers.length > 0) {
     for (const [id, probe] of Object.entries(probes)) {
       const own = probe.findings.filter((f) => f.blocks);
-      if (own.length > 0) emit({ type: "step-end", at: now(), stepId: id, status: "blocked", durationMs: 0, message: own.map((f) => f.title).join("; ") });
+      if (own.length > 0)
+        emit({
+          type: "step-end",
+          at: now(),
+          stepId: id,
+          status: "blocked",
+          durationMs: 0,
+          message: own.map((f) => f.title).join("; "),
+        });
     }
     return end({ status: "blocked", message: blockers.map((b) => `${b.title}: ${b.summary}`).join("\n") });
   }
@@ -175,14 +203,26 @@ export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunO
         emit({ type: "step-start", at: now(), stepId: step.id, phase: "verify" });
         const verify = await step.verify(ctx);
         if (verify.ok) {
-          emit({ type: "step-end", at: now(), stepId: step.id, status: "skipped", durationMs: Date.now() - started, message: "done in an earlier run; verified again", checks: verify.checks });
+          emit({
+            type: "step-end",
+            at: now(),
+            stepId: step.id,
+            status: "skipped",
+            durationMs: Date.now() - started,
+            message: "done in an earlier run; verified again",
+            checks: verify.checks,
+          });
           continue;
         }
         // Its work was undone since: redo it and everything after it.
         await journal.resetFrom(stepIds.slice(index), step.id);
       }
 
-      await journal.updateStep(step.id, { status: "running", startedAt: now(), attempts: journal.step(step.id).attempts + 1 });
+      await journal.updateStep(step.id, {
+        status: "running",
+        startedAt: now(),
+        attempts: journal.step(step.id).attempts + 1,
+      });
       const probe = await probeStep(step, ctx, emit, pipeline.acknowledged ?? []);
       if (probe instanceof Error) throw probe;
       probes[step.id] = withoutPlan(probe);
@@ -198,18 +238,39 @@ export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunO
         // Ctrl-C while the probe ran: nothing of this step may start, whatever the gate would say.
         if (signal.aborted) throw interruption(signal);
         if (step.destructive) {
-          const prompt: GatePrompt = { stepId: step.id, title: step.title, commands: probe.commands, details: probe.details ?? [] };
+          const prompt: GatePrompt = {
+            stepId: step.id,
+            title: step.title,
+            commands: probe.commands,
+            details: probe.details ?? [],
+          };
           emit({ type: "prompt", at: now(), ...prompt });
           const askedAt = Date.now();
           const accepted = mode === "yes" ? true : await askGate(options.confirm, prompt, signal);
           gateWaitMs = Date.now() - askedAt;
-          emit({ type: "prompt-answer", at: now(), stepId: step.id, accepted, by: mode === "yes" ? "yes-flag" : "user" });
+          emit({
+            type: "prompt-answer",
+            at: now(),
+            stepId: step.id,
+            accepted,
+            by: mode === "yes" ? "yes-flag" : "user",
+          });
           if (!accepted) {
             await journal.updateStep(step.id, { status: "pending", message: "declined at the gate" });
-            emit({ type: "step-end", at: now(), stepId: step.id, status: "pending", durationMs: Date.now() - started - gateWaitMs, message: "declined at the gate" });
+            emit({
+              type: "step-end",
+              at: now(),
+              stepId: step.id,
+              status: "pending",
+              durationMs: Date.now() - started - gateWaitMs,
+              message: "declined at the gate",
+            });
             await runCompensations(journal, options.hosts, emit);
             const hint = options.declinedHint?.(step.id);
-            return end({ status: "declined", message: `stopped before "${step.title}" at your request; nothing in that step ran${hint ? `\n${hint}` : ""}` });
+            return end({
+              status: "declined",
+              message: `stopped before "${step.title}" at your request; nothing in that step ran${hint ? `\n${hint}` : ""}`,
+            });
           }
         }
         if (signal.aborted) throw interruption(signal); // Ctrl-C came with (or just after) the answer
@@ -224,14 +285,15 @@ export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunO
         const failed = verify.checks.filter((c) => !c.ok).map((c) => `${c.name}${c.detail ? ` (${c.detail})` : ""}`);
         throw new StepFailedError(step.id, `verification failed: ${failed.join("; ")}`);
       }
-      await finish("done", probe.satisfied ? probe.reason ?? "already satisfied" : undefined, verify);
+      await finish("done", probe.satisfied ? (probe.reason ?? "already satisfied") : undefined, verify);
     } catch (error) {
       const interrupted = signal.aborted ? interruption(signal) : null;
       const message = interrupted ? interrupted.message : errorMessage(error);
       options.onError?.(step.id, error instanceof Error ? error : new Error(String(error)));
       await finish("failed", message);
       await runCompensations(journal, options.hosts, emit);
-      if (interrupted) return end({ status: "interrupted", signal: interrupted.signal === "SIGTERM" ? "SIGTERM" : "SIGINT", message });
+      if (interrupted)
+        return end({ status: "interrupted", signal: interrupted.signal === "SIGTERM" ? "SIGTERM" : "SIGINT", message });
       return end({ status: "failed", message: `${step.title}: ${message}` });
     }
   }
@@ -243,7 +305,12 @@ function withoutPlan({ plan: _plan, ...rest }: PlannedProbe<unknown>): ProbeResu
   return rest;
 }
 
-async function probeStep<Plan>(step: Step<Plan>, ctx: StepContext<Plan>, emit: (e: PipelineEvent) => void, acknowledged: Acknowledgement[]): Promise<PlannedProbe<unknown> | Error> {
+async function probeStep<Plan>(
+  step: Step<Plan>,
+  ctx: StepContext<Plan>,
+  emit: (e: PipelineEvent) => void,
+  acknowledged: Acknowledgement[],
+): Promise<PlannedProbe<unknown> | Error> {
   emit({ type: "step-start", at: now(), stepId: step.id, phase: "probe" });
   try {
     const raw = await step.probe(ctx);
@@ -265,7 +332,11 @@ async function probeStep<Plan>(step: Step<Plan>, ctx: StepContext<Plan>, emit: (
   }
 }
 
-async function askGate(confirm: RunOptions<unknown>["confirm"], prompt: GatePrompt, signal: AbortSignal): Promise<boolean> {
+async function askGate(
+  confirm: RunOptions<unknown>["confirm"],
+  prompt: GatePrompt,
+  signal: AbortSignal,
+): Promise<boolean> {
   // q and Ctrl-C at a gate are the same interrupt: an abort before the question, or one that comes with a
   // "no" (the TUI's q aborts and answers no), is never recorded as a declined gate.
   if (signal.aborted) throw interruption(signal);
@@ -288,7 +359,11 @@ async function askGate(confirm: RunOptions<unknown>["confirm"], prompt: GateProm
 }
 
 /** Runs pending compensations newest first; a failed one stays in the journal and is reported. */
-export async function runCompensations(journal: Journal, hosts: Record<string, Host>, emit: (e: PipelineEvent) => void): Promise<boolean> {
+export async function runCompensations(
+  journal: Journal,
+  hosts: Record<string, Host>,
+  emit: (e: PipelineEvent) => void,
+): Promise<boolean> {
   let allOk = true;
   for (const compensation of [...journal.snapshot.compensations].reverse()) {
     const host = hosts[compensation.host];
@@ -299,11 +374,20 @@ export async function runCompensations(journal: Journal, hosts: Record<string, H
       // Never aborted by the run's signal: this is what makes an interrupted run safe.
       const result = await host.exec(compensation.command, { timeoutMs: 300_000 });
       ok = result.code === 0;
-      if (!ok) message = `exit ${result.code}: ${(result.stderr || result.stdout).trim().split("\n").slice(-3).join(" | ")}`;
+      if (!ok)
+        message = `exit ${result.code}: ${(result.stderr || result.stdout).trim().split("\n").slice(-3).join(" | ")}`;
     } catch (error) {
       message = errorMessage(error);
     }
-    emit({ type: "compensation", at: now(), id: compensation.id, title: compensation.title, host: compensation.host, ok, message });
+    emit({
+      type: "compensation",
+      at: now(),
+      id: compensation.id,
+      title: compensation.title,
+      host: compensation.host,
+      ok,
+      message,
+    });
     if (ok) await journal.removeCompensation(compensation.id, { ok, title: compensation.title });
     else {
       allOk = false;
@@ -317,4 +401,3 @@ function interruption(signal: AbortSignal): InterruptedError {
   const reason: unknown = signal.reason;
   return reason instanceof InterruptedError ? reason : new InterruptedError("SIGINT");
 }
-

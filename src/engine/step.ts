@@ -5,7 +5,6 @@ import type { PlannedCommand, ProgressInfo, VerifyCheck } from "./events.js";
 
 export type { PlannedCommand, VerifyCheck } from "./events.js";
 
-
 /** How a planned file write is shown: the scripted host records the same path, so a test can match them. */
 export const writeFileCommand = (path: string, note?: string): string => `(write ${path}${note ? `, ${note}` : ""})`;
 export const isFileWrite = (command: string): boolean => command.startsWith("(write ");

@@ -70,7 +70,10 @@ export function stopLeftoverChildren(stateDir: string): Leftover[] {
     rmSync(path, { force: true });
     if (!record || !groupStillOurs(record.child)) continue;
     stopGroupsNow([record.child.pid]);
-    found.push({ record, stopped: !signalGroup(record.child.pid, 0) || liveGroupMembers(record.child.pid).length === 0 });
+    found.push({
+      record,
+      stopped: !signalGroup(record.child.pid, 0) || liveGroupMembers(record.child.pid).length === 0,
+    });
   }
   return found;
 }
@@ -88,7 +91,8 @@ function groupStillOurs(leader: ProcessIdentity): boolean {
 function parseRecord(path: string): ChildRecord | null {
   try {
     const value = JSON.parse(readFileSync(path, "utf8")) as ChildRecord;
-    const ok = (p: ProcessIdentity | undefined): boolean => typeof p?.pid === "number" && typeof p.startTime === "string";
+    const ok = (p: ProcessIdentity | undefined): boolean =>
+      typeof p?.pid === "number" && typeof p.startTime === "string";
     return ok(value.owner) && ok(value.child) && typeof value.command === "string" ? value : null;
   } catch {
     return null;

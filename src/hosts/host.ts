@@ -78,7 +78,10 @@ export interface Host {
 }
 
 export class FileNotFoundError extends Error {
-  constructor(readonly path: string, readonly hostAddress: string) {
+  constructor(
+    readonly path: string,
+    readonly hostAddress: string,
+  ) {
     super(`${path}: no such file on ${hostAddress}`);
     this.name = "FileNotFoundError";
   }
@@ -102,9 +105,20 @@ export async function execOk(host: Host, command: string, options?: ExecOptions)
 }
 
 export class CommandFailedError extends Error {
-  constructor(readonly host: Host, readonly command: string, readonly result: ExecResult) {
+  constructor(
+    readonly host: Host,
+    readonly command: string,
+    readonly result: ExecResult,
+  ) {
     const tail = (result.stderr || result.stdout).trim().split("\n").slice(-5).join("\n");
-    const why = result.silentMs !== undefined ? `printed nothing for ${formatSilence(result.silentMs)} and was stopped (silence watchdog)` : result.timedOut ? "timed out" : result.aborted ? "was interrupted" : `exited ${result.code}`;
+    const why =
+      result.silentMs !== undefined
+        ? `printed nothing for ${formatSilence(result.silentMs)} and was stopped (silence watchdog)`
+        : result.timedOut
+          ? "timed out"
+          : result.aborted
+            ? "was interrupted"
+            : `exited ${result.code}`;
     super(`on ${host.role} (${host.address}): \`${command}\` ${why}${tail ? `:\n${tail}` : ""}`);
     this.name = "CommandFailedError";
   }

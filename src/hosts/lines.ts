@@ -27,7 +27,8 @@ export class KeptText {
   add(piece: string): void {
     this.text += piece;
     // Trimmed in batches, so the copying stays proportional to the output.
-    if (this.tailChars !== undefined && this.text.length > 2 * this.tailChars + 4096) this.text = tailFrom(this.text, this.tailChars);
+    if (this.tailChars !== undefined && this.text.length > 2 * this.tailChars + 4096)
+      this.text = tailFrom(this.text, this.tailChars);
   }
 
   get value(): string {

@@ -2,7 +2,14 @@ import { lstat, readFile, readlink, writeFile, rename, chmod } from "node:fs/pro
 import { spawn } from "node:child_process";
 import { StringDecoder } from "node:string_decoder";
 import { forgetChild, rememberChild } from "./child-records.js";
-import { FileNotFoundError, type ExecOptions, type ExecResult, type FileStat, type Host, type WriteOptions } from "./host.js";
+import {
+  FileNotFoundError,
+  type ExecOptions,
+  type ExecResult,
+  type FileStat,
+  type Host,
+  type WriteOptions,
+} from "./host.js";
 import { KeptText, LineSplitter } from "./lines.js";
 import { GROUP_KILL_GRACE_MS, liveGroupMembers, signalGroup, trackGroup, untrackGroup } from "./process-group.js";
 import { SilenceWatchdog } from "./watchdog.js";
@@ -20,7 +27,10 @@ export class LocalHost implements Host {
   exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
     if (options.signal?.aborted) return Promise.resolve({ code: -1, stdout: "", stderr: "", aborted: true });
     return new Promise((resolve, reject) => {
-      const child = spawn("/bin/sh", ["-c", command], { detached: true, stdio: [options.stdin === undefined ? "ignore" : "pipe", "pipe", "pipe"] });
+      const child = spawn("/bin/sh", ["-c", command], {
+        detached: true,
+        stdio: [options.stdin === undefined ? "ignore" : "pipe", "pipe", "pipe"],
+      });
       const pgid = child.pid;
       if (pgid === undefined) {
         child.once("error", reject); // spawn failed; the error event says why
@@ -39,11 +49,16 @@ export class LocalHost implements Host {
         signalGroup(pgid, "SIGTERM");
         killTimer = setTimeout(() => signalGroup(pgid, "SIGKILL"), GROUP_KILL_GRACE_MS);
       };
-      const watchdog = new SilenceWatchdog(options.silenceTimeoutMs, (ms) => {
-        silentMs = ms;
-        stop("silence");
-      }, options.stillBusy);
-      const timeout = options.timeoutMs === undefined ? undefined : setTimeout(() => stop("timeout"), options.timeoutMs);
+      const watchdog = new SilenceWatchdog(
+        options.silenceTimeoutMs,
+        (ms) => {
+          silentMs = ms;
+          stop("silence");
+        },
+        options.stillBusy,
+      );
+      const timeout =
+        options.timeoutMs === undefined ? undefined : setTimeout(() => stop("timeout"), options.timeoutMs);
       const onAbort = (): void => stop("abort");
       options.signal?.addEventListener("abort", onAbort, { once: true });
 
@@ -66,12 +81,12 @@ export class LocalHost implements Host {
         void settled.then(() => {
           finish();
           resolve({
-          code: stoppedBy || typeof code !== "number" ? -1 : code,
-          stdout: stdout.finish(),
-          stderr: stderr.finish(),
-          timedOut: stoppedBy === "timeout" || undefined,
-          aborted: stoppedBy === "abort" || undefined,
-          silentMs: stoppedBy === "silence" ? silentMs : undefined,
+            code: stoppedBy || typeof code !== "number" ? -1 : code,
+            stdout: stdout.finish(),
+            stderr: stderr.finish(),
+            timedOut: stoppedBy === "timeout" || undefined,
+            aborted: stoppedBy === "abort" || undefined,
+            silentMs: stoppedBy === "silence" ? silentMs : undefined,
           });
         });
       });
@@ -130,7 +145,11 @@ class Collected {
   private readonly decoder = new StringDecoder("utf8");
   private readonly lines: LineSplitter;
   private readonly text: KeptText;
-  constructor(onLine: ((line: string) => void) | undefined, private readonly heard: () => void, tailChars?: number) {
+  constructor(
+    onLine: ((line: string) => void) | undefined,
+    private readonly heard: () => void,
+    tailChars?: number,
+  ) {
     this.lines = new LineSplitter((line) => onLine?.(line));
     this.text = new KeptText(tailChars);
   }

@@ -60,7 +60,8 @@ export function stopGroupsNow(pgids: number[], graceMs = GROUP_KILL_GRACE_MS): v
   const alive = pgids.filter((pgid) => signalGroup(pgid, "SIGTERM"));
   const deadline = Date.now() + graceMs;
   const pause = new Int32Array(new SharedArrayBuffer(4));
-  while (alive.some((pgid) => liveGroupMembers(pgid).length > 0) && Date.now() < deadline) Atomics.wait(pause, 0, 0, 50);
+  while (alive.some((pgid) => liveGroupMembers(pgid).length > 0) && Date.now() < deadline)
+    Atomics.wait(pause, 0, 0, 50);
   for (const pgid of alive) if (liveGroupMembers(pgid).length > 0) signalGroup(pgid, "SIGKILL");
 }
 

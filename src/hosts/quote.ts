@@ -24,7 +24,10 @@ export const raw = (text: string): RawShell => new RawShell(text);
  * Tagged template for shell snippets: every interpolated value is quoted; arrays become several quoted
  * words; `raw()` values pass through. Example: sh`test -e ${path} && cat ${path}`.
  */
-export function sh(strings: TemplateStringsArray, ...values: Array<string | number | RawShell | Array<string | number>>): string {
+export function sh(
+  strings: TemplateStringsArray,
+  ...values: Array<string | number | RawShell | Array<string | number>>
+): string {
   let out = strings[0] ?? "";
   values.forEach((v, i) => {
     if (v instanceof RawShell) out += v.text;

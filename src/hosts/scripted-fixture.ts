@@ -19,7 +19,9 @@ const commandSchema = z
     code: z.number().int().default(0),
     mutates: z.boolean().default(false),
   })
-  .refine((c) => (c.run === undefined) !== (c.pattern === undefined), { message: "each command needs exactly one of run or pattern" });
+  .refine((c) => (c.run === undefined) !== (c.pattern === undefined), {
+    message: "each command needs exactly one of run or pattern",
+  });
 
 export const hostFixtureSchema = z.object({
   description: z.string(),
@@ -43,13 +45,18 @@ async function readSpec(dir: string): Promise<z.infer<typeof hostFixtureSchema>>
     parsed = parseYaml(await readFile(file, "utf8"));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const why = code === "ENOENT" ? "missing (a scripted fixture folder needs one)" : code ?? (error as Error).message.split("\n")[0];
+    const why =
+      code === "ENOENT"
+        ? "missing (a scripted fixture folder needs one)"
+        : (code ?? (error as Error).message.split("\n")[0]);
     throw new BadInputError(`scripted host fixture ${file}: ${why}`);
   }
   const result = hostFixtureSchema.safeParse(parsed);
   if (!result.success) {
     const issue = result.error.issues[0]!;
-    throw new BadInputError(`scripted host fixture ${file}: ${issue.path.join(".") || "(top level)"}: ${issue.message}`);
+    throw new BadInputError(
+      `scripted host fixture ${file}: ${issue.path.join(".") || "(top level)"}: ${issue.message}`,
+    );
   }
   return result.data;
 }

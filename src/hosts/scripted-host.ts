@@ -1,4 +1,12 @@
-import { FileNotFoundError, type ReconnectOptions, type ExecOptions, type ExecResult, type FileStat, type Host, type WriteOptions } from "./host.js";
+import {
+  FileNotFoundError,
+  type ReconnectOptions,
+  type ExecOptions,
+  type ExecResult,
+  type FileStat,
+  type Host,
+  type WriteOptions,
+} from "./host.js";
 import { tailFrom } from "./lines.js";
 
 export interface ScriptedReply {
@@ -41,7 +49,10 @@ export class ScriptedHost implements Host {
   readonly rules: ScriptedRule[] = [];
   readonly log: ScriptedEvent[] = [];
 
-  constructor(readonly role: string, readonly address = `scripted:${role}`) {}
+  constructor(
+    readonly role: string,
+    readonly address = `scripted:${role}`,
+  ) {}
 
   get mutations(): ScriptedEvent[] {
     return this.log.filter((event) => event.mutates);
@@ -94,12 +105,21 @@ export class ScriptedHost implements Host {
     const cat = /^cat ('[^']*'|\S+)$/.exec(command);
     if (cat) {
       const file = this.files.get(unquote(cat[1]!));
-      return file?.type === "file" ? { stdout: file.content } : { code: 1, stderr: `cat: ${unquote(cat[1]!)}: No such file or directory\n` };
+      return file?.type === "file"
+        ? { stdout: file.content }
+        : { code: 1, stderr: `cat: ${unquote(cat[1]!)}: No such file or directory\n` };
     }
     const test = /^test -([efdL]) ('[^']*'|\S+)$/.exec(command);
     if (test) {
       const file = this.files.get(unquote(test[2]!));
-      const ok = test[1] === "e" ? !!file : test[1] === "f" ? file?.type === "file" : test[1] === "d" ? file?.type === "dir" : file?.type === "symlink";
+      const ok =
+        test[1] === "e"
+          ? !!file
+          : test[1] === "f"
+            ? file?.type === "file"
+            : test[1] === "d"
+              ? file?.type === "dir"
+              : file?.type === "symlink";
       return { code: ok ? 0 : 1 };
     }
     return null;
@@ -110,7 +130,11 @@ export class ScriptedHost implements Host {
     const stderr = reply.stderr ?? "";
     if (options.onStdout) for (const line of splitLines(stdout)) options.onStdout(line);
     if (options.onStderr) for (const line of splitLines(stderr)) options.onStderr(line);
-    return { code: reply.code ?? 0, stdout: options.stdoutTailChars === undefined ? stdout : tailFrom(stdout, options.stdoutTailChars), stderr };
+    return {
+      code: reply.code ?? 0,
+      stdout: options.stdoutTailChars === undefined ? stdout : tailFrom(stdout, options.stdoutTailChars),
+      stderr,
+    };
   }
 
   async readFile(path: string): Promise<string> {
@@ -122,13 +146,24 @@ export class ScriptedHost implements Host {
   async writeFile(path: string, content: string, options: WriteOptions = {}): Promise<void> {
     this.log.push({ kind: "write", path, mutates: true });
     const previous = this.files.get(path);
-    this.putFile(path, content, { mode: options.mode ?? previous?.mode ?? 0o644, uid: previous?.uid ?? 0, gid: previous?.gid ?? 0 });
+    this.putFile(path, content, {
+      mode: options.mode ?? previous?.mode ?? 0o644,
+      uid: previous?.uid ?? 0,
+      gid: previous?.gid ?? 0,
+    });
   }
 
   async stat(path: string): Promise<FileStat | null> {
     const file = this.files.get(path);
     if (!file) return null;
-    return { type: file.type, mode: file.mode, size: Buffer.byteLength(file.content), uid: file.uid, gid: file.gid, linkTarget: file.linkTarget };
+    return {
+      type: file.type,
+      mode: file.mode,
+      size: Buffer.byteLength(file.content),
+      uid: file.uid,
+      gid: file.gid,
+      linkTarget: file.linkTarget,
+    };
   }
 
   /** Set by a test to make the next reconnects fail (a host that is still rebooting). */

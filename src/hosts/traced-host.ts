@@ -19,14 +19,25 @@ export function tracedHost(host: Host, trace: (line: string) => void): Host {
     },
     async exec(command: string, options?: ExecOptions) {
       const started = Date.now();
-      say(`$ ${command}${options?.stdin !== undefined ? `  (stdin: ${options.stdin.length} characters, not shown)` : ""}`);
+      say(
+        `$ ${command}${options?.stdin !== undefined ? `  (stdin: ${options.stdin.length} characters, not shown)` : ""}`,
+      );
       try {
         const result = await host.exec(command, options);
-        const how = result.silentMs !== undefined ? "stopped by the silence watchdog" : result.timedOut ? "timed out" : result.aborted ? "interrupted" : `exit ${result.code}`;
+        const how =
+          result.silentMs !== undefined
+            ? "stopped by the silence watchdog"
+            : result.timedOut
+              ? "timed out"
+              : result.aborted
+                ? "interrupted"
+                : `exit ${result.code}`;
         say(`  ${how} after ${Date.now() - started} ms`);
         return result;
       } catch (error) {
-        say(`  threw after ${Date.now() - started} ms: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+        say(
+          `  threw after ${Date.now() - started} ms: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+        );
         throw error;
       }
     },
@@ -35,7 +46,9 @@ export function tracedHost(host: Host, trace: (line: string) => void): Host {
       return host.readFile(path);
     },
     writeFile(path, content, options) {
-      say(`write ${path} (${content.length} characters${options?.mode !== undefined ? `, mode ${options.mode.toString(8)}` : ""}, not shown)`);
+      say(
+        `write ${path} (${content.length} characters${options?.mode !== undefined ? `, mode ${options.mode.toString(8)}` : ""}, not shown)`,
+      );
       return host.writeFile(path, content, options);
     },
     stat(path) {

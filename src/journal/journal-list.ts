@@ -31,7 +31,12 @@ export async function listJournals(stateDir: string): Promise<JournalEntry[]> {
       try {
         return { path, stem, data: await readJournalToShow(path) };
       } catch (error) {
-        return { path, stem, data: null, problem: error instanceof Error ? error.message.split("\n")[0] : String(error) };
+        return {
+          path,
+          stem,
+          data: null,
+          problem: error instanceof Error ? error.message.split("\n")[0] : String(error),
+        };
       }
     }),
   );

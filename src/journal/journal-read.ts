@@ -20,7 +20,9 @@ export async function readJournalWith(path: string, check: JournalCheck): Promis
     throw new BadInputError(`cannot read the journal ${path}: ${code ?? String(error)}`);
   }
   const damaged = (why: string) =>
-    new BadInputError(`the journal ${path} is damaged (${why}): run again with --restart to discard it and start over, after checking the hosts by hand (its pending compensations cannot be read)`);
+    new BadInputError(
+      `the journal ${path} is damaged (${why}): run again with --restart to discard it and start over, after checking the hosts by hand (its pending compensations cannot be read)`,
+    );
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -35,8 +37,11 @@ export async function readJournalWith(path: string, check: JournalCheck): Promis
 /** The light check: the journal's shape without zod, for the commands that only show it. */
 export const lightJournalCheck: JournalCheck = (json) => {
   const result = journalShape(json, []);
-  return result.ok ? { data: result.value as JournalData } : { path: result.path.join("."), message: `Invalid input: ${result.message}` };
+  return result.ok
+    ? { data: result.value as JournalData }
+    : { path: result.path.join("."), message: `Invalid input: ${result.message}` };
 };
 
 /** A journal as `status` and `runs` read it: checked by its light shape, zod never loaded. */
-export const readJournalToShow = (path: string): Promise<JournalData | null> => readJournalWith(path, lightJournalCheck);
+export const readJournalToShow = (path: string): Promise<JournalData | null> =>
+  readJournalWith(path, lightJournalCheck);

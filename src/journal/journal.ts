@@ -20,7 +20,13 @@ const stepRecordSchema = z.object({
 });
 export type StepRecord = z.infer<typeof stepRecordSchema>;
 
-const compensationSchema = z.object({ id: z.string(), title: z.string(), host: z.string(), command: z.string(), registeredBy: z.string() });
+const compensationSchema = z.object({
+  id: z.string(),
+  title: z.string(),
+  host: z.string(),
+  command: z.string(),
+  registeredBy: z.string(),
+});
 
 export const journalSchema = z.object({
   version: z.literal(1),
@@ -35,8 +41,17 @@ export const journalSchema = z.object({
   steps: z.record(z.string(), stepRecordSchema),
   facts: z.record(z.string(), z.unknown()),
   compensations: z.array(compensationSchema),
-  compensationLog: z.array(z.object({ id: z.string(), title: z.string(), ok: z.boolean(), at: z.string(), message: z.string().optional() })),
-  runs: z.array(z.object({ startedAt: z.string(), endedAt: z.string().optional(), mode: z.string(), outcome: z.string().optional() })),
+  compensationLog: z.array(
+    z.object({ id: z.string(), title: z.string(), ok: z.boolean(), at: z.string(), message: z.string().optional() }),
+  ),
+  runs: z.array(
+    z.object({
+      startedAt: z.string(),
+      endedAt: z.string().optional(),
+      mode: z.string(),
+      outcome: z.string().optional(),
+    }),
+  ),
 });
 export type JournalData = z.infer<typeof journalSchema>;
 
@@ -90,7 +105,11 @@ export class Journal {
     const path = Journal.pathFor(options.stateDir, options.fileStem ?? options.migrationId);
     // A damaged journal is refused before the lock file touches the state dir (read again under the lock).
     if (!options.restart) await Journal.read(path);
-    const lock = options.readOnly ? null : await LockFile.acquire(`${path}.lock`).catch((error: unknown) => Promise.reject(stateDirWriteError(options.stateDir, error)));
+    const lock = options.readOnly
+      ? null
+      : await LockFile.acquire(`${path}.lock`).catch((error: unknown) =>
+          Promise.reject(stateDirWriteError(options.stateDir, error)),
+        );
     try {
       const existing = options.restart ? null : await Journal.read(path);
       if (existing && options.formerPlanHashes?.includes(existing.planHash)) existing.planHash = options.planHash;
@@ -180,7 +199,8 @@ export class Journal {
   /** Resets this step and every later one to pending (their work may have been undone). */
   async resetFrom(stepIds: string[], fromId: string): Promise<void> {
     const start = stepIds.indexOf(fromId);
-    for (const id of stepIds.slice(start)) if (this.data.steps[id]) this.data.steps[id] = { ...this.step(id), status: "pending" };
+    for (const id of stepIds.slice(start))
+      if (this.data.steps[id]) this.data.steps[id] = { ...this.step(id), status: "pending" };
     await this.save();
   }
 
@@ -191,7 +211,8 @@ export class Journal {
   async rollBackTo(stepIds: string[], fromId: string, dropFacts: string[], why: string): Promise<void> {
     const start = stepIds.indexOf(fromId);
     if (start < 0) throw new Error(`no step ${fromId} in this journal's pipeline`);
-    for (const id of stepIds.slice(start)) if (this.data.steps[id]) this.data.steps[id] = { status: "pending", attempts: 0, message: why };
+    for (const id of stepIds.slice(start))
+      if (this.data.steps[id]) this.data.steps[id] = { status: "pending", attempts: 0, message: why };
     for (const key of dropFacts) delete this.data.facts[key];
     await this.save();
   }
@@ -221,7 +242,12 @@ async function pendingCompensationsToCarry(path: string, options: OpenJournalOpt
     throw error;
   });
   const pending = existing?.compensations ?? [];
-  if (pending.length === 0 || existing?.planHash === options.planHash || options.formerPlanHashes?.includes(existing!.planHash)) return pending;
+  if (
+    pending.length === 0 ||
+    existing?.planHash === options.planHash ||
+    options.formerPlanHashes?.includes(existing!.planHash)
+  )
+    return pending;
   const list = pending.map((c) => `"${c.title}" on ${c.host} (${c.command})`).join("; ");
   throw new BadInputError(
     `--restart would drop ${pending.length} pending compensation(s) of migration "${options.migrationId}" recorded under an earlier version of the plan: ${list}. ` +

@@ -19,7 +19,12 @@ export class LockFile {
 
   static async acquire(path: string): Promise<LockFile> {
     const me = identify(process.pid);
-    const record: LockHolder = { pid: process.pid, startTime: me?.startTime ?? "", since: new Date().toISOString(), command: describeThisRun() };
+    const record: LockHolder = {
+      pid: process.pid,
+      startTime: me?.startTime ?? "",
+      since: new Date().toISOString(),
+      command: describeThisRun(),
+    };
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
         const handle = await open(path, "wx", 0o600);
@@ -30,7 +35,9 @@ export class LockFile {
         if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
         const holder = parseLock(await readFile(path, "utf8").catch(() => ""));
         if (holder && holder.pid !== process.pid && holds(holder)) {
-          throw new BlockedError(`another mudanza run holds ${path}: pid ${holder.pid}${holder.since ? `, running since ${holder.since}` : ""}${holder.command ? ` (${holder.command})` : ""}; wait for it to finish or stop that run first`);
+          throw new BlockedError(
+            `another mudanza run holds ${path}: pid ${holder.pid}${holder.since ? `, running since ${holder.since}` : ""}${holder.command ? ` (${holder.command})` : ""}; wait for it to finish or stop that run first`,
+          );
         }
         await unlink(path).catch(() => undefined);
       }
@@ -50,7 +57,8 @@ export function parseLock(text: string): LockHolder | null {
   try {
     const value = JSON.parse(trimmed) as Partial<LockHolder>;
     if (typeof value.pid !== "number" || typeof value.startTime !== "string") return null;
-    const text = (v: unknown): string => (typeof v === "string" ? v.replace(/[^\x20-\x7e\u00a0-\uffff]/g, "?").slice(0, 300) : "");
+    const text = (v: unknown): string =>
+      typeof v === "string" ? v.replace(/[^\x20-\x7e\u00a0-\uffff]/g, "?").slice(0, 300) : "";
     return { pid: value.pid, startTime: value.startTime, since: text(value.since), command: text(value.command) };
   } catch {
     return null;
@@ -64,7 +72,9 @@ export function holds(holder: LockHolder): boolean {
 }
 
 /** This run's command line for the message another run prints; control characters never reach a terminal. */
+// eslint-disable-next-line no-control-regex -- replacing control characters is the point
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+
 function describeThisRun(): string {
-  // eslint-disable-next-line no-control-regex
-  return ["mudanza", ...process.argv.slice(2)].join(" ").replace(/[\u0000-\u001f\u007f-\u009f]/g, "?").slice(0, 300);
+  return ["mudanza", ...process.argv.slice(2)].join(" ").replace(CONTROL, "?").slice(0, 300);
 }

@@ -13,7 +13,8 @@ export function findSecret(value: unknown, path = "$"): string | null {
   }
   if (value && typeof value === "object") {
     for (const [key, item] of Object.entries(value)) {
-      if (SECRET_KEY_NAME.test(key) && item !== undefined && item !== null && item !== "") return `${path}.${key} looks like a secret`;
+      if (SECRET_KEY_NAME.test(key) && item !== undefined && item !== null && item !== "")
+        return `${path}.${key} looks like a secret`;
       const found = findSecret(item, `${path}.${key}`);
       if (found) return found;
     }
@@ -27,7 +28,8 @@ export function assertNoSecrets(value: unknown, what: string): void {
 }
 
 /** `password=...`, `secret: ...`, `wpa-psk VALUE` and the like in a line of text: the value goes, the name stays. */
-const SECRET_ASSIGNMENT = /\b(password|passphrase|passwd|secret|private_?key|psk)(["']?\s*[=:]\s*|[ \t]+)("[^"]*"|'[^']*'|[^\s'"]+)/gi;
+const SECRET_ASSIGNMENT =
+  /\b(password|passphrase|passwd|secret|private_?key|psk)(["']?\s*[=:]\s*|[ \t]+)("[^"]*"|'[^']*'|[^\s'"]+)/gi;
 const PRIVATE_KEY_BLOCK = /-----BEGIN ([A-Z0-9 ]*PRIVATE KEY|OpenVPN Static key V1)-----[\s\S]*?(-----END \1-----|$)/g;
 
 /**

@@ -10,13 +10,15 @@ export type Shape = (value: unknown, path: string[]) => ShapeResult;
 const ok = (value: unknown): ShapeResult => ({ ok: true, value });
 const fail = (path: string[], message: string): ShapeResult => ({ ok: false, path, message });
 const typeOf = (value: unknown): string => (value === null ? "null" : Array.isArray(value) ? "array" : typeof value);
-const expected = (what: string, value: unknown, path: string[]) => fail(path, `expected ${what}, received ${typeOf(value)}`);
+const expected = (what: string, value: unknown, path: string[]) =>
+  fail(path, `expected ${what}, received ${typeOf(value)}`);
 
 export const str: Shape = (v, p) => (typeof v === "string" ? ok(v) : expected("string", v, p));
 export const bool: Shape = (v, p) => (typeof v === "boolean" ? ok(v) : expected("boolean", v, p));
 export const num: Shape = (v, p) => (typeof v === "number" && Number.isFinite(v) ? ok(v) : expected("number", v, p));
 export const int: Shape = (v, p) => (Number.isSafeInteger(v) ? ok(v) : expected("int", v, p));
-export const nonNegative: Shape = (v, p) => (typeof v === "number" && Number.isFinite(v) && v >= 0 ? ok(v) : expected("number >= 0", v, p));
+export const nonNegative: Shape = (v, p) =>
+  typeof v === "number" && Number.isFinite(v) && v >= 0 ? ok(v) : expected("number >= 0", v, p);
 export const unknown: Shape = (v) => ok(v);
 export const literal =
   (want: string | number | boolean): Shape =>
@@ -25,7 +27,9 @@ export const literal =
 export const oneOf =
   (values: readonly string[]): Shape =>
   (v, p) =>
-    typeof v === "string" && values.includes(v) ? ok(v) : fail(p, `expected one of ${values.map((x) => JSON.stringify(x)).join("|")}`);
+    typeof v === "string" && values.includes(v)
+      ? ok(v)
+      : fail(p, `expected one of ${values.map((x) => JSON.stringify(x)).join("|")}`);
 /** Absent (undefined) is accepted and left out. */
 export const optional =
   (shape: Shape): Shape =>

@@ -36,5 +36,7 @@ export async function prepareStateDir(dir: string, create: boolean): Promise<voi
 /** A failure to write in the state dir (read-only, full, /proc) as bad input naming it; anything else unchanged. */
 export function stateDirWriteError(dir: string, error: unknown): unknown {
   const known = ["EACCES", "EPERM", "EROFS", "ENOENT", "ENOTDIR", "ENOSPC", "EDQUOT", "ENAMETOOLONG"];
-  return known.includes(code(error)) ? new BadInputError(`cannot write in the state dir ${dir}: ${code(error)}`) : error;
+  return known.includes(code(error))
+    ? new BadInputError(`cannot write in the state dir ${dir}: ${code(error)}`)
+    : error;
 }

@@ -11,7 +11,8 @@ export interface CpuVirtualization {
 
 export function parseCpuinfo(text: string): CpuVirtualization {
   const blocks = text.split(/\n\s*\n/).filter((b) => /^processor\s*:/m.test(b));
-  const field = (block: string, name: string): string | undefined => new RegExp(`^${name}\\s*:\\s*(.*)$`, "m").exec(block)?.[1]?.trim();
+  const field = (block: string, name: string): string | undefined =>
+    new RegExp(`^${name}\\s*:\\s*(.*)$`, "m").exec(block)?.[1]?.trim();
   const first = blocks[0] ?? "";
   // Every CPU must have the flag: a mixed list would mean a broken BIOS setting or microcode.
   const flagSets = blocks.map((b) => new Set((field(b, "flags") ?? "").split(/\s+/)));

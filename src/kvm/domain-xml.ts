@@ -22,7 +22,21 @@ export interface DomainSummary {
   nics: DomainNic[];
 }
 
-const UNIT: Record<string, number> = { b: 1, bytes: 1, kib: 1024, k: 1024, mib: 1024 ** 2, m: 1024 ** 2, gib: 1024 ** 3, g: 1024 ** 3, tib: 1024 ** 4, t: 1024 ** 4, kb: 1000, mb: 1e6, gb: 1e9 };
+const UNIT: Record<string, number> = {
+  b: 1,
+  bytes: 1,
+  kib: 1024,
+  k: 1024,
+  mib: 1024 ** 2,
+  m: 1024 ** 2,
+  gib: 1024 ** 3,
+  g: 1024 ** 3,
+  tib: 1024 ** 4,
+  t: 1024 ** 4,
+  kb: 1000,
+  mb: 1e6,
+  gb: 1e9,
+};
 
 const attr = (tag: string, name: string): string | null => {
   const m = new RegExp(`\\s${name}=(?:'([^']*)'|"([^"]*)")`).exec(tag);
@@ -63,11 +77,21 @@ export function parseDomainXml(xml: string): DomainSummary {
 }
 
 export function escapeXml(text: string): string {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/'/g, "&apos;").replace(/"/g, "&quot;");
+  return text
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/'/g, "&apos;")
+    .replace(/"/g, "&quot;");
 }
 
 function unescapeXml(text: string): string {
-  return text.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&apos;/g, "'").replace(/&quot;/g, '"').replace(/&amp;/g, "&");
+  return text
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&apos;/g, "'")
+    .replace(/&quot;/g, '"')
+    .replace(/&amp;/g, "&");
 }
 
 export interface NewDomain {

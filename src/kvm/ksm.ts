@@ -15,7 +15,16 @@ export interface KsmState {
 }
 
 export const KSM_DIR = "/sys/kernel/mm/ksm";
-export const KSM_FILES = ["run", "pages_shared", "pages_sharing", "pages_unshared", "pages_volatile", "full_scans", "pages_to_scan", "sleep_millisecs"] as const;
+export const KSM_FILES = [
+  "run",
+  "pages_shared",
+  "pages_sharing",
+  "pages_unshared",
+  "pages_volatile",
+  "full_scans",
+  "pages_to_scan",
+  "sleep_millisecs",
+] as const;
 
 /** From `grep -H . /sys/kernel/mm/ksm/FILE...` output ("path:value" per line) or a map of file → text. */
 export function parseKsm(values: Record<string, string>): KsmState {

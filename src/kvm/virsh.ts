@@ -20,7 +20,11 @@ export function parseVirshList(text: string): DomainListEntry[] {
 }
 
 /** `virsh list --name` (one name a line, a blank line at the end). */
-export const parseNameList = (text: string): string[] => text.split("\n").map((l) => l.trim()).filter(Boolean);
+export const parseNameList = (text: string): string[] =>
+  text
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean);
 
 /** `virsh dominfo NAME`: "Key:   value" lines. */
 export function parseDominfo(text: string): Record<string, string> {

@@ -49,7 +49,11 @@ export async function buildAptRepo(repoDir: string, debDirs: string[]): Promise<
 }
 
 /** Serves repoDir read-only over HTTP on address:port; close() stops it. */
-export async function serveAptRepo(repoDir: string, address: string, port: number): Promise<{ close: () => Promise<void>; requests: () => number }> {
+export async function serveAptRepo(
+  repoDir: string,
+  address: string,
+  port: number,
+): Promise<{ close: () => Promise<void>; requests: () => number }> {
   let requests = 0;
   const root = normalize(repoDir) + sep;
   const server: Server = createServer((req, res) => {
@@ -72,7 +76,11 @@ export async function serveAptRepo(repoDir: string, address: string, port: numbe
     stat(path)
       .then((s) => {
         if (!s.isFile()) throw new Error("not a file");
-        res.writeHead(200, { "content-length": s.size, "content-type": "application/octet-stream", "last-modified": s.mtime.toUTCString() });
+        res.writeHead(200, {
+          "content-length": s.size,
+          "content-type": "application/octet-stream",
+          "last-modified": s.mtime.toUTCString(),
+        });
         if (req.method === "HEAD") res.end();
         else createReadStream(path).pipe(res);
       })
@@ -92,4 +100,3 @@ export async function serveAptRepo(repoDir: string, address: string, port: numbe
       }),
   };
 }
-

@@ -60,13 +60,22 @@ export async function ensureLabImages(log: LabLog, env = process.env): Promise<L
   for (const tree of ["source-root", "target-root"]) await chmod(join(work, tree, "root", ".ssh"), 0o700);
   const debs = await buildAptRepo(join(work, "repo"), [join(root, "debs", "source"), join(root, "debs", "target")]);
   log(`package repository: ${debs} packages`);
-  await writeFile(join(work, "source-host-keys.pub"), (await readHostKeys(join(work, "source-root"))).join("\n") + "\n");
-  await writeFile(join(work, "target-host-keys.pub"), (await readHostKeys(join(work, "target-root"))).join("\n") + "\n");
+  await writeFile(
+    join(work, "source-host-keys.pub"),
+    (await readHostKeys(join(work, "source-root"))).join("\n") + "\n",
+  );
+  await writeFile(
+    join(work, "target-host-keys.pub"),
+    (await readHostKeys(join(work, "target-root"))).join("\n") + "\n",
+  );
   const kernelRelease = await extractKernel(join(work, "target-root"), work);
   await makeDiskImage(join(work, "target-root"), join(work, "target.qcow2"));
   await rm(join(work, "target-root"), { recursive: true, force: true });
   const builtInSec = Math.round((Date.now() - started) / 1000);
-  await writeFile(join(work, "build.json"), JSON.stringify({ hash, recipe: labRecipe, kernelRelease, builtInSec, builtAt: new Date().toISOString() }, null, 2));
+  await writeFile(
+    join(work, "build.json"),
+    JSON.stringify({ hash, recipe: labRecipe, kernelRelease, builtInSec, builtAt: new Date().toISOString() }, null, 2),
+  );
   await rm(dir, { recursive: true, force: true });
   await rename(work, dir);
   await removeOtherBuilds(root, hash);
@@ -102,7 +111,15 @@ async function loadImages(dir: string, hash: string): Promise<LabImages> {
 async function debootstrap(tree: string, packages: string[], cacheDir: string, mirror: string): Promise<number> {
   const started = Date.now();
   await mkdir(cacheDir, { recursive: true });
-  const argv = ["debootstrap", "--variant=minbase", `--cache-dir=${cacheDir}`, `--include=${packages.join(",")}`, DEBIAN_SUITE, tree, mirror];
+  const argv = [
+    "debootstrap",
+    "--variant=minbase",
+    `--cache-dir=${cacheDir}`,
+    `--include=${packages.join(",")}`,
+    DEBIAN_SUITE,
+    tree,
+    mirror,
+  ];
   try {
     await runLocal(argv, { timeoutMs: 20 * 60_000 });
   } catch (error) {

@@ -55,7 +55,12 @@ export class Lab {
     this.stateDir = join(runDir, "state");
     this.source = new LabSsh(LAB_NET.sourceAddress, 22, images.toolKey, knownHosts);
     this.target = new LabSsh("127.0.0.1", LAB_NET.vmSshPortLoopback, images.toolKey, knownHosts);
-    this.targetWithSourceKeys = new LabSsh("127.0.0.1", LAB_NET.vmSshPortLoopback, images.toolKey, join(runDir, "known_hosts.after"));
+    this.targetWithSourceKeys = new LabSsh(
+      "127.0.0.1",
+      LAB_NET.vmSshPortLoopback,
+      images.toolKey,
+      join(runDir, "known_hosts.after"),
+    );
     this.container = new LabContainer(join(runDir, "source-root"), join(runDir, "container.log"));
     this.vm = new LabVm({
       base: images.targetBase,
@@ -89,7 +94,10 @@ export class Lab {
     const runDir = await mkdtemp(join(root, "runs", `run-${process.pid}-`));
     const lab = new Lab(images, runDir, log, release);
     try {
-      await writeFile(join(runDir, "known_hosts.after"), knownHostsLines("127.0.0.1", LAB_NET.vmSshPortLoopback, images.sourceHostKeys).join("\n") + "\n");
+      await writeFile(
+        join(runDir, "known_hosts.after"),
+        knownHostsLines("127.0.0.1", LAB_NET.vmSshPortLoopback, images.sourceHostKeys).join("\n") + "\n",
+      );
       await lab.writePlan(lab.planPath, options.planOptions);
       await createLabNetwork();
       const repo = await serveAptRepo(images.repoDir, LAB_NET.hostAddress, LAB_NET.repoPort);
@@ -103,7 +111,12 @@ export class Lab {
   }
 
   /** Writes a plan for this lab (the default one is at planPath); options go over the lab's defaults. */
-  async writePlan(path: string, planOptions?: Record<string, unknown>, name?: string, checkpoints?: Record<string, unknown>): Promise<string> {
+  async writePlan(
+    path: string,
+    planOptions?: Record<string, unknown>,
+    name?: string,
+    checkpoints?: Record<string, unknown>,
+  ): Promise<string> {
     await writeLabPlan({
       planPath: path,
       knownHostsFile: join(this.runDir, "known_hosts"),
@@ -126,10 +139,17 @@ export class Lab {
     await this.vm.createOverlay();
     this.vm.start();
     this.container.start();
-    await this.source.waitFor("systemctl is-active ssh mariadb", 180_000, "the source container", () => this.container.running);
+    await this.source.waitFor(
+      "systemctl is-active ssh mariadb",
+      180_000,
+      "the source container",
+      () => this.container.running,
+    );
     await this.seedDatabase();
     await this.target.waitFor("true", 300_000, "the target VM", () => this.vm.running);
-    this.log(`lab up in ${Math.round((Date.now() - started) / 1000)} s: source ${LAB_NET.sourceAddress} (container), target 127.0.0.1:${LAB_NET.vmSshPortLoopback} (VM)`);
+    this.log(
+      `lab up in ${Math.round((Date.now() - started) / 1000)} s: source ${LAB_NET.sourceAddress} (container), target 127.0.0.1:${LAB_NET.vmSshPortLoopback} (VM)`,
+    );
   }
 
   /** Stops both hosts and boots fresh copies (between tests). */
@@ -159,7 +179,9 @@ export class Lab {
     await stopAllTracked();
     await this.closeRepo?.().catch(() => undefined);
     await removeLabNetwork();
-    await unmountSourceRoot(join(this.runDir, "source-root")).catch((error: unknown) => this.log(`could not unmount the source root: ${String(error)}`));
+    await unmountSourceRoot(join(this.runDir, "source-root")).catch((error: unknown) =>
+      this.log(`could not unmount the source root: ${String(error)}`),
+    );
     if (process.env.MUDANZA_LAB_KEEP !== "1") await rm(this.runDir, { recursive: true, force: true });
     else this.log(`kept the run directory ${this.runDir} (MUDANZA_LAB_KEEP=1)`);
     this.forgetExitCleanup();

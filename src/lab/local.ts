@@ -4,7 +4,10 @@ import { execa } from "execa";
  * Runs a command on the lab machine (argv, no shell). The lab builds and boots hosts on this machine,
  * so it uses the local process runner directly; a failure names the command and the end of its output.
  */
-export async function runLocal(argv: string[], options: { input?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<string> {
+export async function runLocal(
+  argv: string[],
+  options: { input?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): Promise<string> {
   const [file, ...args] = argv;
   if (!file) throw new Error("runLocal needs a command");
   const result = await execa(file, args, {
@@ -17,18 +20,30 @@ export async function runLocal(argv: string[], options: { input?: string; timeou
     all: true,
   });
   if (result.exitCode !== 0) {
-    const tail = String(result.all ?? "").split("\n").slice(-15).join("\n");
-    throw new LabCommandError(`lab command failed (exit ${String(result.exitCode ?? result.signal)}): ${argv.join(" ")}\n${tail}`);
+    const tail = String(result.all ?? "")
+      .split("\n")
+      .slice(-15)
+      .join("\n");
+    throw new LabCommandError(
+      `lab command failed (exit ${String(result.exitCode ?? result.signal)}): ${argv.join(" ")}\n${tail}`,
+    );
   }
   return String(result.stdout ?? "");
 }
 
 /** Like runLocal, but returns the exit code instead of throwing. */
-export async function tryLocal(argv: string[], options: { timeoutMs?: number } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+export async function tryLocal(
+  argv: string[],
+  options: { timeoutMs?: number } = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const [file, ...args] = argv;
   if (!file) throw new Error("tryLocal needs a command");
   const result = await execa(file, args, { reject: false, timeout: options.timeoutMs, encoding: "utf8" });
-  return { code: typeof result.exitCode === "number" ? result.exitCode : -1, stdout: String(result.stdout ?? ""), stderr: String(result.stderr ?? "") };
+  return {
+    code: typeof result.exitCode === "number" ? result.exitCode : -1,
+    stdout: String(result.stdout ?? ""),
+    stderr: String(result.stderr ?? ""),
+  };
 }
 
 export class LabCommandError extends Error {

@@ -10,7 +10,9 @@ export function acquireLabLock(path: string): () => void {
   } catch {
     const owner = Number(readFileSync(path, "utf8").trim());
     if (owner && owner !== process.pid && alive(owner)) {
-      throw new LabBusyError(`another lab is running (pid ${owner}, lock ${path}); stop it first (it tears itself down on exit)`);
+      throw new LabBusyError(
+        `another lab is running (pid ${owner}, lock ${path}); stop it first (it tears itself down on exit)`,
+      );
     }
     writeFileSync(path, String(process.pid));
   }

@@ -12,7 +12,19 @@ export const netnsPath = `/run/netns/${LAB_NET.netns}`;
 export async function createLabNetwork(): Promise<void> {
   await removeLabNetwork();
   await runLocal(["ip", "netns", "add", LAB_NET.netns]);
-  await runLocal(["ip", "link", "add", LAB_NET.hostVeth, "type", "veth", "peer", "name", LAB_NET.containerVeth, "netns", LAB_NET.netns]);
+  await runLocal([
+    "ip",
+    "link",
+    "add",
+    LAB_NET.hostVeth,
+    "type",
+    "veth",
+    "peer",
+    "name",
+    LAB_NET.containerVeth,
+    "netns",
+    LAB_NET.netns,
+  ]);
   await runLocal(["ip", "addr", "add", `${LAB_NET.hostAddress}/${LAB_NET.prefix}`, "dev", LAB_NET.hostVeth]);
   await runLocal(["ip", "link", "set", LAB_NET.hostVeth, "up"]);
   await runLocal(["ip", "netns", "exec", LAB_NET.netns, "ip", "link", "set", "lo", "up"]);
@@ -25,7 +37,10 @@ export async function removeLabNetwork(): Promise<void> {
 
 /** Synchronous variant for process-exit handlers. */
 export function removeLabNetworkSync(): void {
-  for (const argv of [["ip", "link", "del", LAB_NET.hostVeth], ["ip", "netns", "del", LAB_NET.netns]]) {
+  for (const argv of [
+    ["ip", "link", "del", LAB_NET.hostVeth],
+    ["ip", "netns", "del", LAB_NET.netns],
+  ]) {
     try {
       execFileSync(argv[0]!, argv.slice(1), { stdio: "ignore" });
     } catch {

@@ -21,7 +21,11 @@ export interface LabPlanInput {
  * at both of its forwarded SSH ports (loopback for the tool, the veth address for the container).
  * After the copy the VM presents the source's keys; accepting that is the pipeline's job.
  */
-export async function writeLabKnownHosts(path: string, sourceHostKeys: string[], targetHostKeys: string[]): Promise<void> {
+export async function writeLabKnownHosts(
+  path: string,
+  sourceHostKeys: string[],
+  targetHostKeys: string[],
+): Promise<void> {
   const lines = [
     ...knownHostsLines(LAB_NET.sourceAddress, 22, sourceHostKeys),
     ...knownHostsLines("127.0.0.1", LAB_NET.vmSshPortLoopback, targetHostKeys),

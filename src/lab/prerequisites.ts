@@ -18,7 +18,8 @@ export const LAB_TOOLS: Array<{ command: string; aptPackage: string }> = [
 export function labProblems(env = process.env): string[] {
   const problems: string[] = [];
   if (process.platform !== "linux") problems.push("the lab runs on Linux only (Debian 12 tested)");
-  if (process.getuid?.() !== 0) problems.push("the lab needs root (debootstrap, network namespaces, systemd-nspawn): run it as root");
+  if (process.getuid?.() !== 0)
+    problems.push("the lab needs root (debootstrap, network namespaces, systemd-nspawn): run it as root");
   const dirs = (env.PATH ?? "").split(":").concat(["/usr/sbin", "/sbin"]).filter(Boolean);
   const missing = LAB_TOOLS.filter(({ command }) => !dirs.some((dir) => executable(join(dir, command))));
   if (missing.length > 0) {

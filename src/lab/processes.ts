@@ -88,7 +88,11 @@ function cmdlineOf(pid: number): string | undefined {
 
 function writeState(): void {
   if (!stateFile) return;
-  const entries: StateEntry[] = [...live.values()].map((p) => ({ name: p.name, pid: p.pid, cmdline: cmdlineOf(p.pid) ?? "" }));
+  const entries: StateEntry[] = [...live.values()].map((p) => ({
+    name: p.name,
+    pid: p.pid,
+    cmdline: cmdlineOf(p.pid) ?? "",
+  }));
   try {
     if (entries.length === 0) rmSync(stateFile, { force: true });
     else writeFileSync(stateFile, JSON.stringify(entries));

@@ -35,7 +35,13 @@ export function vzctlInterfaces(addresses: string[]): string {
     "\tdown ifconfig venet0 down",
     "",
   ];
-  const aliases = addresses.flatMap((address, n) => [`auto venet0:${n}`, `iface venet0:${n} inet static`, `\taddress ${address}`, "\tnetmask 255.255.255.255", ""]);
+  const aliases = addresses.flatMap((address, n) => [
+    `auto venet0:${n}`,
+    `iface venet0:${n} inet static`,
+    `\taddress ${address}`,
+    "\tnetmask 255.255.255.255",
+    "",
+  ]);
   return [...header, ...aliases].join("\n");
 }
 
@@ -49,16 +55,26 @@ export function sourceTreeFiles(): TreeFile[] {
     },
     { path: "/etc/network/interfaces", content: vzctlInterfaces([LAB_NET.sourceAddress]) },
     // An OpenVZ container's fstab: no block devices, only pseudo file systems.
-    { path: "/etc/fstab", content: "proc  /proc       proc    defaults    0 0\nnone  /dev/pts    devpts  rw,gid=5,mode=620    0 0\n" },
+    {
+      path: "/etc/fstab",
+      content: "proc  /proc       proc    defaults    0 0\nnone  /dev/pts    devpts  rw,gid=5,mode=620    0 0\n",
+    },
     // The writer of the end-to-end test reaches MariaDB through SSH; keep it on loopback as shipped.
     {
       path: "/etc/mysql/mariadb.conf.d/90-lab.cnf",
-      content: "# lab: small buffers so the container fits next to a TCG VM on two cores\n[mysqld]\ninnodb_buffer_pool_size = 64M\nperformance_schema = OFF\n",
+      content:
+        "# lab: small buffers so the container fits next to a TCG VM on two cores\n[mysqld]\ninnodb_buffer_pool_size = 64M\nperformance_schema = OFF\n",
     },
     // Lab tuning, documented in the plan header: under QEMU TCG the VM's kernel reinstall is the slowest
     // step. These files come over with the copy (the VM's /etc is the container's after the sync):
     // an initramfs with only the modules this VM needs, and dpkg without an fsync per file.
-    { path: "/etc/initramfs-tools/conf.d/90-lab-tcg.conf", content: "# mudanza lab: QEMU TCG is slow; only the modules this machine needs\nMODULES=dep\nCOMPRESS=gzip\n" },
-    { path: "/etc/dpkg/dpkg.cfg.d/90-lab-unsafe-io", content: "# mudanza lab: no fsync per unpacked file (the lab's disks are throwaway overlays)\nforce-unsafe-io\n" },
+    {
+      path: "/etc/initramfs-tools/conf.d/90-lab-tcg.conf",
+      content: "# mudanza lab: QEMU TCG is slow; only the modules this machine needs\nMODULES=dep\nCOMPRESS=gzip\n",
+    },
+    {
+      path: "/etc/dpkg/dpkg.cfg.d/90-lab-unsafe-io",
+      content: "# mudanza lab: no fsync per unpacked file (the lab's disks are throwaway overlays)\nforce-unsafe-io\n",
+    },
   ];
 }

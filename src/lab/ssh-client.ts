@@ -21,32 +21,55 @@ export class LabSsh {
 
   argv(command: string, extra: string[] = []): string[] {
     return [
-      "-i", this.identityFile,
-      "-o", "IdentitiesOnly=yes",
-      "-o", `UserKnownHostsFile=${this.knownHostsFile}`,
-      "-o", "GlobalKnownHostsFile=/dev/null",
-      "-o", "StrictHostKeyChecking=yes",
-      "-o", "BatchMode=yes",
-      "-o", "ConnectTimeout=10",
-      "-o", "ServerAliveInterval=5",
-      "-o", "ServerAliveCountMax=3",
-      "-o", "LogLevel=ERROR",
+      "-i",
+      this.identityFile,
+      "-o",
+      "IdentitiesOnly=yes",
+      "-o",
+      `UserKnownHostsFile=${this.knownHostsFile}`,
+      "-o",
+      "GlobalKnownHostsFile=/dev/null",
+      "-o",
+      "StrictHostKeyChecking=yes",
+      "-o",
+      "BatchMode=yes",
+      "-o",
+      "ConnectTimeout=10",
+      "-o",
+      "ServerAliveInterval=5",
+      "-o",
+      "ServerAliveCountMax=3",
+      "-o",
+      "LogLevel=ERROR",
       ...extra,
-      "-p", String(this.port),
+      "-p",
+      String(this.port),
       `root@${this.host}`,
       command,
     ];
   }
 
   async exec(command: string, options: { timeoutMs?: number; input?: string } = {}): Promise<SshResult> {
-    const result = await execa("ssh", this.argv(command), { reject: false, timeout: options.timeoutMs ?? 120_000, input: options.input, encoding: "utf8" });
-    return { code: typeof result.exitCode === "number" ? result.exitCode : -1, stdout: String(result.stdout ?? ""), stderr: String(result.stderr ?? "") };
+    const result = await execa("ssh", this.argv(command), {
+      reject: false,
+      timeout: options.timeoutMs ?? 120_000,
+      input: options.input,
+      encoding: "utf8",
+    });
+    return {
+      code: typeof result.exitCode === "number" ? result.exitCode : -1,
+      stdout: String(result.stdout ?? ""),
+      stderr: String(result.stderr ?? ""),
+    };
   }
 
   /** Runs the command and returns stdout; throws with stderr when it fails. */
   async run(command: string, options: { timeoutMs?: number; input?: string } = {}): Promise<string> {
     const result = await this.exec(command, options);
-    if (result.code !== 0) throw new Error(`ssh ${this.host}:${this.port} \`${command}\` exited ${result.code}: ${result.stderr.trim() || result.stdout.trim()}`);
+    if (result.code !== 0)
+      throw new Error(
+        `ssh ${this.host}:${this.port} \`${command}\` exited ${result.code}: ${result.stderr.trim() || result.stdout.trim()}`,
+      );
     return result.stdout;
   }
 

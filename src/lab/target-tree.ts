@@ -32,8 +32,14 @@ export function targetTreeFiles(): TreeFile[] {
       ].join("\n"),
     },
     // same TCG tuning as the source's (see source-tree.ts), for kernel work before the copy
-    { path: "/etc/initramfs-tools/conf.d/90-lab-tcg.conf", content: "# mudanza lab: QEMU TCG is slow; only the modules this machine needs\nMODULES=dep\nCOMPRESS=gzip\n" },
-    { path: "/etc/fstab", content: "# <file system> <mount point> <type> <options> <dump> <pass>\n/dev/vda / ext4 errors=remount-ro 0 1\n" },
+    {
+      path: "/etc/initramfs-tools/conf.d/90-lab-tcg.conf",
+      content: "# mudanza lab: QEMU TCG is slow; only the modules this machine needs\nMODULES=dep\nCOMPRESS=gzip\n",
+    },
+    {
+      path: "/etc/fstab",
+      content: "# <file system> <mount point> <type> <options> <dump> <pass>\n/dev/vda / ext4 errors=remount-ro 0 1\n",
+    },
   ];
 }
 

@@ -15,7 +15,8 @@ export interface TreeFile {
  */
 export async function writeTreeFiles(tree: string, files: TreeFile[], mtime?: Date): Promise<void> {
   for (const file of files) {
-    if (!file.path.startsWith("/") || file.path.includes("..")) throw new Error(`tree file path must be absolute and plain: ${file.path}`);
+    if (!file.path.startsWith("/") || file.path.includes(".."))
+      throw new Error(`tree file path must be absolute and plain: ${file.path}`);
     const target = join(tree, file.path);
     await mkdir(dirname(target), { recursive: true });
     if (await lstat(target).catch(() => null)) await rm(target, { force: true });
@@ -28,9 +29,15 @@ export async function writeTreeFiles(tree: string, files: TreeFile[], mtime?: Da
 /** Every tree gets its packages from the lab's repository and a name server that never answers (no traffic out). */
 export function aptAndResolverFiles(repoUrl: string): TreeFile[] {
   return [
-    { path: "/etc/apt/sources.list", content: `# Lab package repository (served by the lab host; no internet needed)\ndeb [trusted=yes] ${repoUrl} ./\n` },
+    {
+      path: "/etc/apt/sources.list",
+      content: `# Lab package repository (served by the lab host; no internet needed)\ndeb [trusted=yes] ${repoUrl} ./\n`,
+    },
     // The lab host's veth address runs no DNS server: lookups fail at once and never leave the lab.
-    { path: "/etc/resolv.conf", content: `# lab: no DNS answers here; every lab address is in /etc/hosts\nnameserver ${LAB_NET.hostAddress}\n` },
+    {
+      path: "/etc/resolv.conf",
+      content: `# lab: no DNS answers here; every lab address is in /etc/hosts\nnameserver ${LAB_NET.hostAddress}\n`,
+    },
   ];
 }
 

@@ -25,11 +25,15 @@ export function pagesValueToBytes(value: string, key: string): number | null {
   const v = value.trim();
   if (v === "unlimited" || v === LONG_MAX) return null;
   const m = /^(\d+)([pbkmgtPBKMGT]?)$/.exec(v);
-  if (!m) throw new BadInputError(`${key}="${value}" is not a vzctl value (a number of pages, a size like 1G, or unlimited)`);
+  if (!m)
+    throw new BadInputError(`${key}="${value}" is not a vzctl value (a number of pages, a size like 1G, or unlimited)`);
   return Number(m[1]) * SUFFIX[m[2]!.toLowerCase()]!;
 }
 
-function barrierLimit(conf: Record<string, string>, key: string): { barrier: number | null; limit: number | null } | null {
+function barrierLimit(
+  conf: Record<string, string>,
+  key: string,
+): { barrier: number | null; limit: number | null } | null {
   const raw = conf[key];
   if (raw === undefined || raw === "") return null;
   const [b, l = b] = raw.split(":");
@@ -54,12 +58,19 @@ export function containerMemory(text: string, path = "CTID.conf"): ContainerMemo
   const privvm = barrierLimit(conf, "PRIVVMPAGES");
   const guaranteed = vmguar?.barrier ?? oomguar?.barrier ?? null;
   if (guaranteed === null && !privvm) {
-    throw new BadInputError(`${path}: no memory limits found (neither PHYSPAGES with a limit, nor VMGUARPAGES/OOMGUARPAGES/PRIVVMPAGES)`);
+    throw new BadInputError(
+      `${path}: no memory limits found (neither PHYSPAGES with a limit, nor VMGUARPAGES/OOMGUARPAGES/PRIVVMPAGES)`,
+    );
   }
   const sources = [
     ...(vmguar ? [`VMGUARPAGES="${conf.VMGUARPAGES}" (guarantee)`] : []),
     ...(oomguar ? [`OOMGUARPAGES="${conf.OOMGUARPAGES}" (OOM guarantee)`] : []),
     ...(privvm ? [`PRIVVMPAGES="${conf.PRIVVMPAGES}" (allocation limit)`] : []),
   ];
-  return { model: "ubc", guaranteedBytes: guaranteed ?? privvm?.barrier ?? 0, burstBytes: privvm ? privvm.limit : null, sources };
+  return {
+    model: "ubc",
+    guaranteedBytes: guaranteed ?? privvm?.barrier ?? 0,
+    burstBytes: privvm ? privvm.limit : null,
+    sources,
+  };
 }

@@ -41,7 +41,8 @@ export function substVeid(template: string, ctid: number): string {
 }
 
 export function formatVzConfLine(key: string, value: string): string {
-  if (/["\\`\n]/.test(value) || /\$(?!VEID\b|\{VEID\})/.test(value)) throw new Error(`${key}: value ${JSON.stringify(value)} cannot be written to an OpenVZ config`);
+  if (/["\\`\n]/.test(value) || /\$(?!VEID\b|\{VEID\})/.test(value))
+    throw new Error(`${key}: value ${JSON.stringify(value)} cannot be written to an OpenVZ config`);
   return `${key}="${value}"`;
 }
 

@@ -10,20 +10,36 @@ import { hostNameSchema, safeArgumentSchema } from "./fields.js";
  */
 
 /** How a hypervisor or node is reached: the endpoint fields (port, user, identityFile, hostKey, ...), host required. */
-const nodeFields = { ...endpointFields, host: hostNameSchema.describe("the machine that runs the tool (reached by ssh like the endpoints: port, user, identityFile, hostKey)") };
+const nodeFields = {
+  ...endpointFields,
+  host: hostNameSchema.describe(
+    "the machine that runs the tool (reached by ssh like the endpoints: port, user, identityFile, hostKey)",
+  ),
+};
 
 const vmid = z.number().int().min(100).max(999_999_999);
 
 const qmp = z
   .object({
     via: z.literal("qmp"),
-    socket: z.string().startsWith("/", "an absolute path").describe("QEMU's QMP unix socket on this machine (qemu -qmp unix:PATH,server=on,wait=off); the VM's disk must be qcow2"),
+    socket: z
+      .string()
+      .startsWith("/", "an absolute path")
+      .describe(
+        "QEMU's QMP unix socket on this machine (qemu -qmp unix:PATH,server=on,wait=off); the VM's disk must be qcow2",
+      ),
   })
   .strict()
-  .describe("a QEMU the admin runs on this machine: snapshot-save / snapshot-load jobs (QEMU 6.0 or later), RAM and disk in the qcow2 image");
+  .describe(
+    "a QEMU the admin runs on this machine: snapshot-save / snapshot-load jobs (QEMU 6.0 or later), RAM and disk in the qcow2 image",
+  );
 
 const libvirt = z
-  .object({ via: z.literal("libvirt"), ...nodeFields, domain: safeArgumentSchema("libvirt domain name", 200).describe("the domain's name as `virsh list --all` shows it") })
+  .object({
+    via: z.literal("libvirt"),
+    ...nodeFields,
+    domain: safeArgumentSchema("libvirt domain name", 200).describe("the domain's name as `virsh list --all` shows it"),
+  })
   .strict()
   .superRefine(checkEndpoint)
   .describe("a libvirt host: virsh snapshot-create-as (internal snapshot, qcow2 disks only)");
@@ -38,7 +54,9 @@ const vzctl = z
   .object({
     via: z.literal("vzctl"),
     ...nodeFields,
-    ctid: z.union([z.number().int().min(1), safeArgumentSchema("container id", 64)]).describe("the container's CTID or name (vzlist -a)"),
+    ctid: z
+      .union([z.number().int().min(1), safeArgumentSchema("container id", 64)])
+      .describe("the container's CTID or name (vzlist -a)"),
   })
   .strict()
   .superRefine(checkEndpoint)
@@ -55,8 +73,12 @@ export const sourceCheckpointSchema = z.discriminatedUnion("via", [vzctl, proxmo
 
 export const checkpointsSchema = z
   .object({
-    target: targetCheckpointSchema.optional().describe("where the target VM's checkpoints are taken (before the first copy and before the pre-update step)"),
-    source: sourceCheckpointSchema.optional().describe("where the source container's checkpoint is taken (before the pre-update step)"),
+    target: targetCheckpointSchema
+      .optional()
+      .describe("where the target VM's checkpoints are taken (before the first copy and before the pre-update step)"),
+    source: sourceCheckpointSchema
+      .optional()
+      .describe("where the source container's checkpoint is taken (before the pre-update step)"),
   })
   .strict();
 
@@ -67,7 +89,10 @@ export type CheckpointConfig = TargetCheckpointConfig | SourceCheckpointConfig;
 
 /** The section as `mudanza plan openvz-to-kvm` writes it: commented out, each backend with what it needs. */
 export function commentedCheckpointLines(): string[] {
-  const line = (schema: z.ZodType, example: string): string[] => [`#   ${example}`, `#     # ${schema.description ?? ""}`];
+  const line = (schema: z.ZodType, example: string): string[] => [
+    `#   ${example}`,
+    `#     # ${schema.description ?? ""}`,
+  ];
   return [
     "# checkpoints: where to take a checkpoint before each step nothing else can undo, and where",
     "# `mudanza rollback THIS-FILE` returns to (without it, each such gate warns that nothing undoes it).",

@@ -27,10 +27,28 @@ const inline = (value: unknown): string => stringify(value, { collectionStyle: "
 const comment = (indent: string, text: string): string => `${indent}# ${text}`;
 
 function endpointLines(role: "source" | "target", meaning: string, e: PlanEndpointInput): string[] {
-  const lines = [comment("", `${role}: ${meaning}`), `${role}:`, `  host: ${inline(e.host)}`, `  port: ${e.port}`, `  user: ${inline(e.user)}`];
-  lines.push(e.sudo ? "  sudo: true" : comment("  ", "sudo: true               # run commands through `sudo -n` when the user is not root"));
-  lines.push(e.identityFile ? `  identityFile: ${inline(e.identityFile)}` : comment("  ", "identityFile: ~/.ssh/id_ed25519   # default: ssh-agent, then ~/.ssh/config"));
-  lines.push(e.hostKey ? `  hostKey: ${inline(e.hostKey)}` : comment("  ", "hostKey: SHA256:...      # pin the host key (`ssh-keygen -lf` on the host's key)"));
+  const lines = [
+    comment("", `${role}: ${meaning}`),
+    `${role}:`,
+    `  host: ${inline(e.host)}`,
+    `  port: ${e.port}`,
+    `  user: ${inline(e.user)}`,
+  ];
+  lines.push(
+    e.sudo
+      ? "  sudo: true"
+      : comment("  ", "sudo: true               # run commands through `sudo -n` when the user is not root"),
+  );
+  lines.push(
+    e.identityFile
+      ? `  identityFile: ${inline(e.identityFile)}`
+      : comment("  ", "identityFile: ~/.ssh/id_ed25519   # default: ssh-agent, then ~/.ssh/config"),
+  );
+  lines.push(
+    e.hostKey
+      ? `  hostKey: ${inline(e.hostKey)}`
+      : comment("  ", "hostKey: SHA256:...      # pin the host key (`ssh-keygen -lf` on the host's key)"),
+  );
   return lines;
 }
 
@@ -45,7 +63,9 @@ export function renderCommentedPlan(input: PlanInput): string {
     comment("", doc.summary),
     comment("", `Check it with: mudanza run THIS-FILE --dry-run`),
     `kind: ${input.kind}`,
-    input.name ? `name: ${inline(input.name)}` : comment("", "name: web1                 # names the journal; default: this file's name"),
+    input.name
+      ? `name: ${inline(input.name)}`
+      : comment("", "name: web1                 # names the journal; default: this file's name"),
     "",
     ...endpointLines("source", doc.source, input.source),
     "",

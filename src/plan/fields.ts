@@ -14,8 +14,10 @@ export function safeArgumentSchema(what: string, max: number) {
     .min(1)
     .max(max)
     .superRefine((value, ctx) => {
-      if (value.startsWith("-")) ctx.addIssue({ code: "custom", message: `a ${what} cannot start with "-" (it would be read as an option)` });
-      else if (UNSAFE.test(value)) ctx.addIssue({ code: "custom", message: `a ${what} cannot hold whitespace or control characters` });
+      if (value.startsWith("-"))
+        ctx.addIssue({ code: "custom", message: `a ${what} cannot start with "-" (it would be read as an option)` });
+      else if (UNSAFE.test(value))
+        ctx.addIssue({ code: "custom", message: `a ${what} cannot hold whitespace or control characters` });
     });
 }
 

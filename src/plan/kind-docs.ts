@@ -40,7 +40,9 @@ interface JsonSchemaNode {
 function typeText(node: JsonSchemaNode): string {
   if (node.type === "array") {
     const items = node.items ?? {};
-    return items.type === "object" ? `list of {${Object.keys(items.properties ?? {}).join(", ")}}` : `list of ${items.type ?? "values"}s`;
+    return items.type === "object"
+      ? `list of {${Object.keys(items.properties ?? {}).join(", ")}}`
+      : `list of ${items.type ?? "values"}s`;
   }
   if (node.type === "integer" || node.type === "number") {
     if (node.minimum !== undefined && node.maximum !== undefined) return `${node.type} ${node.minimum}-${node.maximum}`;
@@ -52,7 +54,10 @@ function typeText(node: JsonSchemaNode): string {
 
 /** Every option of a kind, read from its zod schema (descriptions come from `.describe()`). */
 export function optionDocs(kind: PlanKind): OptionDoc[] {
-  const json = z.toJSONSchema(kindDocs[kind].schema, { io: "input" }) as { properties: Record<string, JsonSchemaNode>; required?: string[] };
+  const json = z.toJSONSchema(kindDocs[kind].schema, { io: "input" }) as {
+    properties: Record<string, JsonSchemaNode>;
+    required?: string[];
+  };
   return Object.entries(json.properties).map(([key, node]) => ({
     key,
     type: typeText(node),
@@ -67,7 +72,14 @@ const show = (value: unknown): string => JSON.stringify(value);
 /** The option list of `mudanza plan KIND --help`. */
 export function optionsHelpText(kind: PlanKind): string {
   const doc = kindDocs[kind];
-  const lines = ["", `${kind}: ${doc.summary}`, `  source: ${doc.source}`, `  target: ${doc.target}`, "", "Plan options (set with --option key=value, or edit the written plan):"];
+  const lines = [
+    "",
+    `${kind}: ${doc.summary}`,
+    `  source: ${doc.source}`,
+    `  target: ${doc.target}`,
+    "",
+    "Plan options (set with --option key=value, or edit the written plan):",
+  ];
   for (const o of optionDocs(kind)) {
     const dflt = o.required ? "required" : o.default !== undefined ? `default ${show(o.default)}` : "optional";
     lines.push(`  ${o.key} (${o.type}, ${dflt})`, `      ${o.description}`);

@@ -26,7 +26,9 @@ export async function loadPlan(path: string): Promise<LoadedPlan> {
   const absolute = resolve(path);
   const loaded = parsePlan(await readPlanText(absolute, path), absolute);
   if (!loaded.plan.name && !MIGRATION_ID.test(loaded.migrationId)) {
-    throw new BadInputError(`${path}: the file name cannot name the migration's journal (${MIGRATION_ID_RULE}); set name: in the plan`);
+    throw new BadInputError(
+      `${path}: the file name cannot name the migration's journal (${MIGRATION_ID_RULE}); set name: in the plan`,
+    );
   }
   return loaded;
 }
@@ -40,7 +42,9 @@ export function parsePlan(text: string, path: string): LoadedPlan {
     written = doc.toJS();
   } catch (error) {
     // The yaml library refuses alias bombs (billions of laughs) here.
-    throw new BadInputError(`${path}: not a plan: ${firstLine(error instanceof Error ? error.message : String(error))}`);
+    throw new BadInputError(
+      `${path}: not a plan: ${firstLine(error instanceof Error ? error.message : String(error))}`,
+    );
   }
   if (written === null || written === undefined) throw new BadInputError(`${path}: the plan is empty`);
   const result = planSchema.safeParse(written);
@@ -49,7 +53,14 @@ export function parsePlan(text: string, path: string): LoadedPlan {
   const sha256 = (value: unknown): string => createHash("sha256").update(canonicalJson(value)).digest("hex");
   const migrationId = plan.name ?? basename(path, extname(path));
   // Options that only skip a step may change on resume: the hash leaves them out.
-  return { plan, path, hash: sha256(withoutResumeSafeOptions(written, result.data.kind)), formerHashes: [sha256(written), sha256(result.data)], migrationId, textHash: planTextHash(text) };
+  return {
+    plan,
+    path,
+    hash: sha256(withoutResumeSafeOptions(written, result.data.kind)),
+    formerHashes: [sha256(written), sha256(result.data)],
+    migrationId,
+    textHash: planTextHash(text),
+  };
 }
 
 /** Skipping a step (e.g. skipPreUpdate after declining its gate) is decided again on every run, so it may change on resume. */
@@ -76,7 +87,9 @@ export function formatPlanErrors(path: string, error: z.ZodError): string {
 
 function resolveFixturePaths(plan: Plan, base: string): Plan {
   const fix = <E extends Plan["source"]>(endpoint: E): E =>
-    endpoint.fixture && !isAbsolute(endpoint.fixture) ? { ...endpoint, fixture: resolve(base, endpoint.fixture) } : endpoint;
+    endpoint.fixture && !isAbsolute(endpoint.fixture)
+      ? { ...endpoint, fixture: resolve(base, endpoint.fixture) }
+      : endpoint;
   return { ...plan, source: fix(plan.source), target: fix(plan.target) };
 }
 

@@ -15,6 +15,9 @@ interface PushRouteOptions {
 /** The plan's override, else the target endpoint; `targetWord` names the target in the error ("target", "node"). */
 export function pushRouteOf(plan: { target: Endpoint; options: PushRouteOptions }, targetWord: string): PushRoute {
   const address = plan.options.targetAddressFromSource ?? plan.target.host;
-  if (!address) throw new Error(`the plan has no address the source can reach the ${targetWord} at: set options.targetAddressFromSource`);
+  if (!address)
+    throw new Error(
+      `the plan has no address the source can reach the ${targetWord} at: set options.targetAddressFromSource`,
+    );
   return { user: "root", address, port: plan.options.targetPortFromSource ?? plan.target.port };
 }

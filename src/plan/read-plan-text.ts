@@ -16,7 +16,10 @@ export async function readPlanText(absolute: string, shown: string): Promise<str
   }
   try {
     const stats = await handle.stat();
-    if (!stats.isFile()) throw new BadInputError(`plan ${shown} is not a regular file (${stats.isDirectory() ? "a directory" : stats.isFIFO() ? "a fifo" : "a device or socket"})`);
+    if (!stats.isFile())
+      throw new BadInputError(
+        `plan ${shown} is not a regular file (${stats.isDirectory() ? "a directory" : stats.isFIFO() ? "a fifo" : "a device or socket"})`,
+      );
     const buffer = Buffer.alloc(MAX_PLAN_BYTES + 1);
     const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
     if (bytesRead > MAX_PLAN_BYTES) throw new BadInputError(`plan ${shown} is larger than 1 MiB: that is not a plan`);

@@ -16,7 +16,14 @@ const common = {
 };
 
 export const planSchema = z.discriminatedUnion("kind", [
-  z.object({ kind: z.literal("openvz-to-kvm"), ...common, checkpoints: checkpointsSchema.optional(), options: openvzToKvmOptionsSchema.default(openvzToKvmOptionsSchema.parse({})) }).strict(),
+  z
+    .object({
+      kind: z.literal("openvz-to-kvm"),
+      ...common,
+      checkpoints: checkpointsSchema.optional(),
+      options: openvzToKvmOptionsSchema.default(openvzToKvmOptionsSchema.parse({})),
+    })
+    .strict(),
   z.object({ kind: z.literal("vserver-to-openvz"), ...common, options: vserverToOpenvzOptionsSchema }).strict(),
 ]);
 

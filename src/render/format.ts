@@ -75,14 +75,26 @@ export function textBar(fraction: number, width: number, full = "█", empty = "
 export function describeProgress(p: ProgressInfo): string {
   const parts: string[] = [];
   // A step that counts items, not bytes, reports bytesDone 0 and no total: "0 B" would be a false number.
-  const countsBytes = p.bytesTotal !== undefined || p.bytesDone > 0 || p.rateBytesPerSec !== undefined || (p.percent === undefined && p.filesChecked === undefined);
-  if (countsBytes) parts.push(p.bytesTotal !== undefined ? `${formatBytes(p.bytesDone)} / ${formatBytes(p.bytesTotal)}` : formatBytes(p.bytesDone));
+  const countsBytes =
+    p.bytesTotal !== undefined ||
+    p.bytesDone > 0 ||
+    p.rateBytesPerSec !== undefined ||
+    (p.percent === undefined && p.filesChecked === undefined);
+  if (countsBytes)
+    parts.push(
+      p.bytesTotal !== undefined
+        ? `${formatBytes(p.bytesDone)} / ${formatBytes(p.bytesTotal)}`
+        : formatBytes(p.bytesDone),
+    );
   const fraction = progressFraction(p);
   if (fraction !== undefined) parts.push(`${Math.floor(fraction * 100)}%`);
   if (p.rateBytesPerSec !== undefined) parts.push(formatRate(p.rateBytesPerSec));
   const eta = progressEtaSec(p);
   if (eta !== undefined && (fraction ?? 0) < 1) parts.push(`ETA ${formatDuration(eta * 1000)}`);
-  if (p.filesChecked !== undefined) parts.push(p.filesTotal !== undefined ? `${p.filesChecked}/${p.filesTotal} files` : `${p.filesChecked} files checked`);
+  if (p.filesChecked !== undefined)
+    parts.push(
+      p.filesTotal !== undefined ? `${p.filesChecked}/${p.filesTotal} files` : `${p.filesChecked} files checked`,
+    );
   return parts.join("  ");
 }
 
@@ -92,8 +104,14 @@ function clamp01(x: number): number {
 
 const ESC = String.fromCharCode(27);
 // CSI (colours, cursor moves) and OSC (titles, links) sequences, then any other C0 control but tab.
-const ANSI = new RegExp(`${ESC}\\[[0-9;?]*[ -/]*[@-~]|${ESC}\\][^${String.fromCharCode(7)}${ESC}]*(?:${String.fromCharCode(7)}|${ESC}\\\\)|${ESC}[@-_]`, "g");
-const CONTROL = new RegExp(`[${String.fromCharCode(0)}-${String.fromCharCode(8)}${String.fromCharCode(11)}-${String.fromCharCode(31)}${String.fromCharCode(127)}]`, "g");
+const ANSI = new RegExp(
+  `${ESC}\\[[0-9;?]*[ -/]*[@-~]|${ESC}\\][^${String.fromCharCode(7)}${ESC}]*(?:${String.fromCharCode(7)}|${ESC}\\\\)|${ESC}[@-_]`,
+  "g",
+);
+const CONTROL = new RegExp(
+  `[${String.fromCharCode(0)}-${String.fromCharCode(8)}${String.fromCharCode(11)}-${String.fromCharCode(31)}${String.fromCharCode(127)}]`,
+  "g",
+);
 
 /**
  * A remote command's line made safe to draw: colour and cursor codes removed (they would move Ink's

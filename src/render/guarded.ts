@@ -9,7 +9,11 @@ export const RENDERER_CLOSE_TIMEOUT_MS = 5_000;
  * the log), and `close` never throws and returns after `closeTimeoutMs` even if the renderer hangs.
  * The lock, the hosts and the report must not depend on how a face behaves.
  */
-export function guardRenderer(inner: Renderer, complain: (line: string) => void, closeTimeoutMs = RENDERER_CLOSE_TIMEOUT_MS): Renderer {
+export function guardRenderer(
+  inner: Renderer,
+  complain: (line: string) => void,
+  closeTimeoutMs = RENDERER_CLOSE_TIMEOUT_MS,
+): Renderer {
   let broken = false;
   let closing: Promise<void> | undefined;
   return {
@@ -19,7 +23,9 @@ export function guardRenderer(inner: Renderer, complain: (line: string) => void,
         inner.sink(event);
       } catch (error) {
         broken = true;
-        complain(`mudanza: the display failed and is switched off (the run goes on; the log has every event): ${errorMessage(error)}`);
+        complain(
+          `mudanza: the display failed and is switched off (the run goes on; the log has every event): ${errorMessage(error)}`,
+        );
       }
     },
     confirm: inner.confirm,

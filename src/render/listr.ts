@@ -11,7 +11,12 @@ import { describeHeadline } from "../report/headline-figures.js";
 import { exitCodeForRun } from "../exit-codes.js";
 
 type VerboseTask = ListrTaskWrapper<unknown, typeof VerboseRenderer, typeof VerboseRenderer>;
-type Message = { kind: "output"; text: string } | { kind: "title"; text: string } | { kind: "done"; title?: string } | { kind: "skip"; reason: string } | { kind: "fail"; message: string };
+type Message =
+  | { kind: "output"; text: string }
+  | { kind: "title"; text: string }
+  | { kind: "done"; title?: string }
+  | { kind: "skip"; reason: string }
+  | { kind: "fail"; message: string };
 
 /**
  * `--yes` without a terminal: listr2's verbose renderer, one plain line per state change ("[STARTED]",
@@ -59,17 +64,36 @@ export function createListrRenderer(out: Writable = process.stdout, progressEver
   const start = (event: Extract<PipelineEvent, { type: "pipeline-start" }>): void => {
     queues = [new TaskQueue<Message>(), ...event.steps.map(() => new TaskQueue<Message>()), new TaskQueue<Message>()];
     stepIndex = new Map(event.steps.map((s, i) => [s.id, i + 1]));
-    const titles = ["Checks before anything changes", ...event.steps.map((s) => (event.resumed && s.status === "done" ? `${s.title} (done earlier)` : s.title)), "Result"];
-    const logger = new ListrLogger({ useIcons: false, processOutput: new ProcessOutput(out as NodeJS.WriteStream, out as NodeJS.WriteStream) });
+    const titles = [
+      "Checks before anything changes",
+      ...event.steps.map((s) => (event.resumed && s.status === "done" ? `${s.title} (done earlier)` : s.title)),
+      "Result",
+    ];
+    const logger = new ListrLogger({
+      useIcons: false,
+      processOutput: new ProcessOutput(out as NodeJS.WriteStream, out as NodeJS.WriteStream),
+    });
     const list = new Listr(
       titles.map((title, i) => ({
         title,
         enabled: () => !notReached.has(i),
         task: async (_ctx: unknown, task: VerboseTask) => drive(queues[i]!, task),
       })),
-      { renderer: "verbose", fallbackRenderer: "verbose", rendererOptions: { logger, logTitleChange: false }, exitOnError: false, registerSignalListeners: false, concurrent: false },
+      {
+        renderer: "verbose",
+        fallbackRenderer: "verbose",
+        rendererOptions: { logger, logTitleChange: false },
+        exitOnError: false,
+        registerSignalListeners: false,
+        concurrent: false,
+      },
     );
-    say(0, `${event.title} (${event.kind}): ${Object.entries(event.hosts).map(([r, a]) => `${r} ${a}`).join(", ")}${event.resumed ? "; resuming" : ""}`);
+    say(
+      0,
+      `${event.title} (${event.kind}): ${Object.entries(event.hosts)
+        .map(([r, a]) => `${r} ${a}`)
+        .join(", ")}${event.resumed ? "; resuming" : ""}`,
+    );
     say(0, `journal: ${event.journal}`);
     running = list.run().catch(() => undefined);
   };
@@ -80,8 +104,13 @@ export function createListrRenderer(out: Writable = process.stdout, progressEver
     if (event.type === "pipeline-start") return start(event);
     if (queues.length === 0 || finished) return;
     if (wasPreflight && !model.preflight && current === 0 && event.type !== "pipeline-end") {
-      const warnings = model.steps.flatMap((s) => s.findings.filter((f) => !f.blocks && f.severity === "warning")).length;
-      send(0, { kind: "done", title: `Checks passed${warnings > 0 ? ` with ${warnings} warning${warnings === 1 ? "" : "s"}` : ""}` });
+      const warnings = model.steps.flatMap((s) =>
+        s.findings.filter((f) => !f.blocks && f.severity === "warning"),
+      ).length;
+      send(0, {
+        kind: "done",
+        title: `Checks passed${warnings > 0 ? ` with ${warnings} warning${warnings === 1 ? "" : "s"}` : ""}`,
+      });
       current = 1;
     }
     const stepTask = "stepId" in event ? stepIndex.get(event.stepId) : undefined;
@@ -95,26 +124,43 @@ export function createListrRenderer(out: Writable = process.stdout, progressEver
         }
         return;
       case "step-probed": {
-        const index = model.preflight ? 0 : stepTask ?? current;
-        for (const f of event.findings) say(index, `${f.blocks ? "BLOCKER" : f.severity.toUpperCase()}${f.host ? ` on ${f.host}` : ""}: ${f.title}: ${f.summary}${f.remediation ? ` (fix: ${f.remediation})` : ""}`);
+        const index = model.preflight ? 0 : (stepTask ?? current);
+        for (const f of event.findings)
+          say(
+            index,
+            `${f.blocks ? "BLOCKER" : f.severity.toUpperCase()}${f.host ? ` on ${f.host}` : ""}: ${f.title}: ${f.summary}${f.remediation ? ` (fix: ${f.remediation})` : ""}`,
+          );
         if (event.satisfied && !model.preflight) say(index, `nothing to do: ${event.reason ?? "already satisfied"}`);
         return;
       }
       case "output":
-        say(stepTask ?? current, `${event.host}${event.stream === "stderr" ? " (stderr)" : ""}: ${cleanLine(event.line)}`);
+        say(
+          stepTask ?? current,
+          `${event.host}${event.stream === "stderr" ? " (stderr)" : ""}: ${cleanLine(event.line)}`,
+        );
         return;
       case "progress": {
-        const last = event.progress.percent === 100 || (event.progress.bytesTotal !== undefined && event.progress.bytesDone >= event.progress.bytesTotal);
-        if (throttle.admit(event.stepId, last)) say(stepTask ?? current, `${event.progress.label ? `${event.progress.label}: ` : ""}${describeProgress(event.progress)}`);
+        const last =
+          event.progress.percent === 100 ||
+          (event.progress.bytesTotal !== undefined && event.progress.bytesDone >= event.progress.bytesTotal);
+        if (throttle.admit(event.stepId, last))
+          say(
+            stepTask ?? current,
+            `${event.progress.label ? `${event.progress.label}: ` : ""}${describeProgress(event.progress)}`,
+          );
         return;
       }
       case "prompt":
         say(stepTask ?? current, `gate: ${event.title} runs:`);
-        for (const c of event.commands) say(stepTask ?? current, `  on ${c.host}: ${c.command}${c.purpose ? `  (${c.purpose})` : ""}`);
+        for (const c of event.commands)
+          say(stepTask ?? current, `  on ${c.host}: ${c.command}${c.purpose ? `  (${c.purpose})` : ""}`);
         for (const d of event.details) say(stepTask ?? current, `  ${d}`);
         return;
       case "prompt-answer":
-        say(stepTask ?? current, `gate ${event.accepted ? "accepted" : "declined"}${event.by === "yes-flag" ? " by --yes" : ""}`);
+        say(
+          stepTask ?? current,
+          `gate ${event.accepted ? "accepted" : "declined"}${event.by === "yes-flag" ? " by --yes" : ""}`,
+        );
         return;
       case "step-end": {
         if (stepTask === undefined) return;
@@ -123,10 +169,12 @@ export function createListrRenderer(out: Writable = process.stdout, progressEver
           return;
         }
         advance(stepTask);
-        for (const c of event.checks ?? []) say(stepTask, `${c.ok ? "ok" : "FAILED"}: ${c.name}${c.detail ? ` (${c.detail})` : ""}`);
+        for (const c of event.checks ?? [])
+          say(stepTask, `${c.ok ? "ok" : "FAILED"}: ${c.name}${c.detail ? ` (${c.detail})` : ""}`);
         const named = `${title(event.stepId)} (${formatDuration(event.durationMs)})`;
         if (event.status === "done") send(stepTask, { kind: "done", title: named });
-        else if (event.status === "skipped") send(stepTask, { kind: "skip", reason: `${title(event.stepId)}: ${event.message ?? "skipped"}` });
+        else if (event.status === "skipped")
+          send(stepTask, { kind: "skip", reason: `${title(event.stepId)}: ${event.message ?? "skipped"}` });
         else {
           leaveOutAfter(stepTask);
           send(stepTask, { kind: "fail", message: `${named}: ${event.message ?? event.status}` });
@@ -137,16 +185,34 @@ export function createListrRenderer(out: Writable = process.stdout, progressEver
       }
       case "compensation":
         // Before the checks: left over from an earlier run; after a failed step: the run is stopping.
-        say(stopping ? finishIndex() : Math.min(current, finishIndex()), `${event.ok ? "undone" : "NOT undone"}: ${event.title} on ${event.host}${event.message ? ` (${event.message})` : ""}`);
+        say(
+          stopping ? finishIndex() : Math.min(current, finishIndex()),
+          `${event.ok ? "undone" : "NOT undone"}: ${event.title} on ${event.host}${event.message ? ` (${event.message})` : ""}`,
+        );
         return;
       case "pipeline-end": {
-        if (current === 0 && event.status === "blocked") send(0, { kind: "fail", message: ["Blocked before anything changed:", ...blockedNotes].join("\n") });
+        if (current === 0 && event.status === "blocked")
+          send(0, { kind: "fail", message: ["Blocked before anything changed:", ...blockedNotes].join("\n") });
         advance(finishIndex());
-        const lines = [describeHeadline(event), event.message, event.log ? `log: ${event.log}` : undefined, `journal: ${event.journal}`, event.resumeCommand ? `resume with: ${event.resumeCommand}` : undefined];
+        const lines = [
+          describeHeadline(event),
+          event.message,
+          event.log ? `log: ${event.log}` : undefined,
+          `journal: ${event.journal}`,
+          event.resumeCommand ? `resume with: ${event.resumeCommand}` : undefined,
+        ];
         for (const l of lines) if (l) say(finishIndex(), l);
         const elapsed = formatDuration(Date.parse(event.at) - model.startedAtMs);
-        if (event.status === "done" || event.status === "dry-run") send(finishIndex(), { kind: "done", title: `${event.status === "done" ? wordsFor(model.kind).complete : "Dry run complete"} after ${elapsed}` });
-        else send(finishIndex(), { kind: "fail", message: `${event.status} after ${elapsed} (exit ${exitCodeForRun(event)})` });
+        if (event.status === "done" || event.status === "dry-run")
+          send(finishIndex(), {
+            kind: "done",
+            title: `${event.status === "done" ? wordsFor(model.kind).complete : "Dry run complete"} after ${elapsed}`,
+          });
+        else
+          send(finishIndex(), {
+            kind: "fail",
+            message: `${event.status} after ${elapsed} (exit ${exitCodeForRun(event)})`,
+          });
         finished = true;
         return;
       }

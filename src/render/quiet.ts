@@ -35,18 +35,28 @@ export function createQuietRenderer(out: Writable = process.stderr, options: Qui
           verbose(`checking ${event.title} (${whereText(event.hosts)})`);
           return;
         case "step-probed": {
-          for (const f of event.findings.filter((x) => x.blocks)) blockers.push(`  ✖ ${f.title}: ${f.summary}${f.remediation ? `\n    fix: ${f.remediation}` : ""}`);
+          for (const f of event.findings.filter((x) => x.blocks))
+            blockers.push(`  ✖ ${f.title}: ${f.summary}${f.remediation ? `\n    fix: ${f.remediation}` : ""}`);
           const blocking = event.findings.filter((f) => f.blocks).length;
           const warnings = event.findings.filter((f) => !f.blocks && f.severity === "warning").length;
           const verdict = blocking > 0 ? `BLOCKED (${blocking})` : event.satisfied ? "nothing to do" : "would run";
-          verbose(`  ${titles.get(event.stepId) ?? event.stepId}: ${verdict}${warnings > 0 ? `, ${warnings} warning${warnings === 1 ? "" : "s"}` : ""}`);
+          verbose(
+            `  ${titles.get(event.stepId) ?? event.stepId}: ${verdict}${warnings > 0 ? `, ${warnings} warning${warnings === 1 ? "" : "s"}` : ""}`,
+          );
           return;
         }
         case "step-end":
-          if (event.status === "blocked" && event.message) say(`  ${titles.get(event.stepId) ?? event.stepId}: blocked: ${event.message}`);
+          if (event.status === "blocked" && event.message)
+            say(`  ${titles.get(event.stepId) ?? event.stepId}: blocked: ${event.message}`);
           return;
         case "pipeline-end":
-          if (event.status === "blocked") say(["blocked, nothing was changed:", ...(blockers.length > 0 ? blockers : [`  ${event.message ?? ""}`])].join("\n"));
+          if (event.status === "blocked")
+            say(
+              [
+                "blocked, nothing was changed:",
+                ...(blockers.length > 0 ? blockers : [`  ${event.message ?? ""}`]),
+              ].join("\n"),
+            );
           else if (event.status === "dry-run") verbose("checked, nothing was changed");
           else say(`${event.status}${event.message ? `: ${event.message}` : ""}`);
           return;

@@ -1,7 +1,10 @@
 /** Lets a progress update through at most once per interval per key (final updates always pass). */
 export class ProgressThrottle {
   private readonly last = new Map<string, number>();
-  constructor(private readonly intervalMs: number, private readonly clock: () => number = Date.now) {}
+  constructor(
+    private readonly intervalMs: number,
+    private readonly clock: () => number = Date.now,
+  ) {}
 
   admit(key: string, final = false): boolean {
     const t = this.clock();

@@ -1,7 +1,14 @@
 import type { Pipeline, ProbeResult } from "../engine/step.js";
 import { formatBytes } from "../render/format.js";
 import type { DryRunReport, DryRunStep } from "./dry-run-schema.js";
-import { hostOfKey, isExcludeList, isTransferEstimateKey, valueLines, type ExcludeFact, type HostFact } from "./facts.js";
+import {
+  hostOfKey,
+  isExcludeList,
+  isTransferEstimateKey,
+  valueLines,
+  type ExcludeFact,
+  type HostFact,
+} from "./facts.js";
 import { code, fenced, plain as markdownPlain, table } from "./markdown.js";
 import { wordsFor } from "./kind-words.js";
 import { NO_UNDO, riskSummary } from "./risk-summary.js";
@@ -36,14 +43,33 @@ export function collectDryRun(
     const facts = probe?.facts ?? {};
     for (const [key, value] of Object.entries(facts)) {
       if (isExcludeList(value)) for (const e of value) excludes.push({ path: e.path, reason: e.reason, stepId: s.id });
-      else if (key === "checkpointPlan" && Array.isArray(value)) for (const c of value as Array<Omit<DryRunReport["checkpoints"][number], "stepId">>) checkpoints.push({ stepId: s.id, side: c.side, name: c.name, label: c.label, costBytes: c.costBytes, costHow: c.costHow });
-      else if (typeof value === "number" && isTransferEstimateKey(key)) estimate = { bytesToTransfer: value, stepId: s.id, key };
+      else if (key === "checkpointPlan" && Array.isArray(value))
+        for (const c of value as Array<Omit<DryRunReport["checkpoints"][number], "stepId">>)
+          checkpoints.push({
+            stepId: s.id,
+            side: c.side,
+            name: c.name,
+            label: c.label,
+            costBytes: c.costBytes,
+            costHow: c.costHow,
+          });
+      else if (typeof value === "number" && isTransferEstimateKey(key))
+        estimate = { bytesToTransfer: value, stepId: s.id, key };
       const owner = hostOfKey(key, roles);
       // A fact named after the role itself ("source: {...}") is labelled with the step that found it.
-      if (owner && !isExcludeList(value)) hostFacts[owner.role]!.push({ stepId: s.id, label: owner.rest || s.title, key, value });
+      if (owner && !isExcludeList(value))
+        hostFacts[owner.role]!.push({ stepId: s.id, label: owner.rest || s.title, key, value });
     }
     const blocked = probe?.findings.some((f) => f.blocks) ?? false;
-    const status: DryRunStep["status"] = !probe ? (skipped[s.id] && skipped[s.id] !== "not probed" ? "skipped" : "not-probed") : blocked ? "blocked" : probe.satisfied ? "satisfied" : "would-run";
+    const status: DryRunStep["status"] = !probe
+      ? skipped[s.id] && skipped[s.id] !== "not probed"
+        ? "skipped"
+        : "not-probed"
+      : blocked
+        ? "blocked"
+        : probe.satisfied
+          ? "satisfied"
+          : "would-run";
     return {
       id: s.id,
       title: s.title,
@@ -57,8 +83,15 @@ export function collectDryRun(
     };
   });
   const all = steps.flatMap((s) => s.findings);
-  const undoLine = (c: DryRunReport["checkpoints"][number]): string => `\`mudanza rollback PLAN --to ${c.name}\` returns the ${c.side} (${c.label}) to the checkpoint taken before "${c.stepId}"`;
-  const risk = riskSummary({ kind: pipeline.kind, steps, excludeCount: excludes.length, earlierFacts: context.earlierFacts ?? {}, undo: context.undo ?? checkpoints.map(undoLine) });
+  const undoLine = (c: DryRunReport["checkpoints"][number]): string =>
+    `\`mudanza rollback PLAN --to ${c.name}\` returns the ${c.side} (${c.label}) to the checkpoint taken before "${c.stepId}"`;
+  const risk = riskSummary({
+    kind: pipeline.kind,
+    steps,
+    excludeCount: excludes.length,
+    earlierFacts: context.earlierFacts ?? {},
+    undo: context.undo ?? checkpoints.map(undoLine),
+  });
   const blockers = all.filter((f) => f.blocks);
   return {
     reportVersion: 1,
@@ -83,7 +116,11 @@ export function collectDryRun(
  * says so instead of listing them once more. The exact command is in the JSON report and in --debug.
  */
 function shortenExcludes(command: string, tableRows: number): string {
-  return command.replace(/(?: --exclude=(?:'[^']*'|\S+)){5,}/g, (run) => ` --exclude=… (${run.split(" --exclude=").length - 1} paths: "Not copied"${tableRows > 0 ? "" : " in the JSON report"})`);
+  return command.replace(
+    /(?: --exclude=(?:'[^']*'|\S+)){5,}/g,
+    (run) =>
+      ` --exclude=… (${run.split(" --exclude=").length - 1} paths: "Not copied"${tableRows > 0 ? "" : " in the JSON report"})`,
+  );
 }
 
 const STATUS_TEXT: Record<DryRunStep["status"], string> = {
@@ -111,11 +148,19 @@ export function renderDryRunMarkdown(data: DryRunReport, plain: TextEscape = mar
   out.push(`Kind ${code(data.kind)}, generated ${data.generatedAt}. Nothing was changed on any host.`, "");
   for (const [role, address] of Object.entries(data.hosts)) out.push(`- **${role}**: ${code(address)}`);
   out.push("");
-  out.push(data.outcome === "blocked" ? `**Blocked** by ${data.blockers.length} finding(s): fix them, then run the dry run again.` : "**Ready**: no blockers found.", "");
+  out.push(
+    data.outcome === "blocked"
+      ? `**Blocked** by ${data.blockers.length} finding(s): fix them, then run the dry run again.`
+      : "**Ready**: no blockers found.",
+    "",
+  );
 
   out.push("## Risk", "");
   for (const line of [...data.risk.changes, ...data.risk.overwrites, ...data.risk.freeze]) out.push(`- ${line}`);
-  out.push(...(data.risk.undo.length > 0 ? ["- Undo:", ...data.risk.undo.map((u) => `  - ${u}`)] : [`- Undo: ${NO_UNDO}`]), "");
+  out.push(
+    ...(data.risk.undo.length > 0 ? ["- Undo:", ...data.risk.undo.map((u) => `  - ${u}`)] : [`- Undo: ${NO_UNDO}`]),
+    "",
+  );
 
   if (data.blockers.length > 0) out.push("## Blockers", "", ...data.blockers.map((f) => findingLine(f, plain)), "");
   if (data.warnings.length > 0) out.push("## Warnings", "", ...data.warnings.map((f) => findingLine(f, plain)), "");
@@ -130,35 +175,73 @@ export function renderDryRunMarkdown(data: DryRunReport, plain: TextEscape = mar
   // Only kinds that copy data estimate it; "no estimate" would be noise for an image clone.
   if (data.estimate || wordsFor(data.kind).transfers) {
     out.push("## Estimate", "");
-    out.push(data.estimate ? `About **${formatBytes(data.estimate.bytesToTransfer)}** (${data.estimate.bytesToTransfer} bytes) to transfer (from ${code(data.estimate.stepId)}).` : "No step estimated the bytes to transfer.", "");
+    out.push(
+      data.estimate
+        ? `About **${formatBytes(data.estimate.bytesToTransfer)}** (${data.estimate.bytesToTransfer} bytes) to transfer (from ${code(data.estimate.stepId)}).`
+        : "No step estimated the bytes to transfer.",
+      "",
+    );
   }
 
   if (data.checkpoints.length > 0) {
-    out.push("## Checkpoints", "", "Taken before the steps nothing else can undo; `mudanza rollback PLAN` returns to them.", "");
-    out.push(...table(["Checkpoint", "Of", "Where", "Disk at once (estimate)", "How estimated"], data.checkpoints.map((c) => [code(c.name), c.side, plain(c.label), formatBytes(c.costBytes), plain(c.costHow)])), "");
+    out.push(
+      "## Checkpoints",
+      "",
+      "Taken before the steps nothing else can undo; `mudanza rollback PLAN` returns to them.",
+      "",
+    );
+    out.push(
+      ...table(
+        ["Checkpoint", "Of", "Where", "Disk at once (estimate)", "How estimated"],
+        data.checkpoints.map((c) => [code(c.name), c.side, plain(c.label), formatBytes(c.costBytes), plain(c.costHow)]),
+      ),
+      "",
+    );
   }
 
   if (data.excludes.length > 0) {
     out.push("## Not copied (excludes)", "");
-    out.push(...table(["Path", "Why"], data.excludes.map((e) => [code(e.path), e.reason])), "");
+    out.push(
+      ...table(
+        ["Path", "Why"],
+        data.excludes.map((e) => [code(e.path), e.reason]),
+      ),
+      "",
+    );
   }
 
   out.push("## Steps", "");
   for (const [i, step] of data.steps.entries()) {
-    out.push(`### ${i + 1}. ${plain(step.title)} (${code(step.id)})${step.destructive ? " — asks before running" : ""}`, "");
+    out.push(
+      `### ${i + 1}. ${plain(step.title)} (${code(step.id)})${step.destructive ? " — asks before running" : ""}`,
+      "",
+    );
     out.push(`Status: **${STATUS_TEXT[step.status]}**${step.reason ? `: ${plain(step.reason)}` : ""}`, "");
     const byHost = new Map<string, typeof step.commands>();
     for (const c of step.commands) byHost.set(c.host, [...(byHost.get(c.host) ?? []), c]);
     for (const [host, commands] of byHost) {
       out.push(`On **${host}**:`, "");
       const shown = (command: string): string => shortenExcludes(command, data.excludes.length);
-      out.push(...fenced(commands.flatMap((c) => (c.purpose ? [`# ${c.purpose.replace(/\n/g, " ")}`, shown(c.command)] : [shown(c.command)])), "sh"), "");
+      out.push(
+        ...fenced(
+          commands.flatMap((c) =>
+            c.purpose ? [`# ${c.purpose.replace(/\n/g, " ")}`, shown(c.command)] : [shown(c.command)],
+          ),
+          "sh",
+        ),
+        "",
+      );
     }
     for (const d of step.details) out.push(`- ${plain(d)}`);
     if (step.details.length > 0) out.push("");
-    for (const f of step.findings) out.push(`- ${f.blocks ? "BLOCKER" : f.acknowledged ? "acknowledged blocker" : f.severity}: ${plain(f.title)}: ${plain(f.summary)}${f.remediation ? ` (fix: ${plain(f.remediation)})` : ""}${f.acknowledged ? ` (acknowledged in the plan as ${plain(f.id ?? "")}: ${plain(f.acknowledged)})` : ""}`);
+    for (const f of step.findings)
+      out.push(
+        `- ${f.blocks ? "BLOCKER" : f.acknowledged ? "acknowledged blocker" : f.severity}: ${plain(f.title)}: ${plain(f.summary)}${f.remediation ? ` (fix: ${plain(f.remediation)})` : ""}${f.acknowledged ? ` (acknowledged in the plan as ${plain(f.id ?? "")}: ${plain(f.acknowledged)})` : ""}`,
+      );
     if (step.findings.length > 0) out.push("");
-    const otherFacts = Object.entries(step.facts).filter(([k, v]) => !hostOfKey(k, Object.keys(data.hosts)) && !isExcludeList(v));
+    const otherFacts = Object.entries(step.facts).filter(
+      ([k, v]) => !hostOfKey(k, Object.keys(data.hosts)) && !isExcludeList(v),
+    );
     if (otherFacts.length > 0) {
       out.push("Facts:", "");
       for (const [k, v] of otherFacts) out.push(...valueLines(k, v, "", 0, plain));

@@ -32,16 +32,35 @@ export const dryRunReportSchema = z.object({
   /** ready: no blockers, a real run may start; blocked: fix the blockers first. */
   outcome: z.enum(["ready", "blocked"]),
   /** Facts the probes found, by host role: [{ stepId, label, key, value }]. */
-  hostFacts: z.record(z.string(), z.array(z.object({ stepId: z.string(), label: z.string(), key: z.string(), value: z.unknown() }))),
+  hostFacts: z.record(
+    z.string(),
+    z.array(z.object({ stepId: z.string(), label: z.string(), key: z.string(), value: z.unknown() })),
+  ),
   steps: z.array(dryRunStepSchema),
   /** What the copy leaves out, each with its reason. */
   excludes: z.array(z.object({ path: z.string(), reason: z.string(), stepId: z.string() })),
   /** The probes' estimate of bytes to transfer, when one gave it. */
   estimate: z.object({ bytesToTransfer: z.number().nonnegative(), stepId: z.string(), key: z.string() }).nullable(),
   /** The top of the report: what changes, what is overwritten or deleted (counted), freeze and downtime, how to undo (empty: nothing can). */
-  risk: z.object({ changes: z.array(z.string()), overwrites: z.array(z.string()), freeze: z.array(z.string()), undo: z.array(z.string()) }),
+  risk: z.object({
+    changes: z.array(z.string()),
+    overwrites: z.array(z.string()),
+    freeze: z.array(z.string()),
+    undo: z.array(z.string()),
+  }),
   /** The checkpoints a run would take, each with its estimated disk cost and how that was estimated. */
-  checkpoints: z.array(z.object({ stepId: z.string(), side: z.string(), name: z.string(), label: z.string(), costBytes: z.number().nonnegative(), costHow: z.string() })).default([]),
+  checkpoints: z
+    .array(
+      z.object({
+        stepId: z.string(),
+        side: z.string(),
+        name: z.string(),
+        label: z.string(),
+        costBytes: z.number().nonnegative(),
+        costHow: z.string(),
+      }),
+    )
+    .default([]),
   blockers: z.array(findingSchema),
   warnings: z.array(findingSchema),
 });

@@ -42,7 +42,13 @@ export function isExcludeList(value: unknown): value is Array<{ path: string; re
   return (
     Array.isArray(value) &&
     value.length > 0 &&
-    value.every((v) => typeof v === "object" && v !== null && typeof (v as { path?: unknown }).path === "string" && typeof (v as { reason?: unknown }).reason === "string")
+    value.every(
+      (v) =>
+        typeof v === "object" &&
+        v !== null &&
+        typeof (v as { path?: unknown }).path === "string" &&
+        typeof (v as { reason?: unknown }).reason === "string",
+    )
   );
 }
 
@@ -76,7 +82,13 @@ export function inlineValue(key: string, value: unknown): string | undefined {
 }
 
 /** Markdown list lines for any value, nested objects indented (depth-limited so a huge fact stays readable). */
-export function valueLines(key: string, value: unknown, indent = "", depth = 0, escape: (text: string) => string = plain): string[] {
+export function valueLines(
+  key: string,
+  value: unknown,
+  indent = "",
+  depth = 0,
+  escape: (text: string) => string = plain,
+): string[] {
   const label = humanKey(key);
   const inline = inlineValue(key, value);
   if (inline !== undefined) return [`${indent}- ${label}: ${escape(inline)}`];
@@ -93,6 +105,7 @@ export function valueLines(key: string, value: unknown, indent = "", depth = 0, 
     return out;
   }
   const out = [`${indent}- ${label}:`];
-  for (const [k, v] of Object.entries(value as Record<string, unknown>)) out.push(...valueLines(k, v, `${indent}  `, depth + 1, escape));
+  for (const [k, v] of Object.entries(value as Record<string, unknown>))
+    out.push(...valueLines(k, v, `${indent}  `, depth + 1, escape));
   return out;
 }

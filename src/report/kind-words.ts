@@ -17,10 +17,16 @@ const WORDS: Record<string, KindWords> = {
   "vserver-to-openvz": MIGRATION,
   demo: MIGRATION, // the test pipeline that stands in for a migration
   "image-clone": { noun: "Image clone", complete: "Clones created", freezes: false, transfers: false },
-  "image-sparsify": { noun: "Image sparsify", complete: "Image sparsified and checked", freezes: false, transfers: false },
+  "image-sparsify": {
+    noun: "Image sparsify",
+    complete: "Image sparsified and checked",
+    freezes: false,
+    transfers: false,
+  },
   "image-info": { noun: "Image info", complete: "Image inspected", freezes: false, transfers: false },
   "host-doctor": { noun: "Host check", complete: "Host checked", freezes: false, transfers: false },
 };
 
 /** Unknown kinds (tests, demos) read as a generic run, never as a migration they are not. */
-export const wordsFor = (kind: string): KindWords => WORDS[kind] ?? { noun: "Run", complete: "Done", freezes: false, transfers: false };
+export const wordsFor = (kind: string): KindWords =>
+  WORDS[kind] ?? { noun: "Run", complete: "Done", freezes: false, transfers: false };

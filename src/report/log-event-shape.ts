@@ -1,9 +1,28 @@
 import { PROMPT_ANSWERERS, RUN_MODES, RUN_STATUSES, SEVERITIES, STEP_STATUSES } from "../engine/statuses.js";
-import { array, bool, literal, nonNegative, num, object, oneOf, optional, record, str, type Shape } from "../journal/shape.js";
+import {
+  array,
+  bool,
+  literal,
+  nonNegative,
+  num,
+  object,
+  oneOf,
+  optional,
+  record,
+  str,
+  type Shape,
+} from "../journal/shape.js";
 
 const at = { at: str };
 const plannedCommand = object({ host: str, command: str, purpose: optional(str) });
-const finding = object({ title: str, summary: str, severity: oneOf(SEVERITIES), blocks: bool, remediation: optional(str), host: optional(str) });
+const finding = object({
+  title: str,
+  summary: str,
+  severity: oneOf(SEVERITIES),
+  blocks: bool,
+  remediation: optional(str),
+  host: optional(str),
+});
 
 /**
  * The event kinds a report reads from a run log, as light shapes of events.ts's zod schemas (same fields,
@@ -11,49 +30,63 @@ const finding = object({ title: str, summary: str, severity: oneOf(SEVERITIES), 
  */
 export const REPORTED_EVENT_SHAPES = new Map<string, Shape>(
   Object.entries({
-  "pipeline-start": object({
-    type: literal("pipeline-start"),
-    ...at,
-    kind: str,
-    title: str,
-    hosts: record(str),
-    mode: oneOf(RUN_MODES),
-    resumed: bool,
-    steps: array(object({ id: str, title: str, destructive: bool, status: oneOf(STEP_STATUSES) })),
-    journal: str,
-  }),
-  "step-probed": object({
-    type: literal("step-probed"),
-    ...at,
-    stepId: str,
-    satisfied: bool,
-    reason: optional(str),
-    commands: array(plannedCommand),
-    findings: array(finding),
-    details: optional(array(str)),
-  }),
-  "prompt-answer": object({ type: literal("prompt-answer"), ...at, stepId: str, accepted: bool, by: oneOf(PROMPT_ANSWERERS) }),
-  "step-end": object({
-    type: literal("step-end"),
-    ...at,
-    stepId: str,
-    status: oneOf(STEP_STATUSES),
-    durationMs: nonNegative,
-    message: optional(str),
-    checks: optional(array(object({ name: str, ok: bool, detail: optional(str) }))),
-  }),
-  compensation: object({ type: literal("compensation"), ...at, id: str, title: str, host: str, ok: bool, message: optional(str) }),
-  "pipeline-end": object({
-    type: literal("pipeline-end"),
-    ...at,
-    status: oneOf(RUN_STATUSES),
-    signal: optional(oneOf(["SIGINT", "SIGTERM"])),
-    message: optional(str),
-    resumeCommand: optional(str),
-    journal: str,
-    log: optional(str),
-    freezeWindowSec: optional(num),
-    downtimeSec: optional(num),
-  }),
+    "pipeline-start": object({
+      type: literal("pipeline-start"),
+      ...at,
+      kind: str,
+      title: str,
+      hosts: record(str),
+      mode: oneOf(RUN_MODES),
+      resumed: bool,
+      steps: array(object({ id: str, title: str, destructive: bool, status: oneOf(STEP_STATUSES) })),
+      journal: str,
+    }),
+    "step-probed": object({
+      type: literal("step-probed"),
+      ...at,
+      stepId: str,
+      satisfied: bool,
+      reason: optional(str),
+      commands: array(plannedCommand),
+      findings: array(finding),
+      details: optional(array(str)),
+    }),
+    "prompt-answer": object({
+      type: literal("prompt-answer"),
+      ...at,
+      stepId: str,
+      accepted: bool,
+      by: oneOf(PROMPT_ANSWERERS),
+    }),
+    "step-end": object({
+      type: literal("step-end"),
+      ...at,
+      stepId: str,
+      status: oneOf(STEP_STATUSES),
+      durationMs: nonNegative,
+      message: optional(str),
+      checks: optional(array(object({ name: str, ok: bool, detail: optional(str) }))),
+    }),
+    compensation: object({
+      type: literal("compensation"),
+      ...at,
+      id: str,
+      title: str,
+      host: str,
+      ok: bool,
+      message: optional(str),
+    }),
+    "pipeline-end": object({
+      type: literal("pipeline-end"),
+      ...at,
+      status: oneOf(RUN_STATUSES),
+      signal: optional(oneOf(["SIGINT", "SIGTERM"])),
+      message: optional(str),
+      resumeCommand: optional(str),
+      journal: str,
+      log: optional(str),
+      freezeWindowSec: optional(num),
+      downtimeSec: optional(num),
+    }),
   }),
 );

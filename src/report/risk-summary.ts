@@ -26,9 +26,12 @@ export interface RiskInputs {
 }
 
 const bytes = (n: number): string => `${formatBytes(n)} (${n} bytes)`;
-const record = (value: unknown): Record<string, unknown> | undefined => (value && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined);
-const num = (value: unknown): number | undefined => (typeof value === "number" && Number.isFinite(value) ? value : undefined);
-const factOf = (steps: DryRunStep[], stepId: string, key: string): unknown => steps.find((s) => s.id === stepId)?.facts[key];
+const record = (value: unknown): Record<string, unknown> | undefined =>
+  value && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+const num = (value: unknown): number | undefined =>
+  typeof value === "number" && Number.isFinite(value) ? value : undefined;
+const factOf = (steps: DryRunStep[], stepId: string, key: string): unknown =>
+  steps.find((s) => s.id === stepId)?.facts[key];
 
 /** OpenVZ → KVM: the copy replaces the target's root; the databases stop for the final pass. */
 function openvzToKvm({ steps, excludeCount, earlierFacts }: RiskInputs): Pick<RiskSummary, "overwrites" | "freeze"> {
@@ -37,22 +40,39 @@ function openvzToKvm({ steps, excludeCount, earlierFacts }: RiskInputs): Pick<Ri
   const replaced = record(factOf(steps, "rsync", "targetReplaced"));
   const copy = record(factOf(steps, "rsync", "copySize"));
   if (preview && num(preview.deleteFiles) !== undefined) {
-    overwrites.push(`The copy deletes **${num(preview.deleteFiles)}** file(s) on the target that the source lacks and overwrites **${num(preview.sendFiles) ?? "?"}** changed file(s), ${bytes(num(preview.sendBytes) ?? 0)} (measured: ${String(preview.measuredWith)}).`);
+    overwrites.push(
+      `The copy deletes **${num(preview.deleteFiles)}** file(s) on the target that the source lacks and overwrites **${num(preview.sendFiles) ?? "?"}** changed file(s), ${bytes(num(preview.sendBytes) ?? 0)} (measured: ${String(preview.measuredWith)}).`,
+    );
   } else if (replaced && num(replaced.allocatedBytes) !== undefined) {
-    overwrites.push(`The target's root is replaced by the source's: its own files outside the excludes, **${bytes(num(replaced.allocatedBytes)!)}** allocated (measured: ${String(replaced.measuredWith)}), are overwritten or deleted (rsync --delete). Files are counted one by one at the copy's gate, once the migration key is in place.`);
-  } else overwrites.push("The target's root is replaced by the source's (rsync --delete): everything outside the excludes is overwritten or deleted. The target's tree could not be measured.");
-  overwrites.push(`Kept as they are on the target: the ${excludeCount} paths under "Not copied"; network-fixup keeps the files it replaces under /root/mudanza-backup.`);
+    overwrites.push(
+      `The target's root is replaced by the source's: its own files outside the excludes, **${bytes(num(replaced.allocatedBytes)!)}** allocated (measured: ${String(replaced.measuredWith)}), are overwritten or deleted (rsync --delete). Files are counted one by one at the copy's gate, once the migration key is in place.`,
+    );
+  } else
+    overwrites.push(
+      "The target's root is replaced by the source's (rsync --delete): everything outside the excludes is overwritten or deleted. The target's tree could not be measured.",
+    );
+  overwrites.push(
+    `Kept as they are on the target: the ${excludeCount} paths under "Not copied"; network-fixup keeps the files it replaces under /root/mudanza-backup.`,
+  );
 
   const freeze: string[] = [];
-  const passes = Array.isArray(earlierFacts.syncPasses) ? (earlierFacts.syncPasses as unknown[]).map(record).filter((p) => p && p.kind === "live") : [];
+  const passes = Array.isArray(earlierFacts.syncPasses)
+    ? (earlierFacts.syncPasses as unknown[]).map(record).filter((p) => p && p.kind === "live")
+    : [];
   const last = passes.at(-1);
   const copyBytes = num(copy?.apparentBytes);
   if (last && num(last.seconds) !== undefined) {
-    freeze.push(`Freeze window (databases stopped): about **${num(last.seconds)} s**, measured: the last live pass (pass ${String(last.pass)}) took ${num(last.seconds)} s for ${bytes(num(last.transferredBytes) ?? 0)}; the final pass sends what changed since, at that rate.`);
+    freeze.push(
+      `Freeze window (databases stopped): about **${num(last.seconds)} s**, measured: the last live pass (pass ${String(last.pass)}) took ${num(last.seconds)} s for ${bytes(num(last.transferredBytes) ?? 0)}; the final pass sends what changed since, at that rate.`,
+    );
   } else {
-    freeze.push(`Freeze window (databases stopped): not measured yet. Estimated from the tree size: the final pass re-reads ${copyBytes !== undefined ? bytes(copyBytes) : "the whole tree"} and sends only what changed since the last live pass, so it takes about as long as one quick-check pass; the live passes measure it, and a dry run after them gives seconds.`);
+    freeze.push(
+      `Freeze window (databases stopped): not measured yet. Estimated from the tree size: the final pass re-reads ${copyBytes !== undefined ? bytes(copyBytes) : "the whole tree"} and sends only what changed since the last live pass, so it takes about as long as one quick-check pass; the live passes measure it, and a dry run after them gives seconds.`,
+    );
   }
-  freeze.push("Downtime: the databases are down for the freeze window; the rest of the source stays in service, and its databases start again after the final pass (with `cutover: true` they stay stopped until clients use the VM).");
+  freeze.push(
+    "Downtime: the databases are down for the freeze window; the rest of the source stays in service, and its databases start again after the final pass (with `cutover: true` they stay stopped until clients use the VM).",
+  );
   return { overwrites, freeze };
 }
 
@@ -63,7 +83,9 @@ function vserverToOpenvz({ steps, earlierFacts }: RiskInputs): Pick<RiskSummary,
     `Nothing on the OpenVZ node is overwritten: the container and its private area must be new (a taken CTID blocks); it receives ${copyBytes !== undefined ? bytes(copyBytes) : "the guest's tree"} (measured: du -sxk of the guest's vdir on the VServer host).`,
     "On the VServer host the guest is stopped for the final pass and, once the container runs, disabled at boot (unless keepGuestOnBoot); its files stay.",
   ];
-  const live = Array.isArray(earlierFacts.livePasses) ? (earlierFacts.livePasses as unknown[]).map(num).filter((n) => n !== undefined) : [];
+  const live = Array.isArray(earlierFacts.livePasses)
+    ? (earlierFacts.livePasses as unknown[]).map(num).filter((n) => n !== undefined)
+    : [];
   const freeze = [
     live.length > 0
       ? `Downtime (guest stopped until the container answers; the freeze window is the same): the final pass sends about what the last live pass did, ${bytes(live.at(-1)!)} (measured by the last run), plus the container's start and checks.`
@@ -79,10 +101,14 @@ const BY_KIND: Record<string, (inputs: RiskInputs) => Pick<RiskSummary, "overwri
 
 export function riskSummary(inputs: RiskInputs): RiskSummary {
   const changing = inputs.steps.filter((s) => s.destructive && (s.status === "would-run" || s.status === "blocked"));
-  const changes = changing.length > 0 ? [`${changing.length} step(s) change things, each asks first: ${changing.map((s) => s.title).join("; ")}.`] : ["No step would change anything."];
+  const changes =
+    changing.length > 0
+      ? [`${changing.length} step(s) change things, each asks first: ${changing.map((s) => s.title).join("; ")}.`]
+      : ["No step would change anything."];
   const specific = BY_KIND[inputs.kind]?.(inputs) ?? { overwrites: [], freeze: [] };
   return { changes, ...specific, undo: inputs.undo };
 }
 
 /** Said when no way back is known: today, always. */
-export const NO_UNDO = "Nothing can undo this run: the plan has no `checkpoints` section, so mudanza takes no checkpoint before a step that changes things, and compensations only start again what a failed run stopped (databases, a guest); they restore no file. Add a `checkpoints` section (see `mudanza plan KIND`) or take a snapshot or backup of each host it changes first.";
+export const NO_UNDO =
+  "Nothing can undo this run: the plan has no `checkpoints` section, so mudanza takes no checkpoint before a step that changes things, and compensations only start again what a failed run stopped (databases, a guest); they restore no file. Add a `checkpoints` section (see `mudanza plan KIND`) or take a snapshot or backup of each host it changes first.";

@@ -8,7 +8,8 @@ import { checksAfterReboot, summarizeRun, type RunSummary } from "./run-summary.
 import { wordsFor } from "./kind-words.js";
 import { exitCodeForRun } from "../exit-codes.js";
 
-export const reportPathFor = (stateDir: string, migrationId: string): string => join(stateDir, `${migrationId}.report.md`);
+export const reportPathFor = (stateDir: string, migrationId: string): string =>
+  join(stateDir, `${migrationId}.report.md`);
 
 const duration = (ms: number | undefined): string => (ms === undefined ? "" : formatDuration(ms));
 
@@ -21,17 +22,33 @@ export function renderRunReportMarkdown(s: RunSummary): string {
   out.push("");
   const last = s.runs[s.runs.length - 1];
   if (s.lastEnd) {
-    out.push(`**Result: ${s.lastEnd.status}** (exit ${exitCodeForRun(s.lastEnd)}) at ${s.lastEnd.at}.${s.lastEnd.message ? ` ${plain(s.lastEnd.message.replace(/\n/g, "; "))}` : ""}`);
+    out.push(
+      `**Result: ${s.lastEnd.status}** (exit ${exitCodeForRun(s.lastEnd)}) at ${s.lastEnd.at}.${s.lastEnd.message ? ` ${plain(s.lastEnd.message.replace(/\n/g, "; "))}` : ""}`,
+    );
     if (s.lastEnd.resumeCommand) out.push("", `Resume with: ${code(s.lastEnd.resumeCommand)}`);
     out.push("");
-  } else if (last) out.push(`Last run: ${last.mode}, started ${last.startedAt}${last.outcome ? `, ${last.outcome}` : ", still running or killed"}.`, "");
-  if (s.runs.length > 1) out.push(`${s.runs.length} runs: ${s.runs.map((r) => `${r.startedAt} ${r.mode} → ${r.outcome ?? "no end"}`).join("; ")}.`, "");
+  } else if (last)
+    out.push(
+      `Last run: ${last.mode}, started ${last.startedAt}${last.outcome ? `, ${last.outcome}` : ", still running or killed"}.`,
+      "",
+    );
+  if (s.runs.length > 1)
+    out.push(
+      `${s.runs.length} runs: ${s.runs.map((r) => `${r.startedAt} ${r.mode} → ${r.outcome ?? "no end"}`).join("; ")}.`,
+      "",
+    );
 
   out.push("## Timeline", "");
   out.push(
     ...table(
       ["Step", "Status", "Started", "Duration", "Note"],
-      s.steps.map((st) => [`${st.title} (${st.id})`, st.status, st.startedAt ?? "", duration(st.durationMs), `${st.message ?? ""}${st.attempts > 1 ? ` (${st.attempts} attempts)` : ""}`]),
+      s.steps.map((st) => [
+        `${st.title} (${st.id})`,
+        st.status,
+        st.startedAt ?? "",
+        duration(st.durationMs),
+        `${st.message ?? ""}${st.attempts > 1 ? ` (${st.attempts} attempts)` : ""}`,
+      ]),
     ),
     "",
   );
@@ -40,28 +57,40 @@ export function renderRunReportMarkdown(s: RunSummary): string {
 
   if (words.freezes || s.freezeWindowSec !== undefined) {
     out.push("## Freeze window", "");
-    out.push(s.freezeWindowSec !== undefined ? `Services were stopped for **${s.freezeWindowSec} s** (the final copy).` : "No freeze window was recorded (no database stop ran).", "");
+    out.push(
+      s.freezeWindowSec !== undefined
+        ? `Services were stopped for **${s.freezeWindowSec} s** (the final copy).`
+        : "No freeze window was recorded (no database stop ran).",
+      "",
+    );
   }
 
   const after = checksAfterReboot(s);
   out.push(s.rebootStepId ? "## Verified after the reboot" : "## Verified", "");
   const verified = s.rebootStepId ? after : s.steps.filter((st) => st.checks.length > 0);
-  if (verified.length === 0) out.push(s.rebootStepId ? "Nothing was verified after the reboot yet." : "No step has been verified yet.", "");
+  if (verified.length === 0)
+    out.push(s.rebootStepId ? "Nothing was verified after the reboot yet." : "No step has been verified yet.", "");
   for (const st of verified) {
     out.push(`- ${plain(st.title)}:`);
-    for (const c of st.checks) out.push(`  - ${c.ok ? "ok" : "FAILED"}: ${plain(c.name)}${c.detail ? ` (${plain(c.detail)})` : ""}`);
+    for (const c of st.checks)
+      out.push(`  - ${c.ok ? "ok" : "FAILED"}: ${plain(c.name)}${c.detail ? ` (${plain(c.detail)})` : ""}`);
   }
   if (verified.length > 0) out.push("");
 
   out.push("## Warnings", "");
   if (s.warnings.length === 0) out.push("None.", "");
-  for (const w of s.warnings) out.push(`- **${plain(w.title)}**${w.host ? ` (${w.host})` : ""}: ${plain(w.summary)}${w.remediation ? ` Fix: ${plain(w.remediation)}` : ""}${w.acknowledged ? ` Acknowledged in the plan (${plain(w.id ?? "")}): ${plain(w.acknowledged)}` : ""}`);
+  for (const w of s.warnings)
+    out.push(
+      `- **${plain(w.title)}**${w.host ? ` (${w.host})` : ""}: ${plain(w.summary)}${w.remediation ? ` Fix: ${plain(w.remediation)}` : ""}${w.acknowledged ? ` Acknowledged in the plan (${plain(w.id ?? "")}): ${plain(w.acknowledged)}` : ""}`,
+    );
   if (s.warnings.length > 0) out.push("");
 
   if (s.pendingCompensations.length > 0 || s.compensationLog.length > 0) {
     out.push("## Undo actions (compensations)", "");
-    for (const c of s.pendingCompensations) out.push(`- PENDING on ${c.host}: ${plain(c.title)}: ${code(c.command)} (runs first on the next run)`);
-    for (const c of s.compensationLog) out.push(`- ${c.ok ? "done" : "FAILED"} ${c.at}: ${plain(c.title)}${c.message ? ` (${plain(c.message)})` : ""}`);
+    for (const c of s.pendingCompensations)
+      out.push(`- PENDING on ${c.host}: ${plain(c.title)}: ${code(c.command)} (runs first on the next run)`);
+    for (const c of s.compensationLog)
+      out.push(`- ${c.ok ? "done" : "FAILED"} ${c.at}: ${plain(c.title)}${c.message ? ` (${plain(c.message)})` : ""}`);
     out.push("");
   }
   return out.join("\n");
@@ -71,7 +100,9 @@ export function renderRunReportMarkdown(s: RunSummary): string {
 export async function writeRunReport(stateDir: string, journal: JournalData, logPath: string): Promise<string> {
   const summary = summarizeRun(journal, await readLogEvents(logPath));
   // Beside the log, which is beside the journal: all three share the journal's file name.
-  const path = logPath.endsWith(".log.ndjson") ? logPath.replace(/\.log\.ndjson$/, ".report.md") : reportPathFor(stateDir, journal.migrationId);
+  const path = logPath.endsWith(".log.ndjson")
+    ? logPath.replace(/\.log\.ndjson$/, ".report.md")
+    : reportPathFor(stateDir, journal.migrationId);
   await writeFile(path, renderRunReportMarkdown(summary) + "\n", { mode: 0o600 });
   return path;
 }

@@ -12,7 +12,17 @@ export interface RunSummary {
   planChanged: boolean;
   hosts: Record<string, string>;
   runs: JournalData["runs"];
-  steps: Array<{ id: string; title: string; status: StepStatus; startedAt?: string; endedAt?: string; durationMs?: number; message?: string; checks: VerifyCheck[]; attempts: number }>;
+  steps: Array<{
+    id: string;
+    title: string;
+    status: StepStatus;
+    startedAt?: string;
+    endedAt?: string;
+    durationMs?: number;
+    message?: string;
+    checks: VerifyCheck[];
+    attempts: number;
+  }>;
   freezeWindowSec?: number;
   /** The reboot step's id, when the pipeline has one that ran: checks from it on are "after the reboot". */
   rebootStepId?: string;
@@ -22,9 +32,15 @@ export interface RunSummary {
   lastEnd?: Extract<PipelineEvent, { type: "pipeline-end" }>;
 }
 
-export function summarizeRun(journal: JournalData, events: PipelineEvent[], currentPlanHashes?: string | readonly string[]): RunSummary {
+export function summarizeRun(
+  journal: JournalData,
+  events: PipelineEvent[],
+  currentPlanHashes?: string | readonly string[],
+): RunSummary {
   const current = typeof currentPlanHashes === "string" ? [currentPlanHashes] : currentPlanHashes;
-  const starts = events.filter((e): e is Extract<PipelineEvent, { type: "pipeline-start" }> => e.type === "pipeline-start");
+  const starts = events.filter(
+    (e): e is Extract<PipelineEvent, { type: "pipeline-start" }> => e.type === "pipeline-start",
+  );
   const lastStart = starts[starts.length - 1];
   const titles = new Map<string, string>();
   for (const s of starts) for (const step of s.steps) titles.set(step.id, step.title);
@@ -47,7 +63,9 @@ export function summarizeRun(journal: JournalData, events: PipelineEvent[], curr
     };
   });
 
-  const reboot = [...steps].reverse().find((s) => /reboot/i.test(s.id) && (s.status === "done" || s.status === "skipped"));
+  const reboot = [...steps]
+    .reverse()
+    .find((s) => /reboot/i.test(s.id) && (s.status === "done" || s.status === "skipped"));
   const seen = new Set<string>();
   const warnings: Finding[] = [];
   for (const e of events) {

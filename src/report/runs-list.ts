@@ -42,7 +42,17 @@ const planCell = (planPath: string): string => (planPath.startsWith("(arguments)
 
 export function runRow(entry: JournalEntry, lockHeld: boolean): RunRow {
   const j = entry.data;
-  if (!j) return { id: entry.stem, kind: "?", state: "unreadable", step: entry.problem ?? "", freeze: "", when: "", plan: entry.path, updatedAt: "" };
+  if (!j)
+    return {
+      id: entry.stem,
+      kind: "?",
+      state: "unreadable",
+      step: entry.problem ?? "",
+      freeze: "",
+      when: "",
+      plan: entry.path,
+      updatedAt: "",
+    };
   const freeze = j.facts["freezeWindowSec"];
   const lastRun = j.runs[j.runs.length - 1];
   return {
@@ -61,10 +71,28 @@ export function runRow(entry: JournalEntry, lockHeld: boolean): RunRow {
 export function renderRuns(rows: RunRow[], stateDir: string): string {
   if (rows.length === 0) return `No runs yet in ${stateDir}.`;
   const sorted = [...rows].sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
-  const header: Omit<RunRow, "updatedAt"> = { id: "ID", kind: "KIND", state: "STATE", step: "STEP", freeze: "FREEZE", when: "STARTED", plan: "PLAN" };
+  const header: Omit<RunRow, "updatedAt"> = {
+    id: "ID",
+    kind: "KIND",
+    state: "STATE",
+    step: "STEP",
+    freeze: "FREEZE",
+    when: "STARTED",
+    plan: "PLAN",
+  };
   const columns = ["id", "kind", "state", "step", "freeze", "when", "plan"] as const;
   const all = [header, ...sorted];
   const widths = columns.map((c) => Math.max(...all.map((r) => r[c].length)));
-  const line = (r: Omit<RunRow, "updatedAt">): string => columns.map((c, i) => (i === columns.length - 1 ? r[c] : r[c].padEnd(widths[i]!))).join("  ").trimEnd();
-  return [`Runs in ${stateDir}:`, line(header), ...sorted.map(line), "", "Details: mudanza status ID (or the plan file)"].join("\n");
+  const line = (r: Omit<RunRow, "updatedAt">): string =>
+    columns
+      .map((c, i) => (i === columns.length - 1 ? r[c] : r[c].padEnd(widths[i]!)))
+      .join("  ")
+      .trimEnd();
+  return [
+    `Runs in ${stateDir}:`,
+    line(header),
+    ...sorted.map(line),
+    "",
+    "Details: mudanza status ID (or the plan file)",
+  ].join("\n");
 }

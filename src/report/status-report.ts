@@ -16,17 +16,27 @@ export interface StatusContext {
 }
 
 /** `mudanza status`: the timeline of a migration from its journal (and its log, when there is one). */
-export function renderStatus(journal: JournalData, currentPlanHashes: string | readonly string[] | undefined, events: PipelineEvent[] = [], context: StatusContext = {}): string {
+export function renderStatus(
+  journal: JournalData,
+  currentPlanHashes: string | readonly string[] | undefined,
+  events: PipelineEvent[] = [],
+  context: StatusContext = {},
+): string {
   const s = summarizeRun(journal, events, currentPlanHashes);
   const words = wordsFor(s.kind);
   const lines = [`${words.noun} ${s.migrationId} (${s.title ? `${s.title}, ` : ""}${s.kind}), plan ${s.planPath}`];
   if (context.journalPath) lines.push(`Journal: ${context.journalPath}`);
   if (s.planChanged) lines.push("WARNING: the plan file changed since this migration started");
   const last = s.runs[s.runs.length - 1];
-  if (last) lines.push(`Last run: ${MODE[last.mode] ?? last.mode}, started ${last.startedAt}${last.outcome ? `, ${last.outcome}` : ", still running or killed"}`);
+  if (last)
+    lines.push(
+      `Last run: ${MODE[last.mode] ?? last.mode}, started ${last.startedAt}${last.outcome ? `, ${last.outcome}` : ", still running or killed"}`,
+    );
   if (s.lastEnd?.resumeCommand && last?.outcome && last.outcome !== "done") {
     // Only offer a resume that would be accepted: a changed or unreadable plan is refused by `run`.
-    const refusal = context.planProblem ?? (s.planChanged ? "the plan changed since it started; restore the plan, or start over with --restart" : undefined);
+    const refusal =
+      context.planProblem ??
+      (s.planChanged ? "the plan changed since it started; restore the plan, or start over with --restart" : undefined);
     lines.push(refusal ? `Resuming would be refused: ${refusal}` : `Resume with: ${s.lastEnd.resumeCommand}`);
   }
   lines.push("", "Timeline:");
@@ -46,14 +56,18 @@ export function renderStatus(journal: JournalData, currentPlanHashes: string | r
   if (s.rebootStepId) {
     lines.push("", "Verified after the reboot:");
     if (after.length === 0) lines.push("  nothing yet");
-    for (const st of after) for (const c of st.checks) lines.push(`  ${c.ok ? "✔" : "✖"} ${c.name}${c.detail ? ` (${c.detail})` : ""}`);
+    for (const st of after)
+      for (const c of st.checks) lines.push(`  ${c.ok ? "✔" : "✖"} ${c.name}${c.detail ? ` (${c.detail})` : ""}`);
   } else {
     const failed = s.steps.flatMap((st) => st.checks.filter((c) => !c.ok).map((c) => `${st.title}: ${c.name}`));
     if (failed.length > 0) lines.push("", "Failed checks:", ...failed.map((f) => `  ✖ ${f}`));
   }
   if (s.warnings.length > 0) {
     lines.push("", "Warnings:");
-    for (const w of s.warnings) lines.push(`  ! ${w.title}${w.host ? ` (${w.host})` : ""}: ${w.summary}${w.remediation ? ` Fix: ${w.remediation}` : ""}`);
+    for (const w of s.warnings)
+      lines.push(
+        `  ! ${w.title}${w.host ? ` (${w.host})` : ""}: ${w.summary}${w.remediation ? ` Fix: ${w.remediation}` : ""}`,
+      );
   }
   if (s.pendingCompensations.length > 0) {
     lines.push("", "PENDING compensations (run first on the next run):");

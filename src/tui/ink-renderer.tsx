@@ -38,7 +38,9 @@ export function createInkRenderer(options: InkRendererOptions): Renderer {
       new Promise<boolean>((resolve) => {
         // Without a terminal on stdin no key can answer: the default answer (no) stands, and says why.
         if (!stdin.isTTY) {
-          store.setNotice(`"${prompt.title}" needs a yes, but stdin is not a terminal: answered no. Run with --yes to accept gates.`);
+          store.setNotice(
+            `"${prompt.title}" needs a yes, but stdin is not a terminal: answered no. Run with --yes to accept gates.`,
+          );
           resolve(false);
           return;
         }

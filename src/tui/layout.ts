@@ -50,7 +50,8 @@ const MAX_OUTPUT_LINES = 6;
 
 export function planLayout(input: LayoutInput): Layout {
   // One spare row: a frame as tall as the terminal scrolls it.
-  const budget = Math.max(6, input.rows - 1) - HEADER_ROWS - FOOTER_ROWS - input.panelRows - (input.hasProgress ? 2 : 0);
+  const budget =
+    Math.max(6, input.rows - 1) - HEADER_ROWS - FOOTER_ROWS - input.panelRows - (input.hasProgress ? 2 : 0);
   // A few output lines of the running step matter more than seeing every finished step.
   const reserved = Math.min(4, input.outputAvailable ?? 0);
   const listRows = Math.max(3, Math.min(input.stepCount, budget - reserved));

@@ -134,7 +134,12 @@ export function reduce(model: TuiModel, event: PipelineEvent, nowMs = Date.now()
         const cleared = { ...model, steps: model.steps.map((s) => (s.checking ? { ...s, checking: false } : s)) };
         return updateStep({ ...cleared, currentId: event.stepId }, event.stepId, () => ({ checking: true }));
       }
-      const base = { ...model, preflight: false, currentId: event.stepId, steps: model.steps.map((s) => (s.checking ? { ...s, checking: false } : s)) };
+      const base = {
+        ...model,
+        preflight: false,
+        currentId: event.stepId,
+        steps: model.steps.map((s) => (s.checking ? { ...s, checking: false } : s)),
+      };
       return updateStep(base, event.stepId, (s) => ({
         status: "running",
         phase: event.phase,
@@ -149,11 +154,14 @@ export function reduce(model: TuiModel, event: PipelineEvent, nowMs = Date.now()
         findings: event.findings,
         commands: event.commands,
         checking: false,
-        message: event.satisfied ? event.reason ?? "already satisfied" : undefined,
+        message: event.satisfied ? (event.reason ?? "already satisfied") : undefined,
       }));
     case "output":
       return updateStep(model, event.stepId, (s) => ({
-        output: [...s.output.slice(-(OUTPUT_KEEP - 1)), { host: event.host, stream: event.stream, line: cleanLine(event.line) }],
+        output: [
+          ...s.output.slice(-(OUTPUT_KEEP - 1)),
+          { host: event.host, stream: event.stream, line: cleanLine(event.line) },
+        ],
         outputCount: s.outputCount + 1,
       }));
     case "progress":
@@ -165,8 +173,15 @@ export function reduce(model: TuiModel, event: PipelineEvent, nowMs = Date.now()
       // first gate so do the checks' warnings (nobody reads a question there that would list them).
       if (event.by !== "yes-flag") return model;
       const warnings = event.stepId === model.firstGateId ? warningsOf(model).map((f) => `! ${warningText(f)}`) : [];
-      const lines = [...warnings, "gate accepted by --yes"].map((line) => ({ host: "mudanza", stream: "stdout" as const, line }));
-      return updateStep(model, event.stepId, (s) => ({ output: [...s.output, ...lines].slice(-OUTPUT_KEEP), outputCount: s.outputCount + lines.length }));
+      const lines = [...warnings, "gate accepted by --yes"].map((line) => ({
+        host: "mudanza",
+        stream: "stdout" as const,
+        line,
+      }));
+      return updateStep(model, event.stepId, (s) => ({
+        output: [...s.output, ...lines].slice(-OUTPUT_KEEP),
+        outputCount: s.outputCount + lines.length,
+      }));
     }
     case "step-end": {
       const leaves = model.preflight && event.status !== "blocked";
@@ -181,7 +196,13 @@ export function reduce(model: TuiModel, event: PipelineEvent, nowMs = Date.now()
       return next;
     }
     case "compensation":
-      return { ...model, compensations: [...model.compensations, { title: event.title, host: event.host, ok: event.ok, message: event.message }] };
+      return {
+        ...model,
+        compensations: [
+          ...model.compensations,
+          { title: event.title, host: event.host, ok: event.ok, message: event.message },
+        ],
+      };
     case "pipeline-end":
       return {
         ...model,
@@ -204,11 +225,16 @@ export function reduce(model: TuiModel, event: PipelineEvent, nowMs = Date.now()
 
 /** The step a failure is about: the failed (or blocked) one, else the current one. */
 export function failedStep(model: TuiModel): StepView | undefined {
-  return model.steps.find((s) => s.status === "failed") ?? model.steps.find((s) => s.status === "blocked") ?? model.steps.find((s) => s.id === model.currentId);
+  return (
+    model.steps.find((s) => s.status === "failed") ??
+    model.steps.find((s) => s.status === "blocked") ??
+    model.steps.find((s) => s.id === model.currentId)
+  );
 }
 
 /** "title (host): summary — fix: remediation", the one wording of a warning on screen. */
-export const warningText = (f: Finding): string => `${f.title}${f.host ? ` (${f.host})` : ""}: ${f.summary}${f.remediation ? ` — fix: ${f.remediation}` : ""}`;
+export const warningText = (f: Finding): string =>
+  `${f.title}${f.host ? ` (${f.host})` : ""}: ${f.summary}${f.remediation ? ` — fix: ${f.remediation}` : ""}`;
 
 export function warningsOf(model: TuiModel): Finding[] {
   return model.steps.flatMap((s) => s.findings.filter((f) => !f.blocks && f.severity === "warning"));

@@ -48,7 +48,7 @@ export function wrapText(text: string, width: number): string[] {
   const rows: string[] = [];
   let rest = text;
   let prefix = "";
-  while ([...prefix + rest].length > w) {
+  while ([...(prefix + rest)].length > w) {
     const room = w - [...prefix].length;
     const slice = [...rest].slice(0, room + 1).join("");
     let cut = slice.lastIndexOf(" ");
@@ -67,7 +67,9 @@ export function toRows(lines: PanelLine[], width: number): PanelLine[] {
   return lines.flatMap((line) =>
     line.text.split("\n").flatMap((raw) => {
       const l = { ...line, text: cleanLine(raw) };
-      return l.truncate ? [l] : (l.shell ? wrapShell(l.text, width) : wrapText(l.text, width)).map((text) => ({ ...l, text }));
+      return l.truncate
+        ? [l]
+        : (l.shell ? wrapShell(l.text, width) : wrapText(l.text, width)).map((text) => ({ ...l, text }));
     }),
   );
 }
@@ -82,7 +84,9 @@ export function panelRows(lines: PanelLine[], columns: number): number {
  * a step without a gate has no other place to show its warnings before something changes.
  */
 export function gateLines(prompt: GatePrompt, findings: Finding[] = [], otherWarnings: Finding[] = []): PanelLine[] {
-  const lines: PanelLine[] = [{ text: `Next: ${prompt.title} — this step changes things`, bold: true, color: "yellow" }];
+  const lines: PanelLine[] = [
+    { text: `Next: ${prompt.title} — this step changes things`, bold: true, color: "yellow" },
+  ];
   if (prompt.commands.length === 0) lines.push({ text: "  (the step lists no commands)" });
   let host: string | undefined;
   for (const c of prompt.commands) {
@@ -93,7 +97,8 @@ export function gateLines(prompt: GatePrompt, findings: Finding[] = [], otherWar
   }
   for (const d of prompt.details) lines.push({ text: `  • ${d}`, color: "yellow" });
   // The probe's warnings for this step belong next to the question, not only in the log.
-  for (const f of findings.filter((x) => !x.blocks && x.severity === "warning")) lines.push({ text: `  ! ${warningText(f)}`, color: "yellow" });
+  for (const f of findings.filter((x) => !x.blocks && x.severity === "warning"))
+    lines.push({ text: `  ! ${warningText(f)}`, color: "yellow" });
   if (otherWarnings.length > 0) {
     lines.push({ text: "Warnings from the checks:", bold: true, color: "yellow" });
     for (const f of otherWarnings) lines.push({ text: `  ! ${warningText(f)}`, color: "yellow" });
@@ -101,7 +106,10 @@ export function gateLines(prompt: GatePrompt, findings: Finding[] = [], otherWar
   return lines;
 }
 
-export const GATE_QUESTION: PanelLine = { text: "Run this step? [y/N]  y = yes, Enter or n = no, q = abort", bold: true };
+export const GATE_QUESTION: PanelLine = {
+  text: "Run this step? [y/N]  y = yes, Enter or n = no, q = abort",
+  bold: true,
+};
 
 const END_TITLE: Record<NonNullable<TuiModel["end"]>["status"], string> = {
   done: "✔ ", // + the kind's own words: an image clone is not a migration
@@ -122,8 +130,15 @@ export function endLines(model: TuiModel, tailLines: number, detailedWarnings = 
   const ok = end.status === "done" || end.status === "dry-run";
   const lines: PanelLine[] = model.notice ? [{ text: model.notice, color: "yellow" }] : [];
   const step = ok ? undefined : failedStep(model);
-  const title = END_TITLE[end.status] + (end.status === "done" ? wordsFor(model.kind).complete : "") + (step && end.status === "failed" ? `: ${step.title}` : "");
-  lines.push({ text: `${title} after ${formatDuration(end.atMs - model.startedAtMs)}`, bold: true, color: ok ? "green" : "red" });
+  const title =
+    END_TITLE[end.status] +
+    (end.status === "done" ? wordsFor(model.kind).complete : "") +
+    (step && end.status === "failed" ? `: ${step.title}` : "");
+  lines.push({
+    text: `${title} after ${formatDuration(end.atMs - model.startedAtMs)}`,
+    bold: true,
+    color: ok ? "green" : "red",
+  });
   const headline = describeHeadline(end);
   if (headline) lines.push({ text: headline, bold: true });
   if (end.message) for (const m of end.message.split("\n")) lines.push({ text: m });
@@ -134,21 +149,30 @@ export function endLines(model: TuiModel, tailLines: number, detailedWarnings = 
   }
   if (step && !ok && step.output.length > 0 && tailLines > 0) {
     lines.push({ text: `Last output of "${step.title}":` });
-        // Wrapped, not cut: the end of an error line is usually the part that explains it.
+    // Wrapped, not cut: the end of an error line is usually the part that explains it.
     for (const o of step.output.slice(-tailLines)) lines.push({ text: `  │ ${o.host}: ${o.line}` });
   }
   for (const c of model.compensations) {
-    lines.push({ text: `${c.ok ? "  ↺ undone" : "  ✖ NOT undone"}: ${c.title} on ${c.host}${c.message ? ` (${c.message})` : ""}`, color: c.ok ? undefined : "red" });
+    lines.push({
+      text: `${c.ok ? "  ↺ undone" : "  ✖ NOT undone"}: ${c.title} on ${c.host}${c.message ? ` (${c.message})` : ""}`,
+      color: c.ok ? undefined : "red",
+    });
   }
   const warnings = warningsOf(model);
   if (warnings.length > 0 && detailedWarnings) {
     lines.push({ text: `${warnings.length} warning${warnings.length === 1 ? "" : "s"}:`, color: "yellow", bold: true });
     for (const w of warnings) lines.push({ text: `  ! ${warningText(w)}`, color: "yellow" });
-  } else if (warnings.length > 0) lines.push({ text: `${warnings.length} warning${warnings.length === 1 ? "" : "s"} (in the report): ${warnings.map((w) => w.title).join("; ")}`, color: "yellow" });
+  } else if (warnings.length > 0)
+    lines.push({
+      text: `${warnings.length} warning${warnings.length === 1 ? "" : "s"} (in the report): ${warnings.map((w) => w.title).join("; ")}`,
+      color: "yellow",
+    });
   if (end.log) lines.push({ text: `Full log: ${end.log}` });
   lines.push({ text: `Journal: ${end.journal}` });
   // drivePipeline writes the run report next to the journal once the run ends.
-  if (end.status !== "dry-run" && end.journal.endsWith(".journal.json")) lines.push({ text: `Report: ${end.journal.replace(/\.journal\.json$/, ".report.md")}` });
-  if (end.resumeCommand) lines.push({ text: "Resume with:", bold: true }, { text: end.resumeCommand, bold: true, shell: true });
+  if (end.status !== "dry-run" && end.journal.endsWith(".journal.json"))
+    lines.push({ text: `Report: ${end.journal.replace(/\.journal\.json$/, ".report.md")}` });
+  if (end.resumeCommand)
+    lines.push({ text: "Resume with:", bold: true }, { text: end.resumeCommand, bold: true, shell: true });
   return lines;
 }

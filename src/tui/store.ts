@@ -14,7 +14,14 @@ export interface TuiSnapshot {
 }
 
 /** Events that change what the user must see now: published at once instead of at the next frame. */
-const URGENT = new Set<PipelineEvent["type"]>(["pipeline-start", "step-end", "pipeline-end", "compensation", "step-start", "step-probed"]);
+const URGENT = new Set<PipelineEvent["type"]>([
+  "pipeline-start",
+  "step-end",
+  "pipeline-end",
+  "compensation",
+  "step-start",
+  "step-probed",
+]);
 
 /**
  * Holds the model and publishes snapshots to React at most once per frame: a flood of output/progress

@@ -71,7 +71,8 @@ export class VserverConfigError extends Error {
 export async function readVserverConfig(host: Host, confRoot: string, guest: string): Promise<VserverConfig> {
   const confDir = posix.join(confRoot, guest);
   const dirStat = await host.stat(confDir);
-  if (dirStat === null) throw new VserverConfigError(`${confDir} does not exist on ${host.address}: no VServer guest called "${guest}"`);
+  if (dirStat === null)
+    throw new VserverConfigError(`${confDir} does not exist on ${host.address}: no VServer guest called "${guest}"`);
   const scalar = async (rel: string): Promise<string | undefined> => {
     const text = await readOptional(host, posix.join(confDir, rel));
     const first = text?.split("\n")[0]?.trim();
@@ -85,14 +86,18 @@ export async function readVserverConfig(host: Host, confRoot: string, guest: str
   const exists = async (rel: string): Promise<boolean> => (await host.stat(posix.join(confDir, rel))) !== null;
   const int = (value: string | undefined, what: string): number | undefined => {
     if (value === undefined) return undefined;
-    if (!/^\d+$/.test(value)) throw new VserverConfigError(`${posix.join(confDir, what)}: expected a number, found "${value}"`);
+    if (!/^\d+$/.test(value))
+      throw new VserverConfigError(`${posix.join(confDir, what)}: expected a number, found "${value}"`);
     return Number(value);
   };
 
   // vdir is a link; when it is missing util-vserver falls back to .defaults/vdirbase/NAME.
-  const vdirLink = (await exists("vdir")) ? posix.join(confDir, "vdir") : posix.join(confRoot, ".defaults", "vdirbase", guest);
+  const vdirLink = (await exists("vdir"))
+    ? posix.join(confDir, "vdir")
+    : posix.join(confRoot, ".defaults", "vdirbase", guest);
   const vdir = await resolvePath(host, vdirLink);
-  if ((await host.stat(vdir))?.type !== "dir") throw new VserverConfigError(`the guest root ${vdir} (from ${vdirLink}) is not a directory on ${host.address}`);
+  if ((await host.stat(vdir))?.type !== "dir")
+    throw new VserverConfigError(`the guest root ${vdir} (from ${vdirLink}) is not a directory on ${host.address}`);
 
   const defaultPrefix = await scalar("interfaces/prefix");
   const defaultDev = await scalar("interfaces/dev");
@@ -133,17 +138,24 @@ export async function readVserverConfig(host: Host, confRoot: string, guest: str
   const schedPerCpu = await listEntries(host, posix.join(confDir, "sched"), "d");
   if ((await host.stat(posix.join(confDir, "sched")))?.type === "dir") {
     schedSource = "sched";
-    for (const file of await listEntries(host, posix.join(confDir, "sched"), "f")) sched[file] = (await scalar(`sched/${file}`)) ?? "";
+    for (const file of await listEntries(host, posix.join(confDir, "sched"), "f"))
+      sched[file] = (await scalar(`sched/${file}`)) ?? "";
   } else {
     const schedule = await readOptional(host, posix.join(confDir, "schedule"));
     if (schedule !== null) {
       schedSource = "schedule";
-      schedule.split("\n").slice(0, SCHEDULE_LINES.length).forEach((line, i) => { if (line.trim() !== "") sched[SCHEDULE_LINES[i]!] = line.trim(); });
+      schedule
+        .split("\n")
+        .slice(0, SCHEDULE_LINES.length)
+        .forEach((line, i) => {
+          if (line.trim() !== "") sched[SCHEDULE_LINES[i]!] = line.trim();
+        });
     }
   }
 
   const context = int(await scalar("context"), "context");
-  if (context !== undefined && (context < 2 || context > 49151)) throw new VserverConfigError(`${confDir}/context: ${context} is outside the static range 2..49151`);
+  if (context !== undefined && (context < 2 || context > 49151))
+    throw new VserverConfigError(`${confDir}/context: ${context} is outside the static range 2..49151`);
 
   return {
     name: (await scalar("name")) ?? guest,

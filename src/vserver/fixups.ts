@@ -44,7 +44,8 @@ const read = readPlanned;
 /** The guest's own getty lines on virtual consoles. */
 const TTY_GETTY = /^[^#:]*:[^:]*:(respawn|once):.*getty.*\btty\d/;
 /** What vzctl 4's set_console.sh appends at every start for `vzctl console` (it also makes /dev/tty2). */
-const VZCTL_CONSOLE_GETTY = /^[12]:2345:respawn:\/sbin\/(mingetty (console|tty2)|getty 38400 (console|tty2)|agetty (console|tty2) 38400)$/;
+const VZCTL_CONSOLE_GETTY =
+  /^[12]:2345:respawn:\/sbin\/(mingetty (console|tty2)|getty 38400 (console|tty2)|agetty (console|tty2) 38400)$/;
 const GETTY = { test: (line: string): boolean => TTY_GETTY.test(line) && !VZCTL_CONSOLE_GETTY.test(line) };
 
 /** Device nodes a container needs (major, minor, mode as in Linux's devices.txt / makedev). */
@@ -78,7 +79,10 @@ export const FIXUPS: Fixup[] = [
     async plan(tree) {
       const text = await read(tree, "etc/inittab");
       if (text === null || !text.split("\n").some((l) => GETTY.test(l))) return [];
-      const content = text.split("\n").map((l) => (GETTY.test(l) ? `#${l}` : l)).join("\n");
+      const content = text
+        .split("\n")
+        .map((l) => (GETTY.test(l) ? `#${l}` : l))
+        .join("\n");
       return [{ kind: "rewrite", path: "etc/inittab", content, detail: "getty lines on tty1-6 commented out" }];
     },
   },
@@ -92,7 +96,12 @@ export const FIXUPS: Fixup[] = [
         if ((await tree.host.stat(at(tree, `etc/init/tty${n}.conf`))) === null) continue;
         const override = await read(tree, `etc/init/tty${n}.override`);
         if (override !== null && /^\s*manual\s*$/m.test(override)) continue;
-        changes.push({ kind: "rewrite", path: `etc/init/tty${n}.override`, content: `${override ?? ""}manual\n`, detail: "manual" });
+        changes.push({
+          kind: "rewrite",
+          path: `etc/init/tty${n}.override`,
+          content: `${override ?? ""}manual\n`,
+          detail: "manual",
+        });
       }
       return changes;
     },
@@ -100,7 +109,7 @@ export const FIXUPS: Fixup[] = [
   {
     id: "mtab",
     title: "Point /etc/mtab at /proc/mounts",
-    why: "util-vserver gives the guest a fake mtab (\"/dev/hdv1 / ufs ...\"); nothing maintains it in OpenVZ, so df and mount would show a stale table",
+    why: 'util-vserver gives the guest a fake mtab ("/dev/hdv1 / ufs ..."); nothing maintains it in OpenVZ, so df and mount would show a stale table',
     async plan(tree) {
       const stat = await tree.host.stat(at(tree, "etc/mtab"));
       if (stat?.type === "symlink" && stat.linkTarget === "/proc/mounts") return [];
@@ -120,7 +129,10 @@ export const FIXUPS: Fixup[] = [
         return type === "swap" || /^(\/dev\/|UUID=|LABEL=|PARTUUID=)/.test(spec);
       };
       if (!text.split("\n").some(device)) return [];
-      const content = text.split("\n").map((l) => (device(l) ? `#${l}` : l)).join("\n");
+      const content = text
+        .split("\n")
+        .map((l) => (device(l) ? `#${l}` : l))
+        .join("\n");
       return [{ kind: "rewrite", path: "etc/fstab", content, detail: "device and swap lines commented out" }];
     },
   },
@@ -131,8 +143,20 @@ export const FIXUPS: Fixup[] = [
     async plan(tree) {
       const result = await tree.host.exec(missingDevicesCommand(tree.root));
       if (result.code !== 0) throw new Error(`cannot check ${at(tree, "dev")}: ${result.stderr.trim()}`);
-      const missing = new Set(result.stdout.split("\n").map((l) => l.trim()).filter(Boolean));
-      return DEVICE_NODES.filter((d) => missing.has(d.name)).map((d) => ({ kind: "mknod" as const, path: `dev/${d.name}`, major: d.major, minor: d.minor, mode: d.mode, detail: `c ${d.major} ${d.minor}` }));
+      const missing = new Set(
+        result.stdout
+          .split("\n")
+          .map((l) => l.trim())
+          .filter(Boolean),
+      );
+      return DEVICE_NODES.filter((d) => missing.has(d.name)).map((d) => ({
+        kind: "mknod" as const,
+        path: `dev/${d.name}`,
+        major: d.major,
+        minor: d.minor,
+        mode: d.mode,
+        detail: `c ${d.major} ${d.minor}`,
+      }));
     },
   },
   {
@@ -142,7 +166,10 @@ export const FIXUPS: Fixup[] = [
     async plan(tree) {
       const changes: FixupChange[] = [];
       const links = await tree.host.exec(startLinksCommand(tree.root));
-      for (const link of links.stdout.split("\n").map((l) => l.trim()).filter(Boolean)) {
+      for (const link of links.stdout
+        .split("\n")
+        .map((l) => l.trim())
+        .filter(Boolean)) {
         const service = /\/S\d\d(.+)$/.exec(link)?.[1];
         const entry = POINTLESS_SERVICES.find((s) => s.names.includes(service ?? ""));
         if (entry) changes.push({ kind: "remove", path: link, detail: `sysv start link of ${service}: ${entry.why}` });
@@ -150,11 +177,18 @@ export const FIXUPS: Fixup[] = [
       for (const entry of POINTLESS_SERVICES) {
         for (const name of entry.names) {
           const unit = `${name}.service`;
-          const shipped = (await tree.host.stat(at(tree, `lib/systemd/system/${unit}`))) ?? (await tree.host.stat(at(tree, `usr/lib/systemd/system/${unit}`)));
+          const shipped =
+            (await tree.host.stat(at(tree, `lib/systemd/system/${unit}`))) ??
+            (await tree.host.stat(at(tree, `usr/lib/systemd/system/${unit}`)));
           if (!shipped) continue;
           const mask = await tree.host.stat(at(tree, `etc/systemd/system/${unit}`));
           if (mask?.type === "symlink" && mask.linkTarget === "/dev/null") continue;
-          changes.push({ kind: "symlink", path: `etc/systemd/system/${unit}`, target: "/dev/null", detail: `systemd unit masked: ${entry.why}` });
+          changes.push({
+            kind: "symlink",
+            path: `etc/systemd/system/${unit}`,
+            target: "/dev/null",
+            detail: `systemd unit masked: ${entry.why}`,
+          });
         }
       }
       return changes;
@@ -170,8 +204,16 @@ export const FIXUPS: Fixup[] = [
         if (text === null) return [];
         const foreign = text.split("\n").some((l) => /^\s*(auto|allow-hotplug|iface)\s+(?!lo\b|venet\d)\S+/.test(l));
         if (!foreign) return [];
-        const content = "# Loopback only: vzctl adds venet0 at container start (see interfaces.head/.tail for lasting additions).\nauto lo\niface lo inet loopback\n";
-        return [{ kind: "rewrite", path: "etc/network/interfaces", content, detail: "non-loopback stanzas removed (the original is in the backup)" }];
+        const content =
+          "# Loopback only: vzctl adds venet0 at container start (see interfaces.head/.tail for lasting additions).\nauto lo\niface lo inet loopback\n";
+        return [
+          {
+            kind: "rewrite",
+            path: "etc/network/interfaces",
+            content,
+            detail: "non-loopback stanzas removed (the original is in the backup)",
+          },
+        ];
       }
       if (tree.release.family === "rhel") {
         const dir = "etc/sysconfig/network-scripts";
@@ -180,7 +222,12 @@ export const FIXUPS: Fixup[] = [
           if (!/^ifcfg-(?!lo$|venet)/.test(file)) continue;
           const text = (await read(tree, `${dir}/${file}`)) ?? "";
           if (!/^\s*ONBOOT=["']?yes/im.test(text)) continue;
-          changes.push({ kind: "rewrite", path: `${dir}/${file}`, content: text.replace(/^(\s*)ONBOOT=["']?yes["']?/im, "$1ONBOOT=no"), detail: "ONBOOT=no" });
+          changes.push({
+            kind: "rewrite",
+            path: `${dir}/${file}`,
+            content: text.replace(/^(\s*)ONBOOT=["']?yes["']?/im, "$1ONBOOT=no"),
+            detail: "ONBOOT=no",
+          });
         }
         // The LAN gateway is unreachable over venet; vzctl routes by device (GATEWAYDEV=venet0, or its fake
         // gateway in old versions), and a leftover GATEWAY line makes the default route fail at boot.
@@ -188,7 +235,12 @@ export const FIXUPS: Fixup[] = [
         // vzctl's own fake gateway (191.255.255.1, written by old redhat-add_ip.sh) is left alone.
         const lanGateway = /^(\s*GATEWAY=(?!["']?191\.255\.255\.1\b).*)$/m;
         if (network !== null && lanGateway.test(network)) {
-          changes.push({ kind: "rewrite", path: "etc/sysconfig/network", content: network.replace(lanGateway, "#$1"), detail: "GATEWAY line commented out" });
+          changes.push({
+            kind: "rewrite",
+            path: "etc/sysconfig/network",
+            content: network.replace(lanGateway, "#$1"),
+            detail: "GATEWAY line commented out",
+          });
         }
         return changes;
       }
@@ -255,6 +307,7 @@ export async function applyChange(host: Host, root: string, backupDir: string, c
       continue;
     }
     const result = await host.exec(command);
-    if (result.code !== 0) throw new Error(`fix-up of ${change.path} failed: \`${command}\` exited ${result.code}: ${result.stderr.trim()}`);
+    if (result.code !== 0)
+      throw new Error(`fix-up of ${change.path} failed: \`${command}\` exited ${result.code}: ${result.stderr.trim()}`);
   }
 }

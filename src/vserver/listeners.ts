@@ -32,7 +32,8 @@ export function parseListeners(output: string): Listener[] {
 }
 
 const isV6 = (ip: string): boolean => ip.includes(":");
-const LOOPBACK = (address: string): boolean => /^127\./.test(address) || address === "::1" || address === "::ffff:127.0.0.1";
+const LOOPBACK = (address: string): boolean =>
+  /^127\./.test(address) || address === "::1" || address === "::ffff:127.0.0.1";
 
 /**
  * Which of the container's addresses each listener answers on: a wildcard on every address of its family
@@ -58,4 +59,5 @@ export const pingCommand = (ip: string): string =>
   isV6(ip) ? sh`ping -6 -c 1 -W 2 ${ip} 2>/dev/null || ping6 -c 1 -W 2 ${ip}` : cmd("ping", "-c", "1", "-W", "2", ip);
 
 /** A TCP connect from the node, three seconds at most: bash's /dev/tcp, since nc is often not installed. */
-export const tcpConnectCommand = (ip: string, port: number): string => cmd("timeout", "3", "bash", "-c", `exec 3<>/dev/tcp/${ip}/${port}`);
+export const tcpConnectCommand = (ip: string, port: number): string =>
+  cmd("timeout", "3", "bash", "-c", `exec 3<>/dev/tcp/${ip}/${port}`);

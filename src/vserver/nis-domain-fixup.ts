@@ -19,10 +19,24 @@ export const nisDomainFixup: Fixup = {
       const line = `NISDOMAIN=${domain}`;
       if (text.split("\n").some((l) => l.trim() === line)) return [];
       const kept = text.split("\n").filter((l) => !/^\s*NISDOMAIN=/.test(l) && l !== "");
-      return [{ kind: "rewrite", path: "etc/sysconfig/network", content: [...kept, line, ""].join("\n"), detail: `${line} (rc.sysinit sets it at boot)` }];
+      return [
+        {
+          kind: "rewrite",
+          path: "etc/sysconfig/network",
+          content: [...kept, line, ""].join("\n"),
+          detail: `${line} (rc.sysinit sets it at boot)`,
+        },
+      ];
     }
     const current = (await readPlanned(tree, "etc/defaultdomain"))?.trim();
     if (current === domain) return [];
-    return [{ kind: "rewrite", path: "etc/defaultdomain", content: `${domain}\n`, detail: `${domain} (the nis init script sets it at boot)` }];
+    return [
+      {
+        kind: "rewrite",
+        path: "etc/defaultdomain",
+        content: `${domain}\n`,
+        detail: `${domain} (the nis init script sets it at boot)`,
+      },
+    ];
   },
 };

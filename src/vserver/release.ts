@@ -21,7 +21,13 @@ export interface GuestRelease {
 }
 
 /** IDs src/distro does not know that vzctl still has scripts for. */
-const OTHER_FAMILIES: Record<string, GuestFamily> = { devuan: "debian", scientific: "rhel", opensuse: "suse", sles: "suse", gentoo: "gentoo" };
+const OTHER_FAMILIES: Record<string, GuestFamily> = {
+  devuan: "debian",
+  scientific: "rhel",
+  opensuse: "suse",
+  sles: "suse",
+  gentoo: "gentoo",
+};
 
 export async function readGuestRelease(host: Host, root: string): Promise<GuestRelease> {
   const read = (rel: string): Promise<string | null> => readOptional(host, posix.join(root, rel));
@@ -40,7 +46,13 @@ export async function readGuestRelease(host: Host, root: string): Promise<GuestR
   if (redhat) {
     const line = redhat.trim().split("\n")[0] ?? "";
     const version = /release\s+([\d.]+)/.exec(line)?.[1] ?? "";
-    const id = /^CentOS/i.test(line) ? "centos" : /^Fedora/i.test(line) ? "fedora" : /^Scientific/i.test(line) ? "scientific" : "rhel";
+    const id = /^CentOS/i.test(line)
+      ? "centos"
+      : /^Fedora/i.test(line)
+        ? "fedora"
+        : /^Scientific/i.test(line)
+          ? "scientific"
+          : "rhel";
     return { family: "rhel", id, version, pretty: line, source: "/etc/redhat-release" };
   }
   const debian = await read("etc/debian_version");
@@ -48,7 +60,8 @@ export async function readGuestRelease(host: Host, root: string): Promise<GuestR
     const version = debian.trim();
     return { family: "debian", id: "debian", version, pretty: `Debian ${version}`, source: "/etc/debian_version" };
   }
-  if (await read("etc/gentoo-release")) return { family: "gentoo", id: "gentoo", version: "", pretty: "Gentoo", source: "/etc/gentoo-release" };
+  if (await read("etc/gentoo-release"))
+    return { family: "gentoo", id: "gentoo", version: "", pretty: "Gentoo", source: "/etc/gentoo-release" };
   return { family: "unknown", id: "unknown", version: "", pretty: "unknown", source: "(no release file)" };
 }
 

@@ -44,7 +44,9 @@ export function cpuCount(list: string): number | undefined {
 export function cpuShare(sched: Record<string, string>): number | undefined {
   const fill = Number(sched["fill-rate"]);
   const interval = Number(sched.interval);
-  return /^\d+$/.test(sched["fill-rate"] ?? "") && /^\d+$/.test(sched.interval ?? "") && interval > 0 ? fill / interval : undefined;
+  return /^\d+$/.test(sched["fill-rate"] ?? "") && /^\d+$/.test(sched.interval ?? "") && interval > 0
+    ? fill / interval
+    : undefined;
 }
 
 /**
@@ -78,9 +80,14 @@ export function unmappedResourceNotes(config: VserverConfig): string[] {
   for (const [file, value] of rest) {
     const resource = file.replace(/\.(hard|soft|min)$/, "");
     const nearest = NEAREST[resource];
-    notes.push(`rlimits/${file} = ${value}: not carried over${nearest ? `; the nearest vzctl setting is ${nearest} (vzctl set CTID ... --save)` : ""}`);
+    notes.push(
+      `rlimits/${file} = ${value}: not carried over${nearest ? `; the nearest vzctl setting is ${nearest} (vzctl set CTID ... --save)` : ""}`,
+    );
   }
-  if (config.rlimits["rss.min"] !== undefined) notes.push(`rlimits/rss.min = ${config.rlimits["rss.min"]} pages (guaranteed RAM): VSwap has no guarantee (PHYSPAGES' barrier stays 0)`);
+  if (config.rlimits["rss.min"] !== undefined)
+    notes.push(
+      `rlimits/rss.min = ${config.rlimits["rss.min"]} pages (guaranteed RAM): VSwap has no guarantee (PHYSPAGES' barrier stays 0)`,
+    );
   const share = cpuShare(config.sched);
   const where = config.schedSource === "schedule" ? "schedule (deprecated file)" : "sched";
   if (share !== undefined && cpuLimitFromSched(config) === undefined) {
@@ -92,7 +99,11 @@ export function unmappedResourceNotes(config: VserverConfig): string[] {
     );
   }
   const other = Object.entries(config.sched).filter(([k]) => k !== "fill-rate" && k !== "interval");
-  if (other.length > 0) notes.push(`${where}: ${other.map(([k, v]) => (v === "" ? k : `${k}=${v}`)).join(", ")}: token-bucket details with no vzctl counterpart`);
-  if (config.schedPerCpu.length > 0) notes.push(`sched/${config.schedPerCpu.join(", sched/")}: per-CPU scheduler settings are not carried over`);
+  if (other.length > 0)
+    notes.push(
+      `${where}: ${other.map(([k, v]) => (v === "" ? k : `${k}=${v}`)).join(", ")}: token-bucket details with no vzctl counterpart`,
+    );
+  if (config.schedPerCpu.length > 0)
+    notes.push(`sched/${config.schedPerCpu.join(", sched/")}: per-CPU scheduler settings are not carried over`);
   return notes;
 }

@@ -3,5 +3,18 @@
  * own commands, shells and per-session helpers, and gettys the fix-ups disable on purpose.
  */
 export const TRANSIENT_PROCESSES = new Set([
-  "ps", "sh", "bash", "dash", "zsh", "sleep", "sudo", "su", "login", "vcontext", "vserver", "getty", "agetty", "mingetty",
+  "ps",
+  "sh",
+  "bash",
+  "dash",
+  "zsh",
+  "sleep",
+  "sudo",
+  "su",
+  "login",
+  "vcontext",
+  "vserver",
+  "getty",
+  "agetty",
+  "mingetty",
 ]);

@@ -28,7 +28,23 @@ async function startQemu(format: "qcow2" | "raw"): Promise<{ socket: string; dis
   const disk = join(dir, `disk.${format}`);
   const socket = join(dir, "qmp.sock");
   expect(spawnSync("qemu-img", ["create", "-q", "-f", format, disk, "64M"]).status).toBe(0);
-  const child = spawn("qemu-system-x86_64", ["-accel", "tcg", "-m", "64", "-nodefaults", "-display", "none", "-drive", `file=${disk},if=virtio,format=${format}`, "-qmp", `unix:${socket},server=on,wait=off`], { stdio: "ignore" });
+  const child = spawn(
+    "qemu-system-x86_64",
+    [
+      "-accel",
+      "tcg",
+      "-m",
+      "64",
+      "-nodefaults",
+      "-display",
+      "none",
+      "-drive",
+      `file=${disk},if=virtio,format=${format}`,
+      "-qmp",
+      `unix:${socket},server=on,wait=off`,
+    ],
+    { stdio: "ignore" },
+  );
   running.push(child);
   for (let i = 0; i < 200 && !existsSync(socket); i++) await new Promise((r) => setTimeout(r, 50));
   return { socket, disk };
@@ -78,9 +94,14 @@ describe.skipIf(!hasQemu)("mudanza checkpoints PLAN (a real QEMU)", () => {
     await backend.create("admin-own");
     const dir = await tempDir("mudanza-qmp-plan-");
     const plan = join(dir, "web1.yaml");
-    await writeFile(plan, `kind: openvz-to-kvm\nname: web1\nsource: {host: old.example.org}\ntarget: {host: new.example.org}\ncheckpoints:\n  target: {via: qmp, socket: ${socket}}\n`);
+    await writeFile(
+      plan,
+      `kind: openvz-to-kvm\nname: web1\nsource: {host: old.example.org}\ntarget: {host: new.example.org}\ncheckpoints:\n  target: {via: qmp, socket: ${socket}}\n`,
+    );
     let out = "";
-    const spy = vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => ((out += String(chunk)), true));
+    const spy = vi
+      .spyOn(process.stdout, "write")
+      .mockImplementation((chunk: string | Uint8Array) => ((out += String(chunk)), true));
     try {
       expect(await checkpointsCommand(plan)).toBe(0);
       expect(out).toMatch(/^target: QEMU \(QMP .*\)\n {2}mz-web1-before-copy {2}\S+ {2}\d+ bytes\n {2}admin-own /);

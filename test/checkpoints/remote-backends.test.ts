@@ -28,14 +28,20 @@ describe("checkpoints through libvirt (virsh on a KVM host)", () => {
     const host = await fixture("libvirt-checkpoints");
     const backend = new LibvirtBackend(host, "web1");
     await backend.create("mz-lab-before-copy");
-    expect(host.mutations.map((m) => (m.kind === "exec" ? m.command : ""))).toEqual(backend.createCommands("mz-lab-before-copy").map((c) => c.command));
-    host.on("virsh -c qemu:///system snapshot-list web1", { stdout: await out("libvirt-checkpoints/out/snapshot-list-web1-one.txt") });
+    expect(host.mutations.map((m) => (m.kind === "exec" ? m.command : ""))).toEqual(
+      backend.createCommands("mz-lab-before-copy").map((c) => c.command),
+    );
+    host.on("virsh -c qemu:///system snapshot-list web1", {
+      stdout: await out("libvirt-checkpoints/out/snapshot-list-web1-one.txt"),
+    });
     expect(await backend.list()).toEqual([{ name: "mz-lab-before-copy", takenAt: "2026-12-01T18:47:56.000Z" }]);
   });
 
   it("quotes what the plan gave (a domain name with a space stays one word)", () => {
     const backend = new LibvirtBackend({ role: "target-checkpoints", address: "x" } as never, "web 1");
-    expect(backend.revertCommands("mz-a-before-copy")[0]!.command).toBe("virsh -c qemu:///system snapshot-revert 'web 1' mz-a-before-copy --running --force");
+    expect(backend.revertCommands("mz-a-before-copy")[0]!.command).toBe(
+      "virsh -c qemu:///system snapshot-revert 'web 1' mz-a-before-copy --running --force",
+    );
   });
 });
 
@@ -61,13 +67,17 @@ describe("checkpoints through Proxmox (qm, pct)", () => {
     expect(probe.refusal).toBeUndefined();
     expect(probe.cost.bytes).toBe(0);
     await backend.create("mz-lab-before-update");
-    expect(host.mutations.map((m) => (m.kind === "exec" ? m.command : ""))).toEqual(["pct snapshot 201 mz-lab-before-update --description 'checkpoint taken by mudanza'"]);
+    expect(host.mutations.map((m) => (m.kind === "exec" ? m.command : ""))).toEqual([
+      "pct snapshot 201 mz-lab-before-update --description 'checkpoint taken by mudanza'",
+    ]);
   });
 
   it("reads the snapshot tree qm listsnapshot prints, leaving out 'current'", async () => {
     const host = await fixture("proxmox-node");
     host.on("qm listsnapshot 101", { stdout: await out("proxmox-node/out/listsnapshot-one.txt") });
-    expect(await new ProxmoxBackend(host, "qm", 101).list()).toEqual([{ name: "mz-lab-before-copy", takenAt: "2026-12-01 18:44:39" }]);
+    expect(await new ProxmoxBackend(host, "qm", 101).list()).toEqual([
+      { name: "mz-lab-before-copy", takenAt: "2026-12-01 18:44:39" },
+    ]);
   });
 });
 
@@ -87,8 +97,12 @@ describe("checkpoints through vzctl (an OpenVZ node)", () => {
   it("names the snapshot by a UUID derived from the checkpoint's name, found again by name", async () => {
     const host = await fixture("openvz7-node");
     const backend = new VzctlBackend(host, "101");
-    expect(backend.createCommands("mz-lab-before-update")[0]!.command).toContain(`--id '${snapshotUuid("mz-lab-before-update")}'`);
-    host.on("vzctl snapshot-list 101 -H -o uuid,date,name", { stdout: await out("openvz7-node/out/snapshot-list-101-one.txt") });
+    expect(backend.createCommands("mz-lab-before-update")[0]!.command).toContain(
+      `--id '${snapshotUuid("mz-lab-before-update")}'`,
+    );
+    host.on("vzctl snapshot-list 101 -H -o uuid,date,name", {
+      stdout: await out("openvz7-node/out/snapshot-list-101-one.txt"),
+    });
     expect(await backend.list()).toEqual([{ name: "mz-lab-before-update", takenAt: "2026-12-01 18:44:39" }]);
   });
 });

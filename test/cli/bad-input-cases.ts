@@ -48,21 +48,35 @@ async function planFile(dir: string, text: string, name = "plan.yaml"): Promise<
   return path;
 }
 
-const runPlan = (text: string, ...flags: string[]) => async (dir: string) => ["run", await planFile(dir, text), "--dry-run", ...flags];
+const runPlan =
+  (text: string, ...flags: string[]) =>
+  async (dir: string) => ["run", await planFile(dir, text), "--dry-run", ...flags];
 
 /** A journal for the good plan, in the state dir `state` under the case's folder. */
-const withJournal = (content: string, ...flags: string[]) => async (dir: string) => {
-  const state = join(dir, "state");
-  await mkdir(state);
-  await writeFile(join(state, "catalogue.journal.json"), content);
-  return ["run", await planFile(dir, goodPlan()), ...flags, "--state-dir", state];
-};
+const withJournal =
+  (content: string, ...flags: string[]) =>
+  async (dir: string) => {
+    const state = join(dir, "state");
+    await mkdir(state);
+    await writeFile(join(state, "catalogue.journal.json"), content);
+    return ["run", await planFile(dir, goodPlan()), ...flags, "--state-dir", state];
+  };
 
-const aliasBomb = ["a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]", ...["b", "c", "d", "e", "f", "g", "h"].map((k, i) => `${k}: &${k} [${Array(9).fill(`*${"abcdefgh"[i]}`).join(", ")}]`)].join("\n") + "\n";
+const aliasBomb =
+  [
+    "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]",
+    ...["b", "c", "d", "e", "f", "g", "h"].map(
+      (k, i) => `${k}: &${k} [${Array(9).fill(`*${"abcdefgh"[i]}`).join(", ")}]`,
+    ),
+  ].join("\n") + "\n";
 
 export const BAD_INPUTS: BadInputCase[] = [
   // --- plan files
-  { name: "plan file missing", setup: async (dir) => ["run", join(dir, "nope.yaml"), "--dry-run"], names: /nope\.yaml/ },
+  {
+    name: "plan file missing",
+    setup: async (dir) => ["run", join(dir, "nope.yaml"), "--dry-run"],
+    names: /nope\.yaml/,
+  },
   { name: "plan path is a directory", setup: async (dir) => ["run", dir, "--dry-run"], names: /case-\d+/ },
   {
     name: "plan path is a fifo (no hang)",
@@ -72,7 +86,11 @@ export const BAD_INPUTS: BadInputCase[] = [
     },
     names: /plan\.fifo.*not a regular file/,
   },
-  { name: "plan path is /dev/zero (no huge read)", setup: async () => ["run", "/dev/zero", "--dry-run"], names: /\/dev\/zero.*not a regular file/ },
+  {
+    name: "plan path is /dev/zero (no huge read)",
+    setup: async () => ["run", "/dev/zero", "--dry-run"],
+    names: /\/dev\/zero.*not a regular file/,
+  },
   { name: "plan over 1 MiB", setup: runPlan(goodPlan() + `# ${"x".repeat(1024 * 1024)}\n`), names: /plan\.yaml.*MiB/ },
   { name: "empty plan file", setup: runPlan(""), names: /plan\.yaml.*empty/ },
   { name: "broken YAML", setup: runPlan("kind: [unclosed\n"), names: /plan\.yaml.*YAML/ },
@@ -81,30 +99,96 @@ export const BAD_INPUTS: BadInputCase[] = [
   { name: "YAML list instead of a mapping", setup: runPlan("- kind: openvz-to-kvm\n"), names: /plan\.yaml/ },
   { name: "YAML alias bomb", setup: runPlan(aliasBomb), names: /plan\.yaml.*alias/ },
   { name: "two YAML documents", setup: runPlan(goodPlan() + "---\n" + goodPlan()), names: /plan\.yaml.*YAML/ },
-  { name: "unknown kind", setup: runPlan(goodPlan().replace("kind: openvz-to-kvm", "kind: xen-to-kvm")), names: /kind/ },
+  {
+    name: "unknown kind",
+    setup: runPlan(goodPlan().replace("kind: openvz-to-kvm", "kind: xen-to-kvm")),
+    names: /kind/,
+  },
   { name: "kind missing", setup: runPlan(goodPlan().replace("kind: openvz-to-kvm", "")), names: /kind/ },
   { name: "misspelt top-level key", setup: runPlan(goodPlan({ top: "optoins: {}" })), names: /optoins/ },
-  { name: "name of 300 characters", setup: runPlan(goodPlan().replace("name: catalogue", `name: ${"a".repeat(300)}`)), names: /name/ },
-  { name: "name with a path in it", setup: runPlan(goodPlan().replace("name: catalogue", "name: ../../etc/x")), names: /name/ },
-  { name: "no name and a file name that cannot name a journal", setup: async (dir) => ["run", await planFile(dir, goodPlan().replace("name: catalogue", ""), `${"w".repeat(250)}.yaml`), "--dry-run"], names: /name/ },
+  {
+    name: "name of 300 characters",
+    setup: runPlan(goodPlan().replace("name: catalogue", `name: ${"a".repeat(300)}`)),
+    names: /name/,
+  },
+  {
+    name: "name with a path in it",
+    setup: runPlan(goodPlan().replace("name: catalogue", "name: ../../etc/x")),
+    names: /name/,
+  },
+  {
+    name: "no name and a file name that cannot name a journal",
+    setup: async (dir) => [
+      "run",
+      await planFile(dir, goodPlan().replace("name: catalogue", ""), `${"w".repeat(250)}.yaml`),
+      "--dry-run",
+    ],
+    names: /name/,
+  },
   { name: "port out of range", setup: runPlan(goodPlan({ source: "  port: 70000" })), names: /source\.port/ },
   { name: "port as a word", setup: runPlan(goodPlan({ target: "  port: ssh" })), names: /target\.port/ },
   { name: "ssh endpoint without host", setup: runPlan(sshPlan("  port: 22")), names: /source\.host/ },
-  { name: "host that is an ssh option", setup: runPlan(sshPlan("  host: -oProxyCommand=touch /tmp/x")), names: /source\.host/ },
-  { name: "host with a space", setup: runPlan(sshPlan("  host: old.example.org", "  host: new example.org")), names: /target\.host/ },
-  { name: "host with a newline", setup: runPlan(sshPlan('  host: "old.example.org\\n198.18.0.9 ssh-ed25519 AAAA"')), names: /source\.host/ },
-  { name: "user that is an option", setup: runPlan(sshPlan("  host: old.example.org", "  host: new.example.org\n  user: -lroot")), names: /target\.user/ },
-  { name: "user with a terminal escape", setup: runPlan(sshPlan('  host: old.example.org\n  user: "\\e[2J\\e]0;pwned\\a"')), names: /source\.user/ },
-  { name: "targetAddressFromSource that is an option", setup: runPlan(sshPlan("  host: old.example.org", "  host: new.example.org", "  targetAddressFromSource: -oProxyCommand=x")), names: /options\.targetAddressFromSource/ },
-  { name: "malformed hostKey", setup: runPlan(sshPlan("  host: old.example.org\n  hostKey: MD5:aa:bb")), names: /source\.hostKey/ },
-  { name: "hostKey pinned on a scripted endpoint", setup: runPlan(goodPlan({ target: "  hostKey: SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s" })), names: /target\.hostKey/ },
-  { name: "hostKey pinned on a local endpoint", setup: runPlan(sshPlan("  transport: local\n  hostKey: SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s")), names: /source\.hostKey/ },
-  { name: "scripted fixture folder missing", setup: runPlan(goodPlan().replace(`${HOSTS}/debian-12-openvz-source`, "/nonexistent/fixture")), names: /\/nonexistent\/fixture/ },
+  {
+    name: "host that is an ssh option",
+    setup: runPlan(sshPlan("  host: -oProxyCommand=touch /tmp/x")),
+    names: /source\.host/,
+  },
+  {
+    name: "host with a space",
+    setup: runPlan(sshPlan("  host: old.example.org", "  host: new example.org")),
+    names: /target\.host/,
+  },
+  {
+    name: "host with a newline",
+    setup: runPlan(sshPlan('  host: "old.example.org\\n198.18.0.9 ssh-ed25519 AAAA"')),
+    names: /source\.host/,
+  },
+  {
+    name: "user that is an option",
+    setup: runPlan(sshPlan("  host: old.example.org", "  host: new.example.org\n  user: -lroot")),
+    names: /target\.user/,
+  },
+  {
+    name: "user with a terminal escape",
+    setup: runPlan(sshPlan('  host: old.example.org\n  user: "\\e[2J\\e]0;pwned\\a"')),
+    names: /source\.user/,
+  },
+  {
+    name: "targetAddressFromSource that is an option",
+    setup: runPlan(
+      sshPlan("  host: old.example.org", "  host: new.example.org", "  targetAddressFromSource: -oProxyCommand=x"),
+    ),
+    names: /options\.targetAddressFromSource/,
+  },
+  {
+    name: "malformed hostKey",
+    setup: runPlan(sshPlan("  host: old.example.org\n  hostKey: MD5:aa:bb")),
+    names: /source\.hostKey/,
+  },
+  {
+    name: "hostKey pinned on a scripted endpoint",
+    setup: runPlan(goodPlan({ target: "  hostKey: SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s" })),
+    names: /target\.hostKey/,
+  },
+  {
+    name: "hostKey pinned on a local endpoint",
+    setup: runPlan(sshPlan("  transport: local\n  hostKey: SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s")),
+    names: /source\.hostKey/,
+  },
+  {
+    name: "scripted fixture folder missing",
+    setup: runPlan(goodPlan().replace(`${HOSTS}/debian-12-openvz-source`, "/nonexistent/fixture")),
+    names: /\/nonexistent\/fixture/,
+  },
   {
     name: "scripted fixture folder without host.yaml",
     setup: async (dir) => {
       await mkdir(join(dir, "empty-fixture"));
-      return ["run", await planFile(dir, goodPlan().replace(`${HOSTS}/debian-12-openvz-source`, join(dir, "empty-fixture"))), "--dry-run"];
+      return [
+        "run",
+        await planFile(dir, goodPlan().replace(`${HOSTS}/debian-12-openvz-source`, join(dir, "empty-fixture"))),
+        "--dry-run",
+      ];
     },
     names: /empty-fixture\/host\.yaml/,
   },
@@ -113,43 +197,147 @@ export const BAD_INPUTS: BadInputCase[] = [
     setup: async (dir) => {
       await mkdir(join(dir, "fx"));
       await writeFile(join(dir, "fx", "host.yaml"), "provenance: made up\ncommands: []\n");
-      return ["run", await planFile(dir, goodPlan().replace(`${HOSTS}/debian-12-kvm-target`, join(dir, "fx"))), "--dry-run"];
+      return [
+        "run",
+        await planFile(dir, goodPlan().replace(`${HOSTS}/debian-12-kvm-target`, join(dir, "fx"))),
+        "--dry-run",
+      ];
     },
     names: /fx\/host\.yaml.*description/,
   },
   { name: "unknown option", setup: runPlan(goodPlan({ options: "  maxLivePases: 2" })), names: /maxLivePases/ },
-  { name: "option out of range", setup: runPlan(goodPlan({ options: "  maxLivePasses: 0" })), names: /options\.maxLivePasses/ },
-  { name: "relative exclude", setup: runPlan(goodPlan({ options: "  extraExcludes: [{path: var/tmp, reason: scratch}]" })), names: /options\.extraExcludes/ },
-  { name: "checkpoints: unknown backend", setup: runPlan(goodPlan({ top: "checkpoints:\n  target: {via: vmware, host: esx1.example.org}" })), names: /checkpoints\.target\.via/ },
-  { name: "checkpoints: qmp socket not absolute", setup: runPlan(goodPlan({ top: "checkpoints:\n  target: {via: qmp, socket: run/qmp.sock}" })), names: /checkpoints\.target\.socket/ },
-  { name: "checkpoints: libvirt without domain", setup: runPlan(goodPlan({ top: "checkpoints:\n  target: {via: libvirt, host: kvm1.example.org}" })), names: /checkpoints\.target\.domain/ },
-  { name: "checkpoints: libvirt domain that is an option", setup: runPlan(goodPlan({ top: "checkpoints:\n  target: {via: libvirt, host: kvm1.example.org, domain: --all}" })), names: /checkpoints\.target\.domain/ },
-  { name: "checkpoints: proxmox vmid below 100", setup: runPlan(goodPlan({ top: "checkpoints:\n  target: {via: proxmox, host: pve1.example.org, vmid: 7}" })), names: /checkpoints\.target\.vmid/ },
-  { name: "checkpoints: vzctl host with a space", setup: runPlan(goodPlan({ top: "checkpoints:\n  source: {via: vzctl, host: node 1, ctid: 101}" })), names: /checkpoints\.source\.host/ },
-  { name: "checkpoints: a target backend on the source", setup: runPlan(goodPlan({ top: "checkpoints:\n  source: {via: qmp, socket: /run/qmp.sock}" })), names: /checkpoints\.source\.via/ },
-  { name: "checkpoints: misspelt side", setup: runPlan(goodPlan({ top: "checkpoints:\n  targte: {via: qmp, socket: /run/qmp.sock}" })), names: /targte/ },
-  { name: "vserver plan without guest", setup: runPlan("kind: vserver-to-openvz\nsource: {host: a.example.org}\ntarget: {host: b.example.org}\noptions: {ctid: 150}\n"), names: /options\.guest/ },
-  { name: "vserver plan with targetAddressFromSource that is an option", setup: runPlan("kind: vserver-to-openvz\nsource: {host: a.example.org}\ntarget: {host: b.example.org}\noptions: {guest: web1, targetAddressFromSource: \"-oProxyCommand=x\"}\n"), names: /options\.targetAddressFromSource/ },
+  {
+    name: "option out of range",
+    setup: runPlan(goodPlan({ options: "  maxLivePasses: 0" })),
+    names: /options\.maxLivePasses/,
+  },
+  {
+    name: "relative exclude",
+    setup: runPlan(goodPlan({ options: "  extraExcludes: [{path: var/tmp, reason: scratch}]" })),
+    names: /options\.extraExcludes/,
+  },
+  {
+    name: "checkpoints: unknown backend",
+    setup: runPlan(goodPlan({ top: "checkpoints:\n  target: {via: vmware, host: esx1.example.org}" })),
+    names: /checkpoints\.target\.via/,
+  },
+  {
+    name: "checkpoints: qmp socket not absolute",
+    setup: runPlan(goodPlan({ top: "checkpoints:\n  target: {via: qmp, socket: run/qmp.sock}" })),
+    names: /checkpoints\.target\.socket/,
+  },
+  {
+    name: "checkpoints: libvirt without domain",
+    setup: runPlan(goodPlan({ top: "checkpoints:\n  target: {via: libvirt, host: kvm1.example.org}" })),
+    names: /checkpoints\.target\.domain/,
+  },
+  {
+    name: "checkpoints: libvirt domain that is an option",
+    setup: runPlan(goodPlan({ top: "checkpoints:\n  target: {via: libvirt, host: kvm1.example.org, domain: --all}" })),
+    names: /checkpoints\.target\.domain/,
+  },
+  {
+    name: "checkpoints: proxmox vmid below 100",
+    setup: runPlan(goodPlan({ top: "checkpoints:\n  target: {via: proxmox, host: pve1.example.org, vmid: 7}" })),
+    names: /checkpoints\.target\.vmid/,
+  },
+  {
+    name: "checkpoints: vzctl host with a space",
+    setup: runPlan(goodPlan({ top: "checkpoints:\n  source: {via: vzctl, host: node 1, ctid: 101}" })),
+    names: /checkpoints\.source\.host/,
+  },
+  {
+    name: "checkpoints: a target backend on the source",
+    setup: runPlan(goodPlan({ top: "checkpoints:\n  source: {via: qmp, socket: /run/qmp.sock}" })),
+    names: /checkpoints\.source\.via/,
+  },
+  {
+    name: "checkpoints: misspelt side",
+    setup: runPlan(goodPlan({ top: "checkpoints:\n  targte: {via: qmp, socket: /run/qmp.sock}" })),
+    names: /targte/,
+  },
+  {
+    name: "vserver plan without guest",
+    setup: runPlan(
+      "kind: vserver-to-openvz\nsource: {host: a.example.org}\ntarget: {host: b.example.org}\noptions: {ctid: 150}\n",
+    ),
+    names: /options\.guest/,
+  },
+  {
+    name: "vserver plan with targetAddressFromSource that is an option",
+    setup: runPlan(
+      'kind: vserver-to-openvz\nsource: {host: a.example.org}\ntarget: {host: b.example.org}\noptions: {guest: web1, targetAddressFromSource: "-oProxyCommand=x"}\n',
+    ),
+    names: /options\.targetAddressFromSource/,
+  },
 
   // --- flags
-  { name: "unknown flag", setup: async (dir) => ["run", await planFile(dir, goodPlan()), "--frobnicate"], names: /--frobnicate/ },
+  {
+    name: "unknown flag",
+    setup: async (dir) => ["run", await planFile(dir, goodPlan()), "--frobnicate"],
+    names: /--frobnicate/,
+  },
   { name: "run without a plan", setup: async () => ["run"], names: /plan/ },
   { name: "unknown command", setup: async () => ["frobnicate"], names: /frobnicate/ },
   { name: "--format not md or json", setup: runPlan(goodPlan(), "--format", "xml"), names: /--format/ },
-  { name: "--format without --dry-run", setup: async (dir) => ["run", await planFile(dir, goodPlan()), "--yes", "--format", "md"], names: /--format/ },
-  { name: "neither --yes nor --dry-run without a terminal", setup: async (dir) => ["run", await planFile(dir, goodPlan())], names: /--yes/ },
-  { name: "plan: unknown kind", setup: async () => ["plan", "xen-to-kvm", "--source", "a", "--target", "b"], names: /xen-to-kvm/ },
-  { name: "plan: --source with a space", setup: async () => ["plan", "openvz-to-kvm", "--source", "a b", "--target", "b"], names: /--source/ },
-  { name: "plan: --target that is an option", setup: async () => ["plan", "openvz-to-kvm", "--source", "a", "--target", "-oProxyCommand=x"], names: /target/ },
-  { name: "image clone --count not a number", setup: async (dir) => ["image", "clone", join(dir, "base.qcow2"), "--count", "abc"], names: /--count/ },
-  { name: "image clone --count 0", setup: async (dir) => ["image", "clone", join(dir, "base.qcow2"), "--count", "0"], names: /--count/ },
-  { name: "host doctor --openvz-conf without --vm-memory", setup: async (dir) => ["host", "doctor", "--openvz-conf", join(dir, "101.conf")], names: /--vm-memory/ },
+  {
+    name: "--format without --dry-run",
+    setup: async (dir) => ["run", await planFile(dir, goodPlan()), "--yes", "--format", "md"],
+    names: /--format/,
+  },
+  {
+    name: "neither --yes nor --dry-run without a terminal",
+    setup: async (dir) => ["run", await planFile(dir, goodPlan())],
+    names: /--yes/,
+  },
+  {
+    name: "plan: unknown kind",
+    setup: async () => ["plan", "xen-to-kvm", "--source", "a", "--target", "b"],
+    names: /xen-to-kvm/,
+  },
+  {
+    name: "plan: --source with a space",
+    setup: async () => ["plan", "openvz-to-kvm", "--source", "a b", "--target", "b"],
+    names: /--source/,
+  },
+  {
+    name: "plan: --target that is an option",
+    setup: async () => ["plan", "openvz-to-kvm", "--source", "a", "--target", "-oProxyCommand=x"],
+    names: /target/,
+  },
+  {
+    name: "image clone --count not a number",
+    setup: async (dir) => ["image", "clone", join(dir, "base.qcow2"), "--count", "abc"],
+    names: /--count/,
+  },
+  {
+    name: "image clone --count 0",
+    setup: async (dir) => ["image", "clone", join(dir, "base.qcow2"), "--count", "0"],
+    names: /--count/,
+  },
+  {
+    name: "host doctor --openvz-conf without --vm-memory",
+    setup: async (dir) => ["host", "doctor", "--openvz-conf", join(dir, "101.conf")],
+    names: /--vm-memory/,
+  },
 
   // --- journal
   { name: "empty journal", setup: withJournal("", "--yes"), names: /catalogue\.journal\.json.*--restart/ },
-  { name: "truncated journal", setup: withJournal('{"version":1,"migrationId":"catal', "--yes"), names: /catalogue\.journal\.json.*--restart/ },
-  { name: "garbage journal", setup: withJournal("\u0000\u0001garbage", "--dry-run"), names: /catalogue\.journal\.json.*--restart/ },
-  { name: "JSON that is not a journal", setup: withJournal('{"version":7}', "--yes"), names: /catalogue\.journal\.json.*--restart/ },
+  {
+    name: "truncated journal",
+    setup: withJournal('{"version":1,"migrationId":"catal', "--yes"),
+    names: /catalogue\.journal\.json.*--restart/,
+  },
+  {
+    name: "garbage journal",
+    setup: withJournal("\u0000\u0001garbage", "--dry-run"),
+    names: /catalogue\.journal\.json.*--restart/,
+  },
+  {
+    name: "JSON that is not a journal",
+    setup: withJournal('{"version":7}', "--yes"),
+    names: /catalogue\.journal\.json.*--restart/,
+  },
   {
     name: "journal path is a directory",
     setup: async (dir) => {
@@ -167,7 +355,11 @@ export const BAD_INPUTS: BadInputCase[] = [
     },
     names: /catalogue\.journal\.json.*--restart/,
   },
-  { name: "status before any run", setup: async (dir) => ["status", await planFile(dir, goodPlan()), "--state-dir", join(dir, "state")], names: /catalogue/ },
+  {
+    name: "status before any run",
+    setup: async (dir) => ["status", await planFile(dir, goodPlan()), "--state-dir", join(dir, "state")],
+    names: /catalogue/,
+  },
 
   // --- state dir
   {
@@ -194,8 +386,16 @@ export const BAD_INPUTS: BadInputCase[] = [
     },
     names: /afile.*not a directory/,
   },
-  { name: "--state-dir in /proc (no hang)", setup: async (dir) => ["run", await planFile(dir, goodPlan()), "--yes", "--state-dir", "/proc/mudanza-state"], names: /\/proc\/mudanza-state/ },
-  { name: "--state-dir an unwritable directory", setup: async (dir) => ["run", await planFile(dir, goodPlan()), "--yes", "--state-dir", "/proc/1"], names: /\/proc\/1/ },
+  {
+    name: "--state-dir in /proc (no hang)",
+    setup: async (dir) => ["run", await planFile(dir, goodPlan()), "--yes", "--state-dir", "/proc/mudanza-state"],
+    names: /\/proc\/mudanza-state/,
+  },
+  {
+    name: "--state-dir an unwritable directory",
+    setup: async (dir) => ["run", await planFile(dir, goodPlan()), "--yes", "--state-dir", "/proc/1"],
+    names: /\/proc\/1/,
+  },
   {
     name: "image sparsify --state-dir a file",
     setup: async (dir) => {
@@ -207,9 +407,21 @@ export const BAD_INPUTS: BadInputCase[] = [
   },
 
   // --- image commands
-  { name: "image sparsify: disk missing", setup: async (dir) => ["image", "sparsify", join(dir, "web1.qcow2"), "--yes"], names: /web1\.qcow2/ },
-  { name: "image sparsify: disk missing (dry run)", setup: async (dir) => ["image", "sparsify", join(dir, "web1.qcow2"), "--dry-run"], names: /web1\.qcow2/ },
-  { name: "image sparsify: disk is a directory", setup: async (dir) => ["image", "sparsify", dir, "--dry-run"], names: /case-\d+.*not a/ },
+  {
+    name: "image sparsify: disk missing",
+    setup: async (dir) => ["image", "sparsify", join(dir, "web1.qcow2"), "--yes"],
+    names: /web1\.qcow2/,
+  },
+  {
+    name: "image sparsify: disk missing (dry run)",
+    setup: async (dir) => ["image", "sparsify", join(dir, "web1.qcow2"), "--dry-run"],
+    names: /web1\.qcow2/,
+  },
+  {
+    name: "image sparsify: disk is a directory",
+    setup: async (dir) => ["image", "sparsify", dir, "--dry-run"],
+    names: /case-\d+.*not a/,
+  },
   {
     name: "image sparsify: --out is the disk",
     setup: async (dir) => {
@@ -218,7 +430,11 @@ export const BAD_INPUTS: BadInputCase[] = [
     },
     names: /--out/,
   },
-  { name: "image clone: base missing", setup: async (dir) => ["image", "clone", join(dir, "base.qcow2"), "--count", "2", "--yes"], names: /base\.qcow2/ },
+  {
+    name: "image clone: base missing",
+    setup: async (dir) => ["image", "clone", join(dir, "base.qcow2"), "--count", "2", "--yes"],
+    names: /base\.qcow2/,
+  },
   {
     name: "image clone: --name without {n}",
     setup: async (dir) => {
@@ -227,6 +443,14 @@ export const BAD_INPUTS: BadInputCase[] = [
     },
     names: /--name/,
   },
-  { name: "image info: disk missing", setup: async (dir) => ["image", "info", join(dir, "lab1.qcow2")], names: /lab1\.qcow2/ },
-  { name: "host doctor: --openvz-conf missing", setup: async (dir) => ["host", "doctor", "--openvz-conf", join(dir, "101.conf"), "--vm-memory", "2G"], names: /101\.conf/ },
+  {
+    name: "image info: disk missing",
+    setup: async (dir) => ["image", "info", join(dir, "lab1.qcow2")],
+    names: /lab1\.qcow2/,
+  },
+  {
+    name: "host doctor: --openvz-conf missing",
+    setup: async (dir) => ["host", "doctor", "--openvz-conf", join(dir, "101.conf"), "--vm-memory", "2G"],
+    names: /101\.conf/,
+  },
 ];

@@ -13,7 +13,11 @@ async function snapshot(root: string): Promise<Map<string, string>> {
     for (const name of await readdir(dir)) {
       const path = join(dir, name);
       const s = await lstat(path);
-      const content = s.isFile() ? createHash("sha256").update(await readFile(path)).digest("hex") : "";
+      const content = s.isFile()
+        ? createHash("sha256")
+            .update(await readFile(path))
+            .digest("hex")
+        : "";
       seen.set(path, `${s.mode.toString(8)} ${s.size} ${s.mtimeMs} ${content}`);
       if (s.isDirectory()) await walk(path);
     }
@@ -49,8 +53,12 @@ describe("bad input: exit 2, one line naming the field or file, nothing written"
     const argv = await testCase.setup(dir);
     const before = await snapshot(root);
     let output = "";
-    vi.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => ((output += String(chunk)), true));
-    vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => ((output += String(chunk)), true));
+    vi.spyOn(process.stderr, "write").mockImplementation(
+      (chunk: string | Uint8Array) => ((output += String(chunk)), true),
+    );
+    vi.spyOn(process.stdout, "write").mockImplementation(
+      (chunk: string | Uint8Array) => ((output += String(chunk)), true),
+    );
     const code = await main(argv, (text) => {
       output += text;
     });

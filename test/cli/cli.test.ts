@@ -45,7 +45,20 @@ describe("cli", () => {
   it("writes a plan from flags that run would accept, and refuses to overwrite", async () => {
     const dir = await tempDir();
     const out = join(dir, "web1.yaml");
-    expect((await runCli(["plan", "openvz-to-kvm", "--source", "root@old.example.org", "--target", "admin@new.example.org:2222", "-o", out])).code).toBe(0);
+    expect(
+      (
+        await runCli([
+          "plan",
+          "openvz-to-kvm",
+          "--source",
+          "root@old.example.org",
+          "--target",
+          "admin@new.example.org:2222",
+          "-o",
+          out,
+        ])
+      ).code,
+    ).toBe(0);
     const text = await readFile(out, "utf8");
     expect(text).toContain("kind: openvz-to-kvm");
     expect(text).toMatch(/port: 2222/);
@@ -55,7 +68,11 @@ describe("cli", () => {
   });
 
   it("parses [user@]host[:port] and rejects nonsense", () => {
-    expect(parseEndpointFlag("old.example.org", "--source")).toEqual({ user: "root", host: "old.example.org", port: 22 });
+    expect(parseEndpointFlag("old.example.org", "--source")).toEqual({
+      user: "root",
+      host: "old.example.org",
+      port: 22,
+    });
     expect(parseEndpointFlag("admin@[::1]:2200", "--source")).toEqual({ user: "admin", host: "::1", port: 2200 });
     expect(() => parseEndpointFlag("a b", "--source")).toThrow(/expected/);
     expect(() => parseEndpointFlag("h:99999", "--source")).toThrow(/port/);

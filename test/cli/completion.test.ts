@@ -13,14 +13,20 @@ let bashScript = "";
 let zshScript = "";
 
 beforeAll(async () => {
-  const cli = (shell: string) => exec(process.execPath, [join(ROOT, "bin/mudanza.js"), "completion", shell]).then((r) => r.stdout);
+  const cli = (shell: string) =>
+    exec(process.execPath, [join(ROOT, "bin/mudanza.js"), "completion", shell]).then((r) => r.stdout);
   [bashScript, zshScript] = await Promise.all([cli("bash"), cli("zsh")]);
 });
 
 /** Runs the printed script in bash as completion would: COMP_WORDS and COMP_CWORD set, COMPREPLY read back. */
 async function complete(line: string): Promise<string[]> {
   const cwd = await tempDir("mudanza-complete-");
-  await Promise.all([writeFile(join(cwd, "web1.yaml"), ""), writeFile(join(cwd, "db1.yml"), ""), writeFile(join(cwd, "notes.txt"), ""), mkdir(join(cwd, "state"))]);
+  await Promise.all([
+    writeFile(join(cwd, "web1.yaml"), ""),
+    writeFile(join(cwd, "db1.yml"), ""),
+    writeFile(join(cwd, "notes.txt"), ""),
+    mkdir(join(cwd, "state")),
+  ]);
   await writeFile(join(cwd, "completion.bash"), bashScript);
   const words = line.split(" ");
   const program = `source completion.bash; COMP_WORDS=(${words.map(shellQuote).join(" ")}); COMP_CWORD=${words.length - 1}; _mudanza; printf '%s\\n' "\${COMPREPLY[@]}"`;
@@ -30,7 +36,19 @@ async function complete(line: string): Promise<string[]> {
 
 describe("mudanza completion bash (issue 14)", () => {
   it("subcommands, then plan kinds", async () => {
-    expect(await complete("mudanza ")).toEqual(["checkpoints", "completion", "demo", "host", "image", "plan", "rollback", "run", "runs", "schema", "status"]);
+    expect(await complete("mudanza ")).toEqual([
+      "checkpoints",
+      "completion",
+      "demo",
+      "host",
+      "image",
+      "plan",
+      "rollback",
+      "run",
+      "runs",
+      "schema",
+      "status",
+    ]);
     expect(await complete("mudanza plan ")).toEqual(["openvz-to-kvm", "vserver-to-openvz"]);
     expect(await complete("mudanza image s")).toEqual(["sparsify"]);
   });
@@ -38,7 +56,13 @@ describe("mudanza completion bash (issue 14)", () => {
   it("a plan path completes to YAML files and folders only; a disk to any file", async () => {
     expect(await complete("mudanza run ")).toEqual(["db1.yml", "state", "web1.yaml"]);
     expect(await complete("mudanza status w")).toEqual(["web1.yaml"]);
-    expect(await complete("mudanza image info ")).toEqual(["completion.bash", "db1.yml", "notes.txt", "state", "web1.yaml"]);
+    expect(await complete("mudanza image info ")).toEqual([
+      "completion.bash",
+      "db1.yml",
+      "notes.txt",
+      "state",
+      "web1.yaml",
+    ]);
   });
 
   it("flags of the subcommand typed so far, global flags included, whatever came before", async () => {

@@ -21,7 +21,10 @@ afterEach(async () => {
 
 /** The debian-12 fixture plan, copied with absolute fixture paths so it can live in a temp dir and be edited. */
 async function writePlan(extraOptions: string): Promise<string> {
-  const text = (await readFile(join(FIXTURES, "plans/ovz-kvm-debian-12.yaml"), "utf8")).replaceAll("../hosts/", `${FIXTURES}/hosts/`);
+  const text = (await readFile(join(FIXTURES, "plans/ovz-kvm-debian-12.yaml"), "utf8")).replaceAll(
+    "../hosts/",
+    `${FIXTURES}/hosts/`,
+  );
   const path = join(dir, "web1.yaml");
   await writeFile(path, text.replace("options:\n", `options:\n${extraOptions}`));
   return path;
@@ -32,8 +35,18 @@ async function run(planPath: string, mode: RunMode, answer: (stepId: string) => 
   const loaded = await loadPlan(planPath);
   const pipeline = await buildPipeline(loaded.plan);
   const resumeCommand = `mudanza run ${loaded.path}`;
-  const journal = await Journal.open({ stateDir: dir, migrationId: loaded.migrationId, kind: loaded.plan.kind, planPath: loaded.path, planHash: loaded.hash, formerPlanHashes: loaded.formerHashes });
-  const hosts = { source: await connectHost(loaded.plan.source, "source"), target: await connectHost(loaded.plan.target, "target") };
+  const journal = await Journal.open({
+    stateDir: dir,
+    migrationId: loaded.migrationId,
+    kind: loaded.plan.kind,
+    planPath: loaded.path,
+    planHash: loaded.hash,
+    formerPlanHashes: loaded.formerHashes,
+  });
+  const hosts = {
+    source: await connectHost(loaded.plan.source, "source"),
+    target: await connectHost(loaded.plan.target, "target"),
+  };
   const events: PipelineEvent[] = [];
   try {
     const outcome = await runPipeline({
@@ -76,17 +89,32 @@ describe("a declined gate", () => {
   });
 
   it("a step without a skip option says to run again", () => {
-    expect(declinedGateHint("openvz-to-kvm", "rsync", "/p.yaml", "mudanza run /p.yaml")).toBe("Run again to be asked again: mudanza run /p.yaml");
+    expect(declinedGateHint("openvz-to-kvm", "rsync", "/p.yaml", "mudanza run /p.yaml")).toBe(
+      "Run again to be asked again: mudanza run /p.yaml",
+    );
   });
 
   it("a journal written before skip options were ignored by the hash still opens, and is upgraded", async () => {
     const planPath = await writePlan("");
     const loaded = await loadPlan(planPath);
     expect(loaded.formerHashes[1]).not.toBe(loaded.hash); // how 0.1.0 hashed it (after defaults)
-    const old = await Journal.open({ stateDir: dir, migrationId: loaded.migrationId, kind: loaded.plan.kind, planPath, planHash: loaded.formerHashes[1]! });
+    const old = await Journal.open({
+      stateDir: dir,
+      migrationId: loaded.migrationId,
+      kind: loaded.plan.kind,
+      planPath,
+      planHash: loaded.formerHashes[1]!,
+    });
     await old.startRun("yes");
     await old.close();
-    const reopened = await Journal.open({ stateDir: dir, migrationId: loaded.migrationId, kind: loaded.plan.kind, planPath, planHash: loaded.hash, formerPlanHashes: loaded.formerHashes });
+    const reopened = await Journal.open({
+      stateDir: dir,
+      migrationId: loaded.migrationId,
+      kind: loaded.plan.kind,
+      planPath,
+      planHash: loaded.hash,
+      formerPlanHashes: loaded.formerHashes,
+    });
     expect(reopened.snapshot.planHash).toBe(loaded.hash);
     expect(reopened.snapshot.runs).toHaveLength(1);
     await reopened.close();

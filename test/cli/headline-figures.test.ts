@@ -54,7 +54,12 @@ describe("the freeze window at the end of a run", () => {
     });
     vi.restoreAllMocks();
     expect(outcome.status).toBe("done");
-    const endLine = (text: string) => text.split("\n").filter(Boolean).map((l) => JSON.parse(l) as PipelineEvent).find((e) => e.type === "pipeline-end");
+    const endLine = (text: string) =>
+      text
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as PipelineEvent)
+        .find((e) => e.type === "pipeline-end");
     expect(endLine(stdout)).toMatchObject({ freezeWindowSec: 12.3 });
     expect(endLine(await readFile(join(dir, "freeze.log.ndjson"), "utf8"))).toMatchObject({ freezeWindowSec: 12.3 });
   });
@@ -62,7 +67,9 @@ describe("the freeze window at the end of a run", () => {
   it("is on the TUI end screen and in the plain lines, with the downtime", async () => {
     const events = [start(), end(30, "done", { freezeWindowSec: 12.3, downtimeSec: 40 })];
     const model = events.reduce((m, e) => reduce(m, e, Date.parse(e.at)), emptyModel());
-    const screen = endLines(model, 0).map((l) => l.text).join("\n");
+    const screen = endLines(model, 0)
+      .map((l) => l.text)
+      .join("\n");
     expect(screen).toContain("Freeze window 12.3 s (databases stopped for the final copy) · Downtime 40 s");
     const out = new PassThrough();
     let text = "";
@@ -73,8 +80,13 @@ describe("the freeze window at the end of a run", () => {
     expect(text).toContain("Freeze window 12.3 s");
     expect(text).toContain("Downtime 40 s");
     // VServer → OpenVZ records one number as both: it is said once.
-    const vserver = [start(), end(30, "done", { freezeWindowSec: 40, downtimeSec: 40 })].reduce((m, e) => reduce(m, e, Date.parse(e.at)), emptyModel());
-    const once = endLines(vserver, 0).map((l) => l.text).join("\n");
+    const vserver = [start(), end(30, "done", { freezeWindowSec: 40, downtimeSec: 40 })].reduce(
+      (m, e) => reduce(m, e, Date.parse(e.at)),
+      emptyModel(),
+    );
+    const once = endLines(vserver, 0)
+      .map((l) => l.text)
+      .join("\n");
     expect(once).toContain("Downtime 40 s");
     expect(once).not.toContain("Freeze window");
   });

@@ -21,7 +21,9 @@ describe("subcommand help", () => {
       const code = await main([...path, "--help"]);
       vi.restoreAllMocks();
       expect(code, path.join(" ")).toBe(0);
-      expect(out, path.join(" ")).toMatch(new RegExp(`Examples?:\\n(\\s+.*\\n)*\\s+(sudo )?mudanza ${path.join(" ")}\\b`));
+      expect(out, path.join(" ")).toMatch(
+        new RegExp(`Examples?:\\n(\\s+.*\\n)*\\s+(sudo )?mudanza ${path.join(" ")}\\b`),
+      );
     }
   });
 });

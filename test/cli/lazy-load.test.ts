@@ -14,7 +14,8 @@ const BIN = join(ROOT, "bin", "mudanza.js");
 const PLAN = join(ROOT, "fixtures/plans/ovz-kvm-debian-12.yaml");
 // The sources, through the same bin/ as users (MUDANZA_FROM_SOURCE is set for tests): the import graph is
 // the built one's, since tsc keeps every import as written. test/cli/packed.slow.test.ts checks dist/ itself.
-const cli = (...args: string[]) => packagesLoadedBy([BIN, ...args], { env: { ...process.env, MUDANZA_FROM_SOURCE: "1" } });
+const cli = (...args: string[]) =>
+  packagesLoadedBy([BIN, ...args], { env: { ...process.env, MUDANZA_FROM_SOURCE: "1" } });
 
 let dirs: string[] = [];
 afterEach(async () => {
@@ -31,7 +32,14 @@ describe("commands load only what they use", () => {
   });
 
   it("plan does not load ink, react, ssh2 or listr2; status and runs load neither zod nor yaml either", async () => {
-    const plan = await cli("plan", "openvz-to-kvm", "--source", "root@old.example.org", "--target", "root@new.example.org");
+    const plan = await cli(
+      "plan",
+      "openvz-to-kvm",
+      "--source",
+      "root@old.example.org",
+      "--target",
+      "root@new.example.org",
+    );
     expect(plan.stdout).toContain("kind: openvz-to-kvm");
     for (const heavy of HEAVY_PACKAGES) expect(plan.packages).not.toContain(heavy);
     expect(plan.packages).toContain("yaml"); // the recorder sees packages at all
@@ -39,7 +47,9 @@ describe("commands load only what they use", () => {
     const state = await mkdtemp(join(tmpdir(), "mudanza-lazy-"));
     dirs.push(state);
     // A --yes run on the scripted hosts leaves a journal to show (it may end done or failed).
-    await run(process.execPath, [BIN, "run", PLAN, "--yes", "--state-dir", state], { env: { ...process.env, CI: "1" } }).catch(() => undefined);
+    await run(process.execPath, [BIN, "run", PLAN, "--yes", "--state-dir", state], {
+      env: { ...process.env, CI: "1" },
+    }).catch(() => undefined);
     const status = await cli("status", PLAN, "--state-dir", state);
     expect(status.stdout).toContain("Migration ovz-kvm-debian-12");
     // The plan is the one its journal's run accepted: status reads the journal and log with light shapes.

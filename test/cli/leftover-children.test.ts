@@ -24,7 +24,11 @@ const nothing: Pipeline<object> = { kind: "demo", title: "nothing", steps: [] };
 
 describe("a run after a SIGKILLed one", () => {
   it("stops what the killed run left running before it starts, and says so", async () => {
-    const killed = await execa(process.execPath, ["--import", "tsx", "test/support/group-child.ts", stateDir, "SIGKILL"], { reject: false });
+    const killed = await execa(
+      process.execPath,
+      ["--import", "tsx", "test/support/group-child.ts", stateDir, "SIGKILL"],
+      { reject: false },
+    );
     expect(killed.signal).toBe("SIGKILL");
     group = Number(killed.stdout.split(" ")[0]);
     expect(liveGroupMembers(group).length).toBe(2); // the shell and its sleep, orphaned
@@ -45,7 +49,11 @@ describe("a run after a SIGKILLed one", () => {
     expect(exitCodeForRun(outcome)).toBe(0);
     expect(liveGroupMembers(group)).toEqual([]);
     const said = stderr.mock.calls.map((c) => String(c[0])).join("");
-    expect(said).toMatch(new RegExp(`mudanza: stopped \`echo \\$\\$; sleep 300 & echo \\$!; wait\` \\(pid ${group}\\), left running since \\S+ by a run that was killed`));
+    expect(said).toMatch(
+      new RegExp(
+        `mudanza: stopped \`echo \\$\\$; sleep 300 & echo \\$!; wait\` \\(pid ${group}\\), left running since \\S+ by a run that was killed`,
+      ),
+    );
     expect(await readdir(join(stateDir, "children"))).toEqual([]);
   }, 120_000); // starts node + tsx: seconds on a loaded machine
 });

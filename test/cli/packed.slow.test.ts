@@ -30,15 +30,35 @@ beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), "mudanza-packed-"));
   const pkg = join(work, "pkg");
   await mkdir(pkg);
-  for (const entry of ["package.json", "README.md", "bin"]) await cp(join(ROOT, entry), join(pkg, entry), { recursive: true });
+  for (const entry of ["package.json", "README.md", "bin"])
+    await cp(join(ROOT, entry), join(pkg, entry), { recursive: true });
   // Build into the copy: the repository's dist/ may be older than the sources under test.
-  await run(join(ROOT, "node_modules/.bin/tsc"), ["-p", join(ROOT, "tsconfig.build.json"), "--outDir", join(pkg, "dist")]);
+  await run(join(ROOT, "node_modules/.bin/tsc"), [
+    "-p",
+    join(ROOT, "tsconfig.build.json"),
+    "--outDir",
+    join(pkg, "dist"),
+  ]);
   // The copy has no src/: prepare (a build) could not run there and is not needed.
   await run("npm", ["pack", "--ignore-scripts", "--pack-destination", work, "--silent"], { cwd: pkg });
   const tarball = (await readdir(work)).find((f) => f.endsWith(".tgz"));
   if (!tarball) throw new Error(`npm pack wrote no tarball in ${work}`);
   installed = join(work, "install");
-  await run("npm", ["install", "--prefix", installed, join(work, tarball), "--prefer-offline", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"], { cwd: work, timeout: 600_000 });
+  await run(
+    "npm",
+    [
+      "install",
+      "--prefix",
+      installed,
+      join(work, tarball),
+      "--prefer-offline",
+      "--ignore-scripts",
+      "--no-audit",
+      "--no-fund",
+      "--loglevel=error",
+    ],
+    { cwd: work, timeout: 600_000 },
+  );
   elsewhere = join(work, "elsewhere");
   await mkdir(elsewhere);
   bareEnv = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? work, LANG: "C.UTF-8" };
@@ -60,7 +80,10 @@ describe("the packed CLI, installed and started outside the repository", () => {
   it("holds the built CLI only, and --help loads none of ink, react, ssh2, listr2", async () => {
     const files = await readdir(join(installed, "node_modules/mudanza"));
     expect(files.sort()).toEqual(["README.md", "bin", "dist", "package.json"]);
-    const { packages, stdout } = await packagesLoadedBy([join(installed, "node_modules/mudanza/bin/mudanza.js"), "--help"], { cwd: elsewhere, env: bareEnv });
+    const { packages, stdout } = await packagesLoadedBy(
+      [join(installed, "node_modules/mudanza/bin/mudanza.js"), "--help"],
+      { cwd: elsewhere, env: bareEnv },
+    );
     expect(stdout).toContain("Usage: mudanza");
     expect(packages).toContain("commander");
     for (const heavy of HEAVY_PACKAGES) expect(packages).not.toContain(heavy);
@@ -69,7 +92,10 @@ describe("the packed CLI, installed and started outside the repository", () => {
 
   it("--yes without a terminal runs the scripted plan to its end, lock released and report written", async () => {
     const state = join(work, "state-yes");
-    const result = await run(bin(), ["run", PLAN, "--yes", "--state-dir", state], { cwd: elsewhere, env: { ...bareEnv, CI: "1" } }).then(
+    const result = await run(bin(), ["run", PLAN, "--yes", "--state-dir", state], {
+      cwd: elsewhere,
+      env: { ...bareEnv, CI: "1" },
+    }).then(
       (r) => ({ ...r, code: 0 }),
       (e: { stdout: string; stderr: string; code: number }) => e,
     );
@@ -78,7 +104,9 @@ describe("the packed CLI, installed and started outside the repository", () => {
     expect(result.stdout).toContain("[COMPLETED] Checks passed");
     expect(result.stdout).toContain("[OUTPUT] gate accepted by --yes");
     expect((await readdir(state)).filter((f) => f.endsWith(".lock"))).toEqual([]);
-    expect(await readFile(join(state, `${ID}.report.md`), "utf8")).toContain(`**Result: ${result.code === 0 ? "done" : "failed"}** (exit ${result.code})`);
+    expect(await readFile(join(state, `${ID}.report.md`), "utf8")).toContain(
+      `**Result: ${result.code === 0 ? "done" : "failed"}** (exit ${result.code})`,
+    );
   });
 
   it("draws the interactive TUI in a terminal (tmux) and stops at the first gate when told no", async () => {
@@ -87,7 +115,9 @@ describe("the packed CLI, installed and started outside the repository", () => {
     const tmux = new TmuxSession();
     sessions.push(tmux);
     const envArgs = Object.entries(env).map(([k, v]) => shellQuote(`${k}=${v}`));
-    await tmux.start(`cd ${shellQuote(elsewhere)} && env -i ${envArgs.join(" ")} ${shellQuote(bin())} run ${shellQuote(PLAN)} --state-dir ${shellQuote(state)}`);
+    await tmux.start(
+      `cd ${shellQuote(elsewhere)} && env -i ${envArgs.join(" ")} ${shellQuote(bin())} run ${shellQuote(PLAN)} --state-dir ${shellQuote(state)}`,
+    );
     const gate = await tmux.waitFor((s) => s.includes("[y/N]") || exitCodeOn(s) !== undefined, "the first gate");
     expect(gate).not.toContain("React is not defined");
     expect(gate.split("\n")[0]).toContain("OpenVZ container to KVM virtual machine (openvz-to-kvm)");

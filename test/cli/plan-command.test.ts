@@ -34,8 +34,28 @@ const KEY = "SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s";
 describe("mudanza plan KIND", () => {
   it("writes a commented openvz-to-kvm plan: every option with its text and default, what source and target are", async () => {
     const out = join(dir, "web1.yaml");
-    const args = ["plan", "openvz-to-kvm", "--source", "root@old.example.org", "--target", "admin@new.example.org:2222", "-o", out];
-    const { code, stderr } = await runCli([...args, "--sudo", "--identity-file", "/keys/migrate", "--target-host-key", KEY, "--option", "skipPreUpdate=true", "--option", "databases=[redis-server]"]);
+    const args = [
+      "plan",
+      "openvz-to-kvm",
+      "--source",
+      "root@old.example.org",
+      "--target",
+      "admin@new.example.org:2222",
+      "-o",
+      out,
+    ];
+    const { code, stderr } = await runCli([
+      ...args,
+      "--sudo",
+      "--identity-file",
+      "/keys/migrate",
+      "--target-host-key",
+      KEY,
+      "--option",
+      "skipPreUpdate=true",
+      "--option",
+      "databases=[redis-server]",
+    ]);
     expect(stderr).toBe("");
     expect(code).toBe(0);
     const text = await readFile(out, "utf8");
@@ -46,13 +66,36 @@ describe("mudanza plan KIND", () => {
     expect(text).toMatch(/^ {2}skipPreUpdate: true {3}# default: false$/m);
     const { plan } = await loadPlan(out);
     expect(plan.options).toMatchObject({ skipPreUpdate: true, databases: ["redis-server"] });
-    expect(plan.target).toMatchObject({ user: "admin", port: 2222, sudo: true, identityFile: "/keys/migrate", hostKey: KEY });
+    expect(plan.target).toMatchObject({
+      user: "admin",
+      port: 2222,
+      sudo: true,
+      identityFile: "/keys/migrate",
+      hostKey: KEY,
+    });
     expect(plan.source.hostKey).toBeUndefined();
   });
 
   it("says what source and target are for vserver-to-openvz", async () => {
     const out = join(dir, "db1.yaml");
-    expect((await runCli(["plan", "vserver-to-openvz", "--source", "vs", "--target", "ovz", "--guest", "db1", "--ctid", "5001", "-o", out])).code).toBe(0);
+    expect(
+      (
+        await runCli([
+          "plan",
+          "vserver-to-openvz",
+          "--source",
+          "vs",
+          "--target",
+          "ovz",
+          "--guest",
+          "db1",
+          "--ctid",
+          "5001",
+          "-o",
+          out,
+        ])
+      ).code,
+    ).toBe(0);
     const text = await readFile(out, "utf8");
     expect(text).toContain("# source: the VServer host");
     expect(text).toContain("# target: the OpenVZ node");
@@ -71,11 +114,24 @@ describe("mudanza plan KIND", () => {
     expect(unknown.stderr).toContain('no option "maxPasses"');
     const range = await runCli(["plan", "openvz-to-kvm", ...base, "--option", "maxLivePasses=20"]);
     expect(range.stderr).toContain('--option "maxLivePasses=20"');
-    expect((await runCli(["plan", "openvz-to-kvm", ...base, "--target-host-key", "MD5:xx"])).stderr).toContain("--target-host-key");
+    expect((await runCli(["plan", "openvz-to-kvm", ...base, "--target-host-key", "MD5:xx"])).stderr).toContain(
+      "--target-host-key",
+    );
   });
 
   it("refuses another kind's flags instead of ignoring them", async () => {
-    const { code, stderr } = await runCli(["plan", "openvz-to-kvm", "--source", "a", "--target", "b", "--guest", "x", "--ctid", "5000"]);
+    const { code, stderr } = await runCli([
+      "plan",
+      "openvz-to-kvm",
+      "--source",
+      "a",
+      "--target",
+      "b",
+      "--guest",
+      "x",
+      "--ctid",
+      "5000",
+    ]);
     expect(code).toBe(2);
     expect(stderr).toContain("--guest applies to vserver-to-openvz plans, not openvz-to-kvm");
     expect(stderr).toContain("--ctid applies to vserver-to-openvz");

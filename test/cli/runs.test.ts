@@ -32,10 +32,21 @@ async function cli(args: string[]): Promise<{ code: number; out: string; err: st
 async function planWithJournal(folder: string, outcome: string, stepMessage?: string): Promise<string> {
   await mkdir(join(dir, folder));
   const planPath = join(dir, folder, "plan.yaml");
-  await writeFile(planPath, `kind: openvz-to-kvm\nname: web1\nsource: {host: ${folder}.example.org}\ntarget: {host: vm.example.org}\n`);
+  await writeFile(
+    planPath,
+    `kind: openvz-to-kvm\nname: web1\nsource: {host: ${folder}.example.org}\ntarget: {host: vm.example.org}\n`,
+  );
   const loaded = await loadPlan(planPath);
   const state = join(dir, "state");
-  const journal = await Journal.open({ stateDir: state, migrationId: loaded.migrationId, fileStem: await journalStemFor(state, loaded.migrationId, loaded.path), kind: loaded.plan.kind, planPath: loaded.path, planHash: loaded.hash, planTextHash: loaded.textHash });
+  const journal = await Journal.open({
+    stateDir: state,
+    migrationId: loaded.migrationId,
+    fileStem: await journalStemFor(state, loaded.migrationId, loaded.path),
+    kind: loaded.plan.kind,
+    planPath: loaded.path,
+    planHash: loaded.hash,
+    planTextHash: loaded.textHash,
+  });
   await journal.startRun("yes");
   await journal.updateStep("pre-update", { status: outcome === "done" ? "done" : "failed", message: stepMessage });
   await journal.setFact("freezeWindowSec", 42);
@@ -82,7 +93,20 @@ describe("runs you can find", () => {
   it("keeps using a journal named by the plan's name alone when it is this plan's", async () => {
     const state = join(dir, "state");
     await mkdir(state);
-    const legacy: JournalData = { version: 1, migrationId: "web1", kind: "openvz-to-kvm", planPath: "/plans/web1.yaml", planHash: "h", createdAt: "2026-01-01T00:00:00.000Z", updatedAt: "2026-01-01T00:00:00.000Z", steps: {}, facts: {}, compensations: [], compensationLog: [], runs: [] };
+    const legacy: JournalData = {
+      version: 1,
+      migrationId: "web1",
+      kind: "openvz-to-kvm",
+      planPath: "/plans/web1.yaml",
+      planHash: "h",
+      createdAt: "2026-01-01T00:00:00.000Z",
+      updatedAt: "2026-01-01T00:00:00.000Z",
+      steps: {},
+      facts: {},
+      compensations: [],
+      compensationLog: [],
+      runs: [],
+    };
     await writeFile(join(state, "web1.journal.json"), JSON.stringify(legacy));
     expect(await journalStemFor(state, "web1", "/plans/web1.yaml")).toBe("web1");
     expect(await journalStemFor(state, "web1", "/elsewhere/web1.yaml")).toMatch(/^web1\.[0-9a-f]{8}$/);
@@ -96,7 +120,11 @@ describe("runs you can find", () => {
     expect(runs.code).toBe(0);
     const lines = runs.out.split("\n");
     expect(lines[1]).toMatch(/^ID\s+KIND\s+STATE\s+STEP\s+FREEZE\s+STARTED\s+PLAN$/);
-    expect(runs.out).toMatch(new RegExp(`web1\\.[0-9a-f]{8}\\s+openvz-to-kvm\\s+failed\\s+pre-update \\(failed\\)\\s+42 s\\s+\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\dZ\\s+${b}`));
+    expect(runs.out).toMatch(
+      new RegExp(
+        `web1\\.[0-9a-f]{8}\\s+openvz-to-kvm\\s+failed\\s+pre-update \\(failed\\)\\s+42 s\\s+\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\dZ\\s+${b}`,
+      ),
+    );
     expect(runs.out).toMatch(new RegExp(`done\\s+after pre-update\\s+42 s.*${a}`));
     expect((await cli(["status", "--state-dir", state])).out).toBe(runs.out);
     const id = /^(web1\.[0-9a-f]{8})\s.*failed/m.exec(runs.out)![1]!;
@@ -123,7 +151,13 @@ describe("status", () => {
     compensationLog: [],
     runs: [{ startedAt: "2026-01-01T00:00:00.000Z", mode: "yes", outcome: "failed" }],
   });
-  const end = { type: "pipeline-end" as const, at: "2026-01-01T00:00:01.000Z", status: "failed" as const, resumeCommand: "mudanza run /plans/web1.yaml --yes", journal: "/s/web1.journal.json" };
+  const end = {
+    type: "pipeline-end" as const,
+    at: "2026-01-01T00:00:01.000Z",
+    status: "failed" as const,
+    resumeCommand: "mudanza run /plans/web1.yaml --yes",
+    journal: "/s/web1.journal.json",
+  };
 
   it("keeps long titles whole and multi-line errors under their column; says how the last run ran", () => {
     const long = "Copy the guest to the node while it runs, then once more after it stopped";
@@ -141,7 +175,9 @@ describe("status", () => {
     const changed = renderStatus(journal("boom"), "other", [end]);
     expect(changed).not.toContain("Resume with:");
     expect(changed).toContain("Resuming would be refused: the plan changed");
-    const gone = renderStatus(journal("boom"), undefined, [end], { planProblem: "the plan cannot be read now (ENOENT)" });
+    const gone = renderStatus(journal("boom"), undefined, [end], {
+      planProblem: "the plan cannot be read now (ENOENT)",
+    });
     expect(gone).not.toContain("Resume with:");
   });
 });

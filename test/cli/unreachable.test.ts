@@ -26,7 +26,10 @@ async function closedPort(): Promise<number> {
 
 async function dryRun(source: string): Promise<{ code: number; stderr: string }> {
   const plan = join(dir, "plan.yaml");
-  await writeFile(plan, `kind: openvz-to-kvm\nsource: {${source}, identityFile: ${join(dir, "key")}, connectTimeoutSec: 10}\ntarget: {host: 127.0.0.1}\n`);
+  await writeFile(
+    plan,
+    `kind: openvz-to-kvm\nsource: {${source}, identityFile: ${join(dir, "key")}, connectTimeoutSec: 10}\ntarget: {host: 127.0.0.1}\n`,
+  );
   let stderr = "";
   const code = await main(["run", plan, "--dry-run", "--state-dir", join(dir, "state")], (t) => {
     stderr += t;

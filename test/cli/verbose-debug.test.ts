@@ -39,7 +39,10 @@ describe("-v/--verbose and --debug (issue 14)", () => {
     const dir = await tempDir("mudanza-verbose-");
     const plan = join(dir, "plan.yaml");
     await writeFile(join(dir, "not-a-key"), "hello\n");
-    await writeFile(plan, `kind: openvz-to-kvm\nsource: {host: nothing.invalid, identityFile: ${join(dir, "not-a-key")}}\ntarget: {host: 127.0.0.1}\n`);
+    await writeFile(
+      plan,
+      `kind: openvz-to-kvm\nsource: {host: nothing.invalid, identityFile: ${join(dir, "not-a-key")}}\ntarget: {host: 127.0.0.1}\n`,
+    );
     const plain = await cli("run", plan, "--dry-run", "--state-dir", dir);
     const debug = await cli("run", plan, "--dry-run", "--state-dir", dir, "--debug");
     expect(plain.code).toBe(debug.code);

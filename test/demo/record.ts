@@ -27,7 +27,10 @@ const env = {
   MUDANZA_FROM_SOURCE: "1",
 };
 /** What the viewer reads as the typed command; what runs is the same with the checkout's bin and a clean environment. */
-const mudanza = (args: string): string => `env -i ${Object.entries(env).map(([k, v]) => shellQuote(`${k}=${v}`)).join(" ")} ${shellQuote(process.execPath)} ${shellQuote(join(ROOT, "bin/mudanza.js"))} ${args}`;
+const mudanza = (args: string): string =>
+  `env -i ${Object.entries(env)
+    .map(([k, v]) => shellQuote(`${k}=${v}`))
+    .join(" ")} ${shellQuote(process.execPath)} ${shellQuote(join(ROOT, "bin/mudanza.js"))} ${args}`;
 
 interface Shot {
   file: string;
@@ -65,26 +68,56 @@ async function main(): Promise<void> {
   const state = `--state-dir ${STATE}`;
 
   await oneShot("01-help.txt", "What mudanza does, its commands and exit codes", "mudanza --help", "--help");
-  await oneShot("02-plan.txt", "A commented plan: every option of the kind with its default", "mudanza plan openvz-to-kvm --source root@old.example.org --target root@new.example.org | head -28", "plan openvz-to-kvm --source root@old.example.org --target root@new.example.org | head -28");
-  await oneShot("03-dry-run.txt", "The dry run: every check, nothing changed; the risk first", `mudanza run ${plan} --dry-run | head -24`, `run ${plan} --dry-run ${state} | fold -s -w ${COLUMNS} | head -24`);
+  await oneShot(
+    "02-plan.txt",
+    "A commented plan: every option of the kind with its default",
+    "mudanza plan openvz-to-kvm --source root@old.example.org --target root@new.example.org | head -28",
+    "plan openvz-to-kvm --source root@old.example.org --target root@new.example.org | head -28",
+  );
+  await oneShot(
+    "03-dry-run.txt",
+    "The dry run: every check, nothing changed; the risk first",
+    `mudanza run ${plan} --dry-run | head -24`,
+    `run ${plan} --dry-run ${state} | fold -s -w ${COLUMNS} | head -24`,
+  );
 
   // The interactive TUI: the first destructive step asks; declining it names the option that skips it.
   const tui = new TmuxSession();
   try {
     await tui.start(`cd ${shellQuote(ROOT)} && ${mudanza(`run ${plan} ${state}`)}`, { columns: COLUMNS, rows: ROWS });
     await tui.waitFor((s) => s.includes("[y/N]"), "the first gate");
-    await capture(tui, "04-tui-gate.txt", "The TUI at the first gate: the exact commands per host, asked before anything changes", `mudanza run ${plan}`);
+    await capture(
+      tui,
+      "04-tui-gate.txt",
+      "The TUI at the first gate: the exact commands per host, asked before anything changes",
+      `mudanza run ${plan}`,
+    );
     await tui.keys("n");
     await tui.waitFor((s) => exitCodeOn(s) !== undefined, "the declined run's end");
-    await capture(tui, "05-tui-declined.txt", "Gate declined: nothing changed, the option that skips the step and how to resume", "(n)");
+    await capture(
+      tui,
+      "05-tui-declined.txt",
+      "Gate declined: nothing changed, the option that skips the step and how to resume",
+      "(n)",
+    );
   } finally {
     await tui.kill();
   }
 
   await oneShot("06-status.txt", "Where the migration stands", `mudanza status ${plan}`, `status ${plan} ${state}`);
   await oneShot("07-runs.txt", "Every run in the state folder", "mudanza runs", `runs ${state}`);
-  await oneShot("08-vserver-yes.txt", "VServer → OpenVZ with --yes: warnings on the end screen; the fixture hosts end at the copy, so the run stops there and says how to resume", "mudanza run fixtures/plans/vserver-db1.yaml --yes", `run fixtures/plans/vserver-db1.yaml --yes ${state}`);
-  await oneShot("09-completion.txt", "Shell completion, from the command tree", "mudanza completion bash | head -12", "completion bash | head -12");
+  await oneShot(
+    "08-vserver-yes.txt",
+    "VServer → OpenVZ with --yes: warnings on the end screen; the fixture hosts end at the copy, so the run stops there and says how to resume",
+    "mudanza run fixtures/plans/vserver-db1.yaml --yes",
+    `run fixtures/plans/vserver-db1.yaml --yes ${state}`,
+  );
+  await oneShot(
+    "09-completion.txt",
+    "Shell completion, from the command tree",
+    "mudanza completion bash | head -12",
+    "completion bash | head -12",
+  );
 
   const index = [
     "# The demo, as recorded in a terminal",

@@ -30,7 +30,12 @@ describe("host doctor on a scripted KVM host (real cpuinfo, KSM, virsh output)",
   it("reports KSM running and the memory it saves now (pages_sharing × page size)", async () => {
     const { outcome } = await doctor();
     // ksm-running fixture: pages_shared 17, pages_sharing 48.
-    expect(outcome.probes.ksm?.facts).toMatchObject({ run: 1, pagesShared: 17, pagesSharing: 48, savedBytes: 48 * 4096 });
+    expect(outcome.probes.ksm?.facts).toMatchObject({
+      run: 1,
+      pagesShared: 17,
+      pagesSharing: 48,
+      savedBytes: 48 * 4096,
+    });
     expect(outcome.findings.some((f) => f.title === "KSM is off")).toBe(false);
   });
 
@@ -62,24 +67,36 @@ describe("host doctor on a scripted KVM host (real cpuinfo, KSM, virsh output)",
 
   it("OpenVZ UBC container: guarantee from VMGUARPAGES, burst from the PRIVVMPAGES limit", async () => {
     const { outcome } = await doctor({ openvz: { confPath: "/etc/vz/conf/101.conf", vmMemoryBytes: 200 * 1024 ** 2 } });
-    expect(outcome.probes.memory?.facts?.container).toMatchObject({ model: "ubc", guaranteedBytes: 33792 * 4096, burstBytes: 69632 * 4096 });
+    expect(outcome.probes.memory?.facts?.container).toMatchObject({
+      model: "ubc",
+      guaranteedBytes: 33792 * 4096,
+      burstBytes: 69632 * 4096,
+    });
     expect(outcome.findings.some((f) => f.title === "The overselling trap")).toBe(true);
   });
 
   it("--enable-ksm is a gate that writes 1 to /sys/kernel/mm/ksm/run, and is satisfied when KSM already runs", async () => {
     const host = await loadScriptedHost(FIXTURE, "local");
     host.putFile("/sys/kernel/mm/ksm/run", "0\n");
-    host.on("echo 1 > /sys/kernel/mm/ksm/run", (_c, h) => {
-      h.putFile("/sys/kernel/mm/ksm/run", "1\n");
-      return {};
-    }, { mutates: true });
+    host.on(
+      "echo 1 > /sys/kernel/mm/ksm/run",
+      (_c, h) => {
+        h.putFile("/sys/kernel/mm/ksm/run", "1\n");
+        return {};
+      },
+      { mutates: true },
+    );
     const dry = await runLocal(buildHostDoctor(), { ...base, enableKsm: true }, "dry-run", { host });
-    expect(dry.outcome.probes["enable-ksm"]?.commands.map((c) => c.command)).toEqual(["echo 1 > /sys/kernel/mm/ksm/run"]);
+    expect(dry.outcome.probes["enable-ksm"]?.commands.map((c) => c.command)).toEqual([
+      "echo 1 > /sys/kernel/mm/ksm/run",
+    ]);
     expect(host.mutations).toEqual([]);
     const { outcome, events } = await runLocal(buildHostDoctor(), { ...base, enableKsm: true }, "yes", { host });
     expect(outcome.status).toBe("done");
     expect(events.some((e) => e.type === "prompt" && e.stepId === "enable-ksm")).toBe(true);
-    expect(host.mutations.map((m) => (m.kind === "exec" ? m.command : m.kind))).toEqual(["echo 1 > /sys/kernel/mm/ksm/run"]);
+    expect(host.mutations.map((m) => (m.kind === "exec" ? m.command : m.kind))).toEqual([
+      "echo 1 > /sys/kernel/mm/ksm/run",
+    ]);
     const again = await runLocal(buildHostDoctor(), { ...base, enableKsm: true }, "yes", { host });
     expect(again.outcome.probes["enable-ksm"]?.satisfied).toBe(true);
   });
@@ -88,7 +105,10 @@ describe("host doctor on a scripted KVM host (real cpuinfo, KSM, virsh output)",
     const host = await loadScriptedHost(FIXTURE, "local");
     const { readFile } = await import("node:fs/promises");
     host.putFile("/proc/cpuinfo", await readFile("fixtures/kvm/this-host/proc/cpuinfo", "utf8"));
-    host.on(/^timeout --kill-after=5 60 qemu-system-x86_64 -accel kvm /, { code: 134, stderr: "qemu-system-x86_64: error: failed to set MSR 0x10a to 0x69\n" });
+    host.on(/^timeout --kill-after=5 60 qemu-system-x86_64 -accel kvm /, {
+      code: 134,
+      stderr: "qemu-system-x86_64: error: failed to set MSR 0x10a to 0x69\n",
+    });
     const { outcome } = await runLocal(buildHostDoctor(), base, "dry-run", { host });
     expect(outcome.status).toBe("blocked");
     const b = outcome.findings.find((f) => f.blocks);

@@ -8,7 +8,12 @@ describe("host doctor with libvirt down", () => {
   it("reports the VMs' memory and the overcommit as unknown, not as 0 B and -100 %", async () => {
     const host = await loadScriptedHost("fixtures/kvm/hosts/kvm-host", "local");
     // The fixture answers only qemu:///system: any other URI does not answer, as a stopped libvirtd would not.
-    const { outcome } = await runLocal(buildHostDoctor(), { uri: "qemu:///session", bridge: null, enableKsm: false, openvz: null }, "dry-run", { host });
+    const { outcome } = await runLocal(
+      buildHostDoctor(),
+      { uri: "qemu:///session", bridge: null, enableKsm: false, openvz: null },
+      "dry-run",
+      { host },
+    );
     expect(outcome.probes.memory?.facts).toMatchObject({ vmBytes: null, overcommitPercent: null });
     const text = renderDoctor(outcome.probes, outcome.findings);
     expect(text).toMatch(/memory: host 23\.5 GiB, VMs unknown \(libvirt: libvirt at qemu:\/\/\/session did not answer/);

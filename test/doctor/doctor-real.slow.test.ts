@@ -8,7 +8,11 @@ import { runLocal } from "../image/run-local.js";
 // Runs the doctor on this very machine and checks each answer against the test's own reading of the system.
 describe("host doctor on this machine", () => {
   it("reports what /proc/cpuinfo, /dev/kvm, /proc/meminfo and /sys/kernel/mm/ksm say", async () => {
-    const { outcome } = await runLocal(buildHostDoctor(), { uri: "qemu:///system", bridge: "br0", enableKsm: false, openvz: null }, "dry-run");
+    const { outcome } = await runLocal(
+      buildHostDoctor(),
+      { uri: "qemu:///system", bridge: "br0", enableKsm: false, openvz: null },
+      "dry-run",
+    );
     const cpuinfo = readFileSync("/proc/cpuinfo", "utf8");
     const flagLines = cpuinfo.split("\n").filter((l) => l.startsWith("flags"));
     const hasVmx = flagLines.every((l) => / vmx( |$)/.test(l));
@@ -26,7 +30,9 @@ describe("host doctor on this machine", () => {
       ownVerdict = boot.status === 0 && boot.stdout.includes(KNOWN_END) ? "ok" : "failed";
     }
     expect(v.kvm).toBe(ownVerdict);
-    expect(outcome.findings.some((f) => f.blocks && f.title === "KVM cannot run guests here")).toBe(ownVerdict !== "ok");
+    expect(outcome.findings.some((f) => f.blocks && f.title === "KVM cannot run guests here")).toBe(
+      ownVerdict !== "ok",
+    );
     expect(outcome.status).toBe(ownVerdict === "ok" ? "dry-run" : "blocked");
 
     const memTotal = Number(/^MemTotal:\s+(\d+) kB/m.exec(readFileSync("/proc/meminfo", "utf8"))![1]) * 1024;
@@ -35,7 +41,9 @@ describe("host doctor on this machine", () => {
     const ksmRun = Number(readFileSync("/sys/kernel/mm/ksm/run", "utf8"));
     const sharing = Number(readFileSync("/sys/kernel/mm/ksm/pages_sharing", "utf8"));
     expect(outcome.probes.ksm?.facts).toMatchObject({ run: ksmRun });
-    expect(Math.abs(Number(outcome.probes.ksm?.facts?.pagesSharing) - sharing)).toBeLessThanOrEqual(Math.max(64, sharing * 0.1));
+    expect(Math.abs(Number(outcome.probes.ksm?.facts?.pagesSharing) - sharing)).toBeLessThanOrEqual(
+      Math.max(64, sharing * 0.1),
+    );
     expect(outcome.findings.some((f) => f.title === "KSM is off")).toBe(ksmRun !== 1);
 
     const bridge = existsSync("/sys/class/net/br0/bridge");

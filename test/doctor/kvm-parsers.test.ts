@@ -10,14 +10,35 @@ import { containerMemory, pagesValueToBytes } from "../../src/openvz/container-m
 
 const fx = (p: string): string => readFileSync(`fixtures/kvm/${p}`, "utf8");
 const ksmDir = (dir: string): Record<string, string> =>
-  Object.fromEntries(["run", "pages_shared", "pages_sharing", "pages_unshared", "pages_volatile", "full_scans", "pages_to_scan", "sleep_millisecs"].map((n) => [n, fx(`${dir}/sys/kernel/mm/ksm/${n}`)]));
+  Object.fromEntries(
+    [
+      "run",
+      "pages_shared",
+      "pages_sharing",
+      "pages_unshared",
+      "pages_volatile",
+      "full_scans",
+      "pages_to_scan",
+      "sleep_millisecs",
+    ].map((n) => [n, fx(`${dir}/sys/kernel/mm/ksm/${n}`)]),
+  );
 
 describe("/proc/cpuinfo", () => {
   it("finds vmx on the Intel host", () => {
-    expect(parseCpuinfo(fx("intel-vmx-host/proc/cpuinfo"))).toMatchObject({ cpus: 1, flag: "vmx", vendor: "GenuineIntel", underHypervisor: false });
+    expect(parseCpuinfo(fx("intel-vmx-host/proc/cpuinfo"))).toMatchObject({
+      cpus: 1,
+      flag: "vmx",
+      vendor: "GenuineIntel",
+      underHypervisor: false,
+    });
   });
   it("finds neither on this development VM, and sees the hypervisor flag", () => {
-    expect(parseCpuinfo(fx("this-host/proc/cpuinfo"))).toMatchObject({ cpus: 2, flag: null, vendor: "AuthenticAMD", underHypervisor: true });
+    expect(parseCpuinfo(fx("this-host/proc/cpuinfo"))).toMatchObject({
+      cpus: 2,
+      flag: null,
+      vendor: "AuthenticAMD",
+      underHypervisor: true,
+    });
   });
   it("needs the flag on every CPU", () => {
     const one = fx("intel-vmx-host/proc/cpuinfo");
@@ -35,7 +56,10 @@ describe("KSM sysfs", () => {
     expect(ksmSavedBytes(state, 4096)).toBe(196_608);
   });
   it("parses grep -H output and refuses garbage", () => {
-    expect(parseGrepH("/sys/kernel/mm/ksm/run:1\n/sys/kernel/mm/ksm/pages_shared:17\n")).toEqual({ run: "1", pages_shared: "17" });
+    expect(parseGrepH("/sys/kernel/mm/ksm/run:1\n/sys/kernel/mm/ksm/pages_shared:17\n")).toEqual({
+      run: "1",
+      pages_shared: "17",
+    });
     expect(() => parseKsm({ ...ksmDir("this-host"), run: "on" })).toThrow(/not a number/);
   });
 });
@@ -53,8 +77,14 @@ describe("virsh output (libvirt 9.0.0)", () => {
     expect(parseNameList(fx("virsh-host/list-all-name.txt"))).toEqual(["web1", "legacy"]);
   });
   it("dominfo and domblklist", () => {
-    expect(parseDominfo(fx("virsh-host/dominfo-legacy.txt"))).toMatchObject({ Name: "legacy", State: "shut off", "Max memory": "8388608 KiB" });
-    expect(parseDomblklist(fx("virsh-host/domblklist-web1.txt"))).toEqual([{ type: "file", device: "disk", target: "vda", source: "/var/lib/libvirt/images/web1.qcow2" }]);
+    expect(parseDominfo(fx("virsh-host/dominfo-legacy.txt"))).toMatchObject({
+      Name: "legacy",
+      State: "shut off",
+      "Max memory": "8388608 KiB",
+    });
+    expect(parseDomblklist(fx("virsh-host/domblklist-web1.txt"))).toEqual([
+      { type: "file", device: "disk", target: "vda", source: "/var/lib/libvirt/images/web1.qcow2" },
+    ]);
   });
   it("dumpxml: memory, disk buses and NIC models", () => {
     expect(parseDomainXml(fx("virsh-host/dumpxml-legacy.xml"))).toMatchObject({
@@ -64,16 +94,26 @@ describe("virsh output (libvirt 9.0.0)", () => {
       disks: [{ device: "disk", bus: "ide", source: "/var/lib/libvirt/images/legacy.img", target: "hda" }],
       nics: [{ type: "bridge", model: "e1000", source: "br0" }],
     });
-    expect(parseDomainXml(fx("virsh-test-driver/dumpxml-test.xml")).nics).toEqual([{ type: "network", model: null, source: "default" }]);
+    expect(parseDomainXml(fx("virsh-test-driver/dumpxml-test.xml")).nics).toEqual([
+      { type: "network", model: null, source: "default" },
+    ]);
   });
 });
 
 describe("vzctl container memory", () => {
   it("VSwap: RAM guaranteed, RAM + swap burst", () => {
-    expect(containerMemory(fx("openvz/ve-vswap-1024m.conf-sample"))).toMatchObject({ model: "vswap", guaranteedBytes: 1024 ** 3, burstBytes: 3 * 1024 ** 3 });
+    expect(containerMemory(fx("openvz/ve-vswap-1024m.conf-sample"))).toMatchObject({
+      model: "vswap",
+      guaranteedBytes: 1024 ** 3,
+      burstBytes: 3 * 1024 ** 3,
+    });
   });
   it("UBC: VMGUARPAGES barrier guaranteed, PRIVVMPAGES limit burst, in 4 KiB pages", () => {
-    expect(containerMemory(fx("openvz/ve-basic.conf-sample"))).toMatchObject({ model: "ubc", guaranteedBytes: 33792 * 4096, burstBytes: 69632 * 4096 });
+    expect(containerMemory(fx("openvz/ve-basic.conf-sample"))).toMatchObject({
+      model: "ubc",
+      guaranteedBytes: 33792 * 4096,
+      burstBytes: 69632 * 4096,
+    });
   });
   it("values: pages, suffixes, unlimited and LONG_MAX", () => {
     expect(pagesValueToBytes("262144", "PHYSPAGES")).toBe(1024 ** 3);

@@ -19,7 +19,9 @@ async function hostWhereQemuAnswers(reply: ScriptedReply): Promise<ScriptedHost>
 describe("KVM smoke test: a kernel booted to a known end", () => {
   it("boots the newest /boot kernel with -cpu host, no disk, and panic=-1 so that QEMU exits by itself", async () => {
     expect(newestKernel(await fx("ls-boot.txt"))).toBe("/boot/vmlinuz-6.1.0-57-amd64");
-    expect(newestKernel("vmlinuz-6.1.0-9-amd64\nvmlinuz-6.1.0-10-amd64\nvmlinuz\ninitrd.img-6.1.0-10-amd64\n")).toBe("/boot/vmlinuz-6.1.0-10-amd64");
+    expect(newestKernel("vmlinuz-6.1.0-9-amd64\nvmlinuz-6.1.0-10-amd64\nvmlinuz\ninitrd.img-6.1.0-10-amd64\n")).toBe(
+      "/boot/vmlinuz-6.1.0-10-amd64",
+    );
     expect(kvmSmokeCommand("/boot/vmlinuz-6.1.0-57-amd64")).toBe(
       "timeout --kill-after=5 60 qemu-system-x86_64 -accel kvm -cpu host -machine pc -m 128 -nodefaults -display none -nic none -no-reboot -monitor none -serial stdio -kernel /boot/vmlinuz-6.1.0-57-amd64 -append 'console=ttyS0 panic=-1 quiet'",
     );
@@ -27,7 +29,10 @@ describe("KVM smoke test: a kernel booted to a known end", () => {
 
   it("KVM works only when the kernel's root-mount panic is on the console and QEMU exited 0", async () => {
     const host = await hostWhereQemuAnswers({ code: 0, stdout: await fx("kernel-panic.stdout") });
-    expect(await kvmSmokeTest(host)).toEqual({ result: "ok", detail: expect.stringMatching(/booted under KVM .* to its expected end/) });
+    expect(await kvmSmokeTest(host)).toEqual({
+      result: "ok",
+      detail: expect.stringMatching(/booted under KVM .* to its expected end/),
+    });
     expect(host.mutations).toEqual([]);
   });
 
@@ -35,15 +40,23 @@ describe("KVM smoke test: a kernel booted to a known end", () => {
     const host = await hostWhereQemuAnswers({ code: 124, stderr: await fx("stopped-by-timeout.stderr") });
     const smoke = await kvmSmokeTest(host);
     expect(smoke.result).toBe("failed");
-    expect(smoke.detail).toBe("a Linux kernel under KVM (-cpu host) did not reach its end within 60 s (no console output): KVM starts guests here but does not run them to completion");
+    expect(smoke.detail).toBe(
+      "a Linux kernel under KVM (-cpu host) did not reach its end within 60 s (no console output): KVM starts guests here but does not run them to completion",
+    );
     // Half a boot on the console is named, so the user sees how far it got.
     const half = (await fx("kernel-panic.stdout")).split("\n").slice(0, 3).join("\n");
-    expect(judgeKernelBoot({ code: 124, stdout: half, stderr: "" }).detail).toMatch(/last console line: "Hardware name: QEMU Standard PC/);
+    expect(judgeKernelBoot({ code: 124, stdout: half, stderr: "" }).detail).toMatch(
+      /last console line: "Hardware name: QEMU Standard PC/,
+    );
   });
 
   it("QEMU that cannot start KVM fails with its own words", async () => {
     const host = await hostWhereQemuAnswers({ code: 1, stderr: await fx("no-dev-kvm.stderr") });
-    expect(await kvmSmokeTest(host)).toEqual({ result: "failed", detail: "QEMU with -accel kvm -cpu host exited 1: Could not access KVM kernel module: No such file or directory | qemu-system-x86_64: -accel kvm: failed to initialize kvm: No such file or directory" });
+    expect(await kvmSmokeTest(host)).toEqual({
+      result: "failed",
+      detail:
+        "QEMU with -accel kvm -cpu host exited 1: Could not access KVM kernel module: No such file or directory | qemu-system-x86_64: -accel kvm: failed to initialize kvm: No such file or directory",
+    });
   });
 
   it("QEMU exiting 0 without the kernel's end on the console is not success", () => {
@@ -53,6 +66,9 @@ describe("KVM smoke test: a kernel booted to a known end", () => {
   it("without a kernel in /boot there is nothing to test with, and it says what to install", async () => {
     const host = await hostWhereQemuAnswers({ code: 0 });
     host.on("ls -1 /boot", { stdout: "grub\n" });
-    expect(await kvmSmokeTest(host)).toMatchObject({ result: "unavailable", detail: expect.stringMatching(/apt-get install linux-image-amd64/) });
+    expect(await kvmSmokeTest(host)).toMatchObject({
+      result: "unavailable",
+      detail: expect.stringMatching(/apt-get install linux-image-amd64/),
+    });
   });
 });

@@ -16,7 +16,11 @@ async function makeRoot(): Promise<string> {
 }
 
 async function killedRun(root: string, stateDir: string, stepId: string, when: "after" | "during"): Promise<void> {
-  const child = await execa(process.execPath, ["--import", "tsx", "test/support/crash-child.ts", root, stateDir, stepId, when], { reject: false });
+  const child = await execa(
+    process.execPath,
+    ["--import", "tsx", "test/support/crash-child.ts", root, stateDir, stepId, when],
+    { reject: false },
+  );
   expect(child.signal, child.stderr).toBe("SIGKILL");
 }
 

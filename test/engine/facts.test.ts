@@ -14,11 +14,15 @@ describe("typed facts", () => {
   it("a value an older version wrote in another shape stops with the fact's name and --restart", () => {
     const old = { databases: ["mariadb.service"] };
     expect(() => readFact(old, OVZ_FACTS.databases)).toThrow(FactShapeError);
-    expect(() => readFact(old, OVZ_FACTS.databases)).toThrow(/fact "databases" is not what this version of mudanza writes .*--restart/);
+    expect(() => readFact(old, OVZ_FACTS.databases)).toThrow(
+      /fact "databases" is not what this version of mudanza writes .*--restart/,
+    );
   });
 
   it("refuses to write a value that does not fit its declaration", () => {
-    expect(() => checkedFact(window, "soon" as unknown as number)).toThrow(/fact "freezeWindowSec" would be written in the wrong shape/);
+    expect(() => checkedFact(window, "soon" as unknown as number)).toThrow(
+      /fact "freezeWindowSec" would be written in the wrong shape/,
+    );
   });
 });
 
@@ -29,7 +33,11 @@ describe("one fact-key convention", () => {
   });
 
   it("a fact's key is its name in the facts module", () => {
-    expect(() => keysOf({ window: defineFact("freezeWindowSec", z.number()) })).toThrow(/fact "window" is journaled as "freezeWindowSec"/);
-    expect(keysOf({ freezeWindowSec: defineFact("freezeWindowSec", z.number()) })).toEqual({ freezeWindowSec: "freezeWindowSec" });
+    expect(() => keysOf({ window: defineFact("freezeWindowSec", z.number()) })).toThrow(
+      /fact "window" is journaled as "freezeWindowSec"/,
+    );
+    expect(keysOf({ freezeWindowSec: defineFact("freezeWindowSec", z.number()) })).toEqual({
+      freezeWindowSec: "freezeWindowSec",
+    });
   });
 });

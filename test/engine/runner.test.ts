@@ -60,31 +60,42 @@ describe("runner on scripted hosts", () => {
     };
     const { outcome } = await runDemo(hosts, await tempStateDir(), { mode: "dry-run" });
     expect(exitCodeForRun(outcome)).toBe(3);
-    expect(outcome.findings.find((f) => f.blocks)).toMatchObject({ title: "cannot check copy-data", summary: "connection reset" });
+    expect(outcome.findings.find((f) => f.blocks)).toMatchObject({
+      title: "cannot check copy-data",
+      summary: "connection reset",
+    });
     expect(Object.keys(outcome.probes)).toEqual([...DEMO_STEP_IDS]);
   });
 
-  it.each(DEMO_STEP_IDS)("a failure injected in %s, then a re-run, ends in the same state as a clean run", async (stepId) => {
-    const clean = await cleanRunSnapshots();
-    const hosts = demoHosts();
-    const stateDir = await tempStateDir();
-    const first = await runDemo(hosts, stateDir, { failOnce: new Set([stepId]) });
-    expect(exitCodeForRun(first.outcome)).toBe(1);
-    expect(first.events.find((e) => e.type === "step-end" && e.stepId === stepId)).toMatchObject({ status: "failed" });
-    // the service is never left stopped after a failure
-    expect(hosts.source.files.has("/srv/run/app.stopped")).toBe(false);
-    const second = await runDemo(hosts, stateDir);
-    expect(exitCodeForRun(second.outcome)).toBe(0);
-    expect(hosts.source.snapshot()).toEqual(clean.source);
-    expect(hosts.target.snapshot()).toEqual(clean.target);
-    // steps done before the failure were re-verified and skipped, except stop-service, whose work the
-    // compensation undid before any data was copied: its verify fails, so it runs again
-    const before = DEMO_STEP_IDS.slice(0, DEMO_STEP_IDS.indexOf(stepId));
-    for (const id of before) {
-      const expected = id === "stop-service" && stepId === "copy-data" ? { status: "done" } : { status: "skipped", message: "done in an earlier run; verified again" };
-      expect(second.events.find((e) => e.type === "step-end" && e.stepId === id)).toMatchObject(expected);
-    }
-  });
+  it.each(DEMO_STEP_IDS)(
+    "a failure injected in %s, then a re-run, ends in the same state as a clean run",
+    async (stepId) => {
+      const clean = await cleanRunSnapshots();
+      const hosts = demoHosts();
+      const stateDir = await tempStateDir();
+      const first = await runDemo(hosts, stateDir, { failOnce: new Set([stepId]) });
+      expect(exitCodeForRun(first.outcome)).toBe(1);
+      expect(first.events.find((e) => e.type === "step-end" && e.stepId === stepId)).toMatchObject({
+        status: "failed",
+      });
+      // the service is never left stopped after a failure
+      expect(hosts.source.files.has("/srv/run/app.stopped")).toBe(false);
+      const second = await runDemo(hosts, stateDir);
+      expect(exitCodeForRun(second.outcome)).toBe(0);
+      expect(hosts.source.snapshot()).toEqual(clean.source);
+      expect(hosts.target.snapshot()).toEqual(clean.target);
+      // steps done before the failure were re-verified and skipped, except stop-service, whose work the
+      // compensation undid before any data was copied: its verify fails, so it runs again
+      const before = DEMO_STEP_IDS.slice(0, DEMO_STEP_IDS.indexOf(stepId));
+      for (const id of before) {
+        const expected =
+          id === "stop-service" && stepId === "copy-data"
+            ? { status: "done" }
+            : { status: "skipped", message: "done in an earlier run; verified again" };
+        expect(second.events.find((e) => e.type === "step-end" && e.stepId === id)).toMatchObject(expected);
+      }
+    },
+  );
 
   it("declining a gate stops before the step runs, and compensations still run", async () => {
     const hosts = demoHosts();
@@ -112,7 +123,10 @@ describe("runner on scripted hosts", () => {
   });
 
   it("SIGINT during a step stops it, runs compensations and exits 130; SIGTERM exits 143", async () => {
-    for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
+    for (const [signal, code] of [
+      ["SIGINT", 130],
+      ["SIGTERM", 143],
+    ] as const) {
       const hosts = demoHosts();
       const controller = new AbortController();
       const { outcome, events } = await runDemo(hosts, await tempStateDir(), {
@@ -134,15 +148,22 @@ describe("runner on scripted hosts", () => {
   const abortAfterProbe = (controller: AbortController, stepId: string) => {
     let probes = 0; // the first probe of each step is the preflight's
     return (e: PipelineEvent): void => {
-      if (e.type === "step-probed" && e.stepId === stepId && ++probes === 2) controller.abort(new InterruptedError("SIGINT"));
+      if (e.type === "step-probed" && e.stepId === stepId && ++probes === 2)
+        controller.abort(new InterruptedError("SIGINT"));
     };
   };
 
   it("Ctrl-C between a step's probe and its gate stops before it runs, with --yes (exit 130, nothing ran)", async () => {
     const hosts = demoHosts();
     const controller = new AbortController();
-    const { outcome, events } = await runDemo(hosts, await tempStateDir(), { signal: controller.signal, onEvent: abortAfterProbe(controller, "stop-service") });
-    expect({ status: outcome.status, exit: exitCodeForRun(outcome) }).toMatchObject({ status: "interrupted", exit: 130 });
+    const { outcome, events } = await runDemo(hosts, await tempStateDir(), {
+      signal: controller.signal,
+      onEvent: abortAfterProbe(controller, "stop-service"),
+    });
+    expect({ status: outcome.status, exit: exitCodeForRun(outcome) }).toMatchObject({
+      status: "interrupted",
+      exit: 130,
+    });
     expect(events.some((e) => e.type === "step-start" && e.stepId === "stop-service" && e.phase === "run")).toBe(false);
     expect(events.some((e) => e.type === "prompt-answer" && e.accepted)).toBe(false);
     expect(hosts.source.files.has("/srv/run/app.stopped")).toBe(false);
@@ -162,7 +183,10 @@ describe("runner on scripted hosts", () => {
         return false;
       },
     });
-    expect({ status: outcome.status, exit: exitCodeForRun(outcome) }).toMatchObject({ status: "interrupted", exit: 130 });
+    expect({ status: outcome.status, exit: exitCodeForRun(outcome) }).toMatchObject({
+      status: "interrupted",
+      exit: 130,
+    });
     expect(asked).toBe(0); // an interrupted run does not ask
     expect(hosts.source.files.has("/srv/run/app.stopped")).toBe(false);
   });
@@ -181,7 +205,10 @@ describe("runner on scripted hosts", () => {
           return how === "q" ? Promise.resolve(false) : new Promise<boolean>(() => undefined);
         },
       });
-      expect({ status: outcome.status, exit: exitCodeForRun(outcome) }, how).toMatchObject({ status: "interrupted", exit: 130 });
+      expect({ status: outcome.status, exit: exitCodeForRun(outcome) }, how).toMatchObject({
+        status: "interrupted",
+        exit: 130,
+      });
     }
   });
 
@@ -200,8 +227,17 @@ describe("runner on scripted hosts", () => {
     const hosts = demoHosts();
     const stateDir = await tempStateDir();
     await runDemo(hosts, stateDir, { failOnce: new Set(["copy-data"]) });
-    await expect(runDemo(hosts, stateDir, { planHash: "hash-2" })).rejects.toThrow(/changed since migration "demo" started/);
-    const journal = await Journal.open({ stateDir, migrationId: "demo", kind: "demo", planPath: "demo.yaml", planHash: "hash-2", restart: true });
+    await expect(runDemo(hosts, stateDir, { planHash: "hash-2" })).rejects.toThrow(
+      /changed since migration "demo" started/,
+    );
+    const journal = await Journal.open({
+      stateDir,
+      migrationId: "demo",
+      kind: "demo",
+      planPath: "demo.yaml",
+      planHash: "hash-2",
+      restart: true,
+    });
     expect(journal.snapshot.steps).toEqual({});
     await journal.close();
   });

@@ -14,16 +14,19 @@ const rows = recorder();
 const baselines = new Map<number | undefined, Promise<Record<string, string>>>();
 function baselineFor(dataBytes: number | undefined): Promise<Record<string, string>> {
   if (!baselines.has(dataBytes)) {
-    baselines.set(dataBytes, (async () => {
-      const w = await vserverWorld({ transport: "local", dataBytes });
-      try {
-        const run = await w.run().done;
-        expect(run.code, run.output.slice(-3000)).toBe(0);
-        return await w.finalState();
-      } finally {
-        await w.close();
-      }
-    })());
+    baselines.set(
+      dataBytes,
+      (async () => {
+        const w = await vserverWorld({ transport: "local", dataBytes });
+        try {
+          const run = await w.run().done;
+          expect(run.code, run.output.slice(-3000)).toBe(0);
+          return await w.finalState();
+        } finally {
+          await w.close();
+        }
+      })(),
+    );
   }
   return baselines.get(dataBytes)!;
 }
@@ -31,26 +34,31 @@ function baselineFor(dataBytes: number | undefined): Promise<Record<string, stri
 describe.skipIf(!isRoot)("fault matrix: vserver-to-openvz through the CLI", () => {
   afterAll(() => rows.report());
 
-  it.each(VSERVER_CASES.map((c) => [`${c.point}: ${c.injected} (${c.setup})`, c] as const))("%s", async (_name, row) => {
-    await rows.timed(row, async () => {
-      const w = await vserverWorld(row.world);
-      try {
-        await row.arrange?.(w);
-        const first = w.run();
-        const injected = row.inject?.(first, w);
-        const ended = await first.done;
-        await injected;
-        if (row.firstExit === "killed") expect(ended.signal, ended.output.slice(-2000)).toBe("SIGKILL");
-        else expect(ended.code, ended.output.slice(-3000)).toBe(row.firstExit);
-        if (row.firstSays) expect(ended.output).toMatch(row.firstSays);
-        // no source left stopped when the CLI exits (a SIGKILL leaves that to the re-run's compensations)
-        if (row.guestRunsAfterFirst !== false) expect(await w.has("guest-running"), "the guest was left stopped").toBe(true);
-        await row.fix?.(w);
-        const rerun = await w.run().done;
-        await checkFinal(w, await baselineFor(row.world.dataBytes), rerun);
-      } finally {
-        await w.close();
-      }
-    });
-  }, 300_000);
+  it.each(VSERVER_CASES.map((c) => [`${c.point}: ${c.injected} (${c.setup})`, c] as const))(
+    "%s",
+    async (_name, row) => {
+      await rows.timed(row, async () => {
+        const w = await vserverWorld(row.world);
+        try {
+          await row.arrange?.(w);
+          const first = w.run();
+          const injected = row.inject?.(first, w);
+          const ended = await first.done;
+          await injected;
+          if (row.firstExit === "killed") expect(ended.signal, ended.output.slice(-2000)).toBe("SIGKILL");
+          else expect(ended.code, ended.output.slice(-3000)).toBe(row.firstExit);
+          if (row.firstSays) expect(ended.output).toMatch(row.firstSays);
+          // no source left stopped when the CLI exits (a SIGKILL leaves that to the re-run's compensations)
+          if (row.guestRunsAfterFirst !== false)
+            expect(await w.has("guest-running"), "the guest was left stopped").toBe(true);
+          await row.fix?.(w);
+          const rerun = await w.run().done;
+          await checkFinal(w, await baselineFor(row.world.dataBytes), rerun);
+        } finally {
+          await w.close();
+        }
+      });
+    },
+    300_000,
+  );
 });

@@ -24,8 +24,14 @@ export interface RowResult {
 }
 
 export function matrixTable(results: RowResult[]): string {
-  const lines = ["| fault point | setup | injected how | outcome verified | result | seconds |", "| --- | --- | --- | --- | --- | --- |"];
-  for (const { row, result, seconds } of results) lines.push(`| ${row.point} | ${row.setup} | ${row.injected} | ${row.verified} | ${result} | ${seconds.toFixed(1)} |`);
+  const lines = [
+    "| fault point | setup | injected how | outcome verified | result | seconds |",
+    "| --- | --- | --- | --- | --- | --- |",
+  ];
+  for (const { row, result, seconds } of results)
+    lines.push(
+      `| ${row.point} | ${row.setup} | ${row.injected} | ${row.verified} | ${result} | ${seconds.toFixed(1)} |`,
+    );
   return lines.join("\n");
 }
 

@@ -66,7 +66,8 @@ const childrenOf = (pid: number): Promise<number[]> => listenerChildren(pid);
 
 async function listenerChildren(listener: number): Promise<number[]> {
   const out: number[] = [];
-  for (const entry of await readdir("/proc")) if (/^\d+$/.test(entry) && parentOf(await readStat(Number(entry))) === listener) out.push(Number(entry));
+  for (const entry of await readdir("/proc"))
+    if (/^\d+$/.test(entry) && parentOf(await readStat(Number(entry))) === listener) out.push(Number(entry));
   return out;
 }
 
@@ -80,21 +81,89 @@ const kill = (pids: number[]): void => {
   }
 };
 
-const mountTmpfs = async (dir: string, size: string): Promise<void> => void (await execa("mount", ["-t", "tmpfs", "-o", `size=${size}`, "tmpfs", dir]));
+const mountTmpfs = async (dir: string, size: string): Promise<void> =>
+  void (await execa("mount", ["-t", "tmpfs", "-o", `size=${size}`, "tmpfs", dir]));
 const fillerOf = (w: VserverWorld): string => join(dirname(w.privateDir), "filler");
 
-const COPY_STATE = "same container files, CTID.conf, guest/container state as an uninterrupted run; no copy beside an orphan; no compensation pending";
+const COPY_STATE =
+  "same container files, CTID.conf, guest/container state as an uninterrupted run; no copy beside an orphan; no compensation pending";
 
 export const VSERVER_CASES: VserverCase[] = [
-  { point: "after inventory (step boundary)", setup: "local", world: { transport: "local" }, injected: "SIGKILL of the CLI on the step-end event", verified: COPY_STATE, ...signalAt("inventory", "SIGKILL") },
-  { point: "inside the live rsync", setup: "local", world: { transport: "local" }, injected: "SIGKILL of the CLI while rsync runs", verified: `${COPY_STATE}; the orphan rsync is stopped by the re-run`, ...signalInCopy("SIGKILL", "live") },
-  { point: "inside the live rsync", setup: "local", world: { transport: "local" }, injected: "SIGINT of the CLI while rsync runs", verified: `exit 130, rsync stopped with the CLI; ${COPY_STATE}`, ...signalInCopy("SIGINT", "live") },
-  { point: "inside the live rsync", setup: "local", world: { transport: "local" }, injected: "SIGTERM of the CLI while rsync runs", verified: `exit 143, rsync stopped with the CLI; ${COPY_STATE}`, ...signalInCopy("SIGTERM", "live") },
-  { point: "inside the final rsync (guest stopped)", setup: "local", world: { transport: "local" }, injected: "SIGKILL of the CLI while rsync runs", verified: `the re-run starts the guest first (pending compensation), then ${COPY_STATE}`, ...signalInCopy("SIGKILL", "final"), guestRunsAfterFirst: false },
-  { point: "inside the final rsync (guest stopped)", setup: "local", world: { transport: "local" }, injected: "SIGINT of the CLI while rsync runs", verified: `exit 130 with the guest running again; ${COPY_STATE}`, ...signalInCopy("SIGINT", "final") },
-  { point: "after stop-and-final-sync (guest stopped)", setup: "local", world: { transport: "local" }, injected: "SIGTERM of the CLI on the step-end event", verified: `exit 143 with the guest running again; ${COPY_STATE}`, ...signalAt("stop-and-final-sync", "SIGTERM") },
-  { point: "after fix-up (step boundary)", setup: "local", world: { transport: "local" }, injected: "SIGKILL of the CLI on the step-end event", verified: COPY_STATE, ...signalAt("fixup-guest", "SIGKILL"), guestRunsAfterFirst: false },
-  { point: "after start-container (cutover done)", setup: "local", world: { transport: "local" }, injected: "SIGINT of the CLI on the step-end event", verified: `the guest stays stopped (the container took over); ${COPY_STATE}`, ...signalAt("start-container", "SIGINT"), guestRunsAfterFirst: false },
+  {
+    point: "after inventory (step boundary)",
+    setup: "local",
+    world: { transport: "local" },
+    injected: "SIGKILL of the CLI on the step-end event",
+    verified: COPY_STATE,
+    ...signalAt("inventory", "SIGKILL"),
+  },
+  {
+    point: "inside the live rsync",
+    setup: "local",
+    world: { transport: "local" },
+    injected: "SIGKILL of the CLI while rsync runs",
+    verified: `${COPY_STATE}; the orphan rsync is stopped by the re-run`,
+    ...signalInCopy("SIGKILL", "live"),
+  },
+  {
+    point: "inside the live rsync",
+    setup: "local",
+    world: { transport: "local" },
+    injected: "SIGINT of the CLI while rsync runs",
+    verified: `exit 130, rsync stopped with the CLI; ${COPY_STATE}`,
+    ...signalInCopy("SIGINT", "live"),
+  },
+  {
+    point: "inside the live rsync",
+    setup: "local",
+    world: { transport: "local" },
+    injected: "SIGTERM of the CLI while rsync runs",
+    verified: `exit 143, rsync stopped with the CLI; ${COPY_STATE}`,
+    ...signalInCopy("SIGTERM", "live"),
+  },
+  {
+    point: "inside the final rsync (guest stopped)",
+    setup: "local",
+    world: { transport: "local" },
+    injected: "SIGKILL of the CLI while rsync runs",
+    verified: `the re-run starts the guest first (pending compensation), then ${COPY_STATE}`,
+    ...signalInCopy("SIGKILL", "final"),
+    guestRunsAfterFirst: false,
+  },
+  {
+    point: "inside the final rsync (guest stopped)",
+    setup: "local",
+    world: { transport: "local" },
+    injected: "SIGINT of the CLI while rsync runs",
+    verified: `exit 130 with the guest running again; ${COPY_STATE}`,
+    ...signalInCopy("SIGINT", "final"),
+  },
+  {
+    point: "after stop-and-final-sync (guest stopped)",
+    setup: "local",
+    world: { transport: "local" },
+    injected: "SIGTERM of the CLI on the step-end event",
+    verified: `exit 143 with the guest running again; ${COPY_STATE}`,
+    ...signalAt("stop-and-final-sync", "SIGTERM"),
+  },
+  {
+    point: "after fix-up (step boundary)",
+    setup: "local",
+    world: { transport: "local" },
+    injected: "SIGKILL of the CLI on the step-end event",
+    verified: COPY_STATE,
+    ...signalAt("fixup-guest", "SIGKILL"),
+    guestRunsAfterFirst: false,
+  },
+  {
+    point: "after start-container (cutover done)",
+    setup: "local",
+    world: { transport: "local" },
+    injected: "SIGINT of the CLI on the step-end event",
+    verified: `the guest stays stopped (the container took over); ${COPY_STATE}`,
+    ...signalAt("start-container", "SIGINT"),
+    guestRunsAfterFirst: false,
+  },
   {
     point: "the source guest will not stop",
     setup: "local",
@@ -185,7 +254,8 @@ export const VSERVER_CASES: VserverCase[] = [
       const source = await sessionOf(copy, w.sshd.pid);
       // the target's connection is the one running nothing (the source's runs the held copy)
       const idle: number[] = [];
-      for (const p of await listenerChildren(w.sshd.pid)) if (!source.includes(p) && (await childrenOf(p)).length === 0) idle.push(p);
+      for (const p of await listenerChildren(w.sshd.pid))
+        if (!source.includes(p) && (await childrenOf(p)).length === 0) idle.push(p);
       expect(idle, "the target's connection").toHaveLength(1);
       kill(idle);
       await w.flag(`holding.${copy}`, false); // the copy goes on; the next command on the target finds the connection gone
@@ -196,11 +266,16 @@ export const VSERVER_CASES: VserverCase[] = [
 ];
 
 /** The four outcomes, checked after the re-run. */
-export async function checkFinal(w: VserverWorld, baseline: Record<string, string>, rerun: { code: number | undefined; output: string }): Promise<void> {
+export async function checkFinal(
+  w: VserverWorld,
+  baseline: Record<string, string>,
+  rerun: { code: number | undefined; output: string },
+): Promise<void> {
   expect(rerun.code, rerun.output.slice(-3000)).toBe(0);
   expect(await w.finalState()).toEqual(baseline);
   expect(await w.read("overlap"), "a copy started while an earlier one still ran").toBe("");
-  for (const pid of (await w.read("rsync-pids")).split(/\s+/).filter(Boolean)) expect(await alive(Number(pid)), `copy ${pid} still runs after the re-run`).toBe(false);
+  for (const pid of (await w.read("rsync-pids")).split(/\s+/).filter(Boolean))
+    expect(await alive(Number(pid)), `copy ${pid} still runs after the re-run`).toBe(false);
   for (const file of (await readdir(w.stateDir)).filter((f) => f.endsWith(".journal.json"))) {
     const journal = JSON.parse(await readFile(join(w.stateDir, file), "utf8")) as { compensations: unknown[] };
     expect(journal.compensations).toEqual([]);

@@ -119,14 +119,36 @@ export async function vserverWorld(options: WorldOptions): Promise<VserverWorld>
   const confRoot = join(base, "etc/vservers");
   const vzConf = join(base, "etc/vz");
   const privateDir = join(base, "vz/private", String(CTID));
-  for (const dir of [state, bin, join(confRoot, "web1/interfaces/0"), join(confRoot, "web1/uts"), join(confRoot, "web1/apps/init"), join(vzConf, "conf"), join(base, "vz/private"), join(base, "vz/root")]) await mkdir(dir, { recursive: true });
+  for (const dir of [
+    state,
+    bin,
+    join(confRoot, "web1/interfaces/0"),
+    join(confRoot, "web1/uts"),
+    join(confRoot, "web1/apps/init"),
+    join(vzConf, "conf"),
+    join(base, "vz/private"),
+    join(base, "vz/root"),
+  ])
+    await mkdir(dir, { recursive: true });
   await cp(`${FIXTURE}/files/vservers/web1`, join(base, "vservers/web1"), { recursive: true, verbatimSymlinks: true });
   // A file big enough that a full node shows (and rsync has data to move).
   await writeFile(join(base, "vservers/web1/var/lib-data.bin"), Buffer.alloc(options.dataBytes ?? 64 * 1024, 5));
   const fixtureConf = `${FIXTURE}/files/etc/vservers/web1`;
-  for (const file of ["name", "context", "uts/nodename", "interfaces/0/ip", "interfaces/0/prefix", "interfaces/0/dev", "apps/init/mark", "fstab"]) await cp(join(fixtureConf, file), join(confRoot, "web1", file));
+  for (const file of [
+    "name",
+    "context",
+    "uts/nodename",
+    "interfaces/0/ip",
+    "interfaces/0/prefix",
+    "interfaces/0/dev",
+    "apps/init/mark",
+    "fstab",
+  ])
+    await cp(join(fixtureConf, file), join(confRoot, "web1", file));
   await symlink(join(base, "vservers/web1"), join(confRoot, "web1/vdir"));
-  const vz = (await readFile(`${NODE}/vz.conf`, "utf8")).replace("VE_ROOT=/vz/root/$VEID", `VE_ROOT=${base}/vz/root/$VEID`).replace("VE_PRIVATE=/vz/private/$VEID", `VE_PRIVATE=${base}/vz/private/$VEID`);
+  const vz = (await readFile(`${NODE}/vz.conf`, "utf8"))
+    .replace("VE_ROOT=/vz/root/$VEID", `VE_ROOT=${base}/vz/root/$VEID`)
+    .replace("VE_PRIVATE=/vz/private/$VEID", `VE_PRIVATE=${base}/vz/private/$VEID`);
   await writeFile(join(vzConf, "vz.conf"), vz);
   await cp(`${NODE}/conf/ve-vps.basic.conf-sample`, join(vzConf, "conf/ve-vps.basic.conf-sample"));
   await writeFile(join(state, "guest-running"), "");
@@ -136,16 +158,31 @@ export async function vserverWorld(options: WorldOptions): Promise<VserverWorld>
 
   let sshd: TestSshd | undefined;
   try {
-    sshd = await startSshd({ logLevel: "INFO", extraConfig: [`SetEnv PATH=${bin}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=${home}`] });
+    sshd = await startSshd({
+      logLevel: "INFO",
+      extraConfig: [`SetEnv PATH=${bin}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=${home}`],
+    });
     const knownHosts = await sshd.writeFile("source_known_hosts", `${sshd.knownHostsLine()}\n`);
-    const shims: Record<string, string> = { vserver: vserverShim(state), vzctl: vzctlShim(state, join(vzConf, "conf"), privateDir), ping: pingShim(state), rsync: rsyncShim(state), ssh: sshShim(sshd.userKey, knownHosts) };
+    const shims: Record<string, string> = {
+      vserver: vserverShim(state),
+      vzctl: vzctlShim(state, join(vzConf, "conf"), privateDir),
+      ping: pingShim(state),
+      rsync: rsyncShim(state),
+      ssh: sshShim(sshd.userKey, knownHosts),
+    };
     for (const [name, text] of Object.entries(shims)) {
       await writeFile(join(bin, name), text);
       await chmod(join(bin, name), 0o755);
     }
-    const endpoint = options.transport === "local" ? "{transport: local}" : `{host: 127.0.0.1, port: ${sshd.port}, user: root, identityFile: ${sshd.userKey}, hostKey: "${sshd.hostKeys[0]!.fingerprint}"}`;
+    const endpoint =
+      options.transport === "local"
+        ? "{transport: local}"
+        : `{host: 127.0.0.1, port: ${sshd.port}, user: root, identityFile: ${sshd.userKey}, hostKey: "${sshd.hostKeys[0]!.fingerprint}"}`;
     const planPath = join(base, "web1.yaml");
-    await writeFile(planPath, `kind: vserver-to-openvz\nname: web1\nsource: ${endpoint}\ntarget: ${endpoint}\noptions:\n  guest: web1\n  vserversConfDir: ${confRoot}\n  vzConfDir: ${vzConf}\n  startCheckTimeoutSec: 5\n`);
+    await writeFile(
+      planPath,
+      `kind: vserver-to-openvz\nname: web1\nsource: ${endpoint}\ntarget: ${endpoint}\noptions:\n  guest: web1\n  vserversConfDir: ${confRoot}\n  vzConfDir: ${vzConf}\n  startCheckTimeoutSec: 5\n`,
+    );
     const stateDir = join(base, "mudanza-state");
     return world(base, state, planPath, stateDir, privateDir, sshd, bin);
   } catch (error) {
@@ -155,7 +192,15 @@ export async function vserverWorld(options: WorldOptions): Promise<VserverWorld>
   }
 }
 
-function world(base: string, state: string, planPath: string, stateDir: string, privateDir: string, sshd: TestSshd, bin: string): VserverWorld {
+function world(
+  base: string,
+  state: string,
+  planPath: string,
+  stateDir: string,
+  privateDir: string,
+  sshd: TestSshd,
+  bin: string,
+): VserverWorld {
   const runs: CliRun[] = [];
   const self: VserverWorld = {
     base,
@@ -165,7 +210,11 @@ function world(base: string, state: string, planPath: string, stateDir: string, 
     privateDir,
     sshd,
     run(extra = []) {
-      const child = execa(process.execPath, ["bin/mudanza.js", "run", planPath, "--yes", "--json", "--state-dir", stateDir, ...extra], { reject: false, all: true, env: { MUDANZA_FROM_SOURCE: "1", CI: "1", PATH: `${bin}:${process.env.PATH}` } });
+      const child = execa(
+        process.execPath,
+        ["bin/mudanza.js", "run", planPath, "--yes", "--json", "--state-dir", stateDir, ...extra],
+        { reject: false, all: true, env: { MUDANZA_FROM_SOURCE: "1", CI: "1", PATH: `${bin}:${process.env.PATH}` } },
+      );
       const run = cliRun(child);
       runs.push(run);
       return run;
@@ -202,7 +251,11 @@ function world(base: string, state: string, planPath: string, stateDir: string, 
 }
 
 function cliRun(child: ResultPromise<{ reject: false; all: true }>): CliRun {
-  const waiters: Array<{ match: (e: Record<string, unknown>) => boolean; resolve: (e: Record<string, unknown>) => void; reject: (error: Error) => void }> = [];
+  const waiters: Array<{
+    match: (e: Record<string, unknown>) => boolean;
+    resolve: (e: Record<string, unknown>) => void;
+    reject: (error: Error) => void;
+  }> = [];
   let buffered = "";
   child.stdout.on("data", (chunk: Buffer) => {
     buffered += chunk.toString("utf8");
@@ -223,7 +276,12 @@ function cliRun(child: ResultPromise<{ reject: false; all: true }>): CliRun {
     }
   });
   const done = child.then((result) => {
-    for (const waiter of waiters.splice(0)) waiter.reject(new Error(`the CLI ended (exit ${result.exitCode}, ${result.signal ?? "no signal"}) before the awaited event:\n${result.all}`));
+    for (const waiter of waiters.splice(0))
+      waiter.reject(
+        new Error(
+          `the CLI ended (exit ${result.exitCode}, ${result.signal ?? "no signal"}) before the awaited event:\n${result.all}`,
+        ),
+      );
     return { code: result.exitCode, signal: result.signal, output: String(result.all ?? "") };
   });
   return {
@@ -253,9 +311,13 @@ async function snapshot(base: string, privateDir: string, state: string): Promis
     }
   };
   await walk(privateDir, "");
-  out["CTID.conf"] = (await readFile(join(base, "etc/vz/conf", `${CTID}.conf`), "utf8").catch(() => "(none)")).replaceAll(base, "<base>");
+  out["CTID.conf"] = (
+    await readFile(join(base, "etc/vz/conf", `${CTID}.conf`), "utf8").catch(() => "(none)")
+  ).replaceAll(base, "<base>");
   out["guest"] = (await stat(join(state, "guest-running")).catch(() => null)) ? "running" : "stopped";
   out["container"] = (await stat(join(state, "ct-running")).catch(() => null)) ? "running" : "stopped";
-  out["guest boot mark"] = (await stat(join(base, "etc/vservers/web1/apps/init/mark")).catch(() => null)) ? "marked" : "unmarked";
+  out["guest boot mark"] = (await stat(join(base, "etc/vservers/web1/apps/init/mark")).catch(() => null))
+    ? "marked"
+    : "unmarked";
   return out;
 }

@@ -17,7 +17,10 @@ describe("known_hosts lines that cannot be read", () => {
     dir = await mkdtemp(join(tmpdir(), "mudanza-kh-"));
     const file = join(dir, "known_hosts");
     // Line 2: the key was cut when pasted; line 3: a marker typo. ssh skips both; we say so.
-    await writeFile(file, `old.example.org ${ED}\nnew.example.org ssh-ed25519 AAAAC3NzaC1lZDI1\n@revokd old.example.org ${ED}\n`);
+    await writeFile(
+      file,
+      `old.example.org ${ED}\nnew.example.org ssh-ed25519 AAAAC3NzaC1lZDI1\n@revokd old.example.org ${ED}\n`,
+    );
     const warnings: string[] = [];
     const entries = await readKnownHosts([file], (m) => warnings.push(m));
     expect(entries.map((e) => e.hosts)).toEqual(["old.example.org"]);

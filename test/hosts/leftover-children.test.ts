@@ -12,8 +12,13 @@ let stateDir: string;
 const strays: number[] = [];
 
 /** Runs test/support/group-child.ts, which starts `sh` + `sleep 300` in a group and leaves by `how`. */
-async function cliLeaving(how: string, state: string): Promise<{ group: number; sleep: number; signal: string | undefined; exitCode: number | undefined }> {
-  const child = await execa(process.execPath, ["--import", "tsx", "test/support/group-child.ts", state, how], { reject: false });
+async function cliLeaving(
+  how: string,
+  state: string,
+): Promise<{ group: number; sleep: number; signal: string | undefined; exitCode: number | undefined }> {
+  const child = await execa(process.execPath, ["--import", "tsx", "test/support/group-child.ts", state, how], {
+    reject: false,
+  });
   const [group, sleep] = child.stdout.trim().split(" ").map(Number);
   expect(group, child.stderr).toBeGreaterThan(0);
   return { group: group!, sleep: sleep!, signal: child.signal, exitCode: child.exitCode };
@@ -21,21 +26,26 @@ async function cliLeaving(how: string, state: string): Promise<{ group: number; 
 
 describe("no process outlives the CLI", () => {
   // Each case starts node + tsx (seconds on a loaded machine): one at a time, with room for that.
-  it.each(["exit", "uncaught", "SIGINT", "SIGTERM", "SIGHUP"])("leaving by %s stops the command's whole group and removes its record", async (how) => {
-    const state = await mkdtemp(join(tmpdir(), "mudanza-children-"));
-    let group = 0;
-    try {
-      const left = await cliLeaving(how, state);
-      group = left.group;
-      if (how.startsWith("SIG")) expect(left.signal).toBe(how); // the signal still ends the process as it would have
-      else expect(left.exitCode).toBe(how === "exit" ? 0 : 1);
-      expect(liveGroupMembers(left.group)).toEqual([]);
-      expect(await readdir(join(state, "children"))).toEqual([]);
-    } finally {
-      if (group) signalGroup(group, "SIGKILL"); // after the assertions: only a failed case leaves one
-      await rm(state, { recursive: true, force: true });
-    }
-  }, 120_000);
+  it.each(["exit", "uncaught", "SIGINT", "SIGTERM", "SIGHUP"])(
+    "leaving by %s stops the command's whole group and removes its record",
+    async (how) => {
+      const state = await mkdtemp(join(tmpdir(), "mudanza-children-"));
+      let group = 0;
+      try {
+        const left = await cliLeaving(how, state);
+        group = left.group;
+        if (how.startsWith("SIG"))
+          expect(left.signal).toBe(how); // the signal still ends the process as it would have
+        else expect(left.exitCode).toBe(how === "exit" ? 0 : 1);
+        expect(liveGroupMembers(left.group)).toEqual([]);
+        expect(await readdir(join(state, "children"))).toEqual([]);
+      } finally {
+        if (group) signalGroup(group, "SIGKILL"); // after the assertions: only a failed case leaves one
+        await rm(state, { recursive: true, force: true });
+      }
+    },
+    120_000,
+  );
 });
 
 describe("a run after a SIGKILL", () => {
@@ -54,7 +64,10 @@ describe("a run after a SIGKILL", () => {
     expect(liveGroupMembers(left.group).sort()).toEqual([left.group, left.sleep].sort()); // orphaned, as in the bug report
     const found = stopLeftoverChildren(stateDir);
     expect(found).toHaveLength(1);
-    expect(found[0]).toMatchObject({ stopped: true, record: { child: { pid: left.group }, command: "echo $$; sleep 300 & echo $!; wait" } });
+    expect(found[0]).toMatchObject({
+      stopped: true,
+      record: { child: { pid: left.group }, command: "echo $$; sleep 300 & echo $!; wait" },
+    });
     expect(liveGroupMembers(left.group)).toEqual([]);
     expect(await readdir(join(stateDir, "children"))).toEqual([]);
   }, 120_000);
@@ -66,7 +79,15 @@ describe("a run after a SIGKILL", () => {
       const pid = innocent.pid!;
       const deadOwner = { pid: 999_999_999, startTime: "1" };
       await mkdir(join(stateDir, "children"));
-      await writeFile(join(stateDir, "children", `1-${pid}.json`), JSON.stringify({ owner: deadOwner, child: { pid, startTime: String(Number(processStartTime(pid)) - 1) }, command: "virt-sparsify", since: "x" }));
+      await writeFile(
+        join(stateDir, "children", `1-${pid}.json`),
+        JSON.stringify({
+          owner: deadOwner,
+          child: { pid, startTime: String(Number(processStartTime(pid)) - 1) },
+          command: "virt-sparsify",
+          since: "x",
+        }),
+      );
       expect(stopLeftoverChildren(stateDir)).toEqual([]);
       expect(liveGroupMembers(pid)).toEqual([pid]);
       expect(await readdir(join(stateDir, "children"))).toEqual([]); // the stale record is gone
@@ -81,7 +102,15 @@ describe("a run after a SIGKILL", () => {
       await new Promise((resolve) => sibling.on("spawn", resolve));
       await mkdir(join(stateDir, "children"));
       const record = join(stateDir, "children", `${process.pid}-${sibling.pid}.json`);
-      await writeFile(record, JSON.stringify({ owner: identify(process.pid), child: identify(sibling.pid!), command: "sleep 30", since: "x" }));
+      await writeFile(
+        record,
+        JSON.stringify({
+          owner: identify(process.pid),
+          child: identify(sibling.pid!),
+          command: "sleep 30",
+          since: "x",
+        }),
+      );
       expect(stopLeftoverChildren(stateDir)).toEqual([]);
       expect(liveGroupMembers(sibling.pid!)).toEqual([sibling.pid]);
       expect(await readdir(join(stateDir, "children"))).toEqual([`${process.pid}-${sibling.pid}.json`]);

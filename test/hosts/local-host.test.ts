@@ -18,7 +18,10 @@ describe("LocalHost commands", () => {
   it("with stdoutTailChars keeps only the end of stdout, from a line start; every line still reaches onStdout", async () => {
     let lines = 0;
     let last = "";
-    const result = await host.exec("seq 1 300000", { stdoutTailChars: 1000, onStdout: (l) => ((lines += 1), (last = l)) });
+    const result = await host.exec("seq 1 300000", {
+      stdoutTailChars: 1000,
+      onStdout: (l) => ((lines += 1), (last = l)),
+    });
     expect(lines).toBe(300_000);
     expect(last).toBe("300000");
     expect(result.stdout.length).toBeLessThanOrEqual(1000);
@@ -45,11 +48,15 @@ describe("LocalHost commands", () => {
     expect(liveGroupMembers(group)).toEqual([]); // the shell and its background sleep
     const error = await execOk(host, LONG, { silenceTimeoutMs: 1000 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CommandFailedError);
-    expect((error as Error).message).toMatch(/^on local \(local\): `echo \$\$; sleep 300 & echo \$!; wait` printed nothing for 1 s and was stopped \(silence watchdog\)/);
+    expect((error as Error).message).toMatch(
+      /^on local \(local\): `echo \$\$; sleep 300 & echo \$!; wait` printed nothing for 1 s and was stopped \(silence watchdog\)/,
+    );
   });
 
   it("output keeps the watchdog quiet even when the command runs longer than its window", async () => {
-    const result = await host.exec("i=0; while [ $i -lt 20 ]; do echo $i; sleep 0.1; i=$((i+1)); done", { silenceTimeoutMs: 1500 });
+    const result = await host.exec("i=0; while [ $i -lt 20 ]; do echo $i; sleep 0.1; i=$((i+1)); done", {
+      silenceTimeoutMs: 1500,
+    });
     expect(result.code).toBe(0);
     expect(result.silentMs).toBeUndefined();
     expect(result.stdout.trim().split("\n")).toHaveLength(20);
@@ -68,7 +75,10 @@ describe("LocalHost commands", () => {
       };
       // Silent on stdout for about 3 s, three times the window, while the file grows every 0.1 s.
       const writer = `i=0; while [ $i -lt 30 ]; do echo x >> ${file}; sleep 0.1; i=$((i+1)); done`;
-      expect(await host.exec(writer, { silenceTimeoutMs: 1000, stillBusy: grows })).toMatchObject({ code: 0, silentMs: undefined });
+      expect(await host.exec(writer, { silenceTimeoutMs: 1000, stillBusy: grows })).toMatchObject({
+        code: 0,
+        silentMs: undefined,
+      });
       const stalled = await host.exec(`echo x >> ${file}; sleep 300`, { silenceTimeoutMs: 1000, stillBusy: grows });
       expect(stalled.code).toBe(-1);
       expect(stalled.silentMs).toBeGreaterThanOrEqual(1000);
@@ -79,7 +89,10 @@ describe("LocalHost commands", () => {
 
   it("abort and timeout stop the whole process group, not only the shell", async () => {
     const controller = new AbortController();
-    const aborted = await host.exec(LONG, { signal: controller.signal, onStdout: (line) => line && setTimeout(() => controller.abort()) });
+    const aborted = await host.exec(LONG, {
+      signal: controller.signal,
+      onStdout: (line) => line && setTimeout(() => controller.abort()),
+    });
     expect(aborted).toMatchObject({ code: -1, aborted: true });
     expect(liveGroupMembers(pids(aborted.stdout)[0])).toEqual([]);
     const timedOut = await host.exec(LONG, { timeoutMs: 300 });

@@ -50,7 +50,11 @@ describe("shellQuote", () => {
   it("keeps each hostile value one word, in order, through cmd and sh", async () => {
     const host = new LocalHost("local");
     const result = await host.exec(`${cmd("printf", "[%s]\\n", ...HOSTILE.slice(1, 8))}`);
-    expect(result.stdout).toBe(HOSTILE.slice(1, 8).map((v) => `[${v}]\n`).join(""));
+    expect(result.stdout).toBe(
+      HOSTILE.slice(1, 8)
+        .map((v) => `[${v}]\n`)
+        .join(""),
+    );
     const viaTemplate = await host.exec(sh`printf '%s|' ${HOSTILE[6]!} ${["a b", "c"]}${raw(" && echo ok")}`);
     expect(viaTemplate.stdout).toBe("$(touch /tmp/mudanza-pwned)|a b|c|ok\n");
   });

@@ -9,7 +9,10 @@ async function fixtureDir(): Promise<string> {
   await mkdir(join(dir, "base/files/etc"), { recursive: true });
   await writeFile(join(dir, "base/files/etc/debian_version"), "12.5\n");
   await symlink("usr/lib", join(dir, "base/files/lib"));
-  await writeFile(join(dir, "base/host.yaml"), "description: base\nprovenance: test\nfiles: files\ncommands:\n  - run: uname -r\n    stdout: \"6.1.0-18-amd64\\n\"\n");
+  await writeFile(
+    join(dir, "base/host.yaml"),
+    'description: base\nprovenance: test\nfiles: files\ncommands:\n  - run: uname -r\n    stdout: "6.1.0-18-amd64\\n"\n',
+  );
   await mkdir(join(dir, "child/out"), { recursive: true });
   await writeFile(join(dir, "child/out/dpkg.txt"), "linux-image-6.1.0-18-amd64: /boot/vmlinuz-6.1.0-18-amd64\n");
   await writeFile(
@@ -37,7 +40,10 @@ describe("scripted host fixtures", () => {
     await host.exec("systemctl stop mariadb");
     const unknown = await host.exec("rm -rf /");
     expect(unknown.code).toBe(127);
-    expect(host.mutations.map((m) => (m.kind === "exec" ? m.command : m.kind))).toEqual(["systemctl stop mariadb", "rm -rf /"]);
+    expect(host.mutations.map((m) => (m.kind === "exec" ? m.command : m.kind))).toEqual([
+      "systemctl stop mariadb",
+      "rm -rf /",
+    ]);
   });
 
   it("rejects a fixture without provenance", async () => {

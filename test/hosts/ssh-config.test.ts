@@ -3,7 +3,12 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadSshConfig, parseProxyJump, parseSshConfigText, resolveTarget } from "../../src/hosts/ssh/config-resolution.js";
+import {
+  loadSshConfig,
+  parseProxyJump,
+  parseSshConfigText,
+  resolveTarget,
+} from "../../src/hosts/ssh/config-resolution.js";
 import { resolveJumpChain } from "../../src/hosts/ssh/establish.js";
 import { SshSetupError } from "../../src/hosts/ssh/errors.js";
 import { BadInputError } from "../../src/errors.js";
@@ -69,14 +74,29 @@ describe("resolveTarget", () => {
   });
 
   it("lets explicit plan values win over the config", () => {
-    const t = resolveTarget(config, { host: "old", port: 2200, user: "admin", identityFile: "/keys/plan_key" }, "localuser");
-    expect(t).toMatchObject({ hostName: "old.example.org", port: 2200, user: "admin", identityFiles: ["/keys/plan_key"] });
+    const t = resolveTarget(
+      config,
+      { host: "old", port: 2200, user: "admin", identityFile: "/keys/plan_key" },
+      "localuser",
+    );
+    expect(t).toMatchObject({
+      hostName: "old.example.org",
+      port: 2200,
+      user: "admin",
+      identityFiles: ["/keys/plan_key"],
+    });
   });
 
   it("uses OpenSSH defaults for an unknown host: port 22, the plan's user, default key names", () => {
     const empty = parseSshConfigText("", "empty");
     const t = resolveTarget(empty, { host: "new.example.org", port: 22, user: "root" }, "localuser");
-    expect(t).toMatchObject({ hostName: "new.example.org", port: 22, user: "root", identityFilesConfigured: false, proxyJump: [] });
+    expect(t).toMatchObject({
+      hostName: "new.example.org",
+      port: 22,
+      user: "root",
+      identityFilesConfigured: false,
+      proxyJump: [],
+    });
     expect(t.identityFiles).toEqual([`${HOME}/.ssh/id_ed25519`, `${HOME}/.ssh/id_ecdsa`, `${HOME}/.ssh/id_rsa`]);
     expect(t.knownHostsFiles).toEqual([`${HOME}/.ssh/known_hosts`, "/etc/ssh/ssh_known_hosts"]);
     // a jump host with nothing configured logs in as the local user, as ssh does
@@ -90,9 +110,16 @@ describe("resolveTarget", () => {
     expect(t.identitiesOnly).toBe(true);
     expect(t.user).toBe("fallback");
     // Host patterns match the name as given (like ssh), not the HostName it resolves to
-    expect(resolveTarget(config, { host: "old" }, "localuser").knownHostsFiles).toEqual([`${HOME}/.ssh/known_hosts`, "/etc/ssh/ssh_known_hosts"]);
+    expect(resolveTarget(config, { host: "old" }, "localuser").knownHostsFiles).toEqual([
+      `${HOME}/.ssh/known_hosts`,
+      "/etc/ssh/ssh_known_hosts",
+    ]);
     const o = resolveTarget(config, { host: "web.example.org" }, "localuser");
-    expect(o.knownHostsFiles).toEqual([`${HOME}/.ssh/known_hosts.d/example`, `${HOME}/.ssh/known_hosts`, "/etc/ssh/example_known_hosts"]);
+    expect(o.knownHostsFiles).toEqual([
+      `${HOME}/.ssh/known_hosts.d/example`,
+      `${HOME}/.ssh/known_hosts`,
+      "/etc/ssh/example_known_hosts",
+    ]);
   });
 
   it("refuses a Port that is not a port", () => {
@@ -147,7 +174,9 @@ describe("loadSshConfig", () => {
     process.env.MUDANZA_SSH_CONFIG = path;
     expect(resolveTarget(await loadSshConfig(), { host: "x" }).hostName).toBe("x.example.org");
     process.env.MUDANZA_SSH_CONFIG = join(dir, "missing");
-    await expect(loadSshConfig()).rejects.toThrow(/cannot read ssh config .*missing \(from MUDANZA_SSH_CONFIG\): ENOENT/);
+    await expect(loadSshConfig()).rejects.toThrow(
+      /cannot read ssh config .*missing \(from MUDANZA_SSH_CONFIG\): ENOENT/,
+    );
     process.env.MUDANZA_SSH_CONFIG = "none";
     expect(resolveTarget(await loadSshConfig(), { host: "x" }).hostName).toBe("x");
   });
@@ -159,10 +188,24 @@ describe("loadSshConfig", () => {
     await writeFile(join(dir, "conf.d", "notes.txt"), "Host db\n  HostName wrong.example.org\n");
     await writeFile(join(dir, "bastion-users"), "User via-include\n");
     const path = join(dir, "config-with-include");
-    await writeFile(path, ["Include conf.d/*.conf", "Host web", "  Include bastion-users", "  HostName web.example.org", "Host *", "  User everyone"].join("\n"));
+    await writeFile(
+      path,
+      [
+        "Include conf.d/*.conf",
+        "Host web",
+        "  Include bastion-users",
+        "  HostName web.example.org",
+        "Host *",
+        "  User everyone",
+      ].join("\n"),
+    );
     process.env.MUDANZA_SSH_CONFIG = path;
     const config = await loadSshConfig();
-    expect(resolveTarget(config, { host: "db" })).toMatchObject({ hostName: "db.example.org", port: 2201, user: "everyone" });
+    expect(resolveTarget(config, { host: "db" })).toMatchObject({
+      hostName: "db.example.org",
+      port: 2201,
+      user: "everyone",
+    });
     expect(resolveTarget(config, { host: "cache" }).hostName).toBe("cache.example.org");
     // the Include inside "Host web" applies to web only, and the block goes on after it
     expect(resolveTarget(config, { host: "web" })).toMatchObject({ hostName: "web.example.org", user: "via-include" });

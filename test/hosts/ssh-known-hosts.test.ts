@@ -7,14 +7,21 @@ import { describe, expect, it } from "vitest";
 import { keyTypeOfBlob, sameFingerprint, sha256Fingerprint } from "../../src/hosts/ssh/fingerprint.js";
 import { verifyHostKey, type HostKeyPolicy } from "../../src/hosts/ssh/host-key-policy.js";
 import { HostKeyError } from "../../src/hosts/ssh/errors.js";
-import { checkKnownHost, entryMatchesHost, knownHostsName, knownKeyTypes, parseKnownHosts } from "../../src/hosts/ssh/known-hosts.js";
+import {
+  checkKnownHost,
+  entryMatchesHost,
+  knownHostsName,
+  knownKeyTypes,
+  parseKnownHosts,
+} from "../../src/hosts/ssh/known-hosts.js";
 import { BlockedError } from "../../src/errors.js";
 
 const ED = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAII8a31su4aHAQPFeuw9NgZlZlpdIvQQegZM4xhld2tMY";
 const ED_FP = "SHA256:2YsgWT3aVSjpP0q8KzoQXoioevdpCEch50KnFcxzhCI";
 const ED2 = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPTf0+y6f4xBV1MMb/NPTk26xEMbgWPOXbaYnBZo/0cy";
 const ED2_FP = "SHA256:m9Vq4kLM+bJmVzBYNEOlM6+N50oTplmKpBWkzkXg4OA";
-const EC = "ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBA40jJq13GT278yh1tU9WQZudK3hr1+PFmtpnZkn43bwOpcGu8ibvjONv64xhMZPLMsFvfzTeDdlc3AleTvmaCQ=";
+const EC =
+  "ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBA40jJq13GT278yh1tU9WQZudK3hr1+PFmtpnZkn43bwOpcGu8ibvjONv64xhMZPLMsFvfzTeDdlc3AleTvmaCQ=";
 const EC_FP = "SHA256:6XH397qxNXiCztnahNB4TCjy9U3YY4j7xR+3464M5PA";
 const RSA =
   "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAAAgQDZUQCtl0AYN9trLtQWzYxw7WMuLvQJStsaLUWHzHtH1LTicdKBRRF0zaIa1fRQH9lMnWU48UlGyNwZSG1VrAgRHBtMFpSVQre5J7Rm8Nw/R2p6tgQi3xMMst8SuOoGs2JimNieWcI5SgR9Toy0wRbSCf0hW9F++JV9VBCMTrVfEw==";
@@ -94,7 +101,10 @@ describe("host matching", () => {
 });
 
 describe("verdicts", () => {
-  const { entries } = parseKnownHosts([HASHED_OLD, HASHED_NEW_2222, `@revoked * ${ED2}`, `rsa-only.example.org ${RSA}`].join("\n"), "/home/u/.ssh/known_hosts");
+  const { entries } = parseKnownHosts(
+    [HASHED_OLD, HASHED_NEW_2222, `@revoked * ${ED2}`, `rsa-only.example.org ${RSA}`].join("\n"),
+    "/home/u/.ssh/known_hosts",
+  );
 
   it("known, changed, revoked and unknown", () => {
     expect(checkKnownHost(entries, "old.example.org", blob(ED)).status).toBe("known");
@@ -103,7 +113,10 @@ describe("verdicts", () => {
     expect(changed.status).toBe("revoked"); // ED2 is revoked everywhere, before any other check
     expect(checkKnownHost(entries, "[new.example.org]:2222", blob(ED)).status).toBe("unknown"); // other type known
     expect(checkKnownHost(entries, "elsewhere.example.org", blob(ED))).toEqual({ status: "unknown", otherTypes: [] });
-    expect(checkKnownHost(entries, "rsa-only.example.org", blob(ED))).toEqual({ status: "unknown", otherTypes: ["ssh-rsa"] });
+    expect(checkKnownHost(entries, "rsa-only.example.org", blob(ED))).toEqual({
+      status: "unknown",
+      otherTypes: ["ssh-rsa"],
+    });
     expect(knownKeyTypes(entries, "rsa-only.example.org")).toEqual(["ssh-rsa"]);
   });
 
@@ -114,7 +127,11 @@ describe("verdicts", () => {
   });
 
   it("errors are BlockedErrors that name host, fingerprints and the fix", () => {
-    const policy: HostKeyPolicy = { kind: "known-hosts", files: ["/home/u/.ssh/known_hosts"], entries: parseKnownHosts(`old.example.org ${ED}\n`, "/home/u/.ssh/known_hosts").entries };
+    const policy: HostKeyPolicy = {
+      kind: "known-hosts",
+      files: ["/home/u/.ssh/known_hosts"],
+      entries: parseKnownHosts(`old.example.org ${ED}\n`, "/home/u/.ssh/known_hosts").entries,
+    };
     expect(verifyHostKey(policy, { host: "old.example.org", port: 22 }, blob(ED))).toBeNull();
     const changed = verifyHostKey(policy, { host: "old.example.org", port: 22 }, blob(ED2))!;
     expect(changed).toBeInstanceOf(BlockedError);
@@ -131,7 +148,12 @@ describe("verdicts", () => {
   });
 
   it("a pinned fingerprint replaces known_hosts", () => {
-    const pinned: HostKeyPolicy = { kind: "fingerprints", fingerprints: [EC_FP], origin: "the plan", problem: "pinned-mismatch" };
+    const pinned: HostKeyPolicy = {
+      kind: "fingerprints",
+      fingerprints: [EC_FP],
+      origin: "the plan",
+      problem: "pinned-mismatch",
+    };
     expect(verifyHostKey(pinned, { host: "x", port: 22 }, blob(EC))).toBeNull();
     const error = verifyHostKey(pinned, { host: "x", port: 22 }, blob(ED))!;
     expect(error.problem).toBe("pinned-mismatch");

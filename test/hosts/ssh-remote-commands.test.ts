@@ -72,7 +72,9 @@ describe("exec wrapping", () => {
   it("runs the command under sh with the tag, quoting intact", async () => {
     const line = remoteCommandLine(`printf '%s|' "$MUDANZA_EXEC_ID" 'it'"'"'s'`, "t1", false);
     expect((await local.exec(line)).stdout).toBe("t1|it's|");
-    expect(remoteCommandLine("true", "t2", true)).toBe("exec sudo -n env MUDANZA_EXEC_ID=t2 sh -c 'test -e /tmp/.mudanza-cancelled-t2 && exit 143; true'");
+    expect(remoteCommandLine("true", "t2", true)).toBe(
+      "exec sudo -n env MUDANZA_EXEC_ID=t2 sh -c 'test -e /tmp/.mudanza-cancelled-t2 && exit 143; true'",
+    );
   });
 
   it("a command stopped before its session started never runs (the stop leaves a marker it checks first)", async () => {
@@ -94,10 +96,15 @@ describe("exec wrapping", () => {
     const marker = join(dir, "reached");
     const tag = `killme${process.pid}${Date.now()}`;
     onTestFinished(() => rm(cancelMarker(tag), { force: true }));
-    const child = spawn("/bin/sh", ["-c", remoteCommandLine(`sleep 35.5; touch '${marker}'`, tag, false)], { stdio: "ignore" });
+    const child = spawn("/bin/sh", ["-c", remoteCommandLine(`sleep 35.5; touch '${marker}'`, tag, false)], {
+      stdio: "ignore",
+    });
     const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
     // wait until the tagged command really runs (a loaded machine may take a while to start it)
-    await vi.waitFor(async () => expect((await pidsWithArgument("35.5")).length).toBeGreaterThan(0), { timeout: 10_000, interval: 50 });
+    await vi.waitFor(async () => expect((await pidsWithArgument("35.5")).length).toBeGreaterThan(0), {
+      timeout: 10_000,
+      interval: 50,
+    });
     expect((await local.exec(killTaggedCommand(tag, "TERM"))).code).toBe(0);
     await exited;
     await new Promise((r) => setTimeout(r, 100));

@@ -23,7 +23,15 @@ const open: SshHost[] = [];
 const savedEnv = { ...process.env };
 
 function endpoint(overrides: Record<string, unknown> = {}): Endpoint {
-  return endpointSchema.parse({ host: "127.0.0.1", port: sshd.port, user: "root", identityFile: sshd.userKey, knownHostsFile: knownHosts, connectTimeoutSec: 10, ...overrides });
+  return endpointSchema.parse({
+    host: "127.0.0.1",
+    port: sshd.port,
+    user: "root",
+    identityFile: sshd.userKey,
+    knownHostsFile: knownHosts,
+    connectTimeoutSec: 10,
+    ...overrides,
+  });
 }
 
 async function connect(overrides: Record<string, unknown> = {}, role = "source"): Promise<SshHost> {
@@ -90,8 +98,28 @@ describe("commands", () => {
     const host = await connect();
     const marker = join(sshd.dir, "pwned");
     const hostile = [
-      "it's", `"double"`, `$(touch ${marker})`, `\`touch ${marker}\``, "a\nb", "  spaces  ", "*", "/*", "?", "[a-z]",
-      "\\", "-n", "", "; touch " + marker, "$HOME", "!", "&&", "|", "~", "\t", "ünï©ødé ✓", "'$(x)'\"`y`\"",
+      "it's",
+      `"double"`,
+      `$(touch ${marker})`,
+      `\`touch ${marker}\``,
+      "a\nb",
+      "  spaces  ",
+      "*",
+      "/*",
+      "?",
+      "[a-z]",
+      "\\",
+      "-n",
+      "",
+      "; touch " + marker,
+      "$HOME",
+      "!",
+      "&&",
+      "|",
+      "~",
+      "\t",
+      "ünï©ødé ✓",
+      "'$(x)'\"`y`\"",
     ];
     const result = await host.exec(cmd("printf", "%s\\0", ...hostile));
     expect(result.code).toBe(0);
@@ -145,7 +173,8 @@ describe("commands", () => {
     // have started. Run one by one, the first would see only itself; 8 at once all see 8.
     const dir = join(sshd.dir, "barrier");
     await mkdir(dir);
-    const barrier = (i: number): string => `touch ${dir}/${i}; n=0; while [ "$(ls ${dir} | wc -l)" -lt 8 ] && [ $n -lt 200 ]; do sleep 0.1; n=$((n+1)); done; echo ${i} "$(ls ${dir} | wc -l)"`;
+    const barrier = (i: number): string =>
+      `touch ${dir}/${i}; n=0; while [ "$(ls ${dir} | wc -l)" -lt 8 ] && [ $n -lt 200 ]; do sleep 0.1; n=$((n+1)); done; echo ${i} "$(ls ${dir} | wc -l)"`;
     const results = await Promise.all(Array.from({ length: 14 }, (_, i) => host.exec(barrier(i))));
     expect(results.map((r) => r.stdout.trim().split(" ")[0])).toEqual(Array.from({ length: 14 }, (_, i) => String(i)));
     for (const r of results) expect(Number(r.stdout.trim().split(" ")[1]), r.stdout).toBeGreaterThanOrEqual(8);
@@ -163,7 +192,13 @@ describe("files", () => {
     expect(await host.readFile(path)).toBe(content);
     expect(await readFile(path, "utf8")).toBe(content);
     expect((await localStat(path)).mode & 0o7777).toBe(0o640);
-    expect(await host.stat(path)).toEqual({ type: "file", mode: 0o640, size: Buffer.byteLength(content), uid: 0, gid: 0 });
+    expect(await host.stat(path)).toEqual({
+      type: "file",
+      mode: 0o640,
+      size: Buffer.byteLength(content),
+      uid: 0,
+      gid: 0,
+    });
 
     await host.writeFile(path, "replaced\n"); // no mode: keeps 0640
     expect(await readFile(path, "utf8")).toBe("replaced\n");
@@ -195,7 +230,10 @@ describe("host keys", () => {
   });
 
   it("does not take a port-22 entry for a host on another port", async () => {
-    const plain = await sshd.writeFile("known_hosts.port22", sshd.knownHostsLine().replace(/^\[127\.0\.0\.1\]:\d+/, "127.0.0.1") + "\n");
+    const plain = await sshd.writeFile(
+      "known_hosts.port22",
+      sshd.knownHostsLine().replace(/^\[127\.0\.0\.1\]:\d+/, "127.0.0.1") + "\n",
+    );
     expect(((await connectError({ knownHostsFile: plain })) as HostKeyError).problem).toBe("unknown");
   });
 
@@ -235,9 +273,14 @@ describe("host keys", () => {
 
   it("connect with acceptHostKeys (a resumed migration) trusts only that list, not known_hosts", async () => {
     const other = await sshd.generateKey("resume-other");
-    const refused = await SshHost.connect(endpoint(), "target", { acceptHostKeys: [other.fingerprint] }).then(() => null, (e: Error) => e);
+    const refused = await SshHost.connect(endpoint(), "target", { acceptHostKeys: [other.fingerprint] }).then(
+      () => null,
+      (e: Error) => e,
+    );
     expect(refused).toBeInstanceOf(HostKeyError);
-    const host = await SshHost.connect(endpoint({ knownHostsFile: join(sshd.dir, "no-such-known-hosts") }), "target", { acceptHostKeys: [other.fingerprint, sshd.hostKeys[0]!.fingerprint] });
+    const host = await SshHost.connect(endpoint({ knownHostsFile: join(sshd.dir, "no-such-known-hosts") }), "target", {
+      acceptHostKeys: [other.fingerprint, sshd.hostKeys[0]!.fingerprint],
+    });
     open.push(host);
     expect(host.hostKeyFingerprint).toBe(sshd.hostKeys[0]!.fingerprint);
   });
@@ -245,7 +288,10 @@ describe("host keys", () => {
   it("reconnect accepting only other keys is refused; with the right key it works again", async () => {
     const host = await connect();
     const other = await sshd.generateKey("other");
-    const error = await host.reconnect({ acceptHostKeys: [other.fingerprint] }).then(() => null, (e: Error) => e);
+    const error = await host.reconnect({ acceptHostKeys: [other.fingerprint] }).then(
+      () => null,
+      (e: Error) => e,
+    );
     expect(error).toBeInstanceOf(HostKeyError);
     expect((error as HostKeyError).problem).toBe("not-accepted");
     expect(error!.message).toContain(sshd.hostKeys[0]!.fingerprint);
@@ -269,7 +315,10 @@ describe("other key types", () => {
   for (const type of ["rsa", "ecdsa"] as const) {
     it(`verifies a server against a known_hosts that holds only its ${type} key`, async () => {
       const file = await multi.writeFile(`known_hosts.${type}`, `${multi.knownHostsLine("127.0.0.1", type)}\n`);
-      const host = await SshHost.connect(endpoint({ port: multi.port, knownHostsFile: file, identityFile: multi.userKey }), "target");
+      const host = await SshHost.connect(
+        endpoint({ port: multi.port, knownHostsFile: file, identityFile: multi.userKey }),
+        "target",
+      );
       open.push(host);
       expect(host.hostKeyFingerprint).toBe(multi.hostKeys.find((k) => k.type === type)!.fingerprint);
       expect(host.hostKeyType).toBe(type === "rsa" ? "ssh-rsa" : "ecdsa-sha2-nistp256");
@@ -279,7 +328,10 @@ describe("other key types", () => {
 
 describe("ssh config and ProxyJump", () => {
   it("reaches a host through a jump host named in the ssh config", async () => {
-    const hostsFile = await sshd.writeFile("known_hosts.jump", `${sshd.knownHostsLine("127.0.0.1")}\n${sshd.knownHostsLine("127.0.0.2")}\n`);
+    const hostsFile = await sshd.writeFile(
+      "known_hosts.jump",
+      `${sshd.knownHostsLine("127.0.0.1")}\n${sshd.knownHostsLine("127.0.0.2")}\n`,
+    );
     const config = await sshd.writeFile(
       "ssh_config",
       [
@@ -303,7 +355,9 @@ describe("ssh config and ProxyJump", () => {
       open.push(host);
       const where = (await host.exec("echo $SSH_CONNECTION")).stdout.trim().split(" ");
       expect(where.slice(2)).toEqual(["127.0.0.2", String(sshd.port)]);
-      expect(host.jumpHostKeys).toEqual([{ host: "127.0.0.1", port: sshd.port, fingerprint: sshd.hostKeys[0]!.fingerprint }]);
+      expect(host.jumpHostKeys).toEqual([
+        { host: "127.0.0.1", port: sshd.port, fingerprint: sshd.hostKeys[0]!.fingerprint },
+      ]);
       expect(host.address).toBe(`root@127.0.0.2:${sshd.port} via 127.0.0.1`);
       expect(await sshd.log()).toMatch(/direct.tcpip.*target 127\.0\.0\.2/);
     } finally {
@@ -319,7 +373,13 @@ describe("ssh config and ProxyJump", () => {
     );
     process.env.MUDANZA_SSH_CONFIG = config;
     try {
-      const error = await SshHost.connect(endpointSchema.parse({ host: "inner", identityFile: sshd.userKey }), "target").then(() => null, (e: Error) => e);
+      const error = await SshHost.connect(
+        endpointSchema.parse({ host: "inner", identityFile: sshd.userKey }),
+        "target",
+      ).then(
+        () => null,
+        (e: Error) => e,
+      );
       expect(error).toBeInstanceOf(HostKeyError);
       expect(error!.message).toContain(`127.0.0.1 port ${sshd.port}`);
     } finally {
@@ -374,32 +434,37 @@ describe("auth and privileges", () => {
 // A throwaway system user (no home, not in sudoers) shows the non-root paths; the test sshd authorizes the
 // test key for every user (AuthorizedKeysFile in its temp dir). Removed again in afterAll.
 const NON_ROOT = "mudanza-nonroot";
-describe.runIf(existsSync("/usr/sbin/useradd") && existsSync("/usr/bin/sudo") && process.getuid?.() === 0)("non-root logins", () => {
-  beforeAll(async () => {
-    // "*" rather than useradd's locked "!": sshd without PAM refuses locked accounts even for key logins.
-    await execa("useradd", ["--system", "--no-create-home", "--shell", "/bin/sh", "--password", "*", NON_ROOT]).catch((e: Error) => {
-      if (!/already exists/.test(e.message)) throw e;
+describe.runIf(existsSync("/usr/sbin/useradd") && existsSync("/usr/bin/sudo") && process.getuid?.() === 0)(
+  "non-root logins",
+  () => {
+    beforeAll(async () => {
+      // "*" rather than useradd's locked "!": sshd without PAM refuses locked accounts even for key logins.
+      await execa("useradd", ["--system", "--no-create-home", "--shell", "/bin/sh", "--password", "*", NON_ROOT]).catch(
+        (e: Error) => {
+          if (!/already exists/.test(e.message)) throw e;
+        },
+      );
     });
-  });
-  afterAll(async () => {
-    await execa("userdel", [NON_ROOT]).catch(() => {});
-  });
+    afterAll(async () => {
+      await execa("userdel", [NON_ROOT]).catch(() => {});
+    });
 
-  it("refuses a non-root login without sudo, explaining what to set", async () => {
-    const error = await connectError({ user: NON_ROOT });
-    expect(error).toBeInstanceOf(BlockedError);
-    expect(error.message).toMatch(/logged in as uid \d+, not root.*set sudo: true/);
-  });
+    it("refuses a non-root login without sudo, explaining what to set", async () => {
+      const error = await connectError({ user: NON_ROOT });
+      expect(error).toBeInstanceOf(BlockedError);
+      expect(error.message).toMatch(/logged in as uid \d+, not root.*set sudo: true/);
+    });
 
-  it("refuses a sudo that asks for a password instead of hanging", async () => {
-    const started = Date.now();
-    const error = await connectError({ user: NON_ROOT, sudo: true });
-    expect(error).toBeInstanceOf(BlockedError);
-    expect(error.message).toMatch(/sudo asks for a password.*NOPASSWD/);
-    expect(error.message).toContain(`${NON_ROOT} ALL=(root) NOPASSWD: ALL`);
-    expect(Date.now() - started).toBeLessThan(10_000);
-  });
-});
+    it("refuses a sudo that asks for a password instead of hanging", async () => {
+      const started = Date.now();
+      const error = await connectError({ user: NON_ROOT, sudo: true });
+      expect(error).toBeInstanceOf(BlockedError);
+      expect(error.message).toMatch(/sudo asks for a password.*NOPASSWD/);
+      expect(error.message).toContain(`${NON_ROOT} ALL=(root) NOPASSWD: ALL`);
+      expect(Date.now() - started).toBeLessThan(10_000);
+    });
+  },
+);
 
 describe("unreachable hosts", () => {
   it("a closed port and a silent server are retryable BlockedErrors, not hangs", async () => {
@@ -413,7 +478,7 @@ describe("unreachable hosts", () => {
       expect((timedOut as SshUnreachableError).retryable).toBe(true);
       expect(timedOut.message).toMatch(/no ssh handshake .* within 1s/);
       // returns long before the 31 s sleep would end (TERM, KILL after 2 s, stop waiting 2 s later)
-    expect(Date.now() - started).toBeLessThan(20_000);
+      expect(Date.now() - started).toBeLessThan(20_000);
     } finally {
       silent.close();
     }

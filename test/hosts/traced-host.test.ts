@@ -8,7 +8,9 @@ const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n----
 describe("--debug trace of a host (issue 14)", () => {
   it("traces each command with its result, and file access by path only", async () => {
     const lines: string[] = [];
-    const inner = new ScriptedHost("source").on("uname -r", { stdout: "6.1.0\n" }).putFile("/etc/app.conf", "secret=abc\n");
+    const inner = new ScriptedHost("source")
+      .on("uname -r", { stdout: "6.1.0\n" })
+      .putFile("/etc/app.conf", "secret=abc\n");
     const host = tracedHost(inner, (line) => lines.push(line));
     expect((await host.exec("uname -r")).stdout).toBe("6.1.0\n");
     expect(await host.readFile("/etc/app.conf")).toBe("secret=abc\n");

@@ -30,10 +30,14 @@ describe("mudanza image / host commands", () => {
     const base = join(dir, "base.qcow2");
     execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", base, "8M"]);
     const state = join(dir, "state");
-    expect(await run("image", "clone", base, "--count", "2", "--name", "lab{n}", "--yes", "--state-dir", state)).toBe(0);
+    expect(await run("image", "clone", base, "--count", "2", "--name", "lab{n}", "--yes", "--state-dir", state)).toBe(
+      0,
+    );
     await stat(join(dir, "lab2.qcow2"));
     // The same arguments find the same journal: everything is verified again and nothing redone.
-    expect(await run("image", "clone", base, "--count", "2", "--name", "lab{n}", "--yes", "--state-dir", state)).toBe(0);
+    expect(await run("image", "clone", base, "--count", "2", "--name", "lab{n}", "--yes", "--state-dir", state)).toBe(
+      0,
+    );
     out.length = 0;
     expect(await run("image", "info", join(dir, "lab1.qcow2"), "--format", "json")).toBe(0);
     const chain = JSON.parse(out.join("")) as Array<{ filename: string; backingFilename?: string; allocated: number }>;
@@ -44,7 +48,11 @@ describe("mudanza image / host commands", () => {
     // --json is the same thing in every command: NDJSON events of the run, nothing else (issue 14).
     out.length = 0;
     expect(await run("image", "info", join(dir, "lab1.qcow2"), "--json")).toBe(0);
-    const events = out.join("").trimEnd().split("\n").map((l) => JSON.parse(l) as { type: string; version: number });
+    const events = out
+      .join("")
+      .trimEnd()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { type: string; version: number });
     expect(events[0]).toMatchObject({ type: "pipeline-start", version: 1 });
     expect(events.at(-1)).toMatchObject({ type: "pipeline-end", status: "dry-run" });
     // An image journal is found by `runs` and opens with `status ID` like a migration's (issue 14).

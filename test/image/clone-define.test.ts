@@ -19,29 +19,49 @@ const hasVirsh = (() => {
   }
 })();
 
-const plan = validateCloneOptions({ base: "/srv/vm/base.qcow2", count: 2, namePattern: "lab{n}", start: 1, define: true, bridge: "br1", memoryBytes: 2 * 1024 ** 3, vcpus: 2, uri: "qemu:///system" });
+const plan = validateCloneOptions({
+  base: "/srv/vm/base.qcow2",
+  count: 2,
+  namePattern: "lab{n}",
+  start: 1,
+  define: true,
+  bridge: "br1",
+  memoryBytes: 2 * 1024 ** 3,
+  vcpus: 2,
+  uri: "qemu:///system",
+});
 
 describe("image clone --define", () => {
-  it.skipIf(!hasVirsh)("generates domain XML that real libvirt accepts, with a virtio disk and a virtio NIC on the bridge", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "mudanza-xml-"));
-    try {
-      const target = cloneTargets(plan)[0]!;
-      const file = join(dir, "lab1.xml");
-      await writeFile(file, cloneDomainXml(plan, target));
-      // libvirt's test driver parses and validates the XML like the real daemon, in memory.
-      const dumped = execFileSync("virsh", ["-c", "test:///default", `define ${file}; dumpxml lab1`], { encoding: "utf8" });
-      const d = parseDomainXml(dumped.slice(dumped.indexOf("<domain")));
-      expect(d.name).toBe("lab1");
-      expect(d.memoryBytes).toBe(2 * 1024 ** 3);
-      expect(d.disks).toEqual([{ device: "disk", bus: "virtio", source: "/srv/vm/lab1.qcow2", target: "vda", readonly: false }]);
-      expect(d.nics).toEqual([{ type: "bridge", model: "virtio", source: "br1" }]);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  });
+  it.skipIf(!hasVirsh)(
+    "generates domain XML that real libvirt accepts, with a virtio disk and a virtio NIC on the bridge",
+    async () => {
+      const dir = await mkdtemp(join(tmpdir(), "mudanza-xml-"));
+      try {
+        const target = cloneTargets(plan)[0]!;
+        const file = join(dir, "lab1.xml");
+        await writeFile(file, cloneDomainXml(plan, target));
+        // libvirt's test driver parses and validates the XML like the real daemon, in memory.
+        const dumped = execFileSync("virsh", ["-c", "test:///default", `define ${file}; dumpxml lab1`], {
+          encoding: "utf8",
+        });
+        const d = parseDomainXml(dumped.slice(dumped.indexOf("<domain")));
+        expect(d.name).toBe("lab1");
+        expect(d.memoryBytes).toBe(2 * 1024 ** 3);
+        expect(d.disks).toEqual([
+          { device: "disk", bus: "virtio", source: "/srv/vm/lab1.qcow2", target: "vda", readonly: false },
+        ]);
+        expect(d.nics).toEqual([{ type: "bridge", model: "virtio", source: "br1" }]);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+  );
 
   it("escapes names and paths in the XML", () => {
-    const xml = cloneDomainXml({ ...plan, bridge: "br0" }, { name: "a&b", path: "/srv/it's<here>.qcow2", backingRef: "x" });
+    const xml = cloneDomainXml(
+      { ...plan, bridge: "br0" },
+      { name: "a&b", path: "/srv/it's<here>.qcow2", backingRef: "x" },
+    );
     expect(xml).toContain("<name>a&amp;b</name>");
     expect(xml).toContain("<source file='/srv/it&apos;s&lt;here&gt;.qcow2'/>");
     expect(parseDomainXml(xml).disks[0]?.source).toBe("/srv/it's<here>.qcow2");
@@ -50,7 +70,12 @@ describe("image clone --define", () => {
   it("blocks clearly when virsh is absent, before any overlay is made", async () => {
     const host = new ScriptedHost("local");
     host.putFile("/srv/vm/base.qcow2", "").putDir("/srv/vm");
-    const info = JSON.stringify({ filename: "/srv/vm/base.qcow2", format: "qcow2", "virtual-size": 1 << 30, "actual-size": 1 << 20 });
+    const info = JSON.stringify({
+      filename: "/srv/vm/base.qcow2",
+      format: "qcow2",
+      "virtual-size": 1 << 30,
+      "actual-size": 1 << 20,
+    });
     host.on("qemu-img info -U --output=json /srv/vm/base.qcow2", { stdout: info });
     host.on("qemu-img info --output=json /srv/vm/base.qcow2", { stdout: info });
     host.on("command -v virsh", { code: 1 });

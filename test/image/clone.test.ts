@@ -31,7 +31,18 @@ afterEach(async () => {
 });
 
 const plan = (extra: Partial<Parameters<typeof validateCloneOptions>[0]> = {}) =>
-  validateCloneOptions({ base, count: 2, namePattern: "lab{n}", start: 1, define: false, bridge: "br0", memoryBytes: 1 << 30, vcpus: 1, uri: "qemu:///system", ...extra });
+  validateCloneOptions({
+    base,
+    count: 2,
+    namePattern: "lab{n}",
+    start: 1,
+    define: false,
+    bridge: "br0",
+    memoryBytes: 1 << 30,
+    vcpus: 1,
+    uri: "qemu:///system",
+    ...extra,
+  });
 
 describe("image clone on real qcow2 files", () => {
   it("makes overlays that read the base and write only to themselves; the base becomes read-only", async () => {
@@ -40,7 +51,7 @@ describe("image clone on real qcow2 files", () => {
     expect(outcome.status).toBe("done");
     const lab1 = join(dir, "images", "lab1.qcow2");
     const lab2 = join(dir, "images", "lab2.qcow2");
-    expect(((await stat(base)).mode & 0o222)).toBe(0);
+    expect((await stat(base)).mode & 0o222).toBe(0);
     const info = JSON.parse(qemuImg("info", "--output=json", lab1)) as Record<string, unknown>;
     expect(info["backing-filename"]).toBe("base.qcow2");
     expect(info["backing-filename-format"]).toBe("qcow2");
@@ -49,7 +60,9 @@ describe("image clone on real qcow2 files", () => {
     // ...and a write lands in the clone only.
     qemuIo("-f", "qcow2", "-c", "write -P 0xc3 0 64k", lab1);
     expect(qemuIo("-f", "qcow2", "-r", "-c", "read -P 0xc3 0 64k", lab1)).not.toMatch(/Pattern verification failed/);
-    expect(qemuIo("-f", "qcow2", "-r", "-U", "-c", "read -P 0x5a 0 64k", base)).not.toMatch(/Pattern verification failed/);
+    expect(qemuIo("-f", "qcow2", "-r", "-U", "-c", "read -P 0x5a 0 64k", base)).not.toMatch(
+      /Pattern verification failed/,
+    );
     expect(qemuIo("-f", "qcow2", "-r", "-c", "read -P 0x5a 0 64k", lab2)).not.toMatch(/Pattern verification failed/);
     expect(execFileSync("sha256sum", [base], { encoding: "utf8" }).split(" ")[0]).toBe(sumBefore);
   });
@@ -58,7 +71,9 @@ describe("image clone on real qcow2 files", () => {
     await runLocal(buildImageClone(), plan(), "yes");
     const moved = join(dir, "moved");
     await rename(join(dir, "images"), moved);
-    const chain = JSON.parse(qemuImg("info", "--backing-chain", "--output=json", join(moved, "lab2.qcow2"))) as Array<{ filename: string }>;
+    const chain = JSON.parse(qemuImg("info", "--backing-chain", "--output=json", join(moved, "lab2.qcow2"))) as Array<{
+      filename: string;
+    }>;
     expect(chain.map((c) => c.filename)).toEqual([join(moved, "lab2.qcow2"), join(moved, "base.qcow2")]);
   });
 
@@ -101,7 +116,9 @@ describe("image clone on real qcow2 files", () => {
     const first = await runLocal(buildImageClone(), plan(), "yes");
     const again = await runLocal(buildImageClone(), plan(), "yes", { stateDir: first.stateDir });
     expect(again.outcome.status).toBe("done");
-    const ends = again.events.filter((e) => e.type === "step-end").map((e) => (e.type === "step-end" ? `${e.stepId}:${e.status}` : ""));
+    const ends = again.events
+      .filter((e) => e.type === "step-end")
+      .map((e) => (e.type === "step-end" ? `${e.stepId}:${e.status}` : ""));
     expect(ends).toEqual(["protect-base:skipped", "create-overlays:skipped", "define-domains:skipped"]);
   });
 

@@ -10,10 +10,16 @@ import { runLocal } from "./run-local.js";
 // The scripted KVM host: libvirt has web1 (running, /var/lib/libvirt/images/web1.qcow2) and legacy (shut off, legacy.img).
 async function kvmHost(disk: string, locked: boolean) {
   const host = await loadScriptedHost("fixtures/kvm/hosts/kvm-host", "local");
-  const info = (await readFile("fixtures/kvm/qemu-img/info-base.json", "utf8")).replace('"base.qcow2"', JSON.stringify(disk));
+  const info = (await readFile("fixtures/kvm/qemu-img/info-base.json", "utf8")).replace(
+    '"base.qcow2"',
+    JSON.stringify(disk),
+  );
   host.putDir("/var/lib/libvirt/images").putFile(disk, "");
   host.on(`qemu-img info -U --output=json ${disk}`, { stdout: info });
-  host.on(`qemu-img info --output=json ${disk}`, locked ? { code: 1, stderr: await readFile("fixtures/kvm/qemu-img/info-locked.stderr", "utf8") } : { stdout: info });
+  host.on(
+    `qemu-img info --output=json ${disk}`,
+    locked ? { code: 1, stderr: await readFile("fixtures/kvm/qemu-img/info-locked.stderr", "utf8") } : { stdout: info },
+  );
   return host;
 }
 
@@ -21,7 +27,17 @@ describe("disks that libvirt domains use", () => {
   it("clone: a base the running web1 writes to is blocked (lock) and web1 is named as a writer", async () => {
     const base = "/var/lib/libvirt/images/web1.qcow2";
     const host = await kvmHost(base, true);
-    const plan = validateCloneOptions({ base, count: 1, namePattern: "lab{n}", start: 1, define: false, bridge: "br0", memoryBytes: 1 << 30, vcpus: 1, uri: "qemu:///system" });
+    const plan = validateCloneOptions({
+      base,
+      count: 1,
+      namePattern: "lab{n}",
+      start: 1,
+      define: false,
+      bridge: "br0",
+      memoryBytes: 1 << 30,
+      vcpus: 1,
+      uri: "qemu:///system",
+    });
     const { outcome } = await runLocal(buildImageClone(), plan, "dry-run", { host });
     expect(outcome.status).toBe("blocked");
     expect(outcome.findings.find((f) => f.blocks)?.title).toBe("Base image is in use");
@@ -32,10 +48,22 @@ describe("disks that libvirt domains use", () => {
   it("clone: a shut-off VM that still has the base as its writable disk is a warning, not a blocker", async () => {
     const base = "/var/lib/libvirt/images/legacy.img";
     const host = await kvmHost(base, false);
-    const plan = validateCloneOptions({ base, count: 1, namePattern: "lab{n}", start: 1, define: false, bridge: "br0", memoryBytes: 1 << 30, vcpus: 1, uri: "qemu:///system" });
+    const plan = validateCloneOptions({
+      base,
+      count: 1,
+      namePattern: "lab{n}",
+      start: 1,
+      define: false,
+      bridge: "br0",
+      memoryBytes: 1 << 30,
+      vcpus: 1,
+      uri: "qemu:///system",
+    });
     const { outcome } = await runLocal(buildImageClone(), plan, "dry-run", { host });
     expect(outcome.findings.filter((f) => f.blocks)).toEqual([]);
-    expect(outcome.findings.find((f) => f.title === "A VM writes to the base")?.summary).toMatch(/"legacy" \(shut off\)/);
+    expect(outcome.findings.find((f) => f.title === "A VM writes to the base")?.summary).toMatch(
+      /"legacy" \(shut off\)/,
+    );
   });
 
   it("sparsify: the disk of a running libvirt domain blocks", async () => {
@@ -43,7 +71,12 @@ describe("disks that libvirt domains use", () => {
     const host = await kvmHost(disk, false);
     host.on("command -v virt-sparsify", { stdout: "/usr/bin/virt-sparsify\n" });
     host.on(/^df -P -T -B1 -- /, { stdout: await readFile("fixtures/kvm/df/df-PTB1-tmp.txt", "utf8") });
-    const { outcome } = await runLocal(buildImageSparsify(), validateSparsifyOptions({ disk, uri: "qemu:///system", tmpdir: "/var/tmp" }, {}), "dry-run", { host });
+    const { outcome } = await runLocal(
+      buildImageSparsify(),
+      validateSparsifyOptions({ disk, uri: "qemu:///system", tmpdir: "/var/tmp" }, {}),
+      "dry-run",
+      { host },
+    );
     expect(outcome.status).toBe("blocked");
     expect(outcome.findings.filter((f) => f.blocks).map((f) => f.title)).toEqual(["Disk belongs to a running VM"]);
     expect(host.mutations).toEqual([]);

@@ -17,14 +17,26 @@ afterAll(async () => {
 });
 
 /** Runs an argument-built pipeline the way the CLI does (journal keyed by the arguments), collecting events. */
-export async function runLocal<P>(pipeline: Pipeline<P>, plan: P, mode: RunMode, options: { stateDir?: string; host?: Host } = {}): Promise<{ outcome: RunOutcome; events: PipelineEvent[]; stateDir: string }> {
+export async function runLocal<P>(
+  pipeline: Pipeline<P>,
+  plan: P,
+  mode: RunMode,
+  options: { stateDir?: string; host?: Host } = {},
+): Promise<{ outcome: RunOutcome; events: PipelineEvent[]; stateDir: string }> {
   const stateDir = options.stateDir ?? (await mkdtemp(join(tmpdir(), "mudanza-image-state-")));
   if (!options.stateDir) created.push(stateDir);
   const ids = argumentJournal(pipeline.kind, plan);
   const journal = await Journal.open({ stateDir, ...ids, kind: pipeline.kind, readOnly: mode === "dry-run" });
   const events: PipelineEvent[] = [];
   try {
-    const outcome = await runPipeline({ pipeline, plan, hosts: { local: options.host ?? new LocalHost("local") }, journal, mode, sink: (e) => events.push(e) });
+    const outcome = await runPipeline({
+      pipeline,
+      plan,
+      hosts: { local: options.host ?? new LocalHost("local") },
+      journal,
+      mode,
+      sink: (e) => events.push(e),
+    });
     return { outcome, events, stateDir };
   } finally {
     await journal.close();

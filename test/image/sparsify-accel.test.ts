@@ -33,9 +33,15 @@ describe("image sparsify chooses KVM only when a kernel booted under it to its e
     const host = await kvmHost({ code: 124, stderr: await fx("kvm-smoke/stopped-by-timeout.stderr") });
     const { outcome } = await runLocal(buildImageSparsify(), plan, "dry-run", { host });
     const probe = outcome.probes.sparsify!;
-    expect(probe.commands[0]?.command).toMatch(/^env LIBGUESTFS_BACKEND=direct LIBGUESTFS_BACKEND_SETTINGS=force_tcg virt-sparsify /);
-    const report = renderDryRunMarkdown(collectDryRun(buildImageSparsify() as Pipeline<unknown>, { local: host.address }, outcome.probes, {}));
-    expect(report).toContain("libguestfs runs under TCG (software CPU): a Linux kernel under KVM (-cpu host) did not reach its end within 60 s");
+    expect(probe.commands[0]?.command).toMatch(
+      /^env LIBGUESTFS_BACKEND=direct LIBGUESTFS_BACKEND_SETTINGS=force_tcg virt-sparsify /,
+    );
+    const report = renderDryRunMarkdown(
+      collectDryRun(buildImageSparsify() as Pipeline<unknown>, { local: host.address }, outcome.probes, {}),
+    );
+    expect(report).toContain(
+      "libguestfs runs under TCG (software CPU): a Linux kernel under KVM (-cpu host) did not reach its end within 60 s",
+    );
     expect(host.mutations).toEqual([]);
   });
 

@@ -24,7 +24,8 @@ async function hostWith(options: { virtSparsify: boolean; tmpDf: string }): Prom
   return host;
 }
 
-const plan = (tmpdir = "/srv/tmp") => validateSparsifyOptions({ disk: "/srv/vm/web1.qcow2", tmpdir, uri: "qemu:///system" }, {});
+const plan = (tmpdir = "/srv/tmp") =>
+  validateSparsifyOptions({ disk: "/srv/vm/web1.qcow2", tmpdir, uri: "qemu:///system" }, {});
 
 describe("image sparsify probes", () => {
   it("without virt-sparsify it blocks and says what to install, instead of doing something weaker", async () => {
@@ -65,13 +66,17 @@ describe("image sparsify probes", () => {
       const p = validateSparsifyOptions({ disk, replace: true, uri: "qemu:///system" }, {});
       expect(p.out).toBe(join(dir, "old.sparse.qcow2"));
       const { outcome } = await runLocal(buildImageSparsify(), p, "dry-run");
-      expect(outcome.findings.filter((f) => f.blocks).map((f) => f.title)).toContain("Replacing would change the disk's format");
+      expect(outcome.findings.filter((f) => f.blocks).map((f) => f.title)).toContain(
+        "Replacing would change the disk's format",
+      );
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
   });
 
   it("rejects --out equal to the disk", () => {
-    expect(() => validateSparsifyOptions({ disk: "/srv/vm/a.qcow2", out: "/srv/vm/a.qcow2", uri: "x" }, {})).toThrow(/--out must differ/);
+    expect(() => validateSparsifyOptions({ disk: "/srv/vm/a.qcow2", out: "/srv/vm/a.qcow2", uri: "x" }, {})).toThrow(
+      /--out must differ/,
+    );
   });
 });

@@ -23,10 +23,14 @@ const hasVirtSparsify = (() => {
   }
 })();
 
-const allocated = (path: string): number => Number(execFileSync("du", ["-B1", path], { encoding: "utf8" }).split("\t")[0]);
+const allocated = (path: string): number =>
+  Number(execFileSync("du", ["-B1", path], { encoding: "utf8" }).split("\t")[0]);
 const holders: ChildProcess[] = [];
 let dir: string;
-const savedEnv = { LIBGUESTFS_CACHEDIR: process.env.LIBGUESTFS_CACHEDIR, LIBGUESTFS_TMPDIR: process.env.LIBGUESTFS_TMPDIR };
+const savedEnv = {
+  LIBGUESTFS_CACHEDIR: process.env.LIBGUESTFS_CACHEDIR,
+  LIBGUESTFS_TMPDIR: process.env.LIBGUESTFS_TMPDIR,
+};
 
 /**
  * The appliance build is the slow, silent part of a first libguestfs run (supermin unpacks the host's
@@ -41,13 +45,24 @@ async function buildAppliance(): Promise<void> {
   const host = new LocalHost("local");
   const accel = (await kvmSmokeTest(host)).result === "ok" ? "kvm" : "tcg";
   const started = Date.now();
-  const run = await host.exec(`${guestfsEnv(accel)} libguestfs-test-tool`, { timeoutMs: APPLIANCE_LIMIT_MS, silenceTimeoutMs: APPLIANCE_SILENCE_MS });
+  const run = await host.exec(`${guestfsEnv(accel)} libguestfs-test-tool`, {
+    timeoutMs: APPLIANCE_LIMIT_MS,
+    silenceTimeoutMs: APPLIANCE_SILENCE_MS,
+  });
   if (run.code !== 0 || !run.stdout.includes("===== TEST FINISHED OK =====")) {
-    const why = run.timedOut ? `did not finish within ${APPLIANCE_LIMIT_MS / 60_000} min` : run.silentMs !== undefined ? `printed nothing for ${Math.round(run.silentMs / 1000)} s` : `exited ${run.code}`;
+    const why = run.timedOut
+      ? `did not finish within ${APPLIANCE_LIMIT_MS / 60_000} min`
+      : run.silentMs !== undefined
+        ? `printed nothing for ${Math.round(run.silentMs / 1000)} s`
+        : `exited ${run.code}`;
     const tail = `${run.stdout}\n${run.stderr}`.trim().split("\n").slice(-15).join("\n");
-    throw new Error(`libguestfs could not build and boot its appliance (${accel.toUpperCase()}): libguestfs-test-tool ${why}; nothing in this file can pass without it. Last output:\n${tail}`);
+    throw new Error(
+      `libguestfs could not build and boot its appliance (${accel.toUpperCase()}): libguestfs-test-tool ${why}; nothing in this file can pass without it. Last output:\n${tail}`,
+    );
   }
-  process.stderr.write(`sparsify.slow: libguestfs appliance built and booted (${accel}, empty cache) in ${Math.round((Date.now() - started) / 1000)} s\n`);
+  process.stderr.write(
+    `sparsify.slow: libguestfs appliance built and booted (${accel}, empty cache) in ${Math.round((Date.now() - started) / 1000)} s\n`,
+  );
 }
 
 beforeAll(async () => {
@@ -72,40 +87,54 @@ afterEach(() => {
 });
 
 describe.skipIf(!hasVirtSparsify)("image sparsify with real virt-sparsify", () => {
-  it("shrinks an image whose deleted data still filled its blocks, verifies it, and replaces the original with --replace", async () => {
-    const work = await mkdtemp(join(dir, "replace-"));
-    const { image, files } = await makeDeletedDataImage(work);
-    await chmod(image, 0o640);
-    const before = allocated(image);
-    expect(before).toBeGreaterThan(40 * 1024 * 1024); // the deleted 48 MiB are still in the qcow2
-    const plan = validateSparsifyOptions({ disk: image, replace: true, uri: "qemu:///system" }, {});
-    const { outcome, events } = await runLocal(buildImageSparsify(), plan, "yes");
-    expect(outcome.message).toBeUndefined();
-    expect(outcome.status).toBe("done");
-    const after = allocated(image);
-    expect(after).toBeLessThan(before / 4);
-    expect((await stat(image)).mode & 0o777).toBe(0o640);
-    await expect(stat(plan.out)).rejects.toThrow();
-    // verify mounted the filesystem read-only and listed it before the replace gate.
-    const verify = events.find((e) => e.type === "step-end" && e.stepId === "sparsify");
-    const checks = verify?.type === "step-end" ? (verify.checks ?? []) : [];
-    const listing = checks.find((c) => c.name.includes("mounts read-only"));
-    expect(listing?.ok).toBe(true);
-    for (const f of files) expect(listing?.detail).toContain(f);
-    expect(checks.find((c) => c.name === "qemu-img check finds no errors")?.ok).toBe(true);
-    expect(events.some((e) => e.type === "progress" && e.stepId === "sparsify")).toBe(true);
-    const gate = events.findIndex((e) => e.type === "prompt" && e.stepId === "replace-original");
-    const sparsifyDone = events.findIndex((e) => e.type === "step-end" && e.stepId === "sparsify" && e.status === "done");
-    expect(sparsifyDone).toBeGreaterThan(-1);
-    expect(gate).toBeGreaterThan(sparsifyDone);
-    // The data that was not deleted is still there, byte for byte readable.
-    const motd = execFileSync("guestfish", ["--ro", "-a", image, "run", ":", "mount-ro", "/dev/sda", "/", ":", "cat", "/etc/motd"], {
-      encoding: "utf8",
-      env: { ...process.env, LIBGUESTFS_BACKEND: "direct", ...(outcome.probes.sparsify?.facts?.accel === "tcg" ? { LIBGUESTFS_BACKEND_SETTINGS: "force_tcg" } : {}) },
-    });
-    expect(motd).toMatch(/^hello from mudanza\n/); // guestfish adds a newline after cat
-    expect(runningGroups()).toEqual(new Map()); // nothing the run started is still running
-  }, 20 * 60_000); // a last resort: every libguestfs command inside has its own watchdog or limit
+  it(
+    "shrinks an image whose deleted data still filled its blocks, verifies it, and replaces the original with --replace",
+    async () => {
+      const work = await mkdtemp(join(dir, "replace-"));
+      const { image, files } = await makeDeletedDataImage(work);
+      await chmod(image, 0o640);
+      const before = allocated(image);
+      expect(before).toBeGreaterThan(40 * 1024 * 1024); // the deleted 48 MiB are still in the qcow2
+      const plan = validateSparsifyOptions({ disk: image, replace: true, uri: "qemu:///system" }, {});
+      const { outcome, events } = await runLocal(buildImageSparsify(), plan, "yes");
+      expect(outcome.message).toBeUndefined();
+      expect(outcome.status).toBe("done");
+      const after = allocated(image);
+      expect(after).toBeLessThan(before / 4);
+      expect((await stat(image)).mode & 0o777).toBe(0o640);
+      await expect(stat(plan.out)).rejects.toThrow();
+      // verify mounted the filesystem read-only and listed it before the replace gate.
+      const verify = events.find((e) => e.type === "step-end" && e.stepId === "sparsify");
+      const checks = verify?.type === "step-end" ? (verify.checks ?? []) : [];
+      const listing = checks.find((c) => c.name.includes("mounts read-only"));
+      expect(listing?.ok).toBe(true);
+      for (const f of files) expect(listing?.detail).toContain(f);
+      expect(checks.find((c) => c.name === "qemu-img check finds no errors")?.ok).toBe(true);
+      expect(events.some((e) => e.type === "progress" && e.stepId === "sparsify")).toBe(true);
+      const gate = events.findIndex((e) => e.type === "prompt" && e.stepId === "replace-original");
+      const sparsifyDone = events.findIndex(
+        (e) => e.type === "step-end" && e.stepId === "sparsify" && e.status === "done",
+      );
+      expect(sparsifyDone).toBeGreaterThan(-1);
+      expect(gate).toBeGreaterThan(sparsifyDone);
+      // The data that was not deleted is still there, byte for byte readable.
+      const motd = execFileSync(
+        "guestfish",
+        ["--ro", "-a", image, "run", ":", "mount-ro", "/dev/sda", "/", ":", "cat", "/etc/motd"],
+        {
+          encoding: "utf8",
+          env: {
+            ...process.env,
+            LIBGUESTFS_BACKEND: "direct",
+            ...(outcome.probes.sparsify?.facts?.accel === "tcg" ? { LIBGUESTFS_BACKEND_SETTINGS: "force_tcg" } : {}),
+          },
+        },
+      );
+      expect(motd).toMatch(/^hello from mudanza\n/); // guestfish adds a newline after cat
+      expect(runningGroups()).toEqual(new Map()); // nothing the run started is still running
+    },
+    20 * 60_000,
+  ); // a last resort: every libguestfs command inside has its own watchdog or limit
 
   it("blocks while a QEMU process holds the disk open for writing, and writes nothing", async () => {
     const work = await mkdtemp(join(dir, "locked-"));

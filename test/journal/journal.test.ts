@@ -28,9 +28,19 @@ describe("journal", () => {
     const stateDir = await tempStateDir();
     const holder = spawn("sleep", ["30"]);
     try {
-      await writeFile(`${Journal.pathFor(stateDir, "m1")}.lock`, JSON.stringify({ pid: holder.pid, startTime: processStartTime(holder.pid!), since: "2026-12-01T15:00:00.000Z", command: "mudanza run web1.yaml --yes" }));
+      await writeFile(
+        `${Journal.pathFor(stateDir, "m1")}.lock`,
+        JSON.stringify({
+          pid: holder.pid,
+          startTime: processStartTime(holder.pid!),
+          since: "2026-12-01T15:00:00.000Z",
+          command: "mudanza run web1.yaml --yes",
+        }),
+      );
       await expect(open(stateDir)).rejects.toBeInstanceOf(BlockedError);
-      await expect(open(stateDir)).rejects.toThrow(/running since 2026-12-01T15:00:00.000Z \(mudanza run web1.yaml --yes\)/);
+      await expect(open(stateDir)).rejects.toThrow(
+        /running since 2026-12-01T15:00:00.000Z \(mudanza run web1.yaml --yes\)/,
+      );
       await expect(open(stateDir)).rejects.toThrow(new RegExp(`pid ${holder.pid}`));
     } finally {
       holder.kill();
@@ -44,7 +54,10 @@ describe("journal", () => {
     const lockPath = `${Journal.pathFor(stateDir, "m1")}.lock`;
     await writeFile(lockPath, `${dead.pid}\n`);
     const journal = await open(stateDir);
-    expect(JSON.parse(await readFile(lockPath, "utf8"))).toMatchObject({ pid: process.pid, startTime: processStartTime(process.pid) });
+    expect(JSON.parse(await readFile(lockPath, "utf8"))).toMatchObject({
+      pid: process.pid,
+      startTime: processStartTime(process.pid),
+    });
     await journal.close();
   });
 
@@ -54,7 +67,9 @@ describe("journal", () => {
     const key = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n";
     await expect(journal.setFact("k", { content: key })).rejects.toThrow(/private key/);
     await expect(journal.setFact("login", { user: "root", password: "hunter2" })).rejects.toThrow(/secret/);
-    await expect(journal.addCompensation({ id: "c", title: "t", host: "source", command: `echo '${key}'`, registeredBy: "s" })).rejects.toThrow(/private key/);
+    await expect(
+      journal.addCompensation({ id: "c", title: "t", host: "source", command: `echo '${key}'`, registeredBy: "s" }),
+    ).rejects.toThrow(/private key/);
     const text = await readFile(Journal.pathFor(stateDir, "m1"), "utf8").catch(() => "");
     expect(text).not.toContain("PRIVATE KEY");
     expect(text).not.toContain("hunter2");

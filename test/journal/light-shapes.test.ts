@@ -56,7 +56,15 @@ const journal = {
   createdAt: "2026-01-01T00:00:00.000Z",
   updatedAt: "2026-01-01T00:00:01.000Z",
   steps: {
-    copy: { status: "done", startedAt: "s", endedAt: "e", durationMs: 12.5, message: "m", checks: [{ name: "n", ok: true, detail: "d" }], attempts: 2 },
+    copy: {
+      status: "done",
+      startedAt: "s",
+      endedAt: "e",
+      durationMs: 12.5,
+      message: "m",
+      checks: [{ name: "n", ok: true, detail: "d" }],
+      attempts: 2,
+    },
     reboot: { status: "pending" },
   },
   facts: { freezeWindowSec: 42, anything: { nested: [1, "two"] } },
@@ -67,7 +75,17 @@ const journal = {
 
 const at = "2026-01-01T00:00:00.000Z";
 const events: Record<string, unknown> = {
-  "pipeline-start": { type: "pipeline-start", at, kind: "k", title: "t", hosts: { source: "a" }, mode: "yes", resumed: false, steps: [{ id: "s", title: "t", destructive: true, status: "pending" }], journal: "j" },
+  "pipeline-start": {
+    type: "pipeline-start",
+    at,
+    kind: "k",
+    title: "t",
+    hosts: { source: "a" },
+    mode: "yes",
+    resumed: false,
+    steps: [{ id: "s", title: "t", destructive: true, status: "pending" }],
+    journal: "j",
+  },
   "step-probed": {
     type: "step-probed",
     at,
@@ -79,9 +97,28 @@ const events: Record<string, unknown> = {
     details: ["d"],
   },
   "prompt-answer": { type: "prompt-answer", at, stepId: "s", accepted: true, by: "yes-flag" },
-  "step-end": { type: "step-end", at, stepId: "s", status: "failed", durationMs: 3, message: "m", checks: [{ name: "n", ok: false }] },
+  "step-end": {
+    type: "step-end",
+    at,
+    stepId: "s",
+    status: "failed",
+    durationMs: 3,
+    message: "m",
+    checks: [{ name: "n", ok: false }],
+  },
   compensation: { type: "compensation", at, id: "c", title: "t", host: "h", ok: true, message: "m" },
-  "pipeline-end": { type: "pipeline-end", at, status: "interrupted", signal: "SIGTERM", message: "m", resumeCommand: "r", journal: "j", log: "l", freezeWindowSec: 4.5, downtimeSec: 6 },
+  "pipeline-end": {
+    type: "pipeline-end",
+    at,
+    status: "interrupted",
+    signal: "SIGTERM",
+    message: "m",
+    resumeCommand: "r",
+    journal: "j",
+    log: "l",
+    freezeWindowSec: 4.5,
+    downtimeSec: 6,
+  },
 };
 
 describe("light shapes answer as the zod schemas do", () => {
@@ -92,6 +129,7 @@ describe("light shapes answer as the zod schemas do", () => {
 
   it("the log events a report reads", () => {
     expect([...REPORTED_EVENT_SHAPES.keys()].sort()).toEqual(Object.keys(events).sort());
-    for (const [type, event] of Object.entries(events)) expectSameAnswers(REPORTED_EVENT_SHAPES.get(type)!, pipelineEventSchema, event);
+    for (const [type, event] of Object.entries(events))
+      expectSameAnswers(REPORTED_EVENT_SHAPES.get(type)!, pipelineEventSchema, event);
   });
 });

@@ -29,7 +29,15 @@ describe("lock file", () => {
     const path = join(dir, "m.lock");
     const pid1Start = processStartTime(1);
     expect(pid1Start).not.toBeNull(); // pid 1 is alive: a bare liveness check would call the lock held
-    await writeFile(path, JSON.stringify({ pid: 1, startTime: String(Number(pid1Start) + 1), since: "2026-12-01T15:00:00.000Z", command: "mudanza run web1.yaml" }));
+    await writeFile(
+      path,
+      JSON.stringify({
+        pid: 1,
+        startTime: String(Number(pid1Start) + 1),
+        since: "2026-12-01T15:00:00.000Z",
+        command: "mudanza run web1.yaml",
+      }),
+    );
     const lock = await LockFile.acquire(path);
     expect(JSON.parse(await readFile(path, "utf8"))).toMatchObject({ pid: process.pid });
     await lock.release();
@@ -48,10 +56,20 @@ describe("lock file", () => {
     const holder = spawn("sleep", ["30"]);
     try {
       await new Promise((resolve) => holder.on("spawn", resolve));
-      await writeFile(path, JSON.stringify({ pid: holder.pid, startTime: processStartTime(holder.pid!), since: "2026-12-01T15:00:00.000Z", command: "mudanza image sparsify web1.qcow2" }));
+      await writeFile(
+        path,
+        JSON.stringify({
+          pid: holder.pid,
+          startTime: processStartTime(holder.pid!),
+          since: "2026-12-01T15:00:00.000Z",
+          command: "mudanza image sparsify web1.qcow2",
+        }),
+      );
       const error = await LockFile.acquire(path).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(BlockedError);
-      expect((error as Error).message).toBe(`another mudanza run holds ${path}: pid ${holder.pid}, running since 2026-12-01T15:00:00.000Z (mudanza image sparsify web1.qcow2); wait for it to finish or stop that run first`);
+      expect((error as Error).message).toBe(
+        `another mudanza run holds ${path}: pid ${holder.pid}, running since 2026-12-01T15:00:00.000Z (mudanza image sparsify web1.qcow2); wait for it to finish or stop that run first`,
+      );
     } finally {
       holder.kill();
     }
@@ -59,7 +77,15 @@ describe("lock file", () => {
 
   it("a lock file's text reaches the message without terminal escapes", async () => {
     const path = join(dir, "m.lock");
-    await writeFile(path, JSON.stringify({ pid: process.ppid, startTime: processStartTime(process.ppid), since: "now", command: "mudanza run \u001b]0;owned\u0007x.yaml" }));
+    await writeFile(
+      path,
+      JSON.stringify({
+        pid: process.ppid,
+        startTime: processStartTime(process.ppid),
+        since: "now",
+        command: "mudanza run \u001b]0;owned\u0007x.yaml",
+      }),
+    );
     const error = (await LockFile.acquire(path).catch((e: unknown) => e)) as Error;
     expect(error.message).toContain("(mudanza run ?]0;owned?x.yaml)");
   });

@@ -21,7 +21,11 @@ async function crashedWhileStopped(): Promise<{ root: string; stateDir: string }
   cleanup.push(root, stateDir);
   for (const dir of ["etc", "run", "data"]) await mkdir(join(root, dir));
   await writeFile(join(root, "etc/app.conf"), "listen=127.0.0.1:8080\n");
-  const child = await execa(process.execPath, ["--import", "tsx", "test/support/crash-child.ts", root, stateDir, "stop-service", "after"], { reject: false });
+  const child = await execa(
+    process.execPath,
+    ["--import", "tsx", "test/support/crash-child.ts", root, stateDir, "stop-service", "after"],
+    { reject: false },
+  );
   expect(child.signal, child.stderr).toBe("SIGKILL");
   await stat(join(root, "run/app.stopped"));
   return { root, stateDir };
@@ -46,7 +50,9 @@ describe("--restart and pending compensations", () => {
     const { root, stateDir } = await crashedWhileStopped();
     const path = Journal.pathFor(stateDir, "demo");
     const before = await readFile(path, "utf8");
-    const error = await runDemo(local(), stateDir, { root, restart: true, planHash: "hash-2" }).catch((e: unknown) => e);
+    const error = await runDemo(local(), stateDir, { root, restart: true, planHash: "hash-2" }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(BadInputError);
     expect((error as Error).message).toMatch(/pending compensation.*on source/);
     expect(await readFile(path, "utf8")).toBe(before);
@@ -57,7 +63,14 @@ describe("--restart and pending compensations", () => {
     const stateDir = await tempStateDir();
     cleanup.push(stateDir);
     await writeFile(Journal.pathFor(stateDir, "m1"), '{"version":1,"migr');
-    const journal = await Journal.open({ stateDir, migrationId: "m1", kind: "demo", planPath: "p.yaml", planHash: "h", restart: true });
+    const journal = await Journal.open({
+      stateDir,
+      migrationId: "m1",
+      kind: "demo",
+      planPath: "p.yaml",
+      planHash: "h",
+      restart: true,
+    });
     expect(journal.snapshot.compensations).toEqual([]);
     await journal.close();
   });

@@ -20,13 +20,30 @@ describe("lab files", () => {
     const planPath = join(dir, "plan.yaml");
     const knownHostsFile = join(dir, "known_hosts");
     const key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";
-    await writeLabPlan({ planPath, knownHostsFile, identityFile: "/k/tool_key", sourceHostKeys: [key], targetHostKeys: [key], options: { skipPreUpdate: true } });
+    await writeLabPlan({
+      planPath,
+      knownHostsFile,
+      identityFile: "/k/tool_key",
+      sourceHostKeys: [key],
+      targetHostKeys: [key],
+      options: { skipPreUpdate: true },
+    });
     const { plan } = await loadPlan(planPath);
     expect(plan.kind).toBe("openvz-to-kvm");
-    expect(plan.source).toMatchObject({ transport: "ssh", host: LAB_NET.sourceAddress, port: 22, identityFile: "/k/tool_key", knownHostsFile });
+    expect(plan.source).toMatchObject({
+      transport: "ssh",
+      host: LAB_NET.sourceAddress,
+      port: 22,
+      identityFile: "/k/tool_key",
+      knownHostsFile,
+    });
     expect(plan.target).toMatchObject({ host: "127.0.0.1", port: LAB_NET.vmSshPortLoopback });
     if (plan.kind !== "openvz-to-kvm") throw new Error("unreachable");
-    expect(plan.options).toMatchObject({ targetAddressFromSource: LAB_NET.hostAddress, targetPortFromSource: LAB_NET.vmSshPortVeth, skipPreUpdate: true });
+    expect(plan.options).toMatchObject({
+      targetAddressFromSource: LAB_NET.hostAddress,
+      targetPortFromSource: LAB_NET.vmSshPortVeth,
+      skipPreUpdate: true,
+    });
     const knownHosts = await readFile(knownHostsFile, "utf8");
     expect(knownHosts).toContain(`${LAB_NET.sourceAddress} ${key}`);
     expect(knownHosts).toContain(`[127.0.0.1]:${LAB_NET.vmSshPortLoopback} ${key}`);
@@ -36,8 +53,12 @@ describe("lab files", () => {
   it("writes the container's interfaces file in vzctl's venet layout", () => {
     const text = vzctlInterfaces(["198.18.1.2", "198.18.1.3"]);
     expect(text.startsWith("# This configuration file is auto-generated.\n")).toBe(true);
-    expect(text).toContain("auto venet0\niface venet0 inet manual\n\tup ifconfig venet0 up\n\tup ifconfig venet0 127.0.0.2\n\tup route add default dev venet0\n");
-    expect(text).toContain("auto venet0:0\niface venet0:0 inet static\n\taddress 198.18.1.2\n\tnetmask 255.255.255.255\n");
+    expect(text).toContain(
+      "auto venet0\niface venet0 inet manual\n\tup ifconfig venet0 up\n\tup ifconfig venet0 127.0.0.2\n\tup route add default dev venet0\n",
+    );
+    expect(text).toContain(
+      "auto venet0:0\niface venet0:0 inet static\n\taddress 198.18.1.2\n\tnetmask 255.255.255.255\n",
+    );
     expect(text).toContain("auto venet0:1\niface venet0:1 inet static\n\taddress 198.18.1.3\n");
   });
 

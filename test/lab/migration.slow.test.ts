@@ -21,7 +21,6 @@ const MIN = 60_000;
 const CHECKPOINT_TREES = ["/etc", "/var/lib/dpkg"];
 const FAIL_APT_CONF = "/etc/apt/apt.conf.d/99-lab-fail-update";
 
-
 /** The exit code, with the pipeline's own last word in the message when it is not the expected one. */
 function expectExit(run: CliRun, code: number): void {
   const end = run.events.find((e) => e.type === "pipeline-end");
@@ -48,91 +47,114 @@ describe.skipIf(problems.length > 0)("lab: OpenVZ-like container to a QEMU VM", 
   const cliLog = () => join(lab.runDir, "cli.log");
   const runArgs = (plan: string) => ["run", plan, "--yes", "--state-dir", lab.stateDir];
 
-  it("migrates a live container with a database writer into a VM that boots on its own", async () => {
-    const plan = await lab.writePlan(join(lab.runDir, "full.yaml"), {}, "lab-full");
-    const bootIdBefore = await lab.bootId(lab.target);
-    const writer = new DbWriter(lab.source);
-    writer.start();
-    const run = await runCli(runArgs(plan), cliLog());
-    await writer.stop();
-    expectExit(run, 0);
-    expect(lab.container.reboots, "the pre-update step rebooted the container").toBeGreaterThan(0);
-    const facts = await readJournalFacts(run.events);
-    await assertMigrated(lab, { bootIdBefore, facts, events: run.events, writer });
-    await assertTreesMatch(lab);
-  }, 30 * MIN);
+  it(
+    "migrates a live container with a database writer into a VM that boots on its own",
+    async () => {
+      const plan = await lab.writePlan(join(lab.runDir, "full.yaml"), {}, "lab-full");
+      const bootIdBefore = await lab.bootId(lab.target);
+      const writer = new DbWriter(lab.source);
+      writer.start();
+      const run = await runCli(runArgs(plan), cliLog());
+      await writer.stop();
+      expectExit(run, 0);
+      expect(lab.container.reboots, "the pre-update step rebooted the container").toBeGreaterThan(0);
+      const facts = await readJournalFacts(run.events);
+      await assertMigrated(lab, { bootIdBefore, facts, events: run.events, writer });
+      await assertTreesMatch(lab);
+    },
+    30 * MIN,
+  );
 
   // One flow for three guarantees (a separate migration would cost the suite ~8 more minutes): a run killed
   // in the copy resumes; a failure after the copy is undone by `mudanza rollback` to the QMP checkpoint
   // taken before the copy; and the migration then runs to completion from the rolled-back VM.
-  it("resumes after the CLI is SIGKILLed in the middle of the copy; rolls back to the checkpoint after a failed kernel install, then completes", async () => {
-    await lab.reset();
-    const plan = await lab.writePlan(join(lab.runDir, "killed.yaml"), { skipPreUpdate: true }, "lab-killed", { target: { via: "qmp", socket: lab.vm.qmpSocket } });
-    const bootIdBefore = await lab.bootId(lab.target);
-    // The VM as it is before the migration touches it: nothing changes it until the checkpoint is taken.
-    const atCheckpoint = await collectManifest(lab.target, [], CHECKPOINT_TREES);
-    // Injected failure: apt-get update fails at once (nothing runs apt on the source in this case); the copy
-    // brings this file to the VM, where the kernel install's first command, its package list refresh, fails.
-    await lab.source.run(`printf '%s\\n' 'APT::Update::Pre-Invoke { "false"; };' > ${FAIL_APT_CONF}`);
-    let killedIn: string | undefined;
-    let copying = false;
-    const first = await runCli(runArgs(plan), cliLog(), (event, child) => {
-      if (event.type === "step-start" && event.stepId === "rsync" && event.phase === "run") copying = true;
-      // a progress report from rsync means bytes are moving: kill the CLI right there
-      if (copying && event.type === "progress" && event.stepId === "rsync" && !killedIn) {
-        killedIn = event.stepId;
-        child.kill("SIGKILL");
-      }
-    });
-    expect(killedIn).toBe("rsync");
-    expect(first.signal).toBe("SIGKILL");
-    expect(first.events.some((e) => e.type === "step-end" && e.stepId === "checkpoint-before-copy" && e.status === "done"), "the checkpoint was taken before the copy").toBe(true);
+  it(
+    "resumes after the CLI is SIGKILLed in the middle of the copy; rolls back to the checkpoint after a failed kernel install, then completes",
+    async () => {
+      await lab.reset();
+      const plan = await lab.writePlan(join(lab.runDir, "killed.yaml"), { skipPreUpdate: true }, "lab-killed", {
+        target: { via: "qmp", socket: lab.vm.qmpSocket },
+      });
+      const bootIdBefore = await lab.bootId(lab.target);
+      // The VM as it is before the migration touches it: nothing changes it until the checkpoint is taken.
+      const atCheckpoint = await collectManifest(lab.target, [], CHECKPOINT_TREES);
+      // Injected failure: apt-get update fails at once (nothing runs apt on the source in this case); the copy
+      // brings this file to the VM, where the kernel install's first command, its package list refresh, fails.
+      await lab.source.run(`printf '%s\\n' 'APT::Update::Pre-Invoke { "false"; };' > ${FAIL_APT_CONF}`);
+      let killedIn: string | undefined;
+      let copying = false;
+      const first = await runCli(runArgs(plan), cliLog(), (event, child) => {
+        if (event.type === "step-start" && event.stepId === "rsync" && event.phase === "run") copying = true;
+        // a progress report from rsync means bytes are moving: kill the CLI right there
+        if (copying && event.type === "progress" && event.stepId === "rsync" && !killedIn) {
+          killedIn = event.stepId;
+          child.kill("SIGKILL");
+        }
+      });
+      expect(killedIn).toBe("rsync");
+      expect(first.signal).toBe("SIGKILL");
+      expect(
+        first.events.some((e) => e.type === "step-end" && e.stepId === "checkpoint-before-copy" && e.status === "done"),
+        "the checkpoint was taken before the copy",
+      ).toBe(true);
 
-    const second = await runCli(runArgs(plan), cliLog());
-    expectExit(second, 1);
-    expect(second.events.find((e) => e.type === "step-end" && e.status === "failed")?.stepId).toBe("kernel-install");
+      const second = await runCli(runArgs(plan), cliLog());
+      expectExit(second, 1);
+      expect(second.events.find((e) => e.type === "step-end" && e.status === "failed")?.stepId).toBe("kernel-install");
 
-    const rollback = await runCli(["rollback", plan, "--yes", "--state-dir", lab.stateDir], cliLog());
-    expectExit(rollback, 0);
-    // The VM is its own machine again: its own host keys answer, its package database and /etc are as at the checkpoint.
-    expect((await lab.target.run("true", { timeoutMs: 60_000 }))).toBe("");
-    const diff = compareManifests(atCheckpoint, await collectManifest(lab.target, [], CHECKPOINT_TREES));
-    expect(diff).toEqual({ missing: [], different: [], extra: [], linkGroups: [] });
+      const rollback = await runCli(["rollback", plan, "--yes", "--state-dir", lab.stateDir], cliLog());
+      expectExit(rollback, 0);
+      // The VM is its own machine again: its own host keys answer, its package database and /etc are as at the checkpoint.
+      expect(await lab.target.run("true", { timeoutMs: 60_000 })).toBe("");
+      const diff = compareManifests(atCheckpoint, await collectManifest(lab.target, [], CHECKPOINT_TREES));
+      expect(diff).toEqual({ missing: [], different: [], extra: [], linkGroups: [] });
 
-    await lab.source.run(`rm -f ${FAIL_APT_CONF}`);
-    const third = await runCli(runArgs(plan), cliLog());
-    expectExit(third, 0);
-    const facts = await readJournalFacts(third.events);
-    await assertMigrated(lab, { bootIdBefore, facts, events: third.events });
-    await assertTreesMatch(lab);
-    // fault matrix (issue 11): key gone from both hosts, no rsync left beside the resumed one's
-    await assertNoMigrationLeftovers(lab);
-    // Two migrations' worth of work (a resumed copy, then a whole copy again after the rollback): twice the 30 minutes of one.
-  }, 60 * MIN);
+      await lab.source.run(`rm -f ${FAIL_APT_CONF}`);
+      const third = await runCli(runArgs(plan), cliLog());
+      expectExit(third, 0);
+      const facts = await readJournalFacts(third.events);
+      await assertMigrated(lab, { bootIdBefore, facts, events: third.events });
+      await assertTreesMatch(lab);
+      // fault matrix (issue 11): key gone from both hosts, no rsync left beside the resumed one's
+      await assertNoMigrationLeftovers(lab);
+      // Two migrations' worth of work (a resumed copy, then a whole copy again after the rollback): twice the 30 minutes of one.
+    },
+    60 * MIN,
+  );
 
-  it("starts the source's database again when the run fails during the freeze", async () => {
-    await lab.reset();
-    const plan = await lab.writePlan(join(lab.runDir, "freeze-fail.yaml"), { skipPreUpdate: true, maxLivePasses: 1 }, "lab-freeze-fail");
-    let frozen = false;
-    let watcher: Promise<void> | undefined;
-    const onEvent = (event: CliEvent) => {
-      if (event.type === "step-start" && event.stepId === "db-freeze" && event.phase === "run" && !watcher) {
-        // as soon as the source's database is down, pull the plug on the VM: the final pass must fail
-        watcher = (async () => {
-          // one SSH session polling every 0.2 s: the freeze lasts seconds, a slower poll could miss it
-          await lab.source.run("timeout 600 sh -c 'while systemctl is-active --quiet mariadb; do sleep 0.2; done'", { timeoutMs: 11 * MIN });
-          frozen = true;
-          lab.vm.kill();
-        })();
-      }
-    };
-    const run = await runCli(runArgs(plan), cliLog(), onEvent);
-    await watcher;
-    expect(frozen).toBe(true);
-    expectExit(run, 1);
-    expect(run.events.some((e) => e.type === "compensation" && e.ok === true)).toBe(true);
-    expect((await lab.source.run("systemctl is-active mariadb")).trim()).toBe("active");
-    const count = Number((await lab.source.run("mariadb -N -e 'SELECT COUNT(*) FROM lab.acks'")).trim());
-    expect(count).toBeGreaterThanOrEqual(500);
-  }, 20 * MIN);
+  it(
+    "starts the source's database again when the run fails during the freeze",
+    async () => {
+      await lab.reset();
+      const plan = await lab.writePlan(
+        join(lab.runDir, "freeze-fail.yaml"),
+        { skipPreUpdate: true, maxLivePasses: 1 },
+        "lab-freeze-fail",
+      );
+      let frozen = false;
+      let watcher: Promise<void> | undefined;
+      const onEvent = (event: CliEvent) => {
+        if (event.type === "step-start" && event.stepId === "db-freeze" && event.phase === "run" && !watcher) {
+          // as soon as the source's database is down, pull the plug on the VM: the final pass must fail
+          watcher = (async () => {
+            // one SSH session polling every 0.2 s: the freeze lasts seconds, a slower poll could miss it
+            await lab.source.run("timeout 600 sh -c 'while systemctl is-active --quiet mariadb; do sleep 0.2; done'", {
+              timeoutMs: 11 * MIN,
+            });
+            frozen = true;
+            lab.vm.kill();
+          })();
+        }
+      };
+      const run = await runCli(runArgs(plan), cliLog(), onEvent);
+      await watcher;
+      expect(frozen).toBe(true);
+      expectExit(run, 1);
+      expect(run.events.some((e) => e.type === "compensation" && e.ok === true)).toBe(true);
+      expect((await lab.source.run("systemctl is-active mariadb")).trim()).toBe("active");
+      const count = Number((await lab.source.run("mariadb -N -e 'SELECT COUNT(*) FROM lab.acks'")).trim());
+      expect(count).toBeGreaterThanOrEqual(500);
+    },
+    20 * MIN,
+  );
 });

@@ -33,6 +33,10 @@ describe("the one vz.conf reader", () => {
   });
 
   it("the memory report reads the same values (a single-quoted or commented limit is not lost)", () => {
-    expect(containerMemory(conf)).toMatchObject({ model: "vswap", guaranteedBytes: 512 * 1024 ** 2, burstBytes: 1536 * 1024 ** 2 });
+    expect(containerMemory(conf)).toMatchObject({
+      model: "vswap",
+      guaranteedBytes: 512 * 1024 ** 2,
+      burstBytes: 1536 * 1024 ** 2,
+    });
   });
 });

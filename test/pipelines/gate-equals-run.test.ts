@@ -21,11 +21,22 @@ afterEach(async () => {
 });
 
 /** A --yes run of `pipeline` on scripted hosts, recording what each gate showed and what each run did. */
-async function runRecorded<Plan>(pipeline: Pipeline<Plan>, plan: Plan, hosts: Record<string, ScriptedHost>): Promise<Map<string, StepRecord> & { skipped: string[] }> {
+async function runRecorded<Plan>(
+  pipeline: Pipeline<Plan>,
+  plan: Plan,
+  hosts: Record<string, ScriptedHost>,
+): Promise<Map<string, StepRecord> & { skipped: string[] }> {
   const stateDir = await mkdtemp(join(tmpdir(), "mudanza-gate-"));
   temps.push(stateDir);
   const { sink, steps } = recordGateAndRun(hosts);
-  const journal = await Journal.open({ stateDir, migrationId: "gate", kind: pipeline.kind, planPath: "plan.yaml", planHash: "h", readOnly: false });
+  const journal = await Journal.open({
+    stateDir,
+    migrationId: "gate",
+    kind: pipeline.kind,
+    planPath: "plan.yaml",
+    planHash: "h",
+    readOnly: false,
+  });
   let skipped: string[] = [];
   try {
     const outcome = await runPipeline({ pipeline, plan, hosts, journal, mode: "yes", sink });
@@ -44,24 +55,36 @@ function mismatches(steps: Map<string, StepRecord>, roles: string[]): string[] {
   for (const [stepId, record] of steps) {
     for (const role of roles) {
       const { displayed, ran } = compareForHost(record, role);
-      if (JSON.stringify(displayed) !== JSON.stringify(ran)) out.push(`${stepId} on ${role}:\n  displayed ${JSON.stringify(displayed)}\n  ran       ${JSON.stringify(ran)}`);
+      if (JSON.stringify(displayed) !== JSON.stringify(ran))
+        out.push(`${stepId} on ${role}:\n  displayed ${JSON.stringify(displayed)}\n  ran       ${JSON.stringify(ran)}`);
     }
   }
   return out;
 }
 
 const vsPlan = (): VsPlan =>
-  parsePlan(`kind: vserver-to-openvz\nsource: {transport: scripted, fixture: x, host: vs1.example.net}\ntarget: {transport: scripted, fixture: x, host: node1.example.net}\noptions: {guest: web1}\n`, "/tmp/vserver-web1.yaml").plan as VsPlan;
+  parsePlan(
+    `kind: vserver-to-openvz\nsource: {transport: scripted, fixture: x, host: vs1.example.net}\ntarget: {transport: scripted, fixture: x, host: node1.example.net}\noptions: {guest: web1}\n`,
+    "/tmp/vserver-web1.yaml",
+  ).plan as VsPlan;
 
 describe("what the gate displayed is what run executed, for every step", () => {
   it.each(Object.entries(PAIRS))("openvz-to-kvm on the scripted %s pair", async (_name, pair) => {
     // cutover: true, so that every step runs (the cutover step is skipped without it).
     const { plan, source, target } = await loadPair(pair.plan, { maxLivePasses: 3, cutover: true });
-    simulate(source, target, { family: pair.family, kernel: pair.kernel, passBytes: [900_000_000, 40_000_000, 52_000_000] });
+    simulate(source, target, {
+      family: pair.family,
+      kernel: pair.kernel,
+      passBytes: [900_000_000, 40_000_000, 52_000_000],
+    });
     const steps = await runRecorded(buildOpenvzToKvm(plan), plan, { source, target });
     // Every step the plan does not skip (without checkpoints, delete-checkpoints has nothing to do).
     expect(steps.skipped).toEqual(["delete-checkpoints"]);
-    expect([...steps.keys()]).toEqual(buildOpenvzToKvm(plan).steps.map((s) => s.id).filter((id) => !steps.skipped.includes(id)));
+    expect([...steps.keys()]).toEqual(
+      buildOpenvzToKvm(plan)
+        .steps.map((s) => s.id)
+        .filter((id) => !steps.skipped.includes(id)),
+    );
     expect(mismatches(steps, ["source", "target"])).toEqual([]);
   });
 

@@ -18,12 +18,23 @@ describe("plan: checkpoints section", () => {
 
   it("the written openvz-to-kvm plan documents the section, the vserver one does not", () => {
     const endpoint = { host: "a.example.org", port: 22, user: "root" };
-    expect(renderCommentedPlan({ kind: "openvz-to-kvm", source: endpoint, target: endpoint, options: {} })).toContain("# checkpoints:");
-    expect(renderCommentedPlan({ kind: "vserver-to-openvz", source: endpoint, target: endpoint, options: { guest: "g", ctid: 150 } })).not.toContain("checkpoints:");
+    expect(renderCommentedPlan({ kind: "openvz-to-kvm", source: endpoint, target: endpoint, options: {} })).toContain(
+      "# checkpoints:",
+    );
+    expect(
+      renderCommentedPlan({
+        kind: "vserver-to-openvz",
+        source: endpoint,
+        target: endpoint,
+        options: { guest: "g", ctid: 150 },
+      }),
+    ).not.toContain("checkpoints:");
   });
 
   it("a remote backend keeps the endpoint rules (a scripted one needs its fixture)", () => {
-    const result = checkpointsSchema.safeParse({ target: { via: "libvirt", host: "kvm1.example.org", domain: "web1", transport: "scripted" } });
+    const result = checkpointsSchema.safeParse({
+      target: { via: "libvirt", host: "kvm1.example.org", domain: "web1", transport: "scripted" },
+    });
     expect(result.success).toBe(false);
     expect(result.error?.issues[0]?.path).toEqual(["target", "fixture"]);
   });

@@ -35,15 +35,44 @@ describe("the plan hash is taken from what the user wrote", () => {
     dirs.push(stateDir);
     await mkdir(stateDir, { recursive: true });
     const loaded = parsePlan(written, "/plans/web1.yaml");
-    const old = { version: 1, migrationId: "web1", kind: "openvz-to-kvm", planPath: "/plans/web1.yaml", planHash: loaded.formerHashes[0], createdAt: "2026-01-01T00:00:00Z", updatedAt: "2026-01-01T00:00:00Z", steps: { "pre-update": { status: "done", attempts: 1 } }, facts: {}, compensations: [], compensationLog: [], runs: [] };
+    const old = {
+      version: 1,
+      migrationId: "web1",
+      kind: "openvz-to-kvm",
+      planPath: "/plans/web1.yaml",
+      planHash: loaded.formerHashes[0],
+      createdAt: "2026-01-01T00:00:00Z",
+      updatedAt: "2026-01-01T00:00:00Z",
+      steps: { "pre-update": { status: "done", attempts: 1 } },
+      facts: {},
+      compensations: [],
+      compensationLog: [],
+      runs: [],
+    };
     await writeFile(Journal.pathFor(stateDir, "web1"), JSON.stringify(old));
-    const journal = await Journal.open({ stateDir, migrationId: "web1", kind: "openvz-to-kvm", planPath: "/plans/web1.yaml", planHash: loaded.hash, formerPlanHashes: loaded.formerHashes });
+    const journal = await Journal.open({
+      stateDir,
+      migrationId: "web1",
+      kind: "openvz-to-kvm",
+      planPath: "/plans/web1.yaml",
+      planHash: loaded.hash,
+      formerPlanHashes: loaded.formerHashes,
+    });
     expect(journal.resumed).toBe(true);
     await journal.save();
     await journal.close();
     expect((await Journal.read(Journal.pathFor(stateDir, "web1")))!.planHash).toBe(loaded.hash);
     // An edit is still an edit.
     const edited = parsePlan(written.replace("maxLivePasses: 3", "maxLivePasses: 4"), "/plans/web1.yaml");
-    await expect(Journal.open({ stateDir, migrationId: "web1", kind: "openvz-to-kvm", planPath: "/plans/web1.yaml", planHash: edited.hash, formerPlanHashes: edited.formerHashes })).rejects.toThrow(/changed since/);
+    await expect(
+      Journal.open({
+        stateDir,
+        migrationId: "web1",
+        kind: "openvz-to-kvm",
+        planPath: "/plans/web1.yaml",
+        planHash: edited.hash,
+        formerPlanHashes: edited.formerHashes,
+      }),
+    ).rejects.toThrow(/changed since/);
   });
 });

@@ -11,7 +11,13 @@ describe("plan files", () => {
   it("accepts the minimum shape and fills defaults", () => {
     const { plan, migrationId, hash } = parsePlan(good, "/plans/web1.yaml");
     expect(plan.kind).toBe("openvz-to-kvm");
-    expect(plan.target).toMatchObject({ transport: "ssh", host: "new.example.org", port: 2222, user: "admin", sudo: true });
+    expect(plan.target).toMatchObject({
+      transport: "ssh",
+      host: "new.example.org",
+      port: 2222,
+      user: "admin",
+      sudo: true,
+    });
     expect(migrationId).toBe("web1");
     expect(hash).toMatch(/^[0-9a-f]{64}$/);
   });
@@ -23,7 +29,9 @@ describe("plan files", () => {
   });
 
   it("names the file, the key path and what was expected", () => {
-    const bad = good.replace("port: 2222", 'port: "ssh"').replace("kind: openvz-to-kvm", "kind: openvz-to-kvm\nextra: 1");
+    const bad = good
+      .replace("port: 2222", 'port: "ssh"')
+      .replace("kind: openvz-to-kvm", "kind: openvz-to-kvm\nextra: 1");
     let error: unknown;
     try {
       parsePlan(bad, "/plans/web1.yaml");
@@ -39,8 +47,12 @@ describe("plan files", () => {
 
   it("rejects an unknown kind, a missing host, a bad fingerprint and broken YAML", () => {
     expect(() => parsePlan(good.replace("openvz-to-kvm", "xen-to-kvm"), "p.yaml")).toThrow(/kind/);
-    expect(() => parsePlan("kind: openvz-to-kvm\nsource: {port: 22}\ntarget: {host: b}\n", "p.yaml")).toThrow(/source\.host: an ssh endpoint needs a host/);
-    expect(() => parsePlan(good.replace("user: root }", "user: root, hostKey: 'MD5:aa' }"), "p.yaml")).toThrow(/source\.hostKey/);
+    expect(() => parsePlan("kind: openvz-to-kvm\nsource: {port: 22}\ntarget: {host: b}\n", "p.yaml")).toThrow(
+      /source\.host: an ssh endpoint needs a host/,
+    );
+    expect(() => parsePlan(good.replace("user: root }", "user: root, hostKey: 'MD5:aa' }"), "p.yaml")).toThrow(
+      /source\.hostKey/,
+    );
     expect(() => parsePlan("kind: [unclosed", "p.yaml")).toThrow(/not valid YAML/);
   });
 

@@ -7,7 +7,11 @@ describe("unit names from a plan reach systemctl after --", () => {
   it.each([
     ["stop", stopCommand(["--root=/tmp", "mariadb.service"]), "systemctl stop -- --root=/tmp mariadb.service"],
     ["start", startCommand(["-H", "mariadb.service"]), "systemctl start -- -H mariadb.service"],
-    ["show", showUnitsCommand(["--host=evil"]), "systemctl show -p Id -p LoadState -p ActiveState -p UnitFileState -- --host=evil"],
+    [
+      "show",
+      showUnitsCommand(["--host=evil"]),
+      "systemctl show -p Id -p LoadState -p ActiveState -p UnitFileState -- --host=evil",
+    ],
   ])("systemctl %s", (_verb, command, expected) => {
     expect(command).toBe(expected);
   });

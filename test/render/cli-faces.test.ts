@@ -28,7 +28,11 @@ async function cli(...args: string[]) {
 async function cliWith(plan: string, ...args: string[]) {
   const state = await mkdtemp(join(tmpdir(), "mudanza-faces-"));
   dirs.push(state);
-  const result = await run(process.execPath, [join(ROOT, "bin/mudanza.js"), "run", plan, "--state-dir", state, ...args], { env: { ...process.env, CI: "1" } }).then(
+  const result = await run(
+    process.execPath,
+    [join(ROOT, "bin/mudanza.js"), "run", plan, "--state-dir", state, ...args],
+    { env: { ...process.env, CI: "1" } },
+  ).then(
     (r) => ({ ...r, code: 0 }),
     (e: { stdout: string; stderr: string; code: number }) => ({ stdout: e.stdout, stderr: e.stderr, code: e.code }),
   );
@@ -54,7 +58,10 @@ describe("non-interactive faces through the CLI (scripted OpenVZ -> KVM plan)", 
 
   it("--yes --json: every stdout line is one event of the exported schema, ending with pipeline-end", async () => {
     const { stdout, code } = await cli("--yes", "--json");
-    const events = stdout.trimEnd().split("\n").map((l) => pipelineEventSchema.parse(JSON.parse(l)));
+    const events = stdout
+      .trimEnd()
+      .split("\n")
+      .map((l) => pipelineEventSchema.parse(JSON.parse(l)));
     expect(events[0]?.type).toBe("pipeline-start");
     const last = events.at(-1);
     expect(last?.type).toBe("pipeline-end");
@@ -68,21 +75,36 @@ describe("non-interactive faces through the CLI (scripted OpenVZ -> KVM plan)", 
     const dir = await mkdtemp(join(tmpdir(), "mudanza-faces-plan-"));
     dirs.push(dir);
     const plan = join(dir, "skip-pre-update.yaml");
-    const original = parse(await readFile(PLAN, "utf8")) as { source: { fixture: string }; target: { fixture: string }; options: Record<string, unknown> };
+    const original = parse(await readFile(PLAN, "utf8")) as {
+      source: { fixture: string };
+      target: { fixture: string };
+      options: Record<string, unknown>;
+    };
     for (const end of [original.source, original.target]) end.fixture = resolve(dirname(PLAN), end.fixture);
     await writeFile(plan, stringify({ ...original, options: { ...original.options, skipPreUpdate: true } }));
     const { stdout, code, state } = await cliWith(plan, "--yes");
     expect([0, 1]).toContain(code);
-    expect(stdout).toMatch(code === 0 ? /\[COMPLETED\] Migration complete after/ : /\[FAILED\] failed after .+ \(exit 1\)/);
+    expect(stdout).toMatch(
+      code === 0 ? /\[COMPLETED\] Migration complete after/ : /\[FAILED\] failed after .+ \(exit 1\)/,
+    );
     expect((await readdir(state)).filter((f) => f.endsWith(".lock"))).toEqual([]);
-    const report = await readFile(join(state, `${pathKeyedStem("ovz-kvm-debian-12", plan)}.report.md`) /* this plan file lives elsewhere: its own journal name */, "utf8");
+    const report = await readFile(
+      join(
+        state,
+        `${pathKeyedStem("ovz-kvm-debian-12", plan)}.report.md`,
+      ) /* this plan file lives elsewhere: its own journal name */,
+      "utf8",
+    );
     expect(report).toContain(`**Result: ${code === 0 ? "done" : "failed"}** (exit ${code})`);
   });
 
   it("--dry-run --json: stdout is NDJSON events and nothing else; the report goes to a file named on stderr (issue 14)", async () => {
     const { stdout, stderr, code, state } = await cli("--dry-run", "--json");
     expect(code).toBe(0);
-    const events = stdout.trimEnd().split("\n").map((l) => pipelineEventSchema.parse(JSON.parse(l)));
+    const events = stdout
+      .trimEnd()
+      .split("\n")
+      .map((l) => pipelineEventSchema.parse(JSON.parse(l)));
     expect(events.at(-1)).toMatchObject({ type: "pipeline-end", status: "dry-run" });
     const path = join(state, `${ID}.dry-run.md`);
     expect(stderr).toContain(`dry-run report: ${path}`);
@@ -92,13 +114,19 @@ describe("non-interactive faces through the CLI (scripted OpenVZ -> KVM plan)", 
   it("a reader that closes the pipe early (| head) ends nothing badly: no EPIPE stack trace, the run's own exit code (issue 14)", async () => {
     const state = await mkdtemp(join(tmpdir(), "mudanza-faces-"));
     dirs.push(state);
-    const child = spawn(process.execPath, [join(ROOT, "bin/mudanza.js"), "run", PLAN, "--yes", "--json", "--state-dir", state], { env: { ...process.env, CI: "1" }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(
+      process.execPath,
+      [join(ROOT, "bin/mudanza.js"), "run", PLAN, "--yes", "--json", "--state-dir", state],
+      { env: { ...process.env, CI: "1" }, stdio: ["ignore", "pipe", "pipe"] },
+    );
     child.stdout.destroy(); // our end of the pipe is gone before the CLI writes its first event
     let stderr = "";
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
     const code = await new Promise<number | null>((resolve) => child.on("close", (c) => resolve(c)));
     expect(stderr).not.toMatch(/EPIPE|internal error|Error:/);
     expect([0, 1]).toContain(code); // the run went on to its end: its own result, not a crash
-    expect((await readFile(join(state, `${ID}.log.ndjson`), "utf8")).trimEnd().split("\n").at(-1)).toContain(`"type":"pipeline-end"`);
+    expect((await readFile(join(state, `${ID}.log.ndjson`), "utf8")).trimEnd().split("\n").at(-1)).toContain(
+      `"type":"pipeline-end"`,
+    );
   });
 });

@@ -32,21 +32,31 @@ describe("which face", () => {
 describe("--json", () => {
   it("every line of a real run is one event valid against the exported schema", async () => {
     const { renderer, text } = capture((out) => createNdjsonRenderer(out));
-    const run = await runDemo(demoHosts(), await tempStateDir(), { failOnce: new Set(["copy-data"]), onEvent: (e) => renderer.sink(e) });
+    const run = await runDemo(demoHosts(), await tempStateDir(), {
+      failOnce: new Set(["copy-data"]),
+      onEvent: (e) => renderer.sink(e),
+    });
     await renderer.close();
     const lines = text().trimEnd().split("\n");
     expect(lines.length).toBe(run.events.length);
     const parsed = lines.map((l) => pipelineEventSchema.parse(JSON.parse(l)));
     expect(parsed[0]?.type).toBe("pipeline-start");
-    expect(parsed.at(-1)).toMatchObject({ type: "pipeline-end", status: "failed", resumeCommand: "mudanza run demo.yaml --yes" });
+    expect(parsed.at(-1)).toMatchObject({
+      type: "pipeline-end",
+      status: "failed",
+      resumeCommand: "mudanza run demo.yaml --yes",
+    });
     expect(parsed.some((e) => e.type === "compensation")).toBe(true);
   });
 
   it("progress at most every interval per step, the last figure always", () => {
     const { renderer, text } = capture((out) => createNdjsonRenderer(out, 60_000));
     for (const e of runningCopy()) renderer.sink(e);
-    for (let i = 0; i < 1000; i++) renderer.sink(progress("copy-files", 11, i, 1000, { percent: i === 999 ? 100 : (i / 10) }));
-    const progressLines = text().split("\n").filter((l) => l.includes('"type":"progress"'));
+    for (let i = 0; i < 1000; i++)
+      renderer.sink(progress("copy-files", 11, i, 1000, { percent: i === 999 ? 100 : i / 10 }));
+    const progressLines = text()
+      .split("\n")
+      .filter((l) => l.includes('"type":"progress"'));
     expect(progressLines.length).toBe(2);
     expect(JSON.parse(progressLines[1]!).progress.percent).toBe(100);
   });
@@ -70,7 +80,17 @@ describe("--dry-run on stderr", () => {
 
   it("local-only commands say where in words, not 'local local'", () => {
     const { renderer, text } = capture((out) => createQuietRenderer(out, { verbose: true }));
-    renderer.sink({ type: "pipeline-start", at: "t", kind: "image-info", title: "Disk image backing chain and sizes", hosts: { local: "local" }, mode: "dry-run", resumed: false, steps: [], journal: "j" });
+    renderer.sink({
+      type: "pipeline-start",
+      at: "t",
+      kind: "image-info",
+      title: "Disk image backing chain and sizes",
+      hosts: { local: "local" },
+      mode: "dry-run",
+      resumed: false,
+      steps: [],
+      journal: "j",
+    });
     expect(text()).toBe("checking Disk image backing chain and sizes (on this machine)\n");
   });
 

@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { barCells, describeProgress, formatBytes, formatClock, formatDuration, progressEtaSec, progressFraction, textBar } from "../../src/render/format.js";
+import {
+  barCells,
+  describeProgress,
+  formatBytes,
+  formatClock,
+  formatDuration,
+  progressEtaSec,
+  progressFraction,
+  textBar,
+} from "../../src/render/format.js";
 
 describe("progress math", () => {
   it("fraction from percent, else from bytes, unknown without a total", () => {
@@ -42,10 +51,18 @@ describe("progress math", () => {
   });
 
   it("one line with everything rsync tells", () => {
-    expect(describeProgress({ bytesDone: 1024 ** 3, bytesTotal: 4 * 1024 ** 3, rateBytesPerSec: 32 * 1024 ** 2, filesChecked: 120, filesTotal: 400 })).toBe(
-      "1.0 GiB / 4.0 GiB  25%  32.0 MiB/s  ETA 1m 36s  120/400 files",
+    expect(
+      describeProgress({
+        bytesDone: 1024 ** 3,
+        bytesTotal: 4 * 1024 ** 3,
+        rateBytesPerSec: 32 * 1024 ** 2,
+        filesChecked: 120,
+        filesTotal: 400,
+      }),
+    ).toBe("1.0 GiB / 4.0 GiB  25%  32.0 MiB/s  ETA 1m 36s  120/400 files");
+    expect(describeProgress({ bytesDone: 4096, bytesTotal: 4096, rateBytesPerSec: 10 })).toBe(
+      "4.0 KiB / 4.0 KiB  100%  10 B/s",
     );
-    expect(describeProgress({ bytesDone: 4096, bytesTotal: 4096, rateBytesPerSec: 10 })).toBe("4.0 KiB / 4.0 KiB  100%  10 B/s");
   });
 });
 

@@ -8,7 +8,10 @@ describe("a guarded renderer cannot hold up the run's cleanup", () => {
     const complaints: string[] = [];
     const hanging: Renderer = { sink: () => undefined, close: () => new Promise<void>(() => undefined) };
     const guarded = guardRenderer(hanging, (l) => complaints.push(l), 50);
-    const closed = await Promise.race([guarded.close().then(() => "closed"), new Promise((r) => setTimeout(() => r("still waiting"), 10_000))]);
+    const closed = await Promise.race([
+      guarded.close().then(() => "closed"),
+      new Promise((r) => setTimeout(() => r("still waiting"), 10_000)),
+    ]);
     expect(closed).toBe("closed");
     expect(complaints.join("\n")).toMatch(/did not close within/);
   });

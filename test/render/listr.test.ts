@@ -18,14 +18,24 @@ describe("listr2 renderer (--yes without a terminal)", () => {
   it("prints plain lines in event order: checks, each step, the result; no cursor codes", async () => {
     const text = await renderAll([
       ...runningCopy(),
-      { type: "prompt", at: at(7), stepId: "install-boot", title: "Install the bootloader", commands: [{ host: "target", command: "grub-install /dev/vda" }], details: ["writes the MBR of /dev/vda"] },
+      {
+        type: "prompt",
+        at: at(7),
+        stepId: "install-boot",
+        title: "Install the bootloader",
+        commands: [{ host: "target", command: "grub-install /dev/vda" }],
+        details: ["writes the MBR of /dev/vda"],
+      },
       progress("copy-files", 11, 4294967296, 4294967296),
       stepEnd("copy-files", 12, "done", 4000),
       stepStart("install-boot", 12),
       { type: "prompt-answer", at: at(12), stepId: "install-boot", accepted: true, by: "yes-flag" },
       stepEnd("install-boot", 13, "failed", 1000, "grub-install exited 1"),
       { type: "compensation", at: at(13), id: "c1", title: "unmount /mnt/root", host: "target", ok: true },
-      end(14, "failed", { message: "Install the bootloader: grub-install exited 1", resumeCommand: "mudanza run web1.yaml --yes" }),
+      end(14, "failed", {
+        message: "Install the bootloader: grub-install exited 1",
+        resumeCommand: "mudanza run web1.yaml --yes",
+      }),
     ]);
     expect(text).not.toContain("\u001b[");
     const lines = text.split("\n");
@@ -60,7 +70,17 @@ describe("listr2 renderer (--yes without a terminal)", () => {
   it("a blocked run fails the checks with every blocker", async () => {
     const text = await renderAll([
       start(),
-      ...probe("check-source", 1, { findings: [{ title: "No free space", summary: "target has 1 GiB free, needs 40 GiB", severity: "error", blocks: true, remediation: "grow the target disk" }] }),
+      ...probe("check-source", 1, {
+        findings: [
+          {
+            title: "No free space",
+            summary: "target has 1 GiB free, needs 40 GiB",
+            severity: "error",
+            blocks: true,
+            remediation: "grow the target disk",
+          },
+        ],
+      }),
       stepEnd("check-source", 2, "blocked", 0, "No free space"),
       end(2, "blocked", { message: "No free space: target has 1 GiB free, needs 40 GiB" }),
     ]);
@@ -73,8 +93,12 @@ describe("listr2 renderer (--yes without a terminal)", () => {
 
   it("a finished run completes every task", async () => {
     const events: PipelineEvent[] = [start()];
-    for (const [i, s] of start().type === "pipeline-start" ? (start() as Extract<PipelineEvent, { type: "pipeline-start" }>).steps.entries() : []) events.push(...probe(s.id, i));
-    for (const [i, s] of (start() as Extract<PipelineEvent, { type: "pipeline-start" }>).steps.entries()) events.push(...probe(s.id, 10 + i), output(s.id, 10 + i, "hi"), stepEnd(s.id, 11 + i, "done", 1000));
+    for (const [i, s] of start().type === "pipeline-start"
+      ? (start() as Extract<PipelineEvent, { type: "pipeline-start" }>).steps.entries()
+      : [])
+      events.push(...probe(s.id, i));
+    for (const [i, s] of (start() as Extract<PipelineEvent, { type: "pipeline-start" }>).steps.entries())
+      events.push(...probe(s.id, 10 + i), output(s.id, 10 + i, "hi"), stepEnd(s.id, 11 + i, "done", 1000));
     events.push(end(30, "done"));
     const text = await renderAll(events);
     expect((text.match(/\[COMPLETED\]/g) ?? []).length).toBe(7);
@@ -96,9 +120,19 @@ describe("listr2 renderer (--yes without a terminal)", () => {
     renderer.sink(stepEnd("copy-files", 12, "failed", 4000, "rsync exited 23"));
     // listr2 goes on to the next task as soon as this one fails, before the runner's compensations and end.
     await until(() => /\[STARTED\] (Install the bootloader|Result)/.test(text), "the next task");
-    renderer.sink({ type: "compensation", at: at(13), id: "c1", title: "start the databases", host: "source", ok: true });
+    renderer.sink({
+      type: "compensation",
+      at: at(13),
+      id: "c1",
+      title: "start the databases",
+      host: "source",
+      ok: true,
+    });
     renderer.sink(end(14, "failed", { message: "Copy files (rsync): rsync exited 23" }));
-    const closed = await Promise.race([renderer.close().then(() => "closed"), new Promise((r) => setTimeout(() => r("still waiting"), 10_000))]);
+    const closed = await Promise.race([
+      renderer.close().then(() => "closed"),
+      new Promise((r) => setTimeout(() => r("still waiting"), 10_000)),
+    ]);
     expect(closed).toBe("closed");
     expect(text).toMatch(/\[FAILED\] Copy files \(rsync\) \(4\.0 s\): rsync exited 23/);
     expect(text).not.toContain("[STARTED] Install the bootloader"); // the run stopped: later steps are left out

@@ -13,7 +13,11 @@ const PLAN = join(ROOT, "fixtures/plans/ovz-kvm-debian-12.yaml");
 async function dryRun(format: "md" | "json") {
   const state = await mkdtemp(join(tmpdir(), "mudanza-dry-"));
   try {
-    const result = await run(process.execPath, [join(ROOT, "bin/mudanza.js"), "run", PLAN, "--dry-run", "--format", format, "--state-dir", state], { env: { ...process.env, CI: "1" } });
+    const result = await run(
+      process.execPath,
+      [join(ROOT, "bin/mudanza.js"), "run", PLAN, "--dry-run", "--format", format, "--state-dir", state],
+      { env: { ...process.env, CI: "1" } },
+    );
     return { ...result, stateFiles: await readdir(state) };
   } finally {
     await rm(state, { recursive: true, force: true });
@@ -30,11 +34,17 @@ describe("mudanza run PLAN --dry-run (scripted OpenVZ -> KVM plan)", () => {
     expect(report.hostFacts.source!.length).toBeGreaterThan(0);
     expect(report.hostFacts.target!.length).toBeGreaterThan(0);
     expect(report.excludes.find((e) => e.path === "/etc/fstab")?.reason).toBeTruthy();
-    expect(report.risk.overwrites[0]).toMatch(/^The target's root is replaced by the source's: its own files outside the excludes, \*\*[\d.]+ [KMG]iB/);
+    expect(report.risk.overwrites[0]).toMatch(
+      /^The target's root is replaced by the source's: its own files outside the excludes, \*\*[\d.]+ [KMG]iB/,
+    );
     expect(report.risk.freeze[0]).toMatch(/^Freeze window \(databases stopped\): not measured yet/);
     expect(report.risk.undo).toEqual([]);
     // The JSON keeps every command exactly as it would run.
-    expect(report.steps.find((s) => s.id === "rsync")?.commands.some((c) => c.command.includes("--exclude=/etc/default/grub.d"))).toBe(true);
+    expect(
+      report.steps
+        .find((s) => s.id === "rsync")
+        ?.commands.some((c) => c.command.includes("--exclude=/etc/default/grub.d")),
+    ).toBe(true);
     expect(report.estimate?.bytesToTransfer).toBeGreaterThan(0);
     expect(report.steps.every((s) => s.status !== "not-probed")).toBe(true);
     expect(report.steps.find((s) => s.destructive)?.commands.length).toBeGreaterThan(0);

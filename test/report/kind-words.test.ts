@@ -13,7 +13,11 @@ import { emptyModel, reduce } from "../../src/tui/model.js";
 import { endLines } from "../../src/tui/panels.js";
 import { end, start } from "../tui/events.js";
 
-const cloneStart = start({ kind: "image-clone", title: "Clone a base image into overlays", steps: [{ id: "create-overlays", title: "Create the overlays", destructive: true, status: "pending" }] });
+const cloneStart = start({
+  kind: "image-clone",
+  title: "Clone a base image into overlays",
+  steps: [{ id: "create-overlays", title: "Create the overlays", destructive: true, status: "pending" }],
+});
 const cloneJournal: JournalData = {
   version: 1,
   migrationId: "image-clone-3fa2b1c04d5e",
@@ -62,13 +66,30 @@ describe("each pipeline kind in its own words", () => {
   });
 
   it("a progress that counts overlays, not bytes, shows no '0 B'", () => {
-    expect(describeProgress({ bytesDone: 0, filesChecked: 1, filesTotal: 2, percent: 50, label: "lab1" })).toBe("50%  1/2 files");
+    expect(describeProgress({ bytesDone: 0, filesChecked: 1, filesTotal: 2, percent: 50, label: "lab1" })).toBe(
+      "50%  1/2 files",
+    );
     expect(describeProgress({ bytesDone: 0 })).toBe("0 B");
     expect(describeProgress({ bytesDone: 0, bytesTotal: 100 })).toBe("0 B / 100 B  0%");
   });
 
   it("only kinds that copy data have an Estimate section in their dry run", () => {
-    const report = (kind: string): DryRunReport => ({ reportVersion: 1, kind, title: "t", generatedAt: "2026-11-23T10:00:00.000Z", outcome: "ready", hosts: {}, blockers: [], warnings: [], hostFacts: {}, excludes: [], steps: [], estimate: null, risk: { changes: [], overwrites: [], freeze: [], undo: [] }, checkpoints: [] });
+    const report = (kind: string): DryRunReport => ({
+      reportVersion: 1,
+      kind,
+      title: "t",
+      generatedAt: "2026-11-23T10:00:00.000Z",
+      outcome: "ready",
+      hosts: {},
+      blockers: [],
+      warnings: [],
+      hostFacts: {},
+      excludes: [],
+      steps: [],
+      estimate: null,
+      risk: { changes: [], overwrites: [], freeze: [], undo: [] },
+      checkpoints: [],
+    });
     expect(renderDryRunMarkdown(report("image-clone"))).not.toContain("## Estimate");
     expect(renderDryRunMarkdown(report("openvz-to-kvm"))).toContain("## Estimate");
   });

@@ -2,37 +2,95 @@ import { describe, expect, it } from "vitest";
 import type { DryRunStep } from "../../src/report/dry-run-schema.js";
 import { NO_UNDO, riskSummary } from "../../src/report/risk-summary.js";
 
-const step = (id: string, facts: Record<string, unknown> = {}, destructive = false): DryRunStep => ({ id, title: `Title of ${id}`, destructive, status: "would-run", commands: [], details: [], findings: [], facts });
+const step = (id: string, facts: Record<string, unknown> = {}, destructive = false): DryRunStep => ({
+  id,
+  title: `Title of ${id}`,
+  destructive,
+  status: "would-run",
+  commands: [],
+  details: [],
+  findings: [],
+  facts,
+});
 const copySize = { allocatedBytes: 2_000_000_000, apparentBytes: 1_652_555_469, measuredWith: "du -sx over /" };
 
 describe("the dry-run report's risk summary (issue 14)", () => {
   it("OpenVZ → KVM before any pass: the target tree it replaces, measured; the freeze estimated from the tree size; nothing undoes it", () => {
-    const risk = riskSummary({ kind: "openvz-to-kvm", steps: [step("pre-update", {}, true), step("rsync", { copySize, targetReplaced: { allocatedBytes: 1_073_741_824, apparentBytes: 1, measuredWith: "du on the target" } }, true)], excludeCount: 53, earlierFacts: {}, undo: [] });
+    const risk = riskSummary({
+      kind: "openvz-to-kvm",
+      steps: [
+        step("pre-update", {}, true),
+        step(
+          "rsync",
+          {
+            copySize,
+            targetReplaced: { allocatedBytes: 1_073_741_824, apparentBytes: 1, measuredWith: "du on the target" },
+          },
+          true,
+        ),
+      ],
+      excludeCount: 53,
+      earlierFacts: {},
+      undo: [],
+    });
     expect(risk.changes).toEqual(["2 step(s) change things, each asks first: Title of pre-update; Title of rsync."]);
     expect(risk.overwrites[0]).toContain("**1.0 GiB (1073741824 bytes)** allocated (measured: du on the target)");
-    expect(risk.overwrites[1]).toContain("the 53 paths under \"Not copied\"");
-    expect(risk.freeze[0]).toMatch(/^Freeze window \(databases stopped\): not measured yet\. Estimated from the tree size: the final pass re-reads 1\.5 GiB/);
+    expect(risk.overwrites[1]).toContain('the 53 paths under "Not copied"');
+    expect(risk.freeze[0]).toMatch(
+      /^Freeze window \(databases stopped\): not measured yet\. Estimated from the tree size: the final pass re-reads 1\.5 GiB/,
+    );
     expect(risk.undo).toEqual([]);
   });
 
   it("counted deletions when the rsync dry run ran, and seconds from the last live pass an earlier run measured", () => {
-    const preview = { deleteFiles: 12, sendFiles: 340, sendBytes: 5_000_000, totalBytes: 9, measuredWith: "rsync --dry-run --itemize-changes of the first pass" };
+    const preview = {
+      deleteFiles: 12,
+      sendFiles: 340,
+      sendBytes: 5_000_000,
+      totalBytes: 9,
+      measuredWith: "rsync --dry-run --itemize-changes of the first pass",
+    };
     const passes = [
       { pass: 1, kind: "live", seconds: 300, transferredBytes: 1_600_000_000 },
       { pass: 2, kind: "live", seconds: 42, transferredBytes: 80_000_000 },
       { pass: 3, kind: "final", seconds: 7, transferredBytes: 1_000 },
     ];
-    const risk = riskSummary({ kind: "openvz-to-kvm", steps: [step("rsync", { copySize, copyPreview: preview }, true)], excludeCount: 3, earlierFacts: { syncPasses: passes }, undo: [] });
-    expect(risk.overwrites[0]).toBe("The copy deletes **12** file(s) on the target that the source lacks and overwrites **340** changed file(s), 4.8 MiB (5000000 bytes) (measured: rsync --dry-run --itemize-changes of the first pass).");
+    const risk = riskSummary({
+      kind: "openvz-to-kvm",
+      steps: [step("rsync", { copySize, copyPreview: preview }, true)],
+      excludeCount: 3,
+      earlierFacts: { syncPasses: passes },
+      undo: [],
+    });
+    expect(risk.overwrites[0]).toBe(
+      "The copy deletes **12** file(s) on the target that the source lacks and overwrites **340** changed file(s), 4.8 MiB (5000000 bytes) (measured: rsync --dry-run --itemize-changes of the first pass).",
+    );
     expect(risk.freeze[0]).toContain("about **42 s**, measured: the last live pass (pass 2) took 42 s");
   });
 
   it("VServer → OpenVZ: nothing on the node overwritten, the guest's size; other kinds only list their changing steps", () => {
-    const vs = riskSummary({ kind: "vserver-to-openvz", steps: [step("inventory", { bytesToTransfer: 2_879_389_696 })], excludeCount: 4, earlierFacts: { livePasses: [2_000_000_000, 3_000_000] }, undo: [] });
+    const vs = riskSummary({
+      kind: "vserver-to-openvz",
+      steps: [step("inventory", { bytesToTransfer: 2_879_389_696 })],
+      excludeCount: 4,
+      earlierFacts: { livePasses: [2_000_000_000, 3_000_000] },
+      undo: [],
+    });
     expect(vs.overwrites[0]).toMatch(/^Nothing on the OpenVZ node is overwritten.*2\.7 GiB/);
     expect(vs.freeze[0]).toContain("2.9 MiB (3000000 bytes) (measured by the last run)");
-    const clone = riskSummary({ kind: "image-clone", steps: [step("create", {}, true)], excludeCount: 0, earlierFacts: {}, undo: [] });
-    expect(clone).toEqual({ changes: ["1 step(s) change things, each asks first: Title of create."], overwrites: [], freeze: [], undo: [] });
+    const clone = riskSummary({
+      kind: "image-clone",
+      steps: [step("create", {}, true)],
+      excludeCount: 0,
+      earlierFacts: {},
+      undo: [],
+    });
+    expect(clone).toEqual({
+      changes: ["1 step(s) change things, each asks first: Title of create."],
+      overwrites: [],
+      freeze: [],
+      undo: [],
+    });
   });
 
   it("the undo hook: lines given to the report replace 'nothing can undo it'", async () => {
@@ -40,7 +98,9 @@ describe("the dry-run report's risk summary (issue 14)", () => {
     const pipeline = { kind: "openvz-to-kvm", title: "T", steps: [] } as unknown as Parameters<typeof collectDryRun>[0];
     const without = renderDryRunMarkdown(collectDryRun(pipeline, {}, {}, {}, "t"));
     expect(without).toContain(`- Undo: ${NO_UNDO}`);
-    const withUndo = collectDryRun(pipeline, {}, {}, {}, "t", { undo: ["mudanza checkpoint restore web1 before-rsync"] });
+    const withUndo = collectDryRun(pipeline, {}, {}, {}, "t", {
+      undo: ["mudanza checkpoint restore web1 before-rsync"],
+    });
     expect(withUndo.risk.undo).toEqual(["mudanza checkpoint restore web1 before-rsync"]);
     const md = renderDryRunMarkdown(withUndo);
     expect(md).toContain("- Undo:\n  - mudanza checkpoint restore web1 before-rsync");

@@ -15,7 +15,9 @@ async function demoRunWithLog(failOnce?: Set<string>) {
   const run = await runDemo(h, stateDir, { failOnce });
   const logPath = join(stateDir, "demo.log.ndjson");
   // As drivePipeline writes it: one JSON event per line; plus a torn last line from a crash.
-  await writeFile(logPath, run.events.map((e) => JSON.stringify(e)).join("\n") + '\n{"type":"output","at":"2026', { mode: 0o600 });
+  await writeFile(logPath, run.events.map((e) => JSON.stringify(e)).join("\n") + '\n{"type":"output","at":"2026', {
+    mode: 0o600,
+  });
   const journal = JSON.parse(await readFile(run.journal.path, "utf8")) as JournalData;
   return { stateDir, run, logPath, journal, hosts: h };
 }
@@ -26,7 +28,9 @@ describe("run report and status", () => {
     const events = await readLogEvents(logPath);
     expect(events.length).toBeGreaterThan(5);
     expect(events.every((e) => e.type !== "output" && e.type !== "progress")).toBe(true);
-    expect(events.filter((e) => e.type === "step-end").length).toBe(run.events.filter((e) => e.type === "step-end").length);
+    expect(events.filter((e) => e.type === "step-end").length).toBe(
+      run.events.filter((e) => e.type === "step-end").length,
+    );
     expect(await readLogEvents(join(logPath, "..", "missing.ndjson"))).toEqual([]);
   });
 
@@ -66,18 +70,68 @@ describe("run report and status", () => {
       createdAt: "2026-11-23T10:00:00.000Z",
       updatedAt: "2026-11-23T10:30:00.000Z",
       steps: {
-        "db-freeze": { status: "done", durationMs: 95_000, attempts: 1, checks: [{ name: "databases stopped", ok: true }] },
+        "db-freeze": {
+          status: "done",
+          durationMs: 95_000,
+          attempts: 1,
+          checks: [{ name: "databases stopped", ok: true }],
+        },
         reboot: { status: "done", durationMs: 41_000, attempts: 1, checks: [{ name: "boot id changed", ok: true }] },
-        "post-checks": { status: "done", durationMs: 3_000, attempts: 1, checks: [{ name: "sshd answers", ok: true }, { name: "mysql running", ok: true, detail: "mysqld active" }] },
+        "post-checks": {
+          status: "done",
+          durationMs: 3_000,
+          attempts: 1,
+          checks: [
+            { name: "sshd answers", ok: true },
+            { name: "mysql running", ok: true, detail: "mysqld active" },
+          ],
+        },
       },
       facts: { freezeWindowSec: 94.6 },
       compensations: [],
       compensationLog: [],
-      runs: [{ startedAt: "2026-11-23T10:00:00.000Z", mode: "interactive", endedAt: "2026-11-23T10:30:00.000Z", outcome: "done" }],
+      runs: [
+        {
+          startedAt: "2026-11-23T10:00:00.000Z",
+          mode: "interactive",
+          endedAt: "2026-11-23T10:30:00.000Z",
+          outcome: "done",
+        },
+      ],
     };
     const events = [
-      { type: "step-probed" as const, at: "2026-11-23T10:00:01.000Z", stepId: "db-freeze", satisfied: false, commands: [], findings: [{ title: "Old kernel", summary: "3.10 on source", severity: "warning" as const, blocks: false, host: "source" }] },
-      { type: "step-probed" as const, at: "2026-11-23T10:00:02.000Z", stepId: "db-freeze", satisfied: false, commands: [], findings: [{ title: "Old kernel", summary: "3.10 on source", severity: "warning" as const, blocks: false, host: "source" }] },
+      {
+        type: "step-probed" as const,
+        at: "2026-11-23T10:00:01.000Z",
+        stepId: "db-freeze",
+        satisfied: false,
+        commands: [],
+        findings: [
+          {
+            title: "Old kernel",
+            summary: "3.10 on source",
+            severity: "warning" as const,
+            blocks: false,
+            host: "source",
+          },
+        ],
+      },
+      {
+        type: "step-probed" as const,
+        at: "2026-11-23T10:00:02.000Z",
+        stepId: "db-freeze",
+        satisfied: false,
+        commands: [],
+        findings: [
+          {
+            title: "Old kernel",
+            summary: "3.10 on source",
+            severity: "warning" as const,
+            blocks: false,
+            host: "source",
+          },
+        ],
+      },
     ];
     const summary = summarizeRun(journal, events);
     expect(summary.rebootStepId).toBe("reboot");
@@ -90,7 +144,9 @@ describe("run report and status", () => {
     expect(md).toContain("- **Old kernel** (source): 3.10 on source");
     const text = renderStatus(journal, "h", events);
     expect(text).toContain("Freeze window (databases stopped): 94.6 s");
-    expect(text).toContain("Verified after the reboot:\n  ✔ boot id changed\n  ✔ sshd answers\n  ✔ mysql running (mysqld active)");
+    expect(text).toContain(
+      "Verified after the reboot:\n  ✔ boot id changed\n  ✔ sshd answers\n  ✔ mysql running (mysqld active)",
+    );
     expect(text).toContain("! Old kernel (source): 3.10 on source");
   });
 });

@@ -42,8 +42,16 @@ describe("host keys", () => {
   });
 
   it("the -e transport pins our own known_hosts and never disables checking", () => {
-    const e = sshTransport({ user: "root", address: "198.18.20.11", port: 2222, identityFile: "/root/.mudanza-migrate/id_ed25519", knownHostsFile: "/root/.mudanza-migrate/known_hosts" });
-    expect(e).toBe("ssh -i /root/.mudanza-migrate/id_ed25519 -p 2222 -o UserKnownHostsFile=/root/.mudanza-migrate/known_hosts -o StrictHostKeyChecking=yes -o BatchMode=yes -o IdentitiesOnly=yes");
+    const e = sshTransport({
+      user: "root",
+      address: "198.18.20.11",
+      port: 2222,
+      identityFile: "/root/.mudanza-migrate/id_ed25519",
+      knownHostsFile: "/root/.mudanza-migrate/known_hosts",
+    });
+    expect(e).toBe(
+      "ssh -i /root/.mudanza-migrate/id_ed25519 -p 2222 -o UserKnownHostsFile=/root/.mudanza-migrate/known_hosts -o StrictHostKeyChecking=yes -o BatchMode=yes -o IdentitiesOnly=yes",
+    );
     expect(e).not.toMatch(/StrictHostKeyChecking=no|\/dev\/null/);
   });
 });
@@ -52,9 +60,11 @@ describe("migration key commands, run for real by sh on a scratch authorized_key
   it("authorize is idempotent and fixes a missing final newline; revoke removes only the migration key", async () => {
     const dir = await mkdtemp(join(tmpdir(), "mudanza-ak-"));
     const file = join(dir, "authorized_keys");
-    const relocate = (c: string): string => c.replaceAll("/root/.ssh/authorized_keys", file).replaceAll("/root/.ssh", dir);
+    const relocate = (c: string): string =>
+      c.replaceAll("/root/.ssh/authorized_keys", file).replaceAll("/root/.ssh", dir);
     await execa("sh", ["-c", `printf 'ssh-ed25519 AAAAadmin admin@workstation' > ${file}`]);
-    const line = "no-agent-forwarding,no-port-forwarding,no-X11-forwarding,no-pty ssh-ed25519 AAAAC3Nzmig mudanza-migration-key";
+    const line =
+      "no-agent-forwarding,no-port-forwarding,no-X11-forwarding,no-pty ssh-ed25519 AAAAC3Nzmig mudanza-migration-key";
     await execa("sh", ["-c", relocate(authorizeCommand(line))]);
     await execa("sh", ["-c", relocate(authorizeCommand(line))]);
     expect(await readFile(file, "utf8")).toBe(`ssh-ed25519 AAAAadmin admin@workstation\n${line}\n`);
@@ -64,7 +74,10 @@ describe("migration key commands, run for real by sh on a scratch authorized_key
 });
 
 describe("usrmerge comparison", () => {
-  const merged = ["-> usr/bin", "-> usr/sbin", "-> usr/lib", "-> usr/lib64"].map((state, i) => ({ path: ["/bin", "/sbin", "/lib", "/lib64"][i]!, state }));
+  const merged = ["-> usr/bin", "-> usr/sbin", "-> usr/lib", "-> usr/lib64"].map((state, i) => ({
+    path: ["/bin", "/sbin", "/lib", "/lib64"][i]!,
+    state,
+  }));
   const split = ["/bin", "/sbin", "/lib", "/lib64"].map((path) => ({ path, state: "dir" }));
   it("both merged: copy with --keep-dirlinks", () => {
     const verdict = compareTopLinks(merged, merged);
@@ -76,8 +89,10 @@ describe("usrmerge comparison", () => {
     expect(verdict.keepDirlinks).toBe(false);
     expect(verdict.block).toBeUndefined();
   });
-  it("unmerged source onto merged target: blocked, with the way out", () => expect(compareTopLinks(split, merged).block).toMatch(/usrmerge/));
-  it("merged source onto unmerged target: blocked", () => expect(compareTopLinks(merged, split).block).toMatch(/replace whole directories with links/));
+  it("unmerged source onto merged target: blocked, with the way out", () =>
+    expect(compareTopLinks(split, merged).block).toMatch(/usrmerge/));
+  it("merged source onto unmerged target: blocked", () =>
+    expect(compareTopLinks(merged, split).block).toMatch(/replace whole directories with links/));
   it("reads the links of a fixture", async () => {
     expect(await readTopLinks(await loadScriptedHost("fixtures/hosts/debian-12-kvm-target", "t"))).toEqual(merged);
   });
@@ -86,12 +101,29 @@ describe("usrmerge comparison", () => {
 describe("systemctl show and df", () => {
   it("folds aliases (mysql.service is mariadb.service) and reports plan units that do not exist", async () => {
     const source = await loadScriptedHost("fixtures/hosts/debian-12-openvz-source", "source");
-    expect(await detectDatabases(source, [])).toEqual({ active: ["mariadb.service"], installedInactive: [], missingFromPlan: [] });
-    source.on("systemctl show -p Id -p LoadState -p ActiveState -p UnitFileState -- mariadb.service mysql.service mysqld.service postgresql.service redis-server.service redis.service mongod.service", {
-      stdout: "Id=mariadb.service\nLoadState=loaded\nActiveState=active\nUnitFileState=enabled\n\nId=mariadb.service\nLoadState=loaded\nActiveState=active\nUnitFileState=enabled\n\nId=mariadb.service\nLoadState=loaded\nActiveState=active\nUnitFileState=enabled\n\nId=postgresql.service\nLoadState=loaded\nActiveState=inactive\nUnitFileState=disabled\n\nId=redis-server.service\nLoadState=not-found\nActiveState=inactive\nUnitFileState=\n\nId=redis.service\nLoadState=not-found\nActiveState=inactive\nUnitFileState=\n\nId=mongod.service\nLoadState=not-found\nActiveState=inactive\nUnitFileState=\n",
+    expect(await detectDatabases(source, [])).toEqual({
+      active: ["mariadb.service"],
+      installedInactive: [],
+      missingFromPlan: [],
     });
-    expect(await detectDatabases(source, ["redis-server"])).toEqual({ active: ["mariadb.service"], installedInactive: ["postgresql.service"], missingFromPlan: ["redis-server.service"] });
-    expect(parseShowUnits("Id=x.service\nActiveState=active\nLoadState=loaded\n", ["x"])[0]).toMatchObject({ id: "x.service", active: true, loaded: true, unitFileState: "" });
+    source.on(
+      "systemctl show -p Id -p LoadState -p ActiveState -p UnitFileState -- mariadb.service mysql.service mysqld.service postgresql.service redis-server.service redis.service mongod.service",
+      {
+        stdout:
+          "Id=mariadb.service\nLoadState=loaded\nActiveState=active\nUnitFileState=enabled\n\nId=mariadb.service\nLoadState=loaded\nActiveState=active\nUnitFileState=enabled\n\nId=mariadb.service\nLoadState=loaded\nActiveState=active\nUnitFileState=enabled\n\nId=postgresql.service\nLoadState=loaded\nActiveState=inactive\nUnitFileState=disabled\n\nId=redis-server.service\nLoadState=not-found\nActiveState=inactive\nUnitFileState=\n\nId=redis.service\nLoadState=not-found\nActiveState=inactive\nUnitFileState=\n\nId=mongod.service\nLoadState=not-found\nActiveState=inactive\nUnitFileState=\n",
+      },
+    );
+    expect(await detectDatabases(source, ["redis-server"])).toEqual({
+      active: ["mariadb.service"],
+      installedInactive: ["postgresql.service"],
+      missingFromPlan: ["redis-server.service"],
+    });
+    expect(parseShowUnits("Id=x.service\nActiveState=active\nLoadState=loaded\n", ["x"])[0]).toMatchObject({
+      id: "x.service",
+      active: true,
+      loaded: true,
+      unitFileState: "",
+    });
   });
 
   it("parses df -P -B1 as coreutils prints it", async () => {
@@ -102,7 +134,11 @@ describe("systemctl show and df", () => {
   });
 
   it("the one df reader takes the columns and the block size from the header (-B1, -k, with and without -T)", async () => {
-    for (const args of [["-P", "-B1", "/"], ["-Pk", "/"], ["-P", "-T", "-B1", "--", "/"]]) {
+    for (const args of [
+      ["-P", "-B1", "/"],
+      ["-Pk", "/"],
+      ["-P", "-T", "-B1", "--", "/"],
+    ]) {
       const row = parseDf((await execa("df", args)).stdout);
       const bytes = parseDf((await execa("df", ["-P", "-B1", "/"])).stdout);
       expect(row, args.join(" ")).not.toBeNull();
@@ -118,12 +154,16 @@ describe("reboot and wait", () => {
   function rebootingHost(opts: { container: boolean; downFor: number }): ScriptedHost {
     const host = new ScriptedHost("target");
     host.putFile("/proc/sys/kernel/random/boot_id", "aaaa\n");
-    host.on(REBOOT_COMMAND, (_c, h) => {
-      h.deleteFile(REBOOT_MARKER);
-      if (!opts.container) h.putFile("/proc/sys/kernel/random/boot_id", "bbbb\n");
-      h.reconnectFailures = opts.downFor;
-      return {};
-    }, { mutates: true });
+    host.on(
+      REBOOT_COMMAND,
+      (_c, h) => {
+        h.deleteFile(REBOOT_MARKER);
+        if (!opts.container) h.putFile("/proc/sys/kernel/random/boot_id", "bbbb\n");
+        h.reconnectFailures = opts.downFor;
+        return {};
+      },
+      { mutates: true },
+    );
     return host;
   }
 
@@ -131,7 +171,11 @@ describe("reboot and wait", () => {
     const host = rebootingHost({ container: false, downFor: 3 });
     const outcome = await rebootAndWait(host, { timeoutSec: 30, acceptHostKeys: ["SHA256:abc"] });
     expect(outcome).toMatchObject({ bootIdBefore: "aaaa", bootIdAfter: "bbbb", provedByMarker: false, attempts: 4 });
-    expect(host.log.filter((l) => l.kind === "reconnect").every((l) => l.kind === "reconnect" && l.acceptHostKeys?.[0] === "SHA256:abc")).toBe(true);
+    expect(
+      host.log
+        .filter((l) => l.kind === "reconnect")
+        .every((l) => l.kind === "reconnect" && l.acceptHostKeys?.[0] === "SHA256:abc"),
+    ).toBe(true);
   });
 
   it("a container keeps the node's boot id: the /run marker proves the restart", async () => {
@@ -143,7 +187,9 @@ describe("reboot and wait", () => {
     const host = rebootingHost({ container: false, downFor: 1_000_000 });
     rebootTiming.firstDelayMs = 20;
     try {
-      await expect(rebootAndWait(host, { timeoutSec: 0.1 })).rejects.toThrow(/did not come back with a new boot within 0.1 s .*connection refused/);
+      await expect(rebootAndWait(host, { timeoutSec: 0.1 })).rejects.toThrow(
+        /did not come back with a new boot within 0.1 s .*connection refused/,
+      );
     } finally {
       rebootTiming.firstDelayMs = 1;
     }

@@ -7,7 +7,8 @@ import { simulate } from "../pipelines/openvz-to-kvm/simulate.js";
 import { stepContext } from "./context.js";
 
 const SOURCE_ADMIN = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHt0Ym9hcmRzb3VyY2VhZG1pbmtleWZvcnRlc3RpbmcxMjM0 ops@source";
-const keysOn = (host: { files: Map<string, { content: string }> }): string[] => (host.files.get("/root/.ssh/authorized_keys")?.content ?? "").split("\n").filter(Boolean);
+const keysOn = (host: { files: Map<string, { content: string }> }): string[] =>
+  (host.files.get("/root/.ssh/authorized_keys")?.content ?? "").split("\n").filter(Boolean);
 
 /** The tool reaches the target with root's keys there: no pass, finished or cut short, may take them away. */
 describe("the tool's own access to the target across the copy", () => {
@@ -30,7 +31,9 @@ describe("the tool's own access to the target across the copy", () => {
   it("the rsync command excludes root's authorized_keys, anchored at the root", async () => {
     const { ctx } = await setup([0]);
     const probe = await rsyncStep.probe(ctx);
-    expect(probe.commands.find((c) => RSYNC_PASS.test(c.command))?.command).toContain("--exclude=/root/.ssh/authorized_keys ");
+    expect(probe.commands.find((c) => RSYNC_PASS.test(c.command))?.command).toContain(
+      "--exclude=/root/.ssh/authorized_keys ",
+    );
   });
 
   it("after a pass the target holds its own keys and the source's, once each", async () => {
@@ -45,10 +48,16 @@ describe("the tool's own access to the target across the copy", () => {
 describe("the target login the copy must not take away", () => {
   it("a plan reaching the target as a non-root sudo user is blocked before anything changes; root is not", async () => {
     const { plan, source, target } = await loadPair(PAIRS.alma.plan);
-    const sudoPlan = { ...plan, target: { ...plan.target, transport: "ssh" as const, host: "198.18.20.10", user: "admin", sudo: true } };
+    const sudoPlan = {
+      ...plan,
+      target: { ...plan.target, transport: "ssh" as const, host: "198.18.20.10", user: "admin", sudo: true },
+    };
     const blocked = await rsyncStep.probe(stepContext(sudoPlan, { source, target }).ctx);
     expect(blocked.findings.filter((f) => f.blocks).map((f) => f.title)).toEqual(["Target reached as a non-root user"]);
-    const rootPlan = { ...plan, target: { ...plan.target, transport: "ssh" as const, host: "198.18.20.10", user: "root", sudo: false } };
+    const rootPlan = {
+      ...plan,
+      target: { ...plan.target, transport: "ssh" as const, host: "198.18.20.10", user: "root", sudo: false },
+    };
     const fine = await rsyncStep.probe(stepContext(rootPlan, { source, target }).ctx);
     expect(fine.findings.filter((f) => f.blocks)).toEqual([]);
     expect(target.mutations).toEqual([]);

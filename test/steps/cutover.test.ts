@@ -58,7 +58,17 @@ describe("no copy after a cutover", () => {
 describe("db-freeze's plan after a cutover", () => {
   it("shows only the key removal", async () => {
     const { plan, source, target } = await loadPair(PAIRS.debian.plan, { cutover: true });
-    const { ctx } = stepContext(plan, { source, target }, { [FACT.databases]: { units: ["mariadb.service"], leftStoppedOnSource: true, cutoverAt: "2026-11-23T11:00:00.000Z" } });
+    const { ctx } = stepContext(
+      plan,
+      { source, target },
+      {
+        [FACT.databases]: {
+          units: ["mariadb.service"],
+          leftStoppedOnSource: true,
+          cutoverAt: "2026-11-23T11:00:00.000Z",
+        },
+      },
+    );
     const probe = await dbFreeze.probe(ctx);
     expect(probe.commands.map((c) => c.command).join("\n")).not.toMatch(/rsync|systemctl/);
     expect(probe.details?.join("\n")).toMatch(/cutover finished at 2026-11-23T11:00:00.000Z/);

@@ -17,8 +17,19 @@ afterEach(async () => {
   await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
 });
 
-async function run(options: { socketActivated?: boolean; startDatabaseDuringPass?: boolean; cutover?: boolean; failInstallOnce?: boolean }, stateDir?: string) {
-  const { plan, source, target } = await loadPair(PAIRS.debian.plan, { maxLivePasses: 1, cutover: options.cutover ?? false });
+async function run(
+  options: {
+    socketActivated?: boolean;
+    startDatabaseDuringPass?: boolean;
+    cutover?: boolean;
+    failInstallOnce?: boolean;
+  },
+  stateDir?: string,
+) {
+  const { plan, source, target } = await loadPair(PAIRS.debian.plan, {
+    maxLivePasses: 1,
+    cutover: options.cutover ?? false,
+  });
   const state = simulate(source, target, { family: "debian", kernel: PAIRS.debian.kernel, passBytes: [0], ...options });
   const result = await runOvz(plan, { source, target }, "yes", stateDir);
   if (!stateDir) dirs.push(result.stateDir);
@@ -32,7 +43,9 @@ describe("db-freeze with a socket-activated database", () => {
     const { outcome, journal, state, source } = await run({ socketActivated: true });
     expect(exitCodeForRun(outcome), outcome.message).toBe(0);
     expect(freezeRecord(journal.snapshot.facts).triggers).toEqual(["mariadb.socket"]);
-    const stops = source.log.filter((e) => e.kind === "exec" && /^systemctl stop /.test(e.command)).map((e) => (e as { command: string }).command);
+    const stops = source.log
+      .filter((e) => e.kind === "exec" && /^systemctl stop /.test(e.command))
+      .map((e) => (e as { command: string }).command);
     expect(stops).toEqual(["systemctl stop -- mariadb.socket mariadb.service"]);
     // started once at the thaw, never during the final pass
     expect(state.activations.source.get("mariadb.service")).toBe(1);
@@ -62,7 +75,12 @@ describe("cutover is the last step", () => {
 
   it("after such a failure the re-run freezes again (the source ran since), then cuts over and leaves the source stopped", async () => {
     const { plan, source, target } = await loadPair(PAIRS.debian.plan, { maxLivePasses: 1, cutover: true });
-    const state = simulate(source, target, { family: "debian", kernel: PAIRS.debian.kernel, passBytes: [0], failInstallOnce: true });
+    const state = simulate(source, target, {
+      family: "debian",
+      kernel: PAIRS.debian.kernel,
+      passBytes: [0],
+      failInstallOnce: true,
+    });
     const first = await runOvz(plan, { source, target }, "yes");
     dirs.push(first.stateDir);
     expect(exitCodeForRun(first.outcome)).toBe(1);
@@ -81,9 +99,19 @@ describe("cutover is the last step", () => {
 describe("unitsThatRan", () => {
   const stamp = (id: string, activeState: string, activeEnter: string) => ({ id, activeState, activeEnter });
   it("names a unit active now, or activated and stopped again since the first reading", () => {
-    const before = [stamp("a.service", "inactive", "100"), stamp("b.socket", "inactive", "200"), stamp("c.service", "failed", "300")];
+    const before = [
+      stamp("a.service", "inactive", "100"),
+      stamp("b.socket", "inactive", "200"),
+      stamp("c.service", "failed", "300"),
+    ];
     expect(unitsThatRan(before, before)).toEqual([]);
-    expect(unitsThatRan(before, [stamp("a.service", "active", "400"), stamp("b.socket", "inactive", "250"), stamp("c.service", "failed", "300")])).toEqual(["a.service (active)", "b.socket (inactive)"]);
+    expect(
+      unitsThatRan(before, [
+        stamp("a.service", "active", "400"),
+        stamp("b.socket", "inactive", "250"),
+        stamp("c.service", "failed", "300"),
+      ]),
+    ).toEqual(["a.service (active)", "b.socket (inactive)"]);
     expect(unitsThatRan(before, [stamp("a.service", "deactivating", "100")])).toEqual(["a.service (deactivating)"]);
   });
 });

@@ -10,7 +10,8 @@ import { requireFamily } from "../../src/steps/host/probes.js";
 
 async function hostWithRelease(dir: string): Promise<ScriptedHost> {
   const host = new ScriptedHost("target");
-  for (const f of readdirSync(`fixtures/distros/${dir}/etc`)) host.putFile(`/etc/${f}`, await readFile(`fixtures/distros/${dir}/etc/${f}`, "utf8"));
+  for (const f of readdirSync(`fixtures/distros/${dir}/etc`))
+    host.putFile(`/etc/${f}`, await readFile(`fixtures/distros/${dir}/etc/${f}`, "utf8"));
   return host;
 }
 
@@ -34,7 +35,10 @@ describe("release detection on every supported release", () => {
   });
 
   it("refuses what it does not know", async () => {
-    const host = new ScriptedHost("x").putFile("/etc/os-release", 'ID=alpine\nVERSION_ID=3.19.1\nPRETTY_NAME="Alpine Linux v3.19"\n');
+    const host = new ScriptedHost("x").putFile(
+      "/etc/os-release",
+      'ID=alpine\nVERSION_ID=3.19.1\nPRETTY_NAME="Alpine Linux v3.19"\n',
+    );
     const release = await readRelease(host);
     expect(release?.family).toBe("unknown");
     expect(() => knowledgeFor(release!)).toThrow(/neither RHEL-like nor Debian-like/);
@@ -46,13 +50,19 @@ describe("release detection on every supported release", () => {
 
 describe("package database answers", () => {
   it("rpm -qf: owned and unowned", () => {
-    expect(rhel.parseOwner(0, "kernel-core-4.18.0-513.5.1.el8_9.x86_64\n")).toBe("kernel-core-4.18.0-513.5.1.el8_9.x86_64");
-    expect(rhel.parseOwner(1, "file /boot/vmlinuz-4.18.0-513.5.1.el8_9.x86_64 is not owned by any package\n")).toBeNull();
+    expect(rhel.parseOwner(0, "kernel-core-4.18.0-513.5.1.el8_9.x86_64\n")).toBe(
+      "kernel-core-4.18.0-513.5.1.el8_9.x86_64",
+    );
+    expect(
+      rhel.parseOwner(1, "file /boot/vmlinuz-4.18.0-513.5.1.el8_9.x86_64 is not owned by any package\n"),
+    ).toBeNull();
     expect(rhel.kernelPackage("3.10.0-1160.el7.x86_64")).toBe("kernel-3.10.0-1160.el7.x86_64");
   });
 
   it("dpkg -S: owned (also with a diverted or multi-package answer) and unowned", () => {
-    expect(debian.parseOwner(0, "linux-image-6.1.0-35-amd64: /boot/vmlinuz-6.1.0-35-amd64\n")).toBe("linux-image-6.1.0-35-amd64");
+    expect(debian.parseOwner(0, "linux-image-6.1.0-35-amd64: /boot/vmlinuz-6.1.0-35-amd64\n")).toBe(
+      "linux-image-6.1.0-35-amd64",
+    );
     expect(debian.parseOwner(0, "dpkg: /usr/bin/dpkg\n")).toBe("dpkg");
     expect(debian.parseOwner(1, "")).toBeNull();
     expect(debian.kernelPackage("6.1.0-35-amd64")).toBe("linux-image-6.1.0-35-amd64");
@@ -60,7 +70,11 @@ describe("package database answers", () => {
 
   it("installed packages from rpm -q and dpkg-query (real formats)", () => {
     expect(rhel.parseInstalled("grub2-pc\npackage shim-x64 is not installed\n")).toEqual(["grub2-pc"]);
-    expect(debian.parseInstalled("ii  dpkg\nii  dpkg-dev\nun  grub\nun  grub-cloud-amd64\nii  grub-common\n")).toEqual(["dpkg", "dpkg-dev", "grub-common"]);
+    expect(debian.parseInstalled("ii  dpkg\nii  dpkg-dev\nun  grub\nun  grub-cloud-amd64\nii  grub-common\n")).toEqual([
+      "dpkg",
+      "dpkg-dev",
+      "grub-common",
+    ]);
   });
 
   it("EL7 uses yum, EL8+ dnf; Debian keeps changed config files", async () => {
@@ -70,7 +84,9 @@ describe("package database answers", () => {
     expect(rhel.install(el7, ["kernel-3.10.0-1160.el7.x86_64"])).toBe("yum -y install kernel-3.10.0-1160.el7.x86_64");
     expect(rhel.updateCommands(el9)).toEqual(["dnf -y upgrade"]);
     const deb = (await readRelease(await hostWithRelease("debian-12.11")))!;
-    expect(debian.updateCommands(deb).at(-1)).toBe("DEBIAN_FRONTEND=noninteractive apt-get -y -o Dpkg::Options::=--force-confold -o Dpkg::Options::=--force-confdef dist-upgrade");
+    expect(debian.updateCommands(deb).at(-1)).toBe(
+      "DEBIAN_FRONTEND=noninteractive apt-get -y -o Dpkg::Options::=--force-confold -o Dpkg::Options::=--force-confdef dist-upgrade",
+    );
     expect(rhel.packageDbRepair).toEqual(["rm -f /var/lib/rpm/__db.0*"]);
   });
 });
@@ -78,21 +94,43 @@ describe("package database answers", () => {
 describe("venet config as vzctl writes it", () => {
   it("RHEL: ifcfg-venet0, its aliases and routes are venet; the VM's ifcfg is not", async () => {
     const source = await loadScriptedHost("fixtures/hosts/almalinux-8.9-openvz-source", "source");
-    for (const p of ["/etc/sysconfig/network-scripts/ifcfg-venet0", "/etc/sysconfig/network-scripts/ifcfg-venet0:0", "/etc/sysconfig/network-scripts/route-venet0"]) {
+    for (const p of [
+      "/etc/sysconfig/network-scripts/ifcfg-venet0",
+      "/etc/sysconfig/network-scripts/ifcfg-venet0:0",
+      "/etc/sysconfig/network-scripts/route-venet0",
+    ]) {
       expect(rhel.network.isVenet(p, await source.readFile(p))).toBe(true);
     }
     expect(rhel.network.isVenet("/etc/sysconfig/network-scripts/ifcfg-ens3", "DEVICE=ens3\n")).toBe(false);
-    expect(rhel.network.isVenet("/etc/NetworkManager/system-connections/venet0.nmconnection", "[connection]\nid=venet0\ninterface-name=venet0\n")).toBe(true);
+    expect(
+      rhel.network.isVenet(
+        "/etc/NetworkManager/system-connections/venet0.nmconnection",
+        "[connection]\nid=venet0\ninterface-name=venet0\n",
+      ),
+    ).toBe(true);
     expect(stripVenetFromSysconfigNetwork(await source.readFile("/etc/sysconfig/network"))).toBe('NETWORKING="yes"\n');
-    expect(stripVenetFromSysconfigNetwork('NETWORKING="yes"\nGATEWAYDEV="venet0"\nNETWORKING_IPV6="yes"\nIPV6_DEFAULTDEV="venet0"\nGATEWAY=191.255.255.1\n')).toBe('NETWORKING="yes"\nNETWORKING_IPV6="yes"\n');
+    expect(
+      stripVenetFromSysconfigNetwork(
+        'NETWORKING="yes"\nGATEWAYDEV="venet0"\nNETWORKING_IPV6="yes"\nIPV6_DEFAULTDEV="venet0"\nGATEWAY=191.255.255.1\n',
+      ),
+    ).toBe('NETWORKING="yes"\nNETWORKING_IPV6="yes"\n');
   });
 
   it("Debian: the generated interfaces file is venet, the VM's is not", async () => {
     const source = await loadScriptedHost("fixtures/hosts/debian-12-openvz-source", "source");
     const target = await loadScriptedHost("fixtures/hosts/debian-12-kvm-target", "target");
-    expect(debian.network.isVenet("/etc/network/interfaces", await source.readFile("/etc/network/interfaces"))).toBe(true);
-    expect(debian.network.isVenet("/etc/network/interfaces", await target.readFile("/etc/network/interfaces"))).toBe(false);
-    expect(debian.network.isVenet("/etc/network/interfaces", "auto venet0\niface venet0 inet manual\n\tup ifconfig venet0 up\n")).toBe(true);
+    expect(debian.network.isVenet("/etc/network/interfaces", await source.readFile("/etc/network/interfaces"))).toBe(
+      true,
+    );
+    expect(debian.network.isVenet("/etc/network/interfaces", await target.readFile("/etc/network/interfaces"))).toBe(
+      false,
+    );
+    expect(
+      debian.network.isVenet(
+        "/etc/network/interfaces",
+        "auto venet0\niface venet0 inet manual\n\tup ifconfig venet0 up\n",
+      ),
+    ).toBe(true);
   });
 });
 
@@ -104,11 +142,17 @@ describe("requireFamily: the one opening of probes that need family knowledge", 
   });
 
   it("an unknown one is a blocker naming the system, the role and what cannot be done", async () => {
-    const unknown = await requireFamily(await hostWithRelease("alpine-3.19"), "target", "its network config cannot be fixed");
+    const unknown = await requireFamily(
+      await hostWithRelease("alpine-3.19"),
+      "target",
+      "its network config cannot be fixed",
+    );
     expect("blocker" in unknown && unknown.blocker).toMatchObject({
       blocks: true,
       host: "target",
-      summary: expect.stringMatching(/the target runs Alpine Linux v3\.19 \(ID=alpine\).*its network config cannot be fixed/),
+      summary: expect.stringMatching(
+        /the target runs Alpine Linux v3\.19 \(ID=alpine\).*its network config cannot be fixed/,
+      ),
     });
   });
 });

@@ -11,7 +11,14 @@ import { stepContext } from "./context.js";
  * whose scripts live next to the ifcfg files (ifup-eth, network-functions; file names as the package
  * ships them). Those are no network config: the fixup removes the venet config, never the scripts.
  */
-const SCRIPTS = ["ifup-eth", "ifdown-eth", "ifup-post", "network-functions", "network-functions-ipv6", "init.ipv6-global"].map((f) => `/etc/sysconfig/network-scripts/${f}`);
+const SCRIPTS = [
+  "ifup-eth",
+  "ifdown-eth",
+  "ifup-post",
+  "network-functions",
+  "network-functions-ipv6",
+  "init.ipv6-global",
+].map((f) => `/etc/sysconfig/network-scripts/${f}`);
 
 describe("network-fixup on an EL target whose source used network-scripts", () => {
   it("removes ifcfg-venet0*, keeps the package's scripts, restores ifcfg-ens3", async () => {

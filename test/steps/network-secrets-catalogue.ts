@@ -32,7 +32,12 @@ export const SECRETS: PlantedSecret[] = [
     content: `allow-hotplug wlan1\niface wlan1 inet dhcp\n    wpa-ssid "guest"\n    wpa-psk correct-horse-battery-staple\n    wpa-identity alice\n    wpa-password Tr0ub4dor&3-eap\n    wpa-key-mgmt WPA-EAP\n`,
     secret: "correct-horse-battery-staple",
   },
-  { what: "ifupdown 802.1X wpa-password", path: "/etc/network/interfaces.d/wlan1", content: "", secret: "Tr0ub4dor&3-eap" },
+  {
+    what: "ifupdown 802.1X wpa-password",
+    path: "/etc/network/interfaces.d/wlan1",
+    content: "",
+    secret: "Tr0ub4dor&3-eap",
+  },
   {
     what: "ifupdown wireless-key (WEP, wireless-tools)",
     path: "/etc/network/interfaces.d/wlan2",
@@ -51,7 +56,12 @@ export const SECRETS: PlantedSecret[] = [
     content: "//198.18.30.5/backup /mnt/backup cifs username=backup,password=Cifs-S3cret-42,uid=0,iocharset=utf8 0 0\n",
     secret: "Cifs-S3cret-42",
   },
-  { what: "CIFS credentials file", path: "/root/.smbcredentials", content: "username=backup\npassword=Cr3ds-File-Pass\ndomain=WORKGROUP\n", secret: "Cr3ds-File-Pass" },
+  {
+    what: "CIFS credentials file",
+    path: "/root/.smbcredentials",
+    content: "username=backup\npassword=Cr3ds-File-Pass\ndomain=WORKGROUP\n",
+    secret: "Cr3ds-File-Pass",
+  },
   {
     what: "wg-quick PrivateKey",
     path: "/etc/wireguard/wg0.conf",
@@ -67,19 +77,22 @@ export const SECRETS: PlantedSecret[] = [
   {
     what: "NetworkManager psk=",
     path: "/etc/NetworkManager/system-connections/office.nmconnection",
-    content: "[connection]\nid=office\nuuid=0b3c8a4e-5d6f-4e1a-9b2c-3d4e5f6a7b8c\ntype=wifi\n\n[wifi]\nmode=infrastructure\nssid=office\n\n[wifi-security]\nkey-mgmt=wpa-psk\npsk=NM-keyfile-psk-77\n\n[ipv4]\nmethod=auto\n",
+    content:
+      "[connection]\nid=office\nuuid=0b3c8a4e-5d6f-4e1a-9b2c-3d4e5f6a7b8c\ntype=wifi\n\n[wifi]\nmode=infrastructure\nssid=office\n\n[wifi-security]\nkey-mgmt=wpa-psk\npsk=NM-keyfile-psk-77\n\n[ipv4]\nmethod=auto\n",
     secret: "NM-keyfile-psk-77",
   },
   {
     what: "NetworkManager 802.1X private-key-password=",
     path: "/etc/NetworkManager/system-connections/eap.nmconnection",
-    content: "[connection]\nid=eap\ntype=ethernet\n\n[802-1x]\neap=tls;\nidentity=host1\nprivate-key=/etc/pki/host1.key\nprivate-key-password=Pk-Pass-123\n\n[ipv4]\nmethod=auto\n",
+    content:
+      "[connection]\nid=eap\ntype=ethernet\n\n[802-1x]\neap=tls;\nidentity=host1\nprivate-key=/etc/pki/host1.key\nprivate-key-password=Pk-Pass-123\n\n[ipv4]\nmethod=auto\n",
     secret: "Pk-Pass-123",
   },
   {
     what: "netplan access point password:",
     path: "/etc/netplan/60-wifi.yaml",
-    content: 'network:\n  version: 2\n  wifis:\n    wlan0:\n      dhcp4: true\n      access-points:\n        "office":\n          password: "netplan-wifi-pass"\n',
+    content:
+      'network:\n  version: 2\n  wifis:\n    wlan0:\n      dhcp4: true\n      access-points:\n        "office":\n          password: "netplan-wifi-pass"\n',
     secret: "netplan-wifi-pass",
   },
   {

@@ -29,17 +29,25 @@ function copyLikeCp(target: ScriptedHost): void {
     const file = h.files.get(from);
     if (file) h.files.set(to, { ...file });
   };
-  target.on(/^mkdir -p -m 700 (\S+) && cp -a (\S+) (\S+)$/, (command, h) => {
-    const [, dir, from, to] = /^mkdir -p -m 700 (\S+) && cp -a (\S+) (\S+)$/.exec(command)!;
-    h.putDir(dir!);
-    copy(h, from!, to!);
-    return {};
-  }, { mutates: true });
-  target.on(/^cp -a (\S+) (\S+)$/, (command, h) => {
-    const [, from, to] = /^cp -a (\S+) (\S+)$/.exec(command)!;
-    copy(h, from!, to!);
-    return {};
-  }, { mutates: true });
+  target.on(
+    /^mkdir -p -m 700 (\S+) && cp -a (\S+) (\S+)$/,
+    (command, h) => {
+      const [, dir, from, to] = /^mkdir -p -m 700 (\S+) && cp -a (\S+) (\S+)$/.exec(command)!;
+      h.putDir(dir!);
+      copy(h, from!, to!);
+      return {};
+    },
+    { mutates: true },
+  );
+  target.on(
+    /^cp -a (\S+) (\S+)$/,
+    (command, h) => {
+      const [, from, to] = /^cp -a (\S+) (\S+)$/.exec(command)!;
+      copy(h, from!, to!);
+      return {};
+    },
+    { mutates: true },
+  );
 }
 
 const leaks = (text: string): string[] => SECRETS.filter((s) => text.includes(s.secret)).map((s) => s.what);
@@ -50,12 +58,13 @@ afterEach(async () => {
 });
 
 describe("the README's promise: no secret in journals, logs or reports", () => {
-  it.each(SECRETS.filter((s) => s.content && /^\/etc\/(network|netplan|NetworkManager|systemd\/network)\//.test(s.path)).map((s) => [s.what, s] as const))(
-    "a network file with %s is recognised as holding a secret",
-    (_what, s) => {
-      expect(holdsSecret({ path: s.path, content: s.content })).toBe(true);
-    },
-  );
+  it.each(
+    SECRETS.filter((s) => s.content && /^\/etc\/(network|netplan|NetworkManager|systemd\/network)\//.test(s.path)).map(
+      (s) => [s.what, s] as const,
+    ),
+  )("a network file with %s is recognised as holding a secret", (_what, s) => {
+    expect(holdsSecret({ path: s.path, content: s.content })).toBe(true);
+  });
 
   it("a dry run and a full run on scripted Debian hosts with every format planted write none of them", async () => {
     const { plan, source, target } = await loadPair(PAIRS.debian.plan, { maxLivePasses: 1 });
@@ -63,14 +72,22 @@ describe("the README's promise: no secret in journals, logs or reports", () => {
     plant(source);
     plant(target);
     // The planted configs need NetworkManager and a DHCP client: the source carries them, so the VM does after the copy.
-    for (const daemon of ["/usr/sbin/NetworkManager", "/usr/sbin/dhclient"]) source.putFile(daemon, "", { mode: 0o755 });
+    for (const daemon of ["/usr/sbin/NetworkManager", "/usr/sbin/dhclient"])
+      source.putFile(daemon, "", { mode: 0o755 });
     copyLikeCp(target);
     const stateDir = await tempStateDir();
     dirs.push(stateDir);
 
     const dry = await runOvz(plan, { source, target }, "dry-run", stateDir);
     expect(exitCodeForRun(dry.outcome), dry.outcome.message).toBe(0);
-    const report = renderDryRunMarkdown(collectDryRun(buildOpenvzToKvm(plan) as Pipeline<unknown>, { source: source.address, target: target.address }, dry.outcome.probes, {}));
+    const report = renderDryRunMarkdown(
+      collectDryRun(
+        buildOpenvzToKvm(plan) as Pipeline<unknown>,
+        { source: source.address, target: target.address },
+        dry.outcome.probes,
+        {},
+      ),
+    );
     expect(leaks(report + JSON.stringify(dry.events))).toEqual([]);
 
     const run = await runOvz(plan, { source, target }, "yes", stateDir);
@@ -82,8 +99,11 @@ describe("the README's promise: no secret in journals, logs or reports", () => {
 
     const written = await readdir(stateDir);
     expect(written.sort()).toEqual([`${plan.name}.journal.json`, `${plan.name}.log.ndjson`, `${plan.name}.report.md`]);
-    for (const name of written) expect({ name, leaks: leaks(await readFile(join(stateDir, name), "utf8")) }).toEqual({ name, leaks: [] });
+    for (const name of written)
+      expect({ name, leaks: leaks(await readFile(join(stateDir, name), "utf8")) }).toEqual({ name, leaks: [] });
     // The target got its own secret-holding files back (kept aside on it, not carried in the journal).
-    expect(target.files.get("/etc/NetworkManager/system-connections/office.nmconnection")?.content).toContain("psk=NM-keyfile-psk-77");
+    expect(target.files.get("/etc/NetworkManager/system-connections/office.nmconnection")?.content).toContain(
+      "psk=NM-keyfile-psk-77",
+    );
   });
 });

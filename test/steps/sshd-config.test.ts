@@ -5,15 +5,22 @@ import { loadPair, PAIRS } from "../pipelines/openvz-to-kvm/harness.js";
 import { stepContext } from "./context.js";
 
 /** sshd_config(5) syntax: keyword and value, first value wins, Match blocks to the end, Include in place. */
-const summary = (text: string, port = 22) => sshdLockoutFindings(parseSshdConfig(text), port).map((f) => `${f.blocks ? "block" : "warn"}: ${f.title}`);
+const summary = (text: string, port = 22) =>
+  sshdLockoutFindings(parseSshdConfig(text), port).map((f) => `${f.blocks ? "block" : "warn"}: ${f.title}`);
 
 describe("the source's sshd_config the VM will run", () => {
   it("Debian 12's stock file (Include first, everything commented) gives nothing to report", () => {
-    expect(summary("Include /etc/ssh/sshd_config.d/*.conf\n\n#Port 22\n#PermitRootLogin prohibit-password\nKbdInteractiveAuthentication no\nUsePAM yes\nX11Forwarding yes\nPrintMotd no\nAcceptEnv LANG LC_*\nSubsystem\tsftp\t/usr/lib/openssh/sftp-server\n")).toEqual([]);
+    expect(
+      summary(
+        "Include /etc/ssh/sshd_config.d/*.conf\n\n#Port 22\n#PermitRootLogin prohibit-password\nKbdInteractiveAuthentication no\nUsePAM yes\nX11Forwarding yes\nPrintMotd no\nAcceptEnv LANG LC_*\nSubsystem\tsftp\t/usr/lib/openssh/sftp-server\n",
+      ),
+    ).toEqual([]);
   });
   it("PermitRootLogin no blocks; after an Include it only warns", () => {
     expect(summary("PermitRootLogin no\n")).toEqual(["block: Source's sshd refuses root"]);
-    expect(summary("Include /etc/ssh/sshd_config.d/*.conf\nPermitRootLogin no\n")).toEqual(["warn: Source's sshd refuses root"]);
+    expect(summary("Include /etc/ssh/sshd_config.d/*.conf\nPermitRootLogin no\n")).toEqual([
+      "warn: Source's sshd refuses root",
+    ]);
   });
   it("the first value wins and Match blocks are not global", () => {
     expect(summary("PermitRootLogin prohibit-password\nPermitRootLogin no\n")).toEqual([]);

@@ -44,7 +44,17 @@ export function buildDemoPipeline(options: DemoOptions): Pipeline<unknown> {
         return {
           satisfied: ctx.facts.get(APP_CONF) === conf && conf !== null,
           plan: null,
-          findings: conf === null ? [{ title: "no config", summary: `${path("/etc/app.conf")} is missing`, severity: "error", blocks: true }] : [],
+          findings:
+            conf === null
+              ? [
+                  {
+                    title: "no config",
+                    summary: `${path("/etc/app.conf")} is missing`,
+                    severity: "error",
+                    blocks: true,
+                  },
+                ]
+              : [],
         };
       },
       commands: () => [],
@@ -66,12 +76,22 @@ export function buildDemoPipeline(options: DemoOptions): Pipeline<unknown> {
       },
       commands: () => [{ host: "source", command: `stop app (write ${stopped})` }],
       async run(ctx) {
-        await ctx.compensations.register({ id: "start-app", title: "start app on the source", host: "source", command: cmd("rm", "-f", stopped) });
+        await ctx.compensations.register({
+          id: "start-app",
+          title: "start app on the source",
+          host: "source",
+          command: cmd("rm", "-f", stopped),
+        });
         await source(ctx).writeFile(stopped, "stopped\n");
         maybeFail("stop-service");
       },
       async verify(ctx) {
-        return verifyResult([{ name: "service stopped", ok: (await source(ctx).stat(stopped)) !== null || (await target(ctx).stat(path("/data/app.conf"))) !== null }]);
+        return verifyResult([
+          {
+            name: "service stopped",
+            ok: (await source(ctx).stat(stopped)) !== null || (await target(ctx).stat(path("/data/app.conf"))) !== null,
+          },
+        ]);
       },
     }),
     defineStep<unknown, null>({

@@ -15,6 +15,7 @@ export default function setup(): () => void {
   return () => {
     const left = readdirSync(root).length;
     rmSync(root, { recursive: true, force: true });
-    if (left > 0 && process.env.MUDANZA_REPORT_TMP) process.stderr.write(`tests left ${left} entries in their TMPDIR; removed\n`);
+    if (left > 0 && process.env.MUDANZA_REPORT_TMP)
+      process.stderr.write(`tests left ${left} entries in their TMPDIR; removed\n`);
   };
 }

@@ -17,8 +17,9 @@ void new LocalHost("local").exec("echo $$; sleep 300 & echo $!; wait", {
 
 function leave(): void {
   if (how === "exit") process.exit(0);
-  if (how === "uncaught") setTimeout(() => {
-    throw new Error("boom");
-  });
+  if (how === "uncaught")
+    setTimeout(() => {
+      throw new Error("boom");
+    });
   if (how === "SIGINT" || how === "SIGTERM" || how === "SIGHUP" || how === "SIGKILL") process.kill(process.pid, how);
 }

@@ -11,11 +11,17 @@ const RECORDER = resolve(import.meta.dirname, "record-imports.mjs");
 export const HEAVY_PACKAGES = ["ink", "react", "ssh2", "listr2"];
 
 /** The npm packages a node command line resolved while it ran (the names under node_modules). */
-export async function packagesLoadedBy(nodeArgs: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<{ packages: Set<string>; stdout: string }> {
+export async function packagesLoadedBy(
+  nodeArgs: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<{ packages: Set<string>; stdout: string }> {
   const dir = await mkdtemp(join(tmpdir(), "mudanza-imports-"));
   try {
     const log = join(dir, "imports.log");
-    const { stdout } = await run(process.execPath, ["--import", RECORDER, ...nodeArgs], { cwd: options.cwd, env: { ...(options.env ?? process.env), MUDANZA_IMPORT_LOG: log } });
+    const { stdout } = await run(process.execPath, ["--import", RECORDER, ...nodeArgs], {
+      cwd: options.cwd,
+      env: { ...(options.env ?? process.env), MUDANZA_IMPORT_LOG: log },
+    });
     const urls = (await readFile(log, "utf8").catch(() => "")).split("\n").filter(Boolean);
     const packages = new Set(urls.flatMap((u) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(u)?.[1] ?? []));
     return { packages, stdout };

@@ -21,7 +21,15 @@ export interface DemoRun {
 export async function runDemo(
   hosts: Record<string, Host>,
   stateDir: string,
-  options: Partial<DemoOptions> & { mode?: RunMode; planHash?: string; restart?: boolean; confirm?: (p: GatePrompt) => Promise<boolean>; signal?: AbortSignal; root?: string; onEvent?: (e: PipelineEvent) => void } = {},
+  options: Partial<DemoOptions> & {
+    mode?: RunMode;
+    planHash?: string;
+    restart?: boolean;
+    confirm?: (p: GatePrompt) => Promise<boolean>;
+    signal?: AbortSignal;
+    root?: string;
+    onEvent?: (e: PipelineEvent) => void;
+  } = {},
 ): Promise<DemoRun> {
   const events: PipelineEvent[] = [];
   const journal = await Journal.open({

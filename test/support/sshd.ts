@@ -88,7 +88,12 @@ export async function startSshd(options: SshdOptions = {}): Promise<TestSshd> {
   }
 }
 
-async function launch(dir: string, port: number, hostKeys: Array<{ privateKeyFile: string }>, options: SshdOptions): Promise<ChildProcess> {
+async function launch(
+  dir: string,
+  port: number,
+  hostKeys: Array<{ privateKeyFile: string }>,
+  options: SshdOptions,
+): Promise<ChildProcess> {
   const listen = options.listen ?? ["127.0.0.1"];
   const config = [
     `Port ${port}`,
@@ -156,7 +161,11 @@ function handle(dir: string, port: number, child: ChildProcess, hostKeys: SshdHo
   };
 }
 
-async function generateKeyPair(dir: string, name: string, type: HostKeyType): Promise<SshdHostKey & { privateKeyFile: string }> {
+async function generateKeyPair(
+  dir: string,
+  name: string,
+  type: HostKeyType,
+): Promise<SshdHostKey & { privateKeyFile: string }> {
   const privateKeyFile = join(dir, name);
   const bits = type === "rsa" ? ["-b", "2048"] : type === "ecdsa" ? ["-b", "256"] : [];
   await execa("ssh-keygen", ["-q", "-t", type, ...bits, "-N", "", "-C", `mudanza-test-${name}`, "-f", privateKeyFile]);
@@ -173,7 +182,9 @@ function freePort(): Promise<number> {
     server.once("error", reject);
     server.listen(0, "127.0.0.1", () => {
       const address = server.address();
-      server.close(() => (address && typeof address === "object" ? resolve(address.port) : reject(new Error("no port"))));
+      server.close(() =>
+        address && typeof address === "object" ? resolve(address.port) : reject(new Error("no port")),
+      );
     });
   });
 }

@@ -50,7 +50,12 @@ describe("step list", () => {
 
 describe("fits an 80x24 terminal", () => {
   it("windows a long step list around the current step and never exceeds the screen", async () => {
-    const steps = Array.from({ length: 30 }, (_, i) => ({ id: `s${i}`, title: `Step number ${i}`, destructive: false, status: "pending" as const }));
+    const steps = Array.from({ length: 30 }, (_, i) => ({
+      id: `s${i}`,
+      title: `Step number ${i}`,
+      destructive: false,
+      status: "pending" as const,
+    }));
     const { feed, frame } = mountApp({ nowSec: 60 });
     const events = [start({ steps })];
     for (let i = 0; i < 20; i++) events.push(stepStart(`s${i}`, i), stepEnd(`s${i}`, i + 1, "done", 1000));
@@ -73,7 +78,13 @@ describe("gate prompt", () => {
   const prompt = {
     stepId: "copy-files",
     title: "Copy files (rsync)",
-    commands: [{ host: "target", command: "rsync -aHAX --delete --exclude=/proc root@old:/ /mnt/root/", purpose: "copy the root filesystem" }],
+    commands: [
+      {
+        host: "target",
+        command: "rsync -aHAX --delete --exclude=/proc root@old:/ /mnt/root/",
+        purpose: "copy the root filesystem",
+      },
+    ],
     details: ["would delete 12 files on target"],
   };
 
@@ -81,7 +92,13 @@ describe("gate prompt", () => {
     const app = mountApp();
     await app.feed(runningCopy().slice(0, -4));
     const answers: boolean[] = [];
-    app.store.setPrompt({ ...prompt, answer: (a) => { answers.push(a); app.store.setPrompt(undefined); } });
+    app.store.setPrompt({
+      ...prompt,
+      answer: (a) => {
+        answers.push(a);
+        app.store.setPrompt(undefined);
+      },
+    });
     await tick();
     return { ...app, answers };
   };
@@ -90,7 +107,9 @@ describe("gate prompt", () => {
     const { frame, ui, answers } = await ask();
     const f = frame();
     expect(f).toContain("Next: Copy files (rsync) — this step changes things");
-    expect(f).toMatch(/On target:\n {2}# copy the root filesystem\n {2}\$ rsync -aHAX --delete --exclude=\/proc root@old:\/ \/mnt\/root\//);
+    expect(f).toMatch(
+      /On target:\n {2}# copy the root filesystem\n {2}\$ rsync -aHAX --delete --exclude=\/proc root@old:\/ \/mnt\/root\//,
+    );
     expect(f).toContain("waiting for you");
     expect(f).toContain("• would delete 12 files on target");
     expect(f).toContain("[y/N]");
@@ -103,9 +122,18 @@ describe("gate prompt", () => {
   it("a gate taller than the screen scrolls inside its panel; header and question stay", async () => {
     const app = mountApp();
     await app.feed(runningCopy().slice(0, -4));
-    const commands = Array.from({ length: 30 }, (_, i) => ({ host: i < 15 ? "source" : "target", command: `systemctl stop service-number-${i}.service` }));
+    const commands = Array.from({ length: 30 }, (_, i) => ({
+      host: i < 15 ? "source" : "target",
+      command: `systemctl stop service-number-${i}.service`,
+    }));
     const answers: boolean[] = [];
-    app.store.setPrompt({ stepId: "copy-files", title: "Copy files (rsync)", commands, details: ["would delete 12 files on target"], answer: (a) => answers.push(a) });
+    app.store.setPrompt({
+      stepId: "copy-files",
+      title: "Copy files (rsync)",
+      commands,
+      details: ["would delete 12 files on target"],
+      answer: (a) => answers.push(a),
+    });
     await tick();
     let lines = app.frame().split("\n");
     expect(lines.length).toBeLessThanOrEqual(23);
@@ -165,10 +193,13 @@ describe("end panel", () => {
     const { feed, frame } = mountApp();
     await feed([
       ...runningCopy(),
-      output("copy-files", 11, "rsync: write failed on \"/mnt/root/var/log/big\": No space left on device (28)"),
+      output("copy-files", 11, 'rsync: write failed on "/mnt/root/var/log/big": No space left on device (28)'),
       stepEnd("copy-files", 12, "failed", 4000, "rsync exited 11"),
       { type: "compensation", at: start().at, id: "db", title: "start mysql again", host: "source", ok: true },
-      end(13, "failed", { message: "Copy files (rsync): rsync exited 11", resumeCommand: "mudanza run /etc/mudanza/web1.yaml" }),
+      end(13, "failed", {
+        message: "Copy files (rsync): rsync exited 11",
+        resumeCommand: "mudanza run /etc/mudanza/web1.yaml",
+      }),
     ]);
     const f = frame();
     expect(f).toContain("✖ Failed: Copy files (rsync) after 13 s");
@@ -186,8 +217,29 @@ describe("end panel", () => {
     const { feed, frame } = mountApp();
     await feed([
       start(),
-      ...probe("check-source", 1, { findings: [{ title: "Release mismatch", summary: "12.11 vs 12.9", severity: "error", blocks: true, remediation: "update the target to 12.11" }] }),
-      ...probe("copy-files", 1, { findings: [{ title: "Not enough space", summary: "needs 60 GiB, 50 free", severity: "error", blocks: true, remediation: "grow the disk", host: "target" }] }),
+      ...probe("check-source", 1, {
+        findings: [
+          {
+            title: "Release mismatch",
+            summary: "12.11 vs 12.9",
+            severity: "error",
+            blocks: true,
+            remediation: "update the target to 12.11",
+          },
+        ],
+      }),
+      ...probe("copy-files", 1, {
+        findings: [
+          {
+            title: "Not enough space",
+            summary: "needs 60 GiB, 50 free",
+            severity: "error",
+            blocks: true,
+            remediation: "grow the disk",
+            host: "target",
+          },
+        ],
+      }),
       stepEnd("check-source", 2, "blocked", 0, "Release mismatch"),
       stepEnd("copy-files", 2, "blocked", 0, "Not enough space"),
       end(2, "blocked", { message: "Release mismatch: 12.11 vs 12.9\nNot enough space: needs 60 GiB, 50 free" }),
@@ -206,7 +258,9 @@ describe("end panel", () => {
     const { feed, frame } = mountApp();
     await feed([
       start(),
-      ...probe("check-source", 1, { findings: [{ title: "Old kernel", summary: "2.6.32", severity: "warning", blocks: false }] }),
+      ...probe("check-source", 1, {
+        findings: [{ title: "Old kernel", summary: "2.6.32", severity: "warning", blocks: false }],
+      }),
       stepEnd("check-source", 2, "done", 500),
       end(30, "done"),
     ]);

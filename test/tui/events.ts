@@ -23,14 +23,29 @@ export const start = (overrides: Partial<Extract<PipelineEvent, { type: "pipelin
   ...overrides,
 });
 
-export const probe = (stepId: string, sec: number, extra: Partial<Extract<PipelineEvent, { type: "step-probed" }>> = {}): PipelineEvent[] => [
+export const probe = (
+  stepId: string,
+  sec: number,
+  extra: Partial<Extract<PipelineEvent, { type: "step-probed" }>> = {},
+): PipelineEvent[] => [
   { type: "step-start", at: at(sec), stepId, phase: "probe" },
   { type: "step-probed", at: at(sec), stepId, satisfied: false, commands: [], findings: [], ...extra },
 ];
 
-export const stepStart = (stepId: string, sec: number, phase: "probe" | "run" | "verify" = "run"): PipelineEvent => ({ type: "step-start", at: at(sec), stepId, phase });
+export const stepStart = (stepId: string, sec: number, phase: "probe" | "run" | "verify" = "run"): PipelineEvent => ({
+  type: "step-start",
+  at: at(sec),
+  stepId,
+  phase,
+});
 
-export const stepEnd = (stepId: string, sec: number, status: "done" | "failed" | "skipped" | "blocked" | "pending", durationMs: number, message?: string): PipelineEvent => ({
+export const stepEnd = (
+  stepId: string,
+  sec: number,
+  status: "done" | "failed" | "skipped" | "blocked" | "pending",
+  durationMs: number,
+  message?: string,
+): PipelineEvent => ({
   type: "step-end",
   at: at(sec),
   stepId,
@@ -39,16 +54,33 @@ export const stepEnd = (stepId: string, sec: number, status: "done" | "failed" |
   message,
 });
 
-export const output = (stepId: string, sec: number, line: string, host = "target"): PipelineEvent => ({ type: "output", at: at(sec), stepId, host, stream: "stdout", line });
+export const output = (stepId: string, sec: number, line: string, host = "target"): PipelineEvent => ({
+  type: "output",
+  at: at(sec),
+  stepId,
+  host,
+  stream: "stdout",
+  line,
+});
 
-export const progress = (stepId: string, sec: number, bytesDone: number, bytesTotal: number, extra: Record<string, number> = {}): PipelineEvent => ({
+export const progress = (
+  stepId: string,
+  sec: number,
+  bytesDone: number,
+  bytesTotal: number,
+  extra: Record<string, number> = {},
+): PipelineEvent => ({
   type: "progress",
   at: at(sec),
   stepId,
   progress: { bytesDone, bytesTotal, ...extra },
 });
 
-export const end = (sec: number, status: "done" | "failed" | "blocked" | "interrupted" | "declined", extra: Partial<Extract<PipelineEvent, { type: "pipeline-end" }>> = {}): PipelineEvent => ({
+export const end = (
+  sec: number,
+  status: "done" | "failed" | "blocked" | "interrupted" | "declined",
+  extra: Partial<Extract<PipelineEvent, { type: "pipeline-end" }>> = {},
+): PipelineEvent => ({
   type: "pipeline-end",
   at: at(sec),
   status,

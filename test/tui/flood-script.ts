@@ -23,8 +23,17 @@ const renderer = createInkRenderer({ abort: () => undefined });
 const total = 8 * 1024 ** 3;
 const emit = (e: PipelineEvent) => renderer.sink(e);
 emit({
-  type: "pipeline-start", at: now(), kind: "openvz-to-kvm", title: "Flood test", hosts: { source: "root@old:22", target: "root@new:22" }, mode: "yes", resumed: false,
-  steps: [{ id: "copy", title: "Copy the root filesystem", destructive: false, status: "pending" }, { id: "after", title: "Afterwards", destructive: false, status: "pending" }],
+  type: "pipeline-start",
+  at: now(),
+  kind: "openvz-to-kvm",
+  title: "Flood test",
+  hosts: { source: "root@old:22", target: "root@new:22" },
+  mode: "yes",
+  resumed: false,
+  steps: [
+    { id: "copy", title: "Copy the root filesystem", destructive: false, status: "pending" },
+    { id: "after", title: "Afterwards", destructive: false, status: "pending" },
+  ],
   journal: "/tmp/flood.journal.json",
 });
 emit({ type: "step-start", at: now(), stepId: "copy", phase: "probe" });
@@ -37,8 +46,26 @@ await new Promise<void>((resolve) => {
     for (let i = 0; i < 2000 && events < count; i++) {
       const fraction = events / count;
       events++;
-      emit({ type: "progress", at: now(), stepId: "copy", progress: { bytesDone: Math.floor(total * fraction), bytesTotal: total, rateBytesPerSec: 100 * 1024 ** 2, filesChecked: events } });
-      if (i % 100 === 0) emit({ type: "output", at: now(), stepId: "copy", host: "source", stream: "stdout", line: `var/lib/file-${events}` });
+      emit({
+        type: "progress",
+        at: now(),
+        stepId: "copy",
+        progress: {
+          bytesDone: Math.floor(total * fraction),
+          bytesTotal: total,
+          rateBytesPerSec: 100 * 1024 ** 2,
+          filesChecked: events,
+        },
+      });
+      if (i % 100 === 0)
+        emit({
+          type: "output",
+          at: now(),
+          stepId: "copy",
+          host: "source",
+          stream: "stdout",
+          line: `var/lib/file-${events}`,
+        });
     }
     if (events >= count) resolve();
     else setImmediate(batch);

@@ -11,7 +11,11 @@ describe("TUI model", () => {
   });
 
   it("marks preflight probes as checking without starting the steps", () => {
-    const m = fold([start(), ...probe("check-source", 1), { type: "step-start", at: start().at, stepId: "stop-services", phase: "probe" }]);
+    const m = fold([
+      start(),
+      ...probe("check-source", 1),
+      { type: "step-start", at: start().at, stepId: "stop-services", phase: "probe" },
+    ]);
     expect(m.preflight).toBe(true);
     expect(m.steps.map((s) => s.status)).toEqual(["pending", "pending", "pending", "pending", "pending"]);
     expect(m.steps[1]?.checking).toBe(true);
@@ -39,7 +43,11 @@ describe("TUI model", () => {
   });
 
   it("finds the failed step and keeps the end facts", () => {
-    const m = fold([...runningCopy(), stepEnd("copy-files", 12, "failed", 4000, "rsync exited 23"), end(13, "failed", { resumeCommand: "mudanza run web1.yaml" })]);
+    const m = fold([
+      ...runningCopy(),
+      stepEnd("copy-files", 12, "failed", 4000, "rsync exited 23"),
+      end(13, "failed", { resumeCommand: "mudanza run web1.yaml" }),
+    ]);
     expect(failedStep(m)?.id).toBe("copy-files");
     expect(m.end?.resumeCommand).toBe("mudanza run web1.yaml");
     expect(m.end?.atMs).toBe(T0 + 13000);

@@ -4,34 +4,62 @@ import { gateLines, toRows, wrapText } from "../../src/tui/panels.js";
 
 describe("wrapping and layout", () => {
   it("wraps at words, cuts long paths hard, indents continuation rows, never exceeds the width", () => {
-    const text = "  $ rsync -aHAX --numeric-ids --delete --exclude=/proc --exclude=/sys --exclude=/very/long/path/" + "x".repeat(120) + " root@old:/ /mnt/";
+    const text =
+      "  $ rsync -aHAX --numeric-ids --delete --exclude=/proc --exclude=/sys --exclude=/very/long/path/" +
+      "x".repeat(120) +
+      " root@old:/ /mnt/";
     const rows = wrapText(text, 60);
     expect(rows.length).toBeGreaterThan(2);
     for (const r of rows) expect([...r].length).toBeLessThanOrEqual(60);
     expect(rows.slice(1).every((r) => r.startsWith("     "))).toBe(true);
-    expect(rows.map((r) => r.trim()).join(" ").replace(/\s+/g, "")).toBe(text.replace(/\s+/g, ""));
+    expect(
+      rows
+        .map((r) => r.trim())
+        .join(" ")
+        .replace(/\s+/g, ""),
+    ).toBe(text.replace(/\s+/g, ""));
     expect(wrapText("short", 60)).toEqual(["short"]);
   });
 
   it("gate lines keep run order and name the host when it changes", () => {
-    const lines = gateLines({ stepId: "x", title: "Freeze", details: [], commands: [
-      { host: "source", command: "systemctl stop mariadb.service", purpose: "stop writes" },
-      { host: "source", command: "rsync ..." },
-      { host: "target", command: "true" },
-      { host: "source", command: "systemctl start mariadb.service" },
-    ] });
+    const lines = gateLines({
+      stepId: "x",
+      title: "Freeze",
+      details: [],
+      commands: [
+        { host: "source", command: "systemctl stop mariadb.service", purpose: "stop writes" },
+        { host: "source", command: "rsync ..." },
+        { host: "target", command: "true" },
+        { host: "source", command: "systemctl start mariadb.service" },
+      ],
+    });
     expect(lines.map((l) => l.text)).toEqual([
       "Next: Freeze — this step changes things",
-      "On source:", "  # stop writes", "  $ systemctl stop mariadb.service", "  $ rsync ...",
-      "On target:", "  $ true",
-      "On source:", "  $ systemctl start mariadb.service",
+      "On source:",
+      "  # stop writes",
+      "  $ systemctl stop mariadb.service",
+      "  $ rsync ...",
+      "On target:",
+      "  $ true",
+      "On source:",
+      "  $ systemctl start mariadb.service",
     ]);
     expect(toRows(lines, 20).every((l) => [...l.text].length <= 20)).toBe(true);
     const withWarning = gateLines({ stepId: "x", title: "Freeze", details: ["about 40 s"], commands: [] }, [
-      { title: "Replica", summary: "mysql has a replica", severity: "warning", blocks: false, host: "source", remediation: "stop the replica first" },
+      {
+        title: "Replica",
+        summary: "mysql has a replica",
+        severity: "warning",
+        blocks: false,
+        host: "source",
+        remediation: "stop the replica first",
+      },
       { title: "Note", summary: "just info", severity: "info", blocks: false },
     ]);
-    expect(withWarning.map((l) => l.text).slice(-2)).toEqual(["  • about 40 s", "  ! Replica (source): mysql has a replica — fix: stop the replica first"]);
+    expect(withWarning.map((l) => l.text).slice(-2)).toEqual([
+      "  • about 40 s",
+      "  ! Replica (source): mysql has a replica — fix: stop the replica first",
+    ]);
   });
 
   it("windows steps around the current one and fits the rows", () => {
@@ -41,7 +69,14 @@ describe("wrapping and layout", () => {
     expect(rows[0]).toEqual({ kind: "more", count: 13, where: "above" });
     expect(rows.some((r) => r.kind === "step" && r.index === 15)).toBe(true);
     expect(rows.at(-1)).toEqual({ kind: "more", count: 12, where: "below" });
-    const layout = planLayout({ rows: 24, columns: 79, stepCount: 30, currentIndex: 29, panelRows: 10, hasProgress: false });
+    const layout = planLayout({
+      rows: 24,
+      columns: 79,
+      stepCount: 30,
+      currentIndex: 29,
+      panelRows: 10,
+      hasProgress: false,
+    });
     expect(3 + layout.stepRows.length + layout.outputLines + 10 + 1).toBeLessThanOrEqual(23);
   });
 });
@@ -49,12 +84,18 @@ describe("wrapping and layout", () => {
 describe("resume command", () => {
   it("wraps with shell continuations so a pasted copy runs as one command", async () => {
     const { wrapShell } = await import("../../src/tui/panels.js");
-    const command = "mudanza run /srv/plans/customer-42/web1-openvz-to-kvm.yaml --yes --state-dir /var/lib/mudanza/customer-42";
+    const command =
+      "mudanza run /srv/plans/customer-42/web1-openvz-to-kvm.yaml --yes --state-dir /var/lib/mudanza/customer-42";
     const rows = wrapShell(command, 60);
     expect(rows.length).toBeGreaterThan(1);
     for (const r of rows) expect([...r].length).toBeLessThanOrEqual(60);
     expect(rows.slice(0, -1).every((r) => r.endsWith(" \\"))).toBe(true);
     // What a shell sees after joining continuation lines: the same command.
-    expect(rows.join("\n").replace(/ \\\n\s*/g, " ").trim()).toBe(command);
+    expect(
+      rows
+        .join("\n")
+        .replace(/ \\\n\s*/g, " ")
+        .trim(),
+    ).toBe(command);
   });
 });

@@ -12,7 +12,14 @@ export function mountApp(opts: { columns?: number; rows?: number; nowSec?: numbe
   const clock = () => T0 + (opts.nowSec ?? 10) * 1000;
   const ui = render(
     <ThemeContext.Provider value={makeTheme(opts.env ?? { NO_COLOR: "1" })}>
-      <App store={store} onAbort={() => aborts.push("SIGINT")} columns={opts.columns ?? 80} rows={opts.rows ?? 24} clock={clock} tickMs={0} />
+      <App
+        store={store}
+        onAbort={() => aborts.push("SIGINT")}
+        columns={opts.columns ?? 80}
+        rows={opts.rows ?? 24}
+        clock={clock}
+        tickMs={0}
+      />
     </ThemeContext.Provider>,
   );
   const feed = async (events: PipelineEvent[]) => {

@@ -18,10 +18,22 @@ describe("a dry-run report read in a real terminal (tmux, issue 14)", () => {
     const dir = await tempDir("mudanza-tmuxd-");
     const tmux = new TmuxSession();
     sessions.push(tmux);
-    const env = ["PATH=" + (process.env.PATH ?? "/usr/bin:/bin"), `HOME=${dir}`, "TERM=xterm-256color", "LANG=C.UTF-8", "NO_COLOR=1", "MUDANZA_FROM_SOURCE=1"].map(shellQuote).join(" ");
+    const env = [
+      "PATH=" + (process.env.PATH ?? "/usr/bin:/bin"),
+      `HOME=${dir}`,
+      "TERM=xterm-256color",
+      "LANG=C.UTF-8",
+      "NO_COLOR=1",
+      "MUDANZA_FROM_SOURCE=1",
+    ]
+      .map(shellQuote)
+      .join(" ");
     const mudanza = `env -i ${env} ${shellQuote(process.execPath)} ${shellQuote(BIN)} run ${shellQuote(join(ROOT, "fixtures/plans/vserver-db1.yaml"))} --dry-run --state-dir ${shellQuote(join(dir, "state"))}`;
     // The same command twice: once on the terminal, once into a file (printed afterwards with a marker).
-    await tmux.start(`${mudanza}; ${mudanza} > ${shellQuote(join(dir, "report.md"))}; echo FILE-FOLLOWS; cat ${shellQuote(join(dir, "report.md"))}`, { columns: 200 });
+    await tmux.start(
+      `${mudanza}; ${mudanza} > ${shellQuote(join(dir, "report.md"))}; echo FILE-FOLLOWS; cat ${shellQuote(join(dir, "report.md"))}`,
+      { columns: 200 },
+    );
     await tmux.waitFor((s) => exitCodeOn(s) !== undefined, "both dry runs");
     const [onTerminal, inFile] = (await tmux.history()).split("FILE-FOLLOWS");
     expect(onTerminal).toMatch(/^# Dry run: Linux-VServer guest to OpenVZ container/m);

@@ -16,10 +16,22 @@ afterEach(async () => {
 async function runInTmux(plan: string, extraEnv: Record<string, string> = {}, yes = true) {
   const dir = await mkdtemp(join(tmpdir(), "mudanza-tmuxw-"));
   const tmux = new TmuxSession();
-  cleanups.push(() => tmux.kill(), () => rm(dir, { recursive: true, force: true }));
-  const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir, TERM: "xterm-256color", LANG: "C.UTF-8", NO_COLOR: "1", ...extraEnv };
+  cleanups.push(
+    () => tmux.kill(),
+    () => rm(dir, { recursive: true, force: true }),
+  );
+  const env = {
+    PATH: process.env.PATH ?? "/usr/bin:/bin",
+    HOME: dir,
+    TERM: "xterm-256color",
+    LANG: "C.UTF-8",
+    NO_COLOR: "1",
+    ...extraEnv,
+  };
   const envArgs = Object.entries(env).map(([k, v]) => shellQuote(`${k}=${v}`));
-  await tmux.start(`env -i ${envArgs.join(" ")} ${shellQuote(process.execPath)} ${shellQuote(BIN)} run ${shellQuote(join(ROOT, plan))}${yes ? " --yes" : ""} --state-dir ${shellQuote(join(dir, "state"))}`);
+  await tmux.start(
+    `env -i ${envArgs.join(" ")} ${shellQuote(process.execPath)} ${shellQuote(BIN)} run ${shellQuote(join(ROOT, plan))}${yes ? " --yes" : ""} --state-dir ${shellQuote(join(dir, "state"))}`,
+  );
   return tmux;
 }
 

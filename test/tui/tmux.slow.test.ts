@@ -40,12 +40,21 @@ async function startCli(extraEnv: Record<string, string> = {}) {
   const plan = PLAN;
   const state = join(dir, "state");
   // MUDANZA_FROM_SOURCE: the sources under test, not a dist/ built earlier (see bin/mudanza.js).
-  const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? dir, TERM: "xterm-256color", LANG: "C.UTF-8", MUDANZA_FROM_SOURCE: "1", ...extraEnv };
+  const env = {
+    PATH: process.env.PATH ?? "/usr/bin:/bin",
+    HOME: process.env.HOME ?? dir,
+    TERM: "xterm-256color",
+    LANG: "C.UTF-8",
+    MUDANZA_FROM_SOURCE: "1",
+    ...extraEnv,
+  };
   const envArgs = Object.entries(env).map(([k, v]) => shellQuote(`${k}=${v}`));
   const tmux = new TmuxSession();
   sessions.push(tmux);
   // Started from the temp dir, not the repository: the CLI must find its own tsconfig (jsx) from anywhere.
-  await tmux.start(`cd ${shellQuote(dir)} && env -i ${envArgs.join(" ")} ${shellQuote(process.execPath)} ${shellQuote(BIN)} run ${shellQuote(plan)} --state-dir ${shellQuote(state)}`);
+  await tmux.start(
+    `cd ${shellQuote(dir)} && env -i ${envArgs.join(" ")} ${shellQuote(process.execPath)} ${shellQuote(BIN)} run ${shellQuote(plan)} --state-dir ${shellQuote(state)}`,
+  );
   return { tmux, plan, state };
 }
 
@@ -100,12 +109,17 @@ describe("the TUI in a real terminal (tmux, 80x24)", () => {
     expect(end).toContain(`Full log: ${state}/${ID}.log.ndjson`);
     expect(end).toContain(`Report: ${state}/${ID}.report.md`);
     expect(end.replace(/ \\\n\s*/g, " ")).toContain(`Resume with:\n  mudanza run ${plan} --state-dir ${state}`);
-    const journal = JSON.parse(await readFile(join(state, `${ID}.journal.json`), "utf8")) as { steps: Record<string, { status: string; message?: string }>; runs: Array<{ outcome?: string }> };
+    const journal = JSON.parse(await readFile(join(state, `${ID}.journal.json`), "utf8")) as {
+      steps: Record<string, { status: string; message?: string }>;
+      runs: Array<{ outcome?: string }>;
+    };
     expect(journal.runs.at(-1)?.outcome).toBe("declined");
     expect(journal.steps["pre-update"]).toMatchObject({ status: "pending", message: "declined at the gate" });
     expect(await readFile(join(state, `${ID}.report.md`), "utf8")).toContain("**Result: declined** (exit 1)");
     // `mudanza status` tells the same story from the journal and the log.
-    const status = await run(process.execPath, [BIN, "status", plan, "--state-dir", state], { env: { ...process.env, NO_COLOR: "1" } });
+    const status = await run(process.execPath, [BIN, "status", plan, "--state-dir", state], {
+      env: { ...process.env, NO_COLOR: "1" },
+    });
     expect(status.stdout).toMatch(/Last run: interactive, started \S+, declined/);
     expect(status.stdout).toMatch(/○ pending\s+Update and reboot both hosts\s+.*declined at the gate/);
     expect(status.stdout).toContain(`Resume with: mudanza run ${plan} --state-dir ${state}`);
@@ -134,7 +148,11 @@ describe("the TUI in a real terminal (tmux, 80x24)", () => {
       expect(title).toBeTruthy();
       await tmux.keys("y");
       answered++;
-      screen = await tmux.waitFor((s) => ended(s) || (atGate(s) && !s.includes(`Next: ${title} —`)), "the next gate or the end", 120_000);
+      screen = await tmux.waitFor(
+        (s) => ended(s) || (atGate(s) && !s.includes(`Next: ${title} —`)),
+        "the next gate or the end",
+        120_000,
+      );
     }
     expect(answered).toBeGreaterThanOrEqual(1);
     const code = exitCodeOn(screen);
@@ -159,7 +177,9 @@ describe("a flood of progress in a real terminal", () => {
     const tmux = new TmuxSession();
     sessions.push(tmux);
     const tsx = join(ROOT, "node_modules", ".bin", "tsx");
-    await tmux.start(`env -i PATH=${shellQuote(process.env.PATH ?? "/usr/bin:/bin")} TERM=xterm-256color LANG=C.UTF-8 ${shellQuote(tsx)} ${shellQuote(join(ROOT, "test/tui/flood-script.ts"))} ${shellQuote(stats)} 120000`);
+    await tmux.start(
+      `env -i PATH=${shellQuote(process.env.PATH ?? "/usr/bin:/bin")} TERM=xterm-256color LANG=C.UTF-8 ${shellQuote(tsx)} ${shellQuote(join(ROOT, "test/tui/flood-script.ts"))} ${shellQuote(stats)} 120000`,
+    );
     const mid = await tmux.waitFor((s) => /█+░+\s+\d+%/.test(s), "the progress bar", 30_000);
     expect(mid).toMatch(/\d (?:B|KiB|MiB|GiB) \/ 8\.0 GiB\s+\d+%\s+100 MiB\/s\s+ETA/);
     expect(mid).toMatch(/│ source: var\/lib\/file-\d+/);
@@ -170,7 +190,12 @@ describe("a flood of progress in a real terminal", () => {
     expect(end).toContain("↷ Afterwards — nothing to do");
     expect(end).toContain("✔ Migration complete");
     expect(end).not.toContain("█"); // the finished step is no longer expanded
-    const { events, writes, bytes, seconds } = JSON.parse(await readFile(stats, "utf8")) as { events: number; writes: number; bytes: number; seconds: number };
+    const { events, writes, bytes, seconds } = JSON.parse(await readFile(stats, "utf8")) as {
+      events: number;
+      writes: number;
+      bytes: number;
+      seconds: number;
+    };
     expect(events).toBe(120_000);
     // maxFps 10 and one publish per frame, however long this machine took: Ink writes 2-3 times per frame,
     // plus the first and last frames; a frame of this screen is well under 7 kB.

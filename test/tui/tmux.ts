@@ -23,7 +23,17 @@ export class TmuxSession {
     // `[exit N]` marks the end with the exit code, without a newline: on the last row a newline would
     // scroll the app's final frame up one row. `sleep` keeps the pane for capture.
     const wrapped = `${command}; printf '[exit %d]' $?; sleep 600`;
-    await this.tmux("new-session", "-d", "-s", "t", "-x", String(options.columns ?? 80), "-y", String(options.rows ?? 24), wrapped);
+    await this.tmux(
+      "new-session",
+      "-d",
+      "-s",
+      "t",
+      "-x",
+      String(options.columns ?? 80),
+      "-y",
+      String(options.rows ?? 24),
+      wrapped,
+    );
     this.started = true;
     this.socketPath = (await this.tmux("display-message", "-p", "-t", "t", "#{socket_path}")).stdout.trim();
   }

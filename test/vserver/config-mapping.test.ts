@@ -2,7 +2,12 @@ import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
 import { loadScriptedHost } from "../../src/hosts/scripted-fixture.js";
 import { activeAddresses, readVserverConfig, VserverConfigError } from "../../src/vserver/config.js";
-import { CTID_CONF_MAPPING, mapVserverToCtidConf, unmappedSettings, type MappingInput } from "../../src/vserver/ctid-conf-mapping.js";
+import {
+  CTID_CONF_MAPPING,
+  mapVserverToCtidConf,
+  unmappedSettings,
+  type MappingInput,
+} from "../../src/vserver/ctid-conf-mapping.js";
 import { resolvePath } from "../../src/vserver/paths.js";
 import { osTemplateFor, readGuestRelease } from "../../src/vserver/release.js";
 import { formatVzConfLine, setVzConfValues, substVeid, vzConfValues } from "../../src/openvz/vz-conf.js";
@@ -19,8 +24,16 @@ describe("VServer config reader (util-vserver layout)", () => {
 
   it("reads what `vserver build` wrote for web1", async () => {
     const config = await readVserverConfig(await web1Host(), "/etc/vservers", "web1");
-    expect(config).toMatchObject({ name: "web1", context: 1001, nodename: "web1", vdir: "/vservers/web1", mark: "default" });
-    expect(config.interfaces).toEqual([{ id: "0", ip: "198.18.10.21", prefix: 24, mask: undefined, dev: "eth0", disabled: false, nodev: false }]);
+    expect(config).toMatchObject({
+      name: "web1",
+      context: 1001,
+      nodename: "web1",
+      vdir: "/vservers/web1",
+      mark: "default",
+    });
+    expect(config.interfaces).toEqual([
+      { id: "0", ip: "198.18.10.21", prefix: 24, mask: undefined, dev: "eth0", disabled: false, nodev: false },
+    ]);
     expect(config.dlimits).toEqual([]);
     expect(config.rlimits).toEqual({});
   });
@@ -33,15 +46,36 @@ describe("VServer config reader (util-vserver layout)", () => {
       ["02", "198.18.20.13", 32, "eth1", false, true],
     ]);
     expect(activeAddresses(config)).toEqual(["198.18.20.11", "198.18.20.13"]);
-    expect(config.dlimits).toEqual([{ id: "0", directory: "/vservers/db1", spaceTotalKb: 10485760, inodesTotal: 500000, reserved: 5 }]);
-    expect(config.rlimits).toEqual({ "as.hard": "262144", "nproc.hard": "400", "rss.hard": "131072", "rss.soft": "65536" });
-    expect(config).toMatchObject({ cpusetCpus: "0-1", bcapabilities: ["CAP_NET_RAW", "CAP_SYS_TIME"], ccapabilities: ["SET_UTSNAME"], flags: ["virt_mem", "sched_hard"], initStyle: "sysv", mark: undefined });
-    expect(config).toMatchObject({ domainname: "nis.example.net", sched: { "fill-rate": "1", interval: "4", "tokens-max": "500" }, schedSource: "sched", schedPerCpu: [] });
+    expect(config.dlimits).toEqual([
+      { id: "0", directory: "/vservers/db1", spaceTotalKb: 10485760, inodesTotal: 500000, reserved: 5 },
+    ]);
+    expect(config.rlimits).toEqual({
+      "as.hard": "262144",
+      "nproc.hard": "400",
+      "rss.hard": "131072",
+      "rss.soft": "65536",
+    });
+    expect(config).toMatchObject({
+      cpusetCpus: "0-1",
+      bcapabilities: ["CAP_NET_RAW", "CAP_SYS_TIME"],
+      ccapabilities: ["SET_UTSNAME"],
+      flags: ["virt_mem", "sched_hard"],
+      initStyle: "sysv",
+      mark: undefined,
+    });
+    expect(config).toMatchObject({
+      domainname: "nis.example.net",
+      sched: { "fill-rate": "1", interval: "4", "tokens-max": "500" },
+      schedSource: "sched",
+      schedPerCpu: [],
+    });
   });
 
   it("says clearly when the guest does not exist or a value is not a number", async () => {
     const host = await web1Host();
-    await expect(readVserverConfig(host, "/etc/vservers", "nope")).rejects.toThrow(/\/etc\/vservers\/nope does not exist/);
+    await expect(readVserverConfig(host, "/etc/vservers", "nope")).rejects.toThrow(
+      /\/etc\/vservers\/nope does not exist/,
+    );
     host.putFile("/etc/vservers/web1/context", "abc\n");
     await expect(readVserverConfig(host, "/etc/vservers", "web1")).rejects.toBeInstanceOf(VserverConfigError);
     host.putFile("/etc/vservers/web1/context", "60000\n");
@@ -61,11 +95,16 @@ describe("guest release and OSTEMPLATE", () => {
 
   it("prefers os-release and names Ubuntu by its release", async () => {
     const host = await web1Host();
-    host.putFile("/vservers/web1/etc/os-release", 'NAME="Ubuntu"\nVERSION_ID="12.04"\nID=ubuntu\nID_LIKE=debian\nPRETTY_NAME="Ubuntu precise (12.04.5 LTS)"\n');
+    host.putFile(
+      "/vservers/web1/etc/os-release",
+      'NAME="Ubuntu"\nVERSION_ID="12.04"\nID=ubuntu\nID_LIKE=debian\nPRETTY_NAME="Ubuntu precise (12.04.5 LTS)"\n',
+    );
     const release = await readGuestRelease(host, "/vservers/web1");
     expect(release).toMatchObject({ family: "debian", id: "ubuntu", version: "12.04" });
     expect(osTemplateFor(release, "x86_64")).toBe("ubuntu-12.04-x86_64");
-    expect(osTemplateFor({ family: "unknown", id: "x", version: "", pretty: "", source: "" }, "x86_64")).toBeUndefined();
+    expect(
+      osTemplateFor({ family: "unknown", id: "x", version: "", pretty: "", source: "" }, "x86_64"),
+    ).toBeUndefined();
   });
 });
 
@@ -108,27 +147,46 @@ describe("VServer -> CTID.conf mapping (data)", () => {
 
   it("leaves the sample's values when the guest has no counterpart, and ONBOOT follows the boot mark", async () => {
     const web1 = await readVserverConfig(await web1Host(), "/etc/vservers", "web1");
-    const mapped = Object.fromEntries(mapVserverToCtidConf({ config: web1, ctid: 1001, nameservers: [], searchDomains: [], privateTemplate: "/vz/private/$VEID", rootTemplate: "/vz/root/$VEID" }).map((m) => [m.key, m.value]));
+    const mapped = Object.fromEntries(
+      mapVserverToCtidConf({
+        config: web1,
+        ctid: 1001,
+        nameservers: [],
+        searchDomains: [],
+        privateTemplate: "/vz/private/$VEID",
+        rootTemplate: "/vz/root/$VEID",
+      }).map((m) => [m.key, m.value]),
+    );
     expect(mapped.ONBOOT).toBe("yes");
-    for (const key of ["DISKSPACE", "DISKINODES", "NUMPROC", "CPUMASK", "CAPABILITY", "NAMESERVER", "OSTEMPLATE"]) expect(mapped).not.toHaveProperty(key);
+    for (const key of ["DISKSPACE", "DISKINODES", "NUMPROC", "CPUMASK", "CAPABILITY", "NAMESERVER", "OSTEMPLATE"])
+      expect(mapped).not.toHaveProperty(key);
   });
 
   it("reports what it cannot carry over instead of dropping it", async () => {
     const notes = unmappedSettings((await input()).config);
     expect(notes.join("\n")).toMatch(/ccapabilities \(SET_UTSNAME\)/);
     expect(notes.join("\n")).toMatch(/flags \(virt_mem\)/);
-    expect(notes).toContain("rlimits/as.hard = 262144: not carried over; the nearest vzctl setting is --privvmpages (private memory allocated, not the address space) (vzctl set CTID ... --save)");
+    expect(notes).toContain(
+      "rlimits/as.hard = 262144: not carried over; the nearest vzctl setting is --privvmpages (private memory allocated, not the address space) (vzctl set CTID ... --save)",
+    );
     expect(notes).toContain("sched: tokens-max=500: token-bucket details with no vzctl counterpart");
     expect(notes.join("\n")).not.toMatch(/rss|nproc|fill-rate/);
     const web1 = await readVserverConfig(await web1Host(), "/etc/vservers", "web1");
-    expect(unmappedSettings(web1)).toEqual([expect.stringMatching(/fstab has 1 mount.*\/var\/www\/shared.*CTID\.mount/)]);
+    expect(unmappedSettings(web1)).toEqual([
+      expect.stringMatching(/fstab has 1 mount.*\/var\/www\/shared.*CTID\.mount/),
+    ]);
   });
 });
 
 describe("OpenVZ config files as vzctl writes them", () => {
   it("rewrites a sample's keys in place and appends new ones, like vzctl set --save", async () => {
     const sample = await readFile("fixtures/openvz/ve-vswap-256m.conf-sample", "utf8");
-    const out = setVzConfValues(sample, [["ONBOOT", "no"], ["DISKSPACE", "10485760:11534336"], ["VE_PRIVATE", "/vz/private/$VEID"], ["IP_ADDRESS", "198.18.20.11"]]);
+    const out = setVzConfValues(sample, [
+      ["ONBOOT", "no"],
+      ["DISKSPACE", "10485760:11534336"],
+      ["VE_PRIVATE", "/vz/private/$VEID"],
+      ["IP_ADDRESS", "198.18.20.11"],
+    ]);
     const lines = out.split("\n");
     expect(lines.indexOf('ONBOOT="no"')).toBe(sample.split("\n").indexOf('ONBOOT="yes"'));
     expect(lines.indexOf('DISKSPACE="10485760:11534336"')).toBe(sample.split("\n").indexOf('DISKSPACE="1G"'));

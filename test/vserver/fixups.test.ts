@@ -4,11 +4,31 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { LocalHost } from "../../src/hosts/local-host.js";
 import { loadScriptedHost } from "../../src/hosts/scripted-fixture.js";
-import { applyChange, DEVICE_NODES, FIXUPS, missingDevicesCommand, planFixups, startLinksCommand, type PlannedFixup } from "../../src/vserver/fixups.js";
+import {
+  applyChange,
+  DEVICE_NODES,
+  FIXUPS,
+  missingDevicesCommand,
+  planFixups,
+  startLinksCommand,
+  type PlannedFixup,
+} from "../../src/vserver/fixups.js";
 import type { GuestRelease } from "../../src/vserver/release.js";
 
-const debian: GuestRelease = { family: "debian", id: "debian", version: "6.0.10", pretty: "Debian 6.0.10", source: "/etc/debian_version" };
-const centos: GuestRelease = { family: "rhel", id: "centos", version: "5.11", pretty: "CentOS release 5.11 (Final)", source: "/etc/redhat-release" };
+const debian: GuestRelease = {
+  family: "debian",
+  id: "debian",
+  version: "6.0.10",
+  pretty: "Debian 6.0.10",
+  source: "/etc/debian_version",
+};
+const centos: GuestRelease = {
+  family: "rhel",
+  id: "centos",
+  version: "5.11",
+  pretty: "CentOS release 5.11 (Final)",
+  source: "/etc/redhat-release",
+};
 const byId = (planned: PlannedFixup[]) => Object.fromEntries(planned.map((f) => [f.id, f.changes]));
 
 const temps: string[] = [];
@@ -20,7 +40,10 @@ afterEach(async () => {
 async function web1Tree(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), "mudanza-fixup-"));
   temps.push(dir);
-  await cp("fixtures/hosts/vserver-host-web1/files/vservers/web1", join(dir, "root"), { recursive: true, verbatimSymlinks: true });
+  await cp("fixtures/hosts/vserver-host-web1/files/vservers/web1", join(dir, "root"), {
+    recursive: true,
+    verbatimSymlinks: true,
+  });
   return join(dir, "root");
 }
 
@@ -37,7 +60,9 @@ describe("container fix-ups", () => {
     const planned = await planFixups({ host, root, release: debian });
     const changes = byId(planned);
     expect(changes["inittab-gettys"]).toHaveLength(1);
-    expect(changes.mtab).toEqual([expect.objectContaining({ kind: "symlink", path: "etc/mtab", target: "/proc/mounts" })]);
+    expect(changes.mtab).toEqual([
+      expect.objectContaining({ kind: "symlink", path: "etc/mtab", target: "/proc/mounts" }),
+    ]);
     expect(changes.fstab).toEqual([]); // debootstrap's "UNCONFIGURED" fstab mounts nothing
     expect(changes["device-nodes"]!.map((c) => c.path)).toEqual(DEVICE_NODES.map((d) => `dev/${d.name}`)); // git stores no device nodes
     expect(changes["pointless-services"]!.map((c) => c.path)).toEqual(["etc/rc2.d/S02ntp", "etc/rcS.d/S05hwclock.sh"]);
@@ -73,16 +98,23 @@ describe("container fix-ups", () => {
     const root = await web1Tree();
     const host = new LocalHost("target");
     const inittab = FIXUPS.find((f) => f.id === "inittab-gettys")!;
-    for (const change of await inittab.plan({ host, root, release: debian })) await applyChange(host, root, join(root, "root/mudanza-backup"), change);
+    for (const change of await inittab.plan({ host, root, release: debian }))
+      await applyChange(host, root, join(root, "root/mudanza-backup"), change);
     const fixed = await readFile(join(root, "etc/inittab"), "utf8");
-    await host.writeFile(join(root, "etc/inittab"), `${fixed}1:2345:respawn:/sbin/getty 38400 console\n2:2345:respawn:/sbin/getty 38400 tty2\n`);
+    await host.writeFile(
+      join(root, "etc/inittab"),
+      `${fixed}1:2345:respawn:/sbin/getty 38400 console\n2:2345:respawn:/sbin/getty 38400 tty2\n`,
+    );
     expect(await inittab.plan({ host, root, release: debian })).toEqual([]);
   });
 
   it("leaves vzctl's own venet stanzas alone once the container ran", async () => {
     const root = await web1Tree();
     const host = new LocalHost("target");
-    await host.writeFile(join(root, "etc/network/interfaces"), "# This configuration file is auto-generated.\nauto lo\niface lo inet loopback\n\n# Auto generated venet0 interface\nauto venet0\niface venet0 inet static\n\taddress 127.0.0.1\n\nauto venet0:0\niface venet0:0 inet static\n\taddress 198.18.10.21\n");
+    await host.writeFile(
+      join(root, "etc/network/interfaces"),
+      "# This configuration file is auto-generated.\nauto lo\niface lo inet loopback\n\n# Auto generated venet0 interface\nauto venet0\niface venet0 inet static\n\taddress 127.0.0.1\n\nauto venet0:0\niface venet0:0 inet static\n\taddress 198.18.10.21\n",
+    );
     const venet = FIXUPS.find((f) => f.id === "venet-network")!;
     expect(await venet.plan({ host, root, release: debian })).toEqual([]);
   });
@@ -98,10 +130,20 @@ describe("container fix-ups", () => {
       "#LABEL=SWAP-sda2         swap                    swap    defaults        0 0",
     ]);
     expect(changes["venet-network"]).toEqual([
-      expect.objectContaining({ path: "etc/sysconfig/network-scripts/ifcfg-eth0", content: expect.stringContaining("\nONBOOT=no\n") }),
-      expect.objectContaining({ path: "etc/sysconfig/network", content: "NETWORKING=yes\nNETWORKING_IPV6=no\nHOSTNAME=db1.example.net\n#GATEWAY=198.18.20.1\n" }),
+      expect.objectContaining({
+        path: "etc/sysconfig/network-scripts/ifcfg-eth0",
+        content: expect.stringContaining("\nONBOOT=no\n"),
+      }),
+      expect.objectContaining({
+        path: "etc/sysconfig/network",
+        content: "NETWORKING=yes\nNETWORKING_IPV6=no\nHOSTNAME=db1.example.net\n#GATEWAY=198.18.20.1\n",
+      }),
     ]);
-    expect(changes["hosts-localhost"]).toEqual([expect.objectContaining({ content: "198.18.20.11\tdb1.example.net db1\n127.0.0.1 localhost.localdomain localhost\n" })]);
+    expect(changes["hosts-localhost"]).toEqual([
+      expect.objectContaining({
+        content: "198.18.20.11\tdb1.example.net db1\n127.0.0.1 localhost.localdomain localhost\n",
+      }),
+    ]);
     expect(changes.mtab).toEqual([]); // already a link to /proc/mounts
     expect(changes["inittab-gettys"]).toEqual([]);
   });
@@ -110,7 +152,10 @@ describe("container fix-ups", () => {
     const root = await web1Tree();
     const host = new LocalHost("target");
     await host.exec(`mkdir -p ${root}/etc/init`);
-    await host.writeFile(join(root, "etc/init/tty1.conf"), "# tty1 - getty\nstart on stopped rc RUNLEVEL=[2345]\nrespawn\nexec /sbin/getty -8 38400 tty1\n");
+    await host.writeFile(
+      join(root, "etc/init/tty1.conf"),
+      "# tty1 - getty\nstart on stopped rc RUNLEVEL=[2345]\nrespawn\nexec /sbin/getty -8 38400 tty1\n",
+    );
     await host.writeFile(join(root, "etc/init/tty2.conf"), "# tty2 - getty\nrespawn\nexec /sbin/getty -8 38400 tty2\n");
     const upstart = FIXUPS.find((f) => f.id === "upstart-gettys")!;
     const changes = await upstart.plan({ host, root, release: debian });
@@ -124,7 +169,10 @@ describe("container fix-ups", () => {
     const host = await loadScriptedHost("fixtures/vserver/db1-centos5", "source");
     host.on(missingDevicesCommand("/vservers/db1"), { stdout: "" });
     host.on(startLinksCommand("/vservers/db1"), { stdout: "" });
-    host.putFile("/vservers/db1/etc/sysconfig/network", 'NETWORKING="yes"\nHOSTNAME=db1.example.net\n#GATEWAY=198.18.20.1\nGATEWAY="191.255.255.1"\n');
+    host.putFile(
+      "/vservers/db1/etc/sysconfig/network",
+      'NETWORKING="yes"\nHOSTNAME=db1.example.net\n#GATEWAY=198.18.20.1\nGATEWAY="191.255.255.1"\n',
+    );
     const venet = FIXUPS.find((f) => f.id === "venet-network")!;
     const changes = await venet.plan({ host, root: "/vservers/db1", release: centos });
     expect(changes.map((c) => c.path)).toEqual(["etc/sysconfig/network-scripts/ifcfg-eth0"]);
@@ -134,10 +182,19 @@ describe("container fix-ups", () => {
     const host = await loadScriptedHost("fixtures/vserver/db1-centos5", "source");
     host.on(missingDevicesCommand("/vservers/db1"), { stdout: "" });
     host.on(startLinksCommand("/vservers/db1"), { stdout: "" });
-    host.putFile("/vservers/db1/usr/lib/systemd/system/systemd-udevd.service", "[Unit]\nDescription=udev Kernel Device Manager\n");
+    host.putFile(
+      "/vservers/db1/usr/lib/systemd/system/systemd-udevd.service",
+      "[Unit]\nDescription=udev Kernel Device Manager\n",
+    );
     host.putFile("/vservers/db1/usr/lib/systemd/system/sshd.service", "[Unit]\nDescription=OpenSSH server daemon\n");
     const services = byId(await planFixups({ host, root: "/vservers/db1", release: centos }))["pointless-services"];
-    expect(services).toEqual([expect.objectContaining({ kind: "symlink", path: "etc/systemd/system/systemd-udevd.service", target: "/dev/null" })]);
+    expect(services).toEqual([
+      expect.objectContaining({
+        kind: "symlink",
+        path: "etc/systemd/system/systemd-udevd.service",
+        target: "/dev/null",
+      }),
+    ]);
   });
 });
 
@@ -151,12 +208,21 @@ describe("NIS domain name (uts/domainname)", () => {
     const original = await readFile(join(root, "etc/sysconfig/network"), "utf8");
     const host = new LocalHost("target");
     const planned = await planFixups({ host, root, release: centos, nisDomain: "nis.example.net" });
-    expect(byId(planned)["nis-domainname"]).toEqual([expect.objectContaining({ path: "etc/sysconfig/network", detail: expect.stringMatching(/^NISDOMAIN=nis\.example\.net/) })]);
+    expect(byId(planned)["nis-domainname"]).toEqual([
+      expect.objectContaining({
+        path: "etc/sysconfig/network",
+        detail: expect.stringMatching(/^NISDOMAIN=nis\.example\.net/),
+      }),
+    ]);
     const backup = join(root, "root/mudanza-backup");
     for (const fixup of planned) for (const change of fixup.changes) await applyChange(host, root, backup, change);
-    expect(await readFile(join(root, "etc/sysconfig/network"), "utf8")).toBe("NETWORKING=yes\nNETWORKING_IPV6=no\nHOSTNAME=db1.example.net\n#GATEWAY=198.18.20.1\nNISDOMAIN=nis.example.net\n");
+    expect(await readFile(join(root, "etc/sysconfig/network"), "utf8")).toBe(
+      "NETWORKING=yes\nNETWORKING_IPV6=no\nHOSTNAME=db1.example.net\n#GATEWAY=198.18.20.1\nNISDOMAIN=nis.example.net\n",
+    );
     expect(await readFile(join(backup, "etc/sysconfig/network"), "utf8")).toBe(original);
-    expect(byId(await planFixups({ host, root, release: centos, nisDomain: "nis.example.net" }))["nis-domainname"]).toEqual([]);
+    expect(
+      byId(await planFixups({ host, root, release: centos, nisDomain: "nis.example.net" }))["nis-domainname"],
+    ).toEqual([]);
   });
 
   it("writes /etc/defaultdomain in a Debian guest, and nothing without a domain", async () => {
@@ -165,6 +231,8 @@ describe("NIS domain name (uts/domainname)", () => {
     const nis = FIXUPS.find((f) => f.id === "nis-domainname")!;
     expect(await nis.plan({ host, root, release: debian })).toEqual([]);
     const changes = await nis.plan({ host, root, release: debian, nisDomain: "nis.example.net" });
-    expect(changes).toEqual([expect.objectContaining({ kind: "rewrite", path: "etc/defaultdomain", content: "nis.example.net\n" })]);
+    expect(changes).toEqual([
+      expect.objectContaining({ kind: "rewrite", path: "etc/defaultdomain", content: "nis.example.net\n" }),
+    ]);
   });
 });

@@ -25,12 +25,18 @@ describe("listening TCP ports from ss", () => {
   });
 
   it("reads old ss's `ss -ltn` (header line, :::22 for the IPv6 wildcard)", () => {
-    const out = "State      Recv-Q Send-Q        Local Address:Port          Peer Address:Port \nLISTEN     0      128                      :::22                      :::*     \nLISTEN     0      128                       *:22                       *:*     \n";
-    expect(parseListeners(out)).toEqual([{ address: "::", port: 22 }, { address: "*", port: 22 }]);
+    const out =
+      "State      Recv-Q Send-Q        Local Address:Port          Peer Address:Port \nLISTEN     0      128                      :::22                      :::*     \nLISTEN     0      128                       *:22                       *:*     \n";
+    expect(parseListeners(out)).toEqual([
+      { address: "::", port: 22 },
+      { address: "*", port: 22 },
+    ]);
   });
 
   it("checks wildcards on every address of their family, specific addresses only there, loopback nowhere", () => {
-    const listeners = parseListeners("LISTEN 0 1 0.0.0.0:22 0.0.0.0:*\nLISTEN 0 1 127.0.0.1:3306 0.0.0.0:*\nLISTEN 0 1 198.18.10.22:443 0.0.0.0:*\nLISTEN 0 1 198.18.99.1:25 0.0.0.0:*\nLISTEN 0 1 [::]:80 [::]:*\n");
+    const listeners = parseListeners(
+      "LISTEN 0 1 0.0.0.0:22 0.0.0.0:*\nLISTEN 0 1 127.0.0.1:3306 0.0.0.0:*\nLISTEN 0 1 198.18.10.22:443 0.0.0.0:*\nLISTEN 0 1 198.18.99.1:25 0.0.0.0:*\nLISTEN 0 1 [::]:80 [::]:*\n",
+    );
     expect(portsToCheck(listeners, ["198.18.10.21", "198.18.10.22", "2001:db8::21"])).toEqual([
       { ip: "198.18.10.21", port: 22 },
       { ip: "198.18.10.22", port: 22 },

@@ -10,7 +10,9 @@ import { examples } from "../examples.js";
 export function registerDemo(program: Command, setExit: ExitSetter): void {
   program
     .command("demo")
-    .description("build (or reuse) a local lab, an OpenVZ-like container and a QEMU VM, and migrate one into the other (needs root)")
+    .description(
+      "build (or reuse) a local lab, an OpenVZ-like container and a QEMU VM, and migrate one into the other (needs root)",
+    )
     .addHelpText("after", examples("sudo mudanza demo --yes --skip-pre-update"))
     .option("-y, --yes", "accept every gate without asking")
     .option("--json", "print events as NDJSON, one per line")
@@ -25,7 +27,12 @@ export function registerDemo(program: Command, setExit: ExitSetter): void {
       try {
         process.stderr.write(`[lab] plan: ${lab.planPath}\n`);
         const { runCommand } = await import("../run-command.js");
-        const code = await runCommand(lab.planPath, { yes: opts.yes, json: opts.json, stateDir: lab.stateDir, restart: true });
+        const code = await runCommand(lab.planPath, {
+          yes: opts.yes,
+          json: opts.json,
+          stateDir: lab.stateDir,
+          restart: true,
+        });
         setExit(code);
         if (opts.keep) {
           process.stderr.write(

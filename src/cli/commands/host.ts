@@ -10,38 +10,71 @@ export function registerHost(program: Command, setExit: ExitSetter): void {
   const host = program.command("host").description("checks of this KVM host");
   host
     .command("doctor")
-    .description("KVM readiness (vmx/svm, /dev/kvm, libvirt, bridge, virtio), KSM, memory overcommit and the OpenVZ overselling trap")
-    .addHelpText("after", examples("mudanza host doctor", "mudanza host doctor --openvz-conf /etc/vz/conf/101.conf --vm-memory 2G"))
+    .description(
+      "KVM readiness (vmx/svm, /dev/kvm, libvirt, bridge, virtio), KSM, memory overcommit and the OpenVZ overselling trap",
+    )
+    .addHelpText(
+      "after",
+      examples("mudanza host doctor", "mudanza host doctor --openvz-conf /etc/vz/conf/101.conf --vm-memory 2G"),
+    )
     .option("--bridge <name>", "the bridge VMs use", "br0")
     .option("--no-bridge", "do not check for a bridge")
     .option("--connect <uri>", "libvirt URI", "qemu:///system")
     .option("--enable-ksm", "turn KSM on (a gate: asks first, or --yes)")
-    .option("--openvz-conf <file>", "the container's vzctl config (/etc/vz/conf/CTID.conf) for a planned OpenVZ → KVM move")
+    .option(
+      "--openvz-conf <file>",
+      "the container's vzctl config (/etc/vz/conf/CTID.conf) for a planned OpenVZ → KVM move",
+    )
     .option("--vm-memory <size>", "the planned VM's memory (with --openvz-conf), e.g. 2G")
     .option("-y, --yes", "accept the gate without asking")
     .addOption(new Option("--format <format>", "report format with --json").choices(["md", "json"]).hideHelp())
     .option("--json", "print events as NDJSON")
     .option("--state-dir <dir>", "where journals and logs live")
-    .action(async (opts: { bridge: string | false; connect: string; enableKsm?: boolean; openvzConf?: string; vmMemory?: string; yes?: boolean; json?: boolean; stateDir?: string }) => {
-      if (Boolean(opts.openvzConf) !== Boolean(opts.vmMemory)) throw new BadInputError("--openvz-conf and --vm-memory go together: the container's limits are compared with the VM's size");
-      const { resolve } = await import("node:path");
-      if (opts.openvzConf) await requireInputFile(resolve(opts.openvzConf), "--openvz-conf");
-      const { resolveRunMode } = await import("../drive-pipeline.js");
-      const { runLocalPipeline } = await import("../run-local-pipeline.js");
-      const { buildHostDoctor } = await import("../../pipelines/host-doctor/pipeline.js");
-      const { renderDoctor } = await import("../../steps/host-doctor/render-doctor.js");
-      const plan = {
-        uri: opts.connect,
-        bridge: opts.bridge === false ? null : opts.bridge,
-        enableKsm: Boolean(opts.enableKsm),
-        openvz: opts.openvzConf && opts.vmMemory ? { confPath: resolve(opts.openvzConf), vmMemoryBytes: parseSize(opts.vmMemory, "--vm-memory") } : null,
-      };
-      // Without --enable-ksm the doctor only reads: it runs as a dry run (no journal, no gate).
-      const mode = plan.enableKsm ? resolveRunMode(opts) : "dry-run";
-      const flags = plan.enableKsm ? opts : { json: opts.json, dryRun: true, stateDir: opts.stateDir };
-      const argv = ["host", "doctor", ...(plan.bridge ? ["--bridge", plan.bridge] : ["--no-bridge"]), "--connect", plan.uri, ...(plan.enableKsm ? ["--enable-ksm"] : []), ...(plan.openvz ? ["--openvz-conf", plan.openvz.confPath, "--vm-memory", opts.vmMemory!] : [])];
-      const outcome = await runLocalPipeline("host-doctor", buildHostDoctor(), plan, flags, argv, mode, false);
-      if (!opts.json) process.stdout.write(renderDoctor(outcome.probes, outcome.findings) + "\n");
-      setExit(exitCodeForRun(outcome));
-    });
+    .action(
+      async (opts: {
+        bridge: string | false;
+        connect: string;
+        enableKsm?: boolean;
+        openvzConf?: string;
+        vmMemory?: string;
+        yes?: boolean;
+        json?: boolean;
+        stateDir?: string;
+      }) => {
+        if (Boolean(opts.openvzConf) !== Boolean(opts.vmMemory))
+          throw new BadInputError(
+            "--openvz-conf and --vm-memory go together: the container's limits are compared with the VM's size",
+          );
+        const { resolve } = await import("node:path");
+        if (opts.openvzConf) await requireInputFile(resolve(opts.openvzConf), "--openvz-conf");
+        const { resolveRunMode } = await import("../drive-pipeline.js");
+        const { runLocalPipeline } = await import("../run-local-pipeline.js");
+        const { buildHostDoctor } = await import("../../pipelines/host-doctor/pipeline.js");
+        const { renderDoctor } = await import("../../steps/host-doctor/render-doctor.js");
+        const plan = {
+          uri: opts.connect,
+          bridge: opts.bridge === false ? null : opts.bridge,
+          enableKsm: Boolean(opts.enableKsm),
+          openvz:
+            opts.openvzConf && opts.vmMemory
+              ? { confPath: resolve(opts.openvzConf), vmMemoryBytes: parseSize(opts.vmMemory, "--vm-memory") }
+              : null,
+        };
+        // Without --enable-ksm the doctor only reads: it runs as a dry run (no journal, no gate).
+        const mode = plan.enableKsm ? resolveRunMode(opts) : "dry-run";
+        const flags = plan.enableKsm ? opts : { json: opts.json, dryRun: true, stateDir: opts.stateDir };
+        const argv = [
+          "host",
+          "doctor",
+          ...(plan.bridge ? ["--bridge", plan.bridge] : ["--no-bridge"]),
+          "--connect",
+          plan.uri,
+          ...(plan.enableKsm ? ["--enable-ksm"] : []),
+          ...(plan.openvz ? ["--openvz-conf", plan.openvz.confPath, "--vm-memory", opts.vmMemory!] : []),
+        ];
+        const outcome = await runLocalPipeline("host-doctor", buildHostDoctor(), plan, flags, argv, mode, false);
+        if (!opts.json) process.stdout.write(renderDoctor(outcome.probes, outcome.findings) + "\n");
+        setExit(exitCodeForRun(outcome));
+      },
+    );
 }

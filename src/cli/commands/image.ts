@@ -18,47 +18,79 @@ const withRunFlags = (c: Command): Command =>
     .option("--state-dir <dir>", "where journals and logs live")
     .option("--restart", "discard this command's journal and start over");
 
-const int = (name: string) => (value: string): number => {
-  if (!/^\d+$/.test(value)) throw new BadInputError(`${name} must be a whole number (got "${value}")`);
-  return Number(value);
-};
+const int =
+  (name: string) =>
+  (value: string): number => {
+    if (!/^\d+$/.test(value)) throw new BadInputError(`${name} must be a whole number (got "${value}")`);
+    return Number(value);
+  };
 
 export function registerImage(program: Command, setExit: ExitSetter): void {
-  const image = program.command("image").description("qcow2 chores on a KVM host: sparsify for backup, overlay clones, backing chains");
+  const image = program
+    .command("image")
+    .description("qcow2 chores on a KVM host: sparsify for backup, overlay clones, backing chains");
 
   withRunFlags(
     image
       .command("sparsify")
-      .description("shrink a disk for backup with virt-sparsify --compress; the original is replaced only with --replace, after verification")
-    .addHelpText("after", examples("mudanza image sparsify web1.qcow2 --out web1.backup.qcow2", "mudanza image sparsify web1.qcow2 --replace"))
+      .description(
+        "shrink a disk for backup with virt-sparsify --compress; the original is replaced only with --replace, after verification",
+      )
+      .addHelpText(
+        "after",
+        examples(
+          "mudanza image sparsify web1.qcow2 --out web1.backup.qcow2",
+          "mudanza image sparsify web1.qcow2 --replace",
+        ),
+      )
       .argument("<disk>", "the disk image (qcow2 or raw); its VM must be shut down")
       .option("--out <file>", "where the sparsified copy goes (default: DISK.sparse.qcow2 beside it)")
       .option("--replace", "after the copy is verified, put it in place of the original (gate)")
       .option("--tmpdir <dir>", "folder for virt-sparsify's temporary overlay (default: $TMPDIR or /tmp)")
       .option("--connect <uri>", "libvirt URI checked for VMs using the disk", "qemu:///system"),
-  ).action(async (disk: string, opts: CommonFlags & { out?: string; replace?: boolean; tmpdir?: string; connect: string }) => {
-    const { validateSparsifyOptions } = await import("../../plan/options/image-sparsify.js");
-    const { buildImageSparsify } = await import("../../pipelines/image-sparsify/pipeline.js");
-    const plan = validateSparsifyOptions({ disk, out: opts.out, replace: opts.replace, tmpdir: opts.tmpdir, uri: opts.connect });
-    await requireInputFile(plan.disk, "disk", { blockDevice: true });
-    const argv = ["image", "sparsify", plan.disk, "--out", plan.out, ...(plan.replace ? ["--replace"] : []), ...(opts.tmpdir ? ["--tmpdir", opts.tmpdir] : []), "--connect", plan.uri];
-    const { runLocalPipeline } = await import("../run-local-pipeline.js");
-    const outcome = await runLocalPipeline("image-sparsify", buildImageSparsify(), plan, opts, argv);
-    if (outcome.status === "done" && !opts.json) {
-      // The sizes were journaled by the run (a resumed run may not have measured them itself).
-      const { Journal } = await import("../../journal/journal.js");
-      const { sparsifySummary } = await import("../sparsify-summary.js");
-      const journal = await Journal.read(Journal.pathFor(resolveStateDir(opts.stateDir), argumentJournal("image-sparsify", plan).migrationId));
-      process.stdout.write(sparsifySummary(plan.disk, plan.out, journal?.facts ?? {}) + "\n");
-    }
-    setExit(exitCodeForRun(outcome));
-  });
+  ).action(
+    async (disk: string, opts: CommonFlags & { out?: string; replace?: boolean; tmpdir?: string; connect: string }) => {
+      const { validateSparsifyOptions } = await import("../../plan/options/image-sparsify.js");
+      const { buildImageSparsify } = await import("../../pipelines/image-sparsify/pipeline.js");
+      const plan = validateSparsifyOptions({
+        disk,
+        out: opts.out,
+        replace: opts.replace,
+        tmpdir: opts.tmpdir,
+        uri: opts.connect,
+      });
+      await requireInputFile(plan.disk, "disk", { blockDevice: true });
+      const argv = [
+        "image",
+        "sparsify",
+        plan.disk,
+        "--out",
+        plan.out,
+        ...(plan.replace ? ["--replace"] : []),
+        ...(opts.tmpdir ? ["--tmpdir", opts.tmpdir] : []),
+        "--connect",
+        plan.uri,
+      ];
+      const { runLocalPipeline } = await import("../run-local-pipeline.js");
+      const outcome = await runLocalPipeline("image-sparsify", buildImageSparsify(), plan, opts, argv);
+      if (outcome.status === "done" && !opts.json) {
+        // The sizes were journaled by the run (a resumed run may not have measured them itself).
+        const { Journal } = await import("../../journal/journal.js");
+        const { sparsifySummary } = await import("../sparsify-summary.js");
+        const journal = await Journal.read(
+          Journal.pathFor(resolveStateDir(opts.stateDir), argumentJournal("image-sparsify", plan).migrationId),
+        );
+        process.stdout.write(sparsifySummary(plan.disk, plan.out, journal?.facts ?? {}) + "\n");
+      }
+      setExit(exitCodeForRun(outcome));
+    },
+  );
 
   withRunFlags(
     image
       .command("clone")
       .description("create N copy-on-write overlays of a base image (relative backing path), base made read-only")
-    .addHelpText("after", examples("mudanza image clone base.qcow2 --count 3 --name 'lab{n}' --dry-run"))
+      .addHelpText("after", examples("mudanza image clone base.qcow2 --count 3 --name 'lab{n}' --dry-run"))
       .argument("<base>", "the base image (qcow2)")
       .requiredOption("--count <n>", "how many clones", int("--count"))
       .option("--name <pattern>", "clone names, {n} is the number", "clone{n}")
@@ -69,26 +101,84 @@ export function registerImage(program: Command, setExit: ExitSetter): void {
       .option("--memory <size>", "RAM of each defined domain", "1G")
       .option("--vcpus <n>", "vCPUs of each defined domain", int("--vcpus"), 1)
       .option("--connect <uri>", "libvirt URI", "qemu:///system"),
-  ).action(async (base: string, opts: CommonFlags & { count: number; name: string; start: number; outDir?: string; define?: boolean; bridge: string; memory: string; vcpus: number; connect: string }) => {
-    const { validateCloneOptions } = await import("../../plan/options/image-clone.js");
-    const { buildImageClone } = await import("../../pipelines/image-clone/pipeline.js");
-    const plan = validateCloneOptions({ base, count: opts.count, namePattern: opts.name, start: opts.start, outDir: opts.outDir, define: Boolean(opts.define), bridge: opts.bridge, memoryBytes: parseSize(opts.memory, "--memory"), vcpus: opts.vcpus, uri: opts.connect });
-    await requireInputFile(plan.base, "base image");
-    const argv = ["image", "clone", plan.base, "--count", String(plan.count), "--name", plan.namePattern, "--start", String(plan.start), "--out-dir", plan.outDir, ...(plan.define ? ["--define"] : []), "--bridge", plan.bridge, "--memory", opts.memory, "--vcpus", String(plan.vcpus), "--connect", plan.uri];
-    const { runLocalPipeline } = await import("../run-local-pipeline.js");
-    const outcome = await runLocalPipeline("image-clone", buildImageClone(), plan, opts, argv);
-    setExit(exitCodeForRun(outcome));
-  });
+  ).action(
+    async (
+      base: string,
+      opts: CommonFlags & {
+        count: number;
+        name: string;
+        start: number;
+        outDir?: string;
+        define?: boolean;
+        bridge: string;
+        memory: string;
+        vcpus: number;
+        connect: string;
+      },
+    ) => {
+      const { validateCloneOptions } = await import("../../plan/options/image-clone.js");
+      const { buildImageClone } = await import("../../pipelines/image-clone/pipeline.js");
+      const plan = validateCloneOptions({
+        base,
+        count: opts.count,
+        namePattern: opts.name,
+        start: opts.start,
+        outDir: opts.outDir,
+        define: Boolean(opts.define),
+        bridge: opts.bridge,
+        memoryBytes: parseSize(opts.memory, "--memory"),
+        vcpus: opts.vcpus,
+        uri: opts.connect,
+      });
+      await requireInputFile(plan.base, "base image");
+      const argv = [
+        "image",
+        "clone",
+        plan.base,
+        "--count",
+        String(plan.count),
+        "--name",
+        plan.namePattern,
+        "--start",
+        String(plan.start),
+        "--out-dir",
+        plan.outDir,
+        ...(plan.define ? ["--define"] : []),
+        "--bridge",
+        plan.bridge,
+        "--memory",
+        opts.memory,
+        "--vcpus",
+        String(plan.vcpus),
+        "--connect",
+        plan.uri,
+      ];
+      const { runLocalPipeline } = await import("../run-local-pipeline.js");
+      const outcome = await runLocalPipeline("image-clone", buildImageClone(), plan, opts, argv);
+      setExit(exitCodeForRun(outcome));
+    },
+  );
 
   image
     .command("info")
     .description("show a disk's backing chain and the space each file really takes")
-    .addHelpText("after", examples("mudanza image info lab1.qcow2", "mudanza image info lab1.qcow2 --format json   # the chain as a JSON array"))
+    .addHelpText(
+      "after",
+      examples(
+        "mudanza image info lab1.qcow2",
+        "mudanza image info lab1.qcow2 --format json   # the chain as a JSON array",
+      ),
+    )
     .argument("<disk>", "the disk image")
-    .addOption(new Option("--format <format>", "text, or json: the chain as a JSON array").choices(["text", "json"]).default("text"))
+    .addOption(
+      new Option("--format <format>", "text, or json: the chain as a JSON array")
+        .choices(["text", "json"])
+        .default("text"),
+    )
     .option("--json", "print the check's events as NDJSON, one per line (and nothing else)")
     .action(async (disk: string, opts: { format: "text" | "json"; json?: boolean }) => {
-      if (opts.json && opts.format === "json") throw new BadInputError("--json (the events) and --format json (the chain) both want stdout: choose one");
+      if (opts.json && opts.format === "json")
+        throw new BadInputError("--json (the events) and --format json (the chain) both want stdout: choose one");
       const { resolve } = await import("node:path");
       const { buildImageInfo } = await import("../../pipelines/image-clone/info-pipeline.js");
       const { renderChain } = await import("../../steps/image/render-chain.js");
@@ -96,9 +186,20 @@ export function registerImage(program: Command, setExit: ExitSetter): void {
       await requireInputFile(plan.disk, "disk", { blockDevice: true });
       // Read-only: runs as a dry run (no journal written), and prints the chain itself.
       const { runLocalPipeline } = await import("../run-local-pipeline.js");
-      const outcome = await runLocalPipeline("image-info", buildImageInfo(), plan, { dryRun: true, json: opts.json }, ["image", "info", plan.disk], "dry-run", false);
+      const outcome = await runLocalPipeline(
+        "image-info",
+        buildImageInfo(),
+        plan,
+        { dryRun: true, json: opts.json },
+        ["image", "info", plan.disk],
+        "dry-run",
+        false,
+      );
       const chain = outcome.probes["inspect-chain"]?.facts?.chain;
-      if (Array.isArray(chain) && !opts.json) process.stdout.write(opts.format === "json" ? JSON.stringify(chain, null, 2) + "\n" : renderChain(chain) + "\n");
+      if (Array.isArray(chain) && !opts.json)
+        process.stdout.write(
+          opts.format === "json" ? JSON.stringify(chain, null, 2) + "\n" : renderChain(chain) + "\n",
+        );
       setExit(exitCodeForRun(outcome));
     });
 }

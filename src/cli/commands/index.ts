@@ -12,4 +12,15 @@ import { registerSchema } from "./schema.js";
 import { registerStatus } from "./status.js";
 
 /** Every subcommand; each lives in its own file and registers itself here. */
-export const commandRegistrations: Array<(program: Command, setExit: ExitSetter) => void> = [registerRun, registerRollback, registerStatus, registerRuns, registerPlan, registerDemo, registerImage, registerHost, registerSchema, registerCompletion];
+export const commandRegistrations: Array<(program: Command, setExit: ExitSetter) => void> = [
+  registerRun,
+  registerRollback,
+  registerStatus,
+  registerRuns,
+  registerPlan,
+  registerDemo,
+  registerImage,
+  registerHost,
+  registerSchema,
+  registerCompletion,
+];

@@ -25,7 +25,10 @@ interface PlanFlags {
 }
 
 /** Flags that exist only for one kind, each a shorthand for one plan option. */
-const KIND_FLAGS: Record<PlanKind, Array<{ flag: string; key: keyof PlanFlags & string; option: string; value: string }>> = {
+const KIND_FLAGS: Record<
+  PlanKind,
+  Array<{ flag: string; key: keyof PlanFlags & string; option: string; value: string }>
+> = {
   "openvz-to-kvm": [],
   "vserver-to-openvz": [
     { flag: "--guest", key: "guest", option: "guest", value: "<name>" },
@@ -34,8 +37,10 @@ const KIND_FLAGS: Record<PlanKind, Array<{ flag: string; key: keyof PlanFlags & 
 };
 
 export const EXAMPLES: Record<PlanKind, string> = {
-  "openvz-to-kvm": "mudanza plan openvz-to-kvm --source root@web1.example.org --target root@web1-vm.example.org --identity-file ~/.ssh/migrate -o web1.yaml",
-  "vserver-to-openvz": "mudanza plan vserver-to-openvz --source root@vs-host.example.org --target root@ovz-node.example.org --guest db1 --ctid 5001 -o db1.yaml",
+  "openvz-to-kvm":
+    "mudanza plan openvz-to-kvm --source root@web1.example.org --target root@web1-vm.example.org --identity-file ~/.ssh/migrate -o web1.yaml",
+  "vserver-to-openvz":
+    "mudanza plan vserver-to-openvz --source root@vs-host.example.org --target root@ovz-node.example.org --guest db1 --ctid 5001 -o db1.yaml",
 };
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -50,7 +55,10 @@ const yamlValue = (text: string): unknown => {
 };
 
 /** Options from --guest/--ctid and --option key=value, each remembering the flag that set it. */
-function collectOptions(kind: PlanKind, flags: PlanFlags): { options: Record<string, unknown>; flagOf: Map<string, string> } {
+function collectOptions(
+  kind: PlanKind,
+  flags: PlanFlags,
+): { options: Record<string, unknown>; flagOf: Map<string, string> } {
   const known = optionDocs(kind).map((o) => o.key);
   const options: Record<string, unknown> = {};
   const flagOf = new Map<string, string>();
@@ -62,9 +70,13 @@ function collectOptions(kind: PlanKind, flags: PlanFlags): { options: Record<str
   }
   for (const entry of flags.option) {
     const eq = entry.indexOf("=");
-    if (eq < 1) throw new BadInputError(`--option ${JSON.stringify(entry)}: expected key=value (e.g. --option skipPreUpdate=true)`);
+    if (eq < 1)
+      throw new BadInputError(
+        `--option ${JSON.stringify(entry)}: expected key=value (e.g. --option skipPreUpdate=true)`,
+      );
     const key = entry.slice(0, eq);
-    if (!known.includes(key)) throw new BadInputError(`--option ${key}: ${kind} has no option "${key}"; its options are ${known.join(", ")}`);
+    if (!known.includes(key))
+      throw new BadInputError(`--option ${key}: ${kind} has no option "${key}"; its options are ${known.join(", ")}`);
     if (flagOf.has(key)) throw new BadInputError(`--option ${key}: already set by ${flagOf.get(key)}`);
     options[key] = yamlValue(entry.slice(eq + 1));
     flagOf.set(key, `--option ${JSON.stringify(entry)}`);
@@ -89,7 +101,12 @@ function endpointFromFlags(role: "source" | "target", flags: PlanFlags): PlanEnd
   const base = parseEndpointFlag(flags[role], `--${role}`);
   const hostKeyFlag = role === "source" ? "--source-host-key" : "--target-host-key";
   const hostKey = role === "source" ? flags.sourceHostKey : flags.targetHostKey;
-  const endpoint: PlanEndpointInput = { ...base, ...(flags.sudo ? { sudo: true } : {}), ...(flags.identityFile ? { identityFile: flags.identityFile } : {}), ...(hostKey ? { hostKey } : {}) };
+  const endpoint: PlanEndpointInput = {
+    ...base,
+    ...(flags.sudo ? { sudo: true } : {}),
+    ...(flags.identityFile ? { identityFile: flags.identityFile } : {}),
+    ...(hostKey ? { hostKey } : {}),
+  };
   const check = endpointSchema.safeParse(endpoint);
   if (!check.success) {
     const issue = check.error.issues[0]!;
@@ -102,37 +119,57 @@ function endpointFromFlags(role: "source" | "target", flags: PlanFlags): PlanEnd
 async function writePlan(kind: PlanKind, flags: PlanFlags): Promise<void> {
   const { options, flagOf } = collectOptions(kind, flags);
   checkOptions(kind, options, flagOf);
-  const text = renderCommentedPlan({ kind, name: flags.name, source: endpointFromFlags("source", flags), target: endpointFromFlags("target", flags), options });
+  const text = renderCommentedPlan({
+    kind,
+    name: flags.name,
+    source: endpointFromFlags("source", flags),
+    target: endpointFromFlags("target", flags),
+    options,
+  });
   parsePlan(text, flags.output ?? "(generated plan)"); // same validation as `run`: never write a plan run would refuse
   if (flags.output) {
     await writeFile(flags.output, text, { flag: "wx" }).catch((error: NodeJS.ErrnoException) => {
-      throw new BadInputError(error.code === "EEXIST" ? `${flags.output} exists; not overwriting it` : `cannot write ${flags.output}: ${error.message}`);
+      throw new BadInputError(
+        error.code === "EEXIST"
+          ? `${flags.output} exists; not overwriting it`
+          : `cannot write ${flags.output}: ${error.message}`,
+      );
     });
   } else process.stdout.write(text);
 }
 
 /** Everything of `mudanza plan KIND` that needs the schemas: loaded only when that command runs. */
 export function configureKindCommand(sub: Command, kind: PlanKind, setExit: ExitSetter): void {
-    sub
-      .requiredOption("--source <[user@]host[:port]>", `${kindDocs[kind].source}`)
-      .requiredOption("--target <[user@]host[:port]>", `${kindDocs[kind].target}`);
-    // Another kind's flags are known here only to be refused by name (commander would just say "unknown option").
-    const foreign = planKinds.filter((k) => k !== kind).flatMap((k) => KIND_FLAGS[k].map((f) => ({ ...f, kind: k })));
-    for (const f of foreign) sub.addOption(new Option(`${f.flag} ${f.value}`).hideHelp());
-    for (const f of KIND_FLAGS[kind]) sub.option(`${f.flag} ${f.value}`, `sets options.${f.option}: ${optionDocs(kind).find((o) => o.key === f.option)?.description ?? ""}`);
-    sub
-      .option("--name <name>", "migration name (names the journal; default: the plan file's name)")
-      .option("--identity-file <file>", "ssh private key for both hosts (identityFile)")
-      .option("--sudo", "run commands through `sudo -n` on both hosts (for a user other than root)")
-      .option("--source-host-key <SHA256:...>", "pin the source's host key fingerprint (hostKey)")
-      .option("--target-host-key <SHA256:...>", "pin the target's host key fingerprint (hostKey)")
-      .option("--option <key=value>", "set a plan option (repeatable); the value is read as YAML: true, 5, [a, b]", collect, [])
-      .option("-o, --output <file>", "write here instead of stdout (never overwrites)")
-      .addHelpText("after", `${optionsHelpText(kind)}\n\nExample:\n  ${EXAMPLES[kind]}`)
-      .action(async (flags: PlanFlags) => {
-        const misplaced = foreign.filter((f) => flags[f.key] !== undefined);
-        if (misplaced.length > 0) throw new BadInputError(misplaced.map((f) => `${f.flag} applies to ${f.kind} plans, not ${kind}`).join("\n"));
-        await writePlan(kind, flags);
-        setExit(0);
-      });
+  sub
+    .requiredOption("--source <[user@]host[:port]>", `${kindDocs[kind].source}`)
+    .requiredOption("--target <[user@]host[:port]>", `${kindDocs[kind].target}`);
+  // Another kind's flags are known here only to be refused by name (commander would just say "unknown option").
+  const foreign = planKinds.filter((k) => k !== kind).flatMap((k) => KIND_FLAGS[k].map((f) => ({ ...f, kind: k })));
+  for (const f of foreign) sub.addOption(new Option(`${f.flag} ${f.value}`).hideHelp());
+  for (const f of KIND_FLAGS[kind])
+    sub.option(
+      `${f.flag} ${f.value}`,
+      `sets options.${f.option}: ${optionDocs(kind).find((o) => o.key === f.option)?.description ?? ""}`,
+    );
+  sub
+    .option("--name <name>", "migration name (names the journal; default: the plan file's name)")
+    .option("--identity-file <file>", "ssh private key for both hosts (identityFile)")
+    .option("--sudo", "run commands through `sudo -n` on both hosts (for a user other than root)")
+    .option("--source-host-key <SHA256:...>", "pin the source's host key fingerprint (hostKey)")
+    .option("--target-host-key <SHA256:...>", "pin the target's host key fingerprint (hostKey)")
+    .option(
+      "--option <key=value>",
+      "set a plan option (repeatable); the value is read as YAML: true, 5, [a, b]",
+      collect,
+      [],
+    )
+    .option("-o, --output <file>", "write here instead of stdout (never overwrites)")
+    .addHelpText("after", `${optionsHelpText(kind)}\n\nExample:\n  ${EXAMPLES[kind]}`)
+    .action(async (flags: PlanFlags) => {
+      const misplaced = foreign.filter((f) => flags[f.key] !== undefined);
+      if (misplaced.length > 0)
+        throw new BadInputError(misplaced.map((f) => `${f.flag} applies to ${f.kind} plans, not ${kind}`).join("\n"));
+      await writePlan(kind, flags);
+      setExit(0);
+    });
 }

@@ -6,24 +6,51 @@ export function registerRollback(program: Command, setExit: ExitSetter): void {
   program
     .command("rollback")
     .description("return the hosts of a migration to a checkpoint it took, restart what it stopped, rewind its journal")
-    .addHelpText("after", examples("mudanza rollback web1.yaml --dry-run                 # what it would do", "mudanza rollback web1.yaml --yes                     # to the latest checkpoint of the target", "mudanza rollback web1.yaml --to mz-web1-before-update"))
+    .addHelpText(
+      "after",
+      examples(
+        "mudanza rollback web1.yaml --dry-run                 # what it would do",
+        "mudanza rollback web1.yaml --yes                     # to the latest checkpoint of the target",
+        "mudanza rollback web1.yaml --to mz-web1-before-update",
+      ),
+    )
     .argument("<plan>", "plan file (YAML) of the migration")
     .option("--to <name>", "the checkpoint to return to (default: the latest the migration took of the target)")
     .option("-y, --yes", "accept every gate without asking (scripts, CI)")
     .option("--dry-run", "run every probe, change nothing, print a report")
     .option("--json", "print events as NDJSON, one per line")
     .option("--state-dir <dir>", "where journals, logs and reports live")
-    .action(async (plan: string, opts: { to?: string; yes?: boolean; dryRun?: boolean; json?: boolean; stateDir?: string }) => {
-      const { rollbackCommand } = await import("../rollback-command.js");
-      setExit(await rollbackCommand(plan, opts));
-    });
+    .action(
+      async (
+        plan: string,
+        opts: { to?: string; yes?: boolean; dryRun?: boolean; json?: boolean; stateDir?: string },
+      ) => {
+        const { rollbackCommand } = await import("../rollback-command.js");
+        setExit(await rollbackCommand(plan, opts));
+      },
+    );
   program
     .command("checkpoints")
     .description("list the checkpoints a migration's plan names, as their backends list them")
-    .addHelpText("after", examples("mudanza checkpoints web1.yaml            # each side's checkpoints", "mudanza checkpoints web1.yaml --delete   # remove this migration's (rollback no longer possible)"))
+    .addHelpText(
+      "after",
+      examples(
+        "mudanza checkpoints web1.yaml            # each side's checkpoints",
+        "mudanza checkpoints web1.yaml --delete   # remove this migration's (rollback no longer possible)",
+      ),
+    )
     .argument("<plan>", "plan file (YAML) of the migration")
-    .option("--delete", "delete every checkpoint this plan's migration took (after which rollback is no longer possible)")
-    .addHelpText("after", examples("mudanza checkpoints web1.yaml           # what the migration took, as the backends list them", "mudanza checkpoints web1.yaml --delete  # once the VM is trusted: no rollback after this"))
+    .option(
+      "--delete",
+      "delete every checkpoint this plan's migration took (after which rollback is no longer possible)",
+    )
+    .addHelpText(
+      "after",
+      examples(
+        "mudanza checkpoints web1.yaml           # what the migration took, as the backends list them",
+        "mudanza checkpoints web1.yaml --delete  # once the VM is trusted: no rollback after this",
+      ),
+    )
     .action(async (plan: string, opts: { delete?: boolean }) => {
       const { checkpointsCommand } = await import("../checkpoints-command.js");
       setExit(await checkpointsCommand(plan, opts));

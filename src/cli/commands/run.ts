@@ -6,7 +6,14 @@ export function registerRun(program: Command, setExit: ExitSetter): void {
   program
     .command("run")
     .description("run a migration plan (interactive on a terminal), or check it with --dry-run")
-    .addHelpText("after", examples("mudanza run web1.yaml --dry-run        # every check, nothing changed", "mudanza run web1.yaml                  # asks before each destructive step", "mudanza run web1.yaml --yes            # scripts and CI"))
+    .addHelpText(
+      "after",
+      examples(
+        "mudanza run web1.yaml --dry-run        # every check, nothing changed",
+        "mudanza run web1.yaml                  # asks before each destructive step",
+        "mudanza run web1.yaml --yes            # scripts and CI",
+      ),
+    )
     .argument("<plan>", "plan file (YAML)")
     .option("-y, --yes", "accept every gate without asking (scripts, CI)")
     .option("--dry-run", "run every probe, change nothing, print a report")
@@ -14,8 +21,20 @@ export function registerRun(program: Command, setExit: ExitSetter): void {
     .option("--json", "print events as NDJSON, one per line")
     .option("--state-dir <dir>", "where journals, logs and reports live")
     .option("--restart", "discard this migration's journal and start over")
-    .action(async (plan: string, opts: { yes?: boolean; dryRun?: boolean; format?: "md" | "json"; json?: boolean; stateDir?: string; restart?: boolean }) => {
-      const { runCommand } = await import("../run-command.js");
-      setExit(await runCommand(plan, opts));
-    });
+    .action(
+      async (
+        plan: string,
+        opts: {
+          yes?: boolean;
+          dryRun?: boolean;
+          format?: "md" | "json";
+          json?: boolean;
+          stateDir?: string;
+          restart?: boolean;
+        },
+      ) => {
+        const { runCommand } = await import("../run-command.js");
+        setExit(await runCommand(plan, opts));
+      },
+    );
 }

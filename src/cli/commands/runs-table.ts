@@ -10,4 +10,3 @@ export async function runsTable(stateDirFlag: string | undefined): Promise<strin
   const rows = await Promise.all(entries.map(async (e) => runRow(e, await lockHeld(e.path))));
   return renderRuns(rows, stateDir);
 }
-

@@ -13,8 +13,17 @@ export const SCHEMA_NAMES = Object.keys(SCHEMAS) as Array<keyof typeof SCHEMAS>;
 export function registerSchema(program: Command, setExit: ExitSetter): void {
   program
     .command("schema")
-    .description("print the JSON Schema of machine output: the --json event stream, or the --dry-run --format json report")
-    .addHelpText("after", examples("mudanza schema events > events.schema.json", "mudanza run web1.yaml --yes --json | head -1   # every line carries \"version\"", "mudanza schema dry-run-report"))
+    .description(
+      "print the JSON Schema of machine output: the --json event stream, or the --dry-run --format json report",
+    )
+    .addHelpText(
+      "after",
+      examples(
+        "mudanza schema events > events.schema.json",
+        'mudanza run web1.yaml --yes --json | head -1   # every line carries "version"',
+        "mudanza schema dry-run-report",
+      ),
+    )
     .addArgument(new Argument("<name>", "which schema").choices(SCHEMA_NAMES))
     .action(async (name: keyof typeof SCHEMAS) => {
       process.stdout.write(JSON.stringify(await SCHEMAS[name](), null, 2) + "\n");

@@ -24,28 +24,39 @@ export const isFile = async (path: string): Promise<boolean> => (await stat(path
 export async function byPlan(planPath: string, stateDir: string): Promise<Found> {
   const absolute = resolve(planPath);
   const textHash = planTextHash(await readPlanText(absolute, planPath));
-  const untouched = (await listJournals(stateDir)).filter((e) => e.data?.planTextHash === textHash && isJournalOf(e, absolute));
-  if (untouched.length === 1) return { path: untouched[0]!.path, journal: untouched[0]!.data!, planHashes: [untouched[0]!.data!.planHash] };
+  const untouched = (await listJournals(stateDir)).filter(
+    (e) => e.data?.planTextHash === textHash && isJournalOf(e, absolute),
+  );
+  if (untouched.length === 1)
+    return { path: untouched[0]!.path, journal: untouched[0]!.data!, planHashes: [untouched[0]!.data!.planHash] };
   const { loadPlan } = await import("../../plan/load.js");
   const { journalStemFor } = await import("../../journal/journal-file.js");
   const loaded = await loadPlan(planPath);
   const path = journalPathFor(stateDir, await journalStemFor(stateDir, loaded.migrationId, loaded.path));
   const journal = await readJournalToShow(path);
-  if (!journal) throw new BadInputError(`no journal for plan ${loaded.path} (looked for ${path}): it has not run yet; see mudanza runs`);
+  if (!journal)
+    throw new BadInputError(
+      `no journal for plan ${loaded.path} (looked for ${path}): it has not run yet; see mudanza runs`,
+    );
   return { path, journal, planHashes: [loaded.hash, ...loaded.formerHashes] };
 }
 
 /** The journal file the plan at `planPath` would use: its name is the journal's migration, by name or by name and path. */
 const isJournalOf = (entry: JournalEntry, planPath: string): boolean =>
-  entry.data?.planPath === planPath && (entry.stem === entry.data.migrationId || entry.stem === pathKeyedStem(entry.data.migrationId, planPath));
+  entry.data?.planPath === planPath &&
+  (entry.stem === entry.data.migrationId || entry.stem === pathKeyedStem(entry.data.migrationId, planPath));
 
 /** A journal named by the ID `mudanza runs` shows (or by its migration name when that is unique). */
 export async function byId(id: string, stateDir: string): Promise<Found> {
   const entries = await listJournals(stateDir);
   const exact = entries.filter((e) => e.stem === id);
   const named = exact.length > 0 ? exact : entries.filter((e) => e.data?.migrationId === id);
-  if (named.length === 0) throw new BadInputError(`${id} is neither a plan file nor a run in ${stateDir}; see mudanza runs`);
-  if (named.length > 1) throw new BadInputError(`${id} names ${named.length} runs (${named.map((e) => `${e.stem}: ${e.data?.planPath}`).join("; ")}); give the ID or the plan file`);
+  if (named.length === 0)
+    throw new BadInputError(`${id} is neither a plan file nor a run in ${stateDir}; see mudanza runs`);
+  if (named.length > 1)
+    throw new BadInputError(
+      `${id} names ${named.length} runs (${named.map((e) => `${e.stem}: ${e.data?.planPath}`).join("; ")}); give the ID or the plan file`,
+    );
   const entry = named[0]!;
   if (!entry.data) throw new BadInputError(`${entry.path}: ${entry.problem}`);
   const planPath = entry.data.planPath;
@@ -54,7 +65,11 @@ export async function byId(id: string, stateDir: string): Promise<Found> {
   try {
     return { path: entry.path, journal: entry.data, planHashes: await currentPlanHashes(planPath, entry.data) };
   } catch (error) {
-    return { path: entry.path, journal: entry.data, planProblem: `the plan cannot be read now (${error instanceof Error ? error.message.split("\n")[0] : String(error)})` };
+    return {
+      path: entry.path,
+      journal: entry.data,
+      planProblem: `the plan cannot be read now (${error instanceof Error ? error.message.split("\n")[0] : String(error)})`,
+    };
   }
 }
 

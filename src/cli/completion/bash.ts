@@ -27,7 +27,9 @@ const entry = (key: string, value: string): string => `  [${shellQuote(key)}]=${
 export function bashCompletion(nodes: CommandNode[]): string {
   const subs = nodes.map((n) => entry(n.path, n.subcommands.join(" ")));
   const flags = nodes.map((n) => entry(n.path, n.flags.join(" ")));
-  const values = nodes.flatMap((n) => Object.entries(n.valueFlags).map(([flag, c]) => entry(`${n.path} ${flag}`, spec(c))));
+  const values = nodes.flatMap((n) =>
+    Object.entries(n.valueFlags).map(([flag, c]) => entry(`${n.path} ${flag}`, spec(c))),
+  );
   const args = nodes.flatMap((n) => n.args.map((c, i) => entry(`${n.path} ${i}`, spec(c))));
   return `# bash completion for mudanza. Load it with:  source <(mudanza completion bash)
 # or install it:  mudanza completion bash > /etc/bash_completion.d/mudanza

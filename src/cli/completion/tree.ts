@@ -1,7 +1,8 @@
 import type { Argument, Command, Option } from "commander";
 
 /** What a word after a flag or in an argument's place completes to. */
-export type Completes = { kind: "file"; extensions?: string[] } | { kind: "dir" } | { kind: "words"; words: string[] } | { kind: "none" };
+export type Completes =
+  { kind: "file"; extensions?: string[] } | { kind: "dir" } | { kind: "words"; words: string[] } | { kind: "none" };
 
 export interface CommandNode {
   /** "mudanza", "mudanza image", "mudanza image sparsify". */
@@ -43,11 +44,19 @@ export function commandTree(program: Command): CommandNode[] {
   const globalOptions = program.options.filter((o) => !o.hidden && o.flags !== "-V, --version");
   const nodes: CommandNode[] = [];
   const walk = (command: Command, path: string, inherited: readonly Option[]): void => {
-    const options = [...command.options.filter((o) => !o.hidden), ...inherited.filter((g) => !command.options.includes(g))];
-    const flags = [...new Set([...options.flatMap((o) => [o.short, o.long].filter((f): f is string => Boolean(f))), "-h", "--help"])];
+    const options = [
+      ...command.options.filter((o) => !o.hidden),
+      ...inherited.filter((g) => !command.options.includes(g)),
+    ];
+    const flags = [
+      ...new Set([...options.flatMap((o) => [o.short, o.long].filter((f): f is string => Boolean(f))), "-h", "--help"]),
+    ];
     const valueFlags: Record<string, Completes> = {};
-    for (const o of options.filter((x) => x.required || x.optional)) for (const f of [o.short, o.long]) if (f) valueFlags[f] = valueCompletes(o);
-    const subcommands = command.commands.filter((c) => !(c as Command & { _hidden?: boolean })._hidden).map((c) => c.name());
+    for (const o of options.filter((x) => x.required || x.optional))
+      for (const f of [o.short, o.long]) if (f) valueFlags[f] = valueCompletes(o);
+    const subcommands = command.commands
+      .filter((c) => !(c as Command & { _hidden?: boolean })._hidden)
+      .map((c) => c.name());
     nodes.push({ path, subcommands, flags, valueFlags, args: command.registeredArguments.map(argumentCompletes) });
     for (const sub of command.commands) walk(sub, `${path} ${sub.name()}`, globalOptions);
   };

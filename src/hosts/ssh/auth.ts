@@ -24,7 +24,10 @@ export interface AuthRequest {
   who: string;
 }
 
-export async function planAuthentication(request: AuthRequest, agentSocket = process.env.SSH_AUTH_SOCK): Promise<AuthPlan> {
+export async function planAuthentication(
+  request: AuthRequest,
+  agentSocket = process.env.SSH_AUTH_SOCK,
+): Promise<AuthPlan> {
   const methods: Array<PublicKeyAuthMethod | AgentAuthMethod> = [];
   const offered: string[] = [];
   // Explicit key files first: with many agent keys the server's MaxAuthTries could end the session before
@@ -35,7 +38,9 @@ export async function planAuthentication(request: AuthRequest, agentSocket = pro
       text = await readFile(file);
     } catch (error) {
       if (!request.identityFilesConfigured && (error as NodeJS.ErrnoException).code === "ENOENT") continue;
-      throw new SshAuthError(`${request.who}: cannot read identity file ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+      throw new SshAuthError(
+        `${request.who}: cannot read identity file ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+      );
     }
     const parsed = ssh2.utils.parseKey(text);
     if (parsed instanceof Error) {

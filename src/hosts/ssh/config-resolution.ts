@@ -73,16 +73,22 @@ export async function loadSshConfig(): Promise<SSHConfig> {
       return parseSshConfigText(await inlineIncludes(await readFile(override, "utf8"), dirname(override)), override);
     } catch (error) {
       if (error instanceof SshSetupError) throw error;
-      throw new SshSetupError(`cannot read ssh config ${override} (from MUDANZA_SSH_CONFIG): ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+      throw new SshSetupError(
+        `cannot read ssh config ${override} (from MUDANZA_SSH_CONFIG): ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+      );
     }
   }
   const texts: string[] = [];
-  for (const [path, base] of [[`${homeDirectory()}/.ssh/config`, `${homeDirectory()}/.ssh`], ["/etc/ssh/ssh_config", "/etc/ssh"]] as const) {
+  for (const [path, base] of [
+    [`${homeDirectory()}/.ssh/config`, `${homeDirectory()}/.ssh`],
+    ["/etc/ssh/ssh_config", "/etc/ssh"],
+  ] as const) {
     try {
       // A top-level line of the second file must not land inside the first file's last Host block.
       texts.push(`Host *\n${await inlineIncludes(await readFile(path, "utf8"), base)}`);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw new SshSetupError(`cannot read ssh config ${path}: ${String(error)}`);
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT")
+        throw new SshSetupError(`cannot read ssh config ${path}: ${String(error)}`);
     }
   }
   return parseSshConfigText(texts.join("\n"), "~/.ssh/config");
@@ -92,7 +98,9 @@ export function parseSshConfigText(text: string, path: string): SSHConfig {
   try {
     return SSHConfig.parse(text);
   } catch (error) {
-    throw new SshSetupError(`cannot parse ssh config ${path}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new SshSetupError(
+      `cannot parse ssh config ${path}: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
 }
 
@@ -113,10 +121,14 @@ export function resolveTarget(config: SSHConfig, request: TargetRequest, localUs
   let port = request.port !== undefined && request.port !== PLAN_DEFAULT_PORT ? request.port : undefined;
   if (port === undefined && configPort !== undefined) {
     port = Number(configPort);
-    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new SshSetupError(`ssh config: Port ${configPort} for ${request.host} is not a port number`);
+    if (!Number.isInteger(port) || port < 1 || port > 65535)
+      throw new SshSetupError(`ssh config: Port ${configPort} for ${request.host} is not a port number`);
   }
   port ??= request.port ?? 22;
-  const user = request.user !== undefined && request.user !== PLAN_DEFAULT_USER ? request.user : (one("user") ?? request.user ?? localUser);
+  const user =
+    request.user !== undefined && request.user !== PLAN_DEFAULT_USER
+      ? request.user
+      : (one("user") ?? request.user ?? localUser);
   const tokens = { h: hostName, r: user, u: localUser, d: homeDirectory(), p: String(port), n: request.host };
 
   const configuredKeys = many("identityfile").filter((f) => f.toLowerCase() !== "none");
@@ -125,8 +137,12 @@ export function resolveTarget(config: SSHConfig, request: TargetRequest, localUs
 
   const jump = one("proxyjump");
   const hostKeyName = one("hostkeyalias") ?? hostName;
-  const userKnown = many("userknownhostsfile").flatMap((v) => v.split(/\s+/)).filter(Boolean);
-  const globalKnown = many("globalknownhostsfile").flatMap((v) => v.split(/\s+/)).filter(Boolean);
+  const userKnown = many("userknownhostsfile")
+    .flatMap((v) => v.split(/\s+/))
+    .filter(Boolean);
+  const globalKnown = many("globalknownhostsfile")
+    .flatMap((v) => v.split(/\s+/))
+    .filter(Boolean);
   return {
     alias: request.host,
     hostName,
@@ -149,10 +165,12 @@ export function parseProxyJump(value: string): JumpSpec[] {
   return value.split(",").map((raw) => {
     const text = raw.trim().replace(/^ssh:\/\//, "");
     const match = /^(?:([^@]+)@)?(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(text);
-    if (!match || !match[2]) throw new SshSetupError(`ssh config: cannot read ProxyJump "${value}" (expected [user@]host[:port][,...])`);
+    if (!match || !match[2])
+      throw new SshSetupError(`ssh config: cannot read ProxyJump "${value}" (expected [user@]host[:port][,...])`);
     const host = match[2].replace(/^\[|\]$/g, "");
     const port = match[3] === undefined ? undefined : Number(match[3]);
-    if (port !== undefined && (port < 1 || port > 65535)) throw new SshSetupError(`ssh config: ProxyJump "${value}" has an invalid port`);
+    if (port !== undefined && (port < 1 || port > 65535))
+      throw new SshSetupError(`ssh config: ProxyJump "${value}" has an invalid port`);
     return { host, port, user: match[1] };
   });
 }

@@ -32,13 +32,19 @@ export interface EstablishRequest {
   warn?: (message: string) => void;
 }
 
-const warnOnStderr = (message: string): void => void process.stderr.write(`mudanza: warning: ${forTerminal(message)}\n`);
+const warnOnStderr = (message: string): void =>
+  void process.stderr.write(`mudanza: warning: ${forTerminal(message)}\n`);
 
 /** Resolves the ssh config, builds the jump chain and opens every hop with its own host key check. */
 export async function establish(request: EstablishRequest): Promise<Established> {
   const { endpoint, role } = request;
   const config = await loadSshConfig();
-  const target = resolveTarget(config, { host: endpoint.host!, port: endpoint.port, user: endpoint.user, identityFile: endpoint.identityFile });
+  const target = resolveTarget(config, {
+    host: endpoint.host!,
+    port: endpoint.port,
+    user: endpoint.user,
+    identityFile: endpoint.identityFile,
+  });
   const jumpTargets = resolveJumpChain(config, target, role);
   const readyTimeoutMs = request.timeoutMs ?? endpoint.connectTimeoutSec * 1000;
   const knownHostsFor = async (t: SshTarget): Promise<HostKeyPolicy> => {
@@ -49,17 +55,37 @@ export async function establish(request: EstablishRequest): Promise<Established>
   const hops: Hop[] = [];
   for (const jump of jumpTargets) {
     const who = `jump host ${jump.alias} (for ${role})`;
-    hops.push({ ...hopBasics(jump, readyTimeoutMs), who, policy: await knownHostsFor(jump), auth: await planAuthentication({ ...jump, who }) });
+    hops.push({
+      ...hopBasics(jump, readyTimeoutMs),
+      who,
+      policy: await knownHostsFor(jump),
+      auth: await planAuthentication({ ...jump, who }),
+    });
   }
   let policy: HostKeyPolicy;
   if (request.acceptHostKeys) {
-    policy = { kind: "fingerprints", fingerprints: request.acceptHostKeys, origin: "the host keys it was expected to have now", problem: "not-accepted" };
+    policy = {
+      kind: "fingerprints",
+      fingerprints: request.acceptHostKeys,
+      origin: "the host keys it was expected to have now",
+      problem: "not-accepted",
+    };
   } else if (endpoint.hostKey) {
-    policy = { kind: "fingerprints", fingerprints: [endpoint.hostKey], origin: `the fingerprint pinned in the plan (${role}.hostKey)`, problem: "pinned-mismatch" };
+    policy = {
+      kind: "fingerprints",
+      fingerprints: [endpoint.hostKey],
+      origin: `the fingerprint pinned in the plan (${role}.hostKey)`,
+      problem: "pinned-mismatch",
+    };
   } else {
     policy = await knownHostsFor(target);
   }
-  hops.push({ ...hopBasics(target, readyTimeoutMs), who: role, policy, auth: await planAuthentication({ ...target, who: role }) });
+  hops.push({
+    ...hopBasics(target, readyTimeoutMs),
+    who: role,
+    policy,
+    auth: await planAuthentication({ ...target, who: role }),
+  });
 
   const clients: Client[] = [];
   const jumps: Established["jumps"] = [];
@@ -90,8 +116,13 @@ function hopBasics(t: SshTarget, readyTimeoutMs: number): Omit<Hop, "who" | "pol
  */
 export function resolveJumpChain(config: SSHConfig, target: SshTarget, role: string, depth = 0): SshTarget[] {
   if (target.proxyJump.length === 0) return [];
-  if (depth >= MAX_JUMPS) throw new SshSetupError(`${role}: ProxyJump chain longer than ${MAX_JUMPS} hops (do the jump hosts point at each other?)`);
-  const [first, ...rest] = target.proxyJump.map((spec) => resolveTarget(config, { host: spec.host, port: spec.port, user: spec.user }));
+  if (depth >= MAX_JUMPS)
+    throw new SshSetupError(
+      `${role}: ProxyJump chain longer than ${MAX_JUMPS} hops (do the jump hosts point at each other?)`,
+    );
+  const [first, ...rest] = target.proxyJump.map((spec) =>
+    resolveTarget(config, { host: spec.host, port: spec.port, user: spec.user }),
+  );
   const chain = [...resolveJumpChain(config, first!, role, depth + 1), first!];
   return [...chain, ...rest.map((hop) => ({ ...hop, proxyJump: [] }))];
 }

@@ -38,7 +38,13 @@ export function verifyHostKey(policy: HostKeyPolicy, who: KeyIdentity, blob: Buf
   return error;
 }
 
-function verdictError(policy: HostKeyPolicy, who: KeyIdentity, blob: Buffer, fingerprint: string, label: string): HostKeyError | null {
+function verdictError(
+  policy: HostKeyPolicy,
+  who: KeyIdentity,
+  blob: Buffer,
+  fingerprint: string,
+  label: string,
+): HostKeyError | null {
   const presented = `${keyTypeLabel(keyTypeOfBlob(blob))} key ${fingerprint}`;
   if (policy.kind === "fingerprints") {
     if (policy.fingerprints.some((f) => sameFingerprint(f, fingerprint))) return null;
@@ -60,7 +66,12 @@ function verdictError(policy: HostKeyPolicy, who: KeyIdentity, blob: Buffer, fin
     case "known":
       return null;
     case "revoked":
-      return new HostKeyError("revoked", label, fingerprint, `host key of ${label} (${presented}) is marked @revoked in ${verdict.entry.file}:${verdict.entry.line}. Refusing to connect.`);
+      return new HostKeyError(
+        "revoked",
+        label,
+        fingerprint,
+        `host key of ${label} (${presented}) is marked @revoked in ${verdict.entry.file}:${verdict.entry.line}. Refusing to connect.`,
+      );
     case "changed":
       return new HostKeyError(
         "changed",
@@ -72,7 +83,10 @@ function verdictError(policy: HostKeyPolicy, who: KeyIdentity, blob: Buffer, fin
           `fingerprint out of band: ssh-keygen -R '${lookupName}' -f ${verdict.entry.file}, then ${keyscan}.`,
       );
     case "unknown": {
-      const others = verdict.otherTypes.length > 0 ? ` (known_hosts has only ${verdict.otherTypes.map(keyTypeLabel).join(", ")} keys for it)` : "";
+      const others =
+        verdict.otherTypes.length > 0
+          ? ` (known_hosts has only ${verdict.otherTypes.map(keyTypeLabel).join(", ")} keys for it)`
+          : "";
       return new HostKeyError(
         "unknown",
         label,

@@ -89,7 +89,13 @@ function hashedNameMatches(field: string, name: string): boolean {
 
 /** OpenSSH's match_pattern: `*` any run, `?` one character, everything else literal (`[` included). */
 export function globMatches(pattern: string, text: string): boolean {
-  const regex = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`, "s");
+  const regex = new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+      .replace(/\*/g, ".*")
+      .replace(/\?/g, ".")}$`,
+    "s",
+  );
   return regex.test(text);
 }
 
@@ -116,6 +122,8 @@ export function checkKnownHost(entries: KnownHostEntry[], lookupName: string, bl
 
 /** Key types known_hosts holds for a host: offered first so the server presents a key we can check. */
 export function knownKeyTypes(entries: KnownHostEntry[], lookupName: string): string[] {
-  const types = entries.filter((e) => e.marker === undefined && entryMatchesHost(e.hosts, lookupName)).map((e) => e.keyType);
+  const types = entries
+    .filter((e) => e.marker === undefined && entryMatchesHost(e.hosts, lookupName))
+    .map((e) => e.keyType);
   return [...new Set(types)];
 }

@@ -7,7 +7,15 @@ import { verifyHostKey, type HostKeyPolicy } from "./host-key-policy.js";
 import { knownHostsName, knownKeyTypes } from "./known-hosts.js";
 
 /** ssh2's default host key algorithms, in its order; reordered per host below. */
-const HOST_KEY_ALGORITHMS = ["ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521", "rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"];
+const HOST_KEY_ALGORITHMS = [
+  "ssh-ed25519",
+  "ecdsa-sha2-nistp256",
+  "ecdsa-sha2-nistp384",
+  "ecdsa-sha2-nistp521",
+  "rsa-sha2-512",
+  "rsa-sha2-256",
+  "ssh-rsa",
+];
 
 export interface Hop {
   /** For messages: "source", "jump host bastion (for source)". */
@@ -47,8 +55,17 @@ export function openClient(hop: Hop, sock?: Duplex): Promise<OpenedClient> {
       settled = true;
       resolve({ client, fingerprint: presented!.fingerprint, keyType: presented!.keyType });
     });
-    client.on("error", (error: Error & { level?: string; code?: string }) => fail(hostKeyError ?? describeConnectError(hop, error)));
-    client.on("close", () => fail(hostKeyError ?? new SshUnreachableError(`${hop.who}: ${hop.hostName} port ${hop.port} closed the connection during the ssh handshake`)));
+    client.on("error", (error: Error & { level?: string; code?: string }) =>
+      fail(hostKeyError ?? describeConnectError(hop, error)),
+    );
+    client.on("close", () =>
+      fail(
+        hostKeyError ??
+          new SshUnreachableError(
+            `${hop.who}: ${hop.hostName} port ${hop.port} closed the connection during the ssh handshake`,
+          ),
+      ),
+    );
     client.connect({
       host: sock ? undefined : hop.hostName,
       port: sock ? undefined : hop.port,
@@ -72,7 +89,9 @@ export function openClient(hop: Hop, sock?: Duplex): Promise<OpenedClient> {
 /** Offer first the key types known_hosts holds for this host, like ssh does, so the check can succeed. */
 function orderHostKeyAlgorithms(hop: Hop): string[] {
   if (hop.policy.kind !== "known-hosts") return HOST_KEY_ALGORITHMS;
-  const preferred = knownKeyTypes(hop.policy.entries, knownHostsName(hop.hostKeyName, hop.port)).flatMap(algorithmsForKeyType);
+  const preferred = knownKeyTypes(hop.policy.entries, knownHostsName(hop.hostKeyName, hop.port)).flatMap(
+    algorithmsForKeyType,
+  );
   return [...new Set([...preferred.filter((a) => HOST_KEY_ALGORITHMS.includes(a)), ...HOST_KEY_ALGORITHMS])];
 }
 
@@ -84,10 +103,15 @@ function describeConnectError(hop: Hop, error: Error & { level?: string; code?: 
     );
   }
   if (error.level === "client-timeout") {
-    return new SshUnreachableError(`${hop.who}: no ssh handshake with ${where} within ${Math.round(hop.readyTimeoutMs / 1000)}s`);
+    return new SshUnreachableError(
+      `${hop.who}: no ssh handshake with ${where} within ${Math.round(hop.readyTimeoutMs / 1000)}s`,
+    );
   }
   // Not found and refused are one class of problem, the host cannot be reached now: one exit code (3).
-  if (error.code === "ENOTFOUND" || error.code === "EAI_AGAIN") return new SshUnreachableError(`${hop.who}: cannot resolve host name ${hop.hostName} (check the name in the plan, or the DNS)`);
+  if (error.code === "ENOTFOUND" || error.code === "EAI_AGAIN")
+    return new SshUnreachableError(
+      `${hop.who}: cannot resolve host name ${hop.hostName} (check the name in the plan, or the DNS)`,
+    );
   return new SshUnreachableError(`${hop.who}: cannot connect to ${where}: ${error.code ?? error.message}`);
 }
 
@@ -95,7 +119,12 @@ function describeConnectError(hop: Hop, error: Error & { level?: string; code?: 
 export function forwardTo(via: Client, viaWho: string, hostName: string, port: number): Promise<ClientChannel> {
   return new Promise((resolve, reject) => {
     via.forwardOut("127.0.0.1", 0, hostName, port, (error, stream) => {
-      if (error) reject(new SshUnreachableError(`${viaWho} could not open a connection to ${hostName} port ${port}: ${error.message}`));
+      if (error)
+        reject(
+          new SshUnreachableError(
+            `${viaWho} could not open a connection to ${hostName} port ${port}: ${error.message}`,
+          ),
+        );
       else resolve(stream);
     });
   });

@@ -27,9 +27,11 @@ export function isAbsentResult(code: number, stderr: string): boolean {
 export function writeFileCommand(path: string, mode: number | undefined): string {
   const temp = `${path}.mudanza-tmp-${randomBytes(6).toString("hex")}`;
   const modeWord = mode === undefined ? "" : (mode & 0o7777).toString(8);
-  return sh`t=${temp}; trap 'rm -f -- "$t"' EXIT; umask 077; cat > "$t" || exit 1; ` +
+  return (
+    sh`t=${temp}; trap 'rm -f -- "$t"' EXIT; umask 077; cat > "$t" || exit 1; ` +
     sh`m=${modeWord}; if test -z "$m"; then m=$(stat -c %a -- ${path} 2>/dev/null) || m=644; fi; ` +
-    sh`chmod "$m" "$t" && mv -f -- "$t" ${path}`;
+    sh`chmod "$m" "$t" && mv -f -- "$t" ${path}`
+  );
 }
 
 /** `stat -c '%f %s %u %g'` (raw mode in hex: locale-independent, unlike %F) plus readlink for symlinks. */
@@ -47,8 +49,15 @@ export function parseStatOutput(stdout: string): FileStat | null {
   if (!match) throw new Error(`unexpected stat output: ${JSON.stringify(stdout.slice(0, 200))}`);
   const raw = parseInt(match[1]!, 16);
   const format = raw & S_IFMT;
-  const type: FileStat["type"] = format === 0o100000 ? "file" : format === 0o040000 ? "dir" : format === 0o120000 ? "symlink" : "other";
-  const stat: FileStat = { type, mode: raw & 0o7777, size: Number(match[2]), uid: Number(match[3]), gid: Number(match[4]) };
+  const type: FileStat["type"] =
+    format === 0o100000 ? "file" : format === 0o040000 ? "dir" : format === 0o120000 ? "symlink" : "other";
+  const stat: FileStat = {
+    type,
+    mode: raw & 0o7777,
+    size: Number(match[2]),
+    uid: Number(match[3]),
+    gid: Number(match[4]),
+  };
   // readlink ends its output with one newline; a target may itself contain newlines.
   if (type === "symlink") stat.linkTarget = stdout.slice(newline + 1).replace(/\n$/, "");
   return stat;

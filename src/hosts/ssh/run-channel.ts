@@ -16,7 +16,12 @@ export type Stopper = (signal: "TERM" | "KILL") => void;
  * ssh "signal" requests and through `stop`: OpenSSH ignores signal requests on root logins ("session
  * signalling requires privilege separation"), which is how mudanza usually logs in.
  */
-export async function runOnChannel(client: Client, command: string, options: ExecOptions, stop?: Stopper): Promise<ExecResult> {
+export async function runOnChannel(
+  client: Client,
+  command: string,
+  options: ExecOptions,
+  stop?: Stopper,
+): Promise<ExecResult> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await runOnce(client, command, options, stop);
@@ -31,7 +36,8 @@ export async function runOnChannel(client: Client, command: string, options: Exe
 }
 
 const OPEN_RETRIES = [50, 100, 200, 400, 800, 1600, 3000];
-const isOpenRefusal = (error: unknown): boolean => error instanceof Error && /Channel open failure/i.test(error.message);
+const isOpenRefusal = (error: unknown): boolean =>
+  error instanceof Error && /Channel open failure/i.test(error.message);
 
 function runOnce(client: Client, command: string, options: ExecOptions, stop?: Stopper): Promise<ExecResult> {
   return new Promise((resolve, reject) => {
@@ -49,14 +55,24 @@ function runOnce(client: Client, command: string, options: ExecOptions, stop?: S
   });
 }
 
-function collect(channel: ClientChannel, options: ExecOptions, resolve: (result: ExecResult) => void, reject: (error: Error) => void, stopper?: Stopper): void {
+function collect(
+  channel: ClientChannel,
+  options: ExecOptions,
+  resolve: (result: ExecResult) => void,
+  reject: (error: Error) => void,
+  stopper?: Stopper,
+): void {
   const stdout = new Capture(options.onStdout, options.stdoutTailChars);
   const stderr = new Capture(options.onStderr);
   let silentMs: number | undefined;
-  const watchdog = new SilenceWatchdog(options.silenceTimeoutMs, (ms) => {
-    silentMs = ms;
-    stop("silence");
-  }, options.stillBusy);
+  const watchdog = new SilenceWatchdog(
+    options.silenceTimeoutMs,
+    (ms) => {
+      silentMs = ms;
+      stop("silence");
+    },
+    options.stillBusy,
+  );
   channel.on("data", (chunk: Buffer) => {
     watchdog.heard();
     stdout.push(chunk);
@@ -112,7 +128,14 @@ function collect(channel: ClientChannel, options: ExecOptions, resolve: (result:
     }
     // Killed or cut off: no exit status, or one caused by our own signal.
     const code = stoppedBy || exitCode === null ? -1 : exitCode;
-    resolve({ code, stdout: out, stderr: err, timedOut: stoppedBy === "timeout" || undefined, aborted: stoppedBy === "abort" || undefined, silentMs: stoppedBy === "silence" ? silentMs : undefined });
+    resolve({
+      code,
+      stdout: out,
+      stderr: err,
+      timedOut: stoppedBy === "timeout" || undefined,
+      aborted: stoppedBy === "abort" || undefined,
+      silentMs: stoppedBy === "silence" ? silentMs : undefined,
+    });
   };
   channel.on("close", finish);
 
@@ -133,7 +156,8 @@ function signalChannel(channel: ClientChannel, name: "TERM" | "KILL"): void {
   };
   try {
     const state = internals.outgoing?.state;
-    if ((state === "open" || state === "eof") && internals._client?._protocol) internals._client._protocol.signal(internals.outgoing!.id, name);
+    if ((state === "open" || state === "eof") && internals._client?._protocol)
+      internals._client._protocol.signal(internals.outgoing!.id, name);
     else channel.signal(name);
   } catch {
     // channel already closing
@@ -166,7 +190,10 @@ class Capture {
 /** The channel closed without an exit status: the command's fate on the host is unknown. */
 export class ChannelLostError extends Error {
   override name = "ChannelLostError";
-  constructor(readonly stdout: string, readonly stderr: string) {
+  constructor(
+    readonly stdout: string,
+    readonly stderr: string,
+  ) {
     super("the ssh connection closed before the command reported an exit status");
   }
 }

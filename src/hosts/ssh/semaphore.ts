@@ -11,7 +11,8 @@ export class Semaphore {
       return await work();
     } finally {
       const next = this.waiting.shift();
-      if (next) next(); // hand our slot over directly
+      if (next)
+        next(); // hand our slot over directly
       else this.active -= 1;
     }
   }

@@ -2,11 +2,28 @@ import { randomBytes } from "node:crypto";
 import type { Client } from "ssh2";
 import { BlockedError } from "../../errors.js";
 import type { Endpoint } from "../../plan/endpoint.js";
-import { CommandFailedError, FileNotFoundError, type ExecOptions, type ExecResult, type FileStat, type Host, type ReconnectOptions, type WriteOptions } from "../host.js";
+import {
+  CommandFailedError,
+  FileNotFoundError,
+  type ExecOptions,
+  type ExecResult,
+  type FileStat,
+  type Host,
+  type ReconnectOptions,
+  type WriteOptions,
+} from "../host.js";
 import { shellQuote } from "../quote.js";
 import { establish, type Established } from "./establish.js";
 import { SshUnreachableError } from "./errors.js";
-import { isAbsentResult, killTaggedCommand, parseStatOutput, readFileCommand, statCommand, remoteCommandLine, writeFileCommand } from "./remote-files.js";
+import {
+  isAbsentResult,
+  killTaggedCommand,
+  parseStatOutput,
+  readFileCommand,
+  statCommand,
+  remoteCommandLine,
+  writeFileCommand,
+} from "./remote-files.js";
 import { ChannelLostError, runOnChannel } from "./run-channel.js";
 import { Semaphore } from "./semaphore.js";
 
@@ -40,8 +57,13 @@ export class SshHost implements Host {
   }
 
   /** With acceptHostKeys (a resumed migration that already copied keys), only those fingerprints are trusted. */
-  static async connect(endpoint: Endpoint, role: string, options: { acceptHostKeys?: string[] } = {}): Promise<SshHost> {
-    const accept = options.acceptHostKeys && options.acceptHostKeys.length > 0 ? [...options.acceptHostKeys] : undefined;
+  static async connect(
+    endpoint: Endpoint,
+    role: string,
+    options: { acceptHostKeys?: string[] } = {},
+  ): Promise<SshHost> {
+    const accept =
+      options.acceptHostKeys && options.acceptHostKeys.length > 0 ? [...options.acceptHostKeys] : undefined;
     const host = new SshHost(endpoint, role, await establish({ endpoint, role, acceptHostKeys: accept }));
     host.acceptHostKeys = accept;
     try {
@@ -78,15 +100,22 @@ export class SshHost implements Host {
     const result = await this.sessions.use(async () => {
       const client = this.client();
       try {
-        return await runOnChannel(client, remoteCommandLine(command, tag, this.endpoint.sudo), options, (signal) => this.killTagged(client, tag, signal));
+        return await runOnChannel(client, remoteCommandLine(command, tag, this.endpoint.sudo), options, (signal) =>
+          this.killTagged(client, tag, signal),
+        );
       } catch (error) {
         if (error instanceof ChannelLostError || this.lost) {
-          throw new SshUnreachableError(`on ${this.role} (${this.address}): the connection was lost while running \`${command}\`; whether it finished is unknown`);
+          throw new SshUnreachableError(
+            `on ${this.role} (${this.address}): the connection was lost while running \`${command}\`; whether it finished is unknown`,
+          );
         }
-        throw new SshUnreachableError(`on ${this.role} (${this.address}): cannot start \`${command}\`: ${error instanceof Error ? error.message : String(error)}`);
+        throw new SshUnreachableError(
+          `on ${this.role} (${this.address}): cannot start \`${command}\`: ${error instanceof Error ? error.message : String(error)}`,
+        );
       }
     });
-    if (this.endpoint.sudo && result.code === 1 && sudoWantsPassword(result.stderr)) throw sudoPasswordError(this, this.connection?.target.user ?? this.endpoint.user);
+    if (this.endpoint.sudo && result.code === 1 && sudoWantsPassword(result.stderr))
+      throw sudoPasswordError(this, this.connection?.target.user ?? this.endpoint.user);
     return result;
   }
 
@@ -118,11 +147,17 @@ export class SshHost implements Host {
    */
   async reconnect(options: ReconnectOptions = {}): Promise<void> {
     if (options.acceptHostKeys) {
-      if (options.acceptHostKeys.length === 0) throw new BlockedError(`${this.role}: reconnect was asked to accept no host key at all`);
+      if (options.acceptHostKeys.length === 0)
+        throw new BlockedError(`${this.role}: reconnect was asked to accept no host key at all`);
       this.acceptHostKeys = [...options.acceptHostKeys];
     }
     await this.close();
-    const connection = await establish({ endpoint: this.endpoint, role: this.role, acceptHostKeys: this.acceptHostKeys, timeoutMs: options.timeoutMs });
+    const connection = await establish({
+      endpoint: this.endpoint,
+      role: this.role,
+      acceptHostKeys: this.acceptHostKeys,
+      timeoutMs: options.timeoutMs,
+    });
     this.connection = connection;
     this.lastAddress = describeConnection(connection);
     this.lost = false;
@@ -149,14 +184,22 @@ export class SshHost implements Host {
    * must not queue behind the commands it is meant to stop; 8 + 1 stays under sshd's MaxSessions 10).
    */
   private killTagged(client: Client, tag: string, signal: "TERM" | "KILL"): void {
-    runOnChannel(client, this.endpoint.sudo ? `sudo -n sh -c ${shellQuote(killTaggedCommand(tag, signal))}` : killTaggedCommand(tag, signal), { timeoutMs: 10_000 }).catch(() => {
+    runOnChannel(
+      client,
+      this.endpoint.sudo
+        ? `sudo -n sh -c ${shellQuote(killTaggedCommand(tag, signal))}`
+        : killTaggedCommand(tag, signal),
+      { timeoutMs: 10_000 },
+    ).catch(() => {
       // best effort: the connection may be gone, which ends the command's session anyway
     });
   }
 
   private client(): Client {
-    if (!this.connection) throw new SshUnreachableError(`${this.role}: not connected (closed, or the last reconnect failed)`);
-    if (this.lost) throw new SshUnreachableError(`${this.role}: the connection to ${this.address} was lost; reconnect first`);
+    if (!this.connection)
+      throw new SshUnreachableError(`${this.role}: not connected (closed, or the last reconnect failed)`);
+    if (this.lost)
+      throw new SshUnreachableError(`${this.role}: the connection to ${this.address} was lost; reconnect first`);
     return this.connection.clients[this.connection.clients.length - 1]!;
   }
 
@@ -172,7 +215,10 @@ export class SshHost implements Host {
   /** Mudanza rewrites system files: it needs root, directly or through a sudo that never asks. */
   private async checkPrivileges(): Promise<void> {
     const result = await this.exec("id -u");
-    if (this.endpoint.sudo && result.code === 127) throw new BlockedError(`${this.role} (${this.address}): sudo: true is set, but sudo is not installed there (${result.stderr.trim()})`);
+    if (this.endpoint.sudo && result.code === 127)
+      throw new BlockedError(
+        `${this.role} (${this.address}): sudo: true is set, but sudo is not installed there (${result.stderr.trim()})`,
+      );
     if (result.code !== 0) throw new CommandFailedError(this, "id -u", result);
     const uid = result.stdout.trim();
     if (uid === "0") return;

@@ -6,5 +6,9 @@ import { virtualizationStep } from "../../steps/host-doctor/virtualization.js";
 import type { DoctorOptions } from "../../plan/options/host-doctor.js";
 
 export function buildHostDoctor(): Pipeline<DoctorOptions> {
-  return { kind: "host-doctor", title: "KVM host doctor", steps: [virtualizationStep, libvirtStep, memoryStep, ksmStatusStep, enableKsmStep] };
+  return {
+    kind: "host-doctor",
+    title: "KVM host doctor",
+    steps: [virtualizationStep, libvirtStep, memoryStep, ksmStatusStep, enableKsmStep],
+  };
 }

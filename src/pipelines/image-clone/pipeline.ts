@@ -5,5 +5,9 @@ import { protectBaseStep } from "../../steps/image/protect-base.js";
 import type { CloneOptions } from "../../plan/options/image-clone.js";
 
 export function buildImageClone(): Pipeline<CloneOptions> {
-  return { kind: "image-clone", title: "Clone a base image into overlays", steps: [protectBaseStep, createOverlaysStep, defineDomainsStep] };
+  return {
+    kind: "image-clone",
+    title: "Clone a base image into overlays",
+    steps: [protectBaseStep, createOverlaysStep, defineDomainsStep],
+  };
 }

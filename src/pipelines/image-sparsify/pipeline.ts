@@ -4,5 +4,9 @@ import { sparsifyStep } from "../../steps/image/sparsify.js";
 import type { SparsifyOptions } from "../../plan/options/image-sparsify.js";
 
 export function buildImageSparsify(): Pipeline<SparsifyOptions> {
-  return { kind: "image-sparsify", title: "Sparsify a disk image for backup", steps: [sparsifyStep, replaceOriginalStep] };
+  return {
+    kind: "image-sparsify",
+    title: "Sparsify a disk image for backup",
+    steps: [sparsifyStep, replaceOriginalStep],
+  };
 }

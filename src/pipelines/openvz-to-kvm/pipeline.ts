@@ -16,7 +16,9 @@ import { withUndoNote } from "../../steps/checkpoints/undo-note.js";
 import { deleteCheckpoints } from "../../steps/checkpoints/delete-checkpoints.js";
 
 /** Both sides before the pre-update step (none when the plan skips it), the target before the first copy. */
-const checkpointBeforeUpdate = checkpointStep("before-update", ["target", "source"], (plan) => (plan.options.skipPreUpdate ? "the plan skips the pre-update step (skipPreUpdate)" : undefined));
+const checkpointBeforeUpdate = checkpointStep("before-update", ["target", "source"], (plan) =>
+  plan.options.skipPreUpdate ? "the plan skips the pre-update step (skipPreUpdate)" : undefined,
+);
 const checkpointBeforeCopy = checkpointStep("before-copy", ["target"]);
 
 /**
@@ -29,7 +31,21 @@ export function buildOpenvzToKvm(plan: PlanOf<"openvz-to-kvm">): Pipeline<PlanOf
   return {
     kind: "openvz-to-kvm",
     title: "OpenVZ container to KVM virtual machine",
-    steps: [checkpointBeforeUpdate, preUpdate, releaseMatch, captureTarget, checkpointBeforeCopy, rsyncStep, dbFreeze, networkFixup, kernelInstall, preRebootCheck, rebootVerify, cutover, deleteCheckpoints].map((step) => withUndoNote(step as Step<PlanOf<"openvz-to-kvm">>)),
+    steps: [
+      checkpointBeforeUpdate,
+      preUpdate,
+      releaseMatch,
+      captureTarget,
+      checkpointBeforeCopy,
+      rsyncStep,
+      dbFreeze,
+      networkFixup,
+      kernelInstall,
+      preRebootCheck,
+      rebootVerify,
+      cutover,
+      deleteCheckpoints,
+    ].map((step) => withUndoNote(step as Step<PlanOf<"openvz-to-kvm">>)),
     expectedHostKeys: (facts) => targetKeysOnResume(facts, plan.target.hostKey),
     acknowledged: plan.options.acknowledge,
   };

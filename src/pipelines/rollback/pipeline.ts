@@ -15,6 +15,11 @@ export function buildRollback(target: RollbackTarget): Pipeline<OvzPlan> {
   return {
     kind: "rollback",
     title: `Roll the migration back to checkpoint ${target.name}`,
-    steps: [revertSide("target", target), revertSide("source", target), restartStopped(target), resetJournal(target)] as Array<Step<OvzPlan>>,
+    steps: [
+      revertSide("target", target),
+      revertSide("source", target),
+      restartStopped(target),
+      resetJournal(target),
+    ] as Array<Step<OvzPlan>>,
   };
 }

@@ -36,17 +36,31 @@ export function cloneTargets(o: CloneOptions): CloneTarget[] {
 }
 
 /** Checks the flags that need no host: a clear error for each bad input. */
-export function validateCloneOptions(input: Omit<CloneOptions, "base" | "outDir"> & { base: string; outDir?: string }): CloneOptions {
-  if (!Number.isInteger(input.count) || input.count < 1 || input.count > 1000) throw new BadInputError(`--count must be a whole number from 1 to 1000 (got ${input.count})`);
-  if (!Number.isInteger(input.start) || input.start < 0) throw new BadInputError(`--start must be a whole number ≥ 0 (got ${input.start})`);
-  if (input.count > 1 && !input.namePattern.includes("{n}")) throw new BadInputError(`--name "${input.namePattern}" needs {n} (e.g. 'lab{n}') to give ${input.count} clones different names`);
-  if (!Number.isInteger(input.vcpus) || input.vcpus < 1) throw new BadInputError(`--vcpus must be a whole number ≥ 1 (got ${input.vcpus})`);
-  if (!/^[A-Za-z0-9_.:-]{1,15}$/.test(input.bridge)) throw new BadInputError(`--bridge "${input.bridge}" is not an interface name (at most 15 letters, digits, . _ - :)`);
+export function validateCloneOptions(
+  input: Omit<CloneOptions, "base" | "outDir"> & { base: string; outDir?: string },
+): CloneOptions {
+  if (!Number.isInteger(input.count) || input.count < 1 || input.count > 1000)
+    throw new BadInputError(`--count must be a whole number from 1 to 1000 (got ${input.count})`);
+  if (!Number.isInteger(input.start) || input.start < 0)
+    throw new BadInputError(`--start must be a whole number ≥ 0 (got ${input.start})`);
+  if (input.count > 1 && !input.namePattern.includes("{n}"))
+    throw new BadInputError(
+      `--name "${input.namePattern}" needs {n} (e.g. 'lab{n}') to give ${input.count} clones different names`,
+    );
+  if (!Number.isInteger(input.vcpus) || input.vcpus < 1)
+    throw new BadInputError(`--vcpus must be a whole number ≥ 1 (got ${input.vcpus})`);
+  if (!/^[A-Za-z0-9_.:-]{1,15}$/.test(input.bridge))
+    throw new BadInputError(
+      `--bridge "${input.bridge}" is not an interface name (at most 15 letters, digits, . _ - :)`,
+    );
   const base = resolve(input.base);
   const options: CloneOptions = { ...input, base, outDir: resolve(input.outDir ?? dirname(base)) };
   const targets = cloneTargets(options);
   for (const t of targets) {
-    if (!NAME.test(t.name)) throw new BadInputError(`clone name "${t.name}" (from --name ${input.namePattern}) may only hold letters, digits, dot, underscore and dash`);
+    if (!NAME.test(t.name))
+      throw new BadInputError(
+        `clone name "${t.name}" (from --name ${input.namePattern}) may only hold letters, digits, dot, underscore and dash`,
+      );
     if (t.path === base) throw new BadInputError(`clone ${t.name} would overwrite the base ${basename(base)}`);
   }
   return options;

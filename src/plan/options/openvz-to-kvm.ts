@@ -6,15 +6,21 @@ import { hostNameSchema } from "../fields.js";
  * by design, with what it measures. Steps tag these findings with the id; any other id is a plan error.
  */
 export const OVZ_ACKNOWLEDGEABLE = {
-  "target-disk-too-small": "the copy's size (du over the source tree without the excludes) against what the target's root can hold",
+  "target-disk-too-small":
+    "the copy's size (du over the source tree without the excludes) against what the target's root can hold",
   "source-sshd-missing": "no sshd binary at /usr/sbin/sshd or /sbin/sshd on the source",
   "source-network-service-missing": "the target's network service is not a unit systemd knows on the source",
-  "network-client-missing": "the restored network config's service or DHCP client was not found at its usual paths on the VM",
+  "network-client-missing":
+    "the restored network config's service or DHCP client was not found at its usual paths on the VM",
 } as const;
 export type OvzBlockerId = keyof typeof OVZ_ACKNOWLEDGEABLE;
 
 const blockerIdSchema = z.string().superRefine((id, ctx) => {
-  if (!(id in OVZ_ACKNOWLEDGEABLE)) ctx.addIssue({ code: "custom", message: `unknown blocker id "${id}": a plan may acknowledge only ${Object.keys(OVZ_ACKNOWLEDGEABLE).join(", ")}` });
+  if (!(id in OVZ_ACKNOWLEDGEABLE))
+    ctx.addIssue({
+      code: "custom",
+      message: `unknown blocker id "${id}": a plan may acknowledge only ${Object.keys(OVZ_ACKNOWLEDGEABLE).join(", ")}`,
+    });
 });
 
 /**
@@ -23,23 +29,65 @@ const blockerIdSchema = z.string().superRefine((id, ctx) => {
  */
 export const openvzToKvmOptionsSchema = z
   .object({
-    skipPreUpdate: z.boolean().default(false).describe("Skip step 1 (update and reboot both hosts to the newest point release) when you already did it."),
-    cutover: z.boolean().default(false).describe("Cutover: the source's databases stay stopped after the final pass (default: they start again, the source stays usable)."),
-    databases: z.array(z.string().min(1)).default([]).describe("Database services (systemd units) to stop for the final pass, beyond the detected MySQL/MariaDB/PostgreSQL ones."),
-    services: z.array(z.string().min(1)).default([]).describe("Services that must be active on the target after its reboot."),
+    skipPreUpdate: z
+      .boolean()
+      .default(false)
+      .describe("Skip step 1 (update and reboot both hosts to the newest point release) when you already did it."),
+    cutover: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Cutover: the source's databases stay stopped after the final pass (default: they start again, the source stays usable).",
+      ),
+    databases: z
+      .array(z.string().min(1))
+      .default([])
+      .describe(
+        "Database services (systemd units) to stop for the final pass, beyond the detected MySQL/MariaDB/PostgreSQL ones.",
+      ),
+    services: z
+      .array(z.string().min(1))
+      .default([])
+      .describe("Services that must be active on the target after its reboot."),
     extraExcludes: z
       .array(z.object({ path: z.string().startsWith("/"), reason: z.string().min(1) }))
       .default([])
       .describe("Extra rsync excludes: a list of {path: /absolute, reason: why}."),
-    maxLivePasses: z.number().int().min(1).max(10).default(4).describe("Live sync passes before the freeze, at most (1-10)."),
-    rebootTimeoutSec: z.number().int().positive().default(900).describe("Seconds to wait for the target to answer ssh again after its reboot."),
-    targetAddressFromSource: hostNameSchema.optional().describe("Address the source uses to reach the target for rsync (default: the target's host)."),
-    targetPortFromSource: z.number().int().min(1).max(65535).optional().describe("ssh port the source uses to reach the target for rsync (default: the target's port)."),
+    maxLivePasses: z
+      .number()
+      .int()
+      .min(1)
+      .max(10)
+      .default(4)
+      .describe("Live sync passes before the freeze, at most (1-10)."),
+    rebootTimeoutSec: z
+      .number()
+      .int()
+      .positive()
+      .default(900)
+      .describe("Seconds to wait for the target to answer ssh again after its reboot."),
+    targetAddressFromSource: hostNameSchema
+      .optional()
+      .describe("Address the source uses to reach the target for rsync (default: the target's host)."),
+    targetPortFromSource: z
+      .number()
+      .int()
+      .min(1)
+      .max(65535)
+      .optional()
+      .describe("ssh port the source uses to reach the target for rsync (default: the target's port)."),
     acknowledge: z
       .array(z.object({ id: blockerIdSchema, reason: z.string().min(1) }).strict())
       .default([])
-      .describe(`Blockers you checked yourself and accept, each {id, reason: why it is wrong here}; recorded in the reports. Ids: ${Object.keys(OVZ_ACKNOWLEDGEABLE).join(", ")}.`),
-    deleteCheckpointsWhenDone: z.boolean().default(false).describe("Delete the migration's checkpoints once it finished (default: keep them, so `mudanza rollback` still can; `mudanza checkpoints PLAN --delete` removes them later)."),
+      .describe(
+        `Blockers you checked yourself and accept, each {id, reason: why it is wrong here}; recorded in the reports. Ids: ${Object.keys(OVZ_ACKNOWLEDGEABLE).join(", ")}.`,
+      ),
+    deleteCheckpointsWhenDone: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Delete the migration's checkpoints once it finished (default: keep them, so `mudanza rollback` still can; `mudanza checkpoints PLAN --delete` removes them later).",
+      ),
   })
   .strict();
 

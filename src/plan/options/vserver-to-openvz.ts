@@ -11,14 +11,51 @@ export const vserverToOpenvzOptionsSchema = z
       .string()
       .regex(/^[A-Za-z0-9._-]+$/, "a VServer guest name (letters, digits, . _ -)")
       .describe("The guest's name under /etc/vservers on the VServer host (required)."),
-    ctid: z.number().int().min(101).max(2147483647).optional().describe("Container id on the OpenVZ node (101 or more; default: chosen from the guest's context id)."),
-    keepGuestOnBoot: z.boolean().default(false).describe("Leave the VServer guest marked to start at boot (default: disable it once the container runs)."),
-    maxLivePasses: z.number().int().min(1).max(10).default(3).describe("Live sync passes before the guest is stopped, at most (1-10)."),
-    startCheckTimeoutSec: z.number().int().min(0).max(3600).default(120).describe("Seconds the container's services get to come up after `vzctl start` before the checks fail."),
-    vserversConfDir: z.string().startsWith("/").default("/etc/vservers").describe("util-vserver's configuration directory on the VServer host."),
-    vzConfDir: z.string().startsWith("/").default("/etc/vz").describe("OpenVZ's configuration directory on the node (vz.conf, conf/CTID.conf)."),
-    targetAddressFromSource: hostNameSchema.optional().describe("Address the VServer host uses to reach the node for rsync (default: the target's host)."),
-    targetPortFromSource: z.number().int().min(1).max(65535).optional().describe("ssh port the VServer host uses to reach the node for rsync (default: the target's port)."),
+    ctid: z
+      .number()
+      .int()
+      .min(101)
+      .max(2147483647)
+      .optional()
+      .describe("Container id on the OpenVZ node (101 or more; default: chosen from the guest's context id)."),
+    keepGuestOnBoot: z
+      .boolean()
+      .default(false)
+      .describe("Leave the VServer guest marked to start at boot (default: disable it once the container runs)."),
+    maxLivePasses: z
+      .number()
+      .int()
+      .min(1)
+      .max(10)
+      .default(3)
+      .describe("Live sync passes before the guest is stopped, at most (1-10)."),
+    startCheckTimeoutSec: z
+      .number()
+      .int()
+      .min(0)
+      .max(3600)
+      .default(120)
+      .describe("Seconds the container's services get to come up after `vzctl start` before the checks fail."),
+    vserversConfDir: z
+      .string()
+      .startsWith("/")
+      .default("/etc/vservers")
+      .describe("util-vserver's configuration directory on the VServer host."),
+    vzConfDir: z
+      .string()
+      .startsWith("/")
+      .default("/etc/vz")
+      .describe("OpenVZ's configuration directory on the node (vz.conf, conf/CTID.conf)."),
+    targetAddressFromSource: hostNameSchema
+      .optional()
+      .describe("Address the VServer host uses to reach the node for rsync (default: the target's host)."),
+    targetPortFromSource: z
+      .number()
+      .int()
+      .min(1)
+      .max(65535)
+      .optional()
+      .describe("ssh port the VServer host uses to reach the node for rsync (default: the target's port)."),
   })
   .strict();
 

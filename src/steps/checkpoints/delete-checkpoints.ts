@@ -15,22 +15,35 @@ export const deleteCheckpoints = defineStep<OvzPlan, DeletePlan>({
   id: "delete-checkpoints",
   title: "Delete the migration's checkpoints",
   destructive: true,
-  skip: (ctx) => ((ctx.facts.get(OVZ_FACTS.checkpoints) ?? []).length === 0 ? "the migration took no checkpoint" : undefined),
+  skip: (ctx) =>
+    (ctx.facts.get(OVZ_FACTS.checkpoints) ?? []).length === 0 ? "the migration took no checkpoint" : undefined,
 
   async probe(ctx) {
     const taken = ctx.facts.get(OVZ_FACTS.checkpoints) ?? [];
     const names = taken.map((c) => `${c.name} (${c.side}, ${c.label})`);
     if (!ctx.plan.options.deleteCheckpointsWhenDone) {
-      return { satisfied: true, reason: `kept: ${names.join("; ")}. \`mudanza rollback PLAN\` can still return to them; \`mudanza checkpoints PLAN --delete\` removes them (or set options.deleteCheckpointsWhenDone)`, plan: { remove: [] }, findings: [] };
+      return {
+        satisfied: true,
+        reason: `kept: ${names.join("; ")}. \`mudanza rollback PLAN\` can still return to them; \`mudanza checkpoints PLAN --delete\` removes them (or set options.deleteCheckpointsWhenDone)`,
+        plan: { remove: [] },
+        findings: [],
+      };
     }
     const remove: DeletePlan["remove"] = [];
     for (const c of taken) {
       const config = configFor(ctx.plan, c.side);
       if (!config) continue;
       const listed = await backendOf(ctx, config, c.side).list(ctx.signal);
-      if (listed.some((l) => l.name === c.name)) remove.push({ ...c, commands: backendOf(ctx, config, c.side).removeCommands(c.name) });
+      if (listed.some((l) => l.name === c.name))
+        remove.push({ ...c, commands: backendOf(ctx, config, c.side).removeCommands(c.name) });
     }
-    return { satisfied: remove.length === 0, reason: remove.length === 0 ? "none is left" : undefined, plan: { remove }, findings: [], details: [`after this, \`mudanza rollback\` can no longer return to ${remove.map((c) => c.name).join(", ")}`] };
+    return {
+      satisfied: remove.length === 0,
+      reason: remove.length === 0 ? "none is left" : undefined,
+      plan: { remove },
+      findings: [],
+      details: [`after this, \`mudanza rollback\` can no longer return to ${remove.map((c) => c.name).join(", ")}`],
+    };
   },
 
   commands: (plan) => plan.remove.flatMap((c) => c.commands),
@@ -46,7 +59,10 @@ export const deleteCheckpoints = defineStep<OvzPlan, DeletePlan>({
       const config = configFor(ctx.plan, c.side);
       if (!config) continue;
       const listed = await backendOf(ctx, config, c.side).list(ctx.signal);
-      checks.push({ name: `checkpoint ${c.name} of the ${c.side} is gone`, ok: !listed.some((l) => l.name === c.name) });
+      checks.push({
+        name: `checkpoint ${c.name} of the ${c.side} is gone`,
+        ok: !listed.some((l) => l.name === c.name),
+      });
     }
     return verifyResult(checks);
   },

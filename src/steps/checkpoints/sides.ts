@@ -6,12 +6,18 @@ export type CheckpointSide = "target" | "source";
 export type CheckpointPurpose = "before-update" | "before-copy";
 
 /** The checkpoint names of one migration: stable across runs, so a resumed run finds the one it took. */
-export const nameFor = (plan: OvzPlan, purpose: CheckpointPurpose): string => checkpointName(plan.name ?? plan.target.host ?? "migration", purpose);
+export const nameFor = (plan: OvzPlan, purpose: CheckpointPurpose): string =>
+  checkpointName(plan.name ?? plan.target.host ?? "migration", purpose);
 
-export const configFor = (plan: OvzPlan, side: CheckpointSide): CheckpointConfig | undefined => plan.checkpoints?.[side];
+export const configFor = (plan: OvzPlan, side: CheckpointSide): CheckpointConfig | undefined =>
+  plan.checkpoints?.[side];
 
 /** The backend a side's checkpoints go through, on its own connection (QMP needs none: its socket is local). */
-export function backendOf(ctx: Pick<OvzContext, "hosts">, config: CheckpointConfig, side: CheckpointSide): CheckpointBackend {
+export function backendOf(
+  ctx: Pick<OvzContext, "hosts">,
+  config: CheckpointConfig,
+  side: CheckpointSide,
+): CheckpointBackend {
   return backendFor(config, config.via === "qmp" ? undefined : ctx.hosts[checkpointHostRole(side)]);
 }
 

@@ -30,7 +30,11 @@ const WHAT: Record<CheckpointPurpose, string> = {
  * the plan names none of these sides) it is satisfied at once with a warning: the run goes on, and each
  * gate after it says nothing can undo it.
  */
-export function checkpointStep(purpose: CheckpointPurpose, sides: CheckpointSide[], skip?: (plan: OvzPlan) => string | undefined): Step<OvzPlan, CheckpointPlan> {
+export function checkpointStep(
+  purpose: CheckpointPurpose,
+  sides: CheckpointSide[],
+  skip?: (plan: OvzPlan) => string | undefined,
+): Step<OvzPlan, CheckpointPlan> {
   return defineStep<OvzPlan, CheckpointPlan>({
     id: `checkpoint-${purpose}`,
     title: `Checkpoint of the ${sides.join(" and the ")} ${WHAT[purpose]}`,
@@ -44,7 +48,14 @@ export function checkpointStep(purpose: CheckpointPurpose, sides: CheckpointSide
       const details: string[] = [];
       // Said once per run: by the first checkpoint step the plan does not skip (the target's twice would be noise).
       const warnFor = purpose === "before-copy" && !ctx.plan.options.skipPreUpdate ? [] : missing;
-      if (warnFor.length > 0) findings.push(warning("No checkpoints", `nothing can undo the migration's changes to the ${warnFor.join(" or the ")}`, "add a checkpoints section (`mudanza plan openvz-to-kvm` shows it)"));
+      if (warnFor.length > 0)
+        findings.push(
+          warning(
+            "No checkpoints",
+            `nothing can undo the migration's changes to the ${warnFor.join(" or the ")}`,
+            "add a checkpoints section (`mudanza plan openvz-to-kvm` shows it)",
+          ),
+        );
       const take: PlannedCheckpoint[] = [];
       let done = 0;
       for (const side of configured) {
@@ -59,19 +70,55 @@ export function checkpointStep(purpose: CheckpointPurpose, sides: CheckpointSide
           continue;
         }
         if (probe.refusal) {
-          findings.push(blocker(`No checkpoint possible on the ${side}`, `${backend.label}: ${probe.refusal.why}`, probe.refusal.instead, side));
+          findings.push(
+            blocker(
+              `No checkpoint possible on the ${side}`,
+              `${backend.label}: ${probe.refusal.why}`,
+              probe.refusal.instead,
+              side,
+            ),
+          );
           continue;
         }
         if (probe.freeBytes !== undefined && probe.freeBytes < probe.cost.bytes) {
-          findings.push(blocker(`No room for the ${side}'s checkpoint`, `${backend.label}: ${gib(probe.freeBytes)} free, the checkpoint needs about ${gib(probe.cost.bytes)} at once`, "free space where the checkpoint is stored, or set no checkpoint for this side", side));
+          findings.push(
+            blocker(
+              `No room for the ${side}'s checkpoint`,
+              `${backend.label}: ${gib(probe.freeBytes)} free, the checkpoint needs about ${gib(probe.cost.bytes)} at once`,
+              "free space where the checkpoint is stored, or set no checkpoint for this side",
+              side,
+            ),
+          );
           continue;
         }
-        details.push(`${side}: would take ${name} (${describeConfig(config)}), about ${gib(probe.cost.bytes)} at once: ${probe.cost.how}`);
-        take.push({ side, name, via: config.via, label: backend.label, costBytes: probe.cost.bytes, costHow: probe.cost.how, commands: backend.createCommands(name) });
+        details.push(
+          `${side}: would take ${name} (${describeConfig(config)}), about ${gib(probe.cost.bytes)} at once: ${probe.cost.how}`,
+        );
+        take.push({
+          side,
+          name,
+          via: config.via,
+          label: backend.label,
+          costBytes: probe.cost.bytes,
+          costHow: probe.cost.how,
+          commands: backend.createCommands(name),
+        });
       }
       const satisfied = take.length === 0 && findings.every((f) => !f.blocks);
-      const reason = configured.length === 0 ? "no checkpoint configured for this side: nothing can undo the steps after this one" : done === configured.length ? "taken in an earlier run" : undefined;
-      return { satisfied, reason, plan: { take }, findings, details, facts: { checkpointPlan: take.map(({ commands: _c, ...rest }) => ({ ...rest, purpose })) } };
+      const reason =
+        configured.length === 0
+          ? "no checkpoint configured for this side: nothing can undo the steps after this one"
+          : done === configured.length
+            ? "taken in an earlier run"
+            : undefined;
+      return {
+        satisfied,
+        reason,
+        plan: { take },
+        findings,
+        details,
+        facts: { checkpointPlan: take.map(({ commands: _c, ...rest }) => ({ ...rest, purpose })) },
+      };
     },
 
     commands: (plan) => plan.take.flatMap((c) => c.commands),
@@ -83,9 +130,22 @@ export function checkpointStep(purpose: CheckpointPurpose, sides: CheckpointSide
         const started = Date.now();
         ctx.output(planned.side, `taking checkpoint ${planned.name} (${planned.label})`);
         await backendOf(ctx, config, planned.side).create(planned.name, ctx.signal);
-        ctx.output(planned.side, `checkpoint ${planned.name} taken in ${Math.round((Date.now() - started) / 100) / 10} s`);
+        ctx.output(
+          planned.side,
+          `checkpoint ${planned.name} taken in ${Math.round((Date.now() - started) / 100) / 10} s`,
+        );
         const taken = ctx.facts.get(OVZ_FACTS.checkpoints) ?? [];
-        await ctx.facts.set(OVZ_FACTS.checkpoints, [...taken.filter((c) => c.name !== planned.name || c.side !== planned.side), { side: planned.side, purpose, name: planned.name, via: planned.via, label: planned.label, takenAt: new Date().toISOString() }]);
+        await ctx.facts.set(OVZ_FACTS.checkpoints, [
+          ...taken.filter((c) => c.name !== planned.name || c.side !== planned.side),
+          {
+            side: planned.side,
+            purpose,
+            name: planned.name,
+            via: planned.via,
+            label: planned.label,
+            takenAt: new Date().toISOString(),
+          },
+        ]);
       }
     },
 
@@ -96,7 +156,11 @@ export function checkpointStep(purpose: CheckpointPurpose, sides: CheckpointSide
         if (!config) continue;
         const name = nameFor(ctx.plan, purpose);
         const listed = await backendOf(ctx, config, side).list(ctx.signal);
-        checks.push({ name: `the ${side}'s checkpoint ${name} is listed (${describeConfig(config)})`, ok: listed.some((c) => c.name === name), detail: listed.map((c) => c.name).join(", ") || "none listed" });
+        checks.push({
+          name: `the ${side}'s checkpoint ${name} is listed (${describeConfig(config)})`,
+          ok: listed.some((c) => c.name === name),
+          detail: listed.map((c) => c.name).join(", ") || "none listed",
+        });
       }
       return verifyResult(checks);
     },

@@ -23,11 +23,15 @@ export function undoLines(plan: OvzPlan, stepId: string): string[] {
   const uncovered: CheckpointSide[] = [];
   for (const side of undo.sides) {
     const config = configFor(plan, side);
-    if (config) lines.push(`undo: \`mudanza rollback PLAN --to ${name}\` returns the ${side} to checkpoint ${name} (${describeConfig(config)})`);
+    if (config)
+      lines.push(
+        `undo: \`mudanza rollback PLAN --to ${name}\` returns the ${side} to checkpoint ${name} (${describeConfig(config)})`,
+      );
     else uncovered.push(side);
   }
   // One short line: a gate on an 80x24 terminal must still show its commands above it.
-  if (uncovered.length > 0) lines.push(`warning: no checkpoint, nothing can undo this on the ${uncovered.join(" or the ")}`);
+  if (uncovered.length > 0)
+    lines.push(`warning: no checkpoint, nothing can undo this on the ${uncovered.join(" or the ")}`);
   return lines;
 }
 

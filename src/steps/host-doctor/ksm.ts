@@ -11,7 +11,10 @@ export async function readKsm(host: Host): Promise<{ state: KsmState; pageSize: 
   const values: Record<string, string> = {};
   for (const name of KSM_FILES) values[name] = await host.readFile(`${KSM_DIR}/${name}`);
   const page = await host.exec("getconf PAGESIZE");
-  return { state: parseKsm(values), pageSize: page.code === 0 && /^\d+$/.test(page.stdout.trim()) ? Number(page.stdout.trim()) : 4096 };
+  return {
+    state: parseKsm(values),
+    pageSize: page.code === 0 && /^\d+$/.test(page.stdout.trim()) ? Number(page.stdout.trim()) : 4096,
+  };
 }
 
 /** KSM merges identical guest pages (QEMU marks guest RAM mergeable): on or off, and what it saves now. */
@@ -21,16 +24,40 @@ export const ksmStatusStep = defineStep<DoctorOptions, null>({
   destructive: false,
   async probe(ctx) {
     const ksm = await readKsm(ctx.host("local"));
-    if (!ksm) return { satisfied: true, reason: "checked", plan: null, findings: [warning("KSM not available", `${KSM_DIR} does not exist (kernel built without CONFIG_KSM)`)] };
+    if (!ksm)
+      return {
+        satisfied: true,
+        reason: "checked",
+        plan: null,
+        findings: [warning("KSM not available", `${KSM_DIR} does not exist (kernel built without CONFIG_KSM)`)],
+      };
     const saved = ksmSavedBytes(ksm.state, ksm.pageSize);
     const running = ksm.state.run === 1;
     return {
       satisfied: true,
       reason: "checked",
       plan: null,
-      findings: running || ctx.plan.enableKsm ? [] : [warning("KSM is off", `${KSM_DIR}/run is ${ksm.state.run}: identical pages of VMs are not merged`, "mudanza host doctor --enable-ksm")],
-      facts: { run: ksm.state.run, pagesShared: ksm.state.pagesShared, pagesSharing: ksm.state.pagesSharing, pageSize: ksm.pageSize, savedBytes: saved, fullScans: ksm.state.fullScans },
-      details: [`KSM ${running ? "running" : "stopped"}: ${ksm.state.pagesShared} pages shared, ${ksm.state.pagesSharing} sharing them, ${formatBytes(saved)} saved now`],
+      findings:
+        running || ctx.plan.enableKsm
+          ? []
+          : [
+              warning(
+                "KSM is off",
+                `${KSM_DIR}/run is ${ksm.state.run}: identical pages of VMs are not merged`,
+                "mudanza host doctor --enable-ksm",
+              ),
+            ],
+      facts: {
+        run: ksm.state.run,
+        pagesShared: ksm.state.pagesShared,
+        pagesSharing: ksm.state.pagesSharing,
+        pageSize: ksm.pageSize,
+        savedBytes: saved,
+        fullScans: ksm.state.fullScans,
+      },
+      details: [
+        `KSM ${running ? "running" : "stopped"}: ${ksm.state.pagesShared} pages shared, ${ksm.state.pagesSharing} sharing them, ${formatBytes(saved)} saved now`,
+      ],
     };
   },
   commands: () => [],
@@ -50,7 +77,12 @@ export const enableKsmStep = defineStep<DoctorOptions, { enable: boolean }>({
   skip: (ctx) => (ctx.plan.enableKsm ? undefined : "not asked (--enable-ksm)"),
   async probe(ctx) {
     const ksm = await readKsm(ctx.host("local"));
-    if (!ksm) return { satisfied: false, plan: { enable: false }, findings: [warning("KSM not available", `${KSM_DIR} does not exist`)] };
+    if (!ksm)
+      return {
+        satisfied: false,
+        plan: { enable: false },
+        findings: [warning("KSM not available", `${KSM_DIR} does not exist`)],
+      };
     const on = ksm.state.run === 1;
     return {
       satisfied: on,
@@ -60,7 +92,8 @@ export const enableKsmStep = defineStep<DoctorOptions, { enable: boolean }>({
       details: ["lasts until reboot: Debian's ksmtuned, or a sysfs.d / tmpfiles.d entry, makes it permanent"],
     };
   },
-  commands: (plan) => (plan.enable ? [{ host: "local", command: ENABLE, purpose: "start ksmd merging identical pages" }] : []),
+  commands: (plan) =>
+    plan.enable ? [{ host: "local", command: ENABLE, purpose: "start ksmd merging identical pages" }] : [],
   async run(ctx, plan) {
     if (!plan.enable) throw new Error("KSM is not available on this host: nothing to enable");
     const res = await ctx.host("local").exec(ENABLE, { signal: ctx.signal });

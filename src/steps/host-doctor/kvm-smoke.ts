@@ -22,13 +22,45 @@ export const KNOWN_END = "Kernel panic - not syncing: VFS: Unable to mount root 
  * end, seen on the serial console, counts as "KVM works".
  */
 export function kvmSmokeCommand(kernel: string): string {
-  const qemu = ["qemu-system-x86_64", "-accel", "kvm", "-cpu", "host", "-machine", "pc", "-m", "128", "-nodefaults", "-display", "none", "-nic", "none", "-no-reboot", "-monitor", "none", "-serial", "stdio"];
-  return cmd("timeout", "--kill-after=5", String(KVM_SMOKE_SECONDS), ...qemu, "-kernel", kernel, "-append", "console=ttyS0 panic=-1 quiet");
+  const qemu = [
+    "qemu-system-x86_64",
+    "-accel",
+    "kvm",
+    "-cpu",
+    "host",
+    "-machine",
+    "pc",
+    "-m",
+    "128",
+    "-nodefaults",
+    "-display",
+    "none",
+    "-nic",
+    "none",
+    "-no-reboot",
+    "-monitor",
+    "none",
+    "-serial",
+    "stdio",
+  ];
+  return cmd(
+    "timeout",
+    "--kill-after=5",
+    String(KVM_SMOKE_SECONDS),
+    ...qemu,
+    "-kernel",
+    kernel,
+    "-append",
+    "console=ttyS0 panic=-1 quiet",
+  );
 }
 
 /** The newest /boot/vmlinuz-* in `ls -1 /boot` output, or null. */
 export function newestKernel(lsBoot: string): string | null {
-  const kernels = lsBoot.split("\n").map((l) => l.trim()).filter((l) => /^vmlinuz-\d/.test(l));
+  const kernels = lsBoot
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => /^vmlinuz-\d/.test(l));
   kernels.sort((a, b) => a.localeCompare(b, "en", { numeric: true }));
   const newest = kernels.at(-1);
   return newest ? `/boot/${newest}` : null;
@@ -36,9 +68,16 @@ export function newestKernel(lsBoot: string): string | null {
 
 /** Reads the smoke boot's result: the known end on the console and QEMU gone by itself, or what went wrong. */
 export function judgeKernelBoot(run: ExecResult): KvmSmoke {
-  const console = run.stdout.split("\n").map((l) => l.replace(/^\[\s*[\d.]+\]\s*/, "").trim()).filter(Boolean);
+  const console = run.stdout
+    .split("\n")
+    .map((l) => l.replace(/^\[\s*[\d.]+\]\s*/, "").trim())
+    .filter(Boolean);
   const reachedEnd = console.some((l) => l.startsWith(KNOWN_END));
-  if (run.code === 0 && reachedEnd) return { result: "ok", detail: "a Linux kernel booted under KVM with -cpu host to its expected end (root mount panic, QEMU exited)" };
+  if (run.code === 0 && reachedEnd)
+    return {
+      result: "ok",
+      detail: "a Linux kernel booted under KVM with -cpu host to its expected end (root mount panic, QEMU exited)",
+    };
   const stderr = (run.stderr || "").trim().split("\n").filter(Boolean).slice(0, 3).join(" | ");
   if (run.code === 124 || run.code === 137 || run.timedOut) {
     const last = console.at(-1);
@@ -47,16 +86,38 @@ export function judgeKernelBoot(run: ExecResult): KvmSmoke {
       detail: `a Linux kernel under KVM (-cpu host) did not reach its end within ${KVM_SMOKE_SECONDS} s (${last ? `last console line: "${last}"` : "no console output"}): KVM starts guests here but does not run them to completion`,
     };
   }
-  if (run.code === 0) return { result: "failed", detail: `QEMU with -accel kvm exited without the kernel reaching its end (no "${KNOWN_END}" on the console)` };
-  return { result: "failed", detail: `QEMU with -accel kvm -cpu host exited ${run.code}${stderr ? `: ${stderr}` : ""}` };
+  if (run.code === 0)
+    return {
+      result: "failed",
+      detail: `QEMU with -accel kvm exited without the kernel reaching its end (no "${KNOWN_END}" on the console)`,
+    };
+  return {
+    result: "failed",
+    detail: `QEMU with -accel kvm -cpu host exited ${run.code}${stderr ? `: ${stderr}` : ""}`,
+  };
 }
 
 export async function kvmSmokeTest(host: Host, signal?: AbortSignal): Promise<KvmSmoke> {
-  if (!(await host.stat("/dev/kvm"))) return { result: "unavailable", detail: "/dev/kvm does not exist (kvm_intel / kvm_amd module not loaded, or no hardware virtualization)" };
+  if (!(await host.stat("/dev/kvm")))
+    return {
+      result: "unavailable",
+      detail: "/dev/kvm does not exist (kvm_intel / kvm_amd module not loaded, or no hardware virtualization)",
+    };
   const qemu = await host.exec("command -v qemu-system-x86_64", { signal });
-  if (qemu.code !== 0) return { result: "unavailable", detail: "qemu-system-x86_64 is not installed (Debian: apt-get install qemu-system-x86)" };
+  if (qemu.code !== 0)
+    return {
+      result: "unavailable",
+      detail: "qemu-system-x86_64 is not installed (Debian: apt-get install qemu-system-x86)",
+    };
   const kernel = newestKernel((await host.exec("ls -1 /boot", { signal })).stdout);
-  if (!kernel) return { result: "unavailable", detail: "no /boot/vmlinuz-* kernel to test KVM with (libguestfs needs one too: apt-get install linux-image-amd64)" };
+  if (!kernel)
+    return {
+      result: "unavailable",
+      detail:
+        "no /boot/vmlinuz-* kernel to test KVM with (libguestfs needs one too: apt-get install linux-image-amd64)",
+    };
   // The host-side timeout is a backstop for a `timeout` that could not stop QEMU.
-  return judgeKernelBoot(await host.exec(kvmSmokeCommand(kernel), { timeoutMs: (KVM_SMOKE_SECONDS + 30) * 1000, signal }));
+  return judgeKernelBoot(
+    await host.exec(kvmSmokeCommand(kernel), { timeoutMs: (KVM_SMOKE_SECONDS + 30) * 1000, signal }),
+  );
 }

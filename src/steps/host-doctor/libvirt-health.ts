@@ -12,19 +12,45 @@ export const libvirtStep = defineStep<DoctorOptions, null>({
     const host = ctx.host("local");
     const findings: Finding[] = [];
     const view = await readDomains(host, ctx.plan.uri, ctx.signal);
-    if (!view.domains) findings.push(warning("libvirt not available", view.why ?? "virsh failed", "apt-get install libvirt-daemon-system libvirt-clients; systemctl enable --now libvirtd"));
+    if (!view.domains)
+      findings.push(
+        warning(
+          "libvirt not available",
+          view.why ?? "virsh failed",
+          "apt-get install libvirt-daemon-system libvirt-clients; systemctl enable --now libvirtd",
+        ),
+      );
     for (const d of view.domains ?? []) {
       for (const disk of d.disks.filter((x) => x.device === "disk" && x.bus !== "virtio")) {
-        findings.push(warning("Disk not on virtio", `${d.name}: ${disk.target ?? "?"} (${disk.source ?? "no source"}) uses bus ${disk.bus ?? "?"}`, `switch it to <target bus='virtio'/> (the guest needs virtio_blk in its initramfs first)`));
+        findings.push(
+          warning(
+            "Disk not on virtio",
+            `${d.name}: ${disk.target ?? "?"} (${disk.source ?? "no source"}) uses bus ${disk.bus ?? "?"}`,
+            `switch it to <target bus='virtio'/> (the guest needs virtio_blk in its initramfs first)`,
+          ),
+        );
       }
       for (const nic of d.nics.filter((n) => n.model !== "virtio")) {
-        findings.push(warning("NIC not virtio", `${d.name}: ${nic.type} interface on ${nic.source ?? "?"} uses model ${nic.model ?? "default (rtl8139)"}`, "set <model type='virtio'/>"));
+        findings.push(
+          warning(
+            "NIC not virtio",
+            `${d.name}: ${nic.type} interface on ${nic.source ?? "?"} uses model ${nic.model ?? "default (rtl8139)"}`,
+            "set <model type='virtio'/>",
+          ),
+        );
       }
     }
     let bridgePresent: boolean | null = null;
     if (ctx.plan.bridge) {
       bridgePresent = (await host.stat(`/sys/class/net/${ctx.plan.bridge}/bridge`)) !== null;
-      if (!bridgePresent) findings.push(warning("Bridge missing", `no bridge ${ctx.plan.bridge} on this host (/sys/class/net/${ctx.plan.bridge}/bridge)`, `create ${ctx.plan.bridge} or pass --bridge NAME`));
+      if (!bridgePresent)
+        findings.push(
+          warning(
+            "Bridge missing",
+            `no bridge ${ctx.plan.bridge} on this host (/sys/class/net/${ctx.plan.bridge}/bridge)`,
+            `create ${ctx.plan.bridge} or pass --bridge NAME`,
+          ),
+        );
     }
     return {
       satisfied: true,
@@ -35,7 +61,13 @@ export const libvirtStep = defineStep<DoctorOptions, null>({
         libvirt: view.domains ? "reachable" : view.why,
         bridge: ctx.plan.bridge,
         bridgePresent,
-        domains: (view.domains ?? []).map((d) => ({ name: d.name, state: d.state, memoryBytes: d.memoryBytes, disks: d.disks.map((x) => x.bus), nics: d.nics.map((n) => n.model) })),
+        domains: (view.domains ?? []).map((d) => ({
+          name: d.name,
+          state: d.state,
+          memoryBytes: d.memoryBytes,
+          disks: d.disks.map((x) => x.bus),
+          nics: d.nics.map((n) => n.model),
+        })),
       },
     };
   },

@@ -12,7 +12,11 @@ export interface OvercommitFigures {
   ratio: number;
 }
 
-export const overcommit = (hostBytes: number, committedBytes: number): OvercommitFigures => ({ hostBytes, committedBytes, ratio: hostBytes > 0 ? committedBytes / hostBytes - 1 : Infinity });
+export const overcommit = (hostBytes: number, committedBytes: number): OvercommitFigures => ({
+  hostBytes,
+  committedBytes,
+  ratio: hostBytes > 0 ? committedBytes / hostBytes - 1 : Infinity,
+});
 
 /**
  * Memory promised to VMs against host RAM, and for a planned OpenVZ → KVM move the overselling trap:
@@ -44,10 +48,23 @@ export const memoryStep = defineStep<DoctorOptions, null>({
     if (ctx.plan.openvz) {
       const { confPath, vmMemoryBytes } = ctx.plan.openvz;
       const mem = containerMemory(await host.readFile(confPath), confPath);
-      container = { confPath, model: mem.model, guaranteedBytes: mem.guaranteedBytes, burstBytes: mem.burstBytes, sources: mem.sources, vmMemoryBytes };
+      container = {
+        confPath,
+        model: mem.model,
+        guaranteedBytes: mem.guaranteedBytes,
+        burstBytes: mem.burstBytes,
+        sources: mem.sources,
+        vmMemoryBytes,
+      };
       const burst = mem.burstBytes === null ? "unlimited" : formatBytes(mem.burstBytes);
       if (vmMemoryBytes < mem.guaranteedBytes) {
-        findings.push(blocker("VM smaller than the container's guarantee", `${confPath} guarantees ${formatBytes(mem.guaranteedBytes)} (${mem.sources.join(", ")}); the planned VM has ${formatBytes(vmMemoryBytes)}`, `give the VM at least ${formatBytes(mem.guaranteedBytes)} (--vm-memory)`));
+        findings.push(
+          blocker(
+            "VM smaller than the container's guarantee",
+            `${confPath} guarantees ${formatBytes(mem.guaranteedBytes)} (${mem.sources.join(", ")}); the planned VM has ${formatBytes(vmMemoryBytes)}`,
+            `give the VM at least ${formatBytes(mem.guaranteedBytes)} (--vm-memory)`,
+          ),
+        );
       } else if (mem.burstBytes === null || vmMemoryBytes < mem.burstBytes) {
         findings.push(
           warning(
@@ -63,7 +80,14 @@ export const memoryStep = defineStep<DoctorOptions, null>({
       reason: "checked",
       plan: null,
       findings,
-      facts: { hostBytes, vmBytes, plannedBytes: planned, overcommitPercent: figures ? Math.round(figures.ratio * 1000) / 10 : null, libvirt: view.domains ? "reachable" : view.why, container },
+      facts: {
+        hostBytes,
+        vmBytes,
+        plannedBytes: planned,
+        overcommitPercent: figures ? Math.round(figures.ratio * 1000) / 10 : null,
+        libvirt: view.domains ? "reachable" : view.why,
+        container,
+      },
     };
   },
   commands: () => [],

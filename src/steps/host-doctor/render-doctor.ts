@@ -8,11 +8,16 @@ const num = (v: unknown): number | undefined => (typeof v === "number" ? v : und
 export function renderDoctor(probes: Record<string, ProbeResult>, findings: Finding[]): string {
   const lines: string[] = ["KVM host doctor"];
   const v = probes.virtualization?.facts;
-  if (v) lines.push(`  virtualization: ${v.flag ?? "no vmx/svm flag"}${v.underHypervisor ? " (this host is a VM)" : ""}; KVM ${v.kvm}: ${v.kvmDetail}`);
+  if (v)
+    lines.push(
+      `  virtualization: ${v.flag ?? "no vmx/svm flag"}${v.underHypervisor ? " (this host is a VM)" : ""}; KVM ${v.kvm}: ${v.kvmDetail}`,
+    );
   const l = probes.libvirt?.facts;
   if (l) {
     const domains = Array.isArray(l.domains) ? l.domains.length : 0;
-    lines.push(`  libvirt: ${l.libvirt}${l.libvirt === "reachable" ? `, ${domains} domain(s)` : ""}${l.bridge ? `; bridge ${l.bridge} ${l.bridgePresent ? "present" : "missing"}` : ""}`);
+    lines.push(
+      `  libvirt: ${l.libvirt}${l.libvirt === "reachable" ? `, ${domains} domain(s)` : ""}${l.bridge ? `; bridge ${l.bridge} ${l.bridgePresent ? "present" : "missing"}` : ""}`,
+    );
   }
   const m = probes.memory?.facts;
   if (m) {
@@ -20,13 +25,24 @@ export function renderDoctor(probes: Record<string, ProbeResult>, findings: Find
     const overcommitPercent = num(m.overcommitPercent);
     const vms = vmBytes === undefined ? `unknown (libvirt: ${String(m.libvirt)})` : formatBytes(vmBytes);
     const planned = num(m.plannedBytes) ? ` + planned ${formatBytes(num(m.plannedBytes)!)}` : "";
-    lines.push(`  memory: host ${formatBytes(num(m.hostBytes) ?? 0)}, VMs ${vms}${planned}, overcommit ${overcommitPercent === undefined ? "unknown" : `${overcommitPercent} %`}`);
+    lines.push(
+      `  memory: host ${formatBytes(num(m.hostBytes) ?? 0)}, VMs ${vms}${planned}, overcommit ${overcommitPercent === undefined ? "unknown" : `${overcommitPercent} %`}`,
+    );
     const c = m.container as { guaranteedBytes?: number; burstBytes?: number | null; model?: string } | undefined;
-    if (c) lines.push(`  OpenVZ container (${c.model}): guaranteed ${formatBytes(c.guaranteedBytes ?? 0)}, burst ${c.burstBytes === null ? "unlimited" : formatBytes(c.burstBytes ?? 0)}`);
+    if (c)
+      lines.push(
+        `  OpenVZ container (${c.model}): guaranteed ${formatBytes(c.guaranteedBytes ?? 0)}, burst ${c.burstBytes === null ? "unlimited" : formatBytes(c.burstBytes ?? 0)}`,
+      );
   }
   const k = probes.ksm?.facts;
-  if (k) lines.push(`  KSM: ${k.run === 1 ? "running" : "stopped"}, ${k.pagesShared} pages shared, ${k.pagesSharing} sharing, ${formatBytes(num(k.savedBytes) ?? 0)} saved now`);
+  if (k)
+    lines.push(
+      `  KSM: ${k.run === 1 ? "running" : "stopped"}, ${k.pagesShared} pages shared, ${k.pagesSharing} sharing, ${formatBytes(num(k.savedBytes) ?? 0)} saved now`,
+    );
   if (findings.length === 0) lines.push("  no problems found");
-  for (const f of findings) lines.push(`  ${f.blocks ? "BLOCKER" : f.severity.toUpperCase()}: ${f.title}: ${f.summary}${f.remediation ? `\n    fix: ${f.remediation}` : ""}`);
+  for (const f of findings)
+    lines.push(
+      `  ${f.blocks ? "BLOCKER" : f.severity.toUpperCase()}: ${f.title}: ${f.summary}${f.remediation ? `\n    fix: ${f.remediation}` : ""}`,
+    );
   return lines.join("\n");
 }

@@ -14,7 +14,9 @@ export const virtualizationStep = defineStep<DoctorOptions, null>({
     const cpu = parseCpuinfo(await host.readFile("/proc/cpuinfo"));
     const kvm = await kvmSmokeTest(host, ctx.signal);
     const findings: Finding[] = [];
-    const flagText = cpu.flag ? `the CPU has ${cpu.flag} (${cpu.flag === "vmx" ? "Intel VT-x" : "AMD-V"})` : "neither vmx nor svm is in /proc/cpuinfo";
+    const flagText = cpu.flag
+      ? `the CPU has ${cpu.flag} (${cpu.flag === "vmx" ? "Intel VT-x" : "AMD-V"})`
+      : "neither vmx nor svm is in /proc/cpuinfo";
     if (kvm.result !== "ok") {
       findings.push(
         blocker(
@@ -28,14 +30,26 @@ export const virtualizationStep = defineStep<DoctorOptions, null>({
         ),
       );
     } else if (!cpu.flag) {
-      findings.push(warning("KVM works without vmx/svm flags", `${flagText}, yet a guest ran under KVM (a nested or paravirtual KVM): expect lower performance`));
+      findings.push(
+        warning(
+          "KVM works without vmx/svm flags",
+          `${flagText}, yet a guest ran under KVM (a nested or paravirtual KVM): expect lower performance`,
+        ),
+      );
     }
     return {
       satisfied: true,
       reason: "checked",
       plan: null,
       findings,
-      facts: { cpus: cpu.cpus, model: cpu.model, flag: cpu.flag, underHypervisor: cpu.underHypervisor, kvm: kvm.result, kvmDetail: kvm.detail },
+      facts: {
+        cpus: cpu.cpus,
+        model: cpu.model,
+        flag: cpu.flag,
+        underHypervisor: cpu.underHypervisor,
+        kvm: kvm.result,
+        kvmDetail: kvm.detail,
+      },
     };
   },
   commands: () => [],

@@ -20,7 +20,9 @@ export function parseDf(stdout: string): DfRow | null {
   const typed = names[1] === "Type";
   const blocks = /^(\d+)([KMG]?)-blocks$/i.exec(names[typed ? 2 : 1] ?? "");
   if (!blocks || cols.length < (typed ? 7 : 6)) return null;
-  const unit = Number(blocks[1]) * ({ "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 } as Record<string, number>)[blocks[2]!.toLowerCase()]!;
+  const unit =
+    Number(blocks[1]) *
+    ({ "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 } as Record<string, number>)[blocks[2]!.toLowerCase()]!;
   const first = typed ? 2 : 1;
   const [size, used, available] = [cols[first], cols[first + 1], cols[first + 2]].map((n) => Number(n) * unit);
   if (![size, used, available].every((n) => Number.isFinite(n))) return null;

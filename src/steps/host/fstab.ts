@@ -14,7 +14,15 @@ export interface BlockDevice {
 export function parseBlkidExport(stdout: string): BlockDevice[] {
   return stdout
     .split(/\n\s*\n/)
-    .map((block) => Object.fromEntries(block.split("\n").map((l) => l.trim()).filter((l) => l.includes("=")).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)])))
+    .map((block) =>
+      Object.fromEntries(
+        block
+          .split("\n")
+          .map((l) => l.trim())
+          .filter((l) => l.includes("="))
+          .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
+      ),
+    )
     .filter((f) => f.DEVNAME)
     .map((f) => ({ devname: f.DEVNAME!, uuid: f.UUID, label: f.LABEL, partuuid: f.PARTUUID, partlabel: f.PARTLABEL }));
 }
@@ -38,7 +46,37 @@ export function parseFstab(text: string): FstabEntry[] {
 }
 
 /** Filesystems that name no local block device (network, pseudo, memory). */
-const NO_DEVICE = new Set(["proc", "sysfs", "devpts", "tmpfs", "devtmpfs", "securityfs", "cgroup", "cgroup2", "debugfs", "hugetlbfs", "mqueue", "efivarfs", "binfmt_misc", "fusectl", "configfs", "nfs", "nfs4", "cifs", "smb3", "smbfs", "glusterfs", "ceph", "fuse.sshfs", "davfs", "9p", "virtiofs", "none", "autofs", "overlay"]);
+const NO_DEVICE = new Set([
+  "proc",
+  "sysfs",
+  "devpts",
+  "tmpfs",
+  "devtmpfs",
+  "securityfs",
+  "cgroup",
+  "cgroup2",
+  "debugfs",
+  "hugetlbfs",
+  "mqueue",
+  "efivarfs",
+  "binfmt_misc",
+  "fusectl",
+  "configfs",
+  "nfs",
+  "nfs4",
+  "cifs",
+  "smb3",
+  "smbfs",
+  "glusterfs",
+  "ceph",
+  "fuse.sshfs",
+  "davfs",
+  "9p",
+  "virtiofs",
+  "none",
+  "autofs",
+  "overlay",
+]);
 
 export interface MissingDevice {
   entry: FstabEntry;
@@ -47,13 +85,21 @@ export interface MissingDevice {
 }
 
 /** The fstab entries naming a device the VM does not have. `pathExists` answers for /dev paths blkid did not list (LVM links, /dev/disk/by-*). */
-export function missingDevices(entries: FstabEntry[], devices: BlockDevice[], pathExists: (path: string) => boolean): MissingDevice[] {
+export function missingDevices(
+  entries: FstabEntry[],
+  devices: BlockDevice[],
+  pathExists: (path: string) => boolean,
+): MissingDevice[] {
   const out: MissingDevice[] = [];
   const has = (key: keyof BlockDevice, value: string): boolean => devices.some((d) => d[key] === value);
   for (const entry of entries) {
     if (NO_DEVICE.has(entry.type) || entry.options.includes("bind") || entry.options.includes("noauto")) continue;
     const [, tag, value] = /^(UUID|LABEL|PARTUUID|PARTLABEL)=["']?([^"']*)["']?$/.exec(entry.spec) ?? [];
-    const present = tag ? has(tag.toLowerCase() as keyof BlockDevice, value!) : entry.spec.startsWith("/dev/") ? has("devname", entry.spec) || pathExists(entry.spec) : true;
+    const present = tag
+      ? has(tag.toLowerCase() as keyof BlockDevice, value!)
+      : entry.spec.startsWith("/dev/")
+        ? has("devname", entry.spec) || pathExists(entry.spec)
+        : true;
     if (!present) out.push({ entry, bootContinues: entry.options.includes("nofail") || entry.type === "swap" });
   }
   return out;

@@ -35,7 +35,8 @@ export function requiredDrivers(root: { source: string; fstype: string }): Drive
   const dev = root.source.replace(/^\/dev\//, "");
   const needs: DriverNeed[] = [];
   if (/^vd[a-z]/.test(dev)) needs.push({ anyOf: ["virtio_blk"], why: `the root is on ${root.source}, a virtio disk` });
-  else if (/^sd[a-z]/.test(dev)) needs.push({ anyOf: ["virtio_scsi", "ahci", "ata_piix"], why: `the root is on ${root.source}, a SCSI/SATA disk` });
+  else if (/^sd[a-z]/.test(dev))
+    needs.push({ anyOf: ["virtio_scsi", "ahci", "ata_piix"], why: `the root is on ${root.source}, a SCSI/SATA disk` });
   else if (/^nvme/.test(dev)) needs.push({ anyOf: ["nvme"], why: `the root is on ${root.source}, an NVMe disk` });
   else needs.push({ anyOf: ["virtio_blk", "virtio_scsi"], why: `the root is on ${root.source}; a KVM disk is virtio` });
   if (/^(mapper\/|dm-)/.test(dev)) needs.push({ anyOf: ["dm_mod"], why: `${root.source} is a device-mapper volume` });
@@ -48,4 +49,7 @@ export function missingDrivers(needs: DriverNeed[], inInitramfs: Set<string>, bu
   return needs.filter((n) => !n.anyOf.some((d) => inInitramfs.has(d) || builtin.has(d)));
 }
 
-export const builtinPaths = (kernelRelease: string): string[] => [`/lib/modules/${kernelRelease}/modules.builtin`, `/usr/lib/modules/${kernelRelease}/modules.builtin`];
+export const builtinPaths = (kernelRelease: string): string[] => [
+  `/lib/modules/${kernelRelease}/modules.builtin`,
+  `/usr/lib/modules/${kernelRelease}/modules.builtin`,
+];

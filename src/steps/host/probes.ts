@@ -22,7 +22,19 @@ export async function virtualization(host: Host, signal?: AbortSignal): Promise<
   return result.stdout.trim() || "unknown";
 }
 
-export const CONTAINER_TYPES = new Set(["openvz", "lxc", "lxc-libvirt", "systemd-nspawn", "docker", "podman", "rkt", "wsl", "proot", "pouch", "container-other"]);
+export const CONTAINER_TYPES = new Set([
+  "openvz",
+  "lxc",
+  "lxc-libvirt",
+  "systemd-nspawn",
+  "docker",
+  "podman",
+  "rkt",
+  "wsl",
+  "proot",
+  "pouch",
+  "container-other",
+]);
 
 export interface DiskUsage {
   sizeBytes: number;
@@ -37,7 +49,9 @@ export async function diskUsage(host: Host, signal?: AbortSignal): Promise<DiskU
 }
 
 /** Release plus family knowledge, or a reason it is unusable. */
-export async function distroOf(host: Host): Promise<{ release: Release; family: FamilyKnowledge } | { release: Release | null; family: null }> {
+export async function distroOf(
+  host: Host,
+): Promise<{ release: Release; family: FamilyKnowledge } | { release: Release | null; family: null }> {
   const release = await readRelease(host);
   if (!release || release.family === "unknown") return { release, family: null };
   return { release, family: knowledgeFor(release) };
@@ -52,11 +66,24 @@ export interface KnownDistro {
  * The opening of every probe that needs the host's family knowledge: the release and family, or the blocker
  * that says which system the host runs and what cannot be done without knowing it.
  */
-export async function requireFamily(host: Host, role: string, cannot: string): Promise<KnownDistro | { blocker: Finding }> {
+export async function requireFamily(
+  host: Host,
+  role: string,
+  cannot: string,
+): Promise<KnownDistro | { blocker: Finding }> {
   const distro = await distroOf(host);
   if (distro.family && distro.release) return { release: distro.release, family: distro.family };
-  const runs = distro.release ? `${distro.release.pretty} (ID=${distro.release.id})` : "a system without a readable /etc/os-release";
-  return { blocker: blocker("Unknown distribution", `the ${role} runs ${runs}; mudanza knows the Debian and RHEL families and ${cannot} on others`, undefined, role) };
+  const runs = distro.release
+    ? `${distro.release.pretty} (ID=${distro.release.id})`
+    : "a system without a readable /etc/os-release";
+  return {
+    blocker: blocker(
+      "Unknown distribution",
+      `the ${role} runs ${runs}; mudanza knows the Debian and RHEL families and ${cannot} on others`,
+      undefined,
+      role,
+    ),
+  };
 }
 
 export function gib(bytes: number): string {

@@ -31,7 +31,8 @@ export const rebootTiming = {
 export async function bootId(host: Host, signal?: AbortSignal): Promise<string> {
   const result = await host.exec(BOOT_ID_COMMAND, { signal, timeoutMs: 20_000 });
   const id = result.stdout.trim();
-  if (result.code !== 0 || id === "") throw new Error(`cannot read the boot id on ${host.role}: ${result.stderr.trim() || `exit ${result.code}`}`);
+  if (result.code !== 0 || id === "")
+    throw new Error(`cannot read the boot id on ${host.role}: ${result.stderr.trim() || `exit ${result.code}`}`);
   return id;
 }
 
@@ -75,7 +76,13 @@ export async function rebootAndWait(host: Host, options: RebootOptions): Promise
       const markerGone = (await host.stat(REBOOT_MARKER)) === null;
       if (after !== before || markerGone) {
         options.log?.(`${host.role} is back after ${Math.round((Date.now() - started) / 1000)} s (boot id ${after})`);
-        return { bootIdBefore: before, bootIdAfter: after, provedByMarker: after === before, seconds: Math.round((Date.now() - started) / 1000), attempts };
+        return {
+          bootIdBefore: before,
+          bootIdAfter: after,
+          provedByMarker: after === before,
+          seconds: Math.round((Date.now() - started) / 1000),
+          attempts,
+        };
       }
       options.log?.(`${host.role} still runs the old boot; waiting`);
     } catch (error) {
@@ -83,5 +90,7 @@ export async function rebootAndWait(host: Host, options: RebootOptions): Promise
       options.log?.(`${host.role} not answering yet (attempt ${attempts}): ${lastError}`);
     }
   }
-  throw new Error(`${host.role} did not come back with a new boot within ${options.timeoutSec} s${lastError ? ` (last error: ${lastError})` : ""}; check its console`);
+  throw new Error(
+    `${host.role} did not come back with a new boot within ${options.timeoutSec} s${lastError ? ` (last error: ${lastError})` : ""}; check its console`,
+  );
 }

@@ -8,16 +8,23 @@ import { cloneTargets, type CloneOptions, type CloneTarget } from "../../plan/op
 type OverlayState = "missing" | "ours" | "foreign";
 
 /** An existing file is "ours" when it is a qcow2 whose backing reference is exactly the relative path we write. */
-async function overlayState(host: Host, target: CloneTarget, signal: AbortSignal): Promise<{ state: OverlayState; detail?: string }> {
+async function overlayState(
+  host: Host,
+  target: CloneTarget,
+  signal: AbortSignal,
+): Promise<{ state: OverlayState; detail?: string }> {
   if (!(await host.stat(target.path))) return { state: "missing" };
-  const res = await host.exec(cmd("qemu-img", "info", "-U", "--backing-chain", "--output=json", target.path), { signal });
+  const res = await host.exec(cmd("qemu-img", "info", "-U", "--backing-chain", "--output=json", target.path), {
+    signal,
+  });
   if (res.code !== 0) return { state: "foreign", detail: res.stderr.trim().split("\n")[0] };
   const top = parseBackingChain(res.stdout)[0];
   if (top?.format === "qcow2" && top["backing-filename"] === target.backingRef) return { state: "ours" };
   return { state: "foreign", detail: `its backing file is ${top?.["backing-filename"] ?? "none"}` };
 }
 
-const createCommand = (t: CloneTarget, baseFormat: string): string => cmd("qemu-img", "create", "-q", "-f", "qcow2", "-F", baseFormat, "-b", t.backingRef, t.path);
+const createCommand = (t: CloneTarget, baseFormat: string): string =>
+  cmd("qemu-img", "create", "-q", "-f", "qcow2", "-F", baseFormat, "-b", t.backingRef, t.path);
 
 /** N copy-on-write overlays of the base, each with a relative backing path (the folder can move as a whole). */
 export interface OverlaysPlan {
@@ -35,13 +42,23 @@ export const createOverlaysStep = defineStep<CloneOptions, OverlaysPlan>({
     const host = ctx.host("local");
     const findings: Finding[] = [];
     const dir = await host.stat(ctx.plan.outDir);
-    if (dir?.type !== "dir") findings.push(blocker("Output folder missing", `${ctx.plan.outDir} is not a directory`, `mkdir -p ${ctx.plan.outDir}`));
+    if (dir?.type !== "dir")
+      findings.push(
+        blocker("Output folder missing", `${ctx.plan.outDir} is not a directory`, `mkdir -p ${ctx.plan.outDir}`),
+      );
     const targets = cloneTargets(ctx.plan);
     const missing: CloneTarget[] = [];
     for (const t of targets) {
       const s = await overlayState(host, t, ctx.signal);
       if (s.state === "missing") missing.push(t);
-      if (s.state === "foreign") findings.push(blocker("Clone path taken", `${t.path} exists and is not an overlay of the base (${s.detail ?? "unreadable"}); mudanza never overwrites it`, `move it away or choose another --name`));
+      if (s.state === "foreign")
+        findings.push(
+          blocker(
+            "Clone path taken",
+            `${t.path} exists and is not an overlay of the base (${s.detail ?? "unreadable"}); mudanza never overwrites it`,
+            `move it away or choose another --name`,
+          ),
+        );
     }
     const format = (await baseFormat(host, ctx.plan.base, ctx.signal)) ?? "qcow2";
     return {
@@ -52,16 +69,32 @@ export const createOverlaysStep = defineStep<CloneOptions, OverlaysPlan>({
       details: targets.map((t) => `${t.name}: ${t.path} → backing ${t.backingRef}`),
     };
   },
-  commands: (plan) => plan.missing.map((t) => ({ host: "local", command: createCommand(t, plan.format), purpose: `${t.name}: reads the base, writes only to itself` })),
+  commands: (plan) =>
+    plan.missing.map((t) => ({
+      host: "local",
+      command: createCommand(t, plan.format),
+      purpose: `${t.name}: reads the base, writes only to itself`,
+    })),
   async run(ctx, plan) {
     const host = ctx.host("local");
     for (const [i, t] of plan.missing.entries()) {
       // Undo on failure: a half-made set of clones is removed, never left looking complete.
-      await ctx.compensations.register({ id: `overlay-${t.name}`, title: `remove overlay ${t.path}`, host: "local", command: cmd("rm", "-f", "--", t.path) });
+      await ctx.compensations.register({
+        id: `overlay-${t.name}`,
+        title: `remove overlay ${t.path}`,
+        host: "local",
+        command: cmd("rm", "-f", "--", t.path),
+      });
       const res = await host.exec(createCommand(t, plan.format), { signal: ctx.signal });
       if (res.code !== 0) throw new Error(`creating ${t.path} failed: ${res.stderr.trim()}`);
       ctx.output("local", `created ${t.path} (backing ${t.backingRef})`);
-      ctx.progress({ bytesDone: 0, filesChecked: i + 1, filesTotal: plan.missing.length, percent: Math.round(((i + 1) / plan.missing.length) * 100), label: t.name });
+      ctx.progress({
+        bytesDone: 0,
+        filesChecked: i + 1,
+        filesTotal: plan.missing.length,
+        percent: Math.round(((i + 1) / plan.missing.length) * 100),
+        label: t.name,
+      });
     }
     for (const t of plan.missing) await ctx.compensations.clear(`overlay-${t.name}`);
   },
@@ -69,15 +102,29 @@ export const createOverlaysStep = defineStep<CloneOptions, OverlaysPlan>({
     const host = ctx.host("local");
     const checks: VerifyCheck[] = [];
     for (const t of cloneTargets(ctx.plan)) {
-      const res = await host.exec(cmd("qemu-img", "info", "-U", "--backing-chain", "--output=json", t.path), { signal: ctx.signal });
+      const res = await host.exec(cmd("qemu-img", "info", "-U", "--backing-chain", "--output=json", t.path), {
+        signal: ctx.signal,
+      });
       if (res.code !== 0) {
-        checks.push({ name: `${t.name} opens with its backing chain`, ok: false, detail: res.stderr.trim().split("\n")[0] });
+        checks.push({
+          name: `${t.name} opens with its backing chain`,
+          ok: false,
+          detail: res.stderr.trim().split("\n")[0],
+        });
         continue;
       }
       const chain = parseBackingChain(res.stdout);
       const top = chain[0];
-      checks.push({ name: `${t.name} backs onto the base by a relative path`, ok: top?.["backing-filename"] === t.backingRef && !t.backingRef.startsWith("/"), detail: top?.["backing-filename"] });
-      checks.push({ name: `${t.name} chain resolves`, ok: chain.length >= 2, detail: chain.map((c) => c.filename).join(" → ") });
+      checks.push({
+        name: `${t.name} backs onto the base by a relative path`,
+        ok: top?.["backing-filename"] === t.backingRef && !t.backingRef.startsWith("/"),
+        detail: top?.["backing-filename"],
+      });
+      checks.push({
+        name: `${t.name} chain resolves`,
+        ok: chain.length >= 2,
+        detail: chain.map((c) => c.filename).join(" → "),
+      });
     }
     return verifyResult(checks);
   },

@@ -8,7 +8,10 @@ export const SPARSIFY_FACTS = {
   accel: defineFact("accel", z.enum(["kvm", "tcg"])),
   allocatedBefore: defineFact("allocatedBefore", z.number().nullable()),
   allocatedAfter: defineFact("allocatedAfter", z.number().nullable()),
-  filesystems: defineFact("filesystems", z.array(z.object({ device: z.string(), type: z.string(), entries: z.number().nullable() }))),
+  filesystems: defineFact(
+    "filesystems",
+    z.array(z.object({ device: z.string(), type: z.string(), entries: z.number().nullable() })),
+  ),
 } as const;
 
 /** The journal key of every fact, for readers of a raw journal (the CLI's summary, tests). */

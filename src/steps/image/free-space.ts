@@ -17,7 +17,12 @@ export async function freeSpace(host: Host, dir: string, signal?: AbortSignal): 
 }
 
 /** The first existing candidate directory with at least `needed` bytes free, for a remediation hint. */
-export async function dirWithRoom(host: Host, candidates: string[], needed: number, signal?: AbortSignal): Promise<FsSpace | null> {
+export async function dirWithRoom(
+  host: Host,
+  candidates: string[],
+  needed: number,
+  signal?: AbortSignal,
+): Promise<FsSpace | null> {
   for (const dir of [...new Set(candidates)]) {
     const space = await freeSpace(host, dir, signal);
     if (space && space.availableBytes >= needed && space.fsType !== "tmpfs") return space;

@@ -17,10 +17,19 @@ export interface GuestFilesystem {
 const MOUNTABLE = new Set(["ext2", "ext3", "ext4", "xfs", "btrfs", "vfat", "ntfs", "jfs", "reiserfs", "f2fs"]);
 
 /** Mounts every filesystem of the image read-only (guestfish --ro) and lists its root: proof the data is readable. */
-export async function listGuestFilesystems(host: Host, image: string, accel: "kvm" | "tcg", signal?: AbortSignal): Promise<GuestFilesystem[]> {
+export async function listGuestFilesystems(
+  host: Host,
+  image: string,
+  accel: "kvm" | "tcg",
+  signal?: AbortSignal,
+): Promise<GuestFilesystem[]> {
   const env = guestfsEnv(accel);
-  const list = await host.exec(`${env} ${cmd("guestfish", "--ro", "-a", image, "run", ":", "list-filesystems")}`, { signal, timeoutMs: 600_000 });
-  if (list.code !== 0) throw new Error(`guestfish could not open ${image}: ${list.stderr.trim().split("\n").slice(-2).join(" | ")}`);
+  const list = await host.exec(`${env} ${cmd("guestfish", "--ro", "-a", image, "run", ":", "list-filesystems")}`, {
+    signal,
+    timeoutMs: 600_000,
+  });
+  if (list.code !== 0)
+    throw new Error(`guestfish could not open ${image}: ${list.stderr.trim().split("\n").slice(-2).join(" | ")}`);
   const filesystems: GuestFilesystem[] = list.stdout
     .split("\n")
     .map((l) => /^(\S+):\s*(\S+)$/.exec(l.trim()))
@@ -29,7 +38,8 @@ export async function listGuestFilesystems(host: Host, image: string, accel: "kv
   if (mountable.length === 0) return filesystems;
   // One appliance launch for all of them: mount, list, unmount, next; a marker line separates the listings.
   const words: string[] = ["guestfish", "--ro", "-a", image, "run"];
-  for (const f of mountable) words.push(":", "echo", `@@fs ${f.device}`, ":", "mount-ro", f.device, "/", ":", "ls", "/", ":", "umount", "/");
+  for (const f of mountable)
+    words.push(":", "echo", `@@fs ${f.device}`, ":", "mount-ro", f.device, "/", ":", "ls", "/", ":", "umount", "/");
   const res = await host.exec(`${env} ${cmd(...words)}`, { signal, timeoutMs: 600_000 });
   const byDevice = new Map<string, string[]>();
   let current: string | null = null;

@@ -25,12 +25,30 @@ export const inspectChainStep = defineStep<InfoOptions, null>({
   async probe(ctx) {
     const host = ctx.host("local");
     const { disk } = ctx.plan;
-    if (!(await host.stat(disk))) return { satisfied: false, plan: null, findings: [blocker("Disk not found", `${disk} does not exist`)] };
-    const info = await host.exec(cmd("qemu-img", "info", "-U", "--backing-chain", "--output=json", disk), { signal: ctx.signal });
-    if (info.code !== 0) return { satisfied: false, plan: null, findings: [blocker("Cannot read the image", info.stderr.trim() || `qemu-img exited ${info.code}`)] };
+    if (!(await host.stat(disk)))
+      return { satisfied: false, plan: null, findings: [blocker("Disk not found", `${disk} does not exist`)] };
+    const info = await host.exec(cmd("qemu-img", "info", "-U", "--backing-chain", "--output=json", disk), {
+      signal: ctx.signal,
+    });
+    if (info.code !== 0)
+      return {
+        satisfied: false,
+        plan: null,
+        findings: [blocker("Cannot read the image", info.stderr.trim() || `qemu-img exited ${info.code}`)],
+      };
     const chain = parseBackingChain(info.stdout);
-    const sizes = await allocatedBytes(host, chain.map((c) => c.filename), ctx.signal);
-    const entries: ChainEntry[] = chain.map((c) => ({ filename: c.filename, format: c.format, virtualSize: c["virtual-size"], allocated: sizes[c.filename] ?? c["actual-size"] ?? null, backingFilename: c["backing-filename"] }));
+    const sizes = await allocatedBytes(
+      host,
+      chain.map((c) => c.filename),
+      ctx.signal,
+    );
+    const entries: ChainEntry[] = chain.map((c) => ({
+      filename: c.filename,
+      format: c.format,
+      virtualSize: c["virtual-size"],
+      allocated: sizes[c.filename] ?? c["actual-size"] ?? null,
+      backingFilename: c["backing-filename"],
+    }));
     return { satisfied: true, reason: "read-only", plan: null, findings: [], facts: { chain: entries } };
   },
   commands: () => [],

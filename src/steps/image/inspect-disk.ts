@@ -20,14 +20,19 @@ export async function inspectDisk(host: Host, path: string, signal?: AbortSignal
   const stat = await host.stat(path);
   if (!stat) return { path, exists: false, locked: false };
   const shared = await host.exec(cmd("qemu-img", "info", "-U", "--output=json", path), { signal, timeoutMs: 60_000 });
-  if (shared.code !== 0) return { path, exists: true, locked: false, error: shared.stderr.trim() || `qemu-img info exited ${shared.code}` };
+  if (shared.code !== 0)
+    return { path, exists: true, locked: false, error: shared.stderr.trim() || `qemu-img info exited ${shared.code}` };
   const info = parseImageInfo(shared.stdout);
   const exclusive = await host.exec(cmd("qemu-img", "info", "--output=json", path), { signal, timeoutMs: 60_000 });
   return { path, exists: true, info, locked: exclusive.code !== 0 && isLockConflict(exclusive.stderr) };
 }
 
 /** `du -B1` per path: the bytes really allocated on the host's filesystem. */
-export async function allocatedBytes(host: Host, paths: string[], signal?: AbortSignal): Promise<Record<string, number>> {
+export async function allocatedBytes(
+  host: Host,
+  paths: string[],
+  signal?: AbortSignal,
+): Promise<Record<string, number>> {
   if (paths.length === 0) return {};
   const res = await host.exec(cmd("du", "-B1", "--", ...paths), { signal });
   const out: Record<string, number> = {};

@@ -11,9 +11,14 @@ export interface LibvirtView {
 
 /** Every defined domain with its state and devices, through virsh (read-only commands only). */
 export async function readDomains(host: Host, uri: string, signal?: AbortSignal): Promise<LibvirtView> {
-  if ((await host.exec("command -v virsh", { signal })).code !== 0) return { domains: null, why: "virsh is not installed" };
+  if ((await host.exec("command -v virsh", { signal })).code !== 0)
+    return { domains: null, why: "virsh is not installed" };
   const list = await host.exec(cmd("virsh", "-c", uri, "list", "--all", "--name"), { signal, timeoutMs: 30_000 });
-  if (list.code !== 0) return { domains: null, why: `libvirt at ${uri} did not answer: ${(list.stderr || list.stdout).trim().split("\n")[0] ?? ""}` };
+  if (list.code !== 0)
+    return {
+      domains: null,
+      why: `libvirt at ${uri} did not answer: ${(list.stderr || list.stdout).trim().split("\n")[0] ?? ""}`,
+    };
   const domains: Array<DomainSummary & { state: string }> = [];
   for (const name of parseNameList(list.stdout)) {
     const xml = await host.exec(cmd("virsh", "-c", uri, "dumpxml", name), { signal, timeoutMs: 30_000 });
@@ -25,9 +30,14 @@ export async function readDomains(host: Host, uri: string, signal?: AbortSignal)
 }
 
 /** Domains whose disks point at `path` (compared as given and as resolved by the caller). */
-export function domainsUsing(view: LibvirtView, paths: string[]): Array<{ name: string; state: string; readonly: boolean }> {
+export function domainsUsing(
+  view: LibvirtView,
+  paths: string[],
+): Array<{ name: string; state: string; readonly: boolean }> {
   const wanted = new Set(paths);
   return (view.domains ?? []).flatMap((d) =>
-    d.disks.filter((disk) => disk.source !== null && wanted.has(disk.source)).map((disk) => ({ name: d.name, state: d.state, readonly: disk.readonly })),
+    d.disks
+      .filter((disk) => disk.source !== null && wanted.has(disk.source))
+      .map((disk) => ({ name: d.name, state: d.state, readonly: disk.readonly })),
   );
 }

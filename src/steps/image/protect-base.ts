@@ -20,17 +20,41 @@ export const protectBaseStep = defineStep<CloneOptions, { base: string; protect:
     const { base, uri } = ctx.plan;
     const disk = await inspectDisk(host, base, ctx.signal);
     const findings: Finding[] = [];
-    if (!disk.exists) return { satisfied: false, plan: { base, protect: false }, findings: [blocker("Base image not found", `${base} does not exist`)] };
-    if (disk.error) findings.push(blocker("Base is not a readable disk image", `qemu-img cannot open ${base}: ${disk.error}`));
+    if (!disk.exists)
+      return {
+        satisfied: false,
+        plan: { base, protect: false },
+        findings: [blocker("Base image not found", `${base} does not exist`)],
+      };
+    if (disk.error)
+      findings.push(blocker("Base is not a readable disk image", `qemu-img cannot open ${base}: ${disk.error}`));
     else if (disk.info && disk.info.format !== "qcow2" && disk.info.format !== "raw") {
-      findings.push(blocker("Base format not supported", `${base} is ${disk.info.format}; overlays need a qcow2 (or raw) base`, `convert it first: qemu-img convert -O qcow2 ${base} BASE.qcow2`));
+      findings.push(
+        blocker(
+          "Base format not supported",
+          `${base} is ${disk.info.format}; overlays need a qcow2 (or raw) base`,
+          `convert it first: qemu-img convert -O qcow2 ${base} BASE.qcow2`,
+        ),
+      );
     }
     if (disk.locked) {
-      findings.push(blocker("Base image is in use", `a QEMU process holds the write lock on ${base} (a running VM, qemu-nbd or qemu-io): overlays of a disk that is still being written would be corrupt`, "shut the VM down (virsh shutdown NAME) and run again"));
+      findings.push(
+        blocker(
+          "Base image is in use",
+          `a QEMU process holds the write lock on ${base} (a running VM, qemu-nbd or qemu-io): overlays of a disk that is still being written would be corrupt`,
+          "shut the VM down (virsh shutdown NAME) and run again",
+        ),
+      );
     }
     const view = await readDomains(host, uri, ctx.signal);
     for (const user of domainsUsing(view, [base]).filter((u) => !u.readonly)) {
-      findings.push(warning("A VM writes to the base", `libvirt domain "${user.name}" (${user.state}) has ${base} as a writable disk: starting it after cloning corrupts every clone`, `point ${user.name} at its own overlay, or mark the disk <readonly/>`));
+      findings.push(
+        warning(
+          "A VM writes to the base",
+          `libvirt domain "${user.name}" (${user.state}) has ${base} as a writable disk: starting it after cloning corrupts every clone`,
+          `point ${user.name} at its own overlay, or mark the disk <readonly/>`,
+        ),
+      );
     }
     const stat = await host.stat(base);
     const readOnly = stat !== null && (stat.mode & 0o222) === 0;
@@ -39,10 +63,18 @@ export const protectBaseStep = defineStep<CloneOptions, { base: string; protect:
       reason: readOnly ? "the base is already read-only" : undefined,
       plan: { base, protect: !readOnly },
       findings,
-      facts: { base, format: disk.info?.format, virtualSize: disk.info?.["virtual-size"], libvirt: view.domains ? `${view.domains.length} domain(s)` : view.why },
+      facts: {
+        base,
+        format: disk.info?.format,
+        virtualSize: disk.info?.["virtual-size"],
+        libvirt: view.domains ? `${view.domains.length} domain(s)` : view.why,
+      },
     };
   },
-  commands: (plan) => (plan.protect ? [{ host: "local", command: protectCommand(plan.base), purpose: "no one writes to the base by mistake" }] : []),
+  commands: (plan) =>
+    plan.protect
+      ? [{ host: "local", command: protectCommand(plan.base), purpose: "no one writes to the base by mistake" }]
+      : [],
   async run(ctx, plan) {
     if (!plan.protect) return;
     const res = await ctx.host("local").exec(protectCommand(plan.base), { signal: ctx.signal });
@@ -50,6 +82,12 @@ export const protectBaseStep = defineStep<CloneOptions, { base: string; protect:
   },
   async verify(ctx) {
     const stat = await ctx.host("local").stat(ctx.plan.base);
-    return verifyResult([{ name: "base is read-only", ok: stat !== null && (stat.mode & 0o222) === 0, detail: stat ? `mode ${stat.mode.toString(8)}` : "missing" }]);
+    return verifyResult([
+      {
+        name: "base is read-only",
+        ok: stat !== null && (stat.mode & 0o222) === 0,
+        detail: stat ? `mode ${stat.mode.toString(8)}` : "missing",
+      },
+    ]);
   },
 });

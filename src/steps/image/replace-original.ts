@@ -23,11 +23,23 @@ export const replaceOriginalStep = defineStep<SparsifyOptions, ReplacePlan>({
   skip: (ctx) => (ctx.plan.replace ? undefined : "the original stays (pass --replace to swap it for the copy)"),
   async probe(ctx) {
     const o = ctx.plan;
-    if (ctx.facts.get(SPARSIFY_FACTS.replaced)) return { satisfied: true, reason: `${o.disk} is already the sparsified copy`, plan: { disk: o.disk, out: o.out }, findings: [] };
+    if (ctx.facts.get(SPARSIFY_FACTS.replaced))
+      return {
+        satisfied: true,
+        reason: `${o.disk} is already the sparsified copy`,
+        plan: { disk: o.disk, out: o.out },
+        findings: [],
+      };
     const { findings, format } = await diskInUseFindings(ctx);
     if (format && format !== "qcow2") {
       // Whatever points at this path (libvirt's <driver type='raw'/>, a QEMU command line) would read qcow2 as raw.
-      findings.push(blocker("Replacing would change the disk's format", `${o.disk} is ${format} and the sparsified copy is qcow2: its VM's config still says ${format}`, `keep the copy (drop --replace), then point the VM at ${o.out} with driver type qcow2`));
+      findings.push(
+        blocker(
+          "Replacing would change the disk's format",
+          `${o.disk} is ${format} and the sparsified copy is qcow2: its VM's config still says ${format}`,
+          `keep the copy (drop --replace), then point the VM at ${o.out} with driver type qcow2`,
+        ),
+      );
     }
     const before = ctx.facts.get(SPARSIFY_FACTS.allocatedBefore);
     const after = ctx.facts.get(SPARSIFY_FACTS.allocatedAfter);
@@ -41,10 +53,17 @@ export const replaceOriginalStep = defineStep<SparsifyOptions, ReplacePlan>({
       ],
     };
   },
-  commands: (plan) => [{ host: "local", command: replaceCommand(plan), purpose: "same owner and mode as the original, then take its place" }],
+  commands: (plan) => [
+    {
+      host: "local",
+      command: replaceCommand(plan),
+      purpose: "same owner and mode as the original, then take its place",
+    },
+  ],
   async run(ctx, plan) {
     const host = ctx.host("local");
-    if (!(await host.stat(plan.out))) throw new Error(`${plan.out} is missing: nothing to put in place of ${plan.disk}`);
+    if (!(await host.stat(plan.out)))
+      throw new Error(`${plan.out} is missing: nothing to put in place of ${plan.disk}`);
     const res = await host.exec(replaceCommand(plan), { signal: ctx.signal });
     if (res.code !== 0) throw new Error(`replacing ${plan.disk} failed: ${res.stderr.trim()}`);
     await ctx.facts.set(SPARSIFY_FACTS.replaced, true);

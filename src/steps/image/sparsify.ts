@@ -18,7 +18,8 @@ import { domainsUsing, readDomains } from "./libvirt-users.js";
 type Ctx = StepContext<SparsifyOptions>;
 export const partialPath = (o: SparsifyOptions): string => `${o.out}.partial`;
 /** Where the verified sparsified image lives now: the output, or the disk itself once --replace moved it. */
-export const sparsifiedPath = (ctx: Ctx): string => (ctx.facts.get(SPARSIFY_FACTS.replaced) ? ctx.plan.disk : ctx.plan.out);
+export const sparsifiedPath = (ctx: Ctx): string =>
+  ctx.facts.get(SPARSIFY_FACTS.replaced) ? ctx.plan.disk : ctx.plan.out;
 const renameCommand = (o: SparsifyOptions): string => cmd("mv", "--", partialPath(o), o.out);
 
 export function sparsifyCommand(o: SparsifyOptions, accel: "kvm" | "tcg"): string {
@@ -45,19 +46,40 @@ function fileGrows(host: Host, path: string): () => Promise<boolean> {
 }
 
 /** Probe findings shared by sparsify and replace: the disk must exist, be an image, and be used by no running VM. */
-export async function diskInUseFindings(ctx: Ctx): Promise<{ findings: Finding[]; virtualSize: number; actualSize: number; format?: string }> {
+export async function diskInUseFindings(
+  ctx: Ctx,
+): Promise<{ findings: Finding[]; virtualSize: number; actualSize: number; format?: string }> {
   const host = ctx.host("local");
   const { disk, uri } = ctx.plan;
   const state = await inspectDisk(host, disk, ctx.signal);
-  if (!state.exists) return { findings: [blocker("Disk not found", `${disk} does not exist`)], virtualSize: 0, actualSize: 0 };
+  if (!state.exists)
+    return { findings: [blocker("Disk not found", `${disk} does not exist`)], virtualSize: 0, actualSize: 0 };
   const findings: Finding[] = [];
   if (state.error) findings.push(blocker("Not a readable disk image", `qemu-img cannot open ${disk}: ${state.error}`));
-  if (state.locked) findings.push(blocker("Disk in use", `a QEMU process holds the write lock on ${disk} (a running VM, qemu-nbd or qemu-io); sparsifying a live disk corrupts the copy`, "shut the VM down first (virsh shutdown NAME)"));
+  if (state.locked)
+    findings.push(
+      blocker(
+        "Disk in use",
+        `a QEMU process holds the write lock on ${disk} (a running VM, qemu-nbd or qemu-io); sparsifying a live disk corrupts the copy`,
+        "shut the VM down first (virsh shutdown NAME)",
+      ),
+    );
   const view = await readDomains(host, uri, ctx.signal);
   for (const user of domainsUsing(view, [disk]).filter((u) => u.state === "running" || u.state === "paused")) {
-    findings.push(blocker("Disk belongs to a running VM", `libvirt domain "${user.name}" is ${user.state} with ${disk} attached`, `virsh shutdown ${user.name}`));
+    findings.push(
+      blocker(
+        "Disk belongs to a running VM",
+        `libvirt domain "${user.name}" is ${user.state} with ${disk} attached`,
+        `virsh shutdown ${user.name}`,
+      ),
+    );
   }
-  return { findings, virtualSize: state.info?.["virtual-size"] ?? 0, actualSize: state.info?.["actual-size"] ?? 0, format: state.info?.format };
+  return {
+    findings,
+    virtualSize: state.info?.["virtual-size"] ?? 0,
+    actualSize: state.info?.["actual-size"] ?? 0,
+    format: state.info?.format,
+  };
 }
 
 /** virt-sparsify --compress into OUT.partial, renamed to OUT only when it finished. */
@@ -75,43 +97,91 @@ export const sparsifyStep = defineStep<SparsifyOptions, SparsifyPlan>({
     const host = ctx.host("local");
     const o = ctx.plan;
     if (ctx.facts.get(SPARSIFY_FACTS.done) && (await host.stat(sparsifiedPath(ctx)))) {
-      return { satisfied: true, reason: `the sparsified copy exists at ${sparsifiedPath(ctx)}`, plan: { options: o, accel: ctx.facts.get(SPARSIFY_FACTS.accel) ?? "tcg" }, findings: [] };
+      return {
+        satisfied: true,
+        reason: `the sparsified copy exists at ${sparsifiedPath(ctx)}`,
+        plan: { options: o, accel: ctx.facts.get(SPARSIFY_FACTS.accel) ?? "tcg" },
+        findings: [],
+      };
     }
     const { findings, virtualSize, actualSize } = await diskInUseFindings(ctx);
     if ((await host.exec("command -v virt-sparsify", { signal: ctx.signal })).code !== 0) {
-      findings.push(blocker("virt-sparsify not installed", "sparsify needs libguestfs's virt-sparsify; mudanza will not fall back to a weaker copy", "apt-get install guestfs-tools linux-image-amd64 (Debian 12; libguestfs-tools on Debian 11 and Ubuntu)"));
+      findings.push(
+        blocker(
+          "virt-sparsify not installed",
+          "sparsify needs libguestfs's virt-sparsify; mudanza will not fall back to a weaker copy",
+          "apt-get install guestfs-tools linux-image-amd64 (Debian 12; libguestfs-tools on Debian 11 and Ubuntu)",
+        ),
+      );
     }
-    if (await host.stat(o.out)) findings.push(blocker("Output exists", `${o.out} already exists; mudanza never overwrites it`, "remove it or pass --out"));
+    if (await host.stat(o.out))
+      findings.push(
+        blocker("Output exists", `${o.out} already exists; mudanza never overwrites it`, "remove it or pass --out"),
+      );
     const kvm = await kvmSmokeTest(host, ctx.signal);
     const accel = kvm.result === "ok" ? "kvm" : "tcg";
     const tmp = effectiveTmpdir(o);
     const tmpSpace = await freeSpace(host, tmp, ctx.signal);
     const outSpace = await freeSpace(host, dirname(o.out), ctx.signal);
     // virt-sparsify(1): the temporary overlay may grow to the disk's virtual size; the output holds at most the data.
-    const outNeed = actualSize + (tmpSpace && outSpace && tmpSpace.mountPoint === outSpace.mountPoint ? virtualSize : 0);
-    if (!tmpSpace) findings.push(blocker("Temporary folder missing", `${tmp} does not exist`, "create it or pass --tmpdir DIR"));
+    const outNeed =
+      actualSize + (tmpSpace && outSpace && tmpSpace.mountPoint === outSpace.mountPoint ? virtualSize : 0);
+    if (!tmpSpace)
+      findings.push(blocker("Temporary folder missing", `${tmp} does not exist`, "create it or pass --tmpdir DIR"));
     else if (tmpSpace.availableBytes < virtualSize) {
-      const room = await dirWithRoom(host, ["/var/tmp", dirname(o.out), dirname(o.disk), homedir()], virtualSize, ctx.signal);
-      findings.push(blocker("Not enough temporary space", `${tmp} has ${formatBytes(tmpSpace.availableBytes)} free; virt-sparsify's overlay may need up to the virtual size, ${formatBytes(virtualSize)}`, room ? `pass --tmpdir ${room.dir} (${formatBytes(room.availableBytes)} free)` : "pass --tmpdir DIR on a filesystem with that much room"));
+      const room = await dirWithRoom(
+        host,
+        ["/var/tmp", dirname(o.out), dirname(o.disk), homedir()],
+        virtualSize,
+        ctx.signal,
+      );
+      findings.push(
+        blocker(
+          "Not enough temporary space",
+          `${tmp} has ${formatBytes(tmpSpace.availableBytes)} free; virt-sparsify's overlay may need up to the virtual size, ${formatBytes(virtualSize)}`,
+          room
+            ? `pass --tmpdir ${room.dir} (${formatBytes(room.availableBytes)} free)`
+            : "pass --tmpdir DIR on a filesystem with that much room",
+        ),
+      );
     }
     if (!outSpace) findings.push(blocker("Output folder missing", `${dirname(o.out)} does not exist`));
-    else if (outSpace.availableBytes < outNeed) findings.push(blocker("Not enough space for the copy", `${dirname(o.out)} has ${formatBytes(outSpace.availableBytes)} free, the copy may need ${formatBytes(outNeed)}`, "pass --out on a filesystem with more room"));
+    else if (outSpace.availableBytes < outNeed)
+      findings.push(
+        blocker(
+          "Not enough space for the copy",
+          `${dirname(o.out)} has ${formatBytes(outSpace.availableBytes)} free, the copy may need ${formatBytes(outNeed)}`,
+          "pass --out on a filesystem with more room",
+        ),
+      );
     return {
       satisfied: false,
       plan: { options: o, accel },
       findings,
       facts: { accel, kvm: kvm.detail, virtualSize, allocatedBefore: actualSize, tmpdir: tmp },
-      details: [`${o.disk} (${formatBytes(actualSize)} allocated, ${formatBytes(virtualSize)} virtual) → ${o.out}`, accel === "tcg" ? `libguestfs runs under TCG (software CPU): ${kvm.detail}` : "libguestfs runs under KVM"],
+      details: [
+        `${o.disk} (${formatBytes(actualSize)} allocated, ${formatBytes(virtualSize)} virtual) → ${o.out}`,
+        accel === "tcg" ? `libguestfs runs under TCG (software CPU): ${kvm.detail}` : "libguestfs runs under KVM",
+      ],
     };
   },
   commands: ({ options: o, accel }) => [
-    { host: "local", command: sparsifyCommand(o, accel), purpose: "zero free space inside, copy sparse and compressed" },
+    {
+      host: "local",
+      command: sparsifyCommand(o, accel),
+      purpose: "zero free space inside, copy sparse and compressed",
+    },
     { host: "local", command: renameCommand(o), purpose: "the finished copy takes its name" },
   ],
   async run(ctx, { options: o, accel }) {
     const host = ctx.host("local");
     await ctx.facts.set(SPARSIFY_FACTS.accel, accel);
-    await ctx.compensations.register({ id: "sparsify-partial", title: `remove the unfinished copy ${partialPath(o)}`, host: "local", command: cmd("rm", "-f", "--", partialPath(o)) });
+    await ctx.compensations.register({
+      id: "sparsify-partial",
+      title: `remove the unfinished copy ${partialPath(o)}`,
+      host: "local",
+      command: cmd("rm", "-f", "--", partialPath(o)),
+    });
     const before = await allocatedBytes(host, [o.disk], ctx.signal);
     let phase = "starting";
     const silenceMs = silenceLimitMs(SPARSIFY_SILENCE_MS);
@@ -123,7 +193,11 @@ export const sparsifyStep = defineStep<SparsifyOptions, SparsifyPlan>({
         const progress = /^(\d+)\/(\d+)$/.exec(line.trim());
         if (progress) {
           const total = Number(progress[2]);
-          ctx.progress({ bytesDone: 0, percent: total > 0 ? Math.min(100, Math.round((Number(progress[1]) / total) * 100)) : undefined, label: phase });
+          ctx.progress({
+            bytesDone: 0,
+            percent: total > 0 ? Math.min(100, Math.round((Number(progress[1]) / total) * 100)) : undefined,
+            label: phase,
+          });
           return;
         }
         if (line.trim().startsWith("{")) {
@@ -140,9 +214,12 @@ export const sparsifyStep = defineStep<SparsifyOptions, SparsifyPlan>({
       onStderr: (line) => ctx.output("local", line, "stderr"),
     });
     if (res.silentMs !== undefined) {
-      throw new Error(`virt-sparsify printed nothing and ${partialPath(o)} did not grow for ${formatSilence(res.silentMs)} (last phase: ${phase}); it was stopped with its QEMU by the silence watchdog. If this machine is that slow, allow longer with ${SILENCE_LIMIT_ENV}=SECONDS`);
+      throw new Error(
+        `virt-sparsify printed nothing and ${partialPath(o)} did not grow for ${formatSilence(res.silentMs)} (last phase: ${phase}); it was stopped with its QEMU by the silence watchdog. If this machine is that slow, allow longer with ${SILENCE_LIMIT_ENV}=SECONDS`,
+      );
     }
-    if (res.code !== 0) throw new Error(`virt-sparsify exited ${res.code}: ${res.stderr.trim().split("\n").slice(-3).join(" | ")}`);
+    if (res.code !== 0)
+      throw new Error(`virt-sparsify exited ${res.code}: ${res.stderr.trim().split("\n").slice(-3).join(" | ")}`);
     const mv = await host.exec(renameCommand(o), { signal: ctx.signal });
     if (mv.code !== 0) throw new Error(`mv ${partialPath(o)} ${o.out} failed: ${mv.stderr.trim()}`);
     await ctx.compensations.clear("sparsify-partial");
@@ -162,19 +239,39 @@ export const sparsifyStep = defineStep<SparsifyOptions, SparsifyPlan>({
     } catch {
       clean = false;
     }
-    checks.push({ name: "qemu-img check finds no errors", ok: check.code === 0 && clean, detail: check.code === 0 ? undefined : (check.stderr || check.stdout).trim().split("\n")[0] });
+    checks.push({
+      name: "qemu-img check finds no errors",
+      ok: check.code === 0 && clean,
+      detail: check.code === 0 ? undefined : (check.stderr || check.stdout).trim().split("\n")[0],
+    });
     if (!clean) return verifyResult(checks);
     const accel = ctx.facts.get(SPARSIFY_FACTS.accel) ?? "tcg";
     const filesystems = await listGuestFilesystems(host, target, accel, ctx.signal);
     const mountable = filesystems.filter((f) => f.entries !== undefined || f.error !== undefined);
-    checks.push({ name: "the copy holds filesystems", ok: mountable.length > 0, detail: filesystems.map((f) => `${f.device}: ${f.type}`).join(", ") || "none found" });
+    checks.push({
+      name: "the copy holds filesystems",
+      ok: mountable.length > 0,
+      detail: filesystems.map((f) => `${f.device}: ${f.type}`).join(", ") || "none found",
+    });
     for (const f of mountable) {
-      checks.push({ name: `${f.device} (${f.type}) mounts read-only and lists`, ok: (f.entries?.length ?? 0) > 0, detail: f.entries ? `${f.entries.length} entries in /: ${f.entries.slice(0, 8).join(" ")}` : f.error });
+      checks.push({
+        name: `${f.device} (${f.type}) mounts read-only and lists`,
+        ok: (f.entries?.length ?? 0) > 0,
+        detail: f.entries ? `${f.entries.length} entries in /: ${f.entries.slice(0, 8).join(" ")}` : f.error,
+      });
     }
     const sizes = await allocatedBytes(host, [target], ctx.signal);
     const beforeBytes = ctx.facts.get(SPARSIFY_FACTS.allocatedBefore);
-    if (sizes[target] !== undefined) checks.push({ name: "sizes", ok: true, detail: `${beforeBytes !== undefined && beforeBytes !== null ? formatBytes(beforeBytes) : "?"} before, ${formatBytes(sizes[target]!)} after` });
-    await ctx.facts.set(SPARSIFY_FACTS.filesystems, filesystems.map((f) => ({ device: f.device, type: f.type, entries: f.entries?.length ?? null })));
+    if (sizes[target] !== undefined)
+      checks.push({
+        name: "sizes",
+        ok: true,
+        detail: `${beforeBytes !== undefined && beforeBytes !== null ? formatBytes(beforeBytes) : "?"} before, ${formatBytes(sizes[target]!)} after`,
+      });
+    await ctx.facts.set(
+      SPARSIFY_FACTS.filesystems,
+      filesystems.map((f) => ({ device: f.device, type: f.type, entries: f.entries?.length ?? null })),
+    );
     return verifyResult(checks);
   },
 });

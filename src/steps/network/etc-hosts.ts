@@ -26,12 +26,23 @@ export interface HostsFix {
  * the same family (127.0.1.1, Debian's convention for a host without a fixed one, when it has none);
  * other lines stay as they are. Null when nothing maps the hostname to a container address.
  */
-export function fixEtcHosts(text: string, hostname: string, containerAddresses: string[], vm: InterfaceAddress[]): HostsFix | null {
+export function fixEtcHosts(
+  text: string,
+  hostname: string,
+  containerAddresses: string[],
+  vm: InterfaceAddress[],
+): HostsFix | null {
   const names = new Set([hostname, hostname.split(".")[0]!]);
   const changes: string[] = [];
   const lines = text.split("\n").map((line) => {
     const [address, ...aliases] = line.replace(/#.*$/, "").trim().split(/\s+/);
-    if (!address || !containerAddresses.includes(address) || vm.some((a) => a.address === address) || !aliases.some((a) => names.has(a))) return line;
+    if (
+      !address ||
+      !containerAddresses.includes(address) ||
+      vm.some((a) => a.address === address) ||
+      !aliases.some((a) => names.has(a))
+    )
+      return line;
     const family = address.includes(":") ? "inet6" : "inet";
     const replacement = vm.find((a) => a.family === family)?.address ?? (family === "inet" ? "127.0.1.1" : null);
     if (!replacement) {

@@ -15,10 +15,22 @@ export interface NetworkFile {
 }
 
 /** Every network config file present on `host`, with content, in the family's places. */
-export async function readNetworkFiles(host: Host, family: FamilyKnowledge, signal?: AbortSignal): Promise<NetworkFile[]> {
+export async function readNetworkFiles(
+  host: Host,
+  family: FamilyKnowledge,
+  signal?: AbortSignal,
+): Promise<NetworkFile[]> {
   const result = await host.exec(listNetworkFilesCommand(family), { signal });
   // Package scripts among the config (EL's ifup-*) are neither captured nor removed: they are no config.
-  const paths = [...new Set([...result.stdout.split("\n").map((l) => l.trim()).filter((l) => l.startsWith("/") && !family.network.isPackageFile(l)), ...family.network.files])].sort();
+  const paths = [
+    ...new Set([
+      ...result.stdout
+        .split("\n")
+        .map((l) => l.trim())
+        .filter((l) => l.startsWith("/") && !family.network.isPackageFile(l)),
+      ...family.network.files,
+    ]),
+  ].sort();
   const files: NetworkFile[] = [];
   for (const path of paths) {
     const stat = await host.stat(path);

@@ -17,17 +17,21 @@ export const CAPTURED_DIR = `${BACKUP_DIR}/captured`;
  * PresharedKey=) and netplan (password:, wireguard key: / keys: private: / shared:). Matching too much
  * only keeps a file on the target instead of in the journal.
  */
-const SECRET_LINE = /^\s*([A-Za-z0-9_. -]*(psk|password|passwd|passphrase|secret|wep-key[0-9]?|private-?key|pre-?shared-?key)[A-Za-z0-9_.-]*|keys?[0-9]?|private|shared)\s*[=:]\s*\S/im;
+const SECRET_LINE =
+  /^\s*([A-Za-z0-9_. -]*(psk|password|passwd|passphrase|secret|wep-key[0-9]?|private-?key|pre-?shared-?key)[A-Za-z0-9_.-]*|keys?[0-9]?|private|shared)\s*[=:]\s*\S/im;
 /**
  * ifupdown options take their value after a space (interfaces(5)): wpasupplicant's wpa-psk, wpa-password,
  * wpa-passphrase and wireless-tools' wireless-key / wireless-key1..4.
  */
 const IFUPDOWN_SECRET = /^\s*[A-Za-z0-9_-]*(psk|password|passwd|passphrase|secret|key[0-9]?)[ \t]+\S/im;
 /** Key material in any file: PEM private keys, OpenVPN static keys and inline <key>/<tls-auth>/... blocks. */
-const KEY_BLOCK = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----|-----BEGIN OpenVPN Static key|<(key|secret|tls-auth|tls-crypt|tls-crypt-v2|pkcs12)>/i;
+const KEY_BLOCK =
+  /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----|-----BEGIN OpenVPN Static key|<(key|secret|tls-auth|tls-crypt|tls-crypt-v2|pkcs12)>/i;
 
 export function holdsSecret(file: NetworkFile): boolean {
-  return !file.link && (SECRET_LINE.test(file.content) || IFUPDOWN_SECRET.test(file.content) || KEY_BLOCK.test(file.content));
+  return (
+    !file.link && (SECRET_LINE.test(file.content) || IFUPDOWN_SECRET.test(file.content) || KEY_BLOCK.test(file.content))
+  );
 }
 
 export interface CapturedNetworkFile extends NetworkFile {
@@ -45,7 +49,11 @@ export function keepAsideCommand(file: NetworkFile): string {
 }
 
 /** Moves secret-holding contents out of what goes to the journal, copying those files aside on the target. */
-export async function protectSecrets(target: Host, files: NetworkFile[], signal?: AbortSignal): Promise<CapturedNetworkFile[]> {
+export async function protectSecrets(
+  target: Host,
+  files: NetworkFile[],
+  signal?: AbortSignal,
+): Promise<CapturedNetworkFile[]> {
   const out: CapturedNetworkFile[] = [];
   for (const file of files) {
     if (!holdsSecret(file)) {
@@ -67,7 +75,8 @@ export async function withKeptContent(target: Host, files: CapturedNetworkFile[]
       continue;
     }
     const content = await readOptional(target, file.keptOnTarget);
-    if (content === null) throw new Error(`the captured copy ${file.keptOnTarget} of ${file.path} is missing on the target`);
+    if (content === null)
+      throw new Error(`the captured copy ${file.keptOnTarget} of ${file.path} is missing on the target`);
     out.push({ path: file.path, content });
   }
   return out;

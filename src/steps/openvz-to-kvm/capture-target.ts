@@ -2,7 +2,13 @@ import { blocker } from "../../engine/finding.js";
 import { defineStep, verifyResult } from "../../engine/step.js";
 import { readOptional } from "../../hosts/host.js";
 import { cmd } from "../../hosts/quote.js";
-import { accessCommands, ensureMigrationAccess, KEY_COMMENT, AUTHORIZED_KEYS, type AccessEndpoint } from "../ssh-access/migration-key.js";
+import {
+  accessCommands,
+  ensureMigrationAccess,
+  KEY_COMMENT,
+  AUTHORIZED_KEYS,
+  type AccessEndpoint,
+} from "../ssh-access/migration-key.js";
 import { distroOf, kernelRelease, requireFamily, selinuxEnforcing } from "../host/probes.js";
 import { readHostKeys } from "../ssh-access/host-keys.js";
 import { readNetworkFiles, type NetworkFile } from "../network/network-files.js";
@@ -38,11 +44,21 @@ async function gather(ctx: OvzContext): Promise<CapturePlan["identity"]> {
     network: await readNetworkFiles(target, family, ctx.signal),
     networkUnits: units.filter((u) => u.loaded && u.unitFileState === "enabled").map((u) => u.id),
     fstab: redactFstab(await readOptional(target, "/etc/fstab")),
-    resolvConf: !resolv ? null : resolv.type === "symlink" ? { path: "/etc/resolv.conf", content: resolv.linkTarget ?? "", link: true } : { path: "/etc/resolv.conf", content: (await readOptional(target, "/etc/resolv.conf")) ?? "" },
-    bootFiles: boot.stdout.split("\n").map((l) => l.trim()).filter(Boolean),
+    resolvConf: !resolv
+      ? null
+      : resolv.type === "symlink"
+        ? { path: "/etc/resolv.conf", content: resolv.linkTarget ?? "", link: true }
+        : { path: "/etc/resolv.conf", content: (await readOptional(target, "/etc/resolv.conf")) ?? "" },
+    bootFiles: boot.stdout
+      .split("\n")
+      .map((l) => l.trim())
+      .filter(Boolean),
     bootPackages: family.parseBootPackages(packages.stdout),
     hostKeyFingerprints: (await readHostKeys(target)).map((k) => k.fingerprint),
-    authorizedKeys: authorized.split("\n").map((l) => l.trim()).filter((l) => l !== "" && !l.startsWith("#") && !l.endsWith(KEY_COMMENT)),
+    authorizedKeys: authorized
+      .split("\n")
+      .map((l) => l.trim())
+      .filter((l) => l !== "" && !l.startsWith("#") && !l.endsWith(KEY_COMMENT)),
     selinuxEnforcing: enforce,
   };
 }
@@ -64,7 +80,13 @@ export const captureTarget = defineStep<OvzPlan, CapturePlan | null>({
     const target = ctx.host("target");
     const distro = await requireFamily(target, "target", "where it keeps its network config is not known");
     if ("blocker" in distro) return { satisfied: false, plan: null, findings: [distro.blocker] };
-    if (existing) return { satisfied: true, reason: `captured at ${existing.capturedAt}; never captured twice (the target may already hold the source's files)`, plan: null, findings: [] };
+    if (existing)
+      return {
+        satisfied: true,
+        reason: `captured at ${existing.capturedAt}; never captured twice (the target may already hold the source's files)`,
+        plan: null,
+        findings: [],
+      };
     // What the run saves is what this read: the gate and a dry run show it.
     const preview = await gather(ctx);
     const details = [
@@ -76,12 +98,23 @@ export const captureTarget = defineStep<OvzPlan, CapturePlan | null>({
       `SELinux enforcing: ${preview.selinuxEnforcing ? "yes (a relabel is scheduled after the copy)" : "no"}`,
       `${preview.authorizedKeys.length} key(s) in root's authorized_keys stay: the copy never replaces that file, it only gains the source's keys`,
     ];
-    const findings = preview.hostKeyFingerprints.length === 0 ? [blocker("No host keys", "the target has no readable /etc/ssh/ssh_host_*_key.pub", undefined, "target")] : [];
+    const findings =
+      preview.hostKeyFingerprints.length === 0
+        ? [blocker("No host keys", "the target has no readable /etc/ssh/ssh_host_*_key.pub", undefined, "target")]
+        : [];
     return {
       satisfied: false,
       findings,
       details,
-      facts: { targetKernelRelease: preview.kernelRelease, targetNetworkFiles: preview.network.map((f) => f.path), targetNetworkUnits: preview.networkUnits, targetBootFiles: preview.bootFiles, targetBootPackages: preview.bootPackages, targetHostKeys: preview.hostKeyFingerprints, targetSelinuxEnforcing: preview.selinuxEnforcing },
+      facts: {
+        targetKernelRelease: preview.kernelRelease,
+        targetNetworkFiles: preview.network.map((f) => f.path),
+        targetNetworkUnits: preview.networkUnits,
+        targetBootFiles: preview.bootFiles,
+        targetBootPackages: preview.bootPackages,
+        targetHostKeys: preview.hostKeyFingerprints,
+        targetSelinuxEnforcing: preview.selinuxEnforcing,
+      },
       plan: { identity: preview, access: targetFromSource(ctx.plan) },
     };
   },
@@ -89,25 +122,43 @@ export const captureTarget = defineStep<OvzPlan, CapturePlan | null>({
   commands(plan) {
     if (!plan) return [];
     return [
-      ...plan.identity.network.filter(holdsSecret).map((f) => ({ host: "target", command: keepAsideCommand(f), purpose: `${f.path} holds a secret: kept on the target, only its place goes to the journal` })),
+      ...plan.identity.network.filter(holdsSecret).map((f) => ({
+        host: "target",
+        command: keepAsideCommand(f),
+        purpose: `${f.path} holds a secret: kept on the target, only its place goes to the journal`,
+      })),
       ...accessCommands(plan.access),
     ];
   },
 
   async run(ctx, plan) {
     if (!plan) return;
-    const identity: TargetIdentity = { ...plan.identity, network: await protectSecrets(ctx.host("target"), plan.identity.network, ctx.signal) };
+    const identity: TargetIdentity = {
+      ...plan.identity,
+      network: await protectSecrets(ctx.host("target"), plan.identity.network, ctx.signal),
+    };
     await ctx.facts.set(OVZ_FACTS.targetIdentity, identity);
     await ctx.facts.set(OVZ_FACTS.targetHostKeyFingerprints, identity.hostKeyFingerprints);
-    ctx.output("target", `saved ${identity.network.length} network file(s), fstab, ${identity.bootFiles.length} boot entries, ${identity.hostKeyFingerprints.length} host key fingerprint(s)`);
+    ctx.output(
+      "target",
+      `saved ${identity.network.length} network file(s), fstab, ${identity.bootFiles.length} boot entries, ${identity.hostKeyFingerprints.length} host key fingerprint(s)`,
+    );
     await ensureMigrationAccess(ctx);
   },
   async verify(ctx) {
     const identity = ctx.facts.get(OVZ_FACTS.targetIdentity);
     return verifyResult([
-      { name: "target identity in the journal", ok: !!identity, detail: identity ? `captured at ${identity.capturedAt}` : "missing" },
+      {
+        name: "target identity in the journal",
+        ok: !!identity,
+        detail: identity ? `captured at ${identity.capturedAt}` : "missing",
+      },
       { name: "target kernel release recorded", ok: !!identity?.kernelRelease, detail: identity?.kernelRelease },
-      { name: "target host key fingerprints recorded", ok: (identity?.hostKeyFingerprints.length ?? 0) > 0, detail: identity?.hostKeyFingerprints.join(", ") },
+      {
+        name: "target host key fingerprints recorded",
+        ok: (identity?.hostKeyFingerprints.length ?? 0) > 0,
+        detail: identity?.hostKeyFingerprints.join(", "),
+      },
     ]);
   },
 });

@@ -5,9 +5,11 @@ import { OVZ_FACTS, type DatabaseFact } from "./facts.js";
 
 export const START_SOURCE_COMPENSATION = "start-databases-source";
 
-const frozenUnits = (record: DatabaseFact | undefined): string[] => (record ? freezeUnits({ services: record.units, triggers: record.triggers ?? [] }) : []);
+const frozenUnits = (record: DatabaseFact | undefined): string[] =>
+  record ? freezeUnits({ services: record.units, triggers: record.triggers ?? [] }) : [];
 
-const stillRunning = (ctx: OvzContext, units: string[]): Promise<string[]> => runningNow(ctx.host("source"), units, ctx.signal);
+const stillRunning = (ctx: OvzContext, units: string[]): Promise<string[]> =>
+  runningNow(ctx.host("source"), units, ctx.signal);
 
 /**
  * The last step of a cutover plan, after the VM proved it boots and serves: only now do the source's
@@ -20,33 +22,58 @@ export const cutover = defineStep<OvzPlan, { units: string[] } | null>({
   title: "Cut over: the VM is production, the source stays stopped",
   destructive: true,
 
-  skip: (ctx) => (ctx.plan.options.cutover ? undefined : "no cutover in this plan: the source's databases ran again right after the final pass"),
+  skip: (ctx) =>
+    ctx.plan.options.cutover
+      ? undefined
+      : "no cutover in this plan: the source's databases ran again right after the final pass",
 
   async probe(ctx) {
     const record = ctx.facts.get(OVZ_FACTS.databases);
-    if (record?.cutoverAt) return { satisfied: true, reason: `cut over at ${record.cutoverAt}`, plan: null, findings: [] };
+    if (record?.cutoverAt)
+      return { satisfied: true, reason: `cut over at ${record.cutoverAt}`, plan: null, findings: [] };
     const units = frozenUnits(record);
     return {
       satisfied: false,
       plan: { units },
       findings: [],
       details: [
-        units.length > 0 ? `the source's ${units.join(", ")} stay stopped: nothing starts them again if a later run fails` : "no database was stopped at the freeze",
+        units.length > 0
+          ? `the source's ${units.join(", ")} stay stopped: nothing starts them again if a later run fails`
+          : "no database was stopped at the freeze",
         "after this, no copy runs again for this plan: the VM may hold newer data than the source",
       ],
     };
   },
 
-  commands: (plan) => (plan && plan.units.length > 0 ? [{ host: "source", command: showPropsCommand(STAMP_PROPS, plan.units), purpose: "check the source's databases stayed stopped since the final pass" }] : []),
+  commands: (plan) =>
+    plan && plan.units.length > 0
+      ? [
+          {
+            host: "source",
+            command: showPropsCommand(STAMP_PROPS, plan.units),
+            purpose: "check the source's databases stayed stopped since the final pass",
+          },
+        ]
+      : [],
 
   async run(ctx, plan) {
     const record = ctx.facts.get(OVZ_FACTS.databases);
     if (!record || !plan) throw new Error("no freeze recorded: db-freeze has not run for this plan");
     const running = await stillRunning(ctx, plan.units);
-    if (running.length > 0) throw new Error(`the source's ${running.join(", ")} runs again since the final pass: its writes since then are not on the VM. Stop it and run again (the freeze and final pass are redone)`);
+    if (running.length > 0)
+      throw new Error(
+        `the source's ${running.join(", ")} runs again since the final pass: its writes since then are not on the VM. Stop it and run again (the freeze and final pass are redone)`,
+      );
     await ctx.compensations.clear(START_SOURCE_COMPENSATION);
-    await ctx.facts.set(OVZ_FACTS.databases, { ...record, leftStoppedOnSource: true, cutoverAt: new Date().toISOString() });
-    ctx.output("source", `cutover: the VM is the production system; ${plan.units.join(", ") || "nothing"} stays stopped on the source`);
+    await ctx.facts.set(OVZ_FACTS.databases, {
+      ...record,
+      leftStoppedOnSource: true,
+      cutoverAt: new Date().toISOString(),
+    });
+    ctx.output(
+      "source",
+      `cutover: the VM is the production system; ${plan.units.join(", ") || "nothing"} stays stopped on the source`,
+    );
   },
 
   async verify(ctx) {

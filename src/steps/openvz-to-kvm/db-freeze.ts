@@ -1,11 +1,28 @@
 import { warning, type Finding } from "../../engine/finding.js";
 import { defineStep, verifyResult, type PlannedCommand } from "../../engine/step.js";
 import { cmd } from "../../hosts/quote.js";
-import { accessCommands, accessReady, ensureMigrationAccess, removeMigrationAccess, revokeCommand, type AccessEndpoint } from "../ssh-access/migration-key.js";
+import {
+  accessCommands,
+  accessReady,
+  ensureMigrationAccess,
+  removeMigrationAccess,
+  revokeCommand,
+  type AccessEndpoint,
+} from "../ssh-access/migration-key.js";
 import { targetFromSource, type OvzContext, type OvzPlan } from "./plan.js";
 import { runLogged } from "./run-logged.js";
 import { START_SOURCE_COMPENSATION } from "./cutover.js";
-import { freezeSetOf, freezeUnits, runningNow, showPropsCommand, STAMP_PROPS, unitStamps, unitsThatRan, type FreezeSet, type UnitStamp } from "../services/freeze-units.js";
+import {
+  freezeSetOf,
+  freezeUnits,
+  runningNow,
+  showPropsCommand,
+  STAMP_PROPS,
+  unitStamps,
+  unitsThatRan,
+  type FreezeSet,
+  type UnitStamp,
+} from "../services/freeze-units.js";
 import { detectDatabases, showUnits, KNOWN_DATABASES, unitName } from "../services/units.js";
 import { MIGRATION_DIR } from "../rsync/excludes.js";
 import { OVZ_FACTS, type DatabaseFact } from "./facts.js";
@@ -27,7 +44,11 @@ export type { DatabaseFact } from "./facts.js";
 /** Not fatal: a line of another package may fail (exit 65/73) while the databases' directories were made; the start tells. */
 async function createRuntimeDirs(ctx: OvzContext): Promise<void> {
   ctx.output("target", `$ ${TMPFILES_RUN}`);
-  const r = await ctx.host("target").exec(TMPFILES_RUN, { signal: ctx.signal, onStdout: (l) => ctx.output("target", l), onStderr: (l) => ctx.output("target", l, "stderr") });
+  const r = await ctx.host("target").exec(TMPFILES_RUN, {
+    signal: ctx.signal,
+    onStdout: (l) => ctx.output("target", l),
+    onStderr: (l) => ctx.output("target", l, "stderr"),
+  });
   if (r.code !== 0) ctx.output("target", `systemd-tmpfiles exited ${r.code}; starting the databases anyway`, "stderr");
 }
 
@@ -40,13 +61,19 @@ async function assertFrozen(ctx: OvzContext, units: string[], before: UnitStamp[
   const now = await unitStamps(ctx.host("source"), units, ctx.signal);
   const ran = unitsThatRan(before.length > 0 ? before : now, now);
   if (ran.length > 0) {
-    throw new Error(`the source's ${ran.join(", ")} ran ${when} although the freeze stopped it: something started it again (a socket, timer or other unit not in the freeze); the copy may miss its writes. List what starts it in options.databases and run again`);
+    throw new Error(
+      `the source's ${ran.join(", ")} ran ${when} although the freeze stopped it: something started it again (a socket, timer or other unit not in the freeze); the copy may miss its writes. List what starts it in options.databases and run again`,
+    );
   }
   return now;
 }
 
 async function ranSinceFreeze(ctx: OvzContext, record: DatabaseFact): Promise<string[]> {
-  return runningNow(ctx.host("source"), freezeUnits({ services: record.units, triggers: record.triggers ?? [] }), ctx.signal);
+  return runningNow(
+    ctx.host("source"),
+    freezeUnits({ services: record.units, triggers: record.triggers ?? [] }),
+    ctx.signal,
+  );
 }
 
 /** What db-freeze applies: after a finished cutover only the key removal; otherwise the freeze and final pass. */
@@ -77,29 +104,67 @@ export const dbFreeze = defineStep<OvzPlan, FreezePlan>({
   async probe(ctx) {
     const cutoverAt = cutoverFinishedAt(ctx);
     if (cutoverAt) {
-      return { satisfied: false, plan: { kind: "finish-cutover", cutoverAt }, findings: [], details: [`the cutover finished at ${cutoverAt}: no database is stopped and no copy runs again; only the migration key is removed`] };
+      return {
+        satisfied: false,
+        plan: { kind: "finish-cutover", cutoverAt },
+        findings: [],
+        details: [
+          `the cutover finished at ${cutoverAt}: no database is stopped and no copy runs again; only the migration key is removed`,
+        ],
+      };
     }
     const found = await detectDatabases(ctx.host("source"), ctx.plan.options.databases, ctx.signal);
     const findings: Finding[] = [];
-    for (const m of found.missingFromPlan) findings.push(warning("Database unit not found", `the plan lists ${m} but the source has no such unit`, "check options.databases", "source"));
+    for (const m of found.missingFromPlan)
+      findings.push(
+        warning(
+          "Database unit not found",
+          `the plan lists ${m} but the source has no such unit`,
+          "check options.databases",
+          "source",
+        ),
+      );
     const units = found.active;
     const freeze = await freezeSetOf(ctx.host("source"), units, ctx.signal);
     const stopped = freezeUnits(freeze);
-    if (units.length === 0) findings.push(warning("No running database found", `none of ${[...KNOWN_DATABASES, ...ctx.plan.options.databases.map(unitName)].join(", ")} is active on the source: the final pass runs with every service up`, "list other data services in options.databases", "source"));
+    if (units.length === 0)
+      findings.push(
+        warning(
+          "No running database found",
+          `none of ${[...KNOWN_DATABASES, ...ctx.plan.options.databases.map(unitName)].join(", ")} is active on the source: the final pass runs with every service up`,
+          "list other data services in options.databases",
+          "source",
+        ),
+      );
     const passes = ctx.facts.get(OVZ_FACTS.syncPasses) ?? [];
     const last = passes.filter((p) => p.kind === "live").at(-1);
     const details = [
       `databases: ${units.join(", ") || "none"}${freeze.triggers.length ? `; started on demand by ${freeze.triggers.join(", ")} (stopped with them)` : ""}${found.installedInactive.length ? `; installed but not running: ${found.installedInactive.join(", ")}` : ""}`,
-      last ? `the last live pass took ${last.seconds} s and changed ${last.transferredBytes} bytes: the freeze window should be about that long` : "the freeze window lasts one final pass; its length is recorded as freezeWindowSec",
-      ctx.plan.options.cutover ? "cutover: after the final pass the source's databases stay stopped" : "the source's databases start again right after the final pass",
+      last
+        ? `the last live pass took ${last.seconds} s and changed ${last.transferredBytes} bytes: the freeze window should be about that long`
+        : "the freeze window lasts one final pass; its length is recorded as freezeWindowSec",
+      ctx.plan.options.cutover
+        ? "cutover: after the final pass the source's databases stay stopped"
+        : "the source's databases start again right after the final pass",
     ];
     // Before the copy the target has none of these units; the plan is made again just before the run.
     const copied = ctx.facts.get(OVZ_FACTS.syncPasses) !== undefined;
-    const activeOnTarget = copied && stopped.length > 0 ? (await showUnits(ctx.host("target"), stopped, ctx.signal)).filter((u) => u.active).map((u) => u.id) : [];
+    const activeOnTarget =
+      copied && stopped.length > 0
+        ? (await showUnits(ctx.host("target"), stopped, ctx.signal)).filter((u) => u.active).map((u) => u.id)
+        : [];
     const access = (await accessReady(ctx.host("source"))) ? null : targetFromSource(ctx.plan);
     return {
       satisfied: false,
-      plan: { kind: "freeze", access, units, freeze, activeOnTarget, cutover: ctx.plan.options.cutover, pass: await passPlan(ctx) },
+      plan: {
+        kind: "freeze",
+        access,
+        units,
+        freeze,
+        activeOnTarget,
+        cutover: ctx.plan.options.cutover,
+        pass: await passPlan(ctx),
+      },
       findings,
       details,
       facts: { sourceDatabases: units, sourceDatabaseTriggers: freeze.triggers },
@@ -111,17 +176,44 @@ export const dbFreeze = defineStep<OvzPlan, FreezePlan>({
     const stopped = freezeUnits(plan.freeze);
     const commands: PlannedCommand[] = plan.access ? accessCommands(plan.access) : [];
     if (plan.units.length > 0) {
-      commands.push({ host: "source", command: stopCommand(stopped), purpose: "freeze: stop the databases and what triggers them (a compensation starts them again if anything fails)" });
-      commands.push({ host: "source", command: showPropsCommand(STAMP_PROPS, stopped), purpose: "check they stopped; read again after the final pass: any start in between fails the step" });
+      commands.push({
+        host: "source",
+        command: stopCommand(stopped),
+        purpose:
+          "freeze: stop the databases and what triggers them (a compensation starts them again if anything fails)",
+      });
+      commands.push({
+        host: "source",
+        command: showPropsCommand(STAMP_PROPS, stopped),
+        purpose: "check they stopped; read again after the final pass: any start in between fails the step",
+      });
       commands.push({ host: "target", command: RELOAD, purpose: "see the copied unit files" });
-      if (plan.activeOnTarget.length > 0) commands.push({ host: "target", command: stopCommand(plan.activeOnTarget), purpose: "make sure the copied databases are not running on the target" });
+      if (plan.activeOnTarget.length > 0)
+        commands.push({
+          host: "target",
+          command: stopCommand(plan.activeOnTarget),
+          purpose: "make sure the copied databases are not running on the target",
+        });
     }
     commands.push(...passCommands(plan.pass, "final pass with the databases stopped"));
     if (plan.units.length > 0) {
-      if (!plan.cutover) commands.push({ host: "source", command: startCommand(stopped), purpose: "start the databases on the source again" });
+      if (!plan.cutover)
+        commands.push({
+          host: "source",
+          command: startCommand(stopped),
+          purpose: "start the databases on the source again",
+        });
       commands.push({ host: "target", command: RELOAD, purpose: "see the unit files of the final pass" });
-      commands.push({ host: "target", command: TMPFILES_RUN, purpose: "create the runtime directories in /run the copied tmpfiles.d entries name (the copy excludes /run)" });
-      commands.push({ host: "target", command: startCommand(stopped), purpose: `start the databases on the target${plan.cutover ? " (cutover: the source's stay stopped until the cutover step)" : ""}` });
+      commands.push({
+        host: "target",
+        command: TMPFILES_RUN,
+        purpose: "create the runtime directories in /run the copied tmpfiles.d entries name (the copy excludes /run)",
+      });
+      commands.push({
+        host: "target",
+        command: startCommand(stopped),
+        purpose: `start the databases on the target${plan.cutover ? " (cutover: the source's stay stopped until the cutover step)" : ""}`,
+      });
     }
     return [...commands, ...revokeCommands()];
   },
@@ -131,7 +223,13 @@ export const dbFreeze = defineStep<OvzPlan, FreezePlan>({
       // Interrupted after the cutover itself (while removing the key): finish that, never copy again.
       ctx.output("source", `the cutover finished at ${plan.cutoverAt}; only the migration key is left to remove`);
       const previous = ctx.facts.get(OVZ_FACTS.databases);
-      if (ctx.facts.get(OVZ_FACTS.freezeWindowSec) === undefined) await ctx.facts.set(OVZ_FACTS.freezeWindowSec, previous?.stoppedAt ? Math.round((Date.parse(plan.cutoverAt) - Date.parse(previous.stoppedAt)) / 100) / 10 : 0);
+      if (ctx.facts.get(OVZ_FACTS.freezeWindowSec) === undefined)
+        await ctx.facts.set(
+          OVZ_FACTS.freezeWindowSec,
+          previous?.stoppedAt
+            ? Math.round((Date.parse(plan.cutoverAt) - Date.parse(previous.stoppedAt)) / 100) / 10
+            : 0,
+        );
       await removeMigrationAccess(ctx);
       return;
     }
@@ -143,7 +241,12 @@ export const dbFreeze = defineStep<OvzPlan, FreezePlan>({
     let frozenAt = Date.now();
     if (units.length > 0) {
       // Registered before the stop: a crash or failure from here on starts exactly what was stopped.
-      await ctx.compensations.register({ id: START_SOURCE_COMPENSATION, title: `start ${stopped.join(", ")} on the source`, host: "source", command: startCommand(stopped) });
+      await ctx.compensations.register({
+        id: START_SOURCE_COMPENSATION,
+        title: `start ${stopped.join(", ")} on the source`,
+        host: "source",
+        command: startCommand(stopped),
+      });
       frozenAt = Date.now();
       record.stoppedAt = new Date(frozenAt).toISOString();
       await runLogged(ctx, "source", stopCommand(stopped));
@@ -182,7 +285,12 @@ export const dbFreeze = defineStep<OvzPlan, FreezePlan>({
     const freezeWindowSec = units.length > 0 ? Math.round((freezeEnd - frozenAt) / 100) / 10 : 0;
     await ctx.facts.set(OVZ_FACTS.databases, record);
     await ctx.facts.set(OVZ_FACTS.freezeWindowSec, freezeWindowSec);
-    ctx.output("source", units.length > 0 ? `freeze window: ${freezeWindowSec} s (${units.join(", ")} stopped ${cutover ? "until they ran on the target" : "on the source"})` : "no database was stopped: freeze window 0 s");
+    ctx.output(
+      "source",
+      units.length > 0
+        ? `freeze window: ${freezeWindowSec} s (${units.join(", ")} stopped ${cutover ? "until they ran on the target" : "on the source"})`
+        : "no database was stopped: freeze window 0 s",
+    );
     await removeMigrationAccess(ctx);
   },
 
@@ -196,10 +304,34 @@ export const dbFreeze = defineStep<OvzPlan, FreezePlan>({
     const awaitingCutover = ctx.plan.options.cutover && record?.leftStoppedOnSource && !record.cutoverAt;
     const ranSince = awaitingCutover ? await ranSinceFreeze(ctx, record) : [];
     return verifyResult([
-      ...(awaitingCutover ? [{ name: "source databases stopped until the cutover", ok: ranSince.length === 0, detail: ranSince.join(", ") || undefined }] : []),
-      { name: "final pass recorded", ok: passes.some((p) => p.kind === "final"), detail: passes.filter((p) => p.kind === "final").map((p) => `pass ${p.pass}: exit ${p.code}, ${p.seconds} s`).join("; ") || "none" },
-      { name: "freeze window recorded", ok: typeof window === "number", detail: typeof window === "number" ? `${window} s` : "missing" },
-      { name: "migration key removed from the source", ok: keyGone, detail: keyGone ? undefined : `${MIGRATION_DIR} still exists` },
+      ...(awaitingCutover
+        ? [
+            {
+              name: "source databases stopped until the cutover",
+              ok: ranSince.length === 0,
+              detail: ranSince.join(", ") || undefined,
+            },
+          ]
+        : []),
+      {
+        name: "final pass recorded",
+        ok: passes.some((p) => p.kind === "final"),
+        detail:
+          passes
+            .filter((p) => p.kind === "final")
+            .map((p) => `pass ${p.pass}: exit ${p.code}, ${p.seconds} s`)
+            .join("; ") || "none",
+      },
+      {
+        name: "freeze window recorded",
+        ok: typeof window === "number",
+        detail: typeof window === "number" ? `${window} s` : "missing",
+      },
+      {
+        name: "migration key removed from the source",
+        ok: keyGone,
+        detail: keyGone ? undefined : `${MIGRATION_DIR} still exists`,
+      },
     ]);
   },
 });

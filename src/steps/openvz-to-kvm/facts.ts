@@ -5,7 +5,14 @@ import { defineFact, keysOf } from "../../engine/facts.js";
  * Every journal fact of the OpenVZ -> KVM pipeline, declared once with its shape. Steps read and write
  * them through these definitions; status, reports and the lab read the raw journal by `FACT` key.
  */
-const releaseSchema = z.object({ id: z.string(), versionId: z.string(), point: z.string(), pretty: z.string(), family: z.enum(["rhel", "debian", "unknown"]), pointSource: z.string() });
+const releaseSchema = z.object({
+  id: z.string(),
+  versionId: z.string(),
+  point: z.string(),
+  pretty: z.string(),
+  family: z.enum(["rhel", "debian", "unknown"]),
+  pointSource: z.string(),
+});
 
 const networkFileSchema = z.object({ path: z.string(), content: z.string(), link: z.boolean().optional() });
 
@@ -97,7 +104,10 @@ export const OVZ_FACTS = {
   targetHostKeyFingerprints: defineFact("targetHostKeyFingerprints", fingerprints),
   /** Fingerprints the target presents once the copy replaced its host keys (= the source's). */
   targetAcceptHostKeys: defineFact("targetAcceptHostKeys", fingerprints),
-  preUpdate: defineFact("preUpdate", z.object({ source: hostUpdateSchema.optional(), target: hostUpdateSchema.optional() })),
+  preUpdate: defineFact(
+    "preUpdate",
+    z.object({ source: hostUpdateSchema.optional(), target: hostUpdateSchema.optional() }),
+  ),
   syncPasses: defineFact("syncPasses", z.array(syncPassSchema)),
   databases: defineFact("databases", databaseFactSchema),
   freezeWindowSec: defineFact("freezeWindowSec", z.number()),
@@ -113,9 +123,20 @@ export const OVZ_FACTS = {
       relabel: z.boolean(),
     }),
   ),
-  kernelInstall: defineFact("kernelInstall", z.object({ at: z.string(), kernelRelease: z.string(), installed: z.array(z.string()), owner: z.string() })),
+  kernelInstall: defineFact(
+    "kernelInstall",
+    z.object({ at: z.string(), kernelRelease: z.string(), installed: z.array(z.string()), owner: z.string() }),
+  ),
   /** What the pre-reboot check repaired on the target (each with why), and the warnings it left standing. */
-  preRebootCheck: defineFact("preRebootCheck", z.object({ at: z.string(), kernelRelease: z.string(), backupDir: z.string(), fixed: z.array(z.object({ kind: z.string(), why: z.string() })) })),
+  preRebootCheck: defineFact(
+    "preRebootCheck",
+    z.object({
+      at: z.string(),
+      kernelRelease: z.string(),
+      backupDir: z.string(),
+      fixed: z.array(z.object({ kind: z.string(), why: z.string() })),
+    }),
+  ),
   reboot: defineFact("reboot", rebootOutcomeSchema),
   checkpoints: defineFact("checkpoints", z.array(checkpointFactSchema)),
 } as const;

@@ -8,7 +8,6 @@ import type { FactValue } from "../../engine/facts.js";
 
 const INSTALL_TIMEOUT_MS = 60 * 60_000;
 
-
 async function owner(ctx: OvzContext, path: string): Promise<string | null> {
   const target = ctx.host("target");
   const distro = await distroOf(target);
@@ -42,46 +41,117 @@ export const kernelInstall = defineStep<OvzPlan, KernelPlan | null>({
     const vmlinuz = `/boot/vmlinuz-${release}`;
     const findings: Finding[] = [];
     const details: string[] = [`running kernel ${release}`];
-    const plan: KernelPlan = { kernelRelease: release, ownerQuery: family.ownerQuery(vmlinuz), dbRepair: family.packageDbRepair, refresh: family.refreshCommands, packages: [family.kernelPackage(release)], install: "" };
+    const plan: KernelPlan = {
+      kernelRelease: release,
+      ownerQuery: family.ownerQuery(vmlinuz),
+      dbRepair: family.packageDbRepair,
+      refresh: family.refreshCommands,
+      packages: [family.kernelPackage(release)],
+      install: "",
+    };
     if (!(await target.stat(vmlinuz))) {
-      findings.push(blocker("Kernel file missing", `the target runs kernel ${release} but has no ${vmlinuz}: the package manager cannot reinstall what it never had, and the VM could not boot it again`, `install ${family.kernelPackage(release)} on the target (or boot it into a kernel it has), then check again`, "target"));
-      return { satisfied: false, plan: { ...plan, dbRepair: [], refresh: [] }, findings, details, facts: { targetKernelRelease: release } };
+      findings.push(
+        blocker(
+          "Kernel file missing",
+          `the target runs kernel ${release} but has no ${vmlinuz}: the package manager cannot reinstall what it never had, and the VM could not boot it again`,
+          `install ${family.kernelPackage(release)} on the target (or boot it into a kernel it has), then check again`,
+          "target",
+        ),
+      );
+      return {
+        satisfied: false,
+        plan: { ...plan, dbRepair: [], refresh: [] },
+        findings,
+        details,
+        facts: { targetKernelRelease: release },
+      };
     }
     const identity = ctx.facts.get(OVZ_FACTS.targetIdentity);
     const copied = ctx.facts.get(OVZ_FACTS.syncPasses) !== undefined;
     const owning = await owner(ctx, vmlinuz);
-    details.push(owning ? `${vmlinuz} is owned by ${owning}${copied ? "" : " now; the copy replaces the package database with the container's, which owns no kernel"}` : `${vmlinuz} is owned by no package`);
-    if (identity && identity.kernelRelease !== release) findings.push(warning("Kernel changed", `captured kernel ${identity.kernelRelease}, running ${release}`, undefined, "target"));
-    if (copied && owning) return { satisfied: true, reason: `${vmlinuz} is owned by ${owning}`, plan: { ...plan, dbRepair: [], refresh: [] }, findings, details, facts: { targetKernelRelease: release, targetKernelOwner: owning } };
-    const bootPackages = identity?.bootPackages ?? family.parseBootPackages((await target.exec(family.bootPackagesQuery, { signal: ctx.signal })).stdout);
+    details.push(
+      owning
+        ? `${vmlinuz} is owned by ${owning}${copied ? "" : " now; the copy replaces the package database with the container's, which owns no kernel"}`
+        : `${vmlinuz} is owned by no package`,
+    );
+    if (identity && identity.kernelRelease !== release)
+      findings.push(
+        warning("Kernel changed", `captured kernel ${identity.kernelRelease}, running ${release}`, undefined, "target"),
+      );
+    if (copied && owning)
+      return {
+        satisfied: true,
+        reason: `${vmlinuz} is owned by ${owning}`,
+        plan: { ...plan, dbRepair: [], refresh: [] },
+        findings,
+        details,
+        facts: { targetKernelRelease: release, targetKernelOwner: owning },
+      };
+    const bootPackages =
+      identity?.bootPackages ??
+      family.parseBootPackages((await target.exec(family.bootPackagesQuery, { signal: ctx.signal })).stdout);
     if (copied && bootPackages.length > 0) {
-      const installed = family.parseInstalled((await target.exec(family.installedQuery(bootPackages), { signal: ctx.signal })).stdout);
+      const installed = family.parseInstalled(
+        (await target.exec(family.installedQuery(bootPackages), { signal: ctx.signal })).stdout,
+      );
       plan.packages.push(...bootPackages.filter((p) => !installed.includes(p)));
-    } else if (bootPackages.length > 0) details.push(`boot packages reinstalled if the copied database lacks them: ${bootPackages.join(", ")}`);
+    } else if (bootPackages.length > 0)
+      details.push(`boot packages reinstalled if the copied database lacks them: ${bootPackages.join(", ")}`);
     else details.push("the target has no bootloader, initramfs or udev package recorded: none to reinstall");
     plan.install = family.install(distro.release, plan.packages);
-    details.push(`the package repositories must be reachable from the target; this runs the kernel's install scripts (minutes under emulation)`);
-    return { satisfied: false, plan, findings, details, facts: { targetKernelRelease: release, targetKernelOwner: owning ?? "none", packages: plan.packages } };
+    details.push(
+      `the package repositories must be reachable from the target; this runs the kernel's install scripts (minutes under emulation)`,
+    );
+    return {
+      satisfied: false,
+      plan,
+      findings,
+      details,
+      facts: { targetKernelRelease: release, targetKernelOwner: owning ?? "none", packages: plan.packages },
+    };
   },
 
   commands(plan) {
     if (!plan) return [];
-    const commands: PlannedCommand[] = [{ host: "target", command: UNAME_COMMAND, purpose: "the running kernel" }, { host: "target", command: plan.ownerQuery, purpose: "which package owns it" }];
-    for (const c of plan.dbRepair) commands.push({ host: "target", command: c, purpose: "remove stale Berkeley DB files of the copied rpm database" });
-    for (const c of plan.refresh) commands.push({ host: "target", command: c, purpose: "refresh the package lists the copy brought" });
-    if (plan.install) commands.push({ host: "target", command: plan.install, purpose: "install exactly the running kernel (and the boot packages the copied database lacks); its scripts rebuild the initramfs and boot entries" });
+    const commands: PlannedCommand[] = [
+      { host: "target", command: UNAME_COMMAND, purpose: "the running kernel" },
+      { host: "target", command: plan.ownerQuery, purpose: "which package owns it" },
+    ];
+    for (const c of plan.dbRepair)
+      commands.push({
+        host: "target",
+        command: c,
+        purpose: "remove stale Berkeley DB files of the copied rpm database",
+      });
+    for (const c of plan.refresh)
+      commands.push({ host: "target", command: c, purpose: "refresh the package lists the copy brought" });
+    if (plan.install)
+      commands.push({
+        host: "target",
+        command: plan.install,
+        purpose:
+          "install exactly the running kernel (and the boot packages the copied database lacks); its scripts rebuild the initramfs and boot entries",
+      });
     return commands;
   },
 
   async run(ctx, plan) {
     if (!plan?.install) throw new Error("no kernel package was planned (see the probe's findings)");
     const running = await kernelRelease(ctx.host("target"), ctx.signal);
-    if (running !== plan.kernelRelease) throw new Error(`the target runs kernel ${running}, the plan was made for ${plan.kernelRelease}: run again to plan anew`);
+    if (running !== plan.kernelRelease)
+      throw new Error(
+        `the target runs kernel ${running}, the plan was made for ${plan.kernelRelease}: run again to plan anew`,
+      );
     for (const c of plan.dbRepair) await runLogged(ctx, "target", c);
     for (const c of plan.refresh) await runLogged(ctx, "target", c, { timeoutMs: INSTALL_TIMEOUT_MS });
     await runLogged(ctx, "target", plan.install, { timeoutMs: INSTALL_TIMEOUT_MS });
     const owning = await owner(ctx, `/boot/vmlinuz-${plan.kernelRelease}`);
-    const fact: FactValue<typeof OVZ_FACTS.kernelInstall> = { at: new Date().toISOString(), kernelRelease: plan.kernelRelease, installed: plan.packages, owner: owning ?? "" };
+    const fact: FactValue<typeof OVZ_FACTS.kernelInstall> = {
+      at: new Date().toISOString(),
+      kernelRelease: plan.kernelRelease,
+      installed: plan.packages,
+      owner: owning ?? "",
+    };
     await ctx.facts.set(OVZ_FACTS.kernelInstall, fact);
   },
   async verify(ctx) {

@@ -1,6 +1,13 @@
 import { acknowledgeable, blocker, warning, type Finding } from "../../engine/finding.js";
 import type { OvzBlockerId } from "../../plan/options/openvz-to-kvm.js";
-import { defineStep, verifyResult, writeFileCommand, isFileWrite, type PlannedCommand, type VerifyCheck } from "../../engine/step.js";
+import {
+  defineStep,
+  verifyResult,
+  writeFileCommand,
+  isFileWrite,
+  type PlannedCommand,
+  type VerifyCheck,
+} from "../../engine/step.js";
 import { execOk, readOptional, type Host } from "../../hosts/host.js";
 import { cmd, sh } from "../../hosts/quote.js";
 import type { FamilyKnowledge } from "../../distro/index.js";
@@ -14,7 +21,6 @@ import { backupCommand, parentOf, stampedBackupDir } from "../host/backup.js";
 import { planNetworkFixup, VENET_LEFTOVERS, type FixAction } from "./network-plan.js";
 import { OVZ_FACTS, type TargetIdentity } from "./facts.js";
 import type { FactValue } from "../../engine/facts.js";
-
 
 async function presentLeftovers(host: Host): Promise<string[]> {
   const out: string[] = [];
@@ -39,16 +45,25 @@ async function readResolv(host: Host): Promise<NetworkFile | null> {
   if (s.type === "symlink") {
     // A dangling link (the copy removed systemd-resolved) does not resolve anything.
     const through = await readOptional(host, "/etc/resolv.conf");
-    return through === null ? { path: "/etc/resolv.conf", content: "", link: false } : { path: "/etc/resolv.conf", content: s.linkTarget ?? "", link: true };
+    return through === null
+      ? { path: "/etc/resolv.conf", content: "", link: false }
+      : { path: "/etc/resolv.conf", content: s.linkTarget ?? "", link: true };
   }
   return { path: "/etc/resolv.conf", content: (await readOptional(host, "/etc/resolv.conf")) ?? "" };
 }
 
 /** The actions for this run: after the copy from the target's files, before it from the source's (what will arrive). */
-async function currentPlan(ctx: OvzContext, family: FamilyKnowledge, identity: TargetIdentity | undefined): Promise<{ actions: FixAction[]; copied: boolean; captured: NetworkFile[] }> {
-  const copied = ctx.facts.get(OVZ_FACTS.finalSyncAt) !== undefined || ctx.facts.get(OVZ_FACTS.syncPasses) !== undefined;
+async function currentPlan(
+  ctx: OvzContext,
+  family: FamilyKnowledge,
+  identity: TargetIdentity | undefined,
+): Promise<{ actions: FixAction[]; copied: boolean; captured: NetworkFile[] }> {
+  const copied =
+    ctx.facts.get(OVZ_FACTS.finalSyncAt) !== undefined || ctx.facts.get(OVZ_FACTS.syncPasses) !== undefined;
   const onTarget = copied ? ctx.host("target") : ctx.host("source");
-  const captured = identity ? await withKeptContent(ctx.host("target"), identity.network) : await readNetworkFiles(ctx.host("target"), family, ctx.signal);
+  const captured = identity
+    ? await withKeptContent(ctx.host("target"), identity.network)
+    : await readNetworkFiles(ctx.host("target"), family, ctx.signal);
   const present = await readNetworkFiles(onTarget, family, ctx.signal);
   return { actions: planNetworkFixup(family, captured, present, await presentLeftovers(onTarget)), copied, captured };
 }
@@ -76,7 +91,11 @@ function actionCommands(plan: FixupPlan, action: FixAction): string[] {
   else {
     out.push(sh`rm -f ${action.path} && mkdir -p ${parentOf(action.path)}`);
     const kept = action.kind === "restore" ? plan.keptCopies[action.path] : undefined;
-    out.push(kept ? cmd("cp", "-a", kept, action.path) : writeFileCommand(action.path, `mode ${fileMode(action.path).toString(8)}`));
+    out.push(
+      kept
+        ? cmd("cp", "-a", kept, action.path)
+        : writeFileCommand(action.path, `mode ${fileMode(action.path).toString(8)}`),
+    );
   }
   return out;
 }
@@ -86,7 +105,9 @@ function resolvCommands(plan: FixupPlan): string[] {
   const { backupDir, restoreResolv } = plan;
   return [
     sh`if test -e /etc/resolv.conf || test -L /etc/resolv.conf; then mkdir -p ${backupDir}/etc && cp -a /etc/resolv.conf ${backupDir}/etc/resolv.conf; fi; rm -f /etc/resolv.conf`,
-    restoreResolv.link ? cmd("ln", "-s", restoreResolv.content, "/etc/resolv.conf") : writeFileCommand("/etc/resolv.conf"),
+    restoreResolv.link
+      ? cmd("ln", "-s", restoreResolv.content, "/etc/resolv.conf")
+      : writeFileCommand("/etc/resolv.conf"),
   ];
 }
 
@@ -107,47 +128,104 @@ export const networkFixup = defineStep<OvzPlan, FixupPlan | null>({
     const identity = ctx.facts.get(OVZ_FACTS.targetIdentity);
     const { actions, copied, captured } = await currentPlan(ctx, distro.family, identity);
     const findings: Finding[] = [];
-    const details: string[] = [copied ? "after the copy, on the target:" : "before the copy: computed from the source's files that the copy will bring"];
+    const details: string[] = [
+      copied
+        ? "after the copy, on the target:"
+        : "before the copy: computed from the source's files that the copy will bring",
+    ];
     details.push(...actions.map(describe));
     // The units that bring the VM's network up must exist in the source's userland, or the VM boots offline.
-    const networkUnits = identity?.networkUnits ?? (await showUnits(target, NETWORK_UNITS, ctx.signal)).filter((u) => u.loaded && u.unitFileState === "enabled").map((u) => u.id);
+    const networkUnits =
+      identity?.networkUnits ??
+      (await showUnits(target, NETWORK_UNITS, ctx.signal))
+        .filter((u) => u.loaded && u.unitFileState === "enabled")
+        .map((u) => u.id);
     if (!copied && networkUnits.length > 0) {
       // The same full query on both hosts (one command to answer), filtered to what the target uses.
-      const onSource = (await showUnits(ctx.host("source"), NETWORK_UNITS, ctx.signal)).filter((u) => networkUnits.includes(u.asked));
+      const onSource = (await showUnits(ctx.host("source"), NETWORK_UNITS, ctx.signal)).filter((u) =>
+        networkUnits.includes(u.asked),
+      );
       for (const unit of onSource.filter((u) => !u.loaded && u.asked !== "systemd-resolved.service")) {
-        findings.push(acknowledgeable("source-network-service-missing" satisfies OvzBlockerId, blocker("Network service missing on the source", `the target brings its network up with ${unit.asked}, which the source does not have: after the copy the VM would boot without network`, `install it on the source first (${unit.asked.startsWith("NetworkManager") ? "dnf/apt-get install NetworkManager" : unit.asked === "network.service" ? "dnf install network-scripts" : unit.asked === "networking.service" ? "apt-get install ifupdown" : "install systemd-networkd's package"}), or reinstall the VM with the config the source uses`, "source")));
+        findings.push(
+          acknowledgeable(
+            "source-network-service-missing" satisfies OvzBlockerId,
+            blocker(
+              "Network service missing on the source",
+              `the target brings its network up with ${unit.asked}, which the source does not have: after the copy the VM would boot without network`,
+              `install it on the source first (${unit.asked.startsWith("NetworkManager") ? "dnf/apt-get install NetworkManager" : unit.asked === "network.service" ? "dnf install network-scripts" : unit.asked === "networking.service" ? "apt-get install ifupdown" : "install systemd-networkd's package"}), or reinstall the VM with the config the source uses`,
+              "source",
+            ),
+          ),
+        );
       }
     }
     // netplan YAML is applied by netplan's systemd generator: without netplan on the source the VM ignores it.
     const netplanFiles = captured.filter((f) => f.path.startsWith("/etc/netplan/"));
     if (!copied && netplanFiles.length > 0 && !(await ctx.host("source").stat("/usr/sbin/netplan"))) {
-      findings.push(blocker("netplan missing on the source", `the target configures its network with ${netplanFiles.map((f) => f.path).join(", ")}, but the source has no netplan: after the copy the VM would boot without network`, "apt-get install netplan.io on the source first", "source"));
+      findings.push(
+        blocker(
+          "netplan missing on the source",
+          `the target configures its network with ${netplanFiles.map((f) => f.path).join(", ")}, but the source has no netplan: after the copy the VM would boot without network`,
+          "apt-get install netplan.io on the source first",
+          "source",
+        ),
+      );
     }
     details.push(`network services to enable again: ${networkUnits.join(", ") || "none"}`);
     const relabel = identity?.selinuxEnforcing ?? (await selinuxEnforcing(target, ctx.signal));
-    if (relabel) details.push("SELinux enforces on the target: /.autorelabel is created so the next boot relabels the copied files");
+    if (relabel)
+      details.push(
+        "SELinux enforces on the target: /.autorelabel is created so the next boot relabels the copied files",
+      );
     if (relabel && !copied) {
       // The copy replaces the VM's policy and setfiles with the source's: without them the VM cannot boot enforcing.
       const needed = distro.family.relabelPackages;
-      const installed = distro.family.parseInstalled((await ctx.host("source").exec(distro.family.installedQuery(needed), { signal: ctx.signal })).stdout);
+      const installed = distro.family.parseInstalled(
+        (await ctx.host("source").exec(distro.family.installedQuery(needed), { signal: ctx.signal })).stdout,
+      );
       const missing = needed.filter((p) => !installed.includes(p));
-      if (missing.length > 0) findings.push(blocker("SELinux policy missing on the source", `the target enforces SELinux, but the source lacks ${missing.join(", ")}: after the copy the VM would have no policy to load or no tool to relabel with`, `install ${missing.join(" ")} on the source first, or set SELINUX=permissive in the target's /etc/selinux/config and reboot it`, "source"));
+      if (missing.length > 0)
+        findings.push(
+          blocker(
+            "SELinux policy missing on the source",
+            `the target enforces SELinux, but the source lacks ${missing.join(", ")}: after the copy the VM would have no policy to load or no tool to relabel with`,
+            `install ${missing.join(" ")} on the source first, or set SELINUX=permissive in the target's /etc/selinux/config and reboot it`,
+            "source",
+          ),
+        );
     }
     details.push(`every file changed or removed is kept under ${BACKUP_DIR}/`);
-    if (actions.length === 0 && copied) findings.push(warning("Nothing to fix", "the target's network config already matches what was captured", undefined, "target"));
+    if (actions.length === 0 && copied)
+      findings.push(
+        warning("Nothing to fix", "the target's network config already matches what was captured", undefined, "target"),
+      );
     // Resolver: keep the copied file if it names a nameserver, else bring the VM's back (before the copy: the source's is what arrives).
     const resolvWorks = resolverWorks(await readResolv(copied ? target : ctx.host("source")));
     const plan: FixupPlan = {
       backupDir: stampedBackupDir(),
       actions,
-      keptCopies: Object.fromEntries((identity?.network ?? []).filter((f) => f.keptOnTarget).map((f) => [f.path, f.keptOnTarget!])),
+      keptCopies: Object.fromEntries(
+        (identity?.network ?? []).filter((f) => f.keptOnTarget).map((f) => [f.path, f.keptOnTarget!]),
+      ),
       restoreResolv: !resolvWorks && identity?.resolvConf ? identity.resolvConf : null,
       networkUnits,
       relabel,
     };
     const done = ctx.facts.get(OVZ_FACTS.networkFixup);
-    const satisfied = copied && !!done && done.at >= (ctx.facts.get(OVZ_FACTS.finalSyncAt) ?? "") && actions.length === 0;
-    return { satisfied, reason: satisfied ? "already fixed after the final pass" : undefined, plan, findings, details, facts: { networkActions: actions.map((a) => `${a.kind} ${a.path}`), targetNetworkUnits: networkUnits, targetRelabel: relabel } };
+    const satisfied =
+      copied && !!done && done.at >= (ctx.facts.get(OVZ_FACTS.finalSyncAt) ?? "") && actions.length === 0;
+    return {
+      satisfied,
+      reason: satisfied ? "already fixed after the final pass" : undefined,
+      plan,
+      findings,
+      details,
+      facts: {
+        networkActions: actions.map((a) => `${a.kind} ${a.path}`),
+        targetNetworkUnits: networkUnits,
+        targetRelabel: relabel,
+      },
+    };
   },
 
   commands(plan) {
@@ -156,9 +234,13 @@ export const networkFixup = defineStep<OvzPlan, FixupPlan | null>({
     return [
       target(cmd("mkdir", "-p", "-m", "700", plan.backupDir), "where every changed file is kept"),
       ...plan.actions.flatMap((a) => actionCommands(plan, a).map((c) => target(c, a.why))),
-      ...resolvCommands(plan).map((c) => target(c, "the copied resolv.conf names no nameserver: the VM's own comes back")),
+      ...resolvCommands(plan).map((c) =>
+        target(c, "the copied resolv.conf names no nameserver: the VM's own comes back"),
+      ),
       target(DAEMON_RELOAD, "see the copied unit files"),
-      ...plan.networkUnits.map((u) => target(enableCommand(u), "the VM's network service (its enablement link came from the source)")),
+      ...plan.networkUnits.map((u) =>
+        target(enableCommand(u), "the VM's network service (its enablement link came from the source)"),
+      ),
       ...(plan.relabel ? [target(RELABEL, "SELinux relabel at next boot")] : []),
     ];
   },
@@ -166,7 +248,8 @@ export const networkFixup = defineStep<OvzPlan, FixupPlan | null>({
   async run(ctx, plan) {
     if (!plan) throw new Error("unknown distribution on the target");
     const target = ctx.host("target");
-    if (!ctx.facts.get(OVZ_FACTS.targetIdentity)) throw new Error("the target's captured identity is missing from the journal (capture-target did not run)");
+    if (!ctx.facts.get(OVZ_FACTS.targetIdentity))
+      throw new Error("the target's captured identity is missing from the journal (capture-target did not run)");
     const backup = plan.backupDir;
     await execOk(target, cmd("mkdir", "-p", "-m", "700", backup), { signal: ctx.signal });
     for (const action of plan.actions) {
@@ -174,7 +257,10 @@ export const networkFixup = defineStep<OvzPlan, FixupPlan | null>({
       for (const command of actionCommands(plan, action)) {
         // A file holding a secret comes back from its copy on the target with its own mode and owner
         // (a WireGuard netdev is root:systemd-network 0640, an ifcfg keys file 0600), never world-readable.
-        if (isFileWrite(command)) await target.writeFile(action.path, "content" in action ? action.content : "", { mode: fileMode(action.path) });
+        if (isFileWrite(command))
+          await target.writeFile(action.path, "content" in action ? action.content : "", {
+            mode: fileMode(action.path),
+          });
         else await execOk(target, command, { signal: ctx.signal });
       }
       ctx.output("target", describe(action));
@@ -196,7 +282,14 @@ export const networkFixup = defineStep<OvzPlan, FixupPlan | null>({
       else ctx.output("target", `systemctl enable ${unit} exited ${r.code}: ${r.stderr.trim()}`, "stderr");
     }
     if (plan.relabel) await execOk(target, RELABEL, { signal: ctx.signal });
-    const fact: FactValue<typeof OVZ_FACTS.networkFixup> = { at: new Date().toISOString(), backupDir: backup, actions: plan.actions.map((a) => ({ kind: a.kind, path: a.path, why: a.why })), enabledUnits: enabled, resolvConf, relabel: plan.relabel };
+    const fact: FactValue<typeof OVZ_FACTS.networkFixup> = {
+      at: new Date().toISOString(),
+      backupDir: backup,
+      actions: plan.actions.map((a) => ({ kind: a.kind, path: a.path, why: a.why })),
+      enabledUnits: enabled,
+      resolvConf,
+      relabel: plan.relabel,
+    };
     await ctx.facts.set(OVZ_FACTS.networkFixup, fact);
   },
 
@@ -204,13 +297,23 @@ export const networkFixup = defineStep<OvzPlan, FixupPlan | null>({
     const target = ctx.host("target");
     const distro = await distroOf(target);
     const identity = ctx.facts.get(OVZ_FACTS.targetIdentity);
-    if (!distro.family || !identity) return verifyResult([{ name: "target identity and distribution known", ok: false }]);
+    if (!distro.family || !identity)
+      return verifyResult([{ name: "target identity and distribution known", ok: false }]);
     const present = await readNetworkFiles(target, distro.family, ctx.signal);
-    const remaining = planNetworkFixup(distro.family, await withKeptContent(target, identity.network), present, await presentLeftovers(target));
+    const remaining = planNetworkFixup(
+      distro.family,
+      await withKeptContent(target, identity.network),
+      present,
+      await presentLeftovers(target),
+    );
     const venet = present.filter((f) => distro.family.network.isVenet(f.path, f.content)).map((f) => f.path);
     const checks: VerifyCheck[] = [
       { name: "no venet config left", ok: venet.length === 0, detail: venet.join(", ") || undefined },
-      { name: "the target's own network config is in place", ok: remaining.length === 0, detail: remaining.map(describe).join("; ") || `${identity.network.length} file(s)` },
+      {
+        name: "the target's own network config is in place",
+        ok: remaining.length === 0,
+        detail: remaining.map(describe).join("; ") || `${identity.network.length} file(s)`,
+      },
       { name: "resolv.conf names a nameserver", ok: resolverWorks(await readResolv(target)) },
     ];
     if (identity.selinuxEnforcing) {

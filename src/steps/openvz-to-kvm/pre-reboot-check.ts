@@ -35,12 +35,23 @@ async function readinessInput(ctx: OvzContext): Promise<ReadinessInput | null> {
   const target = ctx.host("target");
   const distro = await distroOf(target);
   if (!distro.family) return null;
-  return { target, source: ctx.host("source"), family: distro.family, kernelRelease: await kernelRelease(target, ctx.signal), bootFiles: ctx.facts.get(OVZ_FACTS.targetIdentity)?.bootFiles ?? [], signal: ctx.signal };
+  return {
+    target,
+    source: ctx.host("source"),
+    family: distro.family,
+    kernelRelease: await kernelRelease(target, ctx.signal),
+    bootFiles: ctx.facts.get(OVZ_FACTS.targetIdentity)?.bootFiles ?? [],
+    signal: ctx.signal,
+  };
 }
 
 function fixCommands(plan: PreRebootPlan, fix: ReadinessFix): PlannedCommand[] {
   const target = (command: string): PlannedCommand => ({ host: "target", command, purpose: fix.why });
-  if (fix.kind === "etc-hosts") return [target(backupCommand(ETC_HOSTS, `${plan.backupDir}${ETC_HOSTS}`)), target(writeFileCommand(ETC_HOSTS, "mode 644"))];
+  if (fix.kind === "etc-hosts")
+    return [
+      target(backupCommand(ETC_HOSTS, `${plan.backupDir}${ETC_HOSTS}`)),
+      target(writeFileCommand(ETC_HOSTS, "mode 644")),
+    ];
   return [target(fix.command)];
 }
 
@@ -58,12 +69,35 @@ export const preRebootCheck = defineStep<OvzPlan, PreRebootPlan | null>({
     const wait = notReadyYet(ctx);
     if (wait) return { satisfied: false, plan: null, findings: [], details: [wait] };
     const input = await readinessInput(ctx);
-    if (!input) return { satisfied: false, plan: null, findings: [blocker("Unknown distribution", "cannot check the boot of an unknown system", undefined, "target")] };
+    if (!input)
+      return {
+        satisfied: false,
+        plan: null,
+        findings: [blocker("Unknown distribution", "cannot check the boot of an unknown system", undefined, "target")],
+      };
     const readiness = await checkBootReadiness(input);
-    const plan: PreRebootPlan = { kernelRelease: input.kernelRelease, backupDir: stampedBackupDir(), fixes: readiness.fixes };
-    const details = readiness.checks.map((c) => `${c.ok ? "ok" : "NOT OK"}: ${c.name}${c.detail ? ` (${c.detail})` : ""}`);
-    if (plan.fixes.length === 0) return { satisfied: true, reason: "the migrated tree will boot and answer", plan, findings: readiness.findings, details };
-    return { satisfied: false, plan, findings: readiness.findings, details: [...details, ...plan.fixes.map((f) => `repaired before the reboot: ${f.why}`)] };
+    const plan: PreRebootPlan = {
+      kernelRelease: input.kernelRelease,
+      backupDir: stampedBackupDir(),
+      fixes: readiness.fixes,
+    };
+    const details = readiness.checks.map(
+      (c) => `${c.ok ? "ok" : "NOT OK"}: ${c.name}${c.detail ? ` (${c.detail})` : ""}`,
+    );
+    if (plan.fixes.length === 0)
+      return {
+        satisfied: true,
+        reason: "the migrated tree will boot and answer",
+        plan,
+        findings: readiness.findings,
+        details,
+      };
+    return {
+      satisfied: false,
+      plan,
+      findings: readiness.findings,
+      details: [...details, ...plan.fixes.map((f) => `repaired before the reboot: ${f.why}`)],
+    };
   },
 
   commands(plan) {
@@ -75,13 +109,19 @@ export const preRebootCheck = defineStep<OvzPlan, PreRebootPlan | null>({
     const target = ctx.host("target");
     for (const fix of plan.fixes) {
       for (const { command } of fixCommands(plan, fix)) {
-        if (isFileWrite(command) && fix.kind === "etc-hosts") await target.writeFile(ETC_HOSTS, fix.content, { mode: 0o644 });
+        if (isFileWrite(command) && fix.kind === "etc-hosts")
+          await target.writeFile(ETC_HOSTS, fix.content, { mode: 0o644 });
         else if (fix.kind === "etc-hosts") await execOk(target, command, { signal: ctx.signal });
         else await runLogged(ctx, "target", command, { timeoutMs: 30 * 60_000 });
       }
       ctx.output("target", `repaired: ${fix.why}`);
     }
-    await ctx.facts.set(OVZ_FACTS.preRebootCheck, { at: new Date().toISOString(), kernelRelease: plan.kernelRelease, backupDir: plan.backupDir, fixed: plan.fixes.map((f) => ({ kind: f.kind, why: f.why })) });
+    await ctx.facts.set(OVZ_FACTS.preRebootCheck, {
+      at: new Date().toISOString(),
+      kernelRelease: plan.kernelRelease,
+      backupDir: plan.backupDir,
+      fixed: plan.fixes.map((f) => ({ kind: f.kind, why: f.why })),
+    });
   },
 
   async verify(ctx) {
@@ -90,8 +130,14 @@ export const preRebootCheck = defineStep<OvzPlan, PreRebootPlan | null>({
     const readiness = await checkBootReadiness(input);
     // What the plan acknowledged passes here too, said so.
     const acknowledged = ctx.plan.options.acknowledge;
-    const checks = readiness.checks.map(({ acknowledgeableAs, ...c }) => (!c.ok && acknowledged.some((a) => a.id === acknowledgeableAs) ? { ...c, ok: true, detail: `${c.detail ?? ""} (acknowledged in the plan)` } : c));
-    const blocking = applyAcknowledgements(readiness.findings, acknowledged).filter((f) => f.blocks).map((f) => ({ name: f.title, ok: false, detail: f.summary }));
+    const checks = readiness.checks.map(({ acknowledgeableAs, ...c }) =>
+      !c.ok && acknowledged.some((a) => a.id === acknowledgeableAs)
+        ? { ...c, ok: true, detail: `${c.detail ?? ""} (acknowledged in the plan)` }
+        : c,
+    );
+    const blocking = applyAcknowledgements(readiness.findings, acknowledged)
+      .filter((f) => f.blocks)
+      .map((f) => ({ name: f.title, ok: false, detail: f.summary }));
     return verifyResult([...checks, ...blocking]);
   },
 });

@@ -10,7 +10,6 @@ import type { FactValue } from "../../engine/facts.js";
 const ROLES = ["source", "target"] as const;
 const UPDATE_TIMEOUT_MS = 60 * 60_000;
 
-
 /** One host's part of the plan: the commands to run there, then a reboot. */
 export interface HostUpdate {
   role: (typeof ROLES)[number];
@@ -43,28 +42,55 @@ export const preUpdate = defineStep<OvzPlan, PreUpdatePlan>({
       const host = ctx.host(role);
       const distro = await distroOf(host);
       if (!distro.family) {
-        findings.push(warning("Unknown distribution", `${role} runs ${distro.release?.pretty ?? "an unknown system"}: no update commands known (release-match blocks this)`, undefined, role));
+        findings.push(
+          warning(
+            "Unknown distribution",
+            `${role} runs ${distro.release?.pretty ?? "an unknown system"}: no update commands known (release-match blocks this)`,
+            undefined,
+            role,
+          ),
+        );
         plan.unknown.push(role);
         continue;
       }
       const virt = await virtualization(host, ctx.signal);
       const container = CONTAINER_TYPES.has(virt);
       facts[`${role}Virtualization`] = virt;
-      plan.hosts.push({ role, virt, container, clean: distro.family.cleanCommands(distro.release), update: distro.family.updateCommands(distro.release) });
-      details.push(`${role}: ${distro.release.pretty} (${virt}${container ? ", a container: its reboot is the container's restart, proven by a marker in /run since it keeps the node's boot id" : ""})`);
+      plan.hosts.push({
+        role,
+        virt,
+        container,
+        clean: distro.family.cleanCommands(distro.release),
+        update: distro.family.updateCommands(distro.release),
+      });
+      details.push(
+        `${role}: ${distro.release.pretty} (${virt}${container ? ", a container: its reboot is the container's restart, proven by a marker in /run since it keeps the node's boot id" : ""})`,
+      );
       if (role === "source" && virt === "openvz") {
-        details.push("source: an OpenVZ container comes back only if the node restarts it (vzctl/vzeventd); if it stays down, run `vzctl start CTID` on the node");
+        details.push(
+          "source: an OpenVZ container comes back only if the node restarts it (vzctl/vzeventd); if it stays down, run `vzctl start CTID` on the node",
+        );
       }
     }
-    details.push(`each host must answer again within ${ctx.plan.options.rebootTimeoutSec} s (options.rebootTimeoutSec)`);
+    details.push(
+      `each host must answer again within ${ctx.plan.options.rebootTimeoutSec} s (options.rebootTimeoutSec)`,
+    );
     return { satisfied: false, findings, details, facts, plan };
   },
 
   commands(plan) {
     return plan.hosts.flatMap((h) => [
       ...h.clean.map((command) => ({ host: h.role, command, purpose: "free space (journal, package cache)" })),
-      ...h.update.map((command) => ({ host: h.role, command, purpose: "update every package, keeping changed config files" })),
-      ...rebootCommands(h.role, h.container ? `restart the ${h.virt} container` : "reboot the VM", `with backoff for up to ${plan.rebootTimeoutSec} s`),
+      ...h.update.map((command) => ({
+        host: h.role,
+        command,
+        purpose: "update every package, keeping changed config files",
+      })),
+      ...rebootCommands(
+        h.role,
+        h.container ? `restart the ${h.virt} container` : "reboot the VM",
+        `with backoff for up to ${plan.rebootTimeoutSec} s`,
+      ),
     ]);
   },
 
@@ -73,11 +99,17 @@ export const preUpdate = defineStep<OvzPlan, PreUpdatePlan>({
     const record: FactValue<typeof OVZ_FACTS.preUpdate> = { ...(ctx.facts.get(OVZ_FACTS.preUpdate) ?? {}) };
     for (const h of plan.hosts) {
       for (const c of h.clean) {
-        await runLogged(ctx, h.role, c).catch((e: unknown) => ctx.output(h.role, `cleanup failed (not fatal): ${e instanceof Error ? e.message : String(e)}`, "stderr"));
+        await runLogged(ctx, h.role, c).catch((e: unknown) =>
+          ctx.output(h.role, `cleanup failed (not fatal): ${e instanceof Error ? e.message : String(e)}`, "stderr"),
+        );
       }
       for (const c of h.update) await runLogged(ctx, h.role, c, { timeoutMs: UPDATE_TIMEOUT_MS });
       ctx.output(h.role, `$ ${REBOOT_COMMAND}`);
-      const outcome = await rebootAndWait(ctx.host(h.role), { timeoutSec: plan.rebootTimeoutSec, signal: ctx.signal, log: (l) => ctx.output(h.role, l) });
+      const outcome = await rebootAndWait(ctx.host(h.role), {
+        timeoutSec: plan.rebootTimeoutSec,
+        signal: ctx.signal,
+        log: (l) => ctx.output(h.role, l),
+      });
       record[h.role] = { ...outcome, container: h.container };
       await ctx.facts.set(OVZ_FACTS.preUpdate, record);
     }
@@ -87,12 +119,24 @@ export const preUpdate = defineStep<OvzPlan, PreUpdatePlan>({
     const checks = [];
     for (const role of ROLES) {
       const r = record[role];
-      checks.push({ name: `${role} rebooted after the update`, ok: !!r && (r.bootIdAfter !== r.bootIdBefore || r.provedByMarker), detail: r ? `boot id ${r.bootIdBefore} -> ${r.bootIdAfter}${r.provedByMarker ? " (container: marker in /run gone)" : ""}` : "no reboot recorded" });
+      checks.push({
+        name: `${role} rebooted after the update`,
+        ok: !!r && (r.bootIdAfter !== r.bootIdBefore || r.provedByMarker),
+        detail: r
+          ? `boot id ${r.bootIdBefore} -> ${r.bootIdAfter}${r.provedByMarker ? " (container: marker in /run gone)" : ""}`
+          : "no reboot recorded",
+      });
     }
     // Answering at all proves the host is up; the boot id is read so a dead connection fails here.
     for (const role of ROLES) {
-      const id = await bootId(ctx.host(role), ctx.signal).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))));
-      checks.push({ name: `${role} answers`, ok: typeof id === "string", detail: typeof id === "string" ? `boot id ${id}` : id.message });
+      const id = await bootId(ctx.host(role), ctx.signal).catch((e: unknown) =>
+        e instanceof Error ? e : new Error(String(e)),
+      );
+      checks.push({
+        name: `${role} answers`,
+        ok: typeof id === "string",
+        detail: typeof id === "string" ? `boot id ${id}` : id.message,
+      });
     }
     return verifyResult(checks);
   },

@@ -2,7 +2,12 @@ import { acknowledgeable, blocker, warning, type Finding } from "../../engine/fi
 import type { OvzBlockerId } from "../../plan/options/openvz-to-kvm.js";
 import { defineStep, verifyResult } from "../../engine/step.js";
 import { cmd } from "../../hosts/quote.js";
-import { accessCommands, accessReady, ensureMigrationAccess, type AccessEndpoint } from "../ssh-access/migration-key.js";
+import {
+  accessCommands,
+  accessReady,
+  ensureMigrationAccess,
+  type AccessEndpoint,
+} from "../ssh-access/migration-key.js";
 import { diskUsage, gib, RSYNC_PRESENT_COMMAND, DF_COMMAND } from "../host/probes.js";
 import { targetFromSource, type OvzPlan } from "./plan.js";
 import { sourceSshdFindings } from "../ssh-access/sshd-config.js";
@@ -11,7 +16,18 @@ import { describeMount, MOUNTINFO_COMMAND, toRecreate } from "../rsync/mounts.js
 import { isDeletion, parseStats } from "../rsync/progress.js";
 import { shouldRunAnotherLivePass } from "../rsync/pass.js";
 import { OVZ_FACTS } from "./facts.js";
-import { cutoverFinishedAt, describeCompare, dirlinkVerdict, excludesAndMounts, noCopyAfterCutover, passCommands, passPlan, syncCommand, syncPass, type PassPlan } from "./sync.js";
+import {
+  cutoverFinishedAt,
+  describeCompare,
+  dirlinkVerdict,
+  excludesAndMounts,
+  noCopyAfterCutover,
+  passCommands,
+  passPlan,
+  syncCommand,
+  syncPass,
+  type PassPlan,
+} from "./sync.js";
 
 /** Step 4: push / from the source onto the target with live passes until the changes stop shrinking. */
 export interface CopyPlan {
@@ -40,32 +56,84 @@ export const rsyncStep = defineStep<OvzPlan, CopyPlan>({
     const details: string[] = [];
     const source = ctx.host("source");
     const target = ctx.host("target");
-    for (const [role, host] of [["source", source], ["target", target]] as const) {
+    for (const [role, host] of [
+      ["source", source],
+      ["target", target],
+    ] as const) {
       const r = await host.exec(RSYNC_PRESENT_COMMAND, { signal: ctx.signal });
-      if (r.code !== 0) findings.push(blocker("rsync missing", `rsync is not installed on the ${role}`, role === "source" ? "install rsync on the source (yum/dnf/apt-get install rsync)" : "install rsync on the target", role));
+      if (r.code !== 0)
+        findings.push(
+          blocker(
+            "rsync missing",
+            `rsync is not installed on the ${role}`,
+            role === "source"
+              ? "install rsync on the source (yum/dnf/apt-get install rsync)"
+              : "install rsync on the target",
+            role,
+          ),
+        );
     }
     // --delete removes what the source lacks: without sshd in the source's userland the VM is unreachable.
     if (!(await source.stat("/usr/sbin/sshd")) && !(await source.stat("/sbin/sshd"))) {
-      findings.push(acknowledgeable("source-sshd-missing" satisfies OvzBlockerId, blocker("sshd missing on the source", "the source has no /usr/sbin/sshd: after the copy the VM would run no SSH server and the tool could not reach it again", "install openssh-server on the source first", "source")));
+      findings.push(
+        acknowledgeable(
+          "source-sshd-missing" satisfies OvzBlockerId,
+          blocker(
+            "sshd missing on the source",
+            "the source has no /usr/sbin/sshd: after the copy the VM would run no SSH server and the tool could not reach it again",
+            "install openssh-server on the source first",
+            "source",
+          ),
+        ),
+      );
     }
     const cutoverAt = cutoverFinishedAt(ctx);
-    if (cutoverAt) findings.push(blocker("Cutover already done", noCopyAfterCutover(cutoverAt), "to copy again, start a new migration (another plan name) onto a freshly installed target", "target"));
+    if (cutoverAt)
+      findings.push(
+        blocker(
+          "Cutover already done",
+          noCopyAfterCutover(cutoverAt),
+          "to copy again, start a new migration (another plan name) onto a freshly installed target",
+          "target",
+        ),
+      );
     // The copy brings the source's /etc/passwd, shadow, sudoers and /home: a non-root login on the target
     // (and its sudo rights) may be gone after the first pass; root's authorized_keys is never replaced.
     if (ctx.plan.target.transport === "ssh" && ctx.plan.target.user !== "root") {
-      findings.push(blocker("Target reached as a non-root user", `the plan logs in to the target as ${ctx.plan.target.user}; the copy replaces /etc/passwd, /etc/shadow, sudoers and /home with the source's, so that login and its sudo rights may not survive the first pass and the tool (and a resumed run) would be locked out`, "set target.user: root in the plan (root's authorized_keys is the one login file the copy never replaces) and allow root key logins on the target (PermitRootLogin prohibit-password)", "target"));
+      findings.push(
+        blocker(
+          "Target reached as a non-root user",
+          `the plan logs in to the target as ${ctx.plan.target.user}; the copy replaces /etc/passwd, /etc/shadow, sudoers and /home with the source's, so that login and its sudo rights may not survive the first pass and the tool (and a resumed run) would be locked out`,
+          "set target.user: root in the plan (root's authorized_keys is the one login file the copy never replaces) and allow root key logins on the target (PermitRootLogin prohibit-password)",
+          "target",
+        ),
+      );
     }
     // Only for a real SSH target: the reboot check reconnects as root on the plan's port.
     if (ctx.plan.target.transport === "ssh") findings.push(...(await sourceSshdFindings(source, ctx.plan.target.port)));
     const verdict = await dirlinkVerdict(ctx);
-    details.push(`top-level links: ${verdict.summary}${verdict.keepDirlinks ? " (rsync keeps the target's directory links: --keep-dirlinks)" : ""}`);
+    details.push(
+      `top-level links: ${verdict.summary}${verdict.keepDirlinks ? " (rsync keeps the target's directory links: --keep-dirlinks)" : ""}`,
+    );
     if (verdict.block) findings.push(blocker("/bin /sbin /lib /lib64 linked differently", verdict.block));
 
     const { excludes, mounts } = await excludesAndMounts(ctx);
     const recreate = toRecreate(mounts ?? []);
-    if (mounts === null) details.push(`mounts inside the source: could not read them (${MOUNTINFO_COMMAND}); a bind or network mount would be copied into the VM's root`);
-    else if (mounts.length > 0) details.push(`mounts inside the source, excluded from the copy: ${mounts.map(describeMount).join("; ")}`);
-    if (recreate.length > 0) findings.push(warning("Filesystems mounted in the source are not copied", `${recreate.length} filesystem(s) mounted inside the source stay out of the VM's root disk: ${recreate.map(describeMount).join("; ")}`, "recreate each mount on the VM (an fstab line or the unit that mounted it), and copy its data where it belongs if the VM cannot reach it", "source"));
+    if (mounts === null)
+      details.push(
+        `mounts inside the source: could not read them (${MOUNTINFO_COMMAND}); a bind or network mount would be copied into the VM's root`,
+      );
+    else if (mounts.length > 0)
+      details.push(`mounts inside the source, excluded from the copy: ${mounts.map(describeMount).join("; ")}`);
+    if (recreate.length > 0)
+      findings.push(
+        warning(
+          "Filesystems mounted in the source are not copied",
+          `${recreate.length} filesystem(s) mounted inside the source stay out of the VM's root disk: ${recreate.map(describeMount).join("; ")}`,
+          "recreate each mount on the VM (an fstab line or the unit that mounted it), and copy its data where it belongs if the VM cannot reach it",
+          "source",
+        ),
+      );
     const sourceDisk = await diskUsage(source, ctx.signal);
     const targetDisk = await diskUsage(target, ctx.signal);
     // What the copy moves, measured on the trees: a container's df may show its node's disk.
@@ -76,45 +144,117 @@ export const rsyncStep = defineStep<OvzPlan, CopyPlan>({
       details.push(fit.detail);
       findings.push(...fit.findings);
     } else if (sourceDisk && targetDisk) {
-      details.push(`disk: could not measure the trees (${treeSizeCommand(excludes)}); df says the source uses ${gib(sourceDisk.usedBytes)}, the target has ${gib(targetDisk.freeBytes)} free of ${gib(targetDisk.sizeBytes)}`);
+      details.push(
+        `disk: could not measure the trees (${treeSizeCommand(excludes)}); df says the source uses ${gib(sourceDisk.usedBytes)}, the target has ${gib(targetDisk.freeBytes)} free of ${gib(targetDisk.sizeBytes)}`,
+      );
       // df inside a container may count the node's whole disk: a figure to check, not a blocker.
-      if (sourceDisk.usedBytes > targetDisk.sizeBytes * 0.9) findings.push(warning("Target disk may be too small", `df on the source reports ${gib(sourceDisk.usedBytes)} used (in a container sharing its node's filesystem that is the node's disk); the target's root is ${gib(targetDisk.sizeBytes)}`, `measure the tree on the source (${treeSizeCommand(excludes)}) and grow the target's disk if it does not fit`, "target"));
+      if (sourceDisk.usedBytes > targetDisk.sizeBytes * 0.9)
+        findings.push(
+          warning(
+            "Target disk may be too small",
+            `df on the source reports ${gib(sourceDisk.usedBytes)} used (in a container sharing its node's filesystem that is the node's disk); the target's root is ${gib(targetDisk.sizeBytes)}`,
+            `measure the tree on the source (${treeSizeCommand(excludes)}) and grow the target's disk if it does not fit`,
+            "target",
+          ),
+        );
     } else details.push(`disk: could not read df on ${sourceDisk ? "the target" : "the source"} (${DF_COMMAND})`);
 
     // Each exclude with its reason is the report's "Not copied" table (the excludes fact): not listed again here.
     details.push(`${excludes.length} excludes, each kept as it is on the target`);
     const t = targetFromSource(ctx.plan);
-    details.push(`the source pushes to root@${t.address}:${t.port} with a key made for this migration (removed after the final pass)`);
-    details.push("the copy replaces the target's SSH host keys with the source's (clients' known_hosts stay valid): the tool reconnects to the target pinned to the source's fingerprints, recorded in the journal as targetAcceptHostKeys");
-    details.push("root's authorized_keys on the target is never replaced (a pass cut short cannot lock the tool out): the source's keys are added to it after each pass");
-    details.push("the target then runs the source's sshd_config (port, PermitRootLogin): the tool reconnects with the plan's target address and port, so they must match");
+    details.push(
+      `the source pushes to root@${t.address}:${t.port} with a key made for this migration (removed after the final pass)`,
+    );
+    details.push(
+      "the copy replaces the target's SSH host keys with the source's (clients' known_hosts stay valid): the tool reconnects to the target pinned to the source's fingerprints, recorded in the journal as targetAcceptHostKeys",
+    );
+    details.push(
+      "root's authorized_keys on the target is never replaced (a pass cut short cannot lock the tool out): the source's keys are added to it after each pass",
+    );
+    details.push(
+      "the target then runs the source's sshd_config (port, PermitRootLogin): the tool reconnects with the plan's target address and port, so they must match",
+    );
 
     let estimatedTransferBytes = sourceTree?.apparentBytes ?? sourceDisk?.usedBytes;
     const ready = await accessReady(source);
-    const plan: CopyPlan = { access: ready ? null : t, pass: await passPlan(ctx), maxLivePasses: ctx.plan.options.maxLivePasses };
+    const plan: CopyPlan = {
+      access: ready ? null : t,
+      pass: await passPlan(ctx),
+      maxLivePasses: ctx.plan.options.maxLivePasses,
+    };
     details.push(plan.pass.compression.summary);
-    if (plan.pass.compression.uncompressed) findings.push(warning("Copy without compression", `${plan.pass.compression.summary}. The zeros of sparse and preallocated files (database files, disk images) cross the link in full`, `check that \`rsync --version\` runs on both hosts; rsync 3.2 or later with zstd on both compresses best`));
-    if (plan.pass.compare === "checksum") details.push("until one pass has completed, rsync compares the content of files on both sides (--checksum): the target's files are the fresh VM's, whose size and mtime may match the source's by chance; later passes trust size and mtime. The first pass's time is in the journal with its mode");
+    if (plan.pass.compression.uncompressed)
+      findings.push(
+        warning(
+          "Copy without compression",
+          `${plan.pass.compression.summary}. The zeros of sparse and preallocated files (database files, disk images) cross the link in full`,
+          `check that \`rsync --version\` runs on both hosts; rsync 3.2 or later with zstd on both compresses best`,
+        ),
+      );
+    if (plan.pass.compare === "checksum")
+      details.push(
+        "until one pass has completed, rsync compares the content of files on both sides (--checksum): the target's files are the fresh VM's, whose size and mtime may match the source's by chance; later passes trust size and mtime. The first pass's time is in the journal with its mode",
+      );
     let copyPreview: CopyPreview | undefined;
     if (ready && findings.every((f) => !f.blocks)) {
       // The key exists: measure what the first pass would do (read-only: --dry-run).
       // One itemized line per changed file: counted as they come, only the --stats tail kept.
       let deletions = 0;
-      const dry = await source.exec(await syncCommand(ctx, { dryRun: true }), { signal: ctx.signal, timeoutMs: 3600_000, stdoutTailChars: 64 * 1024, onStdout: (line) => void (isDeletion(line) && deletions++) });
+      const dry = await source.exec(await syncCommand(ctx, { dryRun: true }), {
+        signal: ctx.signal,
+        timeoutMs: 3600_000,
+        stdoutTailChars: 64 * 1024,
+        onStdout: (line) => void (isDeletion(line) && deletions++),
+      });
       if (dry.code === 0 || dry.code === 24) {
         const stats = parseStats(dry.stdout);
         details.push(`would delete ${deletions} file(s) on the target that the source does not have`);
-        details.push(`would send ${stats.regularFilesTransferred ?? "?"} changed file(s), ${gib(stats.transferredFileSize ?? 0)} of ${gib(stats.totalFileSize ?? 0)}`);
+        details.push(
+          `would send ${stats.regularFilesTransferred ?? "?"} changed file(s), ${gib(stats.transferredFileSize ?? 0)} of ${gib(stats.totalFileSize ?? 0)}`,
+        );
         estimatedTransferBytes = stats.transferredFileSize ?? estimatedTransferBytes;
-        copyPreview = { deleteFiles: deletions, sendFiles: stats.regularFilesTransferred ?? null, sendBytes: stats.transferredFileSize ?? null, totalBytes: stats.totalFileSize ?? null, measuredWith: "rsync --dry-run --itemize-changes of the first pass" };
-      } else details.push(`a dry run of the copy failed (exit ${dry.code}): ${dry.stderr.trim().split("\n").slice(-2).join(" ")}`);
-    } else details.push(`files the copy would delete on the target are counted at the gate, once the migration key is in place; until then the estimate is the source's used space`);
-    return { satisfied: false, plan, findings, details, facts: { excludes, ...(recreate.length > 0 ? { sourceMountsToRecreate: recreate } : {}), keepDirlinks: verdict.keepDirlinks, sourceDisk, targetDisk, ...(sourceTree ? { copySize: { ...sourceTree, measuredWith: HOW_MEASURED } } : {}), ...(targetTree ? { targetReplaced: { ...targetTree, measuredWith: HOW_MEASURED.replace("over /", "over the target's /") } } : {}), ...(copyPreview ? { copyPreview } : {}), estimatedTransferBytes } };
+        copyPreview = {
+          deleteFiles: deletions,
+          sendFiles: stats.regularFilesTransferred ?? null,
+          sendBytes: stats.transferredFileSize ?? null,
+          totalBytes: stats.totalFileSize ?? null,
+          measuredWith: "rsync --dry-run --itemize-changes of the first pass",
+        };
+      } else
+        details.push(
+          `a dry run of the copy failed (exit ${dry.code}): ${dry.stderr.trim().split("\n").slice(-2).join(" ")}`,
+        );
+    } else
+      details.push(
+        `files the copy would delete on the target are counted at the gate, once the migration key is in place; until then the estimate is the source's used space`,
+      );
+    return {
+      satisfied: false,
+      plan,
+      findings,
+      details,
+      facts: {
+        excludes,
+        ...(recreate.length > 0 ? { sourceMountsToRecreate: recreate } : {}),
+        keepDirlinks: verdict.keepDirlinks,
+        sourceDisk,
+        targetDisk,
+        ...(sourceTree ? { copySize: { ...sourceTree, measuredWith: HOW_MEASURED } } : {}),
+        ...(targetTree
+          ? { targetReplaced: { ...targetTree, measuredWith: HOW_MEASURED.replace("over /", "over the target's /") } }
+          : {}),
+        ...(copyPreview ? { copyPreview } : {}),
+        estimatedTransferBytes,
+      },
+    };
   },
 
   commands: (plan) => [
     ...(plan.access ? accessCommands(plan.access) : []),
-    ...passCommands(plan.pass, `live passes (at most ${plan.maxLivePasses}, until the changed data stops shrinking); exit 24 tolerated`),
+    ...passCommands(
+      plan.pass,
+      `live passes (at most ${plan.maxLivePasses}, until the changed data stops shrinking); exit 24 tolerated`,
+    ),
   ],
 
   async run(ctx, plan) {
@@ -123,7 +263,10 @@ export const rsyncStep = defineStep<OvzPlan, CopyPlan>({
     do {
       const record = await syncPass(ctx, "live", plan.pass);
       sizes.push(record.transferredBytes);
-      ctx.output("source", `live pass ${record.pass}: ${gib(record.transferredBytes)} changed, ${record.deletedFiles} deleted, ${record.seconds} s, ${describeCompare(record.compare)}${record.vanished ? " (files vanished: exit 24)" : ""}`);
+      ctx.output(
+        "source",
+        `live pass ${record.pass}: ${gib(record.transferredBytes)} changed, ${record.deletedFiles} deleted, ${record.seconds} s, ${describeCompare(record.compare)}${record.vanished ? " (files vanished: exit 24)" : ""}`,
+      );
     } while (shouldRunAnotherLivePass(sizes, plan.maxLivePasses));
     const fps = ctx.facts.get(OVZ_FACTS.sourceHostKeyFingerprints) ?? [];
     await ctx.facts.set(OVZ_FACTS.targetAcceptHostKeys, fps);
@@ -137,9 +280,26 @@ export const rsyncStep = defineStep<OvzPlan, CopyPlan>({
     const sourceId = await ctx.host("source").exec(cmd("cat", marker), { signal: ctx.signal });
     const targetId = await ctx.host("target").exec(cmd("cat", marker), { signal: ctx.signal });
     return verifyResult([
-      { name: "a live pass completed", ok: live.length > 0, detail: live.map((p) => `pass ${p.pass}: exit ${p.code}, ${p.transferredBytes} bytes, ${p.seconds} s, ${describeCompare(p.compare)}`).join("; ") || "none recorded" },
-      { name: `the target carries the source's ${marker}`, ok: sourceId.code === 0 && sourceId.stdout.trim() !== "" && sourceId.stdout.trim() === targetId.stdout.trim(), detail: `${sourceId.stdout.trim()} / ${targetId.stdout.trim()}` },
-      { name: "the source's host key fingerprints are recorded", ok: (ctx.facts.get(OVZ_FACTS.targetAcceptHostKeys) ?? []).length > 0 },
+      {
+        name: "a live pass completed",
+        ok: live.length > 0,
+        detail:
+          live
+            .map(
+              (p) =>
+                `pass ${p.pass}: exit ${p.code}, ${p.transferredBytes} bytes, ${p.seconds} s, ${describeCompare(p.compare)}`,
+            )
+            .join("; ") || "none recorded",
+      },
+      {
+        name: `the target carries the source's ${marker}`,
+        ok: sourceId.code === 0 && sourceId.stdout.trim() !== "" && sourceId.stdout.trim() === targetId.stdout.trim(),
+        detail: `${sourceId.stdout.trim()} / ${targetId.stdout.trim()}`,
+      },
+      {
+        name: "the source's host key fingerprints are recorded",
+        ok: (ctx.facts.get(OVZ_FACTS.targetAcceptHostKeys) ?? []).length > 0,
+      },
     ]);
   },
 });

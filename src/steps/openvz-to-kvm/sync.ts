@@ -34,7 +34,8 @@ export function compareModeFor(passes: SyncPassRecord[]): CompareMode {
   return passes.length === 0 ? "checksum" : "quick-check";
 }
 
-export const describeCompare = (mode: CompareMode | undefined): string => (mode === "checksum" ? "content compared (--checksum)" : "quick check (size and mtime)");
+export const describeCompare = (mode: CompareMode | undefined): string =>
+  mode === "checksum" ? "content compared (--checksum)" : "quick check (size and mtime)";
 
 export async function excludesFor(ctx: OvzContext): Promise<ExcludeEntry[]> {
   return (await excludesAndMounts(ctx)).excludes;
@@ -46,7 +47,9 @@ export async function excludesFor(ctx: OvzContext): Promise<ExcludeEntry[]> {
  * mounted since an earlier step's passes is left out of the next step's.
  * `mounts` is null when /proc/self/mountinfo could not be read.
  */
-export async function excludesAndMounts(ctx: OvzContext): Promise<{ excludes: ExcludeEntry[]; mounts: SourceMount[] | null }> {
+export async function excludesAndMounts(
+  ctx: OvzContext,
+): Promise<{ excludes: ExcludeEntry[]; mounts: SourceMount[] | null }> {
   const distro = await distroOf(ctx.host("source"));
   const base = mergeExcludes(COMMON_EXCLUDES, distro.family?.excludes ?? [], ctx.plan.options.extraExcludes);
   const all = await readSourceMounts(ctx.host("source"), ctx.signal);
@@ -82,28 +85,65 @@ export async function passPlan(ctx: OvzContext): Promise<PassPlan> {
   const compare = compareModeFor(ctx.facts.get(OVZ_FACTS.syncPasses) ?? []);
   const compression = await probeCompression(ctx.host("source"), ctx.host("target"), ctx.signal);
   const rsync = lockedRsync(RSYNC_LOCK, await syncCommand(ctx, { compare, compress: compression.flags }));
-  const laterRsync = compare === "checksum" ? lockedRsync(RSYNC_LOCK, await syncCommand(ctx, { compare: "quick-check", compress: compression.flags })) : rsync;
+  const laterRsync =
+    compare === "checksum"
+      ? lockedRsync(RSYNC_LOCK, await syncCommand(ctx, { compare: "quick-check", compress: compression.flags }))
+      : rsync;
   return { compare, rsync, laterRsync, restoreKeys: authorizeKeysCommand(keys), compression };
 }
 
 /** The command and compare mode of the next pass under `plan`, given the passes completed so far. */
 export function nextPass(plan: PassPlan, completed: SyncPassRecord[]): { command: string; compare: CompareMode } {
-  return plan.compare === "checksum" && completed.length === 0 ? { command: plan.rsync, compare: "checksum" } : { command: plan.laterRsync, compare: "quick-check" };
+  return plan.compare === "checksum" && completed.length === 0
+    ? { command: plan.rsync, compare: "checksum" }
+    : { command: plan.laterRsync, compare: "quick-check" };
 }
 
 /** What the passes run, in order. */
 export function passCommands(plan: PassPlan, purpose: string): PlannedCommand[] {
   const later = plan.laterRsync !== plan.rsync;
   return [
-    { host: "source", command: plan.rsync, purpose: later ? `${purpose}; first pass: ${describeCompare(plan.compare)}` : purpose },
-    ...(later ? [{ host: "source", command: plan.laterRsync, purpose: `passes after the first: ${describeCompare("quick-check")}` }] : []),
-    ...(plan.restoreKeys ? [{ host: "target", command: plan.restoreKeys, purpose: "after each pass: root's keys on the target (its own, and the source's admins'), each added once" }] : []),
+    {
+      host: "source",
+      command: plan.rsync,
+      purpose: later ? `${purpose}; first pass: ${describeCompare(plan.compare)}` : purpose,
+    },
+    ...(later
+      ? [
+          {
+            host: "source",
+            command: plan.laterRsync,
+            purpose: `passes after the first: ${describeCompare("quick-check")}`,
+          },
+        ]
+      : []),
+    ...(plan.restoreKeys
+      ? [
+          {
+            host: "target",
+            command: plan.restoreKeys,
+            purpose: "after each pass: root's keys on the target (its own, and the source's admins'), each added once",
+          },
+        ]
+      : []),
   ];
 }
 
-export async function syncCommand(ctx: OvzContext, options: { dryRun?: boolean; compare?: CompareMode; compress?: string[] } = {}): Promise<string> {
+export async function syncCommand(
+  ctx: OvzContext,
+  options: { dryRun?: boolean; compare?: CompareMode; compress?: string[] } = {},
+): Promise<string> {
   const verdict = await dirlinkVerdict(ctx);
-  return rsyncCommand({ from: "/", to: "/", ssh: sshOptionsFor(ctx.plan), excludes: await excludesFor(ctx), keepDirlinks: verdict.keepDirlinks, dryRun: options.dryRun, compareContent: options.compare === "checksum", compress: options.compress });
+  return rsyncCommand({
+    from: "/",
+    to: "/",
+    ssh: sshOptionsFor(ctx.plan),
+    excludes: await excludesFor(ctx),
+    keepDirlinks: verdict.keepDirlinks,
+    dryRun: options.dryRun,
+    compareContent: options.compare === "checksum",
+    compress: options.compress,
+  });
 }
 
 /**
@@ -126,16 +166,28 @@ export async function syncPass(ctx: OvzContext, kind: "live" | "final", plan: Pa
   const number = passes.length + 1;
   const { command, compare } = nextPass(plan, passes);
   ctx.output("source", `${kind} pass ${number} (${describeCompare(compare)}): ${command}`);
-  const result: PassResult = await runRsyncPass(ctx.host("source"), command, `${kind} pass ${number}`, {
-    progress: (info) => ctx.progress(info),
-    output: (line, stream) => ctx.output("source", line, stream),
-    signal: ctx.signal,
-  }, { timeoutMs: PASS_TIMEOUT_MS });
-  if (result.code !== 0 && result.code !== 24) throw new Error(`rsync ${kind} pass ${number} failed (exit ${result.code}): ${result.stderrTail}. The target keeps what was copied; a rerun sends only what changed`);
+  const result: PassResult = await runRsyncPass(
+    ctx.host("source"),
+    command,
+    `${kind} pass ${number}`,
+    {
+      progress: (info) => ctx.progress(info),
+      output: (line, stream) => ctx.output("source", line, stream),
+      signal: ctx.signal,
+    },
+    { timeoutMs: PASS_TIMEOUT_MS },
+  );
+  if (result.code !== 0 && result.code !== 24)
+    throw new Error(
+      `rsync ${kind} pass ${number} failed (exit ${result.code}): ${result.stderrTail}. The target keeps what was copied; a rerun sends only what changed`,
+    );
   if (result.vanished) {
     // Live passes race a running system; the final pass runs with the databases stopped, so a vanished
     // file there means another writer is still running (cron, a mail spool, an unlisted daemon).
-    const why = kind === "final" ? "while the databases were stopped: another service still writes on the source; list it in options.databases so the freeze stops it too" : "(normal on a running system)";
+    const why =
+      kind === "final"
+        ? "while the databases were stopped: another service still writes on the source; list it in options.databases so the freeze stops it too"
+        : "(normal on a running system)";
     ctx.output("source", `rsync exit 24: some files vanished during the ${kind} pass ${why}`, "stderr");
   }
   const record: SyncPassRecord = {

@@ -52,12 +52,19 @@ export interface ReinstallPlan {
  * the candidate, said so), except those whose install would remove a package the container brought
  * (apt's simulation of that package alone shows the removal): the container's software wins, reported.
  */
-export function planReinstall(removed: InstalledPackage[], available: Map<string, string[]>, removalsIfInstalled: Map<string, string[]>): ReinstallPlan {
+export function planReinstall(
+  removed: InstalledPackage[],
+  available: Map<string, string[]>,
+  removalsIfInstalled: Map<string, string[]>,
+): ReinstallPlan {
   const plan: ReinstallPlan = { install: [], report: [], exceptions: [] };
   for (const p of removed) {
     const wouldRemove = removalsIfInstalled.get(p.name) ?? [];
     if (wouldRemove.length > 0) {
-      plan.exceptions.push({ name: p.name, reason: `installing it would remove ${wouldRemove.join(", ")}, which the container runs` });
+      plan.exceptions.push({
+        name: p.name,
+        reason: `installing it would remove ${wouldRemove.join(", ")}, which the container runs`,
+      });
       continue;
     }
     const versions = available.get(p.name);
@@ -68,7 +75,9 @@ export function planReinstall(removed: InstalledPackage[], available: Map<string
     if (versions.includes(p.version)) plan.install.push(`${p.name}=${p.version}`);
     else {
       plan.install.push(p.name);
-      plan.report.push(`${p.name}: the VM had ${p.version}, which no repository offers now; the candidate ${versions[0]} is installed`);
+      plan.report.push(
+        `${p.name}: the VM had ${p.version}, which no repository offers now; the candidate ${versions[0]} is installed`,
+      );
     }
   }
   for (const e of plan.exceptions) plan.report.push(`${e.name}: not reinstalled, ${e.reason}`);

@@ -23,6 +23,30 @@ export function takenCheckpoints(facts: Record<string, unknown>): CheckpointFact
 
 /** Facts that describe work done after each checkpoint: dropped by the rollback, found again by the next run. */
 export const FACTS_AFTER: Record<CheckpointPurpose, string[]> = {
-  "before-copy": ["syncPasses", "targetAcceptHostKeys", "databases", "freezeWindowSec", "finalSyncAt", "networkFixup", "kernelInstall", "reboot"],
-  "before-update": ["preUpdate", "sourceRelease", "targetRelease", "targetIdentity", "sourceHostKeyFingerprints", "targetHostKeyFingerprints", "syncPasses", "targetAcceptHostKeys", "databases", "freezeWindowSec", "finalSyncAt", "networkFixup", "kernelInstall", "reboot"],
+  "before-copy": [
+    "syncPasses",
+    "targetAcceptHostKeys",
+    "databases",
+    "freezeWindowSec",
+    "finalSyncAt",
+    "networkFixup",
+    "kernelInstall",
+    "reboot",
+  ],
+  "before-update": [
+    "preUpdate",
+    "sourceRelease",
+    "targetRelease",
+    "targetIdentity",
+    "sourceHostKeyFingerprints",
+    "targetHostKeyFingerprints",
+    "syncPasses",
+    "targetAcceptHostKeys",
+    "databases",
+    "freezeWindowSec",
+    "finalSyncAt",
+    "networkFixup",
+    "kernelInstall",
+    "reboot",
+  ],
 };

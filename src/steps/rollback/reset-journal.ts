@@ -22,13 +22,30 @@ export function resetJournal(target: RollbackTarget) {
     async probe() {
       const facts = FACTS_AFTER[target.purpose].filter((k) => k in target.migration.snapshot.facts);
       const steps = undone.filter((id) => (target.migration.snapshot.steps[id]?.status ?? "pending") !== "pending");
-      return { satisfied: facts.length === 0 && steps.length === 0, reason: "the journal is at the checkpoint already", plan: { steps, facts }, findings: [], details: [`steps pending again: ${steps.join(", ") || "none"}`, `facts dropped: ${facts.join(", ") || "none"}`] };
+      return {
+        satisfied: facts.length === 0 && steps.length === 0,
+        reason: "the journal is at the checkpoint already",
+        plan: { steps, facts },
+        findings: [],
+        details: [`steps pending again: ${steps.join(", ") || "none"}`, `facts dropped: ${facts.join(", ") || "none"}`],
+      };
     },
 
-    commands: () => [{ host: "local", command: writeFileCommand(target.migration.path, "steps and facts after the checkpoint reset"), purpose: "the next `mudanza run PLAN` continues from the rolled-back state" }],
+    commands: () => [
+      {
+        host: "local",
+        command: writeFileCommand(target.migration.path, "steps and facts after the checkpoint reset"),
+        purpose: "the next `mudanza run PLAN` continues from the rolled-back state",
+      },
+    ],
 
     async run() {
-      await target.migration.rollBackTo(target.stepIds, target.firstUndoneStep, FACTS_AFTER[target.purpose], `rolled back to checkpoint ${target.name} at ${new Date().toISOString()}`);
+      await target.migration.rollBackTo(
+        target.stepIds,
+        target.firstUndoneStep,
+        FACTS_AFTER[target.purpose],
+        `rolled back to checkpoint ${target.name} at ${new Date().toISOString()}`,
+      );
     },
 
     async verify() {
@@ -36,7 +53,11 @@ export function resetJournal(target: RollbackTarget) {
       const facts = FACTS_AFTER[target.purpose].filter((k) => k in target.migration.snapshot.facts);
       return verifyResult([
         { name: "the undone steps are pending", ok: left.length === 0, detail: left.join(", ") || undefined },
-        { name: "the facts of the undone work are gone", ok: facts.length === 0, detail: facts.join(", ") || undefined },
+        {
+          name: "the facts of the undone work are gone",
+          ok: facts.length === 0,
+          detail: facts.join(", ") || undefined,
+        },
       ]);
     },
   });

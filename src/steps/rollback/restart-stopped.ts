@@ -12,7 +12,13 @@ export function restartStopped(target: RollbackTarget) {
 
     async probe() {
       const pending = [...target.migration.snapshot.compensations].reverse();
-      return { satisfied: pending.length === 0, reason: pending.length === 0 ? "the migration left nothing stopped" : undefined, plan: pending, findings: [], details: pending.map((c) => `${c.title} (registered by ${c.registeredBy})`) };
+      return {
+        satisfied: pending.length === 0,
+        reason: pending.length === 0 ? "the migration left nothing stopped" : undefined,
+        plan: pending,
+        findings: [],
+        details: pending.map((c) => `${c.title} (registered by ${c.registeredBy})`),
+      };
     },
 
     commands: (plan) => plan.map((c) => ({ host: c.host, command: c.command, purpose: c.title })),
@@ -26,7 +32,13 @@ export function restartStopped(target: RollbackTarget) {
 
     async verify() {
       const left = target.migration.snapshot.compensations;
-      return verifyResult([{ name: "no compensation of the migration is pending", ok: left.length === 0, detail: left.map((c) => c.title).join("; ") || undefined }]);
+      return verifyResult([
+        {
+          name: "no compensation of the migration is pending",
+          ok: left.length === 0,
+          detail: left.map((c) => c.title).join("; ") || undefined,
+        },
+      ]);
     },
   });
 }

@@ -13,7 +13,10 @@ export interface RevertPlan {
 }
 
 /** Waits until the host answers a command again on a new connection (its old one died with the state it had). */
-async function answersAgain(ctx: { host(role: string): import("../../hosts/host.js").Host; signal: AbortSignal }, role: string): Promise<string> {
+async function answersAgain(
+  ctx: { host(role: string): import("../../hosts/host.js").Host; signal: AbortSignal },
+  role: string,
+): Promise<string> {
   const host = ctx.host(role);
   const deadline = Date.now() + ANSWER_TIMEOUT_MS;
   let last = "";
@@ -37,23 +40,54 @@ export function revertSide(side: CheckpointSide, target: RollbackTarget): Step<O
     id: `revert-${side}`,
     title: `Return the ${side} to checkpoint ${target.name}`,
     destructive: true,
-    skip: () => (target.sides.includes(side) ? undefined : `the migration took no checkpoint ${target.name} of the ${side}`),
+    skip: () =>
+      target.sides.includes(side) ? undefined : `the migration took no checkpoint ${target.name} of the ${side}`,
 
     async probe(ctx) {
       const config = configFor(ctx.plan, side);
       const plan: RevertPlan = { name: target.name, commands: [] };
-      if (!config) return { satisfied: false, plan, findings: [blocker(`No checkpoints.${side} in the plan`, `the plan names no checkpoint backend for the ${side}`, "restore the plan the migration ran with")] };
+      if (!config)
+        return {
+          satisfied: false,
+          plan,
+          findings: [
+            blocker(
+              `No checkpoints.${side} in the plan`,
+              `the plan names no checkpoint backend for the ${side}`,
+              "restore the plan the migration ran with",
+            ),
+          ],
+        };
       const backend = backendOf(ctx, config, side);
       const listed = await backend.list(ctx.signal);
-      const taken = takenCheckpoints(target.migration.snapshot.facts).find((c) => c.side === side && c.name === target.name);
+      const taken = takenCheckpoints(target.migration.snapshot.facts).find(
+        (c) => c.side === side && c.name === target.name,
+      );
       const details = [
         `${backend.label}: checkpoint ${target.name}${taken ? `, taken at ${taken.takenAt}` : ""}`,
         `everything done to the ${side} since is lost; the guest runs on from the checkpoint (its clock too, until NTP corrects it)`,
       ];
       if (!listed.some((c) => c.name === target.name)) {
-        return { satisfied: false, plan, findings: [blocker(`Checkpoint ${target.name} not found on the ${side}`, `${describeConfig(config)} lists ${listed.map((c) => c.name).join(", ") || "no checkpoint"}`, "choose one of those with --to NAME", side)], details };
+        return {
+          satisfied: false,
+          plan,
+          findings: [
+            blocker(
+              `Checkpoint ${target.name} not found on the ${side}`,
+              `${describeConfig(config)} lists ${listed.map((c) => c.name).join(", ") || "no checkpoint"}`,
+              "choose one of those with --to NAME",
+              side,
+            ),
+          ],
+          details,
+        };
       }
-      return { satisfied: false, plan: { name: target.name, commands: backend.revertCommands(target.name) }, findings: [], details };
+      return {
+        satisfied: false,
+        plan: { name: target.name, commands: backend.revertCommands(target.name) },
+        findings: [],
+        details,
+      };
     },
 
     commands: (plan) => plan.commands,
@@ -66,8 +100,17 @@ export function revertSide(side: CheckpointSide, target: RollbackTarget): Step<O
     },
 
     async verify(ctx) {
-      const r = await ctx.host(side).exec("true", { signal: ctx.signal, timeoutMs: 15_000 }).catch((error: unknown) => ({ code: -1, stderr: errorMessage(error) }));
-      return verifyResult([{ name: `the ${side} answers over ssh`, ok: r.code === 0, detail: r.code === 0 ? undefined : ("stderr" in r ? r.stderr : "") }]);
+      const r = await ctx
+        .host(side)
+        .exec("true", { signal: ctx.signal, timeoutMs: 15_000 })
+        .catch((error: unknown) => ({ code: -1, stderr: errorMessage(error) }));
+      return verifyResult([
+        {
+          name: `the ${side} answers over ssh`,
+          ok: r.code === 0,
+          detail: r.code === 0 ? undefined : "stderr" in r ? r.stderr : "",
+        },
+      ]);
     },
   });
 }

@@ -76,4 +76,3 @@ export function rsyncCommand(options: RsyncCommandOptions): string {
 function bracketIpv6(address: string): string {
   return address.includes(":") && !address.startsWith("[") ? `[${address}]` : address;
 }
-

@@ -56,11 +56,28 @@ export function chooseCompression(source: RsyncBuild | null, target: RsyncBuild 
     { role: "source", build: source },
     { role: "target", build: target },
   ];
-  if (sides.every(hasZstd)) return { flags: ["--compress", "--compress-choice=zstd"], summary: `compression: zstd (both ends' rsync list it: source ${source!.version}, target ${target!.version})`, uncompressed: false };
+  if (sides.every(hasZstd))
+    return {
+      flags: ["--compress", "--compress-choice=zstd"],
+      summary: `compression: zstd (both ends' rsync list it: source ${source!.version}, target ${target!.version})`,
+      uncompressed: false,
+    };
   const unreadable = sides.filter((s) => !s.build);
-  if (unreadable.length > 0) return { flags: [], summary: `compression: none, ${unreadable.map(whyNoZstd).join(" and ")}: zeros and text cross the link uncompressed`, uncompressed: true };
-  const why = sides.filter((s) => !hasZstd(s)).map(whyNoZstd).join("; ");
-  return { flags: ["--compress"], summary: `compression: --compress without zstd (zlib, or what both ends list): ${why}`, uncompressed: false };
+  if (unreadable.length > 0)
+    return {
+      flags: [],
+      summary: `compression: none, ${unreadable.map(whyNoZstd).join(" and ")}: zeros and text cross the link uncompressed`,
+      uncompressed: true,
+    };
+  const why = sides
+    .filter((s) => !hasZstd(s))
+    .map(whyNoZstd)
+    .join("; ");
+  return {
+    flags: ["--compress"],
+    summary: `compression: --compress without zstd (zlib, or what both ends list): ${why}`,
+    uncompressed: false,
+  };
 }
 
 /** Reads both ends' rsync builds (the probe's part) and chooses. */

@@ -33,7 +33,11 @@ export function parseTreeSize(stdout: string): TreeSize | null {
   return totals.length === 2 ? { allocatedBytes: totals[0]!, apparentBytes: totals[1]! } : null;
 }
 
-export async function measureTree(host: Host, excludes: ExcludeEntry[], signal?: AbortSignal): Promise<TreeSize | null> {
+export async function measureTree(
+  host: Host,
+  excludes: ExcludeEntry[],
+  signal?: AbortSignal,
+): Promise<TreeSize | null> {
   const result = await host.exec(treeSizeCommand(excludes), { signal, timeoutMs: 3600_000 });
   return parseTreeSize(result.stdout);
 }
@@ -47,14 +51,36 @@ export const HOW_MEASURED = "du -sx over / without the copy's excludes, hard lin
  * (the same du on the target: everything but the excludes, which stay). A blocker only when even the
  * smaller of the two source figures does not fit; a warning, with the figures, when the larger one is close.
  */
-export function copyFitFindings(source: TreeSize, targetFreeBytes: number, targetReplaced: TreeSize): { findings: Finding[]; detail: string } {
+export function copyFitFindings(
+  source: TreeSize,
+  targetFreeBytes: number,
+  targetReplaced: TreeSize,
+): { findings: Finding[]; detail: string } {
   const capacity = targetFreeBytes + targetReplaced.allocatedBytes;
   const low = Math.min(source.allocatedBytes, source.apparentBytes);
   const high = Math.max(source.allocatedBytes, source.apparentBytes);
   const need = `the copy holds ${gib(source.allocatedBytes)} allocated, ${gib(source.apparentBytes)} apparent (${HOW_MEASURED})`;
   const room = `the target can hold ${gib(capacity)}: ${gib(targetFreeBytes)} free plus ${gib(targetReplaced.allocatedBytes)} of its own files the copy replaces`;
   const detail = `disk: ${need}; ${room}`;
-  if (low > capacity) return { findings: [acknowledgeable("target-disk-too-small" satisfies OvzBlockerId, blocker("Target disk too small", `${need}; ${room}`, "grow the target's disk and filesystem, or exclude data the VM does not need (options.extraExcludes), then check again", "target"))], detail };
-  if (high > capacity * 0.9) return { findings: [warning("Target disk tight", `${need}; ${room}`, "grow the target's disk to be safe", "target")], detail };
+  if (low > capacity)
+    return {
+      findings: [
+        acknowledgeable(
+          "target-disk-too-small" satisfies OvzBlockerId,
+          blocker(
+            "Target disk too small",
+            `${need}; ${room}`,
+            "grow the target's disk and filesystem, or exclude data the VM does not need (options.extraExcludes), then check again",
+            "target",
+          ),
+        ),
+      ],
+      detail,
+    };
+  if (high > capacity * 0.9)
+    return {
+      findings: [warning("Target disk tight", `${need}; ${room}`, "grow the target's disk to be safe", "target")],
+      detail,
+    };
   return { findings: [], detail };
 }

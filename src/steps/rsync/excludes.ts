@@ -24,7 +24,10 @@ export const COMMON_EXCLUDES: ExcludeEntry[] = [
   { path: "/tmp", reason: "scratch space emptied at boot; copying it races with the VM's running services" },
   { path: "/boot", reason: "the VM's kernels, initramfs and bootloader (a container has none)" },
   { path: "/lib/modules", reason: "the VM's kernel modules (recipe)" },
-  { path: "/usr/lib/modules", reason: "the same modules on usrmerged systems, where /lib is a link and the recipe's exclude protects nothing" },
+  {
+    path: "/usr/lib/modules",
+    reason: "the same modules on usrmerged systems, where /lib is a link and the recipe's exclude protects nothing",
+  },
   { path: "/lib/firmware", reason: "the VM's firmware files (a container has none)" },
   { path: "/usr/lib/firmware", reason: "the VM's firmware files on usrmerged systems" },
   { path: "/lib/udev", reason: "the VM's udev rules and helpers (recipe)" },
@@ -33,9 +36,15 @@ export const COMMON_EXCLUDES: ExcludeEntry[] = [
   { path: "/etc/fstab", reason: "the VM's disks by UUID; a container's fstab holds only devpts/shm lines (recipe)" },
   { path: "/etc/crypttab", reason: "the VM's encrypted disks" },
   { path: "/etc/default/grub", reason: "the VM's kernel command line (console, root device)" },
-  { path: "/etc/default/grub.d", reason: "the VM's grub settings snippets (Ubuntu cloud images set the serial console there)" },
+  {
+    path: "/etc/default/grub.d",
+    reason: "the VM's grub settings snippets (Ubuntu cloud images set the serial console there)",
+  },
   { path: "/etc/grub.d", reason: "the VM's grub config generators" },
-  { path: "/etc/kernel", reason: "the VM's kernel install hooks and command line (postinst.d, install.d, cmdline for BLS entries)" },
+  {
+    path: "/etc/kernel",
+    reason: "the VM's kernel install hooks and command line (postinst.d, install.d, cmdline for BLS entries)",
+  },
   { path: "/etc/lvm", reason: "the VM's LVM config, devices file (EL9) and metadata backups: the root may sit on LVM" },
   { path: "/etc/mdadm", reason: "the VM's software RAID config" },
   { path: "/etc/mdadm.conf", reason: "the VM's software RAID config (RHEL's place)" },
@@ -43,14 +52,34 @@ export const COMMON_EXCLUDES: ExcludeEntry[] = [
   { path: "/etc/modules-load.d", reason: "the VM's boot-time kernel modules" },
   // Container templates mask what cannot run in a container (`systemctl mask`: a link to /dev/null); the
   // VM needs these units, and its console logins are the way in when SSH fails.
-  ...["systemd-udevd.service", "systemd-udev-trigger.service", "systemd-udevd-kernel.socket", "systemd-udevd-control.socket", "systemd-modules-load.service", "systemd-remount-fs.service", "systemd-fsck-root.service"].map((unit) => ({ path: `/etc/systemd/system/${unit}`, reason: "a container may mask it; the VM needs it to find its disks and NIC and to boot" })),
-  ...["getty@.service", "serial-getty@.service", "autovt@.service", "getty.target", "getty.target.wants"].map((unit) => ({ path: `/etc/systemd/system/${unit}`, reason: "the VM's console logins (a container masks or drops them): the way in when SSH fails" })),
+  ...[
+    "systemd-udevd.service",
+    "systemd-udev-trigger.service",
+    "systemd-udevd-kernel.socket",
+    "systemd-udevd-control.socket",
+    "systemd-modules-load.service",
+    "systemd-remount-fs.service",
+    "systemd-fsck-root.service",
+  ].map((unit) => ({
+    path: `/etc/systemd/system/${unit}`,
+    reason: "a container may mask it; the VM needs it to find its disks and NIC and to boot",
+  })),
+  ...["getty@.service", "serial-getty@.service", "autovt@.service", "getty.target", "getty.target.wants"].map(
+    (unit) => ({
+      path: `/etc/systemd/system/${unit}`,
+      reason: "the VM's console logins (a container masks or drops them): the way in when SSH fails",
+    }),
+  ),
   { path: "/mnt", reason: "mount point for other filesystems; their content is not part of the root" },
   { path: "/media", reason: "mount point for removable media" },
   { path: "/lost+found", reason: "belongs to the VM's filesystem (fsck)" },
   { path: "/swapfile", reason: "the VM's swap file, in use by its kernel" },
   { path: "/swap.img", reason: "Ubuntu's swap file, in use by the VM's kernel" },
-  { path: AUTHORIZED_KEYS_PATH, reason: "root's keys on the target are the tool's own way in: never replaced, so a pass cut short at any point cannot lock it out; the source's keys are added to the file after each pass" },
+  {
+    path: AUTHORIZED_KEYS_PATH,
+    reason:
+      "root's keys on the target are the tool's own way in: never replaced, so a pass cut short at any point cannot lock it out; the source's keys are added to the file after each pass",
+  },
   { path: MIGRATION_DIR, reason: "the migration key pair lives only on the source" },
   { path: BACKUP_DIR, reason: "the target's backups of the files network-fixup replaced; a rerun must keep them" },
 ];

@@ -18,7 +18,8 @@ export interface SourceMount {
 
 export const MOUNTINFO_COMMAND = cmd("cat", "/proc/self/mountinfo");
 
-const unescape = (field: string): string => field.replace(/\\([0-7]{3})/g, (_m, octal: string) => String.fromCharCode(parseInt(octal, 8)));
+const unescape = (field: string): string =>
+  field.replace(/\\([0-7]{3})/g, (_m, octal: string) => String.fromCharCode(parseInt(octal, 8)));
 
 export function parseMountinfo(text: string): SourceMount[] {
   const out: SourceMount[] = [];
@@ -26,15 +27,46 @@ export function parseMountinfo(text: string): SourceMount[] {
     const fields = line.trim().split(" ");
     const dash = fields.indexOf("-");
     if (fields.length < 10 || dash < 6) continue;
-    out.push({ root: unescape(fields[3]!), mountPoint: unescape(fields[4]!), fstype: fields[dash + 1]!, source: unescape(fields[dash + 2] ?? "") });
+    out.push({
+      root: unescape(fields[3]!),
+      mountPoint: unescape(fields[4]!),
+      fstype: fields[dash + 1]!,
+      source: unescape(fields[dash + 2] ?? ""),
+    });
   }
   return out;
 }
 
 /** Kernel and runtime filesystems: excluded like any mount, but nothing for the admin to recreate. */
-const VIRTUAL = new Set(["proc", "sysfs", "devtmpfs", "devpts", "tmpfs", "cgroup", "cgroup2", "mqueue", "hugetlbfs", "debugfs", "securityfs", "pstore", "bpf", "tracefs", "configfs", "fusectl", "autofs", "binfmt_misc", "rpc_pipefs", "selinuxfs", "efivarfs", "nsfs", "ramfs", "overlay"]);
+const VIRTUAL = new Set([
+  "proc",
+  "sysfs",
+  "devtmpfs",
+  "devpts",
+  "tmpfs",
+  "cgroup",
+  "cgroup2",
+  "mqueue",
+  "hugetlbfs",
+  "debugfs",
+  "securityfs",
+  "pstore",
+  "bpf",
+  "tracefs",
+  "configfs",
+  "fusectl",
+  "autofs",
+  "binfmt_misc",
+  "rpc_pipefs",
+  "selinuxfs",
+  "efivarfs",
+  "nsfs",
+  "ramfs",
+  "overlay",
+]);
 
-const covered = (path: string, excludes: ExcludeEntry[]): boolean => excludes.some((e) => path === e.path || path.startsWith(`${e.path.replace(/\/+$/, "")}/`));
+const covered = (path: string, excludes: ExcludeEntry[]): boolean =>
+  excludes.some((e) => path === e.path || path.startsWith(`${e.path.replace(/\/+$/, "")}/`));
 
 /** Every mount point under / but / itself that the excludes do not already cover, each once (the last mount on a path wins). */
 export function mountsToExclude(mounts: SourceMount[], excludes: ExcludeEntry[]): SourceMount[] {
@@ -45,10 +77,14 @@ export function mountsToExclude(mounts: SourceMount[], excludes: ExcludeEntry[])
 
 export const toRecreate = (mounts: SourceMount[]): SourceMount[] => mounts.filter((m) => !VIRTUAL.has(m.fstype));
 
-export const describeMount = (m: SourceMount): string => `${m.mountPoint} (${m.fstype} ${m.source}${m.root !== "/" ? `, bind of ${m.root}` : ""})`;
+export const describeMount = (m: SourceMount): string =>
+  `${m.mountPoint} (${m.fstype} ${m.source}${m.root !== "/" ? `, bind of ${m.root}` : ""})`;
 
 export function mountExcludes(mounts: SourceMount[]): ExcludeEntry[] {
-  return mounts.map((m) => ({ path: m.mountPoint, reason: `a filesystem mounted inside the source: ${describeMount(m)}; its content is not the container's root (recreate the mount on the VM)` }));
+  return mounts.map((m) => ({
+    path: m.mountPoint,
+    reason: `a filesystem mounted inside the source: ${describeMount(m)}; its content is not the container's root (recreate the mount on the VM)`,
+  }));
 }
 
 /** The source's mounts, or null when mountinfo cannot be read (then nothing is excluded for it). */

@@ -32,7 +32,13 @@ const STDOUT_TAIL_CHARS = 64 * 1024;
  * Runs one rsync pass on `host` (the source, pushing), turning progress2 lines into progress events and
  * everything else into output lines. Itemized lines of a dry run are counted, not echoed.
  */
-export async function runRsyncPass(host: Host, command: string, label: string, sinks: PassSinks, options: { timeoutMs?: number; quietItems?: boolean } = {}): Promise<PassResult> {
+export async function runRsyncPass(
+  host: Host,
+  command: string,
+  label: string,
+  sinks: PassSinks,
+  options: { timeoutMs?: number; quietItems?: boolean } = {},
+): Promise<PassResult> {
   const started = Date.now();
   let lastEmit = 0;
   let lastProgress: ProgressInfo | null = null;
@@ -45,7 +51,14 @@ export async function runRsyncPass(host: Host, command: string, label: string, s
       const progress = parseProgress2(line);
       if (progress) {
         const info: ProgressInfo = { label, bytesDone: progress.bytesDone };
-        for (const key of ["bytesTotal", "percent", "rateBytesPerSec", "etaSec", "filesChecked", "filesTotal"] as const) {
+        for (const key of [
+          "bytesTotal",
+          "percent",
+          "rateBytesPerSec",
+          "etaSec",
+          "filesChecked",
+          "filesTotal",
+        ] as const) {
           if (progress[key] !== undefined) info[key] = progress[key];
         }
         lastProgress = info;
@@ -71,7 +84,9 @@ export async function runRsyncPass(host: Host, command: string, label: string, s
     stats: parseStats(result.stdout),
     deletions,
     seconds,
-    stderrTail: [describeRsyncExit(result.code), ...result.stderr.trim().split("\n").slice(-5)].filter(Boolean).join("\n"),
+    stderrTail: [describeRsyncExit(result.code), ...result.stderr.trim().split("\n").slice(-5)]
+      .filter(Boolean)
+      .join("\n"),
   };
 }
 

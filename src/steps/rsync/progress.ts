@@ -6,7 +6,8 @@ import type { ProgressInfo } from "../../engine/events.js";
  * (ir-chk while the incremental file list is still growing; the parenthesis only after a file completes).
  * Returns null for anything else (stats, itemized changes, warnings).
  */
-const LINE = /^\s*([\d,]+)\s+(\d{1,3})%\s+([\d.]+)([kMGT]?B)\/s\s+(\d+):(\d{2}):(\d{2})(?:\s+\(xfr#(\d+),\s+(ir|to)-chk=(\d+)\/(\d+)\))?\s*$/;
+const LINE =
+  /^\s*([\d,]+)\s+(\d{1,3})%\s+([\d.]+)([kMGT]?B)\/s\s+(\d+):(\d{2}):(\d{2})(?:\s+\(xfr#(\d+),\s+(ir|to)-chk=(\d+)\/(\d+)\))?\s*$/;
 
 const UNIT: Record<string, number> = { B: 1, kB: 1024, MB: 1024 ** 2, GB: 1024 ** 3, TB: 1024 ** 4 };
 

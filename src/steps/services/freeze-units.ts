@@ -20,12 +20,19 @@ export interface UnitStamp {
   activeEnter: string;
 }
 
-export const showPropsCommand = (props: string[], units: string[]): string => cmd("systemctl", "show", ...props.flatMap((p) => ["-p", p]), "--", ...units);
+export const showPropsCommand = (props: string[], units: string[]): string =>
+  cmd("systemctl", "show", ...props.flatMap((p) => ["-p", p]), "--", ...units);
 
-async function showProps(host: Host, props: string[], units: string[], signal?: AbortSignal): Promise<Array<Record<string, string>>> {
+async function showProps(
+  host: Host,
+  props: string[],
+  units: string[],
+  signal?: AbortSignal,
+): Promise<Array<Record<string, string>>> {
   if (units.length === 0) return [];
   const result = await host.exec(showPropsCommand(props, units), { signal });
-  if (result.code !== 0) throw new Error(`systemctl show on ${host.role} exited ${result.code}: ${result.stderr.trim()}`);
+  if (result.code !== 0)
+    throw new Error(`systemctl show on ${host.role} exited ${result.code}: ${result.stderr.trim()}`);
   return parseShowBlocks(result.stdout);
 }
 
@@ -47,7 +54,11 @@ export const freezeUnits = (set: FreezeSet): string[] => [...set.triggers, ...se
 
 export async function unitStamps(host: Host, units: string[], signal?: AbortSignal): Promise<UnitStamp[]> {
   const blocks = await showProps(host, STAMP_PROPS, units, signal);
-  return blocks.map((b, i) => ({ id: b.Id ?? units[i] ?? "?", activeState: b.ActiveState ?? "unknown", activeEnter: b.ActiveEnterTimestampMonotonic ?? "" }));
+  return blocks.map((b, i) => ({
+    id: b.Id ?? units[i] ?? "?",
+    activeState: b.ActiveState ?? "unknown",
+    activeEnter: b.ActiveEnterTimestampMonotonic ?? "",
+  }));
 }
 
 /** Units of a stopped set that run now (db-freeze before its final pass counts, cutover before it keeps the source down). */
@@ -65,5 +76,7 @@ const stopped = (state: string): boolean => state === "inactive" || state === "f
  */
 export function unitsThatRan(before: UnitStamp[], after: UnitStamp[]): string[] {
   const was = new Map(before.map((s) => [s.id, s]));
-  return after.filter((s) => !stopped(s.activeState) || (was.has(s.id) && was.get(s.id)!.activeEnter !== s.activeEnter)).map((s) => `${s.id} (${s.activeState})`);
+  return after
+    .filter((s) => !stopped(s.activeState) || (was.has(s.id) && was.get(s.id)!.activeEnter !== s.activeEnter))
+    .map((s) => `${s.id} (${s.activeState})`);
 }

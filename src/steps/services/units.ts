@@ -2,13 +2,27 @@ import type { Host } from "../../hosts/host.js";
 import { cmd } from "../../hosts/quote.js";
 
 /** Units that bring a VM's network up: whichever the target has enabled must be enabled again after the copy. */
-export const NETWORK_UNITS = ["NetworkManager.service", "systemd-networkd.service", "networking.service", "network.service", "systemd-resolved.service"];
+export const NETWORK_UNITS = [
+  "NetworkManager.service",
+  "systemd-networkd.service",
+  "networking.service",
+  "network.service",
+  "systemd-resolved.service",
+];
 
 /**
  * Stateful daemons stopped for the final pass wherever they run. Debian's postgresql.service is the
  * umbrella its postgresql@VERSION-CLUSTER units are PartOf, so stopping it stops every cluster.
  */
-export const KNOWN_DATABASES = ["mariadb.service", "mysql.service", "mysqld.service", "postgresql.service", "redis-server.service", "redis.service", "mongod.service"];
+export const KNOWN_DATABASES = [
+  "mariadb.service",
+  "mysql.service",
+  "mysqld.service",
+  "postgresql.service",
+  "redis-server.service",
+  "redis.service",
+  "mongod.service",
+];
 
 export interface UnitState {
   /** The unit's real name (aliases resolve: mysql.service -> mariadb.service on Debian). */
@@ -24,7 +38,20 @@ export interface UnitState {
 export const unitName = (name: string): string => (/\.(service|target|socket)$/.test(name) ? name : `${name}.service`);
 
 export function showUnitsCommand(units: string[]): string {
-  return cmd("systemctl", "show", "-p", "Id", "-p", "LoadState", "-p", "ActiveState", "-p", "UnitFileState", "--", ...units);
+  return cmd(
+    "systemctl",
+    "show",
+    "-p",
+    "Id",
+    "-p",
+    "LoadState",
+    "-p",
+    "ActiveState",
+    "-p",
+    "UnitFileState",
+    "--",
+    ...units,
+  );
 }
 
 /** `systemctl show` prints one KEY=value block per unit, separated by blank lines. */
@@ -48,19 +75,31 @@ export function parseShowUnits(stdout: string, asked: string[]): UnitState[] {
   return parseShowBlocks(stdout).map((fields, i) => {
     const loadState = fields.LoadState ?? "not-found";
     const activeState = fields.ActiveState ?? "unknown";
-    return { id: fields.Id ?? asked[i] ?? "?", asked: asked[i] ?? fields.Id ?? "?", loaded: loadState === "loaded", active: activeState === "active", activeState, unitFileState: fields.UnitFileState ?? "" };
+    return {
+      id: fields.Id ?? asked[i] ?? "?",
+      asked: asked[i] ?? fields.Id ?? "?",
+      loaded: loadState === "loaded",
+      active: activeState === "active",
+      activeState,
+      unitFileState: fields.UnitFileState ?? "",
+    };
   });
 }
 
 export async function showUnits(host: Host, units: string[], signal?: AbortSignal): Promise<UnitState[]> {
   if (units.length === 0) return [];
   const result = await host.exec(showUnitsCommand(units), { signal });
-  if (result.code !== 0) throw new Error(`systemctl show on ${host.role} exited ${result.code}: ${result.stderr.trim()}`);
+  if (result.code !== 0)
+    throw new Error(`systemctl show on ${host.role} exited ${result.code}: ${result.stderr.trim()}`);
   return parseShowUnits(result.stdout, units);
 }
 
 /** The source's running database units: known ones plus the plan's, aliases folded to one unit each. */
-export async function detectDatabases(source: Host, planDatabases: string[], signal?: AbortSignal): Promise<{ active: string[]; installedInactive: string[]; missingFromPlan: string[] }> {
+export async function detectDatabases(
+  source: Host,
+  planDatabases: string[],
+  signal?: AbortSignal,
+): Promise<{ active: string[]; installedInactive: string[]; missingFromPlan: string[] }> {
   const asked = [...new Set([...KNOWN_DATABASES, ...planDatabases.map(unitName)])];
   const states = await showUnits(source, asked, signal);
   const active = new Set<string>();

@@ -1,7 +1,9 @@
 import { createHash } from "node:crypto";
 import { readOptional, type Host } from "../../hosts/host.js";
 
-export const HOST_KEY_FILES = ["ssh_host_ed25519_key.pub", "ssh_host_ecdsa_key.pub", "ssh_host_rsa_key.pub"].map((f) => `/etc/ssh/${f}`);
+export const HOST_KEY_FILES = ["ssh_host_ed25519_key.pub", "ssh_host_ecdsa_key.pub", "ssh_host_rsa_key.pub"].map(
+  (f) => `/etc/ssh/${f}`,
+);
 
 export interface PublicHostKey {
   file: string;

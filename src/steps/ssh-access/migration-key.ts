@@ -48,10 +48,26 @@ export type AccessEndpoint = ReturnType<typeof targetFromSource>;
  */
 export function accessCommands(t: AccessEndpoint): PlannedCommand[] {
   return [
-    { host: "source", command: generateKeyCommand, purpose: "make the migration key pair on the source (private key stays there)" },
-    { host: "target", command: authorizeCommand(`${KEY_OPTIONS} ${NEW_KEY_PLACEHOLDER} ${KEY_COMMENT}`), purpose: "let the source push to the target" },
-    { host: "source", command: authorizeCommand(`${KEY_OPTIONS} ${NEW_KEY_PLACEHOLDER} ${KEY_COMMENT}`), purpose: "keep the key authorized after the copy replaces the target's authorized_keys" },
-    { host: "source", command: writeFileCommand(KNOWN_HOSTS_FILE), purpose: `pin the target's and the source's host keys for ${t.address}:${t.port}` },
+    {
+      host: "source",
+      command: generateKeyCommand,
+      purpose: "make the migration key pair on the source (private key stays there)",
+    },
+    {
+      host: "target",
+      command: authorizeCommand(`${KEY_OPTIONS} ${NEW_KEY_PLACEHOLDER} ${KEY_COMMENT}`),
+      purpose: "let the source push to the target",
+    },
+    {
+      host: "source",
+      command: authorizeCommand(`${KEY_OPTIONS} ${NEW_KEY_PLACEHOLDER} ${KEY_COMMENT}`),
+      purpose: "keep the key authorized after the copy replaces the target's authorized_keys",
+    },
+    {
+      host: "source",
+      command: writeFileCommand(KNOWN_HOSTS_FILE),
+      purpose: `pin the target's and the source's host keys for ${t.address}:${t.port}`,
+    },
   ];
 }
 
@@ -63,28 +79,56 @@ export async function accessReady(source: Host): Promise<boolean> {
 }
 
 /** Idempotent: makes the key, authorizes it on both hosts, writes known_hosts; registers the revocation. */
-export async function ensureMigrationAccess(ctx: OvzContext, t: AccessEndpoint = targetFromSource(ctx.plan)): Promise<void> {
+export async function ensureMigrationAccess(
+  ctx: OvzContext,
+  t: AccessEndpoint = targetFromSource(ctx.plan),
+): Promise<void> {
   const source = ctx.host("source");
   const target = ctx.host("target");
-  await ctx.compensations.register({ id: "revoke-migration-key-source", title: "remove the migration key from the source", host: "source", command: revokeCommand("source") });
-  await ctx.compensations.register({ id: "revoke-migration-key-target", title: "remove the migration key from the target", host: "target", command: revokeCommand("target") });
+  await ctx.compensations.register({
+    id: "revoke-migration-key-source",
+    title: "remove the migration key from the source",
+    host: "source",
+    command: revokeCommand("source"),
+  });
+  await ctx.compensations.register({
+    id: "revoke-migration-key-target",
+    title: "remove the migration key from the target",
+    host: "target",
+    command: revokeCommand("target"),
+  });
   await execOk(source, generateKeyCommand, { signal: ctx.signal });
   const publicKey = (await readOptional(source, `${KEY_FILE}.pub`))?.trim();
-  if (!publicKey || !/^ssh-ed25519 [A-Za-z0-9+/=]+/.test(publicKey)) throw new Error(`the migration key ${KEY_FILE}.pub on the source is missing or not an ed25519 public key`);
+  if (!publicKey || !/^ssh-ed25519 [A-Za-z0-9+/=]+/.test(publicKey))
+    throw new Error(`the migration key ${KEY_FILE}.pub on the source is missing or not an ed25519 public key`);
   const line = `${KEY_OPTIONS} ${publicKey.split(/\s+/).slice(0, 2).join(" ")} ${KEY_COMMENT}`;
   await execOk(target, authorizeCommand(line), { signal: ctx.signal });
   await execOk(source, authorizeCommand(line), { signal: ctx.signal });
 
   const targetKeys = await readHostKeys(target);
   const sourceKeys = await readHostKeys(source);
-  if (targetKeys.length === 0) throw new Error("the target has no readable /etc/ssh/ssh_host_*_key.pub: cannot pin its host key for the copy");
-  if (sourceKeys.length === 0) throw new Error("the source has no readable /etc/ssh/ssh_host_*_key.pub: the target would present unknown keys after the first pass");
+  if (targetKeys.length === 0)
+    throw new Error("the target has no readable /etc/ssh/ssh_host_*_key.pub: cannot pin its host key for the copy");
+  if (sourceKeys.length === 0)
+    throw new Error(
+      "the source has no readable /etc/ssh/ssh_host_*_key.pub: the target would present unknown keys after the first pass",
+    );
   // Record what the target shows before and after the copy: the control connection reconnects with these.
-  if (!ctx.facts.get(OVZ_FACTS.targetHostKeyFingerprints)) await ctx.facts.set(OVZ_FACTS.targetHostKeyFingerprints, targetKeys.map((k) => k.fingerprint));
-  await ctx.facts.set(OVZ_FACTS.sourceHostKeyFingerprints, sourceKeys.map((k) => k.fingerprint));
+  if (!ctx.facts.get(OVZ_FACTS.targetHostKeyFingerprints))
+    await ctx.facts.set(
+      OVZ_FACTS.targetHostKeyFingerprints,
+      targetKeys.map((k) => k.fingerprint),
+    );
+  await ctx.facts.set(
+    OVZ_FACTS.sourceHostKeyFingerprints,
+    sourceKeys.map((k) => k.fingerprint),
+  );
   const lines = [...knownHostsLines(t.address, t.port, targetKeys), ...knownHostsLines(t.address, t.port, sourceKeys)];
   await source.writeFile(KNOWN_HOSTS_FILE, lines.join("\n") + "\n", { mode: 0o600 });
-  ctx.output("source", `migration key ready: the source reaches root@${t.address}:${t.port} with ${KEY_FILE} (host keys pinned in ${KNOWN_HOSTS_FILE})`);
+  ctx.output(
+    "source",
+    `migration key ready: the source reaches root@${t.address}:${t.port} with ${KEY_FILE} (host keys pinned in ${KNOWN_HOSTS_FILE})`,
+  );
 }
 
 /** Removes the key from both hosts and the key pair from the source; clears the compensations. */
@@ -99,7 +143,10 @@ export async function removeMigrationAccess(ctx: OvzContext): Promise<void> {
 /** root's public keys on `host` (comments, blank lines and the migration key left out). */
 export async function authorizedKeysOf(host: Host): Promise<string[]> {
   const text = (await readOptional(host, AUTHORIZED_KEYS)) ?? "";
-  return text.split("\n").map((l) => l.trim()).filter((l) => l !== "" && !l.startsWith("#") && !l.endsWith(KEY_COMMENT));
+  return text
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l !== "" && !l.startsWith("#") && !l.endsWith(KEY_COMMENT));
 }
 
 /**

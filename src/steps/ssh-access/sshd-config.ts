@@ -41,7 +41,12 @@ export interface SshdSettings {
 }
 
 const emptyAccess = (): AccessLists => ({ allowUsers: [], denyUsers: [], allowGroups: [], denyGroups: [] });
-const ACCESS_KEYS: Record<string, keyof AccessLists> = { allowusers: "allowUsers", denyusers: "denyUsers", allowgroups: "allowGroups", denygroups: "denyGroups" };
+const ACCESS_KEYS: Record<string, keyof AccessLists> = {
+  allowusers: "allowUsers",
+  denyusers: "denyUsers",
+  allowgroups: "allowGroups",
+  denygroups: "denyGroups",
+};
 
 /** "198.18.0.5:2222", "[2001:db8::1]:22", "::" or "host rdomain x": the address alone. */
 function listenHost(value: string): string {
@@ -52,7 +57,13 @@ function listenHost(value: string): string {
 }
 
 export function parseSshdConfig(text: string): SshdSettings {
-  const settings: SshdSettings = { ports: [], listenAddresses: [], access: emptyAccess(), match: [], includeBefore: new Set() };
+  const settings: SshdSettings = {
+    ports: [],
+    listenAddresses: [],
+    access: emptyAccess(),
+    match: [],
+    includeBefore: new Set(),
+  };
   let sawInclude = false;
   let block: MatchBlock | null = null;
   for (const raw of text.split("\n")) {
@@ -82,7 +93,12 @@ export function parseSshdConfig(text: string): SshdSettings {
       settings.ports.push(Number(value));
       if (sawInclude) settings.includeBefore.add("port");
     } else if (["permitrootlogin", "pubkeyauthentication", "authorizedkeysfile"].includes(key)) {
-      const field = key === "permitrootlogin" ? "permitRootLogin" : key === "pubkeyauthentication" ? "pubkeyAuthentication" : "authorizedKeysFile";
+      const field =
+        key === "permitrootlogin"
+          ? "permitRootLogin"
+          : key === "pubkeyauthentication"
+            ? "pubkeyAuthentication"
+            : "authorizedKeysFile";
       if (settings[field] !== undefined) continue;
       settings[field] = value;
       if (sawInclude) settings.includeBefore.add(key);
@@ -95,22 +111,53 @@ export function parseSshdConfig(text: string): SshdSettings {
 export function sshdLockoutFindings(settings: SshdSettings, targetPort: number): Finding[] {
   const findings: Finding[] = [];
   const finding = (setting: string, title: string, summary: string, remediation: string): void => {
-    findings.push((settings.includeBefore.has(setting) ? warning : blocker)(title, `${summary}${settings.includeBefore.has(setting) ? " (unless a file it includes earlier says otherwise)" : ""}`, remediation, "source"));
+    findings.push(
+      (settings.includeBefore.has(setting) ? warning : blocker)(
+        title,
+        `${summary}${settings.includeBefore.has(setting) ? " (unless a file it includes earlier says otherwise)" : ""}`,
+        remediation,
+        "source",
+      ),
+    );
   };
   const root = settings.permitRootLogin?.toLowerCase();
   if (root === "no" || root === "forced-commands-only") {
-    finding("permitrootlogin", "Source's sshd refuses root", `the source's ${SSHD_CONFIG} says PermitRootLogin ${settings.permitRootLogin}: after the copy the VM refuses the root login the tool reconnects with after the reboot`, "set PermitRootLogin prohibit-password on the source (keys only) for the migration");
+    finding(
+      "permitrootlogin",
+      "Source's sshd refuses root",
+      `the source's ${SSHD_CONFIG} says PermitRootLogin ${settings.permitRootLogin}: after the copy the VM refuses the root login the tool reconnects with after the reboot`,
+      "set PermitRootLogin prohibit-password on the source (keys only) for the migration",
+    );
   }
   if (settings.pubkeyAuthentication?.toLowerCase() === "no") {
-    finding("pubkeyauthentication", "Source's sshd refuses keys", `the source's ${SSHD_CONFIG} says PubkeyAuthentication no: after the copy the VM refuses the key the tool logs in with`, "allow key logins on the source (PubkeyAuthentication yes)");
+    finding(
+      "pubkeyauthentication",
+      "Source's sshd refuses keys",
+      `the source's ${SSHD_CONFIG} says PubkeyAuthentication no: after the copy the VM refuses the key the tool logs in with`,
+      "allow key logins on the source (PubkeyAuthentication yes)",
+    );
   }
   // Only a warning: the plan's port may be a forwarded one (NAT, a hypervisor's port forward) that reaches 22.
   if (settings.ports.length > 0 && !settings.ports.includes(targetPort)) {
-    findings.push(warning("Source's sshd port differs", `the source's sshd listens on port ${settings.ports.join(", ")}; after the copy the VM does too, but the plan reaches the target on port ${targetPort}`, `unless that port is forwarded to ${settings.ports[0]}, set target.port: ${settings.ports[0]} in the plan or add Port ${targetPort} to the source's sshd_config`, "source"));
+    findings.push(
+      warning(
+        "Source's sshd port differs",
+        `the source's sshd listens on port ${settings.ports.join(", ")}; after the copy the VM does too, but the plan reaches the target on port ${targetPort}`,
+        `unless that port is forwarded to ${settings.ports[0]}, set target.port: ${settings.ports[0]} in the plan or add Port ${targetPort} to the source's sshd_config`,
+        "source",
+      ),
+    );
   }
   const keysFile = settings.authorizedKeysFile;
   if (keysFile && !keysFile.split(/\s+/).some((f) => f === ".ssh/authorized_keys" || f === "%h/.ssh/authorized_keys")) {
-    findings.push(warning("Source's sshd reads keys elsewhere", `the source's ${SSHD_CONFIG} sets AuthorizedKeysFile ${keysFile}: after the reboot the VM may not read root's ~/.ssh/authorized_keys, the one login file the copy keeps`, "make sure root's key for the tool is in that file on the source too", "source"));
+    findings.push(
+      warning(
+        "Source's sshd reads keys elsewhere",
+        `the source's ${SSHD_CONFIG} sets AuthorizedKeysFile ${keysFile}: after the reboot the VM may not read root's ~/.ssh/authorized_keys, the one login file the copy keeps`,
+        "make sure root's key for the tool is in that file on the source too",
+        "source",
+      ),
+    );
   }
   return findings;
 }

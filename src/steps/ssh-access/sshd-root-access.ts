@@ -13,13 +13,21 @@ export interface RootRefusal {
 
 /** sshd's match_pattern: `*` and `?` wildcards, whole string. */
 export function globMatch(name: string, pattern: string): boolean {
-  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`);
+  const re = new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+      .replace(/\*/g, ".*")
+      .replace(/\?/g, ".")}$`,
+  );
   return re.test(name);
 }
 
 /** A Match criteria list ("root,admin", "*,!guest"): a negated hit rules out, else any hit matches. */
 function listMatches(names: string[], list: string): boolean {
-  const patterns = list.split(",").map((p) => p.trim()).filter(Boolean);
+  const patterns = list
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean);
   for (const p of patterns) if (p.startsWith("!") && names.some((n) => globMatch(n, p.slice(1)))) return false;
   return patterns.some((p) => !p.startsWith("!") && names.some((n) => globMatch(n, p)));
 }
@@ -55,25 +63,37 @@ function accessRefusals(access: AccessLists, rootGroups: string[], where: string
   }
   if (access.allowUsers.length > 0) {
     const hitting = access.allowUsers.map(userEntryHits).filter((e) => e.hits);
-    if (hitting.length === 0) out.push({ why: `AllowUsers ${access.allowUsers.join(" ")}${where} does not name root`, certain: true });
-    else if (hitting.every((e) => e.hostBound)) out.push({ why: `AllowUsers${where} lets root in only from some hosts (${access.allowUsers.join(" ")})`, certain: false });
+    if (hitting.length === 0)
+      out.push({ why: `AllowUsers ${access.allowUsers.join(" ")}${where} does not name root`, certain: true });
+    else if (hitting.every((e) => e.hostBound))
+      out.push({
+        why: `AllowUsers${where} lets root in only from some hosts (${access.allowUsers.join(" ")})`,
+        certain: false,
+      });
   }
   const deniedGroup = access.denyGroups.find((g) => rootGroups.some((r) => globMatch(r, g)));
   if (deniedGroup) out.push({ why: `DenyGroups ${deniedGroup}${where} holds root`, certain: true });
   if (access.allowGroups.length > 0 && !access.allowGroups.some((g) => rootGroups.some((r) => globMatch(r, g)))) {
-    out.push({ why: `AllowGroups ${access.allowGroups.join(" ")}${where} names none of root's groups (${rootGroups.join(", ")})`, certain: true });
+    out.push({
+      why: `AllowGroups ${access.allowGroups.join(" ")}${where} names none of root's groups (${rootGroups.join(", ")})`,
+      certain: true,
+    });
   }
   return out;
 }
 
-function settingRefusals(s: { permitRootLogin?: string; pubkeyAuthentication?: string; authenticationMethods?: string }, where: string): string[] {
+function settingRefusals(
+  s: { permitRootLogin?: string; pubkeyAuthentication?: string; authenticationMethods?: string },
+  where: string,
+): string[] {
   const out: string[] = [];
   const root = s.permitRootLogin?.toLowerCase();
   if (root === "no" || root === "forced-commands-only") out.push(`PermitRootLogin ${s.permitRootLogin}${where}`);
   if (s.pubkeyAuthentication?.toLowerCase() === "no") out.push(`PubkeyAuthentication no${where}`);
   const methods = s.authenticationMethods;
   // Every listed chain must be satisfiable by a key alone, or "any" is allowed.
-  if (methods && methods.toLowerCase() !== "any" && !methods.split(/\s+/).some((chain) => chain === "publickey")) out.push(`AuthenticationMethods ${methods}${where} asks for more than a key`);
+  if (methods && methods.toLowerCase() !== "any" && !methods.split(/\s+/).some((chain) => chain === "publickey"))
+    out.push(`AuthenticationMethods ${methods}${where} asks for more than a key`);
   return out;
 }
 
@@ -92,12 +112,16 @@ function blockRefusals(block: MatchBlock, rootGroups: string[]): RootRefusal[] {
   if (applies === "no") return [];
   const where = ` in Match ${block.criteria}`;
   const certain = applies === "yes";
-  return [...settingRefusals(block, where).map((why) => ({ why, certain })), ...accessRefusals(block.access, rootGroups, where).map((r) => ({ ...r, certain: r.certain && certain }))];
+  return [
+    ...settingRefusals(block, where).map((why) => ({ why, certain })),
+    ...accessRefusals(block.access, rootGroups, where).map((r) => ({ ...r, certain: r.certain && certain })),
+  ];
 }
 
 /** ListenAddress values the VM will not have (wildcards and loopback are always there). */
 export function missingListenAddresses(settings: SshdSettings, vmAddresses: string[]): string[] {
-  const always = (a: string): boolean => ["0.0.0.0", "::", "*", "localhost"].includes(a) || a.startsWith("127.") || a === "::1";
+  const always = (a: string): boolean =>
+    ["0.0.0.0", "::", "*", "localhost"].includes(a) || a.startsWith("127.") || a === "::1";
   return settings.listenAddresses.filter((a) => !always(a) && !vmAddresses.includes(a));
 }
 
@@ -107,7 +131,14 @@ export function rootGroupsFrom(etcGroup: string | null): string[] {
   for (const line of (etcGroup ?? "").split("\n")) {
     const [name, , gid, members] = line.split(":");
     if (!name) continue;
-    if (gid === "0" || (members ?? "").split(",").map((m) => m.trim()).includes("root")) groups.add(name);
+    if (
+      gid === "0" ||
+      (members ?? "")
+        .split(",")
+        .map((m) => m.trim())
+        .includes("root")
+    )
+      groups.add(name);
   }
   return [...groups];
 }

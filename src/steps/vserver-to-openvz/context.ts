@@ -9,13 +9,14 @@ export type { Inventory } from "./facts.js";
 /** Journal fact keys of this pipeline (declared with their shapes in facts.ts). */
 export { FACT } from "./facts.js";
 
-
 /**
  * Compensation commands are idempotent: one that fails stays in the journal and runs first next time,
  * so starting a guest that already runs (or stopping a stopped container) must succeed.
  */
-export const restartGuestCommand = (guest: string): string => `${cmd("vserver", guest, "running")} || ${cmd("vserver", guest, "start")}`;
-export const stopContainerCommand = (ctid: number): string => sh`if vzctl status ${ctid} | grep -qw running; then vzctl stop ${ctid}; fi`;
+export const restartGuestCommand = (guest: string): string =>
+  `${cmd("vserver", guest, "running")} || ${cmd("vserver", guest, "start")}`;
+export const stopContainerCommand = (ctid: number): string =>
+  sh`if vzctl status ${ctid} | grep -qw running; then vzctl stop ${ctid}; fi`;
 
 export const COMPENSATION = {
   restartGuest: "vserver-restart-guest",

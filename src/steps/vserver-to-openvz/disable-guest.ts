@@ -18,7 +18,10 @@ export const disableGuestStep = defineStep<VsPlan, { mark: string; saved: string
   id: "disable-guest",
   title: "Keep the VServer guest from starting at boot",
   destructive: false,
-  skip: (ctx) => (ctx.plan.options.keepGuestOnBoot ? "keepGuestOnBoot: the guest stays marked to start at boot (it is stopped now)" : undefined),
+  skip: (ctx) =>
+    ctx.plan.options.keepGuestOnBoot
+      ? "keepGuestOnBoot: the guest stays marked to start at boot (it is stopped now)"
+      : undefined,
   async probe(ctx) {
     const { mark, saved } = markPaths(ctx);
     const present = (await ctx.host("source").stat(mark)) !== null;
@@ -29,7 +32,10 @@ export const disableGuestStep = defineStep<VsPlan, { mark: string; saved: string
       findings: [],
     };
   },
-  commands: (plan) => (plan ? [{ host: "source", command: cmd("mv", plan.mark, plan.saved), purpose: "unmark it; `mv` back to undo" }] : []),
+  commands: (plan) =>
+    plan
+      ? [{ host: "source", command: cmd("mv", plan.mark, plan.saved), purpose: "unmark it; `mv` back to undo" }]
+      : [],
   async run(ctx, plan) {
     if (plan) await execOk(ctx.host("source"), cmd("mv", plan.mark, plan.saved));
   },

@@ -51,7 +51,10 @@ export const VS_FACTS = {
   finalSyncAt: defineFact("finalSyncAt", z.string()),
   fixups: defineFact(
     "fixups",
-    z.object({ backupDir: z.string(), applied: z.array(z.object({ id: z.string(), title: z.string(), why: z.string(), changes: z.array(z.string()) })) }),
+    z.object({
+      backupDir: z.string(),
+      applied: z.array(z.object({ id: z.string(), title: z.string(), why: z.string(), changes: z.array(z.string()) })),
+    }),
   ),
   cutoverAt: defineFact("cutoverAt", z.string()),
   /** When `vserver NAME stop` returned; with cutoverAt, how long the service was down. */

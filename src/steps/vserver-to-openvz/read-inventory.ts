@@ -27,8 +27,23 @@ export const inventoryStep = defineStep<VsPlan, InventoryPlan>({
       : [];
     const facts = inventory
       ? {
-          sourceGuest: { name: inventory.guest, release: inventory.release.pretty, running: inventory.running, context: inventory.context, hostname: inventory.hostname, addresses: inventory.ips, services: inventory.services, vdir: inventory.vdir },
-          targetContainer: { ctid: inventory.ctid, private: inventory.privateDir, config: inventory.confPath, ostemplate: inventory.osTemplate, sample: inventory.samplePath },
+          sourceGuest: {
+            name: inventory.guest,
+            release: inventory.release.pretty,
+            running: inventory.running,
+            context: inventory.context,
+            hostname: inventory.hostname,
+            addresses: inventory.ips,
+            services: inventory.services,
+            vdir: inventory.vdir,
+          },
+          targetContainer: {
+            ctid: inventory.ctid,
+            private: inventory.privateDir,
+            config: inventory.confPath,
+            ostemplate: inventory.osTemplate,
+            sample: inventory.samplePath,
+          },
           ...(inventory.diskUsedKb !== undefined ? { bytesToTransfer: inventory.diskUsedKb * 1024 } : {}),
         }
       : undefined;
@@ -42,7 +57,11 @@ export const inventoryStep = defineStep<VsPlan, InventoryPlan>({
     const inventory = ctx.facts.get(VS_FACTS.inventory);
     return verifyResult([
       { name: "inventory saved", ok: !!inventory },
-      { name: "container id chosen", ok: typeof inventory?.ctid === "number", detail: inventory ? `CTID ${inventory.ctid}` : undefined },
+      {
+        name: "container id chosen",
+        ok: typeof inventory?.ctid === "number",
+        detail: inventory ? `CTID ${inventory.ctid}` : undefined,
+      },
     ]);
   },
 });

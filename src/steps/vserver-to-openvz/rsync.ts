@@ -12,7 +12,11 @@ export const VSERVER_EXCLUDES: Array<{ pattern: string; reason: string }> = [
   { pattern: "/proc/*", reason: "kernel pseudo filesystem (content visible only with the nonamespace flag)" },
   { pattern: "/sys/*", reason: "kernel pseudo filesystem" },
   { pattern: "/dev/pts/*", reason: "pty nodes of the running guest; devpts is mounted fresh in the container" },
-  { pattern: `/${FIXUP_BACKUP_REL}`, reason: "the fix-ups' backups of the files they changed, kept in the copy; a rerun of the copy must not delete them" },
+  {
+    pattern: `/${FIXUP_BACKUP_REL}`,
+    reason:
+      "the fix-ups' backups of the files they changed, kept in the copy; a rerun of the copy must not delete them",
+  },
 ];
 
 /** How the source host reaches the node: the plan's override, else the target endpoint. */
@@ -40,7 +44,9 @@ export function sourceSshCheckCommand(plan: VsPlan): string {
  */
 export function vserverRsyncArgv(plan: VsPlan, vdir: string, privateDir: string): string[] {
   const node = nodeFromSource(plan);
-  const to = node ? `${node.user}@${node.address.includes(":") ? `[${node.address}]` : node.address}:${privateDir.replace(/\/?$/, "/")}` : privateDir;
+  const to = node
+    ? `${node.user}@${node.address.includes(":") ? `[${node.address}]` : node.address}:${privateDir.replace(/\/?$/, "/")}`
+    : privateDir;
   const argv = rsyncArgv({ from: vdir, to, excludes: [], keepDirlinks: false });
   const tail = argv.splice(-2, 2);
   for (const e of VSERVER_EXCLUDES) argv.push(`--exclude=${e.pattern}`);
@@ -48,4 +54,5 @@ export function vserverRsyncArgv(plan: VsPlan, vdir: string, privateDir: string)
   return [...argv, ...tail];
 }
 
-export const vserverRsyncCommand = (plan: VsPlan, vdir: string, privateDir: string): string => cmd(...vserverRsyncArgv(plan, vdir, privateDir));
+export const vserverRsyncCommand = (plan: VsPlan, vdir: string, privateDir: string): string =>
+  cmd(...vserverRsyncArgv(plan, vdir, privateDir));

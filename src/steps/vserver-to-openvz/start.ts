@@ -16,7 +16,8 @@ const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
     signal.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
   });
 
-export const onbootCommand = (inventory: Inventory): string => cmd("vzctl", "set", inventory.ctid, "--onboot", onbootAfterCutover(inventory), "--save");
+export const onbootCommand = (inventory: Inventory): string =>
+  cmd("vzctl", "set", inventory.ctid, "--onboot", onbootAfterCutover(inventory), "--save");
 export const vzStatusCommand = (ctid: number): string => cmd("vzctl", "status", ctid);
 export const vzExec = (ctid: number, command: string): string => cmd("vzctl", "exec", ctid, command);
 /** Old guests may lack iproute2: fall back to ifconfig (both print "inet ADDR"). */
@@ -36,11 +37,24 @@ async function reachableFromNode(ctx: VsContext, inventory: Inventory): Promise<
   const out: VerifyCheck[] = [];
   for (const ip of inventory.ips) {
     const ping = await target.exec(pingCommand(ip));
-    out.push({ name: `${ip} answers ping from the node`, ok: ping.code === 0, detail: ping.code === 0 ? undefined : ping.code === 127 ? "ping is not installed on the node" : `\`${pingCommand(ip)}\` exited ${ping.code}` });
+    out.push({
+      name: `${ip} answers ping from the node`,
+      ok: ping.code === 0,
+      detail:
+        ping.code === 0
+          ? undefined
+          : ping.code === 127
+            ? "ping is not installed on the node"
+            : `\`${pingCommand(ip)}\` exited ${ping.code}`,
+    });
   }
   for (const { ip, port } of portsToCheck(inventory.listeners ?? [], inventory.ips)) {
     const tcp = await target.exec(tcpConnectCommand(ip, port));
-    out.push({ name: `TCP ${ip.includes(":") ? `[${ip}]` : ip}:${port} accepts connections from the node`, ok: tcp.code === 0, detail: tcp.code === 0 ? undefined : "the guest listened on this port before the migration" });
+    out.push({
+      name: `TCP ${ip.includes(":") ? `[${ip}]` : ip}:${port} accepts connections from the node`,
+      ok: tcp.code === 0,
+      detail: tcp.code === 0 ? undefined : "the guest listened on this port before the migration",
+    });
   }
   return out;
 }
@@ -52,7 +66,11 @@ async function checks(ctx: VsContext, inventory: Inventory): Promise<VerifyCheck
   if (!out[0]!.ok) return out;
   if (inventory.hostname) {
     const hostname = (await target.exec(vzExec(inventory.ctid, "hostname"))).stdout.trim();
-    out.push({ name: "hostname", ok: hostname === inventory.hostname || hostname.split(".")[0] === inventory.hostname.split(".")[0], detail: `${hostname} (expected ${inventory.hostname})` });
+    out.push({
+      name: "hostname",
+      ok: hostname === inventory.hostname || hostname.split(".")[0] === inventory.hostname.split(".")[0],
+      detail: `${hostname} (expected ${inventory.hostname})`,
+    });
   }
   const addrs = (await target.exec(vzExec(inventory.ctid, ADDRESSES_IN_GUEST))).stdout;
   const seen = new Set([...addrs.matchAll(/inet6?\s+(?:addr:\s*)?([0-9a-fA-F.:]+)/g)].map((m) => m[1]!));
@@ -60,7 +78,9 @@ async function checks(ctx: VsContext, inventory: Inventory): Promise<VerifyCheck
   out.push(...(await reachableFromNode(ctx, inventory)));
   const wanted = inventory.services.filter((s) => !disabledOnPurpose.has(s));
   if (wanted.length > 0) {
-    const ps = new Set((await target.exec(vzExec(inventory.ctid, "ps -eo comm="))).stdout.split("\n").map((l) => l.trim()));
+    const ps = new Set(
+      (await target.exec(vzExec(inventory.ctid, "ps -eo comm="))).stdout.split("\n").map((l) => l.trim()),
+    );
     for (const service of wanted) out.push({ name: `service ${service} runs`, ok: ps.has(service) });
   }
   return out;
@@ -90,22 +110,57 @@ export const startStep = defineStep<VsPlan, StartPlan>({
       reason: running ? `CT ${inventory.ctid} already runs` : undefined,
       plan: { inventory, checkTimeoutSec: ctx.plan.options.startCheckTimeoutSec },
       findings: [],
-      details: [`the container takes over ${inventory.ips.join(" ") || "no addresses"}; if a check fails it is stopped and ${inventory.guest} is started again on the VServer host`],
+      details: [
+        `the container takes over ${inventory.ips.join(" ") || "no addresses"}; if a check fails it is stopped and ${inventory.guest} is started again on the VServer host`,
+      ],
     };
   },
   commands: ({ inventory }) => [
     { host: "target", command: startCommand(inventory.ctid), purpose: "boot the container" },
-    { host: "target", command: vzExec(inventory.ctid, "hostname"), purpose: `expect ${inventory.hostname ?? "(unset)"}` },
-    { host: "target", command: vzExec(inventory.ctid, ADDRESSES_IN_GUEST), purpose: `expect ${inventory.ips.join(" ") || "(none)"}` },
-    ...inventory.ips.map((ip) => ({ host: "target", command: pingCommand(ip), purpose: `${ip} answers from the node` })),
-    ...portsToCheck(inventory.listeners ?? [], inventory.ips).map(({ ip, port }) => ({ host: "target", command: tcpConnectCommand(ip, port), purpose: `port ${port} listened on the guest` })),
-    { host: "target", command: vzExec(inventory.ctid, "ps -eo comm="), purpose: `expect ${inventory.services.filter((s) => !disabledOnPurpose.has(s)).join(", ") || "(none recorded)"}` },
-    { host: "target", command: onbootCommand(inventory), purpose: "after the checks: start with the node like the guest did with its host" },
+    {
+      host: "target",
+      command: vzExec(inventory.ctid, "hostname"),
+      purpose: `expect ${inventory.hostname ?? "(unset)"}`,
+    },
+    {
+      host: "target",
+      command: vzExec(inventory.ctid, ADDRESSES_IN_GUEST),
+      purpose: `expect ${inventory.ips.join(" ") || "(none)"}`,
+    },
+    ...inventory.ips.map((ip) => ({
+      host: "target",
+      command: pingCommand(ip),
+      purpose: `${ip} answers from the node`,
+    })),
+    ...portsToCheck(inventory.listeners ?? [], inventory.ips).map(({ ip, port }) => ({
+      host: "target",
+      command: tcpConnectCommand(ip, port),
+      purpose: `port ${port} listened on the guest`,
+    })),
+    {
+      host: "target",
+      command: vzExec(inventory.ctid, "ps -eo comm="),
+      purpose: `expect ${inventory.services.filter((s) => !disabledOnPurpose.has(s)).join(", ") || "(none recorded)"}`,
+    },
+    {
+      host: "target",
+      command: onbootCommand(inventory),
+      purpose: "after the checks: start with the node like the guest did with its host",
+    },
   ],
   async run(ctx, { inventory, checkTimeoutSec }) {
     const target = ctx.host("target");
-    await ctx.compensations.register({ id: COMPENSATION.stopContainer, title: `stop container ${inventory.ctid}`, host: "target", command: stopContainerCommand(inventory.ctid) });
-    await execOk(target, startCommand(inventory.ctid), { timeoutMs: 600_000, onStdout: (l) => ctx.output("target", l), onStderr: (l) => ctx.output("target", l, "stderr") });
+    await ctx.compensations.register({
+      id: COMPENSATION.stopContainer,
+      title: `stop container ${inventory.ctid}`,
+      host: "target",
+      command: stopContainerCommand(inventory.ctid),
+    });
+    await execOk(target, startCommand(inventory.ctid), {
+      timeoutMs: 600_000,
+      onStdout: (l) => ctx.output("target", l),
+      onStderr: (l) => ctx.output("target", l, "stderr"),
+    });
     // Daemons come up after vzctl start returns: poll until every check passes or the time is up.
     const deadline = Date.now() + checkTimeoutSec * 1000;
     let results = await checks(ctx, inventory);
@@ -114,7 +169,10 @@ export const startStep = defineStep<VsPlan, StartPlan>({
       results = await checks(ctx, inventory);
     }
     const failed = results.filter((c) => !c.ok);
-    if (failed.length > 0) throw new Error(`the container started but ${failed.map((c) => `${c.name}${c.detail ? ` (${c.detail})` : ""}`).join("; ")}`);
+    if (failed.length > 0)
+      throw new Error(
+        `the container started but ${failed.map((c) => `${c.name}${c.detail ? ` (${c.detail})` : ""}`).join("; ")}`,
+      );
     const answeringAt = new Date();
     // The container now starts with the node the way the guest started with its host (ONBOOT was "no" until here).
     await execOk(target, onbootCommand(inventory));
@@ -128,13 +186,23 @@ export const startStep = defineStep<VsPlan, StartPlan>({
       const downtimeSec = Math.round((answeringAt.getTime() - Date.parse(stoppedAt)) / 100) / 10;
       await ctx.facts.set(VS_FACTS.downtimeSec, downtimeSec);
       await ctx.facts.set(VS_FACTS.freezeWindowSec, downtimeSec);
-      ctx.output("target", `cutover: ${inventory.guest} was down for ${downtimeSec} s (stop, final pass, config, fix-ups, start, until the container answered)`);
+      ctx.output(
+        "target",
+        `cutover: ${inventory.guest} was down for ${downtimeSec} s (stop, final pass, config, fix-ups, start, until the container answered)`,
+      );
     }
   },
   async verify(ctx) {
     const inventory = currentInventory(ctx);
     const conf = await readOptional(ctx.host("target"), inventory.confPath);
     const onboot = conf === null ? undefined : vzConfValues(conf).ONBOOT;
-    return verifyResult([...(await checks(ctx, inventory)), { name: `ONBOOT="${onbootAfterCutover(inventory)}"`, ok: onboot === onbootAfterCutover(inventory), detail: onboot === undefined ? "no ONBOOT in the config" : `ONBOOT="${onboot}"` }]);
+    return verifyResult([
+      ...(await checks(ctx, inventory)),
+      {
+        name: `ONBOOT="${onbootAfterCutover(inventory)}"`,
+        ok: onboot === onbootAfterCutover(inventory),
+        detail: onboot === undefined ? "no ONBOOT in the config" : `ONBOOT="${onboot}"`,
+      },
+    ]);
   },
 });

@@ -22,15 +22,22 @@ const copyPlan = (ctx: VsContext, inventory: Inventory): CopyPlan => ({
   ctid: inventory.ctid,
   vdir: inventory.vdir,
   mkdir: mkdirPrivate(inventory),
-  rsync: lockedRsync(rsyncLockFile(inventory.vdir), vserverRsyncCommand(ctx.plan, inventory.vdir, inventory.privateDir)),
+  rsync: lockedRsync(
+    rsyncLockFile(inventory.vdir),
+    vserverRsyncCommand(ctx.plan, inventory.vdir, inventory.privateDir),
+  ),
 });
 
 /** Beside the guest's root (never inside it: not copied): one lock per guest, so guests migrated at once never block each other. */
-export const rsyncLockFile = (vdir: string): string => `${posix.dirname(vdir.replace(/\/+$/, ""))}/.${posix.basename(vdir.replace(/\/+$/, ""))}.mudanza-rsync.lock`;
+export const rsyncLockFile = (vdir: string): string =>
+  `${posix.dirname(vdir.replace(/\/+$/, ""))}/.${posix.basename(vdir.replace(/\/+$/, ""))}.mudanza-rsync.lock`;
 
 async function pass(ctx: VsContext, plan: CopyPlan, label: string): Promise<PassResult> {
   // Never copy over a container that runs: after the cutover its data is newer than the guest's.
-  if (await containerRunning(ctx, plan.ctid)) throw new Error(`container ${plan.ctid} is running on the node: copying ${plan.vdir} over it would lose what it wrote since the cutover`);
+  if (await containerRunning(ctx, plan.ctid))
+    throw new Error(
+      `container ${plan.ctid} is running on the node: copying ${plan.vdir} over it would lose what it wrote since the cutover`,
+    );
   return runRsyncPass(ctx.host("source"), plan.rsync, label, {
     progress: (info) => ctx.progress(info),
     output: (line, stream) => ctx.output("source", line, stream),
@@ -50,8 +57,21 @@ export const liveSyncStep = defineStep<VsPlan, CopyPlan & { maxPasses: number }>
     const inventory = currentInventory(ctx);
     const plan = { ...copyPlan(ctx, inventory), maxPasses: ctx.plan.options.maxLivePasses };
     const facts = { excludes: VSERVER_EXCLUDES.map((e) => ({ path: e.pattern, reason: e.reason })) };
-    if (!inventory.running) return { satisfied: true, reason: "the guest is stopped: the final pass copies everything", plan, findings: [], facts };
-    return { satisfied: false, plan, findings: [], facts, details: [`rsync exit 24 (files vanished while copying) is expected on a live pass`] };
+    if (!inventory.running)
+      return {
+        satisfied: true,
+        reason: "the guest is stopped: the final pass copies everything",
+        plan,
+        findings: [],
+        facts,
+      };
+    return {
+      satisfied: false,
+      plan,
+      findings: [],
+      facts,
+      details: [`rsync exit 24 (files vanished while copying) is expected on a live pass`],
+    };
   },
   commands: (plan) => [
     { host: "target", command: plan.mkdir, purpose: "the container's private area" },
@@ -64,16 +84,22 @@ export const liveSyncStep = defineStep<VsPlan, CopyPlan & { maxPasses: number }>
       const result = await pass(ctx, plan, `live pass ${history.length + 1}`);
       if (result.code !== 0 && !result.vanished) throw new Error(`live rsync pass failed: ${result.stderrTail}`);
       history.push(result.stats.transferredFileSize ?? 0);
-      ctx.output("source", `live pass ${history.length}: ${result.stats.transferredFileSize ?? "?"} bytes changed in ${result.seconds.toFixed(1)} s${result.vanished ? " (some files vanished: normal while running)" : ""}`);
+      ctx.output(
+        "source",
+        `live pass ${history.length}: ${result.stats.transferredFileSize ?? "?"} bytes changed in ${result.seconds.toFixed(1)} s${result.vanished ? " (some files vanished: normal while running)" : ""}`,
+      );
     }
     await ctx.facts.set(VS_FACTS.livePasses, history);
   },
   async verify(ctx) {
     const inventory = currentInventory(ctx);
     // A guest that was stopped at inventory time has no live pass: the final pass copies it all.
-    if (!inventory.running) return verifyResult([{ name: "no live pass needed", ok: true, detail: `${inventory.guest} was stopped` }]);
+    if (!inventory.running)
+      return verifyResult([{ name: "no live pass needed", ok: true, detail: `${inventory.guest} was stopped` }]);
     const dir = await ctx.host("target").stat(inventory.privateDir);
-    return verifyResult([{ name: "private area exists on the node", ok: dir?.type === "dir", detail: inventory.privateDir }]);
+    return verifyResult([
+      { name: "private area exists on the node", ok: dir?.type === "dir", detail: inventory.privateDir },
+    ]);
   },
 });
 
@@ -88,20 +114,37 @@ export const finalSyncStep = defineStep<VsPlan, CopyPlan & { guest: string; stop
   async probe(ctx) {
     const inventory = currentInventory(ctx);
     const running = await guestRunning(ctx.host("source"), inventory.guest);
-    const details = running ? [`${inventory.guest} stops here and stays stopped; if a later step fails it is started again (\`vserver ${inventory.guest} start\`)`] : [`${inventory.guest} is already stopped`];
-    return { satisfied: false, plan: { ...copyPlan(ctx, inventory), guest: inventory.guest, stopGuest: running }, findings: [], details };
+    const details = running
+      ? [
+          `${inventory.guest} stops here and stays stopped; if a later step fails it is started again (\`vserver ${inventory.guest} start\`)`,
+        ]
+      : [`${inventory.guest} is already stopped`];
+    return {
+      satisfied: false,
+      plan: { ...copyPlan(ctx, inventory), guest: inventory.guest, stopGuest: running },
+      findings: [],
+      details,
+    };
   },
   commands: (plan) => [
-    ...(plan.stopGuest ? [{ host: "source", command: stopGuestCommand(plan.guest), purpose: "no writes during the final pass" }] : []),
+    ...(plan.stopGuest
+      ? [{ host: "source", command: stopGuestCommand(plan.guest), purpose: "no writes during the final pass" }]
+      : []),
     { host: "target", command: plan.mkdir, purpose: "the container's private area" },
     { host: "source", command: plan.rsync, purpose: "final pass, guest stopped" },
   ],
   async run(ctx, plan) {
     const source = ctx.host("source");
     if (plan.stopGuest) {
-      await ctx.compensations.register({ id: COMPENSATION.restartGuest, title: `start the VServer guest ${plan.guest} again`, host: "source", command: restartGuestCommand(plan.guest) });
+      await ctx.compensations.register({
+        id: COMPENSATION.restartGuest,
+        title: `start the VServer guest ${plan.guest} again`,
+        host: "source",
+        command: restartGuestCommand(plan.guest),
+      });
       await execOk(source, stopGuestCommand(plan.guest), { timeoutMs: 600_000 });
-      if (await guestRunning(source, plan.guest)) throw new Error(`${plan.guest} still runs after \`vserver ${plan.guest} stop\``);
+      if (await guestRunning(source, plan.guest))
+        throw new Error(`${plan.guest} still runs after \`vserver ${plan.guest} stop\``);
       await ctx.facts.set(VS_FACTS.guestStoppedAt, new Date().toISOString());
     }
     await execOk(ctx.host("target"), plan.mkdir);
@@ -113,10 +156,17 @@ export const finalSyncStep = defineStep<VsPlan, CopyPlan & { guest: string; stop
     const inventory = currentInventory(ctx);
     const cutover = ctx.facts.get(VS_FACTS.cutoverAt);
     // After the cutover the container is the truth: a guest started again later must not trigger a new copy.
-    if (cutover) return verifyResult([{ name: "cutover done", ok: true, detail: `at ${cutover}; the container's data is authoritative` }]);
+    if (cutover)
+      return verifyResult([
+        { name: "cutover done", ok: true, detail: `at ${cutover}; the container's data is authoritative` },
+      ]);
     const stopped = (await ctx.host("source").exec(guestStatusCommand(inventory.guest))).code === 3;
     return verifyResult([
-      { name: "guest stopped on the VServer host", ok: stopped, detail: stopped ? undefined : "it runs again: its files may have changed since the final pass" },
+      {
+        name: "guest stopped on the VServer host",
+        ok: stopped,
+        detail: stopped ? undefined : "it runs again: its files may have changed since the final pass",
+      },
       { name: "final pass done", ok: !!ctx.facts.get(VS_FACTS.finalSyncAt) },
     ]);
   },

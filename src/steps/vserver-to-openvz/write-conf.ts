@@ -16,11 +16,15 @@ export const CTID_CONF_MODE = 0o644;
  */
 export async function renderCtidConf(ctx: VsContext, inventory: Inventory): Promise<string> {
   const sample = inventory.samplePath ? await readOptional(ctx.host("target"), inventory.samplePath) : null;
-  return setVzConfValues(sample ?? "", inventory.settings.map((s) => [s.key, s.key === "ONBOOT" ? "no" : s.value]));
+  return setVzConfValues(
+    sample ?? "",
+    inventory.settings.map((s) => [s.key, s.key === "ONBOOT" ? "no" : s.value]),
+  );
 }
 
 /** The ONBOOT the mapping wants once the container has taken over. */
-export const onbootAfterCutover = (inventory: Inventory): string => inventory.settings.find((s) => s.key === "ONBOOT")?.value ?? "no";
+export const onbootAfterCutover = (inventory: Inventory): string =>
+  inventory.settings.find((s) => s.key === "ONBOOT")?.value ?? "no";
 
 export interface WriteConfPlan {
   confPath: string;
@@ -44,16 +48,27 @@ export const writeConfStep = defineStep<VsPlan, WriteConfPlan>({
     return {
       satisfied,
       reason: satisfied ? `${inventory.confPath} already holds these settings` : undefined,
-      plan: { confPath: inventory.confPath, rootDir: inventory.rootDir, content: await renderCtidConf(ctx, inventory), samplePath: inventory.samplePath },
+      plan: {
+        confPath: inventory.confPath,
+        rootDir: inventory.rootDir,
+        content: await renderCtidConf(ctx, inventory),
+        samplePath: inventory.samplePath,
+      },
       findings: [],
       details: inventory.settings.map((s) =>
-        s.key === "ONBOOT" ? `ONBOOT="no" until the cutover, then "${s.value}"  <- ${s.from}: ${s.why}` : `${s.key}="${s.value}"  <- ${s.from}: ${s.why}`,
+        s.key === "ONBOOT"
+          ? `ONBOOT="no" until the cutover, then "${s.value}"  <- ${s.from}: ${s.why}`
+          : `${s.key}="${s.value}"  <- ${s.from}: ${s.why}`,
       ),
     };
   },
   commands: (plan) => [
     { host: "target", command: mkdirCommand(plan), purpose: "config directory and VE_ROOT mount point" },
-    { host: "target", command: writeFileCommand(plan.confPath, `mode 0644, from ${plan.samplePath ?? "no sample"}`), purpose: "container config" },
+    {
+      host: "target",
+      command: writeFileCommand(plan.confPath, `mode 0644, from ${plan.samplePath ?? "no sample"}`),
+      purpose: "container config",
+    },
   ],
   async run(ctx, plan) {
     const target = ctx.host("target");
@@ -68,7 +83,11 @@ export const writeConfStep = defineStep<VsPlan, WriteConfPlan>({
     return verifyResult([
       { name: "CTID.conf exists", ok: text !== null, detail: inventory.confPath },
       { name: "mapped settings present", ok: text !== null && matches(text, inventory) },
-      { name: "mode 0644, owned by root", ok: stat !== null && stat.mode === CTID_CONF_MODE && stat.uid === 0 && stat.gid === 0, detail: stat ? `${stat.mode.toString(8)} ${stat.uid}:${stat.gid}` : undefined },
+      {
+        name: "mode 0644, owned by root",
+        ok: stat !== null && stat.mode === CTID_CONF_MODE && stat.uid === 0 && stat.gid === 0,
+        detail: stat ? `${stat.mode.toString(8)} ${stat.uid}:${stat.gid}` : undefined,
+      },
     ]);
   },
 });

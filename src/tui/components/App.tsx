@@ -32,7 +32,10 @@ export function App({ store, onAbort, columns, rows, clock = Date.now, inputActi
 
   // A gate taller than the screen scrolls inside its panel: the header and the question stay visible.
   const gateStep = prompt ? model.steps.find((s) => s.id === prompt.stepId) : undefined;
-  const othersWarnings = prompt && prompt.stepId === model.firstGateId ? warningsOf(model).filter((f) => !gateStep?.findings.includes(f)) : [];
+  const othersWarnings =
+    prompt && prompt.stepId === model.firstGateId
+      ? warningsOf(model).filter((f) => !gateStep?.findings.includes(f))
+      : [];
   const gateBody = prompt ? toRows(gateLines(prompt, gateStep?.findings, othersWarnings), width) : [];
   const gateBudget = Math.max(3, rows - 1 - 3 - 1 - 1 - 1 - Math.min(3, model.steps.length));
   const gateScrolls = gateBody.length > gateBudget;
@@ -59,7 +62,15 @@ export function App({ store, onAbort, columns, rows, clock = Date.now, inputActi
         return;
       }
       if (!prompt) return;
-      const scroll = key.downArrow ? 1 : key.upArrow ? -1 : key.pageDown || input === " " ? gatePage : key.pageUp ? -gatePage : 0;
+      const scroll = key.downArrow
+        ? 1
+        : key.upArrow
+          ? -1
+          : key.pageDown || input === " "
+            ? gatePage
+            : key.pageUp
+              ? -gatePage
+              : 0;
       if (scroll !== 0) {
         setGateOffset((o) => Math.min(maxGateOffset, Math.max(0, o + scroll)));
         return;
@@ -86,8 +97,14 @@ export function App({ store, onAbort, columns, rows, clock = Date.now, inputActi
       const more = `── rows ${offset + 1}-${offset + visible.length} of ${gateBody.length}${offset + visible.length < gateBody.length ? ", more below" : ""}: ↑/↓ PgUp/PgDn scroll ──`;
       panel = [...visible, { text: more, dim: true, truncate: true }, GATE_QUESTION];
     }
-  }
-  else if (model.aborting) panel = [{ text: "Stopping safely: finishing the current command, then undoing what must be undone…", bold: true, color: "yellow" }];
+  } else if (model.aborting)
+    panel = [
+      {
+        text: "Stopping safely: finishing the current command, then undoing what must be undone…",
+        bold: true,
+        color: "yellow",
+      },
+    ];
 
   const layout = planLayout({
     rows,
@@ -99,11 +116,26 @@ export function App({ store, onAbort, columns, rows, clock = Date.now, inputActi
     outputAvailable: !model.end && !prompt && currentStep?.status === "running" ? currentStep.output.length : 0,
   });
 
-  const hint = model.end ? "" : prompt ? `y = run it · Enter = no · q = abort${gateScrolls ? " · ↑/↓ scroll" : ""}` : model.aborting ? "stopping…" : "q = abort safely (undoes what it must)";
+  const hint = model.end
+    ? ""
+    : prompt
+      ? `y = run it · Enter = no · q = abort${gateScrolls ? " · ↑/↓ scroll" : ""}`
+      : model.aborting
+        ? "stopping…"
+        : "q = abort safely (undoes what it must)";
   return (
     <Box flexDirection="column" width={width}>
       <Header model={model} nowMs={nowMs} columns={width} asking={prompt !== undefined} />
-      <StepList steps={model.steps} rows={layout.stepRows} currentId={model.currentId} outputLines={layout.outputLines} nowMs={nowMs} width={width} expand={!model.end && !prompt} askingId={prompt?.stepId} />
+      <StepList
+        steps={model.steps}
+        rows={layout.stepRows}
+        currentId={model.currentId}
+        outputLines={layout.outputLines}
+        nowMs={nowMs}
+        width={width}
+        expand={!model.end && !prompt}
+        askingId={prompt?.stepId}
+      />
       {panel.length > 0 ? (
         <Box marginTop={1}>
           <Panel lines={panel} width={width} />

@@ -4,11 +4,32 @@ import type { TuiModel } from "../model.js";
 import { useTheme } from "../theme.js";
 
 /** Pipeline kind, source → target, elapsed time: two rows and a rule. */
-export function Header({ model, nowMs, columns, asking }: { model: TuiModel; nowMs: number; columns: number; asking?: boolean }) {
+export function Header({
+  model,
+  nowMs,
+  columns,
+  asking,
+}: {
+  model: TuiModel;
+  nowMs: number;
+  columns: number;
+  asking?: boolean;
+}) {
   const theme = useTheme();
   const elapsed = formatClock((model.end?.atMs ?? nowMs) - model.startedAtMs);
-  const route = Object.keys(model.hosts).length > 0 ? `${model.hosts.source ?? "?"} → ${model.hosts.target ?? "?"}` : "connecting…";
-  const stage = model.end ? model.end.status : asking ? "waiting for you" : model.aborting ? "stopping" : model.preflight ? "checking" : model.mode === "yes" ? "running (--yes)" : "running";
+  const route =
+    Object.keys(model.hosts).length > 0 ? `${model.hosts.source ?? "?"} → ${model.hosts.target ?? "?"}` : "connecting…";
+  const stage = model.end
+    ? model.end.status
+    : asking
+      ? "waiting for you"
+      : model.aborting
+        ? "stopping"
+        : model.preflight
+          ? "checking"
+          : model.mode === "yes"
+            ? "running (--yes)"
+            : "running";
   return (
     <Box flexDirection="column" width={columns}>
       <Box justifyContent="space-between">

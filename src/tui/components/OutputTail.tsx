@@ -9,7 +9,12 @@ export function OutputTail({ lines, max, width }: { lines: OutputLine[]; max: nu
   return (
     <Box flexDirection="column" width={width}>
       {lines.slice(-max).map((l, i) => (
-        <Text key={i} wrap="truncate-end" color={l.stream === "stderr" ? theme.color("yellow") : undefined} dimColor={l.stream === "stdout" && theme.dim}>
+        <Text
+          key={i}
+          wrap="truncate-end"
+          color={l.stream === "stderr" ? theme.color("yellow") : undefined}
+          dimColor={l.stream === "stdout" && theme.dim}
+        >
           │ {l.host}: {l.line}
         </Text>
       ))}

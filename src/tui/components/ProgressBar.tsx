@@ -12,7 +12,10 @@ export function ProgressBar({ progress, width }: { progress: ProgressInfo; width
   return (
     <Box flexDirection="column">
       <Text>
-        <Text color={theme.color("cyan")}>{fraction === undefined ? "·".repeat(barWidth) : textBar(fraction, barWidth)}</Text> {percent}
+        <Text color={theme.color("cyan")}>
+          {fraction === undefined ? "·".repeat(barWidth) : textBar(fraction, barWidth)}
+        </Text>{" "}
+        {percent}
       </Text>
       <Text wrap="truncate-end">
         {progress.label ? `${progress.label}: ` : ""}

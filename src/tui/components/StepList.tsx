@@ -29,8 +29,12 @@ function StepLine({ step, nowMs, width, asking }: { step: StepView; nowMs: numbe
             {step.checking ? "…" : STATUS_MARK[step.status]}{" "}
           </Text>
           <Text bold={running}>{step.title}</Text>
-          {step.destructive && step.status === "pending" ? <Text color={theme.color("yellow")}> (asks first)</Text> : null}
-          {step.status !== "running" && step.message && step.status !== "done" ? <Text dimColor={theme.dim}> — {cleanLine(step.message.split("\n")[0] ?? "")}</Text> : null}
+          {step.destructive && step.status === "pending" ? (
+            <Text color={theme.color("yellow")}> (asks first)</Text>
+          ) : null}
+          {step.status !== "running" && step.message && step.status !== "done" ? (
+            <Text dimColor={theme.dim}> — {cleanLine(step.message.split("\n")[0] ?? "")}</Text>
+          ) : null}
         </Text>
       </Box>
       <Box flexShrink={0} marginLeft={1}>
@@ -41,7 +45,16 @@ function StepLine({ step, nowMs, width, asking }: { step: StepView; nowMs: numbe
 }
 
 /** Every step with its mark and duration; the current one expanded with progress and its last lines. */
-export function StepList(props: { steps: StepView[]; rows: StepRow[]; currentId?: string; outputLines: number; nowMs: number; width: number; expand: boolean; askingId?: string }) {
+export function StepList(props: {
+  steps: StepView[];
+  rows: StepRow[];
+  currentId?: string;
+  outputLines: number;
+  nowMs: number;
+  width: number;
+  expand: boolean;
+  askingId?: string;
+}) {
   const theme = useTheme();
   return (
     <Box flexDirection="column" width={props.width}>

@@ -14,7 +14,10 @@ import type { DbWriter } from "./writer.js";
  * the migration's design implies (the copy is a point in time; the target then changes on purpose).
  */
 export const MANIFEST_EXCLUDES: Array<{ path: string; reason: string }> = [
-  { path: "/var/lib/mysql", reason: "the database ran on both sides after the final pass; its rows are compared instead" },
+  {
+    path: "/var/lib/mysql",
+    reason: "the database ran on both sides after the final pass; its rows are compared instead",
+  },
   { path: "/var/log", reason: "both hosts kept logging after the copy" },
   { path: "/var/lib/systemd", reason: "systemd's runtime state (random seed, timer stamps) changes on each host" },
   { path: "/var/tmp", reason: "scratch space of running services" },
@@ -47,7 +50,10 @@ export async function readJournalFacts(events: CliEvent[]): Promise<Record<strin
 }
 
 /** Everything the issue asks of a finished migration. */
-export async function assertMigrated(lab: Lab, opts: { bootIdBefore: string; facts: Record<string, unknown>; events: CliEvent[]; writer?: DbWriter }): Promise<void> {
+export async function assertMigrated(
+  lab: Lab,
+  opts: { bootIdBefore: string; facts: Record<string, unknown>; events: CliEvent[]; writer?: DbWriter },
+): Promise<void> {
   // 1. The VM answers with the source's host keys; its own old keys are refused now.
   const vm = lab.targetWithSourceKeys;
   const bootId = (await vm.run("cat /proc/sys/kernel/random/boot_id")).trim();
@@ -61,27 +67,40 @@ export async function assertMigrated(lab: Lab, opts: { bootIdBefore: string; fac
   expect(btime * 1000).toBeGreaterThan(Date.parse(String(kernelEnd!.at)) - 2000);
 
   // 2. Its network configuration is its own: ens3 with its address, nothing of venet left.
-  const net = await vm.run("cat /etc/network/interfaces; ls /etc/network/interfaces.d/ 2>/dev/null; ip -o link; ip -o -4 addr show");
+  const net = await vm.run(
+    "cat /etc/network/interfaces; ls /etc/network/interfaces.d/ 2>/dev/null; ip -o link; ip -o -4 addr show",
+  );
   expect(net).toContain("ens3");
   expect(net).toContain(LAB_NET.vmAddress);
   expect(net).not.toMatch(/venet/);
 
   // 3. The package database owns the running kernel.
-  const kernel = await vm.run(`r=$(uname -r); dpkg-query -W -f='\${Status}' "linux-image-$r"; echo; dpkg -S "/boot/vmlinuz-$r"; test -d "/usr/lib/modules/$r" && echo modules-ok`);
+  const kernel = await vm.run(
+    `r=$(uname -r); dpkg-query -W -f='\${Status}' "linux-image-$r"; echo; dpkg -S "/boot/vmlinuz-$r"; test -d "/usr/lib/modules/$r" && echo modules-ok`,
+  );
   expect(kernel).toMatch(/^install ok installed$/m);
   expect(kernel).toMatch(/^linux-image-.*: \/boot\/vmlinuz-/m);
   expect(kernel).toContain("modules-ok");
 
   // 4. MariaDB is active and holds every seeded row and every row acknowledged before the freeze.
   expect((await vm.run("systemctl is-active mariadb")).trim()).toBe("active");
-  const ids = new Set((await vm.run(`mariadb -N -e 'SELECT id FROM ${LAB_DB.database}.${LAB_DB.table}'`)).split("\n").filter(Boolean).map(Number));
+  const ids = new Set(
+    (await vm.run(`mariadb -N -e 'SELECT id FROM ${LAB_DB.database}.${LAB_DB.table}'`))
+      .split("\n")
+      .filter(Boolean)
+      .map(Number),
+  );
   for (let id = 1; id <= LAB_DB.seedRows; id++) expect(ids.has(id), `seed row ${id}`).toBe(true);
-  const databases = opts.facts["databases"] as { stoppedAt?: string; allStoppedAt?: string; thawStartedAt?: string; startedOnSourceAt?: string } | undefined;
+  const databases = opts.facts["databases"] as
+    { stoppedAt?: string; allStoppedAt?: string; thawStartedAt?: string; startedOnSourceAt?: string } | undefined;
   expect(databases?.stoppedAt).toBeDefined();
   expect(databases?.startedOnSourceAt).toBeDefined();
   if (opts.writer) {
     const frozenAt = Date.parse(databases!.stoppedAt!);
-    expect(opts.writer.acked.filter((a) => a.at < frozenAt).length, "rows acknowledged before the freeze").toBeGreaterThan(0);
+    expect(
+      opts.writer.acked.filter((a) => a.at < frozenAt).length,
+      "rows acknowledged before the freeze",
+    ).toBeGreaterThan(0);
     // Every row acknowledged until the source's database came back must be on the target: a row the
     // source accepted during the freeze (say, socket activation restarting it) would be a lost write.
     // The 2 s margin covers the time between the database being up again and the journal noting it.
@@ -112,14 +131,21 @@ export async function assertMigrated(lab: Lab, opts: { bootIdBefore: string; fac
 /** The source tree equals the target's outside the pipeline's excludes and the documented ones above. */
 export async function assertTreesMatch(lab: Lab): Promise<void> {
   const prune = [...COMMON_EXCLUDES, ...debian.excludes, ...MANIFEST_EXCLUDES].map((e) => e.path);
-  const [source, target] = await Promise.all([collectManifest(lab.source, prune), collectManifest(lab.targetWithSourceKeys, prune)]);
+  const [source, target] = await Promise.all([
+    collectManifest(lab.source, prune),
+    collectManifest(lab.targetWithSourceKeys, prune),
+  ]);
   expect(source.entries.size).toBeGreaterThan(10_000);
   const diff = compareManifests(source, target);
   // The target may hold more: the packages it installed for its kernel (and their directories).
   // groups: the target may only have added some
-  const groups = async (host: typeof lab.source) => new Set((await host.run("cat /etc/group")).split("\n").filter(Boolean));
+  const groups = async (host: typeof lab.source) =>
+    new Set((await host.run("cat /etc/group")).split("\n").filter(Boolean));
   const [sourceGroups, targetGroups] = await Promise.all([groups(lab.source), groups(lab.targetWithSourceKeys)]);
-  expect([...sourceGroups].filter((g) => !targetGroups.has(g)), "source groups changed or missing on the target").toEqual([]);
+  expect(
+    [...sourceGroups].filter((g) => !targetGroups.has(g)),
+    "source groups changed or missing on the target",
+  ).toEqual([]);
   const allowedExtra = await packageFilesInstalledOnlyOnTarget(lab);
   // ...and the links their scripts made to those files (update-rc.d, deb-systemd-helper, alternatives)
   const extra = diff.extra.filter((p) => {
@@ -132,7 +158,12 @@ export async function assertTreesMatch(lab: Lab): Promise<void> {
     }
     return true;
   });
-  expect({ missing: diff.missing, different: diff.different, extra, linkGroups: diff.linkGroups }).toEqual({ missing: [], different: [], extra: [], linkGroups: [] });
+  expect({ missing: diff.missing, different: diff.different, extra, linkGroups: diff.linkGroups }).toEqual({
+    missing: [],
+    different: [],
+    extra: [],
+    linkGroups: [],
+  });
 }
 
 /** Paths owned by packages the target has and the source does not (the kernel and what it pulled in). */

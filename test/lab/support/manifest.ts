@@ -72,13 +72,17 @@ function parseManifest(out: string): Manifest {
 }
 
 /** Paths of `source` missing or different on `target`, and target paths the source does not have. */
-export function compareManifests(source: Manifest, target: Manifest): { missing: string[]; different: string[]; extra: string[]; linkGroups: string[] } {
+export function compareManifests(
+  source: Manifest,
+  target: Manifest,
+): { missing: string[]; different: string[]; extra: string[]; linkGroups: string[] } {
   const missing: string[] = [];
   const different: string[] = [];
   for (const [path, entry] of source.entries) {
     const other = target.entries.get(path);
     if (!other) missing.push(path);
-    else if (JSON.stringify(entry) !== JSON.stringify(other)) different.push(`${path}: ${JSON.stringify(entry)} != ${JSON.stringify(other)}`);
+    else if (JSON.stringify(entry) !== JSON.stringify(other))
+      different.push(`${path}: ${JSON.stringify(entry)} != ${JSON.stringify(other)}`);
   }
   const extra = [...target.entries.keys()].filter((p) => !source.entries.has(p));
   const linkGroups = [...source.linkGroups].filter((g) => !target.linkGroups.has(g));

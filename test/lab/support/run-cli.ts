@@ -25,9 +25,16 @@ export interface CliRun {
  * `onEvent` may act on the child (a test SIGKILLs it in the middle of a step). Everything the CLI prints
  * is appended to logFile, for a failing test's post-mortem.
  */
-export function runCli(args: string[], logFile: string, onEvent?: (event: CliEvent, child: ChildProcess) => void): Promise<CliRun> {
+export function runCli(
+  args: string[],
+  logFile: string,
+  onEvent?: (event: CliEvent, child: ChildProcess) => void,
+): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args, "--json"], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1" } });
+    const child = spawn(process.execPath, [BIN, ...args, "--json"], {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, NO_COLOR: "1" },
+    });
     const events: CliEvent[] = [];
     let stderr = "";
     let buffer = "";

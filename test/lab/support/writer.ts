@@ -47,7 +47,11 @@ export class DbWriter {
   private session(): Promise<void> {
     return new Promise((resolve) => {
       this.sessions++;
-      const child = spawn("ssh", this.host.argv(`exec mariadb --batch --unbuffered --skip-column-names ${LAB_DB.database}`), { stdio: ["pipe", "pipe", "pipe"] });
+      const child = spawn(
+        "ssh",
+        this.host.argv(`exec mariadb --batch --unbuffered --skip-column-names ${LAB_DB.database}`),
+        { stdio: ["pipe", "pipe", "pipe"] },
+      );
       this.child = child;
       let inFlight: number | undefined;
       let buffer = "";
@@ -57,7 +61,9 @@ export class DbWriter {
           return;
         }
         inFlight = this.nextId++;
-        child.stdin.write(`INSERT INTO ${LAB_DB.table} (id, note) VALUES (${inFlight}, 'writer'); SELECT ${inFlight};\n`);
+        child.stdin.write(
+          `INSERT INTO ${LAB_DB.table} (id, note) VALUES (${inFlight}, 'writer'); SELECT ${inFlight};\n`,
+        );
       };
       child.stdout.on("data", (chunk: Buffer) => {
         buffer += chunk.toString("utf8");

@@ -11,7 +11,8 @@ import { loadPair, PAIRS, runOvz } from "./harness.js";
 import { simulate } from "./simulate.js";
 
 const GIB = 1024 ** 3;
-const PLAN = (acknowledge: string) => `kind: openvz-to-kvm\nsource: {transport: scripted, fixture: x, host: 198.18.10.31}\ntarget: {transport: scripted, fixture: x, host: 198.18.20.11}\noptions:\n  acknowledge:\n${acknowledge}`;
+const PLAN = (acknowledge: string) =>
+  `kind: openvz-to-kvm\nsource: {transport: scripted, fixture: x, host: 198.18.10.31}\ntarget: {transport: scripted, fixture: x, host: 198.18.20.11}\noptions:\n  acknowledge:\n${acknowledge}`;
 
 /** A source whose tree du measures at 30 GiB against a 20 GiB target: the copy-size blocker, wrong here by assumption. */
 async function tooBigPair(acknowledge: Array<{ id: string; reason: string }> = []) {
@@ -23,11 +24,20 @@ async function tooBigPair(acknowledge: Array<{ id: string; reason: string }> = [
 
 describe("a blocker that can be wrong by design is acknowledged in the plan by id, with a reason", () => {
   it("an unknown id is a plan error naming it and the ids there are; a known one loads", () => {
-    expect(() => parsePlan(PLAN("    - {id: disk-is-fine, reason: measured by hand}\n"), "/plans/a.yaml")).toThrow(BadInputError);
-    expect(() => parsePlan(PLAN("    - {id: disk-is-fine, reason: measured by hand}\n"), "/plans/a.yaml")).toThrow(/unknown blocker id "disk-is-fine": a plan may acknowledge only target-disk-too-small, /);
+    expect(() => parsePlan(PLAN("    - {id: disk-is-fine, reason: measured by hand}\n"), "/plans/a.yaml")).toThrow(
+      BadInputError,
+    );
+    expect(() => parsePlan(PLAN("    - {id: disk-is-fine, reason: measured by hand}\n"), "/plans/a.yaml")).toThrow(
+      /unknown blocker id "disk-is-fine": a plan may acknowledge only target-disk-too-small, /,
+    );
     expect(() => parsePlan(PLAN("    - {id: target-disk-too-small}\n"), "/plans/a.yaml")).toThrow(/reason/);
-    const loaded = parsePlan(PLAN("    - {id: target-disk-too-small, reason: sparse database files}\n"), "/plans/a.yaml");
-    expect((loaded.plan as { options: { acknowledge: unknown } }).options.acknowledge).toEqual([{ id: "target-disk-too-small", reason: "sparse database files" }]);
+    const loaded = parsePlan(
+      PLAN("    - {id: target-disk-too-small, reason: sparse database files}\n"),
+      "/plans/a.yaml",
+    );
+    expect((loaded.plan as { options: { acknowledge: unknown } }).options.acknowledge).toEqual([
+      { id: "target-disk-too-small", reason: "sparse database files" },
+    ]);
   });
 
   it("without the acknowledgement the copy-size blocker stops the run; with it the run goes on and both reports carry the reason", async () => {
@@ -36,13 +46,26 @@ describe("a blocker that can be wrong by design is acknowledged in the plan by i
     expect(exitCodeForRun(first.outcome)).toBe(3);
     expect(first.outcome.message).toMatch(/^Target disk too small/);
 
-    const reason = "the tree holds 25 GiB of sparse VM images that the copy keeps sparse (checked with du --apparent-size)";
+    const reason =
+      "the tree holds 25 GiB of sparse VM images that the copy keeps sparse (checked with du --apparent-size)";
     const acknowledged = await tooBigPair([{ id: "target-disk-too-small", reason }]);
     const dry = await runOvz(acknowledged.plan, acknowledged.hosts, "dry-run");
     expect(dry.outcome.status).toBe("dry-run");
     const finding = dry.outcome.findings.find((f) => f.title === "Target disk too small");
-    expect(finding).toMatchObject({ blocks: false, severity: "warning", id: "target-disk-too-small", acknowledged: reason });
-    const markdown = renderDryRunMarkdown(collectDryRun(buildOpenvzToKvm(acknowledged.plan) as never, { source: "s", target: "t" }, dry.outcome.probes, dry.outcome.skipped));
+    expect(finding).toMatchObject({
+      blocks: false,
+      severity: "warning",
+      id: "target-disk-too-small",
+      acknowledged: reason,
+    });
+    const markdown = renderDryRunMarkdown(
+      collectDryRun(
+        buildOpenvzToKvm(acknowledged.plan) as never,
+        { source: "s", target: "t" },
+        dry.outcome.probes,
+        dry.outcome.skipped,
+      ),
+    );
     expect(markdown).toContain(`Acknowledged in the plan (target-disk-too-small): ${reason}`);
 
     const run = await runOvz(acknowledged.plan, acknowledged.hosts, "yes");

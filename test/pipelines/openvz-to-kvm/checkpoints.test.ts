@@ -41,28 +41,52 @@ async function checkpointHosts(): Promise<{ libvirt: ScriptedHost; vzctl: Script
   const vzctl = await loadScriptedHost(`${HOSTS}/openvz7-node`, "source-checkpoints");
   const virshRows: string[] = [];
   const header = (await readFile(`${HOSTS}/libvirt-checkpoints/out/snapshot-list-web1-empty.txt`, "utf8")).trimEnd();
-  libvirt.on(/^virsh -c qemu:\/\/\/system snapshot-create-as web1 (\S+) /, (command) => {
-    const name = /snapshot-create-as web1 (\S+) /.exec(command)![1]!;
-    virshRows.push(` ${name.padEnd(20)} 2026-12-01 18:47:56 +0000   running`);
-    return { stdout: `Domain snapshot ${name} created\n` };
-  }, { mutates: true });
-  libvirt.on("virsh -c qemu:///system snapshot-list web1", () => ({ stdout: [header, ...virshRows, ""].join("\n") + "\n" }));
-  libvirt.on(/^virsh -c qemu:\/\/\/system snapshot-delete web1 (\S+)$/, (command) => {
-    const name = command.split(" ").at(-1)!;
-    virshRows.splice(virshRows.findIndex((r) => r.trim().startsWith(`${name} `)), 1);
-    return { stdout: `Domain snapshot ${name} deleted\n` };
-  }, { mutates: true });
+  libvirt.on(
+    /^virsh -c qemu:\/\/\/system snapshot-create-as web1 (\S+) /,
+    (command) => {
+      const name = /snapshot-create-as web1 (\S+) /.exec(command)![1]!;
+      virshRows.push(` ${name.padEnd(20)} 2026-12-01 18:47:56 +0000   running`);
+      return { stdout: `Domain snapshot ${name} created\n` };
+    },
+    { mutates: true },
+  );
+  libvirt.on("virsh -c qemu:///system snapshot-list web1", () => ({
+    stdout: [header, ...virshRows, ""].join("\n") + "\n",
+  }));
+  libvirt.on(
+    /^virsh -c qemu:\/\/\/system snapshot-delete web1 (\S+)$/,
+    (command) => {
+      const name = command.split(" ").at(-1)!;
+      virshRows.splice(
+        virshRows.findIndex((r) => r.trim().startsWith(`${name} `)),
+        1,
+      );
+      return { stdout: `Domain snapshot ${name} deleted\n` };
+    },
+    { mutates: true },
+  );
   const vzRows: string[] = [];
-  vzctl.on(/^vzctl snapshot 101 /, (command) => {
-    const name = /--name (\S+)/.exec(command)![1]!;
-    vzRows.push(`${snapshotUuid(name).padEnd(38)} 2026-12-01 18:44:39 ${name}`);
-    return {};
-  }, { mutates: true });
+  vzctl.on(
+    /^vzctl snapshot 101 /,
+    (command) => {
+      const name = /--name (\S+)/.exec(command)![1]!;
+      vzRows.push(`${snapshotUuid(name).padEnd(38)} 2026-12-01 18:44:39 ${name}`);
+      return {};
+    },
+    { mutates: true },
+  );
   vzctl.on("vzctl snapshot-list 101 -H -o uuid,date,name", () => ({ stdout: vzRows.map((r) => r + "\n").join("") }));
-  vzctl.on(/^vzctl snapshot-delete 101 --id /, (command) => {
-    vzRows.splice(vzRows.findIndex((r) => command.includes(r.slice(0, 38).trim())), 1);
-    return {};
-  }, { mutates: true });
+  vzctl.on(
+    /^vzctl snapshot-delete 101 --id /,
+    (command) => {
+      vzRows.splice(
+        vzRows.findIndex((r) => command.includes(r.slice(0, 38).trim())),
+        1,
+      );
+      return {};
+    },
+    { mutates: true },
+  );
   return { libvirt, vzctl };
 }
 
@@ -79,9 +103,16 @@ describe("checkpoints in an OpenVZ → KVM run (scripted hosts)", () => {
 
   it("the dry-run report lists the checkpoints a run would take and what each costs", async () => {
     const stateDir = await tempDir("mudanza-ckpt-state-");
-    const code = await main(["run", await planWithCheckpoints(), "--dry-run", "--format", "json", "--state-dir", stateDir], () => undefined);
+    const code = await main(
+      ["run", await planWithCheckpoints(), "--dry-run", "--format", "json", "--state-dir", stateDir],
+      () => undefined,
+    );
     expect(code).toBe(0);
-    const report = JSON.parse(stdout) as { checkpoints: Array<{ stepId: string; side: string; name: string; costBytes: number; costHow: string }>; warnings: Array<{ title: string }>; steps: Array<{ id: string; details: string[] }> };
+    const report = JSON.parse(stdout) as {
+      checkpoints: Array<{ stepId: string; side: string; name: string; costBytes: number; costHow: string }>;
+      warnings: Array<{ title: string }>;
+      steps: Array<{ id: string; details: string[] }>;
+    };
     expect(report.checkpoints.map((c) => `${c.stepId} ${c.side} ${c.name} ${c.costBytes}`)).toEqual([
       `checkpoint-before-update target ${UPDATE_NAME} ${4194304 * 1024}`,
       `checkpoint-before-update source ${UPDATE_NAME} 0`,
@@ -89,52 +120,107 @@ describe("checkpoints in an OpenVZ → KVM run (scripted hosts)", () => {
     ]);
     expect(report.checkpoints[0]!.costHow).toMatch(/RAM.*virsh dominfo/);
     expect(report.warnings.map((w) => w.title)).not.toContain("No checkpoints");
-    expect(report.steps.find((s) => s.id === "rsync")!.details).toContain(`undo: \`mudanza rollback PLAN --to ${TARGET_NAME}\` returns the target to checkpoint ${TARGET_NAME} (libvirt web1 on kvm1.example.org)`);
+    expect(report.steps.find((s) => s.id === "rsync")!.details).toContain(
+      `undo: \`mudanza rollback PLAN --to ${TARGET_NAME}\` returns the target to checkpoint ${TARGET_NAME} (libvirt web1 on kvm1.example.org)`,
+    );
   });
 
   it("the markdown dry run has a Checkpoints table", async () => {
     const stateDir = await tempDir("mudanza-ckpt-state-");
-    expect(await main(["run", await planWithCheckpoints(), "--dry-run", "--state-dir", stateDir], () => undefined)).toBe(0);
+    expect(
+      await main(["run", await planWithCheckpoints(), "--dry-run", "--state-dir", stateDir], () => undefined),
+    ).toBe(0);
     expect(stdout).toContain("## Checkpoints");
-    expect(stdout).toMatch(new RegExp(`\\| \`${TARGET_NAME}\` \\| target \\| libvirt domain web1 on scripted:.* \\| 4\\.0 GiB \\|`));
+    expect(stdout).toMatch(
+      new RegExp(`\\| \`${TARGET_NAME}\` \\| target \\| libvirt domain web1 on scripted:.* \\| 4\\.0 GiB \\|`),
+    );
   });
 
   it("a domain with a raw disk blocks the run before anything changes, saying what to do", async () => {
     const stateDir = await tempDir("mudanza-ckpt-state-");
     let stderr = "";
-    const code = await main(["run", await planWithCheckpoints("legacy"), "--yes", "--state-dir", stateDir], (t) => (stderr += t));
+    const code = await main(
+      ["run", await planWithCheckpoints("legacy"), "--yes", "--state-dir", stateDir],
+      (t) => (stderr += t),
+    );
     expect(code).toBe(3);
     expect(stdout + stderr).toMatch(/No checkpoint possible on the target/);
   });
 
-  it.each([false, true])("a --yes run takes each checkpoint before its step and journals it; the copy's gate names the one that undoes it (deleteCheckpointsWhenDone: %s)", async (deleteWhenDone) => {
-    const { plan: base, source, target } = await loadPair(PAIRS.debian.plan, { maxLivePasses: 4, deleteCheckpointsWhenDone: deleteWhenDone });
-    const withCheckpoints = (await import("../../../src/plan/load.js")).loadPlan;
-    const plan = { ...((await withCheckpoints(await planWithCheckpoints())).plan as OvzPlan), options: base.options };
-    simulate(source, target, { family: PAIRS.debian.family, kernel: PAIRS.debian.kernel, passBytes: [900_000_000, 40_000_000] });
-    const { libvirt, vzctl } = await checkpointHosts();
-    const stateDir = await tempDir("mudanza-ckpt-state-");
-    const journal = await Journal.open({ stateDir, migrationId: plan.name!, kind: plan.kind, planPath: "plan.yaml", planHash: "h" });
-    const events: PipelineEvent[] = [];
-    const outcome = await runPipeline({ pipeline: buildOpenvzToKvm(plan), plan, hosts: { source, target, "target-checkpoints": libvirt, "source-checkpoints": vzctl }, journal, mode: "yes", sink: (e) => events.push(e) });
-    await journal.close();
-    expect(outcome.message ?? "").toBe("");
-    expect(exitCodeForRun(outcome)).toBe(0);
-    const order = events.flatMap((e) => (e.type === "step-end" ? [`${e.stepId}:${e.status}`] : []));
-    expect(order.slice(0, 6)).toEqual(["checkpoint-before-update:done", "pre-update:done", "release-match:done", "capture-target:done", "checkpoint-before-copy:done", "rsync:done"]);
-    expect(libvirt.mutations.map((m) => (m.kind === "exec" ? m.command : ""))).toEqual([
-      `virsh -c qemu:///system snapshot-create-as web1 ${UPDATE_NAME} 'checkpoint taken by mudanza' --atomic`,
-      `virsh -c qemu:///system snapshot-create-as web1 ${TARGET_NAME} 'checkpoint taken by mudanza' --atomic`,
-      // A finished migration keeps its checkpoints unless the plan says to delete them (behind their own gate).
-      ...(deleteWhenDone ? [`virsh -c qemu:///system snapshot-delete web1 ${UPDATE_NAME}`, `virsh -c qemu:///system snapshot-delete web1 ${TARGET_NAME}`] : []),
-    ]);
-    expect(vzctl.mutations).toHaveLength(deleteWhenDone ? 2 : 1);
-    expect(order.at(-1)).toBe("delete-checkpoints:done");
-    const deleteGate = events.find((e) => e.type === "prompt" && e.stepId === "delete-checkpoints");
-    expect(deleteGate !== undefined).toBe(deleteWhenDone);
-    const facts = (await Journal.read(journal.path))!.facts.checkpoints as Array<{ side: string; purpose: string; name: string }>;
-    expect(facts.map((c) => `${c.purpose} ${c.side} ${c.name}`)).toEqual([`before-update target ${UPDATE_NAME}`, `before-update source ${UPDATE_NAME}`, `before-copy target ${TARGET_NAME}`]);
-    const rsyncGate = events.find((e) => e.type === "prompt" && e.stepId === "rsync");
-    expect(rsyncGate?.type === "prompt" && rsyncGate.details).toContain(`undo: \`mudanza rollback PLAN --to ${TARGET_NAME}\` returns the target to checkpoint ${TARGET_NAME} (libvirt web1 on kvm1.example.org)`);
-  });
+  it.each([false, true])(
+    "a --yes run takes each checkpoint before its step and journals it; the copy's gate names the one that undoes it (deleteCheckpointsWhenDone: %s)",
+    async (deleteWhenDone) => {
+      const {
+        plan: base,
+        source,
+        target,
+      } = await loadPair(PAIRS.debian.plan, { maxLivePasses: 4, deleteCheckpointsWhenDone: deleteWhenDone });
+      const withCheckpoints = (await import("../../../src/plan/load.js")).loadPlan;
+      const plan = { ...((await withCheckpoints(await planWithCheckpoints())).plan as OvzPlan), options: base.options };
+      simulate(source, target, {
+        family: PAIRS.debian.family,
+        kernel: PAIRS.debian.kernel,
+        passBytes: [900_000_000, 40_000_000],
+      });
+      const { libvirt, vzctl } = await checkpointHosts();
+      const stateDir = await tempDir("mudanza-ckpt-state-");
+      const journal = await Journal.open({
+        stateDir,
+        migrationId: plan.name!,
+        kind: plan.kind,
+        planPath: "plan.yaml",
+        planHash: "h",
+      });
+      const events: PipelineEvent[] = [];
+      const outcome = await runPipeline({
+        pipeline: buildOpenvzToKvm(plan),
+        plan,
+        hosts: { source, target, "target-checkpoints": libvirt, "source-checkpoints": vzctl },
+        journal,
+        mode: "yes",
+        sink: (e) => events.push(e),
+      });
+      await journal.close();
+      expect(outcome.message ?? "").toBe("");
+      expect(exitCodeForRun(outcome)).toBe(0);
+      const order = events.flatMap((e) => (e.type === "step-end" ? [`${e.stepId}:${e.status}`] : []));
+      expect(order.slice(0, 6)).toEqual([
+        "checkpoint-before-update:done",
+        "pre-update:done",
+        "release-match:done",
+        "capture-target:done",
+        "checkpoint-before-copy:done",
+        "rsync:done",
+      ]);
+      expect(libvirt.mutations.map((m) => (m.kind === "exec" ? m.command : ""))).toEqual([
+        `virsh -c qemu:///system snapshot-create-as web1 ${UPDATE_NAME} 'checkpoint taken by mudanza' --atomic`,
+        `virsh -c qemu:///system snapshot-create-as web1 ${TARGET_NAME} 'checkpoint taken by mudanza' --atomic`,
+        // A finished migration keeps its checkpoints unless the plan says to delete them (behind their own gate).
+        ...(deleteWhenDone
+          ? [
+              `virsh -c qemu:///system snapshot-delete web1 ${UPDATE_NAME}`,
+              `virsh -c qemu:///system snapshot-delete web1 ${TARGET_NAME}`,
+            ]
+          : []),
+      ]);
+      expect(vzctl.mutations).toHaveLength(deleteWhenDone ? 2 : 1);
+      expect(order.at(-1)).toBe("delete-checkpoints:done");
+      const deleteGate = events.find((e) => e.type === "prompt" && e.stepId === "delete-checkpoints");
+      expect(deleteGate !== undefined).toBe(deleteWhenDone);
+      const facts = (await Journal.read(journal.path))!.facts.checkpoints as Array<{
+        side: string;
+        purpose: string;
+        name: string;
+      }>;
+      expect(facts.map((c) => `${c.purpose} ${c.side} ${c.name}`)).toEqual([
+        `before-update target ${UPDATE_NAME}`,
+        `before-update source ${UPDATE_NAME}`,
+        `before-copy target ${TARGET_NAME}`,
+      ]);
+      const rsyncGate = events.find((e) => e.type === "prompt" && e.stepId === "rsync");
+      expect(rsyncGate?.type === "prompt" && rsyncGate.details).toContain(
+        `undo: \`mudanza rollback PLAN --to ${TARGET_NAME}\` returns the target to checkpoint ${TARGET_NAME} (libvirt web1 on kvm1.example.org)`,
+      );
+    },
+  );
 });

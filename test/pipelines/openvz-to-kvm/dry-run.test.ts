@@ -6,7 +6,21 @@ import { main } from "../../../src/cli/program.js";
 import { innerRsync, RSYNC_PASS } from "../../support/locked-rsync.js";
 import { loadPair, PAIRS, runOvz } from "./harness.js";
 
-const STEPS = ["checkpoint-before-update", "pre-update", "release-match", "capture-target", "checkpoint-before-copy", "rsync", "db-freeze", "network-fixup", "kernel-install", "pre-reboot-check", "reboot-verify", "cutover", "delete-checkpoints"];
+const STEPS = [
+  "checkpoint-before-update",
+  "pre-update",
+  "release-match",
+  "capture-target",
+  "checkpoint-before-copy",
+  "rsync",
+  "db-freeze",
+  "network-fixup",
+  "kernel-install",
+  "pre-reboot-check",
+  "reboot-verify",
+  "cutover",
+  "delete-checkpoints",
+];
 
 let stdout = "";
 beforeEach(() => {
@@ -21,11 +35,18 @@ afterEach(() => vi.restoreAllMocks());
 async function cli(plan: string, ...extra: string[]): Promise<{ code: number; stderr: string }> {
   const stateDir = await mkdtemp(join(tmpdir(), "mudanza-ovz-cli-"));
   let stderr = "";
-  const code = await main(["run", plan, "--dry-run", "--format", "json", "--state-dir", stateDir, ...extra], (t) => (stderr += t));
+  const code = await main(
+    ["run", plan, "--dry-run", "--format", "json", "--state-dir", stateDir, ...extra],
+    (t) => (stderr += t),
+  );
   return { code, stderr };
 }
 
-function reportOf(text: string): { steps: Array<{ id: string; commands: Array<{ host: string; command: string }>; details: string[] }>; blockers: Array<{ title: string }>; warnings: Array<{ title: string; summary: string }> } {
+function reportOf(text: string): {
+  steps: Array<{ id: string; commands: Array<{ host: string; command: string }>; details: string[] }>;
+  blockers: Array<{ title: string }>;
+  warnings: Array<{ title: string; summary: string }>;
+} {
   return JSON.parse(text.slice(text.indexOf("{\n")));
 }
 
@@ -43,23 +64,42 @@ describe("mudanza run PLAN --dry-run on the scripted pairs", () => {
     expect(hostsOf("rsync")).toEqual(["source", "target"]);
     expect(hostsOf("db-freeze")).toEqual(["source", "target"]);
     // No checkpoints section: the run is allowed, and every destructive step says nothing can undo it.
-    expect(report.warnings.filter((w) => w.title === "No checkpoints").map((w) => w.summary)).toEqual(["nothing can undo the migration's changes to the target or the source"]);
+    expect(report.warnings.filter((w) => w.title === "No checkpoints").map((w) => w.summary)).toEqual([
+      "nothing can undo the migration's changes to the target or the source",
+    ]);
     const detailsOf = (id: string): string[] => report.steps.find((s) => s.id === id)!.details;
-    for (const id of ["rsync", "db-freeze", "reboot-verify"]) expect(detailsOf(id)).toContain("warning: no checkpoint, nothing can undo this on the target");
-    expect(detailsOf("pre-update")).toContain("warning: no checkpoint, nothing can undo this on the target or the source");
-    expect(innerRsync(byStep["rsync"]!.find((c) => RSYNC_PASS.test(c.command))?.command ?? "")).toMatch(/^rsync -aHAXS --numeric-ids --delete .*--info=progress2 .*--exclude=\/usr\/lib\/modules .*StrictHostKeyChecking=yes.* \/ root@198\.18\.20\.1[01]:\/$/);
+    for (const id of ["rsync", "db-freeze", "reboot-verify"])
+      expect(detailsOf(id)).toContain("warning: no checkpoint, nothing can undo this on the target");
+    expect(detailsOf("pre-update")).toContain(
+      "warning: no checkpoint, nothing can undo this on the target or the source",
+    );
+    expect(innerRsync(byStep["rsync"]!.find((c) => RSYNC_PASS.test(c.command))?.command ?? "")).toMatch(
+      /^rsync -aHAXS --numeric-ids --delete .*--info=progress2 .*--exclude=\/usr\/lib\/modules .*StrictHostKeyChecking=yes.* \/ root@198\.18\.20\.1[01]:\/$/,
+    );
     // Both Debian 12 ends' rsync 3.2.7 list zstd; AlmaLinux 8's rsync 3.1.3 compresses with zlib only.
     for (const id of ["rsync", "db-freeze"]) {
       const copy = innerRsync(byStep[id]!.find((c) => RSYNC_PASS.test(c.command))!.command);
       if (name === "alma") expect(copy).toMatch(/ --compress (?!.*--compress-choice)/);
       else expect(copy).toContain(" --compress --compress-choice=zstd ");
     }
-    expect(report.steps.find((s) => s.id === "rsync")!.details.join("\n")).toMatch(name === "alma" ? /compression: --compress without zstd .*the source's rsync 3\.1\.3 predates zstd support/ : /compression: zstd \(both ends' rsync list it: source 3\.2\.7, target 3\.2\.7\)/);
+    expect(report.steps.find((s) => s.id === "rsync")!.details.join("\n")).toMatch(
+      name === "alma"
+        ? /compression: --compress without zstd .*the source's rsync 3\.1\.3 predates zstd support/
+        : /compression: zstd \(both ends' rsync list it: source 3\.2\.7, target 3\.2\.7\)/,
+    );
     // Debian 12's mariadb.socket starts the database on the next connect: it is stopped with it; EL 8 has none.
-    expect(byStep["db-freeze"]!.map((c) => c.command)).toContain(name === "alma" ? "systemctl stop -- mariadb.service" : "systemctl stop -- mariadb.socket mariadb.service");
+    expect(byStep["db-freeze"]!.map((c) => c.command)).toContain(
+      name === "alma" ? "systemctl stop -- mariadb.service" : "systemctl stop -- mariadb.socket mariadb.service",
+    );
     const install = byStep["kernel-install"]!.map((c) => c.command).join("\n");
-    expect(install).toMatch(name === "alma" ? /dnf -y install kernel-4\.18\.0-513\.5\.1\.el8_9\.x86_64/ : /apt-get .* install linux-image-6\.1\.0-35-amd64/);
-    expect(byStep["network-fixup"]!.map((c) => c.command).join("\n")).toMatch(name === "alma" ? /ifcfg-venet0/ : /\/etc\/network\/interfaces/);
+    expect(install).toMatch(
+      name === "alma"
+        ? /dnf -y install kernel-4\.18\.0-513\.5\.1\.el8_9\.x86_64/
+        : /apt-get .* install linux-image-6\.1\.0-35-amd64/,
+    );
+    expect(byStep["network-fixup"]!.map((c) => c.command).join("\n")).toMatch(
+      name === "alma" ? /ifcfg-venet0/ : /\/etc\/network\/interfaces/,
+    );
   });
 
   it("the markdown report names each step and host", async () => {
@@ -87,15 +127,20 @@ describe("mudanza run PLAN --dry-run on the scripted pairs", () => {
 });
 
 describe("a dry run changes nothing", () => {
-  it.each(Object.entries(PAIRS))("%s: no mutation on either scripted host, every probe command answered", async (_name, pair) => {
-    const { plan, source, target } = await loadPair(pair.plan);
-    const { outcome } = await runOvz(plan, { source, target }, "dry-run");
-    expect(outcome.status).toBe("dry-run");
-    expect(source.mutations).toEqual([]);
-    expect(target.mutations).toEqual([]);
-    // cutover is skipped by these plans (no `cutover: true`): it has nothing to probe
-    // delete-checkpoints is skipped too: without checkpoints there is nothing to delete
-    expect(Object.keys(outcome.probes)).toEqual(STEPS.filter((id) => id !== "cutover" && id !== "delete-checkpoints"));
-    expect(outcome.skipped["cutover"]).toMatch(/no cutover in this plan/);
-  });
+  it.each(Object.entries(PAIRS))(
+    "%s: no mutation on either scripted host, every probe command answered",
+    async (_name, pair) => {
+      const { plan, source, target } = await loadPair(pair.plan);
+      const { outcome } = await runOvz(plan, { source, target }, "dry-run");
+      expect(outcome.status).toBe("dry-run");
+      expect(source.mutations).toEqual([]);
+      expect(target.mutations).toEqual([]);
+      // cutover is skipped by these plans (no `cutover: true`): it has nothing to probe
+      // delete-checkpoints is skipped too: without checkpoints there is nothing to delete
+      expect(Object.keys(outcome.probes)).toEqual(
+        STEPS.filter((id) => id !== "cutover" && id !== "delete-checkpoints"),
+      );
+      expect(outcome.skipped["cutover"]).toMatch(/no cutover in this plan/);
+    },
+  );
 });

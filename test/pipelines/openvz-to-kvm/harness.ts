@@ -22,7 +22,10 @@ export const PAIRS = {
   debian: { plan: "fixtures/plans/ovz-kvm-debian-12.yaml", family: "debian", kernel: "6.1.0-35-amd64" },
 } as const;
 
-export async function loadPair(planPath: string, optionOverrides: Partial<OvzPlan["options"]> = {}): Promise<{ plan: OvzPlan; source: ScriptedHost; target: ScriptedHost }> {
+export async function loadPair(
+  planPath: string,
+  optionOverrides: Partial<OvzPlan["options"]> = {},
+): Promise<{ plan: OvzPlan; source: ScriptedHost; target: ScriptedHost }> {
   const loaded = await loadPlan(planPath);
   const plan = loaded.plan as OvzPlan;
   const withOptions: OvzPlan = { ...plan, options: { ...plan.options, ...optionOverrides } };
@@ -38,12 +41,31 @@ export interface RunResult {
   stateDir: string;
 }
 
-export async function runOvz(plan: OvzPlan, hosts: { source: ScriptedHost; target: ScriptedHost }, mode: RunMode, stateDir?: string): Promise<RunResult> {
+export async function runOvz(
+  plan: OvzPlan,
+  hosts: { source: ScriptedHost; target: ScriptedHost },
+  mode: RunMode,
+  stateDir?: string,
+): Promise<RunResult> {
   const dir = stateDir ?? (await mkdtemp(join(tmpdir(), "mudanza-ovz-")));
   const events: PipelineEvent[] = [];
-  const journal = await Journal.open({ stateDir: dir, migrationId: plan.name ?? "ovz", kind: plan.kind, planPath: "plan.yaml", planHash: "h", readOnly: mode === "dry-run" });
+  const journal = await Journal.open({
+    stateDir: dir,
+    migrationId: plan.name ?? "ovz",
+    kind: plan.kind,
+    planPath: "plan.yaml",
+    planHash: "h",
+    readOnly: mode === "dry-run",
+  });
   try {
-    const outcome = await runPipeline({ pipeline: buildOpenvzToKvm(plan), plan, hosts, journal, mode, sink: (e) => events.push(e) });
+    const outcome = await runPipeline({
+      pipeline: buildOpenvzToKvm(plan),
+      plan,
+      hosts,
+      journal,
+      mode,
+      sink: (e) => events.push(e),
+    });
     return { outcome, events, journal, stateDir: dir };
   } finally {
     await journal.close();

@@ -27,14 +27,57 @@ async function planFile(withCheckpoints: boolean): Promise<string> {
 
 /** A migration that took its checkpoint before the copy, copied, and failed at the kernel install with a database left stopped. */
 async function failedMigration(stateDir: string, plan: OvzPlan): Promise<Journal> {
-  const journal = await Journal.open({ stateDir, migrationId: plan.name!, kind: plan.kind, planPath: "plan.yaml", planHash: "h" });
-  for (const id of ["checkpoint-before-update", "pre-update", "release-match", "capture-target", "checkpoint-before-copy", "rsync", "db-freeze", "network-fixup"]) await journal.updateStep(id, { status: "done" });
+  const journal = await Journal.open({
+    stateDir,
+    migrationId: plan.name!,
+    kind: plan.kind,
+    planPath: "plan.yaml",
+    planHash: "h",
+  });
+  for (const id of [
+    "checkpoint-before-update",
+    "pre-update",
+    "release-match",
+    "capture-target",
+    "checkpoint-before-copy",
+    "rsync",
+    "db-freeze",
+    "network-fixup",
+  ])
+    await journal.updateStep(id, { status: "done" });
   await journal.updateStep("kernel-install", { status: "failed", message: "apt-get install failed" });
-  await journal.setFact("checkpoints", [{ side: "target", purpose: "before-copy", name: NAME, via: "libvirt", label: "libvirt domain web1", takenAt: "2026-12-01T18:47:56.000Z" }]);
+  await journal.setFact("checkpoints", [
+    {
+      side: "target",
+      purpose: "before-copy",
+      name: NAME,
+      via: "libvirt",
+      label: "libvirt domain web1",
+      takenAt: "2026-12-01T18:47:56.000Z",
+    },
+  ]);
   await journal.setFact("targetHostKeyFingerprints", ["SHA256:own"]);
-  await journal.setFact("syncPasses", [{ pass: 1, kind: "live", code: 0, vanished: false, seconds: 1, transferredBytes: 1, deletedFiles: 0, files: 1, at: "2026-12-01T18:50:00.000Z" }]);
+  await journal.setFact("syncPasses", [
+    {
+      pass: 1,
+      kind: "live",
+      code: 0,
+      vanished: false,
+      seconds: 1,
+      transferredBytes: 1,
+      deletedFiles: 0,
+      files: 1,
+      at: "2026-12-01T18:50:00.000Z",
+    },
+  ]);
   await journal.setFact("kernelInstall", { at: "x", kernelRelease: "6.1.0-35-amd64", installed: [], owner: "" });
-  await journal.addCompensation({ id: "db-start", title: "start the source's databases", host: "source", command: "systemctl start -- mariadb.service", registeredBy: "db-freeze" });
+  await journal.addCompensation({
+    id: "db-start",
+    title: "start the source's databases",
+    host: "source",
+    command: "systemctl start -- mariadb.service",
+    registeredBy: "db-freeze",
+  });
   return journal;
 }
 
@@ -46,26 +89,66 @@ describe("mudanza rollback (scripted hosts, libvirt checkpoints)", () => {
     const source = await loadScriptedHost(`${HOSTS}/debian-12-openvz-source`, "source");
     const target = await loadScriptedHost(`${HOSTS}/debian-12-kvm-target`, "target");
     const libvirt = await loadScriptedHost(`${HOSTS}/libvirt-checkpoints`, "target-checkpoints");
-    libvirt.on("virsh -c qemu:///system snapshot-list web1", { stdout: (await readFile(`${HOSTS}/libvirt-checkpoints/out/snapshot-list-web1-one.txt`, "utf8")).replace("mz-lab-before-copy", NAME.padEnd(18)) });
+    libvirt.on("virsh -c qemu:///system snapshot-list web1", {
+      stdout: (await readFile(`${HOSTS}/libvirt-checkpoints/out/snapshot-list-web1-one.txt`, "utf8")).replace(
+        "mz-lab-before-copy",
+        NAME.padEnd(18),
+      ),
+    });
     libvirt.on(/^virsh -c qemu:\/\/\/system snapshot-revert /, {}, { mutates: true });
     target.on("true", {});
     source.on("systemctl start -- mariadb.service", {}, { mutates: true });
     const stepIds = buildOpenvzToKvm(plan).steps.map((s) => s.id);
-    const pipeline = buildRollback({ migration, name: NAME, purpose: "before-copy", sides: ["target"], stepIds, firstUndoneStep: "checkpoint-before-copy" });
-    const own = await Journal.open({ stateDir, migrationId: "rb", fileStem: "rb", kind: "rollback", planPath: "plan.yaml", planHash: "h" });
+    const pipeline = buildRollback({
+      migration,
+      name: NAME,
+      purpose: "before-copy",
+      sides: ["target"],
+      stepIds,
+      firstUndoneStep: "checkpoint-before-copy",
+    });
+    const own = await Journal.open({
+      stateDir,
+      migrationId: "rb",
+      fileStem: "rb",
+      kind: "rollback",
+      planPath: "plan.yaml",
+      planHash: "h",
+    });
     const events: PipelineEvent[] = [];
-    const outcome = await runPipeline({ pipeline, plan, hosts: { source, target, "target-checkpoints": libvirt }, journal: own, mode: "yes", sink: (e) => events.push(e) });
+    const outcome = await runPipeline({
+      pipeline,
+      plan,
+      hosts: { source, target, "target-checkpoints": libvirt },
+      journal: own,
+      mode: "yes",
+      sink: (e) => events.push(e),
+    });
     await own.close();
     expect(outcome.message ?? "").toBe("");
     expect(exitCodeForRun(outcome)).toBe(0);
-    expect(events.flatMap((e) => (e.type === "step-end" ? [`${e.stepId}:${e.status}`] : []))).toEqual(["revert-target:done", "revert-source:skipped", "restart-stopped:done", "reset-journal:done"]);
-    expect(libvirt.mutations.map((m) => (m.kind === "exec" ? m.command : ""))).toEqual([`virsh -c qemu:///system snapshot-revert web1 ${NAME} --running --force`]);
-    expect(source.mutations.map((m) => (m.kind === "exec" ? m.command : ""))).toEqual(["systemctl start -- mariadb.service"]);
+    expect(events.flatMap((e) => (e.type === "step-end" ? [`${e.stepId}:${e.status}`] : []))).toEqual([
+      "revert-target:done",
+      "revert-source:skipped",
+      "restart-stopped:done",
+      "reset-journal:done",
+    ]);
+    expect(libvirt.mutations.map((m) => (m.kind === "exec" ? m.command : ""))).toEqual([
+      `virsh -c qemu:///system snapshot-revert web1 ${NAME} --running --force`,
+    ]);
+    expect(source.mutations.map((m) => (m.kind === "exec" ? m.command : ""))).toEqual([
+      "systemctl start -- mariadb.service",
+    ]);
     const gate = events.find((e) => e.type === "prompt" && e.stepId === "revert-target");
     expect(gate?.type === "prompt" && gate.details.join("\n")).toMatch(/everything done to the target since is lost/);
     const after = migration.snapshot;
     await migration.close();
-    expect(Object.fromEntries(Object.entries(after.steps).map(([id, s]) => [id, s.status]))).toMatchObject({ "capture-target": "done", "checkpoint-before-copy": "pending", rsync: "pending", "kernel-install": "pending" });
+    expect(Object.fromEntries(Object.entries(after.steps).map(([id, s]) => [id, s.status]))).toMatchObject({
+      "capture-target": "done",
+      "checkpoint-before-copy": "pending",
+      rsync: "pending",
+      "kernel-install": "pending",
+    });
     expect(Object.keys(after.facts).sort()).toEqual(["checkpoints", "targetHostKeyFingerprints"]);
     expect(after.compensations).toEqual([]);
   });
@@ -73,7 +156,10 @@ describe("mudanza rollback (scripted hosts, libvirt checkpoints)", () => {
   it("a migration that took no checkpoint: exit 2, saying so", async () => {
     const stateDir = await tempDir("mudanza-rollback-state-");
     let stderr = "";
-    const code = await main(["rollback", await planFile(false), "--yes", "--state-dir", stateDir], (t) => (stderr += t));
+    const code = await main(
+      ["rollback", await planFile(false), "--yes", "--state-dir", stateDir],
+      (t) => (stderr += t),
+    );
     expect(code).toBe(2);
     expect(stderr).toMatch(/took no checkpoint/);
   });

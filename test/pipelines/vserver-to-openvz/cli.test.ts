@@ -18,7 +18,10 @@ async function dryRun(plan: string, format?: "json"): Promise<{ code: number; st
     return true;
   });
   try {
-    const code = await main(["run", plan, "--dry-run", "--state-dir", stateDir, ...(format ? ["--format", format] : [])], (t) => (stderr += t));
+    const code = await main(
+      ["run", plan, "--dry-run", "--state-dir", stateDir, ...(format ? ["--format", format] : [])],
+      (t) => (stderr += t),
+    );
     return { code, stdout, stderr };
   } finally {
     spy.mockRestore();
@@ -32,7 +35,16 @@ describe("mudanza run <vserver plan> --dry-run", () => {
   it("prints every step with its commands and exits 0", async () => {
     const { code, stdout } = await dryRun("fixtures/plans/vserver-web1.yaml");
     expect(code).toBe(0);
-    for (const id of ["inventory", "sync-live", "stop-and-final-sync", "write-ctid-conf", "fixup-guest", "start-container", "disable-guest"]) expect(stdout).toContain(`(\`${id}\`)`);
+    for (const id of [
+      "inventory",
+      "sync-live",
+      "stop-and-final-sync",
+      "write-ctid-conf",
+      "fixup-guest",
+      "start-container",
+      "disable-guest",
+    ])
+      expect(stdout).toContain(`(\`${id}\`)`);
     for (const command of [
       "vserver web1 status",
       "rsync -aHAXS --numeric-ids --delete",
@@ -44,14 +56,20 @@ describe("mudanza run <vserver plan> --dry-run", () => {
       "vzctl start 1001",
       "vzctl exec 1001 hostname",
       "mv /etc/vservers/web1/apps/init/mark /etc/vservers/web1/apps/init/mark.mudanza-disabled",
-    ]) expect(stdout).toContain(command);
+    ])
+      expect(stdout).toContain(command);
     expect(stdout).toMatch(/IP\\?_ADDRESS="198\.18\.10\.21"/);
   });
 
   it("gives every step its commands in the JSON report", async () => {
     const { code, stdout } = await dryRun("fixtures/plans/vserver-web1.yaml", "json");
     expect(code).toBe(0);
-    const report = JSON.parse(stdout) as { outcome: string; steps: Array<{ id: string; status: string; commands: unknown[] }>; excludes: Array<{ path: string }>; estimate: { bytesToTransfer: number } | null };
+    const report = JSON.parse(stdout) as {
+      outcome: string;
+      steps: Array<{ id: string; status: string; commands: unknown[] }>;
+      excludes: Array<{ path: string }>;
+      estimate: { bytesToTransfer: number } | null;
+    };
     expect(report.outcome).toBe("ready");
     expect(report.steps.map((s) => s.status)).toEqual(Array(7).fill("would-run"));
     for (const step of report.steps) expect(step.commands.length, step.id).toBeGreaterThan(0);
@@ -62,11 +80,24 @@ describe("mudanza run <vserver plan> --dry-run", () => {
   it("maps a CentOS guest's limits and plans the Red Hat fix-ups", async () => {
     const { code, stdout } = await dryRun("fixtures/plans/vserver-db1.yaml", "json");
     expect(code).toBe(0);
-    const report = JSON.parse(stdout) as { steps: Array<{ id: string; details: string[] }>; warnings: Array<{ title: string }> };
+    const report = JSON.parse(stdout) as {
+      steps: Array<{ id: string; details: string[] }>;
+      warnings: Array<{ title: string }>;
+    };
     const conf = report.steps.find((s) => s.id === "write-ctid-conf")!.details.join("\n");
-    for (const line of ['DISKSPACE="10485760:11534336"', 'NUMPROC="400:400"', 'CPUMASK="0-1"', 'IP_ADDRESS="198.18.20.11 198.18.20.13"', 'OSTEMPLATE="centos-5-x86_64"', 'ONBOOT="no"']) expect(conf).toContain(line);
+    for (const line of [
+      'DISKSPACE="10485760:11534336"',
+      'NUMPROC="400:400"',
+      'CPUMASK="0-1"',
+      'IP_ADDRESS="198.18.20.11 198.18.20.13"',
+      'OSTEMPLATE="centos-5-x86_64"',
+      'ONBOOT="no"',
+    ])
+      expect(conf).toContain(line);
     const fixups = report.steps.find((s) => s.id === "fixup-guest")!.details.join("\n");
-    expect(fixups).toMatch(/venet-network: etc\/sysconfig\/network-scripts\/ifcfg-eth0 \(ONBOOT=no\); etc\/sysconfig\/network \(GATEWAY line commented out\)/);
+    expect(fixups).toMatch(
+      /venet-network: etc\/sysconfig\/network-scripts\/ifcfg-eth0 \(ONBOOT=no\); etc\/sysconfig\/network \(GATEWAY line commented out\)/,
+    );
     expect(fixups).toMatch(/fstab: etc\/fstab \(device and swap lines commented out\)/);
     expect(report.warnings.map((w) => w.title)).toContain("198.18.20.13 stays on the VServer host");
   });

@@ -1,11 +1,17 @@
 import { describe, expect, it } from "vitest";
 import { restartGuestCommand, stopContainerCommand } from "../../../src/steps/vserver-to-openvz/context.js";
-import { guestProcessesCommand, guestStatusCommand, nodeConfiguredIpsCommand } from "../../../src/steps/vserver-to-openvz/inventory.js";
+import {
+  guestProcessesCommand,
+  guestStatusCommand,
+  nodeConfiguredIpsCommand,
+} from "../../../src/steps/vserver-to-openvz/inventory.js";
 
 describe("commands built from plan values stay one word each", () => {
   it("quotes the config directory but keeps the glob", () => {
     expect(nodeConfiguredIpsCommand("/etc/vz")).toBe("grep -sH '^IP_ADDRESS=' /etc/vz/conf/*.conf; true");
-    expect(nodeConfiguredIpsCommand("/srv/my vz;reboot")).toBe("grep -sH '^IP_ADDRESS=' '/srv/my vz;reboot/conf'/*.conf; true");
+    expect(nodeConfiguredIpsCommand("/srv/my vz;reboot")).toBe(
+      "grep -sH '^IP_ADDRESS=' '/srv/my vz;reboot/conf'/*.conf; true",
+    );
   });
 
   it("quotes guest names and makes compensations safe to run twice", () => {

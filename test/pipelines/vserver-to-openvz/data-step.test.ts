@@ -1,5 +1,18 @@
 import { execFileSync } from "node:child_process";
-import { chown, link, lstat, mkdir, mkdtemp, readFile, readlink, rm, stat, symlink, unlink, writeFile } from "node:fs/promises";
+import {
+  chown,
+  link,
+  lstat,
+  mkdir,
+  mkdtemp,
+  readFile,
+  readlink,
+  rm,
+  stat,
+  symlink,
+  unlink,
+  writeFile,
+} from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -17,9 +30,28 @@ afterEach(async () => {
 
 function inventory(vdir: string, privateDir: string): Inventory {
   return {
-    guest: "web1", ctid: 1001, confDir: "/etc/vservers/web1", vdir, running: true, ips: [], services: [], nameservers: [], searchDomains: [],
-    release: { family: "debian", id: "debian", version: "6.0.10", pretty: "Debian 6.0.10", source: "/etc/debian_version" },
-    arch: "x86_64", privateDir, rootDir: "/vz/root/1001", confPath: "/etc/vz/conf/1001.conf", settings: [], unmapped: [],
+    guest: "web1",
+    ctid: 1001,
+    confDir: "/etc/vservers/web1",
+    vdir,
+    running: true,
+    ips: [],
+    services: [],
+    nameservers: [],
+    searchDomains: [],
+    release: {
+      family: "debian",
+      id: "debian",
+      version: "6.0.10",
+      pretty: "Debian 6.0.10",
+      source: "/etc/debian_version",
+    },
+    arch: "x86_64",
+    privateDir,
+    rootDir: "/vz/root/1001",
+    confPath: "/etc/vz/conf/1001.conf",
+    settings: [],
+    unmapped: [],
   };
 }
 
@@ -43,11 +75,26 @@ const hasAttrTools = (() => {
 })();
 function setXattr(path: string, name: string, value: string): void {
   if (hasAttrTools) execFileSync("setfattr", ["-n", name, "-v", value, path]);
-  else execFileSync("python3", ["-c", "import os,sys; os.setxattr(sys.argv[1], sys.argv[2], sys.argv[3].encode())", path, name, value]);
+  else
+    execFileSync("python3", [
+      "-c",
+      "import os,sys; os.setxattr(sys.argv[1], sys.argv[2], sys.argv[3].encode())",
+      path,
+      name,
+      value,
+    ]);
 }
 function getXattr(path: string, name: string): string {
-  if (hasAttrTools) return execFileSync("getfattr", ["--only-values", "-n", name, path], { stdio: ["ignore", "pipe", "ignore"] }).toString();
-  return execFileSync("python3", ["-c", "import os,sys; sys.stdout.write(os.getxattr(sys.argv[1], sys.argv[2]).decode())", path, name]).toString();
+  if (hasAttrTools)
+    return execFileSync("getfattr", ["--only-values", "-n", name, path], {
+      stdio: ["ignore", "pipe", "ignore"],
+    }).toString();
+  return execFileSync("python3", [
+    "-c",
+    "import os,sys; sys.stdout.write(os.getxattr(sys.argv[1], sys.argv[2]).decode())",
+    path,
+    name,
+  ]).toString();
 }
 
 /** A guest root with what a copy must keep: hard links, xattrs, a sparse file, foreign numeric owners. */
@@ -55,7 +102,8 @@ async function guestTree(): Promise<{ vdir: string; privateDir: string }> {
   const base = await mkdtemp(join(tmpdir(), "mudanza-vsync-"));
   temps.push(base);
   const vdir = join(base, "vservers/web1");
-  for (const dir of ["etc", "var/www", "proc", "sys", "dev/pts", "home/alice"]) await mkdir(join(vdir, dir), { recursive: true });
+  for (const dir of ["etc", "var/www", "proc", "sys", "dev/pts", "home/alice"])
+    await mkdir(join(vdir, dir), { recursive: true });
   await writeFile(join(vdir, "etc/hostname"), "web1\n");
   await writeFile(join(vdir, "var/www/index.html"), "<h1>web1</h1>\n");
   await link(join(vdir, "var/www/index.html"), join(vdir, "var/www/index-hardlink.html"));
@@ -64,7 +112,10 @@ async function guestTree(): Promise<{ vdir: string; privateDir: string }> {
   await chown(join(vdir, "home/alice"), 4242, 4243);
   setXattr(join(vdir, "etc/hostname"), "user.mudanza", "kept");
   execFileSync("truncate", ["-s", "64M", join(vdir, "var/sparse.img")]);
-  execFileSync("sh", ["-c", `printf tail | dd of=${join(vdir, "var/sparse.img")} bs=1 seek=67108000 conv=notrunc 2>/dev/null`]);
+  execFileSync("sh", [
+    "-c",
+    `printf tail | dd of=${join(vdir, "var/sparse.img")} bs=1 seek=67108000 conv=notrunc 2>/dev/null`,
+  ]);
   await symlink("../proc/self/fd", join(vdir, "dev/fd"));
   await writeFile(join(vdir, "var/www/upload.php"), "<?php\n");
   if (hasTool("setfacl")) execFileSync("setfacl", ["-m", "u:4242:rw", join(vdir, "var/www/upload.php")]);
@@ -79,7 +130,11 @@ describe("the data step: a real rsync between local directories", () => {
   it("copies hard links, xattrs, sparse files and numeric owners, leaves pseudo-fs content out, and stops when nothing changes", async () => {
     const { vdir, privateDir } = await guestTree();
     const plan = vsPlan({ maxLivePasses: 3 });
-    const ctx = stepContext(plan, { source: new LocalHost("source"), target: new LocalHost("target") }, { [FACT.inventory]: inventory(vdir, privateDir) });
+    const ctx = stepContext(
+      plan,
+      { source: new LocalHost("source"), target: new LocalHost("target") },
+      { [FACT.inventory]: inventory(vdir, privateDir) },
+    );
 
     const probe = await liveSyncStep.probe(ctx);
     expect(probe.commands.map((c) => c.command).join("\n")).toContain(`rsync -aHAXS --numeric-ids --delete`);
@@ -97,8 +152,12 @@ describe("the data step: a real rsync between local directories", () => {
     expect(a.ino).toBe(b.ino);
     expect(getXattr(join(privateDir, "etc/hostname"), "user.mudanza")).toBe("kept");
     // ACLs (-A) and file capabilities (security.capability, -X) are what the by-hand recipe loses
-    if (hasTool("getfacl")) expect(execFileSync("getfacl", ["-cp", join(privateDir, "var/www/upload.php")]).toString()).toMatch(/^user:4242:rw-$/m);
-    if (hasTool("getcap")) expect(execFileSync("getcap", [join(privateDir, "home/alice/ping")]).toString()).toMatch(/cap_net_raw[=+]ep/);
+    if (hasTool("getfacl"))
+      expect(execFileSync("getfacl", ["-cp", join(privateDir, "var/www/upload.php")]).toString()).toMatch(
+        /^user:4242:rw-$/m,
+      );
+    if (hasTool("getcap"))
+      expect(execFileSync("getcap", [join(privateDir, "home/alice/ping")]).toString()).toMatch(/cap_net_raw[=+]ep/);
     const sparse = await stat(join(privateDir, "var/sparse.img"));
     expect(sparse.size).toBe(64 * 1024 * 1024);
     expect(sparse.blocks * 512).toBeLessThan(1024 * 1024);
@@ -132,7 +191,11 @@ describe("the data step: a real rsync between local directories", () => {
         return super.exec(command.replace("; exec rsync ", "; exec rsync --bwlimit=1500 "), { ...options, onStdout });
       }
     }
-    const ctx = stepContext(vsPlan({ maxLivePasses: 2 }), { source: new SlowLocalHost("source"), target: new LocalHost("target") }, { [FACT.inventory]: inventory(vdir, privateDir) });
+    const ctx = stepContext(
+      vsPlan({ maxLivePasses: 2 }),
+      { source: new SlowLocalHost("source"), target: new LocalHost("target") },
+      { [FACT.inventory]: inventory(vdir, privateDir) },
+    );
     await liveSyncStep.run(ctx, (await liveSyncStep.probe(ctx)).plan);
     expect(vanish, "rsync reported no progress before the end of the pass").toBeDefined();
     await vanish;
@@ -142,7 +205,10 @@ describe("the data step: a real rsync between local directories", () => {
   }, 30_000);
 
   it("pushes over the source's own ssh with host keys checked, to root@node:/vz/private/CTID/", () => {
-    const plan = vsPlan({ targetAddressFromSource: "198.18.10.5", targetPortFromSource: 2222 }, { source: { host: "vs1.example.net" }, target: { host: "node1.example.net" } });
+    const plan = vsPlan(
+      { targetAddressFromSource: "198.18.10.5", targetPortFromSource: 2222 },
+      { source: { host: "vs1.example.net" }, target: { host: "node1.example.net" } },
+    );
     const argv = vserverRsyncArgv(plan, "/vservers/web1", "/vz/private/1001");
     expect(argv.slice(0, 4)).toEqual(["rsync", "-aHAXS", "--numeric-ids", "--delete"]);
     expect(argv).toContain("--info=progress2");

@@ -15,16 +15,33 @@ import { exitCodeForRun } from "../../../src/exit-codes.js";
 const tempDir = useTempDirs();
 
 const plan = (options = ""): VsPlan => {
-  const loaded = parsePlan(`kind: vserver-to-openvz\nsource: {transport: scripted, fixture: x, host: vs1.example.net}\ntarget: {transport: scripted, fixture: x, host: node1.example.net}\noptions: {guest: web1${options}}\n`, "/tmp/vserver-web1.yaml");
+  const loaded = parsePlan(
+    `kind: vserver-to-openvz\nsource: {transport: scripted, fixture: x, host: vs1.example.net}\ntarget: {transport: scripted, fixture: x, host: node1.example.net}\noptions: {guest: web1${options}}\n`,
+    "/tmp/vserver-web1.yaml",
+  );
   return loaded.plan as VsPlan;
 };
 
 async function run(world: World, mode: RunMode, p = plan(), stateDir?: string) {
   stateDir ??= await tempDir("mudanza-vs-");
   const events: PipelineEvent[] = [];
-  const journal = await Journal.open({ stateDir, migrationId: "web1", kind: "vserver-to-openvz", planPath: "/tmp/vserver-web1.yaml", planHash: "h", readOnly: mode === "dry-run" });
+  const journal = await Journal.open({
+    stateDir,
+    migrationId: "web1",
+    kind: "vserver-to-openvz",
+    planPath: "/tmp/vserver-web1.yaml",
+    planHash: "h",
+    readOnly: mode === "dry-run",
+  });
   try {
-    const outcome = await runPipeline({ pipeline: buildVserverToOpenvz(p), plan: p, hosts: { source: world.source, target: world.target }, journal, mode, sink: (e) => events.push(e) });
+    const outcome = await runPipeline({
+      pipeline: buildVserverToOpenvz(p),
+      plan: p,
+      hosts: { source: world.source, target: world.target },
+      journal,
+      mode,
+      sink: (e) => events.push(e),
+    });
     return { outcome, events, compensations: journal.snapshot.compensations, facts: journal.snapshot.facts };
   } finally {
     await journal.close();
@@ -36,7 +53,15 @@ describe("vserver-to-openvz on scripted hosts", () => {
     const world = await webWorld();
     const { outcome, events } = await run(world, "dry-run");
     expect(outcome.status).toBe("dry-run");
-    expect(Object.keys(outcome.probes)).toEqual(["inventory", "sync-live", "stop-and-final-sync", "write-ctid-conf", "fixup-guest", "start-container", "disable-guest"]);
+    expect(Object.keys(outcome.probes)).toEqual([
+      "inventory",
+      "sync-live",
+      "stop-and-final-sync",
+      "write-ctid-conf",
+      "fixup-guest",
+      "start-container",
+      "disable-guest",
+    ]);
     expect(world.source.mutations).toEqual([]);
     expect(world.target.mutations).toEqual([]);
     expect(world.state.guestRunning).toBe(true);
@@ -65,7 +90,9 @@ describe("vserver-to-openvz on scripted hosts", () => {
     });
     expect(conf.content.startsWith("#  Copyright (C) 2000-2007 SWsoft.")).toBe(true);
     // ONBOOT stays "no" until the checks passed, then vzctl sets it
-    const vz = world.target.log.filter((e) => e.kind === "exec" && /^vzctl (start|set)/.test(e.command)).map((e) => (e.kind === "exec" ? e.command : ""));
+    const vz = world.target.log
+      .filter((e) => e.kind === "exec" && /^vzctl (start|set)/.test(e.command))
+      .map((e) => (e.kind === "exec" ? e.command : ""));
     expect(vz).toEqual(["vzctl start 1001", "vzctl set 1001 --onboot yes --save"]);
 
     expect(world.state.guestRunning).toBe(false);
@@ -77,29 +104,61 @@ describe("vserver-to-openvz on scripted hosts", () => {
     expect(facts.freezeWindowSec).toBe(facts.downtimeSec); // the report's freeze window
     expect(events.some((e) => e.type === "output" && /^cutover: web1 was down for [\d.]+ s/.test(e.line))).toBe(true);
     // reached from the node: ping, and the ports the guest listened on (not the one bound to 127.0.0.1)
-    const reached = world.target.log.filter((e) => e.kind === "exec" && /^(ping|timeout)/.test(e.command)).map((e) => (e.kind === "exec" ? e.command : ""));
-    expect(new Set(reached)).toEqual(new Set(["ping -c 1 -W 2 198.18.10.21", "timeout 3 bash -c 'exec 3<>/dev/tcp/198.18.10.21/80'", "timeout 3 bash -c 'exec 3<>/dev/tcp/198.18.10.21/22'"]));
+    const reached = world.target.log
+      .filter((e) => e.kind === "exec" && /^(ping|timeout)/.test(e.command))
+      .map((e) => (e.kind === "exec" ? e.command : ""));
+    expect(new Set(reached)).toEqual(
+      new Set([
+        "ping -c 1 -W 2 198.18.10.21",
+        "timeout 3 bash -c 'exec 3<>/dev/tcp/198.18.10.21/80'",
+        "timeout 3 bash -c 'exec 3<>/dev/tcp/198.18.10.21/22'",
+      ]),
+    );
 
     // the copy and its fix-ups, with backups
     expect(world.target.files.get("/vz/private/1001/etc/hostname")?.content).toBe("web1\n");
-    expect(world.target.files.get("/vz/private/1001/etc/mtab")).toMatchObject({ type: "symlink", linkTarget: "/proc/mounts" });
-    expect(world.target.files.get("/vz/private/1001/root/mudanza-backup/etc/mtab")?.content).toBe("/dev/hdv1 / ufs defaults 0 0\n");
+    expect(world.target.files.get("/vz/private/1001/etc/mtab")).toMatchObject({
+      type: "symlink",
+      linkTarget: "/proc/mounts",
+    });
+    expect(world.target.files.get("/vz/private/1001/root/mudanza-backup/etc/mtab")?.content).toBe(
+      "/dev/hdv1 / ufs defaults 0 0\n",
+    );
     expect(world.target.files.has("/vz/private/1001/etc/rc2.d/S02ntp")).toBe(false);
-    expect(world.target.files.get("/vz/private/1001/etc/inittab")?.content).toContain("#1:2345:respawn:/sbin/getty 38400 tty1");
+    expect(world.target.files.get("/vz/private/1001/etc/inittab")?.content).toContain(
+      "#1:2345:respawn:/sbin/getty 38400 tty1",
+    );
     expect(world.state.devices).toEqual(new Set(["console"]));
     const fixups = facts.fixups as { applied: Array<{ id: string; why: string }> };
-    expect(fixups.applied.map((f) => f.id)).toEqual(["inittab-gettys", "mtab", "device-nodes", "pointless-services", "venet-network"]);
+    expect(fixups.applied.map((f) => f.id)).toEqual([
+      "inittab-gettys",
+      "mtab",
+      "device-nodes",
+      "pointless-services",
+      "venet-network",
+    ]);
     expect(fixups.applied.every((f) => f.why.length > 20)).toBe(true);
     const fixupEnd = events.find((e) => e.type === "step-end" && e.stepId === "fixup-guest");
-    const checks = fixupEnd?.type === "step-end" ? fixupEnd.checks ?? [] : [];
-    expect(checks.filter((c) => c.name.startsWith("mtab: "))).toEqual([{ name: "mtab: Point /etc/mtab at /proc/mounts", ok: true, detail: expect.stringMatching(/fake mtab/) }]);
-    expect(events.some((e) => e.type === "output" && /^device-nodes: dev\/console: c 5 1 \(why: /.test(e.line))).toBe(true);
+    const checks = fixupEnd?.type === "step-end" ? (fixupEnd.checks ?? []) : [];
+    expect(checks.filter((c) => c.name.startsWith("mtab: "))).toEqual([
+      { name: "mtab: Point /etc/mtab at /proc/mounts", ok: true, detail: expect.stringMatching(/fake mtab/) },
+    ]);
+    expect(events.some((e) => e.type === "output" && /^device-nodes: dev\/console: c 5 1 \(why: /.test(e.line))).toBe(
+      true,
+    );
 
     // live passes then the stopped pass, with progress; the two gates were accepted by --yes
     expect(world.state.rsyncPasses).toBe(3);
     expect(events.some((e) => e.type === "progress" && e.stepId === "sync-live")).toBe(true);
-    expect(events.filter((e) => e.type === "prompt-answer").map((e) => e.type === "prompt-answer" && [e.stepId, e.by])).toEqual([["stop-and-final-sync", "yes-flag"], ["start-container", "yes-flag"]]);
-    const order = world.source.log.filter((e) => e.kind === "exec" && (/^vserver web1 (stop|start)/.test(e.command) || RSYNC_PASS.test(e.command))).map((e) => (e.kind === "exec" ? innerRsync(e.command).split(" ").slice(0, 3).join(" ") : ""));
+    expect(
+      events.filter((e) => e.type === "prompt-answer").map((e) => e.type === "prompt-answer" && [e.stepId, e.by]),
+    ).toEqual([
+      ["stop-and-final-sync", "yes-flag"],
+      ["start-container", "yes-flag"],
+    ]);
+    const order = world.source.log
+      .filter((e) => e.kind === "exec" && (/^vserver web1 (stop|start)/.test(e.command) || RSYNC_PASS.test(e.command)))
+      .map((e) => (e.kind === "exec" ? innerRsync(e.command).split(" ").slice(0, 3).join(" ") : ""));
     expect(order.slice(-2)).toEqual(["vserver web1 stop", "rsync -aHAXS --numeric-ids"]);
   });
 
@@ -110,7 +169,11 @@ describe("vserver-to-openvz on scripted hosts", () => {
     expect(outcome.status).toBe("done");
     expect(world.state.rsyncPasses).toBe(1);
     expect(world.source.log.some((e) => e.kind === "exec" && e.command === "vserver web1 stop")).toBe(false);
-    expect(events.filter((e) => e.type === "step-end" && e.stepId === "sync-live").map((e) => e.type === "step-end" && e.status)).toEqual(["done"]);
+    expect(
+      events
+        .filter((e) => e.type === "step-end" && e.stepId === "sync-live")
+        .map((e) => e.type === "step-end" && e.status),
+    ).toEqual(["done"]);
     expect(world.state.containerRunning).toBe(true);
     expect(world.state.guestRunning).toBe(false);
   });
@@ -132,7 +195,9 @@ describe("vserver-to-openvz on scripted hosts", () => {
     expect(exitCodeForRun(outcome)).toBe(1);
     expect(outcome.message).toMatch(/service apache2 runs/);
     expect(vzConfValues(world.target.files.get("/etc/vz/conf/1001.conf")!.content).ONBOOT).toBe("no"); // never marked to start with the node
-    expect(events.filter((e) => e.type === "compensation").map((e) => e.type === "compensation" && [e.id, e.ok])).toEqual([
+    expect(
+      events.filter((e) => e.type === "compensation").map((e) => e.type === "compensation" && [e.id, e.ok]),
+    ).toEqual([
       ["vserver-stop-container", true],
       ["vserver-restart-guest", true],
     ]);
@@ -147,7 +212,9 @@ describe("vserver-to-openvz on scripted hosts", () => {
     world.containerPorts = [22]; // apache2 runs but does not listen (say its config named the old eth0 address)
     const { outcome, facts } = await run(world, "yes", plan(", startCheckTimeoutSec: 0"));
     expect(outcome.status).toBe("failed");
-    expect(outcome.message).toMatch(/TCP 198\.18\.10\.21:80 accepts connections from the node \(the guest listened on this port before the migration\)/);
+    expect(outcome.message).toMatch(
+      /TCP 198\.18\.10\.21:80 accepts connections from the node \(the guest listened on this port before the migration\)/,
+    );
     expect(outcome.message).not.toMatch(/:22 /);
     expect(world.state.containerRunning).toBe(false);
     expect(world.state.guestRunning).toBe(true);
@@ -157,7 +224,9 @@ describe("vserver-to-openvz on scripted hosts", () => {
   it("waits for services that come up a little after vzctl start", async () => {
     const world = await webWorld();
     let polls = 0;
-    world.target.on("vzctl exec 1001 'ps -eo comm='", () => ({ stdout: ++polls < 2 ? "init\nsshd\n" : "init\nrsyslogd\ncron\nsshd\napache2\n" }));
+    world.target.on("vzctl exec 1001 'ps -eo comm='", () => ({
+      stdout: ++polls < 2 ? "init\nsshd\n" : "init\nrsyslogd\ncron\nsshd\napache2\n",
+    }));
     const { outcome } = await run(world, "yes", plan(", startCheckTimeoutSec: 10"));
     expect(outcome.status).toBe("done");
     expect(polls).toBeGreaterThanOrEqual(2);
@@ -173,15 +242,30 @@ describe("vserver-to-openvz on scripted hosts", () => {
     const { outcome, events } = await run(world, "yes", plan(", startCheckTimeoutSec: 0"), stateDir);
     expect(outcome.status).toBe("done");
     // the guest ran again after the compensation, so the stopped pass is not trusted: it runs again
-    const ends = events.filter((e) => e.type === "step-end").map((e) => e.type === "step-end" && `${e.stepId}:${e.status}`);
-    expect(ends).toEqual(["inventory:skipped", "sync-live:skipped", "stop-and-final-sync:done", "write-ctid-conf:done", "fixup-guest:done", "start-container:done", "disable-guest:done"]);
+    const ends = events
+      .filter((e) => e.type === "step-end")
+      .map((e) => e.type === "step-end" && `${e.stepId}:${e.status}`);
+    expect(ends).toEqual([
+      "inventory:skipped",
+      "sync-live:skipped",
+      "stop-and-final-sync:done",
+      "write-ctid-conf:done",
+      "fixup-guest:done",
+      "start-container:done",
+      "disable-guest:done",
+    ]);
     expect(world.state.rsyncPasses).toBe(passesBefore + 1);
     expect(world.state.guestRunning).toBe(false);
     expect(world.state.containerRunning).toBe(true);
     expect(world.source.files.has("/etc/vservers/web1/apps/init/mark")).toBe(false);
     // the fix-ups were redone on the fresh copy, and their first backups survived the rerun of the copy
-    expect(world.target.files.get("/vz/private/1001/etc/mtab")).toMatchObject({ type: "symlink", linkTarget: "/proc/mounts" });
-    expect(world.target.files.get("/vz/private/1001/root/mudanza-backup/etc/mtab")?.content).toBe("/dev/hdv1 / ufs defaults 0 0\n");
+    expect(world.target.files.get("/vz/private/1001/etc/mtab")).toMatchObject({
+      type: "symlink",
+      linkTarget: "/proc/mounts",
+    });
+    expect(world.target.files.get("/vz/private/1001/root/mudanza-backup/etc/mtab")?.content).toBe(
+      "/dev/hdv1 / ufs defaults 0 0\n",
+    );
   });
 
   it("a rerun after the cutover never copies the old guest over the container, even if the guest was started again", async () => {
@@ -192,7 +276,11 @@ describe("vserver-to-openvz on scripted hosts", () => {
     world.state.guestRunning = true; // the VServer host rebooted and its initscript started web1 again
     const { outcome, events } = await run(world, "yes", plan(", keepGuestOnBoot: true"), stateDir);
     expect(world.state.rsyncPasses).toBe(passes);
-    expect(events.filter((e) => e.type === "step-end" && e.stepId === "stop-and-final-sync").map((e) => e.type === "step-end" && e.status)).toEqual(["skipped"]);
+    expect(
+      events
+        .filter((e) => e.type === "step-end" && e.stepId === "stop-and-final-sync")
+        .map((e) => e.type === "step-end" && e.status),
+    ).toEqual(["skipped"]);
     expect(outcome.status).toBe("done");
   });
 
@@ -201,16 +289,22 @@ describe("vserver-to-openvz on scripted hosts", () => {
     world.state.containerRunning = true;
     const { outcome } = await run(world, "yes");
     expect(outcome.status).toBe("failed");
-    expect(outcome.message).toMatch(/container 1001 is running on the node: copying \/vservers\/web1 over it would lose/);
+    expect(outcome.message).toMatch(
+      /container 1001 is running on the node: copying \/vservers\/web1 over it would lose/,
+    );
     expect(world.state.rsyncPasses).toBe(0);
   });
 
   it("blocks before anything runs when the guest's address belongs to another container", async () => {
     const world = await webWorld();
-    world.target.on("grep -sH '^IP_ADDRESS=' /etc/vz/conf/*.conf; true", { stdout: '/etc/vz/conf/102.conf:IP_ADDRESS="198.18.10.30 198.18.10.21"\n' });
+    world.target.on("grep -sH '^IP_ADDRESS=' /etc/vz/conf/*.conf; true", {
+      stdout: '/etc/vz/conf/102.conf:IP_ADDRESS="198.18.10.30 198.18.10.21"\n',
+    });
     const { outcome } = await run(world, "yes");
     expect(exitCodeForRun(outcome)).toBe(3);
-    expect(outcome.message).toMatch(/IP 198\.18\.10\.21 is in use: another container has it: \/etc\/vz\/conf\/102\.conf/);
+    expect(outcome.message).toMatch(
+      /IP 198\.18\.10\.21 is in use: another container has it: \/etc\/vz\/conf\/102\.conf/,
+    );
     expect(world.source.mutations).toEqual([]);
     expect(world.target.mutations).toEqual([]);
   });

@@ -3,37 +3,99 @@ import { gatherInventory } from "../../../src/steps/vserver-to-openvz/inventory.
 import { webWorld, type World } from "./scripted-world.js";
 import { stepContext, vsPlan } from "./support.js";
 
-const scripted = { source: { transport: "scripted", fixture: "x", host: "vs1.example.net" }, target: { transport: "scripted", fixture: "x", host: "node1.example.net" } };
+const scripted = {
+  source: { transport: "scripted", fixture: "x", host: "vs1.example.net" },
+  target: { transport: "scripted", fixture: "x", host: "node1.example.net" },
+};
 
 async function inventoryOf(world: World, options: Record<string, unknown> = {}) {
   const ctx = stepContext(vsPlan(options, scripted), { source: world.source, target: world.target });
   const gathered = await gatherInventory(ctx);
-  return { ...gathered, blockers: gathered.findings.filter((f) => f.blocks).map((f) => `${f.title}: ${f.summary}`), warnings: gathered.findings.filter((f) => !f.blocks).map((f) => f.title) };
+  return {
+    ...gathered,
+    blockers: gathered.findings.filter((f) => f.blocks).map((f) => `${f.title}: ${f.summary}`),
+    warnings: gathered.findings.filter((f) => !f.blocks).map((f) => f.title),
+  };
 }
 
 describe("inventory checks", () => {
   it("finds nothing to block on the web1 fixtures and records what later steps need", async () => {
     const { inventory, blockers } = await inventoryOf(await webWorld());
     expect(blockers).toEqual([]);
-    expect(inventory).toMatchObject({ ctid: 1001, privateDir: "/vz/private/1001", rootDir: "/vz/root/1001", confPath: "/etc/vz/conf/1001.conf", osTemplate: "debian-6.0-x86_64", running: true, diskUsedKb: 412316 });
+    expect(inventory).toMatchObject({
+      ctid: 1001,
+      privateDir: "/vz/private/1001",
+      rootDir: "/vz/root/1001",
+      confPath: "/etc/vz/conf/1001.conf",
+      osTemplate: "debian-6.0-x86_64",
+      running: true,
+      diskUsedKb: 412316,
+    });
     expect(inventory?.services).toEqual(["init", "rsyslogd", "cron", "sshd", "apache2", "ntpd"]);
   });
 
   it("uses options.ctid instead of the context id", async () => {
-    const { inventory, blockers } = await inventoryOf(await webWorld("fixtures/hosts/openvz-node-ctid-taken"), { ctid: 2001 });
+    const { inventory, blockers } = await inventoryOf(await webWorld("fixtures/hosts/openvz-node-ctid-taken"), {
+      ctid: 2001,
+    });
     expect(blockers).toEqual([]);
     expect(inventory?.privateDir).toBe("/vz/private/2001");
   });
 
   const cases: Array<[string, (w: World) => void, Record<string, unknown>, RegExp]> = [
-    ["an address the node itself has", (w) => w.target.on("ip -o addr show", { stdout: "2: eth0    inet 198.18.10.21/24 brd 198.18.10.255 scope global eth0\n" }), {}, /IP 198\.18\.10\.21 is in use: the OpenVZ node itself has this address/],
-    ["too little space", (w) => w.target.on("df -Pk /vz/private", { stdout: "Filesystem 1024-blocks Used Available Capacity Mounted on\n/dev/vda 1000000 900000 100000 90% /vz\n" }), {}, /Not enough space on the node: the guest uses 412316 KiB; \/vz\/private has 100000 KiB free/],
+    [
+      "an address the node itself has",
+      (w) =>
+        w.target.on("ip -o addr show", {
+          stdout: "2: eth0    inet 198.18.10.21/24 brd 198.18.10.255 scope global eth0\n",
+        }),
+      {},
+      /IP 198\.18\.10\.21 is in use: the OpenVZ node itself has this address/,
+    ],
+    [
+      "too little space",
+      (w) =>
+        w.target.on("df -Pk /vz/private", {
+          stdout: "Filesystem 1024-blocks Used Available Capacity Mounted on\n/dev/vda 1000000 900000 100000 90% /vz\n",
+        }),
+      {},
+      /Not enough space on the node: the guest uses 412316 KiB; \/vz\/private has 100000 KiB free/,
+    ],
     ["no vzctl", (w) => w.target.on("command -v vzctl", { code: 1 }), {}, /vzctl missing/],
-    ["no ssh path from the source", (w) => w.source.on("ssh -p 22 -o BatchMode=yes root@node1.example.net true", { code: 255, stderr: "Host key verification failed.\n" }), {}, /Source cannot reach the node: .*exited 255: Host key verification failed\./],
-    ["an unknown guest", () => undefined, { guest: "nope" }, /VServer guest not found: \/etc\/vservers\/nope does not exist/],
-    ["a context id below 101 and no ctid", (w) => w.source.putFile("/etc/vservers/web1/context", "42\n"), {}, /No container id: the guest's context id \(42\) cannot be a CTID/],
-    ["util-vserver not answering", (w) => w.source.on("vserver web1 status", { code: 127, stderr: "sh: vserver: not found\n" }), {}, /Cannot ask util-vserver: .*exited 127: sh: vserver: not found/],
-    ["no vz.conf", (w) => w.target.deleteFile("/etc/vz/vz.conf"), {}, /Not an OpenVZ node: \/etc\/vz\/vz\.conf does not exist/],
+    [
+      "no ssh path from the source",
+      (w) =>
+        w.source.on("ssh -p 22 -o BatchMode=yes root@node1.example.net true", {
+          code: 255,
+          stderr: "Host key verification failed.\n",
+        }),
+      {},
+      /Source cannot reach the node: .*exited 255: Host key verification failed\./,
+    ],
+    [
+      "an unknown guest",
+      () => undefined,
+      { guest: "nope" },
+      /VServer guest not found: \/etc\/vservers\/nope does not exist/,
+    ],
+    [
+      "a context id below 101 and no ctid",
+      (w) => w.source.putFile("/etc/vservers/web1/context", "42\n"),
+      {},
+      /No container id: the guest's context id \(42\) cannot be a CTID/,
+    ],
+    [
+      "util-vserver not answering",
+      (w) => w.source.on("vserver web1 status", { code: 127, stderr: "sh: vserver: not found\n" }),
+      {},
+      /Cannot ask util-vserver: .*exited 127: sh: vserver: not found/,
+    ],
+    [
+      "no vz.conf",
+      (w) => w.target.deleteFile("/etc/vz/vz.conf"),
+      {},
+      /Not an OpenVZ node: \/etc\/vz\/vz\.conf does not exist/,
+    ],
   ];
   for (const [name, setup, options, expected] of cases) {
     it(`blocks on ${name}`, async () => {

@@ -60,15 +60,43 @@ beforeAll(async () => {
   const bin = join(base, "bin");
   const confRoot = join(base, "etc/vservers");
   const vzConf = join(base, "etc/vz");
-  for (const dir of [state, bin, join(confRoot, "web1/interfaces/0"), join(confRoot, "web1/uts"), join(confRoot, "web1/apps/init"), join(vzConf, "conf"), join(base, "vz/private"), join(base, "vz/root")]) await mkdir(dir, { recursive: true });
+  for (const dir of [
+    state,
+    bin,
+    join(confRoot, "web1/interfaces/0"),
+    join(confRoot, "web1/uts"),
+    join(confRoot, "web1/apps/init"),
+    join(vzConf, "conf"),
+    join(base, "vz/private"),
+    join(base, "vz/root"),
+  ])
+    await mkdir(dir, { recursive: true });
   // the guest tree and its util-vserver config, from the web1 fixture, re-rooted under base
-  await cp("fixtures/hosts/vserver-host-web1/files/vservers/web1", join(base, "vservers/web1"), { recursive: true, verbatimSymlinks: true });
+  await cp("fixtures/hosts/vserver-host-web1/files/vservers/web1", join(base, "vservers/web1"), {
+    recursive: true,
+    verbatimSymlinks: true,
+  });
   const fixtureConf = "fixtures/hosts/vserver-host-web1/files/etc/vservers/web1";
-  for (const file of ["name", "context", "uts/nodename", "interfaces/0/ip", "interfaces/0/prefix", "interfaces/0/dev", "apps/init/mark", "fstab"]) await cp(join(fixtureConf, file), join(confRoot, "web1", file));
+  for (const file of [
+    "name",
+    "context",
+    "uts/nodename",
+    "interfaces/0/ip",
+    "interfaces/0/prefix",
+    "interfaces/0/dev",
+    "apps/init/mark",
+    "fstab",
+  ])
+    await cp(join(fixtureConf, file), join(confRoot, "web1", file));
   await symlink(join(base, "vservers/web1"), join(confRoot, "web1/vdir"));
-  const vz = (await readFile("fixtures/hosts/openvz-node-basic/files/etc/vz/vz.conf", "utf8")).replace("VE_ROOT=/vz/root/$VEID", `VE_ROOT=${base}/vz/root/$VEID`).replace("VE_PRIVATE=/vz/private/$VEID", `VE_PRIVATE=${base}/vz/private/$VEID`);
+  const vz = (await readFile("fixtures/hosts/openvz-node-basic/files/etc/vz/vz.conf", "utf8"))
+    .replace("VE_ROOT=/vz/root/$VEID", `VE_ROOT=${base}/vz/root/$VEID`)
+    .replace("VE_PRIVATE=/vz/private/$VEID", `VE_PRIVATE=${base}/vz/private/$VEID`);
   await writeFile(join(vzConf, "vz.conf"), vz);
-  await cp("fixtures/hosts/openvz-node-basic/files/etc/vz/conf/ve-vps.basic.conf-sample", join(vzConf, "conf/ve-vps.basic.conf-sample"));
+  await cp(
+    "fixtures/hosts/openvz-node-basic/files/etc/vz/conf/ve-vps.basic.conf-sample",
+    join(vzConf, "conf/ve-vps.basic.conf-sample"),
+  );
   await writeFile(join(bin, "vserver"), vserverShim(state));
   await writeFile(join(bin, "vzctl"), vzctlShim(state, join(vzConf, "conf"), join(base, "vz/private/1001")));
   await chmod(join(bin, "vserver"), 0o755);
@@ -95,7 +123,10 @@ describe.skipIf(!isRoot)("mudanza run --yes on this machine (local transport, st
     let stderr = "";
     let code: number;
     try {
-      code = await main(["run", join(base, "web1.yaml"), "--yes", "--state-dir", join(base, "state-dir")], (t) => (stderr += t));
+      code = await main(
+        ["run", join(base, "web1.yaml"), "--yes", "--state-dir", join(base, "state-dir")],
+        (t) => (stderr += t),
+      );
     } finally {
       out.mockRestore();
       err.mockRestore();
@@ -105,13 +136,23 @@ describe.skipIf(!isRoot)("mudanza run --yes on this machine (local transport, st
 
     const priv = join(base, "vz/private/1001");
     const conf = await readFile(join(base, "etc/vz/conf/1001.conf"), "utf8");
-    expect(vzConfValues(conf)).toMatchObject({ VE_PRIVATE: `${base}/vz/private/$VEID`, VE_ROOT: `${base}/vz/root/$VEID`, HOSTNAME: "web1", IP_ADDRESS: "198.18.10.21", OSTEMPLATE: "debian-6.0-x86_64", ONBOOT: "yes", NUMPROC: "65:65" });
+    expect(vzConfValues(conf)).toMatchObject({
+      VE_PRIVATE: `${base}/vz/private/$VEID`,
+      VE_ROOT: `${base}/vz/root/$VEID`,
+      HOSTNAME: "web1",
+      IP_ADDRESS: "198.18.10.21",
+      OSTEMPLATE: "debian-6.0-x86_64",
+      ONBOOT: "yes",
+      NUMPROC: "65:65",
+    });
     const confStat = await lstat(join(base, "etc/vz/conf/1001.conf"));
     expect([confStat.mode & 0o777, confStat.uid, confStat.gid]).toEqual([0o644, 0, 0]);
     expect(await readFile(join(priv, "etc/hostname"), "utf8")).toBe("web1\n");
     expect(await readlink(join(priv, "etc/mtab"))).toBe("/proc/mounts");
     expect((await lstat(join(priv, "dev/ptmx"))).isCharacterDevice()).toBe(true);
-    expect(await readFile(join(priv, "root/mudanza-backup/etc/network/interfaces"), "utf8")).toMatch(/iface eth0 inet static/);
+    expect(await readFile(join(priv, "root/mudanza-backup/etc/network/interfaces"), "utf8")).toMatch(
+      /iface eth0 inet static/,
+    );
     await expect(lstat(join(priv, "etc/rcS.d/S05hwclock.sh"))).rejects.toThrow(/ENOENT/);
     await expect(lstat(join(base, "etc/vservers/web1/apps/init/mark"))).rejects.toThrow(/ENOENT/);
     expect(await readFile(join(base, "etc/vservers/web1/apps/init/mark.mudanza-disabled"), "utf8")).toBe("default\n");

@@ -5,7 +5,10 @@ import type { Host } from "../../../src/hosts/host.js";
 import { planSchema } from "../../../src/plan/schema.js";
 import type { VsPlan } from "../../../src/steps/vserver-to-openvz/context.js";
 
-export function vsPlan(options: Record<string, unknown> = {}, endpoints: { source?: Record<string, unknown>; target?: Record<string, unknown> } = {}): VsPlan {
+export function vsPlan(
+  options: Record<string, unknown> = {},
+  endpoints: { source?: Record<string, unknown>; target?: Record<string, unknown> } = {},
+): VsPlan {
   const plan = planSchema.parse({
     kind: "vserver-to-openvz",
     source: endpoints.source ?? { transport: "local" },
@@ -24,7 +27,11 @@ export interface TestContext extends StepContext<VsPlan> {
 }
 
 /** A StepContext with in-memory facts, for running one step's code against real or scripted hosts. */
-export function stepContext(plan: VsPlan, hosts: Record<string, Host>, facts: Record<string, unknown> = {}): TestContext {
+export function stepContext(
+  plan: VsPlan,
+  hosts: Record<string, Host>,
+  facts: Record<string, unknown> = {},
+): TestContext {
   const progressEvents: ProgressInfo[] = [];
   const lines: string[] = [];
   const registered: Array<Omit<Compensation, "registeredBy">> = [];

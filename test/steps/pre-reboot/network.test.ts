@@ -31,21 +31,33 @@ describe("pre-reboot check: the restored network config has what brings it up", 
     const { target, probe } = await migratedVm("debian");
     target.deleteFile("/usr/sbin/ifup");
     target.deleteFile("/usr/lib/systemd/system/networking.service");
-    expect(blocking((await probe()).findings).map((f) => f.summary.replace(/,.*/, ""))).toEqual(["iface ens3 inet static in /etc/network/interfaces needs ifupdown (ifup and networking.service)", "iface ens3 inet static in /etc/network/interfaces needs networking.service (ifupdown's unit)"]);
+    expect(blocking((await probe()).findings).map((f) => f.summary.replace(/,.*/, ""))).toEqual([
+      "iface ens3 inet static in /etc/network/interfaces needs ifupdown (ifup and networking.service)",
+      "iface ens3 inet static in /etc/network/interfaces needs networking.service (ifupdown's unit)",
+    ]);
   });
 
   it("a NetworkManager keyfile without NetworkManager, a networkd file without networkd, block", async () => {
     const { target, probe } = await migratedVm("debian");
-    target.putFile("/etc/NetworkManager/system-connections/ens3.nmconnection", "[connection]\nid=ens3\ntype=ethernet\ninterface-name=ens3\n\n[ipv4]\nmethod=auto\n", { mode: 0o600 });
+    target.putFile(
+      "/etc/NetworkManager/system-connections/ens3.nmconnection",
+      "[connection]\nid=ens3\ntype=ethernet\ninterface-name=ens3\n\n[ipv4]\nmethod=auto\n",
+      { mode: 0o600 },
+    );
     target.putFile("/etc/systemd/network/10-ens3.network", "[Match]\nName=ens3\n\n[Network]\nDHCP=yes\n");
     const found = blocking((await probe()).findings);
-    expect(found.map((f) => f.summary.replace(/,.*/, ""))).toEqual(["/etc/NetworkManager/system-connections/ens3.nmconnection needs NetworkManager", "/etc/systemd/network/10-ens3.network needs systemd-networkd"]);
+    expect(found.map((f) => f.summary.replace(/,.*/, ""))).toEqual([
+      "/etc/NetworkManager/system-connections/ens3.nmconnection needs NetworkManager",
+      "/etc/systemd/network/10-ens3.network needs systemd-networkd",
+    ]);
     expect(found.every((f) => f.remediation)).toBe(true);
   });
 
   it("EL: ifcfg BOOTPROTO=dhcp read by network-scripts without dhclient blocks; NetworkManager's own DHCP does not", async () => {
     const { target, probe } = await migratedVm("rhel");
-    const ifcfg = target.files.get("/etc/sysconfig/network-scripts/ifcfg-ens3")!.content.replace("BOOTPROTO=none", "BOOTPROTO=dhcp");
+    const ifcfg = target.files
+      .get("/etc/sysconfig/network-scripts/ifcfg-ens3")!
+      .content.replace("BOOTPROTO=none", "BOOTPROTO=dhcp");
     target.putFile("/etc/sysconfig/network-scripts/ifcfg-ens3", ifcfg);
     expect(blocking((await probe()).findings)).toEqual([]);
     target.deleteFile("/usr/sbin/NetworkManager");

@@ -5,7 +5,9 @@ import { chooseCompression, parseRsyncVersion, RSYNC_VERSION_COMMAND } from "../
 
 /** The `rsync --version` answer of a scripted host fixture (real output of that distribution's rsync). */
 function versionOutput(fixture: string): string {
-  const host = parse(readFileSync(`fixtures/hosts/${fixture}/host.yaml`, "utf8")) as { commands: Array<{ run?: string; stdout?: string }> };
+  const host = parse(readFileSync(`fixtures/hosts/${fixture}/host.yaml`, "utf8")) as {
+    commands: Array<{ run?: string; stdout?: string }>;
+  };
   return host.commands.find((c) => c.run === RSYNC_VERSION_COMMAND)!.stdout!;
 }
 
@@ -20,7 +22,10 @@ describe("rsync compression, chosen from both ends' rsync --version", () => {
   });
 
   it("zstd when both ends list it", () => {
-    expect(chooseCompression(debian, debian)).toMatchObject({ flags: ["--compress", "--compress-choice=zstd"], uncompressed: false });
+    expect(chooseCompression(debian, debian)).toMatchObject({
+      flags: ["--compress", "--compress-choice=zstd"],
+      uncompressed: false,
+    });
   });
 
   it("rsync's own negotiation (zlib) when one end has no zstd, saying which end and why", () => {
@@ -40,7 +45,8 @@ describe("rsync compression, chosen from both ends' rsync --version", () => {
   });
 
   it("reads a Compress list that wraps onto a second line", () => {
-    const wrapped = "rsync  version 3.4.1  protocol version 32\nCompress list:\n    zstd lz4\n    zlibx zlib none\nDaemon auth list:\n    md5\n";
+    const wrapped =
+      "rsync  version 3.4.1  protocol version 32\nCompress list:\n    zstd lz4\n    zlibx zlib none\nDaemon auth list:\n    md5\n";
     expect(parseRsyncVersion(wrapped)?.compressors).toEqual(["zstd", "lz4", "zlibx", "zlib", "none"]);
   });
 });

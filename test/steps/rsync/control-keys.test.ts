@@ -15,16 +15,28 @@ async function put(root: string, files: Record<string, string>): Promise<void> {
   }
 }
 
-const pass = (from: string, to: string) => runRsyncPass(new LocalHost("source"), rsyncCommand({ from, to, excludes: COMMON_EXCLUDES, keepDirlinks: false }), "pass", { progress: () => {}, output: () => {} }, { timeoutMs: 60_000 });
+const pass = (from: string, to: string) =>
+  runRsyncPass(
+    new LocalHost("source"),
+    rsyncCommand({ from, to, excludes: COMMON_EXCLUDES, keepDirlinks: false }),
+    "pass",
+    { progress: () => {}, output: () => {} },
+    { timeoutMs: 60_000 },
+  );
 
 /** Real rsync with the pipeline's excludes: root's authorized_keys on the receiver is never replaced or deleted. */
 describe("root's authorized_keys on the target survives the copy", () => {
   it("when the source has its own file, the rest of /root/.ssh still comes over", async () => {
     const base = await tempDir("mudanza-keys-");
-    await put(join(base, "src"), { "root/.ssh/authorized_keys": "ssh-ed25519 AAAA ops@source\n", "root/.ssh/known_hosts": "source's\n" });
+    await put(join(base, "src"), {
+      "root/.ssh/authorized_keys": "ssh-ed25519 AAAA ops@source\n",
+      "root/.ssh/known_hosts": "source's\n",
+    });
     await put(join(base, "dst"), { "root/.ssh/authorized_keys": "ssh-ed25519 BBBB admin@workstation\n" });
     expect((await pass(join(base, "src"), join(base, "dst"))).code).toBe(0);
-    expect(await readFile(join(base, "dst/root/.ssh/authorized_keys"), "utf8")).toBe("ssh-ed25519 BBBB admin@workstation\n");
+    expect(await readFile(join(base, "dst/root/.ssh/authorized_keys"), "utf8")).toBe(
+      "ssh-ed25519 BBBB admin@workstation\n",
+    );
     expect(await readFile(join(base, "dst/root/.ssh/known_hosts"), "utf8")).toBe("source's\n");
   });
 
@@ -33,6 +45,8 @@ describe("root's authorized_keys on the target survives the copy", () => {
     await put(join(base, "src"), { "root/.bashrc": "# source\n" });
     await put(join(base, "dst"), { "root/.ssh/authorized_keys": "ssh-ed25519 BBBB admin@workstation\n" });
     expect((await pass(join(base, "src"), join(base, "dst"))).code).toBe(0);
-    expect(await readFile(join(base, "dst/root/.ssh/authorized_keys"), "utf8")).toBe("ssh-ed25519 BBBB admin@workstation\n");
+    expect(await readFile(join(base, "dst/root/.ssh/authorized_keys"), "utf8")).toBe(
+      "ssh-ed25519 BBBB admin@workstation\n",
+    );
   });
 });

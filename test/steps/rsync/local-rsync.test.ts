@@ -4,7 +4,13 @@ import { dirname, join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { ProgressInfo } from "../../../src/engine/events.js";
 import { LocalHost } from "../../../src/hosts/local-host.js";
-import { COMMON_EXCLUDES, mergeExcludes, rsyncCommand, runRsyncPass, type ExcludeEntry } from "../../../src/steps/rsync/index.js";
+import {
+  COMMON_EXCLUDES,
+  mergeExcludes,
+  rsyncCommand,
+  runRsyncPass,
+  type ExcludeEntry,
+} from "../../../src/steps/rsync/index.js";
 import { debian } from "../../../src/distro/debian.js";
 
 /** Real rsync between two local trees: the command the pipeline runs on the source, with the remote part a local path. */
@@ -27,13 +33,23 @@ async function tempDir(): Promise<string> {
   return dir;
 }
 
-const exists = async (p: string): Promise<boolean> => lstat(p).then(() => true, () => false);
+const exists = async (p: string): Promise<boolean> =>
+  lstat(p).then(
+    () => true,
+    () => false,
+  );
 
 async function pass(from: string, to: string, excludes: ExcludeEntry[], keepDirlinks = false) {
   const progress: ProgressInfo[] = [];
   const output: string[] = [];
   const command = rsyncCommand({ from, to, excludes, keepDirlinks });
-  const result = await runRsyncPass(new LocalHost("source"), command, "test pass", { progress: (p) => progress.push(p), output: (l) => output.push(l) }, { timeoutMs: 60_000 });
+  const result = await runRsyncPass(
+    new LocalHost("source"),
+    command,
+    "test pass",
+    { progress: (p) => progress.push(p), output: (l) => output.push(l) },
+    { timeoutMs: 60_000 },
+  );
   return { result, progress, output, command };
 }
 
@@ -48,10 +64,10 @@ describe("the rsync command the pipeline builds, run for real between local dire
       "etc/kernel/postinst.d/zz-container": "#!/bin/sh\n",
       "usr/bin/tool": "#!/bin/sh\necho tool\n",
       "usr/lib/modules/3.10.0-vz7/dummy.ko": "container junk\n",
-      "lib": { link: "usr/lib" },
-      "bin": { link: "usr/bin" },
+      lib: { link: "usr/lib" },
+      bin: { link: "usr/bin" },
       "data/big.bin": "x".repeat(3 * 1024 * 1024),
-      "srv/it's a \"weird\" name $x.txt": "quoted\n",
+      'srv/it\'s a "weird" name $x.txt': "quoted\n",
       "srv/[odd]*dir/file": "literal glob dir\n",
       "srv/oXdir/file": "matched only by an unescaped glob\n",
       "tmp/scratch": "source tmp\n",
@@ -62,20 +78,22 @@ describe("the rsync command the pipeline builds, run for real between local dire
       "etc/kernel/postinst.d/zz-update-grub": "#!/bin/sh\n",
       "boot/vmlinuz-6.1.0-35-amd64": "kernel\n",
       "usr/lib/modules/6.1.0-35-amd64/virtio_blk.ko": "vm module\n",
-      "lib": { link: "usr/lib" },
-      "bin": { link: "usr/bin" },
+      lib: { link: "usr/lib" },
+      bin: { link: "usr/bin" },
       "stale.txt": "only on the VM\n",
       "tmp/vm-tmp": "vm tmp\n",
       "root/mudanza-backup/2026/etc/network/interfaces": "backup\n",
       "srv/[odd]*dir/file": "the VM's copy\n",
     });
-    const excludes = mergeExcludes(COMMON_EXCLUDES, debian.excludes, [{ path: "/srv/[odd]*dir", reason: "test: a literal glob character" }]);
+    const excludes = mergeExcludes(COMMON_EXCLUDES, debian.excludes, [
+      { path: "/srv/[odd]*dir", reason: "test: a literal glob character" },
+    ]);
     const first = await pass(src, dst, excludes);
     expect(first.result.code, first.output.join("\n")).toBe(0);
 
     // Copied, with hostile names intact; deleted what the source lacks.
     expect(await readFile(join(dst, "etc/hostname"), "utf8")).toBe("web1\n");
-    expect(await readFile(join(dst, "srv/it's a \"weird\" name $x.txt"), "utf8")).toBe("quoted\n");
+    expect(await readFile(join(dst, 'srv/it\'s a "weird" name $x.txt'), "utf8")).toBe("quoted\n");
     expect(await exists(join(dst, "stale.txt"))).toBe(false);
     // Excluded paths stay as the VM had them, including through the usrmerged /lib link.
     expect(await readFile(join(dst, "etc/fstab"), "utf8")).toBe("UUID=abc / ext4 defaults 0 1\n");
@@ -137,10 +155,22 @@ describe("the rsync command the pipeline builds, run for real between local dire
     await utimes(join(dst, "etc/issue"), when, when);
     const host = new LocalHost("source");
     const sink = { progress: () => undefined, output: () => undefined };
-    const quick = await runRsyncPass(host, rsyncCommand({ from: src, to: dst, excludes: [], keepDirlinks: false }), "quick", sink, { timeoutMs: 60_000 });
+    const quick = await runRsyncPass(
+      host,
+      rsyncCommand({ from: src, to: dst, excludes: [], keepDirlinks: false }),
+      "quick",
+      sink,
+      { timeoutMs: 60_000 },
+    );
     expect(quick.code).toBe(0);
     expect(await readFile(join(dst, "etc/issue"), "utf8")).toBe("Debian GNU/Linux 12 (vm!!!!)\n");
-    const checksum = await runRsyncPass(host, rsyncCommand({ from: src, to: dst, excludes: [], keepDirlinks: false, compareContent: true }), "checksum", sink, { timeoutMs: 60_000 });
+    const checksum = await runRsyncPass(
+      host,
+      rsyncCommand({ from: src, to: dst, excludes: [], keepDirlinks: false, compareContent: true }),
+      "checksum",
+      sink,
+      { timeoutMs: 60_000 },
+    );
     expect(checksum.code).toBe(0);
     expect(await readFile(join(dst, "etc/issue"), "utf8")).toBe("Debian GNU/Linux 12 (source)\n");
   });

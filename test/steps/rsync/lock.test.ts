@@ -31,12 +31,19 @@ describe("lockedRsync", () => {
     await writeFile(join(base, "src/small"), "x\n");
     const lock = join(base, "rsync.lock");
     // The orphan: a pass throttled to 64 KiB/s (two minutes for the file), tagged as an ssh exec is.
-    const orphan = execa("sh", ["-c", lockedRsync(lock, cmd("rsync", "-a", "--bwlimit=64", `${base}/src/`, `${base}/slow/`))], { env: { MUDANZA_EXEC_ID: "0123abcd" }, reject: false });
+    const orphan = execa(
+      "sh",
+      ["-c", lockedRsync(lock, cmd("rsync", "-a", "--bwlimit=64", `${base}/src/`, `${base}/slow/`))],
+      { env: { MUDANZA_EXEC_ID: "0123abcd" }, reject: false },
+    );
     await until(async () => (await readFile(`${lock}.pid`, "utf8").catch(() => "")).includes("0123abcd"));
     const orphanPid = Number((await readFile(`${lock}.pid`, "utf8")).split(" ")[0]);
     expect(alive(orphanPid)).toBe(true);
 
-    const next = await execa("sh", ["-c", lockedRsync(lock, cmd("rsync", "-a", `${base}/src/`, `${base}/fast/`))], { env: { MUDANZA_EXEC_ID: "4567cdef" }, reject: false });
+    const next = await execa("sh", ["-c", lockedRsync(lock, cmd("rsync", "-a", `${base}/src/`, `${base}/fast/`))], {
+      env: { MUDANZA_EXEC_ID: "4567cdef" },
+      reject: false,
+    });
     expect(next.exitCode, next.stderr).toBe(0);
     expect(next.stderr).toContain(`${ORPHAN_STOPPED_MARKER} (pid ${orphanPid}) holds ${lock}: stopping it`);
     const ended = await orphan;
@@ -50,7 +57,11 @@ describe("lockedRsync", () => {
     const base = await temp();
     await mkdir(join(base, "src"));
     await writeFile(join(base, "src/a"), "a\n");
-    const run = await execa("sh", ["-c", lockedRsync(join(base, "l.lock"), cmd("rsync", "-a", `${base}/src/`, `${base}/dst/`))], { reject: false });
+    const run = await execa(
+      "sh",
+      ["-c", lockedRsync(join(base, "l.lock"), cmd("rsync", "-a", `${base}/src/`, `${base}/dst/`))],
+      { reject: false },
+    );
     expect([run.exitCode, run.stderr]).toEqual([0, ""]);
     expect(await readFile(join(base, "dst/a"), "utf8")).toBe("a\n");
   });

@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { COMMON_EXCLUDES } from "../../../src/steps/rsync/excludes.js";
-import { describeMount, mountExcludes, mountsToExclude, parseMountinfo, toRecreate } from "../../../src/steps/rsync/mounts.js";
+import {
+  describeMount,
+  mountExcludes,
+  mountsToExclude,
+  parseMountinfo,
+  toRecreate,
+} from "../../../src/steps/rsync/mounts.js";
 
 /** /proc/self/mountinfo of an OpenVZ 7 container (ploop root) with a bind mount, NFS and CIFS, as the kernel prints it. */
 const CONTAINER_MOUNTINFO = [
@@ -22,17 +28,34 @@ describe("mounts inside the source (/proc/self/mountinfo)", () => {
   it("reads mount point, bind root, type and source, octal escapes decoded", () => {
     const mounts = parseMountinfo(CONTAINER_MOUNTINFO);
     expect(mounts).toHaveLength(11);
-    expect(mounts[7]).toEqual({ mountPoint: "/var/www/shared", root: "/srv/shared", fstype: "ext4", source: "/dev/ploop23456p1" });
-    expect(mounts[9]).toEqual({ mountPoint: "/home/share docs", root: "/", fstype: "cifs", source: "//198.18.0.6/docs" });
+    expect(mounts[7]).toEqual({
+      mountPoint: "/var/www/shared",
+      root: "/srv/shared",
+      fstype: "ext4",
+      source: "/dev/ploop23456p1",
+    });
+    expect(mounts[9]).toEqual({
+      mountPoint: "/home/share docs",
+      root: "/",
+      fstype: "cifs",
+      source: "//198.18.0.6/docs",
+    });
   });
 
   it("excludes every mount but / that no exclude covers, and lists the real filesystems to recreate", () => {
     const extra = mountsToExclude(parseMountinfo(CONTAINER_MOUNTINFO), COMMON_EXCLUDES);
     expect(extra.map((m) => m.mountPoint)).toEqual(["/var/www/shared", "/srv/backup", "/home/share docs"]);
-    expect(toRecreate(extra).map(describeMount)).toEqual(["/var/www/shared (ext4 /dev/ploop23456p1, bind of /srv/shared)", "/srv/backup (nfs4 198.18.0.5:/export/backup)", "/home/share docs (cifs //198.18.0.6/docs)"]);
+    expect(toRecreate(extra).map(describeMount)).toEqual([
+      "/var/www/shared (ext4 /dev/ploop23456p1, bind of /srv/shared)",
+      "/srv/backup (nfs4 198.18.0.5:/export/backup)",
+      "/home/share docs (cifs //198.18.0.6/docs)",
+    ]);
     expect(mountExcludes(extra).map((e) => e.path)).toEqual(["/var/www/shared", "/srv/backup", "/home/share docs"]);
     // a tmpfs outside the common excludes is left out of the copy but not listed for the admin
-    const tmpfs = mountsToExclude(parseMountinfo("1 0 0:1 / / rw - ext4 /dev/vda1 rw\n2 1 0:2 / /var/cache/nginx rw - tmpfs tmpfs rw\n"), COMMON_EXCLUDES);
+    const tmpfs = mountsToExclude(
+      parseMountinfo("1 0 0:1 / / rw - ext4 /dev/vda1 rw\n2 1 0:2 / /var/cache/nginx rw - tmpfs tmpfs rw\n"),
+      COMMON_EXCLUDES,
+    );
     expect(tmpfs.map((m) => m.mountPoint)).toEqual(["/var/cache/nginx"]);
     expect(toRecreate(tmpfs)).toEqual([]);
   });

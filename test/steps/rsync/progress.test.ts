@@ -8,10 +8,19 @@ const lines = (text: string): string[] => text.split(/\r\n|\r|\n/);
 
 describe("progress2 lines (real rsync 3.5 output)", () => {
   it("parses every progress line of a first pass; the last one is complete", () => {
-    const parsed = lines(sample("first-pass.txt")).map(parseProgress2).filter((p) => p !== null);
+    const parsed = lines(sample("first-pass.txt"))
+      .map(parseProgress2)
+      .filter((p) => p !== null);
     expect(parsed.length).toBeGreaterThanOrEqual(4);
     expect(parsed[0]).toMatchObject({ bytesDone: 32_768, percent: 0, rateBytesPerSec: 0, etaSec: 0 });
-    expect(parsed.at(-1)).toMatchObject({ bytesDone: 30_000_008, percent: 100, filesChecked: 6, filesTotal: 6, transferred: 3, listComplete: true });
+    expect(parsed.at(-1)).toMatchObject({
+      bytesDone: 30_000_008,
+      percent: 100,
+      filesChecked: 6,
+      filesTotal: 6,
+      transferred: 3,
+      listComplete: true,
+    });
     expect(parsed.at(-1)!.rateBytesPerSec).toBeGreaterThan(100 * 1024 * 1024);
   });
 
@@ -28,9 +37,20 @@ describe("progress2 lines (real rsync 3.5 output)", () => {
       filesTotal: 52000,
       filesChecked: 51000,
     });
-    expect(parseProgress2("        512   3%  800.00kB/s    0:00:09  ")).toMatchObject({ rateBytesPerSec: 819_200, etaSec: 9 });
-    expect(parseProgress2("        512   3%    1.20GB/s    0:00:09")).toMatchObject({ rateBytesPerSec: Math.round(1.2 * 1024 ** 3) });
-    for (const other of ["", ">f+++++++++ etc/new", "*deleting   stale2", "Number of files: 6 (reg: 3, dir: 3)", "rsync: [sender] send_files failed to open \"/x\": Permission denied (13)"]) {
+    expect(parseProgress2("        512   3%  800.00kB/s    0:00:09  ")).toMatchObject({
+      rateBytesPerSec: 819_200,
+      etaSec: 9,
+    });
+    expect(parseProgress2("        512   3%    1.20GB/s    0:00:09")).toMatchObject({
+      rateBytesPerSec: Math.round(1.2 * 1024 ** 3),
+    });
+    for (const other of [
+      "",
+      ">f+++++++++ etc/new",
+      "*deleting   stale2",
+      "Number of files: 6 (reg: 3, dir: 3)",
+      'rsync: [sender] send_files failed to open "/x": Permission denied (13)',
+    ]) {
       expect(parseProgress2(other)).toBeNull();
     }
   });

@@ -36,7 +36,13 @@ async function push(knownHosts: string[]) {
     keepDirlinks: true,
   });
   const lines: string[] = [];
-  const result = await runRsyncPass(new LocalHost("source"), command, "push", { progress: () => undefined, output: (l) => lines.push(l) }, { timeoutMs: 60_000 });
+  const result = await runRsyncPass(
+    new LocalHost("source"),
+    command,
+    "push",
+    { progress: () => undefined, output: (l) => lines.push(l) },
+    { timeoutMs: 60_000 },
+  );
   return { base, result, lines };
 }
 
