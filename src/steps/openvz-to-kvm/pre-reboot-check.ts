@@ -1,7 +1,7 @@
-import { applyAcknowledgements, blocker } from "../../engine/finding.js";
+import { applyAcknowledgements, type Finding } from "../../engine/finding.js";
 import { defineStep, isFileWrite, verifyResult, writeFileCommand, type PlannedCommand } from "../../engine/step.js";
 import { execOk } from "../../hosts/host.js";
-import { distroOf, kernelRelease } from "../host/probes.js";
+import { kernelRelease, requireFamily } from "../host/probes.js";
 import { backupCommand, stampedBackupDir } from "../host/backup.js";
 import { checkBootReadiness, type ReadinessFix, type ReadinessInput } from "./boot-readiness.js";
 import { kernelInstall } from "./kernel-install.js";
@@ -31,10 +31,10 @@ function notReadyYet(ctx: OvzContext): string | undefined {
   return undefined;
 }
 
-async function readinessInput(ctx: OvzContext): Promise<ReadinessInput | null> {
+async function readinessInput(ctx: OvzContext): Promise<ReadinessInput | { blocker: Finding }> {
   const target = ctx.host("target");
-  const distro = await distroOf(target);
-  if (!distro.family) return null;
+  const distro = await requireFamily(target, "target", "its boot cannot be checked");
+  if ("blocker" in distro) return distro;
   return {
     target,
     source: ctx.host("source"),
@@ -69,12 +69,7 @@ export const preRebootCheck = defineStep<OvzPlan, PreRebootPlan | null>({
     const wait = notReadyYet(ctx);
     if (wait) return { satisfied: false, plan: null, findings: [], details: [wait] };
     const input = await readinessInput(ctx);
-    if (!input)
-      return {
-        satisfied: false,
-        plan: null,
-        findings: [blocker("Unknown distribution", "cannot check the boot of an unknown system", undefined, "target")],
-      };
+    if ("blocker" in input) return { satisfied: false, plan: null, findings: [input.blocker] };
     const readiness = await checkBootReadiness(input);
     const plan: PreRebootPlan = {
       kernelRelease: input.kernelRelease,
@@ -126,7 +121,8 @@ export const preRebootCheck = defineStep<OvzPlan, PreRebootPlan | null>({
 
   async verify(ctx) {
     const input = await readinessInput(ctx);
-    if (!input) return verifyResult([{ name: "target distribution known", ok: false }]);
+    if ("blocker" in input)
+      return verifyResult([{ name: "target distribution known", ok: false, detail: input.blocker.summary }]);
     const readiness = await checkBootReadiness(input);
     // What the plan acknowledged passes here too, said so.
     const acknowledged = ctx.plan.options.acknowledge;
