@@ -4,6 +4,7 @@ import type { Host } from "../../hosts/host.js";
 import { cmd } from "../../hosts/quote.js";
 import type { ExcludeEntry } from "./excludes.js";
 import { rsyncPattern } from "./excludes.js";
+import { gib } from "../host/probes.js";
 
 /**
  * The size of what a copy of / moves, measured on the tree itself: `df /` inside a container that shares
@@ -41,8 +42,6 @@ export async function measureTree(
   const result = await host.exec(treeSizeCommand(excludes), { signal, timeoutMs: 3600_000 });
   return parseTreeSize(result.stdout);
 }
-
-const gib = (bytes: number): string => `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
 
 export const HOW_MEASURED = "du -sx over / without the copy's excludes, hard links counted once";
 
