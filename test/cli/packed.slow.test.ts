@@ -6,7 +6,7 @@ import { promisify } from "node:util";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { shellQuote } from "../../src/hosts/quote.js";
 import { HEAVY_PACKAGES, packagesLoadedBy } from "../support/module-graph.js";
-import { exitCodeOn, TmuxSession } from "../tui/tmux.js";
+import { exitCodeOn, TERMINAL_TEST_TIMEOUT, TmuxSession } from "../tui/tmux.js";
 import { pathKeyedStem } from "../../src/journal/journal-names.js";
 
 /**
@@ -76,7 +76,7 @@ afterEach(async () => {
 
 const bin = () => join(installed, "node_modules/.bin/mudanza");
 
-describe("the packed CLI, installed and started outside the repository", () => {
+describe("the packed CLI, installed and started outside the repository", { timeout: TERMINAL_TEST_TIMEOUT }, () => {
   it("holds the built CLI only, and --help loads none of ink, react, ssh2, listr2", async () => {
     const files = await readdir(join(installed, "node_modules/mudanza"));
     expect(files.sort()).toEqual(["README.md", "bin", "dist", "package.json"]);

@@ -2,7 +2,7 @@ import { join, resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { shellQuote } from "../../src/hosts/quote.js";
 import { useTempDirs } from "../support/temp-dirs.js";
-import { exitCodeOn, TmuxSession } from "./tmux.js";
+import { exitCodeOn, TERMINAL_TEST_TIMEOUT, TmuxSession } from "./tmux.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const BIN = join(ROOT, "bin", "mudanza.js");
@@ -13,7 +13,7 @@ afterEach(async () => {
   sessions = [];
 });
 
-describe("a dry-run report read in a real terminal (tmux, issue 14)", () => {
+describe("a dry-run report read in a real terminal (tmux, issue 14)", { timeout: TERMINAL_TEST_TIMEOUT }, () => {
   it("shows its text without Markdown escapes and no internal lines; piped to a file, it stays escaped Markdown", async () => {
     const dir = await tempDir("mudanza-tmuxd-");
     const tmux = new TmuxSession();

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { shellQuote } from "../../src/hosts/quote.js";
-import { exitCodeOn, TmuxSession } from "./tmux.js";
+import { exitCodeOn, TERMINAL_TEST_TIMEOUT, TmuxSession } from "./tmux.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const BIN = join(ROOT, "bin", "mudanza.js");
@@ -35,7 +35,7 @@ async function runInTmux(plan: string, extraEnv: Record<string, string> = {}, ye
   return tmux;
 }
 
-describe("warnings in a real terminal (tmux, 80x24)", () => {
+describe("warnings in a real terminal (tmux, 80x24)", { timeout: TERMINAL_TEST_TIMEOUT }, () => {
   it("a gateless step's warning reaches the end screen of `run vserver-db1.yaml --yes`", async () => {
     const tmux = await runInTmux("fixtures/plans/vserver-db1.yaml");
     const end = await tmux.waitFor((s) => exitCodeOn(s) !== undefined, "the end of the run");
@@ -47,7 +47,7 @@ describe("warnings in a real terminal (tmux, 80x24)", () => {
   });
 });
 
-describe("TERM=dumb in a real terminal (tmux)", () => {
+describe("TERM=dumb in a real terminal (tmux)", { timeout: TERMINAL_TEST_TIMEOUT }, () => {
   it("draws no TUI: plain lines, and the gate is a question line answered with Enter", async () => {
     const tmux = await runInTmux("fixtures/plans/ovz-kvm-debian-12.yaml", { TERM: "dumb" }, false);
     const asked = await tmux.waitFor((s) => s.includes("[y/N]"), "the gate question");

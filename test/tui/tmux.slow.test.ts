@@ -1,11 +1,11 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { shellQuote } from "../../src/hosts/quote.js";
-import { exitCodeOn, TmuxSession } from "./tmux.js";
+import { exitCodeOn, TERMINAL_TEST_TIMEOUT, TmuxSession } from "./tmux.js";
 import { pathKeyedStem } from "../../src/journal/journal-names.js";
 
 /**
@@ -64,7 +64,7 @@ const ended = (screen: string) => exitCodeOn(screen) !== undefined;
 const ESC = String.fromCharCode(27);
 const COLOR_SGR = new RegExp(`${ESC}\\[(?:[0-9;]*;)?(?:3[0-8]|9[0-7]|4[0-8]|10[0-7])(?:;[0-9;]*)?m`);
 
-describe("the TUI in a real terminal (tmux, 80x24)", () => {
+describe("the TUI in a real terminal (tmux, 80x24)", { timeout: TERMINAL_TEST_TIMEOUT }, () => {
   beforeAll(async () => {
     // tmux is a Debian package the CI installs; fail loudly rather than skip when it is missing.
     await new TmuxSession().screen().catch((error: Error) => {
@@ -169,21 +169,27 @@ describe("the TUI in a real terminal (tmux, 80x24)", () => {
   });
 });
 
-describe("a flood of progress in a real terminal", () => {
+describe("a flood of progress in a real terminal", { timeout: TERMINAL_TEST_TIMEOUT }, () => {
   it("100k+ progress events become a few frames a second, and the last screen is clean", async () => {
     const dir = await mkdtemp(join(tmpdir(), "mudanza-flood-"));
     dirs.push(dir);
     const stats = join(dir, "stats.json");
+    const goOn = join(dir, "go-on");
     const tmux = new TmuxSession();
     sessions.push(tmux);
     const tsx = join(ROOT, "node_modules", ".bin", "tsx");
     await tmux.start(
-      `env -i PATH=${shellQuote(process.env.PATH ?? "/usr/bin:/bin")} TERM=xterm-256color LANG=C.UTF-8 ${shellQuote(tsx)} ${shellQuote(join(ROOT, "test/tui/flood-script.ts"))} ${shellQuote(stats)} 120000`,
+      `env -i PATH=${shellQuote(process.env.PATH ?? "/usr/bin:/bin")} TERM=xterm-256color LANG=C.UTF-8 ${shellQuote(tsx)} ${shellQuote(join(ROOT, "test/tui/flood-script.ts"))} ${shellQuote(stats)} 120000 ${shellQuote(goOn)}`,
     );
-    const mid = await tmux.waitFor((s) => /█+░+\s+\d+%/.test(s), "the progress bar", 30_000);
+    // The script holds at half-way until go-on exists: the bar is on the screen then, whatever the speed.
+    const mid = await tmux.waitFor(
+      (s) => /█+░+\s+\d+%/.test(s) && s.includes("60000 files checked"),
+      "the progress bar at half-way",
+    );
+    await writeFile(goOn, "");
     expect(mid).toMatch(/\d (?:B|KiB|MiB|GiB) \/ 8\.0 GiB\s+\d+%\s+100 MiB\/s\s+ETA/);
     expect(mid).toMatch(/│ source: var\/lib\/file-\d+/);
-    const end = await tmux.waitFor((s) => exitCodeOn(s) !== undefined, "the end", 60_000);
+    const end = await tmux.waitFor((s) => exitCodeOn(s) !== undefined, "the end");
     expect(exitCodeOn(end)).toBe(0);
     expect(end.split("\n")[0]).toContain("Flood test (openvz-to-kvm)");
     expect(end).toMatch(/✔ Copy the root filesystem\s+\d+\.\d s/);

@@ -6,6 +6,12 @@ import { promisify } from "node:util";
 const run = promisify(execFile);
 
 /**
+ * For a test that drives a terminal: above the waits it makes (90 s each by default), so a slow machine
+ * fails, if ever, with waitFor's screen, never with vitest's bare "timed out". Nothing here is a speed check.
+ */
+export const TERMINAL_TEST_TIMEOUT = 300_000;
+
+/**
  * A real terminal for tests: a private tmux server (its own -L socket, no user config) with one 80x24
  * pane running a command. send-keys types like a user; capture-pane reads the screen as it is drawn.
  */
@@ -54,16 +60,23 @@ export class TmuxSession {
     await this.tmux("send-keys", "-t", "t", ...keys);
   }
 
-  /** Polls the screen until `test` holds; fails with the last screen so a failure shows what was there. */
-  async waitFor(test: (screen: string) => boolean, what: string, timeoutMs = 60_000): Promise<string> {
+  /**
+   * Polls the screen until `test` holds. Fails with the pane's whole history, so a failure shows what was
+   * there: at once when the command has ended (its screen cannot change any more), else after `timeoutMs`,
+   * which stays below TERMINAL_TEST_TIMEOUT so the failure is this message and not a bare test timeout.
+   */
+  async waitFor(test: (screen: string) => boolean, what: string, timeoutMs = 90_000): Promise<string> {
     const deadline = Date.now() + timeoutMs;
     let last = "";
     while (Date.now() < deadline) {
       last = await this.screen();
       if (test(last)) return last;
+      if (exitCodeOn(last) !== undefined) break;
       await new Promise((r) => setTimeout(r, 200));
     }
-    throw new Error(`timed out waiting for ${what}; the screen was:\n${last}`);
+    const why = exitCodeOn(last) !== undefined ? "the command ended" : `nothing after ${timeoutMs / 1000} s`;
+    const history = await this.history().catch((error: Error) => `(no history: ${error.message})`);
+    throw new Error(`waiting for ${what}: ${why}; the pane printed:\n${history}`);
   }
 
   async kill(): Promise<void> {
