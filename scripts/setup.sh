@@ -10,6 +10,7 @@ APT_PACKAGES=(
   qemu-system-x86 qemu-utils            # the KVM-style target VM (TCG) and qcow2 images
   debootstrap dpkg-dev                  # the lab's Debian trees and its local package repository
   systemd-container iproute2            # the OpenVZ-like source container and its network namespace
+  dnsmasq-base                          # DHCP and DNS for the lab's minimal-variant VM
   e2fsprogs                             # mkfs.ext4 -d builds disk images without loop mounts
   sudo passwd                           # the ssh tests log in as a non-root user through sudo
   attr acl libcap2-bin                  # the rsync tests set xattrs, ACLs and file capabilities to check they survive

@@ -34,7 +34,7 @@ export type LabLog = (line: string) => void;
  * Files written within the same second on both sides with the same size would otherwise look equal
  * to rsync's quick check (size + mtime) and never be copied, which no real migration would see.
  */
-const TARGET_INSTALLED_AT = new Date("2025-01-15T09:00:00Z");
+export const TARGET_INSTALLED_AT = new Date("2025-01-15T09:00:00Z");
 
 /** Returns the cached images for the current recipe, building them first when missing (~3 min). */
 export async function ensureLabImages(log: LabLog, env = process.env): Promise<LabImages> {
@@ -108,7 +108,7 @@ async function loadImages(dir: string, hash: string): Promise<LabImages> {
   };
 }
 
-async function debootstrap(tree: string, packages: string[], cacheDir: string, mirror: string): Promise<number> {
+export async function debootstrap(tree: string, packages: string[], cacheDir: string, mirror: string): Promise<number> {
   const started = Date.now();
   await mkdir(cacheDir, { recursive: true });
   const argv = [
@@ -133,7 +133,7 @@ async function debootstrap(tree: string, packages: string[], cacheDir: string, m
 }
 
 /** Copies the tree's kernel and initrd out for QEMU's direct kernel boot; returns the kernel release. */
-async function extractKernel(tree: string, out: string): Promise<string> {
+export async function extractKernel(tree: string, out: string): Promise<string> {
   const boot = join(tree, "boot");
   const kernels = (await readdir(boot)).filter((n) => n.startsWith("vmlinuz-")).sort();
   const kernel = kernels.at(-1);
@@ -145,7 +145,7 @@ async function extractKernel(tree: string, out: string): Promise<string> {
 }
 
 /** ext4 filled straight from the tree (mkfs.ext4 -d: no loop mount), then a compact qcow2. */
-async function makeDiskImage(tree: string, qcow2: string): Promise<void> {
+export async function makeDiskImage(tree: string, qcow2: string): Promise<void> {
   const raw = `${qcow2}.raw`;
   await runLocal(["truncate", "-s", `${labRecipe.imageSizeGiB}G`, raw]);
   await runLocal(["mkfs.ext4", "-q", "-F", "-L", "vm-root", "-d", tree, raw]);

@@ -3,12 +3,23 @@ import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { serveAptRepo } from "./apt-repo.js";
 import { ensureLabImages, type LabImages, type LabLog } from "./build.js";
+import { ensureMinimalImages, type HostImages } from "./build-minimal.js";
+import {
+  createDhcpNetwork,
+  dhcpVmNetdev,
+  removeDhcpNetwork,
+  removeDhcpNetworkSync,
+  startDnsmasq,
+  stopDnsmasq,
+} from "./dhcp-net.js";
+import { forwardTcp } from "./tcp-forward.js";
+import type { TrackedProcess } from "./processes.js";
 import { labCacheRoot } from "./cache.js";
 import { LabContainer } from "./container.js";
 import { knownHostsLines } from "./keys.js";
 import { acquireLabLock } from "./lock.js";
 import { createLabNetwork, removeLabNetwork, removeLabNetworkSync } from "./netns.js";
-import { writeLabPlan } from "./plan-file.js";
+import { writeLabKnownHosts, writeLabPlan } from "./plan-file.js";
 import { onProcessExit, reapLeftovers, setProcessStateFile, stopAllTracked } from "./processes.js";
 import { LAB_DB, LAB_NET } from "./recipe.js";
 import { LabSsh } from "./ssh-client.js";
@@ -20,7 +31,15 @@ export interface StartLabOptions {
   env?: NodeJS.ProcessEnv;
   /** openvz-to-kvm plan options over the lab's defaults. */
   planOptions?: Record<string, unknown>;
+  /** The hosts of the first boot (default "kind"); reset() may boot the other. */
+  variant?: LabVariant;
 }
+
+/**
+ * "kind": the container and VM of the main build (static VM address on QEMU's user network).
+ * "minimal": a minbase container and a VM on DHCP from dnsmasq (issue 12), built beside the main build.
+ */
+export type LabVariant = "kind" | "minimal";
 
 const defaultLog: LabLog = (line) => process.stderr.write(`[lab] ${line}\n`);
 
@@ -37,8 +56,15 @@ export class Lab {
   readonly planPath: string;
   readonly stateDir: string;
   readonly container: LabContainer;
-  readonly vm: LabVm;
+  vm: LabVm;
+  /** The variant the hosts were last booted as. */
+  variant: LabVariant = "kind";
+  /** The minimal variant's images, when the lab was started or reset with it. */
+  minimal: HostImages | undefined;
   private closeRepo: (() => Promise<void>) | undefined;
+  private servedRepo: string | undefined;
+  private dnsmasq: TrackedProcess | undefined;
+  private forwards: Array<{ close: () => Promise<void> }> = [];
   private releaseLock: () => void;
   private forgetExitCleanup: () => void;
   private stopped = false;
@@ -62,18 +88,11 @@ export class Lab {
       join(runDir, "known_hosts.after"),
     );
     this.container = new LabContainer(join(runDir, "source-root"), join(runDir, "container.log"));
-    this.vm = new LabVm({
-      base: images.targetBase,
-      overlay: join(runDir, "vm.qcow2"),
-      kernel: images.kernel,
-      initrd: images.initrd,
-      consoleLog: join(runDir, "vm-console.log"),
-      processLog: join(runDir, "qemu.log"),
-      qmpSocket: join(runDir, "qmp.sock"),
-    });
+    this.vm = this.makeVm(images, "kind");
     // if the process dies without stop(): kill by PID (processes.ts) and remove the namespace
     this.forgetExitCleanup = onProcessExit(() => {
       removeLabNetworkSync();
+      removeDhcpNetworkSync();
       unmountSourceRootSync(join(runDir, "source-root"));
       this.releaseLock();
     });
@@ -94,15 +113,14 @@ export class Lab {
     const runDir = await mkdtemp(join(root, "runs", `run-${process.pid}-`));
     const lab = new Lab(images, runDir, log, release);
     try {
+      if (options.variant === "minimal") lab.minimal = await ensureMinimalImages(images, log, env);
       await writeFile(
         join(runDir, "known_hosts.after"),
         knownHostsLines("127.0.0.1", LAB_NET.vmSshPortLoopback, images.sourceHostKeys).join("\n") + "\n",
       );
       await lab.writePlan(lab.planPath, options.planOptions);
       await createLabNetwork();
-      const repo = await serveAptRepo(images.repoDir, LAB_NET.hostAddress, LAB_NET.repoPort);
-      lab.closeRepo = repo.close;
-      await lab.boot();
+      await lab.boot(options.variant ?? "kind");
       return lab;
     } catch (error) {
       await lab.stop();
@@ -121,8 +139,8 @@ export class Lab {
       planPath: path,
       knownHostsFile: join(this.runDir, "known_hosts"),
       identityFile: this.images.toolKey,
-      sourceHostKeys: this.images.sourceHostKeys,
-      targetHostKeys: this.images.targetHostKeys,
+      sourceHostKeys: this.hostImages(this.variant).sourceHostKeys,
+      targetHostKeys: this.hostImages(this.variant).targetHostKeys,
       options: planOptions,
       name,
       checkpoints,
@@ -130,12 +148,69 @@ export class Lab {
     return path;
   }
 
+  private hostImages(variant: LabVariant): HostImages {
+    if (variant === "kind") return this.images;
+    if (!this.minimal) throw new Error("the minimal variant's images were not built (Lab.start({ variant }))");
+    return this.minimal;
+  }
+
+  private makeVm(images: HostImages, variant: LabVariant): LabVm {
+    return new LabVm({
+      base: images.targetBase,
+      overlay: join(this.runDir, "vm.qcow2"),
+      kernel: images.kernel,
+      initrd: images.initrd,
+      consoleLog: join(this.runDir, "vm-console.log"),
+      processLog: join(this.runDir, "qemu.log"),
+      qmpSocket: join(this.runDir, "qmp.sock"),
+      ...(variant === "minimal" ? { tap: dhcpVmNetdev } : {}),
+    });
+  }
+
+  /** dnsmasq's lease file of the minimal variant's VM (one line per lease: expiry, MAC, address, name). */
+  get dhcpLeaseFile(): string {
+    return join(this.runDir, "dnsmasq.leases");
+  }
+
+  /** The repository of the variant, the VM's network of the variant (QEMU's user network or DHCP). */
+  private async setUpNetwork(variant: LabVariant): Promise<void> {
+    const images = this.hostImages(variant);
+    if (this.servedRepo !== images.repoDir) {
+      await this.closeRepo?.();
+      const repo = await serveAptRepo(images.repoDir, LAB_NET.hostAddress, LAB_NET.repoPort);
+      this.closeRepo = repo.close;
+      this.servedRepo = images.repoDir;
+    }
+    if (variant !== "minimal") return;
+    await createDhcpNetwork();
+    await rm(this.dhcpLeaseFile, { force: true });
+    this.dnsmasq = startDnsmasq(this.dhcpLeaseFile, join(this.runDir, "dnsmasq.log"));
+    // the same SSH ports as QEMU's hostfwd gives the kind VM: for the tool, and for the container's push
+    this.forwards = [
+      await forwardTcp("127.0.0.1", LAB_NET.vmSshPortLoopback, LAB_NET.vmAddress, 22),
+      await forwardTcp(LAB_NET.hostAddress, LAB_NET.vmSshPortVeth, LAB_NET.vmAddress, 22),
+    ];
+  }
+
+  private async tearDownVmNetwork(): Promise<void> {
+    await Promise.allSettled(this.forwards.map((f) => f.close()));
+    this.forwards = [];
+    await stopDnsmasq(this.dnsmasq);
+    this.dnsmasq = undefined;
+    await removeDhcpNetwork();
+  }
+
   /** Fresh hosts: a new copy of the source tree and a new VM overlay, both booted and answering SSH. */
-  async boot(): Promise<void> {
+  async boot(variant: LabVariant = "kind"): Promise<void> {
     const started = Date.now();
+    const images = this.hostImages(variant);
+    this.variant = variant;
     const root = join(this.runDir, "source-root");
+    await writeLabKnownHosts(join(this.runDir, "known_hosts"), images.sourceHostKeys, images.targetHostKeys);
+    await this.setUpNetwork(variant);
     await rm(join(this.runDir, "vm.qcow2"), { force: true });
-    await mountSourceRoot(root, this.images.sourceTree);
+    await mountSourceRoot(root, images.sourceTree);
+    this.vm = this.makeVm(images, variant);
     await this.vm.createOverlay();
     this.vm.start();
     this.container.start();
@@ -148,14 +223,15 @@ export class Lab {
     await this.seedDatabase();
     await this.target.waitFor("true", 300_000, "the target VM", () => this.vm.running);
     this.log(
-      `lab up in ${Math.round((Date.now() - started) / 1000)} s: source ${LAB_NET.sourceAddress} (container), target 127.0.0.1:${LAB_NET.vmSshPortLoopback} (VM)`,
+      `lab (${variant}) up in ${Math.round((Date.now() - started) / 1000)} s: source ${LAB_NET.sourceAddress} (container), target 127.0.0.1:${LAB_NET.vmSshPortLoopback} (VM)`,
     );
   }
 
-  /** Stops both hosts and boots fresh copies (between tests). */
-  async reset(): Promise<void> {
+  /** Stops both hosts and boots fresh copies (between tests), of the kind variant unless told otherwise. */
+  async reset(variant: LabVariant = "kind"): Promise<void> {
     await Promise.all([this.container.stop(), this.vm.stop()]);
-    await this.boot();
+    await this.tearDownVmNetwork();
+    await this.boot(variant);
   }
 
   async bootId(host: LabSsh): Promise<string> {
@@ -176,6 +252,9 @@ export class Lab {
     if (this.stopped) return;
     this.stopped = true;
     await Promise.allSettled([this.container.stop(), this.vm.stop()]);
+    await this.tearDownVmNetwork().catch((error: unknown) =>
+      this.log(`could not remove the VM's network: ${String(error)}`),
+    );
     await stopAllTracked();
     await this.closeRepo?.().catch(() => undefined);
     await removeLabNetwork();

@@ -12,6 +12,7 @@ export const LAB_TOOLS: Array<{ command: string; aptPackage: string }> = [
   { command: "ssh", aptPackage: "openssh-client" },
   { command: "ssh-keygen", aptPackage: "openssh-client" },
   { command: "ip", aptPackage: "iproute2" },
+  { command: "dnsmasq", aptPackage: "dnsmasq-base" },
 ];
 
 /** What keeps the lab from running here, as sentences with the fix; empty when it can run. */

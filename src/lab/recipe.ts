@@ -77,3 +77,66 @@ export const labRecipe = {
   db: LAB_DB,
   imageSizeGiB: 6,
 };
+
+/**
+ * The minimal-template variant (issue 12): a container as a minbase template leaves it (no DHCP client,
+ * no udev, no kmod, no kernel metapackage, none of the kind container's test extras) with only what the
+ * lab drives: systemd, sshd, rsync, MariaDB (socket-activated, as Debian's package enables it) and the
+ * venet config's ifupdown/net-tools.
+ */
+export const MINIMAL_SOURCE_PACKAGES = [
+  "openssh-server",
+  "rsync",
+  "mariadb-server",
+  "ifupdown",
+  "net-tools",
+  "iproute2",
+  "procps",
+  "systemd-sysv",
+];
+
+/** The variant's VM brings its NIC up with DHCP, as many hosting companies hand a VM over. */
+export const DHCP_TARGET_PACKAGES = [...TARGET_PACKAGES, "isc-dhcp-client"];
+
+/**
+ * The variant VM's network: a tap on a bridge in a namespace of its own, where dnsmasq serves DHCP (one
+ * fixed lease, by MAC) and DNS. A veth link joins it to this machine, which forwards the VM's SSH ports.
+ */
+export const LAB_DHCP_NET = {
+  netns: "mzlabvm",
+  bridge: "mzvmbr0",
+  tap: "mzvmtap0",
+  hostVeth: "mzvm-host",
+  nsVeth: "mzvm-ns",
+  linkHostAddress: "198.18.3.1",
+  linkNsAddress: "198.18.3.2",
+  linkPrefix: 30,
+  /** The bridge's address: the VM's gateway and name server (dnsmasq). */
+  gateway: "198.18.2.2",
+  vmMac: "52:54:00:c6:12:0f",
+  leaseSec: 12 * 3600,
+  domain: "lab.example",
+  /** A name only dnsmasq knows (in no /etc/hosts): resolving it proves the VM's DNS works. */
+  dnsOnlyName: "repo.lab.example",
+} as const;
+
+/**
+ * A kernel newer than the VM's, in the lab repository only: an empty image package and a newer version
+ * of the VM's metapackage that depends on it. Only a VM that has the metapackage is offered it.
+ */
+export const NEWER_KERNEL = {
+  metapackage: "linux-image-cloud-amd64",
+  image: "linux-image-6.1.0-99-cloud-amd64",
+  version: "6.1.999-1",
+} as const;
+
+export const minimalRecipe = {
+  layout: 1,
+  suite: DEBIAN_SUITE,
+  mirror: DEBIAN_MIRROR,
+  source: MINIMAL_SOURCE_PACKAGES,
+  target: DHCP_TARGET_PACKAGES,
+  dhcp: LAB_DHCP_NET,
+  newerKernel: NEWER_KERNEL,
+  imageSizeGiB: labRecipe.imageSizeGiB,
+};

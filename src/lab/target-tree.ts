@@ -45,3 +45,27 @@ export function targetTreeFiles(): TreeFile[] {
 
 /** The kernel command line for QEMU's direct kernel boot (the image has no partition table, no bootloader). */
 export const VM_KERNEL_CMDLINE = "root=/dev/vda rw console=ttyS0 net.ifnames=1 panic=10";
+
+/** The variant VM: the same machine with ens3 on DHCP (its address comes from dnsmasq's fixed lease). */
+export function dhcpTargetTreeFiles(): TreeFile[] {
+  const short = LAB_NET.vmHostname.split(".")[0]!;
+  const files = targetTreeFiles().filter((f) => f.path !== "/etc/network/interfaces" && f.path !== "/etc/hosts");
+  return [
+    ...files,
+    // as Debian's installer writes it for a DHCP machine: the hostname on 127.0.1.1
+    { path: "/etc/hosts", content: `127.0.0.1 localhost\n127.0.1.1 ${LAB_NET.vmHostname} ${short}\n` },
+    {
+      path: "/etc/network/interfaces",
+      content: [
+        "source /etc/network/interfaces.d/*",
+        "",
+        "auto lo",
+        "iface lo inet loopback",
+        "",
+        "auto ens3",
+        "iface ens3 inet dhcp",
+        "",
+      ].join("\n"),
+    },
+  ];
+}

@@ -12,6 +12,8 @@ export interface VmFiles {
   processLog: string;
   /** QEMU's QMP socket: checkpoints (snapshot-save/-load) of the VM go through it. */
   qmpSocket: string;
+  /** The NIC on a tap (the DHCP variant: command prefix, -netdev and -device); QEMU's user network when absent. */
+  tap?: { prefix: string[]; netdev: string; device: string };
 }
 
 /**
@@ -41,7 +43,7 @@ export class LabVm {
   }
 
   start(): void {
-    const net = [
+    const user = [
       "user",
       "id=n0",
       `net=${LAB_NET.vmNet}`,
@@ -50,9 +52,11 @@ export class LabVm {
       `hostfwd=tcp:127.0.0.1:${LAB_NET.vmSshPortLoopback}-:22`,
       `hostfwd=tcp:${LAB_NET.hostAddress}:${LAB_NET.vmSshPortVeth}-:22`,
     ].join(",");
+    const tap = this.files.tap;
     const proc = startTracked(
       "vm (qemu-system-x86_64)",
       [
+        ...(tap?.prefix ?? []),
         "qemu-system-x86_64",
         "-accel",
         "tcg",
@@ -76,9 +80,9 @@ export class LabVm {
         "-drive",
         `file=${this.files.overlay},if=virtio,format=qcow2,cache=unsafe,discard=unmap`,
         "-netdev",
-        net,
+        tap?.netdev ?? user,
         "-device",
-        "virtio-net-pci,netdev=n0,addr=0x3",
+        tap?.device ?? "virtio-net-pci,netdev=n0,addr=0x3",
         "-device",
         "virtio-rng-pci",
         "-qmp",

@@ -92,9 +92,21 @@ export async function assertMigrated(
   );
   for (let id = 1; id <= LAB_DB.seedRows; id++) expect(ids.has(id), `seed row ${id}`).toBe(true);
   const databases = opts.facts["databases"] as
-    { stoppedAt?: string; allStoppedAt?: string; thawStartedAt?: string; startedOnSourceAt?: string } | undefined;
+    | {
+        stoppedAt?: string;
+        allStoppedAt?: string;
+        thawStartedAt?: string;
+        startedOnSourceAt?: string;
+        leftStoppedOnSource?: boolean;
+        cutoverAt?: string;
+      }
+    | undefined;
   expect(databases?.stoppedAt).toBeDefined();
-  expect(databases?.startedOnSourceAt).toBeDefined();
+  // A cutover plan leaves the source's databases stopped for good once the VM proved itself; any other
+  // plan starts them again right after the final pass.
+  const cutOver = databases?.leftStoppedOnSource === true;
+  if (cutOver) expect(databases?.cutoverAt, "a cutover plan's run ends with the cutover").toBeDefined();
+  else expect(databases?.startedOnSourceAt).toBeDefined();
   if (opts.writer) {
     const frozenAt = Date.parse(databases!.stoppedAt!);
     expect(
@@ -104,12 +116,12 @@ export async function assertMigrated(
     // Every row acknowledged until the source's database came back must be on the target: a row the
     // source accepted during the freeze (say, socket activation restarting it) would be a lost write.
     // The 2 s margin covers the time between the database being up again and the journal noting it.
-    const thawedAt = Date.parse(databases!.startedOnSourceAt!) - 2000;
+    const thawedAt = cutOver ? Infinity : Date.parse(databases!.startedOnSourceAt!) - 2000;
     // The freeze itself must hold: from the moment every database unit was seen stopped until the thaw
     // was sent, the source acknowledges nothing. The writer reconnects every 0.1 s, so a socket or any other
     // unit that starts the database again during the freeze shows here on every run, not by luck.
     const allStoppedAt = Date.parse(databases!.allStoppedAt!);
-    const thawStartedAt = Date.parse(databases!.thawStartedAt!);
+    const thawStartedAt = cutOver ? Infinity : Date.parse(databases!.thawStartedAt!);
     expect(thawStartedAt).toBeGreaterThan(allStoppedAt);
     const duringFreeze = opts.writer.acked.filter((a) => a.at > allStoppedAt && a.at < thawStartedAt).map((a) => a.id);
     expect(duringFreeze, "rows the source acknowledged while its database was meant to be stopped").toEqual([]);
