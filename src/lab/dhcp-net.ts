@@ -51,7 +51,7 @@ export function startDnsmasq(leaseFile: string, logFile: string): TrackedProcess
       "--pid-file=",
       "--log-facility=-",
       "--log-dhcp",
-      "--bind-interfaces",
+      "--bind-dynamic",
       `--interface=${D.bridge}`,
       "--except-interface=lo",
       // no upstream servers, no /etc/hosts of this machine: the lab's names and nothing else

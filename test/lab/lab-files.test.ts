@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { loadPlan } from "../../src/plan/load.js";
 import { writeLabPlan } from "../../src/lab/plan-file.js";
-import { LAB_NET, labRecipe } from "../../src/lab/recipe.js";
+import { LAB_NET, labRecipe, minimalRecipe, SOURCE_PACKAGES } from "../../src/lab/recipe.js";
+import { dhcpTargetTreeFiles, targetTreeFiles } from "../../src/lab/target-tree.js";
 import { vzctlInterfaces } from "../../src/lab/source-tree.js";
 import { recipeHash } from "../../src/lab/cache.js";
 
@@ -68,5 +69,23 @@ describe("lab files", () => {
     for (const a of addresses) expect(a, a).toMatch(/^198\.1[89]\./);
     expect(recipeHash()).toMatch(/^[0-9a-f]{16}$/);
     expect(recipeHash()).toBe(recipeHash());
+  });
+
+  it("describes a minimal-template variant: a smaller container, a VM on DHCP, lab addresses only", () => {
+    const addresses = JSON.stringify(minimalRecipe.dhcp).match(/\d+\.\d+\.\d+\.\d+/g) ?? [];
+    expect(addresses.length).toBeGreaterThan(2);
+    for (const a of addresses) expect(a, a).toMatch(/^198\.1[89]\./);
+    for (const pkg of ["isc-dhcp-client", "dhcpcd-base", "udev", "kmod", "linux-image-amd64"])
+      expect(minimalRecipe.source, pkg).not.toContain(pkg);
+    // every package of the variant's container is one the kind container has too: nothing is added
+    expect(minimalRecipe.source.filter((p) => !SOURCE_PACKAGES.includes(p))).toEqual([]);
+    expect(minimalRecipe.source.length).toBeLessThan(SOURCE_PACKAGES.length);
+    expect(minimalRecipe.target).toContain("isc-dhcp-client");
+    const interfaces = dhcpTargetTreeFiles().find((f) => f.path === "/etc/network/interfaces")?.content;
+    expect(interfaces).toContain("auto ens3\niface ens3 inet dhcp\n");
+    // the VM's other files are the kind VM's, so the two VMs differ by their network only
+    const others = (files: ReturnType<typeof targetTreeFiles>) =>
+      files.filter((f) => !["/etc/network/interfaces", "/etc/hosts"].includes(f.path));
+    expect(others(dhcpTargetTreeFiles())).toEqual(others(targetTreeFiles()));
   });
 });
