@@ -70,6 +70,22 @@ export async function ensureMinimalImages(base: LabImages, log: LabLog, env = pr
     debootstrap(target, minimalRecipe.target, join(root, "debs", "target"), mirror),
   ]);
   log(`debootstrap (minimal): source ${srcSec} s, target ${tgtSec} s`);
+  return finishMinimalBuild(work, base, log, env, started);
+}
+
+/** The build after both trees are bootstrapped in work: files, keys, repository, disk image; then the cache entry. */
+export async function finishMinimalBuild(
+  work: string,
+  base: LabImages,
+  log: LabLog,
+  env: NodeJS.ProcessEnv,
+  started: number,
+): Promise<HostImages> {
+  const root = labCacheRoot(env);
+  const hash = minimalRecipeHash(base);
+  const dir = join(root, `${PREFIX}${hash}`);
+  const source = join(work, "source-root");
+  const target = join(work, "target-root");
   const common = [...aptAndResolverFiles(repoUrl), authorizedKeysFile(await readFile(`${base.toolKey}.pub`, "utf8"))];
   await writeTreeFiles(source, [...sourceTreeFiles(), ...common]);
   await writeTreeFiles(target, [...dhcpTargetTreeFiles(), ...common], TARGET_INSTALLED_AT);

@@ -108,6 +108,22 @@ async function loadImages(dir: string, hash: string): Promise<LabImages> {
   };
 }
 
+/**
+ * One debootstrap of the lab's trees takes 5-18 min (18 on a 2-core machine shared with other work): the
+ * limit only stops a hung one.
+ */
+const DEBOOTSTRAP_TIMEOUT_MS = 60 * 60_000;
+
+/** Unmounts every file system mounted at or below dir, deepest first. */
+export async function unmountUnder(dir: string): Promise<void> {
+  const mounts = (await readFile("/proc/self/mounts", "utf8"))
+    .split("\n")
+    .map((line) => line.split(" ")[1]?.replace(/\\040/g, " "))
+    .filter((path): path is string => !!path && (path === dir || path.startsWith(`${dir}/`)))
+    .sort((a, b) => b.length - a.length);
+  for (const path of mounts) await runLocal(["umount", "-l", path]);
+}
+
 export async function debootstrap(tree: string, packages: string[], cacheDir: string, mirror: string): Promise<number> {
   const started = Date.now();
   await mkdir(cacheDir, { recursive: true });
@@ -121,11 +137,13 @@ export async function debootstrap(tree: string, packages: string[], cacheDir: st
     mirror,
   ];
   try {
-    await runLocal(argv, { timeoutMs: 20 * 60_000 });
+    await runLocal(argv, { timeoutMs: DEBOOTSTRAP_TIMEOUT_MS });
   } catch (error) {
-    // one retry: a mirror hiccup should not cost a CI run
+    // one retry: a mirror hiccup should not cost a CI run. A debootstrap killed half-way leaves /proc
+    // (and more) mounted in the tree: removing the tree through them would fail, or reach the host's.
+    await unmountUnder(tree);
     await rm(tree, { recursive: true, force: true });
-    await runLocal(argv, { timeoutMs: 20 * 60_000 }).catch((second: unknown) => {
+    await runLocal(argv, { timeoutMs: DEBOOTSTRAP_TIMEOUT_MS }).catch((second: unknown) => {
       throw new Error(`debootstrap failed twice; first: ${(error as Error).message}`, { cause: second });
     });
   }
