@@ -221,7 +221,14 @@ export class Lab {
       () => this.container.running,
     );
     await this.seedDatabase();
-    await this.target.waitFor("true", 300_000, "the target VM", () => this.vm.running);
+    // On DHCP, sshd waits for networking.service, which waits for the lease: under TCG on a loaded machine the
+    // first boot of the minimal variant's VM took over 300 s (its lease came at 295 s). A hang detector, not a budget.
+    await this.target.waitFor(
+      "true",
+      variant === "minimal" ? 900_000 : 300_000,
+      "the target VM",
+      () => this.vm.running,
+    );
     this.log(
       `lab (${variant}) up in ${Math.round((Date.now() - started) / 1000)} s: source ${LAB_NET.sourceAddress} (container), target 127.0.0.1:${LAB_NET.vmSshPortLoopback} (VM)`,
     );
