@@ -13,6 +13,7 @@ import {
 } from "./build.js";
 import { labCacheRoot, repoUrl } from "./cache.js";
 import { readHostKeys } from "./keys.js";
+import { removeTree } from "./remove-tree.js";
 import { runLocal } from "./local.js";
 import { DEBIAN_MIRROR, minimalRecipe, NEWER_KERNEL } from "./recipe.js";
 import { sourceTreeFiles } from "./source-tree.js";
@@ -60,17 +61,23 @@ export async function ensureMinimalImages(base: LabImages, log: LabLog, env = pr
   const started = Date.now();
   log(`building the minimal-template lab images (recipe ${hash}) under ${root}`);
   const work = join(root, `${PREFIX}${hash}.building-${process.pid}`);
-  await rm(work, { recursive: true, force: true });
+  await removeTree(work);
   await mkdir(work, { recursive: true });
   const mirror = env.MUDANZA_LAB_MIRROR || DEBIAN_MIRROR;
   const source = join(work, "source-root");
   const target = join(work, "target-root");
-  const [srcSec, tgtSec] = await Promise.all([
-    debootstrap(source, minimalRecipe.source, join(root, "debs", "source"), mirror),
-    debootstrap(target, minimalRecipe.target, join(root, "debs", "target"), mirror),
-  ]);
-  log(`debootstrap (minimal): source ${srcSec} s, target ${tgtSec} s`);
-  return finishMinimalBuild(work, base, log, env, started);
+  try {
+    const [srcSec, tgtSec] = await Promise.all([
+      debootstrap(source, minimalRecipe.source, join(root, "debs", "source"), mirror),
+      debootstrap(target, minimalRecipe.target, join(root, "debs", "target"), mirror),
+    ]);
+    log(`debootstrap (minimal): source ${srcSec} s, target ${tgtSec} s`);
+    return await finishMinimalBuild(work, base, log, env, started);
+  } catch (error) {
+    // as the main build: a half-built tree (perhaps with /proc mounted inside) is not left behind
+    await removeTree(work);
+    throw error;
+  }
 }
 
 /** The build after both trees are bootstrapped in work: files, keys, repository, disk image; then the cache entry. */
