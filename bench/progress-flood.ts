@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
+import { buildCopyCli } from "./copy-cli-build.js";
 import { manyFiles } from "./many-files.js";
 import { median } from "./measure.js";
 import type { Benchmark, BenchRow } from "./types.js";
@@ -31,16 +32,16 @@ function peakPerSecond(stamps: number[]): number {
 }
 
 /**
- * One copy by the built CLI (bench/copy-cli.mjs). The TUI runs in a pseudo-terminal made by script(1),
+ * One copy by the built CLI (bench/copy-cli.ts). The TUI runs in a pseudo-terminal made by script(1),
  * 120x40, and its frames are counted on the terminal's output; --json's progress lines on its stdout.
  */
-async function copyOnce(root: string, face: Face, from: string, scratch: string): Promise<Run> {
+async function copyOnce(copyCli: string[], face: Face, from: string, scratch: string): Promise<Run> {
   const to = join(scratch, "target");
   const state = join(scratch, "state");
   await rm(to, { recursive: true, force: true });
   await rm(state, { recursive: true, force: true });
   await mkdir(to);
-  const cli = [process.execPath, join(root, "bench", "copy-cli.mjs"), face, from, to, state];
+  const cli = [...copyCli, face, from, to, state];
   const quoted = cli.map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" ");
   const argv = face === "--tui" ? ["script", "-qfec", `stty cols 120 rows 40; exec ${quoted}`, "/dev/null"] : cli;
   const env: NodeJS.ProcessEnv = { ...process.env, TERM: "xterm-256color" };
@@ -90,10 +91,11 @@ export const progressFlood: Benchmark = {
     );
     const faces: Face[] = ["--quiet", "--json", "--tui"];
     const results = new Map<Face, Run[]>(faces.map((f) => [f, []]));
-    await copyOnce(root, "--quiet", tree, scratch); // warm the file cache; not counted
+    const copyCli = await buildCopyCli(root, scratch);
+    await copyOnce(copyCli, "--quiet", tree, scratch); // warm the file cache; not counted
     for (let round = 0; round < rounds; round++) {
       const order = round % 2 === 0 ? faces : [...faces].reverse();
-      for (const face of order) results.get(face)!.push(await copyOnce(root, face, tree, scratch));
+      for (const face of order) results.get(face)!.push(await copyOnce(copyCli, face, tree, scratch));
       log(
         `progress-flood: round ${round + 1}/${rounds}: ${faces.map((f) => `${f} ${results.get(f)!.at(-1)!.ms} ms`).join(", ")}`,
       );

@@ -33,12 +33,7 @@ beforeAll(async () => {
   for (const entry of ["package.json", "README.md", "bin"])
     await cp(join(ROOT, entry), join(pkg, entry), { recursive: true });
   // Build into the copy: the repository's dist/ may be older than the sources under test.
-  await run(join(ROOT, "node_modules/.bin/tsc"), [
-    "-p",
-    join(ROOT, "tsconfig.build.json"),
-    "--outDir",
-    join(pkg, "dist"),
-  ]);
+  await run(process.execPath, [join(ROOT, "scripts/build.mjs"), "--outdir", join(pkg, "dist")]);
   // The copy has no src/: prepare (a build) could not run there and is not needed.
   await run("npm", ["pack", "--ignore-scripts", "--pack-destination", work, "--silent"], { cwd: pkg });
   const tarball = (await readdir(work)).find((f) => f.endsWith(".tgz"));
