@@ -88,7 +88,11 @@ export class TmuxSession {
   }
 }
 
+/**
+ * The `[exit N]` marker's code. The marker follows the app's last line without a newline, so a long last
+ * line (a path in a deeper checkout) wraps it over two rows of the screen, its space trimmed at a row's end.
+ */
 export const exitCodeOn = (screen: string): number | undefined => {
-  const m = /\[exit (\d+)\]/.exec(screen);
+  const m = /\[exit ?(\d+)\]/.exec(screen.replace(/\n/g, ""));
   return m ? Number(m[1]) : undefined;
 };
