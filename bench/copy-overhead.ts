@@ -86,7 +86,7 @@ export const copyOverhead: Benchmark = {
           cpu[name].push((cpuSecondsSoFar() - cpuBefore) * 1000);
         }
         log(
-          `copy-overhead: round ${round + 1}/${runs}: bare ${wall.bare.at(-1)!.toFixed(0)} ms, pipeline ${wall.pipeline.at(-1)!.toFixed(0)} ms`,
+          `copy-overhead: round ${round + 1}/${runs}: bare ${wall.bare.at(-1)!.toFixed(0)} ms (CPU ${cpu.bare.at(-1)!.toFixed(0)} ms), pipeline ${wall.pipeline.at(-1)!.toFixed(0)} ms (CPU ${cpu.pipeline.at(-1)!.toFixed(0)} ms)`,
         );
       }
       const row = (what: "wall" | "CPU", samples: typeof wall, target?: number): BenchRow => {
