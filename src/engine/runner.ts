@@ -358,15 +358,23 @@ async function askGate(
   });
 }
 
-/** Runs pending compensations newest first; a failed one stays in the journal and is reported. */
+/**
+ * Runs pending compensations newest first; a failed one stays in the journal and is reported. With
+ * `onlyConnected`, those of hosts missing from `hosts` are left pending untouched (not tried, not failed).
+ */
 export async function runCompensations(
   journal: Journal,
   hosts: Record<string, Host>,
   emit: (e: PipelineEvent) => void,
+  options: { onlyConnected?: boolean } = {},
 ): Promise<boolean> {
   let allOk = true;
   for (const compensation of [...journal.snapshot.compensations].reverse()) {
     const host = hosts[compensation.host];
+    if (!host && options.onlyConnected) {
+      allOk = false;
+      continue;
+    }
     let ok = false;
     let message: string | undefined;
     try {
