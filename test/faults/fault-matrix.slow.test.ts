@@ -54,6 +54,7 @@ describe.skipIf(!isRoot)("fault matrix: vserver-to-openvz through the CLI", () =
           await row.fix?.(w);
           const rerun = await w.run().done;
           await checkFinal(w, await baselineFor(row.world.dataBytes), rerun);
+          row.rerunChecks?.(rerun.output);
         } finally {
           await w.close();
         }
