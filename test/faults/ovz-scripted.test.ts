@@ -38,6 +38,7 @@ const STEPS = [
   "cutover",
 ] as const;
 const KEY_COMMENT = "mudanza-migration-key";
+const BOOT_ID = "/proc/sys/kernel/random/boot_id";
 
 interface World {
   plan: OvzPlan;
@@ -141,7 +142,7 @@ function finalState(w: World): Record<string, string> {
     ["target", w.target],
   ] as const) {
     for (const [path, file] of host.files) {
-      if (path === "/proc/sys/kernel/random/boot_id") continue;
+      if (path === "/proc/sys/kernel/random/boot_id" || path === "/proc/uptime") continue;
       out[`${role}:${path.replace(/^\/root\/mudanza-backup\/[^/]+/, "/root/mudanza-backup/<run>")}`] =
         `${file.type} ${file.mode.toString(8)} ${file.linkTarget ?? hash(file.content)}`;
     }
@@ -291,6 +292,49 @@ describe("fault matrix: openvz-to-kvm on scripted hosts", () => {
       expect(finalState(w)).toEqual(await baseline());
       expectKeyGone(w);
       expect(rerun.compensations).toEqual([]);
+    });
+  });
+
+  it("the target rebooted by someone else inside the live copy", async () => {
+    const row: FaultRow = {
+      point: "inside the live rsync",
+      setup: "scripted",
+      injected:
+        "the target reboots (new boot id, uptime 0 s, its connection drops); the source's rsync fails with exit 12 (connection closed)",
+      verified: `exit 1, the message says "target rebooted during rsync"; the database runs; ${AFTER}`,
+    };
+    await rows.timed(row, async () => {
+      const w = await world();
+      const bootBefore = w.target.files.get(BOOT_ID)?.content;
+      let rebooted = false;
+      const copy = w.source.rules.find((r) => r.match === RSYNC_PASS)!.reply;
+      if (typeof copy !== "function") throw new Error("simulate() has no rsync rule");
+      w.source.on(
+        RSYNC_PASS,
+        async (command, host) => {
+          if (rebooted || command.includes("--dry-run")) return copy(command, host);
+          rebooted = true;
+          // half a pass arrived; then the VM is reset by its provider
+          await copy(command, host);
+          w.target.putFile(BOOT_ID, `${crypto.randomUUID()}\n`);
+          w.target.putFile("/proc/uptime", "0.00 0.00\n");
+          w.target.connectionLost = true;
+          return {
+            code: 12,
+            stderr:
+              "Connection to 198.18.0.20 closed by remote host.\nrsync: connection unexpectedly closed (8372 bytes received so far) [sender]\nrsync error: error in rsync protocol data stream (code 12) at io.c(232) [sender=3.2.7]\n",
+          };
+        },
+        { mutates: true },
+      );
+      const first = await run(w);
+      expect(rebooted).toBe(true);
+      expect(exitOf(first.outcome), messageOf(first.outcome)).toBe(1);
+      expect(messageOf(first.outcome)).toMatch(/target rebooted during rsync \(up 0 s\)/);
+      expect(w.target.files.get(BOOT_ID)?.content).not.toBe(bootBefore);
+      expect(w.state.units.source.get("mariadb.service"), "the source's database was left stopped").toBe(true);
+      expect(first.compensations).toEqual([]);
+      await expectConverged(w);
     });
   });
 
