@@ -100,6 +100,11 @@ export async function drivePipeline<Plan>(options: DriveOptions<Plan>): Promise<
         await runCompensations(journal, hosts, (event) => reportEarlyEvent(event, flags.json ? face : null, logLines), {
           onlyConnected: true,
         });
+      const hint =
+        mode === "dry-run"
+          ? undefined
+          : pipeline.unreachableHint?.(Object.keys(hosts), (id) => journal.step(id).status);
+      if (hint) complain(`mudanza: ${hint}`);
       throw error;
     }
     const debugTrace = trace;
