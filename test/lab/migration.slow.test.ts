@@ -158,10 +158,6 @@ describe.skipIf(problems.length > 0)("lab: OpenVZ-like container to a QEMU VM", 
       await watcher;
       expect(frozen).toBe(true);
       expectExit(run, 1);
-      // the step's own error is rsync's lost connection; the run also says what became of the target
-      expect(String(run.events.find((e) => e.type === "pipeline-end")?.message)).toMatch(
-        /target stopped answering during db-freeze/,
-      );
       const compensations = run.events.filter((e) => e.type === "compensation");
       expect(compensations, "the compensation failed and is named").toContainEqual(
         expect.objectContaining({ ok: false, id: "start-databases-source", title: expect.stringMatching(/mariadb/) }),
