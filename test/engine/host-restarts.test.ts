@@ -8,6 +8,7 @@ afterEach(() => void Object.assign(restartCheckTiming, saved));
 describe("which hosts booted under a failed step", () => {
   it("names a host that booted after the step began, not one up for longer, and one that no longer answers", async () => {
     restartCheckTiming.delayMs = 1;
+    restartCheckTiming.attempts = 2;
     const startedMs = Date.now() - 60_000;
     const rebooted = new ScriptedHost("target").putFile("/proc/uptime", "12.40 3.10\n");
     rebooted.connectionLost = true; // the boot ended the session: asked again after a reconnect
