@@ -15,8 +15,9 @@ export const SOURCE_LINES_COMMAND = cmd(
 
 export const getentCommand = (name: string): string => cmd("getent", "ahosts", name);
 
-/** At most this many names are tried: each lookup of a dead resolver can take its full timeout. */
+/** At most this many names are tried, each for at most this long: a dead resolver answers only by timing out. */
 const MAX_TRIED = 3;
+const LOOKUP_TIMEOUT_MS = 20_000;
 
 export const resolvedNameSchema = z.object({
   /** A name the host resolved, or null when none did (then `tried` says which were asked). */
@@ -48,7 +49,7 @@ export function parseGetent(stdout: string): string[] {
 }
 
 export async function resolveName(host: Host, name: string, signal?: AbortSignal): Promise<string[]> {
-  const r = await host.exec(getentCommand(name), { signal, timeoutMs: 60_000 });
+  const r = await host.exec(getentCommand(name), { signal, timeoutMs: LOOKUP_TIMEOUT_MS });
   return r.code === 0 ? parseGetent(r.stdout) : [];
 }
 

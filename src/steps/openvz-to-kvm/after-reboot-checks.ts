@@ -215,7 +215,7 @@ export function rowCountChecks(source: SourceAtFreeze | undefined, seen: Map<str
         seenCheck(
           `rows in database ${database}`,
           short.length === 0,
-          `each of ${inDb.length} tables at least its rows at the freeze`,
+          `at least the rows counted at the freeze in each of its ${inDb.length} table${inDb.length === 1 ? "" : "s"}`,
           short.length === 0 ? shorten(counts) : short.join("; "),
           "the final pass (did the database run on the source during it?) and the database's own log on the VM",
         ),
