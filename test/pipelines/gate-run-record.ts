@@ -61,6 +61,10 @@ export const READ_ONLY_COMMANDS: Array<{ pattern: RegExp; why: string }> = [
       /^(mariadb|mysql) -N -B -e 'SELECT (TABLE_SCHEMA, TABLE_NAME FROM information_schema\.TABLES |\d+, COUNT\(\*\) FROM )/,
     why: "the row count of each table just before the freeze (SELECT only)",
   },
+  {
+    pattern: /^runuser -u postgres -- psql -X -A -t -F '\t' -d \S+ -c 'SELECT /,
+    why: "PostgreSQL's databases, tables and row counts just before the freeze (SELECT only)",
+  },
   { pattern: /^vzctl status \d+$/, why: "is the container running" },
   { pattern: /^vserver \S+ status$/, why: "is the guest running" },
   // The inventory step shows the reads its plan came from (its run only journals what they found).

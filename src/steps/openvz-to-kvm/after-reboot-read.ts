@@ -1,5 +1,6 @@
 import type { Host } from "../../hosts/host.js";
-import { countRows, listTables, tableKey } from "../databases/mysql-rows.js";
+import { tableKey } from "../databases/mysql-rows.js";
+import { rowCounterFor } from "../databases/row-counter.js";
 import { resolveName } from "../network/name-resolution.js";
 import type { SourceAtFreeze, VmBeforeCopy } from "./facts.js";
 import type { VmRowCounts } from "./after-reboot-checks.js";
@@ -22,9 +23,11 @@ export async function countRowsAgain(
 ): Promise<Map<string, VmRowCounts>> {
   const seen = new Map<string, VmRowCounts>();
   for (const { unit, tables } of source?.rowCounts ?? []) {
+    const counter = rowCounterFor(unit);
+    if (!counter) continue;
     try {
-      const present = new Set((await listTables(vm, signal)).map(tableKey));
-      const counts = await countRows(
+      const present = new Set((await counter.list(vm, signal)).map(tableKey));
+      const counts = await counter.count(
         vm,
         tables.filter((t) => present.has(tableKey(t))),
         signal,

@@ -1,5 +1,6 @@
 import type { Host } from "../../hosts/host.js";
-import { countRows, isMysqlUnit, listTables, tableKey } from "../databases/mysql-rows.js";
+import { tableKey } from "../databases/mysql-rows.js";
+import { rowCounterFor } from "../databases/row-counter.js";
 import { activeServices, failedUnits } from "../services/unit-lists.js";
 import { unitListOrWhy } from "./before-copy.js";
 import type { SourceAtFreeze } from "./facts.js";
@@ -7,23 +8,27 @@ import type { SourceAtFreeze } from "./facts.js";
 type RowCounts = Pick<SourceAtFreeze, "rowCounts" | "notCounted">;
 
 /**
- * Exact row counts of every table of the source's MySQL/MariaDB, read while it still runs. Rows written
- * after the count and before the stop reach the VM too, so the VM must hold at least these.
+ * Exact row counts of every table of the source's MariaDB/MySQL and PostgreSQL (each server its client
+ * reaches by default), read while they still run. Rows written after the count and before the stop
+ * reach the VM too, so the VM must hold at least these.
  */
 export async function countDatabaseRows(host: Host, units: string[], signal?: AbortSignal): Promise<RowCounts> {
   const out: RowCounts = { rowCounts: [], notCounted: [] };
+  const engines = new Set<string>();
   for (const unit of units) {
-    if (!isMysqlUnit(unit)) {
-      out.notCounted.push({ unit, why: "rows are counted for MariaDB/MySQL only" });
+    const counter = rowCounterFor(unit);
+    if (!counter) {
+      out.notCounted.push({ unit, why: "rows are counted for MariaDB/MySQL and PostgreSQL only" });
       continue;
     }
-    if (out.rowCounts.length > 0) {
-      out.notCounted.push({ unit, why: "the client reaches one server (the default socket), counted already" });
+    if (engines.has(counter.engine)) {
+      out.notCounted.push({ unit, why: `the ${counter.engine} server it belongs to is counted already` });
       continue;
     }
+    engines.add(counter.engine);
     try {
-      const tables = await listTables(host, signal);
-      const counts = await countRows(host, tables, signal);
+      const tables = await counter.list(host, signal);
+      const counts = await counter.count(host, tables, signal);
       out.rowCounts.push({
         unit,
         tables: tables.map((t) => {
@@ -35,7 +40,7 @@ export async function countDatabaseRows(host: Host, units: string[], signal?: Ab
     } catch (e) {
       out.notCounted.push({
         unit,
-        why: `the client could not count (${e instanceof Error ? e.message : String(e)}): root logs in by unix socket or /root/.my.cnf`,
+        why: `the client could not count (${e instanceof Error ? e.message : String(e)}): ${counter.engine === "mysql" ? "root logs in by unix socket or /root/.my.cnf" : "psql runs as the postgres user (peer authentication)"}`,
       });
     }
   }
