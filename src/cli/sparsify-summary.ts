@@ -1,5 +1,5 @@
 import { readFact } from "../engine/facts.js";
-import { formatBytes } from "../kvm/sizes.js";
+import { formatBytes } from "../render/format.js";
 import { SPARSIFY_FACTS } from "../steps/image/facts.js";
 
 /**

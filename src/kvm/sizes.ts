@@ -10,18 +10,3 @@ export function parseSize(text: string, what = "size"): number {
   if (!Number.isFinite(bytes) || bytes <= 0) throw new BadInputError(`${what}: "${text}" must be more than zero`);
   return Math.round(bytes);
 }
-
-/** Bytes for humans: 1.5 GiB, 300 MiB, 12 KiB. */
-export function formatBytes(bytes: number): string {
-  const abs = Math.abs(bytes);
-  const units: Array<[string, number]> = [
-    ["TiB", 1024 ** 4],
-    ["GiB", 1024 ** 3],
-    ["MiB", 1024 ** 2],
-    ["KiB", 1024],
-  ];
-  for (const [unit, size] of units) {
-    if (abs >= size) return `${(bytes / size).toFixed(abs >= size * 100 ? 0 : 1)} ${unit}`;
-  }
-  return `${bytes} B`;
-}

@@ -5,6 +5,8 @@ import { buildAptRepo } from "./apt-repo.js";
 import { labCacheRoot, recipeHash, repoUrl } from "./cache.js";
 import { generateToolKey, readHostKeys } from "./keys.js";
 import { runLocal } from "./local.js";
+import { removeTree } from "./remove-tree.js";
+import { BlockedError } from "../errors.js";
 import { DEBIAN_MIRROR, DEBIAN_SUITE, labRecipe, SOURCE_PACKAGES, TARGET_PACKAGES } from "./recipe.js";
 import { sourceTreeFiles } from "./source-tree.js";
 import { targetTreeFiles } from "./target-tree.js";
@@ -44,10 +46,34 @@ export async function ensureLabImages(log: LabLog, env = process.env): Promise<L
   if (existsSync(join(dir, "build.json"))) return loadImages(dir, hash);
   const started = Date.now();
   log(`building the lab images (recipe ${hash}) under ${root}; the first build takes a few minutes`);
+  await removeAbandonedBuilds(root);
   const work = join(root, `${hash}.building-${process.pid}`);
-  await rm(work, { recursive: true, force: true });
   await mkdir(work, { recursive: true });
-  const mirror = env.MUDANZA_LAB_MIRROR || DEBIAN_MIRROR;
+  try {
+    const builtInSec = await buildInto(work, root, hash, started, log, env.MUDANZA_LAB_MIRROR || DEBIAN_MIRROR);
+    await rm(dir, { recursive: true, force: true });
+    await rename(work, dir);
+    await removeOtherBuilds(root, hash);
+    log(`lab images built in ${builtInSec} s`);
+    return { ...(await loadImages(dir, hash)), builtInSec };
+  } catch (error) {
+    // A half-built tree (perhaps with /proc mounted inside) is never left for the next run to trip over.
+    await removeTree(work);
+    throw new BlockedError(
+      `the lab images could not be built (the partial build was removed; the downloaded packages in ${join(root, "debs")} are kept): ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+}
+
+async function buildInto(
+  work: string,
+  root: string,
+  hash: string,
+  started: number,
+  log: LabLog,
+  mirror: string,
+): Promise<number> {
   const toolPub = await generateToolKey(join(work, "tool_key"));
   const [srcSec, tgtSec] = await Promise.all([
     debootstrap(join(work, "source-root"), SOURCE_PACKAGES, join(root, "debs", "source"), mirror),
@@ -76,11 +102,24 @@ export async function ensureLabImages(log: LabLog, env = process.env): Promise<L
     join(work, "build.json"),
     JSON.stringify({ hash, recipe: labRecipe, kernelRelease, builtInSec, builtAt: new Date().toISOString() }, null, 2),
   );
-  await rm(dir, { recursive: true, force: true });
-  await rename(work, dir);
-  await removeOtherBuilds(root, hash);
-  log(`lab images built in ${builtInSec} s`);
-  return { ...(await loadImages(dir, hash)), builtInSec };
+  return builtInSec;
+}
+
+/** `HASH.building-PID` folders of builds whose process is gone (killed, or the machine rebooted). */
+async function removeAbandonedBuilds(root: string): Promise<void> {
+  for (const name of await readdir(root).catch(() => [])) {
+    const pid = /^[0-9a-f]{16}\.building-(\d+)$/.exec(name)?.[1];
+    if (pid && !isAlive(Number(pid))) await removeTree(join(root, name));
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
 }
 
 /** Builds of earlier recipes are dead weight (about 1 GB each): keep only the current one. */
@@ -120,12 +159,15 @@ async function debootstrap(tree: string, packages: string[], cacheDir: string, m
     tree,
     mirror,
   ];
+  // No cap on the whole run (a busy machine takes many times an idle one's 3 minutes): debootstrap prints a
+  // line per package, so ten minutes without one is a hang.
+  const watch = { silenceTimeoutMs: 10 * 60_000 };
   try {
-    await runLocal(argv, { timeoutMs: 20 * 60_000 });
+    await runLocal(argv, watch);
   } catch (error) {
     // one retry: a mirror hiccup should not cost a CI run
-    await rm(tree, { recursive: true, force: true });
-    await runLocal(argv, { timeoutMs: 20 * 60_000 }).catch((second: unknown) => {
+    await removeTree(tree);
+    await runLocal(argv, watch).catch((second: unknown) => {
       throw new Error(`debootstrap failed twice; first: ${(error as Error).message}`, { cause: second });
     });
   }

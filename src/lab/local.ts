@@ -6,11 +6,18 @@ import { execa } from "execa";
  */
 export async function runLocal(
   argv: string[],
-  options: { input?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv; cwd?: string } = {},
+  options: {
+    input?: string;
+    timeoutMs?: number;
+    /** Stop the command (its whole process group) after this long without a line of output: hung, not slow. */
+    silenceTimeoutMs?: number;
+    env?: NodeJS.ProcessEnv;
+    cwd?: string;
+  } = {},
 ): Promise<string> {
   const [file, ...args] = argv;
   if (!file) throw new Error("runLocal needs a command");
-  const result = await execa(file, args, {
+  const child = execa(file, args, {
     reject: false,
     input: options.input,
     timeout: options.timeoutMs,
@@ -18,7 +25,29 @@ export async function runLocal(
     cwd: options.cwd,
     encoding: "utf8",
     all: true,
+    // its own process group, so a silent command is stopped with everything it started (dpkg in a chroot)
+    detached: options.silenceTimeoutMs !== undefined,
   });
+  let silentFor: number | undefined;
+  if (options.silenceTimeoutMs !== undefined) {
+    const window = options.silenceTimeoutMs;
+    let timer: NodeJS.Timeout | undefined;
+    const arm = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        silentFor = window;
+        if (child.pid) process.kill(-child.pid, "SIGKILL");
+      }, window);
+    };
+    arm();
+    child.all?.on("data", arm);
+    void child.finally(() => clearTimeout(timer));
+  }
+  const result = await child;
+  if (silentFor !== undefined)
+    throw new LabCommandError(
+      `lab command printed nothing for ${Math.round(silentFor / 1000)} s and was stopped: ${argv.join(" ")}`,
+    );
   if (result.exitCode !== 0) {
     const tail = String(result.all ?? "")
       .split("\n")

@@ -4,7 +4,8 @@ import { parseCpuinfo } from "../../src/kvm/cpuinfo.js";
 import { parseDomainXml } from "../../src/kvm/domain-xml.js";
 import { ksmSavedBytes, parseGrepH, parseKsm } from "../../src/kvm/ksm.js";
 import { memTotalBytes } from "../../src/kvm/meminfo.js";
-import { formatBytes, parseSize } from "../../src/kvm/sizes.js";
+import { parseSize } from "../../src/kvm/sizes.js";
+import { formatBytes } from "../../src/render/format.js";
 import { parseDomblklist, parseDominfo, parseNameList, parseVirshList } from "../../src/kvm/virsh.js";
 import { containerMemory, pagesValueToBytes } from "../../src/openvz/container-memory.js";
 

@@ -48,6 +48,10 @@ export function buildOpenvzToKvm(plan: PlanOf<"openvz-to-kvm">): Pipeline<PlanOf
     ].map((step) => withUndoNote(step as Step<PlanOf<"openvz-to-kvm">>)),
     expectedHostKeys: (facts) => targetKeysOnResume(facts, plan.target.hostKey),
     acknowledged: plan.options.acknowledge,
+    unreachableHint: (connected, status) =>
+      !connected.includes("target") && status(rsyncStep.id) !== "pending" && status(networkFixup.id) !== "done"
+        ? `the copy onto the target had begun and ${networkFixup.id} had not put the VM's own network configuration back: a target that rebooted since came up with the source's and has no network. Restore its files from its console, or \`mudanza rollback\` to a checkpoint taken before the copy (if the plan has checkpoints).`
+        : undefined,
   };
 }
 

@@ -3,7 +3,7 @@ import { defineStep, verifyResult } from "../../engine/step.js";
 import type { Host } from "../../hosts/host.js";
 import { sh } from "../../hosts/quote.js";
 import { KSM_DIR, KSM_FILES, ksmSavedBytes, parseKsm, type KsmState } from "../../kvm/ksm.js";
-import { formatBytes } from "../../kvm/sizes.js";
+import { formatBytes } from "../../render/format.js";
 import type { DoctorOptions } from "../../plan/options/host-doctor.js";
 
 export async function readKsm(host: Host): Promise<{ state: KsmState; pageSize: number } | null> {

@@ -1,7 +1,7 @@
 import { blocker, warning, type Finding } from "../../engine/finding.js";
 import { defineStep, verifyResult } from "../../engine/step.js";
 import { memTotalBytes } from "../../kvm/meminfo.js";
-import { formatBytes } from "../../kvm/sizes.js";
+import { formatBytes } from "../../render/format.js";
 import { containerMemory } from "../../openvz/container-memory.js";
 import { OVERCOMMIT_WARN_RATIO, type DoctorOptions } from "../../plan/options/host-doctor.js";
 import { readDomains } from "../image/libvirt-users.js";

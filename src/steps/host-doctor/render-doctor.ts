@@ -1,6 +1,6 @@
 import type { Finding } from "../../engine/finding.js";
 import type { ProbeResult } from "../../engine/step.js";
-import { formatBytes } from "../../kvm/sizes.js";
+import { formatBytes } from "../../render/format.js";
 
 const num = (v: unknown): number | undefined => (typeof v === "number" ? v : undefined);
 

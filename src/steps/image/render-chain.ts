@@ -1,4 +1,4 @@
-import { formatBytes } from "../../kvm/sizes.js";
+import { formatBytes } from "../../render/format.js";
 import type { ChainEntry } from "./inspect-chain.js";
 
 /** The chain top first, one line each, indented as it descends: what `image info` prints. */

@@ -1,7 +1,7 @@
 import { blocker } from "../../engine/finding.js";
 import { defineStep, verifyResult } from "../../engine/step.js";
 import { cmd } from "../../hosts/quote.js";
-import { formatBytes } from "../../kvm/sizes.js";
+import { formatBytes } from "../../render/format.js";
 import { imageCheckClean, parseImageCheck } from "../../kvm/qemu-img-info.js";
 import type { SparsifyOptions } from "../../plan/options/image-sparsify.js";
 import { SPARSIFY_FACTS } from "./facts.js";

@@ -5,7 +5,7 @@ import { defineStep, verifyResult, type StepContext, type VerifyCheck } from "..
 import type { Host } from "../../hosts/host.js";
 import { cmd, raw, sh } from "../../hosts/quote.js";
 import { formatSilence, SILENCE_LIMIT_ENV, silenceLimitMs } from "../../hosts/watchdog.js";
-import { formatBytes } from "../../kvm/sizes.js";
+import { formatBytes } from "../../render/format.js";
 import { imageCheckClean, parseImageCheck } from "../../kvm/qemu-img-info.js";
 import { effectiveTmpdir, type SparsifyOptions } from "../../plan/options/image-sparsify.js";
 import { kvmSmokeTest } from "../host-doctor/kvm-smoke.js";
