@@ -29,6 +29,7 @@ const KEPT: Record<CheckpointPurpose, string[]> = {
     "sourceRelease",
     "targetRelease",
     "targetIdentity",
+    "vmBeforeCopy",
     "sourceHostKeyFingerprints",
     "targetHostKeyFingerprints",
   ],
