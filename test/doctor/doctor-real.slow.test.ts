@@ -4,9 +4,10 @@ import { describe, expect, it } from "vitest";
 import { buildHostDoctor } from "../../src/pipelines/host-doctor/pipeline.js";
 import { KNOWN_END, kvmSmokeCommand, newestKernel } from "../../src/steps/host-doctor/kvm-smoke.js";
 import { runLocal } from "../image/run-local.js";
+import { REAL_HOST_TEST_TIMEOUT } from "../support/timeouts.js";
 
 // Runs the doctor on this very machine and checks each answer against the test's own reading of the system.
-describe("host doctor on this machine", () => {
+describe("host doctor on this machine", { timeout: REAL_HOST_TEST_TIMEOUT }, () => {
   it("reports what /proc/cpuinfo, /dev/kvm, /proc/meminfo and /sys/kernel/mm/ksm say", async () => {
     const { outcome } = await runLocal(
       buildHostDoctor(),

@@ -16,6 +16,7 @@ import { HostKeyError, SshAuthError, SshUnreachableError } from "../../src/hosts
 import { SshHost } from "../../src/hosts/ssh/ssh-host.js";
 import { endpointSchema, type Endpoint } from "../../src/plan/endpoint.js";
 import { startSshd, type TestSshd } from "../support/sshd.js";
+import { REAL_HOST_TEST_TIMEOUT } from "../support/timeouts.js";
 
 let sshd: TestSshd;
 let knownHosts: string;
@@ -68,7 +69,7 @@ afterAll(async () => {
   await sshd?.stop();
 });
 
-describe("commands", () => {
+describe("commands", { timeout: REAL_HOST_TEST_TIMEOUT }, () => {
   it("runs a command with exit code, output and the verified fingerprint", async () => {
     const host = await connect();
     const result = await host.exec("echo out; echo err >&2; exit 3");
@@ -181,7 +182,7 @@ describe("commands", () => {
   }, 120_000);
 });
 
-describe("files", () => {
+describe("files", { timeout: REAL_HOST_TEST_TIMEOUT }, () => {
   it("writes, reads and stats files with modes, and reports absent ones", async () => {
     const host = await connect();
     const dir = join(sshd.dir, "files dir 'q'");
@@ -217,7 +218,7 @@ describe("files", () => {
   });
 });
 
-describe("host keys", () => {
+describe("host keys", { timeout: REAL_HOST_TEST_TIMEOUT }, () => {
   it("refuses an unknown host key, naming host, fingerprint and how to add it", async () => {
     const empty = await sshd.writeFile("known_hosts.empty", "");
     const error = await connectError({ knownHostsFile: empty });
@@ -303,7 +304,7 @@ describe("host keys", () => {
   });
 });
 
-describe("other key types", () => {
+describe("other key types", { timeout: REAL_HOST_TEST_TIMEOUT }, () => {
   let multi: TestSshd;
   beforeAll(async () => {
     multi = await startSshd({ hostKeyTypes: ["ed25519", "ecdsa", "rsa"] });
@@ -326,7 +327,7 @@ describe("other key types", () => {
   }
 });
 
-describe("ssh config and ProxyJump", () => {
+describe("ssh config and ProxyJump", { timeout: REAL_HOST_TEST_TIMEOUT }, () => {
   it("reaches a host through a jump host named in the ssh config", async () => {
     const hostsFile = await sshd.writeFile(
       "known_hosts.jump",
@@ -388,7 +389,7 @@ describe("ssh config and ProxyJump", () => {
   });
 });
 
-describe("auth and privileges", () => {
+describe("auth and privileges", { timeout: REAL_HOST_TEST_TIMEOUT }, () => {
   let agent: ChildProcess | undefined;
   afterAll(() => {
     if (agent?.pid && agent.exitCode === null) process.kill(agent.pid, "SIGTERM");
@@ -436,6 +437,7 @@ describe("auth and privileges", () => {
 const NON_ROOT = "mudanza-nonroot";
 describe.runIf(existsSync("/usr/sbin/useradd") && existsSync("/usr/bin/sudo") && process.getuid?.() === 0)(
   "non-root logins",
+  { timeout: REAL_HOST_TEST_TIMEOUT },
   () => {
     beforeAll(async () => {
       // "*" rather than useradd's locked "!": sshd without PAM refuses locked accounts even for key logins.
@@ -466,7 +468,7 @@ describe.runIf(existsSync("/usr/sbin/useradd") && existsSync("/usr/bin/sudo") &&
   },
 );
 
-describe("unreachable hosts", () => {
+describe("unreachable hosts", { timeout: REAL_HOST_TEST_TIMEOUT }, () => {
   it("a closed port and a silent server are retryable BlockedErrors, not hangs", async () => {
     const silent = createServer((socket) => socket.on("error", () => {})); // accepts, never says a word
     await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
@@ -489,7 +491,7 @@ describe("unreachable hosts", () => {
   });
 });
 
-describe("lost connection", () => {
+describe("lost connection", { timeout: REAL_HOST_TEST_TIMEOUT }, () => {
   it("a dropped connection fails the command clearly, and reconnect recovers", async () => {
     const host = await connect();
     const pending = host.exec("sleep 20");

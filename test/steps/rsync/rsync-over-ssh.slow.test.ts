@@ -6,6 +6,7 @@ import { LocalHost } from "../../../src/hosts/local-host.js";
 import { fingerprintOf, knownHostsLines, type PublicHostKey } from "../../../src/steps/ssh-access/host-keys.js";
 import { rsyncCommand, runRsyncPass } from "../../../src/steps/rsync/index.js";
 import { startSshd, type TestSshd } from "../../support/sshd.js";
+import { REAL_HOST_TEST_TIMEOUT } from "../../support/timeouts.js";
 
 /** The push the pipeline runs on the source, for real: rsync over ssh to a loopback sshd, host key pinned. */
 let sshd: TestSshd;
@@ -46,7 +47,7 @@ async function push(knownHosts: string[]) {
   return { base, result, lines };
 }
 
-describe("rsync over ssh with the migration transport", () => {
+describe("rsync over ssh with the migration transport", { timeout: REAL_HOST_TEST_TIMEOUT }, () => {
   it("our fingerprints of the server's keys equal ssh-keygen's", () => {
     for (const key of sshd.hostKeys) expect(asKey(key.publicKey).fingerprint).toBe(key.fingerprint);
   });

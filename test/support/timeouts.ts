@@ -1,0 +1,6 @@
+/**
+ * For tests against real servers (sshd, rsync over ssh): a budget far above what they take on an idle
+ * machine, so a CI machine busy with the lab's QEMU beside them is slower, never failed. None of these
+ * tests checks speed; the benchmarks do (`npm run bench`).
+ */
+export const REAL_HOST_TEST_TIMEOUT = 180_000;
