@@ -1,13 +1,27 @@
 import type { FactValue } from "../engine/facts.js";
-import { OVZ_FACTS } from "../steps/openvz-to-kvm/facts.js";
+import type { OVZ_FACTS } from "../steps/openvz-to-kvm/facts.js";
 import { code, plain } from "./markdown.js";
 
 export type RestoredPackages = FactValue<typeof OVZ_FACTS.restoredPackages>;
 
-/** The restore-vm-packages fact from a raw journal, or undefined (absent, or another pipeline's journal). */
+const isString = (v: unknown): v is string => typeof v === "string";
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null;
+
+/**
+ * The restore-vm-packages fact from a raw journal, or undefined (absent, or another pipeline's journal).
+ * Checked by hand, not with the fact's zod schema: `status` and `runs` render reports and never load zod.
+ */
 export function restoredPackagesOf(facts: Readonly<Record<string, unknown>>): RestoredPackages | undefined {
-  const parsed = OVZ_FACTS.restoredPackages.schema.safeParse(facts[OVZ_FACTS.restoredPackages.key]);
-  return parsed.success ? parsed.data : undefined;
+  const value = facts["restoredPackages"];
+  if (!isObject(value) || !isString(value.at) || !Array.isArray(value.report) || !value.report.every(isString))
+    return undefined;
+  const { restored, exceptions } = value;
+  if (!Array.isArray(restored) || !Array.isArray(exceptions)) return undefined;
+  const okRestored = restored.every(
+    (p) => isObject(p) && isString(p.name) && (p.version === null || isString(p.version)),
+  );
+  const okExceptions = exceptions.every((e) => isObject(e) && isString(e.name) && isString(e.reason));
+  return okRestored && okExceptions ? (value as RestoredPackages) : undefined;
 }
 
 /** "Packages put back on the VM": what was reinstalled at which version, and each package left out with why. */
