@@ -5,10 +5,11 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts", "test/**/*.test.tsx"],
-    testTimeout: 30_000,
+    // A hang detector, not a speed check: a busy CI machine (the lab's QEMU beside two workers) is slower.
+    testTimeout: 90_000,
     hookTimeout: 60_000,
     pool: "forks",
-    globalSetup: ["test/support/global-tmpdir.ts"],
+    globalSetup: ["test/support/global-tmpdir.ts", "test/support/source-build.ts"],
     // bin/mudanza.js in a checkout runs dist/ when built: tests run the sources instead, never a stale build.
     env: { MUDANZA_FROM_SOURCE: "1" },
   },

@@ -12,7 +12,17 @@ const built = join(root, "dist", "cli", "main.js");
 const source = join(root, "src", "cli", "main.ts");
 const checkout = existsSync(source);
 
-if (checkout && (process.env.MUDANZA_FROM_SOURCE === "1" || !existsSync(built))) {
+const sourceBuild = process.env.MUDANZA_SOURCE_BUILD;
+if (
+  checkout &&
+  process.env.MUDANZA_FROM_SOURCE === "1" &&
+  sourceBuild &&
+  existsSync(join(sourceBuild, "cli", "main.js"))
+) {
+  // The same sources, transpiled once by the test run (test/support/source-build.ts) instead of at every start.
+  process.setSourceMapsEnabled(true);
+  await import(pathToFileURL(join(sourceBuild, "cli", "main.js")).href);
+} else if (checkout && (process.env.MUDANZA_FROM_SOURCE === "1" || !existsSync(built))) {
   const { register } = await import("tsx/esm/api");
   // The repository's tsconfig (jsx: react-jsx and the rest), wherever the CLI is started from.
   register({ tsconfig: join(root, "tsconfig.json") });

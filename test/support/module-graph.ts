@@ -23,7 +23,7 @@ export async function packagesLoadedBy(
       env: { ...(options.env ?? process.env), MUDANZA_IMPORT_LOG: log },
     });
     const urls = (await readFile(log, "utf8").catch(() => "")).split("\n").filter(Boolean);
-    const packages = new Set(urls.flatMap((u) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(u)?.[1] ?? []));
+    const packages = new Set(urls.flatMap((u) => /\/node_modules\/((?:@[^/]+\/)?[^/.][^/]*)\//.exec(u)?.[1] ?? []));
     return { packages, stdout };
   } finally {
     await rm(dir, { recursive: true, force: true });
