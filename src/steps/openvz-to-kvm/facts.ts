@@ -126,10 +126,15 @@ export const sourceAtFreezeSchema = z.object({
 });
 export type SourceAtFreeze = z.infer<typeof sourceAtFreezeSchema>;
 
+/** One installed package as the package database lists it (version with epoch on EL when it has one). */
+export const installedPackageSchema = z.object({ name: z.string(), version: z.string(), arch: z.string().optional() });
+
 export const OVZ_FACTS = {
   sourceRelease: defineFact("sourceRelease", releaseSchema.nullable()),
   targetRelease: defineFact("targetRelease", releaseSchema.nullable()),
   targetIdentity: defineFact("targetIdentity", targetIdentitySchema),
+  /** The VM's installed packages before the first copy: what restore-vm-packages puts back. */
+  targetPackages: defineFact("targetPackages", z.array(installedPackageSchema)),
   sourceHostKeyFingerprints: defineFact("sourceHostKeyFingerprints", fingerprints),
   targetHostKeyFingerprints: defineFact("targetHostKeyFingerprints", fingerprints),
   /** Fingerprints the target presents once the copy replaced its host keys (= the source's). */
@@ -156,6 +161,16 @@ export const OVZ_FACTS = {
   kernelInstall: defineFact(
     "kernelInstall",
     z.object({ at: z.string(), kernelRelease: z.string(), installed: z.array(z.string()), owner: z.string() }),
+  ),
+  /** The VM's packages restore-vm-packages installed again (version null: the candidate) and those it left out, why. */
+  restoredPackages: defineFact(
+    "restoredPackages",
+    z.object({
+      at: z.string(),
+      restored: z.array(z.object({ name: z.string(), version: z.string().nullable() })),
+      exceptions: z.array(z.object({ name: z.string(), reason: z.string() })),
+      report: z.array(z.string()),
+    }),
   ),
   /** What the pre-reboot check repaired on the target (each with why), and the warnings it left standing. */
   preRebootCheck: defineFact(

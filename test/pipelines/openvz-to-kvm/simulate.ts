@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import type { ScriptedHost } from "../../../src/hosts/scripted-host.js";
 import { innerRsync, RSYNC_PASS } from "../../support/locked-rsync.js";
 import { ACTIVE_SERVICES_COMMAND } from "../../../src/steps/services/unit-lists.js";
+import { installedPackages, type PackageWorld } from "./simulate-packages.js";
 
 /**
  * Rules that make two scripted hosts behave like the real machines for a full `--yes` run: the rsync
@@ -39,6 +40,8 @@ export interface SimState {
   bootPackagesInstalled: boolean;
   /** Rows per "database.table" in each side's MariaDB; the copy carries the source's to the target. */
   rows: { source: Map<string, number>; target: Map<string, number> };
+  /** The target's package database: the VM's, then the container's after a pass, plus what is installed. */
+  packages: PackageWorld;
 }
 
 function unquote(word: string): string {
@@ -97,6 +100,7 @@ export function simulate(source: ScriptedHost, target: ScriptedHost, options: Si
       ]),
       target: new Map(),
     },
+    packages: installedPackages(target, options.family),
   };
   const hosts = { source, target };
 
@@ -300,6 +304,7 @@ export function simulate(source: ScriptedHost, target: ScriptedHost, options: Si
         // The target now carries the source's package database (no kernel, no bootloader) and unit files.
         state.kernelOwned = false;
         state.bootPackagesInstalled = false;
+        state.packages.replaceByContainer();
         if (!state.units.target.has("mariadb.service")) state.units.target.set("mariadb.service", false);
         for (const p of [...target.files.keys()]) if (!isExcluded(p) && !source.files.has(p)) target.deleteFile(p);
         for (const [p, f] of source.files) if (!isExcluded(p)) target.files.set(p, { ...f });
@@ -342,6 +347,7 @@ export function simulate(source: ScriptedHost, target: ScriptedHost, options: Si
       (command) => {
         state.kernelOwned = true;
         state.bootPackagesInstalled = true;
+        state.packages.installKernel(words(command).slice(3));
         return { stdout: `Installed:\n  ${words(command).slice(3).join("\n  ")}\n\nComplete!\n` };
       },
       { mutates: true },
@@ -365,7 +371,7 @@ export function simulate(source: ScriptedHost, target: ScriptedHost, options: Si
     let installFailures = options.failInstallOnce ? 1 : 0;
     target.on(
       /^DEBIAN_FRONTEND=noninteractive apt-get -y .* install linux-image-/,
-      () => {
+      (command) => {
         if (installFailures-- > 0)
           return {
             code: 100,
@@ -374,6 +380,8 @@ export function simulate(source: ScriptedHost, target: ScriptedHost, options: Si
           };
         state.kernelOwned = true;
         state.bootPackagesInstalled = true;
+        const w = words(command);
+        state.packages.installKernel(w.slice(w.indexOf("install") + 1));
         return { stdout: `Setting up linux-image-${options.kernel} (6.1.137-1) ...\n` };
       },
       { mutates: true },
