@@ -111,6 +111,8 @@ async function launch(
     "X11Forwarding no",
     "PrintMotd no",
     `LogLevel ${options.logLevel ?? "DEBUG1"}`,
+    // Sessions' scratch files (the stop's cancel markers) in this server's folder, removed with it, not in /tmp.
+    `SetEnv TMPDIR=${dir}`,
     ...(options.extraConfig ?? []),
   ].join("\n");
   const configFile = join(dir, "sshd_config");
