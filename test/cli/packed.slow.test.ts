@@ -23,7 +23,7 @@ const run = promisify(execFile);
 let work = "";
 let installed = "";
 let elsewhere = "";
-/** Only PATH, HOME and a terminal: nothing from this test run (MUDANZA_FROM_SOURCE, CI) reaches the CLI. */
+/** Only PATH, HOME, TMPDIR (the test run's scratch folder) and a terminal: nothing else of this test run (MUDANZA_FROM_SOURCE, CI) reaches the CLI. */
 let bareEnv: Record<string, string> = {};
 
 beforeAll(async () => {
@@ -56,7 +56,12 @@ beforeAll(async () => {
   );
   elsewhere = join(work, "elsewhere");
   await mkdir(elsewhere);
-  bareEnv = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? work, LANG: "C.UTF-8" };
+  bareEnv = {
+    PATH: process.env.PATH ?? "/usr/bin:/bin",
+    HOME: process.env.HOME ?? work,
+    TMPDIR: tmpdir(),
+    LANG: "C.UTF-8",
+  };
 }, 900_000);
 
 afterAll(async () => {

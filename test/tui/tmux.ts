@@ -1,6 +1,7 @@
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { promisify } from "node:util";
 
 const run = promisify(execFile);
@@ -21,7 +22,11 @@ export class TmuxSession {
   private socketPath: string | undefined;
 
   private tmux(...args: string[]) {
-    return run("tmux", ["-L", this.socket, "-f", "/dev/null", ...args], { timeout: 10_000 });
+    // TMUX_TMPDIR: the server's socket folder under the test run's TMPDIR, not /tmp/tmux-UID.
+    return run("tmux", ["-L", this.socket, "-f", "/dev/null", ...args], {
+      timeout: 10_000,
+      env: { ...process.env, TMUX_TMPDIR: tmpdir() },
+    });
   }
 
   /** Starts `command` (a shell string); the pane stays open after it ends so the last screen can be read. */
