@@ -30,6 +30,7 @@ const KEPT: Record<CheckpointPurpose, string[]> = {
     "targetRelease",
     "targetIdentity",
     "vmBeforeCopy",
+    "targetPackages",
     "sourceHostKeyFingerprints",
     "targetHostKeyFingerprints",
   ],
