@@ -16,9 +16,9 @@ const BENCHMARKS: Benchmark[] = [startup, copyOverhead, wire, memory, progressFl
 const USAGE = `npm run bench [-- --runs N] [--only NAME[,NAME]] [--out FILE]
   --runs  measured runs per case (default 15), after one warm-up run
   --only  run only these benchmarks: ${BENCHMARKS.map((b) => b.name).join(", ")}
-  MUDANZA_BENCH_FILES: files in the copy benchmark's tree (default 20000; the issue asks 200000)
+  MUDANZA_BENCH_FILES: files in the copy benchmark's tree (default 200000, the issue's; at most 3 rounds)
   MUDANZA_BENCH_SPARSE_MIB: size of its sparse file (default 512)
-  MUDANZA_BENCH_FLOOD_FILES: files in the progress-flood tree (default 20000)
+  MUDANZA_BENCH_FLOOD_FILES: files in the progress-flood tree (default 20000; at most 7 rounds)
   MUDANZA_BENCH_WIRE_SPARSE_MIB, MUDANZA_BENCH_WIRE_FILES: the wire benchmark's sparse file (default 2048) and tree (default 20000)
   --million  the memory benchmark copies 1,000,000 files (default 200,000; MUDANZA_BENCH_MEMORY_FILES sets any count)
   --out   where the JSON results go (default ./bench-results.json)`;

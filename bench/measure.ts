@@ -33,6 +33,10 @@ export const median = (values: number[]): number => {
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 };
 
+/** Each round's value over the same round's baseline: measured side by side, so a load spike cancels out. */
+export const pairedRatios = (values: number[], baselines: number[]): number[] =>
+  values.map((v, i) => v / baselines[i]!);
+
 /**
  * Runs every command once per round, `rounds` times, in turn (side by side: a load spike on a shared
  * machine hits all of them alike), and returns each one's times.

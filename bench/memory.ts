@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
+import { buildCopyCli } from "./copy-cli-build.js";
 import { watchPeaks } from "./proc-memory.js";
 import { manyFiles } from "./many-files.js";
 import type { Benchmark, BenchRow } from "./types.js";
@@ -18,15 +19,15 @@ interface Peaks {
   ms: number;
 }
 
-/** The built CLI's copy (bench/copy-cli.mjs, --json into a pipe read to its end) of `from`, watched from /proc. */
-async function copyWatched(root: string, from: string, scratch: string): Promise<Peaks> {
+/** The built CLI's copy (bench/copy-cli.ts, --json into a pipe read to its end) of `from`, watched from /proc. */
+async function copyWatched(copyCli: string[], from: string, scratch: string): Promise<Peaks> {
   const to = join(scratch, "target");
   const state = join(scratch, "state");
   await rm(to, { recursive: true, force: true });
   await rm(state, { recursive: true, force: true });
   await mkdir(to);
   const started = Date.now();
-  const child = spawn(process.execPath, [join(root, "bench", "copy-cli.mjs"), "--json", from, to, state], {
+  const child = spawn(copyCli[0]!, [...copyCli.slice(1), "--json", from, to, state], {
     stdio: ["ignore", "pipe", "pipe"],
   });
   const watch = watchPeaks(child.pid!);
@@ -58,8 +59,9 @@ export const memory: Benchmark = {
       `memory: made ${files} files in ${(made / 1000).toFixed(1)} s${million ? "" : " (the issue's 1M: npm run bench -- --only memory --million)"}`,
     );
     await manyFiles(small, SMALL_FILES);
-    const smallPeaks = await copyWatched(root, small, scratch);
-    const bigPeaks = await copyWatched(root, big, scratch);
+    const copyCli = await buildCopyCli(root, scratch);
+    const smallPeaks = await copyWatched(copyCli, small, scratch);
+    const bigPeaks = await copyWatched(copyCli, big, scratch);
     log(
       `memory: copy of ${files} files took ${(bigPeaks.ms / 1000).toFixed(1)} s; CLI peak ${(bigPeaks.own / 1024 ** 2).toFixed(0)} MiB, largest rsync process ${(bigPeaks.child / 1024 ** 2).toFixed(0)} MiB`,
     );

@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { interleaved, median, type Command } from "./measure.js";
+import { interleaved, median, pairedRatios, type Command } from "./measure.js";
 import type { Benchmark, BenchRow } from "./types.js";
 
 /** The issue's target: `mudanza --help` and `mudanza status` start within 1.5x a bare `node -e 0`. */
@@ -34,6 +34,7 @@ export const startup: Benchmark = {
     const base = times.get(baseline.label)!;
     return cases.map((c): BenchRow => {
       const own = times.get(c.label)!;
+      const ratios = pairedRatios(own, base);
       return {
         benchmark: "startup",
         case: c.label,
@@ -41,7 +42,8 @@ export const startup: Benchmark = {
         value: median(own),
         baselineLabel: baseline.label,
         baseline: median(base),
-        ratio: median(own) / median(base),
+        ratio: median(ratios),
+        spread: [Math.min(...ratios), Math.max(...ratios)],
         target: TARGET,
         runs,
         samples: { value: own, baseline: base },

@@ -7,7 +7,7 @@ const shown = (n: number, digits: number): string =>
 
 /** The rows as a plain-text table: each ratio with its baseline beside it, and the target when there is one. */
 export function renderTable(rows: BenchRow[]): string {
-  const header = ["benchmark", "case", "median", "baseline", "baseline median", "ratio", "target", ""];
+  const header = ["benchmark", "case", "median", "baseline", "baseline median", "ratio", "rounds' range", "target", ""];
   const body = rows.map((r) => [
     r.benchmark,
     r.case,
@@ -15,6 +15,7 @@ export function renderTable(rows: BenchRow[]): string {
     r.baselineLabel,
     `${fixed(r.baseline)} ${r.unit}`,
     `${shown(r.ratio, 2)}x`,
+    r.spread ? `${shown(r.spread[0], 2)}-${shown(r.spread[1], 2)}x` : "",
     r.target === undefined ? "" : `<= ${fixed(r.target, 2)}x`,
     r.target === undefined ? "" : r.ratio <= r.target ? "ok" : "MISSED",
   ]);

@@ -8,6 +8,8 @@ export interface BenchRow {
   baselineLabel: string;
   baseline: number;
   ratio: number;
+  /** the lowest and highest of the rounds' own ratios, when the ratio is the median of paired rounds */
+  spread?: [number, number];
   /** the highest acceptable ratio, when the issue sets one */
   target?: number;
   runs: number;

@@ -2,7 +2,7 @@ import { appendFile, writeFile } from "node:fs/promises";
 import { BadInputError, InterruptedError, forTerminal } from "../errors.js";
 import { eventLine } from "../engine/event-wire.js";
 import type { PipelineEvent } from "../engine/events.js";
-import { runPipeline, type RunMode, type RunOutcome } from "../engine/runner.js";
+import { runCompensations, runPipeline, type RunMode, type RunOutcome } from "../engine/runner.js";
 import type { Pipeline } from "../engine/step.js";
 import type { Host } from "../hosts/host.js";
 import { recordChildrenIn, stopLeftoverChildren, type Leftover } from "../hosts/child-records.js";
@@ -72,6 +72,7 @@ export async function drivePipeline<Plan>(options: DriveOptions<Plan>): Promise<
   let trace: DebugTrace | undefined;
   let outcome: RunOutcome | undefined;
   let flushing = Promise.resolve();
+  const logLines: string[] = [];
   const runsBefore = journal.snapshot.runs.length;
   try {
     reportLeftovers(stopLeftoverChildren(stateDir));
@@ -90,10 +91,24 @@ export async function drivePipeline<Plan>(options: DriveOptions<Plan>): Promise<
       );
     renderer = guardRenderer(await createRenderer(choice), complain);
     const face = renderer;
-    await options.connect(hosts, journal.snapshot.facts);
+    try {
+      await options.connect(hosts, journal.snapshot.facts);
+    } catch (error) {
+      // One host unreachable (a VM that was killed) must not keep a killed run's compensation on another
+      // (the source's database it stopped) from running: those of the hosts that answered run now.
+      if (mode !== "dry-run" && journal.snapshot.compensations.length > 0)
+        await runCompensations(journal, hosts, (event) => reportEarlyEvent(event, flags.json ? face : null, logLines), {
+          onlyConnected: true,
+        });
+      const hint =
+        mode === "dry-run"
+          ? undefined
+          : pipeline.unreachableHint?.(Object.keys(hosts), (id) => journal.step(id).status);
+      if (hint) complain(`mudanza: ${hint}`);
+      throw error;
+    }
     const debugTrace = trace;
     if (debugTrace) for (const role of Object.keys(hosts)) hosts[role] = tracedHost(hosts[role]!, debugTrace.line);
-    const logLines: string[] = [];
     const sink = (reported: PipelineEvent): void => {
       // The end carries the freeze window and downtime: the numbers the admin looks for first.
       const event: PipelineEvent =
@@ -123,6 +138,10 @@ export async function drivePipeline<Plan>(options: DriveOptions<Plan>): Promise<
       onError: trace ? (stepId, error) => trace?.line(`${stepId} failed:\n${stackChain(error)}`) : undefined,
     });
   } finally {
+    if (mode !== "dry-run" && logLines.length > 0)
+      flushing = flushing
+        .then(() => appendFile(logPath, logLines.splice(0).join("\n") + "\n", { mode: 0o600 }))
+        .catch(() => undefined);
     // Every step here runs whatever happened above, each on its own: the display (bounded), the hosts, the
     // lock, then the report from what the journal and the log hold.
     process.off("SIGINT", onInt);
@@ -177,4 +196,17 @@ function reportLeftovers(leftovers: Leftover[]): void {
       `mudanza: ${stopped ? "stopped" : "could not stop"} \`${record.command}\` (pid ${record.child.pid}), left running since ${record.since} by a run that was killed\n`,
     );
   }
+}
+
+/**
+ * An event from before the pipeline started (a compensation run while a host could not be reached): the
+ * NDJSON face and the log get it as it is, every other face a line on stderr (they draw steps that do not exist yet).
+ */
+function reportEarlyEvent(event: PipelineEvent, ndjson: Renderer | null, logLines: string[]): void {
+  logLines.push(eventLine(event));
+  if (ndjson) ndjson.sink(event);
+  else if (event.type === "compensation")
+    process.stderr.write(
+      `mudanza: ${event.ok ? "undone" : "NOT undone"}: ${event.title} on ${event.host}${event.message ? ` (${event.message})` : ""}\n`,
+    );
 }

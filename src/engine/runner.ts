@@ -3,6 +3,7 @@ import type { Host } from "../hosts/host.js";
 import type { Journal } from "../journal/journal.js";
 import type { EventSink, PipelineEvent, RunMode, RunStatus, StepStatus } from "./events.js";
 import { checkedFact, readFact } from "./facts.js";
+import { restartNotes } from "./host-restarts.js";
 import { applyAcknowledgements, type Acknowledgement, type Finding } from "./finding.js";
 import type {
   FactStore,
@@ -288,7 +289,12 @@ export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunO
       await finish("done", probe.satisfied ? (probe.reason ?? "already satisfied") : undefined, verify);
     } catch (error) {
       const interrupted = signal.aborted ? interruption(signal) : null;
-      const message = interrupted ? interrupted.message : errorMessage(error);
+      let message = interrupted ? interrupted.message : errorMessage(error);
+      // A host rebooted under the step (its error then is a lost connection, or rsync's exit 255): say so first.
+      if (!interrupted) {
+        const notes = await restartNotes(options.hosts, step.id, started).catch(() => []);
+        if (notes.length > 0) message = `${notes.join("; ")}; ${message}`;
+      }
       options.onError?.(step.id, error instanceof Error ? error : new Error(String(error)));
       await finish("failed", message);
       await runCompensations(journal, options.hosts, emit);
@@ -358,15 +364,23 @@ async function askGate(
   });
 }
 
-/** Runs pending compensations newest first; a failed one stays in the journal and is reported. */
+/**
+ * Runs pending compensations newest first; a failed one stays in the journal and is reported. With
+ * `onlyConnected`, those of hosts missing from `hosts` are left pending untouched (not tried, not failed).
+ */
 export async function runCompensations(
   journal: Journal,
   hosts: Record<string, Host>,
   emit: (e: PipelineEvent) => void,
+  options: { onlyConnected?: boolean } = {},
 ): Promise<boolean> {
   let allOk = true;
   for (const compensation of [...journal.snapshot.compensations].reverse()) {
     const host = hosts[compensation.host];
+    if (!host && options.onlyConnected) {
+      allOk = false;
+      continue;
+    }
     let ok = false;
     let message: string | undefined;
     try {

@@ -1,7 +1,7 @@
 import type { Host } from "../hosts/host.js";
 import type { FactDef } from "./facts.js";
 import type { Acknowledgement, Finding } from "./finding.js";
-import type { PlannedCommand, ProgressInfo, VerifyCheck } from "./events.js";
+import type { PlannedCommand, ProgressInfo, StepStatus, VerifyCheck } from "./events.js";
 
 export type { PlannedCommand, VerifyCheck } from "./events.js";
 
@@ -131,6 +131,11 @@ export interface Pipeline<Plan = unknown> {
   expectedHostKeys?(facts: Record<string, unknown>): Partial<Record<string, string[]>>;
   /** Blockers the plan acknowledged by id, with its reasons (options.acknowledge): they no longer block. */
   acknowledged?: Acknowledgement[];
+  /**
+   * When a resumed run cannot connect every host: what the journal's step states say about why, and what
+   * to do (the copy left the target with the source's network configuration, so a reboot since cut it off).
+   */
+  unreachableHint?(connected: string[], stepStatus: (stepId: string) => StepStatus): string | undefined;
 }
 
 export function verifyResult(checks: VerifyCheck[]): VerifyResult {

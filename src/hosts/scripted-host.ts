@@ -83,7 +83,19 @@ export class ScriptedHost implements Host {
     this.files.delete(path);
   }
 
+  /**
+   * Set by a test (the host rebooted, its session was killed): every call fails as over a lost ssh
+   * connection until a reconnect succeeds.
+   */
+  connectionLost = false;
+
+  private assertConnected(what: string): void {
+    if (this.connectionLost)
+      throw new Error(`on ${this.role} (${this.address}): the connection was lost while running \`${what}\``);
+  }
+
   async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
+    this.assertConnected(command);
     if (options.signal?.aborted) return { code: -1, stdout: "", stderr: "", aborted: true };
     const rule = this.rules.find((r) => (typeof r.match === "string" ? r.match === command : r.match.test(command)));
     if (!rule) {
@@ -138,12 +150,14 @@ export class ScriptedHost implements Host {
   }
 
   async readFile(path: string): Promise<string> {
+    this.assertConnected(`cat ${path}`);
     const file = this.files.get(path);
     if (!file || file.type !== "file") throw new FileNotFoundError(path, this.address);
     return file.content;
   }
 
   async writeFile(path: string, content: string, options: WriteOptions = {}): Promise<void> {
+    this.assertConnected(`write ${path}`);
     this.log.push({ kind: "write", path, mutates: true });
     const previous = this.files.get(path);
     this.putFile(path, content, {
@@ -154,6 +168,7 @@ export class ScriptedHost implements Host {
   }
 
   async stat(path: string): Promise<FileStat | null> {
+    this.assertConnected(`stat ${path}`);
     const file = this.files.get(path);
     if (!file) return null;
     return {
@@ -175,6 +190,7 @@ export class ScriptedHost implements Host {
       this.reconnectFailures--;
       throw new Error(`scripted host ${this.role}: connection refused`);
     }
+    this.connectionLost = false;
   }
 
   async close(): Promise<void> {}

@@ -6,6 +6,7 @@ import { labCacheRoot, recipeHash, repoUrl } from "./cache.js";
 import { generateToolKey, readHostKeys } from "./keys.js";
 import { runLocal } from "./local.js";
 import { removeTree } from "./remove-tree.js";
+import { alive } from "./lock.js";
 import { BlockedError } from "../errors.js";
 import { DEBIAN_MIRROR, DEBIAN_SUITE, labRecipe, SOURCE_PACKAGES, TARGET_PACKAGES } from "./recipe.js";
 import { sourceTreeFiles } from "./source-tree.js";
@@ -109,16 +110,7 @@ async function buildInto(
 async function removeAbandonedBuilds(root: string): Promise<void> {
   for (const name of await readdir(root).catch(() => [])) {
     const pid = /^[0-9a-f]{16}\.building-(\d+)$/.exec(name)?.[1];
-    if (pid && !isAlive(Number(pid))) await removeTree(join(root, name));
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
+    if (pid && !alive(Number(pid))) await removeTree(join(root, name));
   }
 }
 

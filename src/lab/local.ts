@@ -31,17 +31,29 @@ export async function runLocal(
   let silentFor: number | undefined;
   if (options.silenceTimeoutMs !== undefined) {
     const window = options.silenceTimeoutMs;
+    const stopGroup = () => {
+      try {
+        if (child.pid) process.kill(-child.pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    };
     let timer: NodeJS.Timeout | undefined;
     const arm = () => {
       clearTimeout(timer);
       timer = setTimeout(() => {
         silentFor = window;
-        if (child.pid) process.kill(-child.pid, "SIGKILL");
+        stopGroup();
       }, window);
     };
     arm();
     child.all?.on("data", arm);
-    void child.finally(() => clearTimeout(timer));
+    // Its own group no longer gets the terminal's Ctrl-C: stop it when this process exits, however it exits.
+    process.on("exit", stopGroup);
+    void child.finally(() => {
+      clearTimeout(timer);
+      process.off("exit", stopGroup);
+    });
   }
   const result = await child;
   if (silentFor !== undefined)

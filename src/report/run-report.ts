@@ -6,6 +6,7 @@ import { readLogEvents } from "./log-events.js";
 import { code, plain, table } from "./markdown.js";
 import { checksAfterReboot, summarizeRun, type RunSummary } from "./run-summary.js";
 import { wordsFor } from "./kind-words.js";
+import { restoredPackagesSection } from "./restored-packages.js";
 import { exitCodeForRun } from "../exit-codes.js";
 
 export const reportPathFor = (stateDir: string, migrationId: string): string =>
@@ -64,6 +65,8 @@ export function renderRunReportMarkdown(s: RunSummary): string {
       "",
     );
   }
+
+  if (s.restoredPackages) out.push(...restoredPackagesSection(s.restoredPackages));
 
   const after = checksAfterReboot(s);
   out.push(s.rebootStepId ? "## Verified after the reboot" : "## Verified", "");

@@ -2,6 +2,7 @@ import type { PipelineEvent, StepStatus } from "../engine/events.js";
 import type { Finding } from "../engine/finding.js";
 import type { VerifyCheck } from "../engine/step.js";
 import type { JournalData } from "../journal/journal.js";
+import { restoredPackagesOf, type RestoredPackages } from "./restored-packages.js";
 
 /** After a run: the journal (truth about steps and facts) joined with the log (titles, warnings). */
 export interface RunSummary {
@@ -24,6 +25,8 @@ export interface RunSummary {
     attempts: number;
   }>;
   freezeWindowSec?: number;
+  /** What restore-vm-packages put back on the VM and left out (OpenVZ → KVM). */
+  restoredPackages?: RestoredPackages;
   /** The reboot step's id, when the pipeline has one that ran: checks from it on are "after the reboot". */
   rebootStepId?: string;
   warnings: Finding[];
@@ -89,6 +92,7 @@ export function summarizeRun(
     runs: journal.runs,
     steps,
     freezeWindowSec: typeof freeze === "number" ? freeze : undefined,
+    restoredPackages: restoredPackagesOf(journal.facts),
     rebootStepId: reboot?.id,
     warnings,
     pendingCompensations: journal.compensations,

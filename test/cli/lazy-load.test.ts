@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { PLAN_KINDS } from "../../src/cli/commands/plan.js";
 import { planKinds } from "../../src/plan/schema.js";
 import { HEAVY_PACKAGES, packagesLoadedBy } from "../support/module-graph.js";
+import { CLI_PROCESS_TEST_TIMEOUT } from "../support/timeouts.js";
 
 const run = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, "../..");
@@ -23,7 +24,8 @@ afterEach(async () => {
   dirs = [];
 });
 
-describe("commands load only what they use", () => {
+// Four CLI processes in one test, each compiling the sources through tsx: 28-30 s and more at a load of 17.
+describe("commands load only what they use", { timeout: CLI_PROCESS_TEST_TIMEOUT }, () => {
   it("--help loads commander and nothing heavy", async () => {
     const { packages, stdout } = await cli("--help");
     expect(stdout).toContain("Usage: mudanza");

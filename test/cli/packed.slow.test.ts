@@ -23,7 +23,7 @@ const run = promisify(execFile);
 let work = "";
 let installed = "";
 let elsewhere = "";
-/** Only PATH, HOME and a terminal: nothing from this test run (MUDANZA_FROM_SOURCE, CI) reaches the CLI. */
+/** Only PATH, HOME, TMPDIR (the test run's scratch folder) and a terminal: nothing else of this test run (MUDANZA_FROM_SOURCE, CI) reaches the CLI. */
 let bareEnv: Record<string, string> = {};
 
 beforeAll(async () => {
@@ -33,12 +33,7 @@ beforeAll(async () => {
   for (const entry of ["package.json", "README.md", "bin"])
     await cp(join(ROOT, entry), join(pkg, entry), { recursive: true });
   // Build into the copy: the repository's dist/ may be older than the sources under test.
-  await run(join(ROOT, "node_modules/.bin/tsc"), [
-    "-p",
-    join(ROOT, "tsconfig.build.json"),
-    "--outDir",
-    join(pkg, "dist"),
-  ]);
+  await run(process.execPath, [join(ROOT, "scripts/build.mjs"), "--outdir", join(pkg, "dist")]);
   // The copy has no src/: prepare (a build) could not run there and is not needed.
   await run("npm", ["pack", "--ignore-scripts", "--pack-destination", work, "--silent"], { cwd: pkg });
   const tarball = (await readdir(work)).find((f) => f.endsWith(".tgz"));
@@ -61,7 +56,12 @@ beforeAll(async () => {
   );
   elsewhere = join(work, "elsewhere");
   await mkdir(elsewhere);
-  bareEnv = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? work, LANG: "C.UTF-8" };
+  bareEnv = {
+    PATH: process.env.PATH ?? "/usr/bin:/bin",
+    HOME: process.env.HOME ?? work,
+    TMPDIR: tmpdir(),
+    LANG: "C.UTF-8",
+  };
 }, 900_000);
 
 afterAll(async () => {

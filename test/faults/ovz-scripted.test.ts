@@ -1,9 +1,10 @@
 import { createHash } from "node:crypto";
 import { afterAll, describe, expect, it } from "vitest";
 import type { PipelineEvent } from "../../src/engine/events.js";
-import { runPipeline } from "../../src/engine/runner.js";
+import { runPipeline, type RunOutcome } from "../../src/engine/runner.js";
 import { InterruptedError } from "../../src/errors.js";
 import { exitCodeForRun } from "../../src/exit-codes.js";
+import type { Host } from "../../src/hosts/host.js";
 import type { ScriptedHost } from "../../src/hosts/scripted-host.js";
 import { Journal } from "../../src/journal/journal.js";
 import { buildOpenvzToKvm } from "../../src/pipelines/openvz-to-kvm/pipeline.js";
@@ -37,6 +38,7 @@ const STEPS = [
   "cutover",
 ] as const;
 const KEY_COMMENT = "mudanza-migration-key";
+const BOOT_ID = "/proc/sys/kernel/random/boot_id";
 
 interface World {
   plan: OvzPlan;
@@ -52,12 +54,44 @@ async function world(sim: Partial<SimOptions> = {}): Promise<World> {
   return { plan, source, target, state, stateDir: await tempDir("mudanza-fault-ovz-") };
 }
 
-/** Filled by run(): aborts it from inside a command. */
-type Trigger = { abort?: (reason: InterruptedError) => void };
+/** Filled by run(): aborts it from inside a command, or kills it there (what SIGKILL leaves). */
+type Trigger = { abort?: (reason: InterruptedError) => void; kill?: () => void };
+
+/**
+ * A run's view of a host that dies with the run: once `dead()` says so, nothing it asks returns (a SIGKILLed
+ * process never sees an answer), while what the host was already doing takes effect (the orphaned command).
+ */
+function diesWith(host: ScriptedHost, dead: () => boolean): Host {
+  const never = new Promise<never>(() => undefined);
+  const call =
+    <A extends unknown[], R>(method: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      if (dead()) return never;
+      const result = await method.apply(host, args);
+      return dead() ? never : result;
+    };
+  return {
+    role: host.role,
+    address: host.address,
+    exec: call(host.exec),
+    readFile: call(host.readFile),
+    writeFile: call(host.writeFile),
+    stat: call(host.stat),
+    reconnect: call(host.reconnect),
+    close: () => host.close(),
+  };
+}
 
 async function run(w: World, abortOn?: (event: PipelineEvent) => InterruptedError | null, trigger: Trigger = {}) {
   const controller = new AbortController();
   trigger.abort = (reason) => controller.abort(reason);
+  let killed = false;
+  let onKill = (): void => undefined;
+  const kill = new Promise<"killed">((resolve) => (onKill = () => resolve("killed")));
+  trigger.kill = () => {
+    killed = true;
+    onKill();
+  };
   const events: PipelineEvent[] = [];
   const journal = await Journal.open({
     stateDir: w.stateDir,
@@ -67,24 +101,36 @@ async function run(w: World, abortOn?: (event: PipelineEvent) => InterruptedErro
     planHash: "h",
   });
   try {
-    const outcome = await runPipeline({
-      pipeline: buildOpenvzToKvm(w.plan),
-      plan: w.plan,
-      hosts: { source: w.source, target: w.target },
-      journal,
-      mode: "yes",
-      signal: controller.signal,
-      sink: (event) => {
-        events.push(event);
-        const reason = abortOn?.(event);
-        if (reason && !controller.signal.aborted) controller.abort(reason);
-      },
-    });
+    const outcome = await Promise.race([
+      runPipeline({
+        pipeline: buildOpenvzToKvm(w.plan),
+        plan: w.plan,
+        hosts: { source: diesWith(w.source, () => killed), target: diesWith(w.target, () => killed) },
+        journal,
+        mode: "yes",
+        signal: controller.signal,
+        sink: (event) => {
+          if (killed) return;
+          events.push(event);
+          const reason = abortOn?.(event);
+          if (reason && !controller.signal.aborted) controller.abort(reason);
+        },
+      }),
+      kill,
+    ]);
+    // killed: the journal is as the dead run last saved it; its lock is released as a SIGKILL's goes stale
     return { outcome, events, compensations: (await Journal.read(journal.path))!.compensations };
   } finally {
     await journal.close();
   }
 }
+
+/** The exit code of a run that ended (a killed run has none). */
+function exitOf(outcome: RunOutcome | "killed"): number | "killed" {
+  return outcome === "killed" ? "killed" : exitCodeForRun(outcome);
+}
+const messageOf = (outcome: RunOutcome | "killed"): string | undefined =>
+  outcome === "killed" ? "killed" : outcome.message;
 
 const hash = (text: string): string => createHash("sha256").update(text).digest("hex").slice(0, 12);
 
@@ -96,7 +142,7 @@ function finalState(w: World): Record<string, string> {
     ["target", w.target],
   ] as const) {
     for (const [path, file] of host.files) {
-      if (path === "/proc/sys/kernel/random/boot_id") continue;
+      if (path === "/proc/sys/kernel/random/boot_id" || path === "/proc/uptime") continue;
       out[`${role}:${path.replace(/^\/root\/mudanza-backup\/[^/]+/, "/root/mudanza-backup/<run>")}`] =
         `${file.type} ${file.mode.toString(8)} ${file.linkTarget ?? hash(file.content)}`;
     }
@@ -150,7 +196,7 @@ async function baseline(): Promise<Record<string, string>> {
   if (!uninterrupted) {
     const w = await world();
     const { outcome } = await run(w);
-    expect(exitCodeForRun(outcome), outcome.message).toBe(0);
+    expect(exitOf(outcome), messageOf(outcome)).toBe(0);
     uninterrupted = finalState(w);
   }
   return uninterrupted;
@@ -159,7 +205,7 @@ async function baseline(): Promise<Record<string, string>> {
 /** After the re-run: exit 0, same end as an uninterrupted run, key gone, nothing pending, database running. */
 async function expectConverged(w: World): Promise<void> {
   const rerun = await run(w);
-  expect(exitCodeForRun(rerun.outcome), rerun.outcome.message).toBe(0);
+  expect(exitOf(rerun.outcome), messageOf(rerun.outcome)).toBe(0);
   expect(finalState(w)).toEqual(await baseline());
   expectKeyGone(w);
   expect(rerun.compensations).toEqual([]);
@@ -190,7 +236,7 @@ describe("fault matrix: openvz-to-kvm on scripted hosts", () => {
       const first = await run(w, (e) =>
         e.type === "step-end" && e.stepId === step ? new InterruptedError(signal) : null,
       );
-      expect(exitCodeForRun(first.outcome), first.outcome.message).toBe(signal === "SIGINT" ? 130 : 143);
+      expect(exitOf(first.outcome), messageOf(first.outcome)).toBe(signal === "SIGINT" ? 130 : 143);
       // db-freeze stops the database only inside its run; after cutover it stays stopped by design.
       expect(w.state.units.source.get("mariadb.service"), "the source's database was left stopped").toBe(
         step !== "cutover",
@@ -212,11 +258,82 @@ describe("fault matrix: openvz-to-kvm on scripted hosts", () => {
       const trigger: Trigger = {};
       duringFinalPass(w, () => trigger.abort?.(new InterruptedError("SIGINT")));
       const first = await run(w, undefined, trigger);
-      expect(exitCodeForRun(first.outcome), first.outcome.message).toBe(130);
+      expect(exitOf(first.outcome), messageOf(first.outcome)).toBe(130);
       expect(w.state.units.source.get("mariadb.service"), "the source's database was left stopped").toBe(true);
       expect(first.events.some((e) => e.type === "compensation" && e.id === "start-databases-source" && e.ok)).toBe(
         true,
       );
+      await expectConverged(w);
+    });
+  });
+
+  it("inside the final pass (databases stopped): SIGKILL", async () => {
+    const row: FaultRow = {
+      point: "inside the final rsync (databases stopped)",
+      setup: "scripted",
+      injected: "SIGKILL: the run stops dead while the final pass's rsync runs (no host answers it again)",
+      verified: `the database stays stopped with its compensation pending; the re-run starts it before anything else; ${AFTER}`,
+    };
+    await rows.timed(row, async () => {
+      const w = await world();
+      const trigger: Trigger = {};
+      duringFinalPass(w, () => trigger.kill?.());
+      const first = await run(w, undefined, trigger);
+      expect(exitOf(first.outcome)).toBe("killed");
+      expect(w.state.units.source.get("mariadb.service"), "nothing could start the database").toBe(false);
+      expect(first.compensations.map((c) => c.id)).toContain("start-databases-source");
+      const rerun = await run(w);
+      expect(rerun.events.find((e) => e.type === "compensation" || e.type === "step-start")).toMatchObject({
+        type: "compensation",
+        id: "start-databases-source",
+        ok: true,
+      });
+      expect(exitOf(rerun.outcome), messageOf(rerun.outcome)).toBe(0);
+      expect(finalState(w)).toEqual(await baseline());
+      expectKeyGone(w);
+      expect(rerun.compensations).toEqual([]);
+    });
+  });
+
+  it("the target rebooted by someone else inside the live copy", async () => {
+    const row: FaultRow = {
+      point: "inside the live rsync",
+      setup: "scripted",
+      injected:
+        "the target reboots (new boot id, uptime 0 s, its connection drops); the source's rsync fails with exit 12 (connection closed)",
+      verified: `exit 1, the message says "target rebooted during rsync"; the database runs; ${AFTER}`,
+    };
+    await rows.timed(row, async () => {
+      const w = await world();
+      const bootBefore = w.target.files.get(BOOT_ID)?.content;
+      let rebooted = false;
+      const copy = w.source.rules.find((r) => r.match === RSYNC_PASS)!.reply;
+      if (typeof copy !== "function") throw new Error("simulate() has no rsync rule");
+      w.source.on(
+        RSYNC_PASS,
+        async (command, host) => {
+          if (rebooted || command.includes("--dry-run")) return copy(command, host);
+          rebooted = true;
+          // half a pass arrived; then the VM is reset by its provider
+          await copy(command, host);
+          w.target.putFile(BOOT_ID, `${crypto.randomUUID()}\n`);
+          w.target.putFile("/proc/uptime", "0.00 0.00\n");
+          w.target.connectionLost = true;
+          return {
+            code: 12,
+            stderr:
+              "Connection to 198.18.0.20 closed by remote host.\nrsync: connection unexpectedly closed (8372 bytes received so far) [sender]\nrsync error: error in rsync protocol data stream (code 12) at io.c(232) [sender=3.2.7]\n",
+          };
+        },
+        { mutates: true },
+      );
+      const first = await run(w);
+      expect(rebooted).toBe(true);
+      expect(exitOf(first.outcome), messageOf(first.outcome)).toBe(1);
+      expect(messageOf(first.outcome)).toMatch(/target rebooted during rsync \(up 0 s\)/);
+      expect(w.target.files.get(BOOT_ID)?.content).not.toBe(bootBefore);
+      expect(w.state.units.source.get("mariadb.service"), "the source's database was left stopped").toBe(true);
+      expect(first.compensations).toEqual([]);
       await expectConverged(w);
     });
   });
@@ -233,8 +350,8 @@ describe("fault matrix: openvz-to-kvm on scripted hosts", () => {
       let broken = true;
       failingSystemctl(w, "stop", () => broken);
       const first = await run(w);
-      expect(exitCodeForRun(first.outcome), first.outcome.message).toBe(1);
-      expect(first.outcome.message).toMatch(/mariadb/);
+      expect(exitOf(first.outcome), messageOf(first.outcome)).toBe(1);
+      expect(messageOf(first.outcome)).toMatch(/mariadb/);
       expect(w.state.units.source.get("mariadb.service")).toBe(true);
       expect(first.compensations.filter((c) => c.id.startsWith("start-databases"))).toEqual([]);
       broken = false;
@@ -269,8 +386,8 @@ describe("fault matrix: openvz-to-kvm on scripted hosts", () => {
         { mutates: true },
       );
       const first = await run(w);
-      expect(exitCodeForRun(first.outcome), first.outcome.message).toBe(1);
-      expect(first.outcome.message).toMatch(/No space left on device|exit 11/);
+      expect(exitOf(first.outcome), messageOf(first.outcome)).toBe(1);
+      expect(messageOf(first.outcome)).toMatch(/No space left on device|exit 11/);
       expect(first.events.some((e) => e.type === "compensation" && e.id === "start-databases-source" && !e.ok)).toBe(
         true,
       );
@@ -283,7 +400,7 @@ describe("fault matrix: openvz-to-kvm on scripted hosts", () => {
         id: "start-databases-source",
         ok: true,
       });
-      expect(exitCodeForRun(rerunFirst.outcome), rerunFirst.outcome.message).toBe(0);
+      expect(exitOf(rerunFirst.outcome), messageOf(rerunFirst.outcome)).toBe(0);
       expect(finalState(w)).toEqual(await baseline());
       expectKeyGone(w);
       expect(rerunFirst.compensations).toEqual([]);

@@ -7,6 +7,7 @@ import { execa } from "execa";
 import { readFile, readdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { expect } from "vitest";
+import { ORPHAN_STOPPED_MARKER } from "../../src/steps/rsync/lock.js";
 import type { FaultRow } from "./matrix.js";
 import type { CliRun, VserverWorld, WorldOptions } from "./vserver-world.js";
 
@@ -27,6 +28,8 @@ export interface VserverCase extends FaultRow {
   fix?(w: VserverWorld): Promise<void>;
   /** What the first run's output must say. */
   firstSays?: RegExp;
+  /** Checks of the re-run's output, beyond the final state every row compares. */
+  rerunChecks?(output: string): void;
 }
 
 const stepEnded = (stepId: string) => (e: Record<string, unknown>) => e.type === "step-end" && e.stepId === stepId;
@@ -129,6 +132,24 @@ export const VSERVER_CASES: VserverCase[] = [
     verified: `the re-run starts the guest first (pending compensation), then ${COPY_STATE}`,
     ...signalInCopy("SIGKILL", "final"),
     guestRunsAfterFirst: false,
+  },
+  {
+    point: "inside the final rsync (guest stopped)",
+    setup: "local sshd",
+    world: { transport: "ssh" },
+    injected: "SIGKILL of the CLI while rsync runs on the source over ssh",
+    verified: `the re-run starts the guest first (pending compensation), stops the orphan rsync (flock) before copying, then ${COPY_STATE}`,
+    ...signalInCopy("SIGKILL", "final"),
+    guestRunsAfterFirst: false,
+    rerunChecks(output) {
+      const events = ndjsonEvents(output).filter((e) => e.type === "compensation" || e.type === "step-start");
+      expect(events[0], "the first thing the re-run does").toMatchObject({
+        type: "compensation",
+        id: "vserver-restart-guest",
+        ok: true,
+      });
+      expect(output).toContain(ORPHAN_STOPPED_MARKER);
+    },
   },
   {
     point: "inside the final rsync (guest stopped)",
@@ -264,6 +285,18 @@ export const VSERVER_CASES: VserverCase[] = [
     firstSays: /target: the connection to .* was lost|on target .*the connection was lost/,
   },
 ];
+
+/** The NDJSON events among the CLI's output lines (--json). */
+function ndjsonEvents(output: string): Array<Record<string, unknown>> {
+  return output.split("\n").flatMap((line) => {
+    if (!line.startsWith("{")) return [];
+    try {
+      return [JSON.parse(line) as Record<string, unknown>];
+    } catch {
+      return [];
+    }
+  });
+}
 
 /** The four outcomes, checked after the re-run. */
 export async function checkFinal(

@@ -84,6 +84,8 @@ export interface CliRun {
   /** Resolves with the first NDJSON event `match` accepts (rejects if the CLI ends first). */
   event(match: (event: Record<string, unknown>) => boolean): Promise<Record<string, unknown>>;
   done: Promise<{ code: number | undefined; signal: string | undefined; output: string }>;
+  /** The CLI has exited. */
+  readonly ended: boolean;
 }
 
 export interface VserverWorld {
@@ -160,7 +162,7 @@ export async function vserverWorld(options: WorldOptions): Promise<VserverWorld>
   try {
     sshd = await startSshd({
       logLevel: "INFO",
-      extraConfig: [`SetEnv PATH=${bin}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=${home}`],
+      env: { PATH: `${bin}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`, HOME: home },
     });
     const knownHosts = await sshd.writeFile("source_known_hosts", `${sshd.knownHostsLine()}\n`);
     const shims: Record<string, string> = {
@@ -226,7 +228,17 @@ function world(
     has: async (name) => (await stat(join(state, name)).catch(() => null)) !== null,
     read: (name) => readFile(join(state, name), "utf8").catch(() => ""),
     async waitFor(name) {
-      while (!(await self.has(name))) await new Promise((r) => setTimeout(r, 20));
+      while (!(await self.has(name))) {
+        // a run that has ended will never write it: say so with its output instead of waiting out the test
+        const last = runs.at(-1);
+        if (last?.ended) {
+          const { code, signal, output } = await last.done;
+          throw new Error(
+            `the CLI ended (exit ${code}, ${signal ?? "no signal"}) before ${name} appeared:\n${output.slice(-3000)}`,
+          );
+        }
+        await new Promise((r) => setTimeout(r, 20));
+      }
     },
     finalState: () => snapshot(base, privateDir, state),
     async close() {
@@ -275,7 +287,9 @@ function cliRun(child: ResultPromise<{ reject: false; all: true }>): CliRun {
       }
     }
   });
+  let ended = false;
   const done = child.then((result) => {
+    ended = true;
     for (const waiter of waiters.splice(0))
       waiter.reject(
         new Error(
@@ -287,6 +301,9 @@ function cliRun(child: ResultPromise<{ reject: false; all: true }>): CliRun {
   return {
     child,
     done,
+    get ended() {
+      return ended;
+    },
     event: (match) => new Promise((resolve, reject) => waiters.push({ match, resolve, reject })),
   };
 }

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from "vitest";
 import { LocalHost } from "../../src/hosts/local-host.js";
 import {
-  cancelMarker,
+  cancelMarkerName,
   isAbsentResult,
   killTaggedCommand,
   parseStatOutput,
@@ -21,6 +21,8 @@ import {
 import { sudoWantsPassword } from "../../src/hosts/ssh/ssh-host.js";
 
 const local = new LocalHost("test");
+/** Where the marker lands for commands this test runs locally: this process's TMPDIR (the test run's). */
+const markerPath = (tag: string): string => join(tmpdir(), cancelMarkerName(tag));
 let dir: string;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "mudanza-remote-cmds-"));
@@ -73,7 +75,7 @@ describe("exec wrapping", () => {
     const line = remoteCommandLine(`printf '%s|' "$MUDANZA_EXEC_ID" 'it'"'"'s'`, "t1", false);
     expect((await local.exec(line)).stdout).toBe("t1|it's|");
     expect(remoteCommandLine("true", "t2", true)).toBe(
-      "exec sudo -n env MUDANZA_EXEC_ID=t2 sh -c 'test -e /tmp/.mudanza-cancelled-t2 && exit 143; true'",
+      `exec sudo -n env MUDANZA_EXEC_ID=t2 sh -c 'test -e "\${TMPDIR:-/tmp}"/.mudanza-cancelled-t2 && exit 143; true'`,
     );
   });
 
@@ -88,14 +90,14 @@ describe("exec wrapping", () => {
       // another command's tag is not affected
       expect((await local.exec(remoteCommandLine("echo runs", `${tag}other`, false))).stdout).toBe("runs\n");
     } finally {
-      await rm(cancelMarker(tag), { force: true });
+      await rm(markerPath(tag), { force: true });
     }
   });
 
   it("the kill command stops a tagged shell and its child before the next command of a list runs", async () => {
     const marker = join(dir, "reached");
     const tag = `killme${process.pid}${Date.now()}`;
-    onTestFinished(() => rm(cancelMarker(tag), { force: true }));
+    onTestFinished(() => rm(markerPath(tag), { force: true }));
     const child = spawn("/bin/sh", ["-c", remoteCommandLine(`sleep 35.5; touch '${marker}'`, tag, false)], {
       stdio: "ignore",
     });

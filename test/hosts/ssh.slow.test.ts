@@ -156,6 +156,9 @@ describe("commands", { timeout: REAL_HOST_TEST_TIMEOUT }, () => {
     expect(compound).toMatchObject({ code: -1, timedOut: true, stdout: "" });
     await expectNoProcess("33.25");
     expect((await host.exec("echo still usable")).stdout).toBe("still usable\n");
+    // Each stop left its cancel marker in the session's TMPDIR (the server's folder), so none in /tmp.
+    const markers = (await readdir(sshd.dir)).filter((name) => name.startsWith(".mudanza-cancelled-"));
+    expect(markers.length).toBeGreaterThanOrEqual(3);
   }, 120_000);
 
   // (That output re-arms the watchdog is tested on LocalHost: the same SilenceWatchdog, without sshd's

@@ -50,7 +50,21 @@ export const READ_ONLY_COMMANDS: Array<{ pattern: RegExp; why: string }> = [
     pattern: /^systemctl show (-p [A-Za-z]+ )+(-- )?\S/,
     why: "unit states and stamps (the freeze checks nothing started a database)",
   },
-  { pattern: /^ip -o (route show default|addr show scope global)$/, why: "network checks after the boot" },
+  { pattern: /^ip -[oj] (route show default|addr show scope global)$/, why: "network checks after the boot" },
+  { pattern: /^getent ahosts \S+$/, why: "name resolution after the boot" },
+  {
+    pattern: /^systemctl (--failed|list-units --type=service --state=active) --plain --no-legend$/,
+    why: "the source's failed units and active services just before the freeze, for the checks after the VM's reboot",
+  },
+  {
+    pattern:
+      /^(mariadb|mysql) -N -B -e 'SELECT (TABLE_SCHEMA, TABLE_NAME FROM information_schema\.TABLES |\d+, COUNT\(\*\) FROM )/,
+    why: "the row count of each table just before the freeze (SELECT only)",
+  },
+  {
+    pattern: /^runuser -u postgres -- psql -X -A -t -F '\t' -d \S+ -c 'SELECT /,
+    why: "PostgreSQL's databases, tables and row counts just before the freeze (SELECT only)",
+  },
   { pattern: /^vzctl status \d+$/, why: "is the container running" },
   { pattern: /^vserver \S+ status$/, why: "is the guest running" },
   // The inventory step shows the reads its plan came from (its run only journals what they found).

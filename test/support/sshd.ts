@@ -27,8 +27,10 @@ export interface SshdOptions {
   hostKeyTypes?: HostKeyType[];
   /** Loopback addresses to listen on (same port on each); default ["127.0.0.1"]. */
   listen?: string[];
-  /** Extra sshd_config lines, e.g. ["MaxSessions 4"]. */
+  /** Extra sshd_config lines, e.g. ["MaxSessions 4"]; not SetEnv (sshd uses only the first one): see `env`. */
   extraConfig?: string[];
+  /** Environment of every session, beside TMPDIR (this server's folder); values without spaces or quotes. */
+  env?: Record<string, string>;
   /** sshd LogLevel; default DEBUG1 so tests can assert on channel requests (direct-tcpip, signals). */
   logLevel?: string;
 }
@@ -88,6 +90,21 @@ export async function startSshd(options: SshdOptions = {}): Promise<TestSshd> {
   }
 }
 
+/**
+ * The one SetEnv line: sshd keeps only the first SetEnv it reads, so a second line is ignored without a word
+ * (a test's PATH lost that way hung the fault matrix in CI). Sessions' scratch files (the stop's cancel
+ * markers) go to this server's folder, removed with it, not to /tmp.
+ */
+function setEnvLine(dir: string, env: Record<string, string>): string {
+  const all = { TMPDIR: dir, ...env };
+  for (const [name, value] of Object.entries(all))
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) || /[\s"'\\]/.test(value))
+      throw new Error(`sshd env ${name}=${value}: a name and a value without spaces or quotes, please`);
+  return `SetEnv ${Object.entries(all)
+    .map(([name, value]) => `${name}=${value}`)
+    .join(" ")}`;
+}
+
 async function launch(
   dir: string,
   port: number,
@@ -95,6 +112,8 @@ async function launch(
   options: SshdOptions,
 ): Promise<ChildProcess> {
   const listen = options.listen ?? ["127.0.0.1"];
+  if (options.extraConfig?.some((line) => /^\s*setenv\b/i.test(line)))
+    throw new Error("startSshd: give session variables as `env`, not a SetEnv line (sshd uses only the first)");
   const config = [
     `Port ${port}`,
     ...listen.map((address) => `ListenAddress ${address}`),
@@ -111,6 +130,7 @@ async function launch(
     "X11Forwarding no",
     "PrintMotd no",
     `LogLevel ${options.logLevel ?? "DEBUG1"}`,
+    setEnvLine(dir, options.env ?? {}),
     ...(options.extraConfig ?? []),
   ].join("\n");
   const configFile = join(dir, "sshd_config");

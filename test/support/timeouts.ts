@@ -4,3 +4,9 @@
  * tests checks speed; the benchmarks do (`npm run bench`).
  */
 export const REAL_HOST_TEST_TIMEOUT = 180_000;
+
+/**
+ * For tests that start the CLI as a process several times (each start compiles the sources through tsx,
+ * seconds apiece on a busy machine): far above the few seconds they take on an idle one.
+ */
+export const CLI_PROCESS_TEST_TIMEOUT = 180_000;

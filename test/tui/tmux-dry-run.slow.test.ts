@@ -1,3 +1,4 @@
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { shellQuote } from "../../src/hosts/quote.js";
@@ -21,6 +22,7 @@ describe("a dry-run report read in a real terminal (tmux, issue 14)", { timeout:
     const env = [
       "PATH=" + (process.env.PATH ?? "/usr/bin:/bin"),
       `HOME=${dir}`,
+      `TMPDIR=${tmpdir()}`,
       "TERM=xterm-256color",
       "LANG=C.UTF-8",
       "NO_COLOR=1",

@@ -23,6 +23,7 @@ async function runInTmux(plan: string, extraEnv: Record<string, string> = {}, ye
   const env = {
     PATH: process.env.PATH ?? "/usr/bin:/bin",
     HOME: dir,
+    TMPDIR: tmpdir(),
     TERM: "xterm-256color",
     LANG: "C.UTF-8",
     NO_COLOR: "1",

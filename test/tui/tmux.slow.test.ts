@@ -43,6 +43,7 @@ async function startCli(extraEnv: Record<string, string> = {}) {
   const env = {
     PATH: process.env.PATH ?? "/usr/bin:/bin",
     HOME: process.env.HOME ?? dir,
+    TMPDIR: tmpdir(),
     TERM: "xterm-256color",
     LANG: "C.UTF-8",
     MUDANZA_FROM_SOURCE: "1",
@@ -179,7 +180,7 @@ describe("a flood of progress in a real terminal", { timeout: TERMINAL_TEST_TIME
     sessions.push(tmux);
     const tsx = join(ROOT, "node_modules", ".bin", "tsx");
     await tmux.start(
-      `env -i PATH=${shellQuote(process.env.PATH ?? "/usr/bin:/bin")} TERM=xterm-256color LANG=C.UTF-8 ${shellQuote(tsx)} ${shellQuote(join(ROOT, "test/tui/flood-script.ts"))} ${shellQuote(stats)} 120000 ${shellQuote(goOn)}`,
+      `env -i PATH=${shellQuote(process.env.PATH ?? "/usr/bin:/bin")} TMPDIR=${shellQuote(tmpdir())} TERM=xterm-256color LANG=C.UTF-8 ${shellQuote(tsx)} ${shellQuote(join(ROOT, "test/tui/flood-script.ts"))} ${shellQuote(stats)} 120000 ${shellQuote(goOn)}`,
     );
     // The script holds at half-way until go-on exists: the bar is on the screen then, whatever the speed.
     const mid = await tmux.waitFor(

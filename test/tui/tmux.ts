@@ -1,6 +1,7 @@
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { promisify } from "node:util";
 
 const run = promisify(execFile);
@@ -21,7 +22,11 @@ export class TmuxSession {
   private socketPath: string | undefined;
 
   private tmux(...args: string[]) {
-    return run("tmux", ["-L", this.socket, "-f", "/dev/null", ...args], { timeout: 10_000 });
+    // TMUX_TMPDIR: the server's socket folder under the test run's TMPDIR, not /tmp/tmux-UID.
+    return run("tmux", ["-L", this.socket, "-f", "/dev/null", ...args], {
+      timeout: 10_000,
+      env: { ...process.env, TMUX_TMPDIR: tmpdir() },
+    });
   }
 
   /** Starts `command` (a shell string); the pane stays open after it ends so the last screen can be read. */
@@ -88,7 +93,11 @@ export class TmuxSession {
   }
 }
 
+/**
+ * The `[exit N]` marker's code. The marker follows the app's last line without a newline, so a long last
+ * line (a path in a deeper checkout) wraps it over two rows of the screen, its space trimmed at a row's end.
+ */
 export const exitCodeOn = (screen: string): number | undefined => {
-  const m = /\[exit (\d+)\]/.exec(screen);
+  const m = /\[exit ?(\d+)\]/.exec(screen.replace(/\n/g, ""));
   return m ? Number(m[1]) : undefined;
 };

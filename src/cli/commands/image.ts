@@ -1,7 +1,6 @@
 import { Option, type Command } from "commander";
 import { BadInputError } from "../../errors.js";
 import { parseSize } from "../../kvm/sizes.js";
-import { argumentJournal } from "../arg-journal.js";
 import { requireInputFile } from "../input-file.js";
 import type { ExitSetter } from "../program.js";
 import type { LocalPipelineFlags as CommonFlags } from "../run-local-pipeline.js";
@@ -77,6 +76,7 @@ export function registerImage(program: Command, setExit: ExitSetter): void {
         // The sizes were journaled by the run (a resumed run may not have measured them itself).
         const { Journal } = await import("../../journal/journal.js");
         const { sparsifySummary } = await import("../sparsify-summary.js");
+        const { argumentJournal } = await import("../arg-journal.js"); // node:crypto: not for --help
         const journal = await Journal.read(
           Journal.pathFor(resolveStateDir(opts.stateDir), argumentJournal("image-sparsify", plan).migrationId),
         );

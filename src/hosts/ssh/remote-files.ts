@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { FileStat } from "../host.js";
-import { sh, shellQuote } from "../quote.js";
+import { raw, sh, shellQuote } from "../quote.js";
 
 /*
  * File access (and the exec tagging below) as shell commands rather than SFTP, so it runs through sudo exactly like every other command
@@ -79,9 +79,11 @@ export function remoteCommandLine(command: string, tag: string, sudo: boolean): 
 /**
  * Left by a stop: a command whose session starts only after its stop (sshd is slow on a loaded host, and a
  * timeout can fire before the command exists) sees it and never runs, instead of running on as an orphan.
- * A zero-byte file in /tmp per stopped command, cleared at the next boot like the rest of /tmp.
+ * A zero-byte file in /tmp per stopped command, cleared at the next boot like the rest of /tmp (in the
+ * session's TMPDIR when the host sets one: the tests' sshd does, so their stops leave nothing in /tmp).
  */
-export const cancelMarker = (tag: string): string => `/tmp/.mudanza-cancelled-${tag.replace(/[^0-9a-zA-Z]/g, "")}`;
+export const cancelMarkerName = (tag: string): string => `.mudanza-cancelled-${tag.replace(/[^0-9a-zA-Z]/g, "")}`;
+export const cancelMarker = (tag: string): string => `"\${TMPDIR:-/tmp}"/${cancelMarkerName(tag)}`;
 
 /**
  * Signals every process whose environment carries the tag (children inherit it; /proc is Linux-only),
@@ -92,7 +94,7 @@ export const cancelMarker = (tag: string): string => `/tmp/.mudanza-cancelled-${
 export function killTaggedCommand(tag: string, signal: "TERM" | "KILL"): string {
   const needle = `${EXEC_TAG_VARIABLE}=${tag}`;
   return (
-    sh`: > ${cancelMarker(tag)}; ` +
+    sh`: > ${raw(cancelMarker(tag))}; ` +
     sh`pids=; for p in /proc/[0-9]*; do if tr '\\000' '\\n' < "$p/environ" 2>/dev/null | grep -qxF ${needle}; then pids="$pids \${p#/proc/}"; fi; done; ` +
     sh`if test -n "$pids"; then kill -STOP $pids; kill -${signal} $pids; kill -CONT $pids; fi 2>/dev/null; true`
   );

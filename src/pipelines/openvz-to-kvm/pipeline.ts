@@ -7,6 +7,7 @@ import { rsyncStep } from "../../steps/openvz-to-kvm/rsync-step.js";
 import { dbFreeze } from "../../steps/openvz-to-kvm/db-freeze.js";
 import { networkFixup } from "../../steps/openvz-to-kvm/network-fixup.js";
 import { kernelInstall } from "../../steps/openvz-to-kvm/kernel-install.js";
+import { restoreVmPackages } from "../../steps/openvz-to-kvm/restore-vm-packages.js";
 import { preRebootCheck } from "../../steps/openvz-to-kvm/pre-reboot-check.js";
 import { rebootVerify } from "../../steps/openvz-to-kvm/reboot-verify.js";
 import { cutover } from "../../steps/openvz-to-kvm/cutover.js";
@@ -24,7 +25,7 @@ const checkpointBeforeCopy = checkpointStep("before-copy", ["target"]);
 /**
  * OpenVZ container -> KVM VM, the by-hand recipe as checked steps: update both, same release, save the
  * VM's identity, copy live, freeze the databases for the final pass, put the VM's network back,
- * reinstall its kernel package, check that it will come back, reboot and check, and only then (if the plan says so) cut over. Where the
+ * reinstall its kernel package and the packages the copy took from it, check that it will come back, reboot and check, and only then (if the plan says so) cut over. Where the
  * plan names checkpoints, they are taken before the pre-update step and before the first copy.
  */
 export function buildOpenvzToKvm(plan: PlanOf<"openvz-to-kvm">): Pipeline<PlanOf<"openvz-to-kvm">> {
@@ -41,6 +42,7 @@ export function buildOpenvzToKvm(plan: PlanOf<"openvz-to-kvm">): Pipeline<PlanOf
       dbFreeze,
       networkFixup,
       kernelInstall,
+      restoreVmPackages,
       preRebootCheck,
       rebootVerify,
       cutover,
@@ -48,6 +50,10 @@ export function buildOpenvzToKvm(plan: PlanOf<"openvz-to-kvm">): Pipeline<PlanOf
     ].map((step) => withUndoNote(step as Step<PlanOf<"openvz-to-kvm">>)),
     expectedHostKeys: (facts) => targetKeysOnResume(facts, plan.target.hostKey),
     acknowledged: plan.options.acknowledge,
+    unreachableHint: (connected, status) =>
+      !connected.includes("target") && status(rsyncStep.id) !== "pending" && status(networkFixup.id) !== "done"
+        ? `the copy onto the target had begun and ${networkFixup.id} had not put the VM's own network configuration back: a target that rebooted since came up with the source's and has no network. Restore its files from its console, or \`mudanza rollback\` to a checkpoint taken before the copy (if the plan has checkpoints).`
+        : undefined,
   };
 }
 

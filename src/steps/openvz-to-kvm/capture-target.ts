@@ -15,7 +15,10 @@ import { readNetworkFiles, type NetworkFile } from "../network/network-files.js"
 import { holdsSecret, keepAsideCommand, protectSecrets } from "../network/network-secrets.js";
 import { targetFromSource, type OvzContext, type OvzPlan } from "./plan.js";
 import { NETWORK_UNITS, showUnits } from "../services/units.js";
-import { OVZ_FACTS, type TargetIdentity } from "./facts.js";
+import { OVZ_FACTS, type TargetIdentity, type VmBeforeCopy } from "./facts.js";
+import { describeVmBeforeCopy, readVmBeforeCopy } from "./before-copy.js";
+import { readInstalledPackages } from "../packages/installed-packages.js";
+import type { InstalledPackage } from "../packages/reinstall-plan.js";
 
 export const BOOT_LIST_COMMAND = cmd("ls", "-1A", "/boot");
 
@@ -67,6 +70,10 @@ async function gather(ctx: OvzContext): Promise<CapturePlan["identity"]> {
 export interface CapturePlan {
   identity: Omit<TargetIdentity, "network"> & { network: NetworkFile[] };
   access: AccessEndpoint;
+  /** What reboot-verify expects back after the reboot. */
+  before: VmBeforeCopy;
+  /** The VM's installed packages: restore-vm-packages puts back those the copy removes. */
+  packages: InstalledPackage[];
 }
 
 /** Step 3: save the target's identity in the journal before anything overwrites it; set up the migration key. */
@@ -89,6 +96,8 @@ export const captureTarget = defineStep<OvzPlan, CapturePlan | null>({
       };
     // What the run saves is what this read: the gate and a dry run show it.
     const preview = await gather(ctx);
+    const before = await readVmBeforeCopy(target, ctx.signal);
+    const packages = await readInstalledPackages(target, distro.family.family, ctx.signal);
     const details = [
       `network files: ${preview.network.map((f) => `${f.path}${holdsSecret(f) ? " (holds a secret: kept on the target, not in the journal)" : ""}`).join(", ") || "none"}`,
       `network services enabled: ${preview.networkUnits.join(", ") || "none"}`,
@@ -97,6 +106,8 @@ export const captureTarget = defineStep<OvzPlan, CapturePlan | null>({
       `host keys: ${preview.hostKeyFingerprints.join(", ")}`,
       `SELinux enforcing: ${preview.selinuxEnforcing ? "yes (a relabel is scheduled after the copy)" : "no"}`,
       `${preview.authorizedKeys.length} key(s) in root's authorized_keys stay: the copy never replaces that file, it only gains the source's keys`,
+      describeVmBeforeCopy(before),
+      `${packages.length} installed packages recorded: those the copy removes are installed again after the kernel`,
     ];
     const findings =
       preview.hostKeyFingerprints.length === 0
@@ -115,7 +126,7 @@ export const captureTarget = defineStep<OvzPlan, CapturePlan | null>({
         targetHostKeys: preview.hostKeyFingerprints,
         targetSelinuxEnforcing: preview.selinuxEnforcing,
       },
-      plan: { identity: preview, access: targetFromSource(ctx.plan) },
+      plan: { identity: preview, access: targetFromSource(ctx.plan), before, packages },
     };
   },
 
@@ -139,6 +150,8 @@ export const captureTarget = defineStep<OvzPlan, CapturePlan | null>({
     };
     await ctx.facts.set(OVZ_FACTS.targetIdentity, identity);
     await ctx.facts.set(OVZ_FACTS.targetHostKeyFingerprints, identity.hostKeyFingerprints);
+    await ctx.facts.set(OVZ_FACTS.vmBeforeCopy, plan.before);
+    await ctx.facts.set(OVZ_FACTS.targetPackages, plan.packages);
     ctx.output(
       "target",
       `saved ${identity.network.length} network file(s), fstab, ${identity.bootFiles.length} boot entries, ${identity.hostKeyFingerprints.length} host key fingerprint(s)`,

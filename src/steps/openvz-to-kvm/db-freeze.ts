@@ -27,6 +27,7 @@ import { detectDatabases, showUnits, KNOWN_DATABASES, unitName } from "../servic
 import { MIGRATION_DIR } from "../rsync/excludes.js";
 import { OVZ_FACTS, type DatabaseFact } from "./facts.js";
 import { cutoverFinishedAt, passCommands, passPlan, syncPass, type PassPlan } from "./sync.js";
+import { describeSourceAtFreeze, readSourceAtFreeze } from "./at-freeze.js";
 
 export const startCommand = (units: string[]): string => cmd("systemctl", "start", "--", ...units);
 export const stopCommand = (units: string[]): string => cmd("systemctl", "stop", "--", ...units);
@@ -143,6 +144,7 @@ export const dbFreeze = defineStep<OvzPlan, FreezePlan>({
       last
         ? `the last live pass took ${last.seconds} s and changed ${last.transferredBytes} bytes: the freeze window should be about that long`
         : "the freeze window lasts one final pass; its length is recorded as freezeWindowSec",
+      "just before the stop: the source's failed units, active services and each table's row count (MariaDB/MySQL) are read for the checks after the VM's reboot",
       ctx.plan.options.cutover
         ? "cutover: after the final pass the source's databases stay stopped"
         : "the source's databases start again right after the final pass",
@@ -238,6 +240,10 @@ export const dbFreeze = defineStep<OvzPlan, FreezePlan>({
     const stopped = freezeUnits(freeze);
     const record: DatabaseFact = { units, triggers: freeze.triggers, leftStoppedOnSource: false };
     await ctx.facts.set(OVZ_FACTS.databases, record);
+    // Read while the databases still run; rows written after the count are copied too (the VM may have more).
+    const atFreeze = await readSourceAtFreeze(ctx.host("source"), units, ctx.signal);
+    await ctx.facts.set(OVZ_FACTS.sourceAtFreeze, atFreeze);
+    ctx.output("source", describeSourceAtFreeze(atFreeze));
     let frozenAt = Date.now();
     if (units.length > 0) {
       // Registered before the stop: a crash or failure from here on starts exactly what was stopped.

@@ -1,5 +1,7 @@
 import { z } from "zod";
 import { defineFact, keysOf } from "../../engine/facts.js";
+import { defaultRouteSchema, globalAddressSchema } from "../network/ip-addresses.js";
+import { resolvedNameSchema } from "../network/name-resolution.js";
 
 /**
  * Every journal fact of the OpenVZ -> KVM pipeline, declared once with its shape. Steps read and write
@@ -96,10 +98,43 @@ export const checkpointFactSchema = z.object({
 });
 export type CheckpointFact = z.infer<typeof checkpointFactSchema>;
 
+/** A list read from a host, or why it could not be read (the checks then say they were not made). */
+const unitListSchema = z.union([z.object({ units: z.array(z.string()) }), z.object({ unreadable: z.string() })]);
+
+/** What the VM was before the first copy, for the checks after its reboot (capture-target). */
+export const vmBeforeCopySchema = z.object({
+  at: z.string(),
+  addresses: z.array(globalAddressSchema),
+  /** Null when iproute2 could not print them as JSON. */
+  defaultRoutes: z.array(defaultRouteSchema).nullable(),
+  failedUnits: unitListSchema,
+  resolved: resolvedNameSchema,
+});
+export type VmBeforeCopy = z.infer<typeof vmBeforeCopySchema>;
+
+export const tableRowsSchema = z.object({ database: z.string(), table: z.string(), rows: z.number().int() });
+
+/** The source just before db-freeze stopped its databases: what the VM must match after its reboot. */
+export const sourceAtFreezeSchema = z.object({
+  at: z.string(),
+  failedUnits: unitListSchema,
+  activeServices: unitListSchema,
+  /** Exact row counts per table of each database unit counted; the VM must hold at least as many. */
+  rowCounts: z.array(z.object({ unit: z.string(), tables: z.array(tableRowsSchema) })),
+  /** Database units whose rows were not counted, each with why. */
+  notCounted: z.array(z.object({ unit: z.string(), why: z.string() })),
+});
+export type SourceAtFreeze = z.infer<typeof sourceAtFreezeSchema>;
+
+/** One installed package as the package database lists it (version with epoch on EL when it has one). */
+export const installedPackageSchema = z.object({ name: z.string(), version: z.string(), arch: z.string().optional() });
+
 export const OVZ_FACTS = {
   sourceRelease: defineFact("sourceRelease", releaseSchema.nullable()),
   targetRelease: defineFact("targetRelease", releaseSchema.nullable()),
   targetIdentity: defineFact("targetIdentity", targetIdentitySchema),
+  /** The VM's installed packages before the first copy: what restore-vm-packages puts back. */
+  targetPackages: defineFact("targetPackages", z.array(installedPackageSchema)),
   sourceHostKeyFingerprints: defineFact("sourceHostKeyFingerprints", fingerprints),
   targetHostKeyFingerprints: defineFact("targetHostKeyFingerprints", fingerprints),
   /** Fingerprints the target presents once the copy replaced its host keys (= the source's). */
@@ -127,6 +162,16 @@ export const OVZ_FACTS = {
     "kernelInstall",
     z.object({ at: z.string(), kernelRelease: z.string(), installed: z.array(z.string()), owner: z.string() }),
   ),
+  /** The VM's packages restore-vm-packages installed again (version null: the candidate) and those it left out, why. */
+  restoredPackages: defineFact(
+    "restoredPackages",
+    z.object({
+      at: z.string(),
+      restored: z.array(z.object({ name: z.string(), version: z.string().nullable() })),
+      exceptions: z.array(z.object({ name: z.string(), reason: z.string() })),
+      report: z.array(z.string()),
+    }),
+  ),
   /** What the pre-reboot check repaired on the target (each with why), and the warnings it left standing. */
   preRebootCheck: defineFact(
     "preRebootCheck",
@@ -137,6 +182,8 @@ export const OVZ_FACTS = {
       fixed: z.array(z.object({ kind: z.string(), why: z.string() })),
     }),
   ),
+  vmBeforeCopy: defineFact("vmBeforeCopy", vmBeforeCopySchema),
+  sourceAtFreeze: defineFact("sourceAtFreeze", sourceAtFreezeSchema),
   reboot: defineFact("reboot", rebootOutcomeSchema),
   checkpoints: defineFact("checkpoints", z.array(checkpointFactSchema)),
 } as const;

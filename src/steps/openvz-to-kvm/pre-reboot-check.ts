@@ -5,6 +5,7 @@ import { kernelRelease, requireFamily } from "../host/probes.js";
 import { backupCommand, stampedBackupDir } from "../host/backup.js";
 import { checkBootReadiness, type ReadinessFix, type ReadinessInput } from "./boot-readiness.js";
 import { kernelInstall } from "./kernel-install.js";
+import { restoreVmPackages } from "./restore-vm-packages.js";
 import { runLogged } from "./run-logged.js";
 import { OVZ_FACTS } from "./facts.js";
 import type { OvzContext, OvzPlan } from "./plan.js";
@@ -21,13 +22,17 @@ const ETC_HOSTS = "/etc/hosts";
 
 /** Why the migrated tree cannot be judged yet, or undefined once the copy, the fixup and the kernel are in place. */
 function notReadyYet(ctx: OvzContext): string | undefined {
-  const wait = "checked once the final pass, network fixup and kernel install are done, just before the reboot";
+  const wait =
+    "checked once the final pass, network fixup, kernel install and package restore are done, just before the reboot";
   const finalAt = ctx.facts.get(OVZ_FACTS.finalSyncAt);
   if (!finalAt) return wait;
   const fixup = ctx.facts.get(OVZ_FACTS.networkFixup);
   if (!fixup || fixup.at < finalAt) return wait;
   const installed = ctx.facts.get(OVZ_FACTS.kernelInstall);
   if (ctx.probedPlan(kernelInstall)?.install && !(installed && installed.at >= finalAt)) return wait;
+  // The restored packages bring the DHCP client and the kernel metapackage this check looks for.
+  const restored = ctx.facts.get(OVZ_FACTS.restoredPackages);
+  if (ctx.probedPlan(restoreVmPackages)?.install && !(restored && restored.at >= finalAt)) return wait;
   return undefined;
 }
 

@@ -1,14 +1,30 @@
 import { defineStep, verifyResult, type PlannedCommand, type VerifyCheck } from "../../engine/step.js";
-import { cmd } from "../../hosts/quote.js";
 import { kernelRelease, UNAME_COMMAND } from "../host/probes.js";
 import { readHostKeys } from "../ssh-access/host-keys.js";
 import { type OvzContext, type OvzPlan } from "./plan.js";
 import { bootId, rebootAndWait, rebootCommands } from "../host/reboot.js";
 import { showUnits, showUnitsCommand, unitName } from "../services/units.js";
 import { OVZ_FACTS } from "./facts.js";
-
-export const ROUTE_COMMAND = cmd("ip", "-o", "route", "show", "default");
-export const ADDR_COMMAND = cmd("ip", "-o", "addr", "show", "scope", "global");
+import {
+  ADDR_JSON_COMMAND,
+  readDefaultRoutes,
+  readGlobalAddresses,
+  ROUTE_JSON_COMMAND,
+} from "../network/ip-addresses.js";
+import { getentCommand } from "../network/name-resolution.js";
+import { FAILED_UNITS_COMMAND, failedUnits } from "../services/unit-lists.js";
+import { LIST_TABLES_SQL, mysqlCommand } from "../databases/mysql-rows.js";
+import { unitListOrWhy } from "./before-copy.js";
+import {
+  addressChecks,
+  expectedServices,
+  failedUnitsCheck,
+  resolveCheck,
+  routeCheck,
+  rowCountChecks,
+  servicesChecks,
+} from "./after-reboot-checks.js";
+import { countRowsAgain, resolveAgain } from "./after-reboot-read.js";
 
 function expectedUnits(ctx: OvzContext): string[] {
   const dbs = ctx.facts.get(OVZ_FACTS.databases)?.units ?? [];
@@ -28,6 +44,12 @@ export interface RebootPlan {
   /** Checked by verify after the boot (shown at the gate). */
   units: string[];
   kernelRelease?: string;
+  /** The name the VM resolved before the copy, asked again (none when nothing resolved then). */
+  resolveName?: string;
+  /** The source's services at the freeze the VM must run too (NOT_EXPECTED_ON_VM aside). */
+  sourceServices: string[];
+  /** Tables counted at the freeze, counted again on the VM. */
+  countedTables: number;
 }
 
 /** Step 8: reboot the VM, wait for it (pinned to the source's host keys), check kernel, network, services. */
@@ -39,15 +61,23 @@ export const rebootVerify = defineStep<OvzPlan, RebootPlan>({
   async probe(ctx) {
     const units = expectedUnits(ctx);
     const identity = ctx.facts.get(OVZ_FACTS.targetIdentity);
+    const atFreeze = ctx.facts.get(OVZ_FACTS.sourceAtFreeze);
     const plan: RebootPlan = {
       acceptHostKeys: acceptKeys(ctx),
       timeoutSec: ctx.plan.options.rebootTimeoutSec,
       units,
       kernelRelease: identity?.kernelRelease,
+      resolveName: ctx.facts.get(OVZ_FACTS.vmBeforeCopy)?.resolved.name ?? undefined,
+      sourceServices: atFreeze ? expectedServices(atFreeze).expected : [],
+      countedTables: atFreeze?.rowCounts.reduce((n, c) => n + c.tables.length, 0) ?? 0,
     };
     const details = [
       `services checked after the boot: ${units.join(", ") || "none"}${ctx.facts.get(OVZ_FACTS.databases) ? "" : " plus the databases stopped at the freeze (options.services adds more)"}`,
       `host keys accepted after the reboot: ${plan.acceptHostKeys?.join(", ") ?? "the source's, recorded by the copy"}`,
+      `then compared with before the copy: addresses and interface names, default route, ${plan.resolveName ? `resolving ${plan.resolveName}` : "name resolution (not checked when nothing resolved before)"}, no newly failed unit`,
+      atFreeze
+        ? `compared with the source at the freeze: ${plan.sourceServices.length} services active, ${plan.countedTables} tables with at least their rows`
+        : "compared with the source at the freeze (its services and row counts, read just before the stop)",
     ];
     const done = ctx.facts.get(OVZ_FACTS.reboot);
     if (done) {
@@ -66,9 +96,32 @@ export const rebootVerify = defineStep<OvzPlan, RebootPlan>({
         `with backoff for up to ${plan.timeoutSec} s, accepting only the source's host keys`,
       ),
       { host: "target", command: UNAME_COMMAND, purpose: `kernel ${plan.kernelRelease ?? "as captured"}` },
-      { host: "target", command: ROUTE_COMMAND, purpose: "network up: a default route" },
-      { host: "target", command: ADDR_COMMAND, purpose: "network up: a global address" },
+      {
+        host: "target",
+        command: ADDR_JSON_COMMAND,
+        purpose: "the addresses and interface names it had before the copy",
+      },
+      { host: "target", command: ROUTE_JSON_COMMAND, purpose: "the default route it had before the copy" },
+      { host: "target", command: FAILED_UNITS_COMMAND, purpose: "no unit failed that had not failed before the copy" },
     ];
+    if (plan.resolveName)
+      commands.push({
+        host: "target",
+        command: getentCommand(plan.resolveName),
+        purpose: "resolves the name it resolved before the copy",
+      });
+    if (plan.sourceServices.length > 0)
+      commands.push({
+        host: "target",
+        command: showUnitsCommand(plan.sourceServices),
+        purpose: "every service active on the source before the freeze is active",
+      });
+    if (plan.countedTables > 0)
+      commands.push({
+        host: "target",
+        command: mysqlCommand("mariadb", LIST_TABLES_SQL),
+        purpose: `then the row count of the ${plan.countedTables} tables counted at the freeze: at least as many rows each`,
+      });
     if (plan.units.length > 0)
       commands.push({
         host: "target",
@@ -112,27 +165,20 @@ export const rebootVerify = defineStep<OvzPlan, RebootPlan>({
       ok: expectedKeys.length > 0 && keys.every((k) => expectedKeys.includes(k)) && keys.length > 0,
       detail: keys.join(", "),
     });
-    const route = await target.exec(ROUTE_COMMAND, { signal: ctx.signal });
-    const addr = await target.exec(ADDR_COMMAND, { signal: ctx.signal });
-    checks.push({
-      name: "default route",
-      ok: route.code === 0 && route.stdout.trim() !== "",
-      detail: route.stdout.trim().split("\n")[0],
-    });
-    checks.push({
-      name: "global address",
-      ok: addr.code === 0 && addr.stdout.trim() !== "",
-      detail: addr.stdout
-        .trim()
-        .split("\n")
-        .map((l) => l.split(/\s+/).slice(1, 4).join(" "))
-        .join("; "),
-    });
+    const before = ctx.facts.get(OVZ_FACTS.vmBeforeCopy);
+    const atFreeze = ctx.facts.get(OVZ_FACTS.sourceAtFreeze);
+    checks.push(...addressChecks(before, await readGlobalAddresses(target, ctx.signal)));
+    checks.push(routeCheck(before, await readDefaultRoutes(target, ctx.signal)));
+    checks.push(resolveCheck(before, await resolveAgain(target, before, ctx.signal)));
+    checks.push(failedUnitsCheck(before, atFreeze, await unitListOrWhy(() => failedUnits(target, ctx.signal))));
     const units = expectedUnits(ctx);
     if (units.length > 0) {
       for (const u of await showUnits(target, units, ctx.signal))
         checks.push({ name: `${u.asked} active`, ok: u.active, detail: u.activeState });
     }
+    const sourceServices = atFreeze ? expectedServices(atFreeze).expected : [];
+    checks.push(...servicesChecks(atFreeze, await showUnits(target, sourceServices, ctx.signal)));
+    checks.push(...rowCountChecks(atFreeze, await countRowsAgain(target, atFreeze, ctx.signal)));
     return verifyResult(checks);
   },
 });

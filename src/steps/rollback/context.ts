@@ -29,6 +29,8 @@ const KEPT: Record<CheckpointPurpose, string[]> = {
     "sourceRelease",
     "targetRelease",
     "targetIdentity",
+    "vmBeforeCopy",
+    "targetPackages",
     "sourceHostKeyFingerprints",
     "targetHostKeyFingerprints",
   ],

@@ -49,11 +49,38 @@ export async function readJournalFacts(events: CliEvent[]): Promise<Record<strin
   return journal.facts;
 }
 
+/**
+ * The reboot check compared the VM with what was captured before the copy and at the freeze: each
+ * comparison is there and passed. Every check is printed, so a lab run shows what each one saw.
+ */
+export function assertRebootComparisons(events: CliEvent[]): void {
+  const end = events.find((e) => e.type === "step-end" && e.stepId === "reboot-verify");
+  if (!end) return; // a run that stopped before the reboot: nothing was compared
+  const checks = (Array.isArray(end?.checks) ? end.checks : []) as Array<{
+    name: string;
+    ok: boolean;
+    detail?: string;
+  }>;
+  console.log(
+    `reboot-verify checks:\n${checks.map((c) => `  ${c.ok ? "ok" : "FAILED"}: ${c.name}: ${c.detail ?? ""}`).join("\n")}`,
+  );
+  for (const name of [
+    "addresses on ens3",
+    "default route",
+    "name resolution",
+    "no newly failed unit",
+    "services of the source active",
+    `rows in database ${LAB_DB.database}`,
+  ])
+    expect(checks.find((c) => c.name === name)?.ok, `reboot-verify check "${name}" passed`).toBe(true);
+}
+
 /** Everything the issue asks of a finished migration. */
 export async function assertMigrated(
   lab: Lab,
   opts: { bootIdBefore: string; facts: Record<string, unknown>; events: CliEvent[]; writer?: DbWriter },
 ): Promise<void> {
+  assertRebootComparisons(opts.events);
   // 1. The VM answers with the source's host keys; its own old keys are refused now.
   const vm = lab.targetWithSourceKeys;
   const bootId = (await vm.run("cat /proc/sys/kernel/random/boot_id")).trim();

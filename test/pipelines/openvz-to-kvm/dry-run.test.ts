@@ -16,6 +16,7 @@ const STEPS = [
   "db-freeze",
   "network-fixup",
   "kernel-install",
+  "restore-vm-packages",
   "pre-reboot-check",
   "reboot-verify",
   "cutover",
@@ -97,6 +98,14 @@ describe("mudanza run PLAN --dry-run on the scripted pairs", () => {
         ? /dnf -y install kernel-4\.18\.0-513\.5\.1\.el8_9\.x86_64/
         : /apt-get .* install linux-image-6\.1\.0-35-amd64/,
     );
+    // The VM's packages are recorded before the copy; what to put back is decided once the copy is done.
+    expect(detailsOf("capture-target")).toContain(
+      `${name === "alma" ? 13 : 16} installed packages recorded: those the copy removes are installed again after the kernel`,
+    );
+    expect(detailsOf("restore-vm-packages")).toEqual([
+      "planned once the final pass and the kernel install are done: they decide what is missing",
+    ]);
+    expect(byStep["restore-vm-packages"]).toEqual([]);
     expect(byStep["network-fixup"]!.map((c) => c.command).join("\n")).toMatch(
       name === "alma" ? /ifcfg-venet0/ : /\/etc\/network\/interfaces/,
     );

@@ -1,6 +1,8 @@
 import { readFileSync } from "node:fs";
 import type { ScriptedHost } from "../../../src/hosts/scripted-host.js";
 import { innerRsync, RSYNC_PASS } from "../../support/locked-rsync.js";
+import { ACTIVE_SERVICES_COMMAND } from "../../../src/steps/services/unit-lists.js";
+import { installedPackages, type PackageWorld } from "./simulate-packages.js";
 
 /**
  * Rules that make two scripted hosts behave like the real machines for a full `--yes` run: the rsync
@@ -36,6 +38,10 @@ export interface SimState {
   activations: { source: Map<string, number>; target: Map<string, number> };
   kernelOwned: boolean;
   bootPackagesInstalled: boolean;
+  /** Rows per "database.table" in each side's MariaDB; the copy carries the source's to the target. */
+  rows: { source: Map<string, number>; target: Map<string, number> };
+  /** The target's package database: the VM's, then the container's after a pass, plus what is installed. */
+  packages: PackageWorld;
 }
 
 function unquote(word: string): string {
@@ -87,6 +93,14 @@ export function simulate(source: ScriptedHost, target: ScriptedHost, options: Si
     activations: { source: new Map(), target: new Map() },
     kernelOwned: true,
     bootPackagesInstalled: true,
+    rows: {
+      source: new Map([
+        ["lab.acks", 500],
+        ["shop.orders", 42],
+      ]),
+      target: new Map(),
+    },
+    packages: installedPackages(target, options.family),
   };
   const hosts = { source, target };
 
@@ -244,7 +258,15 @@ export function simulate(source: ScriptedHost, target: ScriptedHost, options: Si
     host.on(/^systemctl enable -- \S+$/, {}, { mutates: true });
     host.on("touch /.autorelabel", (_c, h) => (h.putFile("/.autorelabel", ""), {}), { mutates: true });
     listFindFromTree(host);
+    simulateMariadb(host, role, state);
   }
+  // The source's active services as systemctl lists them, from the unit states (the tool's own login included).
+  source.on(ACTIVE_SERVICES_COMMAND, () => ({
+    stdout: [...state.units.source.entries(), ["user@0.service", true] as const]
+      .filter(([u, active]) => active && u.endsWith(".service"))
+      .map(([u]) => `${u.padEnd(26)} loaded active running ${u.replace(/\.service$/, "")}\n`)
+      .join(""),
+  }));
 
   source.on(
     /^mkdir -p -m 700 \/root\/\.mudanza-migrate && /,
@@ -282,9 +304,11 @@ export function simulate(source: ScriptedHost, target: ScriptedHost, options: Si
         // The target now carries the source's package database (no kernel, no bootloader) and unit files.
         state.kernelOwned = false;
         state.bootPackagesInstalled = false;
+        state.packages.replaceByContainer();
         if (!state.units.target.has("mariadb.service")) state.units.target.set("mariadb.service", false);
         for (const p of [...target.files.keys()]) if (!isExcluded(p) && !source.files.has(p)) target.deleteFile(p);
         for (const [p, f] of source.files) if (!isExcluded(p)) target.files.set(p, { ...f });
+        state.rows.target = new Map(state.rows.source);
       }
       const bytesList = options.passBytes ?? [30_000_003];
       const bytes = bytesList[Math.min(n, bytesList.length - 1)]!;
@@ -323,6 +347,7 @@ export function simulate(source: ScriptedHost, target: ScriptedHost, options: Si
       (command) => {
         state.kernelOwned = true;
         state.bootPackagesInstalled = true;
+        state.packages.installKernel(words(command).slice(3));
         return { stdout: `Installed:\n  ${words(command).slice(3).join("\n  ")}\n\nComplete!\n` };
       },
       { mutates: true },
@@ -346,7 +371,7 @@ export function simulate(source: ScriptedHost, target: ScriptedHost, options: Si
     let installFailures = options.failInstallOnce ? 1 : 0;
     target.on(
       /^DEBIAN_FRONTEND=noninteractive apt-get -y .* install linux-image-/,
-      () => {
+      (command) => {
         if (installFailures-- > 0)
           return {
             code: 100,
@@ -355,6 +380,8 @@ export function simulate(source: ScriptedHost, target: ScriptedHost, options: Si
           };
         state.kernelOwned = true;
         state.bootPackagesInstalled = true;
+        const w = words(command);
+        state.packages.installKernel(w.slice(w.indexOf("install") + 1));
         return { stdout: `Setting up linux-image-${options.kernel} (6.1.137-1) ...\n` };
       },
       { mutates: true },
@@ -367,4 +394,35 @@ export function simulate(source: ScriptedHost, target: ScriptedHost, options: Si
   });
   for (const u of ["sshd.service", "crond.service", "ssh.service"]) state.units.target.set(u, true);
   return state;
+}
+
+/**
+ * `mariadb -N -B -e SQL` as MariaDB answers the table list and the counts: tab-separated rows, no
+ * header; "ERROR 2002" when the server is not running. Each count on the source is followed by a write
+ * (a client keeps inserting until the freeze stops the server).
+ */
+function simulateMariadb(host: ScriptedHost, role: "source" | "target", state: SimState): void {
+  host.on(/^(mariadb|mysql) -N -B -e /, (command) => {
+    if (!state.units[role].get("mariadb.service"))
+      return {
+        code: 1,
+        stderr: "ERROR 2002 (HY000): Can't connect to local server through socket '/run/mysqld/mysqld.sock' (2)\n",
+      };
+    const sql = words(command)[4]!;
+    const rows = state.rows[role];
+    if (sql.startsWith("SELECT TABLE_SCHEMA, TABLE_NAME"))
+      return {
+        stdout: [...rows.keys()]
+          .sort()
+          .map((k) => `${k.replace(".", "\t")}\n`)
+          .join(""),
+      };
+    const counted = [...sql.matchAll(/SELECT (\d+), COUNT\(\*\) FROM `([^`]+)`\.`([^`]+)`/g)];
+    const missing = counted.find((m) => !rows.has(`${m[2]}.${m[3]}`));
+    if (missing)
+      return { code: 1, stderr: `ERROR 1146 (42S02) at line 1: Table '${missing[2]}.${missing[3]}' doesn't exist\n` };
+    const stdout = counted.map((m) => `${m[1]}\t${rows.get(`${m[2]}.${m[3]}`)}\n`).join("");
+    if (role === "source") for (const m of counted) rows.set(`${m[2]}.${m[3]}`, rows.get(`${m[2]}.${m[3]}`)! + 1);
+    return { stdout };
+  });
 }

@@ -171,7 +171,7 @@ describe("pre-reboot check: before the copy", () => {
     const probed = await preRebootCheck.probe(ctx);
     expect(probed).toMatchObject({ satisfied: false, plan: null, findings: [] });
     expect(probed.details).toEqual([
-      expect.stringMatching(/checked once the final pass, network fixup and kernel install are done/),
+      expect.stringMatching(/checked once the final pass, network fixup, kernel install and package restore are done/),
     ]);
     expect(target.log.length).toBe(before);
   });

@@ -1,22 +1,26 @@
 // The CLI as it copies, for the memory and progress benchmarks: the built CLI's own pipeline driver
 // (journal, NDJSON event log, renderer chosen from the flags, signals) running one step that is the
 // pipeline's copy pass (runRsyncPass: progress2 parsed into progress events, stats read at the end) on
-// this machine. Plain JavaScript over dist/, so what is measured is the built CLI, not a TypeScript loader.
-//   node bench/copy-cli.mjs --json|--yes|--quiet|--tui FROM TO STATE_DIR
+// this machine. Bundled like the CLI (bench/copy-cli-build.ts) and run as plain JavaScript, so what is
+// measured is the built CLI, not a TypeScript loader.
+//   node SCRATCH/copy-cli/copy-cli.js --json|--yes|--quiet|--tui FROM TO STATE_DIR
 // --quiet: the --json run with the step's progress and output dropped before any renderer sees them (the
 // CLI has no --quiet for runs: this is the copy with nothing to render, the flood benchmark's baseline).
-import { runLocalPipeline } from "../dist/cli/run-local-pipeline.js";
-import { defineStep, verifyResult } from "../dist/engine/step.js";
-import { rsyncCommand, runRsyncPass } from "../dist/steps/rsync/index.js";
+import { runLocalPipeline } from "../src/cli/run-local-pipeline.js";
+import { defineStep, verifyResult } from "../src/engine/step.js";
+import { rsyncCommand, runRsyncPass } from "../src/steps/rsync/index.js";
+import { exitCodeForRun } from "../src/exit-codes.js";
 
-const [face, from, to, stateDir] = process.argv.slice(2);
-const flags = {
-  "--json": { yes: true, json: true },
-  "--yes": { yes: true },
-  "--quiet": { yes: true, json: true },
-  "--tui": { yes: true },
-}[face];
-if (!flags || !stateDir) throw new Error("usage: copy-cli.mjs --json|--yes|--quiet|--tui FROM TO STATE_DIR");
+const [face, from, to, stateDir] = process.argv.slice(2) as [string, string, string, string];
+const flags = (
+  {
+    "--json": { yes: true, json: true },
+    "--yes": { yes: true },
+    "--quiet": { yes: true, json: true },
+    "--tui": { yes: true },
+  } as Record<string, { yes: boolean; json?: boolean }>
+)[face];
+if (!flags || !stateDir) throw new Error("usage: copy-cli.js --json|--yes|--quiet|--tui FROM TO STATE_DIR");
 
 const quiet = face === "--quiet";
 
@@ -54,4 +58,5 @@ const outcome = await runLocalPipeline(
   { ...flags, stateDir },
   ["bench-copy"],
 );
-process.exitCode = outcome.exitCode;
+// A failed copy must fail the benchmark (it reads the exit code), not pass as a fast one.
+process.exitCode = exitCodeForRun(outcome);

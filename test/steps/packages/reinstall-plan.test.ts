@@ -5,8 +5,9 @@ import {
   parseMadison,
   planReinstall,
   removedByCopy,
+  removalReason,
   simulatedRemovals,
-} from "../../src/steps/packages/reinstall-plan.js";
+} from "../../../src/steps/packages/reinstall-plan.js";
 
 const real = (name: string): string => readFileSync(`fixtures/hosts/debian-12-kvm-target/packages/${name}`, "utf8");
 
@@ -50,7 +51,7 @@ describe("reinstalling what the copy removed from the VM (Debian output formats,
     const plan = planReinstall(
       asked,
       parseMadison(real("madison.txt")),
-      new Map([["ntpsec", simulatedRemovals(real("simulate-removes.txt"))]]),
+      new Map([["ntpsec", removalReason(simulatedRemovals(real("simulate-removes.txt")))]]),
     );
     expect(plan.install).toEqual(["isc-dhcp-client=4.4.3-P1-2", "linux-image-amd64"]);
     expect(plan.exceptions).toEqual([
