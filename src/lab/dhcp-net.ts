@@ -10,7 +10,9 @@ import { startTracked, stopTracked, type TrackedProcess } from "./processes.js";
  * Nothing of it touches the root namespace's forwarding or firewall.
  */
 const D = LAB_DHCP_NET;
-const inNs = (...argv: string[]) => ["ip", "netns", "exec", D.netns, ...argv];
+/** Runs a command inside the namespace: `ip netns exec` execs into it, so the PID becomes the command's. */
+const nsPrefix = ["ip", "netns", "exec", D.netns];
+const inNs = (...argv: string[]) => [...nsPrefix, ...argv];
 const vmPrefix = LAB_NET.vmNet.split("/")[1]!;
 
 export async function createDhcpNetwork(): Promise<void> {
@@ -67,6 +69,7 @@ export function startDnsmasq(leaseFile: string, logFile: string): TrackedProcess
       "--dhcp-authoritative",
     ),
     logFile,
+    { wrapperWords: nsPrefix.length },
   );
 }
 
@@ -77,7 +80,7 @@ export async function stopDnsmasq(proc: TrackedProcess | undefined): Promise<voi
 /** The QEMU arguments that put the VM's NIC on the namespace's tap with the fixed MAC. */
 export const dhcpVmNetdev = {
   /** QEMU runs inside the namespace: the tap is looked up by name there. */
-  prefix: ["ip", "netns", "exec", D.netns],
+  prefix: nsPrefix,
   netdev: `tap,id=n0,ifname=${D.tap},script=no,downscript=no`,
   device: `virtio-net-pci,netdev=n0,addr=0x3,mac=${D.vmMac}`,
 };

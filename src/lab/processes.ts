@@ -19,9 +19,22 @@ interface StateEntry {
   pid: number;
   /** /proc/PID/cmdline at start, so a reused PID is never killed by mistake. */
   cmdline: string;
+  /**
+   * The command line the process shows once its wrapper (`ip netns exec NS`) has exec'd into the wrapped
+   * command: the state may be written before or after that exec, and either is the same process.
+   */
+  wrappedCmdline?: string;
+}
+
+export interface StartOptions {
+  env?: NodeJS.ProcessEnv;
+  /** How many leading words of argv are a wrapper that execs into the rest (4 for `ip netns exec NS`). */
+  wrapperWords?: number;
 }
 
 const live = new Map<number, TrackedProcess>();
+/** The wrapped command's /proc cmdline per PID, for processes started through a wrapper. */
+const wrappedCmdlines = new Map<number, string>();
 let stateFile: string | undefined;
 let handlersInstalled = false;
 
@@ -29,7 +42,12 @@ export function setProcessStateFile(path: string): void {
   stateFile = path;
 }
 
-export function startTracked(name: string, argv: string[], logFile: string, env?: NodeJS.ProcessEnv): TrackedProcess {
+export function startTracked(
+  name: string,
+  argv: string[],
+  logFile: string,
+  { env, wrapperWords = 0 }: StartOptions = {},
+): TrackedProcess {
   const [file, ...args] = argv;
   if (!file) throw new Error("startTracked needs a command");
   installExitHandlers();
@@ -40,14 +58,17 @@ export function startTracked(name: string, argv: string[], logFile: string, env?
   closeSync(fd);
   if (child.pid === undefined) throw new Error(`could not start ${name} (${file})`);
   const pid = child.pid;
+  if (wrapperWords > 0) wrappedCmdlines.set(pid, procCmdline(argv.slice(wrapperWords)));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.on("exit", (code, signal) => {
       live.delete(pid);
+      wrappedCmdlines.delete(pid);
       writeState();
       resolve({ code, signal });
     });
     child.on("error", () => {
       live.delete(pid);
+      wrappedCmdlines.delete(pid);
       resolve({ code: -1, signal: null });
     });
   });
@@ -86,12 +107,18 @@ function cmdlineOf(pid: number): string | undefined {
   }
 }
 
+/** argv as /proc/PID/cmdline shows it once the process has exec'd it: each word NUL-terminated. */
+function procCmdline(argv: string[]): string {
+  return argv.map((word) => `${word}\0`).join("");
+}
+
 function writeState(): void {
   if (!stateFile) return;
   const entries: StateEntry[] = [...live.values()].map((p) => ({
     name: p.name,
     pid: p.pid,
     cmdline: cmdlineOf(p.pid) ?? "",
+    ...(wrappedCmdlines.has(p.pid) ? { wrappedCmdline: wrappedCmdlines.get(p.pid) } : {}),
   }));
   try {
     if (entries.length === 0) rmSync(stateFile, { force: true });
@@ -103,7 +130,8 @@ function writeState(): void {
 
 /**
  * Stops processes a previous lab run recorded and left behind (it was killed before its own cleanup).
- * Only a PID whose command line is still the recorded one is signalled. Returns what was stopped.
+ * Only a PID whose command line is still the recorded one (or the command its wrapper exec'd into) is
+ * signalled. Returns what was stopped.
  */
 export async function reapLeftovers(path: string): Promise<string[]> {
   if (!existsSync(path)) return [];
@@ -116,7 +144,8 @@ export async function reapLeftovers(path: string): Promise<string[]> {
   const stopped: string[] = [];
   for (const entry of entries) {
     const now = cmdlineOf(entry.pid);
-    if (now === undefined || now !== entry.cmdline || entry.cmdline === "") continue;
+    const same = entry.cmdline !== "" && (now === entry.cmdline || now === entry.wrappedCmdline);
+    if (now === undefined || !same) continue;
     signal(entry.pid, "SIGTERM");
     for (let i = 0; i < 50 && cmdlineOf(entry.pid) !== undefined; i++) await new Promise((r) => setTimeout(r, 200));
     if (cmdlineOf(entry.pid) !== undefined) signal(entry.pid, "SIGKILL");

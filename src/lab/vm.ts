@@ -89,6 +89,7 @@ export class LabVm {
         `unix:${this.files.qmpSocket},server=on,wait=off`,
       ],
       this.files.processLog,
+      { wrapperWords: tap?.prefix.length ?? 0 },
     );
     this.proc = proc;
     void proc.exited.then((exit) => {
