@@ -25,6 +25,12 @@ export async function buildAptRepo(repoDir: string, debDirs: string[]): Promise<
     }
   }
   const packages = await runLocal(["dpkg-scanpackages", "--multiversion", ".", "/dev/null"], { cwd: repoDir });
+  await writeRepoIndex(repoDir, packages, new Date());
+  return count;
+}
+
+/** The index of a flat repository: Packages (dpkg-scanpackages' text), Packages.gz, and a Release with their sums. */
+export async function writeRepoIndex(repoDir: string, packages: string, date: Date): Promise<void> {
   const packagesGz = gzipSync(Buffer.from(packages));
   await writeFile(join(repoDir, "Packages"), packages);
   await writeFile(join(repoDir, "Packages.gz"), packagesGz);
@@ -37,7 +43,7 @@ export async function buildAptRepo(repoDir: string, debDirs: string[]): Promise<
     "Label: mudanza-lab",
     "Suite: lab",
     "Codename: lab",
-    `Date: ${new Date().toUTCString()}`,
+    `Date: ${date.toUTCString()}`,
     "Architectures: amd64 all",
     "Description: packages debootstrap fetched for the mudanza lab",
     "SHA256:",
@@ -45,7 +51,6 @@ export async function buildAptRepo(repoDir: string, debDirs: string[]): Promise<
     "",
   ].join("\n");
   await writeFile(join(repoDir, "Release"), release);
-  return count;
 }
 
 /** Serves repoDir read-only over HTTP on address:port; close() stops it. */

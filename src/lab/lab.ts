@@ -21,7 +21,8 @@ import { acquireLabLock } from "./lock.js";
 import { createLabNetwork, removeLabNetwork, removeLabNetworkSync } from "./netns.js";
 import { writeLabKnownHosts, writeLabPlan } from "./plan-file.js";
 import { onProcessExit, reapLeftovers, setProcessStateFile, stopAllTracked } from "./processes.js";
-import { LAB_DB, LAB_NET } from "./recipe.js";
+import { LAB_DB, LAB_NET, NEWER_KERNEL } from "./recipe.js";
+import { repoWithout } from "./repo-view.js";
 import { LabSsh } from "./ssh-client.js";
 import { LabVm } from "./vm.js";
 import { mountSourceRoot, unmountSourceRoot, unmountSourceRootSync } from "./source-fs.js";
@@ -172,15 +173,31 @@ export class Lab {
     return join(this.runDir, "dnsmasq.leases");
   }
 
-  /** The repository of the variant, the VM's network of the variant (QEMU's user network or DHCP). */
+  private async serveRepo(dir: string): Promise<void> {
+    if (this.servedRepo === dir) return;
+    await this.closeRepo?.();
+    this.closeRepo = undefined;
+    const repo = await serveAptRepo(dir, LAB_NET.hostAddress, LAB_NET.repoPort);
+    this.closeRepo = repo.close;
+    this.servedRepo = dir;
+  }
+
+  /**
+   * The repository of the variant, the VM's network of the variant (QEMU's user network or DHCP). The
+   * minimal variant's repository does not offer its newer kernel until publishKernelUpdate(): the update
+   * comes after the migration, or the pre-update step would install it on the VM before the copy.
+   */
   private async setUpNetwork(variant: LabVariant): Promise<void> {
     const images = this.hostImages(variant);
-    if (this.servedRepo !== images.repoDir) {
-      await this.closeRepo?.();
-      const repo = await serveAptRepo(images.repoDir, LAB_NET.hostAddress, LAB_NET.repoPort);
-      this.closeRepo = repo.close;
-      this.servedRepo = images.repoDir;
-    }
+    if (variant === "minimal") {
+      const view = join(this.runDir, "repo-before-kernel-update");
+      await rm(view, { recursive: true, force: true });
+      await repoWithout(images.repoDir, view, [
+        { name: NEWER_KERNEL.metapackage, version: NEWER_KERNEL.version },
+        { name: NEWER_KERNEL.image, version: NEWER_KERNEL.version },
+      ]);
+      await this.serveRepo(view);
+    } else await this.serveRepo(images.repoDir);
     if (variant !== "minimal") return;
     await createDhcpNetwork();
     await rm(this.dhcpLeaseFile, { force: true });
@@ -190,6 +207,11 @@ export class Lab {
       await forwardTcp("127.0.0.1", LAB_NET.vmSshPortLoopback, LAB_NET.vmAddress, 22),
       await forwardTcp(LAB_NET.hostAddress, LAB_NET.vmSshPortVeth, LAB_NET.vmAddress, 22),
     ];
+  }
+
+  /** The lab repository publishes the minimal variant's newer kernel (NEWER_KERNEL): next `apt-get update` sees it. */
+  async publishKernelUpdate(): Promise<void> {
+    await this.serveRepo(this.hostImages("minimal").repoDir);
   }
 
   private async tearDownVmNetwork(): Promise<void> {

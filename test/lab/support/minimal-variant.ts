@@ -37,7 +37,7 @@ export async function sourceDatabaseStates(lab: Lab): Promise<string> {
 /**
  * After the migration the VM lives on its own: its address came from a DHCP lease granted after the
  * reboot (by dnsmasq, to the client the copy had removed), it resolves a name only dnsmasq knows, and
- * its kernel metapackage is back, so apt offers the repository's newer kernel through it.
+ * its kernel metapackage is back, so apt offers the kernel update the repository publishes afterwards.
  */
 export async function assertVmOnItsOwnNetwork(lab: Lab, events: CliEvent[]): Promise<void> {
   const vm = lab.targetWithSourceKeys;
@@ -61,6 +61,8 @@ export async function assertVmOnItsOwnNetwork(lab: Lab, events: CliEvent[]): Pro
   expect(hosts).not.toContain(LAB_DHCP_NET.dnsOnlyName);
   expect(await vm.run(`getent hosts ${LAB_DHCP_NET.dnsOnlyName}`)).toContain(LAB_NET.hostAddress);
 
+  // the kernel update is released now, after the migration: the VM is offered it only through its metapackage
+  await lab.publishKernelUpdate();
   const simulate = await vm.run(
     `apt-get update -qq >/dev/null && apt-get install --simulate ${NEWER_KERNEL.metapackage}`,
     { timeoutMs: 300_000 },
