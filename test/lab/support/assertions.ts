@@ -205,6 +205,19 @@ export async function assertTreesMatch(lab: Lab): Promise<void> {
   });
 }
 
+/**
+ * Paths a package's maintainer scripts or its daemon create, which dpkg does not list as the package's:
+ * allowed on the target only when that package is installed there and not on the source.
+ */
+const UNLISTED_PACKAGE_PATHS: Record<string, string[]> = {
+  // postinst creates the empty AppArmor local override (and its directory); dhclient keeps its lease on ens3
+  "isc-dhcp-client": [
+    "/etc/apparmor.d/local",
+    "/etc/apparmor.d/local/sbin.dhclient",
+    "/var/lib/dhcp/dhclient.ens3.leases",
+  ],
+};
+
 /** Paths owned by packages the target has and the source does not (the kernel and what it pulled in). */
 async function packageFilesInstalledOnlyOnTarget(lab: Lab): Promise<Set<string>> {
   const list = "dpkg-query -W -f='${Package}\\n' | sort";
@@ -219,5 +232,6 @@ async function packageFilesInstalledOnlyOnTarget(lab: Lab): Promise<Set<string>>
     owned.add(path);
     if (/^\/(bin|sbin|lib|lib32|lib64|libx32)\//.test(path)) owned.add(`/usr${path}`);
   }
+  for (const pkg of only) for (const path of UNLISTED_PACKAGE_PATHS[pkg] ?? []) owned.add(path);
   return owned;
 }
