@@ -2,9 +2,9 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Lab } from "../../src/lab/lab.js";
 import { labProblems } from "../../src/lab/prerequisites.js";
-import { assertMigrated, assertTreesMatch, readJournalFacts } from "./support/assertions.js";
+import { assertMigrated, assertTreesMatch } from "./support/assertions.js";
 import { assertNoMigrationLeftovers } from "./support/leftovers.js";
-import { runCli, type CliEvent, type CliRun } from "./support/run-cli.js";
+import { readJournalFacts, runCli, type CliEvent, type CliRun } from "./support/run-cli.js";
 import { DbWriter } from "./support/writer.js";
 import { collectManifest, compareManifests } from "./support/manifest.js";
 
