@@ -53,6 +53,7 @@ async function main(): Promise<number> {
   const chosen = BENCHMARKS.filter((b) => !wanted || wanted.includes(b.name));
   const root = resolve(import.meta.dirname, "..");
   const rows: BenchRow[] = [];
+  const failures: string[] = [];
   for (const benchmark of chosen) {
     const scratch = await mkdtemp(join(tmpdir(), `mudanza-bench-${benchmark.name}-`));
     try {
@@ -63,6 +64,7 @@ async function main(): Promise<number> {
           scratch,
           million: values.million,
           log: (line) => process.stderr.write(line + "\n"),
+          failed: (what) => failures.push(`${benchmark.name}: ${what}`),
         })),
       );
     } finally {
@@ -80,9 +82,11 @@ async function main(): Promise<number> {
   process.stdout.write(
     `machine: ${machine.cpus} x ${machine.cpuModel}, node ${machine.node}, load ${machine.loadavg.map((l) => l.toFixed(2)).join(" ")}\n`,
   );
+  for (const failure of failures) process.stdout.write(`FAILED: ${failure}\n`);
   const out = resolve(values.out);
-  await writeFile(out, JSON.stringify({ at: new Date().toISOString(), machine, rows }, null, 2) + "\n");
+  await writeFile(out, JSON.stringify({ at: new Date().toISOString(), machine, rows, failures }, null, 2) + "\n");
   process.stdout.write(`results: ${out}\n`);
+  if (failures.length > 0) return 2;
   return rows.some((r) => r.target !== undefined && r.ratio > r.target) ? 1 : 0;
 }
 
