@@ -19,7 +19,7 @@ const LAB_BENCHMARKS: Benchmark[] = [lab];
 const USAGE = `npm run bench [-- --runs N] [--only NAME[,NAME]] [--out FILE] [--lab]
   --runs  measured runs per case (default 15), after one warm-up run
   --only  run only these benchmarks: ${LOCAL_BENCHMARKS.map((b) => b.name).join(", ")}
-  --lab   instead, the rows on the QEMU lab (as root; about 10 min): dry run of the two-host plan (5 rounds),
+  --lab   instead, the rows on the QEMU lab (as root; about 12 min): dry run of the two-host plan (5 rounds),
           freeze window vs the two-pass recipe and a no-change scan (3 rounds), the lab tree on the wire
   MUDANZA_BENCH_FILES: files in the copy benchmark's tree (default 200000, the issue's; at most 3 rounds)
   MUDANZA_BENCH_SPARSE_MIB: size of its sparse file (default 512)
