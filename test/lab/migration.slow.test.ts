@@ -71,7 +71,7 @@ describe.skipIf(problems.length > 0)("lab: OpenVZ-like container to a QEMU VM", 
   // in the copy resumes; a failure after the copy is undone by `mudanza rollback` to the QMP checkpoint
   // taken before the copy; and the migration then runs to completion from the rolled-back VM.
   it(
-    "resumes after the CLI is SIGKILLed in the middle of the copy; rolls back to the checkpoint after a failed kernel install, then completes",
+    "resumes after the CLI is SIGKILLed in the middle of the copy and the VM is rebooted before network-fixup; rolls back to the checkpoint after a failed kernel install, then completes",
     async () => {
       await lab.reset();
       const plan = await lab.writePlan(join(lab.runDir, "killed.yaml"), { skipPreUpdate: true }, "lab-killed", {
@@ -99,6 +99,23 @@ describe.skipIf(problems.length > 0)("lab: OpenVZ-like container to a QEMU VM", 
         first.events.some((e) => e.type === "step-end" && e.stepId === "checkpoint-before-copy" && e.status === "done"),
         "the checkpoint was taken before the copy",
       ).toBe(true);
+
+      // The resumed run is killed again once the copy is complete, before network-fixup; then someone reboots
+      // the VM. It must come back on its own network (the copy never replaced its network config), or no
+      // resumed run could reach it.
+      const resumed = await runCli(runArgs(plan), cliLog(), (event, child) => {
+        if (event.type === "step-end" && event.stepId === "rsync" && event.status === "done") child.kill("SIGKILL");
+      });
+      expect(resumed.signal, "killed once the copy was complete").toBe("SIGKILL");
+      expect(resumed.events.some((e) => e.type === "step-start" && e.stepId === "network-fixup")).toBe(false);
+      const bootIdAfterCopy = await lab.bootId(lab.target);
+      await lab.target.exec("systemctl reboot", { timeoutMs: 30_000 }); // the connection drops as it goes down
+      await lab.target.waitFor(
+        `test "$(cat /proc/sys/kernel/random/boot_id)" != ${bootIdAfterCopy}`,
+        15 * MIN,
+        "the VM rebooted after the copy, before network-fixup",
+        () => lab.vm.running,
+      );
 
       const second = await runCli(runArgs(plan), cliLog());
       expectExit(second, 1);

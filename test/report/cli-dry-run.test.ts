@@ -67,6 +67,6 @@ describe("mudanza run PLAN --dry-run (scripted OpenVZ -> KVM plan)", () => {
     expect(stdout.indexOf("## Risk")).toBeLessThan(stdout.indexOf("## Facts"));
     expect(stdout).toMatch(/^- Undo: Nothing can undo this run/m);
     expect(stdout.split("/etc/default/grub.d").length - 1).toBe(1);
-    expect(stdout).toMatch(/--exclude=… \(53 paths: "Not copied"\)/);
+    expect(stdout).toMatch(/--exclude=… \(54 paths: "Not copied"\)/);
   });
 });

@@ -13,6 +13,30 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
+/** A killed run skips its teardown: its build (named by its pid) goes when the next run starts. */
+function removeBuildsOfEndedRuns(builds: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(builds);
+  } catch {
+    return; // no build yet
+  }
+  for (const name of names) {
+    const pid = Number(/^(\d+)-/.exec(name)?.[1]);
+    if (!pid || pid === process.pid || runs(pid)) continue;
+    rmSync(join(builds, name), { recursive: true, force: true });
+  }
+}
+
+function runs(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
 /**
  * The CLI the tests start is these sources, transpiled once at the start of the run (esbuild, as tsx would do
  * at every start) instead of through tsx in every child: about 0.7 s of CPU saved per CLI started, and the
@@ -22,7 +46,9 @@ function sourceFiles(dir: string): string[] {
  */
 export default async function setup({ config }: { config: { watch: boolean } }): Promise<(() => void) | undefined> {
   if (config.watch) return undefined;
-  const outdir = join(ROOT, "node_modules", ".cache", "mudanza-test-build", randomBytes(6).toString("hex"));
+  const builds = join(ROOT, "node_modules", ".cache", "mudanza-test-build");
+  removeBuildsOfEndedRuns(builds);
+  const outdir = join(builds, `${process.pid}-${randomBytes(6).toString("hex")}`);
   mkdirSync(outdir, { recursive: true });
   // node_modules ends the search for a package scope: say here that these files are ES modules.
   writeFileSync(join(outdir, "package.json"), JSON.stringify({ type: "module" }));

@@ -64,7 +64,10 @@ async function currentPlan(
   const captured = identity
     ? await withKeptContent(ctx.host("target"), identity.network)
     : await readNetworkFiles(ctx.host("target"), family, ctx.signal);
-  const present = await readNetworkFiles(onTarget, family, ctx.signal);
+  const read = await readNetworkFiles(onTarget, family, ctx.signal);
+  // Before the copy: what will arrive is the source's files, except at the VM's own paths, which no pass touches.
+  const capturedPaths = new Set(captured.map((file) => file.path));
+  const present = copied ? read : [...read.filter((file) => !capturedPaths.has(file.path)), ...captured];
   return { actions: planNetworkFixup(family, captured, present, await presentLeftovers(onTarget)), copied, captured };
 }
 

@@ -5,6 +5,7 @@ import { execOk } from "../../hosts/host.js";
 import { authorizedKeysOf, authorizeKeysCommand, sshOptionsFor } from "../ssh-access/migration-key.js";
 import { compareTopLinks, readTopLinks, type DirlinkVerdict } from "../host/dirlinks.js";
 import { distroOf } from "../host/probes.js";
+import { readNetworkFiles } from "../network/network-files.js";
 import type { OvzContext } from "./plan.js";
 import { COMMON_EXCLUDES, mergeExcludes } from "../rsync/excludes.js";
 import { mountExcludes, mountsToExclude, readSourceMounts, type SourceMount } from "../rsync/mounts.js";
@@ -51,10 +52,36 @@ export async function excludesAndMounts(
   ctx: OvzContext,
 ): Promise<{ excludes: ExcludeEntry[]; mounts: SourceMount[] | null }> {
   const distro = await distroOf(ctx.host("source"));
-  const base = mergeExcludes(COMMON_EXCLUDES, distro.family?.excludes ?? [], ctx.plan.options.extraExcludes);
+  const base = mergeExcludes(
+    COMMON_EXCLUDES,
+    distro.family?.excludes ?? [],
+    await vmNetworkExcludes(ctx),
+    ctx.plan.options.extraExcludes,
+  );
   const all = await readSourceMounts(ctx.host("source"), ctx.signal);
   const mounts = all === null ? null : mountsToExclude(all, base);
   return { excludes: mergeExcludes(base, mountExcludes(mounts ?? [])), mounts };
+}
+
+export const VM_NETWORK_REASON =
+  "the VM's own network config, kept through every pass: a VM restarted before network-fixup still comes up on its network";
+
+/**
+ * The VM's network files, left alone by every pass (network-fixup restores them anyway): were the copy to
+ * bring the container's venet config over them, a VM restarted before network-fixup (a crash, an admin, a
+ * host reboot) would come up unreachable and the resumed run could not reach it. Read from what
+ * capture-target recorded; before that (a dry run) from the target itself.
+ */
+async function vmNetworkExcludes(ctx: OvzContext): Promise<ExcludeEntry[]> {
+  const captured = ctx.facts.get(OVZ_FACTS.targetIdentity)?.network;
+  const paths = captured ? captured.map((file) => file.path) : await readTargetNetworkPaths(ctx);
+  return paths.map((path) => ({ path, reason: VM_NETWORK_REASON }));
+}
+
+async function readTargetNetworkPaths(ctx: OvzContext): Promise<string[]> {
+  const family = (await distroOf(ctx.host("target"))).family;
+  if (!family) return [];
+  return (await readNetworkFiles(ctx.host("target"), family, ctx.signal)).map((file) => file.path);
 }
 
 export async function dirlinkVerdict(ctx: OvzContext): Promise<DirlinkVerdict> {
