@@ -7,7 +7,7 @@ import type { SyncPassRecord } from "../../src/steps/openvz-to-kvm/sync.js";
 import { freezeUnits } from "../../src/steps/services/freeze-units.js";
 import { readJournalFacts, runCli } from "../../test/lab/support/run-cli.js";
 import { DbWriter } from "../../test/lab/support/writer.js";
-import { finalPassCommand, freezeRows } from "./rows.js";
+import { finalPassCommand, freezeBreakdown, freezeRows } from "./rows.js";
 import { grantSourcePush } from "./source-push.js";
 import type { BenchRow } from "../types.js";
 
@@ -105,11 +105,16 @@ export async function measureFreeze(lab: Lab, rounds: number, log: (line: string
     if (typeof toolSec !== "number") throw new Error("the journal holds no freezeWindowSec");
     const record = facts.databases as DatabaseFact;
     const units = freezeUnits({ services: record.units, triggers: record.triggers ?? [] });
-    for (const p of (facts.syncPasses ?? []) as SyncPassRecord[])
+    const passes = (facts.syncPasses ?? []) as SyncPassRecord[];
+    for (const p of passes)
       log(
         `lab-freeze: ${p.kind} pass ${p.pass}: ${p.seconds} s, ${p.files} files, ${p.transferredBytes} bytes sent (${p.compare})`,
       );
     log(`lab-freeze: the tool's freeze window ${toolSec} s (${units.join(", ")} stopped)`);
+    const finalPass = passes.filter((p) => p.kind === "final").at(-1);
+    log(
+      `lab-freeze: within it: ${freezeBreakdown(record, facts.finalSyncAt as string | undefined, finalPass?.seconds ?? NaN)}`,
+    );
     const command = finalPassCommand(run.events);
     const recipe: number[] = [];
     const floor: number[] = [];

@@ -1,3 +1,4 @@
+import type { DatabaseFact } from "../../src/steps/openvz-to-kvm/facts.js";
 import { describeCompare } from "../../src/steps/openvz-to-kvm/sync.js";
 import type { CliEvent } from "../../test/lab/support/run-cli.js";
 import { median, pairedRatios } from "../measure.js";
@@ -79,4 +80,20 @@ export function dryRunRows(dryRunMs: number[], roundTripsMs: number[]): BenchRow
       samples: { value: dryRunMs, baseline: roundTripsMs },
     },
   ];
+}
+
+/**
+ * Where the tool's freeze window went, from db-freeze's own timestamps: the stop (with its check), from
+ * then to the end of the final pass (the target's daemon-reload, then the pass), from there to the thaw
+ * (root's keys put back on the target, the check that nothing started), and the start.
+ */
+export function freezeBreakdown(record: DatabaseFact, finalSyncAt: string | undefined, finalPassSec: number): string {
+  const span = (from: string | undefined, to: string | undefined): string =>
+    from && to ? `${((Date.parse(to) - Date.parse(from)) / 1000).toFixed(1)} s` : "?";
+  return [
+    `stop ${span(record.stoppedAt, record.allStoppedAt)}`,
+    `to the final pass's end ${span(record.allStoppedAt, finalSyncAt)} (the pass itself ${finalPassSec} s)`,
+    `to the thaw ${span(finalSyncAt, record.thawStartedAt)}`,
+    `start ${span(record.thawStartedAt, record.startedOnSourceAt)}`,
+  ].join(", ");
 }

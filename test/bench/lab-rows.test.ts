@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { dryRunRows, finalPassCommand, freezeRows } from "../../bench/lab/rows.js";
+import { dryRunRows, finalPassCommand, freezeBreakdown, freezeRows } from "../../bench/lab/rows.js";
 
 const output = (line: string, stepId = "db-freeze") => ({ type: "output", stepId, host: "source", line });
 
@@ -32,5 +32,21 @@ describe("lab bench rows", () => {
     expect(trips).toMatchObject({ value: 3000, baseline: 1000, ratio: 3 });
     expect(trips!.target).toBeUndefined();
     expect(trips!.spread).toEqual([3, 4]);
+  });
+
+  it("splits the freeze window at db-freeze's own timestamps, and says when one is missing", () => {
+    const at = (sec: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, sec)).toISOString();
+    const record = {
+      units: ["mariadb.service"],
+      leftStoppedOnSource: false,
+      stoppedAt: at(0),
+      allStoppedAt: at(2),
+      thawStartedAt: at(19),
+      startedOnSourceAt: at(22),
+    };
+    expect(freezeBreakdown(record, at(16), 13.9)).toBe(
+      "stop 2.0 s, to the final pass's end 14.0 s (the pass itself 13.9 s), to the thaw 3.0 s, start 3.0 s",
+    );
+    expect(freezeBreakdown({ ...record, startedOnSourceAt: undefined }, at(16), 13.9)).toMatch(/start \?$/);
   });
 });
