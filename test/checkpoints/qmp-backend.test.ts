@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
+import { connect } from "node:net";
 import { join } from "node:path";
 import { writeFile } from "node:fs/promises";
 import { afterEach, describe, expect, it, vi } from "vitest";
@@ -46,8 +46,26 @@ async function startQemu(format: "qcow2" | "raw"): Promise<{ socket: string; dis
     { stdio: "ignore" },
   );
   running.push(child);
-  for (let i = 0; i < 200 && !existsSync(socket); i++) await new Promise((r) => setTimeout(r, 50));
+  await acceptingConnections(socket, child);
   return { socket, disk };
+}
+
+/**
+ * QEMU creates the socket file (bind) before it listens: a connect in between is refused, so the file's
+ * presence is not readiness. Waits for a connection to be accepted (closed at once: QMP takes the next).
+ */
+async function acceptingConnections(socket: string, qemu: ChildProcess): Promise<void> {
+  for (let tries = 0; ; tries++) {
+    if (qemu.exitCode !== null) throw new Error(`qemu exited ${qemu.exitCode} before its QMP socket listened`);
+    const accepted = await new Promise<boolean>((resolve) => {
+      const probe = connect(socket);
+      probe.once("connect", () => (probe.destroy(), resolve(true)));
+      probe.once("error", () => resolve(false));
+    });
+    if (accepted) return;
+    if (tries > 600) throw new Error(`QMP socket ${socket} accepted no connection in 30 s`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 describe.skipIf(!hasQemu)("checkpoints through QMP (a real QEMU)", () => {

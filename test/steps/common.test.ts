@@ -9,7 +9,7 @@ import { compareTopLinks, readTopLinks } from "../../src/steps/host/dirlinks.js"
 import { parseDf } from "../../src/steps/host/df.js";
 import { fingerprintOf, knownHostsLines, readHostKeys } from "../../src/steps/ssh-access/host-keys.js";
 import { rebootAndWait, rebootTiming, REBOOT_COMMAND, REBOOT_MARKER } from "../../src/steps/host/reboot.js";
-import { detectDatabases, parseShowUnits } from "../../src/steps/services/units.js";
+import { detectDatabases, listDatabaseUnitsCommand, parseShowUnits } from "../../src/steps/services/units.js";
 import { authorizeCommand, revokeCommand } from "../../src/steps/ssh-access/migration-key.js";
 import { sshTransport } from "../../src/steps/rsync/command.js";
 
@@ -124,6 +124,24 @@ describe("systemctl show and df", () => {
       loaded: true,
       unitFileState: "",
     });
+  });
+
+  it("finds PostgreSQL by version or cluster (PGDG's postgresql-16, Debian's postgresql@15-main), active or not", async () => {
+    const source = await loadScriptedHost("fixtures/hosts/almalinux-8.9-openvz-source", "source");
+    // as systemctl prints them: columns padded to the longest unit name; PGDG's and Debian's own descriptions
+    source.on(listDatabaseUnitsCommand(), {
+      stdout:
+        "postgresql-16.service      loaded active   running PostgreSQL 16 database server\npostgresql@15-main.service loaded inactive dead    PostgreSQL Cluster 15-main\n",
+    });
+    expect(await detectDatabases(source, [])).toEqual({
+      active: ["mariadb.service", "postgresql-16.service"],
+      installedInactive: ["postgresql@15-main.service"],
+      missingFromPlan: [],
+    });
+    source.on(listDatabaseUnitsCommand(), { code: 1, stderr: "Failed to connect to bus: Host is down\n" });
+    await expect(detectDatabases(source, [])).rejects.toThrow(
+      /list-units on source exited 1: Failed to connect to bus/,
+    );
   });
 
   it("parses df -P -B1 as coreutils prints it", async () => {

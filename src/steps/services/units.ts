@@ -94,7 +94,25 @@ export async function showUnits(host: Host, units: string[], signal?: AbortSigna
   return parseShowUnits(result.stdout, units);
 }
 
-/** The source's running database units: known ones plus the plan's, aliases folded to one unit each. */
+/**
+ * Database units named by version or instance, found by pattern: PGDG's postgresql-NN (EL) and Debian's
+ * postgresql@VERSION-CLUSTER (a cluster started on its own, outside the postgresql.service umbrella).
+ */
+export const DATABASE_UNIT_PATTERNS = ["postgresql-*.service", "postgresql@*.service"];
+
+export const listDatabaseUnitsCommand = (): string =>
+  cmd("systemctl", "list-units", "--type=service", "--all", "--plain", "--no-legend", "--", ...DATABASE_UNIT_PATTERNS);
+
+/** `systemctl list-units --plain --no-legend` lines: UNIT LOAD ACTIVE SUB DESCRIPTION. */
+export function parseListUnits(stdout: string): Array<{ id: string; loaded: boolean; active: boolean }> {
+  return stdout
+    .split("\n")
+    .map((line) => line.trim().split(/\s+/))
+    .filter(([id]) => id !== undefined && /\.service$/.test(id))
+    .map(([id, load, active]) => ({ id: id!, loaded: load === "loaded", active: active === "active" }));
+}
+
+/** The source's running database units: known ones, those found by pattern, and the plan's, aliases folded to one unit each. */
 export async function detectDatabases(
   source: Host,
   planDatabases: string[],
@@ -102,6 +120,9 @@ export async function detectDatabases(
 ): Promise<{ active: string[]; installedInactive: string[]; missingFromPlan: string[] }> {
   const asked = [...new Set([...KNOWN_DATABASES, ...planDatabases.map(unitName)])];
   const states = await showUnits(source, asked, signal);
+  const listed = await source.exec(listDatabaseUnitsCommand(), { signal });
+  if (listed.code !== 0)
+    throw new Error(`systemctl list-units on ${source.role} exited ${listed.code}: ${listed.stderr.trim()}`);
   const active = new Set<string>();
   const inactive = new Set<string>();
   const missing: string[] = [];
@@ -109,6 +130,10 @@ export async function detectDatabases(
     if (s.active) active.add(s.id);
     else if (s.loaded) inactive.add(s.id);
     else if (planDatabases.map(unitName).includes(s.asked)) missing.push(s.asked);
+  }
+  for (const unit of parseListUnits(listed.stdout)) {
+    if (unit.active) active.add(unit.id);
+    else if (unit.loaded) inactive.add(unit.id);
   }
   for (const a of active) inactive.delete(a);
   return { active: [...active].sort(), installedInactive: [...inactive].sort(), missingFromPlan: missing };
