@@ -3,6 +3,7 @@ import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { copyOverhead } from "./copy-overhead.js";
+import { lab } from "./lab/index.js";
 import { memory } from "./memory.js";
 import { progressFlood } from "./progress-flood.js";
 import { startup } from "./startup.js";
@@ -10,12 +11,16 @@ import { wire } from "./wire.js";
 import { renderTable } from "./table.js";
 import type { Benchmark, BenchRow } from "./types.js";
 
-/** Every benchmark, in the order they run; each lives in its own file. */
-const BENCHMARKS: Benchmark[] = [startup, copyOverhead, wire, memory, progressFlood];
+/** Every benchmark on this machine, in the order they run; each lives in its own file. */
+const LOCAL_BENCHMARKS: Benchmark[] = [startup, copyOverhead, wire, memory, progressFlood];
+/** --lab: the rows that need the QEMU lab (root, the lab's packages; one boot serves them all). */
+const LAB_BENCHMARKS: Benchmark[] = [lab];
 
-const USAGE = `npm run bench [-- --runs N] [--only NAME[,NAME]] [--out FILE]
+const USAGE = `npm run bench [-- --runs N] [--only NAME[,NAME]] [--out FILE] [--lab]
   --runs  measured runs per case (default 15), after one warm-up run
-  --only  run only these benchmarks: ${BENCHMARKS.map((b) => b.name).join(", ")}
+  --only  run only these benchmarks: ${LOCAL_BENCHMARKS.map((b) => b.name).join(", ")}
+  --lab   instead, the rows on the QEMU lab (as root; about 12 min): dry run of the two-host plan (5 rounds),
+          freeze window vs the two-pass recipe and a no-change scan (3 rounds), the lab tree on the wire
   MUDANZA_BENCH_FILES: files in the copy benchmark's tree (default 200000, the issue's; at most 3 rounds)
   MUDANZA_BENCH_SPARSE_MIB: size of its sparse file (default 512)
   MUDANZA_BENCH_FLOOD_FILES: files in the progress-flood tree (default 20000; at most 7 rounds)
@@ -30,6 +35,7 @@ async function main(): Promise<number> {
       only: { type: "string" },
       out: { type: "string", default: "bench-results.json" },
       million: { type: "boolean", default: false },
+      lab: { type: "boolean", default: false },
       help: { type: "boolean" },
     },
   });
@@ -39,6 +45,7 @@ async function main(): Promise<number> {
   }
   const runs = Number(values.runs);
   if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a whole number >= 1 (got ${values.runs})`);
+  const BENCHMARKS = values.lab ? LAB_BENCHMARKS : LOCAL_BENCHMARKS;
   const wanted = values.only?.split(",");
   const unknown = wanted?.filter((n) => !BENCHMARKS.some((b) => b.name === n)) ?? [];
   if (unknown.length > 0)
@@ -46,6 +53,7 @@ async function main(): Promise<number> {
   const chosen = BENCHMARKS.filter((b) => !wanted || wanted.includes(b.name));
   const root = resolve(import.meta.dirname, "..");
   const rows: BenchRow[] = [];
+  const failures: string[] = [];
   for (const benchmark of chosen) {
     const scratch = await mkdtemp(join(tmpdir(), `mudanza-bench-${benchmark.name}-`));
     try {
@@ -56,6 +64,7 @@ async function main(): Promise<number> {
           scratch,
           million: values.million,
           log: (line) => process.stderr.write(line + "\n"),
+          failed: (what) => failures.push(`${benchmark.name}: ${what}`),
         })),
       );
     } finally {
@@ -73,9 +82,11 @@ async function main(): Promise<number> {
   process.stdout.write(
     `machine: ${machine.cpus} x ${machine.cpuModel}, node ${machine.node}, load ${machine.loadavg.map((l) => l.toFixed(2)).join(" ")}\n`,
   );
+  for (const failure of failures) process.stdout.write(`FAILED: ${failure}\n`);
   const out = resolve(values.out);
-  await writeFile(out, JSON.stringify({ at: new Date().toISOString(), machine, rows }, null, 2) + "\n");
+  await writeFile(out, JSON.stringify({ at: new Date().toISOString(), machine, rows, failures }, null, 2) + "\n");
   process.stdout.write(`results: ${out}\n`);
+  if (failures.length > 0) return 2;
   return rows.some((r) => r.target !== undefined && r.ratio > r.target) ? 1 : 0;
 }
 

@@ -24,6 +24,8 @@ export interface BenchContext {
   /** a scratch folder, removed after the benchmark */
   scratch: string;
   log: (line: string) => void;
+  /** A benchmark that goes on after one of its rows failed says so here: the run prints it and exits 2. */
+  failed: (what: string) => void;
   /** --million: the memory benchmark's issue-sized tree (slow to make and copy) */
   million: boolean;
 }

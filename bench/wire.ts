@@ -16,14 +16,14 @@ const FILES = Number(process.env.MUDANZA_BENCH_WIRE_FILES ?? 20_000);
 /** A preallocated database file (InnoDB redo log, PostgreSQL WAL segment): written zeros, not holes. */
 const PREALLOCATED_MIB = 64;
 
-interface Transfer {
+export interface Transfer {
   /** rsync --stats "Total bytes sent" + "Total bytes received": what crossed the ssh pipe, both ways */
   wireBytes: number;
   ms: number;
 }
 
 /** One copy of `from` into an emptied `to` over the loopback sshd, with the pipeline's flags. */
-async function copyOnce(from: string, to: string, ssh: RsyncSshOptions, compress: string[]): Promise<Transfer> {
+export async function copyOnce(from: string, to: string, ssh: RsyncSshOptions, compress: string[]): Promise<Transfer> {
   await rm(to, { recursive: true, force: true });
   await mkdir(to);
   const argv = rsyncArgv({ from, to, ssh, excludes: COMMON_EXCLUDES, keepDirlinks: true, compress }).filter(
@@ -63,6 +63,15 @@ async function zeroFile(path: string, bytes: number): Promise<void> {
   await file.close();
 }
 
+/** The compression the pipeline's probe chooses for this machine's rsync at both ends, and its name in the table. */
+export async function localCompression(log: (line: string) => void): Promise<{ flags: string[]; label: string }> {
+  const chosen = await probeCompression(new LocalHost("source"), new LocalHost("target"));
+  log(`wire: ${chosen.summary}`);
+  if (chosen.flags.length === 0)
+    throw new Error(`this machine's rsync gives no compression to measure: ${chosen.summary}`);
+  return { flags: chosen.flags, label: chosen.flags.includes("--compress-choice=zstd") ? "zstd" : "--compress" };
+}
+
 /**
  * Bytes on the wire (rsync's own count of what crossed the ssh pipe) for a sparse file and for a
  * generated tree with a preallocated database file, copied with the compression the probe chooses for
@@ -85,11 +94,8 @@ export const wire: Benchmark = {
     );
     const loopback = await startLoopback(scratch);
     try {
-      const chosen = await probeCompression(new LocalHost("source"), new LocalHost("target"));
-      log(`wire: ${chosen.summary}`);
-      if (chosen.flags.length === 0)
-        throw new Error(`this machine's rsync gives no compression to measure: ${chosen.summary}`);
-      const label = chosen.flags.includes("--compress-choice=zstd") ? "zstd" : "--compress";
+      const chosen = await localCompression(log);
+      const label = chosen.label;
       const measure = async (from: string): Promise<{ on: Transfer[]; off: Transfer[] }> => {
         const on: Transfer[] = [];
         const off: Transfer[] = [];

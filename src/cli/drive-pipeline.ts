@@ -16,6 +16,7 @@ import { diagnostics } from "./diagnostics.js";
 import { openDebugTrace, type DebugTrace } from "./debug-trace.js";
 import { stackChain } from "../exit-codes.js";
 import { tracedHost } from "../hosts/traced-host.js";
+import { rememberingReads } from "../hosts/dry-run-reads.js";
 import { resolveInteractive } from "./interactive.js";
 
 export interface DriveFlags {
@@ -109,6 +110,8 @@ export async function drivePipeline<Plan>(options: DriveOptions<Plan>): Promise<
     }
     const debugTrace = trace;
     if (debugTrace) for (const role of Object.keys(hosts)) hosts[role] = tracedHost(hosts[role]!, debugTrace.line);
+    // Outside the trace: --debug shows what reached the host, not the answers given again.
+    if (mode === "dry-run") for (const role of Object.keys(hosts)) hosts[role] = rememberingReads(hosts[role]!);
     const sink = (reported: PipelineEvent): void => {
       // The end carries the freeze window and downtime: the numbers the admin looks for first.
       const event: PipelineEvent =

@@ -2,9 +2,9 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Lab } from "../../src/lab/lab.js";
 import { labProblems } from "../../src/lab/prerequisites.js";
-import { assertMigrated, assertTreesMatch, readJournalFacts } from "./support/assertions.js";
+import { assertMigrated, assertTreesMatch } from "./support/assertions.js";
 import { assertNoMigrationLeftovers } from "./support/leftovers.js";
-import { runCli, type CliEvent, type CliRun } from "./support/run-cli.js";
+import { readJournalFacts, runCli, type CliEvent, type CliRun } from "./support/run-cli.js";
 import { DbWriter } from "./support/writer.js";
 import { collectManifest, compareManifests } from "./support/manifest.js";
 import { assertMinimalSource, assertVmOnItsOwnNetwork, sourceDatabaseStates } from "./support/minimal-variant.js";
@@ -144,9 +144,10 @@ describe.skipIf(problems.length > 0)("lab: OpenVZ-like container to a QEMU VM", 
       expect(
         resumed.events.some((e) => e.type === "step-start" && e.stepId === "network-fixup" && e.phase === "run"),
       ).toBe(false);
-      const bootIdAfterCopy = await lab.bootId(lab.target);
-      await lab.target.exec("systemctl reboot", { timeoutMs: 30_000 }); // the connection drops as it goes down
-      await lab.target.waitFor(
+      // the copy brought the container's host keys: the VM's sshd already serves them
+      const bootIdAfterCopy = await lab.bootId(lab.targetWithSourceKeys);
+      await lab.targetWithSourceKeys.exec("systemctl reboot", { timeoutMs: 30_000 }); // the connection drops as it goes down
+      await lab.targetWithSourceKeys.waitFor(
         `test "$(cat /proc/sys/kernel/random/boot_id)" != ${bootIdAfterCopy}`,
         15 * MIN,
         "the VM rebooted after the copy, before network-fixup",

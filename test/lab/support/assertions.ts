@@ -1,5 +1,4 @@
 import { posix } from "node:path";
-import { Journal } from "../../../src/journal/journal.js";
 import { expect } from "vitest";
 import type { Lab } from "../../../src/lab/lab.js";
 import { LAB_DB, LAB_NET } from "../../../src/lab/recipe.js";
@@ -38,16 +37,6 @@ export const MANIFEST_EXCLUDES: Array<{ path: string; reason: string }> = [
   { path: "/vmlinuz*", reason: "boot symlinks made by the target's kernel install (linux-base)" },
   { path: "/initrd.img*", reason: "boot symlinks made by the target's kernel install (linux-base)" },
 ];
-
-/** The facts of the journal the run itself named in its pipeline-end event (journals are keyed by name and plan path). */
-export async function readJournalFacts(events: CliEvent[]): Promise<Record<string, unknown>> {
-  const end = events.find((e) => e.type === "pipeline-end");
-  const path = typeof end?.journal === "string" ? end.journal : undefined;
-  if (!path) throw new Error("the run's pipeline-end event names no journal");
-  const journal = await Journal.read(path);
-  if (!journal) throw new Error(`no journal at ${path}, where the run said it wrote it`);
-  return journal.facts;
-}
 
 /**
  * The reboot check compared the VM with what was captured before the copy and at the freeze: each

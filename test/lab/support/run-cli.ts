@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { appendFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { Journal } from "../../../src/journal/journal.js";
 
 const BIN = fileURLToPath(new URL("../../../bin/mudanza.js", import.meta.url));
 
@@ -75,4 +76,14 @@ export function runCli(
       resolve({ code, signal, events, stderr, hungAfterEnd });
     });
   });
+}
+
+/** The facts of the journal the run itself named in its pipeline-end event (journals are keyed by name and plan path). */
+export async function readJournalFacts(events: CliEvent[]): Promise<Record<string, unknown>> {
+  const end = events.find((e) => e.type === "pipeline-end");
+  const path = typeof end?.journal === "string" ? end.journal : undefined;
+  if (!path) throw new Error("the run's pipeline-end event names no journal");
+  const journal = await Journal.read(path);
+  if (!journal) throw new Error(`no journal at ${path}, where the run said it wrote it`);
+  return journal.facts;
 }

@@ -1,0 +1,35 @@
+import { join } from "node:path";
+import type { Lab } from "../../src/lab/lab.js";
+import { cmd } from "../../src/hosts/quote.js";
+import { interleaved, type Command } from "../measure.js";
+import { dryRunRows } from "./rows.js";
+import type { BenchRow } from "../types.js";
+
+/**
+ * Row 6: `mudanza run PLAN --dry-run` of the lab's two-host plan (the built CLI, as installed), against the
+ * 3 s budget and against `ssh HOST true` to the container and then the VM in the same rounds: the least
+ * any check of both hosts costs on this lab (a TCG VM's SSH handshake is slow), so the ratio is the tool's own share.
+ */
+export async function measureDryRun(lab: Lab, root: string, rounds: number): Promise<BenchRow[]> {
+  const env = { ...process.env, MUDANZA_FROM_SOURCE: undefined, NO_COLOR: "1" };
+  const dryRun: Command = {
+    label: "dry run",
+    argv: [
+      process.execPath,
+      join(root, "bin", "mudanza.js"),
+      "run",
+      lab.planPath,
+      "--dry-run",
+      "--state-dir",
+      lab.stateDir,
+    ],
+    env,
+  };
+  const roundTrips: Command = {
+    label: "ssh true to each host",
+    argv: ["sh", "-c", `${cmd("ssh", ...lab.source.argv("true"))} && ${cmd("ssh", ...lab.target.argv("true"))}`],
+    env,
+  };
+  const times = await interleaved([dryRun, roundTrips], rounds);
+  return dryRunRows(times.get(dryRun.label)!, times.get(roundTrips.label)!);
+}

@@ -1,0 +1,99 @@
+import type { DatabaseFact } from "../../src/steps/openvz-to-kvm/facts.js";
+import { describeCompare } from "../../src/steps/openvz-to-kvm/sync.js";
+import type { CliEvent } from "../../test/lab/support/run-cli.js";
+import { median, pairedRatios } from "../measure.js";
+import type { BenchRow } from "../types.js";
+
+/** The issue's targets: the freeze window at most half the two-pass recipe's and 1.2x a no-change scan. */
+export const FREEZE_TARGETS = { recipe: 0.5, floor: 1.2 } as const;
+/** The issue's budget for a dry run of the two-host plan on the lab. */
+export const DRY_RUN_BUDGET_MS = 3000;
+
+/**
+ * The rsync command of db-freeze's final pass, as the pipeline printed it ("final pass N (how it
+ * compares): COMMAND"): the baselines run exactly this command on the same hosts.
+ */
+export function finalPassCommand(events: CliEvent[]): string {
+  for (const event of events) {
+    if (event.type !== "output" || event.stepId !== "db-freeze" || typeof event.line !== "string") continue;
+    for (const mode of ["quick-check", "checksum"] as const) {
+      const label = ` (${describeCompare(mode)}): `;
+      const at = event.line.indexOf(label);
+      if (at > 0 && /^final pass \d+$/.test(event.line.slice(0, at))) return event.line.slice(at + label.length);
+    }
+  }
+  throw new Error("db-freeze printed no final pass command");
+}
+
+const spreadOf = (ratios: number[]): [number, number] => [Math.min(...ratios), Math.max(...ratios)];
+
+/**
+ * The tool's one freeze window (db-freeze's freezeWindowSec) against the medians of the two baselines
+ * measured right after it on the same lab; the range is the window over each baseline round.
+ */
+export function freezeRows(toolSec: number, recipeSec: number[], floorSec: number[]): BenchRow[] {
+  const row = (baselineLabel: string, baseline: number[], target: number): BenchRow => ({
+    benchmark: "lab-freeze",
+    case: "freeze window (db-freeze), writer inserting",
+    unit: "s",
+    value: toolSec,
+    baselineLabel,
+    baseline: median(baseline),
+    ratio: toolSec / median(baseline),
+    spread: spreadOf(baseline.map((b) => toolSec / b)),
+    target,
+    runs: baseline.length,
+    samples: { value: [toolSec], baseline },
+  });
+  return [
+    row("two-pass recipe: stop, full pass, start", recipeSec, FREEZE_TARGETS.recipe),
+    row("floor: no-change scan", floorSec, FREEZE_TARGETS.floor),
+  ];
+}
+
+/** The dry run against the issue's 3 s budget, and against one SSH round trip to each host in the same rounds. */
+export function dryRunRows(dryRunMs: number[], roundTripsMs: number[]): BenchRow[] {
+  const base = {
+    benchmark: "lab-dry-run",
+    case: "mudanza run PLAN --dry-run (two hosts)",
+    unit: "ms",
+    value: median(dryRunMs),
+    runs: dryRunMs.length,
+  };
+  const ratios = pairedRatios(dryRunMs, roundTripsMs);
+  return [
+    {
+      ...base,
+      baselineLabel: "3 s budget",
+      baseline: DRY_RUN_BUDGET_MS,
+      ratio: median(dryRunMs) / DRY_RUN_BUDGET_MS,
+      spread: spreadOf(dryRunMs.map((d) => d / DRY_RUN_BUDGET_MS)),
+      target: 1,
+      samples: { value: dryRunMs, baseline: [DRY_RUN_BUDGET_MS] },
+    },
+    {
+      ...base,
+      baselineLabel: "ssh true to each host",
+      baseline: median(roundTripsMs),
+      ratio: median(ratios),
+      spread: spreadOf(ratios),
+      samples: { value: dryRunMs, baseline: roundTripsMs },
+    },
+  ];
+}
+
+/**
+ * Where the tool's freeze window went, from db-freeze's own timestamps: the stop (with its check), from
+ * then to the end of the final pass (the target's daemon-reload, then the pass), from there to the thaw
+ * (root's keys put back on the target, the check that nothing started), and the start.
+ */
+export function freezeBreakdown(record: DatabaseFact, finalSyncAt: string | undefined, finalPassSec: number): string {
+  const span = (from: string | undefined, to: string | undefined): string =>
+    from && to ? `${((Date.parse(to) - Date.parse(from)) / 1000).toFixed(1)} s` : "?";
+  return [
+    `stop ${span(record.stoppedAt, record.allStoppedAt)}`,
+    `to the final pass's end ${span(record.allStoppedAt, finalSyncAt)} (the pass itself ${finalPassSec} s)`,
+    `to the thaw ${span(finalSyncAt, record.thawStartedAt)}`,
+    `start ${span(record.thawStartedAt, record.startedOnSourceAt)}`,
+  ].join(", ");
+}
