@@ -22,6 +22,8 @@ const ROWS = 32;
 const env = {
   PATH: process.env.PATH ?? "/usr/bin:/bin",
   HOME: STATE,
+  // tsx's cache and the like in the state folder (removed at the end), not in /tmp
+  TMPDIR: STATE,
   TERM: "xterm-256color",
   LANG: "C.UTF-8",
   MUDANZA_FROM_SOURCE: "1",
@@ -62,6 +64,7 @@ async function oneShot(file: string, caption: string, typed: string, args: strin
 async function main(): Promise<void> {
   await rm(STATE, { recursive: true, force: true });
   await mkdir(STATE, { recursive: true });
+  process.env.TMPDIR = STATE; // the tmux servers' sockets (TMUX_TMPDIR follows it), removed with it
   await mkdir(OUT, { recursive: true });
   for (const old of (await readdir(OUT)).filter((f) => f.endsWith(".txt"))) await rm(join(OUT, old));
   const plan = "fixtures/plans/ovz-kvm-debian-12.yaml";
