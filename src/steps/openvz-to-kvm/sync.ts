@@ -63,7 +63,7 @@ export async function excludesAndMounts(
   return { excludes: mergeExcludes(base, mountExcludes(mounts ?? [])), mounts };
 }
 
-export const VM_NETWORK_REASON =
+const VM_NETWORK_REASON =
   "the VM's own network config, kept through every pass: a VM restarted before network-fixup still comes up on its network";
 
 /**

@@ -98,13 +98,13 @@ export async function showUnits(host: Host, units: string[], signal?: AbortSigna
  * Database units named by version or instance, found by pattern: PGDG's postgresql-NN (EL) and Debian's
  * postgresql@VERSION-CLUSTER (a cluster started on its own, outside the postgresql.service umbrella).
  */
-export const DATABASE_UNIT_PATTERNS = ["postgresql-*.service", "postgresql@*.service"];
+const DATABASE_UNIT_PATTERNS = ["postgresql-*.service", "postgresql@*.service"];
 
 export const listDatabaseUnitsCommand = (): string =>
   cmd("systemctl", "list-units", "--type=service", "--all", "--plain", "--no-legend", "--", ...DATABASE_UNIT_PATTERNS);
 
 /** `systemctl list-units --plain --no-legend` lines: UNIT LOAD ACTIVE SUB DESCRIPTION. */
-export function parseListUnits(stdout: string): Array<{ id: string; loaded: boolean; active: boolean }> {
+function parseListUnits(stdout: string): Array<{ id: string; loaded: boolean; active: boolean }> {
   return stdout
     .split("\n")
     .map((line) => line.trim().split(/\s+/))
