@@ -1,4 +1,4 @@
-import { acknowledgeable, blocker, warning, type Finding } from "../../engine/finding.js";
+import { acknowledgeable, blocker, type Finding } from "../../engine/finding.js";
 import type { OvzBlockerId } from "../../plan/options/openvz-to-kvm.js";
 import {
   defineStep,
@@ -198,10 +198,9 @@ export const networkFixup = defineStep<OvzPlan, FixupPlan | null>({
         );
     }
     details.push(`every file changed or removed is kept under ${BACKUP_DIR}/`);
+    // The usual case since the copy leaves the VM's own network files alone: said, not warned about.
     if (actions.length === 0 && copied)
-      findings.push(
-        warning("Nothing to fix", "the target's network config already matches what was captured", undefined, "target"),
-      );
+      details.push("no file to restore or remove: the target's network config matches what was captured");
     // Resolver: keep the copied file if it names a nameserver, else bring the VM's back (before the copy: the source's is what arrives).
     const resolvWorks = resolverWorks(await readResolv(copied ? target : ctx.host("source")));
     const plan: FixupPlan = {
