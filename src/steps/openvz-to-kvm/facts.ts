@@ -63,6 +63,8 @@ export const syncPassSchema = z.object({
   at: z.string(),
   /** How rsync decided what changed: content (--checksum, until a pass completed) or size and mtime. */
   compare: compareModeSchema.optional(),
+  /** A final pass of only what changed since the last live pass began (absent: the whole tree). */
+  scope: z.enum(["whole", "changed"]).optional(),
 });
 
 export const databaseFactSchema = z.object({
@@ -146,6 +148,20 @@ export const OVZ_FACTS = {
   syncPasses: defineFact("syncPasses", z.array(syncPassSchema)),
   databases: defineFact("databases", databaseFactSchema),
   freezeWindowSec: defineFact("freezeWindowSec", z.number()),
+  /** The full comparison after a short final pass (short-freeze.ts): what differed, what was missed. */
+  freezeProof: defineFact(
+    "freezeProof",
+    z.object({
+      seconds: z.number(),
+      differences: z.number(),
+      missed: z.array(z.string()),
+      missedCount: z.number(),
+      unclassified: z.string().optional(),
+      firstWindowSec: z.number(),
+      /** The freeze was done again with a full pass. */
+      redone: z.boolean(),
+    }),
+  ),
   finalSyncAt: defineFact("finalSyncAt", z.string()),
   networkFixup: defineFact(
     "networkFixup",

@@ -182,7 +182,7 @@ export const rsyncStep = defineStep<OvzPlan, CopyPlan>({
       pass: await passPlan(ctx),
       maxLivePasses: ctx.plan.options.maxLivePasses,
     };
-    details.push(plan.pass.compression.summary);
+    details.push(plan.pass.compression.summary, plan.pass.timePrecision.summary);
     if (plan.pass.compression.uncompressed)
       findings.push(
         warning(
