@@ -27,7 +27,7 @@ import {
 import { detectDatabases, showUnits, KNOWN_DATABASES, unitName } from "../services/units.js";
 import { MIGRATION_DIR } from "../rsync/excludes.js";
 import { OVZ_FACTS, type DatabaseFact } from "./facts.js";
-import { cutoverFinishedAt, passCommands, passPlan, syncPass, type PassPlan } from "./sync.js";
+import { cutoverFinishedAt, passCommands, passPlan, syncCommandBuilder, syncPass, type PassPlan } from "./sync.js";
 import { describeSourceAtFreeze, readSourceAtFreeze } from "./at-freeze.js";
 import {
   changedPass,
@@ -210,8 +210,9 @@ export const dbFreeze = defineStep<OvzPlan, FreezePlan>({
         ? (await showUnits(ctx.host("target"), stopped, ctx.signal)).filter((u) => u.active).map((u) => u.id)
         : [];
     const access = (await accessReady(ctx.host("source"))) ? null : targetFromSource(ctx.plan);
-    const pass = await passPlan(ctx);
-    const final = await finalPassPlan(ctx, units, pass, ctx.plan.options.finalPass);
+    const command = await syncCommandBuilder(ctx);
+    const pass = await passPlan(ctx, command);
+    const final = await finalPassPlan(ctx, units, pass, ctx.plan.options.finalPass, command);
     details.push(
       final.kind === "changed"
         ? `the final pass copies ${final.databaseDirs.length > 0 ? `the database directories (${final.databaseDirs.join(", ")}) whole and ` : ""}only what changed since the last live pass began; after the thaw a full comparison proves nothing was missed (else the freeze is redone with a full pass)`

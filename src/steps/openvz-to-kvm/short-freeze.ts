@@ -25,7 +25,7 @@ import {
   reportVanished,
   RSYNC_LOCK,
   runPass,
-  syncCommand,
+  type SyncCommandBuilder,
   throwUnlessCopied,
   type PassPlan,
   type SyncPassRecord,
@@ -59,6 +59,7 @@ export async function finalPassPlan(
   units: string[],
   pass: PassPlan,
   finalPass: "changed" | "full",
+  command: SyncCommandBuilder,
 ): Promise<FinalPassPlan> {
   if (finalPass === "full") return { kind: "full", why: "options.finalPass is full" };
   if (ctx.plan.options.cutover)
@@ -77,15 +78,10 @@ export async function finalPassPlan(
     databaseDirs,
     listChanged: changedListCommand(LIVE_PASS_MARK),
     copyDatabaseDirs:
-      databaseDirs.length > 0
-        ? lockedRsync(RSYNC_LOCK, await syncCommand(ctx, { compress, exactTimes, only: databaseDirs }))
-        : null,
+      databaseDirs.length > 0 ? lockedRsync(RSYNC_LOCK, command({ compress, exactTimes, only: databaseDirs })) : null,
     // Listed because their ctime moved: sent whatever size and mtime say (an mtime can be set back).
-    copyChanged: lockedRsync(
-      RSYNC_LOCK,
-      await syncCommand(ctx, { compress, ignoreTimes: true, filesFrom: CHANGED_LIST }),
-    ),
-    proof: lockedRsync(RSYNC_LOCK, await syncCommand(ctx, { exactTimes, listDifferences: true })),
+    copyChanged: lockedRsync(RSYNC_LOCK, command({ compress, ignoreTimes: true, filesFrom: CHANGED_LIST })),
+    proof: lockedRsync(RSYNC_LOCK, command({ exactTimes, listDifferences: true })),
   };
 }
 

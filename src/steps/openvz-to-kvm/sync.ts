@@ -109,7 +109,7 @@ export interface PassPlan {
   timePrecision: TimePrecision;
 }
 
-export async function passPlan(ctx: OvzContext): Promise<PassPlan> {
+export async function passPlan(ctx: OvzContext, build?: SyncCommandBuilder): Promise<PassPlan> {
   const identity = ctx.facts.get(OVZ_FACTS.targetIdentity);
   const keys = [...(identity?.authorizedKeys ?? []), ...(await authorizedKeysOf(ctx.host("source")))];
   // Recorded passes are completed ones (a failed pass throws before it is recorded).
@@ -118,11 +118,10 @@ export async function passPlan(ctx: OvzContext): Promise<PassPlan> {
   const compression = chooseCompression(builds.source, builds.target);
   const timePrecision = chooseTimePrecision(builds.source, builds.target);
   const flags = { compress: compression.flags, exactTimes: timePrecision.exact };
-  const rsync = lockedRsync(RSYNC_LOCK, await syncCommand(ctx, { compare, ...flags }));
+  const command = build ?? (await syncCommandBuilder(ctx));
+  const rsync = lockedRsync(RSYNC_LOCK, command({ compare, ...flags }));
   const laterRsync =
-    compare === "checksum"
-      ? lockedRsync(RSYNC_LOCK, await syncCommand(ctx, { compare: "quick-check", ...flags }))
-      : rsync;
+    compare === "checksum" ? lockedRsync(RSYNC_LOCK, command({ compare: "quick-check", ...flags })) : rsync;
   return { compare, rsync, laterRsync, restoreKeys: authorizeKeysCommand(keys), compression, timePrecision };
 }
 
@@ -163,30 +162,35 @@ export function passCommands(plan: PassPlan, purpose: string): PlannedCommand[] 
   ];
 }
 
-export async function syncCommand(
-  ctx: OvzContext,
-  options: {
+/** Builds the copy's rsync commands; everything they share (excludes, mounts, the dirlink verdict) read once. */
+export type SyncCommandBuilder = (
+  options?: {
     dryRun?: boolean;
     compare?: CompareMode;
     compress?: string[];
-  } & Pick<RsyncCommandOptions, "filesFrom" | "only" | "listDifferences" | "exactTimes" | "ignoreTimes"> = {},
-): Promise<string> {
+  } & Pick<RsyncCommandOptions, "filesFrom" | "only" | "listDifferences" | "exactTimes" | "ignoreTimes">,
+) => string;
+
+export async function syncCommandBuilder(ctx: OvzContext): Promise<SyncCommandBuilder> {
   const verdict = await dirlinkVerdict(ctx);
-  return rsyncCommand({
-    from: "/",
-    to: "/",
-    ssh: sshOptionsFor(ctx.plan),
-    excludes: await excludesFor(ctx),
-    keepDirlinks: verdict.keepDirlinks,
-    dryRun: options.dryRun,
-    compareContent: options.compare === "checksum",
-    compress: options.compress,
-    filesFrom: options.filesFrom,
-    only: options.only,
-    listDifferences: options.listDifferences,
-    exactTimes: options.exactTimes,
-    ignoreTimes: options.ignoreTimes,
-  });
+  const excludes = await excludesFor(ctx);
+  const ssh = sshOptionsFor(ctx.plan);
+  return (options = {}) =>
+    rsyncCommand({
+      from: "/",
+      to: "/",
+      ssh,
+      excludes,
+      keepDirlinks: verdict.keepDirlinks,
+      dryRun: options.dryRun,
+      compareContent: options.compare === "checksum",
+      compress: options.compress,
+      filesFrom: options.filesFrom,
+      only: options.only,
+      listDifferences: options.listDifferences,
+      exactTimes: options.exactTimes,
+      ignoreTimes: options.ignoreTimes,
+    });
 }
 
 /**
