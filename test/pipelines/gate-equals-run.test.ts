@@ -88,6 +88,27 @@ describe("what the gate displayed is what run executed, for every step", () => {
     expect(mismatches(steps, ["source", "target"])).toEqual([]);
   });
 
+  it("openvz-to-kvm's short final pass, its proof and the repair after the thaw (no cutover)", async () => {
+    const { plan, source, target } = await loadPair(PAIRS.debian.plan, { maxLivePasses: 2 });
+    source.putDir("/var/lib/mysql", 0o700);
+    const state = simulate(source, target, { family: "debian", kernel: PAIRS.debian.kernel, passBytes: [9, 4] });
+    // A file changed after the live passes that the list misses: the proof's repair copies it.
+    state.shortFreeze.hiddenFromList.add("/etc/motd");
+    source.on(
+      /^mkdir -p -- \/root\/\.mudanza-migrate && touch -- /,
+      (_c, h) => {
+        h.putFile("/root/.mudanza-migrate/freeze.start", "");
+        h.putFile("/etc/motd", "changed after the live passes\n");
+        return {};
+      },
+      { mutates: true },
+    );
+    const steps = await runRecorded(buildOpenvzToKvm(plan), plan, { source, target });
+    expect([...steps.keys()]).toContain("db-freeze");
+    expect(target.files.get("/etc/motd")?.content).toBe("changed after the live passes\n");
+    expect(mismatches(steps, ["source", "target"])).toEqual([]);
+  });
+
   it("vserver-to-openvz on the scripted web1 guest and OpenVZ node", async () => {
     const world = await webWorld();
     const plan = vsPlan();

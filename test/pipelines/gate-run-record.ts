@@ -101,9 +101,12 @@ const writtenPath = (command: string): string => command.replace(/^\(write (\S+?
  * it (a live copy's passes repeat one planned command).
  */
 export function compareForHost(record: StepRecord, host: string): { displayed: string[]; ran: string[] } {
-  const displayed = record.displayed
+  const shown = record.displayed
     .filter((c) => c.host === host && !isReadOnly(c.command))
-    .map((c) => (isFileWrite(c.command) ? writtenPath(c.command) : c.command));
+    .map((c) => ({
+      command: isFileWrite(c.command) ? writtenPath(c.command) : c.command,
+      conditional: /^if /.test(c.purpose ?? ""),
+    }));
   const ran: string[] = [];
   for (const { host: role, event } of record.ran) {
     if (role !== host) continue;
@@ -116,5 +119,20 @@ export function compareForHost(record: StepRecord, host: string): { displayed: s
     if (isReadOnly(command) || ran.at(-1) === command) continue;
     ran.push(command);
   }
-  return { displayed, ran };
+  return { displayed: withoutSkippedConditionals(shown, ran), ran };
+}
+
+/**
+ * A displayed command whose purpose begins with "if" (a fallback: "if the short pass cannot run ...") runs
+ * only in that case: dropped from the comparison where the run went past it without running it.
+ */
+function withoutSkippedConditionals(shown: Array<{ command: string; conditional: boolean }>, ran: string[]): string[] {
+  const out: string[] = [];
+  let next = 0;
+  for (const { command, conditional } of shown) {
+    if (conditional && ran[next] !== command) continue;
+    out.push(command);
+    next++;
+  }
+  return out;
 }

@@ -4,5 +4,12 @@ export const RSYNC_PASS = /^rsync (?!--version$)|; exec rsync /;
 /** The rsync command inside a locked pass (the command itself when it is not wrapped). */
 export function innerRsync(command: string): string {
   const at = command.lastIndexOf("; exec rsync ");
-  return at === -1 ? command : command.slice(at + "; exec ".length);
+  const inner = at === -1 ? command : command.slice(at + "; exec ".length);
+  // A live pass runs inside withLiveMark's subshell: `( ...; exec rsync ARGS ); rc=$?; ...`.
+  const end = inner.lastIndexOf(" ); rc=$?;");
+  return end === -1 ? inner : inner.slice(0, end);
 }
+
+/** withLiveMark's wrapper: a live pass that marks its start. */
+export const isMarkedLivePass = (command: string): boolean =>
+  command.startsWith("mkdir -p -- /root/.mudanza-migrate && touch -d ") && command.includes(" ); rc=$?;");

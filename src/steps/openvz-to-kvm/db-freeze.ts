@@ -266,7 +266,7 @@ export const dbFreeze = defineStep<OvzPlan, FreezePlan>({
     const whole = passCommands(
       { ...plan.pass, restoreKeys: null },
       changed
-        ? "if the short pass cannot run or the proof finds a miss: the whole tree"
+        ? "if the short pass cannot run, or the proof finds a database file that differs from a source unchanged since the freeze: the freeze again, with the whole tree"
         : "final pass with the databases stopped",
     );
     commands.push(...(changed ? [...changed.frozen, ...whole] : whole));

@@ -254,7 +254,8 @@ export const rsyncStep = defineStep<OvzPlan, CopyPlan>({
     ...(plan.access ? accessCommands(plan.access) : []),
     ...passCommands(
       plan.pass,
-      `live passes (at most ${plan.maxLivePasses}, until the changed data stops shrinking); exit 24 tolerated`,
+      `live passes (at most ${plan.maxLivePasses}, until the changed data stops shrinking); exit 24 tolerated; each marks when it began (the final pass then copies only what changed after)`,
+      { live: true },
     ),
   ],
 

@@ -82,8 +82,9 @@ export async function finalPassPlan(
     listChanged: changedListCommand(LIVE_PASS_MARK, databaseDirs),
     copyDatabaseDirs:
       databaseDirs.length > 0 ? lockedRsync(RSYNC_LOCK, command({ compress, exactTimes, only: databaseDirs })) : null,
-    // Listed because their ctime moved: sent whatever size and mtime say (an mtime can be set back).
-    copyChanged: lockedRsync(RSYNC_LOCK, command({ compress, ignoreTimes: true, filesFrom: CHANGED_LIST })),
+    // The quick check (mtimes to the nanosecond where both rsyncs allow): --ignore-times would resend every
+    // entry of each listed directory. A file whose mtime was set back is left to the proof, which copies it again.
+    copyChanged: lockedRsync(RSYNC_LOCK, command({ compress, exactTimes, filesFrom: CHANGED_LIST })),
     proof: lockedRsync(RSYNC_LOCK, command({ exactTimes, listDifferences: true })),
     repair: lockedRsync(RSYNC_LOCK, command({ compress, exactTimes, filesFrom: REPAIR_LIST })),
   };
@@ -120,6 +121,11 @@ export function changedPassCommands(plan: Extract<FinalPassPlan, { kind: "change
       },
       {
         host: "source",
+        command: sh`cat > ${REPAIR_LIST}`,
+        purpose: "the list of differences the source did not change since the freeze (sent on stdin)",
+      },
+      {
+        host: "source",
         command: plan.repair,
         purpose:
           "the differences the source did not change since the freeze (the target changed them, or the short pass missed them): copied again; one inside a database directory redoes the freeze with a full pass instead",
@@ -153,7 +159,7 @@ export async function changedPass(
     );
     return null;
   }
-  const count = (await source.exec(sh`tr -cd '\\0' < ${CHANGED_LIST} | wc -c`, { signal: ctx.signal })).stdout.trim();
+  const count = listed.stdout.trim();
   ctx.output("source", `${count || "?"} paths changed since the last live pass began (${secondsSince(started)} s)`);
   const passes = ctx.facts.get(OVZ_FACTS.syncPasses) ?? [];
   const number = passes.length + 1;

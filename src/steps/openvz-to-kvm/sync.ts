@@ -10,7 +10,7 @@ import type { OvzContext } from "./plan.js";
 import { COMMON_EXCLUDES, mergeExcludes } from "../rsync/excludes.js";
 import { mountExcludes, mountsToExclude, readSourceMounts, type SourceMount } from "../rsync/mounts.js";
 import { rsyncCommand, type RsyncCommandOptions } from "../rsync/command.js";
-import { markCommand, PENDING_PASS_MARK, promoteMarkCommand } from "../rsync/changed-since.js";
+import { withLiveMark } from "../rsync/changed-since.js";
 import { chooseCompression, probeRsyncBuilds, type CompressionChoice } from "../rsync/compression.js";
 import { chooseTimePrecision, type TimePrecision } from "../rsync/time-precision.js";
 import { lockedRsync } from "../rsync/lock.js";
@@ -133,19 +133,20 @@ export function nextPass(plan: PassPlan, completed: SyncPassRecord[]): { command
 }
 
 /** What the passes run, in order. */
-export function passCommands(plan: PassPlan, purpose: string): PlannedCommand[] {
+export function passCommands(plan: PassPlan, purpose: string, options: { live?: boolean } = {}): PlannedCommand[] {
   const later = plan.laterRsync !== plan.rsync;
+  const shown = (command: string): string => (options.live ? withLiveMark(command) : command);
   return [
     {
       host: "source",
-      command: plan.rsync,
+      command: shown(plan.rsync),
       purpose: later ? `${purpose}; first pass: ${describeCompare(plan.compare)}` : purpose,
     },
     ...(later
       ? [
           {
             host: "source",
-            command: plan.laterRsync,
+            command: shown(plan.laterRsync),
             purpose: `passes after the first: ${describeCompare("quick-check")}`,
           },
         ]
@@ -221,13 +222,13 @@ export async function syncPass(
   if (cutoverAt) throw new Error(`refusing a ${kind} pass: ${noCopyAfterCutover(cutoverAt)}`);
   const passes = ctx.facts.get(OVZ_FACTS.syncPasses) ?? [];
   const number = passes.length + 1;
-  const { command, compare } = nextPass(plan, passes);
+  const next = nextPass(plan, passes);
+  const { compare } = next;
+  const command = kind === "live" ? withLiveMark(next.command) : next.command;
   ctx.output("source", `${kind} pass ${number} (${describeCompare(compare)}): ${command}`);
-  if (kind === "live") await execOk(ctx.host("source"), markCommand(PENDING_PASS_MARK), { signal: ctx.signal });
   const result = await runPass(ctx, command, `${kind} pass ${number}`);
   throwUnlessCopied(result, `${kind} pass ${number}`);
   reportVanished(ctx, result, kind);
-  if (kind === "live") await execOk(ctx.host("source"), promoteMarkCommand(), { signal: ctx.signal });
   const record = passRecord(number, kind, compare, [result]);
   await ctx.facts.set(OVZ_FACTS.syncPasses, [...passes, record]);
   if (plan.restoreKeys && options.restoreKeys !== false)

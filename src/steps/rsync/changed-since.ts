@@ -33,17 +33,26 @@ export function markCommand(mark: string): string {
   return `${cmd("mkdir", "-p", "--", dirOf(mark))} && ${touch}`;
 }
 
-export const promoteMarkCommand = (): string => cmd("mv", "-f", "--", PENDING_PASS_MARK, LIVE_PASS_MARK);
+const promoteMarkCommand = (): string => cmd("mv", "-f", "--", PENDING_PASS_MARK, LIVE_PASS_MARK);
+
+/**
+ * A live pass that marks its start: PENDING_PASS_MARK before it, which becomes LIVE_PASS_MARK only when the
+ * pass completes (exit 0, or 24: files vanished on a running system). One command, so a pass and its marks
+ * are one line of the gate and one step of the journal. The pass runs in a subshell (it ends in `exec rsync`).
+ */
+export function withLiveMark(pass: string): string {
+  return `${markCommand(PENDING_PASS_MARK)} && { ( ${pass} ); rc=$?; if test "$rc" -eq 0 -o "$rc" -eq 24; then ${promoteMarkCommand()}; fi; exit "$rc"; }`;
+}
 
 /**
  * Lists into `list` every path of the source's root filesystem whose ctime is newer than `since`:
  * directories with a trailing slash (rsync then brings their entries and deletes those gone). `skip`:
  * directories copied whole anyway (the databases'), not walked. -xdev: other filesystems are excludes of
- * the copy anyway; -ignore_readdir_race: a file removed during the scan is not an error.
+ * the copy anyway; -ignore_readdir_race: a file removed during the scan is not an error. Prints how many.
  */
 export function changedListCommand(since: string, skip: string[] = [], root = "/", list = CHANGED_LIST): string {
   const prune = skip.flatMap((dir) => ["-path", normalise(dir), "-prune", "-o"]);
-  return sh`cd ${root} && find . -xdev -ignore_readdir_race ${prune} -cnewer ${since} \\( -type d -printf '%p/\\0' -o -print0 \\) > ${list}`;
+  return sh`cd ${root} && find . -xdev -ignore_readdir_race ${prune} -cnewer ${since} \\( -type d -printf '%p/\\0' -o -print0 \\) > ${list} && tr -cd '\\0' < ${list} | wc -c`;
 }
 
 /**

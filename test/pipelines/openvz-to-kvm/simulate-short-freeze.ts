@@ -5,13 +5,11 @@ import {
   FREEZE_MARK,
   LIVE_PASS_MARK,
   markCommand,
-  PENDING_PASS_MARK,
-  promoteMarkCommand,
   REPAIR_LIST,
 } from "../../../src/steps/rsync/changed-since.js";
 
 /**
- * The short final pass on two scripted hosts: the live-pass and freeze marks, the list of changed paths (every
+ * The short final pass on two scripted hosts: the freeze mark (the copy rule sets the live passes' marks), the list of changed paths (every
  * source file the target lacks or holds differently, minus what the test hides to play a missed ctime), the
  * copy of listed paths or whole directories, and the proof's comparison with its ctime question (every
  * path answers "old": a difference the short pass left is stale) and the repair's list.
@@ -28,22 +26,7 @@ const same = (a: ScriptedFile | undefined, b: ScriptedFile | undefined): boolean
 
 export function simulateShortFreeze(source: ScriptedHost, target: ScriptedHost): ShortFreezeWorld {
   const world: ShortFreezeWorld = { hiddenFromList: new Set(), listsMade: 0 };
-  for (const [host, mark] of [
-    [source, PENDING_PASS_MARK],
-    [source, FREEZE_MARK],
-  ] as const)
-    host.on(markCommand(mark), (_c, h) => (h.putFile(mark, ""), {}), { mutates: true });
-  source.on(
-    promoteMarkCommand(),
-    (_c, h) => {
-      const pending = h.files.get(PENDING_PASS_MARK);
-      if (!pending) return { code: 1, stderr: `mv: cannot stat '${PENDING_PASS_MARK}': No such file or directory\n` };
-      h.files.set(LIVE_PASS_MARK, pending);
-      h.deleteFile(PENDING_PASS_MARK);
-      return {};
-    },
-    { mutates: true },
-  );
+  source.on(markCommand(FREEZE_MARK), (_c, h) => (h.putFile(FREEZE_MARK, ""), {}), { mutates: true });
   source.on(
     new RegExp(`^cd / && find \\. -xdev -ignore_readdir_race .*-cnewer ${LIVE_PASS_MARK} `),
     (_c, h) => {
@@ -52,13 +35,10 @@ export function simulateShortFreeze(source: ScriptedHost, target: ScriptedHost):
         .filter(([p, f]) => f.type !== "dir" && !world.hiddenFromList.has(p) && !same(f, target.files.get(p)))
         .map(([p]) => `.${p}\0`);
       h.putFile(CHANGED_LIST, changed.join(""));
-      return {};
+      return { stdout: `${changed.length}\n` };
     },
     { mutates: true },
   );
-  source.on(/^tr -cd '\\0' < /, (_c, h) => ({
-    stdout: `${(h.files.get(CHANGED_LIST)?.content.match(/\0/g) ?? []).length}\n`,
-  }));
   source.on(ctimeQuestionCommand(FREEZE_MARK), (_c, h, options) => {
     if (!h.files.has(FREEZE_MARK)) return { code: 1 };
     const asked = (options?.stdin ?? "").split("\0").filter(Boolean);

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { ScriptedHost } from "../../../src/hosts/scripted-host.js";
-import { innerRsync, RSYNC_PASS } from "../../support/locked-rsync.js";
+import { innerRsync, isMarkedLivePass, RSYNC_PASS } from "../../support/locked-rsync.js";
+import { LIVE_PASS_MARK } from "../../../src/steps/rsync/changed-since.js";
 import { ACTIVE_SERVICES_COMMAND } from "../../../src/steps/services/unit-lists.js";
 import { installedPackages, type PackageWorld } from "./simulate-packages.js";
 import { differenceLines, passScope, simulateShortFreeze, type ShortFreezeWorld } from "./simulate-short-freeze.js";
@@ -317,6 +318,7 @@ export function simulate(source: ScriptedHost, target: ScriptedHost, options: Si
         for (const p of [...target.files.keys()])
           if (deletes && inScope(p) && !isExcluded(p) && !source.files.has(p)) target.deleteFile(p);
         for (const [p, f] of source.files) if (inScope(p) && !isExcluded(p)) target.files.set(p, { ...f });
+        if (isMarkedLivePass(locked) && (options.passCodes?.[n] ?? 0) === 0) source.putFile(LIVE_PASS_MARK, "");
         state.rows.target = new Map(state.rows.source);
       }
       const bytesList = options.passBytes ?? [30_000_003];
