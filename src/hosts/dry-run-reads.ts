@@ -1,3 +1,4 @@
+import { delegatingHost } from "./delegating-host.js";
 import type { ExecOptions, ExecResult, FileStat, Host } from "./host.js";
 
 /**
@@ -31,16 +32,7 @@ export function rememberingReads(host: Host): Host {
     return answer;
   };
 
-  return {
-    get role() {
-      return host.role;
-    },
-    get address() {
-      return host.address;
-    },
-    get hostKeyFingerprint() {
-      return host.hostKeyFingerprint;
-    },
+  return delegatingHost(host, {
     exec(command: string, options?: ExecOptions) {
       if (options?.onStdout || options?.onStderr || options?.silenceTimeoutMs !== undefined || options?.stillBusy)
         return host.exec(command, options);
@@ -66,7 +58,6 @@ export function rememberingReads(host: Host): Host {
         () => host.stat(path),
         () => true,
       ),
-    writeFile: (path, content, options) => host.writeFile(path, content, options),
     reconnect(options) {
       // another connection may reach another machine (a rebooted one): nothing known is kept
       execs.clear();
@@ -74,6 +65,5 @@ export function rememberingReads(host: Host): Host {
       stats.clear();
       return host.reconnect(options);
     },
-    close: () => host.close(),
-  };
+  });
 }
