@@ -67,6 +67,19 @@ describe("CommandBatch", () => {
     expect(sent.slice(1)).toEqual(["echo second"]);
   });
 
+  it("a command without an abort signal joins one with a signal; two different signals never share a batch", async () => {
+    const { batch, sent } = localBatch();
+    const [first, second] = [new AbortController().signal, new AbortController().signal];
+    const answers = await Promise.all([
+      batch.exec("echo 1", first),
+      batch.exec("echo 2"),
+      batch.exec("echo 3", second),
+    ]);
+    expect(answers.map((a) => a.stdout)).toEqual(["1\n", "2\n", "3\n"]);
+    expect(sent).toHaveLength(2);
+    expect(sent[1]).toBe("echo 3");
+  });
+
   it("only commands without stdin, callbacks or limits of their own are batched", () => {
     expect(batchable(undefined)).toBe(true);
     expect(batchable({ signal: new AbortController().signal })).toBe(true);

@@ -62,7 +62,7 @@ export class CommandBatch {
           group.map((w) => w.command),
           mark,
         ),
-        { signal: group[0]!.signal },
+        { signal: group.find((w) => w.signal)?.signal },
       );
     } catch {
       // the session failed (a lost connection): each command alone fails with its own message, or runs
@@ -78,13 +78,16 @@ export class CommandBatch {
   }
 }
 
-/** Same signal together, at most MAX_COMMANDS and MAX_SCRIPT_CHARS each. */
+/**
+ * At most MAX_COMMANDS and MAX_SCRIPT_CHARS each; never two different abort signals in one (a command
+ * without one may join any: if another's signal stops the batch, it runs alone afterwards).
+ */
 function groups(waiting: Waiting[]): Waiting[][] {
   const out: Waiting[][] = [];
   for (const w of waiting) {
     const group = out.find(
       (g) =>
-        g[0]!.signal === w.signal &&
+        (w.signal === undefined || g.every((x) => x.signal === undefined || x.signal === w.signal)) &&
         g.length < MAX_COMMANDS &&
         g.reduce((chars, x) => chars + x.command.length, w.command.length) <= MAX_SCRIPT_CHARS,
     );
