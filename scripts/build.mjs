@@ -9,28 +9,17 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { build } from "esbuild";
+import { bundleOptions } from "./bundle-options.mjs";
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const { values } = parseArgs({ options: { outdir: { type: "string" } } });
 const outdir = resolve(values.outdir ?? join(root, "dist"));
 
-const bundleOptions = {
-  bundle: true,
-  splitting: true,
-  format: "esm",
-  platform: "node",
-  target: "node20",
-  packages: "external",
-  jsx: "automatic",
-  sourcemap: true,
-  chunkNames: "chunks/[name]-[hash]",
-  logLevel: "warning",
-};
-
 // Files of an earlier build (tsc's one file per module, or old chunks) must not linger beside the bundle.
 await rm(outdir, { recursive: true, force: true });
 await build({
   ...bundleOptions,
+  sourcemap: true,
   absWorkingDir: root,
   entryPoints: { "cli/main": join(root, "src", "cli", "main.ts") },
   outdir,
