@@ -10,8 +10,8 @@ import { RSYNC_PASS } from "../support/locked-rsync.js";
 
 /**
  * The shortest freeze on scripted hosts: the final pass copies what changed since the last live pass began
- * (the database's files the stop wrote among them), a full comparison after the thaw proves it, and a change
- * the list missed makes the freeze happen again with a full pass.
+ * (the database's files the stop wrote among them), a full comparison after the thaw proves it: a file the
+ * list missed is copied again, a database file only by a second freeze.
  */
 const dirs: string[] = [];
 afterEach(async () => {
@@ -21,7 +21,9 @@ afterEach(async () => {
 const WRITTEN_AT_STOP = "/var/lib/mysql/ibdata1";
 const MISSED = "/etc/motd";
 
-async function run(options: { cutover?: boolean; hide?: boolean; finalPass?: "changed" | "full" } = {}) {
+async function run(
+  options: { cutover?: boolean; hide?: boolean; databaseDriftAtThaw?: boolean; finalPass?: "changed" | "full" } = {},
+) {
   const { plan, source, target } = await loadPair(PAIRS.debian.plan, {
     maxLivePasses: 1,
     cutover: options.cutover ?? false,
@@ -40,7 +42,9 @@ async function run(options: { cutover?: boolean; hide?: boolean; finalPass?: "ch
         stops++;
         host.putFile(WRITTEN_AT_STOP, `pages written at stop ${stops}\n`);
         host.putFile(MISSED, "edited while the live pass ran\n");
-      }
+      } else if (options.databaseDriftAtThaw && stops === 1)
+        // Something on the VM touched the copied database files right after the frozen pass.
+        target.putFile(WRITTEN_AT_STOP, "written on the VM\n");
       return stop(command, host);
     },
     { mutates: true },
@@ -63,7 +67,7 @@ describe("the final pass copies only what changed since the last live pass", () 
       (p) => p.kind === "final",
     );
     expect(final).toEqual([expect.objectContaining({ scope: "changed" })]);
-    expect(facts[OVZ_FACTS.freezeProof.key]).toMatchObject({ missedCount: 0, redone: false });
+    expect(facts[OVZ_FACTS.freezeProof.key]).toMatchObject({ repairedCount: 0, staleInDatabases: [], redone: false });
     expect(stops()).toBe(1);
     expect(target.files.get(WRITTEN_AT_STOP)?.content).toBe("pages written at stop 1\n");
     expect(target.files.get(MISSED)?.content).toBe("edited while the live pass ran\n");
@@ -73,23 +77,34 @@ describe("the final pass copies only what changed since the last live pass", () 
       log.findIndex((c) => c.startsWith("systemctl stop ")),
       log.findIndex((c) => c.startsWith("systemctl start ")),
     );
-    expect(frozen).toContain(changedListCommand(LIVE_PASS_MARK));
+    expect(frozen).toContain(changedListCommand(LIVE_PASS_MARK, ["/var/lib/mysql"]));
     const copies = frozen.filter((c) => RSYNC_PASS.test(c));
     expect(copies).toHaveLength(2);
     expect(copies.every((c) => /--files-from=|--relative/.test(c))).toBe(true);
   });
 
-  it("a change the list missed is found after the thaw, and the freeze is done again with a full pass", async () => {
+  it("a change the list missed is found after the thaw and copied again, as the source still holds it", async () => {
     const { outcome, journal, target, stops } = await run({ hide: true });
     expect(exitCodeForRun(outcome), outcome.message).toBe(0);
     const facts = journal.snapshot.facts;
-    expect(facts[OVZ_FACTS.freezeProof.key]).toMatchObject({ missedCount: 1, missed: ["etc/motd"], redone: true });
+    expect(facts[OVZ_FACTS.freezeProof.key]).toMatchObject({ repairedCount: 1, repaired: ["etc/motd"], redone: false });
+    expect(stops()).toBe(1);
+    expect(target.files.get(MISSED)?.content).toBe("edited while the live pass ran\n");
+  });
+
+  it("a stale difference inside the database directory makes the freeze happen again, with a full pass", async () => {
+    const { outcome, journal, target, stops } = await run({ databaseDriftAtThaw: true });
+    expect(exitCodeForRun(outcome), outcome.message).toBe(0);
+    const facts = journal.snapshot.facts;
+    expect(facts[OVZ_FACTS.freezeProof.key]).toMatchObject({
+      staleInDatabases: ["var/lib/mysql/ibdata1"],
+      redone: true,
+    });
     const final = (facts[OVZ_FACTS.syncPasses.key] as Array<{ kind: string; scope?: string }>).filter(
       (p) => p.kind === "final",
     );
     expect(final.map((p) => p.scope ?? "whole")).toEqual(["changed", "whole"]);
     expect(stops()).toBe(2);
-    expect(target.files.get(MISSED)?.content).toBe("edited while the live pass ran\n");
     expect(target.files.get(WRITTEN_AT_STOP)?.content).toBe("pages written at stop 2\n");
   });
 
@@ -97,7 +112,7 @@ describe("the final pass copies only what changed since the last live pass", () 
     for (const options of [{ cutover: true }, { finalPass: "full" as const }]) {
       const { outcome, journal, source } = await run(options);
       expect(exitCodeForRun(outcome), outcome.message).toBe(0);
-      expect(commands(source)).not.toContain(changedListCommand(LIVE_PASS_MARK));
+      expect(commands(source)).not.toContain(changedListCommand(LIVE_PASS_MARK, ["/var/lib/mysql"]));
       expect(journal.snapshot.facts[OVZ_FACTS.freezeProof.key]).toBeUndefined();
     }
   });

@@ -33,8 +33,8 @@ import {
   changedPass,
   changedPassCommands,
   finalPassPlan,
-  markTargetFreeze,
-  proveNothingMissed,
+  needsRefreeze,
+  proveAndRepair,
   type FinalPassPlan,
   type ProofResult,
 } from "./short-freeze.js";
@@ -122,11 +122,13 @@ async function freezeAndCopy(
 }
 
 function describeProof(proof: ProofResult): string {
-  const head = `proof after the thaw (${proof.seconds} s): ${proof.differences} differences between the trees`;
+  const head = `proof after the thaw (${proof.seconds} s): ${proof.differences} differences, ${proof.sinceFreeze} of them changed on the source since the freeze`;
   if (proof.unclassified)
     return `${head}; not classified (${proof.unclassified}): the freeze is redone with a full pass`;
-  if (proof.missedCount === 0) return `${head}, each changed since the freeze on one side: nothing was missed`;
-  return `${head}; ${proof.missedCount} changed before the freeze and were not copied (${proof.missed.slice(0, 5).join(", ")}${proof.missedCount > 5 ? ", ..." : ""}): the freeze is redone with a full pass`;
+  if (proof.staleInDatabases.length > 0)
+    return `${head}; inside the database directories, ${proof.staleInDatabases.slice(0, 5).join(", ")} differ from a source unchanged since the freeze: the freeze is redone with a full pass`;
+  if (proof.repairedCount === 0) return `${head}: nothing was missed`;
+  return `${head}; ${proof.repairedCount} the source did not change since the freeze were copied again (${proof.repaired.slice(0, 5).join(", ")}${proof.repairedCount > 5 ? ", ..." : ""})`;
 }
 
 /** What db-freeze applies: after a finished cutover only the key removal; otherwise the freeze and final pass. */
@@ -249,7 +251,6 @@ export const dbFreeze = defineStep<OvzPlan, FreezePlan>({
           command: stopCommand(plan.activeOnTarget),
           purpose: "make sure the copied databases are not running on the target",
         });
-      if (changed) commands.push(...changed.before);
       commands.push({
         host: "source",
         command: stopCommand(stopped),
@@ -333,7 +334,6 @@ export const dbFreeze = defineStep<OvzPlan, FreezePlan>({
     // Before the stop, so the slow VM's part is outside the window.
     await runLogged(ctx, "target", RELOAD);
     if (plan.activeOnTarget.length > 0) await runLogged(ctx, "target", stopCommand(plan.activeOnTarget));
-    if (plan.final.kind === "changed") await markTargetFreeze(ctx);
     // Registered before the stop: a crash or failure from here on starts exactly what was stopped.
     await ctx.compensations.register({
       id: START_SOURCE_COMPENSATION,
@@ -346,10 +346,10 @@ export const dbFreeze = defineStep<OvzPlan, FreezePlan>({
     windows.push(first.windowSec);
     if (plan.pass.restoreKeys) await execOk(ctx.host("target"), plan.pass.restoreKeys, { signal: ctx.signal });
     if (first.scope === "changed" && plan.final.kind === "changed") {
-      const proof = await proveNothingMissed(ctx, plan.final);
+      const proof = await proveAndRepair(ctx, plan.final);
       await ctx.facts.set(OVZ_FACTS.freezeProof, { ...proof, firstWindowSec: first.windowSec, redone: false });
       ctx.output("source", describeProof(proof));
-      if (proof.unclassified || proof.missedCount > 0) {
+      if (needsRefreeze(proof)) {
         const again = await freezeAndCopy(ctx, plan, record, { kind: "full", why: "the proof found a miss" });
         windows.push(again.windowSec);
         await ctx.facts.set(OVZ_FACTS.freezeProof, { ...proof, firstWindowSec: first.windowSec, redone: true });

@@ -175,8 +175,10 @@ export const OVZ_FACTS = {
     z.object({
       seconds: z.number(),
       differences: z.number(),
-      missed: z.array(z.string()),
-      missedCount: z.number(),
+      sinceFreeze: z.number(),
+      repaired: z.array(z.string()),
+      repairedCount: z.number(),
+      staleInDatabases: z.array(z.string()),
       unclassified: z.string().optional(),
       firstWindowSec: z.number(),
       /** The freeze was done again with a full pass. */

@@ -1,19 +1,20 @@
 import type { PlannedCommand } from "../../engine/step.js";
+import { execOk } from "../../hosts/host.js";
 import { sh } from "../../hosts/quote.js";
 import {
   changedListCommand,
   CHANGED_LIST,
+  classifyDifferences,
   ctimeQuestionCommand,
   ctimeQuestions,
   FREEZE_MARK,
   LIVE_PASS_MARK,
   markCommand,
-  missedDifferences,
-  normalise,
   parseCtimeAnswers,
   parseDifferences,
+  repairEntries,
+  REPAIR_LIST,
   sourceQuestion,
-  TARGET_FREEZE_MARK,
   type Difference,
 } from "../rsync/changed-since.js";
 import { lockedRsync } from "../rsync/lock.js";
@@ -52,6 +53,8 @@ export type FinalPassPlan =
       copyChanged: string;
       /** A full no-change comparison (--dry-run) after the thaw. */
       proof: string;
+      /** After the thaw: the paths the proof found stale (REPAIR_LIST), copied again. */
+      repair: string;
     };
 
 export async function finalPassPlan(
@@ -76,29 +79,22 @@ export async function finalPassPlan(
   return {
     kind: "changed",
     databaseDirs,
-    listChanged: changedListCommand(LIVE_PASS_MARK),
+    listChanged: changedListCommand(LIVE_PASS_MARK, databaseDirs),
     copyDatabaseDirs:
       databaseDirs.length > 0 ? lockedRsync(RSYNC_LOCK, command({ compress, exactTimes, only: databaseDirs })) : null,
     // Listed because their ctime moved: sent whatever size and mtime say (an mtime can be set back).
     copyChanged: lockedRsync(RSYNC_LOCK, command({ compress, ignoreTimes: true, filesFrom: CHANGED_LIST })),
     proof: lockedRsync(RSYNC_LOCK, command({ exactTimes, listDifferences: true })),
+    repair: lockedRsync(RSYNC_LOCK, command({ compress, exactTimes, filesFrom: REPAIR_LIST })),
   };
 }
 
 /** What the frozen pass of changed files and its proof run, for the gate and the dry-run report. */
 export function changedPassCommands(plan: Extract<FinalPassPlan, { kind: "changed" }>): {
-  before: PlannedCommand[];
   frozen: PlannedCommand[];
   proof: PlannedCommand[];
 } {
   return {
-    before: [
-      {
-        host: "target",
-        command: markCommand(TARGET_FREEZE_MARK),
-        purpose: "mark the freeze on the target's clock (its own services write too)",
-      },
-    ],
     frozen: [
       { host: "source", command: markCommand(FREEZE_MARK), purpose: "mark the freeze on the source's clock" },
       {
@@ -115,31 +111,21 @@ export function changedPassCommands(plan: Extract<FinalPassPlan, { kind: "change
       {
         host: "source",
         command: plan.proof,
-        purpose:
-          "after the thaw: compare the whole trees (--dry-run); a difference not explained by a change since the freeze (ctime on either side) means the short pass missed it, and the freeze is redone with a full pass",
+        purpose: "after the thaw: compare the whole trees (--dry-run)",
       },
       {
         host: "source",
         command: ctimeQuestionCommand(FREEZE_MARK),
-        purpose: "for each difference: did the source change it since the freeze?",
+        purpose: "for each difference: did the source change it since the freeze (then it is newer than the copy)?",
       },
       {
-        host: "target",
-        command: ctimeQuestionCommand(TARGET_FREEZE_MARK),
-        purpose: "and the target (its own services write too)?",
+        host: "source",
+        command: plan.repair,
+        purpose:
+          "the differences the source did not change since the freeze (the target changed them, or the short pass missed them): copied again; one inside a database directory redoes the freeze with a full pass instead",
       },
     ],
   };
-}
-
-/**
- * Marks the freeze on the target's clock, before the stop (outside the window on a slow VM): a target file
- * changed after it was written by the frozen pass or by the target's own services, not missed by the copy.
- */
-export async function markTargetFreeze(ctx: OvzContext): Promise<void> {
-  const marked = await ctx.host("target").exec(markCommand(TARGET_FREEZE_MARK), { signal: ctx.signal });
-  if (marked.code !== 0)
-    ctx.output("target", `could not mark the freeze (exit ${marked.code}): the proof will redo it`, "stderr");
 }
 
 /**
@@ -191,19 +177,28 @@ export async function changedPass(
 export interface ProofResult {
   seconds: number;
   differences: number;
-  /** Paths the frozen pass should have copied (at most 20 kept), and how many there were. */
-  missed: string[];
-  missedCount: number;
-  /** Why the differences were not classified (too many, a mark gone): the freeze is redone. */
+  /** Differences the source made after the freeze (it runs again). */
+  sinceFreeze: number;
+  /** Paths copied again after the thaw (at most 20 kept), and how many. */
+  repaired: string[];
+  repairedCount: number;
+  /** Stale paths inside the database directories (at most 20 kept): only a new freeze may copy them. */
+  staleInDatabases: string[];
+  /** Why the differences were not classified (too many, the mark gone): the freeze is redone. */
   unclassified?: string;
 }
 
+/** The freeze must be done again with a full pass. */
+export const needsRefreeze = (proof: ProofResult): boolean =>
+  proof.unclassified !== undefined || proof.staleInDatabases.length > 0;
+
 /**
- * After the thaw: a full comparison (--dry-run) of the trees, each difference then explained or not by a
- * change since the freeze on either side. Runs outside the freeze window; the caller redoes the freeze
- * with a full pass when anything was missed.
+ * After the thaw: a full comparison (--dry-run) of the trees; each difference is then dated by the source's
+ * ctime against the freeze mark. What the source changed since is newer than the copy (it runs again); the
+ * rest (the target's own changes since the last live pass, anything the short pass missed) is copied again
+ * now, as it stood in the freeze, unless it lies in a database directory: then the caller freezes again.
  */
-export async function proveNothingMissed(
+export async function proveAndRepair(
   ctx: OvzContext,
   plan: Extract<FinalPassPlan, { kind: "changed" }>,
 ): Promise<ProofResult> {
@@ -221,39 +216,38 @@ export async function proveNothingMissed(
     onStderr: (line) => ctx.output("source", line, "stderr"),
   });
   const differences = parseDifferences(lines);
-  const done = (rest: Omit<ProofResult, "seconds" | "differences">): ProofResult => ({
+  const done = (rest: Partial<ProofResult>): ProofResult => ({
     seconds: secondsSince(started),
     differences: differences.length,
+    sinceFreeze: 0,
+    repaired: [],
+    repairedCount: 0,
+    staleInDatabases: [],
     ...rest,
   });
   if (compared.code !== 0 && compared.code !== 24)
-    return done({ missed: [], missedCount: 0, unclassified: `the comparison failed (exit ${compared.code})` });
-  if (overflow) return done({ missed: [], missedCount: 0, unclassified: `more than ${MAX_DIFFERENCES} differences` });
-  if (differences.length === 0) return done({ missed: [], missedCount: 0 });
-  const source = await askCtimes(ctx, "source", FREEZE_MARK, differences.map(sourceQuestion));
-  const target = await askCtimes(
-    ctx,
-    "target",
-    TARGET_FREEZE_MARK,
-    differences.map((d) => normalise(d.path)),
-  );
-  if (!source || !target)
-    return done({ missed: [], missedCount: 0, unclassified: "a freeze mark is gone, so no change can be dated" });
-  const missed: Difference[] = missedDifferences(differences, source, target);
-  return done({ missed: missed.slice(0, 20).map((d) => d.path), missedCount: missed.length });
-}
-
-async function askCtimes(
-  ctx: OvzContext,
-  role: "source" | "target",
-  mark: string,
-  paths: string[],
-): Promise<Map<string, "new" | "old"> | null> {
-  const answer = await ctx.host(role).exec(ctimeQuestionCommand(mark), {
+    return done({ unclassified: `the comparison failed (exit ${compared.code})` });
+  if (overflow) return done({ unclassified: `more than ${MAX_DIFFERENCES} differences` });
+  if (differences.length === 0) return done({});
+  const answer = await ctx.host("source").exec(ctimeQuestionCommand(FREEZE_MARK), {
     signal: ctx.signal,
-    stdin: ctimeQuestions(paths),
+    stdin: ctimeQuestions(differences.map(sourceQuestion)),
   });
-  return answer.code === 0 ? parseCtimeAnswers(answer.stdout) : null;
+  if (answer.code !== 0) return done({ unclassified: "the freeze mark is gone, so no change can be dated" });
+  const split = classifyDifferences(differences, parseCtimeAnswers(answer.stdout), plan.databaseDirs);
+  const names = (list: Difference[]) => list.slice(0, 20).map((d) => d.path);
+  const result = done({
+    sinceFreeze: split.sinceFreeze.length,
+    staleInDatabases: names(split.staleInDatabases),
+    repaired: names(split.stale),
+    repairedCount: split.stale.length,
+  });
+  if (needsRefreeze(result) || split.stale.length === 0) return result;
+  await execOk(ctx.host("source"), sh`cat > ${REPAIR_LIST}`, { signal: ctx.signal, stdin: repairEntries(split.stale) });
+  ctx.output("source", `repair: ${split.stale.length} stale paths copied again: ${plan.repair}`);
+  const repaired = await runPass(ctx, plan.repair, "repair after the thaw");
+  throwUnlessCopied(repaired, "repair after the thaw");
+  return { ...result, seconds: secondsSince(started) };
 }
 
 const secondsSince = (start: number): number => Math.round((Date.now() - start) / 100) / 10;

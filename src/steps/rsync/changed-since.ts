@@ -1,5 +1,5 @@
 import { cmd, sh } from "../../hosts/quote.js";
-import { BACKUP_DIR, MIGRATION_DIR } from "./excludes.js";
+import { MIGRATION_DIR } from "./excludes.js";
 
 /**
  * The shortest freeze: what changed on the source since a moment is what its inodes' ctime says (the
@@ -13,10 +13,10 @@ export const LIVE_PASS_MARK = `${MIGRATION_DIR}/live-pass.start`;
 export const PENDING_PASS_MARK = `${MIGRATION_DIR}/live-pass.pending`;
 /** mtime = when the frozen pass listed what changed (minus MARK_MARGIN), on the source. */
 export const FREEZE_MARK = `${MIGRATION_DIR}/freeze.start`;
-/** The same moment on the target's own clock: a file the target itself changed since is not the copy's miss. */
-export const TARGET_FREEZE_MARK = `${BACKUP_DIR}/freeze.start`;
 /** NUL-separated paths (relative to /) the frozen pass copies. */
 export const CHANGED_LIST = `${MIGRATION_DIR}/changed.list`;
+/** NUL-separated paths the repair after the proof copies. */
+export const REPAIR_LIST = `${MIGRATION_DIR}/repair.list`;
 
 /**
  * A live pass's mark is set this far back: the kernel stamps ctime from a clock that ticks in jiffies, so a
@@ -36,13 +36,15 @@ export function markCommand(mark: string): string {
 export const promoteMarkCommand = (): string => cmd("mv", "-f", "--", PENDING_PASS_MARK, LIVE_PASS_MARK);
 
 /**
- * Lists into CHANGED_LIST every path of the source's root filesystem whose ctime is newer than `since`:
- * directories with a trailing slash (rsync then brings their entries and deletes those gone). -xdev: other
- * filesystems are excludes of the copy anyway; -ignore_readdir_race: a file removed during the scan is not
- * an error (the directory that held it is listed).
+ * Lists into `list` every path of the source's root filesystem whose ctime is newer than `since`:
+ * directories with a trailing slash (rsync then brings their entries and deletes those gone). `skip`:
+ * directories copied whole anyway (the databases'), not walked. -xdev: other filesystems are excludes of
+ * the copy anyway; -ignore_readdir_race: a file removed during the scan is not an error.
  */
-export const changedListCommand = (since: string, root = "/", list = CHANGED_LIST): string =>
-  sh`cd ${root} && find . -xdev -ignore_readdir_race -cnewer ${since} \\( -type d -printf '%p/\\0' -o -print0 \\) > ${list}`;
+export function changedListCommand(since: string, skip: string[] = [], root = "/", list = CHANGED_LIST): string {
+  const prune = skip.flatMap((dir) => ["-path", normalise(dir), "-prune", "-o"]);
+  return sh`cd ${root} && find . -xdev -ignore_readdir_race ${prune} -cnewer ${since} \\( -type d -printf '%p/\\0' -o -print0 \\) > ${list}`;
+}
 
 /**
  * For each NUL-separated path on stdin (as `normalise` writes them), prints `new <path>` or `old <path>`
@@ -85,23 +87,37 @@ export function parseDifferences(lines: string[]): Difference[] {
 }
 
 /**
- * Which differences the frozen pass missed. A difference is explained when the source changed the path (or,
- * for a deletion, the directory that held it) after the freeze mark, or the target changed it after its own
- * mark: such a path was copied as it stood during the freeze, or changed after it. Any other difference
- * is a change the frozen pass should have copied.
+ * The differences a full comparison found after the thaw, split by what the source's ctime says: changed
+ * since the freeze (the source went on running: nothing to do), or not (the source's file is as it was
+ * frozen, yet the target differs: the short pass missed it, or the target itself changed it since the last
+ * live pass). Those are copied again after the thaw, which is as good as in the freeze since the source's
+ * copy has not changed, except inside the database directories, which only a freeze may copy.
  */
-export function missedDifferences(
+export function classifyDifferences(
   differences: Difference[],
   source: Map<string, "new" | "old">,
-  target: Map<string, "new" | "old">,
-): Difference[] {
-  return differences.filter((d) => {
-    const onSource = source.get(sourceQuestion(d));
-    // Gone from the source since the dry run listed it: changed after the freeze.
-    if (onSource === undefined && !d.deletion) return false;
-    if (onSource === "new") return false;
-    return target.get(normalise(d.path)) !== "new";
-  });
+  databaseDirs: string[],
+): { sinceFreeze: Difference[]; stale: Difference[]; staleInDatabases: Difference[] } {
+  const out = { sinceFreeze: [] as Difference[], stale: [] as Difference[], staleInDatabases: [] as Difference[] };
+  const dbs = databaseDirs.map(normalise);
+  for (const d of differences) {
+    const answer = source.get(sourceQuestion(d));
+    // Gone from the source since the comparison listed it: changed after the freeze.
+    if (answer === "new" || (answer === undefined && !d.deletion)) out.sinceFreeze.push(d);
+    else if (dbs.some((db) => normalise(d.path) === db || normalise(d.path).startsWith(`${db}/`)))
+      out.staleInDatabases.push(d);
+    else out.stale.push(d);
+  }
+  return out;
+}
+
+/**
+ * What the repair copies for each stale difference (as --files-from entries): the path itself, or for one
+ * the source no longer has, the directory that held it with a trailing slash (rsync then deletes it there).
+ */
+export function repairEntries(stale: Difference[]): string {
+  const entries = stale.map((d) => (d.deletion ? `${sourceQuestion(d)}/` : normalise(d.path)));
+  return [...new Set(entries)].map((e) => `${e}\0`).join("");
 }
 
 /** The path whose ctime on the source explains a difference: the directory that held a deleted one. */

@@ -1,6 +1,5 @@
 import type { ScriptedFile, ScriptedHost } from "../../../src/hosts/scripted-host.js";
 import {
-  changedListCommand,
   CHANGED_LIST,
   ctimeQuestionCommand,
   FREEZE_MARK,
@@ -8,14 +7,14 @@ import {
   markCommand,
   PENDING_PASS_MARK,
   promoteMarkCommand,
-  TARGET_FREEZE_MARK,
+  REPAIR_LIST,
 } from "../../../src/steps/rsync/changed-since.js";
 
 /**
  * The short final pass on two scripted hosts: the live-pass and freeze marks, the list of changed paths (every
  * source file the target lacks or holds differently, minus what the test hides to play a missed ctime), the
- * copy of listed paths or whole directories, and the proof's comparison with its ctime questions (every
- * path answers "old": a difference the short pass left is a miss).
+ * copy of listed paths or whole directories, and the proof's comparison with its ctime question (every
+ * path answers "old": a difference the short pass left is stale) and the repair's list.
  */
 export interface ShortFreezeWorld {
   /** Paths the list of changed paths leaves out, as if their ctime had not moved (a clock set back). */
@@ -32,7 +31,6 @@ export function simulateShortFreeze(source: ScriptedHost, target: ScriptedHost):
   for (const [host, mark] of [
     [source, PENDING_PASS_MARK],
     [source, FREEZE_MARK],
-    [target, TARGET_FREEZE_MARK],
   ] as const)
     host.on(markCommand(mark), (_c, h) => (h.putFile(mark, ""), {}), { mutates: true });
   source.on(
@@ -47,7 +45,7 @@ export function simulateShortFreeze(source: ScriptedHost, target: ScriptedHost):
     { mutates: true },
   );
   source.on(
-    changedListCommand(LIVE_PASS_MARK),
+    new RegExp(`^cd / && find \\. -xdev -ignore_readdir_race .*-cnewer ${LIVE_PASS_MARK} `),
     (_c, h) => {
       world.listsMade++;
       const changed = [...h.files.entries()]
@@ -61,21 +59,20 @@ export function simulateShortFreeze(source: ScriptedHost, target: ScriptedHost):
   source.on(/^tr -cd '\\0' < /, (_c, h) => ({
     stdout: `${(h.files.get(CHANGED_LIST)?.content.match(/\0/g) ?? []).length}\n`,
   }));
-  for (const [host, mark] of [
-    [source, FREEZE_MARK],
-    [target, TARGET_FREEZE_MARK],
-  ] as const)
-    host.on(ctimeQuestionCommand(mark), (_c, h, options) => {
-      if (!h.files.has(mark)) return { code: 1 };
-      const asked = (options?.stdin ?? "").split("\0").filter(Boolean);
-      const exists = (p: string): boolean => p === "." || h.files.has(p.slice(1));
-      return {
-        stdout: asked
-          .filter(exists)
-          .map((p) => `old ${p}\0`)
-          .join(""),
-      };
-    });
+  source.on(ctimeQuestionCommand(FREEZE_MARK), (_c, h, options) => {
+    if (!h.files.has(FREEZE_MARK)) return { code: 1 };
+    const asked = (options?.stdin ?? "").split("\0").filter(Boolean);
+    const exists = (p: string): boolean => p === "." || h.files.has(p.slice(1));
+    return {
+      stdout: asked
+        .filter(exists)
+        .map((p) => `old ${p}\0`)
+        .join(""),
+    };
+  });
+  source.on(`cat > ${REPAIR_LIST}`, (_c, h, options) => (h.putFile(REPAIR_LIST, options?.stdin ?? ""), {}), {
+    mutates: true,
+  });
   return world;
 }
 

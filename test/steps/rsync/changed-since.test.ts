@@ -10,7 +10,8 @@ import {
   ctimeQuestionCommand,
   ctimeQuestions,
   markCommand,
-  missedDifferences,
+  classifyDifferences,
+  repairEntries,
   normalise,
   parseCtimeAnswers,
   parseDifferences,
@@ -83,26 +84,37 @@ describe("the short final pass on real files (find, rsync --files-from)", () => 
     await writeFile(join(src, "var/lib/mysql/ibdata1"), "rows 2");
 
     const list = join(marks, "list");
-    await execOk(host, changedListCommand(live, src, list));
+    // The database directory is copied whole by its own pass, so the list skips it.
+    await execOk(host, changedListCommand(live, ["/var/lib/mysql"], src, list));
     const listed = (await readFile(list, "utf8")).split("\0").filter(Boolean);
     expect(listed).toEqual(expect.arrayContaining(["./a/f1", "./a/b/", "./a/new/", "./a/new/z", "./c/f3"]));
+    expect(listed.filter((p) => p.startsWith("./var/lib/mysql"))).toEqual([]);
     await execOk(host, copy(src, dst, { filesFrom: list }));
+    await execOk(
+      host,
+      rsyncCommand({
+        from: src,
+        to: dst,
+        excludes: [],
+        keepDirlinks: false,
+        exactTimes: true,
+        only: ["/var/lib/mysql"],
+      }),
+    );
 
     expect(await differences(src, dst)).toEqual([]);
     expect(await readFile(join(dst, "a/f1"), "utf8")).toBe("one, changed");
     expect(await readFile(join(dst, "var/lib/mysql/ibdata1"), "utf8")).toBe("rows 2");
   });
 
-  it("a change the list missed is told from changes after the freeze on either side", async () => {
+  it("after the thaw: what the source changed since the freeze is left, the rest is copied again", async () => {
     const { src, dst, marks } = await world();
     await writeFile(join(src, "keep"), "same");
     await execOk(host, copy(src, dst));
     await writeFile(join(src, "c/f3"), "three, changed before the freeze");
     await tick();
     const freeze = join(marks, "freeze");
-    const targetFreeze = join(marks, "target-freeze");
     await execOk(host, markCommand(freeze));
-    await execOk(host, markCommand(targetFreeze));
     // The frozen pass copied nothing (as if c/f3's ctime had not moved); then both sides go on.
     await tick();
     await writeFile(join(src, "a/f1"), "one, written after the thaw");
@@ -114,15 +126,17 @@ describe("the short final pass on real files (find, rsync --files-from)", () => 
       // The directories whose entries changed differ too (their mtimes).
       ["+./", "+a/b/", "+a/f1", "+c/f3", "-a/b/f2", "-target-log"].sort(),
     );
-    const source = await ask(src, freeze, found.map(sourceQuestion));
-    const target = await ask(
-      dst,
-      targetFreeze,
-      found.map((d) => normalise(d.path)),
-    );
-    expect(source.get("./c/f3")).toBe("old");
-    expect(source.get("./a/f1")).toBe("new");
-    expect(missedDifferences(found, source, target).map((d) => d.path)).toEqual(["c/f3"]);
+    const split = classifyDifferences(found, await ask(src, freeze, found.map(sourceQuestion)), ["/var/lib/mysql"]);
+    expect(split.stale.map((d) => d.path).sort()).toEqual(["./", "c/f3", "target-log"]);
+    expect(split.sinceFreeze.map((d) => d.path).sort()).toEqual(["a/b/", "a/b/f2", "a/f1"]);
+    expect(split.staleInDatabases).toEqual([]);
+
+    const list = join(marks, "repair");
+    await writeFile(list, repairEntries(split.stale));
+    await execOk(host, copy(src, dst, { filesFrom: list }));
+    expect(await readFile(join(dst, "c/f3"), "utf8")).toBe("three, changed before the freeze");
+    const left = await differences(src, dst);
+    expect(left.map((d) => d.path).sort()).toEqual(["a/b/", "a/b/f2", "a/f1"]);
   });
 
   it("a live pass's mark is set back, a freeze mark is not", async () => {
@@ -160,24 +174,22 @@ describe("reading rsync's differences and find's answers", () => {
     expect(normalise("-rf")).toBe("./-rf");
   });
 
-  it("a difference is missed only when neither side changed it since the freeze", () => {
+  it("a stale difference inside a database directory is told apart: only a new freeze may copy it", () => {
     const d = (path: string, deletion = false) => ({ path, deletion });
     const source = new Map<string, "new" | "old">([
-      ["./a", "old"],
-      ["./b", "new"],
-      ["./c", "old"],
-      ["./dir", "old"],
+      ["./etc/a", "old"],
+      ["./etc/b", "new"],
+      ["./var/lib/mysql/ibdata1", "old"],
+      ["./var/lib/mysql", "old"],
     ]);
-    const target = new Map<string, "new" | "old">([
-      ["./a", "old"],
-      ["./b", "old"],
-      ["./c", "new"],
-      ["./dir/gone", "old"],
-    ]);
-    expect(
-      missedDifferences([d("a"), d("b"), d("c"), d("dir/gone", true), d("vanished")], source, target).map(
-        (x) => x.path,
-      ),
-    ).toEqual(["a", "dir/gone"]);
+    const split = classifyDifferences(
+      [d("etc/a"), d("etc/b"), d("var/lib/mysql/ibdata1"), d("var/lib/mysql/gone", true), d("vanished")],
+      source,
+      ["/var/lib/mysql"],
+    );
+    expect(split.stale.map((x) => x.path)).toEqual(["etc/a"]);
+    expect(split.sinceFreeze.map((x) => x.path)).toEqual(["etc/b", "vanished"]);
+    expect(split.staleInDatabases.map((x) => x.path)).toEqual(["var/lib/mysql/ibdata1", "var/lib/mysql/gone"]);
+    expect(repairEntries([d("etc/a"), d("etc/x/gone", true), d("etc/x/other", true)])).toBe("./etc/a\0./etc/x/\0");
   });
 });
