@@ -49,8 +49,18 @@ export async function runCommand(planPath: string, options: RunCommandOptions): 
     },
     async connect(hosts, facts) {
       const expected = pipeline.expectedHostKeys?.(facts) ?? {};
-      hosts.source = await connectHost(loaded.plan.source, "source", { acceptHostKeys: expected.source });
-      hosts.target = await connectHost(loaded.plan.target, "target", { acceptHostKeys: expected.target });
+      // Both at once: a slow host's handshake need not wait for the other's. A dry run only reads, so its
+      // commands asked together may share a session.
+      const batchCommands = mode === "dry-run";
+      const [source, target] = await Promise.allSettled(
+        (["source", "target"] as const).map((role) =>
+          connectHost(loaded.plan[role], role, { acceptHostKeys: expected[role], batchCommands }),
+        ),
+      );
+      // In the plan's order; one that connected is kept even when the other failed, so it gets closed.
+      if (source!.status === "fulfilled") hosts.source = source!.value;
+      if (target!.status === "fulfilled") hosts.target = target!.value;
+      for (const settled of [source!, target!]) if (settled.status === "rejected") throw settled.reason;
       if (loaded.plan.kind === "openvz-to-kvm") await connectCheckpointHosts(loaded.plan.checkpoints, hosts);
     },
     resumeCommand,

@@ -51,7 +51,14 @@ function pointFromUbuntuVersion(version: string): string | null {
 }
 
 export async function readRelease(host: Host): Promise<Release | null> {
-  const osRelease = (await readOptional(host, "/etc/os-release")) ?? (await readOptional(host, "/usr/lib/os-release"));
+  // The point-release files are asked beside os-release (one round trip where the host takes several reads
+  // at once); each is used only for its family, as before.
+  const [etcOsRelease, redhatRelease, debianVersion] = await Promise.all([
+    readOptional(host, "/etc/os-release"),
+    readOptional(host, "/etc/redhat-release"),
+    readOptional(host, "/etc/debian_version"),
+  ]);
+  const osRelease = etcOsRelease ?? (await readOptional(host, "/usr/lib/os-release"));
   if (osRelease === null) return null;
   const fields = parseOsRelease(osRelease);
   const id = fields.ID ?? "linux";
@@ -60,8 +67,7 @@ export async function readRelease(host: Host): Promise<Release | null> {
   let point = versionId;
   let pointSource = "os-release VERSION_ID";
   if (family === "rhel") {
-    const rr = await readOptional(host, "/etc/redhat-release");
-    const p = rr ? pointFromRedhatRelease(rr) : null;
+    const p = redhatRelease ? pointFromRedhatRelease(redhatRelease) : null;
     if (p) {
       point = p;
       pointSource = "/etc/redhat-release";
@@ -73,7 +79,7 @@ export async function readRelease(host: Host): Promise<Release | null> {
       pointSource = "os-release VERSION";
     }
   } else if (family === "debian") {
-    const dv = (await readOptional(host, "/etc/debian_version"))?.trim();
+    const dv = debianVersion?.trim();
     if (dv && /^[0-9]/.test(dv)) {
       point = dv;
       pointSource = "/etc/debian_version";

@@ -141,6 +141,9 @@ export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunO
   }
 
   // Preflight: every probe of every step not already done; any blocker stops before anything changes.
+  // A dry run starts them all at once (its hosts answer repeated reads from memory, and reads asked
+  // together can travel together); what they report still comes in step order, as below.
+  const early = mode === "dry-run" ? startProbes(pipeline, ctx, emit, pipeline.acknowledged ?? []) : undefined;
   for (const step of pipeline.steps) {
     currentStep = step.id;
     const skipReason = step.skip?.(ctx);
@@ -149,7 +152,8 @@ export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunO
       continue;
     }
     if (mode !== "dry-run" && journal.step(step.id).status === "done") continue;
-    const probed = await probeStep(step, ctx, emit, pipeline.acknowledged ?? []);
+    const probed =
+      (await early?.get(step.id)?.settle()) ?? (await probeStep(step, ctx, emit, pipeline.acknowledged ?? []));
     if (probed instanceof Error) options.onError?.(step.id, probed);
     // A probe that cannot answer is a blocker: nothing may change on a guess, and a dry-run goes on probing.
     const probe: ProbeResult =
@@ -309,6 +313,62 @@ export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunO
 /** What reports and the outcome keep: a plan may hold what the journal never may (a network file's secret). */
 function withoutPlan({ plan: _plan, ...rest }: PlannedProbe<unknown>): ProbeResult {
   return rest;
+}
+
+interface EarlyProbe {
+  /** Its events, in order, once no earlier probe's plan it read was missing; undefined when it must probe again. */
+  settle(): Promise<PlannedProbe<unknown> | Error | undefined>;
+}
+
+/**
+ * Every probe the preflight will ask for (not skipped), started together, each with its events held back and
+ * its output under its own step id. A probe that read the plan of an earlier probe still running
+ * (ctx.probedPlan) saw undefined where one after the other it would see that plan: settle() then answers
+ * undefined and the caller probes it again, in order, after the earlier ones (so does one that read such a
+ * probe's plan).
+ */
+function startProbes<Plan>(
+  pipeline: Pipeline<Plan>,
+  ctx: StepContext<Plan>,
+  emit: (e: PipelineEvent) => void,
+  acknowledged: Acknowledgement[],
+): Map<string, EarlyProbe> {
+  const running = new Set<string>();
+  // Those that read a plan too early: their own plan may be wrong too, so who reads it must probe again as well.
+  const unsure = new Set<string>();
+  const plans = new Map<string, unknown>();
+  const started = new Map<string, EarlyProbe>();
+  for (const step of pipeline.steps) {
+    if (step.skip?.(ctx)) continue;
+    const held: PipelineEvent[] = [];
+    let readTooEarly = false;
+    const stepCtx: StepContext<Plan> = {
+      ...ctx,
+      output: (host, line, stream = "stdout") =>
+        held.push({ type: "output", at: now(), stepId: step.id, host, stream, line }),
+      progress: (progress) => held.push({ type: "progress", at: now(), stepId: step.id, progress }),
+      probedPlan: <P>(earlier: Pick<Step<never, P>, "id">) => {
+        if (running.has(earlier.id) || unsure.has(earlier.id)) readTooEarly = true;
+        return plans.get(earlier.id) as P | undefined;
+      },
+    };
+    running.add(step.id);
+    const probing = probeStep(step, stepCtx, (event) => held.push(event), acknowledged).then((probed) => {
+      running.delete(step.id);
+      if (readTooEarly) unsure.add(step.id);
+      if (!(probed instanceof Error)) plans.set(step.id, probed.plan);
+      return probed;
+    });
+    started.set(step.id, {
+      async settle() {
+        const probed = await probing;
+        if (readTooEarly) return undefined;
+        for (const event of held) emit(event);
+        return probed;
+      },
+    });
+  }
+  return started;
 }
 
 async function probeStep<Plan>(

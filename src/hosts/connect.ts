@@ -7,6 +7,8 @@ import { loadScriptedHost } from "./scripted-fixture.js";
 export interface ConnectOptions {
   /** Trust only these host key fingerprints (SHA256:...) instead of known_hosts or the plan's pin. */
   acceptHostKeys?: string[];
+  /** For a dry run (every command only reads): ssh commands asked together go as one script on one session. */
+  batchCommands?: boolean;
 }
 
 export async function connectHost(endpoint: Endpoint, role: string, options: ConnectOptions = {}): Promise<Host> {

@@ -1,11 +1,13 @@
-import type { ExecOptions, ExecResult, FileStat, Host } from "./host.js";
+import { delegatingHost } from "./delegating-host.js";
+import { FileNotFoundError, type ExecOptions, type ExecResult, type FileStat, type Host } from "./host.js";
 
 /**
  * A dry run changes nothing on its hosts, so within it the same read gives the same answer: each step's probe
  * reads the distribution, the network files and the like again (on the lab's VM 66 round trips, 0.2-0.9 s each,
  * many of them repeats). This host answers a repeated command, file read or stat from the first answer.
  * Only for the dry run: a real run changes its hosts between probes. Not kept: commands that stream lines to a
- * callback or watch for silence (their callbacks must see the output), failures, timeouts and interruptions.
+ * callback or watch for silence (their callbacks must see the output), failures (but an absent file is an
+ * answer), timeouts and interruptions.
  */
 export function rememberingReads(host: Host): Host {
   const execs = new Map<string, Promise<ExecResult>>();
@@ -26,21 +28,16 @@ export function rememberingReads(host: Host): Host {
       (value) => {
         if (!keep(value)) cache.delete(key);
       },
-      () => cache.delete(key),
+      (error) => {
+        // an absent file is an answer like any content (every probe's distro check asks for
+        // /etc/redhat-release on Debian); other failures may pass
+        if (!(error instanceof FileNotFoundError)) cache.delete(key);
+      },
     );
     return answer;
   };
 
-  return {
-    get role() {
-      return host.role;
-    },
-    get address() {
-      return host.address;
-    },
-    get hostKeyFingerprint() {
-      return host.hostKeyFingerprint;
-    },
+  return delegatingHost(host, {
     exec(command: string, options?: ExecOptions) {
       if (options?.onStdout || options?.onStderr || options?.silenceTimeoutMs !== undefined || options?.stillBusy)
         return host.exec(command, options);
@@ -66,7 +63,6 @@ export function rememberingReads(host: Host): Host {
         () => host.stat(path),
         () => true,
       ),
-    writeFile: (path, content, options) => host.writeFile(path, content, options),
     reconnect(options) {
       // another connection may reach another machine (a rebooted one): nothing known is kept
       execs.clear();
@@ -74,6 +70,5 @@ export function rememberingReads(host: Host): Host {
       stats.clear();
       return host.reconnect(options);
     },
-    close: () => host.close(),
-  };
+  });
 }

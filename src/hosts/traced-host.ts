@@ -1,4 +1,5 @@
 import { redactSecrets } from "../journal/secrets.js";
+import { delegatingHost } from "./delegating-host.js";
 import type { ExecOptions, Host } from "./host.js";
 
 /**
@@ -7,16 +8,7 @@ import type { ExecOptions, Host } from "./host.js";
  */
 export function tracedHost(host: Host, trace: (line: string) => void): Host {
   const say = (text: string): void => trace(`${host.role}: ${redactSecrets(text)}`);
-  return {
-    get role() {
-      return host.role;
-    },
-    get address() {
-      return host.address;
-    },
-    get hostKeyFingerprint() {
-      return host.hostKeyFingerprint;
-    },
+  return delegatingHost(host, {
     async exec(command: string, options?: ExecOptions) {
       const started = Date.now();
       say(
@@ -59,8 +51,5 @@ export function tracedHost(host: Host, trace: (line: string) => void): Host {
       say(`reconnect${options?.acceptHostKeys ? ` (accepting ${options.acceptHostKeys.join(", ")})` : ""}`);
       return host.reconnect(options);
     },
-    close() {
-      return host.close();
-    },
-  };
+  });
 }

@@ -18,6 +18,7 @@ function countingHost(answer: (command: string, options: ExecOptions | undefined
     },
     async readFile(path) {
       calls.push(`read ${path}`);
+      if (path === "/flaky" && count(calls, "read /flaky") === 1) throw new Error("connection reset");
       const content = files.get(path);
       if (content === undefined) throw new FileNotFoundError(path, "scripted");
       return content;
@@ -61,6 +62,14 @@ describe("a dry run's host answers repeated reads from the first answer", () => 
     expect(count(calls, "stat /etc/hostname")).toBe(1);
   });
 
+  it("remembers that a file is absent: nothing creates it during a dry run", async () => {
+    const { host: inner, calls } = countingHost(() => ({ code: 0, stdout: "", stderr: "" }));
+    const host = rememberingReads(inner);
+    await expect(host.readFile("/etc/redhat-release")).rejects.toThrow(FileNotFoundError);
+    await expect(host.readFile("/etc/redhat-release")).rejects.toThrow(FileNotFoundError);
+    expect(count(calls, "read /etc/redhat-release")).toBe(1);
+  });
+
   it("asks again after a timeout, a failure to read, a streamed command and a reconnect", async () => {
     const {
       host: inner,
@@ -74,9 +83,9 @@ describe("a dry run's host answers repeated reads from the first answer", () => 
     const host = rememberingReads(inner);
     expect((await host.exec("slow")).timedOut).toBe(true);
     expect((await host.exec("slow")).stdout).toBe("done\n");
-    await expect(host.readFile("/nowhere")).rejects.toThrow(FileNotFoundError);
-    files.set("/nowhere", "now here\n");
-    expect(await host.readFile("/nowhere")).toBe("now here\n");
+    files.set("/flaky", "here\n");
+    await expect(host.readFile("/flaky")).rejects.toThrow("connection reset");
+    expect(await host.readFile("/flaky")).toBe("here\n");
     const lines: string[] = [];
     await host.exec("progress", { onStdout: (line) => lines.push(line) });
     await host.exec("progress", { onStdout: (line) => lines.push(line) });

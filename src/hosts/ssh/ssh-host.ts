@@ -24,6 +24,7 @@ import {
   remoteCommandLine,
   writeFileCommand,
 } from "./remote-files.js";
+import { batchable, CommandBatch } from "./command-batch.js";
 import { ChannelLostError, runOnChannel } from "./run-channel.js";
 import { Semaphore } from "./semaphore.js";
 
@@ -45,6 +46,8 @@ export class SshHost implements Host {
   private acceptHostKeys: string[] | undefined;
   /** Kept when the connection closes, so messages after a failed reconnect still name the host. */
   private lastAddress: string;
+  /** A dry run's commands asked together share one session (batchCommands); undefined otherwise. */
+  private batch: CommandBatch | undefined;
 
   private constructor(
     private readonly endpoint: Endpoint,
@@ -60,12 +63,13 @@ export class SshHost implements Host {
   static async connect(
     endpoint: Endpoint,
     role: string,
-    options: { acceptHostKeys?: string[] } = {},
+    options: { acceptHostKeys?: string[]; batchCommands?: boolean } = {},
   ): Promise<SshHost> {
     const accept =
       options.acceptHostKeys && options.acceptHostKeys.length > 0 ? [...options.acceptHostKeys] : undefined;
     const host = new SshHost(endpoint, role, await establish({ endpoint, role, acceptHostKeys: accept }));
     host.acceptHostKeys = accept;
+    if (options.batchCommands) host.batch = new CommandBatch((command, run) => host.execAlone(command, run));
     try {
       await host.checkPrivileges();
     } catch (error) {
@@ -96,8 +100,19 @@ export class SshHost implements Host {
   }
 
   async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
+    const result =
+      this.batch && batchable(options)
+        ? await this.batch.exec(command, options.signal)
+        : await this.execAlone(command, options);
+    if (this.endpoint.sudo && result.code === 1 && sudoWantsPassword(result.stderr))
+      throw sudoPasswordError(this, this.connection?.target.user ?? this.endpoint.user);
+    return result;
+  }
+
+  /** One command on a session of its own. */
+  private async execAlone(command: string, options: ExecOptions): Promise<ExecResult> {
     const tag = randomBytes(8).toString("hex");
-    const result = await this.sessions.use(async () => {
+    return this.sessions.use(async () => {
       const client = this.client();
       try {
         return await runOnChannel(client, remoteCommandLine(command, tag, this.endpoint.sudo), options, (signal) =>
@@ -114,9 +129,6 @@ export class SshHost implements Host {
         );
       }
     });
-    if (this.endpoint.sudo && result.code === 1 && sudoWantsPassword(result.stderr))
-      throw sudoPasswordError(this, this.connection?.target.user ?? this.endpoint.user);
-    return result;
   }
 
   async readFile(path: string): Promise<string> {

@@ -9,12 +9,12 @@ export interface LinkState {
 }
 
 export async function readTopLinks(host: Host): Promise<LinkState[]> {
-  const out: LinkState[] = [];
-  for (const path of TOP_LINKS) {
-    const s = await host.stat(path);
-    out.push({ path, state: !s ? "absent" : s.type === "symlink" ? `-> ${s.linkTarget ?? "?"}` : s.type });
-  }
-  return out;
+  // asked together: a host that takes several commands at once answers them in one round trip
+  const stats = await Promise.all(TOP_LINKS.map((path) => host.stat(path)));
+  return TOP_LINKS.map((path, i) => {
+    const s = stats[i];
+    return { path, state: !s ? "absent" : s.type === "symlink" ? `-> ${s.linkTarget ?? "?"}` : s.type };
+  });
 }
 
 const linked = (states: LinkState[]): boolean => states.some((s) => s.state.startsWith("->"));

@@ -31,12 +31,14 @@ export async function readNetworkFiles(
       ...family.network.files,
     ]),
   ].sort();
-  const files: NetworkFile[] = [];
-  for (const path of paths) {
-    const stat = await host.stat(path);
-    if (!stat) continue;
-    if (stat.type === "symlink") files.push({ path, content: stat.linkTarget ?? "", link: true });
-    else if (stat.type === "file") files.push({ path, content: (await readOptional(host, path)) ?? "" });
-  }
-  return files;
+  // asked together: a host that takes several commands at once answers them in one round trip
+  const files = await Promise.all(
+    paths.map(async (path): Promise<NetworkFile | null> => {
+      const stat = await host.stat(path);
+      if (stat?.type === "symlink") return { path, content: stat.linkTarget ?? "", link: true };
+      if (stat?.type === "file") return { path, content: (await readOptional(host, path)) ?? "" };
+      return null;
+    }),
+  );
+  return files.filter((f): f is NetworkFile => f !== null);
 }

@@ -17,13 +17,15 @@ export async function unitListOrWhy(
 
 /** The VM as it runs before the first copy: what its reboot must bring back (capture-target). */
 export async function readVmBeforeCopy(target: Host, signal?: AbortSignal): Promise<VmBeforeCopy> {
-  return {
-    at: new Date().toISOString(),
-    addresses: await readGlobalAddresses(target, signal),
-    defaultRoutes: await readDefaultRoutes(target, signal),
-    failedUnits: await unitListOrWhy(() => failedUnits(target, signal)),
-    resolved: await pickResolvedName(target, signal),
-  };
+  const at = new Date().toISOString();
+  // asked together: a host that takes several commands at once answers them in one round trip
+  const [addresses, defaultRoutes, failed, resolved] = await Promise.all([
+    readGlobalAddresses(target, signal),
+    readDefaultRoutes(target, signal),
+    unitListOrWhy(() => failedUnits(target, signal)),
+    pickResolvedName(target, signal),
+  ]);
+  return { at, addresses, defaultRoutes, failedUnits: failed, resolved };
 }
 
 /** One line for the gate and the dry run. */

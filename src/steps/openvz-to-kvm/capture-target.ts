@@ -1,6 +1,6 @@
 import { blocker } from "../../engine/finding.js";
 import { defineStep, verifyResult } from "../../engine/step.js";
-import { readOptional } from "../../hosts/host.js";
+import { readOptional, type Host } from "../../hosts/host.js";
 import { cmd } from "../../hosts/quote.js";
 import {
   accessCommands,
@@ -35,35 +35,49 @@ async function gather(ctx: OvzContext): Promise<CapturePlan["identity"]> {
   const distro = await distroOf(target);
   if (!distro.family) throw new Error("unknown distribution on the target");
   const family = distro.family;
-  const boot = await target.exec(BOOT_LIST_COMMAND, { signal: ctx.signal });
-  const packages = await target.exec(family.bootPackagesQuery, { signal: ctx.signal });
-  const units = await showUnits(target, NETWORK_UNITS, ctx.signal);
-  const resolv = await target.stat("/etc/resolv.conf");
-  const enforce = await selinuxEnforcing(target, ctx.signal);
-  const authorized = (await readOptional(target, AUTHORIZED_KEYS)) ?? "";
+  const capturedAt = new Date().toISOString();
+  // asked together: a host that takes several commands at once answers them in one round trip
+  const [boot, packages, units, resolvConf, enforce, authorized, release, network, fstab, hostKeys] = await Promise.all(
+    [
+      target.exec(BOOT_LIST_COMMAND, { signal: ctx.signal }),
+      target.exec(family.bootPackagesQuery, { signal: ctx.signal }),
+      showUnits(target, NETWORK_UNITS, ctx.signal),
+      readResolvConf(target),
+      selinuxEnforcing(target, ctx.signal),
+      readOptional(target, AUTHORIZED_KEYS).then((text) => text ?? ""),
+      kernelRelease(target, ctx.signal),
+      readNetworkFiles(target, family, ctx.signal),
+      readOptional(target, "/etc/fstab"),
+      readHostKeys(target),
+    ],
+  );
   return {
-    capturedAt: new Date().toISOString(),
-    kernelRelease: await kernelRelease(target, ctx.signal),
-    network: await readNetworkFiles(target, family, ctx.signal),
+    capturedAt,
+    kernelRelease: release,
+    network,
     networkUnits: units.filter((u) => u.loaded && u.unitFileState === "enabled").map((u) => u.id),
-    fstab: redactFstab(await readOptional(target, "/etc/fstab")),
-    resolvConf: !resolv
-      ? null
-      : resolv.type === "symlink"
-        ? { path: "/etc/resolv.conf", content: resolv.linkTarget ?? "", link: true }
-        : { path: "/etc/resolv.conf", content: (await readOptional(target, "/etc/resolv.conf")) ?? "" },
+    fstab: redactFstab(fstab),
+    resolvConf,
     bootFiles: boot.stdout
       .split("\n")
       .map((l) => l.trim())
       .filter(Boolean),
     bootPackages: family.parseBootPackages(packages.stdout),
-    hostKeyFingerprints: (await readHostKeys(target)).map((k) => k.fingerprint),
+    hostKeyFingerprints: hostKeys.map((k) => k.fingerprint),
     authorizedKeys: authorized
       .split("\n")
       .map((l) => l.trim())
       .filter((l) => l !== "" && !l.startsWith("#") && !l.endsWith(KEY_COMMENT)),
     selinuxEnforcing: enforce,
   };
+}
+
+/** /etc/resolv.conf as the capture keeps it: a link's target, or the file's content; null when absent. */
+async function readResolvConf(target: Host): Promise<NetworkFile | null> {
+  const resolv = await target.stat("/etc/resolv.conf");
+  if (!resolv) return null;
+  if (resolv.type === "symlink") return { path: "/etc/resolv.conf", content: resolv.linkTarget ?? "", link: true };
+  return { path: "/etc/resolv.conf", content: (await readOptional(target, "/etc/resolv.conf")) ?? "" };
 }
 
 /** What capture-target applies: the identity its probe read (secret contents only in memory) and the push's endpoint. */
@@ -95,9 +109,11 @@ export const captureTarget = defineStep<OvzPlan, CapturePlan | null>({
         findings: [],
       };
     // What the run saves is what this read: the gate and a dry run show it.
-    const preview = await gather(ctx);
-    const before = await readVmBeforeCopy(target, ctx.signal);
-    const packages = await readInstalledPackages(target, distro.family.family, ctx.signal);
+    const [preview, before, packages] = await Promise.all([
+      gather(ctx),
+      readVmBeforeCopy(target, ctx.signal),
+      readInstalledPackages(target, distro.family.family, ctx.signal),
+    ]);
     const details = [
       `network files: ${preview.network.map((f) => `${f.path}${holdsSecret(f) ? " (holds a secret: kept on the target, not in the journal)" : ""}`).join(", ") || "none"}`,
       `network services enabled: ${preview.networkUnits.join(", ") || "none"}`,

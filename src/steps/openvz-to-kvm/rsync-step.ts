@@ -56,12 +56,12 @@ export const rsyncStep = defineStep<OvzPlan, CopyPlan>({
     const details: string[] = [];
     const source = ctx.host("source");
     const target = ctx.host("target");
-    for (const [role, host] of [
-      ["source", source],
-      ["target", target],
-    ] as const) {
-      const r = await host.exec(RSYNC_PRESENT_COMMAND, { signal: ctx.signal });
-      if (r.code !== 0)
+    const roles = ["source", "target"] as const;
+    const present = await Promise.all(
+      roles.map((role) => ctx.host(role).exec(RSYNC_PRESENT_COMMAND, { signal: ctx.signal })),
+    );
+    for (const [i, role] of roles.entries()) {
+      if (present[i]!.code !== 0)
         findings.push(
           blocker(
             "rsync missing",
@@ -134,11 +134,15 @@ export const rsyncStep = defineStep<OvzPlan, CopyPlan>({
           "source",
         ),
       );
-    const sourceDisk = await diskUsage(source, ctx.signal);
-    const targetDisk = await diskUsage(target, ctx.signal);
-    // What the copy moves, measured on the trees: a container's df may show its node's disk.
-    const sourceTree = await measureTree(source, excludes, ctx.signal);
-    const targetTree = sourceTree ? await measureTree(target, excludes, ctx.signal) : null;
+    // What the copy moves, measured on the trees: a container's df may show its node's disk. Both hosts at
+    // once (the target's tree counts only beside the source's).
+    const [sourceDisk, targetDisk, sourceTree, targetTreeAlone] = await Promise.all([
+      diskUsage(source, ctx.signal),
+      diskUsage(target, ctx.signal),
+      measureTree(source, excludes, ctx.signal),
+      measureTree(target, excludes, ctx.signal),
+    ]);
+    const targetTree = sourceTree ? targetTreeAlone : null;
     if (sourceTree && targetTree && targetDisk) {
       const fit = copyFitFindings(sourceTree, targetDisk.freeBytes, targetTree);
       details.push(fit.detail);

@@ -87,7 +87,8 @@ async function readTargetNetworkPaths(ctx: OvzContext): Promise<string[]> {
 }
 
 export async function dirlinkVerdict(ctx: OvzContext): Promise<DirlinkVerdict> {
-  return compareTopLinks(await readTopLinks(ctx.host("source")), await readTopLinks(ctx.host("target")));
+  const [source, target] = await Promise.all([readTopLinks(ctx.host("source")), readTopLinks(ctx.host("target"))]);
+  return compareTopLinks(source, target);
 }
 
 /**

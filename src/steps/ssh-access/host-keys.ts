@@ -21,8 +21,9 @@ export function fingerprintOf(base64Blob: string): string {
 /** The public host keys of a host's sshd (public halves only: they are no secret). */
 export async function readHostKeys(host: Host): Promise<PublicHostKey[]> {
   const keys: PublicHostKey[] = [];
-  for (const file of HOST_KEY_FILES) {
-    const text = await readOptional(host, file);
+  const texts = await Promise.all(HOST_KEY_FILES.map((file) => readOptional(host, file)));
+  for (const [i, file] of HOST_KEY_FILES.entries()) {
+    const text = texts[i];
     const m = text ? /^(\S+)\s+([A-Za-z0-9+/=]+)/.exec(text.trim()) : null;
     if (m) keys.push({ file, type: m[1]!, base64: m[2]!, fingerprint: fingerprintOf(m[2]!) });
   }

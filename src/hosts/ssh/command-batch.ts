@@ -1,0 +1,131 @@
+import { randomBytes } from "node:crypto";
+import type { ExecOptions, ExecResult } from "../host.js";
+import { sh } from "../quote.js";
+
+/** One batch stays well under what sshd takes as one command line, and one slow command holds back few others. */
+const MAX_COMMANDS = 24;
+const MAX_SCRIPT_CHARS = 64 * 1024;
+
+/** Commands with nothing but an abort signal can share a session: no stdin, no callbacks, no timeout of their own. */
+export function batchable(options: ExecOptions | undefined): boolean {
+  return Object.entries(options ?? {}).every(([key, value]) => value === undefined || key === "signal");
+}
+
+/** Runs one command line on its own session (SshHost's plain exec). */
+export type RunCommand = (command: string, options: ExecOptions) => Promise<ExecResult>;
+
+interface Waiting {
+  command: string;
+  signal: AbortSignal | undefined;
+  resolve(result: ExecResult): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * For a dry run, where every command only reads: the commands asked in the same turn of the event loop go
+ * to the host as one shell script on one session, each with its own exit code, stdout and stderr, instead
+ * of a session each (on a slow host sshd's session setup costs far more than the reads themselves).
+ * Each command runs in its own subshell through eval, so its `exit`, `exec` or syntax error ends only its
+ * own part; a command whose answer the script did not deliver (the session died half-way) runs on its own.
+ */
+export class CommandBatch {
+  private queue: Waiting[] = [];
+  private scheduled = false;
+
+  constructor(private readonly run: RunCommand) {}
+
+  exec(command: string, signal?: AbortSignal): Promise<ExecResult> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ command, signal, resolve, reject });
+      if (this.scheduled) return;
+      this.scheduled = true;
+      setImmediate(() => this.flush());
+    });
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    for (const group of groups(this.queue.splice(0))) void this.send(group);
+  }
+
+  private alone(waiting: Waiting): void {
+    this.run(waiting.command, { signal: waiting.signal }).then(waiting.resolve, waiting.reject);
+  }
+
+  private async send(group: Waiting[]): Promise<void> {
+    if (group.length === 1) return this.alone(group[0]!);
+    const mark = `mudanza-batch-${randomBytes(8).toString("hex")}`;
+    let result: ExecResult;
+    try {
+      result = await this.run(
+        batchScript(
+          group.map((w) => w.command),
+          mark,
+        ),
+        { signal: group.find((w) => w.signal)?.signal },
+      );
+    } catch {
+      // the session failed (a lost connection): each command alone fails with its own message, or runs
+      for (const waiting of group) this.alone(waiting);
+      return;
+    }
+    const answers = splitBatchOutput(result, mark, group.length);
+    group.forEach((waiting, index) => {
+      const answer = answers[index];
+      if (answer) waiting.resolve(answer);
+      else this.alone(waiting);
+    });
+  }
+}
+
+/**
+ * At most MAX_COMMANDS and MAX_SCRIPT_CHARS each; never two different abort signals in one (a command
+ * without one may join any: if another's signal stops the batch, it runs alone afterwards).
+ */
+function groups(waiting: Waiting[]): Waiting[][] {
+  const out: Waiting[][] = [];
+  for (const w of waiting) {
+    const group = out.find(
+      (g) =>
+        (w.signal === undefined || g.every((x) => x.signal === undefined || x.signal === w.signal)) &&
+        g.length < MAX_COMMANDS &&
+        g.reduce((chars, x) => chars + x.command.length, w.command.length) <= MAX_SCRIPT_CHARS,
+    );
+    if (group) group.push(w);
+    else out.push([w]);
+  }
+  return out;
+}
+
+/**
+ * After each command: on stdout a line `MARK:INDEX:CODE`, on stderr a line `MARK:INDEX`, each after a newline
+ * of its own (so an answer without a final newline keeps it that way). MARK is random per batch.
+ */
+export function batchScript(commands: string[], mark: string): string {
+  return commands
+    .map(
+      (command, index) =>
+        sh`( eval ${command} ) </dev/null; printf '\n%s:%s:%s\n' ${mark} ${index} "$?"; printf '\n%s:%s\n' ${mark} ${index} >&2`,
+    )
+    .join("\n");
+}
+
+/** Each command's answer, in order; a hole from the first one the output does not complete. */
+export function splitBatchOutput(result: ExecResult, mark: string, count: number): Array<ExecResult | undefined> {
+  const answers: Array<ExecResult | undefined> = [];
+  let out = 0;
+  let err = 0;
+  for (let index = 0; index < count; index++) {
+    const outEnd = result.stdout.indexOf(`\n${mark}:${index}:`, out);
+    const errEnd = result.stderr.indexOf(`\n${mark}:${index}\n`, err);
+    if (outEnd === -1 || errEnd === -1) break;
+    const codeStart = outEnd + mark.length + String(index).length + 3;
+    const lineEnd = result.stdout.indexOf("\n", codeStart);
+    const code = lineEnd === -1 ? NaN : Number(result.stdout.slice(codeStart, lineEnd));
+    if (!Number.isInteger(code)) break;
+    answers.push({ code, stdout: result.stdout.slice(out, outEnd), stderr: result.stderr.slice(err, errEnd) });
+    out = lineEnd + 1;
+    err = errEnd + mark.length + String(index).length + 3;
+  }
+  return answers;
+}
