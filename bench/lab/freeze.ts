@@ -111,6 +111,7 @@ export async function measureFreeze(lab: Lab, rounds: number, log: (line: string
         `lab-freeze: ${p.kind} pass ${p.pass}: ${p.seconds} s, ${p.files} files, ${p.transferredBytes} bytes sent (${p.compare})`,
       );
     log(`lab-freeze: the tool's freeze window ${toolSec} s (${units.join(", ")} stopped)`);
+    if (facts.freezeProof) log(`lab-freeze: the proof after the thaw: ${JSON.stringify(facts.freezeProof)}`);
     const finalPass = passes.filter((p) => p.kind === "final").at(-1);
     log(
       `lab-freeze: within it: ${freezeBreakdown(record, facts.finalSyncAt as string | undefined, finalPass?.seconds ?? NaN)}`,

@@ -14,15 +14,22 @@ export const DRY_RUN_BUDGET_MS = 3000;
  * compares): COMMAND"): the baselines run exactly this command on the same hosts.
  */
 export function finalPassCommand(events: CliEvent[]): string {
-  for (const event of events) {
-    if (event.type !== "output" || event.stepId !== "db-freeze" || typeof event.line !== "string") continue;
-    for (const mode of ["quick-check", "checksum"] as const) {
-      const label = ` (${describeCompare(mode)}): `;
-      const at = event.line.indexOf(label);
-      if (at > 0 && /^final pass \d+$/.test(event.line.slice(0, at))) return event.line.slice(at + label.length);
+  // db-freeze's whole-tree pass when it ran one; after a short final pass, the live passes' quick check (the same command).
+  const sources = [
+    { kind: "final", stepId: "db-freeze", modes: ["quick-check", "checksum"] },
+    { kind: "live", stepId: "rsync", modes: ["quick-check"] },
+  ] as const;
+  for (const { kind, stepId, modes } of sources)
+    for (const event of events) {
+      if (event.type !== "output" || event.stepId !== stepId || typeof event.line !== "string") continue;
+      for (const mode of modes) {
+        const label = ` (${describeCompare(mode)}): `;
+        const at = event.line.indexOf(label);
+        if (at > 0 && new RegExp(`^${kind} pass \\d+$`).test(event.line.slice(0, at)))
+          return event.line.slice(at + label.length);
+      }
     }
-  }
-  throw new Error("db-freeze printed no final pass command");
+  throw new Error("db-freeze printed no final pass command, and the copy no live quick-check pass");
 }
 
 const spreadOf = (ratios: number[]): [number, number] => [Math.min(...ratios), Math.max(...ratios)];

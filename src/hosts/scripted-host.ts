@@ -15,7 +15,11 @@ export interface ScriptedReply {
   stderr?: string;
 }
 
-export type ScriptedHandler = (command: string, host: ScriptedHost) => ScriptedReply | Promise<ScriptedReply>;
+export type ScriptedHandler = (
+  command: string,
+  host: ScriptedHost,
+  options?: ExecOptions,
+) => ScriptedReply | Promise<ScriptedReply>;
 
 export interface ScriptedRule {
   match: string | RegExp;
@@ -108,7 +112,7 @@ export class ScriptedHost implements Host {
       return this.deliver({ code: 127, stderr: `scripted host ${this.role}: no rule for: ${command}\n` }, options);
     }
     this.log.push({ kind: "exec", command, mutates: rule.mutates, matched: true });
-    const reply = typeof rule.reply === "function" ? await rule.reply(command, this) : rule.reply;
+    const reply = typeof rule.reply === "function" ? await rule.reply(command, this, options) : rule.reply;
     return this.deliver(reply, options);
   }
 

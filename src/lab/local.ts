@@ -1,4 +1,5 @@
 import { execa } from "execa";
+import { formatSilence, SilenceWatchdog } from "../hosts/watchdog.js";
 
 /**
  * Runs a command on the lab machine (argv, no shell). The lab builds and boots hosts on this machine,
@@ -30,7 +31,6 @@ export async function runLocal(
   });
   let silentFor: number | undefined;
   if (options.silenceTimeoutMs !== undefined) {
-    const window = options.silenceTimeoutMs;
     const stopGroup = () => {
       try {
         if (child.pid) process.kill(-child.pid, "SIGKILL");
@@ -38,27 +38,22 @@ export async function runLocal(
         // already gone
       }
     };
-    let timer: NodeJS.Timeout | undefined;
-    const arm = () => {
-      clearTimeout(timer);
-      timer = setTimeout(() => {
-        silentFor = window;
-        stopGroup();
-      }, window);
-    };
-    arm();
-    child.all?.on("data", arm);
+    const watchdog = new SilenceWatchdog(options.silenceTimeoutMs, (ms) => {
+      silentFor = ms;
+      stopGroup();
+    });
+    child.all?.on("data", () => watchdog.heard());
     // Its own group no longer gets the terminal's Ctrl-C: stop it when this process exits, however it exits.
     process.on("exit", stopGroup);
     void child.finally(() => {
-      clearTimeout(timer);
+      watchdog.stop();
       process.off("exit", stopGroup);
     });
   }
   const result = await child;
   if (silentFor !== undefined)
     throw new LabCommandError(
-      `lab command printed nothing for ${Math.round(silentFor / 1000)} s and was stopped: ${argv.join(" ")}`,
+      `lab command printed nothing for ${formatSilence(silentFor)} and was stopped: ${argv.join(" ")}`,
     );
   if (result.exitCode !== 0) {
     const tail = String(result.all ?? "")

@@ -30,8 +30,13 @@ export const LAB_NET = {
 export const DEBIAN_SUITE = "bookworm";
 export const DEBIAN_MIRROR = "http://deb.debian.org/debian";
 
-/** The OpenVZ-like container: no kernel; ifconfig/route (net-tools) because vzctl's venet config calls them. */
-export const SOURCE_PACKAGES = [
+/**
+ * The minimal-template variant's container (issue 12), as a minbase template leaves it (no DHCP client,
+ * no udev, no kmod, no kernel metapackage, none of the main container's test extras) with only what the
+ * lab drives: systemd, sshd, rsync, MariaDB (socket-activated, as Debian's package enables it) and the
+ * venet config's ifupdown/net-tools (ifconfig/route, because vzctl's venet config calls them).
+ */
+export const MINIMAL_SOURCE_PACKAGES = [
   "openssh-server",
   "rsync",
   "mariadb-server",
@@ -40,6 +45,11 @@ export const SOURCE_PACKAGES = [
   "iproute2",
   "procps",
   "systemd-sysv",
+];
+
+/** The main OpenVZ-like container (no kernel): the minimal one plus what the tests look at. */
+export const SOURCE_PACKAGES = [
+  ...MINIMAL_SOURCE_PACKAGES,
   "iputils-ping", // ships with a file capability (security.capability xattr): the copy must keep it
   "libcap2-bin",
   "attr",
@@ -77,23 +87,6 @@ export const labRecipe = {
   db: LAB_DB,
   imageSizeGiB: 6,
 };
-
-/**
- * The minimal-template variant (issue 12): a container as a minbase template leaves it (no DHCP client,
- * no udev, no kmod, no kernel metapackage, none of the kind container's test extras) with only what the
- * lab drives: systemd, sshd, rsync, MariaDB (socket-activated, as Debian's package enables it) and the
- * venet config's ifupdown/net-tools.
- */
-export const MINIMAL_SOURCE_PACKAGES = [
-  "openssh-server",
-  "rsync",
-  "mariadb-server",
-  "ifupdown",
-  "net-tools",
-  "iproute2",
-  "procps",
-  "systemd-sysv",
-];
 
 /** The variant's VM brings its NIC up with DHCP, as many hosting companies hand a VM over. */
 export const DHCP_TARGET_PACKAGES = [...TARGET_PACKAGES, "isc-dhcp-client"];

@@ -16,6 +16,14 @@ describe("lab bench rows", () => {
     expect(finalPassCommand(events)).toBe(command);
     expect(finalPassCommand([output("final pass 1 (content compared (--checksum)): rsync -c")])).toBe("rsync -c");
     expect(() => finalPassCommand([output("freeze window: 4.2 s")])).toThrow(/no final pass/);
+    // A short final pass prints no whole-tree command: the live passes' quick check is the same one.
+    expect(
+      finalPassCommand([
+        output("live pass 1 (content compared (--checksum)): rsync -c", "rsync"),
+        output("live pass 2 (quick check (size and mtime)): rsync --live", "rsync"),
+        output("final pass 3, the changed paths: rsync --files-from=x"),
+      ]),
+    ).toBe("rsync --live");
   });
 
   it("sets the tool's window against the medians of the recipe and the floor, with the issue's targets", () => {

@@ -15,13 +15,14 @@ import { cmd, sh } from "../../src/hosts/quote.js";
 import { HostKeyError, SshAuthError, SshUnreachableError } from "../../src/hosts/ssh/errors.js";
 import { SshHost } from "../../src/hosts/ssh/ssh-host.js";
 import { endpointSchema, type Endpoint } from "../../src/plan/endpoint.js";
+import { isolateSshClient } from "../support/ssh-client-isolation.js";
 import { startSshd, type TestSshd } from "../support/sshd.js";
 import { REAL_HOST_TEST_TIMEOUT } from "../support/timeouts.js";
 
 let sshd: TestSshd;
 let knownHosts: string;
 const open: SshHost[] = [];
-const savedEnv = { ...process.env };
+let restoreSshClient: (() => void) | undefined;
 
 function endpoint(overrides: Record<string, unknown> = {}): Endpoint {
   return endpointSchema.parse({
@@ -52,12 +53,7 @@ async function connectError(overrides: Record<string, unknown>): Promise<Error> 
 beforeAll(async () => {
   sshd = await startSshd({ listen: ["127.0.0.1", "127.0.0.2"] });
   knownHosts = await sshd.writeFile("known_hosts", `${sshd.knownHostsLine()}\n`);
-  // Never read the real ~/.ssh: no config, no agent, an empty home.
-  const home = join(sshd.dir, "home");
-  await mkdir(home);
-  process.env.HOME = home;
-  process.env.MUDANZA_SSH_CONFIG = "none";
-  delete process.env.SSH_AUTH_SOCK;
+  restoreSshClient = await isolateSshClient(sshd.dir);
 });
 
 afterEach(async () => {
@@ -65,7 +61,7 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
-  process.env = savedEnv;
+  restoreSshClient?.();
   await sshd?.stop();
 });
 

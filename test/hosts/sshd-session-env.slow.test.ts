@@ -3,28 +3,23 @@
  * sshd keeps only the first SetEnv line it reads, so a second one (a test's PATH to its stand-ins) was
  * dropped without a word and the fault matrix waited forever in CI for a stand-in that never ran.
  */
-import { mkdir } from "node:fs/promises";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SshHost } from "../../src/hosts/ssh/ssh-host.js";
 import { endpointSchema } from "../../src/plan/endpoint.js";
+import { isolateSshClient } from "../support/ssh-client-isolation.js";
 import { startSshd, type TestSshd } from "../support/sshd.js";
 import { REAL_HOST_TEST_TIMEOUT } from "../support/timeouts.js";
 
 let sshd: TestSshd;
-const savedEnv = { ...process.env };
+let restoreSshClient: (() => void) | undefined;
 
 beforeAll(async () => {
   sshd = await startSshd({ logLevel: "INFO", env: { MUDANZA_TEST_A: "first", MUDANZA_TEST_B: "second" } });
-  const home = join(sshd.dir, "home");
-  await mkdir(home);
-  process.env.HOME = home;
-  process.env.MUDANZA_SSH_CONFIG = "none";
-  delete process.env.SSH_AUTH_SOCK;
+  restoreSshClient = await isolateSshClient(sshd.dir);
 });
 
 afterAll(async () => {
-  process.env = savedEnv;
+  restoreSshClient?.();
   await sshd?.stop();
 });
 

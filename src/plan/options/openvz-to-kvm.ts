@@ -53,6 +53,12 @@ export const openvzToKvmOptionsSchema = z
       .array(z.object({ path: z.string().startsWith("/"), reason: z.string().min(1) }))
       .default([])
       .describe("Extra rsync excludes: a list of {path: /absolute, reason: why}."),
+    finalPass: z
+      .enum(["changed", "full"])
+      .default("changed")
+      .describe(
+        "What the final pass copies while the databases are stopped: changed = the database directories and what changed since the last live pass began (ctime), proven complete by a full comparison after the thaw, which redoes the freeze with a full pass if anything was missed; full = the whole tree (a longer freeze). A cutover always copies the whole tree.",
+      ),
     maxLivePasses: z
       .number()
       .int()

@@ -1,5 +1,6 @@
 import { warning, type Finding } from "../../engine/finding.js";
 import { defineStep, verifyResult, type PlannedCommand } from "../../engine/step.js";
+import { execOk } from "../../hosts/host.js";
 import { cmd } from "../../hosts/quote.js";
 import {
   accessCommands,
@@ -26,8 +27,17 @@ import {
 import { detectDatabases, showUnits, KNOWN_DATABASES, unitName } from "../services/units.js";
 import { MIGRATION_DIR } from "../rsync/excludes.js";
 import { OVZ_FACTS, type DatabaseFact } from "./facts.js";
-import { cutoverFinishedAt, passCommands, passPlan, syncPass, type PassPlan } from "./sync.js";
+import { cutoverFinishedAt, passCommands, passPlan, syncCommandBuilder, syncPass, type PassPlan } from "./sync.js";
 import { describeSourceAtFreeze, readSourceAtFreeze } from "./at-freeze.js";
+import {
+  changedPass,
+  changedPassCommands,
+  finalPassPlan,
+  needsRefreeze,
+  proveAndRepair,
+  type FinalPassPlan,
+  type ProofResult,
+} from "./short-freeze.js";
 
 export const startCommand = (units: string[]): string => cmd("systemctl", "start", "--", ...units);
 export const stopCommand = (units: string[]): string => cmd("systemctl", "stop", "--", ...units);
@@ -77,6 +87,50 @@ async function ranSinceFreeze(ctx: OvzContext, record: DatabaseFact): Promise<st
   );
 }
 
+/**
+ * One freeze: stop, the final pass (changed paths, or the whole tree when `final` says so or the list
+ * cannot be made), check nothing started meanwhile, and unless this is a cutover start the source again.
+ * The record's times are this freeze's; the window is from the stop to the source's start.
+ */
+async function freezeAndCopy(
+  ctx: OvzContext,
+  plan: Extract<FreezePlan, { kind: "freeze" }>,
+  record: DatabaseFact,
+  final: FinalPassPlan,
+): Promise<{ windowSec: number; scope: "changed" | "whole" }> {
+  const stopped = freezeUnits(plan.freeze);
+  const frozenAt = Date.now();
+  record.stoppedAt = new Date(frozenAt).toISOString();
+  await runLogged(ctx, "source", stopCommand(stopped));
+  const frozen = await assertFrozen(ctx, stopped, [], "after the stop");
+  record.allStoppedAt = new Date().toISOString();
+  await ctx.facts.set(OVZ_FACTS.databases, record);
+  const short = final.kind === "changed" ? await changedPass(ctx, final) : null;
+  const pass = short ?? (await syncPass(ctx, "final", plan.pass, { restoreKeys: false }));
+  await ctx.facts.set(OVZ_FACTS.finalSyncAt, pass.at);
+  // The copy is only consistent if nothing ran on the source while rsync read it.
+  await assertFrozen(ctx, stopped, frozen, "through the final pass");
+  let thawedAt = Date.now();
+  if (!plan.cutover) {
+    record.thawStartedAt = new Date().toISOString();
+    await runLogged(ctx, "source", startCommand(stopped));
+    thawedAt = Date.now();
+    record.startedOnSourceAt = new Date(thawedAt).toISOString();
+    await ctx.facts.set(OVZ_FACTS.databases, record);
+  }
+  return { windowSec: Math.round((thawedAt - frozenAt) / 100) / 10, scope: short ? "changed" : "whole" };
+}
+
+function describeProof(proof: ProofResult): string {
+  const head = `proof after the thaw (${proof.seconds} s): ${proof.differences} differences, ${proof.sinceFreeze} of them changed on the source since the freeze`;
+  if (proof.unclassified)
+    return `${head}; not classified (${proof.unclassified}): the freeze is redone with a full pass`;
+  if (proof.staleInDatabases.length > 0)
+    return `${head}; inside the database directories, ${proof.staleInDatabases.slice(0, 5).join(", ")} differ from a source unchanged since the freeze: the freeze is redone with a full pass`;
+  if (proof.repairedCount === 0) return `${head}: nothing was missed`;
+  return `${head}; ${proof.repairedCount} the source did not change since the freeze were copied again (${proof.repaired.slice(0, 5).join(", ")}${proof.repairedCount > 5 ? ", ..." : ""})`;
+}
+
 /** What db-freeze applies: after a finished cutover only the key removal; otherwise the freeze and final pass. */
 export type FreezePlan =
   | { kind: "finish-cutover"; cutoverAt: string }
@@ -89,6 +143,8 @@ export type FreezePlan =
       activeOnTarget: string[];
       cutover: boolean;
       pass: PassPlan;
+      /** The frozen pass: only what changed since the last live pass (proven after the thaw), or the whole tree. */
+      final: FinalPassPlan;
     };
 
 const revokeCommands = (): PlannedCommand[] => [
@@ -156,6 +212,14 @@ export const dbFreeze = defineStep<OvzPlan, FreezePlan>({
         ? (await showUnits(ctx.host("target"), stopped, ctx.signal)).filter((u) => u.active).map((u) => u.id)
         : [];
     const access = (await accessReady(ctx.host("source"))) ? null : targetFromSource(ctx.plan);
+    const command = await syncCommandBuilder(ctx);
+    const pass = await passPlan(ctx, command);
+    const final = await finalPassPlan(ctx, units, pass, ctx.plan.options.finalPass, command);
+    details.push(
+      final.kind === "changed"
+        ? `the final pass copies ${final.databaseDirs.length > 0 ? `the database directories (${final.databaseDirs.join(", ")}) whole and ` : ""}only what changed since the last live pass began; after the thaw a full comparison proves nothing was missed (else the freeze is redone with a full pass)`
+        : `the final pass copies the whole tree: ${final.why}`,
+    );
     return {
       satisfied: false,
       plan: {
@@ -165,7 +229,8 @@ export const dbFreeze = defineStep<OvzPlan, FreezePlan>({
         freeze,
         activeOnTarget,
         cutover: ctx.plan.options.cutover,
-        pass: await passPlan(ctx),
+        pass,
+        final,
       },
       findings,
       details,
@@ -177,7 +242,15 @@ export const dbFreeze = defineStep<OvzPlan, FreezePlan>({
     if (plan.kind === "finish-cutover") return revokeCommands();
     const stopped = freezeUnits(plan.freeze);
     const commands: PlannedCommand[] = plan.access ? accessCommands(plan.access) : [];
+    const changed = plan.final.kind === "changed" ? changedPassCommands(plan.final) : null;
     if (plan.units.length > 0) {
+      commands.push({ host: "target", command: RELOAD, purpose: "see the copied unit files" });
+      if (plan.activeOnTarget.length > 0)
+        commands.push({
+          host: "target",
+          command: stopCommand(plan.activeOnTarget),
+          purpose: "make sure the copied databases are not running on the target",
+        });
       commands.push({
         host: "source",
         command: stopCommand(stopped),
@@ -189,22 +262,28 @@ export const dbFreeze = defineStep<OvzPlan, FreezePlan>({
         command: showPropsCommand(STAMP_PROPS, stopped),
         purpose: "check they stopped; read again after the final pass: any start in between fails the step",
       });
-      commands.push({ host: "target", command: RELOAD, purpose: "see the copied unit files" });
-      if (plan.activeOnTarget.length > 0)
-        commands.push({
-          host: "target",
-          command: stopCommand(plan.activeOnTarget),
-          purpose: "make sure the copied databases are not running on the target",
-        });
     }
-    commands.push(...passCommands(plan.pass, "final pass with the databases stopped"));
+    const whole = passCommands(
+      { ...plan.pass, restoreKeys: null },
+      changed
+        ? "if the short pass cannot run or the proof finds a miss: the whole tree"
+        : "final pass with the databases stopped",
+    );
+    commands.push(...(changed ? [...changed.frozen, ...whole] : whole));
+    if (plan.units.length > 0 && !plan.cutover)
+      commands.push({
+        host: "source",
+        command: startCommand(stopped),
+        purpose: "start the databases on the source again (the freeze window ends)",
+      });
+    if (plan.pass.restoreKeys)
+      commands.push({
+        host: "target",
+        command: plan.pass.restoreKeys,
+        purpose: "root's keys on the target (its own, and the source's admins'), each added once",
+      });
+    if (changed) commands.push(...changed.proof);
     if (plan.units.length > 0) {
-      if (!plan.cutover)
-        commands.push({
-          host: "source",
-          command: startCommand(stopped),
-          purpose: "start the databases on the source again",
-        });
       commands.push({ host: "target", command: RELOAD, purpose: "see the unit files of the final pass" });
       commands.push({
         host: "target",
@@ -244,58 +323,56 @@ export const dbFreeze = defineStep<OvzPlan, FreezePlan>({
     const atFreeze = await readSourceAtFreeze(ctx.host("source"), units, ctx.signal);
     await ctx.facts.set(OVZ_FACTS.sourceAtFreeze, atFreeze);
     ctx.output("source", describeSourceAtFreeze(atFreeze));
-    let frozenAt = Date.now();
-    if (units.length > 0) {
-      // Registered before the stop: a crash or failure from here on starts exactly what was stopped.
-      await ctx.compensations.register({
-        id: START_SOURCE_COMPENSATION,
-        title: `start ${stopped.join(", ")} on the source`,
-        host: "source",
-        command: startCommand(stopped),
-      });
-      frozenAt = Date.now();
-      record.stoppedAt = new Date(frozenAt).toISOString();
-      await runLogged(ctx, "source", stopCommand(stopped));
-      const frozen = await assertFrozen(ctx, stopped, [], "after the stop");
-      record.allStoppedAt = new Date().toISOString();
-      await ctx.facts.set(OVZ_FACTS.databases, record);
-      await runLogged(ctx, "target", RELOAD);
-      if (plan.activeOnTarget.length > 0) await runLogged(ctx, "target", stopCommand(plan.activeOnTarget));
+    if (units.length === 0) {
       const final = await syncPass(ctx, "final", plan.pass);
       await ctx.facts.set(OVZ_FACTS.finalSyncAt, final.at);
-      // The copy is only consistent if nothing ran on the source while rsync read it.
-      await assertFrozen(ctx, stopped, frozen, "through the final pass");
-    } else {
-      const final = await syncPass(ctx, "final", plan.pass);
-      await ctx.facts.set(OVZ_FACTS.finalSyncAt, final.at);
+      await ctx.facts.set(OVZ_FACTS.freezeWindowSec, 0);
+      ctx.output("source", "no database was stopped: freeze window 0 s");
+      await removeMigrationAccess(ctx);
+      return;
     }
-    let freezeEnd = Date.now();
-    if (units.length > 0) {
-      if (!cutover) {
-        record.thawStartedAt = new Date().toISOString();
-        await runLogged(ctx, "source", startCommand(stopped));
-        freezeEnd = Date.now();
-        record.startedOnSourceAt = new Date(freezeEnd).toISOString();
+    // Before the stop, so the slow VM's part is outside the window.
+    await runLogged(ctx, "target", RELOAD);
+    if (plan.activeOnTarget.length > 0) await runLogged(ctx, "target", stopCommand(plan.activeOnTarget));
+    // Registered before the stop: a crash or failure from here on starts exactly what was stopped.
+    await ctx.compensations.register({
+      id: START_SOURCE_COMPENSATION,
+      title: `start ${stopped.join(", ")} on the source`,
+      host: "source",
+      command: startCommand(stopped),
+    });
+    const windows: number[] = [];
+    const first = await freezeAndCopy(ctx, plan, record, plan.final);
+    windows.push(first.windowSec);
+    if (plan.pass.restoreKeys) await execOk(ctx.host("target"), plan.pass.restoreKeys, { signal: ctx.signal });
+    if (first.scope === "changed" && plan.final.kind === "changed") {
+      const proof = await proveAndRepair(ctx, plan.final);
+      await ctx.facts.set(OVZ_FACTS.freezeProof, { ...proof, firstWindowSec: first.windowSec, redone: false });
+      ctx.output("source", describeProof(proof));
+      if (needsRefreeze(proof)) {
+        const again = await freezeAndCopy(ctx, plan, record, { kind: "full", why: "the proof found a miss" });
+        windows.push(again.windowSec);
+        await ctx.facts.set(OVZ_FACTS.freezeProof, { ...proof, firstWindowSec: first.windowSec, redone: true });
+        if (plan.pass.restoreKeys) await execOk(ctx.host("target"), plan.pass.restoreKeys, { signal: ctx.signal });
       }
-      await runLogged(ctx, "target", RELOAD);
-      await createRuntimeDirs(ctx);
-      await runLogged(ctx, "target", startCommand(stopped), { timeoutMs: 600_000 });
-      record.startedOnTargetAt = new Date().toISOString();
-      if (cutover) {
-        // The source stays stopped, but its compensation stays pending until the cutover step: a
-        // failure before the VM proved itself starts the source again.
-        freezeEnd = Date.now();
-        record.leftStoppedOnSource = true;
-      } else await ctx.compensations.clear(START_SOURCE_COMPENSATION);
     }
-    const freezeWindowSec = units.length > 0 ? Math.round((freezeEnd - frozenAt) / 100) / 10 : 0;
+    await runLogged(ctx, "target", RELOAD);
+    await createRuntimeDirs(ctx);
+    await runLogged(ctx, "target", startCommand(stopped), { timeoutMs: 600_000 });
+    record.startedOnTargetAt = new Date().toISOString();
+    let freezeWindowSec = windows.reduce((sum, w) => sum + w, 0);
+    if (cutover) {
+      // The source stays stopped, but its compensation stays pending until the cutover step: a
+      // failure before the VM proved itself starts the source again.
+      freezeWindowSec = Math.round((Date.now() - Date.parse(record.stoppedAt!)) / 100) / 10;
+      record.leftStoppedOnSource = true;
+    } else await ctx.compensations.clear(START_SOURCE_COMPENSATION);
+    freezeWindowSec = Math.round(freezeWindowSec * 10) / 10;
     await ctx.facts.set(OVZ_FACTS.databases, record);
     await ctx.facts.set(OVZ_FACTS.freezeWindowSec, freezeWindowSec);
     ctx.output(
       "source",
-      units.length > 0
-        ? `freeze window: ${freezeWindowSec} s (${units.join(", ")} stopped ${cutover ? "until they ran on the target" : "on the source"})`
-        : "no database was stopped: freeze window 0 s",
+      `freeze window: ${freezeWindowSec} s (${units.join(", ")} stopped ${cutover ? "until they ran on the target" : windows.length > 1 ? `on the source, twice: ${windows.join(" s + ")} s` : "on the source"})`,
     );
     await removeMigrationAccess(ctx);
   },

@@ -4,8 +4,9 @@ import { defaultRouteSchema, globalAddressSchema } from "../network/ip-addresses
 import { resolvedNameSchema } from "../network/name-resolution.js";
 
 /**
- * Every journal fact of the OpenVZ -> KVM pipeline, declared once with its shape. Steps read and write
- * them through these definitions; status, reports and the lab read the raw journal by `FACT` key.
+ * Every journal fact of the OpenVZ -> KVM pipeline, declared once with its shape and the rollbacks that keep
+ * it. Steps read and write them through these definitions; status, reports and the lab read the raw journal
+ * by `FACT` key.
  */
 const releaseSchema = z.object({
   id: z.string(),
@@ -63,6 +64,8 @@ export const syncPassSchema = z.object({
   at: z.string(),
   /** How rsync decided what changed: content (--checksum, until a pass completed) or size and mtime. */
   compare: compareModeSchema.optional(),
+  /** A final pass of only what changed since the last live pass began (absent: the whole tree). */
+  scope: z.enum(["whole", "changed"]).optional(),
 });
 
 export const databaseFactSchema = z.object({
@@ -129,25 +132,62 @@ export type SourceAtFreeze = z.infer<typeof sourceAtFreezeSchema>;
 /** One installed package as the package database lists it (version with epoch on EL when it has one). */
 export const installedPackageSchema = z.object({ name: z.string(), version: z.string(), arch: z.string().optional() });
 
+/** Which rollbacks keep a fact, named by the checkpoint they return to. */
+const ROLLBACK = {
+  /** The checkpoints themselves: every rollback needs them. */
+  keptByAll: ["before-update", "before-copy"],
+  /** Found after the update, before the copy: still true back at the copy's checkpoint, not at the update's. */
+  keptToBeforeCopy: ["before-copy"],
+  /** The copy's work and what follows it: every rollback undoes it, the next run finds it again. */
+  dropped: [],
+} as const satisfies Record<string, readonly CheckpointFact["purpose"][]>;
+
+/**
+ * A fact of this pipeline with the rollbacks that keep it (src/steps/rollback drops it in every other). Every
+ * fact says so where it is declared: a fact that was dropped by default once left restore-vm-packages with no
+ * package list after a rollback to the copy's checkpoint.
+ */
+function ovzFact<S extends z.ZodType>(key: string, schema: S, keptByRollbackTo: readonly CheckpointFact["purpose"][]) {
+  return { ...defineFact(key, schema), keptByRollbackTo };
+}
+
 export const OVZ_FACTS = {
-  sourceRelease: defineFact("sourceRelease", releaseSchema.nullable()),
-  targetRelease: defineFact("targetRelease", releaseSchema.nullable()),
-  targetIdentity: defineFact("targetIdentity", targetIdentitySchema),
+  sourceRelease: ovzFact("sourceRelease", releaseSchema.nullable(), ROLLBACK.keptToBeforeCopy),
+  targetRelease: ovzFact("targetRelease", releaseSchema.nullable(), ROLLBACK.keptToBeforeCopy),
+  targetIdentity: ovzFact("targetIdentity", targetIdentitySchema, ROLLBACK.keptToBeforeCopy),
   /** The VM's installed packages before the first copy: what restore-vm-packages puts back. */
-  targetPackages: defineFact("targetPackages", z.array(installedPackageSchema)),
-  sourceHostKeyFingerprints: defineFact("sourceHostKeyFingerprints", fingerprints),
-  targetHostKeyFingerprints: defineFact("targetHostKeyFingerprints", fingerprints),
+  targetPackages: ovzFact("targetPackages", z.array(installedPackageSchema), ROLLBACK.keptToBeforeCopy),
+  sourceHostKeyFingerprints: ovzFact("sourceHostKeyFingerprints", fingerprints, ROLLBACK.keptToBeforeCopy),
+  targetHostKeyFingerprints: ovzFact("targetHostKeyFingerprints", fingerprints, ROLLBACK.keptToBeforeCopy),
   /** Fingerprints the target presents once the copy replaced its host keys (= the source's). */
-  targetAcceptHostKeys: defineFact("targetAcceptHostKeys", fingerprints),
-  preUpdate: defineFact(
+  targetAcceptHostKeys: ovzFact("targetAcceptHostKeys", fingerprints, ROLLBACK.dropped),
+  preUpdate: ovzFact(
     "preUpdate",
     z.object({ source: hostUpdateSchema.optional(), target: hostUpdateSchema.optional() }),
+    ROLLBACK.keptToBeforeCopy,
   ),
-  syncPasses: defineFact("syncPasses", z.array(syncPassSchema)),
-  databases: defineFact("databases", databaseFactSchema),
-  freezeWindowSec: defineFact("freezeWindowSec", z.number()),
-  finalSyncAt: defineFact("finalSyncAt", z.string()),
-  networkFixup: defineFact(
+  syncPasses: ovzFact("syncPasses", z.array(syncPassSchema), ROLLBACK.dropped),
+  databases: ovzFact("databases", databaseFactSchema, ROLLBACK.dropped),
+  freezeWindowSec: ovzFact("freezeWindowSec", z.number(), ROLLBACK.dropped),
+  /** The full comparison after a short final pass (short-freeze.ts): what differed, what was missed. */
+  freezeProof: ovzFact(
+    "freezeProof",
+    z.object({
+      seconds: z.number(),
+      differences: z.number(),
+      sinceFreeze: z.number(),
+      repaired: z.array(z.string()),
+      repairedCount: z.number(),
+      staleInDatabases: z.array(z.string()),
+      unclassified: z.string().optional(),
+      firstWindowSec: z.number(),
+      /** The freeze was done again with a full pass. */
+      redone: z.boolean(),
+    }),
+    ROLLBACK.dropped,
+  ),
+  finalSyncAt: ovzFact("finalSyncAt", z.string(), ROLLBACK.dropped),
+  networkFixup: ovzFact(
     "networkFixup",
     z.object({
       at: z.string(),
@@ -157,13 +197,15 @@ export const OVZ_FACTS = {
       resolvConf: z.string(),
       relabel: z.boolean(),
     }),
+    ROLLBACK.dropped,
   ),
-  kernelInstall: defineFact(
+  kernelInstall: ovzFact(
     "kernelInstall",
     z.object({ at: z.string(), kernelRelease: z.string(), installed: z.array(z.string()), owner: z.string() }),
+    ROLLBACK.dropped,
   ),
   /** The VM's packages restore-vm-packages installed again (version null: the candidate) and those it left out, why. */
-  restoredPackages: defineFact(
+  restoredPackages: ovzFact(
     "restoredPackages",
     z.object({
       at: z.string(),
@@ -171,9 +213,10 @@ export const OVZ_FACTS = {
       exceptions: z.array(z.object({ name: z.string(), reason: z.string() })),
       report: z.array(z.string()),
     }),
+    ROLLBACK.dropped,
   ),
   /** What the pre-reboot check repaired on the target (each with why), and the warnings it left standing. */
-  preRebootCheck: defineFact(
+  preRebootCheck: ovzFact(
     "preRebootCheck",
     z.object({
       at: z.string(),
@@ -181,11 +224,12 @@ export const OVZ_FACTS = {
       backupDir: z.string(),
       fixed: z.array(z.object({ kind: z.string(), why: z.string() })),
     }),
+    ROLLBACK.dropped,
   ),
-  vmBeforeCopy: defineFact("vmBeforeCopy", vmBeforeCopySchema),
-  sourceAtFreeze: defineFact("sourceAtFreeze", sourceAtFreezeSchema),
-  reboot: defineFact("reboot", rebootOutcomeSchema),
-  checkpoints: defineFact("checkpoints", z.array(checkpointFactSchema)),
+  vmBeforeCopy: ovzFact("vmBeforeCopy", vmBeforeCopySchema, ROLLBACK.keptToBeforeCopy),
+  sourceAtFreeze: ovzFact("sourceAtFreeze", sourceAtFreezeSchema, ROLLBACK.dropped),
+  reboot: ovzFact("reboot", rebootOutcomeSchema, ROLLBACK.dropped),
+  checkpoints: ovzFact("checkpoints", z.array(checkpointFactSchema), ROLLBACK.keptByAll),
 } as const;
 
 /** The journal key of every fact, for readers of a raw journal (status, reports, the lab, tests). */

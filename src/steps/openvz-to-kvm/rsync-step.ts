@@ -24,7 +24,7 @@ import {
   noCopyAfterCutover,
   passCommands,
   passPlan,
-  syncCommand,
+  syncCommandBuilder,
   syncPass,
   type PassPlan,
 } from "./sync.js";
@@ -177,12 +177,13 @@ export const rsyncStep = defineStep<OvzPlan, CopyPlan>({
 
     let estimatedTransferBytes = sourceTree?.apparentBytes ?? sourceDisk?.usedBytes;
     const ready = await accessReady(source);
+    const command = await syncCommandBuilder(ctx);
     const plan: CopyPlan = {
       access: ready ? null : t,
-      pass: await passPlan(ctx),
+      pass: await passPlan(ctx, command),
       maxLivePasses: ctx.plan.options.maxLivePasses,
     };
-    details.push(plan.pass.compression.summary);
+    details.push(plan.pass.compression.summary, plan.pass.timePrecision.summary);
     if (plan.pass.compression.uncompressed)
       findings.push(
         warning(
@@ -200,7 +201,7 @@ export const rsyncStep = defineStep<OvzPlan, CopyPlan>({
       // The key exists: measure what the first pass would do (read-only: --dry-run).
       // One itemized line per changed file: counted as they come, only the --stats tail kept.
       let deletions = 0;
-      const dry = await source.exec(await syncCommand(ctx, { dryRun: true }), {
+      const dry = await source.exec(command({ dryRun: true }), {
         signal: ctx.signal,
         timeoutMs: 3600_000,
         stdoutTailChars: 64 * 1024,

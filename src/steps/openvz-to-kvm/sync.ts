@@ -9,8 +9,10 @@ import { readNetworkFiles } from "../network/network-files.js";
 import type { OvzContext } from "./plan.js";
 import { COMMON_EXCLUDES, mergeExcludes } from "../rsync/excludes.js";
 import { mountExcludes, mountsToExclude, readSourceMounts, type SourceMount } from "../rsync/mounts.js";
-import { rsyncCommand } from "../rsync/command.js";
-import { probeCompression, type CompressionChoice } from "../rsync/compression.js";
+import { rsyncCommand, type RsyncCommandOptions } from "../rsync/command.js";
+import { markCommand, PENDING_PASS_MARK, promoteMarkCommand } from "../rsync/changed-since.js";
+import { chooseCompression, probeRsyncBuilds, type CompressionChoice } from "../rsync/compression.js";
+import { chooseTimePrecision, type TimePrecision } from "../rsync/time-precision.js";
 import { lockedRsync } from "../rsync/lock.js";
 import { MIGRATION_DIR } from "../rsync/excludes.js";
 import { runRsyncPass, type PassResult } from "../rsync/pass.js";
@@ -103,20 +105,24 @@ export interface PassPlan {
   restoreKeys: string | null;
   /** zstd, zlib or none, as both ends' rsync allow: its flags are in rsync and laterRsync. */
   compression: CompressionChoice;
+  /** Whether the quick check compares nanoseconds (both ends' rsync allow it): the flag is in every pass. */
+  timePrecision: TimePrecision;
 }
 
-export async function passPlan(ctx: OvzContext): Promise<PassPlan> {
+export async function passPlan(ctx: OvzContext, build?: SyncCommandBuilder): Promise<PassPlan> {
   const identity = ctx.facts.get(OVZ_FACTS.targetIdentity);
   const keys = [...(identity?.authorizedKeys ?? []), ...(await authorizedKeysOf(ctx.host("source")))];
   // Recorded passes are completed ones (a failed pass throws before it is recorded).
   const compare = compareModeFor(ctx.facts.get(OVZ_FACTS.syncPasses) ?? []);
-  const compression = await probeCompression(ctx.host("source"), ctx.host("target"), ctx.signal);
-  const rsync = lockedRsync(RSYNC_LOCK, await syncCommand(ctx, { compare, compress: compression.flags }));
+  const builds = await probeRsyncBuilds(ctx.host("source"), ctx.host("target"), ctx.signal);
+  const compression = chooseCompression(builds.source, builds.target);
+  const timePrecision = chooseTimePrecision(builds.source, builds.target);
+  const flags = { compress: compression.flags, exactTimes: timePrecision.exact };
+  const command = build ?? (await syncCommandBuilder(ctx));
+  const rsync = lockedRsync(RSYNC_LOCK, command({ compare, ...flags }));
   const laterRsync =
-    compare === "checksum"
-      ? lockedRsync(RSYNC_LOCK, await syncCommand(ctx, { compare: "quick-check", compress: compression.flags }))
-      : rsync;
-  return { compare, rsync, laterRsync, restoreKeys: authorizeKeysCommand(keys), compression };
+    compare === "checksum" ? lockedRsync(RSYNC_LOCK, command({ compare: "quick-check", ...flags })) : rsync;
+  return { compare, rsync, laterRsync, restoreKeys: authorizeKeysCommand(keys), compression, timePrecision };
 }
 
 /** The command and compare mode of the next pass under `plan`, given the passes completed so far. */
@@ -156,21 +162,35 @@ export function passCommands(plan: PassPlan, purpose: string): PlannedCommand[] 
   ];
 }
 
-export async function syncCommand(
-  ctx: OvzContext,
-  options: { dryRun?: boolean; compare?: CompareMode; compress?: string[] } = {},
-): Promise<string> {
+/** Builds the copy's rsync commands; everything they share (excludes, mounts, the dirlink verdict) read once. */
+export type SyncCommandBuilder = (
+  options?: {
+    dryRun?: boolean;
+    compare?: CompareMode;
+    compress?: string[];
+  } & Pick<RsyncCommandOptions, "filesFrom" | "only" | "listDifferences" | "exactTimes" | "ignoreTimes">,
+) => string;
+
+export async function syncCommandBuilder(ctx: OvzContext): Promise<SyncCommandBuilder> {
   const verdict = await dirlinkVerdict(ctx);
-  return rsyncCommand({
-    from: "/",
-    to: "/",
-    ssh: sshOptionsFor(ctx.plan),
-    excludes: await excludesFor(ctx),
-    keepDirlinks: verdict.keepDirlinks,
-    dryRun: options.dryRun,
-    compareContent: options.compare === "checksum",
-    compress: options.compress,
-  });
+  const excludes = await excludesFor(ctx);
+  const ssh = sshOptionsFor(ctx.plan);
+  return (options = {}) =>
+    rsyncCommand({
+      from: "/",
+      to: "/",
+      ssh,
+      excludes,
+      keepDirlinks: verdict.keepDirlinks,
+      dryRun: options.dryRun,
+      compareContent: options.compare === "checksum",
+      compress: options.compress,
+      filesFrom: options.filesFrom,
+      only: options.only,
+      listDifferences: options.listDifferences,
+      exactTimes: options.exactTimes,
+      ignoreTimes: options.ignoreTimes,
+    });
 }
 
 /**
@@ -185,18 +205,42 @@ export function noCopyAfterCutover(at: string): string {
   return `the cutover finished at ${at}: the target has run as the production system since and may hold newer data than the source; another copy would overwrite it with the source's older files`;
 }
 
-/** One pass on the source, recorded in the journal; exit 24 tolerated (files vanish on a live system). */
-export async function syncPass(ctx: OvzContext, kind: "live" | "final", plan: PassPlan): Promise<SyncPassRecord> {
+/**
+ * One pass on the source, recorded in the journal; exit 24 tolerated (files vanish on a live system).
+ * A live pass marks its start on the source (changed-since.ts): once it completes, the frozen pass need
+ * copy only what changed after that mark. `restoreKeys: false` leaves root's keys on the target to the
+ * caller (db-freeze puts them back after the thaw, outside the freeze window).
+ */
+export async function syncPass(
+  ctx: OvzContext,
+  kind: "live" | "final",
+  plan: PassPlan,
+  options: { restoreKeys?: boolean } = {},
+): Promise<SyncPassRecord> {
   const cutoverAt = cutoverFinishedAt(ctx);
   if (cutoverAt) throw new Error(`refusing a ${kind} pass: ${noCopyAfterCutover(cutoverAt)}`);
   const passes = ctx.facts.get(OVZ_FACTS.syncPasses) ?? [];
   const number = passes.length + 1;
   const { command, compare } = nextPass(plan, passes);
   ctx.output("source", `${kind} pass ${number} (${describeCompare(compare)}): ${command}`);
-  const result: PassResult = await runRsyncPass(
+  if (kind === "live") await execOk(ctx.host("source"), markCommand(PENDING_PASS_MARK), { signal: ctx.signal });
+  const result = await runPass(ctx, command, `${kind} pass ${number}`);
+  throwUnlessCopied(result, `${kind} pass ${number}`);
+  reportVanished(ctx, result, kind);
+  if (kind === "live") await execOk(ctx.host("source"), promoteMarkCommand(), { signal: ctx.signal });
+  const record = passRecord(number, kind, compare, [result]);
+  await ctx.facts.set(OVZ_FACTS.syncPasses, [...passes, record]);
+  if (plan.restoreKeys && options.restoreKeys !== false)
+    await execOk(ctx.host("target"), plan.restoreKeys, { signal: ctx.signal });
+  return record;
+}
+
+/** One rsync run on the source with progress and output going to the step. */
+export function runPass(ctx: OvzContext, command: string, label: string): Promise<PassResult> {
+  return runRsyncPass(
     ctx.host("source"),
     command,
-    `${kind} pass ${number}`,
+    label,
     {
       progress: (info) => ctx.progress(info),
       output: (line, stream) => ctx.output("source", line, stream),
@@ -204,32 +248,47 @@ export async function syncPass(ctx: OvzContext, kind: "live" | "final", plan: Pa
     },
     { timeoutMs: PASS_TIMEOUT_MS },
   );
+}
+
+export function throwUnlessCopied(result: PassResult, label: string): void {
   if (result.code !== 0 && result.code !== 24)
     throw new Error(
-      `rsync ${kind} pass ${number} failed (exit ${result.code}): ${result.stderrTail}. The target keeps what was copied; a rerun sends only what changed`,
+      `rsync ${label} failed (exit ${result.code}): ${result.stderrTail}. The target keeps what was copied; a rerun sends only what changed`,
     );
-  if (result.vanished) {
-    // Live passes race a running system; the final pass runs with the databases stopped, so a vanished
-    // file there means another writer is still running (cron, a mail spool, an unlisted daemon).
-    const why =
-      kind === "final"
-        ? "while the databases were stopped: another service still writes on the source; list it in options.databases so the freeze stops it too"
-        : "(normal on a running system)";
-    ctx.output("source", `rsync exit 24: some files vanished during the ${kind} pass ${why}`, "stderr");
-  }
-  const record: SyncPassRecord = {
+}
+
+export function reportVanished(ctx: OvzContext, result: PassResult, kind: "live" | "final"): void {
+  if (!result.vanished) return;
+  // Live passes race a running system; the final pass runs with the databases stopped, so a vanished
+  // file there means another writer is still running (cron, a mail spool, an unlisted daemon).
+  const why =
+    kind === "final"
+      ? "while the databases were stopped: another service still writes on the source; list it in options.databases so the freeze stops it too"
+      : "(normal on a running system)";
+  ctx.output("source", `rsync exit 24: some files vanished during the ${kind} pass ${why}`, "stderr");
+}
+
+/** The journal's record of a pass made of one or more rsync runs (the frozen pass of changed files runs two). */
+export function passRecord(
+  number: number,
+  kind: "live" | "final",
+  compare: CompareMode,
+  results: PassResult[],
+  scope?: SyncPassRecord["scope"],
+): SyncPassRecord {
+  const sum = (f: (r: PassResult) => number | undefined): number => results.reduce((n, r) => n + (f(r) ?? 0), 0);
+  const vanished = results.some((r) => r.vanished);
+  return {
     pass: number,
     kind,
-    code: result.code,
-    vanished: result.vanished,
-    seconds: Math.round(result.seconds * 10) / 10,
-    transferredBytes: result.stats.transferredFileSize ?? 0,
-    deletedFiles: result.stats.deletedFiles ?? 0,
-    files: result.stats.files ?? 0,
+    code: results.find((r) => r.code !== 0)?.code ?? 0,
+    vanished,
+    seconds: Math.round(sum((r) => r.seconds) * 10) / 10,
+    transferredBytes: sum((r) => r.stats.transferredFileSize),
+    deletedFiles: sum((r) => r.stats.deletedFiles),
+    files: sum((r) => r.stats.files),
     at: new Date().toISOString(),
     compare,
+    ...(scope ? { scope } : {}),
   };
-  await ctx.facts.set(OVZ_FACTS.syncPasses, [...passes, record]);
-  if (plan.restoreKeys) await execOk(ctx.host("target"), plan.restoreKeys, { signal: ctx.signal });
-  return record;
 }

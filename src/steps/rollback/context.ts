@@ -1,5 +1,5 @@
 import type { Journal } from "../../journal/journal.js";
-import { FACT, type CheckpointFact } from "../openvz-to-kvm/facts.js";
+import { OVZ_FACTS, type CheckpointFact } from "../openvz-to-kvm/facts.js";
 import type { CheckpointPurpose, CheckpointSide } from "../checkpoints/sides.js";
 
 /** What every rollback step shares: the migration's journal (held locked for the whole rollback) and the chosen checkpoint. */
@@ -21,27 +21,17 @@ export function takenCheckpoints(facts: Record<string, unknown>): CheckpointFact
   return Array.isArray(value) ? (value as CheckpointFact[]) : [];
 }
 
-/** Facts a rollback keeps: the checkpoints themselves, and what the steps before the copy found (the copy's checkpoint). */
-const KEPT: Record<CheckpointPurpose, string[]> = {
-  "before-copy": [
-    "checkpoints",
-    "preUpdate",
-    "sourceRelease",
-    "targetRelease",
-    "targetIdentity",
-    "vmBeforeCopy",
-    "targetPackages",
-    "sourceHostKeyFingerprints",
-    "targetHostKeyFingerprints",
-  ],
-  "before-update": ["checkpoints"],
-};
-
 /**
  * Facts that describe work done after each checkpoint: dropped by the rollback, found again by the next run.
- * Every other fact of the pipeline, so a fact added later is dropped unless it is listed as kept.
+ * Every fact of the pipeline but those its declaration says a rollback to that checkpoint keeps (facts.ts).
  */
 export const FACTS_AFTER: Record<CheckpointPurpose, string[]> = {
-  "before-copy": Object.values(FACT).filter((key) => !KEPT["before-copy"].includes(key)),
-  "before-update": Object.values(FACT).filter((key) => !KEPT["before-update"].includes(key)),
+  "before-copy": factsDroppedBy("before-copy"),
+  "before-update": factsDroppedBy("before-update"),
 };
+
+function factsDroppedBy(purpose: CheckpointPurpose): string[] {
+  return Object.values(OVZ_FACTS)
+    .filter((fact) => !fact.keptByRollbackTo.includes(purpose))
+    .map((fact) => fact.key);
+}

@@ -28,8 +28,22 @@ export interface RsyncCommandOptions {
    * source's, and a same-size file with the same mtime may differ.
    */
   compareContent?: boolean;
+  /** --modify-window=-1: the quick check compares mtimes to the nanosecond (time-precision.ts). */
+  exactTimes?: boolean;
+  /** --ignore-times: send every file considered (delta-transferred), whatever its size and mtime say. */
+  ignoreTimes?: boolean;
   /** Compression flags from chooseCompression (compression.ts): zeros and text cost little on the wire. */
   compress?: string[];
+  /**
+   * Copy only the paths listed (NUL-separated, relative to `from`) in this file on the sending host: rsync
+   * does not recurse (-a without -r under --files-from), a directory listed with a trailing slash brings its
+   * own entries and, with --delete, loses those gone from the source. The excludes still apply.
+   */
+  filesFrom?: string;
+  /** Copy these directories of `from` whole (recursively, with --delete), each to its own path: --relative. */
+  only?: string[];
+  /** --dry-run printing one `%i %n` line per difference (no --stats, no progress): what a pass would change. */
+  listDifferences?: boolean;
 }
 
 /** The -e value: ssh with the migration key, strict host key checking against our own known_hosts file. */
@@ -55,17 +69,26 @@ export function sshTransport(ssh: RsyncSshOptions): string {
 export function rsyncArgv(options: RsyncCommandOptions): string[] {
   // -a -H hard links, -A ACLs, -X xattrs (capabilities, SELinux labels), -S sparse files:
   // the recipe's flags lose ACLs, capabilities and labels (migration-facts hole 2).
-  const argv = ["rsync", "-aHAXS", "--numeric-ids", "--delete", "--stats", "--info=progress2"];
+  const argv = ["rsync", "-aHAXS", "--numeric-ids", "--delete"];
+  argv.push(...(options.listDifferences ? ["--dry-run", "--out-format=%i %n"] : ["--stats", "--info=progress2"]));
   if (options.compress) argv.push(...options.compress);
   if (options.compareContent) argv.push("--checksum");
+  if (options.exactTimes) argv.push("--modify-window=-1");
+  if (options.ignoreTimes) argv.push("--ignore-times");
   if (options.keepDirlinks) argv.push("--keep-dirlinks");
   if (options.dryRun) argv.push("--dry-run", "--itemize-changes");
+  // A listed path removed before rsync reached it changed during the freeze: not an error.
+  if (options.filesFrom) argv.push("--from0", `--files-from=${options.filesFrom}`, "--ignore-missing-args");
   for (const exclude of options.excludes) argv.push(`--exclude=${rsyncPattern(exclude.path)}`);
   if (options.ssh) argv.push("-e", sshTransport(options.ssh));
   const from = options.from.endsWith("/") ? options.from : `${options.from}/`;
   const toDir = options.to.endsWith("/") ? options.to : `${options.to}/`;
   const to = options.ssh ? `${options.ssh.user}@${bracketIpv6(options.ssh.address)}:${toDir}` : toDir;
-  argv.push(from, to);
+  if (options.only) {
+    // "from/./dir/": --relative keeps dir's path below `from` on the receiver, and the slash copies its content.
+    argv.push("--relative", ...options.only.map((dir) => `${from}./${dir.replace(/^\/+|\/+$/g, "")}/`));
+  } else argv.push(from);
+  argv.push(to);
   return argv;
 }
 

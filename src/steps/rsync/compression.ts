@@ -80,11 +80,21 @@ export function chooseCompression(source: RsyncBuild | null, target: RsyncBuild 
   };
 }
 
-/** Reads both ends' rsync builds (the probe's part) and chooses. */
-export async function probeCompression(source: Host, target: Host, signal?: AbortSignal): Promise<CompressionChoice> {
+/** Reads both ends' rsync builds (the probe's part); null for a side whose `rsync --version` is not readable. */
+export async function probeRsyncBuilds(
+  source: Host,
+  target: Host,
+  signal?: AbortSignal,
+): Promise<{ source: RsyncBuild | null; target: RsyncBuild | null }> {
   const read = async (host: Host): Promise<RsyncBuild | null> => {
     const r = await host.exec(RSYNC_VERSION_COMMAND, { signal });
     return r.code === 0 ? parseRsyncVersion(r.stdout) : null;
   };
-  return chooseCompression(await read(source), await read(target));
+  return { source: await read(source), target: await read(target) };
+}
+
+/** Reads both ends' rsync builds and chooses. */
+export async function probeCompression(source: Host, target: Host, signal?: AbortSignal): Promise<CompressionChoice> {
+  const builds = await probeRsyncBuilds(source, target, signal);
+  return chooseCompression(builds.source, builds.target);
 }

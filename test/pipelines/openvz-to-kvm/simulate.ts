@@ -3,6 +3,7 @@ import type { ScriptedHost } from "../../../src/hosts/scripted-host.js";
 import { innerRsync, RSYNC_PASS } from "../../support/locked-rsync.js";
 import { ACTIVE_SERVICES_COMMAND } from "../../../src/steps/services/unit-lists.js";
 import { installedPackages, type PackageWorld } from "./simulate-packages.js";
+import { differenceLines, passScope, simulateShortFreeze, type ShortFreezeWorld } from "./simulate-short-freeze.js";
 
 /**
  * Rules that make two scripted hosts behave like the real machines for a full `--yes` run: the rsync
@@ -32,6 +33,8 @@ const MIGRATION_PUB =
   "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIO3mYpY2Z8Pq1m6wqB3sZ0u0b4fJr0yG2mWm7hX2xQ9a mudanza-migration-key";
 
 export interface SimState {
+  /** The short final pass's list of changed paths and proof (simulate-short-freeze.ts). */
+  shortFreeze: ShortFreezeWorld;
   passes: string[];
   units: { source: Map<string, boolean>; target: Map<string, boolean> };
   /** How often each unit became active (systemd's ActiveEnterTimestampMonotonic moves each time). */
@@ -101,6 +104,7 @@ export function simulate(source: ScriptedHost, target: ScriptedHost, options: Si
       target: new Map(),
     },
     packages: installedPackages(target, options.family),
+    shortFreeze: simulateShortFreeze(source, target),
   };
   const hosts = { source, target };
 
@@ -292,7 +296,9 @@ export function simulate(source: ScriptedHost, target: ScriptedHost, options: Si
       const excludes = w.filter((x) => x.startsWith("--exclude=")).map((x) => x.slice("--exclude=".length));
       const isExcluded = (p: string): boolean => excludes.some((e) => under(p, e));
       const dryRun = w.includes("--dry-run");
+      if (dryRun && w.includes("--out-format=%i %n")) return { stdout: differenceLines(source, target, isExcluded) };
       const n = state.passes.length;
+      const inScope = passScope(w, source) ?? (() => true);
       if (!dryRun) {
         state.passes.push(command);
         // Clients keep connecting while rsync reads the tree: a listening socket starts the database again.
@@ -306,8 +312,11 @@ export function simulate(source: ScriptedHost, target: ScriptedHost, options: Si
         state.bootPackagesInstalled = false;
         state.packages.replaceByContainer();
         if (!state.units.target.has("mariadb.service")) state.units.target.set("mariadb.service", false);
-        for (const p of [...target.files.keys()]) if (!isExcluded(p) && !source.files.has(p)) target.deleteFile(p);
-        for (const [p, f] of source.files) if (!isExcluded(p)) target.files.set(p, { ...f });
+        // A --files-from pass deletes only inside listed directories; the sim lists files, so it deletes nothing.
+        const deletes = !w.some((x) => x.startsWith("--files-from="));
+        for (const p of [...target.files.keys()])
+          if (deletes && inScope(p) && !isExcluded(p) && !source.files.has(p)) target.deleteFile(p);
+        for (const [p, f] of source.files) if (inScope(p) && !isExcluded(p)) target.files.set(p, { ...f });
         state.rows.target = new Map(state.rows.source);
       }
       const bytesList = options.passBytes ?? [30_000_003];

@@ -1,0 +1,114 @@
+import type { ScriptedFile, ScriptedHost } from "../../../src/hosts/scripted-host.js";
+import {
+  CHANGED_LIST,
+  ctimeQuestionCommand,
+  FREEZE_MARK,
+  LIVE_PASS_MARK,
+  markCommand,
+  PENDING_PASS_MARK,
+  promoteMarkCommand,
+  REPAIR_LIST,
+} from "../../../src/steps/rsync/changed-since.js";
+
+/**
+ * The short final pass on two scripted hosts: the live-pass and freeze marks, the list of changed paths (every
+ * source file the target lacks or holds differently, minus what the test hides to play a missed ctime), the
+ * copy of listed paths or whole directories, and the proof's comparison with its ctime question (every
+ * path answers "old": a difference the short pass left is stale) and the repair's list.
+ */
+export interface ShortFreezeWorld {
+  /** Paths the list of changed paths leaves out, as if their ctime had not moved (a clock set back). */
+  hiddenFromList: Set<string>;
+  /** How many times the list was made. */
+  listsMade: number;
+}
+
+const same = (a: ScriptedFile | undefined, b: ScriptedFile | undefined): boolean =>
+  !!a && !!b && a.type === b.type && a.content === b.content && a.mode === b.mode && a.linkTarget === b.linkTarget;
+
+export function simulateShortFreeze(source: ScriptedHost, target: ScriptedHost): ShortFreezeWorld {
+  const world: ShortFreezeWorld = { hiddenFromList: new Set(), listsMade: 0 };
+  for (const [host, mark] of [
+    [source, PENDING_PASS_MARK],
+    [source, FREEZE_MARK],
+  ] as const)
+    host.on(markCommand(mark), (_c, h) => (h.putFile(mark, ""), {}), { mutates: true });
+  source.on(
+    promoteMarkCommand(),
+    (_c, h) => {
+      const pending = h.files.get(PENDING_PASS_MARK);
+      if (!pending) return { code: 1, stderr: `mv: cannot stat '${PENDING_PASS_MARK}': No such file or directory\n` };
+      h.files.set(LIVE_PASS_MARK, pending);
+      h.deleteFile(PENDING_PASS_MARK);
+      return {};
+    },
+    { mutates: true },
+  );
+  source.on(
+    new RegExp(`^cd / && find \\. -xdev -ignore_readdir_race .*-cnewer ${LIVE_PASS_MARK} `),
+    (_c, h) => {
+      world.listsMade++;
+      const changed = [...h.files.entries()]
+        .filter(([p, f]) => f.type !== "dir" && !world.hiddenFromList.has(p) && !same(f, target.files.get(p)))
+        .map(([p]) => `.${p}\0`);
+      h.putFile(CHANGED_LIST, changed.join(""));
+      return {};
+    },
+    { mutates: true },
+  );
+  source.on(/^tr -cd '\\0' < /, (_c, h) => ({
+    stdout: `${(h.files.get(CHANGED_LIST)?.content.match(/\0/g) ?? []).length}\n`,
+  }));
+  source.on(ctimeQuestionCommand(FREEZE_MARK), (_c, h, options) => {
+    if (!h.files.has(FREEZE_MARK)) return { code: 1 };
+    const asked = (options?.stdin ?? "").split("\0").filter(Boolean);
+    const exists = (p: string): boolean => p === "." || h.files.has(p.slice(1));
+    return {
+      stdout: asked
+        .filter(exists)
+        .map((p) => `old ${p}\0`)
+        .join(""),
+    };
+  });
+  source.on(`cat > ${REPAIR_LIST}`, (_c, h, options) => (h.putFile(REPAIR_LIST, options?.stdin ?? ""), {}), {
+    mutates: true,
+  });
+  return world;
+}
+
+/**
+ * Which source paths a pass copies: those listed in --files-from, those under --relative directories, or
+ * (null) the whole tree.
+ */
+export function passScope(words: string[], source: ScriptedHost): ((path: string) => boolean) | null {
+  const listFile = words.find((w) => w.startsWith("--files-from="))?.slice("--files-from=".length);
+  if (listFile) {
+    const listed = new Set(
+      (source.files.get(listFile)?.content ?? "")
+        .split("\0")
+        .filter(Boolean)
+        .map((p) => p.replace(/^\./, "")),
+    );
+    return (path) => listed.has(path);
+  }
+  if (words.includes("--relative")) {
+    const dirs = words.filter((w) => w.startsWith("/./")).map((w) => w.slice(2).replace(/\/$/, ""));
+    return (path) => dirs.some((d) => path === d || path.startsWith(`${d}/`));
+  }
+  return null;
+}
+
+/** The proof's `--out-format=%i %n` lines: what a whole pass would change, relative to /. */
+export function differenceLines(
+  source: ScriptedHost,
+  target: ScriptedHost,
+  isExcluded: (path: string) => boolean,
+): string {
+  const lines: string[] = [];
+  for (const [p, f] of source.files)
+    if (f.type !== "dir" && !isExcluded(p) && !same(f, target.files.get(p)))
+      lines.push(`${target.files.has(p) ? ">f.st......" : ">f+++++++++"} ${p.slice(1)}\n`);
+  for (const p of target.files.keys())
+    if (!isExcluded(p) && !source.files.has(p)) lines.push(`*deleting   ${p.slice(1)}\n`);
+  return lines.join("");
+}

@@ -1,0 +1,119 @@
+import { rm } from "node:fs/promises";
+import { afterEach, describe, expect, it } from "vitest";
+import { exitCodeForRun } from "../../src/exit-codes.js";
+import type { ScriptedHost } from "../../src/hosts/scripted-host.js";
+import { OVZ_FACTS } from "../../src/steps/openvz-to-kvm/facts.js";
+import { changedListCommand, LIVE_PASS_MARK } from "../../src/steps/rsync/changed-since.js";
+import { loadPair, PAIRS, runOvz } from "../pipelines/openvz-to-kvm/harness.js";
+import { simulate } from "../pipelines/openvz-to-kvm/simulate.js";
+import { RSYNC_PASS } from "../support/locked-rsync.js";
+
+/**
+ * The shortest freeze on scripted hosts: the final pass copies what changed since the last live pass began
+ * (the database's files the stop wrote among them), a full comparison after the thaw proves it: a file the
+ * list missed is copied again, a database file only by a second freeze.
+ */
+const dirs: string[] = [];
+afterEach(async () => {
+  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
+});
+
+const WRITTEN_AT_STOP = "/var/lib/mysql/ibdata1";
+const MISSED = "/etc/motd";
+
+async function run(
+  options: { cutover?: boolean; hide?: boolean; databaseDriftAtThaw?: boolean; finalPass?: "changed" | "full" } = {},
+) {
+  const { plan, source, target } = await loadPair(PAIRS.debian.plan, {
+    maxLivePasses: 1,
+    cutover: options.cutover ?? false,
+    ...(options.finalPass ? { finalPass: options.finalPass } : {}),
+  });
+  source.putDir("/var/lib/mysql", 0o700);
+  const state = simulate(source, target, { family: "debian", kernel: PAIRS.debian.kernel, passBytes: [0] });
+  // The database writes its files as it stops; an admin edited /etc/motd during the live pass.
+  let stops = 0;
+  const stop = source.rules.find((r) => String(r.match) === String(/^systemctl (stop|start) /))!.reply;
+  if (typeof stop !== "function") throw new Error("simulate() has no systemctl rule");
+  source.on(
+    /^systemctl (stop|start) /,
+    (command, host) => {
+      if (command.startsWith("systemctl stop ")) {
+        stops++;
+        host.putFile(WRITTEN_AT_STOP, `pages written at stop ${stops}\n`);
+        host.putFile(MISSED, "edited while the live pass ran\n");
+      } else if (options.databaseDriftAtThaw && stops === 1)
+        // Something on the VM touched the copied database files right after the frozen pass.
+        target.putFile(WRITTEN_AT_STOP, "written on the VM\n");
+      return stop(command, host);
+    },
+    { mutates: true },
+  );
+  if (options.hide) state.shortFreeze.hiddenFromList.add(MISSED);
+  const result = await runOvz(plan, { source, target }, "yes");
+  dirs.push(result.stateDir);
+  return { ...result, state, source, target, stops: () => stops };
+}
+
+const commands = (host: ScriptedHost): string[] =>
+  host.log.filter((e) => e.kind === "exec").map((e) => (e as { command: string }).command);
+
+describe("the final pass copies only what changed since the last live pass", () => {
+  it("lists by ctime, copies the list and the database directory, and the proof finds nothing missed", async () => {
+    const { outcome, journal, source, target, stops } = await run();
+    expect(exitCodeForRun(outcome), outcome.message).toBe(0);
+    const facts = journal.snapshot.facts;
+    const final = (facts[OVZ_FACTS.syncPasses.key] as Array<{ kind: string; scope?: string }>).filter(
+      (p) => p.kind === "final",
+    );
+    expect(final).toEqual([expect.objectContaining({ scope: "changed" })]);
+    expect(facts[OVZ_FACTS.freezeProof.key]).toMatchObject({ repairedCount: 0, staleInDatabases: [], redone: false });
+    expect(stops()).toBe(1);
+    expect(target.files.get(WRITTEN_AT_STOP)?.content).toBe("pages written at stop 1\n");
+    expect(target.files.get(MISSED)?.content).toBe("edited while the live pass ran\n");
+    // Inside the freeze: the list, then rsync of the listed paths and of the database directory; no whole-tree pass.
+    const log = commands(source);
+    const frozen = log.slice(
+      log.findIndex((c) => c.startsWith("systemctl stop ")),
+      log.findIndex((c) => c.startsWith("systemctl start ")),
+    );
+    expect(frozen).toContain(changedListCommand(LIVE_PASS_MARK, ["/var/lib/mysql"]));
+    const copies = frozen.filter((c) => RSYNC_PASS.test(c));
+    expect(copies).toHaveLength(2);
+    expect(copies.every((c) => /--files-from=|--relative/.test(c))).toBe(true);
+  });
+
+  it("a change the list missed is found after the thaw and copied again, as the source still holds it", async () => {
+    const { outcome, journal, target, stops } = await run({ hide: true });
+    expect(exitCodeForRun(outcome), outcome.message).toBe(0);
+    const facts = journal.snapshot.facts;
+    expect(facts[OVZ_FACTS.freezeProof.key]).toMatchObject({ repairedCount: 1, repaired: ["etc/motd"], redone: false });
+    expect(stops()).toBe(1);
+    expect(target.files.get(MISSED)?.content).toBe("edited while the live pass ran\n");
+  });
+
+  it("a stale difference inside the database directory makes the freeze happen again, with a full pass", async () => {
+    const { outcome, journal, target, stops } = await run({ databaseDriftAtThaw: true });
+    expect(exitCodeForRun(outcome), outcome.message).toBe(0);
+    const facts = journal.snapshot.facts;
+    expect(facts[OVZ_FACTS.freezeProof.key]).toMatchObject({
+      staleInDatabases: ["var/lib/mysql/ibdata1"],
+      redone: true,
+    });
+    const final = (facts[OVZ_FACTS.syncPasses.key] as Array<{ kind: string; scope?: string }>).filter(
+      (p) => p.kind === "final",
+    );
+    expect(final.map((p) => p.scope ?? "whole")).toEqual(["changed", "whole"]);
+    expect(stops()).toBe(2);
+    expect(target.files.get(WRITTEN_AT_STOP)?.content).toBe("pages written at stop 2\n");
+  });
+
+  it("a cutover and options.finalPass: full copy the whole tree, with no list and no proof", async () => {
+    for (const options of [{ cutover: true }, { finalPass: "full" as const }]) {
+      const { outcome, journal, source } = await run(options);
+      expect(exitCodeForRun(outcome), outcome.message).toBe(0);
+      expect(commands(source)).not.toContain(changedListCommand(LIVE_PASS_MARK, ["/var/lib/mysql"]));
+      expect(journal.snapshot.facts[OVZ_FACTS.freezeProof.key]).toBeUndefined();
+    }
+  });
+});
