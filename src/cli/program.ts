@@ -1,6 +1,6 @@
 import { Command, CommanderError } from "commander";
 import { BadInputError, forTerminal } from "../errors.js";
-import { commandRegistrations } from "./commands/index.js";
+import { commandRegistrations, type CommandRegistration } from "./commands/index.js";
 import { diagnostics, setDiagnostics } from "./diagnostics.js";
 import { EXIT, describeTopLevelError, exitCodeFor } from "../exit-codes.js";
 
@@ -18,7 +18,24 @@ Examples:
 
 Exit codes: 0 done, 1 a step failed, 2 bad input, 3 blocked by a check, 130/143 interrupted.`;
 
-export function buildProgram(setExit: ExitSetter): Command {
+/** The root's own flags, the only arguments that may come before a subcommand's name. */
+const ROOT_FLAGS = new Set(["-v", "--verbose", "--debug"]);
+
+/**
+ * The registrations a command line needs: only its subcommand's when it names one after nothing but root flags
+ * (registering the other nine costs `mudanza status` a tenth of what it adds to a bare node start), every one
+ * otherwise (no argv, --help, `help CMD`, an unknown command and its suggestion list all of them).
+ */
+function registrationsFor(argv: string[] | undefined): CommandRegistration[] {
+  const all = commandRegistrations.map((r) => r.register);
+  const at = argv?.findIndex((arg) => !ROOT_FLAGS.has(arg)) ?? -1;
+  if (!argv || at === -1) return all;
+  const named = commandRegistrations.find((r) => r.names.includes(argv[at]!));
+  return named ? [named.register] : all;
+}
+
+/** The program with every subcommand, or with only the one `argv` (as main gets it) runs. */
+export function buildProgram(setExit: ExitSetter, argv?: string[]): Command {
   const program = new Command("mudanza")
     .description("Move Linux servers between virtualization technologies without losing a byte")
     .version("0.1.0")
@@ -36,7 +53,7 @@ export function buildProgram(setExit: ExitSetter): Command {
     .addHelpText("after", EXAMPLES)
     // Global flags, before or after the subcommand: known to every part that says more before any action runs.
     .hook("preAction", (root) => setDiagnostics(root.opts<{ verbose?: boolean; debug?: boolean }>()));
-  for (const register of commandRegistrations) register(program, setExit);
+  for (const register of registrationsFor(argv)) register(program, setExit);
   return program;
 }
 
@@ -49,7 +66,7 @@ export async function main(
   setDiagnostics({});
   const program = buildProgram((c) => {
     code = c;
-  });
+  }, argv);
   try {
     await program.parseAsync(argv, { from: "user" });
     return code;

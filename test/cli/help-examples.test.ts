@@ -27,3 +27,42 @@ describe("subcommand help", () => {
     }
   });
 });
+
+/** What `run` writes to stdout and stderr, and its exit code. */
+async function captured(run: () => Promise<unknown>): Promise<string> {
+  let out = "";
+  vi.spyOn(process.stdout, "write").mockImplementation((chunk) => ((out += String(chunk)), true));
+  vi.spyOn(process.stderr, "write").mockImplementation((chunk) => ((out += `[stderr] ${String(chunk)}`), true));
+  try {
+    await run();
+  } catch {
+    // the full program throws where main returns an exit code (exitOverride)
+  } finally {
+    vi.restoreAllMocks();
+  }
+  return out;
+}
+
+describe("main registers only the subcommand a command line names", () => {
+  it("prints the same help and the same errors as the program with every subcommand", async () => {
+    const lines = [
+      ...leafPaths(buildProgram(() => undefined)).map((path) => [...path, "--help"]),
+      ["-v", "status", "--help"],
+      ["status", "--frobnicate"],
+      ["runs", "one", "two"],
+      ["--help", "status"],
+      ["statsu"],
+    ];
+    for (const argv of lines) {
+      const full = await captured(() => buildProgram(() => undefined).parseAsync(argv, { from: "user" }));
+      const alone = await captured(() => main(argv));
+      expect(alone, argv.join(" ")).toBe(full);
+      expect(alone.length, argv.join(" ")).toBeGreaterThan(20);
+    }
+  });
+
+  it("still lists every command for --help given before a subcommand's name", async () => {
+    const out = await captured(() => main(["--help", "status"]));
+    for (const name of ["run", "runs", "plan", "image", "schema", "completion"]) expect(out).toContain(`  ${name} `);
+  });
+});

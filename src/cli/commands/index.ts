@@ -11,16 +11,18 @@ import { registerRuns } from "./runs.js";
 import { registerSchema } from "./schema.js";
 import { registerStatus } from "./status.js";
 
-/** Every subcommand; each lives in its own file and registers itself here. */
-export const commandRegistrations: Array<(program: Command, setExit: ExitSetter) => void> = [
-  registerRun,
-  registerRollback,
-  registerStatus,
-  registerRuns,
-  registerPlan,
-  registerDemo,
-  registerImage,
-  registerHost,
-  registerSchema,
-  registerCompletion,
+export type CommandRegistration = (program: Command, setExit: ExitSetter) => void;
+
+/** Every subcommand, by the names it registers; each lives in its own file and registers itself here. */
+export const commandRegistrations: Array<{ names: string[]; register: CommandRegistration }> = [
+  { names: ["run"], register: registerRun },
+  { names: ["rollback", "checkpoints"], register: registerRollback },
+  { names: ["status"], register: registerStatus },
+  { names: ["runs"], register: registerRuns },
+  { names: ["plan"], register: registerPlan },
+  { names: ["demo"], register: registerDemo },
+  { names: ["image"], register: registerImage },
+  { names: ["host"], register: registerHost },
+  { names: ["schema"], register: registerSchema },
+  { names: ["completion"], register: registerCompletion },
 ];

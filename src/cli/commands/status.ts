@@ -41,15 +41,13 @@ export function registerStatus(program: Command, setExit: ExitSetter): void {
           return;
         }
         const stateDir = resolveStateDir(opts.stateDir);
-        const { byId, byPlan, isFile } = await import("./status-find.js");
+        const { byId, byPlan, isFile, renderStatus, readLogEvents } = await import("./status-show.js");
         const found = (await isFile(target)) ? await byPlan(target, stateDir) : await byId(target, stateDir);
         if (opts.format === "json") {
           process.stdout.write(JSON.stringify(found.journal, null, 2) + "\n");
           setExit(0);
           return;
         }
-        const { renderStatus } = await import("../../report/status-report.js");
-        const { readLogEvents } = await import("../../report/log-events.js");
         const events = await readLogEvents(found.path.replace(/\.journal\.json$/, ".log.ndjson"));
         process.stdout.write(
           renderStatus(found.journal, found.planHashes, events, {
