@@ -3,15 +3,16 @@ import { MIGRATION_DIR } from "./excludes.js";
 
 /**
  * The shortest freeze: what changed on the source since a moment is what its inodes' ctime says (the
- * kernel sets it on every write, chmod, chown, xattr change, link and rename; no user call can set it back).
+ * kernel sets it on every write, chmod, chown, xattr change, link and rename; unlike mtime, no call sets it
+ * back, though a clock set back would: the proof after the thaw is there for that).
  * A live pass marks its start; the frozen pass then copies only what changed since the last completed one.
  */
 
-/** mtime = when the last completed live pass began (minus MARK_MARGIN). */
+/** mtime = when the last completed live pass began (minus LIVE_MARK_MARGIN). */
 export const LIVE_PASS_MARK = `${MIGRATION_DIR}/live-pass.start`;
 /** Made before each live pass; becomes LIVE_PASS_MARK only once that pass completed. */
 export const PENDING_PASS_MARK = `${MIGRATION_DIR}/live-pass.pending`;
-/** mtime = when the frozen pass listed what changed (minus MARK_MARGIN), on the source. */
+/** mtime = when the frozen pass began listing what changed, on the source's clock. */
 export const FREEZE_MARK = `${MIGRATION_DIR}/freeze.start`;
 /** NUL-separated paths (relative to /) the frozen pass copies. */
 export const CHANGED_LIST = `${MIGRATION_DIR}/changed.list`;
