@@ -22,7 +22,13 @@ const WRITTEN_AT_STOP = "/var/lib/mysql/ibdata1";
 const MISSED = "/etc/motd";
 
 async function run(
-  options: { cutover?: boolean; hide?: boolean; databaseDriftAtThaw?: boolean; finalPass?: "changed" | "full" } = {},
+  options: {
+    cutover?: boolean;
+    hide?: boolean;
+    databaseDriftAtThaw?: boolean;
+    finalPass?: "changed" | "full";
+    targetRsync?: string;
+  } = {},
 ) {
   const { plan, source, target } = await loadPair(PAIRS.debian.plan, {
     maxLivePasses: 1,
@@ -50,6 +56,8 @@ async function run(
     { mutates: true },
   );
   if (options.hide) state.shortFreeze.hiddenFromList.add(MISSED);
+  if (options.targetRsync)
+    target.on("rsync --version", { stdout: `rsync  version ${options.targetRsync}  protocol version 31\n` });
   const result = await runOvz(plan, { source, target }, "yes");
   dirs.push(result.stateDir);
   return { ...result, state, source, target, stops: () => stops };
@@ -106,6 +114,23 @@ describe("the final pass copies only what changed since the last live pass", () 
     expect(final.map((p) => p.scope ?? "whole")).toEqual(["changed", "whole"]);
     expect(stops()).toBe(2);
     expect(target.files.get(WRITTEN_AT_STOP)?.content).toBe("pages written at stop 2\n");
+  });
+
+  it("with a target rsync before 3.1.3 (whole-second mtimes) the listed paths are sent whatever their mtime says", async () => {
+    const copies = async (targetRsync?: string) => {
+      const { outcome, source } = await run({ targetRsync });
+      expect(exitCodeForRun(outcome), outcome.message).toBe(0);
+      return commands(source).filter(
+        (c) => RSYNC_PASS.test(c) && c.includes("--files-from=/root/.mudanza-migrate/changed.list"),
+      );
+    };
+    const old = await copies("3.1.2");
+    expect(old).toHaveLength(1);
+    expect(old[0]).toContain("--ignore-times");
+    expect(old[0]).not.toContain("--modify-window=-1");
+    const current = await copies();
+    expect(current[0]).toContain("--modify-window=-1");
+    expect(current[0]).not.toContain("--ignore-times");
   });
 
   it("a cutover and options.finalPass: full copy the whole tree, with no list and no proof", async () => {

@@ -82,9 +82,13 @@ export async function finalPassPlan(
     listChanged: changedListCommand(LIVE_PASS_MARK, databaseDirs),
     copyDatabaseDirs:
       databaseDirs.length > 0 ? lockedRsync(RSYNC_LOCK, command({ compress, exactTimes, only: databaseDirs })) : null,
-    // The quick check (mtimes to the nanosecond where both rsyncs allow): --ignore-times would resend every
-    // entry of each listed directory. A file whose mtime was set back is left to the proof, which copies it again.
-    copyChanged: lockedRsync(RSYNC_LOCK, command({ compress, exactTimes, filesFrom: CHANGED_LIST })),
+    // The quick check, mtimes to the nanosecond: --ignore-times would resend every entry of each listed
+    // directory. A target rsync too old for that compares whole seconds, which would skip a listed file
+    // rewritten within the second of its copy: then every listed path is sent whatever its size and mtime.
+    copyChanged: lockedRsync(
+      RSYNC_LOCK,
+      command({ compress, exactTimes, ignoreTimes: !exactTimes, filesFrom: CHANGED_LIST }),
+    ),
     proof: lockedRsync(RSYNC_LOCK, command({ exactTimes, listDifferences: true })),
     repair: lockedRsync(RSYNC_LOCK, command({ compress, exactTimes, filesFrom: REPAIR_LIST })),
   };
