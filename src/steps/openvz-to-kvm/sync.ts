@@ -177,21 +177,15 @@ export async function syncCommandBuilder(ctx: OvzContext): Promise<SyncCommandBu
   const verdict = await dirlinkVerdict(ctx);
   const excludes = await excludesFor(ctx);
   const ssh = sshOptionsFor(ctx.plan);
-  return (options = {}) =>
+  return ({ compare, ...rest } = {}) =>
     rsyncCommand({
       from: "/",
       to: "/",
       ssh,
       excludes,
       keepDirlinks: verdict.keepDirlinks,
-      dryRun: options.dryRun,
-      compareContent: options.compare === "checksum",
-      compress: options.compress,
-      filesFrom: options.filesFrom,
-      only: options.only,
-      listDifferences: options.listDifferences,
-      exactTimes: options.exactTimes,
-      ignoreTimes: options.ignoreTimes,
+      compareContent: compare === "checksum",
+      ...rest,
     });
 }
 
