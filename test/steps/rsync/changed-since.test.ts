@@ -18,7 +18,7 @@ import {
   PENDING_PASS_MARK,
   sourceQuestion,
 } from "../../../src/steps/rsync/changed-since.js";
-import { rsyncCommand } from "../../../src/steps/rsync/command.js";
+import { rsyncCommand, type RsyncCommandOptions } from "../../../src/steps/rsync/command.js";
 
 const host = new LocalHost("source");
 const temps: string[] = [];
@@ -44,17 +44,12 @@ async function world(): Promise<{ src: string; dst: string; marks: string }> {
   return { src, dst: join(dir, "dst"), marks: join(dir, "marks") };
 }
 
-/** As the pipeline's passes: mtimes to the nanosecond; the listed paths sent whatever their mtime says. */
-const copy = (src: string, dst: string, extra: { filesFrom?: string; listDifferences?: boolean } = {}) =>
-  rsyncCommand({
-    from: src,
-    to: dst,
-    excludes: [],
-    keepDirlinks: false,
-    exactTimes: true,
-    ignoreTimes: extra.filesFrom !== undefined,
-    ...extra,
-  });
+/** As the pipeline's passes with a target rsync of 3.1.3 or later: mtimes compared to the nanosecond. */
+const copy = (
+  src: string,
+  dst: string,
+  extra: Pick<RsyncCommandOptions, "filesFrom" | "only" | "listDifferences"> = {},
+) => rsyncCommand({ from: src, to: dst, excludes: [], keepDirlinks: false, exactTimes: true, ...extra });
 
 /** The coarse clock the kernel stamps ctime from ticks at most every 10 ms (HZ=100): order two events by more. */
 const tick = () => sleep(30);
@@ -90,17 +85,7 @@ describe("the short final pass on real files (find, rsync --files-from)", () => 
     expect(listed).toEqual(expect.arrayContaining(["./a/f1", "./a/b/", "./a/new/", "./a/new/z", "./c/f3"]));
     expect(listed.filter((p) => p.startsWith("./var/lib/mysql"))).toEqual([]);
     await execOk(host, copy(src, dst, { filesFrom: list }));
-    await execOk(
-      host,
-      rsyncCommand({
-        from: src,
-        to: dst,
-        excludes: [],
-        keepDirlinks: false,
-        exactTimes: true,
-        only: ["/var/lib/mysql"],
-      }),
-    );
+    await execOk(host, copy(src, dst, { only: ["/var/lib/mysql"] }));
 
     expect(await differences(src, dst)).toEqual([]);
     expect(await readFile(join(dst, "a/f1"), "utf8")).toBe("one, changed");
