@@ -26,6 +26,8 @@ async function run(
     cutover?: boolean;
     hide?: boolean;
     databaseDriftAtThaw?: boolean;
+    /** The second freeze's whole-tree pass fails (rsync exit 12). */
+    refreezeFails?: boolean;
     finalPass?: "changed" | "full";
     targetRsync?: string;
   } = {},
@@ -55,6 +57,16 @@ async function run(
     },
     { mutates: true },
   );
+  if (options.refreezeFails) {
+    const copy = source.rules.find((r) => String(r.match) === String(RSYNC_PASS))!.reply;
+    if (typeof copy !== "function") throw new Error("simulate() has no rsync rule");
+    source.on(
+      RSYNC_PASS,
+      (command, host) =>
+        stops < 2 ? copy(command, host) : { code: 12, stderr: "rsync error: error in rsync protocol data stream\n" },
+      { mutates: true },
+    );
+  }
   if (options.hide) state.shortFreeze.hiddenFromList.add(MISSED);
   if (options.targetRsync)
     target.on("rsync --version", { stdout: `rsync  version ${options.targetRsync}  protocol version 31\n` });
@@ -75,7 +87,11 @@ describe("the final pass copies only what changed since the last live pass", () 
       (p) => p.kind === "final",
     );
     expect(final).toEqual([expect.objectContaining({ scope: "changed" })]);
-    expect(facts[OVZ_FACTS.freezeProof.key]).toMatchObject({ repairedCount: 0, staleInDatabases: [], redone: false });
+    expect(facts[OVZ_FACTS.freezeProof.key]).toMatchObject({
+      repairedCount: 0,
+      staleInDatabases: [],
+      redo: "not needed",
+    });
     expect(stops()).toBe(1);
     expect(target.files.get(WRITTEN_AT_STOP)?.content).toBe("pages written at stop 1\n");
     expect(target.files.get(MISSED)?.content).toBe("edited while the live pass ran\n");
@@ -95,7 +111,12 @@ describe("the final pass copies only what changed since the last live pass", () 
     const { outcome, journal, target, stops } = await run({ hide: true });
     expect(exitCodeForRun(outcome), outcome.message).toBe(0);
     const facts = journal.snapshot.facts;
-    expect(facts[OVZ_FACTS.freezeProof.key]).toMatchObject({ repairedCount: 1, repaired: ["etc/motd"], redone: false });
+    expect(facts[OVZ_FACTS.freezeProof.key]).toMatchObject({
+      repairedCount: 1,
+      repaired: ["etc/motd"],
+      redo: "not needed",
+      repairSeconds: expect.any(Number),
+    });
     expect(stops()).toBe(1);
     expect(target.files.get(MISSED)?.content).toBe("edited while the live pass ran\n");
   });
@@ -106,7 +127,7 @@ describe("the final pass copies only what changed since the last live pass", () 
     const facts = journal.snapshot.facts;
     expect(facts[OVZ_FACTS.freezeProof.key]).toMatchObject({
       staleInDatabases: ["var/lib/mysql/ibdata1"],
-      redone: true,
+      redo: "done",
     });
     const final = (facts[OVZ_FACTS.syncPasses.key] as Array<{ kind: string; scope?: string }>).filter(
       (p) => p.kind === "final",
@@ -114,6 +135,16 @@ describe("the final pass copies only what changed since the last live pass", () 
     expect(final.map((p) => p.scope ?? "whole")).toEqual(["changed", "whole"]);
     expect(stops()).toBe(2);
     expect(target.files.get(WRITTEN_AT_STOP)?.content).toBe("pages written at stop 2\n");
+  });
+
+  it("a redo of the freeze that fails is recorded as under way, not as not needed", async () => {
+    const { outcome, journal, stops } = await run({ databaseDriftAtThaw: true, refreezeFails: true });
+    expect(exitCodeForRun(outcome)).not.toBe(0);
+    expect(stops()).toBe(2);
+    expect(journal.snapshot.facts[OVZ_FACTS.freezeProof.key]).toMatchObject({
+      staleInDatabases: ["var/lib/mysql/ibdata1"],
+      redo: "under way",
+    });
   });
 
   it("with a target rsync before 3.1.3 (whole-second mtimes) the listed paths are sent whatever their mtime says", async () => {

@@ -123,12 +123,13 @@ async function freezeAndCopy(
 
 function describeProof(proof: ProofResult): string {
   const head = `proof after the thaw (${proof.seconds} s): ${proof.differences} differences, ${proof.sinceFreeze} of them changed on the source since the freeze`;
+  const repair = proof.repairSeconds === undefined ? "" : ` in ${proof.repairSeconds} s`;
   if (proof.unclassified)
     return `${head}; not classified (${proof.unclassified}): the freeze is redone with a full pass`;
   if (proof.staleInDatabases.length > 0)
     return `${head}; inside the database directories, ${proof.staleInDatabases.slice(0, 5).join(", ")} differ from a source unchanged since the freeze: the freeze is redone with a full pass`;
   if (proof.repairedCount === 0) return `${head}: nothing was missed`;
-  return `${head}; ${proof.repairedCount} the source did not change since the freeze were copied again (${proof.repaired.slice(0, 5).join(", ")}${proof.repairedCount > 5 ? ", ..." : ""})`;
+  return `${head}; ${proof.repairedCount} the source did not change since the freeze were copied again${repair} (${proof.repaired.slice(0, 5).join(", ")}${proof.repairedCount > 5 ? ", ..." : ""})`;
 }
 
 /** What db-freeze applies: after a finished cutover only the key removal; otherwise the freeze and final pass. */
@@ -347,12 +348,14 @@ export const dbFreeze = defineStep<OvzPlan, FreezePlan>({
     if (plan.pass.restoreKeys) await execOk(ctx.host("target"), plan.pass.restoreKeys, { signal: ctx.signal });
     if (first.scope === "changed" && plan.final.kind === "changed") {
       const proof = await proveAndRepair(ctx, plan.final);
-      await ctx.facts.set(OVZ_FACTS.freezeProof, { ...proof, firstWindowSec: first.windowSec, redone: false });
+      const refreeze = needsRefreeze(proof);
+      const proofFact = { ...proof, firstWindowSec: first.windowSec };
+      await ctx.facts.set(OVZ_FACTS.freezeProof, { ...proofFact, redo: refreeze ? "under way" : "not needed" });
       ctx.output("source", describeProof(proof));
-      if (needsRefreeze(proof)) {
+      if (refreeze) {
         const again = await freezeAndCopy(ctx, plan, record, { kind: "full", why: "the proof found a miss" });
         windows.push(again.windowSec);
-        await ctx.facts.set(OVZ_FACTS.freezeProof, { ...proof, firstWindowSec: first.windowSec, redone: true });
+        await ctx.facts.set(OVZ_FACTS.freezeProof, { ...proofFact, redo: "done" });
         if (plan.pass.restoreKeys) await execOk(ctx.host("target"), plan.pass.restoreKeys, { signal: ctx.signal });
       }
     }

@@ -180,9 +180,14 @@ export const OVZ_FACTS = {
       repairedCount: z.number(),
       staleInDatabases: z.array(z.string()),
       unclassified: z.string().optional(),
+      /** The repair's own time (after the proof), when it copied anything. */
+      repairSeconds: z.number().optional(),
       firstWindowSec: z.number(),
-      /** The freeze was done again with a full pass. */
-      redone: z.boolean(),
+      /**
+       * Whether the freeze is done again with a full pass: "under way" is written before that freeze
+       * starts, "done" once its pass completed, so a crash in between does not read as "not needed".
+       */
+      redo: z.enum(["not needed", "under way", "done"]),
     }),
     ROLLBACK.dropped,
   ),

@@ -185,7 +185,10 @@ export async function changedPass(
 }
 
 export interface ProofResult {
+  /** The comparison and the dating of its differences (not the repair). */
   seconds: number;
+  /** The repair's rsync, when it ran. */
+  repairSeconds?: number;
   differences: number;
   /** Differences the source made after the freeze (it runs again). */
   sinceFreeze: number;
@@ -255,9 +258,10 @@ export async function proveAndRepair(
   if (needsRefreeze(result) || split.stale.length === 0) return result;
   await execOk(ctx.host("source"), sh`cat > ${REPAIR_LIST}`, { signal: ctx.signal, stdin: repairEntries(split.stale) });
   ctx.output("source", `repair: ${split.stale.length} stale paths copied again: ${plan.repair}`);
+  const repairStarted = Date.now();
   const repaired = await runPass(ctx, plan.repair, "repair after the thaw");
   throwUnlessCopied(repaired, "repair after the thaw");
-  return { ...result, seconds: secondsSince(started) };
+  return { ...result, repairSeconds: secondsSince(repairStarted) };
 }
 
 const secondsSince = (start: number): number => Math.round((Date.now() - start) / 100) / 10;
