@@ -7,6 +7,7 @@ import { changedListCommand, LIVE_PASS_MARK } from "../../src/steps/rsync/change
 import { loadPair, PAIRS, runOvz } from "../pipelines/openvz-to-kvm/harness.js";
 import { simulate } from "../pipelines/openvz-to-kvm/simulate.js";
 import { RSYNC_PASS } from "../support/locked-rsync.js";
+import { SSH_MASTER_SOCKET } from "../../src/steps/rsync/ssh-master.js";
 
 /**
  * The shortest freeze on scripted hosts: the final pass copies what changed since the last live pass began
@@ -30,6 +31,8 @@ async function run(
     refreezeFails?: boolean;
     finalPass?: "changed" | "full";
     targetRsync?: string;
+    /** The shared ssh connection cannot be opened (the target refuses a second login, say). */
+    noSharedConnection?: boolean;
   } = {},
 ) {
   const { plan, source, target } = await loadPair(PAIRS.debian.plan, {
@@ -68,6 +71,7 @@ async function run(
     );
   }
   if (options.hide) state.shortFreeze.hiddenFromList.add(MISSED);
+  if (options.noSharedConnection) state.shortFreeze.sharedConnection.canOpen = false;
   if (options.targetRsync)
     target.on("rsync --version", { stdout: `rsync  version ${options.targetRsync}  protocol version 31\n` });
   const result = await runOvz(plan, { source, target }, "yes");
@@ -80,7 +84,7 @@ const commands = (host: ScriptedHost): string[] =>
 
 describe("the final pass copies only what changed since the last live pass", () => {
   it("lists by ctime, copies the list and the database directory, and the proof finds nothing missed", async () => {
-    const { outcome, journal, source, target, stops } = await run();
+    const { outcome, journal, source, target, stops, state } = await run();
     expect(exitCodeForRun(outcome), outcome.message).toBe(0);
     const facts = journal.snapshot.facts;
     const final = (facts[OVZ_FACTS.syncPasses.key] as Array<{ kind: string; scope?: string }>).filter(
@@ -105,6 +109,24 @@ describe("the final pass copies only what changed since the last live pass", () 
     const copies = frozen.filter((c) => RSYNC_PASS.test(c));
     expect(copies).toHaveLength(2);
     expect(copies.every((c) => /--files-from=|--relative/.test(c))).toBe(true);
+    // Both run over one ssh connection opened before the stop and closed after the start: no login in the freeze.
+    expect(copies.every((c) => c.includes(`-o ControlPath=${SSH_MASTER_SOCKET} -o ControlMaster=no`))).toBe(true);
+    const opened = log.findIndex((c) => c.includes(" -o ControlMaster=yes "));
+    const closed = log.findIndex((c) => c.includes(" -O exit "));
+    expect(opened).toBeGreaterThan(-1);
+    expect(opened).toBeLessThan(log.findIndex((c) => c.startsWith("systemctl stop ")));
+    expect(closed).toBeGreaterThan(log.findIndex((c) => c.startsWith("systemctl start ")));
+    expect(state.shortFreeze.sharedConnection.open).toBe(false);
+  });
+
+  it("without the shared ssh connection the frozen pass still runs, each rsync logging in on its own", async () => {
+    const { outcome, journal, target, events } = await run({ noSharedConnection: true });
+    expect(exitCodeForRun(outcome), outcome.message).toBe(0);
+    expect(journal.snapshot.facts[OVZ_FACTS.freezeProof.key]).toMatchObject({ repairedCount: 0, redo: "not needed" });
+    expect(target.files.get(WRITTEN_AT_STOP)?.content).toBe("pages written at stop 1\n");
+    expect(events.some((e) => e.type === "output" && /shared ssh connection could not be opened/.test(e.line))).toBe(
+      true,
+    );
   });
 
   it("a change the list missed is found after the thaw and copied again, as the source still holds it", async () => {

@@ -32,6 +32,8 @@ import { describeSourceAtFreeze, readSourceAtFreeze } from "./at-freeze.js";
 import {
   changedPass,
   changedPassCommands,
+  closeSharedConnection,
+  openSharedConnection,
   finalPassPlan,
   needsRefreeze,
   proveAndRepair,
@@ -99,6 +101,22 @@ async function freezeAndCopy(
   final: FinalPassPlan,
 ): Promise<{ windowSec: number; scope: "changed" | "whole" }> {
   const stopped = freezeUnits(plan.freeze);
+  const changed = final.kind === "changed" ? final : null;
+  if (changed) await openSharedConnection(ctx, changed);
+  try {
+    return await stopCopyStart(ctx, plan, record, final, stopped);
+  } finally {
+    if (changed) await closeSharedConnection(ctx, changed);
+  }
+}
+
+async function stopCopyStart(
+  ctx: OvzContext,
+  plan: Extract<FreezePlan, { kind: "freeze" }>,
+  record: DatabaseFact,
+  final: FinalPassPlan,
+  stopped: string[],
+): Promise<{ windowSec: number; scope: "changed" | "whole" }> {
   const frozenAt = Date.now();
   record.stoppedAt = new Date(frozenAt).toISOString();
   await runLogged(ctx, "source", stopCommand(stopped));
@@ -252,6 +270,7 @@ export const dbFreeze = defineStep<OvzPlan, FreezePlan>({
           command: stopCommand(plan.activeOnTarget),
           purpose: "make sure the copied databases are not running on the target",
         });
+      if (changed) commands.push(...changed.beforeStop);
       commands.push({
         host: "source",
         command: stopCommand(stopped),
@@ -277,6 +296,7 @@ export const dbFreeze = defineStep<OvzPlan, FreezePlan>({
         command: startCommand(stopped),
         purpose: "start the databases on the source again (the freeze window ends)",
       });
+    if (changed) commands.push(...changed.afterThaw);
     if (plan.pass.restoreKeys)
       commands.push({
         host: "target",

@@ -18,6 +18,8 @@ import {
   type Difference,
 } from "../rsync/changed-since.js";
 import { lockedRsync } from "../rsync/lock.js";
+import { closeSshMasterCommand, openSshMasterCommand, SSH_MASTER_SOCKET } from "../rsync/ssh-master.js";
+import { sshOptionsFor } from "../ssh-access/migration-key.js";
 import type { PassResult } from "../rsync/pass.js";
 import { OVZ_FACTS } from "./facts.js";
 import type { OvzContext } from "./plan.js";
@@ -48,6 +50,10 @@ export type FinalPassPlan =
       kind: "changed";
       /** The database directories the source has: copied whole (recursively, with --delete). */
       databaseDirs: string[];
+      /** Before the stop: the ssh connection both frozen rsyncs share (ssh-master.ts). */
+      openConnection: string;
+      /** After the thaw: that connection closed. */
+      closeConnection: string;
       listChanged: string;
       copyDatabaseDirs: string | null;
       copyChanged: string;
@@ -76,18 +82,24 @@ export async function finalPassPlan(
   for (const dir of DATABASE_DIRS) if ((await source.stat(dir))?.type === "dir") databaseDirs.push(dir);
   const compress = pass.compression.flags;
   const exactTimes = pass.timePrecision.exact;
+  const ssh = sshOptionsFor(ctx.plan);
+  const shared = { sshSharedConnection: SSH_MASTER_SOCKET };
   return {
     kind: "changed",
     databaseDirs,
+    openConnection: openSshMasterCommand(ssh),
+    closeConnection: closeSshMasterCommand(ssh),
     listChanged: changedListCommand(LIVE_PASS_MARK, databaseDirs),
     copyDatabaseDirs:
-      databaseDirs.length > 0 ? lockedRsync(RSYNC_LOCK, command({ compress, exactTimes, only: databaseDirs })) : null,
+      databaseDirs.length > 0
+        ? lockedRsync(RSYNC_LOCK, command({ compress, exactTimes, only: databaseDirs, ...shared }))
+        : null,
     // The quick check, mtimes to the nanosecond: --ignore-times would resend every entry of each listed
     // directory. A target rsync too old for that compares whole seconds, which would skip a listed file
     // rewritten within the second of its copy: then every listed path is sent whatever its size and mtime.
     copyChanged: lockedRsync(
       RSYNC_LOCK,
-      command({ compress, exactTimes, ignoreTimes: !exactTimes, filesFrom: CHANGED_LIST }),
+      command({ compress, exactTimes, ignoreTimes: !exactTimes, filesFrom: CHANGED_LIST, ...shared }),
     ),
     proof: lockedRsync(RSYNC_LOCK, command({ exactTimes, listDifferences: true })),
     repair: lockedRsync(RSYNC_LOCK, command({ compress, exactTimes, filesFrom: REPAIR_LIST })),
@@ -96,10 +108,21 @@ export async function finalPassPlan(
 
 /** What the frozen pass of changed files and its proof run, for the gate and the dry-run report. */
 export function changedPassCommands(plan: Extract<FinalPassPlan, { kind: "changed" }>): {
+  beforeStop: PlannedCommand[];
   frozen: PlannedCommand[];
+  afterThaw: PlannedCommand[];
   proof: PlannedCommand[];
 } {
   return {
+    beforeStop: [
+      {
+        host: "source",
+        command: plan.openConnection,
+        purpose:
+          "open the ssh connection the frozen pass's rsyncs share, so the freeze pays for no login (without it each connects on its own)",
+      },
+    ],
+    afterThaw: [{ host: "source", command: plan.closeConnection, purpose: "close the shared ssh connection" }],
     frozen: [
       { host: "source", command: markCommand(FREEZE_MARK), purpose: "mark the freeze on the source's clock" },
       {
@@ -136,6 +159,27 @@ export function changedPassCommands(plan: Extract<FinalPassPlan, { kind: "change
       },
     ],
   };
+}
+
+/** Before the stop: opens the shared connection; a failure only costs the frozen rsyncs a login each. */
+export async function openSharedConnection(
+  ctx: OvzContext,
+  plan: Extract<FinalPassPlan, { kind: "changed" }>,
+): Promise<void> {
+  const opened = await ctx.host("source").exec(plan.openConnection, { signal: ctx.signal });
+  if (opened.code !== 0)
+    ctx.output(
+      "source",
+      `the shared ssh connection could not be opened (exit ${opened.code}): each rsync of the frozen pass logs in on its own`,
+      "stderr",
+    );
+}
+
+export async function closeSharedConnection(
+  ctx: OvzContext,
+  plan: Extract<FinalPassPlan, { kind: "changed" }>,
+): Promise<void> {
+  await ctx.host("source").exec(plan.closeConnection, { signal: ctx.signal });
 }
 
 /**

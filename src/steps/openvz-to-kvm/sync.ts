@@ -170,7 +170,10 @@ export type SyncCommandBuilder = (
     dryRun?: boolean;
     compare?: CompareMode;
     compress?: string[];
-  } & Pick<RsyncCommandOptions, "filesFrom" | "only" | "listDifferences" | "exactTimes" | "ignoreTimes">,
+  } & Pick<
+    RsyncCommandOptions,
+    "filesFrom" | "only" | "listDifferences" | "exactTimes" | "ignoreTimes" | "sshSharedConnection"
+  >,
 ) => string;
 
 export async function syncCommandBuilder(ctx: OvzContext): Promise<SyncCommandBuilder> {

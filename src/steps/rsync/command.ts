@@ -32,6 +32,8 @@ export interface RsyncCommandOptions {
   exactTimes?: boolean;
   /** --ignore-times: send every file considered (delta-transferred), whatever its size and mtime say. */
   ignoreTimes?: boolean;
+  /** The socket of a shared ssh connection (ssh-master.ts) the transfer runs over when it is there. */
+  sshSharedConnection?: string;
   /** Compression flags from chooseCompression (compression.ts): zeros and text cost little on the wire. */
   compress?: string[];
   /**
@@ -47,8 +49,15 @@ export interface RsyncCommandOptions {
 }
 
 /** The -e value: ssh with the migration key, strict host key checking against our own known_hosts file. */
-export function sshTransport(ssh: RsyncSshOptions): string {
-  return cmd(
+export function sshTransport(ssh: RsyncSshOptions, sharedConnection?: string): string {
+  // ControlMaster=no: a session over the connection ssh-master.ts opened, or a login of its own without it.
+  const shared = sharedConnection ? ["-o", `ControlPath=${sharedConnection}`, "-o", "ControlMaster=no"] : [];
+  return cmd(...sshArgv(ssh), ...shared);
+}
+
+/** ssh's argv (without the destination) as every connection to the target uses it. */
+export function sshArgv(ssh: RsyncSshOptions): Array<string | number> {
+  return [
     "ssh",
     "-i",
     ssh.identityFile,
@@ -62,7 +71,7 @@ export function sshTransport(ssh: RsyncSshOptions): string {
     "BatchMode=yes",
     "-o",
     "IdentitiesOnly=yes",
-  );
+  ];
 }
 
 /** rsync argv, without quoting: a local test can run it with execa, a step joins it with `cmd`. */
@@ -80,7 +89,7 @@ export function rsyncArgv(options: RsyncCommandOptions): string[] {
   // A listed path removed before rsync reached it changed during the freeze: not an error.
   if (options.filesFrom) argv.push("--from0", `--files-from=${options.filesFrom}`, "--ignore-missing-args");
   for (const exclude of options.excludes) argv.push(`--exclude=${rsyncPattern(exclude.path)}`);
-  if (options.ssh) argv.push("-e", sshTransport(options.ssh));
+  if (options.ssh) argv.push("-e", sshTransport(options.ssh, options.sshSharedConnection));
   const from = options.from.endsWith("/") ? options.from : `${options.from}/`;
   const toDir = options.to.endsWith("/") ? options.to : `${options.to}/`;
   const to = options.ssh ? `${options.ssh.user}@${bracketIpv6(options.ssh.address)}:${toDir}` : toDir;

@@ -7,6 +7,7 @@ import {
   markCommand,
   REPAIR_LIST,
 } from "../../../src/steps/rsync/changed-since.js";
+import { SSH_MASTER_SOCKET } from "../../../src/steps/rsync/ssh-master.js";
 
 /**
  * The short final pass on two scripted hosts: the freeze mark (the copy rule sets the live passes' marks), the list of changed paths (every
@@ -19,13 +20,27 @@ export interface ShortFreezeWorld {
   hiddenFromList: Set<string>;
   /** How many times the list was made. */
   listsMade: number;
+  /** Whether the frozen pass's shared ssh connection is open (ssh-master.ts); opening it fails when false. */
+  sharedConnection: { open: boolean; canOpen: boolean };
 }
 
 const same = (a: ScriptedFile | undefined, b: ScriptedFile | undefined): boolean =>
   !!a && !!b && a.type === b.type && a.content === b.content && a.mode === b.mode && a.linkTarget === b.linkTarget;
 
 export function simulateShortFreeze(source: ScriptedHost, target: ScriptedHost): ShortFreezeWorld {
-  const world: ShortFreezeWorld = { hiddenFromList: new Set(), listsMade: 0 };
+  const world: ShortFreezeWorld = {
+    hiddenFromList: new Set(),
+    listsMade: 0,
+    sharedConnection: { open: false, canOpen: true },
+  };
+  source.on(/^ssh .* -o ControlMaster=yes .* -f -N /, () => {
+    world.sharedConnection.open = world.sharedConnection.canOpen;
+    return world.sharedConnection.open ? {} : { code: 255 };
+  });
+  source.on(new RegExp(`^if test -S ${SSH_MASTER_SOCKET}; then ssh .* -O exit `), () => {
+    world.sharedConnection.open = false;
+    return {};
+  });
   source.on(markCommand(FREEZE_MARK), (_c, h) => (h.putFile(FREEZE_MARK, ""), {}), { mutates: true });
   source.on(
     new RegExp(`^cd / && find \\. -xdev -ignore_readdir_race .*-cnewer ${LIVE_PASS_MARK} `),
