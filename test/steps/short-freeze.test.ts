@@ -133,6 +133,22 @@ describe("the final pass copies only what changed since the last live pass", () 
     expect(current[0]).not.toContain("--ignore-times");
   });
 
+  it("the gate marks the whole-tree pass as the fallback it is, and nothing else", async () => {
+    const gateOf = async (options: { finalPass?: "full" }) => {
+      const { events } = await run(options);
+      const gate = events.find((e) => e.type === "prompt" && e.stepId === "db-freeze");
+      if (gate?.type !== "prompt") throw new Error("db-freeze asked nothing");
+      return gate.commands;
+    };
+    const wholeTree = (await gateOf({ finalPass: "full" })).filter((c) => RSYNC_PASS.test(c.command));
+    expect(wholeTree.length).toBeGreaterThan(0);
+    expect(wholeTree.filter((c) => c.when !== undefined)).toEqual([]);
+    // With the short pass that same whole-tree pass runs only as its fallback; the short pass's own do not wait.
+    const short = await gateOf({});
+    expect(short.filter((c) => c.when !== undefined).map((c) => c.command)).toEqual(wholeTree.map((c) => c.command));
+    expect(short.filter((c) => c.when === undefined && RSYNC_PASS.test(c.command)).length).toBeGreaterThan(0);
+  });
+
   it("a cutover and options.finalPass: full copy the whole tree, with no list and no proof", async () => {
     for (const options of [{ cutover: true }, { finalPass: "full" as const }]) {
       const { outcome, journal, source } = await run(options);
