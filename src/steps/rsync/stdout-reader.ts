@@ -7,9 +7,9 @@ import { parseProgress2, type Progress2 } from "./progress.js";
  * record is kept, as text, and parsed when someone asks for it (at most a few times a second). Lines
  * ending in "\n" (itemized changes, the --stats block, messages) each reach `onLine`, as before.
  *
- * rsync ends only progress records with a bare "\r". A "\r" record that does not start like one (digits
- * after the padding) still reaches `onLine`; one that starts like one but is not the newest is dropped
- * unread, which is the point.
+ * rsync ends only progress records with a bare "\r", so the records of a chunk before its newest are
+ * dropped unread, which is the point. The newest one reaches `onLine` instead when it does not start like
+ * progress (digits after the padding) or does not parse.
  */
 export class RsyncStdoutReader {
   /** Text after the last "\r" or "\n" seen: a record or line cut between chunks. */
