@@ -27,6 +27,7 @@ import {
 import { batchable, CommandBatch } from "./command-batch.js";
 import { ChannelLostError, runOnChannel } from "./run-channel.js";
 import { Semaphore } from "./semaphore.js";
+import { traceCommand, traceTiming } from "../timing-trace.js";
 
 /** sshd's MaxSessions defaults to 10 channels per connection; stay below it. */
 const MAX_PARALLEL_COMMANDS = 8;
@@ -67,15 +68,18 @@ export class SshHost implements Host {
   ): Promise<SshHost> {
     const accept =
       options.acceptHostKeys && options.acceptHostKeys.length > 0 ? [...options.acceptHostKeys] : undefined;
+    const asked = performance.now();
     const host = new SshHost(endpoint, role, await establish({ endpoint, role, acceptHostKeys: accept }));
+    traceTiming(`${role}: connected in ${Math.round(performance.now() - asked)} ms`);
     host.acceptHostKeys = accept;
-    if (options.batchCommands) host.batch = new CommandBatch((command, run) => host.execAlone(command, run));
+    if (options.batchCommands) host.batch = new CommandBatch((command, run) => host.execAlone(command, run), role);
     try {
       await host.checkPrivileges();
     } catch (error) {
       await host.close();
       throw error;
     }
+    traceTiming(`${role}: ready (root checked) ${Math.round(performance.now() - asked)} ms after connecting began`);
     return host;
   }
 
@@ -112,12 +116,22 @@ export class SshHost implements Host {
   /** One command on a session of its own. */
   private async execAlone(command: string, options: ExecOptions): Promise<ExecResult> {
     const tag = randomBytes(8).toString("hex");
+    const asked = performance.now();
     return this.sessions.use(async () => {
       const client = this.client();
+      const started = performance.now();
       try {
-        return await runOnChannel(client, remoteCommandLine(command, tag, this.endpoint.sudo), options, (signal) =>
-          this.killTagged(client, tag, signal),
+        const result = await runOnChannel(
+          client,
+          remoteCommandLine(command, tag, this.endpoint.sudo),
+          options,
+          (signal) => this.killTagged(client, tag, signal),
         );
+        traceTiming(
+          `${this.role}: session ${Math.round(performance.now() - started)} ms` +
+            `${started - asked >= 1 ? ` (after ${Math.round(started - asked)} ms waiting for a free session)` : ""}: ${traceCommand(command)}`,
+        );
+        return result;
       } catch (error) {
         if (error instanceof ChannelLostError || this.lost) {
           throw new SshUnreachableError(
