@@ -95,7 +95,7 @@ describe("CommandBatch", () => {
     const traced: string[] = [];
     const write = process.stderr.write;
     process.env.MUDANZA_TRACE = "1";
-    process.stderr.write = ((text: string) => void traced.push(text)) as typeof process.stderr.write;
+    process.stderr.write = ((text: string) => traced.push(text) > 0) as typeof process.stderr.write;
     try {
       const batched = await Promise.all(COMMANDS.map((command) => batch.exec(command)));
       expect(batched).toEqual(plain);
