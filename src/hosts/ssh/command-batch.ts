@@ -15,6 +15,9 @@ export function batchable(options: ExecOptions | undefined): boolean {
 /** Runs one command line on its own session (SshHost's plain exec). */
 export type RunCommand = (command: string, options: ExecOptions) => Promise<ExecResult>;
 
+/** Runs a batch's script where it is cheaper than a session of its own (SshHost's kept shell); throws if it cannot. */
+export type RunScript = (script: string, signal: AbortSignal | undefined) => Promise<ExecResult>;
+
 interface Waiting {
   command: string;
   signal: AbortSignal | undefined;
@@ -37,6 +40,8 @@ export class CommandBatch {
     private readonly run: RunCommand,
     /** Names the host in MUDANZA_TRACE lines. */
     private readonly role = "host",
+    /** When set, every batch goes through it, even a batch of one command. */
+    private readonly runScript?: RunScript,
   ) {}
 
   exec(command: string, signal?: AbortSignal): Promise<ExecResult> {
@@ -58,20 +63,19 @@ export class CommandBatch {
   }
 
   private async send(group: Waiting[]): Promise<void> {
-    if (group.length === 1) return this.alone(group[0]!);
+    if (group.length === 1 && !this.runScript) return this.alone(group[0]!);
     const mark = `mudanza-batch-${randomBytes(8).toString("hex")}`;
     const timed = timingTraceOn();
     const started = performance.now();
+    const script = batchScript(
+      group.map((w) => w.command),
+      mark,
+      timed,
+    );
+    const signal = group.find((w) => w.signal)?.signal;
     let result: ExecResult;
     try {
-      result = await this.run(
-        batchScript(
-          group.map((w) => w.command),
-          mark,
-          timed,
-        ),
-        { signal: group.find((w) => w.signal)?.signal },
-      );
+      result = this.runScript ? await this.runScript(script, signal) : await this.run(script, { signal });
     } catch {
       // the session failed (a lost connection): each command alone fails with its own message, or runs
       for (const waiting of group) this.alone(waiting);
@@ -120,7 +124,8 @@ export function batchScript(commands: string[], mark: string, timed = false): st
         sh`( eval ${command} ) </dev/null; printf '\n%s:%s:%s\n' ${mark} ${index} "$?"; printf '\n%s:%s\n' ${mark} ${index} >&2`,
     )
     .join("\n");
-  return timed ? `${script}\n${clock}` + sh`printf '\n%s:times:%s\n' ${mark} "$T" >&2` : script;
+  // T starts empty: a kept shell (shell-session.ts) runs many of these scripts
+  return timed ? `T=\n${script}\n${clock}` + sh`printf '\n%s:times:%s\n' ${mark} "$T" >&2` : script;
 }
 
 /** MUDANZA_TRACE: the batch's round trip and, from the host's clock (10 ms steps), each command's own time. */
