@@ -10,6 +10,8 @@ const opened: ShellSession[] = [];
 
 function localShell(): ShellSession {
   const child = spawn("/bin/sh", ["-s"], { stdio: ["pipe", "pipe", "pipe"] });
+  // A script sent after one that ended the shell meets a closed pipe (EPIPE), as the ssh channel's write does.
+  child.stdin.on("error", () => undefined);
   const channel: ShellChannel = {
     write: (text) => void child.stdin.write(text),
     onStdout: (listener) => void child.stdout.on("data", listener),

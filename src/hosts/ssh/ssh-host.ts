@@ -200,6 +200,9 @@ export class SshHost implements Host {
     if (!channel) return undefined;
     traceTiming(`${this.role}: shell opened in ${Math.round(performance.now() - started)} ms`);
     const closed = new Promise<void>((resolve) => channel.once("close", () => resolve()));
+    // A write after the shell ended (a script that exits it) errors on the channel: unhandled, that would end the
+    // run. The shell is done either way; closing makes its pending batches fail over to sessions of their own.
+    channel.on("error", () => channel.close());
     // it holds one of the connection's sessions for as long as it lives
     void this.sessions.use(() => closed);
     const wrapped: ShellChannel = {
