@@ -188,21 +188,28 @@ describe("the final pass copies only what changed since the last live pass", () 
     });
   });
 
-  it("with a target rsync before 3.1.3 (whole-second mtimes) the listed paths are sent whatever their mtime says", async () => {
+  it("with a target rsync before 3.1.3 (whole-second mtimes) the listed paths and the database files are sent whatever their mtime says", async () => {
     const copies = async (targetRsync?: string) => {
       const { outcome, source } = await run({ targetRsync });
       expect(exitCodeForRun(outcome), outcome.message).toBe(0);
       return commands(source).filter(
-        (c) => RSYNC_PASS.test(c) && c.includes("--files-from=/root/.mudanza-migrate/changed.list"),
+        (c) =>
+          RSYNC_PASS.test(c) &&
+          (c.includes("--files-from=/root/.mudanza-migrate/changed.list") || c.includes("--relative")),
       );
     };
     const old = await copies("3.1.2");
-    expect(old).toHaveLength(1);
-    expect(old[0]).toContain("--ignore-times");
-    expect(old[0]).not.toContain("--modify-window=-1");
+    expect(old).toHaveLength(2);
+    for (const copy of old) {
+      expect(copy).toContain("--ignore-times");
+      expect(copy).not.toContain("--modify-window=-1");
+    }
     const current = await copies();
-    expect(current[0]).toContain("--modify-window=-1");
-    expect(current[0]).not.toContain("--ignore-times");
+    expect(current).toHaveLength(2);
+    for (const copy of current) {
+      expect(copy).toContain("--modify-window=-1");
+      expect(copy).not.toContain("--ignore-times");
+    }
   });
 
   it("the gate marks the whole-tree pass as the fallback it is, and nothing else", async () => {

@@ -90,13 +90,18 @@ export async function finalPassPlan(
     openConnection: openSshMasterCommand(ssh),
     closeConnection: closeSshMasterCommand(ssh),
     listChanged: changedListCommand(LIVE_PASS_MARK, databaseDirs),
+    // The quick check, mtimes to the nanosecond: --ignore-times would resend every entry of each listed
+    // directory. A target rsync too old for that compares whole seconds, which would skip a file rewritten
+    // within the second of its copy (InnoDB's preallocated files keep their size): then the database
+    // directories' files and every listed path are sent whatever their size and mtime (delta transfer: the
+    // unchanged blocks are checksummed, not sent; the freeze is longer by reading the databases whole).
     copyDatabaseDirs:
       databaseDirs.length > 0
-        ? lockedRsync(RSYNC_LOCK, command({ compress, exactTimes, only: databaseDirs, ...shared }))
+        ? lockedRsync(
+            RSYNC_LOCK,
+            command({ compress, exactTimes, ignoreTimes: !exactTimes, only: databaseDirs, ...shared }),
+          )
         : null,
-    // The quick check, mtimes to the nanosecond: --ignore-times would resend every entry of each listed
-    // directory. A target rsync too old for that compares whole seconds, which would skip a listed file
-    // rewritten within the second of its copy: then every listed path is sent whatever its size and mtime.
     copyChanged: lockedRsync(
       RSYNC_LOCK,
       command({ compress, exactTimes, ignoreTimes: !exactTimes, filesFrom: CHANGED_LIST, ...shared }),
