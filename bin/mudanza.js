@@ -3,9 +3,11 @@
 // run through `prepare`). Only a checkout of the repository (src/ beside dist/) may run the TypeScript
 // sources through tsx: when dist/ is not built, or with MUDANZA_FROM_SOURCE=1 (the tests set it, so they
 // never run a stale build).
-import { existsSync } from "node:fs";
-import { fileURLToPath, pathToFileURL } from "node:url";
-import { dirname, join } from "node:path";
+// Builtins through process.getBuiltinModule, not imports: each imported builtin gets an ES module wrapper, which
+// costs every start a few million instructions.
+const { existsSync } = process.getBuiltinModule("node:fs");
+const { fileURLToPath, pathToFileURL } = process.getBuiltinModule("node:url");
+const { dirname, join } = process.getBuiltinModule("node:path");
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const built = join(root, "dist", "cli", "main.js");
