@@ -23,8 +23,16 @@ export const findingSchema = z.object({
 
 export type Finding = z.infer<typeof findingSchema>;
 
-/** A command a step would run, shown in dry-run reports and gate confirmations; purpose says why, in a few words. */
-export const plannedCommandSchema = z.object({ host: z.string(), command: z.string(), purpose: z.string().optional() });
+/**
+ * A command a step would run, shown in dry-run reports and gate confirmations; purpose says why, in a few words.
+ * `when` marks a fallback that runs only in that case (shown as "only if ..."); every other command always runs.
+ */
+export const plannedCommandSchema = z.object({
+  host: z.string(),
+  command: z.string(),
+  purpose: z.string().optional(),
+  when: z.string().optional(),
+});
 export type PlannedCommand = z.infer<typeof plannedCommandSchema>;
 
 export const verifyCheckSchema = z.object({ name: z.string(), ok: z.boolean(), detail: z.string().optional() });

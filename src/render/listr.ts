@@ -9,6 +9,7 @@ import { ProgressThrottle } from "./throttle.js";
 import { wordsFor } from "../report/kind-words.js";
 import { describeHeadline } from "../report/headline-figures.js";
 import { exitCodeForRun } from "../exit-codes.js";
+import { commandNote } from "../engine/command-note.js";
 
 type VerboseTask = ListrTaskWrapper<unknown, typeof VerboseRenderer, typeof VerboseRenderer>;
 type Message =
@@ -152,8 +153,10 @@ export function createListrRenderer(out: Writable = process.stdout, progressEver
       }
       case "prompt":
         say(stepTask ?? current, `gate: ${event.title} runs:`);
-        for (const c of event.commands)
-          say(stepTask ?? current, `  on ${c.host}: ${c.command}${c.purpose ? `  (${c.purpose})` : ""}`);
+        for (const c of event.commands) {
+          const note = commandNote(c);
+          say(stepTask ?? current, `  on ${c.host}: ${c.command}${note ? `  (${note})` : ""}`);
+        }
         for (const d of event.details) say(stepTask ?? current, `  ${d}`);
         return;
       case "prompt-answer":

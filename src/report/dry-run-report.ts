@@ -12,6 +12,7 @@ import {
 import { code, fenced, plain as markdownPlain, table } from "./markdown.js";
 import { wordsFor } from "./kind-words.js";
 import { NO_UNDO, riskSummary } from "./risk-summary.js";
+import { commandNote } from "../engine/command-note.js";
 
 export type { DryRunReport } from "./dry-run-schema.js";
 /** @deprecated the report is DryRunReport; kept for callers of the first version. */
@@ -224,9 +225,10 @@ export function renderDryRunMarkdown(data: DryRunReport, plain: TextEscape = mar
       const shown = (command: string): string => shortenExcludes(command, data.excludes.length);
       out.push(
         ...fenced(
-          commands.flatMap((c) =>
-            c.purpose ? [`# ${c.purpose.replace(/\n/g, " ")}`, shown(c.command)] : [shown(c.command)],
-          ),
+          commands.flatMap((c) => {
+            const note = commandNote(c);
+            return note ? [`# ${note.replace(/\n/g, " ")}`, shown(c.command)] : [shown(c.command)];
+          }),
           "sh",
         ),
         "",

@@ -14,7 +14,7 @@ import {
 } from "../journal/shape.js";
 
 const at = { at: str };
-const plannedCommand = object({ host: str, command: str, purpose: optional(str) });
+const plannedCommand = object({ host: str, command: str, purpose: optional(str), when: optional(str) });
 const finding = object({
   title: str,
   summary: str,

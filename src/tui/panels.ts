@@ -4,6 +4,7 @@ import { cleanLine, formatDuration } from "../render/format.js";
 import { failedStep, warningsOf, warningText, type TuiModel } from "./model.js";
 import { wordsFor } from "../report/kind-words.js";
 import { describeHeadline } from "../report/headline-figures.js";
+import { commandNote } from "../engine/command-note.js";
 
 /** Panel contents as plain lines, so their height is known before Ink lays them out. */
 export interface PanelLine {
@@ -92,7 +93,8 @@ export function gateLines(prompt: GatePrompt, findings: Finding[] = [], otherWar
   for (const c of prompt.commands) {
     if (c.host !== host) lines.push({ text: `On ${c.host}:`, bold: true });
     host = c.host;
-    if (c.purpose) lines.push({ text: `  # ${c.purpose}`, dim: true });
+    const note = commandNote(c);
+    if (note) lines.push({ text: `  # ${note}`, dim: true });
     lines.push({ text: `  $ ${c.command}` });
   }
   for (const d of prompt.details) lines.push({ text: `  • ${d}`, color: "yellow" });

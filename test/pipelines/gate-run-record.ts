@@ -105,7 +105,7 @@ export function compareForHost(record: StepRecord, host: string): { displayed: s
     .filter((c) => c.host === host && !isReadOnly(c.command))
     .map((c) => ({
       command: isFileWrite(c.command) ? writtenPath(c.command) : c.command,
-      conditional: /^if /.test(c.purpose ?? ""),
+      conditional: c.when !== undefined,
     }));
   const ran: string[] = [];
   for (const { host: role, event } of record.ran) {
@@ -123,8 +123,8 @@ export function compareForHost(record: StepRecord, host: string): { displayed: s
 }
 
 /**
- * A displayed command whose purpose begins with "if" (a fallback: "if the short pass cannot run ...") runs
- * only in that case: dropped from the comparison where the run went past it without running it.
+ * A displayed command with a `when` (a fallback: "only if the short pass cannot run ...") runs only in that
+ * case: dropped from the comparison where the run went past it without running it.
  */
 function withoutSkippedConditionals(shown: Array<{ command: string; conditional: boolean }>, ran: string[]): string[] {
   const out: string[] = [];

@@ -26,6 +26,7 @@ async function run(
     cutover?: boolean;
     hide?: boolean;
     databaseDriftAtThaw?: boolean;
+    sourceWritesAfterThaw?: boolean;
     finalPass?: "changed" | "full";
     targetRsync?: string;
   } = {},
@@ -51,7 +52,11 @@ async function run(
       } else if (options.databaseDriftAtThaw && stops === 1)
         // Something on the VM touched the copied database files right after the frozen pass.
         target.putFile(WRITTEN_AT_STOP, "written on the VM\n");
-      return stop(command, host);
+      const result = stop(command, host);
+      // The source's database, started again, goes on writing its files (their ctime now past the freeze mark).
+      if (options.sourceWritesAfterThaw && command.startsWith("systemctl start "))
+        host.putFile(WRITTEN_AT_STOP, "written after the thaw\n");
+      return result;
     },
     { mutates: true },
   );
@@ -100,6 +105,20 @@ describe("the final pass copies only what changed since the last live pass", () 
     expect(target.files.get(MISSED)?.content).toBe("edited while the live pass ran\n");
   });
 
+  it("what the source's database writes after the thaw is newer than the copy: no second freeze, no repair", async () => {
+    const { outcome, journal, target, stops } = await run({ sourceWritesAfterThaw: true });
+    expect(exitCodeForRun(outcome), outcome.message).toBe(0);
+    expect(journal.snapshot.facts[OVZ_FACTS.freezeProof.key]).toMatchObject({
+      sinceFreeze: 1,
+      repairedCount: 0,
+      staleInDatabases: [],
+      redone: false,
+    });
+    expect(stops()).toBe(1);
+    // The VM keeps the database as it was at the freeze: the consistent copy the stop made.
+    expect(target.files.get(WRITTEN_AT_STOP)?.content).toBe("pages written at stop 1\n");
+  });
+
   it("a stale difference inside the database directory makes the freeze happen again, with a full pass", async () => {
     const { outcome, journal, target, stops } = await run({ databaseDriftAtThaw: true });
     expect(exitCodeForRun(outcome), outcome.message).toBe(0);
@@ -131,6 +150,22 @@ describe("the final pass copies only what changed since the last live pass", () 
     const current = await copies();
     expect(current[0]).toContain("--modify-window=-1");
     expect(current[0]).not.toContain("--ignore-times");
+  });
+
+  it("the gate marks the whole-tree pass as the fallback it is, and nothing else", async () => {
+    const gateOf = async (options: { finalPass?: "full" }) => {
+      const { events } = await run(options);
+      const gate = events.find((e) => e.type === "prompt" && e.stepId === "db-freeze");
+      if (gate?.type !== "prompt") throw new Error("db-freeze asked nothing");
+      return gate.commands;
+    };
+    const wholeTree = (await gateOf({ finalPass: "full" })).filter((c) => RSYNC_PASS.test(c.command));
+    expect(wholeTree.length).toBeGreaterThan(0);
+    expect(wholeTree.filter((c) => c.when !== undefined)).toEqual([]);
+    // With the short pass that same whole-tree pass runs only as its fallback; the short pass's own do not wait.
+    const short = await gateOf({});
+    expect(short.filter((c) => c.when !== undefined).map((c) => c.command)).toEqual(wholeTree.map((c) => c.command));
+    expect(short.filter((c) => c.when === undefined && RSYNC_PASS.test(c.command)).length).toBeGreaterThan(0);
   });
 
   it("a cutover and options.finalPass: full copy the whole tree, with no list and no proof", async () => {

@@ -263,12 +263,11 @@ export const dbFreeze = defineStep<OvzPlan, FreezePlan>({
         purpose: "check they stopped; read again after the final pass: any start in between fails the step",
       });
     }
-    const whole = passCommands(
-      { ...plan.pass, restoreKeys: null },
-      changed
-        ? "if the short pass cannot run, or the proof finds a database file that differs from a source unchanged since the freeze: the freeze again, with the whole tree"
-        : "final pass with the databases stopped",
-    );
+    const whole = changed
+      ? passCommands({ ...plan.pass, restoreKeys: null }, "the freeze again, with the whole tree", {
+          when: "the short pass cannot run, or the proof finds a database file that differs from a source unchanged since the freeze",
+        })
+      : passCommands({ ...plan.pass, restoreKeys: null }, "final pass with the databases stopped");
     commands.push(...(changed ? [...changed.frozen, ...whole] : whole));
     if (plan.units.length > 0 && !plan.cutover)
       commands.push({

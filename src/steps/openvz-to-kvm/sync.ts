@@ -134,10 +134,14 @@ export function nextPass(plan: PassPlan, completed: SyncPassRecord[]): { command
 }
 
 /** What the passes run, in order. */
-export function passCommands(plan: PassPlan, purpose: string, options: { live?: boolean } = {}): PlannedCommand[] {
+export function passCommands(
+  plan: PassPlan,
+  purpose: string,
+  options: { live?: boolean; when?: string } = {},
+): PlannedCommand[] {
   const later = plan.laterRsync !== plan.rsync;
   const shown = (command: string): string => (options.live ? withLiveMark(command) : command);
-  return [
+  const commands: PlannedCommand[] = [
     {
       host: "source",
       command: shown(plan.rsync),
@@ -162,6 +166,7 @@ export function passCommands(plan: PassPlan, purpose: string, options: { live?: 
         ]
       : []),
   ];
+  return options.when === undefined ? commands : commands.map((c) => ({ ...c, when: options.when }));
 }
 
 /** Builds the copy's rsync commands; everything they share (excludes, mounts, the dirlink verdict) read once. */

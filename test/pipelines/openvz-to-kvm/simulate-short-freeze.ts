@@ -11,22 +11,33 @@ import {
 /**
  * The short final pass on two scripted hosts: the freeze mark (the copy rule sets the live passes' marks), the list of changed paths (every
  * source file the target lacks or holds differently, minus what the test hides to play a missed ctime), the
- * copy of listed paths or whole directories, and the proof's comparison with its ctime question (every
- * path answers "old": a difference the short pass left is stale) and the repair's list.
+ * copy of listed paths or whole directories, and the proof's comparison with its ctime question (a path
+ * answers "new" when the source changed it after the freeze mark, as the source's running database does
+ * after the thaw; "old" otherwise: a difference the short pass left is stale) and the repair's list.
  */
 export interface ShortFreezeWorld {
   /** Paths the list of changed paths leaves out, as if their ctime had not moved (a clock set back). */
   hiddenFromList: Set<string>;
   /** How many times the list was made. */
   listsMade: number;
+  /** The source's files when the freeze was marked: what differs from it now has a newer ctime than the mark. */
+  atFreezeMark: Map<string, ScriptedFile>;
 }
 
 const same = (a: ScriptedFile | undefined, b: ScriptedFile | undefined): boolean =>
   !!a && !!b && a.type === b.type && a.content === b.content && a.mode === b.mode && a.linkTarget === b.linkTarget;
 
 export function simulateShortFreeze(source: ScriptedHost, target: ScriptedHost): ShortFreezeWorld {
-  const world: ShortFreezeWorld = { hiddenFromList: new Set(), listsMade: 0 };
-  source.on(markCommand(FREEZE_MARK), (_c, h) => (h.putFile(FREEZE_MARK, ""), {}), { mutates: true });
+  const world: ShortFreezeWorld = { hiddenFromList: new Set(), listsMade: 0, atFreezeMark: new Map() };
+  source.on(
+    markCommand(FREEZE_MARK),
+    (_c, h) => {
+      h.putFile(FREEZE_MARK, "");
+      world.atFreezeMark = new Map([...h.files.entries()].map(([p, f]) => [p, { ...f }]));
+      return {};
+    },
+    { mutates: true },
+  );
   source.on(
     new RegExp(`^cd / && find \\. -xdev -ignore_readdir_race .*-cnewer ${LIVE_PASS_MARK} `),
     (_c, h) => {
@@ -46,7 +57,7 @@ export function simulateShortFreeze(source: ScriptedHost, target: ScriptedHost):
     return {
       stdout: asked
         .filter(exists)
-        .map((p) => `old ${p}\0`)
+        .map((p) => `${same(h.files.get(p.slice(1)), world.atFreezeMark.get(p.slice(1))) ? "old" : "new"} ${p}\0`)
         .join(""),
     };
   });
