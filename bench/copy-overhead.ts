@@ -4,7 +4,10 @@ import { join } from "node:path";
 import { LocalHost } from "../src/hosts/local-host.js";
 import { cmd } from "../src/hosts/quote.js";
 import { COMMON_EXCLUDES, rsyncArgv, runRsyncPass, type RsyncCommandOptions } from "../src/steps/rsync/index.js";
-import { probeCompression } from "../src/steps/rsync/compression.js";
+import { chooseCompression, probeRsyncBuilds } from "../src/steps/rsync/compression.js";
+import { lockedRsync } from "../src/steps/rsync/lock.js";
+import { chooseTimePrecision } from "../src/steps/rsync/time-precision.js";
+import { compareModeFor } from "../src/steps/openvz-to-kvm/sync.js";
 import { startLoopback } from "./loopback.js";
 import { cpuSecondsSoFar } from "./cpu.js";
 import { median, pairedRatios } from "./measure.js";
@@ -19,9 +22,10 @@ const MAX_ROUNDS = 3;
 const SPARSE_MIB = Number(process.env.MUDANZA_BENCH_SPARSE_MIB ?? 512);
 
 /**
- * The copy as the pipeline runs it (runRsyncPass: the step's rsync command with --stats and progress2,
- * progress parsed into events) against bare `rsync -aHAXS --numeric-ids --delete` with the same excludes,
- * both over the same loopback sshd, into an emptied target each round.
+ * The copy as the pipeline runs it (runRsyncPass: the step's first-pass rsync command behind the copy's
+ * lock, with --stats and progress2, progress read into events) against bare `rsync -aHAXS --numeric-ids
+ * --delete` with the same excludes, compression, mtime precision and comparison, both over the same
+ * loopback sshd, into an emptied target each round.
  */
 export const copyOverhead: Benchmark = {
   name: "copy-overhead",
@@ -36,9 +40,14 @@ export const copyOverhead: Benchmark = {
     await generateTree(source, { files: FILES, sparseBytes: SPARSE_MIB * 1024 ** 2 });
     const loopback = await startLoopback(scratch);
     try {
-      // The compression the probe would choose for these two ends (both this machine's rsync).
-      const compression = await probeCompression(new LocalHost("source"), new LocalHost("target"));
-      log(`copy-overhead: ${compression.summary}`);
+      // What the copy step's plan (openvz-to-kvm/sync.ts passPlan) chooses for these two ends, both this
+      // machine's rsync: the compression, the mtime precision, and the first pass's content comparison
+      // (every round copies into an emptied target, as a first pass does).
+      const builds = await probeRsyncBuilds(new LocalHost("source"), new LocalHost("target"));
+      const compression = chooseCompression(builds.source, builds.target);
+      const timePrecision = chooseTimePrecision(builds.source, builds.target);
+      const compare = compareModeFor([]);
+      log(`copy-overhead: ${compression.summary}; ${timePrecision.summary}; first pass: ${compare}`);
       const options: RsyncCommandOptions = {
         from: source,
         to: target,
@@ -46,12 +55,16 @@ export const copyOverhead: Benchmark = {
         excludes: COMMON_EXCLUDES,
         keepDirlinks: true,
         compress: compression.flags,
+        exactTimes: timePrecision.exact,
+        compareContent: compare === "checksum",
       };
       const pipelineArgv = rsyncArgv(options);
-      // Bare: the same argv without what the pipeline adds for its own use (--stats, progress2).
+      // Bare: the same argv without what the pipeline adds for its own use (--stats, progress2), so the
+      // ratio is the CLI's cost, not a difference in what is copied or compared.
       const bareArgv = pipelineArgv.filter((a) => a !== "--stats" && a !== "--info=progress2");
       const host = new LocalHost("source");
-      const pipelineCommand = cmd(...pipelineArgv);
+      // As the pipeline runs it: behind the copy's lock (a few shell built-ins, then exec rsync).
+      const pipelineCommand = lockedRsync(join(scratch, "rsync.lock"), cmd(...pipelineArgv));
 
       const cases = {
         pipeline: async () => {

@@ -3,7 +3,7 @@ import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { copyOverhead } from "./copy-overhead.js";
-import { lab } from "./lab/index.js";
+import { lab, LAB_ROWS } from "./lab/index.js";
 import { memory } from "./memory.js";
 import { progressFlood } from "./progress-flood.js";
 import { startup } from "./startup.js";
@@ -18,7 +18,7 @@ const LAB_BENCHMARKS: Benchmark[] = [lab];
 
 const USAGE = `npm run bench [-- --runs N] [--only NAME[,NAME]] [--out FILE] [--lab]
   --runs  measured runs per case (default 15), after one warm-up run
-  --only  run only these benchmarks: ${LOCAL_BENCHMARKS.map((b) => b.name).join(", ")}
+  --only  run only these benchmarks: ${LOCAL_BENCHMARKS.map((b) => b.name).join(", ")}; with --lab, these rows: ${LAB_ROWS.join(", ")}
   --lab   instead, the rows on the QEMU lab (as root; about 12 min): dry run of the two-host plan (5 rounds),
           freeze window vs the two-pass recipe and a no-change scan (3 rounds), the lab tree on the wire
   MUDANZA_BENCH_FILES: files in the copy benchmark's tree (default 200000, the issue's; at most 3 rounds)
@@ -47,10 +47,11 @@ async function main(): Promise<number> {
   if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a whole number >= 1 (got ${values.runs})`);
   const BENCHMARKS = values.lab ? LAB_BENCHMARKS : LOCAL_BENCHMARKS;
   const wanted = values.only?.split(",");
-  const unknown = wanted?.filter((n) => !BENCHMARKS.some((b) => b.name === n)) ?? [];
-  if (unknown.length > 0)
-    throw new Error(`unknown benchmark ${unknown.join(", ")}: expected ${BENCHMARKS.map((b) => b.name).join(", ")}`);
-  const chosen = BENCHMARKS.filter((b) => !wanted || wanted.includes(b.name));
+  // --lab: one boot serves every lab row, so --only picks rows of the lab benchmark
+  const names: readonly string[] = values.lab ? LAB_ROWS : BENCHMARKS.map((b) => b.name);
+  const unknown = wanted?.filter((n) => !names.includes(n)) ?? [];
+  if (unknown.length > 0) throw new Error(`unknown benchmark ${unknown.join(", ")}: expected ${names.join(", ")}`);
+  const chosen = values.lab ? BENCHMARKS : BENCHMARKS.filter((b) => !wanted || wanted.includes(b.name));
   const root = resolve(import.meta.dirname, "..");
   const rows: BenchRow[] = [];
   const failures: string[] = [];
@@ -63,6 +64,7 @@ async function main(): Promise<number> {
           runs,
           scratch,
           million: values.million,
+          labRows: values.lab ? wanted : undefined,
           log: (line) => process.stderr.write(line + "\n"),
           failed: (what) => failures.push(`${benchmark.name}: ${what}`),
         })),

@@ -28,6 +28,8 @@ export interface BenchContext {
   failed: (what: string) => void;
   /** --million: the memory benchmark's issue-sized tree (slow to make and copy) */
   million: boolean;
+  /** --lab --only: the lab rows asked for (LAB_ROWS); undefined for all */
+  labRows?: string[];
 }
 
 /** A benchmark lives in its own file and is listed in main.ts. */

@@ -8,6 +8,9 @@ import { measureDryRun } from "./dry-run.js";
 import { measureFreeze } from "./freeze.js";
 import { measureLabTreeWire } from "./wire-tree.js";
 
+/** The lab's rows, each selectable with `--lab --only NAME[,NAME]`. */
+export const LAB_ROWS = ["lab-wire", "lab-dry-run", "lab-freeze"] as const;
+
 /**
  * The rows that need the QEMU lab (`npm run bench -- --lab`), on one lab boot: the dry run of the two-host
  * plan, the freeze window against the recipe and the floor, and bytes on the wire for the lab's tree.
@@ -16,7 +19,7 @@ import { measureLabTreeWire } from "./wire-tree.js";
 export const lab: Benchmark = {
   name: "lab",
   description: "on the QEMU lab: dry run of the two-host plan, freeze window vs recipe and floor, lab tree on the wire",
-  async run({ root, runs, scratch, log, failed }) {
+  async run({ root, runs, scratch, log, failed, labRows }) {
     const problems = labProblems();
     if (problems.length > 0) throw new Error(`the lab cannot run here: ${problems.join("; ")}`);
     if (!existsSync(join(root, "dist", "cli", "main.js")))
@@ -24,7 +27,9 @@ export const lab: Benchmark = {
     const labLog = (line: string) => log(`[lab] ${line}`);
     const rows: BenchRow[] = [];
     // A lab boot is expensive: a row that fails is reported and the others still run.
-    const measure = async (name: string, rowsOf: () => Promise<BenchRow[]>) => {
+    const wanted = (name: (typeof LAB_ROWS)[number]) => !labRows || labRows.includes(name);
+    const measure = async (name: (typeof LAB_ROWS)[number], rowsOf: () => Promise<BenchRow[]>) => {
+      if (!wanted(name)) return;
       try {
         rows.push(...(await rowsOf()));
       } catch (error) {
@@ -35,6 +40,7 @@ export const lab: Benchmark = {
     // Before the boot: the copy runs on this machine and needs only the built images.
     const images = await ensureLabImages(labLog);
     await measure("lab-wire", () => measureLabTreeWire(images, scratch, log));
+    if (!wanted("lab-dry-run") && !wanted("lab-freeze")) return rows;
     const started = Date.now();
     const running = await Lab.start({ log: labLog });
     try {

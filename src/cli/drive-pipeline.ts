@@ -18,6 +18,7 @@ import { stackChain } from "../exit-codes.js";
 import { tracedHost } from "../hosts/traced-host.js";
 import { rememberingReads } from "../hosts/dry-run-reads.js";
 import { resolveInteractive } from "./interactive.js";
+import { traceTiming } from "../hosts/timing-trace.js";
 
 export interface DriveFlags {
   yes?: boolean;
@@ -140,6 +141,7 @@ export async function drivePipeline<Plan>(options: DriveOptions<Plan>): Promise<
       logPath: mode === "dry-run" ? undefined : logPath,
       onError: trace ? (stepId, error) => trace?.line(`${stepId} failed:\n${stackChain(error)}`) : undefined,
     });
+    traceTiming(`pipeline ended (${outcome.status})`);
   } finally {
     if (mode !== "dry-run" && logLines.length > 0)
       flushing = flushing
@@ -151,6 +153,7 @@ export async function drivePipeline<Plan>(options: DriveOptions<Plan>): Promise<
     process.off("SIGTERM", onTerm);
     await renderer?.close();
     await Promise.all(Object.values(hosts).map((h) => h.close().catch(() => undefined)));
+    traceTiming("hosts closed");
     await journal.close().catch((error: Error) => complain(`mudanza: could not release the lock: ${error.message}`));
     recordChildrenIn(null);
     await flushing;
@@ -188,6 +191,7 @@ export async function drivePipeline<Plan>(options: DriveOptions<Plan>): Promise<
       await writeFile(path, report, { mode: 0o600 });
       complain(`mudanza: dry-run report: ${path}`);
     } else process.stdout.write(report);
+    traceTiming("dry-run report written");
   }
   return outcome;
 }

@@ -8,6 +8,7 @@ import { shellQuote } from "../hosts/quote.js";
 import { drivePipeline, resolveRunMode } from "./drive-pipeline.js";
 import { resolveStateDir } from "./state-dir.js";
 import { exitCodeForRun } from "../exit-codes.js";
+import { traceTiming } from "../hosts/timing-trace.js";
 
 export interface RunCommandOptions {
   yes?: boolean;
@@ -52,6 +53,7 @@ export async function runCommand(planPath: string, options: RunCommandOptions): 
       // Both at once: a slow host's handshake need not wait for the other's. A dry run only reads, so its
       // commands asked together may share a session.
       const batchCommands = mode === "dry-run";
+      traceTiming("plan loaded: connecting to source and target");
       const [source, target] = await Promise.allSettled(
         (["source", "target"] as const).map((role) =>
           connectHost(loaded.plan[role], role, { acceptHostKeys: expected[role], batchCommands }),

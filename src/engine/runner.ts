@@ -4,6 +4,7 @@ import type { Journal } from "../journal/journal.js";
 import type { EventSink, PipelineEvent, RunMode, RunStatus, StepStatus } from "./events.js";
 import { checkedFact, readFact } from "./facts.js";
 import { restartNotes } from "./host-restarts.js";
+import { traceTiming } from "../hosts/timing-trace.js";
 import { applyAcknowledgements, type Acknowledgement, type Finding } from "./finding.js";
 import type {
   FactStore,
@@ -154,6 +155,7 @@ export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunO
     if (mode !== "dry-run" && journal.step(step.id).status === "done") continue;
     const probed =
       (await early?.get(step.id)?.settle()) ?? (await probeStep(step, ctx, emit, pipeline.acknowledged ?? []));
+    if (early) traceTiming(`probe ${step.id} settled`);
     if (probed instanceof Error) options.onError?.(step.id, probed);
     // A probe that cannot answer is a blocker: nothing may change on a guess, and a dry-run goes on probing.
     const probe: ProbeResult =
@@ -354,6 +356,7 @@ function startProbes<Plan>(
     };
     running.add(step.id);
     const probing = probeStep(step, stepCtx, (event) => held.push(event), acknowledged).then((probed) => {
+      traceTiming(`probe ${step.id} done${readTooEarly ? " (read a plan too early: probes again)" : ""}`);
       running.delete(step.id);
       if (readTooEarly) unsure.add(step.id);
       if (!(probed instanceof Error)) plans.set(step.id, probed.plan);

@@ -39,7 +39,13 @@ export function rememberingReads(host: Host): Host {
 
   return delegatingHost(host, {
     exec(command: string, options?: ExecOptions) {
-      if (options?.onStdout || options?.onStderr || options?.silenceTimeoutMs !== undefined || options?.stillBusy)
+      if (
+        options?.onStdout ||
+        options?.onStdoutText ||
+        options?.onStderr ||
+        options?.silenceTimeoutMs !== undefined ||
+        options?.stillBusy
+      )
         return host.exec(command, options);
       const key = `${options?.stdoutTailChars ?? ""}\u0000${options?.stdin ?? ""}\u0000${command}`;
       return remembered(

@@ -9,6 +9,12 @@ export interface ExecOptions {
   onStdout?: (line: string) => void;
   onStderr?: (line: string) => void;
   /**
+   * Called with stdout's text as it arrives, decoded but cut anywhere (mid-line included), for a reader that
+   * does its own splitting: rsync's progress prints a record per file, and splitting each into a line
+   * costs more than the copy's own work per file (src/steps/rsync/stdout-reader.ts).
+   */
+  onStdoutText?: (text: string) => void;
+  /**
    * Keep only about this many characters at the end of stdout in the result (from a line start); the
    * onStdout callback still sees every line. For commands that print without end (rsync's progress over a
    * million files) whose result needs only the last lines: the CLI's memory then does not grow with them.

@@ -62,7 +62,12 @@ export class LocalHost implements Host {
       const onAbort = (): void => stop("abort");
       options.signal?.addEventListener("abort", onAbort, { once: true });
 
-      const stdout = new Collected(options.onStdout, () => watchdog.heard(), options.stdoutTailChars);
+      const stdout = new Collected(
+        options.onStdout,
+        () => watchdog.heard(),
+        options.stdoutTailChars,
+        options.onStdoutText,
+      );
       const stderr = new Collected(options.onStderr, () => watchdog.heard());
       child.stdout!.on("data", (chunk: Buffer) => stdout.push(chunk));
       child.stderr!.on("data", (chunk: Buffer) => stderr.push(chunk));
@@ -140,31 +145,37 @@ export class LocalHost implements Host {
   async close(): Promise<void> {}
 }
 
-/** One output stream: the text (whole, or its tail), line callbacks, and a poke for the watchdog on every chunk. */
+/**
+ * One output stream: the text (whole, or its tail), line and text callbacks, and a poke for the watchdog on
+ * every chunk. Lines are split only for a line callback: rsync's progress alone is thousands of lines a second.
+ */
 class Collected {
   private readonly decoder = new StringDecoder("utf8");
-  private readonly lines: LineSplitter;
+  private readonly lines: LineSplitter | null;
   private readonly text: KeptText;
   constructor(
     onLine: ((line: string) => void) | undefined,
     private readonly heard: () => void,
     tailChars?: number,
+    private readonly onText?: (text: string) => void,
   ) {
-    this.lines = new LineSplitter((line) => onLine?.(line));
+    this.lines = onLine ? new LineSplitter(onLine) : null;
     this.text = new KeptText(tailChars);
   }
   push(chunk: Buffer): void {
     this.heard();
-    const piece = this.decoder.write(chunk);
-    this.text.add(piece);
-    this.lines.push(piece);
+    this.take(this.decoder.write(chunk));
   }
   finish(): string {
-    const rest = this.decoder.end();
-    this.text.add(rest);
-    this.lines.push(rest);
-    this.lines.end();
+    this.take(this.decoder.end());
+    this.lines?.end();
     return this.text.value;
+  }
+  private take(piece: string): void {
+    if (piece === "") return;
+    this.text.add(piece);
+    this.lines?.push(piece);
+    this.onText?.(piece);
   }
 }
 

@@ -145,6 +145,7 @@ export class ScriptedHost implements Host {
     const stdout = reply.stdout ?? "";
     const stderr = reply.stderr ?? "";
     if (options.onStdout) for (const line of splitLines(stdout)) options.onStdout(line);
+    if (options.onStdoutText && stdout !== "") options.onStdoutText(stdout);
     if (options.onStderr) for (const line of splitLines(stderr)) options.onStderr(line);
     return {
       code: reply.code ?? 0,

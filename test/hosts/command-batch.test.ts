@@ -88,6 +88,31 @@ describe("CommandBatch", () => {
     expect(batchable({ timeoutMs: 1000 })).toBe(false);
   });
 
+  it("MUDANZA_TRACE: the timed script gives the same answers, and the trace names each command with its time on the host", async () => {
+    const untimed = localBatch().batch;
+    const plain = await Promise.all(COMMANDS.map((command) => untimed.exec(command)));
+    const { batch, sent } = localBatch();
+    const traced: string[] = [];
+    const write = process.stderr.write;
+    process.env.MUDANZA_TRACE = "1";
+    process.stderr.write = ((text: string) => traced.push(text) > 0) as typeof process.stderr.write;
+    try {
+      const batched = await Promise.all(COMMANDS.map((command) => batch.exec(command)));
+      expect(batched).toEqual(plain);
+    } finally {
+      process.stderr.write = write;
+      delete process.env.MUDANZA_TRACE;
+    }
+    expect(sent).toHaveLength(1);
+    expect(traced[0]).toMatch(/^trace +\d+ ms host: batch of 9: \d+ ms round trip, \d+ ms on the host\n$/);
+    expect(traced.slice(1).map((line) => /^trace +\d+ ms host: +(\d+) ms (.*)\n$/.exec(line)?.[2])).toEqual([
+      "printf 'a\\nb\\n'",
+      ...COMMANDS.slice(1, 7),
+      expect.stringMatching(/^if test -e .*…$/),
+      expect.stringMatching(/^if test -e .*…$/),
+    ]);
+  });
+
   it("output that does not end where the marks say gives no answer rather than a wrong one", () => {
     const result = { code: 0, stdout: "x\nM:0:0\ny", stderr: "\nM:0\n" };
     expect(splitBatchOutput(result, "M", 2)).toEqual([{ code: 0, stdout: "x", stderr: "" }]);

@@ -31,6 +31,20 @@ describe("LocalHost commands", () => {
     expect((await host.exec("seq 1 3", { stdoutTailChars: 1000 })).stdout).toBe("1\n2\n3\n");
   });
 
+  it("onStdoutText gets all of stdout in order, multi-byte characters whole, while the result keeps only its tail", async () => {
+    const pieces: string[] = [];
+    // 200,000 lines of "é<n>\r": more than one pipe read, so characters and records are cut between chunks.
+    const result = await host.exec("seq 1 200000 | sed 's/^/é/' | tr '\\n' '\\r'", {
+      stdoutTailChars: 100,
+      onStdoutText: (text) => pieces.push(text),
+    });
+    expect(result.code).toBe(0);
+    expect(pieces.length).toBeGreaterThan(1);
+    const text = pieces.join("");
+    expect(text.split("\r").slice(0, -1)).toEqual(Array.from({ length: 200_000 }, (_, i) => `é${i + 1}`));
+    expect(result.stdout.length).toBeLessThanOrEqual(100);
+  });
+
   it("runs a command with stdin, output lines and its exit code", async () => {
     const lines: string[] = [];
     const result = await host.exec("cat; echo done >&2; exit 3", { stdin: "a\nb\n", onStdout: (l) => lines.push(l) });

@@ -181,6 +181,39 @@ describe("commands", { timeout: REAL_HOST_TEST_TIMEOUT }, () => {
   }, 120_000);
 });
 
+describe("a dry run's batches (batchCommands)", { timeout: REAL_HOST_TEST_TIMEOUT }, () => {
+  it("answers like a plain connection, every turn in the one shell it keeps; an abort stops that shell and what it runs", async () => {
+    const plain = await connect();
+    const batched = await SshHost.connect(endpoint(), "source", { batchCommands: true });
+    open.push(batched);
+    const commands = [
+      "printf 'no newline'; exit 3",
+      "printf 'x\\n\\n'; echo oops >&2; false",
+      "exec sh -c 'echo replaced; exit 7'",
+      "cat; echo read-nothing",
+      "id -u",
+    ];
+    const answer = (r: { code: number; stdout: string; stderr: string }) => [r.code, r.stdout, r.stderr];
+    const expected = await Promise.all(commands.map((c) => plain.exec(c)));
+    const got = await Promise.all(commands.map((c) => batched.exec(c)));
+    expect(got.map(answer)).toEqual(expected.map(answer));
+    expect(await batched.readFile("/etc/hostname")).toBe(await plain.readFile("/etc/hostname"));
+    // $$ in a subshell is its shell's: the same in two turns when they ran in one kept shell
+    const first = (await batched.exec("echo $$")).stdout;
+    const second = (await batched.exec("echo $$")).stdout;
+    expect(first).toMatch(/^\d+\n$/);
+    expect(second).toBe(first);
+
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 300);
+    const aborted = await batched.exec("sleep 35.25", { signal: controller.signal });
+    expect(aborted).toMatchObject({ code: -1, aborted: true });
+    await expectNoProcess("35.25");
+    // the shell is gone: later batches go on sessions of their own
+    expect((await batched.exec("echo still usable")).stdout).toBe("still usable\n");
+  }, 120_000);
+});
+
 describe("files", { timeout: REAL_HOST_TEST_TIMEOUT }, () => {
   it("writes, reads and stats files with modes, and reports absent ones", async () => {
     const host = await connect();

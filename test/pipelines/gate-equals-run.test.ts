@@ -13,6 +13,7 @@ import { buildVserverToOpenvz } from "../../src/pipelines/vserver-to-openvz/pipe
 import { compareForHost, recordGateAndRun, type StepRecord } from "./gate-run-record.js";
 import { loadPair, PAIRS } from "./openvz-to-kvm/harness.js";
 import { simulate } from "./openvz-to-kvm/simulate.js";
+import { FREEZE_MARK, markCommand } from "../../src/steps/rsync/changed-since.js";
 import { webWorld } from "./vserver-to-openvz/scripted-world.js";
 
 const temps: string[] = [];
@@ -94,12 +95,15 @@ describe("what the gate displayed is what run executed, for every step", () => {
     const state = simulate(source, target, { family: "debian", kernel: PAIRS.debian.kernel, passBytes: [9, 4] });
     // A file changed after the live passes that the list misses: the proof's repair copies it.
     state.shortFreeze.hiddenFromList.add("/etc/motd");
+    // Changed before the freeze mark (the simulated mark records the source's files as they are then), so
+    // the proof dates it before the freeze.
+    const mark = source.rules.find((r) => r.match === markCommand(FREEZE_MARK))!.reply;
+    if (typeof mark !== "function") throw new Error("simulate() has no freeze-mark rule");
     source.on(
-      /^mkdir -p -- \/root\/\.mudanza-migrate && touch -- /,
-      (_c, h) => {
-        h.putFile("/root/.mudanza-migrate/freeze.start", "");
+      markCommand(FREEZE_MARK),
+      (command, h, options) => {
         h.putFile("/etc/motd", "changed after the live passes\n");
-        return {};
+        return mark(command, h, options);
       },
       { mutates: true },
     );

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { ExecOptions, ExecResult } from "../host.js";
 import { sh } from "../quote.js";
+import { timingTraceOn, traceCommand, traceTiming } from "../timing-trace.js";
 
 /** One batch stays well under what sshd takes as one command line, and one slow command holds back few others. */
 const MAX_COMMANDS = 24;
@@ -13,6 +14,9 @@ export function batchable(options: ExecOptions | undefined): boolean {
 
 /** Runs one command line on its own session (SshHost's plain exec). */
 export type RunCommand = (command: string, options: ExecOptions) => Promise<ExecResult>;
+
+/** Runs a batch's script where it is cheaper than a session of its own (SshHost's kept shell); throws if it cannot. */
+export type RunScript = (script: string, signal: AbortSignal | undefined) => Promise<ExecResult>;
 
 interface Waiting {
   command: string;
@@ -32,7 +36,13 @@ export class CommandBatch {
   private queue: Waiting[] = [];
   private scheduled = false;
 
-  constructor(private readonly run: RunCommand) {}
+  constructor(
+    private readonly run: RunCommand,
+    /** Names the host in MUDANZA_TRACE lines. */
+    private readonly role = "host",
+    /** When set, every batch goes through it, even a batch of one command. */
+    private readonly runScript?: RunScript,
+  ) {}
 
   exec(command: string, signal?: AbortSignal): Promise<ExecResult> {
     return new Promise((resolve, reject) => {
@@ -53,23 +63,26 @@ export class CommandBatch {
   }
 
   private async send(group: Waiting[]): Promise<void> {
-    if (group.length === 1) return this.alone(group[0]!);
+    if (group.length === 1 && !this.runScript) return this.alone(group[0]!);
     const mark = `mudanza-batch-${randomBytes(8).toString("hex")}`;
+    const timed = timingTraceOn();
+    const started = performance.now();
+    const script = batchScript(
+      group.map((w) => w.command),
+      mark,
+      timed,
+    );
+    const signal = group.find((w) => w.signal)?.signal;
     let result: ExecResult;
     try {
-      result = await this.run(
-        batchScript(
-          group.map((w) => w.command),
-          mark,
-        ),
-        { signal: group.find((w) => w.signal)?.signal },
-      );
+      result = this.runScript ? await this.runScript(script, signal) : await this.run(script, { signal });
     } catch {
       // the session failed (a lost connection): each command alone fails with its own message, or runs
       for (const waiting of group) this.alone(waiting);
       return;
     }
     const answers = splitBatchOutput(result, mark, group.length);
+    if (timed) traceBatch(this.role, group, result, mark, performance.now() - started);
     group.forEach((waiting, index) => {
       const answer = answers[index];
       if (answer) waiting.resolve(answer);
@@ -101,13 +114,29 @@ function groups(waiting: Waiting[]): Waiting[][] {
  * After each command: on stdout a line `MARK:INDEX:CODE`, on stderr a line `MARK:INDEX`, each after a newline
  * of its own (so an answer without a final newline keeps it that way). MARK is random per batch.
  */
-export function batchScript(commands: string[], mark: string): string {
-  return commands
+export function batchScript(commands: string[], mark: string, timed = false): string {
+  // timed (MUDANZA_TRACE): the host's clock before each command and at the end, after the last answer
+  const clock = timed ? `{ read t _ </proc/uptime; T="$T $t"; } 2>/dev/null; ` : "";
+  const script = commands
     .map(
       (command, index) =>
+        clock +
         sh`( eval ${command} ) </dev/null; printf '\n%s:%s:%s\n' ${mark} ${index} "$?"; printf '\n%s:%s\n' ${mark} ${index} >&2`,
     )
     .join("\n");
+  // T starts empty: a kept shell (shell-session.ts) runs many of these scripts
+  return timed ? `T=\n${script}\n${clock}` + sh`printf '\n%s:times:%s\n' ${mark} "$T" >&2` : script;
+}
+
+/** MUDANZA_TRACE: the batch's round trip and, from the host's clock (10 ms steps), each command's own time. */
+function traceBatch(role: string, group: Waiting[], result: ExecResult, mark: string, roundTripMs: number): void {
+  const line = new RegExp(`\n${mark}:times: *([0-9. ]+)\n`).exec(result.stderr);
+  const clock = line ? line[1]!.trim().split(/ +/).map(Number) : [];
+  const spent = (index: number): string =>
+    clock.length === group.length + 1 ? `${Math.round((clock[index + 1]! - clock[index]!) * 1000)} ms` : "?";
+  const onHost = clock.length === group.length + 1 ? `${Math.round((clock.at(-1)! - clock[0]!) * 1000)} ms` : "?";
+  traceTiming(`${role}: batch of ${group.length}: ${Math.round(roundTripMs)} ms round trip, ${onHost} on the host`);
+  group.forEach((w, index) => traceTiming(`${role}:   ${spent(index).padStart(7)} ${traceCommand(w.command)}`));
 }
 
 /** Each command's answer, in order; a hole from the first one the output does not complete. */

@@ -5,6 +5,7 @@ import { HostKeyError, SshAuthError, SshUnreachableError } from "./errors.js";
 import { algorithmsForKeyType, keyTypeOfBlob, sha256Fingerprint } from "./fingerprint.js";
 import { verifyHostKey, type HostKeyPolicy } from "./host-key-policy.js";
 import { knownHostsName, knownKeyTypes } from "./known-hosts.js";
+import { timingTraceOn, traceTiming } from "../timing-trace.js";
 
 /** ssh2's default host key algorithms, in its order; reordered per host below. */
 const HOST_KEY_ALGORITHMS = [
@@ -50,6 +51,7 @@ export function openClient(hop: Hop, sock?: Duplex): Promise<OpenedClient> {
       client.end();
       reject(error);
     };
+    if (timingTraceOn()) traceHandshake(client, hop.who);
     client.on("ready", () => {
       if (settled) return;
       settled = true;
@@ -78,12 +80,27 @@ export function openClient(hop: Hop, sock?: Duplex): Promise<OpenedClient> {
       keepaliveCountMax: 4,
       algorithms: { serverHostKey: orderHostKeyAlgorithms(hop) as never },
       hostVerifier: (key: Buffer): boolean => {
+        traceTiming(`${hop.who}: host key presented`);
         presented = { fingerprint: sha256Fingerprint(key), keyType: keyTypeOfBlob(key) ?? "unknown" };
         hostKeyError = verifyHostKey(hop.policy, { host: hop.hostKeyName, port: hop.port, who: hop.who }, key);
         return hostKeyError === null;
       },
     });
   });
+}
+
+/** MUDANZA_TRACE: when the TCP connection, the key exchange and the login ended, and what was negotiated. */
+function traceHandshake(client: Client, who: string): void {
+  const began = performance.now();
+  const since = (): string => `${Math.round(performance.now() - began)} ms`;
+  traceTiming(`${who}: connecting`);
+  client.once("connect", () => traceTiming(`${who}: TCP connected after ${since()}`));
+  client.once("handshake", (negotiated: { kex: string; serverHostKey: string; cs: { cipher: string; mac: string } }) =>
+    traceTiming(
+      `${who}: key exchange done after ${since()} (${negotiated.kex}, ${negotiated.serverHostKey}, ${negotiated.cs.cipher}${negotiated.cs.mac ? ` ${negotiated.cs.mac}` : ""})`,
+    ),
+  );
+  client.once("ready", () => traceTiming(`${who}: logged in after ${since()}`));
 }
 
 /** Offer first the key types known_hosts holds for this host, like ssh does, so the check can succeed. */

@@ -62,7 +62,7 @@ function collect(
   reject: (error: Error) => void,
   stopper?: Stopper,
 ): void {
-  const stdout = new Capture(options.onStdout, options.stdoutTailChars);
+  const stdout = new Capture(options.onStdout, options.stdoutTailChars, options.onStdoutText);
   const stderr = new Capture(options.onStderr);
   let silentMs: number | undefined;
   const watchdog = new SilenceWatchdog(
@@ -164,26 +164,32 @@ function signalChannel(channel: ClientChannel, name: "TERM" | "KILL"): void {
   }
 }
 
-/** UTF-8 decoding that survives multi-byte characters split across packets, plus the line callback. */
+/** UTF-8 decoding that survives multi-byte characters split across packets, plus the line and text callbacks. */
 class Capture {
   private readonly decoder = new StringDecoder("utf8");
   private readonly lines: LineSplitter | null;
   private readonly text: KeptText;
-  constructor(onLine: ((line: string) => void) | undefined, tailChars?: number) {
+  constructor(
+    onLine: ((line: string) => void) | undefined,
+    tailChars?: number,
+    private readonly onText?: (text: string) => void,
+  ) {
     this.lines = onLine ? new LineSplitter(onLine) : null;
     this.text = new KeptText(tailChars);
   }
   push(chunk: Buffer): void {
-    const piece = this.decoder.write(chunk);
-    this.text.add(piece);
-    this.lines?.push(piece);
+    this.take(this.decoder.write(chunk));
   }
   finish(): string {
-    const rest = this.decoder.end();
-    this.text.add(rest);
-    this.lines?.push(rest);
+    this.take(this.decoder.end());
     this.lines?.end();
     return this.text.value;
+  }
+  private take(piece: string): void {
+    if (piece === "") return;
+    this.text.add(piece);
+    this.lines?.push(piece);
+    this.onText?.(piece);
   }
 }
 

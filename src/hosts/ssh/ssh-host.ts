@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import type { Client } from "ssh2";
+import type { Client, ClientChannel } from "ssh2";
 import { BlockedError } from "../../errors.js";
 import type { Endpoint } from "../../plan/endpoint.js";
 import {
@@ -25,8 +25,10 @@ import {
   writeFileCommand,
 } from "./remote-files.js";
 import { batchable, CommandBatch } from "./command-batch.js";
+import { ShellSession, type ShellChannel } from "./shell-session.js";
 import { ChannelLostError, runOnChannel } from "./run-channel.js";
 import { Semaphore } from "./semaphore.js";
+import { traceCommand, traceTiming } from "../timing-trace.js";
 
 /** sshd's MaxSessions defaults to 10 channels per connection; stay below it. */
 const MAX_PARALLEL_COMMANDS = 8;
@@ -48,6 +50,8 @@ export class SshHost implements Host {
   private lastAddress: string;
   /** A dry run's commands asked together share one session (batchCommands); undefined otherwise. */
   private batch: CommandBatch | undefined;
+  /** The dry run's kept shell, opened by its first batch; undefined after it failed to open or died. */
+  private shell: Promise<{ session: ShellSession; tag: string } | undefined> | undefined;
 
   private constructor(
     private readonly endpoint: Endpoint,
@@ -67,15 +71,23 @@ export class SshHost implements Host {
   ): Promise<SshHost> {
     const accept =
       options.acceptHostKeys && options.acceptHostKeys.length > 0 ? [...options.acceptHostKeys] : undefined;
+    const asked = performance.now();
     const host = new SshHost(endpoint, role, await establish({ endpoint, role, acceptHostKeys: accept }));
+    traceTiming(`${role}: connected in ${Math.round(performance.now() - asked)} ms`);
     host.acceptHostKeys = accept;
-    if (options.batchCommands) host.batch = new CommandBatch((command, run) => host.execAlone(command, run));
+    if (options.batchCommands)
+      host.batch = new CommandBatch(
+        (command, run) => host.execAlone(command, run),
+        role,
+        (script, signal) => host.runInShell(script, signal),
+      );
     try {
       await host.checkPrivileges();
     } catch (error) {
       await host.close();
       throw error;
     }
+    traceTiming(`${role}: ready (root checked) ${Math.round(performance.now() - asked)} ms after connecting began`);
     return host;
   }
 
@@ -112,12 +124,22 @@ export class SshHost implements Host {
   /** One command on a session of its own. */
   private async execAlone(command: string, options: ExecOptions): Promise<ExecResult> {
     const tag = randomBytes(8).toString("hex");
+    const asked = performance.now();
     return this.sessions.use(async () => {
       const client = this.client();
+      const started = performance.now();
       try {
-        return await runOnChannel(client, remoteCommandLine(command, tag, this.endpoint.sudo), options, (signal) =>
-          this.killTagged(client, tag, signal),
+        const result = await runOnChannel(
+          client,
+          remoteCommandLine(command, tag, this.endpoint.sudo),
+          options,
+          (signal) => this.killTagged(client, tag, signal),
         );
+        traceTiming(
+          `${this.role}: session ${Math.round(performance.now() - started)} ms` +
+            `${started - asked >= 1 ? ` (after ${Math.round(started - asked)} ms waiting for a free session)` : ""}: ${traceCommand(command)}`,
+        );
+        return result;
       } catch (error) {
         if (error instanceof ChannelLostError || this.lost) {
           throw new SshUnreachableError(
@@ -129,6 +151,65 @@ export class SshHost implements Host {
         );
       }
     });
+  }
+
+  /**
+   * A dry run's batch in the shell kept open for them (see shell-session.ts), or on a session of its own
+   * when that shell could not be opened or has ended. An abort stops the shell and whatever it runs.
+   */
+  private async runInShell(script: string, signal: AbortSignal | undefined): Promise<ExecResult> {
+    const shell = await (this.shell ??= this.openShell());
+    if (!shell || !shell.session.alive) return this.execAlone(script, { signal });
+    const aborted: ExecResult = { code: -1, stdout: "", stderr: "", aborted: true };
+    if (signal?.aborted) return aborted;
+    // An abort answers at once (the batch's commands then run alone, and see the abort), and stops the
+    // shell with whatever it runs; the batches sent after this one go on sessions of their own.
+    let onAbort = (): void => undefined;
+    const stopped = new Promise<ExecResult>((resolve) => {
+      onAbort = () => {
+        const client = this.connection?.clients.at(-1);
+        if (client) this.killTagged(client, shell.tag, "TERM");
+        shell.session.close();
+        resolve(aborted);
+      };
+    });
+    signal?.addEventListener("abort", onAbort, { once: true });
+    try {
+      const running = shell.session.run(script).then((output): ExecResult => ({ code: 0, ...output }));
+      running.catch(() => undefined); // after an abort, nobody waits for it any more
+      return await Promise.race([running, stopped]);
+    } finally {
+      signal?.removeEventListener("abort", onAbort);
+    }
+  }
+
+  private async openShell(): Promise<{ session: ShellSession; tag: string } | undefined> {
+    const tag = randomBytes(8).toString("hex");
+    const started = performance.now();
+    let client: Client;
+    try {
+      client = this.client();
+    } catch {
+      return undefined;
+    }
+    const channel = await new Promise<ClientChannel | undefined>((resolve) =>
+      client.exec(remoteCommandLine("exec sh -s", tag, this.endpoint.sudo), (error, opened) =>
+        resolve(error ? undefined : opened),
+      ),
+    );
+    if (!channel) return undefined;
+    traceTiming(`${this.role}: shell opened in ${Math.round(performance.now() - started)} ms`);
+    const closed = new Promise<void>((resolve) => channel.once("close", () => resolve()));
+    // it holds one of the connection's sessions for as long as it lives
+    void this.sessions.use(() => closed);
+    const wrapped: ShellChannel = {
+      write: (text) => void channel.write(text),
+      onStdout: (listener) => void channel.on("data", listener),
+      onStderr: (listener) => void channel.stderr.on("data", listener),
+      onClose: (listener) => void closed.then(listener),
+      close: () => channel.end(),
+    };
+    return { session: new ShellSession(wrapped), tag };
   }
 
   async readFile(path: string): Promise<string> {
@@ -183,6 +264,7 @@ export class SshHost implements Host {
   }
 
   async close(): Promise<void> {
+    this.closeShell();
     const connection = this.connection;
     this.connection = null;
     if (!connection) return;
@@ -205,6 +287,13 @@ export class SshHost implements Host {
     ).catch(() => {
       // best effort: the connection may be gone, which ends the command's session anyway
     });
+  }
+
+  /** The next batch opens a new shell (on the current connection). */
+  private closeShell(): void {
+    const shell = this.shell;
+    this.shell = undefined;
+    void shell?.then((opened) => opened?.session.close());
   }
 
   private client(): Client {

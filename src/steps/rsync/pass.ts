@@ -1,6 +1,7 @@
 import type { ProgressInfo } from "../../engine/events.js";
 import type { Host } from "../../hosts/host.js";
-import { describeRsyncExit, isDeletion, parseProgress2, parseStats, type RsyncStats } from "./progress.js";
+import { describeRsyncExit, isDeletion, parseStats, type Progress2, type RsyncStats } from "./progress.js";
+import { RsyncStdoutReader } from "./stdout-reader.js";
 
 export interface PassSinks {
   progress(info: ProgressInfo): void;
@@ -23,14 +24,14 @@ const PROGRESS_EVERY_MS = 250;
 
 /**
  * What of rsync's stdout the result keeps: the --stats block at its end is about 1 KiB. A pass over a
- * million files prints some 75 MB of progress lines, which must not pile up in the CLI's memory; lines
- * are parsed (and deletions counted) as they come.
+ * million files prints some 75 MB of progress records, which must not pile up in the CLI's memory; lines
+ * are read (and deletions counted) as they come.
  */
 const STDOUT_TAIL_CHARS = 64 * 1024;
 
 /**
- * Runs one rsync pass on `host` (the source, pushing), turning progress2 lines into progress events and
- * everything else into output lines. Itemized lines of a dry run are counted, not echoed.
+ * Runs one rsync pass on `host` (the source, pushing), turning the newest progress2 record into a progress
+ * event at most every PROGRESS_EVERY_MS and everything else into output lines. Itemized lines of a dry run are counted, not echoed.
  */
 export async function runRsyncPass(
   host: Host,
@@ -43,39 +44,33 @@ export async function runRsyncPass(
   let lastEmit = 0;
   let lastProgress: ProgressInfo | null = null;
   let deletions = 0;
+  const stdout = new RsyncStdoutReader((line) => {
+    if (line.trim() === "") return;
+    if (isDeletion(line)) deletions++;
+    if (options.quietItems && /^([<>ch.*][fdLDSp+.]|\*deleting )/.test(line)) return;
+    sinks.output(line, "stdout");
+  });
   const result = await host.exec(command, {
     timeoutMs: options.timeoutMs,
     signal: sinks.signal,
     stdoutTailChars: STDOUT_TAIL_CHARS,
-    onStdout: (line) => {
-      const progress = parseProgress2(line);
-      if (progress) {
-        const info: ProgressInfo = { label, bytesDone: progress.bytesDone };
-        for (const key of [
-          "bytesTotal",
-          "percent",
-          "rateBytesPerSec",
-          "etaSec",
-          "filesChecked",
-          "filesTotal",
-        ] as const) {
-          if (progress[key] !== undefined) info[key] = progress[key];
-        }
-        lastProgress = info;
-        const now = Date.now();
-        if (now - lastEmit >= PROGRESS_EVERY_MS) {
-          lastEmit = now;
-          sinks.progress(info);
-        }
-        return;
-      }
-      if (line.trim() === "") return;
-      if (isDeletion(line)) deletions++;
-      if (options.quietItems && /^([<>ch.*][fdLDSp+.]|\*deleting )/.test(line)) return;
-      sinks.output(line, "stdout");
+    onStdoutText: (text) => {
+      stdout.push(text);
+      // Only the newest progress record is parsed, and only when an event is due: not once per file.
+      const now = Date.now();
+      if (now - lastEmit < PROGRESS_EVERY_MS) return;
+      const progress = stdout.takeProgress();
+      if (!progress) return;
+      lastEmit = now;
+      lastProgress = progressInfo(label, progress);
+      sinks.progress(lastProgress);
     },
     onStderr: (line) => sinks.output(line, "stderr"),
   });
+  stdout.end();
+  const last = stdout.takeProgress();
+  if (last) lastProgress = progressInfo(label, last);
+  // The last word on progress, even when it was already shown: a renderer ends its bar on it.
   if (lastProgress) sinks.progress(lastProgress);
   const seconds = (Date.now() - started) / 1000;
   return {
@@ -88,6 +83,15 @@ export async function runRsyncPass(
       .filter(Boolean)
       .join("\n"),
   };
+}
+
+/** The event's fields of a progress2 record (what the renderers and the journal know). */
+function progressInfo(label: string, progress: Progress2): ProgressInfo {
+  const info: ProgressInfo = { label, bytesDone: progress.bytesDone };
+  for (const key of ["bytesTotal", "percent", "rateBytesPerSec", "etaSec", "filesChecked", "filesTotal"] as const) {
+    if (progress[key] !== undefined) info[key] = progress[key];
+  }
+  return info;
 }
 
 /** Live-pass convergence: go on while the changed data keeps shrinking and passes remain. */

@@ -1,0 +1,111 @@
+/** ShellSession over a local `sh -s` (what SshHost keeps open on a dry run's host), and CommandBatch through it. */
+import { spawn } from "node:child_process";
+import { afterEach, describe, expect, it } from "vitest";
+import { LocalHost } from "../../src/hosts/local-host.js";
+import { CommandBatch } from "../../src/hosts/ssh/command-batch.js";
+import { ShellEndedError, ShellSession, type ShellChannel } from "../../src/hosts/ssh/shell-session.js";
+import { readFileCommand, statCommand } from "../../src/hosts/ssh/remote-files.js";
+
+const opened: ShellSession[] = [];
+
+function localShell(): ShellSession {
+  const child = spawn("/bin/sh", ["-s"], { stdio: ["pipe", "pipe", "pipe"] });
+  const channel: ShellChannel = {
+    write: (text) => void child.stdin.write(text),
+    onStdout: (listener) => void child.stdout.on("data", listener),
+    onStderr: (listener) => void child.stderr.on("data", listener),
+    onClose: (listener) => void child.once("close", listener),
+    close: () => void child.stdin.end(),
+  };
+  const session = new ShellSession(channel);
+  opened.push(session);
+  return session;
+}
+
+afterEach(() => {
+  for (const session of opened.splice(0)) session.close();
+});
+
+describe("ShellSession", () => {
+  it("answers scripts sent one after another, even before the first has finished, each with its own output", async () => {
+    const shell = localShell();
+    const answers = await Promise.all([
+      shell.run("sleep 0.2; printf 'one'; echo err1 >&2"),
+      shell.run("printf 'two\\n\\n'"),
+      shell.run("true"),
+    ]);
+    expect(answers).toEqual([
+      { stdout: "one", stderr: "err1\n" },
+      { stdout: "two\n\n", stderr: "" },
+      { stdout: "", stderr: "" },
+    ]);
+    expect(shell.alive).toBe(true);
+  });
+
+  it("a script that ends the shell fails, as do those sent after it", async () => {
+    const shell = localShell();
+    const ending = shell.run("exit 3");
+    const after = shell.run("echo never");
+    await expect(ending).rejects.toBeInstanceOf(ShellEndedError);
+    await expect(after).rejects.toBeInstanceOf(ShellEndedError);
+    expect(shell.alive).toBe(false);
+    await expect(shell.run("echo late")).rejects.toBeInstanceOf(ShellEndedError);
+  });
+});
+
+describe("CommandBatch through a kept shell", () => {
+  // the hard cases of command-batch.test.ts: exits, exec, a syntax error, a read of stdin, absent files
+  const COMMANDS = [
+    "printf 'no newline'; exit 3",
+    "printf '\\n\\n'; echo oops >&2; false",
+    "exec sh -c 'echo replaced; exit 7'",
+    "echo 'unbalanced",
+    "cat; echo read-nothing",
+    readFileCommand("/nonexistent/mudanza-shell-test"),
+    statCommand("/"),
+  ];
+
+  it("gives each command the answer a batch on a session of its own gives, turn after turn, in one shell", async () => {
+    const local = new LocalHost("test");
+    const sessions: string[] = [];
+    const onSessions = new CommandBatch((command, options) => {
+      sessions.push(command);
+      return local.exec(command, options);
+    });
+    const shell = localShell();
+    const scripts: string[] = [];
+    const inShell = new CommandBatch(
+      () => Promise.reject(new Error("nothing may run on a session of its own")),
+      "test",
+      async (script) => {
+        scripts.push(script);
+        return { code: 0, ...(await shell.run(script)) };
+      },
+    );
+    const expected = await Promise.all(COMMANDS.map((c) => onSessions.exec(c)));
+    const got = await Promise.all(COMMANDS.map((c) => inShell.exec(c)));
+    expect(got).toEqual(expected);
+    // a later turn, and a command alone, use the same shell
+    expect((await inShell.exec("echo later")).stdout).toBe("later\n");
+    expect(scripts).toHaveLength(2);
+    expect(shell.alive).toBe(true);
+  });
+
+  it("when the shell ends under a batch, its commands run on sessions of their own", async () => {
+    const local = new LocalHost("test");
+    const shell = localShell();
+    shell.close();
+    const alone: string[] = [];
+    const batch = new CommandBatch(
+      (command, options) => {
+        alone.push(command);
+        return local.exec(command, options);
+      },
+      "test",
+      async (script) => ({ code: 0, ...(await shell.run(script)) }),
+    );
+    const answers = await Promise.all([batch.exec("echo a"), batch.exec("echo b")]);
+    expect(answers.map((a) => a.stdout)).toEqual(["a\n", "b\n"]);
+    expect(alone).toEqual(["echo a", "echo b"]);
+  });
+});
