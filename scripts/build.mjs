@@ -10,6 +10,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { buildBundle } from "./bundle-options.mjs";
+import { buildLightFront } from "./light-front.mjs";
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const { values } = parseArgs({ options: { outdir: { type: "string" } } });
@@ -23,3 +24,4 @@ await buildBundle({
   entryPoints: { "cli/main": join(root, "src", "cli", "main.ts") },
   outdir,
 });
+await buildLightFront(root, outdir);

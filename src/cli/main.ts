@@ -5,11 +5,13 @@ import { main } from "./program.js";
 survivePipeClosing(process.stdout);
 survivePipeClosing(process.stderr);
 
-const code = await main(process.argv.slice(2));
-process.exitCode = code;
-// Everything is journaled and closed by now; a socket some library failed to release must not keep a
-// finished run (and the script waiting for it) hanging. The timer is unref'd: a clean exit never waits.
-setTimeout(() => {
-  process.stderr.write("mudanza: a connection did not close after the run ended; exiting anyway\n");
-  process.exit(code);
-}, 5000).unref();
+// No top-level await: the light front (scripts/light-front.mjs) bundles this file as CommonJS.
+void main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+  // Everything is journaled and closed by now; a socket some library failed to release must not keep a
+  // finished run (and the script waiting for it) hanging. The timer is unref'd: a clean exit never waits.
+  setTimeout(() => {
+    process.stderr.write("mudanza: a connection did not close after the run ended; exiting anyway\n");
+    process.exit(code);
+  }, 5000).unref();
+});

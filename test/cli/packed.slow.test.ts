@@ -89,6 +89,25 @@ describe("the packed CLI, installed and started outside the repository", { timeo
     expect([...packages]).toEqual(["mudanza"]);
   });
 
+  it("help, --version and status start the light front (dist/cli/light.cjs), every other command the full program", async () => {
+    // NODE_DEBUG=module: Node's CommonJS loader names every file it loads on stderr.
+    const loadsLightFront = async (...args: string[]) => {
+      const { stderr } = await run(
+        process.execPath,
+        [join(installed, "node_modules/mudanza/bin/mudanza.js"), ...args],
+        {
+          cwd: elsewhere,
+          env: { ...bareEnv, NODE_DEBUG: "module" },
+        },
+      ).catch((error: { stderr: string }) => error);
+      return /load "[^"]*\/dist\/cli\/light\.cjs"/.test(stderr);
+    };
+    for (const args of [[], ["--help"], ["-v", "help", "run"], ["--version"], ["status", "--state-dir", work]])
+      expect(await loadsLightFront(...args), args.join(" ")).toBe(true);
+    for (const args of [["run", "--help"], ["runs", "--state-dir", work], ["plan", "--help"], ["bogus"]])
+      expect(await loadsLightFront(...args), args.join(" ")).toBe(false);
+  });
+
   it("--yes without a terminal runs the scripted plan to its end, lock released and report written", async () => {
     const state = join(work, "state-yes");
     const result = await run(bin(), ["run", PLAN, "--yes", "--state-dir", state], {

@@ -1,0 +1,73 @@
+import { execFile } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { commandRegistrations } from "../../src/cli/commands/index.js";
+import { CLI_PROCESS_TEST_TIMEOUT } from "../support/timeouts.js";
+
+const run = promisify(execFile);
+const ROOT = resolve(import.meta.dirname, "../..");
+const PLAN = join(ROOT, "fixtures/plans/ovz-kvm-debian-12.yaml");
+
+let build = "";
+let state = "";
+
+/** stdout, stderr and the exit code of one built entry point, run from outside the repository. */
+async function outcome(entry: string, args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [join(build, "cli", entry), ...args], { cwd: state });
+    return { stdout, stderr, code: 0 };
+  } catch (error) {
+    const failed = error as { stdout: string; stderr: string; code: number };
+    return { stdout: failed.stdout, stderr: failed.stderr, code: failed.code };
+  }
+}
+
+// The build lies in the repository (its packages resolve from node_modules beside it), removed afterwards.
+beforeAll(async () => {
+  build = await mkdtemp(join(ROOT, ".light-front-test-"));
+  state = await mkdtemp(join(tmpdir(), "mudanza-light-front-"));
+  await run(process.execPath, [join(ROOT, "scripts/build.mjs"), "--outdir", build]);
+}, CLI_PROCESS_TEST_TIMEOUT);
+
+afterAll(async () => {
+  await Promise.all([build, state].filter(Boolean).map((d) => rm(d, { recursive: true, force: true })));
+});
+
+const names = commandRegistrations.flatMap((r) => r.names);
+// Every command line bin/mudanza.js sends the light front that its output depends on: help for every command,
+// the version, and status with each kind of bad input.
+const CASES: string[][] = [
+  [],
+  ["--help"],
+  ["-h"],
+  ["-V"],
+  ["--version"],
+  ["help"],
+  ["help", "no-such-command"],
+  ...names.map((name) => ["help", name]),
+  ["status", "--help"],
+  ["-v", "status", "--help"],
+  ["status", "--bogus"],
+  ["status", "--json"],
+  ["status", "--format", "xml"],
+  ["status", "no-such-plan.yaml", "--state-dir", "."],
+  ["status", "deadbeef", "--state-dir", "."],
+  ["status", PLAN, "--state-dir", "."],
+  ["status", "--state-dir", "."],
+  ["--debug", "status", "--format", "xml"],
+];
+
+describe("the light front (dist/cli/light.cjs) prints what the full program prints", () => {
+  it.each(CASES.map((args) => [args.join(" ") || "(no arguments)", args]))(
+    "%s: the same stdout, stderr and exit code",
+    { timeout: CLI_PROCESS_TEST_TIMEOUT },
+    async (_, args) => {
+      const [full, light] = await Promise.all([outcome("main.js", args), outcome("light.cjs", args)]);
+      expect(light).toEqual(full);
+      expect(full.stdout + full.stderr).not.toBe("");
+    },
+  );
+});
