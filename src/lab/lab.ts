@@ -17,7 +17,7 @@ import type { TrackedProcess } from "./processes.js";
 import { labCacheRoot } from "./cache.js";
 import { LabContainer } from "./container.js";
 import { knownHostsLines } from "./keys.js";
-import { acquireLabLock } from "./lock.js";
+import { acquireLabLock, LAB_LOCK_PATH } from "./lock.js";
 import { createLabNetwork, removeLabNetwork, removeLabNetworkSync } from "./netns.js";
 import { writeLabKnownHosts, writeLabPlan } from "./plan-file.js";
 import { onProcessExit, reapLeftovers, setProcessStateFile, stopAllTracked } from "./processes.js";
@@ -104,7 +104,7 @@ export class Lab {
     const env = options.env ?? process.env;
     const images = await ensureLabImages(log, env);
     const root = labCacheRoot(env);
-    const release = acquireLabLock(join(root, "lab.lock"));
+    const release = acquireLabLock(LAB_LOCK_PATH);
     const pidFile = join(root, "lab.pids");
     const reaped = await reapLeftovers(pidFile);
     if (reaped.length > 0) log(`stopped leftovers of an earlier lab run: ${reaped.join(", ")}`);

@@ -1,6 +1,13 @@
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 
 /**
+ * Where the lab's lock lives: beside the network namespace (/run/netns), not in the image cache. Two runs with
+ * different MUDANZA_LAB_CACHE folders (a test run and the demo) share the fixed ports and the namespace name,
+ * so they must see one lock.
+ */
+export const LAB_LOCK_PATH = "/run/mudanza-lab.lock";
+
+/**
  * One lab per machine: its addresses, ports and namespace name are fixed (they are baked into the cached
  * images). The lock file holds the owner's PID; a lock whose owner is gone is taken over.
  */

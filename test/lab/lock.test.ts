@@ -1,0 +1,33 @@
+import { existsSync, writeFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { acquireLabLock, LAB_LOCK_PATH, LabBusyError } from "../../src/lab/lock.js";
+import { labCacheRoot } from "../../src/lab/cache.js";
+
+const dirs: string[] = [];
+afterEach(async () => {
+  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
+});
+
+describe("the lab lock", () => {
+  it("is one per machine, wherever the image cache is", () => {
+    expect(LAB_LOCK_PATH.startsWith(labCacheRoot({ MUDANZA_LAB_CACHE: "/srv/a" }))).toBe(false);
+    expect(LAB_LOCK_PATH.startsWith(labCacheRoot({}))).toBe(false);
+  });
+
+  it("refuses a second owner while the first lives, and is taken over when its owner is gone", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "mudanza-lock-"));
+    dirs.push(dir);
+    const path = join(dir, "lab.lock");
+    // pid 1 always lives: another lab holds the lock
+    writeFileSync(path, "1");
+    expect(() => acquireLabLock(path)).toThrow(LabBusyError);
+    // a pid far above pid_max's default is nobody: the lock is stale
+    writeFileSync(path, "4194999");
+    const release = acquireLabLock(path);
+    release();
+    expect(existsSync(path)).toBe(false);
+  });
+});
