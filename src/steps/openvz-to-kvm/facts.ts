@@ -172,23 +172,32 @@ export const OVZ_FACTS = {
   /** The full comparison after a short final pass (short-freeze.ts): what differed, what was missed. */
   freezeProof: ovzFact(
     "freezeProof",
-    z.object({
-      seconds: z.number(),
-      differences: z.number(),
-      sinceFreeze: z.number(),
-      repaired: z.array(z.string()),
-      repairedCount: z.number(),
-      staleInDatabases: z.array(z.string()),
-      unclassified: z.string().optional(),
-      /** The repair's own time (after the proof), when it copied anything. */
-      repairSeconds: z.number().optional(),
-      firstWindowSec: z.number(),
-      /**
-       * Whether the freeze is done again with a full pass: "under way" is written before that freeze
-       * starts, "done" once its pass completed, so a crash in between does not read as "not needed".
-       */
-      redo: z.enum(["not needed", "under way", "done"]),
-    }),
+    // A journal of the version before "redo" holds `redone: boolean`; a migration it began still resumes.
+    z.preprocess(
+      (value) =>
+        typeof value === "object" && value !== null && !("redo" in value) && "redone" in value
+          ? (({ redone, ...rest }) => ({ ...rest, redo: redone === true ? "done" : "not needed" }))(
+              value as Record<string, unknown>,
+            )
+          : value,
+      z.object({
+        seconds: z.number(),
+        differences: z.number(),
+        sinceFreeze: z.number(),
+        repaired: z.array(z.string()),
+        repairedCount: z.number(),
+        staleInDatabases: z.array(z.string()),
+        unclassified: z.string().optional(),
+        /** The repair's own time (after the proof), when it copied anything. */
+        repairSeconds: z.number().optional(),
+        firstWindowSec: z.number(),
+        /**
+         * Whether the freeze is done again with a full pass: "under way" is written before that freeze
+         * starts, "done" once its pass completed, so a crash in between does not read as "not needed".
+         */
+        redo: z.enum(["not needed", "under way", "done"]),
+      }),
+    ),
     ROLLBACK.dropped,
   ),
   finalSyncAt: ovzFact("finalSyncAt", z.string(), ROLLBACK.dropped),
