@@ -1,15 +1,11 @@
 import { existsSync, writeFileSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { acquireLabLock, LAB_LOCK_PATH, LabBusyError } from "../../src/lab/lock.js";
 import { labCacheRoot } from "../../src/lab/cache.js";
+import { useTempDirs } from "../support/temp-dirs.js";
 
-const dirs: string[] = [];
-afterEach(async () => {
-  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
-});
+const tempDir = useTempDirs();
 
 describe("the lab lock", () => {
   it("is one per machine, wherever the image cache is", () => {
@@ -18,8 +14,7 @@ describe("the lab lock", () => {
   });
 
   it("refuses a second owner while the first lives, and is taken over when its owner is gone", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "mudanza-lock-"));
-    dirs.push(dir);
+    const dir = await tempDir("mudanza-lock-");
     const path = join(dir, "lab.lock");
     // pid 1 always lives: another lab holds the lock
     writeFileSync(path, "1");

@@ -1,10 +1,9 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { LocalHost } from "../../../src/hosts/local-host.js";
 import { rsyncArgv } from "../../../src/steps/rsync/command.js";
 import { closeSshMasterCommand, openSshMasterCommand } from "../../../src/steps/rsync/ssh-master.js";
+import { useTempDirs } from "../../support/temp-dirs.js";
 
 const ssh = {
   user: "root",
@@ -13,10 +12,7 @@ const ssh = {
   identityFile: "/root/.mudanza-migrate/id_ed25519",
   knownHostsFile: "/root/.mudanza-migrate/known_hosts",
 };
-const temps: string[] = [];
-afterEach(async () => {
-  for (const dir of temps.splice(0)) await rm(dir, { recursive: true, force: true });
-});
+const tempDir = useTempDirs();
 
 describe("the frozen pass's shared ssh connection", () => {
   it("is opened in the background with the migration key, holding no pipe of its command", () => {
@@ -44,8 +40,7 @@ describe("the frozen pass's shared ssh connection", () => {
   });
 
   it("closing a connection that is not there does nothing and succeeds", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "mudanza-master-"));
-    temps.push(dir);
+    const dir = await tempDir("mudanza-master-");
     // No socket: ssh is never started (it would fail: nothing listens at 198.18.0.9).
     const result = await new LocalHost("source").exec(closeSshMasterCommand(ssh, join(dir, "master")));
     expect(result).toMatchObject({ code: 0, stdout: "", stderr: "" });
