@@ -1,3 +1,5 @@
+import { StringDecoder } from "node:string_decoder";
+
 /** Splits a byte stream into lines for ExecOptions callbacks; `\r` ends a line too (rsync progress uses it). */
 export class LineSplitter {
   private pending = "";
@@ -42,4 +44,37 @@ export function tailFrom(text: string, chars: number): string {
   const cut = text.slice(text.length - chars);
   const lineStart = cut.search(/[\r\n]/);
   return lineStart < 0 ? cut : cut.slice(lineStart + 1);
+}
+
+/**
+ * One output stream of a command: UTF-8 decoding that survives multi-byte characters split across chunks, the
+ * text kept (whole, or its tail), and the line and text callbacks. Lines are split only for a line callback:
+ * rsync's progress alone is thousands of lines a second. Shared by LocalHost and the ssh channel.
+ */
+export class DecodedOutput {
+  private readonly decoder = new StringDecoder("utf8");
+  private readonly lines: LineSplitter | null;
+  private readonly text: KeptText;
+  constructor(
+    onLine: ((line: string) => void) | undefined,
+    tailChars?: number,
+    private readonly onText?: (text: string) => void,
+  ) {
+    this.lines = onLine ? new LineSplitter(onLine) : null;
+    this.text = new KeptText(tailChars);
+  }
+  push(chunk: Buffer): void {
+    this.take(this.decoder.write(chunk));
+  }
+  finish(): string {
+    this.take(this.decoder.end());
+    this.lines?.end();
+    return this.text.value;
+  }
+  private take(piece: string): void {
+    if (piece === "") return;
+    this.text.add(piece);
+    this.lines?.push(piece);
+    this.onText?.(piece);
+  }
 }

@@ -1,6 +1,5 @@
 import { lstat, readFile, readlink, writeFile, rename, chmod } from "node:fs/promises";
 import { spawn } from "node:child_process";
-import { StringDecoder } from "node:string_decoder";
 import { forgetChild, rememberChild } from "./child-records.js";
 import {
   FileNotFoundError,
@@ -10,7 +9,7 @@ import {
   type Host,
   type WriteOptions,
 } from "./host.js";
-import { KeptText, LineSplitter } from "./lines.js";
+import { DecodedOutput } from "./lines.js";
 import { GROUP_KILL_GRACE_MS, liveGroupMembers, signalGroup, trackGroup, untrackGroup } from "./process-group.js";
 import { SilenceWatchdog } from "./watchdog.js";
 
@@ -62,15 +61,17 @@ export class LocalHost implements Host {
       const onAbort = (): void => stop("abort");
       options.signal?.addEventListener("abort", onAbort, { once: true });
 
-      const stdout = new Collected(
-        options.onStdout,
-        () => watchdog.heard(),
-        options.stdoutTailChars,
-        options.onStdoutText,
-      );
-      const stderr = new Collected(options.onStderr, () => watchdog.heard());
-      child.stdout!.on("data", (chunk: Buffer) => stdout.push(chunk));
-      child.stderr!.on("data", (chunk: Buffer) => stderr.push(chunk));
+      const stdout = new DecodedOutput(options.onStdout, options.stdoutTailChars, options.onStdoutText);
+      const stderr = new DecodedOutput(options.onStderr);
+      // every chunk on either stream is a sign of life for the silence watchdog
+      child.stdout!.on("data", (chunk: Buffer) => {
+        watchdog.heard();
+        stdout.push(chunk);
+      });
+      child.stderr!.on("data", (chunk: Buffer) => {
+        watchdog.heard();
+        stderr.push(chunk);
+      });
       if (child.stdin) {
         child.stdin.on("error", () => undefined); // a command that does not read its stdin closes it early
         child.stdin.end(options.stdin);
@@ -143,40 +144,6 @@ export class LocalHost implements Host {
   async reconnect(): Promise<void> {}
 
   async close(): Promise<void> {}
-}
-
-/**
- * One output stream: the text (whole, or its tail), line and text callbacks, and a poke for the watchdog on
- * every chunk. Lines are split only for a line callback: rsync's progress alone is thousands of lines a second.
- */
-class Collected {
-  private readonly decoder = new StringDecoder("utf8");
-  private readonly lines: LineSplitter | null;
-  private readonly text: KeptText;
-  constructor(
-    onLine: ((line: string) => void) | undefined,
-    private readonly heard: () => void,
-    tailChars?: number,
-    private readonly onText?: (text: string) => void,
-  ) {
-    this.lines = onLine ? new LineSplitter(onLine) : null;
-    this.text = new KeptText(tailChars);
-  }
-  push(chunk: Buffer): void {
-    this.heard();
-    this.take(this.decoder.write(chunk));
-  }
-  finish(): string {
-    this.take(this.decoder.end());
-    this.lines?.end();
-    return this.text.value;
-  }
-  private take(piece: string): void {
-    if (piece === "") return;
-    this.text.add(piece);
-    this.lines?.push(piece);
-    this.onText?.(piece);
-  }
 }
 
 /** Waits until no member of the group is alive; KILLs what is left once `killAt` has passed. */

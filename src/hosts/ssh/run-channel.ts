@@ -1,7 +1,6 @@
-import { StringDecoder } from "node:string_decoder";
 import type { Client, ClientChannel } from "ssh2";
 import type { ExecOptions, ExecResult } from "../host.js";
-import { KeptText, LineSplitter } from "../lines.js";
+import { DecodedOutput } from "../lines.js";
 import { SilenceWatchdog } from "../watchdog.js";
 
 /** After TERM, how long a command gets to exit before KILL and closing the channel. */
@@ -62,8 +61,8 @@ function collect(
   reject: (error: Error) => void,
   stopper?: Stopper,
 ): void {
-  const stdout = new Capture(options.onStdout, options.stdoutTailChars, options.onStdoutText);
-  const stderr = new Capture(options.onStderr);
+  const stdout = new DecodedOutput(options.onStdout, options.stdoutTailChars, options.onStdoutText);
+  const stderr = new DecodedOutput(options.onStderr);
   let silentMs: number | undefined;
   const watchdog = new SilenceWatchdog(
     options.silenceTimeoutMs,
@@ -161,35 +160,6 @@ function signalChannel(channel: ClientChannel, name: "TERM" | "KILL"): void {
     else channel.signal(name);
   } catch {
     // channel already closing
-  }
-}
-
-/** UTF-8 decoding that survives multi-byte characters split across packets, plus the line and text callbacks. */
-class Capture {
-  private readonly decoder = new StringDecoder("utf8");
-  private readonly lines: LineSplitter | null;
-  private readonly text: KeptText;
-  constructor(
-    onLine: ((line: string) => void) | undefined,
-    tailChars?: number,
-    private readonly onText?: (text: string) => void,
-  ) {
-    this.lines = onLine ? new LineSplitter(onLine) : null;
-    this.text = new KeptText(tailChars);
-  }
-  push(chunk: Buffer): void {
-    this.take(this.decoder.write(chunk));
-  }
-  finish(): string {
-    this.take(this.decoder.end());
-    this.lines?.end();
-    return this.text.value;
-  }
-  private take(piece: string): void {
-    if (piece === "") return;
-    this.text.add(piece);
-    this.lines?.push(piece);
-    this.onText?.(piece);
   }
 }
 
