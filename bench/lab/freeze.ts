@@ -7,7 +7,7 @@ import type { SyncPassRecord } from "../../src/steps/openvz-to-kvm/sync.js";
 import { freezeUnits } from "../../src/steps/services/freeze-units.js";
 import { readJournalFacts, runCli } from "../../test/lab/support/run-cli.js";
 import { DbWriter } from "../../test/lab/support/writer.js";
-import { finalPassCommand, freezeBreakdown, freezeRows } from "./rows.js";
+import { finalPassCommand, freezeBreakdown, freezePartRows, freezeParts, freezeRows } from "./rows.js";
 import { grantSourcePush } from "./source-push.js";
 import type { BenchRow } from "../types.js";
 
@@ -113,9 +113,8 @@ export async function measureFreeze(lab: Lab, rounds: number, log: (line: string
     log(`lab-freeze: the tool's freeze window ${toolSec} s (${units.join(", ")} stopped)`);
     if (facts.freezeProof) log(`lab-freeze: the proof after the thaw: ${JSON.stringify(facts.freezeProof)}`);
     const finalPass = passes.filter((p) => p.kind === "final").at(-1);
-    log(
-      `lab-freeze: within it: ${freezeBreakdown(record, facts.finalSyncAt as string | undefined, finalPass?.seconds ?? NaN)}`,
-    );
+    const parts = freezeParts(record, facts.finalSyncAt as string | undefined, finalPass);
+    log(`lab-freeze: within it: ${freezeBreakdown(parts)}`);
     const command = finalPassCommand(run.events);
     const recipe: number[] = [];
     const floor: number[] = [];
@@ -133,7 +132,7 @@ export async function measureFreeze(lab: Lab, rounds: number, log: (line: string
     } finally {
       await revoke();
     }
-    return freezeRows(toolSec, recipe, floor);
+    return [...freezeRows(toolSec, recipe, floor), ...freezePartRows(toolSec, parts)];
   } finally {
     await writer.stop();
     log(`lab-freeze: the writer had ${writer.acked.length} rows acknowledged over ${writer.sessions} sessions`);

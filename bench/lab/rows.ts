@@ -1,5 +1,5 @@
 import type { DatabaseFact } from "../../src/steps/openvz-to-kvm/facts.js";
-import { describeCompare } from "../../src/steps/openvz-to-kvm/sync.js";
+import { describeCompare, type SyncPassRecord } from "../../src/steps/openvz-to-kvm/sync.js";
 import type { CliEvent } from "../../test/lab/support/run-cli.js";
 import { median, pairedRatios } from "../measure.js";
 import type { BenchRow } from "../types.js";
@@ -89,18 +89,58 @@ export function dryRunRows(dryRunMs: number[], roundTripsMs: number[]): BenchRow
   ];
 }
 
+/** One part of the freeze window; seconds undefined when a timestamp it needs was not recorded. */
+export interface FreezePart {
+  what: string;
+  seconds: number | undefined;
+}
+
 /**
- * Where the tool's freeze window went, from db-freeze's own timestamps: the stop (with its check), from
- * then to the end of the final pass (the target's daemon-reload, then the pass), from there to the thaw
- * (root's keys put back on the target, the check that nothing started), and the start.
+ * Where the tool's freeze window went, from db-freeze's own timestamps and the final pass's parts: the stop
+ * (with its check); the final pass, part by part when it recorded them (the short pass: the list of changed
+ * paths, each rsync), and the rest until its end (the journal's writes, the freeze mark); from there to the
+ * thaw (the check that nothing started); and the start.
  */
-export function freezeBreakdown(record: DatabaseFact, finalSyncAt: string | undefined, finalPassSec: number): string {
-  const span = (from: string | undefined, to: string | undefined): string =>
-    from && to ? `${((Date.parse(to) - Date.parse(from)) / 1000).toFixed(1)} s` : "?";
+export function freezeParts(
+  record: DatabaseFact,
+  finalSyncAt: string | undefined,
+  finalPass?: SyncPassRecord,
+): FreezePart[] {
+  const span = (from: string | undefined, to: string | undefined): number | undefined =>
+    from && to ? (Date.parse(to) - Date.parse(from)) / 1000 : undefined;
+  const passParts =
+    finalPass?.parts ?? (finalPass ? [{ what: "final pass (whole tree)", seconds: finalPass.seconds }] : []);
+  const toPassEnd = span(record.allStoppedAt, finalSyncAt);
+  const inParts = passParts.reduce((sum, p) => sum + p.seconds, 0);
   return [
-    `stop ${span(record.stoppedAt, record.allStoppedAt)}`,
-    `to the final pass's end ${span(record.allStoppedAt, finalSyncAt)} (the pass itself ${finalPassSec} s)`,
-    `to the thaw ${span(finalSyncAt, record.thawStartedAt)}`,
-    `start ${span(record.thawStartedAt, record.startedOnSourceAt)}`,
-  ].join(", ");
+    { what: "stop", seconds: span(record.stoppedAt, record.allStoppedAt) },
+    ...passParts,
+    {
+      what: passParts.length > 0 ? "rest of the final pass" : "to the final pass's end",
+      seconds: toPassEnd === undefined ? undefined : Math.max(0, toPassEnd - inParts),
+    },
+    { what: "to the thaw", seconds: span(finalSyncAt, record.thawStartedAt) },
+    { what: "start", seconds: span(record.thawStartedAt, record.startedOnSourceAt) },
+  ];
+}
+
+/** The parts as one log line. */
+export function freezeBreakdown(parts: FreezePart[]): string {
+  return parts.map((p) => `${p.what} ${p.seconds === undefined ? "?" : `${p.seconds.toFixed(1)} s`}`).join(", ");
+}
+
+/** The parts as rows beside the window they add up to (no target: they say where the seconds go). */
+export function freezePartRows(toolSec: number, parts: FreezePart[]): BenchRow[] {
+  return parts
+    .filter((p): p is { what: string; seconds: number } => p.seconds !== undefined)
+    .map((p) => ({
+      benchmark: "lab-freeze",
+      case: `  part of the window: ${p.what}`,
+      unit: "s",
+      value: Math.round(p.seconds * 10) / 10,
+      baselineLabel: "the freeze window",
+      baseline: toolSec,
+      ratio: p.seconds / toolSec,
+      runs: 1,
+    }));
 }

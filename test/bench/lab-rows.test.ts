@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { dryRunRows, finalPassCommand, freezeBreakdown, freezeRows } from "../../bench/lab/rows.js";
+import {
+  dryRunRows,
+  finalPassCommand,
+  freezeBreakdown,
+  freezePartRows,
+  freezeParts,
+  freezeRows,
+} from "../../bench/lab/rows.js";
+import type { SyncPassRecord } from "../../src/steps/openvz-to-kvm/sync.js";
 
 const output = (line: string, stepId = "db-freeze") => ({ type: "output", stepId, host: "source", line });
 
@@ -52,9 +60,54 @@ describe("lab bench rows", () => {
       thawStartedAt: at(19),
       startedOnSourceAt: at(22),
     };
-    expect(freezeBreakdown(record, at(16), 13.9)).toBe(
-      "stop 2.0 s, to the final pass's end 14.0 s (the pass itself 13.9 s), to the thaw 3.0 s, start 3.0 s",
+    const whole: SyncPassRecord = {
+      pass: 5,
+      kind: "final",
+      code: 0,
+      vanished: false,
+      seconds: 13.9,
+      transferredBytes: 0,
+      deletedFiles: 0,
+      files: 9,
+      at: at(16),
+    };
+    expect(freezeBreakdown(freezeParts(record, at(16), whole))).toBe(
+      "stop 2.0 s, final pass (whole tree) 13.9 s, rest of the final pass 0.1 s, to the thaw 3.0 s, start 3.0 s",
     );
-    expect(freezeBreakdown({ ...record, startedOnSourceAt: undefined }, at(16), 13.9)).toMatch(/start \?$/);
+    expect(freezeBreakdown(freezeParts({ ...record, startedOnSourceAt: undefined }, at(16), whole))).toMatch(
+      /start \?$/,
+    );
+  });
+
+  it("splits a short final pass into its list and rsyncs, and gives each part a row beside the window", () => {
+    const at = (sec: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, sec)).toISOString();
+    const record = { units: ["mariadb.service"], leftStoppedOnSource: false, stoppedAt: at(0), allStoppedAt: at(1) };
+    const short: SyncPassRecord = {
+      pass: 5,
+      kind: "final",
+      code: 0,
+      vanished: false,
+      seconds: 4,
+      transferredBytes: 0,
+      deletedFiles: 0,
+      files: 9,
+      at: at(6),
+      scope: "changed",
+      parts: [
+        { what: "list changed paths", seconds: 0.5 },
+        { what: "rsync database directories", seconds: 3 },
+        { what: "rsync changed paths", seconds: 1 },
+      ],
+    };
+    const parts = freezeParts({ ...record, thawStartedAt: at(6), startedOnSourceAt: at(8) }, at(6), short);
+    expect(freezeBreakdown(parts)).toBe(
+      "stop 1.0 s, list changed paths 0.5 s, rsync database directories 3.0 s, rsync changed paths 1.0 s, rest of the final pass 0.5 s, to the thaw 0.0 s, start 2.0 s",
+    );
+    const rows = freezePartRows(8, parts);
+    expect(rows.map((r) => r.value)).toEqual([1, 0.5, 3, 1, 0.5, 0, 2]);
+    expect(rows[2]).toMatchObject({ baseline: 8, ratio: 3 / 8, benchmark: "lab-freeze" });
+    expect(rows.every((r) => r.target === undefined)).toBe(true);
+    // A part whose timestamp is missing gets no row.
+    expect(freezePartRows(8, freezeParts(record, at(6), short))).toHaveLength(5);
   });
 });

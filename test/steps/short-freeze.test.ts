@@ -96,6 +96,14 @@ describe("the final pass copies only what changed since the last live pass", () 
       (p) => p.kind === "final",
     );
     expect(final).toEqual([expect.objectContaining({ scope: "changed" })]);
+    // Each part of the frozen pass is timed apart, in the order it ran, for the bench's breakdown.
+    const parts = (final[0] as { parts?: Array<{ what: string; seconds: number }> }).parts;
+    expect(parts?.map((p) => p.what)).toEqual([
+      "list changed paths",
+      "rsync database directories",
+      "rsync changed paths",
+    ]);
+    expect(parts?.every((p) => Number.isFinite(p.seconds) && p.seconds >= 0)).toBe(true);
     expect(facts[OVZ_FACTS.freezeProof.key]).toMatchObject({
       repairedCount: 0,
       staleInDatabases: [],

@@ -66,6 +66,8 @@ export const syncPassSchema = z.object({
   compare: compareModeSchema.optional(),
   /** A final pass of only what changed since the last live pass began (absent: the whole tree). */
   scope: z.enum(["whole", "changed"]).optional(),
+  /** A pass of several commands (the short final pass): how long each took, in order, so the bench can tell them apart. */
+  parts: z.array(z.object({ what: z.string(), seconds: z.number() })).optional(),
 });
 
 export const databaseFactSchema = z.object({

@@ -213,13 +213,16 @@ export async function changedPass(
     return null;
   }
   const count = listed.stdout.trim();
-  ctx.output("source", `${count || "?"} paths changed since the last live pass began (${secondsSince(started)} s)`);
+  const parts: Array<{ what: string; seconds: number }> = [
+    { what: "list changed paths", seconds: secondsSince(started) },
+  ];
+  ctx.output("source", `${count || "?"} paths changed since the last live pass began (${parts[0]!.seconds} s)`);
   const passes = ctx.facts.get(OVZ_FACTS.syncPasses) ?? [];
   const number = passes.length + 1;
   const results: PassResult[] = [];
-  for (const [command, what] of [
-    [plan.copyDatabaseDirs, `the database directories (${plan.databaseDirs.join(", ")})`],
-    [plan.copyChanged, "the changed paths"],
+  for (const [command, what, part] of [
+    [plan.copyDatabaseDirs, `the database directories (${plan.databaseDirs.join(", ")})`, "rsync database directories"],
+    [plan.copyChanged, "the changed paths", "rsync changed paths"],
   ] as const) {
     if (!command) continue;
     ctx.output("source", `final pass ${number}, ${what}: ${command}`);
@@ -227,8 +230,9 @@ export async function changedPass(
     throwUnlessCopied(result, `final pass ${number} (${what})`);
     reportVanished(ctx, result, "final");
     results.push(result);
+    parts.push({ what: part, seconds: Math.round(result.seconds * 10) / 10 });
   }
-  const record = passRecord(number, "final", "quick-check", results, "changed");
+  const record = passRecord(number, "final", "quick-check", results, "changed", parts);
   await ctx.facts.set(OVZ_FACTS.syncPasses, [...passes, record]);
   return record;
 }

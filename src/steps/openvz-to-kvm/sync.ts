@@ -279,6 +279,7 @@ export function passRecord(
   compare: CompareMode,
   results: PassResult[],
   scope?: SyncPassRecord["scope"],
+  parts?: SyncPassRecord["parts"],
 ): SyncPassRecord {
   const sum = (f: (r: PassResult) => number | undefined): number => results.reduce((n, r) => n + (f(r) ?? 0), 0);
   const vanished = results.some((r) => r.vanished);
@@ -294,5 +295,6 @@ export function passRecord(
     at: new Date().toISOString(),
     compare,
     ...(scope ? { scope } : {}),
+    ...(parts ? { parts } : {}),
   };
 }
