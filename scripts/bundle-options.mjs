@@ -16,10 +16,11 @@ export const LIGHT_BUNDLED_PACKAGES = ["commander"];
 /**
  * The split build (every command but help and status) also bundles the pure-JavaScript packages that every run,
  * plan and dry run loads: yaml (84 files), zod (99) and execa (about 120 with its dependencies) were each
- * resolved, read and compiled as separate modules; bundled, each start of those commands takes ~0.15 s less CPU
- * (scripted dry run 0.70 → 0.56 s, `--yes` run 0.85 → 0.70 s: medians of six alternated runs, load 5–9). ssh2 (optional native parts found by relative paths), ink and react
- * (the TUI's own lazily loaded chunk) and listr2 stay in node_modules. The light front keeps only commander: it
- * loads yaml and zod only for a plan that changed since its run, and bundling them made it 5.6 times larger.
+ * resolved, read and compiled as separate modules; bundled, each start of those commands takes ~0.15 s less
+ * CPU (scripted dry run 0.70 → 0.56 s, `--yes` run 0.85 → 0.70 s: medians of six alternated runs, load 5–9).
+ * ssh2 (optional native parts found by relative paths), ink and react (the TUI's own lazily loaded chunk) and
+ * listr2 stay in node_modules. The light front keeps only commander: it loads yaml and zod only for a plan that
+ * changed since its run, and bundling them made it 5.6 times larger.
  */
 const MAIN_BUNDLED_PACKAGES = [...LIGHT_BUNDLED_PACKAGES, "yaml", "zod", "execa"];
 
