@@ -20,7 +20,6 @@ import {
 import { lockedRsync } from "../rsync/lock.js";
 import { closeSshMasterCommand, openSshMasterCommand, SSH_MASTER_SOCKET } from "../rsync/ssh-master.js";
 import { sshOptionsFor } from "../ssh-access/migration-key.js";
-import type { PassResult } from "../rsync/pass.js";
 import { OVZ_FACTS } from "./facts.js";
 import type { OvzContext } from "./plan.js";
 import {
@@ -48,20 +47,19 @@ export type FinalPassPlan =
   | { kind: "full"; why: string }
   | {
       kind: "changed";
-      /** The database directories the source has: copied whole (recursively, with --delete). */
+      /** The database directories the source has: listed entry by entry, so the frozen rsync copies them whole. */
       databaseDirs: string[];
-      /** Before the stop: the ssh connection both frozen rsyncs share (ssh-master.ts). */
+      /** Before the stop: the ssh connection the frozen rsync runs over (ssh-master.ts). */
       openConnection: string;
       /** After the thaw: that connection closed. */
       closeConnection: string;
+      /** The changed paths and every entry of the database directories, into CHANGED_LIST. */
       listChanged: string;
       /**
-       * Its own rsync, one after the other with copyChanged: on the lab, running both at once or one rsync
-       * of a list holding the directories' entries did not shorten the window (medians within 0.1 s, 3 rounds
-       * each, though with the redo log unchanged: that probe's writer wrote nothing). With a writer, this rsync
-       * is most of the window (5.3 s of 7.7): the receiver checksums and rewrites the 96 MiB InnoDB redo log.
+       * One rsync of the list, not one for the database directories and one for the changed paths: on the lab
+       * (a writer inserting, 3 rounds each, same boot) the window's median was 4.8 s against 5.4 s with two
+       * rsyncs one after the other, and 5.7 s with both at once (the emulated VM has one CPU).
        */
-      copyDatabaseDirs: string | null;
       copyChanged: string;
       /** A full no-change comparison (--dry-run) after the thaw. */
       proof: string;
@@ -98,16 +96,9 @@ export async function finalPassPlan(
     listChanged: changedListCommand(LIVE_PASS_MARK, databaseDirs),
     // The quick check, mtimes to the nanosecond: --ignore-times would resend every entry of each listed
     // directory. A target rsync too old for that compares whole seconds, which would skip a file rewritten
-    // within the second of its copy (InnoDB's preallocated files keep their size): then the database
-    // directories' files and every listed path are sent whatever their size and mtime (delta transfer: the
+    // within the second of its copy (InnoDB's preallocated files keep their size): then every listed path,
+    // the database directories' files among them, is sent whatever its size and mtime (delta transfer: the
     // unchanged blocks are checksummed, not sent; the freeze is longer by reading the databases whole).
-    copyDatabaseDirs:
-      databaseDirs.length > 0
-        ? lockedRsync(
-            RSYNC_LOCK,
-            command({ compress, exactTimes, ignoreTimes: !exactTimes, only: databaseDirs, ...shared }),
-          )
-        : null,
     copyChanged: lockedRsync(
       RSYNC_LOCK,
       command({ compress, exactTimes, ignoreTimes: !exactTimes, filesFrom: CHANGED_LIST, ...shared }),
@@ -130,7 +121,7 @@ export function changedPassCommands(plan: Extract<FinalPassPlan, { kind: "change
         host: "source",
         command: plan.openConnection,
         purpose:
-          "open the ssh connection the frozen pass's rsyncs share, so the freeze pays for no login (without it each connects on its own)",
+          "open the ssh connection the frozen pass's rsync runs over, so the freeze pays for no login (without it the rsync connects on its own)",
       },
     ],
     afterThaw: [{ host: "source", command: plan.closeConnection, purpose: "close the shared ssh connection" }],
@@ -139,12 +130,9 @@ export function changedPassCommands(plan: Extract<FinalPassPlan, { kind: "change
       {
         host: "source",
         command: plan.listChanged,
-        purpose: `list what changed (ctime) since the last live pass began; if the list cannot be made, a full pass instead`,
+        purpose: `list what changed (ctime) since the last live pass began${plan.databaseDirs.length > 0 ? `, and every entry of the database directories (${plan.databaseDirs.join(", ")})` : ""}; if the list cannot be made, a full pass instead`,
       },
-      ...(plan.copyDatabaseDirs
-        ? [{ host: "source", command: plan.copyDatabaseDirs, purpose: "the database directories, whole" }]
-        : []),
-      { host: "source", command: plan.copyChanged, purpose: "final pass: only the listed paths" },
+      { host: "source", command: plan.copyChanged, purpose: "final pass: only the listed paths, in one rsync" },
     ],
     proof: [
       {
@@ -181,7 +169,7 @@ export async function openSharedConnection(
   if (opened.code !== 0)
     ctx.output(
       "source",
-      `the shared ssh connection could not be opened (exit ${opened.code}): each rsync of the frozen pass logs in on its own`,
+      `the shared ssh connection could not be opened (exit ${opened.code}): the frozen pass's rsync logs in on its own`,
       "stderr",
     );
 }
@@ -222,22 +210,20 @@ export async function changedPass(
   const parts: Array<{ what: string; seconds: number }> = [
     { what: "list changed paths", seconds: secondsSince(started) },
   ];
-  ctx.output("source", `${count || "?"} paths changed since the last live pass began (${parts[0]!.seconds} s)`);
+  const whole =
+    plan.databaseDirs.length > 0 ? ` and the database directories' ${plan.databaseDirs.join(", ")} entries` : "";
+  ctx.output(
+    "source",
+    `${count || "?"} paths listed: what changed since the last live pass began${whole} (${parts[0]!.seconds} s)`,
+  );
   const passes = ctx.facts.get(OVZ_FACTS.syncPasses) ?? [];
   const number = passes.length + 1;
-  const results: PassResult[] = [];
-  for (const [command, what, part] of [
-    [plan.copyDatabaseDirs, `the database directories (${plan.databaseDirs.join(", ")})`, "rsync database directories"],
-    [plan.copyChanged, "the changed paths", "rsync changed paths"],
-  ] as const) {
-    if (!command) continue;
-    ctx.output("source", `final pass ${number}, ${what}: ${command}`);
-    const result = await runPass(ctx, command, `final pass ${number}: ${what}`);
-    throwUnlessCopied(result, `final pass ${number} (${what})`);
-    reportVanished(ctx, result, "final");
-    results.push(result);
-    parts.push({ what: part, seconds: Math.round(result.seconds * 10) / 10 });
-  }
+  ctx.output("source", `final pass ${number}, the listed paths: ${plan.copyChanged}`);
+  const result = await runPass(ctx, plan.copyChanged, `final pass ${number}: the listed paths`);
+  throwUnlessCopied(result, `final pass ${number} (the listed paths)`);
+  reportVanished(ctx, result, "final");
+  parts.push({ what: "rsync of the list", seconds: Math.round(result.seconds * 10) / 10 });
+  const results = [result];
   const record = passRecord(number, "final", "quick-check", results, "changed", parts);
   await ctx.facts.set(OVZ_FACTS.syncPasses, [...passes, record]);
   return record;

@@ -272,7 +272,7 @@ export function reportVanished(ctx: OvzContext, result: PassResult, kind: "live"
   ctx.output("source", `rsync exit 24: some files vanished during the ${kind} pass ${why}`, "stderr");
 }
 
-/** The journal's record of a pass made of one or more rsync runs (the frozen pass of changed files runs two). */
+/** The journal's record of a pass made of one or more rsync runs, with the parts of a pass of several commands. */
 export function passRecord(
   number: number,
   kind: "live" | "final",

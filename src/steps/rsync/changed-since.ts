@@ -46,14 +46,15 @@ export function withLiveMark(pass: string): string {
 }
 
 /**
- * Lists into `list` every path of the source's root filesystem whose ctime is newer than `since`:
- * directories with a trailing slash (rsync then brings their entries and deletes those gone). `skip`:
- * directories copied whole anyway (the databases'), not walked. -xdev: other filesystems are excludes of
- * the copy anyway; -ignore_readdir_race: a file removed during the scan is not an error. Prints how many.
+ * Lists into `list` every path of the source's root filesystem whose ctime is newer than `since`, and every
+ * path inside the `whole` directories whatever its ctime (the databases': so one rsync of the list copies
+ * them whole too, and the freeze pays for no second rsync): directories with a trailing slash (rsync then
+ * brings their entries and deletes those gone). -xdev: other filesystems are excludes of the copy anyway;
+ * -ignore_readdir_race: a file removed during the scan is not an error. Prints how many.
  */
-export function changedListCommand(since: string, skip: string[] = [], root = "/", list = CHANGED_LIST): string {
-  const prune = skip.flatMap((dir) => ["-path", normalise(dir), "-prune", "-o"]);
-  return sh`cd ${root} && find . -xdev -ignore_readdir_race ${prune} -cnewer ${since} \\( -type d -printf '%p/\\0' -o -print0 \\) > ${list} && tr -cd '\\0' < ${list} | wc -c`;
+export function changedListCommand(since: string, whole: string[] = [], root = "/", list = CHANGED_LIST): string {
+  const inWhole = whole.flatMap((dir) => ["-path", normalise(dir), "-o", "-path", `${normalise(dir)}/*`, "-o"]);
+  return sh`cd ${root} && find . -xdev -ignore_readdir_race \\( ${inWhole} -cnewer ${since} \\) \\( -type d -printf '%p/\\0' -o -print0 \\) > ${list} && tr -cd '\\0' < ${list} | wc -c`;
 }
 
 /**

@@ -3,11 +3,11 @@ import { sshArgv, type RsyncSshOptions } from "./command.js";
 import { MIGRATION_DIR } from "./excludes.js";
 
 /**
- * The frozen pass runs two rsyncs to the target (the database directories, then the listed paths), and each
- * would open its own ssh connection inside the freeze: on a slow target (the lab's emulated VM) the key
- * exchange and login take seconds each (`ssh true` 3.6-6.5 s on the lab under load), more than the copy of
- * what changed. So one connection is opened before the stop (ControlMaster) and both rsyncs run as sessions
- * over it (ControlPath, ControlMaster=no): the freeze no longer pays for a login.
+ * The frozen pass runs an rsync to the target (the listed paths, the database directories' entries among
+ * them), and it would open its own ssh connection inside the freeze: on a slow target (the lab's emulated
+ * VM) the key exchange and login take seconds (`ssh true` 3.6-6.5 s on the lab under load), more than the
+ * copy of what changed. So one connection is opened before the stop (ControlMaster) and the rsync runs as a
+ * session over it (ControlPath, ControlMaster=no): the freeze no longer pays for a login.
  * If the shared connection cannot be opened or has gone, ssh connects on its own as before (with
  * ControlMaster=no a control socket it cannot reach is not an error); only the time is lost.
  */
