@@ -3,9 +3,10 @@ import { join } from "node:path";
 import { buildBundle } from "../scripts/bundle-options.mjs";
 
 /**
- * Bundles bench/copy-cli.ts with the CLI's bundle options (scripts/bundle-options.mjs: npm packages but
- * commander left to node_modules, lazily imported parts in chunks of their own, so the TUI loads only in --tui runs) into
- * `scratch`, with a node_modules link beside it for those packages; returns the command line that runs it.
+ * Bundles bench/copy-cli.ts with the CLI's bundle options (scripts/bundle-options.mjs: the packages it names
+ * bundled, the others left to node_modules, lazily imported parts in chunks of their own, so the TUI loads only in
+ * --tui runs) into `scratch`, with a node_modules link beside it for those packages; returns the command line that
+ * runs it.
  */
 export async function buildCopyCli(root: string, scratch: string): Promise<string[]> {
   const outdir = join(scratch, "copy-cli");

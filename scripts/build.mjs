@@ -2,8 +2,8 @@
 // `npm run build`: the CLI as one bundle, dist/cli/main.js, plus a chunk for each lazily imported part (the
 // TUI, ssh, listr, the pipelines), so `--help`, `plan` and `status` read one or two files instead of the
 // dozens tsc would emit. npm packages stay outside the bundle (they are the package's dependencies and load
-// from node_modules), except commander (scripts/bundle-options.mjs says why). Type checking is
-// `npm run typecheck`'s job, not this script's.
+// from node_modules), except commander, yaml, zod and execa (scripts/bundle-options.mjs says why). Type
+// checking is `npm run typecheck`'s job, not this script's.
 //   node scripts/build.mjs [--outdir DIR]   (default: dist/ beside src/)
 import { rm } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";

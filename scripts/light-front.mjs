@@ -6,7 +6,7 @@
 import { readFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { build } from "esbuild";
-import { bundleOptions } from "./bundle-options.mjs";
+import { LIGHT_BUNDLED_PACKAGES, bundleOptions, externalPackages, lazyChildProcess } from "./bundle-options.mjs";
 
 /** Command files whose lazily imported actions the light front runs: status and the runs table it shares. */
 const LIGHT_ACTIONS = new Set(["status.ts", "status-show.ts", "status-find.ts", "runs-table.ts"]);
@@ -29,13 +29,12 @@ const leaveOutOtherActions = (root) => ({
 
 /** Builds dist/cli/light.cjs from the sources under `root` into `outdir`. */
 export async function buildLightFront(root, outdir) {
-  const { plugins } = bundleOptions;
   await build({
     ...bundleOptions,
     splitting: false,
     format: "cjs",
     chunkNames: undefined,
-    plugins: [leaveOutOtherActions(root), ...plugins],
+    plugins: [leaveOutOtherActions(root), externalPackages(LIGHT_BUNDLED_PACKAGES), lazyChildProcess],
     absWorkingDir: root,
     entryPoints: { "cli/light": join(root, "src", "cli", "main.ts") },
     outExtension: { ".js": ".cjs" },
