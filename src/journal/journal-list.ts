@@ -1,4 +1,4 @@
-import { readdir } from "node:fs/promises";
+import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import type { JournalData } from "./journal.js";
 import { readJournalToShow } from "./journal-read.js";
@@ -19,10 +19,14 @@ export interface JournalEntry {
  * by the light check: `runs` and `status` list journals without loading zod.
  */
 export async function listJournals(stateDir: string): Promise<JournalEntry[]> {
-  const names = await readdir(stateDir).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === "ENOENT") return [] as string[];
-    throw error;
-  });
+  // Synchronous, like the journals' reads (readJournalWith): status and runs start without the thread pool.
+  let names: string[];
+  try {
+    names = readdirSync(stateDir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    names = [];
+  }
   const entries = names.filter((n) => n.endsWith(SUFFIX)).sort();
   return Promise.all(
     entries.map(async (name): Promise<JournalEntry> => {

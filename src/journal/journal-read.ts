@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
 import { BadInputError } from "../errors.js";
 import type { JournalData } from "./journal.js";
 import { journalShape } from "./journal-shape.js";
@@ -13,7 +13,8 @@ export type JournalCheck = (json: unknown) => { data: JournalData } | { path: st
 export async function readJournalWith(path: string, check: JournalCheck): Promise<JournalData | null> {
   let text: string;
   try {
-    text = await readFile(path, "utf8");
+    // Synchronous: a journal is small, and status and runs then start without the thread pool.
+    text = readFileSync(path, "utf8");
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ENOENT") return null;

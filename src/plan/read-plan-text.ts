@@ -1,31 +1,33 @@
-import { constants } from "node:fs";
-import { open, type FileHandle } from "node:fs/promises";
+import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { BadInputError } from "../errors.js";
 
 /** A plan is a few hundred bytes; anything past this is the wrong file (and must not be read whole). */
 export const MAX_PLAN_BYTES = 1024 * 1024;
 
-/** Reads a regular file of at most MAX_PLAN_BYTES; a fifo or a device is refused without blocking on it. */
+/**
+ * Reads a regular file of at most MAX_PLAN_BYTES; a fifo or a device is refused without blocking on it.
+ * Synchronous calls (the plan is small): `status` then starts without the thread pool and node:fs/promises.
+ */
 export async function readPlanText(absolute: string, shown: string): Promise<string> {
-  let handle: FileHandle;
+  let fd: number;
   try {
-    handle = await open(absolute, constants.O_RDONLY | constants.O_NONBLOCK);
+    fd = openSync(absolute, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (error) {
     throw new BadInputError(`cannot read plan ${shown}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
   try {
-    const stats = await handle.stat();
+    const stats = fstatSync(fd);
     if (!stats.isFile())
       throw new BadInputError(
         `plan ${shown} is not a regular file (${stats.isDirectory() ? "a directory" : stats.isFIFO() ? "a fifo" : "a device or socket"})`,
       );
     const buffer = Buffer.alloc(MAX_PLAN_BYTES + 1);
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    const bytesRead = readSync(fd, buffer, 0, buffer.length, 0);
     if (bytesRead > MAX_PLAN_BYTES) throw new BadInputError(`plan ${shown} is larger than 1 MiB: that is not a plan`);
     return buffer.subarray(0, bytesRead).toString("utf8");
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }
 
