@@ -10,3 +10,30 @@ export function survivePipeClosing(stream: NodeJS.WriteStream): void {
     throw error;
   });
 }
+
+/**
+ * survivePipeClosing for `process.stdout` or `process.stderr`, from the moment something first uses it. Node
+ * makes each of them on first use, and making one costs a start: a pipe or a terminal loads node's net, stream
+ * and tty modules. `status` and `--help` never write to stderr, so they no longer pay for it (`process` is a
+ * parameter for the tests). Where the property is not a configurable getter, the stream is made at once.
+ */
+export function survivePipeClosingOnceOpened(
+  owner: Pick<NodeJS.Process, "stdout" | "stderr">,
+  name: "stdout" | "stderr",
+): void {
+  const made = Object.getOwnPropertyDescriptor(owner, name);
+  const make = made?.get;
+  if (!make || !made.configurable) return survivePipeClosing(owner[name]);
+  let stream: NodeJS.WriteStream | undefined;
+  Object.defineProperty(owner, name, {
+    configurable: true,
+    enumerable: made.enumerable,
+    get() {
+      if (!stream) {
+        stream = make.call(owner) as NodeJS.WriteStream;
+        survivePipeClosing(stream);
+      }
+      return stream;
+    },
+  });
+}

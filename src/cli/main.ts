@@ -1,9 +1,9 @@
 #!/usr/bin/env node
-import { survivePipeClosing } from "./closed-pipe.js";
+import { survivePipeClosingOnceOpened } from "./closed-pipe.js";
 import { main } from "./program.js";
 
-survivePipeClosing(process.stdout);
-survivePipeClosing(process.stderr);
+survivePipeClosingOnceOpened(process, "stdout");
+survivePipeClosingOnceOpened(process, "stderr");
 
 // No top-level await: the light front (scripts/light-front.mjs) bundles this file as CommonJS.
 void main(process.argv.slice(2)).then((code) => {
