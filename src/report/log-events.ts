@@ -1,10 +1,11 @@
 import { closeSync, openSync, readSync } from "node:fs";
+import { StringDecoder } from "node:string_decoder";
+import { LineSplitter } from "../hosts/lines.js";
 import type { PipelineEvent } from "../engine/events.js";
 import { REPORTED_EVENT_SHAPES } from "./log-event-shape.js";
 
 /** How much of the log one read takes: a log can be far larger than memory should hold at once. */
 const CHUNK_BYTES = 64 * 1024;
-const NEWLINE = 0x0a;
 
 /**
  * Reads the run log (`<id>.log.ndjson`) line by line without loading it whole; a missing file is no
@@ -47,30 +48,15 @@ function reportedEvent(line: string): PipelineEvent | undefined {
 }
 
 /**
- * Calls `onLine` with each line of the file, split where readline splits (\n, \r\n or a lone \r). Lines
- * are cut at newline bytes before they are decoded, so a UTF-8 character never straddles two reads.
+ * Calls `onLine` with each line of the file, split as command output is (\n, \r\n or a lone \r: LineSplitter),
+ * decoded across reads by a StringDecoder, so a UTF-8 character never straddles two lines.
  */
 function forEachLine(fd: number, onLine: (line: string) => void): void {
   const chunk = Buffer.allocUnsafe(CHUNK_BYTES);
-  let rest = Buffer.alloc(0);
-  const emit = (bytes: Buffer) => {
-    const text = bytes.toString("utf8");
-    const lines = text.split("\r");
-    if (text.endsWith("\r")) lines.pop();
-    for (const line of lines) onLine(line);
-  };
-  for (;;) {
-    const read = readSync(fd, chunk, 0, CHUNK_BYTES, null);
-    if (read === 0) break;
-    let bytes = rest.length > 0 ? Buffer.concat([rest, chunk.subarray(0, read)]) : chunk.subarray(0, read);
-    let start = 0;
-    for (let end = bytes.indexOf(NEWLINE); end !== -1; end = bytes.indexOf(NEWLINE, start)) {
-      emit(bytes.subarray(start, end));
-      start = end + 1;
-    }
-    // What follows the last newline waits for the next read (copied: `chunk` is reused).
-    bytes = bytes.subarray(start);
-    rest = Buffer.from(bytes);
-  }
-  if (rest.length > 0) emit(rest);
+  const decoder = new StringDecoder("utf8");
+  const lines = new LineSplitter(onLine);
+  for (let read = readSync(fd, chunk); read > 0; read = readSync(fd, chunk))
+    lines.push(decoder.write(chunk.subarray(0, read)));
+  lines.push(decoder.end());
+  lines.end();
 }
