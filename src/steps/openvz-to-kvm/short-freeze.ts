@@ -223,8 +223,7 @@ export async function changedPass(
   throwUnlessCopied(result, `final pass ${number} (the listed paths)`);
   reportVanished(ctx, result, "final");
   parts.push({ what: "rsync of the list", seconds: Math.round(result.seconds * 10) / 10 });
-  const results = [result];
-  const record = passRecord(number, "final", "quick-check", results, "changed", parts);
+  const record = passRecord(number, "final", "quick-check", result, "changed", parts);
   await ctx.facts.set(OVZ_FACTS.syncPasses, [...passes, record]);
   return record;
 }

@@ -175,10 +175,7 @@ export type SyncCommandBuilder = (
     dryRun?: boolean;
     compare?: CompareMode;
     compress?: string[];
-  } & Pick<
-    RsyncCommandOptions,
-    "filesFrom" | "only" | "listDifferences" | "exactTimes" | "ignoreTimes" | "sshSharedConnection"
-  >,
+  } & Pick<RsyncCommandOptions, "filesFrom" | "listDifferences" | "exactTimes" | "ignoreTimes" | "sshSharedConnection">,
 ) => string;
 
 export async function syncCommandBuilder(ctx: OvzContext): Promise<SyncCommandBuilder> {
@@ -232,7 +229,7 @@ export async function syncPass(
   const result = await runPass(ctx, command, `${kind} pass ${number}`);
   throwUnlessCopied(result, `${kind} pass ${number}`);
   reportVanished(ctx, result, kind);
-  const record = passRecord(number, kind, compare, [result]);
+  const record = passRecord(number, kind, compare, result);
   await ctx.facts.set(OVZ_FACTS.syncPasses, [...passes, record]);
   if (plan.restoreKeys && options.restoreKeys !== false)
     await execOk(ctx.host("target"), plan.restoreKeys, { signal: ctx.signal });
@@ -272,26 +269,24 @@ export function reportVanished(ctx: OvzContext, result: PassResult, kind: "live"
   ctx.output("source", `rsync exit 24: some files vanished during the ${kind} pass ${why}`, "stderr");
 }
 
-/** The journal's record of a pass made of one or more rsync runs, with the parts of a pass of several commands. */
+/** The journal's record of a pass (one rsync run), with the parts of a pass of several commands. */
 export function passRecord(
   number: number,
   kind: "live" | "final",
   compare: CompareMode,
-  results: PassResult[],
+  result: PassResult,
   scope?: SyncPassRecord["scope"],
   parts?: SyncPassRecord["parts"],
 ): SyncPassRecord {
-  const sum = (f: (r: PassResult) => number | undefined): number => results.reduce((n, r) => n + (f(r) ?? 0), 0);
-  const vanished = results.some((r) => r.vanished);
   return {
     pass: number,
     kind,
-    code: results.find((r) => r.code !== 0)?.code ?? 0,
-    vanished,
-    seconds: Math.round(sum((r) => r.seconds) * 10) / 10,
-    transferredBytes: sum((r) => r.stats.transferredFileSize),
-    deletedFiles: sum((r) => r.stats.deletedFiles),
-    files: sum((r) => r.stats.files),
+    code: result.code,
+    vanished: result.vanished,
+    seconds: Math.round(result.seconds * 10) / 10,
+    transferredBytes: result.stats.transferredFileSize ?? 0,
+    deletedFiles: result.stats.deletedFiles ?? 0,
+    files: result.stats.files ?? 0,
     at: new Date().toISOString(),
     compare,
     ...(scope ? { scope } : {}),

@@ -42,8 +42,6 @@ export interface RsyncCommandOptions {
    * own entries and, with --delete, loses those gone from the source. The excludes still apply.
    */
   filesFrom?: string;
-  /** Copy these directories of `from` whole (recursively, with --delete), each to its own path: --relative. */
-  only?: string[];
   /** --dry-run printing one `%i %n` line per difference (no --stats, no progress): what a pass would change. */
   listDifferences?: boolean;
 }
@@ -93,11 +91,7 @@ export function rsyncArgv(options: RsyncCommandOptions): string[] {
   const from = options.from.endsWith("/") ? options.from : `${options.from}/`;
   const toDir = options.to.endsWith("/") ? options.to : `${options.to}/`;
   const to = options.ssh ? `${options.ssh.user}@${bracketIpv6(options.ssh.address)}:${toDir}` : toDir;
-  if (options.only) {
-    // "from/./dir/": --relative keeps dir's path below `from` on the receiver, and the slash copies its content.
-    argv.push("--relative", ...options.only.map((dir) => `${from}./${dir.replace(/^\/+|\/+$/g, "")}/`));
-  } else argv.push(from);
-  argv.push(to);
+  argv.push(from, to);
   return argv;
 }
 

@@ -45,11 +45,8 @@ async function world(): Promise<{ src: string; dst: string; marks: string }> {
 }
 
 /** As the pipeline's passes with a target rsync of 3.1.3 or later: mtimes compared to the nanosecond. */
-const copy = (
-  src: string,
-  dst: string,
-  extra: Pick<RsyncCommandOptions, "filesFrom" | "only" | "listDifferences"> = {},
-) => rsyncCommand({ from: src, to: dst, excludes: [], keepDirlinks: false, exactTimes: true, ...extra });
+const copy = (src: string, dst: string, extra: Pick<RsyncCommandOptions, "filesFrom" | "listDifferences"> = {}) =>
+  rsyncCommand({ from: src, to: dst, excludes: [], keepDirlinks: false, exactTimes: true, ...extra });
 
 /** The coarse clock the kernel stamps ctime from ticks at most every 10 ms (HZ=100): order two events by more. */
 const tick = () => sleep(30);
