@@ -66,7 +66,7 @@ export const syncPassSchema = z.object({
   compare: compareModeSchema.optional(),
   /** A final pass of only what changed since the last live pass began (absent: the whole tree). */
   scope: z.enum(["whole", "changed"]).optional(),
-  /** A pass of several commands (the short final pass): how long each took, in order, so the bench can tell them apart. */
+  /** A pass of several commands (the short final pass): how long each took, in order, for the bench. */
   parts: z.array(z.object({ what: z.string(), seconds: z.number() })).optional(),
 });
 
@@ -153,6 +153,16 @@ function ovzFact<S extends z.ZodType>(key: string, schema: S, keptByRollbackTo: 
   return { ...defineFact(key, schema), keptByRollbackTo };
 }
 
+/**
+ * A journal of the version before `redo` holds `redone: boolean`: read as `redo`, so a migration it began still
+ * resumes.
+ */
+function withRedoFromRedone(value: unknown): unknown {
+  if (typeof value !== "object" || value === null || "redo" in value || !("redone" in value)) return value;
+  const { redone, ...rest } = value as Record<string, unknown>;
+  return { ...rest, redo: redone === true ? "done" : "not needed" };
+}
+
 export const OVZ_FACTS = {
   sourceRelease: ovzFact("sourceRelease", releaseSchema.nullable(), ROLLBACK.keptToBeforeCopy),
   targetRelease: ovzFact("targetRelease", releaseSchema.nullable(), ROLLBACK.keptToBeforeCopy),
@@ -174,14 +184,8 @@ export const OVZ_FACTS = {
   /** The full comparison after a short final pass (short-freeze.ts): what differed, what was missed. */
   freezeProof: ovzFact(
     "freezeProof",
-    // A journal of the version before "redo" holds `redone: boolean`; a migration it began still resumes.
     z.preprocess(
-      (value) =>
-        typeof value === "object" && value !== null && !("redo" in value) && "redone" in value
-          ? (({ redone, ...rest }) => ({ ...rest, redo: redone === true ? "done" : "not needed" }))(
-              value as Record<string, unknown>,
-            )
-          : value,
+      withRedoFromRedone,
       z.object({
         seconds: z.number(),
         differences: z.number(),
