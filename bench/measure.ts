@@ -8,7 +8,12 @@ export interface Command {
 }
 
 /** Wall time of one run of `command`, in milliseconds; fails when it exits non-zero (a broken run is not a fast one). */
-export function timeOnce(command: Command): Promise<number> {
+export async function timeOnce(command: Command): Promise<number> {
+  return (await runOnce(command)).ms;
+}
+
+/** One run of `command`: its wall time in milliseconds and its stderr; fails when it exits non-zero. */
+export function runOnce(command: Command): Promise<{ ms: number; stderr: string }> {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
     const child = spawn(command.argv[0]!, command.argv.slice(1), {
@@ -21,7 +26,7 @@ export function timeOnce(command: Command): Promise<number> {
     child.on("error", reject);
     child.on("close", (code) => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      if (code === 0) resolve(ms);
+      if (code === 0) resolve({ ms, stderr });
       else reject(new Error(`${command.label} exited ${code}: ${stderr.trim().split("\n").slice(-3).join(" | ")}`));
     });
   });

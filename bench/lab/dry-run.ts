@@ -1,7 +1,8 @@
 import { join } from "node:path";
 import type { Lab } from "../../src/lab/lab.js";
 import { cmd } from "../../src/hosts/quote.js";
-import { interleaved, type Command } from "../measure.js";
+import { interleaved, runOnce, type Command } from "../measure.js";
+import { dryRunTraceRows, parseDryRunTrace } from "./dry-run-trace.js";
 import { dryRunRows } from "./rows.js";
 import type { BenchRow } from "../types.js";
 
@@ -9,6 +10,7 @@ import type { BenchRow } from "../types.js";
  * Row 6: `mudanza run PLAN --dry-run` of the lab's two-host plan (the built CLI, as installed), against the
  * 3 s budget and against `ssh HOST true` to the container and then the VM in the same rounds: the least
  * any check of both hosts costs on this lab (a TCG VM's SSH handshake is slow), so the ratio is the tool's own share.
+ * Then one traced run (MUDANZA_TRACE=1) split host by host: connecting, the commands' own time on each host.
  */
 export async function measureDryRun(lab: Lab, root: string, rounds: number): Promise<BenchRow[]> {
   const env = { ...process.env, MUDANZA_FROM_SOURCE: undefined, NO_COLOR: "1" };
@@ -31,5 +33,10 @@ export async function measureDryRun(lab: Lab, root: string, rounds: number): Pro
     env,
   };
   const times = await interleaved([dryRun, roundTrips], rounds);
-  return dryRunRows(times.get(dryRun.label)!, times.get(roundTrips.label)!);
+  // One more run, traced and not counted, shows where a run's time goes host by host.
+  const traced = await runOnce({ ...dryRun, label: "traced dry run", env: { ...env, MUDANZA_TRACE: "1" } });
+  return [
+    ...dryRunRows(times.get(dryRun.label)!, times.get(roundTrips.label)!),
+    ...dryRunTraceRows(parseDryRunTrace(traced.stderr)),
+  ];
 }

@@ -1,4 +1,5 @@
 import { appendFile, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
 import { BadInputError, InterruptedError, forTerminal } from "../errors.js";
 import { eventLine } from "../engine/event-wire.js";
 import type { PipelineEvent } from "../engine/events.js";
@@ -7,6 +8,7 @@ import type { Pipeline } from "../engine/step.js";
 import type { Host } from "../hosts/host.js";
 import { recordChildrenIn, stopLeftoverChildren, type Leftover } from "../hosts/child-records.js";
 import { Journal, type OpenJournalOptions } from "../journal/journal.js";
+import { prepareStateDir, stateDirWriteError } from "../journal/state-dir.js";
 import { collectDryRun, renderDryRunMarkdown } from "../report/dry-run-report.js";
 import { headlineFigures } from "../report/headline-figures.js";
 import { guardRenderer } from "../render/guarded.js";
@@ -188,7 +190,12 @@ export async function drivePipeline<Plan>(options: DriveOptions<Plan>): Promise<
     if (flags.json) {
       // --json: stdout carries the NDJSON events and nothing else; the report goes to a file.
       const path = journal.path.replace(/\.journal\.json$/, `.dry-run.${flags.format === "json" ? "json" : "md"}`);
-      await writeFile(path, report, { mode: 0o600 });
+      // A dry run creates nothing else; its report file needs the state dir (a first run has none yet).
+      const dir = dirname(path);
+      await prepareStateDir(dir, true);
+      await writeFile(path, report, { mode: 0o600 }).catch((error: unknown) => {
+        throw stateDirWriteError(dir, error);
+      });
       complain(`mudanza: dry-run report: ${path}`);
     } else process.stdout.write(report);
     traceTiming("dry-run report written");

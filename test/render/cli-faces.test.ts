@@ -1,6 +1,6 @@
 import { execFile, spawn } from "node:child_process";
 import { exitCodeForRun } from "../../src/exit-codes.js";
-import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { promisify } from "node:util";
@@ -109,6 +109,21 @@ describe("non-interactive faces through the CLI (scripted OpenVZ -> KVM plan)", 
     const path = join(state, `${ID}.dry-run.md`);
     expect(stderr).toContain(`dry-run report: ${path}`);
     expect(await readFile(path, "utf8")).toMatch(/^# /);
+  });
+
+  it("--dry-run --json on a first run: the state dir that does not exist yet is made for the report, mode 0700", async () => {
+    const parent = await mkdtemp(join(tmpdir(), "mudanza-faces-"));
+    dirs.push(parent);
+    const state = join(parent, "new", "state");
+    const result = await run(
+      process.execPath,
+      [join(ROOT, "bin/mudanza.js"), "run", PLAN, "--dry-run", "--json", "--state-dir", state],
+      { env: { ...process.env, CI: "1" } },
+    );
+    const path = join(state, `${ID}.dry-run.md`);
+    expect(result.stderr).toContain(`dry-run report: ${path}`);
+    expect(await readFile(path, "utf8")).toMatch(/^# /);
+    expect((await stat(state)).mode & 0o777).toBe(0o700);
   });
 
   it("a reader that closes the pipe early (| head) ends nothing badly: no EPIPE stack trace, the run's own exit code (issue 14)", async () => {
