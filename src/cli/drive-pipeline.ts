@@ -169,7 +169,10 @@ export async function drivePipeline<Plan>(options: DriveOptions<Plan>): Promise<
       );
     }
   }
-  if (mode === "dry-run" && options.printDryRunReport !== false) {
+  // Probes cut short say nothing true about the hosts: no report that reads as a finished one.
+  if (mode === "dry-run" && outcome.status === "interrupted")
+    complain("mudanza: the dry run was interrupted before every check answered: no report (run it again for one)");
+  else if (mode === "dry-run" && options.printDryRunReport !== false) {
     const skipped = Object.fromEntries(
       pipeline.steps.flatMap((s) => (outcome.probes[s.id] ? [] : [[s.id, outcome.skipped[s.id] ?? "not probed"]])),
     );

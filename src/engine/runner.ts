@@ -170,6 +170,15 @@ export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunO
     if (!(probed instanceof Error)) plans.set(step.id, probed.plan);
     findings.push(...probe.findings);
   }
+  // Probes cut short by Ctrl-C fail as "cannot check": that is the interrupt, not a blocker to report.
+  if (signal.aborted) {
+    const interrupted = interruption(signal);
+    return end({
+      status: "interrupted",
+      signal: interrupted.signal === "SIGTERM" ? "SIGTERM" : "SIGINT",
+      message: `${interrupted.message} while checking the hosts; nothing was changed`,
+    });
+  }
   const blockers = findings.filter((f) => f.blocks);
   if (blockers.length > 0) {
     for (const [id, probe] of Object.entries(probes)) {

@@ -52,6 +52,8 @@ export class ScriptedHost implements Host {
   readonly files = new Map<string, ScriptedFile>();
   readonly rules: ScriptedRule[] = [];
   readonly log: ScriptedEvent[] = [];
+  /** Unset, like a local host: a test sets it to play an ssh host that verified this key. */
+  hostKeyFingerprint?: string;
 
   constructor(
     readonly role: string,

@@ -214,6 +214,28 @@ describe("a dry run's batches (batchCommands)", { timeout: REAL_HOST_TEST_TIMEOU
   }, 120_000);
 });
 
+describe(
+  "an abort followed at once by close (Ctrl-C: the CLI closes its hosts and exits)",
+  { timeout: REAL_HOST_TEST_TIMEOUT },
+  () => {
+    it("still stops the aborted command on the host, on a plain session and in the dry run's kept shell", async () => {
+      for (const [batchCommands, seconds] of [
+        [false, "36.25"],
+        [true, "37.25"],
+      ] as const) {
+        const host = await SshHost.connect(endpoint(), "source", { batchCommands });
+        const controller = new AbortController();
+        const running = host.exec(`sleep ${seconds}`, { signal: controller.signal });
+        await waitForProcess(seconds);
+        controller.abort();
+        expect(await running).toMatchObject({ code: -1, aborted: true });
+        await host.close();
+        await expectNoProcess(seconds);
+      }
+    }, 120_000);
+  },
+);
+
 describe("files", { timeout: REAL_HOST_TEST_TIMEOUT }, () => {
   it("writes, reads and stats files with modes, and reports absent ones", async () => {
     const host = await connect();
@@ -548,6 +570,11 @@ async function expectNoProcess(argument: string): Promise<void> {
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`a process with argument ${argument} survived`);
+}
+
+/** Until the command runs on the host: the abort must reach a process, not a session still opening. */
+async function waitForProcess(argument: string): Promise<void> {
+  while (!(await processesWithArgument(argument))) await new Promise((r) => setTimeout(r, 50));
 }
 
 async function processesWithArgument(argument: string): Promise<boolean> {

@@ -52,6 +52,8 @@ export class SshHost implements Host {
   private batch: CommandBatch | undefined;
   /** The dry run's kept shell, opened by its first batch; undefined after it failed to open or died. */
   private shell: Promise<{ session: ShellSession; tag: string } | undefined> | undefined;
+  /** Kills of stopped commands still running on their own sessions (each bounded by its timeout). */
+  private readonly pendingKills = new Set<Promise<void>>();
 
   private constructor(
     private readonly endpoint: Endpoint,
@@ -268,6 +270,9 @@ export class SshHost implements Host {
 
   async close(): Promise<void> {
     this.closeShell();
+    // An aborted command's kill is still on its way (Ctrl-C, then the CLI closes its hosts): ending the
+    // connection first would leave the command running on the host (sshd ignores signals for root).
+    await Promise.all([...this.pendingKills]);
     const connection = this.connection;
     this.connection = null;
     if (!connection) return;
@@ -281,15 +286,19 @@ export class SshHost implements Host {
    * must not queue behind the commands it is meant to stop; 8 + 1 stays under sshd's MaxSessions 10).
    */
   private killTagged(client: Client, tag: string, signal: "TERM" | "KILL"): void {
-    runOnChannel(
+    const kill = runOnChannel(
       client,
       this.endpoint.sudo
         ? `sudo -n sh -c ${shellQuote(killTaggedCommand(tag, signal))}`
         : killTaggedCommand(tag, signal),
       { timeoutMs: 10_000 },
-    ).catch(() => {
-      // best effort: the connection may be gone, which ends the command's session anyway
-    });
+    )
+      .then(() => undefined)
+      .catch(() => {
+        // best effort: the connection may be gone, which ends the command's session anyway
+      })
+      .finally(() => this.pendingKills.delete(kill));
+    this.pendingKills.add(kill);
   }
 
   /** The next batch opens a new shell (on the current connection). */

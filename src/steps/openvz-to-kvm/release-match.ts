@@ -2,11 +2,22 @@ import { blocker, warning, type Finding } from "../../engine/finding.js";
 import { defineStep, verifyResult } from "../../engine/step.js";
 import { describeSupported, isSupported, readRelease, type Release } from "../../distro/index.js";
 import { CONTAINER_TYPES, virtualization } from "../host/probes.js";
-import { type OvzContext, type OvzPlan } from "./plan.js";
+import { targetFromSource, type OvzContext, type OvzPlan } from "./plan.js";
+import type { PushRoute } from "../../plan/push-route.js";
+import { sameMachineFindings } from "./same-machine.js";
 import { OVZ_FACTS } from "./facts.js";
 
 const describe = (r: Release): string =>
   `${r.pretty} (ID=${r.id}, VERSION_ID=${r.versionId}, point release ${r.point} from ${r.pointSource})`;
+
+/** Undefined when the plan names no address to push to: the copy step's probe blocks on that. */
+function pushRoute(plan: OvzPlan): PushRoute | undefined {
+  try {
+    return targetFromSource(plan);
+  } catch {
+    return undefined;
+  }
+}
 
 /** Compares ID, VERSION_ID and point release; a copy between different releases mixes two systems. */
 export function compareReleases(source: Release | null, target: Release | null): Finding[] {
@@ -62,7 +73,7 @@ export function compareReleases(source: Release | null, target: Release | null):
   return findings;
 }
 
-/** Step 2: same distribution, same release, same point release; the target must be a VM. */
+/** Step 2: same distribution, same release, same point release; the target must be a VM, and another machine. */
 export interface ReleasePlan {
   /** Recorded in the journal as read by the probe: the releases the admin saw compared. */
   source: Release | null;
@@ -111,6 +122,7 @@ export const releaseMatch = defineStep<OvzPlan, ReleasePlan>({
           "target",
         ),
       );
+    findings.push(...sameMachineFindings(ctx.host("source"), ctx.host("target"), pushRoute(ctx.plan), copied));
     if (!CONTAINER_TYPES.has(sourceVirt))
       findings.push(
         warning(
