@@ -176,7 +176,7 @@ export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunO
     return end({
       status: "interrupted",
       signal: interrupted.signal === "SIGTERM" ? "SIGTERM" : "SIGINT",
-      message: `${interrupted.message} while checking the hosts; nothing was changed`,
+      message: `${interrupted.message} while checking the hosts (the checks change nothing)`,
     });
   }
   const blockers = findings.filter((f) => f.blocks);
