@@ -37,4 +37,27 @@ describe("a state dir that runs and status read", () => {
       expect(err).not.toContain("internal error");
     },
   );
+
+  it.each(["runs", "status", "status web1"])(
+    "`%s` with a --state-dir that does not exist says so (exit 2), not that nothing ran",
+    async (command) => {
+      const typo = join(dir, "no-such-dir");
+      const { code, out, err } = await cli([...command.split(" "), "--state-dir", typo]);
+      expect(code).toBe(2);
+      expect(out).toBe("");
+      expect(err).toContain(`no such state dir: ${typo}`);
+    },
+  );
+
+  it("the default state dir, missing until the first run, has no runs yet (exit 0)", async () => {
+    vi.stubEnv("XDG_STATE_HOME", join(dir, "fresh-home"));
+    try {
+      const { code, out, err } = await cli(["runs"]);
+      expect(code).toBe(0);
+      expect(out).toContain(`No runs yet in ${join(dir, "fresh-home", "mudanza")}`);
+      expect(err).toBe("");
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
 });
