@@ -179,7 +179,7 @@ export async function drivePipeline<Plan>(options: DriveOptions<Plan>): Promise<
       outcome.probes,
       skipped,
       undefined,
-      { earlierFacts: journal.snapshot.facts },
+      { earlierFacts: journal.snapshot.facts, checkpointsInPlan: hasCheckpointsSection(options.plan) },
     );
     // Markdown escapes belong in a Markdown file; a report read on the terminal keeps its text as written.
     const onTerminal = !flags.json && Boolean(process.stdout.isTTY);
@@ -201,6 +201,12 @@ export async function drivePipeline<Plan>(options: DriveOptions<Plan>): Promise<
     traceTiming("dry-run report written");
   }
   return outcome;
+}
+
+/** A plan (of any kind) with a `checkpoints` section naming at least one side. */
+function hasCheckpointsSection(plan: unknown): boolean {
+  const section = (plan as { checkpoints?: unknown } | undefined)?.checkpoints;
+  return typeof section === "object" && section !== null && Object.keys(section).length > 0;
 }
 
 /** Processes a killed earlier run left running: stopped now; the user hears about it once. */

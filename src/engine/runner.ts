@@ -1,6 +1,7 @@
 import { InterruptedError, StepFailedError, errorMessage } from "../errors.js";
 import type { Host } from "../hosts/host.js";
 import type { Journal } from "../journal/journal.js";
+import { redactSecrets } from "../journal/secrets.js";
 import type { EventSink, PipelineEvent, RunMode, RunStatus, StepStatus } from "./events.js";
 import { checkedFact, readFact } from "./facts.js";
 import { restartNotes } from "./host-restarts.js";
@@ -137,8 +138,7 @@ export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunO
   // A crash or kill may have left compensations pending (a stopped database): they run before anything else.
   if (mode !== "dry-run" && journal.snapshot.compensations.length > 0) {
     const ok = await runCompensations(journal, options.hosts, emit);
-    if (!ok)
-      return end({ status: "failed", message: "a pending compensation from an earlier run failed; see the journal" });
+    if (!ok) return end({ status: "failed", message: pendingCompensationFailure(journal) });
   }
 
   // Preflight: every probe of every step not already done; any blocker stops before anything changes.
@@ -472,6 +472,22 @@ export async function runCompensations(
     }
   }
   return allOk;
+}
+
+/**
+ * What failed again of an earlier run's pending compensations, and the way out: they run before anything else
+ * on every run (--restart keeps them too, they undo real changes), so one that can never succeed needs a hand.
+ */
+export function pendingCompensationFailure(journal: Journal): string {
+  const failures = journal.snapshot.compensations.map((c) => {
+    const last = journal.snapshot.compensationLog.filter((l) => l.id === c.id && !l.ok).at(-1);
+    return `"${c.title}" on the ${c.host} (\`${redactSecrets(c.command)}\`)${last?.message ? `: ${redactSecrets(last.message)}` : ""}`;
+  });
+  return (
+    `${failures.length} pending compensation(s) from an earlier run failed again: ${failures.join("; ")}. ` +
+    `They run first on every run, --restart included. Fix what makes them fail and run again; if one can no longer ` +
+    `run (its host was reinstalled), do by hand what it does, then remove the journal ${journal.path} to start over`
+  );
 }
 
 function interruption(signal: AbortSignal): InterruptedError {

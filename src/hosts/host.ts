@@ -15,6 +15,12 @@ export interface ExecOptions {
    */
   onStdoutText?: (text: string) => void;
   /**
+   * Read stdout at most once every this many ms (LocalHost; elsewhere stdout is read as it comes): output
+   * written meanwhile arrives as one chunk, at most this late. For a command that flushes many small writes,
+   * such as rsync's progress record per file, which would otherwise wake this process once per write.
+   */
+  stdoutBatchMs?: number;
+  /**
    * Keep only about this many characters at the end of stdout in the result (from a line start); the
    * onStdout callback still sees every line. For commands that print without end (rsync's progress over a
    * million files) whose result needs only the last lines: the CLI's memory then does not grow with them.

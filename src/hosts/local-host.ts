@@ -9,6 +9,7 @@ import {
   type Host,
   type WriteOptions,
 } from "./host.js";
+import { readInBatches } from "./batched-reads.js";
 import { DecodedOutput } from "./lines.js";
 import { GROUP_KILL_GRACE_MS, liveGroupMembers, signalGroup, trackGroup, untrackGroup } from "./process-group.js";
 import { SilenceWatchdog } from "./watchdog.js";
@@ -41,7 +42,12 @@ export class LocalHost implements Host {
       let silentMs: number | undefined;
       let killTimer: NodeJS.Timeout | undefined;
       let stoppedAt = 0;
+      // What the command has written must not wait out a batch once it exits or is being stopped.
+      const flushStdout =
+        options.stdoutBatchMs === undefined ? () => {} : readInBatches(child.stdout!, options.stdoutBatchMs);
+      child.once("exit", flushStdout);
       const stop = (why: "timeout" | "abort" | "silence"): void => {
+        flushStdout();
         if (stoppedBy) return;
         stoppedBy = why;
         stoppedAt = Date.now();

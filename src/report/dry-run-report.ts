@@ -23,6 +23,8 @@ export interface DryRunContext {
   earlierFacts?: Readonly<Record<string, unknown>>;
   /** Ways to undo the run (the checkpoints feature fills this); none: the summary says nothing can. */
   undo?: string[];
+  /** The plan has a checkpoints section (none planned then says why, not "no section"). */
+  checkpointsInPlan?: boolean;
 }
 
 /** Everything the probes said, arranged for the report (the JSON form of `--dry-run --format json`). */
@@ -92,6 +94,7 @@ export function collectDryRun(
     excludeCount: excludes.length,
     earlierFacts: context.earlierFacts ?? {},
     undo: context.undo ?? checkpoints.map(undoLine),
+    checkpointsInPlan: context.checkpointsInPlan,
   });
   const blockers = all.filter((f) => f.blocks);
   return {

@@ -22,6 +22,8 @@ export interface RiskInputs {
   excludeCount: number;
   /** Facts an earlier run journaled (a dry run of a migration under way): measured passes. */
   earlierFacts: Readonly<Record<string, unknown>>;
+  /** The plan has a checkpoints section: no undo line then means none could be planned, not none asked for. */
+  checkpointsInPlan?: boolean;
   undo: string[];
 }
 
@@ -99,14 +101,50 @@ const BY_KIND: Record<string, (inputs: RiskInputs) => Pick<RiskSummary, "overwri
   "vserver-to-openvz": vserverToOpenvz,
 };
 
+/** Kinds whose steps that destroy nothing still write: new image files, a base made read-only. */
+const WRITING_KINDS = new Set(["image-clone", "image-sparsify"]);
+
+/** Kinds where going back is by hand, and how: they take no checkpoints. */
+const UNDO_BY_HAND: Record<string, string> = {
+  "image-clone":
+    "By hand: the run makes only new files (the overlays, and the libvirt domains when asked) and makes the base read-only; delete what it made (`virsh undefine` a domain first) and `chmod u+w` the base to go back.",
+  "image-sparsify":
+    "By hand: the sparsified copy is a new file, deleted to go back. With --replace the original is gone once the last step ran: keep a copy of it first if you may need it.",
+  "image-info": "Nothing to undo: it only reads.",
+};
+
+/** A migration whose plan has a checkpoints section, none of which could be planned (its host unreachable, a refusal). */
+export const CHECKPOINTS_NOT_PLANNED =
+  "None known yet: the plan has a `checkpoints` section, but no checkpoint could be planned (see the blockers and warnings). Until one can, nothing undoes this run: fix them and run the dry run again.";
+
 export function riskSummary(inputs: RiskInputs): RiskSummary {
-  const changing = inputs.steps.filter((s) => s.destructive && (s.status === "would-run" || s.status === "blocked"));
-  const changes =
-    changing.length > 0
+  const active = (s: DryRunStep) => s.status === "would-run" || s.status === "blocked";
+  const changing = inputs.steps.filter((s) => s.destructive && active(s));
+  const writing = WRITING_KINDS.has(inputs.kind)
+    ? inputs.steps.filter((s) => !s.destructive && active(s) && s.commands.length > 0)
+    : [];
+  const changes = [
+    ...(changing.length > 0
       ? [`${changing.length} step(s) change things, each asks first: ${changing.map((s) => s.title).join("; ")}.`]
-      : ["No step would change anything."];
+      : []),
+    ...(writing.length > 0
+      ? [
+          `${writing.length} step(s) write new files or change a file's mode, destroying nothing: ${writing.map((s) => s.title).join("; ")}.`,
+        ]
+      : []),
+  ];
+  if (changes.length === 0) changes.push("No step would change anything.");
   const specific = BY_KIND[inputs.kind]?.(inputs) ?? { overwrites: [], freeze: [] };
-  return { changes, ...specific, undo: inputs.undo };
+  const byHand = UNDO_BY_HAND[inputs.kind];
+  const undo =
+    inputs.undo.length > 0
+      ? inputs.undo
+      : byHand
+        ? [byHand]
+        : inputs.checkpointsInPlan
+          ? [CHECKPOINTS_NOT_PLANNED]
+          : [];
+  return { changes, ...specific, undo };
 }
 
 /** Said when no way back is known: today, always. */

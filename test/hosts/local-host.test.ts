@@ -45,6 +45,49 @@ describe("LocalHost commands", () => {
     expect(result.stdout.length).toBeLessThanOrEqual(100);
   });
 
+  it("with stdoutBatchMs, what the command writes while reading is stopped arrives as one chunk, and its exit does not wait out the batch", async () => {
+    const pieces: string[] = [];
+    const started = Date.now();
+    // Read as it comes, this is three chunks: each write is 300 ms after the one before.
+    const result = await host.exec("printf a; sleep 0.3; printf b; sleep 0.3; printf c", {
+      stdoutBatchMs: 60_000,
+      onStdoutText: (text) => pieces.push(text),
+    });
+    expect(result).toMatchObject({ code: 0, stdout: "abc" });
+    expect(pieces.join("")).toBe("abc");
+    expect(pieces.length).toBeLessThanOrEqual(2);
+    expect(Date.now() - started).toBeLessThan(60_000); // the exit flushed the pipe; no batch waited out
+  });
+
+  it("with stdoutBatchMs, a flood of records (reads of a nearly full pipe included) arrives whole and in order", async () => {
+    const pieces: string[] = [];
+    await host.exec("seq 1 200000 | sed 's/^/é/' | tr '\\n' '\\r'", {
+      stdoutBatchMs: 20,
+      stdoutTailChars: 100,
+      onStdoutText: (text) => pieces.push(text),
+    });
+    expect(pieces.join("").split("\r").slice(0, -1)).toEqual(Array.from({ length: 200_000 }, (_, i) => `é${i + 1}`));
+  });
+
+  it("with stdoutBatchMs, an abort while reading is stopped ends the command at once, with everything it started", async () => {
+    const controller = new AbortController();
+    const pieces: string[] = [];
+    const running = host.exec(LONG, {
+      stdoutBatchMs: 60_000,
+      signal: controller.signal,
+      onStdoutText: (text) => {
+        pieces.push(text);
+        controller.abort();
+      },
+    });
+    const result = await running;
+    expect(result).toMatchObject({ code: -1, aborted: true });
+    const [group] = pids(result.stdout);
+    expect(group).toBeGreaterThan(0);
+    expect(liveGroupMembers(group)).toEqual([]);
+    expect(runningGroups().size).toBe(0);
+  });
+
   it("runs a command with stdin, output lines and its exit code", async () => {
     const lines: string[] = [];
     const result = await host.exec("cat; echo done >&2; exit 3", { stdin: "a\nb\n", onStdout: (l) => lines.push(l) });

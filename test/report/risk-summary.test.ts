@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { DryRunStep } from "../../src/report/dry-run-schema.js";
-import { NO_UNDO, riskSummary } from "../../src/report/risk-summary.js";
+import { CHECKPOINTS_NOT_PLANNED, NO_UNDO, riskSummary } from "../../src/report/risk-summary.js";
 
 const step = (id: string, facts: Record<string, unknown> = {}, destructive = false): DryRunStep => ({
   id,
@@ -89,7 +89,7 @@ describe("the dry-run report's risk summary (issue 14)", () => {
       changes: ["1 step(s) change things, each asks first: Title of create."],
       overwrites: [],
       freeze: [],
-      undo: [],
+      undo: [expect.stringMatching(/^By hand: the run makes only new files/)],
     });
   });
 
@@ -106,5 +106,31 @@ describe("the dry-run report's risk summary (issue 14)", () => {
     expect(md).toContain("- Undo:\n  - mudanza checkpoint restore web1 before-rsync");
     expect(md).not.toContain(NO_UNDO);
     expect(md.indexOf("## Risk")).toBeLessThan(md.indexOf("## Steps"));
+  });
+  it("image commands: steps that write new files are said to change things, and going back is by hand, not by checkpoints (found by a new-user trial)", () => {
+    const command = { host: "local", command: "chmod a-w base.qcow2", purpose: "protect the base" };
+    const steps = [
+      { ...step("protect-base"), commands: [command] },
+      { ...step("create-overlays"), commands: [{ ...command, command: "qemu-img create ..." }] },
+      step("define-domains"),
+    ];
+    const risk = riskSummary({ kind: "image-clone", steps, excludeCount: 0, earlierFacts: {}, undo: [] });
+    expect(risk.changes).toEqual([
+      "2 step(s) write new files or change a file's mode, destroying nothing: Title of protect-base; Title of create-overlays.",
+    ]);
+    expect(risk.undo).toHaveLength(1);
+    expect(risk.undo[0]).toMatch(/^By hand: .*chmod u\+w/);
+    expect(risk.undo[0]).not.toContain("checkpoints");
+    // a migration's step that runs commands but destroys nothing (a check) is not counted as writing
+    const migration = riskSummary({ kind: "openvz-to-kvm", steps, excludeCount: 0, earlierFacts: {}, undo: [] });
+    expect(migration.changes).toEqual(["No step would change anything."]);
+  });
+
+  it("a plan with a checkpoints section whose checkpoints could not be planned does not say it has none", async () => {
+    const { collectDryRun, renderDryRunMarkdown } = await import("../../src/report/dry-run-report.js");
+    const pipeline = { kind: "openvz-to-kvm", title: "T", steps: [] } as unknown as Parameters<typeof collectDryRun>[0];
+    const md = renderDryRunMarkdown(collectDryRun(pipeline, {}, {}, {}, "t", { checkpointsInPlan: true }));
+    expect(md).toContain(`- Undo:\n  - ${CHECKPOINTS_NOT_PLANNED}`);
+    expect(md).not.toContain(NO_UNDO);
   });
 });

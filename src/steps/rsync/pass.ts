@@ -30,6 +30,13 @@ const PROGRESS_EVERY_MS = 250;
 const STDOUT_TAIL_CHARS = 64 * 1024;
 
 /**
+ * rsync's stdout is read at most this often (ExecOptions.stdoutBatchMs): a record per file copied, each
+ * flushed, would otherwise wake the CLI thousands of times a second, on cores rsync and ssh keep busy.
+ * Far below PROGRESS_EVERY_MS, so no progress event comes later for it.
+ */
+const STDOUT_BATCH_MS = 20;
+
+/**
  * Runs one rsync pass on `host` (the source, pushing), turning the newest progress2 record into a progress
  * event at most every PROGRESS_EVERY_MS and everything else into output lines. Itemized lines of a dry run are counted, not echoed.
  */
@@ -54,6 +61,7 @@ export async function runRsyncPass(
     timeoutMs: options.timeoutMs,
     signal: sinks.signal,
     stdoutTailChars: STDOUT_TAIL_CHARS,
+    stdoutBatchMs: STDOUT_BATCH_MS,
     onStdoutText: (text) => {
       stdout.push(text);
       // Only the newest progress record is parsed, and only when an event is due: not once per file.

@@ -115,4 +115,19 @@ describe("runRsyncPass over a stream of records", () => {
       "Total file size: 5,000,000 bytes",
     ]);
   });
+
+  it("asks the host to read rsync's stdout in batches, well within the progress events' interval", async () => {
+    let batchMs: number | undefined;
+    const host = new ScriptedHost("source").on(/^rsync /, (_command, _host, options) => {
+      batchMs = options?.stdoutBatchMs;
+      return { stdout: "Number of files: 1 (reg: 1)\n" };
+    });
+    const result = await runRsyncPass(host, "rsync -a --info=progress2 /a/ /b/", "copy", {
+      progress: () => undefined,
+      output: () => undefined,
+    });
+    expect(result.code).toBe(0);
+    expect(batchMs).toBeGreaterThan(0);
+    expect(batchMs).toBeLessThan(250); // PROGRESS_EVERY_MS: no progress event waits for a batch
+  });
 });
