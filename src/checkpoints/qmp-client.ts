@@ -1,4 +1,5 @@
 import { createConnection, type Socket } from "node:net";
+import { BlockedError } from "../errors.js";
 
 /** One message from QEMU: a command's answer, an error, or an asynchronous event. */
 interface QmpMessage {
@@ -57,7 +58,7 @@ export class QmpClient {
     const client = new QmpClient(socket);
     const greeting = new Promise<QmpMessage>((resolve, reject) => {
       const timer = setTimeout(
-        () => reject(new Error(`no QMP greeting on ${path} within ${timeoutMs / 1000} s`)),
+        () => reject(new BlockedError(`no QMP greeting on ${path} within ${timeoutMs / 1000} s`)),
         timeoutMs,
       );
       client.greeted = (message) => {
@@ -66,7 +67,8 @@ export class QmpClient {
       };
       socket.once("error", (error) => {
         clearTimeout(timer);
-        reject(new Error(`cannot connect to the QMP socket ${path}: ${error.message}`));
+        // Like an SSH host that cannot be reached: the VM must be started (or the plan's socket fixed) first.
+        reject(new BlockedError(`cannot connect to the QMP socket ${path}: ${error.message}`));
       });
     });
     try {

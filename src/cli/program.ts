@@ -72,12 +72,11 @@ export async function main(
     return code;
   } catch (error) {
     if (error instanceof CommanderError) {
-      if (
-        error.code === "commander.helpDisplayed" ||
-        error.code === "commander.version" ||
-        error.code === "commander.help"
-      )
-        return EXIT.done;
+      if (error.code === "commander.helpDisplayed" || error.code === "commander.version") return EXIT.done;
+      // `mudanza help` asked for the help (exit code 0, stdout); `mudanza plan` without its kind, or a bare
+      // `mudanza`, gets it on stderr as a missing argument (commander's exit code 1): bad input, so that
+      // `mudanza plan > x.yaml` fails instead of writing an empty file.
+      if (error.code === "commander.help" && error.exitCode === 0) return EXIT.done;
       return EXIT.badInput;
     }
     stderr(

@@ -1,9 +1,21 @@
+import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
+import { BadInputError } from "../errors.js";
 
 /** Where journals, logs and reports live: --state-dir, else $XDG_STATE_HOME/mudanza, else ~/.local/state/mudanza. */
 export function resolveStateDir(flag: string | undefined, env = process.env): string {
   if (flag) return resolve(flag);
   const base = env.XDG_STATE_HOME || join(homedir(), ".local", "state");
   return join(base, "mudanza");
+}
+
+/**
+ * The state dir a command only reads (runs, status). A --state-dir that does not exist is a typo, not a
+ * history with no runs; the default one is missing until the first run, when "no runs yet" is the truth.
+ */
+export function stateDirToRead(flag: string | undefined, env = process.env): string {
+  const dir = resolveStateDir(flag, env);
+  if (flag && !existsSync(dir)) throw new BadInputError(`no such state dir: ${dir}`);
+  return dir;
 }

@@ -1,5 +1,6 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
+import { BadInputError } from "../errors.js";
 import type { JournalData } from "./journal.js";
 import { readJournalToShow } from "./journal-read.js";
 
@@ -24,7 +25,7 @@ export async function listJournals(stateDir: string): Promise<JournalEntry[]> {
   try {
     names = readdirSync(stateDir);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw await unreadableStateDir(stateDir, error);
     names = [];
   }
   const entries = names.filter((n) => n.endsWith(SUFFIX)).sort();
@@ -44,4 +45,17 @@ export async function listJournals(stateDir: string): Promise<JournalEntry[]> {
       }
     }),
   );
+}
+
+/** A state dir that cannot be listed (a file, a folder under a file, no permission) is bad input naming it. */
+async function unreadableStateDir(stateDir: string, error: unknown): Promise<Error> {
+  // Loaded only here: prepareStateDir brings node:fs/promises, which the listing avoids on the way to a table.
+  const { prepareStateDir } = await import("./state-dir.js");
+  const errno = (error as NodeJS.ErrnoException).code ?? String(error);
+  try {
+    await prepareStateDir(stateDir, false);
+  } catch (problem) {
+    if (problem instanceof BadInputError) return problem;
+  }
+  return new BadInputError(`cannot list the state dir ${stateDir}: ${errno}`);
 }

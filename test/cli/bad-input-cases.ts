@@ -357,8 +357,12 @@ export const BAD_INPUTS: BadInputCase[] = [
   },
   {
     name: "status before any run",
-    setup: async (dir) => ["status", await planFile(dir, goodPlan()), "--state-dir", join(dir, "state")],
-    names: /catalogue/,
+    setup: async (dir) => {
+      // The state dir exists (a missing one given by --state-dir is a typo of its own).
+      await mkdir(join(dir, "state"));
+      return ["status", await planFile(dir, goodPlan()), "--state-dir", join(dir, "state")];
+    },
+    names: /catalogue.*not run yet/,
   },
 
   // --- state dir

@@ -119,6 +119,25 @@ describe("mudanza plan KIND", () => {
     );
   });
 
+  it("without a kind is bad input with the usage on stderr (nothing for `> x.yaml`); --help and `help plan` exit 0 on stdout", async () => {
+    const missing = await runCli(["plan"]);
+    expect(missing.code).toBe(2);
+    expect(missing.stdout).toBe("");
+    expect(missing.stderr).toContain("Usage: mudanza plan");
+    for (const asked of [
+      ["plan", "--help"],
+      ["help", "plan"],
+    ]) {
+      const help = await runCli(asked);
+      expect(help.code, asked.join(" ")).toBe(0);
+      expect(help.stdout, asked.join(" ")).toContain("Usage: mudanza plan");
+      expect(help.stderr, asked.join(" ")).toBe("");
+    }
+    const root = await runCli(["help"]);
+    expect(root.code).toBe(0);
+    expect(root.stdout).toContain("Usage: mudanza");
+  });
+
   it("refuses another kind's flags instead of ignoring them", async () => {
     const { code, stderr } = await runCli([
       "plan",

@@ -2,7 +2,7 @@ import { Option, type Command } from "commander";
 import { BadInputError } from "../../errors.js";
 import { examples } from "../examples.js";
 import type { ExitSetter } from "../program.js";
-import { resolveStateDir } from "../state-dir.js";
+import { stateDirToRead } from "../state-dir.js";
 
 export function registerStatus(program: Command, setExit: ExitSetter): void {
   program
@@ -40,7 +40,7 @@ export function registerStatus(program: Command, setExit: ExitSetter): void {
           setExit(0);
           return;
         }
-        const stateDir = resolveStateDir(opts.stateDir);
+        const stateDir = stateDirToRead(opts.stateDir);
         const { byId, byPlan, isFile, renderStatus, readLogEvents } = await import("./status-show.js");
         const found = (await isFile(target)) ? await byPlan(target, stateDir) : await byId(target, stateDir);
         if (opts.format === "json") {
