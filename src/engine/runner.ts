@@ -167,6 +167,16 @@ export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunO
           }
         : withoutPlan(probed);
     probes[step.id] = probe;
+    // Every face hears of it as of any blocker (a report read only on stderr must not miss it).
+    if (probed instanceof Error)
+      emit({
+        type: "step-probed",
+        at: now(),
+        stepId: step.id,
+        satisfied: false,
+        commands: [],
+        findings: probe.findings,
+      });
     if (!(probed instanceof Error)) plans.set(step.id, probed.plan);
     findings.push(...probe.findings);
   }

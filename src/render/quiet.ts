@@ -14,6 +14,9 @@ function whereText(hosts: Record<string, string>): string {
   return entries.map(([role, address]) => `${role} ${address}`).join(", ");
 }
 
+/** A host's multi-line message kept under its list item. */
+const indented = (text: string): string => text.trimEnd().replace(/\n/g, "\n    ");
+
 /**
  * `--dry-run`: stdout carries only the report (pipe-friendly), so this face says nothing on stderr unless
  * something blocked or failed; with -v, a line per checked step. No progress, no command output: a dry
@@ -23,6 +26,7 @@ export function createQuietRenderer(out: Writable = process.stderr, options: Qui
   const titles = new Map<string, string>();
   // Said again at the end with their fixes: a command that prints no report (image info) has nothing else to point at.
   const blockers: string[] = [];
+  const blockedSteps = new Set<string>();
   const say = (line: string): void => {
     out.write(line + "\n");
   };
@@ -35,8 +39,12 @@ export function createQuietRenderer(out: Writable = process.stderr, options: Qui
           verbose(`checking ${event.title} (${whereText(event.hosts)})`);
           return;
         case "step-probed": {
-          for (const f of event.findings.filter((x) => x.blocks))
-            blockers.push(`  ✖ ${f.title}: ${f.summary}${f.remediation ? `\n    fix: ${f.remediation}` : ""}`);
+          for (const f of event.findings.filter((x) => x.blocks)) {
+            blockedSteps.add(event.stepId);
+            blockers.push(
+              `  ✖ ${f.title}: ${indented(f.summary)}${f.remediation ? `\n    fix: ${indented(f.remediation)}` : ""}`,
+            );
+          }
           const blocking = event.findings.filter((f) => f.blocks).length;
           const warnings = event.findings.filter((f) => !f.blocks && f.severity === "warning").length;
           const verdict = blocking > 0 ? `BLOCKED (${blocking})` : event.satisfied ? "nothing to do" : "would run";
@@ -46,8 +54,9 @@ export function createQuietRenderer(out: Writable = process.stderr, options: Qui
           return;
         }
         case "step-end":
-          if (event.status === "blocked" && event.message)
-            say(`  ${titles.get(event.stepId) ?? event.stepId}: blocked: ${event.message}`);
+          // A step whose blockers are listed at the end with their fixes is not named twice.
+          if (event.status === "blocked" && event.message && !blockedSteps.has(event.stepId))
+            say(`  ${titles.get(event.stepId) ?? event.stepId}: blocked: ${indented(event.message)}`);
           return;
         case "pipeline-end":
           if (event.status === "blocked")

@@ -90,4 +90,34 @@ describe("a dry run's preflight", () => {
     const probed = events.filter((e) => e.type === "step-probed");
     expect(probed.map((e) => e.stepId)).toEqual(["first", "second", "third"]);
   });
+  it("a probe that cannot answer is a blocker every face hears of, multi-line message kept under its item on stderr", async () => {
+    const { createQuietRenderer } = await import("../../src/render/quiet.js");
+    const { Writable } = await import("node:stream");
+    let stderr = "";
+    const out = new Writable({ write: (chunk: Buffer, _e, done) => ((stderr += chunk.toString()), done()) });
+    const quiet = createQuietRenderer(out);
+    const failing = defineStep<unknown, string>({
+      id: "failing",
+      title: "Failing check",
+      destructive: false,
+      probe: async () => {
+        throw new Error("System has not been booted with systemd\nFailed to connect to bus");
+      },
+      commands: () => [],
+      run: async () => undefined,
+      verify: async () => ({ ok: true, checks: [] }),
+    });
+    const { outcome, events } = await dryRun({
+      kind: "demo",
+      title: "demo",
+      steps: [slowStep("fine", 1, []), failing],
+    });
+    events.forEach((e) => quiet.sink(e));
+    expect(outcome.status).toBe("blocked");
+    const probed = events.find((e) => e.type === "step-probed" && e.stepId === "failing");
+    expect(probed).toMatchObject({ satisfied: false, findings: [{ title: "cannot check failing", blocks: true }] });
+    expect(stderr).toBe(
+      "blocked, nothing was changed:\n  ✖ cannot check failing: System has not been booted with systemd\n    Failed to connect to bus\n",
+    );
+  });
 });
