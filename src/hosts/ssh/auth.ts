@@ -52,6 +52,12 @@ export async function planAuthentication(
           : `${request.who}: identity file ${file} is not a private key ssh2 can read (${parsed.message})`,
       );
     }
+    // ssh2 reads public keys too: offered, the server would refuse it and the message would blame the server.
+    const key = Array.isArray(parsed) ? parsed[0] : parsed;
+    if (key && !key.isPrivateKey())
+      throw new SshAuthError(
+        `${request.who}: identity file ${file} is a public key (${key.type}); name the private key file (usually the same path without .pub)`,
+      );
     methods.push({ type: "publickey", username: request.user, key: text });
     offered.push(`key file ${file}`);
   }
