@@ -36,7 +36,7 @@ export function sameMachineFindings(
       blocker(
         "Source and target are the same machine",
         `the source (${source.address}) and the target (${target.address}) presented the same host key ${sourceKey}: the copy would push the source's root onto itself with --delete`,
-        "point the plan's target at the new VM (check target.host and target.port)",
+        "point the plan's target at the new VM (check target.host and target.port); if they are two machines made from one image with the same host keys, give the target new ones first (`rm /etc/ssh/ssh_host_*_key*; ssh-keygen -A; systemctl restart ssh` on the target: the copy replaces them with the source's anyway) and pin its new key",
       ),
     );
   if (push && isLoopbackAddress(push.address))

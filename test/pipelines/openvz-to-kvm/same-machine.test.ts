@@ -40,6 +40,8 @@ describe("a plan whose target is the source itself is blocked before anything ch
     );
     expect(markdown).toContain(`**${SAME}**`);
     expect(markdown).toMatch(/Fix: point the plan's target at the new VM/);
+    // two machines cloned from one image share host keys: the way out is new keys on the target
+    expect(finding?.remediation).toContain("ssh-keygen -A");
   });
 
   it("different keys, or a key unknown on either side (scripted and local hosts), say nothing", async () => {
