@@ -11,7 +11,7 @@ import { loadPlan } from "../plan/load.js";
 import type { PlanOf } from "../plan/schema.js";
 import { takenCheckpoints, type RollbackTarget } from "../steps/rollback/context.js";
 import { drivePipeline, resolveRunMode } from "./drive-pipeline.js";
-import { resolveStateDir } from "./state-dir.js";
+import { stateDirToRead } from "./state-dir.js";
 
 export interface RollbackCommandOptions {
   to?: string;
@@ -33,7 +33,8 @@ export async function rollbackCommand(planPath: string, options: RollbackCommand
     );
   const plan = loaded.plan as PlanOf<"openvz-to-kvm">;
   const mode = resolveRunMode(options);
-  const stateDir = resolveStateDir(options.stateDir);
+  // Only a migration's own journal can name checkpoints: a --state-dir that does not exist is a typo.
+  const stateDir = stateDirToRead(options.stateDir);
   const stem = await journalStemFor(stateDir, loaded.migrationId, loaded.path);
   // Held for the whole rollback: no run of the migration may start meanwhile.
   const migration = await Journal.open({

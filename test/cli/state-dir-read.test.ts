@@ -49,6 +49,15 @@ describe("a state dir that runs and status read", () => {
     },
   );
 
+  it("`rollback PLAN --dry-run` with a --state-dir that does not exist says so, not that no checkpoint was taken", async () => {
+    const plan = join(import.meta.dirname, "../../fixtures/plans/ovz-kvm-debian-12.yaml");
+    const typo = join(dir, "no-such-dir");
+    const { code, err } = await cli(["rollback", plan, "--dry-run", "--state-dir", typo]);
+    expect(code).toBe(2);
+    expect(err).toContain(`no such state dir: ${typo}`);
+    expect(err).not.toContain("took no checkpoint");
+  });
+
   it("the default state dir, missing until the first run, has no runs yet (exit 0)", async () => {
     vi.stubEnv("XDG_STATE_HOME", join(dir, "fresh-home"));
     try {
