@@ -74,6 +74,37 @@ describe("image sparsify probes", () => {
     }
   });
 
+  it("--replace of a base other images back onto is blocked (found by a new-user trial; real qemu-img)", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "mudanza-base-"));
+    try {
+      const base = join(dir, "base.qcow2");
+      execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", base, "8M"]);
+      execFileSync("qemu-img", [
+        "create",
+        "-q",
+        "-f",
+        "qcow2",
+        "-b",
+        "base.qcow2",
+        "-F",
+        "qcow2",
+        join(dir, "lab1.qcow2"),
+      ]);
+      execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", join(dir, "alone.qcow2"), "8M"]);
+      const title = "Other images back onto this disk";
+      const replace = (disk: string) => validateSparsifyOptions({ disk, replace: true, uri: "qemu:///system" }, {});
+      const { outcome } = await runLocal(buildImageSparsify(), replace(base), "dry-run");
+      const b = outcome.findings.find((f) => f.title === title);
+      expect(b).toMatchObject({ blocks: true });
+      expect(b?.summary).toContain(join(dir, "lab1.qcow2"));
+      expect(b?.summary).not.toContain("alone.qcow2");
+      const alone = await runLocal(buildImageSparsify(), replace(join(dir, "alone.qcow2")), "dry-run");
+      expect(alone.outcome.findings.map((f) => f.title)).not.toContain(title);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it("rejects --out equal to the disk", () => {
     expect(() => validateSparsifyOptions({ disk: "/srv/vm/a.qcow2", out: "/srv/vm/a.qcow2", uri: "x" }, {})).toThrow(
       /--out must differ/,

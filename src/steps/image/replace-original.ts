@@ -5,6 +5,7 @@ import { formatBytes } from "../../render/format.js";
 import { imageCheckClean, parseImageCheck } from "../../kvm/qemu-img-info.js";
 import type { SparsifyOptions } from "../../plan/options/image-sparsify.js";
 import { SPARSIFY_FACTS } from "./facts.js";
+import { imagesBackingOnto } from "./backing-users.js";
 import { diskInUseFindings } from "./sparsify.js";
 
 const replaceCommand = (o: ReplacePlan): string =>
@@ -41,6 +42,17 @@ export const replaceOriginalStep = defineStep<SparsifyOptions, ReplacePlan>({
         ),
       );
     }
+    // Sparsifying mounts the disk's filesystems: the copy may differ from the original beyond its free
+    // space (a journal replayed, metadata rewritten), and an overlay reads from its base what it never wrote.
+    const overlays = await imagesBackingOnto(ctx.host("local"), o.disk, ctx.signal);
+    if (overlays.length > 0)
+      findings.push(
+        blocker(
+          "Other images back onto this disk",
+          `${overlays.length} image(s) read from ${o.disk} every cluster they have not written themselves (${overlays.join(", ")}): replaced by the sparsified copy, they would read a filesystem that may differ from the one they were made on`,
+          `keep the copy beside the original (drop --replace); to shrink an overlay, sparsify the overlay itself (its copy is standalone)`,
+        ),
+      );
     const before = ctx.facts.get(SPARSIFY_FACTS.allocatedBefore);
     const after = ctx.facts.get(SPARSIFY_FACTS.allocatedAfter);
     return {

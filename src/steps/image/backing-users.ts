@@ -1,0 +1,37 @@
+import { dirname, resolve } from "node:path";
+import type { Host } from "../../hosts/host.js";
+import { sh } from "../../hosts/quote.js";
+import { parseImageInfo } from "../../kvm/qemu-img-info.js";
+
+/** Between one image's name and its `qemu-img info` answer, and after it: NUL cannot be in either. */
+const SEPARATOR = "\0";
+
+/**
+ * Every qcow2 image in `disk`'s folder, with `qemu-img info -U` (read even while a VM holds it): the
+ * overlays `image clone` makes sit beside their base, and name it by a path relative to themselves.
+ */
+export const folderImagesCommand = (folder: string): string =>
+  sh`for f in ${folder}/*.qcow2; do test -f "$f" || continue; printf '%s\\0' "$f"; qemu-img info -U --output=json -- "$f" 2>/dev/null; printf '\\0'; done`;
+
+/**
+ * The images in `disk`'s folder whose backing file is `disk`: they read from it every cluster they have not
+ * written themselves. An image whose info cannot be read is skipped (it is no overlay qemu-img can open).
+ */
+export async function imagesBackingOnto(host: Host, disk: string, signal?: AbortSignal): Promise<string[]> {
+  const folder = dirname(resolve(disk));
+  const listed = await host.exec(folderImagesCommand(folder), { signal, timeoutMs: 120_000 });
+  const parts = listed.stdout.split(SEPARATOR);
+  const users: string[] = [];
+  for (let i = 0; i + 1 < parts.length; i += 2) {
+    const image = parts[i]!;
+    let backing: string | undefined;
+    try {
+      const info = parseImageInfo(parts[i + 1]!);
+      backing = info["full-backing-filename"] ?? info["backing-filename"];
+    } catch {
+      continue;
+    }
+    if (backing && resolve(dirname(image), backing) === resolve(disk)) users.push(image);
+  }
+  return users;
+}
