@@ -1,16 +1,13 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { main } from "../../src/cli/program.js";
+import { beforeEach, describe, expect, it } from "vitest";
+import { runMain } from "../support/main-cli.js";
+import { useTempDirs } from "../support/temp-dirs.js";
 
+const tempDir = useTempDirs();
 let dir: string;
 beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), "mudanza-checkpoints-cli-"));
-});
-afterEach(async () => {
-  vi.restoreAllMocks();
-  await rm(dir, { recursive: true, force: true });
+  dir = await tempDir("mudanza-checkpoints-cli-");
 });
 
 describe("mudanza checkpoints PLAN", () => {
@@ -28,13 +25,7 @@ describe("mudanza checkpoints PLAN", () => {
         "",
       ].join("\n"),
     );
-    let out = "";
-    let err = "";
-    vi.spyOn(process.stdout, "write").mockImplementation((chunk) => ((out += String(chunk)), true));
-    const code = await main(["checkpoints", plan], (t) => {
-      err += t;
-    });
-    vi.restoreAllMocks();
+    const { code, out, err } = await runMain(["checkpoints", plan]);
     expect(code).toBe(3);
     expect(err).toContain(`cannot connect to the QMP socket ${socket}`);
     expect(err).not.toContain("internal error");

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { main } from "../../src/cli/program.js";
+import { runMain as cli } from "../support/main-cli.js";
 import { journalStemFor } from "../../src/journal/journal-file.js";
 import { Journal, type JournalData } from "../../src/journal/journal.js";
 import { loadPlan } from "../../src/plan/load.js";
@@ -16,17 +16,6 @@ afterEach(async () => {
   vi.restoreAllMocks();
   await rm(dir, { recursive: true, force: true });
 });
-
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  vi.spyOn(process.stdout, "write").mockImplementation((chunk) => ((out += String(chunk)), true));
-  const code = await main(args, (t) => {
-    err += t;
-  });
-  vi.restoreAllMocks();
-  return { code, out, err };
-}
 
 /** A plan file named `web1` in its own folder, and a journal for it as `mudanza run` would open it. */
 async function planWithJournal(folder: string, outcome: string, stepMessage?: string): Promise<string> {

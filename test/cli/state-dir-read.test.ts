@@ -1,28 +1,14 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { main } from "../../src/cli/program.js";
+import { beforeEach, describe, expect, it, vi } from "vitest";
+import { runMain as cli } from "../support/main-cli.js";
+import { useTempDirs } from "../support/temp-dirs.js";
 
+const tempDir = useTempDirs();
 let dir: string;
 beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), "mudanza-state-read-"));
+  dir = await tempDir("mudanza-state-read-");
 });
-afterEach(async () => {
-  vi.restoreAllMocks();
-  await rm(dir, { recursive: true, force: true });
-});
-
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  vi.spyOn(process.stdout, "write").mockImplementation((chunk) => ((out += String(chunk)), true));
-  const code = await main(args, (t) => {
-    err += t;
-  });
-  vi.restoreAllMocks();
-  return { code, out, err };
-}
 
 describe("a state dir that runs and status read", () => {
   it.each(["runs", "status", "status web1"])(
