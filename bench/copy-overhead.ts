@@ -10,6 +10,7 @@ import { chooseTimePrecision } from "../src/steps/rsync/time-precision.js";
 import { compareModeFor } from "../src/steps/openvz-to-kvm/sync.js";
 import { startLoopback } from "./loopback.js";
 import { cpuSecondsSoFar } from "./cpu.js";
+import { settleDisk, settleNote } from "./settle-disk.js";
 import { median, pairedRatios } from "./measure.js";
 import { generateTree } from "./tree.js";
 import type { Benchmark, BenchRow } from "./types.js";
@@ -92,6 +93,8 @@ export const copyOverhead: Benchmark = {
         for (const name of round % 2 === 0 ? (["bare", "pipeline"] as const) : (["pipeline", "bare"] as const)) {
           await rm(target, { recursive: true, force: true });
           await mkdir(target);
+          const note = settleNote(`copy-overhead: round ${round + 1} ${name}`, await settleDisk());
+          if (note) log(note);
           const cpuBefore = cpuSecondsSoFar();
           const started = process.hrtime.bigint();
           await cases[name]();

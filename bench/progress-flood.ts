@@ -3,6 +3,7 @@ import { mkdir, readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { buildCopyCli } from "./copy-cli-build.js";
 import { manyFiles } from "./many-files.js";
+import { settleDisk, settleNote } from "./settle-disk.js";
 import { median, pairedRatios } from "./measure.js";
 import type { Benchmark, BenchRow } from "./types.js";
 
@@ -52,12 +53,20 @@ async function copyStepMs(state: string): Promise<number> {
  * One copy by the built CLI (bench/copy-cli.ts). The TUI runs in a pseudo-terminal made by script(1),
  * 120x40, and its frames are counted on the terminal's output; --json's progress lines on its stdout.
  */
-async function copyOnce(copyCli: string[], face: Face, from: string, scratch: string): Promise<Run> {
+async function copyOnce(
+  copyCli: string[],
+  face: Face,
+  from: string,
+  scratch: string,
+  log: (line: string) => void,
+): Promise<Run> {
   const to = join(scratch, "target");
   const state = join(scratch, "state");
   await rm(to, { recursive: true, force: true });
   await rm(state, { recursive: true, force: true });
   await mkdir(to);
+  const note = settleNote(`progress-flood: ${face}`, await settleDisk());
+  if (note) log(note);
   const cli = [...copyCli, face, from, to, state];
   const quoted = cli.map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" ");
   const argv = face === "--tui" ? ["script", "-qfec", `stty cols 120 rows 40; exec ${quoted}`, "/dev/null"] : cli;
@@ -111,11 +120,11 @@ export const progressFlood: Benchmark = {
     const faces: Face[] = ["--quiet", "--json", "--tui"];
     const results = new Map<Face, Run[]>(faces.map((f) => [f, []]));
     const copyCli = await buildCopyCli(root, scratch);
-    await copyOnce(copyCli, "--quiet", tree, scratch); // warm the file cache; not counted
-    await copyOnce(copyCli, "--tui", tree, scratch); // and ink's and react's files
+    await copyOnce(copyCli, "--quiet", tree, scratch, log); // warm the file cache; not counted
+    await copyOnce(copyCli, "--tui", tree, scratch, log); // and ink's and react's files
     for (let round = 0; round < rounds; round++) {
       const order = round % 2 === 0 ? faces : [...faces].reverse();
-      for (const face of order) results.get(face)!.push(await copyOnce(copyCli, face, tree, scratch));
+      for (const face of order) results.get(face)!.push(await copyOnce(copyCli, face, tree, scratch, log));
       log(
         `progress-flood: round ${round + 1}/${rounds}: ${faces.map((f) => `${f} copy ${results.get(f)!.at(-1)!.copyMs} ms of ${results.get(f)!.at(-1)!.ms} ms`).join(", ")}`,
       );
