@@ -44,7 +44,8 @@ export function rememberingReads(host: Host): Host {
         options?.onStdoutText ||
         options?.onStderr ||
         options?.silenceTimeoutMs !== undefined ||
-        options?.stillBusy
+        options?.stillBusy ||
+        typeof options?.stdin === "object"
       )
         return host.exec(command, options);
       const key = `${options?.stdoutTailChars ?? ""}\u0000${options?.stdin ?? ""}\u0000${command}`;

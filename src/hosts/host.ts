@@ -26,8 +26,12 @@ export interface ExecOptions {
    * million files) whose result needs only the last lines: the CLI's memory then does not grow with them.
    */
   stdoutTailChars?: number;
-  /** Sent to the command's stdin, then stdin is closed. */
-  stdin?: string;
+  /**
+   * Sent to the command's stdin, then stdin is closed. A promise keeps stdin open until it settles (a
+   * rejection closes it empty): for a command started before its input is known, such as the freeze's rsync,
+   * connected before the stop and given its list of paths after it.
+   */
+  stdin?: string | Promise<string>;
   /** Aborting kills the command (renderers and signals use this to stop a step cleanly). */
   signal?: AbortSignal;
   /**
@@ -134,4 +138,12 @@ export class CommandFailedError extends Error {
     super(`on ${host.role} (${host.address}): \`${command}\` ${why}${tail ? `:\n${tail}` : ""}`);
     this.name = "CommandFailedError";
   }
+}
+
+/** The text of an exec's stdin once known: a rejected promise gives an empty stdin (the command reads EOF). */
+export function stdinText(stdin: string | Promise<string>): Promise<string> {
+  return Promise.resolve(stdin).then(
+    (text) => text,
+    () => "",
+  );
 }

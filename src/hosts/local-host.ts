@@ -3,6 +3,7 @@ import { spawn } from "node:child_process";
 import { forgetChild, rememberChild } from "./child-records.js";
 import {
   FileNotFoundError,
+  stdinText,
   type ExecOptions,
   type ExecResult,
   type FileStat,
@@ -80,7 +81,10 @@ export class LocalHost implements Host {
       });
       if (child.stdin) {
         child.stdin.on("error", () => undefined); // a command that does not read its stdin closes it early
-        child.stdin.end(options.stdin);
+        const stdin = child.stdin;
+        void stdinText(options.stdin ?? "").then((text) => {
+          if (!stdin.destroyed) stdin.end(text);
+        });
       }
       child.once("error", (error) => {
         finish();

@@ -1,4 +1,5 @@
 import {
+  stdinText,
   FileNotFoundError,
   type ReconnectOptions,
   type ExecOptions,
@@ -15,10 +16,13 @@ export interface ScriptedReply {
   stderr?: string;
 }
 
+/** The options a handler sees: stdin as text, given when it was known (a real command reads it then too). */
+export type ScriptedExecOptions = Omit<ExecOptions, "stdin"> & { stdin?: string };
+
 export type ScriptedHandler = (
   command: string,
   host: ScriptedHost,
-  options?: ExecOptions,
+  options?: ScriptedExecOptions,
 ) => ScriptedReply | Promise<ScriptedReply>;
 
 export interface ScriptedRule {
@@ -114,7 +118,9 @@ export class ScriptedHost implements Host {
       return this.deliver({ code: 127, stderr: `scripted host ${this.role}: no rule for: ${command}\n` }, options);
     }
     this.log.push({ kind: "exec", command, mutates: rule.mutates, matched: true });
-    const reply = typeof rule.reply === "function" ? await rule.reply(command, this, options) : rule.reply;
+    const stdin = options.stdin === undefined ? undefined : await stdinText(options.stdin);
+    const reply =
+      typeof rule.reply === "function" ? await rule.reply(command, this, { ...options, stdin }) : rule.reply;
     return this.deliver(reply, options);
   }
 

@@ -6,14 +6,18 @@ import type { ExecOptions, Host } from "./host.js";
  * --debug: the same host, every command and file access written to `trace` as it starts and ends.
  * Command lines go through redactSecrets; file contents and stdin are never traced (they may hold keys).
  */
+function describeStdin(stdin: ExecOptions["stdin"]): string {
+  if (stdin === undefined) return "";
+  if (typeof stdin === "string") return `  (stdin: ${stdin.length} characters, not shown)`;
+  return "  (stdin: given later, not shown)";
+}
+
 export function tracedHost(host: Host, trace: (line: string) => void): Host {
   const say = (text: string): void => trace(`${host.role}: ${redactSecrets(text)}`);
   return delegatingHost(host, {
     async exec(command: string, options?: ExecOptions) {
       const started = Date.now();
-      say(
-        `$ ${command}${options?.stdin !== undefined ? `  (stdin: ${options.stdin.length} characters, not shown)` : ""}`,
-      );
+      say(`$ ${command}${describeStdin(options?.stdin)}`);
       try {
         const result = await host.exec(command, options);
         const how =

@@ -44,7 +44,7 @@ describe("a dry run's host answers repeated reads from the first answer", () => 
   it("sends a command, a file read or a stat once; another stdin is another command", async () => {
     const { host: inner, calls } = countingHost((command, options) => ({
       code: 0,
-      stdout: command === "mariadb --batch" ? (options?.stdin ?? "") : "ID=debian\n",
+      stdout: command === "mariadb --batch" ? String(options?.stdin ?? "") : "ID=debian\n",
       stderr: "",
     }));
     const host = rememberingReads(inner);

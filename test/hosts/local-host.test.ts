@@ -96,6 +96,24 @@ describe("LocalHost commands", () => {
     expect(runningGroups().size).toBe(0);
   });
 
+  it("a stdin given later: the command runs with stdin open and reads it when it is known", async () => {
+    let give!: (text: string) => void;
+    const stdin = new Promise<string>((resolve) => (give = resolve));
+    // Given only once the command said it runs: a command started after its stdin was known would hang here.
+    const result = await host.exec('echo ready; read -r word; echo "got $word"', {
+      stdin,
+      onStdout: (line) => line === "ready" && give("go\n"),
+    });
+    expect(result).toMatchObject({ code: 0, stdout: "ready\ngot go\n" });
+  });
+
+  it("a stdin that is rejected reaches the command as an empty one (EOF)", async () => {
+    const result = await host.exec('if read -r word; then echo "got $word"; else echo eof; fi', {
+      stdin: Promise.reject(new Error("the list could not be made")),
+    });
+    expect(result).toMatchObject({ code: 0, stdout: "eof\n" });
+  });
+
   it("the silence watchdog stops a command that goes quiet, with everything it started, and says how long it was silent", async () => {
     const result = await host.exec(LONG, { silenceTimeoutMs: 1000 });
     expect(result.code).toBe(-1);

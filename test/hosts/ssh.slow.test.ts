@@ -130,6 +130,13 @@ describe("commands", { timeout: REAL_HOST_TEST_TIMEOUT }, () => {
     const host = await connect();
     expect((await host.exec("wc -c", { stdin: "héllo\n" })).stdout.trim()).toBe("7");
     expect((await host.exec("cat")).stdout).toBe(""); // no stdin: EOF at once, no hang
+    // Given later: the session runs with stdin open (it is given only once the command said it runs).
+    let give!: (text: string) => void;
+    const later = await host.exec('echo ready; read -r word; echo "got $word"', {
+      stdin: new Promise<string>((resolve) => (give = resolve)),
+      onStdout: (line) => line === "ready" && give("go\n"),
+    });
+    expect(later.stdout).toBe("ready\ngot go\n");
   });
 
   it("kills a command on timeout and on abort", async () => {

@@ -1,5 +1,5 @@
 import type { Client, ClientChannel } from "ssh2";
-import type { ExecOptions, ExecResult } from "../host.js";
+import { stdinText, type ExecOptions, type ExecResult } from "../host.js";
 import { DecodedOutput } from "../lines.js";
 import { SilenceWatchdog } from "../watchdog.js";
 
@@ -139,8 +139,11 @@ function collect(
   channel.on("close", finish);
 
   // stdin: send it and close, or close at once so a command reading stdin sees EOF instead of hanging.
-  if (options.stdin !== undefined) channel.end(options.stdin);
-  else channel.end();
+  if (options.stdin === undefined) channel.end();
+  else
+    void stdinText(options.stdin).then((text) => {
+      if (!finished) channel.end(text);
+    });
 }
 
 /**
