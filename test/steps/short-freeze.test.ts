@@ -34,6 +34,8 @@ async function run(
     targetRsync?: string;
     /** The shared ssh connection cannot be opened (the target refuses a second login, say). */
     noSharedConnection?: boolean;
+    /** The list of changed paths cannot be made (find fails). */
+    listFails?: boolean;
   } = {},
 ) {
   const { plan, source, target } = await loadPair(PAIRS.debian.plan, {
@@ -75,13 +77,30 @@ async function run(
       { mutates: true },
     );
   }
+  // Each copy as rsync ran it: its list from stdin (the waiting copy's) is known only when it runs.
+  const copiesRun: Array<{ command: string; stdin: string | undefined }> = [];
+  const copy = source.rules.find((r) => String(r.match) === String(RSYNC_PASS))!.reply;
+  if (typeof copy !== "function") throw new Error("simulate() has no rsync rule");
+  source.on(
+    RSYNC_PASS,
+    (command, host, execOptions) => (
+      copiesRun.push({ command, stdin: execOptions?.stdin }),
+      copy(command, host, execOptions)
+    ),
+    { mutates: true },
+  );
+  if (options.listFails)
+    source.on(new RegExp(`^cd / && find \\. -xdev -ignore_readdir_race .*-cnewer ${LIVE_PASS_MARK} `), {
+      code: 1,
+      stderr: "find: '/proc/4242': No such file or directory\n",
+    });
   if (options.hide) state.shortFreeze.hiddenFromList.add(MISSED);
   if (options.noSharedConnection) state.shortFreeze.sharedConnection.canOpen = false;
   if (options.targetRsync)
     target.on("rsync --version", { stdout: `rsync  version ${options.targetRsync}  protocol version 31\n` });
   const result = await runOvz(plan, { source, target }, "yes");
   dirs.push(result.stateDir);
-  return { ...result, state, source, target, stops: () => stops };
+  return { ...result, state, source, target, stops: () => stops, copiesRun };
 }
 
 const commands = (host: ScriptedHost): string[] =>
@@ -110,20 +129,22 @@ describe("the final pass copies only what changed since the last live pass", () 
     expect(target.files.get(MISSED)?.content).toBe("edited while the live pass ran\n");
     // Inside the freeze: the list (the database directory's entries in it), then one rsync of it; no whole-tree pass.
     const log = commands(source);
+    const stopAt = log.findIndex((c) => c.startsWith("systemctl stop "));
     const frozen = log.slice(
-      log.findIndex((c) => c.startsWith("systemctl stop ")),
+      stopAt,
       log.findIndex((c) => c.startsWith("systemctl start ")),
     );
     expect(frozen).toContain(changedListCommand(LIVE_PASS_MARK, ["/var/lib/mysql"]));
-    const copies = frozen.filter((c) => RSYNC_PASS.test(c));
+    // The one rsync started before the stop, and waited for the list: it copied what the stop wrote (above).
+    expect(frozen.filter((c) => RSYNC_PASS.test(c))).toEqual([]);
+    const opened = log.findIndex((c) => c.includes(" -o ControlMaster=yes "));
+    const copies = log.slice(opened, stopAt).filter((c) => RSYNC_PASS.test(c));
     expect(copies).toHaveLength(1);
-    expect(copies.every((c) => c.includes("--files-from=") && !c.includes("--relative"))).toBe(true);
+    expect(copies.every((c) => c.includes("--files-from=- ") && !c.includes("--relative"))).toBe(true);
     // It runs over one ssh connection opened before the stop and closed after the start: no login in the freeze.
     expect(copies.every((c) => c.includes(`-o ControlPath=${SSH_MASTER_SOCKET} -o ControlMaster=no`))).toBe(true);
-    const opened = log.findIndex((c) => c.includes(" -o ControlMaster=yes "));
     const closed = log.findIndex((c) => c.includes(" -O exit "));
     expect(opened).toBeGreaterThan(-1);
-    expect(opened).toBeLessThan(log.findIndex((c) => c.startsWith("systemctl stop ")));
     expect(closed).toBeGreaterThan(log.findIndex((c) => c.startsWith("systemctl start ")));
     expect(state.shortFreeze.sharedConnection.open).toBe(false);
   });
@@ -134,6 +155,27 @@ describe("the final pass copies only what changed since the last live pass", () 
     expect(journal.snapshot.facts[OVZ_FACTS.freezeProof.key]).toMatchObject({ repairedCount: 0, redo: "not needed" });
     expect(target.files.get(WRITTEN_AT_STOP)?.content).toBe("pages written at stop 1\n");
     expect(events.some((e) => e.type === "output" && /shared ssh connection could not be opened/.test(e.line))).toBe(
+      true,
+    );
+  });
+
+  it("when the list cannot be made, the waiting rsync copies nothing and ends before the whole tree is copied in the same freeze", async () => {
+    const { outcome, journal, target, stops, copiesRun, events } = await run({ listFails: true });
+    expect(exitCodeForRun(outcome), outcome.message).toBe(0);
+    expect(stops()).toBe(1);
+    const final = (journal.snapshot.facts[OVZ_FACTS.syncPasses.key] as Array<{ kind: string; scope?: string }>).filter(
+      (p) => p.kind === "final",
+    );
+    expect(final).toHaveLength(1);
+    expect(final[0]!.scope).toBeUndefined(); // the whole tree: no list
+    expect(journal.snapshot.facts[OVZ_FACTS.freezeProof.key]).toBeUndefined();
+    expect(target.files.get(WRITTEN_AT_STOP)?.content).toBe("pages written at stop 1\n");
+    // The waiting copy was never told to go; it ended (its lock free) before the whole-tree pass began.
+    const waitingAt = copiesRun.findIndex((c) => c.command.includes("--files-from=- "));
+    expect(waitingAt).toBeGreaterThan(-1);
+    expect(copiesRun[waitingAt]!.stdin).toBe("");
+    expect(copiesRun.slice(waitingAt + 1).some((c) => !c.command.includes("--files-from="))).toBe(true);
+    expect(events.some((e) => e.type === "output" && /list of changed paths could not be made/.test(e.line))).toBe(
       true,
     );
   });
@@ -197,9 +239,7 @@ describe("the final pass copies only what changed since the last live pass", () 
       const { outcome, source } = await run({ targetRsync });
       expect(exitCodeForRun(outcome), outcome.message).toBe(0);
       return commands(source).filter(
-        (c) =>
-          RSYNC_PASS.test(c) &&
-          (c.includes("--files-from=/root/.mudanza-migrate/changed.list") || c.includes("--relative")),
+        (c) => RSYNC_PASS.test(c) && (c.includes("--files-from=- ") || c.includes("--relative")),
       );
     };
     const old = await copies("3.1.2");

@@ -32,6 +32,9 @@ import { describeSourceAtFreeze, readSourceAtFreeze } from "./at-freeze.js";
 import {
   changedPass,
   changedPassCommands,
+  liveMarkPresent,
+  startWaitingCopy,
+  type WaitingCopy,
   closeSharedConnection,
   openSharedConnection,
   finalPassPlan,
@@ -101,11 +104,14 @@ async function freezeAndCopy(
   final: FinalPassPlan,
 ): Promise<{ windowSec: number; scope: "changed" | "whole" }> {
   const stopped = freezeUnits(plan.freeze);
-  const changed = final.kind === "changed" ? final : null;
+  const changed = final.kind === "changed" && (await liveMarkPresent(ctx)) ? final : null;
   if (changed) await openSharedConnection(ctx, changed);
+  const waiting = changed ? startWaitingCopy(ctx, changed) : null;
   try {
-    return await stopCopyStart(ctx, plan, record, final, stopped);
+    return await stopCopyStart(ctx, plan, record, stopped, waiting && changed ? { plan: changed, waiting } : null);
   } finally {
+    // Anything that failed before the list was given: the waiting rsync copies nothing and lets go of the lock.
+    if (waiting) await waiting.cancel();
     if (changed) await closeSharedConnection(ctx, changed);
   }
 }
@@ -114,8 +120,8 @@ async function stopCopyStart(
   ctx: OvzContext,
   plan: Extract<FreezePlan, { kind: "freeze" }>,
   record: DatabaseFact,
-  final: FinalPassPlan,
   stopped: string[],
+  short: { plan: Extract<FinalPassPlan, { kind: "changed" }>; waiting: WaitingCopy } | null,
 ): Promise<{ windowSec: number; scope: "changed" | "whole" }> {
   const frozenAt = Date.now();
   record.stoppedAt = new Date(frozenAt).toISOString();
@@ -123,8 +129,8 @@ async function stopCopyStart(
   const frozen = await assertFrozen(ctx, stopped, [], "after the stop");
   record.allStoppedAt = new Date().toISOString();
   await ctx.facts.set(OVZ_FACTS.databases, record);
-  const short = final.kind === "changed" ? await changedPass(ctx, final) : null;
-  const pass = short ?? (await syncPass(ctx, "final", plan.pass, { restoreKeys: false }));
+  const listed = short ? await changedPass(ctx, short.plan, short.waiting) : null;
+  const pass = listed ?? (await syncPass(ctx, "final", plan.pass, { restoreKeys: false }));
   await ctx.facts.set(OVZ_FACTS.finalSyncAt, pass.at);
   // The copy is only consistent if nothing ran on the source while rsync read it.
   await assertFrozen(ctx, stopped, frozen, "through the final pass");
@@ -136,7 +142,7 @@ async function stopCopyStart(
     record.startedOnSourceAt = new Date(thawedAt).toISOString();
     await ctx.facts.set(OVZ_FACTS.databases, record);
   }
-  return { windowSec: Math.round((thawedAt - frozenAt) / 100) / 10, scope: short ? "changed" : "whole" };
+  return { windowSec: Math.round((thawedAt - frozenAt) / 100) / 10, scope: listed ? "changed" : "whole" };
 }
 
 function describeProof(proof: ProofResult): string {

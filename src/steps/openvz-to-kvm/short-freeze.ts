@@ -18,6 +18,7 @@ import {
   type Difference,
 } from "../rsync/changed-since.js";
 import { lockedRsync } from "../rsync/lock.js";
+import type { PassResult } from "../rsync/pass.js";
 import { closeSshMasterCommand, openSshMasterCommand, SSH_MASTER_SOCKET } from "../rsync/ssh-master.js";
 import { sshOptionsFor } from "../ssh-access/migration-key.js";
 import { OVZ_FACTS } from "./facts.js";
@@ -58,7 +59,8 @@ export type FinalPassPlan =
       /**
        * One rsync of the list, not one for the database directories and one for the changed paths: on the lab
        * (a writer inserting, 3 rounds each, same boot) the window's median was 4.8 s against 5.4 s with two
-       * rsyncs one after the other, and 5.7 s with both at once (the emulated VM has one CPU).
+       * rsyncs one after the other, and 5.7 s with both at once (the emulated VM has one CPU). Started before
+       * the stop, it waits for the list (waitingCopyCommand).
        */
       copyChanged: string;
       /** A full no-change comparison (--dry-run) after the thaw. */
@@ -99,13 +101,25 @@ export async function finalPassPlan(
     // within the second of its copy (InnoDB's preallocated files keep their size): then every listed path,
     // the database directories' files among them, is sent whatever its size and mtime (delta transfer: the
     // unchanged blocks are checksummed, not sent; the freeze is longer by reading the databases whole).
-    copyChanged: lockedRsync(
-      RSYNC_LOCK,
-      command({ compress, exactTimes, ignoreTimes: !exactTimes, filesFrom: CHANGED_LIST, ...shared }),
+    copyChanged: waitingCopyCommand(
+      lockedRsync(RSYNC_LOCK, command({ compress, exactTimes, ignoreTimes: !exactTimes, filesFrom: "-", ...shared })),
     ),
     proof: lockedRsync(RSYNC_LOCK, command({ exactTimes, listDifferences: true })),
     repair: lockedRsync(RSYNC_LOCK, command({ compress, exactTimes, filesFrom: REPAIR_LIST })),
   };
+}
+
+/** What the waiting copy reads on its stdin to copy the list; anything else, or EOF, copies nothing. */
+const GO = "go";
+
+/**
+ * The frozen pass's rsync, started before the stop: it logs in to the target and starts the target's rsync
+ * (on a slow target the larger part of a small pass), then waits on its stdin. Given GO once the list is
+ * made, it reads CHANGED_LIST; given anything else, or EOF (the CLI gone, the connection lost), an empty list:
+ * it copies nothing and lets go of the copy's lock. rsync reads --files-from=- only after connecting.
+ */
+export function waitingCopyCommand(lockedCopy: string): string {
+  return sh`{ read -r go && test "$go" = ${GO} && cat ${CHANGED_LIST}; }` + ` | ( ${lockedCopy} )`;
 }
 
 /** What the frozen pass of changed files and its proof run, for the gate and the dry-run report. */
@@ -123,6 +137,12 @@ export function changedPassCommands(plan: Extract<FinalPassPlan, { kind: "change
         purpose:
           "open the ssh connection the frozen pass's rsync runs over, so the freeze pays for no login (without it the rsync connects on its own)",
       },
+      {
+        host: "source",
+        command: plan.copyChanged,
+        purpose:
+          "final pass, started before the stop so the freeze pays for no connection: it waits for the list of changed paths and copies only them, in one rsync (if the list cannot be made it copies nothing)",
+      },
     ],
     afterThaw: [{ host: "source", command: plan.closeConnection, purpose: "close the shared ssh connection" }],
     frozen: [
@@ -130,9 +150,8 @@ export function changedPassCommands(plan: Extract<FinalPassPlan, { kind: "change
       {
         host: "source",
         command: plan.listChanged,
-        purpose: `list what changed (ctime) since the last live pass began${plan.databaseDirs.length > 0 ? `, and every entry of the database directories (${plan.databaseDirs.join(", ")})` : ""}; if the list cannot be made, a full pass instead`,
+        purpose: `list what changed (ctime) since the last live pass began${plan.databaseDirs.length > 0 ? `, and every entry of the database directories (${plan.databaseDirs.join(", ")})` : ""}, then tell the waiting final pass to copy it; if the list cannot be made, a full pass instead`,
       },
-      { host: "source", command: plan.copyChanged, purpose: "final pass: only the listed paths, in one rsync" },
     ],
     proof: [
       {
@@ -181,20 +200,55 @@ export async function closeSharedConnection(
   await ctx.host("source").exec(plan.closeConnection, { signal: ctx.signal });
 }
 
+/** The short pass needs the mark its last live pass left; without it the freeze copies the whole tree. */
+export async function liveMarkPresent(ctx: OvzContext): Promise<boolean> {
+  if ((await ctx.host("source").stat(LIVE_PASS_MARK)) !== null) return true;
+  ctx.output("source", `no completed live pass marked its start (${LIVE_PASS_MARK}): a full final pass instead`);
+  return false;
+}
+
+/** The frozen pass's rsync, running and waiting for its list (waitingCopyCommand). */
+export interface WaitingCopy {
+  /** Its pass number among the journal's passes. */
+  number: number;
+  /** Settles when the rsync ends: before `go` only when it failed (it could not connect, say: the pass then fails). */
+  result: Promise<PassResult>;
+  /** The list is made: copy it. */
+  go(): void;
+  /** Copy nothing, and wait for the rsync to end (it lets go of the copy's lock). Does nothing after `go`. */
+  cancel(): Promise<void>;
+}
+
+/** Before the stop: starts the frozen pass's rsync, which connects and then waits for `go`. */
+export function startWaitingCopy(ctx: OvzContext, plan: Extract<FinalPassPlan, { kind: "changed" }>): WaitingCopy {
+  const number = (ctx.facts.get(OVZ_FACTS.syncPasses) ?? []).length + 1;
+  let give!: (text: string) => void;
+  const stdin = new Promise<string>((resolve) => (give = resolve));
+  ctx.output("source", `final pass ${number}, started before the stop to wait for its list: ${plan.copyChanged}`);
+  const result = runPass(ctx, plan.copyChanged, `final pass ${number}: the listed paths`, stdin);
+  result.catch(() => undefined); // awaited by changedPass or cancel; a failure before then is theirs to report
+  return {
+    number,
+    result,
+    go: () => give(`${GO}\n`),
+    cancel: async () => {
+      give("");
+      await result.catch(() => undefined);
+    },
+  };
+}
+
 /**
- * The frozen pass of changed paths, recorded in the journal like any pass (scope "changed"). Returns null,
- * with the reason shown, when the list cannot be made (no completed live pass marked its start, find
- * failed): the caller then runs a full pass in the same freeze.
+ * The frozen pass of changed paths, recorded in the journal like any pass (scope "changed"): lists them,
+ * then lets the waiting rsync copy them. Returns null, with the reason shown and the waiting rsync told to
+ * copy nothing, when the list cannot be made: the caller then runs a full pass in the same freeze.
  */
 export async function changedPass(
   ctx: OvzContext,
   plan: Extract<FinalPassPlan, { kind: "changed" }>,
+  waiting: WaitingCopy,
 ): Promise<SyncPassRecord | null> {
   const source = ctx.host("source");
-  if ((await source.stat(LIVE_PASS_MARK)) === null) {
-    ctx.output("source", `no completed live pass marked its start (${LIVE_PASS_MARK}): a full final pass instead`);
-    return null;
-  }
   const mark = await source.exec(markCommand(FREEZE_MARK), { signal: ctx.signal });
   const started = Date.now();
   const listed = mark.code === 0 ? await source.exec(plan.listChanged, { signal: ctx.signal }) : mark;
@@ -204,6 +258,7 @@ export async function changedPass(
       `the list of changed paths could not be made (exit ${listed.code}: ${listed.stderr.trim().split("\n").slice(-2).join(" ")}): a full final pass instead`,
       "stderr",
     );
+    await waiting.cancel();
     return null;
   }
   const count = listed.stdout.trim();
@@ -214,16 +269,18 @@ export async function changedPass(
     plan.databaseDirs.length > 0 ? ` and the database directories' ${plan.databaseDirs.join(", ")} entries` : "";
   ctx.output(
     "source",
-    `${count || "?"} paths listed: what changed since the last live pass began${whole} (${parts[0]!.seconds} s)`,
+    `${count || "?"} paths listed: what changed since the last live pass began${whole} (${parts[0]!.seconds} s); final pass ${waiting.number} copies them`,
   );
+  const copyStarted = Date.now();
+  waiting.go();
+  const result = await waiting.result;
+  // The pass's own time is from the list on: before it the rsync only waited, outside the freeze.
+  const copied = { ...result, seconds: (Date.now() - copyStarted) / 1000 };
+  throwUnlessCopied(copied, `final pass ${waiting.number} (the listed paths)`);
+  reportVanished(ctx, copied, "final");
+  parts.push({ what: "rsync of the list", seconds: Math.round(copied.seconds * 10) / 10 });
   const passes = ctx.facts.get(OVZ_FACTS.syncPasses) ?? [];
-  const number = passes.length + 1;
-  ctx.output("source", `final pass ${number}, the listed paths: ${plan.copyChanged}`);
-  const result = await runPass(ctx, plan.copyChanged, `final pass ${number}: the listed paths`);
-  throwUnlessCopied(result, `final pass ${number} (the listed paths)`);
-  reportVanished(ctx, result, "final");
-  parts.push({ what: "rsync of the list", seconds: Math.round(result.seconds * 10) / 10 });
-  const record = passRecord(number, "final", "quick-check", result, "changed", parts);
+  const record = passRecord(waiting.number, "final", "quick-check", copied, "changed", parts);
   await ctx.facts.set(OVZ_FACTS.syncPasses, [...passes, record]);
   return record;
 }

@@ -237,7 +237,8 @@ export async function syncPass(
 }
 
 /** One rsync run on the source with progress and output going to the step. */
-export function runPass(ctx: OvzContext, command: string, label: string): Promise<PassResult> {
+/** `stdin`: for a pass started before its list of paths is known (short-freeze.ts's waiting copy). */
+export function runPass(ctx: OvzContext, command: string, label: string, stdin?: Promise<string>): Promise<PassResult> {
   return runRsyncPass(
     ctx.host("source"),
     command,
@@ -247,7 +248,7 @@ export function runPass(ctx: OvzContext, command: string, label: string): Promis
       output: (line, stream) => ctx.output("source", line, stream),
       signal: ctx.signal,
     },
-    { timeoutMs: PASS_TIMEOUT_MS },
+    { timeoutMs: PASS_TIMEOUT_MS, stdin },
   );
 }
 

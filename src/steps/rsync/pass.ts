@@ -45,7 +45,7 @@ export async function runRsyncPass(
   command: string,
   label: string,
   sinks: PassSinks,
-  options: { timeoutMs?: number; quietItems?: boolean } = {},
+  options: { timeoutMs?: number; quietItems?: boolean; stdin?: Promise<string> } = {},
 ): Promise<PassResult> {
   const started = Date.now();
   let lastEmit = 0;
@@ -60,6 +60,7 @@ export async function runRsyncPass(
   const result = await host.exec(command, {
     timeoutMs: options.timeoutMs,
     signal: sinks.signal,
+    stdin: options.stdin,
     stdoutTailChars: STDOUT_TAIL_CHARS,
     stdoutBatchMs: STDOUT_BATCH_MS,
     onStdoutText: (text) => {

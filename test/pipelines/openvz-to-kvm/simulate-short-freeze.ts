@@ -85,13 +85,24 @@ export function simulateShortFreeze(source: ScriptedHost, target: ScriptedHost):
 
 /**
  * Which source paths a pass copies: those listed in --files-from, those under --relative directories, or
- * (null) the whole tree.
+ * (null) the whole tree. A list read from stdin is the waiting copy's (waitingCopyCommand): CHANGED_LIST
+ * when its stdin's first line is `go`, else nothing.
  */
-export function passScope(words: string[], source: ScriptedHost): ((path: string) => boolean) | null {
+export function passScope(
+  words: string[],
+  source: ScriptedHost,
+  stdin: string | undefined,
+): ((path: string) => boolean) | null {
   const listFile = words.find((w) => w.startsWith("--files-from="))?.slice("--files-from=".length);
   if (listFile) {
+    const list =
+      listFile === "-"
+        ? (stdin ?? "").split("\n")[0] === "go"
+          ? source.files.get(CHANGED_LIST)?.content
+          : ""
+        : source.files.get(listFile)?.content;
     const listed = new Set(
-      (source.files.get(listFile)?.content ?? "")
+      (list ?? "")
         .split("\0")
         .filter(Boolean)
         .map((p) => p.replace(/^\./, "")),

@@ -291,7 +291,7 @@ export function simulate(source: ScriptedHost, target: ScriptedHost, options: Si
   // The copy: every source file not excluded replaces the target's; target files the source lacks go (--delete).
   source.on(
     RSYNC_PASS,
-    (locked) => {
+    (locked, _host, execOptions) => {
       const command = innerRsync(locked);
       const w = words(command);
       const excludes = w.filter((x) => x.startsWith("--exclude=")).map((x) => x.slice("--exclude=".length));
@@ -299,7 +299,7 @@ export function simulate(source: ScriptedHost, target: ScriptedHost, options: Si
       const dryRun = w.includes("--dry-run");
       if (dryRun && w.includes("--out-format=%i %n")) return { stdout: differenceLines(source, target, isExcluded) };
       const n = state.passes.length;
-      const inScope = passScope(w, source) ?? (() => true);
+      const inScope = passScope(w, source, execOptions?.stdin) ?? (() => true);
       if (!dryRun) {
         state.passes.push(command);
         // Clients keep connecting while rsync reads the tree: a listening socket starts the database again.
