@@ -105,7 +105,7 @@ describe("host doctor on a scripted KVM host (real cpuinfo, KSM, virsh output)",
     const host = await loadScriptedHost(FIXTURE, "local");
     const { readFile } = await import("node:fs/promises");
     host.putFile("/proc/cpuinfo", await readFile("fixtures/kvm/this-host/proc/cpuinfo", "utf8"));
-    host.on(/^timeout --kill-after=5 60 qemu-system-x86_64 -accel kvm /, {
+    host.on(/^timeout --foreground --kill-after=5 60 qemu-system-x86_64 -accel kvm /, {
       code: 134,
       stderr: "qemu-system-x86_64: error: failed to set MSR 0x10a to 0x69\n",
     });

@@ -5,7 +5,7 @@ import { judgeKernelBoot, kvmSmokeCommand, kvmSmokeTest, newestKernel } from "..
 
 // Real outputs captured on the development machine (fixtures/kvm/README.md, kvm-smoke/).
 const fx = (name: string): Promise<string> => readFile(`fixtures/kvm/kvm-smoke/${name}`, "utf8");
-const SMOKE = /^timeout --kill-after=5 60 qemu-system-x86_64 -accel kvm -cpu host /;
+const SMOKE = /^timeout --foreground --kill-after=5 60 qemu-system-x86_64 -accel kvm -cpu host /;
 
 async function hostWhereQemuAnswers(reply: ScriptedReply): Promise<ScriptedHost> {
   const host = new ScriptedHost("local");
@@ -23,12 +23,12 @@ describe("KVM smoke test: a kernel booted to a known end", () => {
       "/boot/vmlinuz-6.1.0-10-amd64",
     );
     expect(kvmSmokeCommand("/boot/vmlinuz-6.1.0-57-amd64")).toBe(
-      "timeout --kill-after=5 60 qemu-system-x86_64 -accel kvm -cpu host -machine pc -m 128 -nodefaults -display none -nic none -no-reboot -monitor none -serial stdio -kernel /boot/vmlinuz-6.1.0-57-amd64 -append 'console=ttyS0 panic=-1 quiet'",
+      "timeout --foreground --kill-after=5 60 qemu-system-x86_64 -accel kvm -cpu host -machine pc -m 128 -nodefaults -display none -nic none -no-reboot -monitor none -serial stdio -kernel /boot/vmlinuz-6.1.0-57-amd64 -append 'console=ttyS0 panic=-1'",
     );
   });
 
   it("KVM works only when the kernel's root-mount panic is on the console and QEMU exited 0", async () => {
-    const host = await hostWhereQemuAnswers({ code: 0, stdout: await fx("kernel-panic.stdout") });
+    const host = await hostWhereQemuAnswers({ code: 0, stdout: await fx("kernel-boot-console.stdout") });
     expect(await kvmSmokeTest(host)).toEqual({
       result: "ok",
       detail: expect.stringMatching(/booted under KVM .* to its expected end/),
@@ -44,10 +44,26 @@ describe("KVM smoke test: a kernel booted to a known end", () => {
       "a Linux kernel under KVM (-cpu host) did not reach its end within 60 s (no console output): KVM starts guests here but does not run them to completion",
     );
     // Half a boot on the console is named, so the user sees how far it got.
-    const half = (await fx("kernel-panic.stdout")).split("\n").slice(0, 3).join("\n");
+    const half = (await fx("kernel-boot-console.stdout")).split("\n").slice(0, 3).join("\n");
     expect(judgeKernelBoot({ code: 124, stdout: half, stderr: "" }).detail).toMatch(
-      /last console line: "Hardware name: QEMU Standard PC/,
+      /last console line: "BIOS-provided physical RAM map:"/,
     );
+  });
+
+  it("a guest whose console stays silent is stopped after 20 s, not 60, and fails saying so", async () => {
+    let asked: number | undefined;
+    const host = await hostWhereQemuAnswers({ code: 0 });
+    host.on(SMOKE, (_command, _host, options) => {
+      asked = options?.silenceTimeoutMs;
+      return { code: 124, stderr: "" };
+    });
+    await kvmSmokeTest(host);
+    expect(asked).toBe(20_000);
+    expect(judgeKernelBoot({ code: -1, stdout: "", stderr: "", silentMs: 20_004 })).toEqual({
+      result: "failed",
+      detail:
+        "a Linux kernel under KVM (-cpu host) printed nothing for 20 s (no console output at all): KVM starts guests here but does not run them",
+    });
   });
 
   it("QEMU that cannot start KVM fails with its own words", async () => {

@@ -21,7 +21,7 @@ async function kvmHost(smoke: ScriptedReply): Promise<ScriptedHost> {
   host.on("command -v virt-sparsify", { stdout: "/usr/bin/virt-sparsify\n" });
   host.on("command -v qemu-system-x86_64", { stdout: "/usr/bin/qemu-system-x86_64\n" });
   host.on("ls -1 /boot", { stdout: await fx("kvm-smoke/ls-boot.txt") });
-  host.on(/^timeout --kill-after=5 60 qemu-system-x86_64 -accel kvm -cpu host /, smoke);
+  host.on(/^timeout --foreground --kill-after=5 60 qemu-system-x86_64 -accel kvm -cpu host /, smoke);
   host.on(/^df -P -T -B1 -- /, { stdout: await fx("df/df-PTB1-tmp.txt") });
   return host;
 }
@@ -46,7 +46,7 @@ describe("image sparsify chooses KVM only when a kernel booted under it to its e
   });
 
   it("KVM that booted the kernel to its root-mount panic is used", async () => {
-    const host = await kvmHost({ code: 0, stdout: await fx("kvm-smoke/kernel-panic.stdout") });
+    const host = await kvmHost({ code: 0, stdout: await fx("kvm-smoke/kernel-boot-console.stdout") });
     const { outcome } = await runLocal(buildImageSparsify(), plan, "dry-run", { host });
     expect(outcome.probes.sparsify?.commands[0]?.command).toMatch(/^env LIBGUESTFS_BACKEND=direct virt-sparsify /);
     expect(outcome.probes.sparsify?.details).toContain("libguestfs runs under KVM");

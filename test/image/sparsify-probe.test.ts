@@ -3,6 +3,9 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { delegatingHost } from "../../src/hosts/delegating-host.js";
+import type { Host } from "../../src/hosts/host.js";
+import { LocalHost } from "../../src/hosts/local-host.js";
 import { ScriptedHost } from "../../src/hosts/scripted-host.js";
 import { validateSparsifyOptions } from "../../src/plan/options/image-sparsify.js";
 import { buildImageSparsify } from "../../src/pipelines/image-sparsify/pipeline.js";
@@ -22,6 +25,21 @@ async function hostWith(options: { virtSparsify: boolean; tmpDf: string }): Prom
   host.on(/^df -P -T -B1 -- /, { stdout: await fx("df/df-PTB1-tmp.txt") }); // later rules win: the catch-all first
   host.on("df -P -T -B1 -- /srv/tmp", { stdout: await fx(options.tmpDf) });
   return host;
+}
+
+/**
+ * This machine's real files and qemu-img, except the KVM smoke boot (up to 20 s where KVM hangs, and not
+ * what these tests are about): it answers as QEMU does without /dev/kvm (fixtures/kvm/kvm-smoke).
+ */
+async function localHostWithoutKvmBoot(): Promise<Host> {
+  const local = new LocalHost("local");
+  const noKvm = await fx("kvm-smoke/no-dev-kvm.stderr");
+  return delegatingHost(local, {
+    exec: (command, options) =>
+      /^timeout --foreground .* -accel kvm /.test(command)
+        ? Promise.resolve({ code: 1, stdout: "", stderr: noKvm })
+        : local.exec(command, options),
+  });
 }
 
 const plan = (tmpdir = "/srv/tmp") =>
@@ -65,7 +83,7 @@ describe("image sparsify probes", () => {
       execFileSync("qemu-img", ["create", "-q", "-f", "raw", disk, "4M"]);
       const p = validateSparsifyOptions({ disk, replace: true, uri: "qemu:///system" }, {});
       expect(p.out).toBe(join(dir, "old.sparse.qcow2"));
-      const { outcome } = await runLocal(buildImageSparsify(), p, "dry-run");
+      const { outcome } = await runLocal(buildImageSparsify(), p, "dry-run", { host: await localHostWithoutKvmBoot() });
       expect(outcome.findings.filter((f) => f.blocks).map((f) => f.title)).toContain(
         "Replacing would change the disk's format",
       );
@@ -93,12 +111,16 @@ describe("image sparsify probes", () => {
       execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", join(dir, "alone.qcow2"), "8M"]);
       const title = "Other images back onto this disk";
       const replace = (disk: string) => validateSparsifyOptions({ disk, replace: true, uri: "qemu:///system" }, {});
-      const { outcome } = await runLocal(buildImageSparsify(), replace(base), "dry-run");
+      const { outcome } = await runLocal(buildImageSparsify(), replace(base), "dry-run", {
+        host: await localHostWithoutKvmBoot(),
+      });
       const b = outcome.findings.find((f) => f.title === title);
       expect(b).toMatchObject({ blocks: true });
       expect(b?.summary).toContain(join(dir, "lab1.qcow2"));
       expect(b?.summary).not.toContain("alone.qcow2");
-      const alone = await runLocal(buildImageSparsify(), replace(join(dir, "alone.qcow2")), "dry-run");
+      const alone = await runLocal(buildImageSparsify(), replace(join(dir, "alone.qcow2")), "dry-run", {
+        host: await localHostWithoutKvmBoot(),
+      });
       expect(alone.outcome.findings.map((f) => f.title)).not.toContain(title);
     } finally {
       await rm(dir, { recursive: true, force: true });
