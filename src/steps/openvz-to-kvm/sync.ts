@@ -236,8 +236,10 @@ export async function syncPass(
   return record;
 }
 
-/** One rsync run on the source with progress and output going to the step. */
-/** `stdin`: for a pass started before its list of paths is known (short-freeze.ts's waiting copy). */
+/**
+ * One rsync run on the source with progress and output going to the step. `stdin`: for a pass started before
+ * its list of paths is known (short-freeze.ts's waiting copy).
+ */
 export function runPass(ctx: OvzContext, command: string, label: string, stdin?: Promise<string>): Promise<PassResult> {
   return runRsyncPass(
     ctx.host("source"),
