@@ -1,6 +1,6 @@
 import { appendFile, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
-import { BadInputError, InterruptedError, forTerminal } from "../errors.js";
+import { BadInputError, BlockedError, InterruptedError, errorMessage, forTerminal } from "../errors.js";
 import { eventLine } from "../engine/event-wire.js";
 import type { PipelineEvent } from "../engine/events.js";
 import { runCompensations, runPipeline, type RunMode, type RunOutcome } from "../engine/runner.js";
@@ -16,7 +16,7 @@ import type { Renderer } from "../render/renderer.js";
 import { createRenderer, pickRenderer } from "./choose-renderer.js";
 import { diagnostics } from "./diagnostics.js";
 import { openDebugTrace, type DebugTrace } from "./debug-trace.js";
-import { stackChain } from "../exit-codes.js";
+import { exitCodeFor, exitCodeForRun, stackChain } from "../exit-codes.js";
 import { tracedHost } from "../hosts/traced-host.js";
 import { rememberingReads } from "../hosts/dry-run-reads.js";
 import { resolveInteractive } from "./interactive.js";
@@ -109,6 +109,16 @@ export async function drivePipeline<Plan>(options: DriveOptions<Plan>): Promise<
           ? undefined
           : pipeline.unreachableHint?.(Object.keys(hosts), (id) => journal.step(id).status);
       if (hint) complain(`mudanza: ${hint}`);
+      // --json: a reader of the events learns why the run ended before it began, not only from the exit code.
+      if (flags.json)
+        face.sink({
+          type: "pipeline-end",
+          at: new Date().toISOString(),
+          status: error instanceof BlockedError ? "blocked" : "failed",
+          message: errorMessage(error),
+          exitCode: exitCodeFor(error),
+          journal: journal.path,
+        });
       throw error;
     }
     const debugTrace = trace;
@@ -118,7 +128,9 @@ export async function drivePipeline<Plan>(options: DriveOptions<Plan>): Promise<
     const sink = (reported: PipelineEvent): void => {
       // The end carries the freeze window and downtime: the numbers the admin looks for first.
       const event: PipelineEvent =
-        reported.type === "pipeline-end" ? { ...reported, ...headlineFigures(journal.snapshot.facts) } : reported;
+        reported.type === "pipeline-end"
+          ? { ...reported, ...headlineFigures(journal.snapshot.facts), exitCode: exitCodeForRun(reported) }
+          : reported;
       face.sink(event);
       if (mode === "dry-run") return;
       logLines.push(eventLine(event));

@@ -62,11 +62,23 @@ export async function runCommand(planPath: string, options: RunCommandOptions): 
       // In the plan's order; one that connected is kept even when the other failed, so it gets closed.
       if (source!.status === "fulfilled") hosts.source = source!.value;
       if (target!.status === "fulfilled") hosts.target = target!.value;
-      for (const settled of [source!, target!]) if (settled.status === "rejected") throw settled.reason;
+      const failures = [source!, target!].flatMap((s) => (s.status === "rejected" ? [s.reason as unknown] : []));
+      if (failures.length > 0) throw namingEveryHost(failures);
       if (loaded.plan.kind === "openvz-to-kvm") await connectCheckpointHosts(loaded.plan.checkpoints, hosts);
     },
     resumeCommand,
     declinedHint: (stepId) => declinedGateHint(loaded.plan.kind, stepId, loaded.path, resumeCommand),
   });
   return exitCodeForRun(outcome);
+}
+
+/**
+ * Every host that could not be connected, not only the first: the admin fixes both before trying again. The
+ * first error is kept (its kind gives the exit code), its message holding each host's on a line.
+ */
+function namingEveryHost(failures: unknown[]): unknown {
+  const [first] = failures;
+  if (failures.length > 1 && first instanceof Error)
+    first.message = failures.map((f) => (f instanceof Error ? f.message : String(f))).join("\n");
+  return first;
 }

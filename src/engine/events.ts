@@ -134,6 +134,13 @@ export const pipelineEventSchema = z.discriminatedUnion("type", [
         "what interrupted the run (status interrupted); the exit code follows from status and signal (README: exit codes)",
       ),
     message: z.string().optional(),
+    exitCode: z
+      .number()
+      .int()
+      .optional()
+      .describe(
+        "the CLI's exit code (README: exit codes); a run that ended before it began (a host that cannot be reached) has only this end event",
+      ),
     resumeCommand: z.string().optional(),
     journal: z.string(),
     log: z.string().optional(),

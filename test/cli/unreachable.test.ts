@@ -3,7 +3,8 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { pipelineEventSchema } from "../../src/engine/events.js";
 import { main } from "../../src/cli/program.js";
 
 let dir: string;
@@ -24,14 +25,16 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-async function dryRun(source: string): Promise<{ code: number; stderr: string }> {
+async function dryRun(
+  source: string,
+  target = "host: 127.0.0.1",
+  flags: string[] = [],
+): Promise<{ code: number; stderr: string }> {
   const plan = join(dir, "plan.yaml");
-  await writeFile(
-    plan,
-    `kind: openvz-to-kvm\nsource: {${source}, identityFile: ${join(dir, "key")}, connectTimeoutSec: 10}\ntarget: {host: 127.0.0.1}\n`,
-  );
+  const key = `identityFile: ${join(dir, "key")}, connectTimeoutSec: 10`;
+  await writeFile(plan, `kind: openvz-to-kvm\nsource: {${source}, ${key}}\ntarget: {${target}, ${key}}\n`);
   let stderr = "";
-  const code = await main(["run", plan, "--dry-run", "--state-dir", join(dir, "state")], (t) => {
+  const code = await main(["run", plan, "--dry-run", "--state-dir", join(dir, "state"), ...flags], (t) => {
     stderr += t;
   });
   return { code, stderr };
@@ -43,7 +46,41 @@ describe("a host that cannot be reached", () => {
     expect(unresolved.stderr).toContain("cannot resolve host name nothing.invalid");
     expect(unresolved.code).toBe(3);
     const refused = await dryRun(`host: 127.0.0.1, port: ${await closedPort()}`);
-    expect(refused.stderr).toContain("ECONNREFUSED");
+    expect(refused.stderr).toContain("connection refused: is sshd running there, on that port? [ECONNREFUSED]");
     expect(refused.code).toBe(3);
+  });
+
+  it("names every host that cannot be reached, not only the first", async () => {
+    const [sourcePort, targetPort] = [await closedPort(), await closedPort()];
+    const both = await dryRun(`host: 127.0.0.1, port: ${sourcePort}`, `host: nothing.invalid, port: ${targetPort}`);
+    expect(both.stderr).toMatch(new RegExp(`source: cannot connect to root@127\\.0\\.0\\.1 port ${sourcePort}: `));
+    expect(both.stderr).toContain("target: cannot resolve host name nothing.invalid");
+    expect(both.code).toBe(3);
+  });
+
+  it("--json: ends with a pipeline-end event saying why, and the exit code", async () => {
+    const written: string[] = [];
+    const spy = vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
+      written.push(String(chunk));
+      return true;
+    });
+    let result: { code: number; stderr: string };
+    try {
+      result = await dryRun(`host: 127.0.0.1, port: ${await closedPort()}`, "host: nothing.invalid", ["--json"]);
+    } finally {
+      spy.mockRestore();
+    }
+    const events = written
+      .join("")
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ type: "pipeline-end", status: "blocked", exitCode: 3, version: 1 });
+    expect(events[0]!.message).toMatch(
+      /^source: cannot connect .*\ntarget: cannot resolve host name nothing\.invalid/s,
+    );
+    expect(pipelineEventSchema.safeParse(events[0]).success).toBe(true);
+    expect(result.code).toBe(3);
   });
 });

@@ -129,7 +129,21 @@ function describeConnectError(hop: Hop, error: Error & { level?: string; code?: 
     return new SshUnreachableError(
       `${hop.who}: cannot resolve host name ${hop.hostName} (check the name in the plan, or the DNS)`,
     );
-  return new SshUnreachableError(`${hop.who}: cannot connect to ${where}: ${error.code ?? error.message}`);
+  return new SshUnreachableError(`${hop.who}: cannot connect to ${where}: ${socketErrorText(error)}`);
+}
+
+/** What the common socket errors mean for someone reaching a server by ssh; the code stays for searching. */
+const SOCKET_ERROR_TEXT: Record<string, string> = {
+  ECONNREFUSED: "connection refused: is sshd running there, on that port?",
+  ETIMEDOUT: "no answer (a firewall dropping the packets, or the host is down)",
+  EHOSTUNREACH: "no route to that host (is it up, is the address right?)",
+  ENETUNREACH: "no route to that network from here",
+  ECONNRESET: "the connection was reset (a firewall, or sshd refusing this address: see its MaxStartups, hosts.deny)",
+};
+
+function socketErrorText(error: Error & { code?: string }): string {
+  const text = error.code ? SOCKET_ERROR_TEXT[error.code] : undefined;
+  return text ? `${text} [${error.code}]` : (error.code ?? error.message);
 }
 
 /** Opens a TCP stream from `via` (a jump host) to the next hop, for its `sock`. */
