@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { open } from "node:fs/promises";
 // ssh2 is CommonJS: Node's ESM loader exposes Client as a named export but not utils, so use the default.
 import ssh2 from "ssh2";
 import type { AgentAuthMethod, PublicKeyAuthMethod } from "ssh2";
@@ -34,8 +34,10 @@ export async function planAuthentication(
   // the right key is tried.
   for (const file of request.identityFiles) {
     let text: Buffer;
+    let mode: number;
+    let ownerUid: number;
     try {
-      text = await readFile(file);
+      ({ text, mode, ownerUid } = await readKeyFile(file));
     } catch (error) {
       if (!request.identityFilesConfigured && (error as NodeJS.ErrnoException).code === "ENOENT") continue;
       throw new SshAuthError(
@@ -58,6 +60,12 @@ export async function planAuthentication(
       throw new SshAuthError(
         `${request.who}: identity file ${file} is a public key (${key.type}); name the private key file (usually the same path without .pub)`,
       );
+    // OpenSSH ignores a key of one's own that others may read ("UNPROTECTED PRIVATE KEY FILE"): so do we,
+    // loudly, so a plan never works here and fails by hand with the same key.
+    if (ownerUid === process.getuid?.() && (mode & 0o077) !== 0)
+      throw new SshAuthError(
+        `${request.who}: identity file ${file} is readable by others (permissions 0${(mode & 0o777).toString(8)}); ssh ignores such a key. Run: chmod 600 ${file}`,
+      );
     methods.push({ type: "publickey", username: request.user, key: text });
     offered.push(`key file ${file}`);
   }
@@ -72,4 +80,15 @@ export async function planAuthentication(
     );
   }
   return { methods, offered };
+}
+
+/** The key's text, and its mode and owner from the same open file. */
+async function readKeyFile(file: string): Promise<{ text: Buffer; mode: number; ownerUid: number }> {
+  const handle = await open(file, "r");
+  try {
+    const stats = await handle.stat();
+    return { text: await handle.readFile(), mode: stats.mode, ownerUid: stats.uid };
+  } finally {
+    await handle.close();
+  }
 }
