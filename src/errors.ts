@@ -25,11 +25,17 @@ export class StepFailedError extends Error {
   }
 }
 
-/** SIGINT / SIGTERM arrived (exit 130 / 143). */
+/**
+ * SIGINT / SIGTERM arrived (exit 130 / 143), or the admin stopped the run from the TUI (`key`: q or Ctrl-C,
+ * which the TUI reads as keys, so no signal is sent; it counts as SIGINT).
+ */
 export class InterruptedError extends Error {
   override name = "InterruptedError";
-  constructor(readonly signal: "SIGINT" | "SIGTERM") {
-    super(`interrupted by ${signal}`);
+  constructor(
+    readonly signal: "SIGINT" | "SIGTERM",
+    key?: string,
+  ) {
+    super(key ? `stopped with ${key}` : `interrupted by ${signal}`);
   }
 }
 

@@ -8,7 +8,8 @@ export interface RendererChoice {
   /** -v: the dry-run face says a line per step. */
   verbose?: boolean;
   /** The TUI's q / Ctrl-C stops the run through this. */
-  abort: (signal: "SIGINT" | "SIGTERM") => void;
+  /** `key`: the TUI's key that stopped the run (q, Ctrl-C), for the message. */
+  abort: (signal: "SIGINT" | "SIGTERM", key?: string) => void;
 }
 
 export type RendererKind = "ndjson" | "quiet" | "tui" | "listr" | "lines";

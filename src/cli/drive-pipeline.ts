@@ -86,7 +86,7 @@ export async function drivePipeline<Plan>(options: DriveOptions<Plan>): Promise<
       json: flags.json,
       dryRun: flags.dryRun,
       verbose: diagnostics().verbose,
-      abort: (s: "SIGINT" | "SIGTERM") => controller.abort(new InterruptedError(s)),
+      abort: (s: "SIGINT" | "SIGTERM", key?: string) => controller.abort(new InterruptedError(s, key)),
     };
     // --debug: on stderr, or in a file beside the journal while the TUI owns the terminal.
     if (diagnostics().debug)

@@ -5,7 +5,7 @@ import { TuiStore } from "./store.js";
 import { ThemeContext, makeTheme } from "./theme.js";
 
 export interface InkRendererOptions {
-  abort: (signal: "SIGINT" | "SIGTERM") => void;
+  abort: (signal: "SIGINT" | "SIGTERM", key?: string) => void;
   stdout?: NodeJS.WriteStream;
   stdin?: NodeJS.ReadStream;
   env?: NodeJS.ProcessEnv;
@@ -14,7 +14,7 @@ export interface InkRendererOptions {
 /**
  * The interactive face: Ink draws at most 10 frames a second (rewriting only changed rows, for slow
  * terminals and serial consoles) from a store that publishes once per
- * frame, `confirm` answers gates (default no) and q / Ctrl-C call `abort("SIGINT")`.
+ * frame, `confirm` answers gates (default no) and q / Ctrl-C call `abort("SIGINT", key)`.
  */
 export function createInkRenderer(options: InkRendererOptions): Renderer {
   const stdout = options.stdout ?? process.stdout;
@@ -24,7 +24,12 @@ export function createInkRenderer(options: InkRendererOptions): Renderer {
   const size = () => ({ columns: stdout.columns || 80, rows: stdout.rows || 24 });
   const tree = () => (
     <ThemeContext.Provider value={theme}>
-      <App store={store} onAbort={() => options.abort("SIGINT")} {...size()} inputActive={Boolean(stdin.isTTY)} />
+      <App
+        store={store}
+        onAbort={(key) => options.abort("SIGINT", key)}
+        {...size()}
+        inputActive={Boolean(stdin.isTTY)}
+      />
     </ThemeContext.Provider>
   );
   const instance = render(tree(), { stdout, stdin, exitOnCtrlC: false, patchConsole: false, maxFps: 10 });

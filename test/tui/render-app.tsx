@@ -14,7 +14,7 @@ export function mountApp(opts: { columns?: number; rows?: number; nowSec?: numbe
     <ThemeContext.Provider value={makeTheme(opts.env ?? { NO_COLOR: "1" })}>
       <App
         store={store}
-        onAbort={() => aborts.push("SIGINT")}
+        onAbort={(key) => aborts.push(key)}
         columns={opts.columns ?? 80}
         rows={opts.rows ?? 24}
         clock={clock}

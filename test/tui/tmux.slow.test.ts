@@ -128,7 +128,7 @@ describe("the TUI in a real terminal (tmux, 80x24)", { timeout: TERMINAL_TEST_TI
   });
 
   it("q at a gate stops safely (exit 130) and says so; colours are on without NO_COLOR", async () => {
-    const { tmux } = await startCli();
+    const { tmux, state } = await startCli();
     await tmux.waitFor(atGate, "the first gate");
     expect(COLOR_SGR.test(await tmux.screen(true))).toBe(true);
     for (const key of ["x", "Space", "Down"]) await tmux.keys(key); // none of these is a yes
@@ -138,6 +138,14 @@ describe("the TUI in a real terminal (tmux, 80x24)", { timeout: TERMINAL_TEST_TI
     expect(exitCodeOn(end)).toBe(130);
     expect(end).toContain("■ Stopped at your request (Ctrl-C / q)");
     expect(end).toContain("Resume with:");
+    // The log says what stopped it: the key, not a signal nobody sent (found by a new-user trial).
+    const log = (await readFile(join(state, `${ID}.log.ndjson`), "utf8")).trim().split("\n");
+    expect(JSON.parse(log.at(-1)!)).toMatchObject({
+      type: "pipeline-end",
+      status: "interrupted",
+      message: "stopped with q",
+      exitCode: 130,
+    });
   });
 
   it("y at every gate: the last screen agrees with the exit code (complete, or a failure panel with log and resume command)", async () => {

@@ -12,7 +12,8 @@ import { StepList } from "./StepList.js";
 export interface AppProps {
   store: TuiStore;
   /** q / Ctrl-C: the runner stops the step and runs compensations. */
-  onAbort: () => void;
+  /** `key`: what stopped the run (q or Ctrl-C), for the messages. */
+  onAbort: (key: "q" | "Ctrl-C") => void;
   columns: number;
   rows: number;
   clock?: () => number;
@@ -56,7 +57,7 @@ export function App({ store, onAbort, columns, rows, clock = Date.now, inputActi
       if (input === "q" || (key.ctrl && input === "c")) {
         if (!model.aborting) {
           store.setAborting();
-          onAbort();
+          onAbort(input === "q" ? "q" : "Ctrl-C");
         }
         prompt?.answer(false);
         return;
