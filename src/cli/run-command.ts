@@ -45,6 +45,7 @@ export async function runCommand(planPath: string, options: RunCommandOptions): 
       planPath: loaded.path,
       planHash: loaded.hash,
       planTextHash: loaded.textHash,
+      planKeyHashes: loaded.keyHashes,
       formerPlanHashes: loaded.formerHashes,
       restart: options.restart,
     },

@@ -12,6 +12,7 @@ export const journalShape = object({
   planPath: str,
   planHash: str,
   planTextHash: optional(str),
+  planKeyHashes: optional(record(str)),
   createdAt: str,
   updatedAt: str,
   steps: record(

@@ -7,6 +7,7 @@ import { readJournalWith, type JournalCheck } from "./journal-read.js";
 import { journalPathFor } from "./journal-names.js";
 import { LockFile } from "./lock.js";
 import { assertNoSecrets } from "./secrets.js";
+import { changedPlanKeys } from "../plan/plan-key-hashes.js";
 import { prepareStateDir, stateDirWriteError } from "./state-dir.js";
 
 const stepRecordSchema = z.object({
@@ -36,6 +37,8 @@ export const journalSchema = z.object({
   planHash: z.string(),
   /** sha256 of the plan file's bytes when a run last accepted it: lets `status` see an unchanged plan without parsing it. */
   planTextHash: z.string().optional(),
+  /** A short hash of each setting of the plan (plan-key-hashes.ts): an edited plan is refused naming what changed. */
+  planKeyHashes: z.record(z.string(), z.string()).optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
   steps: z.record(z.string(), stepRecordSchema),
@@ -70,6 +73,8 @@ export interface OpenJournalOptions {
   planHash: string;
   /** sha256 of the plan file's bytes (LoadedPlan.textHash), recorded for `status`. */
   planTextHash?: string;
+  /** LoadedPlan.keyHashes: kept, so that a refusal of an edited plan names the settings that changed. */
+  planKeyHashes?: Record<string, string>;
   /** The journal's file name without .journal.json (default: the migration id). */
   fileStem?: string;
   /** Hashes an older version took of this same plan: a journal holding one resumes (and is rewritten with planHash). */
@@ -115,7 +120,7 @@ export class Journal {
       if (existing && options.formerPlanHashes?.includes(existing.planHash)) existing.planHash = options.planHash;
       if (existing && existing.planHash !== options.planHash) {
         throw new BadInputError(
-          `the plan ${options.planPath} changed since migration "${options.migrationId}" started (journal ${path}).\n` +
+          `the plan ${options.planPath} changed since migration "${options.migrationId}" started (journal ${path})${whatChanged(existing.planKeyHashes, options.planKeyHashes)}.\n` +
             `Restore the plan, or start over with --restart (the journal is then discarded; pending compensations are listed first).`,
         );
       }
@@ -128,6 +133,7 @@ export class Journal {
         planPath: options.planPath,
         planHash: options.planHash,
         ...(options.planTextHash ? { planTextHash: options.planTextHash } : {}),
+        ...(options.planKeyHashes ? { planKeyHashes: options.planKeyHashes } : {}),
         createdAt: now,
         updatedAt: now,
         steps: {},
@@ -138,6 +144,8 @@ export class Journal {
         runs: [],
       };
       if (existing && options.planTextHash) existing.planTextHash = options.planTextHash;
+      // A journal from before planKeyHashes learns them from the plan it was found to match.
+      if (existing && options.planKeyHashes) existing.planKeyHashes = options.planKeyHashes;
       const resumed = existing !== null && Object.values(existing.steps).some((s) => s.status !== "pending");
       return new Journal(path, data, lock, resumed);
     } catch (error) {
@@ -253,4 +261,12 @@ async function pendingCompensationsToCarry(path: string, options: OpenJournalOpt
     `--restart would drop ${pending.length} pending compensation(s) of migration "${options.migrationId}" recorded under an earlier version of the plan: ${list}. ` +
       `Restore the plan and run once without --restart (they run first), or run them by hand and then remove ${path}`,
   );
+}
+
+/** ": changed: source.host, options.services" when the journal kept the settings' hashes; nothing otherwise. */
+function whatChanged(before: Record<string, string> | undefined, after: Record<string, string> | undefined): string {
+  if (!before || !after) return "";
+  const changed = changedPlanKeys(before, after);
+  // Only a setting that looks like a secret (it has no hash of its own) can change unseen.
+  return changed.length > 0 ? `: changed: ${changed.join(", ")}` : ": a setting that looks like a secret changed";
 }

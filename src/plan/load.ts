@@ -3,6 +3,8 @@ import { basename, dirname, extname, resolve, isAbsolute } from "node:path";
 import { parseDocument } from "yaml";
 import type { z } from "zod";
 import { BadInputError } from "../errors.js";
+import { canonicalJson } from "./canonical-json.js";
+import { planKeyHashes } from "./plan-key-hashes.js";
 import { planTextHash, readPlanText } from "./read-plan-text.js";
 import { resumeSafeOptions } from "./kind-docs.js";
 import { MIGRATION_ID, MIGRATION_ID_RULE, planSchema, type Plan } from "./schema.js";
@@ -15,6 +17,8 @@ export interface LoadedPlan {
    * migration started is detected by this, and a default added by a later version changes nothing.
    */
   hash: string;
+  /** A short hash of each setting the hash covers (plan-key-hashes.ts): what changed, when it did. */
+  keyHashes: Record<string, string>;
   /** How versions up to 0.1.0 hashed the same plan (after defaults): a journal they started still resumes. */
   formerHashes: string[];
   migrationId: string;
@@ -57,6 +61,7 @@ export function parsePlan(text: string, path: string): LoadedPlan {
     plan,
     path,
     hash: sha256(withoutResumeSafeOptions(written, result.data.kind)),
+    keyHashes: planKeyHashes(withoutResumeSafeOptions(written, result.data.kind)),
     formerHashes: [sha256(written), sha256(result.data)],
     migrationId,
     textHash: planTextHash(text),
@@ -91,15 +96,4 @@ function resolveFixturePaths(plan: Plan, base: string): Plan {
       ? { ...endpoint, fixture: resolve(base, endpoint.fixture) }
       : endpoint;
   return { ...plan, source: fix(plan.source), target: fix(plan.target) };
-}
-
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  if (value && typeof value === "object") {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => a.localeCompare(b));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
-  }
-  return JSON.stringify(value);
 }

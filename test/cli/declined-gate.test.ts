@@ -41,6 +41,7 @@ async function run(planPath: string, mode: RunMode, answer: (stepId: string) => 
     kind: loaded.plan.kind,
     planPath: loaded.path,
     planHash: loaded.hash,
+    planKeyHashes: loaded.keyHashes,
     formerPlanHashes: loaded.formerHashes,
   });
   const hosts = {
@@ -85,7 +86,10 @@ describe("a declined gate", () => {
     const planPath = await writePlan("");
     expect((await run(planPath, "interactive", () => false)).outcome.status).toBe("declined");
     await writePlan("  cutover: true\n");
-    await expect(run(planPath, "interactive", () => false)).rejects.toThrow(/changed since migration/);
+    // It names what changed (found by a new-user trial): the admin looks for one line, not a diff.
+    await expect(run(planPath, "interactive", () => false)).rejects.toThrow(
+      /changed since migration "ovz-kvm-debian-12" started \(journal .*\): changed: options\.cutover\.\n/,
+    );
   });
 
   it("a step without a skip option says to run again", () => {

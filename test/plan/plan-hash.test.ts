@@ -5,7 +5,8 @@ import { join } from "node:path";
 import { parse } from "yaml";
 import { afterEach, describe, expect, it } from "vitest";
 import { Journal } from "../../src/journal/journal.js";
-import { canonicalJson, parsePlan } from "../../src/plan/load.js";
+import { canonicalJson } from "../../src/plan/canonical-json.js";
+import { parsePlan } from "../../src/plan/load.js";
 
 const written = `kind: openvz-to-kvm
 name: web1
