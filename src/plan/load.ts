@@ -52,7 +52,7 @@ export function parsePlan(text: string, path: string): LoadedPlan {
   }
   if (written === null || written === undefined) throw new BadInputError(`${path}: the plan is empty`);
   const result = planSchema.safeParse(written);
-  if (!result.success) throw new BadInputError(formatPlanErrors(path, result.error));
+  if (!result.success) throw new BadInputError(formatPlanErrors(path, result.error, written));
   const plan = resolveFixturePaths(result.data, dirname(path));
   const sha256 = (value: unknown): string => createHash("sha256").update(canonicalJson(value)).digest("hex");
   const migrationId = plan.name ?? basename(path, extname(path));
@@ -81,13 +81,34 @@ function withoutResumeSafeOptions(written: unknown, kind: Plan["kind"]): unknown
 const firstLine = (message: string): string => message.split("\n")[0]!.replace(/:$/, "");
 
 /** "plan.yaml is not a valid plan: source.port: ..." (one line per problem found). */
-export function formatPlanErrors(path: string, error: z.ZodError): string {
+export function formatPlanErrors(path: string, error: z.ZodError, written?: unknown): string {
   const lines = error.issues.map((issue) => {
     const key = issue.path.length > 0 ? issue.path.map(String).join(".") : "(top level)";
-    return `${key}: ${issue.message}`;
+    const hint =
+      issue.code === "invalid_type" && issue.expected === "boolean"
+        ? yamlBooleanHint(valueAt(written, issue.path))
+        : "";
+    return `${key}: ${issue.message}${hint}`;
   });
   if (lines.length === 1) return `${path} is not a valid plan: ${lines[0]}`;
   return `${path} is not a valid plan:\n${lines.map((l) => `  ${l}`).join("\n")}`;
+}
+
+/** YAML 1.1 read yes/no/on/off as booleans, YAML 1.2 (this parser, like most today) reads them as text. */
+const YAML11_BOOLEANS: Record<string, boolean> = { yes: true, y: true, on: true, no: false, n: false, off: false };
+
+function yamlBooleanHint(value: unknown): string {
+  if (typeof value !== "string") return "";
+  const meant =
+    YAML11_BOOLEANS[value.toLowerCase()] ??
+    (/^(true|false)$/i.test(value) ? value.toLowerCase() === "true" : undefined);
+  return meant === undefined ? "" : ` (write ${meant}, without quotes: this YAML reads "${value}" as text)`;
+}
+
+function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
+  let at = value;
+  for (const key of path) at = at && typeof at === "object" ? (at as Record<PropertyKey, unknown>)[key] : undefined;
+  return at;
 }
 
 function resolveFixturePaths(plan: Plan, base: string): Plan {

@@ -45,6 +45,18 @@ describe("plan files", () => {
     expect(message).toMatch(/extra/);
   });
 
+  it("a yes, no, on or off where a boolean belongs says to write true or false (YAML 1.1 habits; found by a new-user trial)", () => {
+    const plan = (options: string) => () => parsePlan(`${good}options:\n${options}`, "p.yaml");
+    expect(plan("  cutover: yes\n")).toThrow(
+      'options.cutover: Invalid input: expected boolean, received string (write true, without quotes: this YAML reads "yes" as text)',
+    );
+    expect(plan("  skipPreUpdate: Off\n")).toThrow('(write false, without quotes: this YAML reads "Off" as text)');
+    expect(plan('  skipPreUpdate: "true"\n')).toThrow("(write true, without quotes");
+    expect(plan("  skipPreUpdate: maybe\n")).toThrow(
+      /options\.skipPreUpdate: Invalid input: expected boolean, received string$/m,
+    );
+  });
+
   it("rejects an unknown kind, a missing host, a bad fingerprint and broken YAML", () => {
     expect(() => parsePlan(good.replace("openvz-to-kvm", "xen-to-kvm"), "p.yaml")).toThrow(/kind/);
     expect(() => parsePlan("kind: openvz-to-kvm\nsource: {port: 22}\ntarget: {host: b}\n", "p.yaml")).toThrow(
