@@ -1,3 +1,4 @@
+import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { buildProgram, main } from "../../src/cli/program.js";
@@ -24,7 +25,22 @@ describe("subcommand help", () => {
       expect(out, path.join(" ")).toMatch(
         new RegExp(`Examples?:\\n(\\s+.*\\n)*\\s+(sudo )?mudanza ${path.join(" ")}\\b`),
       );
+      // One block: checkpoints had two, written at different times (found by a new-user trial).
+      expect(out.match(/^Examples?:$/gm), path.join(" ")).toHaveLength(1);
     }
+  });
+
+  it("the root's help lists every exit code the README's table has", async () => {
+    let out = "";
+    vi.spyOn(process.stdout, "write").mockImplementation((chunk) => ((out += String(chunk)), true));
+    await main(["--help"]);
+    vi.restoreAllMocks();
+    const listed = /^Exit codes: (.*)$/m.exec(out)?.[1] ?? "";
+    const readme = await readFile(new URL("../../README.md", import.meta.url), "utf8");
+    const table = readme.slice(readme.indexOf("### Exit codes"));
+    const codes = [...table.matchAll(/^\| ([\d /]+) \|/gm)].flatMap((m) => m[1]!.split("/").map((c) => c.trim()));
+    expect(codes).toEqual(["0", "1", "2", "3", "130", "143", "70"]);
+    for (const code of codes) expect(listed).toMatch(new RegExp(`\\b${code}\\b`));
   });
 });
 

@@ -32,13 +32,6 @@ export function registerRollback(program: Command, setExit: ExitSetter): void {
   program
     .command("checkpoints")
     .description("list the checkpoints a migration's plan names, as their backends list them")
-    .addHelpText(
-      "after",
-      examples(
-        "mudanza checkpoints web1.yaml            # each side's checkpoints",
-        "mudanza checkpoints web1.yaml --delete   # remove this migration's (rollback no longer possible)",
-      ),
-    )
     .argument("<plan>", "plan file (YAML) of the migration")
     .option(
       "--delete",
