@@ -13,7 +13,16 @@ export interface StatusContext {
   journalPath?: string;
   /** Why the plan file cannot be read now (moved, deleted, invalid): resuming would be refused. */
   planProblem?: string;
+  /** Whether a live run holds the journal's lock: a last run without an outcome is then running, else killed. */
+  lockHeld?: boolean;
 }
+
+/** What became of a run that recorded no outcome, in the words `mudanza runs` uses (runs-list.ts). */
+const WITHOUT_OUTCOME = {
+  unknown: ", still running or killed",
+  running: ", running (a live mudanza holds its lock)",
+  killed: ", killed (it ended without recording an outcome; run the plan again to resume)",
+};
 
 /** `mudanza status`: the timeline of a migration from its journal (and its log, when there is one). */
 export function renderStatus(
@@ -30,9 +39,11 @@ export function renderStatus(
   const last = s.runs[s.runs.length - 1];
   if (last)
     lines.push(
-      `Last run: ${MODE[last.mode] ?? last.mode}, started ${last.startedAt}${last.outcome ? `, ${last.outcome}` : ", still running or killed"}`,
+      `Last run: ${MODE[last.mode] ?? last.mode}, started ${last.startedAt}${last.outcome ? `, ${last.outcome}` : WITHOUT_OUTCOME[context.lockHeld === undefined ? "unknown" : context.lockHeld ? "running" : "killed"]}`,
     );
-  if (s.lastEnd?.resumeCommand && last?.outcome && last.outcome !== "done") {
+  // A killed run is as unfinished as a failed one.
+  const unfinished = last?.outcome ? last.outcome !== "done" : context.lockHeld === false;
+  if (s.lastEnd?.resumeCommand && unfinished) {
     // Only offer a resume that would be accepted: a changed or unreadable plan is refused by `run`.
     const refusal =
       context.planProblem ??

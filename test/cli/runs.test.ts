@@ -44,6 +44,44 @@ async function planWithJournal(folder: string, outcome: string, stepMessage?: st
   return planPath;
 }
 
+describe('a run that recorded no outcome (found by a new-user trial: runs said killed, status "still running or killed")', () => {
+  it("runs and status agree: running while its lock is held, killed once it is not", async () => {
+    await mkdir(join(dir, "a"));
+    const planPath = join(dir, "a", "plan.yaml");
+    await writeFile(
+      planPath,
+      "kind: openvz-to-kvm\nname: web1\nsource: {host: a.example.org}\ntarget: {host: vm.example.org}\n",
+    );
+    const loaded = await loadPlan(planPath);
+    const state = join(dir, "state");
+    const journal = await Journal.open({
+      stateDir: state,
+      migrationId: loaded.migrationId,
+      fileStem: await journalStemFor(state, loaded.migrationId, loaded.path),
+      kind: loaded.plan.kind,
+      planPath: loaded.path,
+      planHash: loaded.hash,
+      planTextHash: loaded.textHash,
+    });
+    await journal.startRun("yes");
+    const stateOf = async () => {
+      const runs = (await cli(["runs", "--state-dir", state])).out;
+      const status = (await cli(["status", planPath, "--state-dir", state])).out;
+      return {
+        runs: runs.split("\n").find((line) => line.startsWith("web1"))!,
+        status: /^Last run: .*$/m.exec(status)![0],
+      };
+    };
+    const live = await stateOf(); // this process holds the lock, as a live run does
+    expect(live.runs).toMatch(/\brunning\b/);
+    expect(live.status).toMatch(/, running \(a live mudanza holds its lock\)$/);
+    await journal.close(); // the run is gone without endRun: what a SIGKILL leaves
+    const dead = await stateOf();
+    expect(dead.runs).toMatch(/\bkilled\b/);
+    expect(dead.status).toMatch(/, killed \(it ended without recording an outcome; run the plan again to resume\)$/);
+  });
+});
+
 describe("runs you can find", () => {
   it("two plan files with the same name keep their own journals; status shows each one's own", async () => {
     const a = await planWithJournal("a", "done");

@@ -41,7 +41,7 @@ export function registerStatus(program: Command, setExit: ExitSetter): void {
           return;
         }
         const stateDir = stateDirToRead(opts.stateDir);
-        const { byId, byPlan, isFile, renderStatus, readLogEvents } = await import("./status-show.js");
+        const { byId, byPlan, isFile, lockHeld, renderStatus, readLogEvents } = await import("./status-show.js");
         const found = (await isFile(target)) ? await byPlan(target, stateDir) : await byId(target, stateDir);
         if (opts.format === "json") {
           process.stdout.write(JSON.stringify(found.journal, null, 2) + "\n");
@@ -53,6 +53,7 @@ export function registerStatus(program: Command, setExit: ExitSetter): void {
           renderStatus(found.journal, found.planHashes, events, {
             journalPath: found.path,
             planProblem: found.planProblem,
+            lockHeld: await lockHeld(found.path),
           }) + "\n",
         );
         setExit(0);
