@@ -7,10 +7,12 @@ export interface RendererChoice {
   dryRun?: boolean;
   /** -v: the dry-run face says a line per step. */
   verbose?: boolean;
-  /** The TUI's q / Ctrl-C stops the run through this. */
-  /** `key`: the TUI's key that stopped the run (q, Ctrl-C), for the message. */
+  /** The TUI's q / Ctrl-C stops the run through this; `key` (q, Ctrl-C) is for the message. */
   abort: (signal: "SIGINT" | "SIGTERM", key?: string) => void;
 }
+
+/** How long a dry run on a terminal may say nothing before it says it is still checking. */
+const STILL_CHECKING_EVERY_MS = 10_000;
 
 export type RendererKind = "ndjson" | "quiet" | "tui" | "listr" | "lines";
 
@@ -38,7 +40,11 @@ export async function createRenderer(choice: RendererChoice): Promise<Renderer> 
     case "ndjson":
       return (await import("../render/ndjson.js")).createNdjsonRenderer();
     case "quiet":
-      return (await import("../render/quiet.js")).createQuietRenderer(process.stderr, { verbose: choice.verbose });
+      return (await import("../render/quiet.js")).createQuietRenderer(process.stderr, {
+        verbose: choice.verbose,
+        // Only where someone watches: a log or a pipe gets no lines that depend on the machine's speed.
+        stillCheckingEveryMs: process.stderr.isTTY ? STILL_CHECKING_EVERY_MS : undefined,
+      });
     case "tui":
       return (await import("../tui/ink-renderer.js")).createInkRenderer({ abort: choice.abort });
     case "listr":

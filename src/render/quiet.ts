@@ -5,6 +5,11 @@ import type { Renderer } from "./renderer.js";
 export interface QuietOptions {
   /** -v: a line for the start and for each checked step, and one at the end. */
   verbose?: boolean;
+  /**
+   * A terminal: after this long without an end, and as often again, a line saying the checks go on (a large
+   * tree's du can take minutes, and a silent terminal looks hung). Off when undefined.
+   */
+  stillCheckingEveryMs?: number;
 }
 
 /** "source root@old:22, target root@new:22", or "on this machine" for the local-only chores (image, host). */
@@ -31,14 +36,28 @@ export function createQuietRenderer(out: Writable = process.stderr, options: Qui
     out.write(line + "\n");
   };
   const verbose = options.verbose ? say : () => undefined;
+  const checked = new Set<string>();
+  let stillChecking: NodeJS.Timeout | undefined;
+  const stopSayingStillChecking = (): void => clearInterval(stillChecking);
   return {
     sink(event: PipelineEvent) {
       switch (event.type) {
         case "pipeline-start":
           for (const s of event.steps) titles.set(s.id, s.title);
           verbose(`checking ${event.title} (${whereText(event.hosts)})`);
+          if (options.stillCheckingEveryMs !== undefined) {
+            const began = Date.parse(event.at);
+            stillChecking = setInterval(() => {
+              const seconds = Math.round((Date.now() - began) / 1000);
+              say(
+                `still checking (${checked.size} of ${titles.size} steps answered, ${seconds} s; nothing is changed)`,
+              );
+            }, options.stillCheckingEveryMs);
+            stillChecking.unref();
+          }
           return;
         case "step-probed": {
+          checked.add(event.stepId);
           for (const f of event.findings.filter((x) => x.blocks)) {
             blockedSteps.add(event.stepId);
             blockers.push(
@@ -59,6 +78,7 @@ export function createQuietRenderer(out: Writable = process.stderr, options: Qui
             say(`  ${titles.get(event.stepId) ?? event.stepId}: blocked: ${indented(event.message)}`);
           return;
         case "pipeline-end":
+          stopSayingStillChecking();
           if (event.status === "blocked")
             say(
               [
@@ -73,6 +93,8 @@ export function createQuietRenderer(out: Writable = process.stderr, options: Qui
           return;
       }
     },
-    async close() {},
+    async close() {
+      stopSayingStillChecking();
+    },
   };
 }

@@ -1,5 +1,5 @@
 import { PassThrough } from "node:stream";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { pipelineEventSchema } from "../../src/engine/events.js";
 import { pickRenderer } from "../../src/cli/choose-renderer.js";
 import { createNdjsonRenderer } from "../../src/render/ndjson.js";
@@ -104,5 +104,38 @@ describe("--dry-run on stderr", () => {
     expect(text()).toContain("blocked, nothing was changed:\n  ✖ no config: /srv/etc/app.conf is missing");
     expect(text()).not.toContain("see the report");
     expect(text()).not.toContain("\u001b[");
+  });
+
+  it("on a terminal, a slow dry run says it is still checking, and stops saying so at the end (found by a new-user trial)", () => {
+    vi.useFakeTimers({ now: Date.parse("2026-12-03T10:00:00Z") });
+    try {
+      const { renderer, text } = capture((out) => createQuietRenderer(out, { stillCheckingEveryMs: 10_000 }));
+      const steps = ["a", "b", "c"].map((id) => ({ id, title: id, destructive: false, status: "pending" as const }));
+      const at = new Date().toISOString();
+      renderer.sink({
+        type: "pipeline-start",
+        at,
+        kind: "k",
+        title: "t",
+        hosts: {},
+        mode: "dry-run",
+        resumed: false,
+        steps,
+        journal: "j",
+      });
+      vi.advanceTimersByTime(9_000);
+      expect(text()).toBe("");
+      renderer.sink({ type: "step-probed", at, stepId: "a", satisfied: false, commands: [], findings: [] });
+      vi.advanceTimersByTime(1_000);
+      expect(text()).toBe("still checking (1 of 3 steps answered, 10 s; nothing is changed)\n");
+      vi.advanceTimersByTime(10_000);
+      expect(text().split("\n").at(-2)).toBe("still checking (1 of 3 steps answered, 20 s; nothing is changed)");
+      renderer.sink({ type: "pipeline-end", at, status: "dry-run", journal: "j" });
+      const before = text();
+      vi.advanceTimersByTime(60_000);
+      expect(text()).toBe(before);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
