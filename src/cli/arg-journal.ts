@@ -7,8 +7,14 @@ import { createHash } from "node:crypto";
 export function argumentJournal(
   kind: string,
   args: unknown,
+  commandLine?: string,
 ): { migrationId: string; planHash: string; planPath: string } {
   const text = JSON.stringify(args);
   const hash = createHash("sha256").update(`${kind}\n${text}`).digest("hex");
-  return { migrationId: `${kind}-${hash.slice(0, 12)}`, planHash: hash, planPath: `(arguments) ${text}` };
+  // `runs` and `status` show what stands in for the plan path: the command line tells two images apart.
+  return {
+    migrationId: `${kind}-${hash.slice(0, 12)}`,
+    planHash: hash,
+    planPath: `(arguments) ${commandLine ?? text}`,
+  };
 }

@@ -22,7 +22,7 @@ export async function runLocalPipeline<P>(
   printReport = true,
 ) {
   const stateDir = resolveStateDir(flags.stateDir);
-  const ids = argumentJournal(kind, plan);
+  const ids = argumentJournal(kind, plan, cmd("mudanza", ...argv));
   return drivePipeline({
     pipeline,
     plan,

@@ -37,8 +37,15 @@ export function runState(journal: JournalData, lockHeld: boolean): string {
 
 const minute = (iso: string): string => iso.replace("T", " ").replace(/:\d{2}(\.\d+)?Z$/, "Z");
 
-/** Journals of commands without a plan file record their arguments instead of a path. */
-const planCell = (planPath: string): string => (planPath.startsWith("(arguments)") ? "(command line)" : planPath);
+/**
+ * Journals of commands without a plan file record their command line instead of a path (earlier journals, their
+ * arguments as JSON: shown as "(command line)").
+ */
+const planCell = (planPath: string): string => {
+  if (!planPath.startsWith("(arguments)")) return planPath;
+  const commandLine = planPath.slice("(arguments) ".length);
+  return commandLine.startsWith("mudanza ") ? commandLine : "(command line)";
+};
 
 export function runRow(entry: JournalEntry, lockHeld: boolean): RunRow {
   const j = entry.data;

@@ -60,6 +60,10 @@ describe("mudanza image / host commands", () => {
     expect(await run("runs", "--state-dir", state)).toBe(0);
     const id = /^(image-clone-[0-9a-f]+) +image-clone +done/m.exec(out.join(""))?.[1];
     expect(id).toBeDefined();
+    // Its row shows the command line (found by a new-user trial: every image run read "(command line)").
+    expect(out.join("")).toMatch(
+      new RegExp(`^${id} .* mudanza image clone ${base} --count 2 --name 'lab\\{n\\}'`, "m"),
+    );
     out.length = 0;
     expect(await run("status", id!, "--state-dir", state)).toBe(0);
     expect(out.join("")).toMatch(/^Image clone image-clone-[0-9a-f]+ \(/);
