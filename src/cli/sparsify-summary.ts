@@ -12,7 +12,11 @@ export function sparsifySummary(disk: string, out: string, facts: Record<string,
   const where = readFact(facts, SPARSIFY_FACTS.replaced)
     ? `${disk} is now the sparsified image`
     : `the sparsified copy is ${out}; ${disk} is unchanged (--replace swaps them after verification)`;
-  if (typeof before !== "number" || typeof after !== "number") return where;
+  const backing = readFact(facts, SPARSIFY_FACTS.standaloneOf);
+  // An overlay's copy holds its backing chain's data too: "smaller" would compare different things.
+  const standalone = backing ? `; the copy is standalone (no backing file): it also holds what ${backing} gave it` : "";
+  if (typeof before !== "number" || typeof after !== "number") return where + standalone;
   const saved = before > 0 ? Math.round((1 - after / before) * 100) : 0;
-  return `${formatBytes(before)} → ${formatBytes(after)} on disk (${saved} % smaller); ${where}`;
+  const change = backing ? "" : saved >= 0 ? ` (${saved} % smaller)` : ` (${-saved} % larger)`;
+  return `${formatBytes(before)} → ${formatBytes(after)} on disk${change}; ${where}${standalone}`;
 }

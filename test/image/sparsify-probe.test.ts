@@ -9,6 +9,7 @@ import { LocalHost } from "../../src/hosts/local-host.js";
 import { ScriptedHost } from "../../src/hosts/scripted-host.js";
 import { validateSparsifyOptions } from "../../src/plan/options/image-sparsify.js";
 import { buildImageSparsify } from "../../src/pipelines/image-sparsify/pipeline.js";
+import { sparsifySummary } from "../../src/cli/sparsify-summary.js";
 import { runLocal } from "./run-local.js";
 
 const fx = (p: string): Promise<string> => readFile(`fixtures/kvm/${p}`, "utf8");
@@ -125,6 +126,42 @@ describe("image sparsify probes", () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it("an overlay's copy is said to be standalone, and its free-space need counts the chain below (found by a new-user trial; real qemu-img)", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "mudanza-overlay-"));
+    try {
+      const base = join(dir, "base.qcow2");
+      execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", base, "8M"]);
+      execFileSync("qemu-io", ["-f", "qcow2", "-c", "write -P 7 0 3M", base], { stdio: "ignore" });
+      const overlay = join(dir, "lab1.qcow2");
+      execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", "-b", "base.qcow2", "-F", "qcow2", overlay]);
+      const sparsify = (disk: string) => validateSparsifyOptions({ disk, uri: "qemu:///system" }, {});
+      const { outcome } = await runLocal(buildImageSparsify(), sparsify(overlay), "dry-run", {
+        host: await localHostWithoutKvmBoot(),
+      });
+      const note = outcome.findings.find((f) => f.title === "The copy is standalone");
+      expect(note).toMatchObject({ blocks: false, severity: "warning" });
+      expect(note?.summary).toMatch(
+        new RegExp(`^${overlay} is an overlay on ${base}: .* \\(3\\.\\d MiB allocated below it\\)`),
+      );
+      expect(outcome.probes.sparsify?.details?.[0]).toContain(`an overlay on ${base}`);
+      const alone = await runLocal(buildImageSparsify(), sparsify(base), "dry-run", {
+        host: await localHostWithoutKvmBoot(),
+      });
+      expect(alone.outcome.findings.map((f) => f.title)).not.toContain("The copy is standalone");
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("the summary of an overlay's sparsify does not call a standalone copy smaller or larger", () => {
+    const facts = { allocatedBefore: 200 * 2 ** 20, allocatedAfter: 900 * 2 ** 20 };
+    expect(sparsifySummary("/vm/a.qcow2", "/vm/a.sparse.qcow2", facts)).toContain("(350 % larger)");
+    const overlay = sparsifySummary("/vm/a.qcow2", "/vm/a.sparse.qcow2", { ...facts, standaloneOf: "/vm/base.qcow2" });
+    expect(overlay).toBe(
+      "200 MiB → 900 MiB on disk; the sparsified copy is /vm/a.sparse.qcow2; /vm/a.qcow2 is unchanged (--replace swaps them after verification); the copy is standalone (no backing file): it also holds what /vm/base.qcow2 gave it",
+    );
   });
 
   it("rejects --out equal to the disk", () => {

@@ -6,7 +6,7 @@ import type { Host } from "../../hosts/host.js";
 import { cmd, raw, sh } from "../../hosts/quote.js";
 import { formatSilence, SILENCE_LIMIT_ENV, silenceLimitMs } from "../../hosts/watchdog.js";
 import { formatBytes } from "../../render/format.js";
-import { imageCheckClean, parseImageCheck } from "../../kvm/qemu-img-info.js";
+import { imageCheckClean, parseBackingChain, parseImageCheck } from "../../kvm/qemu-img-info.js";
 import { effectiveTmpdir, type SparsifyOptions } from "../../plan/options/image-sparsify.js";
 import { kvmSmokeTest } from "../host-doctor/kvm-smoke.js";
 import { SPARSIFY_FACTS } from "./facts.js";
@@ -48,7 +48,7 @@ function fileGrows(host: Host, path: string): () => Promise<boolean> {
 /** Probe findings shared by sparsify and replace: the disk must exist, be an image, and be used by no running VM. */
 export async function diskInUseFindings(
   ctx: Ctx,
-): Promise<{ findings: Finding[]; virtualSize: number; actualSize: number; format?: string }> {
+): Promise<{ findings: Finding[]; virtualSize: number; actualSize: number; format?: string; backingFile?: string }> {
   const host = ctx.host("local");
   const { disk, uri } = ctx.plan;
   const state = await inspectDisk(host, disk, ctx.signal);
@@ -79,7 +79,23 @@ export async function diskInUseFindings(
     virtualSize: state.info?.["virtual-size"] ?? 0,
     actualSize: state.info?.["actual-size"] ?? 0,
     format: state.info?.format,
+    backingFile: state.info?.["full-backing-filename"] ?? state.info?.["backing-filename"],
   };
+}
+
+/**
+ * What the images below an overlay hold on the host's disks (qemu-img's actual-size of each): virt-sparsify
+ * reads through the whole chain, so its copy may hold all of it.
+ */
+async function backingChainBytes(host: Host, disk: string, signal?: AbortSignal): Promise<number> {
+  const res = await host.exec(cmd("qemu-img", "info", "-U", "--backing-chain", "--output=json", disk), {
+    signal,
+    timeoutMs: 60_000,
+  });
+  if (res.code !== 0) return 0;
+  return parseBackingChain(res.stdout)
+    .slice(1)
+    .reduce((sum, image) => sum + (image["actual-size"] ?? 0), 0);
 }
 
 /** virt-sparsify --compress into OUT.partial, renamed to OUT only when it finished. */
@@ -104,7 +120,17 @@ export const sparsifyStep = defineStep<SparsifyOptions, SparsifyPlan>({
         findings: [],
       };
     }
-    const { findings, virtualSize, actualSize } = await diskInUseFindings(ctx);
+    const { findings, virtualSize, actualSize, backingFile } = await diskInUseFindings(ctx);
+    // An overlay's copy is standalone: it holds what the backing chain gives it too (found by a new-user trial).
+    const belowBytes = backingFile ? await backingChainBytes(host, o.disk, ctx.signal) : 0;
+    if (backingFile)
+      findings.push({
+        title: "The copy is standalone",
+        summary: `${o.disk} is an overlay on ${backingFile}: the sparsified copy has no backing file and holds the data it reads from there too (${formatBytes(belowBytes)} allocated below it), so it can be larger than ${o.disk} (${formatBytes(actualSize)})`,
+        severity: "warning",
+        blocks: false,
+        remediation: `to keep the overlay small, back up ${backingFile} once and the overlay with qemu-img convert -B instead`,
+      });
     if ((await host.exec("command -v virt-sparsify", { signal: ctx.signal })).code !== 0) {
       findings.push(
         blocker(
@@ -125,7 +151,7 @@ export const sparsifyStep = defineStep<SparsifyOptions, SparsifyPlan>({
     const outSpace = await freeSpace(host, dirname(o.out), ctx.signal);
     // virt-sparsify(1): the temporary overlay may grow to the disk's virtual size; the output holds at most the data.
     const outNeed =
-      actualSize + (tmpSpace && outSpace && tmpSpace.mountPoint === outSpace.mountPoint ? virtualSize : 0);
+      actualSize + belowBytes + (tmpSpace && outSpace && tmpSpace.mountPoint === outSpace.mountPoint ? virtualSize : 0);
     if (!tmpSpace)
       findings.push(blocker("Temporary folder missing", `${tmp} does not exist`, "create it or pass --tmpdir DIR"));
     else if (tmpSpace.availableBytes < virtualSize) {
@@ -158,9 +184,16 @@ export const sparsifyStep = defineStep<SparsifyOptions, SparsifyPlan>({
       satisfied: false,
       plan: { options: o, accel },
       findings,
-      facts: { accel, kvm: kvm.detail, virtualSize, allocatedBefore: actualSize, tmpdir: tmp },
+      facts: {
+        accel,
+        kvm: kvm.detail,
+        virtualSize,
+        allocatedBefore: actualSize,
+        tmpdir: tmp,
+        standaloneOf: backingFile ?? null,
+      },
       details: [
-        `${o.disk} (${formatBytes(actualSize)} allocated, ${formatBytes(virtualSize)} virtual) → ${o.out}`,
+        `${o.disk} (${formatBytes(actualSize)} allocated, ${formatBytes(virtualSize)} virtual${backingFile ? `, an overlay on ${backingFile}` : ""}) → ${o.out}${backingFile ? " (standalone: no backing file)" : ""}`,
         accel === "tcg" ? `libguestfs runs under TCG (software CPU): ${kvm.detail}` : "libguestfs runs under KVM",
       ],
     };
