@@ -112,6 +112,8 @@ describe("exec wrapping", () => {
     await new Promise((r) => setTimeout(r, 100));
     await expect(stat(marker)).rejects.toThrow(/ENOENT/);
     expect(await pidsWithArgument("35.5")).toEqual([]);
+    // Found running, its cancel marker has served: none is left behind in /tmp (found by a new-user trial).
+    await expect(stat(markerPath(tag))).rejects.toThrow(/ENOENT/);
   });
 
   it("recognises sudo's password refusals", () => {

@@ -79,8 +79,8 @@ export function remoteCommandLine(command: string, tag: string, sudo: boolean): 
 /**
  * Left by a stop: a command whose session starts only after its stop (sshd is slow on a loaded host, and a
  * timeout can fire before the command exists) sees it and never runs, instead of running on as an orphan.
- * A zero-byte file in /tmp per stopped command, cleared at the next boot like the rest of /tmp (in the
- * session's TMPDIR when the host sets one: the tests' sshd does, so their stops leave nothing in /tmp).
+ * A zero-byte file in /tmp (the session's TMPDIR when the host sets one), removed by the stop itself when
+ * it found the command running; one whose command had not started stays until /tmp is cleared.
  */
 export const cancelMarkerName = (tag: string): string => `.mudanza-cancelled-${tag.replace(/[^0-9a-zA-Z]/g, "")}`;
 export const cancelMarker = (tag: string): string => `"\${TMPDIR:-/tmp}"/${cancelMarkerName(tag)}`;
@@ -96,6 +96,8 @@ export function killTaggedCommand(tag: string, signal: "TERM" | "KILL"): string 
   return (
     sh`: > ${raw(cancelMarker(tag))}; ` +
     sh`pids=; for p in /proc/[0-9]*; do if tr '\\000' '\\n' < "$p/environ" 2>/dev/null | grep -qxF ${needle}; then pids="$pids \${p#/proc/}"; fi; done; ` +
-    sh`if test -n "$pids"; then kill -STOP $pids; kill -${signal} $pids; kill -CONT $pids; fi 2>/dev/null; true`
+    // Found running, the command is past its marker check (or dies of the signal before it): the marker has
+    // served and goes. Not found, it may not have started yet, so the marker stays (until /tmp is cleared).
+    sh`if test -n "$pids"; then kill -STOP $pids; kill -${signal} $pids; kill -CONT $pids; rm -f ${raw(cancelMarker(tag))}; fi 2>/dev/null; true`
   );
 }
