@@ -53,7 +53,7 @@ export function parsePlan(text: string, path: string): LoadedPlan {
   if (written === null || written === undefined) throw new BadInputError(`${path}: the plan is empty`);
   const result = planSchema.safeParse(written);
   if (!result.success) throw new BadInputError(formatPlanErrors(path, result.error, written));
-  const plan = resolveFixturePaths(result.data, dirname(path));
+  const plan = resolvePlanPaths(result.data, dirname(path));
   const sha256 = (value: unknown): string => createHash("sha256").update(canonicalJson(value)).digest("hex");
   const migrationId = plan.name ?? basename(path, extname(path));
   // Options that only skip a step may change on resume: the hash leaves them out.
@@ -111,10 +111,30 @@ function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
   return at;
 }
 
-function resolveFixturePaths(plan: Plan, base: string): Plan {
-  const fix = <E extends Plan["source"]>(endpoint: E): E =>
-    endpoint.fixture && !isAbsolute(endpoint.fixture)
-      ? { ...endpoint, fixture: resolve(base, endpoint.fixture) }
-      : endpoint;
-  return { ...plan, source: fix(plan.source), target: fix(plan.target) };
+/**
+ * Paths in a plan are the plan's, like paths in an ssh config are the config's: a relative fixture, key or
+ * known hosts file is resolved from the plan's folder, so the plan means the same from cron or
+ * another directory (found by a new-user trial: identityFile was read from the current directory). `~/` and
+ * ssh's %-tokens stay for its own expansion.
+ */
+function resolvePlanPaths(plan: Plan, base: string): Plan {
+  const fromPlan = (path: string | undefined): string | undefined =>
+    path === undefined || isAbsolute(path) || /^(~$|~\/|%)/.test(path) ? path : resolve(base, path);
+  const fix = <E extends { fixture?: string; identityFile?: string; knownHostsFile?: string }>(endpoint: E): E => ({
+    ...endpoint,
+    ...(endpoint.fixture !== undefined ? { fixture: fromPlan(endpoint.fixture) } : {}),
+    ...(endpoint.identityFile !== undefined ? { identityFile: fromPlan(endpoint.identityFile) } : {}),
+    ...(endpoint.knownHostsFile !== undefined ? { knownHostsFile: fromPlan(endpoint.knownHostsFile) } : {}),
+  });
+  const resolved: Plan = { ...plan, source: fix(plan.source), target: fix(plan.target) };
+  if ("checkpoints" in plan && plan.checkpoints) {
+    // A QMP socket must be absolute (the schema says so); the other backends are reached like endpoints.
+    const { source, target } = plan.checkpoints;
+    (resolved as typeof plan).checkpoints = {
+      ...plan.checkpoints,
+      ...(source ? { source: fix(source) } : {}),
+      ...(target ? { target: target.via === "qmp" ? target : fix(target) } : {}),
+    };
+  }
+  return resolved;
 }

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
@@ -32,6 +32,17 @@ async function runCli(args: string[]): Promise<{ code: number; stderr: string; s
 const KEY = "SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s";
 
 describe("mudanza plan KIND", () => {
+  it("writes a relative --identity-file as the absolute path it meant here (a plan is read from its own folder)", async () => {
+    const out = join(dir, "sub", "web1.yaml");
+    await mkdir(join(dir, "sub"));
+    const args = ["plan", "openvz-to-kvm", "--source", "root@a.example.org", "--target", "root@b.example.org"];
+    const { code, stderr } = await runCli([...args, "--identity-file", "keys/migrate", "-o", out]);
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    expect(await readFile(out, "utf8")).toContain(`identityFile: ${join(process.cwd(), "keys/migrate")}`);
+    expect((await loadPlan(out)).plan.source.identityFile).toBe(join(process.cwd(), "keys/migrate"));
+  });
+
   it("writes a commented openvz-to-kvm plan: every option with its text and default, what source and target are", async () => {
     const out = join(dir, "web1.yaml");
     const args = [

@@ -1,4 +1,5 @@
 import { writeFile } from "node:fs/promises";
+import { resolve } from "node:path";
 import { Option, type Command } from "commander";
 import { parse as parseYaml } from "yaml";
 import { BadInputError } from "../../errors.js";
@@ -104,7 +105,8 @@ function endpointFromFlags(role: "source" | "target", flags: PlanFlags): PlanEnd
   const endpoint: PlanEndpointInput = {
     ...base,
     ...(flags.sudo ? { sudo: true } : {}),
-    ...(flags.identityFile ? { identityFile: flags.identityFile } : {}),
+    // As typed, relative to here; the plan file may be read from elsewhere, where it would mean another file.
+    ...(flags.identityFile ? { identityFile: absoluteUnlessHome(flags.identityFile) } : {}),
     ...(hostKey ? { hostKey } : {}),
   };
   const check = endpointSchema.safeParse(endpoint);
@@ -173,3 +175,5 @@ export function configureKindCommand(sub: Command, kind: PlanKind, setExit: Exit
       setExit(0);
     });
 }
+
+const absoluteUnlessHome = (path: string): string => (/^(~$|~\/|%)/.test(path) ? path : resolve(path));
