@@ -21,5 +21,21 @@ export function safeArgumentSchema(what: string, max: number) {
     });
 }
 
-export const hostNameSchema = safeArgumentSchema("host name or address", 253);
+/**
+ * The host alone: `user@host` and `host:port`, as the CLI's --source takes them, are refused in a plan with
+ * the keys that hold them (ssh would look the whole text up as a name). IPv6 addresses keep their colons.
+ */
+export const hostNameSchema = safeArgumentSchema("host name or address", 253).superRefine((value, ctx) => {
+  const at = value.lastIndexOf("@");
+  const user = at >= 0 ? value.slice(0, at) : undefined;
+  const rest = at >= 0 ? value.slice(at + 1) : value;
+  const withPort = /^\[(.+)\]:(\d+)$/.exec(rest) ?? /^([^:]+):(\d+)$/.exec(rest);
+  const host = withPort ? withPort[1]! : rest;
+  const port = withPort?.[2];
+  if (user === undefined && port === undefined) return;
+  const parts = [`host: ${host}`, ...(user !== undefined ? [`user: ${user}`] : []), ...(port ? [`port: ${port}`] : [])];
+  const what = user !== undefined && port ? "a user and a port" : user !== undefined ? "a user" : "a port";
+  const keys = parts.length === 3 ? `${parts[0]}, ${parts[1]} and ${parts[2]}` : `${parts[0]} and ${parts[1]}`;
+  ctx.addIssue({ code: "custom", message: `"${value}" holds ${what}: write ${keys}` });
+});
 export const userNameSchema = safeArgumentSchema("user name", 64);

@@ -57,6 +57,40 @@ describe("plan files", () => {
     );
   });
 
+  it("a relative identityFile or knownHostsFile is the plan folder's, as a fixture is; ~/ and absolute paths stay (found by a new-user trial)", () => {
+    const text = `kind: openvz-to-kvm
+source: { host: old.example.org, identityFile: keys/id_migrate, knownHostsFile: ../known }
+target: { host: new.example.org, identityFile: ~/.ssh/id_ed25519, knownHostsFile: /etc/ssh/ssh_known_hosts }
+`;
+    const { plan, hash } = parsePlan(text, "/plans/web1/web1.yaml");
+    expect(plan.source).toMatchObject({ identityFile: "/plans/web1/keys/id_migrate", knownHostsFile: "/plans/known" });
+    expect(plan.target).toMatchObject({
+      identityFile: "~/.ssh/id_ed25519",
+      knownHostsFile: "/etc/ssh/ssh_known_hosts",
+    });
+    // The hash is of what was written: the same plan in another folder is the same plan.
+    expect(parsePlan(text, "/elsewhere/web1.yaml").hash).toBe(hash);
+  });
+
+  it("a host written as user@host or host:port says which keys hold the user and the port (found by a new-user trial)", () => {
+    const withHost = (host: string) => () =>
+      parsePlan(`kind: openvz-to-kvm\nsource: { host: "${host}" }\ntarget: { host: b.example.org }\n`, "p.yaml");
+    expect(withHost("root@old.example.org")).toThrow(
+      'source.host: "root@old.example.org" holds a user: write host: old.example.org and user: root',
+    );
+    expect(withHost("old.example.org:2201")).toThrow(
+      'source.host: "old.example.org:2201" holds a port: write host: old.example.org and port: 2201',
+    );
+    expect(withHost("admin@198.18.0.5:2201")).toThrow(
+      /holds a user and a port: write host: 198\.18\.0\.5, user: admin and port: 2201/,
+    );
+    // IPv6 addresses hold colons of their own.
+    expect(
+      parsePlan(`kind: openvz-to-kvm\nsource: { host: "2001:db8::5" }\ntarget: { host: "::1" }\n`, "p.yaml").plan.source
+        .host,
+    ).toBe("2001:db8::5");
+  });
+
   it("rejects an unknown kind, a missing host, a bad fingerprint and broken YAML", () => {
     expect(() => parsePlan(good.replace("openvz-to-kvm", "xen-to-kvm"), "p.yaml")).toThrow(/kind/);
     expect(() => parsePlan("kind: openvz-to-kvm\nsource: {port: 22}\ntarget: {host: b}\n", "p.yaml")).toThrow(
