@@ -1,11 +1,14 @@
 import { declinedGateHint } from "../plan/kind-docs.js";
 import { journalStemFor } from "../journal/journal-file.js";
-import { loadPlan } from "../plan/load.js";
+import { loadPlan, type LoadedPlan } from "../plan/load.js";
+import { lockHostPair } from "./hosts-lock.js";
+import type { LockFile } from "../journal/lock.js";
 import { buildPipeline } from "../pipelines/registry.js";
 import { connectHost } from "../hosts/connect.js";
 import { connectCheckpointHosts } from "../checkpoints/index.js";
 import { shellQuote } from "../hosts/quote.js";
 import { drivePipeline, resolveRunMode } from "./drive-pipeline.js";
+import type { RunMode } from "../engine/runner.js";
 import { resolveStateDir } from "./state-dir.js";
 import { exitCodeForRun } from "../exit-codes.js";
 import { traceTiming } from "../hosts/timing-trace.js";
@@ -25,6 +28,22 @@ export async function runCommand(planPath: string, options: RunCommandOptions): 
   const mode = resolveRunMode(options);
   const stateDir = resolveStateDir(options.stateDir);
   const pipeline = await buildPipeline(loaded.plan);
+  const hostPair: { lock?: LockFile } = {};
+  try {
+    return exitCodeForRun(await drivePlan(loaded, pipeline, mode, stateDir, options, hostPair));
+  } finally {
+    await hostPair.lock?.release();
+  }
+}
+
+async function drivePlan(
+  loaded: LoadedPlan,
+  pipeline: Awaited<ReturnType<typeof buildPipeline>>,
+  mode: RunMode,
+  stateDir: string,
+  options: RunCommandOptions,
+  hostPair: { lock?: LockFile },
+) {
   const resumeCommand = [
     "mudanza",
     "run",
@@ -32,7 +51,7 @@ export async function runCommand(planPath: string, options: RunCommandOptions): 
     ...(options.yes ? ["--yes"] : []),
     ...(options.stateDir ? ["--state-dir", shellQuote(stateDir)] : []),
   ].join(" ");
-  const outcome = await drivePipeline({
+  return drivePipeline({
     pipeline,
     plan: loaded.plan,
     mode,
@@ -50,6 +69,8 @@ export async function runCommand(planPath: string, options: RunCommandOptions): 
       restart: options.restart,
     },
     async connect(hosts, facts) {
+      // After the journal and the state dir were checked (bad input writes nothing), before any host is reached.
+      if (mode !== "dry-run") hostPair.lock = await lockHostPair(loaded.plan.source, loaded.plan.target, stateDir);
       const expected = pipeline.expectedHostKeys?.(facts) ?? {};
       // Both at once: a slow host's handshake need not wait for the other's. A dry run only reads, so its
       // commands asked together may share a session.
@@ -70,7 +91,6 @@ export async function runCommand(planPath: string, options: RunCommandOptions): 
     resumeCommand,
     declinedHint: (stepId) => declinedGateHint(loaded.plan.kind, stepId, loaded.path, resumeCommand),
   });
-  return exitCodeForRun(outcome);
 }
 
 /**

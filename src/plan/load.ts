@@ -5,6 +5,7 @@ import type { z } from "zod";
 import { BadInputError } from "../errors.js";
 import { canonicalJson } from "./canonical-json.js";
 import { planKeyHashes } from "./plan-key-hashes.js";
+import { planFilePath } from "./plan-file-path.js";
 import { planTextHash, readPlanText } from "./read-plan-text.js";
 import { resumeSafeOptions } from "./kind-docs.js";
 import { MIGRATION_ID, MIGRATION_ID_RULE, planSchema, type Plan } from "./schema.js";
@@ -27,7 +28,7 @@ export interface LoadedPlan {
 }
 
 export async function loadPlan(path: string): Promise<LoadedPlan> {
-  const absolute = resolve(path);
+  const absolute = planFilePath(path);
   const loaded = parsePlan(await readPlanText(absolute, path), absolute);
   if (!loaded.plan.name && !MIGRATION_ID.test(loaded.migrationId)) {
     throw new BadInputError(

@@ -1,5 +1,5 @@
 import { statSync } from "node:fs";
-import { resolve } from "node:path";
+import { planFilePath } from "../../plan/plan-file-path.js";
 import { BadInputError } from "../../errors.js";
 import { listJournals, type JournalEntry } from "../../journal/journal-list.js";
 import { journalPathFor, pathKeyedStem } from "../../journal/journal-names.js";
@@ -30,7 +30,7 @@ export const isFile = async (path: string): Promise<boolean> => {
 
 /** A plan file's own journal (keyed by its name and path). */
 export async function byPlan(planPath: string, stateDir: string): Promise<Found> {
-  const absolute = resolve(planPath);
+  const absolute = planFilePath(planPath);
   const textHash = planTextHash(await readPlanText(absolute, planPath));
   const untouched = (await listJournals(stateDir)).filter(
     (e) => e.data?.planTextHash === textHash && isJournalOf(e, absolute),

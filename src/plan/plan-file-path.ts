@@ -1,0 +1,16 @@
+import { realpathSync } from "node:fs";
+import { resolve } from "node:path";
+
+/**
+ * The plan file's own path: absolute, symlinks resolved. A plan reached through a link is the same plan, with
+ * the same journal (found by a new-user trial: through a link it started the migration again, beside the
+ * first). A path that does not resolve stays as given, for the "cannot read" message.
+ */
+export function planFilePath(path: string): string {
+  const absolute = resolve(path);
+  try {
+    return realpathSync(absolute);
+  } catch {
+    return absolute;
+  }
+}
