@@ -163,7 +163,17 @@ export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunO
         ? {
             satisfied: false,
             commands: [],
-            findings: [{ title: `cannot check ${step.id}`, summary: probed.message, severity: "error", blocks: true }],
+            findings: [
+              {
+                title: `cannot check ${step.id}`,
+                summary: probed.message,
+                severity: "error",
+                blocks: true,
+                // An error that knows its fix (a host without systemd) says it, as a probe's blocker does.
+                remediation:
+                  "remediation" in probed && typeof probed.remediation === "string" ? probed.remediation : undefined,
+              },
+            ],
           }
         : withoutPlan(probed);
     probes[step.id] = probe;

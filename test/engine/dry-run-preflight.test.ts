@@ -2,6 +2,9 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { ScriptedHost } from "../../src/hosts/scripted-host.js";
+import { showUnits } from "../../src/steps/services/units.js";
+import { systemctlError } from "../../src/steps/services/systemctl-error.js";
 import type { PipelineEvent } from "../../src/engine/events.js";
 import { runPipeline } from "../../src/engine/runner.js";
 import { defineStep, type Pipeline, type Step } from "../../src/engine/step.js";
@@ -119,5 +122,36 @@ describe("a dry run's preflight", () => {
     expect(stderr).toBe(
       "blocked, nothing was changed:\n  ✖ cannot check failing: System has not been booted with systemd\n    Failed to connect to bus\n",
     );
+  });
+
+  it("a systemctl that finds no systemd is named as such, and its blocker says what to do (found by a new-user trial)", async () => {
+    // What systemctl prints in a container whose PID 1 is not systemd (seen in the trial's source).
+    const stderr =
+      "System has not been booted with systemd as init system (PID 1). Can't operate.\nFailed to connect to bus: Host is down\n";
+    const host = new ScriptedHost("source");
+    host.on(/^systemctl show /, { code: 1, stderr });
+    const failing = defineStep<unknown, string>({
+      id: "services",
+      title: "Services",
+      destructive: false,
+      probe: async () => {
+        await showUnits(host, ["mariadb.service"]);
+        return { satisfied: true, plan: "", findings: [] };
+      },
+      commands: () => [],
+      run: async () => undefined,
+      verify: async () => ({ ok: true, checks: [] }),
+    });
+    const { outcome } = await dryRun({ kind: "demo", title: "demo", steps: [failing] });
+    expect(outcome.status).toBe("blocked");
+    const [finding] = outcome.probes.services!.findings;
+    expect(finding?.summary).toMatch(
+      /^the source does not run systemd \(systemctl show on source exited 1: System has not been booted/,
+    );
+    expect(finding?.remediation).toMatch(/^mudanza checks and stops services through systemd: .*upgrade a sysvinit/);
+    // Any other failure stays as it was, without a made-up fix.
+    expect(
+      systemctlError("systemctl show", "source", { code: 1, stderr: "Unit name x is not valid." }),
+    ).not.toHaveProperty("remediation");
   });
 });

@@ -1,6 +1,7 @@
 import type { Host } from "../../hosts/host.js";
 import { cmd } from "../../hosts/quote.js";
 import { parseShowBlocks } from "./units.js";
+import { systemctlError } from "./systemctl-error.js";
 
 /**
  * What the freeze stops on the source: the database services and every unit that can start them again
@@ -31,8 +32,7 @@ async function showProps(
 ): Promise<Array<Record<string, string>>> {
   if (units.length === 0) return [];
   const result = await host.exec(showPropsCommand(props, units), { signal });
-  if (result.code !== 0)
-    throw new Error(`systemctl show on ${host.role} exited ${result.code}: ${result.stderr.trim()}`);
+  if (result.code !== 0) throw systemctlError("systemctl show", host.role, result);
   return parseShowBlocks(result.stdout);
 }
 

@@ -1,5 +1,6 @@
 import type { Host } from "../../hosts/host.js";
 import { cmd } from "../../hosts/quote.js";
+import { systemctlError } from "./systemctl-error.js";
 
 export const FAILED_UNITS_COMMAND = cmd("systemctl", "--failed", "--plain", "--no-legend");
 export const ACTIVE_SERVICES_COMMAND = cmd(
@@ -27,7 +28,7 @@ export function parseUnitList(stdout: string): string[] {
 
 async function listUnits(host: Host, command: string, signal?: AbortSignal): Promise<string[]> {
   const r = await host.exec(command, { signal });
-  if (r.code !== 0) throw new Error(`${command} on ${host.role} exited ${r.code}: ${r.stderr.trim()}`);
+  if (r.code !== 0) throw systemctlError(command, host.role, r);
   return parseUnitList(r.stdout);
 }
 

@@ -1,5 +1,6 @@
 import type { Host } from "../../hosts/host.js";
 import { cmd } from "../../hosts/quote.js";
+import { systemctlError } from "./systemctl-error.js";
 
 /** Units that bring a VM's network up: whichever the target has enabled must be enabled again after the copy. */
 export const NETWORK_UNITS = [
@@ -89,8 +90,7 @@ export function parseShowUnits(stdout: string, asked: string[]): UnitState[] {
 export async function showUnits(host: Host, units: string[], signal?: AbortSignal): Promise<UnitState[]> {
   if (units.length === 0) return [];
   const result = await host.exec(showUnitsCommand(units), { signal });
-  if (result.code !== 0)
-    throw new Error(`systemctl show on ${host.role} exited ${result.code}: ${result.stderr.trim()}`);
+  if (result.code !== 0) throw systemctlError("systemctl show", host.role, result);
   return parseShowUnits(result.stdout, units);
 }
 
@@ -121,8 +121,7 @@ export async function detectDatabases(
   const asked = [...new Set([...KNOWN_DATABASES, ...planDatabases.map(unitName)])];
   const states = await showUnits(source, asked, signal);
   const listed = await source.exec(listDatabaseUnitsCommand(), { signal });
-  if (listed.code !== 0)
-    throw new Error(`systemctl list-units on ${source.role} exited ${listed.code}: ${listed.stderr.trim()}`);
+  if (listed.code !== 0) throw systemctlError("systemctl list-units", source.role, listed);
   const active = new Set<string>();
   const inactive = new Set<string>();
   const missing: string[] = [];
