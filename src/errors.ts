@@ -53,3 +53,22 @@ const CONTROL_BUT_TAB_AND_NEWLINE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g
 export function forTerminal(text: string): string {
   return text.replace(CONTROL_BUT_TAB_AND_NEWLINE, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
 }
+
+/** What a file operation's error code means, with the code kept for searching: "no such file (ENOENT)". */
+export function fileErrorText(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  const meaning = code ? FILE_ERRORS[code] : undefined;
+  if (meaning) return `${meaning} (${code})`;
+  return code ?? (error instanceof Error ? error.message : String(error));
+}
+
+const FILE_ERRORS: Record<string, string> = {
+  ENOENT: "no such file or folder",
+  EACCES: "permission denied",
+  EPERM: "not permitted",
+  EISDIR: "it is a folder",
+  ENOTDIR: "a part of the path is not a folder",
+  ELOOP: "too many symbolic links",
+  EROFS: "read-only filesystem",
+  ENOSPC: "no space left on the device",
+};

@@ -29,15 +29,19 @@ export interface DriveFlags {
   format?: "md" | "json";
 }
 
-/** Interactive, --yes or --dry-run: refuses a non-terminal run that could not answer its gates. */
-export function resolveRunMode(flags: DriveFlags): RunMode {
+/**
+ * Interactive, --yes or --dry-run: refuses a non-terminal run that could not answer its gates. `checkOnly`
+ * names how this command only checks (host doctor has no --dry-run: without --enable-ksm it only reads).
+ */
+export function resolveRunMode(flags: DriveFlags, checkOnly = "--dry-run to only check"): RunMode {
+  // A flag that needs --dry-run is the first thing to say: it tells what the user meant.
+  if (flags.format && !flags.dryRun) throw new BadInputError("--format applies to --dry-run reports");
   const interactive = resolveInteractive(flags);
   if (!interactive && !flags.yes && !flags.dryRun) {
     throw new BadInputError(
-      "stdout is not a terminal, so gates cannot be confirmed: pass --yes to accept them, or --dry-run to only check",
+      `stdout is not a terminal, so gates cannot be confirmed: pass --yes to accept them, or ${checkOnly}`,
     );
   }
-  if (flags.format && !flags.dryRun) throw new BadInputError("--format applies to --dry-run reports");
   return flags.dryRun ? "dry-run" : interactive ? "interactive" : "yes";
 }
 

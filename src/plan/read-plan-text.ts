@@ -1,6 +1,6 @@
 import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
 import { createHash } from "node:crypto";
-import { BadInputError } from "../errors.js";
+import { BadInputError, fileErrorText } from "../errors.js";
 
 /** A plan is a few hundred bytes; anything past this is the wrong file (and must not be read whole). */
 export const MAX_PLAN_BYTES = 1024 * 1024;
@@ -14,7 +14,7 @@ export async function readPlanText(absolute: string, shown: string): Promise<str
   try {
     fd = openSync(absolute, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (error) {
-    throw new BadInputError(`cannot read plan ${shown}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    throw new BadInputError(`cannot read plan ${shown}: ${fileErrorText(error)}`);
   }
   try {
     const stats = fstatSync(fd);

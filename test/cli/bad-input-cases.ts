@@ -316,6 +316,23 @@ export const BAD_INPUTS: BadInputCase[] = [
     names: /--count/,
   },
   {
+    name: "run off a terminal without --yes or --dry-run",
+    setup: async (dir) => ["run", await planFile(dir, goodPlan())],
+    names: /pass --yes to accept them, or --dry-run to only check/,
+  },
+  {
+    // Before the terminal check: it says what the user meant (found by a new-user trial).
+    name: "--format without --dry-run",
+    setup: async (dir) => ["run", await planFile(dir, goodPlan()), "--format", "json"],
+    names: /--format applies to --dry-run reports/,
+  },
+  {
+    // host doctor has no --dry-run: it only checks without --enable-ksm (found by a new-user trial).
+    name: "host doctor --enable-ksm off a terminal",
+    setup: async () => ["host", "doctor", "--enable-ksm"],
+    names: /pass --yes to accept them, or leave out --enable-ksm to only check/,
+  },
+  {
     name: "host doctor --openvz-conf without --vm-memory",
     setup: async (dir) => ["host", "doctor", "--openvz-conf", join(dir, "101.conf")],
     names: /--vm-memory/,

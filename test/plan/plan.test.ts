@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { BadInputError } from "../../src/errors.js";
-import { parsePlan } from "../../src/plan/load.js";
+import { loadPlan, parsePlan } from "../../src/plan/load.js";
 
 const good = `kind: openvz-to-kvm
 source: { host: old.example.org, port: 22, user: root }
@@ -89,6 +89,13 @@ target: { host: new.example.org, identityFile: ~/.ssh/id_ed25519, knownHostsFile
       parsePlan(`kind: openvz-to-kvm\nsource: { host: "2001:db8::5" }\ntarget: { host: "::1" }\n`, "p.yaml").plan.source
         .host,
     ).toBe("2001:db8::5");
+  });
+
+  it("a plan file that cannot be read says why in words, the code kept (found by a new-user trial)", async () => {
+    await expect(loadPlan("/nonexistent/web1.yaml")).rejects.toThrow(
+      "cannot read plan /nonexistent/web1.yaml: no such file or folder (ENOENT)",
+    );
+    await expect(loadPlan("/etc/hostname/web1.yaml")).rejects.toThrow("a part of the path is not a folder (ENOTDIR)");
   });
 
   it("rejects an unknown kind, a missing host, a bad fingerprint and broken YAML", () => {

@@ -61,7 +61,7 @@ export function registerHost(program: Command, setExit: ExitSetter): void {
               : null,
         };
         // Without --enable-ksm the doctor only reads: it runs as a dry run (no journal, no gate).
-        const mode = plan.enableKsm ? resolveRunMode(opts) : "dry-run";
+        const mode = plan.enableKsm ? resolveRunMode(opts, "leave out --enable-ksm to only check") : "dry-run";
         const flags = plan.enableKsm ? opts : { json: opts.json, dryRun: true, stateDir: opts.stateDir };
         const argv = [
           "host",

@@ -2,7 +2,7 @@ import { writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { Option, type Command } from "commander";
 import { parse as parseYaml } from "yaml";
-import { BadInputError } from "../../errors.js";
+import { BadInputError, fileErrorText } from "../../errors.js";
 import { renderCommentedPlan, type PlanEndpointInput } from "../../plan/commented-plan.js";
 import { endpointSchema } from "../../plan/endpoint.js";
 import { kindDocs, optionDocs, optionsHelpText } from "../../plan/kind-docs.js";
@@ -134,7 +134,7 @@ async function writePlan(kind: PlanKind, flags: PlanFlags): Promise<void> {
       throw new BadInputError(
         error.code === "EEXIST"
           ? `${flags.output} exists; not overwriting it`
-          : `cannot write ${flags.output}: ${error.message}`,
+          : `cannot write ${flags.output}: ${fileErrorText(error)}`,
       );
     });
   } else process.stdout.write(text);

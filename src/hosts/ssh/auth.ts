@@ -2,6 +2,7 @@ import { open } from "node:fs/promises";
 // ssh2 is CommonJS: Node's ESM loader exposes Client as a named export but not utils, so use the default.
 import ssh2 from "ssh2";
 import type { AgentAuthMethod, PublicKeyAuthMethod } from "ssh2";
+import { fileErrorText } from "../../errors.js";
 import { SshAuthError } from "./errors.js";
 
 /**
@@ -40,9 +41,7 @@ export async function planAuthentication(
       ({ text, mode, ownerUid } = await readKeyFile(file));
     } catch (error) {
       if (!request.identityFilesConfigured && (error as NodeJS.ErrnoException).code === "ENOENT") continue;
-      throw new SshAuthError(
-        `${request.who}: cannot read identity file ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
-      );
+      throw new SshAuthError(`${request.who}: cannot read identity file ${file}: ${fileErrorText(error)}`);
     }
     const parsed = ssh2.utils.parseKey(text);
     if (parsed instanceof Error) {
