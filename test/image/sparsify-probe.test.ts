@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -9,6 +9,7 @@ import { LocalHost } from "../../src/hosts/local-host.js";
 import { ScriptedHost } from "../../src/hosts/scripted-host.js";
 import { validateSparsifyOptions } from "../../src/plan/options/image-sparsify.js";
 import { buildImageSparsify } from "../../src/pipelines/image-sparsify/pipeline.js";
+import { buildImageInfo } from "../../src/pipelines/image-clone/info-pipeline.js";
 import { sparsifySummary } from "../../src/cli/sparsify-summary.js";
 import { runLocal } from "./run-local.js";
 
@@ -162,6 +163,35 @@ describe("image sparsify probes", () => {
     expect(overlay).toBe(
       "200 MiB → 900 MiB on disk; the sparsified copy is /vm/a.sparse.qcow2; /vm/a.qcow2 is unchanged (--replace swaps them after verification); the copy is standalone (no backing file): it also holds what /vm/base.qcow2 gave it",
     );
+  });
+
+  it("a file named .qcow2 that qemu-img reads as raw is said to be not what its name says (found by a new-user trial; real qemu-img)", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "mudanza-misnamed-"));
+    try {
+      const text = join(dir, "notimg.qcow2");
+      await writeFile(text, "not a disk image\n");
+      const real = join(dir, "real.qcow2");
+      execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", real, "8M"]);
+      const info = async (disk: string) =>
+        (await runLocal(buildImageInfo(), { disk }, "dry-run", { host: new LocalHost("local") })).outcome.findings;
+      const [finding] = await info(text);
+      expect(finding).toMatchObject({ title: "Not the format its name says", blocks: false });
+      expect(finding?.summary).toBe(
+        `${text} is named .qcow2, but qemu-img reads it as raw (what it calls any file it does not recognise)`,
+      );
+      expect(await info(real)).toEqual([]);
+      const sparsify = await runLocal(
+        buildImageSparsify(),
+        validateSparsifyOptions({ disk: text, uri: "qemu:///system" }, {}),
+        "dry-run",
+        {
+          host: await localHostWithoutKvmBoot(),
+        },
+      );
+      expect(sparsify.outcome.findings.map((f) => f.title)).toContain("Not the format its name says");
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it("rejects --out equal to the disk", () => {

@@ -2,7 +2,7 @@ import { blocker } from "../../engine/finding.js";
 import { defineStep, verifyResult } from "../../engine/step.js";
 import { cmd } from "../../hosts/quote.js";
 import { parseBackingChain } from "../../kvm/qemu-img-info.js";
-import { allocatedBytes } from "./inspect-disk.js";
+import { allocatedBytes, misnamedImageFinding } from "./inspect-disk.js";
 
 export interface InfoOptions {
   disk: string;
@@ -49,7 +49,8 @@ export const inspectChainStep = defineStep<InfoOptions, null>({
       allocated: sizes[c.filename] ?? c["actual-size"] ?? null,
       backingFilename: c["backing-filename"],
     }));
-    return { satisfied: true, reason: "read-only", plan: null, findings: [], facts: { chain: entries } };
+    const misnamed = entries.flatMap((e) => misnamedImageFinding(e.filename, e.format) ?? []);
+    return { satisfied: true, reason: "read-only", plan: null, findings: misnamed, facts: { chain: entries } };
   },
   commands: () => [],
   async run() {},

@@ -1,4 +1,5 @@
 import type { Host } from "../../hosts/host.js";
+import { warning, type Finding } from "../../engine/finding.js";
 import { cmd } from "../../hosts/quote.js";
 import { isLockConflict, parseImageInfo, type ImageInfo } from "../../kvm/qemu-img-info.js";
 
@@ -41,4 +42,18 @@ export async function allocatedBytes(
     if (m) out[m[2]!] = Number(m[1]);
   }
   return out;
+}
+
+/**
+ * A file named .qcow2 that qemu-img reads as another format (raw, for any file it does not recognise): the
+ * wrong file, or a copy that went wrong. Said before anything is built on it (found by a new-user trial: a
+ * text file named .qcow2 was "raw, 512 B virtual" and Ready).
+ */
+export function misnamedImageFinding(path: string, format: string | undefined): Finding | undefined {
+  if (!/\.qcow2$/i.test(path) || format === undefined || format === "qcow2") return undefined;
+  return warning(
+    "Not the format its name says",
+    `${path} is named .qcow2, but qemu-img reads it as ${format}${format === "raw" ? " (what it calls any file it does not recognise)" : ""}`,
+    `check it is the disk you meant: qemu-img info ${path}`,
+  );
 }

@@ -2,7 +2,7 @@ import { blocker, warning, type Finding } from "../../engine/finding.js";
 import { defineStep, verifyResult } from "../../engine/step.js";
 import { cmd } from "../../hosts/quote.js";
 import type { CloneOptions } from "../../plan/options/image-clone.js";
-import { inspectDisk } from "./inspect-disk.js";
+import { inspectDisk, misnamedImageFinding } from "./inspect-disk.js";
 import { domainsUsing, readDomains } from "./libvirt-users.js";
 
 /**
@@ -37,6 +37,8 @@ export const protectBaseStep = defineStep<CloneOptions, { base: string; protect:
         ),
       );
     }
+    const misnamed = misnamedImageFinding(base, disk.info?.format);
+    if (misnamed) findings.push(misnamed);
     if (disk.locked) {
       findings.push(
         blocker(

@@ -11,7 +11,7 @@ import { effectiveTmpdir, type SparsifyOptions } from "../../plan/options/image-
 import { kvmSmokeTest } from "../host-doctor/kvm-smoke.js";
 import { SPARSIFY_FACTS } from "./facts.js";
 import { guestfsEnv, listGuestFilesystems } from "./guest-filesystems.js";
-import { allocatedBytes, inspectDisk } from "./inspect-disk.js";
+import { allocatedBytes, inspectDisk, misnamedImageFinding } from "./inspect-disk.js";
 import { dirWithRoom, freeSpace } from "./free-space.js";
 import { domainsUsing, readDomains } from "./libvirt-users.js";
 
@@ -56,6 +56,8 @@ export async function diskInUseFindings(
     return { findings: [blocker("Disk not found", `${disk} does not exist`)], virtualSize: 0, actualSize: 0 };
   const findings: Finding[] = [];
   if (state.error) findings.push(blocker("Not a readable disk image", `qemu-img cannot open ${disk}: ${state.error}`));
+  const misnamed = misnamedImageFinding(disk, state.info?.format);
+  if (misnamed) findings.push(misnamed);
   if (state.locked)
     findings.push(
       blocker(
