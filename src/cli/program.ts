@@ -34,6 +34,25 @@ function registrationsFor(argv: string[] | undefined): CommandRegistration[] {
   return named ? [named.register] : all;
 }
 
+/**
+ * For an unknown option typed before the command's name (`mudanza --dry-run run x.yaml`): the command line with
+ * it moved after, where the command knows it. Only the root's own flags may come first.
+ */
+function misplacedOptionHint(error: string, argv: string[] | undefined): string | undefined {
+  const option = /unknown option '([^']+)'/.exec(error)?.[1];
+  if (!argv || !option) return undefined;
+  const names = new Set(commandRegistrations.flatMap((r) => r.names));
+  const at = argv.findIndex((arg) => names.has(arg));
+  const before = argv.slice(0, Math.max(at, 0));
+  if (at <= 0 || !before.includes(option)) return undefined;
+  const moved = [
+    ...before.filter((a) => ROOT_FLAGS.has(a)),
+    ...argv.slice(at),
+    ...before.filter((a) => !ROOT_FLAGS.has(a)),
+  ];
+  return `a command's options go after its name: mudanza ${moved.join(" ")}`;
+}
+
 /** The program with every subcommand, or with only the one `argv` (as main gets it) runs. */
 export function buildProgram(setExit: ExitSetter, argv?: string[]): Command {
   const program = new Command("mudanza")
@@ -43,7 +62,9 @@ export function buildProgram(setExit: ExitSetter, argv?: string[]): Command {
     // One line, like every other bad input (subcommands inherit this); --help shows the usage.
     .configureOutput({
       outputError: (text, write) =>
-        write(`mudanza: ${forTerminal(text.trim().replace(/^error: /, ""))} (--help shows the usage)\n`),
+        write(
+          `mudanza: ${forTerminal(text.trim().replace(/^error: /, ""))} (${misplacedOptionHint(text, argv) ?? "--help shows the usage"})\n`,
+        ),
     })
     .option("-v, --verbose", "say what happens as it happens (a dry run's steps on stderr), not only the result")
     .option(

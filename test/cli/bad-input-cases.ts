@@ -277,6 +277,11 @@ export const BAD_INPUTS: BadInputCase[] = [
     setup: async (dir) => ["run", await planFile(dir, goodPlan()), "--frobnicate"],
     names: /--frobnicate/,
   },
+  {
+    name: "a command's flag before the command",
+    setup: async (dir) => ["--debug", "--dry-run", "run", await planFile(dir, goodPlan())],
+    names: /unknown option '--dry-run'.*mudanza --debug run \S+plan\.yaml --dry-run\)$/,
+  },
   { name: "run without a plan", setup: async () => ["run"], names: /plan/ },
   { name: "unknown command", setup: async () => ["frobnicate"], names: /frobnicate/ },
   { name: "--format not md or json", setup: runPlan(goodPlan(), "--format", "xml"), names: /--format/ },
@@ -304,6 +309,16 @@ export const BAD_INPUTS: BadInputCase[] = [
     name: "plan: --target that is an option",
     setup: async () => ["plan", "openvz-to-kvm", "--source", "a", "--target", "-oProxyCommand=x"],
     names: /target/,
+  },
+  {
+    name: "plan: --source an IPv6 address without brackets",
+    setup: async () => ["plan", "openvz-to-kvm", "--source", "root@2001:db8::5", "--target", "b"],
+    names: /--source .*brackets: root@\[2001:db8::5\]/,
+  },
+  {
+    name: "plan: -o a folder",
+    setup: async (dir) => ["plan", "openvz-to-kvm", "--source", "a", "--target", "b", "-o", dir],
+    names: /case-\d+ is a folder: .*-o \S+case-\d+\/plan\.yaml/,
   },
   {
     name: "image clone --count not a number",
