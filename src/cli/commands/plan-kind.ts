@@ -1,5 +1,5 @@
-import { writeFile } from "node:fs/promises";
-import { resolve } from "node:path";
+import { stat, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
 import { Option, type Command } from "commander";
 import { parse as parseYaml } from "yaml";
 import { BadInputError, fileErrorText } from "../../errors.js";
@@ -130,11 +130,17 @@ async function writePlan(kind: PlanKind, flags: PlanFlags): Promise<void> {
   });
   parsePlan(text, flags.output ?? "(generated plan)"); // same validation as `run`: never write a plan run would refuse
   if (flags.output) {
-    await writeFile(flags.output, text, { flag: "wx" }).catch((error: NodeJS.ErrnoException) => {
+    const output = flags.output;
+    await writeFile(output, text, { flag: "wx" }).catch(async (error: NodeJS.ErrnoException) => {
+      if (error.code !== "EEXIST") throw new BadInputError(`cannot write ${output}: ${fileErrorText(error)}`);
+      const folder = await stat(output).then(
+        (s) => s.isDirectory(),
+        () => false,
+      );
       throw new BadInputError(
-        error.code === "EEXIST"
-          ? `${flags.output} exists; not overwriting it`
-          : `cannot write ${flags.output}: ${fileErrorText(error)}`,
+        folder
+          ? `${output} is a folder: -o names the plan file to write (-o ${join(output, `${flags.name ?? "plan"}.yaml`)})`
+          : `${output} exists; not overwriting it`,
       );
     });
   } else process.stdout.write(text);
