@@ -145,6 +145,15 @@ describe("verdicts", () => {
     expect(unknown.presentedFingerprint).toBe(EC_FP);
     expect(unknown.message).toContain("ssh-keyscan -p 2222 new.example.org >> /home/u/.ssh/known_hosts");
     expect(unknown.message).toContain('"[new.example.org]:2222"');
+    // no ~/.ssh yet: the appending command makes it first (ssh-keyscan >> into a missing folder fails)
+    const noFolder = verifyHostKey(
+      { ...policy, firstFolderMissing: true },
+      { host: "new.example.org", port: 22 },
+      blob(EC),
+    )!;
+    expect(noFolder.message).toContain(
+      "add it: mkdir -p -m 700 /home/u/.ssh && ssh-keyscan new.example.org >> /home/u/.ssh/known_hosts",
+    );
   });
 
   it("a pinned fingerprint replaces known_hosts", () => {

@@ -1,4 +1,5 @@
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
+import { dirname } from "node:path";
 import type { Client } from "ssh2";
 import type SSHConfig from "ssh-config";
 import { forTerminal } from "../../errors.js";
@@ -32,6 +33,12 @@ export interface EstablishRequest {
   warn?: (message: string) => void;
 }
 
+const folderExists = (path: string): Promise<boolean> =>
+  stat(path).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
+
 const warnOnStderr = (message: string): void =>
   void process.stderr.write(`mudanza: warning: ${forTerminal(message)}\n`);
 
@@ -49,7 +56,9 @@ export async function establish(request: EstablishRequest): Promise<Established>
   const readyTimeoutMs = request.timeoutMs ?? endpoint.connectTimeoutSec * 1000;
   const knownHostsFor = async (t: SshTarget): Promise<HostKeyPolicy> => {
     const files = endpoint.knownHostsFile ? [endpoint.knownHostsFile] : t.knownHostsFiles;
-    return { kind: "known-hosts", files, entries: await readKnownHosts(files, request.warn ?? warnOnStderr) };
+    const entries = await readKnownHosts(files, request.warn ?? warnOnStderr);
+    const firstFolderMissing = files[0] !== undefined && !(await folderExists(dirname(files[0])));
+    return { kind: "known-hosts", files, entries, firstFolderMissing };
   };
 
   const hops: Hop[] = [];

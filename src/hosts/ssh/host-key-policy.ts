@@ -1,3 +1,4 @@
+import { dirname } from "node:path";
 import { keyTypeLabel, keyTypeOfBlob, sameFingerprint, sha256Fingerprint } from "./fingerprint.js";
 import { HostKeyError } from "./errors.js";
 import { checkKnownHost, knownHostsName, type KnownHostEntry } from "./known-hosts.js";
@@ -12,6 +13,8 @@ export type HostKeyPolicy =
       /** Files read, for messages (the first is where we suggest adding the key). */
       files: string[];
       entries: KnownHostEntry[];
+      /** The first file's folder does not exist (no ~/.ssh yet): the advice makes it before appending to the file. */
+      firstFolderMissing?: boolean;
     }
   | {
       kind: "fingerprints";
@@ -61,7 +64,8 @@ function verdictError(
   const verdict = checkKnownHost(policy.entries, lookupName, blob);
   const files = policy.files.join(", ");
   const userFile = policy.files[0] ?? "~/.ssh/known_hosts";
-  const keyscan = `ssh-keyscan${who.port === 22 ? "" : ` -p ${who.port}`} ${who.host} >> ${userFile}`;
+  const makeFolder = policy.firstFolderMissing ? `mkdir -p -m 700 ${dirname(userFile)} && ` : "";
+  const keyscan = `${makeFolder}ssh-keyscan${who.port === 22 ? "" : ` -p ${who.port}`} ${who.host} >> ${userFile}`;
   switch (verdict.status) {
     case "known":
       return null;
