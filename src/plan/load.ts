@@ -85,10 +85,15 @@ const firstLine = (message: string): string => message.split("\n")[0]!.replace(/
 export function formatPlanErrors(path: string, error: z.ZodError, written?: unknown): string {
   const lines = error.issues.map((issue) => {
     const key = issue.path.length > 0 ? issue.path.map(String).join(".") : "(top level)";
+    const value = valueAt(written, issue.path);
     const hint =
-      issue.code === "invalid_type" && issue.expected === "boolean"
-        ? yamlBooleanHint(valueAt(written, issue.path))
-        : "";
+      issue.code !== "invalid_type"
+        ? ""
+        : issue.expected === "boolean"
+          ? yamlBooleanHint(value)
+          : issue.expected === "number"
+            ? quotedNumberHint(value)
+            : "";
     return `${key}: ${issue.message}${hint}`;
   });
   if (lines.length === 1) return `${path} is not a valid plan: ${lines[0]}`;
@@ -104,6 +109,12 @@ function yamlBooleanHint(value: unknown): string {
     YAML11_BOOLEANS[value.toLowerCase()] ??
     (/^(true|false)$/i.test(value) ? value.toLowerCase() === "true" : undefined);
   return meant === undefined ? "" : ` (write ${meant}, without quotes: this YAML reads "${value}" as text)`;
+}
+
+/** port: "2222" is text in YAML: a number is written without quotes. */
+function quotedNumberHint(value: unknown): string {
+  if (typeof value !== "string" || !/^\s*-?\d+(\.\d+)?\s*$/.test(value)) return "";
+  return ` (write ${value.trim()}, without quotes: YAML reads "${value}" as text)`;
 }
 
 function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {

@@ -57,6 +57,18 @@ describe("plan files", () => {
     );
   });
 
+  it('a number in quotes (port: "2222") says to write it without them (found by a new-user trial)', () => {
+    const withPort = (port: string) => () =>
+      parsePlan(
+        `kind: openvz-to-kvm\nsource: { host: a.example.org, port: ${port} }\ntarget: { host: b.example.org }\n`,
+        "p.yaml",
+      );
+    expect(withPort('"2222"')).toThrow(
+      'source.port: Invalid input: expected number, received string (write 2222, without quotes: YAML reads "2222" as text)',
+    );
+    expect(withPort("ssh")).toThrow(/source\.port: Invalid input: expected number, received string$/m);
+  });
+
   it("a relative identityFile or knownHostsFile is the plan folder's, as a fixture is; ~/ and absolute paths stay (found by a new-user trial)", () => {
     const text = `kind: openvz-to-kvm
 source: { host: old.example.org, identityFile: keys/id_migrate, knownHostsFile: ../known }
