@@ -316,6 +316,16 @@ export const BAD_INPUTS: BadInputCase[] = [
     names: /--source .*brackets: root@\[2001:db8::5\]/,
   },
   {
+    name: "plan: --option with a YAML 1.1 boolean",
+    setup: async () => ["plan", "openvz-to-kvm", "--source", "a", "--target", "b", "--option", "cutover=yes"],
+    names: /--option "cutover=yes": .*\(cutover takes true or false\)$/,
+  },
+  {
+    name: "plan: --option with one word for a list",
+    setup: async () => ["plan", "openvz-to-kvm", "--source", "a", "--target", "b", "--option", "services=ssh"],
+    names: /--option "services=ssh": .*\(services takes a list: \[a, b\]\)$/,
+  },
+  {
     name: "plan: -o a folder",
     setup: async (dir) => ["plan", "openvz-to-kvm", "--source", "a", "--target", "b", "-o", dir],
     names: /case-\d+ is a folder: .*-o \S+case-\d+\/plan\.yaml/,

@@ -85,6 +85,13 @@ function collectOptions(
   return { options, flagOf };
 }
 
+/** What a flag's text must look like to be read as the type an option expects (yes and on are text, as in the plan). */
+const FLAG_VALUE_HINTS: Partial<Record<string, string>> = {
+  boolean: "true or false",
+  number: "a number",
+  array: "a list: [a, b]",
+};
+
 /** Checks the options against the kind's schema and names the flag behind each problem. */
 function checkOptions(kind: PlanKind, options: Record<string, unknown>, flagOf: Map<string, string>): void {
   const result = kindDocs[kind].schema.safeParse(options);
@@ -93,7 +100,9 @@ function checkOptions(kind: PlanKind, options: Record<string, unknown>, flagOf: 
     const key = String(issue.path[0] ?? "");
     const flag = flagOf.get(key) ?? KIND_FLAGS[kind].find((f) => f.option === key)?.flag ?? `--option ${key}=...`;
     const missing = issue.code === "invalid_type" && !Object.hasOwn(options, key);
-    return missing ? `${flag.split(" ")[0]} is required for ${kind}` : `${flag}: ${issue.message}`;
+    if (missing) return `${flag.split(" ")[0]} is required for ${kind}`;
+    const takes = issue.code === "invalid_type" ? FLAG_VALUE_HINTS[issue.expected] : undefined;
+    return `${flag}: ${issue.message}${takes ? ` (${key} takes ${takes})` : ""}`;
   });
   throw new BadInputError(problems.join("\n"));
 }
