@@ -1,5 +1,5 @@
 import { createConnection, type Socket } from "node:net";
-import { BlockedError } from "../errors.js";
+import { BlockedError, fileErrorText } from "../errors.js";
 
 /** One message from QEMU: a command's answer, an error, or an asynchronous event. */
 interface QmpMessage {
@@ -68,7 +68,7 @@ export class QmpClient {
       socket.once("error", (error) => {
         clearTimeout(timer);
         // Like an SSH host that cannot be reached: the VM must be started (or the plan's socket fixed) first.
-        reject(new BlockedError(`cannot connect to the QMP socket ${path}: ${error.message}`));
+        reject(new BlockedError(`cannot connect to the QMP socket ${path}: ${qmpSocketErrorText(error, path)}`));
       });
     });
     try {
@@ -178,5 +178,19 @@ export class QmpClient {
     this.closedError ??= error;
     for (const pending of this.waiting.values()) pending.reject(error);
     this.waiting.clear();
+  }
+}
+
+/** What a socket error means for a QEMU monitor socket, and what to check. */
+function qmpSocketErrorText(error: NodeJS.ErrnoException, path: string): string {
+  switch (error.code) {
+    case "ENOENT":
+      return `no such socket (ENOENT): is the VM running, started with -qmp unix:${path},server=on,wait=off? Check the plan's checkpoints socket`;
+    case "ECONNREFUSED":
+      return "nothing listens on it (ECONNREFUSED): the VM that made it has stopped; start it again";
+    case "ENOTSOCK":
+      return "not a socket (ENOTSOCK): check the plan's checkpoints socket";
+    default:
+      return fileErrorText(error);
   }
 }

@@ -27,7 +27,7 @@ describe("mudanza checkpoints PLAN", () => {
     );
     const { code, out, err } = await runMain(["checkpoints", plan]);
     expect(code).toBe(3);
-    expect(err).toContain(`cannot connect to the QMP socket ${socket}`);
+    expect(err).toContain(`cannot connect to the QMP socket ${socket}: no such socket (ENOENT): is the VM running`);
     expect(err).not.toContain("internal error");
     expect(out).toBe("");
   });
