@@ -49,6 +49,12 @@ export async function rollbackCommand(planPath: string, options: RollbackCommand
   });
   try {
     const taken = takenCheckpoints(migration.snapshot.facts);
+    // No run recorded: there is no journal to name, only the state dir it was looked for in.
+    if (migration.snapshot.runs.length === 0)
+      throw new BadInputError(
+        `migration "${loaded.migrationId}" has not run with the state dir ${stateDir} (no journal for it there): ` +
+          `there is nothing to roll back to${options.stateDir ? "" : " (if its runs used --state-dir, pass the same one)"}`,
+      );
     if (taken.length === 0)
       throw new BadInputError(
         `migration "${loaded.migrationId}" took no checkpoint (journal ${migration.path}): there is nothing to roll back to`,

@@ -7,6 +7,7 @@ import type { PipelineEvent } from "../../../src/engine/events.js";
 import { runPipeline } from "../../../src/engine/runner.js";
 import { loadScriptedHost } from "../../../src/hosts/scripted-fixture.js";
 import { Journal } from "../../../src/journal/journal.js";
+import { journalStemFor } from "../../../src/journal/journal-file.js";
 import { buildOpenvzToKvm } from "../../../src/pipelines/openvz-to-kvm/pipeline.js";
 import { buildRollback } from "../../../src/pipelines/rollback/pipeline.js";
 import { loadPlan } from "../../../src/plan/load.js";
@@ -153,7 +154,26 @@ describe("mudanza rollback (scripted hosts, libvirt checkpoints)", () => {
     expect(after.compensations).toEqual([]);
   });
 
-  it("a migration that took no checkpoint: exit 2, saying so", async () => {
+  it("a migration that ran and took no checkpoint: exit 2, saying so and naming its journal", async () => {
+    const stateDir = await tempDir("mudanza-rollback-state-");
+    const loaded = await loadPlan(await planFile(false));
+    const journal = await Journal.open({
+      stateDir,
+      migrationId: loaded.migrationId,
+      fileStem: await journalStemFor(stateDir, loaded.migrationId, loaded.path),
+      kind: loaded.plan.kind,
+      planPath: loaded.path,
+      planHash: loaded.hash,
+    });
+    await journal.startRun("yes");
+    await journal.close();
+    let stderr = "";
+    const code = await main(["rollback", loaded.path, "--yes", "--state-dir", stateDir], (t) => (stderr += t));
+    expect(code).toBe(2);
+    expect(stderr).toContain(`took no checkpoint (journal ${journal.path})`);
+  });
+
+  it("a migration that never ran with this state dir: exit 2, naming the state dir, not a journal that does not exist (found by a new-user trial)", async () => {
     const stateDir = await tempDir("mudanza-rollback-state-");
     let stderr = "";
     const code = await main(
@@ -161,6 +181,7 @@ describe("mudanza rollback (scripted hosts, libvirt checkpoints)", () => {
       (t) => (stderr += t),
     );
     expect(code).toBe(2);
-    expect(stderr).toMatch(/took no checkpoint/);
+    expect(stderr).toContain(`has not run with the state dir ${stateDir} (no journal for it there)`);
+    expect(stderr).not.toMatch(/journal\.json/);
   });
 });
