@@ -50,6 +50,25 @@ describe("a host that cannot be reached", () => {
     expect(refused.code).toBe(3);
   });
 
+  it("a port that is another service's (it answers, then closes) is named as such (found by a new-user trial)", async () => {
+    // as an HTTP server answers the SSH version line it reads as a request
+    const web = createServer((socket) => {
+      socket.on("error", () => {});
+      socket.once("data", () => socket.end("HTTP/1.0 400 Bad request\r\n\r\n"));
+    });
+    await new Promise<void>((resolve) => web.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = web.address() as { port: number };
+      const other = await dryRun(`host: 127.0.0.1, port: ${port}`);
+      expect(other.stderr).toContain(
+        `source: cannot connect to root@127.0.0.1 port ${port}: the server closed the connection before any SSH handshake: is that port sshd's, not another service's?`,
+      );
+      expect(other.code).toBe(3);
+    } finally {
+      await new Promise((resolve) => web.close(resolve));
+    }
+  });
+
   it("names every host that cannot be reached, not only the first", async () => {
     const [sourcePort, targetPort] = [await closedPort(), await closedPort()];
     const both = await dryRun(`host: 127.0.0.1, port: ${sourcePort}`, `host: nothing.invalid, port: ${targetPort}`);

@@ -141,7 +141,12 @@ const SOCKET_ERROR_TEXT: Record<string, string> = {
   ECONNRESET: "the connection was reset (a firewall, or sshd refusing this address: see its MaxStartups, hosts.deny)",
 };
 
+/** ssh2's words when the server closed the connection before it sent an SSH version line. */
+const LOST_BEFORE_HANDSHAKE = "Connection lost before handshake";
+
 function socketErrorText(error: Error & { code?: string }): string {
+  if (error.message === LOST_BEFORE_HANDSHAKE)
+    return `the server closed the connection before any SSH handshake: is that port sshd's, not another service's? (sshd also drops clients beyond its MaxStartups or in hosts.deny) [${LOST_BEFORE_HANDSHAKE}]`;
   const text = error.code ? SOCKET_ERROR_TEXT[error.code] : undefined;
   return text ? `${text} [${error.code}]` : (error.code ?? error.message);
 }
