@@ -8,12 +8,13 @@ import { nameFor } from "../steps/checkpoints/sides.js";
 /** `mudanza checkpoints PLAN [--delete]`: each side's checkpoints as its backend lists them. Returns the exit code. */
 export async function checkpointsCommand(planPath: string, options: { delete?: boolean } = {}): Promise<number> {
   const loaded = await loadPlan(planPath);
+  // The same words as rollback's: a vserver-to-openvz plan has no checkpoints section to add
+  if (loaded.plan.kind !== "openvz-to-kvm")
+    throw new BadInputError(
+      `${loaded.path}: checkpoints apply to openvz-to-kvm migrations (this plan is ${loaded.plan.kind})`,
+    );
   const plan = loaded.plan as PlanOf<"openvz-to-kvm">;
-  if (
-    loaded.plan.kind !== "openvz-to-kvm" ||
-    !plan.checkpoints ||
-    (!plan.checkpoints.target && !plan.checkpoints.source)
-  )
+  if (!plan.checkpoints || (!plan.checkpoints.target && !plan.checkpoints.source))
     throw new BadInputError(`${loaded.path}: the plan names no checkpoints (see \`mudanza plan openvz-to-kvm\`)`);
   const hosts: Record<string, Host> = {};
   try {

@@ -270,6 +270,17 @@ export const BAD_INPUTS: BadInputCase[] = [
     ),
     names: /options\.targetAddressFromSource/,
   },
+  {
+    name: "checkpoints of a vserver plan",
+    setup: async (dir) => [
+      "checkpoints",
+      await planFile(
+        dir,
+        "kind: vserver-to-openvz\nsource: {host: a.example.org}\ntarget: {host: b.example.org}\noptions: {guest: web1}\n",
+      ),
+    ],
+    names: /plan\.yaml: checkpoints apply to openvz-to-kvm migrations \(this plan is vserver-to-openvz\)$/,
+  },
 
   // --- flags
   {
