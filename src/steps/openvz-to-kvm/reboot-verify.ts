@@ -4,6 +4,7 @@ import { readHostKeys } from "../ssh-access/host-keys.js";
 import { type OvzContext, type OvzPlan } from "./plan.js";
 import { bootId, rebootAndWait, rebootCommands } from "../host/reboot.js";
 import { showUnits, showUnitsCommand, unitName } from "../services/units.js";
+import { warning, type Finding } from "../../engine/finding.js";
 import { OVZ_FACTS } from "./facts.js";
 import {
   ADDR_JSON_COMMAND,
@@ -29,6 +30,26 @@ import { countRowsAgain, resolveAgain } from "./after-reboot-read.js";
 function expectedUnits(ctx: OvzContext): string[] {
   const dbs = ctx.facts.get(OVZ_FACTS.databases)?.units ?? [];
   return [...new Set([...dbs, ...ctx.plan.options.services.map(unitName)])];
+}
+
+/**
+ * options.services the source has no unit for: the VM boots from the source's files, so a typo there would
+ * first show as a failed check after the reboot, at the end of the migration. A warning, not a blocker: a
+ * step may install the unit on the VM.
+ */
+async function servicesMissingOnSource(ctx: OvzContext): Promise<Finding[]> {
+  const named = [...new Set(ctx.plan.options.services.map(unitName))];
+  const states = await showUnits(ctx.host("source"), named, ctx.signal);
+  return states
+    .filter((s) => !s.loaded)
+    .map((s) =>
+      warning(
+        "Service not found on the source",
+        `options.services names ${s.asked}, which the source has no unit for: the VM is a copy of the source, so the check after its reboot would fail`,
+        "check the name in options.services (systemctl list-unit-files on the source), or leave it out",
+        "source",
+      ),
+    );
 }
 
 /** The pinned fingerprints the target must present after the copy: the source's. */
@@ -85,7 +106,7 @@ export const rebootVerify = defineStep<OvzPlan, RebootPlan>({
       if (now !== done.bootIdBefore)
         return { satisfied: true, reason: `already rebooted (boot id ${now})`, plan, findings: [], details };
     }
-    return { satisfied: false, plan, findings: [], details };
+    return { satisfied: false, plan, findings: await servicesMissingOnSource(ctx), details };
   },
 
   commands(plan) {

@@ -154,3 +154,25 @@ describe("a dry run changes nothing", () => {
     },
   );
 });
+
+describe("options.services checked on the source before anything changes", () => {
+  it("a service the source has no unit for is a warning in the dry run, not a failed check after the reboot (found by a new-user trial)", async () => {
+    const { plan, source, target } = await loadPair(PAIRS.debian.plan, { services: ["ssh", "sshh"] });
+    // systemd's answer for a unit it has no file for: not-found, inactive, an empty UnitFileState
+    source.on("systemctl show -p Id -p LoadState -p ActiveState -p UnitFileState -- ssh.service sshh.service", {
+      stdout:
+        "Id=ssh.service\nLoadState=loaded\nActiveState=active\nUnitFileState=enabled\n\n" +
+        "Id=sshh.service\nLoadState=not-found\nActiveState=inactive\nUnitFileState=\n",
+    });
+    const { outcome } = await runOvz(plan, { source, target }, "dry-run");
+    expect(outcome.status).toBe("dry-run");
+    expect(outcome.probes["reboot-verify"]?.findings).toEqual([
+      expect.objectContaining({
+        severity: "warning",
+        title: "Service not found on the source",
+        summary: expect.stringMatching(/^options\.services names sshh\.service, which the source has no unit for/),
+        host: "source",
+      }),
+    ]);
+  });
+});
