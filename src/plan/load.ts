@@ -8,6 +8,7 @@ import { planKeyHashes } from "./plan-key-hashes.js";
 import { planFilePath } from "./plan-file-path.js";
 import { planTextHash, readPlanText } from "./read-plan-text.js";
 import { resumeSafeOptions } from "./kind-docs.js";
+import { closestKey, keysAt } from "./key-suggestions.js";
 import { MIGRATION_ID, MIGRATION_ID_RULE, planSchema, type Plan } from "./schema.js";
 
 export interface LoadedPlan {
@@ -86,6 +87,8 @@ export function formatPlanErrors(path: string, error: z.ZodError, written?: unkn
   const lines = error.issues.map((issue) => {
     const key = issue.path.length > 0 ? issue.path.map(String).join(".") : "(top level)";
     const value = valueAt(written, issue.path);
+    if (issue.code === "unrecognized_keys") return `${key}: ${unknownKeysText(issue.keys, issue.path, written)}`;
+    if (issue.code === "invalid_type" && value === undefined) return `${key}: missing (a ${issue.expected} is required)`;
     const hint =
       issue.code !== "invalid_type"
         ? ""
@@ -109,6 +112,18 @@ function yamlBooleanHint(value: unknown): string {
     YAML11_BOOLEANS[value.toLowerCase()] ??
     (/^(true|false)$/i.test(value) ? value.toLowerCase() === "true" : undefined);
   return meant === undefined ? "" : ` (write ${meant}, without quotes: this YAML reads "${value}" as text)`;
+}
+
+/** "no key "maxLivePases" here (did you mean maxLivePasses?)", or the keys it takes when none is close. */
+function unknownKeysText(keys: string[], path: readonly PropertyKey[], written: unknown): string {
+  const known = keysAt(planSchema, written, path);
+  return keys
+    .map((unknown) => {
+      const meant = closestKey(unknown, known);
+      const hint = meant ? `did you mean ${meant}?` : known.length > 0 ? `it takes ${known.join(", ")}` : "";
+      return `unknown key "${unknown}"${hint ? ` (${hint})` : ""}`;
+    })
+    .join("; ");
 }
 
 /** port: "2222" is text in YAML: a number is written without quotes. */

@@ -57,6 +57,37 @@ describe("plan files", () => {
     );
   });
 
+  it("a misspelt key is named with the key it most likely meant, among those of its own section and kind (found by a new-user trial)", () => {
+    const errorOf = (text: string): string => {
+      try {
+        parsePlan(text, "p.yaml");
+      } catch (error) {
+        return (error as Error).message;
+      }
+      throw new Error("the plan was accepted");
+    };
+    const ovz = errorOf(
+      "kind: openvz-to-kvm\nsource: {hots: a.example.org}\ntarget: {host: b.example.org}\noptoins: {}\noptions: {maxLivePases: 2}\n" +
+        "checkpoints: {target: {via: qmp, sockt: /run/vm.qmp}}\n",
+    );
+    expect(ovz).toContain('source: unknown key "hots" (did you mean host?)');
+    expect(ovz).toContain("source.host: ");
+    expect(ovz).toContain('(top level): unknown key "optoins" (did you mean options?)');
+    expect(ovz).toContain('options: unknown key "maxLivePases" (did you mean maxLivePasses?)');
+    expect(ovz).toContain('checkpoints.target: unknown key "sockt" (did you mean socket?)');
+    expect(ovz).toContain("checkpoints.target.socket: missing (a string is required)");
+    // ctid is a vserver-to-openvz option: an openvz-to-kvm plan lists its own instead
+    const far = errorOf(
+      "kind: openvz-to-kvm\nsource: {host: a.example.org}\ntarget: {host: b.example.org}\noptions: {ctdi: 5}\n",
+    );
+    expect(far).toMatch(/options: unknown key "ctdi" \(it takes skipPreUpdate, cutover, .*maxLivePasses/);
+    expect(far).not.toMatch(/ctid/);
+    const vserver = errorOf(
+      "kind: vserver-to-openvz\nsource: {host: a.example.org}\ntarget: {host: b.example.org}\noptions: {guest: web1, ctdi: 5}\n",
+    );
+    expect(vserver).toContain('options: unknown key "ctdi" (did you mean ctid?)');
+  });
+
   it('a number in quotes (port: "2222") says to write it without them (found by a new-user trial)', () => {
     const withPort = (port: string) => () =>
       parsePlan(
