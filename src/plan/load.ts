@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { basename, dirname, extname, resolve, isAbsolute } from "node:path";
-import { parseDocument } from "yaml";
+import { LineCounter, parseDocument } from "yaml";
 import type { z } from "zod";
 import { BadInputError } from "../errors.js";
 import { canonicalJson } from "./canonical-json.js";
@@ -9,6 +9,7 @@ import { planFilePath } from "./plan-file-path.js";
 import { planTextHash, readPlanText } from "./read-plan-text.js";
 import { resumeSafeOptions } from "./kind-docs.js";
 import { closestKey, keysAt } from "./key-suggestions.js";
+import { yamlLineLocator, type LineLocator } from "./yaml-lines.js";
 import { MIGRATION_ID, MIGRATION_ID_RULE, planSchema, type Plan } from "./schema.js";
 
 export interface LoadedPlan {
@@ -40,7 +41,8 @@ export async function loadPlan(path: string): Promise<LoadedPlan> {
 }
 
 export function parsePlan(text: string, path: string): LoadedPlan {
-  const doc = parseDocument(text, { prettyErrors: true });
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { prettyErrors: true, lineCounter });
   const yamlError = doc.errors[0];
   if (yamlError) throw new BadInputError(`${path}: not valid YAML: ${firstLine(yamlError.message)}`);
   let written: unknown;
@@ -54,7 +56,8 @@ export function parsePlan(text: string, path: string): LoadedPlan {
   }
   if (written === null || written === undefined) throw new BadInputError(`${path}: the plan is empty`);
   const result = planSchema.safeParse(written);
-  if (!result.success) throw new BadInputError(formatPlanErrors(path, result.error, written));
+  if (!result.success)
+    throw new BadInputError(formatPlanErrors(path, result.error, written, yamlLineLocator(doc, lineCounter)));
   const plan = resolvePlanPaths(result.data, dirname(path));
   const sha256 = (value: unknown): string => createHash("sha256").update(canonicalJson(value)).digest("hex");
   const migrationId = plan.name ?? basename(path, extname(path));
@@ -82,25 +85,34 @@ function withoutResumeSafeOptions(written: unknown, kind: Plan["kind"]): unknown
 
 const firstLine = (message: string): string => message.split("\n")[0]!.replace(/:$/, "");
 
-/** "plan.yaml is not a valid plan: source.port: ..." (one line per problem found). */
-export function formatPlanErrors(path: string, error: z.ZodError, written?: unknown): string {
-  const lines = error.issues.map((issue) => {
-    const key = issue.path.length > 0 ? issue.path.map(String).join(".") : "(top level)";
-    const value = valueAt(written, issue.path);
-    if (issue.code === "unrecognized_keys") return `${key}: ${unknownKeysText(issue.keys, issue.path, written)}`;
-    if (issue.code === "invalid_type" && value === undefined) return `${key}: missing (a ${issue.expected} is required)`;
-    const hint =
-      issue.code !== "invalid_type"
-        ? ""
-        : issue.expected === "boolean"
-          ? yamlBooleanHint(value)
-          : issue.expected === "number"
-            ? quotedNumberHint(value)
-            : "";
-    return `${key}: ${issue.message}${hint}`;
-  });
+/** "plan.yaml is not a valid plan: line 3: source.port: ..." (one line per problem found). */
+export function formatPlanErrors(path: string, error: z.ZodError, written?: unknown, lineOf?: LineLocator): string {
+  // In the file's order, as an editor goes through them (sort is stable: one line's problems keep theirs).
+  const lines = error.issues
+    .map((issue) => ({
+      issue,
+      line: lineOf?.(issue.path, issue.code === "unrecognized_keys" ? issue.keys[0] : undefined),
+    }))
+    .sort((a, b) => (a.line ?? 0) - (b.line ?? 0))
+    .map(({ issue, line }) => `${line === undefined ? "" : `line ${line}: `}${problemText(issue, written)}`);
   if (lines.length === 1) return `${path} is not a valid plan: ${lines[0]}`;
   return `${path} is not a valid plan:\n${lines.map((l) => `  ${l}`).join("\n")}`;
+}
+
+function problemText(issue: z.core.$ZodIssue, written: unknown): string {
+  const key = issue.path.length > 0 ? issue.path.map(String).join(".") : "(top level)";
+  const value = valueAt(written, issue.path);
+  if (issue.code === "unrecognized_keys") return `${key}: ${unknownKeysText(issue.keys, issue.path, written)}`;
+  if (issue.code === "invalid_type" && value === undefined) return `${key}: missing (a ${issue.expected} is required)`;
+  const hint =
+    issue.code !== "invalid_type"
+      ? ""
+      : issue.expected === "boolean"
+        ? yamlBooleanHint(value)
+        : issue.expected === "number"
+          ? quotedNumberHint(value)
+          : "";
+  return `${key}: ${issue.message}${hint}`;
 }
 
 /** YAML 1.1 read yes/no/on/off as booleans, YAML 1.2 (this parser, like most today) reads them as text. */

@@ -70,7 +70,9 @@ describe("plan files", () => {
       "kind: openvz-to-kvm\nsource: {hots: a.example.org}\ntarget: {host: b.example.org}\noptoins: {}\noptions: {maxLivePases: 2}\n" +
         "checkpoints: {target: {via: qmp, sockt: /run/vm.qmp}}\n",
     );
-    expect(ovz).toContain('source: unknown key "hots" (did you mean host?)');
+    // each problem on the line an editor jumps to: the misspelt key's own
+    expect(ovz).toContain('line 2: source: unknown key "hots" (did you mean host?)');
+    expect(ovz).toContain('line 5: options: unknown key "maxLivePases"');
     expect(ovz).toContain("source.host: ");
     expect(ovz).toContain('(top level): unknown key "optoins" (did you mean options?)');
     expect(ovz).toContain('options: unknown key "maxLivePases" (did you mean maxLivePasses?)');
