@@ -11,7 +11,14 @@ export interface RunRow {
   plan: string;
   /** For sorting: the journal's last change. */
   updatedAt: string;
+  /** What `runs --format json` gives instead of the cells made for reading. */
+  journal: string;
+  startedAt: string | null;
+  freezeWindowSec: number | null;
 }
+
+/** The columns, in the table's order. */
+type Cells = Pick<RunRow, "id" | "kind" | "state" | "step" | "freeze" | "when" | "plan">;
 
 const STUCK = new Set(["failed", "blocked", "running"]);
 
@@ -59,6 +66,9 @@ export function runRow(entry: JournalEntry, lockHeld: boolean): RunRow {
       when: "",
       plan: entry.path,
       updatedAt: "",
+      journal: entry.path,
+      startedAt: null,
+      freezeWindowSec: null,
     };
   const freeze = j.facts["freezeWindowSec"];
   const lastRun = j.runs[j.runs.length - 1];
@@ -71,14 +81,37 @@ export function runRow(entry: JournalEntry, lockHeld: boolean): RunRow {
     when: minute(lastRun?.startedAt ?? j.createdAt),
     plan: planCell(j.planPath),
     updatedAt: j.updatedAt,
+    journal: entry.path,
+    startedAt: lastRun?.startedAt ?? null,
+    freezeWindowSec: typeof freeze === "number" ? freeze : null,
+  };
+}
+
+const newestFirst = (rows: RunRow[]): RunRow[] => [...rows].sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
+
+/** `mudanza runs --format json`: the same runs, newest first, with numbers and times as values for scripts. */
+export function runsDocument(rows: RunRow[], stateDir: string): object {
+  return {
+    stateDir,
+    runs: newestFirst(rows).map((r) => ({
+      id: r.id,
+      kind: r.kind,
+      state: r.state,
+      step: r.step,
+      freezeWindowSec: r.freezeWindowSec,
+      startedAt: r.startedAt,
+      updatedAt: r.updatedAt || null,
+      plan: r.plan,
+      journal: r.journal,
+    })),
   };
 }
 
 /** `mudanza runs`: one line per journal, newest first, in aligned columns. */
 export function renderRuns(rows: RunRow[], stateDir: string): string {
   if (rows.length === 0) return `No runs yet in ${stateDir}.`;
-  const sorted = [...rows].sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
-  const header: Omit<RunRow, "updatedAt"> = {
+  const sorted = newestFirst(rows);
+  const header: Cells = {
     id: "ID",
     kind: "KIND",
     state: "STATE",
@@ -88,9 +121,9 @@ export function renderRuns(rows: RunRow[], stateDir: string): string {
     plan: "PLAN",
   };
   const columns = ["id", "kind", "state", "step", "freeze", "when", "plan"] as const;
-  const all = [header, ...sorted];
+  const all: Cells[] = [header, ...sorted];
   const widths = columns.map((c) => Math.max(...all.map((r) => r[c].length)));
-  const line = (r: Omit<RunRow, "updatedAt">): string =>
+  const line = (r: Cells): string =>
     columns
       .map((c, i) => (i === columns.length - 1 ? r[c] : r[c].padEnd(widths[i]!)))
       .join("  ")

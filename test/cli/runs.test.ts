@@ -161,6 +161,31 @@ describe("runs you can find", () => {
     expect(ambiguous.code).toBe(2);
     expect(ambiguous.err).toContain("names 2 runs");
   });
+
+  it("`runs --format json` (and a bare `status --format json`): the same runs for scripts, the freeze and times as values (found by a new-user trial)", async () => {
+    const a = await planWithJournal("a", "done");
+    const b = await planWithJournal("b", "failed", "boom");
+    const state = join(dir, "state");
+    const runs = await cli(["runs", "--state-dir", state, "--format", "json"]);
+    expect(runs.code).toBe(0);
+    const document = JSON.parse(runs.out) as { stateDir: string; runs: Array<Record<string, unknown>> };
+    expect(document.stateDir).toBe(state);
+    expect(document.runs.map((r) => [r.plan, r.state, r.step])).toEqual(
+      expect.arrayContaining([
+        [a, "done", "after pre-update"],
+        [b, "failed", "pre-update (failed)"],
+      ]),
+    );
+    for (const run of document.runs) {
+      expect(run).toMatchObject({ kind: "openvz-to-kvm", freezeWindowSec: 42 });
+      expect(run.journal).toMatch(/\/web1\.[0-9a-f]{8}\.journal\.json$/);
+      expect(run.startedAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/);
+    }
+    expect((await cli(["status", "--state-dir", state, "--format", "json"])).out).toBe(runs.out);
+    const ndjson = await cli(["runs", "--state-dir", state, "--json"]);
+    expect(ndjson.code).toBe(2);
+    expect(ndjson.err).toContain("--format json");
+  });
 });
 
 describe("status", () => {

@@ -22,7 +22,10 @@ export function registerStatus(program: Command, setExit: ExitSetter): void {
     .argument("[plan-or-id]", "plan file (YAML), or a run ID from `mudanza runs`")
     .option("--state-dir <dir>", "where journals live")
     .addOption(
-      new Option("--format <format>", "text, or json: the journal as one JSON document")
+      new Option(
+        "--format <format>",
+        "text, or json: the journal (without a plan or ID: the runs) as one JSON document",
+      )
         .choices(["text", "json"])
         .default("text"),
     )
@@ -36,7 +39,7 @@ export function registerStatus(program: Command, setExit: ExitSetter): void {
           );
         if (target === undefined) {
           const { runsTable } = await import("./runs-table.js");
-          process.stdout.write((await runsTable(opts.stateDir)) + "\n");
+          process.stdout.write((await runsTable(opts.stateDir, opts.format)) + "\n");
           setExit(0);
           return;
         }
