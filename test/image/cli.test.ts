@@ -52,8 +52,14 @@ describe("mudanza image / host commands", () => {
       .join("")
       .trimEnd()
       .split("\n")
-      .map((l) => JSON.parse(l) as { type: string; version: number });
+      .map((l) => JSON.parse(l) as { type: string; version: number; details?: string[] });
     expect(events[0]).toMatchObject({ type: "pipeline-start", version: 1 });
+    // the chain reaches the events too, in the words the text face prints (found by a new-user trial)
+    const probed = events.find((e) => e.type === "step-probed");
+    expect(probed?.details?.[0]).toMatch(
+      new RegExp(`^${join(dir, "lab1.qcow2")} \\(qcow2, .*backing file "base\\.qcow2"\\)$`),
+    );
+    expect(probed?.details?.[1]).toContain(`└─ ${base} (qcow2`);
     expect(events.at(-1)).toMatchObject({ type: "pipeline-end", status: "dry-run" });
     // An image journal is found by `runs` and opens with `status ID` like a migration's (issue 14).
     out.length = 0;

@@ -1,3 +1,4 @@
+import { renderChain } from "./render-chain.js";
 import { blocker } from "../../engine/finding.js";
 import { defineStep, verifyResult } from "../../engine/step.js";
 import { cmd } from "../../hosts/quote.js";
@@ -50,7 +51,15 @@ export const inspectChainStep = defineStep<InfoOptions, null>({
       backingFilename: c["backing-filename"],
     }));
     const misnamed = entries.flatMap((e) => misnamedImageFinding(e.filename, e.format) ?? []);
-    return { satisfied: true, reason: "read-only", plan: null, findings: misnamed, facts: { chain: entries } };
+    // details: the chain in words for every face, --json's step-probed included (stdout is the events there)
+    return {
+      satisfied: true,
+      reason: "read-only",
+      plan: null,
+      findings: misnamed,
+      facts: { chain: entries },
+      details: renderChain(entries).split("\n"),
+    };
   },
   commands: () => [],
   async run() {},
