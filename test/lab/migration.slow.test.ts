@@ -24,10 +24,19 @@ const FAIL_APT_CONF = "/etc/apt/apt.conf.d/99-lab-fail-update";
 /** A MariaDB option that does not exist: the server refuses to start while this file is there. */
 const BROKEN_DB_CONF = "/etc/mysql/mariadb.conf.d/99-lab-broken.cnf";
 
+/** How a run ended, in its own words: the exit, the last step-end, the pipeline's last word and stderr's tail. */
+function howItEnded(run: CliRun): string {
+  const end = run.events.find((e) => e.type === "pipeline-end");
+  const lastStep = run.events.filter((e) => e.type === "step-end").at(-1);
+  return (
+    `exit ${run.code ?? run.signal}; last step-end: ${JSON.stringify(lastStep ?? "none")}; ` +
+    `pipeline-end: ${JSON.stringify(end?.message ?? end?.status ?? "none")}; stderr: ${run.stderr.slice(-2000)}`
+  );
+}
+
 /** The exit code, with the pipeline's own last word in the message when it is not the expected one. */
 function expectExit(run: CliRun, code: number): void {
-  const end = run.events.find((e) => e.type === "pipeline-end");
-  const why = `pipeline-end: ${JSON.stringify(end?.message ?? end?.status ?? "none")}; stderr: ${run.stderr.slice(-2000)}`;
+  const why = howItEnded(run);
   expect(run.hungAfterEnd, `the CLI did not exit within a minute of pipeline-end (${why})`).toBe(false);
   expect(run.code, why).toBe(code);
 }
@@ -128,7 +137,7 @@ describe.skipIf(problems.length > 0)("lab: OpenVZ-like container to a QEMU VM", 
         }
       });
       expect(killedIn).toBe("rsync");
-      expect(first.signal).toBe("SIGKILL");
+      expect(first.signal, howItEnded(first)).toBe("SIGKILL");
       expect(
         first.events.some((e) => e.type === "step-end" && e.stepId === "checkpoint-before-copy" && e.status === "done"),
         "the checkpoint was taken before the copy",
@@ -140,7 +149,7 @@ describe.skipIf(problems.length > 0)("lab: OpenVZ-like container to a QEMU VM", 
       const resumed = await runCli(runArgs(plan), cliLog(), (event, child) => {
         if (event.type === "step-end" && event.stepId === "rsync" && event.status === "done") child.kill("SIGKILL");
       });
-      expect(resumed.signal, "killed once the copy was complete").toBe("SIGKILL");
+      expect(resumed.signal, `killed once the copy was complete (${howItEnded(resumed)})`).toBe("SIGKILL");
       expect(
         resumed.events.some((e) => e.type === "step-start" && e.stepId === "network-fixup" && e.phase === "run"),
       ).toBe(false);
