@@ -4,7 +4,7 @@ import { describeSupported, isSupported, readRelease, type Release } from "../..
 import { CONTAINER_TYPES, virtualization } from "../host/probes.js";
 import { targetFromSource, type OvzContext, type OvzPlan } from "./plan.js";
 import type { PushRoute } from "../../plan/push-route.js";
-import { sameMachineFindings, twoMachinesOnRecord } from "./same-machine.js";
+import { sameMachineFindings } from "./same-machine.js";
 import { OVZ_FACTS } from "./facts.js";
 
 const describe = (r: Release): string =>
@@ -122,13 +122,7 @@ export const releaseMatch = defineStep<OvzPlan, ReleasePlan>({
           "target",
         ),
       );
-    const keysMayBeCopied =
-      copied ||
-      twoMachinesOnRecord(
-        ctx.facts.get(OVZ_FACTS.sourceHostKeyFingerprints),
-        ctx.facts.get(OVZ_FACTS.targetHostKeyFingerprints),
-      );
-    findings.push(...sameMachineFindings(ctx.host("source"), ctx.host("target"), pushRoute(ctx.plan), keysMayBeCopied));
+    findings.push(...sameMachineFindings(ctx.host("source"), ctx.host("target"), pushRoute(ctx.plan), copied));
     if (!CONTAINER_TYPES.has(sourceVirt))
       findings.push(
         warning(

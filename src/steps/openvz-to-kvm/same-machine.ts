@@ -50,13 +50,3 @@ export function sameMachineFindings(
     );
   return findings;
 }
-
-/**
- * Two machines on record: capture-target journaled the target's own host keys, before any copy, over a verified
- * connection, and none of them is the source's. A first pass killed before it was recorded may already have
- * brought the source's keys, which the VM's sshd serves to new connections: same keys then prove nothing.
- */
-export function twoMachinesOnRecord(sourceKeys: string[] | undefined, targetKeys: string[] | undefined): boolean {
-  if (!sourceKeys?.length || !targetKeys?.length) return false;
-  return !targetKeys.some((key) => sourceKeys.includes(key));
-}
