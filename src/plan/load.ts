@@ -103,6 +103,8 @@ function problemText(issue: z.core.$ZodIssue, written: unknown): string {
   const key = issue.path.length > 0 ? issue.path.map(String).join(".") : "(top level)";
   const value = valueAt(written, issue.path);
   if (issue.code === "unrecognized_keys") return `${key}: ${unknownKeysText(issue.keys, issue.path, written)}`;
+  const choices = discriminatorChoices(issue);
+  if (choices) return `${key}: ${choiceText(value, choices)}`;
   if (issue.code === "invalid_type" && value === undefined) return `${key}: missing (a ${issue.expected} is required)`;
   const hint =
     issue.code !== "invalid_type"
@@ -136,6 +138,21 @@ function unknownKeysText(keys: string[], path: readonly PropertyKey[], written: 
       return `unknown key "${unknown}"${hint ? ` (${hint})` : ""}`;
     })
     .join("; ");
+}
+
+/** The values a discriminated union's field (kind, via) takes, when the issue is that none matched. */
+function discriminatorChoices(issue: z.core.$ZodIssue): string[] | undefined {
+  if (issue.code !== "invalid_union") return undefined;
+  const options = (issue as { discriminator?: unknown; options?: unknown }).options;
+  return Array.isArray(options) && options.length > 0 ? options.map(String) : undefined;
+}
+
+/** kind missing or misspelt, in words instead of zod's "Invalid discriminator value. Expected 'a' | 'b'". */
+function choiceText(value: unknown, choices: string[]): string {
+  const list = choices.join(", ");
+  if (value === undefined) return `missing (one of ${list})`;
+  const meant = typeof value === "string" ? closestKey(value, choices) : undefined;
+  return `${JSON.stringify(value)} is not one of ${list}${meant ? ` (did you mean ${meant}?)` : ""}`;
 }
 
 /** port: "2222" is text in YAML: a number is written without quotes. */

@@ -143,6 +143,20 @@ target: { host: new.example.org, identityFile: ~/.ssh/id_ed25519, knownHostsFile
     await expect(loadPlan("/etc/hostname/web1.yaml")).rejects.toThrow("a part of the path is not a folder (ENOTDIR)");
   });
 
+  it("a missing or misspelt kind (or checkpoint via) lists the values it takes, with the one most likely meant", () => {
+    const rest = "source: { host: a.example.org }\ntarget: { host: b.example.org }\n";
+    expect(() => parsePlan(rest, "p.yaml")).toThrow("line 1: kind: missing (one of openvz-to-kvm, vserver-to-openvz)");
+    expect(() => parsePlan(`kind: openvz-kvm\n${rest}`, "p.yaml")).toThrow(
+      'kind: "openvz-kvm" is not one of openvz-to-kvm, vserver-to-openvz (did you mean openvz-to-kvm?)',
+    );
+    expect(() => parsePlan(`kind: xen-to-hvm\n${rest}`, "p.yaml")).toThrow(
+      /kind: "xen-to-hvm" is not one of openvz-to-kvm, vserver-to-openvz$/,
+    );
+    expect(() =>
+      parsePlan(`kind: openvz-to-kvm\n${rest}checkpoints:\n  target: { via: qmpp, socket: /s }\n`, "p.yaml"),
+    ).toThrow('line 5: checkpoints.target.via: "qmpp" is not one of qmp, libvirt, proxmox (did you mean qmp?)');
+  });
+
   it("rejects an unknown kind, a missing host, a bad fingerprint and broken YAML", () => {
     expect(() => parsePlan(good.replace("openvz-to-kvm", "xen-to-kvm"), "p.yaml")).toThrow(/kind/);
     expect(() => parsePlan("kind: openvz-to-kvm\nsource: {port: 22}\ntarget: {host: b}\n", "p.yaml")).toThrow(
