@@ -22,6 +22,7 @@ const USAGE = `npm run bench [-- --runs N] [--only NAME[,NAME]] [--out FILE] [--
   --lab   instead, the rows on the QEMU lab (as root; about 12 min): dry run of the two-host plan (5 rounds),
           freeze window vs the two-pass recipe and a no-change scan (3 rounds), the lab tree on the wire
   MUDANZA_BENCH_FILES: files in the copy benchmark's tree (default 200000, the issue's; at most 3 rounds)
+  TMPDIR=/dev/shm: the trees on tmpfs, for the CLI's own cost without the disk's (a disk's round can take 3x another's)
   MUDANZA_BENCH_SPARSE_MIB: size of its sparse file (default 512)
   MUDANZA_BENCH_FLOOD_FILES: files in the progress-flood tree (default 20000; at most 7 rounds)
   MUDANZA_BENCH_WIRE_SPARSE_MIB, MUDANZA_BENCH_WIRE_FILES: the wire benchmark's sparse file (default 2048) and tree (default 20000)

@@ -1,10 +1,11 @@
 import type { Readable } from "node:stream";
 
 /**
- * A read of at least this many bytes means the writer nearly filled the pipe (64 KiB on Linux) in one pause:
- * the next read comes at once, so a fast writer is never left blocked on a full pipe for a whole pause.
+ * A read of at least this many bytes means the writer is fast enough to fill the pipe in a pause: the next
+ * read comes at once, so it is not left blocked. A child's stdout is a socketpair in node, charged about
+ * 1 KiB per small write: 200 records of 75 bytes (15 KiB) can fill it, far below its 208 KiB.
  */
-const NEARLY_FULL_PIPE = 32 * 1024;
+const FAST_WRITER_BYTES = 8 * 1024;
 
 /** The parts of a child's stdout pipe handle (node's internal Pipe) that start and stop reading it. */
 interface PipeHandle {
@@ -41,7 +42,7 @@ export function readInBatches(stream: Readable, everyMs: number): () => void {
     if (pipe.reading) pipe.readStart();
   };
   const onData = (chunk: Buffer): void => {
-    if (done || timer || chunk.length >= NEARLY_FULL_PIPE || !pipe.reading) return;
+    if (done || timer || chunk.length >= FAST_WRITER_BYTES || !pipe.reading) return;
     pipe.readStop();
     timer = setTimeout(resume, everyMs);
   };
