@@ -1,7 +1,7 @@
 import type { Readable } from "node:stream";
 
 /**
- * A read of at least this many bytes means the writer is fast enough to fill the pipe in a pause: the next
+ * A read of at least this many bytes means the writer is fast enough to fill its stdout in a pause: the next
  * read comes at once, so it is not left blocked. A child's stdout is a socketpair in node, charged about
  * 1 KiB per small write: 200 records of 75 bytes (15 KiB) can fill it, far below its 208 KiB.
  */
