@@ -1,8 +1,17 @@
-import { readFile } from "node:fs/promises";
-import { holds, parseLock } from "./lock.js";
+import { readFileSync } from "node:fs";
+import { holds, parseLock } from "./lock-holder.js";
 
-/** True when a live run holds the journal's lock: its run is going on now. */
-export async function lockHeld(journalPath: string): Promise<boolean> {
-  const holder = parseLock(await readFile(`${journalPath}.lock`, "utf8").catch(() => ""));
+/**
+ * True when a live run holds the journal's lock: its run is going on now. A synchronous read: `status` and
+ * `runs` do nothing else meanwhile, and their only asynchronous read started node's thread pool (four threads).
+ */
+export function lockHeld(journalPath: string): boolean {
+  let text = "";
+  try {
+    text = readFileSync(`${journalPath}.lock`, "utf8");
+  } catch {
+    // no lock file (or none readable): no run holds it
+  }
+  const holder = parseLock(text);
   return holder !== null && holds(holder);
 }

@@ -1,13 +1,7 @@
 import { open, readFile, unlink } from "node:fs/promises";
 import { BlockedError } from "../errors.js";
-import { identify, isSameProcess, processCommandLine, type ProcessIdentity } from "../hosts/process-identity.js";
-
-/** What a lock file says about the run holding it. */
-export interface LockHolder extends ProcessIdentity {
-  /** When the run took the lock (ISO), and its command line: told to whoever finds the lock taken. */
-  since: string;
-  command: string;
-}
+import { identify } from "../hosts/process-identity.js";
+import { holds, parseLock, type LockHolder } from "./lock-holder.js";
 
 /**
  * An O_EXCL lock file naming the run that holds it by pid AND process start time. The lock is held only
@@ -48,27 +42,6 @@ export class LockFile {
   async release(): Promise<void> {
     await unlink(this.path).catch(() => undefined);
   }
-}
-
-/** A JSON lock, or the bare pid older versions wrote (start time unknown); null when unreadable. */
-export function parseLock(text: string): LockHolder | null {
-  const trimmed = text.trim();
-  if (/^\d+$/.test(trimmed)) return { pid: Number(trimmed), startTime: "", since: "", command: "" };
-  try {
-    const value = JSON.parse(trimmed) as Partial<LockHolder>;
-    if (typeof value.pid !== "number" || typeof value.startTime !== "string") return null;
-    const text = (v: unknown): string =>
-      typeof v === "string" ? v.replace(/[^\x20-\x7e\u00a0-\uffff]/g, "?").slice(0, 300) : "";
-    return { pid: value.pid, startTime: value.startTime, since: text(value.since), command: text(value.command) };
-  } catch {
-    return null;
-  }
-}
-
-export function holds(holder: LockHolder): boolean {
-  if (holder.startTime) return isSameProcess(holder);
-  // A pid-only lock from an older version: held only by a live process that is mudanza at all.
-  return processCommandLine(holder.pid).includes("mudanza");
 }
 
 /** This run's command line for the message another run prints; control characters never reach a terminal. */

@@ -7,6 +7,6 @@ import { stateDirToRead } from "../state-dir.js";
 export async function runsTable(stateDirFlag: string | undefined, format: "text" | "json" = "text"): Promise<string> {
   const stateDir = stateDirToRead(stateDirFlag);
   const entries = await listJournals(stateDir);
-  const rows = await Promise.all(entries.map(async (e) => runRow(e, await lockHeld(e.path))));
+  const rows = entries.map((e) => runRow(e, lockHeld(e.path)));
   return format === "json" ? JSON.stringify(runsDocument(rows, stateDir), null, 2) : renderRuns(rows, stateDir);
 }

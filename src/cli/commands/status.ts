@@ -56,7 +56,7 @@ export function registerStatus(program: Command, setExit: ExitSetter): void {
           renderStatus(found.journal, found.planHashes, events, {
             journalPath: found.path,
             planProblem: found.planProblem,
-            lockHeld: await lockHeld(found.path),
+            lockHeld: lockHeld(found.path),
           }) + "\n",
         );
         setExit(0);
