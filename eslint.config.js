@@ -17,8 +17,19 @@ export default tseslint.config(
   },
   {
     // CommonJS (bin/package.json says so): an ES module entry costs every start the ES module loader.
-    files: ["bin/**/*.js"],
-    languageOptions: { sourceType: "commonjs", globals: { __dirname: "readonly", require: "readonly" } },
+    // scripts/*.cjs load bin/'s CommonJS files the way bin/mudanza.js does.
+    files: ["bin/**/*.js", "scripts/**/*.cjs"],
+    languageOptions: {
+      sourceType: "commonjs",
+      globals: {
+        __dirname: "readonly",
+        require: "readonly",
+        module: "writable",
+        process: "readonly",
+        setInterval: "readonly",
+        clearInterval: "readonly",
+      },
+    },
     rules: { "@typescript-eslint/no-require-imports": "off" },
   },
 );

@@ -42,9 +42,10 @@ async function start() {
     register({ tsconfig: join(root, "tsconfig.json") });
     await import(pathToFileURL(source).href);
   } else if (lightFrontHandles(process.argv.slice(2)) && existsSync(light)) {
-    // Help, --version and status as one CommonJS file (scripts/light-front.mjs). Never both it and main.js in
-    // one process: two copies of the error classes would break the exit codes.
-    require(light);
+    // Help, --version and status as one CommonJS file (scripts/light-front.mjs), compiled with its code cache
+    // (bin/code-cache.js). Never both it and main.js in one process: two copies of the error classes would
+    // break the exit codes.
+    require("./code-cache.js").runWithCodeCache(light);
   } else if (existsSync(built)) {
     await import(pathToFileURL(built).href);
   } else {

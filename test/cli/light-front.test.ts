@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { cp, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
@@ -14,10 +14,17 @@ const PLAN = join(ROOT, "fixtures/plans/ovz-kvm-debian-12.yaml");
 let build = "";
 let state = "";
 
-/** stdout, stderr and the exit code of one built entry point, run from outside the repository. */
-async function outcome(entry: string, args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
+/** The built entry points, and bin/mudanza.js beside that build as in an installed package (no src/ there). */
+const entryPath = (entry: "main.js" | "light.cjs" | "bin") =>
+  entry === "bin" ? join(build, "bin", "mudanza.js") : join(build, "dist", "cli", entry);
+
+/** stdout, stderr and the exit code of one entry point, run from outside the repository. */
+async function outcome(
+  entry: "main.js" | "light.cjs" | "bin",
+  args: string[],
+): Promise<{ stdout: string; stderr: string; code: number }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [join(build, "cli", entry), ...args], { cwd: state });
+    const { stdout, stderr } = await run(process.execPath, [entryPath(entry), ...args], { cwd: state });
     return { stdout, stderr, code: 0 };
   } catch (error) {
     const failed = error as { stdout: string; stderr: string; code: number };
@@ -29,7 +36,8 @@ async function outcome(entry: string, args: string[]): Promise<{ stdout: string;
 beforeAll(async () => {
   build = await mkdtemp(join(ROOT, ".light-front-test-"));
   state = await mkdtemp(join(tmpdir(), "mudanza-light-front-"));
-  await run(process.execPath, [join(ROOT, "scripts/build.mjs"), "--outdir", build]);
+  await run(process.execPath, [join(ROOT, "scripts/build.mjs"), "--outdir", join(build, "dist")]);
+  await cp(join(ROOT, "bin"), join(build, "bin"), { recursive: true });
 }, CLI_PROCESS_TEST_TIMEOUT);
 
 afterAll(async () => {
@@ -62,12 +70,34 @@ const CASES: string[][] = [
 
 describe("the light front (dist/cli/light.cjs) prints what the full program prints", () => {
   it.each(CASES.map((args) => [args.join(" ") || "(no arguments)", args]))(
-    "%s: the same stdout, stderr and exit code",
+    "%s: the same stdout, stderr and exit code, also through bin/mudanza.js and the code cache",
     { timeout: CLI_PROCESS_TEST_TIMEOUT },
     async (_, args) => {
-      const [full, light] = await Promise.all([outcome("main.js", args), outcome("light.cjs", args)]);
+      const [full, light, bin] = await Promise.all([
+        outcome("main.js", args),
+        outcome("light.cjs", args),
+        outcome("bin", args),
+      ]);
       expect(light).toEqual(full);
+      expect(bin).toEqual(full);
       expect(full.stdout + full.stderr).not.toBe("");
+    },
+  );
+
+  it(
+    "the build writes light.cjs's code cache, and V8 in a plain node takes it",
+    { timeout: CLI_PROCESS_TEST_TIMEOUT },
+    async () => {
+      const light = entryPath("light.cjs");
+      const check = `
+      const { readFileSync } = require("node:fs");
+      const { codeCacheOf, compileCommonJs } = require(${JSON.stringify(join(build, "bin", "code-cache.js"))});
+      const script = compileCommonJs(${JSON.stringify(light)}, readFileSync(codeCacheOf(${JSON.stringify(light)})));
+      process.stdout.write(String(script.cachedDataRejected));`;
+      const env = { ...process.env };
+      delete env.NODE_OPTIONS;
+      const { stdout } = await run(process.execPath, ["-e", check], { cwd: state, env });
+      expect(stdout).toBe("false");
     },
   );
 });
