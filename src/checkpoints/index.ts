@@ -41,10 +41,11 @@ export function nodeEndpoint(config: Exclude<CheckpointConfig, { via: "qmp" }>):
 export async function connectCheckpointHosts(
   checkpoints: CheckpointsConfig | undefined,
   hosts: Record<string, Host>,
+  signal?: AbortSignal,
 ): Promise<void> {
   for (const side of ["target", "source"] as const) {
     const config = checkpoints?.[side];
     if (config && config.via !== "qmp")
-      hosts[checkpointHostRole(side)] = await connectHost(nodeEndpoint(config), checkpointHostRole(side));
+      hosts[checkpointHostRole(side)] = await connectHost(nodeEndpoint(config), checkpointHostRole(side), { signal });
   }
 }

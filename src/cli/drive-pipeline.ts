@@ -52,8 +52,11 @@ export interface DriveOptions<Plan> {
   flags: DriveFlags;
   stateDir: string;
   journal: Omit<OpenJournalOptions, "stateDir" | "readOnly">;
-  /** Fills the hosts record (connecting may fail half-way: whatever is in it gets closed); facts are the journal's. */
-  connect(hosts: Record<string, Host>, facts: Readonly<Record<string, unknown>>): Promise<void>;
+  /**
+   * Fills the hosts record (connecting may fail half-way: whatever is in it gets closed); facts are the journal's.
+   * The signal is the run's Ctrl-C / SIGTERM: a host that does not answer must not hold the run until its timeout.
+   */
+  connect(hosts: Record<string, Host>, facts: Readonly<Record<string, unknown>>, signal: AbortSignal): Promise<void>;
   resumeCommand: string;
   declinedHint?: (stepId: string) => string | undefined;
   /** False when the command prints its own summary instead of the dry-run report. */
@@ -100,7 +103,7 @@ export async function drivePipeline<Plan>(options: DriveOptions<Plan>): Promise<
     renderer = guardRenderer(await createRenderer(choice), complain);
     const face = renderer;
     try {
-      await options.connect(hosts, journal.snapshot.facts);
+      await options.connect(hosts, journal.snapshot.facts, controller.signal);
     } catch (error) {
       // One host unreachable (a VM that was killed) must not keep a killed run's compensation on another
       // (the source's database it stopped) from running: those of the hosts that answered run now.
@@ -118,7 +121,7 @@ export async function drivePipeline<Plan>(options: DriveOptions<Plan>): Promise<
         face.sink({
           type: "pipeline-end",
           at: new Date().toISOString(),
-          status: error instanceof BlockedError ? "blocked" : "failed",
+          ...endStatusOf(error),
           message: errorMessage(error),
           exitCode: exitCodeFor(error),
           journal: journal.path,
@@ -248,4 +251,11 @@ function reportEarlyEvent(event: PipelineEvent, ndjson: Renderer | null, logLine
     process.stderr.write(
       `mudanza: ${event.ok ? "undone" : "NOT undone"}: ${event.title} on ${event.host}${event.message ? ` (${event.message})` : ""}\n`,
     );
+}
+
+/** How a run that ended before it began ended: blocked, interrupted (Ctrl-C while connecting) or failed. */
+function endStatusOf(error: unknown): { status: "blocked" | "interrupted" | "failed"; signal?: "SIGINT" | "SIGTERM" } {
+  if (error instanceof BlockedError) return { status: "blocked" };
+  if (error instanceof InterruptedError) return { status: "interrupted", signal: error.signal };
+  return { status: "failed" };
 }

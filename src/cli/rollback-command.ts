@@ -106,12 +106,12 @@ export async function rollbackCommand(planPath: string, options: RollbackCommand
         planHash: loaded.hash,
         restart: true,
       },
-      async connect(hosts, _facts) {
+      async connect(hosts, _facts, signal) {
         // The target presents its own keys or (after a copy) the source's: both were journaled by the migration.
         const expected = targetKeysOnResume(migration.snapshot.facts, plan.target.hostKey);
-        hosts.source = await connectHost(plan.source, "source");
-        hosts.target = await connectHost(plan.target, "target", { acceptHostKeys: expected.target });
-        await connectCheckpointHosts(plan.checkpoints, hosts);
+        hosts.source = await connectHost(plan.source, "source", { signal });
+        hosts.target = await connectHost(plan.target, "target", { acceptHostKeys: expected.target, signal });
+        await connectCheckpointHosts(plan.checkpoints, hosts, signal);
       },
       resumeCommand,
     });

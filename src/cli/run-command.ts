@@ -68,7 +68,7 @@ async function drivePlan(
       formerPlanHashes: loaded.formerHashes,
       restart: options.restart,
     },
-    async connect(hosts, facts) {
+    async connect(hosts, facts, signal) {
       // After the journal and the state dir were checked (bad input writes nothing), before any host is reached.
       if (mode !== "dry-run") hostPair.lock = await lockHostPair(loaded.plan.source, loaded.plan.target, stateDir);
       const expected = pipeline.expectedHostKeys?.(facts) ?? {};
@@ -78,15 +78,17 @@ async function drivePlan(
       traceTiming("plan loaded: connecting to source and target");
       const [source, target] = await Promise.allSettled(
         (["source", "target"] as const).map((role) =>
-          connectHost(loaded.plan[role], role, { acceptHostKeys: expected[role], batchCommands }),
+          connectHost(loaded.plan[role], role, { acceptHostKeys: expected[role], batchCommands, signal }),
         ),
       );
       // In the plan's order; one that connected is kept even when the other failed, so it gets closed.
       if (source!.status === "fulfilled") hosts.source = source!.value;
       if (target!.status === "fulfilled") hosts.target = target!.value;
       const failures = [source!, target!].flatMap((s) => (s.status === "rejected" ? [s.reason as unknown] : []));
+      // Ctrl-C ends both connections with the interruption: that, not each host's message, is why it ended.
+      if (signal.aborted) throw signal.reason;
       if (failures.length > 0) throw namingEveryHost(failures);
-      if (loaded.plan.kind === "openvz-to-kvm") await connectCheckpointHosts(loaded.plan.checkpoints, hosts);
+      if (loaded.plan.kind === "openvz-to-kvm") await connectCheckpointHosts(loaded.plan.checkpoints, hosts, signal);
     },
     resumeCommand,
     declinedHint: (stepId) => declinedGateHint(loaded.plan.kind, stepId, loaded.path, resumeCommand),

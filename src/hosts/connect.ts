@@ -9,6 +9,8 @@ export interface ConnectOptions {
   acceptHostKeys?: string[];
   /** For a dry run (every command only reads): ssh commands asked together go as one script on one session. */
   batchCommands?: boolean;
+  /** Ends an ssh connection still being made (Ctrl-C while a host does not answer). */
+  signal?: AbortSignal;
 }
 
 export async function connectHost(endpoint: Endpoint, role: string, options: ConnectOptions = {}): Promise<Host> {

@@ -29,6 +29,8 @@ export interface EstablishRequest {
   /** When set, the target must present one of these (reconnect after the host keys were copied). */
   acceptHostKeys?: string[];
   timeoutMs?: number;
+  /** Ends a connection still being made (Ctrl-C while a host does not answer). */
+  signal?: AbortSignal;
   /** Told about known_hosts lines that could not be read (a typo there must not drop a key unseen). */
   warn?: (message: string) => void;
 }
@@ -103,7 +105,7 @@ export async function establish(request: EstablishRequest): Promise<Established>
     for (const [index, hop] of hops.entries()) {
       const previous = clients[index - 1];
       const sock = previous ? await forwardTo(previous, hops[index - 1]!.who, hop.hostName, hop.port) : undefined;
-      const opened = await openClient(hop, sock);
+      const opened = await openClient(hop, sock, request.signal);
       clients.push(opened.client);
       last = opened;
       if (index < hops.length - 1) jumps.push({ host: hop.hostName, port: hop.port, fingerprint: opened.fingerprint });

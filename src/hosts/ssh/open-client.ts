@@ -38,23 +38,35 @@ export interface OpenedClient {
   keyType: string;
 }
 
-/** One ssh connection with verified host key and public-key auth, over TCP or over `sock` (a jump). */
-export function openClient(hop: Hop, sock?: Duplex): Promise<OpenedClient> {
+/**
+ * One ssh connection with verified host key and public-key auth, over TCP or over `sock` (a jump). An abort
+ * (Ctrl-C) ends it at once with the signal's reason, instead of waiting out the handshake's timeout.
+ */
+export function openClient(hop: Hop, sock?: Duplex, signal?: AbortSignal): Promise<OpenedClient> {
   return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(abortReason(signal));
     const client = new Client();
     let hostKeyError: HostKeyError | null = null;
     let presented: { fingerprint: string; keyType: string } | null = null;
     let settled = false;
+    const onAbort = (): void => {
+      // First: end() would wait for a server that may never speak, and after it destroy() does nothing.
+      client.destroy();
+      fail(abortReason(signal!));
+    };
     const fail = (error: Error): void => {
       if (settled) return;
       settled = true;
+      signal?.removeEventListener("abort", onAbort);
       client.end();
       reject(error);
     };
+    signal?.addEventListener("abort", onAbort, { once: true });
     if (timingTraceOn()) traceHandshake(client, hop.who);
     client.on("ready", () => {
       if (settled) return;
       settled = true;
+      signal?.removeEventListener("abort", onAbort);
       resolve({ client, fingerprint: presented!.fingerprint, keyType: presented!.keyType });
     });
     client.on("error", (error: Error & { level?: string; code?: string }) =>
@@ -88,6 +100,10 @@ export function openClient(hop: Hop, sock?: Duplex): Promise<OpenedClient> {
     });
   });
 }
+
+/** What an aborted connection rejects with: the abort's reason (the CLI's InterruptedError) when it is an error. */
+const abortReason = (signal: AbortSignal): Error =>
+  signal.reason instanceof Error ? signal.reason : new Error("the connection was aborted");
 
 /** MUDANZA_TRACE: when the TCP connection, the key exchange and the login ended, and what was negotiated. */
 function traceHandshake(client: Client, who: string): void {

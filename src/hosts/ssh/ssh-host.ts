@@ -69,12 +69,16 @@ export class SshHost implements Host {
   static async connect(
     endpoint: Endpoint,
     role: string,
-    options: { acceptHostKeys?: string[]; batchCommands?: boolean } = {},
+    options: { acceptHostKeys?: string[]; batchCommands?: boolean; signal?: AbortSignal } = {},
   ): Promise<SshHost> {
     const accept =
       options.acceptHostKeys && options.acceptHostKeys.length > 0 ? [...options.acceptHostKeys] : undefined;
     const asked = performance.now();
-    const host = new SshHost(endpoint, role, await establish({ endpoint, role, acceptHostKeys: accept }));
+    const host = new SshHost(
+      endpoint,
+      role,
+      await establish({ endpoint, role, acceptHostKeys: accept, signal: options.signal }),
+    );
     traceTiming(`${role}: connected in ${Math.round(performance.now() - asked)} ms`);
     host.acceptHostKeys = accept;
     if (options.batchCommands)
