@@ -124,7 +124,7 @@ export async function drivePipeline<Plan>(options: DriveOptions<Plan>): Promise<
           ...endStatusOf(error),
           message: errorMessage(error),
           exitCode: exitCodeFor(error),
-          journal: journal.path,
+          journal: journal.writtenPath,
         });
       throw error;
     }

@@ -58,6 +58,14 @@ export type ProgressInfo = z.infer<typeof progressInfoSchema>;
 
 const at = { at: z.string() };
 
+/** Present only when the file is there: a script that follows it finds a journal. */
+const journalField = z
+  .string()
+  .optional()
+  .describe(
+    "the run's journal file; absent when nothing was written to it: a dry run of a plan that never ran, or a run that ended before it began (a host that cannot be reached)",
+  );
+
 export const pipelineEventSchema = z.discriminatedUnion("type", [
   z.object({
     type: z.literal("pipeline-start"),
@@ -68,7 +76,7 @@ export const pipelineEventSchema = z.discriminatedUnion("type", [
     mode: runModeSchema,
     resumed: z.boolean(),
     steps: z.array(z.object({ id: z.string(), title: z.string(), destructive: z.boolean(), status: stepStatusSchema })),
-    journal: z.string(),
+    journal: journalField,
   }),
   z.object({ type: z.literal("step-start"), ...at, stepId: z.string(), phase: z.enum(["probe", "run", "verify"]) }),
   z.object({
@@ -142,7 +150,7 @@ export const pipelineEventSchema = z.discriminatedUnion("type", [
         "the CLI's exit code (README: exit codes); a run that ended before it began (a host that cannot be reached) has only this end event",
       ),
     resumeCommand: z.string().optional(),
-    journal: z.string(),
+    journal: journalField,
     log: z.string().optional(),
     /** Added by the CLI from the journal's facts, when the pipeline recorded them. */
     freezeWindowSec: z.number().optional(),

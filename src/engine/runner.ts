@@ -110,13 +110,15 @@ export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunO
       signal: outcome.signal,
       message: outcome.message,
       resumeCommand: stopped && outcome.status !== "blocked" ? options.resumeCommand : undefined,
-      journal: journal.path,
+      journal: journal.writtenPath,
       log: options.logPath,
     });
     if (mode !== "dry-run") await journal.endRun(outcome.status);
     return { ...outcome, probes, skipped, findings };
   };
 
+  // The run is in the journal before anything says where the journal is.
+  if (mode !== "dry-run") await journal.startRun(mode);
   emit({
     type: "pipeline-start",
     at: now(),
@@ -131,9 +133,8 @@ export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunO
       destructive: s.destructive,
       status: journal.step(s.id).status,
     })),
-    journal: journal.path,
+    journal: journal.writtenPath,
   });
-  if (mode !== "dry-run") await journal.startRun(mode);
 
   // A crash or kill may have left compensations pending (a stopped database): they run before anything else.
   if (mode !== "dry-run" && journal.snapshot.compensations.length > 0) {

@@ -95,7 +95,14 @@ export class Journal {
     private data: JournalData,
     private readonly lock: LockFile | null,
     readonly resumed: boolean,
+    /** Whether the journal file holds this journal: read at open, or saved since (a dry run never saves). */
+    private onDisk: boolean,
   ) {}
+
+  /** The journal's file, when it holds this journal; undefined for a journal nothing was written to yet. */
+  get writtenPath(): string | undefined {
+    return this.onDisk ? this.path : undefined;
+  }
 
   static pathFor(stateDir: string, fileStem: string): string {
     return journalPathFor(stateDir, fileStem);
@@ -147,7 +154,7 @@ export class Journal {
       // A journal from before planKeyHashes learns them from the plan it was found to match.
       if (existing && options.planKeyHashes) existing.planKeyHashes = options.planKeyHashes;
       const resumed = existing !== null && Object.values(existing.steps).some((s) => s.status !== "pending");
-      return new Journal(path, data, lock, resumed);
+      return new Journal(path, data, lock, resumed, existing !== null);
     } catch (error) {
       await lock?.release();
       throw error;
@@ -230,6 +237,7 @@ export class Journal {
     this.data.updatedAt = new Date().toISOString();
     assertNoSecrets(this.data, "the journal");
     await writeFileAtomic(this.path, JSON.stringify(this.data, null, 2) + "\n");
+    this.onDisk = true;
   }
 
   async close(): Promise<void> {

@@ -95,7 +95,7 @@ export function createListrRenderer(out: Writable = process.stdout, progressEver
         .map(([r, a]) => `${r} ${a}`)
         .join(", ")}${event.resumed ? "; resuming" : ""}`,
     );
-    say(0, `journal: ${event.journal}`);
+    if (event.journal) say(0, `journal: ${event.journal}`);
     running = list.run().catch(() => undefined);
   };
 
@@ -201,7 +201,7 @@ export function createListrRenderer(out: Writable = process.stdout, progressEver
           describeHeadline(event),
           event.message,
           event.log ? `log: ${event.log}` : undefined,
-          `journal: ${event.journal}`,
+          event.journal ? `journal: ${event.journal}` : undefined,
           event.resumeCommand ? `resume with: ${event.resumeCommand}` : undefined,
         ];
         for (const l of lines) if (l) say(finishIndex(), l);

@@ -39,7 +39,7 @@ export const REPORTED_EVENT_SHAPES = new Map<string, Shape>(
       mode: oneOf(RUN_MODES),
       resumed: bool,
       steps: array(object({ id: str, title: str, destructive: bool, status: oneOf(STEP_STATUSES) })),
-      journal: str,
+      journal: optional(str),
     }),
     "step-probed": object({
       type: literal("step-probed"),
@@ -83,7 +83,7 @@ export const REPORTED_EVENT_SHAPES = new Map<string, Shape>(
       signal: optional(oneOf(["SIGINT", "SIGTERM"])),
       message: optional(str),
       resumeCommand: optional(str),
-      journal: str,
+      journal: optional(str),
       log: optional(str),
       freezeWindowSec: optional(num),
       downtimeSec: optional(num),

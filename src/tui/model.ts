@@ -47,7 +47,8 @@ export interface EndView {
   exitCode: number;
   message?: string;
   resumeCommand?: string;
-  journal: string;
+  /** Absent when nothing was written to the journal (a dry run of a plan that never ran). */
+  journal?: string;
   log?: string;
   atMs: number;
   freezeWindowSec?: number;
@@ -61,7 +62,7 @@ export interface TuiModel {
   hosts: Record<string, string>;
   mode: RunMode;
   resumed: boolean;
-  journal: string;
+  journal?: string;
   startedAtMs: number;
   preflight: boolean;
   steps: StepView[];
@@ -83,7 +84,7 @@ export function emptyModel(nowMs = 0): TuiModel {
     hosts: {},
     mode: "interactive",
     resumed: false,
-    journal: "",
+    journal: undefined,
     startedAtMs: nowMs,
     preflight: true,
     steps: [],

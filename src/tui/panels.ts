@@ -170,9 +170,9 @@ export function endLines(model: TuiModel, tailLines: number, detailedWarnings = 
       color: "yellow",
     });
   if (end.log) lines.push({ text: `Full log: ${end.log}` });
-  lines.push({ text: `Journal: ${end.journal}` });
+  if (end.journal) lines.push({ text: `Journal: ${end.journal}` });
   // drivePipeline writes the run report next to the journal once the run ends.
-  if (end.status !== "dry-run" && end.journal.endsWith(".journal.json"))
+  if (end.status !== "dry-run" && end.journal?.endsWith(".journal.json"))
     lines.push({ text: `Report: ${end.journal.replace(/\.journal\.json$/, ".report.md")}` });
   if (end.resumeCommand)
     lines.push({ text: "Resume with:", bold: true }, { text: end.resumeCommand, bold: true, shell: true });

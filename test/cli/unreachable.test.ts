@@ -100,6 +100,8 @@ describe("a host that cannot be reached", () => {
       /^source: cannot connect .*\ntarget: cannot resolve host name nothing\.invalid/s,
     );
     expect(pipelineEventSchema.safeParse(events[0]).success).toBe(true);
+    // Nothing was written: no journal to follow.
+    expect(events[0]!.journal).toBeUndefined();
     expect(result.code).toBe(3);
   });
 });

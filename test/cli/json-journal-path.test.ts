@@ -1,0 +1,58 @@
+import { existsSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { pipelineEventSchema, type PipelineEvent } from "../../src/engine/events.js";
+import { main } from "../../src/cli/program.js";
+
+const ROOT = resolve(import.meta.dirname, "../..");
+const PLAN = join(ROOT, "fixtures/plans/ovz-kvm-debian-12.yaml");
+
+let state = "";
+beforeEach(async () => {
+  state = await mkdtemp(join(tmpdir(), "mudanza-json-journal-"));
+});
+afterEach(async () => {
+  await rm(state, { recursive: true, force: true });
+});
+
+/** The --json events of one CLI run on the fixture plan's scripted hosts. */
+async function events(flags: string[]): Promise<PipelineEvent[]> {
+  const written: string[] = [];
+  const spy = vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
+    written.push(String(chunk));
+    return true;
+  });
+  try {
+    await main(["run", PLAN, "--json", "--state-dir", state, ...flags], () => undefined);
+  } finally {
+    spy.mockRestore();
+  }
+  return written
+    .join("")
+    .trim()
+    .split("\n")
+    .map((line) => pipelineEventSchema.parse(JSON.parse(line)));
+}
+
+const journalsNamed = (list: PipelineEvent[]): Array<string | undefined> =>
+  list.flatMap((e) => (e.type === "pipeline-start" || e.type === "pipeline-end" ? [e.journal] : []));
+
+describe("--json names the journal only where there is one (found by a new-user trial)", () => {
+  it("a dry run of a plan that never ran names none: it writes nothing", async () => {
+    const dry = await events(["--dry-run"]);
+    expect(journalsNamed(dry)).toEqual([undefined, undefined]);
+  });
+
+  it("a run names its journal from its start, and the file is there; a dry run after it names it too", async () => {
+    const run = await events(["--yes"]);
+    const named = journalsNamed(run);
+    expect(named).toHaveLength(2);
+    expect(named[0]).toMatch(/\.journal\.json$/);
+    expect(named[1]).toBe(named[0]);
+    expect(existsSync(named[0]!)).toBe(true);
+    const dry = await events(["--dry-run"]);
+    expect(journalsNamed(dry)).toEqual([named[0], named[0]]);
+  });
+});
