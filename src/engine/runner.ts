@@ -1,6 +1,6 @@
 import { InterruptedError, StepFailedError, errorMessage } from "../errors.js";
 import type { Host } from "../hosts/host.js";
-import type { Journal } from "../journal/journal.js";
+import type { Journal, StepRecord } from "../journal/journal.js";
 import { redactSecrets } from "../journal/secrets.js";
 import type { EventSink, PipelineEvent, RunMode, RunStatus, StepStatus } from "./events.js";
 import { checkedFact, readFact } from "./facts.js";
@@ -223,6 +223,9 @@ export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunO
     const started = Date.now();
     // The time the admin spent reading the gate is not the step's: durations count only the work.
     let gateWaitMs = 0;
+    /** The step's record before this attempt, and whether its run began: an interrupt before that changed nothing. */
+    let before: StepRecord | undefined;
+    let ran = false;
     const finish = async (status: StepStatus, message?: string, verify?: VerifyResult): Promise<void> => {
       const durationMs = Date.now() - started - gateWaitMs;
       await journal.updateStep(step.id, { status, endedAt: now(), durationMs, message, checks: verify?.checks });
@@ -255,6 +258,7 @@ export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunO
         await journal.resetFrom(stepIds.slice(index), step.id);
       }
 
+      before = journal.step(step.id);
       await journal.updateStep(step.id, {
         status: "running",
         startedAt: now(),
@@ -312,6 +316,7 @@ export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunO
         }
         if (signal.aborted) throw interruption(signal); // Ctrl-C came with (or just after) the answer
         emit({ type: "step-start", at: now(), stepId: step.id, phase: "run" });
+        ran = true;
         await step.run(ctx, probe.plan);
         if (signal.aborted) throw interruption(signal);
       }
@@ -332,7 +337,13 @@ export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunO
         if (notes.length > 0) message = `${notes.join("; ")}; ${message}`;
       }
       options.onError?.(step.id, error instanceof Error ? error : new Error(String(error)));
-      await finish("failed", message);
+      if (interrupted && !ran) {
+        // Ctrl-C in its probe or at its gate: nothing of the step ran, so it stays as the journal had it.
+        const stepMessage = `${message} before it ran: nothing in that step ran`;
+        if (before) await journal.updateStep(step.id, { ...before, message: stepMessage });
+        const status = journal.step(step.id).status;
+        emit({ type: "step-end", at: now(), stepId: step.id, status, durationMs: 0, message: stepMessage });
+      } else await finish("failed", message);
       await runCompensations(journal, options.hosts, emit);
       if (interrupted)
         return end({ status: "interrupted", signal: interrupted.signal === "SIGTERM" ? "SIGTERM" : "SIGINT", message });

@@ -212,6 +212,36 @@ describe("runner on scripted hosts", () => {
     }
   });
 
+  it("Ctrl-C at a gate leaves the step as it was, not failed: nothing in it ran (found by a new-user trial)", async () => {
+    const hosts = demoHosts();
+    const stateDir = await tempStateDir();
+    const controller = new AbortController();
+    const { events } = await runDemo(hosts, stateDir, {
+      mode: "interactive",
+      signal: controller.signal,
+      confirm: (prompt) => {
+        if (prompt.stepId !== "stop-service") return Promise.resolve(true);
+        controller.abort(new InterruptedError("SIGINT"));
+        return new Promise<boolean>(() => undefined);
+      },
+    });
+    const end = events.find((e) => e.type === "step-end" && e.stepId === "stop-service");
+    expect(end).toMatchObject({
+      status: "pending",
+      message: "interrupted by SIGINT before it ran: nothing in that step ran",
+    });
+    const journal = await Journal.open({
+      stateDir,
+      migrationId: "demo",
+      kind: "demo",
+      planPath: "demo.yaml",
+      planHash: "hash-1",
+      readOnly: true,
+    });
+    expect(journal.snapshot.steps["stop-service"]).toMatchObject({ status: "pending", attempts: 0 });
+    await journal.close();
+  });
+
   it("a done step whose work was undone is re-run on resume, with every step after it", async () => {
     const hosts = demoHosts();
     const stateDir = await tempStateDir();
