@@ -5,6 +5,8 @@ import { validateCloneOptions } from "../../src/plan/options/image-clone.js";
 import { buildImageClone } from "../../src/pipelines/image-clone/pipeline.js";
 import { validateSparsifyOptions } from "../../src/plan/options/image-sparsify.js";
 import { buildImageSparsify } from "../../src/pipelines/image-sparsify/pipeline.js";
+import type { Pipeline } from "../../src/engine/step.js";
+import { collectDryRun, renderDryRunMarkdown } from "../../src/report/dry-run-report.js";
 import { runLocal } from "./run-local.js";
 
 // The scripted KVM host: libvirt has web1 (running, /var/lib/libvirt/images/web1.qcow2) and legacy (shut off, legacy.img).
@@ -80,5 +82,37 @@ describe("disks that libvirt domains use", () => {
     expect(outcome.status).toBe("blocked");
     expect(outcome.findings.filter((f) => f.blocks).map((f) => f.title)).toEqual(["Disk belongs to a running VM"]);
     expect(host.mutations).toEqual([]);
+  });
+
+  it("sparsify: when libvirt does not answer, the report says the VM check could not run (found by a new-user trial)", async () => {
+    const disk = "/var/lib/libvirt/images/web1.qcow2";
+    const host = await kvmHost(disk, false);
+    host.on("command -v virt-sparsify", { stdout: "/usr/bin/virt-sparsify\n" });
+    host.on(/^df -P -T -B1 -- /, { stdout: await readFile("fixtures/kvm/df/df-PTB1-tmp.txt", "utf8") });
+    // The fixture answers only qemu:///system: qemu:///session does not answer, as a stopped libvirtd would not.
+    const { outcome } = await runLocal(
+      buildImageSparsify(),
+      validateSparsifyOptions({ disk, uri: "qemu:///session", tmpdir: "/var/tmp" }, {}),
+      "dry-run",
+      { host },
+    );
+    const report = renderDryRunMarkdown(
+      collectDryRun(buildImageSparsify() as Pipeline<unknown>, { local: host.address }, outcome.probes, {}),
+    );
+    expect(report).toMatch(
+      new RegExp(
+        `libvirt: the VM check could not run \\(libvirt at qemu:///session did not answer: .*\\): a running VM is found only by its write lock on ${disk}`,
+      ),
+    );
+    const answered = await runLocal(
+      buildImageSparsify(),
+      validateSparsifyOptions(
+        { disk: "/var/lib/libvirt/images/legacy.img", uri: "qemu:///system", tmpdir: "/var/tmp" },
+        {},
+      ),
+      "dry-run",
+      { host: await kvmHost("/var/lib/libvirt/images/legacy.img", false) },
+    );
+    expect(answered.outcome.probes.sparsify?.facts?.libvirt).toBe("2 domain(s) checked for this disk");
   });
 });

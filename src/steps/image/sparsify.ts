@@ -46,14 +46,25 @@ function fileGrows(host: Host, path: string): () => Promise<boolean> {
 }
 
 /** Probe findings shared by sparsify and replace: the disk must exist, be an image, and be used by no running VM. */
-export async function diskInUseFindings(
-  ctx: Ctx,
-): Promise<{ findings: Finding[]; virtualSize: number; actualSize: number; format?: string; backingFile?: string }> {
+export async function diskInUseFindings(ctx: Ctx): Promise<{
+  findings: Finding[];
+  virtualSize: number;
+  actualSize: number;
+  format?: string;
+  backingFile?: string;
+  /** What the libvirt check for VMs running the disk found, or why it could not run: the report says it. */
+  libvirt: string;
+}> {
   const host = ctx.host("local");
   const { disk, uri } = ctx.plan;
   const state = await inspectDisk(host, disk, ctx.signal);
   if (!state.exists)
-    return { findings: [blocker("Disk not found", `${disk} does not exist`)], virtualSize: 0, actualSize: 0 };
+    return {
+      findings: [blocker("Disk not found", `${disk} does not exist`)],
+      virtualSize: 0,
+      actualSize: 0,
+      libvirt: "not checked: the disk does not exist",
+    };
   const findings: Finding[] = [];
   if (state.error) findings.push(blocker("Not a readable disk image", `qemu-img cannot open ${disk}: ${state.error}`));
   const misnamed = misnamedImageFinding(disk, state.info?.format);
@@ -82,6 +93,10 @@ export async function diskInUseFindings(
     actualSize: state.info?.["actual-size"] ?? 0,
     format: state.info?.format,
     backingFile: state.info?.["full-backing-filename"] ?? state.info?.["backing-filename"],
+    // Said, not silent (found by a new-user trial): a running VM is then seen only by its write lock.
+    libvirt: view.domains
+      ? `${view.domains.length} domain(s) checked for this disk`
+      : `the VM check could not run (${view.why ?? "no answer"}): a running VM is found only by its write lock on ${disk}`,
   };
 }
 
@@ -122,7 +137,7 @@ export const sparsifyStep = defineStep<SparsifyOptions, SparsifyPlan>({
         findings: [],
       };
     }
-    const { findings, virtualSize, actualSize, backingFile } = await diskInUseFindings(ctx);
+    const { findings, virtualSize, actualSize, backingFile, libvirt } = await diskInUseFindings(ctx);
     // An overlay's copy is standalone: it holds what the backing chain gives it too (found by a new-user trial).
     const belowBytes = backingFile ? await backingChainBytes(host, o.disk, ctx.signal) : 0;
     if (backingFile)
@@ -193,6 +208,7 @@ export const sparsifyStep = defineStep<SparsifyOptions, SparsifyPlan>({
         allocatedBefore: actualSize,
         tmpdir: tmp,
         standaloneOf: backingFile ?? null,
+        libvirt,
       },
       details: [
         `${o.disk} (${formatBytes(actualSize)} allocated, ${formatBytes(virtualSize)} virtual${backingFile ? `, an overlay on ${backingFile}` : ""}) → ${o.out}${backingFile ? " (standalone: no backing file)" : ""}`,
