@@ -131,6 +131,20 @@ describe("image clone on real qcow2 files", () => {
     expect(info["backing-filename"]).toBe("../images/base.qcow2");
   });
 
+  it("a base whose backing file is gone blocks the dry run, before anything is made read-only (found by a new-user trial)", async () => {
+    const lower = join(dir, "images", "lower.qcow2");
+    qemuImg("create", "-q", "-f", "qcow2", lower, "16M");
+    const upper = join(dir, "images", "upper.qcow2");
+    qemuImg("create", "-q", "-f", "qcow2", "-b", "lower.qcow2", "-F", "qcow2", upper);
+    await rm(lower);
+    for (const mode of ["dry-run", "yes"] as const) {
+      const { outcome } = await runLocal(buildImageClone(), plan({ base: upper }), mode);
+      expect(outcome.status).toBe("blocked");
+      expect(outcome.findings.find((f) => f.blocks)?.title).toBe("Backing file cannot be opened");
+    }
+    expect((await stat(upper)).mode & 0o777).toBe(0o644);
+  });
+
   it("rejects bad arguments with a clear error", () => {
     expect(() => plan({ namePattern: "lab" })).toThrow(/needs \{n\}/);
     expect(() => plan({ count: 0 })).toThrow(/--count/);

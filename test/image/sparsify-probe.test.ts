@@ -194,6 +194,50 @@ describe("image sparsify probes", () => {
     }
   });
 
+  it("an overlay whose backing file is gone, an empty file and a text file named .qcow2 block the dry run, as image info refuses them (found by a new-user trial; real qemu-img)", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "mudanza-unusable-"));
+    try {
+      const gone = join(dir, "b2.qcow2");
+      execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", gone, "8M"]);
+      const overlay = join(dir, "ov.qcow2");
+      execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", "-b", "b2.qcow2", "-F", "qcow2", overlay]);
+      await rm(gone);
+      const empty = join(dir, "empty.qcow2");
+      await writeFile(empty, "");
+      const text = join(dir, "text.qcow2");
+      await writeFile(text, "not a disk");
+      const blockers = async (disk: string) => {
+        const { outcome } = await runLocal(
+          buildImageSparsify(),
+          validateSparsifyOptions({ disk, uri: "qemu:///system" }, {}),
+          "dry-run",
+          { host: await localHostWithoutKvmBoot() },
+        );
+        expect(outcome.status).toBe("blocked");
+        // no claim about a chain that does not open ("0 B allocated below it")
+        expect(outcome.findings.map((f) => f.title)).not.toContain("The copy is standalone");
+        return outcome.findings.filter((f) => f.blocks);
+      };
+      const broken = (await blockers(overlay)).find((f) => f.title === "Backing file cannot be opened");
+      expect(broken?.summary).toMatch(
+        new RegExp(
+          `^${overlay} is an overlay on ${gone}, and qemu-img cannot open its backing chain: .*Could not open '${gone}'`,
+        ),
+      );
+      expect(broken?.remediation).toBe(
+        `put ${gone} back; if it moved, point the overlay at it: qemu-img rebase -u -F qcow2 -b NEW-PATH ${overlay}`,
+      );
+      const info = await runLocal(buildImageInfo(), { disk: overlay }, "dry-run", { host: new LocalHost("local") });
+      expect(info.outcome.status).toBe("blocked");
+      expect((await blockers(empty)).map((f) => f.title)).toContain("The file is empty");
+      const notDisk = (await blockers(text)).find((f) => f.title === "Not a disk image");
+      expect(notDisk?.summary).toContain(`${text} is 10 bytes, not a whole number of 512-byte sectors`);
+      expect(notDisk?.remediation).toContain(`qemu-img info ${text}`);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it("rejects --out equal to the disk", () => {
     expect(() => validateSparsifyOptions({ disk: "/srv/vm/a.qcow2", out: "/srv/vm/a.qcow2", uri: "x" }, {})).toThrow(
       /--out must differ/,

@@ -1,7 +1,7 @@
 import type { Host } from "../../hosts/host.js";
-import { warning, type Finding } from "../../engine/finding.js";
+import { blocker, warning, type Finding } from "../../engine/finding.js";
 import { cmd } from "../../hosts/quote.js";
-import { isLockConflict, parseImageInfo, type ImageInfo } from "../../kvm/qemu-img-info.js";
+import { isLockConflict, parseBackingChain, parseImageInfo, type ImageInfo } from "../../kvm/qemu-img-info.js";
 
 export interface DiskState {
   path: string;
@@ -11,7 +11,18 @@ export interface DiskState {
   locked: boolean;
   /** Why qemu-img could not read it at all (not an image, no permission). */
   error?: string;
+  /** Its size on the host (lstat): a raw "image" of 0 bytes, or not whole sectors, holds no disk. */
+  fileType?: string;
+  fileSize?: number;
+  /** An overlay whose backing chain qemu-img cannot open (a backing file deleted or moved): qemu-img's words. */
+  chainError?: string;
+  /** Bytes the images below it hold on the host (qemu-img's actual-size of each); 0 without a backing file. */
+  belowBytes: number;
 }
+
+/** The backing file an image names, as qemu-img resolves it (relative to the image's folder). */
+export const backingFileOf = (info: ImageInfo | undefined): string | undefined =>
+  info?.["full-backing-filename"] ?? info?.["backing-filename"];
 
 /**
  * Reads an image without disturbing a VM that may be using it: `-U` (force share) gets the info even
@@ -19,13 +30,76 @@ export interface DiskState {
  */
 export async function inspectDisk(host: Host, path: string, signal?: AbortSignal): Promise<DiskState> {
   const stat = await host.stat(path);
-  if (!stat) return { path, exists: false, locked: false };
+  if (!stat) return { path, exists: false, locked: false, belowBytes: 0 };
+  const file = { fileType: stat.type, fileSize: stat.size };
   const shared = await host.exec(cmd("qemu-img", "info", "-U", "--output=json", path), { signal, timeoutMs: 60_000 });
   if (shared.code !== 0)
-    return { path, exists: true, locked: false, error: shared.stderr.trim() || `qemu-img info exited ${shared.code}` };
+    return {
+      path,
+      exists: true,
+      locked: false,
+      ...file,
+      belowBytes: 0,
+      error: shared.stderr.trim() || `qemu-img info exited ${shared.code}`,
+    };
   const info = parseImageInfo(shared.stdout);
   const exclusive = await host.exec(cmd("qemu-img", "info", "--output=json", path), { signal, timeoutMs: 60_000 });
-  return { path, exists: true, info, locked: exclusive.code !== 0 && isLockConflict(exclusive.stderr) };
+  const locked = exclusive.code !== 0 && isLockConflict(exclusive.stderr);
+  // Without --backing-chain qemu-img opens the top image alone: an overlay whose base is gone still reads
+  // fine here, and fails only where the chain is opened (found by a new-user trial: sparsify said Ready).
+  const chain = backingFileOf(info) ? await readChain(host, path, signal) : { belowBytes: 0 };
+  return { path, exists: true, info, locked, ...file, ...chain };
+}
+
+async function readChain(
+  host: Host,
+  path: string,
+  signal?: AbortSignal,
+): Promise<{ belowBytes: number; chainError?: string }> {
+  const res = await host.exec(cmd("qemu-img", "info", "-U", "--backing-chain", "--output=json", path), {
+    signal,
+    timeoutMs: 60_000,
+  });
+  if (res.code !== 0)
+    return { belowBytes: 0, chainError: res.stderr.trim() || `qemu-img info --backing-chain exited ${res.code}` };
+  const below = parseBackingChain(res.stdout).slice(1);
+  return { belowBytes: below.reduce((sum, image) => sum + (image["actual-size"] ?? 0), 0) };
+}
+
+/** A disk is a whole number of 512-byte sectors: what qemu-img calls raw is any file it does not recognise. */
+const SECTOR = 512;
+
+/**
+ * Blockers for a file qemu-img opens that no image step can use, said in the dry run instead of failing in
+ * the run: an overlay whose backing chain is broken (what `image info` refuses), and a "raw" file that is
+ * empty or not whole sectors (a text file, a truncated copy). Both found by a new-user trial.
+ */
+export function unusableDiskFindings(state: DiskState): Finding[] {
+  const { path, info } = state;
+  const findings: Finding[] = [];
+  const backing = backingFileOf(info);
+  if (backing && state.chainError)
+    findings.push(
+      blocker(
+        "Backing file cannot be opened",
+        `${path} is an overlay on ${backing}, and qemu-img cannot open its backing chain: ${state.chainError}`,
+        `put ${backing} back; if it moved, point the overlay at it: ${cmd("qemu-img", "rebase", "-u", "-F", info?.["backing-filename-format"] ?? "qcow2", "-b", "NEW-PATH", path)}`,
+      ),
+    );
+  if (info?.format === "raw" && state.fileType === "file" && state.fileSize !== undefined) {
+    const size = state.fileSize;
+    if (size === 0 || size % SECTOR !== 0)
+      findings.push(
+        blocker(
+          size === 0 ? "The file is empty" : "Not a disk image",
+          size === 0
+            ? `${path} is 0 bytes: there is no disk in it`
+            : `${path} is ${size} bytes, not a whole number of 512-byte sectors: qemu-img does not recognise it as an image (it calls such a file raw), and no disk is that size`,
+          `check it is the disk you meant (${cmd("qemu-img", "info", path)}); restore it from a backup if the copy went wrong`,
+        ),
+      );
+  }
+  return findings;
 }
 
 /** `du -B1` per path: the bytes really allocated on the host's filesystem. */

@@ -2,7 +2,7 @@ import { blocker, warning, type Finding } from "../../engine/finding.js";
 import { defineStep, verifyResult } from "../../engine/step.js";
 import { cmd } from "../../hosts/quote.js";
 import type { CloneOptions } from "../../plan/options/image-clone.js";
-import { inspectDisk, misnamedImageFinding } from "./inspect-disk.js";
+import { inspectDisk, misnamedImageFinding, unusableDiskFindings } from "./inspect-disk.js";
 import { domainsUsing, readDomains } from "./libvirt-users.js";
 
 /**
@@ -28,7 +28,9 @@ export const protectBaseStep = defineStep<CloneOptions, { base: string; protect:
       };
     if (disk.error)
       findings.push(blocker("Base is not a readable disk image", `qemu-img cannot open ${base}: ${disk.error}`));
-    else if (disk.info && disk.info.format !== "qcow2" && disk.info.format !== "raw") {
+    // An overlay reads its base's whole chain: a broken one fails only at qemu-img create, after the chmod.
+    findings.push(...unusableDiskFindings(disk));
+    if (disk.info && disk.info.format !== "qcow2" && disk.info.format !== "raw") {
       findings.push(
         blocker(
           "Base format not supported",

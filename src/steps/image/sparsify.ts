@@ -6,12 +6,18 @@ import type { Host } from "../../hosts/host.js";
 import { cmd, raw, sh } from "../../hosts/quote.js";
 import { formatSilence, SILENCE_LIMIT_ENV, silenceLimitMs } from "../../hosts/watchdog.js";
 import { formatBytes } from "../../render/format.js";
-import { imageCheckClean, parseBackingChain, parseImageCheck } from "../../kvm/qemu-img-info.js";
+import { imageCheckClean, parseImageCheck } from "../../kvm/qemu-img-info.js";
 import { effectiveTmpdir, type SparsifyOptions } from "../../plan/options/image-sparsify.js";
 import { kvmSmokeTest } from "../host-doctor/kvm-smoke.js";
 import { SPARSIFY_FACTS } from "./facts.js";
 import { guestfsEnv, listGuestFilesystems } from "./guest-filesystems.js";
-import { allocatedBytes, inspectDisk, misnamedImageFinding } from "./inspect-disk.js";
+import {
+  allocatedBytes,
+  backingFileOf,
+  inspectDisk,
+  misnamedImageFinding,
+  unusableDiskFindings,
+} from "./inspect-disk.js";
 import { dirWithRoom, freeSpace } from "./free-space.js";
 import { domainsUsing, readDomains } from "./libvirt-users.js";
 
@@ -45,16 +51,29 @@ function fileGrows(host: Host, path: string): () => Promise<boolean> {
   };
 }
 
-/** Probe findings shared by sparsify and replace: the disk must exist, be an image, and be used by no running VM. */
-export async function diskInUseFindings(ctx: Ctx): Promise<{
+/** What the probes of sparsify and replace read about the disk, and what blocks them. */
+export interface DiskFindings {
   findings: Finding[];
   virtualSize: number;
   actualSize: number;
   format?: string;
   backingFile?: string;
+  /**
+   * What the images below an overlay hold on the host's disks (qemu-img's actual-size of each):
+   * virt-sparsify reads through the whole chain, so its copy may hold all of it.
+   */
+  belowBytes: number;
+  /** The backing chain does not open: no size below it is known. */
+  chainBroken: boolean;
   /** What the libvirt check for VMs running the disk found, or why it could not run: the report says it. */
   libvirt: string;
-}> {
+}
+
+/**
+ * Probe findings shared by sparsify and replace: the disk must exist, be an image whose backing chain opens,
+ * and be used by no running VM.
+ */
+export async function diskInUseFindings(ctx: Ctx): Promise<DiskFindings> {
   const host = ctx.host("local");
   const { disk, uri } = ctx.plan;
   const state = await inspectDisk(host, disk, ctx.signal);
@@ -63,10 +82,13 @@ export async function diskInUseFindings(ctx: Ctx): Promise<{
       findings: [blocker("Disk not found", `${disk} does not exist`)],
       virtualSize: 0,
       actualSize: 0,
+      belowBytes: 0,
+      chainBroken: false,
       libvirt: "not checked: the disk does not exist",
     };
   const findings: Finding[] = [];
   if (state.error) findings.push(blocker("Not a readable disk image", `qemu-img cannot open ${disk}: ${state.error}`));
+  findings.push(...unusableDiskFindings(state));
   const misnamed = misnamedImageFinding(disk, state.info?.format);
   if (misnamed) findings.push(misnamed);
   if (state.locked)
@@ -92,27 +114,14 @@ export async function diskInUseFindings(ctx: Ctx): Promise<{
     virtualSize: state.info?.["virtual-size"] ?? 0,
     actualSize: state.info?.["actual-size"] ?? 0,
     format: state.info?.format,
-    backingFile: state.info?.["full-backing-filename"] ?? state.info?.["backing-filename"],
+    backingFile: backingFileOf(state.info),
+    belowBytes: state.belowBytes,
+    chainBroken: state.chainError !== undefined,
     // Said, not silent (found by a new-user trial): a running VM is then seen only by its write lock.
     libvirt: view.domains
       ? `${view.domains.length} domain(s) checked for this disk`
       : `the VM check could not run (${view.why ?? "no answer"}): a running VM is found only by its write lock on ${disk}`,
   };
-}
-
-/**
- * What the images below an overlay hold on the host's disks (qemu-img's actual-size of each): virt-sparsify
- * reads through the whole chain, so its copy may hold all of it.
- */
-async function backingChainBytes(host: Host, disk: string, signal?: AbortSignal): Promise<number> {
-  const res = await host.exec(cmd("qemu-img", "info", "-U", "--backing-chain", "--output=json", disk), {
-    signal,
-    timeoutMs: 60_000,
-  });
-  if (res.code !== 0) return 0;
-  return parseBackingChain(res.stdout)
-    .slice(1)
-    .reduce((sum, image) => sum + (image["actual-size"] ?? 0), 0);
 }
 
 /** virt-sparsify --compress into OUT.partial, renamed to OUT only when it finished. */
@@ -137,10 +146,10 @@ export const sparsifyStep = defineStep<SparsifyOptions, SparsifyPlan>({
         findings: [],
       };
     }
-    const { findings, virtualSize, actualSize, backingFile, libvirt } = await diskInUseFindings(ctx);
+    const { findings, virtualSize, actualSize, backingFile, belowBytes, chainBroken, libvirt } =
+      await diskInUseFindings(ctx);
     // An overlay's copy is standalone: it holds what the backing chain gives it too (found by a new-user trial).
-    const belowBytes = backingFile ? await backingChainBytes(host, o.disk, ctx.signal) : 0;
-    if (backingFile)
+    if (backingFile && !chainBroken)
       findings.push({
         title: "The copy is standalone",
         summary: `${o.disk} is an overlay on ${backingFile}: the sparsified copy has no backing file and holds the data it reads from there too (${formatBytes(belowBytes)} allocated below it), so it can be larger than ${o.disk} (${formatBytes(actualSize)})`,
