@@ -1,5 +1,5 @@
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
-import { mkdtemp, mkdir, rename, rm, stat, writeFile } from "node:fs/promises";
+import { chmod, mkdtemp, mkdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -7,6 +7,8 @@ import { buildImageClone } from "../../src/pipelines/image-clone/pipeline.js";
 import { validateCloneOptions } from "../../src/plan/options/image-clone.js";
 import { runLocal } from "./run-local.js";
 import { exitCodeForRun } from "../../src/exit-codes.js";
+import { delegatingHost } from "../../src/hosts/delegating-host.js";
+import { LocalHost } from "../../src/hosts/local-host.js";
 
 // Real qemu-img and qemu-io (Debian qemu-utils) on real qcow2 files.
 const qemuImg = (...args: string[]): string => execFileSync("qemu-img", args, { encoding: "utf8" });
@@ -143,6 +145,40 @@ describe("image clone on real qcow2 files", () => {
       expect(outcome.findings.find((f) => f.blocks)?.title).toBe("Backing file cannot be opened");
     }
     expect((await stat(upper)).mode & 0o777).toBe(0o644);
+  });
+
+  it("a run that fails after the base was made read-only gives it its mode back, and says so", async () => {
+    await chmod(base, 0o640);
+    // qemu-img create failing where the probes saw nothing wrong (a full disk, a race): only the run can tell.
+    const local = new LocalHost("local");
+    const host = delegatingHost(local, {
+      exec: (command, options) =>
+        command.startsWith("qemu-img create ") && command.endsWith("lab2.qcow2")
+          ? Promise.resolve({ code: 1, stdout: "", stderr: "qemu-img: No space left on device\n" })
+          : local.exec(command, options),
+    });
+    const { outcome, events } = await runLocal(buildImageClone(), plan(), "yes", { host });
+    expect(outcome.status).toBe("failed");
+    expect((await stat(base)).mode & 0o7777).toBe(0o640);
+    await expect(stat(join(dir, "images", "lab1.qcow2"))).rejects.toThrow();
+    const undone = events.flatMap((e) => (e.type === "compensation" ? [`${e.title}: ${e.ok ? "ok" : "failed"}`] : []));
+    expect(undone).toEqual([
+      `remove overlay ${join(dir, "images", "lab2.qcow2")}: ok`,
+      `remove overlay ${join(dir, "images", "lab1.qcow2")}: ok`,
+      `give ${base} back its mode 640 (the run made no overlay on it): ok`,
+    ]);
+  });
+
+  it("a base made writable again under existing overlays is protected again, and stays so on the next run", async () => {
+    const first = await runLocal(buildImageClone(), plan(), "yes");
+    await chmod(base, 0o644);
+    const again = await runLocal(buildImageClone(), plan(), "yes", { stateDir: first.stateDir });
+    expect(again.outcome.status).toBe("done");
+    expect((await stat(base)).mode & 0o222).toBe(0);
+    // No compensation left pending to make it writable before the next run's checks.
+    const third = await runLocal(buildImageClone(), plan(), "yes", { stateDir: first.stateDir });
+    expect(third.events.some((e) => e.type === "compensation")).toBe(false);
+    expect((await stat(base)).mode & 0o222).toBe(0);
   });
 
   it("rejects bad arguments with a clear error", () => {

@@ -3,6 +3,7 @@ import { defineStep, verifyResult, type VerifyCheck } from "../../engine/step.js
 import type { Host } from "../../hosts/host.js";
 import { cmd } from "../../hosts/quote.js";
 import { parseBackingChain } from "../../kvm/qemu-img-info.js";
+import { RESTORE_BASE_MODE } from "./base-mode.js";
 import { cloneTargets, type CloneOptions, type CloneTarget } from "../../plan/options/image-clone.js";
 
 type OverlayState = "missing" | "ours" | "foreign";
@@ -97,6 +98,8 @@ export const createOverlaysStep = defineStep<CloneOptions, OverlaysPlan>({
       });
     }
     for (const t of plan.missing) await ctx.compensations.clear(`overlay-${t.name}`);
+    // The overlays stand on the base now: it stays read-only.
+    await ctx.compensations.clear(RESTORE_BASE_MODE);
   },
   async verify(ctx) {
     const host = ctx.host("local");

@@ -1,7 +1,9 @@
+import type { Host } from "../../hosts/host.js";
 import { blocker, warning, type Finding } from "../../engine/finding.js";
 import { defineStep, verifyResult } from "../../engine/step.js";
 import { cmd } from "../../hosts/quote.js";
-import type { CloneOptions } from "../../plan/options/image-clone.js";
+import { cloneTargets, type CloneOptions } from "../../plan/options/image-clone.js";
+import { RESTORE_BASE_MODE } from "./base-mode.js";
 import { inspectDisk, misnamedImageFinding, unusableDiskFindings } from "./inspect-disk.js";
 import { domainsUsing, readDomains } from "./libvirt-users.js";
 
@@ -11,7 +13,25 @@ import { domainsUsing, readDomains } from "./libvirt-users.js";
  */
 const protectCommand = (base: string): string => cmd("chmod", "a-w", base);
 
-export const protectBaseStep = defineStep<CloneOptions, { base: string; protect: boolean }>({
+async function anyCloneMissing(host: Host, options: CloneOptions): Promise<boolean> {
+  for (const t of cloneTargets(options)) if (!(await host.stat(t.path))) return true;
+  return false;
+}
+
+const restoreModeCommand = (base: string, mode: number): string =>
+  cmd("chmod", (mode & 0o7777).toString(8).padStart(4, "0"), "--", base);
+
+export interface ProtectPlan {
+  base: string;
+  protect: boolean;
+  /**
+   * The base's mode before the step, given back if create-overlays fails; null when every overlay exists
+   * already (create-overlays then has nothing to do, and the base stays read-only under them).
+   */
+  restoreMode: number | null;
+}
+
+export const protectBaseStep = defineStep<CloneOptions, ProtectPlan>({
   id: "protect-base",
   title: "Check the base image and make it read-only",
   destructive: false,
@@ -23,7 +43,7 @@ export const protectBaseStep = defineStep<CloneOptions, { base: string; protect:
     if (!disk.exists)
       return {
         satisfied: false,
-        plan: { base, protect: false },
+        plan: { base, protect: false, restoreMode: null },
         findings: [blocker("Base image not found", `${base} does not exist`)],
       };
     if (disk.error)
@@ -62,10 +82,11 @@ export const protectBaseStep = defineStep<CloneOptions, { base: string; protect:
     }
     const stat = await host.stat(base);
     const readOnly = stat !== null && (stat.mode & 0o222) === 0;
+    const restoreMode = stat && !readOnly && (await anyCloneMissing(host, ctx.plan)) ? stat.mode : null;
     return {
       satisfied: readOnly,
       reason: readOnly ? "the base is already read-only" : undefined,
-      plan: { base, protect: !readOnly },
+      plan: { base, protect: !readOnly, restoreMode },
       findings,
       facts: {
         base,
@@ -81,6 +102,15 @@ export const protectBaseStep = defineStep<CloneOptions, { base: string; protect:
       : [],
   async run(ctx, plan) {
     if (!plan.protect) return;
+    // Registered before the chmod: a later failure (an overlay qemu-img cannot create) must not leave the
+    // base read-only with no overlay on it (found by a new-user trial).
+    if (plan.restoreMode !== null)
+      await ctx.compensations.register({
+        id: RESTORE_BASE_MODE,
+        title: `give ${plan.base} back its mode ${(plan.restoreMode & 0o7777).toString(8)} (the run made no overlay on it)`,
+        host: "local",
+        command: restoreModeCommand(plan.base, plan.restoreMode),
+      });
     const res = await ctx.host("local").exec(protectCommand(plan.base), { signal: ctx.signal });
     if (res.code !== 0) throw new Error(`chmod a-w ${plan.base} failed: ${res.stderr.trim()}`);
   },
