@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -10,6 +10,8 @@ import { ScriptedHost } from "../../src/hosts/scripted-host.js";
 import { validateSparsifyOptions } from "../../src/plan/options/image-sparsify.js";
 import { buildImageSparsify } from "../../src/pipelines/image-sparsify/pipeline.js";
 import { buildImageInfo } from "../../src/pipelines/image-clone/info-pipeline.js";
+import { buildImageClone } from "../../src/pipelines/image-clone/pipeline.js";
+import { validateCloneOptions } from "../../src/plan/options/image-clone.js";
 import { sparsifySummary } from "../../src/cli/sparsify-summary.js";
 import { runLocal } from "./run-local.js";
 
@@ -189,6 +191,43 @@ describe("image sparsify probes", () => {
         },
       );
       expect(sparsify.outcome.findings.map((f) => f.title)).toContain("Not the format its name says");
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("a base image clone made read-only blocks --replace, wherever its overlays went (found by a new-user trial; real qemu-img)", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "mudanza-clonedbase-"));
+    try {
+      const base = join(dir, "base2.qcow2");
+      execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", base, "8M"]);
+      await mkdir(join(dir, "sub2"));
+      const clone = validateCloneOptions({
+        base,
+        count: 1,
+        namePattern: "vm{n}",
+        start: 1,
+        outDir: join(dir, "sub2"),
+        define: false,
+        bridge: "br0",
+        memoryBytes: 1 << 30,
+        vcpus: 1,
+        uri: "qemu:///system",
+      });
+      expect((await runLocal(buildImageClone(), clone, "yes")).outcome.status).toBe("done");
+      const replace = validateSparsifyOptions({ disk: base, replace: true, uri: "qemu:///system" }, {});
+      const { outcome } = await runLocal(buildImageSparsify(), replace, "dry-run", {
+        host: await localHostWithoutKvmBoot(),
+      });
+      expect(outcome.status).toBe("blocked");
+      const b = outcome.findings.find((f) => f.title === "The disk is read-only: the base of overlays");
+      expect(b).toMatchObject({ blocks: true });
+      expect(b?.summary).toMatch(new RegExp(`^${base} has no write bit \\(mode 444\\), as image clone leaves`));
+      expect(b?.remediation).toMatch(/drop --replace.*chmod u\+w .*only if you know no overlay uses it/);
+      // Without --replace the copy goes beside it: nothing to block.
+      const copy = validateSparsifyOptions({ disk: base, uri: "qemu:///system" }, {});
+      const beside = await runLocal(buildImageSparsify(), copy, "dry-run", { host: await localHostWithoutKvmBoot() });
+      expect(beside.outcome.findings.map((f) => f.title)).not.toContain(b?.title);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -1,5 +1,6 @@
-import { blocker } from "../../engine/finding.js";
+import { blocker, type Finding } from "../../engine/finding.js";
 import { defineStep, verifyResult } from "../../engine/step.js";
+import type { Host } from "../../hosts/host.js";
 import { cmd } from "../../hosts/quote.js";
 import { formatBytes } from "../../render/format.js";
 import { imageCheckClean, parseImageCheck } from "../../kvm/qemu-img-info.js";
@@ -7,6 +8,17 @@ import type { SparsifyOptions } from "../../plan/options/image-sparsify.js";
 import { SPARSIFY_FACTS } from "./facts.js";
 import { imagesBackingOnto } from "./backing-users.js";
 import { diskInUseFindings } from "./sparsify.js";
+
+/** A disk with no write bit is marked as a base: `image clone` leaves it so, and `--replace` respects that. */
+async function readOnlyBaseFinding(host: Host, o: SparsifyOptions): Promise<Finding | undefined> {
+  const stat = await host.stat(o.disk);
+  if (!stat || stat.type !== "file" || (stat.mode & 0o222) !== 0) return undefined;
+  return blocker(
+    "The disk is read-only: the base of overlays",
+    `${o.disk} has no write bit (mode ${(stat.mode & 0o7777).toString(8)}), as image clone leaves the base of its overlays: overlays read from their base every cluster they have not written, and those in other folders cannot all be found, so replacing it could corrupt them silently`,
+    `keep the sparsified copy beside it instead (drop --replace; --out FILE names it); make it writable (${cmd("chmod", "u+w", o.disk)}) only if you know no overlay uses it`,
+  );
+}
 
 const replaceCommand = (o: ReplacePlan): string =>
   `${cmd("chown", `--reference=${o.disk}`, "--", o.out)} && ${cmd("chmod", `--reference=${o.disk}`, "--", o.out)} && ${cmd("mv", "-f", "--", o.out, o.disk)}`;
@@ -53,6 +65,10 @@ export const replaceOriginalStep = defineStep<SparsifyOptions, ReplacePlan>({
           `keep the copy beside the original (drop --replace); to shrink an overlay, sparsify the overlay itself (its copy is standalone)`,
         ),
       );
+    // The same-folder scan cannot see overlays elsewhere (`image clone --out-dir`, another machine over NFS);
+    // a base without a write bit is what clone leaves, and `mv -f` would go past it (found by a new-user trial).
+    const readOnly = await readOnlyBaseFinding(ctx.host("local"), o);
+    if (readOnly) findings.push(readOnly);
     const before = ctx.facts.get(SPARSIFY_FACTS.allocatedBefore);
     const after = ctx.facts.get(SPARSIFY_FACTS.allocatedAfter);
     return {
