@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -9,6 +9,7 @@ import { LocalHost } from "../../src/hosts/local-host.js";
 import { ScriptedHost } from "../../src/hosts/scripted-host.js";
 import { validateSparsifyOptions } from "../../src/plan/options/image-sparsify.js";
 import { buildImageSparsify } from "../../src/pipelines/image-sparsify/pipeline.js";
+import { cloneRecordsIn } from "../../src/pipelines/image-sparsify/clone-records.js";
 import { buildImageInfo } from "../../src/pipelines/image-clone/info-pipeline.js";
 import { buildImageClone } from "../../src/pipelines/image-clone/pipeline.js";
 import { validateCloneOptions } from "../../src/plan/options/image-clone.js";
@@ -196,7 +197,7 @@ describe("image sparsify probes", () => {
     }
   });
 
-  it("a base image clone made read-only blocks --replace, wherever its overlays went (found by a new-user trial; real qemu-img)", async () => {
+  it("a base image clone made read-only blocks --replace, wherever its overlays went; the clone's journal names their folder (found by a new-user trial; real qemu-img)", async () => {
     const dir = await mkdtemp(join(tmpdir(), "mudanza-clonedbase-"));
     try {
       const base = join(dir, "base2.qcow2");
@@ -214,7 +215,8 @@ describe("image sparsify probes", () => {
         vcpus: 1,
         uri: "qemu:///system",
       });
-      expect((await runLocal(buildImageClone(), clone, "yes")).outcome.status).toBe("done");
+      const cloned = await runLocal(buildImageClone(), clone, "yes");
+      expect(cloned.outcome.status).toBe("done");
       const replace = validateSparsifyOptions({ disk: base, replace: true, uri: "qemu:///system" }, {});
       const { outcome } = await runLocal(buildImageSparsify(), replace, "dry-run", {
         host: await localHostWithoutKvmBoot(),
@@ -228,6 +230,20 @@ describe("image sparsify probes", () => {
       const copy = validateSparsifyOptions({ disk: base, uri: "qemu:///system" }, {});
       const beside = await runLocal(buildImageSparsify(), copy, "dry-run", { host: await localHostWithoutKvmBoot() });
       expect(beside.outcome.findings.map((f) => f.title)).not.toContain(b?.title);
+      // Made writable again, it is found a base through the clone run's journal, which names where its overlay went.
+      await chmod(base, 0o644);
+      const users = "Other images back onto this disk";
+      const recorded = await runLocal(buildImageSparsify(cloneRecordsIn(cloned.stateDir)), replace, "dry-run", {
+        host: await localHostWithoutKvmBoot(),
+      });
+      expect(recorded.outcome.findings.find((f) => f.title === users)?.summary).toContain(
+        join(dir, "sub2", "vm1.qcow2"),
+      );
+      // Without that journal, only the disk's own folder is scanned: this is why the read-only base blocks.
+      const unrecorded = await runLocal(buildImageSparsify(), replace, "dry-run", {
+        host: await localHostWithoutKvmBoot(),
+      });
+      expect(unrecorded.outcome.findings.map((f) => f.title)).not.toContain(users);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -71,7 +71,9 @@ export function registerImage(program: Command, setExit: ExitSetter): void {
         plan.uri,
       ];
       const { runLocalPipeline } = await import("../run-local-pipeline.js");
-      const outcome = await runLocalPipeline("image-sparsify", buildImageSparsify(), plan, opts, argv);
+      const { cloneRecordsIn } = await import("../../pipelines/image-sparsify/clone-records.js");
+      const pipeline = buildImageSparsify(cloneRecordsIn(resolveStateDir(opts.stateDir)));
+      const outcome = await runLocalPipeline("image-sparsify", pipeline, plan, opts, argv);
       if (outcome.status === "done" && !opts.json) {
         // The sizes were journaled by the run (a resumed run may not have measured them itself).
         const { Journal } = await import("../../journal/journal.js");

@@ -14,11 +14,28 @@ export const folderImagesCommand = (folder: string): string =>
   sh`for f in ${folder}/*.qcow2; do test -f "$f" || continue; printf '%s\\0' "$f"; qemu-img info -U --output=json -- "$f" 2>/dev/null; printf '\\0'; done`;
 
 /**
- * The images in `disk`'s folder whose backing file is `disk`: they read from it every cluster they have not
- * written themselves. An image whose info cannot be read is skipped (it is no overlay qemu-img can open).
+ * The images in `disk`'s folder, and in `moreFolders`, whose backing file is `disk`: they read from it every
+ * cluster they have not written themselves. An image whose info cannot be read is skipped (it is no overlay
+ * qemu-img can open).
  */
-export async function imagesBackingOnto(host: Host, disk: string, signal?: AbortSignal): Promise<string[]> {
-  const folder = dirname(resolve(disk));
+export async function imagesBackingOnto(
+  host: Host,
+  disk: string,
+  signal?: AbortSignal,
+  moreFolders: string[] = [],
+): Promise<string[]> {
+  const users: string[] = [];
+  for (const folder of new Set([dirname(resolve(disk)), ...moreFolders.map((f) => resolve(f))]))
+    users.push(...(await folderImagesBackingOnto(host, folder, disk, signal)));
+  return users;
+}
+
+async function folderImagesBackingOnto(
+  host: Host,
+  folder: string,
+  disk: string,
+  signal?: AbortSignal,
+): Promise<string[]> {
   const listed = await host.exec(folderImagesCommand(folder), { signal, timeoutMs: 120_000 });
   const parts = listed.stdout.split(SEPARATOR);
   const users: string[] = [];

@@ -4,6 +4,7 @@ import type { Host } from "../../hosts/host.js";
 import { cmd } from "../../hosts/quote.js";
 import { parseBackingChain } from "../../kvm/qemu-img-info.js";
 import { RESTORE_BASE_MODE } from "./base-mode.js";
+import { CLONE_FACTS } from "./facts.js";
 import { cloneTargets, type CloneOptions, type CloneTarget } from "../../plan/options/image-clone.js";
 
 type OverlayState = "missing" | "ours" | "foreign";
@@ -97,6 +98,11 @@ export const createOverlaysStep = defineStep<CloneOptions, OverlaysPlan>({
         label: t.name,
       });
     }
+    // Journaled for `image sparsify --replace`: it cannot find overlays outside the base's folder by itself.
+    await ctx.facts.set(CLONE_FACTS.overlays, {
+      base: ctx.plan.base,
+      paths: cloneTargets(ctx.plan).map((t) => t.path),
+    });
     for (const t of plan.missing) await ctx.compensations.clear(`overlay-${t.name}`);
     // The overlays stand on the base now: it stays read-only.
     await ctx.compensations.clear(RESTORE_BASE_MODE);

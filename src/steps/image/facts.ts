@@ -18,3 +18,12 @@ export const SPARSIFY_FACTS = {
 
 /** The journal key of every fact, for readers of a raw journal (the CLI's summary, tests). */
 export const FACT = keysOf(SPARSIFY_FACTS);
+
+/** Every journal fact of the image-clone pipeline. */
+export const CLONE_FACTS = {
+  /**
+   * The overlays a clone run made on its base: `image sparsify --replace` reads them from the state dir's
+   * journals, since a folder scan finds only the overlays beside the base.
+   */
+  overlays: defineFact("overlays", z.object({ base: z.string(), paths: z.array(z.string()) })),
+} as const;

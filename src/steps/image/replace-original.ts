@@ -1,3 +1,4 @@
+import { dirname } from "node:path";
 import { blocker, type Finding } from "../../engine/finding.js";
 import { defineStep, verifyResult } from "../../engine/step.js";
 import type { Host } from "../../hosts/host.js";
@@ -23,92 +24,101 @@ async function readOnlyBaseFinding(host: Host, o: SparsifyOptions): Promise<Find
 const replaceCommand = (o: ReplacePlan): string =>
   `${cmd("chown", `--reference=${o.disk}`, "--", o.out)} && ${cmd("chmod", `--reference=${o.disk}`, "--", o.out)} && ${cmd("mv", "-f", "--", o.out, o.disk)}`;
 
+/**
+ * The overlays mudanza's own clone runs recorded on `disk` (their journals in the state dir): where else
+ * to look for overlays than the disk's folder.
+ */
+export type RecordedOverlays = (disk: string) => Promise<string[]>;
+
 /** --replace: the verified copy takes the original's place (owner and mode kept); the original is gone after this. */
 export interface ReplacePlan {
   disk: string;
   out: string;
 }
 
-export const replaceOriginalStep = defineStep<SparsifyOptions, ReplacePlan>({
-  id: "replace-original",
-  title: "Replace the original disk with the verified copy",
-  destructive: true,
-  skip: (ctx) => (ctx.plan.replace ? undefined : "the original stays (pass --replace to swap it for the copy)"),
-  async probe(ctx) {
-    const o = ctx.plan;
-    if (ctx.facts.get(SPARSIFY_FACTS.replaced))
+export const replaceOriginalStep = (recordedOverlays: RecordedOverlays = () => Promise.resolve([])) =>
+  defineStep<SparsifyOptions, ReplacePlan>({
+    id: "replace-original",
+    title: "Replace the original disk with the verified copy",
+    destructive: true,
+    skip: (ctx) => (ctx.plan.replace ? undefined : "the original stays (pass --replace to swap it for the copy)"),
+    async probe(ctx) {
+      const o = ctx.plan;
+      if (ctx.facts.get(SPARSIFY_FACTS.replaced))
+        return {
+          satisfied: true,
+          reason: `${o.disk} is already the sparsified copy`,
+          plan: { disk: o.disk, out: o.out },
+          findings: [],
+        };
+      const { findings, format } = await diskInUseFindings(ctx);
+      if (format && format !== "qcow2") {
+        // Whatever points at this path (libvirt's <driver type='raw'/>, a QEMU command line) would read qcow2 as raw.
+        findings.push(
+          blocker(
+            "Replacing would change the disk's format",
+            `${o.disk} is ${format} and the sparsified copy is qcow2: its VM's config still says ${format}`,
+            `keep the copy (drop --replace), then point the VM at ${o.out} with driver type qcow2`,
+          ),
+        );
+      }
+      // Sparsifying mounts the disk's filesystems: the copy may differ from the original beyond its free
+      // space (a journal replayed, metadata rewritten), and an overlay reads from its base what it never wrote.
+      // Also the folders clone runs wrote overlays of this disk to (found by a new-user trial: --out-dir sub2).
+      const elsewhere = (await recordedOverlays(o.disk)).map((path) => dirname(path));
+      const overlays = await imagesBackingOnto(ctx.host("local"), o.disk, ctx.signal, elsewhere);
+      if (overlays.length > 0)
+        findings.push(
+          blocker(
+            "Other images back onto this disk",
+            `${overlays.length} image(s) read from ${o.disk} every cluster they have not written themselves (${overlays.join(", ")}): replaced by the sparsified copy, they would read a filesystem that may differ from the one they were made on`,
+            `keep the copy beside the original (drop --replace); to shrink an overlay, sparsify the overlay itself (its copy is standalone)`,
+          ),
+        );
+      // The same-folder scan cannot see overlays elsewhere (`image clone --out-dir`, another machine over NFS);
+      // a base without a write bit is what clone leaves, and `mv -f` would go past it (found by a new-user trial).
+      const readOnly = await readOnlyBaseFinding(ctx.host("local"), o);
+      if (readOnly) findings.push(readOnly);
+      const before = ctx.facts.get(SPARSIFY_FACTS.allocatedBefore);
+      const after = ctx.facts.get(SPARSIFY_FACTS.allocatedAfter);
       return {
-        satisfied: true,
-        reason: `${o.disk} is already the sparsified copy`,
+        satisfied: false,
         plan: { disk: o.disk, out: o.out },
-        findings: [],
+        findings,
+        details: [
+          `${o.disk} is deleted and replaced by ${o.out}${before && after ? ` (${formatBytes(before)} → ${formatBytes(after)})` : ""}`,
+          "runs only after the copy passed qemu-img check and its filesystems mounted read-only",
+        ],
       };
-    const { findings, format } = await diskInUseFindings(ctx);
-    if (format && format !== "qcow2") {
-      // Whatever points at this path (libvirt's <driver type='raw'/>, a QEMU command line) would read qcow2 as raw.
-      findings.push(
-        blocker(
-          "Replacing would change the disk's format",
-          `${o.disk} is ${format} and the sparsified copy is qcow2: its VM's config still says ${format}`,
-          `keep the copy (drop --replace), then point the VM at ${o.out} with driver type qcow2`,
-        ),
-      );
-    }
-    // Sparsifying mounts the disk's filesystems: the copy may differ from the original beyond its free
-    // space (a journal replayed, metadata rewritten), and an overlay reads from its base what it never wrote.
-    const overlays = await imagesBackingOnto(ctx.host("local"), o.disk, ctx.signal);
-    if (overlays.length > 0)
-      findings.push(
-        blocker(
-          "Other images back onto this disk",
-          `${overlays.length} image(s) read from ${o.disk} every cluster they have not written themselves (${overlays.join(", ")}): replaced by the sparsified copy, they would read a filesystem that may differ from the one they were made on`,
-          `keep the copy beside the original (drop --replace); to shrink an overlay, sparsify the overlay itself (its copy is standalone)`,
-        ),
-      );
-    // The same-folder scan cannot see overlays elsewhere (`image clone --out-dir`, another machine over NFS);
-    // a base without a write bit is what clone leaves, and `mv -f` would go past it (found by a new-user trial).
-    const readOnly = await readOnlyBaseFinding(ctx.host("local"), o);
-    if (readOnly) findings.push(readOnly);
-    const before = ctx.facts.get(SPARSIFY_FACTS.allocatedBefore);
-    const after = ctx.facts.get(SPARSIFY_FACTS.allocatedAfter);
-    return {
-      satisfied: false,
-      plan: { disk: o.disk, out: o.out },
-      findings,
-      details: [
-        `${o.disk} is deleted and replaced by ${o.out}${before && after ? ` (${formatBytes(before)} → ${formatBytes(after)})` : ""}`,
-        "runs only after the copy passed qemu-img check and its filesystems mounted read-only",
-      ],
-    };
-  },
-  commands: (plan) => [
-    {
-      host: "local",
-      command: replaceCommand(plan),
-      purpose: "same owner and mode as the original, then take its place",
     },
-  ],
-  async run(ctx, plan) {
-    const host = ctx.host("local");
-    if (!(await host.stat(plan.out)))
-      throw new Error(`${plan.out} is missing: nothing to put in place of ${plan.disk}`);
-    const res = await host.exec(replaceCommand(plan), { signal: ctx.signal });
-    if (res.code !== 0) throw new Error(`replacing ${plan.disk} failed: ${res.stderr.trim()}`);
-    await ctx.facts.set(SPARSIFY_FACTS.replaced, true);
-  },
-  async verify(ctx) {
-    const host = ctx.host("local");
-    const check = await host.exec(cmd("qemu-img", "check", "--output=json", ctx.plan.disk), { signal: ctx.signal });
-    let clean = false;
-    try {
-      clean = check.code === 0 && imageCheckClean(parseImageCheck(check.stdout));
-    } catch {
-      clean = false;
-    }
-    const outGone = !(await host.stat(ctx.plan.out));
-    return verifyResult([
-      { name: `${ctx.plan.disk} passes qemu-img check`, ok: clean },
-      { name: "the copy was moved, not duplicated", ok: outGone },
-    ]);
-  },
-});
+    commands: (plan) => [
+      {
+        host: "local",
+        command: replaceCommand(plan),
+        purpose: "same owner and mode as the original, then take its place",
+      },
+    ],
+    async run(ctx, plan) {
+      const host = ctx.host("local");
+      if (!(await host.stat(plan.out)))
+        throw new Error(`${plan.out} is missing: nothing to put in place of ${plan.disk}`);
+      const res = await host.exec(replaceCommand(plan), { signal: ctx.signal });
+      if (res.code !== 0) throw new Error(`replacing ${plan.disk} failed: ${res.stderr.trim()}`);
+      await ctx.facts.set(SPARSIFY_FACTS.replaced, true);
+    },
+    async verify(ctx) {
+      const host = ctx.host("local");
+      const check = await host.exec(cmd("qemu-img", "check", "--output=json", ctx.plan.disk), { signal: ctx.signal });
+      let clean = false;
+      try {
+        clean = check.code === 0 && imageCheckClean(parseImageCheck(check.stdout));
+      } catch {
+        clean = false;
+      }
+      const outGone = !(await host.stat(ctx.plan.out));
+      return verifyResult([
+        { name: `${ctx.plan.disk} passes qemu-img check`, ok: clean },
+        { name: "the copy was moved, not duplicated", ok: outGone },
+      ]);
+    },
+  });
