@@ -1,6 +1,7 @@
 import { render } from "ink";
 import type { Renderer } from "../render/renderer.js";
 import { App } from "./components/App.js";
+import { endCopyLines } from "./panels.js";
 import { TuiStore } from "./store.js";
 import { ThemeContext, makeTheme } from "./theme.js";
 
@@ -70,6 +71,13 @@ export function createInkRenderer(options: InkRendererOptions): Renderer {
       if (!store.getSnapshot().model.started) instance.clear();
       instance.unmount();
       await instance.waitUntilExit().catch(() => undefined);
+      const end = store.getSnapshot().model.end;
+      if (end)
+        stdout.write(
+          endCopyLines(end)
+            .map((line) => `${line}\n`)
+            .join(""),
+        );
       store.dispose();
     },
   };

@@ -1,7 +1,7 @@
 import type { Finding } from "../engine/finding.js";
 import type { GatePrompt } from "../engine/runner.js";
 import { cleanLine, formatDuration } from "../render/format.js";
-import { failedStep, warningsOf, warningText, type TuiModel } from "./model.js";
+import { failedStep, warningsOf, warningText, type EndView, type TuiModel } from "./model.js";
 import { wordsFor } from "../report/kind-words.js";
 import { describeHeadline } from "../report/headline-figures.js";
 import { commandNote } from "../engine/command-note.js";
@@ -14,26 +14,6 @@ export interface PanelLine {
   dim?: boolean;
   /** Cut to one row instead of wrapping (output lines; the log has them whole). */
   truncate?: boolean;
-  /** A shell command to copy: wrapped rows end in " \\" so a pasted copy still runs as one command. */
-  shell?: boolean;
-}
-
-/** Wraps a command at spaces with shell line continuations; every row fits `width`. */
-export function wrapShell(command: string, width: number, indent = "  "): string[] {
-  const w = Math.max(20, width);
-  const words = command.split(" ");
-  const rows: string[] = [];
-  let row = indent;
-  for (const word of words) {
-    const candidate = row.trim() === "" ? indent + word : `${row} ${word}`;
-    if ([...candidate].length + 2 <= w || row.trim() === "") row = candidate;
-    else {
-      rows.push(`${row} \\`);
-      row = `${indent}  ${word}`;
-    }
-  }
-  rows.push(row);
-  return rows;
 }
 
 /**
@@ -68,9 +48,7 @@ export function toRows(lines: PanelLine[], width: number): PanelLine[] {
   return lines.flatMap((line) =>
     line.text.split("\n").flatMap((raw) => {
       const l = { ...line, text: cleanLine(raw) };
-      return l.truncate
-        ? [l]
-        : (l.shell ? wrapShell(l.text, width) : wrapText(l.text, width)).map((text) => ({ ...l, text }));
+      return l.truncate ? [l] : wrapText(l.text, width).map((text) => ({ ...l, text }));
     }),
   );
 }
@@ -169,12 +147,21 @@ export function endLines(model: TuiModel, tailLines: number, detailedWarnings = 
       text: `${warnings.length} warning${warnings.length === 1 ? "" : "s"} (in the report): ${warnings.map((w) => w.title).join("; ")}`,
       color: "yellow",
     });
-  if (end.log) lines.push({ text: `Full log: ${end.log}` });
-  if (end.journal) lines.push({ text: `Journal: ${end.journal}` });
+  return lines;
+}
+
+/**
+ * The end's paths and resume command, printed after the TUI's last frame as plain lines: the terminal wraps
+ * them, so a copy is whole. In a panel a path wider than the screen was cut in two rows, and a resume
+ * command's long word truncated with "…" (found by a new-user trial).
+ */
+export function endCopyLines(end: EndView): string[] {
+  const lines: string[] = [];
+  if (end.log) lines.push(`Full log: ${end.log}`);
+  if (end.journal) lines.push(`Journal: ${end.journal}`);
   // drivePipeline writes the run report next to the journal once the run ends.
   if (end.status !== "dry-run" && end.journal?.endsWith(".journal.json"))
-    lines.push({ text: `Report: ${end.journal.replace(/\.journal\.json$/, ".report.md")}` });
-  if (end.resumeCommand)
-    lines.push({ text: "Resume with:", bold: true }, { text: end.resumeCommand, bold: true, shell: true });
+    lines.push(`Report: ${end.journal.replace(/\.journal\.json$/, ".report.md")}`);
+  if (end.resumeCommand) lines.push("Resume with:", `  ${end.resumeCommand}`);
   return lines;
 }

@@ -207,8 +207,8 @@ describe("end panel", () => {
     expect(f).toContain('Last output of "Copy files (rsync)":');
     expect(f.replace(/\s+/g, " ")).toContain("No space left on device (28)");
     expect(f).toContain("↺ undone: start mysql again on source");
-    expect(f).toContain("Full log: /var/lib/mudanza/web1.log.ndjson");
-    expect(f).toContain("Resume with:\n  mudanza run /etc/mudanza/web1.yaml");
+    // The log, journal and resume command follow the last frame as whole lines (ink-renderer.test.ts).
+    expect(f).not.toContain("Resume with:");
     expect(f).not.toContain("q = abort");
     expect(f.split("\n").length).toBeLessThanOrEqual(23);
   });

@@ -92,4 +92,29 @@ describe("createInkRenderer", () => {
     expect(await pending).toBe(false);
     expect(aborts).toEqual([]);
   });
+
+  it("after the last frame, the end's paths and resume command as whole lines, and a newline for the prompt", async () => {
+    const stdout = new FakeStdout();
+    stdout.columns = 40; // narrower than every path below: the terminal wraps them, nothing cuts them
+    const renderer = createInkRenderer({
+      abort: () => undefined,
+      stdout: stdout as unknown as NodeJS.WriteStream,
+      stdin: new FakeStdin(false) as unknown as NodeJS.ReadStream,
+      env: { NO_COLOR: "1" },
+    });
+    for (const e of runningCopy()) renderer.sink(e);
+    const resumeCommand = "mudanza run /srv/plans/customer-42/web1-openvz-to-kvm.yaml --yes";
+    renderer.sink(end(20, "failed", { resumeCommand }));
+    await renderer.close();
+    expect(stdout.chunks.at(-1)).toBe(
+      [
+        "Full log: /var/lib/mudanza/web1.log.ndjson",
+        "Journal: /var/lib/mudanza/web1.journal.json",
+        "Report: /var/lib/mudanza/web1.report.md",
+        "Resume with:",
+        `  ${resumeCommand}`,
+        "",
+      ].join("\n"),
+    );
+  });
 });

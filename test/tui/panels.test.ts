@@ -81,21 +81,27 @@ describe("wrapping and layout", () => {
   });
 });
 
-describe("resume command", () => {
-  it("wraps with shell continuations so a pasted copy runs as one command", async () => {
-    const { wrapShell } = await import("../../src/tui/panels.js");
-    const command =
-      "mudanza run /srv/plans/customer-42/web1-openvz-to-kvm.yaml --yes --state-dir /var/lib/mudanza/customer-42";
-    const rows = wrapShell(command, 60);
-    expect(rows.length).toBeGreaterThan(1);
-    for (const r of rows) expect([...r].length).toBeLessThanOrEqual(60);
-    expect(rows.slice(0, -1).every((r) => r.endsWith(" \\"))).toBe(true);
-    // What a shell sees after joining continuation lines: the same command.
-    expect(
-      rows
-        .join("\n")
-        .replace(/ \\\n\s*/g, " ")
-        .trim(),
-    ).toBe(command);
+describe("the end's paths and resume command (found by a new-user trial: cut or truncated in the panel)", () => {
+  it("are whole lines, each path and the resume command in one piece, whatever the screen's width", async () => {
+    const { endCopyLines } = await import("../../src/tui/panels.js");
+    const journal = "/var/lib/mudanza/customer-42/web1-openvz-to-kvm.0123abcd.journal.json";
+    const resumeCommand =
+      "mudanza run /srv/plans/customer-42/a-very-long-plan-name-web1-openvz-to-kvm.yaml --yes --state-dir /var/lib/mudanza/customer-42";
+    const lines = endCopyLines({
+      status: "failed",
+      exitCode: 1,
+      atMs: 0,
+      journal,
+      log: "/l/web1.log.ndjson",
+      resumeCommand,
+    });
+    expect(lines).toEqual([
+      "Full log: /l/web1.log.ndjson",
+      `Journal: ${journal}`,
+      `Report: ${journal.replace(/\.journal\.json$/, ".report.md")}`,
+      "Resume with:",
+      `  ${resumeCommand}`,
+    ]);
+    expect(endCopyLines({ status: "dry-run", exitCode: 0, atMs: 0 })).toEqual([]);
   });
 });

@@ -88,6 +88,9 @@ describe("warnings of steps without a gate", () => {
       end(3, "failed", { resumeCommand: "mudanza run web1.yaml" }),
     ]);
     expect(app.frame()).toContain("6 warnings (in the report): warning number 0;");
-    expect(app.frame()).toContain("mudanza run web1.yaml");
+    // Room below the frame for the log, journal, report and resume command, printed after it
+    // (ink-renderer.tsx), and the shell's prompt.
+    const tail = ["Full log", "Journal", "Report", "Resume with:", "  mudanza run web1.yaml"].length;
+    expect(app.frame().split("\n").length + tail + 1).toBeLessThanOrEqual(24);
   });
 });

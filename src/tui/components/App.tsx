@@ -2,7 +2,7 @@ import { Box, Text, useInput } from "ink";
 import { useEffect, useState, useSyncExternalStore } from "react";
 import { planLayout } from "../layout.js";
 import { warningsOf } from "../model.js";
-import { endLines, GATE_QUESTION, gateLines, panelRows, toRows, type PanelLine } from "../panels.js";
+import { endCopyLines, endLines, GATE_QUESTION, gateLines, panelRows, toRows, type PanelLine } from "../panels.js";
 import type { TuiStore } from "../store.js";
 import { useTheme } from "../theme.js";
 import { Header } from "./Header.js";
@@ -85,11 +85,17 @@ export function App({ store, onAbort, columns, rows, clock = Date.now, inputActi
   let panel: PanelLine[] = [];
   const current = model.steps.findIndex((s) => s.id === model.currentId);
   const currentStep = model.steps[current];
+  // The end's paths and resume command follow the last frame as plain lines (ink-renderer.tsx), then the
+  // shell's prompt: room for them, so the frame's top stays on screen.
+  const tailRows = model.end
+    ? endCopyLines(model.end).reduce((sum, line) => sum + Math.max(1, Math.ceil([...line].length / width)), 1)
+    : 0;
   if (model.end) {
     panel = endLines(model, 5);
     // Tall end panels drop output lines first, then warning details: the resume command must stay on screen.
-    if (panelRows(panel, width) > rows - 8) panel = endLines(model, 2);
-    if (panelRows(panel, width) > rows - 8) panel = endLines(model, 2, false);
+    if (panelRows(panel, width) + tailRows > rows - 8) panel = endLines(model, 2);
+    if (panelRows(panel, width) + tailRows > rows - 8) panel = endLines(model, 2, false);
+    if (panelRows(panel, width) + tailRows > rows - 8) panel = endLines(model, 0, false);
   } else if (prompt) {
     if (!gateScrolls) panel = [...gateBody, GATE_QUESTION];
     else {
@@ -112,7 +118,7 @@ export function App({ store, onAbort, columns, rows, clock = Date.now, inputActi
     columns: width,
     stepCount: model.steps.length,
     currentIndex: current,
-    panelRows: panel.length > 0 ? panelRows(panel, width) + 1 : 0,
+    panelRows: (panel.length > 0 ? panelRows(panel, width) + 1 : 0) + tailRows,
     hasProgress: !model.end && !prompt && currentStep?.status === "running" && currentStep.progress !== undefined,
     outputAvailable: !model.end && !prompt && currentStep?.status === "running" ? currentStep.output.length : 0,
   });
