@@ -5,6 +5,7 @@ import { connectHost } from "../hosts/connect.js";
 import { shellQuote } from "../hosts/quote.js";
 import { journalStemFor } from "../journal/journal-file.js";
 import { Journal } from "../journal/journal.js";
+import { journalsOfOtherPlanFiles, otherPlanFilesText } from "../journal/other-plan-journals.js";
 import { buildOpenvzToKvm, targetKeysOnResume } from "../pipelines/openvz-to-kvm/pipeline.js";
 import { buildRollback } from "../pipelines/rollback/pipeline.js";
 import { loadPlan } from "../plan/load.js";
@@ -49,12 +50,16 @@ export async function rollbackCommand(planPath: string, options: RollbackCommand
   });
   try {
     const taken = takenCheckpoints(migration.snapshot.facts);
-    // No run recorded: there is no journal to name, only the state dir it was looked for in.
-    if (migration.snapshot.runs.length === 0)
+    // No run recorded: there is no journal to name, only the state dir it was looked for in, or the journals
+    // this migration has under another plan path (the plan was moved since it ran).
+    if (migration.snapshot.runs.length === 0) {
+      const others = await journalsOfOtherPlanFiles(stateDir, loaded.migrationId, loaded.path);
+      if (others.length > 0) throw new BadInputError(otherPlanFilesText(loaded.migrationId, loaded.path, others));
       throw new BadInputError(
         `migration "${loaded.migrationId}" has not run with the state dir ${stateDir} (no journal for it there): ` +
           `there is nothing to roll back to${options.stateDir ? "" : " (if its runs used --state-dir, pass the same one)"}`,
       );
+    }
     if (taken.length === 0)
       throw new BadInputError(
         `migration "${loaded.migrationId}" took no checkpoint (journal ${migration.path}): there is nothing to roll back to`,

@@ -1,3 +1,7 @@
+import { existsSync } from "node:fs";
+import { BadInputError } from "../errors.js";
+import { journalPathFor } from "../journal/journal-names.js";
+import { journalsOfOtherPlanFiles, otherPlanFilesText } from "../journal/other-plan-journals.js";
 import { declinedGateHint } from "../plan/kind-docs.js";
 import { journalStemFor } from "../journal/journal-file.js";
 import { loadPlan, type LoadedPlan } from "../plan/load.js";
@@ -51,6 +55,8 @@ async function drivePlan(
     ...(options.yes ? ["--yes"] : []),
     ...(options.stateDir ? ["--state-dir", shellQuote(stateDir)] : []),
   ].join(" ");
+  const fileStem = await journalStemFor(stateDir, loaded.migrationId, loaded.path);
+  if (!options.restart) await refuseMovedPlan(loaded, stateDir, fileStem);
   return drivePipeline({
     pipeline,
     plan: loaded.plan,
@@ -59,7 +65,7 @@ async function drivePlan(
     stateDir,
     journal: {
       migrationId: loaded.migrationId,
-      fileStem: await journalStemFor(stateDir, loaded.migrationId, loaded.path),
+      fileStem,
       kind: loaded.plan.kind,
       planPath: loaded.path,
       planHash: loaded.hash,
@@ -93,6 +99,19 @@ async function drivePlan(
     resumeCommand,
     declinedHint: (stepId) => declinedGateHint(loaded.plan.kind, stepId, loaded.path, resumeCommand),
   });
+}
+
+/**
+ * A plan with no journal of its own whose migration has one for a plan file that is gone: it was moved, and a
+ * run would start the migration over beside its journal (pending compensations and all). --restart says to.
+ */
+async function refuseMovedPlan(loaded: LoadedPlan, stateDir: string, fileStem: string): Promise<void> {
+  if (existsSync(journalPathFor(stateDir, fileStem))) return;
+  const others = await journalsOfOtherPlanFiles(stateDir, loaded.migrationId, loaded.path);
+  if (!others.some((o) => !o.planThere)) return;
+  throw new BadInputError(
+    `${otherPlanFilesText(loaded.migrationId, loaded.path, others)}. To start the migration over from this plan file instead (that journal stays as it is), pass --restart`,
+  );
 }
 
 /**

@@ -42,10 +42,14 @@ export async function byPlan(planPath: string, stateDir: string): Promise<Found>
   const loaded = await loadPlan(planPath);
   const path = journalPathFor(stateDir, await journalStemFor(stateDir, loaded.migrationId, loaded.path));
   const journal = await readJournalToShow(path);
-  if (!journal)
+  if (!journal) {
+    const { journalsOfOtherPlanFiles, otherPlanFilesText } = await import("../../journal/other-plan-journals.js");
+    const others = await journalsOfOtherPlanFiles(stateDir, loaded.migrationId, loaded.path);
+    if (others.length > 0) throw new BadInputError(otherPlanFilesText(loaded.migrationId, loaded.path, others));
     throw new BadInputError(
       `no journal for plan ${loaded.path} (looked for ${path}): it has not run yet; see mudanza runs`,
     );
+  }
   return { path, journal, planHashes: [loaded.hash, ...loaded.formerHashes] };
 }
 

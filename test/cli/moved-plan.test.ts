@@ -1,0 +1,73 @@
+import { mkdir, rename, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { beforeEach, describe, expect, it } from "vitest";
+import { journalStemFor } from "../../src/journal/journal-file.js";
+import { Journal } from "../../src/journal/journal.js";
+import { loadPlan } from "../../src/plan/load.js";
+import { runMain } from "../support/main-cli.js";
+import { useTempDirs } from "../support/temp-dirs.js";
+
+const tempDir = useTempDirs();
+let dir: string;
+beforeEach(async () => {
+  dir = await tempDir("mudanza-moved-plan-");
+});
+
+/** A plan `ck` that ran, took a checkpoint and failed; its journal is keyed by the path it ran from. */
+async function ranThenMoved(): Promise<{ state: string; before: string; after: string; id: string }> {
+  const before = join(dir, "ck.yaml");
+  await writeFile(
+    before,
+    "kind: openvz-to-kvm\nname: ck\nsource: {host: a.example.org}\ntarget: {host: vm.example.org}\n",
+  );
+  const loaded = await loadPlan(before);
+  const state = join(dir, "state");
+  const id = await journalStemFor(state, loaded.migrationId, loaded.path);
+  const journal = await Journal.open({
+    stateDir: state,
+    migrationId: loaded.migrationId,
+    fileStem: id,
+    kind: loaded.plan.kind,
+    planPath: loaded.path,
+    planHash: loaded.hash,
+  });
+  await journal.startRun("yes");
+  await journal.setFact("checkpoints", [
+    {
+      side: "target",
+      purpose: "before-update",
+      name: "mz-ck-before-update",
+      via: "libvirt",
+      label: "libvirt domain web1",
+      takenAt: "2026-12-01T18:47:56.000Z",
+    },
+  ]);
+  await journal.updateStep("pre-update", { status: "failed", message: "boom" });
+  await journal.endRun("failed");
+  await journal.close();
+  await mkdir(join(dir, "elsewhere"));
+  const after = join(dir, "elsewhere", "ck-moved.yaml");
+  await rename(before, after);
+  return { state, before, after, id };
+}
+
+describe("a plan moved after it ran (found by a new-user trial: rollback said it had not run)", () => {
+  it("rollback, status and run name the journal the migration has under its old path, and how to go on", async () => {
+    const { state, before, after, id } = await ranThenMoved();
+    for (const args of [
+      ["rollback", after, "--dry-run"],
+      ["status", after],
+      ["run", after, "--dry-run"],
+    ]) {
+      const { code, err } = await runMain([...args, "--state-dir", state]);
+      expect(code, args.join(" ")).toBe(2);
+      expect(err, args.join(" ")).not.toContain("has not run");
+      expect(err, args.join(" ")).toContain(`has no journal for the plan file ${after}`);
+      expect(err, args.join(" ")).toContain(`${id} (plan ${before}, no longer there)`);
+      expect(err, args.join(" ")).toContain(`move it back (mv ${after} ${before})`);
+      expect(err, args.join(" ")).toContain(`mudanza status ${id}`);
+    }
+    // run starts the migration over only when told to: it says how
+    expect((await runMain(["run", after, "--dry-run", "--state-dir", state])).err).toContain("pass --restart");
+  });
+});
