@@ -3,10 +3,24 @@ import { BadInputError } from "../errors.js";
 import type { Host } from "../hosts/host.js";
 import { loadPlan } from "../plan/load.js";
 import type { PlanOf } from "../plan/schema.js";
-import { nameFor } from "../steps/checkpoints/sides.js";
+import type { CheckpointsDeleteOptions } from "./checkpoints-delete-command.js";
 
-/** `mudanza checkpoints PLAN [--delete]`: each side's checkpoints as its backend lists them. Returns the exit code. */
-export async function checkpointsCommand(planPath: string, options: { delete?: boolean } = {}): Promise<number> {
+export interface CheckpointsCommandOptions extends CheckpointsDeleteOptions {
+  delete?: boolean;
+}
+
+/** The flags that only mean something with --delete: listing changes nothing and asks nothing. */
+const DELETE_ONLY: Array<[keyof CheckpointsDeleteOptions, string]> = [
+  ["yes", "--yes"],
+  ["dryRun", "--dry-run"],
+  ["json", "--json"],
+  ["evenIfUnfinished", "--even-if-unfinished"],
+];
+
+/** `mudanza checkpoints PLAN`: each side's checkpoints as its backend lists them (--delete: checkpoints-delete-command.ts). Returns the exit code. */
+export async function checkpointsCommand(planPath: string, options: CheckpointsCommandOptions = {}): Promise<number> {
+  const misplaced = DELETE_ONLY.find(([key]) => options[key] && !options.delete);
+  if (misplaced) throw new BadInputError(`${misplaced[1]} applies to --delete (without it the command only lists)`);
   const loaded = await loadPlan(planPath);
   // The same words as rollback's: a vserver-to-openvz plan has no checkpoints section to add
   if (loaded.plan.kind !== "openvz-to-kvm")
@@ -16,6 +30,10 @@ export async function checkpointsCommand(planPath: string, options: { delete?: b
   const plan = loaded.plan as PlanOf<"openvz-to-kvm">;
   if (!plan.checkpoints || (!plan.checkpoints.target && !plan.checkpoints.source))
     throw new BadInputError(`${loaded.path}: the plan names no checkpoints (see \`mudanza plan openvz-to-kvm\`)`);
+  if (options.delete) {
+    const { checkpointsDeleteCommand } = await import("./checkpoints-delete-command.js");
+    return checkpointsDeleteCommand(loaded, planPath, options);
+  }
   const hosts: Record<string, Host> = {};
   try {
     await connectCheckpointHosts(plan.checkpoints, hosts);
@@ -23,16 +41,7 @@ export async function checkpointsCommand(planPath: string, options: { delete?: b
       const config = plan.checkpoints[side];
       if (!config) continue;
       const backend = backendFor(config, hosts[checkpointHostRole(side)]);
-      let listed = await backend.list();
-      // Only this migration's checkpoints: a snapshot the admin (or another migration) took stays.
-      if (options.delete) {
-        const own = [nameFor(plan, "before-update"), nameFor(plan, "before-copy")];
-        for (const c of listed.filter((l) => own.includes(l.name))) {
-          await backend.remove(c.name);
-          process.stdout.write(`${side}: deleted ${c.name}\n`);
-        }
-        listed = await backend.list();
-      }
+      const listed = await backend.list();
       process.stdout.write(`${side}: ${backend.label}\n`);
       for (const c of listed)
         process.stdout.write(

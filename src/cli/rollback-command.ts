@@ -10,7 +10,7 @@ import { buildOpenvzToKvm, targetKeysOnResume } from "../pipelines/openvz-to-kvm
 import { buildRollback } from "../pipelines/rollback/pipeline.js";
 import { loadPlan } from "../plan/load.js";
 import type { PlanOf } from "../plan/schema.js";
-import { takenCheckpoints, type RollbackTarget } from "../steps/rollback/context.js";
+import { liveCheckpoints, takenCheckpoints, type RollbackTarget } from "../steps/rollback/context.js";
 import { drivePipeline, resolveRunMode } from "./drive-pipeline.js";
 import { stateDirToRead } from "./state-dir.js";
 
@@ -49,7 +49,8 @@ export async function rollbackCommand(planPath: string, options: RollbackCommand
     readOnly: mode === "dry-run",
   });
   try {
-    const taken = takenCheckpoints(migration.snapshot.facts);
+    const taken = liveCheckpoints(migration.snapshot.facts);
+    const deleted = takenCheckpoints(migration.snapshot.facts).filter((c) => c.deletedAt);
     // No run recorded: there is no journal to name, only the state dir it was looked for in, or the journals
     // this migration has under another plan path (the plan was moved since it ran).
     if (migration.snapshot.runs.length === 0) {
@@ -62,7 +63,9 @@ export async function rollbackCommand(planPath: string, options: RollbackCommand
     }
     if (taken.length === 0)
       throw new BadInputError(
-        `migration "${loaded.migrationId}" took no checkpoint (journal ${migration.path}): there is nothing to roll back to`,
+        deleted.length > 0
+          ? `the checkpoints of migration "${loaded.migrationId}" were deleted (${deleted.map((c) => `${c.name} of the ${c.side} at ${c.deletedAt}`).join("; ")}; journal ${migration.path}): there is nothing to roll back to`
+          : `migration "${loaded.migrationId}" took no checkpoint (journal ${migration.path}): there is nothing to roll back to`,
       );
     const chosen = options.to
       ? taken.filter((c) => c.name === options.to)

@@ -111,6 +111,8 @@ const UNDO_BY_HAND: Record<string, string> = {
   "image-sparsify":
     "By hand: the sparsified copy is a new file, deleted to go back. With --replace the original is gone once the last step ran: keep a copy of it first if you may need it.",
   "image-info": "Nothing to undo: it only reads.",
+  "checkpoints-delete":
+    "Nothing: a deleted checkpoint is gone for good, and with it the way back `mudanza rollback` offered. Check the migrated system first.",
 };
 
 /** A migration whose plan has a checkpoints section, none of which could be planned (its host unreachable, a refusal). */

@@ -35,17 +35,35 @@ export function registerRollback(program: Command, setExit: ExitSetter): void {
     .argument("<plan>", "plan file (YAML) of the migration")
     .option(
       "--delete",
-      "delete every checkpoint this plan's migration took (after which rollback is no longer possible)",
+      "delete every checkpoint this plan's migration took (after which rollback is no longer possible): lists them and asks first",
     )
+    .option("-y, --yes", "with --delete: delete without asking (scripts, CI)")
+    .option("--dry-run", "with --delete: list what would be deleted, delete nothing")
+    .option("--even-if-unfinished", "with --delete: delete though the migration's journal says it is not finished")
+    .option("--json", "with --delete: print events as NDJSON, one per line")
+    .option("--state-dir <dir>", "where the migration's journal lives")
     .addHelpText(
       "after",
       examples(
-        "mudanza checkpoints web1.yaml           # what the migration took, as the backends list them",
-        "mudanza checkpoints web1.yaml --delete  # once the VM is trusted: no rollback after this",
+        "mudanza checkpoints web1.yaml                     # what the migration took, as the backends list them",
+        "mudanza checkpoints web1.yaml --delete --dry-run  # what --delete would delete",
+        "mudanza checkpoints web1.yaml --delete            # once the VM is trusted: asks, then no rollback after this",
       ),
     )
-    .action(async (plan: string, opts: { delete?: boolean }) => {
-      const { checkpointsCommand } = await import("../checkpoints-command.js");
-      setExit(await checkpointsCommand(plan, opts));
-    });
+    .action(
+      async (
+        plan: string,
+        opts: {
+          delete?: boolean;
+          yes?: boolean;
+          dryRun?: boolean;
+          evenIfUnfinished?: boolean;
+          json?: boolean;
+          stateDir?: string;
+        },
+      ) => {
+        const { checkpointsCommand } = await import("../checkpoints-command.js");
+        setExit(await checkpointsCommand(plan, opts));
+      },
+    );
 }

@@ -1,6 +1,7 @@
 import { defineStep, verifyResult, type PlannedCommand } from "../../engine/step.js";
 import type { OvzPlan } from "../openvz-to-kvm/plan.js";
 import { OVZ_FACTS, type CheckpointFact } from "../openvz-to-kvm/facts.js";
+import { liveCheckpoints, markedDeleted } from "../rollback/context.js";
 import { backendOf, configFor } from "./sides.js";
 
 export interface DeletePlan {
@@ -16,10 +17,12 @@ export const deleteCheckpoints = defineStep<OvzPlan, DeletePlan>({
   title: "Delete the migration's checkpoints",
   destructive: true,
   skip: (ctx) =>
-    (ctx.facts.get(OVZ_FACTS.checkpoints) ?? []).length === 0 ? "the migration took no checkpoint" : undefined,
+    liveCheckpoints(ctx.facts.all()).length === 0
+      ? "the migration has no checkpoint left (none taken, or deleted since)"
+      : undefined,
 
   async probe(ctx) {
-    const taken = ctx.facts.get(OVZ_FACTS.checkpoints) ?? [];
+    const taken = liveCheckpoints(ctx.facts.all());
     const names = taken.map((c) => `${c.name} (${c.side}, ${c.label})`);
     if (!ctx.plan.options.deleteCheckpointsWhenDone) {
       return {
@@ -49,7 +52,11 @@ export const deleteCheckpoints = defineStep<OvzPlan, DeletePlan>({
   commands: (plan) => plan.remove.flatMap((c) => c.commands),
 
   async run(ctx, plan) {
-    for (const c of plan.remove) await backendOf(ctx, configFor(ctx.plan, c.side)!, c.side).remove(c.name, ctx.signal);
+    for (const c of plan.remove) {
+      await backendOf(ctx, configFor(ctx.plan, c.side)!, c.side).remove(c.name, ctx.signal);
+      // Kept in the journal as deleted: rollback no longer offers it, and a later run's checks know why it is gone.
+      await ctx.facts.set(OVZ_FACTS.checkpoints, markedDeleted(ctx.facts.get(OVZ_FACTS.checkpoints) ?? [], [c]));
+    }
   },
 
   async verify(ctx) {

@@ -155,9 +155,18 @@ export function checkpointStep(
         const config = configFor(ctx.plan, side);
         if (!config) continue;
         const name = nameFor(ctx.plan, purpose);
+        const check = `the ${side}'s checkpoint ${name} is listed (${describeConfig(config)})`;
+        // Deleted by mudanza since (checkpoints --delete, deleteCheckpointsWhenDone): gone on purpose, not lost.
+        const deleted = (ctx.facts.get(OVZ_FACTS.checkpoints) ?? []).find(
+          (c) => c.side === side && c.name === name && c.deletedAt,
+        );
+        if (deleted) {
+          checks.push({ name: check, ok: true, detail: `deleted at ${deleted.deletedAt}, as asked: not looked for` });
+          continue;
+        }
         const listed = await backendOf(ctx, config, side).list(ctx.signal);
         checks.push({
-          name: `the ${side}'s checkpoint ${name} is listed (${describeConfig(config)})`,
+          name: check,
           ok: listed.some((c) => c.name === name),
           detail: listed.map((c) => c.name).join(", ") || "none listed",
         });

@@ -100,6 +100,8 @@ export const checkpointFactSchema = z.object({
   via: z.string(),
   label: z.string(),
   takenAt: z.string(),
+  /** When mudanza deleted it (`checkpoints --delete`, deleteCheckpointsWhenDone): kept as history, offered to no rollback. */
+  deletedAt: z.string().optional(),
 });
 export type CheckpointFact = z.infer<typeof checkpointFactSchema>;
 

@@ -15,10 +15,24 @@ export interface RollbackTarget {
   firstUndoneStep: string;
 }
 
-/** The checkpoints the migration journaled, newest last. */
+/** The checkpoints the migration journaled, newest last, deleted ones included (they are its history). */
 export function takenCheckpoints(facts: Record<string, unknown>): CheckpointFact[] {
   const value = facts["checkpoints"];
   return Array.isArray(value) ? (value as CheckpointFact[]) : [];
+}
+
+/** The checkpoints a rollback can return to: those the migration took and mudanza has not deleted since. */
+export const liveCheckpoints = (facts: Record<string, unknown>): CheckpointFact[] =>
+  takenCheckpoints(facts).filter((c) => !c.deletedAt);
+
+/** The journal's checkpoints with those named (side and name) marked deleted now; the others as they were. */
+export function markedDeleted(
+  taken: CheckpointFact[],
+  deleted: Array<Pick<CheckpointFact, "side" | "name">>,
+  at = new Date().toISOString(),
+): CheckpointFact[] {
+  const hit = (c: CheckpointFact) => deleted.some((d) => d.side === c.side && d.name === c.name);
+  return taken.map((c) => (!c.deletedAt && hit(c) ? { ...c, deletedAt: at } : c));
 }
 
 /**

@@ -11,6 +11,8 @@ import { Journal } from "../../../src/journal/journal.js";
 import { buildOpenvzToKvm } from "../../../src/pipelines/openvz-to-kvm/pipeline.js";
 import { snapshotUuid } from "../../../src/checkpoints/vzctl.js";
 import { useTempDirs } from "../../support/temp-dirs.js";
+import { loadPlan } from "../../../src/plan/load.js";
+import { checkpointStep } from "../../../src/steps/checkpoints/take-checkpoint.js";
 import { loadPair, PAIRS, type OvzPlan } from "./harness.js";
 import { simulate } from "./simulate.js";
 
@@ -89,6 +91,34 @@ async function checkpointHosts(): Promise<{ libvirt: ScriptedHost; vzctl: Script
   );
   return { libvirt, vzctl };
 }
+
+describe("a checkpoint mudanza deleted since it was taken", () => {
+  it("is not looked for when the checkpoint step is verified again", async () => {
+    const plan = (await loadPlan(await planWithCheckpoints())).plan as OvzPlan;
+    const { libvirt } = await checkpointHosts(); // lists no snapshot
+    const step = checkpointStep("before-copy", ["target"]);
+    const verify = (checkpoints: unknown[]) =>
+      step.verify({
+        plan,
+        hosts: { "target-checkpoints": libvirt },
+        facts: { get: () => checkpoints, set: async () => undefined, all: () => ({ checkpoints }) },
+        signal: new AbortController().signal,
+      } as unknown as Parameters<typeof step.verify>[0]);
+    const taken = {
+      side: "target",
+      purpose: "before-copy",
+      name: TARGET_NAME,
+      via: "libvirt",
+      label: "libvirt domain web1",
+      takenAt: "2026-12-01T18:47:56.000Z",
+    };
+    const missing = await verify([taken]);
+    expect(missing.ok).toBe(false);
+    const deleted = await verify([{ ...taken, deletedAt: "2026-12-02T00:00:00.000Z" }]);
+    expect(deleted.ok).toBe(true);
+    expect(deleted.checks[0]!.detail).toContain("deleted at 2026-12-02T00:00:00.000Z");
+  });
+});
 
 describe("checkpoints in an OpenVZ → KVM run (scripted hosts)", () => {
   let stdout = "";
@@ -211,7 +241,10 @@ describe("checkpoints in an OpenVZ → KVM run (scripted hosts)", () => {
         side: string;
         purpose: string;
         name: string;
+        deletedAt?: string;
       }>;
+      // Deleted ones stay in the journal as history, marked: rollback no longer offers them.
+      expect(facts.map((c) => Boolean(c.deletedAt))).toEqual(facts.map(() => deleteWhenDone));
       expect(facts.map((c) => `${c.purpose} ${c.side} ${c.name}`)).toEqual([
         `before-update target ${UPDATE_NAME}`,
         `before-update source ${UPDATE_NAME}`,

@@ -1,0 +1,17 @@
+import type { JournalData } from "../../journal/journal.js";
+
+/**
+ * Why a migration's journal says it is not finished (its checkpoints may still be needed to roll back), or
+ * undefined: no run recorded, or the last one ended done with every step it recorded done or skipped. A
+ * rollback after a done run leaves steps pending again, so the outcome alone is not enough.
+ */
+export function unfinishedBecause(journal: Readonly<JournalData>): string | undefined {
+  const last = journal.runs.at(-1);
+  if (!last) return undefined;
+  if (last.outcome !== "done")
+    return `its last run (started ${last.startedAt}) ${last.outcome ? `ended ${last.outcome}` : "ended without recording an outcome (killed)"}`;
+  const open = Object.entries(journal.steps)
+    .filter(([, s]) => s.status !== "done" && s.status !== "skipped")
+    .map(([id, s]) => `${id} (${s.status})`);
+  return open.length > 0 ? `steps are not done since its last run (a rollback?): ${open.join(", ")}` : undefined;
+}

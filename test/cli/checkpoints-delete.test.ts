@@ -1,0 +1,179 @@
+import { readFile, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { beforeEach, describe, expect, it, vi } from "vitest";
+import { loadScriptedHost } from "../../src/hosts/scripted-fixture.js";
+import type { ScriptedHost } from "../../src/hosts/scripted-host.js";
+import { journalStemFor } from "../../src/journal/journal-file.js";
+import { Journal } from "../../src/journal/journal.js";
+import { loadPlan } from "../../src/plan/load.js";
+import { runMain } from "../support/main-cli.js";
+import { useTempDirs } from "../support/temp-dirs.js";
+
+const HOSTS = resolve("fixtures/hosts");
+const UPDATE = "mz-ck-before-update";
+const COPY = "mz-ck-before-copy";
+
+// The libvirt host the plan's checkpoints name, answering as virsh would: its list shrinks with each delete.
+const virsh = vi.hoisted(() => ({ host: undefined as ScriptedHost | undefined }));
+vi.mock("../../src/hosts/connect.js", async (original) => {
+  const actual = await original<typeof import("../../src/hosts/connect.js")>();
+  return {
+    ...actual,
+    connectHost: (endpoint: Parameters<typeof actual.connectHost>[0], role: string) =>
+      role === "target-checkpoints" && virsh.host ? Promise.resolve(virsh.host) : actual.connectHost(endpoint, role),
+  };
+});
+
+async function libvirtWith(names: string[]): Promise<ScriptedHost> {
+  const host = await loadScriptedHost(`${HOSTS}/libvirt-checkpoints`, "target-checkpoints");
+  const header = (await readFile(`${HOSTS}/libvirt-checkpoints/out/snapshot-list-web1-empty.txt`, "utf8")).trimEnd();
+  const rows = names.map((n) => ` ${n.padEnd(20)} 2026-12-01 18:47:56 +0000   running`);
+  host.on("virsh -c qemu:///system snapshot-list web1", () => ({ stdout: [header, ...rows, ""].join("\n") + "\n" }));
+  host.on(
+    /^virsh -c qemu:\/\/\/system snapshot-delete web1 (\S+)$/,
+    (command) => {
+      const name = command.split(" ").at(-1)!;
+      rows.splice(
+        rows.findIndex((r) => r.trim().startsWith(`${name} `)),
+        1,
+      );
+      return { stdout: `Domain snapshot ${name} deleted\n` };
+    },
+    { mutates: true },
+  );
+  return host;
+}
+
+const tempDir = useTempDirs();
+let dir: string;
+let plan: string;
+let state: string;
+beforeEach(async () => {
+  dir = await tempDir("mudanza-checkpoints-delete-");
+  plan = join(dir, "ck.yaml");
+  state = join(dir, "state");
+  await writeFile(
+    plan,
+    [
+      "kind: openvz-to-kvm",
+      "name: ck",
+      "source: {host: ovz.example.org}",
+      "target: {host: vm.example.org}",
+      `checkpoints: {target: {via: libvirt, transport: scripted, fixture: ${HOSTS}/libvirt-checkpoints, host: kvm1.example.org, domain: web1}}`,
+      "",
+    ].join("\n"),
+  );
+  virsh.host = await libvirtWith([UPDATE, "admins-own", COPY]);
+});
+
+/** The migration's journal as a run leaves it: both checkpoints recorded, the last run ended `outcome`. */
+async function migrationJournal(outcome: "done" | "failed", keepOpen = false): Promise<Journal> {
+  const loaded = await loadPlan(plan);
+  const journal = await Journal.open({
+    stateDir: state,
+    migrationId: loaded.migrationId,
+    fileStem: await journalStemFor(state, loaded.migrationId, loaded.path),
+    kind: loaded.plan.kind,
+    planPath: loaded.path,
+    planHash: loaded.hash,
+  });
+  await journal.startRun("yes");
+  const at = "2026-12-01T18:47:56.000Z";
+  const label = "libvirt domain web1";
+  await journal.setFact("checkpoints", [
+    { side: "target", purpose: "before-update", name: UPDATE, via: "libvirt", label, takenAt: at },
+    { side: "target", purpose: "before-copy", name: COPY, via: "libvirt", label, takenAt: at },
+  ]);
+  await journal.updateStep("rsync", { status: outcome === "done" ? "done" : "failed" });
+  if (keepOpen) return journal;
+  await journal.endRun(outcome);
+  await journal.close();
+  return journal;
+}
+
+const deletions = () => virsh.host!.mutations.map((m) => (m.kind === "exec" ? m.command : ""));
+const checkpointsIn = async (journal: Journal) =>
+  (await Journal.read(journal.path))!.facts.checkpoints as Array<{ name: string; deletedAt?: string }>;
+
+describe("mudanza checkpoints PLAN --delete (found by a new-user trial: it deleted at once, with no gate)", () => {
+  it("without a terminal it refuses unless --yes, deleting nothing (exit 2)", async () => {
+    await migrationJournal("done");
+    const { code, err } = await runMain(["checkpoints", plan, "--delete", "--state-dir", state]);
+    expect(code).toBe(2);
+    expect(err).toContain("pass --yes");
+    expect(deletions()).toEqual([]);
+  });
+
+  it("--dry-run lists exactly what it would delete, and deletes nothing", async () => {
+    const journal = await migrationJournal("done");
+    const { code, out } = await runMain(["checkpoints", plan, "--delete", "--dry-run", "--state-dir", state]);
+    expect(code).toBe(0);
+    expect(out).toContain(`virsh -c qemu:///system snapshot-delete web1 ${UPDATE}`);
+    expect(out).toContain(`virsh -c qemu:///system snapshot-delete web1 ${COPY}`);
+    expect(out).not.toContain("snapshot-delete web1 admins-own");
+    expect(out).toContain("kept on the target: admins-own");
+    expect(deletions()).toEqual([]);
+    expect((await checkpointsIn(journal)).filter((c) => c.deletedAt)).toEqual([]);
+  });
+
+  it("--yes deletes the migration's own checkpoints and journals it: rollback no longer offers them", async () => {
+    const journal = await migrationJournal("done");
+    const { code, err } = await runMain(["checkpoints", plan, "--delete", "--yes", "--state-dir", state]);
+    expect(err).toBe("");
+    expect(code).toBe(0);
+    expect(deletions()).toEqual([
+      `virsh -c qemu:///system snapshot-delete web1 ${UPDATE}`,
+      `virsh -c qemu:///system snapshot-delete web1 ${COPY}`,
+    ]);
+    const recorded = await checkpointsIn(journal);
+    // history kept: both still there, each with when it was deleted
+    expect(recorded.map((c) => [c.name, typeof c.deletedAt])).toEqual([
+      [UPDATE, "string"],
+      [COPY, "string"],
+    ]);
+    const rollback = await runMain(["rollback", plan, "--dry-run", "--state-dir", state]);
+    expect(rollback.code).toBe(2);
+    expect(rollback.err).toContain(`the checkpoints of migration "ck" were deleted (${UPDATE} of the target at`);
+  });
+
+  it("refuses while a run holds the migration's journal (blocked, exit 3), naming the journal", async () => {
+    const running = await migrationJournal("done", true); // this process holds the lock, as a live run does
+    try {
+      const { code, err } = await runMain(["checkpoints", plan, "--delete", "--yes", "--state-dir", state]);
+      expect(code).toBe(3);
+      expect(err).toContain(`holds the lock of its journal ${running.path}`);
+      expect(err).toContain("wait until it ends");
+      expect(deletions()).toEqual([]);
+    } finally {
+      await running.close();
+    }
+  });
+
+  it("refuses a migration whose last run did not end done unless --even-if-unfinished", async () => {
+    const journal = await migrationJournal("failed");
+    const refused = await runMain(["checkpoints", plan, "--delete", "--yes", "--state-dir", state]);
+    expect(refused.code).toBe(3);
+    // the blocker is the listr face's last lines (stdout here: no terminal)
+    expect(refused.out).toContain(`its journal ${journal.path} says its last run`);
+    expect(refused.out).toContain("ended failed");
+    expect(refused.out).toContain("add --even-if-unfinished");
+    expect(deletions()).toEqual([]);
+    const forced = await runMain([
+      "checkpoints",
+      plan,
+      "--delete",
+      "--yes",
+      "--even-if-unfinished",
+      "--state-dir",
+      state,
+    ]);
+    expect(forced.code).toBe(0);
+    expect(deletions()).toHaveLength(2);
+  });
+
+  it("the flags of --delete are refused without it (listing asks nothing)", async () => {
+    const { code, err } = await runMain(["checkpoints", plan, "--yes"]);
+    expect(code).toBe(2);
+    expect(err).toContain("--yes applies to --delete");
+  });
+});
