@@ -155,7 +155,7 @@ export function checkpointStep(
         const config = configFor(ctx.plan, side);
         if (!config) continue;
         const name = nameFor(ctx.plan, purpose);
-        const check = `the ${side}'s checkpoint ${name} is listed (${describeConfig(config)})`;
+        const check = `the ${side}'s checkpoint ${name} (${describeConfig(config)})`;
         // Deleted by mudanza since (checkpoints --delete, deleteCheckpointsWhenDone): gone on purpose, not lost.
         const deleted = (ctx.facts.get(OVZ_FACTS.checkpoints) ?? []).find(
           (c) => c.side === side && c.name === name && c.deletedAt,
@@ -164,11 +164,15 @@ export function checkpointStep(
           checks.push({ name: check, ok: true, detail: `deleted at ${deleted.deletedAt}, as asked: not looked for` });
           continue;
         }
-        const listed = await backendOf(ctx, config, side).list(ctx.signal);
+        const listed = (await backendOf(ctx, config, side).list(ctx.signal)).map((c) => c.name);
+        const ok = listed.includes(name);
         checks.push({
           name: check,
-          ok: listed.some((c) => c.name === name),
-          detail: listed.map((c) => c.name).join(", ") || "none listed",
+          ok,
+          // What was expected, then what was seen: a failed check read as a claim ("is listed ... (none listed)").
+          detail: ok
+            ? "listed"
+            : `expected it listed after taking it, but ${listed.length > 0 ? `only ${listed.join(", ")} ${listed.length === 1 ? "is" : "are"} listed` : "no checkpoint is listed"}`,
         });
       }
       return verifyResult(checks);

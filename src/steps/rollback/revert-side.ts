@@ -75,7 +75,10 @@ export function revertSide(side: CheckpointSide, target: RollbackTarget): Step<O
             blocker(
               `Checkpoint ${target.name} not found on the ${side}`,
               `${describeConfig(config)} lists ${listed.map((c) => c.name).join(", ") || "no checkpoint"}`,
-              "choose one of those with --to NAME",
+              // With none listed there is nothing to choose: say what could be wrong instead.
+              listed.length > 0
+                ? "choose one of those with --to NAME"
+                : `there is no checkpoint to return the ${side} to: check that checkpoints.${side} in the plan names the ${side === "target" ? "VM" : "container"} the migration ran with (\`mudanza checkpoints PLAN\` lists what it finds); a checkpoint deleted outside mudanza cannot be returned to`,
               side,
             ),
           ],

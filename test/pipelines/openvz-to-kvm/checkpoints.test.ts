@@ -93,7 +93,7 @@ async function checkpointHosts(): Promise<{ libvirt: ScriptedHost; vzctl: Script
 }
 
 describe("a checkpoint mudanza deleted since it was taken", () => {
-  it("is not looked for when the checkpoint step is verified again", async () => {
+  it("is not looked for when the checkpoint step is verified again; one that is missing says what was expected and what was seen", async () => {
     const plan = (await loadPlan(await planWithCheckpoints())).plan as OvzPlan;
     const { libvirt } = await checkpointHosts(); // lists no snapshot
     const step = checkpointStep("before-copy", ["target"]);
@@ -114,6 +114,7 @@ describe("a checkpoint mudanza deleted since it was taken", () => {
     };
     const missing = await verify([taken]);
     expect(missing.ok).toBe(false);
+    expect(missing.checks[0]!.detail).toBe("expected it listed after taking it, but no checkpoint is listed");
     const deleted = await verify([{ ...taken, deletedAt: "2026-12-02T00:00:00.000Z" }]);
     expect(deleted.ok).toBe(true);
     expect(deleted.checks[0]!.detail).toContain("deleted at 2026-12-02T00:00:00.000Z");

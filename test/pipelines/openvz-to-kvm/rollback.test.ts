@@ -11,6 +11,7 @@ import { journalStemFor } from "../../../src/journal/journal-file.js";
 import { buildOpenvzToKvm } from "../../../src/pipelines/openvz-to-kvm/pipeline.js";
 import { buildRollback } from "../../../src/pipelines/rollback/pipeline.js";
 import { loadPlan } from "../../../src/plan/load.js";
+import { runMain } from "../../support/main-cli.js";
 import { useTempDirs } from "../../support/temp-dirs.js";
 import { PAIRS, type OvzPlan } from "./harness.js";
 
@@ -171,6 +172,38 @@ describe("mudanza rollback (scripted hosts, libvirt checkpoints)", () => {
     const code = await main(["rollback", loaded.path, "--yes", "--state-dir", stateDir], (t) => (stderr += t));
     expect(code).toBe(2);
     expect(stderr).toContain(`took no checkpoint (journal ${journal.path})`);
+  });
+
+  it("a checkpoint its backend does not list, with none listed: the fix does not say to choose one of them (found by a new-user trial)", async () => {
+    const stateDir = await tempDir("mudanza-rollback-state-");
+    const loaded = await loadPlan(await planFile(true)); // the libvirt fixture lists no snapshot
+    const journal = await Journal.open({
+      stateDir,
+      migrationId: loaded.migrationId,
+      fileStem: await journalStemFor(stateDir, loaded.migrationId, loaded.path),
+      kind: loaded.plan.kind,
+      planPath: loaded.path,
+      planHash: loaded.hash,
+    });
+    await journal.startRun("yes");
+    await journal.setFact("checkpoints", [
+      {
+        side: "target",
+        purpose: "before-copy",
+        name: NAME,
+        via: "libvirt",
+        label: "libvirt domain web1",
+        takenAt: "2026-12-01T18:47:56.000Z",
+      },
+    ]);
+    await journal.endRun("failed");
+    await journal.close();
+    const { code, out, err } = await runMain(["rollback", loaded.path, "--dry-run", "--state-dir", stateDir]);
+    expect(code).toBe(3);
+    expect(out + err).toContain(`Checkpoint ${NAME} not found on the target`);
+    expect(out + err).toContain("lists no checkpoint");
+    expect(out + err).not.toContain("choose one of those");
+    expect(out + err).toContain("there is no checkpoint to return the target to");
   });
 
   it("a migration that never ran with this state dir: exit 2, naming the state dir, not a journal that does not exist (found by a new-user trial)", async () => {
