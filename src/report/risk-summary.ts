@@ -1,3 +1,4 @@
+import { cmd } from "../hosts/quote.js";
 import { formatBytes } from "../render/format.js";
 import type { DryRunStep } from "./dry-run-schema.js";
 
@@ -115,6 +116,27 @@ const UNDO_BY_HAND: Record<string, string> = {
     "Nothing: a deleted checkpoint is gone for good, and with it the way back `mudanza rollback` offered. Check the migrated system first.",
 };
 
+/**
+ * VServer → OpenVZ takes no checkpoints (its plan has no such section), and needs none to go back: the
+ * guest's files are only read. Going back is by hand, with the guest and CTID the dry run found.
+ */
+function vserverUndo(steps: DryRunStep[]): string {
+  const guest = record(factOf(steps, "inventory", "sourceGuest"))?.name;
+  const ctid = num(record(factOf(steps, "inventory", "targetContainer"))?.ctid);
+  const guestWords = typeof guest === "string" ? cmd("vserver", guest, "start") : "vserver GUEST start";
+  const vz = (...args: string[]) =>
+    ctid !== undefined
+      ? cmd("vzctl", args[0]!, ctid, ...args.slice(1))
+      : `vzctl ${args[0]} CTID ${args.slice(1).join(" ")}`.trim();
+  return (
+    "By hand (this kind takes no checkpoints; its plan has no `checkpoints` section): the run only reads the guest's files on the VServer host, so going back is " +
+    `stopping the container (\`${vz("stop")}\`) and keeping it from starting with the node (\`${vz("set", "--onboot", "no", "--save")}\`), ` +
+    "moving the guest's boot mark back if the disable-guest step ran (`apps/init/mark.mudanza-disabled` to `apps/init/mark` in the guest's config folder: that step's `mv`, reversed), " +
+    `and starting the guest (\`${guestWords}\`). A run that fails stops the container and starts the guest again itself (its compensations). ` +
+    `The container's private area stays on the node until you remove it (\`${vz("destroy")}\`).`
+  );
+}
+
 /** A migration whose plan has a checkpoints section, none of which could be planned (its host unreachable, a refusal). */
 export const CHECKPOINTS_NOT_PLANNED =
   "None known yet: the plan has a `checkpoints` section, but no checkpoint could be planned (see the blockers and warnings). Until one can, nothing undoes this run: fix them and run the dry run again.";
@@ -137,7 +159,7 @@ export function riskSummary(inputs: RiskInputs): RiskSummary {
   ];
   if (changes.length === 0) changes.push("No step would change anything.");
   const specific = BY_KIND[inputs.kind]?.(inputs) ?? { overwrites: [], freeze: [] };
-  const byHand = UNDO_BY_HAND[inputs.kind];
+  const byHand = inputs.kind === "vserver-to-openvz" ? vserverUndo(inputs.steps) : UNDO_BY_HAND[inputs.kind];
   const undo =
     inputs.undo.length > 0
       ? inputs.undo
@@ -149,6 +171,6 @@ export function riskSummary(inputs: RiskInputs): RiskSummary {
   return { changes, ...specific, undo };
 }
 
-/** Said when no way back is known: today, always. */
+/** Said of an openvz-to-kvm run without checkpoints (the only kind that takes them): no way back is known. */
 export const NO_UNDO =
-  "Nothing can undo this run: the plan has no `checkpoints` section, so mudanza takes no checkpoint before a step that changes things, and compensations only start again what a failed run stopped (databases, a guest); they restore no file. Add a `checkpoints` section (see `mudanza plan KIND`) or take a snapshot or backup of each host it changes first.";
+  "Nothing can undo this run: the plan has no `checkpoints` section, so mudanza takes no checkpoint before a step that changes things, and compensations only start again what a failed run stopped (databases, a guest); they restore no file. Add a `checkpoints` section (`mudanza plan openvz-to-kvm` shows it) or take a snapshot or backup of each host it changes first.";

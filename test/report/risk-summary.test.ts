@@ -98,6 +98,9 @@ describe("the dry-run report's risk summary (issue 14)", () => {
     const pipeline = { kind: "openvz-to-kvm", title: "T", steps: [] } as unknown as Parameters<typeof collectDryRun>[0];
     const without = renderDryRunMarkdown(collectDryRun(pipeline, {}, {}, {}, "t"));
     expect(without).toContain(`- Undo: ${NO_UNDO}`);
+    // the kind that takes checkpoints, by name: `mudanza plan KIND` was a placeholder left in
+    expect(NO_UNDO).toContain("`mudanza plan openvz-to-kvm`");
+    expect(NO_UNDO).not.toContain("KIND");
     const withUndo = collectDryRun(pipeline, {}, {}, {}, "t", {
       undo: ["mudanza checkpoint restore web1 before-rsync"],
     });

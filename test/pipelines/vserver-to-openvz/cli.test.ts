@@ -32,6 +32,18 @@ async function dryRun(plan: string, format?: "json"): Promise<{ code: number; st
 afterEach(() => vi.restoreAllMocks());
 
 describe("mudanza run <vserver plan> --dry-run", () => {
+  it("the Undo line gives advice this kind can follow: the real guest and CTID, no checkpoints section (found by a new-user trial)", async () => {
+    const { code, stdout } = await dryRun("fixtures/plans/vserver-db1.yaml");
+    expect(code).toBe(0);
+    const undo = stdout.slice(stdout.indexOf("- Undo:"), stdout.indexOf("\n## ", stdout.indexOf("- Undo:")));
+    // "see `mudanza plan KIND`" was a placeholder, and a vserver plan with a checkpoints section is refused
+    expect(undo).not.toContain("KIND");
+    expect(undo).not.toMatch(/Add a `checkpoints` section/);
+    expect(undo).toContain("By hand (this kind takes no checkpoints");
+    expect(undo).toContain("`vzctl stop 4242`");
+    expect(undo).toContain("`vserver db1 start`");
+  });
+
   it("prints every step with its commands and exits 0", async () => {
     const { code, stdout } = await dryRun("fixtures/plans/vserver-web1.yaml");
     expect(code).toBe(0);
