@@ -123,7 +123,8 @@ describe.skipIf(!hasQemu)("mudanza checkpoints PLAN (a real QEMU)", () => {
     try {
       expect(await checkpointsCommand(plan)).toBe(0);
       expect(out).toMatch(/^target: QEMU \(QMP .*\)\n {2}mz-web1-before-copy {2}\S+ {2}\d+ bytes\n {2}admin-own /);
-      expect(await checkpointsCommand(plan, { delete: true })).toBe(0);
+      // --delete asks first: --yes answers (no terminal here); its run's own journal goes to the temporary folder
+      expect(await checkpointsCommand(plan, { delete: true, yes: true, stateDir: dir })).toBe(0);
     } finally {
       spy.mockRestore();
     }

@@ -1,12 +1,11 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { beforeEach, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { loadScriptedHost } from "../../src/hosts/scripted-fixture.js";
 import type { ScriptedHost } from "../../src/hosts/scripted-host.js";
 import { journalStemFor } from "../../src/journal/journal-file.js";
 import { Journal } from "../../src/journal/journal.js";
 import { loadPlan } from "../../src/plan/load.js";
-import { runMain } from "../support/main-cli.js";
 import { useTempDirs } from "../support/temp-dirs.js";
 
 const HOSTS = resolve("fixtures/hosts");
@@ -22,6 +21,19 @@ vi.mock("../../src/hosts/connect.js", async (original) => {
     connectHost: (endpoint: Parameters<typeof actual.connectHost>[0], role: string) =>
       role === "target-checkpoints" && virsh.host ? Promise.resolve(virsh.host) : actual.connectHost(endpoint, role),
   };
+});
+
+// The quick suite shares a worker's module cache between files: the CLI is imported afresh, after the mock.
+let runMain: (args: string[]) => Promise<{ code: number; out: string; err: string }>;
+beforeAll(async () => {
+  vi.resetModules();
+  ({ runMain } = await import("../support/main-cli.js"));
+});
+// ...and left behind for the next file in the worker: the real connectHost, imported afresh.
+afterAll(() => {
+  virsh.host = undefined;
+  vi.doUnmock("../../src/hosts/connect.js");
+  vi.resetModules();
 });
 
 async function libvirtWith(names: string[]): Promise<ScriptedHost> {
