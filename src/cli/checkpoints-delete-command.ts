@@ -88,8 +88,8 @@ export async function checkpointsDeleteCommand(
         planHash: loaded.hash,
         restart: true,
       },
-      async connect(hosts) {
-        await connectCheckpointHosts(plan.checkpoints, hosts);
+      async connect(hosts, _facts, signal) {
+        await connectCheckpointHosts(plan.checkpoints, hosts, signal);
       },
       resumeCommand,
     });
