@@ -352,6 +352,19 @@ export const BAD_INPUTS: BadInputCase[] = [
     names: /--count/,
   },
   {
+    name: "image clone --count -1 (found by a new-user trial: said only 'must be a whole number')",
+    setup: async (dir) => ["image", "clone", join(dir, "base.qcow2"), "--count", "-1"],
+    names: /--count must be a whole number, not negative \(got "-1"\)/,
+  },
+  {
+    name: "image clone: --name starting with a dash (found by a new-user trial)",
+    setup: async (dir) => {
+      await writeFile(join(dir, "base.qcow2"), "");
+      return ["image", "clone", join(dir, "base.qcow2"), "--count", "1", "--name", "-rf{n}", "--dry-run"];
+    },
+    names: /clone name "-rf1" .*must start with a letter or digit/,
+  },
+  {
     name: "run off a terminal without --yes or --dry-run",
     setup: async (dir) => ["run", await planFile(dir, goodPlan())],
     names: /pass --yes to accept them, or --dry-run to only check/,

@@ -70,6 +70,19 @@ describe("image sparsify probes", () => {
     expect(host.mutations).toEqual([]);
   });
 
+  it("an existing output and a missing temporary folder block with a fix that fits whatever was typed (found by a new-user trial)", async () => {
+    const host = await hostWith({ virtSparsify: true, tmpDf: "df/df-PTB1-tmp.txt" });
+    host.putFile("/srv/vm/web1.sparse.qcow2", "");
+    host.on("df -P -T -B1 -- /srv/nodir", { code: 1, stderr: "df: /srv/nodir: No such file or directory\n" });
+    const { outcome } = await runLocal(buildImageSparsify(), plan("/srv/nodir"), "dry-run", { host });
+    const fix = (title: string) => outcome.findings.find((f) => f.title === title)?.remediation;
+    expect(fix("Output exists")).toBe("remove it, or name another file with --out FILE");
+    expect(fix("Temporary folder missing")).toBe(
+      "create it (mkdir -p /srv/nodir), or name another folder with --tmpdir DIR",
+    );
+    expect(host.mutations).toEqual([]);
+  });
+
   it("with room and the tool present, the dry run shows the exact virt-sparsify command and changes nothing", async () => {
     const host = await hostWith({ virtSparsify: true, tmpDf: "df/df-PTB1-tmp.txt" });
     const { outcome } = await runLocal(buildImageSparsify(), plan(), "dry-run", { host });

@@ -20,7 +20,10 @@ const withRunFlags = (c: Command): Command =>
 const int =
   (name: string) =>
   (value: string): number => {
-    if (!/^\d+$/.test(value)) throw new BadInputError(`${name} must be a whole number (got "${value}")`);
+    if (!/^\d+$/.test(value))
+      throw new BadInputError(
+        `${name} must be a whole number${value.startsWith("-") ? ", not negative" : ""} (got "${value}")`,
+      );
     return Number(value);
   };
 

@@ -59,7 +59,7 @@ export function validateCloneOptions(
   for (const t of targets) {
     if (!NAME.test(t.name))
       throw new BadInputError(
-        `clone name "${t.name}" (from --name ${input.namePattern}) may only hold letters, digits, dot, underscore and dash`,
+        `clone name "${t.name}" (from --name ${input.namePattern}) may only hold letters, digits, dot, underscore and dash, and must start with a letter or digit`,
       );
     if (t.path === base) throw new BadInputError(`clone ${t.name} would overwrite the base ${basename(base)}`);
   }

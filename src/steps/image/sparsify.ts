@@ -168,7 +168,11 @@ export const sparsifyStep = defineStep<SparsifyOptions, SparsifyPlan>({
     }
     if (await host.stat(o.out))
       findings.push(
-        blocker("Output exists", `${o.out} already exists; mudanza never overwrites it`, "remove it or pass --out"),
+        blocker(
+          "Output exists",
+          `${o.out} already exists; mudanza never overwrites it`,
+          "remove it, or name another file with --out FILE",
+        ),
       );
     const kvm = await kvmSmokeTest(host, ctx.signal);
     const accel = kvm.result === "ok" ? "kvm" : "tcg";
@@ -179,7 +183,13 @@ export const sparsifyStep = defineStep<SparsifyOptions, SparsifyPlan>({
     const outNeed =
       actualSize + belowBytes + (tmpSpace && outSpace && tmpSpace.mountPoint === outSpace.mountPoint ? virtualSize : 0);
     if (!tmpSpace)
-      findings.push(blocker("Temporary folder missing", `${tmp} does not exist`, "create it or pass --tmpdir DIR"));
+      findings.push(
+        blocker(
+          "Temporary folder missing",
+          `${tmp} does not exist`,
+          `create it (${cmd("mkdir", "-p", tmp)}), or name another folder with --tmpdir DIR`,
+        ),
+      );
     else if (tmpSpace.availableBytes < virtualSize) {
       const room = await dirWithRoom(
         host,
