@@ -53,6 +53,22 @@ function misplacedOptionHint(error: string, argv: string[] | undefined): string 
   return `a command's options go after its name: mudanza ${moved.join(" ")}`;
 }
 
+/**
+ * `mudanza plan kvm-to-openvz`: the names the command takes (its kinds, for plan), not only "unknown
+ * command" (found by a new-user trial).
+ */
+function unknownSubcommandHint(program: Command, error: string, argv: string[] | undefined): string | undefined {
+  const unknown = /unknown command '([^']+)'/.exec(error)?.[1];
+  if (/Did you mean/.test(error)) return undefined; // commander's own suggestion says it better
+  const parent =
+    argv &&
+    program.commands.find((c) => argv.includes(c.name()) && argv.indexOf(c.name()) < argv.indexOf(unknown ?? ""));
+  const names = parent?.commands.map((c) => c.name()).filter((name) => name !== "help");
+  return unknown && parent && names && names.length > 0
+    ? `mudanza ${parent.name()} takes ${names.join(", ")}`
+    : undefined;
+}
+
 /** The program with every subcommand, or with only the one `argv` (as main gets it) runs. */
 export function buildProgram(setExit: ExitSetter, argv?: string[]): Command {
   const program = new Command("mudanza")
@@ -63,7 +79,12 @@ export function buildProgram(setExit: ExitSetter, argv?: string[]): Command {
     .configureOutput({
       outputError: (text, write) =>
         write(
-          `mudanza: ${forTerminal(text.trim().replace(/^error: /, ""))} (${misplacedOptionHint(text, argv) ?? "--help shows the usage"})\n`,
+          `mudanza: ${forTerminal(
+            text
+              .trim()
+              .replace(/^error: /, "")
+              .replace(/\s*\n\s*/g, " "),
+          )} (${misplacedOptionHint(text, argv) ?? unknownSubcommandHint(program, text, argv) ?? "--help shows the usage"})\n`,
         ),
     })
     .option("-v, --verbose", "say what happens as it happens (a dry run's steps on stderr), not only the result")

@@ -352,6 +352,11 @@ export const BAD_INPUTS: BadInputCase[] = [
     names: /--count/,
   },
   {
+    name: "plan with a kind it does not know names the kinds (found by a new-user trial)",
+    setup: async () => ["plan", "kvm-to-openvz"],
+    names: /unknown command 'kvm-to-openvz' \(mudanza plan takes openvz-to-kvm, vserver-to-openvz\)/,
+  },
+  {
     name: "image clone --count -1 (found by a new-user trial: said only 'must be a whole number')",
     setup: async (dir) => ["image", "clone", join(dir, "base.qcow2"), "--count", "-1"],
     names: /--count must be a whole number, not negative \(got "-1"\)/,
