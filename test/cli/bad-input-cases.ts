@@ -524,6 +524,22 @@ export const BAD_INPUTS: BadInputCase[] = [
     names: /lab1\.qcow2/,
   },
   {
+    name: "host doctor: --openvz-conf with a value vzctl would not take (found by a new-user trial: a blocker after 20 s)",
+    setup: async (dir) => {
+      await writeFile(join(dir, "101.conf"), 'PHYSPAGES="garbage"\nSWAPPAGES="0:0"\n');
+      return ["host", "doctor", "--openvz-conf", join(dir, "101.conf"), "--vm-memory", "2G"];
+    },
+    names: /101\.conf: PHYSPAGES="garbage" is not a vzctl value/,
+  },
+  {
+    name: "host doctor: --openvz-conf without memory limits",
+    setup: async (dir) => {
+      await writeFile(join(dir, "101.conf"), 'ONBOOT="yes"\nHOSTNAME="web1"\n');
+      return ["host", "doctor", "--openvz-conf", join(dir, "101.conf"), "--vm-memory", "2G"];
+    },
+    names: /101\.conf: no memory limits found/,
+  },
+  {
     name: "host doctor: --openvz-conf missing",
     setup: async (dir) => ["host", "doctor", "--openvz-conf", join(dir, "101.conf"), "--vm-memory", "2G"],
     names: /101\.conf/,

@@ -46,7 +46,20 @@ export function registerHost(program: Command, setExit: ExitSetter): void {
             "--openvz-conf and --vm-memory go together: the container's limits are compared with the VM's size",
           );
         const { resolve } = await import("node:path");
-        if (opts.openvzConf) await requireInputFile(resolve(opts.openvzConf), "--openvz-conf");
+        if (opts.openvzConf) {
+          const confPath = resolve(opts.openvzConf);
+          await requireInputFile(confPath, "--openvz-conf");
+          // Its contents are input too: a file without memory limits is refused now, not as a blocker after
+          // the checks' 20 s KVM boot (found by a new-user trial).
+          const { readFile } = await import("node:fs/promises");
+          const { containerMemory } = await import("../../openvz/container-memory.js");
+          try {
+            containerMemory(await readFile(confPath, "utf8"), confPath);
+          } catch (error) {
+            if (!(error instanceof BadInputError) || error.message.startsWith(confPath)) throw error;
+            throw new BadInputError(`${confPath}: ${error.message}`);
+          }
+        }
         const { resolveRunMode } = await import("../drive-pipeline.js");
         const { runLocalPipeline } = await import("../run-local-pipeline.js");
         const { buildHostDoctor } = await import("../../pipelines/host-doctor/pipeline.js");
