@@ -14,10 +14,17 @@ export interface PlannedCheckpoint {
   costBytes: number;
   costHow: string;
   commands: PlannedCommand[];
+  /** When the backend lists it as taken (a checkpoint found, not taken by this run). */
+  takenAt?: string;
 }
 
 export interface CheckpointPlan {
   take: PlannedCheckpoint[];
+  /**
+   * Checkpoints of this name the backend already holds but the journal does not (a run after --restart):
+   * kept, not taken again, and recorded, so that rollback can return to them.
+   */
+  adopt: PlannedCheckpoint[];
 }
 
 const WHAT: Record<CheckpointPurpose, string> = {
@@ -57,6 +64,8 @@ export function checkpointStep(
           ),
         );
       const take: PlannedCheckpoint[] = [];
+      const adopt: PlannedCheckpoint[] = [];
+      const recorded = ctx.facts.get(OVZ_FACTS.checkpoints) ?? [];
       let done = 0;
       for (const side of configured) {
         const config = configFor(ctx.plan, side)!;
@@ -64,9 +73,24 @@ export function checkpointStep(
         const name = nameFor(ctx.plan, purpose);
         const probe = await backend.probe(ctx.signal);
         details.push(...probe.details.map((d) => `${side}: ${d}`));
-        if (probe.existing.some((c) => c.name === name)) {
-          details.push(`${side}: checkpoint ${name} exists already (${describeConfig(config)}): kept, not taken again`);
-          done++;
+        const existing = probe.existing.find((c) => c.name === name);
+        if (existing) {
+          const inJournal = recorded.some((c) => c.side === side && c.name === name && !c.deletedAt);
+          details.push(
+            `${side}: checkpoint ${name} exists already (${describeConfig(config)}): kept, not taken again${inJournal ? "" : "; recorded in the journal, so rollback can return to it"}`,
+          );
+          if (inJournal) done++;
+          else
+            adopt.push({
+              side,
+              name,
+              via: config.via,
+              label: backend.label,
+              costBytes: 0,
+              costHow: "exists already",
+              commands: [],
+              takenAt: existing.takenAt,
+            });
           continue;
         }
         if (probe.refusal) {
@@ -104,7 +128,7 @@ export function checkpointStep(
           commands: backend.createCommands(name),
         });
       }
-      const satisfied = take.length === 0 && findings.every((f) => !f.blocks);
+      const satisfied = take.length === 0 && adopt.length === 0 && findings.every((f) => !f.blocks);
       const reason =
         configured.length === 0
           ? "no checkpoint configured for this side: nothing can undo the steps after this one"
@@ -114,7 +138,7 @@ export function checkpointStep(
       return {
         satisfied,
         reason,
-        plan: { take },
+        plan: { take, adopt },
         findings,
         details,
         facts: { checkpointPlan: take.map(({ commands: _c, ...rest }) => ({ ...rest, purpose })) },
@@ -124,6 +148,25 @@ export function checkpointStep(
     commands: (plan) => plan.take.flatMap((c) => c.commands),
 
     async run(ctx, plan) {
+      for (const found of plan.adopt) {
+        const taken = ctx.facts.get(OVZ_FACTS.checkpoints) ?? [];
+        ctx.output(found.side, `checkpoint ${found.name} (${found.label}) exists already: recorded, not taken again`);
+        await ctx.facts.set(OVZ_FACTS.checkpoints, [
+          ...taken.filter((c) => c.name !== found.name || c.side !== found.side),
+          {
+            side: found.side,
+            purpose,
+            name: found.name,
+            via: found.via,
+            label: found.label,
+            // The backend's time when it says; otherwise when this run found it (a checkpoint no later than that).
+            takenAt:
+              found.takenAt && !Number.isNaN(Date.parse(found.takenAt))
+                ? new Date(found.takenAt).toISOString()
+                : new Date().toISOString(),
+          },
+        ]);
+      }
       for (const planned of plan.take) {
         const config = configFor(ctx.plan, planned.side);
         if (!config) throw new Error(`the plan no longer names checkpoints.${planned.side}: run again to plan anew`);

@@ -121,6 +121,47 @@ describe("a checkpoint mudanza deleted since it was taken", () => {
   });
 });
 
+describe("a checkpoint the backend already holds but the journal does not (a run after --restart)", () => {
+  it("is kept, not taken again, and recorded with the backend's time, so rollback can return to it", async () => {
+    const plan = (await loadPlan(await planWithCheckpoints())).plan as OvzPlan;
+    const { libvirt } = await checkpointHosts();
+    await libvirt.exec(`virsh -c qemu:///system snapshot-create-as web1 ${TARGET_NAME} --atomic`);
+    const step = checkpointStep("before-copy", ["target"]);
+    let facts: unknown[] = [];
+    const ctx = {
+      plan,
+      hosts: { "target-checkpoints": libvirt },
+      facts: {
+        get: () => facts,
+        set: async (_key: unknown, value: unknown[]) => void (facts = value),
+        all: () => ({ checkpoints: facts }),
+      },
+      output: () => undefined,
+      signal: new AbortController().signal,
+    } as unknown as Parameters<typeof step.probe>[0];
+    const probe = await step.probe(ctx);
+    expect(probe.satisfied).toBe(false);
+    expect(probe.plan.take).toEqual([]);
+    expect(probe.plan.adopt.map((c) => c.name)).toEqual([TARGET_NAME]);
+    expect(probe.details.join("\n")).toContain("recorded in the journal, so rollback can return to it");
+    await step.run(ctx, probe.plan);
+    expect(facts).toEqual([
+      {
+        side: "target",
+        purpose: "before-copy",
+        name: TARGET_NAME,
+        via: "libvirt",
+        label: expect.stringContaining("web1"),
+        takenAt: "2026-12-01T18:47:56.000Z",
+      },
+    ]);
+    const creates = libvirt.mutations.filter((m) => m.kind === "exec" && m.command.includes("snapshot-create-as"));
+    expect(creates).toHaveLength(1); // ours, above
+    // Recorded now: the next probe has nothing to do.
+    expect((await step.probe(ctx)).satisfied).toBe(true);
+  });
+});
+
 describe("checkpoints in an OpenVZ → KVM run (scripted hosts)", () => {
   let stdout = "";
   beforeEach(() => {
