@@ -105,7 +105,8 @@ function problemText(issue: z.core.$ZodIssue, written: unknown): string {
   if (issue.code === "unrecognized_keys") return `${key}: ${unknownKeysText(issue.keys, issue.path, written)}`;
   const choices = discriminatorChoices(issue);
   if (choices) return `${key}: ${choiceText(value, choices)}`;
-  if (issue.code === "invalid_type" && value === undefined) return `${key}: missing (a ${issue.expected} is required)`;
+  if (issue.code === "invalid_type" && value === undefined)
+    return `${key}: missing (${/^[aeiou]/.test(issue.expected) ? "an" : "a"} ${issue.expected} is required)`;
   const hint =
     issue.code !== "invalid_type"
       ? ""

@@ -143,6 +143,12 @@ target: { host: new.example.org, identityFile: ~/.ssh/id_ed25519, knownHostsFile
     await expect(loadPlan("/etc/hostname/web1.yaml")).rejects.toThrow("a part of the path is not a folder (ENOTDIR)");
   });
 
+  it("a missing object is 'an object' (found by a new-user trial: 'a object is required')", () => {
+    expect(() => parsePlan("kind: openvz-to-kvm\ntarget: { host: b.example.org }\n", "p.yaml")).toThrow(
+      "source: missing (an object is required)",
+    );
+  });
+
   it("a missing or misspelt kind (or checkpoint via) lists the values it takes, with the one most likely meant", () => {
     const rest = "source: { host: a.example.org }\ntarget: { host: b.example.org }\n";
     expect(() => parsePlan(rest, "p.yaml")).toThrow("line 1: kind: missing (one of openvz-to-kvm, vserver-to-openvz)");
