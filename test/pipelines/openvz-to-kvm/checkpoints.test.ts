@@ -143,7 +143,7 @@ describe("a checkpoint the backend already holds but the journal does not (a run
     expect(probe.satisfied).toBe(false);
     expect(probe.plan.take).toEqual([]);
     expect(probe.plan.adopt.map((c) => c.name)).toEqual([TARGET_NAME]);
-    expect(probe.details.join("\n")).toContain("recorded in the journal, so rollback can return to it");
+    expect((probe.details ?? []).join("\n")).toContain("recorded in the journal, so rollback can return to it");
     await step.run(ctx, probe.plan);
     expect(facts).toEqual([
       {
