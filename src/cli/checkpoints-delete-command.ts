@@ -57,6 +57,8 @@ export async function checkpointsDeleteCommand(
     planHash: loaded.hash,
     formerPlanHashes: loaded.formerHashes,
     readOnly: mode === "dry-run",
+    changedPlanAdvice:
+      "Restore the plan the migration ran with: its checkpoints are the ones that plan names (checkpoints takes no --restart).",
   });
   try {
     const resumeCommand = [

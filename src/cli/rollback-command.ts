@@ -47,6 +47,8 @@ export async function rollbackCommand(planPath: string, options: RollbackCommand
     planHash: loaded.hash,
     formerPlanHashes: loaded.formerHashes,
     readOnly: mode === "dry-run",
+    changedPlanAdvice:
+      "Restore the plan the migration ran with: a rollback returns the hosts and checkpoints that plan names (rollback takes no --restart).",
   });
   try {
     const taken = liveCheckpoints(migration.snapshot.facts);

@@ -83,6 +83,11 @@ export interface OpenJournalOptions {
   restart?: boolean;
   /** Dry-runs read the journal but never lock or write it. */
   readOnly?: boolean;
+  /**
+   * What to do when the plan changed since the journal's run, for commands that take no --restart (rollback,
+   * checkpoints --delete); default: restore the plan or start over with --restart.
+   */
+  changedPlanAdvice?: string;
 }
 
 /**
@@ -128,7 +133,8 @@ export class Journal {
       if (existing && existing.planHash !== options.planHash) {
         throw new BadInputError(
           `the plan ${options.planPath} changed since migration "${options.migrationId}" started (journal ${path})${whatChanged(existing.planKeyHashes, options.planKeyHashes)}.\n` +
-            `Restore the plan, or start over with --restart (the journal is then discarded; pending compensations are listed first).`,
+            (options.changedPlanAdvice ??
+              "Restore the plan, or start over with --restart (the journal is then discarded; pending compensations are listed first)."),
         );
       }
       const carried = options.restart ? await pendingCompensationsToCarry(path, options) : [];

@@ -1,4 +1,4 @@
-import { mkdir, rename, writeFile } from "node:fs/promises";
+import { appendFile, mkdir, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
 import { journalStemFor } from "../../src/journal/journal-file.js";
@@ -69,5 +69,23 @@ describe("a plan moved after it ran (found by a new-user trial: rollback said it
     }
     // run starts the migration over only when told to: it says how
     expect((await runMain(["run", after, "--dry-run", "--state-dir", state])).err).toContain("pass --restart");
+  });
+});
+
+describe("a plan edited after it ran", () => {
+  it("rollback and checkpoints --delete say to restore it, not to pass --restart, which they do not take", async () => {
+    const { state, before, after } = await ranThenMoved();
+    await rename(after, before);
+    await appendFile(before, "checkpoints:\n  target: {via: qmp, socket: /run/web1.qmp}\n");
+    for (const args of [
+      ["rollback", before, "--dry-run"],
+      ["checkpoints", before, "--delete", "--dry-run"],
+    ]) {
+      const { code, err } = await runMain([...args, "--state-dir", state]);
+      expect(code, args.join(" ")).toBe(2);
+      expect(err, args.join(" ")).toContain('changed since migration "ck" started');
+      expect(err, args.join(" ")).toContain("Restore the plan the migration ran with");
+      expect(err, args.join(" ")).not.toContain("--restart (the journal");
+    }
   });
 });
