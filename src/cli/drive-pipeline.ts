@@ -70,6 +70,10 @@ export interface DriveOptions<Plan> {
 export async function drivePipeline<Plan>(options: DriveOptions<Plan>): Promise<RunOutcome> {
   const { pipeline, mode, flags, stateDir } = options;
   const journal = await Journal.open({ ...options.journal, stateDir, readOnly: mode === "dry-run" });
+  if (journal.replacedCopy)
+    process.stderr.write(
+      `mudanza: --restart: the earlier run's journal is replaced; a copy stays in ${journal.replacedCopy}\n`,
+    );
   const hosts: Record<string, Host> = {};
   const controller = new AbortController();
   const onSignal = (signal: "SIGINT" | "SIGTERM") => () => controller.abort(new InterruptedError(signal));

@@ -73,6 +73,7 @@ async function drivePlan(
       planKeyHashes: loaded.keyHashes,
       formerPlanHashes: loaded.formerHashes,
       restart: options.restart,
+      keepReplaced: options.restart,
     },
     async connect(hosts, facts, signal) {
       // After the journal and the state dir were checked (bad input writes nothing), before any host is reached.

@@ -29,7 +29,7 @@ export async function runLocalPipeline<P>(
     mode,
     flags,
     stateDir,
-    journal: { ...ids, kind, restart: flags.restart },
+    journal: { ...ids, kind, restart: flags.restart, keepReplaced: flags.restart },
     async connect(hosts) {
       hosts.local = new LocalHost("local");
     },

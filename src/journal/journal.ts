@@ -1,3 +1,5 @@
+import { existsSync } from "node:fs";
+import { copyFile } from "node:fs/promises";
 import { z } from "zod";
 import { BadInputError } from "../errors.js";
 import { stepStatusSchema, verifyCheckSchema, type StepStatus } from "../engine/events.js";
@@ -88,6 +90,8 @@ export interface OpenJournalOptions {
    * checkpoints --delete); default: restore the plan or start over with --restart.
    */
   changedPlanAdvice?: string;
+  /** With restart, when the user asked for it: the journal it replaces is copied to `${path}.before-restart`. */
+  keepReplaced?: boolean;
 }
 
 /**
@@ -102,6 +106,8 @@ export class Journal {
     readonly resumed: boolean,
     /** Whether the journal file holds this journal: read at open, or saved since (a dry run never saves). */
     private onDisk: boolean,
+    /** Where --restart kept the journal it replaced (OpenJournalOptions.keepReplaced). */
+    readonly replacedCopy?: string,
   ) {}
 
   /** The journal's file, when it holds this journal; undefined for a journal nothing was written to yet. */
@@ -138,6 +144,10 @@ export class Journal {
         );
       }
       const carried = options.restart ? await pendingCompensationsToCarry(path, options) : [];
+      // Nothing of an earlier run is lost without a word: its journal stays beside the new one.
+      const replacedCopy =
+        options.restart && options.keepReplaced && lock && existsSync(path) ? `${path}.before-restart` : undefined;
+      if (replacedCopy) await copyFile(path, replacedCopy);
       const now = new Date().toISOString();
       const data: JournalData = existing ?? {
         version: 1,
@@ -160,7 +170,7 @@ export class Journal {
       // A journal from before planKeyHashes learns them from the plan it was found to match.
       if (existing && options.planKeyHashes) existing.planKeyHashes = options.planKeyHashes;
       const resumed = existing !== null && Object.values(existing.steps).some((s) => s.status !== "pending");
-      return new Journal(path, data, lock, resumed, existing !== null);
+      return new Journal(path, data, lock, resumed, existing !== null, replacedCopy);
     } catch (error) {
       await lock?.release();
       throw error;
