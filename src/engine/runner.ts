@@ -338,9 +338,12 @@ export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunO
       }
       options.onError?.(step.id, error instanceof Error ? error : new Error(String(error)));
       if (interrupted && !ran) {
-        // Ctrl-C in its probe or at its gate: nothing of the step ran, so it stays as the journal had it.
-        const stepMessage = `${message} before it ran: nothing in that step ran`;
-        if (before) await journal.updateStep(step.id, { ...before, message: stepMessage });
+        // Ctrl-C in its probe or at its gate: nothing of the step ran this time, so it stays as the journal had
+        // it. A pending step says why it did not run; a failed or killed one keeps its own record, which tells
+        // of changes an earlier attempt may have made part-way.
+        const fresh = (before?.status ?? "pending") === "pending";
+        const stepMessage = `${message} before it ran: nothing in that step ran${fresh ? "" : " this time"}`;
+        if (before) await journal.restoreStep(step.id, fresh ? { ...before, message: stepMessage } : before);
         const status = journal.step(step.id).status;
         emit({ type: "step-end", at: now(), stepId: step.id, status, durationMs: 0, message: stepMessage });
       } else await finish("failed", message);

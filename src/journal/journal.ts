@@ -190,6 +190,12 @@ export class Journal {
     await this.save();
   }
 
+  /** Puts a step's record back as it was (an attempt that ran nothing of it leaves no trace). */
+  async restoreStep(id: string, record: StepRecord): Promise<void> {
+    this.data.steps[id] = record;
+    await this.save();
+  }
+
   async setFact(key: string, value: unknown): Promise<void> {
     assertNoSecrets(value, `fact ${key} to the journal`);
     this.data.facts[key] = value;

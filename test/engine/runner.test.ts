@@ -242,6 +242,38 @@ describe("runner on scripted hosts", () => {
     await journal.close();
   });
 
+  it("Ctrl-C at the gate of a step that failed before keeps its failure on record, not 'nothing ran' (review)", async () => {
+    const hosts = demoHosts();
+    const stateDir = await tempStateDir();
+    await runDemo(hosts, stateDir, { failOnce: new Set(["stop-service"]) });
+    const readStep = async () => {
+      const journal = await Journal.open({
+        stateDir,
+        migrationId: "demo",
+        kind: "demo",
+        planPath: "demo.yaml",
+        planHash: "hash-1",
+        readOnly: true,
+      });
+      const record = journal.snapshot.steps["stop-service"];
+      await journal.close();
+      return record;
+    };
+    const failed = await readStep();
+    expect(failed?.status).toBe("failed");
+    const controller = new AbortController();
+    await runDemo(hosts, stateDir, {
+      mode: "interactive",
+      signal: controller.signal,
+      confirm: (prompt) => {
+        if (prompt.stepId !== "stop-service") return Promise.resolve(true);
+        controller.abort(new InterruptedError("SIGINT"));
+        return new Promise<boolean>(() => undefined);
+      },
+    });
+    expect(await readStep()).toEqual(failed);
+  });
+
   it("a done step whose work was undone is re-run on resume, with every step after it", async () => {
     const hosts = demoHosts();
     const stateDir = await tempStateDir();
