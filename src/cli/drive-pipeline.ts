@@ -115,8 +115,9 @@ export async function drivePipeline<Plan>(options: DriveOptions<Plan>): Promise<
         await runCompensations(journal, hosts, (event) => reportEarlyEvent(event, flags.json ? face : null, logLines), {
           onlyConnected: true,
         });
+      // An interrupt is not an unreachable host: no advice about a host that may have come up wrong.
       const hint =
-        mode === "dry-run"
+        mode === "dry-run" || error instanceof InterruptedError
           ? undefined
           : pipeline.unreachableHint?.(Object.keys(hosts), (id) => journal.step(id).status);
       if (hint) complain(`mudanza: ${hint}`);

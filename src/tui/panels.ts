@@ -157,11 +157,13 @@ export function endLines(model: TuiModel, tailLines: number, detailedWarnings = 
  */
 export function endCopyLines(end: EndView): string[] {
   const lines: string[] = [];
-  if (end.log) lines.push(`Full log: ${end.log}`);
-  if (end.journal) lines.push(`Journal: ${end.journal}`);
+  // Printed raw after Ink: control characters in a path (a plan named so) must not reach the terminal.
+  const push = (...texts: string[]) => lines.push(...texts.map(cleanLine));
+  if (end.log) push(`Full log: ${end.log}`);
+  if (end.journal) push(`Journal: ${end.journal}`);
   // drivePipeline writes the run report next to the journal once the run ends.
   if (end.status !== "dry-run" && end.journal?.endsWith(".journal.json"))
-    lines.push(`Report: ${end.journal.replace(/\.journal\.json$/, ".report.md")}`);
-  if (end.resumeCommand) lines.push("Resume with:", `  ${end.resumeCommand}`);
+    push(`Report: ${end.journal.replace(/\.journal\.json$/, ".report.md")}`);
+  if (end.resumeCommand) push("Resume with:", `  ${end.resumeCommand}`);
   return lines;
 }

@@ -11,17 +11,26 @@ const PLAN = join(ROOT, "fixtures/plans/ovz-kvm-debian-12.yaml");
 
 let state = "";
 beforeEach(async () => {
+  journalThereAtStart = [];
   state = await mkdtemp(join(tmpdir(), "mudanza-json-journal-"));
 });
 afterEach(async () => {
   await rm(state, { recursive: true, force: true });
 });
 
+/** For each pipeline-start that named a journal: whether the file existed as the event was written. */
+let journalThereAtStart: boolean[] = [];
+
 /** The --json events of one CLI run on the fixture plan's scripted hosts. */
 async function events(flags: string[]): Promise<PipelineEvent[]> {
   const written: string[] = [];
   const spy = vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
     written.push(String(chunk));
+    // Where pipeline-start names a journal, the file is there as the event is written, not only later.
+    for (const line of String(chunk).split("\n").filter(Boolean)) {
+      const event = JSON.parse(line) as { type: string; journal?: string };
+      if (event.type === "pipeline-start" && event.journal) journalThereAtStart.push(existsSync(event.journal));
+    }
     return true;
   });
   try {
@@ -52,6 +61,7 @@ describe("--json names the journal only where there is one (found by a new-user 
     expect(named[0]).toMatch(/\.journal\.json$/);
     expect(named[1]).toBe(named[0]);
     expect(existsSync(named[0]!)).toBe(true);
+    expect(journalThereAtStart).toEqual([true]);
     const dry = await events(["--dry-run"]);
     expect(journalsNamed(dry)).toEqual([named[0], named[0]]);
   });

@@ -103,5 +103,14 @@ describe("the end's paths and resume command (found by a new-user trial: cut or 
       `  ${resumeCommand}`,
     ]);
     expect(endCopyLines({ status: "dry-run", exitCode: 0, atMs: 0 })).toEqual([]);
+    // Printed raw after the TUI: a path's control characters never reach the terminal.
+    const escape = String.fromCharCode(27);
+    const odd = endCopyLines({
+      status: "failed",
+      exitCode: 1,
+      atMs: 0,
+      resumeCommand: `mudanza run ${escape}[2Jweb1.yaml`,
+    });
+    expect(odd.join("\n")).not.toContain(escape);
   });
 });
