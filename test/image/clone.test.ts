@@ -181,6 +181,28 @@ describe("image clone on real qcow2 files", () => {
     expect((await stat(base)).mode & 0o222).toBe(0);
   });
 
+  it("a failed run with a larger --count leaves the base read-only: the overlays of the earlier run read it (review)", async () => {
+    const first = await runLocal(buildImageClone(), plan({ count: 1 }), "yes");
+    expect(first.outcome.status).toBe("done");
+    await chmod(base, 0o644); // made writable by hand since
+    const local = new LocalHost("local");
+    const host = delegatingHost(local, {
+      exec: (command, options) =>
+        command.startsWith("qemu-img create ") && command.endsWith("lab2.qcow2")
+          ? Promise.resolve({ code: 1, stdout: "", stderr: "qemu-img: No space left on device\n" })
+          : local.exec(command, options),
+    });
+    const { outcome, events } = await runLocal(buildImageClone(), plan({ count: 2 }), "yes", {
+      host,
+      stateDir: first.stateDir,
+    });
+    expect(outcome.status).toBe("failed");
+    expect((await stat(base)).mode & 0o222).toBe(0);
+    expect(events.some((e) => e.type === "compensation" && e.title.startsWith(`give ${base} back its mode`))).toBe(
+      false,
+    );
+  });
+
   it("rejects bad arguments with a clear error", () => {
     expect(() => plan({ namePattern: "lab" })).toThrow(/needs \{n\}/);
     expect(() => plan({ count: 0 })).toThrow(/--count/);

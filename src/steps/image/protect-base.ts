@@ -13,9 +13,10 @@ import { domainsUsing, readDomains } from "./libvirt-users.js";
  */
 const protectCommand = (base: string): string => cmd("chmod", "a-w", base);
 
-async function anyCloneMissing(host: Host, options: CloneOptions): Promise<boolean> {
-  for (const t of cloneTargets(options)) if (!(await host.stat(t.path))) return true;
-  return false;
+/** No overlay of this run exists yet: only then may a failed run make the base writable again. */
+async function noCloneYet(host: Host, options: CloneOptions): Promise<boolean> {
+  for (const t of cloneTargets(options)) if (await host.stat(t.path)) return false;
+  return true;
 }
 
 const restoreModeCommand = (base: string, mode: number): string =>
@@ -82,7 +83,8 @@ export const protectBaseStep = defineStep<CloneOptions, ProtectPlan>({
     }
     const stat = await host.stat(base);
     const readOnly = stat !== null && (stat.mode & 0o222) === 0;
-    const restoreMode = stat && !readOnly && (await anyCloneMissing(host, ctx.plan)) ? stat.mode : null;
+    // Overlays already on it (a re-run with a larger --count) read from the base: it stays read-only whatever fails.
+    const restoreMode = stat && !readOnly && (await noCloneYet(host, ctx.plan)) ? stat.mode : null;
     return {
       satisfied: readOnly,
       reason: readOnly ? "the base is already read-only" : undefined,
