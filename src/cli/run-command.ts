@@ -56,7 +56,7 @@ async function drivePlan(
     ...(options.stateDir ? ["--state-dir", shellQuote(stateDir)] : []),
   ].join(" ");
   const fileStem = await journalStemFor(stateDir, loaded.migrationId, loaded.path);
-  if (!options.restart) await refuseMovedPlan(loaded, stateDir, fileStem);
+  await refuseMovedPlan(loaded, stateDir, fileStem, Boolean(options.restart));
   return drivePipeline({
     pipeline,
     plan: loaded.plan,
@@ -106,12 +106,23 @@ async function drivePlan(
  * A plan with no journal of its own whose migration has one for a plan file that is gone: it was moved, and a
  * run would start the migration over beside its journal (pending compensations and all). --restart says to.
  */
-async function refuseMovedPlan(loaded: LoadedPlan, stateDir: string, fileStem: string): Promise<void> {
+async function refuseMovedPlan(
+  loaded: LoadedPlan,
+  stateDir: string,
+  fileStem: string,
+  restart: boolean,
+): Promise<void> {
   if (existsSync(journalPathFor(stateDir, fileStem))) return;
   const others = await journalsOfOtherPlanFiles(stateDir, loaded.migrationId, loaded.path);
   if (!others.some((o) => !o.planThere)) return;
+  const pending = others.flatMap((o) => o.pendingCompensations.map((c) => `${c} (run ${o.id})`));
+  // --restart starts over beside that journal, which is fine unless it still has something to undo.
+  if (restart && pending.length === 0) return;
+  // A new journal here would never run what the old one left to undo: only the move back is offered then.
   throw new BadInputError(
-    `${otherPlanFilesText(loaded.migrationId, loaded.path, others)}. To start the migration over from this plan file instead (that journal stays as it is), pass --restart`,
+    pending.length > 0
+      ? `${otherPlanFilesText(loaded.migrationId, loaded.path, others)}. That run left undone: ${pending.join("; ")}; move the plan back and run it once, which does that first`
+      : `${otherPlanFilesText(loaded.migrationId, loaded.path, others)}. To start the migration over from this plan file instead (that journal stays as it is), pass --restart`,
   );
 }
 

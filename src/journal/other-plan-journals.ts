@@ -10,6 +10,8 @@ export interface OtherPlanJournal {
   planPath: string;
   /** False once that plan file is gone: the plan was moved (or renamed) since. */
   planThere: boolean;
+  /** What that run left to undo (a database it stopped): a new journal elsewhere would never run them. */
+  pendingCompensations: string[];
 }
 
 /**
@@ -26,7 +28,10 @@ export async function journalsOfOtherPlanFiles(
     const data = entry.data;
     if (!data || data.migrationId !== migrationId || data.planPath === planPath) return [];
     const own = entry.stem === migrationId || entry.stem === pathKeyedStem(migrationId, data.planPath);
-    return own ? [{ id: entry.stem, planPath: data.planPath, planThere: existsSync(data.planPath) }] : [];
+    const pendingCompensations = data.compensations.map((c) => `"${c.title}" on ${c.host}`);
+    return own
+      ? [{ id: entry.stem, planPath: data.planPath, planThere: existsSync(data.planPath), pendingCompensations }]
+      : [];
   });
 }
 

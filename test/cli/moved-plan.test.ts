@@ -14,7 +14,9 @@ beforeEach(async () => {
 });
 
 /** A plan `ck` that ran, took a checkpoint and failed; its journal is keyed by the path it ran from. */
-async function ranThenMoved(): Promise<{ state: string; before: string; after: string; id: string }> {
+async function ranThenMoved(
+  options: { stoppedDatabase?: boolean } = {},
+): Promise<{ state: string; before: string; after: string; id: string }> {
   const before = join(dir, "ck.yaml");
   await writeFile(
     before,
@@ -43,6 +45,14 @@ async function ranThenMoved(): Promise<{ state: string; before: string; after: s
     },
   ]);
   await journal.updateStep("pre-update", { status: "failed", message: "boom" });
+  if (options.stoppedDatabase)
+    await journal.addCompensation({
+      id: "db-freeze:start",
+      title: "start mariadb again",
+      host: "source",
+      command: "systemctl start mariadb",
+      registeredBy: "db-freeze",
+    });
   await journal.endRun("failed");
   await journal.close();
   await mkdir(join(dir, "elsewhere"));
@@ -86,6 +96,19 @@ describe("a plan edited after it ran", () => {
       expect(err, args.join(" ")).toContain('changed since migration "ck" started');
       expect(err, args.join(" ")).toContain("Restore the plan the migration ran with");
       expect(err, args.join(" ")).not.toContain("--restart (the journal");
+    }
+  });
+});
+
+describe("a moved plan whose earlier run left something to undo (review)", () => {
+  it("run refuses to start over beside it, even with --restart, and names what is left undone", async () => {
+    const { state, before, after, id } = await ranThenMoved({ stoppedDatabase: true });
+    for (const flags of [["--dry-run"], ["--dry-run", "--restart"]]) {
+      const { code, err } = await runMain(["run", after, ...flags, "--state-dir", state]);
+      expect(code, flags.join(" ")).toBe(2);
+      expect(err, flags.join(" ")).toContain(`That run left undone: "start mariadb again" on source (run ${id})`);
+      expect(err, flags.join(" ")).toContain(`move it back (mv ${after} ${before})`);
+      expect(err, flags.join(" ")).not.toContain("pass --restart");
     }
   });
 });
