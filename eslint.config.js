@@ -28,6 +28,7 @@ export default tseslint.config(
         process: "readonly",
         setInterval: "readonly",
         clearInterval: "readonly",
+        Buffer: "readonly",
       },
     },
     rules: { "@typescript-eslint/no-require-imports": "off" },

@@ -3,9 +3,11 @@
 // a start does not parse and compile them again: `--help` runs about 35 million fewer instructions (valgrind),
 // half of what the CLI adds to a bare `node -e 0`. Node 20 has no compile cache of its own (22 has).
 // V8 refuses a cache made by another V8 version or with other V8 flags (cachedDataRejected) and compiles as
-// usual; it checks the source's length, not its text, so the build writes the cache with each new light.cjs.
+// usual. It checks the source's length, not its text: a cache of another text of the same length would run
+// that text's functions. So the build ends light.cjs with an ID of its own and writes the same ID at the head
+// of the cache; a cache whose ID is not the file's is not given to V8.
 // Both sides compile through this file: the cache fits only the text it was made from, wrapper included.
-const { readFileSync } = process.getBuiltinModule("node:fs");
+const { readFileSync, writeFileSync } = process.getBuiltinModule("node:fs");
 const { Script, constants } = process.getBuiltinModule("node:vm");
 const { wrap, createRequire } = process.getBuiltinModule("node:module");
 const { dirname } = process.getBuiltinModule("node:path");
@@ -13,13 +15,24 @@ const { dirname } = process.getBuiltinModule("node:path");
 /** Where the code cache of a CommonJS file lies: beside it. */
 const codeCacheOf = (file) => `${file}.code-cache`;
 
+/** The last line of a built light front: this mark and the build's ID (scripts/light-front.mjs). */
+const BUILD_MARK = "// light front build ";
+/** The ID's length: 16 hex digits. */
+const ID_BYTES = 16;
+
+/** The build ID a file ends with, or undefined. */
+function buildIdOf(text) {
+  const at = text.lastIndexOf(BUILD_MARK);
+  const id = at < 0 ? "" : text.slice(at + BUILD_MARK.length).trim();
+  return id.length === ID_BYTES ? id : undefined;
+}
+
 /**
- * A CommonJS file compiled as node's `require` compiles it (its text in node's module wrapper, a #! line
+ * A CommonJS file's text compiled as node's `require` compiles it (in node's module wrapper, a #! line
  * blanked), with V8's code cache when one is given.
  */
-function compileCommonJs(file, cachedData) {
-  const text = readFileSync(file, "utf8").replace(/^#!.*/, "");
-  return new Script(wrap(text), {
+function compileCommonJs(file, text, cachedData) {
+  return new Script(wrap(text.replace(/^#!.*/, "")), {
     filename: file,
     cachedData,
     // `import()` in the file (of node:path, say) resolves as it would in a required file.
@@ -34,21 +47,31 @@ function runCommonJs(script, file) {
   return module.exports;
 }
 
+/** Writes the code cache of `script`, compiled from `text` (which must end with its build ID), beside `file`. */
+function writeCodeCache(file, text, script) {
+  const id = buildIdOf(text);
+  if (!id) throw new Error(`${file} does not end with a build ID (${BUILD_MARK}…): no code cache can fit it`);
+  writeFileSync(codeCacheOf(file), Buffer.concat([Buffer.from(id, "latin1"), script.createCachedData()]));
+}
+
 /**
- * Runs a CommonJS file as `require(file)` would, compiled with the code cache beside it when there is one.
- * Returns whether V8 used that cache: false without one, or when V8 refused it.
+ * Runs a CommonJS file as `require(file)` would, compiled with the code cache beside it when there is one of
+ * this very text. Returns whether V8 used that cache: false without one, for another text, or when V8 refused it.
  */
 function runWithCodeCache(file) {
-  let cachedData;
+  let cache;
   try {
-    cachedData = readFileSync(codeCacheOf(file));
+    cache = readFileSync(codeCacheOf(file));
   } catch {
     require(file);
     return false;
   }
-  const script = compileCommonJs(file, cachedData);
+  const text = readFileSync(file, "utf8");
+  const id = buildIdOf(text);
+  const fits = id !== undefined && cache.subarray(0, ID_BYTES).toString("latin1") === id;
+  const script = compileCommonJs(file, text, fits ? cache.subarray(ID_BYTES) : undefined);
   runCommonJs(script, file);
-  return !script.cachedDataRejected;
+  return fits && !script.cachedDataRejected;
 }
 
-module.exports = { codeCacheOf, compileCommonJs, runCommonJs, runWithCodeCache };
+module.exports = { BUILD_MARK, codeCacheOf, compileCommonJs, runCommonJs, runWithCodeCache, writeCodeCache };

@@ -4,8 +4,8 @@
 // It compiles LIGHT_CJS once and runs that one script for each command line the light front serves most
 // (help, status of a plan, status of every run), so the cache holds the bytecode of all their functions.
 // Output goes nowhere: only the cache is wanted. A command line that does not end by itself fails the build.
-const { writeFileSync } = require("node:fs");
-const { codeCacheOf, compileCommonJs, runCommonJs } = require("../bin/code-cache.js");
+const { readFileSync } = require("node:fs");
+const { compileCommonJs, runCommonJs, writeCodeCache } = require("../bin/code-cache.js");
 
 const [light, plan, stateDir] = process.argv.slice(2);
 if (!light || !plan || !stateDir) {
@@ -32,14 +32,19 @@ function ended(args) {
 }
 
 async function main() {
-  const script = compileCommonJs(light, undefined);
+  // The light front's late-exit timer (src/cli/main.ts, 5 s) must not end this process before the cache is written.
+  const exit = process.exit;
+  process.exit = () => undefined;
+  const text = readFileSync(light, "utf8");
+  const script = compileCommonJs(light, text, undefined);
   for (const args of COMMAND_LINES) {
     process.argv = [process.argv[0], light, ...args];
     process.exitCode = undefined;
     runCommonJs(script, light);
     await ended(args);
   }
-  writeFileSync(codeCacheOf(light), script.createCachedData());
+  writeCodeCache(light, text, script);
+  process.exit = exit;
   process.exitCode = 0;
 }
 

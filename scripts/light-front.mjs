@@ -5,12 +5,16 @@
 // about 30 million fewer instructions than the split ES module build (valgrind).
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { createRequire } from "node:module";
+import { appendFile, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { promisify } from "node:util";
 import { build } from "esbuild";
 import { LIGHT_BUNDLED_PACKAGES, bundleOptions, externalPackages, lazyChildProcess } from "./bundle-options.mjs";
+
+const { BUILD_MARK } = createRequire(import.meta.url)("../bin/code-cache.js");
 
 /** Command files whose lazily imported actions the light front runs: status and the runs table it shares. */
 const LIGHT_ACTIONS = new Set(["status.ts", "status-show.ts", "status-find.ts", "runs-table.ts"]);
@@ -46,6 +50,8 @@ export async function buildLightFront(root, outdir) {
     sourcemap: true,
   });
   const light = join(outdir, "cli", "light.cjs");
+  // The build's own ID ends the file: the code cache names it, so a cache of another build is never used.
+  await appendFile(light, `${BUILD_MARK}${randomBytes(8).toString("hex")}\n`);
   await writeCodeCache(root, light);
   return readFile(light, "utf8");
 }
@@ -71,4 +77,5 @@ async function writeCodeCache(root, light) {
   } finally {
     await rm(state, { recursive: true, force: true });
   }
+  if (!existsSync(`${light}.code-cache`)) throw new Error(`${light}.code-cache was not written`);
 }

@@ -1,25 +1,31 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 
 interface CodeCacheModule {
+  BUILD_MARK: string;
   codeCacheOf(file: string): string;
-  compileCommonJs(file: string, cachedData: Buffer | undefined): import("node:vm").Script;
+  compileCommonJs(file: string, text: string, cachedData: Buffer | undefined): import("node:vm").Script;
   runCommonJs(script: import("node:vm").Script, file: string): unknown;
   runWithCodeCache(file: string): boolean;
+  writeCodeCache(file: string, text: string, script: import("node:vm").Script): void;
 }
 const codeCache = createRequire(import.meta.url)("../../bin/code-cache.js") as CodeCacheModule;
 
 /** What the test files below record when they run (globalThis, since they run in this process). */
 const runs = (): string[] => ((globalThis as Record<string, unknown>).codeCacheTestRuns as string[]) ?? [];
 
-/** A CommonJS file with a #! line that records `version` and the answer of a file it requires beside it. */
-const program = (version: string) => `#!/usr/bin/env node
+/**
+ * A CommonJS file with a #! line that records `version` and the answer of a file it requires beside it,
+ * ending with a build ID as the build ends light.cjs.
+ */
+const program = (version: string, buildId = "0123456789abcdef") => `#!/usr/bin/env node
 const helper = require("./helper.cjs");
 function answer() { return helper.answer() + ":" + ${JSON.stringify(version)}; }
 globalThis.codeCacheTestRuns = [...(globalThis.codeCacheTestRuns ?? []), answer() + ":" + typeof module.exports];
+${codeCache.BUILD_MARK}${buildId}
 `;
 
 let dir = "";
@@ -37,9 +43,10 @@ afterEach(async () => {
 
 /** Writes the code cache of `file` as the build does: compiled, run, then the cache taken. */
 async function writeCache(): Promise<void> {
-  const script = codeCache.compileCommonJs(file, undefined);
+  const text = await readFile(file, "utf8");
+  const script = codeCache.compileCommonJs(file, text, undefined);
   codeCache.runCommonJs(script, file);
-  await writeFile(codeCache.codeCacheOf(file), script.createCachedData());
+  codeCache.writeCodeCache(file, text, script);
 }
 
 describe("bin/code-cache.js runs a CommonJS file as require does, from V8's code cache when it fits", () => {
@@ -64,9 +71,18 @@ describe("bin/code-cache.js runs a CommonJS file as require does, from V8's code
     expect(runs()).toEqual(["helper:v1:object", "helper:version two:object"]);
   });
 
+  it("a cache of another build of the same length is not used: V8 would take it and run the old functions (review)", async () => {
+    await writeFile(file, program("v1", "0123456789abcdef"));
+    await writeCache();
+    await writeFile(file, program("v2", "fedcba9876543210")); // same length, other text and ID
+    expect(codeCache.runWithCodeCache(file)).toBe(false);
+    expect(runs()).toEqual(["helper:v1:object", "helper:v2:object"]);
+  });
+
   it("a cache that is not V8's is refused, and the file still runs", async () => {
     await writeFile(file, program("v1"));
-    await writeFile(codeCache.codeCacheOf(file), "not a code cache\n");
+    // The build's ID, then bytes that are no V8 code cache: V8 itself refuses them.
+    await writeFile(codeCache.codeCacheOf(file), "0123456789abcdefnot a code cache\n");
     expect(codeCache.runWithCodeCache(file)).toBe(false);
     expect(runs()).toEqual(["helper:v1:object"]);
   });

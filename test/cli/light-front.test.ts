@@ -92,12 +92,16 @@ describe("the light front (dist/cli/light.cjs) prints what the full program prin
       const check = `
       const { readFileSync } = require("node:fs");
       const { codeCacheOf, compileCommonJs } = require(${JSON.stringify(join(build, "bin", "code-cache.js"))});
-      const script = compileCommonJs(${JSON.stringify(light)}, readFileSync(codeCacheOf(${JSON.stringify(light)})));
-      process.stdout.write(String(script.cachedDataRejected));`;
+      const text = readFileSync(${JSON.stringify(light)}, "utf8");
+      const cache = readFileSync(codeCacheOf(${JSON.stringify(light)}));
+      // The cache names the build it was made for (its first 16 bytes), which ends the file.
+      const sameBuild = text.trimEnd().endsWith(cache.subarray(0, 16).toString("latin1"));
+      const script = compileCommonJs(${JSON.stringify(light)}, text, cache.subarray(16));
+      process.stdout.write(sameBuild + " " + script.cachedDataRejected);`;
       const env = { ...process.env };
       delete env.NODE_OPTIONS;
       const { stdout } = await run(process.execPath, ["-e", check], { cwd: state, env });
-      expect(stdout).toBe("false");
+      expect(stdout).toBe("true false");
     },
   );
 });
