@@ -104,7 +104,9 @@ export async function establish(request: EstablishRequest): Promise<Established>
     let last: { fingerprint: string; keyType: string } | null = null;
     for (const [index, hop] of hops.entries()) {
       const previous = clients[index - 1];
-      const sock = previous ? await forwardTo(previous, hops[index - 1]!.who, hop.hostName, hop.port) : undefined;
+      const sock = previous
+        ? await forwardTo(previous, hops[index - 1]!.who, hop.hostName, hop.port, request.signal)
+        : undefined;
       const opened = await openClient(hop, sock, request.signal);
       clients.push(opened.client);
       last = opened;

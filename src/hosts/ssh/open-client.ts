@@ -168,9 +168,20 @@ function socketErrorText(error: Error & { code?: string }): string {
 }
 
 /** Opens a TCP stream from `via` (a jump host) to the next hop, for its `sock`. */
-export function forwardTo(via: Client, viaWho: string, hostName: string, port: number): Promise<ClientChannel> {
+export function forwardTo(
+  via: Client,
+  viaWho: string,
+  hostName: string,
+  port: number,
+  signal?: AbortSignal,
+): Promise<ClientChannel> {
   return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(abortReason(signal));
+    // Ctrl-C while the jump host opens the way on: the caller ends the jump connection.
+    const onAbort = (): void => reject(abortReason(signal!));
+    signal?.addEventListener("abort", onAbort, { once: true });
     via.forwardOut("127.0.0.1", 0, hostName, port, (error, stream) => {
+      signal?.removeEventListener("abort", onAbort);
       if (error)
         reject(
           new SshUnreachableError(
