@@ -72,7 +72,7 @@ export async function drivePipeline<Plan>(options: DriveOptions<Plan>): Promise<
   const journal = await Journal.open({ ...options.journal, stateDir, readOnly: mode === "dry-run" });
   if (journal.replacedCopy)
     process.stderr.write(
-      `mudanza: --restart: the earlier run's journal is replaced; a copy stays in ${journal.replacedCopy}\n`,
+      `mudanza: --restart: this run starts a new journal; the earlier one is kept as ${journal.replacedCopy}\n`,
     );
   const hosts: Record<string, Host> = {};
   const controller = new AbortController();

@@ -90,7 +90,7 @@ export interface OpenJournalOptions {
    * checkpoints --delete); default: restore the plan or start over with --restart.
    */
   changedPlanAdvice?: string;
-  /** With restart, when the user asked for it: the journal it replaces is copied to `${path}.before-restart`. */
+  /** With restart, when the user asked for it: the journal it replaces is copied to `${path}.before-restart-TIME`. */
   keepReplaced?: boolean;
 }
 
@@ -144,11 +144,14 @@ export class Journal {
         );
       }
       const carried = options.restart ? await pendingCompensationsToCarry(path, options) : [];
-      // Nothing of an earlier run is lost without a word: its journal stays beside the new one.
-      const replacedCopy =
-        options.restart && options.keepReplaced && lock && existsSync(path) ? `${path}.before-restart` : undefined;
-      if (replacedCopy) await copyFile(path, replacedCopy);
       const now = new Date().toISOString();
+      // Nothing of an earlier run is lost without a word: its journal stays beside the new one.
+      // One copy per restart (a second --restart must not overwrite the first's), named by when it was made.
+      const replacedCopy =
+        options.restart && options.keepReplaced && lock && existsSync(path)
+          ? `${path}.before-restart-${now.replace(/[:.]/g, "-")}`
+          : undefined;
+      if (replacedCopy) await copyFile(path, replacedCopy);
       const data: JournalData = existing ?? {
         version: 1,
         migrationId: options.migrationId,

@@ -1,5 +1,4 @@
-import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { describe, expect, it, vi } from "vitest";
 import { pathKeyedStem } from "../../src/journal/journal-names.js";
@@ -22,25 +21,30 @@ async function runWithStderr(args: string[]): Promise<{ code: number; err: strin
 }
 
 describe("run --restart (found by a new-user trial: --restart --yes discarded the journal without a word)", () => {
-  it("says the earlier run's journal is replaced and keeps a copy of it", async () => {
+  it("says this run starts a new journal and keeps a copy of the earlier one, one per restart", async () => {
     const state = await tempDir("mudanza-restart-");
     const journal = join(state, `${pathKeyedStem("ovz-kvm-debian-12", PLAN)}.journal.json`);
     await runWithStderr(["run", PLAN, "--yes", "--state-dir", state]);
     const earlier = await readFile(journal, "utf8");
     expect(JSON.parse(earlier).runs).toHaveLength(1);
+    const keptAs = (err: string) => /the earlier one is kept as (\S+)$/m.exec(err)?.[1];
 
     const { err } = await runWithStderr(["run", PLAN, "--yes", "--restart", "--state-dir", state]);
-    expect(err).toContain(
-      `--restart: the earlier run's journal is replaced; a copy stays in ${journal}.before-restart`,
-    );
-    expect(await readFile(`${journal}.before-restart`, "utf8")).toBe(earlier);
+    expect(err).toContain("--restart: this run starts a new journal; the earlier one is kept as");
+    const copy = keptAs(err);
+    expect(copy?.startsWith(`${journal}.before-restart-`)).toBe(true);
+    expect(await readFile(copy!, "utf8")).toBe(earlier);
+
+    // A second --restart keeps its own copy: the first stays as it was.
+    const second = keptAs((await runWithStderr(["run", PLAN, "--yes", "--restart", "--state-dir", state])).err);
+    expect(second).toBeDefined();
+    expect(second).not.toBe(copy);
+    expect(await readFile(copy!, "utf8")).toBe(earlier);
 
     // A first run with --restart has nothing to replace, and says nothing.
     const fresh = await tempDir("mudanza-restart-");
     const first = await runWithStderr(["run", PLAN, "--yes", "--restart", "--state-dir", fresh]);
-    expect(first.err).not.toContain("is replaced");
-    expect(existsSync(join(fresh, `${pathKeyedStem("ovz-kvm-debian-12", PLAN)}.journal.json.before-restart`))).toBe(
-      false,
-    );
+    expect(first.err).not.toContain("kept as");
+    expect((await readdir(fresh)).filter((f) => f.includes("before-restart"))).toEqual([]);
   });
 });
