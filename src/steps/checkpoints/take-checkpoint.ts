@@ -77,7 +77,7 @@ export function checkpointStep(
         if (existing) {
           const inJournal = recorded.some((c) => c.side === side && c.name === name && !c.deletedAt);
           details.push(
-            `${side}: checkpoint ${name} exists already (${describeConfig(config)}): kept, not taken again${inJournal ? "" : "; recorded in the journal, so rollback can return to it"}`,
+            `${side}: checkpoint ${name} exists already (${describeConfig(config)}${existing.takenAt ? `, taken ${existing.takenAt}` : ""}): kept, not taken again${inJournal ? "" : "; recorded in the journal, so rollback can return to it: a rollback returns to when it was taken, before any run since"}`,
           );
           if (inJournal) done++;
           else

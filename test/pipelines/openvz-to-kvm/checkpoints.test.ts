@@ -144,6 +144,7 @@ describe("a checkpoint the backend already holds but the journal does not (a run
     expect(probe.plan.take).toEqual([]);
     expect(probe.plan.adopt.map((c) => c.name)).toEqual([TARGET_NAME]);
     expect((probe.details ?? []).join("\n")).toContain("recorded in the journal, so rollback can return to it");
+    expect((probe.details ?? []).join("\n")).toContain("taken 2026-12-01T18:47:56.000Z"); // how old, for the admin
     await step.run(ctx, probe.plan);
     expect(facts).toEqual([
       {
