@@ -183,6 +183,29 @@ describe("mudanza checkpoints PLAN --delete (found by a new-user trial: it delet
     expect(deletions()).toHaveLength(2);
   });
 
+  it("after a rollback it says so, and to run the migration again, not to roll it back again (review)", async () => {
+    const journal = await migrationJournal("failed");
+    const reopened = await Journal.open({
+      stateDir: state,
+      migrationId: journal.snapshot.migrationId,
+      fileStem: journal.path
+        .split("/")
+        .at(-1)!
+        .replace(/\.journal\.json$/, ""),
+      kind: journal.snapshot.kind,
+      planPath: journal.snapshot.planPath,
+      planHash: journal.snapshot.planHash,
+    });
+    await reopened.rollBackTo(["rsync"], "rsync", [], `rolled back to checkpoint ${COPY} at 2026-12-02T10:00:00.000Z`);
+    await reopened.close();
+    const refused = await runMain(["checkpoints", plan, "--delete", "--yes", "--state-dir", state]);
+    expect(refused.code).toBe(3);
+    expect(refused.out).toContain(`it was rolled back to checkpoint ${COPY}`);
+    expect(refused.out).toContain("run the migration again");
+    expect(refused.out).not.toContain("roll it back (mudanza rollback");
+    expect(deletions()).toEqual([]);
+  });
+
   it("the flags of --delete are refused without it (listing asks nothing)", async () => {
     const { code, err } = await runMain(["checkpoints", plan, "--yes"]);
     expect(code).toBe(2);

@@ -4,7 +4,7 @@ import type { Journal } from "../../journal/journal.js";
 import type { OvzPlan } from "../openvz-to-kvm/plan.js";
 import { liveCheckpoints, markedDeleted, takenCheckpoints } from "../rollback/context.js";
 import { backendOf, configFor, nameFor, type CheckpointSide } from "./sides.js";
-import { unfinishedBecause } from "./unfinished.js";
+import { rolledBackBy, unfinishedBecause } from "./unfinished.js";
 
 /** What `mudanza checkpoints PLAN --delete` works with: the migration's journal and the admin's consent. */
 export interface DeleteRequest {
@@ -86,7 +86,9 @@ export function deleteOnRequest(request: DeleteRequest): Step<OvzPlan, Requested
           blocker(
             "The migration is not finished",
             `its journal ${path} says ${why}: its checkpoints may still be needed to roll it back`,
-            `roll it back (mudanza rollback ${request.planArgs}) or finish it (mudanza run ${request.planArgs}) first; to delete them anyway, add --even-if-unfinished`,
+            rolledBackBy(request.migration.snapshot)
+              ? `it was ${rolledBackBy(request.migration.snapshot)}: run the migration again (mudanza run ${request.planArgs}) and delete them once it is done, or add --even-if-unfinished to abandon it and delete them now`
+              : `roll it back (mudanza rollback ${request.planArgs}) or finish it (mudanza run ${request.planArgs}) first; to delete them anyway, add --even-if-unfinished`,
           ),
         );
       else if (remove.length > 0 && why)

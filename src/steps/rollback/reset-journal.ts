@@ -1,6 +1,7 @@
 import { defineStep, verifyResult, writeFileCommand } from "../../engine/step.js";
 import type { OvzPlan } from "../openvz-to-kvm/plan.js";
 import { FACTS_AFTER, type RollbackTarget } from "./context.js";
+import { ROLLED_BACK } from "../checkpoints/unfinished.js";
 
 export interface ResetPlan {
   steps: string[];
@@ -44,7 +45,7 @@ export function resetJournal(target: RollbackTarget) {
         target.stepIds,
         target.firstUndoneStep,
         FACTS_AFTER[target.purpose],
-        `rolled back to checkpoint ${target.name} at ${new Date().toISOString()}`,
+        `${ROLLED_BACK}${target.name} at ${new Date().toISOString()}`,
       );
     },
 
