@@ -204,7 +204,12 @@ export function checkpointStep(
           (c) => c.side === side && c.name === name && c.deletedAt,
         );
         if (deleted) {
-          checks.push({ name: check, ok: true, detail: `deleted at ${deleted.deletedAt}, as asked: not looked for` });
+          checks.push({
+            name: check,
+            ok: true,
+            // A resumed run goes on without it: say so where the step is verified again (review).
+            detail: `deleted at ${deleted.deletedAt}, as asked: not looked for; nothing can undo the steps after this one now`,
+          });
           continue;
         }
         const listed = (await backendOf(ctx, config, side).list(ctx.signal)).map((c) => c.name);

@@ -118,6 +118,7 @@ describe("a checkpoint mudanza deleted since it was taken", () => {
     const deleted = await verify([{ ...taken, deletedAt: "2026-12-02T00:00:00.000Z" }]);
     expect(deleted.ok).toBe(true);
     expect(deleted.checks[0]!.detail).toContain("deleted at 2026-12-02T00:00:00.000Z");
+    expect(deleted.checks[0]!.detail).toContain("nothing can undo the steps after this one now");
   });
 });
 
