@@ -114,3 +114,13 @@ describe("the end's paths and resume command (found by a new-user trial: cut or 
     expect(odd.join("\n")).not.toContain(escape);
   });
 });
+
+describe("the header's route (found by a new-user trial: host doctor showed '? → ?')", () => {
+  it("is source → target for a migration, and the roles and addresses of any other command's hosts", async () => {
+    const { routeOf } = await import("../../src/tui/components/Header.js");
+    expect(routeOf({ source: "root@a:22", target: "root@b:22" })).toBe("root@a:22 → root@b:22");
+    expect(routeOf({ local: "local" })).toBe("this machine");
+    expect(routeOf({ "target-checkpoints": "root@kvm1:22" })).toBe("target-checkpoints: root@kvm1:22");
+    expect(routeOf({})).toBe("connecting…");
+  });
+});

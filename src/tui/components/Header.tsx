@@ -17,8 +17,7 @@ export function Header({
 }) {
   const theme = useTheme();
   const elapsed = formatClock((model.end?.atMs ?? nowMs) - model.startedAtMs);
-  const route =
-    Object.keys(model.hosts).length > 0 ? `${model.hosts.source ?? "?"} → ${model.hosts.target ?? "?"}` : "connecting…";
+  const route = routeOf(model.hosts);
   const stage = model.end
     ? model.end.status
     : asking
@@ -46,4 +45,17 @@ export function Header({
       <Text dimColor={theme.dim}>{"─".repeat(Math.max(10, columns))}</Text>
     </Box>
   );
+}
+
+/**
+ * "source → target" for a migration; a command on other hosts (host doctor's local machine, an image's KVM
+ * host) names them by role, instead of "? → ?" (found by a new-user trial).
+ */
+export function routeOf(hosts: Record<string, string>): string {
+  if (Object.keys(hosts).length === 0) return "connecting…";
+  if (hosts.source !== undefined || hosts.target !== undefined)
+    return `${hosts.source ?? "?"} → ${hosts.target ?? "?"}`;
+  return Object.entries(hosts)
+    .map(([role, address]) => (role === address ? "this machine" : `${role}: ${address}`))
+    .join(", ");
 }
