@@ -29,6 +29,7 @@ export default tseslint.config(
         setInterval: "readonly",
         clearInterval: "readonly",
         Buffer: "readonly",
+        performance: "readonly",
       },
     },
     rules: { "@typescript-eslint/no-require-imports": "off" },

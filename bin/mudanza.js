@@ -45,7 +45,12 @@ async function start() {
     // Help, --version and status as one CommonJS file (scripts/light-front.mjs), compiled with its code cache
     // (bin/code-cache.js). Never both it and main.js in one process: two copies of the error classes would
     // break the exit codes.
-    require("./code-cache.js").runWithCodeCache(light);
+    const cached = require("./code-cache.js").runWithCodeCache(light);
+    // MUDANZA_TRACE=1 (src/hosts/timing-trace.ts): which front ran, and whether V8 took the code cache.
+    if (process.env.MUDANZA_TRACE === "1")
+      process.stderr.write(
+        `trace ${performance.now().toFixed(0).padStart(6)} ms light front (dist/cli/light.cjs), code cache ${cached ? "used" : "not used"}\n`,
+      );
   } else if (existsSync(built)) {
     await import(pathToFileURL(built).href);
   } else {

@@ -89,18 +89,21 @@ describe("the packed CLI, installed and started outside the repository", { timeo
     expect([...packages]).toEqual(["mudanza"]);
   });
 
-  it("help, --version and status start the light front (dist/cli/light.cjs), every other command the full program", async () => {
-    // NODE_DEBUG=module: Node's CommonJS loader names every file it loads on stderr.
+  it("help, --version and status start the light front (dist/cli/light.cjs) from its code cache, every other command the full program", async () => {
+    // MUDANZA_TRACE=1: bin/mudanza.js says when it ran the light front, and whether V8 took its code cache
+    // (the installed package's cache, made by the build, must fit the node that runs it).
     const loadsLightFront = async (...args: string[]) => {
       const { stderr } = await run(
         process.execPath,
         [join(installed, "node_modules/mudanza/bin/mudanza.js"), ...args],
         {
           cwd: elsewhere,
-          env: { ...bareEnv, NODE_DEBUG: "module" },
+          env: { ...bareEnv, MUDANZA_TRACE: "1" },
         },
       ).catch((error: { stderr: string }) => error);
-      return /load "[^"]*\/dist\/cli\/light\.cjs"/.test(stderr);
+      const front = /light front \(dist\/cli\/light\.cjs\), code cache (used|not used)/.exec(stderr)?.[1];
+      if (front !== undefined) expect(front, args.join(" ")).toBe("used");
+      return front !== undefined;
     };
     for (const args of [[], ["--help"], ["-v", "help", "run"], ["--version"], ["status", "--state-dir", work]])
       expect(await loadsLightFront(...args), args.join(" ")).toBe(true);
