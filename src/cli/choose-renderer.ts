@@ -7,6 +7,8 @@ export interface RendererChoice {
   dryRun?: boolean;
   /** -v: the dry-run face says a line per step. */
   verbose?: boolean;
+  /** The command prints its own report of a dry run's checks, blockers included (host doctor). */
+  reportListsBlockers?: boolean;
   /** The TUI's q / Ctrl-C stops the run through this; `key` (q, Ctrl-C) is for the message. */
   abort: (signal: "SIGINT" | "SIGTERM", key?: string) => void;
 }
@@ -42,6 +44,7 @@ export async function createRenderer(choice: RendererChoice): Promise<Renderer> 
     case "quiet":
       return (await import("../render/quiet.js")).createQuietRenderer(process.stderr, {
         verbose: choice.verbose,
+        reportListsBlockers: choice.reportListsBlockers,
         // Only where someone watches: a log or a pipe gets no lines that depend on the machine's speed.
         stillCheckingEveryMs: process.stderr.isTTY ? STILL_CHECKING_EVERY_MS : undefined,
       });

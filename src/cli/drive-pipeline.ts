@@ -97,6 +97,7 @@ export async function drivePipeline<Plan>(options: DriveOptions<Plan>): Promise<
       json: flags.json,
       dryRun: flags.dryRun,
       verbose: diagnostics().verbose,
+      reportListsBlockers: options.printDryRunReport === false,
       abort: (s: "SIGINT" | "SIGTERM", key?: string) => controller.abort(new InterruptedError(s, key)),
     };
     // --debug: on stderr, or in a file beside the journal while the TUI owns the terminal.

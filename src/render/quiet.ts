@@ -10,6 +10,11 @@ export interface QuietOptions {
    * tree's du can take minutes, and a silent terminal looks hung). Off when undefined.
    */
   stillCheckingEveryMs?: number;
+  /**
+   * The command prints its own report of the checks (host doctor), blockers and fixes included: the end says
+   * so in a line instead of listing them a second time (found by a new-user trial).
+   */
+  reportListsBlockers?: boolean;
 }
 
 /** "source root@old:22, target root@new:22", or "on this machine" for the local-only chores (image, host). */
@@ -79,7 +84,11 @@ export function createQuietRenderer(out: Writable = process.stderr, options: Qui
           return;
         case "pipeline-end":
           stopSayingStillChecking();
-          if (event.status === "blocked")
+          if (event.status === "blocked" && options.reportListsBlockers && blockers.length > 0)
+            say(
+              `blocked: ${blockers.length === 1 ? "1 blocker" : `${blockers.length} blockers`}, each with its fix in the report`,
+            );
+          else if (event.status === "blocked")
             say(
               [
                 "blocked, nothing was changed:",

@@ -106,6 +106,14 @@ describe("--dry-run on stderr", () => {
     expect(text()).not.toContain("\u001b[");
   });
 
+  it("a command that prints its own report (host doctor) ends with one line, not the blockers again (found by a new-user trial)", async () => {
+    const { renderer, text } = capture((out) => createQuietRenderer(out, { reportListsBlockers: true }));
+    const h = demoHosts();
+    h.source.deleteFile("/srv/etc/app.conf");
+    await runDemo(h, await tempStateDir(), { mode: "dry-run", onEvent: (e) => renderer.sink(e) });
+    expect(text()).toBe("blocked: 1 blocker, each with its fix in the report\n");
+  });
+
   it("on a terminal, a slow dry run says it is still checking, and stops saying so at the end (found by a new-user trial)", () => {
     vi.useFakeTimers({ now: Date.parse("2026-12-03T10:00:00Z") });
     try {
