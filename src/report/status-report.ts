@@ -3,6 +3,7 @@ import type { JournalData } from "../journal/journal.js";
 import { formatDuration } from "../render/format.js";
 import { checksAfterReboot, summarizeRun } from "./run-summary.js";
 import { wordsFor } from "./kind-words.js";
+import { resumeCommandIn } from "./resume-command.js";
 
 const MARK: Record<string, string> = { pending: "○", running: "▶", done: "✔", skipped: "↷", failed: "✖", blocked: "⊘" };
 
@@ -15,6 +16,8 @@ export interface StatusContext {
   planProblem?: string;
   /** Whether a live run holds the journal's lock: a last run without an outcome is then running, else killed. */
   lockHeld?: boolean;
+  /** The state dir the journal was read from, and the one a command without --state-dir uses (absolute). */
+  stateDirs?: { now: string; default: string };
 }
 
 /** What became of a run that recorded no outcome, in the words `mudanza runs` uses (runs-list.ts). */
@@ -48,7 +51,10 @@ export function renderStatus(
     const refusal =
       context.planProblem ??
       (s.planChanged ? "the plan changed since it started; restore the plan, or start over with --restart" : undefined);
-    lines.push(refusal ? `Resuming would be refused: ${refusal}` : `Resume with: ${s.lastEnd.resumeCommand}`);
+    const resume = context.stateDirs
+      ? resumeCommandIn(s.lastEnd.resumeCommand, context.stateDirs.now, context.stateDirs.default)
+      : s.lastEnd.resumeCommand;
+    lines.push(refusal ? `Resuming would be refused: ${refusal}` : `Resume with: ${resume}`);
   }
   lines.push("", "Timeline:");
   const width = Math.max(10, ...s.steps.map((st) => st.title.length));

@@ -57,6 +57,7 @@ export function registerStatus(program: Command, setExit: ExitSetter): void {
             journalPath: found.path,
             planProblem: found.planProblem,
             lockHeld: lockHeld(found.path),
+            stateDirs: { now: stateDir, default: stateDirToRead(undefined) },
           }) + "\n",
         );
         setExit(0);
