@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { connectCheckpointHosts } from "../checkpoints/index.js";
 import { BadInputError, BlockedError } from "../errors.js";
 import { exitCodeForRun } from "../exit-codes.js";
-import { shellQuote } from "../hosts/quote.js";
+import { cmd, shellQuote } from "../hosts/quote.js";
 import { journalStemFor } from "../journal/journal-file.js";
 import { Journal } from "../journal/journal.js";
 import { lockHeld } from "../journal/lock-state.js";
@@ -11,6 +11,7 @@ import { buildCheckpointsDelete } from "../pipelines/checkpoints-delete/pipeline
 import type { LoadedPlan } from "../plan/load.js";
 import type { PlanOf } from "../plan/schema.js";
 import { drivePipeline, resolveRunMode } from "./drive-pipeline.js";
+import { commandJournal, openMigrationJournal } from "./migration-journal.js";
 import { stateDirToRead } from "./state-dir.js";
 
 export interface CheckpointsDeleteOptions {
@@ -48,48 +49,36 @@ export async function checkpointsDeleteCommand(
         `Its checkpoints are what a rollback of that run returns to: wait until it ends (mudanza status ${stem}${options.stateDir ? ` --state-dir ${shellQuote(stateDir)}` : ""} shows it), then run this again`,
     );
   // Held for the whole deletion (no run may start meanwhile); a dry run only reads it.
-  const migration = await Journal.open({
+  const migration = await openMigrationJournal(
+    loaded,
     stateDir,
-    migrationId: loaded.migrationId,
-    fileStem: stem,
-    kind: plan.kind,
-    planPath: loaded.path,
-    planHash: loaded.hash,
-    formerPlanHashes: loaded.formerHashes,
-    readOnly: mode === "dry-run",
-    changedPlanAdvice:
-      "Restore the plan the migration ran with: its checkpoints are the ones that plan names (checkpoints takes no --restart).",
-  });
+    stem,
+    mode,
+    "Restore the plan the migration ran with: its checkpoints are the ones that plan names (checkpoints takes no --restart).",
+  );
   try {
-    const resumeCommand = [
+    const resumeCommand = cmd(
       "mudanza",
       "checkpoints",
-      shellQuote(loaded.path),
+      loaded.path,
       "--delete",
       ...(options.yes ? ["--yes"] : []),
       ...(options.evenIfUnfinished ? ["--even-if-unfinished"] : []),
-      ...(options.stateDir ? ["--state-dir", shellQuote(stateDir)] : []),
-    ].join(" ");
+      ...(options.stateDir ? ["--state-dir", stateDir] : []),
+    );
     const outcome = await drivePipeline({
       pipeline: buildCheckpointsDelete({
         migration,
         journalFound,
         evenIfUnfinished: Boolean(options.evenIfUnfinished),
-        planArgs: [shellQuote(planArg), ...(options.stateDir ? ["--state-dir", shellQuote(stateDir)] : [])].join(" "),
+        planArgs: cmd(planArg, ...(options.stateDir ? ["--state-dir", stateDir] : [])),
       }),
       plan,
       mode,
       flags: options,
       stateDir,
-      // Each deletion starts over: its step lists the backends again, and the migration's journal holds the state.
-      journal: {
-        migrationId: loaded.migrationId,
-        fileStem: `${stem}.checkpoints-delete`,
-        kind: "checkpoints-delete",
-        planPath: loaded.path,
-        planHash: loaded.hash,
-        restart: true,
-      },
+      // Each deletion starts over: its step lists the backends again.
+      journal: commandJournal(loaded, stem, "checkpoints-delete"),
       async connect(hosts, _facts, signal) {
         await connectCheckpointHosts(plan.checkpoints, hosts, signal);
       },

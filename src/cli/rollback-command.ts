@@ -2,9 +2,8 @@ import { BadInputError } from "../errors.js";
 import { exitCodeForRun } from "../exit-codes.js";
 import { connectCheckpointHosts } from "../checkpoints/index.js";
 import { connectHost } from "../hosts/connect.js";
-import { shellQuote } from "../hosts/quote.js";
+import { cmd } from "../hosts/quote.js";
 import { journalStemFor } from "../journal/journal-file.js";
-import { Journal } from "../journal/journal.js";
 import { journalsOfOtherPlanFiles, otherPlanFilesText } from "../journal/other-plan-journals.js";
 import { buildOpenvzToKvm, targetKeysOnResume } from "../pipelines/openvz-to-kvm/pipeline.js";
 import { buildRollback } from "../pipelines/rollback/pipeline.js";
@@ -12,6 +11,7 @@ import { loadPlan } from "../plan/load.js";
 import type { PlanOf } from "../plan/schema.js";
 import { liveCheckpoints, takenCheckpoints, type RollbackTarget } from "../steps/rollback/context.js";
 import { drivePipeline, resolveRunMode } from "./drive-pipeline.js";
+import { commandJournal, openMigrationJournal } from "./migration-journal.js";
 import { stateDirToRead } from "./state-dir.js";
 
 export interface RollbackCommandOptions {
@@ -38,18 +38,13 @@ export async function rollbackCommand(planPath: string, options: RollbackCommand
   const stateDir = stateDirToRead(options.stateDir);
   const stem = await journalStemFor(stateDir, loaded.migrationId, loaded.path);
   // Held for the whole rollback: no run of the migration may start meanwhile.
-  const migration = await Journal.open({
+  const migration = await openMigrationJournal(
+    loaded,
     stateDir,
-    migrationId: loaded.migrationId,
-    fileStem: stem,
-    kind: plan.kind,
-    planPath: loaded.path,
-    planHash: loaded.hash,
-    formerPlanHashes: loaded.formerHashes,
-    readOnly: mode === "dry-run",
-    changedPlanAdvice:
-      "Restore the plan the migration ran with: a rollback returns the hosts and checkpoints that plan names (rollback takes no --restart).",
-  });
+    stem,
+    mode,
+    "Restore the plan the migration ran with: a rollback returns the hosts and checkpoints that plan names (rollback takes no --restart).",
+  );
   try {
     const taken = liveCheckpoints(migration.snapshot.facts);
     const deleted = takenCheckpoints(migration.snapshot.facts).filter((c) => c.deletedAt);
@@ -92,30 +87,22 @@ export async function rollbackCommand(planPath: string, options: RollbackCommand
       stepIds: migrationPipeline.steps.map((s) => s.id),
       firstUndoneStep: FIRST_UNDONE[chosen[0]!.purpose],
     };
-    const resumeCommand = [
+    const resumeCommand = cmd(
       "mudanza",
       "rollback",
-      shellQuote(loaded.path),
+      loaded.path,
       "--to",
-      shellQuote(target.name),
+      target.name,
       ...(options.yes ? ["--yes"] : []),
-      ...(options.stateDir ? ["--state-dir", shellQuote(stateDir)] : []),
-    ].join(" ");
+      ...(options.stateDir ? ["--state-dir", stateDir] : []),
+    );
     const outcome = await drivePipeline({
       pipeline: buildRollback(target),
       plan,
       mode,
       flags: options,
       stateDir,
-      // Each rollback starts over: its steps are safe to repeat, and the migration's journal holds the state.
-      journal: {
-        migrationId: loaded.migrationId,
-        fileStem: `${stem}.rollback`,
-        kind: "rollback",
-        planPath: loaded.path,
-        planHash: loaded.hash,
-        restart: true,
-      },
+      journal: commandJournal(loaded, stem, "rollback"),
       async connect(hosts, _facts, signal) {
         // The target presents its own keys or (after a copy) the source's: both were journaled by the migration.
         const expected = targetKeysOnResume(migration.snapshot.facts, plan.target.hostKey);
