@@ -32,6 +32,17 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** This machine, except that `qemu-img create` of lab2 fails as on a full disk (only the run can tell). */
+function hostWhereLab2CannotBeCreated() {
+  const local = new LocalHost("local");
+  return delegatingHost(local, {
+    exec: (command, options) =>
+      command.startsWith("qemu-img create ") && command.endsWith("lab2.qcow2")
+        ? Promise.resolve({ code: 1, stdout: "", stderr: "qemu-img: No space left on device\n" })
+        : local.exec(command, options),
+  });
+}
+
 const plan = (extra: Partial<Parameters<typeof validateCloneOptions>[0]> = {}) =>
   validateCloneOptions({
     base,
@@ -150,13 +161,7 @@ describe("image clone on real qcow2 files", () => {
   it("a run that fails after the base was made read-only gives it its mode back, and says so", async () => {
     await chmod(base, 0o640);
     // qemu-img create failing where the probes saw nothing wrong (a full disk, a race): only the run can tell.
-    const local = new LocalHost("local");
-    const host = delegatingHost(local, {
-      exec: (command, options) =>
-        command.startsWith("qemu-img create ") && command.endsWith("lab2.qcow2")
-          ? Promise.resolve({ code: 1, stdout: "", stderr: "qemu-img: No space left on device\n" })
-          : local.exec(command, options),
-    });
+    const host = hostWhereLab2CannotBeCreated();
     const { outcome, events } = await runLocal(buildImageClone(), plan(), "yes", { host });
     expect(outcome.status).toBe("failed");
     expect((await stat(base)).mode & 0o7777).toBe(0o640);
@@ -185,13 +190,7 @@ describe("image clone on real qcow2 files", () => {
     const first = await runLocal(buildImageClone(), plan({ count: 1 }), "yes");
     expect(first.outcome.status).toBe("done");
     await chmod(base, 0o644); // made writable by hand since
-    const local = new LocalHost("local");
-    const host = delegatingHost(local, {
-      exec: (command, options) =>
-        command.startsWith("qemu-img create ") && command.endsWith("lab2.qcow2")
-          ? Promise.resolve({ code: 1, stdout: "", stderr: "qemu-img: No space left on device\n" })
-          : local.exec(command, options),
-    });
+    const host = hostWhereLab2CannotBeCreated();
     const { outcome, events } = await runLocal(buildImageClone(), plan({ count: 2 }), "yes", {
       host,
       stateDir: first.stateDir,
