@@ -24,6 +24,33 @@ const HOST_LINE = /^([\w-]+): (.*)$/;
 const READY = /^ready \(root checked\) (\d+) ms after connecting began$/;
 const BATCH = /^batch of (\d+): \d+ ms round trip, (\d+) ms on the host$/;
 const SESSION = /^session (\d+) ms/;
+const BATCHED_COMMAND = /^ +(\d+) ms (.*)$/;
+const SESSION_COMMAND = /^session (\d+) ms[^:]*: (.*)$/;
+
+/** The slowest commands of one traced run, host by host: where a host's own time went, for the bench's log. */
+export function slowestCommands(stderr: string, perHost: number): string[] {
+  const byHost = new Map<string, Array<{ ms: number; line: string }>>();
+  for (const line of stderr.split("\n")) {
+    const hostLine = HOST_LINE.exec(STAMP.exec(line)?.[2] ?? "");
+    if (!hostLine) continue;
+    const [, role, rest] = hostLine as unknown as [string, string, string];
+    const batched = BATCHED_COMMAND.exec(rest);
+    const alone = SESSION_COMMAND.exec(rest);
+    const found = batched ?? alone;
+    if (!found) continue;
+    const ms = Number(found[1]);
+    const list = byHost.get(role) ?? [];
+    list.push({ ms, line: `${role}: ${String(ms).padStart(5)} ms ${alone ? "(own session) " : ""}${found[2]}` });
+    byHost.set(role, list);
+  }
+  return [...byHost.keys()].sort().flatMap((role) =>
+    byHost
+      .get(role)!
+      .sort((a, b) => b.ms - a.ms)
+      .slice(0, perHost)
+      .map((entry) => entry.line),
+  );
+}
 
 /** Reads the trace lines of one dry run; lines of other kinds are skipped. */
 export function parseDryRunTrace(stderr: string): DryRunTrace {

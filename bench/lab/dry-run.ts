@@ -2,7 +2,7 @@ import { join } from "node:path";
 import type { Lab } from "../../src/lab/lab.js";
 import { cmd } from "../../src/hosts/quote.js";
 import { interleaved, runOnce, type Command } from "../measure.js";
-import { dryRunTraceRows, parseDryRunTrace } from "./dry-run-trace.js";
+import { dryRunTraceRows, parseDryRunTrace, slowestCommands } from "./dry-run-trace.js";
 import { dryRunRows } from "./rows.js";
 import type { BenchRow } from "../types.js";
 
@@ -12,7 +12,12 @@ import type { BenchRow } from "../types.js";
  * any check of both hosts costs on this lab (a TCG VM's SSH handshake is slow), so the ratio is the tool's own share.
  * Then one traced run (MUDANZA_TRACE=1) split host by host: connecting, the commands' own time on each host.
  */
-export async function measureDryRun(lab: Lab, root: string, rounds: number): Promise<BenchRow[]> {
+export async function measureDryRun(
+  lab: Lab,
+  root: string,
+  rounds: number,
+  log: (line: string) => void,
+): Promise<BenchRow[]> {
   const env = { ...process.env, MUDANZA_FROM_SOURCE: undefined, NO_COLOR: "1" };
   const dryRun: Command = {
     label: "dry run",
@@ -35,6 +40,7 @@ export async function measureDryRun(lab: Lab, root: string, rounds: number): Pro
   const times = await interleaved([dryRun, roundTrips], rounds);
   // One more run, traced and not counted, shows where a run's time goes host by host.
   const traced = await runOnce({ ...dryRun, label: "traced dry run", env: { ...env, MUDANZA_TRACE: "1" } });
+  for (const line of slowestCommands(traced.stderr, 6)) log(`lab-dry-run: traced run's slowest: ${line}`);
   return [
     ...dryRunRows(times.get(dryRun.label)!, times.get(roundTrips.label)!),
     ...dryRunTraceRows(parseDryRunTrace(traced.stderr)),

@@ -44,7 +44,7 @@ export const lab: Benchmark = {
     const started = Date.now();
     const running = await Lab.start({ log: labLog });
     try {
-      await measure("lab-dry-run", () => measureDryRun(running, root, Math.min(runs, 5)));
+      await measure("lab-dry-run", () => measureDryRun(running, root, Math.min(runs, 5), log));
       await measure("lab-freeze", () => measureFreeze(running, Math.min(runs, 3), log));
     } finally {
       await running.stop();

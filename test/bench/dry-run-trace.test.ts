@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { dryRunTraceRows, parseDryRunTrace } from "../../bench/lab/dry-run-trace.js";
+import { dryRunTraceRows, parseDryRunTrace, slowestCommands } from "../../bench/lab/dry-run-trace.js";
 
 // Lines of a traced dry run on the lab (MUDANZA_TRACE=1), shortened: other kinds of lines are skipped.
 const TRACE = `trace    496 ms plan loaded: connecting to source and target
@@ -48,5 +48,14 @@ describe("the lab dry run's trace parts", () => {
     expect(target[1]!.case).toContain("19 commands in 2 batches");
     expect(target[1]!.ratio).toBeCloseTo(2550 / 9147);
     expect(dryRunTraceRows(parseDryRunTrace(TRACE.replace("pipeline ended", "pipeline stopped")))).toEqual([]);
+  });
+
+  it("lists each host's slowest commands, batched or on a session of their own, slowest first", () => {
+    expect(slowestCommands(TRACE, 2)).toEqual([
+      "source:   384 ms (own session) du -sx -B1 /",
+      "source:    70 ms id -u",
+      "target:  1712 ms (own session) du -sx -B1 /",
+      "target:   210 ms systemd-detect-virt",
+    ]);
   });
 });
