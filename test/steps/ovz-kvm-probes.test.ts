@@ -164,7 +164,7 @@ describe("rsync probe", () => {
         "Filesystem 1-blocks Used Available Capacity Mounted on\n/dev/vda1 1073741824 536870912 536870912 50% /\n",
     });
     hosts.source.on(/^du -sx -B1 /, { stdout: `${3 * GIB}\t/\n${3 * GIB - 4096}\t/\n` });
-    hosts.target.on(/^du -sx -B1 /, { stdout: `${Math.round(0.4 * GIB)}\t/\n${Math.round(0.4 * GIB)}\t/\n` });
+    hosts.target.on(/^du -sx -B1 /, { stdout: `${Math.round(0.4 * GIB)}\t/\n` });
     for (const p of ["/bin", "/sbin", "/lib", "/lib64"]) hosts.source.putDir(p);
     hosts.source.deleteFile("/usr/sbin/sshd");
     const probe = await rsyncStep.probe(stepContext(await planFrom(DEBIAN), hosts).ctx);
@@ -185,9 +185,10 @@ describe("rsync probe", () => {
     hosts.target.on("df -P -B1 /", {
       stdout: `Filesystem 1-blocks Used Available Capacity Mounted on\n/dev/vda1 ${Math.round(5.8 * GIB)} ${Math.round(1.6 * GIB)} ${Math.round(3.9 * GIB)} 29% /\n`,
     });
-    // GNU du -sx -B1 then --apparent-size: what the copy moves (2.9 GiB) and what of the VM it replaces (1.3 GiB)
+    // GNU du -sx -B1 then --apparent-size: what the copy moves (2.9 GiB); du -sx -B1 alone: what of the VM it
+    // replaces (1.3 GiB)
     hosts.source.on(/^du -sx -B1 /, { stdout: `${Math.round(2.9 * GIB)}\t/\n${Math.round(2.7 * GIB)}\t/\n` });
-    hosts.target.on(/^du -sx -B1 /, { stdout: `${Math.round(1.3 * GIB)}\t/\n${Math.round(1.2 * GIB)}\t/\n` });
+    hosts.target.on(/^du -sx -B1 /, { stdout: `${Math.round(1.3 * GIB)}\t/\n` });
     const probe = await rsyncStep.probe(stepContext(await planFrom(DEBIAN), hosts).ctx);
     expect(probe.findings.filter((f) => /disk/i.test(f.title))).toEqual([]);
     expect(probe.details).toContain(
@@ -198,6 +199,15 @@ describe("rsync probe", () => {
       /^du -sx -B1 (--exclude=\S+ )+\/; du -sx -B1 --apparent-size (--exclude=\S+ )+\/$/,
     );
     expect(du?.kind === "exec" && du.command).toContain("--exclude=/boot ");
+    // the target's side needs only the allocated bytes: one walk of its tree, not two
+    const targetDu = hosts.target.log.filter((e) => e.kind === "exec" && e.command.startsWith("du "));
+    expect(targetDu.map((e) => e.kind === "exec" && e.command)).toEqual([
+      expect.stringMatching(/^du -sx -B1 (--exclude=\S+ )+\/$/),
+    ]);
+    expect(probe.facts?.targetReplaced).toEqual({
+      allocatedBytes: Math.round(1.3 * GIB),
+      measuredWith: "du -sx over the target's / without the copy's excludes, hard links counted once",
+    });
   });
 
   it("leaves filesystems mounted inside the container out of the copy and lists them to recreate", async () => {
@@ -230,10 +240,11 @@ describe("rsync probe", () => {
 
   it("warns with the figures, and blocks only when even the smaller one does not fit", async () => {
     const fit = (allocated: number, apparent: number) =>
-      copyFitFindings({ allocatedBytes: allocated * GIB, apparentBytes: apparent * GIB }, 3 * GIB, {
-        allocatedBytes: 2 * GIB,
-        apparentBytes: 2 * GIB,
-      }).findings.map((f) => `${f.title}:${f.blocks}`);
+      copyFitFindings(
+        { allocatedBytes: allocated * GIB, apparentBytes: apparent * GIB },
+        3 * GIB,
+        2 * GIB,
+      ).findings.map((f) => `${f.title}:${f.blocks}`);
     expect(fit(4, 3)).toEqual([]);
     expect(fit(4.6, 3)).toEqual(["Target disk tight:false"]); // sparse files: apparent fits easily, allocated is close
     expect(fit(5.5, 5.2)).toEqual(["Target disk too small:true"]);
@@ -261,7 +272,8 @@ describe("rsync probe", () => {
     hosts.source.on(/^rsync .*--dry-run --itemize-changes/, {
       stdout: readFileSync("fixtures/hosts/rsync-output/dry-run-itemized.txt", "utf8"),
     });
-    for (const h of [hosts.source, hosts.target]) h.on(/^du -sx -B1 /, { stdout: "1258291200\t/\n1181116006\t/\n" });
+    hosts.source.on(/^du -sx -B1 /, { stdout: "1258291200\t/\n1181116006\t/\n" });
+    hosts.target.on(/^du -sx -B1 /, { stdout: "1258291200\t/\n" });
     const probe = await rsyncStep.probe(stepContext(await planFrom(DEBIAN), hosts).ctx);
     expect(probe.details).toContain("would delete 1 file(s) on the target that the source does not have");
     expect(probe.facts?.estimatedTransferBytes).toBe(0);

@@ -11,7 +11,7 @@ import {
 import { diskUsage, gib, RSYNC_PRESENT_COMMAND, DF_COMMAND } from "../host/probes.js";
 import { targetFromSource, type OvzPlan } from "./plan.js";
 import { sourceSshdFindings } from "../ssh-access/sshd-config.js";
-import { copyFitFindings, HOW_MEASURED, measureTree, treeSizeCommand } from "../rsync/copy-size.js";
+import { copyFitFindings, HOW_MEASURED, measureAllocated, measureTree, treeSizeCommand } from "../rsync/copy-size.js";
 import { describeMount, MOUNTINFO_COMMAND, toRecreate } from "../rsync/mounts.js";
 import { isDeletion, parseStats } from "../rsync/progress.js";
 import { shouldRunAnotherLivePass } from "../rsync/pass.js";
@@ -135,16 +135,16 @@ export const rsyncStep = defineStep<OvzPlan, CopyPlan>({
         ),
       );
     // What the copy moves, measured on the trees: a container's df may show its node's disk. Both hosts at
-    // once (the target's tree counts only beside the source's).
-    const [sourceDisk, targetDisk, sourceTree, targetTreeAlone] = await Promise.all([
+    // once (the target's tree counts only beside the source's, and only its allocated bytes).
+    const [sourceDisk, targetDisk, sourceTree, targetAllocatedAlone] = await Promise.all([
       diskUsage(source, ctx.signal),
       diskUsage(target, ctx.signal),
       measureTree(source, excludes, ctx.signal),
-      measureTree(target, excludes, ctx.signal),
+      measureAllocated(target, excludes, ctx.signal),
     ]);
-    const targetTree = sourceTree ? targetTreeAlone : null;
-    if (sourceTree && targetTree && targetDisk) {
-      const fit = copyFitFindings(sourceTree, targetDisk.freeBytes, targetTree);
+    const targetAllocated = sourceTree ? targetAllocatedAlone : null;
+    if (sourceTree && targetAllocated !== null && targetDisk) {
+      const fit = copyFitFindings(sourceTree, targetDisk.freeBytes, targetAllocated);
       details.push(fit.detail);
       findings.push(...fit.findings);
     } else if (sourceDisk && targetDisk) {
@@ -245,8 +245,13 @@ export const rsyncStep = defineStep<OvzPlan, CopyPlan>({
         sourceDisk,
         targetDisk,
         ...(sourceTree ? { copySize: { ...sourceTree, measuredWith: HOW_MEASURED } } : {}),
-        ...(targetTree
-          ? { targetReplaced: { ...targetTree, measuredWith: HOW_MEASURED.replace("over /", "over the target's /") } }
+        ...(targetAllocated !== null
+          ? {
+              targetReplaced: {
+                allocatedBytes: targetAllocated,
+                measuredWith: HOW_MEASURED.replace("over /", "over the target's /"),
+              },
+            }
           : {}),
         ...(copyPreview ? { copyPreview } : {}),
         estimatedTransferBytes,

@@ -19,20 +19,29 @@ export interface TreeSize {
 }
 
 export function treeSizeCommand(excludes: ExcludeEntry[], root = "/"): string {
-  const ex = excludes.map((e) => `--exclude=${rsyncPattern(e.path)}`);
   // The second walk reads inodes the first one just cached.
-  return `${cmd("du", "-sx", "-B1", ...ex, root)}; ${cmd("du", "-sx", "-B1", "--apparent-size", ...ex, root)}`;
+  return `${allocatedSizeCommand(excludes, root)}; ${cmd("du", "-sx", "-B1", "--apparent-size", ...excludeArgs(excludes), root)}`;
 }
+
+/** The allocated size alone: the target's side of the fit needs no apparent size, so one walk, not two. */
+export function allocatedSizeCommand(excludes: ExcludeEntry[], root = "/"): string {
+  return cmd("du", "-sx", "-B1", ...excludeArgs(excludes), root);
+}
+
+const excludeArgs = (excludes: ExcludeEntry[]): string[] => excludes.map((e) => `--exclude=${rsyncPattern(e.path)}`);
 
 /** Two du totals ("BYTES\t/"), allocated first. du exits 1 over an unreadable file but still prints them. */
 export function parseTreeSize(stdout: string): TreeSize | null {
-  const totals = stdout
+  const totals = duTotals(stdout);
+  return totals.length === 2 ? { allocatedBytes: totals[0]!, apparentBytes: totals[1]! } : null;
+}
+
+const duTotals = (stdout: string): number[] =>
+  stdout
     .split("\n")
     .map((l) => /^(\d+)\s/.exec(l)?.[1])
     .filter((n): n is string => n !== undefined)
     .map(Number);
-  return totals.length === 2 ? { allocatedBytes: totals[0]!, apparentBytes: totals[1]! } : null;
-}
 
 export async function measureTree(
   host: Host,
@@ -41,6 +50,17 @@ export async function measureTree(
 ): Promise<TreeSize | null> {
   const result = await host.exec(treeSizeCommand(excludes), { signal, timeoutMs: 3600_000 });
   return parseTreeSize(result.stdout);
+}
+
+/** The allocated bytes of the tree under / without the excludes (allocatedSizeCommand); null when du printed no total. */
+export async function measureAllocated(
+  host: Host,
+  excludes: ExcludeEntry[],
+  signal?: AbortSignal,
+): Promise<number | null> {
+  const result = await host.exec(allocatedSizeCommand(excludes), { signal, timeoutMs: 3600_000 });
+  const totals = duTotals(result.stdout);
+  return totals.length === 1 ? totals[0]! : null;
 }
 
 export const HOW_MEASURED = "du -sx over / without the copy's excludes, hard links counted once";
@@ -53,13 +73,13 @@ export const HOW_MEASURED = "du -sx over / without the copy's excludes, hard lin
 export function copyFitFindings(
   source: TreeSize,
   targetFreeBytes: number,
-  targetReplaced: TreeSize,
+  targetReplacedBytes: number,
 ): { findings: Finding[]; detail: string } {
-  const capacity = targetFreeBytes + targetReplaced.allocatedBytes;
+  const capacity = targetFreeBytes + targetReplacedBytes;
   const low = Math.min(source.allocatedBytes, source.apparentBytes);
   const high = Math.max(source.allocatedBytes, source.apparentBytes);
   const need = `the copy holds ${gib(source.allocatedBytes)} allocated, ${gib(source.apparentBytes)} apparent (${HOW_MEASURED})`;
-  const room = `the target can hold ${gib(capacity)}: ${gib(targetFreeBytes)} free plus ${gib(targetReplaced.allocatedBytes)} of its own files the copy replaces`;
+  const room = `the target can hold ${gib(capacity)}: ${gib(targetFreeBytes)} free plus ${gib(targetReplacedBytes)} of its own files the copy replaces`;
   const detail = `disk: ${need}; ${room}`;
   if (low > capacity)
     return {
