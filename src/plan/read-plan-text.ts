@@ -1,6 +1,6 @@
 import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
-import { createHash } from "node:crypto";
 import { BadInputError, fileErrorText } from "../errors.js";
+import { sha256Hex } from "../journal/sha256.js";
 
 /** A plan is a few hundred bytes; anything past this is the wrong file (and must not be read whole). */
 export const MAX_PLAN_BYTES = 1024 * 1024;
@@ -22,7 +22,8 @@ export async function readPlanText(absolute: string, shown: string): Promise<str
       throw new BadInputError(
         `plan ${shown} is not a regular file (${stats.isDirectory() ? "a directory" : stats.isFIFO() ? "a fifo" : "a device or socket"})`,
       );
-    const buffer = Buffer.alloc(MAX_PLAN_BYTES + 1);
+    // not zero-filled: only the bytes read are used
+    const buffer = Buffer.allocUnsafe(MAX_PLAN_BYTES + 1);
     const bytesRead = readSync(fd, buffer, 0, buffer.length, 0);
     if (bytesRead > MAX_PLAN_BYTES) throw new BadInputError(`plan ${shown} is larger than 1 MiB: that is not a plan`);
     return buffer.subarray(0, bytesRead).toString("utf8");
@@ -32,4 +33,4 @@ export async function readPlanText(absolute: string, shown: string): Promise<str
 }
 
 /** What the journal records of the plan text a run accepted (`planTextHash`). */
-export const planTextHash = (text: string): string => createHash("sha256").update(text).digest("hex");
+export const planTextHash = (text: string): string => sha256Hex(text);
