@@ -1,15 +1,16 @@
 // Writes the light front's code cache (bin/code-cache.js says what it is), run by the build in a node of its
 // own without flags (V8 refuses a cache made under other flags):
-//   node scripts/light-front-cache.cjs LIGHT_CJS PLAN EMPTY_STATE_DIR
+//   node scripts/light-front-cache.cjs LIGHT_CJS PLAN STATE_DIR
 // It compiles LIGHT_CJS once and runs that one script for each command line the light front serves most
 // (help, status of a plan, status of every run), so the cache holds the bytecode of all their functions.
-// Output goes nowhere: only the cache is wanted. A command line that does not end by itself fails the build.
+// STATE_DIR holds a journal of PLAN (scripts/light-front.mjs says why). Output goes nowhere: only the cache
+// is wanted. A command line that does not end by itself, or fails, fails the build.
 const { readFileSync } = require("node:fs");
 const { compileCommonJs, runCommonJs, writeCodeCache } = require("../bin/code-cache.js");
 
 const [light, plan, stateDir] = process.argv.slice(2);
 if (!light || !plan || !stateDir) {
-  process.stderr.write("usage: node scripts/light-front-cache.cjs LIGHT_CJS PLAN EMPTY_STATE_DIR\n");
+  process.stderr.write("usage: node scripts/light-front-cache.cjs LIGHT_CJS PLAN STATE_DIR\n");
   process.exit(2);
 }
 
@@ -42,6 +43,8 @@ async function main() {
     process.exitCode = undefined;
     runCommonJs(script, light);
     await ended(args);
+    // A status that failed (no journal of the plan in STATE_DIR) compiled other functions than a user's does.
+    if (process.exitCode !== 0) throw new Error(`light front: \`${args.join(" ")}\` exited ${process.exitCode}`);
   }
   writeCodeCache(light, text, script);
   process.exit = exit;
