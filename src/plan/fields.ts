@@ -39,3 +39,19 @@ export const hostNameSchema = safeArgumentSchema("host name or address", 253).su
   ctx.addIssue({ code: "custom", message: `"${value}" holds ${what}: write ${keys}` });
 });
 export const userNameSchema = safeArgumentSchema("user name", 64);
+
+/**
+ * A systemd unit's name, as systemd.unit(5) allows it (letters, digits, ":", "-", "_", ".", "\\", "@" for
+ * templates; at most 255 characters): anything else cannot name a unit, and the name reaches command lines,
+ * the journal and reports. The message does not repeat the value (it could be a password pasted in the
+ * wrong place).
+ */
+export const unitNameSchema = z
+  .string()
+  .min(1)
+  .max(255)
+  .regex(/^[A-Za-z0-9:_.@\\-]+$/, {
+    message:
+      "not a systemd unit name: letters, digits and : - _ . @ \\ only (for example mariadb or postgresql@15-main.service)",
+  })
+  .refine((value) => !value.startsWith("-"), { message: 'a unit name cannot start with "-"' });

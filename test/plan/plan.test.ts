@@ -117,6 +117,23 @@ target: { host: new.example.org, identityFile: ~/.ssh/id_ed25519, knownHostsFile
     expect(parsePlan(text, "/elsewhere/web1.yaml").hash).toBe(hash);
   });
 
+  it("a database or service that is no systemd unit name is refused without repeating it (found by a new-user trial: a password pasted there reached the report)", () => {
+    const withUnits = (key: string, units: string) => () =>
+      parsePlan(`${good}options:\n  ${key}: ${units}\n`, "/plans/web1.yaml");
+    for (const key of ["services", "databases"]) {
+      const refused = withUnits(key, '[ssh, "password=topsecret1"]');
+      expect(refused).toThrow(BadInputError);
+      expect(refused).toThrow(`options.${key}.1: not a systemd unit name`);
+      expect(refused).not.toThrow(/topsecret1/);
+      expect(withUnits(key, '["-H"]')).toThrow(`options.${key}.0: a unit name cannot start with "-"`);
+    }
+    const units = parsePlan(
+      `${good}options:\n  services: [ssh, "postgresql@15-main.service", "sys-devices-x\\\\x2d1.device"]\n`,
+      "/plans/web1.yaml",
+    ).plan.options as { services: string[] };
+    expect(units.services).toEqual(["ssh", "postgresql@15-main.service", "sys-devices-x\\x2d1.device"]);
+  });
+
   it("a host written as user@host or host:port says which keys hold the user and the port (found by a new-user trial)", () => {
     const withHost = (host: string) => () =>
       parsePlan(`kind: openvz-to-kvm\nsource: { host: "${host}" }\ntarget: { host: b.example.org }\n`, "p.yaml");

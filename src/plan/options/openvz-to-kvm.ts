@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { hostNameSchema } from "../fields.js";
+import { hostNameSchema, unitNameSchema } from "../fields.js";
 
 /**
  * Blockers an OpenVZ → KVM plan may acknowledge (options.acknowledge), each one a check that can be wrong
@@ -40,13 +40,13 @@ export const openvzToKvmOptionsSchema = z
         "Cutover: the source's databases stay stopped after the final pass (default: they start again, the source stays usable).",
       ),
     databases: z
-      .array(z.string().min(1))
+      .array(unitNameSchema)
       .default([])
       .describe(
         "Database services (systemd units) to stop for the final pass, beyond the detected MySQL/MariaDB/PostgreSQL ones.",
       ),
     services: z
-      .array(z.string().min(1))
+      .array(unitNameSchema)
       .default([])
       .describe("Services that must be active on the target after its reboot."),
     extraExcludes: z
