@@ -1,3 +1,4 @@
+import { cmd } from "../hosts/quote.js";
 import { createConnection, type Socket } from "node:net";
 import { BlockedError, fileErrorText } from "../errors.js";
 
@@ -185,7 +186,7 @@ export class QmpClient {
 function qmpSocketErrorText(error: NodeJS.ErrnoException, path: string): string {
   switch (error.code) {
     case "ENOENT":
-      return `no such socket (ENOENT): is the VM running, started with -qmp unix:${path},server=on,wait=off? Check the plan's checkpoints socket`;
+      return `no such socket (ENOENT): is the VM running, started with ${cmd("-qmp", `unix:${path},server=on,wait=off`)}? Check the plan's checkpoints socket`;
     case "ECONNREFUSED":
       return "nothing listens on it (ECONNREFUSED): the VM that made it has stopped; start it again";
     case "ENOTSOCK":

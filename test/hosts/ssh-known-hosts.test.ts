@@ -154,6 +154,18 @@ describe("verdicts", () => {
     expect(noFolder.message).toContain(
       "add it: mkdir -p -m 700 /home/u/.ssh && ssh-keyscan new.example.org >> /home/u/.ssh/known_hosts",
     );
+    // a path with a space stays one word when the fix is pasted; a ~ stays outside the quotes for the shell
+    // to expand (found by a new-user trial)
+    const spaced = verifyHostKey(
+      { ...policy, files: ["/home/my user/.ssh/known_hosts"], firstFolderMissing: true },
+      { host: "new.example.org", port: 22 },
+      blob(EC),
+    )!;
+    expect(spaced.message).toContain(
+      "add it: mkdir -p -m 700 '/home/my user/.ssh' && ssh-keyscan new.example.org >> '/home/my user/.ssh/known_hosts'",
+    );
+    const tilde = verifyHostKey({ ...policy, files: [] }, { host: "new.example.org", port: 22 }, blob(EC))!;
+    expect(tilde.message).toContain("ssh-keyscan new.example.org >> ~/.ssh/known_hosts");
   });
 
   it("a pinned fingerprint replaces known_hosts", () => {

@@ -1,3 +1,4 @@
+import { cmd } from "../quote.js";
 import { open } from "node:fs/promises";
 // ssh2 is CommonJS: Node's ESM loader exposes Client as a named export but not utils, so use the default.
 import ssh2 from "ssh2";
@@ -49,7 +50,7 @@ export async function planAuthentication(
       if (encrypted && agentSocket) continue; // the agent may hold it unlocked
       throw new SshAuthError(
         encrypted
-          ? `${request.who}: identity file ${file} is protected by a passphrase; load it into ssh-agent (ssh-add ${file}) and keep SSH_AUTH_SOCK set`
+          ? `${request.who}: identity file ${file} is protected by a passphrase; load it into ssh-agent (${cmd("ssh-add", file)}) and keep SSH_AUTH_SOCK set`
           : `${request.who}: identity file ${file} is not a private key ssh2 can read (${parsed.message})`,
       );
     }

@@ -1,3 +1,4 @@
+import { cmd, shellQuote } from "../quote.js";
 import { dirname } from "node:path";
 import { keyTypeLabel, keyTypeOfBlob, sameFingerprint, sha256Fingerprint } from "./fingerprint.js";
 import { HostKeyError } from "./errors.js";
@@ -64,8 +65,11 @@ function verdictError(
   const verdict = checkKnownHost(policy.entries, lookupName, blob);
   const files = policy.files.join(", ");
   const userFile = policy.files[0] ?? "~/.ssh/known_hosts";
-  const makeFolder = policy.firstFolderMissing ? `mkdir -p -m 700 ${dirname(userFile)} && ` : "";
-  const keyscan = `${makeFolder}ssh-keyscan${who.port === 22 ? "" : ` -p ${who.port}`} ${who.host} >> ${userFile}`;
+  // "~/.ssh/known_hosts" stays unquoted: the shell must expand the ~
+  const shownFile = (file: string): string =>
+    file.startsWith("~/") ? `~/${shellQuote(file.slice(2))}` : shellQuote(file);
+  const makeFolder = policy.firstFolderMissing ? `mkdir -p -m 700 ${shownFile(dirname(userFile))} && ` : "";
+  const keyscan = `${makeFolder}${cmd("ssh-keyscan", ...(who.port === 22 ? [] : ["-p", who.port]), who.host)} >> ${shownFile(userFile)}`;
   switch (verdict.status) {
     case "known":
       return null;

@@ -46,7 +46,7 @@ export const createOverlaysStep = defineStep<CloneOptions, OverlaysPlan>({
     const dir = await host.stat(ctx.plan.outDir);
     if (dir?.type !== "dir")
       findings.push(
-        blocker("Output folder missing", `${ctx.plan.outDir} is not a directory`, `mkdir -p ${ctx.plan.outDir}`),
+        blocker("Output folder missing", `${ctx.plan.outDir} is not a directory`, cmd("mkdir", "-p", ctx.plan.outDir)),
       );
     const targets = cloneTargets(ctx.plan);
     const missing: CloneTarget[] = [];

@@ -202,7 +202,7 @@ export const sparsifyStep = defineStep<SparsifyOptions, SparsifyPlan>({
           "Not enough temporary space",
           `${tmp} has ${formatBytes(tmpSpace.availableBytes)} free; virt-sparsify's overlay may need up to the virtual size, ${formatBytes(virtualSize)}`,
           room
-            ? `pass --tmpdir ${room.dir} (${formatBytes(room.availableBytes)} free)`
+            ? `pass ${cmd("--tmpdir", room.dir)} (${formatBytes(room.availableBytes)} free)`
             : "pass --tmpdir DIR on a filesystem with that much room",
         ),
       );
