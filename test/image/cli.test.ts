@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { chmod, mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
@@ -89,6 +89,24 @@ describe("mudanza image / host commands", () => {
     errors.length = 0;
     expect(await run("status", "--state-dir", state, "web1.yaml", "--json")).toBe(2);
     expect(errors.join("")).toContain("--format json");
+  });
+
+  it("image info shows a backing file named sub/../base.qcow2 at its resolved path, and its header as written", async () => {
+    const base = join(dir, "base.qcow2");
+    execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", base, "8M"]);
+    await mkdir(join(dir, "sub"));
+    const top = join(dir, "top.qcow2");
+    execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", "sub/../base.qcow2", top]);
+    out.length = 0;
+    expect(await run("image", "info", top, "--format", "json")).toBe(0);
+    const chain = JSON.parse(out.join("")) as Array<{ filename: string; backingFilename?: string; allocated: number }>;
+    expect(chain.map((c) => c.filename)).toEqual([top, base]);
+    expect(chain[0]?.backingFilename).toBe("sub/../base.qcow2"); // what the header holds, unchanged
+    const du = Number(execFileSync("du", ["-B1", base], { encoding: "utf8" }).split("\t")[0]);
+    expect(chain[1]?.allocated).toBe(du);
+    out.length = 0;
+    expect(await run("image", "info", top)).toBe(0);
+    expect(out.join("").split("\n")[1]).toMatch(new RegExp(`^  └─ ${base} \\(qcow2, `));
   });
 
   it("bad input exits 2 with the reason", async () => {

@@ -150,10 +150,13 @@ describe("image clone on real qcow2 files", () => {
   it("puts overlays in another folder with a relative path that climbs to the base", async () => {
     const out = join(dir, "clones");
     await mkdir(out);
-    const { outcome } = await runLocal(buildImageClone(), plan({ outDir: out, count: 1 }), "yes");
+    const { outcome, events } = await runLocal(buildImageClone(), plan({ outDir: out, count: 1 }), "yes");
     expect(outcome.status).toBe("done");
     const info = JSON.parse(qemuImg("info", "--output=json", join(out, "lab1.qcow2"))) as Record<string, unknown>;
     expect(info["backing-filename"]).toBe("../images/base.qcow2");
+    // The chain it verified names the base by its own path, not clones/../images/base.qcow2.
+    const verified = events.flatMap((e) => (e.type === "step-end" ? (e.checks ?? []) : []));
+    expect(verified.find((c) => c.name === "lab1 chain resolves")?.detail).toBe(`${join(out, "lab1.qcow2")} → ${base}`);
   });
 
   it("a base whose backing file is gone blocks the dry run, before anything is made read-only (found by a new-user trial)", async () => {

@@ -2,6 +2,7 @@ import type { Host } from "../../hosts/host.js";
 import { blocker, warning, type Finding } from "../../engine/finding.js";
 import { cmd } from "../../hosts/quote.js";
 import { isLockConflict, parseBackingChain, parseImageInfo, type ImageInfo } from "../../kvm/qemu-img-info.js";
+import { chainMemberPath, shownImagePath } from "./chain-path.js";
 
 export interface DiskState {
   path: string;
@@ -20,9 +21,13 @@ export interface DiskState {
   belowBytes: number;
 }
 
-/** The backing file an image names, as qemu-img resolves it (relative to the image's folder). */
-export const backingFileOf = (info: ImageInfo | undefined): string | undefined =>
-  info?.["full-backing-filename"] ?? info?.["backing-filename"];
+/** The backing file an image names, as qemu-img resolves it (relative to the image's folder), normalised. */
+export function backingFileOf(info: ImageInfo | undefined): string | undefined {
+  if (info?.["full-backing-filename"] !== undefined) return shownImagePath(info["full-backing-filename"]);
+  return info?.["backing-filename"] === undefined
+    ? undefined
+    : chainMemberPath(info.filename, info["backing-filename"]);
+}
 
 /**
  * Reads an image without disturbing a VM that may be using it: `-U` (force share) gets the info even
