@@ -15,6 +15,8 @@ export interface DiskState {
   /** Its size on the host (lstat): a raw "image" of 0 bytes, or not whole sectors, holds no disk. */
   fileType?: string;
   fileSize?: number;
+  /** Its mode (lstat): a disk without a write bit is the base of overlays (what image clone leaves). */
+  fileMode?: number;
   /** An overlay whose backing chain qemu-img cannot open (a backing file deleted or moved): qemu-img's words. */
   chainError?: string;
   /** Bytes the images below it hold on the host (qemu-img's actual-size of each); 0 without a backing file. */
@@ -36,7 +38,7 @@ export function backingFileOf(info: ImageInfo | undefined): string | undefined {
 export async function inspectDisk(host: Host, path: string, signal?: AbortSignal): Promise<DiskState> {
   const stat = await host.stat(path);
   if (!stat) return { path, exists: false, locked: false, belowBytes: 0 };
-  const file = { fileType: stat.type, fileSize: stat.size };
+  const file = { fileType: stat.type, fileSize: stat.size, fileMode: stat.mode };
   const shared = await host.exec(cmd("qemu-img", "info", "-U", "--output=json", path), { signal, timeoutMs: 60_000 });
   if (shared.code !== 0)
     return {
