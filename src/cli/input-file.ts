@@ -1,16 +1,35 @@
-import { statSync } from "node:fs";
+import { accessSync, constants, statSync } from "node:fs";
 import { BadInputError } from "../errors.js";
 
-/** A file named on the command line must exist before anything runs (exit 2, not a blocked probe). */
+/**
+ * A file named on the command line must exist, and this user must be able to read it, before anything runs
+ * (exit 2, not a blocked probe): a file the user cannot open is an argument to fix, like a missing one. What
+ * is in it (not an image, a broken backing chain) is for the probes to say.
+ */
 export async function requireInputFile(path: string, what: string, { blockDevice = false } = {}): Promise<void> {
   let stats;
   try {
     // Synchronous: this module loads with every command, and node:fs/promises costs `--help` ~7M instructions.
     stats = statSync(path);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new BadInputError(`${what} ${path}: ${code === "ENOENT" ? "no such file" : (code ?? String(error))}`);
+    throw notUsable(path, what, error);
   }
   if (!stats.isFile() && !(blockDevice && stats.isBlockDevice()))
     throw new BadInputError(`${what} ${path} is not a ${blockDevice ? "file or block device" : "file"}`);
+  try {
+    // stat needs no read permission: without this, qemu-img's "Permission denied" came from a probe (exit 3).
+    accessSync(path, constants.R_OK);
+  } catch (error) {
+    throw notUsable(path, what, error);
+  }
+}
+
+function notUsable(path: string, what: string, error: unknown): BadInputError {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === "ENOENT") return new BadInputError(`${what} ${path}: no such file`);
+  if (code === "EACCES" || code === "EPERM")
+    return new BadInputError(
+      `${what} ${path}: this user cannot read it (permission denied, ${code}): run mudanza as a user who can, or give this user read access to it (ls -l shows its owner and mode)`,
+    );
+  return new BadInputError(`${what} ${path}: ${code ?? String(error)}`);
 }

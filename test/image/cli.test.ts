@@ -1,7 +1,8 @@
 import { execFileSync } from "node:child_process";
-import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { execa } from "execa";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { main } from "../../src/cli/program.js";
 
@@ -24,6 +25,18 @@ afterEach(async () => {
 
 const errors: string[] = [];
 const run = (...argv: string[]): Promise<number> => main(argv, (t) => errors.push(t));
+
+/**
+ * The CLI from the sources in a process of its own, as an account that cannot read every file: root here
+ * reads a mode 000 file whatever its mode, so as root it runs without CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH.
+ */
+const runWithoutReadingEverything = (...argv: string[]) => {
+  const cli = [process.execPath, "--import", "tsx", "src/cli/main.ts", ...argv];
+  const noOverride = "-dac_override,-dac_read_search";
+  const [file, ...args] =
+    process.getuid?.() === 0 ? ["setpriv", "--bounding-set", noOverride, "--inh-caps", noOverride, ...cli] : cli;
+  return execa(file!, args, { reject: false, env: { XDG_STATE_HOME: join(dir, "state") } });
+};
 
 describe("mudanza image / host commands", () => {
   it("image clone --yes, then image info --format json shows the relative chain and real sizes", async () => {
@@ -78,6 +91,24 @@ describe("mudanza image / host commands", () => {
     expect(errors.join("")).toContain("--format json");
   });
 
+  it("image info shows a backing file named sub/../base.qcow2 at its resolved path, and its header as written", async () => {
+    const base = join(dir, "base.qcow2");
+    execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", base, "8M"]);
+    await mkdir(join(dir, "sub"));
+    const top = join(dir, "top.qcow2");
+    execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", "sub/../base.qcow2", top]);
+    out.length = 0;
+    expect(await run("image", "info", top, "--format", "json")).toBe(0);
+    const chain = JSON.parse(out.join("")) as Array<{ filename: string; backingFilename?: string; allocated: number }>;
+    expect(chain.map((c) => c.filename)).toEqual([top, base]);
+    expect(chain[0]?.backingFilename).toBe("sub/../base.qcow2"); // what the header holds, unchanged
+    const du = Number(execFileSync("du", ["-B1", base], { encoding: "utf8" }).split("\t")[0]);
+    expect(chain[1]?.allocated).toBe(du);
+    out.length = 0;
+    expect(await run("image", "info", top)).toBe(0);
+    expect(out.join("").split("\n")[1]).toMatch(new RegExp(`^  └─ ${base} \\(qcow2, `));
+  });
+
   it("bad input exits 2 with the reason", async () => {
     errors.length = 0;
     expect(await run("image", "clone", join(dir, "b.qcow2"), "--count", "3", "--name", "lab", "--dry-run")).toBe(2);
@@ -91,6 +122,25 @@ describe("mudanza image / host commands", () => {
     await writeFile(join(dir, "b.qcow2"), "");
     expect(await run("image", "clone", join(dir, "b.qcow2"), "--count", "1", "--state-dir", join(dir, "s"))).toBe(2);
     expect(errors.join("")).toMatch(/pass --yes/);
+  });
+
+  it("a disk this user cannot read is bad input (exit 2) naming the file and why, like a missing one", async () => {
+    const disk = join(dir, "locked.qcow2");
+    execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", disk, "8M"]);
+    await chmod(disk, 0o000);
+    const runs = await Promise.all([
+      runWithoutReadingEverything("image", "info", disk),
+      runWithoutReadingEverything("image", "sparsify", disk, "--dry-run"),
+      runWithoutReadingEverything("image", "clone", disk, "--count", "1", "--dry-run"),
+    ]);
+    for (const [i, what] of ["disk", "disk", "base image"].entries()) {
+      expect({ code: runs[i]!.exitCode, stderr: runs[i]!.stderr }).toEqual({
+        code: 2,
+        stderr: `mudanza: ${what} ${disk}: this user cannot read it (permission denied, EACCES): run mudanza as a user who can, or give this user read access to it (ls -l shows its owner and mode)`,
+      });
+      expect(runs[i]!.stdout).toBe("");
+    }
+    expect(await readdir(dir)).toEqual(["locked.qcow2"]); // nothing ran: no state folder, no report
   });
 
   it("a missing disk is bad input (exit 2) before any probe, as the README says", async () => {

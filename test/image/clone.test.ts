@@ -118,6 +118,18 @@ describe("image clone on real qcow2 files", () => {
     await expect(stat(join(dir, "images", "lab1.qcow2"))).rejects.toThrow();
   });
 
+  it("a --name pattern that ends in .qcow2 gets no second extension", async () => {
+    const { outcome } = await runLocal(buildImageClone(), plan({ namePattern: "n{n}.qcow2" }), "dry-run");
+    expect(outcome.probes["create-overlays"]?.commands.map((c) => c.command)).toEqual([
+      `qemu-img create -q -f qcow2 -F qcow2 -b base.qcow2 ${join(dir, "images", "n1.qcow2")}`,
+      `qemu-img create -q -f qcow2 -F qcow2 -b base.qcow2 ${join(dir, "images", "n2.qcow2")}`,
+    ]);
+    // The clone's name (its libvirt domain) is the file's name without the extension, as with --name 'n{n}'.
+    expect(outcome.probes["create-overlays"]?.details?.[0]).toBe(
+      `n1: ${join(dir, "images", "n1.qcow2")} → backing base.qcow2`,
+    );
+  });
+
   it("never overwrites a file that is not its own overlay", async () => {
     await writeFile(join(dir, "images", "lab2.qcow2"), "precious");
     const { outcome } = await runLocal(buildImageClone(), plan(), "yes");
@@ -138,10 +150,13 @@ describe("image clone on real qcow2 files", () => {
   it("puts overlays in another folder with a relative path that climbs to the base", async () => {
     const out = join(dir, "clones");
     await mkdir(out);
-    const { outcome } = await runLocal(buildImageClone(), plan({ outDir: out, count: 1 }), "yes");
+    const { outcome, events } = await runLocal(buildImageClone(), plan({ outDir: out, count: 1 }), "yes");
     expect(outcome.status).toBe("done");
     const info = JSON.parse(qemuImg("info", "--output=json", join(out, "lab1.qcow2"))) as Record<string, unknown>;
     expect(info["backing-filename"]).toBe("../images/base.qcow2");
+    // The chain it verified names the base by its own path, not clones/../images/base.qcow2.
+    const verified = events.flatMap((e) => (e.type === "step-end" ? (e.checks ?? []) : []));
+    expect(verified.find((c) => c.name === "lab1 chain resolves")?.detail).toBe(`${join(out, "lab1.qcow2")} → ${base}`);
   });
 
   it("a base whose backing file is gone blocks the dry run, before anything is made read-only (found by a new-user trial)", async () => {

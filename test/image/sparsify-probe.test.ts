@@ -172,6 +172,28 @@ describe("image sparsify probes", () => {
     }
   });
 
+  it("an overlay on sub/../base.qcow2 is said to be on the base's resolved path (real qemu-img)", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "mudanza-overlay-"));
+    try {
+      const base = join(dir, "base.qcow2");
+      execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", base, "8M"]);
+      await mkdir(join(dir, "sub"));
+      const overlay = join(dir, "lab1.qcow2");
+      execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", "-b", "sub/../base.qcow2", "-F", "qcow2", overlay]);
+      const { outcome } = await runLocal(
+        buildImageSparsify(),
+        validateSparsifyOptions({ disk: overlay, uri: "qemu:///system" }, {}),
+        "dry-run",
+        { host: await localHostWithoutKvmBoot() },
+      );
+      const note = outcome.findings.find((f) => f.title === "The copy is standalone");
+      expect(note?.summary).toMatch(new RegExp(`^${overlay} is an overlay on ${base}: `));
+      expect(outcome.probes.sparsify?.details?.[0]).toContain(`an overlay on ${base})`);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it("the summary of an overlay's sparsify does not call a standalone copy smaller or larger", () => {
     const facts = { allocatedBefore: 200 * 2 ** 20, allocatedAfter: 900 * 2 ** 20 };
     expect(sparsifySummary("/vm/a.qcow2", "/vm/a.sparse.qcow2", facts)).toContain("(350 % larger)");

@@ -98,7 +98,11 @@ export function registerImage(program: Command, setExit: ExitSetter): void {
       .addHelpText("after", examples("mudanza image clone base.qcow2 --count 3 --name 'lab{n}' --dry-run"))
       .argument("<base>", "the base image (qcow2)")
       .requiredOption("--count <n>", "how many clones", int("--count"))
-      .option("--name <pattern>", "clone names, {n} is the number", "clone{n}")
+      .option(
+        "--name <pattern>",
+        "clone names, {n} is the number; each file is NAME.qcow2, with or without .qcow2 in the pattern",
+        "clone{n}",
+      )
       .option("--start <n>", "first number", int("--start"), 1)
       .option("--out-dir <dir>", "where the overlays go (default: the base's folder)")
       .option("--define", "define a libvirt domain per clone (virtio disk and NIC)")

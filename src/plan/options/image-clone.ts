@@ -5,7 +5,7 @@ export interface CloneOptions {
   /** Absolute path of the base image. */
   base: string;
   count: number;
-  /** Name pattern with {n}: "lab{n}" → lab1, lab2, ... */
+  /** Name pattern with {n}: "lab{n}" → lab1, lab2, ... (files lab1.qcow2, ...); "lab{n}.qcow2" names the same clones. */
   namePattern: string;
   start: number;
   /** Where the overlays go (absolute); defaults to the base's folder. */
@@ -27,10 +27,14 @@ export interface CloneTarget {
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
+/** The overlays' extension, added here only: a pattern that already ends in it gets no second one. */
+const EXTENSION = ".qcow2";
+
 export function cloneTargets(o: CloneOptions): CloneTarget[] {
+  const pattern = o.namePattern.endsWith(EXTENSION) ? o.namePattern.slice(0, -EXTENSION.length) : o.namePattern;
   return Array.from({ length: o.count }, (_, i) => {
-    const name = o.namePattern.replaceAll("{n}", String(o.start + i));
-    const path = join(o.outDir, `${name}.qcow2`);
+    const name = pattern.replaceAll("{n}", String(o.start + i));
+    const path = join(o.outDir, `${name}${EXTENSION}`);
     return { name, path, backingRef: relative(dirname(path), o.base) };
   });
 }

@@ -5,6 +5,7 @@ import { cmd } from "../../hosts/quote.js";
 import { parseBackingChain } from "../../kvm/qemu-img-info.js";
 import { RESTORE_BASE_MODE } from "./base-mode.js";
 import { CLONE_FACTS } from "./facts.js";
+import { shownImagePath } from "./chain-path.js";
 import { cloneTargets, type CloneOptions, type CloneTarget } from "../../plan/options/image-clone.js";
 
 type OverlayState = "missing" | "ours" | "foreign";
@@ -132,7 +133,7 @@ export const createOverlaysStep = defineStep<CloneOptions, OverlaysPlan>({
       checks.push({
         name: `${t.name} chain resolves`,
         ok: chain.length >= 2,
-        detail: chain.map((c) => c.filename).join(" → "),
+        detail: chain.map((c) => shownImagePath(c.filename)).join(" → "),
       });
     }
     return verifyResult(checks);

@@ -4,12 +4,14 @@ import { defineStep, verifyResult } from "../../engine/step.js";
 import { cmd } from "../../hosts/quote.js";
 import { parseBackingChain } from "../../kvm/qemu-img-info.js";
 import { allocatedBytes, misnamedImageFinding } from "./inspect-disk.js";
+import { shownImagePath } from "./chain-path.js";
 
 export interface InfoOptions {
   disk: string;
 }
 
 export interface ChainEntry {
+  /** Resolved and normalised (chain-path.ts); backingFilename below is the header's name as written. */
   filename: string;
   format: string;
   virtualSize: number;
@@ -38,16 +40,13 @@ export const inspectChainStep = defineStep<InfoOptions, null>({
         findings: [blocker("Cannot read the image", info.stderr.trim() || `qemu-img exited ${info.code}`)],
       };
     const chain = parseBackingChain(info.stdout);
-    const sizes = await allocatedBytes(
-      host,
-      chain.map((c) => c.filename),
-      ctx.signal,
-    );
-    const entries: ChainEntry[] = chain.map((c) => ({
-      filename: c.filename,
+    const paths = chain.map((c) => shownImagePath(c.filename));
+    const sizes = await allocatedBytes(host, paths, ctx.signal);
+    const entries: ChainEntry[] = chain.map((c, i) => ({
+      filename: paths[i]!,
       format: c.format,
       virtualSize: c["virtual-size"],
-      allocated: sizes[c.filename] ?? c["actual-size"] ?? null,
+      allocated: sizes[paths[i]!] ?? c["actual-size"] ?? null,
       backingFilename: c["backing-filename"],
     }));
     const misnamed = entries.flatMap((e) => misnamedImageFinding(e.filename, e.format) ?? []);

@@ -2,6 +2,7 @@ import type { Host } from "../../hosts/host.js";
 import { blocker, warning, type Finding } from "../../engine/finding.js";
 import { cmd } from "../../hosts/quote.js";
 import { isLockConflict, parseBackingChain, parseImageInfo, type ImageInfo } from "../../kvm/qemu-img-info.js";
+import { chainMemberPath, shownImagePath } from "./chain-path.js";
 
 export interface DiskState {
   path: string;
@@ -14,15 +15,21 @@ export interface DiskState {
   /** Its size on the host (lstat): a raw "image" of 0 bytes, or not whole sectors, holds no disk. */
   fileType?: string;
   fileSize?: number;
+  /** Its mode (lstat): a disk without a write bit is the base of overlays (what image clone leaves). */
+  fileMode?: number;
   /** An overlay whose backing chain qemu-img cannot open (a backing file deleted or moved): qemu-img's words. */
   chainError?: string;
   /** Bytes the images below it hold on the host (qemu-img's actual-size of each); 0 without a backing file. */
   belowBytes: number;
 }
 
-/** The backing file an image names, as qemu-img resolves it (relative to the image's folder). */
-export const backingFileOf = (info: ImageInfo | undefined): string | undefined =>
-  info?.["full-backing-filename"] ?? info?.["backing-filename"];
+/** The backing file an image names, as qemu-img resolves it (relative to the image's folder), normalised. */
+export function backingFileOf(info: ImageInfo | undefined): string | undefined {
+  if (info?.["full-backing-filename"] !== undefined) return shownImagePath(info["full-backing-filename"]);
+  return info?.["backing-filename"] === undefined
+    ? undefined
+    : chainMemberPath(info.filename, info["backing-filename"]);
+}
 
 /**
  * Reads an image without disturbing a VM that may be using it: `-U` (force share) gets the info even
@@ -31,7 +38,7 @@ export const backingFileOf = (info: ImageInfo | undefined): string | undefined =
 export async function inspectDisk(host: Host, path: string, signal?: AbortSignal): Promise<DiskState> {
   const stat = await host.stat(path);
   if (!stat) return { path, exists: false, locked: false, belowBytes: 0 };
-  const file = { fileType: stat.type, fileSize: stat.size };
+  const file = { fileType: stat.type, fileSize: stat.size, fileMode: stat.mode };
   const shared = await host.exec(cmd("qemu-img", "info", "-U", "--output=json", path), { signal, timeoutMs: 60_000 });
   if (shared.code !== 0)
     return {

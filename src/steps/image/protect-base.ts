@@ -81,10 +81,10 @@ export const protectBaseStep = defineStep<CloneOptions, ProtectPlan>({
         ),
       );
     }
-    const stat = await host.stat(base);
-    const readOnly = stat !== null && (stat.mode & 0o222) === 0;
+    const mode = disk.fileMode;
+    const readOnly = mode !== undefined && (mode & 0o222) === 0;
     // Overlays already on it (a re-run with a larger --count) read from the base: it stays read-only whatever fails.
-    const restoreMode = stat && !readOnly && (await noCloneYet(host, ctx.plan)) ? stat.mode : null;
+    const restoreMode = mode !== undefined && !readOnly && (await noCloneYet(host, ctx.plan)) ? mode : null;
     return {
       satisfied: readOnly,
       reason: readOnly ? "the base is already read-only" : undefined,

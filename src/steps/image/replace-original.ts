@@ -1,22 +1,24 @@
 import { dirname } from "node:path";
 import { blocker, type Finding } from "../../engine/finding.js";
 import { defineStep, verifyResult } from "../../engine/step.js";
-import type { Host } from "../../hosts/host.js";
 import { cmd } from "../../hosts/quote.js";
 import { formatBytes } from "../../render/format.js";
 import { imageCheckClean, parseImageCheck } from "../../kvm/qemu-img-info.js";
 import type { SparsifyOptions } from "../../plan/options/image-sparsify.js";
 import { SPARSIFY_FACTS } from "./facts.js";
 import { imagesBackingOnto } from "./backing-users.js";
-import { diskInUseFindings } from "./sparsify.js";
+import { diskInUseFindings, type DiskFindings } from "./sparsify.js";
 
 /** A disk with no write bit is marked as a base: `image clone` leaves it so, and `--replace` respects that. */
-async function readOnlyBaseFinding(host: Host, o: SparsifyOptions): Promise<Finding | undefined> {
-  const stat = await host.stat(o.disk);
-  if (!stat || stat.type !== "file" || (stat.mode & 0o222) !== 0) return undefined;
+function readOnlyBaseFinding(
+  o: SparsifyOptions,
+  disk: Pick<DiskFindings, "fileType" | "fileMode">,
+): Finding | undefined {
+  const mode = disk.fileMode;
+  if (disk.fileType !== "file" || mode === undefined || (mode & 0o222) !== 0) return undefined;
   return blocker(
     "The disk is read-only: the base of overlays",
-    `${o.disk} has no write bit (mode ${(stat.mode & 0o7777).toString(8)}), as image clone leaves the base of its overlays: overlays read from their base every cluster they have not written, and those in other folders cannot all be found, so replacing it could corrupt them silently`,
+    `${o.disk} has no write bit (mode ${(mode & 0o7777).toString(8)}), as image clone leaves the base of its overlays: overlays read from their base every cluster they have not written, and those in other folders cannot all be found, so replacing it could corrupt them silently`,
     `keep the sparsified copy beside it instead (drop --replace; --out FILE names it); make it writable (${cmd("chmod", "u+w", o.disk)}) only if you know no overlay uses it`,
   );
 }
@@ -51,7 +53,8 @@ export const replaceOriginalStep = (recordedOverlays: RecordedOverlays = () => P
           plan: { disk: o.disk, out: o.out },
           findings: [],
         };
-      const { findings, format } = await diskInUseFindings(ctx);
+      const disk = await diskInUseFindings(ctx);
+      const { findings, format } = disk;
       if (format && format !== "qcow2") {
         // Whatever points at this path (libvirt's <driver type='raw'/>, a QEMU command line) would read qcow2 as raw.
         findings.push(
@@ -77,7 +80,7 @@ export const replaceOriginalStep = (recordedOverlays: RecordedOverlays = () => P
         );
       // The same-folder scan cannot see overlays elsewhere (`image clone --out-dir`, another machine over NFS);
       // a base without a write bit is what clone leaves, and `mv -f` would go past it (found by a new-user trial).
-      const readOnly = await readOnlyBaseFinding(ctx.host("local"), o);
+      const readOnly = readOnlyBaseFinding(o, disk);
       if (readOnly) findings.push(readOnly);
       const before = ctx.facts.get(SPARSIFY_FACTS.allocatedBefore);
       const after = ctx.facts.get(SPARSIFY_FACTS.allocatedAfter);

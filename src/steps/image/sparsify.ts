@@ -67,6 +67,9 @@ export interface DiskFindings {
   chainBroken: boolean;
   /** What the libvirt check for VMs running the disk found, or why it could not run: the report says it. */
   libvirt: string;
+  /** The disk's lstat type and mode, as inspected (absent when it does not exist): replace reads its write bits. */
+  fileType?: string;
+  fileMode?: number;
 }
 
 /**
@@ -117,6 +120,8 @@ export async function diskInUseFindings(ctx: Ctx): Promise<DiskFindings> {
     backingFile: backingFileOf(state.info),
     belowBytes: state.belowBytes,
     chainBroken: state.chainError !== undefined,
+    fileType: state.fileType,
+    fileMode: state.fileMode,
     // Said, not silent (found by a new-user trial): a running VM is then seen only by its write lock.
     libvirt: view.domains
       ? `${view.domains.length} domain(s) checked for this disk`
