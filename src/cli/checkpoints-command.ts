@@ -1,9 +1,14 @@
 import { backendFor, checkpointHostRole, connectCheckpointHosts } from "../checkpoints/index.js";
 import { BadInputError } from "../errors.js";
 import type { Host } from "../hosts/host.js";
+import { journalStemFor } from "../journal/journal-file.js";
+import { Journal } from "../journal/journal.js";
 import { loadPlan } from "../plan/load.js";
 import type { PlanOf } from "../plan/schema.js";
+import { ownershipOf, removeByHand } from "../steps/checkpoints/ownership.js";
+import { takenCheckpoints } from "../steps/rollback/context.js";
 import type { CheckpointsDeleteOptions } from "./checkpoints-delete-command.js";
+import { stateDirToRead } from "./state-dir.js";
 
 export interface CheckpointsCommandOptions extends CheckpointsDeleteOptions {
   delete?: boolean;
@@ -17,7 +22,10 @@ const DELETE_ONLY: Array<[keyof CheckpointsDeleteOptions, string]> = [
   ["evenIfUnfinished", "--even-if-unfinished"],
 ];
 
-/** `mudanza checkpoints PLAN`: each side's checkpoints as its backend lists them (--delete: checkpoints-delete-command.ts). Returns the exit code. */
+/**
+ * `mudanza checkpoints PLAN`: each side's checkpoints as its backend lists them, each said to be this migration's
+ * or not as its journal records (--delete: checkpoints-delete-command.ts). Returns the exit code.
+ */
 export async function checkpointsCommand(planPath: string, options: CheckpointsCommandOptions = {}): Promise<number> {
   const misplaced = DELETE_ONLY.find(([key]) => options[key] && !options.delete);
   if (misplaced) throw new BadInputError(`${misplaced[1]} applies to --delete (without it the command only lists)`);
@@ -34,6 +42,11 @@ export async function checkpointsCommand(planPath: string, options: CheckpointsC
     const { checkpointsDeleteCommand } = await import("./checkpoints-delete-command.js");
     return checkpointsDeleteCommand(loaded, planPath, options);
   }
+  // Whose each checkpoint is, by the journal (what --delete goes by): a name alone may be another migration's.
+  const stateDir = stateDirToRead(options.stateDir);
+  const journalPath = Journal.pathFor(stateDir, await journalStemFor(stateDir, loaded.migrationId, loaded.path));
+  const journal = await Journal.read(journalPath);
+  const taken = takenCheckpoints(journal?.facts ?? {});
   const hosts: Record<string, Host> = {};
   try {
     await connectCheckpointHosts(plan.checkpoints, hosts);
@@ -41,14 +54,31 @@ export async function checkpointsCommand(planPath: string, options: CheckpointsC
       const config = plan.checkpoints[side];
       if (!config) continue;
       const backend = backendFor(config, hosts[checkpointHostRole(side)]);
+      const place = { side, via: config.via, backend };
       const listed = await backend.list();
       process.stdout.write(`${side}: ${backend.label}\n`);
-      for (const c of listed)
+      for (const c of listed) {
+        const owner = ownershipOf(c.name, place, taken, plan);
+        const whose =
+          owner.whose === "recorded"
+            ? "  this migration's (recorded in its journal)"
+            : owner.whose === "name-only"
+              ? `  not this migration's (${owner.why})`
+              : "";
         process.stdout.write(
-          `  ${c.name}${c.takenAt ? `  ${c.takenAt}` : ""}${c.sizeBytes !== undefined ? `  ${c.sizeBytes} bytes` : ""}\n`,
+          `  ${c.name}${c.takenAt ? `  ${c.takenAt}` : ""}${c.sizeBytes !== undefined ? `  ${c.sizeBytes} bytes` : ""}${whose}\n`,
         );
+        if (owner.whose === "name-only")
+          process.stdout.write(
+            `    --delete leaves it; if you are sure it is this migration's, remove it by hand: ${removeByHand(place, c.name)}\n`,
+          );
+      }
       if (listed.length === 0) process.stdout.write("  (none)\n");
     }
+    if (!journal)
+      process.stdout.write(
+        `no journal of this migration at ${journalPath}: none is recorded as its own (if its runs used --state-dir, pass the same one)\n`,
+      );
     return 0;
   } finally {
     await Promise.all(Object.values(hosts).map((h) => h.close().catch(() => undefined)));

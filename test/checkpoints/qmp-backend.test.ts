@@ -5,6 +5,9 @@ import { writeFile } from "node:fs/promises";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { checkpointsCommand } from "../../src/cli/checkpoints-command.js";
 import { QmpBackend } from "../../src/checkpoints/qmp.js";
+import { journalStemFor } from "../../src/journal/journal-file.js";
+import { Journal } from "../../src/journal/journal.js";
+import { loadPlan } from "../../src/plan/load.js";
 import { useTempDirs } from "../support/temp-dirs.js";
 
 /**
@@ -104,6 +107,23 @@ describe.skipIf(!hasQemu)("checkpoints through QMP (a real QEMU)", () => {
   });
 });
 
+/** A finished run of `plan`'s migration whose journal (in `stateDir`) records `checkpoint`. */
+async function finishedRunThatTook(plan: string, stateDir: string, checkpoint: Record<string, string>): Promise<void> {
+  const loaded = await loadPlan(plan);
+  const journal = await Journal.open({
+    stateDir,
+    migrationId: loaded.migrationId,
+    fileStem: await journalStemFor(stateDir, loaded.migrationId, loaded.path),
+    kind: loaded.plan.kind,
+    planPath: loaded.path,
+    planHash: loaded.hash,
+  });
+  await journal.startRun("yes");
+  await journal.setFact("checkpoints", [checkpoint]);
+  await journal.endRun("done");
+  await journal.close();
+}
+
 describe.skipIf(!hasQemu)("mudanza checkpoints PLAN (a real QEMU)", () => {
   it("lists the VM's checkpoints and --delete removes only this migration's", async () => {
     const { socket } = await startQemu("qcow2");
@@ -116,13 +136,24 @@ describe.skipIf(!hasQemu)("mudanza checkpoints PLAN (a real QEMU)", () => {
       plan,
       `kind: openvz-to-kvm\nname: web1\nsource: {host: old.example.org}\ntarget: {host: new.example.org}\ncheckpoints:\n  target: {via: qmp, socket: ${socket}}\n`,
     );
+    // The migration's journal records the first as its own, as its take-checkpoint step does
+    await finishedRunThatTook(plan, dir, {
+      side: "target",
+      purpose: "before-copy",
+      name: "mz-web1-before-copy",
+      via: "qmp",
+      label: backend.label,
+      takenAt: new Date().toISOString(),
+    });
     let out = "";
     const spy = vi
       .spyOn(process.stdout, "write")
       .mockImplementation((chunk: string | Uint8Array) => ((out += String(chunk)), true));
     try {
-      expect(await checkpointsCommand(plan)).toBe(0);
-      expect(out).toMatch(/^target: QEMU \(QMP .*\)\n {2}mz-web1-before-copy {2}\S+ {2}\d+ bytes\n {2}admin-own /);
+      expect(await checkpointsCommand(plan, { stateDir: dir })).toBe(0);
+      expect(out).toMatch(
+        /^target: QEMU \(QMP .*\)\n {2}mz-web1-before-copy {2}\S+ {2}\d+ bytes {2}this migration's \(recorded in its journal\)\n {2}admin-own /,
+      );
       // --delete asks first: --yes answers (no terminal here); its run's own journal goes to the temporary folder
       expect(await checkpointsCommand(plan, { delete: true, yes: true, stateDir: dir })).toBe(0);
     } finally {

@@ -1,4 +1,4 @@
-import { readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { loadScriptedHost } from "../../src/hosts/scripted-fixture.js";
@@ -78,8 +78,23 @@ beforeEach(async () => {
   virsh.host = await libvirtWith([UPDATE, "admins-own", COPY]);
 });
 
-/** The migration's journal as a run leaves it: both checkpoints recorded, the last run ended `outcome`. */
-async function migrationJournal(outcome: "done" | "failed", keepOpen = false): Promise<Journal> {
+/** What a run records a checkpoint taken through the plan's libvirt entry under: its backend's label. */
+const WEB1 = `libvirt domain web1 on scripted:${HOSTS}/libvirt-checkpoints`;
+const recordedAt = (name: string, purpose: "before-update" | "before-copy", label = WEB1) => ({
+  side: "target",
+  purpose,
+  name,
+  via: "libvirt",
+  label,
+  takenAt: "2026-12-01T18:47:56.000Z",
+});
+
+/** The migration's journal as a run leaves it: `recorded` its checkpoints (both by default), the last run ended `outcome`. */
+async function migrationJournal(
+  outcome: "done" | "failed",
+  keepOpen = false,
+  recorded: unknown[] = [recordedAt(UPDATE, "before-update"), recordedAt(COPY, "before-copy")],
+): Promise<Journal> {
   const loaded = await loadPlan(plan);
   const journal = await Journal.open({
     stateDir: state,
@@ -90,12 +105,7 @@ async function migrationJournal(outcome: "done" | "failed", keepOpen = false): P
     planHash: loaded.hash,
   });
   await journal.startRun("yes");
-  const at = "2026-12-01T18:47:56.000Z";
-  const label = "libvirt domain web1";
-  await journal.setFact("checkpoints", [
-    { side: "target", purpose: "before-update", name: UPDATE, via: "libvirt", label, takenAt: at },
-    { side: "target", purpose: "before-copy", name: COPY, via: "libvirt", label, takenAt: at },
-  ]);
+  if (recorded.length > 0) await journal.setFact("checkpoints", recorded);
   await journal.updateStep("rsync", { status: outcome === "done" ? "done" : "failed" });
   if (keepOpen) return journal;
   await journal.endRun(outcome);
@@ -210,5 +220,68 @@ describe("mudanza checkpoints PLAN --delete (found by a new-user trial: it delet
     const { code, err } = await runMain(["checkpoints", plan, "--yes"]);
     expect(code).toBe(2);
     expect(err).toContain("--yes applies to --delete");
+  });
+});
+
+describe("checkpoints only named like the migration's (found by a new-user trial: --delete went by the name alone)", () => {
+  // Another plan file with the same name, or the admin, took it on 2026-12-01; this migration's journal records none.
+  beforeEach(async () => {
+    virsh.host = await libvirtWith([COPY]);
+  });
+
+  it("the listing tells one its journal records from one only named like it", async () => {
+    await migrationJournal("failed", false, [recordedAt(UPDATE, "before-update")]);
+    virsh.host = await libvirtWith([UPDATE, COPY, "admins-own"]);
+    const { code, out } = await runMain(["checkpoints", plan, "--state-dir", state]);
+    expect(code).toBe(0);
+    expect(out).toMatch(new RegExp(`${UPDATE} .*this migration's \\(recorded in its journal\\)`));
+    expect(out).toMatch(new RegExp(`${COPY} .*not this migration's \\(not in its journal\\)`));
+    expect(out).toContain(
+      `--delete leaves it; if you are sure it is this migration's, remove it by hand: \`virsh -c qemu:///system snapshot-delete web1 ${COPY}\``,
+    );
+    expect(out).not.toMatch(/admins-own .*this migration's/);
+    // Without the migration's journal none is its own, and it says where it looked
+    const elsewhere = join(dir, "other-state");
+    await mkdir(elsewhere);
+    const blind = await runMain(["checkpoints", plan, "--state-dir", elsewhere]);
+    expect(blind.out).not.toContain("recorded in its journal");
+    expect(blind.out).toContain(`no journal of this migration at ${elsewhere}/`);
+  });
+
+  it("--delete leaves one its journal does not record alone, saying why and how to remove it by hand", async () => {
+    const journal = await migrationJournal("failed", false, []);
+    const dry = await runMain([
+      "checkpoints",
+      plan,
+      "--delete",
+      "--dry-run",
+      "--even-if-unfinished",
+      "--state-dir",
+      state,
+    ]);
+    expect(dry.code).toBe(0);
+    expect(dry.out).not.toContain(`would delete ${COPY}`);
+    expect(dry.out).toContain(`${COPY} of the target is not this migration's (not in its journal)`);
+    expect(dry.out).toContain(
+      `if you are sure it is this migration's, remove it by hand: \`virsh -c qemu:///system snapshot-delete web1 ${COPY}\``,
+    );
+    const run = await runMain(["checkpoints", plan, "--delete", "--yes", "--even-if-unfinished", "--state-dir", state]);
+    expect(run.code).toBe(0);
+    // said in a run too, not only in a dry run's report
+    expect(run.out).toContain(`${COPY} of the target is not this migration's (not in its journal)`);
+    expect(deletions()).toEqual([]);
+    expect((await Journal.read(journal.path))!.facts.checkpoints).toBeUndefined();
+  });
+
+  it("--delete leaves one its journal records for another domain alone, and keeps the record", async () => {
+    const journal = await migrationJournal("done", false, [
+      recordedAt(COPY, "before-copy", `libvirt domain legacy on scripted:${HOSTS}/libvirt-checkpoints`),
+    ]);
+    const { code, out } = await runMain(["checkpoints", plan, "--delete", "--yes", "--state-dir", state]);
+    expect(code).toBe(0);
+    expect(out).toContain(`its journal records ${COPY} of the target on libvirt domain legacy`);
+    expect(out).toContain(`${COPY} of the target is recorded on another backend`);
+    expect(deletions()).toEqual([]);
+    expect((await checkpointsIn(journal)).filter((c) => c.deletedAt)).toEqual([]);
   });
 });

@@ -31,11 +31,13 @@ export function registerRollback(program: Command, setExit: ExitSetter): void {
     );
   program
     .command("checkpoints")
-    .description("list the checkpoints a migration's plan names, as their backends list them")
+    .description(
+      "list the checkpoints a migration's plan names, as their backends list them, and which its journal records as its own",
+    )
     .argument("<plan>", "plan file (YAML) of the migration")
     .option(
       "--delete",
-      "delete every checkpoint this plan's migration took (after which rollback is no longer possible): lists them and asks first",
+      "delete every checkpoint this plan's migration took, as its journal records them (after which rollback is no longer possible): lists them and asks first",
     )
     .option("-y, --yes", "with --delete: delete without asking (scripts, CI)")
     .option("--dry-run", "with --delete: list what would be deleted, delete nothing")

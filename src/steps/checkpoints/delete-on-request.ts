@@ -1,9 +1,11 @@
+import { checkpointHostRole } from "../../checkpoints/index.js";
 import { blocker, warning, type Finding } from "../../engine/finding.js";
 import { defineStep, verifyResult, writeFileCommand, type PlannedCommand, type Step } from "../../engine/step.js";
 import type { Journal } from "../../journal/journal.js";
 import type { OvzPlan } from "../openvz-to-kvm/plan.js";
 import { liveCheckpoints, markedDeleted, takenCheckpoints } from "../rollback/context.js";
-import { backendOf, configFor, nameFor, type CheckpointSide } from "./sides.js";
+import { notOwnWarning, ownershipOf, recordedHere } from "./ownership.js";
+import { backendOf, configFor, type CheckpointSide } from "./sides.js";
 import { rolledBackBy, unfinishedBecause } from "./unfinished.js";
 
 /** What `mudanza checkpoints PLAN --delete` works with: the migration's journal and the admin's consent. */
@@ -28,9 +30,6 @@ export interface RequestedDeletion {
 
 const SIDES: CheckpointSide[] = ["target", "source"];
 
-/** This migration's checkpoint names: a snapshot the admin (or another migration) took is never touched. */
-const ownNames = (plan: OvzPlan): string[] => [nameFor(plan, "before-update"), nameFor(plan, "before-copy")];
-
 /**
  * The migration's checkpoints deleted on the admin's request, behind a gate, and the deletion journaled in the
  * migration's journal (each checkpoint kept with its deletedAt), so `rollback` no longer offers them.
@@ -41,7 +40,7 @@ export function deleteOnRequest(request: DeleteRequest): Step<OvzPlan, Requested
       "checkpoints",
       markedDeleted(takenCheckpoints(request.migration.snapshot.facts), deleted),
     );
-  return defineStep<OvzPlan, RequestedDeletion>({
+  const step: Step<OvzPlan, RequestedDeletion> = defineStep<OvzPlan, RequestedDeletion>({
     id: "delete-checkpoints",
     title: "Delete the migration's checkpoints",
     destructive: true,
@@ -50,24 +49,40 @@ export function deleteOnRequest(request: DeleteRequest): Step<OvzPlan, Requested
       const remove: RequestedDeletion["remove"] = [];
       const forget: RequestedDeletion["forget"] = [];
       const details: string[] = [];
+      const findings: Finding[] = [];
       const offered = (c: { side: CheckpointSide; name: string }): boolean =>
         liveCheckpoints(request.migration.snapshot.facts).some((l) => l.side === c.side && l.name === c.name);
+      const taken = takenCheckpoints(request.migration.snapshot.facts);
       for (const side of SIDES) {
         const config = configFor(ctx.plan, side);
         if (!config) continue;
         const backend = backendOf(ctx, config, side);
+        const place = { side, via: config.via, backend };
         const listed = await backend.list(ctx.signal);
-        const own = listed.filter((c) => ownNames(ctx.plan).includes(c.name));
-        for (const c of own) {
-          remove.push({ side, name: c.name, label: backend.label, commands: backend.removeCommands(c.name) });
-          details.push(
-            `would delete ${c.name} of the ${side} (${backend.label}${c.takenAt ? `, taken ${c.takenAt}` : ""})`,
-          );
+        const others: string[] = [];
+        for (const c of listed) {
+          const owner = ownershipOf(c.name, place, taken, ctx.plan);
+          if (owner.whose === "recorded") {
+            remove.push({ side, name: c.name, label: backend.label, commands: backend.removeCommands(c.name) });
+            details.push(
+              `would delete ${c.name} of the ${side} (${backend.label}${c.takenAt ? `, taken ${c.takenAt}` : ""})`,
+            );
+          } else if (owner.whose === "name-only") findings.push(notOwnWarning(c.name, place, owner.why));
+          else others.push(c.name);
         }
-        const others = listed.filter((c) => !ownNames(ctx.plan).includes(c.name)).map((c) => c.name);
         if (others.length > 0) details.push(`kept on the ${side}: ${others.join(", ")} (not taken by this migration)`);
-        for (const c of liveCheckpoints(request.migration.snapshot.facts))
-          if (c.side === side && !listed.some((l) => l.name === c.name)) {
+        for (const c of liveCheckpoints(request.migration.snapshot.facts).filter((c) => c.side === side))
+          if (!recordedHere(c, place))
+            // The plan names another backend now: whether it is still there cannot be told from here.
+            findings.push(
+              warning(
+                `${c.name} of the ${side} is recorded on another backend`,
+                `the journal records it on ${c.label}; the plan's checkpoints.${side} now names ${backend.label}: neither deleted nor forgotten`,
+                `restore the plan's checkpoints.${side} the migration ran with to delete it`,
+                checkpointHostRole(side),
+              ),
+            );
+          else if (!listed.some((l) => l.name === c.name)) {
             forget.push({ side, name: c.name });
             details.push(
               `${c.name} of the ${side} is gone already (${backend.label} lists it no more): the journal stops offering it`,
@@ -78,7 +93,6 @@ export function deleteOnRequest(request: DeleteRequest): Step<OvzPlan, Requested
         details.push(
           `after this, \`mudanza rollback\` can no longer return to ${remove.map((c) => c.name).join(", ")}`,
         );
-      const findings: Finding[] = [];
       const path = request.migration.path;
       const why = unfinishedBecause(request.migration.snapshot);
       if (remove.length > 0 && why && !request.evenIfUnfinished)
@@ -93,17 +107,20 @@ export function deleteOnRequest(request: DeleteRequest): Step<OvzPlan, Requested
         );
       else if (remove.length > 0 && why)
         details.push(`the journal ${path} says ${why}: deleting anyway (--even-if-unfinished)`);
-      if (remove.length > 0 && !request.journalFound)
+      if (!request.journalFound)
         findings.push(
           warning(
             "No journal of this migration",
-            `looked for ${path}: nothing tells whether the migration finished or may still need a rollback`,
+            `looked for ${path}: nothing records a checkpoint as this migration's, so none is deleted`,
             "if its runs used --state-dir, pass the same one",
           ),
         );
       return {
         satisfied: remove.length === 0 && forget.length === 0,
-        reason: remove.length === 0 ? "no checkpoint of this migration is listed: nothing to delete" : undefined,
+        reason:
+          remove.length === 0
+            ? "no checkpoint this migration's journal records is listed: nothing to delete"
+            : undefined,
         plan: { remove, forget, marks: [...remove.filter((c) => offered(c)), ...forget] },
         findings,
         details,
@@ -143,15 +160,20 @@ export function deleteOnRequest(request: DeleteRequest): Step<OvzPlan, Requested
         const config = configFor(ctx.plan, side);
         if (!config) continue;
         const backend = backendOf(ctx, config, side);
-        const left = (await backend.list(ctx.signal)).filter((c) => ownNames(ctx.plan).includes(c.name));
-        const offered = liveCheckpoints(request.migration.snapshot.facts).filter(
-          (c) => c.side === side && !left.some((l) => l.name === c.name),
+        const place = { side, via: config.via, backend };
+        const listed = await backend.list(ctx.signal);
+        // Those this run deleted (marked deleted now) and those the journal still offers: none may be listed.
+        const here = liveCheckpoints(request.migration.snapshot.facts).filter((c) => recordedHere(c, place));
+        const deleted = (ctx.probedPlan(step)?.remove ?? []).filter((c) => c.side === side);
+        const left = [...new Set([...deleted, ...here].map((c) => c.name))].filter((name) =>
+          listed.some((l) => l.name === name),
         );
+        const offered = here.filter((c) => !left.includes(c.name));
         checks.push(
           {
             name: `no checkpoint of this migration is left on the ${side} (${backend.label})`,
             ok: left.length === 0,
-            detail: left.length > 0 ? `still listed: ${left.map((c) => c.name).join(", ")}` : undefined,
+            detail: left.length > 0 ? `still listed: ${left.join(", ")}` : undefined,
           },
           {
             name: `the journal offers rollback no deleted checkpoint of the ${side}`,
@@ -163,4 +185,5 @@ export function deleteOnRequest(request: DeleteRequest): Step<OvzPlan, Requested
       return verifyResult(checks);
     },
   });
+  return step;
 }
