@@ -61,6 +61,8 @@ export interface DriveOptions<Plan> {
   declinedHint?: (stepId: string) => string | undefined;
   /** False when the command prints its own summary instead of the dry-run report. */
   printDryRunReport?: boolean;
+  /** The command's own output lists the blockers with their fixes (default: when it prints no dry-run report). */
+  reportListsBlockers?: boolean;
 }
 
 /**
@@ -97,7 +99,7 @@ export async function drivePipeline<Plan>(options: DriveOptions<Plan>): Promise<
       json: flags.json,
       dryRun: flags.dryRun,
       verbose: diagnostics().verbose,
-      reportListsBlockers: options.printDryRunReport === false,
+      reportListsBlockers: options.reportListsBlockers ?? options.printDryRunReport === false,
       abort: (s: "SIGINT" | "SIGTERM", key?: string) => controller.abort(new InterruptedError(s, key)),
     };
     // --debug: on stderr, or in a file beside the journal while the TUI owns the terminal.

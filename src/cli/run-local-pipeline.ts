@@ -20,6 +20,8 @@ export async function runLocalPipeline<P>(
   argv: string[],
   mode: RunMode = resolveRunMode(flags),
   printReport = true,
+  /** Without the Markdown report: whether the command prints its blockers itself (doctor's report does; image info's chain does not). */
+  ownOutputListsBlockers = !printReport,
 ) {
   const stateDir = resolveStateDir(flags.stateDir);
   const ids = argumentJournal(kind, plan, cmd("mudanza", ...argv));
@@ -40,5 +42,6 @@ export async function runLocalPipeline<P>(
       ...(flags.stateDir ? ["--state-dir", stateDir] : []),
     ),
     printDryRunReport: printReport,
+    reportListsBlockers: ownOutputListsBlockers,
   });
 }

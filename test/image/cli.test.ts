@@ -109,6 +109,28 @@ describe("mudanza image / host commands", () => {
     expect(out.join("").split("\n")[1]).toMatch(new RegExp(`^  └─ ${base} \\(qcow2, `));
   });
 
+  it("image info of an overlay whose base is gone says so on stderr, with the fix (found by a new-user trial: only 'blocked: 1 blocker, each with its fix in the report', and no report)", async () => {
+    const base = join(dir, "base.qcow2");
+    const top = join(dir, "top.qcow2");
+    execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", base, "8M"]);
+    execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", "base.qcow2", top]);
+    await rm(base);
+    const said: string[] = [];
+    vi.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => {
+      said.push(String(chunk));
+      return true;
+    });
+    out.length = 0;
+    expect(await run("image", "info", top)).toBe(3);
+    expect(out.join("")).toBe(""); // no chain to show
+    const stderr = said.join("");
+    expect(stderr).toContain(`Backing file cannot be opened: ${top} is an overlay on ${base}`);
+    expect(stderr).toContain(
+      `fix: put ${base} back; if it moved, point the overlay at it: qemu-img rebase -u -F qcow2 -b NEW-PATH ${top}`,
+    );
+    expect(stderr).not.toContain("in the report");
+  });
+
   it("bad input exits 2 with the reason", async () => {
     errors.length = 0;
     expect(await run("image", "clone", join(dir, "b.qcow2"), "--count", "3", "--name", "lab", "--dry-run")).toBe(2);

@@ -203,6 +203,8 @@ export function registerImage(program: Command, setExit: ExitSetter): void {
         ["image", "info", plan.disk],
         "dry-run",
         false,
+        // the chain is all it prints: a blocker and its fix are said on stderr
+        false,
       );
       const chain = outcome.probes["inspect-chain"]?.facts?.chain;
       if (Array.isArray(chain) && !opts.json)

@@ -3,7 +3,7 @@ import { blocker } from "../../engine/finding.js";
 import { defineStep, verifyResult } from "../../engine/step.js";
 import { cmd } from "../../hosts/quote.js";
 import { parseBackingChain } from "../../kvm/qemu-img-info.js";
-import { allocatedBytes, misnamedImageFinding } from "./inspect-disk.js";
+import { allocatedBytes, inspectDisk, misnamedImageFinding, unusableDiskFindings } from "./inspect-disk.js";
 import { shownImagePath } from "./chain-path.js";
 
 export interface InfoOptions {
@@ -33,12 +33,24 @@ export const inspectChainStep = defineStep<InfoOptions, null>({
     const info = await host.exec(cmd("qemu-img", "info", "-U", "--backing-chain", "--output=json", disk), {
       signal: ctx.signal,
     });
-    if (info.code !== 0)
+    if (info.code !== 0) {
+      // The top image alone may read fine: then it is its backing chain that is broken, and the fix is known.
+      const chainFindings = unusableDiskFindings(await inspectDisk(host, disk, ctx.signal));
       return {
         satisfied: false,
         plan: null,
-        findings: [blocker("Cannot read the image", info.stderr.trim() || `qemu-img exited ${info.code}`)],
+        findings:
+          chainFindings.length > 0
+            ? chainFindings
+            : [
+                blocker(
+                  "Cannot read the image",
+                  info.stderr.trim() || `qemu-img exited ${info.code}`,
+                  `check it is the disk you meant (${cmd("qemu-img", "info", disk)})`,
+                ),
+              ],
       };
+    }
     const chain = parseBackingChain(info.stdout);
     const paths = chain.map((c) => shownImagePath(c.filename));
     const sizes = await allocatedBytes(host, paths, ctx.signal);
