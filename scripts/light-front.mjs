@@ -9,7 +9,7 @@ import { randomBytes } from "node:crypto";
 import { createRequire } from "node:module";
 import { appendFile, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join, relative } from "node:path";
+import { join, relative } from "node:path";
 import { promisify } from "node:util";
 import { build } from "esbuild";
 import { LIGHT_BUNDLED_PACKAGES, bundleOptions, externalPackages, lazyChildProcess } from "./bundle-options.mjs";
@@ -60,10 +60,12 @@ export async function buildLightFront(root, outdir) {
  * Writes light.cjs's V8 code cache beside it (bin/code-cache.js), made by scripts/light-front-cache.cjs in a
  * node of this version without flags: NODE_OPTIONS could carry V8 flags, and V8 refuses a cache made under
  * other flags than the start's.
- * The status it runs reads a real journal, written first by the full build (main.js beside light.cjs) running
- * the fixture plan on its scripted hosts (it stops at a step their rules lack, as any run may): status of a
- * plan without one loads the plan (yaml, zod) instead, and the cache then held bytecode no start of status
- * or help uses, which every start deserializes (valgrind: status 5 million instructions more).
+ * The status it runs reads a real journal, written first by a run of the fixture plan on its scripted hosts
+ * (it stops at a step their rules lack, as any run may): status of a plan without one loads the plan (yaml,
+ * zod) instead, and the cache then held bytecode no start of status or help uses, which every start
+ * deserializes (valgrind: status 5 million instructions more). The run is the sources' (through tsx, which a
+ * build has as esbuild's fellow dev dependency): the main.js just built may lie where its packages cannot be
+ * found (`--outdir` in a package folder being packed).
  */
 async function writeCodeCache(root, light) {
   const plan = join(root, "fixtures", "plans", "ovz-kvm-debian-12.yaml");
@@ -72,9 +74,9 @@ async function writeCodeCache(root, light) {
   const env = { ...process.env, CI: "1", NO_COLOR: "1" };
   for (const name of ["NODE_OPTIONS", "MUDANZA_FROM_SOURCE", "MUDANZA_SOURCE_BUILD"]) delete env[name];
   try {
-    const main = join(dirname(light), "main.js");
-    await promisify(execFile)(process.execPath, [main, "run", plan, "--yes", "--state-dir", state], {
-      env,
+    const bin = join(root, "bin", "mudanza.js");
+    await promisify(execFile)(process.execPath, [bin, "run", plan, "--yes", "--state-dir", state], {
+      env: { ...env, MUDANZA_FROM_SOURCE: "1" },
       timeout: 120_000,
     }).catch((error) => {
       // exit 1: a step failed (the scripted hosts answer only some commands); the journal is what is wanted
