@@ -10,7 +10,7 @@ import type { LockFile } from "../journal/lock.js";
 import { buildPipeline } from "../pipelines/registry.js";
 import { connectHost } from "../hosts/connect.js";
 import { connectCheckpointHosts } from "../checkpoints/index.js";
-import { shellQuote } from "../hosts/quote.js";
+import { cmd, shellQuote } from "../hosts/quote.js";
 import { drivePipeline, resolveRunMode } from "./drive-pipeline.js";
 import type { RunMode } from "../engine/runner.js";
 import { resolveStateDir } from "./state-dir.js";
@@ -103,8 +103,10 @@ async function drivePlan(
 }
 
 /**
- * A plan with no journal of its own whose migration has one for a plan file that is gone: it was moved, and a
- * run would start the migration over beside its journal (pending compensations and all). --restart says to.
+ * A plan with no journal of its own whose migration has one for another plan file: a run would start the
+ * migration over from its first step beside that journal (pending compensations and all). When that file is
+ * gone the plan was moved; when it is there and its run is under way, this is a copy of it (found by a
+ * new-user trial: a copy silently started over on the same hosts). --restart says to start over anyway.
  */
 async function refuseMovedPlan(
   loaded: LoadedPlan,
@@ -114,15 +116,30 @@ async function refuseMovedPlan(
 ): Promise<void> {
   if (existsSync(journalPathFor(stateDir, fileStem))) return;
   const others = await journalsOfOtherPlanFiles(stateDir, loaded.migrationId, loaded.path);
-  if (!others.some((o) => !o.planThere)) return;
+  const moved = others.filter((o) => !o.planThere);
+  const underWay = others.filter((o) => o.planThere && o.underWay);
+  if (moved.length === 0 && underWay.length === 0) return;
   const pending = others.flatMap((o) => o.pendingCompensations.map((c) => `${c} (run ${o.id})`));
   // --restart starts over beside that journal, which is fine unless it still has something to undo.
   if (restart && pending.length === 0) return;
+  const orStartOver =
+    "To start the migration over from this plan file instead (that journal stays as it is), pass --restart";
+  if (moved.length === 0) {
+    const original = underWay[0]!;
+    throw new BadInputError(
+      `migration "${loaded.migrationId}" is under way from another plan file: ${original.id} (plan ${original.planPath}) ${original.underWay}. ` +
+        `Journals are kept per plan file path, so a run of ${loaded.path} would start it over from the first step on its hosts. ` +
+        `Go on with that plan file (${cmd("mudanza", "run", original.planPath)}); if this is another migration, give it a name of its own (name: in the plan)` +
+        (pending.length > 0
+          ? `. That run left undone: ${pending.join("; ")}; run it once, which does that first`
+          : `. ${orStartOver}`),
+    );
+  }
   // A new journal here would never run what the old one left to undo: only the move back is offered then.
   throw new BadInputError(
     pending.length > 0
       ? `${otherPlanFilesText(loaded.migrationId, loaded.path, others)}. That run left undone: ${pending.join("; ")}; move the plan back and run it once, which does that first`
-      : `${otherPlanFilesText(loaded.migrationId, loaded.path, others)}. To start the migration over from this plan file instead (that journal stays as it is), pass --restart`,
+      : `${otherPlanFilesText(loaded.migrationId, loaded.path, others)}. ${orStartOver}`,
   );
 }
 

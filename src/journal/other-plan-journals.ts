@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { shellQuote } from "../hosts/quote.js";
 import { listJournals } from "./journal-list.js";
 import { pathKeyedStem } from "./journal-names.js";
+import { unfinishedBecause } from "./unfinished.js";
 
 /** A journal of the same migration that a plan file at another path ran with. */
 export interface OtherPlanJournal {
@@ -12,6 +13,8 @@ export interface OtherPlanJournal {
   planThere: boolean;
   /** What that run left to undo (a database it stopped): a new journal elsewhere would never run them. */
   pendingCompensations: string[];
+  /** Why that migration is under way (a step ran and it is not finished), or undefined. */
+  underWay?: string;
 }
 
 /**
@@ -29,8 +32,18 @@ export async function journalsOfOtherPlanFiles(
     if (!data || data.migrationId !== migrationId || data.planPath === planPath) return [];
     const own = entry.stem === migrationId || entry.stem === pathKeyedStem(migrationId, data.planPath);
     const pendingCompensations = data.compensations.map((c) => `"${c.title}" on ${c.host}`);
+    const started = Object.values(data.steps).some((s) => s.status !== "pending" && s.status !== "skipped");
+    const unfinished = started ? unfinishedBecause(data) : undefined;
     return own
-      ? [{ id: entry.stem, planPath: data.planPath, planThere: existsSync(data.planPath), pendingCompensations }]
+      ? [
+          {
+            id: entry.stem,
+            planPath: data.planPath,
+            planThere: existsSync(data.planPath),
+            pendingCompensations,
+            ...(unfinished ? { underWay: unfinished } : {}),
+          },
+        ]
       : [];
   });
 }

@@ -1,4 +1,4 @@
-import { appendFile, mkdir, rename, writeFile } from "node:fs/promises";
+import { appendFile, copyFile, mkdir, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
 import { journalStemFor } from "../../src/journal/journal-file.js";
@@ -15,7 +15,7 @@ beforeEach(async () => {
 
 /** A plan `ck` that ran, took a checkpoint and failed; its journal is keyed by the path it ran from. */
 async function ranThenMoved(
-  options: { stoppedDatabase?: boolean } = {},
+  options: { stoppedDatabase?: boolean; copied?: boolean } = {},
 ): Promise<{ state: string; before: string; after: string; id: string }> {
   const before = join(dir, "ck.yaml");
   await writeFile(
@@ -57,7 +57,7 @@ async function ranThenMoved(
   await journal.close();
   await mkdir(join(dir, "elsewhere"));
   const after = join(dir, "elsewhere", "ck-moved.yaml");
-  await rename(before, after);
+  await (options.copied ? copyFile : rename)(before, after);
   return { state, before, after, id };
 }
 
@@ -110,5 +110,28 @@ describe("a moved plan whose earlier run left something to undo (review)", () =>
       expect(err, flags.join(" ")).toContain(`move it back (mv ${after} ${before})`);
       expect(err, flags.join(" ")).not.toContain("pass --restart");
     }
+  });
+});
+
+describe("a copy of a plan whose migration is under way (found by a new-user trial: the copy started over)", () => {
+  it("run of the copy refuses, names the original and how to go on; --restart starts over as asked", async () => {
+    const { state, before, after, id } = await ranThenMoved({ copied: true });
+    const { code, err } = await runMain(["run", after, "--dry-run", "--state-dir", state]);
+    expect(code).toBe(2);
+    expect(err).toContain(`migration "ck" is under way from another plan file: ${id} (plan ${before}) its last run`);
+    expect(err).toContain("ended failed");
+    expect(err).toContain(`Go on with that plan file (mudanza run ${before})`);
+    expect(err).toContain("give it a name of its own (name: in the plan)");
+    expect(err).toContain("pass --restart");
+    const restarted = await runMain(["run", after, "--dry-run", "--restart", "--state-dir", state]);
+    expect(restarted.err).not.toContain("is under way");
+  });
+
+  it("with something left undone, even --restart is refused: the original must run once", async () => {
+    const { state, after, id } = await ranThenMoved({ copied: true, stoppedDatabase: true });
+    const { code, err } = await runMain(["run", after, "--dry-run", "--restart", "--state-dir", state]);
+    expect(code).toBe(2);
+    expect(err).toContain(`That run left undone: "start mariadb again" on source (run ${id}); run it once`);
+    expect(err).not.toContain("pass --restart");
   });
 });

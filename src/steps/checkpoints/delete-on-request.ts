@@ -6,7 +6,7 @@ import type { OvzPlan } from "../openvz-to-kvm/plan.js";
 import { liveCheckpoints, markedDeleted, takenCheckpoints } from "../rollback/context.js";
 import { notOwnWarning, ownershipOf, recordedHere } from "./ownership.js";
 import { backendOf, configFor, type CheckpointSide } from "./sides.js";
-import { rolledBackBy, unfinishedBecause } from "./unfinished.js";
+import { rolledBackBy, unfinishedBecause } from "../../journal/unfinished.js";
 
 /** What `mudanza checkpoints PLAN --delete` works with: the migration's journal and the admin's consent. */
 export interface DeleteRequest {

@@ -1,7 +1,7 @@
 import { defineStep, verifyResult, writeFileCommand } from "../../engine/step.js";
 import type { OvzPlan } from "../openvz-to-kvm/plan.js";
 import { FACTS_AFTER, type RollbackTarget } from "./context.js";
-import { ROLLED_BACK } from "../checkpoints/unfinished.js";
+import { ROLLED_BACK } from "../../journal/unfinished.js";
 
 export interface ResetPlan {
   steps: string[];

@@ -1,10 +1,5 @@
-import type { JournalData } from "../../journal/journal.js";
+import type { JournalData } from "./journal.js";
 
-/**
- * Why a migration's journal says it is not finished (its checkpoints may still be needed to roll back), or
- * undefined: no run recorded, or the last one ended done with every step it recorded done or skipped. A
- * rollback after a done run leaves steps pending again, so the outcome alone is not enough.
- */
 /** The rollback a journal's steps say they were reset by (reset-journal.ts), or undefined. */
 export function rolledBackBy(journal: Readonly<JournalData>): string | undefined {
   return Object.values(journal.steps).find((s) => s.status === "pending" && s.message?.startsWith(ROLLED_BACK))
@@ -14,6 +9,11 @@ export function rolledBackBy(journal: Readonly<JournalData>): string | undefined
 /** How reset-journal.ts begins the message of each step a rollback set pending again. */
 export const ROLLED_BACK = "rolled back to checkpoint ";
 
+/**
+ * Why a migration's journal says it is not finished (its checkpoints may still be needed to roll back), or
+ * undefined: no run recorded, or the last one ended done with every step it recorded done or skipped. A
+ * rollback after a done run leaves steps pending again, so the outcome alone is not enough.
+ */
 export function unfinishedBecause(journal: Readonly<JournalData>): string | undefined {
   const last = journal.runs.at(-1);
   if (!last) return undefined;
