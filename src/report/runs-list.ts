@@ -29,7 +29,8 @@ export function standingStep(journal: JournalData): string {
   if (stuck) return `${stuck[0]} (${stuck[1].status})`;
   const declined = steps.find(([, s]) => s.status === "pending" && s.message === "declined at the gate");
   if (declined) return `${declined[0]} (declined)`;
-  const done = steps.filter(([, s]) => s.status === "done" || s.status === "skipped");
+  // a skipped step did nothing: "after" names the last one that did (found by a new-user trial)
+  const done = steps.filter(([, s]) => s.status === "done");
   const last = done[done.length - 1];
   return last ? `after ${last[0]}` : "none yet";
 }
