@@ -64,7 +64,7 @@ export async function planAuthentication(
     // loudly, so a plan never works here and fails by hand with the same key.
     if (ownerUid === process.getuid?.() && (mode & 0o077) !== 0)
       throw new SshAuthError(
-        `${request.who}: identity file ${file} is readable by others (permissions 0${(mode & 0o777).toString(8)}); ssh ignores such a key. Run: chmod 600 ${file}`,
+        `${request.who}: identity file ${file} is readable by others (permissions 0${(mode & 0o777).toString(8)}); ssh ignores such a key. Run: ${cmd("chmod", "600", file)}`,
       );
     methods.push({ type: "publickey", username: request.user, key: text });
     offered.push(`key file ${file}`);
