@@ -51,6 +51,14 @@ export const REPORTED_EVENT_SHAPES = new Map<string, Shape>(
       findings: array(finding),
       details: optional(array(str)),
     }),
+    prompt: object({
+      type: literal("prompt"),
+      ...at,
+      stepId: str,
+      title: str,
+      commands: array(plannedCommand),
+      details: array(str),
+    }),
     "prompt-answer": object({
       type: literal("prompt-answer"),
       ...at,

@@ -33,6 +33,8 @@ export interface RunSummary {
   pendingCompensations: JournalData["compensations"];
   compensationLog: JournalData["compensationLog"];
   lastEnd?: Extract<PipelineEvent, { type: "pipeline-end" }>;
+  /** The gate the last run asked at and has no answer to yet (its run may still wait there, or was killed). */
+  unansweredGate?: { stepId: string; askedAt: string };
 }
 
 export function summarizeRun(
@@ -98,7 +100,18 @@ export function summarizeRun(
     pendingCompensations: journal.compensations,
     compensationLog: journal.compensationLog,
     lastEnd: ends[ends.length - 1],
+    unansweredGate: unansweredGateOf(events),
   };
+}
+
+/** The last prompt of the last run, when nothing answered it and the run did not end after it. */
+function unansweredGateOf(events: PipelineEvent[]): RunSummary["unansweredGate"] {
+  for (let i = events.length - 1; i >= 0; i--) {
+    const e = events[i]!;
+    if (e.type === "prompt") return { stepId: e.stepId, askedAt: e.at };
+    if (e.type === "prompt-answer" || e.type === "pipeline-end" || e.type === "pipeline-start") return undefined;
+  }
+  return undefined;
 }
 
 /** Checks of the reboot step and every step after it: what was proven on the rebooted machine. */

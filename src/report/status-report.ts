@@ -40,9 +40,12 @@ export function renderStatus(
   if (context.journalPath) lines.push(`Journal: ${context.journalPath}`);
   if (s.planChanged) lines.push("WARNING: the plan file changed since this migration started");
   const last = s.runs[s.runs.length - 1];
+  // A live run asking at a gate has run nothing of that step: it waits for the admin, it is not "running".
+  const atGate = last && !last.outcome && context.lockHeld && s.unansweredGate ? s.unansweredGate : undefined;
+  const gateTitle = atGate ? (s.steps.find((st) => st.id === atGate.stepId)?.title ?? atGate.stepId) : "";
   if (last)
     lines.push(
-      `Last run: ${MODE[last.mode] ?? last.mode}, started ${last.startedAt}${last.outcome ? `, ${last.outcome}` : WITHOUT_OUTCOME[context.lockHeld === undefined ? "unknown" : context.lockHeld ? "running" : "killed"]}`,
+      `Last run: ${MODE[last.mode] ?? last.mode}, started ${last.startedAt}${last.outcome ? `, ${last.outcome}` : atGate ? `, waiting at the gate of "${gateTitle}" since ${atGate.askedAt} for an answer in that run's terminal (nothing of that step has run)` : WITHOUT_OUTCOME[context.lockHeld === undefined ? "unknown" : context.lockHeld ? "running" : "killed"]}`,
     );
   // A killed run is as unfinished as a failed one.
   const unfinished = last?.outcome ? last.outcome !== "done" : context.lockHeld === false;
@@ -61,7 +64,8 @@ export function renderStatus(
   for (const st of s.steps) {
     const when = st.startedAt ? st.startedAt.replace(/^\d{4}-\d{2}-\d{2}T/, "").replace(/\.\d+Z$/, "Z") : "";
     const dur = st.durationMs !== undefined ? formatDuration(st.durationMs) : "";
-    const row = `  ${MARK[st.status] ?? "?"} ${st.status.padEnd(8)} ${st.title.padEnd(width)} ${when.padEnd(9)} ${dur.padStart(7)}`;
+    const shown = atGate?.stepId === st.id && st.status === "running" ? { mark: "?", status: "at gate" } : undefined;
+    const row = `  ${shown?.mark ?? MARK[st.status] ?? "?"} ${(shown?.status ?? st.status).padEnd(8)} ${st.title.padEnd(width)} ${when.padEnd(9)} ${dur.padStart(7)}`;
     // A multi-line message continues under its first line, so the columns stay intact.
     const [first, ...rest] = (st.message ?? "").split("\n");
     lines.push(first ? `${row}  ${first}` : row.trimEnd());

@@ -96,6 +96,14 @@ const events: Record<string, unknown> = {
     findings: [{ title: "t", summary: "s", severity: "warning", blocks: false, remediation: "r", host: "h" }],
     details: ["d"],
   },
+  prompt: {
+    type: "prompt",
+    at,
+    stepId: "s",
+    title: "t",
+    commands: [{ host: "h", command: "c", purpose: "p", when: "w" }],
+    details: ["d"],
+  },
   "prompt-answer": { type: "prompt-answer", at, stepId: "s", accepted: true, by: "yes-flag" },
   "step-end": {
     type: "step-end",
