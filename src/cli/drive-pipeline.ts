@@ -194,9 +194,14 @@ export async function drivePipeline<Plan>(options: DriveOptions<Plan>): Promise<
       );
     }
   }
-  // Probes cut short say nothing true about the hosts: no report that reads as a finished one.
+  // Probes cut short say nothing true about the hosts: no report that reads as a finished one. Host doctor
+  // and image info only check (no --dry-run) and print their own report: "the dry run" is not theirs.
   if (mode === "dry-run" && outcome.status === "interrupted")
-    complain("mudanza: the dry run was interrupted before every check answered: no report (run it again for one)");
+    complain(
+      options.printDryRunReport === false
+        ? "mudanza: no report: not every check answered (run it again for one)"
+        : "mudanza: the dry run was interrupted before every check answered: no report (run it again for one)",
+    );
   else if (mode === "dry-run" && options.printDryRunReport !== false) {
     const skipped = Object.fromEntries(
       pipeline.steps.flatMap((s) => (outcome.probes[s.id] ? [] : [[s.id, outcome.skipped[s.id] ?? "not probed"]])),

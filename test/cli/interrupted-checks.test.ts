@@ -70,4 +70,12 @@ describe("Ctrl-C while the checks run (found by a new-user trial)", { timeout: C
       expect(output.match(new RegExp(`interrupted by ${signal} while checking the hosts`, "g"))).toHaveLength(1);
     },
   );
+
+  it("host doctor: exit 130, no report built from checks cut short, and words that fit host doctor", async () => {
+    const { code, stdout, stderr } = await interrupt(() => ["host", "doctor"]);
+    expect({ code, stdout }).toEqual({ code: 130, stdout: "" });
+    expect(stderr).toMatch(/^interrupted: interrupted by SIGINT while checking the hosts/m);
+    expect(stderr).toContain("mudanza: no report: not every check answered (run it again for one)");
+    expect(stderr).not.toMatch(/dry run|BLOCKER|terminating on signal/);
+  });
 });
