@@ -8,7 +8,7 @@ import type { Pipeline } from "../engine/step.js";
 import type { Host } from "../hosts/host.js";
 import { recordChildrenIn, stopLeftoverChildren, type Leftover } from "../hosts/child-records.js";
 import { Journal, type OpenJournalOptions } from "../journal/journal.js";
-import { prepareStateDir, stateDirWriteError } from "../journal/state-dir.js";
+import { prepareStateDir, prepareWritableStateDir, stateDirWriteError } from "../journal/state-dir.js";
 import { collectDryRun, renderDryRunMarkdown } from "../report/dry-run-report.js";
 import { headlineFigures } from "../report/headline-figures.js";
 import { guardRenderer } from "../render/guarded.js";
@@ -71,6 +71,9 @@ export interface DriveOptions<Plan> {
  */
 export async function drivePipeline<Plan>(options: DriveOptions<Plan>): Promise<RunOutcome> {
   const { pipeline, mode, flags, stateDir } = options;
+  // Its report is written in the state dir once the run has ended: one it cannot write there is found now, before
+  // any event, not as exit 2 after the pipeline-end event said 0 (found by a new-user trial).
+  if (mode === "dry-run" && flags.json && options.printDryRunReport !== false) await prepareWritableStateDir(stateDir);
   const journal = await Journal.open({ ...options.journal, stateDir, readOnly: mode === "dry-run" });
   if (journal.replacedCopy)
     process.stderr.write(
@@ -196,9 +199,14 @@ export async function drivePipeline<Plan>(options: DriveOptions<Plan>): Promise<
       );
     }
   }
-  // Probes cut short say nothing true about the hosts: no report that reads as a finished one.
+  // Probes cut short say nothing true about the hosts: no report that reads as a finished one. Host doctor
+  // and image info only check (no --dry-run) and print their own report: "the dry run" is not theirs.
   if (mode === "dry-run" && outcome.status === "interrupted")
-    complain("mudanza: the dry run was interrupted before every check answered: no report (run it again for one)");
+    complain(
+      options.printDryRunReport === false
+        ? "mudanza: no report: not every check answered (run it again for one)"
+        : "mudanza: the dry run was interrupted before every check answered: no report (run it again for one)",
+    );
   else if (mode === "dry-run" && options.printDryRunReport !== false) {
     const skipped = Object.fromEntries(
       pipeline.steps.flatMap((s) => (outcome.probes[s.id] ? [] : [[s.id, outcome.skipped[s.id] ?? "not probed"]])),

@@ -157,6 +157,8 @@ export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunO
     const probed =
       (await early?.get(step.id)?.settle()) ?? (await probeStep(step, ctx, emit, pipeline.acknowledged ?? []));
     if (early) traceTiming(`probe ${step.id} settled`);
+    // Nothing a probe said after Ctrl-C is shown or kept: below, the run ends as interrupted.
+    if (signal.aborted) break;
     if (probed instanceof Error) options.onError?.(step.id, probed);
     // A probe that cannot answer is a blocker: nothing may change on a guess, and a dry-run goes on probing.
     const probe: ProbeResult =
@@ -191,7 +193,6 @@ export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunO
     if (!(probed instanceof Error)) plans.set(step.id, probed.plan);
     findings.push(...probe.findings);
   }
-  // Probes cut short by Ctrl-C fail as "cannot check": that is the interrupt, not a blocker to report.
   if (signal.aborted) {
     const interrupted = interruption(signal);
     return end({
@@ -242,6 +243,8 @@ export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunO
       if (journal.step(step.id).status === "done") {
         emit({ type: "step-start", at: now(), stepId: step.id, phase: "verify" });
         const verify = await step.verify(ctx);
+        // A check cut short by Ctrl-C failed for that alone: the step's work is not undone, so it stays done.
+        if (signal.aborted) throw interruption(signal);
         if (verify.ok) {
           emit({
             type: "step-end",
@@ -427,6 +430,9 @@ async function probeStep<Plan>(
   emit({ type: "step-start", at: now(), stepId: step.id, phase: "probe" });
   try {
     const raw = await step.probe(ctx);
+    // A command Ctrl-C cut short answers like a failed one (code -1): a probe reads it as "missing" or "not
+    // installed" (found by a new-user trial). An interrupt is never a finding: the probe is the interrupt.
+    if (ctx.signal.aborted) return interruption(ctx.signal);
     // Acknowledged here, once: the events, reports and the blocker check all see the plan's decision.
     const probe = { ...raw, findings: applyAcknowledgements(raw.findings, acknowledged) };
     emit({
@@ -441,6 +447,7 @@ async function probeStep<Plan>(
     });
     return probe;
   } catch (error) {
+    if (ctx.signal.aborted) return interruption(ctx.signal);
     return error instanceof Error ? error : new Error(String(error));
   }
 }

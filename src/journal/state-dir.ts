@@ -1,6 +1,9 @@
-import { mkdir, stat } from "node:fs/promises";
+import { access, constants, mkdir, stat } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { BadInputError } from "../errors.js";
+
+/** What to do about a state dir that cannot be made or written. */
+const ANOTHER = "; name a folder you can write with --state-dir DIR";
 
 const code = (error: unknown): string => (error as NodeJS.ErrnoException).code ?? String(error);
 
@@ -25,7 +28,7 @@ export async function prepareStateDir(dir: string, create: boolean): Promise<voi
       try {
         await mkdir(path, { mode: 0o700 });
       } catch (mkdirError) {
-        throw new BadInputError(`cannot create the state dir ${dir}: ${code(mkdirError)} at ${path}`);
+        throw new BadInputError(`cannot create the state dir ${dir}: ${code(mkdirError)} at ${path}${ANOTHER}`);
       }
       continue;
     }
@@ -33,10 +36,21 @@ export async function prepareStateDir(dir: string, create: boolean): Promise<voi
   }
 }
 
+/**
+ * For a run that writes in the state dir only when it ends (a --json dry run's report): the state dir is made
+ * now and must be writable, so that one it cannot use stops the run before it starts, as bad input.
+ */
+export async function prepareWritableStateDir(dir: string): Promise<void> {
+  await prepareStateDir(dir, true);
+  await access(dir, constants.W_OK | constants.X_OK).catch((error: unknown) => {
+    throw stateDirWriteError(dir, error);
+  });
+}
+
 /** A failure to write in the state dir (read-only, full, /proc) as bad input naming it; anything else unchanged. */
 export function stateDirWriteError(dir: string, error: unknown): unknown {
   const known = ["EACCES", "EPERM", "EROFS", "ENOENT", "ENOTDIR", "ENOSPC", "EDQUOT", "ENAMETOOLONG"];
   return known.includes(code(error))
-    ? new BadInputError(`cannot write in the state dir ${dir}: ${code(error)}`)
+    ? new BadInputError(`cannot write in the state dir ${dir}: ${code(error)}${ANOTHER}`)
     : error;
 }

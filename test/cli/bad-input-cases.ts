@@ -471,6 +471,24 @@ export const BAD_INPUTS: BadInputCase[] = [
     setup: async (dir) => ["run", await planFile(dir, goodPlan()), "--yes", "--state-dir", "/proc/1"],
     names: /\/proc\/1/,
   },
+  // A --json dry run writes its report there at its end: found before any event, not after one saying exit 0.
+  {
+    name: "--state-dir in /proc, --json dry run (found by a new-user trial)",
+    setup: async (dir) => [
+      "run",
+      await planFile(dir, goodPlan()),
+      "--dry-run",
+      "--json",
+      "--state-dir",
+      "/proc/mudanza-state",
+    ],
+    names: /\/proc\/mudanza-state.*name a folder you can write with --state-dir DIR$/,
+  },
+  {
+    name: "--state-dir an unwritable directory, --json dry run",
+    setup: async (dir) => ["run", await planFile(dir, goodPlan()), "--dry-run", "--json", "--state-dir", "/proc/1"],
+    names: /\/proc\/1.*name a folder you can write with --state-dir DIR$/,
+  },
   {
     name: "image sparsify --state-dir a file",
     setup: async (dir) => {

@@ -21,7 +21,7 @@ export async function runLocal<P>(
   pipeline: Pipeline<P>,
   plan: P,
   mode: RunMode,
-  options: { stateDir?: string; host?: Host } = {},
+  options: { stateDir?: string; host?: Host; signal?: AbortSignal } = {},
 ): Promise<{ outcome: RunOutcome; events: PipelineEvent[]; stateDir: string }> {
   const stateDir = options.stateDir ?? (await mkdtemp(join(tmpdir(), "mudanza-image-state-")));
   if (!options.stateDir) created.push(stateDir);
@@ -36,6 +36,7 @@ export async function runLocal<P>(
       journal,
       mode,
       sink: (e) => events.push(e),
+      signal: options.signal,
     });
     return { outcome, events, stateDir };
   } finally {

@@ -86,7 +86,9 @@ export function registerHost(program: Command, setExit: ExitSetter): void {
           ...(plan.openvz ? ["--openvz-conf", plan.openvz.confPath, "--vm-memory", opts.vmMemory!] : []),
         ];
         const outcome = await runLocalPipeline("host-doctor", buildHostDoctor(), plan, flags, argv, mode, false);
-        if (!opts.json) process.stdout.write(renderDoctor(outcome.probes, outcome.findings) + "\n");
+        // Checks cut short say nothing true about the host: no report (drivePipeline said why on stderr).
+        if (!opts.json && outcome.status !== "interrupted")
+          process.stdout.write(renderDoctor(outcome.probes, outcome.findings) + "\n");
         setExit(exitCodeForRun(outcome));
       },
     );
