@@ -1,7 +1,7 @@
 import { closeSync, openSync, readSync } from "node:fs";
 import { StringDecoder } from "node:string_decoder";
 import { LineSplitter } from "../hosts/lines.js";
-import type { PipelineEvent } from "../engine/events.js";
+import type { SummarizedEvent } from "./run-summary.js";
 import { REPORTED_EVENT_SHAPES } from "./log-event-shape.js";
 
 /** How much of the log one read takes: a log can be far larger than memory should hold at once. */
@@ -14,7 +14,7 @@ const CHUNK_BYTES = 64 * 1024;
  * Synchronous reads in chunks, not a stream and readline: `status` starts without node's stream and
  * readline modules and without the thread pool a stream's reads wait on.
  */
-export async function readLogEvents(path: string): Promise<PipelineEvent[]> {
+export async function readLogEvents(path: string): Promise<SummarizedEvent[]> {
   let fd: number;
   try {
     fd = openSync(path, "r");
@@ -22,7 +22,7 @@ export async function readLogEvents(path: string): Promise<PipelineEvent[]> {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
     throw error;
   }
-  const events: PipelineEvent[] = [];
+  const events: SummarizedEvent[] = [];
   try {
     forEachLine(fd, (line) => {
       const event = reportedEvent(line);
@@ -35,13 +35,13 @@ export async function readLogEvents(path: string): Promise<PipelineEvent[]> {
 }
 
 /** The event a log line holds when its kind is one a report needs and it has that kind's shape. */
-function reportedEvent(line: string): PipelineEvent | undefined {
+function reportedEvent(line: string): SummarizedEvent | undefined {
   const type = /^\{"type":"([a-z-]+)"/.exec(line)?.[1];
   const shape = type === undefined ? undefined : REPORTED_EVENT_SHAPES.get(type);
   if (!shape) return undefined;
   try {
     const parsed = shape(JSON.parse(line), []);
-    return parsed.ok ? (parsed.value as PipelineEvent) : undefined;
+    return parsed.ok ? (parsed.value as SummarizedEvent) : undefined;
   } catch {
     return undefined; // a torn last line
   }

@@ -3,6 +3,7 @@ import type { Finding } from "../engine/finding.js";
 import type { VerifyCheck } from "../engine/step.js";
 import type { JournalData } from "../journal/journal.js";
 import { restoredPackagesOf, type RestoredPackages } from "./restored-packages.js";
+import type { SUMMARIZED_FIELDS } from "./log-event-shape.js";
 
 /** After a run: the journal (truth about steps and facts) joined with the log (titles, warnings). */
 export interface RunSummary {
@@ -37,9 +38,15 @@ export interface RunSummary {
   unansweredGate?: { stepId: string; askedAt: string };
 }
 
+/** What a summary reads of a run's events: of a probe and a prompt only some fields (log-event-shape.ts). */
+export type SummarizedEvent =
+  | Exclude<PipelineEvent, { type: keyof typeof SUMMARIZED_FIELDS }>
+  | Pick<Extract<PipelineEvent, { type: "step-probed" }>, (typeof SUMMARIZED_FIELDS)["step-probed"][number]>
+  | Pick<Extract<PipelineEvent, { type: "prompt" }>, (typeof SUMMARIZED_FIELDS)["prompt"][number]>;
+
 export function summarizeRun(
   journal: JournalData,
-  events: PipelineEvent[],
+  events: readonly SummarizedEvent[],
   currentPlanHashes?: string | readonly string[],
 ): RunSummary {
   const current = typeof currentPlanHashes === "string" ? [currentPlanHashes] : currentPlanHashes;
@@ -105,7 +112,7 @@ export function summarizeRun(
 }
 
 /** The last prompt of the last run, when nothing answered it and the run did not end after it. */
-function unansweredGateOf(events: PipelineEvent[]): RunSummary["unansweredGate"] {
+function unansweredGateOf(events: readonly SummarizedEvent[]): RunSummary["unansweredGate"] {
   for (let i = events.length - 1; i >= 0; i--) {
     const e = events[i]!;
     if (e.type === "prompt") return { stepId: e.stepId, askedAt: e.at };

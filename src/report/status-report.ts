@@ -1,7 +1,6 @@
-import type { PipelineEvent } from "../engine/events.js";
 import type { JournalData } from "../journal/journal.js";
 import { formatDuration } from "../render/format.js";
-import { checksAfterReboot, summarizeRun } from "./run-summary.js";
+import { checksAfterReboot, summarizeRun, type SummarizedEvent } from "./run-summary.js";
 import { wordsFor } from "./kind-words.js";
 import { resumeCommandIn } from "./resume-command.js";
 
@@ -31,7 +30,7 @@ const WITHOUT_OUTCOME = {
 export function renderStatus(
   journal: JournalData,
   currentPlanHashes: string | readonly string[] | undefined,
-  events: PipelineEvent[] = [],
+  events: readonly SummarizedEvent[] = [],
   context: StatusContext = {},
 ): string {
   const s = summarizeRun(journal, events, currentPlanHashes);
