@@ -27,6 +27,15 @@ const SESSION = /^session (\d+) ms/;
 const BATCHED_COMMAND = /^ +(\d+) ms (.*)$/;
 const SESSION_COMMAND = /^session (\d+) ms[^:]*: (.*)$/;
 
+/** The run's own trace lines (plan loaded, pipeline ended, hosts closed, report written), not a host's: where its ends go. */
+export function milestones(stderr: string): string[] {
+  return stderr
+    .split("\n")
+    .map((line) => STAMP.exec(line))
+    .filter((stamped): stamped is RegExpExecArray => stamped !== null && !HOST_LINE.test(stamped[2]!))
+    .map((stamped) => `${stamped[1]!.padStart(6)} ms ${stamped[2]}`);
+}
+
 /** The slowest commands of one traced run, host by host: where a host's own time went, for the bench's log. */
 export function slowestCommands(stderr: string, perHost: number): string[] {
   const byHost = new Map<string, Array<{ ms: number; line: string }>>();

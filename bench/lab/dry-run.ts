@@ -2,7 +2,7 @@ import { join } from "node:path";
 import type { Lab } from "../../src/lab/lab.js";
 import { cmd } from "../../src/hosts/quote.js";
 import { interleaved, runOnce, type Command } from "../measure.js";
-import { dryRunTraceRows, parseDryRunTrace, slowestCommands } from "./dry-run-trace.js";
+import { dryRunTraceRows, milestones, parseDryRunTrace, slowestCommands } from "./dry-run-trace.js";
 import { dryRunRows } from "./rows.js";
 import type { BenchRow } from "../types.js";
 
@@ -41,6 +41,7 @@ export async function measureDryRun(
   // One more run, traced and not counted, shows where a run's time goes host by host.
   const traced = await runOnce({ ...dryRun, label: "traced dry run", env: { ...env, MUDANZA_TRACE: "1" } });
   for (const line of slowestCommands(traced.stderr, 6)) log(`lab-dry-run: traced run's slowest: ${line}`);
+  for (const line of milestones(traced.stderr)) log(`lab-dry-run: traced run: ${line}`);
   return [
     ...dryRunRows(times.get(dryRun.label)!, times.get(roundTrips.label)!),
     ...dryRunTraceRows(parseDryRunTrace(traced.stderr)),

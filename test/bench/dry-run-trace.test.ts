@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { dryRunTraceRows, parseDryRunTrace, slowestCommands } from "../../bench/lab/dry-run-trace.js";
+import { dryRunTraceRows, milestones, parseDryRunTrace, slowestCommands } from "../../bench/lab/dry-run-trace.js";
 
 // Lines of a traced dry run on the lab (MUDANZA_TRACE=1), shortened: other kinds of lines are skipped.
 const TRACE = `trace    496 ms plan loaded: connecting to source and target
@@ -56,6 +56,15 @@ describe("the lab dry run's trace parts", () => {
       "source:    70 ms id -u",
       "target:  1712 ms (own session) du -sx -B1 /",
       "target:   210 ms systemd-detect-virt",
+    ]);
+  });
+
+  it("lists the run's own milestones, not the hosts' lines", () => {
+    expect(milestones(TRACE)).toEqual([
+      "   496 ms plan loaded: connecting to source and target",
+      "  2962 ms probe checkpoint-before-update done",
+      "  9147 ms pipeline ended (dry-run)",
+      "  9215 ms hosts closed",
     ]);
   });
 });
