@@ -1,5 +1,6 @@
 import { Command, CommanderError } from "commander";
 import { BadInputError, forTerminal } from "../errors.js";
+import { shellQuote } from "../hosts/quote.js";
 import { commandRegistrations, type CommandRegistration } from "./commands/index.js";
 import { diagnostics, setDiagnostics } from "./diagnostics.js";
 import { EXIT, describeTopLevelError, exitCodeFor } from "../exit-codes.js";
@@ -54,6 +55,16 @@ function misplacedOptionHint(error: string, argv: string[] | undefined): string 
 }
 
 /**
+ * `mudanza image info -disk.qcow2`: an "option" that names a file is one whose name starts with "-" (found by
+ * a new-user trial). A path starting "./" is never read as an option.
+ */
+function dashFileHint(error: string): string | undefined {
+  const option = /unknown option '([^']+)'/.exec(error)?.[1];
+  if (!option || option.startsWith("--") || !/[./]/.test(option)) return undefined;
+  return `if ${option} is a file, write it as ${shellQuote(`./${option}`)}`;
+}
+
+/**
  * `mudanza plan kvm-to-openvz`: the names the command takes (its kinds, for plan), not only "unknown
  * command" (found by a new-user trial).
  */
@@ -84,7 +95,7 @@ export function buildProgram(setExit: ExitSetter, argv?: string[]): Command {
               .trim()
               .replace(/^error: /, "")
               .replace(/\s*\n\s*/g, " "),
-          )} (${misplacedOptionHint(text, argv) ?? unknownSubcommandHint(program, text, argv) ?? "--help shows the usage"})\n`,
+          )} (${misplacedOptionHint(text, argv) ?? dashFileHint(text) ?? unknownSubcommandHint(program, text, argv) ?? "--help shows the usage"})\n`,
         ),
     })
     .option("-v, --verbose", "say what happens as it happens (a dry run's steps on stderr), not only the result")

@@ -293,6 +293,11 @@ export const BAD_INPUTS: BadInputCase[] = [
     setup: async (dir) => ["--debug", "--dry-run", "run", await planFile(dir, goodPlan())],
     names: /unknown option '--dry-run'.*mudanza --debug run \S+plan\.yaml --dry-run\)$/,
   },
+  {
+    name: "a file whose name starts with a dash (found by a new-user trial)",
+    setup: async () => ["image", "info", "-disk.qcow2"],
+    names: /unknown option '-disk\.qcow2' \(if -disk\.qcow2 is a file, write it as \.\/-disk\.qcow2\)$/,
+  },
   { name: "run without a plan", setup: async () => ["run"], names: /plan/ },
   { name: "unknown command", setup: async () => ["frobnicate"], names: /frobnicate/ },
   { name: "--format not md or json", setup: runPlan(goodPlan(), "--format", "xml"), names: /--format/ },
