@@ -38,6 +38,16 @@ export const hostNameSchema = safeArgumentSchema("host name or address", 253).su
   const keys = parts.length === 3 ? `${parts[0]}, ${parts[1]} and ${parts[2]}` : `${parts[0]} and ${parts[1]}`;
   ctx.addIssue({ code: "custom", message: `"${value}" holds ${what}: write ${keys}` });
 });
+/**
+ * A whole number of `unit` from min to max, for limits where a value outside is a typo (an ssh connect
+ * timeout of hours): each way to miss says what was written and the range.
+ */
+export function wholeNumberSchema(unit: string, min: number, max: number) {
+  const error = (issue: { input?: unknown }): string =>
+    `got ${String(issue.input)}: write a whole number of ${unit} from ${min} to ${max}`;
+  return z.number().int({ error }).min(min, { error }).max(max, { error });
+}
+
 export const userNameSchema = safeArgumentSchema("user name", 64);
 
 /**

@@ -191,6 +191,30 @@ target: { host: new.example.org, identityFile: ~/.ssh/id_ed25519, knownHostsFile
     expect(() => parsePlan("kind: [unclosed", "p.yaml")).toThrow(/not valid YAML/);
   });
 
+  it("a timeout of hours is refused with the range it takes (found by a new-user trial: connectTimeoutSec: 99999 was accepted)", () => {
+    const parse = (text: string) => () => parsePlan(text, "p.yaml");
+    expect(parse(good.replace("user: root }", "user: root, connectTimeoutSec: 99999 }"))).toThrow(
+      "source.connectTimeoutSec: got 99999: write a whole number of seconds from 1 to 600",
+    );
+    expect(parse(good.replace("sudo: true }", "sudo: true, connectTimeoutSec: 0 }"))).toThrow(
+      "target.connectTimeoutSec: got 0: write a whole number of seconds from 1 to 600",
+    );
+    expect(parse(`${good}options: { rebootTimeoutSec: 90000 }\n`)).toThrow(
+      "options.rebootTimeoutSec: got 90000: write a whole number of seconds from 1 to 3600",
+    );
+    // a checkpoint backend is reached like an endpoint, with the same limit
+    expect(
+      parse(
+        `${good}checkpoints: { target: { via: libvirt, host: kvm1.example.org, domain: web1, connectTimeoutSec: 3600 } }\n`,
+      ),
+    ).toThrow("checkpoints.target.connectTimeoutSec: got 3600: write a whole number of seconds from 1 to 600");
+    const edges = parsePlan(
+      `${good.replace("user: root }", "user: root, connectTimeoutSec: 600 }")}options: { rebootTimeoutSec: 3600 }\n`,
+      "p.yaml",
+    ).plan;
+    expect([edges.source.connectTimeoutSec, edges.target.connectTimeoutSec]).toEqual([600, 20]);
+  });
+
   it("requires the guest for vserver-to-openvz", () => {
     const text = "kind: vserver-to-openvz\nsource: {host: a}\ntarget: {host: b}\noptions: {ctid: 150}\n";
     expect(() => parsePlan(text, "p.yaml")).toThrow(/options\.guest/);
