@@ -153,6 +153,27 @@ target: { host: new.example.org, identityFile: ~/.ssh/id_ed25519, knownHostsFile
     ).toBe("2001:db8::5");
   });
 
+  it("targetAddressFromSource written as user@host:port sends the port to targetPortFromSource and says the push logs in as root (found by a new-user trial: it said to write user:, which that option does not have)", () => {
+    const ovz = (address: string) => () =>
+      parsePlan(`${good}options: { targetAddressFromSource: "${address}" }\n`, "p.yaml");
+    expect(ovz("root@new.example.org")).toThrow(
+      'options.targetAddressFromSource: "root@new.example.org" holds a user: write targetAddressFromSource: new.example.org (the source always logs in to the target as root)',
+    );
+    expect(ovz("admin@198.18.0.5:2201")).toThrow(
+      /holds a user and a port: write targetAddressFromSource: 198\.18\.0\.5 and targetPortFromSource: 2201 \(the source always logs in to the target as root\)$/m,
+    );
+    expect(ovz("198.18.0.5:2201")).toThrow(
+      /holds a port: write targetAddressFromSource: 198\.18\.0\.5 and targetPortFromSource: 2201$/m,
+    );
+    expect(() =>
+      parsePlan(
+        "kind: vserver-to-openvz\nsource: {host: a.example.org}\ntarget: {host: b.example.org}\noptions: {guest: web1, targetAddressFromSource: root@b}\n",
+        "p.yaml",
+      ),
+    ).toThrow("write targetAddressFromSource: b (the VServer host always logs in to the node as root)");
+    expect(ovz("root@new.example.org")).not.toThrow(/user: root/);
+  });
+
   it("a plan file that cannot be read says why in words, the code kept (found by a new-user trial)", async () => {
     await expect(loadPlan("/nonexistent/web1.yaml")).rejects.toThrow(
       "cannot read plan /nonexistent/web1.yaml: no such file or folder (ENOENT)",

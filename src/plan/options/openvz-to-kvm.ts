@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { hostNameSchema, unitNameSchema, wholeNumberSchema } from "../fields.js";
+import { targetAddressFromSourceSchema, unitNameSchema, wholeNumberSchema } from "../fields.js";
 
 /**
  * Blockers an OpenVZ → KVM plan may acknowledge (options.acknowledge), each one a check that can be wrong
@@ -70,7 +70,7 @@ export const openvzToKvmOptionsSchema = z
     rebootTimeoutSec: wholeNumberSchema("seconds", 1, 3600)
       .default(900)
       .describe("Seconds to wait for the target to answer ssh again after its reboot."),
-    targetAddressFromSource: hostNameSchema
+    targetAddressFromSource: targetAddressFromSourceSchema("source", "target")
       .optional()
       .describe("Address the source uses to reach the target for rsync (default: the target's host)."),
     targetPortFromSource: z
