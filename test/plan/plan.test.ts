@@ -174,6 +174,35 @@ target: { host: new.example.org, identityFile: ~/.ssh/id_ed25519, knownHostsFile
     expect(ovz("root@new.example.org")).not.toThrow(/user: root/);
   });
 
+  it("an empty value says so once, with what to write, and no zod wording (found by a new-user trial: an empty host got 'Too small: expected string to have >=1 characters' and 'an ssh endpoint needs a host')", () => {
+    const errorOf = (text: string): string => {
+      try {
+        parsePlan(text, "p.yaml");
+      } catch (error) {
+        return (error as Error).message;
+      }
+      throw new Error("the plan was accepted");
+    };
+    const ovz = errorOf(
+      'kind: openvz-to-kvm\nsource: { host: "" }\ntarget: { host: b.example.org, user: "" }\n' +
+        'options: { services: [""], extraExcludes: [{ path: /x, reason: "" }] }\n' +
+        'checkpoints: { target: { via: libvirt, host: "", domain: "" } }\n',
+    );
+    expect(ovz.split("\n").slice(1)).toEqual([
+      "  line 2: source.host is empty: write the host name or address",
+      "  line 3: target.user is empty: write the user name, or leave the key out for root",
+      "  line 4: options.services.0 is empty: write a systemd unit name, or remove the entry",
+      "  line 4: options.extraExcludes.0.reason is empty: write why",
+      "  line 5: checkpoints.target.host is empty: write the host name or address",
+      "  line 5: checkpoints.target.domain is empty: write the domain's name as virsh list --all shows it",
+    ]);
+    expect(
+      errorOf(
+        'kind: vserver-to-openvz\nsource: { host: a.example.org }\ntarget: { host: b.example.org }\noptions: { guest: "" }\n',
+      ),
+    ).toBe("p.yaml is not a valid plan: line 4: options.guest is empty: write the guest's name under /etc/vservers");
+  });
+
   it("a plan file that cannot be read says why in words, the code kept (found by a new-user trial)", async () => {
     await expect(loadPlan("/nonexistent/web1.yaml")).rejects.toThrow(
       "cannot read plan /nonexistent/web1.yaml: no such file or folder (ENOENT)",
