@@ -84,6 +84,11 @@ export interface StepSpec<Options, P> {
   title: string;
   /** A gate: interactive runs ask first, --yes accepts, --dry-run never runs it. */
   destructive: boolean;
+  /**
+   * What the step changes on a host although it does not ask first (destructive: false), in a few words: the
+   * dry-run report's risk summary lists it beside the steps that ask. Absent: the step only reads, or asks.
+   */
+  changesWithoutAsking?: string;
   /** Returns a reason to skip this step for this plan (e.g. "pre-update skipped by plan"). */
   skip?(ctx: StepContext<Options>): string | undefined;
   /** Read-only: is the step needed, what blocks it, and the plan `run` would apply. */
@@ -103,6 +108,7 @@ export interface Step<Options = unknown, P = unknown> {
   id: string;
   title: string;
   destructive: boolean;
+  changesWithoutAsking?: string;
   skip?(ctx: StepContext<Options>): string | undefined;
   probe(ctx: StepContext<Options>): Promise<PlannedProbe<P>>;
   commands(plan: P): PlannedCommand[];

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { hostNameSchema, userNameSchema } from "./fields.js";
+import { hostNameSchema, userNameSchema, wholeNumberSchema } from "./fields.js";
 
 /**
  * How to reach one host of a plan. `ssh` is the real thing; `local` runs on this machine; `scripted`
@@ -21,7 +21,8 @@ export const endpointFields = {
   knownHostsFile: z.string().optional(),
   /** Directory of a scripted host fixture (transport: scripted). */
   fixture: z.string().optional(),
-  connectTimeoutSec: z.number().int().positive().default(20),
+  /** Seconds for the ssh handshake: a host that has not answered in 10 minutes will not, so more is a typo. */
+  connectTimeoutSec: wholeNumberSchema("seconds", 1, 600).default(20),
 };
 
 /** The rules across fields: also applied to the hosts a plan names elsewhere (checkpoint backends). */

@@ -21,23 +21,64 @@ export function safeArgumentSchema(what: string, max: number) {
     });
 }
 
+/** The keys that hold an address's parts, for the message that sends `user@host:port` apart. */
+interface AddressKeys {
+  host: string;
+  port: string;
+  /** The key of the user; absent where the user is not the plan's to choose, with `noUser` saying why. */
+  user?: string;
+  noUser?: string;
+}
+
 /**
  * The host alone: `user@host` and `host:port`, as the CLI's --source takes them, are refused in a plan with
  * the keys that hold them (ssh would look the whole text up as a name). IPv6 addresses keep their colons.
  */
-export const hostNameSchema = safeArgumentSchema("host name or address", 253).superRefine((value, ctx) => {
-  const at = value.lastIndexOf("@");
-  const user = at >= 0 ? value.slice(0, at) : undefined;
-  const rest = at >= 0 ? value.slice(at + 1) : value;
-  const withPort = /^\[(.+)\]:(\d+)$/.exec(rest) ?? /^([^:]+):(\d+)$/.exec(rest);
-  const host = withPort ? withPort[1]! : rest;
-  const port = withPort?.[2];
-  if (user === undefined && port === undefined) return;
-  const parts = [`host: ${host}`, ...(user !== undefined ? [`user: ${user}`] : []), ...(port ? [`port: ${port}`] : [])];
-  const what = user !== undefined && port ? "a user and a port" : user !== undefined ? "a user" : "a port";
-  const keys = parts.length === 3 ? `${parts[0]}, ${parts[1]} and ${parts[2]}` : `${parts[0]} and ${parts[1]}`;
-  ctx.addIssue({ code: "custom", message: `"${value}" holds ${what}: write ${keys}` });
-});
+function addressSchema(keys: AddressKeys) {
+  return safeArgumentSchema("host name or address", 253).superRefine((value, ctx) => {
+    const at = value.lastIndexOf("@");
+    const user = at >= 0 ? value.slice(0, at) : undefined;
+    const rest = at >= 0 ? value.slice(at + 1) : value;
+    const withPort = /^\[(.+)\]:(\d+)$/.exec(rest) ?? /^([^:]+):(\d+)$/.exec(rest);
+    const host = withPort ? withPort[1]! : rest;
+    const port = withPort?.[2];
+    if (user === undefined && port === undefined) return;
+    const parts = [
+      `${keys.host}: ${host}`,
+      ...(user !== undefined && keys.user ? [`${keys.user}: ${user}`] : []),
+      ...(port ? [`${keys.port}: ${port}`] : []),
+    ];
+    const what = user !== undefined && port ? "a user and a port" : user !== undefined ? "a user" : "a port";
+    const list = parts.length < 2 ? parts[0] : `${parts.slice(0, -1).join(", ")} and ${parts.at(-1)}`;
+    const why = user !== undefined && !keys.user && keys.noUser ? ` (${keys.noUser})` : "";
+    ctx.addIssue({ code: "custom", message: `"${value}" holds ${what}: write ${list}${why}` });
+  });
+}
+
+/** An endpoint's host: its user and port have keys beside it. */
+export const hostNameSchema = addressSchema({ host: "host", user: "user", port: "port" });
+
+/**
+ * options.targetAddressFromSource: the push always logs in as root (push-route.ts), so a user written
+ * there has no key to go to; `source` and `target` are what the kind calls the two hosts.
+ */
+export const targetAddressFromSourceSchema = (source: string, target: string) =>
+  addressSchema({
+    host: "targetAddressFromSource",
+    port: "targetPortFromSource",
+    noUser: `the ${source} always logs in to the ${target} as root`,
+  });
+
+/**
+ * A whole number of `unit` from min to max, for limits where a value outside is a typo (an ssh connect
+ * timeout of hours): each way to miss says what was written and the range.
+ */
+export function wholeNumberSchema(unit: string, min: number, max: number) {
+  const error = (issue: { input?: unknown }): string =>
+    `got ${String(issue.input)}: write a whole number of ${unit} from ${min} to ${max}`;
+  return z.number().int({ error }).min(min, { error }).max(max, { error });
+}
+
 export const userNameSchema = safeArgumentSchema("user name", 64);
 
 /**

@@ -9,6 +9,7 @@ import { planFilePath } from "./plan-file-path.js";
 import { planTextHash, readPlanText } from "./read-plan-text.js";
 import { resumeSafeOptions } from "./kind-docs.js";
 import { closestKey, keysAt } from "./key-suggestions.js";
+import { emptyValueText } from "./empty-value-text.js";
 import { yamlLineLocator, type LineLocator } from "./yaml-lines.js";
 import { MIGRATION_ID, MIGRATION_ID_RULE, planSchema, type Plan } from "./schema.js";
 
@@ -94,7 +95,9 @@ export function formatPlanErrors(path: string, error: z.ZodError, written?: unkn
       line: lineOf?.(issue.path, issue.code === "unrecognized_keys" ? issue.keys[0] : undefined),
     }))
     .sort((a, b) => (a.line ?? 0) - (b.line ?? 0))
-    .map(({ issue, line }) => `${line === undefined ? "" : `line ${line}: `}${problemText(issue, written)}`);
+    .map(({ issue, line }) => `${line === undefined ? "" : `line ${line}: `}${problemText(issue, written)}`)
+    // An empty value breaks every rule of its key at once: it is said once.
+    .filter((line, index, all) => all.indexOf(line) === index);
   if (lines.length === 1) return `${path} is not a valid plan: ${lines[0]}`;
   return `${path} is not a valid plan:\n${lines.map((l) => `  ${l}`).join("\n")}`;
 }
@@ -103,6 +106,7 @@ function problemText(issue: z.core.$ZodIssue, written: unknown): string {
   const key = issue.path.length > 0 ? issue.path.map(String).join(".") : "(top level)";
   const value = valueAt(written, issue.path);
   if (issue.code === "unrecognized_keys") return `${key}: ${unknownKeysText(issue.keys, issue.path, written)}`;
+  if (value === "" && EMPTY_VALUE_CODES.has(issue.code)) return `${key} is empty: ${emptyValueText(issue.path)}`;
   const choices = discriminatorChoices(issue);
   if (choices) return `${key}: ${choiceText(value, choices)}`;
   if (issue.code === "invalid_type" && value === undefined)
@@ -117,6 +121,9 @@ function problemText(issue: z.core.$ZodIssue, written: unknown): string {
           : "";
   return `${key}: ${issue.message}${hint}`;
 }
+
+/** What an empty string breaks (a minimum length, a pattern, a key's own check); a list of choices says more. */
+const EMPTY_VALUE_CODES = new Set<string>(["too_small", "invalid_format", "custom"]);
 
 /** YAML 1.1 read yes/no/on/off as booleans, YAML 1.2 (this parser, like most today) reads them as text. */
 const YAML11_BOOLEANS: Record<string, boolean> = { yes: true, y: true, on: true, no: false, n: false, off: false };

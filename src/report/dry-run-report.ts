@@ -77,6 +77,7 @@ export function collectDryRun(
       id: s.id,
       title: s.title,
       destructive: s.destructive,
+      ...(s.changesWithoutAsking ? { changesWithoutAsking: s.changesWithoutAsking } : {}),
       status,
       reason: probe ? probe.reason : skipped[s.id],
       commands: probe?.commands ?? [],

@@ -13,6 +13,8 @@ export const dryRunStepSchema = z.object({
   title: z.string(),
   /** A gate: an interactive run asks before it. */
   destructive: z.boolean(),
+  /** What a step that does not ask still changes on a host (absent: it only reads, or it asks). */
+  changesWithoutAsking: z.string().optional(),
   /** would-run: the probe found work to do; satisfied: already done; skipped: the plan skips it. */
   status: z.enum(["would-run", "satisfied", "skipped", "not-probed", "blocked"]),
   reason: z.string().optional(),

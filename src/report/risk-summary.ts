@@ -4,7 +4,7 @@ import type { DryRunStep } from "./dry-run-schema.js";
 
 /** The top of a dry-run report: what the run destroys, how long services stop, and how to go back. */
 export interface RiskSummary {
-  /** The steps that change something (each asks first in an interactive run). */
+  /** The steps that change something: those that ask first in an interactive run, then those that do not. */
   changes: string[];
   /** What is overwritten or deleted, counted, each line saying how it was measured. */
   overwrites: string[];
@@ -143,13 +143,19 @@ export const CHECKPOINTS_NOT_PLANNED =
 
 export function riskSummary(inputs: RiskInputs): RiskSummary {
   const active = (s: DryRunStep) => s.status === "would-run" || s.status === "blocked";
-  const changing = inputs.steps.filter((s) => s.destructive && active(s));
+  const asking = inputs.steps.filter((s) => s.destructive && active(s));
+  // A step that does not ask may still change a host (a key authorized, a package installed): counted apart.
+  const unasked = inputs.steps.filter((s) => !s.destructive && active(s) && s.changesWithoutAsking);
   const writing = WRITING_KINDS.has(inputs.kind)
     ? inputs.steps.filter((s) => !s.destructive && active(s) && s.commands.length > 0)
     : [];
+  const unaskedList = unasked.map((s) => `${s.title}: ${s.changesWithoutAsking}`).join("; ");
   const changes = [
-    ...(changing.length > 0
-      ? [`${changing.length} step(s) change things, each asks first: ${changing.map((s) => s.title).join("; ")}.`]
+    ...(asking.length > 0
+      ? [`${asking.length} step(s) ask at a gate before they change a host: ${asking.map((s) => s.title).join("; ")}.`]
+      : []),
+    ...(unasked.length > 0
+      ? [`${unasked.length} ${asking.length > 0 ? "more" : "step(s)"} change a host without asking: ${unaskedList}.`]
       : []),
     ...(writing.length > 0
       ? [

@@ -153,6 +153,56 @@ target: { host: new.example.org, identityFile: ~/.ssh/id_ed25519, knownHostsFile
     ).toBe("2001:db8::5");
   });
 
+  it("targetAddressFromSource written as user@host:port sends the port to targetPortFromSource and says the push logs in as root (found by a new-user trial: it said to write user:, which that option does not have)", () => {
+    const ovz = (address: string) => () =>
+      parsePlan(`${good}options: { targetAddressFromSource: "${address}" }\n`, "p.yaml");
+    expect(ovz("root@new.example.org")).toThrow(
+      'options.targetAddressFromSource: "root@new.example.org" holds a user: write targetAddressFromSource: new.example.org (the source always logs in to the target as root)',
+    );
+    expect(ovz("admin@198.18.0.5:2201")).toThrow(
+      /holds a user and a port: write targetAddressFromSource: 198\.18\.0\.5 and targetPortFromSource: 2201 \(the source always logs in to the target as root\)$/m,
+    );
+    expect(ovz("198.18.0.5:2201")).toThrow(
+      /holds a port: write targetAddressFromSource: 198\.18\.0\.5 and targetPortFromSource: 2201$/m,
+    );
+    expect(() =>
+      parsePlan(
+        "kind: vserver-to-openvz\nsource: {host: a.example.org}\ntarget: {host: b.example.org}\noptions: {guest: web1, targetAddressFromSource: root@b}\n",
+        "p.yaml",
+      ),
+    ).toThrow("write targetAddressFromSource: b (the VServer host always logs in to the node as root)");
+    expect(ovz("root@new.example.org")).not.toThrow(/user: root/);
+  });
+
+  it("an empty value says so once, with what to write, and no zod wording (found by a new-user trial: an empty host got 'Too small: expected string to have >=1 characters' and 'an ssh endpoint needs a host')", () => {
+    const errorOf = (text: string): string => {
+      try {
+        parsePlan(text, "p.yaml");
+      } catch (error) {
+        return (error as Error).message;
+      }
+      throw new Error("the plan was accepted");
+    };
+    const ovz = errorOf(
+      'kind: openvz-to-kvm\nsource: { host: "" }\ntarget: { host: b.example.org, user: "" }\n' +
+        'options: { services: [""], extraExcludes: [{ path: /x, reason: "" }] }\n' +
+        'checkpoints: { target: { via: libvirt, host: "", domain: "" } }\n',
+    );
+    expect(ovz.split("\n").slice(1)).toEqual([
+      "  line 2: source.host is empty: write the host name or address",
+      "  line 3: target.user is empty: write the user name, or leave the key out for root",
+      "  line 4: options.services.0 is empty: write a systemd unit name, or remove the entry",
+      "  line 4: options.extraExcludes.0.reason is empty: write why",
+      "  line 5: checkpoints.target.host is empty: write the host name or address",
+      "  line 5: checkpoints.target.domain is empty: write the domain's name as virsh list --all shows it",
+    ]);
+    expect(
+      errorOf(
+        'kind: vserver-to-openvz\nsource: { host: a.example.org }\ntarget: { host: b.example.org }\noptions: { guest: "" }\n',
+      ),
+    ).toBe("p.yaml is not a valid plan: line 4: options.guest is empty: write the guest's name under /etc/vservers");
+  });
+
   it("a plan file that cannot be read says why in words, the code kept (found by a new-user trial)", async () => {
     await expect(loadPlan("/nonexistent/web1.yaml")).rejects.toThrow(
       "cannot read plan /nonexistent/web1.yaml: no such file or folder (ENOENT)",
@@ -189,6 +239,30 @@ target: { host: new.example.org, identityFile: ~/.ssh/id_ed25519, knownHostsFile
       /source\.hostKey/,
     );
     expect(() => parsePlan("kind: [unclosed", "p.yaml")).toThrow(/not valid YAML/);
+  });
+
+  it("a timeout of hours is refused with the range it takes (found by a new-user trial: connectTimeoutSec: 99999 was accepted)", () => {
+    const parse = (text: string) => () => parsePlan(text, "p.yaml");
+    expect(parse(good.replace("user: root }", "user: root, connectTimeoutSec: 99999 }"))).toThrow(
+      "source.connectTimeoutSec: got 99999: write a whole number of seconds from 1 to 600",
+    );
+    expect(parse(good.replace("sudo: true }", "sudo: true, connectTimeoutSec: 0 }"))).toThrow(
+      "target.connectTimeoutSec: got 0: write a whole number of seconds from 1 to 600",
+    );
+    expect(parse(`${good}options: { rebootTimeoutSec: 90000 }\n`)).toThrow(
+      "options.rebootTimeoutSec: got 90000: write a whole number of seconds from 1 to 3600",
+    );
+    // a checkpoint backend is reached like an endpoint, with the same limit
+    expect(
+      parse(
+        `${good}checkpoints: { target: { via: libvirt, host: kvm1.example.org, domain: web1, connectTimeoutSec: 3600 } }\n`,
+      ),
+    ).toThrow("checkpoints.target.connectTimeoutSec: got 3600: write a whole number of seconds from 1 to 600");
+    const edges = parsePlan(
+      `${good.replace("user: root }", "user: root, connectTimeoutSec: 600 }")}options: { rebootTimeoutSec: 3600 }\n`,
+      "p.yaml",
+    ).plan;
+    expect([edges.source.connectTimeoutSec, edges.target.connectTimeoutSec]).toEqual([600, 20]);
   });
 
   it("requires the guest for vserver-to-openvz", () => {

@@ -33,7 +33,9 @@ describe("the dry-run report's risk summary (issue 14)", () => {
       earlierFacts: {},
       undo: [],
     });
-    expect(risk.changes).toEqual(["2 step(s) change things, each asks first: Title of pre-update; Title of rsync."]);
+    expect(risk.changes).toEqual([
+      "2 step(s) ask at a gate before they change a host: Title of pre-update; Title of rsync.",
+    ]);
     expect(risk.overwrites[0]).toContain("**1.0 GiB (1073741824 bytes)** allocated (measured: du on the target)");
     expect(risk.overwrites[1]).toContain('the 53 paths under "Not copied"');
     expect(risk.freeze[0]).toMatch(
@@ -86,11 +88,33 @@ describe("the dry-run report's risk summary (issue 14)", () => {
       undo: [],
     });
     expect(clone).toEqual({
-      changes: ["1 step(s) change things, each asks first: Title of create."],
+      changes: ["1 step(s) ask at a gate before they change a host: Title of create."],
       overwrites: [],
       freeze: [],
       undo: [expect.stringMatching(/^By hand: the run makes only new files/)],
     });
+  });
+
+  it("a step that changes a host without asking is counted apart, with what it changes; one that only reads or is done is not", () => {
+    const writes = (id: string, what: string, status: DryRunStep["status"] = "would-run"): DryRunStep => ({
+      ...step(id),
+      status,
+      changesWithoutAsking: what,
+    });
+    const steps = [step("reads"), writes("sync", "copies the guest"), writes("done", "x", "satisfied")];
+    const alone = riskSummary({ kind: "vserver-to-openvz", steps, excludeCount: 0, earlierFacts: {}, undo: [] });
+    expect(alone.changes).toEqual(["1 step(s) change a host without asking: Title of sync: copies the guest."]);
+    const withGate = riskSummary({
+      kind: "vserver-to-openvz",
+      steps: [step("stop", {}, true), ...steps],
+      excludeCount: 0,
+      earlierFacts: {},
+      undo: [],
+    });
+    expect(withGate.changes).toEqual([
+      "1 step(s) ask at a gate before they change a host: Title of stop.",
+      "1 more change a host without asking: Title of sync: copies the guest.",
+    ]);
   });
 
   it("the undo hook: lines given to the report replace 'nothing can undo it'", async () => {

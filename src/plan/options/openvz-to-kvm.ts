@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { hostNameSchema, unitNameSchema } from "../fields.js";
+import { targetAddressFromSourceSchema, unitNameSchema, wholeNumberSchema } from "../fields.js";
 
 /**
  * Blockers an OpenVZ → KVM plan may acknowledge (options.acknowledge), each one a check that can be wrong
@@ -66,13 +66,11 @@ export const openvzToKvmOptionsSchema = z
       .max(10)
       .default(4)
       .describe("Live sync passes before the freeze, at most (1-10)."),
-    rebootTimeoutSec: z
-      .number()
-      .int()
-      .positive()
+    // An hour, as startCheckTimeoutSec: a VM or container that has not answered by then will not.
+    rebootTimeoutSec: wholeNumberSchema("seconds", 1, 3600)
       .default(900)
       .describe("Seconds to wait for the target to answer ssh again after its reboot."),
-    targetAddressFromSource: hostNameSchema
+    targetAddressFromSource: targetAddressFromSourceSchema("source", "target")
       .optional()
       .describe("Address the source uses to reach the target for rsync (default: the target's host)."),
     targetPortFromSource: z

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { hostNameSchema } from "../fields.js";
+import { targetAddressFromSourceSchema } from "../fields.js";
 
 /**
  * Plan options of a Linux-VServer → OpenVZ migration. Each `.describe()` text is the one documentation
@@ -46,7 +46,7 @@ export const vserverToOpenvzOptionsSchema = z
       .startsWith("/")
       .default("/etc/vz")
       .describe("OpenVZ's configuration directory on the node (vz.conf, conf/CTID.conf)."),
-    targetAddressFromSource: hostNameSchema
+    targetAddressFromSource: targetAddressFromSourceSchema("VServer host", "node")
       .optional()
       .describe("Address the VServer host uses to reach the node for rsync (default: the target's host)."),
     targetPortFromSource: z

@@ -46,6 +46,7 @@ export function checkpointStep(
     id: `checkpoint-${purpose}`,
     title: `Checkpoint of the ${sides.join(" and the ")} ${WHAT[purpose]}`,
     destructive: false,
+    changesWithoutAsking: "takes a snapshot on the checkpoint's host (it costs disk; the guest is unchanged)",
     skip: skip ? (ctx) => skip(ctx.plan) : undefined,
 
     async probe(ctx) {

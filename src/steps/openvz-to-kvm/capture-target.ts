@@ -95,6 +95,8 @@ export const captureTarget = defineStep<OvzPlan, CapturePlan | null>({
   id: "capture-target",
   title: "Save the target's network, disks, boot files and host keys",
   destructive: false,
+  changesWithoutAsking:
+    "makes the migration key and its known_hosts on the source and authorizes the key for root on both hosts",
 
   async probe(ctx) {
     const existing = ctx.facts.get(OVZ_FACTS.targetIdentity);

@@ -31,6 +31,7 @@ export const kernelInstall = defineStep<OvzPlan, KernelPlan | null>({
   id: "kernel-install",
   title: "Reinstall the running kernel's package",
   destructive: false,
+  changesWithoutAsking: "installs a package on the target, whose scripts rebuild the initramfs and boot entries",
 
   async probe(ctx) {
     const target = ctx.host("target");

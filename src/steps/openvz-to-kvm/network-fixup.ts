@@ -123,6 +123,8 @@ export const networkFixup = defineStep<OvzPlan, FixupPlan | null>({
   id: "network-fixup",
   title: "Remove venet config and restore the target's network config",
   destructive: false,
+  changesWithoutAsking:
+    "replaces the copied network config on the target, keeping what it replaces under /root/mudanza-backup",
 
   async probe(ctx) {
     const target = ctx.host("target");

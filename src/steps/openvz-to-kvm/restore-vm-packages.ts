@@ -49,6 +49,7 @@ export const restoreVmPackages = defineStep<OvzPlan, RestorePlan | null>({
   id: "restore-vm-packages",
   title: "Reinstall the VM's packages the copy removed",
   destructive: false,
+  changesWithoutAsking: "installs packages on the target",
 
   async probe(ctx) {
     const wait = notReadyYet(ctx);

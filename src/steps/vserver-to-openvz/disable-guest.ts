@@ -18,6 +18,7 @@ export const disableGuestStep = defineStep<VsPlan, { mark: string; saved: string
   id: "disable-guest",
   title: "Keep the VServer guest from starting at boot",
   destructive: false,
+  changesWithoutAsking: "renames the guest's boot mark on the VServer host (mv)",
   skip: (ctx) =>
     ctx.plan.options.keepGuestOnBoot
       ? "keepGuestOnBoot: the guest stays marked to start at boot (it is stopped now)"

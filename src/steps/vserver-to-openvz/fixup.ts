@@ -39,6 +39,7 @@ export const fixupStep = defineStep<VsPlan, FixupPlan>({
   id: "fixup-guest",
   title: "Fix up the guest for OpenVZ",
   destructive: false,
+  changesWithoutAsking: "rewrites fstab, network config and device nodes in the container's private area on the node",
   async probe(ctx) {
     const inventory = currentInventory(ctx);
     const where = await tree(ctx, inventory);

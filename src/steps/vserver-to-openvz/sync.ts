@@ -53,6 +53,7 @@ export const liveSyncStep = defineStep<VsPlan, CopyPlan & { maxPasses: number }>
   id: "sync-live",
   title: "Copy the guest to the node while it runs",
   destructive: false,
+  changesWithoutAsking: "copies the running guest into /vz/private/CTID on the node",
   async probe(ctx) {
     const inventory = currentInventory(ctx);
     const plan = { ...copyPlan(ctx, inventory), maxPasses: ctx.plan.options.maxLivePasses };

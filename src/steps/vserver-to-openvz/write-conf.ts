@@ -41,6 +41,7 @@ export const writeConfStep = defineStep<VsPlan, WriteConfPlan>({
   id: "write-ctid-conf",
   title: "Write the container's OpenVZ config",
   destructive: false,
+  changesWithoutAsking: "writes /etc/vz/conf/CTID.conf on the node",
   async probe(ctx) {
     const inventory = currentInventory(ctx);
     const existing = await readOptional(ctx.host("target"), inventory.confPath);

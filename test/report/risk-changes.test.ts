@@ -1,0 +1,52 @@
+import { execFile } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+import { dryRunReportSchema } from "../../src/report/dry-run-schema.js";
+
+const run = promisify(execFile);
+const ROOT = resolve(import.meta.dirname, "../..");
+
+async function riskChanges(plan: string): Promise<string[]> {
+  const state = await mkdtemp(join(tmpdir(), "mudanza-risk-"));
+  try {
+    const { stdout } = await run(
+      process.execPath,
+      [join(ROOT, "bin/mudanza.js"), "run", join(ROOT, "fixtures/plans", plan), "--dry-run", "--format", "json"].concat(
+        ["--state-dir", state],
+      ),
+      { env: { ...process.env, CI: "1" } },
+    );
+    return dryRunReportSchema.parse(JSON.parse(stdout)).risk.changes;
+  } finally {
+    await rm(state, { recursive: true, force: true });
+  }
+}
+
+/** Found by a new-user trial: "5 step(s) change things" left out the steps that change a host without a gate. */
+describe("the dry-run report counts every step that changes a host, and says which ask first", () => {
+  it("openvz-to-kvm: the gated steps, then capture-target, network-fixup, kernel-install and restore-vm-packages", async () => {
+    const [asking, unasked, ...rest] = await riskChanges("ovz-kvm-debian-12.yaml");
+    expect(asking).toMatch(/^5 step\(s\) ask at a gate before they change a host: Update and reboot both hosts; /);
+    expect(unasked).toMatch(/^4 more change a host without asking: /);
+    expect(unasked).toContain("Save the target's network, disks, boot files and host keys: makes the migration key");
+    expect(unasked).toContain("Remove venet config and restore the target's network config: replaces");
+    expect(unasked).toContain("Reinstall the running kernel's package: installs a package on the target");
+    expect(unasked).toContain("Reinstall the VM's packages the copy removed: installs packages on the target");
+    expect(rest).toEqual([]);
+  });
+
+  it("vserver-to-openvz: the gated steps, then the live copy, the container's config and fix-up, and the guest's boot mark", async () => {
+    const [asking, unasked] = await riskChanges("vserver-web1.yaml");
+    expect(asking).toMatch(/^2 step\(s\) ask at a gate before they change a host: /);
+    expect(unasked).toMatch(/^4 more change a host without asking: /);
+    expect(unasked).toContain(
+      "Copy the guest to the node while it runs: copies the running guest into /vz/private/CTID",
+    );
+    expect(unasked).toContain(
+      "Keep the VServer guest from starting at boot: renames the guest's boot mark on the VServer host (mv)",
+    );
+  });
+});
