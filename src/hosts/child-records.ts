@@ -26,12 +26,20 @@ export function recordChildrenIn(stateDir: string | null): void {
 
 const fileFor = (dir: string, pid: number): string => join(dir, `${process.pid}-${pid}.json`);
 
+/** `env A=1 B='x y' tool args` -> `tool args`: the record names the tool, not a long environment before it. */
+const ENV_PREFIX = /^env(?: [A-Za-z_][A-Za-z0-9_]*=(?:'[^']*'|"[^"]*"|[^\s'"]+))+ (?=\S)/;
+
 export function rememberChild(pid: number, command: string): void {
   if (!folder) return;
   const owner = identify(process.pid);
   const child = identify(pid);
   if (!owner || !child) return; // gone already, or no /proc: nothing a later run could check
-  const record: ChildRecord = { owner, child, command: command.slice(0, 200), since: new Date().toISOString() };
+  const record: ChildRecord = {
+    owner,
+    child,
+    command: command.replace(ENV_PREFIX, "").slice(0, 200),
+    since: new Date().toISOString(),
+  };
   try {
     writeFileSync(fileFor(folder, pid), JSON.stringify(record), { mode: 0o600 });
   } catch {

@@ -33,8 +33,8 @@ describe("image sparsify chooses KVM only when a kernel booted under it to its e
     const host = await kvmHost({ code: 124, stderr: await fx("kvm-smoke/stopped-by-timeout.stderr") });
     const { outcome } = await runLocal(buildImageSparsify(), plan, "dry-run", { host });
     const probe = outcome.probes.sparsify!;
-    expect(probe.commands[0]?.command).toMatch(
-      /^env LIBGUESTFS_BACKEND=direct LIBGUESTFS_BACKEND_SETTINGS=force_tcg virt-sparsify /,
+    expect(probe.commands[1]?.command).toMatch(
+      /^env LIBGUESTFS_BACKEND=direct LIBGUESTFS_BACKEND_SETTINGS=force_tcg LIBGUESTFS_CACHEDIR=\S+ TMPDIR=\S+ LIBGUESTFS_TMPDIR=\S+ virt-sparsify /,
     );
     const report = renderDryRunMarkdown(
       collectDryRun(buildImageSparsify() as Pipeline<unknown>, { local: host.address }, outcome.probes, {}),
@@ -48,7 +48,9 @@ describe("image sparsify chooses KVM only when a kernel booted under it to its e
   it("KVM that booted the kernel to its root-mount panic is used", async () => {
     const host = await kvmHost({ code: 0, stdout: await fx("kvm-smoke/kernel-boot-console.stdout") });
     const { outcome } = await runLocal(buildImageSparsify(), plan, "dry-run", { host });
-    expect(outcome.probes.sparsify?.commands[0]?.command).toMatch(/^env LIBGUESTFS_BACKEND=direct virt-sparsify /);
+    expect(outcome.probes.sparsify?.commands[1]?.command).toMatch(
+      /^env LIBGUESTFS_BACKEND=direct LIBGUESTFS_CACHEDIR=\S+ TMPDIR=\S+ LIBGUESTFS_TMPDIR=\S+ virt-sparsify /,
+    );
     expect(outcome.probes.sparsify?.details).toContain("libguestfs runs under KVM");
   });
 });

@@ -1,4 +1,5 @@
 import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,6 +17,7 @@ import { validateCloneOptions } from "../../src/plan/options/image-clone.js";
 import { sparsifySummary } from "../../src/cli/sparsify-summary.js";
 import { runLocal } from "./run-local.js";
 
+const sha256 = (text: string): string => createHash("sha256").update(text).digest("hex");
 const fx = (p: string): Promise<string> => readFile(`fixtures/kvm/${p}`, "utf8");
 
 /** A host whose disk, qemu-img and df answers are real outputs (fixtures/kvm/qemu-img, fixtures/kvm/df). */
@@ -87,9 +89,14 @@ describe("image sparsify probes", () => {
     const host = await hostWith({ virtSparsify: true, tmpDf: "df/df-PTB1-tmp.txt" });
     const { outcome } = await runLocal(buildImageSparsify(), plan(), "dry-run", { host });
     expect(outcome.status).toBe("dry-run");
-    expect(outcome.probes.sparsify?.commands[0]?.command).toBe(
-      "env LIBGUESTFS_BACKEND=direct LIBGUESTFS_BACKEND_SETTINGS=force_tcg virt-sparsify --machine-readable --compress --convert qcow2 --tmp /srv/tmp -- /srv/vm/web1.qcow2 /srv/vm/web1.sparse.qcow2.partial",
-    );
+    // Its temporary files go in a folder of the run's own inside --tmpdir; libguestfs's appliance cache stays put.
+    const own = "/srv/tmp/mudanza-sparsify-web1.sparse.qcow2-" + sha256("/srv/vm/web1.sparse.qcow2").slice(0, 12);
+    expect(outcome.probes.sparsify?.commands.map((c) => c.command)).toEqual([
+      `rm -rf -- ${own} && mkdir -m 0700 -- ${own}`,
+      `env LIBGUESTFS_BACKEND=direct LIBGUESTFS_BACKEND_SETTINGS=force_tcg LIBGUESTFS_CACHEDIR="\${LIBGUESTFS_CACHEDIR:-\${LIBGUESTFS_TMPDIR:-\${TMPDIR:-/var/tmp}}}" TMPDIR=${own} LIBGUESTFS_TMPDIR=${own} virt-sparsify --machine-readable --compress --convert qcow2 --tmp ${own} -- /srv/vm/web1.qcow2 /srv/vm/web1.sparse.qcow2.partial`,
+      "mv -- /srv/vm/web1.sparse.qcow2.partial /srv/vm/web1.sparse.qcow2",
+      `rm -rf -- ${own}`,
+    ]);
     expect(outcome.probes["replace-original"]).toBeUndefined(); // --replace not given: skipped
     expect(host.mutations).toEqual([]);
   });

@@ -46,7 +46,7 @@ async function buildAppliance(): Promise<void> {
   const host = new LocalHost("local");
   const accel = (await kvmSmokeTest(host)).result === "ok" ? "kvm" : "tcg";
   const started = Date.now();
-  const run = await host.exec(`${guestfsEnv(accel)} libguestfs-test-tool`, {
+  const run = await host.exec(`${guestfsEnv(accel, join(dir, "guestfs-tmp"))} libguestfs-test-tool`, {
     timeoutMs: APPLIANCE_LIMIT_MS,
     silenceTimeoutMs: APPLIANCE_SILENCE_MS,
   });

@@ -1,9 +1,16 @@
 import type { Host } from "../../hosts/host.js";
 import { cmd, raw, sh } from "../../hosts/quote.js";
 
-/** libguestfs environment: the direct backend (no libvirtd needed) and TCG when KVM cannot run a guest. */
-export function guestfsEnv(accel: "kvm" | "tcg"): string {
-  return sh`env LIBGUESTFS_BACKEND=direct${raw(accel === "tcg" ? " LIBGUESTFS_BACKEND_SETTINGS=force_tcg" : "")}`;
+/**
+ * libguestfs environment: the direct backend (no libvirtd needed), TCG when KVM cannot run a guest, and its
+ * temporary files in `tmpdir` (a folder mudanza removes, see own-tmpdir.ts). libguestfs would also move its
+ * appliance cache there (it falls back to LIBGUESTFS_TMPDIR, then TMPDIR), so the cache is pinned where it was:
+ * it is meant to persist, and rebuilding it costs a minute.
+ */
+export function guestfsEnv(accel: "kvm" | "tcg", tmpdir: string): string {
+  const tcg = raw(accel === "tcg" ? " LIBGUESTFS_BACKEND_SETTINGS=force_tcg" : "");
+  const cache = raw('LIBGUESTFS_CACHEDIR="${LIBGUESTFS_CACHEDIR:-${LIBGUESTFS_TMPDIR:-${TMPDIR:-/var/tmp}}}"');
+  return sh`env LIBGUESTFS_BACKEND=direct${tcg} ${cache} TMPDIR=${tmpdir} LIBGUESTFS_TMPDIR=${tmpdir}`;
 }
 
 export interface GuestFilesystem {
@@ -21,9 +28,10 @@ export async function listGuestFilesystems(
   host: Host,
   image: string,
   accel: "kvm" | "tcg",
+  tmpdir: string,
   signal?: AbortSignal,
 ): Promise<GuestFilesystem[]> {
-  const env = guestfsEnv(accel);
+  const env = guestfsEnv(accel, tmpdir);
   const list = await host.exec(`${env} ${cmd("guestfish", "--ro", "-a", image, "run", ":", "list-filesystems")}`, {
     signal,
     timeoutMs: 600_000,

@@ -20,6 +20,7 @@ import {
 } from "./inspect-disk.js";
 import { dirWithRoom, freeSpace } from "./free-space.js";
 import { domainsUsing, readDomains } from "./libvirt-users.js";
+import { leftoverNote, makeOwnTmpdirCommand, ownTmpdir, removeOwnTmpdirCommand, withOwnTmpdir } from "./own-tmpdir.js";
 
 type Ctx = StepContext<SparsifyOptions>;
 export const partialPath = (o: SparsifyOptions): string => `${o.out}.partial`;
@@ -29,7 +30,8 @@ export const sparsifiedPath = (ctx: Ctx): string =>
 const renameCommand = (o: SparsifyOptions): string => cmd("mv", "--", partialPath(o), o.out);
 
 export function sparsifyCommand(o: SparsifyOptions, accel: "kvm" | "tcg"): string {
-  return `${guestfsEnv(accel)} ${sh`virt-sparsify --machine-readable --compress --convert qcow2 --tmp ${effectiveTmpdir(o)} ${raw("--")} ${o.disk} ${partialPath(o)}`}`;
+  const tmp = ownTmpdir(o);
+  return `${guestfsEnv(accel, tmp)} ${sh`virt-sparsify --machine-readable --compress --convert qcow2 --tmp ${tmp} ${raw("--")} ${o.disk} ${partialPath(o)}`}`;
 }
 
 /**
@@ -49,6 +51,48 @@ function fileGrows(host: Host, path: string): () => Promise<boolean> {
     last = size;
     return grew && size >= 0;
   };
+}
+
+/** Runs virt-sparsify into OUT.partial, its progress shown, stopped by the silence watchdog if it hangs. */
+async function runVirtSparsify(ctx: Ctx, o: SparsifyOptions, accel: "kvm" | "tcg"): Promise<void> {
+  const host = ctx.host("local");
+  let phase = "starting";
+  const silenceMs = silenceLimitMs(SPARSIFY_SILENCE_MS);
+  const res = await host.exec(sparsifyCommand(o, accel), {
+    signal: ctx.signal,
+    silenceTimeoutMs: silenceMs,
+    stillBusy: fileGrows(host, partialPath(o)),
+    onStdout: (line) => {
+      const progress = /^(\d+)\/(\d+)$/.exec(line.trim());
+      if (progress) {
+        const total = Number(progress[2]);
+        ctx.progress({
+          bytesDone: 0,
+          percent: total > 0 ? Math.min(100, Math.round((Number(progress[1]) / total) * 100)) : undefined,
+          label: phase,
+        });
+        return;
+      }
+      if (line.trim().startsWith("{")) {
+        try {
+          const message = (JSON.parse(line) as { message?: unknown }).message;
+          if (typeof message === "string") phase = message;
+        } catch {
+          /* not JSON after all: shown below */
+        }
+        return;
+      }
+      if (line.trim()) ctx.output("local", line);
+    },
+    onStderr: (line) => ctx.output("local", line, "stderr"),
+  });
+  if (res.silentMs !== undefined) {
+    throw new Error(
+      `virt-sparsify printed nothing and ${partialPath(o)} did not grow for ${formatSilence(res.silentMs)} (last phase: ${phase}); it was stopped with its QEMU by the silence watchdog. If this machine is that slow, allow longer with ${SILENCE_LIMIT_ENV}=SECONDS`,
+    );
+  }
+  if (res.code !== 0)
+    throw new Error(`virt-sparsify exited ${res.code}: ${res.stderr.trim().split("\n").slice(-3).join(" | ")}`);
 }
 
 /** What the probes of sparsify and replace read about the disk, and what blocks them. */
@@ -182,9 +226,12 @@ export const sparsifyStep = defineStep<SparsifyOptions, SparsifyPlan>({
     const kvm = await kvmSmokeTest(host, ctx.signal);
     const accel = kvm.result === "ok" ? "kvm" : "tcg";
     const tmp = effectiveTmpdir(o);
+    // A killed run's folder is removed by its journaled compensation; one found still here (its journal gone) is said.
+    const leftover = await host.stat(ownTmpdir(o));
     const tmpSpace = await freeSpace(host, tmp, ctx.signal);
     const outSpace = await freeSpace(host, dirname(o.out), ctx.signal);
     // virt-sparsify(1): the temporary overlay may grow to the disk's virtual size; the output holds at most the data.
+    // It goes in a folder of mudanza's inside `tmp` (own-tmpdir.ts): the free space that counts is still tmp's.
     const outNeed =
       actualSize + belowBytes + (tmpSpace && outSpace && tmpSpace.mountPoint === outSpace.mountPoint ? virtualSize : 0);
     if (!tmpSpace)
@@ -237,16 +284,24 @@ export const sparsifyStep = defineStep<SparsifyOptions, SparsifyPlan>({
       details: [
         `${o.disk} (${formatBytes(actualSize)} allocated, ${formatBytes(virtualSize)} virtual${backingFile ? `, an overlay on ${backingFile}` : ""}) → ${o.out}${backingFile ? " (standalone: no backing file)" : ""}`,
         accel === "tcg" ? `libguestfs runs under TCG (software CPU): ${kvm.detail}` : "libguestfs runs under KVM",
+        `temporary files in ${ownTmpdir(o)}, removed after`,
+        ...(leftover ? [leftoverNote(ownTmpdir(o))] : []),
       ],
     };
   },
   commands: ({ options: o, accel }) => [
     {
       host: "local",
+      command: makeOwnTmpdirCommand(ownTmpdir(o)),
+      purpose: "an empty folder of this run's own for virt-sparsify's and libguestfs's temporary files",
+    },
+    {
+      host: "local",
       command: sparsifyCommand(o, accel),
       purpose: "zero free space inside, copy sparse and compressed",
     },
     { host: "local", command: renameCommand(o), purpose: "the finished copy takes its name" },
+    { host: "local", command: removeOwnTmpdirCommand(ownTmpdir(o)), purpose: "remove the temporary files" },
   ],
   async run(ctx, { options: o, accel }) {
     const host = ctx.host("local");
@@ -258,45 +313,11 @@ export const sparsifyStep = defineStep<SparsifyOptions, SparsifyPlan>({
       command: cmd("rm", "-f", "--", partialPath(o)),
     });
     const before = await allocatedBytes(host, [o.disk], ctx.signal);
-    let phase = "starting";
-    const silenceMs = silenceLimitMs(SPARSIFY_SILENCE_MS);
-    const res = await host.exec(sparsifyCommand(o, accel), {
-      signal: ctx.signal,
-      silenceTimeoutMs: silenceMs,
-      stillBusy: fileGrows(host, partialPath(o)),
-      onStdout: (line) => {
-        const progress = /^(\d+)\/(\d+)$/.exec(line.trim());
-        if (progress) {
-          const total = Number(progress[2]);
-          ctx.progress({
-            bytesDone: 0,
-            percent: total > 0 ? Math.min(100, Math.round((Number(progress[1]) / total) * 100)) : undefined,
-            label: phase,
-          });
-          return;
-        }
-        if (line.trim().startsWith("{")) {
-          try {
-            const message = (JSON.parse(line) as { message?: unknown }).message;
-            if (typeof message === "string") phase = message;
-          } catch {
-            /* not JSON after all: shown below */
-          }
-          return;
-        }
-        if (line.trim()) ctx.output("local", line);
-      },
-      onStderr: (line) => ctx.output("local", line, "stderr"),
+    await withOwnTmpdir(ctx, ownTmpdir(o), async () => {
+      await runVirtSparsify(ctx, o, accel);
+      const mv = await host.exec(renameCommand(o), { signal: ctx.signal });
+      if (mv.code !== 0) throw new Error(`mv ${partialPath(o)} ${o.out} failed: ${mv.stderr.trim()}`);
     });
-    if (res.silentMs !== undefined) {
-      throw new Error(
-        `virt-sparsify printed nothing and ${partialPath(o)} did not grow for ${formatSilence(res.silentMs)} (last phase: ${phase}); it was stopped with its QEMU by the silence watchdog. If this machine is that slow, allow longer with ${SILENCE_LIMIT_ENV}=SECONDS`,
-      );
-    }
-    if (res.code !== 0)
-      throw new Error(`virt-sparsify exited ${res.code}: ${res.stderr.trim().split("\n").slice(-3).join(" | ")}`);
-    const mv = await host.exec(renameCommand(o), { signal: ctx.signal });
-    if (mv.code !== 0) throw new Error(`mv ${partialPath(o)} ${o.out} failed: ${mv.stderr.trim()}`);
     await ctx.compensations.clear("sparsify-partial");
     const after = await allocatedBytes(host, [o.out], ctx.signal);
     await ctx.facts.set(SPARSIFY_FACTS.allocatedBefore, before[o.disk] ?? null);
@@ -321,7 +342,8 @@ export const sparsifyStep = defineStep<SparsifyOptions, SparsifyPlan>({
     });
     if (!clean) return verifyResult(checks);
     const accel = ctx.facts.get(SPARSIFY_FACTS.accel) ?? "tcg";
-    const filesystems = await listGuestFilesystems(host, target, accel, ctx.signal);
+    const dir = ownTmpdir(ctx.plan);
+    const filesystems = await withOwnTmpdir(ctx, dir, () => listGuestFilesystems(host, target, accel, dir, ctx.signal));
     const mountable = filesystems.filter((f) => f.entries !== undefined || f.error !== undefined);
     checks.push({
       name: "the copy holds filesystems",

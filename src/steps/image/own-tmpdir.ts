@@ -1,0 +1,58 @@
+import { createHash } from "node:crypto";
+import { basename, join } from "node:path";
+import type { StepContext } from "../../engine/step.js";
+import { cmd } from "../../hosts/quote.js";
+import { effectiveTmpdir, type SparsifyOptions } from "../../plan/options/image-sparsify.js";
+
+/**
+ * The folder, inside the chosen temporary folder, that holds everything virt-sparsify and libguestfs put in
+ * temporary folders for a run (virt-sparsify's overlay, up to the disk's virtual size; libguestfs's
+ * overlay1.qcow2). Named after the output, so a later run of the same command finds what a killed one left;
+ * the hash tells apart outputs of the same name in different folders.
+ */
+export function ownTmpdir(o: SparsifyOptions): string {
+  const tag = createHash("sha256").update(o.out).digest("hex").slice(0, 12);
+  return join(effectiveTmpdir(o), `mudanza-sparsify-${basename(o.out).slice(0, 60)}-${tag}`);
+}
+
+/** Empty and private: plain mkdir (no -p) fails rather than use a folder someone made in between. */
+export const makeOwnTmpdirCommand = (dir: string): string =>
+  `${cmd("rm", "-rf", "--", dir)} && ${cmd("mkdir", "-m", "0700", "--", dir)}`;
+
+export const removeOwnTmpdirCommand = (dir: string): string => cmd("rm", "-rf", "--", dir);
+
+export const OWN_TMPDIR_COMPENSATION = "sparsify-tmpdir";
+
+export const leftoverNote = (dir: string): string =>
+  `removing ${dir}: an earlier run of this command was killed before it could remove its temporary files`;
+
+/**
+ * Runs `work` with `dir` made empty and private, and removes it after. Journaled first: when `work` fails or
+ * is interrupted the runner's compensation removes it, and after a kill the next run does.
+ */
+export async function withOwnTmpdir<T>(
+  ctx: StepContext<SparsifyOptions>,
+  dir: string,
+  work: () => Promise<T>,
+): Promise<T> {
+  const host = ctx.host("local");
+  await ctx.compensations.register({
+    id: OWN_TMPDIR_COMPENSATION,
+    title: `remove ${dir} (virt-sparsify's and libguestfs's temporary files of an unfinished run)`,
+    host: "local",
+    command: removeOwnTmpdirCommand(dir),
+  });
+  // Read only to say so: the command is the same either way.
+  if (await host.stat(dir)) ctx.output("local", leftoverNote(dir));
+  const made = await host.exec(makeOwnTmpdirCommand(dir), { signal: ctx.signal });
+  if (made.code !== 0)
+    throw new Error(
+      `could not make the temporary folder ${dir}: ${made.stderr.trim()}; make sure you can write its parent, or name another folder with --tmpdir DIR`,
+    );
+  const result = await work();
+  const removed = await host.exec(removeOwnTmpdirCommand(dir), { signal: ctx.signal });
+  if (removed.code !== 0)
+    throw new Error(`could not remove the temporary folder ${dir}: ${removed.stderr.trim()}; remove it by hand`);
+  await ctx.compensations.clear(OWN_TMPDIR_COMPENSATION);
+  return result;
+}
