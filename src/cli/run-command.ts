@@ -116,6 +116,14 @@ async function refuseMovedPlan(
 ): Promise<void> {
   if (existsSync(journalPathFor(stateDir, fileStem))) return;
   const others = await journalsOfOtherPlanFiles(stateDir, loaded.migrationId, loaded.path);
+  // After a cutover the VM is production: a run starting over would copy the stopped source onto it.
+  const cutOver = others.find((o) => o.cutoverAt);
+  if (cutOver)
+    throw new BadInputError(
+      `migration "${loaded.migrationId}" cut over at ${cutOver.cutoverAt} from another plan file: ${cutOver.id} (plan ${cutOver.planPath}). ` +
+        `Its VM is production now and its source stays stopped: a run of ${loaded.path} would start over and copy the source onto the VM. ` +
+        `If this is another migration, give it a name of its own (name: in the plan); \`mudanza status ${cutOver.id}\` shows that one`,
+    );
   const moved = others.filter((o) => !o.planThere);
   const underWay = others.filter((o) => o.planThere && o.underWay);
   if (moved.length === 0 && underWay.length === 0) return;

@@ -15,6 +15,8 @@ export interface OtherPlanJournal {
   pendingCompensations: string[];
   /** Why that migration is under way (a step ran and it is not finished), or undefined. */
   underWay?: string;
+  /** When that migration cut over (its VM became production, the source stayed stopped), if it did. */
+  cutoverAt?: string;
 }
 
 /**
@@ -34,6 +36,7 @@ export async function journalsOfOtherPlanFiles(
     const pendingCompensations = data.compensations.map((c) => `"${c.title}" on ${c.host}`);
     const started = Object.values(data.steps).some((s) => s.status !== "pending" && s.status !== "skipped");
     const unfinished = started ? unfinishedBecause(data) : undefined;
+    const cutoverAt = cutoverAtOf(data.facts["databases"]);
     return own
       ? [
           {
@@ -42,10 +45,17 @@ export async function journalsOfOtherPlanFiles(
             planThere: existsSync(data.planPath),
             pendingCompensations,
             ...(unfinished ? { underWay: unfinished } : {}),
+            ...(cutoverAt ? { cutoverAt } : {}),
           },
         ]
       : [];
   });
+}
+
+/** db-freeze's databases fact records when a cutover finished (openvz-to-kvm/facts.ts). */
+function cutoverAtOf(fact: unknown): string | undefined {
+  const at = fact && typeof fact === "object" ? (fact as { cutoverAt?: unknown }).cutoverAt : undefined;
+  return typeof at === "string" ? at : undefined;
 }
 
 /**

@@ -15,7 +15,7 @@ beforeEach(async () => {
 
 /** A plan `ck` that ran, took a checkpoint and failed; its journal is keyed by the path it ran from. */
 async function ranThenMoved(
-  options: { stoppedDatabase?: boolean; copied?: boolean } = {},
+  options: { stoppedDatabase?: boolean; copied?: boolean; cutoverAt?: string } = {},
 ): Promise<{ state: string; before: string; after: string; id: string }> {
   const before = join(dir, "ck.yaml");
   await writeFile(
@@ -45,6 +45,8 @@ async function ranThenMoved(
     },
   ]);
   await journal.updateStep("pre-update", { status: "failed", message: "boom" });
+  if (options.cutoverAt)
+    await journal.setFact("databases", { units: ["mariadb.service"], cutoverAt: options.cutoverAt });
   if (options.stoppedDatabase)
     await journal.addCompensation({
       id: "db-freeze:start",
@@ -133,5 +135,17 @@ describe("a copy of a plan whose migration is under way (found by a new-user tri
     expect(code).toBe(2);
     expect(err).toContain(`That run left undone: "start mariadb again" on source (run ${id}); run it once`);
     expect(err).not.toContain("pass --restart");
+  });
+
+  it("after the original's cutover even --restart is refused: the VM is production (review)", async () => {
+    const cutoverAt = "2026-12-04T03:12:00.000Z";
+    const { state, before, after, id } = await ranThenMoved({ copied: true, cutoverAt });
+    for (const flags of [["--dry-run"], ["--dry-run", "--restart"]]) {
+      const { code, err } = await runMain(["run", after, ...flags, "--state-dir", state]);
+      expect(code, flags.join(" ")).toBe(2);
+      expect(err).toContain(`migration "ck" cut over at ${cutoverAt} from another plan file: ${id} (plan ${before})`);
+      expect(err).toContain("copy the source onto the VM");
+      expect(err).not.toContain("pass --restart");
+    }
   });
 });
