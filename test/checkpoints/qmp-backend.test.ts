@@ -5,10 +5,8 @@ import { writeFile } from "node:fs/promises";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { checkpointsCommand } from "../../src/cli/checkpoints-command.js";
 import { QmpBackend } from "../../src/checkpoints/qmp.js";
-import { journalStemFor } from "../../src/journal/journal-file.js";
-import { Journal } from "../../src/journal/journal.js";
-import { loadPlan } from "../../src/plan/load.js";
 import { useTempDirs } from "../support/temp-dirs.js";
+import { openPlanJournal } from "../support/plan-journal.js";
 
 /**
  * The QMP backend against a real QEMU: a machine with 64 MiB and one disk that boots nothing (SeaBIOS
@@ -109,15 +107,7 @@ describe.skipIf(!hasQemu)("checkpoints through QMP (a real QEMU)", () => {
 
 /** A finished run of `plan`'s migration whose journal (in `stateDir`) records `checkpoint`. */
 async function finishedRunThatTook(plan: string, stateDir: string, checkpoint: Record<string, string>): Promise<void> {
-  const loaded = await loadPlan(plan);
-  const journal = await Journal.open({
-    stateDir,
-    migrationId: loaded.migrationId,
-    fileStem: await journalStemFor(stateDir, loaded.migrationId, loaded.path),
-    kind: loaded.plan.kind,
-    planPath: loaded.path,
-    planHash: loaded.hash,
-  });
+  const { journal } = await openPlanJournal(plan, stateDir);
   await journal.startRun("yes");
   await journal.setFact("checkpoints", [checkpoint]);
   await journal.endRun("done");

@@ -3,10 +3,9 @@ import { join, resolve } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { loadScriptedHost } from "../../src/hosts/scripted-fixture.js";
 import type { ScriptedHost } from "../../src/hosts/scripted-host.js";
-import { journalStemFor } from "../../src/journal/journal-file.js";
 import { Journal } from "../../src/journal/journal.js";
-import { loadPlan } from "../../src/plan/load.js";
 import { useTempDirs } from "../support/temp-dirs.js";
+import { openPlanJournal } from "../support/plan-journal.js";
 
 const HOSTS = resolve("fixtures/hosts");
 const UPDATE = "mz-ck-before-update";
@@ -95,15 +94,7 @@ async function migrationJournal(
   keepOpen = false,
   recorded: unknown[] = [recordedAt(UPDATE, "before-update"), recordedAt(COPY, "before-copy")],
 ): Promise<Journal> {
-  const loaded = await loadPlan(plan);
-  const journal = await Journal.open({
-    stateDir: state,
-    migrationId: loaded.migrationId,
-    fileStem: await journalStemFor(state, loaded.migrationId, loaded.path),
-    kind: loaded.plan.kind,
-    planPath: loaded.path,
-    planHash: loaded.hash,
-  });
+  const { journal } = await openPlanJournal(plan, state);
   await journal.startRun("yes");
   if (recorded.length > 0) await journal.setFact("checkpoints", recorded);
   await journal.updateStep("rsync", { status: outcome === "done" ? "done" : "failed" });

@@ -1,11 +1,9 @@
 import { appendFile, copyFile, mkdir, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
-import { journalStemFor } from "../../src/journal/journal-file.js";
-import { Journal } from "../../src/journal/journal.js";
-import { loadPlan } from "../../src/plan/load.js";
 import { runMain } from "../support/main-cli.js";
 import { useTempDirs } from "../support/temp-dirs.js";
+import { openPlanJournal } from "../support/plan-journal.js";
 
 const tempDir = useTempDirs();
 let dir: string;
@@ -22,17 +20,8 @@ async function ranThenMoved(
     before,
     "kind: openvz-to-kvm\nname: ck\nsource: {host: a.example.org}\ntarget: {host: vm.example.org}\n",
   );
-  const loaded = await loadPlan(before);
   const state = join(dir, "state");
-  const id = await journalStemFor(state, loaded.migrationId, loaded.path);
-  const journal = await Journal.open({
-    stateDir: state,
-    migrationId: loaded.migrationId,
-    fileStem: id,
-    kind: loaded.plan.kind,
-    planPath: loaded.path,
-    planHash: loaded.hash,
-  });
+  const { journal, stem: id } = await openPlanJournal(before, state);
   await journal.startRun("yes");
   await journal.setFact("checkpoints", [
     {

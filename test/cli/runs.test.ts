@@ -4,9 +4,9 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { runMain as cli } from "../support/main-cli.js";
 import { journalStemFor } from "../../src/journal/journal-file.js";
-import { Journal, type JournalData } from "../../src/journal/journal.js";
-import { loadPlan } from "../../src/plan/load.js";
+import type { JournalData } from "../../src/journal/journal.js";
 import { renderStatus } from "../../src/report/status-report.js";
+import { openPlanJournal } from "../support/plan-journal.js";
 
 let dir: string;
 beforeEach(async () => {
@@ -25,17 +25,8 @@ async function planWithJournal(folder: string, outcome: string, stepMessage?: st
     planPath,
     `kind: openvz-to-kvm\nname: web1\nsource: {host: ${folder}.example.org}\ntarget: {host: vm.example.org}\n`,
   );
-  const loaded = await loadPlan(planPath);
   const state = join(dir, "state");
-  const journal = await Journal.open({
-    stateDir: state,
-    migrationId: loaded.migrationId,
-    fileStem: await journalStemFor(state, loaded.migrationId, loaded.path),
-    kind: loaded.plan.kind,
-    planPath: loaded.path,
-    planHash: loaded.hash,
-    planTextHash: loaded.textHash,
-  });
+  const { journal } = await openPlanJournal(planPath, state, { withTextHash: true });
   await journal.startRun("yes");
   await journal.updateStep("pre-update", { status: outcome === "done" ? "done" : "failed", message: stepMessage });
   await journal.setFact("freezeWindowSec", 42);
@@ -52,17 +43,8 @@ describe('a run that recorded no outcome (found by a new-user trial: runs said k
       planPath,
       "kind: openvz-to-kvm\nname: web1\nsource: {host: a.example.org}\ntarget: {host: vm.example.org}\n",
     );
-    const loaded = await loadPlan(planPath);
     const state = join(dir, "state");
-    const journal = await Journal.open({
-      stateDir: state,
-      migrationId: loaded.migrationId,
-      fileStem: await journalStemFor(state, loaded.migrationId, loaded.path),
-      kind: loaded.plan.kind,
-      planPath: loaded.path,
-      planHash: loaded.hash,
-      planTextHash: loaded.textHash,
-    });
+    const { journal } = await openPlanJournal(planPath, state, { withTextHash: true });
     await journal.startRun("yes");
     const stateOf = async () => {
       const runs = (await cli(["runs", "--state-dir", state])).out;

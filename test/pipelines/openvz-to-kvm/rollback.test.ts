@@ -7,13 +7,13 @@ import type { PipelineEvent } from "../../../src/engine/events.js";
 import { runPipeline } from "../../../src/engine/runner.js";
 import { loadScriptedHost } from "../../../src/hosts/scripted-fixture.js";
 import { Journal } from "../../../src/journal/journal.js";
-import { journalStemFor } from "../../../src/journal/journal-file.js";
 import { buildOpenvzToKvm } from "../../../src/pipelines/openvz-to-kvm/pipeline.js";
 import { buildRollback } from "../../../src/pipelines/rollback/pipeline.js";
 import { loadPlan } from "../../../src/plan/load.js";
 import { runMain } from "../../support/main-cli.js";
 import { useTempDirs } from "../../support/temp-dirs.js";
 import { PAIRS, type OvzPlan } from "./harness.js";
+import { openPlanJournal } from "../../support/plan-journal.js";
 
 const tempDir = useTempDirs();
 const HOSTS = resolve("fixtures/hosts");
@@ -157,15 +157,7 @@ describe("mudanza rollback (scripted hosts, libvirt checkpoints)", () => {
 
   it("a migration that ran and took no checkpoint: exit 2, saying so and naming its journal", async () => {
     const stateDir = await tempDir("mudanza-rollback-state-");
-    const loaded = await loadPlan(await planFile(false));
-    const journal = await Journal.open({
-      stateDir,
-      migrationId: loaded.migrationId,
-      fileStem: await journalStemFor(stateDir, loaded.migrationId, loaded.path),
-      kind: loaded.plan.kind,
-      planPath: loaded.path,
-      planHash: loaded.hash,
-    });
+    const { journal, loaded } = await openPlanJournal(await planFile(false), stateDir);
     await journal.startRun("yes");
     await journal.close();
     let stderr = "";
@@ -176,15 +168,7 @@ describe("mudanza rollback (scripted hosts, libvirt checkpoints)", () => {
 
   it("a checkpoint its backend does not list, with none listed: the fix does not say to choose one of them (found by a new-user trial)", async () => {
     const stateDir = await tempDir("mudanza-rollback-state-");
-    const loaded = await loadPlan(await planFile(true)); // the libvirt fixture lists no snapshot
-    const journal = await Journal.open({
-      stateDir,
-      migrationId: loaded.migrationId,
-      fileStem: await journalStemFor(stateDir, loaded.migrationId, loaded.path),
-      kind: loaded.plan.kind,
-      planPath: loaded.path,
-      planHash: loaded.hash,
-    });
+    const { journal, loaded } = await openPlanJournal(await planFile(true), stateDir); // the libvirt fixture lists no snapshot
     await journal.startRun("yes");
     await journal.setFact("checkpoints", [
       {
