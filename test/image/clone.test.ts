@@ -4,11 +4,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { buildImageClone } from "../../src/pipelines/image-clone/pipeline.js";
-import { validateCloneOptions } from "../../src/plan/options/image-clone.js";
 import { runLocal } from "./run-local.js";
 import { exitCodeForRun } from "../../src/exit-codes.js";
 import { delegatingHost } from "../../src/hosts/delegating-host.js";
 import { LocalHost } from "../../src/hosts/local-host.js";
+import { cloneOptions } from "./clone-options.js";
 
 // Real qemu-img and qemu-io (Debian qemu-utils) on real qcow2 files.
 const qemuImg = (...args: string[]): string => execFileSync("qemu-img", args, { encoding: "utf8" });
@@ -43,19 +43,7 @@ function hostWhereLab2CannotBeCreated() {
   });
 }
 
-const plan = (extra: Partial<Parameters<typeof validateCloneOptions>[0]> = {}) =>
-  validateCloneOptions({
-    base,
-    count: 2,
-    namePattern: "lab{n}",
-    start: 1,
-    define: false,
-    bridge: "br0",
-    memoryBytes: 1 << 30,
-    vcpus: 1,
-    uri: "qemu:///system",
-    ...extra,
-  });
+const plan = (extra: Parameters<typeof cloneOptions>[1] = {}) => cloneOptions(base, { count: 2, ...extra });
 
 describe("image clone on real qcow2 files", () => {
   it("makes overlays that read the base and write only to themselves; the base becomes read-only", async () => {

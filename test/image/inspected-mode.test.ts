@@ -6,11 +6,11 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { delegatingHost } from "../../src/hosts/delegating-host.js";
 import type { Host } from "../../src/hosts/host.js";
 import { LocalHost } from "../../src/hosts/local-host.js";
-import { validateCloneOptions } from "../../src/plan/options/image-clone.js";
 import { validateSparsifyOptions } from "../../src/plan/options/image-sparsify.js";
 import { protectBaseStep } from "../../src/steps/image/protect-base.js";
 import { replaceOriginalStep } from "../../src/steps/image/replace-original.js";
 import { runLocal } from "./run-local.js";
+import { cloneOptions } from "./clone-options.js";
 
 let dir: string;
 let disk: string;
@@ -41,17 +41,7 @@ describe("the disk's mode comes with its inspection: one lstat per probe (real q
   it("protect-base reads whether the base is writable from the inspected disk", async () => {
     await chmod(disk, 0o640);
     const { host, stats } = countingStats(disk);
-    const plan = validateCloneOptions({
-      base: disk,
-      count: 1,
-      namePattern: "lab{n}",
-      start: 1,
-      define: false,
-      bridge: "br0",
-      memoryBytes: 1 << 30,
-      vcpus: 1,
-      uri: "qemu:///system",
-    });
+    const plan = cloneOptions(disk);
     const pipeline = { kind: "image-clone", title: "protect the base", steps: [protectBaseStep] };
     const { outcome } = await runLocal(pipeline, plan, "dry-run", { host });
     expect(outcome.probes["protect-base"]?.commands.map((c) => c.command)).toEqual([`chmod a-w ${disk}`]);

@@ -1,13 +1,13 @@
 import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
 import { loadScriptedHost } from "../../src/hosts/scripted-fixture.js";
-import { validateCloneOptions } from "../../src/plan/options/image-clone.js";
 import { buildImageClone } from "../../src/pipelines/image-clone/pipeline.js";
 import { validateSparsifyOptions } from "../../src/plan/options/image-sparsify.js";
 import { buildImageSparsify } from "../../src/pipelines/image-sparsify/pipeline.js";
 import type { Pipeline } from "../../src/engine/step.js";
 import { collectDryRun, renderDryRunMarkdown } from "../../src/report/dry-run-report.js";
 import { runLocal } from "./run-local.js";
+import { cloneOptions } from "./clone-options.js";
 
 // The scripted KVM host: libvirt has web1 (running, /var/lib/libvirt/images/web1.qcow2) and legacy (shut off, legacy.img).
 async function kvmHost(disk: string, locked: boolean) {
@@ -29,17 +29,7 @@ describe("disks that libvirt domains use", () => {
   it("clone: a base the running web1 writes to is blocked (lock) and web1 is named as a writer", async () => {
     const base = "/var/lib/libvirt/images/web1.qcow2";
     const host = await kvmHost(base, true);
-    const plan = validateCloneOptions({
-      base,
-      count: 1,
-      namePattern: "lab{n}",
-      start: 1,
-      define: false,
-      bridge: "br0",
-      memoryBytes: 1 << 30,
-      vcpus: 1,
-      uri: "qemu:///system",
-    });
+    const plan = cloneOptions(base);
     const { outcome } = await runLocal(buildImageClone(), plan, "dry-run", { host });
     expect(outcome.status).toBe("blocked");
     expect(outcome.findings.find((f) => f.blocks)?.title).toBe("Base image is in use");
@@ -50,17 +40,7 @@ describe("disks that libvirt domains use", () => {
   it("clone: a shut-off VM that still has the base as its writable disk is a warning, not a blocker", async () => {
     const base = "/var/lib/libvirt/images/legacy.img";
     const host = await kvmHost(base, false);
-    const plan = validateCloneOptions({
-      base,
-      count: 1,
-      namePattern: "lab{n}",
-      start: 1,
-      define: false,
-      bridge: "br0",
-      memoryBytes: 1 << 30,
-      vcpus: 1,
-      uri: "qemu:///system",
-    });
+    const plan = cloneOptions(base);
     const { outcome } = await runLocal(buildImageClone(), plan, "dry-run", { host });
     expect(outcome.findings.filter((f) => f.blocks)).toEqual([]);
     expect(outcome.findings.find((f) => f.title === "A VM writes to the base")?.summary).toMatch(

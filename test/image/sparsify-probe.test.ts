@@ -13,9 +13,9 @@ import { buildImageSparsify } from "../../src/pipelines/image-sparsify/pipeline.
 import { cloneRecordsIn } from "../../src/pipelines/image-sparsify/clone-records.js";
 import { buildImageInfo } from "../../src/pipelines/image-clone/info-pipeline.js";
 import { buildImageClone } from "../../src/pipelines/image-clone/pipeline.js";
-import { validateCloneOptions } from "../../src/plan/options/image-clone.js";
 import { sparsifySummary } from "../../src/cli/sparsify-summary.js";
 import { runLocal } from "./run-local.js";
+import { cloneOptions } from "./clone-options.js";
 
 const sha256 = (text: string): string => createHash("sha256").update(text).digest("hex");
 const fx = (p: string): Promise<string> => readFile(`fixtures/kvm/${p}`, "utf8");
@@ -245,18 +245,7 @@ describe("image sparsify probes", () => {
       const base = join(dir, "base2.qcow2");
       execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", base, "8M"]);
       await mkdir(join(dir, "sub2"));
-      const clone = validateCloneOptions({
-        base,
-        count: 1,
-        namePattern: "vm{n}",
-        start: 1,
-        outDir: join(dir, "sub2"),
-        define: false,
-        bridge: "br0",
-        memoryBytes: 1 << 30,
-        vcpus: 1,
-        uri: "qemu:///system",
-      });
+      const clone = cloneOptions(base, { namePattern: "vm{n}", outDir: join(dir, "sub2") });
       const cloned = await runLocal(buildImageClone(), clone, "yes");
       expect(cloned.outcome.status).toBe("done");
       const replace = validateSparsifyOptions({ disk: base, replace: true, uri: "qemu:///system" }, {});
