@@ -1,12 +1,10 @@
-import { execFileSync, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { execFileSync } from "node:child_process";
 import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { CLI_PROCESS_TEST_TIMEOUT } from "../support/timeouts.js";
-
-const BIN = join(resolve(import.meta.dirname, "../.."), "bin", "mudanza.js");
+import { startCli, untilMarked } from "../support/cli-process.js";
 
 let dir = "";
 afterEach(async () => {
@@ -31,22 +29,10 @@ async function blockingVirsh(): Promise<{ marker: string; env: NodeJS.ProcessEnv
 /** Runs the CLI (its arguments made in the test's folder), sends `signal` once the shim blocks, and returns how it ended. */
 async function interrupt(args: (dir: string) => string[], signal: NodeJS.Signals = "SIGINT") {
   const { marker, env } = await blockingVirsh();
-  const child = spawn(process.execPath, [BIN, ...args(dir), "--state-dir", join(dir, "state")], {
-    env,
-    cwd: dir,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
-  child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-  const ended = new Promise<number | null>((done) => child.once("close", (code) => done(code)));
-  while (!existsSync(marker)) {
-    if (child.exitCode !== null) throw new Error(`the CLI ended before a check blocked:\n${stdout}\n${stderr}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  const { child, output, ended } = startCli([...args(dir), "--state-dir", join(dir, "state")], { env, cwd: dir });
+  await untilMarked(marker, child, () => `the CLI ended before a check blocked:\n${output.stdout}\n${output.stderr}`);
   child.kill(signal);
-  return { code: await ended, stdout, stderr };
+  return { code: (await ended).code, ...output };
 }
 
 /** A small qcow2 in the test's folder, as the trial made it. */

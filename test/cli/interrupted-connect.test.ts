@@ -1,14 +1,12 @@
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { pipelineEventSchema } from "../../src/engine/events.js";
 import { CLI_PROCESS_TEST_TIMEOUT } from "../support/timeouts.js";
-
-const ROOT = resolve(import.meta.dirname, "../..");
-const BIN = join(ROOT, "bin", "mudanza.js");
+import { startCli } from "../support/cli-process.js";
 
 let dir = "";
 let server: Server | undefined;
@@ -46,18 +44,12 @@ async function interruptedWhileConnecting(signal: "SIGINT" | "SIGTERM", flags: s
   const host = `{host: 127.0.0.1, port: ${port}, identityFile: ${join(dir, "key")}, connectTimeoutSec: 600}`;
   const plan = join(dir, "plan.yaml");
   await writeFile(plan, `kind: openvz-to-kvm\nsource: ${host}\ntarget: ${host}\n`);
-  const child = spawn(process.execPath, [BIN, "run", plan, "--state-dir", join(dir, "state"), ...flags], {
+  const { child, output, ended } = startCli(["run", plan, "--state-dir", join(dir, "state"), ...flags], {
     env: { ...process.env, MUDANZA_FROM_SOURCE: "1", CI: "1" },
-    stdio: ["ignore", "pipe", "pipe"],
   });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
-  child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-  const ended = new Promise<number | null>((done) => child.once("close", (code) => done(code)));
   await Promise.race([connected, ended]);
   child.kill(signal);
-  return { code: await ended, stdout, stderr };
+  return { code: (await ended).code, ...output };
 }
 
 describe("Ctrl-C or SIGTERM while a host does not answer the ssh handshake (found by a new-user trial)", () => {

@@ -1,13 +1,9 @@
-import { spawn } from "node:child_process";
 import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { CLI_PROCESS_TEST_TIMEOUT } from "../support/timeouts.js";
-
-const ROOT = resolve(import.meta.dirname, "../..");
-const BIN = join(ROOT, "bin", "mudanza.js");
+import { startCli, untilMarked } from "../support/cli-process.js";
 
 let dir = "";
 afterEach(async () => {
@@ -46,30 +42,16 @@ async function blockingWorld(): Promise<{
   };
 }
 
-async function waitFor(path: string, child: { exitCode: number | null }): Promise<void> {
-  while (!existsSync(path)) {
-    if (child.exitCode !== null) throw new Error("the CLI ended before any probe blocked");
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 describe("Ctrl-C during a dry run", { timeout: CLI_PROCESS_TEST_TIMEOUT }, () => {
   it("exits 130, says on stderr that it was interrupted, and prints no report as if it had finished", async () => {
     const world = await blockingWorld();
-    const child = spawn(process.execPath, [BIN, "run", world.planPath, "--dry-run", "--state-dir", world.stateDir], {
+    const { child, output, ended } = startCli(["run", world.planPath, "--dry-run", "--state-dir", world.stateDir], {
       env: world.env,
-      stdio: ["ignore", "pipe", "pipe"],
     });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-    const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>
-      child.once("close", (code, signal) => done({ code, signal })),
-    );
-    await waitFor(world.marker, child);
+    await untilMarked(world.marker, child, () => "the CLI ended before any probe blocked");
     child.kill("SIGINT");
     const { code, signal } = await ended;
+    const { stdout, stderr } = output;
     expect({ code, signal, stderr }).toMatchObject({ code: 130, signal: null });
     expect(stderr).toMatch(/interrupted by SIGINT/);
     expect(stderr).toMatch(/dry run was interrupted before every check answered: no report/);
