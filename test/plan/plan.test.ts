@@ -7,6 +7,16 @@ source: { host: old.example.org, port: 22, user: root }
 target: { host: new.example.org, port: 2222, user: admin, sudo: true }
 `;
 
+/** The message a plan text is refused with (the test fails if it is accepted). */
+const errorOf = (text: string): string => {
+  try {
+    parsePlan(text, "p.yaml");
+  } catch (error) {
+    return (error as Error).message;
+  }
+  throw new Error("the plan was accepted");
+};
+
 describe("plan files", () => {
   it("accepts the minimum shape and fills defaults", () => {
     const { plan, migrationId, hash } = parsePlan(good, "/plans/web1.yaml");
@@ -58,14 +68,6 @@ describe("plan files", () => {
   });
 
   it("a misspelt key is named with the key it most likely meant, among those of its own section and kind (found by a new-user trial)", () => {
-    const errorOf = (text: string): string => {
-      try {
-        parsePlan(text, "p.yaml");
-      } catch (error) {
-        return (error as Error).message;
-      }
-      throw new Error("the plan was accepted");
-    };
     const ovz = errorOf(
       "kind: openvz-to-kvm\nsource: {hots: a.example.org}\ntarget: {host: b.example.org}\noptoins: {}\noptions: {maxLivePases: 2}\n" +
         "checkpoints: {target: {via: qmp, sockt: /run/vm.qmp}}\n",
@@ -175,14 +177,6 @@ target: { host: new.example.org, identityFile: ~/.ssh/id_ed25519, knownHostsFile
   });
 
   it("an empty value says so once, with what to write, and no zod wording (found by a new-user trial: an empty host got 'Too small: expected string to have >=1 characters' and 'an ssh endpoint needs a host')", () => {
-    const errorOf = (text: string): string => {
-      try {
-        parsePlan(text, "p.yaml");
-      } catch (error) {
-        return (error as Error).message;
-      }
-      throw new Error("the plan was accepted");
-    };
     const ovz = errorOf(
       'kind: openvz-to-kvm\nsource: { host: "" }\ntarget: { host: b.example.org, user: "" }\n' +
         'options: { services: [""], extraExcludes: [{ path: /x, reason: "" }] }\n' +
