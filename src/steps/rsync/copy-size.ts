@@ -30,26 +30,25 @@ export function allocatedSizeCommand(excludes: ExcludeEntry[], root = "/"): stri
 
 const excludeArgs = (excludes: ExcludeEntry[]): string[] => excludes.map((e) => `--exclude=${rsyncPattern(e.path)}`);
 
-/** Two du totals ("BYTES\t/"), allocated first. du exits 1 over an unreadable file but still prints them. */
-export function parseTreeSize(stdout: string): TreeSize | null {
-  const totals = duTotals(stdout);
-  return totals.length === 2 ? { allocatedBytes: totals[0]!, apparentBytes: totals[1]! } : null;
-}
-
-const duTotals = (stdout: string): number[] =>
-  stdout
+/** The totals du printed ("BYTES\t/" lines), in order. du exits 1 over an unreadable file but still prints them. */
+async function duTotals(host: Host, command: string, signal?: AbortSignal): Promise<number[]> {
+  // a whole tree on a slow disk: an hour, not the default
+  const result = await host.exec(command, { signal, timeoutMs: 3600_000 });
+  return result.stdout
     .split("\n")
     .map((l) => /^(\d+)\s/.exec(l)?.[1])
     .filter((n): n is string => n !== undefined)
     .map(Number);
+}
 
+/** Allocated bytes and apparent size of the tree under / without the excludes; null unless du printed both. */
 export async function measureTree(
   host: Host,
   excludes: ExcludeEntry[],
   signal?: AbortSignal,
 ): Promise<TreeSize | null> {
-  const result = await host.exec(treeSizeCommand(excludes), { signal, timeoutMs: 3600_000 });
-  return parseTreeSize(result.stdout);
+  const totals = await duTotals(host, treeSizeCommand(excludes), signal);
+  return totals.length === 2 ? { allocatedBytes: totals[0]!, apparentBytes: totals[1]! } : null;
 }
 
 /** The allocated bytes of the tree under / without the excludes (allocatedSizeCommand); null when du printed no total. */
@@ -58,8 +57,7 @@ export async function measureAllocated(
   excludes: ExcludeEntry[],
   signal?: AbortSignal,
 ): Promise<number | null> {
-  const result = await host.exec(allocatedSizeCommand(excludes), { signal, timeoutMs: 3600_000 });
-  const totals = duTotals(result.stdout);
+  const totals = await duTotals(host, allocatedSizeCommand(excludes), signal);
   return totals.length === 1 ? totals[0]! : null;
 }
 
