@@ -18,21 +18,30 @@ export function sha256Hex(text: string): string {
 
   const state = Uint32Array.from(INITIAL);
   const schedule = new Uint32Array(64);
+  // Rotations written out and no destructuring: a start runs this once, in V8's interpreter, where every
+  // call and iterator step counts.
   for (let offset = 0; offset < padded.length; offset += 64) {
     for (let i = 0; i < 16; i++) schedule[i] = view.getUint32(offset + i * 4);
     for (let i = 16; i < 64; i++) {
       const w15 = schedule[i - 15]!;
       const w2 = schedule[i - 2]!;
-      const s0 = rotateRight(w15, 7) ^ rotateRight(w15, 18) ^ (w15 >>> 3);
-      const s1 = rotateRight(w2, 17) ^ rotateRight(w2, 19) ^ (w2 >>> 10);
+      const s0 = ((w15 >>> 7) | (w15 << 25)) ^ ((w15 >>> 18) | (w15 << 14)) ^ (w15 >>> 3);
+      const s1 = ((w2 >>> 17) | (w2 << 15)) ^ ((w2 >>> 19) | (w2 << 13)) ^ (w2 >>> 10);
       schedule[i] = schedule[i - 16]! + s0 + schedule[i - 7]! + s1;
     }
-    let [a, b, c, d, e, f, g, h] = state as unknown as [number, number, number, number, number, number, number, number];
+    let a = state[0]!;
+    let b = state[1]!;
+    let c = state[2]!;
+    let d = state[3]!;
+    let e = state[4]!;
+    let f = state[5]!;
+    let g = state[6]!;
+    let h = state[7]!;
     for (let i = 0; i < 64; i++) {
-      const sum1 = rotateRight(e, 6) ^ rotateRight(e, 11) ^ rotateRight(e, 25);
+      const sum1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
       const choice = (e & f) ^ (~e & g);
       const t1 = (h + sum1 + choice + ROUND_CONSTANTS[i]! + schedule[i]!) | 0;
-      const sum0 = rotateRight(a, 2) ^ rotateRight(a, 13) ^ rotateRight(a, 22);
+      const sum0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10));
       const majority = (a & b) ^ (a & c) ^ (b & c);
       h = g;
       g = f;
@@ -54,11 +63,9 @@ export function sha256Hex(text: string): string {
     state[7]! += h;
   }
   let hex = "";
-  for (const word of state) hex += word.toString(16).padStart(8, "0");
+  for (let i = 0; i < 8; i++) hex += state[i]!.toString(16).padStart(8, "0");
   return hex;
 }
-
-const rotateRight = (word: number, by: number): number => (word >>> by) | (word << (32 - by));
 
 /** The first 32 bits of the fractional parts of the square roots of the first 8 primes. */
 const INITIAL = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19];
