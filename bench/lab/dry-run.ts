@@ -1,3 +1,4 @@
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Lab } from "../../src/lab/lab.js";
 import { cmd } from "../../src/hosts/quote.js";
@@ -40,6 +41,8 @@ export async function measureDryRun(
   const times = await interleaved([dryRun, roundTrips], rounds);
   // One more run, traced and not counted, shows where a run's time goes host by host.
   const traced = await runOnce({ ...dryRun, label: "traced dry run", env: { ...env, MUDANZA_TRACE: "1" } });
+  // Every line of it, command by command, for a closer look than the summary below (see the usage).
+  if (process.env.MUDANZA_BENCH_TRACE) await writeFile(process.env.MUDANZA_BENCH_TRACE, traced.stderr);
   for (const line of slowestCommands(traced.stderr, 6)) log(`lab-dry-run: traced run's slowest: ${line}`);
   for (const line of milestones(traced.stderr)) log(`lab-dry-run: traced run: ${line}`);
   return [
