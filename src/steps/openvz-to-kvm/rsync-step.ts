@@ -22,6 +22,7 @@ import {
   dirlinkVerdict,
   excludesAndMounts,
   noCopyAfterCutover,
+  treeExcludesAndMounts,
   passCommands,
   passPlan,
   syncCommandBuilder,
@@ -57,6 +58,19 @@ export const rsyncStep = defineStep<OvzPlan, CopyPlan>({
     const source = ctx.host("source");
     const target = ctx.host("target");
     const roles = ["source", "target"] as const;
+    // The trees' sizes are the probe's slowest commands (du over both roots, on sessions of their own): started
+    // first, with what the source alone tells, they run beside the checks below instead of after them.
+    const layout = excludesAndMounts(ctx);
+    const sizes = treeExcludesAndMounts(ctx).then(({ excludes }) =>
+      Promise.all([
+        diskUsage(source, ctx.signal),
+        diskUsage(target, ctx.signal),
+        measureTree(source, excludes, ctx.signal),
+        measureAllocated(target, excludes, ctx.signal),
+      ]),
+    );
+    // awaited below; a check that throws first must leave no rejection unhandled
+    for (const later of [layout, sizes]) later.catch(() => undefined);
     const present = await Promise.all(
       roles.map((role) => ctx.host(role).exec(RSYNC_PRESENT_COMMAND, { signal: ctx.signal })),
     );
@@ -117,7 +131,7 @@ export const rsyncStep = defineStep<OvzPlan, CopyPlan>({
     );
     if (verdict.block) findings.push(blocker("/bin /sbin /lib /lib64 linked differently", verdict.block));
 
-    const { excludes, mounts } = await excludesAndMounts(ctx);
+    const { excludes, mounts } = await layout;
     const recreate = toRecreate(mounts ?? []);
     if (mounts === null)
       details.push(
@@ -136,12 +150,7 @@ export const rsyncStep = defineStep<OvzPlan, CopyPlan>({
       );
     // What the copy moves, measured on the trees: a container's df may show its node's disk. Both hosts at
     // once (the target's tree counts only beside the source's, and only its allocated bytes).
-    const [sourceDisk, targetDisk, sourceTree, targetAllocatedAlone] = await Promise.all([
-      diskUsage(source, ctx.signal),
-      diskUsage(target, ctx.signal),
-      measureTree(source, excludes, ctx.signal),
-      measureAllocated(target, excludes, ctx.signal),
-    ]);
+    const [sourceDisk, targetDisk, sourceTree, targetAllocatedAlone] = await sizes;
     const targetAllocated = sourceTree ? targetAllocatedAlone : null;
     if (sourceTree && targetAllocated !== null && targetDisk) {
       const fit = copyFitFindings(sourceTree, targetDisk.freeBytes, targetAllocated);

@@ -50,17 +50,30 @@ export async function excludesFor(ctx: OvzContext): Promise<ExcludeEntry[]> {
  * mounted since an earlier step's passes is left out of the next step's.
  * `mounts` is null when /proc/self/mountinfo could not be read.
  */
-export async function excludesAndMounts(
-  ctx: OvzContext,
-): Promise<{ excludes: ExcludeEntry[]; mounts: SourceMount[] | null }> {
-  const distro = await distroOf(ctx.host("source"));
-  const base = mergeExcludes(
-    COMMON_EXCLUDES,
-    distro.family?.excludes ?? [],
-    await vmNetworkExcludes(ctx),
-    ctx.plan.options.extraExcludes,
-  );
-  const all = await readSourceMounts(ctx.host("source"), ctx.signal);
+export function excludesAndMounts(ctx: OvzContext): Promise<CopyLayout> {
+  return layoutWith(ctx, vmNetworkExcludes(ctx));
+}
+
+/**
+ * The same without the VM's own network files: what the trees' sizes are measured with. Those files are a
+ * few KB and the target's answer is needed to name them (slow on a slow target), so the measurements need not wait.
+ */
+export function treeExcludesAndMounts(ctx: OvzContext): Promise<CopyLayout> {
+  return layoutWith(ctx, Promise.resolve([]));
+}
+
+interface CopyLayout {
+  excludes: ExcludeEntry[];
+  mounts: SourceMount[] | null;
+}
+
+async function layoutWith(ctx: OvzContext, vmNetworkExcludes: Promise<ExcludeEntry[]>): Promise<CopyLayout> {
+  const [distro, vmNetwork, all] = await Promise.all([
+    distroOf(ctx.host("source")),
+    vmNetworkExcludes,
+    readSourceMounts(ctx.host("source"), ctx.signal),
+  ]);
+  const base = mergeExcludes(COMMON_EXCLUDES, distro.family?.excludes ?? [], vmNetwork, ctx.plan.options.extraExcludes);
   const mounts = all === null ? null : mountsToExclude(all, base);
   return { excludes: mergeExcludes(base, mountExcludes(mounts ?? [])), mounts };
 }
