@@ -63,7 +63,7 @@ export class LabVm {
         "-cpu",
         "max",
         "-smp",
-        "1",
+        "2",
         "-m",
         "1536",
         "-nodefaults",
