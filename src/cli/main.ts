@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 import { survivePipeClosingOnceOpened } from "./closed-pipe.js";
+import { allowPlainStdout } from "./plain-stdout.js";
 import { main } from "./program.js";
 
 survivePipeClosingOnceOpened(process, "stdout");
 survivePipeClosingOnceOpened(process, "stderr");
+allowPlainStdout();
 
 // No top-level await: the light front (scripts/light-front.mjs) bundles this file as CommonJS.
 void main(process.argv.slice(2)).then((code) => {

@@ -3,6 +3,7 @@ import { BadInputError, forTerminal } from "../errors.js";
 import { shellQuote } from "../hosts/quote.js";
 import { commandRegistrations, type CommandRegistration } from "./commands/index.js";
 import { diagnostics, setDiagnostics } from "./diagnostics.js";
+import { stdoutIsPlain, writeStdout } from "./plain-stdout.js";
 import { EXIT, describeTopLevelError, exitCodeFor } from "../exit-codes.js";
 
 export type ExitSetter = (code: number) => void;
@@ -88,6 +89,11 @@ export function buildProgram(setExit: ExitSetter, argv?: string[]): Command {
     .exitOverride()
     // One line, like every other bad input (subcommands inherit this); --help shows the usage.
     .configureOutput({
+      // Help and --version without making process.stdout when it is no terminal (plain-stdout.ts).
+      writeOut: writeStdout,
+      // commander's own default width when it is no terminal
+      getOutHelpWidth: () => (!stdoutIsPlain() && process.stdout.isTTY ? process.stdout.columns : 80),
+      getOutHasColors: () => !stdoutIsPlain() && process.stdout.isTTY && process.stdout.hasColors(),
       outputError: (text, write) =>
         write(
           `mudanza: ${forTerminal(

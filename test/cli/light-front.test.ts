@@ -1,5 +1,6 @@
 import { execFile } from "node:child_process";
-import { cp, mkdtemp, rm } from "node:fs/promises";
+import { spawn } from "node:child_process";
+import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
@@ -104,4 +105,40 @@ describe("the light front (dist/cli/light.cjs) prints what the full program prin
       expect(stdout).toBe("true false");
     },
   );
+
+  it(
+    "help and status into a pipe make no process.stdout: node's stream modules stay unloaded (plain-stdout.ts)",
+    { timeout: CLI_PROCESS_TEST_TIMEOUT },
+    async () => {
+      const loaded = join(state, "loaded.txt");
+      const recorder = join(state, "record-streams.cjs");
+      await writeFile(
+        recorder,
+        `process.on("exit", () => require("node:fs").writeFileSync(${JSON.stringify(loaded)}, String(process.moduleLoadList.includes("NativeModule internal/streams/writable"))));`,
+      );
+      for (const [args, expected] of [
+        [["--help"], "Usage: mudanza"],
+        [["status", "--state-dir", "."], "No runs yet"],
+      ] as const) {
+        const { stdout } = await run(process.execPath, ["--require", recorder, entryPath("bin"), ...args], {
+          cwd: state,
+        });
+        expect(stdout).toContain(expected);
+        expect(await readFile(loaded, "utf8")).toBe("false");
+      }
+    },
+  );
+
+  it("help into a pipe its reader closed ends quietly with exit 0 (EPIPE dropped)", async () => {
+    const child = spawn(process.execPath, [entryPath("bin"), "--help"], {
+      cwd: state,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    child.stdout.destroy();
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
+    const code = await new Promise<number | null>((resolve) => child.on("close", (c) => resolve(c)));
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+  });
 });

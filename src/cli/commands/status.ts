@@ -1,6 +1,7 @@
 import { Option, type Command } from "commander";
 import { BadInputError } from "../../errors.js";
 import { examples } from "../examples.js";
+import { writeStdout } from "../plain-stdout.js";
 import type { ExitSetter } from "../program.js";
 import { stateDirToRead } from "../state-dir.js";
 
@@ -39,7 +40,7 @@ export function registerStatus(program: Command, setExit: ExitSetter): void {
           );
         if (target === undefined) {
           const { runsTable } = await import("./runs-table.js");
-          process.stdout.write((await runsTable(opts.stateDir, opts.format)) + "\n");
+          writeStdout((await runsTable(opts.stateDir, opts.format)) + "\n");
           setExit(0);
           return;
         }
@@ -47,12 +48,12 @@ export function registerStatus(program: Command, setExit: ExitSetter): void {
         const { byId, byPlan, isFile, lockHeld, renderStatus, readLogEvents } = await import("./status-show.js");
         const found = (await isFile(target)) ? await byPlan(target, stateDir) : await byId(target, stateDir);
         if (opts.format === "json") {
-          process.stdout.write(JSON.stringify(found.journal, null, 2) + "\n");
+          writeStdout(JSON.stringify(found.journal, null, 2) + "\n");
           setExit(0);
           return;
         }
         const events = await readLogEvents(found.path.replace(/\.journal\.json$/, ".log.ndjson"));
-        process.stdout.write(
+        writeStdout(
           renderStatus(found.journal, found.planHashes, events, {
             journalPath: found.path,
             planProblem: found.planProblem,
