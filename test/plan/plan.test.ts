@@ -259,6 +259,17 @@ target: { host: new.example.org, identityFile: ~/.ssh/id_ed25519, knownHostsFile
     expect([edges.source.connectTimeoutSec, edges.target.connectTimeoutSec]).toEqual([600, 20]);
   });
 
+  it('a VServer guest name starts with a letter or digit (found by a new-user trial: guest ".." read /etc as the guest\'s config, "-rf" gave `vserver -rf status`)', () => {
+    const vserver = (guest: string) =>
+      `kind: vserver-to-openvz\nsource: {host: a}\ntarget: {host: b}\noptions: {guest: "${guest}"}\n`;
+    for (const guest of [".", "..", ".defaults", "-rf", "--help", "_x", "web 1", "a/b"])
+      expect(errorOf(vserver(guest)), guest).toBe(
+        "p.yaml is not a valid plan: line 4: options.guest: a VServer guest name may only hold letters, digits, dot, underscore and dash, and must start with a letter or digit",
+      );
+    for (const guest of ["web1", "1web", "db.example.org", "web_1-old", "W"])
+      expect(parsePlan(vserver(guest), "p.yaml").plan.options, guest).toMatchObject({ guest });
+  });
+
   it("requires the guest for vserver-to-openvz", () => {
     const text = "kind: vserver-to-openvz\nsource: {host: a}\ntarget: {host: b}\noptions: {ctid: 150}\n";
     expect(() => parsePlan(text, "p.yaml")).toThrow(/options\.guest/);
