@@ -22,7 +22,7 @@ export async function readJournalWith(path: string, check: JournalCheck): Promis
   }
   const damaged = (why: string) =>
     new BadInputError(
-      `the journal ${path} is damaged (${why}): run again with --restart to discard it and start over, after checking the hosts by hand (its pending compensations cannot be read)`,
+      `the journal ${path} is damaged (${why}): run again with --restart to start over with a new journal (this one is kept as JOURNAL.before-restart-TIME), after checking the hosts by hand (its pending compensations cannot be read)`,
     );
   let json: unknown;
   try {

@@ -81,7 +81,7 @@ export interface OpenJournalOptions {
   fileStem?: string;
   /** Hashes an older version took of this same plan: a journal holding one resumes (and is rewritten with planHash). */
   formerPlanHashes?: string[];
-  /** Discard an existing journal (the user asked to start over). */
+  /** Start a new journal over an existing one (the user asked to start over; keepReplaced keeps a copy). */
   restart?: boolean;
   /** Dry-runs read the journal but never lock or write it. */
   readOnly?: boolean;
@@ -140,7 +140,7 @@ export class Journal {
         throw new BadInputError(
           `the plan ${options.planPath} changed since migration "${options.migrationId}" started (journal ${path})${whatChanged(existing.planKeyHashes, options.planKeyHashes)}.\n` +
             (options.changedPlanAdvice ??
-              "Restore the plan, or start over with --restart (the journal is then discarded; pending compensations are listed first)."),
+              "Restore the plan, or start over with --restart (a new journal; this one is kept as JOURNAL.before-restart-TIME; pending compensations are listed first)."),
         );
       }
       const carried = options.restart ? await pendingCompensationsToCarry(path, options) : [];
@@ -273,9 +273,10 @@ export class Journal {
 export type { VerifyCheck };
 
 /**
- * --restart discards steps and facts, never a pending compensation: those carry over into the new
- * journal and run first. Under an edited plan they might run on another machine, so that restart is
- * refused, naming each. A damaged journal holds nothing readable to carry.
+ * --restart starts without the earlier steps and facts (they stay in the copy keepReplaced makes), never
+ * without a pending compensation: those carry over into the new journal and run first. Under an edited
+ * plan they might run on another machine, so that restart is refused, naming each. A damaged journal
+ * holds nothing readable to carry.
  */
 async function pendingCompensationsToCarry(path: string, options: OpenJournalOptions): Promise<Compensation[]> {
   const existing = await Journal.read(path).catch((error: unknown) => {

@@ -32,7 +32,9 @@ interface AddressKeys {
 
 /**
  * The host alone: `user@host` and `host:port`, as the CLI's --source takes them, are refused in a plan with
- * the keys that hold them (ssh would look the whole text up as a name). IPv6 addresses keep their colons.
+ * the keys that hold them (ssh would look the whole text up as a name). IPv6 addresses keep their colons and
+ * are written bare: `[::1]` is refused too (ssh would look `[::1]` up as a name, and an rsync destination
+ * adds brackets of its own).
  */
 function addressSchema(keys: AddressKeys) {
   return safeArgumentSchema("host name or address", 253).superRefine((value, ctx) => {
@@ -40,9 +42,21 @@ function addressSchema(keys: AddressKeys) {
     const user = at >= 0 ? value.slice(0, at) : undefined;
     const rest = at >= 0 ? value.slice(at + 1) : value;
     const withPort = /^\[(.+)\]:(\d+)$/.exec(rest) ?? /^([^:]+):(\d+)$/.exec(rest);
-    const host = withPort ? withPort[1]! : rest;
+    const bracketed = withPort ? undefined : /^\[(.+)\]$/.exec(rest);
+    const host = withPort ? withPort[1]! : (bracketed?.[1] ?? rest);
     const port = withPort?.[2];
-    if (user === undefined && port === undefined) return;
+    if (/[[\]]/.test(host)) {
+      ctx.addIssue({ code: "custom", message: `"${value}": a host name or address cannot hold [ or ]` });
+      return;
+    }
+    if (user === undefined && port === undefined) {
+      if (bracketed)
+        ctx.addIssue({
+          code: "custom",
+          message: `"${value}" is in brackets: write ${keys.host}: ${host} (mudanza adds the brackets where a command needs them)`,
+        });
+      return;
+    }
     const parts = [
       `${keys.host}: ${host}`,
       ...(user !== undefined && keys.user ? [`${keys.user}: ${user}`] : []),

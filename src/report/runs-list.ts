@@ -15,6 +15,8 @@ export interface RunRow {
   journal: string;
   startedAt: string | null;
   freezeWindowSec: number | null;
+  /** Why the journal could not be read: below the table (a cell would widen every row), in JSON as the step. */
+  problem?: string;
 }
 
 /** The columns, in the table's order. */
@@ -62,7 +64,7 @@ export function runRow(entry: JournalEntry, lockHeld: boolean): RunRow {
       id: entry.stem,
       kind: "?",
       state: "unreadable",
-      step: entry.problem ?? "",
+      step: "(see below)",
       freeze: "",
       when: "",
       plan: entry.path,
@@ -70,6 +72,7 @@ export function runRow(entry: JournalEntry, lockHeld: boolean): RunRow {
       journal: entry.path,
       startedAt: null,
       freezeWindowSec: null,
+      problem: entry.problem ?? "",
     };
   const freeze = j.facts["freezeWindowSec"];
   const lastRun = j.runs[j.runs.length - 1];
@@ -98,7 +101,7 @@ export function runsDocument(rows: RunRow[], stateDir: string): object {
       id: r.id,
       kind: r.kind,
       state: r.state,
-      step: r.step,
+      step: r.problem ?? r.step,
       freezeWindowSec: r.freezeWindowSec,
       startedAt: r.startedAt,
       updatedAt: r.updatedAt || null,
@@ -129,10 +132,12 @@ export function renderRuns(rows: RunRow[], stateDir: string): string {
       .map((c, i) => (i === columns.length - 1 ? r[c] : r[c].padEnd(widths[i]!)))
       .join("  ")
       .trimEnd();
+  const unreadable = sorted.filter((r) => r.problem !== undefined);
   return [
     `Runs in ${stateDir}:`,
     line(header),
     ...sorted.map(line),
+    ...(unreadable.length > 0 ? ["", "Unreadable:", ...unreadable.map((r) => `  ${r.id}: ${r.problem}`)] : []),
     "",
     "Details: mudanza status ID (or the plan file)",
   ].join("\n");

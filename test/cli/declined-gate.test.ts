@@ -87,9 +87,15 @@ describe("a declined gate", () => {
     expect((await run(planPath, "interactive", () => false)).outcome.status).toBe("declined");
     await writePlan("  cutover: true\n");
     // It names what changed (found by a new-user trial): the admin looks for one line, not a diff.
-    await expect(run(planPath, "interactive", () => false)).rejects.toThrow(
+    const refused = run(planPath, "interactive", () => false);
+    await expect(refused).rejects.toThrow(
       /changed since migration "ovz-kvm-debian-12" started \(journal .*\): changed: options\.cutover\.\n/,
     );
+    // --restart keeps the journal (found by a new-user trial: this said it was then discarded).
+    await expect(refused).rejects.toThrow(
+      "start over with --restart (a new journal; this one is kept as JOURNAL.before-restart-TIME;",
+    );
+    await expect(refused).rejects.not.toThrow(/discard/);
   });
 
   it("a step without a skip option says to run again", () => {

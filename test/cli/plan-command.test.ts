@@ -120,6 +120,13 @@ describe("mudanza plan KIND", () => {
     expect(ctid.stderr).toContain('--ctid "abc"');
     expect(ctid.stderr).not.toContain("generated plan");
     expect((await runCli(["plan", "vserver-to-openvz", ...base])).stderr).toContain("--guest is required");
+    for (const guest of ["..", "-rf"]) {
+      const out = join(dir, "g.yaml");
+      const bad = await runCli(["plan", "vserver-to-openvz", ...base, "--option", `guest=${guest}`, "-o", out]);
+      expect(bad.code, guest).toBe(2);
+      expect(bad.stderr, guest).toContain("must start with a letter or digit");
+      await expect(readFile(out, "utf8")).rejects.toThrow(/ENOENT/);
+    }
     const unknown = await runCli(["plan", "openvz-to-kvm", ...base, "--option", "maxPasses=3"]);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('no option "maxPasses"');

@@ -1,4 +1,4 @@
-import { readdir, readFile } from "node:fs/promises";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { describe, expect, it, vi } from "vitest";
 import { pathKeyedStem } from "../../src/journal/journal-names.js";
@@ -46,5 +46,26 @@ describe("run --restart (found by a new-user trial: --restart --yes discarded th
     const first = await runWithStderr(["run", PLAN, "--yes", "--restart", "--state-dir", fresh]);
     expect(first.err).not.toContain("kept as");
     expect((await readdir(fresh)).filter((f) => f.includes("before-restart"))).toEqual([]);
+  });
+
+  it("says so wherever --restart is offered: a damaged journal's message and run's and image's --help (found by a new-user trial: they said it discards the journal)", async () => {
+    const state = await tempDir("mudanza-restart-");
+    const journal = join(state, `${pathKeyedStem("ovz-kvm-debian-12", PLAN)}.journal.json`);
+    await writeFile(journal, "{ cut off");
+    const damaged = await runWithStderr(["run", PLAN, "--yes", "--state-dir", state]);
+    expect(damaged.code).toBe(2);
+    expect(damaged.err).toContain(
+      "run again with --restart to start over with a new journal (this one is kept as JOURNAL.before-restart-TIME)",
+    );
+    const restarted = await runWithStderr(["run", PLAN, "--yes", "--restart", "--state-dir", state]);
+    const copy = /the earlier one is kept as (\S+)$/m.exec(restarted.err)?.[1];
+    expect(await readFile(copy!, "utf8")).toBe("{ cut off");
+    for (const command of [["run"], ["image", "sparsify"], ["image", "clone"]]) {
+      const help = (await runMain([...command, "--help"])).out.replace(/\s+/g, " ");
+      expect(help, command.join(" ")).toContain(
+        "--restart start over with a new journal (the earlier one is kept as JOURNAL.before-restart-TIME)",
+      );
+    }
+    expect(damaged.err).not.toMatch(/discard/);
   });
 });

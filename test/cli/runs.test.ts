@@ -170,6 +170,38 @@ describe("runs you can find", () => {
   });
 });
 
+describe("an unreadable journal in `runs` (found by a new-user trial: its error in the STEP column made every row ~390 characters wide)", () => {
+  it("says unreadable in its row and the error on a line of its own below the table; --format json keeps the error as the step", async () => {
+    await planWithJournal("a", "done");
+    const state = join(dir, "state");
+    const damaged = join(state, "old.journal.json");
+    await writeFile(damaged, "{ cut off");
+    const runs = await cli(["runs", "--state-dir", state]);
+    expect(runs.code).toBe(0);
+    const lines = runs.out.split("\n");
+    const table = lines.slice(1, lines.indexOf(""));
+    expect(table).toHaveLength(3);
+    expect(table[0]).toMatch(/^ID\s+KIND\s+STATE\s+STEP\s+FREEZE\s+STARTED\s+PLAN$/);
+    expect(table.find((l) => l.startsWith("old "))).toMatch(/^old\s+\?\s+unreadable\s+\(see below\)\s+/);
+    // The columns before PLAN (the last, not padded) hold no error text.
+    expect(table[0]!.indexOf("PLAN")).toBeLessThan(120);
+    for (const line of table) expect(line).not.toContain("damaged");
+    const problem = `the journal ${damaged} is damaged (`;
+    const below = lines.slice(lines.indexOf("Unreadable:") + 1);
+    expect(lines).toContain("Unreadable:");
+    expect(below[0]!.startsWith(`  old: ${problem}`), below[0]).toBe(true);
+    expect(below[0]).toContain("run again with --restart");
+
+    const json = JSON.parse((await cli(["runs", "--state-dir", state, "--format", "json"])).out) as {
+      runs: Array<Record<string, unknown>>;
+    };
+    const old = json.runs.find((r) => r.id === "old");
+    expect(old).toMatchObject({ state: "unreadable", journal: damaged });
+    expect(old?.step).toContain(problem);
+    expect(old?.step).toContain("run again with --restart");
+  });
+});
+
 describe("status", () => {
   const journal = (message: string, title = "x"): JournalData => ({
     version: 1,

@@ -209,6 +209,7 @@ describe("image clone on real qcow2 files", () => {
     expect(() => plan({ namePattern: "lab" })).toThrow(/needs \{n\}/);
     expect(() => plan({ count: 0 })).toThrow(/--count/);
     expect(() => plan({ bridge: "br0; rm -rf /" })).toThrow(/--bridge/);
+    expect(() => plan({ bridge: ".." })).toThrow('--bridge ".." is not an interface name');
     expect(() => plan({ namePattern: "../x{n}" })).toThrow(/may only hold/);
   });
 });

@@ -176,6 +176,38 @@ target: { host: new.example.org, identityFile: ~/.ssh/id_ed25519, knownHostsFile
     expect(ovz("root@new.example.org")).not.toThrow(/user: root/);
   });
 
+  it("an IPv6 address in brackets is refused with the address to write bare (found by a new-user trial: targetAddressFromSource \"[::1]\" gave ssh 'root@[::1]' and rsync root@[[::1]]:)", () => {
+    const ovz = (options: string, source = "old.example.org") =>
+      `kind: openvz-to-kvm\nsource: { host: "${source}" }\ntarget: { host: new.example.org }\noptions: { ${options} }\n`;
+    expect(errorOf(ovz('targetAddressFromSource: "[::1]"'))).toBe(
+      'p.yaml is not a valid plan: line 4: options.targetAddressFromSource: "[::1]" is in brackets: write targetAddressFromSource: ::1 (mudanza adds the brackets where a command needs them)',
+    );
+    expect(errorOf(ovz("", "[2001:db8::5]"))).toBe(
+      'p.yaml is not a valid plan: line 2: source.host: "[2001:db8::5]" is in brackets: write host: 2001:db8::5 (mudanza adds the brackets where a command needs them)',
+    );
+    expect(
+      errorOf(`${good}checkpoints: { target: { via: libvirt, host: "[2001:db8::7]", domain: web1 } }\n`),
+    ).toContain('checkpoints.target.host: "[2001:db8::7]" is in brackets: write host: 2001:db8::7');
+    expect(errorOf(ovz('targetAddressFromSource: "root@[::1]"'))).toContain(
+      '"root@[::1]" holds a user: write targetAddressFromSource: ::1 (the source always logs in to the target as root)',
+    );
+    expect(errorOf(ovz('targetAddressFromSource: "[::1]:2201"'))).toContain(
+      "holds a port: write targetAddressFromSource: ::1 and targetPortFromSource: 2201",
+    );
+    for (const stray of ["[::1", "::1]", "a[1].example.org"])
+      expect(errorOf(ovz(`targetAddressFromSource: "${stray}"`)), stray).toContain(
+        `options.targetAddressFromSource: "${stray}": a host name or address cannot hold [ or ]`,
+      );
+    expect(
+      errorOf(
+        'kind: vserver-to-openvz\nsource: {host: a}\ntarget: {host: b}\noptions: {guest: web1, targetAddressFromSource: "[::1]"}\n',
+      ),
+    ).toContain('"[::1]" is in brackets: write targetAddressFromSource: ::1');
+    expect(parsePlan(ovz('targetAddressFromSource: "::1"'), "p.yaml").plan.options).toMatchObject({
+      targetAddressFromSource: "::1",
+    });
+  });
+
   it("an empty value says so once, with what to write, and no zod wording (found by a new-user trial: an empty host got 'Too small: expected string to have >=1 characters' and 'an ssh endpoint needs a host')", () => {
     const ovz = errorOf(
       'kind: openvz-to-kvm\nsource: { host: "" }\ntarget: { host: b.example.org, user: "" }\n' +
@@ -257,6 +289,17 @@ target: { host: new.example.org, identityFile: ~/.ssh/id_ed25519, knownHostsFile
       "p.yaml",
     ).plan;
     expect([edges.source.connectTimeoutSec, edges.target.connectTimeoutSec]).toEqual([600, 20]);
+  });
+
+  it('a VServer guest name starts with a letter or digit (found by a new-user trial: guest ".." read /etc as the guest\'s config, "-rf" gave `vserver -rf status`)', () => {
+    const vserver = (guest: string) =>
+      `kind: vserver-to-openvz\nsource: {host: a}\ntarget: {host: b}\noptions: {guest: "${guest}"}\n`;
+    for (const guest of [".", "..", ".defaults", "-rf", "--help", "_x", "web 1", "a/b"])
+      expect(errorOf(vserver(guest)), guest).toBe(
+        "p.yaml is not a valid plan: line 4: options.guest: a VServer guest name may only hold letters, digits, dot, underscore and dash, and must start with a letter or digit",
+      );
+    for (const guest of ["web1", "1web", "db.example.org", "web_1-old", "W"])
+      expect(parsePlan(vserver(guest), "p.yaml").plan.options, guest).toMatchObject({ guest });
   });
 
   it("requires the guest for vserver-to-openvz", () => {

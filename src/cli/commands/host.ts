@@ -8,8 +8,12 @@ import { exitCodeForRun } from "../../exit-codes.js";
 
 export function registerHost(program: Command, setExit: ExitSetter): void {
   const host = program.command("host").description("checks of this KVM host");
+  // Both set `bridge`, the last one given winning: which were given is told by their events.
+  const bridgeFlags = new Set<string>();
   host
     .command("doctor")
+    .on("option:bridge", () => bridgeFlags.add("--bridge"))
+    .on("option:no-bridge", () => bridgeFlags.add("--no-bridge"))
     .description(
       "KVM readiness (vmx/svm, /dev/kvm, libvirt, bridge, virtio), KSM, memory overcommit and the OpenVZ overselling trap",
     )
@@ -41,6 +45,14 @@ export function registerHost(program: Command, setExit: ExitSetter): void {
         json?: boolean;
         stateDir?: string;
       }) => {
+        if (bridgeFlags.size > 1)
+          throw new BadInputError(
+            "--bridge and --no-bridge contradict each other: --bridge NAME checks that bridge, --no-bridge checks none",
+          );
+        if (opts.bridge !== false) {
+          const { checkBridgeName } = await import("../../plan/options/bridge-name.js");
+          checkBridgeName(opts.bridge);
+        }
         if (Boolean(opts.openvzConf) !== Boolean(opts.vmMemory))
           throw new BadInputError(
             "--openvz-conf and --vm-memory go together: the container's limits are compared with the VM's size",

@@ -15,7 +15,7 @@ const withRunFlags = (c: Command): Command =>
     .addOption(new Option("--format <format>", "dry-run report format").choices(["md", "json"]))
     .option("--json", "print events as NDJSON, one per line")
     .option("--state-dir <dir>", "where journals and logs live")
-    .option("--restart", "discard this command's journal and start over");
+    .option("--restart", "start over with a new journal (the earlier one is kept as JOURNAL.before-restart-TIME)");
 
 const int =
   (name: string) =>

@@ -20,7 +20,7 @@ export function registerRun(program: Command, setExit: ExitSetter): void {
     .addOption(new Option("--format <format>", "dry-run report format").choices(["md", "json"]))
     .option("--json", "print events as NDJSON, one per line")
     .option("--state-dir <dir>", "where journals, logs and reports live")
-    .option("--restart", "discard this migration's journal and start over")
+    .option("--restart", "start over with a new journal (the earlier one is kept as JOURNAL.before-restart-TIME)")
     .action(
       async (
         plan: string,

@@ -1,5 +1,6 @@
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { BadInputError } from "../../errors.js";
+import { checkBridgeName } from "./bridge-name.js";
 
 export interface CloneOptions {
   /** Absolute path of the base image. */
@@ -53,10 +54,7 @@ export function validateCloneOptions(
     );
   if (!Number.isInteger(input.vcpus) || input.vcpus < 1)
     throw new BadInputError(`--vcpus must be a whole number ≥ 1 (got ${input.vcpus})`);
-  if (!/^[A-Za-z0-9_.:-]{1,15}$/.test(input.bridge))
-    throw new BadInputError(
-      `--bridge "${input.bridge}" is not an interface name (at most 15 letters, digits, . _ - :)`,
-    );
+  checkBridgeName(input.bridge);
   const base = resolve(input.base);
   const options: CloneOptions = { ...input, base, outDir: resolve(input.outDir ?? dirname(base)) };
   const targets = cloneTargets(options);

@@ -7,9 +7,15 @@ import { targetAddressFromSourceSchema } from "../fields.js";
  */
 export const vserverToOpenvzOptionsSchema = z
   .object({
+    // A guest is a folder under /etc/vservers and an argument of `vserver NAME ...`: "." and ".." would
+    // name /etc/vservers or /etc, a leading "." util-vserver's own folders (.defaults, .distributions),
+    // a leading "-" an option of vserver's.
     guest: z
       .string()
-      .regex(/^[A-Za-z0-9._-]+$/, "a VServer guest name (letters, digits, . _ -)")
+      .regex(
+        /^[A-Za-z0-9][A-Za-z0-9._-]*$/,
+        "a VServer guest name may only hold letters, digits, dot, underscore and dash, and must start with a letter or digit",
+      )
       .describe("The guest's name under /etc/vservers on the VServer host (required)."),
     ctid: z
       .number()
