@@ -120,10 +120,11 @@ export async function drivePipeline<Plan>(options: DriveOptions<Plan>): Promise<
       if (mode !== "dry-run" && journal.snapshot.compensations.length > 0)
         await runCompensations(journal, hosts, (event) => reportEarlyEvent(event, flags.json ? face : null, logLines), {
           onlyConnected: true,
-        });
-      // An interrupt is not an unreachable host: no advice about a host that may have come up wrong.
+        }).catch((unrecorded: unknown) => complain(`mudanza: ${errorMessage(unrecorded)}`));
+      // An interrupt, or a state dir refused before any host was reached, is not an unreachable host: no
+      // advice about a host that may have come up wrong.
       const hint =
-        mode === "dry-run" || error instanceof InterruptedError
+        mode === "dry-run" || error instanceof InterruptedError || error instanceof BadInputError
           ? undefined
           : pipeline.unreachableHint?.(Object.keys(hosts), (id) => journal.step(id).status);
       if (hint) complain(`mudanza: ${hint}`);
