@@ -26,6 +26,14 @@ export class StepFailedError extends Error {
 }
 
 /**
+ * The journal of a run under way could not be written in the state dir (full, read-only): the run stops there
+ * as at a failed step (exit 1), its compensations run, and the journal keeps what it saved before.
+ */
+export class StateDirWriteError extends Error {
+  override name = "StateDirWriteError";
+}
+
+/**
  * SIGINT / SIGTERM arrived (exit 130 / 143), or the admin stopped the run from the TUI (`key`: q or Ctrl-C,
  * which the TUI reads as keys, so no signal is sent; it counts as SIGINT).
  */

@@ -1,5 +1,12 @@
 import type { RunStatus } from "./engine/events.js";
-import { BadInputError, BlockedError, InterruptedError, StepFailedError, forTerminal } from "./errors.js";
+import {
+  BadInputError,
+  BlockedError,
+  InterruptedError,
+  StateDirWriteError,
+  StepFailedError,
+  forTerminal,
+} from "./errors.js";
 
 /** The one place where outcomes become exit codes (documented in README.md). */
 export const EXIT = {
@@ -36,7 +43,7 @@ export function exitCodeForRun(end: RunEnd): number {
 export function exitCodeFor(error: unknown): number {
   if (error instanceof BadInputError) return EXIT.badInput;
   if (error instanceof BlockedError) return EXIT.blocked;
-  if (error instanceof StepFailedError) return EXIT.stepFailed;
+  if (error instanceof StepFailedError || error instanceof StateDirWriteError) return EXIT.stepFailed;
   if (error instanceof InterruptedError) return error.signal === "SIGTERM" ? EXIT.sigterm : EXIT.sigint;
   return EXIT.internal;
 }
@@ -47,6 +54,7 @@ export function describeTopLevelError(error: unknown, { debug = false } = {}): s
     error instanceof BadInputError ||
     error instanceof BlockedError ||
     error instanceof StepFailedError ||
+    error instanceof StateDirWriteError ||
     error instanceof InterruptedError
   ) {
     return `mudanza: ${forTerminal(error.message)}${debug ? `\n${forTerminal(stackChain(error))}` : ""}`;

@@ -1,4 +1,4 @@
-import { appendFile, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { BadInputError, BlockedError, InterruptedError, errorMessage, forTerminal } from "../errors.js";
 import { eventLine } from "../engine/event-wire.js";
@@ -8,6 +8,7 @@ import type { Pipeline } from "../engine/step.js";
 import type { Host } from "../hosts/host.js";
 import { recordChildrenIn, stopLeftoverChildren, type Leftover } from "../hosts/child-records.js";
 import { Journal, type OpenJournalOptions } from "../journal/journal.js";
+import { runLogAppender } from "../journal/run-log.js";
 import { prepareStateDir, prepareWritableStateDir, stateDirWriteError } from "../journal/state-dir.js";
 import { collectDryRun, renderDryRunMarkdown } from "../report/dry-run-report.js";
 import { headlineFigures } from "../report/headline-figures.js";
@@ -87,6 +88,7 @@ export async function drivePipeline<Plan>(options: DriveOptions<Plan>): Promise<
   process.on("SIGINT", onInt);
   process.on("SIGTERM", onTerm);
   const logPath = journal.path.replace(/\.journal\.json$/, ".log.ndjson");
+  const appendLog = runLogAppender(logPath);
   const complain = (line: string): void => void process.stderr.write(line + "\n");
   let renderer: Renderer | undefined;
   let trace: DebugTrace | undefined;
@@ -120,10 +122,11 @@ export async function drivePipeline<Plan>(options: DriveOptions<Plan>): Promise<
       if (mode !== "dry-run" && journal.snapshot.compensations.length > 0)
         await runCompensations(journal, hosts, (event) => reportEarlyEvent(event, flags.json ? face : null, logLines), {
           onlyConnected: true,
-        });
-      // An interrupt is not an unreachable host: no advice about a host that may have come up wrong.
+        }).catch((unrecorded: unknown) => complain(`mudanza: ${errorMessage(unrecorded)}`));
+      // An interrupt, or a state dir refused before any host was reached, is not an unreachable host: no
+      // advice about a host that may have come up wrong.
       const hint =
-        mode === "dry-run" || error instanceof InterruptedError
+        mode === "dry-run" || error instanceof InterruptedError || error instanceof BadInputError
           ? undefined
           : pipeline.unreachableHint?.(Object.keys(hosts), (id) => journal.step(id).status);
       if (hint) complain(`mudanza: ${hint}`);
@@ -153,11 +156,7 @@ export async function drivePipeline<Plan>(options: DriveOptions<Plan>): Promise<
       if (mode === "dry-run") return;
       logLines.push(eventLine(event));
       // One append takes every line queued so far; the appends queued behind it find nothing left (no blank line).
-      flushing = flushing
-        .then(() =>
-          logLines.length > 0 ? appendFile(logPath, logLines.splice(0).join("\n") + "\n", { mode: 0o600 }) : undefined,
-        )
-        .catch(() => undefined);
+      flushing = flushing.then(() => appendLog(logLines.splice(0))).catch(() => undefined);
     };
     outcome = await runPipeline({
       pipeline,
@@ -176,9 +175,7 @@ export async function drivePipeline<Plan>(options: DriveOptions<Plan>): Promise<
     traceTiming(`pipeline ended (${outcome.status})`);
   } finally {
     if (mode !== "dry-run" && logLines.length > 0)
-      flushing = flushing
-        .then(() => appendFile(logPath, logLines.splice(0).join("\n") + "\n", { mode: 0o600 }))
-        .catch(() => undefined);
+      flushing = flushing.then(() => appendLog(logLines.splice(0))).catch(() => undefined);
     // Every step here runs whatever happened above, each on its own: the display (bounded), the hosts, the
     // lock, then the report from what the journal and the log hold.
     process.off("SIGINT", onInt);

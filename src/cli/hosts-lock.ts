@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { BlockedError } from "../errors.js";
 import { LockFile } from "../journal/lock.js";
-import { prepareStateDir } from "../journal/state-dir.js";
+import { prepareStateDir, stateDirWriteError } from "../journal/state-dir.js";
 import type { Endpoint } from "../plan/endpoint.js";
 
 /** Where an endpoint is, for the lock's name: two plans naming the same machine name it the same way. */
@@ -24,7 +24,8 @@ export async function lockHostPair(source: Endpoint, target: Endpoint, stateDir:
   try {
     return await LockFile.acquire(join(stateDir, `hosts-${hash}.lock`));
   } catch (error) {
-    if (!(error instanceof BlockedError)) throw error;
+    // A full or read-only state dir is refused as at start-up, before any host is reached.
+    if (!(error instanceof BlockedError)) throw stateDirWriteError(stateDir, error);
     throw new BlockedError(
       `another run works on the same source and target (${whereIs(source)}, ${whereIs(target)}), from another plan file or the same: ${error.message}`,
     );

@@ -1,4 +1,4 @@
-import { InterruptedError, StepFailedError, errorMessage } from "../errors.js";
+import { InterruptedError, StateDirWriteError, StepFailedError, errorMessage } from "../errors.js";
 import type { Host } from "../hosts/host.js";
 import type { Journal, StepRecord } from "../journal/journal.js";
 import { redactSecrets } from "../journal/secrets.js";
@@ -101,7 +101,37 @@ export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunO
     probedPlan: <P>(step: Pick<Step<never, P>, "id">) => plans.get(step.id) as P | undefined,
   };
 
-  const end = async (outcome: Omit<RunOutcome, "probes" | "findings" | "skipped">): Promise<RunOutcome> => {
+  /**
+   * The first journal write that failed (a full or read-only state dir): the run stops as at a failed step,
+   * its compensations still run, and it ends failed with that error, whatever it reached (Ctrl-C aside).
+   */
+  let unsaved: StateDirWriteError | undefined;
+  const keepUnsaved = (error: unknown): void => {
+    if (!(error instanceof StateDirWriteError)) throw error;
+    unsaved ??= error;
+  };
+  /** runCompensations, every one of them even when the journal cannot record them (false then). */
+  const compensate = (): Promise<boolean> =>
+    runCompensations(journal, options.hosts, emit).catch((error: unknown) => {
+      keepUnsaved(error);
+      return false;
+    });
+  const orUnsaved = (
+    outcome: Omit<RunOutcome, "probes" | "findings" | "skipped">,
+  ): Omit<RunOutcome, "probes" | "findings" | "skipped"> =>
+    unsaved && outcome.status !== "interrupted"
+      ? {
+          status: "failed",
+          message: outcome.message?.includes(unsaved.message)
+            ? outcome.message
+            : [outcome.message, unsaved.message].filter(Boolean).join("\n"),
+        }
+      : outcome;
+
+  const end = async (reached: Omit<RunOutcome, "probes" | "findings" | "skipped">): Promise<RunOutcome> => {
+    // The run's end is in the journal before anything says the run ended, or the run failed to record it.
+    if (mode !== "dry-run") await journal.endRun(orUnsaved(reached).status).catch(keepUnsaved);
+    const outcome = orUnsaved(reached);
     const stopped = outcome.status !== "done" && outcome.status !== "dry-run";
     emit({
       type: "pipeline-end",
@@ -113,12 +143,12 @@ export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunO
       journal: journal.writtenPath,
       log: options.logPath,
     });
-    if (mode !== "dry-run") await journal.endRun(outcome.status);
     return { ...outcome, probes, skipped, findings };
   };
 
   // The run is in the journal before anything says where the journal is.
-  if (mode !== "dry-run") await journal.startRun(mode);
+  // One it cannot record stops the run below, once pending compensations had their turn.
+  if (mode !== "dry-run") await journal.startRun(mode).catch(keepUnsaved);
   emit({
     type: "pipeline-start",
     at: now(),
@@ -138,9 +168,10 @@ export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunO
 
   // A crash or kill may have left compensations pending (a stopped database): they run before anything else.
   if (mode !== "dry-run" && journal.snapshot.compensations.length > 0) {
-    const ok = await runCompensations(journal, options.hosts, emit);
-    if (!ok) return end({ status: "failed", message: pendingCompensationFailure(journal) });
+    const ok = await compensate();
+    if (!ok) return end({ status: "failed", message: unsaved ? undefined : pendingCompensationFailure(journal) });
   }
+  if (unsaved) return end({ status: "failed" });
 
   // Preflight: every probe of every step not already done; any blocker stops before anything changes.
   // A dry run starts them all at once (its hosts answer repeated reads from memory, and reads asked
@@ -227,9 +258,22 @@ export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunO
     /** The step's record before this attempt, and whether its run began: an interrupt before that changed nothing. */
     let before: StepRecord | undefined;
     let ran = false;
-    const finish = async (status: StepStatus, message?: string, verify?: VerifyResult): Promise<void> => {
+    /** `unsaved`: how to take a failure to record it (the step's end is told either way); by default it throws. */
+    const finish = async (
+      status: StepStatus,
+      message?: string,
+      verify?: VerifyResult,
+      unsaved?: (error: unknown) => void,
+    ): Promise<void> => {
       const durationMs = Date.now() - started - gateWaitMs;
-      await journal.updateStep(step.id, { status, endedAt: now(), durationMs, message, checks: verify?.checks });
+      const saving = journal.updateStep(step.id, {
+        status,
+        endedAt: now(),
+        durationMs,
+        message,
+        checks: verify?.checks,
+      });
+      await (unsaved ? saving.catch(unsaved) : saving);
       emit({ type: "step-end", at: now(), stepId: step.id, status, durationMs, message, checks: verify?.checks });
     };
 
@@ -273,8 +317,8 @@ export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunO
       plans.set(step.id, probe.plan);
       const stepBlockers = probe.findings.filter((f) => f.blocks);
       if (stepBlockers.length > 0) {
-        await finish("blocked", stepBlockers.map((f) => `${f.title}: ${f.summary}`).join("; "));
-        await runCompensations(journal, options.hosts, emit);
+        await finish("blocked", stepBlockers.map((f) => `${f.title}: ${f.summary}`).join("; "), undefined, keepUnsaved);
+        await compensate();
         return end({ status: "blocked", message: stepBlockers.map((b) => `${b.title}: ${b.summary}`).join("\n") });
       }
 
@@ -300,7 +344,9 @@ export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunO
             by: mode === "yes" ? "yes-flag" : "user",
           });
           if (!accepted) {
-            await journal.updateStep(step.id, { status: "pending", message: "declined at the gate" });
+            await journal
+              .updateStep(step.id, { status: "pending", message: "declined at the gate" })
+              .catch(keepUnsaved);
             emit({
               type: "step-end",
               at: now(),
@@ -309,7 +355,7 @@ export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunO
               durationMs: Date.now() - started - gateWaitMs,
               message: "declined at the gate",
             });
-            await runCompensations(journal, options.hosts, emit);
+            await compensate();
             const hint = options.declinedHint?.(step.id);
             return end({
               status: "declined",
@@ -332,6 +378,7 @@ export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunO
       }
       await finish("done", probe.satisfied ? (probe.reason ?? "already satisfied") : undefined, verify);
     } catch (error) {
+      if (error instanceof StateDirWriteError) unsaved ??= error;
       const interrupted = signal.aborted ? interruption(signal) : null;
       let message = interrupted ? interrupted.message : errorMessage(error);
       // A host rebooted under the step (its error then is a lost connection, or rsync's exit 255): say so first.
@@ -346,11 +393,13 @@ export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunO
         // of changes an earlier attempt may have made part-way.
         const fresh = (before?.status ?? "pending") === "pending";
         const stepMessage = `${message} before it ran: nothing in that step ran${fresh ? "" : " this time"}`;
-        if (before) await journal.restoreStep(step.id, fresh ? { ...before, message: stepMessage } : before);
+        if (before)
+          await journal.restoreStep(step.id, fresh ? { ...before, message: stepMessage } : before).catch(keepUnsaved);
         const status = journal.step(step.id).status;
         emit({ type: "step-end", at: now(), stepId: step.id, status, durationMs: 0, message: stepMessage });
-      } else await finish("failed", message);
-      await runCompensations(journal, options.hosts, emit);
+      } else await finish("failed", message, undefined, keepUnsaved);
+      // Whatever the journal could record: what the run changed on a host is undone as on any failure.
+      await compensate();
       if (interrupted)
         return end({ status: "interrupted", signal: interrupted.signal === "SIGTERM" ? "SIGTERM" : "SIGINT", message });
       return end({ status: "failed", message: `${step.title}: ${message}` });
@@ -481,6 +530,8 @@ async function askGate(
 /**
  * Runs pending compensations newest first; a failed one stays in the journal and is reported. With
  * `onlyConnected`, those of hosts missing from `hosts` are left pending untouched (not tried, not failed).
+ * A journal that cannot record them (a full state dir) stops none of them: the first such error is thrown
+ * once every one has run, and what it did not record stays pending for the next run.
  */
 export async function runCompensations(
   journal: Journal,
@@ -489,6 +540,11 @@ export async function runCompensations(
   options: { onlyConnected?: boolean } = {},
 ): Promise<boolean> {
   let allOk = true;
+  let unrecorded: { error: unknown } | undefined;
+  const record = (saving: Promise<void>): Promise<void> =>
+    saving.catch((error: unknown) => {
+      unrecorded ??= { error };
+    });
   for (const compensation of [...journal.snapshot.compensations].reverse()) {
     const host = hosts[compensation.host];
     if (!host && options.onlyConnected) {
@@ -516,12 +572,13 @@ export async function runCompensations(
       ok,
       message,
     });
-    if (ok) await journal.removeCompensation(compensation.id, { ok, title: compensation.title });
+    if (ok) await record(journal.removeCompensation(compensation.id, { ok, title: compensation.title }));
     else {
       allOk = false;
-      await journal.logCompensationFailure(compensation.id, compensation.title, message ?? "failed");
+      await record(journal.logCompensationFailure(compensation.id, compensation.title, message ?? "failed"));
     }
   }
+  if (unrecorded) throw unrecorded.error;
   return allOk;
 }
 

@@ -1,18 +1,22 @@
 import { open, rename, unlink } from "node:fs/promises";
 import { dirname, basename, join } from "node:path";
 
-/** Writes a file so a crash leaves either the old or the new content: temp file, fsync, rename, fsync dir. */
+/**
+ * Writes a file so a crash leaves either the old or the new content: temp file, fsync, rename, fsync dir.
+ * A write that fails (a full or read-only state dir) removes its temp file: failed runs must not pile up
+ * copies that eat the space needed to recover (found by a new-user trial).
+ */
 export async function writeFileAtomic(path: string, content: string, mode = 0o600): Promise<void> {
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
   const handle = await open(temp, "w", mode);
   try {
-    await handle.writeFile(content);
-    await handle.chmod(mode);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
+    try {
+      await handle.writeFile(content);
+      await handle.chmod(mode);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
     await rename(temp, path);
   } catch (error) {
     await unlink(temp).catch(() => undefined);

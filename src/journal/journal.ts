@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import { copyFile } from "node:fs/promises";
+import { dirname } from "node:path";
 import { z } from "zod";
 import { BadInputError } from "../errors.js";
 import { stepStatusSchema, verifyCheckSchema, type StepStatus } from "../engine/events.js";
@@ -10,7 +11,7 @@ import { journalPathFor } from "./journal-names.js";
 import { LockFile } from "./lock.js";
 import { assertNoSecrets } from "./secrets.js";
 import { changedPlanKeys } from "../plan/plan-key-hashes.js";
-import { prepareStateDir, stateDirWriteError } from "./state-dir.js";
+import { journalWriteError, prepareStateDir, stateDirWriteError } from "./state-dir.js";
 
 const stepRecordSchema = z.object({
   status: stepStatusSchema,
@@ -108,7 +109,12 @@ export class Journal {
     private onDisk: boolean,
     /** Where --restart kept the journal it replaced (OpenJournalOptions.keepReplaced). */
     readonly replacedCopy?: string,
-  ) {}
+  ) {
+    this.saved = lock ? JSON.stringify(data) : "";
+  }
+
+  /** The journal as last saved, or as opened: a change that cannot be saved is undone in memory too. */
+  private saved: string;
 
   /** The journal's file, when it holds this journal; undefined for a journal nothing was written to yet. */
   get writtenPath(): string | undefined {
@@ -261,7 +267,16 @@ export class Journal {
     if (!this.lock) return;
     this.data.updatedAt = new Date().toISOString();
     assertNoSecrets(this.data, "the journal");
-    await writeFileAtomic(this.path, JSON.stringify(this.data, null, 2) + "\n");
+    const text = JSON.stringify(this.data, null, 2) + "\n";
+    try {
+      await writeFileAtomic(this.path, text);
+    } catch (error) {
+      // What the journal could not record did not happen, for this run as for the next: a compensation
+      // registered (always before its change) is not pending, one cleared stays pending and runs.
+      this.data = JSON.parse(this.saved) as JournalData;
+      throw journalWriteError(dirname(this.path), error);
+    }
+    this.saved = text;
     this.onDisk = true;
   }
 

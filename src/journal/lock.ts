@@ -22,8 +22,15 @@ export class LockFile {
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
         const handle = await open(path, "wx", 0o600);
-        await handle.writeFile(`${JSON.stringify(record)}\n`);
-        await handle.close();
+        try {
+          await handle.writeFile(`${JSON.stringify(record)}\n`);
+          await handle.close();
+        } catch (error) {
+          // A full or read-only state dir: the lock this run made is its own, and must not stay behind empty.
+          await handle.close().catch(() => undefined);
+          await unlink(path).catch(() => undefined);
+          throw error;
+        }
         return new LockFile(path);
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;

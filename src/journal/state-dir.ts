@@ -1,6 +1,6 @@
 import { access, constants, mkdir, stat } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
-import { BadInputError } from "../errors.js";
+import { BadInputError, StateDirWriteError } from "../errors.js";
 
 /** What to do about a state dir that cannot be made or written. */
 const ANOTHER = "; name a folder you can write with --state-dir DIR";
@@ -47,10 +47,25 @@ export async function prepareWritableStateDir(dir: string): Promise<void> {
   });
 }
 
+/** Why a state dir cannot be written: read-only, full, /proc. */
+const WRITE_FAILURES = ["EACCES", "EPERM", "EROFS", "ENOENT", "ENOTDIR", "ENOSPC", "EDQUOT", "ENAMETOOLONG"];
+
 /** A failure to write in the state dir (read-only, full, /proc) as bad input naming it; anything else unchanged. */
 export function stateDirWriteError(dir: string, error: unknown): unknown {
-  const known = ["EACCES", "EPERM", "EROFS", "ENOENT", "ENOTDIR", "ENOSPC", "EDQUOT", "ENAMETOOLONG"];
-  return known.includes(code(error))
+  return WRITE_FAILURES.includes(code(error))
     ? new BadInputError(`cannot write in the state dir ${dir}: ${code(error)}${ANOTHER}`)
+    : error;
+}
+
+/**
+ * The same failure during a run, once things may have changed on a host: another state dir would hold no
+ * journal of this run, so the way on is to free space (or make it writable) and run again in this one.
+ */
+export function journalWriteError(dir: string, error: unknown): unknown {
+  return WRITE_FAILURES.includes(code(error))
+    ? new StateDirWriteError(
+        `cannot write in the state dir ${dir}: ${code(error)}; the journal keeps what was saved before it. Free space there (or make it writable again) and run again to resume`,
+        { cause: error },
+      )
     : error;
 }

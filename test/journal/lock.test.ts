@@ -1,12 +1,14 @@
 import { spawn } from "node:child_process";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { BlockedError } from "../../src/errors.js";
 import { processStartTime } from "../../src/hosts/process-identity.js";
 import { LockFile } from "../../src/journal/lock.js";
+import { useFailingWrites } from "../support/failing-writes.js";
 
+const failWrites = useFailingWrites();
 let dir: string;
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), "mudanza-lock-"));
@@ -96,5 +98,11 @@ describe("lock file", () => {
     const lock = await LockFile.acquire(path);
     expect(JSON.parse(await readFile(path, "utf8"))).toMatchObject({ pid: process.pid });
     await lock.release();
+  });
+
+  it("a lock it cannot write (a full or read-only state dir) is removed, not left empty", async () => {
+    await failWrites((text) => text.includes('"pid"'), "EROFS");
+    await expect(LockFile.acquire(join(dir, "m.lock"))).rejects.toMatchObject({ code: "EROFS" });
+    expect(await readdir(dir)).toEqual([]);
   });
 });

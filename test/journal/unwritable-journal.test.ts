@@ -1,0 +1,55 @@
+import { readdir, readFile } from "node:fs/promises";
+import { describe, expect, it } from "vitest";
+import { BadInputError, StateDirWriteError } from "../../src/errors.js";
+import { Journal } from "../../src/journal/journal.js";
+import { useFailingWrites } from "../support/failing-writes.js";
+import { useTempDirs } from "../support/temp-dirs.js";
+
+const tempDir = useTempDirs();
+const failWrites = useFailingWrites();
+const options = { migrationId: "m1", kind: "demo", planPath: "p.yaml", planHash: "h" };
+const startApp = { id: "start-app", title: "start app", host: "source", command: "true", registeredBy: "stop" };
+
+// Found by a new-user trial: a state dir that filled up during a run gave exit 70 ("this is a bug") and left
+// .NAME.journal.json.PID.tmp files; one full at start-up left an empty NAME.journal.json.lock.
+describe("a journal in a state dir that fills up", () => {
+  it("a change it cannot save names the state dir and the cause, leaves the file as last saved and no temp file", async () => {
+    const stateDir = await tempDir("mudanza-full-");
+    const journal = await Journal.open({ ...options, stateDir });
+    await journal.addCompensation(startApp);
+    const saved = await readFile(journal.path, "utf8");
+    await failWrites((text) => text.includes('"migrationId"'));
+    const failure = await journal.updateStep("copy", { status: "running" }).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(StateDirWriteError);
+    expect((failure as Error).message).toMatch(
+      new RegExp(`^cannot write in the state dir ${stateDir}: ENOSPC; .*run again to resume$`),
+    );
+    expect(await readFile(journal.path, "utf8")).toBe(saved);
+    expect((await readdir(stateDir)).sort()).toEqual(["m1.journal.json", "m1.journal.json.lock"]);
+    await journal.close();
+  });
+
+  it("what it could not record did not happen: a registered compensation is not pending, a cleared one still is", async () => {
+    const stateDir = await tempDir("mudanza-full-");
+    const journal = await Journal.open({ ...options, stateDir });
+    await journal.addCompensation(startApp);
+    await failWrites((text) => text.includes('"migrationId"'));
+    // A compensation is registered before its change: one not recorded guards a change that never happens.
+    await expect(journal.addCompensation({ ...startApp, id: "revoke-key" })).rejects.toThrow(StateDirWriteError);
+    // A cleared one that stays in the journal runs again on the next run: this run must run it too.
+    await expect(journal.removeCompensation("start-app")).rejects.toThrow(StateDirWriteError);
+    expect(journal.snapshot.compensations.map((c) => c.id)).toEqual(["start-app"]);
+    expect(journal.step("copy").status).toBe("pending");
+    await journal.close();
+    expect((await Journal.read(journal.path))?.compensations.map((c) => c.id)).toEqual(["start-app"]);
+  });
+
+  it("refused at open (its lock cannot be written): bad input naming the state dir, and no lock file left", async () => {
+    const stateDir = await tempDir("mudanza-full-");
+    await failWrites((text) => text.includes('"pid"'));
+    const failure = await Journal.open({ ...options, stateDir }).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(BadInputError);
+    expect((failure as Error).message).toContain(`cannot write in the state dir ${stateDir}: ENOSPC`);
+    expect(await readdir(stateDir)).toEqual([]);
+  });
+});
