@@ -1,5 +1,5 @@
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
-import { chmod, mkdtemp, mkdir, rename, rm, stat, writeFile } from "node:fs/promises";
+import { chmod, mkdtemp, mkdir, rename, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -175,6 +175,28 @@ describe("image clone on real qcow2 files", () => {
       `remove overlay ${join(dir, "images", "lab1.qcow2")}: ok`,
       `give ${base} back its mode 640 (the run made no overlay on it): ok`,
     ]);
+  });
+
+  it("a symlinked base: its file is made read-only, and a failed run gives the file its own mode back (found in review)", async () => {
+    await chmod(base, 0o640);
+    const link = join(dir, "images", "current.qcow2");
+    await symlink("base.qcow2", link);
+    const done = await runLocal(buildImageClone(), plan({ base: link, count: 1 }), "yes");
+    expect(done.outcome.status).toBe("done");
+    expect((await stat(base)).mode & 0o7777).toBe(0o440);
+    await rm(join(dir, "images", "lab1.qcow2"));
+    await chmod(base, 0o640);
+    const { outcome, events } = await runLocal(buildImageClone(), plan({ base: link }), "yes", {
+      host: hostWhereLab2CannotBeCreated(),
+    });
+    expect(outcome.status).toBe("failed");
+    expect((await stat(base)).mode & 0o7777).toBe(0o640);
+    expect(
+      events.some(
+        (e) =>
+          e.type === "compensation" && e.title === `give ${base} back its mode 640 (the run made no overlay on it)`,
+      ),
+    ).toBe(true);
   });
 
   it("a base made writable again under existing overlays is protected again, and stays so on the next run", async () => {

@@ -6,6 +6,7 @@ import { cloneTargets, type CloneOptions } from "../../plan/options/image-clone.
 import { RESTORE_BASE_MODE } from "./base-mode.js";
 import { inspectDisk, misnamedImageFinding, unusableDiskFindings } from "./inspect-disk.js";
 import { domainsUsing, readDomains } from "./libvirt-users.js";
+import { resolvePath } from "../../vserver/paths.js";
 
 /**
  * Overlays are only valid while their base never changes: refuse a base a VM is writing now, warn about
@@ -24,6 +25,8 @@ const restoreModeCommand = (base: string, mode: number): string =>
 
 export interface ProtectPlan {
   base: string;
+  /** The file the base is: itself, or what its symlink points to (chmod follows links; lstat and verify must too). */
+  file: string;
   protect: boolean;
   /**
    * The base's mode before the step, given back if create-overlays fails; null when every overlay exists
@@ -44,7 +47,7 @@ export const protectBaseStep = defineStep<CloneOptions, ProtectPlan>({
     if (!disk.exists)
       return {
         satisfied: false,
-        plan: { base, protect: false, restoreMode: null },
+        plan: { base, file: base, protect: false, restoreMode: null },
         findings: [blocker("Base image not found", `${base} does not exist`)],
       };
     if (disk.error)
@@ -81,17 +84,21 @@ export const protectBaseStep = defineStep<CloneOptions, ProtectPlan>({
         ),
       );
     }
-    const mode = disk.fileMode;
+    // A symlink's own mode is 777: the mode that counts, and the one given back, is its file's (found in review:
+    // a linked base failed verification, and the compensation made the file mode 777).
+    const file = disk.fileType === "symlink" ? await resolvePath(host, base) : base;
+    const mode = file === base ? disk.fileMode : (await host.stat(file))?.mode;
     const readOnly = mode !== undefined && (mode & 0o222) === 0;
     // Overlays already on it (a re-run with a larger --count) read from the base: it stays read-only whatever fails.
     const restoreMode = mode !== undefined && !readOnly && (await noCloneYet(host, ctx.plan)) ? mode : null;
     return {
       satisfied: readOnly,
       reason: readOnly ? "the base is already read-only" : undefined,
-      plan: { base, protect: !readOnly, restoreMode },
+      plan: { base, file, protect: !readOnly, restoreMode },
       findings,
       facts: {
         base,
+        ...(file === base ? {} : { file }),
         format: disk.info?.format,
         virtualSize: disk.info?.["virtual-size"],
         libvirt: view.domains ? `${view.domains.length} domain(s)` : view.why,
@@ -100,7 +107,7 @@ export const protectBaseStep = defineStep<CloneOptions, ProtectPlan>({
   },
   commands: (plan) =>
     plan.protect
-      ? [{ host: "local", command: protectCommand(plan.base), purpose: "no one writes to the base by mistake" }]
+      ? [{ host: "local", command: protectCommand(plan.file), purpose: "no one writes to the base by mistake" }]
       : [],
   async run(ctx, plan) {
     if (!plan.protect) return;
@@ -109,15 +116,16 @@ export const protectBaseStep = defineStep<CloneOptions, ProtectPlan>({
     if (plan.restoreMode !== null)
       await ctx.compensations.register({
         id: RESTORE_BASE_MODE,
-        title: `give ${plan.base} back its mode ${(plan.restoreMode & 0o7777).toString(8)} (the run made no overlay on it)`,
+        title: `give ${plan.file} back its mode ${(plan.restoreMode & 0o7777).toString(8)} (the run made no overlay on it)`,
         host: "local",
-        command: restoreModeCommand(plan.base, plan.restoreMode),
+        command: restoreModeCommand(plan.file, plan.restoreMode),
       });
-    const res = await ctx.host("local").exec(protectCommand(plan.base), { signal: ctx.signal });
-    if (res.code !== 0) throw new Error(`chmod a-w ${plan.base} failed: ${res.stderr.trim()}`);
+    const res = await ctx.host("local").exec(protectCommand(plan.file), { signal: ctx.signal });
+    if (res.code !== 0) throw new Error(`chmod a-w ${plan.file} failed: ${res.stderr.trim()}`);
   },
   async verify(ctx) {
-    const stat = await ctx.host("local").stat(ctx.plan.base);
+    const host = ctx.host("local");
+    const stat = await host.stat(await resolvePath(host, ctx.plan.base));
     return verifyResult([
       {
         name: "base is read-only",
