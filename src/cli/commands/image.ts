@@ -94,7 +94,9 @@ export function registerImage(program: Command, setExit: ExitSetter): void {
   withRunFlags(
     image
       .command("clone")
-      .description("create N copy-on-write overlays of a base image (relative backing path), base made read-only")
+      .description(
+        "create N copy-on-write overlays of a base image (relative backing path); the base and every file below it in its backing chain made read-only",
+      )
       .addHelpText("after", examples("mudanza image clone base.qcow2 --count 3 --name 'lab{n}' --dry-run"))
       .argument("<base>", "the base image (qcow2)")
       .requiredOption("--count <n>", "how many clones", int("--count"))

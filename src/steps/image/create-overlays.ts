@@ -3,7 +3,8 @@ import { defineStep, verifyResult, type VerifyCheck } from "../../engine/step.js
 import type { Host } from "../../hosts/host.js";
 import { cmd } from "../../hosts/quote.js";
 import { parseBackingChain } from "../../kvm/qemu-img-info.js";
-import { RESTORE_BASE_MODE } from "./base-mode.js";
+import { restoreModeId } from "./base-mode.js";
+import { protectBaseStep } from "./protect-base.js";
 import { CLONE_FACTS } from "./facts.js";
 import { shownImagePath } from "./chain-path.js";
 import { cloneTargets, type CloneOptions, type CloneTarget } from "../../plan/options/image-clone.js";
@@ -105,8 +106,9 @@ export const createOverlaysStep = defineStep<CloneOptions, OverlaysPlan>({
       paths: cloneTargets(ctx.plan).map((t) => t.path),
     });
     for (const t of plan.missing) await ctx.compensations.clear(`overlay-${t.name}`);
-    // The overlays stand on the base now: it stays read-only.
-    await ctx.compensations.clear(RESTORE_BASE_MODE);
+    // The overlays stand on the base now: it and the chain below it stay read-only. Protected in this run or
+    // not at all (an earlier run's compensations run before anything else, so none of them is pending now).
+    for (const f of ctx.probedPlan(protectBaseStep)?.files ?? []) await ctx.compensations.clear(restoreModeId(f.file));
   },
   async verify(ctx) {
     const host = ctx.host("local");
