@@ -252,6 +252,19 @@ describe("image clone on real qcow2 files", () => {
       );
     });
 
+    it("clone names taken by the chain's own images block the dry run, saying so, not that the overlays exist", async () => {
+      const [top] = await chain();
+      const { outcome } = await runLocal(
+        buildImageClone(),
+        plan({ base: top!, namePattern: "l{n}", count: 2 }),
+        "dry-run",
+      );
+      expect(outcome.status).toBe("blocked");
+      expect(outcome.probes["create-overlays"]?.reason).toBe(
+        "names taken by other files: l1.qcow2, l2.qcow2 (not overlays of this base); move them away or choose another --name",
+      );
+    });
+
     it("a file below the base made writable again is protected again by the next run", async () => {
       const files = [...(await chain()), base];
       const first = await runLocal(buildImageClone(), plan({ base: files[0]! }), "yes");

@@ -1,3 +1,4 @@
+import { basename } from "node:path";
 import { blocker, type Finding } from "../../engine/finding.js";
 import { defineStep, verifyResult, type VerifyCheck } from "../../engine/step.js";
 import type { Host } from "../../hosts/host.js";
@@ -52,10 +53,12 @@ export const createOverlaysStep = defineStep<CloneOptions, OverlaysPlan>({
       );
     const targets = cloneTargets(ctx.plan);
     const missing: CloneTarget[] = [];
+    const taken: CloneTarget[] = [];
     for (const t of targets) {
       const s = await overlayState(host, t, ctx.signal);
       if (s.state === "missing") missing.push(t);
-      if (s.state === "foreign")
+      if (s.state === "foreign") {
+        taken.push(t);
         findings.push(
           blocker(
             "Clone path taken",
@@ -63,11 +66,19 @@ export const createOverlaysStep = defineStep<CloneOptions, OverlaysPlan>({
             `move it away or choose another --name`,
           ),
         );
+      }
     }
     const format = (await baseFormat(host, ctx.plan.base, ctx.signal)) ?? "qcow2";
     return {
       satisfied: missing.length === 0 && findings.length === 0,
-      reason: missing.length === 0 ? `all ${targets.length} overlays exist` : undefined,
+      // "All exist" only of this command's own overlays: files of other images under the clones' names block it
+      // (found by a new-user trial: with l1 and l2 of the base's own chain taken, it read as already done).
+      reason:
+        taken.length > 0
+          ? `names taken by other files: ${taken.map((t) => basename(t.path)).join(", ")} (not overlays of this base); move them away or choose another --name`
+          : missing.length === 0
+            ? `all ${targets.length} overlays exist`
+            : undefined,
       plan: { format, missing },
       findings,
       details: targets.map((t) => `${t.name}: ${t.path} → backing ${t.backingRef}`),
