@@ -28,6 +28,13 @@ describe("host doctor on a scripted KVM host (real cpuinfo, KSM, virsh output)",
     expect(host.mutations).toEqual([]);
   });
 
+  it("names the KVM check it ran: a test VM booted, and for how long (found by a new-user trial)", async () => {
+    const { outcome } = await doctor();
+    expect(renderDoctor(outcome.probes, outcome.findings)).toMatch(
+      /\n {2}KVM check: booted a test VM \(the host's kernel under qemu-system-x86_64 -accel kvm, 128 MiB, no disk or network\) for \d+\.\d s: KVM works\n/,
+    );
+  });
+
   it("reports KSM running and the memory it saves now (pages_sharing × page size)", async () => {
     const { outcome } = await doctor();
     // ksm-running fixture: pages_shared 17, pages_sharing 48.

@@ -14,6 +14,7 @@ export function renderDoctor(probes: Record<string, ProbeResult>, findings: Find
   if (v)
     lines.push(
       `  virtualization: ${v.flag ?? "no vmx/svm flag"}${v.underHypervisor ? " (this host is a VM)" : ""}; KVM ${v.kvm}: ${v.kvmDetail}`,
+      ...(typeof v.kvmCheck === "string" ? [`  ${v.kvmCheck}`] : []),
     );
   const l = probes.libvirt?.facts;
   if (l) {
