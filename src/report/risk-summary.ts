@@ -102,13 +102,13 @@ const BY_KIND: Record<string, (inputs: RiskInputs) => Pick<RiskSummary, "overwri
   "vserver-to-openvz": vserverToOpenvz,
 };
 
-/** Kinds whose steps that destroy nothing still write: new image files, a base made read-only. */
+/** Kinds whose steps that destroy nothing still write: new image files, a base and its backing chain made read-only. */
 const WRITING_KINDS = new Set(["image-clone", "image-sparsify"]);
 
 /** Kinds where going back is by hand, and how: they take no checkpoints. */
 const UNDO_BY_HAND: Record<string, string> = {
   "image-clone":
-    "By hand: the run makes only new files (the overlays, and the libvirt domains when asked) and makes the base read-only; delete what it made (`virsh undefine` a domain first) and `chmod u+w` the base to go back.",
+    "By hand: the run makes only new files (the overlays, and the libvirt domains when asked) and makes the base and the files below it in its backing chain read-only; delete what it made (`virsh undefine` a domain first) and `chmod u+w` those files to go back.",
   "image-sparsify":
     "By hand: the sparsified copy is a new file, deleted to go back. With --replace the original is gone once the last step ran: keep a copy of it first if you may need it.",
   "image-info": "Nothing to undo: it only reads.",

@@ -30,6 +30,21 @@ describe("subcommand help", () => {
     }
   });
 
+  it("the commands whose checks boot a test VM say so (found by a new-user trial: only README did)", async () => {
+    for (const path of [
+      ["image", "sparsify"],
+      ["host", "doctor"],
+    ]) {
+      let out = "";
+      vi.spyOn(process.stdout, "write").mockImplementation((chunk) => ((out += String(chunk)), true));
+      await main([...path, "--help"]);
+      vi.restoreAllMocks();
+      expect(out.replace(/\s+/g, " "), path.join(" ")).toContain(
+        "The checks boot a short test VM to learn whether KVM runs guests here: the newest /boot kernel under qemu-system-x86_64 -accel kvm, 128 MiB, no disk and no network, so nothing is written;",
+      );
+    }
+  });
+
   it("the root's help lists every exit code the README's table has", async () => {
     let out = "";
     vi.spyOn(process.stdout, "write").mockImplementation((chunk) => ((out += String(chunk)), true));

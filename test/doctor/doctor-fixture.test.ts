@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { loadScriptedHost } from "../../src/hosts/scripted-fixture.js";
 import { buildHostDoctor } from "../../src/pipelines/host-doctor/pipeline.js";
 import type { DoctorOptions } from "../../src/plan/options/host-doctor.js";
+import { renderDoctor } from "../../src/steps/host-doctor/render-doctor.js";
 import { runLocal } from "../image/run-local.js";
 
 const FIXTURE = "fixtures/kvm/hosts/kvm-host";
@@ -27,6 +28,13 @@ describe("host doctor on a scripted KVM host (real cpuinfo, KSM, virsh output)",
     expect(host.mutations).toEqual([]);
   });
 
+  it("names the KVM check it ran: a test VM booted, and for how long (found by a new-user trial)", async () => {
+    const { outcome } = await doctor();
+    expect(renderDoctor(outcome.probes, outcome.findings)).toMatch(
+      /\n {2}KVM check: booted a test VM \(the host's kernel under qemu-system-x86_64 -accel kvm, 128 MiB, no disk or network\) for \d+\.\d s: KVM works\n/,
+    );
+  });
+
   it("reports KSM running and the memory it saves now (pages_sharing × page size)", async () => {
     const { outcome } = await doctor();
     // ksm-running fixture: pages_shared 17, pages_sharing 48.
@@ -45,12 +53,18 @@ describe("host doctor on a scripted KVM host (real cpuinfo, KSM, virsh output)",
     expect(facts.vmBytes).toBe(4 * 1024 ** 3 + 8 * 1024 ** 3); // web1 4 GiB + legacy 8 GiB from dumpxml
     expect(facts.hostBytes).toBe(24684096 * 1024); // MemTotal in the meminfo fixture
     expect(outcome.findings.some((f) => f.title === "Memory overcommitted")).toBe(false);
+    // It counts libvirt's guests, and says so: a QEMU started by hand is not among them (found by a new-user trial).
+    expect(renderDoctor(outcome.probes, outcome.findings)).toContain(
+      "\n  memory: host 23.5 GiB, libvirt guests 12.0 GiB, overcommit -49 %; a QEMU started outside libvirt is not counted\n",
+    );
   });
 
   it("warns above 10 % overcommit when a planned VM is added", async () => {
     const { outcome } = await doctor({ openvz: { confPath: "/etc/vz/conf/102.conf", vmMemoryBytes: 16 * 1024 ** 3 } });
     const f = outcome.findings.find((x) => x.title === "Memory overcommitted");
-    expect(f?.summary).toMatch(/28\.0 GiB on a host with 23\.5 GiB \(19 % over/);
+    expect(f?.summary).toMatch(
+      /^libvirt's defined guests plus the planned VM are promised 28\.0 GiB on a host with 23\.5 GiB \(19 % over/,
+    );
   });
 
   it("OpenVZ VSwap container: a VM below the 1 GiB RAM blocks, one between RAM and RAM+swap is the overselling trap", async () => {

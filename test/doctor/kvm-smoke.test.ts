@@ -32,6 +32,7 @@ describe("KVM smoke test: a kernel booted to a known end", () => {
     expect(await kvmSmokeTest(host)).toEqual({
       result: "ok",
       detail: expect.stringMatching(/booted under KVM .* to its expected end/),
+      bootedMs: expect.any(Number),
     });
     expect(host.mutations).toEqual([]);
   });
@@ -72,6 +73,7 @@ describe("KVM smoke test: a kernel booted to a known end", () => {
       result: "failed",
       detail:
         "QEMU with -accel kvm -cpu host exited 1: Could not access KVM kernel module: No such file or directory | qemu-system-x86_64: -accel kvm: failed to initialize kvm: No such file or directory",
+      bootedMs: expect.any(Number),
     });
   });
 

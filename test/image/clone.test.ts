@@ -1,5 +1,5 @@
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
-import { chmod, mkdtemp, mkdir, rename, rm, stat, writeFile } from "node:fs/promises";
+import { chmod, mkdtemp, mkdir, rename, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -175,6 +175,106 @@ describe("image clone on real qcow2 files", () => {
       `remove overlay ${join(dir, "images", "lab1.qcow2")}: ok`,
       `give ${base} back its mode 640 (the run made no overlay on it): ok`,
     ]);
+  });
+
+  it("a symlinked base: its file is made read-only, and a failed run gives the file its own mode back (found in review)", async () => {
+    await chmod(base, 0o640);
+    const link = join(dir, "images", "current.qcow2");
+    await symlink("base.qcow2", link);
+    const done = await runLocal(buildImageClone(), plan({ base: link, count: 1 }), "yes");
+    expect(done.outcome.status).toBe("done");
+    expect((await stat(base)).mode & 0o7777).toBe(0o440);
+    await rm(join(dir, "images", "lab1.qcow2"));
+    await chmod(base, 0o640);
+    const { outcome, events } = await runLocal(buildImageClone(), plan({ base: link }), "yes", {
+      host: hostWhereLab2CannotBeCreated(),
+    });
+    expect(outcome.status).toBe("failed");
+    expect((await stat(base)).mode & 0o7777).toBe(0o640);
+    expect(
+      events.some(
+        (e) =>
+          e.type === "compensation" && e.title === `give ${base} back its mode 640 (the run made no overlay on it)`,
+      ),
+    ).toBe(true);
+  });
+
+  describe("a base on a backing chain (base.qcow2 <- l1 <- l2 <- l3, found by a new-user trial)", () => {
+    /** l1, l2 and l3 over the base, each an overlay of the one before; returns their paths, the top first. */
+    const chain = async (): Promise<string[]> => {
+      const layers = ["l1", "l2", "l3"].map((n) => join(dir, "images", `${n}.qcow2`));
+      let below = "base.qcow2";
+      for (const layer of layers) {
+        qemuImg("create", "-q", "-f", "qcow2", "-b", below, "-F", "qcow2", layer);
+        below = layer.slice(join(dir, "images").length + 1);
+      }
+      return [...layers].reverse();
+    };
+
+    it("the dry run lists a chmod for every file of the chain, and the run makes each read-only", async () => {
+      const files = [...(await chain()), base];
+      await chmod(files[2]!, 0o640);
+      const top = plan({ base: files[0]!, namePattern: "c{n}" });
+      const dry = await runLocal(buildImageClone(), top, "dry-run");
+      expect(dry.outcome.probes["protect-base"]?.commands.map((c) => c.command)).toEqual(
+        files.map((f) => `chmod a-w ${f}`),
+      );
+      const { outcome, events } = await runLocal(buildImageClone(), top, "yes");
+      expect(outcome.status).toBe("done");
+      for (const f of files) expect((await stat(f)).mode & 0o222, f).toBe(0);
+      const verified = events.flatMap((e) =>
+        e.type === "step-end" && e.stepId === "protect-base" ? (e.checks ?? []) : [],
+      );
+      expect(verified.map((c) => `${c.name}: ${c.ok}`)).toEqual([
+        "base is read-only: true",
+        ...files.slice(1).map((f) => `${f} (below the base) is read-only: true`),
+      ]);
+    });
+
+    it("a failed run gives every file of the chain its own mode back", async () => {
+      const files = [...(await chain()), base];
+      await chmod(files[2]!, 0o640);
+      const { outcome, events } = await runLocal(buildImageClone(), plan({ base: files[0]! }), "yes", {
+        host: hostWhereLab2CannotBeCreated(),
+      });
+      expect(outcome.status).toBe("failed");
+      expect(await Promise.all(files.map(async (f) => ((await stat(f)).mode & 0o7777).toString(8)))).toEqual([
+        "644",
+        "644",
+        "640",
+        "644",
+      ]);
+      const undone = events.flatMap((e) => (e.type === "compensation" && e.title.startsWith("give ") ? [e.title] : []));
+      expect(undone).toEqual(
+        [...files]
+          .reverse()
+          .map((f, i) => `give ${f} back its mode ${i === 1 ? "640" : "644"} (the run made no overlay on it)`),
+      );
+    });
+
+    it("clone names taken by the chain's own images block the dry run, saying so, not that the overlays exist", async () => {
+      const [top] = await chain();
+      const { outcome } = await runLocal(
+        buildImageClone(),
+        plan({ base: top!, namePattern: "l{n}", count: 2 }),
+        "dry-run",
+      );
+      expect(outcome.status).toBe("blocked");
+      expect(outcome.probes["create-overlays"]?.reason).toBe(
+        "names taken by other files: l1.qcow2, l2.qcow2 (not overlays of this base); move them away or choose another --name",
+      );
+    });
+
+    it("a file below the base made writable again is protected again by the next run", async () => {
+      const files = [...(await chain()), base];
+      const first = await runLocal(buildImageClone(), plan({ base: files[0]! }), "yes");
+      expect(first.outcome.status).toBe("done");
+      await chmod(base, 0o644);
+      const again = await runLocal(buildImageClone(), plan({ base: files[0]! }), "yes", { stateDir: first.stateDir });
+      expect(again.outcome.status).toBe("done");
+      expect((await stat(base)).mode & 0o222).toBe(0);
+      expect(again.events.some((e) => e.type === "compensation")).toBe(false);
+    });
   });
 
   it("a base made writable again under existing overlays is protected again, and stays so on the next run", async () => {

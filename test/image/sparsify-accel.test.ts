@@ -42,6 +42,11 @@ describe("image sparsify chooses KVM only when a kernel booted under it to its e
     expect(report).toContain(
       "libguestfs runs under TCG (software CPU): a Linux kernel under KVM (-cpu host) did not reach its end within 60 s",
     );
+    // The dry run that "changed nothing" booted a test VM: it says so, and for how long (found by a new-user trial).
+    expect(report).toMatch(
+      /\n- KVM check: booted a test VM \(the host's kernel under qemu-system-x86_64 -accel kvm, 128 MiB, no disk or network\) for \d+\.\d s: KVM does not run guests\n/,
+    );
+    expect(probe.facts?.kvmCheckSeconds).toEqual(expect.any(Number));
     expect(host.mutations).toEqual([]);
   });
 

@@ -5,6 +5,7 @@ import type { ExitSetter } from "../program.js";
 import { examples } from "../examples.js";
 import { requireInputFile } from "../input-file.js";
 import { exitCodeForRun } from "../../exit-codes.js";
+import { KVM_CHECK_HELP } from "../../steps/host-doctor/kvm-smoke.js";
 
 export function registerHost(program: Command, setExit: ExitSetter): void {
   const host = program.command("host").description("checks of this KVM host");
@@ -19,7 +20,8 @@ export function registerHost(program: Command, setExit: ExitSetter): void {
     )
     .addHelpText(
       "after",
-      examples("mudanza host doctor", "mudanza host doctor --openvz-conf /etc/vz/conf/101.conf --vm-memory 2G"),
+      `\n${KVM_CHECK_HELP}\n` +
+        examples("mudanza host doctor", "mudanza host doctor --openvz-conf /etc/vz/conf/101.conf --vm-memory 2G"),
     )
     .option("--bridge <name>", "the bridge VMs use", "br0")
     .option("--no-bridge", "do not check for a bridge")

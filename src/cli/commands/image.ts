@@ -7,6 +7,7 @@ import type { LocalPipelineFlags as CommonFlags } from "../run-local-pipeline.js
 import { resolveStateDir } from "../state-dir.js";
 import { examples } from "../examples.js";
 import { exitCodeForRun } from "../../exit-codes.js";
+import { KVM_CHECK_HELP } from "../../steps/host-doctor/kvm-smoke.js";
 
 const withRunFlags = (c: Command): Command =>
   c
@@ -40,10 +41,11 @@ export function registerImage(program: Command, setExit: ExitSetter): void {
       )
       .addHelpText(
         "after",
-        examples(
-          "mudanza image sparsify web1.qcow2 --out web1.backup.qcow2",
-          "mudanza image sparsify web1.qcow2 --replace",
-        ),
+        `\n${KVM_CHECK_HELP} --dry-run runs it too: it picks KVM or TCG for libguestfs.\n` +
+          examples(
+            "mudanza image sparsify web1.qcow2 --out web1.backup.qcow2",
+            "mudanza image sparsify web1.qcow2 --replace",
+          ),
       )
       .argument("<disk>", "the disk image (qcow2 or raw); its VM must be shut down")
       .option("--out <file>", "where the sparsified copy goes (default: DISK.sparse.qcow2 beside it)")
@@ -94,7 +96,9 @@ export function registerImage(program: Command, setExit: ExitSetter): void {
   withRunFlags(
     image
       .command("clone")
-      .description("create N copy-on-write overlays of a base image (relative backing path), base made read-only")
+      .description(
+        "create N copy-on-write overlays of a base image (relative backing path); the base and every file below it in its backing chain made read-only",
+      )
       .addHelpText("after", examples("mudanza image clone base.qcow2 --count 3 --name 'lab{n}' --dry-run"))
       .argument("<base>", "the base image (qcow2)")
       .requiredOption("--count <n>", "how many clones", int("--count"))

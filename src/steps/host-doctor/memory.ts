@@ -39,7 +39,7 @@ export const memoryStep = defineStep<DoctorOptions, null>({
       findings.push(
         warning(
           "Memory overcommitted",
-          `defined VMs${planned ? " plus the planned one" : ""} are promised ${formatBytes(figures.committedBytes)} on a host with ${formatBytes(hostBytes)} (${Math.round(figures.ratio * 100)} % over; warning above ${OVERCOMMIT_WARN_RATIO * 100} %)`,
+          `libvirt's defined guests${planned ? " plus the planned VM" : ""} are promised ${formatBytes(figures.committedBytes)} on a host with ${formatBytes(hostBytes)} (${Math.round(figures.ratio * 100)} % over; warning above ${OVERCOMMIT_WARN_RATIO * 100} %)`,
           "KSM and ballooning soften it, but a busy day ends in swapping or the OOM killer: shrink VMs or move some",
         ),
       );

@@ -4,6 +4,9 @@ import { formatBytes } from "../../render/format.js";
 
 const num = (v: unknown): number | undefined => (typeof v === "number" ? v : undefined);
 
+/** The memory line counts the guests libvirt defines: a QEMU started by hand or by another tool is not among them. */
+const OUTSIDE_LIBVIRT = "a QEMU started outside libvirt is not counted";
+
 /** The doctor's closing summary: one line per area, then every finding with its fix. */
 export function renderDoctor(probes: Record<string, ProbeResult>, findings: Finding[]): string {
   const lines: string[] = ["KVM host doctor"];
@@ -11,6 +14,7 @@ export function renderDoctor(probes: Record<string, ProbeResult>, findings: Find
   if (v)
     lines.push(
       `  virtualization: ${v.flag ?? "no vmx/svm flag"}${v.underHypervisor ? " (this host is a VM)" : ""}; KVM ${v.kvm}: ${v.kvmDetail}`,
+      ...(typeof v.kvmCheck === "string" ? [`  ${v.kvmCheck}`] : []),
     );
   const l = probes.libvirt?.facts;
   if (l) {
@@ -23,10 +27,14 @@ export function renderDoctor(probes: Record<string, ProbeResult>, findings: Find
   if (m) {
     const vmBytes = num(m.vmBytes);
     const overcommitPercent = num(m.overcommitPercent);
-    const vms = vmBytes === undefined ? `unknown (libvirt: ${String(m.libvirt)})` : formatBytes(vmBytes);
-    const planned = num(m.plannedBytes) ? ` + planned ${formatBytes(num(m.plannedBytes)!)}` : "";
+    const plannedBytes = num(m.plannedBytes);
+    const host = `host ${formatBytes(num(m.hostBytes) ?? 0)}`;
+    // What it counts is libvirt's defined guests, said so (found by a new-user trial: "VMs unknown" read as
+    // every VM, and a QEMU started by hand beside libvirt was not seen); without libvirt, why, not "unknown".
     lines.push(
-      `  memory: host ${formatBytes(num(m.hostBytes) ?? 0)}, VMs ${vms}${planned}, overcommit ${overcommitPercent === undefined ? "unknown" : `${overcommitPercent} %`}`,
+      vmBytes === undefined || overcommitPercent === undefined
+        ? `  memory: ${host}, libvirt guests not counted (${String(m.libvirt)}), so no overcommit figure${plannedBytes ? ` (planned VM ${formatBytes(plannedBytes)})` : ""}; ${OUTSIDE_LIBVIRT}`
+        : `  memory: ${host}, libvirt guests ${formatBytes(vmBytes)}${plannedBytes ? ` + planned ${formatBytes(plannedBytes)}` : ""}, overcommit ${overcommitPercent} %; ${OUTSIDE_LIBVIRT}`,
     );
     const c = m.container as { guaranteedBytes?: number; burstBytes?: number | null; model?: string } | undefined;
     if (c)

@@ -2,7 +2,7 @@ import { blocker, warning, type Finding } from "../../engine/finding.js";
 import { defineStep, verifyResult } from "../../engine/step.js";
 import { parseCpuinfo } from "../../kvm/cpuinfo.js";
 import type { DoctorOptions } from "../../plan/options/host-doctor.js";
-import { kvmSmokeTest } from "./kvm-smoke.js";
+import { kvmCheckNote, kvmSmokeTest } from "./kvm-smoke.js";
 
 /** Can this host run KVM guests at all: CPU flags, /dev/kvm, and a real guest CPU started under KVM. */
 export const virtualizationStep = defineStep<DoctorOptions, null>({
@@ -49,6 +49,7 @@ export const virtualizationStep = defineStep<DoctorOptions, null>({
         underHypervisor: cpu.underHypervisor,
         kvm: kvm.result,
         kvmDetail: kvm.detail,
+        kvmCheck: kvmCheckNote(kvm),
       },
     };
   },

@@ -1,9 +1,11 @@
+import { basename } from "node:path";
 import { blocker, type Finding } from "../../engine/finding.js";
 import { defineStep, verifyResult, type VerifyCheck } from "../../engine/step.js";
 import type { Host } from "../../hosts/host.js";
 import { cmd } from "../../hosts/quote.js";
 import { parseBackingChain } from "../../kvm/qemu-img-info.js";
-import { RESTORE_BASE_MODE } from "./base-mode.js";
+import { restoreModeId } from "./base-mode.js";
+import { protectBaseStep } from "./protect-base.js";
 import { CLONE_FACTS } from "./facts.js";
 import { shownImagePath } from "./chain-path.js";
 import { cloneTargets, type CloneOptions, type CloneTarget } from "../../plan/options/image-clone.js";
@@ -51,10 +53,12 @@ export const createOverlaysStep = defineStep<CloneOptions, OverlaysPlan>({
       );
     const targets = cloneTargets(ctx.plan);
     const missing: CloneTarget[] = [];
+    const taken: CloneTarget[] = [];
     for (const t of targets) {
       const s = await overlayState(host, t, ctx.signal);
       if (s.state === "missing") missing.push(t);
-      if (s.state === "foreign")
+      if (s.state === "foreign") {
+        taken.push(t);
         findings.push(
           blocker(
             "Clone path taken",
@@ -62,11 +66,19 @@ export const createOverlaysStep = defineStep<CloneOptions, OverlaysPlan>({
             `move it away or choose another --name`,
           ),
         );
+      }
     }
     const format = (await baseFormat(host, ctx.plan.base, ctx.signal)) ?? "qcow2";
     return {
       satisfied: missing.length === 0 && findings.length === 0,
-      reason: missing.length === 0 ? `all ${targets.length} overlays exist` : undefined,
+      // "All exist" only of this command's own overlays: files of other images under the clones' names block it
+      // (found by a new-user trial: with l1 and l2 of the base's own chain taken, it read as already done).
+      reason:
+        taken.length > 0
+          ? `names taken by other files: ${taken.map((t) => basename(t.path)).join(", ")} (not overlays of this base); move them away or choose another --name`
+          : missing.length === 0
+            ? `all ${targets.length} overlays exist`
+            : undefined,
       plan: { format, missing },
       findings,
       details: targets.map((t) => `${t.name}: ${t.path} → backing ${t.backingRef}`),
@@ -105,8 +117,9 @@ export const createOverlaysStep = defineStep<CloneOptions, OverlaysPlan>({
       paths: cloneTargets(ctx.plan).map((t) => t.path),
     });
     for (const t of plan.missing) await ctx.compensations.clear(`overlay-${t.name}`);
-    // The overlays stand on the base now: it stays read-only.
-    await ctx.compensations.clear(RESTORE_BASE_MODE);
+    // The overlays stand on the base now: it and the chain below it stay read-only. Protected in this run or
+    // not at all (an earlier run's compensations run before anything else, so none of them is pending now).
+    for (const f of ctx.probedPlan(protectBaseStep)?.files ?? []) await ctx.compensations.clear(restoreModeId(f.file));
   },
   async verify(ctx) {
     const host = ctx.host("local");

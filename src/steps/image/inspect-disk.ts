@@ -21,6 +21,8 @@ export interface DiskState {
   chainError?: string;
   /** Bytes the images below it hold on the host (qemu-img's actual-size of each); 0 without a backing file. */
   belowBytes: number;
+  /** The images below it in its backing chain, its backing file first, as shown (empty without one or when it does not open). */
+  below: string[];
 }
 
 /** The backing file an image names, as qemu-img resolves it (relative to the image's folder), normalised. */
@@ -37,7 +39,7 @@ export function backingFileOf(info: ImageInfo | undefined): string | undefined {
  */
 export async function inspectDisk(host: Host, path: string, signal?: AbortSignal): Promise<DiskState> {
   const stat = await host.stat(path);
-  if (!stat) return { path, exists: false, locked: false, belowBytes: 0 };
+  if (!stat) return { path, exists: false, locked: false, belowBytes: 0, below: [] };
   const file = { fileType: stat.type, fileSize: stat.size, fileMode: stat.mode };
   const shared = await host.exec(cmd("qemu-img", "info", "-U", "--output=json", path), { signal, timeoutMs: 60_000 });
   if (shared.code !== 0)
@@ -47,6 +49,7 @@ export async function inspectDisk(host: Host, path: string, signal?: AbortSignal
       locked: false,
       ...file,
       belowBytes: 0,
+      below: [],
       error: shared.stderr.trim() || `qemu-img info exited ${shared.code}`,
     };
   const info = parseImageInfo(shared.stdout);
@@ -54,7 +57,7 @@ export async function inspectDisk(host: Host, path: string, signal?: AbortSignal
   const locked = exclusive.code !== 0 && isLockConflict(exclusive.stderr);
   // Without --backing-chain qemu-img opens the top image alone: an overlay whose base is gone still reads
   // fine here, and fails only where the chain is opened (found by a new-user trial: sparsify said Ready).
-  const chain = backingFileOf(info) ? await readChain(host, path, signal) : { belowBytes: 0 };
+  const chain = backingFileOf(info) ? await readChain(host, path, signal) : { belowBytes: 0, below: [] };
   return { path, exists: true, info, locked, ...file, ...chain };
 }
 
@@ -62,15 +65,22 @@ async function readChain(
   host: Host,
   path: string,
   signal?: AbortSignal,
-): Promise<{ belowBytes: number; chainError?: string }> {
+): Promise<{ belowBytes: number; below: string[]; chainError?: string }> {
   const res = await host.exec(cmd("qemu-img", "info", "-U", "--backing-chain", "--output=json", path), {
     signal,
     timeoutMs: 60_000,
   });
   if (res.code !== 0)
-    return { belowBytes: 0, chainError: res.stderr.trim() || `qemu-img info --backing-chain exited ${res.code}` };
+    return {
+      belowBytes: 0,
+      below: [],
+      chainError: res.stderr.trim() || `qemu-img info --backing-chain exited ${res.code}`,
+    };
   const below = parseBackingChain(res.stdout).slice(1);
-  return { belowBytes: below.reduce((sum, image) => sum + (image["actual-size"] ?? 0), 0) };
+  return {
+    belowBytes: below.reduce((sum, image) => sum + (image["actual-size"] ?? 0), 0),
+    below: below.map((image) => shownImagePath(image.filename)),
+  };
 }
 
 /** A disk is a whole number of 512-byte sectors: what qemu-img calls raw is any file it does not recognise. */

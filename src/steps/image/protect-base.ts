@@ -1,17 +1,20 @@
 import type { Host } from "../../hosts/host.js";
 import { blocker, warning, type Finding } from "../../engine/finding.js";
-import { defineStep, verifyResult } from "../../engine/step.js";
+import { defineStep, verifyResult, type VerifyCheck } from "../../engine/step.js";
 import { cmd } from "../../hosts/quote.js";
 import { cloneTargets, type CloneOptions } from "../../plan/options/image-clone.js";
-import { RESTORE_BASE_MODE } from "./base-mode.js";
+import { restoreModeId } from "./base-mode.js";
 import { inspectDisk, misnamedImageFinding, unusableDiskFindings } from "./inspect-disk.js";
 import { domainsUsing, readDomains } from "./libvirt-users.js";
+import { resolvePath } from "../../vserver/paths.js";
 
 /**
- * Overlays are only valid while their base never changes: refuse a base a VM is writing now, warn about
- * defined VMs that would write to it, and make it read-only (chmod a-w) so a mistake fails loudly.
+ * Overlays are only valid while their base never changes, and the base reads the images below it in its
+ * backing chain: writing to any of them changes every clone. Refuse a base a VM is writing now, warn about
+ * defined VMs that would write to a file of the chain, and make every file of it read-only (chmod a-w) so a
+ * mistake fails loudly. A file below the base may be shared by other chains: they only read it too.
  */
-const protectCommand = (base: string): string => cmd("chmod", "a-w", base);
+const protectCommand = (file: string): string => cmd("chmod", "a-w", file);
 
 /** No overlay of this run exists yet: only then may a failed run make the base writable again. */
 async function noCloneYet(host: Host, options: CloneOptions): Promise<boolean> {
@@ -19,22 +22,63 @@ async function noCloneYet(host: Host, options: CloneOptions): Promise<boolean> {
   return true;
 }
 
-const restoreModeCommand = (base: string, mode: number): string =>
-  cmd("chmod", (mode & 0o7777).toString(8).padStart(4, "0"), "--", base);
+const restoreModeCommand = (file: string, mode: number): string =>
+  cmd("chmod", (mode & 0o7777).toString(8).padStart(4, "0"), "--", file);
 
-export interface ProtectPlan {
-  base: string;
-  protect: boolean;
+const octal = (mode: number): string => (mode & 0o7777).toString(8);
+
+/** A file of the base's backing chain to make read-only. */
+export interface ProtectedFile {
+  /** As the chain names it: the base, or an image below it. */
+  image: string;
+  /** The file it is: itself, or what its symlink points to (chmod follows links; lstat and verify must too). */
+  file: string;
   /**
-   * The base's mode before the step, given back if create-overlays fails; null when every overlay exists
-   * already (create-overlays then has nothing to do, and the base stays read-only under them).
+   * Its mode before the step, given back if create-overlays fails; null when an overlay of the run exists
+   * already (create-overlays then has nothing to do, and the chain stays read-only under it).
    */
   restoreMode: number | null;
 }
 
+export interface ProtectPlan {
+  base: string;
+  /** The files of the chain that still have a write bit, the base first: each is made read-only. */
+  files: ProtectedFile[];
+}
+
+/**
+ * The files of a chain, symlinks followed, with their mode; `skipped` says which are left as they are (not
+ * a regular file: a block device, an nbd: export). The base's lstat comes with its inspection.
+ */
+async function chainFiles(
+  host: Host,
+  base: { path: string; type?: string; mode?: number },
+  below: string[],
+): Promise<{ files: Array<{ image: string; file: string; mode: number }>; skipped: string[] }> {
+  const files: Array<{ image: string; file: string; mode: number }> = [];
+  const skipped: string[] = [];
+  for (const [i, image] of [base.path, ...below].entries()) {
+    let stat =
+      i === 0 ? (base.type === undefined ? null : { type: base.type, mode: base.mode ?? 0 }) : await host.stat(image);
+    let file = image;
+    // A symlink's own mode is 777: the mode that counts, and the one given back, is its file's (found in review:
+    // a linked base failed verification, and the compensation made the file mode 777).
+    if (stat?.type === "symlink") {
+      file = await resolvePath(host, image);
+      stat = await host.stat(file);
+    }
+    if (stat === null || (i > 0 && stat.type !== "file")) {
+      if (i > 0) skipped.push(`${image} is not a regular file: left as it is`);
+      continue;
+    }
+    if (!files.some((f) => f.file === file)) files.push({ image, file, mode: stat.mode });
+  }
+  return { files, skipped };
+}
+
 export const protectBaseStep = defineStep<CloneOptions, ProtectPlan>({
   id: "protect-base",
-  title: "Check the base image and make it read-only",
+  title: "Check the base image and make its backing chain read-only",
   destructive: false,
   async probe(ctx) {
     const host = ctx.host("local");
@@ -44,7 +88,7 @@ export const protectBaseStep = defineStep<CloneOptions, ProtectPlan>({
     if (!disk.exists)
       return {
         satisfied: false,
-        plan: { base, protect: false, restoreMode: null },
+        plan: { base, files: [] },
         findings: [blocker("Base image not found", `${base} does not exist`)],
       };
     if (disk.error)
@@ -72,26 +116,36 @@ export const protectBaseStep = defineStep<CloneOptions, ProtectPlan>({
       );
     }
     const view = await readDomains(host, uri, ctx.signal);
-    for (const user of domainsUsing(view, [base]).filter((u) => !u.readonly)) {
-      findings.push(
-        warning(
-          "A VM writes to the base",
-          `libvirt domain "${user.name}" (${user.state}) has ${base} as a writable disk: starting it after cloning corrupts every clone`,
-          `point ${user.name} at its own overlay, or mark the disk <readonly/>`,
-        ),
-      );
-    }
-    const mode = disk.fileMode;
-    const readOnly = mode !== undefined && (mode & 0o222) === 0;
-    // Overlays already on it (a re-run with a larger --count) read from the base: it stays read-only whatever fails.
-    const restoreMode = mode !== undefined && !readOnly && (await noCloneYet(host, ctx.plan)) ? mode : null;
+    for (const image of [base, ...disk.below])
+      for (const user of domainsUsing(view, [image]).filter((u) => !u.readonly)) {
+        findings.push(
+          warning(
+            "A VM writes to the base",
+            `libvirt domain "${user.name}" (${user.state}) has ${image} as a writable disk${image === base ? "" : `, and ${base} reads it (its backing chain)`}: starting it after cloning corrupts every clone`,
+            `point ${user.name} at its own overlay, or mark the disk <readonly/>`,
+          ),
+        );
+      }
+    const chain = await chainFiles(host, { path: base, type: disk.fileType, mode: disk.fileMode }, disk.below);
+    const writable = chain.files.filter((f) => (f.mode & 0o222) !== 0);
+    // Overlays already on it (a re-run with a larger --count) read the chain: it stays read-only whatever fails.
+    const restorable = writable.length > 0 && (await noCloneYet(host, ctx.plan));
+    const files = writable.map((f) => ({ image: f.image, file: f.file, restoreMode: restorable ? f.mode : null }));
+    const satisfied = chain.files.length > 0 && writable.length === 0;
+    const symlinked = chain.files.filter((f) => f.file !== f.image);
     return {
-      satisfied: readOnly,
-      reason: readOnly ? "the base is already read-only" : undefined,
-      plan: { base, protect: !readOnly, restoreMode },
+      satisfied,
+      reason: satisfied
+        ? chain.files.length === 1
+          ? "the base is already read-only"
+          : `the base and the ${chain.files.length - 1} file(s) below it in its backing chain are already read-only`
+        : undefined,
+      plan: { base, files },
       findings,
+      details: [...symlinked.map((f) => `${f.image} is a link to ${f.file}`), ...chain.skipped],
       facts: {
         base,
+        ...(disk.below.length > 0 ? { "backing chain": [base, ...disk.below] } : {}),
         format: disk.info?.format,
         virtualSize: disk.info?.["virtual-size"],
         libvirt: view.domains ? `${view.domains.length} domain(s)` : view.why,
@@ -99,31 +153,46 @@ export const protectBaseStep = defineStep<CloneOptions, ProtectPlan>({
     };
   },
   commands: (plan) =>
-    plan.protect
-      ? [{ host: "local", command: protectCommand(plan.base), purpose: "no one writes to the base by mistake" }]
-      : [],
+    plan.files.map((f) => ({
+      host: "local",
+      command: protectCommand(f.file),
+      purpose:
+        f.image === plan.base
+          ? "no one writes to the base by mistake"
+          : `${f.image} is below the base in its backing chain: writing to it changes every clone too`,
+    })),
   async run(ctx, plan) {
-    if (!plan.protect) return;
-    // Registered before the chmod: a later failure (an overlay qemu-img cannot create) must not leave the
-    // base read-only with no overlay on it (found by a new-user trial).
-    if (plan.restoreMode !== null)
-      await ctx.compensations.register({
-        id: RESTORE_BASE_MODE,
-        title: `give ${plan.base} back its mode ${(plan.restoreMode & 0o7777).toString(8)} (the run made no overlay on it)`,
-        host: "local",
-        command: restoreModeCommand(plan.base, plan.restoreMode),
-      });
-    const res = await ctx.host("local").exec(protectCommand(plan.base), { signal: ctx.signal });
-    if (res.code !== 0) throw new Error(`chmod a-w ${plan.base} failed: ${res.stderr.trim()}`);
+    const host = ctx.host("local");
+    for (const f of plan.files) {
+      // Registered before the chmod: a later failure (an overlay qemu-img cannot create) must not leave the
+      // chain read-only with no overlay on it (found by a new-user trial).
+      if (f.restoreMode !== null)
+        await ctx.compensations.register({
+          id: restoreModeId(f.file),
+          title: `give ${f.file} back its mode ${octal(f.restoreMode)} (the run made no overlay on it)`,
+          host: "local",
+          command: restoreModeCommand(f.file, f.restoreMode),
+        });
+      const res = await host.exec(protectCommand(f.file), { signal: ctx.signal });
+      if (res.code !== 0) throw new Error(`chmod a-w ${f.file} failed: ${res.stderr.trim()}`);
+    }
   },
   async verify(ctx) {
-    const stat = await ctx.host("local").stat(ctx.plan.base);
-    return verifyResult([
-      {
-        name: "base is read-only",
+    const host = ctx.host("local");
+    const { base } = ctx.plan;
+    const below = (await inspectDisk(host, base, ctx.signal)).below;
+    const checks: VerifyCheck[] = [];
+    for (const [i, image] of [base, ...below].entries()) {
+      const file = await resolvePath(host, image);
+      const stat = await host.stat(file);
+      // Only regular files were made read-only (a block device or an nbd: export below the base is left alone).
+      if (i > 0 && stat?.type !== "file") continue;
+      checks.push({
+        name: i === 0 ? "base is read-only" : `${image} (below the base) is read-only`,
         ok: stat !== null && (stat.mode & 0o222) === 0,
-        detail: stat ? `mode ${stat.mode.toString(8)}` : "missing",
-      },
-    ]);
+        detail: stat ? `mode ${octal(stat.mode)}` : "missing",
+      });
+    }
+    return verifyResult(checks);
   },
 });

@@ -8,7 +8,7 @@ import { formatSilence, SILENCE_LIMIT_ENV, silenceLimitMs } from "../../hosts/wa
 import { formatBytes } from "../../render/format.js";
 import { imageCheckClean, parseImageCheck } from "../../kvm/qemu-img-info.js";
 import { effectiveTmpdir, type SparsifyOptions } from "../../plan/options/image-sparsify.js";
-import { kvmSmokeTest } from "../host-doctor/kvm-smoke.js";
+import { kvmCheckNote, kvmSmokeTest } from "../host-doctor/kvm-smoke.js";
 import { SPARSIFY_FACTS } from "./facts.js";
 import { guestfsEnv, listGuestFilesystems } from "./guest-filesystems.js";
 import {
@@ -275,6 +275,7 @@ export const sparsifyStep = defineStep<SparsifyOptions, SparsifyPlan>({
       facts: {
         accel,
         kvm: kvm.detail,
+        kvmCheckSeconds: kvm.bootedMs === undefined ? null : Math.round(kvm.bootedMs / 100) / 10,
         virtualSize,
         allocatedBefore: actualSize,
         tmpdir: tmp,
@@ -284,6 +285,7 @@ export const sparsifyStep = defineStep<SparsifyOptions, SparsifyPlan>({
       details: [
         `${o.disk} (${formatBytes(actualSize)} allocated, ${formatBytes(virtualSize)} virtual${backingFile ? `, an overlay on ${backingFile}` : ""}) → ${o.out}${backingFile ? " (standalone: no backing file)" : ""}`,
         accel === "tcg" ? `libguestfs runs under TCG (software CPU): ${kvm.detail}` : "libguestfs runs under KVM",
+        kvmCheckNote(kvm),
         `temporary files in ${ownTmpdir(o)}, removed after`,
         ...(leftover ? [leftoverNote(ownTmpdir(o))] : []),
       ],
