@@ -59,7 +59,8 @@ export type FinalPassPlan =
       /**
        * One rsync of the list, not one for the database directories and one for the changed paths: on the lab
        * (a writer inserting, 3 rounds each, same boot) the window's median was 4.8 s against 5.4 s with two
-       * rsyncs one after the other, and 5.7 s with both at once (the emulated VM has one CPU). Started before
+       * rsyncs one after the other, and 5.7 s with both at once (measured when the lab VM had one vCPU; the
+       * window is mostly the database files' delta transfer either way). Started before
        * the stop, it waits for the list (waitingCopyCommand).
        */
       copyChanged: string;
