@@ -8,6 +8,9 @@ const WHAT_TO_WRITE: Record<string, string> = {
   host: "write the host name or address",
   user: "write the user name, or leave the key out for root",
   name: "write the migration's name, or leave the key out to name it after the file",
+  identityFile: "write the private key's path, or leave the key out for ssh-agent and ~/.ssh/config",
+  knownHostsFile:
+    "write the known_hosts file's path, or leave the key out for ssh's own (~/.ssh/config, ~/.ssh/known_hosts)",
   hostKey: "write the SHA256 fingerprint ssh-keygen -lf prints, or leave the key out",
   targetAddressFromSource: "write the address, or leave the key out to use the target's host",
   databases: "write a systemd unit name, or remove the entry",

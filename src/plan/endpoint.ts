@@ -12,13 +12,14 @@ export const endpointFields = {
   user: userNameSchema.default("root"),
   /** Run commands through `sudo -n` when the user is not root. */
   sudo: z.boolean().default(false),
-  identityFile: z.string().optional(),
+  // Empty would name the plan's folder (a relative path is the plan folder's): said as an empty value.
+  identityFile: z.string().min(1).optional(),
   /** Pinned host key fingerprint, as `ssh-keygen -lf` prints it (SHA256:...). */
   hostKey: z
     .string()
     .regex(/^SHA256:[A-Za-z0-9+/]{43}=?$/, "a SHA256 fingerprint like SHA256:uNiVz...")
     .optional(),
-  knownHostsFile: z.string().optional(),
+  knownHostsFile: z.string().min(1).optional(),
   /** Directory of a scripted host fixture (transport: scripted). */
   fixture: z.string().optional(),
   /** Seconds for the ssh handshake: a host that has not answered in 10 minutes will not, so more is a typo. */

@@ -227,6 +227,17 @@ target: { host: new.example.org, identityFile: ~/.ssh/id_ed25519, knownHostsFile
         'kind: vserver-to-openvz\nsource: { host: a.example.org }\ntarget: { host: b.example.org }\noptions: { guest: "" }\n',
       ),
     ).toBe("p.yaml is not a valid plan: line 4: options.guest is empty: write the guest's name under /etc/vservers");
+    // An empty key path would be the plan's folder (found in review: it was accepted).
+    expect(
+      errorOf(
+        'kind: openvz-to-kvm\nsource: { host: a.example.org, identityFile: "", knownHostsFile: "" }\ntarget: { host: b.example.org }\n',
+      )
+        .split("\n")
+        .slice(1),
+    ).toEqual([
+      "  line 2: source.identityFile is empty: write the private key's path, or leave the key out for ssh-agent and ~/.ssh/config",
+      "  line 2: source.knownHostsFile is empty: write the known_hosts file's path, or leave the key out for ssh's own (~/.ssh/config, ~/.ssh/known_hosts)",
+    ]);
   });
 
   it("a plan file that cannot be read says why in words, the code kept (found by a new-user trial)", async () => {
