@@ -236,6 +236,9 @@ describe("rsync probe", () => {
     const du = hosts.source.log.find((e) => e.kind === "exec" && e.command.startsWith("du "));
     expect(du?.kind === "exec" && du.command).toContain(" --exclude=/srv/backup ");
     expect(probe.facts?.sourceMountsToRecreate).toHaveLength(2);
+    // One read of the source serves both the copy's layout and the measurements' (it was asked twice).
+    const mountReads = hosts.source.log.filter((e) => e.kind === "exec" && e.command.includes("/proc/self/mountinfo"));
+    expect(mountReads).toHaveLength(1);
   });
 
   it("warns with the figures, and blocks only when even the smaller one does not fit", async () => {

@@ -20,9 +20,8 @@ import {
   cutoverFinishedAt,
   describeCompare,
   dirlinkVerdict,
-  excludesAndMounts,
+  copyLayouts,
   noCopyAfterCutover,
-  treeExcludesAndMounts,
   passCommands,
   passPlan,
   syncCommandBuilder,
@@ -60,8 +59,8 @@ export const rsyncStep = defineStep<OvzPlan, CopyPlan>({
     const roles = ["source", "target"] as const;
     // The trees' sizes are the probe's slowest commands (du over both roots, on sessions of their own): started
     // first, with what the source alone tells, they run beside the checks below instead of after them.
-    const layout = excludesAndMounts(ctx);
-    const sizes = treeExcludesAndMounts(ctx).then(({ excludes }) =>
+    const { withVmNetwork: layout, tree } = copyLayouts(ctx);
+    const sizes = tree.then(({ excludes }) =>
       Promise.all([
         diskUsage(source, ctx.signal),
         diskUsage(target, ctx.signal),
@@ -190,7 +189,7 @@ export const rsyncStep = defineStep<OvzPlan, CopyPlan>({
 
     let estimatedTransferBytes = sourceTree?.apparentBytes ?? sourceDisk?.usedBytes;
     const ready = await accessReady(source);
-    const command = await syncCommandBuilder(ctx);
+    const command = await syncCommandBuilder(ctx, layout);
     const plan: CopyPlan = {
       access: ready ? null : t,
       pass: await passPlan(ctx, command),

@@ -51,15 +51,21 @@ export async function excludesFor(ctx: OvzContext): Promise<ExcludeEntry[]> {
  * `mounts` is null when /proc/self/mountinfo could not be read.
  */
 export function excludesAndMounts(ctx: OvzContext): Promise<CopyLayout> {
-  return layoutWith(ctx, vmNetworkExcludes(ctx));
+  return copyLayouts(ctx).withVmNetwork;
 }
 
 /**
- * The same without the VM's own network files: what the trees' sizes are measured with. Those files are a
- * few KB and the target's answer is needed to name them (slow on a slow target), so the measurements need not wait.
+ * Both layouts from one read of the source: `tree` leaves out the VM's own network files, and is what the
+ * trees' sizes are measured with (those files are a few KB and the target's answer is needed to name them,
+ * slow on a slow target, so the measurements need not wait); `withVmNetwork` is the copy's.
  */
-export function treeExcludesAndMounts(ctx: OvzContext): Promise<CopyLayout> {
-  return layoutWith(ctx, Promise.resolve([]));
+export function copyLayouts(ctx: OvzContext): { tree: Promise<CopyLayout>; withVmNetwork: Promise<CopyLayout> } {
+  const source = Promise.all([distroOf(ctx.host("source")), readSourceMounts(ctx.host("source"), ctx.signal)]);
+  const tree = source.then(([distro, mounts]) => layoutOf(ctx, distro, mounts, []));
+  const withVmNetwork = Promise.all([source, vmNetworkExcludes(ctx)]).then(([[distro, mounts], vmNetwork]) =>
+    layoutOf(ctx, distro, mounts, vmNetwork),
+  );
+  return { tree, withVmNetwork };
 }
 
 interface CopyLayout {
@@ -67,12 +73,12 @@ interface CopyLayout {
   mounts: SourceMount[] | null;
 }
 
-async function layoutWith(ctx: OvzContext, vmNetworkExcludes: Promise<ExcludeEntry[]>): Promise<CopyLayout> {
-  const [distro, vmNetwork, all] = await Promise.all([
-    distroOf(ctx.host("source")),
-    vmNetworkExcludes,
-    readSourceMounts(ctx.host("source"), ctx.signal),
-  ]);
+function layoutOf(
+  ctx: OvzContext,
+  distro: Awaited<ReturnType<typeof distroOf>>,
+  all: Awaited<ReturnType<typeof readSourceMounts>>,
+  vmNetwork: ExcludeEntry[],
+): CopyLayout {
   const base = mergeExcludes(COMMON_EXCLUDES, distro.family?.excludes ?? [], vmNetwork, ctx.plan.options.extraExcludes);
   const mounts = all === null ? null : mountsToExclude(all, base);
   return { excludes: mergeExcludes(base, mountExcludes(mounts ?? [])), mounts };
@@ -191,9 +197,10 @@ export type SyncCommandBuilder = (
   } & Pick<RsyncCommandOptions, "filesFrom" | "listDifferences" | "exactTimes" | "ignoreTimes" | "sshSharedConnection">,
 ) => string;
 
-export async function syncCommandBuilder(ctx: OvzContext): Promise<SyncCommandBuilder> {
+/** `layout`: the copy's layout when the caller has read it already (a probe that also reports it). */
+export async function syncCommandBuilder(ctx: OvzContext, layout?: Promise<CopyLayout>): Promise<SyncCommandBuilder> {
   const verdict = await dirlinkVerdict(ctx);
-  const excludes = await excludesFor(ctx);
+  const excludes = layout ? (await layout).excludes : await excludesFor(ctx);
   const ssh = sshOptionsFor(ctx.plan);
   return ({ compare, ...rest } = {}) =>
     rsyncCommand({
