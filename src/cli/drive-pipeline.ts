@@ -122,7 +122,7 @@ export async function drivePipeline<Plan>(options: DriveOptions<Plan>): Promise<
       if (mode !== "dry-run" && journal.snapshot.compensations.length > 0)
         await runCompensations(journal, hosts, (event) => reportEarlyEvent(event, flags.json ? face : null, logLines), {
           onlyConnected: true,
-        }).catch((unrecorded: unknown) => complain(`mudanza: ${errorMessage(unrecorded)}`));
+        }).then(({ unrecorded }) => unrecorded && complain(`mudanza: ${errorMessage(unrecorded)}`));
       // An interrupt, or a state dir refused before any host was reached, is not an unreachable host: no
       // advice about a host that may have come up wrong.
       const hint =

@@ -8,6 +8,7 @@ import { restartNotes } from "./host-restarts.js";
 import { traceTiming } from "../hosts/timing-trace.js";
 import { applyAcknowledgements, type Acknowledgement, type Finding } from "./finding.js";
 import type {
+  Compensation,
   FactStore,
   Pipeline,
   PlannedCommand,
@@ -95,7 +96,7 @@ export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunO
     progress: (progress) => emit({ type: "progress", at: now(), stepId: currentStep, progress }),
     compensations: {
       register: (c) => journal.addCompensation({ ...c, registeredBy: currentStep }),
-      clear: (id) => journal.removeCompensation(id),
+      clear: (...ids) => journal.removeCompensations(ids),
     },
     signal,
     probedPlan: <P>(step: Pick<Step<never, P>, "id">) => plans.get(step.id) as P | undefined,
@@ -110,12 +111,12 @@ export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunO
     if (!(error instanceof StateDirWriteError)) throw error;
     unsaved ??= error;
   };
-  /** runCompensations, every one of them even when the journal cannot record them (false then). */
-  const compensate = (): Promise<boolean> =>
-    runCompensations(journal, options.hosts, emit).catch((error: unknown) => {
-      keepUnsaved(error);
-      return false;
-    });
+  /** runCompensations, every one of them even when the journal cannot record them. */
+  const compensate = async (): Promise<CompensationsOutcome> => {
+    const outcome = await runCompensations(journal, options.hosts, emit);
+    if (outcome.unrecorded) keepUnsaved(outcome.unrecorded);
+    return outcome;
+  };
   const orUnsaved = (
     outcome: Omit<RunOutcome, "probes" | "findings" | "skipped">,
   ): Omit<RunOutcome, "probes" | "findings" | "skipped"> =>
@@ -168,8 +169,8 @@ export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunO
 
   // A crash or kill may have left compensations pending (a stopped database): they run before anything else.
   if (mode !== "dry-run" && journal.snapshot.compensations.length > 0) {
-    const ok = await compensate();
-    if (!ok) return end({ status: "failed", message: unsaved ? undefined : pendingCompensationFailure(journal) });
+    const { ok, failed } = await compensate();
+    if (!ok) return end({ status: "failed", message: pendingCompensationFailure(journal, failed) });
   }
   if (unsaved) return end({ status: "failed" });
 
@@ -527,28 +528,41 @@ async function askGate(
   });
 }
 
+/** A compensation that failed in this run, and why (the journal may not have been able to record it). */
+export interface FailedCompensation {
+  compensation: Compensation;
+  message: string;
+}
+
+export interface CompensationsOutcome {
+  /** Every compensation ran and succeeded (none left pending untried either). */
+  ok: boolean;
+  failed: FailedCompensation[];
+  /** The first journal write that failed: what it did not record stays pending for the next run. */
+  unrecorded?: unknown;
+}
+
 /**
  * Runs pending compensations newest first; a failed one stays in the journal and is reported. With
  * `onlyConnected`, those of hosts missing from `hosts` are left pending untouched (not tried, not failed).
- * A journal that cannot record them (a full state dir) stops none of them: the first such error is thrown
- * once every one has run, and what it did not record stays pending for the next run.
+ * A journal that cannot record them (a full state dir) stops none of them: the outcome carries the first
+ * such error, and what ran and failed is known from the outcome, not from the journal.
  */
 export async function runCompensations(
   journal: Journal,
   hosts: Record<string, Host>,
   emit: (e: PipelineEvent) => void,
   options: { onlyConnected?: boolean } = {},
-): Promise<boolean> {
-  let allOk = true;
-  let unrecorded: { error: unknown } | undefined;
+): Promise<CompensationsOutcome> {
+  const outcome: CompensationsOutcome = { ok: true, failed: [] };
   const record = (saving: Promise<void>): Promise<void> =>
     saving.catch((error: unknown) => {
-      unrecorded ??= { error };
+      outcome.unrecorded ??= error;
     });
   for (const compensation of [...journal.snapshot.compensations].reverse()) {
     const host = hosts[compensation.host];
     if (!host && options.onlyConnected) {
-      allOk = false;
+      outcome.ok = false;
       continue;
     }
     let ok = false;
@@ -574,23 +588,23 @@ export async function runCompensations(
     });
     if (ok) await record(journal.removeCompensation(compensation.id, { ok, title: compensation.title }));
     else {
-      allOk = false;
+      outcome.ok = false;
+      outcome.failed.push({ compensation, message: message ?? "failed" });
       await record(journal.logCompensationFailure(compensation.id, compensation.title, message ?? "failed"));
     }
   }
-  if (unrecorded) throw unrecorded.error;
-  return allOk;
+  return outcome;
 }
 
 /**
  * What failed again of an earlier run's pending compensations, and the way out: they run before anything else
  * on every run (--restart keeps them too, they undo real changes), so one that can never succeed needs a hand.
  */
-export function pendingCompensationFailure(journal: Journal): string {
-  const failures = journal.snapshot.compensations.map((c) => {
-    const last = journal.snapshot.compensationLog.filter((l) => l.id === c.id && !l.ok).at(-1);
-    return `"${c.title}" on the ${c.host} (\`${redactSecrets(c.command)}\`)${last?.message ? `: ${redactSecrets(last.message)}` : ""}`;
-  });
+export function pendingCompensationFailure(journal: Journal, failed: readonly FailedCompensation[]): string {
+  const failures = failed.map(
+    ({ compensation: c, message }) =>
+      `"${c.title}" on the ${c.host} (\`${redactSecrets(c.command)}\`): ${redactSecrets(message)}`,
+  );
   return (
     `${failures.length} pending compensation(s) from an earlier run failed again: ${failures.join("; ")}. ` +
     `They run first on every run, --restart included. Fix what makes them fail and run again; if one can no longer ` +

@@ -66,7 +66,11 @@ export interface StepContext<Plan = unknown> {
   progress(info: ProgressInfo): void;
   compensations: {
     register(compensation: Omit<Compensation, "registeredBy">): Promise<void>;
-    clear(id: string): Promise<void>;
+    /**
+     * Drops these compensations in one journal write: either all of them stay pending or none does (a cutover
+     * that cleared "stop the new one" but not "start the old one" would start the old one beside the new).
+     */
+    clear(...ids: string[]): Promise<void>;
   };
   /** Aborted on SIGINT/SIGTERM: pass it to Host.exec so a step stops cleanly. */
   signal: AbortSignal;

@@ -1,11 +1,11 @@
 import { existsSync } from "node:fs";
-import { copyFile } from "node:fs/promises";
+import { copyFile, unlink } from "node:fs/promises";
 import { dirname } from "node:path";
 import { z } from "zod";
 import { BadInputError } from "../errors.js";
 import { stepStatusSchema, verifyCheckSchema, type StepStatus } from "../engine/events.js";
 import type { Compensation, VerifyCheck } from "../engine/step.js";
-import { writeFileAtomic } from "./atomic-write.js";
+import { WrittenButNotSyncedError, writeFileAtomic } from "./atomic-write.js";
 import { readJournalWith, type JournalCheck } from "./journal-read.js";
 import { journalPathFor } from "./journal-names.js";
 import { LockFile } from "./lock.js";
@@ -115,6 +115,7 @@ export class Journal {
 
   /** The journal as last saved, or as opened: a change that cannot be saved is undone in memory too. */
   private saved: string;
+  private saving = false;
 
   /** The journal's file, when it holds this journal; undefined for a journal nothing was written to yet. */
   get writtenPath(): string | undefined {
@@ -157,7 +158,13 @@ export class Journal {
         options.restart && options.keepReplaced && lock && existsSync(path)
           ? `${path}.before-restart-${now.replace(/[:.]/g, "-")}`
           : undefined;
-      if (replacedCopy) await copyFile(path, replacedCopy);
+      // A copy that could not be made (a full state dir) stops the restart before anything changed, and leaves no
+      // half copy behind.
+      if (replacedCopy)
+        await copyFile(path, replacedCopy).catch(async (error: unknown) => {
+          await unlink(replacedCopy).catch(() => undefined);
+          throw stateDirWriteError(options.stateDir, error);
+        });
       const data: JournalData = existing ?? {
         version: 1,
         migrationId: options.migrationId,
@@ -223,6 +230,13 @@ export class Journal {
     await this.save();
   }
 
+  /** Drops these compensations in one write: a cutover clears its undo steps together or not at all. */
+  async removeCompensations(ids: readonly string[]): Promise<void> {
+    const gone = new Set(ids);
+    this.data.compensations = this.data.compensations.filter((c) => !gone.has(c.id));
+    await this.save();
+  }
+
   async logCompensationFailure(id: string, title: string, message: string): Promise<void> {
     this.data.compensationLog.push({ id, title, ok: false, message, at: new Date().toISOString() });
     await this.save();
@@ -265,12 +279,29 @@ export class Journal {
 
   async save(): Promise<void> {
     if (!this.lock) return;
+    // Two saves at once would share one temp file, and a failed one would revert the other's change in memory.
+    if (this.saving) throw new Error("journal changes overlap: every change to the journal must be awaited in turn");
+    this.saving = true;
+    try {
+      await this.write();
+    } finally {
+      this.saving = false;
+    }
+  }
+
+  private async write(): Promise<void> {
     this.data.updatedAt = new Date().toISOString();
     assertNoSecrets(this.data, "the journal");
     const text = JSON.stringify(this.data, null, 2) + "\n";
     try {
       await writeFileAtomic(this.path, text);
     } catch (error) {
+      if (error instanceof WrittenButNotSyncedError) {
+        // The new text is the journal now (only its durability is in doubt): memory stays as the file is.
+        this.saved = text;
+        this.onDisk = true;
+        throw journalWriteError(dirname(this.path), error.cause, true);
+      }
       // What the journal could not record did not happen, for this run as for the next: a compensation
       // registered (always before its change) is not pending, one cleared stays pending and runs.
       this.data = JSON.parse(this.saved) as JournalData;

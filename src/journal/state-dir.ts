@@ -59,13 +59,15 @@ export function stateDirWriteError(dir: string, error: unknown): unknown {
 
 /**
  * The same failure during a run, once things may have changed on a host: another state dir would hold no
- * journal of this run, so the way on is to free space (or make it writable) and run again in this one.
+ * journal of this run, so the way on is to free space (or make it writable) and run again in this one. Any
+ * failed journal write is one (an EIO as much as an ENOSPC): the run stops and undoes what it can either way.
  */
-export function journalWriteError(dir: string, error: unknown): unknown {
-  return WRITE_FAILURES.includes(code(error))
-    ? new StateDirWriteError(
-        `cannot write in the state dir ${dir}: ${code(error)}; the journal keeps what was saved before it. Free space there (or make it writable again) and run again to resume`,
-        { cause: error },
-      )
-    : error;
+export function journalWriteError(dir: string, error: unknown, written = false): StateDirWriteError {
+  const kept = written
+    ? "the journal holds the last change, but the disk may not have it for sure"
+    : "the journal keeps what was saved before it";
+  return new StateDirWriteError(
+    `cannot write in the state dir ${dir}: ${code(error)}; ${kept}. Free space there (or make it writable again) and run again to resume`,
+    { cause: error },
+  );
 }

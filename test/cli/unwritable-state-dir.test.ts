@@ -50,8 +50,13 @@ describe("run in a state dir that fills up", () => {
     expect(Object.values(journal?.steps ?? {}).filter((s) => s.status !== "pending")).toEqual([]);
     const left = await readdir(state);
     expect(left.filter((f) => f.endsWith(".tmp") || f.endsWith(".lock"))).toEqual([]);
-    for (const line of (await readFile(join(state, `${stem}.log.ndjson`), "utf8")).trim().split("\n"))
-      expect(() => JSON.parse(line) as unknown).not.toThrow();
+    // The run log (appended, not rewritten like the journal) tells why the run ended; torn lines: run-log.test.ts.
+    const logged = (await readFile(join(state, `${stem}.log.ndjson`), "utf8"))
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(logged.at(-1)).toMatchObject({ type: "pipeline-end", status: "failed" });
+    expect(logged.at(-1)?.message).toContain(`cannot write in the state dir ${state}: ENOSPC`);
   });
 
   it.each([

@@ -35,8 +35,9 @@ describe("a pending compensation that fails again (found by a new-user trial)", 
         command: "systemctl start mariadb.service; echo password=hunter2",
         registeredBy: "db-freeze",
       });
-      expect(await runCompensations(journal, { source: failingHost }, () => undefined)).toBe(false);
-      const message = pendingCompensationFailure(journal);
+      const outcome = await runCompensations(journal, { source: failingHost }, () => undefined);
+      expect(outcome.ok).toBe(false);
+      const message = pendingCompensationFailure(journal, outcome.failed);
       expect(message).toContain('"start the databases again" on the source');
       expect(message).toContain("systemctl start mariadb.service");
       expect(message).toContain("exit 5: Unit mariadb.service not found.");

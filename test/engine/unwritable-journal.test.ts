@@ -81,4 +81,30 @@ describe("a run whose state dir fills up part-way", () => {
     expect(events.some((e) => e.type === "step-start" && e.phase === "run")).toBe(false);
     expect(await readdir(stateDir)).toEqual(["demo.journal.json"]);
   });
+
+  it("an earlier run's compensation that fails again is named even when the journal cannot record its failure", async () => {
+    const hosts = demoHosts();
+    const stateDir = await tempDir("mudanza-full-");
+    const seeded = await Journal.open({
+      stateDir,
+      migrationId: "demo",
+      kind: "demo",
+      planPath: "demo.yaml",
+      planHash: "hash-1",
+    });
+    await seeded.addCompensation({
+      id: "start-db",
+      title: "start the databases again",
+      host: "source",
+      command: "systemctl start mariadb.service",
+      registeredBy: "db-freeze",
+    });
+    await seeded.close();
+    await failWrites((text) => text.includes('"migrationId"'));
+    const { outcome } = await runDemo(hosts, stateDir);
+    expect(outcome.status).toBe("failed");
+    expect(outcome.message).toContain('"start the databases again" on the source');
+    expect(outcome.message).toContain("no rule for: systemctl start mariadb.service");
+    expect(outcome.message).toContain(`cannot write in the state dir ${stateDir}: ENOSPC`);
+  });
 });

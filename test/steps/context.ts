@@ -31,7 +31,7 @@ export function stepContext(plan: OvzPlan, hosts: Record<string, Host>, facts: R
     progress: (p) => progress.push(p),
     compensations: {
       register: async (c) => void compensations.set(c.id, c),
-      clear: async (id) => void compensations.delete(id),
+      clear: async (...ids) => ids.forEach((id) => compensations.delete(id)),
     },
     signal: new AbortController().signal,
     // No runner: no earlier probe in this run.

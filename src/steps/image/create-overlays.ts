@@ -116,10 +116,13 @@ export const createOverlaysStep = defineStep<CloneOptions, OverlaysPlan>({
       base: ctx.plan.base,
       paths: cloneTargets(ctx.plan).map((t) => t.path),
     });
-    for (const t of plan.missing) await ctx.compensations.clear(`overlay-${t.name}`);
     // The overlays stand on the base now: it and the chain below it stay read-only. Protected in this run or
     // not at all (an earlier run's compensations run before anything else, so none of them is pending now).
-    for (const f of ctx.probedPlan(protectBaseStep)?.files ?? []) await ctx.compensations.clear(restoreModeId(f.file));
+    // One write: a base made writable again under overlays that stay would let a write corrupt every clone.
+    await ctx.compensations.clear(
+      ...plan.missing.map((t) => `overlay-${t.name}`),
+      ...(ctx.probedPlan(protectBaseStep)?.files ?? []).map((f) => restoreModeId(f.file)),
+    );
   },
   async verify(ctx) {
     const host = ctx.host("local");

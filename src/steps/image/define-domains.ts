@@ -126,7 +126,7 @@ export const defineDomainsStep = defineStep<CloneOptions, DomainsPlan>({
       if (res.code !== 0) throw new Error(`virsh define ${xmlPath(t)} failed: ${(res.stderr || res.stdout).trim()}`);
       ctx.output("local", res.stdout.trim() || `defined ${t.name}`);
     }
-    for (const { target: t } of plan.todo) await ctx.compensations.clear(`domain-${t.name}`);
+    await ctx.compensations.clear(...plan.todo.map(({ target: t }) => `domain-${t.name}`));
   },
   async verify(ctx) {
     const host = ctx.host("local");

@@ -177,8 +177,7 @@ export const startStep = defineStep<VsPlan, StartPlan>({
     // The container now starts with the node the way the guest started with its host (ONBOOT was "no" until here).
     await execOk(target, onbootCommand(inventory));
     // Cutover: the container serves now; a later failure must not start the guest again.
-    await ctx.compensations.clear(COMPENSATION.stopContainer);
-    await ctx.compensations.clear(COMPENSATION.restartGuest);
+    await ctx.compensations.clear(COMPENSATION.stopContainer, COMPENSATION.restartGuest);
     await ctx.facts.set(VS_FACTS.cutoverAt, answeringAt.toISOString());
     const stoppedAt = ctx.facts.get(VS_FACTS.guestStoppedAt);
     if (stoppedAt) {

@@ -57,9 +57,11 @@ export function stepContext(
       register: async (c) => {
         registered.push(c);
       },
-      clear: async (id) => {
-        const i = registered.findIndex((c) => c.id === id);
-        if (i >= 0) registered.splice(i, 1);
+      clear: async (...ids) => {
+        for (const id of ids) {
+          const i = registered.findIndex((c) => c.id === id);
+          if (i >= 0) registered.splice(i, 1);
+        }
       },
     },
     signal: new AbortController().signal,
