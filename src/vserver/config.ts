@@ -1,6 +1,7 @@
 import { posix } from "node:path";
 import { readOptional, type Host } from "../hosts/host.js";
-import { listEntries, resolvePath } from "./paths.js";
+import { resolvePath } from "../hosts/resolve-path.js";
+import { listEntries } from "./paths.js";
 
 /**
  * One Linux-VServer guest's configuration as util-vserver keeps it: one value per file under

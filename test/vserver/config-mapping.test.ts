@@ -8,7 +8,7 @@ import {
   unmappedSettings,
   type MappingInput,
 } from "../../src/vserver/ctid-conf-mapping.js";
-import { resolvePath } from "../../src/vserver/paths.js";
+import { resolvePath } from "../../src/hosts/resolve-path.js";
 import { osTemplateFor, readGuestRelease } from "../../src/vserver/release.js";
 import { formatVzConfLine, setVzConfValues, substVeid, vzConfValues } from "../../src/openvz/vz-conf.js";
 

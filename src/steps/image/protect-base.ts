@@ -6,7 +6,7 @@ import { cloneTargets, type CloneOptions } from "../../plan/options/image-clone.
 import { restoreModeId } from "./base-mode.js";
 import { inspectDisk, misnamedImageFinding, unusableDiskFindings } from "./inspect-disk.js";
 import { domainsUsing, readDomains } from "./libvirt-users.js";
-import { resolvePath } from "../../vserver/paths.js";
+import { resolvePath } from "../../hosts/resolve-path.js";
 
 /**
  * Overlays are only valid while their base never changes, and the base reads the images below it in its
@@ -42,6 +42,8 @@ export interface ProtectedFile {
 
 export interface ProtectPlan {
   base: string;
+  /** The base and the images below it in its backing chain, as the probe found them (verify checks each). */
+  chain: string[];
   /** The files of the chain that still have a write bit, the base first: each is made read-only. */
   files: ProtectedFile[];
 }
@@ -88,7 +90,7 @@ export const protectBaseStep = defineStep<CloneOptions, ProtectPlan>({
     if (!disk.exists)
       return {
         satisfied: false,
-        plan: { base, files: [] },
+        plan: { base, chain: [base], files: [] },
         findings: [blocker("Base image not found", `${base} does not exist`)],
       };
     if (disk.error)
@@ -140,7 +142,7 @@ export const protectBaseStep = defineStep<CloneOptions, ProtectPlan>({
           ? "the base is already read-only"
           : `the base and the ${chain.files.length - 1} file(s) below it in its backing chain are already read-only`
         : undefined,
-      plan: { base, files },
+      plan: { base, chain: [base, ...disk.below], files },
       findings,
       details: [...symlinked.map((f) => `${f.image} is a link to ${f.file}`), ...chain.skipped],
       facts: {
@@ -180,9 +182,13 @@ export const protectBaseStep = defineStep<CloneOptions, ProtectPlan>({
   async verify(ctx) {
     const host = ctx.host("local");
     const { base } = ctx.plan;
-    const below = (await inspectDisk(host, base, ctx.signal)).below;
+    // The chain as this run's probe found it; without one (not probed in this run), asked of qemu-img again.
+    const chain = ctx.probedPlan(protectBaseStep)?.chain ?? [
+      base,
+      ...(await inspectDisk(host, base, ctx.signal)).below,
+    ];
     const checks: VerifyCheck[] = [];
-    for (const [i, image] of [base, ...below].entries()) {
+    for (const [i, image] of chain.entries()) {
       const file = await resolvePath(host, image);
       const stat = await host.stat(file);
       // Only regular files were made read-only (a block device or an nbd: export below the base is left alone).
