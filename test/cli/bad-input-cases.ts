@@ -342,6 +342,20 @@ export const BAD_INPUTS: BadInputCase[] = [
     names: /--option "services=ssh": .*\(services takes a list: \[a, b\]\)$/,
   },
   {
+    name: "plan: --option with an IPv6 address in brackets (read as a YAML list)",
+    setup: async () => [
+      "plan",
+      "openvz-to-kvm",
+      "--source",
+      "a",
+      "--target",
+      "b",
+      "--option",
+      "targetAddressFromSource=[::1]",
+    ],
+    names: /--option "targetAddressFromSource=\[::1\]": .*without brackets \(::1\)/,
+  },
+  {
     name: "plan: -o a folder",
     setup: async (dir) => ["plan", "openvz-to-kvm", "--source", "a", "--target", "b", "-o", dir],
     names: /case-\d+ is a folder: .*-o \S+case-\d+\/plan\.yaml/,
@@ -395,7 +409,19 @@ export const BAD_INPUTS: BadInputCase[] = [
     // Checked like image clone's (found by a new-user trial: "b r;x" was looked for, and printed in the fix unquoted).
     name: "host doctor --bridge that is no interface name",
     setup: async () => ["host", "doctor", "--bridge", "b r;x"],
-    names: /^mudanza: --bridge "b r;x" is not an interface name \(at most 15 letters, digits, \. _ - :\)$/,
+    names:
+      /^mudanza: --bridge "b r;x" is not an interface name \(at most 15 letters, digits, \. _ -, not starting with -\)$/,
+  },
+  {
+    // The kernel refuses ":" in a name (old alias syntax); "-br0" would be an option to the `ip link add` fix.
+    name: "host doctor --bridge with a colon",
+    setup: async () => ["host", "doctor", "--bridge", "br0:1"],
+    names: /--bridge "br0:1" is not an interface name/,
+  },
+  {
+    name: "image clone --bridge starting with -",
+    setup: async (dir) => ["image", "clone", join(dir, "base.qcow2"), "--count", "1", "--bridge=-br0"],
+    names: /--bridge "-br0" is not an interface name/,
   },
   {
     name: "host doctor --bridge ..",

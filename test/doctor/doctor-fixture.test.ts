@@ -55,7 +55,7 @@ describe("host doctor on a scripted KVM host (real cpuinfo, KSM, virsh output)",
     expect(outcome.findings.some((f) => f.title === "Memory overcommitted")).toBe(false);
     // It counts libvirt's guests, and says so: a QEMU started by hand is not among them (found by a new-user trial).
     expect(renderDoctor(outcome.probes, outcome.findings)).toContain(
-      "\n  memory: host 23.5 GiB, libvirt guests 12.0 GiB, overcommit -49 %; a QEMU started outside libvirt is not counted\n",
+      "\n  memory: host 23.5 GiB, libvirt guests 12.0 GiB, 51 % of it promised, no overcommit; a QEMU started outside libvirt is not counted\n",
     );
   });
 

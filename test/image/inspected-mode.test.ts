@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { chmod, mkdtemp, rm } from "node:fs/promises";
+import { chmod, mkdtemp, rm, symlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -61,5 +61,16 @@ describe("the disk's mode comes with its inspection: one lstat per probe (real q
     const readOnly = outcome.findings.find((f) => f.title === "The disk is read-only: the base of overlays");
     expect(readOnly?.summary).toMatch(new RegExp(`^${disk} has no write bit \\(mode 444\\)`));
     expect(stats()).toBe(1);
+  });
+
+  it("replace-original blocks a disk that is a link: mv would replace the link and leave its read-only file (review)", async () => {
+    await chmod(disk, 0o444);
+    const link = join(dir, "vm.qcow2");
+    await symlink(disk, link);
+    const plan = validateSparsifyOptions({ disk: link, replace: true, uri: "qemu:///system" }, {});
+    const pipeline = { kind: "image-sparsify", title: "replace", steps: [replaceOriginalStep()] };
+    const { outcome } = await runLocal(pipeline, plan, "dry-run");
+    const linked = outcome.findings.find((f) => f.title === "The disk is a symbolic link");
+    expect(linked).toMatchObject({ blocks: true, remediation: expect.stringContaining(`readlink -f ${link}`) });
   });
 });

@@ -90,6 +90,8 @@ const FLAG_VALUE_HINTS: Partial<Record<string, string>> = {
   boolean: "true or false",
   number: "a number",
   array: "a list: [a, b]",
+  // Found by a new-user trial: --option targetAddressFromSource=[::1] said only "expected string, received array".
+  string: "text; YAML reads a value in [ ] as a list: write an IPv6 address without brackets (::1), or quote the text",
 };
 
 /** Checks the options against the kind's schema and names the flag behind each problem. */

@@ -34,7 +34,7 @@ export function renderDoctor(probes: Record<string, ProbeResult>, findings: Find
     lines.push(
       vmBytes === undefined || overcommitPercent === undefined
         ? `  memory: ${host}, libvirt guests not counted (${String(m.libvirt)}), so no overcommit figure${plannedBytes ? ` (planned VM ${formatBytes(plannedBytes)})` : ""}; ${OUTSIDE_LIBVIRT}`
-        : `  memory: ${host}, libvirt guests ${formatBytes(vmBytes)}${plannedBytes ? ` + planned ${formatBytes(plannedBytes)}` : ""}, overcommit ${overcommitPercent} %; ${OUTSIDE_LIBVIRT}`,
+        : `  memory: ${host}, libvirt guests ${formatBytes(vmBytes)}${plannedBytes ? ` + planned ${formatBytes(plannedBytes)}` : ""}, ${overcommitText(overcommitPercent)}; ${OUTSIDE_LIBVIRT}`,
     );
     const c = m.container as { guaranteedBytes?: number; burstBytes?: number | null; model?: string } | undefined;
     if (c)
@@ -53,4 +53,11 @@ export function renderDoctor(probes: Record<string, ProbeResult>, findings: Find
       `  ${f.blocks ? "BLOCKER" : f.severity.toUpperCase()}: ${f.title}: ${f.summary}${f.remediation ? `\n    fix: ${f.remediation}` : ""}`,
     );
   return lines.join("\n");
+}
+
+/** "overcommit 12 %" above the host's memory; below it, what share is promised (a review read "-49 %" as odd). */
+function overcommitText(percent: number): string {
+  return percent > 0
+    ? `overcommit ${percent} %`
+    : `${Math.round((100 + percent) * 10) / 10} % of it promised, no overcommit`;
 }

@@ -23,6 +23,19 @@ function readOnlyBaseFinding(
   );
 }
 
+/**
+ * `mv -f COPY LINK` would put the copy in place of the link and leave the file it pointed to where it was (and
+ * its write bits, the mark of a base, unseen: lstat reads the link's 777): the file itself must be named.
+ */
+function linkedDiskFinding(o: SparsifyOptions, disk: Pick<DiskFindings, "fileType">): Finding | undefined {
+  if (disk.fileType !== "symlink") return undefined;
+  return blocker(
+    "The disk is a symbolic link",
+    `${o.disk} is a link: --replace would put the copy in place of the link and leave the file it points to as it is`,
+    `run again with the file itself (${cmd("readlink", "-f", o.disk)} prints it), or drop --replace`,
+  );
+}
+
 const replaceCommand = (o: ReplacePlan): string =>
   `${cmd("chown", `--reference=${o.disk}`, "--", o.out)} && ${cmd("chmod", `--reference=${o.disk}`, "--", o.out)} && ${cmd("mv", "-f", "--", o.out, o.disk)}`;
 
@@ -82,6 +95,8 @@ export const replaceOriginalStep = (recordedOverlays: RecordedOverlays = () => P
       // a base without a write bit is what clone leaves, and `mv -f` would go past it (found by a new-user trial).
       const readOnly = readOnlyBaseFinding(o, disk);
       if (readOnly) findings.push(readOnly);
+      const linked = linkedDiskFinding(o, disk);
+      if (linked) findings.push(linked);
       const before = ctx.facts.get(SPARSIFY_FACTS.allocatedBefore);
       const after = ctx.facts.get(SPARSIFY_FACTS.allocatedAfter);
       return {
