@@ -1,6 +1,6 @@
 import { writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
-import { BadInputError, BlockedError, InterruptedError, errorMessage, forTerminal } from "../errors.js";
+import { BadInputError, InterruptedError, errorMessage, forTerminal } from "../errors.js";
 import { eventLine } from "../engine/event-wire.js";
 import type { PipelineEvent } from "../engine/events.js";
 import { runCompensations, runPipeline, type RunMode, type RunOutcome } from "../engine/runner.js";
@@ -18,6 +18,7 @@ import { createRenderer, pickRenderer } from "./choose-renderer.js";
 import { diagnostics } from "./diagnostics.js";
 import { openDebugTrace, type DebugTrace } from "./debug-trace.js";
 import { exitCodeFor, exitCodeForRun, stackChain } from "../exit-codes.js";
+import { endStatusOf } from "../render/ndjson-end.js";
 import { tracedHost } from "../hosts/traced-host.js";
 import { rememberingReads } from "../hosts/dry-run-reads.js";
 import { resolveInteractive } from "./interactive.js";
@@ -264,11 +265,4 @@ function reportEarlyEvent(event: PipelineEvent, ndjson: Renderer | null, logLine
     process.stderr.write(
       `mudanza: ${event.ok ? "undone" : "NOT undone"}: ${event.title} on ${event.host}${event.message ? ` (${event.message})` : ""}\n`,
     );
-}
-
-/** How a run that ended before it began ended: blocked, interrupted (Ctrl-C while connecting) or failed. */
-function endStatusOf(error: unknown): { status: "blocked" | "interrupted" | "failed"; signal?: "SIGINT" | "SIGTERM" } {
-  if (error instanceof BlockedError) return { status: "blocked" };
-  if (error instanceof InterruptedError) return { status: "interrupted", signal: error.signal };
-  return { status: "failed" };
 }

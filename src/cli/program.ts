@@ -4,6 +4,7 @@ import { shellQuote } from "../hosts/quote.js";
 import { commandRegistrations, type CommandRegistration } from "./commands/index.js";
 import { diagnostics, setDiagnostics } from "./diagnostics.js";
 import { stdoutIsPlain, writeStdout } from "./plain-stdout.js";
+import { noteEventsAsked, owedEndLine, resetEndEvent } from "../render/ndjson-end.js";
 import { EXIT, describeTopLevelError, exitCodeFor } from "../exit-codes.js";
 
 export type ExitSetter = (code: number) => void;
@@ -111,7 +112,12 @@ export function buildProgram(setExit: ExitSetter, argv?: string[]): Command {
     )
     .addHelpText("after", EXAMPLES)
     // Global flags, before or after the subcommand: known to every part that says more before any action runs.
-    .hook("preAction", (root) => setDiagnostics(root.opts<{ verbose?: boolean; debug?: boolean }>()));
+    .hook("preAction", (root, action) => {
+      setDiagnostics(root.opts<{ verbose?: boolean; debug?: boolean }>());
+      // Where --json means events (not a hidden flag that is refused, as in status and runs).
+      const json = action.options.find((o) => o.long === "--json");
+      if (json && !json.hidden && action.opts<{ json?: boolean }>().json) noteEventsAsked();
+    });
   for (const register of registrationsFor(argv)) register(program, setExit);
   return program;
 }
@@ -123,6 +129,7 @@ export async function main(
 ): Promise<number> {
   let code: number = EXIT.done;
   setDiagnostics({});
+  resetEndEvent();
   const program = buildProgram((c) => {
     code = c;
   }, argv);
@@ -144,6 +151,8 @@ export async function main(
         diagnostics(),
       ) + "\n",
     );
+    const owed = owedEndLine(error, exitCodeFor(error));
+    if (owed) writeStdout(owed + "\n");
     return exitCodeFor(error);
   }
 }

@@ -2,6 +2,7 @@ import type { Writable } from "node:stream";
 import { eventLine } from "../engine/event-wire.js";
 import type { PipelineEvent } from "../engine/events.js";
 import type { Renderer } from "./renderer.js";
+import { noteEndWritten } from "./ndjson-end.js";
 import { ProgressThrottle } from "./throttle.js";
 
 /** `--json`: one event per line, as `mudanza schema events` prints it (with its version); progress at most every 500 ms per step. */
@@ -9,6 +10,7 @@ export function createNdjsonRenderer(out: Writable = process.stdout, throttleMs 
   const throttle = new ProgressThrottle(throttleMs);
   const write = (event: PipelineEvent): void => {
     out.write(eventLine(event) + "\n");
+    if (event.type === "pipeline-end") noteEndWritten();
   };
   return {
     sink(event) {

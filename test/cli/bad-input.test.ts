@@ -53,16 +53,23 @@ describe("bad input: exit 2, one line naming the field or file, nothing written"
     const argv = await testCase.setup(dir);
     const before = await snapshot(root);
     let output = "";
+    let stdout = "";
     vi.spyOn(process.stderr, "write").mockImplementation(
       (chunk: string | Uint8Array) => ((output += String(chunk)), true),
     );
     vi.spyOn(process.stdout, "write").mockImplementation(
-      (chunk: string | Uint8Array) => ((output += String(chunk)), true),
+      (chunk: string | Uint8Array) => ((stdout += String(chunk)), true),
     );
     const code = await main(argv, (text) => {
       output += text;
     });
     vi.restoreAllMocks();
+    // --json: stdout holds events only, here the one end event that says the same (json-end-before-run.test.ts).
+    if (argv.includes("--json") && stdout !== "") {
+      const end = JSON.parse(stdout) as { type: string; exitCode: number; message: string };
+      expect(end).toMatchObject({ type: "pipeline-end", exitCode: 2 });
+      expect(`mudanza: ${end.message}`).toBe(output.trimEnd());
+    } else output += stdout;
     const lines = output.trimEnd().split("\n");
     expect({ code, output }).toMatchObject({ code: 2 });
     expect(lines, output).toHaveLength(1);
