@@ -1,4 +1,4 @@
-import { cmd } from "../../hosts/quote.js";
+import { cmd, sh } from "../../hosts/quote.js";
 import { rsyncPattern, type ExcludeEntry } from "./excludes.js";
 
 /** How the source reaches the target for the push: a key and known_hosts made for this migration. */
@@ -72,6 +72,27 @@ export function sshArgv(ssh: RsyncSshOptions): Array<string | number> {
   ];
 }
 
+/** Where the receiving rsync takes its lock on the target: /run is never copied, and a reboot empties it. */
+export const RECEIVER_LOCK = "/run/mudanza-rsync-receiver.lock";
+/** How long a receiver waits for one a killed run left behind to let go. */
+const RECEIVER_WAIT_S = 60;
+
+/**
+ * --rsync-path for the target: the receiver starts only once no other receiver of ours runs there. The
+ * source's lock (lock.ts) stops the rsync a killed run left on the source, but its receiver on the target
+ * can go on deleting for a moment, and a new pass listing the same folders then fails with "file has
+ * vanished" (found by a cold run: exit 23 on /var/lib/dpkg/info/udev.* after a SIGKILLed copy).
+ * rsync appends its server arguments to this text: a shell function takes them as "$@". flock holds the
+ * lock until the receiver and its children exit. Without flock (or a writable /run) it runs unlocked.
+ */
+export function receiverRsyncPath(lock = RECEIVER_LOCK, waitSec = RECEIVER_WAIT_S): string {
+  const late = `mudanza: an earlier rsync still runs on the target ${waitSec} s later (it holds ${lock}): stop it (fuser -k ${lock}), then run again`;
+  return (
+    sh`mudanza_rsync() { if command -v flock >/dev/null 2>&1 && touch ${lock} 2>/dev/null; then ` +
+    sh`flock -w ${waitSec} -E 75 ${lock} rsync "$@"; rc=$?; test $rc -ne 75 || echo ${late} >&2; return $rc; fi; rsync "$@"; }; mudanza_rsync`
+  );
+}
+
 /** rsync argv, without quoting: a local test can run it with execa, a step joins it with `cmd`. */
 export function rsyncArgv(options: RsyncCommandOptions): string[] {
   // -a -H hard links, -A ACLs, -X xattrs (capabilities, SELinux labels), -S sparse files:
@@ -87,7 +108,8 @@ export function rsyncArgv(options: RsyncCommandOptions): string[] {
   // A listed path removed before rsync reached it changed during the freeze: not an error.
   if (options.filesFrom) argv.push("--from0", `--files-from=${options.filesFrom}`, "--ignore-missing-args");
   for (const exclude of options.excludes) argv.push(`--exclude=${rsyncPattern(exclude.path)}`);
-  if (options.ssh) argv.push("-e", sshTransport(options.ssh, options.sshSharedConnection));
+  if (options.ssh)
+    argv.push("-e", sshTransport(options.ssh, options.sshSharedConnection), `--rsync-path=${receiverRsyncPath()}`);
   const from = options.from.endsWith("/") ? options.from : `${options.from}/`;
   const toDir = options.to.endsWith("/") ? options.to : `${options.to}/`;
   const to = options.ssh ? `${options.ssh.user}@${bracketIpv6(options.ssh.address)}:${toDir}` : toDir;
