@@ -202,29 +202,34 @@ export class Journal {
   }
 
   async updateStep(id: string, patch: Partial<StepRecord> & { status: StepStatus }): Promise<void> {
+    this.refuseOverlap();
     this.data.steps[id] = { ...this.step(id), ...patch };
     await this.save();
   }
 
   /** Puts a step's record back as it was (an attempt that ran nothing of it leaves no trace). */
   async restoreStep(id: string, record: StepRecord): Promise<void> {
+    this.refuseOverlap();
     this.data.steps[id] = record;
     await this.save();
   }
 
   async setFact(key: string, value: unknown): Promise<void> {
+    this.refuseOverlap();
     assertNoSecrets(value, `fact ${key} to the journal`);
     this.data.facts[key] = value;
     await this.save();
   }
 
   async addCompensation(compensation: Compensation): Promise<void> {
+    this.refuseOverlap();
     assertNoSecrets(compensation, "a compensation to the journal");
     this.data.compensations = [...this.data.compensations.filter((c) => c.id !== compensation.id), compensation];
     await this.save();
   }
 
   async removeCompensation(id: string, outcome?: { ok: boolean; title: string; message?: string }): Promise<void> {
+    this.refuseOverlap();
     this.data.compensations = this.data.compensations.filter((c) => c.id !== id);
     if (outcome) this.data.compensationLog.push({ id, ...outcome, at: new Date().toISOString() });
     await this.save();
@@ -232,22 +237,28 @@ export class Journal {
 
   /** Drops these compensations in one write: a cutover clears its undo steps together or not at all. */
   async removeCompensations(ids: readonly string[]): Promise<void> {
+    this.refuseOverlap();
     const gone = new Set(ids);
+    // Nothing to clear (a step whose list was empty): no write, which a full state dir could fail for nothing.
+    if (!this.data.compensations.some((c) => gone.has(c.id))) return;
     this.data.compensations = this.data.compensations.filter((c) => !gone.has(c.id));
     await this.save();
   }
 
   async logCompensationFailure(id: string, title: string, message: string): Promise<void> {
+    this.refuseOverlap();
     this.data.compensationLog.push({ id, title, ok: false, message, at: new Date().toISOString() });
     await this.save();
   }
 
   async startRun(mode: string): Promise<void> {
+    this.refuseOverlap();
     this.data.runs.push({ startedAt: new Date().toISOString(), mode });
     await this.save();
   }
 
   async endRun(outcome: string): Promise<void> {
+    this.refuseOverlap();
     const run = this.data.runs[this.data.runs.length - 1];
     if (run) {
       run.endedAt = new Date().toISOString();
@@ -258,6 +269,7 @@ export class Journal {
 
   /** Resets this step and every later one to pending (their work may have been undone). */
   async resetFrom(stepIds: string[], fromId: string): Promise<void> {
+    this.refuseOverlap();
     const start = stepIds.indexOf(fromId);
     for (const id of stepIds.slice(start))
       if (this.data.steps[id]) this.data.steps[id] = { ...this.step(id), status: "pending" };
@@ -269,6 +281,7 @@ export class Journal {
    * facts that described the undone work are gone, so the next run plans from the rolled-back state.
    */
   async rollBackTo(stepIds: string[], fromId: string, dropFacts: string[], why: string): Promise<void> {
+    this.refuseOverlap();
     const start = stepIds.indexOf(fromId);
     if (start < 0) throw new Error(`no step ${fromId} in this journal's pipeline`);
     for (const id of stepIds.slice(start))
@@ -277,10 +290,17 @@ export class Journal {
     await this.save();
   }
 
+  /**
+   * Called before a change touches memory: two saves at once would share one temp file, and a failed one would
+   * revert the other's change in memory (a refused change must not be in memory for the next save to write).
+   */
+  private refuseOverlap(): void {
+    if (this.saving) throw new Error("journal changes overlap: every change to the journal must be awaited in turn");
+  }
+
   async save(): Promise<void> {
     if (!this.lock) return;
-    // Two saves at once would share one temp file, and a failed one would revert the other's change in memory.
-    if (this.saving) throw new Error("journal changes overlap: every change to the journal must be awaited in turn");
+    this.refuseOverlap();
     this.saving = true;
     try {
       await this.write();

@@ -66,8 +66,11 @@ export function journalWriteError(dir: string, error: unknown, written = false):
   const kept = written
     ? "the journal holds the last change, but the disk may not have it for sure"
     : "the journal keeps what was saved before it";
+  const fix = WRITE_FAILURES.includes(code(error))
+    ? "Free space there (or make it writable again)"
+    : "Look at what the error says about that disk or folder";
   return new StateDirWriteError(
-    `cannot write in the state dir ${dir}: ${code(error)}; ${kept}. Free space there (or make it writable again) and run again to resume`,
+    `cannot write in the state dir ${dir}: ${code(error)}; ${kept}. ${fix} and run again to resume`,
     { cause: error },
   );
 }

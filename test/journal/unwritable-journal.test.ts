@@ -104,7 +104,10 @@ describe("a journal in a state dir that fills up", () => {
     const first = journal.setFact("a", 1);
     await expect(journal.setFact("b", 2)).rejects.toThrow("journal changes overlap");
     await first;
-    expect((await Journal.read(journal.path))?.facts).toMatchObject({ a: 1 });
+    // The refused change is in neither memory nor the file (a later save must not write it).
+    expect(journal.snapshot.facts).toEqual({ a: 1 });
+    await journal.setFact("c", 3);
+    expect((await Journal.read(journal.path))?.facts).toEqual({ a: 1, c: 3 });
     await journal.close();
   });
 

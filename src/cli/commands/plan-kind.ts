@@ -90,9 +90,12 @@ const FLAG_VALUE_HINTS: Partial<Record<string, string>> = {
   boolean: "true or false",
   number: "a number",
   array: "a list: [a, b]",
-  // Found by a new-user trial: --option targetAddressFromSource=[::1] said only "expected string, received array".
-  string: "text; YAML reads a value in [ ] as a list: write an IPv6 address without brackets (::1), or quote the text",
+  string: "text (quote it: '...')",
 };
+
+/** Found by a new-user trial: --option targetAddressFromSource=[::1] said only "expected string, received array". */
+const LIST_FOR_TEXT_HINT =
+  "text; YAML reads a value in [ ] as a list: write an IPv6 address without brackets (::1), or quote the text";
 
 /** Checks the options against the kind's schema and names the flag behind each problem. */
 function checkOptions(kind: PlanKind, options: Record<string, unknown>, flagOf: Map<string, string>): void {
@@ -103,7 +106,10 @@ function checkOptions(kind: PlanKind, options: Record<string, unknown>, flagOf: 
     const flag = flagOf.get(key) ?? KIND_FLAGS[kind].find((f) => f.option === key)?.flag ?? `--option ${key}=...`;
     const missing = issue.code === "invalid_type" && !Object.hasOwn(options, key);
     if (missing) return `${flag.split(" ")[0]} is required for ${kind}`;
-    const takes = issue.code === "invalid_type" ? FLAG_VALUE_HINTS[issue.expected] : undefined;
+    const listForText =
+      issue.code === "invalid_type" && issue.expected === "string" && /received array/.test(issue.message);
+    const takes =
+      issue.code !== "invalid_type" ? undefined : listForText ? LIST_FOR_TEXT_HINT : FLAG_VALUE_HINTS[issue.expected];
     return `${flag}: ${issue.message}${takes ? ` (${key} takes ${takes})` : ""}`;
   });
   throw new BadInputError(problems.join("\n"));

@@ -65,6 +65,10 @@ export function copyLayouts(ctx: OvzContext): { tree: Promise<CopyLayout>; withV
   const withVmNetwork = Promise.all([source, vmNetworkExcludes(ctx)]).then(([[distro, mounts], vmNetwork]) =>
     layoutOf(ctx, distro, mounts, vmNetwork),
   );
+  // A caller may want only one of them (excludesAndMounts): the other must not end the process as an
+  // unhandled rejection when the source cannot be read. A caller that awaits it still gets the error.
+  tree.catch(() => undefined);
+  withVmNetwork.catch(() => undefined);
   return { tree, withVmNetwork };
 }
 

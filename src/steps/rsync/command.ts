@@ -83,13 +83,16 @@ const RECEIVER_WAIT_S = 60;
  * can go on deleting for a moment, and a new pass listing the same folders then fails with "file has
  * vanished" (found by a cold run: exit 23 on /var/lib/dpkg/info/udev.* after a SIGKILLed copy).
  * rsync appends its server arguments to this text: a shell function takes them as "$@". flock holds the
- * lock until the receiver and its children exit. Without flock (or a writable /run) it runs unlocked.
+ * lock until the receiver and its children exit. Without flock (or a writable /run) it runs unlocked, saying
+ * so on stderr. A receiver still held after the wait ends the pass, usually with exit 75 (rsync may report
+ * its lost connection, 12, first), the way out on stderr either way.
  */
 export function receiverRsyncPath(lock = RECEIVER_LOCK, waitSec = RECEIVER_WAIT_S): string {
+  const unlocked = `mudanza: flock is not installed on the target (or ${lock} cannot be made): this pass runs without the lock that keeps it from running beside an rsync an earlier run left`;
   const late = `mudanza: an earlier rsync still runs on the target ${waitSec} s later (it holds ${lock}): stop it (fuser -k ${lock}), then run again`;
   return (
     sh`mudanza_rsync() { if command -v flock >/dev/null 2>&1 && touch ${lock} 2>/dev/null; then ` +
-    sh`flock -w ${waitSec} -E 75 ${lock} rsync "$@"; rc=$?; test $rc -ne 75 || echo ${late} >&2; return $rc; fi; rsync "$@"; }; mudanza_rsync`
+    sh`flock -w ${waitSec} -E 75 ${lock} rsync "$@"; rc=$?; test $rc -ne 75 || echo ${late} >&2; return $rc; fi; echo ${unlocked} >&2; rsync "$@"; }; mudanza_rsync`
   );
 }
 

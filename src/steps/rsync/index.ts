@@ -7,7 +7,14 @@ export {
   rsyncPattern,
   type ExcludeEntry,
 } from "./excludes.js";
-export { rsyncArgv, rsyncCommand, sshTransport, type RsyncCommandOptions, type RsyncSshOptions } from "./command.js";
+export {
+  receiverRsyncPath,
+  rsyncArgv,
+  rsyncCommand,
+  sshTransport,
+  type RsyncCommandOptions,
+  type RsyncSshOptions,
+} from "./command.js";
 export {
   parseProgress2,
   parseStats,

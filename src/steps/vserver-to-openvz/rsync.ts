@@ -1,6 +1,6 @@
 import { cmd } from "../../hosts/quote.js";
 import { pushRouteOf, type PushRoute } from "../../plan/push-route.js";
-import { rsyncArgv } from "../rsync/index.js";
+import { receiverRsyncPath, rsyncArgv } from "../rsync/index.js";
 import { FIXUP_BACKUP_REL, type VsPlan } from "./context.js";
 
 /**
@@ -50,7 +50,7 @@ export function vserverRsyncArgv(plan: VsPlan, vdir: string, privateDir: string)
   const argv = rsyncArgv({ from: vdir, to, excludes: [], keepDirlinks: false });
   const tail = argv.splice(-2, 2);
   for (const e of VSERVER_EXCLUDES) argv.push(`--exclude=${e.pattern}`);
-  if (node) argv.push("-e", cmd(...sshArgv(node.port)));
+  if (node) argv.push("-e", cmd(...sshArgv(node.port)), `--rsync-path=${receiverRsyncPath()}`);
   return [...argv, ...tail];
 }
 
