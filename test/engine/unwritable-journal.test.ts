@@ -1,5 +1,6 @@
 import { readdir } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
+import type { Compensation } from "../../src/engine/step.js";
 import { exitCodeForRun } from "../../src/exit-codes.js";
 import { Journal } from "../../src/journal/journal.js";
 import { demoHosts } from "../support/demo-hosts.js";
@@ -8,6 +9,22 @@ import { runDemo } from "../support/run-demo.js";
 import { useTempDirs } from "../support/temp-dirs.js";
 
 const tempDir = useTempDirs();
+
+/** The demo's journal with `compensation` pending, as a killed earlier run leaves it. */
+async function seedPendingCompensation(stateDir: string, compensation: Compensation): Promise<void> {
+  const seeded = await Journal.open({
+    stateDir,
+    migrationId: "demo",
+    kind: "demo",
+    planPath: "demo.yaml",
+    planHash: "hash-1",
+  });
+  try {
+    await seeded.addCompensation(compensation);
+  } finally {
+    await seeded.close();
+  }
+}
 const failWrites = useFailingWrites();
 
 // Found by a new-user trial: a state dir that filled up during a run threw out of the runner (exit 70, "this is
@@ -54,21 +71,13 @@ describe("a run whose state dir fills up part-way", () => {
     expect(first.outcome.status).toBe("failed");
     // As after a kill: the service is stopped again and its compensation is pending.
     hosts.source.putFile("/srv/run/app.stopped", "stopped\n");
-    const seeded = await Journal.open({
-      stateDir,
-      migrationId: "demo",
-      kind: "demo",
-      planPath: "demo.yaml",
-      planHash: "hash-1",
-    });
-    await seeded.addCompensation({
+    await seedPendingCompensation(stateDir, {
       id: "start-app",
       title: "start app",
       host: "source",
       command: "rm -f /srv/run/app.stopped",
       registeredBy: "stop-service",
     });
-    await seeded.close();
 
     full = true;
     const mutationsBefore = hosts.target.mutations.length;
@@ -85,21 +94,13 @@ describe("a run whose state dir fills up part-way", () => {
   it("an earlier run's compensation that fails again is named even when the journal cannot record its failure", async () => {
     const hosts = demoHosts();
     const stateDir = await tempDir("mudanza-full-");
-    const seeded = await Journal.open({
-      stateDir,
-      migrationId: "demo",
-      kind: "demo",
-      planPath: "demo.yaml",
-      planHash: "hash-1",
-    });
-    await seeded.addCompensation({
+    await seedPendingCompensation(stateDir, {
       id: "start-db",
       title: "start the databases again",
       host: "source",
       command: "systemctl start mariadb.service",
       registeredBy: "db-freeze",
     });
-    await seeded.close();
     await failWrites((text) => text.includes('"migrationId"'));
     const { outcome } = await runDemo(hosts, stateDir);
     expect(outcome.status).toBe("failed");
