@@ -76,7 +76,8 @@ async function writeCodeCache(root, light) {
   try {
     const bin = join(root, "bin", "mudanza.js");
     await promisify(execFile)(process.execPath, [bin, "run", plan, "--yes", "--state-dir", state], {
-      env: { ...env, MUDANZA_FROM_SOURCE: "1" },
+      // TSX_DISABLE_CACHE: tsx would otherwise leave its compile cache in /tmp/tsx-UID after every set-up
+      env: { ...env, MUDANZA_FROM_SOURCE: "1", TSX_DISABLE_CACHE: "1" },
       timeout: 120_000,
     }).catch((error) => {
       // exit 1: a step failed (the scripted hosts answer only some commands); the journal is what is wanted

@@ -23,6 +23,7 @@ const run = promisify(execFile);
 let work = "";
 let installed = "";
 let elsewhere = "";
+let buildTmp = "";
 /** Only PATH, HOME, TMPDIR (the test run's scratch folder) and a terminal: nothing else of this test run (MUDANZA_FROM_SOURCE, CI) reaches the CLI. */
 let bareEnv: Record<string, string> = {};
 
@@ -33,7 +34,12 @@ beforeAll(async () => {
   for (const entry of ["package.json", "README.md", "bin"])
     await cp(join(ROOT, entry), join(pkg, entry), { recursive: true });
   // Build into the copy: the repository's dist/ may be older than the sources under test.
-  await run(process.execPath, [join(ROOT, "scripts/build.mjs"), "--outdir", join(pkg, "dist")]);
+  // ...with a temporary folder of its own, to see what the build leaves in it
+  buildTmp = join(work, "build-tmp");
+  await mkdir(buildTmp);
+  await run(process.execPath, [join(ROOT, "scripts/build.mjs"), "--outdir", join(pkg, "dist")], {
+    env: { ...process.env, TMPDIR: buildTmp },
+  });
   // The copy has no src/: prepare (a build) could not run there and is not needed.
   await run("npm", ["pack", "--ignore-scripts", "--pack-destination", work, "--silent"], { cwd: pkg });
   const tarball = (await readdir(work)).find((f) => f.endsWith(".tgz"));
@@ -77,6 +83,10 @@ afterEach(async () => {
 const bin = () => join(installed, "node_modules/.bin/mudanza");
 
 describe("the packed CLI, installed and started outside the repository", { timeout: TERMINAL_TEST_TIMEOUT }, () => {
+  it("was built leaving nothing in the temporary folder (tsx's compile cache, the code cache's state dir)", async () => {
+    expect(await readdir(buildTmp)).toEqual([]);
+  });
+
   it("holds the built CLI only, and --help loads no package from node_modules (none of ink, react, ssh2, listr2)", async () => {
     const files = await readdir(join(installed, "node_modules/mudanza"));
     expect(files.sort()).toEqual(["README.md", "bin", "dist", "package.json"]);
