@@ -8,6 +8,8 @@ export const SPARSIFY_FACTS = {
   accel: defineFact("accel", z.enum(["kvm", "tcg"])),
   allocatedBefore: defineFact("allocatedBefore", z.number().nullable()),
   allocatedAfter: defineFact("allocatedAfter", z.number().nullable()),
+  /** The disk as virt-sparsify read it (disk-identity.ts): --replace swaps only that disk for the copy. */
+  diskReadAs: defineFact("diskReadAs", z.string().nullable()),
   /** The disk's backing file when it is an overlay: its copy is standalone and holds that data too. */
   standaloneOf: defineFact("standaloneOf", z.string().nullable()),
   filesystems: defineFact(

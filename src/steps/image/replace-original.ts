@@ -8,6 +8,7 @@ import type { SparsifyOptions } from "../../plan/options/image-sparsify.js";
 import { SPARSIFY_FACTS } from "./facts.js";
 import { imagesBackingOnto } from "./backing-users.js";
 import { diskInUseFindings, type DiskFindings } from "./sparsify.js";
+import { DISK_CHANGED_EXIT, diskIdentity, sameDiskTest } from "./disk-identity.js";
 
 /** A disk with no write bit is marked as a base: `image clone` leaves it so, and `--replace` respects that. */
 function readOnlyBaseFinding(
@@ -37,7 +38,7 @@ function linkedDiskFinding(o: SparsifyOptions, disk: Pick<DiskFindings, "fileTyp
 }
 
 const replaceCommand = (o: ReplacePlan): string =>
-  `${cmd("chown", `--reference=${o.disk}`, "--", o.out)} && ${cmd("chmod", `--reference=${o.disk}`, "--", o.out)} && ${cmd("mv", "-f", "--", o.out, o.disk)}`;
+  `${sameDiskTest(o.disk, o.identity)} && ${cmd("chown", `--reference=${o.disk}`, "--", o.out)} && ${cmd("chmod", `--reference=${o.disk}`, "--", o.out)} && ${cmd("mv", "-f", "--", o.out, o.disk)}`;
 
 /**
  * The overlays mudanza's own clone runs recorded on `disk` (their journals in the state dir): where else
@@ -49,6 +50,34 @@ export type RecordedOverlays = (disk: string) => Promise<string[]>;
 export interface ReplacePlan {
   disk: string;
   out: string;
+  /** The disk as virt-sparsify read it (before it ran: as it is now): the swap happens only if it still is. */
+  identity: string;
+}
+
+/**
+ * A disk written after virt-sparsify read it (a VM started meanwhile, a write by hand while the gate waited,
+ * a resumed run days later): the copy lacks those writes, and replacing the disk would lose them (found by
+ * a new-user trial). An older journal that did not record the disk cannot tell, so it blocks too.
+ */
+function changedDiskFinding(
+  o: SparsifyOptions,
+  readAs: string | null | undefined,
+  now: string | undefined,
+  sparsified: boolean,
+): Finding | undefined {
+  const fix = `keep the copy as a backup of the disk as it was, or remove it (${cmd("rm", "--", o.out)}) and run the same command again with --restart to sparsify the disk as it is now`;
+  if (sparsified && !readAs)
+    return blocker(
+      "Which disk was sparsified is not recorded",
+      `this run's journal does not say what ${o.disk} was when virt-sparsify read it (an older version of mudanza wrote it), so a change since cannot be ruled out`,
+      fix,
+    );
+  if (!readAs || now === readAs) return undefined;
+  return blocker(
+    "The disk changed after it was sparsified",
+    `${o.disk} is not as virt-sparsify read it (then: ${readAs}; now: ${now ?? "unreadable"}): ${o.out} lacks what was written since, and replacing the disk with it would lose that`,
+    fix,
+  );
 }
 
 export const replaceOriginalStep = (recordedOverlays: RecordedOverlays = () => Promise.resolve([])) =>
@@ -59,13 +88,15 @@ export const replaceOriginalStep = (recordedOverlays: RecordedOverlays = () => P
     skip: (ctx) => (ctx.plan.replace ? undefined : "the original stays (pass --replace to swap it for the copy)"),
     async probe(ctx) {
       const o = ctx.plan;
+      const readAs = ctx.facts.get(SPARSIFY_FACTS.diskReadAs);
       if (ctx.facts.get(SPARSIFY_FACTS.replaced))
         return {
           satisfied: true,
           reason: `${o.disk} is already the sparsified copy`,
-          plan: { disk: o.disk, out: o.out },
+          plan: { disk: o.disk, out: o.out, identity: readAs ?? "" },
           findings: [],
         };
+      const now = await diskIdentity(ctx.host("local"), o.disk, ctx.signal);
       const disk = await diskInUseFindings(ctx);
       const { findings, format } = disk;
       if (format && format !== "qcow2") {
@@ -97,15 +128,18 @@ export const replaceOriginalStep = (recordedOverlays: RecordedOverlays = () => P
       if (readOnly) findings.push(readOnly);
       const linked = linkedDiskFinding(o, disk);
       if (linked) findings.push(linked);
+      const changed = changedDiskFinding(o, readAs, now, ctx.facts.get(SPARSIFY_FACTS.done) === true);
+      if (changed) findings.push(changed);
       const before = ctx.facts.get(SPARSIFY_FACTS.allocatedBefore);
       const after = ctx.facts.get(SPARSIFY_FACTS.allocatedAfter);
       return {
         satisfied: false,
-        plan: { disk: o.disk, out: o.out },
+        plan: { disk: o.disk, out: o.out, identity: readAs ?? now ?? "" },
         findings,
         details: [
           `${o.disk} is deleted and replaced by ${o.out}${before && after ? ` (${formatBytes(before)} → ${formatBytes(after)})` : ""}`,
           "runs only after the copy passed qemu-img check and its filesystems mounted read-only",
+          "and only if the disk is still as virt-sparsify read it (device, inode, size, change times)",
         ],
       };
     },
@@ -121,6 +155,10 @@ export const replaceOriginalStep = (recordedOverlays: RecordedOverlays = () => P
       if (!(await host.stat(plan.out)))
         throw new Error(`${plan.out} is missing: nothing to put in place of ${plan.disk}`);
       const res = await host.exec(replaceCommand(plan), { signal: ctx.signal });
+      if (res.code === DISK_CHANGED_EXIT)
+        throw new Error(
+          `${plan.disk} changed since virt-sparsify read it (written after the check): it was not replaced, and ${plan.out} lacks what was written. Keep ${plan.out} as a backup of the disk as it was, or remove it and run the same command again with --restart`,
+        );
       if (res.code !== 0) throw new Error(`replacing ${plan.disk} failed: ${res.stderr.trim()}`);
       await ctx.facts.set(SPARSIFY_FACTS.replaced, true);
     },

@@ -10,6 +10,7 @@ import { imageCheckClean, parseImageCheck } from "../../kvm/qemu-img-info.js";
 import { effectiveTmpdir, type SparsifyOptions } from "../../plan/options/image-sparsify.js";
 import { kvmCheckNote, kvmSmokeTest } from "../host-doctor/kvm-smoke.js";
 import { SPARSIFY_FACTS } from "./facts.js";
+import { diskIdentity } from "./disk-identity.js";
 import { guestfsEnv, listGuestFilesystems } from "./guest-filesystems.js";
 import {
   allocatedBytes,
@@ -315,6 +316,8 @@ export const sparsifyStep = defineStep<SparsifyOptions, SparsifyPlan>({
       command: cmd("rm", "-f", "--", partialPath(o)),
     });
     const before = await allocatedBytes(host, [o.disk], ctx.signal);
+    // Before virt-sparsify opens it: a write from here on is one the copy may lack (found by a new-user trial).
+    await ctx.facts.set(SPARSIFY_FACTS.diskReadAs, (await diskIdentity(host, o.disk, ctx.signal)) ?? null);
     await withOwnTmpdir(ctx, ownTmpdir(o), async () => {
       await runVirtSparsify(ctx, o, accel);
       const mv = await host.exec(renameCommand(o), { signal: ctx.signal });

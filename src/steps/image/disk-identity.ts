@@ -1,0 +1,31 @@
+import type { Host } from "../../hosts/host.js";
+import { cmd, raw, sh } from "../../hosts/quote.js";
+
+/**
+ * What says a disk is the one virt-sparsify read: device, inode, size, and the times of its last data and
+ * metadata change (nanoseconds, as GNU stat prints them). Reading the disk changes none of them; a write,
+ * a truncate, a chmod or another file put in its place changes at least one.
+ */
+const IDENTITY_FORMAT = "%d %i %s %y %z";
+
+/** The command that prints the identity of `disk` (the file a link points to, as virt-sparsify opens it). */
+export const diskIdentityCommand = (disk: string): string => cmd("stat", "-L", "-c", IDENTITY_FORMAT, "--", disk);
+
+/** The identity of `disk` now, or undefined when it cannot be read (gone, no permission). */
+export async function diskIdentity(host: Host, disk: string, signal?: AbortSignal): Promise<string | undefined> {
+  const res = await host.exec(diskIdentityCommand(disk), { signal });
+  return res.code === 0 && res.stdout.trim() !== "" ? res.stdout.trim() : undefined;
+}
+
+/** Exit code of the replace command when the disk is no longer the one that was read (EX_DATAERR). */
+export const DISK_CHANGED_EXIT = 65;
+
+/**
+ * A shell test run right before the disk is replaced: the window between the probe (or the gate) and the
+ * `mv` is where a VM started meanwhile, or a hand-made write, would otherwise be lost.
+ */
+export function sameDiskTest(disk: string, identity: string): string {
+  const now = raw(`"$(${diskIdentityCommand(disk)})"`);
+  const why = `mudanza: ${disk} changed since virt-sparsify read it`;
+  return sh`{ test ${now} = ${identity} || { echo ${why} >&2; exit ${DISK_CHANGED_EXIT}; }; }`;
+}
