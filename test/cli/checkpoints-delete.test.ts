@@ -184,6 +184,32 @@ describe("mudanza checkpoints PLAN --delete (found by a new-user trial: it delet
     expect(deletions()).toHaveLength(2);
   });
 
+  it("an unfinished migration's checkpoint its backend no longer lists is not forgotten without --even-if-unfinished (found by a new-user trial)", async () => {
+    virsh.host = await libvirtWith(["admins-own"]); // the listing has neither of the migration's checkpoints
+    const journal = await migrationJournal("failed");
+    for (const mode of ["--dry-run", "--yes"]) {
+      const refused = await runMain(["checkpoints", plan, "--delete", mode, "--state-dir", state]);
+      expect(refused.code, mode).toBe(3);
+      expect(refused.out).toContain("add --even-if-unfinished");
+    }
+    expect((await checkpointsIn(journal)).filter((c) => c.deletedAt)).toEqual([]);
+    const forced = await runMain([
+      "checkpoints",
+      plan,
+      "--delete",
+      "--yes",
+      "--even-if-unfinished",
+      "--state-dir",
+      state,
+    ]);
+    expect(forced.code).toBe(0);
+    expect(deletions()).toEqual([]);
+    expect((await checkpointsIn(journal)).map((c) => [c.name, typeof c.deletedAt])).toEqual([
+      [UPDATE, "string"],
+      [COPY, "string"],
+    ]);
+  });
+
   it("after a rollback it says so, and to run the migration again, not to roll it back again (review)", async () => {
     const journal = await migrationJournal("failed");
     const reopened = await Journal.open({

@@ -95,7 +95,10 @@ export function deleteOnRequest(request: DeleteRequest): Step<OvzPlan, Requested
         );
       const path = request.migration.path;
       const why = unfinishedBecause(request.migration.snapshot);
-      if (remove.length > 0 && why && !request.evenIfUnfinished)
+      // Forgetting is guarded as deleting is: a listing that came back short once (another account, a backend
+      // not answering in full) would otherwise drop an unfinished migration's way back (found by a new-user trial).
+      const changes = remove.length + forget.length > 0;
+      if (changes && why && !request.evenIfUnfinished)
         findings.push(
           blocker(
             "The migration is not finished",
@@ -105,8 +108,7 @@ export function deleteOnRequest(request: DeleteRequest): Step<OvzPlan, Requested
               : `roll it back (mudanza rollback ${request.planArgs}) or finish it (mudanza run ${request.planArgs}) first; to delete them anyway, add --even-if-unfinished`,
           ),
         );
-      else if (remove.length > 0 && why)
-        details.push(`the journal ${path} says ${why}: deleting anyway (--even-if-unfinished)`);
+      else if (changes && why) details.push(`the journal ${path} says ${why}: deleting anyway (--even-if-unfinished)`);
       if (!request.journalFound)
         findings.push(
           warning(
