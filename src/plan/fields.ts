@@ -93,7 +93,14 @@ export function wholeNumberSchema(unit: string, min: number, max: number) {
   return z.number().int({ error }).min(min, { error }).max(max, { error });
 }
 
-export const userNameSchema = safeArgumentSchema("user name", 64);
+/**
+ * No user name holds ":" (the separator of /etc/passwd): one that does is most likely "user:password" pasted
+ * in, so the message does not repeat it (found by a new-user trial: the login error echoed the password).
+ */
+export const userNameSchema = safeArgumentSchema("user name", 64).refine((value) => !value.includes(":"), {
+  message:
+    'a user name cannot hold ":" (the separator of /etc/passwd); a password does not belong in the plan: mudanza logs in with ssh keys (identityFile, or ssh-agent)',
+});
 
 /**
  * A systemd unit's name, as systemd.unit(5) allows it (letters, digits, ":", "-", "_", ".", "\\", "@" for

@@ -136,6 +136,17 @@ target: { host: new.example.org, identityFile: ~/.ssh/id_ed25519, knownHostsFile
     expect(units.services).toEqual(["ssh", "postgresql@15-main.service", "sys-devices-x\\x2d1.device"]);
   });
 
+  it("a user with a colon (user:password pasted in) is refused without repeating it (found by a new-user trial: the login error echoed it)", () => {
+    const withUser = (user: string) => () =>
+      parsePlan(
+        `kind: openvz-to-kvm\nsource: { host: old.example.org, user: "${user}" }\ntarget: { host: new.example.org }\n`,
+        "/plans/web1.yaml",
+      );
+    expect(withUser("root:hunter2secret")).toThrow(/source\.user: a user name cannot hold ":"/);
+    expect(withUser("root:hunter2secret")).not.toThrow(/hunter2secret/);
+    expect(withUser("backup_2.x").call(undefined).plan.source.user).toBe("backup_2.x");
+  });
+
   it("a host written as user@host or host:port says which keys hold the user and the port (found by a new-user trial)", () => {
     const withHost = (host: string) => () =>
       parsePlan(`kind: openvz-to-kvm\nsource: { host: "${host}" }\ntarget: { host: b.example.org }\n`, "p.yaml");
