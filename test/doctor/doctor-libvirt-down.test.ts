@@ -24,4 +24,27 @@ describe("host doctor with libvirt down", () => {
     expect(text).not.toContain("-100 %");
     expect(outcome.findings.some((f) => f.title === "Memory overcommitted")).toBe(false);
   });
+
+  it("still warns when the planned VM alone is more than the host's RAM (found by a new-user trial: --vm-memory 64G on 23.5 GiB said nothing)", async () => {
+    const host = await loadScriptedHost("fixtures/kvm/hosts/kvm-host", "local");
+    const doctor = (vmMemoryBytes: number) =>
+      runLocal(
+        buildHostDoctor(),
+        {
+          uri: "qemu:///session",
+          bridge: null,
+          enableKsm: false,
+          openvz: { confPath: "/etc/vz/conf/102.conf", vmMemoryBytes },
+        },
+        "dry-run",
+        { host },
+      );
+    const big = await doctor(64 * 1024 ** 3);
+    const warned = big.outcome.findings.find((f) => f.title === "Memory overcommitted");
+    expect(warned?.summary).toMatch(
+      /^the planned VM alone is promised 64(\.0)? GiB on a host with 23\.5 GiB \(\d+ % over at least: libvirt's guests could not be counted/,
+    );
+    const fits = await doctor(8 * 1024 ** 3);
+    expect(fits.outcome.findings.some((f) => f.title === "Memory overcommitted")).toBe(false);
+  });
 });

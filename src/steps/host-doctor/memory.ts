@@ -44,6 +44,18 @@ export const memoryStep = defineStep<DoctorOptions, null>({
         ),
       );
     }
+    // libvirt unreachable: the planned VM alone is still a lower bound (found by a new-user trial: 64 GiB on a
+    // 23.5 GiB host said nothing).
+    const plannedAlone = vmBytes === null && planned > 0 ? overcommit(hostBytes, planned) : null;
+    if (plannedAlone && plannedAlone.ratio > OVERCOMMIT_WARN_RATIO) {
+      findings.push(
+        warning(
+          "Memory overcommitted",
+          `the planned VM alone is promised ${formatBytes(planned)} on a host with ${formatBytes(hostBytes)} (${Math.round(plannedAlone.ratio * 100)} % over at least: libvirt's guests could not be counted, ${view.why ?? "libvirt did not answer"}; warning above ${OVERCOMMIT_WARN_RATIO * 100} %)`,
+          "give the VM less memory (--vm-memory), or plan it on a host with more RAM",
+        ),
+      );
+    }
     let container: Record<string, unknown> | undefined;
     if (ctx.plan.openvz) {
       const { confPath, vmMemoryBytes } = ctx.plan.openvz;
