@@ -42,7 +42,22 @@ export function createQuietRenderer(out: Writable = process.stderr, options: Qui
   };
   const verbose = options.verbose ? say : () => undefined;
   const checked = new Set<string>();
-  let stillChecking: NodeJS.Timeout | undefined;
+  // From the start, not from pipeline-start: connecting to a host that does not answer takes up to its
+  // timeout, as silent as a hang (found by a new-user trial: 20 s of nothing per host).
+  let started = false;
+  const began = Date.now();
+  const stillChecking =
+    options.stillCheckingEveryMs === undefined
+      ? undefined
+      : setInterval(() => {
+          const seconds = Math.round((Date.now() - began) / 1000);
+          say(
+            started
+              ? `still checking (${checked.size} of ${titles.size} steps answered, ${seconds} s; nothing is changed)`
+              : `still connecting to the hosts (${seconds} s; nothing is changed)`,
+          );
+        }, options.stillCheckingEveryMs);
+  stillChecking?.unref();
   const stopSayingStillChecking = (): void => clearInterval(stillChecking);
   return {
     sink(event: PipelineEvent) {
@@ -50,16 +65,7 @@ export function createQuietRenderer(out: Writable = process.stderr, options: Qui
         case "pipeline-start":
           for (const s of event.steps) titles.set(s.id, s.title);
           verbose(`checking ${event.title} (${whereText(event.hosts)})`);
-          if (options.stillCheckingEveryMs !== undefined) {
-            const began = Date.parse(event.at);
-            stillChecking = setInterval(() => {
-              const seconds = Math.round((Date.now() - began) / 1000);
-              say(
-                `still checking (${checked.size} of ${titles.size} steps answered, ${seconds} s; nothing is changed)`,
-              );
-            }, options.stillCheckingEveryMs);
-            stillChecking.unref();
-          }
+          started = true;
           return;
         case "step-probed": {
           checked.add(event.stepId);

@@ -146,4 +146,19 @@ describe("--dry-run on stderr", () => {
       vi.useRealTimers();
     }
   });
+
+  it("on a terminal, it says so while it is still connecting to the hosts too (found by a new-user trial: 20 s of silence per host)", async () => {
+    vi.useFakeTimers({ now: Date.parse("2026-12-03T10:00:00Z") });
+    try {
+      const { renderer, text } = capture((out) => createQuietRenderer(out, { stillCheckingEveryMs: 10_000 }));
+      vi.advanceTimersByTime(10_000);
+      expect(text()).toBe("still connecting to the hosts (10 s; nothing is changed)\n");
+      await renderer.close();
+      const before = text();
+      vi.advanceTimersByTime(60_000);
+      expect(text()).toBe(before);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
 });
