@@ -1,7 +1,8 @@
 import { homedir } from "node:os";
 import { dirname } from "node:path";
 import { blocker, type Finding } from "../../engine/finding.js";
-import { defineStep, verifyResult, type StepContext, type VerifyCheck } from "../../engine/step.js";
+import { errorMessage, StateDirWriteError } from "../../errors.js";
+import { defineStep, verifyResult, type StepContext, type VerifyCheck, type VerifyResult } from "../../engine/step.js";
 import type { Host } from "../../hosts/host.js";
 import { cmd, raw, sh } from "../../hosts/quote.js";
 import { formatSilence, SILENCE_LIMIT_ENV, silenceLimitMs } from "../../hosts/watchdog.js";
@@ -330,50 +331,88 @@ export const sparsifyStep = defineStep<SparsifyOptions, SparsifyPlan>({
     await ctx.facts.set(SPARSIFY_FACTS.done, true);
   },
   async verify(ctx) {
-    const host = ctx.host("local");
-    const target = sparsifiedPath(ctx);
-    const checks: VerifyCheck[] = [];
-    const check = await host.exec(cmd("qemu-img", "check", "--output=json", target), { signal: ctx.signal });
-    let clean = false;
     try {
-      clean = imageCheckClean(parseImageCheck(check.stdout));
-    } catch {
-      clean = false;
+      return await keptIfFailed(ctx, await verifyCopy(ctx));
+    } catch (error) {
+      // Cut short by Ctrl-C: the copy may be fine, the next run checks it again.
+      // A journal that cannot be written is the runner's to report, as it is.
+      if (ctx.signal.aborted || error instanceof StateDirWriteError || sparsifiedPath(ctx) !== ctx.plan.out)
+        throw error;
+      await ctx.facts.set(SPARSIFY_FACTS.done, false);
+      throw new Error(`${errorMessage(error)}; ${keptNote(ctx.plan.out)}`);
     }
-    checks.push({
-      name: "qemu-img check finds no errors",
-      ok: check.code === 0 && clean,
-      detail: check.code === 0 ? undefined : (check.stderr || check.stdout).trim().split("\n")[0],
-    });
-    if (!clean) return verifyResult(checks);
-    const accel = ctx.facts.get(SPARSIFY_FACTS.accel) ?? "tcg";
-    const dir = ownTmpdir(ctx.plan);
-    const filesystems = await withOwnTmpdir(ctx, dir, () => listGuestFilesystems(host, target, accel, dir, ctx.signal));
-    const mountable = filesystems.filter((f) => f.entries !== undefined || f.error !== undefined);
-    checks.push({
-      name: "the copy holds filesystems",
-      ok: mountable.length > 0,
-      detail: filesystems.map((f) => `${f.device}: ${f.type}`).join(", ") || "none found",
-    });
-    for (const f of mountable) {
-      checks.push({
-        name: `${f.device} (${f.type}) mounts read-only and lists`,
-        ok: (f.entries?.length ?? 0) > 0,
-        detail: f.entries ? `${f.entries.length} entries in /: ${f.entries.slice(0, 8).join(" ")}` : f.error,
-      });
-    }
-    const sizes = await allocatedBytes(host, [target], ctx.signal);
-    const beforeBytes = ctx.facts.get(SPARSIFY_FACTS.allocatedBefore);
-    if (sizes[target] !== undefined)
-      checks.push({
-        name: "sizes",
-        ok: true,
-        detail: `${beforeBytes !== undefined && beforeBytes !== null ? formatBytes(beforeBytes) : "?"} before, ${formatBytes(sizes[target]!)} after`,
-      });
-    await ctx.facts.set(
-      SPARSIFY_FACTS.filesystems,
-      filesystems.map((f) => ({ device: f.device, type: f.type, entries: f.entries?.length ?? null })),
-    );
-    return verifyResult(checks);
   },
 });
+
+/** qemu-img check, then the copy's filesystems mounted read-only and listed. */
+async function verifyCopy(ctx: Ctx): Promise<VerifyResult> {
+  const host = ctx.host("local");
+  const target = sparsifiedPath(ctx);
+  const checks: VerifyCheck[] = [];
+  const check = await host.exec(cmd("qemu-img", "check", "--output=json", target), { signal: ctx.signal });
+  let clean = false;
+  try {
+    clean = imageCheckClean(parseImageCheck(check.stdout));
+  } catch {
+    clean = false;
+  }
+  checks.push({
+    name: "qemu-img check finds no errors",
+    ok: check.code === 0 && clean,
+    detail: check.code === 0 ? undefined : (check.stderr || check.stdout).trim().split("\n")[0],
+  });
+  if (!clean) return verifyResult(checks);
+  const accel = ctx.facts.get(SPARSIFY_FACTS.accel) ?? "tcg";
+  const dir = ownTmpdir(ctx.plan);
+  const filesystems = await withOwnTmpdir(ctx, dir, () => listGuestFilesystems(host, target, accel, dir, ctx.signal));
+  const mountable = filesystems.filter((f) => f.entries !== undefined || f.error !== undefined);
+  checks.push({
+    name: "the copy holds filesystems",
+    ok: mountable.length > 0,
+    detail: filesystems.map((f) => `${f.device}: ${f.type}`).join(", ") || "none found",
+  });
+  for (const f of mountable) {
+    checks.push({
+      name: `${f.device} (${f.type}) mounts read-only and lists`,
+      ok: (f.entries?.length ?? 0) > 0,
+      detail: f.entries ? `${f.entries.length} entries in /: ${f.entries.slice(0, 8).join(" ")}` : f.error,
+    });
+  }
+  const sizes = await allocatedBytes(host, [target], ctx.signal);
+  const beforeBytes = ctx.facts.get(SPARSIFY_FACTS.allocatedBefore);
+  if (sizes[target] !== undefined)
+    checks.push({
+      name: "sizes",
+      ok: true,
+      detail: `${beforeBytes !== undefined && beforeBytes !== null ? formatBytes(beforeBytes) : "?"} before, ${formatBytes(sizes[target]!)} after`,
+    });
+  await ctx.facts.set(
+    SPARSIFY_FACTS.filesystems,
+    filesystems.map((f) => ({ device: f.device, type: f.type, entries: f.entries?.length ?? null })),
+  );
+  return verifyResult(checks);
+}
+
+/**
+ * A copy that failed verification stays where it is, for a look, but is no longer the step's result: the next
+ * run finds it as an output it will not overwrite, instead of "already done" (found by a new-user trial: the
+ * failure did not say the file was left, and a later dry run said Ready).
+ */
+async function keptIfFailed(ctx: Ctx, result: VerifyResult): Promise<VerifyResult> {
+  const copy = sparsifiedPath(ctx);
+  if (result.ok || copy !== ctx.plan.out) return result;
+  await ctx.facts.set(SPARSIFY_FACTS.done, false);
+  return {
+    ok: false,
+    checks: [
+      ...result.checks,
+      {
+        name: keptNote(copy),
+        ok: false,
+      },
+    ],
+  };
+}
+
+const keptNote = (copy: string): string =>
+  `${copy} is kept for a look and used by nothing: remove it (${cmd("rm", "--", copy)}) to sparsify again`;

@@ -98,3 +98,20 @@ describe("image sparsify --replace swaps only the disk virt-sparsify read (real 
     expect(existsSync(o.out)).toBe(true);
   }, 60_000);
 });
+
+describe("image sparsify keeps a copy that failed verification, says so, and does not count it as done", () => {
+  it("the failure names the kept copy; the next run blocks on it as an output it will not overwrite", async () => {
+    process.env.FAKE_MODE = "guestfish:fail";
+    const o = plan();
+    const state = join(dir, "state");
+    await mkdir(state);
+    const { outcome } = await runLocal(buildImageSparsify(), o, "yes", { stateDir: state });
+    expect(outcome.status).toBe("failed");
+    expect(outcome.message).toContain(`${o.out} is kept for a look and used by nothing: remove it (rm -- ${o.out})`);
+    expect(existsSync(o.out)).toBe(true);
+    delete process.env.FAKE_MODE;
+    const again = await runLocal(buildImageSparsify(), o, "dry-run", { stateDir: state });
+    expect(again.outcome.status).toBe("blocked");
+    expect(again.outcome.findings.map((f) => f.title)).toContain("Output exists");
+  }, 60_000);
+});
