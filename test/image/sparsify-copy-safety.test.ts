@@ -59,9 +59,20 @@ function hostWritingBeforeReplace(before: () => void): Host {
 }
 
 describe("image sparsify --replace swaps only the disk virt-sparsify read (real qemu-img, stand-in virt-sparsify)", () => {
-  it("an unchanged disk is replaced by its verified copy", async () => {
+  it("an unchanged disk is replaced by its verified copy, though the resumed run's time zone differs", async () => {
     const o = plan();
-    const { outcome } = await runLocal(buildImageSparsify(), o, "yes");
+    const state = join(dir, "state");
+    await mkdir(state);
+    process.env.TZ = "Asia/Kathmandu";
+    const controller = new AbortController();
+    const first = await runLocal(buildImageSparsify(), o, "yes", {
+      stateDir: state,
+      signal: controller.signal,
+      host: hostWritingBeforeReplace(() => controller.abort()),
+    });
+    expect(first.outcome.status).toBe("interrupted");
+    process.env.TZ = "America/St_Johns";
+    const { outcome } = await runLocal(buildImageSparsify(), o, "yes", { stateDir: state });
     expect(outcome.message).toBeUndefined();
     expect(outcome.status).toBe("done");
     expect(existsSync(o.out)).toBe(false);
