@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { chmod, mkdir, mkdtemp, rm, stat } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -31,6 +31,7 @@ let dir: string;
 const savedEnv = {
   LIBGUESTFS_CACHEDIR: process.env.LIBGUESTFS_CACHEDIR,
   LIBGUESTFS_TMPDIR: process.env.LIBGUESTFS_TMPDIR,
+  HOME: process.env.HOME,
 };
 
 /**
@@ -74,6 +75,9 @@ beforeAll(async () => {
   // Children inherit these: the appliance cache and libguestfs's sockets live in this test's folder.
   process.env.LIBGUESTFS_CACHEDIR = join(dir, "guestfs-cache");
   process.env.LIBGUESTFS_TMPDIR = join(dir, "guestfs-tmp");
+  // A home of this test's own: what the run's libguestfs tools leave in a home shows there (guestfish's history).
+  await mkdir(join(dir, "home"));
+  process.env.HOME = join(dir, "home");
   await buildAppliance();
 }, APPLIANCE_LIMIT_MS + 60_000);
 afterAll(async () => {
@@ -111,6 +115,8 @@ describe.skipIf(!hasVirtSparsify)("image sparsify with real virt-sparsify", () =
       expect(listing?.ok).toBe(true);
       for (const f of files) expect(listing?.detail).toContain(f);
       expect(checks.find((c) => c.name === "qemu-img check finds no errors")?.ok).toBe(true);
+      // guestfish ran in verify: it left no ~/.guestfish in the home of whoever runs mudanza
+      expect(await readdir(join(dir, "home"))).toEqual([]);
       expect(events.some((e) => e.type === "progress" && e.stepId === "sparsify")).toBe(true);
       const gate = events.findIndex((e) => e.type === "prompt" && e.stepId === "replace-original");
       const sparsifyDone = events.findIndex(

@@ -13,6 +13,14 @@ export function guestfsEnv(accel: "kvm" | "tcg", tmpdir: string): string {
   return sh`env LIBGUESTFS_BACKEND=direct${tcg} ${cache} TMPDIR=${tmpdir} LIBGUESTFS_TMPDIR=${tmpdir}`;
 }
 
+/**
+ * guestfish writes its readline history to ~/.guestfish even when it only runs the commands it was given (an
+ * empty /root/.guestfish after every sparsify): mudanza's guestfish is never interactive, so its HOME is the
+ * run's own temporary folder, removed afterwards. It passes --ro itself, so ~/.libguestfs-tools.rc is not needed.
+ */
+const guestfishEnv = (accel: "kvm" | "tcg", tmpdir: string): string =>
+  `${guestfsEnv(accel, tmpdir)} ${sh`HOME=${tmpdir}`}`;
+
 export interface GuestFilesystem {
   device: string;
   type: string;
@@ -31,7 +39,7 @@ export async function listGuestFilesystems(
   tmpdir: string,
   signal?: AbortSignal,
 ): Promise<GuestFilesystem[]> {
-  const env = guestfsEnv(accel, tmpdir);
+  const env = guestfishEnv(accel, tmpdir);
   const list = await host.exec(`${env} ${cmd("guestfish", "--ro", "-a", image, "run", ":", "list-filesystems")}`, {
     signal,
     timeoutMs: 600_000,
