@@ -108,6 +108,10 @@ const deletions = () => virsh.host!.mutations.map((m) => (m.kind === "exec" ? m.
 const checkpointsIn = async (journal: Journal) =>
   (await Journal.read(journal.path))!.facts.checkpoints as Array<{ name: string; deletedAt?: string }>;
 
+/** `checkpoints PLAN --delete --yes --even-if-unfinished`: the admin abandons the migration. */
+const deleteEvenIfUnfinished = () =>
+  runMain(["checkpoints", plan, "--delete", "--yes", "--even-if-unfinished", "--state-dir", state]);
+
 describe("mudanza checkpoints PLAN --delete (found by a new-user trial: it deleted at once, with no gate)", () => {
   it("without a terminal it refuses unless --yes, deleting nothing (exit 2)", async () => {
     await migrationJournal("done");
@@ -171,15 +175,7 @@ describe("mudanza checkpoints PLAN --delete (found by a new-user trial: it delet
     expect(refused.out).toContain("ended failed");
     expect(refused.out).toContain("add --even-if-unfinished");
     expect(deletions()).toEqual([]);
-    const forced = await runMain([
-      "checkpoints",
-      plan,
-      "--delete",
-      "--yes",
-      "--even-if-unfinished",
-      "--state-dir",
-      state,
-    ]);
+    const forced = await deleteEvenIfUnfinished();
     expect(forced.code).toBe(0);
     expect(deletions()).toHaveLength(2);
   });
@@ -193,15 +189,7 @@ describe("mudanza checkpoints PLAN --delete (found by a new-user trial: it delet
       expect(refused.out).toContain("add --even-if-unfinished");
     }
     expect((await checkpointsIn(journal)).filter((c) => c.deletedAt)).toEqual([]);
-    const forced = await runMain([
-      "checkpoints",
-      plan,
-      "--delete",
-      "--yes",
-      "--even-if-unfinished",
-      "--state-dir",
-      state,
-    ]);
+    const forced = await deleteEvenIfUnfinished();
     expect(forced.code).toBe(0);
     expect(deletions()).toEqual([]);
     expect((await checkpointsIn(journal)).map((c) => [c.name, typeof c.deletedAt])).toEqual([

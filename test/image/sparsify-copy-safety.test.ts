@@ -58,19 +58,25 @@ function hostWritingBeforeReplace(before: () => void): Host {
   });
 }
 
+/** A run stopped (as by Ctrl-C) right before it replaces the disk, the copy made and verified: its state dir. */
+async function interruptedAtTheSwap(o: SparsifyOptions): Promise<string> {
+  const state = join(dir, "state");
+  await mkdir(state);
+  const controller = new AbortController();
+  const { outcome } = await runLocal(buildImageSparsify(), o, "yes", {
+    stateDir: state,
+    signal: controller.signal,
+    host: hostWritingBeforeReplace(() => controller.abort()),
+  });
+  expect(outcome.status).toBe("interrupted");
+  return state;
+}
+
 describe("image sparsify --replace swaps only the disk virt-sparsify read (real qemu-img, stand-in virt-sparsify)", () => {
   it("an unchanged disk is replaced by its verified copy, though the resumed run's time zone differs", async () => {
     const o = plan();
-    const state = join(dir, "state");
-    await mkdir(state);
     process.env.TZ = "Asia/Kathmandu";
-    const controller = new AbortController();
-    const first = await runLocal(buildImageSparsify(), o, "yes", {
-      stateDir: state,
-      signal: controller.signal,
-      host: hostWritingBeforeReplace(() => controller.abort()),
-    });
-    expect(first.outcome.status).toBe("interrupted");
+    const state = await interruptedAtTheSwap(o);
     process.env.TZ = "America/St_Johns";
     const { outcome } = await runLocal(buildImageSparsify(), o, "yes", { stateDir: state });
     expect(outcome.message).toBeUndefined();
@@ -89,15 +95,7 @@ describe("image sparsify --replace swaps only the disk virt-sparsify read (real 
 
   it("a write between an interrupted run and its resume blocks the swap, in the dry run and in the run", async () => {
     const o = plan();
-    const controller = new AbortController();
-    const state = join(dir, "state");
-    await mkdir(state);
-    const first = await runLocal(buildImageSparsify(), o, "yes", {
-      stateDir: state,
-      signal: controller.signal,
-      host: hostWritingBeforeReplace(() => controller.abort()),
-    });
-    expect(first.outcome.status).toBe("interrupted");
+    const state = await interruptedAtTheSwap(o);
     writeToDisk();
     for (const mode of ["dry-run", "yes"] as const) {
       const { outcome } = await runLocal(buildImageSparsify(), o, mode, { stateDir: state });

@@ -54,6 +54,10 @@ export interface ReplacePlan {
   identity: string;
 }
 
+/** What to do with a copy of a disk that changed since: the blocker's fix and the run's error say the same. */
+const keepOrSparsifyAgain = (out: string): string =>
+  `keep ${out} as a backup of the disk as it was, or remove it (${cmd("rm", "--", out)}) and run the same command again with --restart to sparsify the disk as it is now`;
+
 /**
  * A disk written after virt-sparsify read it (a VM started meanwhile, a write by hand while the gate waited,
  * a resumed run days later): the copy lacks those writes, and replacing the disk would lose them (found by
@@ -65,7 +69,7 @@ function changedDiskFinding(
   now: string | undefined,
   sparsified: boolean,
 ): Finding | undefined {
-  const fix = `keep the copy as a backup of the disk as it was, or remove it (${cmd("rm", "--", o.out)}) and run the same command again with --restart to sparsify the disk as it is now`;
+  const fix = keepOrSparsifyAgain(o.out);
   if (sparsified && !readAs)
     return blocker(
       "Which disk was sparsified is not recorded",
@@ -157,7 +161,7 @@ export const replaceOriginalStep = (recordedOverlays: RecordedOverlays = () => P
       const res = await host.exec(replaceCommand(plan), { signal: ctx.signal });
       if (res.code === DISK_CHANGED_EXIT)
         throw new Error(
-          `${plan.disk} changed since virt-sparsify read it (written after the check): it was not replaced, and ${plan.out} lacks what was written. Keep ${plan.out} as a backup of the disk as it was, or remove it and run the same command again with --restart`,
+          `${plan.disk} changed since virt-sparsify read it (written after the check): it was not replaced, and ${plan.out} lacks what was written: ${keepOrSparsifyAgain(plan.out)}`,
         );
       if (res.code !== 0) throw new Error(`replacing ${plan.disk} failed: ${res.stderr.trim()}`);
       await ctx.facts.set(SPARSIFY_FACTS.replaced, true);
