@@ -130,7 +130,12 @@ export function endLines(model: TuiModel, tailLines: number, detailedWarnings = 
   if (step && !ok && step.output.length > 0 && tailLines > 0) {
     lines.push({ text: `Last output of "${step.title}":` });
     // Wrapped, not cut: the end of an error line is usually the part that explains it.
-    for (const o of step.output.slice(-tailLines)) lines.push({ text: `  │ ${o.host}: ${o.line}` });
+    for (const o of step.output.slice(-tailLines)) {
+      // An output line can hold several (a command's stderr given whole): each keeps the box's edge.
+      const [first, ...rest] = o.line.split(/\r?\n/);
+      lines.push({ text: `  │ ${o.host}: ${first}` });
+      for (const more of rest) lines.push({ text: `  │ ${" ".repeat(o.host.length + 2)}${more}` });
+    }
   }
   for (const c of model.compensations) {
     lines.push({

@@ -189,6 +189,23 @@ describe("gate prompt", () => {
 });
 
 describe("end panel", () => {
+  it("a multi-line output keeps the last-output box's edge on every line", async () => {
+    const { feed, frame } = mountApp();
+    await feed([
+      ...runningCopy(),
+      output(
+        "copy-files",
+        11,
+        "rsync: connection unexpectedly closed\nrsync error: error in rsync protocol data stream",
+      ),
+      stepEnd("copy-files", 12, "failed", 4000, "rsync exited 12"),
+      end(13, "failed", { message: "Copy files (rsync): rsync exited 12" }),
+    ]);
+    const f = frame();
+    expect(f).toMatch(/│ \w+: rsync: connection unexpectedly closed\n/);
+    expect(f).toMatch(/\n *│ +rsync error: error in rsync protocol data stream/);
+  });
+
   it("on failure: the error in plain words, the last output, the log, the resume command", async () => {
     const { feed, frame } = mountApp();
     await feed([
