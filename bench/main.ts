@@ -26,6 +26,7 @@ const USAGE = `npm run bench [-- --runs N] [--only NAME[,NAME]] [--out FILE] [--
   MUDANZA_BENCH_SPARSE_MIB: size of its sparse file (default 512)
   MUDANZA_BENCH_FLOOD_FILES: files in the progress-flood tree (default 20000; at most 7 rounds)
   MUDANZA_BENCH_TRACE=FILE: with --lab, the traced dry run's whole trace (every command, host by host) into FILE
+  MUDANZA_BENCH_BASELINE_CLI=PATH: with --lab, the dry run of another build (its bin/mudanza.js) in the same rounds
   MUDANZA_BENCH_WIRE_SPARSE_MIB, MUDANZA_BENCH_WIRE_FILES: the wire benchmark's sparse file (default 2048) and tree (default 20000)
   --million  the memory benchmark copies 1,000,000 files (default 200,000; MUDANZA_BENCH_MEMORY_FILES sets any count)
   --out   where the JSON results go (default ./bench-results.json)`;

@@ -1,10 +1,11 @@
+import { existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Lab } from "../../src/lab/lab.js";
 import { cmd } from "../../src/hosts/quote.js";
 import { interleaved, runOnce, type Command } from "../measure.js";
 import { dryRunTraceRows, milestones, parseDryRunTrace, slowestCommands } from "./dry-run-trace.js";
-import { dryRunRows } from "./rows.js";
+import { dryRunBuildRow, dryRunRows } from "./rows.js";
 import type { BenchRow } from "../types.js";
 
 /**
@@ -38,7 +39,14 @@ export async function measureDryRun(
     argv: ["sh", "-c", `${cmd("ssh", ...lab.source.argv("true"))} && ${cmd("ssh", ...lab.target.argv("true"))}`],
     env,
   };
-  const times = await interleaved([dryRun, roundTrips], rounds);
+  // Another build of the CLI (MUDANZA_BENCH_BASELINE_CLI: its bin/mudanza.js) in the same rounds: a change's
+  // effect on a loaded machine, where the fixed budget says little.
+  const otherCli = process.env.MUDANZA_BENCH_BASELINE_CLI;
+  if (otherCli && !existsSync(otherCli)) throw new Error(`MUDANZA_BENCH_BASELINE_CLI: no such file: ${otherCli}`);
+  const otherBuild: Command | undefined = otherCli
+    ? { ...dryRun, label: "dry run, other build", argv: [process.execPath, otherCli, ...dryRun.argv.slice(2)] }
+    : undefined;
+  const times = await interleaved([dryRun, roundTrips, ...(otherBuild ? [otherBuild] : [])], rounds);
   // One more run, traced and not counted, shows where a run's time goes host by host.
   const traced = await runOnce({ ...dryRun, label: "traced dry run", env: { ...env, MUDANZA_TRACE: "1" } });
   // Every line of it, command by command, for a closer look than the summary below (see the usage).
@@ -47,6 +55,7 @@ export async function measureDryRun(
   for (const line of milestones(traced.stderr)) log(`lab-dry-run: traced run: ${line}`);
   return [
     ...dryRunRows(times.get(dryRun.label)!, times.get(roundTrips.label)!),
+    ...(otherBuild ? [dryRunBuildRow(times.get(dryRun.label)!, times.get(otherBuild.label)!, otherCli!)] : []),
     ...dryRunTraceRows(parseDryRunTrace(traced.stderr)),
   ];
 }

@@ -89,6 +89,23 @@ export function dryRunRows(dryRunMs: number[], roundTripsMs: number[]): BenchRow
   ];
 }
 
+/** The dry run against another build's (MUDANZA_BENCH_BASELINE_CLI), paired round by round. */
+export function dryRunBuildRow(dryRunMs: number[], otherBuildMs: number[], otherCli: string): BenchRow {
+  const ratios = pairedRatios(dryRunMs, otherBuildMs);
+  return {
+    benchmark: "lab-dry-run",
+    case: "mudanza run PLAN --dry-run (two hosts)",
+    unit: "ms",
+    value: median(dryRunMs),
+    runs: dryRunMs.length,
+    baselineLabel: `the build of ${otherCli}`,
+    baseline: median(otherBuildMs),
+    ratio: median(ratios),
+    spread: spreadOf(ratios),
+    samples: { value: dryRunMs, baseline: otherBuildMs },
+  };
+}
+
 /** One part of the freeze window; seconds undefined when a timestamp it needs was not recorded. */
 export interface FreezePart {
   what: string;
