@@ -87,8 +87,15 @@ export function collectDryRun(
     };
   });
   const all = steps.flatMap((s) => s.findings);
-  const undoLine = (c: DryRunReport["checkpoints"][number]): string =>
-    `\`mudanza rollback PLAN --to ${c.name}\` returns the ${c.side} (${c.label}) to the checkpoint taken before "${c.stepId}"`;
+  // A checkpoint holds the state before the step after it: naming the checkpoint step itself would say nothing.
+  const protectedStep = (checkpointStepId: string) => {
+    const index = pipeline.steps.findIndex((s) => s.id === checkpointStepId);
+    return index >= 0 ? pipeline.steps[index + 1] : undefined;
+  };
+  const undoLine = (c: DryRunReport["checkpoints"][number]): string => {
+    const before = protectedStep(c.stepId);
+    return `\`mudanza rollback PLAN --to ${c.name}\` returns the ${c.side} (${c.label}) to ${before ? `its state just before the step "${before.title}"` : `checkpoint ${c.name}`}`;
+  };
   const risk = riskSummary({
     kind: pipeline.kind,
     steps,

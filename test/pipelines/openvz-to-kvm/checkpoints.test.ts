@@ -199,6 +199,22 @@ describe("checkpoints in an OpenVZ → KVM run (scripted hosts)", () => {
     );
   });
 
+  it("each Undo line names the step its checkpoint is taken before, not the checkpoint step (found by a new-user trial)", async () => {
+    const stateDir = await tempDir("mudanza-ckpt-state-");
+    const code = await main(
+      ["run", await planWithCheckpoints(), "--dry-run", "--format", "json", "--state-dir", stateDir],
+      () => undefined,
+    );
+    expect(code).toBe(0);
+    const { risk } = JSON.parse(stdout) as { risk: { undo: string[] } };
+    const libvirt = `libvirt domain web1 on scripted:${HOSTS}/libvirt-checkpoints`;
+    expect(risk.undo).toEqual([
+      `\`mudanza rollback PLAN --to ${UPDATE_NAME}\` returns the target (${libvirt}) to its state just before the step "Update and reboot both hosts"`,
+      `\`mudanza rollback PLAN --to ${UPDATE_NAME}\` returns the source (OpenVZ container 101 on scripted:${HOSTS}/openvz7-node) to its state just before the step "Update and reboot both hosts"`,
+      `\`mudanza rollback PLAN --to ${TARGET_NAME}\` returns the target (${libvirt}) to its state just before the step "Copy the source's root onto the target (live passes)"`,
+    ]);
+  });
+
   it("the markdown dry run has a Checkpoints table", async () => {
     const stateDir = await tempDir("mudanza-ckpt-state-");
     expect(
