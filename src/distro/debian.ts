@@ -1,5 +1,6 @@
 import { cmd, sh } from "../hosts/quote.js";
 import type { FamilyKnowledge } from "./family.js";
+import { JOURNAL_VACUUM } from "./journal-vacuum.js";
 
 const APT_ENV = "DEBIAN_FRONTEND=noninteractive";
 const APT_OPTS = ["-o", "Dpkg::Options::=--force-confold", "-o", "Dpkg::Options::=--force-confdef"];
@@ -15,7 +16,8 @@ const VENET_INTERFACES = /^\s*(auto|allow-hotplug|iface)\s+venet0|^# Auto genera
 
 export const debian: FamilyKnowledge = {
   family: "debian",
-  cleanCommands: () => [cmd("journalctl", "--vacuum-size=100M"), cmd("apt-get", "clean")],
+  cleanCommands: () => [JOURNAL_VACUUM.command, cmd("apt-get", "clean")],
+  cleanDeletes: `${JOURNAL_VACUUM.deletes} and apt's cache of downloaded packages`,
   updateCommands: () => [
     `${APT_ENV} ${cmd("apt-get", "update")}`,
     `${APT_ENV} ${cmd("apt-get", "-y", ...APT_OPTS, "dist-upgrade")}`,

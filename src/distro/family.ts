@@ -35,6 +35,8 @@ export interface FamilyKnowledge {
   family: Family;
   /** Frees space: journal vacuum and package cache clean. */
   cleanCommands(release: Release): string[];
+  /** What cleanCommands delete, in words: the dry run's risk summary lists it among what a run deletes. */
+  cleanDeletes: string;
   /** Full non-interactive update. */
   updateCommands(release: Release): string[];
   /** The command printing which package owns a path (exit 0 when owned). */

@@ -1,5 +1,6 @@
 import { cmd, raw, sh } from "../hosts/quote.js";
 import type { FamilyKnowledge } from "./family.js";
+import { JOURNAL_VACUUM } from "./journal-vacuum.js";
 import type { Release } from "./release.js";
 
 /** yum on EL7, dnf on EL8 and later. */
@@ -16,7 +17,8 @@ const IFCFG_VENET = /^(ifcfg|route|route6)-venet0(:[0-9]+)?$/;
 
 export const rhel: FamilyKnowledge = {
   family: "rhel",
-  cleanCommands: (release) => [cmd("journalctl", "--vacuum-size=100M"), cmd(packageTool(release), "clean", "all")],
+  cleanCommands: (release) => [JOURNAL_VACUUM.command, cmd(packageTool(release), "clean", "all")],
+  cleanDeletes: `${JOURNAL_VACUUM.deletes} and the package manager's cache (downloaded packages and repository metadata)`,
   updateCommands: (release) => [cmd(packageTool(release), "-y", packageTool(release) === "yum" ? "update" : "upgrade")],
   ownerQuery: (path) => cmd("rpm", "-qf", path),
   // rpm -qf prints "file /x is not owned by any package" with exit 1 when unowned.

@@ -9,7 +9,8 @@ import { plain } from "./markdown.js";
  * - an array of `{ path, reason }` objects (any key) is an exclude list, shown with its reasons;
  * - a number under a key mentioning transfer and bytes (`bytesToTransfer`, `transferBytes`,
  *   `estimatedTransferBytes`) is the estimate of bytes to transfer;
- * - keys ending in `Bytes` are shown in KiB/MiB/GiB.
+ * - keys ending in `Bytes` are shown in KiB/MiB/GiB;
+ * - `deletes` (engine/deletions.ts) is what a step deletes on each host: the risk summary lists it too.
  */
 
 export interface HostFact {

@@ -1,3 +1,4 @@
+import { DELETIONS_FACT, isDeletionList, type Deletion } from "../engine/deletions.js";
 import { cmd } from "../hosts/quote.js";
 import { formatBytes } from "../render/format.js";
 import type { DryRunStep } from "./dry-run-schema.js";
@@ -6,7 +7,7 @@ import type { DryRunStep } from "./dry-run-schema.js";
 export interface RiskSummary {
   /** The steps that change something: those that ask first in an interactive run, then those that do not. */
   changes: string[];
-  /** What is overwritten or deleted, counted, each line saying how it was measured. */
+  /** What is overwritten or deleted, counted where it can be, each line saying how it was measured; then what steps say they delete. */
   overwrites: string[];
   /** The expected freeze window and downtime, each saying where the figure comes from. */
   freeze: string[];
@@ -137,6 +138,24 @@ function vserverUndo(steps: DryRunStep[]): string {
   );
 }
 
+/** What steps say they delete beyond their title (a cleanup before an update): one line per step and deletion, naming its hosts. */
+function deletionLines(steps: DryRunStep[]): string[] {
+  return steps.flatMap((s) => {
+    const deletions = s.facts[DELETIONS_FACT];
+    if (!isDeletionList(deletions)) return [];
+    // The same deletion on both hosts is one line naming both.
+    const same = new Map<string, Deletion[]>();
+    for (const d of deletions) {
+      const key = JSON.stringify([d.what, d.commands]);
+      same.set(key, [...(same.get(key) ?? []), d]);
+    }
+    return [...same.values()].map(
+      (group) =>
+        `Step "${s.title}" deletes, on the ${group.map((d) => d.host).join(" and the ")}: ${group[0]!.what} (${group[0]!.commands.map((c) => `\`${c}\``).join(", ")}).`,
+    );
+  });
+}
+
 /** A migration whose plan has a checkpoints section, none of which could be planned (its host unreachable, a refusal). */
 export const CHECKPOINTS_NOT_PLANNED =
   "None known yet: the plan has a `checkpoints` section, but no checkpoint could be planned (see the blockers and warnings). Until one can, nothing undoes this run: fix them and run the dry run again.";
@@ -165,6 +184,7 @@ export function riskSummary(inputs: RiskInputs): RiskSummary {
   ];
   if (changes.length === 0) changes.push("No step would change anything.");
   const specific = BY_KIND[inputs.kind]?.(inputs) ?? { overwrites: [], freeze: [] };
+  const deletions = deletionLines(inputs.steps.filter(active));
   const byHand = inputs.kind === "vserver-to-openvz" ? vserverUndo(inputs.steps) : UNDO_BY_HAND[inputs.kind];
   const undo =
     inputs.undo.length > 0
@@ -174,7 +194,7 @@ export function riskSummary(inputs: RiskInputs): RiskSummary {
         : inputs.checkpointsInPlan
           ? [CHECKPOINTS_NOT_PLANNED]
           : [];
-  return { changes, ...specific, undo };
+  return { changes, ...specific, overwrites: [...specific.overwrites, ...deletions], undo };
 }
 
 /** Said of an openvz-to-kvm run without checkpoints (the only kind that takes them): no way back is known. */

@@ -4,12 +4,12 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { dryRunReportSchema } from "../../src/report/dry-run-schema.js";
+import { dryRunReportSchema, type DryRunReport } from "../../src/report/dry-run-schema.js";
 
 const run = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, "../..");
 
-async function riskChanges(plan: string): Promise<string[]> {
+async function riskOf(plan: string): Promise<DryRunReport["risk"]> {
   const state = await mkdtemp(join(tmpdir(), "mudanza-risk-"));
   try {
     const { stdout } = await run(
@@ -19,7 +19,7 @@ async function riskChanges(plan: string): Promise<string[]> {
       ),
       { env: { ...process.env, CI: "1" } },
     );
-    return dryRunReportSchema.parse(JSON.parse(stdout)).risk.changes;
+    return dryRunReportSchema.parse(JSON.parse(stdout)).risk;
   } finally {
     await rm(state, { recursive: true, force: true });
   }
@@ -28,7 +28,7 @@ async function riskChanges(plan: string): Promise<string[]> {
 /** Found by a new-user trial: "5 step(s) change things" left out the steps that change a host without a gate. */
 describe("the dry-run report counts every step that changes a host, and says which ask first", () => {
   it("openvz-to-kvm: the gated steps, then capture-target, network-fixup, kernel-install and restore-vm-packages", async () => {
-    const [asking, unasked, ...rest] = await riskChanges("ovz-kvm-debian-12.yaml");
+    const [asking, unasked, ...rest] = (await riskOf("ovz-kvm-debian-12.yaml")).changes;
     expect(asking).toMatch(/^5 step\(s\) ask at a gate before they change a host: Update and reboot both hosts; /);
     expect(unasked).toMatch(/^4 more change a host without asking: /);
     expect(unasked).toContain("Save the target's network, disks, boot files and host keys: makes the migration key");
@@ -39,7 +39,7 @@ describe("the dry-run report counts every step that changes a host, and says whi
   });
 
   it("vserver-to-openvz: the gated steps, then the live copy, the container's config and fix-up, and the guest's boot mark", async () => {
-    const [asking, unasked] = await riskChanges("vserver-web1.yaml");
+    const [asking, unasked] = (await riskOf("vserver-web1.yaml")).changes;
     expect(asking).toMatch(/^2 step\(s\) ask at a gate before they change a host: /);
     expect(unasked).toMatch(/^4 more change a host without asking: /);
     expect(unasked).toContain(
@@ -47,6 +47,16 @@ describe("the dry-run report counts every step that changes a host, and says whi
     );
     expect(unasked).toContain(
       "Keep the VServer guest from starting at boot: renames the guest's boot mark on the VServer host (mv)",
+    );
+  });
+});
+
+/** Found by a new-user trial: the pre-update's cleanup was in the gate's commands but not among what the run deletes. */
+describe("the dry-run report says what the pre-update step deletes", () => {
+  it("openvz-to-kvm: the journal's logs beyond 100 MB and the package cache, on the source and the target", async () => {
+    const { overwrites } = await riskOf("ovz-kvm-debian-12.yaml");
+    expect(overwrites).toContain(
+      "Step \"Update and reboot both hosts\" deletes, on the source and the target: the system journal's logs beyond its newest 100 MB and apt's cache of downloaded packages (`journalctl --vacuum-size=100M`, `apt-get clean`).",
     );
   });
 });

@@ -6,6 +6,7 @@ import { runLogged } from "./run-logged.js";
 import { bootId, REBOOT_COMMAND, rebootAndWait, rebootCommands } from "../host/reboot.js";
 import { OVZ_FACTS } from "./facts.js";
 import type { FactValue } from "../../engine/facts.js";
+import { DELETIONS_FACT, type Deletion } from "../../engine/deletions.js";
 
 const ROLES = ["source", "target"] as const;
 const UPDATE_TIMEOUT_MS = 60 * 60_000;
@@ -37,6 +38,7 @@ export const preUpdate = defineStep<OvzPlan, PreUpdatePlan>({
     const details: string[] = [];
     const findings: Finding[] = [];
     const facts: Record<string, unknown> = {};
+    const deletions: Deletion[] = [];
     const plan: PreUpdatePlan = { hosts: [], unknown: [], rebootTimeoutSec: ctx.plan.options.rebootTimeoutSec };
     for (const role of ROLES) {
       const host = ctx.host(role);
@@ -56,13 +58,9 @@ export const preUpdate = defineStep<OvzPlan, PreUpdatePlan>({
       const virt = await virtualization(host, ctx.signal);
       const container = CONTAINER_TYPES.has(virt);
       facts[`${role}Virtualization`] = virt;
-      plan.hosts.push({
-        role,
-        virt,
-        container,
-        clean: distro.family.cleanCommands(distro.release),
-        update: distro.family.updateCommands(distro.release),
-      });
+      const clean = distro.family.cleanCommands(distro.release);
+      plan.hosts.push({ role, virt, container, clean, update: distro.family.updateCommands(distro.release) });
+      deletions.push({ host: role, what: distro.family.cleanDeletes, commands: clean });
       details.push(
         `${role}: ${distro.release.pretty} (${virt}${container ? ", a container: its reboot is the container's restart, proven by a marker in /run since it keeps the node's boot id" : ""})`,
       );
@@ -75,6 +73,7 @@ export const preUpdate = defineStep<OvzPlan, PreUpdatePlan>({
     details.push(
       `each host must answer again within ${ctx.plan.options.rebootTimeoutSec} s (options.rebootTimeoutSec)`,
     );
+    if (deletions.length > 0) facts[DELETIONS_FACT] = deletions;
     return { satisfied: false, findings, details, facts, plan };
   },
 
