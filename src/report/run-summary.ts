@@ -112,7 +112,7 @@ export function summarizeRun(
 }
 
 /** The last prompt of the last run, when nothing answered it and the run did not end after it. */
-function unansweredGateOf(events: readonly SummarizedEvent[]): RunSummary["unansweredGate"] {
+export function unansweredGateOf(events: readonly SummarizedEvent[]): RunSummary["unansweredGate"] {
   for (let i = events.length - 1; i >= 0; i--) {
     const e = events[i]!;
     if (e.type === "prompt") return { stepId: e.stepId, askedAt: e.at };

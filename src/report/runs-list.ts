@@ -24,10 +24,22 @@ type Cells = Pick<RunRow, "id" | "kind" | "state" | "step" | "freeze" | "when" |
 
 const STUCK = new Set(["failed", "blocked", "running"]);
 
+/**
+ * A last run without an outcome that asked at a step's gate and got no answer (its log says so, as `status`
+ * reads it): the step is journaled "running", but nothing of it ran.
+ */
+export interface UnansweredGate {
+  stepId: string;
+  /** A live run holds the journal's lock: it still waits; otherwise it was killed there. */
+  lockHeld: boolean;
+}
+
 /** Where a migration stands, in a few words: the step it stopped at, or the last one done. */
-export function standingStep(journal: JournalData): string {
+export function standingStep(journal: JournalData, gate?: UnansweredGate): string {
   const steps = Object.entries(journal.steps);
   const stuck = steps.find(([, s]) => STUCK.has(s.status));
+  if (stuck && stuck[1].status === "running" && stuck[0] === gate?.stepId)
+    return `${stuck[0]} (${gate.lockHeld ? "waiting for confirmation" : "killed at its confirmation, nothing of it ran"})`;
   if (stuck) return `${stuck[0]} (${stuck[1].status})`;
   const declined = steps.find(([, s]) => s.status === "pending" && s.message === "declined at the gate");
   if (declined) return `${declined[0]} (declined)`;
@@ -57,7 +69,8 @@ const planCell = (planPath: string): string => {
   return commandLine.startsWith("mudanza ") ? commandLine : "(command line)";
 };
 
-export function runRow(entry: JournalEntry, lockHeld: boolean): RunRow {
+/** `unansweredGateStep`: the step whose gate the last run, which recorded no outcome, asked at without an answer (its log). */
+export function runRow(entry: JournalEntry, lockHeld: boolean, unansweredGateStep?: string): RunRow {
   const j = entry.data;
   if (!j)
     return {
@@ -80,7 +93,7 @@ export function runRow(entry: JournalEntry, lockHeld: boolean): RunRow {
     id: entry.stem,
     kind: j.kind,
     state: runState(j, lockHeld),
-    step: standingStep(j),
+    step: standingStep(j, unansweredGateStep ? { stepId: unansweredGateStep, lockHeld } : undefined),
     freeze: typeof freeze === "number" ? `${freeze} s` : "-",
     when: minute(lastRun?.startedAt ?? j.createdAt),
     plan: planCell(j.planPath),

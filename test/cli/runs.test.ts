@@ -7,6 +7,7 @@ import { journalStemFor } from "../../src/journal/journal-file.js";
 import type { JournalData } from "../../src/journal/journal.js";
 import { renderStatus } from "../../src/report/status-report.js";
 import { openPlanJournal } from "../support/plan-journal.js";
+import { start } from "../tui/events.js";
 
 let dir: string;
 beforeEach(async () => {
@@ -61,6 +62,43 @@ describe('a run that recorded no outcome (found by a new-user trial: runs said k
     const dead = await stateOf();
     expect(dead.runs).toMatch(/\bkilled\b/);
     expect(dead.status).toMatch(/, killed \(it ended without recording an outcome; run the plan again to resume\)$/);
+  });
+});
+
+describe('a run at a gate (found by a new-user trial: runs said "pre-update (running)" where nothing of it ran)', () => {
+  it("runs says it waits for confirmation while its lock is held, and that it was killed there once not, as status does", async () => {
+    await mkdir(join(dir, "a"));
+    const planPath = join(dir, "a", "plan.yaml");
+    await writeFile(
+      planPath,
+      "kind: openvz-to-kvm\nname: web1\nsource: {host: a.example.org}\ntarget: {host: vm.example.org}\n",
+    );
+    const state = join(dir, "state");
+    const { journal } = await openPlanJournal(planPath, state, { withTextHash: true });
+    await journal.startRun("interactive");
+    // What an interactive run leaves before its gate's answer: the step journaled running, the prompt in its log.
+    await journal.updateStep("pre-update", { status: "running" });
+    const at = "2026-12-04T08:22:43.262Z";
+    const title = "Update and reboot both hosts";
+    const log = [
+      start({ at, mode: "interactive", steps: [{ id: "pre-update", title, destructive: true, status: "pending" }] }),
+      { type: "prompt", at, stepId: "pre-update", title, commands: [], details: [] },
+    ];
+    await writeFile(
+      journal.path.replace(/\.journal\.json$/, ".log.ndjson"),
+      log.map((e) => JSON.stringify(e) + "\n").join(""),
+    );
+    const rowOf = async () =>
+      (await cli(["runs", "--state-dir", state])).out.split("\n").find((line) => line.startsWith("web1"))!;
+    const live = await rowOf(); // this process holds the lock, as the run waiting at its gate does
+    expect(live).toMatch(/\brunning +pre-update \(waiting for confirmation\) /);
+    expect((await cli(["status", planPath, "--state-dir", state])).out).toContain(`waiting at the gate of "${title}"`);
+    await journal.close(); // the run is gone without endRun: what a kill -9 at the gate leaves
+    expect(await rowOf()).toMatch(/\bkilled +pre-update \(killed at its confirmation, nothing of it ran\) /);
+    const json = JSON.parse((await cli(["runs", "--format", "json", "--state-dir", state])).out) as {
+      runs: Array<{ step: string }>;
+    };
+    expect(json.runs[0]!.step).toBe("pre-update (killed at its confirmation, nothing of it ran)");
   });
 });
 

@@ -1,5 +1,7 @@
-import { listJournals } from "../../journal/journal-list.js";
+import { listJournals, type JournalEntry } from "../../journal/journal-list.js";
 import { lockHeld } from "../../journal/lock-state.js";
+import { readLogEvents } from "../../report/log-events.js";
+import { unansweredGateOf } from "../../report/run-summary.js";
 import { renderRuns, runRow, runsDocument } from "../../report/runs-list.js";
 import { stateDirToRead } from "../state-dir.js";
 
@@ -7,6 +9,17 @@ import { stateDirToRead } from "../state-dir.js";
 export async function runsTable(stateDirFlag: string | undefined, format: "text" | "json" = "text"): Promise<string> {
   const stateDir = stateDirToRead(stateDirFlag);
   const entries = await listJournals(stateDir);
-  const rows = entries.map((e) => runRow(e, lockHeld(e.path)));
+  const rows = await Promise.all(entries.map(async (e) => runRow(e, lockHeld(e.path), await gateAsked(e))));
   return format === "json" ? JSON.stringify(runsDocument(rows, stateDir), null, 2) : renderRuns(rows, stateDir);
+}
+
+/**
+ * The step whose gate a run without an outcome asked at and got no answer, as `status` reads it from the run's
+ * log: the journal has that step "running" although nothing of it ran. Only such runs' logs are read.
+ */
+async function gateAsked(entry: JournalEntry): Promise<string | undefined> {
+  const lastRun = entry.data?.runs.at(-1);
+  if (!lastRun || lastRun.outcome) return undefined;
+  const events = await readLogEvents(entry.path.replace(/\.journal\.json$/, ".log.ndjson"));
+  return unansweredGateOf(events)?.stepId;
 }
