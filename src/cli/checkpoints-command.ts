@@ -5,7 +5,7 @@ import { journalStemFor } from "../journal/journal-file.js";
 import { Journal } from "../journal/journal.js";
 import { loadPlan } from "../plan/load.js";
 import type { PlanOf } from "../plan/schema.js";
-import { ownershipOf, removeByHand } from "../steps/checkpoints/ownership.js";
+import { ownershipOf, recordedNotListed, removeByHand } from "../steps/checkpoints/ownership.js";
 import { takenCheckpoints } from "../steps/rollback/context.js";
 import type { CheckpointsDeleteOptions } from "./checkpoints-delete-command.js";
 import { stateDirToRead } from "./state-dir.js";
@@ -24,7 +24,8 @@ const DELETE_ONLY: Array<[keyof CheckpointsDeleteOptions, string]> = [
 
 /**
  * `mudanza checkpoints PLAN`: each side's checkpoints as its backend lists them, each said to be this migration's
- * or not as its journal records (--delete: checkpoints-delete-command.ts). Returns the exit code.
+ * or not as its journal records, then those its journal records that the backend no longer lists
+ * (--delete: checkpoints-delete-command.ts). Returns the exit code.
  */
 export async function checkpointsCommand(planPath: string, options: CheckpointsCommandOptions = {}): Promise<number> {
   const misplaced = DELETE_ONLY.find(([key]) => options[key] && !options.delete);
@@ -73,7 +74,13 @@ export async function checkpointsCommand(planPath: string, options: CheckpointsC
             `    --delete leaves it; if you are sure it is this migration's, remove it by hand: ${removeByHand(place, c.name)}\n`,
           );
       }
-      if (listed.length === 0) process.stdout.write("  (none)\n");
+      // Rollback cannot return to these: said here, not left to its refusal (found by a new-user trial).
+      const gone = recordedNotListed(taken, place, listed);
+      for (const c of gone)
+        process.stdout.write(
+          `  ${c.name}  recorded in its journal (taken ${c.takenAt}), not listed by the backend: deleted outside mudanza?\n`,
+        );
+      if (listed.length === 0 && gone.length === 0) process.stdout.write("  (none)\n");
     }
     if (!journal)
       process.stdout.write(

@@ -290,3 +290,20 @@ describe("checkpoints only named like the migration's (found by a new-user trial
     expect((await checkpointsIn(journal)).filter((c) => c.deletedAt)).toEqual([]);
   });
 });
+
+describe("a checkpoint its journal records that the backend no longer lists (found by a new-user trial: the listing said (none))", () => {
+  it("the listing names it with when it was taken, and asks whether it was deleted outside mudanza", async () => {
+    await migrationJournal("failed");
+    virsh.host = await libvirtWith([COPY]);
+    const gone = (name: string) =>
+      `  ${name}  recorded in its journal (taken 2026-12-01T18:47:56.000Z), not listed by the backend: deleted outside mudanza?\n`;
+    const some = await runMain(["checkpoints", plan, "--state-dir", state]);
+    expect(some.code).toBe(0);
+    expect(some.out).toContain(gone(UPDATE));
+    expect(some.out).not.toContain(gone(COPY));
+    virsh.host = await libvirtWith([]);
+    const none = await runMain(["checkpoints", plan, "--state-dir", state]);
+    expect(none.out).toContain(`target: ${WEB1}\n${gone(UPDATE)}${gone(COPY)}`);
+    expect(none.out).not.toContain("(none)");
+  });
+});

@@ -4,7 +4,7 @@ import { defineStep, verifyResult, writeFileCommand, type PlannedCommand, type S
 import type { Journal } from "../../journal/journal.js";
 import type { OvzPlan } from "../openvz-to-kvm/plan.js";
 import { liveCheckpoints, markedDeleted, takenCheckpoints } from "../rollback/context.js";
-import { notOwnWarning, ownershipOf, recordedHere } from "./ownership.js";
+import { notOwnWarning, ownershipOf, recordedHere, recordedNotListed } from "./ownership.js";
 import { backendOf, configFor, type CheckpointSide } from "./sides.js";
 import { rolledBackBy, unfinishedBecause } from "../../journal/unfinished.js";
 
@@ -71,8 +71,8 @@ export function deleteOnRequest(request: DeleteRequest): Step<OvzPlan, Requested
           else others.push(c.name);
         }
         if (others.length > 0) details.push(`kept on the ${side}: ${others.join(", ")} (not taken by this migration)`);
-        for (const c of liveCheckpoints(request.migration.snapshot.facts).filter((c) => c.side === side))
-          if (!recordedHere(c, place))
+        for (const c of liveCheckpoints(request.migration.snapshot.facts))
+          if (c.side === side && !recordedHere(c, place))
             // The plan names another backend now: whether it is still there cannot be told from here.
             findings.push(
               warning(
@@ -82,12 +82,12 @@ export function deleteOnRequest(request: DeleteRequest): Step<OvzPlan, Requested
                 checkpointHostRole(side),
               ),
             );
-          else if (!listed.some((l) => l.name === c.name)) {
-            forget.push({ side, name: c.name });
-            details.push(
-              `${c.name} of the ${side} is gone already (${backend.label} lists it no more): the journal stops offering it`,
-            );
-          }
+        for (const c of recordedNotListed(taken, place, listed)) {
+          forget.push({ side, name: c.name });
+          details.push(
+            `${c.name} of the ${side} is gone already (${backend.label} lists it no more): the journal stops offering it`,
+          );
+        }
       }
       if (remove.length > 0)
         details.push(

@@ -26,6 +26,17 @@ const namesOf = (plan: OvzPlan): string[] => [nameFor(plan, "before-update"), na
 export const recordedHere = (c: CheckpointFact, place: CheckpointPlace): boolean =>
   c.side === place.side && c.via === place.via && c.label === place.backend.label;
 
+/**
+ * The checkpoints the journal still offers rollback on this side and backend that its listing lacks: deleted
+ * outside mudanza, or a listing that came back short. Rollback cannot return to them.
+ */
+export const recordedNotListed = (
+  taken: CheckpointFact[],
+  place: CheckpointPlace,
+  listed: Array<{ name: string }>,
+): CheckpointFact[] =>
+  taken.filter((c) => !c.deletedAt && recordedHere(c, place) && !listed.some((l) => l.name === c.name));
+
 /** `taken`: every checkpoint the journal records, deleted ones included (they say why a same-named one is not its own). */
 export function ownershipOf(name: string, place: CheckpointPlace, taken: CheckpointFact[], plan: OvzPlan): Ownership {
   const same = taken.filter((c) => c.name === name && c.side === place.side);
