@@ -6,13 +6,14 @@ import { copyOverhead } from "./copy-overhead.js";
 import { lab, LAB_ROWS } from "./lab/index.js";
 import { memory } from "./memory.js";
 import { progressFlood } from "./progress-flood.js";
+import { roundTrip } from "./round-trip.js";
 import { startup } from "./startup.js";
 import { wire } from "./wire.js";
 import { renderTable } from "./table.js";
 import type { Benchmark, BenchRow } from "./types.js";
 
 /** Every benchmark on this machine, in the order they run; each lives in its own file. */
-const LOCAL_BENCHMARKS: Benchmark[] = [startup, copyOverhead, wire, memory, progressFlood];
+const LOCAL_BENCHMARKS: Benchmark[] = [startup, roundTrip, copyOverhead, wire, memory, progressFlood];
 /** --lab: the rows that need the QEMU lab (root, the lab's packages; one boot serves them all). */
 const LAB_BENCHMARKS: Benchmark[] = [lab];
 

@@ -8,7 +8,8 @@ import { mkdir, readFile, readdir, stat as localStat } from "node:fs/promises";
 import { createServer, type AddressInfo } from "node:net";
 import { join } from "node:path";
 import { execa } from "execa";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { Client } from "ssh2";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { BadInputError, BlockedError } from "../../src/errors.js";
 import { FileNotFoundError } from "../../src/hosts/host.js";
 import { cmd, sh } from "../../src/hosts/quote.js";
@@ -187,6 +188,19 @@ describe("commands", { timeout: REAL_HOST_TEST_TIMEOUT }, () => {
     expect(results.map((r) => r.stdout.trim().split(" ")[0])).toEqual(Array.from({ length: 14 }, (_, i) => String(i)));
     for (const r of results) expect(Number(r.stdout.trim().split(" ")[1]), r.stdout).toBeGreaterThanOrEqual(8);
   }, 120_000);
+});
+
+describe("round trips", { timeout: REAL_HOST_TEST_TIMEOUT }, () => {
+  it("every connection sends without Nagle's delay (a command's small packets do not wait for the peer's delayed ACK)", async () => {
+    const noDelay = vi.spyOn(Client.prototype, "setNoDelay");
+    try {
+      const host = await connect();
+      expect((await host.exec("echo ok")).stdout).toBe("ok\n");
+      expect(noDelay).toHaveBeenCalledWith(true);
+    } finally {
+      noDelay.mockRestore();
+    }
+  });
 });
 
 describe("a dry run's batches (batchCommands)", { timeout: REAL_HOST_TEST_TIMEOUT }, () => {

@@ -98,6 +98,9 @@ export function openClient(hop: Hop, sock?: Duplex, signal?: AbortSignal): Promi
         return hostKeyError === null;
       },
     });
+    // Every command is a short exchange: with Nagle's algorithm on, a small packet waits for the peer's
+    // delayed ACK, and each round trip took 44 ms on loopback instead of 4 ms (a dry run's ~70 of them).
+    client.setNoDelay(true);
   });
 }
 
