@@ -9,7 +9,9 @@ import { resolve } from "node:path";
 export function planFilePath(path: string): string {
   const absolute = resolve(path);
   try {
-    return realpathSync(absolute);
+    // The system's realpath, not node's own: node's follows /dev/stdin's link to a pipe ("pipe:[123]") into a
+    // path that does not exist, so a piped plan was "no such file" instead of "not a regular file".
+    return realpathSync.native(absolute);
   } catch {
     return absolute;
   }

@@ -5,6 +5,9 @@ import { sha256Hex } from "../journal/sha256.js";
 /** A plan is a few hundred bytes; anything past this is the wrong file (and must not be read whole). */
 export const MAX_PLAN_BYTES = 1024 * 1024;
 
+/** A run reads its plan again to resume (the journal keeps its path and a hash of its text): a pipe cannot be. */
+const SAVE_IT_FIRST = "save the plan to a file first: a run reads its plan again to resume";
+
 /**
  * Reads a regular file of at most MAX_PLAN_BYTES; a fifo or a device is refused without blocking on it.
  * Synchronous calls (the plan is small): `status` then starts without the thread pool and node:fs/promises.
@@ -14,13 +17,16 @@ export async function readPlanText(absolute: string, shown: string): Promise<str
   try {
     fd = openSync(absolute, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (error) {
+    // What /dev/stdin opens to when it is a socket (node's and many tools' "pipes" are socket pairs).
+    if ((error as NodeJS.ErrnoException).code === "ENXIO")
+      throw new BadInputError(`plan ${shown} is not a regular file (a socket or device: ${SAVE_IT_FIRST})`);
     throw new BadInputError(`cannot read plan ${shown}: ${fileErrorText(error)}`);
   }
   try {
     const stats = fstatSync(fd);
     if (!stats.isFile())
       throw new BadInputError(
-        `plan ${shown} is not a regular file (${stats.isDirectory() ? "a directory" : stats.isFIFO() ? "a fifo" : "a device or socket"})`,
+        `plan ${shown} is not a regular file (${stats.isDirectory() ? "a directory" : stats.isFIFO() ? `a pipe or fifo: ${SAVE_IT_FIRST}` : "a device or socket"})`,
       );
     // not zero-filled: only the bytes read are used
     const buffer = Buffer.allocUnsafe(MAX_PLAN_BYTES + 1);
