@@ -137,6 +137,19 @@ describe("mudanza plan KIND", () => {
     );
   });
 
+  it("names --name, not the -o file it never wrote, when the name cannot name a journal", async () => {
+    const out = join(dir, "n1.yaml");
+    const args = ["plan", "openvz-to-kvm", "--source", "a", "--target", "b", "-o", out];
+    const bad = await runCli([...args, "--name", "../../etc/evil"]);
+    expect(bad).toEqual({
+      code: 2,
+      stdout: "",
+      stderr:
+        'mudanza: --name "../../etc/evil": letters, digits, dot, underscore, dash; at most 64, not starting with a dot (it names the journal)\n',
+    });
+    await expect(readFile(out, "utf8")).rejects.toThrow(/ENOENT/);
+  });
+
   it("without a kind is bad input with the usage on stderr (nothing for `> x.yaml`); --help and `help plan` exit 0 on stdout", async () => {
     const missing = await runCli(["plan"]);
     expect(missing.code).toBe(2);

@@ -7,7 +7,7 @@ import { renderCommentedPlan, type PlanEndpointInput } from "../../plan/commente
 import { endpointSchema } from "../../plan/endpoint.js";
 import { kindDocs, optionDocs, optionsHelpText } from "../../plan/kind-docs.js";
 import { parsePlan } from "../../plan/load.js";
-import { planKinds, type PlanKind } from "../../plan/schema.js";
+import { MIGRATION_ID, MIGRATION_ID_RULE, planKinds, type PlanKind } from "../../plan/schema.js";
 import type { ExitSetter } from "../program.js";
 import { parseEndpointFlag } from "./plan.js";
 
@@ -136,6 +136,9 @@ function endpointFromFlags(role: "source" | "target", flags: PlanFlags): PlanEnd
 }
 
 async function writePlan(kind: PlanKind, flags: PlanFlags): Promise<void> {
+  // Checked here, not only by parsePlan below, whose message names the -o file, which is never written.
+  if (flags.name !== undefined && !MIGRATION_ID.test(flags.name))
+    throw new BadInputError(`--name ${JSON.stringify(flags.name)}: ${MIGRATION_ID_RULE} (it names the journal)`);
   const { options, flagOf } = collectOptions(kind, flags);
   checkOptions(kind, options, flagOf);
   const text = renderCommentedPlan({
