@@ -131,6 +131,34 @@ describe("mudanza image / host commands", () => {
     expect(stderr).not.toContain("in the report");
   });
 
+  it("image info blocks (exit 3) an empty file and one of 1000 bytes as sparsify and clone do, instead of a raw disk of 0 B or 1.0 KiB (found by a new-user trial)", async () => {
+    const said: string[] = [];
+    vi.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => {
+      said.push(String(chunk));
+      return true;
+    });
+    const empty = join(dir, "empty.img");
+    const stray = join(dir, "stray.img");
+    await writeFile(empty, "");
+    await writeFile(stray, Buffer.alloc(1000, 7));
+    for (const [disk, blocker] of [
+      [empty, `The file is empty: ${empty} is 0 bytes: there is no disk in it`],
+      [stray, `Not a disk image: ${stray} is 1000 bytes, not a whole number of 512-byte sectors`],
+    ] as const) {
+      said.length = 0;
+      out.length = 0;
+      expect(await run("image", "info", disk), disk).toBe(3);
+      expect(out.join(""), disk).toBe(""); // no chain to show
+      expect(said.join(""), disk).toContain(blocker);
+      expect(await run("image", "info", disk, "--json"), disk).toBe(3);
+      expect(JSON.parse(out.join("").trimEnd().split("\n").at(-1)!)).toMatchObject({
+        type: "pipeline-end",
+        status: "blocked",
+        exitCode: 3,
+      });
+    }
+  });
+
   it("bad input exits 2 with the reason", async () => {
     errors.length = 0;
     expect(await run("image", "clone", join(dir, "b.qcow2"), "--count", "3", "--name", "lab", "--dry-run")).toBe(2);

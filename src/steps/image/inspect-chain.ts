@@ -28,8 +28,8 @@ export const inspectChainStep = defineStep<InfoOptions, null>({
   async probe(ctx) {
     const host = ctx.host("local");
     const { disk } = ctx.plan;
-    if (!(await host.stat(disk)))
-      return { satisfied: false, plan: null, findings: [blocker("Disk not found", `${disk} does not exist`)] };
+    const stat = await host.stat(disk);
+    if (!stat) return { satisfied: false, plan: null, findings: [blocker("Disk not found", `${disk} does not exist`)] };
     const info = await host.exec(cmd("qemu-img", "info", "-U", "--backing-chain", "--output=json", disk), {
       signal: ctx.signal,
     });
@@ -52,6 +52,18 @@ export const inspectChainStep = defineStep<InfoOptions, null>({
       };
     }
     const chain = parseBackingChain(info.stdout);
+    // An empty file or one of stray bytes opens as "raw": sparsify and clone block on it, and so does info.
+    const unusable = unusableDiskFindings({
+      path: disk,
+      exists: true,
+      info: chain[0],
+      locked: false,
+      fileType: stat.type,
+      fileSize: stat.size,
+      belowBytes: 0,
+      below: [],
+    });
+    if (unusable.length > 0) return { satisfied: false, plan: null, findings: unusable };
     const paths = chain.map((c) => shownImagePath(c.filename));
     const sizes = await allocatedBytes(host, paths, ctx.signal);
     const entries: ChainEntry[] = chain.map((c, i) => ({
