@@ -56,10 +56,24 @@ const CONTROL_BUT_TAB_AND_NEWLINE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g
 
 /**
  * Text from input (a plan, a file name) made safe to print: control characters, which could move the
- * cursor or retitle the terminal, are shown as \x1b-style escapes. Newlines and tabs stay.
+ * cursor or retitle the terminal, are shown as \x1b-style escapes. Newlines and tabs stay (a message may have
+ * several lines): a name inside one goes through nameForTerminal.
  */
 export function forTerminal(text: string): string {
-  return text.replace(CONTROL_BUT_TAB_AND_NEWLINE, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
+  return text.replace(CONTROL_BUT_TAB_AND_NEWLINE, hexEscape);
+}
+
+const hexEscape = (c: string): string => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`;
+
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const EVERY_CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+
+/**
+ * A name from input (a file name, a --name) inside a message: every control character escaped as forTerminal
+ * does, newline and tab too, so a name holding one neither splits the message nor hides what it holds.
+ */
+export function nameForTerminal(name: string): string {
+  return name.replace(EVERY_CONTROL, hexEscape);
 }
 
 /** What a file operation's error code means, with the code kept for searching: "no such file (ENOENT)". */

@@ -1,5 +1,5 @@
 import { accessSync, constants, statSync } from "node:fs";
-import { BadInputError } from "../errors.js";
+import { BadInputError, nameForTerminal } from "../errors.js";
 
 /**
  * A file named on the command line must exist, and this user must be able to read it, before anything runs
@@ -15,7 +15,9 @@ export async function requireInputFile(path: string, what: string, { blockDevice
     throw notUsable(path, what, error);
   }
   if (!stats.isFile() && !(blockDevice && stats.isBlockDevice()))
-    throw new BadInputError(`${what} ${path} is not a ${blockDevice ? "file or block device" : "file"}`);
+    throw new BadInputError(
+      `${what} ${nameForTerminal(path)} is not a ${blockDevice ? "file or block device" : "file"}`,
+    );
   try {
     // stat needs no read permission: without this, qemu-img's "Permission denied" came from a probe (exit 3).
     accessSync(path, constants.R_OK);
@@ -24,7 +26,8 @@ export async function requireInputFile(path: string, what: string, { blockDevice
   }
 }
 
-function notUsable(path: string, what: string, error: unknown): BadInputError {
+function notUsable(given: string, what: string, error: unknown): BadInputError {
+  const path = nameForTerminal(given);
   const code = (error as NodeJS.ErrnoException).code;
   if (code === "ENOENT") return new BadInputError(`${what} ${path}: no such file`);
   if (code === "EACCES" || code === "EPERM")

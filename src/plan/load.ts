@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { basename, dirname, extname, resolve, isAbsolute } from "node:path";
 import { LineCounter, parseDocument } from "yaml";
 import type { z } from "zod";
-import { BadInputError } from "../errors.js";
+import { BadInputError, nameForTerminal } from "../errors.js";
 import { canonicalJson } from "./canonical-json.js";
 import { planKeyHashes } from "./plan-key-hashes.js";
 import { planFilePath } from "./plan-file-path.js";
@@ -35,30 +35,31 @@ export async function loadPlan(path: string): Promise<LoadedPlan> {
   const loaded = parsePlan(await readPlanText(absolute, path), absolute);
   if (!loaded.plan.name && !MIGRATION_ID.test(loaded.migrationId)) {
     throw new BadInputError(
-      `${path}: the file name cannot name the migration's journal (${MIGRATION_ID_RULE}); set name: in the plan`,
+      `${nameForTerminal(path)}: the file name cannot name the migration's journal (${MIGRATION_ID_RULE}); set name: in the plan`,
     );
   }
   return loaded;
 }
 
 export function parsePlan(text: string, path: string): LoadedPlan {
+  const shown = nameForTerminal(path);
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { prettyErrors: true, lineCounter });
   const yamlError = doc.errors[0];
-  if (yamlError) throw new BadInputError(`${path}: not valid YAML: ${firstLine(yamlError.message)}`);
+  if (yamlError) throw new BadInputError(`${shown}: not valid YAML: ${firstLine(yamlError.message)}`);
   let written: unknown;
   try {
     written = doc.toJS();
   } catch (error) {
     // The yaml library refuses alias bombs (billions of laughs) here.
     throw new BadInputError(
-      `${path}: not a plan: ${firstLine(error instanceof Error ? error.message : String(error))}`,
+      `${shown}: not a plan: ${firstLine(error instanceof Error ? error.message : String(error))}`,
     );
   }
-  if (written === null || written === undefined) throw new BadInputError(`${path}: the plan is empty`);
+  if (written === null || written === undefined) throw new BadInputError(`${shown}: the plan is empty`);
   const result = planSchema.safeParse(written);
   if (!result.success)
-    throw new BadInputError(formatPlanErrors(path, result.error, written, yamlLineLocator(doc, lineCounter)));
+    throw new BadInputError(formatPlanErrors(shown, result.error, written, yamlLineLocator(doc, lineCounter)));
   const plan = resolvePlanPaths(result.data, dirname(path));
   const sha256 = (value: unknown): string => createHash("sha256").update(canonicalJson(value)).digest("hex");
   const migrationId = plan.name ?? basename(path, extname(path));

@@ -1,5 +1,5 @@
 import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
-import { BadInputError, fileErrorText } from "../errors.js";
+import { BadInputError, fileErrorText, nameForTerminal } from "../errors.js";
 import { sha256Hex } from "../journal/sha256.js";
 
 /** A plan is a few hundred bytes; anything past this is the wrong file (and must not be read whole). */
@@ -12,7 +12,8 @@ const SAVE_IT_FIRST = "save the plan to a file first: a run reads its plan again
  * Reads a regular file of at most MAX_PLAN_BYTES; a fifo or a device is refused without blocking on it.
  * Synchronous calls (the plan is small): `status` then starts without the thread pool and node:fs/promises.
  */
-export async function readPlanText(absolute: string, shown: string): Promise<string> {
+export async function readPlanText(absolute: string, given: string): Promise<string> {
+  const shown = nameForTerminal(given);
   let fd: number;
   try {
     fd = openSync(absolute, constants.O_RDONLY | constants.O_NONBLOCK);

@@ -91,6 +91,16 @@ export const BAD_INPUTS: BadInputCase[] = [
     setup: async () => ["run", "/dev/zero", "--dry-run"],
     names: /\/dev\/zero.*not a regular file/,
   },
+  {
+    name: "plan file name with a newline (found by a new-user trial: the message split across lines)",
+    setup: async (dir) => ["run", await planFile(dir, "kind: x\n", "pl\nan.yaml"), "--dry-run"],
+    names: /pl\\x0aan\.yaml is not a valid plan/,
+  },
+  {
+    name: "missing plan file whose name holds a tab and a carriage return",
+    setup: async (dir) => ["run", join(dir, "no\tne\r.yaml"), "--dry-run"],
+    names: /no\\x09ne\\x0d\.yaml: no such file/,
+  },
   { name: "plan over 1 MiB", setup: runPlan(goodPlan() + `# ${"x".repeat(1024 * 1024)}\n`), names: /plan\.yaml.*MiB/ },
   { name: "empty plan file", setup: runPlan(""), names: /plan\.yaml.*empty/ },
   { name: "broken YAML", setup: runPlan("kind: [unclosed\n"), names: /plan\.yaml.*YAML/ },
@@ -387,6 +397,27 @@ export const BAD_INPUTS: BadInputCase[] = [
       return ["image", "clone", join(dir, "base.qcow2"), "--count", "1", "--name", "-rf{n}", "--dry-run"];
     },
     names: /clone name "-rf1" .*must start with a letter or digit/,
+  },
+  {
+    name: "image clone: --name with a newline (found by a new-user trial: the message split across lines)",
+    setup: async (dir) => {
+      await writeFile(join(dir, "base.qcow2"), "");
+      return ["image", "clone", join(dir, "base.qcow2"), "--count", "1", "--name", "x\ny{n}", "--dry-run"];
+    },
+    names: /clone name "x\\x0ay1" \(from --name x\\x0ay\{n\}\)/,
+  },
+  {
+    name: "image clone: --name with a newline and without {n}",
+    setup: async (dir) => {
+      await writeFile(join(dir, "base.qcow2"), "");
+      return ["image", "clone", join(dir, "base.qcow2"), "--count", "2", "--name", "x\ny", "--dry-run"];
+    },
+    names: /--name "x\\x0ay" needs \{n\}/,
+  },
+  {
+    name: "image info: disk missing, its name with a newline",
+    setup: async (dir) => ["image", "info", join(dir, "x\ny.qcow2")],
+    names: /x\\x0ay\.qcow2: no such file/,
   },
   {
     name: "run off a terminal without --yes or --dry-run",

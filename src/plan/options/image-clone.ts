@@ -1,5 +1,5 @@
 import { basename, dirname, join, relative, resolve } from "node:path";
-import { BadInputError } from "../../errors.js";
+import { BadInputError, nameForTerminal } from "../../errors.js";
 import { checkBridgeName } from "./bridge-name.js";
 
 export interface CloneOptions {
@@ -50,7 +50,7 @@ export function validateCloneOptions(
     throw new BadInputError(`--start must be a whole number ≥ 0 (got ${input.start})`);
   if (input.count > 1 && !input.namePattern.includes("{n}"))
     throw new BadInputError(
-      `--name "${input.namePattern}" needs {n} (e.g. 'lab{n}') to give ${input.count} clones different names`,
+      `--name "${nameForTerminal(input.namePattern)}" needs {n} (e.g. 'lab{n}') to give ${input.count} clones different names`,
     );
   if (!Number.isInteger(input.vcpus) || input.vcpus < 1)
     throw new BadInputError(`--vcpus must be a whole number ≥ 1 (got ${input.vcpus})`);
@@ -61,7 +61,7 @@ export function validateCloneOptions(
   for (const t of targets) {
     if (!NAME.test(t.name))
       throw new BadInputError(
-        `clone name "${t.name}" (from --name ${input.namePattern}) may only hold letters, digits, dot, underscore and dash, and must start with a letter or digit`,
+        `clone name "${nameForTerminal(t.name)}" (from --name ${nameForTerminal(input.namePattern)}) may only hold letters, digits, dot, underscore and dash, and must start with a letter or digit`,
       );
     if (t.path === base) throw new BadInputError(`clone ${t.name} would overwrite the base ${basename(base)}`);
   }
