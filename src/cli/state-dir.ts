@@ -1,12 +1,15 @@
 import { existsSync } from "node:fs";
 import { homedir } from "node:os";
-import { join, resolve } from "node:path";
+import { isAbsolute, join, resolve } from "node:path";
 import { BadInputError } from "../errors.js";
 
 /** Where journals, logs and reports live: --state-dir, else $XDG_STATE_HOME/mudanza, else ~/.local/state/mudanza. */
 export function resolveStateDir(flag: string | undefined, env = process.env): string {
   if (flag) return resolve(flag);
-  const base = env.XDG_STATE_HOME || join(homedir(), ".local", "state");
+  // The XDG Base Directory spec: a relative path in these variables is invalid and ignored (it would mean
+  // another folder in every directory mudanza is started from).
+  const xdg = env.XDG_STATE_HOME;
+  const base = xdg && isAbsolute(xdg) ? xdg : join(homedir(), ".local", "state");
   return join(base, "mudanza");
 }
 
