@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { BadInputError, InterruptedError, errorMessage, forTerminal } from "../errors.js";
@@ -80,6 +81,12 @@ export async function drivePipeline<Plan>(options: DriveOptions<Plan>): Promise<
   if (journal.replacedCopy)
     process.stderr.write(
       `mudanza: --restart: this run starts a new journal; the earlier one is kept as ${journal.replacedCopy}\n`,
+    );
+  // keepReplaced: the user's --restart, not the fresh journal a rollback opens every time. A dry run writes no
+  // journal: it checks as a restart would, and must not look as if it started over (found by a new-user trial).
+  if (mode === "dry-run" && options.journal.keepReplaced && existsSync(journal.path))
+    process.stderr.write(
+      `mudanza: --restart with --dry-run: checked as a run that starts over would be; nothing started over and the journal ${journal.path} is unchanged (leave out --dry-run to start over)\n`,
     );
   const hosts: Record<string, Host> = {};
   const controller = new AbortController();

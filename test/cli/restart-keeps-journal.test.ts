@@ -48,6 +48,24 @@ describe("run --restart (found by a new-user trial: --restart --yes discarded th
     expect((await readdir(fresh)).filter((f) => f.includes("before-restart"))).toEqual([]);
   });
 
+  it("with --dry-run says it checked as a restart would and started nothing over (found by a new-user trial: it said so nowhere)", async () => {
+    const state = await tempDir("mudanza-restart-");
+    const journal = join(state, `${pathKeyedStem("ovz-kvm-debian-12", PLAN)}.journal.json`);
+    const note = `mudanza: --restart with --dry-run: checked as a run that starts over would be; nothing started over and the journal ${journal} is unchanged (leave out --dry-run to start over)`;
+    // Without a journal there is nothing to start over: no word of it.
+    expect((await runWithStderr(["run", PLAN, "--dry-run", "--restart", "--state-dir", state])).err).not.toContain(
+      "--restart",
+    );
+    await runWithStderr(["run", PLAN, "--yes", "--state-dir", state]);
+    const earlier = await readFile(journal, "utf8");
+    const dry = await runWithStderr(["run", PLAN, "--dry-run", "--restart", "--state-dir", state]);
+    expect(dry.code).toBe(0);
+    expect(dry.err.split("\n")).toContain(note);
+    expect(await readFile(journal, "utf8")).toBe(earlier);
+    expect((await readdir(state)).filter((f) => f.includes("before-restart"))).toEqual([]);
+    expect((await runWithStderr(["run", PLAN, "--dry-run", "--state-dir", state])).err).not.toContain("--restart");
+  });
+
   it("says so wherever --restart is offered: a damaged journal's message and run's and image's --help (found by a new-user trial: they said it discards the journal)", async () => {
     const state = await tempDir("mudanza-restart-");
     const journal = join(state, `${pathKeyedStem("ovz-kvm-debian-12", PLAN)}.journal.json`);
