@@ -1,4 +1,5 @@
 import type { Host } from "../../hosts/host.js";
+import { failureText } from "../../hosts/failure-text.js";
 import { cmd, raw, sh } from "../../hosts/quote.js";
 
 /**
@@ -44,8 +45,7 @@ export async function listGuestFilesystems(
     signal,
     timeoutMs: 600_000,
   });
-  if (list.code !== 0)
-    throw new Error(`guestfish could not open ${image}: ${list.stderr.trim().split("\n").slice(-2).join(" | ")}`);
+  if (list.code !== 0) throw new Error(`guestfish could not open ${image} (${failureText(list)})`);
   const filesystems: GuestFilesystem[] = list.stdout
     .split("\n")
     .map((l) => /^(\S+):\s*(\S+)$/.exec(l.trim()))
@@ -67,7 +67,7 @@ export async function listGuestFilesystems(
   for (const f of mountable) {
     const entries = byDevice.get(f.device);
     if (entries && (res.code === 0 || entries.length > 0)) f.entries = entries;
-    else f.error = res.stderr.trim().split("\n").slice(-2).join(" | ") || `guestfish exited ${res.code}`;
+    else f.error = `guestfish failed (${failureText(res)})`;
   }
   return filesystems;
 }

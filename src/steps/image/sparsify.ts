@@ -3,6 +3,7 @@ import { dirname } from "node:path";
 import { blocker, type Finding } from "../../engine/finding.js";
 import { errorMessage, StateDirWriteError } from "../../errors.js";
 import { defineStep, verifyResult, type StepContext, type VerifyCheck, type VerifyResult } from "../../engine/step.js";
+import { failureText } from "../../hosts/failure-text.js";
 import type { Host } from "../../hosts/host.js";
 import { cmd, raw, sh } from "../../hosts/quote.js";
 import { formatSilence, SILENCE_LIMIT_ENV, silenceLimitMs } from "../../hosts/watchdog.js";
@@ -93,8 +94,7 @@ async function runVirtSparsify(ctx: Ctx, o: SparsifyOptions, accel: "kvm" | "tcg
       `virt-sparsify printed nothing and ${partialPath(o)} did not grow for ${formatSilence(res.silentMs)} (last phase: ${phase}); it was stopped with its QEMU by the silence watchdog. If this machine is that slow, allow longer with ${SILENCE_LIMIT_ENV}=SECONDS`,
     );
   }
-  if (res.code !== 0)
-    throw new Error(`virt-sparsify exited ${res.code}: ${res.stderr.trim().split("\n").slice(-3).join(" | ")}`);
+  if (res.code !== 0) throw new Error(`virt-sparsify failed (${failureText(res, 3)})`);
 }
 
 /** What the probes of sparsify and replace read about the disk, and what blocks them. */
@@ -322,7 +322,7 @@ export const sparsifyStep = defineStep<SparsifyOptions, SparsifyPlan>({
     await withOwnTmpdir(ctx, ownTmpdir(o), async () => {
       await runVirtSparsify(ctx, o, accel);
       const mv = await host.exec(renameCommand(o), { signal: ctx.signal });
-      if (mv.code !== 0) throw new Error(`mv ${partialPath(o)} ${o.out} failed: ${mv.stderr.trim()}`);
+      if (mv.code !== 0) throw new Error(`mv ${partialPath(o)} ${o.out} failed (${failureText(mv)})`);
     });
     await ctx.compensations.clear("sparsify-partial");
     const after = await allocatedBytes(host, [o.out], ctx.signal);
