@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -37,7 +38,7 @@ describe("mudanza plan KIND", () => {
     await mkdir(join(dir, "sub"));
     const args = ["plan", "openvz-to-kvm", "--source", "root@a.example.org", "--target", "root@b.example.org"];
     const { code, stderr } = await runCli([...args, "--identity-file", "keys/migrate", "-o", out]);
-    expect(stderr).toBe("");
+    expect(stderr).toBe(`mudanza: wrote ${out}; check it with: mudanza run ${out} --dry-run\n`);
     expect(code).toBe(0);
     expect(await readFile(out, "utf8")).toContain(`identityFile: ${join(process.cwd(), "keys/migrate")}`);
     expect((await loadPlan(out)).plan.source.identityFile).toBe(join(process.cwd(), "keys/migrate"));
@@ -67,7 +68,7 @@ describe("mudanza plan KIND", () => {
       "--option",
       "databases=[redis-server]",
     ]);
-    expect(stderr).toBe("");
+    expect(stderr).toBe(`mudanza: wrote ${out}; check it with: mudanza run ${out} --dry-run\n`);
     expect(code).toBe(0);
     const text = await readFile(out, "utf8");
     for (const option of optionDocs("openvz-to-kvm")) expect(text).toContain(`# ${option.description}`);
@@ -135,6 +136,22 @@ describe("mudanza plan KIND", () => {
     expect((await runCli(["plan", "openvz-to-kvm", ...base, "--target-host-key", "MD5:xx"])).stderr).toContain(
       "--target-host-key",
     );
+  });
+
+  it("says what it wrote and the dry run that checks it, the path quoted for a shell (found by a new-user trial: it said nothing)", async () => {
+    const out = join(dir, "web 1's.yaml");
+    const args = ["plan", "openvz-to-kvm", "--source", "a", "--target", "b", "--name", "web1", "-o", out];
+    const { code, stdout, stderr } = await runCli(args);
+    expect({ code, stdout }).toEqual({ code: 0, stdout: "" });
+    const quoted = `'${dir}/web 1'\\''s.yaml'`;
+    expect(stderr).toBe(`mudanza: wrote ${out}; check it with: mudanza run ${quoted} --dry-run\n`);
+    // The command it gives is one a shell runs as it is.
+    expect(execFileSync("sh", ["-c", `printf %s ${quoted}`], { encoding: "utf8" })).toBe(out);
+    expect(await readFile(out, "utf8")).toContain("name: web1");
+    // Without -o the plan is the output, on stdout, and nothing else is said.
+    const printed = await runCli(args.slice(0, -2));
+    expect(printed.stderr).toBe("");
+    expect(printed.stdout).toContain("kind: openvz-to-kvm");
   });
 
   it("names --name, not the -o file it never wrote, when the name cannot name a journal", async () => {

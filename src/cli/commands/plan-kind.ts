@@ -2,7 +2,8 @@ import { stat, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { Option, type Command } from "commander";
 import { parse as parseYaml } from "yaml";
-import { BadInputError, fileErrorText } from "../../errors.js";
+import { BadInputError, fileErrorText, nameForTerminal } from "../../errors.js";
+import { cmd } from "../../hosts/quote.js";
 import { renderCommentedPlan, type PlanEndpointInput } from "../../plan/commented-plan.js";
 import { endpointSchema } from "../../plan/endpoint.js";
 import { kindDocs, optionDocs, optionsHelpText } from "../../plan/kind-docs.js";
@@ -163,6 +164,10 @@ async function writePlan(kind: PlanKind, flags: PlanFlags): Promise<void> {
           : `${output} exists; not overwriting it`,
       );
     });
+    // A note, like a dry run's "report: PATH": stdout stays for the plan itself (without -o).
+    process.stderr.write(
+      `mudanza: ${nameForTerminal(`wrote ${output}; check it with: ${cmd("mudanza", "run", output, "--dry-run")}`)}\n`,
+    );
   } else process.stdout.write(text);
 }
 
