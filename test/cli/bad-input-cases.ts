@@ -366,6 +366,12 @@ export const BAD_INPUTS: BadInputCase[] = [
     names: /--option "targetAddressFromSource=\[::1\]": .*without brackets \(::1\)/,
   },
   {
+    name: "plan: -o a file name that cannot name a journal, without --name (run would refuse the plan)",
+    setup: async (dir) => ["plan", "openvz-to-kvm", "--source", "a", "--target", "b", "-o", join(dir, "my plan.yaml")],
+    names:
+      /^mudanza: -o \S+\/my plan\.yaml: without --name the file's name names the journal, and "my plan" cannot .*give --name NAME/,
+  },
+  {
     name: "plan: -o a folder",
     setup: async (dir) => ["plan", "openvz-to-kvm", "--source", "a", "--target", "b", "-o", dir],
     names: /case-\d+ is a folder: .*-o \S+case-\d+\/plan\.yaml/,

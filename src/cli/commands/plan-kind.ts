@@ -1,5 +1,5 @@
 import { stat, writeFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { basename, extname, join, resolve } from "node:path";
 import { Option, type Command } from "commander";
 import { parse as parseYaml } from "yaml";
 import { BadInputError, fileErrorText, nameForTerminal } from "../../errors.js";
@@ -140,6 +140,12 @@ async function writePlan(kind: PlanKind, flags: PlanFlags): Promise<void> {
   // Checked here, not only by parsePlan below, whose message names the -o file, which is never written.
   if (flags.name !== undefined && !MIGRATION_ID.test(flags.name))
     throw new BadInputError(`--name ${JSON.stringify(flags.name)}: ${MIGRATION_ID_RULE} (it names the journal)`);
+  // Without --name the file's name names the journal, and run refuses one that cannot: never write that plan.
+  const stem = flags.output === undefined ? undefined : basename(flags.output, extname(flags.output));
+  if (flags.name === undefined && stem !== undefined && !MIGRATION_ID.test(stem))
+    throw new BadInputError(
+      `-o ${nameForTerminal(flags.output ?? "")}: without --name the file's name names the journal, and ${JSON.stringify(stem)} cannot (${MIGRATION_ID_RULE}): give --name NAME, or another file name`,
+    );
   const { options, flagOf } = collectOptions(kind, flags);
   checkOptions(kind, options, flagOf);
   const text = renderCommentedPlan({
