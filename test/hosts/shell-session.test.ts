@@ -1,10 +1,15 @@
 /** ShellSession over a local `sh -s` (what SshHost keeps open on a dry run's host), and CommandBatch through it. */
 import { spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { LocalHost } from "../../src/hosts/local-host.js";
 import { CommandBatch } from "../../src/hosts/ssh/command-batch.js";
 import { ShellEndedError, ShellSession, type ShellChannel } from "../../src/hosts/ssh/shell-session.js";
 import { readFileCommand, statCommand } from "../../src/hosts/ssh/remote-files.js";
+import { ShellPool } from "../../src/hosts/ssh/shell-pool.js";
+import { sh } from "../../src/hosts/quote.js";
 
 const opened: ShellSession[] = [];
 
@@ -91,6 +96,43 @@ describe("CommandBatch through a kept shell", () => {
     expect((await inShell.exec("echo later")).stdout).toBe("later\n");
     expect(scripts).toHaveLength(2);
     expect(shell.alive).toBe(true);
+  });
+
+  it("with two lanes, one turn's commands go as two scripts that run at once, each in a shell of its own", async () => {
+    const pool = new ShellPool(async () => ({ session: localShell(), tag: "test" }), 2);
+    const scripts: string[] = [];
+    const batch = new CommandBatch(
+      () => Promise.reject(new Error("nothing may run on a session of its own")),
+      "test",
+      async (script) => {
+        scripts.push(script);
+        const sent = await pool.send(script);
+        return { code: 0, ...(await sent!.answer) };
+      },
+      2,
+    );
+    const dir = await mkdtemp(join(tmpdir(), "mudanza-lanes-"));
+    try {
+      // each half waits (up to 20 s) for the other half's file: one after another, the first would time out
+      const meet = (mine: string, theirs: string) =>
+        sh`touch ${join(dir, mine)}; n=0; while ! test -e ${join(dir, theirs)} && test $n -lt 200; do sleep 0.1; n=$((n+1)); done; test -e ${join(dir, theirs)} && echo $$`;
+      const answers = await Promise.all([
+        batch.exec(meet("a", "b")),
+        batch.exec("echo a2"),
+        batch.exec(meet("b", "a")),
+        batch.exec("echo b2"),
+      ]);
+      expect(scripts).toHaveLength(2);
+      expect(answers.map((a) => a.code)).toEqual([0, 0, 0, 0]);
+      expect([answers[1]!.stdout, answers[3]!.stdout]).toEqual(["a2\n", "b2\n"]);
+      // $$ in a subshell is its shell's: two shells
+      expect(answers[0]!.stdout).toMatch(/^\d+\n$/);
+      expect(answers[2]!.stdout).toMatch(/^\d+\n$/);
+      expect(answers[0]!.stdout).not.toBe(answers[2]!.stdout);
+    } finally {
+      pool.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it("when the shell ends under a batch, its commands run on sessions of their own", async () => {

@@ -204,7 +204,7 @@ describe("round trips", { timeout: REAL_HOST_TEST_TIMEOUT }, () => {
 });
 
 describe("a dry run's batches (batchCommands)", { timeout: REAL_HOST_TEST_TIMEOUT }, () => {
-  it("answers like a plain connection, every turn in the one shell it keeps; an abort stops that shell and what it runs", async () => {
+  it("answers like a plain connection in the two shells it keeps, one turn's commands split over both; an abort stops one shell and what it runs", async () => {
     const plain = await connect();
     const batched = await SshHost.connect(endpoint(), "source", { batchCommands: true });
     open.push(batched);
@@ -223,18 +223,28 @@ describe("a dry run's batches (batchCommands)", { timeout: REAL_HOST_TEST_TIMEOU
     const got = await Promise.all(commands.map((c) => batched.exec(c)));
     expect(got.map(answer)).toEqual(expected.map(answer));
     expect(await batched.readFile("/etc/hostname")).toBe(await plain.readFile("/etc/hostname"));
-    // $$ in a subshell is its shell's: the same in two turns when they ran in one kept shell
-    const first = (await batched.exec("echo $$")).stdout;
-    const second = (await batched.exec("echo $$")).stdout;
-    expect(first).toMatch(/^\d+\n$/);
-    expect(second).toBe(first);
+    // $$ in a subshell is its shell's: one turn's two commands ran in two shells, later turns reuse them
+    const [left, right] = (await Promise.all([batched.exec("echo $$"), batched.exec("echo $$")])).map((r) => r.stdout);
+    expect(left).toMatch(/^\d+\n$/);
+    expect(right).toMatch(/^\d+\n$/);
+    expect(right).not.toBe(left);
+    const later = (await batched.exec("echo $$")).stdout;
+    expect([left, right]).toContain(later);
 
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 300);
     const aborted = await batched.exec("sleep 35.25", { signal: controller.signal });
     expect(aborted).toMatchObject({ code: -1, aborted: true });
     await expectNoProcess("35.25");
-    // the shell is gone: later batches go on sessions of their own
+    // that shell is gone: later batches go to the other one
+    const afterAbort = (await batched.exec("echo $$")).stdout;
+    expect([left, right]).toContain(afterAbort);
+    expect(afterAbort).not.toBe(later);
+    // and with both gone, on sessions of their own
+    const again = new AbortController();
+    setTimeout(() => again.abort(), 300);
+    expect(await batched.exec("sleep 35.5", { signal: again.signal })).toMatchObject({ aborted: true });
+    await expectNoProcess("35.5");
     expect((await batched.exec("echo still usable")).stdout).toBe("still usable\n");
   }, 120_000);
 });

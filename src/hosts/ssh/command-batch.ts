@@ -42,6 +42,8 @@ export class CommandBatch {
     private readonly role = "host",
     /** When set, every batch goes through it, even a batch of one command. */
     private readonly runScript?: RunScript,
+    /** How many scripts runScript runs at once: the commands of one turn are split over that many batches. */
+    private readonly lanes = 1,
   ) {}
 
   exec(command: string, signal?: AbortSignal): Promise<ExecResult> {
@@ -55,7 +57,9 @@ export class CommandBatch {
 
   private flush(): void {
     this.scheduled = false;
-    for (const group of groups(this.queue.splice(0))) void this.send(group);
+    const waiting = this.queue.splice(0);
+    const perBatch = Math.min(MAX_COMMANDS, Math.ceil(waiting.length / (this.runScript ? this.lanes : 1)));
+    for (const group of groups(waiting, perBatch)) void this.send(group);
   }
 
   private alone(waiting: Waiting): void {
@@ -92,16 +96,16 @@ export class CommandBatch {
 }
 
 /**
- * At most MAX_COMMANDS and MAX_SCRIPT_CHARS each; never two different abort signals in one (a command
+ * At most `perBatch` commands and MAX_SCRIPT_CHARS each; never two different abort signals in one (a command
  * without one may join any: if another's signal stops the batch, it runs alone afterwards).
  */
-function groups(waiting: Waiting[]): Waiting[][] {
+function groups(waiting: Waiting[], perBatch: number): Waiting[][] {
   const out: Waiting[][] = [];
   for (const w of waiting) {
     const group = out.find(
       (g) =>
         (w.signal === undefined || g.every((x) => x.signal === undefined || x.signal === w.signal)) &&
-        g.length < MAX_COMMANDS &&
+        g.length < perBatch &&
         g.reduce((chars, x) => chars + x.command.length, w.command.length) <= MAX_SCRIPT_CHARS,
     );
     if (group) group.push(w);

@@ -12,9 +12,15 @@ export interface ShellChannel {
   close(): void;
 }
 
+/** What a script wrote on stdout and on stderr. */
+export interface ShellOutput {
+  stdout: string;
+  stderr: string;
+}
+
 interface Pending {
   mark: string;
-  resolve(output: { stdout: string; stderr: string }): void;
+  resolve(output: ShellOutput): void;
   reject(error: Error): void;
 }
 
@@ -62,8 +68,13 @@ export class ShellSession {
     return !this.ended && !this.closing;
   }
 
+  /** Scripts sent and not answered yet. */
+  get waiting(): number {
+    return this.pending.length;
+  }
+
   /** Runs `script` after everything sent before it; resolves with what it wrote on stdout and stderr. */
-  run(script: string): Promise<{ stdout: string; stderr: string }> {
+  run(script: string): Promise<ShellOutput> {
     if (!this.alive) return Promise.reject(new ShellEndedError());
     const mark = `mudanza-end-${randomBytes(8).toString("hex")}`;
     return new Promise((resolve, reject) => {

@@ -26,12 +26,16 @@ import {
 } from "./remote-files.js";
 import { batchable, CommandBatch } from "./command-batch.js";
 import { ShellSession, type ShellChannel } from "./shell-session.js";
+import { ShellPool, type KeptShell } from "./shell-pool.js";
 import { ChannelLostError, runOnChannel } from "./run-channel.js";
 import { Semaphore } from "./semaphore.js";
 import { traceCommand, traceTiming } from "../timing-trace.js";
 
 /** sshd's MaxSessions defaults to 10 channels per connection; stay below it. */
 const MAX_PARALLEL_COMMANDS = 8;
+
+/** A dry run's kept shells per host (shell-pool.ts): two use both CPUs of a small VM, each holds a session. */
+const KEPT_SHELLS = 2;
 
 /**
  * A Host over ssh2: host key verified (known_hosts or a pinned fingerprint), public-key auth, commands as
@@ -50,8 +54,8 @@ export class SshHost implements Host {
   private lastAddress: string;
   /** A dry run's commands asked together share one session (batchCommands); undefined otherwise. */
   private batch: CommandBatch | undefined;
-  /** The dry run's kept shell, opened by its first batch; undefined after it failed to open or died. */
-  private shell: Promise<{ session: ShellSession; tag: string } | undefined> | undefined;
+  /** The dry run's kept shells, opened by its first batch. */
+  private shells: ShellPool | undefined;
   /** Kills of stopped commands still running on their own sessions (each bounded by its timeout). */
   private readonly pendingKills = new Set<Promise<void>>();
 
@@ -86,6 +90,7 @@ export class SshHost implements Host {
         (command, run) => host.execAlone(command, run),
         role,
         (script, signal) => host.runInShell(script, signal),
+        KEPT_SHELLS,
       );
     try {
       await host.checkPrivileges();
@@ -160,16 +165,18 @@ export class SshHost implements Host {
   }
 
   /**
-   * A dry run's batch in the shell kept open for them (see shell-session.ts), or on a session of its own
-   * when that shell could not be opened or has ended. An abort stops the shell and whatever it runs.
+   * A dry run's batch in one of the shells kept open for them (see shell-pool.ts), or on a session of its own
+   * when none could be opened or all have ended. An abort stops that shell and whatever it runs.
    */
   private async runInShell(script: string, signal: AbortSignal | undefined): Promise<ExecResult> {
-    const shell = await (this.shell ??= this.openShell());
-    if (!shell || !shell.session.alive) return this.execAlone(script, { signal });
     const aborted: ExecResult = { code: -1, stdout: "", stderr: "", aborted: true };
     if (signal?.aborted) return aborted;
+    const sent = await (this.shells ??= new ShellPool(() => this.openShell(), KEPT_SHELLS)).send(script);
+    if (!sent) return this.execAlone(script, { signal });
+    const { shell, answer } = sent;
+    answer.catch(() => undefined); // after an abort, nobody waits for it any more
     // An abort answers at once (the batch's commands then run alone, and see the abort), and stops the
-    // shell with whatever it runs; the batches sent after this one go on sessions of their own.
+    // shell with whatever it runs; the batches sent after this one go to the other shell or on sessions of their own.
     let onAbort = (): void => undefined;
     const stopped = new Promise<ExecResult>((resolve) => {
       onAbort = () => {
@@ -179,17 +186,16 @@ export class SshHost implements Host {
         resolve(aborted);
       };
     });
-    signal?.addEventListener("abort", onAbort, { once: true });
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener("abort", onAbort, { once: true });
     try {
-      const running = shell.session.run(script).then((output): ExecResult => ({ code: 0, ...output }));
-      running.catch(() => undefined); // after an abort, nobody waits for it any more
-      return await Promise.race([running, stopped]);
+      return await Promise.race([answer.then((output): ExecResult => ({ code: 0, ...output })), stopped]);
     } finally {
       signal?.removeEventListener("abort", onAbort);
     }
   }
 
-  private async openShell(): Promise<{ session: ShellSession; tag: string } | undefined> {
+  private async openShell(): Promise<KeptShell | undefined> {
     const tag = randomBytes(8).toString("hex");
     const started = performance.now();
     let client: Client;
@@ -273,7 +279,7 @@ export class SshHost implements Host {
   }
 
   async close(): Promise<void> {
-    this.closeShell();
+    this.closeShells();
     // An aborted command's kill is still on its way (Ctrl-C, then the CLI closes its hosts): ending the
     // connection first would leave the command running on the host (sshd ignores signals for root).
     await Promise.all([...this.pendingKills]);
@@ -305,11 +311,10 @@ export class SshHost implements Host {
     this.pendingKills.add(kill);
   }
 
-  /** The next batch opens a new shell (on the current connection). */
-  private closeShell(): void {
-    const shell = this.shell;
-    this.shell = undefined;
-    void shell?.then((opened) => opened?.session.close());
+  /** The next batch opens new shells (on the current connection). */
+  private closeShells(): void {
+    this.shells?.close();
+    this.shells = undefined;
   }
 
   private client(): Client {
