@@ -63,7 +63,11 @@ export const inspectChainStep = defineStep<InfoOptions, null>({
       belowBytes: 0,
       below: [],
     });
-    if (unusable.length > 0) return { satisfied: false, plan: null, findings: unusable };
+    // ...and still says when the name promises another format (a text file named .qcow2)
+    if (unusable.length > 0) {
+      const misnamedTop = misnamedImageFinding(disk, chain[0]?.format ?? "raw");
+      return { satisfied: false, plan: null, findings: misnamedTop ? [...unusable, misnamedTop] : unusable };
+    }
     const paths = chain.map((c) => shownImagePath(c.filename));
     const sizes = await allocatedBytes(host, paths, ctx.signal);
     const entries: ChainEntry[] = chain.map((c, i) => ({
