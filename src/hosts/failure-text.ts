@@ -8,3 +8,12 @@ export function failureText(result: Pick<ExecResult, "code" | "stderr">, lines =
   const tail = result.stderr.trim().split("\n").slice(-lines).join(" | ");
   return tail ? `exit ${result.code}: ${tail}` : `exit ${result.code}, nothing on stderr`;
 }
+
+/**
+ * For a message that names the command itself: "exited N: all of its stderr", or "exited N, nothing on
+ * stderr" instead of a message ending in ": ".
+ */
+export function exitedWith(result: Pick<ExecResult, "code" | "stderr">): string {
+  const said = result.stderr.trim();
+  return said ? `exited ${result.code}: ${said}` : `exited ${result.code}, nothing on stderr`;
+}

@@ -6,6 +6,7 @@ import type { GuestRelease } from "./release.js";
 import { readPlanned } from "./fixup-read.js";
 import { nisDomainFixup } from "./nis-domain-fixup.js";
 import { POINTLESS_SERVICES } from "./pointless-services.js";
+import { exitedWith, failureText } from "../hosts/failure-text.js";
 
 /**
  * What a VServer guest tree needs before it boots as an OpenVZ container, as data: each fix-up says
@@ -142,7 +143,7 @@ export const FIXUPS: Fixup[] = [
     why: "a VServer guest has a minimal static /dev; a simfs container boots with the private area's /dev as it is, and ptys, sshd and shells need these nodes",
     async plan(tree) {
       const result = await tree.host.exec(missingDevicesCommand(tree.root));
-      if (result.code !== 0) throw new Error(`cannot check ${at(tree, "dev")}: ${result.stderr.trim()}`);
+      if (result.code !== 0) throw new Error(`cannot check ${at(tree, "dev")} (${failureText(result)})`);
       const missing = new Set(
         result.stdout
           .split("\n")
@@ -307,7 +308,6 @@ export async function applyChange(host: Host, root: string, backupDir: string, c
       continue;
     }
     const result = await host.exec(command);
-    if (result.code !== 0)
-      throw new Error(`fix-up of ${change.path} failed: \`${command}\` exited ${result.code}: ${result.stderr.trim()}`);
+    if (result.code !== 0) throw new Error(`fix-up of ${change.path} failed: \`${command}\` ${exitedWith(result)}`);
   }
 }

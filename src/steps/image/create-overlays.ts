@@ -9,6 +9,7 @@ import { protectBaseStep } from "./protect-base.js";
 import { CLONE_FACTS } from "./facts.js";
 import { shownImagePath } from "./chain-path.js";
 import { cloneTargets, type CloneOptions, type CloneTarget } from "../../plan/options/image-clone.js";
+import { failureText } from "../../hosts/failure-text.js";
 
 type OverlayState = "missing" | "ours" | "foreign";
 
@@ -101,7 +102,7 @@ export const createOverlaysStep = defineStep<CloneOptions, OverlaysPlan>({
         command: cmd("rm", "-f", "--", t.path),
       });
       const res = await host.exec(createCommand(t, plan.format), { signal: ctx.signal });
-      if (res.code !== 0) throw new Error(`creating ${t.path} failed: ${res.stderr.trim()}`);
+      if (res.code !== 0) throw new Error(`creating ${t.path} failed (${failureText(res)})`);
       ctx.output("local", `created ${t.path} (backing ${t.backingRef})`);
       ctx.progress({
         bytesDone: 0,

@@ -4,6 +4,7 @@ import type { Host } from "../../hosts/host.js";
 import { cmd } from "../../hosts/quote.js";
 import { buildDomainXml, parseDomainXml } from "../../kvm/domain-xml.js";
 import { cloneTargets, type CloneOptions, type CloneTarget } from "../../plan/options/image-clone.js";
+import { exitedWith } from "../../hosts/failure-text.js";
 
 const xmlPath = (t: CloneTarget): string => t.path.replace(/\.qcow2$/, ".xml");
 
@@ -134,7 +135,7 @@ export const defineDomainsStep = defineStep<CloneOptions, DomainsPlan>({
     for (const t of cloneTargets(ctx.plan)) {
       const res = await host.exec(cmd("virsh", "-c", ctx.plan.uri, "dumpxml", t.name), { signal: ctx.signal });
       if (res.code !== 0) {
-        checks.push({ name: `${t.name} is defined`, ok: false, detail: res.stderr.trim() });
+        checks.push({ name: `${t.name} is defined`, ok: false, detail: `virsh dumpxml ${exitedWith(res)}` });
         continue;
       }
       const d = parseDomainXml(res.stdout);

@@ -3,6 +3,7 @@ import { basename, join } from "node:path";
 import type { StepContext } from "../../engine/step.js";
 import { cmd } from "../../hosts/quote.js";
 import { effectiveTmpdir, type SparsifyOptions } from "../../plan/options/image-sparsify.js";
+import { failureText } from "../../hosts/failure-text.js";
 
 /**
  * The folder, inside the chosen temporary folder, that holds everything virt-sparsify and libguestfs put in
@@ -47,12 +48,12 @@ export async function withOwnTmpdir<T>(
   const made = await host.exec(makeOwnTmpdirCommand(dir), { signal: ctx.signal });
   if (made.code !== 0)
     throw new Error(
-      `could not make the temporary folder ${dir}: ${made.stderr.trim()}; make sure you can write its parent, or name another folder with --tmpdir DIR`,
+      `could not make the temporary folder ${dir} (${failureText(made)}); make sure you can write its parent, or name another folder with --tmpdir DIR`,
     );
   const result = await work();
   const removed = await host.exec(removeOwnTmpdirCommand(dir), { signal: ctx.signal });
   if (removed.code !== 0)
-    throw new Error(`could not remove the temporary folder ${dir}: ${removed.stderr.trim()}; remove it by hand`);
+    throw new Error(`could not remove the temporary folder ${dir} (${failureText(removed)}); remove it by hand`);
   await ctx.compensations.clear(OWN_TMPDIR_COMPENSATION);
   return result;
 }

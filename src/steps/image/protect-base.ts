@@ -7,6 +7,7 @@ import { restoreModeId } from "./base-mode.js";
 import { inspectDisk, misnamedImageFinding, unusableDiskFindings } from "./inspect-disk.js";
 import { domainsUsing, readDomains } from "./libvirt-users.js";
 import { resolvePath } from "../../hosts/resolve-path.js";
+import { failureText } from "../../hosts/failure-text.js";
 
 /**
  * Overlays are only valid while their base never changes, and the base reads the images below it in its
@@ -176,7 +177,7 @@ export const protectBaseStep = defineStep<CloneOptions, ProtectPlan>({
           command: restoreModeCommand(f.file, f.restoreMode),
         });
       const res = await host.exec(protectCommand(f.file), { signal: ctx.signal });
-      if (res.code !== 0) throw new Error(`chmod a-w ${f.file} failed: ${res.stderr.trim()}`);
+      if (res.code !== 0) throw new Error(`chmod a-w ${f.file} failed (${failureText(res)})`);
     }
   },
   async verify(ctx) {

@@ -9,6 +9,7 @@ import { SPARSIFY_FACTS } from "./facts.js";
 import { imagesBackingOnto } from "./backing-users.js";
 import { diskInUseFindings, type DiskFindings } from "./sparsify.js";
 import { DISK_CHANGED_EXIT, diskIdentity, sameDiskTest } from "./disk-identity.js";
+import { failureText } from "../../hosts/failure-text.js";
 
 /** A disk with no write bit is marked as a base: `image clone` leaves it so, and `--replace` respects that. */
 function readOnlyBaseFinding(
@@ -163,7 +164,7 @@ export const replaceOriginalStep = (recordedOverlays: RecordedOverlays = () => P
         throw new Error(
           `${plan.disk} changed since virt-sparsify read it (written after the check): it was not replaced, and ${plan.out} lacks what was written: ${keepOrSparsifyAgain(plan.out)}`,
         );
-      if (res.code !== 0) throw new Error(`replacing ${plan.disk} failed: ${res.stderr.trim()}`);
+      if (res.code !== 0) throw new Error(`replacing ${plan.disk} failed (${failureText(res)})`);
       await ctx.facts.set(SPARSIFY_FACTS.replaced, true);
     },
     async verify(ctx) {

@@ -21,6 +21,7 @@ import { backupCommand, parentOf, stampedBackupDir } from "../host/backup.js";
 import { planNetworkFixup, VENET_LEFTOVERS, type FixAction } from "./network-plan.js";
 import { OVZ_FACTS, type TargetIdentity } from "./facts.js";
 import type { FactValue } from "../../engine/facts.js";
+import { exitedWith } from "../../hosts/failure-text.js";
 
 async function presentLeftovers(host: Host): Promise<string[]> {
   const out: string[] = [];
@@ -283,7 +284,7 @@ export const networkFixup = defineStep<OvzPlan, FixupPlan | null>({
     for (const unit of plan.networkUnits) {
       const r = await target.exec(enableCommand(unit), { signal: ctx.signal });
       if (r.code === 0) enabled.push(unit);
-      else ctx.output("target", `systemctl enable ${unit} exited ${r.code}: ${r.stderr.trim()}`, "stderr");
+      else ctx.output("target", `systemctl enable ${unit} ${exitedWith(r)}`, "stderr");
     }
     if (plan.relabel) await execOk(target, RELABEL, { signal: ctx.signal });
     const fact: FactValue<typeof OVZ_FACTS.networkFixup> = {

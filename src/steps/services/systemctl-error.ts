@@ -1,4 +1,5 @@
 import type { ExecResult } from "../../hosts/host.js";
+import { exitedWith } from "../../hosts/failure-text.js";
 
 /** An error a probe may turn into a blocker with a fix (the runner reads `remediation`). */
 export class ErrorWithFix extends Error {
@@ -19,7 +20,7 @@ const NO_SYSTEMD =
  * check and freeze goes through systemctl (found by a new-user trial: a sysvinit source gave raw errors).
  */
 export function systemctlError(what: string, role: string, result: Pick<ExecResult, "code" | "stderr">): Error {
-  const message = `${what} on ${role} exited ${result.code}: ${result.stderr.trim()}`;
+  const message = `${what} on ${role} ${exitedWith(result)}`;
   if (!NO_SYSTEMD.test(result.stderr)) return new Error(message);
   return new ErrorWithFix(
     `the ${role} does not run systemd (${message})`,
