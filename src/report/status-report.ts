@@ -40,11 +40,14 @@ export function renderStatus(
   if (s.planChanged) lines.push("WARNING: the plan file changed since this migration started");
   const last = s.runs[s.runs.length - 1];
   // A live run asking at a gate has run nothing of that step: it waits for the admin, it is not "running".
-  const atGate = last && !last.outcome && context.lockHeld && s.unansweredGate ? s.unansweredGate : undefined;
-  const gateTitle = atGate ? (s.steps.find((st) => st.id === atGate.stepId)?.title ?? atGate.stepId) : "";
+  const askedAt = last && !last.outcome && context.lockHeld !== undefined ? s.unansweredGate : undefined;
+  const atGate = context.lockHeld ? askedAt : undefined;
+  // Killed while it asked: the step is journaled running, but nothing of it ran (as `runs` says).
+  const killedAtGate = context.lockHeld === false ? askedAt : undefined;
+  const titleOf = (stepId: string) => s.steps.find((st) => st.id === stepId)?.title ?? stepId;
   if (last)
     lines.push(
-      `Last run: ${MODE[last.mode] ?? last.mode}, started ${last.startedAt}${last.outcome ? `, ${last.outcome}` : atGate ? `, waiting at the gate of "${gateTitle}" since ${atGate.askedAt} for an answer in that run's terminal (nothing of that step has run)` : WITHOUT_OUTCOME[context.lockHeld === undefined ? "unknown" : context.lockHeld ? "running" : "killed"]}`,
+      `Last run: ${MODE[last.mode] ?? last.mode}, started ${last.startedAt}${last.outcome ? `, ${last.outcome}` : atGate ? `, waiting at the gate of "${titleOf(atGate.stepId)}" since ${atGate.askedAt} for an answer in that run's terminal (nothing of that step has run)` : WITHOUT_OUTCOME[context.lockHeld === undefined ? "unknown" : context.lockHeld ? "running" : "killed"]}${killedAtGate ? `, while it asked at the gate of "${titleOf(killedAtGate.stepId)}" (nothing of that step ran)` : ""}`,
     );
   // A killed run is as unfinished as a failed one.
   const unfinished = last?.outcome ? last.outcome !== "done" : context.lockHeld === false;
@@ -63,10 +66,17 @@ export function renderStatus(
   for (const st of s.steps) {
     const when = st.startedAt ? st.startedAt.replace(/^\d{4}-\d{2}-\d{2}T/, "").replace(/\.\d+Z$/, "Z") : "";
     const dur = st.durationMs !== undefined ? formatDuration(st.durationMs) : "";
-    const shown = atGate?.stepId === st.id && st.status === "running" ? { mark: "?", status: "at gate" } : undefined;
+    const shown =
+      st.status !== "running"
+        ? undefined
+        : atGate?.stepId === st.id
+          ? { mark: "?", status: "at gate" }
+          : killedAtGate?.stepId === st.id
+            ? { mark: "■", status: "stopped", message: "killed at its confirmation; nothing of it ran" }
+            : undefined;
     const row = `  ${shown?.mark ?? MARK[st.status] ?? "?"} ${(shown?.status ?? st.status).padEnd(8)} ${st.title.padEnd(width)} ${when.padEnd(9)} ${dur.padStart(7)}`;
     // A multi-line message continues under its first line, so the columns stay intact.
-    const [first, ...rest] = (st.message ?? "").split("\n");
+    const [first, ...rest] = (shown?.message ?? st.message ?? "").split("\n");
     lines.push(first ? `${row}  ${first}` : row.trimEnd());
     for (const more of rest) lines.push(`${" ".repeat(row.length + 2)}${more}`);
   }

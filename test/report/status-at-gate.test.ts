@@ -56,5 +56,9 @@ describe("status of a run waiting at a gate (found by a new-user trial: it said 
     const killed = renderStatus(journal, "h", [pipelineStart, prompt], { lockHeld: false });
     expect(killed).toContain("killed (it ended without recording an outcome");
     expect(killed).not.toContain("at gate");
+    // ...and that it was killed while it asked, so nothing of that step ran (it is journaled running)
+    expect(killed).toContain(`while it asked at the gate of "Update and reboot both hosts" (nothing of that step ran)`);
+    expect(killed).toMatch(/■ stopped +Update and reboot both hosts .*killed at its confirmation; nothing of it ran/);
+    expect(killed).not.toContain("▶ running");
   });
 });
