@@ -1,5 +1,5 @@
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
-import { chmod, mkdtemp, mkdir, rename, rm, stat, symlink, writeFile } from "node:fs/promises";
+import { chmod, mkdtemp, mkdir, readdir, rename, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -44,6 +44,23 @@ function hostWhereLab2CannotBeCreated() {
 }
 
 const plan = (extra: Parameters<typeof cloneOptions>[1] = {}) => cloneOptions(base, { count: 2, ...extra });
+
+/**
+ * What the dry run must list for these clones: each made under a name of its own (the run's random tag),
+ * linked into place (ln never overwrites), and the temporary names dropped once all are in place.
+ */
+function overlayCommands(listed: Array<{ command: string }> | undefined, names: string[]): string[] {
+  const tag = /\.mudanza-new-([0-9a-f]{8})-/.exec(listed?.[0]?.command ?? "")?.[1] ?? "no tag";
+  const images = join(dir, "images");
+  const made = (name: string) => join(images, `.mudanza-new-${tag}-${name}`);
+  return [
+    ...names.flatMap((name) => [
+      `qemu-img create -q -f qcow2 -F qcow2 -b base.qcow2 ${made(name)}`,
+      `ln -- ${made(name)} ${join(images, name)}`,
+    ]),
+    ...names.map((name) => `rm -f -- ${made(name)}`),
+  ];
+}
 
 describe("image clone on real qcow2 files", () => {
   it("makes overlays that read the base and write only to themselves; the base becomes read-only", async () => {
@@ -98,20 +115,18 @@ describe("image clone on real qcow2 files", () => {
   it("dry-run probes and changes nothing", async () => {
     const { outcome } = await runLocal(buildImageClone(), plan(), "dry-run");
     expect(outcome.status).toBe("dry-run");
-    expect(outcome.probes["create-overlays"]?.commands.map((c) => c.command)).toEqual([
-      `qemu-img create -q -f qcow2 -F qcow2 -b base.qcow2 ${join(dir, "images", "lab1.qcow2")}`,
-      `qemu-img create -q -f qcow2 -F qcow2 -b base.qcow2 ${join(dir, "images", "lab2.qcow2")}`,
-    ]);
+    expect(outcome.probes["create-overlays"]?.commands.map((c) => c.command)).toEqual(
+      overlayCommands(outcome.probes["create-overlays"]?.commands, ["lab1.qcow2", "lab2.qcow2"]),
+    );
     expect((await stat(base)).mode & 0o200).toBe(0o200);
     await expect(stat(join(dir, "images", "lab1.qcow2"))).rejects.toThrow();
   });
 
   it("a --name pattern that ends in .qcow2 gets no second extension", async () => {
     const { outcome } = await runLocal(buildImageClone(), plan({ namePattern: "n{n}.qcow2" }), "dry-run");
-    expect(outcome.probes["create-overlays"]?.commands.map((c) => c.command)).toEqual([
-      `qemu-img create -q -f qcow2 -F qcow2 -b base.qcow2 ${join(dir, "images", "n1.qcow2")}`,
-      `qemu-img create -q -f qcow2 -F qcow2 -b base.qcow2 ${join(dir, "images", "n2.qcow2")}`,
-    ]);
+    expect(outcome.probes["create-overlays"]?.commands.map((c) => c.command)).toEqual(
+      overlayCommands(outcome.probes["create-overlays"]?.commands, ["n1.qcow2", "n2.qcow2"]),
+    );
     // The clone's name (its libvirt domain) is the file's name without the extension, as with --name 'n{n}'.
     expect(outcome.probes["create-overlays"]?.details?.[0]).toBe(
       `n1: ${join(dir, "images", "n1.qcow2")} → backing base.qcow2`,
@@ -170,9 +185,10 @@ describe("image clone on real qcow2 files", () => {
     expect((await stat(base)).mode & 0o7777).toBe(0o640);
     await expect(stat(join(dir, "images", "lab1.qcow2"))).rejects.toThrow();
     const undone = events.flatMap((e) => (e.type === "compensation" ? [`${e.title}: ${e.ok ? "ok" : "failed"}`] : []));
+    expect((await readdir(join(dir, "images"))).filter((f) => f.startsWith(".mudanza-new-"))).toEqual([]);
     expect(undone).toEqual([
-      `remove overlay ${join(dir, "images", "lab2.qcow2")}: ok`,
-      `remove overlay ${join(dir, "images", "lab1.qcow2")}: ok`,
+      `remove the new overlay for ${join(dir, "images", "lab2.qcow2")}, not yet in place: ok`,
+      `remove overlay ${join(dir, "images", "lab1.qcow2")} while it is the one this run made, unwritten: ok`,
       `give ${base} back its mode 640 (the run made no overlay on it): ok`,
     ]);
   });

@@ -1,8 +1,9 @@
-import { basename } from "node:path";
+import { randomBytes } from "node:crypto";
+import { basename, dirname, join } from "node:path";
 import { blocker, type Finding } from "../../engine/finding.js";
 import { defineStep, verifyResult, type VerifyCheck } from "../../engine/step.js";
 import type { Host } from "../../hosts/host.js";
-import { cmd } from "../../hosts/quote.js";
+import { cmd, raw, sh } from "../../hosts/quote.js";
 import { parseBackingChain } from "../../kvm/qemu-img-info.js";
 import { restoreModeId } from "./base-mode.js";
 import { protectBaseStep } from "./protect-base.js";
@@ -29,8 +30,33 @@ async function overlayState(
   return { state: "foreign", detail: `its backing file is ${top?.["backing-filename"] ?? "none"}` };
 }
 
-const createCommand = (t: CloneTarget, baseFormat: string): string =>
-  cmd("qemu-img", "create", "-q", "-f", "qcow2", "-F", baseFormat, "-b", t.backingRef, t.path);
+/**
+ * Where a clone is made before it is put in place: beside it (its relative backing path means the same), under
+ * a name no one else uses. qemu-img create overwrites whatever is at its path, and the undo of a killed run
+ * runs before the next run's checks: both may only ever touch this name, never the clone's own.
+ */
+const newOverlayPath = (t: CloneTarget, tag: string): string =>
+  join(dirname(t.path), `.mudanza-new-${tag}-${basename(t.path)}`);
+
+const createCommand = (t: CloneTarget, baseFormat: string, tag: string): string =>
+  cmd("qemu-img", "create", "-q", "-f", "qcow2", "-F", baseFormat, "-b", t.backingRef, newOverlayPath(t, tag));
+
+/** A hard link fails if the name exists: the clone is put in place only if nothing took its name since the check. */
+const putInPlaceCommand = (t: CloneTarget, tag: string): string => cmd("ln", "--", newOverlayPath(t, tag), t.path);
+
+const removeNewCommand = (t: CloneTarget, tag: string): string => cmd("rm", "-f", "--", newOverlayPath(t, tag));
+
+/** The modification time, to the nanosecond and in UTC (stat prints the caller's zone): a VM's write changes it. */
+const mtimeCommand = (path: string): string => sh`env TZ=UTC0 stat -c %y -- ${path}`;
+
+/**
+ * The undo of a clone put in place: it is removed only while it is still the file this run made (the new name
+ * is a hard link to it: `test -ef`) and nothing wrote to it since (its mtime): after a killed run this runs
+ * before the next run's checks, when the name may hold the admin's file or a clone a VM already uses.
+ */
+const removePlacedCommand = (t: CloneTarget, tag: string, mtime: string): string =>
+  sh`if test ${t.path} -ef ${newOverlayPath(t, tag)} && test "$(${raw(mtimeCommand(t.path))})" = ${mtime}; then rm -f -- ${t.path}; fi; ` +
+  removeNewCommand(t, tag);
 
 /** N copy-on-write overlays of the base, each with a relative backing path (the folder can move as a whole). */
 export interface OverlaysPlan {
@@ -38,6 +64,8 @@ export interface OverlaysPlan {
   format: string;
   /** The clones that do not exist yet, in order. */
   missing: CloneTarget[];
+  /** Names this run's new overlays before they are put in place (newOverlayPath). */
+  tag: string;
 }
 
 export const createOverlaysStep = defineStep<CloneOptions, OverlaysPlan>({
@@ -80,29 +108,59 @@ export const createOverlaysStep = defineStep<CloneOptions, OverlaysPlan>({
           : missing.length === 0
             ? `all ${targets.length} overlays exist`
             : undefined,
-      plan: { format, missing },
+      plan: { format, missing, tag: randomBytes(4).toString("hex") },
       findings,
       details: targets.map((t) => `${t.name}: ${t.path} → backing ${t.backingRef}`),
     };
   },
-  commands: (plan) =>
-    plan.missing.map((t) => ({
+  commands: (plan) => [
+    ...plan.missing.flatMap((t) => [
+      {
+        host: "local",
+        command: createCommand(t, plan.format, plan.tag),
+        purpose: `${t.name}: made under a name of its own; reads the base, writes only to itself`,
+      },
+      {
+        host: "local",
+        command: putInPlaceCommand(t, plan.tag),
+        purpose: `${t.name}: put in place, only if nothing took ${basename(t.path)} since the check (ln never overwrites)`,
+      },
+    ]),
+    ...plan.missing.map((t) => ({
       host: "local",
-      command: createCommand(t, plan.format),
-      purpose: `${t.name}: reads the base, writes only to itself`,
+      command: removeNewCommand(t, plan.tag),
+      purpose: `${t.name}: drop the temporary name, once every clone is in place`,
     })),
+  ],
   async run(ctx, plan) {
     const host = ctx.host("local");
     for (const [i, t] of plan.missing.entries()) {
-      // Undo on failure: a half-made set of clones is removed, never left looking complete.
+      // Undo on failure: a half-made set of clones is removed, never left looking complete. Never a file this
+      // run did not make: after a killed run the undo runs first, and the name may be the admin's by then
+      // (found by a new-user trial: a killed run's `rm -f` of the clone's name deleted the admin's disk).
       await ctx.compensations.register({
         id: `overlay-${t.name}`,
-        title: `remove overlay ${t.path}`,
+        title: `remove the new overlay for ${t.path}, not yet in place`,
         host: "local",
-        command: cmd("rm", "-f", "--", t.path),
+        command: removeNewCommand(t, plan.tag),
       });
-      const res = await host.exec(createCommand(t, plan.format), { signal: ctx.signal });
+      const res = await host.exec(createCommand(t, plan.format, plan.tag), { signal: ctx.signal });
       if (res.code !== 0) throw new Error(`creating ${t.path} failed (${failureText(res)})`);
+      const mtime = await host.exec(mtimeCommand(newOverlayPath(t, plan.tag)), { signal: ctx.signal });
+      if (mtime.code !== 0) throw new Error(`reading the new overlay for ${t.path} failed (${failureText(mtime)})`);
+      await ctx.compensations.register({
+        id: `overlay-${t.name}`,
+        title: `remove overlay ${t.path} while it is the one this run made, unwritten`,
+        host: "local",
+        command: removePlacedCommand(t, plan.tag, mtime.stdout.trim()),
+      });
+      const placed = await host.exec(putInPlaceCommand(t, plan.tag), { signal: ctx.signal });
+      if (placed.code !== 0)
+        throw new Error(
+          (await host.stat(t.path))
+            ? `${t.path} appeared after the check: it was not overwritten; move it away or choose another --name`
+            : `putting ${t.path} in place failed (${failureText(placed)})`,
+        );
       ctx.output("local", `created ${t.path} (backing ${t.backingRef})`);
       ctx.progress({
         bytesDone: 0,
@@ -124,6 +182,15 @@ export const createOverlaysStep = defineStep<CloneOptions, OverlaysPlan>({
       ...plan.missing.map((t) => `overlay-${t.name}`),
       ...(ctx.probedPlan(protectBaseStep)?.files ?? []).map((f) => restoreModeId(f.file)),
     );
+    // Only now: until the undo is cleared, the temporary names are how it tells this run's clones from others.
+    for (const t of plan.missing) {
+      const dropped = await host.exec(removeNewCommand(t, plan.tag), { signal: ctx.signal });
+      if (dropped.code !== 0)
+        ctx.output(
+          "local",
+          `the temporary name ${newOverlayPath(t, plan.tag)} stays (${failureText(dropped)}): remove it`,
+        );
+    }
   },
   async verify(ctx) {
     const host = ctx.host("local");

@@ -1,0 +1,119 @@
+/**
+ * image clone killed with SIGKILL (its undo left pending in the journal), then run again: the undo runs before
+ * the checks, so it must never delete what is at a clone's name unless it is the clone that run made, unwritten
+ * (found by a new-user trial: a killed run's `rm -f` removed the admin's own disk and the run said done).
+ */
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { chmod, link, mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { main } from "../../src/cli/program.js";
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), "mudanza-clone-killed-"));
+  execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", join(dir, "base.qcow2"), "8M"]);
+});
+afterEach(async () => {
+  vi.restoreAllMocks();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const qemuIo = (...args: string[]): string => execFileSync("qemu-io", args, { encoding: "utf8" });
+const cloneArgs = (count: number) => [
+  "image",
+  "clone",
+  join(dir, "base.qcow2"),
+  "--count",
+  String(count),
+  "--name",
+  "vm{n}",
+  "--yes",
+  "--state-dir",
+  join(dir, "state"),
+];
+
+/**
+ * The CLI from the sources in a process group of its own, with a qemu-img that stops before it creates `clone`:
+ * the run is killed with SIGKILL there, so nothing of its undo runs (it stays pending in the journal).
+ */
+async function killedMaking(clone: string, count: number): Promise<void> {
+  const shims = join(dir, "shims");
+  const mark = join(dir, "create-reached");
+  const qemuImg = execFileSync("sh", ["-c", "command -v qemu-img"], { encoding: "utf8" }).trim();
+  execFileSync("mkdir", ["-p", shims]);
+  await writeFile(
+    join(shims, "qemu-img"),
+    `#!/bin/sh
+case "$1 $*" in "create "*${clone}) touch '${mark}'; exec sleep 120 ;; esac
+exec '${qemuImg}' "$@"
+`,
+  );
+  await chmod(join(shims, "qemu-img"), 0o755);
+  const child = spawn(process.execPath, ["--import", "tsx", resolve("src/cli/main.ts"), ...cloneArgs(count)], {
+    detached: true,
+    stdio: ["ignore", "ignore", "pipe"],
+    env: { ...process.env, PATH: `${shims}:${process.env.PATH}`, TSX_DISABLE_CACHE: "1" },
+  });
+  let said = "";
+  child.stderr!.on("data", (chunk) => (said += String(chunk)));
+  let ended = false;
+  const exited = new Promise((done) => child.once("exit", done)).then(() => (ended = true));
+  // A run that ends before that qemu-img says why, instead of a wait that times out.
+  await vi.waitFor(
+    () => {
+      if (ended) throw new Error(`the run ended before creating ${clone}: ${said}`);
+      expect(existsSync(mark)).toBe(true);
+    },
+    { timeout: 60_000, interval: 100 },
+  );
+  process.kill(-child.pid!, "SIGKILL");
+  await exited;
+}
+
+/** The second run, in this process: its stdout and stderr kept out of the test's output. */
+async function runAgain(count: number): Promise<number> {
+  vi.spyOn(process.stdout, "write").mockImplementation(() => true);
+  vi.spyOn(process.stderr, "write").mockImplementation(() => true);
+  try {
+    return await main(cloneArgs(count), () => undefined);
+  } finally {
+    vi.restoreAllMocks();
+  }
+}
+
+describe("image clone after a run killed with its undo pending (real qemu-img)", () => {
+  it("killed before the clone was made: a disk the admin then made under its name is left as it is", async () => {
+    await killedMaking("vm1.qcow2", 1);
+    const own = join(dir, "vm1.qcow2");
+    execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", own, "2M"]);
+    qemuIo("-c", "write -P 0x77 0 64k", own);
+    expect(await runAgain(1)).toBe(3); // blocked: the name is taken by a file that is not an overlay of the base
+    expect(qemuIo("-r", "-c", "read -P 0x77 0 64k", own)).not.toMatch(/Pattern verification failed/);
+    expect((await readdir(dir)).filter((f) => f.startsWith(".mudanza-new-"))).toEqual([]);
+  }, 120_000);
+
+  it("killed after the first clone was in place: that clone, written to since, is kept and the run completes", async () => {
+    await killedMaking("vm2.qcow2", 2);
+    const first = join(dir, "vm1.qcow2");
+    qemuIo("-c", "write -P 0x66 0 64k", first);
+    expect(await runAgain(2)).toBe(0);
+    expect(qemuIo("-r", "-c", "read -P 0x66 0 64k", first)).not.toMatch(/Pattern verification failed/);
+    expect(existsSync(join(dir, "vm2.qcow2"))).toBe(true);
+    // the undo gave the base its mode back, the run's own check made it read-only again under the clones
+    expect((await stat(join(dir, "base.qcow2"))).mode & 0o222).toBe(0);
+    expect((await readdir(dir)).filter((f) => f.startsWith(".mudanza-new-"))).toEqual([]);
+  }, 120_000);
+
+  it("killed after the first clone was in place: that clone, unwritten, is removed by the undo and made again", async () => {
+    await killedMaking("vm2.qcow2", 2);
+    // a link of the test's own keeps the first file's inode taken, so a new vm1 cannot reuse its number
+    const witness = join(dir, "witness");
+    await link(join(dir, "vm1.qcow2"), witness);
+    expect(await runAgain(2)).toBe(0);
+    expect((await stat(join(dir, "vm1.qcow2"))).ino).not.toBe((await stat(witness)).ino);
+    expect((await readdir(dir)).filter((f) => f.startsWith(".mudanza-new-"))).toEqual([]);
+  }, 120_000);
+});
