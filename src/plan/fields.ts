@@ -45,6 +45,15 @@ function addressSchema(keys: AddressKeys) {
     const bracketed = withPort ? undefined : /^\[(.+)\]$/.exec(rest);
     const host = withPort ? withPort[1]! : (bracketed?.[1] ?? rest);
     const port = withPort?.[2];
+    // "user:password@host": said without repeating the value, and without advice the user key would refuse
+    // (found by a new-user trial: the message echoed the password twice)
+    if (user?.includes(":")) {
+      ctx.addIssue({
+        code: "custom",
+        message: `a host cannot hold a user and a password ("user:password@host"); write the host alone${keys.user ? ` and the user in ${keys.user}:` : ""}: a password does not belong in the plan (mudanza logs in with ssh keys: identityFile, or ssh-agent)`,
+      });
+      return;
+    }
     if (/[[\]]/.test(host)) {
       ctx.addIssue({ code: "custom", message: `"${value}": a host name or address cannot hold [ or ]` });
       return;

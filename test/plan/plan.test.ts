@@ -147,6 +147,24 @@ target: { host: new.example.org, identityFile: ~/.ssh/id_ed25519, knownHostsFile
     expect(withUser("backup_2.x").call(undefined).plan.source.user).toBe("backup_2.x");
   });
 
+  it("a host written as user:password@host is refused without repeating it (found by a new-user trial)", () => {
+    for (const [key, value] of [
+      ["source", `{ host: "root:hunter2secret@127.0.0.1" }`],
+      ["options", `{ targetAddressFromSource: "root:hunter2secret@198.18.0.5" }`],
+    ] as const) {
+      const parse = () =>
+        parsePlan(
+          `kind: openvz-to-kvm\nsource: { host: old.example.org }\ntarget: { host: new.example.org }\n${key}: ${value}\n`.replace(
+            key === "source" ? "source: { host: old.example.org }\n" : "\u0000",
+            "",
+          ),
+          "/plans/web1.yaml",
+        );
+      expect(parse).toThrow(/cannot hold a user and a password/);
+      expect(parse).not.toThrow(/hunter2secret/);
+    }
+  });
+
   it("a host written as user@host or host:port says which keys hold the user and the port (found by a new-user trial)", () => {
     const withHost = (host: string) => () =>
       parsePlan(`kind: openvz-to-kvm\nsource: { host: "${host}" }\ntarget: { host: b.example.org }\n`, "p.yaml");
