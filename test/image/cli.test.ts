@@ -159,6 +159,29 @@ describe("mudanza image / host commands", () => {
     }
   });
 
+  it("image info says its warnings on stderr: a file named .qcow2 that qemu-img reads as raw (found by a new-user trial)", async () => {
+    const said: string[] = [];
+    vi.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => {
+      said.push(String(chunk));
+      return true;
+    });
+    const zeroed = join(dir, "zeroed.qcow2");
+    await writeFile(zeroed, Buffer.alloc(512));
+    for (const format of ["text", "json"]) {
+      said.length = 0;
+      out.length = 0;
+      expect(await run("image", "info", zeroed, "--format", format)).toBe(0);
+      expect(out.join("")).toContain(zeroed); // the chain, as before
+      expect(said.join("")).toContain(
+        `mudanza: warning: Not the format its name says: ${zeroed} is named .qcow2, but qemu-img reads it as raw`,
+      );
+    }
+    // under --json the events carry it, and stderr stays quiet
+    said.length = 0;
+    expect(await run("image", "info", zeroed, "--json")).toBe(0);
+    expect(said.join("")).not.toContain("warning");
+  });
+
   it("bad input exits 2 with the reason", async () => {
     errors.length = 0;
     expect(await run("image", "clone", join(dir, "b.qcow2"), "--count", "3", "--name", "lab", "--dry-run")).toBe(2);

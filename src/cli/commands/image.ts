@@ -1,5 +1,5 @@
 import { Option, type Command } from "commander";
-import { BadInputError } from "../../errors.js";
+import { BadInputError, forTerminal } from "../../errors.js";
 import { parseSize } from "../../kvm/sizes.js";
 import { requireInputFile } from "../input-file.js";
 import type { ExitSetter } from "../program.js";
@@ -215,6 +215,15 @@ export function registerImage(program: Command, setExit: ExitSetter): void {
         process.stdout.write(
           opts.format === "json" ? JSON.stringify(chain, null, 2) + "\n" : renderChain(chain) + "\n",
         );
+      // Its warnings have no report to go to (a qcow2 whose header was zeroed reads as raw): said on stderr,
+      // as its blockers are (found by a new-user trial: only -v counted them, and nothing showed them).
+      if (!opts.json)
+        for (const w of outcome.findings.filter((f) => !f.blocks && f.severity === "warning"))
+          process.stderr.write(
+            forTerminal(
+              `mudanza: warning: ${w.title}: ${w.summary}${w.remediation ? ` (fix: ${w.remediation})` : ""}`,
+            ) + "\n",
+          );
       setExit(exitCodeForRun(outcome));
     });
 }
