@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import { liveHolder } from "../journal/lock-state.js";
 import { writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { BadInputError, InterruptedError, errorMessage, forTerminal } from "../errors.js";
@@ -87,6 +88,13 @@ export async function drivePipeline<Plan>(options: DriveOptions<Plan>): Promise<
   if (mode === "dry-run" && options.journal.keepReplaced && existsSync(journal.path))
     process.stderr.write(
       `mudanza: --restart with --dry-run: checked as a run that starts over would be; nothing started over and the journal ${journal.path} is unchanged (leave out --dry-run to start over)\n`,
+    );
+  // A real run now would be refused while another holds the journal: a dry run saying only "Ready" misled
+  // (found by a new-user trial). It still checks: what it reads is what that run has done so far.
+  const holder = mode === "dry-run" ? liveHolder(journal.path) : null;
+  if (holder)
+    process.stderr.write(
+      `mudanza: another mudanza run holds this journal (pid ${holder.pid}${holder.since ? `, running since ${holder.since}` : ""}): a run now would be refused until it ends; this dry run checks the hosts as that run has left them so far\n`,
     );
   const hosts: Record<string, Host> = {};
   const controller = new AbortController();

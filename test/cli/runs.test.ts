@@ -285,3 +285,37 @@ describe("status", () => {
     expect(gone).not.toContain("Resume with:");
   });
 });
+
+describe("a dry run while another run holds the journal (found by a new-user trial: it said Ready, and a run was refused)", () => {
+  it("says that run holds it, by its pid, and that a run now would be refused; without a holder it says nothing of it", async () => {
+    const planPath = join(dir, "ovz.yaml");
+    const fixture = join(process.cwd(), "fixtures", "plans", "ovz-kvm-debian-12.yaml");
+    // the fixture's own folder is relative to the plan: read it from there
+    await writeFile(
+      planPath,
+      (await readFile(fixture, "utf8")).replace(
+        /fixture: (\S+)/g,
+        (_, to: string) => `fixture: ${join(process.cwd(), "fixtures", "plans", to)}`,
+      ),
+    );
+    const state = join(dir, "state");
+    // what the run said on stderr (main's own error channel holds only its final error)
+    const dryRun = async () => {
+      let said = "";
+      const stderr = vi.spyOn(process.stderr, "write").mockImplementation((chunk) => ((said += String(chunk)), true));
+      try {
+        const { code } = await cli(["run", planPath, "--dry-run", "--state-dir", state]);
+        return { code, err: said };
+      } finally {
+        stderr.mockRestore();
+      }
+    };
+    const { journal } = await openPlanJournal(planPath, state, { withTextHash: true });
+    await journal.startRun("interactive"); // this process holds the lock, as a run waiting at a gate does
+    const held = await dryRun();
+    expect(held.err).toContain(`mudanza: another mudanza run holds this journal (pid ${process.pid}, running since `);
+    expect(held.err).toContain("a run now would be refused until it ends");
+    await journal.close();
+    expect((await dryRun()).err).not.toContain("another mudanza run");
+  });
+});
