@@ -230,7 +230,11 @@ export async function drivePipeline<Plan>(options: DriveOptions<Plan>): Promise<
       outcome.probes,
       skipped,
       undefined,
-      { earlierFacts: journal.snapshot.facts, checkpointsInPlan: hasCheckpointsSection(options.plan) },
+      {
+        earlierFacts: journal.snapshot.facts,
+        checkpointsInPlan: hasCheckpointsSection(options.plan),
+        planOptions: planOptionsOf(options.plan),
+      },
     );
     // Markdown escapes belong in a Markdown file; a report read on the terminal keeps its text as written.
     const onTerminal = !flags.json && Boolean(process.stdout.isTTY);
@@ -255,6 +259,11 @@ export async function drivePipeline<Plan>(options: DriveOptions<Plan>): Promise<
 }
 
 /** A plan (of any kind) with a `checkpoints` section naming at least one side. */
+function planOptionsOf(plan: unknown): Record<string, unknown> | undefined {
+  const options = (plan as { options?: unknown } | undefined)?.options;
+  return typeof options === "object" && options !== null ? (options as Record<string, unknown>) : undefined;
+}
+
 function hasCheckpointsSection(plan: unknown): boolean {
   const section = (plan as { checkpoints?: unknown } | undefined)?.checkpoints;
   return typeof section === "object" && section !== null && Object.keys(section).length > 0;

@@ -25,6 +25,8 @@ export interface DryRunContext {
   undo?: string[];
   /** The plan has a checkpoints section (none planned then says why, not "no section"). */
   checkpointsInPlan?: boolean;
+  /** The plan's options (the freeze's shape: finalPass, cutover). */
+  planOptions?: Readonly<Record<string, unknown>>;
 }
 
 /** Everything the probes said, arranged for the report (the JSON form of `--dry-run --format json`). */
@@ -103,6 +105,7 @@ export function collectDryRun(
     earlierFacts: context.earlierFacts ?? {},
     undo: context.undo ?? checkpoints.map(undoLine),
     checkpointsInPlan: context.checkpointsInPlan,
+    planOptions: context.planOptions,
   });
   const blockers = all.filter((f) => f.blocks);
   return {

@@ -27,6 +27,8 @@ export interface RiskInputs {
   /** The plan has a checkpoints section: no undo line then means none could be planned, not none asked for. */
   checkpointsInPlan?: boolean;
   undo: string[];
+  /** The plan's options: what the final pass copies and whether the databases start again shape the freeze. */
+  planOptions?: Readonly<Record<string, unknown>>;
 }
 
 const bytes = (n: number): string => `${formatBytes(n)} (${n} bytes)`;
@@ -38,7 +40,12 @@ const factOf = (steps: DryRunStep[], stepId: string, key: string): unknown =>
   steps.find((s) => s.id === stepId)?.facts[key];
 
 /** OpenVZ → KVM: the copy replaces the target's root; the databases stop for the final pass. */
-function openvzToKvm({ steps, excludeCount, earlierFacts }: RiskInputs): Pick<RiskSummary, "overwrites" | "freeze"> {
+function openvzToKvm({
+  steps,
+  excludeCount,
+  earlierFacts,
+  planOptions = {},
+}: RiskInputs): Pick<RiskSummary, "overwrites" | "freeze"> {
   const overwrites: string[] = [];
   const preview = record(factOf(steps, "rsync", "copyPreview"));
   const replaced = record(factOf(steps, "rsync", "targetReplaced"));
@@ -65,7 +72,16 @@ function openvzToKvm({ steps, excludeCount, earlierFacts }: RiskInputs): Pick<Ri
     : [];
   const last = passes.at(-1);
   const copyBytes = num(copy?.apparentBytes);
-  if (last && num(last.seconds) !== undefined) {
+  const cutover = planOptions.cutover === true;
+  // A cutover always copies the whole tree (finalPass's own description); so does finalPass: full.
+  const wholeTree = cutover ? "`cutover: true`" : planOptions.finalPass === "full" ? "`finalPass: full`" : undefined;
+  if (wholeTree) {
+    freeze.push(
+      last && num(last.seconds) !== undefined
+        ? `Freeze window (databases stopped): at least **${num(last.seconds)} s**, measured: the last live pass (pass ${String(last.pass)}) compared the whole tree in ${num(last.seconds)} s, and with ${wholeTree} the final pass compares it all again while the databases are stopped, sending what changed.`
+        : `Freeze window (databases stopped): not measured yet. With ${wholeTree} the final pass compares the whole tree${copyBytes !== undefined ? `, ${bytes(copyBytes)},` : ""} again while the databases are stopped: at least as long as one live pass over it; the live passes measure it, and a dry run after them gives seconds.`,
+    );
+  } else if (last && num(last.seconds) !== undefined) {
     freeze.push(
       `Freeze window (databases stopped): about **${num(last.seconds)} s**, measured: the last live pass (pass ${String(last.pass)}) took ${num(last.seconds)} s for ${bytes(num(last.transferredBytes) ?? 0)}; the final pass sends what changed since, at that rate.`,
     );
@@ -75,7 +91,9 @@ function openvzToKvm({ steps, excludeCount, earlierFacts }: RiskInputs): Pick<Ri
     );
   }
   freeze.push(
-    "Downtime: the databases are down for the freeze window; the rest of the source stays in service, and its databases start again after the final pass (with `cutover: true` they stay stopped until clients use the VM).",
+    cutover
+      ? "Downtime: with `cutover: true` the source's databases stop at the freeze and stay stopped: what uses them is down from the freeze until clients use the VM (after its reboot and checks)."
+      : "Downtime: the databases are down for the freeze window; the rest of the source stays in service, and its databases start again after the final pass (with `cutover: true` they stay stopped until clients use the VM).",
   );
   return { overwrites, freeze };
 }

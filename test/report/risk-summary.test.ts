@@ -160,4 +160,35 @@ describe("the dry-run report's risk summary (issue 14)", () => {
     expect(md).toContain(`- Undo:\n  - ${CHECKPOINTS_NOT_PLANNED}`);
     expect(md).not.toContain(NO_UNDO);
   });
+
+  it("OpenVZ → KVM with cutover or finalPass full: the final pass compares the whole tree; a cutover's databases stay stopped (found by a new-user trial)", () => {
+    const inputs = (planOptions: Record<string, unknown>, earlierFacts: Record<string, unknown> = {}) =>
+      riskSummary({
+        kind: "openvz-to-kvm",
+        steps: [step("rsync", { copySize }, true)],
+        excludeCount: 53,
+        earlierFacts,
+        undo: [],
+        planOptions,
+      });
+    const cutover = inputs({ cutover: true, finalPass: "changed" });
+    expect(cutover.freeze[0]).toContain(
+      "With `cutover: true` the final pass compares the whole tree, 1.5 GiB (1652555469 bytes), again",
+    );
+    expect(cutover.freeze[0]).not.toContain("sends only what changed since the last live pass");
+    expect(cutover.freeze[1]).toMatch(
+      /^Downtime: with `cutover: true` the source's databases stop at the freeze and stay stopped/,
+    );
+    const full = inputs(
+      { cutover: false, finalPass: "full" },
+      { syncPasses: [{ kind: "live", pass: 2, seconds: 41, transferredBytes: 1000 }] },
+    );
+    expect(full.freeze[0]).toContain("at least **41 s**");
+    expect(full.freeze[0]).toContain("with `finalPass: full` the final pass compares it all again");
+    expect(full.freeze[1]).toContain("its databases start again after the final pass");
+    // the default plan keeps the quick estimate
+    expect(inputs({ cutover: false, finalPass: "changed" }).freeze[0]).toContain(
+      "sends only what changed since the last live pass",
+    );
+  });
 });
