@@ -10,7 +10,7 @@ import type { LockFile } from "../journal/lock.js";
 import { buildPipeline } from "../pipelines/registry.js";
 import { connectHost } from "../hosts/connect.js";
 import { connectCheckpointHosts } from "../checkpoints/index.js";
-import { cmd, shellQuote } from "../hosts/quote.js";
+import { cmd, pasteable, shellQuote } from "../hosts/quote.js";
 import { drivePipeline, resolveRunMode } from "./drive-pipeline.js";
 import type { RunMode } from "../engine/runner.js";
 import { resolveStateDir } from "./state-dir.js";
@@ -51,7 +51,7 @@ async function drivePlan(
   const resumeCommand = [
     "mudanza",
     "run",
-    shellQuote(loaded.path),
+    pasteable(loaded.path),
     ...(options.yes ? ["--yes"] : []),
     ...(options.stateDir ? ["--state-dir", shellQuote(stateDir)] : []),
   ].join(" ");

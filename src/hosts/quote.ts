@@ -9,6 +9,24 @@ export function shellQuote(arg: string | number): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const CONTROL = /[\u0000-\u001f\u007f]/;
+// eslint-disable-next-line no-control-regex -- the same, with what $'…' escapes besides
+const ESCAPED_IN_DOLLAR_QUOTES = /[\\']|[\u0000-\u001f\u007f]/g;
+
+/**
+ * A word to show in a command the user pastes into a shell: shellQuote's, or bash's $'…' when it holds control
+ * characters (a tab or newline in a file name would be pasted as spaces, or escaped for the terminal into
+ * another name), which prints none of them raw.
+ */
+export function pasteable(arg: string): string {
+  if (!CONTROL.test(arg)) return shellQuote(arg);
+  const escaped = arg.replace(ESCAPED_IN_DOLLAR_QUOTES, (c) =>
+    c === "\\" || c === "'" ? `\\${c}` : `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`,
+  );
+  return `$'${escaped}'`;
+}
+
 /** Builds a command line from argv, quoting every word. */
 export function cmd(...argv: Array<string | number>): string {
   return argv.map(shellQuote).join(" ");

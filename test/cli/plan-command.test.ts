@@ -1,4 +1,5 @@
 import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -152,6 +153,28 @@ describe("mudanza plan KIND", () => {
     const printed = await runCli(args.slice(0, -2));
     expect(printed.stderr).toBe("");
     expect(printed.stdout).toContain("kind: openvz-to-kvm");
+  });
+
+  it("the command it gives names the file it wrote: a tab in the name, a name starting with '-'; -o - is stdout (found by a new-user trial)", async () => {
+    const base = ["plan", "openvz-to-kvm", "--source", "a", "--target", "b", "--name", "web1", "-o"];
+    const tabbed = join(dir, "tab\tb.yaml");
+    const said = (await runCli([...base, tabbed])).stderr;
+    const command = /check it with: mudanza run (.*) --dry-run\n$/.exec(said)?.[1] ?? "";
+    expect(said).toContain(`wrote ${dir}/tab\\x09b.yaml;`);
+    expect(execFileSync("bash", ["-c", `printf %s ${command}`], { encoding: "utf8" })).toBe(tabbed);
+    const cwd = process.cwd();
+    process.chdir(dir);
+    try {
+      expect((await runCli([...base, "-dash.yaml"])).stderr).toContain(
+        "check it with: mudanza run ./-dash.yaml --dry-run",
+      );
+      const printed = await runCli([...base, "-"]);
+      expect(printed.stdout).toContain("kind: openvz-to-kvm");
+      expect(printed.stderr).toBe("");
+      expect(existsSync(join(dir, "-"))).toBe(false);
+    } finally {
+      process.chdir(cwd);
+    }
   });
 
   it("names --name, not the -o file it never wrote, when the name cannot name a journal", async () => {

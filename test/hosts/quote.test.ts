@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { LocalHost } from "../../src/hosts/local-host.js";
-import { cmd, raw, sh, shellQuote } from "../../src/hosts/quote.js";
+import { cmd, pasteable, raw, sh, shellQuote } from "../../src/hosts/quote.js";
+import { execFileSync } from "node:child_process";
 
 const HOSTILE = [
   "",
@@ -57,5 +58,24 @@ describe("shellQuote", () => {
     );
     const viaTemplate = await host.exec(sh`printf '%s|' ${HOSTILE[6]!} ${["a b", "c"]}${raw(" && echo ok")}`);
     expect(viaTemplate.stdout).toBe("$(touch /tmp/mudanza-pwned)|a b|c|ok\n");
+  });
+});
+
+describe("pasteable", () => {
+  it("gives a word bash reads back as the text, with no control character printed raw (found by a new-user trial)", () => {
+    for (const text of [
+      ...HOSTILE.filter((t) => t !== ""),
+      "tab\tb.yaml",
+      "esc\u001b[2Jx",
+      "back\\slash'\nq",
+      "del\u007f",
+    ]) {
+      const word = pasteable(text);
+      // eslint-disable-next-line no-control-regex -- what must not reach the terminal raw
+      expect(word, text).not.toMatch(/[\u0000-\u001f\u007f]/);
+      expect(execFileSync("bash", ["-c", `printf %s ${word}`], { encoding: "utf8" }), text).toBe(text);
+    }
+    expect(pasteable("plain.yaml")).toBe("plain.yaml");
+    expect(pasteable("tab\tb.yaml")).toBe("$'tab\\x09b.yaml'");
   });
 });

@@ -3,7 +3,7 @@ import { basename, extname, join, resolve } from "node:path";
 import { Option, type Command } from "commander";
 import { parse as parseYaml } from "yaml";
 import { BadInputError, fileErrorText, nameForTerminal } from "../../errors.js";
-import { cmd } from "../../hosts/quote.js";
+import { pasteable } from "../../hosts/quote.js";
 import { renderCommentedPlan, type PlanEndpointInput } from "../../plan/commented-plan.js";
 import { endpointSchema } from "../../plan/endpoint.js";
 import { kindDocs, optionDocs, optionsHelpText } from "../../plan/kind-docs.js";
@@ -136,7 +136,9 @@ function endpointFromFlags(role: "source" | "target", flags: PlanFlags): PlanEnd
   return endpoint;
 }
 
-async function writePlan(kind: PlanKind, flags: PlanFlags): Promise<void> {
+async function writePlan(kind: PlanKind, given: PlanFlags): Promise<void> {
+  // `-o -` is stdout, as for most tools (found by a new-user trial: it wrote a file named "-")
+  const flags = given.output === "-" ? { ...given, output: undefined } : given;
   // Checked here, not only by parsePlan below, whose message names the -o file, which is never written.
   if (flags.name !== undefined && !MIGRATION_ID.test(flags.name))
     throw new BadInputError(`--name ${JSON.stringify(flags.name)}: ${MIGRATION_ID_RULE} (it names the journal)`);
@@ -170,9 +172,11 @@ async function writePlan(kind: PlanKind, flags: PlanFlags): Promise<void> {
           : `${output} exists; not overwriting it`,
       );
     });
-    // A note, like a dry run's "report: PATH": stdout stays for the plan itself (without -o).
+    // A note, like a dry run's "report: PATH": stdout stays for the plan itself (without -o). The command is
+    // one to paste: a name starting with "-" would be read as an option, control characters are $'…'-quoted.
+    const argument = output.startsWith("-") ? `./${output}` : output;
     process.stderr.write(
-      `mudanza: ${nameForTerminal(`wrote ${output}; check it with: ${cmd("mudanza", "run", output, "--dry-run")}`)}\n`,
+      `mudanza: wrote ${nameForTerminal(output)}; check it with: mudanza run ${pasteable(argument)} --dry-run\n`,
     );
   } else process.stdout.write(text);
 }
