@@ -1,5 +1,5 @@
 import { accessSync, constants, statSync } from "node:fs";
-import { BadInputError, nameForTerminal } from "../errors.js";
+import { BadInputError, fileErrorText, nameForTerminal } from "../errors.js";
 
 /**
  * A file named on the command line must exist, and this user must be able to read it, before anything runs
@@ -34,5 +34,5 @@ function notUsable(given: string, what: string, error: unknown): BadInputError {
     return new BadInputError(
       `${what} ${path}: this user cannot read it (permission denied, ${code}): run mudanza as a user who can, or give this user read access to it (ls -l shows its owner and mode)`,
     );
-  return new BadInputError(`${what} ${path}: ${code ?? String(error)}`);
+  return new BadInputError(`${what} ${path}: ${fileErrorText(error)}`);
 }

@@ -121,7 +121,8 @@ export function endLines(model: TuiModel, tailLines: number, detailedWarnings = 
   });
   const headline = describeHeadline(end);
   if (headline) lines.push({ text: headline, bold: true });
-  if (end.message) for (const m of end.message.split("\n")) lines.push({ text: m });
+  // A message of several lines (a command's stderr in it) continues indented: its later lines are not new messages.
+  if (end.message) end.message.split("\n").forEach((m, i) => lines.push({ text: i === 0 ? m : `  ${m}` }));
   if (end.status === "blocked") {
     for (const f of model.steps.flatMap((s) => s.findings.filter((x) => x.blocks))) {
       if (f.remediation) lines.push({ text: `  fix (${f.title}): ${f.remediation}`, color: "yellow" });

@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { chmod, mkdir, mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readdir, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
@@ -180,6 +180,14 @@ describe("mudanza image / host commands", () => {
     said.length = 0;
     expect(await run("image", "info", zeroed, "--json")).toBe(0);
     expect(said.join("")).not.toContain("warning");
+  });
+
+  it("a disk that is a symlink loop is said in words, not as a bare ELOOP (found by a new-user trial)", async () => {
+    const loop = join(dir, "self.qcow2");
+    await symlink("self.qcow2", loop);
+    errors.length = 0;
+    expect(await run("image", "info", loop)).toBe(2);
+    expect(errors.join("")).toContain(`disk ${loop}: too many symbolic links (ELOOP)`);
   });
 
   it("bad input exits 2 with the reason", async () => {

@@ -189,6 +189,19 @@ describe("gate prompt", () => {
 });
 
 describe("end panel", () => {
+  it("an end message of several lines continues indented under its first line (found by a new-user trial)", async () => {
+    const { feed, frame } = mountApp();
+    await feed([
+      ...runningCopy(),
+      stepEnd("copy-files", 12, "failed", 4000, "rsync exited 12"),
+      end(13, "failed", { message: "Copy files (rsync): rsync exited 12\nscripted host target: no rule for: rsync" }),
+    ]);
+    const lines = frame().split("\n");
+    const first = lines.find((l) => l.includes("Copy files (rsync): rsync exited 12"))!;
+    const second = lines.find((l) => l.includes("scripted host target: no rule for: rsync"))!;
+    expect(second.indexOf("scripted")).toBe(first.indexOf("Copy files") + 2);
+  });
+
   it("a multi-line output keeps the last-output box's edge on every line", async () => {
     const { feed, frame } = mountApp();
     await feed([
