@@ -37,15 +37,25 @@ export interface DriveFlags {
  * Interactive, --yes or --dry-run: refuses a non-terminal run that could not answer its gates. `checkOnly`
  * names how this command only checks (host doctor has no --dry-run: without --enable-ksm it only reads).
  */
-export function resolveRunMode(flags: DriveFlags, checkOnly = "--dry-run to only check"): RunMode {
+export function resolveRunMode(
+  flags: DriveFlags,
+  checkOnly = "--dry-run to only check",
+  terminal = { stdout: Boolean(process.stdout.isTTY), stdin: Boolean(process.stdin.isTTY) },
+): RunMode {
   // A flag that needs --dry-run is the first thing to say: it tells what the user meant.
   if (flags.format && !flags.dryRun) throw new BadInputError("--format applies to --dry-run reports");
-  const interactive = resolveInteractive(flags);
+  const interactive = resolveInteractive(flags, process.env, terminal.stdout);
   if (!interactive && !flags.yes && !flags.dryRun) {
     throw new BadInputError(
       `stdout is not a terminal, so gates cannot be confirmed: pass --yes to accept them, or ${checkOnly}`,
     );
   }
+  // The TUI shows its gates, but no key can answer them: said now, not as a "declined at your request" after
+  // connecting and checking both hosts (found by a new-user trial: `mudanza run PLAN < /dev/null`).
+  if (interactive && !terminal.stdin)
+    throw new BadInputError(
+      `stdin is not a terminal, so gates cannot be confirmed: pass --yes to accept them, or ${checkOnly}`,
+    );
   return flags.dryRun ? "dry-run" : interactive ? "interactive" : "yes";
 }
 

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { main } from "../../src/cli/program.js";
 import { parseEndpointFlag } from "../../src/cli/commands/plan.js";
 import { resolveInteractive } from "../../src/cli/interactive.js";
+import { resolveRunMode } from "../../src/cli/drive-pipeline.js";
 
 let dirs: string[] = [];
 afterEach(async () => {
@@ -83,5 +84,22 @@ describe("cli", () => {
     expect(resolveInteractive({ yes: true }, {}, true)).toBe(false);
     expect(resolveInteractive({}, { CI: "true" }, true)).toBe(false);
     expect(resolveInteractive({}, {}, false)).toBe(false);
+  });
+
+  it("an interactive run whose stdin is not a terminal is refused before anything starts, as one whose stdout is not (found by a new-user trial)", () => {
+    const ci = process.env.CI;
+    delete process.env.CI;
+    try {
+      expect(() => resolveRunMode({}, undefined, { stdout: true, stdin: false })).toThrow(
+        "stdin is not a terminal, so gates cannot be confirmed: pass --yes to accept them, or --dry-run to only check",
+      );
+      expect(() => resolveRunMode({}, undefined, { stdout: false, stdin: true })).toThrow("stdout is not a terminal");
+      expect(resolveRunMode({}, undefined, { stdout: true, stdin: true })).toBe("interactive");
+      // --yes and --dry-run answer no gate from the keyboard
+      expect(resolveRunMode({ yes: true }, undefined, { stdout: true, stdin: false })).toBe("yes");
+      expect(resolveRunMode({ dryRun: true }, undefined, { stdout: true, stdin: false })).toBe("dry-run");
+    } finally {
+      if (ci !== undefined) process.env.CI = ci;
+    }
   });
 });
