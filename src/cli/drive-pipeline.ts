@@ -244,6 +244,7 @@ export async function drivePipeline<Plan>(options: DriveOptions<Plan>): Promise<
         earlierFacts: journal.snapshot.facts,
         checkpointsInPlan: hasCheckpointsSection(options.plan),
         planOptions: planOptionsOf(options.plan),
+        pendingUndo: journal.snapshot.compensations.map((c) => ({ title: c.title, host: c.host })),
       },
     );
     // Markdown escapes belong in a Markdown file; a report read on the terminal keeps its text as written.

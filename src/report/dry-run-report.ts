@@ -27,6 +27,8 @@ export interface DryRunContext {
   checkpointsInPlan?: boolean;
   /** The plan's options (the freeze's shape: finalPass, cutover). */
   planOptions?: Readonly<Record<string, unknown>>;
+  /** The journal's pending compensations: a run undoes them before its first step. */
+  pendingUndo?: ReadonlyArray<{ title: string; host: string }>;
 }
 
 /** Everything the probes said, arranged for the report (the JSON form of `--dry-run --format json`). */
@@ -106,6 +108,7 @@ export function collectDryRun(
     undo: context.undo ?? checkpoints.map(undoLine),
     checkpointsInPlan: context.checkpointsInPlan,
     planOptions: context.planOptions,
+    pendingUndo: context.pendingUndo,
   });
   const blockers = all.filter((f) => f.blocks);
   return {

@@ -29,6 +29,8 @@ export interface RiskInputs {
   undo: string[];
   /** The plan's options: what the final pass copies and whether the databases start again shape the freeze. */
   planOptions?: Readonly<Record<string, unknown>>;
+  /** What an earlier run left to undo (its journal's pending compensations): a run does it before its first step. */
+  pendingUndo?: ReadonlyArray<{ title: string; host: string }>;
 }
 
 const bytes = (n: number): string => `${formatBytes(n)} (${n} bytes)`;
@@ -187,7 +189,15 @@ export function riskSummary(inputs: RiskInputs): RiskSummary {
     ? inputs.steps.filter((s) => !s.destructive && active(s) && s.commands.length > 0)
     : [];
   const unaskedList = unasked.map((s) => `${s.title}: ${s.changesWithoutAsking}`).join("; ");
+  const pending = inputs.pendingUndo ?? [];
   const changes = [
+    // The runner does these first, without a gate (found by a new-user trial: a killed clone run's undo was
+    // in no report, and deleted what was at the clone's name by then)
+    ...(pending.length > 0
+      ? [
+          `Before its first step, a run first undoes what an earlier run left pending, without asking: ${pending.map((c) => `${c.title} (${c.host})`).join("; ")}.`,
+        ]
+      : []),
     ...(asking.length > 0
       ? [`${asking.length} step(s) ask at a gate before they change a host: ${asking.map((s) => s.title).join("; ")}.`]
       : []),

@@ -90,6 +90,15 @@ describe("image clone after a run killed with its undo pending (real qemu-img)",
     const own = join(dir, "vm1.qcow2");
     execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", own, "2M"]);
     qemuIo("-c", "write -P 0x77 0 64k", own);
+    // the dry run says the undo a run does first, and blocks on the taken name
+    let report = "";
+    vi.spyOn(process.stdout, "write").mockImplementation((chunk) => ((report += String(chunk)), true));
+    vi.spyOn(process.stderr, "write").mockImplementation(() => true);
+    const dryRun = cloneArgs(1).map((a) => (a === "--yes" ? "--dry-run" : a));
+    expect(await main(dryRun, () => undefined)).toBe(3);
+    vi.restoreAllMocks();
+    expect(report).toContain("a run first undoes what an earlier run left pending, without asking:");
+    expect(report).toContain(`remove the new overlay for ${join(dir, "vm1.qcow2")}, not yet in place (local)`);
     expect(await runAgain(1)).toBe(3); // blocked: the name is taken by a file that is not an overlay of the base
     expect(qemuIo("-r", "-c", "read -P 0x77 0 64k", own)).not.toMatch(/Pattern verification failed/);
     expect((await readdir(dir)).filter((f) => f.startsWith(".mudanza-new-"))).toEqual([]);

@@ -191,4 +191,22 @@ describe("the dry-run report's risk summary (issue 14)", () => {
       "sends only what changed since the last live pass",
     );
   });
+
+  it("says what an earlier run left to undo: a run does it first, without asking (found by a new-user trial)", () => {
+    const risk = (pendingUndo: Array<{ title: string; host: string }>) =>
+      riskSummary({
+        kind: "image-clone",
+        steps: [step("create-overlays", {}, false)],
+        excludeCount: 0,
+        earlierFacts: {},
+        undo: [],
+        pendingUndo,
+      }).changes;
+    expect(
+      risk([{ title: "remove overlay /v/vm1.qcow2 while it is the one this run made, unwritten", host: "local" }])[0],
+    ).toBe(
+      "Before its first step, a run first undoes what an earlier run left pending, without asking: remove overlay /v/vm1.qcow2 while it is the one this run made, unwritten (local).",
+    );
+    expect(risk([]).join(" ")).not.toContain("left pending");
+  });
 });
