@@ -10,3 +10,15 @@ export function parseSize(text: string, what = "size"): number {
   if (!Number.isFinite(bytes) || bytes <= 0) throw new BadInputError(`${what}: "${text}" must be more than zero`);
   return Math.round(bytes);
 }
+
+/**
+ * A VM's memory: a bare number is refused, since parseSize reads it as bytes where qemu's `-m 512` means MiB
+ * (found by a new-user trial: `--vm-memory 512` was 512 bytes, and the overcommit report said nothing of it).
+ */
+export function parseMemorySize(text: string, what: string): number {
+  if (/^\s*\d+(?:\.\d+)?\s*$/.test(text))
+    throw new BadInputError(
+      `${what}: "${text.trim()}" has no unit: write ${text.trim()}M or ${text.trim()}G (a bare number would be bytes, not qemu's MiB)`,
+    );
+  return parseSize(text, what);
+}

@@ -4,7 +4,7 @@ import { parseCpuinfo } from "../../src/kvm/cpuinfo.js";
 import { parseDomainXml } from "../../src/kvm/domain-xml.js";
 import { ksmSavedBytes, parseGrepH, parseKsm } from "../../src/kvm/ksm.js";
 import { memTotalBytes } from "../../src/kvm/meminfo.js";
-import { parseSize } from "../../src/kvm/sizes.js";
+import { parseMemorySize, parseSize } from "../../src/kvm/sizes.js";
 import { formatBytes } from "../../src/render/format.js";
 import { parseDomblklist, parseDominfo, parseNameList, parseVirshList } from "../../src/kvm/virsh.js";
 import { containerMemory, pagesValueToBytes } from "../../src/openvz/container-memory.js";
@@ -135,6 +135,12 @@ describe("sizes", () => {
     expect(parseSize("512MiB")).toBe(512 * 1024 ** 2);
     expect(() => parseSize("two gigs", "--vm-memory")).toThrow(/--vm-memory/);
     expect(() => parseSize("0")).toThrow(/more than zero/);
+    // a VM's memory needs its unit: qemu's habit reads a bare 512 as MiB (found by a new-user trial)
+    expect(() => parseMemorySize("512", "--vm-memory")).toThrow(
+      '--vm-memory: "512" has no unit: write 512M or 512G (a bare number would be bytes, not qemu\'s MiB)',
+    );
+    expect(parseMemorySize("512M", "--memory")).toBe(512 * 1024 ** 2);
+    expect(parseMemorySize("1g", "--memory")).toBe(1024 ** 3);
     expect(formatBytes(196_608)).toBe("192 KiB");
   });
 });

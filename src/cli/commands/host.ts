@@ -1,6 +1,6 @@
 import { Option, type Command } from "commander";
 import { BadInputError } from "../../errors.js";
-import { parseSize } from "../../kvm/sizes.js";
+import { parseMemorySize } from "../../kvm/sizes.js";
 import type { ExitSetter } from "../program.js";
 import { examples } from "../examples.js";
 import { requireInputFile } from "../input-file.js";
@@ -84,7 +84,7 @@ export function registerHost(program: Command, setExit: ExitSetter): void {
           enableKsm: Boolean(opts.enableKsm),
           openvz:
             opts.openvzConf && opts.vmMemory
-              ? { confPath: resolve(opts.openvzConf), vmMemoryBytes: parseSize(opts.vmMemory, "--vm-memory") }
+              ? { confPath: resolve(opts.openvzConf), vmMemoryBytes: parseMemorySize(opts.vmMemory, "--vm-memory") }
               : null,
         };
         // Without --enable-ksm the doctor only reads: it runs as a dry run (no journal, no gate).

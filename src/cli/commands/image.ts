@@ -1,6 +1,6 @@
 import { Option, type Command } from "commander";
 import { BadInputError, forTerminal } from "../../errors.js";
-import { parseSize } from "../../kvm/sizes.js";
+import { parseMemorySize } from "../../kvm/sizes.js";
 import { requireInputFile } from "../input-file.js";
 import type { ExitSetter } from "../program.js";
 import type { LocalPipelineFlags as CommonFlags } from "../run-local-pipeline.js";
@@ -139,7 +139,7 @@ export function registerImage(program: Command, setExit: ExitSetter): void {
         outDir: opts.outDir,
         define: Boolean(opts.define),
         bridge: opts.bridge,
-        memoryBytes: parseSize(opts.memory, "--memory"),
+        memoryBytes: parseMemorySize(opts.memory, "--memory"),
         vcpus: opts.vcpus,
         uri: opts.connect,
       });
