@@ -5,6 +5,9 @@ import { BadInputError } from "../errors.js";
 
 /** Where journals, logs and reports live: --state-dir, else $XDG_STATE_HOME/mudanza, else ~/.local/state/mudanza. */
 export function resolveStateDir(flag: string | undefined, env = process.env): string {
+  // `--state-dir ""` (an unset variable in a script) silently meant the default one (found by a new-user trial)
+  if (flag !== undefined && flag.trim() === "")
+    throw new BadInputError("--state-dir is empty: name a folder, or leave the option out for the default one");
   if (flag) return resolve(flag);
   // The XDG Base Directory spec: a relative path in these variables is invalid and ignored (it would mean
   // another folder in every directory mudanza is started from).

@@ -20,4 +20,11 @@ describe("the default state dir", () => {
   it("is --state-dir when given, relative to here", () => {
     expect(resolveStateDir("here", { XDG_STATE_HOME: "/var/lib/me" })).toBe(join(process.cwd(), "here"));
   });
+
+  it("refuses an empty --state-dir instead of using the default one (found by a new-user trial)", () => {
+    for (const empty of ["", "  "])
+      expect(() => resolveStateDir(empty, {})).toThrow(
+        "--state-dir is empty: name a folder, or leave the option out for the default one",
+      );
+  });
 });
