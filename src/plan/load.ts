@@ -46,6 +46,9 @@ export function parsePlan(text: string, path: string): LoadedPlan {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { prettyErrors: true, lineCounter });
   const yamlError = doc.errors[0];
+  // The library's own advice (use YAML.parseAllDocuments) is for programmers (found by a new-user trial).
+  if (yamlError?.code === "MULTIPLE_DOCS")
+    throw new BadInputError(`${shown}: holds more than one YAML document (a --- line between them): a plan is one`);
   if (yamlError) throw new BadInputError(`${shown}: not valid YAML: ${firstLine(yamlError.message)}`);
   let written: unknown;
   try {

@@ -147,6 +147,14 @@ target: { host: new.example.org, identityFile: ~/.ssh/id_ed25519, knownHostsFile
     expect(withUser("backup_2.x").call(undefined).plan.source.user).toBe("backup_2.x");
   });
 
+  it("a plan of two YAML documents says so in words, not the YAML library's advice to programmers (found by a new-user trial)", () => {
+    const two = "kind: openvz-to-kvm\nsource: { host: a.example.org }\ntarget: { host: b.example.org }\n---\nkind: x\n";
+    expect(() => parsePlan(two, "/plans/web1.yaml")).toThrow(
+      "/plans/web1.yaml: holds more than one YAML document (a --- line between them): a plan is one",
+    );
+    expect(() => parsePlan(two, "/plans/web1.yaml")).not.toThrow(/parseAllDocuments/);
+  });
+
   it("a host written as user:password@host is refused without repeating it (found by a new-user trial)", () => {
     for (const [key, value] of [
       ["source", `{ host: "root:hunter2secret@127.0.0.1" }`],

@@ -59,11 +59,7 @@ export const openvzToKvmOptionsSchema = z
       .describe(
         "What the final pass copies while the databases are stopped: changed = the database directories whole and what changed since the last live pass began (by ctime), in one rsync that connects before the stop and waits for the list; after the thaw a full comparison copies again anything the source has not changed since the freeze, and a database file among them makes the freeze happen again with a full pass; full = the whole tree (a longer freeze). A cutover always copies the whole tree.",
       ),
-    maxLivePasses: z
-      .number()
-      .int()
-      .min(1)
-      .max(10)
+    maxLivePasses: wholeNumberSchema("passes", 1, 10)
       .default(4)
       .describe("Live sync passes before the freeze, at most (1-10)."),
     // An hour, as startCheckTimeoutSec: a VM or container that has not answered by then will not.
