@@ -1,5 +1,6 @@
 import type { JournalEntry } from "../journal/journal-list.js";
 import type { JournalData } from "../journal/journal.js";
+import { nameForTerminal } from "../errors.js";
 
 export interface RunRow {
   id: string;
@@ -33,6 +34,8 @@ export interface UnansweredGate {
   /** A live run holds the journal's lock: it still waits; otherwise it was killed there. */
   lockHeld: boolean;
 }
+
+const CELLS = ["id", "kind", "state", "step", "freeze", "when", "plan"] as const;
 
 /** Where a migration stands, in a few words: the step it stopped at, or the last one done. */
 export function standingStep(journal: JournalData, gate?: UnansweredGate): string {
@@ -126,8 +129,13 @@ export function runsDocument(rows: RunRow[], stateDir: string): object {
 
 /** `mudanza runs`: one line per journal, newest first, in aligned columns. */
 export function renderRuns(rows: RunRow[], stateDir: string): string {
-  if (rows.length === 0) return `No runs yet in ${stateDir}.`;
-  const sorted = newestFirst(rows);
+  if (rows.length === 0) return `No runs yet in ${nameForTerminal(stateDir)}.`;
+  // Names come from files and plans: an ESC or a newline in one must neither reach the terminal nor break the
+  // columns (found by a new-user trial), so every cell is escaped before the widths are measured.
+  const sorted = newestFirst(rows).map((r): RunRow => ({
+    ...r,
+    ...Object.fromEntries(CELLS.map((c) => [c, nameForTerminal(r[c])])),
+  }));
   const header: Cells = {
     id: "ID",
     kind: "KIND",
@@ -137,7 +145,7 @@ export function renderRuns(rows: RunRow[], stateDir: string): string {
     when: "STARTED",
     plan: "PLAN",
   };
-  const columns = ["id", "kind", "state", "step", "freeze", "when", "plan"] as const;
+  const columns = CELLS;
   const all: Cells[] = [header, ...sorted];
   const widths = columns.map((c) => Math.max(...all.map((r) => r[c].length)));
   const line = (r: Cells): string =>
@@ -147,10 +155,12 @@ export function renderRuns(rows: RunRow[], stateDir: string): string {
       .trimEnd();
   const unreadable = sorted.filter((r) => r.problem !== undefined);
   return [
-    `Runs in ${stateDir}:`,
+    `Runs in ${nameForTerminal(stateDir)}:`,
     line(header),
     ...sorted.map(line),
-    ...(unreadable.length > 0 ? ["", "Unreadable:", ...unreadable.map((r) => `  ${r.id}: ${r.problem}`)] : []),
+    ...(unreadable.length > 0
+      ? ["", "Unreadable:", ...unreadable.map((r) => `  ${r.id}: ${nameForTerminal(r.problem ?? "")}`)]
+      : []),
     "",
     "Details: mudanza status ID (or the plan file)",
   ].join("\n");
