@@ -269,12 +269,13 @@ export async function drivePipeline<Plan>(options: DriveOptions<Plan>): Promise<
   return outcome;
 }
 
-/** A plan (of any kind) with a `checkpoints` section naming at least one side. */
+/** A plan's `options` (of any kind), for the dry-run report's freeze estimate. */
 function planOptionsOf(plan: unknown): Record<string, unknown> | undefined {
   const options = (plan as { options?: unknown } | undefined)?.options;
   return typeof options === "object" && options !== null ? (options as Record<string, unknown>) : undefined;
 }
 
+/** A plan (of any kind) with a `checkpoints` section naming at least one side. */
 function hasCheckpointsSection(plan: unknown): boolean {
   const section = (plan as { checkpoints?: unknown } | undefined)?.checkpoints;
   return typeof section === "object" && section !== null && Object.keys(section).length > 0;
