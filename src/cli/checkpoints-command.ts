@@ -5,7 +5,13 @@ import { journalStemFor } from "../journal/journal-file.js";
 import { Journal } from "../journal/journal.js";
 import { loadPlan } from "../plan/load.js";
 import type { PlanOf } from "../plan/schema.js";
-import { ownershipOf, recordedNotListed, removeByHand } from "../steps/checkpoints/ownership.js";
+import {
+  ownershipOf,
+  recordedHere,
+  recordedNotListed,
+  removeByHand,
+  type CheckpointPlace,
+} from "../steps/checkpoints/ownership.js";
 import { takenCheckpoints } from "../steps/rollback/context.js";
 import type { CheckpointsDeleteOptions } from "./checkpoints-delete-command.js";
 import { stateDirToRead } from "./state-dir.js";
@@ -51,11 +57,13 @@ export async function checkpointsCommand(planPath: string, options: CheckpointsC
   const hosts: Record<string, Host> = {};
   try {
     await connectCheckpointHosts(plan.checkpoints, hosts);
+    const places: CheckpointPlace[] = [];
     for (const side of ["target", "source"] as const) {
       const config = plan.checkpoints[side];
       if (!config) continue;
       const backend = backendFor(config, hosts[checkpointHostRole(side)]);
       const place = { side, via: config.via, backend };
+      places.push(place);
       const listed = await backend.list();
       process.stdout.write(`${side}: ${backend.label}\n`);
       for (const c of listed) {
@@ -82,6 +90,14 @@ export async function checkpointsCommand(planPath: string, options: CheckpointsC
         );
       if (listed.length === 0 && gone.length === 0) process.stdout.write("  (none)\n");
     }
+    // Recorded where the plan no longer points (a side it dropped, another backend): listed nowhere above, and
+    // rollback refuses them until the plan names that place again (found by a new-user trial).
+    const elsewhere = taken.filter((c) => !c.deletedAt && !places.some((place) => recordedHere(c, place)));
+    if (elsewhere.length > 0) process.stdout.write("recorded in its journal where the plan no longer points:\n");
+    for (const c of elsewhere)
+      process.stdout.write(
+        `  ${c.name} of the ${c.side} on ${c.label} (${c.via}, taken ${c.takenAt}): rollback returns to it only with the plan's checkpoints section as the migration ran with it\n`,
+      );
     if (!journal)
       process.stdout.write(
         `no journal of this migration at ${journalPath}: none is recorded as its own (if its runs used --state-dir, pass the same one)\n`,

@@ -307,3 +307,19 @@ describe("a checkpoint its journal records that the backend no longer lists (fou
     expect(none.out).not.toContain("(none)");
   });
 });
+
+describe("a checkpoint its journal records where the plan no longer points (found by a new-user trial: listed nowhere)", () => {
+  it("the listing names it, where it is and when it was taken, after the places the plan names", async () => {
+    await migrationJournal("failed", false, [
+      recordedAt(UPDATE, "before-update"),
+      recordedAt(COPY, "before-copy", `libvirt domain legacy on scripted:${HOSTS}/libvirt-checkpoints`),
+    ]);
+    virsh.host = await libvirtWith([UPDATE]);
+    const { code, out } = await runMain(["checkpoints", plan, "--state-dir", state]);
+    expect(code).toBe(0);
+    expect(out).toContain(
+      `recorded in its journal where the plan no longer points:\n  ${COPY} of the target on libvirt domain legacy on scripted:${HOSTS}/libvirt-checkpoints (libvirt, taken 2026-12-01T18:47:56.000Z): rollback returns to it only with the plan's checkpoints section as the migration ran with it\n`,
+    );
+    expect(out).not.toContain(`${UPDATE} of the target on`);
+  });
+});
