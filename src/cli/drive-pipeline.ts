@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import { liveHolder } from "../journal/lock-state.js";
+import { holderText } from "../journal/lock-holder.js";
 import { writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { BadInputError, InterruptedError, errorMessage, forTerminal } from "../errors.js";
@@ -104,7 +105,7 @@ export async function drivePipeline<Plan>(options: DriveOptions<Plan>): Promise<
   const holder = mode === "dry-run" ? liveHolder(journal.path) : null;
   if (holder)
     process.stderr.write(
-      `mudanza: another mudanza run holds this journal (pid ${holder.pid}${holder.since ? `, running since ${holder.since}` : ""}): a run now would be refused until it ends; this dry run checks the hosts as that run has left them so far\n`,
+      `mudanza: another mudanza run holds this journal (${holderText(holder)}): a run now would be refused until it ends; this dry run checks the hosts as that run has left them so far\n`,
     );
   const hosts: Record<string, Host> = {};
   const controller = new AbortController();

@@ -30,3 +30,8 @@ export function holds(holder: LockHolder): boolean {
   // A pid-only lock from an older version: held only by a live process that is mudanza at all.
   return processCommandLine(holder.pid).includes("mudanza");
 }
+
+/** "pid 123, running since 2026-12-04T21:00:00Z": who holds a lock, for whoever finds it taken. */
+export function holderText(holder: LockHolder): string {
+  return `pid ${holder.pid}${holder.since ? `, running since ${holder.since}` : ""}`;
+}

@@ -1,7 +1,7 @@
 import { open, readFile, unlink } from "node:fs/promises";
 import { BlockedError } from "../errors.js";
 import { identify } from "../hosts/process-identity.js";
-import { holds, parseLock, type LockHolder } from "./lock-holder.js";
+import { holderText, holds, parseLock, type LockHolder } from "./lock-holder.js";
 
 /**
  * An O_EXCL lock file naming the run that holds it by pid AND process start time. The lock is held only
@@ -37,7 +37,7 @@ export class LockFile {
         const holder = parseLock(await readFile(path, "utf8").catch(() => ""));
         if (holder && holder.pid !== process.pid && holds(holder)) {
           throw new BlockedError(
-            `another mudanza run holds ${path}: pid ${holder.pid}${holder.since ? `, running since ${holder.since}` : ""}${holder.command ? ` (${holder.command})` : ""}; wait for it to finish or stop that run first`,
+            `another mudanza run holds ${path}: ${holderText(holder)}${holder.command ? ` (${holder.command})` : ""}; wait for it to finish or stop that run first`,
           );
         }
         await unlink(path).catch(() => undefined);
