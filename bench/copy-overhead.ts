@@ -11,7 +11,7 @@ import { compareModeFor } from "../src/steps/openvz-to-kvm/sync.js";
 import { startLoopback } from "./loopback.js";
 import { cpuSecondsSoFar } from "./cpu.js";
 import { settleDisk, settleNote } from "./settle-disk.js";
-import { median, pairedRatios } from "./measure.js";
+import { median, pairedRow } from "./measure.js";
 import { generateTree } from "./tree.js";
 import type { Benchmark, BenchRow } from "./types.js";
 
@@ -114,22 +114,19 @@ export const copyOverhead: Benchmark = {
           `copy-overhead: round ${round + 1}/${runs}: bare ${wall.bare.at(-1)!.toFixed(0)} ms (CPU ${cpu.bare.at(-1)!.toFixed(0)} ms), pipeline ${wall.pipeline.at(-1)!.toFixed(0)} ms (CPU ${cpu.pipeline.at(-1)!.toFixed(0)} ms, of it the CLI's own ${ownCpu.at(-1)!.toFixed(0)} ms)`,
         );
       }
-      const row = (what: "wall" | "CPU", samples: typeof wall, target?: number): BenchRow => {
-        const ratios = pairedRatios(samples.pipeline, samples.bare);
-        return {
-          benchmark: "copy-overhead",
-          case: `copy ${FILES} files, ${what}`,
-          unit: "ms",
-          value: median(samples.pipeline),
-          baselineLabel: "bare rsync",
-          baseline: median(samples.bare),
-          ratio: median(ratios),
-          spread: [Math.min(...ratios), Math.max(...ratios)],
-          target,
-          runs,
-          samples: { value: samples.pipeline, baseline: samples.bare },
-        };
-      };
+      const row = (what: "wall" | "CPU", samples: typeof wall, target?: number): BenchRow =>
+        pairedRow(
+          {
+            benchmark: "copy-overhead",
+            case: `copy ${FILES} files, ${what}`,
+            unit: "ms",
+            baselineLabel: "bare rsync",
+            target,
+            runs,
+          },
+          samples.pipeline,
+          samples.bare,
+        );
       const ownRatios = ownCpu.map((own, i) => own / cpu.bare[i]!);
       const ownRow: BenchRow = {
         benchmark: "copy-overhead",

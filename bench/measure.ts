@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import type { BenchRow } from "./types.js";
 
 export interface Command {
   label: string;
@@ -41,6 +42,26 @@ export const median = (values: number[]): number => {
 /** Each round's value over the same round's baseline: measured side by side, so a load spike cancels out. */
 export const pairedRatios = (values: number[], baselines: number[]): number[] =>
   values.map((v, i) => v / baselines[i]!);
+
+/**
+ * A row of rounds measured side by side: both medians, the median of the rounds' own ratios (not the ratio of
+ * the medians), and the range of those ratios.
+ */
+export function pairedRow(
+  what: Pick<BenchRow, "benchmark" | "case" | "unit" | "baselineLabel" | "target" | "runs">,
+  value: number[],
+  baseline: number[],
+): BenchRow {
+  const ratios = pairedRatios(value, baseline);
+  return {
+    ...what,
+    value: median(value),
+    baseline: median(baseline),
+    ratio: median(ratios),
+    spread: [Math.min(...ratios), Math.max(...ratios)],
+    samples: { value, baseline },
+  };
+}
 
 /**
  * Runs every command once per round, `rounds` times, in turn (side by side: a load spike on a shared

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { buildCopyCli } from "./copy-cli-build.js";
 import { manyFiles } from "./many-files.js";
 import { settleDisk, settleNote } from "./settle-disk.js";
-import { median, pairedRatios } from "./measure.js";
+import { pairedRow } from "./measure.js";
 import type { Benchmark, BenchRow } from "./types.js";
 
 /** The issue's targets: at most 10 frames a second, and a copy no slower than one that renders nothing. */
@@ -145,24 +145,19 @@ export const progressFlood: Benchmark = {
         target: 1,
         runs: rounds,
       });
-      const timed = (what: "copyMs" | "ms", label: string, target?: number): BenchRow => {
-        const value = own.map((r) => r[what]);
-        const baseline = quiet.map((r) => r[what]);
-        const ratios = pairedRatios(value, baseline);
-        return {
-          benchmark: "progress-flood",
-          case: `${label}, ${face}`,
-          unit: "ms",
-          value: median(value),
-          baselineLabel: "nothing rendered",
-          baseline: median(baseline),
-          ratio: median(ratios),
-          spread: [Math.min(...ratios), Math.max(...ratios)],
-          target,
-          runs: rounds,
-          samples: { value, baseline },
-        };
-      };
+      const timed = (what: "copyMs" | "ms", label: string, target?: number): BenchRow =>
+        pairedRow(
+          {
+            benchmark: "progress-flood",
+            case: `${label}, ${face}`,
+            unit: "ms",
+            baselineLabel: "nothing rendered",
+            target,
+            runs: rounds,
+          },
+          own.map((r) => r[what]),
+          quiet.map((r) => r[what]),
+        );
       rows.push(timed("copyMs", `copy step, ${FILES} files`, TIME_TARGET));
       // Start-up included: loading ink and react is the TUI's fixed cost, paid before the first step.
       rows.push(timed("ms", `whole run, ${FILES} files`));

@@ -4,7 +4,7 @@ import { Client } from "ssh2";
 import { SshHost } from "../src/hosts/ssh/ssh-host.js";
 import { endpointSchema } from "../src/plan/endpoint.js";
 import { startSshd } from "../test/support/sshd.js";
-import { median, pairedRatios } from "./measure.js";
+import { pairedRow } from "./measure.js";
 import type { Benchmark } from "./types.js";
 
 /** Commands per round: one after another, as a probe's dependent reads go. */
@@ -63,21 +63,19 @@ export const roundTrip: Benchmark = {
         own.push(await perCommand(asShipped));
         base.push(await perCommand(withNagle));
       }
-      const ratios = pairedRatios(own, base);
       return [
-        {
-          benchmark: "round-trip",
-          case: "a no-op command in the dry run's kept shell (loopback ssh)",
-          unit: "ms",
-          value: median(own),
-          baselineLabel: "the same with Nagle's algorithm on",
-          baseline: median(base),
-          ratio: median(ratios),
-          spread: [Math.min(...ratios), Math.max(...ratios)],
-          target: TARGET,
-          runs,
-          samples: { value: own, baseline: base },
-        },
+        pairedRow(
+          {
+            benchmark: "round-trip",
+            case: "a no-op command in the dry run's kept shell (loopback ssh)",
+            unit: "ms",
+            baselineLabel: "the same with Nagle's algorithm on",
+            target: TARGET,
+            runs,
+          },
+          own,
+          base,
+        ),
       ];
     } finally {
       for (const host of hosts) await host.close();

@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { interleaved, median, pairedRatios, type Command } from "./measure.js";
+import { interleaved, pairedRow, type Command } from "./measure.js";
 import type { Benchmark, BenchRow } from "./types.js";
 
 /** The issue's target: `mudanza --help` and `mudanza status` start within 1.5x a bare `node -e 0`. */
@@ -34,22 +34,12 @@ export const startup: Benchmark = {
     log(`startup: ${runs} rounds of ${[baseline, ...cases].map((c) => c.label).join(", ")}`);
     const times = await interleaved([baseline, ...cases], runs);
     const base = times.get(baseline.label)!;
-    return cases.map((c): BenchRow => {
-      const own = times.get(c.label)!;
-      const ratios = pairedRatios(own, base);
-      return {
-        benchmark: "startup",
-        case: c.label,
-        unit: "ms",
-        value: median(own),
-        baselineLabel: baseline.label,
-        baseline: median(base),
-        ratio: median(ratios),
-        spread: [Math.min(...ratios), Math.max(...ratios)],
-        target: TARGET,
-        runs,
-        samples: { value: own, baseline: base },
-      };
-    });
+    return cases.map((c): BenchRow =>
+      pairedRow(
+        { benchmark: "startup", case: c.label, unit: "ms", baselineLabel: baseline.label, target: TARGET, runs },
+        times.get(c.label)!,
+        base,
+      ),
+    );
   },
 };

@@ -1,7 +1,7 @@
 import type { DatabaseFact } from "../../src/steps/openvz-to-kvm/facts.js";
 import { describeCompare, type SyncPassRecord } from "../../src/steps/openvz-to-kvm/sync.js";
 import type { CliEvent } from "../../test/lab/support/run-cli.js";
-import { median, pairedRatios } from "../measure.js";
+import { median, pairedRow } from "../measure.js";
 import type { BenchRow } from "../types.js";
 
 /** The issue's targets: the freeze window at most half the two-pass recipe's and 1.2x a no-change scan. */
@@ -58,16 +58,11 @@ export function freezeRows(toolSec: number, recipeSec: number[], floorSec: numbe
   ];
 }
 
+const DRY_RUN_CASE = { benchmark: "lab-dry-run", case: "mudanza run PLAN --dry-run (two hosts)", unit: "ms" };
+
 /** The dry run against the issue's 3 s budget, and against one SSH round trip to each host in the same rounds. */
 export function dryRunRows(dryRunMs: number[], roundTripsMs: number[]): BenchRow[] {
-  const base = {
-    benchmark: "lab-dry-run",
-    case: "mudanza run PLAN --dry-run (two hosts)",
-    unit: "ms",
-    value: median(dryRunMs),
-    runs: dryRunMs.length,
-  };
-  const ratios = pairedRatios(dryRunMs, roundTripsMs);
+  const base = { ...DRY_RUN_CASE, value: median(dryRunMs), runs: dryRunMs.length };
   return [
     {
       ...base,
@@ -78,32 +73,21 @@ export function dryRunRows(dryRunMs: number[], roundTripsMs: number[]): BenchRow
       target: 1,
       samples: { value: dryRunMs, baseline: [DRY_RUN_BUDGET_MS] },
     },
-    {
-      ...base,
-      baselineLabel: "ssh true to each host",
-      baseline: median(roundTripsMs),
-      ratio: median(ratios),
-      spread: spreadOf(ratios),
-      samples: { value: dryRunMs, baseline: roundTripsMs },
-    },
+    pairedRow(
+      { ...DRY_RUN_CASE, baselineLabel: "ssh true to each host", runs: dryRunMs.length },
+      dryRunMs,
+      roundTripsMs,
+    ),
   ];
 }
 
 /** The dry run against another build's (MUDANZA_BENCH_BASELINE_CLI), paired round by round. */
 export function dryRunBuildRow(dryRunMs: number[], otherBuildMs: number[], otherCli: string): BenchRow {
-  const ratios = pairedRatios(dryRunMs, otherBuildMs);
-  return {
-    benchmark: "lab-dry-run",
-    case: "mudanza run PLAN --dry-run (two hosts)",
-    unit: "ms",
-    value: median(dryRunMs),
-    runs: dryRunMs.length,
-    baselineLabel: `the build of ${otherCli}`,
-    baseline: median(otherBuildMs),
-    ratio: median(ratios),
-    spread: spreadOf(ratios),
-    samples: { value: dryRunMs, baseline: otherBuildMs },
-  };
+  return pairedRow(
+    { ...DRY_RUN_CASE, baselineLabel: `the build of ${otherCli}`, runs: dryRunMs.length },
+    dryRunMs,
+    otherBuildMs,
+  );
 }
 
 /** One part of the freeze window; seconds undefined when a timestamp it needs was not recorded. */
