@@ -36,17 +36,23 @@ async function planWithJournal(folder: string, outcome: string, stepMessage?: st
   return planPath;
 }
 
+/** A run of plan `web1` under way: its journal open in this process (which holds its lock, as a live run does). */
+async function runUnderWay(mode: "yes" | "interactive") {
+  await mkdir(join(dir, "a"));
+  const planPath = join(dir, "a", "plan.yaml");
+  await writeFile(
+    planPath,
+    "kind: openvz-to-kvm\nname: web1\nsource: {host: a.example.org}\ntarget: {host: vm.example.org}\n",
+  );
+  const state = join(dir, "state");
+  const { journal } = await openPlanJournal(planPath, state, { withTextHash: true });
+  await journal.startRun(mode);
+  return { planPath, state, journal };
+}
+
 describe('a run that recorded no outcome (found by a new-user trial: runs said killed, status "still running or killed")', () => {
   it("runs and status agree: running while its lock is held, killed once it is not", async () => {
-    await mkdir(join(dir, "a"));
-    const planPath = join(dir, "a", "plan.yaml");
-    await writeFile(
-      planPath,
-      "kind: openvz-to-kvm\nname: web1\nsource: {host: a.example.org}\ntarget: {host: vm.example.org}\n",
-    );
-    const state = join(dir, "state");
-    const { journal } = await openPlanJournal(planPath, state, { withTextHash: true });
-    await journal.startRun("yes");
+    const { planPath, state, journal } = await runUnderWay("yes");
     const stateOf = async () => {
       const runs = (await cli(["runs", "--state-dir", state])).out;
       const status = (await cli(["status", planPath, "--state-dir", state])).out;
@@ -67,15 +73,7 @@ describe('a run that recorded no outcome (found by a new-user trial: runs said k
 
 describe('a run at a gate (found by a new-user trial: runs said "pre-update (running)" where nothing of it ran)', () => {
   it("runs says it waits for confirmation while its lock is held, and that it was killed there once not, as status does", async () => {
-    await mkdir(join(dir, "a"));
-    const planPath = join(dir, "a", "plan.yaml");
-    await writeFile(
-      planPath,
-      "kind: openvz-to-kvm\nname: web1\nsource: {host: a.example.org}\ntarget: {host: vm.example.org}\n",
-    );
-    const state = join(dir, "state");
-    const { journal } = await openPlanJournal(planPath, state, { withTextHash: true });
-    await journal.startRun("interactive");
+    const { planPath, state, journal } = await runUnderWay("interactive");
     // What an interactive run leaves before its gate's answer: the step journaled running, the prompt in its log.
     await journal.updateStep("pre-update", { status: "running" });
     const at = "2026-12-04T08:22:43.262Z";

@@ -6,7 +6,12 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { LocalHost } from "../../src/hosts/local-host.js";
 import { CommandBatch } from "../../src/hosts/ssh/command-batch.js";
-import { ShellEndedError, ShellSession, type ShellChannel } from "../../src/hosts/ssh/shell-session.js";
+import {
+  ShellEndedError,
+  ShellSession,
+  type ShellChannel,
+  type ShellOutput,
+} from "../../src/hosts/ssh/shell-session.js";
 import { readFileCommand, statCommand } from "../../src/hosts/ssh/remote-files.js";
 import { ShellPool } from "../../src/hosts/ssh/shell-pool.js";
 import { sh } from "../../src/hosts/quote.js";
@@ -60,6 +65,21 @@ describe("ShellSession", () => {
   });
 });
 
+/** A CommandBatch whose scripts all go to `run` (kept shells), `lanes` at once, recording each script; none runs alone. */
+function batchInShells(run: (script: string) => Promise<ShellOutput>, lanes = 1) {
+  const scripts: string[] = [];
+  const batch = new CommandBatch(
+    () => Promise.reject(new Error("nothing may run on a session of its own")),
+    "test",
+    async (script) => {
+      scripts.push(script);
+      return { code: 0, ...(await run(script)) };
+    },
+    lanes,
+  );
+  return { batch, scripts };
+}
+
 describe("CommandBatch through a kept shell", () => {
   // the hard cases of command-batch.test.ts: exits, exec, a syntax error, a read of stdin, absent files
   const COMMANDS = [
@@ -80,15 +100,7 @@ describe("CommandBatch through a kept shell", () => {
       return local.exec(command, options);
     });
     const shell = localShell();
-    const scripts: string[] = [];
-    const inShell = new CommandBatch(
-      () => Promise.reject(new Error("nothing may run on a session of its own")),
-      "test",
-      async (script) => {
-        scripts.push(script);
-        return { code: 0, ...(await shell.run(script)) };
-      },
-    );
+    const { batch: inShell, scripts } = batchInShells((script) => shell.run(script));
     const expected = await Promise.all(COMMANDS.map((c) => onSessions.exec(c)));
     const got = await Promise.all(COMMANDS.map((c) => inShell.exec(c)));
     expect(got).toEqual(expected);
@@ -100,17 +112,7 @@ describe("CommandBatch through a kept shell", () => {
 
   it("with two lanes, one turn's commands go as two scripts that run at once, each in a shell of its own", async () => {
     const pool = new ShellPool(async () => ({ session: localShell(), tag: "test" }), 2);
-    const scripts: string[] = [];
-    const batch = new CommandBatch(
-      () => Promise.reject(new Error("nothing may run on a session of its own")),
-      "test",
-      async (script) => {
-        scripts.push(script);
-        const sent = await pool.send(script);
-        return { code: 0, ...(await sent!.answer) };
-      },
-      2,
-    );
+    const { batch, scripts } = batchInShells(async (script) => (await pool.send(script))!.answer, 2);
     const dir = await mkdtemp(join(tmpdir(), "mudanza-lanes-"));
     try {
       // each half waits (up to 20 s) for the other half's file: one after another, the first would time out

@@ -38,6 +38,16 @@ const runWithoutReadingEverything = (...argv: string[]) => {
   return execa(file!, args, { reject: false, env: { XDG_STATE_HOME: join(dir, "state") } });
 };
 
+/** What the command says on stderr from now on (beforeEach's spy only silences it), chunk by chunk. */
+function captureStderr(): string[] {
+  const said: string[] = [];
+  vi.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => {
+    said.push(String(chunk));
+    return true;
+  });
+  return said;
+}
+
 describe("mudanza image / host commands", () => {
   it("image clone --yes, then image info --format json shows the relative chain and real sizes", async () => {
     const base = join(dir, "base.qcow2");
@@ -115,11 +125,7 @@ describe("mudanza image / host commands", () => {
     execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", base, "8M"]);
     execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", "base.qcow2", top]);
     await rm(base);
-    const said: string[] = [];
-    vi.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => {
-      said.push(String(chunk));
-      return true;
-    });
+    const said = captureStderr();
     out.length = 0;
     expect(await run("image", "info", top)).toBe(3);
     expect(out.join("")).toBe(""); // no chain to show
@@ -132,11 +138,7 @@ describe("mudanza image / host commands", () => {
   });
 
   it("image info blocks (exit 3) an empty file and one of 1000 bytes as sparsify and clone do, instead of a raw disk of 0 B or 1.0 KiB (found by a new-user trial)", async () => {
-    const said: string[] = [];
-    vi.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => {
-      said.push(String(chunk));
-      return true;
-    });
+    const said = captureStderr();
     const empty = join(dir, "empty.img");
     const stray = join(dir, "stray.img");
     await writeFile(empty, "");
@@ -160,11 +162,7 @@ describe("mudanza image / host commands", () => {
   });
 
   it("image info says its warnings on stderr: a file named .qcow2 that qemu-img reads as raw (found by a new-user trial)", async () => {
-    const said: string[] = [];
-    vi.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => {
-      said.push(String(chunk));
-      return true;
-    });
+    const said = captureStderr();
     const zeroed = join(dir, "zeroed.qcow2");
     await writeFile(zeroed, Buffer.alloc(512));
     for (const format of ["text", "json"]) {

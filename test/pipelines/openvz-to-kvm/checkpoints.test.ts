@@ -175,14 +175,19 @@ describe("checkpoints in an OpenVZ → KVM run (scripted hosts)", () => {
   });
   afterEach(() => vi.restoreAllMocks());
 
-  it("the dry-run report lists the checkpoints a run would take and what each costs", async () => {
+  /** The dry run of the plan with checkpoints as JSON (--format json), after checking that it exits 0. */
+  const jsonDryRun = async (): Promise<unknown> => {
     const stateDir = await tempDir("mudanza-ckpt-state-");
     const code = await main(
       ["run", await planWithCheckpoints(), "--dry-run", "--format", "json", "--state-dir", stateDir],
       () => undefined,
     );
     expect(code).toBe(0);
-    const report = JSON.parse(stdout) as {
+    return JSON.parse(stdout);
+  };
+
+  it("the dry-run report lists the checkpoints a run would take and what each costs", async () => {
+    const report = (await jsonDryRun()) as {
       checkpoints: Array<{ stepId: string; side: string; name: string; costBytes: number; costHow: string }>;
       warnings: Array<{ title: string }>;
       steps: Array<{ id: string; details: string[] }>;
@@ -200,13 +205,7 @@ describe("checkpoints in an OpenVZ → KVM run (scripted hosts)", () => {
   });
 
   it("each Undo line names the step its checkpoint is taken before, not the checkpoint step (found by a new-user trial)", async () => {
-    const stateDir = await tempDir("mudanza-ckpt-state-");
-    const code = await main(
-      ["run", await planWithCheckpoints(), "--dry-run", "--format", "json", "--state-dir", stateDir],
-      () => undefined,
-    );
-    expect(code).toBe(0);
-    const { risk } = JSON.parse(stdout) as { risk: { undo: string[] } };
+    const { risk } = (await jsonDryRun()) as { risk: { undo: string[] } };
     const libvirt = `libvirt domain web1 on scripted:${HOSTS}/libvirt-checkpoints`;
     expect(risk.undo).toEqual([
       `\`mudanza rollback PLAN --to ${UPDATE_NAME}\` returns the target (${libvirt}) to its state just before the step "Update and reboot both hosts"`,
