@@ -6,6 +6,7 @@ import type { Host } from "../../hosts/host.js";
 import { cmd, raw, sh } from "../../hosts/quote.js";
 import { parseBackingChain } from "../../kvm/qemu-img-info.js";
 import { restoreModeId } from "./base-mode.js";
+import { statInUtcCommand } from "./disk-identity.js";
 import { protectBaseStep } from "./protect-base.js";
 import { CLONE_FACTS } from "./facts.js";
 import { shownImagePath } from "./chain-path.js";
@@ -46,8 +47,8 @@ const putInPlaceCommand = (t: CloneTarget, tag: string): string => cmd("ln", "--
 
 const removeNewCommand = (t: CloneTarget, tag: string): string => cmd("rm", "-f", "--", newOverlayPath(t, tag));
 
-/** The modification time, to the nanosecond and in UTC (stat prints the caller's zone): a VM's write changes it. */
-const mtimeCommand = (path: string): string => sh`env TZ=UTC0 stat -c %y -- ${path}`;
+/** The modification time, to the nanosecond: a VM's write changes it. */
+const mtimeCommand = (path: string): string => statInUtcCommand(path, "%y");
 
 /**
  * The undo of a clone put in place: it is removed only while it is still the file this run made (the new name

@@ -9,11 +9,14 @@ import { cmd, raw, sh } from "../../hosts/quote.js";
 const IDENTITY_FORMAT = "%d %i %s %y %z";
 
 /**
- * The command that prints the identity of `disk` (the file a link points to, as virt-sparsify opens it). In
- * UTC: stat prints the times in the caller's zone, and a resumed run may come from a shell with another TZ.
+ * `stat -L -c FORMAT` of `path` (the file a link points to), in UTC: stat prints the times in the caller's
+ * zone, and a resumed run (or an undo run by the next run) may come from a shell with another TZ.
  */
-export const diskIdentityCommand = (disk: string): string =>
-  cmd("env", "TZ=UTC0", "stat", "-L", "-c", IDENTITY_FORMAT, "--", disk);
+export const statInUtcCommand = (path: string, format: string): string =>
+  cmd("env", "TZ=UTC0", "stat", "-L", "-c", format, "--", path);
+
+/** The command that prints the identity of `disk` (the file a link points to, as virt-sparsify opens it). */
+export const diskIdentityCommand = (disk: string): string => statInUtcCommand(disk, IDENTITY_FORMAT);
 
 /** The identity of `disk` now, or undefined when it cannot be read (gone, no permission). */
 export async function diskIdentity(host: Host, disk: string, signal?: AbortSignal): Promise<string | undefined> {
