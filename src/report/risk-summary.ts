@@ -52,6 +52,7 @@ function openvzToKvm({
   const preview = record(factOf(steps, "rsync", "copyPreview"));
   const replaced = record(factOf(steps, "rsync", "targetReplaced"));
   const copy = record(factOf(steps, "rsync", "copySize"));
+  const targetUsed = num(record(factOf(steps, "rsync", "targetDisk"))?.usedBytes);
   if (preview && num(preview.deleteFiles) !== undefined) {
     overwrites.push(
       `The copy deletes **${num(preview.deleteFiles)}** file(s) on the target that the source lacks and overwrites **${num(preview.sendFiles) ?? "?"}** changed file(s), ${bytes(num(preview.sendBytes) ?? 0)} (measured: ${String(preview.measuredWith)}).`,
@@ -59,6 +60,11 @@ function openvzToKvm({
   } else if (replaced && num(replaced.allocatedBytes) !== undefined) {
     overwrites.push(
       `The target's root is replaced by the source's: its own files outside the excludes, **${bytes(num(replaced.allocatedBytes)!)}** allocated (measured: ${String(replaced.measuredWith)}), are overwritten or deleted (rsync --delete). Files are counted one by one at the copy's gate, once the migration key is in place.`,
+    );
+  } else if (targetUsed !== undefined) {
+    // Its tree is measured only when the free space alone may not hold the copy: df's used space bounds it.
+    overwrites.push(
+      `The target's root is replaced by the source's: its own files outside the excludes, at most **${bytes(targetUsed)}** (measured: df, everything in use on its root filesystem, the excludes included), are overwritten or deleted (rsync --delete). Files are counted one by one at the copy's gate, once the migration key is in place.`,
     );
   } else
     overwrites.push(

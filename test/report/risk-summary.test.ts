@@ -44,6 +44,33 @@ describe("the dry-run report's risk summary (issue 14)", () => {
     expect(risk.undo).toEqual([]);
   });
 
+  it("OpenVZ → KVM when the target's tree was not measured (the copy fits in its free space): df's used space bounds what is replaced", () => {
+    const risk = riskSummary({
+      kind: "openvz-to-kvm",
+      steps: [
+        step(
+          "rsync",
+          { copySize, targetDisk: { sizeBytes: 5_000_000_000, usedBytes: 1_610_612_736, freeBytes: 3_000_000_000 } },
+          true,
+        ),
+      ],
+      excludeCount: 53,
+      earlierFacts: {},
+      undo: [],
+    });
+    expect(risk.overwrites[0]).toContain(
+      "its own files outside the excludes, at most **1.5 GiB (1610612736 bytes)** (measured: df, everything in use on its root filesystem, the excludes included), are overwritten or deleted",
+    );
+    const unmeasured = riskSummary({
+      kind: "openvz-to-kvm",
+      steps: [step("rsync", { copySize }, true)],
+      excludeCount: 53,
+      earlierFacts: {},
+      undo: [],
+    });
+    expect(unmeasured.overwrites[0]).toContain("The target's tree could not be measured.");
+  });
+
   it("counted deletions when the rsync dry run ran, and seconds from the last live pass an earlier run measured", () => {
     const preview = {
       deleteFiles: 12,

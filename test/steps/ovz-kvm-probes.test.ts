@@ -183,16 +183,16 @@ describe("rsync probe", () => {
       stdout: `Filesystem 1-blocks Used Available Capacity Mounted on\n/vz/private/101 ${Math.round(98 * GIB)} ${Math.round(27.7 * GIB)} ${Math.round(70.3 * GIB)} 29% /\n`,
     });
     hosts.target.on("df -P -B1 /", {
-      stdout: `Filesystem 1-blocks Used Available Capacity Mounted on\n/dev/vda1 ${Math.round(5.8 * GIB)} ${Math.round(1.6 * GIB)} ${Math.round(3.9 * GIB)} 29% /\n`,
+      stdout: `Filesystem 1-blocks Used Available Capacity Mounted on\n/dev/vda1 ${Math.round(5.8 * GIB)} ${Math.round(2.8 * GIB)} ${Math.round(3.0 * GIB)} 48% /\n`,
     });
     // GNU du -sx -B1 then --apparent-size: what the copy moves (2.9 GiB); du -sx -B1 alone: what of the VM it
-    // replaces (1.3 GiB)
+    // replaces (1.3 GiB), measured because the 3.0 GiB free alone is tight for it
     hosts.source.on(/^du -sx -B1 /, { stdout: `${Math.round(2.9 * GIB)}\t/\n${Math.round(2.7 * GIB)}\t/\n` });
     hosts.target.on(/^du -sx -B1 /, { stdout: `${Math.round(1.3 * GIB)}\t/\n` });
     const probe = await rsyncStep.probe(stepContext(await planFrom(DEBIAN), hosts).ctx);
     expect(probe.findings.filter((f) => /disk/i.test(f.title))).toEqual([]);
     expect(probe.details).toContain(
-      "disk: the copy holds 2.9 GiB allocated, 2.7 GiB apparent (du -sx over / without the copy's excludes, hard links counted once); the target can hold 5.2 GiB: 3.9 GiB free plus 1.3 GiB of its own files the copy replaces",
+      "disk: the copy holds 2.9 GiB allocated, 2.7 GiB apparent (du -sx over / without the copy's excludes, hard links counted once); the target can hold 4.3 GiB: 3.0 GiB free plus 1.3 GiB of its own files the copy replaces",
     );
     const du = hosts.source.log.find((e) => e.kind === "exec" && e.command.startsWith("du "));
     expect(du?.kind === "exec" && du.command).toMatch(
@@ -239,6 +239,23 @@ describe("rsync probe", () => {
     // One read of the source serves both the copy's layout and the measurements' (it was asked twice).
     const mountReads = hosts.source.log.filter((e) => e.kind === "exec" && e.command.includes("/proc/self/mountinfo"));
     expect(mountReads).toHaveLength(1);
+  });
+
+  it("does not walk the target's tree when its free space alone holds the copy", async () => {
+    const hosts = await deb();
+    hosts.target.on("df -P -B1 /", {
+      stdout: `Filesystem 1-blocks Used Available Capacity Mounted on\n/dev/vda1 ${20 * GIB} ${2 * GIB} ${18 * GIB} 10% /\n`,
+    });
+    hosts.source.on(/^du -sx -B1 /, { stdout: `${Math.round(2.9 * GIB)}\t/\n${Math.round(2.7 * GIB)}\t/\n` });
+    hosts.target.on(/^du -sx -B1 /, { stdout: `${Math.round(1.3 * GIB)}\t/\n` });
+    const probe = await rsyncStep.probe(stepContext(await planFrom(DEBIAN), hosts).ctx);
+    expect(probe.findings.filter((f) => /disk/i.test(f.title))).toEqual([]);
+    expect(probe.details).toContain(
+      "disk: the copy holds 2.9 GiB allocated, 2.7 GiB apparent (du -sx over / without the copy's excludes, hard links counted once); the target has 18.0 GiB free, which holds it (its own files, which the copy replaces, were not measured)",
+    );
+    expect(hosts.target.log.filter((e) => e.kind === "exec" && e.command.startsWith("du "))).toEqual([]);
+    expect(probe.facts?.targetReplaced).toBeUndefined();
+    expect(probe.facts?.targetDisk).toMatchObject({ usedBytes: 2 * GIB });
   });
 
   it("warns with the figures, and blocks only when even the smaller one does not fit", async () => {

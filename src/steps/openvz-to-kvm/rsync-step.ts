@@ -11,7 +11,14 @@ import {
 import { diskUsage, gib, RSYNC_PRESENT_COMMAND, DF_COMMAND } from "../host/probes.js";
 import { targetFromSource, type OvzPlan } from "./plan.js";
 import { sourceSshdFindings } from "../ssh-access/sshd-config.js";
-import { copyFitFindings, HOW_MEASURED, measureAllocated, measureTree, treeSizeCommand } from "../rsync/copy-size.js";
+import {
+  copyFitFindings,
+  fitsInFreeSpace,
+  HOW_MEASURED,
+  measureAllocated,
+  measureTree,
+  treeSizeCommand,
+} from "../rsync/copy-size.js";
 import { describeMount, MOUNTINFO_COMMAND, toRecreate } from "../rsync/mounts.js";
 import { isDeletion, parseStats } from "../rsync/progress.js";
 import { shouldRunAnotherLivePass } from "../rsync/pass.js";
@@ -60,14 +67,20 @@ export const rsyncStep = defineStep<OvzPlan, CopyPlan>({
     // The trees' sizes are the probe's slowest commands (du over both roots, on sessions of their own): started
     // first, with what the source alone tells, they run beside the checks below instead of after them.
     const { withVmNetwork: layout, tree } = copyLayouts(ctx);
-    const sizes = tree.then(({ excludes }) =>
-      Promise.all([
+    const sizes = tree.then(async ({ excludes }) => {
+      const [sourceDisk, targetDisk, sourceTree] = await Promise.all([
         diskUsage(source, ctx.signal),
         diskUsage(target, ctx.signal),
         measureTree(source, excludes, ctx.signal),
-        measureAllocated(target, excludes, ctx.signal),
-      ]),
-    );
+      ]);
+      // The target's own files make room only when its free space may not hold the copy: measuring them walks
+      // its whole root (on the lab's slow VM, a tenth of a dry run). undefined: not needed; null: du failed.
+      const targetAllocated =
+        sourceTree && targetDisk && !fitsInFreeSpace(sourceTree, targetDisk.freeBytes)
+          ? await measureAllocated(target, excludes, ctx.signal)
+          : undefined;
+      return [sourceDisk, targetDisk, sourceTree, targetAllocated] as const;
+    });
     // awaited below; a check that throws first must leave no rejection unhandled
     for (const later of [layout, sizes]) later.catch(() => undefined);
     const present = await Promise.all(
@@ -149,8 +162,7 @@ export const rsyncStep = defineStep<OvzPlan, CopyPlan>({
       );
     // What the copy moves, measured on the trees: a container's df may show its node's disk. Both hosts at
     // once (the target's tree counts only beside the source's, and only its allocated bytes).
-    const [sourceDisk, targetDisk, sourceTree, targetAllocatedAlone] = await sizes;
-    const targetAllocated = sourceTree ? targetAllocatedAlone : null;
+    const [sourceDisk, targetDisk, sourceTree, targetAllocated] = await sizes;
     if (sourceTree && targetAllocated !== null && targetDisk) {
       const fit = copyFitFindings(sourceTree, targetDisk.freeBytes, targetAllocated);
       details.push(fit.detail);
@@ -253,7 +265,7 @@ export const rsyncStep = defineStep<OvzPlan, CopyPlan>({
         sourceDisk,
         targetDisk,
         ...(sourceTree ? { copySize: { ...sourceTree, measuredWith: HOW_MEASURED } } : {}),
-        ...(targetAllocated !== null
+        ...(typeof targetAllocated === "number"
           ? {
               targetReplaced: {
                 allocatedBytes: targetAllocated,

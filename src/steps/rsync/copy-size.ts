@@ -63,21 +63,36 @@ export async function measureAllocated(
 
 export const HOW_MEASURED = "du -sx over / without the copy's excludes, hard links counted once";
 
+/** Below this share of the room the copy fits without a warning. */
+const TIGHT = 0.9;
+
+/**
+ * Whether the copy fits in the target's free space alone, without a warning: then the target's own files
+ * (which the copy replaces, making room) need not be measured, a walk of its whole root.
+ */
+export function fitsInFreeSpace(source: TreeSize, targetFreeBytes: number): boolean {
+  return Math.max(source.allocatedBytes, source.apparentBytes) <= targetFreeBytes * TIGHT;
+}
+
 /**
  * Will the copy fit? The target can hold its free space plus its own files the copy replaces or deletes
- * (the same du on the target: everything but the excludes, which stay). A blocker only when even the
- * smaller of the two source figures does not fit; a warning, with the figures, when the larger one is close.
+ * (the same du on the target: everything but the excludes, which stay; undefined when not measured because
+ * the free space alone holds the copy). A blocker only when even the smaller of the two source figures does
+ * not fit; a warning, with the figures, when the larger one is close.
  */
 export function copyFitFindings(
   source: TreeSize,
   targetFreeBytes: number,
-  targetReplacedBytes: number,
+  targetReplacedBytes: number | undefined,
 ): { findings: Finding[]; detail: string } {
-  const capacity = targetFreeBytes + targetReplacedBytes;
+  const capacity = targetFreeBytes + (targetReplacedBytes ?? 0);
   const low = Math.min(source.allocatedBytes, source.apparentBytes);
   const high = Math.max(source.allocatedBytes, source.apparentBytes);
   const need = `the copy holds ${gib(source.allocatedBytes)} allocated, ${gib(source.apparentBytes)} apparent (${HOW_MEASURED})`;
-  const room = `the target can hold ${gib(capacity)}: ${gib(targetFreeBytes)} free plus ${gib(targetReplacedBytes)} of its own files the copy replaces`;
+  const room =
+    targetReplacedBytes === undefined
+      ? `the target has ${gib(targetFreeBytes)} free, which holds it (its own files, which the copy replaces, were not measured)`
+      : `the target can hold ${gib(capacity)}: ${gib(targetFreeBytes)} free plus ${gib(targetReplacedBytes)} of its own files the copy replaces`;
   const detail = `disk: ${need}; ${room}`;
   if (low > capacity)
     return {
@@ -94,7 +109,7 @@ export function copyFitFindings(
       ],
       detail,
     };
-  if (high > capacity * 0.9)
+  if (high > capacity * TIGHT)
     return {
       findings: [warning("Target disk tight", `${need}; ${room}`, "grow the target's disk to be safe", "target")],
       detail,
