@@ -32,13 +32,20 @@ export async function readNetworkFiles(
     ]),
   ].sort();
   // asked together: a host that takes several commands at once answers them in one round trip
-  const files = await Promise.all(
-    paths.map(async (path): Promise<NetworkFile | null> => {
-      const stat = await host.stat(path);
-      if (stat?.type === "symlink") return { path, content: stat.linkTarget ?? "", link: true };
-      if (stat?.type === "file") return { path, content: (await readOptional(host, path)) ?? "" };
-      return null;
-    }),
-  );
+  const files = await Promise.all(paths.map((path) => readNetworkFile(host, path)));
   return files.filter((f): f is NetworkFile => f !== null);
+}
+
+/**
+ * One file as the network steps keep it: a link's target, or a regular file's content; null for anything else.
+ * Its stat and its read are asked together, one round trip instead of two on a host that batches commands (on
+ * the lab's VM each is one more wait at the end of a dry run); a link's read is the one wasted.
+ */
+export async function readNetworkFile(host: Host, path: string): Promise<NetworkFile | null> {
+  const content = readOptional(host, path);
+  content.catch(() => undefined); // awaited only for a regular file, whose read must not fail unseen
+  const stat = await host.stat(path);
+  if (stat?.type === "symlink") return { path, content: stat.linkTarget ?? "", link: true };
+  if (stat?.type === "file") return { path, content: (await content) ?? "" };
+  return null;
 }

@@ -1,6 +1,6 @@
 import { blocker } from "../../engine/finding.js";
 import { defineStep, verifyResult } from "../../engine/step.js";
-import { readOptional, type Host } from "../../hosts/host.js";
+import { readOptional } from "../../hosts/host.js";
 import { cmd } from "../../hosts/quote.js";
 import {
   accessCommands,
@@ -11,7 +11,7 @@ import {
 } from "../ssh-access/migration-key.js";
 import { distroOf, kernelRelease, requireFamily, selinuxEnforcing } from "../host/probes.js";
 import { readHostKeys } from "../ssh-access/host-keys.js";
-import { readNetworkFiles, type NetworkFile } from "../network/network-files.js";
+import { readNetworkFile, readNetworkFiles, type NetworkFile } from "../network/network-files.js";
 import { holdsSecret, keepAsideCommand, protectSecrets } from "../network/network-secrets.js";
 import { targetFromSource, type OvzContext, type OvzPlan } from "./plan.js";
 import { NETWORK_UNITS, showUnits } from "../services/units.js";
@@ -42,7 +42,7 @@ async function gather(ctx: OvzContext): Promise<CapturePlan["identity"]> {
       target.exec(BOOT_LIST_COMMAND, { signal: ctx.signal }),
       target.exec(family.bootPackagesQuery, { signal: ctx.signal }),
       showUnits(target, NETWORK_UNITS, ctx.signal),
-      readResolvConf(target),
+      readNetworkFile(target, "/etc/resolv.conf"),
       selinuxEnforcing(target, ctx.signal),
       readOptional(target, AUTHORIZED_KEYS).then((text) => text ?? ""),
       kernelRelease(target, ctx.signal),
@@ -70,14 +70,6 @@ async function gather(ctx: OvzContext): Promise<CapturePlan["identity"]> {
       .filter((l) => l !== "" && !l.startsWith("#") && !l.endsWith(KEY_COMMENT)),
     selinuxEnforcing: enforce,
   };
-}
-
-/** /etc/resolv.conf as the capture keeps it: a link's target, or the file's content; null when absent. */
-async function readResolvConf(target: Host): Promise<NetworkFile | null> {
-  const resolv = await target.stat("/etc/resolv.conf");
-  if (!resolv) return null;
-  if (resolv.type === "symlink") return { path: "/etc/resolv.conf", content: resolv.linkTarget ?? "", link: true };
-  return { path: "/etc/resolv.conf", content: (await readOptional(target, "/etc/resolv.conf")) ?? "" };
 }
 
 /** What capture-target applies: the identity its probe read (secret contents only in memory) and the push's endpoint. */

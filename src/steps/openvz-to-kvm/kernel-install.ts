@@ -35,10 +35,14 @@ export const kernelInstall = defineStep<OvzPlan, KernelPlan | null>({
 
   async probe(ctx) {
     const target = ctx.host("target");
+    // Asked with the release files, not after them: the owner query below waits for both (on the lab's VM this
+    // chain was the last to finish in a dry run).
+    const running = kernelRelease(target, ctx.signal);
+    running.catch(() => undefined); // not awaited when the family is unknown
     const distro = await requireFamily(target, "target", "no package manager is known");
     if ("blocker" in distro) return { satisfied: false, plan: null, findings: [distro.blocker] };
     const family = distro.family;
-    const release = await kernelRelease(target, ctx.signal);
+    const release = await running;
     const vmlinuz = `/boot/vmlinuz-${release}`;
     const findings: Finding[] = [];
     const details: string[] = [`running kernel ${release}`];
@@ -50,6 +54,18 @@ export const kernelInstall = defineStep<OvzPlan, KernelPlan | null>({
       packages: [family.kernelPackage(release)],
       install: "",
     };
+    // Its owner is asked with its stat (one round trip, not two, on a host that batches commands; it is the
+    // last read of a dry run on the lab's VM); a missing file's owner query is not used.
+    const ownerAnswer = target
+      .exec(family.ownerQuery(vmlinuz), { signal: ctx.signal })
+      .then((r) => family.parseOwner(r.code, r.stdout));
+    const identity = ctx.facts.get(OVZ_FACTS.targetIdentity);
+    // Before the capture, the boot packages are read here, with them too.
+    const bootPackagesRead: Promise<string[]> = identity?.bootPackages
+      ? Promise.resolve(identity.bootPackages)
+      : target.exec(family.bootPackagesQuery, { signal: ctx.signal }).then((r) => family.parseBootPackages(r.stdout));
+    // awaited below unless the file is missing
+    for (const later of [ownerAnswer, bootPackagesRead]) later.catch(() => undefined);
     if (!(await target.stat(vmlinuz))) {
       findings.push(
         blocker(
@@ -67,9 +83,8 @@ export const kernelInstall = defineStep<OvzPlan, KernelPlan | null>({
         facts: { targetKernelRelease: release },
       };
     }
-    const identity = ctx.facts.get(OVZ_FACTS.targetIdentity);
     const copied = ctx.facts.get(OVZ_FACTS.syncPasses) !== undefined;
-    const owning = await owner(ctx, vmlinuz);
+    const owning = await ownerAnswer;
     details.push(
       owning
         ? `${vmlinuz} is owned by ${owning}${copied ? "" : " now; the copy replaces the package database with the container's, which owns no kernel"}`
@@ -88,9 +103,7 @@ export const kernelInstall = defineStep<OvzPlan, KernelPlan | null>({
         details,
         facts: { targetKernelRelease: release, targetKernelOwner: owning },
       };
-    const bootPackages =
-      identity?.bootPackages ??
-      family.parseBootPackages((await target.exec(family.bootPackagesQuery, { signal: ctx.signal })).stdout);
+    const bootPackages = await bootPackagesRead;
     if (copied && bootPackages.length > 0) {
       const installed = family.parseInstalled(
         (await target.exec(family.installedQuery(bootPackages), { signal: ctx.signal })).stdout,

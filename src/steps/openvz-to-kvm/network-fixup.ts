@@ -41,16 +41,15 @@ function resolverWorks(file: NetworkFile | null): boolean {
 }
 
 async function readResolv(host: Host): Promise<NetworkFile | null> {
-  const s = await host.stat("/etc/resolv.conf");
+  // asked together (one round trip on a host that batches them): a link is read through as well
+  const [s, through] = await Promise.all([host.stat("/etc/resolv.conf"), readOptional(host, "/etc/resolv.conf")]);
   if (!s) return null;
-  if (s.type === "symlink") {
+  if (s.type === "symlink")
     // A dangling link (the copy removed systemd-resolved) does not resolve anything.
-    const through = await readOptional(host, "/etc/resolv.conf");
     return through === null
       ? { path: "/etc/resolv.conf", content: "", link: false }
       : { path: "/etc/resolv.conf", content: s.linkTarget ?? "", link: true };
-  }
-  return { path: "/etc/resolv.conf", content: (await readOptional(host, "/etc/resolv.conf")) ?? "" };
+  return { path: "/etc/resolv.conf", content: through ?? "" };
 }
 
 /** The actions for this run: after the copy from the target's files, before it from the source's (what will arrive). */

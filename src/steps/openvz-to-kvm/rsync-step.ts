@@ -22,6 +22,7 @@ import {
 import { describeMount, MOUNTINFO_COMMAND, toRecreate } from "../rsync/mounts.js";
 import { isDeletion, parseStats } from "../rsync/progress.js";
 import { shouldRunAnotherLivePass } from "../rsync/pass.js";
+import { probeRsyncBuilds } from "../rsync/compression.js";
 import { OVZ_FACTS } from "./facts.js";
 import {
   cutoverFinishedAt,
@@ -81,8 +82,10 @@ export const rsyncStep = defineStep<OvzPlan, CopyPlan>({
           : undefined;
       return [sourceDisk, targetDisk, sourceTree, targetAllocated] as const;
     });
+    // Both ends' rsync builds (for compression) need nothing else either: asked now, not after the sizes.
+    const builds = probeRsyncBuilds(source, target, ctx.signal);
     // awaited below; a check that throws first must leave no rejection unhandled
-    for (const later of [layout, sizes]) later.catch(() => undefined);
+    for (const later of [layout, sizes, builds]) later.catch(() => undefined);
     const present = await Promise.all(
       roles.map((role) => ctx.host(role).exec(RSYNC_PRESENT_COMMAND, { signal: ctx.signal })),
     );
@@ -204,7 +207,7 @@ export const rsyncStep = defineStep<OvzPlan, CopyPlan>({
     const command = await syncCommandBuilder(ctx, layout);
     const plan: CopyPlan = {
       access: ready ? null : t,
-      pass: await passPlan(ctx, command),
+      pass: await passPlan(ctx, command, builds),
       maxLivePasses: ctx.plan.options.maxLivePasses,
     };
     details.push(plan.pass.compression.summary, plan.pass.timePrecision.summary);

@@ -11,7 +11,7 @@ import { COMMON_EXCLUDES, mergeExcludes } from "../rsync/excludes.js";
 import { mountExcludes, mountsToExclude, readSourceMounts, type SourceMount } from "../rsync/mounts.js";
 import { rsyncCommand, type RsyncCommandOptions } from "../rsync/command.js";
 import { withLiveMark } from "../rsync/changed-since.js";
-import { chooseCompression, probeRsyncBuilds, type CompressionChoice } from "../rsync/compression.js";
+import { chooseCompression, probeRsyncBuilds, type CompressionChoice, type RsyncBuilds } from "../rsync/compression.js";
 import { chooseTimePrecision, type TimePrecision } from "../rsync/time-precision.js";
 import { lockedRsync } from "../rsync/lock.js";
 import { MIGRATION_DIR } from "../rsync/excludes.js";
@@ -133,12 +133,20 @@ export interface PassPlan {
   timePrecision: TimePrecision;
 }
 
-export async function passPlan(ctx: OvzContext, build?: SyncCommandBuilder): Promise<PassPlan> {
+/** `builds`: both ends' rsync builds, when the caller asked for them early (a probe's other reads take long). */
+export async function passPlan(
+  ctx: OvzContext,
+  build?: SyncCommandBuilder,
+  rsyncBuilds?: Promise<RsyncBuilds>,
+): Promise<PassPlan> {
   const identity = ctx.facts.get(OVZ_FACTS.targetIdentity);
-  const keys = [...(identity?.authorizedKeys ?? []), ...(await authorizedKeysOf(ctx.host("source")))];
+  const [sourceKeys, builds] = await Promise.all([
+    authorizedKeysOf(ctx.host("source")),
+    rsyncBuilds ?? probeRsyncBuilds(ctx.host("source"), ctx.host("target"), ctx.signal),
+  ]);
+  const keys = [...(identity?.authorizedKeys ?? []), ...sourceKeys];
   // Recorded passes are completed ones (a failed pass throws before it is recorded).
   const compare = compareModeFor(ctx.facts.get(OVZ_FACTS.syncPasses) ?? []);
-  const builds = await probeRsyncBuilds(ctx.host("source"), ctx.host("target"), ctx.signal);
   const compression = chooseCompression(builds.source, builds.target);
   const timePrecision = chooseTimePrecision(builds.source, builds.target);
   const flags = { compress: compression.flags, exactTimes: timePrecision.exact };
