@@ -1,5 +1,6 @@
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
 import { chmod, mkdtemp, mkdir, readdir, rename, rm, stat, symlink, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -189,8 +190,36 @@ describe("image clone on real qcow2 files", () => {
     expect(undone).toEqual([
       `remove the new overlay for ${join(dir, "images", "lab2.qcow2")}, not yet in place: ok`,
       `remove overlay ${join(dir, "images", "lab1.qcow2")} while it is the one this run made, unwritten: ok`,
-      `give ${base} back its mode 640 (the run made no overlay on it): ok`,
+      `give ${base} back its mode 640 unless a clone of it is in place: ok`,
     ]);
+  });
+
+  it("a failed run whose first clone a VM wrote to keeps that clone, and its base stays read-only under it", async () => {
+    await chmod(base, 0o640);
+    const lab1 = join(dir, "images", "lab1.qcow2");
+    const local = new LocalHost("local");
+    // lab1 is in place when lab2 cannot be made; a VM has written to lab1 by the time the undo runs
+    const host = delegatingHost(local, {
+      exec: async (command, options) => {
+        if (!(command.startsWith("qemu-img create ") && command.endsWith("lab2.qcow2")))
+          return local.exec(command, options);
+        await new Promise((done) => setTimeout(done, 20)); // a later mtime, whatever the clock's step
+        execFileSync("qemu-io", ["-c", "write -P 0x66 0 64k", lab1]);
+        return { code: 1, stdout: "", stderr: "qemu-img: No space left on device\n" };
+      },
+    });
+    const { outcome, events } = await runLocal(buildImageClone(), plan(), "yes", { host });
+    expect(outcome.status).toBe("failed");
+    expect(existsSync(lab1)).toBe(true);
+    expect((await stat(base)).mode & 0o222).toBe(0);
+    expect(
+      events.some(
+        (e) =>
+          e.type === "compensation" &&
+          e.ok &&
+          e.title === `give ${base} back its mode 640 unless a clone of it is in place`,
+      ),
+    ).toBe(true);
   });
 
   it("a symlinked base: its file is made read-only, and a failed run gives the file its own mode back (found in review)", async () => {
@@ -210,7 +239,7 @@ describe("image clone on real qcow2 files", () => {
     expect(
       events.some(
         (e) =>
-          e.type === "compensation" && e.title === `give ${base} back its mode 640 (the run made no overlay on it)`,
+          e.type === "compensation" && e.title === `give ${base} back its mode 640 unless a clone of it is in place`,
       ),
     ).toBe(true);
   });
@@ -264,7 +293,7 @@ describe("image clone on real qcow2 files", () => {
       expect(undone).toEqual(
         [...files]
           .reverse()
-          .map((f, i) => `give ${f} back its mode ${i === 1 ? "640" : "644"} (the run made no overlay on it)`),
+          .map((f, i) => `give ${f} back its mode ${i === 1 ? "640" : "644"} unless a clone of it is in place`),
       );
     });
 

@@ -1,7 +1,7 @@
 import type { Host } from "../../hosts/host.js";
 import { blocker, warning, type Finding } from "../../engine/finding.js";
 import { defineStep, verifyResult, type VerifyCheck } from "../../engine/step.js";
-import { cmd } from "../../hosts/quote.js";
+import { cmd, sh } from "../../hosts/quote.js";
 import { cloneTargets, type CloneOptions } from "../../plan/options/image-clone.js";
 import { restoreModeId } from "./base-mode.js";
 import { inspectDisk, misnamedImageFinding, unusableDiskFindings } from "./inspect-disk.js";
@@ -23,8 +23,16 @@ async function noCloneYet(host: Host, options: CloneOptions): Promise<boolean> {
   return true;
 }
 
-const restoreModeCommand = (file: string, mode: number): string =>
-  cmd("chmod", (mode & 0o7777).toString(8).padStart(4, "0"), "--", file);
+/**
+ * Gives `file` its mode back unless something stands at a clone's path. The mode is taken only while no clone
+ * exists (noCloneYet), so what is there when the undo runs is a clone of this run that its own undo kept (a VM
+ * wrote to it after a killed run) or a file that appeared since: the base under it stays read-only either way,
+ * since a write to it would corrupt that clone.
+ */
+const restoreModeCommand = (file: string, mode: number, clones: string[]): string =>
+  `if ${clones.map((path) => sh`test -e ${path} || test -L ${path}`).join(" || ")}; then ` +
+  sh`echo ${`${file} stays read-only: a clone of it is in place`}; else ` +
+  `${cmd("chmod", (mode & 0o7777).toString(8).padStart(4, "0"), "--", file)}; fi`;
 
 const octal = (mode: number): string => (mode & 0o7777).toString(8);
 
@@ -172,9 +180,13 @@ export const protectBaseStep = defineStep<CloneOptions, ProtectPlan>({
       if (f.restoreMode !== null)
         await ctx.compensations.register({
           id: restoreModeId(f.file),
-          title: `give ${f.file} back its mode ${octal(f.restoreMode)} (the run made no overlay on it)`,
+          title: `give ${f.file} back its mode ${octal(f.restoreMode)} unless a clone of it is in place`,
           host: "local",
-          command: restoreModeCommand(f.file, f.restoreMode),
+          command: restoreModeCommand(
+            f.file,
+            f.restoreMode,
+            cloneTargets(ctx.plan).map((t) => t.path),
+          ),
         });
       const res = await host.exec(protectCommand(f.file), { signal: ctx.signal });
       if (res.code !== 0) throw new Error(`chmod a-w ${f.file} failed (${failureText(res)})`);
