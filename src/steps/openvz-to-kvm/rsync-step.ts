@@ -65,7 +65,7 @@ export const rsyncStep = defineStep<OvzPlan, CopyPlan>({
     const source = ctx.host("source");
     const target = ctx.host("target");
     const roles = ["source", "target"] as const;
-    // The trees' sizes are the probe's slowest commands (du over both roots, on sessions of their own): started
+    // The trees' sizes are the probe's slowest commands (du over the roots, on sessions of their own): started
     // first, with what the source alone tells, they run beside the checks below instead of after them.
     const { withVmNetwork: layout, tree } = copyLayouts(ctx);
     const sizes = tree.then(async ({ excludes }) => {
@@ -163,8 +163,8 @@ export const rsyncStep = defineStep<OvzPlan, CopyPlan>({
           "source",
         ),
       );
-    // What the copy moves, measured on the trees: a container's df may show its node's disk. Both hosts at
-    // once (the target's tree counts only beside the source's, and only its allocated bytes).
+    // What the copy moves, measured on the trees: a container's df may show its node's disk. The target's tree
+    // counts only beside the source's, only its allocated bytes, and only when its free space is not enough.
     const [sourceDisk, targetDisk, sourceTree, targetAllocated] = await sizes;
     if (sourceTree && targetAllocated !== null && targetDisk) {
       const fit = copyFitFindings(sourceTree, targetDisk.freeBytes, targetAllocated);

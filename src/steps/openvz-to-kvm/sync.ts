@@ -133,7 +133,7 @@ export interface PassPlan {
   timePrecision: TimePrecision;
 }
 
-/** `builds`: both ends' rsync builds, when the caller asked for them early (a probe's other reads take long). */
+/** `rsyncBuilds`: both ends' rsync builds, when the caller asked for them early (a probe's other reads take long). */
 export async function passPlan(
   ctx: OvzContext,
   build?: SyncCommandBuilder,

@@ -80,13 +80,13 @@ export function chooseCompression(source: RsyncBuild | null, target: RsyncBuild 
   };
 }
 
-/** Reads both ends' rsync builds (the probe's part); null for a side whose `rsync --version` is not readable. */
-/** Both ends' rsync builds; null where `rsync --version` failed or printed nothing known. */
+/** Both ends' rsync builds; null for a side whose `rsync --version` is not readable. */
 export interface RsyncBuilds {
   source: RsyncBuild | null;
   target: RsyncBuild | null;
 }
 
+/** Reads both ends' rsync builds (the probe's part). */
 export async function probeRsyncBuilds(source: Host, target: Host, signal?: AbortSignal): Promise<RsyncBuilds> {
   const read = async (host: Host): Promise<RsyncBuild | null> => {
     const r = await host.exec(RSYNC_VERSION_COMMAND, { signal });
