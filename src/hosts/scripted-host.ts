@@ -33,7 +33,8 @@ export interface ScriptedRule {
 }
 
 export interface ScriptedFile {
-  type: "file" | "dir" | "symlink";
+  /** "other" as Host.stat says it: a block device, whose lstat size is 0 whatever it holds. */
+  type: "file" | "dir" | "symlink" | "other";
   content: string;
   mode: number;
   uid: number;
@@ -81,6 +82,12 @@ export class ScriptedHost implements Host {
 
   putSymlink(path: string, target: string): this {
     this.files.set(path, { type: "symlink", content: "", mode: 0o777, uid: 0, gid: 0, linkTarget: target });
+    return this;
+  }
+
+  /** A block device (/dev/loop3): its content is what lstat's size says of it, nothing. */
+  putBlockDevice(path: string, mode = 0o660): this {
+    this.files.set(path, { type: "other", content: "", mode, uid: 0, gid: 6, linkTarget: undefined });
     return this;
   }
 

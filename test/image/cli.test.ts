@@ -161,6 +161,22 @@ describe("mudanza image / host commands", () => {
     }
   });
 
+  it("image info blocks (exit 3) an overlay whose raw backing file is a text file, as it blocks the text file itself (found by a new-user trial: the chain was shown, the text file as a raw disk of 512 B)", async () => {
+    const text = join(dir, "notimg.txt");
+    const overlay = join(dir, "ovtxt.qcow2");
+    await writeFile(text, "hi\n");
+    execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", "-b", "notimg.txt", "-F", "raw", overlay]);
+    const said = captureStderr();
+    expect(await run("image", "info", overlay)).toBe(3);
+    expect(out.join("")).toBe(""); // no chain to show
+    expect(said.join("")).toContain(
+      `Not a disk image: ${text}, in the backing chain of ${overlay}, is 3 bytes, not a whole number of 512-byte sectors`,
+    );
+    expect(said.join("")).toContain(
+      `fix: check ${overlay} is backed by the disks you meant (qemu-img info --backing-chain ${overlay})`,
+    );
+  });
+
   it("image info says its warnings on stderr: a file named .qcow2 that qemu-img reads as raw (found by a new-user trial)", async () => {
     const said = captureStderr();
     const zeroed = join(dir, "zeroed.qcow2");

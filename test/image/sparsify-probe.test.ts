@@ -327,6 +327,46 @@ describe("image sparsify probes", () => {
     }
   });
 
+  it("an overlay on a text file blocks sparsify and clone, as the text file itself does (found by a new-user trial; real qemu-img)", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "mudanza-raw-below-"));
+    try {
+      const text = join(dir, "notimg.txt");
+      await writeFile(text, "hi\n");
+      const overlay = join(dir, "ovtxt.qcow2");
+      execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", "-b", "notimg.txt", "-F", "raw", overlay]);
+      const sparsify = await runLocal(
+        buildImageSparsify(),
+        validateSparsifyOptions({ disk: overlay, uri: "qemu:///system" }, {}),
+        "dry-run",
+        { host: await localHostWithoutKvmBoot() },
+      );
+      const clone = await runLocal(buildImageClone(), cloneOptions(overlay), "dry-run");
+      for (const { outcome } of [sparsify, clone]) {
+        expect(outcome.status).toBe("blocked");
+        expect(outcome.findings.find((f) => f.title === "Not a disk image")).toMatchObject({
+          blocks: true,
+          summary: expect.stringMatching(new RegExp(`^${text}, in the backing chain of ${overlay}, is 3 bytes`)),
+        });
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("image info blocks a 0-byte block device (an unattached loop device) instead of showing a raw disk of 0 B (found by a new-user trial)", async () => {
+    const host = new ScriptedHost("local").putBlockDevice("/dev/loop3");
+    const info = await fx("qemu-img/info-unattached-loop.json");
+    host.on("qemu-img info -U --backing-chain --output=json /dev/loop3", { stdout: info });
+    const { outcome } = await runLocal(buildImageInfo(), { disk: "/dev/loop3" }, "dry-run", { host });
+    expect(outcome.status).toBe("blocked");
+    expect(outcome.findings.find((f) => f.blocks)).toMatchObject({
+      title: "The device is empty",
+      summary:
+        "/dev/loop3 is a device of 0 bytes (a loop device with no file attached, or a drive without a medium): there is no disk in it",
+    });
+    expect(host.mutations).toEqual([]);
+  });
+
   it("rejects --out equal to the disk", () => {
     expect(() => validateSparsifyOptions({ disk: "/srv/vm/a.qcow2", out: "/srv/vm/a.qcow2", uri: "x" }, {})).toThrow(
       /--out must differ/,

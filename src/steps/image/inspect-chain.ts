@@ -4,6 +4,7 @@ import { defineStep, verifyResult } from "../../engine/step.js";
 import { cmd } from "../../hosts/quote.js";
 import { parseBackingChain } from "../../kvm/qemu-img-info.js";
 import { allocatedBytes, inspectDisk, misnamedImageFinding, unusableDiskFindings } from "./inspect-disk.js";
+import { statChainImages, unusableChainFindings } from "./raw-content.js";
 import { shownImagePath } from "./chain-path.js";
 
 export interface InfoOptions {
@@ -52,17 +53,9 @@ export const inspectChainStep = defineStep<InfoOptions, null>({
       };
     }
     const chain = parseBackingChain(info.stdout);
-    // An empty file or one of stray bytes opens as "raw": sparsify and clone block on it, and so does info.
-    const unusable = unusableDiskFindings({
-      path: disk,
-      exists: true,
-      info: chain[0],
-      locked: false,
-      fileType: stat.type,
-      fileSize: stat.size,
-      belowBytes: 0,
-      below: [],
-    });
+    // An empty file or device, or one of stray bytes, opens as "raw", at the top or below it: sparsify and
+    // clone block on it, and so does info.
+    const unusable = unusableChainFindings(await statChainImages(host, chain, stat));
     // ...and still says when the name promises another format (a text file named .qcow2)
     if (unusable.length > 0) {
       const misnamedTop = misnamedImageFinding(disk, chain[0]?.format ?? "raw");

@@ -3,6 +3,7 @@ import { blocker, warning, type Finding } from "../../engine/finding.js";
 import { cmd } from "../../hosts/quote.js";
 import { isLockConflict, parseBackingChain, parseImageInfo, type ImageInfo } from "../../kvm/qemu-img-info.js";
 import { chainMemberPath, shownImagePath } from "./chain-path.js";
+import { statChainImages, unusableChainFindings, type ChainImage } from "./raw-content.js";
 
 export interface DiskState {
   path: string;
@@ -23,6 +24,8 @@ export interface DiskState {
   belowBytes: number;
   /** The images below it in its backing chain, its backing file first, as shown (empty without one or when it does not open). */
   below: string[];
+  /** Every image of its chain that opens, itself first, with what the host says each is (raw-content.ts). */
+  images?: ChainImage[];
 }
 
 /** The backing file an image names, as qemu-img resolves it (relative to the image's folder), normalised. */
@@ -57,15 +60,17 @@ export async function inspectDisk(host: Host, path: string, signal?: AbortSignal
   const locked = exclusive.code !== 0 && isLockConflict(exclusive.stderr);
   // Without --backing-chain qemu-img opens the top image alone: an overlay whose base is gone still reads
   // fine here, and fails only where the chain is opened (found by a new-user trial: sparsify said Ready).
-  const chain = backingFileOf(info) ? await readChain(host, path, signal) : { belowBytes: 0, below: [] };
-  return { path, exists: true, info, locked, ...file, ...chain };
+  const { images, ...chain } = backingFileOf(info)
+    ? await readChain(host, path, signal)
+    : { belowBytes: 0, below: [], images: [info] };
+  return { path, exists: true, info, locked, ...file, ...chain, images: await statChainImages(host, images, stat) };
 }
 
 async function readChain(
   host: Host,
   path: string,
   signal?: AbortSignal,
-): Promise<{ belowBytes: number; below: string[]; chainError?: string }> {
+): Promise<{ belowBytes: number; below: string[]; images: ImageInfo[]; chainError?: string }> {
   const res = await host.exec(cmd("qemu-img", "info", "-U", "--backing-chain", "--output=json", path), {
     signal,
     timeoutMs: 60_000,
@@ -74,22 +79,22 @@ async function readChain(
     return {
       belowBytes: 0,
       below: [],
+      images: [],
       chainError: res.stderr.trim() || `qemu-img info --backing-chain exited ${res.code}`,
     };
-  const below = parseBackingChain(res.stdout).slice(1);
+  const images = parseBackingChain(res.stdout);
+  const below = images.slice(1);
   return {
     belowBytes: below.reduce((sum, image) => sum + (image["actual-size"] ?? 0), 0),
     below: below.map((image) => shownImagePath(image.filename)),
+    images,
   };
 }
 
-/** A disk is a whole number of 512-byte sectors: what qemu-img calls raw is any file it does not recognise. */
-const SECTOR = 512;
-
 /**
  * Blockers for a file qemu-img opens that no image step can use, said in the dry run instead of failing in
- * the run: an overlay whose backing chain is broken (what `image info` refuses), and a "raw" file that is
- * empty or not whole sectors (a text file, a truncated copy). Both found by a new-user trial.
+ * the run: an overlay whose backing chain is broken (what `image info` refuses), and a "raw" image anywhere
+ * in its chain that holds no disk (raw-content.ts). Both found by new-user trials.
  */
 export function unusableDiskFindings(state: DiskState): Finding[] {
   const { path, info } = state;
@@ -103,20 +108,7 @@ export function unusableDiskFindings(state: DiskState): Finding[] {
         `put ${backing} back; if it moved, point the overlay at it: ${cmd("qemu-img", "rebase", "-u", "-F", info?.["backing-filename-format"] ?? "qcow2", "-b", "NEW-PATH", path)}`,
       ),
     );
-  if (info?.format === "raw" && state.fileType === "file" && state.fileSize !== undefined) {
-    const size = state.fileSize;
-    if (size === 0 || size % SECTOR !== 0)
-      findings.push(
-        blocker(
-          size === 0 ? "The file is empty" : "Not a disk image",
-          size === 0
-            ? `${path} is 0 bytes: there is no disk in it`
-            : `${path} is ${size} bytes, not a whole number of 512-byte sectors: qemu-img does not recognise it as an image (it calls such a file raw), and no disk is that size`,
-          `check it is the disk you meant (${cmd("qemu-img", "info", path)}); restore it from a backup if the copy went wrong`,
-        ),
-      );
-  }
-  return findings;
+  return [...findings, ...unusableChainFindings(state.images ?? [])];
 }
 
 /** `du -B1` per path: the bytes really allocated on the host's filesystem. */

@@ -1,0 +1,75 @@
+import type { FileStat, Host } from "../../hosts/host.js";
+import { resolvePath } from "../../hosts/resolve-path.js";
+import { blocker, type Finding } from "../../engine/finding.js";
+import { cmd } from "../../hosts/quote.js";
+import type { ImageInfo } from "../../kvm/qemu-img-info.js";
+import { shownImagePath } from "./chain-path.js";
+
+/** One image of a backing chain: qemu-img's reading of it, and the host's stat of what it is (links followed). */
+export interface ChainImage {
+  path: string;
+  format: string;
+  virtualSize: number;
+  /** Undefined for a name that is no path (nbd:) or a stat that found nothing. */
+  fileType?: FileStat["type"];
+  fileSize?: number;
+}
+
+/** A disk is a whole number of 512-byte sectors: what qemu-img calls raw is any file it does not recognise. */
+const SECTOR = 512;
+
+/**
+ * The host's stat of every image of a chain (top first), symlinks followed: a base in a pool is often a link.
+ * `top` is the top image's lstat the caller already has, so it is not asked twice.
+ */
+export async function statChainImages(host: Host, chain: ImageInfo[], top?: FileStat): Promise<ChainImage[]> {
+  return Promise.all(
+    chain.map(async (image, i) => {
+      const path = shownImagePath(image.filename);
+      const read = { path, format: image.format, virtualSize: image["virtual-size"] };
+      if (!path.startsWith("/")) return read;
+      const lstat = i === 0 && top ? top : await host.stat(path);
+      const stat = lstat?.type === "symlink" ? await host.stat(await resolvePath(host, path)) : lstat;
+      return stat ? { ...read, fileType: stat.type, fileSize: stat.size } : read;
+    }),
+  );
+}
+
+/**
+ * A "raw" image that holds no disk: an empty file or device, or a file that is not whole sectors (a text
+ * file, a truncated copy), anywhere in the chain. A block device's lstat size is 0 whatever it holds, so its
+ * size is qemu-img's virtual size (a raw device's exact size). Found by new-user trials: a 0-byte loop
+ * device and a text file below an overlay were shown as disks.
+ */
+export function unusableChainFindings(images: ChainImage[]): Finding[] {
+  const top = images[0]?.path;
+  return images.flatMap((image, i) => {
+    const finding = top === undefined ? undefined : unusableRawFinding(image, i === 0 ? undefined : top);
+    return finding ? [finding] : [];
+  });
+}
+
+function unusableRawFinding(image: ChainImage, overlay: string | undefined): Finding | undefined {
+  if (image.format !== "raw") return undefined;
+  const device = image.fileType === "other";
+  const size = image.fileType === "file" ? image.fileSize : device ? image.virtualSize : undefined;
+  if (size === undefined || (size !== 0 && size % SECTOR === 0)) return undefined;
+  const named = overlay === undefined ? image.path : `${image.path}, in the backing chain of ${overlay},`;
+  const check =
+    overlay === undefined
+      ? `check it is the disk you meant (${cmd("qemu-img", "info", image.path)}); restore it from a backup if the copy went wrong`
+      : `check ${overlay} is backed by the disks you meant (${cmd("qemu-img", "info", "--backing-chain", overlay)}); restore ${image.path} from a backup if the copy went wrong`;
+  if (size === 0)
+    return device
+      ? blocker(
+          "The device is empty",
+          `${named} is a device of 0 bytes (a loop device with no file attached, or a drive without a medium): there is no disk in it`,
+          check,
+        )
+      : blocker("The file is empty", `${named} is 0 bytes: there is no disk in it`, check);
+  return blocker(
+    "Not a disk image",
+    `${named} is ${size} bytes, not a whole number of 512-byte sectors: qemu-img does not recognise it as an image (it calls such a file raw), and no disk is that size`,
+    check,
+  );
+}
