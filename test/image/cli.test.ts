@@ -137,6 +137,26 @@ describe("mudanza image / host commands", () => {
     expect(stderr).not.toContain("in the report");
   });
 
+  it("image info of a backing loop (la on lb on la) says which image closes it and how to break it, not to put back an image that is there (found by a new-user trial)", async () => {
+    const folder = join(dir, "two words");
+    await mkdir(folder);
+    const la = join(folder, "la.qcow2");
+    const lb = join(folder, "lb.qcow2");
+    execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", lb, "8M"]);
+    execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", "-b", "lb.qcow2", "-F", "qcow2", la]);
+    execFileSync("qemu-img", ["rebase", "-u", "-F", "qcow2", "-b", "la.qcow2", lb]);
+    const said = captureStderr();
+    expect(await run("image", "info", la)).toBe(3);
+    const stderr = said.join("");
+    expect(stderr).toContain(
+      `The backing chain is a loop: ${lb} names ${la} as its backing file, but ${la} is above it in ${la}'s chain`,
+    );
+    expect(stderr).toContain(
+      `fix: break the loop: point ${lb} at the image it was made from (BASE): qemu-img rebase -u -F qcow2 -b BASE '${lb}'`,
+    );
+    expect(stderr).not.toContain("put ");
+  });
+
   it("image info blocks (exit 3) an empty file and one of 1000 bytes as sparsify and clone do, instead of a raw disk of 0 B or 1.0 KiB (found by a new-user trial)", async () => {
     const said = captureStderr();
     const empty = join(dir, "empty.img");

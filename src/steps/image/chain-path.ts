@@ -1,4 +1,5 @@
 import { dirname, resolve } from "node:path";
+import type { ImageInfo } from "../../kvm/qemu-img-info.js";
 
 /** qemu's test for a protocol (nbd:, json:{...}): a colon before any slash. Such a name is not a path. */
 const PROTOCOL = /^[^/:]*:/;
@@ -17,3 +18,11 @@ export function chainMemberPath(overlay: string, backing: string): string {
  * its overlay's folder joined with the backing name, so resolving it folds what qemu-img left as written.
  */
 export const shownImagePath = (filename: string): string => (PROTOCOL.test(filename) ? filename : resolve(filename));
+
+/** The backing file an image names, as qemu-img resolves it (relative to the image's folder), normalised. */
+export function backingFileOf(info: ImageInfo | undefined): string | undefined {
+  if (info?.["full-backing-filename"] !== undefined) return shownImagePath(info["full-backing-filename"]);
+  return info?.["backing-filename"] === undefined
+    ? undefined
+    : chainMemberPath(info.filename, info["backing-filename"]);
+}

@@ -2,7 +2,8 @@ import type { Host } from "../../hosts/host.js";
 import { blocker, warning, type Finding } from "../../engine/finding.js";
 import { cmd } from "../../hosts/quote.js";
 import { isLockConflict, parseBackingChain, parseImageInfo, type ImageInfo } from "../../kvm/qemu-img-info.js";
-import { chainMemberPath, shownImagePath } from "./chain-path.js";
+import { backingFileOf, shownImagePath } from "./chain-path.js";
+import { backingLoopFinding, findBackingLoop, isBackingLoopError, type BackingLoop } from "./backing-loop.js";
 import { statChainImages, unusableChainFindings, type ChainImage } from "./raw-content.js";
 
 export interface DiskState {
@@ -20,20 +21,14 @@ export interface DiskState {
   fileMode?: number;
   /** An overlay whose backing chain qemu-img cannot open (a backing file deleted or moved): qemu-img's words. */
   chainError?: string;
+  /** Where its chain turns back on itself, when that is why the chain does not open. */
+  backingLoop?: BackingLoop;
   /** Bytes the images below it hold on the host (qemu-img's actual-size of each); 0 without a backing file. */
   belowBytes: number;
   /** The images below it in its backing chain, its backing file first, as shown (empty without one or when it does not open). */
   below: string[];
   /** Every image of its chain that opens, itself first, with what the host says each is (raw-content.ts). */
   images?: ChainImage[];
-}
-
-/** The backing file an image names, as qemu-img resolves it (relative to the image's folder), normalised. */
-export function backingFileOf(info: ImageInfo | undefined): string | undefined {
-  if (info?.["full-backing-filename"] !== undefined) return shownImagePath(info["full-backing-filename"]);
-  return info?.["backing-filename"] === undefined
-    ? undefined
-    : chainMemberPath(info.filename, info["backing-filename"]);
 }
 
 /**
@@ -70,18 +65,27 @@ async function readChain(
   host: Host,
   path: string,
   signal?: AbortSignal,
-): Promise<{ belowBytes: number; below: string[]; images: ImageInfo[]; chainError?: string }> {
+): Promise<{
+  belowBytes: number;
+  below: string[];
+  images: ImageInfo[];
+  chainError?: string;
+  backingLoop?: BackingLoop;
+}> {
   const res = await host.exec(cmd("qemu-img", "info", "-U", "--backing-chain", "--output=json", path), {
     signal,
     timeoutMs: 60_000,
   });
-  if (res.code !== 0)
+  if (res.code !== 0) {
+    const loop = isBackingLoopError(res.stderr) ? await findBackingLoop(host, path, signal) : undefined;
     return {
       belowBytes: 0,
       below: [],
       images: [],
       chainError: res.stderr.trim() || `qemu-img info --backing-chain exited ${res.code}`,
+      ...(loop && { backingLoop: loop }),
     };
+  }
   const images = parseBackingChain(res.stdout);
   const below = images.slice(1);
   return {
@@ -100,7 +104,8 @@ export function unusableDiskFindings(state: DiskState): Finding[] {
   const { path, info } = state;
   const findings: Finding[] = [];
   const backing = backingFileOf(info);
-  if (backing && state.chainError)
+  if (backing && state.chainError && state.backingLoop) findings.push(backingLoopFinding(path, state.backingLoop));
+  else if (backing && state.chainError)
     findings.push(
       blocker(
         "Backing file cannot be opened",

@@ -14,13 +14,8 @@ import { kvmCheckNote, kvmSmokeTest } from "../host-doctor/kvm-smoke.js";
 import { SPARSIFY_FACTS } from "./facts.js";
 import { diskIdentity } from "./disk-identity.js";
 import { guestfsEnv, listGuestFilesystems } from "./guest-filesystems.js";
-import {
-  allocatedBytes,
-  backingFileOf,
-  inspectDisk,
-  misnamedImageFinding,
-  unusableDiskFindings,
-} from "./inspect-disk.js";
+import { backingFileOf } from "./chain-path.js";
+import { allocatedBytes, inspectDisk, misnamedImageFinding, unusableDiskFindings } from "./inspect-disk.js";
 import { dirWithRoom, freeSpace } from "./free-space.js";
 import { domainsUsing, readDomains } from "./libvirt-users.js";
 import { leftoverNote, makeOwnTmpdirCommand, ownTmpdir, removeOwnTmpdirCommand, withOwnTmpdir } from "./own-tmpdir.js";
