@@ -139,6 +139,9 @@ const UNDO_BY_HAND: Record<string, string> = {
   "image-sparsify":
     "By hand: the sparsified copy is a new file, deleted to go back. With --replace the original is gone once the last step ran: keep a copy of it first if you may need it.",
   "image-info": "Nothing to undo: it only reads.",
+  // Not "no checkpoint could be planned": a rollback takes none, it returns to one (found by a new-user trial).
+  rollback:
+    "Nothing mudanza offers: returning a host to a checkpoint discards what was done to it since. Afterwards `mudanza run PLAN` continues the migration from the checkpoint, doing the undone steps again.",
   "checkpoints-delete":
     "Nothing: a deleted checkpoint is gone for good, and with it the way back `mudanza rollback` offered. Check the migrated system first.",
 };

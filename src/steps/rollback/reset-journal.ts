@@ -23,9 +23,11 @@ export function resetJournal(target: RollbackTarget) {
     async probe() {
       const facts = FACTS_AFTER[target.purpose].filter((k) => k in target.migration.snapshot.facts);
       const steps = undone.filter((id) => (target.migration.snapshot.steps[id]?.status ?? "pending") !== "pending");
+      const satisfied = facts.length === 0 && steps.length === 0;
       return {
-        satisfied: facts.length === 0 && steps.length === 0,
-        reason: "the journal is at the checkpoint already",
+        satisfied,
+        // Said only when true: the dry run prints a reason beside "would run" too (found by a new-user trial).
+        reason: satisfied ? "the journal is at the checkpoint already" : undefined,
         plan: { steps, facts },
         findings: [],
         details: [`steps pending again: ${steps.join(", ") || "none"}`, `facts dropped: ${facts.join(", ") || "none"}`],

@@ -14,6 +14,8 @@ import { runMain } from "../../support/main-cli.js";
 import { useTempDirs } from "../../support/temp-dirs.js";
 import { PAIRS, type OvzPlan } from "./harness.js";
 import { openPlanJournal } from "../../support/plan-journal.js";
+import { collectDryRun } from "../../../src/report/dry-run-report.js";
+import { FACTS_AFTER } from "../../../src/steps/rollback/context.js";
 
 const tempDir = useTempDirs();
 const HOSTS = resolve("fixtures/hosts");
@@ -153,6 +155,65 @@ describe("mudanza rollback (scripted hosts, libvirt checkpoints)", () => {
     });
     expect(Object.keys(after.facts).sort()).toEqual(["checkpoints", "targetHostKeyFingerprints"]);
     expect(after.compensations).toEqual([]);
+  });
+
+  it("the dry run says the journal's rewind would run without a reason that says it is done, and its Undo speaks of a rollback, not of checkpoints it could not plan (found by a new-user trial)", async () => {
+    const plan = (await loadPlan(await planFile(true))).plan as OvzPlan;
+    const stateDir = await tempDir("mudanza-rollback-state-");
+    const migration = await failedMigration(stateDir, plan);
+    const libvirt = await loadScriptedHost(`${HOSTS}/libvirt-checkpoints`, "target-checkpoints");
+    libvirt.on("virsh -c qemu:///system snapshot-list web1", {
+      stdout: (await readFile(`${HOSTS}/libvirt-checkpoints/out/snapshot-list-web1-one.txt`, "utf8")).replace(
+        "mz-lab-before-copy",
+        NAME.padEnd(18),
+      ),
+    });
+    const target = await loadScriptedHost(`${HOSTS}/debian-12-kvm-target`, "target");
+    target.on("true", {});
+    const hosts = {
+      source: await loadScriptedHost(`${HOSTS}/debian-12-openvz-source`, "source"),
+      target,
+      "target-checkpoints": libvirt,
+    };
+    const stepIds = buildOpenvzToKvm(plan).steps.map((s) => s.id);
+    const pipeline = buildRollback({
+      migration,
+      name: NAME,
+      purpose: "before-copy",
+      sides: ["target"],
+      stepIds,
+      firstUndoneStep: "checkpoint-before-copy",
+    });
+    const own = await Journal.open({
+      stateDir,
+      migrationId: "rb",
+      fileStem: "rb",
+      kind: "rollback",
+      planPath: "plan.yaml",
+      planHash: "h",
+      readOnly: true,
+    });
+    const dryRun = async () => {
+      const outcome = await runPipeline({ pipeline, plan, hosts, journal: own, mode: "dry-run", sink: () => {} });
+      // what drive-pipeline gives the report of a plan with a checkpoints section
+      return collectDryRun(pipeline, {}, outcome.probes, outcome.skipped, undefined, { checkpointsInPlan: true });
+    };
+    const before = await dryRun();
+    expect(before.steps.find((s) => s.id === "reset-journal")).toMatchObject({
+      status: "would-run",
+      reason: undefined,
+    });
+    expect(before.risk.undo).toEqual([
+      expect.stringMatching(/^Nothing mudanza offers: returning a host to a checkpoint/),
+    ]);
+    await migration.rollBackTo(stepIds, "checkpoint-before-copy", FACTS_AFTER["before-copy"], "rolled back");
+    const after = await dryRun();
+    expect(after.steps.find((s) => s.id === "reset-journal")).toMatchObject({
+      status: "satisfied",
+      reason: "the journal is at the checkpoint already",
+    });
+    await own.close();
+    await migration.close();
   });
 
   it("a migration that ran and took no checkpoint: exit 2, saying so and naming its journal", async () => {
