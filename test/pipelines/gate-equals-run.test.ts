@@ -79,8 +79,8 @@ describe("what the gate displayed is what run executed, for every step", () => {
       passBytes: [900_000_000, 40_000_000, 52_000_000],
     });
     const steps = await runRecorded(buildOpenvzToKvm(plan), plan, { source, target });
-    // Every step the plan does not skip (without checkpoints, delete-checkpoints has nothing to do).
-    expect(steps.skipped).toEqual(["delete-checkpoints"]);
+    // Every step the plan does not skip (without checkpoints, the checkpoint steps and delete-checkpoints have nothing to do).
+    expect(steps.skipped).toEqual(["checkpoint-before-update", "checkpoint-before-copy", "delete-checkpoints"]);
     expect([...steps.keys()]).toEqual(
       buildOpenvzToKvm(plan)
         .steps.map((s) => s.id)

@@ -1,4 +1,4 @@
-import { blocker, warning, type Finding } from "../../engine/finding.js";
+import { blocker, type Finding } from "../../engine/finding.js";
 import { defineStep, verifyResult, type PlannedCommand, type Step } from "../../engine/step.js";
 import { gib } from "../host/probes.js";
 import type { OvzPlan } from "../openvz-to-kvm/plan.js";
@@ -34,8 +34,8 @@ const WHAT: Record<CheckpointPurpose, string> = {
 
 /**
  * A checkpoint of `sides` before a step nothing else could undo. Without a checkpoints section (or when
- * the plan names none of these sides) it is satisfied at once with a warning: the run goes on, and each
- * gate after it says nothing can undo it.
+ * the plan names none of these sides) it is skipped, not "already done" (found by a new-user trial): the
+ * run goes on, and the first gate after it warns that nothing can undo it (undo-note.ts).
  */
 export function checkpointStep(
   purpose: CheckpointPurpose,
@@ -47,23 +47,18 @@ export function checkpointStep(
     title: `Checkpoint of the ${sides.join(" and the ")} ${WHAT[purpose]}`,
     destructive: false,
     changesWithoutAsking: "takes a snapshot on the checkpoint's host (it costs disk; the guest is unchanged)",
-    skip: skip ? (ctx) => skip(ctx.plan) : undefined,
+    // Skipped, a resumed run asks again: a checkpoints section added since is then taken.
+    skip: (ctx) =>
+      skip?.(ctx.plan) ??
+      (sides.some((side) => configFor(ctx.plan, side))
+        ? undefined
+        : `no checkpoint configured for the ${sides.join(" or the ")}: nothing can undo the steps after this one`),
 
     async probe(ctx) {
       const configured = sides.filter((side) => configFor(ctx.plan, side));
-      const missing = sides.filter((side) => !configFor(ctx.plan, side));
+      // A side without a checkpoint is warned of by the first gate after this step (undo-note.ts).
       const findings: Finding[] = [];
       const details: string[] = [];
-      // Said once per run: by the first checkpoint step the plan does not skip (the target's twice would be noise).
-      const warnFor = purpose === "before-copy" && !ctx.plan.options.skipPreUpdate ? [] : missing;
-      if (warnFor.length > 0)
-        findings.push(
-          warning(
-            "No checkpoints",
-            `nothing can undo the migration's changes to the ${warnFor.join(" or the ")}`,
-            "add a checkpoints section (`mudanza plan openvz-to-kvm` shows it)",
-          ),
-        );
       const take: PlannedCheckpoint[] = [];
       const adopt: PlannedCheckpoint[] = [];
       const recorded = ctx.facts.get(OVZ_FACTS.checkpoints) ?? [];
@@ -130,12 +125,7 @@ export function checkpointStep(
         });
       }
       const satisfied = take.length === 0 && adopt.length === 0 && findings.every((f) => !f.blocks);
-      const reason =
-        configured.length === 0
-          ? "no checkpoint configured for this side: nothing can undo the steps after this one"
-          : done === configured.length
-            ? "taken in an earlier run"
-            : undefined;
+      const reason = done === configured.length ? "taken in an earlier run" : undefined;
       return {
         satisfied,
         reason,

@@ -1,3 +1,4 @@
+import { warning, type Finding } from "../../engine/finding.js";
 import type { Step } from "../../engine/step.js";
 import type { OvzPlan } from "../openvz-to-kvm/plan.js";
 import { configFor, describeConfig, nameFor, type CheckpointPurpose, type CheckpointSide } from "./sides.js";
@@ -35,6 +36,24 @@ export function undoLines(plan: OvzPlan, stepId: string): string[] {
   return lines;
 }
 
+/**
+ * Said once per run, by the first step that changes a host (the pre-update step, or the copy when the plan
+ * skips it): a checkpoint step with nothing configured is skipped, and says nothing itself.
+ */
+function noCheckpointFindings(plan: OvzPlan, stepId: string): Finding[] {
+  if (stepId !== (plan.options.skipPreUpdate ? "rsync" : "pre-update")) return [];
+  const uncovered = UNDONE_BY[stepId]!.sides.filter((side) => !configFor(plan, side));
+  return uncovered.length === 0
+    ? []
+    : [
+        warning(
+          "No checkpoints",
+          `nothing can undo the migration's changes to the ${uncovered.join(" or the ")}`,
+          "add a checkpoints section (`mudanza plan openvz-to-kvm` shows it)",
+        ),
+      ];
+}
+
 /** The step with its undo lines added to what its gate and the dry-run report show. */
 export function withUndoNote<P>(step: Step<OvzPlan, P>): Step<OvzPlan, P> {
   if (!UNDONE_BY[step.id]) return step;
@@ -46,7 +65,11 @@ export function withUndoNote<P>(step: Step<OvzPlan, P>): Step<OvzPlan, P> {
     verify: step.verify.bind(step),
     async probe(ctx) {
       const probed = await step.probe(ctx);
-      return { ...probed, details: [...(probed.details ?? []), ...undoLines(ctx.plan, step.id)] };
+      return {
+        ...probed,
+        findings: [...probed.findings, ...noCheckpointFindings(ctx.plan, step.id)],
+        details: [...(probed.details ?? []), ...undoLines(ctx.plan, step.id)],
+      };
     },
   };
 }

@@ -68,6 +68,11 @@ describe("mudanza run PLAN --dry-run on the scripted pairs", () => {
     expect(report.warnings.filter((w) => w.title === "No checkpoints").map((w) => w.summary)).toEqual([
       "nothing can undo the migration's changes to the target or the source",
     ]);
+    // ...and its checkpoint steps are skipped, not "already done" (found by a new-user trial)
+    expect(report.steps.find((s) => s.id === "checkpoint-before-update")).toMatchObject({
+      status: "skipped",
+      reason: "no checkpoint configured for the target or the source: nothing can undo the steps after this one",
+    });
     const detailsOf = (id: string): string[] => report.steps.find((s) => s.id === id)!.details;
     for (const id of ["rsync", "db-freeze", "reboot-verify"])
       expect(detailsOf(id)).toContain("warning: no checkpoint, nothing can undo this on the target");
@@ -146,9 +151,10 @@ describe("a dry run changes nothing", () => {
       expect(source.mutations).toEqual([]);
       expect(target.mutations).toEqual([]);
       // cutover is skipped by these plans (no `cutover: true`): it has nothing to probe
-      // delete-checkpoints is skipped too: without checkpoints there is nothing to delete
+      // without checkpoints the checkpoint steps and delete-checkpoints are skipped too: nothing to take or delete
+      const withoutCheckpoints = ["checkpoint-before-update", "checkpoint-before-copy", "delete-checkpoints"];
       expect(Object.keys(outcome.probes)).toEqual(
-        STEPS.filter((id) => id !== "cutover" && id !== "delete-checkpoints"),
+        STEPS.filter((id) => id !== "cutover" && !withoutCheckpoints.includes(id)),
       );
       expect(outcome.skipped["cutover"]).toMatch(/no cutover in this plan/);
     },
