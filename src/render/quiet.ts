@@ -11,8 +11,8 @@ export interface QuietOptions {
    */
   stillCheckingEveryMs?: number;
   /**
-   * The command prints its own report of the checks (host doctor), blockers and fixes included: the end says
-   * so in a line instead of listing them a second time (found by a new-user trial).
+   * The command prints its own summary of the checks on stdout (host doctor), blockers and fixes included: the
+   * end says so in a line instead of listing them a second time (found by a new-user trial).
    */
   reportListsBlockers?: boolean;
 }
@@ -92,7 +92,8 @@ export function createQuietRenderer(out: Writable = process.stderr, options: Qui
           stopSayingStillChecking();
           if (event.status === "blocked" && options.reportListsBlockers && blockers.length > 0)
             say(
-              `blocked: ${blockers.length === 1 ? "1 blocker" : `${blockers.length} blockers`}, each with its fix in the report`,
+              // Where: there is no report file, and on a terminal the summary comes after this line (new-user trial).
+              `blocked: ${blockers.length === 1 ? "1 blocker" : `${blockers.length} blockers`}, each with its fix in the summary this command prints on stdout`,
             );
           else if (event.status === "blocked")
             say(
