@@ -7,6 +7,7 @@ import { rsyncStep } from "../../src/steps/openvz-to-kvm/rsync-step.js";
 import { loadPair, PAIRS } from "../pipelines/openvz-to-kvm/harness.js";
 import { simulate } from "../pipelines/openvz-to-kvm/simulate.js";
 import { stepContext } from "./context.js";
+import { buildOpenvzToKvm } from "../../src/pipelines/openvz-to-kvm/pipeline.js";
 
 /**
  * After a cutover the target is production: its databases take writes the stopped source never sees.
@@ -52,6 +53,20 @@ describe("no copy after a cutover", () => {
     expect(state.units.source.get("mariadb.service")).toBe(false);
     expect([...source.files.keys()].some((p) => p.startsWith("/root/.mudanza-migrate"))).toBe(false);
     expect((await dbFreeze.verify(ctx)).ok).toBe(true);
+  });
+});
+
+describe("db-freeze's title", () => {
+  const titleWith = async (cutover: boolean) => {
+    const { plan } = await loadPair(PAIRS.debian.plan, { cutover });
+    return buildOpenvzToKvm(plan).steps.find((s) => s.id === "db-freeze")?.title;
+  };
+
+  it("under a cutover says the databases start on the target only, not 'start them again' (found by a new-user trial)", async () => {
+    expect(await titleWith(true)).toBe(
+      "Stop the databases, final copy, start them on the target only (the source's stay stopped)",
+    );
+    expect(await titleWith(false)).toBe("Stop the databases, final copy, start them again");
   });
 });
 

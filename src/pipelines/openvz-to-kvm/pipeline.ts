@@ -4,7 +4,7 @@ import { preUpdate } from "../../steps/openvz-to-kvm/pre-update.js";
 import { releaseMatch } from "../../steps/openvz-to-kvm/release-match.js";
 import { captureTarget } from "../../steps/openvz-to-kvm/capture-target.js";
 import { rsyncStep } from "../../steps/openvz-to-kvm/rsync-step.js";
-import { dbFreeze } from "../../steps/openvz-to-kvm/db-freeze.js";
+import { dbFreezeFor } from "../../steps/openvz-to-kvm/db-freeze.js";
 import { networkFixup } from "../../steps/openvz-to-kvm/network-fixup.js";
 import { kernelInstall } from "../../steps/openvz-to-kvm/kernel-install.js";
 import { restoreVmPackages } from "../../steps/openvz-to-kvm/restore-vm-packages.js";
@@ -39,7 +39,7 @@ export function buildOpenvzToKvm(plan: PlanOf<"openvz-to-kvm">): Pipeline<PlanOf
       captureTarget,
       checkpointBeforeCopy,
       rsyncStep,
-      dbFreeze,
+      dbFreezeFor(plan),
       networkFixup,
       kernelInstall,
       restoreVmPackages,

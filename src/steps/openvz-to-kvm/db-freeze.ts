@@ -446,3 +446,17 @@ export const dbFreeze = defineStep<OvzPlan, FreezePlan>({
     ]);
   },
 });
+
+/**
+ * The step as the plan runs it: under a cutover the source's databases stay stopped, so "start them again"
+ * would be untrue there (found by a new-user trial). Titles are not journaled (steps are kept by id), so a
+ * plan-dependent one changes nothing a resume reads.
+ */
+export function dbFreezeFor(plan: OvzPlan): typeof dbFreeze {
+  return plan.options.cutover
+    ? {
+        ...dbFreeze,
+        title: "Stop the databases, final copy, start them on the target only (the source's stay stopped)",
+      }
+    : dbFreeze;
+}
