@@ -26,6 +26,14 @@ export class StepFailedError extends Error {
 }
 
 /**
+ * A step's failure that resuming would only repeat: what it found stays as it is (a disk written since it
+ * was read), so the end of the run says to start over (--restart), not to resume. The runner reads it.
+ */
+export class ResumeRepeatsFailureError extends Error {
+  override name = "ResumeRepeatsFailureError";
+}
+
+/**
  * The journal of a run under way could not be written in the state dir (full, read-only): the run stops there
  * as at a failed step (exit 1), its compensations run, and the journal keeps what it saved before.
  */

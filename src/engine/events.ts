@@ -150,6 +150,16 @@ export const pipelineEventSchema = z.discriminatedUnion("type", [
         "the CLI's exit code (README: exit codes); a run that ended before it began (a host that cannot be reached) has only this end event",
       ),
     resumeCommand: z.string().optional(),
+    resumeRepeatsFailure: z
+      .boolean()
+      .optional()
+      .describe(
+        "true when resuming would only repeat the failure (what the step found stays as it is): resumeCommand is then absent, and the run starts over with restartCommand when the command takes --restart",
+      ),
+    restartCommand: z
+      .string()
+      .optional()
+      .describe("the command that starts the run over (--restart), given when resumeRepeatsFailure is true"),
     journal: journalField,
     log: z.string().optional(),
     /** Added by the CLI from the journal's facts, when the pipeline recorded them. */

@@ -1,4 +1,10 @@
-import { InterruptedError, StateDirWriteError, StepFailedError, errorMessage } from "../errors.js";
+import {
+  InterruptedError,
+  ResumeRepeatsFailureError,
+  StateDirWriteError,
+  StepFailedError,
+  errorMessage,
+} from "../errors.js";
 import type { Host } from "../hosts/host.js";
 import type { Journal, StepRecord } from "../journal/journal.js";
 import { redactSecrets } from "../journal/secrets.js";
@@ -40,6 +46,11 @@ export interface RunOptions<Plan> {
   signal?: AbortSignal;
   /** Shown to the user when the run stops: the exact command that resumes it. */
   resumeCommand?: string;
+  /**
+   * The command that starts the run over (--restart), shown instead of resumeCommand when a step's failure
+   * says resuming would only repeat it (ResumeRepeatsFailureError); absent when the command takes no --restart.
+   */
+  restartCommand?: string;
   logPath?: string;
   /** What to tell the admin who declined this step's gate (e.g. the plan option that skips it). */
   declinedHint?: (stepId: string) => string | undefined;
@@ -52,6 +63,8 @@ export interface RunOutcome {
   /** The signal that interrupted the run (status "interrupted"); the CLI maps status and signal to an exit code. */
   signal?: "SIGINT" | "SIGTERM";
   message?: string;
+  /** The failed step said resuming would only repeat its failure: the run must start over. */
+  resumeRepeatsFailure?: boolean;
   probes: Record<string, ProbeResult>;
   /** Steps the plan skips, with the reason, as the preflight found them. */
   skipped: Record<string, string>;
@@ -126,6 +139,7 @@ export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunO
           message: outcome.message?.includes(unsaved.message)
             ? outcome.message
             : [outcome.message, unsaved.message].filter(Boolean).join("\n"),
+          resumeRepeatsFailure: outcome.resumeRepeatsFailure,
         }
       : outcome;
 
@@ -134,13 +148,17 @@ export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunO
     if (mode !== "dry-run") await journal.endRun(orUnsaved(reached).status).catch(keepUnsaved);
     const outcome = orUnsaved(reached);
     const stopped = outcome.status !== "done" && outcome.status !== "dry-run";
+    const runAgain = stopped && outcome.status !== "blocked";
+    const startOver = runAgain && outcome.resumeRepeatsFailure === true;
     emit({
       type: "pipeline-end",
       at: now(),
       status: outcome.status,
       signal: outcome.signal,
       message: outcome.message,
-      resumeCommand: stopped && outcome.status !== "blocked" ? options.resumeCommand : undefined,
+      resumeCommand: runAgain && !startOver ? options.resumeCommand : undefined,
+      resumeRepeatsFailure: startOver || undefined,
+      restartCommand: startOver ? options.restartCommand : undefined,
       journal: journal.writtenPath,
       log: options.logPath,
     });
@@ -403,7 +421,11 @@ export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunO
       await compensate();
       if (interrupted)
         return end({ status: "interrupted", signal: interrupted.signal === "SIGTERM" ? "SIGTERM" : "SIGINT", message });
-      return end({ status: "failed", message: `${step.title}: ${message}` });
+      return end({
+        status: "failed",
+        message: `${step.title}: ${message}`,
+        resumeRepeatsFailure: error instanceof ResumeRepeatsFailureError || undefined,
+      });
     }
   }
   return end({ status: "done" });

@@ -81,6 +81,8 @@ export const REPORTED_EVENT_SHAPES = new Map<string, Shape>(
       signal: optional(oneOf(["SIGINT", "SIGTERM"])),
       message: optional(str),
       resumeCommand: optional(str),
+      resumeRepeatsFailure: optional(bool),
+      restartCommand: optional(str),
       journal: optional(str),
       log: optional(str),
       freezeWindowSec: optional(num),

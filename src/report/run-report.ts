@@ -8,6 +8,7 @@ import { checksAfterReboot, summarizeRun, type RunSummary } from "./run-summary.
 import { wordsFor } from "./kind-words.js";
 import { restoredPackagesSection } from "./restored-packages.js";
 import { exitCodeForRun } from "../exit-codes.js";
+import { runAgainAdvice } from "../render/run-again-advice.js";
 
 export const reportPathFor = (stateDir: string, migrationId: string): string =>
   join(stateDir, `${migrationId}.report.md`);
@@ -26,7 +27,8 @@ export function renderRunReportMarkdown(s: RunSummary): string {
     out.push(
       `**Result: ${s.lastEnd.status}** (exit ${exitCodeForRun(s.lastEnd)}) at ${s.lastEnd.at}.${s.lastEnd.message ? ` ${plain(s.lastEnd.message.replace(/\n/g, "; "))}` : ""}`,
     );
-    if (s.lastEnd.resumeCommand) out.push("", `Resume with: ${code(s.lastEnd.resumeCommand)}`);
+    const advice = runAgainAdvice(s.lastEnd);
+    if (advice) out.push("", advice.command ? `${advice.lead}: ${code(advice.command)}` : `${advice.lead}.`);
     out.push("");
   } else if (last)
     out.push(

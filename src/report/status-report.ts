@@ -3,6 +3,7 @@ import { formatDuration } from "../render/format.js";
 import { checksAfterReboot, summarizeRun, type SummarizedEvent } from "./run-summary.js";
 import { wordsFor } from "./kind-words.js";
 import { resumeCommandIn } from "./resume-command.js";
+import { runAgainAdvice } from "../render/run-again-advice.js";
 
 const MARK: Record<string, string> = { pending: "○", running: "▶", done: "✔", skipped: "↷", failed: "✖", blocked: "⊘" };
 
@@ -51,15 +52,26 @@ export function renderStatus(
     );
   // A killed run is as unfinished as a failed one.
   const unfinished = last?.outcome ? last.outcome !== "done" : context.lockHeld === false;
-  if (s.lastEnd?.resumeCommand && unfinished) {
-    // Only offer a resume that would be accepted: a changed or unreadable plan is refused by `run`.
+  const advice = s.lastEnd && unfinished ? runAgainAdvice(s.lastEnd) : undefined;
+  if (advice) {
+    // Only offer a run that would be accepted: an unreadable plan is refused by `run`, and a changed one unless
+    // it starts over (--restart).
     const refusal =
       context.planProblem ??
-      (s.planChanged ? "the plan changed since it started; restore the plan, or start over with --restart" : undefined);
-    const resume = context.stateDirs
-      ? resumeCommandIn(s.lastEnd.resumeCommand, context.stateDirs.now, context.stateDirs.default)
-      : s.lastEnd.resumeCommand;
-    lines.push(refusal ? `Resuming would be refused: ${refusal}` : `Resume with: ${resume}`);
+      (s.planChanged && !advice.startsOver
+        ? "the plan changed since it started; restore the plan, or start over with --restart"
+        : undefined);
+    const command =
+      advice.command && context.stateDirs
+        ? resumeCommandIn(advice.command, context.stateDirs.now, context.stateDirs.default)
+        : advice.command;
+    lines.push(
+      refusal
+        ? `${advice.startsOver ? "Starting over" : "Resuming"} would be refused: ${refusal}`
+        : command
+          ? `${advice.lead}: ${command}`
+          : advice.lead,
+    );
   }
   lines.push("", "Timeline:");
   const width = Math.max(10, ...s.steps.map((st) => st.title.length));

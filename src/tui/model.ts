@@ -47,6 +47,8 @@ export interface EndView {
   exitCode: number;
   message?: string;
   resumeCommand?: string;
+  resumeRepeatsFailure?: boolean;
+  restartCommand?: string;
   /** Absent when nothing was written to the journal (a dry run of a plan that never ran). */
   journal?: string;
   log?: string;
@@ -214,6 +216,8 @@ export function reduce(model: TuiModel, event: PipelineEvent, nowMs = Date.now()
           exitCode: exitCodeForRun(event),
           message: event.message,
           resumeCommand: event.resumeCommand,
+          resumeRepeatsFailure: event.resumeRepeatsFailure,
+          restartCommand: event.restartCommand,
           journal: event.journal,
           log: event.log,
           atMs: atMs(event.at, nowMs),

@@ -1,6 +1,7 @@
 import type { Finding } from "../engine/finding.js";
 import type { GatePrompt } from "../engine/runner.js";
 import { cleanLine, formatDuration } from "../render/format.js";
+import { runAgainAdvice } from "../render/run-again-advice.js";
 import { failedStep, warningsOf, warningText, type EndView, type TuiModel } from "./model.js";
 import { wordsFor } from "../report/kind-words.js";
 import { describeHeadline } from "../report/headline-figures.js";
@@ -170,6 +171,8 @@ export function endCopyLines(end: EndView): string[] {
   // drivePipeline writes the run report next to the journal once the run ends.
   if (end.status !== "dry-run" && end.journal?.endsWith(".journal.json"))
     push(`Report: ${end.journal.replace(/\.journal\.json$/, ".report.md")}`);
-  if (end.resumeCommand) push("Resume with:", `  ${end.resumeCommand}`);
+  const advice = runAgainAdvice(end);
+  if (advice?.command) push(`${advice.lead}:`, `  ${advice.command}`);
+  else if (advice) push(advice.lead);
   return lines;
 }

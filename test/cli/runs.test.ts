@@ -282,6 +282,20 @@ describe("status", () => {
     });
     expect(gone).not.toContain("Resume with:");
   });
+
+  it("after a failure that resuming would repeat, offers to start over instead, even with the plan changed", () => {
+    const restartCommand = "mudanza run /plans/web1.yaml --yes --restart";
+    const repeats = { ...end, resumeCommand: undefined, resumeRepeatsFailure: true, restartCommand };
+    const text = renderStatus(journal("boom"), "h", [repeats]);
+    expect(text).toContain(`Resuming would only repeat this failure; start over with: ${restartCommand}`);
+    expect(text).not.toContain("Resume with:");
+    // --restart starts over from the plan as it is now: a changed plan does not refuse it.
+    expect(renderStatus(journal("boom"), "other", [repeats])).toContain(`start over with: ${restartCommand}`);
+    const gone = renderStatus(journal("boom"), undefined, [repeats], { planProblem: "the plan cannot be read now" });
+    expect(gone).toContain("Starting over would be refused: the plan cannot be read now");
+    const moved = renderStatus(journal("boom"), "h", [repeats], { stateDirs: { now: "/copy", default: "/s" } });
+    expect(moved).toContain(`start over with: ${restartCommand} --state-dir /copy`);
+  });
 });
 
 describe("a dry run while another run holds the journal (found by a new-user trial: it said Ready, and a run was refused)", () => {

@@ -122,6 +122,8 @@ const events: Record<string, unknown> = {
     signal: "SIGTERM",
     message: "m",
     resumeCommand: "r",
+    resumeRepeatsFailure: true,
+    restartCommand: "r --restart",
     journal: "j",
     log: "l",
     freezeWindowSec: 4.5,

@@ -58,6 +58,17 @@ describe("listr2 renderer (--yes without a terminal)", () => {
     expect(text).toMatch(/\[FAILED\] failed after 14 s \(exit 1\)/);
   });
 
+  it("a failure that resuming would repeat ends with the command that starts over, not a resume (found by a new-user trial)", async () => {
+    const restartCommand = "mudanza image sparsify /v/g.qcow2 --out /v/g.sparse.qcow2 --replace --restart";
+    const text = await renderAll([
+      ...runningCopy(),
+      stepEnd("copy-files", 12, "failed", 1000, "the disk changed"),
+      end(13, "failed", { message: "the disk changed", resumeRepeatsFailure: true, restartCommand }),
+    ]);
+    expect(text).toContain(`resuming would only repeat this failure; start over with: ${restartCommand}`);
+    expect(text).not.toContain("resume with:");
+  });
+
   it("throttles a flood of progress to a sane rate", async () => {
     const events = [...runningCopy()];
     for (let i = 0; i < 10_000; i++) events.push(progress("copy-files", 10, i, 100_000));

@@ -149,4 +149,34 @@ describe("run report and status", () => {
     );
     expect(text).toContain("! Old kernel (source): 3.10 on source");
   });
+
+  it("a failure that resuming would repeat: the report says to start over, or not to run it again", () => {
+    const journal: JournalData = {
+      version: 1,
+      migrationId: "image-sparsify-0123456789ab",
+      kind: "image-sparsify",
+      planPath: "(arguments) mudanza image sparsify /v/g.qcow2 --replace",
+      planHash: "h",
+      createdAt: "2026-11-23T10:00:00.000Z",
+      updatedAt: "2026-11-23T10:05:00.000Z",
+      steps: { "replace-original": { status: "failed", message: "the disk changed", attempts: 1 } },
+      facts: {},
+      compensations: [],
+      compensationLog: [],
+      runs: [{ startedAt: "2026-11-23T10:00:00.000Z", mode: "interactive", outcome: "failed" }],
+    };
+    const restartCommand = "mudanza image sparsify /v/g.qcow2 --replace --restart";
+    const end = {
+      type: "pipeline-end" as const,
+      at: "2026-11-23T10:05:00.000Z",
+      status: "failed" as const,
+      resumeRepeatsFailure: true,
+      restartCommand,
+    };
+    const md = renderRunReportMarkdown(summarizeRun(journal, [end], "h"));
+    expect(md).toContain(`Resuming would only repeat this failure; start over with: \`${restartCommand}\``);
+    expect(md).not.toContain("Resume with");
+    const withoutRestart = renderRunReportMarkdown(summarizeRun(journal, [{ ...end, restartCommand: undefined }], "h"));
+    expect(withoutRestart).toContain("Resuming would only repeat this failure: do not run the same command again.");
+  });
 });

@@ -53,6 +53,15 @@ describe("TUI model", () => {
     expect(m.end?.atMs).toBe(T0 + 13000);
   });
 
+  it("keeps what the end says of a failure that resuming would repeat, for the end's lines", () => {
+    const m = fold([
+      ...runningCopy(),
+      end(13, "failed", { resumeRepeatsFailure: true, restartCommand: "mudanza run web1.yaml --restart" }),
+    ]);
+    expect(m.end).toMatchObject({ resumeRepeatsFailure: true, restartCommand: "mudanza run web1.yaml --restart" });
+    expect(m.end?.resumeCommand).toBeUndefined();
+  });
+
   it("ignores events about unknown steps", () => {
     const m = fold([start(), stepStart("nope", 1)]);
     expect(m.steps.every((s) => s.status === "pending")).toBe(true);

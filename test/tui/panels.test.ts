@@ -113,6 +113,19 @@ describe("the end's paths and resume command (found by a new-user trial: cut or 
     });
     expect(odd.join("\n")).not.toContain(escape);
   });
+
+  it("a failure that resuming would repeat ends with the command that starts over, or says not to run it again", async () => {
+    const { endCopyLines } = await import("../../src/tui/panels.js");
+    const restartCommand = "mudanza image sparsify /v/g.qcow2 --out /v/g.sparse.qcow2 --replace --restart";
+    const failed = { status: "failed", exitCode: 1, atMs: 0, resumeRepeatsFailure: true } as const;
+    expect(endCopyLines({ ...failed, restartCommand })).toEqual([
+      "Resuming would only repeat this failure; start over with:",
+      `  ${restartCommand}`,
+    ]);
+    expect(endCopyLines(failed)).toEqual([
+      "Resuming would only repeat this failure: do not run the same command again",
+    ]);
+  });
 });
 
 describe("the header's route (found by a new-user trial: host doctor showed '? → ?')", () => {

@@ -1,0 +1,28 @@
+import type { EventOf } from "../engine/events.js";
+
+type EndFields = Pick<EventOf<"pipeline-end">, "resumeCommand" | "resumeRepeatsFailure" | "restartCommand">;
+
+/** What the end of a stopped run says about running it again: the same words on every face. */
+export interface RunAgainAdvice {
+  /** "Resume with", or why to start over instead; `command`, when there is one, follows it after a colon. */
+  lead: string;
+  command?: string;
+  /** The command starts the run over (--restart) instead of resuming it. */
+  startsOver: boolean;
+}
+
+/**
+ * Resume, start over, or neither: a failure that resuming would only repeat (the disk sparsify read was
+ * written since) must not end with a resume command that fails the same way (found by a new-user trial).
+ */
+export function runAgainAdvice(end: EndFields): RunAgainAdvice | undefined {
+  if (end.resumeCommand) return { lead: "Resume with", command: end.resumeCommand, startsOver: false };
+  if (!end.resumeRepeatsFailure) return undefined;
+  if (end.restartCommand)
+    return {
+      lead: "Resuming would only repeat this failure; start over with",
+      command: end.restartCommand,
+      startsOver: true,
+    };
+  return { lead: "Resuming would only repeat this failure: do not run the same command again", startsOver: true };
+}
