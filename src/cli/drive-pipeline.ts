@@ -73,6 +73,8 @@ export interface DriveOptions<Plan> {
    */
   connect(hosts: Record<string, Host>, facts: Readonly<Record<string, unknown>>, signal: AbortSignal): Promise<void>;
   resumeCommand: string;
+  /** The command that starts over (--restart), when the command takes it: said when resuming cannot succeed. */
+  restartCommand?: string;
   declinedHint?: (stepId: string) => string | undefined;
   /** False when the command prints its own summary instead of the dry-run report. */
   printDryRunReport?: boolean;
@@ -195,6 +197,7 @@ export async function drivePipeline<Plan>(options: DriveOptions<Plan>): Promise<
       confirm: face.confirm,
       signal: controller.signal,
       resumeCommand: options.resumeCommand,
+      restartCommand: options.restartCommand,
       declinedHint: options.declinedHint,
       logPath: mode === "dry-run" ? undefined : logPath,
       onError: trace ? (stepId, error) => trace?.line(`${stepId} failed:\n${stackChain(error)}`) : undefined,

@@ -98,6 +98,7 @@ async function drivePlan(
       if (loaded.plan.kind === "openvz-to-kvm") await connectCheckpointHosts(loaded.plan.checkpoints, hosts, signal);
     },
     resumeCommand,
+    restartCommand: `${resumeCommand} --restart`,
     declinedHint: (stepId) => declinedGateHint(loaded.plan.kind, stepId, loaded.path, resumeCommand),
   });
 }

@@ -11,6 +11,16 @@ export interface LocalPipelineFlags extends DriveFlags {
   restart?: boolean;
 }
 
+export interface LocalPipelineRun {
+  mode?: RunMode;
+  /** The dry-run report (default: printed). */
+  printReport?: boolean;
+  /** Without the Markdown report: whether the command prints its blockers itself (doctor's report does; image info's chain does not). */
+  ownOutputListsBlockers?: boolean;
+  /** The command has a --restart flag: a failure that resuming would repeat then says to start over with it. */
+  takesRestart?: boolean;
+}
+
 /** Runs an argument-built pipeline on this machine; `argv` is the command line that resumes it. */
 export async function runLocalPipeline<P>(
   kind: string,
@@ -18,12 +28,12 @@ export async function runLocalPipeline<P>(
   plan: P,
   flags: LocalPipelineFlags,
   argv: string[],
-  mode: RunMode = resolveRunMode(flags),
-  printReport = true,
-  /** Without the Markdown report: whether the command prints its blockers itself (doctor's report does; image info's chain does not). */
-  ownOutputListsBlockers = !printReport,
+  run: LocalPipelineRun = {},
 ) {
+  const mode = run.mode ?? resolveRunMode(flags);
+  const printReport = run.printReport ?? true;
   const stateDir = resolveStateDir(flags.stateDir);
+  const runFlags = [...(flags.yes ? ["--yes"] : []), ...(flags.stateDir ? ["--state-dir", stateDir] : [])];
   const ids = argumentJournal(kind, plan, cmd("mudanza", ...argv));
   return drivePipeline({
     pipeline,
@@ -35,13 +45,9 @@ export async function runLocalPipeline<P>(
     async connect(hosts) {
       hosts.local = new LocalHost("local");
     },
-    resumeCommand: cmd(
-      "mudanza",
-      ...argv,
-      ...(flags.yes ? ["--yes"] : []),
-      ...(flags.stateDir ? ["--state-dir", stateDir] : []),
-    ),
+    resumeCommand: cmd("mudanza", ...argv, ...runFlags),
+    restartCommand: run.takesRestart ? cmd("mudanza", ...argv, ...runFlags, "--restart") : undefined,
     printDryRunReport: printReport,
-    reportListsBlockers: ownOutputListsBlockers,
+    reportListsBlockers: run.ownOutputListsBlockers ?? !printReport,
   });
 }

@@ -1,9 +1,10 @@
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { main } from "../../src/cli/program.js";
 import { delegatingHost } from "../../src/hosts/delegating-host.js";
 import type { Host } from "../../src/hosts/host.js";
 import { LocalHost } from "../../src/hosts/local-host.js";
@@ -86,9 +87,15 @@ describe("image sparsify --replace swaps only the disk virt-sparsify read (real 
 
   it("a write made after the last check, right before the swap, keeps the disk and the copy", async () => {
     const o = plan();
-    const { outcome } = await runLocal(buildImageSparsify(), o, "yes", { host: hostWritingBeforeReplace(writeToDisk) });
+    const { outcome, stateDir } = await runLocal(buildImageSparsify(), o, "yes", {
+      host: hostWritingBeforeReplace(writeToDisk),
+    });
     expect(outcome.status).toBe("failed");
     expect(outcome.message).toMatch(/changed since virt-sparsify read it.*was not replaced/);
+    // A resumed run would block on the changed disk: the end says to start over (found by a new-user trial).
+    expect(outcome.resumeRepeatsFailure).toBe(true);
+    const resumed = await runLocal(buildImageSparsify(), o, "yes", { stateDir });
+    expect(resumed.outcome.status).toBe("blocked");
     expect(writeKept()).toBe(true);
     expect(existsSync(o.out)).toBe(true);
   }, 60_000);
@@ -105,6 +112,50 @@ describe("image sparsify --replace swaps only the disk virt-sparsify read (real 
     }
     expect(writeKept()).toBe(true);
     expect(existsSync(o.out)).toBe(true);
+  }, 60_000);
+});
+
+/**
+ * `stat` first in PATH that, run by the replace command's last check (its shell's command line holds the
+ * `mv -f`), writes to the disk first: a guest's write that lands after the gate, seen by the CLI as it is.
+ */
+async function installStatWritingBeforeReplace(): Promise<void> {
+  const realStat = execFileSync("sh", ["-c", "command -v stat"], { encoding: "utf8" }).trim();
+  const fake = join(dir, "bin", "stat");
+  await writeFile(
+    fake,
+    `#!/bin/sh\nif grep -q 'mv -f' /proc/$PPID/cmdline 2>/dev/null; then qemu-io -c 'write -P 0x55 0 512k' '${disk}' >/dev/null; fi\nexec '${realStat}' "$@"\n`,
+  );
+  await chmod(fake, 0o755);
+}
+
+describe("the CLI's end after a write that came after the last check (found by a new-user trial)", () => {
+  it("names the command that starts over (--restart), not a resume that would fail the same way", async () => {
+    await installStatWritingBeforeReplace();
+    const state = join(dir, "state");
+    const o = plan();
+    const said: string[] = [];
+    vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
+      said.push(String(chunk));
+      return true;
+    });
+    vi.spyOn(process.stderr, "write").mockImplementation(() => true);
+    try {
+      const code = await main(
+        ["image", "sparsify", disk, "--replace", "--tmpdir", o.tmpdir!, "--yes", "--json", "--state-dir", state],
+        () => undefined,
+      );
+      expect(code).toBe(1);
+    } finally {
+      vi.restoreAllMocks();
+    }
+    const end = JSON.parse(said.join("").trimEnd().split("\n").at(-1)!) as Record<string, unknown>;
+    expect(end).toMatchObject({ type: "pipeline-end", status: "failed", resumeRepeatsFailure: true });
+    expect(end.resumeCommand).toBeUndefined();
+    expect(end.restartCommand).toBe(
+      `mudanza image sparsify ${disk} --out ${o.out} --replace --tmpdir ${o.tmpdir} --connect qemu:///system --yes --state-dir ${state} --restart`,
+    );
+    expect(writeKept()).toBe(true);
   }, 60_000);
 });
 

@@ -99,7 +99,10 @@ export function registerHost(program: Command, setExit: ExitSetter): void {
           ...(plan.enableKsm ? ["--enable-ksm"] : []),
           ...(plan.openvz ? ["--openvz-conf", plan.openvz.confPath, "--vm-memory", opts.vmMemory!] : []),
         ];
-        const outcome = await runLocalPipeline("host-doctor", buildHostDoctor(), plan, flags, argv, mode, false);
+        const outcome = await runLocalPipeline("host-doctor", buildHostDoctor(), plan, flags, argv, {
+          mode,
+          printReport: false,
+        });
         // Checks cut short say nothing true about the host: no report (drivePipeline said why on stderr).
         if (!opts.json && outcome.status !== "interrupted")
           process.stdout.write(renderDoctor(outcome.probes, outcome.findings) + "\n");

@@ -78,7 +78,7 @@ export function registerImage(program: Command, setExit: ExitSetter): void {
       const { runLocalPipeline } = await import("../run-local-pipeline.js");
       const { cloneRecordsIn } = await import("../../pipelines/image-sparsify/clone-records.js");
       const pipeline = buildImageSparsify(cloneRecordsIn(resolveStateDir(opts.stateDir)));
-      const outcome = await runLocalPipeline("image-sparsify", pipeline, plan, opts, argv);
+      const outcome = await runLocalPipeline("image-sparsify", pipeline, plan, opts, argv, { takesRestart: true });
       if (outcome.status === "done" && !opts.json) {
         // The sizes were journaled by the run (a resumed run may not have measured them itself).
         const { Journal } = await import("../../journal/journal.js");
@@ -167,7 +167,9 @@ export function registerImage(program: Command, setExit: ExitSetter): void {
         plan.uri,
       ];
       const { runLocalPipeline } = await import("../run-local-pipeline.js");
-      const outcome = await runLocalPipeline("image-clone", buildImageClone(), plan, opts, argv);
+      const outcome = await runLocalPipeline("image-clone", buildImageClone(), plan, opts, argv, {
+        takesRestart: true,
+      });
       setExit(exitCodeForRun(outcome));
     },
   );
@@ -205,10 +207,8 @@ export function registerImage(program: Command, setExit: ExitSetter): void {
         plan,
         { dryRun: true, json: opts.json },
         ["image", "info", plan.disk],
-        "dry-run",
-        false,
         // the chain is all it prints: a blocker and its fix are said on stderr
-        false,
+        { mode: "dry-run", printReport: false, ownOutputListsBlockers: false },
       );
       const chain = outcome.probes["inspect-chain"]?.facts?.chain;
       if (Array.isArray(chain) && !opts.json)

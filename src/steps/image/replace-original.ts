@@ -10,6 +10,7 @@ import { imagesBackingOnto } from "./backing-users.js";
 import { diskInUseFindings, type DiskFindings } from "./sparsify.js";
 import { DISK_CHANGED_EXIT, diskIdentity, sameDiskTest } from "./disk-identity.js";
 import { failureText } from "../../hosts/failure-text.js";
+import { ResumeRepeatsFailureError } from "../../errors.js";
 
 /** A disk with no write bit is marked as a base: `image clone` leaves it so, and `--replace` respects that. */
 function readOnlyBaseFinding(
@@ -160,8 +161,9 @@ export const replaceOriginalStep = (recordedOverlays: RecordedOverlays = () => P
       if (!(await host.stat(plan.out)))
         throw new Error(`${plan.out} is missing: nothing to put in place of ${plan.disk}`);
       const res = await host.exec(replaceCommand(plan), { signal: ctx.signal });
+      // The disk stays changed: a resumed run blocks on it, so the end of the run says to start over.
       if (res.code === DISK_CHANGED_EXIT)
-        throw new Error(
+        throw new ResumeRepeatsFailureError(
           `${plan.disk} changed since virt-sparsify read it (written after the check): it was not replaced, and ${plan.out} lacks what was written: ${keepOrSparsifyAgain(plan.out)}`,
         );
       if (res.code !== 0) throw new Error(`replacing ${plan.disk} failed (${failureText(res)})`);
