@@ -30,6 +30,30 @@ async function planFile(withCheckpoints: boolean): Promise<string> {
 }
 
 /** A migration that took its checkpoint before the copy, copied, and failed at the kernel install with a database left stopped. */
+/** The libvirt host listing the migration's one checkpoint (the target's, before the copy). */
+async function libvirtWithTheCheckpoint() {
+  const libvirt = await loadScriptedHost(`${HOSTS}/libvirt-checkpoints`, "target-checkpoints");
+  libvirt.on("virsh -c qemu:///system snapshot-list web1", {
+    stdout: (await readFile(`${HOSTS}/libvirt-checkpoints/out/snapshot-list-web1-one.txt`, "utf8")).replace(
+      "mz-lab-before-copy",
+      NAME.padEnd(18),
+    ),
+  });
+  return libvirt;
+}
+
+/** The rollback of the target to its checkpoint before the copy. */
+function rollbackToBeforeCopy(migration: Journal, plan: OvzPlan) {
+  return buildRollback({
+    migration,
+    name: NAME,
+    purpose: "before-copy",
+    sides: ["target"],
+    stepIds: buildOpenvzToKvm(plan).steps.map((s) => s.id),
+    firstUndoneStep: "checkpoint-before-copy",
+  });
+}
+
 async function failedMigration(stateDir: string, plan: OvzPlan): Promise<Journal> {
   const journal = await Journal.open({
     stateDir,
@@ -92,25 +116,11 @@ describe("mudanza rollback (scripted hosts, libvirt checkpoints)", () => {
     const migration = await failedMigration(stateDir, plan);
     const source = await loadScriptedHost(`${HOSTS}/debian-12-openvz-source`, "source");
     const target = await loadScriptedHost(`${HOSTS}/debian-12-kvm-target`, "target");
-    const libvirt = await loadScriptedHost(`${HOSTS}/libvirt-checkpoints`, "target-checkpoints");
-    libvirt.on("virsh -c qemu:///system snapshot-list web1", {
-      stdout: (await readFile(`${HOSTS}/libvirt-checkpoints/out/snapshot-list-web1-one.txt`, "utf8")).replace(
-        "mz-lab-before-copy",
-        NAME.padEnd(18),
-      ),
-    });
+    const libvirt = await libvirtWithTheCheckpoint();
     libvirt.on(/^virsh -c qemu:\/\/\/system snapshot-revert /, {}, { mutates: true });
     target.on("true", {});
     source.on("systemctl start -- mariadb.service", {}, { mutates: true });
-    const stepIds = buildOpenvzToKvm(plan).steps.map((s) => s.id);
-    const pipeline = buildRollback({
-      migration,
-      name: NAME,
-      purpose: "before-copy",
-      sides: ["target"],
-      stepIds,
-      firstUndoneStep: "checkpoint-before-copy",
-    });
+    const pipeline = rollbackToBeforeCopy(migration, plan);
     const own = await Journal.open({
       stateDir,
       migrationId: "rb",
@@ -161,13 +171,7 @@ describe("mudanza rollback (scripted hosts, libvirt checkpoints)", () => {
     const plan = (await loadPlan(await planFile(true))).plan as OvzPlan;
     const stateDir = await tempDir("mudanza-rollback-state-");
     const migration = await failedMigration(stateDir, plan);
-    const libvirt = await loadScriptedHost(`${HOSTS}/libvirt-checkpoints`, "target-checkpoints");
-    libvirt.on("virsh -c qemu:///system snapshot-list web1", {
-      stdout: (await readFile(`${HOSTS}/libvirt-checkpoints/out/snapshot-list-web1-one.txt`, "utf8")).replace(
-        "mz-lab-before-copy",
-        NAME.padEnd(18),
-      ),
-    });
+    const libvirt = await libvirtWithTheCheckpoint();
     const target = await loadScriptedHost(`${HOSTS}/debian-12-kvm-target`, "target");
     target.on("true", {});
     const hosts = {
@@ -175,15 +179,7 @@ describe("mudanza rollback (scripted hosts, libvirt checkpoints)", () => {
       target,
       "target-checkpoints": libvirt,
     };
-    const stepIds = buildOpenvzToKvm(plan).steps.map((s) => s.id);
-    const pipeline = buildRollback({
-      migration,
-      name: NAME,
-      purpose: "before-copy",
-      sides: ["target"],
-      stepIds,
-      firstUndoneStep: "checkpoint-before-copy",
-    });
+    const pipeline = rollbackToBeforeCopy(migration, plan);
     const own = await Journal.open({
       stateDir,
       migrationId: "rb",
@@ -206,6 +202,7 @@ describe("mudanza rollback (scripted hosts, libvirt checkpoints)", () => {
     expect(before.risk.undo).toEqual([
       expect.stringMatching(/^Nothing mudanza offers: returning a host to a checkpoint/),
     ]);
+    const stepIds = buildOpenvzToKvm(plan).steps.map((s) => s.id);
     await migration.rollBackTo(stepIds, "checkpoint-before-copy", FACTS_AFTER["before-copy"], "rolled back");
     const after = await dryRun();
     expect(after.steps.find((s) => s.id === "reset-journal")).toMatchObject({
