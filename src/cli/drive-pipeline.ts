@@ -1,3 +1,4 @@
+import { compensationLine } from "../render/compensation-line.js";
 import { existsSync } from "node:fs";
 import { liveHolder } from "../journal/lock-state.js";
 import { holderText } from "../journal/lock-holder.js";
@@ -151,6 +152,7 @@ export async function drivePipeline<Plan>(options: DriveOptions<Plan>): Promise<
       if (mode !== "dry-run" && journal.snapshot.compensations.length > 0)
         await runCompensations(journal, hosts, (event) => reportEarlyEvent(event, flags.json ? face : null, logLines), {
           onlyConnected: true,
+          earlierRun: true,
         }).then(({ unrecorded }) => unrecorded && complain(`mudanza: ${errorMessage(unrecorded)}`));
       // An interrupt, or a state dir refused before any host was reached, is not an unreachable host: no
       // advice about a host that may have come up wrong.
@@ -248,7 +250,10 @@ export async function drivePipeline<Plan>(options: DriveOptions<Plan>): Promise<
         earlierFacts: journal.snapshot.facts,
         checkpointsInPlan: hasCheckpointsSection(options.plan),
         planOptions: planOptionsOf(options.plan),
-        pendingUndo: journal.snapshot.compensations.map((c) => ({ title: c.title, host: c.host })),
+        // In the order a run does them (newest first), and as a later run does them.
+        pendingUndo: [...journal.snapshot.compensations]
+          .reverse()
+          .map((c) => ({ title: c.notInALaterRun ?? c.title, host: c.host })),
       },
     );
     // Markdown escapes belong in a Markdown file; a report read on the terminal keeps its text as written.
@@ -301,8 +306,5 @@ function reportLeftovers(leftovers: Leftover[]): void {
 function reportEarlyEvent(event: PipelineEvent, ndjson: Renderer | null, logLines: string[]): void {
   logLines.push(eventLine(event));
   if (ndjson) ndjson.sink(event);
-  else if (event.type === "compensation")
-    process.stderr.write(
-      `mudanza: ${event.ok ? "undone" : "NOT undone"}: ${event.title} on ${event.host}${event.message ? ` (${event.message})` : ""}\n`,
-    );
+  else if (event.type === "compensation") process.stderr.write(`mudanza: ${compensationLine(event)}\n`);
 }

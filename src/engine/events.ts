@@ -130,6 +130,8 @@ export const pipelineEventSchema = z.discriminatedUnion("type", [
     host: z.string(),
     ok: z.boolean(),
     message: z.string().optional(),
+    /** What the undo did, when its command chose between branches and said which (undo-outcome.ts). */
+    outcome: z.string().optional(),
   }),
   z.object({
     type: z.literal("pipeline-end"),

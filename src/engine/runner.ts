@@ -11,6 +11,7 @@ import { redactSecrets } from "../journal/secrets.js";
 import type { EventSink, PipelineEvent, RunMode, RunStatus, StepStatus } from "./events.js";
 import { checkedFact, readFact } from "./facts.js";
 import { restartNotes } from "./host-restarts.js";
+import { undoOutcome } from "./undo-outcome.js";
 import { traceTiming } from "../hosts/timing-trace.js";
 import { applyAcknowledgements, type Acknowledgement, type Finding } from "./finding.js";
 import type {
@@ -125,8 +126,8 @@ export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunO
     unsaved ??= error;
   };
   /** runCompensations, every one of them even when the journal cannot record them. */
-  const compensate = async (): Promise<CompensationsOutcome> => {
-    const outcome = await runCompensations(journal, options.hosts, emit);
+  const compensate = async (earlierRun = false): Promise<CompensationsOutcome> => {
+    const outcome = await runCompensations(journal, options.hosts, emit, { earlierRun });
     if (outcome.unrecorded) keepUnsaved(outcome.unrecorded);
     return outcome;
   };
@@ -187,7 +188,7 @@ export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunO
 
   // A crash or kill may have left compensations pending (a stopped database): they run before anything else.
   if (mode !== "dry-run" && journal.snapshot.compensations.length > 0) {
-    const { ok, failed } = await compensate();
+    const { ok, failed } = await compensate(true);
     if (!ok) return end({ status: "failed", message: pendingCompensationFailure(journal, failed) });
   }
   if (unsaved) return end({ status: "failed" });
@@ -567,6 +568,8 @@ export interface CompensationsOutcome {
 /**
  * Runs pending compensations newest first; a failed one stays in the journal and is reported. With
  * `onlyConnected`, those of hosts missing from `hosts` are left pending untouched (not tried, not failed).
+ * With `earlierRun` (they were left by a run that was killed), one marked `notInALaterRun` is not run: its
+ * note is reported as what it did, and it is dropped.
  * A journal that cannot record them (a full state dir) stops none of them: the outcome carries the first
  * such error, and what ran and failed is known from the outcome, not from the journal.
  */
@@ -574,7 +577,7 @@ export async function runCompensations(
   journal: Journal,
   hosts: Record<string, Host>,
   emit: (e: PipelineEvent) => void,
-  options: { onlyConnected?: boolean } = {},
+  options: { onlyConnected?: boolean; earlierRun?: boolean } = {},
 ): Promise<CompensationsOutcome> {
   const outcome: CompensationsOutcome = { ok: true, failed: [] };
   const record = (saving: Promise<void>): Promise<void> =>
@@ -589,13 +592,20 @@ export async function runCompensations(
     }
     let ok = false;
     let message: string | undefined;
+    let said: string | undefined;
     try {
       if (!host) throw new Error(`no host "${compensation.host}" in this run`);
-      // Never aborted by the run's signal: this is what makes an interrupted run safe.
-      const result = await host.exec(compensation.command, { timeoutMs: 300_000 });
-      ok = result.code === 0;
-      if (!ok)
-        message = `exit ${result.code}: ${(result.stderr || result.stdout).trim().split("\n").slice(-3).join(" | ")}`;
+      if (options.earlierRun && compensation.notInALaterRun !== undefined) {
+        ok = true;
+        said = compensation.notInALaterRun;
+      } else {
+        // Never aborted by the run's signal: this is what makes an interrupted run safe.
+        const result = await host.exec(compensation.command, { timeoutMs: 300_000 });
+        ok = result.code === 0;
+        said = undoOutcome(result.stdout);
+        if (!ok)
+          message = `exit ${result.code}: ${(result.stderr || result.stdout).trim().split("\n").slice(-3).join(" | ")}`;
+      }
     } catch (error) {
       message = errorMessage(error);
     }
@@ -607,8 +617,16 @@ export async function runCompensations(
       host: compensation.host,
       ok,
       message,
+      ...(said === undefined ? {} : { outcome: said }),
     });
-    if (ok) await record(journal.removeCompensation(compensation.id, { ok, title: compensation.title }));
+    if (ok)
+      await record(
+        journal.removeCompensation(compensation.id, {
+          ok,
+          title: compensation.title,
+          ...(said === undefined ? {} : { outcome: said }),
+        }),
+      );
     else {
       outcome.ok = false;
       outcome.failed.push({ compensation, message: message ?? "failed" });

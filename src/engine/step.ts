@@ -46,6 +46,11 @@ export interface Compensation {
   host: string;
   command: string;
   registeredBy: string;
+  /**
+   * Said, and the command not run, when a later run finds this pending (the run that registered it was killed):
+   * for an undo whose guard sees only what this run knows, when other runs may have built on the change since.
+   */
+  notInALaterRun?: string;
 }
 
 export interface FactStore {

@@ -27,7 +27,11 @@ export const journalShape = object({
     }),
   ),
   facts: record(unknown),
-  compensations: array(object({ id: str, title: str, host: str, command: str, registeredBy: str })),
-  compensationLog: array(object({ id: str, title: str, ok: bool, at: str, message: optional(str) })),
+  compensations: array(
+    object({ id: str, title: str, host: str, command: str, registeredBy: str, notInALaterRun: optional(str) }),
+  ),
+  compensationLog: array(
+    object({ id: str, title: str, ok: bool, at: str, message: optional(str), outcome: optional(str) }),
+  ),
   runs: array(object({ startedAt: str, endedAt: optional(str), mode: str, outcome: optional(str) })),
 });

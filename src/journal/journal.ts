@@ -30,6 +30,7 @@ const compensationSchema = z.object({
   host: z.string(),
   command: z.string(),
   registeredBy: z.string(),
+  notInALaterRun: z.string().optional(),
 });
 
 export const journalSchema = z.object({
@@ -48,7 +49,15 @@ export const journalSchema = z.object({
   facts: z.record(z.string(), z.unknown()),
   compensations: z.array(compensationSchema),
   compensationLog: z.array(
-    z.object({ id: z.string(), title: z.string(), ok: z.boolean(), at: z.string(), message: z.string().optional() }),
+    z.object({
+      id: z.string(),
+      title: z.string(),
+      ok: z.boolean(),
+      at: z.string(),
+      message: z.string().optional(),
+      /** What the undo did, when its command said (undo-outcome.ts). */
+      outcome: z.string().optional(),
+    }),
   ),
   runs: z.array(
     z.object({
@@ -228,7 +237,10 @@ export class Journal {
     await this.save();
   }
 
-  async removeCompensation(id: string, outcome?: { ok: boolean; title: string; message?: string }): Promise<void> {
+  async removeCompensation(
+    id: string,
+    outcome?: { ok: boolean; title: string; message?: string; outcome?: string },
+  ): Promise<void> {
     this.refuseOverlap();
     this.data.compensations = this.data.compensations.filter((c) => c.id !== id);
     if (outcome) this.data.compensationLog.push({ id, ...outcome, at: new Date().toISOString() });

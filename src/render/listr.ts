@@ -1,3 +1,4 @@
+import { compensationLine } from "./compensation-line.js";
 import type { Writable } from "node:stream";
 import { Listr, ListrLogger, ProcessOutput, type ListrTaskWrapper, type VerboseRenderer } from "listr2";
 import type { PipelineEvent } from "../engine/events.js";
@@ -189,10 +190,7 @@ export function createListrRenderer(out: Writable = process.stdout, progressEver
       }
       case "compensation":
         // Before the checks: left over from an earlier run; after a failed step: the run is stopping.
-        say(
-          stopping ? finishIndex() : Math.min(current, finishIndex()),
-          `${event.ok ? "undone" : "NOT undone"}: ${event.title} on ${event.host}${event.message ? ` (${event.message})` : ""}`,
-        );
+        say(stopping ? finishIndex() : Math.min(current, finishIndex()), compensationLine(event));
         return;
       case "pipeline-end": {
         if (current === 0 && event.status === "blocked")

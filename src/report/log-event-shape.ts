@@ -73,6 +73,7 @@ export const REPORTED_EVENT_SHAPES = new Map<string, Shape>(
       host: str,
       ok: bool,
       message: optional(str),
+      outcome: optional(str),
     }),
     "pipeline-end": object({
       type: literal("pipeline-end"),

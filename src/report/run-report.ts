@@ -95,7 +95,9 @@ export function renderRunReportMarkdown(s: RunSummary): string {
     for (const c of s.pendingCompensations)
       out.push(`- PENDING on ${c.host}: ${plain(c.title)}: ${code(c.command)} (runs first on the next run)`);
     for (const c of s.compensationLog)
-      out.push(`- ${c.ok ? "done" : "FAILED"} ${c.at}: ${plain(c.title)}${c.message ? ` (${plain(c.message)})` : ""}`);
+      out.push(
+        `- ${c.ok ? "done" : "FAILED"} ${c.at}: ${plain(c.title)}${c.outcome ? `: ${plain(c.outcome)}` : ""}${c.message ? ` (${plain(c.message)})` : ""}`,
+      );
     out.push("");
   }
   return out.join("\n");

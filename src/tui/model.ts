@@ -40,6 +40,8 @@ export interface CompensationView {
   host: string;
   ok: boolean;
   message?: string;
+  /** What the undo did, when its command said (undo-outcome.ts). */
+  outcome?: string;
 }
 
 export interface EndView {
@@ -203,7 +205,7 @@ export function reduce(model: TuiModel, event: PipelineEvent, nowMs = Date.now()
         ...model,
         compensations: [
           ...model.compensations,
-          { title: event.title, host: event.host, ok: event.ok, message: event.message },
+          { title: event.title, host: event.host, ok: event.ok, message: event.message, outcome: event.outcome },
         ],
       };
     case "pipeline-end":

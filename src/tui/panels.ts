@@ -1,3 +1,4 @@
+import { compensationLine } from "../render/compensation-line.js";
 import type { Finding } from "../engine/finding.js";
 import type { GatePrompt } from "../engine/runner.js";
 import { cleanLine, formatDuration } from "../render/format.js";
@@ -141,7 +142,7 @@ export function endLines(model: TuiModel, tailLines: number, detailedWarnings = 
   }
   for (const c of model.compensations) {
     lines.push({
-      text: `${c.ok ? "  ↺ undone" : "  ✖ NOT undone"}: ${c.title} on ${c.host}${c.message ? ` (${c.message})` : ""}`,
+      text: `${c.ok ? "  ↺ " : "  ✖ "}${compensationLine(c)}`,
       color: c.ok ? undefined : "red",
     });
   }

@@ -79,6 +79,8 @@ describe("image clone --define", () => {
     host.on("qemu-img info -U --output=json /srv/vm/base.qcow2", { stdout: info });
     host.on("qemu-img info --output=json /srv/vm/base.qcow2", { stdout: info });
     host.on("command -v virsh", { code: 1 });
+    // protect-base's look for clones already standing on the base: none.
+    host.on(/^standing=''/, { stdout: "" });
     const { outcome } = await runLocal(buildImageClone(), plan, "yes", { host });
     expect(outcome.status).toBe("blocked");
     const b = outcome.findings.find((f) => f.title === "virsh not found");

@@ -22,36 +22,42 @@ afterEach(async () => {
 });
 
 const qemuIo = (...args: string[]): string => execFileSync("qemu-io", args, { encoding: "utf8" });
-const cloneArgs = (count: number) => [
+const cloneArgs = (count: number, name = "vm{n}") => [
   "image",
   "clone",
   join(dir, "base.qcow2"),
   "--count",
   String(count),
   "--name",
-  "vm{n}",
+  name,
   "--yes",
   "--state-dir",
   join(dir, "state"),
 ];
+
+/** A folder `name` in the test's folder with a qemu-img that does `instead` when it would create `clone`. */
+async function qemuImgShim(name: string, clone: string, instead: string): Promise<string> {
+  const shims = join(dir, name);
+  const qemuImg = execFileSync("sh", ["-c", "command -v qemu-img"], { encoding: "utf8" }).trim();
+  execFileSync("mkdir", ["-p", shims]);
+  await writeFile(
+    join(shims, "qemu-img"),
+    `#!/bin/sh
+case "$1 $*" in "create "*${clone}) ${instead} ;; esac
+exec '${qemuImg}' "$@"
+`,
+  );
+  await chmod(join(shims, "qemu-img"), 0o755);
+  return shims;
+}
 
 /**
  * The CLI from the sources in a process group of its own, with a qemu-img that stops before it creates `clone`:
  * the run is killed with SIGKILL there, so nothing of its undo runs (it stays pending in the journal).
  */
 async function killedMaking(clone: string, count: number): Promise<void> {
-  const shims = join(dir, "shims");
   const mark = join(dir, "create-reached");
-  const qemuImg = execFileSync("sh", ["-c", "command -v qemu-img"], { encoding: "utf8" }).trim();
-  execFileSync("mkdir", ["-p", shims]);
-  await writeFile(
-    join(shims, "qemu-img"),
-    `#!/bin/sh
-case "$1 $*" in "create "*${clone}) touch '${mark}'; exec sleep 120 ;; esac
-exec '${qemuImg}' "$@"
-`,
-  );
-  await chmod(join(shims, "qemu-img"), 0o755);
+  const shims = await qemuImgShim("shims", clone, `touch '${mark}'; exec sleep 120`);
   const child = spawn(process.execPath, ["--import", "tsx", resolve("src/cli/main.ts"), ...cloneArgs(count)], {
     detached: true,
     stdio: ["ignore", "ignore", "pipe"],
@@ -73,15 +79,26 @@ exec '${qemuImg}' "$@"
   await exited;
 }
 
-/** The second run, in this process: its stdout and stderr kept out of the test's output. */
-async function runAgain(count: number): Promise<number> {
-  vi.spyOn(process.stdout, "write").mockImplementation(() => true);
-  vi.spyOn(process.stderr, "write").mockImplementation(() => true);
+/** The second run, in this process: its stdout and stderr kept out of the test's output (and in `said`). */
+async function runAgain(count: number, name?: string, said: string[] = []): Promise<number> {
+  const keep = (chunk: unknown): boolean => (said.push(String(chunk)), true);
+  vi.spyOn(process.stdout, "write").mockImplementation(keep);
+  vi.spyOn(process.stderr, "write").mockImplementation(keep);
   try {
-    return await main(cloneArgs(count), () => undefined);
+    return await main(cloneArgs(count, name), () => undefined);
   } finally {
     vi.restoreAllMocks();
   }
+}
+
+/** A qemu-img first in PATH whose `create` of `clone` fails as on a full disk; returns what puts PATH back. */
+async function createFailsFor(clone: string): Promise<() => void> {
+  const shims = await qemuImgShim("failing-shims", clone, "echo 'qemu-img: No space left on device' >&2; exit 1");
+  const path = process.env.PATH;
+  process.env.PATH = `${shims}:${path}`;
+  return () => {
+    process.env.PATH = path;
+  };
 }
 
 describe("image clone after a run killed with its undo pending (real qemu-img)", () => {
@@ -108,9 +125,14 @@ describe("image clone after a run killed with its undo pending (real qemu-img)",
     await killedMaking("vm2.qcow2", 2);
     const first = join(dir, "vm1.qcow2");
     qemuIo("-c", "write -P 0x66 0 64k", first);
-    expect(await runAgain(2)).toBe(0);
+    const said: string[] = [];
+    expect(await runAgain(2, undefined, said)).toBe(0);
     expect(qemuIo("-r", "-c", "read -P 0x66 0 64k", first)).not.toMatch(/Pattern verification failed/);
     expect(existsSync(join(dir, "vm2.qcow2"))).toBe(true);
+    // what the undo did, not what it was registered to do (new-user trial 7: "undone: remove overlay vm1")
+    const text = said.join("");
+    expect(text).toContain(`undo on local: kept ${first}: written since this run made it (a VM may use it)`);
+    expect(text).not.toContain(`undone: remove overlay ${first}`);
     // the undo left the base read-only under the kept clone; the run checks it again
     expect((await stat(join(dir, "base.qcow2"))).mode & 0o222).toBe(0);
     expect((await readdir(dir)).filter((f) => f.startsWith(".mudanza-new-"))).toEqual([]);
@@ -123,6 +145,28 @@ describe("image clone after a run killed with its undo pending (real qemu-img)",
     await link(join(dir, "vm1.qcow2"), witness);
     expect(await runAgain(2)).toBe(0);
     expect((await stat(join(dir, "vm1.qcow2"))).ino).not.toBe((await stat(witness)).ino);
+    expect((await readdir(dir)).filter((f) => f.startsWith(".mudanza-new-"))).toEqual([]);
+  }, 120_000);
+
+  it("killed while the base was read-only: another run's clone then stands on it, and the killed run's undo leaves it read-only (new-user trial 7)", async () => {
+    const base = join(dir, "base.qcow2");
+    await chmod(base, 0o644);
+    await killedMaking("vm1.qcow2", 1);
+    expect((await stat(base)).mode & 0o222).toBe(0);
+    // another set of clones of the same base: its run finds the base read-only, so it has no mode to give back
+    expect(await runAgain(1, "web{n}")).toBe(0);
+    const web1 = join(dir, "web1.qcow2");
+    // the killed run again, failing where it makes vm1: its pending undo must not make the base writable under web1
+    const restorePath = await createFailsFor("vm1.qcow2");
+    const said: string[] = [];
+    try {
+      expect(await runAgain(1, undefined, said)).toBe(1);
+    } finally {
+      restorePath();
+    }
+    expect(existsSync(web1)).toBe(true);
+    expect((await stat(base)).mode & 0o222).toBe(0);
+    expect(said.join("")).toContain(`undo on local: ${base} stays read-only: the run that made it so was killed`);
     expect((await readdir(dir)).filter((f) => f.startsWith(".mudanza-new-"))).toEqual([]);
   }, 120_000);
 });

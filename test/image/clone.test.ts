@@ -185,12 +185,14 @@ describe("image clone on real qcow2 files", () => {
     expect(outcome.status).toBe("failed");
     expect((await stat(base)).mode & 0o7777).toBe(0o640);
     await expect(stat(join(dir, "images", "lab1.qcow2"))).rejects.toThrow();
-    const undone = events.flatMap((e) => (e.type === "compensation" ? [`${e.title}: ${e.ok ? "ok" : "failed"}`] : []));
+    const undone = events.flatMap((e) =>
+      e.type === "compensation" ? [`${e.title}: ${e.ok ? "ok" : "failed"}${e.outcome ? ` (${e.outcome})` : ""}`] : [],
+    );
     expect((await readdir(join(dir, "images"))).filter((f) => f.startsWith(".mudanza-new-"))).toEqual([]);
     expect(undone).toEqual([
       `remove the new overlay for ${join(dir, "images", "lab2.qcow2")}, not yet in place: ok`,
-      `remove overlay ${join(dir, "images", "lab1.qcow2")} while it is the one this run made, unwritten: ok`,
-      `give ${base} back its mode 640 unless a clone of it is in place: ok`,
+      `remove overlay ${join(dir, "images", "lab1.qcow2")} while it is the one this run made, unwritten: ok (removed the clone ${join(dir, "images", "lab1.qcow2")})`,
+      `give ${base} back its mode 640 unless a clone of it is in place: ok (gave ${base} back its mode 640 (no clone of ${base} found))`,
     ]);
   });
 
@@ -212,14 +214,43 @@ describe("image clone on real qcow2 files", () => {
     expect(outcome.status).toBe("failed");
     expect(existsSync(lab1)).toBe(true);
     expect((await stat(base)).mode & 0o222).toBe(0);
-    expect(
-      events.some(
-        (e) =>
-          e.type === "compensation" &&
-          e.ok &&
-          e.title === `give ${base} back its mode 640 unless a clone of it is in place`,
-      ),
-    ).toBe(true);
+    // Each undo says which way it went: neither says it removed or gave back what it kept (new-user trial 7).
+    expect(events.flatMap((e) => (e.type === "compensation" && e.outcome ? [e.outcome] : []))).toEqual([
+      `kept ${lab1}: written since this run made it (a VM may use it)`,
+      `${base} stays read-only: ${lab1} stands on ${base}`,
+    ]);
+  });
+
+  it("a failed run leaves the base read-only when another run's clone stood on it by then (new-user trial 7)", async () => {
+    await chmod(base, 0o640);
+    const web1 = join(dir, "images", "web1.qcow2");
+    const local = new LocalHost("local");
+    // While this run makes lab2, another run (its base already read-only: nothing of its own to undo) puts web1 on it.
+    const host = delegatingHost(local, {
+      exec: (command, options) => {
+        if (!(command.startsWith("qemu-img create ") && command.endsWith("lab2.qcow2")))
+          return local.exec(command, options);
+        qemuImg("create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", "base.qcow2", web1);
+        return Promise.resolve({ code: 1, stdout: "", stderr: "qemu-img: No space left on device\n" });
+      },
+    });
+    const { outcome, events } = await runLocal(buildImageClone(), plan(), "yes", { host });
+    expect(outcome.status).toBe("failed");
+    await expect(stat(join(dir, "images", "lab1.qcow2"))).rejects.toThrow();
+    expect((await stat(base)).mode & 0o222).toBe(0);
+    expect(events.flatMap((e) => (e.type === "compensation" && e.outcome ? [e.outcome] : []))).toContain(
+      `${base} stays read-only: ${web1} stands on ${base}`,
+    );
+  });
+
+  it("the dry run of a writable base that a clone of another name already stands on says it stays read-only whatever fails", async () => {
+    await chmod(base, 0o640);
+    const web1 = join(dir, "images", "web1.qcow2");
+    qemuImg("create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", "base.qcow2", web1);
+    const { outcome } = await runLocal(buildImageClone(), plan(), "dry-run");
+    expect(outcome.probes["protect-base"]?.details).toContain(
+      `${web1} stands on the base: it stays read-only whatever fails`,
+    );
   });
 
   it("a symlinked base: its file is made read-only, and a failed run gives the file its own mode back (found in review)", async () => {

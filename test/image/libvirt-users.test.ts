@@ -17,6 +17,8 @@ async function kvmHost(disk: string, locked: boolean) {
     JSON.stringify(disk),
   );
   host.putDir("/var/lib/libvirt/images").putFile(disk, "");
+  // protect-base's look for clones already standing on the base: none.
+  host.on(/^standing=''/, { stdout: "" });
   host.on(`qemu-img info -U --output=json ${disk}`, { stdout: info });
   host.on(
     `qemu-img info --output=json ${disk}`,

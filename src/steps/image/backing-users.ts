@@ -52,3 +52,16 @@ async function folderImagesBackingOnto(
   }
   return users;
 }
+
+/**
+ * A shell snippet that sets `$standing` to the first file in `folders` (hidden ones too) whose backing file
+ * is `base` (compared by inode: `test -ef`), or to nothing. Run by the base's mode-restoring undo when it runs,
+ * which may be long after the run that registered it, so it cannot be a list made in advance. A backing name
+ * the sed cannot read back exactly (JSON escapes) counts as a clone: the base then stays read-only.
+ */
+export const findOverlayOfBaseSnippet = (base: string, folders: readonly string[]): string =>
+  `standing=''; for f in ${folders.map((d) => sh`${d}/* ${d}/.[!.]*`).join(" ")}; do ` +
+  sh`test -f "$f" && ! test "$f" -ef ${base} || continue; ` +
+  `b=$(qemu-img info -U --output=json -- "$f" 2>/dev/null | sed -n 's/^    "backing-filename": "\\(.*\\)",\\{0,1\\}$/\\1/p'); ` +
+  sh`case $b in '') continue ;; *\\\\*) ;; /*) test "$b" -ef ${base} || continue ;; *) test "\${f%/*}/$b" -ef ${base} || continue ;; esac; ` +
+  `standing=$f; break; done`;

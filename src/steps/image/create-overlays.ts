@@ -12,6 +12,7 @@ import { CLONE_FACTS } from "./facts.js";
 import { shownImagePath } from "./chain-path.js";
 import { cloneTargets, type CloneOptions, type CloneTarget } from "../../plan/options/image-clone.js";
 import { failureText } from "../../hosts/failure-text.js";
+import { sayUndoOutcome } from "../../engine/undo-outcome.js";
 
 type OverlayState = "missing" | "ours" | "foreign";
 
@@ -53,10 +54,14 @@ const mtimeCommand = (path: string): string => statInUtcCommand(path, "%y");
 /**
  * The undo of a clone put in place: it is removed only while it is still the file this run made (the new name
  * is a hard link to it: `test -ef`) and nothing wrote to it since (its mtime): after a killed run this runs
- * before the next run's checks, when the name may hold the admin's file or a clone a VM already uses.
+ * before the next run's checks, when the name may hold the admin's file or a clone a VM already uses. Each
+ * branch says what it did: a kept clone must not be reported as removed (new-user trial).
  */
 const removePlacedCommand = (t: CloneTarget, tag: string, mtime: string): string =>
-  sh`if test ${t.path} -ef ${newOverlayPath(t, tag)} && test "$(${raw(mtimeCommand(t.path))})" = ${mtime}; then rm -f -- ${t.path}; fi; ` +
+  sh`if ! test -e ${t.path}; then ${raw(sayUndoOutcome(`${t.path} is gone: nothing to remove`))}; ` +
+  sh`elif ! test ${t.path} -ef ${newOverlayPath(t, tag)}; then ${raw(sayUndoOutcome(`kept ${t.path}: it is not the clone this run made`))}; ` +
+  sh`elif test "$(${raw(mtimeCommand(t.path))})" != ${mtime}; then ${raw(sayUndoOutcome(`kept ${t.path}: written since this run made it (a VM may use it)`))}; ` +
+  sh`else rm -f -- ${t.path} || exit 1; ${raw(sayUndoOutcome(`removed the clone ${t.path}`))}; fi; ` +
   removeNewCommand(t, tag);
 
 /** N copy-on-write overlays of the base, each with a relative backing path (the folder can move as a whole). */

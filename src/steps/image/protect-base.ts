@@ -1,7 +1,10 @@
 import type { Host } from "../../hosts/host.js";
 import { blocker, warning, type Finding } from "../../engine/finding.js";
 import { defineStep, verifyResult, type VerifyCheck } from "../../engine/step.js";
-import { cmd, sh } from "../../hosts/quote.js";
+import { cmd, sh, shellQuote } from "../../hosts/quote.js";
+import { dirname } from "node:path";
+import { sayUndoOutcome, UNDO_OUTCOME_PREFIX } from "../../engine/undo-outcome.js";
+import { findOverlayOfBaseSnippet } from "./backing-users.js";
 import { cloneTargets, type CloneOptions } from "../../plan/options/image-clone.js";
 import { restoreModeId } from "./base-mode.js";
 import { inspectDisk, misnamedImageFinding, unusableDiskFindings } from "./inspect-disk.js";
@@ -17,22 +20,55 @@ import { failureText } from "../../hosts/failure-text.js";
  */
 const protectCommand = (file: string): string => cmd("chmod", "a-w", file);
 
-/** No overlay of this run exists yet: only then may a failed run make the base writable again. */
-async function noCloneYet(host: Host, options: CloneOptions): Promise<boolean> {
-  for (const t of cloneTargets(options)) if (await host.stat(t.path)) return false;
-  return true;
-}
+/**
+ * The folders where an overlay of the base is looked for: the base's own (where clones go by default, the
+ * base's file's too when it is a link) and this run's --out-dir. Clones elsewhere that other runs made are seen
+ * by neither the probe nor the undo: the undo of a killed run therefore never gives the mode back (notInALaterRun).
+ */
+const overlayFolders = (options: CloneOptions, baseFile: string): string[] => [
+  ...new Set([dirname(options.base), dirname(baseFile), options.outDir]),
+];
 
 /**
- * Gives `file` its mode back unless something stands at a clone's path. The mode is taken only while no clone
- * exists (noCloneYet), so what is there when the undo runs is a clone of this run that its own undo kept (a VM
- * wrote to it after a killed run) or a file that appeared since: the base under it stays read-only either way,
- * since a write to it would corrupt that clone.
+ * What stands on the base now: something at one of this run's clone paths (its clone, or a file that took the
+ * name), else the first image in the overlay folders that backs onto it; null when there is none. Only then may
+ * a failed run make the base writable again. The same shell the undo runs, so both judge alike.
  */
-const restoreModeCommand = (file: string, mode: number, clones: string[]): string =>
-  `if ${clones.map((path) => sh`test -e ${path} || test -L ${path}`).join(" || ")}; then ` +
-  sh`echo ${`${file} stays read-only: a clone of it is in place`}; else ` +
-  `${cmd("chmod", (mode & 0o7777).toString(8).padStart(4, "0"), "--", file)}; fi`;
+async function standingOnBase(
+  host: Host,
+  options: CloneOptions,
+  baseFile: string,
+  signal: AbortSignal,
+): Promise<string | null> {
+  const res = await host.exec(`${standingSnippet(options, baseFile)}; printf '%s' "$standing"`, {
+    signal,
+    timeoutMs: 120_000,
+  });
+  if (res.code !== 0) throw new Error(`looking for overlays of ${options.base} failed (${failureText(res)})`);
+  return res.stdout === "" ? null : res.stdout;
+}
+
+const standingSnippet = (options: CloneOptions, baseFile: string): string =>
+  `standing=''; for c in ${cloneTargets(options)
+    .map((t) => shellQuote(t.path))
+    .join(" ")}; do if test -e "$c" || test -L "$c"; then standing=$c; break; fi; done; ` +
+  `if test -z "$standing"; then ${findOverlayOfBaseSnippet(options.base, overlayFolders(options, baseFile))}; fi`;
+
+/**
+ * Gives `file` its mode back unless something stands on the base (standingSnippet): a write to the base, or to
+ * a file below it in its chain, would corrupt that clone. Says which way it went (undo-outcome.ts).
+ */
+const restoreModeCommand = (file: string, mode: number, options: CloneOptions, baseFile: string): string =>
+  `${standingSnippet(options, baseFile)}; if test -n "$standing"; then ` +
+  sh`printf ${`${UNDO_OUTCOME_PREFIX}%s stays read-only: %s stands on %s\n`} ${file} "$standing" ${options.base}; else ` +
+  `${cmd("chmod", modeText(mode), "--", file)} && ${sayUndoOutcome(`gave ${file} back its mode ${octal(mode)} (no clone of ${options.base} found)`)}; fi`;
+
+/** Said instead of the undo after a killed run: clones another run made since, in another folder, go unseen. */
+const leftReadOnlyNote = (file: string, mode: number, base: string): string =>
+  `${file} stays read-only: the run that made it so was killed, and a clone made since (by another run, in any ` +
+  `folder) may stand on ${base}; once no image backs onto it: ${cmd("chmod", modeText(mode), "--", file)}`;
+
+const modeText = (mode: number): string => (mode & 0o7777).toString(8).padStart(4, "0");
 
 const octal = (mode: number): string => (mode & 0o7777).toString(8);
 
@@ -51,6 +87,8 @@ export interface ProtectedFile {
 
 export interface ProtectPlan {
   base: string;
+  /** The base's file: itself, or what its symlink points to (its folder is looked in for clones too). */
+  baseFile?: string;
   /** The base and the images below it in its backing chain, as the probe found them (verify checks each). */
   chain: string[];
   /** The files of the chain that still have a write bit, the base first: each is made read-only. */
@@ -140,7 +178,9 @@ export const protectBaseStep = defineStep<CloneOptions, ProtectPlan>({
     const chain = await chainFiles(host, { path: base, type: disk.fileType, mode: disk.fileMode }, disk.below);
     const writable = chain.files.filter((f) => (f.mode & 0o222) !== 0);
     // Overlays already on it (a re-run with a larger --count) read the chain: it stays read-only whatever fails.
-    const restorable = writable.length > 0 && (await noCloneYet(host, ctx.plan));
+    const baseFile = chain.files[0]?.file ?? base;
+    const standing = writable.length > 0 ? await standingOnBase(host, ctx.plan, baseFile, ctx.signal) : null;
+    const restorable = writable.length > 0 && standing === null;
     const files = writable.map((f) => ({ image: f.image, file: f.file, restoreMode: restorable ? f.mode : null }));
     const satisfied = chain.files.length > 0 && writable.length === 0;
     const symlinked = chain.files.filter((f) => f.file !== f.image);
@@ -151,9 +191,13 @@ export const protectBaseStep = defineStep<CloneOptions, ProtectPlan>({
           ? "the base is already read-only"
           : `the base and the ${chain.files.length - 1} file(s) below it in its backing chain are already read-only`
         : undefined,
-      plan: { base, chain: [base, ...disk.below], files },
+      plan: { base, baseFile, chain: [base, ...disk.below], files },
       findings,
-      details: [...symlinked.map((f) => `${f.image} is a link to ${f.file}`), ...chain.skipped],
+      details: [
+        ...symlinked.map((f) => `${f.image} is a link to ${f.file}`),
+        ...chain.skipped,
+        ...(standing === null ? [] : [`${standing} stands on the base: it stays read-only whatever fails`]),
+      ],
       facts: {
         base,
         ...(disk.below.length > 0 ? { "backing chain": [base, ...disk.below] } : {}),
@@ -182,11 +226,8 @@ export const protectBaseStep = defineStep<CloneOptions, ProtectPlan>({
           id: restoreModeId(f.file),
           title: `give ${f.file} back its mode ${octal(f.restoreMode)} unless a clone of it is in place`,
           host: "local",
-          command: restoreModeCommand(
-            f.file,
-            f.restoreMode,
-            cloneTargets(ctx.plan).map((t) => t.path),
-          ),
+          command: restoreModeCommand(f.file, f.restoreMode, ctx.plan, plan.baseFile ?? plan.base),
+          notInALaterRun: leftReadOnlyNote(f.file, f.restoreMode, plan.base),
         });
       const res = await host.exec(protectCommand(f.file), { signal: ctx.signal });
       if (res.code !== 0) throw new Error(`chmod a-w ${f.file} failed (${failureText(res)})`);

@@ -1,0 +1,11 @@
+/** What every face prints of an undo that ran: what it did when its command said so, else its title. */
+export function compensationLine(c: {
+  ok: boolean;
+  title: string;
+  host: string;
+  message?: string;
+  outcome?: string;
+}): string {
+  if (!c.ok) return `NOT undone: ${c.title} on ${c.host}${c.message ? ` (${c.message})` : ""}`;
+  return c.outcome ? `undo on ${c.host}: ${c.outcome}` : `undone: ${c.title} on ${c.host}`;
+}
