@@ -24,9 +24,8 @@ import type { FactValue } from "../../engine/facts.js";
 import { exitedWith } from "../../hosts/failure-text.js";
 
 async function presentLeftovers(host: Host): Promise<string[]> {
-  const out: string[] = [];
-  for (const p of VENET_LEFTOVERS) if (await host.stat(p)) out.push(p);
-  return out;
+  const found = await Promise.all(VENET_LEFTOVERS.map((path) => host.stat(path)));
+  return VENET_LEFTOVERS.filter((_, i) => found[i] !== null);
 }
 
 function describe(a: FixAction): string {
@@ -53,22 +52,29 @@ async function readResolv(host: Host): Promise<NetworkFile | null> {
 }
 
 /** The actions for this run: after the copy from the target's files, before it from the source's (what will arrive). */
+/** A pass of the copy has run: the target holds the source's files now. */
+const copiedYet = (ctx: OvzContext): boolean =>
+  ctx.facts.get(OVZ_FACTS.finalSyncAt) !== undefined || ctx.facts.get(OVZ_FACTS.syncPasses) !== undefined;
+
 async function currentPlan(
   ctx: OvzContext,
   family: FamilyKnowledge,
   identity: TargetIdentity | undefined,
 ): Promise<{ actions: FixAction[]; copied: boolean; captured: NetworkFile[] }> {
-  const copied =
-    ctx.facts.get(OVZ_FACTS.finalSyncAt) !== undefined || ctx.facts.get(OVZ_FACTS.syncPasses) !== undefined;
+  const copied = copiedYet(ctx);
   const onTarget = copied ? ctx.host("target") : ctx.host("source");
-  const captured = identity
-    ? await withKeptContent(ctx.host("target"), identity.network)
-    : await readNetworkFiles(ctx.host("target"), family, ctx.signal);
-  const read = await readNetworkFiles(onTarget, family, ctx.signal);
+  // asked together: none waits for another (a dry run's last reads were these, one after the other)
+  const [captured, read, leftovers] = await Promise.all([
+    identity
+      ? withKeptContent(ctx.host("target"), identity.network)
+      : readNetworkFiles(ctx.host("target"), family, ctx.signal),
+    readNetworkFiles(onTarget, family, ctx.signal),
+    presentLeftovers(onTarget),
+  ]);
   // Before the copy: what will arrive is the source's files, except at the VM's own paths, which no pass touches.
   const capturedPaths = new Set(captured.map((file) => file.path));
   const present = copied ? read : [...read.filter((file) => !capturedPaths.has(file.path)), ...captured];
-  return { actions: planNetworkFixup(family, captured, present, await presentLeftovers(onTarget)), copied, captured };
+  return { actions: planNetworkFixup(family, captured, present, leftovers), copied, captured };
 }
 
 /** What network-fixup applies, decided by its probe. */
@@ -131,6 +137,14 @@ export const networkFixup = defineStep<OvzPlan, FixupPlan | null>({
     const distro = await requireFamily(target, "target", "its network config cannot be fixed");
     if ("blocker" in distro) return { satisfied: false, plan: null, findings: [distro.blocker] };
     const identity = ctx.facts.get(OVZ_FACTS.targetIdentity);
+    // The source's reads below, needed only before the copy, wait for nothing the target says: asked now.
+    const source = ctx.host("source");
+    const beforeCopy = !copiedYet(ctx);
+    const sourceUnits = beforeCopy ? showUnits(source, NETWORK_UNITS, ctx.signal) : Promise.resolve([]);
+    const sourceNetplan = beforeCopy ? source.stat("/usr/sbin/netplan") : Promise.resolve(null);
+    // Resolver: the copied file is kept if it names a nameserver (before the copy: the source's is what arrives).
+    const arrivingResolv = readResolv(beforeCopy ? source : target);
+    for (const early of [sourceUnits, sourceNetplan, arrivingResolv]) early.catch(() => undefined); // awaited when needed
     const { actions, copied, captured } = await currentPlan(ctx, distro.family, identity);
     const findings: Finding[] = [];
     const details: string[] = [
@@ -147,9 +161,7 @@ export const networkFixup = defineStep<OvzPlan, FixupPlan | null>({
         .map((u) => u.id);
     if (!copied && networkUnits.length > 0) {
       // The same full query on both hosts (one command to answer), filtered to what the target uses.
-      const onSource = (await showUnits(ctx.host("source"), NETWORK_UNITS, ctx.signal)).filter((u) =>
-        networkUnits.includes(u.asked),
-      );
+      const onSource = (await sourceUnits).filter((u) => networkUnits.includes(u.asked));
       for (const unit of onSource.filter((u) => !u.loaded && u.asked !== "systemd-resolved.service")) {
         findings.push(
           acknowledgeable(
@@ -166,7 +178,7 @@ export const networkFixup = defineStep<OvzPlan, FixupPlan | null>({
     }
     // netplan YAML is applied by netplan's systemd generator: without netplan on the source the VM ignores it.
     const netplanFiles = captured.filter((f) => f.path.startsWith("/etc/netplan/"));
-    if (!copied && netplanFiles.length > 0 && !(await ctx.host("source").stat("/usr/sbin/netplan"))) {
+    if (!copied && netplanFiles.length > 0 && !(await sourceNetplan)) {
       findings.push(
         blocker(
           "netplan missing on the source",
@@ -203,8 +215,8 @@ export const networkFixup = defineStep<OvzPlan, FixupPlan | null>({
     // The usual case since the copy leaves the VM's own network files alone: said, not warned about.
     if (actions.length === 0 && copied)
       details.push("no file to restore or remove: the target's network config matches what was captured");
-    // Resolver: keep the copied file if it names a nameserver, else bring the VM's back (before the copy: the source's is what arrives).
-    const resolvWorks = resolverWorks(await readResolv(copied ? target : ctx.host("source")));
+    // Resolver: keep the copied file if it names a nameserver, else bring the VM's back.
+    const resolvWorks = resolverWorks(await arrivingResolv);
     const plan: FixupPlan = {
       backupDir: stampedBackupDir(),
       actions,

@@ -4,6 +4,7 @@ import type { Host } from "../../../src/hosts/host.js";
 import { loadScriptedHost } from "../../../src/hosts/scripted-fixture.js";
 import { captureTarget } from "../../../src/steps/openvz-to-kvm/capture-target.js";
 import { kernelInstall } from "../../../src/steps/openvz-to-kvm/kernel-install.js";
+import { networkFixup } from "../../../src/steps/openvz-to-kvm/network-fixup.js";
 import { rsyncStep } from "../../../src/steps/openvz-to-kvm/rsync-step.js";
 import { readNetworkFile } from "../../../src/steps/network/network-files.js";
 import { turnCountingHost, type AskedRead } from "../../support/turn-counting-host.js";
@@ -62,5 +63,19 @@ describe("a dry run's probes ask what they can together (round trips on a slow t
     expect(probe.plan.pass.compression.summary).toMatch(/zstd/);
     expect(turnOf(source, /^exec rsync --version$/)).toEqual([1]);
     expect(turnOf(target, /^exec rsync --version$/)).toEqual([1]);
+  });
+
+  it("network-fixup: the source's reads wait for nothing on the target: two round trips, the files after their listing", async () => {
+    const { hosts, source } = await dryRunHosts();
+    const probe = await networkFixup.probe(stepContext(await planFrom(DEBIAN), hosts).ctx);
+    expect(probe.details?.join("\n")).toMatch(/network services to enable again: /);
+    // the source's network files after their listing; the rest of its reads first, none after the target's
+    expect(turnOf(source, /^exec find /)).toEqual([1]);
+    expect(turnOf(source, /^(stat|read) \/etc\/network\/interfaces$/)).toEqual([2, 2]);
+    expect(turnOf(source, /vzreboot$/)).toEqual([1, 1]);
+    expect(turnOf(source, /^exec systemctl show /)).toEqual([1]);
+    expect(turnOf(source, /^stat \/usr\/sbin\/netplan$/)).toEqual([1]);
+    expect(turnOf(source, /^(stat|read) \/etc\/resolv\.conf$/)).toEqual([1, 1]);
+    expect(lastTurn(source)).toBe(2);
   });
 });
