@@ -1,9 +1,10 @@
 /** ShellSession over a local `sh -s` (what SshHost keeps open on a dry run's host), and CommandBatch through it. */
 import { spawn } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { LocalHost } from "../../src/hosts/local-host.js";
 import { CommandBatch } from "../../src/hosts/ssh/command-batch.js";
 import {
@@ -131,6 +132,32 @@ describe("CommandBatch through a kept shell", () => {
       expect(answers[0]!.stdout).toMatch(/^\d+\n$/);
       expect(answers[2]!.stdout).toMatch(/^\d+\n$/);
       expect(answers[0]!.stdout).not.toBe(answers[2]!.stdout);
+    } finally {
+      pool.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("a command asked while both shells are busy goes to the one that comes free first (issue 13's trace)", async () => {
+    const pool = new ShellPool(async () => ({ session: localShell(), tag: "test" }), 2);
+    const { batch, scripts } = batchInShells(async (script) => (await pool.send(script))!.answer, 2);
+    const dir = await mkdtemp(join(tmpdir(), "mudanza-lanes-"));
+    // waits (up to 20 s) for `file`, then says whether it came
+    const waitFor = (file: string) =>
+      sh`n=0; while ! test -e ${join(dir, file)} && test $n -lt 200; do sleep 0.1; n=$((n+1)); done; test -e ${join(dir, file)} && echo came`;
+    try {
+      const slow = batch.exec(waitFor("slow-may-end"));
+      const quick = batch.exec(waitFor("quick-may-end"));
+      await vi.waitFor(() => expect(scripts).toHaveLength(2)); // one in each shell
+      const later = batch.exec("echo later");
+      await new Promise((done) => setTimeout(done, 50));
+      await writeFile(join(dir, "quick-may-end"), "");
+      expect((await quick).stdout).toBe("came\n");
+      // answered while the slow one still waits: it did not queue behind it
+      expect((await later).stdout).toBe("later\n");
+      expect(existsSync(join(dir, "slow-may-end"))).toBe(false);
+      await writeFile(join(dir, "slow-may-end"), "");
+      expect((await slow).stdout).toBe("came\n");
     } finally {
       pool.close();
       await rm(dir, { recursive: true, force: true });
