@@ -163,6 +163,32 @@ describe("image clone on real qcow2 files", () => {
     expect(verified.find((c) => c.name === "lab1 chain resolves")?.detail).toBe(`${join(out, "lab1.qcow2")} → ${base}`);
   });
 
+  it("an --out-dir that is a link to a folder is a folder (new-user trial 7: 'Output folder missing', fix mkdir -p)", async () => {
+    await mkdir(join(dir, "pool"));
+    const out = join(dir, "vms");
+    await symlink(join(dir, "pool"), out);
+    const { outcome } = await runLocal(buildImageClone(), plan({ outDir: out, count: 1 }), "yes");
+    expect(outcome.findings.filter((f) => f.blocks)).toEqual([]);
+    expect(outcome.status).toBe("done");
+    qemuImg("info", "--backing-chain", join(dir, "pool", "lab1.qcow2")); // opens with its base
+  });
+
+  it("an --out-dir under a link whose backing path would miss the base blocks the dry run, with the real path as fix (new-user trial 7)", async () => {
+    await mkdir(join(dir, "deep", "er", "sub"), { recursive: true });
+    await symlink(join(dir, "deep", "er"), join(dir, "vlink"));
+    const out = join(dir, "vlink", "sub");
+    const dry = await runLocal(buildImageClone(), plan({ outDir: out, count: 1 }), "dry-run");
+    expect(dry.outcome.status).toBe("blocked");
+    const blocked = dry.outcome.findings.find((f) => f.blocks);
+    expect(blocked?.title).toBe("Backing path would miss the base");
+    expect(blocked?.remediation).toBe(`give the folder's real path: --out-dir ${join(dir, "deep", "er", "sub")}`);
+    expect((await stat(base)).mode & 0o222).not.toBe(0); // nothing changed
+    // the fix works: from the real folder the backing path climbs to the base
+    const fixed = await runLocal(buildImageClone(), plan({ outDir: join(dir, "deep", "er", "sub"), count: 1 }), "yes");
+    expect(fixed.outcome.status).toBe("done");
+    qemuImg("info", "--backing-chain", join(dir, "deep", "er", "sub", "lab1.qcow2"));
+  });
+
   it("a base whose backing file is gone blocks the dry run, before anything is made read-only (found by a new-user trial)", async () => {
     const lower = join(dir, "images", "lower.qcow2");
     qemuImg("create", "-q", "-f", "qcow2", lower, "16M");

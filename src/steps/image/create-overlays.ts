@@ -3,7 +3,8 @@ import { basename, dirname, join } from "node:path";
 import { blocker, type Finding } from "../../engine/finding.js";
 import { defineStep, verifyResult, type VerifyCheck } from "../../engine/step.js";
 import type { Host } from "../../hosts/host.js";
-import { cmd, raw, sh } from "../../hosts/quote.js";
+import { cmd, pasteable, raw, sh } from "../../hosts/quote.js";
+import { resolvePath } from "../../hosts/resolve-path.js";
 import { parseBackingChain } from "../../kvm/qemu-img-info.js";
 import { restoreModeId } from "./base-mode.js";
 import { statInUtcCommand } from "./disk-identity.js";
@@ -81,12 +82,8 @@ export const createOverlaysStep = defineStep<CloneOptions, OverlaysPlan>({
   async probe(ctx) {
     const host = ctx.host("local");
     const findings: Finding[] = [];
-    const dir = await host.stat(ctx.plan.outDir);
-    if (dir?.type !== "dir")
-      findings.push(
-        blocker("Output folder missing", `${ctx.plan.outDir} is not a directory`, cmd("mkdir", "-p", ctx.plan.outDir)),
-      );
     const targets = cloneTargets(ctx.plan);
+    findings.push(...(await outDirFindings(host, ctx.plan, targets[0])));
     const missing: CloneTarget[] = [];
     const taken: CloneTarget[] = [];
     for (const t of targets) {
@@ -229,6 +226,40 @@ export const createOverlaysStep = defineStep<CloneOptions, OverlaysPlan>({
     return verifyResult(checks);
   },
 });
+
+/**
+ * The clones' folder must be a directory, through a link or not (/var/lib/libvirt/images -> /srv/images is
+ * common), and the backing path written into each clone must reach the base from there. It is relative to the
+ * folder as named, but the kernel resolves its `..` from where a link in the folder's path leads: through
+ * `vlink/sub` (vlink -> deep/er), `../../base.qcow2` names deep/base.qcow2 (found by a new-user trial: the
+ * dry run said Ready, and qemu-img create could not open the backing file).
+ */
+async function outDirFindings(host: Host, options: CloneOptions, first: CloneTarget | undefined): Promise<Finding[]> {
+  const { outDir, base } = options;
+  const real = await resolvePath(host, outDir);
+  const dir = await host.stat(real);
+  if (dir?.type !== "dir")
+    return [
+      real === outDir
+        ? blocker("Output folder missing", `${outDir} is not a directory`, cmd("mkdir", "-p", outDir))
+        : blocker(
+            "Output folder missing",
+            `${outDir} leads through symbolic links to ${real}, which is not a directory`,
+            cmd("mkdir", "-p", real),
+          ),
+    ];
+  if (!first || real === outDir) return [];
+  // As qemu-img will open it: the folder's path as given, then the backing path, resolved by the kernel.
+  const reaches = await host.exec(sh`test ${`${outDir}/${first.backingRef}`} -ef ${base}`);
+  if (reaches.code === 0) return [];
+  return [
+    blocker(
+      "Backing path would miss the base",
+      `${outDir} leads through symbolic links to ${real}: the clones' backing path ${first.backingRef}, relative to their folder, would not name ${base} from there, and qemu-img could not open their base`,
+      `give the folder's real path: --out-dir ${pasteable(real)}`,
+    ),
+  ];
+}
 
 async function baseFormat(host: Host, base: string, signal: AbortSignal): Promise<string | undefined> {
   const res = await host.exec(cmd("qemu-img", "info", "-U", "--output=json", base), { signal });
