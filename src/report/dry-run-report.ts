@@ -176,7 +176,9 @@ export function renderDryRunMarkdown(data: DryRunReport, plain: TextEscape = mar
   out.push("## Risk", "");
   for (const line of [...data.risk.changes, ...data.risk.overwrites, ...data.risk.freeze]) out.push(`- ${line}`);
   out.push(
-    ...(data.risk.undo.length > 0 ? ["- Undo:", ...data.risk.undo.map((u) => `  - ${u}`)] : [`- Undo: ${NO_UNDO}`]),
+    ...(data.risk.undo.length === 1 && data.risk.undo[0] === NO_UNDO
+      ? [`- Undo: ${NO_UNDO}`]
+      : ["- Undo:", ...data.risk.undo.map((u) => `  - ${u}`)]),
     "",
   );
 

@@ -43,7 +43,7 @@ export const dryRunReportSchema = z.object({
   excludes: z.array(z.object({ path: z.string(), reason: z.string(), stepId: z.string() })),
   /** The probes' estimate of bytes to transfer, when one gave it. */
   estimate: z.object({ bytesToTransfer: z.number().nonnegative(), stepId: z.string(), key: z.string() }).nullable(),
-  /** The top of the report: what changes, what is overwritten or deleted (counted), freeze and downtime, how to undo (empty: nothing can). */
+  /** The top of the report: what changes, what is overwritten or deleted (counted), freeze and downtime, how to undo (when nothing can, one line says so). */
   risk: z.object({
     changes: z.array(z.string()),
     overwrites: z.array(z.string()),

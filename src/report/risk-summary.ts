@@ -139,6 +139,8 @@ const UNDO_BY_HAND: Record<string, string> = {
   "image-sparsify":
     "By hand: the sparsified copy is a new file, deleted to go back. With --replace the original is gone once the last step ran: keep a copy of it first if you may need it.",
   "image-info": "Nothing to undo: it only reads.",
+  "host-doctor":
+    "Nothing to undo unless --enable-ksm turned KSM on: `echo 0 > /sys/kernel/mm/ksm/run` turns it off again (it is off again after a reboot anyway).",
   // Not "no checkpoint could be planned": a rollback takes none, it returns to one (found by a new-user trial).
   rollback:
     "Nothing mudanza offers: returning a host to a checkpoint discards what was done to it since. Afterwards `mudanza run PLAN` continues the migration from the checkpoint, doing the undone steps again.",
@@ -230,7 +232,8 @@ export function riskSummary(inputs: RiskInputs): RiskSummary {
         ? [byHand]
         : inputs.checkpointsInPlan
           ? [CHECKPOINTS_NOT_PLANNED]
-          : [];
+          : // said in the JSON report as in the Markdown (new-user trial 7: an empty list read as "no concern")
+            [NO_UNDO];
   return { changes, ...specific, overwrites: [...specific.overwrites, ...deletions], undo };
 }
 

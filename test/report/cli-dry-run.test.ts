@@ -38,7 +38,9 @@ describe("mudanza run PLAN --dry-run (scripted OpenVZ -> KVM plan)", () => {
       /^The target's root is replaced by the source's: its own files outside the excludes, at most \*\*[\d.]+ [KMG]iB .*\(measured: df, /,
     );
     expect(report.risk.freeze[0]).toMatch(/^Freeze window \(databases stopped\): not measured yet/);
-    expect(report.risk.undo).toEqual([]);
+    expect(report.risk.undo).toEqual([
+      expect.stringMatching(/^Nothing can undo this run: the plan has no `checkpoints` section/),
+    ]);
     // The JSON keeps every command exactly as it would run.
     expect(
       report.steps
