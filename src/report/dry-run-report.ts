@@ -197,7 +197,7 @@ export function renderDryRunMarkdown(data: DryRunReport, plain: TextEscape = mar
     out.push("## Estimate", "");
     out.push(
       data.estimate
-        ? `About **${formatBytes(data.estimate.bytesToTransfer)}** (${data.estimate.bytesToTransfer} bytes) to transfer (from ${code(data.estimate.stepId)}).`
+        ? `About **${formatBytes(data.estimate.bytesToTransfer)}** (${data.estimate.bytesToTransfer} bytes) to transfer (the source's tree outside the excludes, as the ${code(data.estimate.stepId)} step measured it with du --apparent-size).`
         : "No step estimated the bytes to transfer.",
       "",
     );

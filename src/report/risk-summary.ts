@@ -95,7 +95,7 @@ function openvzToKvm({
     );
   } else {
     freeze.push(
-      `Freeze window (databases stopped): not measured yet. Estimated from the tree size: the final pass re-reads ${copyBytes !== undefined ? bytes(copyBytes) : "the whole tree"} and sends only what changed since the last live pass, so it takes about as long as one quick-check pass; the live passes measure it, and a dry run after them gives seconds.`,
+      `Freeze window (databases stopped): not measured yet, no time estimated. The final pass does not compare the whole tree${copyBytes !== undefined ? ` (${bytes(copyBytes)})` : ""}: it lists what changed on the source since the last live pass began (a walk of the files' metadata, no content read) and copies that and the database directories; the live passes measure the rate, and a dry run after them gives seconds.`,
     );
   }
   freeze.push(
@@ -119,7 +119,7 @@ function vserverToOpenvz({ steps, earlierFacts }: RiskInputs): Pick<RiskSummary,
   const freeze = [
     live.length > 0
       ? `Downtime (guest stopped until the container answers; the freeze window is the same): the final pass sends about what the last live pass did, ${bytes(live.at(-1)!)} (measured by the last run), plus the container's start and checks.`
-      : `Downtime (guest stopped until the container answers; the freeze window is the same): not measured yet. Estimated from the tree size: the final pass re-reads ${copyBytes !== undefined ? bytes(copyBytes) : "the guest's tree"} and sends what changed since the last live pass, then the container starts and its services are checked.`,
+      : `Downtime (guest stopped until the container answers; the freeze window is the same): not measured yet, no time estimated. The final pass compares the guest's whole tree${copyBytes !== undefined ? ` (${bytes(copyBytes)})` : ""} again and sends what changed since the last live pass, then the container starts and its services are checked.`,
   ];
   return { overwrites, freeze };
 }

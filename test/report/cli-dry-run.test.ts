@@ -61,7 +61,13 @@ describe("mudanza run PLAN --dry-run (scripted OpenVZ -> KVM plan)", () => {
     expect(stdout).toContain("**Ready**: no blockers found.");
     expect(stdout).toContain("## Facts: source");
     expect(stdout).toContain("## Facts: target");
-    expect(stdout).toMatch(/About \*\*[\d.]+ [KMG]iB\*\* \(\d+ bytes\) to transfer/);
+    // what the figure is: du's apparent size of the source, not something rsync measured (new-user trial 7)
+    expect(stdout).toMatch(
+      /About \*\*[\d.]+ [KMG]iB\*\* \(\d+ bytes\) to transfer \(the source's tree outside the excludes, as the `rsync` step measured it with du --apparent-size\)/,
+    );
+    // the disk-space lines agree with the Risk section: the deletions' bound is the target's df, not the source's
+    expect(stdout).toContain("until then the risk summary bounds them by the target's used space (df)");
+    expect(stdout).not.toContain("the source's used space");
     expect(stdout).toContain("| `/etc/fstab` |");
     expect(stdout).toContain("On **source**:");
     expect(stdout).not.toContain("would run,"); // stderr lines stay out

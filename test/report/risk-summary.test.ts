@@ -39,7 +39,7 @@ describe("the dry-run report's risk summary (issue 14)", () => {
     expect(risk.overwrites[0]).toContain("**1.0 GiB (1073741824 bytes)** allocated (measured: du on the target)");
     expect(risk.overwrites[1]).toContain('the 53 paths under "Not copied"');
     expect(risk.freeze[0]).toMatch(
-      /^Freeze window \(databases stopped\): not measured yet\. Estimated from the tree size: the final pass re-reads 1\.5 GiB/,
+      /^Freeze window \(databases stopped\): not measured yet, no time estimated\. The final pass does not compare the whole tree \(1\.5 GiB .*\): it lists what changed on the source since the last live pass began/,
     );
     // the JSON report says it as the Markdown does (new-user trial 7: an empty list read as "no concern")
     expect(risk.undo).toEqual([NO_UNDO]);
@@ -214,9 +214,9 @@ describe("the dry-run report's risk summary (issue 14)", () => {
     expect(full.freeze[0]).toContain("at least **41 s**");
     expect(full.freeze[0]).toContain("with `finalPass: full` the final pass compares it all again");
     expect(full.freeze[1]).toContain("its databases start again after the final pass");
-    // the default plan keeps the quick estimate
+    // the default plan's final pass lists what changed and copies only that
     expect(inputs({ cutover: false, finalPass: "changed" }).freeze[0]).toContain(
-      "sends only what changed since the last live pass",
+      "it lists what changed on the source since the last live pass began",
     );
   });
 

@@ -192,7 +192,7 @@ describe("rsync probe", () => {
     const probe = await rsyncStep.probe(stepContext(await planFrom(DEBIAN), hosts).ctx);
     expect(probe.findings.filter((f) => /disk/i.test(f.title))).toEqual([]);
     expect(probe.details).toContain(
-      "disk: the copy holds 2.9 GiB allocated, 2.7 GiB apparent (du -sx over / without the copy's excludes, hard links counted once); the target can hold 4.3 GiB: 3.0 GiB free plus 1.3 GiB of its own files the copy replaces",
+      "disk: the copy holds 2.9 GiB allocated, 2.7 GiB apparent (du -sx over /, the copy's excludes left out, hard links counted once); the target can hold 4.3 GiB: 3.0 GiB free plus 1.3 GiB of its own files the copy replaces",
     );
     const du = hosts.source.log.find((e) => e.kind === "exec" && e.command.startsWith("du "));
     expect(du?.kind === "exec" && du.command).toMatch(
@@ -206,7 +206,7 @@ describe("rsync probe", () => {
     ]);
     expect(probe.facts?.targetReplaced).toEqual({
       allocatedBytes: Math.round(1.3 * GIB),
-      measuredWith: "du -sx over the target's / without the copy's excludes, hard links counted once",
+      measuredWith: "du -sx over the target's /, the copy's excludes left out, hard links counted once",
     });
   });
 
@@ -251,7 +251,7 @@ describe("rsync probe", () => {
     const probe = await rsyncStep.probe(stepContext(await planFrom(DEBIAN), hosts).ctx);
     expect(probe.findings.filter((f) => /disk/i.test(f.title))).toEqual([]);
     expect(probe.details).toContain(
-      "disk: the copy holds 2.9 GiB allocated, 2.7 GiB apparent (du -sx over / without the copy's excludes, hard links counted once); the target has 18.0 GiB free, which holds it (its own files, which the copy replaces, were not measured)",
+      "disk: the copy holds 2.9 GiB allocated, 2.7 GiB apparent (du -sx over /, the copy's excludes left out, hard links counted once); the target has 18.0 GiB free, which holds it (its own files, which the copy replaces and which would make room, were not walked with du: not needed)",
     );
     expect(hosts.target.log.filter((e) => e.kind === "exec" && e.command.startsWith("du "))).toEqual([]);
     expect(probe.facts?.targetReplaced).toBeUndefined();

@@ -254,7 +254,7 @@ export const rsyncStep = defineStep<OvzPlan, CopyPlan>({
         );
     } else
       details.push(
-        `files the copy would delete on the target are counted at the gate, once the migration key is in place; until then the estimate is the source's used space`,
+        `files the copy would delete on the target are counted at the gate, once the migration key is in place; until then the risk summary bounds them by the target's used space (df)`,
       );
     return {
       satisfied: false,

@@ -61,7 +61,7 @@ export async function measureAllocated(
   return totals.length === 1 ? totals[0]! : null;
 }
 
-export const HOW_MEASURED = "du -sx over / without the copy's excludes, hard links counted once";
+export const HOW_MEASURED = "du -sx over /, the copy's excludes left out, hard links counted once";
 
 /** Below this share of the room the copy fits without a warning. */
 const TIGHT = 0.9;
@@ -91,7 +91,7 @@ export function copyFitFindings(
   const need = `the copy holds ${gib(source.allocatedBytes)} allocated, ${gib(source.apparentBytes)} apparent (${HOW_MEASURED})`;
   const room =
     targetReplacedBytes === undefined
-      ? `the target has ${gib(targetFreeBytes)} free, which holds it (its own files, which the copy replaces, were not measured)`
+      ? `the target has ${gib(targetFreeBytes)} free, which holds it (its own files, which the copy replaces and which would make room, were not walked with du: not needed)`
       : `the target can hold ${gib(capacity)}: ${gib(targetFreeBytes)} free plus ${gib(targetReplacedBytes)} of its own files the copy replaces`;
   const detail = `disk: ${need}; ${room}`;
   if (low > capacity)
