@@ -328,8 +328,8 @@ describe("image clone on real qcow2 files", () => {
         e.type === "step-end" && e.stepId === "protect-base" ? (e.checks ?? []) : [],
       );
       expect(verified.map((c) => `${c.name}: ${c.ok}`)).toEqual([
-        "base is read-only: true",
-        ...files.slice(1).map((f) => `${f} (below the base) is read-only: true`),
+        "base is read-only (root excepted): true",
+        ...files.slice(1).map((f) => `${f} (below the base) is read-only (root excepted): true`),
       ]);
     });
 

@@ -213,7 +213,7 @@ export const protectBaseStep = defineStep<CloneOptions, ProtectPlan>({
       command: protectCommand(f.file),
       purpose:
         f.image === plan.base
-          ? "no one writes to the base by mistake"
+          ? "no one but root writes to the base by mistake (libvirt's qemu user, other users); root still can: start VMs on the clones only"
           : `${f.image} is below the base in its backing chain: writing to it changes every clone too`,
     })),
   async run(ctx, plan) {
@@ -248,7 +248,9 @@ export const protectBaseStep = defineStep<CloneOptions, ProtectPlan>({
       // Only regular files were made read-only (a block device or an nbd: export below the base is left alone).
       if (i > 0 && stat?.type !== "file") continue;
       checks.push({
-        name: i === 0 ? "base is read-only" : `${image} (below the base) is read-only`,
+        // The mode stops every user but root (libvirt runs its VMs as qemu): root, and a VM started as root, still
+        // write it (found by a new-user trial: "read-only" read as protection from everything).
+        name: i === 0 ? "base is read-only (root excepted)" : `${image} (below the base) is read-only (root excepted)`,
         ok: stat !== null && (stat.mode & 0o222) === 0,
         detail: stat ? `mode ${octal(stat.mode)}` : "missing",
       });
