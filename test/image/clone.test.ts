@@ -1,5 +1,5 @@
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
-import { chmod, mkdtemp, mkdir, readdir, rename, rm, stat, symlink, writeFile } from "node:fs/promises";
+import { chmod, link, mkdtemp, mkdir, readdir, rename, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -149,6 +149,29 @@ describe("image clone on real qcow2 files", () => {
       .filter((e) => e.type === "step-end")
       .map((e) => (e.type === "step-end" ? `${e.stepId}:${e.status}` : ""));
     expect(ends).toEqual(["protect-base:skipped", "create-overlays:skipped", "define-domains:skipped"]);
+  });
+
+  it("temporary names a killed run left as second links to its placed clones are dropped by the next run, nothing else (new-user trial 7)", async () => {
+    expect((await runLocal(buildImageClone(), plan(), "yes")).outcome.status).toBe("done");
+    const images = join(dir, "images");
+    // killed after clearing its undo, before dropping its temporary names: each still a link to its clone
+    for (const name of ["lab1.qcow2", "lab2.qcow2"])
+      await link(join(images, name), join(images, `.mudanza-new-0123abcd-${name}`));
+    // a file of that shape that is no link to a clone in place is not the run's to remove
+    await writeFile(join(images, ".mudanza-new-0123abcd-lab3.qcow2"), "not a link");
+    const dry = await runLocal(buildImageClone(), plan(), "dry-run");
+    expect(dry.outcome.probes["create-overlays"]?.satisfied).toBe(false);
+    expect(dry.outcome.probes["create-overlays"]?.commands.map((c) => c.command)).toEqual(
+      ["lab1.qcow2", "lab2.qcow2"].map(
+        (name) =>
+          `if test ${join(images, `.mudanza-new-0123abcd-${name}`)} -ef ${join(images, name)}; then rm -f -- ${join(images, `.mudanza-new-0123abcd-${name}`)}; fi`,
+      ),
+    );
+    expect((await runLocal(buildImageClone(), plan(), "yes")).outcome.status).toBe("done");
+    expect((await readdir(images)).filter((f) => f.startsWith(".mudanza-new-"))).toEqual([
+      ".mudanza-new-0123abcd-lab3.qcow2",
+    ]);
+    expect((await stat(join(images, "lab1.qcow2"))).nlink).toBe(1);
   });
 
   it("puts overlays in another folder with a relative path that climbs to the base", async () => {

@@ -19,6 +19,8 @@ async function kvmHost(disk: string, locked: boolean) {
   host.putDir("/var/lib/libvirt/images").putFile(disk, "");
   // protect-base's look for clones already standing on the base: none.
   host.on(/^standing=''/, { stdout: "" });
+  // create-overlays' look for temporary names a killed run left: none.
+  host.on(/^for f in .*\/\.mudanza-new-\*;/, { stdout: "" });
   host.on(`qemu-img info -U --output=json ${disk}`, { stdout: info });
   host.on(
     `qemu-img info --output=json ${disk}`,

@@ -33,13 +33,15 @@ async function overlayState(
   return { state: "foreign", detail: `its backing file is ${top?.["backing-filename"] ?? "none"}` };
 }
 
+const TEMPORARY_PREFIX = ".mudanza-new-";
+
 /**
  * Where a clone is made before it is put in place: beside it (its relative backing path means the same), under
  * a name no one else uses. qemu-img create overwrites whatever is at its path, and the undo of a killed run
  * runs before the next run's checks: both may only ever touch this name, never the clone's own.
  */
 const newOverlayPath = (t: CloneTarget, tag: string): string =>
-  join(dirname(t.path), `.mudanza-new-${tag}-${basename(t.path)}`);
+  join(dirname(t.path), `${TEMPORARY_PREFIX}${tag}-${basename(t.path)}`);
 
 const createCommand = (t: CloneTarget, baseFormat: string, tag: string): string =>
   cmd("qemu-img", "create", "-q", "-f", "qcow2", "-F", baseFormat, "-b", t.backingRef, newOverlayPath(t, tag));
@@ -65,12 +67,47 @@ const removePlacedCommand = (t: CloneTarget, tag: string, mtime: string): string
   sh`else rm -f -- ${t.path} || exit 1; ${raw(sayUndoOutcome(`removed the clone ${t.path}`))}; fi; ` +
   removeNewCommand(t, tag);
 
+/** The clone a temporary name was made for: `.mudanza-new-TAG-lab1.qcow2` -> `lab1.qcow2` beside it. */
+const placedPath = (link: string): string =>
+  join(
+    dirname(link),
+    basename(link)
+      .slice(TEMPORARY_PREFIX.length)
+      .replace(/^[0-9a-f]{8}-/, ""),
+  );
+
+/** Drops the name only while it is still a link to its placed clone (the same file: no data goes). */
+const dropLeftoverCommand = (link: string): string =>
+  sh`if test ${link} -ef ${placedPath(link)}; then rm -f -- ${link}; fi`;
+
+/**
+ * The temporary names in `dir` that are hard links to a clone of this run's names in place beside them. The
+ * random tag is in no journal once the undo is cleared: they are found by their shape and their inode.
+ */
+async function leftoverLinks(host: Host, dir: string, targets: CloneTarget[], signal: AbortSignal): Promise<string[]> {
+  const listed = await host.exec(
+    sh`for f in ${dir}/${raw(`${TEMPORARY_PREFIX}*`)}; do test -f "$f" && printf '%s\\0' "$f"; done; true`,
+    { signal },
+  );
+  const names = new Set(targets.map((t) => t.path));
+  const candidates = listed.stdout
+    .split("\0")
+    .filter((f) => /^[0-9a-f]{8}-/.test(basename(f).slice(TEMPORARY_PREFIX.length)) && names.has(placedPath(f)));
+  const same = await Promise.all(candidates.map((f) => host.exec(sh`test ${f} -ef ${placedPath(f)}`, { signal })));
+  return candidates.filter((_, i) => same[i]!.code === 0);
+}
+
 /** N copy-on-write overlays of the base, each with a relative backing path (the folder can move as a whole). */
 export interface OverlaysPlan {
   /** The base's format, as the overlays' backing format (-F). */
   format: string;
   /** The clones that do not exist yet, in order. */
   missing: CloneTarget[];
+  /**
+   * Temporary names a killed run left beside clones already in place (killed between clearing its undo and
+   * dropping them): each a second hard link to its clone, dropped by this run (leftoverLinks).
+   */
+  leftoverLinks?: string[];
   /** Names this run's new overlays before they are put in place (newOverlayPath). */
   tag: string;
 }
@@ -101,8 +138,9 @@ export const createOverlaysStep = defineStep<CloneOptions, OverlaysPlan>({
       }
     }
     const format = (await baseFormat(host, ctx.plan.base, ctx.signal)) ?? "qcow2";
+    const leftovers = await leftoverLinks(host, ctx.plan.outDir, targets, ctx.signal);
     return {
-      satisfied: missing.length === 0 && findings.length === 0,
+      satisfied: missing.length === 0 && findings.length === 0 && leftovers.length === 0,
       // "All exist" only of this command's own overlays: files of other images under the clones' names block it
       // (found by a new-user trial: with l1 and l2 of the base's own chain taken, it read as already done).
       reason:
@@ -111,12 +149,17 @@ export const createOverlaysStep = defineStep<CloneOptions, OverlaysPlan>({
           : missing.length === 0
             ? `all ${targets.length} overlays exist`
             : undefined,
-      plan: { format, missing, tag: randomBytes(4).toString("hex") },
+      plan: { format, missing, tag: randomBytes(4).toString("hex"), leftoverLinks: leftovers },
       findings,
       details: targets.map((t) => `${t.name}: ${t.path} → backing ${t.backingRef}`),
     };
   },
   commands: (plan) => [
+    ...(plan.leftoverLinks ?? []).map((link) => ({
+      host: "local",
+      command: dropLeftoverCommand(link),
+      purpose: `a temporary name a killed run left: a second link to ${placedPath(link)}, the same file (only the name goes)`,
+    })),
     ...plan.missing.flatMap((t) => [
       {
         host: "local",
@@ -137,6 +180,10 @@ export const createOverlaysStep = defineStep<CloneOptions, OverlaysPlan>({
   ],
   async run(ctx, plan) {
     const host = ctx.host("local");
+    for (const link of plan.leftoverLinks ?? []) {
+      const dropped = await host.exec(dropLeftoverCommand(link), { signal: ctx.signal });
+      if (dropped.code !== 0) throw new Error(`removing the leftover name ${link} failed (${failureText(dropped)})`);
+    }
     for (const [i, t] of plan.missing.entries()) {
       // Undo on failure: a half-made set of clones is removed, never left looking complete. Never a file this
       // run did not make: after a killed run the undo runs first, and the name may be the admin's by then
