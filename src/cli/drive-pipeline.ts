@@ -10,7 +10,13 @@ import type { PipelineEvent } from "../engine/events.js";
 import { runCompensations, runPipeline, type RunMode, type RunOutcome } from "../engine/runner.js";
 import type { Pipeline } from "../engine/step.js";
 import type { Host } from "../hosts/host.js";
-import { recordChildrenIn, stopLeftoverChildren, type Leftover } from "../hosts/child-records.js";
+import {
+  leftoverChildren,
+  recordChildrenIn,
+  stopLeftoverChildren,
+  type ChildRecord,
+  type Leftover,
+} from "../hosts/child-records.js";
 import { Journal, type OpenJournalOptions } from "../journal/journal.js";
 import { runLogAppender } from "../journal/run-log.js";
 import { prepareStateDir, prepareWritableStateDir, stateDirWriteError } from "../journal/state-dir.js";
@@ -127,7 +133,9 @@ export async function drivePipeline<Plan>(options: DriveOptions<Plan>): Promise<
   const logLines: string[] = [];
   const runsBefore = journal.snapshot.runs.length;
   try {
-    reportLeftovers(stopLeftoverChildren(stateDir));
+    // A dry run changes nothing: it says what the run will stop first.
+    if (mode === "dry-run") reportLeftoversToStop(leftoverChildren(stateDir));
+    else reportLeftovers(stopLeftoverChildren(stateDir));
     if (mode !== "dry-run") recordChildrenIn(stateDir);
     const choice = {
       mode,
@@ -288,6 +296,14 @@ function planOptionsOf(plan: unknown): Record<string, unknown> | undefined {
 function hasCheckpointsSection(plan: unknown): boolean {
   const section = (plan as { checkpoints?: unknown } | undefined)?.checkpoints;
   return typeof section === "object" && section !== null && Object.keys(section).length > 0;
+}
+
+/** Processes a killed earlier run left running, as a dry run finds them: the run stops them first. */
+function reportLeftoversToStop(records: ChildRecord[]): void {
+  for (const record of records)
+    process.stderr.write(
+      `mudanza: \`${record.command}\` (pid ${record.child.pid}) is still running since ${record.since}, left by a run that was killed: the run stops it first (this dry run changed nothing)\n`,
+    );
 }
 
 /** Processes a killed earlier run left running: stopped now; the user hears about it once. */

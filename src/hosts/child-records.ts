@@ -63,18 +63,8 @@ export interface Leftover {
  * process is not touched.
  */
 export function stopLeftoverChildren(stateDir: string): Leftover[] {
-  const dir = join(stateDir, "children");
-  let names: string[];
-  try {
-    names = readdirSync(dir).filter((n) => n.endsWith(".json"));
-  } catch {
-    return [];
-  }
   const found: Leftover[] = [];
-  for (const name of names) {
-    const path = join(dir, name);
-    const record = parseRecord(path);
-    if (record && isSameProcess(record.owner)) continue; // its run is alive and looks after it
+  for (const { path, record } of recordsOfKilledRuns(stateDir)) {
     rmSync(path, { force: true });
     if (!record || !groupStillOurs(record.child)) continue;
     stopGroupsNow([record.child.pid]);
@@ -84,6 +74,30 @@ export function stopLeftoverChildren(stateDir: string): Leftover[] {
     });
   }
   return found;
+}
+
+/**
+ * What a killed run left running, as stopLeftoverChildren would find it, changing nothing: for a dry run,
+ * which says so and leaves stopping them to the run (found by a new-user trial: the dry run stopped them).
+ */
+export function leftoverChildren(stateDir: string): ChildRecord[] {
+  return recordsOfKilledRuns(stateDir).flatMap(({ record }) =>
+    record && groupStillOurs(record.child) ? [record] : [],
+  );
+}
+
+/** The records in `<stateDir>/children` whose run is gone (null: a record that cannot be read). */
+function recordsOfKilledRuns(stateDir: string): Array<{ path: string; record: ChildRecord | null }> {
+  const dir = join(stateDir, "children");
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((n) => n.endsWith(".json"));
+  } catch {
+    return [];
+  }
+  return names
+    .map((name) => ({ path: join(dir, name), record: parseRecord(join(dir, name)) }))
+    .filter(({ record }) => !(record && isSameProcess(record.owner))); // its run is alive and looks after it
 }
 
 /**

@@ -34,18 +34,31 @@ describe("a run after a SIGKILLed one", () => {
     expect(liveGroupMembers(group).length).toBe(2); // the shell and its sleep, orphaned
 
     const stderr = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
-    const outcome = await drivePipeline({
-      pipeline: nothing,
-      plan: {},
-      mode: "yes",
-      flags: { yes: true },
-      stateDir,
-      journal: { migrationId: "m1", kind: "demo", planPath: "p.yaml", planHash: "h" },
-      connect: async (hosts) => {
-        hosts.local = new LocalHost("local");
-      },
-      resumeCommand: "mudanza run p.yaml --yes",
-    });
+    vi.spyOn(process.stdout, "write").mockImplementation(() => true);
+    const drive = (mode: "yes" | "dry-run") =>
+      drivePipeline({
+        pipeline: nothing,
+        plan: {},
+        mode,
+        flags: mode === "yes" ? { yes: true } : { dryRun: true },
+        stateDir,
+        journal: { migrationId: "m1", kind: "demo", planPath: "p.yaml", planHash: "h" },
+        connect: async (hosts) => {
+          hosts.local = new LocalHost("local");
+        },
+        resumeCommand: "mudanza run p.yaml --yes",
+      });
+    // a dry run changes nothing: it says what the run stops first, and leaves it running (new-user trial 7)
+    await drive("dry-run");
+    expect(liveGroupMembers(group).length).toBe(2);
+    expect(stderr.mock.calls.map((c) => String(c[0])).join("")).toMatch(
+      new RegExp(
+        `mudanza: \`echo \\$\\$; sleep 300 & echo \\$!; wait\` \\(pid ${group}\\) is still running since \\S+, left by a run that was killed: the run stops it first`,
+      ),
+    );
+    expect(await readdir(join(stateDir, "children"))).toHaveLength(1);
+    stderr.mockClear();
+    const outcome = await drive("yes");
     expect(exitCodeForRun(outcome)).toBe(0);
     expect(liveGroupMembers(group)).toEqual([]);
     const said = stderr.mock.calls.map((c) => String(c[0])).join("");
