@@ -10,6 +10,7 @@ import { buildRollback } from "../pipelines/rollback/pipeline.js";
 import { loadPlan } from "../plan/load.js";
 import type { PlanOf } from "../plan/schema.js";
 import { liveCheckpoints, takenCheckpoints, type RollbackTarget } from "../steps/rollback/context.js";
+import type { RunMode } from "../engine/events.js";
 import { drivePipeline, resolveRunMode } from "./drive-pipeline.js";
 import { commandJournal, openMigrationJournal } from "./migration-journal.js";
 import { stateDirToRead } from "./state-dir.js";
@@ -33,7 +34,15 @@ export async function rollbackCommand(planPath: string, options: RollbackCommand
       `${loaded.path}: rollback applies to openvz-to-kvm migrations (this plan is ${loaded.plan.kind})`,
     );
   const plan = loaded.plan as PlanOf<"openvz-to-kvm">;
-  const mode = resolveRunMode(options);
+  // Whether gates can be answered matters only when there is something to roll back: that is said first (found
+  // by a new-user trial: --yes asked for, then "nothing to roll back"). Until then the journal is only read.
+  let refusal: unknown;
+  let mode: RunMode = "dry-run";
+  try {
+    mode = resolveRunMode(options);
+  } catch (error) {
+    refusal = error;
+  }
   // Only a migration's own journal can name checkpoints: a --state-dir that does not exist is a typo.
   const stateDir = stateDirToRead(options.stateDir);
   const stem = await journalStemFor(stateDir, loaded.migrationId, loaded.path);
@@ -64,6 +73,7 @@ export async function rollbackCommand(planPath: string, options: RollbackCommand
           ? `the checkpoints of migration "${loaded.migrationId}" were deleted (${deleted.map((c) => `${c.name} of the ${c.side} at ${c.deletedAt}`).join("; ")}; journal ${migration.path}): there is nothing to roll back to`
           : `migration "${loaded.migrationId}" took no checkpoint (journal ${migration.path}): there is nothing to roll back to`,
       );
+    if (refusal) throw refusal;
     const chosen = options.to
       ? taken.filter((c) => c.name === options.to)
       : taken.filter(

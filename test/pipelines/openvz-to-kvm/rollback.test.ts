@@ -258,5 +258,10 @@ describe("mudanza rollback (scripted hosts, libvirt checkpoints)", () => {
     expect(code).toBe(2);
     expect(stderr).toContain(`has not run with the state dir ${stateDir} (no journal for it there)`);
     expect(stderr).not.toMatch(/journal\.json/);
+    // without --yes and no terminal: still that, not a request for --yes first (new-user trial 7)
+    stderr = "";
+    expect(await main(["rollback", await planFile(false), "--state-dir", stateDir], (t) => (stderr += t))).toBe(2);
+    expect(stderr).toContain("there is nothing to roll back to");
+    expect(stderr).not.toContain("not a terminal");
   });
 });
