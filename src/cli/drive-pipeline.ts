@@ -259,6 +259,7 @@ export async function drivePipeline<Plan>(options: DriveOptions<Plan>): Promise<
         checkpointsInPlan: hasCheckpointsSection(options.plan),
         planOptions: planOptionsOf(options.plan),
         // In the order a run does them (newest first), and as a later run does them.
+        planPath: options.journal.planPath,
         pendingUndo: [...journal.snapshot.compensations]
           .reverse()
           .map((c) => ({ title: c.notInALaterRun ?? c.title, host: c.host })),

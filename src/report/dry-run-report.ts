@@ -1,3 +1,4 @@
+import { pasteable } from "../hosts/quote.js";
 import type { Pipeline, ProbeResult } from "../engine/step.js";
 import { formatBytes } from "../render/format.js";
 import type { DryRunReport, DryRunStep } from "./dry-run-schema.js";
@@ -29,6 +30,8 @@ export interface DryRunContext {
   planOptions?: Readonly<Record<string, unknown>>;
   /** The journal's pending compensations: a run undoes them before its first step. */
   pendingUndo?: ReadonlyArray<{ title: string; host: string }>;
+  /** The plan file, for the rollback commands the report gives (PLAN when not known). */
+  planPath?: string;
 }
 
 /** Everything the probes said, arranged for the report (the JSON form of `--dry-run --format json`). */
@@ -96,9 +99,11 @@ export function collectDryRun(
     const index = pipeline.steps.findIndex((s) => s.id === checkpointStepId);
     return index >= 0 ? pipeline.steps[index + 1] : undefined;
   };
+  // A command to paste: the plan's own path (new-user trial 7: the literal PLAN beside real paths)
+  const plan = context.planPath ? pasteable(context.planPath) : "PLAN";
   const undoLine = (c: DryRunReport["checkpoints"][number]): string => {
     const before = protectedStep(c.stepId);
-    return `\`mudanza rollback PLAN --to ${c.name}\` returns the ${c.side} (${c.label}) to ${before ? `its state just before the step "${before.title}"` : `checkpoint ${c.name}`}`;
+    return `\`mudanza rollback ${plan} --to ${c.name}\` returns the ${c.side} (${c.label}) to ${before ? `its state just before the step "${before.title}"` : `checkpoint ${c.name}`}`;
   };
   const risk = riskSummary({
     kind: pipeline.kind,

@@ -17,9 +17,13 @@ import { withUndoNote } from "../../steps/checkpoints/undo-note.js";
 import { deleteCheckpoints } from "../../steps/checkpoints/delete-checkpoints.js";
 
 /** Both sides before the pre-update step (none when the plan skips it), the target before the first copy. */
-const checkpointBeforeUpdate = checkpointStep("before-update", ["target", "source"], (plan) =>
-  plan.options.skipPreUpdate ? "the plan skips the pre-update step (skipPreUpdate)" : undefined,
-);
+const checkpointBeforeUpdate = (plan: PlanOf<"openvz-to-kvm">) =>
+  checkpointStep(
+    "before-update",
+    ["target", "source"],
+    (p) => (p.options.skipPreUpdate ? "the plan skips the pre-update step (skipPreUpdate)" : undefined),
+    plan,
+  );
 const checkpointBeforeCopy = checkpointStep("before-copy", ["target"]);
 
 /**
@@ -33,7 +37,7 @@ export function buildOpenvzToKvm(plan: PlanOf<"openvz-to-kvm">): Pipeline<PlanOf
     kind: "openvz-to-kvm",
     title: "OpenVZ container to KVM virtual machine",
     steps: [
-      checkpointBeforeUpdate,
+      checkpointBeforeUpdate(plan),
       preUpdate,
       releaseMatch,
       captureTarget,

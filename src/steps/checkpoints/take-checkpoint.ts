@@ -41,10 +41,16 @@ export function checkpointStep(
   purpose: CheckpointPurpose,
   sides: CheckpointSide[],
   skip?: (plan: OvzPlan) => string | undefined,
+  /** The plan the pipeline is built for: the title names the sides it configures (all of them when none). */
+  plan?: OvzPlan,
 ): Step<OvzPlan, CheckpointPlan> {
+  const named = plan ? sides.filter((side) => configFor(plan, side)) : [];
+  // Journals keep steps by id: a title that follows the plan changes nothing a resume reads (new-user trial 7:
+  // "of the target and the source" for a plan that names the target's only).
+  const titled = named.length > 0 ? named : sides;
   return defineStep<OvzPlan, CheckpointPlan>({
     id: `checkpoint-${purpose}`,
-    title: `Checkpoint of the ${sides.join(" and the ")} ${WHAT[purpose]}`,
+    title: `Checkpoint of the ${titled.join(" and the ")} ${WHAT[purpose]}`,
     destructive: false,
     changesWithoutAsking: "takes a snapshot on the checkpoint's host (it costs disk; the guest is unchanged)",
     // Skipped, a resumed run asks again: a checkpoints section added since is then taken.

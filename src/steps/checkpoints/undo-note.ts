@@ -49,7 +49,10 @@ function noCheckpointFindings(plan: OvzPlan, stepId: string): Finding[] {
         warning(
           "No checkpoints",
           `nothing can undo the migration's changes to the ${uncovered.join(" or the ")}`,
-          "add a checkpoints section (`mudanza plan openvz-to-kvm` shows it)",
+          // A plan with the section lacks a side, not the section (new-user trial 7)
+          plan.checkpoints
+            ? `add ${uncovered.map((side) => `checkpoints.${side}`).join(" and ")} to the plan's checkpoints section (\`mudanza plan openvz-to-kvm\` shows it)`
+            : "add a checkpoints section (`mudanza plan openvz-to-kvm` shows it)",
         ),
       ];
 }

@@ -176,10 +176,12 @@ describe("checkpoints in an OpenVZ → KVM run (scripted hosts)", () => {
   afterEach(() => vi.restoreAllMocks());
 
   /** The dry run of the plan with checkpoints as JSON (--format json), after checking that it exits 0. */
+  let lastPlan = "";
   const jsonDryRun = async (): Promise<unknown> => {
     const stateDir = await tempDir("mudanza-ckpt-state-");
+    lastPlan = await planWithCheckpoints();
     const code = await main(
-      ["run", await planWithCheckpoints(), "--dry-run", "--format", "json", "--state-dir", stateDir],
+      ["run", lastPlan, "--dry-run", "--format", "json", "--state-dir", stateDir],
       () => undefined,
     );
     expect(code).toBe(0);
@@ -204,13 +206,40 @@ describe("checkpoints in an OpenVZ → KVM run (scripted hosts)", () => {
     );
   });
 
+  it("a plan that names the target's checkpoint only: the step's title and the warning say so (new-user trial 7)", async () => {
+    const path = await planWithCheckpoints();
+    await writeFile(
+      path,
+      (await readFile(path, "utf8"))
+        .split("\n")
+        .filter((line) => !line.startsWith("  source: {via: vzctl"))
+        .join("\n"),
+    );
+    const code = await main(
+      ["run", path, "--dry-run", "--format", "json", "--state-dir", await tempDir("mudanza-ckpt-state-")],
+      () => undefined,
+    );
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout) as {
+      steps: Array<{ id: string; title: string }>;
+      warnings: Array<{ title: string; remediation?: string }>;
+    };
+    expect(report.steps.find((s) => s.id === "checkpoint-before-update")?.title).toMatch(
+      /^Checkpoint of the target before the pre-update step/,
+    );
+    expect(report.warnings.find((w) => w.title === "No checkpoints")?.remediation).toMatch(
+      /^add checkpoints\.source to the plan's checkpoints section/,
+    );
+  });
+
   it("each Undo line names the step its checkpoint is taken before, not the checkpoint step (found by a new-user trial)", async () => {
     const { risk } = (await jsonDryRun()) as { risk: { undo: string[] } };
     const libvirt = `libvirt domain web1 on scripted:${HOSTS}/libvirt-checkpoints`;
+    // the plan's own path, to paste (new-user trial 7: the literal PLAN)
     expect(risk.undo).toEqual([
-      `\`mudanza rollback PLAN --to ${UPDATE_NAME}\` returns the target (${libvirt}) to its state just before the step "Update and reboot both hosts"`,
-      `\`mudanza rollback PLAN --to ${UPDATE_NAME}\` returns the source (OpenVZ container 101 on scripted:${HOSTS}/openvz7-node) to its state just before the step "Update and reboot both hosts"`,
-      `\`mudanza rollback PLAN --to ${TARGET_NAME}\` returns the target (${libvirt}) to its state just before the step "Copy the source's root onto the target (live passes)"`,
+      `\`mudanza rollback ${lastPlan} --to ${UPDATE_NAME}\` returns the target (${libvirt}) to its state just before the step "Update and reboot both hosts"`,
+      `\`mudanza rollback ${lastPlan} --to ${UPDATE_NAME}\` returns the source (OpenVZ container 101 on scripted:${HOSTS}/openvz7-node) to its state just before the step "Update and reboot both hosts"`,
+      `\`mudanza rollback ${lastPlan} --to ${TARGET_NAME}\` returns the target (${libvirt}) to its state just before the step "Copy the source's root onto the target (live passes)"`,
     ]);
   });
 
