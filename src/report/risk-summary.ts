@@ -202,11 +202,12 @@ export function riskSummary(inputs: RiskInputs): RiskSummary {
   const unaskedList = unasked.map((s) => `${s.title}: ${s.changesWithoutAsking}`).join("; ");
   const pending = inputs.pendingUndo ?? [];
   const changes = [
-    // The runner does these first, without a gate (found by a new-user trial: a killed clone run's undo was
-    // in no report, and deleted what was at the clone's name by then)
+    // The runner does these first, without a gate, newest first (found by a new-user trial: a killed clone run's
+    // undo was in no report, and deleted what was at the clone's name by then). The dry run probes the hosts
+    // before them (trial 7: a clone the undo removed was made again, which the dry run had not listed).
     ...(pending.length > 0
       ? [
-          `Before its first step, a run first undoes what an earlier run left pending, without asking: ${pending.map((c) => `${c.title} (${c.host})`).join("; ")}.`,
+          `Before its first step, a run first undoes what an earlier run left pending, without asking, in this order: ${pending.map((c) => `${c.title} (${c.host})`).join("; ")}. The steps below are planned from the hosts as they are now, before that undo: the run checks them again after it, and may have more to do.`,
         ]
       : []),
     ...(asking.length > 0

@@ -114,7 +114,8 @@ describe("image clone after a run killed with its undo pending (real qemu-img)",
     const dryRun = cloneArgs(1).map((a) => (a === "--yes" ? "--dry-run" : a));
     expect(await main(dryRun, () => undefined)).toBe(3);
     vi.restoreAllMocks();
-    expect(report).toContain("a run first undoes what an earlier run left pending, without asking:");
+    expect(report).toContain("a run first undoes what an earlier run left pending, without asking, in this order:");
+    expect(report).toContain("The steps below are planned from the hosts as they are now, before that undo");
     expect(report).toContain(`remove the new overlay for ${join(dir, "vm1.qcow2")}, not yet in place (local)`);
     expect(await runAgain(1)).toBe(3); // blocked: the name is taken by a file that is not an overlay of the base
     expect(qemuIo("-r", "-c", "read -P 0x77 0 64k", own)).not.toMatch(/Pattern verification failed/);

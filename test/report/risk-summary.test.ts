@@ -233,7 +233,7 @@ describe("the dry-run report's risk summary (issue 14)", () => {
     expect(
       risk([{ title: "remove overlay /v/vm1.qcow2 while it is the one this run made, unwritten", host: "local" }])[0],
     ).toBe(
-      "Before its first step, a run first undoes what an earlier run left pending, without asking: remove overlay /v/vm1.qcow2 while it is the one this run made, unwritten (local).",
+      "Before its first step, a run first undoes what an earlier run left pending, without asking, in this order: remove overlay /v/vm1.qcow2 while it is the one this run made, unwritten (local). The steps below are planned from the hosts as they are now, before that undo: the run checks them again after it, and may have more to do.",
     );
     expect(risk([]).join(" ")).not.toContain("left pending");
   });
