@@ -147,7 +147,9 @@ export const createOverlaysStep = defineStep<CloneOptions, OverlaysPlan>({
         taken.length > 0
           ? `names taken by other files: ${taken.map((t) => basename(t.path)).join(", ")} (not overlays of this base); move them away or choose another --name`
           : missing.length === 0
-            ? `all ${targets.length} overlays exist`
+            ? leftovers.length === 0
+              ? `all ${targets.length} overlays exist`
+              : `all ${targets.length} overlays exist; ${leftovers.length} temporary name(s) a killed run left beside them to drop`
             : undefined,
       plan: { format, missing, tag: randomBytes(4).toString("hex"), leftoverLinks: leftovers },
       findings,
