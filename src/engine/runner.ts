@@ -609,6 +609,7 @@ export async function runCompensations(
     } catch (error) {
       message = errorMessage(error);
     }
+    const outcomeField = said === undefined ? {} : { outcome: said };
     emit({
       type: "compensation",
       at: now(),
@@ -617,16 +618,10 @@ export async function runCompensations(
       host: compensation.host,
       ok,
       message,
-      ...(said === undefined ? {} : { outcome: said }),
+      ...outcomeField,
     });
     if (ok)
-      await record(
-        journal.removeCompensation(compensation.id, {
-          ok,
-          title: compensation.title,
-          ...(said === undefined ? {} : { outcome: said }),
-        }),
-      );
+      await record(journal.removeCompensation(compensation.id, { ok, title: compensation.title, ...outcomeField }));
     else {
       outcome.ok = false;
       outcome.failed.push({ compensation, message: message ?? "failed" });

@@ -51,17 +51,17 @@ async function readResolv(host: Host): Promise<NetworkFile | null> {
   return { path: "/etc/resolv.conf", content: through ?? "" };
 }
 
-/** The actions for this run: after the copy from the target's files, before it from the source's (what will arrive). */
 /** A pass of the copy has run: the target holds the source's files now. */
 const copiedYet = (ctx: OvzContext): boolean =>
   ctx.facts.get(OVZ_FACTS.finalSyncAt) !== undefined || ctx.facts.get(OVZ_FACTS.syncPasses) !== undefined;
 
+/** The actions for this run: after the copy from the target's files, before it from the source's (what will arrive). */
 async function currentPlan(
   ctx: OvzContext,
   family: FamilyKnowledge,
   identity: TargetIdentity | undefined,
-): Promise<{ actions: FixAction[]; copied: boolean; captured: NetworkFile[] }> {
-  const copied = copiedYet(ctx);
+  copied: boolean,
+): Promise<{ actions: FixAction[]; captured: NetworkFile[] }> {
   const onTarget = copied ? ctx.host("target") : ctx.host("source");
   // asked together: none waits for another (a dry run's last reads were these, one after the other)
   const [captured, read, leftovers] = await Promise.all([
@@ -74,7 +74,7 @@ async function currentPlan(
   // Before the copy: what will arrive is the source's files, except at the VM's own paths, which no pass touches.
   const capturedPaths = new Set(captured.map((file) => file.path));
   const present = copied ? read : [...read.filter((file) => !capturedPaths.has(file.path)), ...captured];
-  return { actions: planNetworkFixup(family, captured, present, leftovers), copied, captured };
+  return { actions: planNetworkFixup(family, captured, present, leftovers), captured };
 }
 
 /** What network-fixup applies, decided by its probe. */
@@ -139,13 +139,13 @@ export const networkFixup = defineStep<OvzPlan, FixupPlan | null>({
     const identity = ctx.facts.get(OVZ_FACTS.targetIdentity);
     // The source's reads below, needed only before the copy, wait for nothing the target says: asked now.
     const source = ctx.host("source");
-    const beforeCopy = !copiedYet(ctx);
-    const sourceUnits = beforeCopy ? showUnits(source, NETWORK_UNITS, ctx.signal) : Promise.resolve([]);
-    const sourceNetplan = beforeCopy ? source.stat("/usr/sbin/netplan") : Promise.resolve(null);
+    const copied = copiedYet(ctx);
+    const sourceUnits = copied ? Promise.resolve([]) : showUnits(source, NETWORK_UNITS, ctx.signal);
+    const sourceNetplan = copied ? Promise.resolve(null) : source.stat("/usr/sbin/netplan");
     // Resolver: the copied file is kept if it names a nameserver (before the copy: the source's is what arrives).
-    const arrivingResolv = readResolv(beforeCopy ? source : target);
+    const arrivingResolv = readResolv(copied ? target : source);
     for (const early of [sourceUnits, sourceNetplan, arrivingResolv]) early.catch(() => undefined); // awaited when needed
-    const { actions, copied, captured } = await currentPlan(ctx, distro.family, identity);
+    const { actions, captured } = await currentPlan(ctx, distro.family, identity, copied);
     const findings: Finding[] = [];
     const details: string[] = [
       copied
