@@ -270,6 +270,66 @@ describe("image clone on real qcow2 files", () => {
     ]);
   });
 
+  describe("a failed run whose first clone a VM has opened but not written to keeps it (new-user trial 8: deleted under the VM)", () => {
+    /** lab1 in place, opened read-write by qemu-io (as a booting VM would) when lab2 cannot be made. */
+    function hostWhereLab1IsOpenedThenLab2Fails(lab1: string, hideProcesses: boolean) {
+      const local = new LocalHost("local");
+      return delegatingHost(local, {
+        exec: async (command, options) => {
+          if (command.startsWith("qemu-img create ") && command.endsWith("lab2.qcow2")) {
+            await openedByQemuIo(lab1);
+            return { code: 1, stdout: "", stderr: "qemu-img: No space left on device\n" };
+          }
+          // A VM in another PID namespace: its open file is not among this machine's /proc entries.
+          return local.exec(
+            hideProcesses ? command.replaceAll("/proc/[0-9]*/fd/*", "/nonexistent/*") : command,
+            options,
+          );
+        },
+      });
+    }
+
+    async function openedByQemuIo(image: string): Promise<ChildProcess> {
+      const holder = spawn("qemu-io", ["-f", "qcow2", image], { stdio: ["pipe", "pipe", "pipe"] });
+      holders.push(holder);
+      await new Promise<void>((resolve, reject) => {
+        holder.stdout.on("data", () => resolve());
+        holder.on("exit", (code) => reject(new Error(`qemu-io exited ${code}`)));
+        holder.stdin.write("help\n");
+      });
+      return holder;
+    }
+
+    it("seen as a process that has it open", async () => {
+      await chmod(base, 0o640);
+      const lab1 = join(dir, "images", "lab1.qcow2");
+      const { outcome, events } = await runLocal(buildImageClone(), plan(), "yes", {
+        host: hostWhereLab1IsOpenedThenLab2Fails(lab1, false),
+      });
+      expect(outcome.status).toBe("failed");
+      expect(existsSync(lab1)).toBe(true);
+      expect((await stat(base)).mode & 0o222).toBe(0);
+      const outcomes = events.flatMap((e) => (e.type === "compensation" && e.outcome ? [e.outcome] : []));
+      expect(outcomes[0]).toMatch(
+        new RegExp(
+          `^kept ${lab1.replaceAll(".", "\\.")}: process ${holders.at(-1)!.pid} \\(qemu-io\\) has it open \\(a VM may run on it\\)$`,
+        ),
+      );
+      expect(outcomes[1]).toBe(`${base} stays read-only: ${lab1} stands on ${base}`);
+    });
+
+    it("seen by QEMU's lock when the process is out of sight", async () => {
+      const lab1 = join(dir, "images", "lab1.qcow2");
+      const { outcome, events } = await runLocal(buildImageClone(), plan(), "yes", {
+        host: hostWhereLab1IsOpenedThenLab2Fails(lab1, true),
+      });
+      expect(outcome.status).toBe("failed");
+      expect(existsSync(lab1)).toBe(true);
+      const outcomes = events.flatMap((e) => (e.type === "compensation" && e.outcome ? [e.outcome] : []));
+      expect(outcomes[0]).toMatch(/^kept .*lab1\.qcow2: qemu-img cannot open it unshared: .*Failed to get .*lock/);
+    });
+  });
+
   it("a failed run leaves the base read-only when another run's clone stood on it by then (new-user trial 7)", async () => {
     await chmod(base, 0o640);
     const web1 = join(dir, "images", "web1.qcow2");

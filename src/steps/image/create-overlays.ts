@@ -14,6 +14,7 @@ import { shownImagePath } from "./chain-path.js";
 import { cloneTargets, type CloneOptions, type CloneTarget } from "../../plan/options/image-clone.js";
 import { failureText } from "../../hosts/failure-text.js";
 import { sayUndoOutcome } from "../../engine/undo-outcome.js";
+import { inUseSnippet, keptInUseOutcome } from "./in-use.js";
 
 type OverlayState = "missing" | "ours" | "foreign";
 
@@ -56,15 +57,16 @@ const mtimeCommand = (path: string): string => statInUtcCommand(path, "%y");
 
 /**
  * The undo of a clone put in place: it is removed only while it is still the file this run made (the new name
- * is a hard link to it: `test -ef`) and nothing wrote to it since (its mtime): after a killed run this runs
- * before the next run's checks, when the name may hold the admin's file or a clone a VM already uses. Each
- * branch says what it did: a kept clone must not be reported as removed (new-user trial).
+ * is a hard link to it: `test -ef`), nothing wrote to it since (its mtime) and nothing has it open (inUseSnippet):
+ * after a killed run this runs before the next run's checks, when the name may hold the admin's file or a clone
+ * a VM already uses. Each branch says what it did: a kept clone must not be reported as removed (new-user trial).
  */
 const removePlacedCommand = (t: CloneTarget, tag: string, mtime: string): string =>
   sh`if ! test -e ${t.path}; then ${raw(sayUndoOutcome(`${t.path} is gone: nothing to remove`))}; ` +
   sh`elif ! test ${t.path} -ef ${newOverlayPath(t, tag)}; then ${raw(sayUndoOutcome(`kept ${t.path}: it is not the clone this run made`))}; ` +
   sh`elif test "$(${raw(mtimeCommand(t.path))})" != ${mtime}; then ${raw(sayUndoOutcome(`kept ${t.path}: written since this run made it (a VM may use it)`))}; ` +
-  sh`else rm -f -- ${t.path} || exit 1; ${raw(sayUndoOutcome(`removed the clone ${t.path}`))}; fi; ` +
+  `else ${inUseSnippet(t.path)}; if ${keptInUseOutcome(t.path)}; then :; ` +
+  sh`else rm -f -- ${t.path} || exit 1; ${raw(sayUndoOutcome(`removed the clone ${t.path}`))}; fi; fi; ` +
   removeNewCommand(t, tag);
 
 /** The clone a temporary name was made for: `.mudanza-new-TAG-lab1.qcow2` -> `lab1.qcow2` beside it. */
