@@ -5,6 +5,8 @@ import { cmd } from "../hosts/quote.js";
 import { argumentJournal } from "./arg-journal.js";
 import { drivePipeline, resolveRunMode, type DriveFlags } from "./drive-pipeline.js";
 import { resolveStateDir } from "./state-dir.js";
+import { lockImage } from "./image-lock.js";
+import type { LockFile } from "../journal/lock.js";
 
 export interface LocalPipelineFlags extends DriveFlags {
   stateDir?: string;
@@ -19,6 +21,8 @@ export interface LocalPipelineRun {
   ownOutputListsBlockers?: boolean;
   /** The command has a --restart flag: a failure that resuming would repeat then says to start over with it. */
   takesRestart?: boolean;
+  /** The disk a changing run works on: one such run at a time on it (lockImage); a dry run takes no lock. */
+  lockImage?: string;
 }
 
 /** Runs an argument-built pipeline on this machine; `argv` is the command line that resumes it. */
@@ -35,19 +39,26 @@ export async function runLocalPipeline<P>(
   const stateDir = resolveStateDir(flags.stateDir);
   const runFlags = [...(flags.yes ? ["--yes"] : []), ...(flags.stateDir ? ["--state-dir", stateDir] : [])];
   const ids = argumentJournal(kind, plan, cmd("mudanza", ...argv));
-  return drivePipeline({
-    pipeline,
-    plan,
-    mode,
-    flags,
-    stateDir,
-    journal: { ...ids, kind, restart: flags.restart, keepReplaced: flags.restart },
-    async connect(hosts) {
-      hosts.local = new LocalHost("local");
-    },
-    resumeCommand: cmd("mudanza", ...argv, ...runFlags),
-    restartCommand: run.takesRestart ? cmd("mudanza", ...argv, ...runFlags, "--restart") : undefined,
-    printDryRunReport: printReport,
-    reportListsBlockers: run.ownOutputListsBlockers ?? !printReport,
-  });
+  const image: { lock?: LockFile } = {};
+  try {
+    return await drivePipeline({
+      pipeline,
+      plan,
+      mode,
+      flags,
+      stateDir,
+      journal: { ...ids, kind, restart: flags.restart, keepReplaced: flags.restart },
+      async connect(hosts) {
+        // After the journal and the state dir were checked (bad input writes nothing), before anything is probed.
+        if (run.lockImage && mode !== "dry-run") image.lock = await lockImage(run.lockImage, stateDir);
+        hosts.local = new LocalHost("local");
+      },
+      resumeCommand: cmd("mudanza", ...argv, ...runFlags),
+      restartCommand: run.takesRestart ? cmd("mudanza", ...argv, ...runFlags, "--restart") : undefined,
+      printDryRunReport: printReport,
+      reportListsBlockers: run.ownOutputListsBlockers ?? !printReport,
+    });
+  } finally {
+    await image.lock?.release();
+  }
 }

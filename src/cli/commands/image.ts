@@ -78,7 +78,10 @@ export function registerImage(program: Command, setExit: ExitSetter): void {
       const { runLocalPipeline } = await import("../run-local-pipeline.js");
       const { cloneRecordsIn } = await import("../../pipelines/image-sparsify/clone-records.js");
       const pipeline = buildImageSparsify(cloneRecordsIn(resolveStateDir(opts.stateDir)));
-      const outcome = await runLocalPipeline("image-sparsify", pipeline, plan, opts, argv, { takesRestart: true });
+      const outcome = await runLocalPipeline("image-sparsify", pipeline, plan, opts, argv, {
+        takesRestart: true,
+        lockImage: plan.disk,
+      });
       if (outcome.status === "done" && !opts.json) {
         // The sizes were journaled by the run (a resumed run may not have measured them itself).
         const { Journal } = await import("../../journal/journal.js");
@@ -169,6 +172,7 @@ export function registerImage(program: Command, setExit: ExitSetter): void {
       const { runLocalPipeline } = await import("../run-local-pipeline.js");
       const outcome = await runLocalPipeline("image-clone", buildImageClone(), plan, opts, argv, {
         takesRestart: true,
+        lockImage: plan.base,
       });
       setExit(exitCodeForRun(outcome));
     },
