@@ -10,6 +10,7 @@ import { exitCodeForRun } from "../../src/exit-codes.js";
 import { delegatingHost } from "../../src/hosts/delegating-host.js";
 import { LocalHost } from "../../src/hosts/local-host.js";
 import { cloneOptions } from "./clone-options.js";
+import { cloneRecordsIn } from "../../src/pipelines/image-sparsify/clone-records.js";
 
 // Real qemu-img and qemu-io (Debian qemu-utils) on real qcow2 files.
 const qemuImg = (...args: string[]): string => execFileSync("qemu-img", args, { encoding: "utf8" });
@@ -241,7 +242,7 @@ describe("image clone on real qcow2 files", () => {
     expect(undone).toEqual([
       `remove the new overlay for ${join(dir, "images", "lab2.qcow2")}, not yet in place: ok`,
       `remove overlay ${join(dir, "images", "lab1.qcow2")} while it is the one this run made, unwritten: ok (removed the clone ${join(dir, "images", "lab1.qcow2")})`,
-      `give ${base} back its mode 640 unless a clone of it is in place: ok (gave ${base} back its mode 640 (no clone of ${base} found))`,
+      `give ${base} back its mode 640 unless a clone of it is in place: ok (gave ${base} back its mode 640 (no clone of ${base} found in ${join(dir, "images")}))`,
     ]);
   });
 
@@ -349,6 +350,33 @@ describe("image clone on real qcow2 files", () => {
     expect((await stat(base)).mode & 0o222).toBe(0);
     expect(events.flatMap((e) => (e.type === "compensation" && e.outcome ? [e.outcome] : []))).toContain(
       `${base} stays read-only: ${web1} stands on ${base}`,
+    );
+  });
+
+  it("a failed run leaves the base read-only when clones another run journaled stand on it in another folder (new-user trial 8, finding 2)", async () => {
+    const other = join(dir, "other");
+    await mkdir(other);
+    // Run A, done: its clones in other/ are in its journal; its base made read-only, then writable by hand.
+    const first = await runLocal(buildImageClone(), plan({ outDir: other, namePattern: "web{n}" }), "yes");
+    expect(first.outcome.status).toBe("done");
+    await chmod(base, 0o640);
+    const withRecords = buildImageClone(cloneRecordsIn(first.stateDir));
+    const { outcome } = await runLocal(withRecords, plan(), "yes", {
+      host: hostWhereLab2CannotBeCreated(),
+      stateDir: first.stateDir,
+    });
+    expect(outcome.status).toBe("failed");
+    expect((await stat(base)).mode & 0o222).toBe(0);
+    // Found by the probe, through A's journal: nothing to give back, whatever fails.
+    expect(outcome.probes["protect-base"]?.details).toContain(
+      `${join(other, "web1.qcow2")} stands on the base: it stays read-only whatever fails`,
+    );
+    // Without the journal to point there, other/ is not looked in, and the undo says where it looked.
+    await rm(join(dir, "images", "lab1.qcow2"), { force: true });
+    await chmod(base, 0o640);
+    const unaware = await runLocal(buildImageClone(), plan(), "yes", { host: hostWhereLab2CannotBeCreated() });
+    expect(unaware.events.flatMap((e) => (e.type === "compensation" && e.outcome ? [e.outcome] : []))).toContain(
+      `gave ${base} back its mode 640 (no clone of ${base} found in ${join(dir, "images")})`,
     );
   });
 

@@ -170,7 +170,9 @@ export function registerImage(program: Command, setExit: ExitSetter): void {
         plan.uri,
       ];
       const { runLocalPipeline } = await import("../run-local-pipeline.js");
-      const outcome = await runLocalPipeline("image-clone", buildImageClone(), plan, opts, argv, {
+      const { cloneRecordsIn } = await import("../../pipelines/image-sparsify/clone-records.js");
+      const pipeline = buildImageClone(cloneRecordsIn(resolveStateDir(opts.stateDir)));
+      const outcome = await runLocalPipeline("image-clone", pipeline, plan, opts, argv, {
         takesRestart: true,
         lockImage: plan.base,
       });
