@@ -1,22 +1,24 @@
 import { dirname, resolve } from "node:path";
 import type { Host } from "../../hosts/host.js";
 import { sh } from "../../hosts/quote.js";
-import { parseImageInfo } from "../../kvm/qemu-img-info.js";
-
-/** Between one image's name and its `qemu-img info` answer, and after it: NUL cannot be in either. */
-const SEPARATOR = "\0";
 
 /**
- * Every qcow2 image in `disk`'s folder, with `qemu-img info -U` (read even while a VM holds it): the
- * overlays `image clone` makes sit beside their base, and name it by a path relative to themselves.
+ * A shell loop over the files in `folders` (hidden ones too) whose backing file is `disk`, compared by inode
+ * (`test -ef`), running `onFound` with `$f` set to each. One judgement for the undo that runs long after its run
+ * (clone's base mode: it cannot be a list made in advance) and for the checks made now (sparsify --replace), so
+ * the two never disagree. A backing name the sed cannot read back exactly (JSON escapes) counts as a match: the
+ * caller then keeps the disk as it is. A file qemu-img cannot open is no overlay of anything.
  */
-export const folderImagesCommand = (folder: string): string =>
-  sh`for f in ${folder}/*.qcow2; do test -f "$f" || continue; printf '%s\\0' "$f"; qemu-img info -U --output=json -- "$f" 2>/dev/null; printf '\\0'; done`;
+const overlaysOfLoop = (disk: string, folders: readonly string[], onFound: string): string =>
+  `for f in ${folders.map((d) => sh`${d}/* ${d}/.[!.]*`).join(" ")}; do ` +
+  sh`test -f "$f" && ! test "$f" -ef ${disk} || continue; ` +
+  `b=$(qemu-img info -U --output=json -- "$f" 2>/dev/null | sed -n 's/^    "backing-filename": "\\(.*\\)",\\{0,1\\}$/\\1/p'); ` +
+  sh`case $b in '') continue ;; *\\\\*) ;; /*) test "$b" -ef ${disk} || continue ;; *) test "\${f%/*}/$b" -ef ${disk} || continue ;; esac; ` +
+  `${onFound}; done`;
 
 /**
  * The images in `disk`'s folder, and in `moreFolders`, whose backing file is `disk`: they read from it every
- * cluster they have not written themselves. An image whose info cannot be read is skipped (it is no overlay
- * qemu-img can open).
+ * cluster they have not written themselves.
  */
 export async function imagesBackingOnto(
   host: Host,
@@ -24,44 +26,18 @@ export async function imagesBackingOnto(
   signal?: AbortSignal,
   moreFolders: string[] = [],
 ): Promise<string[]> {
-  const users: string[] = [];
-  for (const folder of new Set([dirname(resolve(disk)), ...moreFolders.map((f) => resolve(f))]))
-    users.push(...(await folderImagesBackingOnto(host, folder, disk, signal)));
-  return users;
-}
-
-async function folderImagesBackingOnto(
-  host: Host,
-  folder: string,
-  disk: string,
-  signal?: AbortSignal,
-): Promise<string[]> {
-  const listed = await host.exec(folderImagesCommand(folder), { signal, timeoutMs: 120_000 });
-  const parts = listed.stdout.split(SEPARATOR);
-  const users: string[] = [];
-  for (let i = 0; i + 1 < parts.length; i += 2) {
-    const image = parts[i]!;
-    let backing: string | undefined;
-    try {
-      const info = parseImageInfo(parts[i + 1]!);
-      backing = info["full-backing-filename"] ?? info["backing-filename"];
-    } catch {
-      continue;
-    }
-    if (backing && resolve(dirname(image), backing) === resolve(disk)) users.push(image);
-  }
-  return users;
+  const folders = [...new Set([dirname(resolve(disk)), ...moreFolders.map((f) => resolve(f))])];
+  const listed = await host.exec(`${overlaysOfLoop(disk, folders, `printf '%s\\0' "$f"`)}; true`, {
+    signal,
+    timeoutMs: 120_000,
+  });
+  if (listed.code !== 0) throw new Error(`looking for overlays of ${disk} failed: ${listed.stderr.trim()}`);
+  return listed.stdout.split("\0").filter((f) => f !== "");
 }
 
 /**
- * A shell snippet that sets `$standing` to the first file in `folders` (hidden ones too) whose backing file
- * is `base` (compared by inode: `test -ef`), or to nothing. Run by the base's mode-restoring undo when it runs,
- * which may be long after the run that registered it, so it cannot be a list made in advance. A backing name
- * the sed cannot read back exactly (JSON escapes) counts as a clone: the base then stays read-only.
+ * A shell snippet that sets `$standing` to the first file in `folders` whose backing file is `base`
+ * (overlaysOfLoop), or to nothing.
  */
 export const findOverlayOfBaseSnippet = (base: string, folders: readonly string[]): string =>
-  `standing=''; for f in ${folders.map((d) => sh`${d}/* ${d}/.[!.]*`).join(" ")}; do ` +
-  sh`test -f "$f" && ! test "$f" -ef ${base} || continue; ` +
-  `b=$(qemu-img info -U --output=json -- "$f" 2>/dev/null | sed -n 's/^    "backing-filename": "\\(.*\\)",\\{0,1\\}$/\\1/p'); ` +
-  sh`case $b in '') continue ;; *\\\\*) ;; /*) test "$b" -ef ${base} || continue ;; *) test "\${f%/*}/$b" -ef ${base} || continue ;; esac; ` +
-  `standing=$f; break; done`;
+  `standing=''; ${overlaysOfLoop(base, folders, "standing=$f; break")}`;
