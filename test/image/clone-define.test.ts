@@ -82,9 +82,9 @@ describe("image clone --define", () => {
     // protect-base's look for clones already standing on the base: none.
     host.on(/^standing=''/, { stdout: "" });
     // create-overlays' look for temporary names a killed run left: none.
-    host.on(/^for f in .*\/\.mudanza-new-\*;/, { stdout: "" });
+    host.on(/^for f in .*\/\.mudanza-new-\[/, { stdout: "" });
     // create-overlays' look for temporary names a killed run left: none.
-    host.on(/^for f in .*\/\.mudanza-new-\*;/, { stdout: "" });
+    host.on(/^for f in .*\/\.mudanza-new-\[/, { stdout: "" });
     const { outcome } = await runLocal(buildImageClone(), plan, "yes", { host });
     expect(outcome.status).toBe("blocked");
     const b = outcome.findings.find((f) => f.title === "virsh not found");

@@ -20,7 +20,7 @@ async function kvmHost(disk: string, locked: boolean) {
   // protect-base's look for clones already standing on the base: none.
   host.on(/^standing=''/, { stdout: "" });
   // create-overlays' look for temporary names a killed run left: none.
-  host.on(/^for f in .*\/\.mudanza-new-\*;/, { stdout: "" });
+  host.on(/^for f in .*\/\.mudanza-new-\[/, { stdout: "" });
   host.on(`qemu-img info -U --output=json ${disk}`, { stdout: info });
   host.on(
     `qemu-img info --output=json ${disk}`,

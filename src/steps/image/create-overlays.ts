@@ -87,16 +87,15 @@ const dropLeftoverCommand = (link: string): string =>
  * random tag is in no journal once the undo is cleared: they are found by their shape and their inode.
  */
 async function leftoverLinks(host: Host, dir: string, targets: CloneTarget[], signal: AbortSignal): Promise<string[]> {
+  // One round trip: each name of that shape that is the same file as the name it was made for (placedPath).
+  const hex8 = "[0-9a-f]".repeat(8);
   const listed = await host.exec(
-    sh`for f in ${dir}/${raw(`${TEMPORARY_PREFIX}*`)}; do test -f "$f" && printf '%s\\0' "$f"; done; true`,
+    sh`for f in ${dir}/${raw(`${TEMPORARY_PREFIX}${hex8}-*`)}; do n=\${f##*/}; n=\${n#${raw(TEMPORARY_PREFIX)}}; ` +
+      `test -f "$f" && test "$f" -ef "\${f%/*}/\${n#*-}" && printf '%s\\0' "$f"; done; true`,
     { signal },
   );
   const names = new Set(targets.map((t) => t.path));
-  const candidates = listed.stdout
-    .split("\0")
-    .filter((f) => /^[0-9a-f]{8}-/.test(basename(f).slice(TEMPORARY_PREFIX.length)) && names.has(placedPath(f)));
-  const same = await Promise.all(candidates.map((f) => host.exec(sh`test ${f} -ef ${placedPath(f)}`, { signal })));
-  return candidates.filter((_, i) => same[i]!.code === 0);
+  return listed.stdout.split("\0").filter((f) => f !== "" && names.has(placedPath(f)));
 }
 
 /** N copy-on-write overlays of the base, each with a relative backing path (the folder can move as a whole). */
