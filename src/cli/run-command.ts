@@ -31,7 +31,7 @@ export async function runCommand(planPath: string, options: RunCommandOptions): 
   const loaded = await loadPlan(planPath);
   const mode = resolveRunMode(options);
   const stateDir = resolveStateDir(options.stateDir);
-  const pipeline = await buildPipeline(loaded.plan);
+  const pipeline = await buildPipeline(loaded.plan, loaded.path);
   const hostPair: { lock?: LockFile } = {};
   try {
     return exitCodeForRun(await drivePlan(loaded, pipeline, mode, stateDir, options, hostPair));

@@ -212,7 +212,7 @@ export function renderDryRunMarkdown(data: DryRunReport, plain: TextEscape = mar
     out.push(
       "## Checkpoints",
       "",
-      "Taken before the steps nothing else can undo; `mudanza rollback PLAN` returns to them.",
+      "Taken before the steps nothing else can undo; the Undo lines above give the command that returns to each.",
       "",
     );
     out.push(

@@ -32,7 +32,7 @@ const checkpointBeforeCopy = checkpointStep("before-copy", ["target"]);
  * reinstall its kernel package and the packages the copy took from it, check that it will come back, reboot and check, and only then (if the plan says so) cut over. Where the
  * plan names checkpoints, they are taken before the pre-update step and before the first copy.
  */
-export function buildOpenvzToKvm(plan: PlanOf<"openvz-to-kvm">): Pipeline<PlanOf<"openvz-to-kvm">> {
+export function buildOpenvzToKvm(plan: PlanOf<"openvz-to-kvm">, planPath?: string): Pipeline<PlanOf<"openvz-to-kvm">> {
   return {
     kind: "openvz-to-kvm",
     title: "OpenVZ container to KVM virtual machine",
@@ -51,7 +51,7 @@ export function buildOpenvzToKvm(plan: PlanOf<"openvz-to-kvm">): Pipeline<PlanOf
       rebootVerify,
       cutover,
       deleteCheckpoints,
-    ].map((step) => withUndoNote(step as Step<PlanOf<"openvz-to-kvm">>)),
+    ].map((step) => withUndoNote(step as Step<PlanOf<"openvz-to-kvm">>, planPath)),
     expectedHostKeys: (facts) => targetKeysOnResume(facts, plan.target.hostKey),
     acknowledged: plan.options.acknowledge,
     unreachableHint: (connected, status) =>

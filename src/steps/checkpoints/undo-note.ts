@@ -1,5 +1,6 @@
 import { warning, type Finding } from "../../engine/finding.js";
 import type { Step } from "../../engine/step.js";
+import { pasteable } from "../../hosts/quote.js";
 import type { OvzPlan } from "../openvz-to-kvm/plan.js";
 import { configFor, describeConfig, nameFor, type CheckpointPurpose, type CheckpointSide } from "./sides.js";
 
@@ -14,9 +15,10 @@ const UNDONE_BY: Record<string, { purpose: CheckpointPurpose; sides: CheckpointS
 
 /**
  * The lines a destructive step's gate adds: for each side it changes, the checkpoint that undoes it and
- * the command that returns to it, or a warning that nothing can. Also the dry-run report's "undo" text.
+ * the command that returns to it (with the plan's path when known: a command to paste, new-user trial 7), or
+ * a warning that nothing can. Also the dry-run report's "undo" text.
  */
-export function undoLines(plan: OvzPlan, stepId: string): string[] {
+export function undoLines(plan: OvzPlan, stepId: string, planPath?: string): string[] {
   const undo = UNDONE_BY[stepId];
   if (!undo) return [];
   const name = nameFor(plan, undo.purpose);
@@ -26,7 +28,7 @@ export function undoLines(plan: OvzPlan, stepId: string): string[] {
     const config = configFor(plan, side);
     if (config)
       lines.push(
-        `undo: \`mudanza rollback PLAN --to ${name}\` returns the ${side} to checkpoint ${name} (${describeConfig(config)})`,
+        `undo: \`mudanza rollback ${planPath ? pasteable(planPath) : "PLAN"} --to ${name}\` returns the ${side} to checkpoint ${name} (${describeConfig(config)})`,
       );
     else uncovered.push(side);
   }
@@ -58,7 +60,7 @@ function noCheckpointFindings(plan: OvzPlan, stepId: string): Finding[] {
 }
 
 /** The step with its undo lines added to what its gate and the dry-run report show. */
-export function withUndoNote<P>(step: Step<OvzPlan, P>): Step<OvzPlan, P> {
+export function withUndoNote<P>(step: Step<OvzPlan, P>, planPath?: string): Step<OvzPlan, P> {
   if (!UNDONE_BY[step.id]) return step;
   return {
     ...step,
@@ -71,7 +73,7 @@ export function withUndoNote<P>(step: Step<OvzPlan, P>): Step<OvzPlan, P> {
       return {
         ...probed,
         findings: [...probed.findings, ...noCheckpointFindings(ctx.plan, step.id)],
-        details: [...(probed.details ?? []), ...undoLines(ctx.plan, step.id)],
+        details: [...(probed.details ?? []), ...undoLines(ctx.plan, step.id, planPath)],
       };
     },
   };

@@ -201,8 +201,9 @@ describe("checkpoints in an OpenVZ → KVM run (scripted hosts)", () => {
     ]);
     expect(report.checkpoints[0]!.costHow).toMatch(/RAM.*virsh dominfo/);
     expect(report.warnings.map((w) => w.title)).not.toContain("No checkpoints");
+    // The plan's own path, to paste (new-user trial 7: the literal PLAN beside real paths).
     expect(report.steps.find((s) => s.id === "rsync")!.details).toContain(
-      `undo: \`mudanza rollback PLAN --to ${TARGET_NAME}\` returns the target to checkpoint ${TARGET_NAME} (libvirt web1 on kvm1.example.org)`,
+      `undo: \`mudanza rollback ${lastPlan} --to ${TARGET_NAME}\` returns the target to checkpoint ${TARGET_NAME} (libvirt web1 on kvm1.example.org)`,
     );
   });
 
