@@ -139,6 +139,28 @@ describe("image clone after a run killed with its undo pending (real qemu-img)",
     expect((await readdir(dir)).filter((f) => f.startsWith(".mudanza-new-"))).toEqual([]);
   }, 120_000);
 
+  it("killed after the first clone was in place: that clone, opened by a VM that has not written yet, is kept (new-user trial 8)", async () => {
+    await killedMaking("vm2.qcow2", 2);
+    const first = join(dir, "vm1.qcow2");
+    const inode = (await stat(first)).ino;
+    // qemu-io holds it open read-write, as a VM started on the clone the killed run said it created
+    const vm = spawn("qemu-io", ["-f", "qcow2", first], { stdio: ["pipe", "pipe", "ignore"] });
+    try {
+      await new Promise<void>((opened, failed) => {
+        vm.stdout.once("data", () => opened());
+        vm.once("exit", (code) => failed(new Error(`qemu-io exited ${code}`)));
+        vm.stdin.write("help\n");
+      });
+      const said: string[] = [];
+      expect(await runAgain(2, undefined, said)).toBe(0);
+      expect((await stat(first)).ino).toBe(inode);
+      expect(said.join("")).toContain(`undo on local: kept ${first}: process ${vm.pid} (qemu-io) has it open`);
+      expect((await stat(join(dir, "base.qcow2"))).mode & 0o222).toBe(0);
+    } finally {
+      vm.kill("SIGKILL");
+    }
+  }, 120_000);
+
   it("killed after the first clone was in place: that clone, unwritten, is removed by the undo and made again", async () => {
     await killedMaking("vm2.qcow2", 2);
     // a link of the test's own keeps the first file's inode taken, so a new vm1 cannot reuse its number
