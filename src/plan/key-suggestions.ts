@@ -8,6 +8,7 @@ interface SchemaDef {
   options?: z.ZodType[];
   in?: z.ZodType;
   values?: unknown[];
+  element?: z.ZodType;
 }
 
 const defOf = (schema: z.ZodType): SchemaDef => (schema as unknown as { _zod: { def: SchemaDef } })._zod.def;
@@ -42,18 +43,32 @@ function objectsFor(schema: z.ZodType, written: unknown): Array<Record<string, z
   return matching.length > 0 ? matching : all;
 }
 
-/** The keys the schema takes at `path` of the written document (empty when the path leaves the objects). */
-export function keysAt(schema: z.ZodType, written: unknown, path: readonly PropertyKey[]): string[] {
-  let shapes = objectsFor(schema, written);
+/**
+ * The object shapes the schema takes at `path` of the written document, through lists too (an item of
+ * `extraExcludes` is `{path, reason}`); empty when the path leaves the objects.
+ */
+export function shapesAt(
+  schema: z.ZodType,
+  written: unknown,
+  path: readonly PropertyKey[],
+): Array<Record<string, z.ZodType>> {
+  let schemas = [schema];
   let value = written;
   for (const key of path) {
+    const parent = value;
     value = value && typeof value === "object" ? (value as Record<PropertyKey, unknown>)[key] : undefined;
-    shapes = shapes.flatMap((shape) => {
-      const field = shape[String(key)];
-      return field ? objectsFor(field, value) : [];
+    schemas = schemas.flatMap((at) => {
+      const def = defOf(unwrap(at));
+      if (def.type === "array") return def.element ? [def.element] : [];
+      return objectsFor(at, parent).flatMap((shape) => (shape[String(key)] ? [shape[String(key)]!] : []));
     });
   }
-  return [...new Set(shapes.flatMap((shape) => Object.keys(shape)))];
+  return schemas.flatMap((at) => objectsFor(at, value));
+}
+
+/** The keys the schema takes at `path` of the written document (empty when the path leaves the objects). */
+export function keysAt(schema: z.ZodType, written: unknown, path: readonly PropertyKey[]): string[] {
+  return [...new Set(shapesAt(schema, written, path).flatMap((shape) => Object.keys(shape)))];
 }
 
 /** Edits between two keys, case-insensitive, a swap of two neighbours counting as one (hots, host). */

@@ -8,7 +8,7 @@ import { planKeyHashes } from "./plan-key-hashes.js";
 import { planFilePath } from "./plan-file-path.js";
 import { planTextHash, readPlanText } from "./read-plan-text.js";
 import { resumeSafeOptions } from "./kind-docs.js";
-import { closestKey, keysAt } from "./key-suggestions.js";
+import { closestKey, keysAt, shapesAt } from "./key-suggestions.js";
 import { emptyValueText } from "./empty-value-text.js";
 import { yamlLineLocator, type LineLocator } from "./yaml-lines.js";
 import { MIGRATION_ID, MIGRATION_ID_RULE, planSchema, type Plan } from "./schema.js";
@@ -115,15 +115,64 @@ function problemText(issue: z.core.$ZodIssue, written: unknown): string {
   if (choices) return `${key}: ${choiceText(value, choices)}`;
   if (issue.code === "invalid_type" && value === undefined)
     return `${key}: missing (${/^[aeiou]/.test(issue.expected) ? "an" : "a"} ${issue.expected} is required)`;
-  const hint =
-    issue.code !== "invalid_type"
-      ? ""
-      : issue.expected === "boolean"
-        ? yamlBooleanHint(value)
-        : issue.expected === "number"
-          ? quotedNumberHint(value)
-          : "";
-  return `${key}: ${issue.message}${hint}`;
+  // zod's own wording ("Invalid input: expected object, received string") is a library's (new-user trial 7); a
+  // schema's own message (wholeNumberSchema's "write a whole number of passes from 1 to 10") is kept.
+  if (!ZOD_WORDING.test(issue.message)) return `${key}: ${issue.message}${typeHint(issue, value, written)}`;
+  if (issue.code === "invalid_value" && issue.values.length > 0)
+    return `${key}: ${choiceText(value, issue.values.map(String))}`;
+  if (issue.code === "invalid_type")
+    return `${key} must be ${EXPECTED_WORDS[issue.expected] ?? `a ${issue.expected}`}, not ${writtenWords(value)}${typeHint(issue, value, written)}`;
+  if ((issue.code === "too_small" || issue.code === "too_big") && issue.origin === "number") {
+    const bound = issue.code === "too_small" ? issue.minimum : issue.maximum;
+    const side = issue.code === "too_small" ? ["at least", "more than"] : ["at most", "less than"];
+    return `${key} must be ${issue.inclusive ? side[0] : side[1]} ${String(bound)}, not ${writtenWords(value)}`;
+  }
+  if (issue.code === "invalid_format" && issue.format === "starts_with" && issue.message.startsWith("Invalid string:"))
+    return `${key} must start with ${JSON.stringify((issue as { prefix?: string }).prefix ?? "")}, not ${writtenWords(value)}`;
+  return `${key}: ${issue.message}`;
+}
+
+/** How zod words the messages it makes itself (a schema's own message reads otherwise). */
+const ZOD_WORDING = /^(Invalid input|Invalid option|Too small|Too big|Invalid string)\b/;
+
+/** What to write instead, when a value of the wrong type says it: yes for true, "2222" for 2222, a text for a mapping. */
+function typeHint(issue: z.core.$ZodIssue, value: unknown, written: unknown): string {
+  if (issue.code !== "invalid_type") return "";
+  if (issue.expected === "boolean") return yamlBooleanHint(value);
+  if (issue.expected === "number") return quotedNumberHint(value);
+  if (issue.expected === "object") return mappingHint(value, issue.path, written);
+  return "";
+}
+
+/** What zod's `expected` stands for, in the words of a YAML file. */
+const EXPECTED_WORDS: Record<string, string> = {
+  object: "a mapping (key: value lines, or {key: value})",
+  array: "a list (- item lines, or [a, b])",
+  string: "text",
+  number: "a number",
+  boolean: "true or false",
+};
+
+/** A value written in the plan, named by its YAML kind (and shown when it is a short scalar). */
+function writtenWords(value: unknown): string {
+  if (value === null) return "an empty value";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "a mapping";
+  if (typeof value === "string") return value.length <= 60 ? `the text ${JSON.stringify(value)}` : "a text";
+  if (typeof value === "number") return `the number ${value}`;
+  return String(value);
+}
+
+/**
+ * A text where a mapping of one shape belongs (a list item of extraExcludes or acknowledge): the mapping to
+ * write, the text as its first key's value, which is what such a text usually meant (`- /var/cache`).
+ */
+function mappingHint(value: unknown, path: readonly PropertyKey[], written: unknown): string {
+  const shapes = shapesAt(planSchema, written, path);
+  if (typeof value !== "string" || shapes.length !== 1) return "";
+  const [first, ...rest] = Object.keys(shapes[0]!);
+  if (!first) return "";
+  return `: write {${[`${first}: ${value}`, ...rest.map((k) => `${k}: …`)].join(", ")}}`;
 }
 
 /** What an empty string breaks (a minimum length, a pattern, a key's own check); a list of choices says more. */

@@ -51,19 +51,19 @@ describe("plan files", () => {
     expect(error).toBeInstanceOf(BadInputError);
     const message = (error as Error).message;
     expect(message).toContain("/plans/web1.yaml is not a valid plan");
-    expect(message).toMatch(/target\.port: .*number/);
+    expect(message).toContain('target.port must be a number, not the text "ssh"');
     expect(message).toMatch(/extra/);
   });
 
   it("a yes, no, on or off where a boolean belongs says to write true or false (YAML 1.1 habits; found by a new-user trial)", () => {
     const plan = (options: string) => () => parsePlan(`${good}options:\n${options}`, "p.yaml");
     expect(plan("  cutover: yes\n")).toThrow(
-      'options.cutover: Invalid input: expected boolean, received string (write true, without quotes: this YAML reads "yes" as text)',
+      'options.cutover must be true or false, not the text "yes" (write true, without quotes: this YAML reads "yes" as text)',
     );
     expect(plan("  skipPreUpdate: Off\n")).toThrow('(write false, without quotes: this YAML reads "Off" as text)');
     expect(plan('  skipPreUpdate: "true"\n')).toThrow("(write true, without quotes");
     expect(plan("  skipPreUpdate: maybe\n")).toThrow(
-      /options\.skipPreUpdate: Invalid input: expected boolean, received string$/m,
+      /options\.skipPreUpdate must be true or false, not the text "maybe"$/m,
     );
   });
 
@@ -99,9 +99,39 @@ describe("plan files", () => {
         "p.yaml",
       );
     expect(withPort('"2222"')).toThrow(
-      'source.port: Invalid input: expected number, received string (write 2222, without quotes: YAML reads "2222" as text)',
+      'source.port must be a number, not the text "2222" (write 2222, without quotes: YAML reads "2222" as text)',
     );
-    expect(withPort("ssh")).toThrow(/source\.port: Invalid input: expected number, received string$/m);
+    expect(withPort("ssh")).toThrow(/source\.port must be a number, not the text "ssh"$/m);
+  });
+
+  it("a wrong type, choice, range or prefix is said in the plan's words, not zod's; a text where a {path, reason} item belongs shows the mapping to write (new-user trial 7)", () => {
+    const problems = (options: string) => errorOf(`${good}options:\n${options}`);
+    expect(problems("  extraExcludes: [/var/cache]\n")).toContain(
+      'options.extraExcludes.0 must be a mapping (key: value lines, or {key: value}), not the text "/var/cache": write {path: /var/cache, reason: …}',
+    );
+    expect(problems("  acknowledge: [target-disk-too-small]\n")).toContain(
+      "write {id: target-disk-too-small, reason: …}",
+    );
+    // a misspelt key inside a list item is named with the one it meant (the item's keys are found through the list)
+    expect(problems("  acknowledge: [{id: target-disk-too-small, reson: x}]\n")).toContain(
+      'options.acknowledge.0: unknown key "reson" (did you mean reason?)',
+    );
+    expect(problems("  finalPass: quick\n")).toContain('options.finalPass: "quick" is not one of changed, full');
+    expect(problems("  finalPass: ful\n")).toContain('"ful" is not one of changed, full (did you mean full?)');
+    expect(problems("  extraExcludes: [{path: var/cache, reason: x}]\n")).toContain(
+      'options.extraExcludes.0.path must start with "/", not the text "var/cache"',
+    );
+    expect(problems("  services: ssh\n")).toContain(
+      'options.services must be a list (- item lines, or [a, b]), not the text "ssh"',
+    );
+    const port = errorOf(good.replace("port: 2222", "port: 0"));
+    expect(port).toContain("target.port must be at least 1, not the number 0");
+    for (const text of [problems("  extraExcludes: [/var/cache]\n  finalPass: quick\n  cutover: maybe\n"), port])
+      expect(text).not.toMatch(/Invalid (input|option|string)|Too (small|big)|expected .*, received/);
+    // a schema's own message stays (maxLivePasses says the range in its words)
+    expect(problems("  maxLivePasses: 0\n")).toContain(
+      "options.maxLivePasses: got 0: write a whole number of passes from 1 to 10",
+    );
   });
 
   it("a relative identityFile or knownHostsFile is the plan folder's, as a fixture is; ~/ and absolute paths stay (found by a new-user trial)", () => {
