@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { basename, dirname, extname, resolve, isAbsolute } from "node:path";
-import { LineCounter, parseDocument } from "yaml";
+import { LineCounter, Parser, parseDocument, type YAMLError } from "yaml";
 import type { z } from "zod";
 import { BadInputError, nameForTerminal } from "../errors.js";
 import { canonicalJson } from "./canonical-json.js";
@@ -49,7 +49,7 @@ export function parsePlan(text: string, path: string): LoadedPlan {
   // The library's own advice (use YAML.parseAllDocuments) is for programmers (found by a new-user trial).
   if (yamlError?.code === "MULTIPLE_DOCS")
     throw new BadInputError(`${shown}: holds more than one YAML document (a --- line between them): a plan is one`);
-  if (yamlError) throw new BadInputError(`${shown}: not valid YAML: ${firstLine(yamlError.message)}`);
+  if (yamlError) throw new BadInputError(`${shown}: not valid YAML: ${yamlProblem(yamlError, text, lineCounter)}`);
   let written: unknown;
   try {
     written = doc.toJS();
@@ -89,6 +89,49 @@ function withoutResumeSafeOptions(written: unknown, kind: Plan["kind"]): unknown
 }
 
 const firstLine = (message: string): string => message.split("\n")[0]!.replace(/:$/, "");
+
+/**
+ * The yaml library reports an unclosed quote, { or [ where it noticed it, the end of the file or the next key
+ * (new-user trial 7: a quote opened on line 2 was "Missing closing "quote at line 4"); such a problem is said
+ * where it starts. Other errors keep the library's text and position (its linePos is where they start).
+ */
+function yamlProblem(error: YAMLError, text: string, lineCounter: LineCounter): string {
+  const opened = unclosedOpening(text);
+  if (!opened || opened.offset > error.pos[0]) return firstLine(error.message);
+  const { line, col } = lineCounter.linePos(opened.offset);
+  return `line ${line}, column ${col}: the ${opened.mark} opened here is never closed${opened.mark === "{" || opened.mark === "[" ? ` with ${opened.mark === "{" ? "}" : "]"}` : ""}`;
+}
+
+const CLOSED_SCALAR: Record<string, RegExp> = {
+  "double-quoted-scalar": /^"(?:[^"\\]|\\[\s\S])*"$/,
+  "single-quoted-scalar": /^'(?:[^']|'')*'$/,
+};
+const CLOSING: Record<string, string> = { "{": "}", "[": "]" };
+
+/** The first quoted value or flow collection ({ [) the text opens and never closes, from the yaml parser's tokens. */
+function unclosedOpening(text: string): { offset: number; mark: string } | undefined {
+  const found: Array<{ offset: number; mark: string }> = [];
+  const visit = (node: unknown): void => {
+    if (!node || typeof node !== "object") return;
+    if (Array.isArray(node)) return node.forEach(visit);
+    const token = node as {
+      type?: string;
+      offset?: number;
+      source?: string;
+      start?: { source?: string };
+      end?: Array<{ source?: string }>;
+    };
+    const closed = token.type ? CLOSED_SCALAR[token.type] : undefined;
+    if (closed && typeof token.source === "string" && !closed.test(token.source))
+      found.push({ offset: token.offset ?? 0, mark: token.source[0]! });
+    const start = token.start?.source;
+    if (token.type === "flow-collection" && start && !(token.end ?? []).some((e) => e.source === CLOSING[start]))
+      found.push({ offset: token.offset ?? 0, mark: start });
+    for (const value of Object.values(node)) visit(value);
+  };
+  for (const token of new Parser().parse(text)) visit(token);
+  return found.sort((a, b) => a.offset - b.offset)[0];
+}
 
 /** "plan.yaml is not a valid plan: line 3: source.port: ..." (one line per problem found). */
 export function formatPlanErrors(path: string, error: z.ZodError, written?: unknown, lineOf?: LineLocator): string {

@@ -177,6 +177,26 @@ target: { host: new.example.org, identityFile: ~/.ssh/id_ed25519, knownHostsFile
     expect(withUser("backup_2.x").call(undefined).plan.source.user).toBe("backup_2.x");
   });
 
+  it("an unclosed quote, { or [ is reported on the line where it was opened, not where the YAML library noticed it (new-user trial 7)", () => {
+    // the library said "Missing closing "quote at line 5, column 1" (the end of the file) for this one
+    expect(errorOf('kind: openvz-to-kvm\nname: "abc\nsource:\n  host: x\n')).toBe(
+      'p.yaml: not valid YAML: line 2, column 7: the " opened here is never closed',
+    );
+    expect(errorOf("kind: openvz-to-kvm\nname: 'abc\nsource:\n  host: x\n")).toContain(
+      "line 2, column 7: the ' opened here is never closed",
+    );
+    expect(errorOf("kind: openvz-to-kvm\nsource: {host: x, port: 22\ntarget:\n  host: y\n")).toContain(
+      "line 2, column 9: the { opened here is never closed with }",
+    );
+    expect(
+      errorOf("kind: openvz-to-kvm\nsource: {host: x}\noptions:\n  services: [ssh, cron\ntarget:\n  host: y\n"),
+    ).toContain("line 4, column 13: the [ opened here is never closed with ]");
+    // closed quotes, an escaped one inside, do not hide another error: it keeps the library's text and place
+    expect(errorOf('kind: openvz-to-kvm\nname: "a\\"b"\nsource: {host: x}\ntarget:\n    host: y\n  port: 22\n')).toBe(
+      "p.yaml: not valid YAML: All mapping items must start at the same column at line 6, column 1",
+    );
+  });
+
   it("a plan of two YAML documents says so in words, not the YAML library's advice to programmers (found by a new-user trial)", () => {
     const two = "kind: openvz-to-kvm\nsource: { host: a.example.org }\ntarget: { host: b.example.org }\n---\nkind: x\n";
     expect(() => parsePlan(two, "/plans/web1.yaml")).toThrow(
