@@ -84,7 +84,11 @@ export function nameForTerminal(name: string): string {
   return name.replace(EVERY_CONTROL, hexEscape);
 }
 
-/** What a file operation's error code means, with the code kept for searching: "no such file (ENOENT)". */
+/**
+ * What a file operation's error code means, the words first and the code after them for searching: "no such
+ * file or folder (ENOENT)". (New-user trial 7 found the code noise; a sysadmin searching for it finds it, and
+ * the words come first, so it stays at the end.)
+ */
 export function fileErrorText(error: unknown): string {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   const meaning = code ? FILE_ERRORS[code] : undefined;

@@ -182,15 +182,15 @@ export class QmpClient {
   }
 }
 
-/** What a socket error means for a QEMU monitor socket, and what to check. */
+/** What a socket error means for a QEMU monitor socket, and what to check; the code last, for searching. */
 function qmpSocketErrorText(error: NodeJS.ErrnoException, path: string): string {
   switch (error.code) {
     case "ENOENT":
-      return `no such socket (ENOENT): is the VM running, started with ${cmd("-qmp", `unix:${path},server=on,wait=off`)}? Check the plan's checkpoints socket`;
+      return `no such socket: is the VM running, started with ${cmd("-qmp", `unix:${path},server=on,wait=off`)}? Check the plan's checkpoints socket (ENOENT)`;
     case "ECONNREFUSED":
-      return "nothing listens on it (ECONNREFUSED): the VM that made it has stopped; start it again";
+      return "nothing listens on it: the VM that made it has stopped; start it again (ECONNREFUSED)";
     case "ENOTSOCK":
-      return "not a socket (ENOTSOCK): check the plan's checkpoints socket";
+      return "not a socket: check the plan's checkpoints socket (ENOTSOCK)";
     default:
       return fileErrorText(error);
   }

@@ -1,4 +1,5 @@
-import { accessSync, constants, statSync } from "node:fs";
+import { accessSync, constants, lstatSync, readlinkSync, statSync } from "node:fs";
+import { dirname, isAbsolute, resolve } from "node:path";
 import { BadInputError, fileErrorText, nameForTerminal } from "../errors.js";
 
 /**
@@ -29,10 +30,35 @@ export async function requireInputFile(path: string, what: string, { blockDevice
 function notUsable(given: string, what: string, error: unknown): BadInputError {
   const path = nameForTerminal(given);
   const code = (error as NodeJS.ErrnoException).code;
-  if (code === "ENOENT") return new BadInputError(`${what} ${path}: no such file`);
+  if (code === "ENOENT") return new BadInputError(`${what} ${path}: ${danglingLinkText(given) ?? "no such file"}`);
   if (code === "EACCES" || code === "EPERM")
     return new BadInputError(
-      `${what} ${path}: this user cannot read it (permission denied, ${code}): run mudanza as a user who can, or give this user read access to it (ls -l shows its owner and mode)`,
+      `${what} ${path}: this user cannot read it (permission denied): run mudanza as a user who can, or give this user read access to it; ls -l shows its owner and mode (${code})`,
     );
   return new BadInputError(`${what} ${path}: ${fileErrorText(error)}`);
+}
+
+/**
+ * A path that is there as a symbolic link whose target is not: "no such file" pointed at the link, which the
+ * user can see with ls (new-user trial 7). Undefined when the path itself is missing.
+ */
+function danglingLinkText(path: string): string | undefined {
+  let target: string;
+  try {
+    if (!lstatSync(path).isSymbolicLink()) return undefined;
+    target = readlinkSync(path);
+  } catch {
+    return undefined;
+  }
+  const resolved = isAbsolute(target) ? target : resolve(dirname(path), target);
+  const shown = `${nameForTerminal(target)}${resolved === target ? "" : ` (${nameForTerminal(resolved)})`}`;
+  let targetIsLink = false;
+  try {
+    targetIsLink = lstatSync(resolved).isSymbolicLink();
+  } catch {
+    // the target is missing: said below
+  }
+  return targetIsLink
+    ? `a symbolic link to ${shown}, itself a link that leads to no file`
+    : `a symbolic link to ${shown}, which does not exist`;
 }

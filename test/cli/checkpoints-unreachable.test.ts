@@ -27,7 +27,9 @@ describe("mudanza checkpoints PLAN", () => {
     );
     const { code, out, err } = await runMain(["checkpoints", plan]);
     expect(code).toBe(3);
-    expect(err).toContain(`cannot connect to the QMP socket ${socket}: no such socket (ENOENT): is the VM running`);
+    expect(err).toContain(`cannot connect to the QMP socket ${socket}: no such socket: is the VM running`);
+    // the words first, the code last, for searching
+    expect(err).toMatch(/Check the plan's checkpoints socket \(ENOENT\)$/m);
     expect(err).not.toContain("internal error");
     expect(out).toBe("");
   });

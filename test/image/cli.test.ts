@@ -221,7 +221,24 @@ describe("mudanza image / host commands", () => {
     await symlink("self.qcow2", loop);
     errors.length = 0;
     expect(await run("image", "info", loop)).toBe(2);
-    expect(errors.join("")).toContain(`disk ${loop}: too many symbolic links (ELOOP)`);
+    expect(errors.join("")).toContain(`disk ${loop}: too many symbolic links (ELOOP)\n`);
+  });
+
+  it("a disk that is a link to a missing file says so, naming the link's target, not 'no such file' (new-user trial 7)", async () => {
+    const link = join(dir, "dl.qcow2");
+    await symlink("nowhere.qcow2", link);
+    errors.length = 0;
+    expect(await run("image", "info", link)).toBe(2);
+    expect(errors.join("")).toBe(
+      `mudanza: disk ${link}: a symbolic link to nowhere.qcow2 (${join(dir, "nowhere.qcow2")}), which does not exist\n`,
+    );
+    const second = join(dir, "dl2.qcow2");
+    await symlink(link, second);
+    errors.length = 0;
+    expect(await run("image", "info", second)).toBe(2);
+    expect(errors.join("")).toContain(
+      `disk ${second}: a symbolic link to ${link}, itself a link that leads to no file`,
+    );
   });
 
   it("bad input exits 2 with the reason", async () => {
@@ -251,7 +268,7 @@ describe("mudanza image / host commands", () => {
     for (const [i, what] of ["disk", "disk", "base image"].entries()) {
       expect({ code: runs[i]!.exitCode, stderr: runs[i]!.stderr }).toEqual({
         code: 2,
-        stderr: `mudanza: ${what} ${disk}: this user cannot read it (permission denied, EACCES): run mudanza as a user who can, or give this user read access to it (ls -l shows its owner and mode)`,
+        stderr: `mudanza: ${what} ${disk}: this user cannot read it (permission denied): run mudanza as a user who can, or give this user read access to it; ls -l shows its owner and mode (EACCES)`,
       });
       expect(runs[i]!.stdout).toBe("");
     }
