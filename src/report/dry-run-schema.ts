@@ -43,13 +43,27 @@ export const dryRunReportSchema = z.object({
   excludes: z.array(z.object({ path: z.string(), reason: z.string(), stepId: z.string() })),
   /** The probes' estimate of bytes to transfer, when one gave it. */
   estimate: z.object({ bytesToTransfer: z.number().nonnegative(), stepId: z.string(), key: z.string() }).nullable(),
-  /** The top of the report: what changes, what is overwritten or deleted (counted), freeze and downtime, how to undo (when nothing can, one line says so). */
-  risk: z.object({
-    changes: z.array(z.string()),
-    overwrites: z.array(z.string()),
-    freeze: z.array(z.string()),
-    undo: z.array(z.string()),
-  }),
+  // The descriptions are what `mudanza schema dry-run-report` prints: a reader of the JSON has no other documentation.
+  risk: z
+    .object({
+      changes: z
+        .array(z.string())
+        .describe("The steps that change a host: those that ask at a gate, then those that do not."),
+      overwrites: z
+        .array(z.string())
+        .describe("What is overwritten or deleted, counted where it can be, each line saying how it was measured."),
+      freeze: z
+        .array(z.string())
+        .describe("The expected freeze window and downtime, each saying where the figure comes from."),
+      undo: z
+        .array(z.string())
+        .describe(
+          "How to undo the run, one line per way back (a checkpoint's rollback command, or what to do by hand). Never empty: when nothing can undo the run, its line says so, as the Markdown report's Undo line does.",
+        ),
+    })
+    .describe(
+      "The top of the report, the same lines as the Markdown's Risk section, in plain text (commands and plan keys in backquotes).",
+    ),
   /** The checkpoints a run would take, each with its estimated disk cost and how that was estimated. */
   checkpoints: z
     .array(

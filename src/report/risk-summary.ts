@@ -12,8 +12,10 @@ export interface RiskSummary {
   /** The expected freeze window and downtime, each saying where the figure comes from. */
   freeze: string[];
   /**
-   * How to undo the run, one line per way back. Empty today: nothing can undo a migration. The checkpoints
-   * feature (src/checkpoints) fills it through collectDryRun's `undo` option, and the summary shows it.
+   * How to undo the run, one line per way back: the checkpoints a run takes (collectDryRun's `undo` option),
+   * or how to go back by hand. Never empty: when nothing can undo the run, a line says so (NO_UNDO,
+   * CHECKPOINTS_NOT_PLANNED), in the JSON as in the Markdown (new-user trial 7: an empty list read as "nothing
+   * to worry about").
    */
   undo: string[];
 }
@@ -55,16 +57,16 @@ function openvzToKvm({
   const targetUsed = num(record(factOf(steps, "rsync", "targetDisk"))?.usedBytes);
   if (preview && num(preview.deleteFiles) !== undefined) {
     overwrites.push(
-      `The copy deletes **${num(preview.deleteFiles)}** file(s) on the target that the source lacks and overwrites **${num(preview.sendFiles) ?? "?"}** changed file(s), ${bytes(num(preview.sendBytes) ?? 0)} (measured: ${String(preview.measuredWith)}).`,
+      `The copy deletes ${num(preview.deleteFiles)} file(s) on the target that the source lacks and overwrites ${num(preview.sendFiles) ?? "?"} changed file(s), ${bytes(num(preview.sendBytes) ?? 0)} (measured: ${String(preview.measuredWith)}).`,
     );
   } else if (replaced && num(replaced.allocatedBytes) !== undefined) {
     overwrites.push(
-      `The target's root is replaced by the source's: its own files outside the excludes, **${bytes(num(replaced.allocatedBytes)!)}** allocated (measured: ${String(replaced.measuredWith)}), are overwritten or deleted (rsync --delete). Files are counted one by one at the copy's gate, once the migration key is in place.`,
+      `The target's root is replaced by the source's: its own files outside the excludes, ${bytes(num(replaced.allocatedBytes)!)} allocated (measured: ${String(replaced.measuredWith)}), are overwritten or deleted (rsync --delete). Files are counted one by one at the copy's gate, once the migration key is in place.`,
     );
   } else if (targetUsed !== undefined) {
     // Its tree is measured only when the free space alone may not hold the copy: df's used space bounds it.
     overwrites.push(
-      `The target's root is replaced by the source's: its own files outside the excludes, at most **${bytes(targetUsed)}** (measured: df, everything in use on its root filesystem, the excludes included), are overwritten or deleted (rsync --delete). Files are counted one by one at the copy's gate, once the migration key is in place.`,
+      `The target's root is replaced by the source's: its own files outside the excludes, at most ${bytes(targetUsed)} (measured: df, everything in use on its root filesystem, the excludes included), are overwritten or deleted (rsync --delete). Files are counted one by one at the copy's gate, once the migration key is in place.`,
     );
   } else
     overwrites.push(
@@ -86,12 +88,12 @@ function openvzToKvm({
   if (wholeTree) {
     freeze.push(
       last && num(last.seconds) !== undefined
-        ? `Freeze window (databases stopped): at least **${num(last.seconds)} s**, measured: the last live pass (pass ${String(last.pass)}) compared the whole tree in ${num(last.seconds)} s, and with ${wholeTree} the final pass compares it all again while the databases are stopped, sending what changed.`
+        ? `Freeze window (databases stopped): at least ${num(last.seconds)} s, measured: the last live pass (pass ${String(last.pass)}) compared the whole tree in ${num(last.seconds)} s, and with ${wholeTree} the final pass compares it all again while the databases are stopped, sending what changed.`
         : `Freeze window (databases stopped): not measured yet. With ${wholeTree} the final pass compares the whole tree${copyBytes !== undefined ? `, ${bytes(copyBytes)},` : ""} again while the databases are stopped: at least as long as one live pass over it; the live passes measure it, and a dry run after them gives seconds.`,
     );
   } else if (last && num(last.seconds) !== undefined) {
     freeze.push(
-      `Freeze window (databases stopped): about **${num(last.seconds)} s**, measured: the last live pass (pass ${String(last.pass)}) took ${num(last.seconds)} s for ${bytes(num(last.transferredBytes) ?? 0)}; the final pass sends what changed since, at that rate.`,
+      `Freeze window (databases stopped): about ${num(last.seconds)} s, measured: the last live pass (pass ${String(last.pass)}) took ${num(last.seconds)} s for ${bytes(num(last.transferredBytes) ?? 0)}; the final pass sends what changed since, at that rate.`,
     );
   } else {
     freeze.push(

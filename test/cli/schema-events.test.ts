@@ -61,5 +61,17 @@ describe("mudanza schema events (issue 14)", () => {
     const report = await printedValidator("dry-run-report");
     const json = await cli("run", PLAN, "--dry-run", "--format", "json", "--state-dir", state);
     expect(report(JSON.parse(json.stdout)), JSON.stringify(report.errors)).toBe(true);
+    // The printed schema describes the risk lines, and says undo is never empty: a line says when nothing can
+    // undo the run (new-user trial 7: an empty list read as "nothing to worry about")
+    const printed = JSON.parse((await cli("schema", "dry-run-report")).stdout) as {
+      properties: { risk: { description?: string; properties: Record<string, { description?: string }> } };
+    };
+    expect(printed.properties.risk.description).toMatch(/the same lines as the Markdown's Risk section, in plain text/);
+    expect(printed.properties.risk.properties.undo?.description).toMatch(
+      /Never empty: when nothing can undo the run, its line says so/,
+    );
+    expect(Object.keys(printed.properties.risk.properties)).toEqual(["changes", "overwrites", "freeze", "undo"]);
+    const risk = (JSON.parse(json.stdout) as { risk: { undo: string[] } }).risk;
+    expect(risk.undo).toEqual([expect.stringMatching(/^Nothing can undo this run/)]);
   });
 });

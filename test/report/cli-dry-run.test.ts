@@ -35,12 +35,14 @@ describe("mudanza run PLAN --dry-run (scripted OpenVZ -> KVM plan)", () => {
     expect(report.hostFacts.target!.length).toBeGreaterThan(0);
     expect(report.excludes.find((e) => e.path === "/etc/fstab")?.reason).toBeTruthy();
     expect(report.risk.overwrites[0]).toMatch(
-      /^The target's root is replaced by the source's: its own files outside the excludes, at most \*\*[\d.]+ [KMG]iB .*\(measured: df, /,
+      /^The target's root is replaced by the source's: its own files outside the excludes, at most [\d.]+ [KMG]iB .*\(measured: df, /,
     );
     expect(report.risk.freeze[0]).toMatch(/^Freeze window \(databases stopped\): not measured yet/);
     expect(report.risk.undo).toEqual([
       expect.stringMatching(/^Nothing can undo this run: the plan has no `checkpoints` section/),
     ]);
+    // in plain text: no Markdown emphasis in the JSON (new-user trial 7)
+    expect(JSON.stringify(report.risk)).not.toContain("**");
     // The JSON keeps every command exactly as it would run.
     expect(
       report.steps
