@@ -8,6 +8,7 @@ import { BadInputError, InterruptedError, errorMessage, forTerminal } from "../e
 import { eventLine } from "../engine/event-wire.js";
 import type { PipelineEvent } from "../engine/events.js";
 import { runCompensations, runPipeline, type RunMode, type RunOutcome } from "../engine/runner.js";
+import { inRunOrder } from "../engine/compensation-order.js";
 import type { Pipeline } from "../engine/step.js";
 import type { Host } from "../hosts/host.js";
 import {
@@ -260,9 +261,10 @@ export async function drivePipeline<Plan>(options: DriveOptions<Plan>): Promise<
         planOptions: planOptionsOf(options.plan),
         // In the order a run does them (newest first), and as a later run does them.
         planPath: options.journal.planPath,
-        pendingUndo: [...journal.snapshot.compensations]
-          .reverse()
-          .map((c) => ({ title: c.notInALaterRun ?? c.title, host: c.host })),
+        pendingUndo: inRunOrder(journal.snapshot.compensations).map((c) => ({
+          title: c.notInALaterRun ?? c.title,
+          host: c.host,
+        })),
       },
     );
     // Markdown escapes belong in a Markdown file; a report read on the terminal keeps its text as written.

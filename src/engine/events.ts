@@ -132,6 +132,12 @@ export const pipelineEventSchema = z.discriminatedUnion("type", [
     message: z.string().optional(),
     /** What the undo did, when its command chose between branches and said which (undo-outcome.ts). */
     outcome: z.string().optional(),
+    notRun: z
+      .boolean()
+      .optional()
+      .describe(
+        "true when the undo's command was not run: a later run found it pending and only reported its note (in outcome)",
+      ),
   }),
   z.object({
     type: z.literal("pipeline-end"),

@@ -1,3 +1,4 @@
+import { inRunOrder } from "./compensation-order.js";
 import {
   InterruptedError,
   ResumeRepeatsFailureError,
@@ -569,7 +570,7 @@ export interface CompensationsOutcome {
  * Runs pending compensations newest first; a failed one stays in the journal and is reported. With
  * `onlyConnected`, those of hosts missing from `hosts` are left pending untouched (not tried, not failed).
  * With `earlierRun` (they were left by a run that was killed), one marked `notInALaterRun` is not run: its
- * note is reported as what it did, and it is dropped.
+ * note is reported as its outcome, marked notRun, and it is dropped.
  * A journal that cannot record them (a full state dir) stops none of them: the outcome carries the first
  * such error, and what ran and failed is known from the outcome, not from the journal.
  */
@@ -584,7 +585,7 @@ export async function runCompensations(
     saving.catch((error: unknown) => {
       outcome.unrecorded ??= error;
     });
-  for (const compensation of [...journal.snapshot.compensations].reverse()) {
+  for (const compensation of inRunOrder(journal.snapshot.compensations)) {
     const host = hosts[compensation.host];
     if (!host && options.onlyConnected) {
       outcome.ok = false;
@@ -593,10 +594,13 @@ export async function runCompensations(
     let ok = false;
     let message: string | undefined;
     let said: string | undefined;
+    let notRun = false;
     try {
       if (!host) throw new Error(`no host "${compensation.host}" in this run`);
       if (options.earlierRun && compensation.notInALaterRun !== undefined) {
+        // Nothing failed, but nothing was undone either: the log says so, not "done".
         ok = true;
+        notRun = true;
         said = compensation.notInALaterRun;
       } else {
         // Never aborted by the run's signal: this is what makes an interrupted run safe.
@@ -609,7 +613,7 @@ export async function runCompensations(
     } catch (error) {
       message = errorMessage(error);
     }
-    const outcomeField = said === undefined ? {} : { outcome: said };
+    const outcomeField = { ...(said === undefined ? {} : { outcome: said }), ...(notRun ? { notRun } : {}) };
     emit({
       type: "compensation",
       at: now(),

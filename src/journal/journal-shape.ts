@@ -31,7 +31,15 @@ export const journalShape = object({
     object({ id: str, title: str, host: str, command: str, registeredBy: str, notInALaterRun: optional(str) }),
   ),
   compensationLog: array(
-    object({ id: str, title: str, ok: bool, at: str, message: optional(str), outcome: optional(str) }),
+    object({
+      id: str,
+      title: str,
+      ok: bool,
+      at: str,
+      message: optional(str),
+      outcome: optional(str),
+      notRun: optional(bool),
+    }),
   ),
   runs: array(object({ startedAt: str, endedAt: optional(str), mode: str, outcome: optional(str) })),
 });

@@ -57,6 +57,8 @@ export const journalSchema = z.object({
       message: z.string().optional(),
       /** What the undo did, when its command said (undo-outcome.ts). */
       outcome: z.string().optional(),
+      /** Its command was not run: a later run found it pending and only said its notInALaterRun (in outcome). */
+      notRun: z.boolean().optional(),
     }),
   ),
   runs: z.array(
@@ -239,7 +241,7 @@ export class Journal {
 
   async removeCompensation(
     id: string,
-    outcome?: { ok: boolean; title: string; message?: string; outcome?: string },
+    outcome?: { ok: boolean; title: string; message?: string; outcome?: string; notRun?: boolean },
   ): Promise<void> {
     this.refuseOverlap();
     this.data.compensations = this.data.compensations.filter((c) => c.id !== id);

@@ -5,7 +5,9 @@ export function compensationLine(c: {
   host: string;
   message?: string;
   outcome?: string;
+  notRun?: boolean;
 }): string {
+  if (c.notRun) return `undo not run on ${c.host}: ${c.outcome ?? c.title}`;
   if (!c.ok) return `NOT undone: ${c.title} on ${c.host}${c.message ? ` (${c.message})` : ""}`;
   return c.outcome ? `undo on ${c.host}: ${c.outcome}` : `undone: ${c.title} on ${c.host}`;
 }

@@ -74,6 +74,7 @@ export const REPORTED_EVENT_SHAPES = new Map<string, Shape>(
       ok: bool,
       message: optional(str),
       outcome: optional(str),
+      notRun: optional(bool),
     }),
     "pipeline-end": object({
       type: literal("pipeline-end"),

@@ -1,5 +1,6 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { inRunOrder } from "../engine/compensation-order.js";
 import type { JournalData } from "../journal/journal.js";
 import { formatDuration } from "../render/format.js";
 import { readLogEvents } from "./log-events.js";
@@ -92,11 +93,15 @@ export function renderRunReportMarkdown(s: RunSummary): string {
 
   if (s.pendingCompensations.length > 0 || s.compensationLog.length > 0) {
     out.push("## Undo actions (compensations)", "");
-    for (const c of s.pendingCompensations)
-      out.push(`- PENDING on ${c.host}: ${plain(c.title)}: ${code(c.command)} (runs first on the next run)`);
+    for (const c of inRunOrder(s.pendingCompensations))
+      out.push(
+        c.notInALaterRun === undefined
+          ? `- PENDING on ${c.host}: ${plain(c.title)}: ${code(c.command)} (runs first on the next run)`
+          : `- PENDING on ${c.host}: ${plain(c.title)}: not run by the next run, which only says: ${plain(c.notInALaterRun)}`,
+      );
     for (const c of s.compensationLog)
       out.push(
-        `- ${c.ok ? "done" : "FAILED"} ${c.at}: ${plain(c.title)}${c.outcome ? `: ${plain(c.outcome)}` : ""}${c.message ? ` (${plain(c.message)})` : ""}`,
+        `- ${c.notRun ? "not run" : c.ok ? "done" : "FAILED"} ${c.at}: ${plain(c.title)}${c.outcome ? `: ${plain(c.outcome)}` : ""}${c.message ? ` (${plain(c.message)})` : ""}`,
       );
     out.push("");
   }

@@ -1,3 +1,4 @@
+import { inRunOrder } from "../engine/compensation-order.js";
 import type { JournalData } from "../journal/journal.js";
 import { formatDuration } from "../render/format.js";
 import { checksAfterReboot, summarizeRun, type SummarizedEvent } from "./run-summary.js";
@@ -112,8 +113,13 @@ export function renderStatus(
       );
   }
   if (s.pendingCompensations.length > 0) {
-    lines.push("", "PENDING compensations (run first on the next run):");
-    for (const c of s.pendingCompensations) lines.push(`  on ${c.host}: ${c.title}: ${c.command}`);
+    lines.push("", "PENDING compensations (the next run starts with them, in this order):");
+    for (const c of inRunOrder(s.pendingCompensations))
+      lines.push(
+        c.notInALaterRun === undefined
+          ? `  on ${c.host}: ${c.title}: ${c.command}`
+          : `  on ${c.host}: ${c.title}: not run by the next run, which only says: ${c.notInALaterRun}`,
+      );
   }
   return lines.join("\n");
 }

@@ -42,6 +42,8 @@ export interface CompensationView {
   message?: string;
   /** What the undo did, when its command said (undo-outcome.ts). */
   outcome?: string;
+  /** Its command was not run (a later run's notInALaterRun note). */
+  notRun?: boolean;
 }
 
 export interface EndView {
@@ -205,7 +207,14 @@ export function reduce(model: TuiModel, event: PipelineEvent, nowMs = Date.now()
         ...model,
         compensations: [
           ...model.compensations,
-          { title: event.title, host: event.host, ok: event.ok, message: event.message, outcome: event.outcome },
+          {
+            title: event.title,
+            host: event.host,
+            ok: event.ok,
+            message: event.message,
+            outcome: event.outcome,
+            notRun: event.notRun,
+          },
         ],
       };
     case "pipeline-end":

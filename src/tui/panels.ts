@@ -142,7 +142,7 @@ export function endLines(model: TuiModel, tailLines: number, detailedWarnings = 
   }
   for (const c of model.compensations) {
     lines.push({
-      text: `${c.ok ? "  ↺ " : "  ✖ "}${compensationLine(c)}`,
+      text: `${c.notRun ? "  · " : c.ok ? "  ↺ " : "  ✖ "}${compensationLine(c)}`,
       color: c.ok ? undefined : "red",
     });
   }

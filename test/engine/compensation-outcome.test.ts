@@ -62,9 +62,11 @@ describe("what an undo says it did (new-user trial 7: a kept clone was reported 
       const events: PipelineEvent[] = [];
       await runCompensations(later, { local: new LocalHost("local") }, (e) => events.push(e), { earlierRun: true });
       expect(events.flatMap((e) => (e.type === "compensation" ? [compensationLine(e)] : []))).toEqual([
-        `undo on local: ${note}`,
+        `undo not run on local: ${note}`,
       ]);
       expect(later.snapshot.compensations).toEqual([]);
+      // the journal's log tells it apart from an undo that ran (trial 8, finding 5: reported as "done")
+      expect(later.snapshot.compensationLog).toMatchObject([{ id: "restore", ok: true, outcome: note, notRun: true }]);
       await expect(stat(marker)).rejects.toThrow();
       await later.addCompensation({
         id: "restore",
@@ -77,6 +79,7 @@ describe("what an undo says it did (new-user trial 7: a kept clone was reported 
       await runCompensations(later, { local: new LocalHost("local") }, () => undefined);
       // the same undo, run by the run that registered it (a failure in that run): its command runs
       await expect(stat(marker)).resolves.toBeTruthy();
+      expect(later.snapshot.compensationLog[1]?.notRun).toBeUndefined();
     } finally {
       await later.close();
     }

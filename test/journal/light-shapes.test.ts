@@ -69,7 +69,7 @@ const journal = {
   },
   facts: { freezeWindowSec: 42, anything: { nested: [1, "two"] } },
   compensations: [{ id: "c", title: "t", host: "source", command: "systemctl start mariadb", registeredBy: "s" }],
-  compensationLog: [{ id: "c", title: "t", ok: false, at: "a", message: "m" }],
+  compensationLog: [{ id: "c", title: "t", ok: false, at: "a", message: "m", outcome: "o", notRun: true }],
   runs: [{ startedAt: "s", endedAt: "e", mode: "yes", outcome: "done" }],
 };
 
@@ -114,7 +114,7 @@ const events: Record<string, unknown> = {
     message: "m",
     checks: [{ name: "n", ok: false }],
   },
-  compensation: { type: "compensation", at, id: "c", title: "t", host: "h", ok: true, message: "m" },
+  compensation: { type: "compensation", at, id: "c", title: "t", host: "h", ok: true, message: "m", notRun: true },
   "pipeline-end": {
     type: "pipeline-end",
     at,
