@@ -9,7 +9,10 @@ export interface ProcessIdentity {
   startTime: string;
 }
 
-/** Field 22 of /proc/PID/stat, or null when the process does not exist (or /proc is not Linux's). */
+/**
+ * Field 22 of /proc/PID/stat, or null when the process does not exist, is a zombie (killed, not yet reaped by
+ * its parent: nothing of it runs, and a lock it holds is free), or /proc is not Linux's.
+ */
 export function processStartTime(pid: number): string | null {
   let stat: string;
   try {
@@ -17,10 +20,22 @@ export function processStartTime(pid: number): string | null {
   } catch {
     return null;
   }
+  const fields = statFields(stat);
+  return fields && fields.state !== "Z" && fields.state !== "X" ? fields.startTime : null;
+}
+
+/** The state (field 3) and start time (field 22) of a /proc/PID/stat line, or null when it is not one. */
+export function statFields(stat: string): { state: string; startTime: string } | null {
   // Field 2 (comm) is in parentheses and may hold spaces or ')': count fields after the last ')'.
-  const afterComm = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const close = stat.lastIndexOf(")");
+  if (close < 0) return null;
+  const afterComm = stat
+    .slice(close + 1)
+    .trim()
+    .split(" ");
+  const state = afterComm[0]; // field 3
   const startTime = afterComm[22 - 3]; // fields 3.. follow comm
-  return startTime && /^\d+$/.test(startTime) ? startTime : null;
+  return state && startTime && /^\d+$/.test(startTime) ? { state, startTime } : null;
 }
 
 export function identify(pid: number): ProcessIdentity | null {
