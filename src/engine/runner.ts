@@ -625,7 +625,14 @@ export async function runCompensations(
       ...outcomeField,
     });
     if (ok)
-      await record(journal.removeCompensation(compensation.id, { ok, title: compensation.title, ...outcomeField }));
+      await record(
+        journal.removeCompensation(compensation.id, {
+          ok,
+          title: compensation.title,
+          registeredBy: compensation.registeredBy,
+          ...outcomeField,
+        }),
+      );
     else {
       outcome.ok = false;
       outcome.failed.push({ compensation, message: message ?? "failed" });

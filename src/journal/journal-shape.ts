@@ -39,6 +39,7 @@ export const journalShape = object({
       message: optional(str),
       outcome: optional(str),
       notRun: optional(bool),
+      registeredBy: optional(str),
     }),
   ),
   runs: array(object({ startedAt: str, endedAt: optional(str), mode: str, outcome: optional(str) })),

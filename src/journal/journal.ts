@@ -59,6 +59,8 @@ export const journalSchema = z.object({
       outcome: z.string().optional(),
       /** Its command was not run: a later run found it pending and only said its notInALaterRun (in outcome). */
       notRun: z.boolean().optional(),
+      /** The step whose change it undid (older journals lack it): status shows that step undone. */
+      registeredBy: z.string().optional(),
     }),
   ),
   runs: z.array(
@@ -241,7 +243,14 @@ export class Journal {
 
   async removeCompensation(
     id: string,
-    outcome?: { ok: boolean; title: string; message?: string; outcome?: string; notRun?: boolean },
+    outcome?: {
+      ok: boolean;
+      title: string;
+      message?: string;
+      outcome?: string;
+      notRun?: boolean;
+      registeredBy?: string;
+    },
   ): Promise<void> {
     this.refuseOverlap();
     this.data.compensations = this.data.compensations.filter((c) => c.id !== id);

@@ -48,10 +48,10 @@ export function renderRunReportMarkdown(s: RunSummary): string {
       ["Step", "Status", "Started", "Duration", "Note"],
       s.steps.map((st) => [
         `${st.title} (${st.id})`,
-        st.status,
+        st.undone ? "undone" : st.status,
         st.startedAt ?? "",
         duration(st.durationMs),
-        `${st.message ?? ""}${st.attempts > 1 ? ` (${st.attempts} attempts)` : ""}`,
+        `${st.undone ? `done, then undone: ${st.undone.join("; ")}` : (st.message ?? "")}${st.attempts > 1 ? ` (${st.attempts} attempts)` : ""}`,
       ]),
     ),
     "",
@@ -77,9 +77,12 @@ export function renderRunReportMarkdown(s: RunSummary): string {
   if (verified.length === 0)
     out.push(s.rebootStepId ? "Nothing was verified after the reboot yet." : "No step has been verified yet.", "");
   for (const st of verified) {
-    out.push(`- ${plain(st.title)}:`);
+    // What an undo reverted since held when it was checked, and no longer does.
+    out.push(`- ${plain(st.title)}${st.undone ? ` (undone since: ${plain(st.undone.join("; "))})` : ""}:`);
     for (const c of st.checks)
-      out.push(`  - ${c.ok ? "ok" : "FAILED"}: ${plain(c.name)}${c.detail ? ` (${plain(c.detail)})` : ""}`);
+      out.push(
+        `  - ${c.ok ? (st.undone ? "held until the undo" : "ok") : "FAILED"}: ${plain(c.name)}${c.detail ? ` (${plain(c.detail)})` : ""}`,
+      );
   }
   if (verified.length > 0) out.push("");
 

@@ -24,6 +24,11 @@ export interface RunSummary {
     message?: string;
     checks: VerifyCheck[];
     attempts: number;
+    /**
+     * What the undo of a done step did since it was done (its compensations' outcomes, or titles): the change the
+     * step made and verified no longer holds.
+     */
+    undone?: string[];
   }>;
   freezeWindowSec?: number;
   /** What restore-vm-packages put back on the VM and left out (OpenVZ → KVM). */
@@ -62,6 +67,7 @@ export function summarizeRun(
 
   const steps = order.map((id) => {
     const record = journal.steps[id];
+    const undone = record?.status === "done" ? undoneSince(journal.compensationLog, id, record) : [];
     return {
       id,
       title: titles.get(id) ?? id,
@@ -72,6 +78,7 @@ export function summarizeRun(
       message: record?.message,
       checks: record?.checks ?? [],
       attempts: record?.attempts ?? 0,
+      ...(undone.length > 0 ? { undone } : {}),
     };
   });
 
@@ -109,6 +116,22 @@ export function summarizeRun(
     lastEnd: ends[ends.length - 1],
     unansweredGate: unansweredGateOf(events),
   };
+}
+
+/**
+ * What the undo actions a step registered did after it was last done: each one that ran and succeeded. One
+ * that was only said (notRun) changed nothing; one before the step's end undid an earlier attempt of it.
+ */
+function undoneSince(
+  log: JournalData["compensationLog"],
+  stepId: string,
+  record: { startedAt?: string; endedAt?: string },
+): string[] {
+  const doneAt = record.endedAt ?? record.startedAt;
+  if (!doneAt) return [];
+  return log
+    .filter((c) => c.registeredBy === stepId && c.ok && !c.notRun && Date.parse(c.at) >= Date.parse(doneAt))
+    .map((c) => c.outcome ?? c.title);
 }
 
 /** The last prompt of the last run, when nothing answered it and the run did not end after it. */

@@ -79,8 +79,9 @@ export function renderStatus(
   for (const st of s.steps) {
     const when = st.startedAt ? st.startedAt.replace(/^\d{4}-\d{2}-\d{2}T/, "").replace(/\.\d+Z$/, "Z") : "";
     const dur = st.durationMs !== undefined ? formatDuration(st.durationMs) : "";
-    const shown =
-      st.status !== "running"
+    const shown = st.undone
+      ? { mark: "↺", status: "undone", message: `done, then undone: ${st.undone.join("; ")}` }
+      : st.status !== "running"
         ? undefined
         : atGate?.stepId === st.id
           ? { mark: "?", status: "at gate" }
@@ -100,7 +101,10 @@ export function renderStatus(
     lines.push("", "Verified after the reboot:");
     if (after.length === 0) lines.push("  nothing yet");
     for (const st of after)
-      for (const c of st.checks) lines.push(`  ${c.ok ? "✔" : "✖"} ${c.name}${c.detail ? ` (${c.detail})` : ""}`);
+      for (const c of st.checks)
+        lines.push(
+          `  ${c.ok ? "✔" : "✖"} ${c.name}${c.detail ? ` (${c.detail})` : ""}${st.undone ? " (undone since)" : ""}`,
+        );
   } else {
     const failed = s.steps.flatMap((st) => st.checks.filter((c) => !c.ok).map((c) => `${st.title}: ${c.name}`));
     if (failed.length > 0) lines.push("", "Failed checks:", ...failed.map((f) => `  ✖ ${f}`));

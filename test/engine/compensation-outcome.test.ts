@@ -42,6 +42,8 @@ describe("what an undo says it did (new-user trial 7: a kept clone was reported 
       expect(outcome.ok).toBe(true);
       const said = events.flatMap((e) => (e.type === "compensation" ? [compensationLine(e)] : []));
       expect(said).toEqual(["undone: undo silent on local", "undo on local: kept /srv/lab1.qcow2: written since"]);
+      // each names the step that registered it: status shows that step undone (trial 8, finding 6)
+      expect(journal.snapshot.compensationLog.map((c) => c.registeredBy)).toEqual(["step", "step"]);
       expect(journal.snapshot.compensationLog.map((c) => c.outcome)).toEqual([
         undefined,
         "kept /srv/lab1.qcow2: written since",

@@ -69,7 +69,9 @@ const journal = {
   },
   facts: { freezeWindowSec: 42, anything: { nested: [1, "two"] } },
   compensations: [{ id: "c", title: "t", host: "source", command: "systemctl start mariadb", registeredBy: "s" }],
-  compensationLog: [{ id: "c", title: "t", ok: false, at: "a", message: "m", outcome: "o", notRun: true }],
+  compensationLog: [
+    { id: "c", title: "t", ok: false, at: "a", message: "m", outcome: "o", notRun: true, registeredBy: "s" },
+  ],
   runs: [{ startedAt: "s", endedAt: "e", mode: "yes", outcome: "done" }],
 };
 
