@@ -59,14 +59,18 @@ describe('a run that recorded no outcome (found by a new-user trial: runs said k
       return {
         runs: runs.split("\n").find((line) => line.startsWith("web1"))!,
         status: /^Last run: .*$/m.exec(status)![0],
+        // the raw journal cannot tell running from killed: --format json says which beside it (trial 8, finding 11)
+        json: JSON.parse((await cli(["status", planPath, "--state-dir", state, "--format", "json"])).out) as unknown,
       };
     };
     const live = await stateOf(); // this process holds the lock, as a live run does
     expect(live.runs).toMatch(/\brunning\b/);
     expect(live.status).toMatch(/, running \(a live mudanza holds its lock\)$/);
+    expect(live.json).toMatchObject({ state: "running" });
     await journal.close(); // the run is gone without endRun: what a SIGKILL leaves
     const dead = await stateOf();
     expect(dead.runs).toMatch(/\bkilled\b/);
+    expect(dead.json).toMatchObject({ state: "killed", migrationId: expect.any(String) as unknown });
     expect(dead.status).toMatch(/, killed \(it ended without recording an outcome; run the plan again to resume\)$/);
   });
 });
