@@ -382,6 +382,16 @@ export const BAD_INPUTS: BadInputCase[] = [
     names: /--count/,
   },
   {
+    name: "image clone without its base names the base, not only --count (new-user trial 8)",
+    setup: async () => ["image", "clone"],
+    names: /missing required argument 'base'/,
+  },
+  {
+    name: "image clone with its base and without --count",
+    setup: async (dir) => ["image", "clone", join(dir, "base.qcow2")],
+    names: /required option '--count <n>' not specified/,
+  },
+  {
     name: "image clone --count 0",
     setup: async (dir) => ["image", "clone", join(dir, "base.qcow2"), "--count", "0"],
     names: /--count/,

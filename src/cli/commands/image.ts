@@ -2,6 +2,7 @@ import { Option, type Command } from "commander";
 import { BadInputError, forTerminal } from "../../errors.js";
 import { parseMemorySize } from "../../kvm/sizes.js";
 import { requireInputFile } from "../input-file.js";
+import { requiredAfterArguments } from "../required-after-arguments.js";
 import type { ExitSetter } from "../program.js";
 import type { LocalPipelineFlags as CommonFlags } from "../run-local-pipeline.js";
 import { resolveStateDir } from "../state-dir.js";
@@ -96,7 +97,7 @@ export function registerImage(program: Command, setExit: ExitSetter): void {
     },
   );
 
-  withRunFlags(
+  const clone = withRunFlags(
     image
       .command("clone")
       .description(
@@ -104,7 +105,7 @@ export function registerImage(program: Command, setExit: ExitSetter): void {
       )
       .addHelpText("after", examples("mudanza image clone base.qcow2 --count 3 --name 'lab{n}' --dry-run"))
       .argument("<base>", "the base image (qcow2)")
-      .requiredOption("--count <n>", "how many clones", int("--count"))
+      .option("--count <n>", "how many clones (required)", int("--count"))
       .option(
         "--name <pattern>",
         "clone names, {n} is the number; each file is NAME.qcow2, with or without .qcow2 in the pattern",
@@ -117,7 +118,8 @@ export function registerImage(program: Command, setExit: ExitSetter): void {
       .option("--memory <size>", "RAM of each defined domain", "1G")
       .option("--vcpus <n>", "vCPUs of each defined domain", int("--vcpus"), 1)
       .option("--connect <uri>", "libvirt URI", "qemu:///system"),
-  ).action(
+  );
+  requiredAfterArguments(clone, "--count").action(
     async (
       base: string,
       opts: CommonFlags & {
