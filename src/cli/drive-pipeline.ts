@@ -12,6 +12,7 @@ import { inRunOrder } from "../engine/compensation-order.js";
 import type { Pipeline } from "../engine/step.js";
 import type { Host } from "../hosts/host.js";
 import {
+  commandPreview,
   leftoverChildren,
   recordChildrenIn,
   stopLeftoverChildren,
@@ -305,7 +306,7 @@ function hasCheckpointsSection(plan: unknown): boolean {
 function reportLeftoversToStop(records: ChildRecord[]): void {
   for (const record of records)
     process.stderr.write(
-      `mudanza: \`${record.command}\` (pid ${record.child.pid}) is still running since ${record.since}, left by a run that was killed: the run stops it first (this dry run changed nothing)\n`,
+      `mudanza: \`${commandPreview(record.command)}\` (pid ${record.child.pid}) is still running since ${record.since}, left by a run that was killed: the run stops it first (this dry run changed nothing)\n`,
     );
 }
 
@@ -313,7 +314,7 @@ function reportLeftoversToStop(records: ChildRecord[]): void {
 function reportLeftovers(leftovers: Leftover[]): void {
   for (const { record, stopped } of leftovers) {
     process.stderr.write(
-      `mudanza: ${stopped ? "stopped" : "could not stop"} \`${record.command}\` (pid ${record.child.pid}), left running since ${record.since} by a run that was killed\n`,
+      `mudanza: ${stopped ? "stopped" : "could not stop"} \`${commandPreview(record.command)}\` (pid ${record.child.pid}), left running since ${record.since} by a run that was killed\n`,
     );
   }
 }

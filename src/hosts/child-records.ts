@@ -29,6 +29,18 @@ const fileFor = (dir: string, pid: number): string => join(dir, `${process.pid}-
 /** `env A=1 B='x y' tool args` -> `tool args`: the record names the tool, not a long environment before it. */
 const ENV_PREFIX = /^env(?: [A-Za-z_][A-Za-z0-9_]*=(?:'[^']*'|"[^"]*"|[^\s'"]+))+ (?=\S)/;
 
+/**
+ * A recorded command for one line of a message: whole when short, else cut at a space before `max` characters
+ * and followed by an ellipsis, so that a cut is never taken for the command's end (new-user trial 8: a line
+ * ended inside the command's own quoting).
+ */
+export function commandPreview(command: string, max = 72): string {
+  const oneLine = command.replace(/\s+/g, " ").trim();
+  if (oneLine.length <= max) return oneLine;
+  const space = oneLine.lastIndexOf(" ", max);
+  return `${oneLine.slice(0, space > 0 ? space : max)} …`;
+}
+
 export function rememberChild(pid: number, command: string): void {
   if (!folder) return;
   const owner = identify(process.pid);

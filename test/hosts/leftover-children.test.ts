@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { stopLeftoverChildren } from "../../src/hosts/child-records.js";
+import { commandPreview, stopLeftoverChildren } from "../../src/hosts/child-records.js";
 import { liveGroupMembers, signalGroup } from "../../src/hosts/process-group.js";
 import { identify, processStartTime } from "../../src/hosts/process-identity.js";
 
@@ -117,5 +117,17 @@ describe("a run after a SIGKILL", () => {
     } finally {
       sibling.kill("SIGKILL");
     }
+  });
+});
+
+describe("a left-running command in one line (new-user trial 8: the line ended inside the command's quoting)", () => {
+  it("is whole when short, else cut at a space and followed by an ellipsis", () => {
+    expect(commandPreview("sleep 300")).toBe("sleep 300");
+    const script = `{ test "$(env TZ=UTC0 stat -c %Y -- '/srv/d.qcow2')" = 1; } || { echo 'mudanza: the disk changed'; exit 3; }`;
+    const shown = commandPreview(script, 40);
+    expect(shown).toBe(`{ test "$(env TZ=UTC0 stat -c %Y -- …`);
+    expect(shown.length).toBeLessThanOrEqual(42);
+    expect(commandPreview("a\nb   c")).toBe("a b c");
+    expect(commandPreview("x".repeat(100), 10)).toBe(`${"x".repeat(10)} …`);
   });
 });
