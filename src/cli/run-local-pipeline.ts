@@ -2,6 +2,7 @@ import type { Pipeline } from "../engine/step.js";
 import type { RunMode } from "../engine/runner.js";
 import { LocalHost } from "../hosts/local-host.js";
 import { cmd } from "../hosts/quote.js";
+import { redactUriPasswords } from "../journal/secrets.js";
 import { argumentJournal } from "./arg-journal.js";
 import { drivePipeline, resolveRunMode, type DriveFlags } from "./drive-pipeline.js";
 import { resolveStateDir } from "./state-dir.js";
@@ -38,7 +39,9 @@ export async function runLocalPipeline<P>(
   const printReport = run.printReport ?? true;
   const stateDir = resolveStateDir(flags.stateDir);
   const runFlags = [...(flags.yes ? ["--yes"] : []), ...(flags.stateDir ? ["--state-dir", stateDir] : [])];
-  const ids = argumentJournal(kind, plan, cmd("mudanza", ...argv));
+  // Shown and journaled: a --connect URI's password is not (the journal's id comes from `plan`, unredacted).
+  const commandLine = (...more: string[]) => redactUriPasswords(cmd("mudanza", ...argv, ...more));
+  const ids = argumentJournal(kind, plan, commandLine());
   const image: { lock?: LockFile } = {};
   try {
     return await drivePipeline({
@@ -53,8 +56,8 @@ export async function runLocalPipeline<P>(
         if (run.lockImage && mode !== "dry-run") image.lock = await lockImage(run.lockImage, stateDir);
         hosts.local = new LocalHost("local");
       },
-      resumeCommand: cmd("mudanza", ...argv, ...runFlags),
-      restartCommand: run.takesRestart ? cmd("mudanza", ...argv, ...runFlags, "--restart") : undefined,
+      resumeCommand: commandLine(...runFlags),
+      restartCommand: run.takesRestart ? commandLine(...runFlags, "--restart") : undefined,
       printDryRunReport: printReport,
       reportListsBlockers: run.ownOutputListsBlockers ?? !printReport,
     });

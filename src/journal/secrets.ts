@@ -37,5 +37,18 @@ const PRIVATE_KEY_BLOCK = /-----BEGIN ([A-Z0-9 ]*PRIVATE KEY|OpenVPN Static key 
  * settings are replaced by [redacted], the same names and blocks findSecret refuses in the journal.
  */
 export function redactSecrets(text: string): string {
-  return text.replace(PRIVATE_KEY_BLOCK, "[redacted private key]").replace(SECRET_ASSIGNMENT, "$1$2[redacted]");
+  return redactUriPasswords(
+    text.replace(PRIVATE_KEY_BLOCK, "[redacted private key]").replace(SECRET_ASSIGNMENT, "$1$2[redacted]"),
+  );
+}
+
+/** `scheme://user:password@host`: the password of a URI's user part (RFC 3986 userinfo). */
+const URI_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^\s/:@'"]*):[^\s/@'"]*@/gi;
+
+/**
+ * Text that names a URI (a libvirt --connect URI, say) with `user:***@` for `user:password@`: what mudanza
+ * prints and journals must not hold the password, though the command it runs does.
+ */
+export function redactUriPasswords(text: string): string {
+  return text.replace(URI_PASSWORD, "$1:***@");
 }

@@ -47,4 +47,18 @@ describe("host doctor with libvirt down", () => {
     const fits = await doctor(8 * 1024 ** 3);
     expect(fits.outcome.findings.some((f) => f.title === "Memory overcommitted")).toBe(false);
   });
+
+  it("never prints the password of a --connect URI: user:***@ stands for user:password@ (new-user trial 8)", async () => {
+    const host = await loadScriptedHost("fixtures/kvm/hosts/kvm-host", "local");
+    const { outcome } = await runLocal(
+      buildHostDoctor(),
+      { uri: "qemu+ssh://root:hunter2@127.0.0.1/system", bridge: null, enableKsm: false, openvz: null },
+      "dry-run",
+      { host },
+    );
+    const text = renderDoctor(outcome.probes, outcome.findings);
+    expect(text).toContain("libvirt at qemu+ssh://root:***@127.0.0.1/system did not answer");
+    expect(JSON.stringify(outcome)).not.toContain("hunter2");
+    expect(text).not.toContain("hunter2");
+  });
 });

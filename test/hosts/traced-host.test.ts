@@ -33,5 +33,13 @@ describe("--debug trace of a host (issue 14)", () => {
     expect(redactSecrets(`echo '${KEY}' > /root/.ssh/id`)).toBe("echo '[redacted private key]' > /root/.ssh/id");
     expect(redactSecrets("PASSPHRASE: 'a b'")).toBe("PASSPHRASE: [redacted]");
     expect(redactSecrets("systemctl stop mariadb")).toBe("systemctl stop mariadb");
+    // a URI's password (a libvirt --connect URI, new-user trial 8); a URI without one, and an address, stay
+    expect(redactSecrets("virsh -c 'qemu+ssh://root:hunter2@127.0.0.1/system' list")).toBe(
+      "virsh -c 'qemu+ssh://root:***@127.0.0.1/system' list",
+    );
+    expect(redactSecrets("virsh -c qemu+ssh://root@127.0.0.1/system list")).toBe(
+      "virsh -c qemu+ssh://root@127.0.0.1/system list",
+    );
+    expect(redactSecrets("ssh root@127.0.0.1 -p 22")).toBe("ssh root@127.0.0.1 -p 22");
   });
 });

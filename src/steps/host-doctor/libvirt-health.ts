@@ -1,7 +1,7 @@
 import { warning, type Finding } from "../../engine/finding.js";
 import { defineStep, verifyResult } from "../../engine/step.js";
 import type { DoctorOptions } from "../../plan/options/host-doctor.js";
-import { readDomains } from "../image/libvirt-users.js";
+import { readDomainsToReport } from "./domains-view.js";
 
 /** libvirt answers, the bridge exists, and every domain uses virtio for disks and NICs (emulated IDE / e1000 are slow). */
 export const libvirtStep = defineStep<DoctorOptions, null>({
@@ -11,7 +11,7 @@ export const libvirtStep = defineStep<DoctorOptions, null>({
   async probe(ctx) {
     const host = ctx.host("local");
     const findings: Finding[] = [];
-    const view = await readDomains(host, ctx.plan.uri, ctx.signal);
+    const view = await readDomainsToReport(host, ctx.plan.uri, ctx.signal);
     if (!view.domains)
       findings.push(
         warning(

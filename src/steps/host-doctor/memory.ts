@@ -4,7 +4,7 @@ import { memTotalBytes } from "../../kvm/meminfo.js";
 import { formatBytes } from "../../render/format.js";
 import { containerMemory } from "../../openvz/container-memory.js";
 import { OVERCOMMIT_WARN_RATIO, type DoctorOptions } from "../../plan/options/host-doctor.js";
-import { readDomains } from "../image/libvirt-users.js";
+import { readDomainsToReport } from "./domains-view.js";
 
 export interface OvercommitFigures {
   hostBytes: number;
@@ -30,7 +30,7 @@ export const memoryStep = defineStep<DoctorOptions, null>({
     const host = ctx.host("local");
     const findings: Finding[] = [];
     const hostBytes = memTotalBytes(await host.readFile("/proc/meminfo"));
-    const view = await readDomains(host, ctx.plan.uri, ctx.signal);
+    const view = await readDomainsToReport(host, ctx.plan.uri, ctx.signal);
     // libvirt unreachable: the VMs' memory is unknown, not zero (and so is the overcommit).
     const vmBytes = view.domains ? view.domains.reduce((sum, d) => sum + d.memoryBytes, 0) : null;
     const planned = ctx.plan.openvz?.vmMemoryBytes ?? 0;
