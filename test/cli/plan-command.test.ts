@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
@@ -39,14 +39,39 @@ describe("mudanza plan KIND", () => {
     await mkdir(join(dir, "sub"));
     const args = ["plan", "openvz-to-kvm", "--source", "root@a.example.org", "--target", "root@b.example.org"];
     const { code, stderr } = await runCli([...args, "--identity-file", "keys/migrate", "-o", out]);
-    expect(stderr).toBe(`mudanza: wrote ${out}; check it with: mudanza run ${out} --dry-run\n`);
+    // the key is not there: written all the same, with a warning (new-user trial 8: not a word was said)
+    expect(stderr).toBe(
+      `mudanza: warning: --identity-file ${join(process.cwd(), "keys/migrate")} does not exist; the run reads the key there\n` +
+        `mudanza: wrote ${out}; check it with: mudanza run ${out} --dry-run\n`,
+    );
     expect(code).toBe(0);
     expect(await readFile(out, "utf8")).toContain(`identityFile: ${join(process.cwd(), "keys/migrate")}`);
     expect((await loadPlan(out)).plan.source.identityFile).toBe(join(process.cwd(), "keys/migrate"));
   });
 
+  it("warns of a --identity-file that is a folder or under ~ and missing, and says nothing of one that exists (new-user trial 8)", async () => {
+    const args = ["plan", "openvz-to-kvm", "--source", "a.example.org", "--target", "b.example.org"];
+    const folder = await runCli([...args, "--identity-file", dir]);
+    expect(folder.code).toBe(0);
+    expect(folder.stdout).toContain(`identityFile: ${dir}`);
+    expect(folder.stderr).toBe(
+      `mudanza: warning: --identity-file ${dir} is a folder, not a key file; the run reads the key there\n`,
+    );
+    vi.stubEnv("HOME", dir);
+    try {
+      const home = await runCli([...args, "--identity-file", "~/.ssh/nope"]);
+      expect(home.stderr).toContain(`--identity-file ${dir}/.ssh/nope does not exist`);
+      await writeFile(join(dir, "key"), "");
+      expect((await runCli([...args, "--identity-file", "~/key"])).stderr).toBe("");
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+
   it("writes a commented openvz-to-kvm plan: every option with its text and default, what source and target are", async () => {
     const out = join(dir, "web1.yaml");
+    const key = join(dir, "migrate");
+    await writeFile(key, "", { mode: 0o600 });
     const args = [
       "plan",
       "openvz-to-kvm",
@@ -61,7 +86,7 @@ describe("mudanza plan KIND", () => {
       ...args,
       "--sudo",
       "--identity-file",
-      "/keys/migrate",
+      key,
       "--target-host-key",
       KEY,
       "--option",
@@ -83,7 +108,7 @@ describe("mudanza plan KIND", () => {
       user: "admin",
       port: 2222,
       sudo: true,
-      identityFile: "/keys/migrate",
+      identityFile: key,
       hostKey: KEY,
     });
     expect(plan.source.hostKey).toBeUndefined();

@@ -4,6 +4,7 @@ import { Option, type Command } from "commander";
 import { parse as parseYaml } from "yaml";
 import { BadInputError, fileErrorText, nameForTerminal } from "../../errors.js";
 import { pasteable } from "../../hosts/quote.js";
+import { homeDirectory } from "../../hosts/ssh/config-resolution.js";
 import { renderCommentedPlan, type PlanEndpointInput } from "../../plan/commented-plan.js";
 import { endpointSchema } from "../../plan/endpoint.js";
 import { kindDocs, optionDocs, optionsHelpText } from "../../plan/kind-docs.js";
@@ -158,6 +159,10 @@ async function writePlan(kind: PlanKind, given: PlanFlags): Promise<void> {
     options,
   });
   parsePlan(text, flags.output ?? "(generated plan)"); // same validation as `run`: never write a plan run would refuse
+  // Not refused: the key may be put there before the run, or the run may happen on another machine.
+  const keyProblem = flags.identityFile ? await identityFileProblem(flags.identityFile) : undefined;
+  if (keyProblem)
+    process.stderr.write(`mudanza: warning: --identity-file ${keyProblem}; the run reads the key there\n`);
   if (flags.output) {
     const output = flags.output;
     await writeFile(output, text, { flag: "wx" }).catch(async (error: NodeJS.ErrnoException) => {
@@ -215,6 +220,19 @@ export function configureKindCommand(sub: Command, kind: PlanKind, setExit: Exit
       await writePlan(kind, flags);
       setExit(0);
     });
+}
+
+/** Why the key file the plan names is not one here now, or undefined when it is (or cannot be told: %d tokens). */
+async function identityFileProblem(flag: string): Promise<string | undefined> {
+  const path = absoluteUnlessHome(flag);
+  if (path.includes("%")) return undefined;
+  const here = path === "~" || path.startsWith("~/") ? `${homeDirectory()}${path.slice(1)}` : path;
+  const named = nameForTerminal(here);
+  return stat(here).then(
+    (s) => (s.isDirectory() ? `${named} is a folder, not a key file` : undefined),
+    (error: NodeJS.ErrnoException) =>
+      error.code === "ENOENT" || error.code === "ENOTDIR" ? `${named} does not exist` : undefined,
+  );
 }
 
 const absoluteUnlessHome = (path: string): string => (/^(~$|~\/|%)/.test(path) ? path : resolve(path));
