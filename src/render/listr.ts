@@ -180,7 +180,12 @@ export function createListrRenderer(out: Writable = process.stdout, progressEver
         if (event.status === "done") send(stepTask, { kind: "done", title: named });
         else if (event.status === "skipped")
           send(stepTask, { kind: "skip", reason: `${title(event.stepId)}: ${event.message ?? "skipped"}` });
-        else {
+        else if (event.status === "pending") {
+          // Declined at its gate (or interrupted before it began): nothing of it ran, so it did not fail.
+          leaveOutAfter(stepTask);
+          send(stepTask, { kind: "skip", reason: `${title(event.stepId)}: not run, ${event.message ?? "stopped"}` });
+          stopping = true;
+        } else {
           leaveOutAfter(stepTask);
           send(stepTask, { kind: "fail", message: `${named}: ${event.message ?? event.status}` });
           stopping = true;

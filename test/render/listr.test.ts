@@ -69,6 +69,28 @@ describe("listr2 renderer (--yes without a terminal)", () => {
     expect(text).not.toContain("resume with:");
   });
 
+  it("a step declined at its gate is not labelled FAILED: nothing of it ran (new-user trial 8)", async () => {
+    const text = await renderAll([
+      ...runningCopy(),
+      stepEnd("copy-files", 12, "done", 4000),
+      stepStart("install-boot", 12),
+      {
+        type: "prompt",
+        at: at(12),
+        stepId: "install-boot",
+        title: "Install the bootloader",
+        commands: [],
+        details: [],
+      },
+      { type: "prompt-answer", at: at(13), stepId: "install-boot", accepted: false, by: "user" },
+      stepEnd("install-boot", 13, "pending", 0, "declined at the gate"),
+      end(14, "declined", { message: 'stopped before "Install the bootloader" at your request' }),
+    ]);
+    expect(text).toContain("[SKIPPED] Install the bootloader: not run, declined at the gate");
+    expect(text).not.toMatch(/\[FAILED\] Install the bootloader/);
+    expect(text).not.toContain("[STARTED] Reboot the target");
+  });
+
   it("throttles a flood of progress to a sane rate", async () => {
     const events = [...runningCopy()];
     for (let i = 0; i < 10_000; i++) events.push(progress("copy-files", 10, i, 100_000));
