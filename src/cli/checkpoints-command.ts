@@ -18,6 +18,67 @@ import { stateDirToRead } from "./state-dir.js";
 
 export interface CheckpointsCommandOptions extends CheckpointsDeleteOptions {
   delete?: boolean;
+  /** The listing as text, or as one JSON document (as `runs --format json`). */
+  format?: "text" | "json";
+}
+
+/** What `mudanza checkpoints PLAN` lists, for its text and its --format json. */
+interface CheckpointsListing {
+  plan: string;
+  /** The migration's journal, null when there is none (then no checkpoint is recorded as its own). */
+  journal: string | null;
+  sides: Array<{
+    side: "target" | "source";
+    backend: string;
+    checkpoints: Array<{
+      name: string;
+      takenAt: string | null;
+      sizeBytes: number | null;
+      /** Recorded in its journal as this migration's; only named like one (why, and how to remove it by hand); or neither. */
+      whose: "recorded" | "name-only" | "other";
+      why?: string;
+      removeByHand?: string;
+    }>;
+    recordedNotListed: Array<{ name: string; takenAt: string }>;
+  }>;
+  recordedElsewhere: Array<{ name: string; side: string; backend: string; via: string; takenAt: string }>;
+}
+
+function renderListing(listing: CheckpointsListing, journalPath: string): string {
+  const out: string[] = [];
+  for (const side of listing.sides) {
+    out.push(`${side.side}: ${side.backend}`);
+    for (const c of side.checkpoints) {
+      const whose =
+        c.whose === "recorded"
+          ? "  this migration's (recorded in its journal)"
+          : c.whose === "name-only"
+            ? `  not this migration's (${c.why})`
+            : "";
+      out.push(
+        `  ${c.name}${c.takenAt ? `  ${c.takenAt}` : ""}${c.sizeBytes !== null ? `  ${c.sizeBytes} bytes` : ""}${whose}`,
+      );
+      if (c.removeByHand)
+        out.push(
+          `    --delete leaves it; if you are sure it is this migration's, remove it by hand: ${c.removeByHand}`,
+        );
+    }
+    for (const c of side.recordedNotListed)
+      out.push(
+        `  ${c.name}  recorded in its journal (taken ${c.takenAt}), not listed by the backend: deleted outside mudanza?`,
+      );
+    if (side.checkpoints.length === 0 && side.recordedNotListed.length === 0) out.push("  (none)");
+  }
+  if (listing.recordedElsewhere.length > 0) out.push("recorded in its journal where the plan no longer points:");
+  for (const c of listing.recordedElsewhere)
+    out.push(
+      `  ${c.name} of the ${c.side} on ${c.backend} (${c.via}, taken ${c.takenAt}): rollback returns to it only with the plan's checkpoints section as the migration ran with it`,
+    );
+  if (!listing.journal)
+    out.push(
+      `no journal of this migration at ${journalPath}: none is recorded as its own (if its runs used --state-dir, pass the same one)`,
+    );
+  return out.map((line) => `${line}\n`).join("");
 }
 
 /** The flags that only mean something with --delete: listing changes nothing and asks nothing. */
@@ -34,8 +95,14 @@ const DELETE_ONLY: Array<[keyof CheckpointsDeleteOptions, string]> = [
  * (--delete: checkpoints-delete-command.ts). Returns the exit code.
  */
 export async function checkpointsCommand(planPath: string, options: CheckpointsCommandOptions = {}): Promise<number> {
+  if (options.json && !options.delete)
+    throw new BadInputError(
+      "--json prints the NDJSON events of --delete; the listing is one JSON document with --format json",
+    );
   const misplaced = DELETE_ONLY.find(([key]) => options[key] && !options.delete);
   if (misplaced) throw new BadInputError(`${misplaced[1]} applies to --delete (without it the command only lists)`);
+  if (options.delete && options.format)
+    throw new BadInputError("--format is the listing's; with --delete, --json prints its events as NDJSON");
   const loaded = await loadPlan(planPath);
   // The same words as rollback's: a vserver-to-openvz plan has no checkpoints section to add
   if (loaded.plan.kind !== "openvz-to-kvm")
@@ -57,6 +124,12 @@ export async function checkpointsCommand(planPath: string, options: CheckpointsC
   const hosts: Record<string, Host> = {};
   try {
     await connectCheckpointHosts(plan.checkpoints, hosts);
+    const listing: CheckpointsListing = {
+      plan: loaded.path,
+      journal: journal ? journalPath : null,
+      sides: [],
+      recordedElsewhere: [],
+    };
     const places: CheckpointPlace[] = [];
     for (const side of ["target", "source"] as const) {
       const config = plan.checkpoints[side];
@@ -65,43 +138,31 @@ export async function checkpointsCommand(planPath: string, options: CheckpointsC
       const place = { side, via: config.via, backend };
       places.push(place);
       const listed = await backend.list();
-      process.stdout.write(`${side}: ${backend.label}\n`);
-      for (const c of listed) {
-        const owner = ownershipOf(c.name, place, taken, plan);
-        const whose =
-          owner.whose === "recorded"
-            ? "  this migration's (recorded in its journal)"
-            : owner.whose === "name-only"
-              ? `  not this migration's (${owner.why})`
-              : "";
-        process.stdout.write(
-          `  ${c.name}${c.takenAt ? `  ${c.takenAt}` : ""}${c.sizeBytes !== undefined ? `  ${c.sizeBytes} bytes` : ""}${whose}\n`,
-        );
-        if (owner.whose === "name-only")
-          process.stdout.write(
-            `    --delete leaves it; if you are sure it is this migration's, remove it by hand: ${removeByHand(place, c.name)}\n`,
-          );
-      }
-      // Rollback cannot return to these: said here, not left to its refusal (found by a new-user trial).
-      const gone = recordedNotListed(taken, place, listed);
-      for (const c of gone)
-        process.stdout.write(
-          `  ${c.name}  recorded in its journal (taken ${c.takenAt}), not listed by the backend: deleted outside mudanza?\n`,
-        );
-      if (listed.length === 0 && gone.length === 0) process.stdout.write("  (none)\n");
+      listing.sides.push({
+        side,
+        backend: backend.label,
+        checkpoints: listed.map((c) => {
+          const owner = ownershipOf(c.name, place, taken, plan);
+          return {
+            name: c.name,
+            takenAt: c.takenAt ?? null,
+            sizeBytes: c.sizeBytes ?? null,
+            whose: owner.whose,
+            ...(owner.whose === "name-only" ? { why: owner.why, removeByHand: removeByHand(place, c.name) } : {}),
+          };
+        }),
+        // Rollback cannot return to these: said here, not left to its refusal (found by a new-user trial).
+        recordedNotListed: recordedNotListed(taken, place, listed).map((c) => ({ name: c.name, takenAt: c.takenAt })),
+      });
     }
     // Recorded where the plan no longer points (a side it dropped, another backend): listed nowhere above, and
     // rollback refuses them until the plan names that place again (found by a new-user trial).
-    const elsewhere = taken.filter((c) => !c.deletedAt && !places.some((place) => recordedHere(c, place)));
-    if (elsewhere.length > 0) process.stdout.write("recorded in its journal where the plan no longer points:\n");
-    for (const c of elsewhere)
-      process.stdout.write(
-        `  ${c.name} of the ${c.side} on ${c.label} (${c.via}, taken ${c.takenAt}): rollback returns to it only with the plan's checkpoints section as the migration ran with it\n`,
-      );
-    if (!journal)
-      process.stdout.write(
-        `no journal of this migration at ${journalPath}: none is recorded as its own (if its runs used --state-dir, pass the same one)\n`,
-      );
+    listing.recordedElsewhere = taken
+      .filter((c) => !c.deletedAt && !places.some((place) => recordedHere(c, place)))
+      .map((c) => ({ name: c.name, side: c.side, backend: c.label, via: c.via, takenAt: c.takenAt }));
+    process.stdout.write(
+      options.format === "json" ? JSON.stringify(listing, null, 2) + "\n" : renderListing(listing, journalPath),
+    );
     return 0;
   } finally {
     await Promise.all(Object.values(hosts).map((h) => h.close().catch(() => undefined)));

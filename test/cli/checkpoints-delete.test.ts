@@ -253,6 +253,36 @@ describe("checkpoints only named like the migration's (found by a new-user trial
     expect(blind.out).toContain(`no journal of this migration at ${elsewhere}/`);
   });
 
+  it("--format json lists the same as one JSON document, as runs --format json does (new-user trial 8)", async () => {
+    await migrationJournal("failed", false, [recordedAt(UPDATE, "before-update")]);
+    virsh.host = await libvirtWith([UPDATE, COPY, "admins-own"]);
+    const { code, out } = await runMain(["checkpoints", plan, "--state-dir", state, "--format", "json"]);
+    expect(code).toBe(0);
+    const listing = JSON.parse(out) as {
+      plan: string;
+      journal: string | null;
+      sides: Array<{ side: string; checkpoints: Array<{ name: string; whose: string; removeByHand?: string }> }>;
+    };
+    expect(listing.plan).toBe(plan);
+    expect(listing.journal).toMatch(/\.journal\.json$/);
+    expect(listing.sides.map((s) => s.side)).toEqual(["target"]);
+    expect(listing.sides[0]!.checkpoints.map((c) => [c.name, c.whose])).toEqual([
+      [UPDATE, "recorded"],
+      [COPY, "name-only"],
+      ["admins-own", "other"],
+    ]);
+    expect(listing.sides[0]!.checkpoints[1]!.removeByHand).toBe(
+      `\`virsh -c qemu:///system snapshot-delete web1 ${COPY}\``,
+    );
+    // --json stays the events of --delete, and says where the listing's JSON is
+    const events = await runMain(["checkpoints", plan, "--state-dir", state, "--json"]);
+    expect(events.code).toBe(2);
+    expect(events.err).toContain("--format json");
+    const withDelete = await runMain(["checkpoints", plan, "--delete", "--dry-run", "--format", "json"]);
+    expect(withDelete.code).toBe(2);
+    expect(withDelete.err).toContain("--format is the listing's");
+  });
+
   it("--delete leaves one its journal does not record alone, saying why and how to remove it by hand", async () => {
     const journal = await migrationJournal("failed", false, []);
     const dry = await runMain([

@@ -1,4 +1,4 @@
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
 import type { ExitSetter } from "../program.js";
 import { examples } from "../examples.js";
 
@@ -43,11 +43,15 @@ export function registerRollback(program: Command, setExit: ExitSetter): void {
     .option("--dry-run", "with --delete: list what would be deleted, delete nothing")
     .option("--even-if-unfinished", "with --delete: delete though the migration's journal says it is not finished")
     .option("--json", "with --delete: print events as NDJSON, one per line")
+    .addOption(
+      new Option("--format <format>", "text, or json: the listing as one JSON document").choices(["text", "json"]),
+    )
     .option("--state-dir <dir>", "where the migration's journal lives")
     .addHelpText(
       "after",
       examples(
         "mudanza checkpoints web1.yaml                     # what the migration took, as the backends list them",
+        "mudanza checkpoints web1.yaml --format json       # the same for scripts",
         "mudanza checkpoints web1.yaml --delete --dry-run  # what --delete would delete",
         "mudanza checkpoints web1.yaml --delete            # once the VM is trusted: asks, then no rollback after this",
       ),
@@ -61,6 +65,7 @@ export function registerRollback(program: Command, setExit: ExitSetter): void {
           dryRun?: boolean;
           evenIfUnfinished?: boolean;
           json?: boolean;
+          format?: "text" | "json";
           stateDir?: string;
         },
       ) => {
