@@ -1,37 +1,67 @@
 import { blocker } from "../../engine/finding.js";
 import { defineStep, verifyResult, type PlannedCommand, type Step } from "../../engine/step.js";
 import { errorMessage } from "../../errors.js";
+import type { Host } from "../../hosts/host.js";
 import type { OvzPlan } from "../openvz-to-kvm/plan.js";
 import { backendOf, configFor, describeConfig, type CheckpointSide } from "../checkpoints/sides.js";
 import { takenCheckpoints, type RollbackTarget } from "./context.js";
-
-const ANSWER_TIMEOUT_MS = 180_000;
 
 export interface RevertPlan {
   name: string;
   commands: PlannedCommand[];
 }
 
-/** Waits until the host answers a command again on a new connection (its old one died with the state it had). */
-async function answersAgain(
-  ctx: { host(role: string): import("../../hosts/host.js").Host; signal: AbortSignal },
-  role: string,
-): Promise<string> {
-  const host = ctx.host(role);
-  const deadline = Date.now() + ANSWER_TIMEOUT_MS;
+/** How long a revert waits for its host to answer, how often it tries, and how often it says it still waits. */
+export interface AnswerWait {
+  timeoutMs: number;
+  retryMs: number;
+  progressEveryMs: number;
+}
+
+const ANSWER_WAIT: AnswerWait = { timeoutMs: 180_000, retryMs: 2000, progressEveryMs: 15_000 };
+
+/** What became of the wait: an exit code is an answer (the host ran the command), an error or the deadline not. */
+export type Answer =
+  { answered: true; code: number; stderr: string } | { answered: false; why: string; waitedMs: number };
+
+/**
+ * Waits until the host answers a command again on a new connection (its old one died with the state it had),
+ * saying every `progressEveryMs` that it still waits and why (a revert's boot takes minutes, silence looks hung).
+ */
+export async function answersAgain(
+  host: Host,
+  signal: AbortSignal,
+  say: (line: string) => void,
+  wait: AnswerWait = ANSWER_WAIT,
+): Promise<Answer> {
+  const started = Date.now();
+  let said = started;
   let last = "";
-  while (Date.now() < deadline && !ctx.signal.aborted) {
+  while (Date.now() - started < wait.timeoutMs && !signal.aborted) {
     try {
       await host.reconnect({ timeoutMs: 15_000 });
-      const r = await host.exec("true", { signal: ctx.signal, timeoutMs: 15_000 });
-      if (r.code === 0) return "";
-      last = `exit ${r.code}`;
+      const r = await host.exec("true", { signal, timeoutMs: 15_000 });
+      return { answered: true, code: r.code, stderr: r.stderr.trim().split("\n").slice(-2).join(" | ") };
     } catch (error) {
       last = errorMessage(error);
     }
-    await new Promise((resolve) => setTimeout(resolve, 2000));
+    if (Date.now() - said >= wait.progressEveryMs) {
+      said = Date.now();
+      say(
+        `waiting for it to answer over ssh: ${Math.round((said - started) / 1000)} s of ${Math.round(wait.timeoutMs / 1000)} s (${last})`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, wait.retryMs));
   }
-  return last || "interrupted";
+  return { answered: false, why: signal.aborted ? "interrupted" : last || "no answer", waitedMs: Date.now() - started };
+}
+
+/** Why a side is not back after its revert, as the run's error: not answering, or answering with a failure. */
+export function answerTrouble(side: string, answer: Answer): string | undefined {
+  if (!answer.answered)
+    return `the ${side} did not answer over ssh within ${Math.round(answer.waitedMs / 1000)} s of the revert: ${answer.why}`;
+  if (answer.code === 0) return undefined;
+  return `the ${side} answers over ssh since the revert, but \`true\` failed there with exit ${answer.code}${answer.stderr ? ` (${answer.stderr})` : ""}${answer.code === 127 ? ": the command was not found, so its shell or PATH is not what mudanza expects" : ""}`;
 }
 
 /** Returns one side to the chosen checkpoint; verify: it is reachable again. */
@@ -98,20 +128,29 @@ export function revertSide(side: CheckpointSide, target: RollbackTarget): Step<O
     async run(ctx, plan) {
       const config = configFor(ctx.plan, side)!;
       await backendOf(ctx, config, side).revert(plan.name, ctx.signal);
-      const trouble = await answersAgain(ctx, side);
-      if (trouble) throw new Error(`the ${side} does not answer over ssh since the revert: ${trouble}`);
+      const answer = await answersAgain(ctx.host(side), ctx.signal, (line) => ctx.output(side, line));
+      const trouble = answerTrouble(side, answer);
+      if (trouble) throw new Error(trouble);
     },
 
     async verify(ctx) {
       const r = await ctx
         .host(side)
         .exec("true", { signal: ctx.signal, timeoutMs: 15_000 })
-        .catch((error: unknown) => ({ code: -1, stderr: errorMessage(error) }));
+        .then(
+          (result) => ({ ...result, answered: true }),
+          (error: unknown) => ({ code: -1, stderr: errorMessage(error), answered: false }),
+        );
       return verifyResult([
         {
           name: `the ${side} answers over ssh`,
           ok: r.code === 0,
-          detail: r.code === 0 ? undefined : "stderr" in r ? r.stderr : "",
+          detail:
+            r.code === 0
+              ? undefined
+              : r.answered
+                ? `it answered, but \`true\` failed with exit ${r.code}${r.stderr.trim() ? `: ${r.stderr.trim()}` : ""}`
+                : `no answer: ${r.stderr}`,
         },
       ]);
     },
