@@ -138,6 +138,10 @@ export const pipelineEventSchema = z.discriminatedUnion("type", [
       .describe(
         "true when the undo's command was not run: a later run found it pending and only reported its note (in outcome)",
       ),
+    kept: z
+      .boolean()
+      .optional()
+      .describe("true when the undo ran and kept things as they were (its outcome says why): nothing was undone"),
   }),
   z.object({
     type: z.literal("pipeline-end"),

@@ -12,7 +12,7 @@ import { redactSecrets } from "../journal/secrets.js";
 import type { EventSink, PipelineEvent, RunMode, RunStatus, StepStatus } from "./events.js";
 import { checkedFact, readFact } from "./facts.js";
 import { restartNotes } from "./host-restarts.js";
-import { undoOutcome } from "./undo-outcome.js";
+import { undoKeptAll, undoOutcome } from "./undo-outcome.js";
 import { traceTiming } from "../hosts/timing-trace.js";
 import { applyAcknowledgements, type Acknowledgement, type Finding } from "./finding.js";
 import type {
@@ -595,6 +595,7 @@ export async function runCompensations(
     let message: string | undefined;
     let said: string | undefined;
     let notRun = false;
+    let kept = false;
     try {
       if (!host) throw new Error(`no host "${compensation.host}" in this run`);
       if (options.earlierRun && compensation.notInALaterRun !== undefined) {
@@ -607,13 +608,18 @@ export async function runCompensations(
         const result = await host.exec(compensation.command, { timeoutMs: 300_000 });
         ok = result.code === 0;
         said = undoOutcome(result.stdout);
+        kept = ok && undoKeptAll(result.stdout);
         if (!ok)
           message = `exit ${result.code}: ${(result.stderr || result.stdout).trim().split("\n").slice(-3).join(" | ")}`;
       }
     } catch (error) {
       message = errorMessage(error);
     }
-    const outcomeField = { ...(said === undefined ? {} : { outcome: said }), ...(notRun ? { notRun } : {}) };
+    const outcomeField = {
+      ...(said === undefined ? {} : { outcome: said }),
+      ...(notRun ? { notRun } : {}),
+      ...(kept ? { kept } : {}),
+    };
     emit({
       type: "compensation",
       at: now(),

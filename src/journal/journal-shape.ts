@@ -39,6 +39,7 @@ export const journalShape = object({
       message: optional(str),
       outcome: optional(str),
       notRun: optional(bool),
+      kept: optional(bool),
       registeredBy: optional(str),
     }),
   ),

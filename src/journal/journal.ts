@@ -59,6 +59,8 @@ export const journalSchema = z.object({
       outcome: z.string().optional(),
       /** Its command was not run: a later run found it pending and only said its notInALaterRun (in outcome). */
       notRun: z.boolean().optional(),
+      /** It ran and kept the change as it was (undo-outcome.ts, sayUndoKept): its step's change still holds. */
+      kept: z.boolean().optional(),
       /** The step whose change it undid (older journals lack it): status shows that step undone. */
       registeredBy: z.string().optional(),
     }),
@@ -249,6 +251,7 @@ export class Journal {
       message?: string;
       outcome?: string;
       notRun?: boolean;
+      kept?: boolean;
       registeredBy?: string;
     },
   ): Promise<void> {

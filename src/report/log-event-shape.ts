@@ -75,6 +75,7 @@ export const REPORTED_EVENT_SHAPES = new Map<string, Shape>(
       message: optional(str),
       outcome: optional(str),
       notRun: optional(bool),
+      kept: optional(bool),
     }),
     "pipeline-end": object({
       type: literal("pipeline-end"),

@@ -120,7 +120,8 @@ export function summarizeRun(
 
 /**
  * What the undo actions a step registered did after it was last done: each one that ran and succeeded. One
- * that was only said (notRun) changed nothing; one before the step's end undid an earlier attempt of it.
+ * that was only said (notRun) or that kept things as they were changed nothing; one before the step's end
+ * undid an earlier attempt of it.
  */
 function undoneSince(
   log: JournalData["compensationLog"],
@@ -130,7 +131,7 @@ function undoneSince(
   const doneAt = record.endedAt ?? record.startedAt;
   if (!doneAt) return [];
   return log
-    .filter((c) => c.registeredBy === stepId && c.ok && !c.notRun && Date.parse(c.at) >= Date.parse(doneAt))
+    .filter((c) => c.registeredBy === stepId && c.ok && !c.notRun && !c.kept && Date.parse(c.at) >= Date.parse(doneAt))
     .map((c) => c.outcome ?? c.title);
 }
 

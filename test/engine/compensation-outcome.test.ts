@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { PipelineEvent } from "../../src/engine/events.js";
 import { runCompensations } from "../../src/engine/runner.js";
-import { sayUndoOutcome } from "../../src/engine/undo-outcome.js";
+import { sayUndoKept, sayUndoOutcome } from "../../src/engine/undo-outcome.js";
 import { LocalHost } from "../../src/hosts/local-host.js";
 import { Journal } from "../../src/journal/journal.js";
 import { compensationLine } from "../../src/render/compensation-line.js";
@@ -47,6 +47,28 @@ describe("what an undo says it did (new-user trial 7: a kept clone was reported 
       expect(journal.snapshot.compensationLog.map((c) => c.outcome)).toEqual([
         undefined,
         "kept /srv/lab1.qcow2: written since",
+      ]);
+    } finally {
+      await journal.close();
+    }
+  });
+
+  it("an undo that says it kept the change is logged as kept: its step's change still holds (trial 8, finding 6)", async () => {
+    const journal = await journalWith(
+      { id: "kept", command: sayUndoKept("/srv/base.qcow2 stays read-only: lab1 stands on it") },
+      { id: "mixed", command: `${sayUndoKept("kept lab2")}; ${sayUndoOutcome("removed lab3")}` },
+    );
+    try {
+      const events: PipelineEvent[] = [];
+      await runCompensations(journal, { local: new LocalHost("local") }, (e) => events.push(e));
+      expect(events.flatMap((e) => (e.type === "compensation" ? [compensationLine(e)] : []))).toEqual([
+        "undo on local: kept lab2; removed lab3",
+        "undo on local: /srv/base.qcow2 stays read-only: lab1 stands on it",
+      ]);
+      // one that also undid something is not "kept"
+      expect(journal.snapshot.compensationLog.map((c) => [c.id, c.kept])).toEqual([
+        ["mixed", undefined],
+        ["kept", true],
       ]);
     } finally {
       await journal.close();

@@ -70,7 +70,17 @@ const journal = {
   facts: { freezeWindowSec: 42, anything: { nested: [1, "two"] } },
   compensations: [{ id: "c", title: "t", host: "source", command: "systemctl start mariadb", registeredBy: "s" }],
   compensationLog: [
-    { id: "c", title: "t", ok: false, at: "a", message: "m", outcome: "o", notRun: true, registeredBy: "s" },
+    {
+      id: "c",
+      title: "t",
+      ok: false,
+      at: "a",
+      message: "m",
+      outcome: "o",
+      notRun: true,
+      kept: false,
+      registeredBy: "s",
+    },
   ],
   runs: [{ startedAt: "s", endedAt: "e", mode: "yes", outcome: "done" }],
 };
@@ -116,7 +126,17 @@ const events: Record<string, unknown> = {
     message: "m",
     checks: [{ name: "n", ok: false }],
   },
-  compensation: { type: "compensation", at, id: "c", title: "t", host: "h", ok: true, message: "m", notRun: true },
+  compensation: {
+    type: "compensation",
+    at,
+    id: "c",
+    title: "t",
+    host: "h",
+    ok: true,
+    message: "m",
+    notRun: true,
+    kept: true,
+  },
   "pipeline-end": {
     type: "pipeline-end",
     at,

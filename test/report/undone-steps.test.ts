@@ -76,6 +76,12 @@ describe("a done step whose change the undo reverted (new-user trial 8, finding 
       steps: { ...failed.steps, "protect-base": { ...failed.steps["protect-base"]!, startedAt: t(7), endedAt: t(8) } },
     };
     expect(renderStatus(redone, "h", [pipelineStart])).toMatch(/✔ done +Make the base read-only/);
+    // an undo that kept the change (a clone stands on the base): it still holds
+    const kept = {
+      ...failed,
+      compensationLog: [{ ...failed.compensationLog[0]!, outcome: "stays read-only: lab1 stands on it", kept: true }],
+    };
+    expect(renderStatus(kept, "h", [pipelineStart])).toMatch(/✔ done +Make the base read-only/);
     // an older journal's log names no step: nothing is claimed
     const older = { ...failed, compensationLog: [{ ...failed.compensationLog[0]!, registeredBy: undefined }] };
     expect(renderStatus(older, "h", [pipelineStart])).toMatch(/✔ done +Make the base read-only/);
