@@ -119,6 +119,24 @@ describe("mudanza image / host commands", () => {
     expect(out.join("").split("\n")[1]).toMatch(new RegExp(`^  └─ ${base} \\(qcow2, `));
   });
 
+  it("image info of a disk named by a symbolic link measures the disk, not the link (new-user trial 8, finding 9: 'on disk 0 B')", async () => {
+    const base = join(dir, "base.qcow2");
+    const top = join(dir, "top.qcow2");
+    const link = join(dir, "link.qcow2");
+    execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", base, "8M"]);
+    execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", "base.qcow2", top]);
+    await symlink("top.qcow2", link);
+    out.length = 0;
+    expect(await run("image", "info", link, "--format", "json")).toBe(0);
+    const chain = JSON.parse(out.join("")) as Array<{ filename: string; allocated: number }>;
+    const du = (path: string) => Number(execFileSync("du", ["-B1", path], { encoding: "utf8" }).split("\t")[0]);
+    expect(du(top)).toBeGreaterThan(0);
+    expect(chain.map((c) => [c.filename, c.allocated])).toEqual([
+      [link, du(top)],
+      [base, du(base)],
+    ]);
+  });
+
   it("image info of an overlay whose base is gone says so on stderr, with the fix (found by a new-user trial: only 'blocked: 1 blocker, each with its fix in the report', and no report)", async () => {
     const base = join(dir, "base.qcow2");
     const top = join(dir, "top.qcow2");

@@ -116,14 +116,17 @@ export function unusableDiskFindings(state: DiskState): Finding[] {
   return [...findings, ...unusableChainFindings(state.images ?? [])];
 }
 
-/** `du -B1` per path: the bytes really allocated on the host's filesystem. */
+/**
+ * `du -B1 -L` per path: the bytes really allocated on the host's filesystem. -L: a disk named by a symbolic
+ * link is measured, not the link (found by a new-user trial: "on disk 0 B").
+ */
 export async function allocatedBytes(
   host: Host,
   paths: string[],
   signal?: AbortSignal,
 ): Promise<Record<string, number>> {
   if (paths.length === 0) return {};
-  const res = await host.exec(cmd("du", "-B1", "--", ...paths), { signal });
+  const res = await host.exec(cmd("du", "-B1", "-L", "--", ...paths), { signal });
   const out: Record<string, number> = {};
   for (const line of res.stdout.split("\n")) {
     const m = /^(\d+)\t(.+)$/.exec(line);
