@@ -1,8 +1,8 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { main } from "../../src/cli/program.js";
 import { delegatingHost } from "../../src/hosts/delegating-host.js";
@@ -157,6 +157,84 @@ describe("the CLI's end after a write that came after the last check (found by a
     );
     expect(writeKept()).toBe(true);
   }, 60_000);
+});
+
+/**
+ * The CLI from the sources in a process group of its own, killed with SIGKILL right after `mv -f COPY DISK`
+ * moved the copy onto the disk (an `mv` first in PATH that does the move, then sleeps): the journal holds
+ * what the run recorded before the `mv`, and not the swap.
+ */
+async function killedRightAfterTheSwap(args: string[]): Promise<void> {
+  const realMv = execFileSync("sh", ["-c", "command -v mv"], { encoding: "utf8" }).trim();
+  const mark = join(dir, "moved");
+  await writeFile(
+    join(dir, "bin", "mv"),
+    `#!/bin/sh\nif [ "$1" = -f ]; then '${realMv}' "$@" || exit; echo $$ > '${mark}'; exec sleep 120; fi\nexec '${realMv}' "$@"\n`,
+  );
+  await chmod(join(dir, "bin", "mv"), 0o755);
+  const child = spawn(process.execPath, ["--import", "tsx", resolve("src/cli/main.ts"), ...args], {
+    detached: true,
+    stdio: ["ignore", "ignore", "pipe"],
+    env: { ...process.env, TSX_DISABLE_CACHE: "1" },
+  });
+  let said = "";
+  child.stderr!.on("data", (chunk) => (said += String(chunk)));
+  let ended = false;
+  const exited = new Promise((done) => child.once("exit", done)).then(() => (ended = true));
+  try {
+    await vi.waitFor(
+      () => {
+        if (ended) throw new Error(`the run ended before the swap: ${said}`);
+        expect(existsSync(mark)).toBe(true);
+      },
+      { timeout: 60_000, interval: 100 },
+    );
+  } finally {
+    if (!ended) process.kill(-child.pid!, "SIGKILL");
+    await exited;
+    // The shell LocalHost started may be in a group of its own: its sleeping `mv` goes by its pid.
+    const sleeper = existsSync(mark) ? Number(await readFile(mark, "utf8")) : 0;
+    if (sleeper > 0) {
+      try {
+        process.kill(sleeper, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+    await rm(join(dir, "bin", "mv"));
+  }
+}
+
+describe("image sparsify --replace killed right after the swap, before the journal recorded it (new-user trial 8, finding 3)", () => {
+  it("the resume sees the disk is the copy, verifies it and ends done, instead of blocking on 'the disk changed'", async () => {
+    const o = plan();
+    const state = join(dir, "state");
+    const args = ["image", "sparsify", disk, "--replace", "--tmpdir", o.tmpdir!, "--yes", "--state-dir", state];
+    await killedRightAfterTheSwap(args);
+    expect(existsSync(o.out)).toBe(false);
+    const swapped = await stat(disk);
+    const said: string[] = [];
+    vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
+      said.push(String(chunk));
+      return true;
+    });
+    vi.spyOn(process.stderr, "write").mockImplementation(() => true);
+    const errors: string[] = [];
+    try {
+      expect(await main([...args.filter((a) => a !== "--yes"), "--dry-run"], (t) => errors.push(t))).toBe(0);
+      expect(said.join("")).not.toContain("The disk changed after it was sparsified");
+      said.length = 0;
+      expect(await main(args, (t) => errors.push(t))).toBe(0);
+    } finally {
+      vi.restoreAllMocks();
+    }
+    expect(errors).toEqual([]);
+    expect(said.join("")).toContain(`${disk} is now the sparsified image`);
+    // Nothing was sparsified or moved again: the disk is the same file the killed run put there.
+    expect((await stat(disk)).ino).toBe(swapped.ino);
+    expect(existsSync(o.out)).toBe(false);
+    execFileSync("qemu-img", ["check", "-q", disk]);
+  }, 120_000);
 });
 
 describe("image sparsify keeps a copy that failed verification, says so, and does not count it as done", () => {

@@ -24,6 +24,19 @@ export async function diskIdentity(host: Host, disk: string, signal?: AbortSigna
   return res.code === 0 && res.stdout.trim() !== "" ? res.stdout.trim() : undefined;
 }
 
+/**
+ * What says a file is the sparsified copy --replace moved onto the disk's name: device, inode, size and the
+ * time of its last data change. Not its ctime: the chown and chmod before the `mv`, and the rename itself,
+ * change that.
+ */
+const COPY_IDENTITY_FORMAT = "%d %i %s %y";
+
+/** The copy's identity (COPY_IDENTITY_FORMAT) of the file at `path` now, or undefined when it cannot be read. */
+export async function copyIdentity(host: Host, path: string, signal?: AbortSignal): Promise<string | undefined> {
+  const res = await host.exec(statInUtcCommand(path, COPY_IDENTITY_FORMAT), { signal });
+  return res.code === 0 && res.stdout.trim() !== "" ? res.stdout.trim() : undefined;
+}
+
 /** Exit code of the replace command when the disk is no longer the one that was read (EX_DATAERR). */
 export const DISK_CHANGED_EXIT = 65;
 

@@ -10,6 +10,11 @@ export const SPARSIFY_FACTS = {
   allocatedAfter: defineFact("allocatedAfter", z.number().nullable()),
   /** The disk as virt-sparsify read it (disk-identity.ts): --replace swaps only that disk for the copy. */
   diskReadAs: defineFact("diskReadAs", z.string().nullable()),
+  /**
+   * The copy as --replace was about to move it onto the disk (disk-identity.ts's copyIdentity), journaled
+   * before the `mv`: a disk found so later, the copy gone, was replaced even if `replaced` was never recorded.
+   */
+  copyMovedAs: defineFact("copyMovedAs", z.string().nullable()),
   /** The disk's backing file when it is an overlay: its copy is standalone and holds that data too. */
   standaloneOf: defineFact("standaloneOf", z.string().nullable()),
   filesystems: defineFact(

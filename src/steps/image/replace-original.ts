@@ -7,8 +7,8 @@ import { imageCheckClean, parseImageCheck } from "../../kvm/qemu-img-info.js";
 import type { SparsifyOptions } from "../../plan/options/image-sparsify.js";
 import { SPARSIFY_FACTS } from "./facts.js";
 import { imagesBackingOnto } from "./backing-users.js";
-import { diskInUseFindings, type DiskFindings } from "./sparsify.js";
-import { DISK_CHANGED_EXIT, diskIdentity, sameDiskTest } from "./disk-identity.js";
+import { diskInUseFindings, movedUnrecorded, type DiskFindings } from "./sparsify.js";
+import { copyIdentity, DISK_CHANGED_EXIT, diskIdentity, sameDiskTest } from "./disk-identity.js";
 import { failureText } from "../../hosts/failure-text.js";
 import { ResumeRepeatsFailureError } from "../../errors.js";
 
@@ -95,10 +95,12 @@ export const replaceOriginalStep = (recordedOverlays: RecordedOverlays = () => P
     async probe(ctx) {
       const o = ctx.plan;
       const readAs = ctx.facts.get(SPARSIFY_FACTS.diskReadAs);
-      if (ctx.facts.get(SPARSIFY_FACTS.replaced))
+      if (ctx.facts.get(SPARSIFY_FACTS.replaced) || (await movedUnrecorded(ctx)))
         return {
           satisfied: true,
-          reason: `${o.disk} is already the sparsified copy`,
+          reason: ctx.facts.get(SPARSIFY_FACTS.replaced)
+            ? `${o.disk} is already the sparsified copy`
+            : `${o.disk} is already the sparsified copy (moved there by a run stopped before it recorded that)`,
           plan: { disk: o.disk, out: o.out, identity: readAs ?? "" },
           findings: [],
         };
@@ -160,6 +162,8 @@ export const replaceOriginalStep = (recordedOverlays: RecordedOverlays = () => P
       const host = ctx.host("local");
       if (!(await host.stat(plan.out)))
         throw new Error(`${plan.out} is missing: nothing to put in place of ${plan.disk}`);
+      // Journaled before the `mv`: if this run is killed after it, the next one knows the disk is the copy.
+      await ctx.facts.set(SPARSIFY_FACTS.copyMovedAs, (await copyIdentity(host, plan.out, ctx.signal)) ?? null);
       const res = await host.exec(replaceCommand(plan), { signal: ctx.signal });
       // The disk stays changed: a resumed run blocks on it, so the end of the run says to start over.
       if (res.code === DISK_CHANGED_EXIT)
@@ -171,6 +175,8 @@ export const replaceOriginalStep = (recordedOverlays: RecordedOverlays = () => P
     },
     async verify(ctx) {
       const host = ctx.host("local");
+      // The swap a killed run made: recorded now, so the summary and a later run see the disk as the copy.
+      if (await movedUnrecorded(ctx)) await ctx.facts.set(SPARSIFY_FACTS.replaced, true);
       const check = await host.exec(cmd("qemu-img", "check", "--output=json", ctx.plan.disk), { signal: ctx.signal });
       let clean = false;
       try {

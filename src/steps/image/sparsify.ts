@@ -12,7 +12,7 @@ import { imageCheckClean, parseImageCheck } from "../../kvm/qemu-img-info.js";
 import { effectiveTmpdir, type SparsifyOptions } from "../../plan/options/image-sparsify.js";
 import { kvmCheckNote, kvmSmokeTest } from "../host-doctor/kvm-smoke.js";
 import { SPARSIFY_FACTS } from "./facts.js";
-import { diskIdentity } from "./disk-identity.js";
+import { copyIdentity, diskIdentity } from "./disk-identity.js";
 import { guestfsEnv, listGuestFilesystems } from "./guest-filesystems.js";
 import { backingFileOf } from "./chain-path.js";
 import { allocatedBytes, inspectDisk, misnamedImageFinding, unusableDiskFindings } from "./inspect-disk.js";
@@ -23,8 +23,21 @@ import { leftoverNote, makeOwnTmpdirCommand, ownTmpdir, removeOwnTmpdirCommand, 
 type Ctx = StepContext<SparsifyOptions>;
 export const partialPath = (o: SparsifyOptions): string => `${o.out}.partial`;
 /** Where the verified sparsified image lives now: the output, or the disk itself once --replace moved it. */
-export const sparsifiedPath = (ctx: Ctx): string =>
-  ctx.facts.get(SPARSIFY_FACTS.replaced) ? ctx.plan.disk : ctx.plan.out;
+export const sparsifiedPath = async (ctx: Ctx): Promise<string> =>
+  ctx.facts.get(SPARSIFY_FACTS.replaced) || (await movedUnrecorded(ctx)) ? ctx.plan.disk : ctx.plan.out;
+
+/**
+ * --replace's `mv` happened but the journal does not say so (the run was killed between them): the copy is
+ * gone and the disk is the copy as it was about to be moved (found by new-user trial 8: the resume blocked
+ * on "the disk changed" and offered to sparsify the replaced disk again).
+ */
+export async function movedUnrecorded(ctx: Ctx): Promise<boolean> {
+  const copy = ctx.facts.get(SPARSIFY_FACTS.copyMovedAs);
+  if (!copy || ctx.facts.get(SPARSIFY_FACTS.replaced)) return false;
+  const host = ctx.host("local");
+  if (await host.stat(ctx.plan.out)) return false;
+  return (await copyIdentity(host, ctx.plan.disk, ctx.signal)) === copy;
+}
 const renameCommand = (o: SparsifyOptions): string => cmd("mv", "--", partialPath(o), o.out);
 
 export function sparsifyCommand(o: SparsifyOptions, accel: "kvm" | "tcg"): string {
@@ -184,10 +197,11 @@ export const sparsifyStep = defineStep<SparsifyOptions, SparsifyPlan>({
   async probe(ctx) {
     const host = ctx.host("local");
     const o = ctx.plan;
-    if (ctx.facts.get(SPARSIFY_FACTS.done) && (await host.stat(sparsifiedPath(ctx)))) {
+    const copy = ctx.facts.get(SPARSIFY_FACTS.done) ? await sparsifiedPath(ctx) : undefined;
+    if (copy && (await host.stat(copy))) {
       return {
         satisfied: true,
-        reason: `the sparsified copy exists at ${sparsifiedPath(ctx)}`,
+        reason: `the sparsified copy exists at ${copy}`,
         plan: { options: o, accel: ctx.facts.get(SPARSIFY_FACTS.accel) ?? "tcg" },
         findings: [],
       };
@@ -331,7 +345,7 @@ export const sparsifyStep = defineStep<SparsifyOptions, SparsifyPlan>({
     } catch (error) {
       // Cut short by Ctrl-C: the copy may be fine, the next run checks it again.
       // A journal that cannot be written is the runner's to report, as it is.
-      if (ctx.signal.aborted || error instanceof StateDirWriteError || sparsifiedPath(ctx) !== ctx.plan.out)
+      if (ctx.signal.aborted || error instanceof StateDirWriteError || (await sparsifiedPath(ctx)) !== ctx.plan.out)
         throw error;
       await ctx.facts.set(SPARSIFY_FACTS.done, false);
       throw new Error(`${errorMessage(error)}; ${keptNote(ctx.plan.out)}`);
@@ -342,7 +356,7 @@ export const sparsifyStep = defineStep<SparsifyOptions, SparsifyPlan>({
 /** qemu-img check, then the copy's filesystems mounted read-only and listed. */
 async function verifyCopy(ctx: Ctx): Promise<VerifyResult> {
   const host = ctx.host("local");
-  const target = sparsifiedPath(ctx);
+  const target = await sparsifiedPath(ctx);
   const checks: VerifyCheck[] = [];
   const check = await host.exec(cmd("qemu-img", "check", "--output=json", target), { signal: ctx.signal });
   let clean = false;
@@ -394,7 +408,7 @@ async function verifyCopy(ctx: Ctx): Promise<VerifyResult> {
  * failure did not say the file was left, and a later dry run said Ready).
  */
 async function keptIfFailed(ctx: Ctx, result: VerifyResult): Promise<VerifyResult> {
-  const copy = sparsifiedPath(ctx);
+  const copy = await sparsifiedPath(ctx);
   if (result.ok || copy !== ctx.plan.out) return result;
   await ctx.facts.set(SPARSIFY_FACTS.done, false);
   return {
