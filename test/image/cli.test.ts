@@ -215,6 +215,28 @@ describe("mudanza image / host commands", () => {
     );
   });
 
+  it("image info of an overlay that names the wrong backing format (-F raw on a qcow2 base) says so, with the rebase that fixes it, not that the base is no disk (new-user trial 8, finding 8)", async () => {
+    const base = join(dir, "base.qcow2");
+    const overlay = join(dir, "wrong fmt.qcow2");
+    execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", base, "8M"]);
+    execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", "-u", "-F", "raw", "-b", "base.qcow2", overlay, "16M"]);
+    const said = captureStderr();
+    expect(await run("image", "info", overlay)).toBe(3);
+    const stderr = said.join("");
+    expect(stderr).not.toContain("Not a disk image");
+    expect(stderr).not.toContain("backup");
+    expect(stderr).toContain(
+      `The overlay names the wrong backing format: ${overlay} says its backing file ${base} is raw, but qemu-img reads ${base} by itself as qcow2`,
+    );
+    const fix = `qemu-img rebase -u -F qcow2 -b base.qcow2 '${overlay}'`;
+    expect(stderr).toContain(fix);
+    // The fix as printed, run from another folder, is the whole fix.
+    execFileSync("sh", ["-c", fix], { cwd: "/" });
+    said.length = 0;
+    expect(await run("image", "info", overlay)).toBe(0);
+    expect(out.join("")).toContain(`└─ ${base} (qcow2`);
+  });
+
   it("image info says its warnings on stderr: a file named .qcow2 that qemu-img reads as raw (found by a new-user trial)", async () => {
     const said = captureStderr();
     const zeroed = join(dir, "zeroed.qcow2");

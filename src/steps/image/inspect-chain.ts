@@ -55,7 +55,7 @@ export const inspectChainStep = defineStep<InfoOptions, null>({
     const chain = parseBackingChain(info.stdout);
     // An empty file or device, or one of stray bytes, opens as "raw", at the top or below it: sparsify and
     // clone block on it, and so does info.
-    const unusable = unusableChainFindings(await statChainImages(host, chain, stat));
+    const unusable = unusableChainFindings(await statChainImages(host, chain, stat, ctx.signal));
     // ...and still says when the name promises another format (a text file named .qcow2)
     if (unusable.length > 0) {
       const misnamedTop = misnamedImageFinding(disk, chain[0]?.format ?? "raw");

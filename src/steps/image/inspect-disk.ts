@@ -58,7 +58,15 @@ export async function inspectDisk(host: Host, path: string, signal?: AbortSignal
   const { images, ...chain } = backingFileOf(info)
     ? await readChain(host, path, signal)
     : { belowBytes: 0, below: [], images: [info] };
-  return { path, exists: true, info, locked, ...file, ...chain, images: await statChainImages(host, images, stat) };
+  return {
+    path,
+    exists: true,
+    info,
+    locked,
+    ...file,
+    ...chain,
+    images: await statChainImages(host, images, stat, signal),
+  };
 }
 
 async function readChain(
