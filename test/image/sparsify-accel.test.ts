@@ -34,7 +34,7 @@ describe("image sparsify chooses KVM only when a kernel booted under it to its e
     const { outcome } = await runLocal(buildImageSparsify(), plan, "dry-run", { host });
     const probe = outcome.probes.sparsify!;
     expect(probe.commands[1]?.command).toMatch(
-      /^env LIBGUESTFS_BACKEND=direct LIBGUESTFS_BACKEND_SETTINGS=force_tcg LIBGUESTFS_CACHEDIR=\S+ TMPDIR=\S+ LIBGUESTFS_TMPDIR=\S+ virt-sparsify /,
+      /^env LIBGUESTFS_BACKEND=direct LIBGUESTFS_BACKEND_SETTINGS=force_tcg LIBGUESTFS_CACHEDIR=\S+ TMPDIR=\S+ LIBGUESTFS_TMPDIR=\S+ XDG_RUNTIME_DIR=\S+ virt-sparsify /,
     );
     const report = renderDryRunMarkdown(
       collectDryRun(buildImageSparsify() as Pipeline<unknown>, { local: host.address }, outcome.probes, {}),
@@ -54,7 +54,7 @@ describe("image sparsify chooses KVM only when a kernel booted under it to its e
     const host = await kvmHost({ code: 0, stdout: await fx("kvm-smoke/kernel-boot-console.stdout") });
     const { outcome } = await runLocal(buildImageSparsify(), plan, "dry-run", { host });
     expect(outcome.probes.sparsify?.commands[1]?.command).toMatch(
-      /^env LIBGUESTFS_BACKEND=direct LIBGUESTFS_CACHEDIR=\S+ TMPDIR=\S+ LIBGUESTFS_TMPDIR=\S+ virt-sparsify /,
+      /^env LIBGUESTFS_BACKEND=direct LIBGUESTFS_CACHEDIR=\S+ TMPDIR=\S+ LIBGUESTFS_TMPDIR=\S+ XDG_RUNTIME_DIR=\S+ virt-sparsify /,
     );
     expect(outcome.probes.sparsify?.details).toContain("libguestfs runs under KVM");
   });

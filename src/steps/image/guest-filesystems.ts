@@ -11,8 +11,19 @@ import { cmd, raw, sh } from "../../hosts/quote.js";
 export function guestfsEnv(accel: "kvm" | "tcg", tmpdir: string): string {
   const tcg = raw(accel === "tcg" ? " LIBGUESTFS_BACKEND_SETTINGS=force_tcg" : "");
   const cache = raw('LIBGUESTFS_CACHEDIR="${LIBGUESTFS_CACHEDIR:-${LIBGUESTFS_TMPDIR:-${TMPDIR:-/var/tmp}}}"');
-  return sh`env LIBGUESTFS_BACKEND=direct${tcg} ${cache} TMPDIR=${tmpdir} LIBGUESTFS_TMPDIR=${tmpdir}`;
+  const sockets = raw(socketDirFits(tmpdir) ? sh` XDG_RUNTIME_DIR=${tmpdir}` : "");
+  return sh`env LIBGUESTFS_BACKEND=direct${tcg} ${cache} TMPDIR=${tmpdir} LIBGUESTFS_TMPDIR=${tmpdir}${sockets}`;
 }
+
+/**
+ * libguestfs makes its socket folder (libguestfsXXXXXX, with guestfsd.sock) in $XDG_RUNTIME_DIR, else in
+ * /tmp, whatever TMPDIR says (lib/tmpdirs.c, guestfs_impl_get_sockdir): a killed run left it in /tmp
+ * (new-user trial 8). Root's goes in /tmp all the same: libguestfs ignores XDG_RUNTIME_DIR for euid 0.
+ * A socket path must fit sun_path (108 bytes with its NUL), and libguestfs fails rather than fall back
+ * ("socket path too long"), so a folder too long for DIR/libguestfsXXXXXX/guestfsd.sock is not given.
+ */
+const socketDirFits = (dir: string): boolean =>
+  Buffer.byteLength(dir) + "/libguestfsXXXXXX/guestfsd.sock".length <= 107;
 
 /**
  * guestfish writes its readline history to ~/.guestfish even when it only runs the commands it was given (an
