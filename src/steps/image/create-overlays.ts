@@ -13,7 +13,7 @@ import { CLONE_FACTS } from "./facts.js";
 import { shownImagePath } from "./chain-path.js";
 import { cloneTargets, type CloneOptions, type CloneTarget } from "../../plan/options/image-clone.js";
 import { failureText } from "../../hosts/failure-text.js";
-import { sayUndoOutcome } from "../../engine/undo-outcome.js";
+import { sayUndoKept, sayUndoOutcome } from "../../engine/undo-outcome.js";
 import { inUseSnippet, keptInUseOutcome } from "./in-use.js";
 
 type OverlayState = "missing" | "ours" | "foreign";
@@ -63,8 +63,8 @@ const mtimeCommand = (path: string): string => statInUtcCommand(path, "%y");
  */
 const removePlacedCommand = (t: CloneTarget, tag: string, mtime: string): string =>
   sh`if ! test -e ${t.path}; then ${raw(sayUndoOutcome(`${t.path} is gone: nothing to remove`))}; ` +
-  sh`elif ! test ${t.path} -ef ${newOverlayPath(t, tag)}; then ${raw(sayUndoOutcome(`kept ${t.path}: it is not the clone this run made`))}; ` +
-  sh`elif test "$(${raw(mtimeCommand(t.path))})" != ${mtime}; then ${raw(sayUndoOutcome(`kept ${t.path}: written since this run made it (a VM may use it)`))}; ` +
+  sh`elif ! test ${t.path} -ef ${newOverlayPath(t, tag)}; then ${raw(sayUndoKept(`kept ${t.path}: it is not the clone this run made`))}; ` +
+  sh`elif test "$(${raw(mtimeCommand(t.path))})" != ${mtime}; then ${raw(sayUndoKept(`kept ${t.path}: written since this run made it (a VM may use it)`))}; ` +
   `else ${inUseSnippet(t.path)}; if ${keptInUseOutcome(t.path)}; then :; ` +
   sh`else rm -f -- ${t.path} || exit 1; ${raw(sayUndoOutcome(`removed the clone ${t.path}`))}; fi; fi; ` +
   removeNewCommand(t, tag);

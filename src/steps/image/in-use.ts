@@ -1,5 +1,5 @@
 import { sh } from "../../hosts/quote.js";
-import { UNDO_OUTCOME_PREFIX } from "../../engine/undo-outcome.js";
+import { UNDO_KEPT_PREFIX } from "../../engine/undo-outcome.js";
 
 /**
  * Sets `$inuse` to why `path` must be kept because something runs on it, or to nothing. A VM that has not
@@ -15,4 +15,4 @@ export const inUseSnippet = (path: string): string =>
 
 /** After inUseSnippet: says `kept PATH: WHY` as an undo outcome when `$inuse` is set; true when it was. */
 export const keptInUseOutcome = (path: string): string =>
-  sh`test -n "$inuse" && printf ${`${UNDO_OUTCOME_PREFIX}kept %s: %s (a VM may run on it)\n`} ${path} "$inuse"`;
+  sh`test -n "$inuse" && printf ${`${UNDO_KEPT_PREFIX}kept %s: %s (a VM may run on it)\n`} ${path} "$inuse"`;

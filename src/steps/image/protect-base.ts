@@ -3,7 +3,7 @@ import { blocker, warning, type Finding } from "../../engine/finding.js";
 import { defineStep, verifyResult, type VerifyCheck } from "../../engine/step.js";
 import { cmd, sh, shellQuote } from "../../hosts/quote.js";
 import { dirname } from "node:path";
-import { sayUndoOutcome, UNDO_OUTCOME_PREFIX } from "../../engine/undo-outcome.js";
+import { sayUndoOutcome, UNDO_KEPT_PREFIX } from "../../engine/undo-outcome.js";
 import { findOverlayOfBaseSnippet } from "./backing-users.js";
 import { cloneTargets, type CloneOptions } from "../../plan/options/image-clone.js";
 import { restoreModeId } from "./base-mode.js";
@@ -63,7 +63,7 @@ const standingSnippet = (options: CloneOptions, folders: readonly string[]): str
  */
 const restoreModeCommand = (file: string, mode: number, options: CloneOptions, folders: readonly string[]): string =>
   `${standingSnippet(options, folders)}; if test -n "$standing"; then ` +
-  sh`printf ${`${UNDO_OUTCOME_PREFIX}%s stays read-only: %s stands on %s\n`} ${file} "$standing" ${options.base}; else ` +
+  sh`printf ${`${UNDO_KEPT_PREFIX}%s stays read-only: %s stands on %s\n`} ${file} "$standing" ${options.base}; else ` +
   `${cmd("chmod", modeText(mode), "--", file)} && ${sayUndoOutcome(`gave ${file} back its mode ${octal(mode)} (no clone of ${options.base} found in ${folders.join(", ")})`)}; fi`;
 
 /** Said instead of the undo after a killed run: clones another run made since, in another folder, go unseen. */
