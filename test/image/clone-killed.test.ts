@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { main } from "../../src/cli/program.js";
+import { heldOpenByQemuIo } from "./qemu-io-holder.js";
 
 let dir: string;
 beforeEach(async () => {
@@ -144,13 +145,8 @@ describe("image clone after a run killed with its undo pending (real qemu-img)",
     const first = join(dir, "vm1.qcow2");
     const inode = (await stat(first)).ino;
     // qemu-io holds it open read-write, as a VM started on the clone the killed run said it created
-    const vm = spawn("qemu-io", ["-f", "qcow2", first], { stdio: ["pipe", "pipe", "ignore"] });
+    const vm = await heldOpenByQemuIo(first);
     try {
-      await new Promise<void>((opened, failed) => {
-        vm.stdout.once("data", () => opened());
-        vm.once("exit", (code) => failed(new Error(`qemu-io exited ${code}`)));
-        vm.stdin.write("help\n");
-      });
       const said: string[] = [];
       expect(await runAgain(2, undefined, said)).toBe(0);
       expect((await stat(first)).ino).toBe(inode);

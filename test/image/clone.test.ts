@@ -1,4 +1,4 @@
-import { spawn, execFileSync, type ChildProcess } from "node:child_process";
+import { execFileSync, type ChildProcess } from "node:child_process";
 import { chmod, link, mkdtemp, mkdir, readdir, rename, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -10,6 +10,7 @@ import { exitCodeForRun } from "../../src/exit-codes.js";
 import { delegatingHost } from "../../src/hosts/delegating-host.js";
 import { LocalHost } from "../../src/hosts/local-host.js";
 import { cloneOptions } from "./clone-options.js";
+import { heldOpenByQemuIo } from "./qemu-io-holder.js";
 import { cloneRecordsIn } from "../../src/pipelines/image-sparsify/clone-records.js";
 
 // Real qemu-img and qemu-io (Debian qemu-utils) on real qcow2 files.
@@ -98,14 +99,7 @@ describe("image clone on real qcow2 files", () => {
   });
 
   it("blocks when a QEMU process holds the base open for writing, and changes nothing", async () => {
-    const holder = spawn("qemu-io", ["-f", "qcow2", base], { stdio: ["pipe", "pipe", "pipe"] });
-    holders.push(holder);
-    // qemu-io prints its prompt once the image is open (and locked).
-    await new Promise<void>((resolve, reject) => {
-      holder.stdout.on("data", () => resolve());
-      holder.on("exit", (code) => reject(new Error(`qemu-io exited ${code}`)));
-      holder.stdin.write("help\n");
-    });
+    holders.push(await heldOpenByQemuIo(base));
     const { outcome } = await runLocal(buildImageClone(), plan(), "yes");
     expect(outcome.status).toBe("blocked");
     expect(exitCodeForRun(outcome)).toBe(3);
@@ -278,7 +272,7 @@ describe("image clone on real qcow2 files", () => {
       return delegatingHost(local, {
         exec: async (command, options) => {
           if (command.startsWith("qemu-img create ") && command.endsWith("lab2.qcow2")) {
-            await openedByQemuIo(lab1);
+            holders.push(await heldOpenByQemuIo(lab1));
             return { code: 1, stdout: "", stderr: "qemu-img: No space left on device\n" };
           }
           // A VM in another PID namespace: its open file is not among this machine's /proc entries.
@@ -288,17 +282,6 @@ describe("image clone on real qcow2 files", () => {
           );
         },
       });
-    }
-
-    async function openedByQemuIo(image: string): Promise<ChildProcess> {
-      const holder = spawn("qemu-io", ["-f", "qcow2", image], { stdio: ["pipe", "pipe", "pipe"] });
-      holders.push(holder);
-      await new Promise<void>((resolve, reject) => {
-        holder.stdout.on("data", () => resolve());
-        holder.on("exit", (code) => reject(new Error(`qemu-io exited ${code}`)));
-        holder.stdin.write("help\n");
-      });
-      return holder;
     }
 
     it("seen as a process that has it open", async () => {

@@ -1,4 +1,4 @@
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, type ChildProcess } from "node:child_process";
 import { chmod, mkdir, mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,6 +10,7 @@ import { buildImageSparsify } from "../../src/pipelines/image-sparsify/pipeline.
 import { kvmSmokeTest } from "../../src/steps/host-doctor/kvm-smoke.js";
 import { REAL_HOST_TEST_TIMEOUT } from "../support/timeouts.js";
 import { guestfsEnv } from "../../src/steps/image/guest-filesystems.js";
+import { heldOpenByQemuIo } from "./qemu-io-holder.js";
 import { makeDeletedDataImage } from "./make-ext4-image.js";
 import { runLocal } from "./run-local.js";
 import { exitCodeForRun } from "../../src/exit-codes.js";
@@ -148,13 +149,7 @@ describe.skipIf(!hasVirtSparsify)("image sparsify with real virt-sparsify", () =
     async () => {
       const work = await mkdtemp(join(dir, "locked-"));
       const { image } = await makeDeletedDataImage(work, 4);
-      const holder = spawn("qemu-io", ["-f", "qcow2", image], { stdio: ["pipe", "pipe", "pipe"] });
-      holders.push(holder);
-      await new Promise<void>((resolve, reject) => {
-        holder.stdout.on("data", () => resolve());
-        holder.on("exit", (code) => reject(new Error(`qemu-io exited ${code}`)));
-        holder.stdin.write("help\n");
-      });
+      holders.push(await heldOpenByQemuIo(image));
       const plan = validateSparsifyOptions({ disk: image, uri: "qemu:///system" }, {});
       const { outcome } = await runLocal(buildImageSparsify(), plan, "yes");
       expect(outcome.status).toBe("blocked");
