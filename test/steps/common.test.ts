@@ -8,13 +8,21 @@ import { loadScriptedHost } from "../../src/hosts/scripted-fixture.js";
 import { compareTopLinks, readTopLinks } from "../../src/steps/host/dirlinks.js";
 import { parseDf } from "../../src/steps/host/df.js";
 import { fingerprintOf, knownHostsLines, readHostKeys } from "../../src/steps/ssh-access/host-keys.js";
-import { rebootAndWait, rebootTiming, REBOOT_COMMAND, REBOOT_MARKER } from "../../src/steps/host/reboot.js";
+import {
+  rebootAndWait,
+  rebootTiming,
+  REBOOT_COMMAND,
+  REBOOT_MARKER,
+  SYSTEM_STATE_COMMAND,
+  waitForBootToFinish,
+} from "../../src/steps/host/reboot.js";
 import { detectDatabases, listDatabaseUnitsCommand, parseShowUnits } from "../../src/steps/services/units.js";
 import { authorizeCommand, revokeCommand } from "../../src/steps/ssh-access/migration-key.js";
 import { sshTransport } from "../../src/steps/rsync/command.js";
 
 rebootTiming.firstDelayMs = 1;
 rebootTiming.maxDelayMs = 2;
+rebootTiming.settlePollMs = 1;
 
 describe("host keys", () => {
   it("fingerprints equal ssh-keygen -lf for every key type of the fixtures", async () => {
@@ -194,6 +202,29 @@ describe("reboot and wait", () => {
         .filter((l) => l.kind === "reconnect")
         .every((l) => l.kind === "reconnect" && l.acceptHostKeys?.[0] === "SHA256:abc"),
     ).toBe(true);
+  });
+
+  it("after the new boot, waits while systemd is still starting units, then returns", async () => {
+    const host = rebootingHost({ container: false, downFor: 0 });
+    const states = ["initializing", "starting", "starting", "degraded"];
+    host.on(SYSTEM_STATE_COMMAND, () => {
+      const state = states.shift() ?? "running";
+      return { stdout: `${state}\n`, code: state === "running" ? 0 : 1 };
+    });
+    const lines: string[] = [];
+    await rebootAndWait(host, { timeoutSec: 30, log: (l) => lines.push(l) });
+    expect(states).toEqual([]);
+    expect(lines).toContain("target: the boot is still initializing; waiting for its units");
+  });
+
+  it("the boot wait stops at its deadline, and does not wait on a host without systemd", async () => {
+    const starting = new ScriptedHost("target").on(SYSTEM_STATE_COMMAND, { stdout: "starting\n", code: 1 });
+    const lines: string[] = [];
+    expect(await waitForBootToFinish(starting, Date.now() + 30, { log: (l) => lines.push(l) })).toBe("starting");
+    expect(lines.at(-1)).toBe("target: the boot is still starting; checking it as it is");
+    const noSystemd = new ScriptedHost("target");
+    expect(await waitForBootToFinish(noSystemd, Date.now() + 60_000)).toBe("unknown (exit 127)");
+    expect(noSystemd.log.filter((l) => l.kind === "exec")).toHaveLength(1);
   });
 
   it("a container keeps the node's boot id: the /run marker proves the restart", async () => {

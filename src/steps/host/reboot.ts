@@ -7,6 +7,8 @@ export const REBOOT_MARKER = "/run/mudanza-reboot-marker";
 /** Detached so the command returns before sshd goes down. */
 export const REBOOT_COMMAND = "nohup sh -c 'sleep 1; systemctl reboot' >/dev/null 2>&1 &";
 export const BOOT_ID_COMMAND = cmd("cat", "/proc/sys/kernel/random/boot_id");
+/** Prints systemd's state: "initializing" or "starting" while boot jobs still run. */
+export const SYSTEM_STATE_COMMAND = "systemctl is-system-running";
 
 /** What rebootAndWait runs, in its order: shown at the gate of every step that reboots a host. */
 export function rebootCommands(role: string, purpose: string, wait: string): PlannedCommand[] {
@@ -15,6 +17,7 @@ export function rebootCommands(role: string, purpose: string, wait: string): Pla
     { host: role, command: writeFileCommand(REBOOT_MARKER), purpose: "a marker in /run: gone after any reboot" },
     { host: role, command: REBOOT_COMMAND, purpose },
     { host: role, command: RECONNECT, purpose: wait },
+    { host: role, command: SYSTEM_STATE_COMMAND, purpose: "until the boot has finished starting its units" },
   ];
 }
 
@@ -25,8 +28,37 @@ export const RECONNECT = "reconnect";
 export const rebootTiming = {
   firstDelayMs: 3000,
   maxDelayMs: 15000,
+  settlePollMs: 2000,
   sleep: (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms)),
 };
+
+const STARTING_STATES = new Set(["initializing", "starting"]);
+
+/**
+ * Waits while systemd still runs boot jobs, until the deadline: ssh answers long before a slow VM has
+ * started its database, and a unit still "activating" is not a failed one. Returns the last state seen;
+ * a host without systemd (or a state it does not print) is not waited for.
+ */
+export async function waitForBootToFinish(
+  host: Host,
+  deadlineMs: number,
+  options: { signal?: AbortSignal; log?: (line: string) => void } = {},
+): Promise<string> {
+  let logged = false;
+  for (;;) {
+    const result = await host.exec(SYSTEM_STATE_COMMAND, { signal: options.signal, timeoutMs: 20_000 });
+    const state = result.stdout.trim().split("\n")[0] ?? "";
+    if (!STARTING_STATES.has(state)) return state || `unknown (exit ${result.code})`;
+    if (Date.now() >= deadlineMs) {
+      options.log?.(`${host.role}: the boot is still ${state}; checking it as it is`);
+      return state;
+    }
+    if (!logged) options.log?.(`${host.role}: the boot is still ${state}; waiting for its units`);
+    logged = true;
+    if (options.signal?.aborted) throw new Error("interrupted while waiting for the boot to finish");
+    await rebootTiming.sleep(rebootTiming.settlePollMs);
+  }
+}
 
 export async function bootId(host: Host, signal?: AbortSignal): Promise<string> {
   const result = await host.exec(BOOT_ID_COMMAND, { signal, timeoutMs: 20_000 });
@@ -76,6 +108,7 @@ export async function rebootAndWait(host: Host, options: RebootOptions): Promise
       const markerGone = (await host.stat(REBOOT_MARKER)) === null;
       if (after !== before || markerGone) {
         options.log?.(`${host.role} is back after ${Math.round((Date.now() - started) / 1000)} s (boot id ${after})`);
+        await waitForBootToFinish(host, started + options.timeoutSec * 1000, options);
         return {
           bootIdBefore: before,
           bootIdAfter: after,

@@ -2,7 +2,7 @@ import { defineStep, verifyResult, type PlannedCommand, type VerifyCheck } from 
 import { kernelRelease, UNAME_COMMAND } from "../host/probes.js";
 import { readHostKeys } from "../ssh-access/host-keys.js";
 import { type OvzContext, type OvzPlan } from "./plan.js";
-import { bootId, rebootAndWait, rebootCommands } from "../host/reboot.js";
+import { bootId, rebootAndWait, rebootCommands, waitForBootToFinish } from "../host/reboot.js";
 import { showUnits, showUnitsCommand, unitName } from "../services/units.js";
 import { warning, type Finding } from "../../engine/finding.js";
 import { OVZ_FACTS } from "./facts.js";
@@ -167,6 +167,11 @@ export const rebootVerify = defineStep<OvzPlan, RebootPlan>({
     const outcome = ctx.facts.get(OVZ_FACTS.reboot);
     const identity = ctx.facts.get(OVZ_FACTS.targetIdentity);
     const checks: VerifyCheck[] = [];
+    // A resumed run comes here without the wait in rebootAndWait.
+    await waitForBootToFinish(target, Date.now() + ctx.plan.options.rebootTimeoutSec * 1000, {
+      signal: ctx.signal,
+      log: (l) => ctx.output("target", l),
+    });
     const now = await bootId(target, ctx.signal);
     checks.push({
       name: "new boot",
