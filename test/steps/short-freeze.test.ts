@@ -8,6 +8,7 @@ import { loadPair, PAIRS, runOvz } from "../pipelines/openvz-to-kvm/harness.js";
 import { simulate } from "../pipelines/openvz-to-kvm/simulate.js";
 import { RSYNC_PASS } from "../support/locked-rsync.js";
 import { SSH_MASTER_SOCKET } from "../../src/steps/rsync/ssh-master.js";
+import { CATCH_UP_WHY } from "../../src/steps/openvz-to-kvm/short-freeze.js";
 
 /**
  * The shortest freeze on scripted hosts: the final pass copies what changed since the last live pass began
@@ -279,5 +280,49 @@ describe("the final pass copies only what changed since the last live pass", () 
       expect(commands(source)).not.toContain(changedListCommand(LIVE_PASS_MARK, ["/var/lib/mysql"]));
       expect(journal.snapshot.facts[OVZ_FACTS.freezeProof.key]).toBeUndefined();
     }
+  });
+});
+
+describe("a run stopped between the copy and the freeze", () => {
+  it("loses the live pass's mark with the migration key; the next run makes a live pass first and still freezes short", async () => {
+    const { plan, source, target } = await loadPair(PAIRS.debian.plan, { maxLivePasses: 1, cutover: false });
+    source.putDir("/var/lib/mysql", 0o700);
+    simulate(source, target, { family: "debian", kernel: PAIRS.debian.kernel, passBytes: [0] });
+    const stopRule = source.rules.find((r) => String(r.match) === String(/^systemctl (stop|start) /))!.reply;
+    if (typeof stopRule !== "function") throw new Error("simulate() has no systemctl rule");
+    let failStop = true;
+    source.on(
+      /^systemctl (stop|start) /,
+      (command, host, options) =>
+        failStop && command.startsWith("systemctl stop ")
+          ? { code: 1, stderr: "Job for mariadb.service canceled.\n" }
+          : stopRule(command, host, options),
+      { mutates: true },
+    );
+    const first = await runOvz(plan, { source, target }, "yes");
+    dirs.push(first.stateDir);
+    expect(exitCodeForRun(first.outcome)).not.toBe(0);
+    // The failed freeze's undo removed the migration folder, the mark with it.
+    expect(source.files.has(LIVE_PASS_MARK)).toBe(false);
+
+    failStop = false;
+    const dry = await runOvz(plan, { source, target }, "dry-run", first.stateDir);
+    const probed = dry.events.find((e) => e.type === "step-probed" && e.stepId === "db-freeze");
+    expect(JSON.stringify(probed)).toContain(CATCH_UP_WHY);
+    const gateBefore = commands(source).length;
+    const second = await runOvz(plan, { source, target }, "yes", first.stateDir);
+    expect(exitCodeForRun(second.outcome), second.outcome.message).toBe(0);
+    const log = commands(source).slice(gateBefore);
+    const stopAt = log.findIndex((c) => c.startsWith("systemctl stop "));
+    const liveBeforeStop = log.slice(0, stopAt).filter((c) => RSYNC_PASS.test(c) && c.includes("live-pass.pending"));
+    expect(liveBeforeStop).toHaveLength(1);
+    const passes = second.journal.snapshot.facts[OVZ_FACTS.syncPasses.key] as Array<{ kind: string; scope?: string }>;
+    expect(passes.filter((p) => p.kind === "final")).toEqual([expect.objectContaining({ scope: "changed" })]);
+    expect(second.events.some((e) => e.type === "output" && /a full final pass instead/.test(e.line))).toBe(false);
+    const gate = second.events.find((e) => e.type === "prompt" && e.stepId === "db-freeze");
+    if (gate?.type !== "prompt") throw new Error("db-freeze asked nothing");
+    expect(
+      gate.commands.some((c) => c.command.includes("live-pass.pending") && /live pass first/.test(c.purpose ?? "")),
+    ).toBe(true);
   });
 });

@@ -30,6 +30,7 @@ import { OVZ_FACTS, type DatabaseFact } from "./facts.js";
 import { cutoverFinishedAt, passCommands, passPlan, syncCommandBuilder, syncPass, type PassPlan } from "./sync.js";
 import { describeSourceAtFreeze, readSourceAtFreeze } from "./at-freeze.js";
 import {
+  CATCH_UP_WHY,
   changedPass,
   changedPassCommands,
   liveMarkPresent,
@@ -240,6 +241,7 @@ export const dbFreeze = defineStep<OvzPlan, FreezePlan>({
     const command = await syncCommandBuilder(ctx);
     const pass = await passPlan(ctx, command);
     const final = await finalPassPlan(ctx, units, pass, ctx.plan.options.finalPass, command);
+    if (final.kind === "changed" && final.catchUpLivePass) details.push(CATCH_UP_WHY);
     details.push(
       final.kind === "changed"
         ? `the final pass copies ${final.databaseDirs.length > 0 ? `the database directories (${final.databaseDirs.join(", ")}) whole and ` : ""}only what changed since the last live pass began; after the thaw a full comparison proves nothing was missed (else the freeze is redone with a full pass)`
@@ -268,6 +270,16 @@ export const dbFreeze = defineStep<OvzPlan, FreezePlan>({
     const stopped = freezeUnits(plan.freeze);
     const commands: PlannedCommand[] = plan.access ? accessCommands(plan.access) : [];
     const changed = plan.final.kind === "changed" ? changedPassCommands(plan.final) : null;
+    if (plan.final.kind === "changed" && plan.final.catchUpLivePass)
+      commands.push(
+        ...passCommands(
+          plan.pass,
+          "a live pass first, with the databases running: its mark dates the short freeze's changes",
+          {
+            live: true,
+          },
+        ),
+      );
     if (plan.units.length > 0) {
       commands.push({ host: "target", command: RELOAD, purpose: "see the copied unit files" });
       if (plan.activeOnTarget.length > 0)
@@ -343,6 +355,10 @@ export const dbFreeze = defineStep<OvzPlan, FreezePlan>({
     if (plan.access) await ensureMigrationAccess(ctx, plan.access);
     const { units, freeze, cutover } = plan;
     const stopped = freezeUnits(freeze);
+    if (plan.final.kind === "changed" && plan.final.catchUpLivePass) {
+      ctx.output("source", CATCH_UP_WHY);
+      await syncPass(ctx, "live", plan.pass);
+    }
     const record: DatabaseFact = { units, triggers: freeze.triggers, leftStoppedOnSource: false };
     await ctx.facts.set(OVZ_FACTS.databases, record);
     // Read while the databases still run; rows written after the count are copied too (the VM may have more).

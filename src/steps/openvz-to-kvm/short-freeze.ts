@@ -50,6 +50,12 @@ export type FinalPassPlan =
       kind: "changed";
       /** The database directories the source has: listed entry by entry, so the frozen rsync copies them whole. */
       databaseDirs: string[];
+      /**
+       * The copy is done but its mark (LIVE_PASS_MARK) is gone: an earlier run's stop removed it with the
+       * migration key. One live pass runs before the stop, with the databases up, to mark it again; without
+       * it the frozen pass would be the whole tree.
+       */
+      catchUpLivePass: boolean;
       /** Before the stop: the ssh connection the frozen rsync runs over (ssh-master.ts). */
       openConnection: string;
       /** After the thaw: that connection closed. */
@@ -91,9 +97,12 @@ export async function finalPassPlan(
   const exactTimes = pass.timePrecision.exact;
   const ssh = sshOptionsFor(ctx.plan);
   const shared = { sshSharedConnection: SSH_MASTER_SOCKET };
+  // Before the copy the mark does not exist yet: the copy's live passes make it.
+  const copied = (ctx.facts.get(OVZ_FACTS.syncPasses) ?? []).some((p) => p.kind === "live");
   return {
     kind: "changed",
     databaseDirs,
+    catchUpLivePass: copied && (await source.stat(LIVE_PASS_MARK)) === null,
     openConnection: openSshMasterCommand(ssh),
     closeConnection: closeSshMasterCommand(ssh),
     listChanged: changedListCommand(LIVE_PASS_MARK, databaseDirs),
@@ -200,6 +209,9 @@ export async function closeSharedConnection(
 ): Promise<void> {
   await ctx.host("source").exec(plan.closeConnection, { signal: ctx.signal });
 }
+
+/** Why a live pass runs before the stop (FinalPassPlan's catchUpLivePass), for the gate and the run's output. */
+export const CATCH_UP_WHY = `the mark of the last live pass (${LIVE_PASS_MARK}) is gone (an earlier run's stop removes it with the migration key): one more live pass runs first, with the databases running, so the freeze copies only what changes after it`;
 
 /** The short pass needs the mark its last live pass left; without it the freeze copies the whole tree. */
 export async function liveMarkPresent(ctx: OvzContext): Promise<boolean> {
