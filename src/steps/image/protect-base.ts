@@ -186,10 +186,12 @@ export const protectBaseStepWith = (recordedOverlays: RecordedOverlays = () => P
       const writable = chain.files.filter((f) => (f.mode & 0o222) !== 0);
       // Overlays already on it (a re-run with a larger --count) read the chain: it stays read-only whatever fails.
       const baseFile = chain.files[0]?.file ?? base;
+      // Other runs' journals matter only to the undo, which a chain already read-only does not register.
+      const recorded = writable.length > 0 ? await recordedOverlays(base) : [];
       const folders = overlayFolders(
         ctx.plan,
         baseFile,
-        (await recordedOverlays(base)).map((path) => dirname(path)),
+        recorded.map((path) => dirname(path)),
       );
       const standing = writable.length > 0 ? await standingOnBase(host, ctx.plan, folders, ctx.signal) : null;
       const restorable = writable.length > 0 && standing === null;
