@@ -6,6 +6,7 @@ import { examples } from "../examples.js";
 import { requireInputFile } from "../input-file.js";
 import { exitCodeForRun } from "../../exit-codes.js";
 import { KVM_CHECK_HELP } from "../../steps/host-doctor/kvm-smoke.js";
+import { libvirtUri } from "../../plan/options/libvirt-uri.js";
 
 export function registerHost(program: Command, setExit: ExitSetter): void {
   const host = program.command("host").description("checks of this KVM host");
@@ -79,7 +80,7 @@ export function registerHost(program: Command, setExit: ExitSetter): void {
         const { buildHostDoctor } = await import("../../pipelines/host-doctor/pipeline.js");
         const { renderDoctor } = await import("../../steps/host-doctor/render-doctor.js");
         const plan = {
-          uri: opts.connect,
+          uri: libvirtUri(opts.connect),
           bridge: opts.bridge === false ? null : opts.bridge,
           enableKsm: Boolean(opts.enableKsm),
           openvz:

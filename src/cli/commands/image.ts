@@ -9,6 +9,7 @@ import { resolveStateDir } from "../state-dir.js";
 import { examples } from "../examples.js";
 import { exitCodeForRun } from "../../exit-codes.js";
 import { KVM_CHECK_HELP } from "../../steps/host-doctor/kvm-smoke.js";
+import { libvirtUri } from "../../plan/options/libvirt-uri.js";
 
 const withRunFlags = (c: Command): Command =>
   c
@@ -62,7 +63,7 @@ export function registerImage(program: Command, setExit: ExitSetter): void {
         out: opts.out,
         replace: opts.replace,
         tmpdir: opts.tmpdir,
-        uri: opts.connect,
+        uri: libvirtUri(opts.connect),
       });
       await requireInputFile(plan.disk, "disk", { blockDevice: true });
       const argv = [
@@ -146,7 +147,7 @@ export function registerImage(program: Command, setExit: ExitSetter): void {
         bridge: opts.bridge,
         memoryBytes: parseMemorySize(opts.memory, "--memory"),
         vcpus: opts.vcpus,
-        uri: opts.connect,
+        uri: libvirtUri(opts.connect),
       });
       await requireInputFile(plan.base, "base image");
       const argv = [
