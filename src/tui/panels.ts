@@ -68,15 +68,8 @@ export function gateLines(prompt: GatePrompt, findings: Finding[] = [], otherWar
   const lines: PanelLine[] = [
     { text: `Next: ${prompt.title} — this step changes things`, bold: true, color: "yellow" },
   ];
-  if (prompt.commands.length === 0) lines.push({ text: "  (the step lists no commands)" });
-  let host: string | undefined;
-  for (const c of prompt.commands) {
-    if (c.host !== host) lines.push({ text: `On ${c.host}:`, bold: true });
-    host = c.host;
-    const note = commandNote(c);
-    if (note) lines.push({ text: `  # ${note}`, dim: true });
-    lines.push({ text: `  $ ${c.command}` });
-  }
+  // What it means first (what stops, for how long, what can undo it), then the commands, which may fill
+  // several screens (new-user trial 9: the summary came last, under every pass's shell).
   for (const d of prompt.details) lines.push({ text: `  • ${d}`, color: "yellow" });
   // The probe's warnings for this step belong next to the question, not only in the log.
   for (const f of findings.filter((x) => !x.blocks && x.severity === "warning"))
@@ -84,6 +77,16 @@ export function gateLines(prompt: GatePrompt, findings: Finding[] = [], otherWar
   if (otherWarnings.length > 0) {
     lines.push({ text: "Warnings from the checks:", bold: true, color: "yellow" });
     for (const f of otherWarnings) lines.push({ text: `  ! ${warningText(f)}`, color: "yellow" });
+  }
+  if (prompt.commands.length === 0) lines.push({ text: "  (the step lists no commands)" });
+  else lines.push({ text: "What it runs, host by host in order:", bold: true });
+  let host: string | undefined;
+  for (const c of prompt.commands) {
+    if (c.host !== host) lines.push({ text: `On ${c.host}:`, bold: true });
+    host = c.host;
+    const note = commandNote(c);
+    if (note) lines.push({ text: `  # ${note}`, dim: true });
+    lines.push({ text: `  $ ${c.command}` });
   }
   return lines;
 }

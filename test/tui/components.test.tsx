@@ -139,15 +139,15 @@ describe("gate prompt", () => {
     expect(lines.length).toBeLessThanOrEqual(23);
     expect(lines[0]).toContain("OpenVZ container to KVM VM");
     expect(app.frame()).toContain("service-number-0.service");
+    expect(app.frame()).toContain("• would delete 12 files on target");
     expect(app.frame()).not.toContain("service-number-29.service");
-    expect(app.frame()).toMatch(/rows 1-\d+ of 34, more below/);
+    expect(app.frame()).toMatch(/rows 1-\d+ of 35, more below/);
     expect(app.frame()).toContain("[y/N]");
     for (let i = 0; i < 5; i++) app.ui.stdin.write("\u001b[6~"); // PgDn
     await tick();
     lines = app.frame().split("\n");
     expect(lines.length).toBeLessThanOrEqual(23);
     expect(app.frame()).toContain("service-number-29.service");
-    expect(app.frame()).toContain("• would delete 12 files on target");
     expect(app.frame()).not.toContain("more below");
     expect(app.frame()).toContain("[y/N]");
     app.ui.stdin.write("\u001b[A");

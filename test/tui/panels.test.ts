@@ -35,6 +35,7 @@ describe("wrapping and layout", () => {
     });
     expect(lines.map((l) => l.text)).toEqual([
       "Next: Freeze — this step changes things",
+      "What it runs, host by host in order:",
       "On source:",
       "  # stop writes",
       "  $ systemctl stop mariadb.service",
@@ -56,9 +57,12 @@ describe("wrapping and layout", () => {
       },
       { title: "Note", summary: "just info", severity: "info", blocks: false },
     ]);
-    expect(withWarning.map((l) => l.text).slice(-2)).toEqual([
+    // What it means before what it runs: details and warnings right under the title.
+    expect(withWarning.map((l) => l.text)).toEqual([
+      "Next: Freeze — this step changes things",
       "  • about 40 s",
       "  ! Replica (source): mysql has a replica — fix: stop the replica first",
+      "  (the step lists no commands)",
     ]);
   });
 

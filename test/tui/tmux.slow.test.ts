@@ -81,12 +81,12 @@ describe("the TUI in a real terminal (tmux, 80x24)", { timeout: TERMINAL_TEST_TI
     expect(rows[0]).toContain("OpenVZ container to KVM virtual machine (openvz-to-kvm)");
     expect(rows[0]).toContain("waiting for you");
     expect(gate).toContain(`Next: ${FIRST_GATE} — this step changes things`);
-    expect(gate).toContain("On source:");
-    expect(gate).toContain("$ apt-get clean");
-    expect(gate).toContain("$ DEBIAN_FRONTEND=noninteractive apt-get update");
     expect(gate).toMatch(/rows 1-\d+ of \d+, more below/);
     expect(gate).toContain("Run this step? [y/N]");
-    // Page through the gate: the target's commands and the probe's details follow.
+    // What the step means comes first, on the first page (new-user trial 9); the commands follow.
+    expect(gate).toContain("each host must answer again within 900 s");
+    expect(gate).toContain("What it runs, host by host in order:");
+    // Page through the gate: the commands, host by host.
     let pages = gate;
     let screen = gate;
     for (let i = 0; i < 6 && screen.includes("more below"); i++) {
@@ -97,9 +97,11 @@ describe("the TUI in a real terminal (tmux, 80x24)", { timeout: TERMINAL_TEST_TI
     }
     expect(screen).not.toContain("more below");
     expect(screen.split("\n")[0]).toContain("OpenVZ container to KVM virtual machine");
+    expect(pages).toContain("On source:");
+    expect(pages).toContain("$ apt-get clean");
+    expect(pages).toContain("$ DEBIAN_FRONTEND=noninteractive apt-get update");
     expect(pages).toContain("On target:");
     expect(pages).toContain("$ nohup sh -c 'sleep 1; systemctl reboot' >/dev/null 2>&1 &");
-    expect(screen).toContain("each host must answer again within 900 s");
     expect(COLOR_SGR.test(await tmux.screen(true))).toBe(false); // NO_COLOR
 
     await tmux.keys("Enter");
