@@ -92,7 +92,7 @@ describe("image sparsify probes", () => {
     // Its temporary files go in a folder of the run's own inside --tmpdir; libguestfs's appliance cache stays put.
     const own = "/srv/tmp/mudanza-sparsify-web1.sparse.qcow2-" + sha256("/srv/vm/web1.sparse.qcow2").slice(0, 12);
     expect(outcome.probes.sparsify?.commands.map((c) => c.command)).toEqual([
-      `rm -rf -- ${own} && mkdir -m 0700 -- ${own}`,
+      `rm -rf -- ${own} && mkdir -m 0700 -- ${own} && touch -- ${own}/.started`,
       `env LIBGUESTFS_BACKEND=direct LIBGUESTFS_BACKEND_SETTINGS=force_tcg LIBGUESTFS_CACHEDIR="\${LIBGUESTFS_CACHEDIR:-\${LIBGUESTFS_TMPDIR:-\${TMPDIR:-/var/tmp}}}" TMPDIR=${own} LIBGUESTFS_TMPDIR=${own} XDG_RUNTIME_DIR=${own} virt-sparsify --machine-readable --compress --convert qcow2 --tmp ${own} -- /srv/vm/web1.qcow2 /srv/vm/web1.sparse.qcow2.partial`,
       "mv -- /srv/vm/web1.sparse.qcow2.partial /srv/vm/web1.sparse.qcow2",
       `rm -rf -- ${own}`,

@@ -119,7 +119,7 @@ describe("image sparsify keeps its temporary files in a folder of its own and re
     const commands = outcome.probes.sparsify?.commands.map((c) => c.command) ?? [];
     const own = /TMPDIR=(\S+) /.exec(commands.find((c) => c.includes("virt-sparsify")) ?? "")?.[1] ?? "";
     expect(own).toMatch(ownFolder());
-    expect(commands[0]).toBe(`rm -rf -- ${own} && mkdir -m 0700 -- ${own}`);
+    expect(commands[0]).toBe(`rm -rf -- ${own} && mkdir -m 0700 -- ${own} && touch -- ${own}/.started`);
     expect(commands.at(-1)).toBe(`rm -rf -- ${own}`);
     expect(await toolEnvs()).toHaveLength(3); // virt-sparsify, then guestfish twice in verify
     expect(await contents(tmp)).toEqual([]);
@@ -142,6 +142,7 @@ describe("image sparsify keeps its temporary files in a folder of its own and re
     const [left] = await contents(tmp);
     expect(join(tmp, left!)).toMatch(ownFolder());
     expect(await contents(join(tmp, left!))).toEqual([
+      ".started",
       "libguestfsFAKE" + (await readFile(`${fakeLog}.ready`, "utf8")).trim(),
       expect.stringMatching(/^libguestfsFAKE\d+\/overlay1\.qcow2$/),
       "sparsifyFAKE.qcow2",

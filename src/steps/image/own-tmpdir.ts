@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { basename, join } from "node:path";
 import type { StepContext } from "../../engine/step.js";
-import { cmd } from "../../hosts/quote.js";
+import { cmd, raw, sh, shellQuote } from "../../hosts/quote.js";
 import { effectiveTmpdir, type SparsifyOptions } from "../../plan/options/image-sparsify.js";
 import { failureText } from "../../hosts/failure-text.js";
 
@@ -16,11 +16,27 @@ export function ownTmpdir(o: SparsifyOptions): string {
   return join(effectiveTmpdir(o), `mudanza-sparsify-${basename(o.out).slice(0, 60)}-${tag}`);
 }
 
+/** Made with the folder and never written again: its mtime says when the run began using the folder. */
+const startedMark = (dir: string): string => join(dir, ".started");
+
 /** Empty and private: plain mkdir (no -p) fails rather than use a folder someone made in between. */
 export const makeOwnTmpdirCommand = (dir: string): string =>
-  `${cmd("rm", "-rf", "--", dir)} && ${cmd("mkdir", "-m", "0700", "--", dir)}`;
+  `${cmd("rm", "-rf", "--", dir)} && ${cmd("mkdir", "-m", "0700", "--", dir)} && ${cmd("touch", "--", startedMark(dir))}`;
 
 export const removeOwnTmpdirCommand = (dir: string): string => cmd("rm", "-rf", "--", dir);
+
+/**
+ * libguestfs puts root's socket folder in /tmp whatever its environment says (guest-filesystems.ts): a killed
+ * run leaves /tmp/libguestfsXXXXXX behind. The undo removes those made since the run's folder was (its
+ * .started mark), owned by this user and holding no socket a live process still listens on (/proc/net/unix
+ * lists every bound path; the kernel drops a dead process's): another libguestfs's folder is left alone.
+ */
+export function removeLeftoversCommand(dir: string, socketRoot = "/tmp"): string {
+  const mark = startedMark(dir);
+  const stale = sh`test -d "$d" && ! test -L "$d" && test -O "$d" && test "$d" -nt ${mark} && ! grep -qF "$d/" /proc/net/unix`;
+  const sockets = sh`if test -f ${mark}; then for d in ${raw(`${shellQuote(socketRoot)}/libguestfs??????`)}; do if ${raw(stale)}; then rm -rf -- "$d"; fi; done; fi`;
+  return `${sockets}; ${removeOwnTmpdirCommand(dir)}`;
+}
 
 export const OWN_TMPDIR_COMPENSATION = "sparsify-tmpdir";
 
@@ -41,7 +57,7 @@ export async function withOwnTmpdir<T>(
     id: OWN_TMPDIR_COMPENSATION,
     title: `remove ${dir} (virt-sparsify's and libguestfs's temporary files of an unfinished run)`,
     host: "local",
-    command: removeOwnTmpdirCommand(dir),
+    command: removeLeftoversCommand(dir),
   });
   // Read only to say so: the command is the same either way.
   if (await host.stat(dir)) ctx.output("local", leftoverNote(dir));
