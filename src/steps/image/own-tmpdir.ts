@@ -55,7 +55,7 @@ export async function withOwnTmpdir<T>(
   const host = ctx.host("local");
   await ctx.compensations.register({
     id: OWN_TMPDIR_COMPENSATION,
-    title: `remove ${dir} (virt-sparsify's and libguestfs's temporary files of an unfinished run)`,
+    title: `remove ${dir} and the socket folders libguestfs left in /tmp (virt-sparsify's and libguestfs's temporary files of an unfinished run)`,
     host: "local",
     command: removeLeftoversCommand(dir),
   });
