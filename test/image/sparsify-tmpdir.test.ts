@@ -150,7 +150,7 @@ describe("image sparsify keeps its temporary files in a folder of its own and re
     const next = await cli("virt-sparsify:fail");
     // The orphan is named by its tool, not by the environment before it.
     expect(next.all).toContain("mudanza: stopped `virt-sparsify --machine-readable ");
-    expect(next.all).toContain(`undone: remove ${join(tmp, left!)} (`);
+    expect(next.all).toContain(`undone: remove ${join(tmp, left!)} and the socket folders libguestfs left in /tmp (`);
     expect(next.all).toContain("virt-sparsify: error: fake failure");
     expect(await contents(tmp)).toEqual([]);
     expect(await toolFilesIn(systemTmp)).toEqual([]);
