@@ -124,7 +124,8 @@ describe("systemctl show and df", () => {
     expect(await detectDatabases(source, ["redis-server"])).toEqual({
       active: ["mariadb.service"],
       installedInactive: ["postgresql.service"],
-      missingFromPlan: ["redis-server.service"],
+      // as the plan wrote it: the messages name what the user typed
+      missingFromPlan: ["redis-server"],
     });
     expect(parseShowUnits("Id=x.service\nActiveState=active\nLoadState=loaded\n", ["x"])[0]).toMatchObject({
       id: "x.service",

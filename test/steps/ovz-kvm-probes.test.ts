@@ -346,8 +346,7 @@ describe("rsync probe", () => {
 });
 
 describe("db-freeze probe", () => {
-  it("warns when no database runs and when a plan database does not exist", async () => {
-    const hosts = await deb();
+  const noneOfThem = (hosts: Awaited<ReturnType<typeof deb>>) =>
     hosts.source.on(/^systemctl show .* mariadb\.service/, (command) => ({
       stdout: command
         .split(" ")
@@ -355,9 +354,57 @@ describe("db-freeze probe", () => {
         .map((u) => `Id=${u}\nLoadState=not-found\nActiveState=inactive\nUnitFileState=\n`)
         .join("\n"),
     }));
+
+  it("warns when no database runs; a plan database that does not exist blocks (it would not be stopped)", async () => {
+    const hosts = await deb();
+    noneOfThem(hosts);
     const probe = await dbFreeze.probe(stepContext(await planFrom(DEBIAN, { databases: ["mongod"] }), hosts).ctx);
-    expect(titles(probe.findings, false).sort()).toEqual(["Database unit not found", "No running database found"]);
+    expect(titles(probe.findings, false)).toEqual(["No running database found"]);
+    expect(titles(probe.findings, true)).toEqual(["Database unit not found"]);
     expect(probe.commands.some((c) => c.command.startsWith("systemctl stop"))).toBe(false);
+  });
+
+  it("names a misspelt database unit as the plan wrote it and suggests the source's unit (found by new-user trial 9)", async () => {
+    const hosts = await deb();
+    // MariaDB runs (mysql.service is its alias); systemctl reads a name with an unknown type as a service
+    hosts.source.on(/^systemctl show .* mariadb\.service/, (command) => ({
+      stdout: command
+        .split(" ")
+        .slice(command.split(" ").indexOf("--") + 1)
+        .map((u) =>
+          ["mariadb.service", "mysql.service"].includes(u)
+            ? "Id=mariadb.service\nLoadState=loaded\nActiveState=active\nUnitFileState=enabled\n"
+            : `Id=${u}\nLoadState=not-found\nActiveState=inactive\nUnitFileState=\n`,
+        )
+        .join("\n"),
+    }));
+    hosts.source.on(
+      "systemctl list-unit-files --type=service --no-legend",
+      // as systemd 252 prints it: unit, state, vendor preset (an alias says "alias")
+      {
+        stdout:
+          "cron.service       enabled enabled\nmariadb.service    enabled enabled\nmysql.service      alias   -\n",
+      },
+    );
+    const probe = await dbFreeze.probe(
+      stepContext(await planFrom(DEBIAN, { databases: ["mariadb.servce", "postgress"] }), hosts).ctx,
+    );
+    const missing = probe.findings.filter((f) => f.title === "Database unit not found");
+    expect(missing.map((f) => [f.blocks, f.summary, f.remediation])).toEqual([
+      [
+        true,
+        expect.stringMatching(
+          /^options\.databases names mariadb\.servce, which the source has no unit for \(did you mean mariadb\.service\?\): it would not be stopped/,
+        ),
+        expect.stringMatching(/^write mariadb\.service in options\.databases /),
+      ],
+      // nothing close: the unit looked for, and where the names are listed
+      [
+        true,
+        expect.stringMatching(/^options\.databases names postgress\.service, which the source has no unit for: /),
+        expect.stringMatching(/^check the name in options\.databases \(`systemctl list-unit-files --type=service`/),
+      ],
+    ]);
   });
 
   it("cutover leaves the source's databases stopped", async () => {

@@ -1,6 +1,6 @@
-import { warning, type Finding } from "../../engine/finding.js";
+import { blocker, warning, type Finding } from "../../engine/finding.js";
 import { defineStep, verifyResult, type PlannedCommand } from "../../engine/step.js";
-import { execOk } from "../../hosts/host.js";
+import { execOk, type Host } from "../../hosts/host.js";
 import { cmd } from "../../hosts/quote.js";
 import {
   accessCommands,
@@ -24,7 +24,8 @@ import {
   type FreezeSet,
   type UnitStamp,
 } from "../services/freeze-units.js";
-import { detectDatabases, showUnits, KNOWN_DATABASES, unitName } from "../services/units.js";
+import { detectDatabases, showUnits, KNOWN_DATABASES } from "../services/units.js";
+import { closestUnit, serviceUnitFiles, unitAsWritten } from "../services/unit-suggestions.js";
 import { MIGRATION_DIR } from "../rsync/excludes.js";
 import { OVZ_FACTS, type DatabaseFact } from "./facts.js";
 import { cutoverFinishedAt, passCommands, passPlan, syncCommandBuilder, syncPass, type PassPlan } from "./sync.js";
@@ -178,6 +179,24 @@ const revokeCommands = (): PlannedCommand[] => [
   { host: "source", command: revokeCommand("source"), purpose: "remove the migration key and key pair" },
 ];
 
+/**
+ * options.databases the source has no unit for: a blocker, since that database would keep running through the
+ * final pass, whose copy of its files could then be torn or miss the writes made during it.
+ */
+async function databasesMissing(source: Host, missing: string[], signal?: AbortSignal): Promise<Finding[]> {
+  if (missing.length === 0) return [];
+  const units = await serviceUnitFiles(source, signal);
+  return missing.map((name) => {
+    const meant = closestUnit(name, units);
+    return blocker(
+      "Database unit not found",
+      `options.databases names ${unitAsWritten(name)}, which the source has no unit for${meant ? ` (did you mean ${meant}?)` : ""}: it would not be stopped for the final pass, whose copy of its files could then be torn or miss its last writes`,
+      `${meant ? `write ${meant} in options.databases` : "check the name in options.databases"} (\`systemctl list-unit-files --type=service\` on the source lists them), or leave it out`,
+      "source",
+    );
+  });
+}
+
 /** Step 5: stop the databases on both sides, final pass, start them on the target (and the source). */
 export const dbFreeze = defineStep<OvzPlan, FreezePlan>({
   id: "db-freeze",
@@ -197,16 +216,7 @@ export const dbFreeze = defineStep<OvzPlan, FreezePlan>({
       };
     }
     const found = await detectDatabases(ctx.host("source"), ctx.plan.options.databases, ctx.signal);
-    const findings: Finding[] = [];
-    for (const m of found.missingFromPlan)
-      findings.push(
-        warning(
-          "Database unit not found",
-          `the plan lists ${m} but the source has no such unit`,
-          "check options.databases",
-          "source",
-        ),
-      );
+    const findings = await databasesMissing(ctx.host("source"), found.missingFromPlan, ctx.signal);
     const units = found.active;
     const freeze = await freezeSetOf(ctx.host("source"), units, ctx.signal);
     const stopped = freezeUnits(freeze);
@@ -214,7 +224,7 @@ export const dbFreeze = defineStep<OvzPlan, FreezePlan>({
       findings.push(
         warning(
           "No running database found",
-          `none of ${[...KNOWN_DATABASES, ...ctx.plan.options.databases.map(unitName)].join(", ")} is active on the source: the final pass runs with every service up`,
+          `none of ${[...KNOWN_DATABASES, ...ctx.plan.options.databases.map(unitAsWritten)].join(", ")} is active on the source: the final pass runs with every service up`,
           "list other data services in options.databases",
           "source",
         ),

@@ -4,7 +4,8 @@ import { readHostKeys } from "../ssh-access/host-keys.js";
 import { type OvzContext, type OvzPlan } from "./plan.js";
 import { bootId, rebootAndWait, rebootCommands, waitForBootToFinish } from "../host/reboot.js";
 import { showUnits, showUnitsCommand, unitName } from "../services/units.js";
-import { warning, type Finding } from "../../engine/finding.js";
+import { blocker, warning, type Finding } from "../../engine/finding.js";
+import { closestUnit, serviceUnitFiles, unitAsWritten } from "../services/unit-suggestions.js";
 import { OVZ_FACTS } from "./facts.js";
 import {
   ADDR_JSON_COMMAND,
@@ -33,23 +34,37 @@ function expectedUnits(ctx: OvzContext): string[] {
 }
 
 /**
- * options.services the source has no unit for: the VM boots from the source's files, so a typo there would
- * first show as a failed check after the reboot, at the end of the migration. A warning, not a blocker: a
- * step may install the unit on the VM.
+ * options.services the source has no unit for: the VM boots from the source's files, so the check after its
+ * reboot would fail, at the end of the migration, after the copy, the freeze and the kernel install. A blocker,
+ * unless the target has the unit now: restore-vm-packages may install it again after the copy (a guest agent).
  */
 async function servicesMissingOnSource(ctx: OvzContext): Promise<Finding[]> {
-  const named = [...new Set(ctx.plan.options.services.map(unitName))];
-  const states = await showUnits(ctx.host("source"), named, ctx.signal);
-  return states
-    .filter((s) => !s.loaded)
-    .map((s) =>
-      warning(
+  const source = ctx.host("source");
+  const written = [...new Map(ctx.plan.options.services.map((name) => [unitName(name), name])).values()];
+  const states = await showUnits(source, written.map(unitName), ctx.signal);
+  const missing = written.filter((_, i) => states[i] && !states[i].loaded);
+  if (missing.length === 0) return [];
+  const onTarget = await showUnits(ctx.host("target"), missing.map(unitName), ctx.signal);
+  const sourceUnits = await serviceUnitFiles(source, ctx.signal);
+  return missing.map((name, i) => {
+    const meant = closestUnit(name, sourceUnits);
+    const fix = `${meant ? `write ${meant} in options.services` : "check the name in options.services"} (\`systemctl list-unit-files --type=service\` on the source lists them), or leave it out`;
+    const hint = meant ? ` (did you mean ${meant}?)` : "";
+    const named = `options.services names ${unitAsWritten(name)}`;
+    if (onTarget[i]?.loaded)
+      return warning(
         "Service not found on the source",
-        `options.services names ${s.asked}, which the source has no unit for: the VM is a copy of the source, so the check after its reboot would fail`,
-        "check the name in options.services (systemctl list-unit-files on the source), or leave it out",
+        `${named}, which the source has no unit for${hint}: the target has it now, but the copy replaces the target's files with the source's, so the check after the reboot fails unless restore-vm-packages installs it again`,
+        fix,
         "source",
-      ),
+      );
+    return blocker(
+      "Service not found on the source",
+      `${named}, which neither the source nor the target has a unit for${hint}: the VM is a copy of the source, so the check after its reboot would fail, at the end of the migration`,
+      fix,
+      "source",
     );
+  });
 }
 
 /** The pinned fingerprints the target must present after the copy: the source's. */

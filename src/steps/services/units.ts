@@ -36,7 +36,24 @@ export interface UnitState {
   unitFileState: string;
 }
 
-export const unitName = (name: string): string => (/\.(service|target|socket)$/.test(name) ? name : `${name}.service`);
+/** The unit types systemd knows (systemd.unit(5)): a name ending in one is a whole unit name. */
+export const UNIT_TYPES = [
+  "service",
+  "socket",
+  "target",
+  "device",
+  "mount",
+  "automount",
+  "swap",
+  "timer",
+  "path",
+  "slice",
+  "scope",
+];
+
+/** The unit systemctl reads a name as: one without a unit type is a service, as systemctl takes it. */
+export const unitName = (name: string): string =>
+  UNIT_TYPES.some((type) => name.endsWith(`.${type}`)) ? name : `${name}.service`;
 
 export function showUnitsCommand(units: string[]): string {
   return cmd(
@@ -112,7 +129,10 @@ function parseListUnits(stdout: string): Array<{ id: string; loaded: boolean; ac
     .map(([id, load, active]) => ({ id: id!, loaded: load === "loaded", active: active === "active" }));
 }
 
-/** The source's running database units: known ones, those found by pattern, and the plan's, aliases folded to one unit each. */
+/**
+ * The source's running database units: known ones, those found by pattern, and the plan's, aliases folded to
+ * one unit each; missingFromPlan: the plan's names the source has no unit for, as the plan wrote them.
+ */
 export async function detectDatabases(
   source: Host,
   planDatabases: string[],
@@ -124,12 +144,14 @@ export async function detectDatabases(
   if (listed.code !== 0) throw systemctlError("systemctl list-units", source.role, listed);
   const active = new Set<string>();
   const inactive = new Set<string>();
-  const missing: string[] = [];
+  const notFound = new Set<string>();
   for (const s of states) {
     if (s.active) active.add(s.id);
     else if (s.loaded) inactive.add(s.id);
-    else if (planDatabases.map(unitName).includes(s.asked)) missing.push(s.asked);
+    else notFound.add(s.asked);
   }
+  // As the plan wrote them: "mariadb.servce", not the "mariadb.servce.service" systemctl was asked about.
+  const missing = [...new Set(planDatabases.filter((name) => notFound.has(unitName(name))))];
   for (const unit of parseListUnits(listed.stdout)) {
     if (unit.active) active.add(unit.id);
     else if (unit.loaded) inactive.add(unit.id);

@@ -162,22 +162,57 @@ describe("a dry run changes nothing", () => {
 });
 
 describe("options.services checked on the source before anything changes", () => {
-  it("a service the source has no unit for is a warning in the dry run, not a failed check after the reboot (found by a new-user trial)", async () => {
+  // systemd's answer for a unit it has no file for: not-found, inactive, an empty UnitFileState
+  const notFound = (unit: string) => `Id=${unit}\nLoadState=not-found\nActiveState=inactive\nUnitFileState=\n`;
+  const found = (unit: string) => `Id=${unit}\nLoadState=loaded\nActiveState=active\nUnitFileState=enabled\n`;
+
+  it("a service neither host has a unit for blocks the dry run, with the source's unit it likely meant (new-user trial 9: it was a warning, and the run failed at its end)", async () => {
     const { plan, source, target } = await loadPair(PAIRS.debian.plan, { services: ["ssh", "sshh"] });
-    // systemd's answer for a unit it has no file for: not-found, inactive, an empty UnitFileState
     source.on("systemctl show -p Id -p LoadState -p ActiveState -p UnitFileState -- ssh.service sshh.service", {
-      stdout:
-        "Id=ssh.service\nLoadState=loaded\nActiveState=active\nUnitFileState=enabled\n\n" +
-        "Id=sshh.service\nLoadState=not-found\nActiveState=inactive\nUnitFileState=\n",
+      stdout: found("ssh.service") + "\n" + notFound("sshh.service"),
     });
+    target.on("systemctl show -p Id -p LoadState -p ActiveState -p UnitFileState -- sshh.service", {
+      stdout: notFound("sshh.service"),
+    });
+    source.on("systemctl list-unit-files --type=service --no-legend", {
+      stdout: "cron.service    enabled enabled\nssh.service     enabled enabled\nsshd.service    alias   -\n",
+    });
+    const { outcome } = await runOvz(plan, { source, target }, "dry-run");
+    expect(outcome.status).toBe("blocked");
+    expect(outcome.probes["reboot-verify"]?.findings).toEqual([
+      expect.objectContaining({
+        severity: "error",
+        blocks: true,
+        title: "Service not found on the source",
+        summary: expect.stringMatching(
+          /^options\.services names sshh\.service, which neither the source nor the target has a unit for \(did you mean ssh\.service\?\): /,
+        ),
+        remediation: expect.stringMatching(/^write ssh\.service in options\.services/),
+        host: "source",
+      }),
+    ]);
+    expect(source.mutations).toEqual([]);
+  });
+
+  it("a service only the target has now is a warning: the VM's packages may be installed again after the copy", async () => {
+    const { plan, source, target } = await loadPair(PAIRS.debian.plan, { services: ["ssh", "qemu-guest-agent"] });
+    source.on(
+      "systemctl show -p Id -p LoadState -p ActiveState -p UnitFileState -- ssh.service qemu-guest-agent.service",
+      { stdout: found("ssh.service") + "\n" + notFound("qemu-guest-agent.service") },
+    );
+    target.on("systemctl show -p Id -p LoadState -p ActiveState -p UnitFileState -- qemu-guest-agent.service", {
+      stdout: found("qemu-guest-agent.service"),
+    });
+    source.on("systemctl list-unit-files --type=service --no-legend", { stdout: "ssh.service enabled enabled\n" });
     const { outcome } = await runOvz(plan, { source, target }, "dry-run");
     expect(outcome.status).toBe("dry-run");
     expect(outcome.probes["reboot-verify"]?.findings).toEqual([
       expect.objectContaining({
         severity: "warning",
         title: "Service not found on the source",
-        summary: expect.stringMatching(/^options\.services names sshh\.service, which the source has no unit for/),
-        host: "source",
+        summary: expect.stringMatching(
+          /^options\.services names qemu-guest-agent\.service, which the source has no unit for: the target has it now/,
+        ),
       }),
     ]);
   });
