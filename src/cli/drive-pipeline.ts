@@ -89,6 +89,11 @@ export interface DriveOptions<Plan> {
   printDryRunReport?: boolean;
   /** The command's own output lists the blockers with their fixes (default: when it prints no dry-run report). */
   reportListsBlockers?: boolean;
+  /**
+   * The journal a real run of this command would lock, when it is not its own (a rollback locks the migration's)
+   * and what that run is called: a dry run says when another run holds it. Default: its own journal, a "run".
+   */
+  lockedJournal?: { path: string; command: string };
 }
 
 /**
@@ -113,10 +118,11 @@ export async function drivePipeline<Plan>(options: DriveOptions<Plan>): Promise<
     );
   // A real run now would be refused while another holds the journal: a dry run saying only "Ready" misled
   // (found by a new-user trial). It still checks: what it reads is what that run has done so far.
-  const holder = mode === "dry-run" ? liveHolder(journal.path) : null;
+  const locked = options.lockedJournal ?? { path: journal.path, command: "run" };
+  const holder = mode === "dry-run" ? liveHolder(locked.path) : null;
   if (holder)
     process.stderr.write(
-      `mudanza: another mudanza run holds this journal (${holderText(holder)}): a run now would be refused until it ends; this dry run checks the hosts as that run has left them so far\n`,
+      `mudanza: another mudanza run holds ${locked.path === journal.path ? "this journal" : `the journal ${locked.path}`} (${holderText(holder)}): a ${locked.command} now would be refused until it ends; this dry run checks the hosts as that run has left them so far\n`,
     );
   const hosts: Record<string, Host> = {};
   const controller = new AbortController();

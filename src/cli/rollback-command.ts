@@ -113,6 +113,8 @@ export async function rollbackCommand(planPath: string, options: RollbackCommand
       flags: options,
       stateDir,
       journal: commandJournal(loaded, stem, "rollback"),
+      // A rollback locks the migration's journal: a run of the migration under way refuses it.
+      lockedJournal: { path: migration.path, command: "rollback" },
       async connect(hosts, _facts, signal) {
         // The target presents its own keys or (after a copy) the source's: both were journaled by the migration.
         const expected = targetKeysOnResume(migration.snapshot.facts, plan.target.hostKey);

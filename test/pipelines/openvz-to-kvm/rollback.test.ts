@@ -1,7 +1,7 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { exitCodeForRun } from "../../../src/exit-codes.js";
 import { join, resolve } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { main } from "../../../src/cli/program.js";
 import type { PipelineEvent } from "../../../src/engine/events.js";
 import { runPipeline } from "../../../src/engine/runner.js";
@@ -246,6 +246,40 @@ describe("mudanza rollback (scripted hosts, libvirt checkpoints)", () => {
     expect(out + err).toContain("lists no checkpoint");
     expect(out + err).not.toContain("choose one of those");
     expect(out + err).toContain("there is no checkpoint to return the target to");
+  });
+
+  it("the dry run says so while a run of the migration holds its journal, as run --dry-run does (new-user trial 9, finding 8: it said Ready, and the rollback was refused)", async () => {
+    const stateDir = await tempDir("mudanza-rollback-state-");
+    const { journal, loaded } = await openPlanJournal(await planFile(true), stateDir);
+    await journal.startRun("interactive"); // this process holds the lock, as a run waiting at a gate does
+    await journal.setFact("checkpoints", [
+      {
+        side: "target",
+        purpose: "before-copy",
+        name: NAME,
+        via: "libvirt",
+        label: "libvirt domain web1",
+        takenAt: "2026-12-01T18:47:56.000Z",
+      },
+    ]);
+    // what the command said on stderr (main's own error channel holds only its final error)
+    const dryRun = async () => {
+      let said = "";
+      const stderr = vi.spyOn(process.stderr, "write").mockImplementation((chunk) => ((said += String(chunk)), true));
+      try {
+        await runMain(["rollback", loaded.path, "--dry-run", "--state-dir", stateDir]);
+        return said;
+      } finally {
+        stderr.mockRestore();
+      }
+    };
+    const held = await dryRun();
+    expect(held).toContain(
+      `mudanza: another mudanza run holds the journal ${journal.path} (pid ${process.pid}, running since `,
+    );
+    expect(held).toContain("a rollback now would be refused until it ends");
+    await journal.close();
+    expect(await dryRun()).not.toContain("another mudanza run");
   });
 
   it("a migration that never ran with this state dir: exit 2, naming the state dir, not a journal that does not exist (found by a new-user trial)", async () => {
