@@ -195,6 +195,11 @@ describe("mudanza rollback (scripted hosts, libvirt checkpoints)", () => {
       return collectDryRun(pipeline, {}, outcome.probes, outcome.skipped, undefined, { checkpointsInPlan: true });
     };
     const before = await dryRun();
+    // the gated revert, and the compensation run without a gate, with its command and host (new-user trial 9, finding 8)
+    expect(before.risk.changes).toEqual([
+      `1 step(s) ask at a gate before they change a host: Return the target to checkpoint ${NAME}.`,
+      "1 more change a host without asking: Start again what the migration had stopped: runs what the migration left to undo, in this order: start the source's databases (source: `systemctl start -- mariadb.service`).",
+    ]);
     expect(before.steps.find((s) => s.id === "reset-journal")).toMatchObject({
       status: "would-run",
       reason: undefined,
