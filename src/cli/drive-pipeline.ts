@@ -85,6 +85,8 @@ export interface DriveOptions<Plan> {
   /** The command that starts over (--restart), when the command takes it: said when resuming cannot succeed. */
   restartCommand?: string;
   declinedHint?: (stepId: string) => string | undefined;
+  /** The run's files and hosts are removed once it ends (the demo's lab): what its end says instead of how to resume. */
+  insteadOfResuming?: (declinedStepId: string | undefined) => string;
   /** False when the command prints its own summary instead of the dry-run report. */
   printDryRunReport?: boolean;
   /** The command's own output lists the blockers with their fixes (default: when it prints no dry-run report). */
@@ -217,6 +219,7 @@ export async function drivePipeline<Plan>(options: DriveOptions<Plan>): Promise<
       resumeCommand: options.resumeCommand,
       restartCommand: options.restartCommand,
       declinedHint: options.declinedHint,
+      insteadOfResuming: options.insteadOfResuming,
       logPath: mode === "dry-run" ? undefined : logPath,
       onError: trace ? (stepId, error) => trace?.line(`${stepId} failed:\n${stackChain(error)}`) : undefined,
     });

@@ -24,6 +24,11 @@ export interface RunCommandOptions {
   format?: "md" | "json";
   stateDir?: string;
   restart?: boolean;
+  /**
+   * The plan, its state dir and its hosts are removed once the run ends (the demo's lab without --keep): the
+   * end names none of them and says this instead of how to resume (given the step whose gate was declined).
+   */
+  insteadOfResuming?: (declinedStepId: string | undefined) => string;
 }
 
 /** `mudanza run PLAN`: the thin layer between flags and the runner. Returns the exit code. */
@@ -99,7 +104,11 @@ async function drivePlan(
     },
     resumeCommand,
     restartCommand: `${resumeCommand} --restart`,
-    declinedHint: (stepId) => declinedGateHint(loaded.plan.kind, stepId, loaded.path, resumeCommand),
+    // Its hint edits the plan and resumes: neither is there to do when they are removed.
+    declinedHint: options.insteadOfResuming
+      ? undefined
+      : (stepId) => declinedGateHint(loaded.plan.kind, stepId, loaded.path, resumeCommand),
+    insteadOfResuming: options.insteadOfResuming,
   });
 }
 

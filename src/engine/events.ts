@@ -63,7 +63,7 @@ const journalField = z
   .string()
   .optional()
   .describe(
-    "the run's journal file; absent when nothing was written to it: a dry run of a plan that never ran, or a run that ended before it began (a host that cannot be reached)",
+    "the run's journal file; absent when nothing was written to it: a dry run of a plan that never ran, or a run that ended before it began (a host that cannot be reached); in pipeline-end, also when the journal is removed as the run ends (insteadOfResuming)",
   );
 
 export const pipelineEventSchema = z.discriminatedUnion("type", [
@@ -172,6 +172,12 @@ export const pipelineEventSchema = z.discriminatedUnion("type", [
       .string()
       .optional()
       .describe("the command that starts the run over (--restart), given when resumeRepeatsFailure is true"),
+    insteadOfResuming: z
+      .string()
+      .optional()
+      .describe(
+        "what to do next when the run's plan, journal and hosts are removed as it ends (the demo's lab without --keep): resumeCommand, restartCommand, journal and log are then absent",
+      ),
     journal: journalField,
     log: z.string().optional(),
     /** Added by the CLI from the journal's facts, when the pipeline recorded them. */

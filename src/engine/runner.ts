@@ -56,6 +56,11 @@ export interface RunOptions<Plan> {
   logPath?: string;
   /** What to tell the admin who declined this step's gate (e.g. the plan option that skips it). */
   declinedHint?: (stepId: string) => string | undefined;
+  /**
+   * The run's plan, journal, log and hosts are removed once it ends (the demo's lab): its end names none of them
+   * and, instead of how to resume, says this (given the step whose gate was declined, if one was).
+   */
+  insteadOfResuming?: (declinedStepId: string | undefined) => string;
   /** --debug: a step's or probe's error, whole (with its stack), before it becomes a one-line message. */
   onError?: (stepId: string, error: Error) => void;
 }
@@ -145,24 +150,30 @@ export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunO
         }
       : outcome;
 
-  const end = async (reached: Omit<RunOutcome, "probes" | "findings" | "skipped">): Promise<RunOutcome> => {
+  const end = async (
+    reached: Omit<RunOutcome, "probes" | "findings" | "skipped">,
+    declinedStepId?: string,
+  ): Promise<RunOutcome> => {
     // The run's end is in the journal before anything says the run ended, or the run failed to record it.
     if (mode !== "dry-run") await journal.endRun(orUnsaved(reached).status).catch(keepUnsaved);
     const outcome = orUnsaved(reached);
     const stopped = outcome.status !== "done" && outcome.status !== "dry-run";
     const runAgain = stopped && outcome.status !== "blocked";
     const startOver = runAgain && outcome.resumeRepeatsFailure === true;
+    // Files about to be removed are not named, nor is a command that would resume from them.
+    const removed = options.insteadOfResuming !== undefined;
     emit({
       type: "pipeline-end",
       at: now(),
       status: outcome.status,
       signal: outcome.signal,
       message: outcome.message,
-      resumeCommand: runAgain && !startOver ? options.resumeCommand : undefined,
+      resumeCommand: runAgain && !startOver && !removed ? options.resumeCommand : undefined,
       resumeRepeatsFailure: startOver || undefined,
-      restartCommand: startOver ? options.restartCommand : undefined,
-      journal: journal.writtenPath,
-      log: options.logPath,
+      restartCommand: startOver && !removed ? options.restartCommand : undefined,
+      insteadOfResuming: runAgain ? options.insteadOfResuming?.(declinedStepId) : undefined,
+      journal: removed ? undefined : journal.writtenPath,
+      log: removed ? undefined : options.logPath,
     });
     return { ...outcome, probes, skipped, findings };
   };
@@ -378,10 +389,13 @@ export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunO
             });
             await compensate();
             const hint = options.declinedHint?.(step.id);
-            return end({
-              status: "declined",
-              message: `stopped before "${step.title}" at your request; nothing in that step ran${hint ? `\n${hint}` : ""}`,
-            });
+            return end(
+              {
+                status: "declined",
+                message: `stopped before "${step.title}" at your request; nothing in that step ran${hint ? `\n${hint}` : ""}`,
+              },
+              step.id,
+            );
           }
         }
         if (signal.aborted) throw interruption(signal); // Ctrl-C came with (or just after) the answer

@@ -1,6 +1,9 @@
 import type { EventOf } from "../engine/events.js";
 
-type EndFields = Pick<EventOf<"pipeline-end">, "resumeCommand" | "resumeRepeatsFailure" | "restartCommand">;
+type EndFields = Pick<
+  EventOf<"pipeline-end">,
+  "resumeCommand" | "resumeRepeatsFailure" | "restartCommand" | "insteadOfResuming"
+>;
 
 /** What the end of a stopped run says about running it again: the same words on every face. */
 export interface RunAgainAdvice {
@@ -16,6 +19,8 @@ export interface RunAgainAdvice {
  * written since) must not end with a resume command that fails the same way (found by a new-user trial).
  */
 export function runAgainAdvice(end: EndFields): RunAgainAdvice | undefined {
+  // The run's files and hosts are gone once it ends (the demo's lab): it cannot be resumed, whatever stopped it.
+  if (end.insteadOfResuming) return { lead: end.insteadOfResuming, startsOver: true };
   if (end.resumeCommand) return { lead: "Resume with", command: end.resumeCommand, startsOver: false };
   if (!end.resumeRepeatsFailure) return undefined;
   if (end.restartCommand)

@@ -86,6 +86,7 @@ export const REPORTED_EVENT_SHAPES = new Map<string, Shape>(
       resumeCommand: optional(str),
       resumeRepeatsFailure: optional(bool),
       restartCommand: optional(str),
+      insteadOfResuming: optional(str),
       journal: optional(str),
       log: optional(str),
       freezeWindowSec: optional(num),

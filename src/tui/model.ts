@@ -53,6 +53,8 @@ export interface EndView {
   resumeCommand?: string;
   resumeRepeatsFailure?: boolean;
   restartCommand?: string;
+  /** Said instead of how to resume: the run's files and hosts are removed as it ends (the demo's lab). */
+  insteadOfResuming?: string;
   /** Absent when nothing was written to the journal (a dry run of a plan that never ran). */
   journal?: string;
   log?: string;
@@ -229,6 +231,7 @@ export function reduce(model: TuiModel, event: PipelineEvent, nowMs = Date.now()
           resumeCommand: event.resumeCommand,
           resumeRepeatsFailure: event.resumeRepeatsFailure,
           restartCommand: event.restartCommand,
+          insteadOfResuming: event.insteadOfResuming,
           journal: event.journal,
           log: event.log,
           atMs: atMs(event.at, nowMs),

@@ -31,7 +31,12 @@ async function writePlan(extraOptions: string): Promise<string> {
 }
 
 /** What `mudanza run` does, with a scripted answer at each gate. */
-async function run(planPath: string, mode: RunMode, answer: (stepId: string) => boolean) {
+async function run(
+  planPath: string,
+  mode: RunMode,
+  answer: (stepId: string) => boolean,
+  insteadOfResuming?: (declinedStepId: string | undefined) => string,
+) {
   const loaded = await loadPlan(planPath);
   const pipeline = await buildPipeline(loaded.plan);
   const resumeCommand = `mudanza run ${loaded.path}`;
@@ -60,6 +65,8 @@ async function run(planPath: string, mode: RunMode, answer: (stepId: string) => 
       confirm: async (prompt) => answer(prompt.stepId),
       resumeCommand,
       declinedHint: (stepId) => declinedGateHint(loaded.plan.kind, stepId, loaded.path, resumeCommand),
+      insteadOfResuming,
+      logPath: join(dir, "run.log.ndjson"),
     });
     return { outcome, events };
   } finally {
@@ -96,6 +103,27 @@ describe("a declined gate", () => {
       "start over with --restart (a new journal; this one is kept as JOURNAL.before-restart-TIME;",
     );
     await expect(refused).rejects.not.toThrow(/discard/);
+  });
+
+  it("of a run whose files go as it ends (the demo's lab): its end names none of them, and says what to do instead (new-user trial 9, finding 2)", async () => {
+    const planPath = await writePlan("");
+    const normal = await run(planPath, "interactive", (id) => id !== "pre-update");
+    expect(normal.events.at(-1)).toMatchObject({
+      resumeCommand: `mudanza run ${planPath}`,
+      journal: expect.any(String),
+    });
+    const { events } = await run(
+      planPath,
+      "interactive",
+      (id) => id !== "pre-update",
+      (declined) => `torn down; declined ${declined}`,
+    );
+    // As written on the wire: a field left undefined is not there.
+    const end = JSON.parse(JSON.stringify(events.at(-1))) as Record<string, unknown>;
+    expect(end).toMatchObject({ type: "pipeline-end", insteadOfResuming: "torn down; declined pre-update" });
+    expect(end).not.toHaveProperty("resumeCommand");
+    expect(end).not.toHaveProperty("journal");
+    expect(end).not.toHaveProperty("log");
   });
 
   it("a step without a skip option says to run again", () => {

@@ -130,6 +130,20 @@ describe("the end's paths and resume command (found by a new-user trial: cut or 
       "Resuming would only repeat this failure: do not run the same command again",
     ]);
   });
+
+  it("a run whose files and hosts go as it ends (the demo's lab) says what to do instead (new-user trial 9, finding 2)", async () => {
+    const { reduce, emptyModel } = await import("../../src/tui/model.js");
+    const { endCopyLines } = await import("../../src/tui/panels.js");
+    const insteadOfResuming = "The lab is torn down now: run the demo again: mudanza demo";
+    const model = reduce(emptyModel(), {
+      type: "pipeline-end",
+      at: new Date(0).toISOString(),
+      status: "declined",
+      message: 'stopped before "Update and reboot both hosts" at your request; nothing in that step ran',
+      insteadOfResuming,
+    });
+    expect(endCopyLines(model.end!)).toEqual([insteadOfResuming]);
+  });
 });
 
 describe("the header's route (found by a new-user trial: host doctor showed '? → ?')", () => {

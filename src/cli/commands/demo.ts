@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { BadInputError } from "../../errors.js";
 import type { ExitSetter } from "../program.js";
 import { examples } from "../examples.js";
+import { demoAgainAdvice } from "../demo-again.js";
 
 /**
  * `mudanza demo`: builds (or reuses) the local lab — an OpenVZ-like container and a QEMU VM on this
@@ -32,6 +33,8 @@ export function registerDemo(program: Command, setExit: ExitSetter): void {
           json: opts.json,
           stateDir: lab.stateDir,
           restart: true,
+          // Without --keep the finally below removes the plan, its state dir and the hosts.
+          insteadOfResuming: opts.keep ? undefined : (declinedStepId) => demoAgainAdvice(declinedStepId, opts),
         });
         setExit(code);
         if (opts.keep) {
@@ -40,6 +43,12 @@ export function registerDemo(program: Command, setExit: ExitSetter): void {
               "[lab] still running; Ctrl-C tears it down. Look around:",
               `  ssh ${lab.source.argv("").slice(0, -1).join(" ")}    # the source container`,
               `  ssh ${lab.target.argv("").slice(0, -1).join(" ")}    # the VM (its known_hosts entry is the VM's own key: after the copy it presents the source's)`,
+              // This process holds the terminal until Ctrl-C, which takes the lab with it.
+              ...(code === 0
+                ? []
+                : [
+                    "[lab] a resume command in the end above works from another terminal (as root) while this one waits",
+                  ]),
               "",
             ].join("\n"),
           );
