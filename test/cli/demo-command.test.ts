@@ -32,6 +32,13 @@ afterEach(() => {
 });
 
 describe("mudanza demo (new-user trial 9)", () => {
+  it("refuses a stdout that is not a terminal before it starts the lab, not after its half-minute boot", async () => {
+    const { code, err } = await runMain(["demo"]);
+    expect(code).toBe(2);
+    expect(err).toContain("stdout is not a terminal, so gates cannot be confirmed: pass --yes");
+    expect(lab.start).not.toHaveBeenCalled();
+  });
+
   it("a stopped run's end names no file the teardown removes and no resume: it says to run the demo again", async () => {
     const { code, out } = await runMain(["demo", "--yes", "--json"]);
     expect(code).toBe(1);

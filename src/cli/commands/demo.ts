@@ -20,6 +20,9 @@ export function registerDemo(program: Command, setExit: ExitSetter): void {
     .option("--skip-pre-update", "skip step 1 (update and reboot both hosts) to save a few minutes")
     .option("--keep", "keep the lab running after the migration until Ctrl-C, to look around over SSH")
     .action(async (opts: { yes?: boolean; json?: boolean; skipPreUpdate?: boolean; keep?: boolean }) => {
+      // Before the lab boots (half a minute or more), not after it (found by a new-user trial: `npm run demo | tee`).
+      const { resolveRunMode } = await import("../drive-pipeline.js");
+      resolveRunMode(opts, "run it in a terminal");
       const { labProblems } = await import("../../lab/prerequisites.js");
       const problems = labProblems();
       if (problems.length > 0) throw new BadInputError(`the demo lab cannot run here:\n  - ${problems.join("\n  - ")}`);
