@@ -25,6 +25,7 @@ import { LAB_DB, LAB_NET, NEWER_KERNEL } from "./recipe.js";
 import { repoWithout } from "./repo-view.js";
 import { LabSsh } from "./ssh-client.js";
 import { LabVm } from "./vm.js";
+import { labUpLine } from "./up-line.js";
 import { mountSourceRoot, unmountSourceRoot, unmountSourceRootSync } from "./source-fs.js";
 
 export interface StartLabOptions {
@@ -251,9 +252,7 @@ export class Lab {
       "the target VM",
       () => this.vm.running,
     );
-    this.log(
-      `lab (${variant}) up in ${Math.round((Date.now() - started) / 1000)} s: source ${LAB_NET.sourceAddress} (container), target 127.0.0.1:${LAB_NET.vmSshPortLoopback} (VM)`,
-    );
+    this.log(labUpLine(variant, Math.round((Date.now() - started) / 1000)));
   }
 
   /** Stops both hosts and boots fresh copies (between tests), of the kind variant unless told otherwise. */
