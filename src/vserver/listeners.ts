@@ -6,11 +6,15 @@ export interface Listener {
   port: number;
 }
 
-/** Recent ss prints no header with -H; old ones (Debian 6, CentOS 5) lack -H and print one. */
-export const LISTENERS_IN_GUEST = "ss -Hltn 2>/dev/null || ss -ltn";
+/**
+ * Without -H, which ss only has since iproute2 4.9: an older one given -H prints its help on stdout and exits
+ * 0 (misc/ss.c sends getopt's '?' to help(), from 2009 on: Debian 6-8, CentOS 7), so a `-H || fallback`
+ * would find no port and say nothing. The header line is skipped by the parser.
+ */
+export const LISTENERS_IN_GUEST = "ss -ltn";
 
 /**
- * Parses `ss -Hltn` / `ss -ltn` output: "LISTEN 0 128 0.0.0.0:22 0.0.0.0:*", "[::]:22", old ":::22",
+ * Parses `ss -ltn` (and `ss -Hltn`) output: "LISTEN 0 128 0.0.0.0:22 0.0.0.0:*", "[::]:22", old ":::22",
  * "127.0.0.53%lo:53", "*:80". Header lines are skipped; rows without the State column (some old ss
  * builds) have the local address third.
  */

@@ -71,7 +71,7 @@ export const READ_ONLY_COMMANDS: Array<{ pattern: RegExp; why: string }> = [
   { pattern: /^command -v (rsync|vzctl)$/, why: "is the tool installed" },
   { pattern: /^vserver \S+ exec ps -eo comm=$/, why: "services running in the guest" },
   {
-    pattern: /^vserver \S+ exec sh -c 'ss -Hltn 2>\/dev\/null \|\| ss -ltn'$/,
+    pattern: /^vserver \S+ exec sh -c 'ss -ltn'$/,
     why: "TCP ports the guest listens on (ss lists sockets)",
   },
   { pattern: /^uname -m$/, why: "architecture" },

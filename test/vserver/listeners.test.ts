@@ -24,6 +24,19 @@ describe("listening TCP ports from ss", () => {
     ]);
   });
 
+  it("reads a recent ss's `ss -ltn` (its header has a Process column) as its rows alone", () => {
+    const out = [
+      "State  Recv-Q Send-Q Local Address:Port Peer Address:Port Process",
+      "LISTEN 0      128          0.0.0.0:22        0.0.0.0:*",
+      "LISTEN 0      128             [::]:22           [::]:*",
+      "",
+    ].join("\n");
+    expect(parseListeners(out)).toEqual([
+      { address: "0.0.0.0", port: 22 },
+      { address: "::", port: 22 },
+    ]);
+  });
+
   it("reads old ss's `ss -ltn` (header line, :::22 for the IPv6 wildcard)", () => {
     const out =
       "State      Recv-Q Send-Q        Local Address:Port          Peer Address:Port \nLISTEN     0      128                      :::22                      :::*     \nLISTEN     0      128                       *:22                       *:*     \n";
