@@ -142,6 +142,12 @@ export const pipelineEventSchema = z.discriminatedUnion("type", [
       .boolean()
       .optional()
       .describe("true when the undo ran and kept things as they were (its outcome says why): nothing was undone"),
+    earlierRun: z
+      .boolean()
+      .optional()
+      .describe(
+        "true when an earlier run (killed, say) left the undo pending and this run did it first, before its checks",
+      ),
   }),
   z.object({
     type: z.literal("pipeline-end"),

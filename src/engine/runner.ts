@@ -633,6 +633,7 @@ export async function runCompensations(
       ...(said === undefined ? {} : { outcome: said }),
       ...(notRun ? { notRun } : {}),
       ...(kept ? { kept } : {}),
+      ...(options.earlierRun ? { earlierRun: true } : {}),
     };
     emit({
       type: "compensation",

@@ -44,6 +44,8 @@ export interface CompensationView {
   outcome?: string;
   /** Its command was not run (a later run's notInALaterRun note). */
   notRun?: boolean;
+  /** Left pending by an earlier run, done first by this one (before its checks). */
+  earlierRun?: boolean;
 }
 
 export interface EndView {
@@ -216,6 +218,7 @@ export function reduce(model: TuiModel, event: PipelineEvent, nowMs = Date.now()
             message: event.message,
             outcome: event.outcome,
             notRun: event.notRun,
+            earlierRun: event.earlierRun,
           },
         ],
       };

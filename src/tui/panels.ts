@@ -3,7 +3,7 @@ import type { Finding } from "../engine/finding.js";
 import type { GatePrompt } from "../engine/runner.js";
 import { cleanLine, formatDuration } from "../render/format.js";
 import { runAgainAdvice } from "../render/run-again-advice.js";
-import { failedStep, warningsOf, warningText, type EndView, type TuiModel } from "./model.js";
+import { failedStep, warningsOf, warningText, type CompensationView, type EndView, type TuiModel } from "./model.js";
 import { wordsFor } from "../report/kind-words.js";
 import { describeHeadline } from "../report/headline-figures.js";
 import { commandNote } from "../engine/command-note.js";
@@ -91,6 +91,11 @@ export function gateLines(prompt: GatePrompt, findings: Finding[] = [], otherWar
   return lines;
 }
 
+const compensationPanelLine = (c: CompensationView): PanelLine => ({
+  text: `${c.notRun ? "  · " : c.ok ? "  ↺ " : "  ✖ "}${compensationLine(c)}`,
+  color: c.ok ? undefined : "red",
+});
+
 export const GATE_QUESTION: PanelLine = {
   text: "Run this step? [y/N]  y = yes, Enter or n = no, q = abort",
   bold: true,
@@ -143,12 +148,14 @@ export function endLines(model: TuiModel, tailLines: number, detailedWarnings = 
       for (const more of rest) lines.push({ text: `  │ ${" ".repeat(o.host.length + 2)}${more}` });
     }
   }
-  for (const c of model.compensations) {
-    lines.push({
-      text: `${c.notRun ? "  · " : c.ok ? "  ↺ " : "  ✖ "}${compensationLine(c)}`,
-      color: c.ok ? undefined : "red",
-    });
-  }
+  // What an earlier run left pending ran first, before anything this run did: said apart, so it does not read
+  // as the undo of this run's stop (new-user trial 9, finding 7).
+  const earlier = model.compensations.filter((c) => c.earlierRun);
+  const own = model.compensations.filter((c) => !c.earlierRun);
+  if (earlier.length > 0) lines.push({ text: "At its start, this run finished the undo an earlier run left pending:" });
+  for (const c of earlier) lines.push(compensationPanelLine(c));
+  if (earlier.length > 0 && own.length > 0) lines.push({ text: "Then, as this run stopped:" });
+  for (const c of own) lines.push(compensationPanelLine(c));
   const warnings = warningsOf(model);
   if (warnings.length > 0 && detailedWarnings) {
     lines.push({ text: `${warnings.length} warning${warnings.length === 1 ? "" : "s"}:`, color: "yellow", bold: true });

@@ -45,6 +45,8 @@ describe("a run whose state dir fills up part-way", () => {
     expect(exitCodeForRun(outcome)).toBe(1);
     expect(outcome.message).toContain(`cannot write in the state dir ${stateDir}: ENOSPC`);
     expect(events.filter((e) => e.type === "compensation")).toMatchObject([{ id: "start-app", ok: true }]);
+    // this run's own undo: not one an earlier run left pending
+    expect(events.flatMap((e) => (e.type === "compensation" ? [e.earlierRun] : []))).toEqual([undefined]);
     expect(hosts.source.files.has("/srv/run/app.stopped"), "the service stopped by the run was not started").toBe(
       false,
     );
@@ -84,7 +86,9 @@ describe("a run whose state dir fills up part-way", () => {
     const { outcome, events } = await runDemo(hosts, stateDir);
     expect(outcome.status).toBe("failed");
     expect(outcome.message).toContain(`cannot write in the state dir ${stateDir}: ENOSPC`);
-    expect(events.filter((e) => e.type === "compensation")).toMatchObject([{ id: "start-app", ok: true }]);
+    expect(events.filter((e) => e.type === "compensation")).toMatchObject([
+      { id: "start-app", ok: true, earlierRun: true },
+    ]);
     expect(hosts.source.files.has("/srv/run/app.stopped")).toBe(false);
     expect(hosts.target.mutations.length).toBe(mutationsBefore);
     expect(events.some((e) => e.type === "step-start" && e.phase === "run")).toBe(false);

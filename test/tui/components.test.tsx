@@ -243,6 +243,30 @@ describe("end panel", () => {
     expect(f.split("\n").length).toBeLessThanOrEqual(23);
   });
 
+  it("says apart the undo an earlier run left pending, done at this run's start, from this run's own", async () => {
+    const { feed, frame } = mountApp();
+    const [first, ...rest] = runningCopy();
+    await feed([
+      first!,
+      {
+        type: "compensation",
+        at: start().at,
+        id: "db",
+        title: "start mariadb.service on the source",
+        host: "source",
+        ok: true,
+        earlierRun: true,
+      },
+      ...rest,
+      { type: "compensation", at: start().at, id: "key", title: "remove the key", host: "target", ok: true },
+      end(13, "interrupted", { message: "stopped with Ctrl-C" }),
+    ]);
+    const f = frame().replace(/\s+/g, " ");
+    expect(f).toContain(
+      "At its start, this run finished the undo an earlier run left pending: ↺ undone: start mariadb.service on the source Then, as this run stopped: ↺ undone: remove the key on target",
+    );
+  });
+
   it("when blocked: every blocker and its fix, nothing marked as run", async () => {
     const { feed, frame } = mountApp();
     await feed([
