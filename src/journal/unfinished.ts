@@ -9,6 +9,26 @@ export function rolledBackBy(journal: Readonly<JournalData>): string | undefined
 /** How reset-journal.ts begins the message of each step a rollback set pending again. */
 export const ROLLED_BACK = "rolled back to checkpoint ";
 
+/** The checkpoint and the time in a step's note written by reset-journal.ts (`${ROLLED_BACK}NAME at ISO`). */
+const ROLLBACK_NOTE = /^rolled back to checkpoint (.+) at (\S+)$/;
+
+export interface Rollback {
+  checkpoint: string;
+  at: string;
+}
+
+/**
+ * The rollback that rewound the journal after its last run began, or undefined: the migration's steps are
+ * pending again since, so whatever that run ended with, it no longer says where the migration stands.
+ */
+export function rollbackSinceLastRun(journal: Readonly<JournalData>): Rollback | undefined {
+  const last = journal.runs.at(-1);
+  if (!last) return undefined;
+  const note = ROLLBACK_NOTE.exec(rolledBackBy(journal) ?? "");
+  if (!note || !(Date.parse(note[2]!) >= Date.parse(last.startedAt))) return undefined;
+  return { checkpoint: note[1]!, at: note[2]! };
+}
+
 /**
  * Why a migration's journal says it is not finished (its checkpoints may still be needed to roll back), or
  * undefined: no run recorded, or the last one ended done with every step it recorded done or skipped. A

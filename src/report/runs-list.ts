@@ -1,6 +1,7 @@
 import type { JournalEntry } from "../journal/journal-list.js";
 import type { JournalData } from "../journal/journal.js";
 import { nameForTerminal } from "../errors.js";
+import { rollbackSinceLastRun } from "../journal/unfinished.js";
 
 export interface RunRow {
   id: string;
@@ -52,10 +53,14 @@ export function standingStep(journal: JournalData, gate?: UnansweredGate): strin
   return last ? `after ${last[0]}` : "none yet";
 }
 
-/** The last run's outcome; a run without one is still going (its lock is held) or was killed. */
+/**
+ * The last run's outcome; a run without one is still going (its lock is held) or was killed. A rollback since
+ * rewound the migration: "done" would read as finished (found by a new-user trial).
+ */
 export function runState(journal: JournalData, lockHeld: boolean): string {
   const last = journal.runs[journal.runs.length - 1];
   if (!last) return "not run";
+  if (rollbackSinceLastRun(journal)) return "rolled back";
   if (last.outcome) return last.outcome;
   return lockHeld ? "running" : "killed";
 }

@@ -4,7 +4,9 @@ import { formatDuration } from "../render/format.js";
 import { checksAfterReboot, summarizeRun, type SummarizedEvent } from "./run-summary.js";
 import { wordsFor } from "./kind-words.js";
 import { resumeCommandIn } from "./resume-command.js";
-import { runAgainAdvice } from "../render/run-again-advice.js";
+import { runAgainAdvice, type RunAgainAdvice } from "../render/run-again-advice.js";
+import { rollbackSinceLastRun } from "../journal/unfinished.js";
+import { pasteable } from "../hosts/quote.js";
 
 const MARK: Record<string, string> = { pending: "○", running: "▶", done: "✔", skipped: "↷", failed: "✖", blocked: "⊘" };
 
@@ -28,6 +30,18 @@ const WITHOUT_OUTCOME = {
   killed: ", killed (it ended without recording an outcome; run the plan again to resume)",
 };
 
+const CONTINUE = "Continue with";
+
+/**
+ * A done run rolled back since has no recorded resume command (it ended done): the plan's run continues from
+ * the checkpoint, without --yes whatever the last run had (the gates of the steps to redo ask again).
+ */
+const continueAfterRollback = (planPath: string): RunAgainAdvice => ({
+  lead: CONTINUE,
+  command: `mudanza run ${pasteable(planPath)}`,
+  startsOver: false,
+});
+
 /** `mudanza status`: the timeline of a migration from its journal (and its log, when there is one). */
 export function renderStatus(
   journal: JournalData,
@@ -47,13 +61,23 @@ export function renderStatus(
   // Killed while it asked: the step is journaled running, but nothing of it ran (as `runs` says).
   const killedAtGate = context.lockHeld === false ? askedAt : undefined;
   const titleOf = (stepId: string) => s.steps.find((st) => st.id === stepId)?.title ?? stepId;
+  // A rollback since rewound the journal: the run's own outcome ("done") no longer says where the migration stands.
+  const rollback = rollbackSinceLastRun(journal);
+  const rewound = rollback
+    ? `, then rolled back to checkpoint ${rollback.checkpoint} at ${rollback.at}: the migration is unfinished (its steps from that checkpoint on are pending again)`
+    : "";
   if (last)
     lines.push(
-      `Last run: ${MODE[last.mode] ?? last.mode}, started ${last.startedAt}${last.outcome ? `, ${last.outcome}` : atGate ? `, waiting at the gate of "${titleOf(atGate.stepId)}" since ${atGate.askedAt} for an answer in that run's terminal (nothing of that step has run)` : WITHOUT_OUTCOME[context.lockHeld === undefined ? "unknown" : context.lockHeld ? "running" : "killed"]}${killedAtGate ? `, while it asked at the gate of "${titleOf(killedAtGate.stepId)}" (nothing of that step ran)` : ""}`,
+      `Last run: ${MODE[last.mode] ?? last.mode}, started ${last.startedAt}${last.outcome ? `, ${last.outcome}` : atGate ? `, waiting at the gate of "${titleOf(atGate.stepId)}" since ${atGate.askedAt} for an answer in that run's terminal (nothing of that step has run)` : WITHOUT_OUTCOME[context.lockHeld === undefined ? "unknown" : context.lockHeld ? "running" : "killed"]}${killedAtGate ? `, while it asked at the gate of "${titleOf(killedAtGate.stepId)}" (nothing of that step ran)` : ""}${rewound}`,
     );
   // A killed run is as unfinished as a failed one.
   const unfinished = last?.outcome ? last.outcome !== "done" : context.lockHeld === false;
-  const advice = s.lastEnd && unfinished ? runAgainAdvice(s.lastEnd) : undefined;
+  const advice =
+    s.lastEnd && unfinished
+      ? runAgainAdvice(s.lastEnd)
+      : rollback && last?.outcome === "done"
+        ? continueAfterRollback(s.planPath)
+        : undefined;
   if (advice) {
     // Only offer a run that would be accepted: an unreadable plan is refused by `run`, and a changed one unless
     // it starts over (--restart).
@@ -68,7 +92,7 @@ export function renderStatus(
         : advice.command;
     lines.push(
       refusal
-        ? `${advice.startsOver ? "Starting over" : "Resuming"} would be refused: ${refusal}`
+        ? `${advice.startsOver ? "Starting over" : advice.lead === CONTINUE ? "Continuing" : "Resuming"} would be refused: ${refusal}`
         : command
           ? `${advice.lead}: ${command}`
           : advice.lead,
