@@ -2,6 +2,7 @@ import type { PipelineEvent, StepStatus } from "../engine/events.js";
 import type { Finding } from "../engine/finding.js";
 import type { VerifyCheck } from "../engine/step.js";
 import type { JournalData } from "../journal/journal.js";
+import { ROLLED_BACK } from "../journal/unfinished.js";
 import { restoredPackagesOf, type RestoredPackages } from "./restored-packages.js";
 import type { SUMMARIZED_FIELDS } from "./log-event-shape.js";
 
@@ -75,7 +76,7 @@ export function summarizeRun(
       startedAt: record?.startedAt,
       endedAt: record?.endedAt,
       durationMs: record?.durationMs,
-      message: record?.message,
+      message: ranSinceRollback(record) ? undefined : record?.message,
       checks: record?.checks ?? [],
       attempts: record?.attempts ?? 0,
       ...(undone.length > 0 ? { undone } : {}),
@@ -117,6 +118,13 @@ export function summarizeRun(
     unansweredGate: unansweredGateOf(events),
   };
 }
+
+/**
+ * A step a rollback set pending (with its note, and no start) that a later run started again: the note no longer
+ * says where it stands (the runner keeps a step's message while it runs; found by a new-user trial).
+ */
+const ranSinceRollback = (record: { startedAt?: string; message?: string } | undefined): boolean =>
+  record?.startedAt !== undefined && record.message?.startsWith(ROLLED_BACK) === true;
 
 /**
  * What the undo actions a step registered did after it was last done: each one that ran and succeeded. One

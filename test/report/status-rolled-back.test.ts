@@ -68,3 +68,24 @@ describe("status and runs after a rollback of a done run (new-user trial 9, find
     expect(renderStatus(resumed, "h", [], { lockHeld: false })).not.toContain("then rolled back");
   });
 });
+
+describe("a step run again after a rollback (new-user trial 9, finding 9)", () => {
+  it("drops the rollback note once the step started again, and keeps it on the steps still pending", () => {
+    const rerun: JournalData = {
+      ...rolledBack,
+      steps: {
+        ...rolledBack.steps,
+        "checkpoint-before-copy": { status: "done", startedAt: "2026-12-05T11:20:05.000Z", attempts: 1 },
+        // the runner marks a step running with its record as it was, note included
+        rsync: { status: "running", startedAt: "2026-12-05T11:20:24.000Z", attempts: 1, message: note },
+      },
+      runs: [...rolledBack.runs, { startedAt: "2026-12-05T11:20:00.000Z", mode: "yes" }],
+    };
+    const text = renderStatus(rerun, "h", [], { lockHeld: true });
+    expect(text).toMatch(/▶ running +rsync +11:20:24Z *\n/);
+    expect(text).not.toContain("rolled back to checkpoint");
+    expect(renderStatus(rolledBack, "h", [], { lockHeld: false })).toMatch(
+      /○ pending +rsync .*rolled back to checkpoint/,
+    );
+  });
+});
