@@ -21,6 +21,8 @@ const finding = object({
   blocks: bool,
   remediation: optional(str),
   host: optional(str),
+  id: optional(str),
+  acknowledged: optional(str),
 });
 
 /**

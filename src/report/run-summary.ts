@@ -86,17 +86,18 @@ export function summarizeRun(
   const reboot = [...steps]
     .reverse()
     .find((s) => /reboot/i.test(s.id) && (s.status === "done" || s.status === "skipped"));
-  const seen = new Set<string>();
-  const warnings: Finding[] = [];
+  // Each warning once. One with an id is one statement (an acknowledged blocker, "No checkpoints"): said again in
+  // other words by a later probe (another run, the plan edited in between), the later words replace the earlier.
+  const byKey = new Map<string, Finding>();
   for (const e of events) {
     if (e.type !== "step-probed") continue;
     for (const f of e.findings) {
-      const key = `${f.title}\u0000${f.summary}\u0000${f.host ?? ""}`;
-      if (f.blocks || f.severity !== "warning" || seen.has(key)) continue;
-      seen.add(key);
-      warnings.push(f);
+      if (f.blocks || f.severity !== "warning") continue;
+      const key = f.id ? `id\u0000${f.id}\u0000${f.host ?? ""}` : `${f.title}\u0000${f.summary}\u0000${f.host ?? ""}`;
+      if (f.id || !byKey.has(key)) byKey.set(key, f);
     }
   }
+  const warnings = [...byKey.values()];
   const freeze = journal.facts["freezeWindowSec"];
   const ends = events.filter((e): e is Extract<PipelineEvent, { type: "pipeline-end" }> => e.type === "pipeline-end");
   return {

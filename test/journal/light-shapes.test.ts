@@ -105,7 +105,18 @@ const events: Record<string, unknown> = {
     satisfied: false,
     reason: "r",
     commands: [{ host: "source", command: "c", purpose: "p" }],
-    findings: [{ title: "t", summary: "s", severity: "warning", blocks: false, remediation: "r", host: "h" }],
+    findings: [
+      {
+        title: "t",
+        summary: "s",
+        severity: "warning",
+        blocks: false,
+        remediation: "r",
+        host: "h",
+        id: "i",
+        acknowledged: "a",
+      },
+    ],
     details: ["d"],
   },
   prompt: {

@@ -38,6 +38,9 @@ export function undoLines(plan: OvzPlan, stepId: string, planPath?: string): str
   return lines;
 }
 
+/** The id of the "No checkpoints" warning. */
+const NO_CHECKPOINTS = "no-checkpoints";
+
 /**
  * Said once per run, by the first step that changes a host (the pre-update step, or the copy when the plan
  * skips it): a checkpoint step with nothing configured is skipped, and says nothing itself.
@@ -48,14 +51,18 @@ function noCheckpointFindings(plan: OvzPlan, stepId: string): Finding[] {
   return uncovered.length === 0
     ? []
     : [
-        warning(
-          "No checkpoints",
-          `nothing can undo the migration's changes to the ${uncovered.join(" or the ")}`,
-          // A plan with the section lacks a side, not the section (new-user trial 7)
-          plan.checkpoints
-            ? `add ${uncovered.map((side) => `checkpoints.${side}`).join(" and ")} to the plan's checkpoints section (\`mudanza plan openvz-to-kvm\` shows it)`
-            : "add a checkpoints section (`mudanza plan openvz-to-kvm` shows it)",
-        ),
+        {
+          // One statement about the plan, said by whichever step comes first: a later run's replaces it in status.
+          id: NO_CHECKPOINTS,
+          ...warning(
+            "No checkpoints",
+            `nothing can undo the migration's changes to the ${uncovered.join(" or the ")}`,
+            // A plan with the section lacks a side, not the section (new-user trial 7)
+            plan.checkpoints
+              ? `add ${uncovered.map((side) => `checkpoints.${side}`).join(" and ")} to the plan's checkpoints section (\`mudanza plan openvz-to-kvm\` shows it)`
+              : "add a checkpoints section (`mudanza plan openvz-to-kvm` shows it)",
+          ),
+        },
       ];
 }
 

@@ -46,7 +46,7 @@ async function cli(plan: string, ...extra: string[]): Promise<{ code: number; st
 function reportOf(text: string): {
   steps: Array<{ id: string; commands: Array<{ host: string; command: string }>; details: string[] }>;
   blockers: Array<{ title: string }>;
-  warnings: Array<{ title: string; summary: string }>;
+  warnings: Array<{ title: string; summary: string; id?: string }>;
 } {
   return JSON.parse(text.slice(text.indexOf("{\n")));
 }
@@ -68,6 +68,8 @@ describe("mudanza run PLAN --dry-run on the scripted pairs", () => {
     expect(report.warnings.filter((w) => w.title === "No checkpoints").map((w) => w.summary)).toEqual([
       "nothing can undo the migration's changes to the target or the source",
     ]);
+    // ...with an id: status shows it once though another run's first step said it in other words (new-user trial 9)
+    expect(report.warnings.find((w) => w.title === "No checkpoints")?.id).toBe("no-checkpoints");
     // ...and its checkpoint steps are skipped, not "already done" (found by a new-user trial)
     expect(report.steps.find((s) => s.id === "checkpoint-before-update")).toMatchObject({
       status: "skipped",
