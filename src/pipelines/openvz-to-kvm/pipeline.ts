@@ -50,7 +50,7 @@ export function buildOpenvzToKvm(plan: PlanOf<"openvz-to-kvm">, planPath?: strin
       preRebootCheck,
       rebootVerify,
       cutover,
-      deleteCheckpoints,
+      deleteCheckpoints(planPath),
     ].map((step) => withUndoNote(step as Step<PlanOf<"openvz-to-kvm">>, planPath)),
     expectedHostKeys: (facts) => targetKeysOnResume(facts, plan.target.hostKey),
     acknowledged: plan.options.acknowledge,
