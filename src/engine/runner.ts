@@ -117,6 +117,7 @@ export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunO
     compensations: {
       register: (c) => journal.addCompensation({ ...c, registeredBy: currentStep }),
       clear: (...ids) => journal.removeCompensations(ids),
+      pending: () => journal.snapshot.compensations,
     },
     signal,
     probedPlan: <P>(step: Pick<Step<never, P>, "id">) => plans.get(step.id) as P | undefined,

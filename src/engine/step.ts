@@ -76,6 +76,11 @@ export interface StepContext<Plan = unknown> {
      * that cleared "stop the new one" but not "start the old one" would start the old one beside the new).
      */
     clear(...ids: string[]): Promise<void>;
+    /**
+     * Read-only: what the journal holds pending now, oldest first. A real run has run an earlier run's before any
+     * probe; a dry run has not, so a probe can tell a service an earlier run stopped (and the run starts first).
+     */
+    pending(): readonly Compensation[];
   };
   /** Aborted on SIGINT/SIGTERM: pass it to Host.exec so a step stops cleanly. */
   signal: AbortSignal;

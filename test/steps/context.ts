@@ -8,7 +8,13 @@ import type { PlanOf } from "../../src/plan/schema.js";
 export type OvzPlan = PlanOf<"openvz-to-kvm">;
 
 /** A StepContext without the runner: facts in memory, output and compensations collected for assertions. */
-export function stepContext(plan: OvzPlan, hosts: Record<string, Host>, facts: Record<string, unknown> = {}) {
+export function stepContext(
+  plan: OvzPlan,
+  hosts: Record<string, Host>,
+  facts: Record<string, unknown> = {},
+  /** What an earlier run left pending in the journal (a dry run after a kill). */
+  pendingFromEarlierRun: Compensation[] = [],
+) {
   const output: string[] = [];
   const progress: ProgressInfo[] = [];
   const compensations = new Map<string, Omit<Compensation, "registeredBy">>();
@@ -32,6 +38,10 @@ export function stepContext(plan: OvzPlan, hosts: Record<string, Host>, facts: R
     compensations: {
       register: async (c) => void compensations.set(c.id, c),
       clear: async (...ids) => ids.forEach((id) => compensations.delete(id)),
+      pending: () => [
+        ...pendingFromEarlierRun,
+        ...[...compensations.values()].map((c) => ({ ...c, registeredBy: "this-step" })),
+      ],
     },
     signal: new AbortController().signal,
     // No runner: no earlier probe in this run.

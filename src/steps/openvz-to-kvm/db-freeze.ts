@@ -26,6 +26,8 @@ import {
 } from "../services/freeze-units.js";
 import { detectDatabases, showUnits, KNOWN_DATABASES } from "../services/units.js";
 import { closestUnit, serviceUnitFiles, unitAsWritten } from "../services/unit-suggestions.js";
+import { startCommand } from "../services/start-command.js";
+import { stoppedByEarlierRun } from "../services/stopped-by-earlier-run.js";
 import { MIGRATION_DIR } from "../rsync/excludes.js";
 import { OVZ_FACTS, type DatabaseFact } from "./facts.js";
 import { cutoverFinishedAt, passCommands, passPlan, syncCommandBuilder, syncPass, type PassPlan } from "./sync.js";
@@ -46,7 +48,7 @@ import {
   type ProofResult,
 } from "./short-freeze.js";
 
-export const startCommand = (units: string[]): string => cmd("systemctl", "start", "--", ...units);
+export { startCommand };
 export const stopCommand = (units: string[]): string => cmd("systemctl", "stop", "--", ...units);
 const RELOAD = cmd("systemctl", "daemon-reload");
 /**
@@ -174,6 +176,17 @@ export type FreezePlan =
       final: FinalPassPlan;
     };
 
+/** The databases an earlier run stopped and left stopped: said first, with what starts them (found by a new-user trial). */
+function stoppedDatabasesFinding(databases: string[], startedFirst: ReadonlySet<string>): Finding {
+  const one = databases.length === 1;
+  return warning(
+    "Database stopped by an earlier run",
+    `${databases.join(", ")} on the source ${one ? "is" : "are"} stopped now: an earlier run of this plan stopped ${one ? "it" : "them"} for its freeze and did not start ${one ? "it" : "them"} again (it was killed, or its undo failed). The run starts ${one ? "it" : "them"} again first (its pending undo), then freezes as planned`,
+    `nothing to change in the plan; to start ${one ? "it" : "them"} before the run, on the source: ${startCommand([...startedFirst])}`,
+    "source",
+  );
+}
+
 const revokeCommands = (): PlannedCommand[] => [
   { host: "target", command: revokeCommand("target"), purpose: "remove the migration key" },
   { host: "source", command: revokeCommand("source"), purpose: "remove the migration key and key pair" },
@@ -217,8 +230,12 @@ export const dbFreeze = defineStep<OvzPlan, FreezePlan>({
     }
     const found = await detectDatabases(ctx.host("source"), ctx.plan.options.databases, ctx.signal);
     const findings = await databasesMissing(ctx.host("source"), found.missingFromPlan, ctx.signal);
-    const units = found.active;
-    const freeze = await freezeSetOf(ctx.host("source"), units, ctx.signal);
+    // Stopped by a killed run's freeze: the run starts them first (its pending undo), then finds them running.
+    const startedFirst = stoppedByEarlierRun(ctx.compensations.pending(), "source");
+    const restarted = found.installedInactive.filter((u) => startedFirst.has(u));
+    if (restarted.length > 0) findings.push(stoppedDatabasesFinding(restarted, startedFirst));
+    const units = [...found.active, ...restarted].sort();
+    const freeze = await freezeSetOf(ctx.host("source"), units, ctx.signal, startedFirst);
     const stopped = freezeUnits(freeze);
     if (units.length === 0)
       findings.push(

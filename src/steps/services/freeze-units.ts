@@ -40,12 +40,22 @@ export const TRIGGER_PROPS = ["Id", "TriggeredBy"];
 export const STATE_PROPS = ["Id", "ActiveState"];
 export const STAMP_PROPS = ["Id", "ActiveState", "ActiveEnterTimestampMonotonic"];
 
-/** The services plus the active units that trigger them. */
-export async function freezeSetOf(host: Host, services: string[], signal?: AbortSignal): Promise<FreezeSet> {
+/**
+ * The services plus the active units that trigger them. `startedFirst`: units stopped now that the run starts
+ * before it freezes (an earlier run's pending undo): counted as active, as the run will find them.
+ */
+export async function freezeSetOf(
+  host: Host,
+  services: string[],
+  signal?: AbortSignal,
+  startedFirst: ReadonlySet<string> = new Set(),
+): Promise<FreezeSet> {
   const blocks = await showProps(host, TRIGGER_PROPS, services, signal);
   const named = [...new Set(blocks.flatMap((b) => (b.TriggeredBy ?? "").split(/\s+/)).filter((u) => u !== ""))].sort();
   const states = await showProps(host, STATE_PROPS, named, signal);
-  const triggers = states.filter((s) => s.ActiveState === "active" && s.Id).map((s) => s.Id!);
+  const triggers = states
+    .filter((s) => s.Id && (s.ActiveState === "active" || startedFirst.has(s.Id)))
+    .map((s) => s.Id!);
   return { services, triggers };
 }
 

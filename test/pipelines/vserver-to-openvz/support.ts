@@ -63,6 +63,7 @@ export function stepContext(
           if (i >= 0) registered.splice(i, 1);
         }
       },
+      pending: () => registered.map((c) => ({ ...c, registeredBy: "this-step" })),
     },
     signal: new AbortController().signal,
     // No runner: no earlier probe in this run.
