@@ -7,6 +7,13 @@ import { resumeCommandIn } from "./resume-command.js";
 import { runAgainAdvice, type RunAgainAdvice } from "../render/run-again-advice.js";
 import { rollbackSinceLastRun } from "../journal/unfinished.js";
 import { pasteable } from "../hosts/quote.js";
+import {
+  copyLeftRunningLine,
+  openFreezeLine,
+  runCommandFor,
+  stoppedServicesLines,
+  type LastRunState,
+} from "./left-by-last-run.js";
 
 const MARK: Record<string, string> = { pending: "○", running: "▶", done: "✔", skipped: "↷", failed: "✖", blocked: "⊘" };
 
@@ -70,6 +77,25 @@ export function renderStatus(
     lines.push(
       `Last run: ${MODE[last.mode] ?? last.mode}, started ${last.startedAt}${last.outcome ? `, ${last.outcome}` : atGate ? `, waiting at the gate of "${titleOf(atGate.stepId)}" since ${atGate.askedAt} for an answer in that run's terminal (nothing of that step has run)` : WITHOUT_OUTCOME[context.lockHeld === undefined ? "unknown" : context.lockHeld ? "running" : "killed"]}${killedAtGate ? `, while it asked at the gate of "${titleOf(killedAtGate.stepId)}" (nothing of that step ran)` : ""}${rewound}`,
     );
+  const state: LastRunState = last?.outcome
+    ? "ended"
+    : context.lockHeld === undefined
+      ? "unknown"
+      : context.lockHeld
+        ? "running"
+        : "killed";
+  const runCommand = runCommandFor(s.planPath);
+  const left = {
+    state,
+    runCommand:
+      runCommand && context.stateDirs
+        ? resumeCommandIn(runCommand, context.stateDirs.now, context.stateDirs.default)
+        : runCommand,
+  };
+  // What the last run left holding on a host comes first: a stopped database, a copy still writing.
+  lines.push(...stoppedServicesLines(s, left));
+  const copyLeft = copyLeftRunningLine(s, left, killedAtGate?.stepId);
+  if (copyLeft) lines.push(copyLeft);
   // A killed run is as unfinished as a failed one.
   const unfinished = last?.outcome ? last.outcome !== "done" : context.lockHeld === false;
   const advice =
@@ -119,7 +145,7 @@ export function renderStatus(
     for (const more of rest) lines.push(`${" ".repeat(row.length + 2)}${more}`);
   }
   if (s.freezeWindowSec !== undefined) lines.push("", `Freeze window (databases stopped): ${s.freezeWindowSec} s`);
-  else if (words.freezes) lines.push("", "Freeze window: not recorded yet");
+  else if (words.freezes) lines.push("", openFreezeLine(s, state) ?? "Freeze window: not recorded yet");
   const after = checksAfterReboot(s);
   if (s.rebootStepId) {
     lines.push("", "Verified after the reboot:");

@@ -14,13 +14,12 @@ import { withLiveMark } from "../rsync/changed-since.js";
 import { chooseCompression, probeRsyncBuilds, type CompressionChoice, type RsyncBuilds } from "../rsync/compression.js";
 import { chooseTimePrecision, type TimePrecision } from "../rsync/time-precision.js";
 import { lockedRsync } from "../rsync/lock.js";
-import { MIGRATION_DIR } from "../rsync/excludes.js";
 import { runRsyncPass, type PassResult } from "../rsync/pass.js";
+import { RSYNC_LOCK } from "./rsync-lock.js";
 import { OVZ_FACTS, type compareModeSchema, type syncPassSchema } from "./facts.js";
 
 const PASS_TIMEOUT_MS = 24 * 3600_000;
-/** Held by a running pass on the source (see lockedRsync); removed with the migration key at the end. */
-export const RSYNC_LOCK = `${MIGRATION_DIR}/rsync.lock`;
+export { RSYNC_LOCK } from "./rsync-lock.js";
 
 /** Declared with its shape in facts.ts. */
 export type SyncPassRecord = z.infer<typeof syncPassSchema>;

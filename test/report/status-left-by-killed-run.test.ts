@@ -1,0 +1,122 @@
+import { describe, expect, it } from "vitest";
+import type { JournalData } from "../../src/journal/journal.js";
+import { renderStatus } from "../../src/report/status-report.js";
+import { START_SOURCE_COMPENSATION } from "../../src/steps/openvz-to-kvm/cutover.js";
+import { startCommand } from "../../src/steps/openvz-to-kvm/db-freeze.js";
+import { RSYNC_LOCK } from "../../src/steps/openvz-to-kvm/sync.js";
+import { start } from "../tui/events.js";
+
+const at = "2026-12-05T10:48:19.987Z";
+const freezeBegan = "2026-12-05T10:49:13.402Z";
+const COPY = "Copy the source's root onto the target (live passes)";
+const FREEZE = "Stop the databases, final copy, start them again";
+const pipelineStart = start({
+  hosts: { source: "198.18.1.2", target: "127.0.0.1:18622" },
+  steps: [
+    { id: "rsync", title: COPY, destructive: true, status: "pending" },
+    { id: "db-freeze", title: FREEZE, destructive: true, status: "pending" },
+  ],
+});
+const revokeKey = {
+  id: "revoke-migration-key-source",
+  title: "remove the migration key from the source",
+  host: "source",
+  command: "rm -rf /root/.mudanza-migrate",
+  registeredBy: "rsync",
+};
+const startDatabases = {
+  id: START_SOURCE_COMPENSATION,
+  title: "start mariadb.socket, mariadb.service on the source",
+  host: "source",
+  command: startCommand(["mariadb.socket", "mariadb.service"]),
+  registeredBy: "db-freeze",
+};
+
+/** A run killed (kill -9) in its freeze: the database's undo pending, the freeze step journaled running. */
+const killedInFreeze: JournalData = {
+  version: 1,
+  migrationId: "lab",
+  kind: "openvz-to-kvm",
+  planPath: "/plans/lab.yaml",
+  planHash: "h",
+  createdAt: at,
+  updatedAt: at,
+  steps: {
+    rsync: { status: "done", startedAt: at, durationMs: 40_000, attempts: 1 },
+    "db-freeze": { status: "running", startedAt: freezeBegan, attempts: 1 },
+  },
+  facts: {},
+  compensations: [revokeKey, startDatabases],
+  compensationLog: [],
+  runs: [{ startedAt: at, mode: "interactive" }],
+};
+const dirs = { now: "/state", default: "/state" };
+
+// New-user trial 9, finding 4: the stopped database was only the last of the pending compensations.
+describe("status after a run killed in its freeze", () => {
+  it("leads with the stopped database: since when, what starts it, and how by hand on which host", () => {
+    const text = renderStatus(killedInFreeze, "h", [pipelineStart], { lockHeld: false, stateDirs: dirs });
+    const lines = text.split("\n");
+    const lastRun = lines.findIndex((l) => l.startsWith("Last run:"));
+    expect(lines[lastRun + 1]).toBe(
+      `mariadb.socket, mariadb.service on the source were stopped by the killed run (at 10:49:13Z, when "${FREEZE}" began) and are still stopped as far as the journal knows: \`mudanza run /plans/lab.yaml\` starts them first; by hand: \`systemctl start -- mariadb.socket mariadb.service\` on 198.18.1.2`,
+    );
+    expect(lines.indexOf("Timeline:")).toBeGreaterThan(lastRun + 1);
+    expect(text).toContain(
+      `Freeze window: began 10:49:13Z (when "${FREEZE}" began), not ended: the run was killed in it`,
+    );
+    expect(text).not.toContain("Freeze window: not recorded yet");
+  });
+
+  it("names the state dir in the command when it is not the default one", () => {
+    const text = renderStatus(killedInFreeze, "h", [pipelineStart], {
+      lockHeld: false,
+      stateDirs: { now: "/runs/x/state", default: "/state" },
+    });
+    expect(text).toContain("`mudanza run /plans/lab.yaml --state-dir /runs/x/state` starts them first");
+  });
+
+  it("says nothing of the kind once the undo ran, and the run in progress keeps its freeze open", () => {
+    const started = { ...killedInFreeze, compensations: [revokeKey] };
+    const text = renderStatus(started, "h", [pipelineStart], { lockHeld: false });
+    expect(text).not.toMatch(/stopped by/);
+    expect(text).toContain("Freeze window: not recorded yet");
+    const live = renderStatus(killedInFreeze, "h", [pipelineStart], { lockHeld: true });
+    expect(live).toContain("stopped by the run in progress");
+    expect(live).toContain("still open");
+    expect(live).not.toContain("by hand");
+  });
+});
+
+// New-user trial 9, finding 5: status said nothing of the rsync a kill in the copy leaves on the source.
+describe("status after a run killed in a copy step", () => {
+  const killedInCopy: JournalData = {
+    ...killedInFreeze,
+    steps: { rsync: { status: "running", startedAt: at, attempts: 1 } },
+    compensations: [revokeKey],
+  };
+
+  it("says a copy may still be running on the source, under which lock, and that the next run stops it", () => {
+    const text = renderStatus(killedInCopy, "h", [pipelineStart], { lockHeld: false, stateDirs: dirs });
+    const lines = text.split("\n");
+    const lastRun = lines.findIndex((l) => l.startsWith("Last run:"));
+    expect(lines[lastRun + 1]).toBe(
+      `A copy may still be running on the source: the run was killed in "${COPY}", whose rsync (holding ${RSYNC_LOCK}, its pid in ${RSYNC_LOCK}.pid) does not end with the run and may still be writing into the target; the next run stops it before it copies (\`mudanza run /plans/lab.yaml --dry-run\` names its pid)`,
+    );
+  });
+
+  it("not for a live run, a run that ended, or one killed while it asked at the copy's gate", () => {
+    expect(renderStatus(killedInCopy, "h", [pipelineStart], { lockHeld: true })).not.toContain("A copy may");
+    const ended = { ...killedInCopy, runs: [{ startedAt: at, mode: "yes", outcome: "failed" }] };
+    expect(renderStatus(ended, "h", [pipelineStart], { lockHeld: false })).not.toContain("A copy may");
+    const prompt = {
+      type: "prompt" as const,
+      at,
+      stepId: "rsync",
+      title: COPY,
+      commands: [],
+      details: [],
+    };
+    expect(renderStatus(killedInCopy, "h", [pipelineStart, prompt], { lockHeld: false })).not.toContain("A copy may");
+  });
+});
