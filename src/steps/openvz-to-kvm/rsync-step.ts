@@ -24,6 +24,7 @@ import { isDeletion, parseStats } from "../rsync/progress.js";
 import { shouldRunAnotherLivePass } from "../rsync/pass.js";
 import { probeRsyncBuilds } from "../rsync/compression.js";
 import { OVZ_FACTS } from "./facts.js";
+import { copyLeftRunning } from "./copy-left-running.js";
 import {
   cutoverFinishedAt,
   describeCompare,
@@ -204,6 +205,9 @@ export const rsyncStep = defineStep<OvzPlan, CopyPlan>({
 
     let estimatedTransferBytes = sourceTree?.apparentBytes ?? sourceDisk?.usedBytes;
     const ready = await accessReady(source);
+    // Only where the migration key is (the lock is in its folder): an rsync a killed run left copying.
+    const leftRunning = ready ? await copyLeftRunning(source, ctx.signal) : undefined;
+    if (leftRunning) findings.push(leftRunning);
     const command = await syncCommandBuilder(ctx, layout);
     const plan: CopyPlan = {
       access: ready ? null : t,

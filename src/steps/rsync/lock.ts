@@ -34,3 +34,25 @@ export function lockedRsync(lockFile: string, rsync: string): string {
     `exec ${rsync}`
   );
 }
+
+/**
+ * Read-only, for a dry run: the pids (one a line, none when free) of the rsyncs of the pass holding `lockFile`,
+ * found as the lock shell above finds them to stop them: by the exec tag its pid file names, or by the pid when
+ * no tag was given. An rsync that reused the pid of a pass long ended carries another tag: not listed.
+ */
+export function lockHoldersCommand(lockFile: string): string {
+  const pidFile = `${lockFile}.pid`;
+  const needle = `${EXEC_TAG_VARIABLE}=`;
+  return (
+    sh`old=; oldtag=; read old oldtag 2>/dev/null < ${pidFile}; ` +
+    sh`if test -n "$oldtag"; then for p in /proc/[0-9]*; do if test "$(cat "$p/comm" 2>/dev/null)" = rsync && tr '\\000' '\\n' 2>/dev/null < "$p/environ" | grep -qxF ${needle}"$oldtag"; then echo "\${p#/proc/}"; fi; done; ` +
+    sh`elif test -n "$old" && test "$(cat "/proc/$old/comm" 2>/dev/null)" = rsync; then echo "$old"; fi; true`
+  );
+}
+
+export const parseLockHolders = (stdout: string): number[] =>
+  stdout
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => /^\d+$/.test(line))
+    .map(Number);

@@ -3,7 +3,12 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { cmd } from "../../../src/hosts/quote.js";
-import { lockedRsync, ORPHAN_STOPPED_MARKER } from "../../../src/steps/rsync/lock.js";
+import {
+  lockedRsync,
+  lockHoldersCommand,
+  ORPHAN_STOPPED_MARKER,
+  parseLockHolders,
+} from "../../../src/steps/rsync/lock.js";
 import { useTempDirs } from "../../support/temp-dirs.js";
 
 const tempDir = useTempDirs();
@@ -64,5 +69,28 @@ describe("lockedRsync", () => {
     );
     expect([run.exitCode, run.stderr]).toEqual([0, ""]);
     expect(await readFile(join(base, "dst/a"), "utf8")).toBe("a\n");
+  });
+
+  // New-user trial 9, finding 5: the dry run after a kill in the copy said nothing of the rsync still copying.
+  it("lockHoldersCommand names the pid of an orphan holding the lock, stops nothing, and names none once it ended", async () => {
+    const base = await temp();
+    await mkdir(join(base, "src"));
+    await writeFile(join(base, "src/big"), Buffer.alloc(8 * 1024 * 1024, 1));
+    const lock = join(base, "rsync.lock");
+    const holders = async () => parseLockHolders((await execa("sh", ["-c", lockHoldersCommand(lock)])).stdout);
+    expect(await holders()).toEqual([]); // no pass ever ran: no pid file
+    const orphan = execa(
+      "sh",
+      ["-c", lockedRsync(lock, cmd("rsync", "-a", "--bwlimit=64", `${base}/src/`, `${base}/slow/`))],
+      { env: { MUDANZA_EXEC_ID: "89abcdef" }, reject: false },
+    );
+    await until(async () => (await readFile(`${lock}.pid`, "utf8").catch(() => "")).includes("89abcdef"));
+    const orphanPid = Number((await readFile(`${lock}.pid`, "utf8")).split(" ")[0]);
+    // a local copy forks its receiver, which carries the tag too
+    expect(await holders()).toContain(orphanPid);
+    expect(alive(orphanPid)).toBe(true);
+    orphan.kill("SIGTERM");
+    await orphan;
+    await until(async () => (await holders()).length === 0);
   });
 });
