@@ -30,6 +30,9 @@ describe("the copy's probe and an rsync a killed run left on the source", () => 
     expect(left?.summary).toContain(`rsync (pid 8318) still holds ${RSYNC_LOCK} and copies onto the target`);
     expect(left?.summary).toContain("`mudanza run` stops it before its first pass");
     expect(left?.remediation).toContain("kill 8318");
+    expect(probe.details?.join("\n")).toMatch(
+      /would send .*\(counted while the rsync an earlier run left still copies/,
+    );
     const asked = source.log
       .slice(before)
       .filter((e) => e.kind === "exec")

@@ -242,7 +242,7 @@ export const rsyncStep = defineStep<OvzPlan, CopyPlan>({
         const stats = parseStats(dry.stdout);
         details.push(`would delete ${deletions} file(s) on the target that the source does not have`);
         details.push(
-          `would send ${stats.regularFilesTransferred ?? "?"} changed file(s), ${gib(stats.transferredFileSize ?? 0)} of ${gib(stats.totalFileSize ?? 0)}`,
+          `would send ${stats.regularFilesTransferred ?? "?"} changed file(s), ${gib(stats.transferredFileSize ?? 0)} of ${gib(stats.totalFileSize ?? 0)}${leftRunning ? " (counted while the rsync an earlier run left still copies: fewer by the time the run stops it)" : ""}`,
         );
         estimatedTransferBytes = stats.transferredFileSize ?? estimatedTransferBytes;
         copyPreview = {
