@@ -9,6 +9,8 @@ import { simulate } from "../pipelines/openvz-to-kvm/simulate.js";
 import { RSYNC_PASS } from "../support/locked-rsync.js";
 import { SSH_MASTER_SOCKET } from "../../src/steps/rsync/ssh-master.js";
 import { CATCH_UP_WHY } from "../../src/steps/openvz-to-kvm/short-freeze.js";
+import { Journal } from "../../src/journal/journal.js";
+import { revokeCommand } from "../../src/steps/ssh-access/migration-key.js";
 
 /**
  * The shortest freeze on scripted hosts: the final pass copies what changed since the last live pass began
@@ -302,10 +304,30 @@ describe("a run stopped between the copy and the freeze", () => {
     const first = await runOvz(plan, { source, target }, "yes");
     dirs.push(first.stateDir);
     expect(exitCodeForRun(first.outcome)).not.toBe(0);
-    // The failed freeze's undo removed the migration folder, the mark with it.
+    // The failed freeze's undo removed the migration folder, the mark with it (below, a kill's state instead).
     expect(source.files.has(LIVE_PASS_MARK)).toBe(false);
 
     failStop = false;
+    // As a kill -9 leaves it: the mark still there, its removal (with the key) pending for the next run's start.
+    source.putFile(LIVE_PASS_MARK, "");
+    const journal = await Journal.open({
+      stateDir: first.stateDir,
+      migrationId: plan.name ?? "ovz",
+      kind: plan.kind,
+      planPath: "plan.yaml",
+      planHash: "h",
+    });
+    try {
+      await journal.addCompensation({
+        id: "revoke-migration-key-source",
+        title: "remove the migration key from the source",
+        host: "source",
+        command: revokeCommand("source"),
+        registeredBy: "db-freeze",
+      });
+    } finally {
+      await journal.close();
+    }
     const dry = await runOvz(plan, { source, target }, "dry-run", first.stateDir);
     const probed = dry.events.find((e) => e.type === "step-probed" && e.stepId === "db-freeze");
     expect(JSON.stringify(probed)).toContain(CATCH_UP_WHY);

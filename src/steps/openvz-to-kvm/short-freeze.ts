@@ -20,7 +20,7 @@ import {
 import { lockedRsync } from "../rsync/lock.js";
 import type { PassResult } from "../rsync/pass.js";
 import { closeSshMasterCommand, openSshMasterCommand, SSH_MASTER_SOCKET } from "../rsync/ssh-master.js";
-import { sshOptionsFor } from "../ssh-access/migration-key.js";
+import { revokeCommand, sshOptionsFor } from "../ssh-access/migration-key.js";
 import { OVZ_FACTS } from "./facts.js";
 import type { OvzContext } from "./plan.js";
 import {
@@ -97,12 +97,14 @@ export async function finalPassPlan(
   const exactTimes = pass.timePrecision.exact;
   const ssh = sshOptionsFor(ctx.plan);
   const shared = { sshSharedConnection: SSH_MASTER_SOCKET };
-  // Before the copy the mark does not exist yet: the copy's live passes make it.
+  // Before the copy the mark does not exist yet: the copy's live passes make it. A dry run after a kill sees it
+  // still there, but the run's first act, the killed run's pending key removal, deletes it.
   const copied = (ctx.facts.get(OVZ_FACTS.syncPasses) ?? []).some((p) => p.kind === "live");
+  const keyRemovalPending = ctx.compensations.pending().some((c) => c.command === revokeCommand("source"));
   return {
     kind: "changed",
     databaseDirs,
-    catchUpLivePass: copied && (await source.stat(LIVE_PASS_MARK)) === null,
+    catchUpLivePass: copied && (keyRemovalPending || (await source.stat(LIVE_PASS_MARK)) === null),
     openConnection: openSshMasterCommand(ssh),
     closeConnection: closeSshMasterCommand(ssh),
     listChanged: changedListCommand(LIVE_PASS_MARK, databaseDirs),
