@@ -102,6 +102,7 @@ export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunO
     set: (fact, value) => journal.setFact(fact.key, checkedFact(fact, value)),
     all: () => ({ ...journal.snapshot.facts }),
   };
+  const leftByEarlierRun = new Set(journal.snapshot.compensations.map((c) => c.id));
   const ctx: StepContext<Plan> = {
     plan: options.plan,
     hosts: options.hosts,
@@ -117,7 +118,8 @@ export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunO
     compensations: {
       register: (c) => journal.addCompensation({ ...c, registeredBy: currentStep }),
       clear: (...ids) => journal.removeCompensations(ids),
-      pending: () => journal.snapshot.compensations,
+      // An earlier run's, not this run's own: what it found at its start and has not run (a dry run runs none).
+      pending: () => journal.snapshot.compensations.filter((c) => leftByEarlierRun.has(c.id)),
     },
     signal,
     probedPlan: <P>(step: Pick<Step<never, P>, "id">) => plans.get(step.id) as P | undefined,
@@ -204,6 +206,8 @@ export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunO
     const { ok, failed } = await compensate(true);
     if (!ok) return end({ status: "failed", message: pendingCompensationFailure(journal, failed) });
   }
+  // Done now in a real run: an id this run registers again is its own.
+  if (mode !== "dry-run") leftByEarlierRun.clear();
   if (unsaved) return end({ status: "failed" });
 
   // Preflight: every probe of every step not already done; any blocker stops before anything changes.

@@ -77,8 +77,8 @@ export interface StepContext<Plan = unknown> {
      */
     clear(...ids: string[]): Promise<void>;
     /**
-     * Read-only: what the journal holds pending now, oldest first. A real run has run an earlier run's before any
-     * probe; a dry run has not, so a probe can tell a service an earlier run stopped (and the run starts first).
+     * Read-only: an earlier run's undo still pending, oldest first; never this run's own. A real run has run them
+     * before any probe (none then); a dry run has not, so a probe can tell what the run's start will undo.
      */
     pending(): readonly Compensation[];
   };
