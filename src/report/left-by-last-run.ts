@@ -1,4 +1,4 @@
-import { cmd } from "../hosts/quote.js";
+import { pasteable } from "../hosts/quote.js";
 import { unitsStartedBy } from "../steps/services/start-command.js";
 import { RSYNC_LOCK } from "../steps/openvz-to-kvm/rsync-lock.js";
 import type { RunSummary } from "./run-summary.js";
@@ -87,5 +87,5 @@ export function copyLeftRunningLine(s: RunSummary, left: LeftContext, killedAtGa
 
 /** `mudanza run PLAN`, for a journal whose plan is a file (an image command's is its arguments). */
 export function runCommandFor(planPath: string): string | undefined {
-  return planPath.startsWith("(") ? undefined : cmd("mudanza", "run", planPath);
+  return planPath.startsWith("(") ? undefined : `mudanza run ${pasteable(planPath)}`;
 }

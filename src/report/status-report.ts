@@ -6,7 +6,6 @@ import { wordsFor } from "./kind-words.js";
 import { resumeCommandIn } from "./resume-command.js";
 import { runAgainAdvice, type RunAgainAdvice } from "../render/run-again-advice.js";
 import { rollbackSinceLastRun } from "../journal/unfinished.js";
-import { pasteable } from "../hosts/quote.js";
 import {
   copyLeftRunningLine,
   openFreezeLine,
@@ -43,9 +42,9 @@ const CONTINUE = "Continue with";
  * A done run rolled back since has no recorded resume command (it ended done): the plan's run continues from
  * the checkpoint, without --yes whatever the last run had (the gates of the steps to redo ask again).
  */
-const continueAfterRollback = (planPath: string): RunAgainAdvice => ({
+const continueAfterRollback = (command: string | undefined): RunAgainAdvice => ({
   lead: CONTINUE,
-  command: `mudanza run ${pasteable(planPath)}`,
+  command,
   startsOver: false,
 });
 
@@ -102,7 +101,7 @@ export function renderStatus(
     s.lastEnd && unfinished
       ? runAgainAdvice(s.lastEnd)
       : rollback && last?.outcome === "done"
-        ? continueAfterRollback(s.planPath)
+        ? continueAfterRollback(runCommand)
         : undefined;
   if (advice) {
     // Only offer a run that would be accepted: an unreadable plan is refused by `run`, and a changed one unless
