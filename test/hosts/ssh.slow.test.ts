@@ -223,6 +223,11 @@ describe("a dry run's batches (batchCommands)", { timeout: REAL_HOST_TEST_TIMEOU
     const got = await Promise.all(commands.map((c) => batched.exec(c)));
     expect(got.map(answer)).toEqual(expected.map(answer));
     expect(await batched.readFile("/etc/hostname")).toBe(await plain.readFile("/etc/hostname"));
+    // stats asked together share one command (combined-stat.ts): each answer as a plain connection's
+    const paths = ["/bin", "/etc/hostname", "/etc", "/nonexistent/mudanza"];
+    const plainStats = [];
+    for (const path of paths) plainStats.push(await plain.stat(path));
+    expect(await Promise.all(paths.map((path) => batched.stat(path)))).toEqual(plainStats);
     // $$ in a subshell is its shell's: one turn's two commands ran in two shells, later turns reuse them
     const [left, right] = (await Promise.all([batched.exec("echo $$"), batched.exec("echo $$")])).map((r) => r.stdout);
     expect(left).toMatch(/^\d+\n$/);

@@ -1,6 +1,8 @@
 import { randomBytes } from "node:crypto";
 import type { ExecOptions, ExecResult } from "../host.js";
 import { sh } from "../quote.js";
+import { statCommand } from "./remote-files.js";
+import { combinedStatCommand, splitCombinedStat } from "./combined-stat.js";
 import { timingTraceOn, traceCommand, traceTiming } from "../timing-trace.js";
 
 /** One batch stays well under what sshd takes as one command line, and one slow command holds back few others. */
@@ -21,6 +23,8 @@ export type RunScript = (script: string, signal: AbortSignal | undefined) => Pro
 interface Waiting {
   command: string;
   signal: AbortSignal | undefined;
+  /** A stat (statCommand of this path): the stats waiting together go as one command (combined-stat.ts). */
+  statPath?: string;
   resolve(result: ExecResult): void;
   reject(error: unknown): void;
 }
@@ -49,16 +53,26 @@ export class CommandBatch {
   ) {}
 
   exec(command: string, signal?: AbortSignal): Promise<ExecResult> {
-    return new Promise((resolve, reject) => {
-      this.queue.push({ command, signal, resolve, reject });
-      if (this.scheduled) return;
-      this.scheduled = true;
-      setImmediate(() => this.flush());
-    });
+    return new Promise((resolve, reject) => this.enqueue({ command, signal, resolve, reject }));
+  }
+
+  /** What statCommand(path) prints, from a command shared with the other stats waiting in the same turn. */
+  stat(path: string): Promise<ExecResult> {
+    return new Promise((resolve, reject) =>
+      this.enqueue({ command: statCommand(path), signal: undefined, statPath: path, resolve, reject }),
+    );
+  }
+
+  private enqueue(waiting: Waiting): void {
+    this.queue.push(waiting);
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => this.flush());
   }
 
   private flush(): void {
     this.scheduled = false;
+    this.combineStats();
     if (this.runScript) return this.pump();
     const waiting = this.queue.splice(0);
     for (const group of groups(waiting, MAX_COMMANDS)) void this.send(group);
@@ -70,6 +84,7 @@ export class CommandBatch {
    * (traced on the lab's VM: a file's read queued behind a 150 ms dpkg -S while the other shell sat idle).
    */
   private pump(): void {
+    this.combineStats();
     // A shell's share of what waits now: a turn asked while all are free is split evenly over them, and one
     // shell coming free leaves the rest to the next.
     const share = Math.min(MAX_COMMANDS, Math.ceil(this.queue.length / this.lanes));
@@ -83,6 +98,31 @@ export class CommandBatch {
         this.pump();
       });
     }
+  }
+
+  /**
+   * Two or more stats waiting become one command in the first one's place. When its answer is not whole, each
+   * goes back to the queue as its own statCommand.
+   */
+  private combineStats(): void {
+    const stats = this.queue.filter((w) => w.statPath !== undefined);
+    if (stats.length < 2) return;
+    const paths = stats.map((w) => w.statPath!);
+    const retry = () => {
+      for (const w of stats) this.enqueue({ ...w, statPath: undefined });
+    };
+    const combined: Waiting = {
+      command: combinedStatCommand(paths),
+      signal: undefined,
+      resolve: (result) => {
+        const answers = splitCombinedStat(result, stats.length);
+        if (!answers) return retry();
+        stats.forEach((w, index) => w.resolve({ code: 0, stdout: answers[index]!, stderr: "" }));
+      },
+      reject: (error) => stats.forEach((w) => w.reject(error)),
+    };
+    this.queue.splice(this.queue.indexOf(stats[0]!), 1, combined);
+    this.queue = this.queue.filter((w) => w.statPath === undefined);
   }
 
   private alone(waiting: Waiting): void {

@@ -123,10 +123,15 @@ export class SshHost implements Host {
   }
 
   async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
-    const result =
+    return this.refusedBySudo(
       this.batch && batchable(options)
         ? await this.batch.exec(command, options.signal)
-        : await this.execAlone(command, options);
+        : await this.execAlone(command, options),
+    );
+  }
+
+  /** The result, unless sudo wanted a password for it (the user must allow NOPASSWD). */
+  private refusedBySudo(result: ExecResult): ExecResult {
     if (this.endpoint.sudo && result.code === 1 && sudoWantsPassword(result.stderr))
       throw sudoPasswordError(this, this.connection?.target.user ?? this.endpoint.user);
     return result;
@@ -243,7 +248,8 @@ export class SshHost implements Host {
 
   async stat(path: string): Promise<FileStat | null> {
     const command = statCommand(path);
-    const result = await this.exec(command);
+    // a dry run's batch shares one stat program with the other stats asked at the same time
+    const result = this.batch ? this.refusedBySudo(await this.batch.stat(path)) : await this.exec(command);
     if (result.code !== 0) throw new CommandFailedError(this, command, result);
     return parseStatOutput(result.stdout);
   }
