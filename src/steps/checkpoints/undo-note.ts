@@ -16,9 +16,10 @@ const UNDONE_BY: Record<string, { purpose: CheckpointPurpose; sides: CheckpointS
 /**
  * The lines a destructive step's gate adds: for each side it changes, the checkpoint that undoes it and
  * the command that returns to it (with the plan's path when known: a command to paste, new-user trial 7), or
- * a warning that nothing can. Also the dry-run report's "undo" text.
+ * a warning that nothing can (unless `warnedApart`: the step's "No checkpoints" finding says it). Also the
+ * dry-run report's "undo" text.
  */
-export function undoLines(plan: OvzPlan, stepId: string, planPath?: string): string[] {
+export function undoLines(plan: OvzPlan, stepId: string, planPath?: string, warnedApart = false): string[] {
   const undo = UNDONE_BY[stepId];
   if (!undo) return [];
   const name = nameFor(plan, undo.purpose);
@@ -32,8 +33,9 @@ export function undoLines(plan: OvzPlan, stepId: string, planPath?: string): str
       );
     else uncovered.push(side);
   }
-  // One short line: a gate on an 80x24 terminal must still show its commands above it.
-  if (uncovered.length > 0)
+  // One short line: a gate on an 80x24 terminal must still show its commands above it. Not beside the step's
+  // "No checkpoints" warning, which says the same of the same sides (new-user trial 9, smaller things).
+  if (uncovered.length > 0 && !warnedApart)
     lines.push(`warning: no checkpoint, nothing can undo this on the ${uncovered.join(" or the ")}`);
   return lines;
 }
@@ -77,10 +79,11 @@ export function withUndoNote<P>(step: Step<OvzPlan, P>, planPath?: string): Step
     verify: step.verify.bind(step),
     async probe(ctx) {
       const probed = await step.probe(ctx);
+      const warned = noCheckpointFindings(ctx.plan, step.id);
       return {
         ...probed,
-        findings: [...probed.findings, ...noCheckpointFindings(ctx.plan, step.id)],
-        details: [...(probed.details ?? []), ...undoLines(ctx.plan, step.id, planPath)],
+        findings: [...probed.findings, ...warned],
+        details: [...(probed.details ?? []), ...undoLines(ctx.plan, step.id, planPath, warned.length > 0)],
       };
     },
   };
