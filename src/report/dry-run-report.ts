@@ -14,6 +14,7 @@ import { code, fenced, plain as markdownPlain, table } from "./markdown.js";
 import { wordsFor } from "./kind-words.js";
 import { NO_UNDO, riskSummary } from "./risk-summary.js";
 import { commandNote } from "../engine/command-note.js";
+import { condenseCommands, sharedMarker } from "../render/condense-commands.js";
 
 export type { DryRunReport } from "./dry-run-schema.js";
 /** @deprecated the report is DryRunReport; kept for callers of the first version. */
@@ -138,14 +139,6 @@ export function collectDryRun(
  * The excludes are the "Not copied" table; a command that spells them all out (rsync's 50-odd --exclude=)
  * says so instead of listing them once more. The exact command is in the JSON report and in --debug.
  */
-function shortenExcludes(command: string, tableRows: number): string {
-  return command.replace(
-    /(?: --exclude=(?:'[^']*'|\S+)){5,}/g,
-    (run) =>
-      ` --exclude=… (${run.split(" --exclude=").length - 1} paths: "Not copied"${tableRows > 0 ? "" : " in the JSON report"})`,
-  );
-}
-
 const STATUS_TEXT: Record<DryRunStep["status"], string> = {
   "would-run": "would run",
   satisfied: "already done",
@@ -244,20 +237,30 @@ export function renderDryRunMarkdown(data: DryRunReport, plain: TextEscape = mar
     out.push(`Status: **${STATUS_TEXT[step.status]}**${step.reason ? `: ${plain(step.reason)}` : ""}`, "");
     const byHost = new Map<string, typeof step.commands>();
     for (const c of step.commands) byHost.set(c.host, [...(byHost.get(c.host) ?? []), c]);
-    for (const [host, commands] of byHost) {
+    // Each long command once, as the gate shows it (the freeze's four rsyncs in one lock shell); the JSON report has them whole.
+    const shown = condenseCommands([...byHost.values()].flat(), () =>
+      data.excludes.length > 0 ? ': "Not copied"' : ': "Not copied" in the JSON report',
+    );
+    for (const host of byHost.keys()) {
       out.push(`On **${host}**:`, "");
-      const shown = (command: string): string => shortenExcludes(command, data.excludes.length);
       out.push(
         ...fenced(
-          commands.flatMap((c) => {
-            const note = commandNote(c);
-            return note ? [`# ${note.replace(/\n/g, " ")}`, shown(c.command)] : [shown(c.command)];
-          }),
+          shown
+            .filter((s) => s.command.host === host)
+            .flatMap(({ command: c, text, label }) => {
+              const note = [label, commandNote(c)?.replace(/\n/g, " ")].filter(Boolean).join(" ");
+              return note ? [`# ${note}`, text] : [text];
+            }),
           "sh",
         ),
         "",
       );
     }
+    if (shown.some((s) => s.refersTo))
+      out.push(
+        `Shortened: ${code(sharedMarker("(1)"))} stands for words the same as in command (1) above, ${code("[without: …]")} for words of (1) this one lacks; the JSON report (${code("--format json")}) has every command whole.`,
+        "",
+      );
     for (const d of step.details) out.push(`- ${plain(d)}`);
     if (step.details.length > 0) out.push("");
     for (const f of step.findings)

@@ -7,6 +7,7 @@ import { failedStep, warningsOf, warningText, type CompensationView, type EndVie
 import { wordsFor } from "../report/kind-words.js";
 import { describeHeadline } from "../report/headline-figures.js";
 import { commandNote } from "../engine/command-note.js";
+import { condenseCommands, sharedMarker, type ShownCommand } from "../render/condense-commands.js";
 
 /** Panel contents as plain lines, so their height is known before Ink lays them out. */
 export interface PanelLine {
@@ -64,7 +65,13 @@ export function panelRows(lines: PanelLine[], columns: number): number {
  * files"). `otherWarnings` are the checks' warnings of other steps: the first gate shows them all, since
  * a step without a gate has no other place to show its warnings before something changes.
  */
-export function gateLines(prompt: GatePrompt, findings: Finding[] = [], otherWarnings: Finding[] = []): PanelLine[] {
+export function gateLines(
+  prompt: GatePrompt,
+  findings: Finding[] = [],
+  otherWarnings: Finding[] = [],
+  /** Every command whole (the f key), not each long one once with later ones shortened. */
+  wholeCommands = false,
+): PanelLine[] {
   const lines: PanelLine[] = [
     { text: `Next: ${prompt.title} — this step changes things`, bold: true, color: "yellow" },
   ];
@@ -81,13 +88,22 @@ export function gateLines(prompt: GatePrompt, findings: Finding[] = [], otherWar
   if (prompt.commands.length === 0) lines.push({ text: "  (the step lists no commands)" });
   else lines.push({ text: "What it runs, host by host in order:", bold: true });
   let host: string | undefined;
-  for (const c of prompt.commands) {
+  // The freeze's four rsyncs in the same lock shell were 347 rows at 80 columns (new-user trial 9, smaller things).
+  const shown: ShownCommand[] = wholeCommands
+    ? prompt.commands.map((command) => ({ command, text: command.command, shortened: false }))
+    : condenseCommands(prompt.commands, () => "; f shows them");
+  for (const { command: c, text, label } of shown) {
     if (c.host !== host) lines.push({ text: `On ${c.host}:`, bold: true });
     host = c.host;
-    const note = commandNote(c);
+    const note = [label, commandNote(c)].filter(Boolean).join(" ");
     if (note) lines.push({ text: `  # ${note}`, dim: true });
-    lines.push({ text: `  $ ${c.command}` });
+    lines.push({ text: `  $ ${text}` });
   }
+  if (shown.some((s) => s.refersTo))
+    lines.push({
+      text: `Shortened: ${sharedMarker("(1)")} stands for words the same as in command (1) above, [without: …] for words of (1) this one lacks. f shows every command whole; the run's log (.log.ndjson, its "prompt" event) keeps them whole too.`,
+      dim: true,
+    });
   return lines;
 }
 

@@ -62,6 +62,28 @@ const rowsOf = (stepId: string): string[] => {
 const count = (text: string, part: string): number => text.split(part).length - 1;
 
 describe("a gate a person can read at 2 a.m. (new-user trial 9, smaller things)", () => {
+  it("the freeze and copy gates show the copy's lock-and-rsync shell once, not once per pass", () => {
+    for (const stepId of ["rsync", "db-freeze"]) {
+      const text = rowsOf(stepId).join("\n").replace(/\n +/g, " ");
+      expect(count(text, "cannot create the copy's lock file"), stepId).toBe(1);
+      expect(count(text, "mudanza_rsync() {"), stepId).toBe(1);
+    }
+    // The freeze gate's planned commands hold four rsyncs: the gate was 347 rows at 80 columns.
+    expect(gates.get("db-freeze")!.prompt.commands.filter((c) => c.command.includes("exec rsync"))).toHaveLength(4);
+    // 347 rows at 80 columns before, 155 after: the first rsync whole but its 54 excludes, the others as differences.
+    expect(rowsOf("db-freeze").length).toBeLessThanOrEqual(160);
+    // Where the rest is: the f key, and the run's log.
+    expect(rowsOf("db-freeze").join(" ")).toMatch(/Shortened: …\(1\)… stands for words the same as in command \(1\)/);
+  });
+
+  it("the f key's gate shows every command whole, as the step runs it", () => {
+    for (const [stepId, { prompt, findings }] of gates) {
+      const whole = gateLines(prompt, findings, [], true).map((l) => l.text);
+      for (const c of prompt.commands) expect(whole, stepId).toContain(`  $ ${c.command}`);
+      expect(whole.join("\n"), stepId).not.toContain("Shortened:");
+    }
+  });
+
   it("says the same fact once: the first gate's 'No checkpoints' warning has no 'no checkpoint' detail beside it", () => {
     const text = rowsOf("pre-update").join("\n");
     expect(text).toContain("No checkpoints");

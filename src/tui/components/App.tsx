@@ -28,8 +28,13 @@ export function App({ store, onAbort, columns, rows, clock = Date.now, inputActi
   const { model, prompt } = useSyncExternalStore(store.subscribe, store.getSnapshot);
   const [nowMs, setNow] = useState(clock());
   const [gateOffset, setGateOffset] = useState(0);
+  // f: every command of the gate whole, instead of each long one once (the others shortened).
+  const [wholeCommands, setWholeCommands] = useState(false);
   const width = Math.max(40, columns - 1);
-  useEffect(() => setGateOffset(0), [prompt?.stepId]);
+  useEffect(() => {
+    setGateOffset(0);
+    setWholeCommands(false);
+  }, [prompt?.stepId]);
 
   // A gate taller than the screen scrolls inside its panel: the header and the question stay visible.
   const gateStep = prompt ? model.steps.find((s) => s.id === prompt.stepId) : undefined;
@@ -37,7 +42,7 @@ export function App({ store, onAbort, columns, rows, clock = Date.now, inputActi
     prompt && prompt.stepId === model.firstGateId
       ? warningsOf(model).filter((f) => !gateStep?.findings.includes(f))
       : [];
-  const gateBody = prompt ? toRows(gateLines(prompt, gateStep?.findings, othersWarnings), width) : [];
+  const gateBody = prompt ? toRows(gateLines(prompt, gateStep?.findings, othersWarnings, wholeCommands), width) : [];
   const gateBudget = Math.max(3, rows - 1 - 3 - 1 - 1 - 1 - Math.min(3, model.steps.length));
   const gateScrolls = gateBody.length > gateBudget;
   const gatePage = Math.max(1, gateBudget - 2);
@@ -72,6 +77,10 @@ export function App({ store, onAbort, columns, rows, clock = Date.now, inputActi
             : key.pageUp
               ? -gatePage
               : 0;
+      if (input === "f" || input === "F") {
+        setWholeCommands((whole) => !whole);
+        return;
+      }
       if (scroll !== 0) {
         setGateOffset((o) => Math.min(maxGateOffset, Math.max(0, o + scroll)));
         return;
@@ -126,7 +135,7 @@ export function App({ store, onAbort, columns, rows, clock = Date.now, inputActi
   const hint = model.end
     ? ""
     : prompt
-      ? `y = run it · Enter = no · q = abort${gateScrolls ? " · ↑/↓ scroll" : ""}`
+      ? `y = run it · Enter = no · q = abort${gateScrolls ? " · ↑/↓ scroll" : ""} · f = ${wholeCommands ? "shortened" : "whole"} commands`
       : model.aborting
         ? "stopping…"
         : "q = abort safely (undoes what it must)";

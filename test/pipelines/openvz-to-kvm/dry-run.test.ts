@@ -125,6 +125,12 @@ describe("mudanza run PLAN --dry-run on the scripted pairs", () => {
     for (const id of STEPS) expect(stdout).toContain(`(\`${id}\`)`);
     expect(stdout).toMatch(/On \*\*source\*\*/);
     expect(stdout).toMatch(/On \*\*target\*\*/);
+    // Each step's long commands once, as its gate shows them: the copy's lock shell was in every rsync of the
+    // freeze (new-user trial 9, smaller things); the JSON report keeps them whole.
+    const freeze = stdout.slice(stdout.indexOf("(`db-freeze`)"), stdout.indexOf("(`network-fixup`)"));
+    expect(freeze.split("cannot create the copy's lock file").length - 1).toBe(1);
+    expect(freeze).toContain("…(1)…");
+    expect(freeze).toMatch(/the JSON report \(`--format json`\) has every command whole/);
   });
 
   it("a release mismatch blocks with exit 3 and names both releases", async () => {
