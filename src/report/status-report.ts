@@ -39,10 +39,11 @@ const WITHOUT_OUTCOME = {
 const CONTINUE = "Continue with";
 
 /**
- * A done run rolled back since has no recorded resume command (it ended done): the plan's run continues from
- * the checkpoint, without --yes whatever the last run had (the gates of the steps to redo ask again).
+ * A run with no recorded resume command: a done run rolled back since (it ended done), or a killed one (it
+ * recorded no end; an earlier run's end in the log is not its own). The plan's run continues where the journal
+ * stands, without --yes whatever the last run had (the gates of the steps to run ask again).
  */
-const continueAfterRollback = (command: string | undefined): RunAgainAdvice => ({
+const continueWith = (command: string | undefined): RunAgainAdvice => ({
   lead: CONTINUE,
   command,
   startsOver: false,
@@ -95,14 +96,16 @@ export function renderStatus(
   lines.push(...stoppedServicesLines(s, left));
   const copyLeft = copyLeftRunningLine(s, left, killedAtGate?.stepId);
   if (copyLeft) lines.push(copyLeft);
-  // A killed run is as unfinished as a failed one.
-  const unfinished = last?.outcome ? last.outcome !== "done" : context.lockHeld === false;
+  // A killed run is as unfinished as a failed one. An image command's journal names no plan to run: its last
+  // recorded end says how to run it again.
   const advice =
-    s.lastEnd && unfinished
-      ? runAgainAdvice(s.lastEnd)
-      : rollback && last?.outcome === "done"
-        ? continueAfterRollback(runCommand)
-        : undefined;
+    state === "killed" && runCommand
+      ? continueWith(runCommand)
+      : s.lastEnd && (last?.outcome ? last.outcome !== "done" : state === "killed")
+        ? runAgainAdvice(s.lastEnd)
+        : rollback && last?.outcome === "done"
+          ? continueWith(runCommand)
+          : undefined;
   if (advice) {
     // Only offer a run that would be accepted: an unreadable plan is refused by `run`, and a changed one unless
     // it starts over (--restart).

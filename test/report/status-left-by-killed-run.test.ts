@@ -4,7 +4,7 @@ import { renderStatus } from "../../src/report/status-report.js";
 import { START_SOURCE_COMPENSATION } from "../../src/steps/openvz-to-kvm/cutover.js";
 import { startCommand } from "../../src/steps/openvz-to-kvm/db-freeze.js";
 import { RSYNC_LOCK } from "../../src/steps/openvz-to-kvm/sync.js";
-import { start } from "../tui/events.js";
+import { end, start } from "../tui/events.js";
 
 const at = "2026-12-05T10:48:19.987Z";
 const freezeBegan = "2026-12-05T10:49:13.402Z";
@@ -118,5 +118,42 @@ describe("status after a run killed in a copy step", () => {
       details: [],
     };
     expect(renderStatus(killedInCopy, "h", [pipelineStart, prompt], { lockHeld: false })).not.toContain("A copy may");
+  });
+});
+
+// New-user trial 9, finding 4: a killed run's status said "run the plan again to resume" with no command to paste.
+describe("the advice after a killed run", () => {
+  const advice = (text: string) => text.split("\n").filter((l) => /^(Continu|Resum)/.test(l));
+
+  it("ends with the command that continues it, as the other advice lines write it", () => {
+    const text = renderStatus(killedInFreeze, "h", [pipelineStart], { lockHeld: false, stateDirs: dirs });
+    expect(advice(text)).toEqual(["Continue with: mudanza run /plans/lab.yaml"]);
+    const elsewhere = renderStatus(killedInFreeze, "h", [pipelineStart], {
+      lockHeld: false,
+      stateDirs: { now: "/runs/x/state", default: "/state" },
+    });
+    expect(advice(elsewhere)).toEqual(["Continue with: mudanza run /plans/lab.yaml --state-dir /runs/x/state"]);
+  });
+
+  it("not an earlier run's advice the log still holds, nor a command a changed plan would refuse", () => {
+    const earlier = end(0, "failed", { resumeCommand: "mudanza run /plans/lab.yaml --yes" });
+    const twoRuns: JournalData = {
+      ...killedInFreeze,
+      runs: [{ startedAt: at, mode: "yes", outcome: "failed" }, ...killedInFreeze.runs],
+    };
+    const text = renderStatus(twoRuns, "h", [pipelineStart, earlier, pipelineStart], {
+      lockHeld: false,
+      stateDirs: dirs,
+    });
+    expect(advice(text)).toEqual(["Continue with: mudanza run /plans/lab.yaml"]);
+    const changed = renderStatus(killedInFreeze, "other", [pipelineStart], { lockHeld: false, stateDirs: dirs });
+    expect(advice(changed)).toEqual([
+      "Continuing would be refused: the plan changed since it started; restore the plan, or start over with --restart",
+    ]);
+  });
+
+  it("none while the run may still be going", () => {
+    expect(advice(renderStatus(killedInFreeze, "h", [pipelineStart], { lockHeld: true }))).toEqual([]);
+    expect(advice(renderStatus(killedInFreeze, "h", [pipelineStart], {}))).toEqual([]);
   });
 });
