@@ -2,6 +2,7 @@ import { pasteable } from "../hosts/quote.js";
 import { unitsStartedBy } from "../steps/services/start-command.js";
 import { RSYNC_LOCK } from "../steps/openvz-to-kvm/rsync-lock.js";
 import type { RunSummary } from "./run-summary.js";
+import { servicesStop, type ServicesStop } from "./services-stop.js";
 
 /** How the last run ended, as far as status can tell (its outcome, else the journal's lock). */
 export type LastRunState = "ended" | "running" | "killed" | "unknown";
@@ -11,6 +12,8 @@ export interface LeftContext {
   state: LastRunState;
   /** The command that runs the plan again (pointed at the state dir read), when the journal names a plan file. */
   runCommand?: string;
+  /** The journal's facts: when a freeze stopped what its undo starts. */
+  facts?: Readonly<Record<string, unknown>>;
 }
 
 const clock = (iso: string | undefined): string | undefined =>
@@ -23,43 +26,93 @@ const BY: Record<LastRunState, string> = {
   running: "the run in progress",
 };
 
+interface StoppedBy {
+  units: string[];
+  host: string;
+  command: string;
+  step?: RunSummary["steps"][number];
+  stop?: ServicesStop;
+}
+
+/** The pending undos that start services (a freeze's): what they start, and when the journal says they stopped. */
+function stoppedServices(s: RunSummary, left: LeftContext): StoppedBy[] {
+  return s.pendingCompensations.flatMap((c) => {
+    const units = unitsStartedBy(c.command);
+    if (!units) return [];
+    const step = s.steps.find((st) => st.id === c.registeredBy);
+    return [
+      {
+        units,
+        host: c.host,
+        command: c.command,
+        step,
+        stop: servicesStop(left.facts ?? {}, c.registeredBy, step?.startedAt),
+      },
+    ];
+  });
+}
+
+/** "STOPPED since 10:49:32Z" and the like: the stop's time when it was recorded, else the earliest it can be. */
+function sinceWords(stop: ServicesStop | undefined, by: string, title: string | undefined): string {
+  const inStep = title ? ` in "${title}"` : "";
+  switch (stop?.kind) {
+    case "stopped":
+      return `STOPPED since ${clock(stop.at)} (stopped by ${by}${inStep})`;
+    case "stopped-after":
+      return `STOPPED since ${clock(stop.after)} at the earliest (stopped by ${by}${inStep}, which began then; the journal has no time of the stop itself)`;
+    case "maybe-stopped-again":
+      return `perhaps STOPPED again since ${clock(stop.startedAt)} at the earliest (${by} started them again then, after its freeze, and was redoing the freeze${inStep})`;
+    default:
+      return `STOPPED (stopped by ${by}${inStep})`;
+  }
+}
+
 /**
- * Services a pending compensation starts (a freeze's undo): stopped now, as far as the journal knows. The next
- * run starts them before anything else; until then they stay down, which the admin must hear plainly.
+ * Services a pending compensation starts (a freeze's undo): stopped now, as far as the journal knows, and since
+ * when. The next run starts them before anything else; until then they stay down, which the admin must hear
+ * plainly (found by a new-user trial).
  */
 export function stoppedServicesLines(s: RunSummary, left: LeftContext): string[] {
-  const lines: string[] = [];
-  for (const c of s.pendingCompensations) {
-    const units = unitsStartedBy(c.command);
-    if (!units) continue;
-    const step = s.steps.find((st) => st.id === c.registeredBy);
-    const since = clock(step?.startedAt);
-    const when = since ? ` (at ${since}, when "${step!.title}" began)` : "";
-    const address = s.hosts[c.host];
-    const what = `${units.join(", ")} on the ${c.host} ${units.length === 1 ? "was" : "were"} stopped by ${BY[left.state]}${when}`;
-    if (left.state === "running") {
-      lines.push(`${what}: that run starts ${units.length === 1 ? "it" : "them"} again when its freeze ends`);
-      continue;
+  return stoppedServices(s, left).map(({ units, host, command, step, stop }) => {
+    const one = units.length === 1;
+    const them = one ? "it" : "them";
+    const named = `${units.join(", ")} on the ${host}`;
+    if (stop?.kind === "started-again") {
+      const undo =
+        left.state === "running"
+          ? ""
+          : `; the pending undo starts ${them} again, which changes nothing for running units`;
+      return `${named} ${one ? "was" : "were"} stopped at ${clock(stop.at)} and started again at ${clock(stop.startedAt)} by ${BY[left.state]}, as far as the journal knows${undo}`;
     }
+    const what = `${named} ${one ? "is" : "are"} ${sinceWords(stop, BY[left.state], step?.title)}`;
+    if (left.state === "running") return `${what}: that run starts ${them} again when its freeze ends`;
     const next = left.runCommand ? `\`${left.runCommand}\` starts` : "the next run starts";
-    lines.push(
-      `${what} and ${units.length === 1 ? "is" : "are"} still stopped as far as the journal knows: ${next} ${units.length === 1 ? "it" : "them"} first; by hand: \`${c.command}\` on ${address ?? `the ${c.host}`}`,
-    );
-  }
-  return lines;
+    const address = s.hosts[host];
+    return `${what}, as far as the journal knows: ${next} ${them} first; by hand: \`${command}\` on ${address ?? `the ${host}`}`;
+  });
 }
 
 /** "Freeze window: began HH:MM:SSZ, not ended" while a freeze's undo is pending and its step is running. */
-export function openFreezeLine(s: RunSummary, state: LastRunState): string | undefined {
-  for (const c of s.pendingCompensations) {
-    if (!unitsStartedBy(c.command)) continue;
-    const step = s.steps.find((st) => st.id === c.registeredBy && st.status === "running");
-    if (!step?.startedAt) continue;
-    const end =
-      state === "running" ? "still open" : state === "killed" ? "not ended: the run was killed in it" : "not ended";
-    return `Freeze window: began ${clock(step.startedAt)} (when "${step.title}" began), ${end}`;
+export function openFreezeLine(s: RunSummary, left: LeftContext): string | undefined {
+  const open = stoppedServices(s, left).find((x) => x.step?.status === "running" && x.stop);
+  if (!open?.stop || !open.step) return undefined;
+  const { stop, step } = open;
+  const end =
+    left.state === "running"
+      ? "still open"
+      : left.state === "killed"
+        ? "not ended: the run was killed in it"
+        : "not ended";
+  switch (stop.kind) {
+    case "stopped":
+      return `Freeze window: began ${clock(stop.at)} (when the databases were stopped), ${end}`;
+    case "stopped-after":
+      return `Freeze window: began ${clock(stop.after)} at the earliest (when "${step.title}" began; the stop's own time was not recorded), ${end}`;
+    case "maybe-stopped-again":
+      return `Freeze window: the freeze was being redone after ${clock(stop.startedAt)}, ${end}`;
+    case "started-again":
+      return `Freeze window: ${clock(stop.at)} to ${clock(stop.startedAt)} (${Math.round((Date.parse(stop.startedAt) - Date.parse(stop.at)) / 100) / 10} s); "${step.title}" did not finish`;
   }
-  return undefined;
 }
 
 /**

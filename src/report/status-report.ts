@@ -87,6 +87,7 @@ export function renderStatus(
   const runCommand = runCommandFor(s.planPath);
   const left = {
     state,
+    facts: journal.facts,
     runCommand:
       runCommand && context.stateDirs
         ? resumeCommandIn(runCommand, context.stateDirs.now, context.stateDirs.default)
@@ -147,7 +148,7 @@ export function renderStatus(
     for (const more of rest) lines.push(`${" ".repeat(row.length + 2)}${more}`);
   }
   if (s.freezeWindowSec !== undefined) lines.push("", `Freeze window (databases stopped): ${s.freezeWindowSec} s`);
-  else if (words.freezes) lines.push("", openFreezeLine(s, state) ?? "Freeze window: not recorded yet");
+  else if (words.freezes) lines.push("", openFreezeLine(s, left) ?? "Freeze window: not recorded yet");
   const after = checksAfterReboot(s);
   if (s.rebootStepId) {
     lines.push("", "Verified after the reboot:");

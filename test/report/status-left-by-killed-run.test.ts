@@ -2,7 +2,9 @@ import { describe, expect, it } from "vitest";
 import type { JournalData } from "../../src/journal/journal.js";
 import { renderStatus } from "../../src/report/status-report.js";
 import { START_SOURCE_COMPENSATION } from "../../src/steps/openvz-to-kvm/cutover.js";
-import { startCommand } from "../../src/steps/openvz-to-kvm/db-freeze.js";
+import { dbFreeze, startCommand } from "../../src/steps/openvz-to-kvm/db-freeze.js";
+import { OVZ_FACTS } from "../../src/steps/openvz-to-kvm/facts.js";
+import { DATABASES_FACT, FREEZE_STEP, PROOF_FACT } from "../../src/report/services-stop.js";
 import { RSYNC_LOCK } from "../../src/steps/openvz-to-kvm/sync.js";
 import { end, start } from "../tui/events.js";
 
@@ -52,20 +54,72 @@ const killedInFreeze: JournalData = {
 };
 const dirs = { now: "/state", default: "/state" };
 
-// New-user trial 9, finding 4: the stopped database was only the last of the pending compensations.
+// New-user trial 9, finding 4: the stopped database was only the last of the pending compensations, and the
+// time status gave was the freeze step's start, not the stop's.
 describe("status after a run killed in its freeze", () => {
-  it("leads with the stopped database: since when, what starts it, and how by hand on which host", () => {
-    const text = renderStatus(killedInFreeze, "h", [pipelineStart], { lockHeld: false, stateDirs: dirs });
+  const stoppedAt = "2026-12-05T10:49:32.118Z";
+  const stopRecorded: JournalData = {
+    ...killedInFreeze,
+    facts: {
+      databases: { units: ["mariadb.service"], triggers: ["mariadb.socket"], stoppedAt, leftStoppedOnSource: false },
+    },
+  };
+  const leadLine = (journal: JournalData, context = {}) => {
+    const lines = renderStatus(journal, "h", [pipelineStart], { lockHeld: false, stateDirs: dirs, ...context }).split(
+      "\n",
+    );
+    return lines[lines.findIndex((l) => l.startsWith("Last run:")) + 1];
+  };
+  const BY_HAND =
+    "`mudanza run /plans/lab.yaml` starts them first; by hand: `systemctl start -- mariadb.socket mariadb.service` on 198.18.1.2";
+
+  it("leads with the stopped database: since when it is stopped, what starts it, and how by hand on which host", () => {
+    const text = renderStatus(stopRecorded, "h", [pipelineStart], { lockHeld: false, stateDirs: dirs });
     const lines = text.split("\n");
     const lastRun = lines.findIndex((l) => l.startsWith("Last run:"));
     expect(lines[lastRun + 1]).toBe(
-      `mariadb.socket, mariadb.service on the source were stopped by the killed run (at 10:49:13Z, when "${FREEZE}" began) and are still stopped as far as the journal knows: \`mudanza run /plans/lab.yaml\` starts them first; by hand: \`systemctl start -- mariadb.socket mariadb.service\` on 198.18.1.2`,
+      `mariadb.socket, mariadb.service on the source are STOPPED since 10:49:32Z (stopped by the killed run in "${FREEZE}"), as far as the journal knows: ${BY_HAND}`,
     );
     expect(lines.indexOf("Timeline:")).toBeGreaterThan(lastRun + 1);
     expect(text).toContain(
-      `Freeze window: began 10:49:13Z (when "${FREEZE}" began), not ended: the run was killed in it`,
+      "Freeze window: began 10:49:32Z (when the databases were stopped), not ended: the run was killed in it",
     );
     expect(text).not.toContain("Freeze window: not recorded yet");
+  });
+
+  it("without the stop's time (killed before it recorded it), the step's start as the earliest it can be", () => {
+    expect(leadLine(killedInFreeze)).toBe(
+      `mariadb.socket, mariadb.service on the source are STOPPED since 10:49:13Z at the earliest (stopped by the killed run in "${FREEZE}", which began then; the journal has no time of the stop itself), as far as the journal knows: ${BY_HAND}`,
+    );
+    const text = renderStatus(killedInFreeze, "h", [pipelineStart], { lockHeld: false, stateDirs: dirs });
+    expect(text).toContain(
+      `Freeze window: began 10:49:13Z at the earliest (when "${FREEZE}" began; the stop's own time was not recorded), not ended: the run was killed in it`,
+    );
+  });
+
+  it("started again on the source (killed after the thaw, in the proof): not stopped", () => {
+    const thawed: JournalData = {
+      ...stopRecorded,
+      facts: {
+        databases: {
+          units: ["mariadb.service"],
+          stoppedAt,
+          startedOnSourceAt: "2026-12-05T10:49:45.500Z",
+          leftStoppedOnSource: false,
+        },
+      },
+    };
+    expect(leadLine(thawed)).toBe(
+      "mariadb.socket, mariadb.service on the source were stopped at 10:49:32Z and started again at 10:49:45Z by the killed run, as far as the journal knows; the pending undo starts them again, which changes nothing for running units",
+    );
+    const text = renderStatus(thawed, "h", [pipelineStart], { lockHeld: false, stateDirs: dirs });
+    expect(text).not.toContain("STOPPED");
+    expect(text).toContain(`Freeze window: 10:49:32Z to 10:49:45Z (13.4 s); "${FREEZE}" did not finish`);
+    // ...unless the step was redoing its freeze: then they may be stopped again, since the thaw at the earliest
+    const redoing = { ...thawed, facts: { ...thawed.facts, freezeProof: { redo: "under way" } } };
+    expect(leadLine(redoing)).toMatch(
+      /^mariadb.socket, mariadb.service on the source are perhaps STOPPED again since 10:49:45Z at the earliest/,
+    );
   });
 
   it("names the state dir in the command when it is not the default one", () => {
@@ -77,14 +131,19 @@ describe("status after a run killed in its freeze", () => {
   });
 
   it("says nothing of the kind once the undo ran, and the run in progress keeps its freeze open", () => {
-    const started = { ...killedInFreeze, compensations: [revokeKey] };
+    const started = { ...stopRecorded, compensations: [revokeKey] };
     const text = renderStatus(started, "h", [pipelineStart], { lockHeld: false });
-    expect(text).not.toMatch(/stopped by/);
+    expect(text).not.toMatch(/STOPPED|stopped by/);
     expect(text).toContain("Freeze window: not recorded yet");
-    const live = renderStatus(killedInFreeze, "h", [pipelineStart], { lockHeld: true });
-    expect(live).toContain("stopped by the run in progress");
+    const live = renderStatus(stopRecorded, "h", [pipelineStart], { lockHeld: true });
+    expect(live).toContain("STOPPED since 10:49:32Z (stopped by the run in progress");
     expect(live).toContain("still open");
     expect(live).not.toContain("by hand");
+  });
+
+  it("reads the facts db-freeze writes, under the names it writes them", () => {
+    expect(FREEZE_STEP).toBe(dbFreeze.id);
+    expect([DATABASES_FACT, PROOF_FACT]).toEqual([OVZ_FACTS.databases.key, OVZ_FACTS.freezeProof.key]);
   });
 });
 

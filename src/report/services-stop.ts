@@ -1,0 +1,60 @@
+import type { DatabaseFact } from "../steps/openvz-to-kvm/facts.js";
+
+/**
+ * When the services a pending undo starts were stopped, as the journal tells it. db-freeze (openvz-to-kvm)
+ * registers the undo before the stop, and records the stop's time (`stoppedAt`, when it was sent) in its
+ * `databases` fact once every unit is seen stopped: a run killed in between left no time but the step's start.
+ * Read without zod (status loads none); the type is only a check that the names still match.
+ */
+export type ServicesStop =
+  /** Stopped at `at`, and not started again since. */
+  | { kind: "stopped"; at: string }
+  /** Stopped after `after` (the step's start), at the earliest: the run was killed before it recorded the stop. */
+  | { kind: "stopped-after"; after: string }
+  /**
+   * Started again at `startedAt` after a first freeze, then the step redid its freeze: stopped again since, or
+   * already started again (the journal cannot tell until the redo ends).
+   */
+  | { kind: "maybe-stopped-again"; startedAt: string }
+  /** The freeze ended: stopped at `at`, started again at `startedAt`; the undo left pending changes nothing. */
+  | { kind: "started-again"; at: string; startedAt: string };
+
+/** The step whose undo starts what it stopped, and its facts (src/steps/openvz-to-kvm/facts.ts). */
+export const FREEZE_STEP = "db-freeze";
+export const DATABASES_FACT = "databases";
+export const PROOF_FACT = "freezeProof";
+
+type Times = Pick<DatabaseFact, "stoppedAt" | "startedOnSourceAt">;
+
+function timesOf(value: unknown): Times {
+  if (value === null || typeof value !== "object") return {};
+  const { stoppedAt, startedOnSourceAt } = value as Record<string, unknown>;
+  return {
+    stoppedAt: typeof stoppedAt === "string" ? stoppedAt : undefined,
+    startedOnSourceAt: typeof startedOnSourceAt === "string" ? startedOnSourceAt : undefined,
+  };
+}
+
+const redoUnderWay = (proof: unknown): boolean =>
+  proof !== null && typeof proof === "object" && (proof as Record<string, unknown>)["redo"] === "under way";
+
+/**
+ * The stop behind an undo `registeredBy` a step (which began at `stepStartedAt`); undefined when the journal
+ * tells nothing (a step that records no stop, and no start).
+ */
+export function servicesStop(
+  facts: Readonly<Record<string, unknown>>,
+  registeredBy: string,
+  stepStartedAt: string | undefined,
+): ServicesStop | undefined {
+  const fallback = stepStartedAt ? { kind: "stopped-after" as const, after: stepStartedAt } : undefined;
+  if (registeredBy !== FREEZE_STEP) return fallback;
+  // Each attempt of the step writes the fact afresh (no stoppedAt) before it registers the undo.
+  const { stoppedAt, startedOnSourceAt } = timesOf(facts[DATABASES_FACT]);
+  if (!stoppedAt) return fallback;
+  if (!startedOnSourceAt || Date.parse(startedOnSourceAt) < Date.parse(stoppedAt))
+    return { kind: "stopped", at: stoppedAt };
+  // Started again after that stop: stopped once more only by a redo of the freeze, whose times replace these.
+  if (redoUnderWay(facts[PROOF_FACT])) return { kind: "maybe-stopped-again", startedAt: startedOnSourceAt };
+  return { kind: "started-again", at: stoppedAt, startedAt: startedOnSourceAt };
+}
