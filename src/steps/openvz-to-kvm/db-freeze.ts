@@ -127,8 +127,11 @@ async function stopCopyStart(
   stopped: string[],
   short: { plan: Extract<FinalPassPlan, { kind: "changed" }>; waiting: WaitingCopy } | null,
 ): Promise<{ windowSec: number; scope: "changed" | "whole" }> {
+  record.stoppedAt = new Date().toISOString();
+  // Recorded before the stop is sent, outside the window: a run killed while the stop runs (a database flushing)
+  // leaves the journal since when its databases are down, which status says (found by a new-user trial).
+  await ctx.facts.set(OVZ_FACTS.databases, record);
   const frozenAt = Date.now();
-  record.stoppedAt = new Date(frozenAt).toISOString();
   await runLogged(ctx, "source", stopCommand(stopped));
   const frozen = await assertFrozen(ctx, stopped, [], "after the stop");
   record.allStoppedAt = new Date().toISOString();
