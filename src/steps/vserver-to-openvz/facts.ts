@@ -48,6 +48,11 @@ export type Inventory = z.infer<typeof inventorySchema>;
 export const VS_FACTS = {
   inventory: defineFact("inventory", inventorySchema),
   livePasses: defineFact("livePasses", z.array(z.number())),
+  /**
+   * Node paths this migration creates (its private area, its CTID.conf), recorded just before it creates them:
+   * a later probe takes them for the migration's own, not for a CTID another container took.
+   */
+  madeOnNode: defineFact("madeOnNode", z.array(z.string())),
   finalSyncAt: defineFact("finalSyncAt", z.string()),
   fixups: defineFact(
     "fixups",

@@ -12,11 +12,15 @@ import { substVeid, vzConfValues } from "../../openvz/vz-conf.js";
 import type { Inventory, VsContext } from "./context.js";
 import { sourceSshCheckCommand } from "./rsync.js";
 import { parseDf } from "../host/df.js";
+import { VS_FACTS } from "./facts.js";
+import { madeByThisMigration } from "./made-on-node.js";
 
 export interface Gathered {
   inventory: Inventory | null;
   findings: Finding[];
   commands: PlannedCommand[];
+  /** What an earlier run of this migration explains (its own private area, the services it recorded), for the details. */
+  notes: string[];
 }
 
 /** vzctl's stock vz.conf values, used when the node's vz.conf sets none. */
@@ -46,6 +50,7 @@ export async function gatherInventory(ctx: VsContext): Promise<Gathered> {
   const target = ctx.host("target");
   const findings: Finding[] = [];
   const commands: PlannedCommand[] = [];
+  const notes: string[] = [];
   const run = async (host: Host, command: string, purpose: string) => {
     commands.push({ host: host.role, command, purpose });
     return host.exec(command);
@@ -64,7 +69,7 @@ export async function gatherInventory(ctx: VsContext): Promise<Gathered> {
         "source",
       ),
     );
-    return { inventory: null, findings, commands };
+    return { inventory: null, findings, commands, notes };
   }
 
   const vzConfPath = posix.join(options.vzConfDir, "vz.conf");
@@ -78,7 +83,7 @@ export async function gatherInventory(ctx: VsContext): Promise<Gathered> {
         "target",
       ),
     );
-    return { inventory: null, findings, commands };
+    return { inventory: null, findings, commands, notes };
   }
   const vz = vzConfValues(vzConfText);
 
@@ -92,7 +97,7 @@ export async function gatherInventory(ctx: VsContext): Promise<Gathered> {
         "target",
       ),
     );
-    return { inventory: null, findings, commands };
+    return { inventory: null, findings, commands, notes };
   }
   // CTID.conf keeps vz.conf's templates as vzctl create writes them; vzctl expands $VEID when it reads them.
   const privateTemplate = vz.VE_PRIVATE || DEFAULT_VE_PRIVATE;
@@ -101,8 +106,16 @@ export async function gatherInventory(ctx: VsContext): Promise<Gathered> {
   const rootDir = substVeid(rootTemplate, ctid);
   const confPath = posix.join(options.vzConfDir, "conf", `${ctid}.conf`);
 
-  for (const path of [confPath, privateDir]) {
-    if ((await target.stat(path)) !== null) {
+  const taken = [
+    { path: confPath, what: "config" },
+    { path: privateDir, what: "copy" },
+  ];
+  for (const { path, what } of taken) {
+    if ((await target.stat(path)) === null) continue;
+    // A resumed migration finds what its first runs made: that is no other container's.
+    if (madeByThisMigration(ctx, path))
+      notes.push(`${path} exists: this migration's own ${what}, made by an earlier run (its journal records it)`);
+    else
       findings.push(
         blocker(
           `CTID ${ctid} is taken`,
@@ -111,7 +124,6 @@ export async function gatherInventory(ctx: VsContext): Promise<Gathered> {
           "target",
         ),
       );
-    }
   }
 
   const vzctl = await run(target, "command -v vzctl", "vzctl is installed on the node");
@@ -143,7 +155,11 @@ export async function gatherInventory(ctx: VsContext): Promise<Gathered> {
         "source",
       ),
     );
-  if (!running)
+  // The services the start checks for are the ones an earlier run of this migration recorded, if one did.
+  const journaled = ctx.facts.get(VS_FACTS.inventory);
+  if (!running && journaled?.running)
+    notes.push(`${options.guest} is stopped now; the start checks the services this migration recorded while it ran`);
+  else if (!running)
     findings.push(
       warning(
         "Guest is stopped",
@@ -345,7 +361,7 @@ export async function gatherInventory(ctx: VsContext): Promise<Gathered> {
     settings,
     unmapped,
   };
-  return { inventory, findings, commands };
+  return { inventory, findings, commands, notes };
 }
 
 export function requireInventory(inventory: Inventory | null | undefined): Inventory {

@@ -16,13 +16,17 @@ export const inventoryStep = defineStep<VsPlan, InventoryPlan>({
   title: "Read the VServer guest and check the OpenVZ node",
   destructive: false,
   async probe(ctx) {
-    const { inventory, findings, commands } = await gatherInventory(ctx);
+    const { inventory, findings, commands, notes } = await gatherInventory(ctx);
+    // An earlier run of this migration read the guest: the next steps go on with what it journaled.
+    const journaled = ctx.facts.get(VS_FACTS.inventory);
+    const services = (journaled ?? inventory)?.services ?? [];
     const details = inventory
       ? [
           `guest ${inventory.guest} (${inventory.release.pretty}, ${inventory.running ? "running" : "stopped"}) -> CTID ${inventory.ctid}`,
           `hostname ${inventory.hostname ?? "(none)"}, addresses ${inventory.ips.join(" ") || "(none)"}`,
           `copy ${inventory.vdir} -> ${inventory.privateDir} (${inventory.diskUsedKb ?? "?"} KiB)`,
-          `services to find again: ${inventory.services.join(", ") || "(none recorded)"}`,
+          `services to find again: ${services.join(", ") || "(none recorded)"}${journaled?.running && services.length > 0 ? ` (recorded while ${journaled.guest} ran)` : ""}`,
+          ...notes,
         ]
       : [];
     const facts = inventory
@@ -34,7 +38,7 @@ export const inventoryStep = defineStep<VsPlan, InventoryPlan>({
             context: inventory.context,
             hostname: inventory.hostname,
             addresses: inventory.ips,
-            services: inventory.services,
+            services,
             vdir: inventory.vdir,
           },
           targetContainer: {
@@ -47,7 +51,14 @@ export const inventoryStep = defineStep<VsPlan, InventoryPlan>({
           ...(inventory.diskUsedKb !== undefined ? { bytesToTransfer: inventory.diskUsedKb * 1024 } : {}),
         }
       : undefined;
-    return { satisfied: false, findings, details, facts, plan: { inventory, readWith: commands } };
+    return {
+      satisfied: !!journaled,
+      reason: journaled ? "an earlier run of this migration read the guest: the next steps use its journal" : undefined,
+      findings,
+      details,
+      facts,
+      plan: { inventory, readWith: commands },
+    };
   },
   commands: (plan) => plan.readWith.map((c) => ({ ...c, purpose: `read by the probe: ${c.purpose ?? ""}` })),
   async run(ctx, plan) {

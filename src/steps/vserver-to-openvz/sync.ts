@@ -9,11 +9,13 @@ import { currentInventory } from "./read-inventory.js";
 import { VSERVER_EXCLUDES, vserverRsyncCommand } from "./rsync.js";
 import { containerRunning } from "./start.js";
 import { VS_FACTS } from "./facts.js";
+import { recordMadeOnNode } from "./made-on-node.js";
 
 /** One copy of the guest into the node's private area, as planned. */
 export interface CopyPlan {
   ctid: number;
   vdir: string;
+  privateDir: string;
   mkdir: string;
   rsync: string;
 }
@@ -21,6 +23,7 @@ export interface CopyPlan {
 const copyPlan = (ctx: VsContext, inventory: Inventory): CopyPlan => ({
   ctid: inventory.ctid,
   vdir: inventory.vdir,
+  privateDir: inventory.privateDir,
   mkdir: mkdirPrivate(inventory),
   rsync: lockedRsync(
     rsyncLockFile(inventory.vdir),
@@ -79,6 +82,7 @@ export const liveSyncStep = defineStep<VsPlan, CopyPlan & { maxPasses: number }>
     { host: "source", command: plan.rsync, purpose: `live pass (up to ${plan.maxPasses})` },
   ],
   async run(ctx, plan) {
+    await recordMadeOnNode(ctx, plan.privateDir);
     await execOk(ctx.host("target"), plan.mkdir);
     const history: number[] = [];
     while (shouldRunAnotherLivePass(history, plan.maxPasses)) {
@@ -148,6 +152,7 @@ export const finalSyncStep = defineStep<VsPlan, CopyPlan & { guest: string; stop
         throw new Error(`${plan.guest} still runs after \`vserver ${plan.guest} stop\``);
       await ctx.facts.set(VS_FACTS.guestStoppedAt, new Date().toISOString());
     }
+    await recordMadeOnNode(ctx, plan.privateDir);
     await execOk(ctx.host("target"), plan.mkdir);
     const result = await pass(ctx, plan, "final pass");
     if (result.code !== 0) throw new Error(`final rsync pass failed: ${result.stderrTail}`);

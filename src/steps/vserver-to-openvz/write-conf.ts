@@ -5,6 +5,7 @@ import { cmd } from "../../hosts/quote.js";
 import { setVzConfValues, vzConfValues } from "../../openvz/vz-conf.js";
 import type { Inventory, VsContext, VsPlan } from "./context.js";
 import { currentInventory } from "./read-inventory.js";
+import { recordMadeOnNode } from "./made-on-node.js";
 
 /** vzctl writes CTID.conf as root, mode 0644 (world-readable: vzlist reads it as any user). */
 export const CTID_CONF_MODE = 0o644;
@@ -73,6 +74,7 @@ export const writeConfStep = defineStep<VsPlan, WriteConfPlan>({
   ],
   async run(ctx, plan) {
     const target = ctx.host("target");
+    await recordMadeOnNode(ctx, plan.confPath);
     await execOk(target, mkdirCommand(plan));
     await target.writeFile(plan.confPath, plan.content, { mode: CTID_CONF_MODE });
   },

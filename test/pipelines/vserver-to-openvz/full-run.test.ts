@@ -1,51 +1,19 @@
 import { describe, expect, it } from "vitest";
 import { useTempDirs } from "../../support/temp-dirs.js";
-import type { PipelineEvent } from "../../../src/engine/events.js";
-import { runPipeline, type RunMode } from "../../../src/engine/runner.js";
-import { Journal } from "../../../src/journal/journal.js";
-import { parsePlan } from "../../../src/plan/load.js";
-import { buildVserverToOpenvz } from "../../../src/pipelines/vserver-to-openvz/pipeline.js";
-import type { VsPlan } from "../../../src/steps/vserver-to-openvz/context.js";
+import type { RunMode } from "../../../src/engine/runner.js";
 import { vzConfValues } from "../../../src/openvz/vz-conf.js";
 import { innerRsync, RSYNC_PASS } from "../../support/locked-rsync.js";
 import { webWorld, type World } from "./scripted-world.js";
+import { runWorld, worldPlan } from "./run-world.js";
 import { exitCodeForRun } from "../../../src/exit-codes.js";
 
 /** Temporary directories of this file's tests, removed after each. */
 const tempDir = useTempDirs();
 
-const plan = (options = ""): VsPlan => {
-  const loaded = parsePlan(
-    `kind: vserver-to-openvz\nsource: {transport: scripted, fixture: x, host: vs1.example.net}\ntarget: {transport: scripted, fixture: x, host: node1.example.net}\noptions: {guest: web1${options}}\n`,
-    "/tmp/vserver-web1.yaml",
-  );
-  return loaded.plan as VsPlan;
-};
+const plan = worldPlan;
 
 async function run(world: World, mode: RunMode, p = plan(), stateDir?: string) {
-  stateDir ??= await tempDir("mudanza-vs-");
-  const events: PipelineEvent[] = [];
-  const journal = await Journal.open({
-    stateDir,
-    migrationId: "web1",
-    kind: "vserver-to-openvz",
-    planPath: "/tmp/vserver-web1.yaml",
-    planHash: "h",
-    readOnly: mode === "dry-run",
-  });
-  try {
-    const outcome = await runPipeline({
-      pipeline: buildVserverToOpenvz(p),
-      plan: p,
-      hosts: { source: world.source, target: world.target },
-      journal,
-      mode,
-      sink: (e) => events.push(e),
-    });
-    return { outcome, events, compensations: journal.snapshot.compensations, facts: journal.snapshot.facts };
-  } finally {
-    await journal.close();
-  }
+  return runWorld(world, mode, p, stateDir ?? (await tempDir("mudanza-vs-")));
 }
 
 describe("vserver-to-openvz on scripted hosts", () => {

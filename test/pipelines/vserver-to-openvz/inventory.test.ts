@@ -8,8 +8,8 @@ const scripted = {
   target: { transport: "scripted", fixture: "x", host: "node1.example.net" },
 };
 
-async function inventoryOf(world: World, options: Record<string, unknown> = {}) {
-  const ctx = stepContext(vsPlan(options, scripted), { source: world.source, target: world.target });
+async function inventoryOf(world: World, options: Record<string, unknown> = {}, facts: Record<string, unknown> = {}) {
+  const ctx = stepContext(vsPlan(options, scripted), { source: world.source, target: world.target }, facts);
   const gathered = await gatherInventory(ctx);
   return {
     ...gathered,
@@ -114,5 +114,58 @@ describe("inventory checks", () => {
     expect(blockers).toEqual([]);
     expect(warnings).toEqual(expect.arrayContaining(["Guest is stopped", "198.18.10.21 stays on the VServer host"]));
     expect(inventory?.services).toEqual([]);
+  });
+
+  describe("a CTID taken on a resumed migration (new-user trial 10, finding 1)", () => {
+    /** The inventory an earlier run journaled, read from the node before container 1001 existed. */
+    const journaledInventory = async () => (await inventoryOf(await webWorld())).inventory;
+    const takenNode = () => webWorld("fixtures/hosts/openvz-node-ctid-taken");
+
+    it("still blocks when the journal chose the CTID but records making nothing there", async () => {
+      const { blockers, notes } = await inventoryOf(await takenNode(), {}, { inventory: await journaledInventory() });
+      expect(blockers).toEqual([
+        "CTID 1001 is taken: /etc/vz/conf/1001.conf already exists on the OpenVZ node",
+        "CTID 1001 is taken: /vz/private/1001 already exists on the OpenVZ node",
+      ]);
+      expect(notes).toEqual([]);
+    });
+
+    it("takes only what the journal records making for its own", async () => {
+      const { blockers, notes } = await inventoryOf(
+        await takenNode(),
+        {},
+        { inventory: await journaledInventory(), madeOnNode: ["/vz/private/1001"] },
+      );
+      expect(blockers).toEqual(["CTID 1001 is taken: /etc/vz/conf/1001.conf already exists on the OpenVZ node"]);
+      expect(notes).toEqual([
+        "/vz/private/1001 exists: this migration's own copy, made by an earlier run (its journal records it)",
+      ]);
+    });
+
+    it("reads a journal written before madeOnNode: a finished copy made the private area, fix-ups followed the config", async () => {
+      const inventory = await journaledInventory();
+      const copied = await inventoryOf(await takenNode(), {}, { inventory, livePasses: [4096, 0] });
+      expect(copied.blockers).toEqual(["CTID 1001 is taken: /etc/vz/conf/1001.conf already exists on the OpenVZ node"]);
+      const fixedUp = await inventoryOf(
+        await takenNode(),
+        {},
+        { inventory, fixups: { backupDir: "/root/mudanza-backup", applied: [] } },
+      );
+      expect(fixedUp.blockers).toEqual([]);
+      expect(fixedUp.notes).toHaveLength(2);
+    });
+
+    it("keeps the stopped-guest warning when the journal's inventory found it stopped too", async () => {
+      const world = await webWorld();
+      world.state.guestRunning = false;
+      const stoppedThen = (await inventoryOf(world)).inventory;
+      expect((await inventoryOf(world, {}, { inventory: stoppedThen })).warnings).toContain("Guest is stopped");
+      const ranThen = await journaledInventory();
+      const resumed = await inventoryOf(world, {}, { inventory: ranThen });
+      expect(resumed.warnings).not.toContain("Guest is stopped");
+      expect(resumed.notes).toEqual([
+        "web1 is stopped now; the start checks the services this migration recorded while it ran",
+      ]);
+    });
   });
 });
