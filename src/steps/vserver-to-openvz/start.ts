@@ -8,6 +8,8 @@ import { COMPENSATION, stopContainerCommand, type Inventory, type VsContext, typ
 import { currentInventory } from "./read-inventory.js";
 import { onbootAfterCutover } from "./write-conf.js";
 import { VS_FACTS } from "./facts.js";
+import { containerRunning } from "./container-status.js";
+import { finalSyncStep } from "./sync.js";
 
 const CHECK_INTERVAL_MS = 2000;
 const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
@@ -18,16 +20,9 @@ const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
 
 export const onbootCommand = (inventory: Inventory): string =>
   cmd("vzctl", "set", inventory.ctid, "--onboot", onbootAfterCutover(inventory), "--save");
-export const vzStatusCommand = (ctid: number): string => cmd("vzctl", "status", ctid);
 export const vzExec = (ctid: number, command: string): string => cmd("vzctl", "exec", ctid, command);
 /** Old guests may lack iproute2: fall back to ifconfig (both print "inet ADDR"). */
 export const ADDRESSES_IN_GUEST = "ip -o addr show 2>/dev/null || ifconfig -a";
-
-/** `vzctl status` prints "CTID 101 exist mounted running" (or "deleted unmounted down"). */
-export async function containerRunning(ctx: VsContext, ctid: number): Promise<boolean> {
-  const result = await ctx.host("target").exec(vzStatusCommand(ctid));
-  return result.code === 0 && /\srunning\b/.test(result.stdout);
-}
 
 const disabledOnPurpose = new Set(POINTLESS_SERVICES.flatMap((s) => s.names));
 
@@ -86,17 +81,40 @@ async function checks(ctx: VsContext, inventory: Inventory): Promise<VerifyCheck
   return out;
 }
 
+const startCommand = (ctid: number): string => cmd("vzctl", "start", ctid);
+
+/** `vzctl start`, then the checks until they all pass or the time is up; throws naming what failed. */
+async function startAndCheck(ctx: VsContext, inventory: Inventory, checkTimeoutSec: number): Promise<void> {
+  await execOk(ctx.host("target"), startCommand(inventory.ctid), {
+    timeoutMs: 600_000,
+    onStdout: (l) => ctx.output("target", l),
+    onStderr: (l) => ctx.output("target", l, "stderr"),
+  });
+  // Daemons come up after vzctl start returns: poll until every check passes or the time is up.
+  const deadline = Date.now() + checkTimeoutSec * 1000;
+  let results = await checks(ctx, inventory);
+  while (results.some((c) => !c.ok) && Date.now() + CHECK_INTERVAL_MS <= deadline && !ctx.signal.aborted) {
+    await sleep(CHECK_INTERVAL_MS, ctx.signal);
+    results = await checks(ctx, inventory);
+  }
+  const failed = results.filter((c) => !c.ok);
+  if (failed.length > 0)
+    throw new Error(
+      `the container started but ${failed.map((c) => `${c.name}${c.detail ? ` (${c.detail})` : ""}`).join("; ")}`,
+    );
+}
+
 /**
  * Step 6 (gate): start the container and check it from inside. Until the checks pass, a failure stops
- * the container and starts the VServer guest again; once they pass, that is the cutover.
+ * the container and starts the VServer guest again if this run stopped it; once they pass, that is the cutover.
  */
 export interface StartPlan {
   /** What the checks expect: the guest's hostname, addresses and services as the inventory read them. */
   inventory: Inventory;
   checkTimeoutSec: number;
+  /** This run stops the guest (the final pass does), so a failed check starts it again; else it stays stopped. */
+  restartsGuest: boolean;
 }
-
-const startCommand = (ctid: number): string => cmd("vzctl", "start", ctid);
 
 export const startStep = defineStep<VsPlan, StartPlan>({
   id: "start-container",
@@ -105,13 +123,18 @@ export const startStep = defineStep<VsPlan, StartPlan>({
   async probe(ctx) {
     const inventory = currentInventory(ctx);
     const running = await containerRunning(ctx, inventory.ctid);
+    // Only the final pass of this run registers "start the guest again", and only when it stops the guest.
+    const restartsGuest = ctx.probedPlan(finalSyncStep)?.stopGuest === true;
+    const takesOver = `the container takes over ${inventory.ips.join(" ") || "no addresses"}`;
     return {
       satisfied: running,
       reason: running ? `CT ${inventory.ctid} already runs` : undefined,
-      plan: { inventory, checkTimeoutSec: ctx.plan.options.startCheckTimeoutSec },
+      plan: { inventory, checkTimeoutSec: ctx.plan.options.startCheckTimeoutSec, restartsGuest },
       findings: [],
       details: [
-        `the container takes over ${inventory.ips.join(" ") || "no addresses"}; if a check fails it is stopped and ${inventory.guest} is started again on the VServer host`,
+        restartsGuest
+          ? `${takesOver}; if a check fails it is stopped and ${inventory.guest} is started again on the VServer host`
+          : `${takesOver}; if a check fails it is stopped, and ${inventory.guest} stays stopped: it was stopped before this run, which does not start it`,
       ],
     };
   },
@@ -148,7 +171,7 @@ export const startStep = defineStep<VsPlan, StartPlan>({
       purpose: "after the checks: start with the node like the guest did with its host",
     },
   ],
-  async run(ctx, { inventory, checkTimeoutSec }) {
+  async run(ctx, { inventory, checkTimeoutSec, restartsGuest }) {
     const target = ctx.host("target");
     await ctx.compensations.register({
       id: COMPENSATION.stopContainer,
@@ -156,23 +179,17 @@ export const startStep = defineStep<VsPlan, StartPlan>({
       host: "target",
       command: stopContainerCommand(inventory.ctid),
     });
-    await execOk(target, startCommand(inventory.ctid), {
-      timeoutMs: 600_000,
-      onStdout: (l) => ctx.output("target", l),
-      onStderr: (l) => ctx.output("target", l, "stderr"),
-    });
-    // Daemons come up after vzctl start returns: poll until every check passes or the time is up.
-    const deadline = Date.now() + checkTimeoutSec * 1000;
-    let results = await checks(ctx, inventory);
-    while (results.some((c) => !c.ok) && Date.now() + CHECK_INTERVAL_MS <= deadline && !ctx.signal.aborted) {
-      await sleep(CHECK_INTERVAL_MS, ctx.signal);
-      results = await checks(ctx, inventory);
+    try {
+      await startAndCheck(ctx, inventory, checkTimeoutSec);
+    } catch (error) {
+      // The undo list names only what it does: say why the guest is not among it.
+      if (!restartsGuest)
+        ctx.output(
+          "source",
+          `${inventory.guest} was stopped before this run: it is not started again (\`vserver ${inventory.guest} start\`, once you know why the container failed)`,
+        );
+      throw error;
     }
-    const failed = results.filter((c) => !c.ok);
-    if (failed.length > 0)
-      throw new Error(
-        `the container started but ${failed.map((c) => `${c.name}${c.detail ? ` (${c.detail})` : ""}`).join("; ")}`,
-      );
     const answeringAt = new Date();
     // The container now starts with the node the way the guest started with its host (ONBOOT was "no" until here).
     await execOk(target, onbootCommand(inventory));

@@ -7,7 +7,7 @@ import { COMPENSATION, restartGuestCommand, type Inventory, type VsContext, type
 import { guestRunning, guestStatusCommand } from "./inventory.js";
 import { currentInventory } from "./read-inventory.js";
 import { VSERVER_EXCLUDES, vserverRsyncCommand } from "./rsync.js";
-import { containerRunning } from "./start.js";
+import { containerRunning } from "./container-status.js";
 import { VS_FACTS } from "./facts.js";
 import { recordMadeOnNode } from "./made-on-node.js";
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { useTempDirs } from "../../support/temp-dirs.js";
+import type { PipelineEvent } from "../../../src/engine/events.js";
 import type { RunMode } from "../../../src/engine/runner.js";
 import { vzConfValues } from "../../../src/openvz/vz-conf.js";
 import { innerRsync, RSYNC_PASS } from "../../support/locked-rsync.js";
@@ -144,6 +145,35 @@ describe("vserver-to-openvz on scripted hosts", () => {
     ).toEqual(["done"]);
     expect(world.state.containerRunning).toBe(true);
     expect(world.state.guestRunning).toBe(false);
+  });
+
+  it("the start gate promises to start the guest again only when this run stopped it (new-user trial 10, finding 8)", async () => {
+    const startGate = (events: PipelineEvent[]) =>
+      events.flatMap((e) => (e.type === "prompt" && e.stepId === "start-container" ? e.details : []));
+    const running = await webWorld();
+    expect(startGate((await run(running, "yes")).events)).toContainEqual(
+      "the container takes over 198.18.10.21; if a check fails it is stopped and web1 is started again on the VServer host",
+    );
+
+    const world = await webWorld();
+    world.state.guestRunning = false;
+    world.target.on("vzctl exec 1001 hostname", { stdout: "localhost\n" }); // the hostname check fails
+    const { outcome, events } = await run(world, "yes", plan(", startCheckTimeoutSec: 0"));
+    expect(outcome.status).toBe("failed");
+    const promise =
+      "the container takes over 198.18.10.21; if a check fails it is stopped, and web1 stays stopped: it was stopped before this run, which does not start it";
+    expect(startGate(events)).toContainEqual(promise);
+    expect(events.filter((e) => e.type === "compensation").map((e) => e.type === "compensation" && e.id)).toEqual([
+      "vserver-stop-container",
+    ]);
+    expect(world.state.guestRunning).toBe(false);
+    expect(events).toContainEqual(
+      expect.objectContaining({
+        type: "output",
+        stepId: "start-container",
+        line: "web1 was stopped before this run: it is not started again (`vserver web1 start`, once you know why the container failed)",
+      }),
+    );
   });
 
   it("keeps the boot mark with keepGuestOnBoot (the guest still ends stopped)", async () => {
