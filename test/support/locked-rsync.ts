@@ -3,7 +3,8 @@ export const RSYNC_PASS = /^rsync (?!--version$)|; exec rsync /;
 
 /** The rsync command inside a locked pass (the command itself when it is not wrapped). */
 export function innerRsync(command: string): string {
-  const at = command.lastIndexOf("; exec rsync ");
+  // the first: the receiver's --rsync-path, inside the rsync command, execs an rsync of its own
+  const at = command.startsWith("rsync ") ? -1 : command.indexOf("; exec rsync ");
   const inner = at === -1 ? command : command.slice(at + "; exec ".length);
   // A live pass runs inside withLiveMark's subshell: `( ...; exec rsync ARGS ); rc=$?; ...`.
   const end = inner.lastIndexOf(" ); rc=$?;");

@@ -76,23 +76,31 @@ export function sshArgv(ssh: RsyncSshOptions): Array<string | number> {
 export const RECEIVER_LOCK = "/run/mudanza-rsync-receiver.lock";
 /** How long a receiver waits for one a killed run left behind to let go. */
 const RECEIVER_WAIT_S = 60;
+/** The receiver's exit when the wait ends (EX_TEMPFAIL, as the source's lock uses). */
+const RECEIVER_LATE_EXIT = 75;
 
 /**
  * --rsync-path for the target: the receiver starts only once no other receiver of ours runs there. The
  * source's lock (lock.ts) stops the rsync a killed run left on the source, but its receiver on the target
  * can go on deleting for a moment, and a new pass listing the same folders then fails with "file has
  * vanished" (found by a cold run: exit 23 on /var/lib/dpkg/info/udev.* after a SIGKILLed copy).
- * rsync appends its server arguments to this text: a shell function takes them as "$@". flock holds the
- * lock until the receiver and its children exit. Without flock (or a writable /run) it runs unlocked, saying
- * so on stderr. A receiver still held after the wait ends the pass, usually with exit 75 (rsync may report
- * its lost connection, 12, first), the way out on stderr either way.
+ * rsync appends its server arguments to this text: a shell function takes them as "$@". The subshell opens
+ * the lock as fd 9, waits for it and execs the receiver, which keeps fd 9 (and the lock) until it and its
+ * children exit. Only flock's fd form and -w are used: util-linux added -E/--conflict-exit-code in 2.22
+ * (sys-utils/flock.c, v2.22 release notes), and an OpenVZ 6 node or a Debian squeeze/wheezy target has
+ * 2.17-2.20, whose flock refuses -E (exit 64) and never starts the receiver. flock exits 1 when the wait
+ * ends (every version); any other failure of flock, or no flock or writable /run, runs the receiver
+ * unlocked, saying so on stderr. A receiver still held after the wait ends the pass, usually with exit 75
+ * (rsync may report its lost connection, 12, first), the way out on stderr either way.
  */
 export function receiverRsyncPath(lock = RECEIVER_LOCK, waitSec = RECEIVER_WAIT_S): string {
   const unlocked = `mudanza: flock is not installed on the target (or ${lock} cannot be made): this pass runs without the lock that keeps it from running beside an rsync an earlier run left`;
   const late = `mudanza: an earlier rsync still runs on the target ${waitSec} s later (it holds ${lock}): stop it (fuser -k ${lock}), then run again`;
+  const failed = `mudanza: flock could not lock ${lock} on the target: this pass runs without the lock that keeps it from running beside an rsync an earlier run left`;
   return (
     sh`mudanza_rsync() { if command -v flock >/dev/null 2>&1 && touch ${lock} 2>/dev/null; then ` +
-    sh`flock -w ${waitSec} -E 75 ${lock} rsync "$@"; rc=$?; test $rc -ne 75 || echo ${late} >&2; return $rc; fi; echo ${unlocked} >&2; rsync "$@"; }; mudanza_rsync`
+    sh`( exec 9>>${lock}; flock -w ${waitSec} 9; rc=$?; if test $rc -eq 1; then echo ${late} >&2; exit ${RECEIVER_LATE_EXIT}; fi; ` +
+    sh`test $rc -eq 0 || echo ${failed}" (flock exit $rc)" >&2; exec rsync "$@" ); return $?; fi; echo ${unlocked} >&2; rsync "$@"; }; mudanza_rsync`
   );
 }
 
