@@ -176,6 +176,20 @@ describe("rsync probe", () => {
     ]);
   });
 
+  it("blocks a source whose rsync predates 3.1.0 (--info=progress2), with the version found and the one needed", async () => {
+    const hosts = await alma();
+    hosts.source.on("rsync --version", {
+      stdout: readFileSync("fixtures/hosts/rsync-output/version-3.0.0.txt", "utf8"),
+    });
+    const probe = await rsyncStep.probe(stepContext(await planFrom(ALMA), hosts).ctx);
+    const tooOld = probe.findings.filter((f) => f.title.startsWith("rsync too old"));
+    expect(tooOld).toEqual([
+      expect.objectContaining({ blocks: true, host: "source", title: "rsync too old on the source" }),
+    ]);
+    expect(tooOld[0]!.summary).toContain("the source has rsync 3.0.0");
+    expect(tooOld[0]!.remediation).toContain("install rsync 3.1.0 or later on the source");
+  });
+
   it("sizes the copy from the tree, not from df: a container whose df shows its node's 27.7 GiB is not blocked by a 5.8 GiB VM", async () => {
     const hosts = await deb();
     // simfs without quota: df inside the container reports the node's filesystem

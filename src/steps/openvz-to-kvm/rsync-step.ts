@@ -23,6 +23,7 @@ import { describeMount, MOUNTINFO_COMMAND, toRecreate } from "../rsync/mounts.js
 import { isDeletion, parseStats } from "../rsync/progress.js";
 import { shouldRunAnotherLivePass } from "../rsync/pass.js";
 import { probeRsyncBuilds } from "../rsync/compression.js";
+import { rsyncVersionFindings } from "../rsync/version-floor.js";
 import { OVZ_FACTS } from "./facts.js";
 import { copyLeftRunning } from "./copy-left-running.js";
 import {
@@ -103,6 +104,7 @@ export const rsyncStep = defineStep<OvzPlan, CopyPlan>({
           ),
         );
     }
+    findings.push(...rsyncVersionFindings(await builds));
     // --delete removes what the source lacks: without sshd in the source's userland the VM is unreachable.
     if (!(await source.stat("/usr/sbin/sshd")) && !(await source.stat("/sbin/sshd"))) {
       findings.push(

@@ -31,6 +31,16 @@ export function parseRsyncVersion(output: string): RsyncBuild | null {
   return { version, compressors };
 }
 
+/** True when rsync `version` ("3.0.9", "3.2.7", "3.4.0pre1") is `wanted` ([3, 1, 0]) or later. */
+export function versionAtLeast(version: string, wanted: number[]): boolean {
+  const parts = version.split(/[.pre]/).map((p) => Number.parseInt(p, 10));
+  for (let i = 0; i < wanted.length; i++) {
+    const have = Number.isFinite(parts[i]) ? parts[i]! : 0;
+    if (have !== wanted[i]) return have > wanted[i]!;
+  }
+  return true;
+}
+
 export interface CompressionChoice {
   /** What rsync gets: ["--compress", "--compress-choice=zstd"], ["--compress"] or []. */
   flags: string[];

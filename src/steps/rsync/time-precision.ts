@@ -1,4 +1,4 @@
-import type { RsyncBuild } from "./compression.js";
+import { versionAtLeast, type RsyncBuild } from "./compression.js";
 
 /**
  * rsync's quick check compares mtimes in whole seconds unless told otherwise (`--modify-window`: "The
@@ -15,18 +15,9 @@ export interface TimePrecision {
 
 const NANOSECOND_RECEIVER = [3, 1, 3];
 
-function atLeast(version: string, wanted: number[]): boolean {
-  const parts = version.split(/[.pre]/).map((p) => Number.parseInt(p, 10));
-  for (let i = 0; i < wanted.length; i++) {
-    const have = Number.isFinite(parts[i]) ? parts[i]! : 0;
-    if (have !== wanted[i]) return have > wanted[i]!;
-  }
-  return true;
-}
-
 export function chooseTimePrecision(source: RsyncBuild | null, target: RsyncBuild | null): TimePrecision {
   const receiver = target?.version;
-  if (receiver && source?.version && atLeast(receiver, NANOSECOND_RECEIVER))
+  if (receiver && source?.version && versionAtLeast(receiver, NANOSECOND_RECEIVER))
     return {
       exact: true,
       summary: `mtimes compared to the nanosecond (--modify-window=-1: the target's rsync is ${receiver})`,

@@ -14,6 +14,8 @@ import { sourceSshCheckCommand } from "./rsync.js";
 import { parseDf } from "../host/df.js";
 import { VS_FACTS } from "./facts.js";
 import { madeByThisMigration } from "./made-on-node.js";
+import { parseRsyncVersion, RSYNC_VERSION_COMMAND, type RsyncBuilds } from "../rsync/compression.js";
+import { rsyncVersionFindings } from "../rsync/version-floor.js";
 
 export interface Gathered {
   inventory: Inventory | null;
@@ -131,7 +133,9 @@ export async function gatherInventory(ctx: VsContext): Promise<Gathered> {
     findings.push(
       blocker("vzctl missing", "the target has no vzctl in PATH", "install vzctl on the OpenVZ node", "target"),
     );
-  for (const host of [source, target]) {
+  const rsyncBuilds: RsyncBuilds = { source: null, target: null };
+  for (const role of ["source", "target"] as const) {
+    const host = ctx.host(role);
     const rsync = await run(host, "command -v rsync", "rsync is installed");
     if (rsync.code !== 0)
       findings.push(
@@ -142,7 +146,12 @@ export async function gatherInventory(ctx: VsContext): Promise<Gathered> {
           host.role,
         ),
       );
+    else {
+      const version = await run(host, RSYNC_VERSION_COMMAND, "rsync is new enough for the copy's options");
+      if (version.code === 0) rsyncBuilds[role] = parseRsyncVersion(version.stdout);
+    }
   }
+  findings.push(...rsyncVersionFindings(rsyncBuilds));
 
   const status = await run(source, guestStatusCommand(options.guest), "is the guest running");
   const running = status.code === 0;

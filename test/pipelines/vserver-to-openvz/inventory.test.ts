@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { gatherInventory } from "../../../src/steps/vserver-to-openvz/inventory.js";
 import { webWorld, type World } from "./scripted-world.js";
@@ -71,6 +72,24 @@ describe("inventory checks", () => {
         }),
       {},
       /Source cannot reach the node: .*exited 255: Host key verification failed\./,
+    ],
+    [
+      "an rsync on the VServer host too old to send the copy",
+      (w) =>
+        w.source.on("rsync --version", {
+          stdout: readFileSync("fixtures/hosts/rsync-output/version-3.0.0.txt", "utf8"),
+        }),
+      {},
+      /rsync too old on the source: the source has rsync 3\.0\.0; as the end that sends the copy it needs rsync 3\.1\.0 or later/,
+    ],
+    [
+      "an rsync on the node too old to receive it",
+      (w) =>
+        w.target.on("rsync --version", {
+          stdout: readFileSync("fixtures/hosts/rsync-output/version-2.6.0.txt", "utf8"),
+        }),
+      {},
+      /rsync too old on the target: the target has rsync 2\.6\.0; as the end that receives the copy it needs rsync 3\.0\.0 or later/,
     ],
     [
       "an unknown guest",
