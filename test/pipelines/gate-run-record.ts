@@ -69,6 +69,7 @@ export const READ_ONLY_COMMANDS: Array<{ pattern: RegExp; why: string }> = [
   { pattern: /^vserver \S+ status$/, why: "is the guest running" },
   // The inventory step shows the reads its plan came from (its run only journals what they found).
   { pattern: /^command -v (rsync|vzctl)$/, why: "is the tool installed" },
+  { pattern: /^rsync --version$/, why: "is rsync new enough for the copy's options" },
   { pattern: /^vserver \S+ exec ps -eo comm=$/, why: "services running in the guest" },
   {
     pattern: /^vserver \S+ exec sh -c 'ss -ltn'$/,
