@@ -2,6 +2,7 @@ import { warning, type Finding } from "../../engine/finding.js";
 import { defineStep, verifyResult } from "../../engine/step.js";
 import type { DoctorOptions } from "../../plan/options/host-doctor.js";
 import { readDomainsToReport } from "./domains-view.js";
+import { libvirtFix } from "./libvirt-fix.js";
 
 /** libvirt answers, the bridge exists, and every domain uses virtio for disks and NICs (emulated IDE / e1000 are slow). */
 export const libvirtStep = defineStep<DoctorOptions, null>({
@@ -14,11 +15,7 @@ export const libvirtStep = defineStep<DoctorOptions, null>({
     const view = await readDomainsToReport(host, ctx.plan.uri, ctx.signal);
     if (!view.domains)
       findings.push(
-        warning(
-          "libvirt not available",
-          view.why ?? "virsh failed",
-          "apt-get install libvirt-daemon-system libvirt-clients; systemctl enable --now libvirtd",
-        ),
+        warning("libvirt not available", view.why ?? "virsh failed", await libvirtFix(host, ctx.plan.uri, view)),
       );
     for (const d of view.domains ?? []) {
       for (const disk of d.disks.filter((x) => x.device === "disk" && x.bus !== "virtio")) {

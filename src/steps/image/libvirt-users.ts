@@ -7,6 +7,20 @@ export interface LibvirtView {
   /** null when virsh is missing or libvirt cannot be reached (then `why` says which). */
   domains: Array<DomainSummary & { state: string }> | null;
   why?: string;
+  /** virsh is installed but did not reach libvirt: its message, every line (the cause is after the first). */
+  virshError?: string;
+}
+
+/**
+ * virsh's error in one line, every line kept: its first is always "failed to connect to the hypervisor", the
+ * cause (a missing socket, an unknown URI, ssh refused) is the next (found by new-user trial 10).
+ */
+export function virshErrorText(output: string): string {
+  return output
+    .split("\n")
+    .map((line) => line.trim().replace(/^error: /, ""))
+    .filter(Boolean)
+    .join(": ");
 }
 
 /** Every defined domain with its state and devices, through virsh (read-only commands only). */
@@ -14,11 +28,10 @@ export async function readDomains(host: Host, uri: string, signal?: AbortSignal)
   if ((await host.exec("command -v virsh", { signal })).code !== 0)
     return { domains: null, why: "virsh is not installed" };
   const list = await host.exec(cmd("virsh", "-c", uri, "list", "--all", "--name"), { signal, timeoutMs: 30_000 });
-  if (list.code !== 0)
-    return {
-      domains: null,
-      why: `libvirt at ${uri} did not answer: ${(list.stderr || list.stdout).trim().split("\n")[0] ?? ""}`,
-    };
+  if (list.code !== 0) {
+    const virshError = virshErrorText(list.stderr || list.stdout) || `virsh exited ${list.code}`;
+    return { domains: null, why: `libvirt at ${uri} did not answer: ${virshError}`, virshError };
+  }
   const domains: Array<DomainSummary & { state: string }> = [];
   for (const name of parseNameList(list.stdout)) {
     const xml = await host.exec(cmd("virsh", "-c", uri, "dumpxml", name), { signal, timeoutMs: 30_000 });
