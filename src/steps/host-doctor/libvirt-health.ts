@@ -1,8 +1,15 @@
 import { warning, type Finding } from "../../engine/finding.js";
 import { defineStep, verifyResult } from "../../engine/step.js";
+import type { Host } from "../../hosts/host.js";
 import type { DoctorOptions } from "../../plan/options/host-doctor.js";
 import { readDomainsToReport } from "./domains-view.js";
 import { libvirtFix } from "./libvirt-fix.js";
+
+/** A bridge has a bridge/ folder in sysfs; any other interface has only its own. */
+async function bridgeStateOf(host: Host, name: string): Promise<"present" | "not-a-bridge" | "missing"> {
+  if ((await host.stat(`/sys/class/net/${name}/bridge`)) !== null) return "present";
+  return (await host.stat(`/sys/class/net/${name}`)) !== null ? "not-a-bridge" : "missing";
+}
 
 /** libvirt answers, the bridge exists, and every domain uses virtio for disks and NICs (emulated IDE / e1000 are slow). */
 export const libvirtStep = defineStep<DoctorOptions, null>({
@@ -37,18 +44,24 @@ export const libvirtStep = defineStep<DoctorOptions, null>({
         );
       }
     }
-    let bridgePresent: boolean | null = null;
-    if (ctx.plan.bridge) {
-      bridgePresent = (await host.stat(`/sys/class/net/${ctx.plan.bridge}/bridge`)) !== null;
-      if (!bridgePresent)
-        findings.push(
-          warning(
-            "Bridge missing",
-            `no bridge ${ctx.plan.bridge} on this host (/sys/class/net/${ctx.plan.bridge}/bridge)`,
-            `create ${ctx.plan.bridge} or pass --bridge NAME`,
-          ),
-        );
-    }
+    const bridgeState = ctx.plan.bridge ? await bridgeStateOf(host, ctx.plan.bridge) : null;
+    if (ctx.plan.bridge && bridgeState === "missing")
+      findings.push(
+        warning(
+          "Bridge missing",
+          `no bridge ${ctx.plan.bridge} on this host (/sys/class/net/${ctx.plan.bridge}/bridge)`,
+          `create ${ctx.plan.bridge} or pass --bridge NAME`,
+        ),
+      );
+    // An interface that exists is no name to create (new-user trial 10: `--bridge lo` was told "create lo").
+    if (ctx.plan.bridge && bridgeState === "not-a-bridge")
+      findings.push(
+        warning(
+          "Not a bridge",
+          `${ctx.plan.bridge} exists on this host but is not a bridge (/sys/class/net/${ctx.plan.bridge} has no bridge/): VMs' NICs cannot be attached to it`,
+          `pass the bridge the VMs use with --bridge NAME (ip -br link show type bridge lists them), or --no-bridge; to put ${ctx.plan.bridge}'s network behind a bridge, make one (ip link add br0 type bridge) and enslave ${ctx.plan.bridge} to it (ip link set ${ctx.plan.bridge} master br0), moving its addresses to br0`,
+        ),
+      );
     return {
       satisfied: true,
       reason: "checked",
@@ -57,7 +70,8 @@ export const libvirtStep = defineStep<DoctorOptions, null>({
       facts: {
         libvirt: view.domains ? "reachable" : view.why,
         bridge: ctx.plan.bridge,
-        bridgePresent,
+        bridgePresent: bridgeState === null ? null : bridgeState === "present",
+        bridgeState,
         domains: (view.domains ?? []).map((d) => ({
           name: d.name,
           state: d.state,

@@ -20,7 +20,7 @@ export function renderDoctor(probes: Record<string, ProbeResult>, findings: Find
   if (l) {
     const domains = Array.isArray(l.domains) ? l.domains.length : 0;
     lines.push(
-      `  libvirt: ${l.libvirt}${l.libvirt === "reachable" ? `, ${domains} domain(s)` : ""}${l.bridge ? `; bridge ${l.bridge} ${l.bridgePresent ? "present" : "missing"}` : ""}`,
+      `  libvirt: ${l.libvirt}${l.libvirt === "reachable" ? `, ${domains} domain(s)` : ""}${l.bridge ? `; bridge ${l.bridge} ${l.bridgeState === "not-a-bridge" ? "is not a bridge" : l.bridgePresent ? "present" : "missing"}` : ""}`,
     );
   }
   const m = probes.memory?.facts;
