@@ -453,6 +453,22 @@ export const BAD_INPUTS: BadInputCase[] = [
     names: /pass --yes to accept them, or leave out --enable-ksm to only check/,
   },
   {
+    // --format was hidden and ignored (new-user trial 10, finding 9): now the report's format, one stdout each.
+    name: "host doctor --json with --format json",
+    setup: async () => ["host", "doctor", "--json", "--format", "json"],
+    names: /--json \(the events\) and --format json \(the report\) both want stdout: choose one/,
+  },
+  {
+    name: "host doctor --enable-ksm with --format json",
+    setup: async () => ["host", "doctor", "--enable-ksm", "--yes", "--format", "json"],
+    names: /--format json is the checks' report alone: leave out --enable-ksm, or follow --enable-ksm with --json/,
+  },
+  {
+    name: "host doctor --format md (a dry-run report's format, not the doctor's)",
+    setup: async () => ["host", "doctor", "--format", "md"],
+    names: /--format.*'md' is invalid.*text, json/,
+  },
+  {
     // Checked like image clone's (found by a new-user trial: "b r;x" was looked for, and printed in the fix unquoted).
     name: "host doctor --bridge that is no interface name",
     setup: async () => ["host", "doctor", "--bridge", "b r;x"],

@@ -52,6 +52,16 @@ describe("mudanza schema events (issue 14)", () => {
     expect(validate({ ...first, type: "no-such-event" })).toBe(false);
   });
 
+  it("schema host-doctor prints the JSON Schema of host doctor --format json (new-user trial 10, finding 3)", async () => {
+    const { stdout, code } = await cli("schema", "host-doctor");
+    expect(code).toBe(0);
+    const printed = JSON.parse(stdout) as { title: string; required: string[] };
+    expect(printed.title).toBe("mudanza host doctor report (host doctor --format json)");
+    expect(printed.required).toEqual(
+      expect.arrayContaining(["version", "virtualization", "libvirt", "memory", "ksm", "findings"]),
+    );
+  });
+
   it("a dry run's --json stream validates too, and its --format json report validates against schema dry-run-report", async () => {
     const events = await printedValidator("events");
     const state = await tempDir("mudanza-schema-");

@@ -22,19 +22,31 @@ export function registerHost(program: Command, setExit: ExitSetter): void {
     .addHelpText(
       "after",
       `\n${KVM_CHECK_HELP}\n` +
-        examples("mudanza host doctor", "mudanza host doctor --openvz-conf /etc/vz/conf/101.conf --vm-memory 2G"),
+        examples(
+          "mudanza host doctor",
+          "mudanza host doctor --openvz-conf /etc/vz/conf/101.conf --vm-memory 2G",
+          "mudanza host doctor --format json   # the checks' facts and findings as one JSON document",
+        ),
     )
     .option("--bridge <name>", "the bridge VMs use", "br0")
     .option("--no-bridge", "do not check for a bridge")
     .option("--connect <uri>", "libvirt URI", "qemu:///system")
-    .option("--enable-ksm", "turn KSM on (a gate: asks first, or --yes)")
+    .option(
+      "--enable-ksm",
+      "turn KSM on, its one change (a gate: asks first, or --yes); without it the doctor only reads",
+    )
     .option(
       "--openvz-conf <file>",
       "the container's vzctl config (/etc/vz/conf/CTID.conf) for a planned OpenVZ → KVM move",
     )
     .option("--vm-memory <size>", "the planned VM's memory (with --openvz-conf), e.g. 2G")
     .option("-y, --yes", "accept the gate without asking")
-    .addOption(new Option("--format <format>", "report format with --json").choices(["md", "json"]).hideHelp())
+    // Was hidden and ignored (new-user trial 10): now the report's format, as image info's.
+    .addOption(
+      new Option("--format <format>", "text, or json: the report as one JSON document (mudanza schema host-doctor)")
+        .choices(["text", "json"])
+        .default("text"),
+    )
     .option("--json", "print events as NDJSON")
     .option("--state-dir <dir>", "where journals and logs live")
     .action(
@@ -45,9 +57,17 @@ export function registerHost(program: Command, setExit: ExitSetter): void {
         openvzConf?: string;
         vmMemory?: string;
         yes?: boolean;
+        format: "text" | "json";
         json?: boolean;
         stateDir?: string;
       }) => {
+        if (opts.json && opts.format === "json")
+          throw new BadInputError("--json (the events) and --format json (the report) both want stdout: choose one");
+        // A gate's run draws on stdout too; its events are --json's.
+        if (opts.enableKsm && opts.format === "json")
+          throw new BadInputError(
+            "--format json is the checks' report alone: leave out --enable-ksm, or follow --enable-ksm with --json (the events)",
+          );
         if (bridgeFlags.size > 1)
           throw new BadInputError(
             "--bridge and --no-bridge contradict each other: --bridge NAME checks that bridge, --no-bridge checks none",
@@ -78,7 +98,7 @@ export function registerHost(program: Command, setExit: ExitSetter): void {
         const { resolveRunMode } = await import("../drive-pipeline.js");
         const { runLocalPipeline } = await import("../run-local-pipeline.js");
         const { buildHostDoctor } = await import("../../pipelines/host-doctor/pipeline.js");
-        const { renderDoctor } = await import("../../steps/host-doctor/render-doctor.js");
+        const { buildDoctorReport, renderDoctorReport } = await import("../../steps/host-doctor/doctor-report.js");
         const plan = {
           uri: libvirtUri(opts.connect),
           bridge: opts.bridge === false ? null : opts.bridge,
@@ -89,8 +109,10 @@ export function registerHost(program: Command, setExit: ExitSetter): void {
               : null,
         };
         // Without --enable-ksm the doctor only reads: it runs as a dry run (no journal, no gate).
-        const mode = plan.enableKsm ? resolveRunMode(opts, "leave out --enable-ksm to only check") : "dry-run";
-        const flags = plan.enableKsm ? opts : { json: opts.json, dryRun: true, stateDir: opts.stateDir };
+        // --format is this command's report, not a dry-run report's (--enable-ksm refused it above).
+        const runFlags = { yes: opts.yes, json: opts.json, stateDir: opts.stateDir };
+        const mode = plan.enableKsm ? resolveRunMode(runFlags, "leave out --enable-ksm to only check") : "dry-run";
+        const flags = plan.enableKsm ? runFlags : { json: opts.json, dryRun: true, stateDir: opts.stateDir };
         const argv = [
           "host",
           "doctor",
@@ -105,8 +127,12 @@ export function registerHost(program: Command, setExit: ExitSetter): void {
           printReport: false,
         });
         // Checks cut short say nothing true about the host: no report (drivePipeline said why on stderr).
-        if (!opts.json && outcome.status !== "interrupted")
-          process.stdout.write(renderDoctor(outcome.probes, outcome.findings) + "\n");
+        if (!opts.json && outcome.status !== "interrupted") {
+          const report = buildDoctorReport(outcome.probes, outcome.findings);
+          process.stdout.write(
+            (opts.format === "json" ? JSON.stringify(report, null, 2) : renderDoctorReport(report)) + "\n",
+          );
+        }
         setExit(exitCodeForRun(outcome));
       },
     );

@@ -6,6 +6,7 @@ import type { ExitSetter } from "../program.js";
 const SCHEMAS = {
   events: async () => (await import("../../engine/event-json-schema.js")).eventsJsonSchema(),
   "dry-run-report": async () => (await import("../../report/dry-run-json-schema.js")).dryRunReportJsonSchema(),
+  "host-doctor": async () => (await import("../../steps/host-doctor/doctor-report.js")).doctorReportJsonSchema(),
 } as const;
 
 export const SCHEMA_NAMES = Object.keys(SCHEMAS) as Array<keyof typeof SCHEMAS>;
@@ -14,7 +15,7 @@ export function registerSchema(program: Command, setExit: ExitSetter): void {
   program
     .command("schema")
     .description(
-      "print the JSON Schema of machine output: the --json event stream, or the --dry-run --format json report",
+      "print the JSON Schema of machine output: the --json event stream, the --dry-run --format json report, or host doctor --format json",
     )
     .addHelpText(
       "after",
@@ -22,6 +23,7 @@ export function registerSchema(program: Command, setExit: ExitSetter): void {
         "mudanza schema events > events.schema.json",
         'mudanza run web1.yaml --yes --json | head -1   # every line carries "version"',
         "mudanza schema dry-run-report",
+        "mudanza schema host-doctor",
       ),
     )
     .addArgument(new Argument("<name>", "which schema").choices(SCHEMA_NAMES))

@@ -3,8 +3,9 @@ import { defineStep, verifyResult } from "../../engine/step.js";
 import type { Host } from "../../hosts/host.js";
 import { sh } from "../../hosts/quote.js";
 import { KSM_DIR, KSM_FILES, ksmSavedBytes, parseKsm, type KsmState } from "../../kvm/ksm.js";
-import { formatBytes } from "../../render/format.js";
 import type { DoctorOptions } from "../../plan/options/host-doctor.js";
+import type { KsmFacts } from "./doctor-facts.js";
+import { ksmLines } from "./doctor-lines.js";
 
 export async function readKsm(host: Host): Promise<{ state: KsmState; pageSize: number } | null> {
   if (!(await host.stat(`${KSM_DIR}/run`))) return null;
@@ -31,7 +32,14 @@ export const ksmStatusStep = defineStep<DoctorOptions, null>({
         plan: null,
         findings: [warning("KSM not available", `${KSM_DIR} does not exist (kernel built without CONFIG_KSM)`)],
       };
-    const saved = ksmSavedBytes(ksm.state, ksm.pageSize);
+    const facts: KsmFacts = {
+      run: ksm.state.run,
+      pagesShared: ksm.state.pagesShared,
+      pagesSharing: ksm.state.pagesSharing,
+      pageSize: ksm.pageSize,
+      savedBytes: ksmSavedBytes(ksm.state, ksm.pageSize),
+      fullScans: ksm.state.fullScans,
+    };
     const running = ksm.state.run === 1;
     return {
       satisfied: true,
@@ -47,17 +55,8 @@ export const ksmStatusStep = defineStep<DoctorOptions, null>({
                 "mudanza host doctor --enable-ksm",
               ),
             ],
-      facts: {
-        run: ksm.state.run,
-        pagesShared: ksm.state.pagesShared,
-        pagesSharing: ksm.state.pagesSharing,
-        pageSize: ksm.pageSize,
-        savedBytes: saved,
-        fullScans: ksm.state.fullScans,
-      },
-      details: [
-        `KSM ${running ? "running" : "stopped"}: ${ksm.state.pagesShared} pages shared, ${ksm.state.pagesSharing} sharing them, ${formatBytes(saved)} saved now`,
-      ],
+      facts,
+      details: ksmLines(facts),
     };
   },
   commands: () => [],

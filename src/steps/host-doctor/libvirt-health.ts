@@ -2,6 +2,8 @@ import { warning, type Finding } from "../../engine/finding.js";
 import { defineStep, verifyResult } from "../../engine/step.js";
 import type { Host } from "../../hosts/host.js";
 import type { DoctorOptions } from "../../plan/options/host-doctor.js";
+import type { LibvirtFacts } from "./doctor-facts.js";
+import { libvirtLines } from "./doctor-lines.js";
 import { readDomainsToReport } from "./domains-view.js";
 import { libvirtFix } from "./libvirt-fix.js";
 
@@ -62,25 +64,20 @@ export const libvirtStep = defineStep<DoctorOptions, null>({
           `pass the bridge the VMs use with --bridge NAME (ip -br link show type bridge lists them), or --no-bridge; to put ${ctx.plan.bridge}'s network behind a bridge, make one (ip link add br0 type bridge) and enslave ${ctx.plan.bridge} to it (ip link set ${ctx.plan.bridge} master br0), moving its addresses to br0`,
         ),
       );
-    return {
-      satisfied: true,
-      reason: "checked",
-      plan: null,
-      findings,
-      facts: {
-        libvirt: view.domains ? "reachable" : view.why,
-        bridge: ctx.plan.bridge,
-        bridgePresent: bridgeState === null ? null : bridgeState === "present",
-        bridgeState,
-        domains: (view.domains ?? []).map((d) => ({
-          name: d.name,
-          state: d.state,
-          memoryBytes: d.memoryBytes,
-          disks: d.disks.map((x) => x.bus),
-          nics: d.nics.map((n) => n.model),
-        })),
-      },
+    const facts: LibvirtFacts = {
+      libvirt: view.domains ? "reachable" : (view.why ?? "virsh failed"),
+      bridge: ctx.plan.bridge,
+      bridgePresent: bridgeState === null ? null : bridgeState === "present",
+      bridgeState,
+      domains: (view.domains ?? []).map((d) => ({
+        name: d.name,
+        state: d.state,
+        memoryBytes: d.memoryBytes,
+        disks: d.disks.map((x) => x.bus),
+        nics: d.nics.map((n) => n.model),
+      })),
     };
+    return { satisfied: true, reason: "checked", plan: null, findings, facts, details: libvirtLines(facts) };
   },
   commands: () => [],
   async run() {},

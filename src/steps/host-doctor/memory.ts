@@ -4,6 +4,8 @@ import { memTotalBytes } from "../../kvm/meminfo.js";
 import { formatBytes } from "../../render/format.js";
 import { containerMemory } from "../../openvz/container-memory.js";
 import { OVERCOMMIT_WARN_RATIO, type DoctorOptions } from "../../plan/options/host-doctor.js";
+import type { MemoryFacts } from "./doctor-facts.js";
+import { memoryLines } from "./doctor-lines.js";
 import { readDomainsToReport } from "./domains-view.js";
 
 export interface OvercommitFigures {
@@ -56,7 +58,7 @@ export const memoryStep = defineStep<DoctorOptions, null>({
         ),
       );
     }
-    let container: Record<string, unknown> | undefined;
+    let container: MemoryFacts["container"];
     if (ctx.plan.openvz) {
       const { confPath, vmMemoryBytes } = ctx.plan.openvz;
       const mem = containerMemory(await host.readFile(confPath), confPath);
@@ -87,20 +89,15 @@ export const memoryStep = defineStep<DoctorOptions, null>({
         );
       }
     }
-    return {
-      satisfied: true,
-      reason: "checked",
-      plan: null,
-      findings,
-      facts: {
-        hostBytes,
-        vmBytes,
-        plannedBytes: planned,
-        overcommitPercent: figures ? Math.round(figures.ratio * 1000) / 10 : null,
-        libvirt: view.domains ? "reachable" : view.why,
-        container,
-      },
+    const facts: MemoryFacts = {
+      hostBytes,
+      vmBytes,
+      plannedBytes: planned,
+      overcommitPercent: figures ? Math.round(figures.ratio * 1000) / 10 : null,
+      libvirt: view.domains ? "reachable" : (view.why ?? "virsh failed"),
+      ...(container ? { container } : {}),
     };
+    return { satisfied: true, reason: "checked", plan: null, findings, facts, details: memoryLines(facts) };
   },
   commands: () => [],
   async run() {},

@@ -2,6 +2,8 @@ import { blocker, warning, type Finding } from "../../engine/finding.js";
 import { defineStep, verifyResult } from "../../engine/step.js";
 import { parseCpuinfo } from "../../kvm/cpuinfo.js";
 import type { DoctorOptions } from "../../plan/options/host-doctor.js";
+import type { VirtualizationFacts } from "./doctor-facts.js";
+import { virtualizationLines } from "./doctor-lines.js";
 import { kvmCheckNote, kvmSmokeTest } from "./kvm-smoke.js";
 
 /** Can this host run KVM guests at all: CPU flags, /dev/kvm, and a real guest CPU started under KVM. */
@@ -37,21 +39,16 @@ export const virtualizationStep = defineStep<DoctorOptions, null>({
         ),
       );
     }
-    return {
-      satisfied: true,
-      reason: "checked",
-      plan: null,
-      findings,
-      facts: {
-        cpus: cpu.cpus,
-        model: cpu.model,
-        flag: cpu.flag,
-        underHypervisor: cpu.underHypervisor,
-        kvm: kvm.result,
-        kvmDetail: kvm.detail,
-        kvmCheck: kvmCheckNote(kvm),
-      },
+    const facts: VirtualizationFacts = {
+      cpus: cpu.cpus,
+      model: cpu.model,
+      flag: cpu.flag,
+      underHypervisor: cpu.underHypervisor,
+      kvm: kvm.result,
+      kvmDetail: kvm.detail,
+      kvmCheck: kvmCheckNote(kvm),
     };
+    return { satisfied: true, reason: "checked", plan: null, findings, facts, details: virtualizationLines(facts) };
   },
   commands: () => [],
   async run() {},
