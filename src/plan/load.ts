@@ -10,6 +10,7 @@ import { planTextHash, readPlanText } from "./read-plan-text.js";
 import { resumeSafeOptions } from "./kind-docs.js";
 import { closestKey, keysAt, shapesAt } from "./key-suggestions.js";
 import { emptyValueText } from "./empty-value-text.js";
+import { parseEndpointText } from "./endpoint-text.js";
 import { yamlLineLocator, type LineLocator } from "./yaml-lines.js";
 import { MIGRATION_ID, MIGRATION_ID_RULE, planSchema, type Plan } from "./schema.js";
 
@@ -208,14 +209,32 @@ function writtenWords(value: unknown): string {
 
 /**
  * A text where a mapping of one shape belongs (a list item of extraExcludes or acknowledge): the mapping to
- * write, the text as its first key's value, which is what such a text usually meant (`- /var/cache`).
+ * write, the text as its first key's value, which is what such a text usually meant (`- /var/cache`). An
+ * endpoint written as `root@host:2222` is split into its keys instead (new-user trial 10: the text went under
+ * `transport`, which takes ssh, local or scripted).
  */
 function mappingHint(value: unknown, path: readonly PropertyKey[], written: unknown): string {
   const shapes = shapesAt(planSchema, written, path);
   if (typeof value !== "string" || shapes.length !== 1) return "";
-  const [first, ...rest] = Object.keys(shapes[0]!);
+  const keys = Object.keys(shapes[0]!);
+  if (keys.includes("transport") && keys.includes("host")) return `: write {${endpointKeys(value).join(", ")}}`;
+  const [first, ...rest] = keys;
   if (!first) return "";
   return `: write {${[`${first}: ${value}`, ...rest.map((k) => `${k}: …`)].join(", ")}}`;
+}
+
+/** The endpoint keys a text such as `root@vs1.example.net` stands for (`local` and `scripted` name a transport). */
+function endpointKeys(value: string): string[] {
+  if (value === "local") return ["transport: local"];
+  if (value === "scripted") return ["transport: scripted", "fixture: …"];
+  const parsed = parseEndpointText(value);
+  if (!parsed) return ["host: …", "user: …", "port: …"];
+  return [
+    "transport: ssh",
+    `host: ${parsed.host}`,
+    ...(parsed.user !== undefined ? [`user: ${parsed.user}`] : []),
+    ...(parsed.port !== undefined ? [`port: ${parsed.port}`] : []),
+  ];
 }
 
 /** What an empty string breaks (a minimum length, a pattern, a key's own check); a list of choices says more. */

@@ -104,6 +104,26 @@ describe("plan files", () => {
     expect(withPort("ssh")).toThrow(/source\.port must be a number, not the text "ssh"$/m);
   });
 
+  it("an endpoint written as user@host[:port] is split into the keys that hold it, not put under transport (new-user trial 10)", () => {
+    const endpoints = (source: string, target: string) =>
+      errorOf(`kind: vserver-to-openvz\nsource: ${source}\ntarget: ${target}\noptions: {guest: web1}\n`);
+    const both = endpoints("root@vs1.example.net", "ovz.example.net:2222");
+    expect(both).toContain(
+      'line 2: source must be a mapping (key: value lines, or {key: value}), not the text "root@vs1.example.net": write {transport: ssh, host: vs1.example.net, user: root}\n',
+    );
+    expect(both).toContain(": write {transport: ssh, host: ovz.example.net, port: 2222}");
+    expect(both).not.toContain("transport: root@");
+    const other = endpoints("local", '"admin@[2001:db8::1]:2200"');
+    expect(other).toContain('not the text "local": write {transport: local}\n');
+    expect(other).toContain(": write {transport: ssh, host: 2001:db8::1, user: admin, port: 2200}");
+    // what the hint says to write is a plan that loads
+    const written = parsePlan(
+      "kind: vserver-to-openvz\nsource: {transport: ssh, host: 2001:db8::1, user: admin, port: 2200}\ntarget: {transport: ssh, host: ovz.example.net, port: 2222}\noptions: {guest: web1}\n",
+      "p.yaml",
+    );
+    expect(written.plan.source).toMatchObject({ host: "2001:db8::1", user: "admin", port: 2200 });
+  });
+
   it("a wrong type, choice, range or prefix is said in the plan's words, not zod's; a text where a {path, reason} item belongs shows the mapping to write (new-user trial 7)", () => {
     const problems = (options: string) => errorOf(`${good}options:\n${options}`);
     expect(problems("  extraExcludes: [/var/cache]\n")).toContain(

@@ -1,19 +1,20 @@
 import type { Command } from "commander";
 import { BadInputError } from "../../errors.js";
+import { parseEndpointText } from "../../plan/endpoint-text.js";
 import type { ExitSetter } from "../program.js";
 
 /** Parses user@host:port (user and port optional). */
 export function parseEndpointFlag(value: string, flag: string): { host: string; port: number; user: string } {
-  const match = /^(?:([^@\s]+)@)?(\[[^\]]+\]|[^:@\s]+)(?::(\d+))?$/.exec(value);
-  if (!match) {
+  const parsed = parseEndpointText(value);
+  if (!parsed) {
     // root@::1 cannot tell the address from a port: ssh's own [user@]host form has the same rule
     const ipv6 = /^(?:[^@\s]+@)?[0-9a-fA-F]*:[0-9a-fA-F]*:[0-9a-fA-F:.]*$/.test(value);
     const hint = ipv6 ? ` (an IPv6 address goes in brackets: ${value.replace(/^((?:[^@]+@)?)(.*)$/, "$1[$2]")})` : "";
     throw new BadInputError(`${flag} ${JSON.stringify(value)}: expected [user@]host[:port]${hint}`);
   }
-  const port = match[3] ? Number(match[3]) : 22;
+  const port = parsed.port ?? 22;
   if (port < 1 || port > 65535) throw new BadInputError(`${flag} ${JSON.stringify(value)}: port must be 1-65535`);
-  return { user: match[1] ?? "root", host: match[2]!.replace(/^\[|\]$/g, ""), port };
+  return { user: parsed.user ?? "root", host: parsed.host, port };
 }
 
 /** The plan kinds without loading the schemas; a test checks it against planKinds. */
