@@ -143,17 +143,33 @@ export function formatPlanErrors(path: string, error: z.ZodError, written?: unkn
       line: lineOf?.(issue.path, issue.code === "unrecognized_keys" ? issue.keys[0] : undefined),
     }))
     .sort((a, b) => (a.line ?? 0) - (b.line ?? 0))
-    .map(({ issue, line }) => `${line === undefined ? "" : `line ${line}: `}${problemText(issue, written)}`)
+    .map(
+      ({ issue, line }) =>
+        `${line === undefined ? "" : `line ${line}: `}${issueText(issue, { written, schema: planSchema })}`,
+    )
     // An empty value breaks every rule of its key at once: it is said once.
     .filter((line, index, all) => all.indexOf(line) === index);
   if (lines.length === 1) return `${path} is not a valid plan: ${lines[0]}`;
   return `${path} is not a valid plan:\n${lines.map((l) => `  ${l}`).join("\n")}`;
 }
 
-function problemText(issue: z.core.$ZodIssue, written: unknown): string {
+/** What was checked: the value as written and the schema it was checked against (a plan, or a kind's options). */
+export interface Checked {
+  written: unknown;
+  schema: z.ZodType;
+  /** Written in a flag (--option key=[a, b]): a list or a mapping is written in [ ] or { }, not in lines. */
+  inFlag?: boolean;
+}
+
+/**
+ * One problem in the plan's words, not zod's: `mudanza plan --option` says its problems the same way as a
+ * plan file (new-user trial 10: a missing `reason` was said as "extraExcludes takes text (quote it)").
+ */
+export function issueText(issue: z.core.$ZodIssue, checked: Checked): string {
+  const { written } = checked;
   const key = issue.path.length > 0 ? issue.path.map(String).join(".") : "(top level)";
   const value = valueAt(written, issue.path);
-  if (issue.code === "unrecognized_keys") return `${key}: ${unknownKeysText(issue.keys, issue.path, written)}`;
+  if (issue.code === "unrecognized_keys") return `${key}: ${unknownKeysText(issue.keys, issue.path, checked)}`;
   if (value === "" && EMPTY_VALUE_CODES.has(issue.code)) return `${key} is empty: ${emptyValueText(issue.path)}`;
   const choices = discriminatorChoices(issue);
   if (choices) return `${key}: ${choiceText(value, choices)}`;
@@ -161,11 +177,11 @@ function problemText(issue: z.core.$ZodIssue, written: unknown): string {
     return `${key}: missing (${/^[aeiou]/.test(issue.expected) ? "an" : "a"} ${issue.expected} is required)`;
   // zod's own wording ("Invalid input: expected object, received string") is a library's (new-user trial 7); a
   // schema's own message (wholeNumberSchema's "write a whole number of passes from 1 to 10") is kept.
-  if (!ZOD_WORDING.test(issue.message)) return `${key}: ${issue.message}${typeHint(issue, value, written)}`;
+  if (!ZOD_WORDING.test(issue.message)) return `${key}: ${issue.message}${typeHint(issue, value, checked)}`;
   if (issue.code === "invalid_value" && issue.values.length > 0)
     return `${key}: ${choiceText(value, issue.values.map(String))}`;
   if (issue.code === "invalid_type")
-    return `${key} must be ${EXPECTED_WORDS[issue.expected] ?? `a ${issue.expected}`}, not ${writtenWords(value)}${typeHint(issue, value, written)}`;
+    return `${key} must be ${expectedWords(issue.expected, checked)}, not ${writtenWords(value)}${typeHint(issue, value, checked)}`;
   if ((issue.code === "too_small" || issue.code === "too_big") && issue.origin === "number") {
     const bound = issue.code === "too_small" ? issue.minimum : issue.maximum;
     const side = issue.code === "too_small" ? ["at least", "more than"] : ["at most", "less than"];
@@ -180,15 +196,34 @@ function problemText(issue: z.core.$ZodIssue, written: unknown): string {
 const ZOD_WORDING = /^(Invalid input|Invalid option|Too small|Too big|Invalid string)\b/;
 
 /** What to write instead, when a value of the wrong type says it: yes for true, "2222" for 2222, a text for a mapping. */
-function typeHint(issue: z.core.$ZodIssue, value: unknown, written: unknown): string {
+function typeHint(issue: z.core.$ZodIssue, value: unknown, checked: Checked): string {
   if (issue.code !== "invalid_type") return "";
   if (issue.expected === "boolean") return yamlBooleanHint(value);
   if (issue.expected === "number") return quotedNumberHint(value);
-  if (issue.expected === "object") return mappingHint(value, issue.path, written);
+  if (issue.expected === "object") return mappingHint(value, issue.path, checked);
+  if (issue.expected === "string") return bracketedTextHint(value);
   return "";
 }
 
-/** What zod's `expected` stands for, in the words of a YAML file. */
+/**
+ * A text in [ ] is a list in YAML (found by a new-user trial: targetAddressFromSource=[::1] said only
+ * "expected string, received array").
+ */
+function bracketedTextHint(value: unknown): string {
+  if (!Array.isArray(value)) return "";
+  const bare = value.length === 1 && typeof value[0] === "string" ? value[0] : undefined;
+  return ` (YAML reads a value in [ ] as a list: write an IPv6 address without brackets${bare === undefined ? "" : ` (${bare})`}, or quote the text)`;
+}
+
+/** What zod's `expected` stands for, in the words of a YAML file or of a flag's YAML value. */
+const expectedWords = (expected: string, checked: Checked): string =>
+  (checked.inFlag ? FLAG_EXPECTED_WORDS[expected] : undefined) ?? EXPECTED_WORDS[expected] ?? `a ${expected}`;
+
+const FLAG_EXPECTED_WORDS: Record<string, string> = {
+  object: "a mapping: {key: value}",
+  array: "a list: [a, b]",
+};
+
 const EXPECTED_WORDS: Record<string, string> = {
   object: "a mapping (key: value lines, or {key: value})",
   array: "a list (- item lines, or [a, b])",
@@ -213,8 +248,8 @@ function writtenWords(value: unknown): string {
  * endpoint written as `root@host:2222` is split into its keys instead (new-user trial 10: the text went under
  * `transport`, which takes ssh, local or scripted).
  */
-function mappingHint(value: unknown, path: readonly PropertyKey[], written: unknown): string {
-  const shapes = shapesAt(planSchema, written, path);
+function mappingHint(value: unknown, path: readonly PropertyKey[], checked: Checked): string {
+  const shapes = shapesAt(checked.schema, checked.written, path);
   if (typeof value !== "string" || shapes.length !== 1) return "";
   const keys = Object.keys(shapes[0]!);
   if (keys.includes("transport") && keys.includes("host")) return `: write {${endpointKeys(value).join(", ")}}`;
@@ -252,8 +287,8 @@ function yamlBooleanHint(value: unknown): string {
 }
 
 /** "no key "maxLivePases" here (did you mean maxLivePasses?)", or the keys it takes when none is close. */
-function unknownKeysText(keys: string[], path: readonly PropertyKey[], written: unknown): string {
-  const known = keysAt(planSchema, written, path);
+function unknownKeysText(keys: string[], path: readonly PropertyKey[], checked: Checked): string {
+  const known = keysAt(checked.schema, checked.written, path);
   return keys
     .map((unknown) => {
       const meant = closestKey(unknown, known);

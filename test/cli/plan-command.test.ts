@@ -162,6 +162,11 @@ describe("mudanza plan KIND", () => {
     // in words, not zod's "Too big: expected number to be <=10" (found by a new-user trial)
     expect(range.stderr).toContain("got 20: write a whole number of passes from 1 to 10");
     expect(range.stderr).not.toMatch(/Too (big|small)/);
+    // an empty entry breaks two rules of a unit name: said once, as in a plan file (new-user trial 10)
+    const empty = await runCli(["plan", "openvz-to-kvm", ...base, "--option", 'services=[""]']);
+    expect(empty.stderr).toBe(
+      'mudanza: --option "services=[\\"\\"]": services.0 is empty: write a systemd unit name, or remove the entry\n',
+    );
     expect((await runCli(["plan", "openvz-to-kvm", ...base, "--target-host-key", "MD5:xx"])).stderr).toContain(
       "--target-host-key",
     );

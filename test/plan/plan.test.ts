@@ -141,6 +141,10 @@ describe("plan files", () => {
     expect(problems("  extraExcludes: [{path: var/cache, reason: x}]\n")).toContain(
       'options.extraExcludes.0.path must start with "/", not the text "var/cache"',
     );
+    // a text in [ ] is a list in YAML, in a plan file as in --option (new-user trial 10: only the flag said so)
+    expect(problems("  targetAddressFromSource: [::1]\n")).toContain(
+      "options.targetAddressFromSource must be text, not a list (YAML reads a value in [ ] as a list: write an IPv6 address without brackets (::1), or quote the text)",
+    );
     expect(problems("  services: ssh\n")).toContain(
       'options.services must be a list (- item lines, or [a, b]), not the text "ssh"',
     );

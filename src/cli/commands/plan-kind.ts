@@ -8,7 +8,7 @@ import { homeDirectory } from "../../hosts/ssh/config-resolution.js";
 import { renderCommentedPlan, type PlanEndpointInput } from "../../plan/commented-plan.js";
 import { endpointSchema } from "../../plan/endpoint.js";
 import { kindDocs, optionDocs, optionsHelpText } from "../../plan/kind-docs.js";
-import { parsePlan } from "../../plan/load.js";
+import { issueText, parsePlan } from "../../plan/load.js";
 import { MIGRATION_ID, MIGRATION_ID_RULE, planKinds, type PlanKind } from "../../plan/schema.js";
 import type { ExitSetter } from "../program.js";
 import { parseEndpointFlag } from "./plan.js";
@@ -87,34 +87,23 @@ function collectOptions(
   return { options, flagOf };
 }
 
-/** What a flag's text must look like to be read as the type an option expects (yes and on are text, as in the plan). */
-const FLAG_VALUE_HINTS: Partial<Record<string, string>> = {
-  boolean: "true or false",
-  number: "a number",
-  array: "a list: [a, b]",
-  string: "text (quote it: '...')",
-};
-
-/** Found by a new-user trial: --option targetAddressFromSource=[::1] said only "expected string, received array". */
-const LIST_FOR_TEXT_HINT =
-  "text; YAML reads a value in [ ] as a list: write an IPv6 address without brackets (::1), or quote the text";
-
-/** Checks the options against the kind's schema and names the flag behind each problem. */
+/**
+ * Checks the options against the kind's schema and names the flag behind each problem, said in the words a
+ * plan file gets for the same mistake (load.ts issueText).
+ */
 function checkOptions(kind: PlanKind, options: Record<string, unknown>, flagOf: Map<string, string>): void {
-  const result = kindDocs[kind].schema.safeParse(options);
+  const schema = kindDocs[kind].schema;
+  const result = schema.safeParse(options);
   if (result.success) return;
   const problems = result.error.issues.map((issue) => {
     const key = String(issue.path[0] ?? "");
     const flag = flagOf.get(key) ?? KIND_FLAGS[kind].find((f) => f.option === key)?.flag ?? `--option ${key}=...`;
     const missing = issue.code === "invalid_type" && !Object.hasOwn(options, key);
     if (missing) return `${flag.split(" ")[0]} is required for ${kind}`;
-    const listForText =
-      issue.code === "invalid_type" && issue.expected === "string" && /received array/.test(issue.message);
-    const takes =
-      issue.code !== "invalid_type" ? undefined : listForText ? LIST_FOR_TEXT_HINT : FLAG_VALUE_HINTS[issue.expected];
-    return `${flag}: ${issue.message}${takes ? ` (${key} takes ${takes})` : ""}`;
+    return `${flag}: ${issueText(issue, { written: options, schema, inFlag: true })}`;
   });
-  throw new BadInputError(problems.join("\n"));
+  // An empty value breaks every rule of its key at once: it is said once.
+  throw new BadInputError([...new Set(problems)].join("\n"));
 }
 
 function endpointFromFlags(role: "source" | "target", flags: PlanFlags): PlanEndpointInput {
