@@ -229,6 +229,8 @@ const EXPECTED_WORDS: Record<string, string> = {
   array: "a list (- item lines, or [a, b])",
   string: "text",
   number: "a number",
+  // zod's int() (ctid: 1001.5), found by new-user trial 10: "must be a int"
+  int: "a whole number",
   boolean: "true or false",
 };
 

@@ -145,6 +145,10 @@ describe("plan files", () => {
     expect(problems("  targetAddressFromSource: [::1]\n")).toContain(
       "options.targetAddressFromSource must be text, not a list (YAML reads a value in [ ] as a list: write an IPv6 address without brackets (::1), or quote the text)",
     );
+    const ctid = errorOf(
+      "kind: vserver-to-openvz\nsource: {host: a.example.org}\ntarget: {host: b.example.org}\noptions: {guest: web1, ctid: 1001.5}\n",
+    );
+    expect(ctid).toContain("options.ctid must be a whole number, not the number 1001.5"); // not "a int" (new-user trial 10)
     expect(problems("  services: ssh\n")).toContain(
       'options.services must be a list (- item lines, or [a, b]), not the text "ssh"',
     );
