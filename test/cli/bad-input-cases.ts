@@ -406,6 +406,38 @@ export const BAD_INPUTS: BadInputCase[] = [
     names: /^mudanza: --ctid "100": ctid must be at least 101, not the number 100$/,
   },
   {
+    name: "plan: --ctid in YAML's exponent form is refused, not read as 1500 (new-user trial 10)",
+    setup: async () => [
+      "plan",
+      "vserver-to-openvz",
+      "--source",
+      "a",
+      "--target",
+      "b",
+      "--guest",
+      "x",
+      "--ctid",
+      "1.5e3",
+    ],
+    names: /^mudanza: --ctid "1\.5e3": write the number in decimal digits: YAML would read "1\.5e3" as 1500$/,
+  },
+  {
+    name: "plan: --option ctid in hex is refused, not read as 1001 (new-user trial 10)",
+    setup: async () => [
+      "plan",
+      "vserver-to-openvz",
+      "--source",
+      "a",
+      "--target",
+      "b",
+      "--guest",
+      "x",
+      "--option",
+      "ctid=0x3e9",
+    ],
+    names: /^mudanza: --option "ctid=0x3e9": write the number in decimal digits: YAML would read "0x3e9" as 1001$/,
+  },
+  {
     name: "plan: -o a file name that cannot name a journal, without --name (run would refuse the plan)",
     setup: async (dir) => ["plan", "openvz-to-kvm", "--source", "a", "--target", "b", "-o", join(dir, "my plan.yaml")],
     names:

@@ -48,14 +48,24 @@ export const EXAMPLES: Record<PlanKind, string> = {
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
-/** A flag's text is read as one YAML value, like the plan would hold it: 5000 is a number, true a boolean. */
-const yamlValue = (text: string): unknown => {
+/**
+ * A flag's text is read as one YAML value, like the plan would hold it: 5000 is a number, true a boolean. A
+ * number is taken only in plain decimal: YAML reads 1.5e3 as 1500 and 0x3e9 as 1001, and a typo in --ctid
+ * would become another valid id (new-user trial 10).
+ */
+function yamlValue(text: string, flag: string): unknown {
+  let value: unknown;
   try {
-    return parseYaml(text) as unknown;
+    value = parseYaml(text) as unknown;
   } catch {
     return text;
   }
-};
+  if (typeof value === "number" && !/^\s*[-+]?\d+(\.\d+)?\s*$/.test(text))
+    throw new BadInputError(
+      `${flag}: write the number in decimal digits: YAML would read ${JSON.stringify(text.trim())} as ${String(value)}`,
+    );
+  return value;
+}
 
 /** Options from --guest/--ctid and --option key=value, each remembering the flag that set it. */
 function collectOptions(
@@ -68,8 +78,8 @@ function collectOptions(
   for (const f of KIND_FLAGS[kind]) {
     const text = flags[f.key];
     if (typeof text !== "string") continue;
-    options[f.option] = f.option === "guest" ? text : yamlValue(text);
     flagOf.set(f.option, `${f.flag} ${JSON.stringify(text)}`);
+    options[f.option] = f.option === "guest" ? text : yamlValue(text, flagOf.get(f.option)!);
   }
   for (const entry of flags.option) {
     const eq = entry.indexOf("=");
@@ -81,8 +91,8 @@ function collectOptions(
     if (!known.includes(key))
       throw new BadInputError(`--option ${key}: ${kind} has no option "${key}"; its options are ${known.join(", ")}`);
     if (flagOf.has(key)) throw new BadInputError(`--option ${key}: already set by ${flagOf.get(key)}`);
-    options[key] = yamlValue(entry.slice(eq + 1));
     flagOf.set(key, `--option ${JSON.stringify(entry)}`);
+    options[key] = yamlValue(entry.slice(eq + 1), flagOf.get(key)!);
   }
   return { options, flagOf };
 }
