@@ -438,6 +438,11 @@ export const BAD_INPUTS: BadInputCase[] = [
     names: /^mudanza: --option "ctid=0x3e9": write the number in decimal digits: YAML would read "0x3e9" as 1001$/,
   },
   {
+    name: "plan: -o with an empty name (new-user trial 10)",
+    setup: async () => ["plan", "openvz-to-kvm", "--source", "a", "--target", "b", "-o", ""],
+    names: /^mudanza: -o needs a file name \(or - for stdout\)$/,
+  },
+  {
     name: "plan: -o a file name that cannot name a journal, without --name (run would refuse the plan)",
     setup: async (dir) => ["plan", "openvz-to-kvm", "--source", "a", "--target", "b", "-o", join(dir, "my plan.yaml")],
     names:

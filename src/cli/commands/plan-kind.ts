@@ -142,6 +142,7 @@ async function writePlan(kind: PlanKind, given: PlanFlags): Promise<void> {
   // Checked here, not only by parsePlan below, whose message names the -o file, which is never written.
   if (flags.name !== undefined && !MIGRATION_ID.test(flags.name))
     throw new BadInputError(`--name ${JSON.stringify(flags.name)}: ${MIGRATION_ID_RULE} (it names the journal)`);
+  if (flags.output === "") throw new BadInputError("-o needs a file name (or - for stdout)");
   // Without --name the file's name names the journal, and run refuses one that cannot: never write that plan.
   const stem = flags.output === undefined ? undefined : basename(flags.output, extname(flags.output));
   if (flags.name === undefined && stem !== undefined && !MIGRATION_ID.test(stem))
