@@ -77,6 +77,17 @@ describe("cli", () => {
     expect(parseEndpointFlag("admin@[::1]:2200", "--source")).toEqual({ user: "admin", host: "::1", port: 2200 });
     expect(() => parseEndpointFlag("a b", "--source")).toThrow(/expected/);
     expect(() => parseEndpointFlag("h:99999", "--source")).toThrow(/port/);
+    // ssh's URL form, which ssh(1) takes too; "ssh:" is not read as part of a user name (new-user trial 10)
+    expect(parseEndpointFlag("ssh://admin@h.example:2200/", "--source")).toEqual({
+      user: "admin",
+      host: "h.example",
+      port: 2200,
+    });
+    expect(parseEndpointFlag("ssh://[::1]", "--target")).toEqual({ user: "root", host: "::1", port: 22 });
+    expect(() => parseEndpointFlag("sftp://root@h:22", "--source")).toThrow(
+      '--source "sftp://root@h:22": mudanza logs in with ssh, not sftp: write [user@]host[:port] or ssh://[user@]host[:port]',
+    );
+    expect(() => parseEndpointFlag("ssh://root@h/srv", "--source")).toThrow(/expected \[user@\]host\[:port\]/);
   });
 
   it("decides interactivity in one place: flags win, CI and pipes are not interactive", () => {

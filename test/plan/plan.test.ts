@@ -113,6 +113,9 @@ describe("plan files", () => {
     );
     expect(both).toContain(": write {transport: ssh, host: ovz.example.net, port: 2222}");
     expect(both).not.toContain("transport: root@");
+    expect(endpoints("ssh://root@vs1.example.net:2222", "b.example.org")).toContain(
+      ": write {transport: ssh, host: vs1.example.net, user: root, port: 2222}",
+    );
     const other = endpoints("local", '"admin@[2001:db8::1]:2200"');
     expect(other).toContain('not the text "local": write {transport: local}\n');
     expect(other).toContain(": write {transport: ssh, host: 2001:db8::1, user: admin, port: 2200}");

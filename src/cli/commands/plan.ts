@@ -1,10 +1,15 @@
 import type { Command } from "commander";
 import { BadInputError } from "../../errors.js";
-import { parseEndpointText } from "../../plan/endpoint-text.js";
+import { otherUrlScheme, parseEndpointText } from "../../plan/endpoint-text.js";
 import type { ExitSetter } from "../program.js";
 
-/** Parses user@host:port (user and port optional). */
+/** Parses user@host:port (user and port optional), or the same as an ssh:// URL. */
 export function parseEndpointFlag(value: string, flag: string): { host: string; port: number; user: string } {
+  const scheme = otherUrlScheme(value);
+  if (scheme)
+    throw new BadInputError(
+      `${flag} ${JSON.stringify(value)}: mudanza logs in with ssh, not ${scheme}: write [user@]host[:port] or ssh://[user@]host[:port]`,
+    );
   const parsed = parseEndpointText(value);
   if (!parsed) {
     // root@::1 cannot tell the address from a port: ssh's own [user@]host form has the same rule
