@@ -16,7 +16,8 @@ export function parseSize(text: string, what = "size"): number {
  * (found by a new-user trial: `--vm-memory 512` was 512 bytes, and the overcommit report said nothing of it).
  */
 export function parseMemorySize(text: string, what: string): number {
-  if (/^\s*\d+(?:\.\d+)?\s*$/.test(text))
+  // Zero is no size in any unit: "write 0M or 0G" would be no advice (new-user trial 10).
+  if (/^\s*\d+(?:\.\d+)?\s*$/.test(text) && Number(text) > 0)
     throw new BadInputError(
       `${what}: "${text.trim()}" has no unit: write ${text.trim()}M or ${text.trim()}G (a bare number would be bytes, not qemu's MiB)`,
     );

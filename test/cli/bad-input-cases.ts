@@ -524,6 +524,18 @@ export const BAD_INPUTS: BadInputCase[] = [
     names: /--format applies to --dry-run reports/,
   },
   {
+    name: "host doctor --vm-memory empty is said as empty, not as a missing pair (new-user trial 10)",
+    setup: async () => [
+      "host",
+      "doctor",
+      "--openvz-conf",
+      resolve("fixtures/kvm/openvz/ve-vswap-1024m.conf-sample"),
+      "--vm-memory",
+      "",
+    ],
+    names: /^mudanza: --vm-memory is empty: write a size, e\.g\. 2G$/,
+  },
+  {
     // host doctor has no --dry-run: it only checks without --enable-ksm (found by a new-user trial).
     name: "host doctor --enable-ksm off a terminal",
     setup: async () => ["host", "doctor", "--enable-ksm"],

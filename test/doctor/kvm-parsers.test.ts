@@ -139,6 +139,8 @@ describe("sizes", () => {
     expect(() => parseMemorySize("512", "--vm-memory")).toThrow(
       '--vm-memory: "512" has no unit: write 512M or 512G (a bare number would be bytes, not qemu\'s MiB)',
     );
+    // zero is no size in any unit: no "write 0M or 0G" (new-user trial 10)
+    expect(() => parseMemorySize("0", "--vm-memory")).toThrow('--vm-memory: "0" must be more than zero');
     expect(parseMemorySize("512M", "--memory")).toBe(512 * 1024 ** 2);
     expect(parseMemorySize("1g", "--memory")).toBe(1024 ** 3);
     expect(formatBytes(196_608)).toBe("192 KiB");

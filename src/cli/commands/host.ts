@@ -76,6 +76,15 @@ export function registerHost(program: Command, setExit: ExitSetter): void {
           const { checkBridgeName } = await import("../../plan/options/bridge-name.js");
           checkBridgeName(opts.bridge);
         }
+        // An empty value is a missing one, said as such (new-user trial 10: --vm-memory '' was "they go together").
+        for (const [flag, value] of [
+          ["--openvz-conf", opts.openvzConf],
+          ["--vm-memory", opts.vmMemory],
+        ] as const)
+          if (value === "")
+            throw new BadInputError(
+              `${flag} is empty: ${flag === "--vm-memory" ? "write a size, e.g. 2G" : "name the container's configuration file"}`,
+            );
         if (Boolean(opts.openvzConf) !== Boolean(opts.vmMemory))
           throw new BadInputError(
             "--openvz-conf and --vm-memory go together: the container's limits are compared with the VM's size",
