@@ -96,6 +96,16 @@ export function fileErrorText(error: unknown): string {
   return code ?? (error instanceof Error ? error.message : String(error));
 }
 
+/**
+ * A file this user may not read (EACCES, EPERM), with what to do about it: the same words for a plan, a disk
+ * and a container's configuration (new-user trial 10: only --openvz-conf said what to do).
+ */
+export function unreadableText(error: unknown): string | undefined {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code !== "EACCES" && code !== "EPERM") return undefined;
+  return `this user cannot read it (permission denied): run mudanza as a user who can, or give this user read access to it; ls -l shows its owner and mode (${code})`;
+}
+
 const FILE_ERRORS: Record<string, string> = {
   ENOENT: "no such file or folder",
   EACCES: "permission denied",

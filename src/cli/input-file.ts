@@ -1,6 +1,6 @@
 import { accessSync, constants, lstatSync, readlinkSync, statSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
-import { BadInputError, fileErrorText, nameForTerminal } from "../errors.js";
+import { BadInputError, fileErrorText, nameForTerminal, unreadableText } from "../errors.js";
 
 /**
  * A file named on the command line must exist, and this user must be able to read it, before anything runs
@@ -31,10 +31,8 @@ function notUsable(given: string, what: string, error: unknown): BadInputError {
   const path = nameForTerminal(given);
   const code = (error as NodeJS.ErrnoException).code;
   if (code === "ENOENT") return new BadInputError(`${what} ${path}: ${danglingLinkText(given) ?? "no such file"}`);
-  if (code === "EACCES" || code === "EPERM")
-    return new BadInputError(
-      `${what} ${path}: this user cannot read it (permission denied): run mudanza as a user who can, or give this user read access to it; ls -l shows its owner and mode (${code})`,
-    );
+  const unreadable = unreadableText(error);
+  if (unreadable) return new BadInputError(`${what} ${path}: ${unreadable}`);
   return new BadInputError(`${what} ${path}: ${fileErrorText(error)}`);
 }
 

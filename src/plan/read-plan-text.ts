@@ -1,5 +1,5 @@
 import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
-import { BadInputError, fileErrorText, nameForTerminal } from "../errors.js";
+import { BadInputError, fileErrorText, nameForTerminal, unreadableText } from "../errors.js";
 import { sha256Hex } from "../journal/sha256.js";
 
 /** A plan is a few hundred bytes; anything past this is the wrong file (and must not be read whole). */
@@ -21,6 +21,8 @@ export async function readPlanText(absolute: string, given: string): Promise<str
     // What /dev/stdin opens to when it is a socket (node's and many tools' "pipes" are socket pairs).
     if ((error as NodeJS.ErrnoException).code === "ENXIO")
       throw new BadInputError(`plan ${shown} is not a regular file (a socket or device: ${SAVE_IT_FIRST})`);
+    const unreadable = unreadableText(error);
+    if (unreadable) throw new BadInputError(`cannot read plan ${shown}: ${unreadable}`);
     throw new BadInputError(`cannot read plan ${shown}: ${fileErrorText(error)}`);
   }
   try {
