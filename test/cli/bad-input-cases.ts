@@ -443,6 +443,15 @@ export const BAD_INPUTS: BadInputCase[] = [
     names: /^mudanza: -o needs a file name \(or - for stdout\)$/,
   },
   {
+    name: "status on a folder where a plan belongs says so, as run does (new-user trial 10)",
+    setup: async (dir) => {
+      await mkdir(join(dir, "dir.yaml"));
+      await mkdir(join(dir, "state"));
+      return ["status", join(dir, "dir.yaml"), "--state-dir", join(dir, "state")];
+    },
+    names: /^mudanza: plan \S+\/dir\.yaml is not a regular file \(a directory\)$/,
+  },
+  {
     name: "plan: -o a file name that cannot name a journal, without --name (run would refuse the plan)",
     setup: async (dir) => ["plan", "openvz-to-kvm", "--source", "a", "--target", "b", "-o", join(dir, "my plan.yaml")],
     names:

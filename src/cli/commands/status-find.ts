@@ -28,6 +28,15 @@ export const isFile = async (path: string): Promise<boolean> => {
   }
 };
 
+/** Something other than a regular file is at this path (isFile said no). */
+const existsAsOther = (path: string): boolean => {
+  try {
+    return !statSync(path).isFile();
+  } catch {
+    return false;
+  }
+};
+
 /** A plan file's own journal (keyed by its name and path). */
 export async function byPlan(planPath: string, stateDir: string): Promise<Found> {
   const absolute = planFilePath(planPath);
@@ -63,8 +72,11 @@ export async function byId(id: string, stateDir: string): Promise<Found> {
   const entries = await listJournals(stateDir);
   const exact = entries.filter((e) => e.stem === id);
   const named = exact.length > 0 ? exact : entries.filter((e) => e.data?.migrationId === id);
-  if (named.length === 0)
+  if (named.length === 0) {
+    // A folder (or fifo) where a plan was meant is refused as `run` refuses it (new-user trial 10), not as an ID.
+    if (existsAsOther(id)) await readPlanText(planFilePath(id), id);
     throw new BadInputError(`${id} is neither a plan file nor a run in ${stateDir}; see mudanza runs`);
+  }
   if (named.length > 1)
     throw new BadInputError(
       `${id} names ${named.length} runs (${named.map((e) => `${e.stem}: ${e.data?.planPath}`).join("; ")}); give the ID or the plan file`,
