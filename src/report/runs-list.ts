@@ -1,6 +1,7 @@
 import type { JournalEntry } from "../journal/journal-list.js";
 import type { JournalData } from "../journal/journal.js";
 import { nameForTerminal } from "../errors.js";
+import { pasteable } from "../hosts/quote.js";
 import { rollbackSinceLastRun } from "../journal/unfinished.js";
 
 export interface RunRow {
@@ -137,9 +138,12 @@ export function renderRuns(rows: RunRow[], stateDir: string): string {
   if (rows.length === 0) return `No runs yet in ${nameForTerminal(stateDir)}.`;
   // Names come from files and plans: an ESC or a newline in one must neither reach the terminal nor break the
   // columns (found by a new-user trial), so every cell is escaped before the widths are measured.
+  // A plan's path is one to paste after `mudanza status` or `run`: quoted as `status` quotes it in "Resume
+  // with" (new-user trial 10: `.../sp ace.yaml` was shown bare); a command line is shown as recorded.
   const sorted = newestFirst(rows).map((r): RunRow => ({
     ...r,
     ...Object.fromEntries(CELLS.map((c) => [c, nameForTerminal(r[c])])),
+    plan: nameForTerminal(r.plan.startsWith("/") ? pasteable(r.plan) : r.plan),
   }));
   const header: Cells = {
     id: "ID",

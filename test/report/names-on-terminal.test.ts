@@ -35,6 +35,10 @@ describe("names with control characters in text output", () => {
     ];
     expect(evil).toContain("ev\\x1b[31mil");
     expect(evil).toContain("/plans/we\\x0ab1.yaml");
+    // a plan's path is quoted to paste, as status's "Resume with" quotes it (new-user trial 10)
+    const spaced = renderRuns([row("web3", "/plans/sp ace.yaml"), row("web4", "/plans/web4.yaml")], "/st");
+    expect(spaced).toMatch(/^web3 .* '\/plans\/sp ace\.yaml'$/m);
+    expect(spaced).toMatch(/^web4 .* \/plans\/web4\.yaml$/m);
     // the KIND column starts at the same place on every line
     expect(new Set([header.indexOf("KIND"), evil.indexOf("openvz"), plain.indexOf("openvz")]).size).toBe(1);
   });
