@@ -171,6 +171,15 @@ function vserverUndo(steps: DryRunStep[]): string {
   );
 }
 
+/**
+ * A step's words name the container as "CTID" (/etc/vz/conf/CTID.conf): the id the inventory chose, once
+ * known (new-user trial 10: the summary said CTID a few lines above the report's 1001).
+ */
+function withCtid(text: string, steps: DryRunStep[]): string {
+  const ctid = num(record(factOf(steps, "inventory", "targetContainer"))?.ctid);
+  return ctid === undefined ? text : text.replace(/\bCTID\b/g, String(ctid));
+}
+
 /** What steps say they delete beyond their title (a cleanup before an update): one line per step and deletion, naming its hosts. */
 function deletionLines(steps: DryRunStep[]): string[] {
   return steps.flatMap((s) => {
@@ -201,7 +210,7 @@ export function riskSummary(inputs: RiskInputs): RiskSummary {
   const writing = WRITING_KINDS.has(inputs.kind)
     ? inputs.steps.filter((s) => !s.destructive && active(s) && s.commands.length > 0)
     : [];
-  const unaskedList = unasked.map((s) => `${s.title}: ${s.changesWithoutAsking}`).join("; ");
+  const unaskedList = unasked.map((s) => `${s.title}: ${withCtid(s.changesWithoutAsking!, inputs.steps)}`).join("; ");
   const pending = inputs.pendingUndo ?? [];
   const changes = [
     // The runner does these first, without a gate, newest first (found by a new-user trial: a killed clone run's

@@ -1,3 +1,4 @@
+import { posix } from "node:path";
 import type { VserverConfig } from "./config.js";
 import { activeAddresses } from "./config.js";
 import { cpuLimitFromSched, memoryFromRss, unmappedResourceNotes } from "./resource-mapping.js";
@@ -171,8 +172,16 @@ export function mapVserverToCtidConf(input: MappingInput): MappedSetting[] {
   return out;
 }
 
-/** VServer settings with no OpenVZ counterpart here: reported so nothing is dropped silently. */
-export function unmappedSettings(config: VserverConfig): string[] {
+/**
+ * VServer settings with no OpenVZ counterpart here: reported so nothing is dropped silently. The commands and
+ * files they name are those of container `ctid` in `vzConfDir` (new-user trial 10: "CTID.mount" where the
+ * report knew the id).
+ */
+export function unmappedSettings(
+  config: VserverConfig,
+  ctid: number | "CTID" = "CTID",
+  vzConfDir = "/etc/vz",
+): string[] {
   const notes: string[] = [];
   const odd = config.bcapabilities.filter((l) => !CAPABILITY_LINE.test(l));
   if (odd.length > 0) notes.push(`bcapabilities lines not understood (${odd.join(", ")}): set CAPABILITY by hand`);
@@ -183,16 +192,22 @@ export function unmappedSettings(config: VserverConfig): string[] {
   // sched_hard is read with sched/ (CPULIMIT, or a note of its own)
   const flags = config.flags.filter((f) => f !== "sched_hard");
   if (flags.length > 0) notes.push(`flags (${flags.join(", ")}): VServer context flags are not carried over`);
-  notes.push(...unmappedResourceNotes(config));
+  notes.push(...unmappedResourceNotes(config, ctid));
   const extraMounts = (config.fstab ?? "")
     .split("\n")
     .filter((l) => l.trim() && !l.trim().startsWith("#") && !/\s(proc|devpts|tmpfs|sysfs)\s/.test(l));
   if (extraMounts.length > 0)
     notes.push(
-      `fstab has ${extraMounts.length} mount(s) beyond proc/devpts/tmpfs (${extraMounts.map((l) => l.trim().split(/\s+/)[1]).join(", ")}): recreate them as bind mounts in /etc/vz/conf/CTID.mount`,
+      `fstab has ${extraMounts.length} mount(s) beyond proc/devpts/tmpfs (${extraMounts.map(mountWords).join("; ")}): recreate them as bind mounts in ${posix.join(vzConfDir, "conf", `${ctid}.mount`)}`,
     );
   for (const d of config.dlimits)
     if (d.directory && d.directory !== config.vdir && d.directory !== "/")
       notes.push(`dlimits/${d.id} limits ${d.directory}, not the guest root: not mapped`);
   return notes;
+}
+
+/** What a .mount script needs of an fstab line: what is mounted where, and how ("/srv/www on /var/www (bind,ro)"). */
+function mountWords(line: string): string {
+  const [what, where, , options] = line.trim().split(/\s+/);
+  return `${what} on ${where}${options && options !== "defaults" ? `, options ${options}` : ""}`;
 }

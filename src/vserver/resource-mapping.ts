@@ -73,15 +73,15 @@ const NEAREST: Record<string, string> = {
   locks: "--numflock",
 };
 
-/** Every resource setting not carried over, with its exact value and what to set instead. */
-export function unmappedResourceNotes(config: VserverConfig): string[] {
+/** Every resource setting not carried over, with its exact value and what to set instead (on container `ctid`). */
+export function unmappedResourceNotes(config: VserverConfig, ctid: number | "CTID" = "CTID"): string[] {
   const notes: string[] = [];
   const rest = Object.entries(config.rlimits).filter(([k]) => !MEMORY_KEYS.has(k) && !NPROC_KEYS.test(k));
   for (const [file, value] of rest) {
     const resource = file.replace(/\.(hard|soft|min)$/, "");
     const nearest = NEAREST[resource];
     notes.push(
-      `rlimits/${file} = ${value}: not carried over${nearest ? `; the nearest vzctl setting is ${nearest} (vzctl set CTID ... --save)` : ""}`,
+      `rlimits/${file} = ${value}: not carried over${nearest ? `; the nearest vzctl setting is ${nearest} (vzctl set ${ctid} ... --save)` : ""}`,
     );
   }
   if (config.rlimits["rss.min"] !== undefined)
@@ -94,7 +94,7 @@ export function unmappedResourceNotes(config: VserverConfig): string[] {
     const perCpu = Math.round(share * 100);
     notes.push(
       config.flags.includes("sched_hard")
-        ? `${where}: fill-rate ${config.sched["fill-rate"]} / interval ${config.sched.interval} with sched_hard capped the guest at ${perCpu}% of each CPU, and no cpuset says how many: set CPULIMIT to ${perCpu}% times the CPUs it should have (vzctl set CTID --cpulimit N --save)`
+        ? `${where}: fill-rate ${config.sched["fill-rate"]} / interval ${config.sched.interval} with sched_hard capped the guest at ${perCpu}% of each CPU, and no cpuset says how many: set CPULIMIT to ${perCpu}% times the CPUs it should have (vzctl set ${ctid} --cpulimit N --save)`
         : `${where}: fill-rate ${config.sched["fill-rate"]} / interval ${config.sched.interval} without sched_hard only lowered the guest's priority past ${perCpu}% of a CPU; vzctl's CPUUNITS is a weight relative to the other containers and stays the sample's`,
     );
   }

@@ -43,7 +43,7 @@ describe("the dry-run report counts every step that changes a host, and says whi
     expect(asking).toMatch(/^2 step\(s\) ask at a gate before they change a host: /);
     expect(unasked).toMatch(/^4 more change a host without asking: /);
     expect(unasked).toContain(
-      "Copy the guest to the node while it runs: copies the running guest into /vz/private/CTID",
+      "Copy the guest to the node while it runs: copies the running guest into /vz/private/1001 on the node",
     );
     expect(unasked).toContain(
       "Keep the VServer guest from starting at boot: renames the guest's boot mark on the VServer host (mv)",

@@ -175,6 +175,11 @@ describe("VServer -> CTID.conf mapping (data)", () => {
     expect(unmappedSettings(web1)).toEqual([
       expect.stringMatching(/fstab has 1 mount.*\/var\/www\/shared.*CTID\.mount/),
     ]);
+    // with the container's id: its .mount script, and what was mounted there (new-user trial 10)
+    expect(unmappedSettings(web1, 1001, "/etc/vz")).toEqual([
+      "fstab has 1 mount(s) beyond proc/devpts/tmpfs (/srv/shared/www on /var/www/shared, options bind,ro): recreate them as bind mounts in /etc/vz/conf/1001.mount",
+    ]);
+    expect(unmappedSettings((await input()).config, 4242).join("\n")).toContain("(vzctl set 4242 ... --save)");
   });
 });
 

@@ -340,7 +340,7 @@ export async function gatherInventory(ctx: VsContext): Promise<Gathered> {
     privateTemplate,
     rootTemplate,
   });
-  const unmapped = unmappedSettings(config);
+  const unmapped = unmappedSettings(config, ctid, options.vzConfDir);
   for (const note of unmapped) findings.push(warning("Not carried over", note));
 
   const inventory: Inventory = {

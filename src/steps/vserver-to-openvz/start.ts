@@ -168,7 +168,11 @@ export const startStep = defineStep<VsPlan, StartPlan>({
     {
       host: "target",
       command: onbootCommand(inventory),
-      purpose: "after the checks: start with the node like the guest did with its host",
+      // A guest without a boot mark did not start with its host: neither does the container (new-user trial 10).
+      purpose:
+        onbootAfterCutover(inventory) === "yes"
+          ? "after the checks: start with the node like the guest did with its host"
+          : "after the checks: not started with the node, as the guest was not started with its host (no apps/init/mark)",
     },
   ],
   async run(ctx, { inventory, checkTimeoutSec, restartsGuest }) {

@@ -58,7 +58,8 @@ export const writeConfStep = defineStep<VsPlan, WriteConfPlan>({
       },
       findings: [],
       details: inventory.settings.map((s) =>
-        s.key === "ONBOOT"
+        // "no" stays "no": said as one value (new-user trial 10: 'ONBOOT="no" until the cutover, then "no"').
+        s.key === "ONBOOT" && s.value !== "no"
           ? `ONBOOT="no" until the cutover, then "${s.value}"  <- ${s.from}: ${s.why}`
           : `${s.key}="${s.value}"  <- ${s.from}: ${s.why}`,
       ),

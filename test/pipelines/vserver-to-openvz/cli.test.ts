@@ -114,6 +114,32 @@ describe("mudanza run <vserver plan> --dry-run", () => {
     expect(report.warnings.map((w) => w.title)).toContain("198.18.20.13 stays on the VServer host");
   });
 
+  it("says ONBOOT once for a guest without a boot mark, and names the container by its id (new-user trial 10)", async () => {
+    const db1 = JSON.parse((await dryRun("fixtures/plans/vserver-db1.yaml", "json")).stdout) as {
+      steps: Array<{ id: string; details: string[]; commands: Array<{ command: string; purpose: string }> }>;
+    };
+    const conf = db1.steps.find((s) => s.id === "write-ctid-conf")!.details;
+    expect(conf).toContainEqual(expect.stringMatching(/^ONBOOT="no" {2}<- apps\/init\/mark: /));
+    expect(conf.join("\n")).not.toContain("until the cutover");
+    const onboot = db1.steps
+      .find((s) => s.id === "start-container")!
+      .commands.find((c) => c.command === "vzctl set 4242 --onboot no --save")!;
+    expect(onboot.purpose).toBe(
+      "after the checks: not started with the node, as the guest was not started with its host (no apps/init/mark)",
+    );
+    // web1 has its mark: ONBOOT changes at the cutover, and the words say so
+    const web1 = await dryRun("fixtures/plans/vserver-web1.yaml");
+    expect(web1.stdout).toContain('ONBOOT="no" until the cutover, then "yes"');
+    expect(web1.stdout).toContain("# after the checks: start with the node like the guest did with its host");
+    const risks = web1.stdout.slice(0, web1.stdout.indexOf("\n## ", web1.stdout.indexOf("without asking")));
+    expect(risks).toContain("copies the running guest into /vz/private/1001 on the node");
+    expect(risks).toContain("writes /etc/vz/conf/1001.conf on the node");
+    expect(web1.stdout).toContain(
+      "(/srv/shared/www on /var/www/shared, options bind,ro): recreate them as bind mounts in /etc/vz/conf/1001.mount",
+    );
+    expect(web1.stdout).not.toMatch(/\/CTID\b|CTID\.(conf|mount)/);
+  });
+
   it("exits 3 when the CTID is taken on the node", async () => {
     const { code, stdout } = await dryRun("fixtures/plans/vserver-web1-ctid-taken.yaml");
     expect(code).toBe(3);
