@@ -180,8 +180,11 @@ export function issueText(issue: z.core.$ZodIssue, checked: Checked): string {
   if (!ZOD_WORDING.test(issue.message)) return `${key}: ${issue.message}${typeHint(issue, value, checked)}`;
   if (issue.code === "invalid_value" && issue.values.length > 0)
     return `${key}: ${choiceText(value, issue.values.map(String))}`;
-  if (issue.code === "invalid_type")
-    return `${key} must be ${expectedWords(issue.expected, checked)}, not ${writtenWords(value)}${typeHint(issue, value, checked)}`;
+  if (issue.code === "invalid_type") {
+    // root:secret@host written where an endpoint belongs: the message must not repeat the password
+    const shown = issue.expected === "object" && typeof value === "string" ? withoutPassword(value) : value;
+    return `${key} must be ${expectedWords(issue.expected, checked)}, not ${writtenWords(shown)}${typeHint(issue, shown, checked)}`;
+  }
   if ((issue.code === "too_small" || issue.code === "too_big") && issue.origin === "number") {
     const bound = issue.code === "too_small" ? issue.minimum : issue.maximum;
     const side = issue.code === "too_small" ? ["at least", "more than"] : ["at most", "less than"];
@@ -254,10 +257,17 @@ function mappingHint(value: unknown, path: readonly PropertyKey[], checked: Chec
   const shapes = shapesAt(checked.schema, checked.written, path);
   if (typeof value !== "string" || shapes.length !== 1) return "";
   const keys = Object.keys(shapes[0]!);
-  if (keys.includes("transport") && keys.includes("host")) return `: write {${endpointKeys(value).join(", ")}}`;
+  if (keys.includes("transport") && keys.includes("host"))
+    return `: write {${endpointKeys(value).join(", ")}}${value.includes(":…@") ? " (no password: mudanza logs in with ssh keys, identityFile or ssh-agent)" : ""}`;
   const [first, ...rest] = keys;
   if (!first) return "";
   return `: write {${[`${first}: ${value}`, ...rest.map((k) => `${k}: …`)].join(", ")}}`;
+}
+
+/** `user:password@host` as `user:…@host`: a password written into a plan is not said again. */
+function withoutPassword(text: string): string {
+  const url = /^ssh:\/\//i.exec(text)?.[0] ?? "";
+  return url + text.slice(url.length).replace(/^([^@\s/:]*):[^@\s]*@/, "$1:…@");
 }
 
 /** The endpoint keys a text such as `root@vs1.example.net` stands for (`local` and `scripted` name a transport). */
@@ -266,10 +276,11 @@ function endpointKeys(value: string): string[] {
   if (value === "scripted") return ["transport: scripted", "fixture: …"];
   const parsed = parseEndpointText(value);
   if (!parsed) return ["host: …", "user: …", "port: …"];
+  const user = parsed.user?.split(":")[0];
   return [
     "transport: ssh",
     `host: ${parsed.host}`,
-    ...(parsed.user !== undefined ? [`user: ${parsed.user}`] : []),
+    ...(user !== undefined ? [`user: ${user}`] : []),
     ...(parsed.port !== undefined ? [`port: ${parsed.port}`] : []),
   ];
 }

@@ -2,8 +2,8 @@ import type { DatabaseFact } from "../steps/openvz-to-kvm/facts.js";
 
 /**
  * When the services a pending undo starts were stopped, as the journal tells it. db-freeze (openvz-to-kvm)
- * registers the undo before the stop, and records the stop's time (`stoppedAt`, when it was sent) in its
- * `databases` fact once every unit is seen stopped: a run killed in between left no time but the step's start.
+ * registers the undo before the stop, and records the stop's time (`stoppedAt`) in its `databases` fact just
+ * before it sends the stop; a journal from before that, or a run killed before it, leaves only the step's start.
  * Read without zod (status loads none); the type is only a check that the names still match.
  */
 export type ServicesStop =

@@ -127,6 +127,18 @@ describe("plan files", () => {
     expect(written.plan.source).toMatchObject({ host: "2001:db8::1", user: "admin", port: 2200 });
   });
 
+  it("an endpoint written with a password is not said back with it, nor put under user (review)", () => {
+    for (const text of ["root:hunter2@vs1.example.net", "ssh://root:hunter2@vs1.example.net:22/"]) {
+      const error = errorOf(
+        `kind: vserver-to-openvz\nsource: ${text}\ntarget: b.example.org\noptions: {guest: web1}\n`,
+      );
+      expect(error).not.toContain("hunter2");
+      expect(error).toMatch(
+        /not the text "(ssh:\/\/)?root:…@vs1\.example\.net(:22\/)?": write \{transport: ssh, host: vs1\.example\.net, user: root(, port: 22)?\} \(no password/,
+      );
+    }
+  });
+
   it("a wrong type, choice, range or prefix is said in the plan's words, not zod's; a text where a {path, reason} item belongs shows the mapping to write (new-user trial 7)", () => {
     const problems = (options: string) => errorOf(`${good}options:\n${options}`);
     expect(problems("  extraExcludes: [/var/cache]\n")).toContain(
