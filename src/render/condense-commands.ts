@@ -7,8 +7,6 @@ export interface ShownCommand {
   text: string;
   /** A long command shown whole: later ones name it by this ("(1)"). */
   label?: string;
-  /** Parts of the command are left out of `text` (shared words, or a run of --exclude options). */
-  shortened: boolean;
   /** The label of the earlier command whose words `text` leaves out. */
   refersTo?: string;
 }
@@ -70,11 +68,9 @@ export function condenseCommands(
       )
       .join(" ");
     const first = parts.find((p): p is Exclude<Part, string> => typeof p !== "string" && refOf(p) >= 0);
-    const text = excludesAt ? shortenExcludes(joined, excludesAt) : joined;
     return {
       command,
-      text,
-      shortened: parts.some((p) => typeof p !== "string") || text !== joined,
+      text: excludesAt ? shortenExcludes(joined, excludesAt) : joined,
       ...(referred.includes(index) ? { label: labelOf(index) } : {}),
       ...(first ? { refersTo: labelOf(refOf(first)) } : {}),
     };
@@ -144,9 +140,8 @@ function commonPairs(a: string[], b: string[]): Array<[number, number]> {
 
 /** Five or more --exclude options in a row (a copy's 50-odd): "--exclude=… (N paths…)". */
 function shortenExcludes(text: string, excludesAt: (count: number) => string): string {
-  return text.replace(
-    /(?: --exclude=(?:'[^']*'|\S+)){5,}/g,
-    (run) =>
-      ` --exclude=… (${run.split(" --exclude=").length - 1} paths${excludesAt(run.split(" --exclude=").length - 1)})`,
-  );
+  return text.replace(/(?: --exclude=(?:'[^']*'|\S+)){5,}/g, (run) => {
+    const count = run.split(" --exclude=").length - 1;
+    return ` --exclude=… (${count} paths${excludesAt(count)})`;
+  });
 }

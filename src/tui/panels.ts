@@ -90,7 +90,7 @@ export function gateLines(
   let host: string | undefined;
   // The freeze's four rsyncs in the same lock shell were 347 rows at 80 columns (new-user trial 9, smaller things).
   const shown: ShownCommand[] = wholeCommands
-    ? prompt.commands.map((command) => ({ command, text: command.command, shortened: false }))
+    ? prompt.commands.map((command) => ({ command, text: command.command }))
     : condenseCommands(prompt.commands, () => "; f shows them");
   for (const { command: c, text, label } of shown) {
     if (c.host !== host) lines.push({ text: `On ${c.host}:`, bold: true });
