@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { loadScriptedHost } from "../../src/hosts/scripted-fixture.js";
 import { buildHostDoctor } from "../../src/pipelines/host-doctor/pipeline.js";
-import { renderDoctor } from "../../src/steps/host-doctor/render-doctor.js";
+import { buildDoctorReport, renderDoctorReport } from "../../src/steps/host-doctor/doctor-report.js";
 import { runLocal } from "../image/run-local.js";
 
 // The fixture's sysfs: br0 with bridge/, lo (copied from a real /sys/class/net/lo) without.
@@ -24,7 +24,9 @@ describe("host doctor's bridge check (new-user trial 10, finding 7)", () => {
     expect(f?.summary).toMatch(/^lo exists on this host but is not a bridge \(\/sys\/class\/net\/lo has no bridge\/\)/);
     expect(f?.remediation).toMatch(/^pass the bridge the VMs use with --bridge NAME \(ip -br link show type bridge/);
     expect(f?.remediation).not.toMatch(/^create lo/);
-    expect(renderDoctor(outcome.probes, outcome.findings)).toContain("; bridge lo is not a bridge\n");
+    expect(renderDoctorReport(buildDoctorReport(outcome.probes, outcome.findings))).toContain(
+      "; bridge lo is not a bridge\n",
+    );
   });
 
   it("a name no interface has is still missing, and a bridge is present", async () => {

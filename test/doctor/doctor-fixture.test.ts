@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { loadScriptedHost } from "../../src/hosts/scripted-fixture.js";
 import { buildHostDoctor } from "../../src/pipelines/host-doctor/pipeline.js";
 import type { DoctorOptions } from "../../src/plan/options/host-doctor.js";
-import { renderDoctor } from "../../src/steps/host-doctor/render-doctor.js";
+import { buildDoctorReport, renderDoctorReport } from "../../src/steps/host-doctor/doctor-report.js";
 import { runLocal } from "../image/run-local.js";
 
 const FIXTURE = "fixtures/kvm/hosts/kvm-host";
@@ -30,7 +30,7 @@ describe("host doctor on a scripted KVM host (real cpuinfo, KSM, virsh output)",
 
   it("names the KVM check it ran: a test VM booted, and for how long (found by a new-user trial)", async () => {
     const { outcome } = await doctor();
-    expect(renderDoctor(outcome.probes, outcome.findings)).toMatch(
+    expect(renderDoctorReport(buildDoctorReport(outcome.probes, outcome.findings))).toMatch(
       /\n {2}KVM check: booted a test VM \(the host's kernel under qemu-system-x86_64 -accel kvm, 128 MiB, no disk or network\) for \d+\.\d s: KVM works\n/,
     );
   });
@@ -54,7 +54,7 @@ describe("host doctor on a scripted KVM host (real cpuinfo, KSM, virsh output)",
     expect(facts.hostBytes).toBe(24684096 * 1024); // MemTotal in the meminfo fixture
     expect(outcome.findings.some((f) => f.title === "Memory overcommitted")).toBe(false);
     // It counts libvirt's guests, and says so: a QEMU started by hand is not among them (found by a new-user trial).
-    expect(renderDoctor(outcome.probes, outcome.findings)).toContain(
+    expect(renderDoctorReport(buildDoctorReport(outcome.probes, outcome.findings))).toContain(
       "\n  memory: host 23.5 GiB, libvirt guests 12.0 GiB, 51 % of it promised, no overcommit; a QEMU started outside libvirt is not counted\n",
     );
   });

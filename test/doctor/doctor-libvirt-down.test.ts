@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { loadScriptedHost } from "../../src/hosts/scripted-fixture.js";
 import { buildHostDoctor } from "../../src/pipelines/host-doctor/pipeline.js";
-import { renderDoctor } from "../../src/steps/host-doctor/render-doctor.js";
+import { buildDoctorReport, renderDoctorReport } from "../../src/steps/host-doctor/doctor-report.js";
 import { runLocal } from "../image/run-local.js";
 
 describe("host doctor with libvirt down", () => {
@@ -15,7 +15,7 @@ describe("host doctor with libvirt down", () => {
       { host },
     );
     expect(outcome.probes.memory?.facts).toMatchObject({ vmBytes: null, overcommitPercent: null });
-    const text = renderDoctor(outcome.probes, outcome.findings);
+    const text = renderDoctorReport(buildDoctorReport(outcome.probes, outcome.findings));
     const memory = text.split("\n").find((l) => l.startsWith("  memory: "));
     expect(memory).toMatch(
       /^ {2}memory: host 23\.5 GiB, libvirt guests not counted \(libvirt at qemu:\/\/\/session did not answer: .*\), so no overcommit figure; a QEMU started outside libvirt is not counted$/,
@@ -56,7 +56,7 @@ describe("host doctor with libvirt down", () => {
       "dry-run",
       { host },
     );
-    const text = renderDoctor(outcome.probes, outcome.findings);
+    const text = renderDoctorReport(buildDoctorReport(outcome.probes, outcome.findings));
     expect(text).toContain("libvirt at qemu+ssh://root:***@127.0.0.1/system did not answer");
     expect(JSON.stringify(outcome)).not.toContain("hunter2");
     expect(text).not.toContain("hunter2");

@@ -47,7 +47,7 @@ export const libvirtStep = defineStep<DoctorOptions, null>({
       }
     }
     const bridgeState = ctx.plan.bridge ? await bridgeStateOf(host, ctx.plan.bridge) : null;
-    if (ctx.plan.bridge && bridgeState === "missing")
+    if (bridgeState === "missing")
       findings.push(
         warning(
           "Bridge missing",
@@ -56,7 +56,7 @@ export const libvirtStep = defineStep<DoctorOptions, null>({
         ),
       );
     // An interface that exists is no name to create (new-user trial 10: `--bridge lo` was told "create lo").
-    if (ctx.plan.bridge && bridgeState === "not-a-bridge")
+    if (bridgeState === "not-a-bridge")
       findings.push(
         warning(
           "Not a bridge",
