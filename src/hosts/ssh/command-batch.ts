@@ -72,8 +72,8 @@ export class CommandBatch {
 
   private flush(): void {
     this.scheduled = false;
-    this.combineStats();
     if (this.runScript) return this.pump();
+    this.combineStats();
     const waiting = this.queue.splice(0);
     for (const group of groups(waiting, MAX_COMMANDS)) void this.send(group);
   }

@@ -32,7 +32,7 @@ export function parseRsyncVersion(output: string): RsyncBuild | null {
 }
 
 /** True when rsync `version` ("3.0.9", "3.2.7", "3.4.0pre1") is `wanted` ([3, 1, 0]) or later. */
-export function versionAtLeast(version: string, wanted: number[]): boolean {
+export function versionAtLeast(version: string, wanted: readonly number[]): boolean {
   const parts = version.split(/[.pre]/).map((p) => Number.parseInt(p, 10));
   for (let i = 0; i < wanted.length; i++) {
     const have = Number.isFinite(parts[i]) ? parts[i]! : 0;

@@ -23,7 +23,7 @@ export function rsyncVersionFindings(builds: RsyncBuilds): Finding[] {
   for (const role of ["source", "target"] as const) {
     const found = builds[role]?.version;
     const needed = NEEDS[role];
-    if (!found || versionAtLeast(found, [...needed.version])) continue;
+    if (!found || versionAtLeast(found, needed.version)) continue;
     const end = role === "source" ? "sends" : "receives";
     findings.push(
       blocker(
