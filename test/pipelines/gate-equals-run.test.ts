@@ -6,7 +6,6 @@ import { runPipeline } from "../../src/engine/runner.js";
 import { defineStep, type Pipeline, type Step } from "../../src/engine/step.js";
 import type { ScriptedHost } from "../../src/hosts/scripted-host.js";
 import { Journal } from "../../src/journal/journal.js";
-import { parsePlan } from "../../src/plan/load.js";
 import { buildOpenvzToKvm } from "../../src/pipelines/openvz-to-kvm/pipeline.js";
 import type { VsPlan } from "../../src/steps/vserver-to-openvz/context.js";
 import { buildVserverToOpenvz } from "../../src/pipelines/vserver-to-openvz/pipeline.js";
@@ -15,6 +14,7 @@ import { loadPair, PAIRS } from "./openvz-to-kvm/harness.js";
 import { simulate } from "./openvz-to-kvm/simulate.js";
 import { FREEZE_MARK, markCommand } from "../../src/steps/rsync/changed-since.js";
 import { webWorld } from "./vserver-to-openvz/scripted-world.js";
+import { worldPlan } from "./vserver-to-openvz/run-world.js";
 
 const temps: string[] = [];
 afterEach(async () => {
@@ -63,12 +63,6 @@ function mismatches(steps: Map<string, StepRecord>, roles: string[]): string[] {
   return out;
 }
 
-const vsPlan = (): VsPlan =>
-  parsePlan(
-    `kind: vserver-to-openvz\nsource: {transport: scripted, fixture: x, host: vs1.example.net}\ntarget: {transport: scripted, fixture: x, host: node1.example.net}\noptions: {guest: web1}\n`,
-    "/tmp/vserver-web1.yaml",
-  ).plan as VsPlan;
-
 describe("what the gate displayed is what run executed, for every step", () => {
   it.each(Object.entries(PAIRS))("openvz-to-kvm on the scripted %s pair", async (_name, pair) => {
     // cutover: true, so that every step runs (the cutover step is skipped without it).
@@ -115,7 +109,7 @@ describe("what the gate displayed is what run executed, for every step", () => {
 
   it("vserver-to-openvz on the scripted web1 guest and OpenVZ node", async () => {
     const world = await webWorld();
-    const plan = vsPlan();
+    const plan = worldPlan();
     const steps = await runRecorded(buildVserverToOpenvz(plan), plan, { source: world.source, target: world.target });
     expect([...steps.keys()]).toEqual(buildVserverToOpenvz(plan).steps.map((s) => s.id));
     expect(mismatches(steps, ["source", "target"])).toEqual([]);
@@ -124,7 +118,7 @@ describe("what the gate displayed is what run executed, for every step", () => {
   it("fails when a step's run executes a command its plan did not show", async () => {
     const world = await webWorld();
     world.target.on("touch /vz/private/1001/.unplanned", {}, { mutates: true });
-    const plan = vsPlan();
+    const plan = worldPlan();
     const pipeline = buildVserverToOpenvz(plan);
     const sneaky = (step: Step<VsPlan>): Step<VsPlan> =>
       defineStep<VsPlan, unknown>({
