@@ -2,6 +2,7 @@
  * image clone killed with SIGKILL (its undo left pending in the journal), then run again: the undo runs before
  * the checks, so it must never delete what is at a clone's name unless it is the clone that run made, unwritten
  * (found by a new-user trial: a killed run's `rm -f` removed the admin's own disk and the run said done).
+ * Slow (the CLI killed and run again, many real qemu-img runs): `npm test` runs it, `npm run test:quick` does not.
  */
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
