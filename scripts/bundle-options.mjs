@@ -56,6 +56,22 @@ export const lazyChildProcess = {
   },
 };
 
+/**
+ * zod's index re-exports its 60-odd translations of the error messages (`z.locales`) as one namespace, which
+ * keeps them all in the bundle, read and compiled at every start. mudanza words its own errors in English and
+ * never calls `z.config(z.locales.xx())`: the bundle keeps English only (the default zod sets by itself).
+ */
+const ZOD_LOCALES_INDEX = /[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/;
+export const zodEnglishOnly = {
+  name: "zod-english-only",
+  setup(build) {
+    build.onLoad({ filter: ZOD_LOCALES_INDEX }, () => ({
+      contents: 'export { default as en } from "./en.js";\n',
+      loader: "js",
+    }));
+  },
+};
+
 /** @type {import("esbuild").BuildOptions} */
 export const bundleOptions = {
   bundle: true,
@@ -63,7 +79,7 @@ export const bundleOptions = {
   format: "esm",
   platform: "node",
   target: "node20",
-  plugins: [externalPackages(MAIN_BUNDLED_PACKAGES), lazyChildProcess],
+  plugins: [externalPackages(MAIN_BUNDLED_PACKAGES), lazyChildProcess, zodEnglishOnly],
   jsx: "automatic",
   chunkNames: "chunks/[name]-[hash]",
   logLevel: "warning",

@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { spawn } from "node:child_process";
-import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
@@ -103,6 +103,26 @@ describe("the light front (dist/cli/light.cjs) prints what the full program prin
       delete env.NODE_OPTIONS;
       const { stdout } = await run(process.execPath, ["-e", check], { cwd: state, env });
       expect(stdout).toBe("true false");
+    },
+  );
+
+  it(
+    "the full program's bundle keeps zod's English messages only, and zod still writes its JSON Schemas (scripts/bundle-options.mjs)",
+    { timeout: CLI_PROCESS_TEST_TIMEOUT },
+    async () => {
+      const chunks = join(build, "dist", "chunks");
+      const texts = await Promise.all(
+        (await readdir(chunks)).filter((f) => f.endsWith(".js")).map((f) => readFile(join(chunks, f), "utf8")),
+      );
+      // esbuild heads each bundled file with a comment naming it
+      const locales = texts.flatMap((t) =>
+        [...t.matchAll(/^\/\/ node_modules\/zod\/v4\/locales\/(.+)$/gm)].map((m) => m[1]),
+      );
+      // the index is the build's one-line stand-in that exports English only
+      expect(locales.sort()).toEqual(["en.js", "index.js"]);
+      const schema = await outcome("main.js", ["schema", "host-doctor"]);
+      expect(schema.code).toBe(0);
+      expect(JSON.parse(schema.stdout)).toMatchObject({ $schema: "http://json-schema.org/draft-07/schema#" });
     },
   );
 
