@@ -15,6 +15,8 @@ import {
   parseStatOutput,
   readFileCommand,
   remoteCommandLine,
+  keptShellCommandLine,
+  keptShellPrologue,
   statCommand,
   writeFileCommand,
 } from "../../src/hosts/ssh/remote-files.js";
@@ -92,6 +94,18 @@ describe("exec wrapping", () => {
     } finally {
       await rm(markerPath(tag), { force: true });
     }
+  });
+
+  it("a kept shell runs what it reads with the tag, and one stopped before it started ends at its first line", async () => {
+    const tag = `keptearly${process.pid}${Date.now()}`;
+    onTestFinished(() => rm(markerPath(tag), { force: true }));
+    expect(keptShellCommandLine(tag, true)).toBe(`exec sudo -n env MUDANZA_EXEC_ID=${tag} sh -s`);
+    const script = `${keptShellPrologue(tag)}printf '%s|' "$MUDANZA_EXEC_ID" runs\n`;
+    const running = await local.exec(keptShellCommandLine(tag, false), { stdin: script });
+    expect(running).toMatchObject({ code: 0, stdout: `${tag}|runs|` });
+    expect((await local.exec(killTaggedCommand(tag, "TERM"))).code).toBe(0);
+    const stopped = await local.exec(keptShellCommandLine(tag, false), { stdin: script });
+    expect(stopped).toMatchObject({ code: 143, stdout: "" });
   });
 
   it("the kill command stops a tagged shell and its child before the next command of a list runs", async () => {

@@ -77,6 +77,18 @@ export function remoteCommandLine(command: string, tag: string, sudo: boolean): 
 }
 
 /**
+ * A kept shell's command line: `sh -s` started the way remoteCommandLine starts a command, without the `sh -c`
+ * in front of it (one program start less per shell: 40-80 ms on the lab's TCG VM, before its first command).
+ * The cancel marker is checked by the first line the shell reads instead (keptShellPrologue).
+ */
+export function keptShellCommandLine(tag: string, sudo: boolean): string {
+  return `exec ${sudo ? "sudo -n " : ""}env ${EXEC_TAG_VARIABLE}=${shellQuote(tag)} sh -s`;
+}
+
+/** The first line a kept shell reads: a shell stopped before it started ends there, as remoteCommandLine's would. */
+export const keptShellPrologue = (tag: string): string => `test -e ${cancelMarker(tag)} && exit 143\n`;
+
+/**
  * Left by a stop: a command whose session starts only after its stop (sshd is slow on a loaded host, and a
  * timeout can fire before the command exists) sees it and never runs, instead of running on as an orphan.
  * A zero-byte file in /tmp (the session's TMPDIR when the host sets one), removed by the stop itself when

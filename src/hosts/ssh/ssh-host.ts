@@ -22,6 +22,8 @@ import {
   readFileCommand,
   statCommand,
   remoteCommandLine,
+  keptShellCommandLine,
+  keptShellPrologue,
   writeFileCommand,
 } from "./remote-files.js";
 import { batchable, CommandBatch } from "./command-batch.js";
@@ -210,11 +212,12 @@ export class SshHost implements Host {
       return undefined;
     }
     const channel = await new Promise<ClientChannel | undefined>((resolve) =>
-      client.exec(remoteCommandLine("exec sh -s", tag, this.endpoint.sudo), (error, opened) =>
+      client.exec(keptShellCommandLine(tag, this.endpoint.sudo), (error, opened) =>
         resolve(error ? undefined : opened),
       ),
     );
     if (!channel) return undefined;
+    channel.write(keptShellPrologue(tag));
     traceTiming(`${this.role}: shell opened in ${Math.round(performance.now() - started)} ms`);
     const closed = new Promise<void>((resolve) => channel.once("close", () => resolve()));
     // A write after the shell ended (a script that exits it) errors on the channel: unhandled, that would end the
