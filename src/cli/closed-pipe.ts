@@ -1,12 +1,16 @@
+import { stdoutWriteFailed } from "./stdout-failure.js";
+
 /**
  * A reader that goes away early (`mudanza ... --json | head -5`) is normal: writes to its pipe fail with
  * EPIPE, which Node raises as an uncaught 'error' and a stack trace. Here such a stream is just dropped;
  * a run goes on to its end (stopping a migration half-way because a pager closed would be worse), and
- * every event is still in the run's log file. Other stream errors stay fatal.
+ * every event is still in the run's log file. stdout's other errors are said and dropped; stderr's stay fatal.
  */
-function survivePipeClosing(stream: NodeJS.WriteStream): void {
+function survivePipeClosing(stream: NodeJS.WriteStream, name: "stdout" | "stderr"): void {
   stream.on("error", (error: NodeJS.ErrnoException) => {
     if (error.code === "EPIPE" || error.code === "ERR_STREAM_DESTROYED") return;
+    // stdout that cannot be written (a full disk) is dropped too, but said (stdout-failure.ts)
+    if (name === "stdout") return stdoutWriteFailed(error);
     throw error;
   });
 }
@@ -23,7 +27,7 @@ export function survivePipeClosingOnceOpened(
 ): void {
   const made = Object.getOwnPropertyDescriptor(owner, name);
   const make = made?.get;
-  if (!make || !made.configurable) return survivePipeClosing(owner[name]);
+  if (!make || !made.configurable) return survivePipeClosing(owner[name], name);
   let stream: NodeJS.WriteStream | undefined;
   Object.defineProperty(owner, name, {
     configurable: true,
@@ -31,7 +35,7 @@ export function survivePipeClosingOnceOpened(
     get() {
       if (!stream) {
         stream = make.call(owner) as NodeJS.WriteStream;
-        survivePipeClosing(stream);
+        survivePipeClosing(stream, name);
       }
       return stream;
     },

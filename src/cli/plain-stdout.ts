@@ -1,10 +1,12 @@
 import { fstatSync, writeSync } from "node:fs";
+import { stdoutWriteFailed } from "./stdout-failure.js";
 
 /** /dev/null's device number (major 1, minor 3) as fstat reports it on Linux. */
 const DEV_NULL = (1 << 8) | 3;
 
 let plain: boolean | undefined;
-let readerGone = false;
+/** A reader gone away (EPIPE) or a failed write (stdout-failure.ts): nothing more is written. */
+let dropped = false;
 let allowed = false;
 
 /**
@@ -36,15 +38,15 @@ export function stdoutIsPlain(): boolean {
 /**
  * Writes text to stdout: to a terminal through process.stdout, to anything else with writeSync, in order with
  * process.stdout's writes (which are synchronous on Linux for files and pipes). A reader gone away (EPIPE,
- * `mudanza status | head -1`) drops the rest, as survivePipeClosing does for the stream; a non-blocking pipe
- * that is full (EAGAIN) is waited for.
+ * `mudanza status | head -1`) drops the rest, as survivePipeClosing does for the stream; any other failure
+ * (a full disk) drops it too, said once (stdout-failure.ts); a non-blocking pipe that is full (EAGAIN) is waited for.
  */
 export function writeStdout(text: string): void {
   if (!stdoutIsPlain()) {
     process.stdout.write(text);
     return;
   }
-  if (readerGone) return;
+  if (dropped) return;
   const bytes = Buffer.from(text, "utf8");
   let offset = 0;
   while (offset < bytes.length) {
@@ -56,11 +58,9 @@ export function writeStdout(text: string): void {
         Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
         continue;
       }
-      if (code === "EPIPE") {
-        readerGone = true;
-        return;
-      }
-      throw error;
+      dropped = true;
+      if (code !== "EPIPE") stdoutWriteFailed(error as NodeJS.ErrnoException);
+      return;
     }
   }
 }

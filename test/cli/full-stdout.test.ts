@@ -1,0 +1,69 @@
+import { spawn } from "node:child_process";
+import { openSync, closeSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { useTempDirs } from "../support/temp-dirs.js";
+import { CLI_PROCESS_TEST_TIMEOUT } from "../support/timeouts.js";
+
+const ROOT = resolve(import.meta.dirname, "../..");
+const BIN = join(ROOT, "bin", "mudanza.js");
+const tempDir = useTempDirs();
+
+/** The CLI with its stdout on /dev/full, where every write fails with ENOSPC, as on a full disk. */
+async function onFullDisk(args: string[]): Promise<{ code: number | null; stderr: string }> {
+  const full = openSync("/dev/full", "w");
+  try {
+    const child = spawn(process.execPath, [BIN, ...args], { stdio: ["ignore", full, "pipe"], cwd: ROOT });
+    let stderr = "";
+    child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((done) => child.once("close", (c) => done(c)));
+    return { code, stderr };
+  } finally {
+    closeSync(full);
+  }
+}
+
+// Found by new-user trial 11: `--json > /var/log/…` on a full disk ended in a stack trace, exit 1, and a run
+// the journal then called killed.
+describe("stdout that cannot be written (a full disk)", () => {
+  const said =
+    /^mudanza: cannot write to stdout \(ENOSPC: no space left on device\): the rest of the output is not written there; a run goes on/;
+
+  it(
+    "a command whose output is lost says so once, without a stack trace, and ends with exit 1",
+    { timeout: CLI_PROCESS_TEST_TIMEOUT },
+    async () => {
+      const state = await tempDir("mudanza-full-stdout-");
+      for (const args of [
+        ["runs", "--state-dir", state, "--format", "json"],
+        ["status", "--state-dir", state],
+        ["--help"],
+      ]) {
+        const { code, stderr } = await onFullDisk(args);
+        expect(code, args.join(" ")).toBe(1);
+        expect(stderr.trim().split("\n"), args.join(" ")).toHaveLength(1);
+        expect(stderr, args.join(" ")).toMatch(said);
+      }
+    },
+  );
+
+  it(
+    "a --yes --json run goes on to its end and records it: status tells its outcome, not a killed run",
+    { timeout: CLI_PROCESS_TEST_TIMEOUT },
+    async () => {
+      const state = await tempDir("mudanza-full-stdout-");
+      // the scripted node has no answer for the copy's first command: the run fails there, as recorded
+      const plan = join(ROOT, "fixtures/plans/vserver-web1.yaml");
+      const { code, stderr } = await onFullDisk(["run", plan, "--yes", "--json", "--state-dir", state]);
+      expect(stderr).toMatch(said);
+      expect(stderr).not.toMatch(/^\s+at /m);
+      expect(code).toBe(1);
+      const status = spawn(process.execPath, [BIN, "status", plan, "--state-dir", state], { cwd: ROOT });
+      let out = "";
+      status.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
+      expect(await new Promise((done) => status.once("close", done))).toBe(0);
+      expect(out).toMatch(/^Last run: with --yes, started \S+, failed$/m);
+      expect(out).toContain("Copy the guest to the node while it runs");
+    },
+  );
+});
