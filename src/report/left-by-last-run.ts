@@ -2,7 +2,7 @@ import { pasteable } from "../hosts/quote.js";
 import { unitsStartedBy } from "../steps/services/start-command.js";
 import { RSYNC_LOCK } from "../steps/openvz-to-kvm/rsync-lock.js";
 import type { RunSummary } from "./run-summary.js";
-import { cutoverStop, servicesStop, type ServicesStop } from "./services-stop.js";
+import { cutoverStop, servicesStop, type ServicesStop } from "../steps/openvz-to-kvm/services-stop.js";
 
 /** How the last run ended, as far as status can tell (its outcome, else the journal's lock). */
 export type LastRunState = "ended" | "running" | "killed" | "unknown";

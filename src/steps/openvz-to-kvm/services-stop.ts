@@ -1,5 +1,5 @@
-import type { DatabaseFact } from "../steps/openvz-to-kvm/facts.js";
-import { freezeUnits } from "../steps/services/freeze-units.js";
+import type { DatabaseFact } from "./facts.js";
+import { freezeUnits } from "../services/freeze-units.js";
 
 /**
  * When the services a pending undo starts were stopped, as the journal tells it. db-freeze (openvz-to-kvm)
@@ -7,7 +7,8 @@ import { freezeUnits } from "../steps/services/freeze-units.js";
  * before it sends the stop; a journal from before that, or a run killed before it, leaves only the step's start.
  * Under a cutover the fact also says the freeze left them stopped on purpose (`leftStoppedOnSource`), and when
  * the cutover made that final (`cutoverAt`, when the undo is cleared).
- * Read without zod (status loads none); the type is only a check that the names still match.
+ * Read without zod (status loads none), by status and by the dry run alike; the type is only a check that the
+ * names still match.
  */
 export type ServicesStop =
   /** Stopped at `at`, and not started again since. */
