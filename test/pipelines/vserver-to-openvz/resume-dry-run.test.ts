@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { useTempDirs } from "../../support/temp-dirs.js";
 import { exitCodeForRun } from "../../../src/exit-codes.js";
+import { DONE_EARLIER } from "../../../src/engine/done-earlier.js";
+import type { PipelineEvent } from "../../../src/engine/events.js";
 import { webWorld } from "./scripted-world.js";
 import { runWorld, worldPlan } from "./run-world.js";
 
@@ -46,5 +48,48 @@ describe("a dry run of a VServer migration already under way (new-user trial 10,
     expect(details).toContainEqual(expect.stringMatching(/^\/etc\/vz\/conf\/1001\.conf exists: this migration's own/));
     expect(details).toContainEqual(expect.stringMatching(/^\/vz\/private\/1001 exists: this migration's own copy/));
     expect(details).toContainEqual(`services to find again: ${RECORDED_SERVICES} (recorded while web1 ran)`);
+  });
+});
+
+/** What each step's end said in a run: "sync-live skipped: done in an earlier run; verified again". */
+const ends = (events: PipelineEvent[]) =>
+  events.flatMap((e) => (e.type === "step-end" ? [`${e.stepId} ${e.status}${e.message ? `: ${e.message}` : ""}`] : []));
+
+describe("a dry run shows a step an earlier run did as the run will treat it (review)", () => {
+  it("done, when its verify passes again: the live copy is not said to run again", async () => {
+    const world = await webWorld();
+    const stateDir = await tempDir("mudanza-vs-");
+    // Run 1: inventory and live copy done, the admin declines the stop.
+    expect((await runWorld(world, "interactive", worldPlan(), stateDir, async () => false)).outcome.status).toBe(
+      "declined",
+    );
+
+    const dry = await runWorld(world, "dry-run", worldPlan(), stateDir);
+    expect(dry.outcome.probes["sync-live"]).toMatchObject({ satisfied: true, reason: DONE_EARLIER, commands: [] });
+    expect(dry.outcome.probes["sync-live"]!.details).toEqual([
+      "checked again: private area exists on the node (/vz/private/1001)",
+    ]);
+    // the report still lists what the copy leaves out (the step's facts)
+    expect(dry.outcome.probes["sync-live"]!.facts?.excludes).toEqual(expect.arrayContaining([expect.anything()]));
+    expect(dry.outcome.probes["stop-and-final-sync"]).toMatchObject({ satisfied: false });
+    // the run itself: the same two steps skipped with the same words
+    const again = await runWorld(world, "interactive", worldPlan(), stateDir, async () => false);
+    expect(ends(again.events).slice(0, 2)).toEqual([
+      `inventory skipped: ${DONE_EARLIER}`,
+      `sync-live skipped: ${DONE_EARLIER}`,
+    ]);
+  });
+
+  it("to run again, when its verify fails: the run redoes it", async () => {
+    const world = await webWorld();
+    const stateDir = await tempDir("mudanza-vs-");
+    await runWorld(world, "interactive", worldPlan(), stateDir, async () => false);
+    world.target.deleteFile("/vz/private/1001"); // the private area removed by hand since
+
+    const dry = await runWorld(world, "dry-run", worldPlan(), stateDir);
+    expect(dry.outcome.probes["sync-live"]).toMatchObject({ satisfied: false });
+    expect(dry.outcome.probes["sync-live"]!.commands.length).toBeGreaterThan(0);
+    const again = await runWorld(world, "interactive", worldPlan(), stateDir, async () => false);
+    expect(ends(again.events)).toContain("sync-live done");
   });
 });
