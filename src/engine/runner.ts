@@ -12,6 +12,7 @@ import { redactSecrets } from "../journal/secrets.js";
 import type { EventSink, PipelineEvent, RunMode, RunStatus, StepStatus } from "./events.js";
 import { checkedFact, readFact } from "./facts.js";
 import { restartNotes } from "./host-restarts.js";
+import { DONE_EARLIER, doneEarlier } from "./done-earlier.js";
 import { undoKeptAll, undoOutcome } from "./undo-outcome.js";
 import { traceTiming } from "../hosts/timing-trace.js";
 import { applyAcknowledgements, type Acknowledgement, type Finding } from "./finding.js";
@@ -213,7 +214,13 @@ export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunO
   // Preflight: every probe of every step not already done; any blocker stops before anything changes.
   // A dry run starts them all at once (its hosts answer repeated reads from memory, and reads asked
   // together can travel together); what they report still comes in step order, as below.
-  const early = mode === "dry-run" ? startProbes(pipeline, ctx, emit, pipeline.acknowledged ?? []) : undefined;
+  // A real run verifies a done step and skips it: a dry run checks it so too, and shows it done when it passes. Not
+  // with an earlier run's undo pending: the run does that first, which may undo the step's work (a freeze's
+  // stopped databases started again), and a dry run undoes nothing; the probe says what the run will find.
+  const verifyDone = (step: Step<Plan>): boolean =>
+    mode === "dry-run" && journal.step(step.id).status === "done" && journal.snapshot.compensations.length === 0;
+  const early =
+    mode === "dry-run" ? startProbes(pipeline, ctx, emit, pipeline.acknowledged ?? [], verifyDone) : undefined;
   for (const step of pipeline.steps) {
     currentStep = step.id;
     const skipReason = step.skip?.(ctx);
@@ -223,7 +230,8 @@ export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunO
     }
     if (mode !== "dry-run" && journal.step(step.id).status === "done") continue;
     const probed =
-      (await early?.get(step.id)?.settle()) ?? (await probeStep(step, ctx, emit, pipeline.acknowledged ?? []));
+      (await early?.get(step.id)?.settle()) ??
+      (await probeStep(step, ctx, emit, pipeline.acknowledged ?? [], verifyDone(step)));
     if (early) traceTiming(`probe ${step.id} settled`);
     // Nothing a probe said after Ctrl-C is shown or kept: below, the run ends as interrupted.
     if (signal.aborted) break;
@@ -333,7 +341,7 @@ export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunO
             stepId: step.id,
             status: "skipped",
             durationMs: Date.now() - started,
-            message: "done in an earlier run; verified again",
+            message: DONE_EARLIER,
             checks: verify.checks,
           });
           continue;
@@ -474,6 +482,7 @@ function startProbes<Plan>(
   ctx: StepContext<Plan>,
   emit: (e: PipelineEvent) => void,
   acknowledged: Acknowledgement[],
+  verifyDone: (step: Step<Plan>) => boolean,
 ): Map<string, EarlyProbe> {
   const running = new Set<string>();
   // Those that read a plan too early: their own plan may be wrong too, so who reads it must probe again as well.
@@ -495,13 +504,15 @@ function startProbes<Plan>(
       },
     };
     running.add(step.id);
-    const probing = probeStep(step, stepCtx, (event) => held.push(event), acknowledged).then((probed) => {
-      traceTiming(`probe ${step.id} done${readTooEarly ? " (read a plan too early: probes again)" : ""}`);
-      running.delete(step.id);
-      if (readTooEarly) unsure.add(step.id);
-      if (!(probed instanceof Error)) plans.set(step.id, probed.plan);
-      return probed;
-    });
+    const probing = probeStep(step, stepCtx, (event) => held.push(event), acknowledged, verifyDone(step)).then(
+      (probed) => {
+        traceTiming(`probe ${step.id} done${readTooEarly ? " (read a plan too early: probes again)" : ""}`);
+        running.delete(step.id);
+        if (readTooEarly) unsure.add(step.id);
+        if (!(probed instanceof Error)) plans.set(step.id, probed.plan);
+        return probed;
+      },
+    );
     started.set(step.id, {
       async settle() {
         const probed = await probing;
@@ -514,20 +525,35 @@ function startProbes<Plan>(
   return started;
 }
 
+/**
+ * A step's probe, and its events. `verifyDone`: a dry run's step the journal has done, checked as the run checks
+ * it (its verify); when that passes, it is shown as the run will treat it, done (doneEarlier).
+ */
 async function probeStep<Plan>(
   step: Step<Plan>,
   ctx: StepContext<Plan>,
   emit: (e: PipelineEvent) => void,
   acknowledged: Acknowledgement[],
+  verifyDone = false,
 ): Promise<PlannedProbe<unknown> | Error> {
   emit({ type: "step-start", at: now(), stepId: step.id, phase: "probe" });
   try {
-    const raw = await step.probe(ctx);
+    const raw = await step
+      .probe(ctx)
+      .catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
     // A command Ctrl-C cut short answers like a failed one (code -1): a probe reads it as "missing" or "not
     // installed" (found by a new-user trial). An interrupt is never a finding: the probe is the interrupt.
     if (ctx.signal.aborted) return interruption(ctx.signal);
+    // A probe that says itself that nothing is to do (the inventory's "an earlier run read the guest") stands;
+    // a verify that throws is no pass, and the probe's answer stands too.
+    const saysDone = !(raw instanceof Error) && raw.satisfied;
+    const verified = verifyDone && !saysDone ? await step.verify(ctx).catch(() => undefined) : undefined;
+    if (ctx.signal.aborted) return interruption(ctx.signal);
+    let probe: PlannedProbe<unknown>;
+    if (verified?.ok) probe = doneEarlier(raw instanceof Error ? undefined : raw, verified);
+    else if (raw instanceof Error) return raw;
     // Acknowledged here, once: the events, reports and the blocker check all see the plan's decision.
-    const probe = { ...raw, findings: applyAcknowledgements(raw.findings, acknowledged) };
+    else probe = { ...raw, findings: applyAcknowledgements(raw.findings, acknowledged) };
     emit({
       type: "step-probed",
       at: now(),

@@ -2,7 +2,7 @@ import { pasteable } from "../hosts/quote.js";
 import { unitsStartedBy } from "../steps/services/start-command.js";
 import { RSYNC_LOCK } from "../steps/openvz-to-kvm/rsync-lock.js";
 import type { RunSummary } from "./run-summary.js";
-import { servicesStop, type ServicesStop } from "./services-stop.js";
+import { cutoverStop, servicesStop, type ServicesStop } from "../steps/openvz-to-kvm/services-stop.js";
 
 /** How the last run ended, as far as status can tell (its outcome, else the journal's lock). */
 export type LastRunState = "ended" | "running" | "killed" | "unknown";
@@ -53,7 +53,7 @@ function stoppedServices(s: RunSummary, left: LeftContext): StoppedBy[] {
 }
 
 /** "STOPPED since 10:49:32Z" and the like: the stop's time when it was recorded, else the earliest it can be. */
-function sinceWords(stop: ServicesStop | undefined, by: string, title: string | undefined): string {
+function sinceWords(stop: ServicesStop | undefined, by: string, title: string | undefined, them: string): string {
   const inStep = title ? ` in "${title}"` : "";
   switch (stop?.kind) {
     case "stopped":
@@ -62,6 +62,8 @@ function sinceWords(stop: ServicesStop | undefined, by: string, title: string | 
       return `STOPPED since ${clock(stop.after)} at the earliest (stopped by ${by}${inStep}, which began then; the journal has no time of the stop itself)`;
     case "maybe-stopped-again":
       return `perhaps STOPPED again since ${clock(stop.startedAt)} at the earliest (${by} started them again then, after its freeze, and was redoing the freeze${inStep})`;
+    case "left-for-cutover":
+      return `STOPPED since ${clock(stop.at)}, on purpose: the plan cuts over (cutover: true), so ${by} left ${them} stopped after its final pass${inStep}`;
     default:
       return `STOPPED (stopped by ${by}${inStep})`;
   }
@@ -84,12 +86,31 @@ export function stoppedServicesLines(s: RunSummary, left: LeftContext): string[]
           : `; the pending undo starts ${them} again, which changes nothing for running units`;
       return `${named} ${one ? "was" : "were"} stopped at ${clock(stop.at)} and started again at ${clock(stop.startedAt)} by ${BY[left.state]}, as far as the journal knows${undo}`;
     }
-    const what = `${named} ${one ? "is" : "are"} ${sinceWords(stop, BY[left.state], step?.title)}`;
-    if (left.state === "running") return `${what}: that run starts ${them} again when its freeze ends`;
+    const what = `${named} ${one ? "is" : "are"} ${sinceWords(stop, BY[left.state], step?.title, them)}`;
+    const forCutover = stop?.kind === "left-for-cutover";
+    if (left.state === "running")
+      return forCutover
+        ? `${what}: its cutover step leaves ${them} stopped for good, and a failure before it starts ${them} again`
+        : `${what}: that run starts ${them} again when its freeze ends`;
     const next = left.runCommand ? `\`${left.runCommand}\` starts` : "the next run starts";
+    // Started again, they ran since the final pass: db-freeze's check then redoes the freeze.
+    const then = forCutover ? ", then freezes again" : "";
     const address = s.hosts[host];
-    return `${what}, as far as the journal knows: ${next} ${them} first; by hand: \`${command}\` on ${address ?? `the ${host}`}`;
+    return `${what}${forCutover ? ", and it did not reach the cutover" : ""}, as far as the journal knows: ${next} ${them} first${then}; by hand: \`${command}\` on ${address ?? `the ${host}`}`;
   });
+}
+
+/**
+ * What a finished cutover left stopped on the source: on purpose, and said so, as a stop by a killed run is
+ * (review: an admin reading status after a cutover should not wonder whether the source's databases are down by accident).
+ */
+export function cutoverStopLine(left: LeftContext): string | undefined {
+  const stop = cutoverStop(left.facts ?? {});
+  if (!stop) return undefined;
+  const one = stop.units.length === 1;
+  const them = one ? "it" : "them";
+  const since = stop.stoppedAt ? ` since ${clock(stop.stoppedAt)}` : "";
+  return `${stop.units.join(", ")} on the source ${one ? "is" : "are"} stopped${since}, on purpose: the cutover at ${clock(stop.cutoverAt)} left ${them} stopped (the VM is production; this migration does not start ${them} again), as far as the journal knows`;
 }
 
 /** "Freeze window: began HH:MM:SSZ, not ended" while a freeze's undo is pending and its step is running. */
@@ -105,6 +126,7 @@ export function openFreezeLine(s: RunSummary, left: LeftContext): string | undef
         : "not ended";
   switch (stop.kind) {
     case "stopped":
+    case "left-for-cutover":
       return `Freeze window: began ${clock(stop.at)} (when the databases were stopped), ${end}`;
     case "stopped-after":
       return `Freeze window: began ${clock(stop.after)} at the earliest (when "${step.title}" began; the stop's own time was not recorded), ${end}`;

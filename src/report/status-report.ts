@@ -8,6 +8,7 @@ import { runAgainAdvice, type RunAgainAdvice } from "../render/run-again-advice.
 import { rollbackSinceLastRun } from "../journal/unfinished.js";
 import {
   copyLeftRunningLine,
+  cutoverStopLine,
   openFreezeLine,
   runCommandFor,
   stoppedServicesLines,
@@ -95,6 +96,8 @@ export function renderStatus(
   };
   // What the last run left holding on a host comes first: a stopped database, a copy still writing.
   lines.push(...stoppedServicesLines(s, left));
+  const cutoverStopped = cutoverStopLine(left);
+  if (cutoverStopped) lines.push(cutoverStopped);
   const copyLeft = copyLeftRunningLine(s, left, killedAtGate?.stepId);
   if (copyLeft) lines.push(copyLeft);
   // A killed run is as unfinished as a failed one. An image command's journal names no plan to run: its last

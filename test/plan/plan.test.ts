@@ -151,6 +151,10 @@ describe("plan files", () => {
     expect(problems("  acknowledge: [{id: target-disk-too-small, reson: x}]\n")).toContain(
       'options.acknowledge.0: unknown key "reson" (did you mean reason?)',
     );
+    // an exclude item refuses a misspelt key as an acknowledge item does, naming it (review: it was dropped unread)
+    expect(problems("  extraExcludes: [{path: /var/cache, reason: rebuilt, resaon: x}]\n")).toContain(
+      'line 5: options.extraExcludes.0: unknown key "resaon" (did you mean reason?)',
+    );
     expect(problems("  finalPass: quick\n")).toContain('options.finalPass: "quick" is not one of changed, full');
     expect(problems("  finalPass: ful\n")).toContain('"ful" is not one of changed, full (did you mean full?)');
     expect(problems("  extraExcludes: [{path: var/cache, reason: x}]\n")).toContain(

@@ -4,7 +4,7 @@ import { renderStatus } from "../../src/report/status-report.js";
 import { START_SOURCE_COMPENSATION } from "../../src/steps/openvz-to-kvm/cutover.js";
 import { dbFreeze, startCommand } from "../../src/steps/openvz-to-kvm/db-freeze.js";
 import { OVZ_FACTS } from "../../src/steps/openvz-to-kvm/facts.js";
-import { DATABASES_FACT, FREEZE_STEP, PROOF_FACT } from "../../src/report/services-stop.js";
+import { DATABASES_FACT, FREEZE_STEP, PROOF_FACT } from "../../src/steps/openvz-to-kvm/services-stop.js";
 import { RSYNC_LOCK } from "../../src/steps/openvz-to-kvm/sync.js";
 import { end, start } from "../tui/events.js";
 

@@ -4,6 +4,7 @@ import { Journal } from "../../src/journal/journal.js";
 import { captureTarget } from "../../src/steps/openvz-to-kvm/capture-target.js";
 import { START_SOURCE_COMPENSATION } from "../../src/steps/openvz-to-kvm/cutover.js";
 import { dbFreeze, startCommand } from "../../src/steps/openvz-to-kvm/db-freeze.js";
+import { OVZ_FACTS, type DatabaseFact } from "../../src/steps/openvz-to-kvm/facts.js";
 import { rsyncStep } from "../../src/steps/openvz-to-kvm/rsync-step.js";
 import { unitsStartedBy } from "../../src/steps/services/start-command.js";
 import { loadPair, PAIRS, runOvz } from "../pipelines/openvz-to-kvm/harness.js";
@@ -13,6 +14,7 @@ import { stepContext } from "./context.js";
 
 const tempDir = useTempDirs();
 const FROZEN = ["mariadb.socket", "mariadb.service"];
+const STOPPED_AT = "2026-12-05T10:49:32.118Z";
 
 /** What a run killed inside its freeze leaves in the journal: the undo that starts the source's databases. */
 const startDatabases: Compensation = {
@@ -58,6 +60,25 @@ describe("a dry run after a run killed in its freeze", () => {
     });
   });
 
+  it("gives the stop's time when the journal recorded it, as status does (review)", async () => {
+    const { plan, source, target, facts } = await afterKilledFreeze();
+    const summary = async (record: DatabaseFact) => {
+      const { ctx } = stepContext(plan, { source, target }, { ...facts, databases: record }, [startDatabases]);
+      const probe = await dbFreeze.probe(ctx);
+      return probe.findings.find((f) => f.title === "Database stopped by an earlier run")?.summary;
+    };
+    const frozen = { units: ["mariadb.service"], triggers: ["mariadb.socket"], leftStoppedOnSource: false };
+    expect(await summary({ ...frozen, stoppedAt: STOPPED_AT })).toContain(
+      `an earlier run of this plan stopped it for its freeze at ${STOPPED_AT} and did not start it again (it was killed, or its undo failed)`,
+    );
+    // a cutover plan's freeze left it stopped on purpose, for a cutover the run did not reach
+    expect(await summary({ ...frozen, stoppedAt: STOPPED_AT, leftStoppedOnSource: true })).toContain(
+      `stopped it for its freeze at ${STOPPED_AT} and left it stopped for the cutover (cutover: true), which it did not reach`,
+    );
+    // killed before it recorded the stop: no time, rather than a wrong one
+    expect(await summary(frozen)).toContain("stopped it for its freeze and did not start it again");
+  });
+
   it("without that pending undo a stopped database is still the plan's to name", async () => {
     const { plan, source, target, facts } = await afterKilledFreeze();
     const probe = await dbFreeze.probe(stepContext(plan, { source, target }, facts).ctx);
@@ -76,10 +97,15 @@ describe("a dry run after a run killed in its freeze", () => {
       planHash: "h",
     });
     await journal.addCompensation(startDatabases);
+    const record: DatabaseFact = { units: ["mariadb.service"], stoppedAt: STOPPED_AT, leftStoppedOnSource: false };
+    await journal.setFact(OVZ_FACTS.databases.key, record);
     await journal.close();
     const dry = await runOvz(plan, { source, target }, "dry-run", stateDir);
     const warnings = dry.outcome.findings.map((f) => f.title);
     expect(warnings).toContain("Database stopped by an earlier run");
+    expect(dry.outcome.findings.find((f) => f.title === "Database stopped by an earlier run")?.summary).toContain(
+      `for its freeze at ${STOPPED_AT}`,
+    );
     expect(warnings).not.toContain("No running database found");
     expect(state.units.source.get("mariadb.service")).toBe(false); // the dry run started nothing
   });

@@ -50,7 +50,7 @@ export const openvzToKvmOptionsSchema = z
       .default([])
       .describe("Services that must be active on the target after its reboot."),
     extraExcludes: z
-      .array(z.object({ path: z.string().startsWith("/"), reason: z.string().min(1) }))
+      .array(z.object({ path: z.string().startsWith("/"), reason: z.string().min(1) }).strict())
       .default([])
       .describe("Extra rsync excludes: a list of {path: /absolute, reason: why}."),
     finalPass: z

@@ -28,6 +28,7 @@ import { detectDatabases, showUnits, KNOWN_DATABASES } from "../services/units.j
 import { closestUnit, serviceUnitFiles, unitAsWritten } from "../services/unit-suggestions.js";
 import { startCommand } from "../services/start-command.js";
 import { stoppedByEarlierRun } from "../services/stopped-by-earlier-run.js";
+import { stoppedDatabasesFinding } from "./stopped-databases-finding.js";
 import { MIGRATION_DIR } from "../rsync/excludes.js";
 import { OVZ_FACTS, type DatabaseFact } from "./facts.js";
 import { cutoverFinishedAt, passCommands, passPlan, syncCommandBuilder, syncPass, type PassPlan } from "./sync.js";
@@ -179,17 +180,6 @@ export type FreezePlan =
       final: FinalPassPlan;
     };
 
-/** The databases an earlier run stopped and left stopped: said first, with what starts them (found by a new-user trial). */
-function stoppedDatabasesFinding(databases: string[], startedFirst: ReadonlySet<string>): Finding {
-  const one = databases.length === 1;
-  return warning(
-    "Database stopped by an earlier run",
-    `${databases.join(", ")} on the source ${one ? "is" : "are"} stopped now: an earlier run of this plan stopped ${one ? "it" : "them"} for its freeze and did not start ${one ? "it" : "them"} again (it was killed, or its undo failed). The run starts ${one ? "it" : "them"} again first (its pending undo), then freezes as planned`,
-    `nothing to change in the plan; to start ${one ? "it" : "them"} before the run, on the source: ${startCommand([...startedFirst])}`,
-    "source",
-  );
-}
-
 const revokeCommands = (): PlannedCommand[] => [
   { host: "target", command: revokeCommand("target"), purpose: "remove the migration key" },
   { host: "source", command: revokeCommand("source"), purpose: "remove the migration key and key pair" },
@@ -236,7 +226,7 @@ export const dbFreeze = defineStep<OvzPlan, FreezePlan>({
     // Stopped by a killed run's freeze: the run starts them first (its pending undo), then finds them running.
     const startedFirst = stoppedByEarlierRun(ctx.compensations.pending(), "source");
     const restarted = found.installedInactive.filter((u) => startedFirst.has(u));
-    if (restarted.length > 0) findings.push(stoppedDatabasesFinding(restarted, startedFirst));
+    if (restarted.length > 0) findings.push(stoppedDatabasesFinding(restarted, startedFirst, ctx.facts.all()));
     const units = [...found.active, ...restarted].sort();
     const freeze = await freezeSetOf(ctx.host("source"), units, ctx.signal, startedFirst);
     const stopped = freezeUnits(freeze);

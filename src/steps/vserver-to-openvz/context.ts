@@ -23,5 +23,12 @@ export const COMPENSATION = {
   stopContainer: "vserver-stop-container",
 } as const;
 
+/**
+ * An earlier run stopped the guest for its final pass and left its undo pending (it was killed, or the undo
+ * failed): a run starts the guest first. Only a dry run sees it; a real run has done it before any probe.
+ */
+export const guestRestartPending = (ctx: VsContext): boolean =>
+  ctx.compensations.pending().some((c) => c.id === COMPENSATION.restartGuest);
+
 /** Where the fix-ups keep what they replace, inside the container (root's home). */
 export const FIXUP_BACKUP_REL = "root/mudanza-backup";

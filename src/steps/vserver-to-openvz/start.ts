@@ -10,6 +10,7 @@ import { onbootAfterCutover } from "./write-conf.js";
 import { VS_FACTS } from "./facts.js";
 import { containerRunning } from "./container-status.js";
 import { finalSyncStep } from "./sync.js";
+import { guestRunning } from "./inventory.js";
 
 const CHECK_INTERVAL_MS = 2000;
 const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
@@ -116,6 +117,16 @@ export interface StartPlan {
   restartsGuest: boolean;
 }
 
+/**
+ * Only the final pass of this run registers "start the guest again", and only when it stops the guest: as this
+ * run probed it, or, done in an earlier run and not probed in this one (a resume's preflight), as the run will
+ * find it: redone when the guest runs again now (its verify fails on a running guest), which stops it; skipped
+ * when the guest is still stopped, and then nothing of this run stops or starts it.
+ */
+async function finalPassStopsGuest(ctx: VsContext, guest: string): Promise<boolean> {
+  return ctx.probedPlan(finalSyncStep)?.stopGuest ?? (await guestRunning(ctx.host("source"), guest));
+}
+
 export const startStep = defineStep<VsPlan, StartPlan>({
   id: "start-container",
   title: "Start the OpenVZ container and check it",
@@ -123,8 +134,7 @@ export const startStep = defineStep<VsPlan, StartPlan>({
   async probe(ctx) {
     const inventory = currentInventory(ctx);
     const running = await containerRunning(ctx, inventory.ctid);
-    // Only the final pass of this run registers "start the guest again", and only when it stops the guest.
-    const restartsGuest = ctx.probedPlan(finalSyncStep)?.stopGuest === true;
+    const restartsGuest = await finalPassStopsGuest(ctx, inventory.guest);
     const takesOver = `the container takes over ${inventory.ips.join(" ") || "no addresses"}`;
     return {
       satisfied: running,

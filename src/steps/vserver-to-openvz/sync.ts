@@ -3,7 +3,14 @@ import { defineStep, verifyResult } from "../../engine/step.js";
 import { execOk } from "../../hosts/host.js";
 import { cmd } from "../../hosts/quote.js";
 import { lockedRsync, runRsyncPass, shouldRunAnotherLivePass, type PassResult } from "../rsync/index.js";
-import { COMPENSATION, restartGuestCommand, type Inventory, type VsContext, type VsPlan } from "./context.js";
+import {
+  COMPENSATION,
+  guestRestartPending,
+  restartGuestCommand,
+  type Inventory,
+  type VsContext,
+  type VsPlan,
+} from "./context.js";
 import { guestRunning, guestStatusCommand } from "./inventory.js";
 import { currentInventory } from "./read-inventory.js";
 import { VSERVER_EXCLUDES, vserverRsyncCommand } from "./rsync.js";
@@ -119,14 +126,21 @@ export const finalSyncStep = defineStep<VsPlan, CopyPlan & { guest: string; stop
   async probe(ctx) {
     const inventory = currentInventory(ctx);
     const running = await guestRunning(ctx.host("source"), inventory.guest);
-    const details = running
-      ? [
-          `${inventory.guest} stops here and stays stopped; if a later step fails it is started again (\`vserver ${inventory.guest} start\`)`,
-        ]
-      : [`${inventory.guest} is already stopped`];
+    // Stopped by an earlier run whose undo is pending: the run starts it first, so this pass stops it again.
+    const startedFirst = !running && guestRestartPending(ctx);
+    const details = [
+      ...(startedFirst
+        ? [
+            `${inventory.guest} is stopped now: an earlier run of this migration stopped it and did not start it again (it was killed, or its undo failed); the run starts it first (its pending undo)`,
+          ]
+        : []),
+      running || startedFirst
+        ? `${inventory.guest} stops here and stays stopped; if a later step fails it is started again (\`vserver ${inventory.guest} start\`)`
+        : `${inventory.guest} is already stopped`,
+    ];
     return {
       satisfied: false,
-      plan: { ...copyPlan(ctx, inventory), guest: inventory.guest, stopGuest: running },
+      plan: { ...copyPlan(ctx, inventory), guest: inventory.guest, stopGuest: running || startedFirst },
       findings: [],
       details,
     };
