@@ -217,8 +217,12 @@ export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunO
   // A real run verifies a done step and skips it: a dry run checks it so too, and shows it done when it passes. Not
   // with an earlier run's undo pending: the run does that first, which may undo the step's work (a freeze's
   // stopped databases started again), and a dry run undoes nothing; the probe says what the run will find.
+  // Nor where the verify is too slow for a dry run (step.slowVerify).
   const verifyDone = (step: Step<Plan>): boolean =>
-    mode === "dry-run" && journal.step(step.id).status === "done" && journal.snapshot.compensations.length === 0;
+    mode === "dry-run" &&
+    !step.slowVerify &&
+    journal.step(step.id).status === "done" &&
+    journal.snapshot.compensations.length === 0;
   const early =
     mode === "dry-run" ? startProbes(pipeline, ctx, emit, pipeline.acknowledged ?? [], verifyDone) : undefined;
   for (const step of pipeline.steps) {

@@ -105,6 +105,11 @@ export interface StepSpec<Options, P> {
   changesWithoutAsking?: string;
   /** Returns a reason to skip this step for this plan (e.g. "pre-update skipped by plan"). */
   skip?(ctx: StepContext<Options>): string | undefined;
+  /**
+   * What makes `verify` too slow for a dry run (it boots a libguestfs appliance): a dry run then shows a step an
+   * earlier run did as its probe sees it, instead of checking it as the run does. Absent: verify only reads, quickly.
+   */
+  slowVerify?: string;
   /** Read-only: is the step needed, what blocks it, and the plan `run` would apply. */
   probe(ctx: StepContext<Options>): Promise<Probed<P>>;
   /** The commands shown for a plan, in the order `run` runs them (one function, so they cannot drift). */
@@ -124,6 +129,7 @@ export interface Step<Options = unknown, P = unknown> {
   destructive: boolean;
   changesWithoutAsking?: string;
   skip?(ctx: StepContext<Options>): string | undefined;
+  slowVerify?: string;
   probe(ctx: StepContext<Options>): Promise<PlannedProbe<P>>;
   commands(plan: P): PlannedCommand[];
   run(ctx: StepContext<Options>, plan: P): Promise<void>;

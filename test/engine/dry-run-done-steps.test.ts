@@ -9,11 +9,12 @@ import { useTempDirs } from "../support/temp-dirs.js";
 const tempDir = useTempDirs();
 
 /** A copy step an earlier run did: its probe would copy again (and blocks), its verify reads `copied`. */
-function copyStep(world: { copied: boolean; probeThrows?: boolean }): Step<unknown, string> {
+function copyStep(world: { copied: boolean; probeThrows?: boolean; slowVerify?: string }): Step<unknown, string> {
   return defineStep<unknown, string>({
     id: "copy",
     title: "copy",
     destructive: true,
+    slowVerify: world.slowVerify,
     async probe() {
       if (world.probeThrows) throw new Error("connection reset");
       return {
@@ -33,7 +34,10 @@ function copyStep(world: { copied: boolean; probeThrows?: boolean }): Step<unkno
 }
 
 /** A dry run over a journal where `copy` is done, with an earlier run's undo pending or not. */
-async function dryRunAfterCopy(world: { copied: boolean; probeThrows?: boolean }, undoPending = false) {
+async function dryRunAfterCopy(
+  world: { copied: boolean; probeThrows?: boolean; slowVerify?: string },
+  undoPending = false,
+) {
   const stateDir = await tempDir("mudanza-dry-done-");
   const open = (readOnly: boolean) =>
     Journal.open({ stateDir, migrationId: "d", kind: "demo", planPath: "d.yaml", planHash: "h", readOnly });
@@ -86,5 +90,11 @@ describe("a dry run's done steps (review: a resumed dry run said a done copy wou
     const outcome = await dryRunAfterCopy({ copied: true }, true);
     expect(outcome.status).toBe("blocked");
     expect(outcome.probes.copy?.satisfied).toBe(false);
+  });
+
+  it("a verify too slow for a dry run (slowVerify) is not run: the probe's answer stands", async () => {
+    const outcome = await dryRunAfterCopy({ copied: true, slowVerify: "boots a libguestfs appliance" });
+    expect(outcome.status).toBe("blocked");
+    expect(outcome.probes.copy).toMatchObject({ satisfied: false, details: ["copies the tree"] });
   });
 });

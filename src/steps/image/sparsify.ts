@@ -194,6 +194,7 @@ export const sparsifyStep = defineStep<SparsifyOptions, SparsifyPlan>({
   id: "sparsify",
   title: "Sparsify and compress a copy of the disk (virt-sparsify)",
   destructive: false,
+  slowVerify: "it mounts the copy's filesystems in a libguestfs appliance",
   async probe(ctx) {
     const host = ctx.host("local");
     const o = ctx.plan;
