@@ -5,8 +5,7 @@ import { journalsOfOtherPlanFiles, otherPlanFilesText } from "../journal/other-p
 import { declinedGateHint } from "../plan/kind-docs.js";
 import { journalStemFor } from "../journal/journal-file.js";
 import { loadPlan, type LoadedPlan } from "../plan/load.js";
-import { lockHostPair } from "./hosts-lock.js";
-import type { LockFile } from "../journal/lock.js";
+import { lockHostPair, type HostPairLock } from "./hosts-lock.js";
 import { buildPipeline } from "../pipelines/registry.js";
 import { connectHost } from "../hosts/connect.js";
 import { connectCheckpointHosts } from "../checkpoints/index.js";
@@ -37,7 +36,7 @@ export async function runCommand(planPath: string, options: RunCommandOptions): 
   const mode = resolveRunMode(options);
   const stateDir = resolveStateDir(options.stateDir);
   const pipeline = await buildPipeline(loaded.plan, loaded.path);
-  const hostPair: { lock?: LockFile } = {};
+  const hostPair: { lock?: HostPairLock } = {};
   try {
     return exitCodeForRun(await drivePlan(loaded, pipeline, mode, stateDir, options, hostPair));
   } finally {
@@ -51,7 +50,7 @@ async function drivePlan(
   mode: RunMode,
   stateDir: string,
   options: RunCommandOptions,
-  hostPair: { lock?: LockFile },
+  hostPair: { lock?: HostPairLock },
 ) {
   const resumeCommand = [
     "mudanza",

@@ -1,4 +1,4 @@
-import { copyFile, mkdir, readFile, symlink, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, readdir, readFile, symlink, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { processStartTime } from "../../src/hosts/process-identity.js";
@@ -53,5 +53,52 @@ describe("one migration per plan, and per pair of hosts (found by a new-user tri
     await lock.release();
     const after = await runMain(["run", copy, "--yes", "--state-dir", state]);
     expect(after.err).not.toContain("another run works");
+  });
+
+  it("two state dirs cannot work on the same hosts over ssh at once: the pair is also locked on this machine (new-user trial 11)", async () => {
+    const dir = await temp();
+    const ssh = (host: string) => ({
+      transport: "ssh" as const,
+      host,
+      port: 22,
+      user: "root",
+      sudo: false,
+      connectTimeoutSec: 10,
+    });
+    const machineLocks = async () =>
+      (await readdir(process.env.MUDANZA_MACHINE_LOCK_DIR!)).filter((f) => f.startsWith("mudanza-hosts-"));
+    const first = await lockHostPair(ssh("198.18.0.5"), ssh("198.18.0.6"), join(dir, "ansible-state"));
+    // held by another live process, as another run's would be: pid 1, with its real start time
+    const [held] = await machineLocks();
+    await writeFile(
+      join(process.env.MUDANZA_MACHINE_LOCK_DIR!, held!),
+      JSON.stringify({ pid: 1, startTime: processStartTime(1), since: "", command: "mudanza run web1.yaml --yes" }),
+    );
+    try {
+      await expect(lockHostPair(ssh("198.18.0.5"), ssh("198.18.0.6"), join(dir, "admin-state"))).rejects.toThrow(
+        /^another run works on the same source and target \(ssh root@198\.18\.0\.5:22, ssh root@198\.18\.0\.6:22\).*another mudanza run holds .*mudanza-hosts-[0-9a-f]{16}\.lock: pid \d+/,
+      );
+      // the refused run keeps no lock of its own in its state dir
+      expect((await readdir(join(dir, "admin-state"))).filter((f) => f.endsWith(".lock"))).toEqual([]);
+      // another target is another pair
+      const other = await lockHostPair(ssh("198.18.0.5"), ssh("198.18.0.7"), join(dir, "admin-state"));
+      await other.release();
+    } finally {
+      await first.release();
+    }
+    expect(await machineLocks()).toEqual([]);
+    const again = await lockHostPair(ssh("198.18.0.5"), ssh("198.18.0.6"), join(dir, "admin-state"));
+    await again.release();
+    expect(
+      (await readdir(process.env.MUDANZA_MACHINE_LOCK_DIR!)).filter((f) => f.startsWith("mudanza-hosts-")),
+    ).toEqual([]);
+  });
+
+  it("scripted hosts are locked in the state dir only: runs on them in two state dirs harm nothing", async () => {
+    const dir = await temp();
+    const { plan } = await loadPlan(await planIn(join(dir, "a"), "web1.yaml"));
+    const one = await lockHostPair(plan.source, plan.target, join(dir, "one"));
+    const two = await lockHostPair(plan.source, plan.target, join(dir, "two"));
+    await Promise.all([one.release(), two.release()]);
   });
 });

@@ -12,6 +12,8 @@ export default function setup(): () => void {
   // Like /tmp itself, others may pass through it: the ssh tests' non-root user has its home below it.
   chmodSync(root, 0o755);
   process.env.TMPDIR = root;
+  // The runs' machine-wide host locks (src/cli/hosts-lock.ts) too: a run a test kills leaves its lock here.
+  process.env.MUDANZA_MACHINE_LOCK_DIR = root;
   return () => {
     const left = readdirSync(root).length;
     rmSync(root, { recursive: true, force: true });
