@@ -93,7 +93,7 @@ export function createQuietRenderer(out: Writable = process.stderr, options: Qui
           if (event.status === "blocked" && options.reportListsBlockers && blockers.length > 0)
             say(
               // Where: there is no report file, and on a terminal the summary comes after this line (new-user trial).
-              `blocked: ${blockers.length === 1 ? "1 blocker" : `${blockers.length} blockers`}, each with its fix in the summary this command prints on stdout`,
+              `blocked: ${blockers.length === 1 ? "1 blocker" : `${blockers.length} blockers`}, each with its fix in the report this command prints on stdout (text, or JSON with --format json)`,
             );
           else if (event.status === "blocked")
             say(

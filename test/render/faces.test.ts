@@ -112,7 +112,9 @@ describe("--dry-run on stderr", () => {
     h.source.deleteFile("/srv/etc/app.conf");
     await runDemo(h, await tempStateDir(), { mode: "dry-run", onEvent: (e) => renderer.sink(e) });
     // ...saying where they are: there is no report file (found by a new-user trial)
-    expect(text()).toBe("blocked: 1 blocker, each with its fix in the summary this command prints on stdout\n");
+    expect(text()).toBe(
+      "blocked: 1 blocker, each with its fix in the report this command prints on stdout (text, or JSON with --format json)\n",
+    );
   });
 
   it("on a terminal, a slow dry run says it is still checking, and stops saying so at the end (found by a new-user trial)", () => {
