@@ -171,6 +171,7 @@ export async function drivePipeline<Plan>(options: DriveOptions<Plan>): Promise<
         await runCompensations(journal, hosts, (event) => reportEarlyEvent(event, flags.json ? face : null, logLines), {
           onlyConnected: true,
           earlierRun: true,
+          stepOrder: pipeline.steps.map((s) => s.id),
         }).then(({ unrecorded }) => unrecorded && complain(`mudanza: ${errorMessage(unrecorded)}`));
       // An interrupt, or a state dir refused before any host was reached, is not an unreachable host: no
       // advice about a host that may have come up wrong.

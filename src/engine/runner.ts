@@ -137,7 +137,7 @@ export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunO
   };
   /** runCompensations, every one of them even when the journal cannot record them. */
   const compensate = async (earlierRun = false): Promise<CompensationsOutcome> => {
-    const outcome = await runCompensations(journal, options.hosts, emit, { earlierRun });
+    const outcome = await runCompensations(journal, options.hosts, emit, { earlierRun, stepOrder: stepIds });
     if (outcome.unrecorded) keepUnsaved(outcome.unrecorded);
     return outcome;
   };
@@ -627,7 +627,12 @@ export async function runCompensations(
   journal: Journal,
   hosts: Record<string, Host>,
   emit: (e: PipelineEvent) => void,
-  options: { onlyConnected?: boolean; earlierRun?: boolean } = {},
+  options: {
+    onlyConnected?: boolean;
+    earlierRun?: boolean;
+    /** The pipeline's step ids in order: a done step whose undo ran is then pending again, with those after it. */
+    stepOrder?: readonly string[];
+  } = {},
 ): Promise<CompensationsOutcome> {
   const outcome: CompensationsOutcome = { ok: true, failed: [] };
   const record = (saving: Promise<void>): Promise<void> =>
@@ -680,7 +685,7 @@ export async function runCompensations(
       message,
       ...outcomeField,
     });
-    if (ok)
+    if (ok) {
       await record(
         journal.removeCompensation(compensation.id, {
           ok,
@@ -689,7 +694,13 @@ export async function runCompensations(
           ...outcomeField,
         }),
       );
-    else {
+      // Its step's work undone: the next run redoes it and every done step after it, as after a failed verify,
+      // whatever that verify finds by then (a VServer guest started by this undo and stopped again by hand passed
+      // the final pass's verify, its writes never copied). A failed step keeps its record (status says where).
+      const order = options.stepOrder ?? [];
+      if (compensation.undoesStep && !notRun && !kept && journal.step(compensation.registeredBy).status === "done")
+        await record(journal.pendingAgainFrom([...order], compensation.registeredBy));
+    } else {
       outcome.ok = false;
       outcome.failed.push({ compensation, message: message ?? "failed" });
       await record(journal.logCompensationFailure(compensation.id, compensation.title, message ?? "failed"));

@@ -51,6 +51,12 @@ export interface Compensation {
    * for an undo whose guard sees only what this run knows, when other runs may have built on the change since.
    */
   notInALaterRun?: string;
+  /**
+   * Run, it undoes the work of the step that registered it, not only what that step left around (a guest
+   * started again after its final pass, not a key removed): the next run redoes that step and every later one,
+   * whatever their verify would find by then.
+   */
+  undoesStep?: boolean;
 }
 
 export interface FactStore {

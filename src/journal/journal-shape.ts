@@ -28,7 +28,15 @@ export const journalShape = object({
   ),
   facts: record(unknown),
   compensations: array(
-    object({ id: str, title: str, host: str, command: str, registeredBy: str, notInALaterRun: optional(str) }),
+    object({
+      id: str,
+      title: str,
+      host: str,
+      command: str,
+      registeredBy: str,
+      notInALaterRun: optional(str),
+      undoesStep: optional(bool),
+    }),
   ),
   compensationLog: array(
     object({

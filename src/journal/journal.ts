@@ -31,6 +31,7 @@ const compensationSchema = z.object({
   command: z.string(),
   registeredBy: z.string(),
   notInALaterRun: z.string().optional(),
+  undoesStep: z.boolean().optional(),
 });
 
 export const journalSchema = z.object({
@@ -299,6 +300,16 @@ export class Journal {
     const start = stepIds.indexOf(fromId);
     for (const id of stepIds.slice(start))
       if (this.data.steps[id]) this.data.steps[id] = { ...this.step(id), status: "pending" };
+    await this.save();
+  }
+
+  /** After an undo of `fromId`'s work: it and every later step the journal has done are pending again. */
+  async pendingAgainFrom(stepIds: string[], fromId: string): Promise<void> {
+    this.refuseOverlap();
+    const start = stepIds.indexOf(fromId);
+    if (start < 0) return;
+    for (const id of stepIds.slice(start))
+      if (this.data.steps[id]?.status === "done") this.data.steps[id] = { ...this.step(id), status: "pending" };
     await this.save();
   }
 

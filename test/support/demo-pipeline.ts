@@ -81,6 +81,7 @@ export function buildDemoPipeline(options: DemoOptions): Pipeline<unknown> {
           title: "start app on the source",
           host: "source",
           command: cmd("rm", "-f", stopped),
+          undoesStep: true,
         });
         await source(ctx).writeFile(stopped, "stopped\n");
         maybeFail("stop-service");

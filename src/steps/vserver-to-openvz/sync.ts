@@ -160,6 +160,8 @@ export const finalSyncStep = defineStep<VsPlan, CopyPlan & { guest: string; stop
         title: `start the VServer guest ${plan.guest} again`,
         host: "source",
         command: restartGuestCommand(plan.guest),
+        // the guest runs and writes again: the final pass must be made again, whatever stops it by then
+        undoesStep: true,
       });
       await execOk(source, stopGuestCommand(plan.guest), { timeoutMs: 600_000 });
       if (await guestRunning(source, plan.guest))

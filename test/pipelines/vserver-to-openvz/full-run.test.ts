@@ -230,6 +230,24 @@ describe("vserver-to-openvz on scripted hosts", () => {
     expect(polls).toBeGreaterThanOrEqual(2);
   });
 
+  it("a guest its undo started and an admin stopped again by hand is copied again: the final pass is not trusted (review)", async () => {
+    const world = await webWorld();
+    const stateDir = await tempDir("mudanza-vs-");
+    world.containerProcesses = ["init", "sshd"];
+    expect((await run(world, "yes", plan(", startCheckTimeoutSec: 0"), stateDir)).outcome.status).toBe("failed");
+    expect(world.state.guestRunning).toBe(true); // the undo started it
+    // it ran (and wrote) meanwhile; then someone stopped it by hand: stopped, as the final pass's verify wants
+    world.state.guestRunning = false;
+    const passesBefore = world.state.rsyncPasses;
+    world.containerProcesses = ["init", "rsyslogd", "cron", "sshd", "apache2"];
+    const { outcome, events } = await run(world, "yes", plan(", startCheckTimeoutSec: 0"), stateDir);
+    expect(outcome.status).toBe("done");
+    expect(events.find((e) => e.type === "step-end" && e.stepId === "stop-and-final-sync")).toMatchObject({
+      status: "done",
+    });
+    expect(world.state.rsyncPasses).toBe(passesBefore + 1);
+  });
+
   it("a rerun after that failure redoes the stopped pass and everything after it, then finishes", async () => {
     const world = await webWorld();
     const stateDir = await tempDir("mudanza-vs-");
