@@ -15,7 +15,7 @@ export function stdoutWriteFailed(error: NodeJS.ErrnoException): void {
   const cause = error.code ? `${error.code}: ${describeCode(error)}` : error.message;
   process.stderr.write(
     `mudanza: cannot write to stdout (${cause}): the rest of the output is not written there; ` +
-      "a run goes on (its log in the state dir keeps every event) and the command ends with exit 1\n",
+      "a run goes on (its log in the state dir keeps every event), and a command that would end with 0 ends with 1\n",
   );
 }
 
