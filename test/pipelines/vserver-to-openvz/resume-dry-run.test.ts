@@ -4,9 +4,8 @@ import { exitCodeForRun } from "../../../src/exit-codes.js";
 import { DONE_EARLIER } from "../../../src/engine/done-earlier.js";
 import type { PipelineEvent } from "../../../src/engine/events.js";
 import { webWorld, type World } from "./scripted-world.js";
-import { Journal } from "../../../src/journal/journal.js";
 import { COMPENSATION, restartGuestCommand } from "../../../src/steps/vserver-to-openvz/context.js";
-import { runWorld, worldPlan } from "./run-world.js";
+import { runWorld, worldJournal, worldPlan } from "./run-world.js";
 
 /** Temporary directories of this file's tests, removed after each. */
 const tempDir = useTempDirs();
@@ -130,13 +129,7 @@ describe("the start gate on a resume after a finished final pass (review)", () =
     await afterFinalPass(world, stateDir);
     // what a kill at the start gate leaves instead: web1 stopped, the final pass's undo pending in the journal
     world.state.guestRunning = false;
-    const journal = await Journal.open({
-      stateDir,
-      migrationId: "web1",
-      kind: "vserver-to-openvz",
-      planPath: "/tmp/vserver-web1.yaml",
-      planHash: "h",
-    });
+    const journal = await worldJournal(stateDir);
     await journal.addCompensation({
       id: COMPENSATION.restartGuest,
       title: "start the VServer guest web1 again",

@@ -15,6 +15,17 @@ export const worldPlan = (options = ""): VsPlan => {
   return loaded.plan as VsPlan;
 };
 
+/** The journal of the web1 plan's migration in stateDir, as runWorld keeps it (read only for a dry run). */
+export const worldJournal = (stateDir: string, readOnly = false): Promise<Journal> =>
+  Journal.open({
+    stateDir,
+    migrationId: "web1",
+    kind: "vserver-to-openvz",
+    planPath: "/tmp/vserver-web1.yaml",
+    planHash: "h",
+    readOnly,
+  });
+
 /**
  * One run of the pipeline on the world's hosts, journaled in stateDir (a dry run only reads the journal);
  * an interactive run answers each gate with `confirm`.
@@ -27,14 +38,7 @@ export async function runWorld(
   confirm?: (prompt: GatePrompt) => Promise<boolean>,
 ) {
   const events: PipelineEvent[] = [];
-  const journal = await Journal.open({
-    stateDir,
-    migrationId: "web1",
-    kind: "vserver-to-openvz",
-    planPath: "/tmp/vserver-web1.yaml",
-    planHash: "h",
-    readOnly: mode === "dry-run",
-  });
+  const journal = await worldJournal(stateDir, mode === "dry-run");
   try {
     const outcome = await runPipeline({
       pipeline: buildVserverToOpenvz(p),
