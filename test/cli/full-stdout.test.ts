@@ -1,23 +1,19 @@
-import { spawn } from "node:child_process";
 import { openSync, closeSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
+import { startCli } from "../support/cli-process.js";
 import { useTempDirs } from "../support/temp-dirs.js";
 import { CLI_PROCESS_TEST_TIMEOUT } from "../support/timeouts.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
-const BIN = join(ROOT, "bin", "mudanza.js");
 const tempDir = useTempDirs();
 
 /** The CLI with its stdout on /dev/full, where every write fails with ENOSPC, as on a full disk. */
 async function onFullDisk(args: string[]): Promise<{ code: number | null; stderr: string }> {
   const full = openSync("/dev/full", "w");
   try {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ["ignore", full, "pipe"], cwd: ROOT });
-    let stderr = "";
-    child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    const code = await new Promise<number | null>((done) => child.once("close", (c) => done(c)));
-    return { code, stderr };
+    const { output, ended } = startCli(args, { env: process.env, cwd: ROOT, stdout: full });
+    return { code: (await ended).code, stderr: output.stderr };
   } finally {
     closeSync(full);
   }
@@ -58,10 +54,9 @@ describe("stdout that cannot be written (a full disk)", () => {
       expect(stderr).toMatch(said);
       expect(stderr).not.toMatch(/^\s+at /m);
       expect(code).toBe(1);
-      const status = spawn(process.execPath, [BIN, "status", plan, "--state-dir", state], { cwd: ROOT });
-      let out = "";
-      status.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
-      expect(await new Promise((done) => status.once("close", done))).toBe(0);
+      const status = startCli(["status", plan, "--state-dir", state], { env: process.env, cwd: ROOT });
+      expect((await status.ended).code).toBe(0);
+      const out = status.output.stdout;
       expect(out).toMatch(/^Last run: with --yes, started \S+, failed$/m);
       expect(out).toContain("Copy the guest to the node while it runs");
     },
