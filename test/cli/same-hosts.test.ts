@@ -20,6 +20,10 @@ async function planIn(dir: string, name: string): Promise<string> {
   return path;
 }
 
+/** Makes the lock at `path` another live process's, as another run's would be: pid 1, with its real start time. */
+const heldByAnotherRun = (path: string, command: string) =>
+  writeFile(path, JSON.stringify({ pid: 1, startTime: processStartTime(1), since: "", command }));
+
 describe("one migration per plan, and per pair of hosts (found by a new-user trial)", () => {
   it("a plan reached through a symlink is the same plan: the same path, so the same journal", async () => {
     const dir = await temp();
@@ -37,13 +41,9 @@ describe("one migration per plan, and per pair of hosts (found by a new-user tri
     const copy = join(dir, "b", "web1.yaml");
     await mkdir(join(dir, "b"));
     await copyFile(first, copy);
-    // Another live process holds the pair's lock: pid 1, with its real start time.
     const { plan } = await loadPlan(first);
     const lock = await lockHostPair(plan.source, plan.target, state);
-    await writeFile(
-      lock.path,
-      JSON.stringify({ pid: 1, startTime: processStartTime(1), since: "", command: `mudanza run ${first} --yes` }),
-    );
+    await heldByAnotherRun(lock.path, `mudanza run ${first} --yes`);
     const refused = await runMain(["run", copy, "--yes", "--state-dir", state]);
     expect(refused.code).toBe(3);
     expect(refused.err).toContain("another run works on the same source and target");
@@ -68,12 +68,8 @@ describe("one migration per plan, and per pair of hosts (found by a new-user tri
     const machineLocks = async () =>
       (await readdir(process.env.MUDANZA_MACHINE_LOCK_DIR!)).filter((f) => f.startsWith("mudanza-hosts-"));
     const first = await lockHostPair(ssh("198.18.0.5"), ssh("198.18.0.6"), join(dir, "ansible-state"));
-    // held by another live process, as another run's would be: pid 1, with its real start time
     const [held] = await machineLocks();
-    await writeFile(
-      join(process.env.MUDANZA_MACHINE_LOCK_DIR!, held!),
-      JSON.stringify({ pid: 1, startTime: processStartTime(1), since: "", command: "mudanza run web1.yaml --yes" }),
-    );
+    await heldByAnotherRun(join(process.env.MUDANZA_MACHINE_LOCK_DIR!, held!), "mudanza run web1.yaml --yes");
     try {
       await expect(lockHostPair(ssh("198.18.0.5"), ssh("198.18.0.6"), join(dir, "admin-state"))).rejects.toThrow(
         /^another run works on the same source and target \(ssh root@198\.18\.0\.5:22, ssh root@198\.18\.0\.6:22\).*another mudanza run holds .*mudanza-hosts-[0-9a-f]{16}\.lock: pid \d+/,
