@@ -1,6 +1,6 @@
 import { copyFile, mkdir, readdir, readFile, symlink, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { processStartTime } from "../../src/hosts/process-identity.js";
 import { lockHostPair } from "../../src/cli/hosts-lock.js";
 import { loadPlan } from "../../src/plan/load.js";
@@ -10,6 +10,7 @@ import { useTempDirs } from "../support/temp-dirs.js";
 const tempDir = useTempDirs();
 const temp = () => tempDir("mudanza-same-hosts-");
 const FIXTURE_PLAN = resolve("fixtures/plans/ovz-kvm-debian-12.yaml");
+afterEach(() => vi.unstubAllEnvs());
 
 /** The fixture plan in a folder of its own, its scripted hosts named by absolute path (found from any copy). */
 async function planIn(dir: string, name: string): Promise<string> {
@@ -65,11 +66,16 @@ describe("one migration per plan, and per pair of hosts (found by a new-user tri
       sudo: false,
       connectTimeoutSec: 10,
     });
-    const machineLocks = async () =>
-      (await readdir(process.env.MUDANZA_MACHINE_LOCK_DIR!)).filter((f) => f.startsWith("mudanza-hosts-"));
+    // A lock dir of this test's own: the test run's shared one holds the locks of other files' ssh runs
+    // (the lab's migration), which a listing here would pick up (it did, in CI).
+    const lockDir = join(dir, "run-lock");
+    await mkdir(lockDir);
+    vi.stubEnv("MUDANZA_MACHINE_LOCK_DIR", lockDir);
+    const machineLocks = async () => (await readdir(lockDir)).filter((f) => f.startsWith("mudanza-hosts-"));
     const first = await lockHostPair(ssh("198.18.0.5"), ssh("198.18.0.6"), join(dir, "ansible-state"));
-    const [held] = await machineLocks();
-    await heldByAnotherRun(join(process.env.MUDANZA_MACHINE_LOCK_DIR!, held!), "mudanza run web1.yaml --yes");
+    const [held, ...more] = await machineLocks();
+    expect(more).toEqual([]);
+    await heldByAnotherRun(join(lockDir, held!), "mudanza run web1.yaml --yes");
     try {
       await expect(lockHostPair(ssh("198.18.0.5"), ssh("198.18.0.6"), join(dir, "admin-state"))).rejects.toThrow(
         /^another run works on the same source and target \(ssh root@198\.18\.0\.5:22, ssh root@198\.18\.0\.6:22\).*another mudanza run holds .*mudanza-hosts-[0-9a-f]{16}\.lock: pid \d+/,
@@ -84,10 +90,9 @@ describe("one migration per plan, and per pair of hosts (found by a new-user tri
     }
     expect(await machineLocks()).toEqual([]);
     const again = await lockHostPair(ssh("198.18.0.5"), ssh("198.18.0.6"), join(dir, "admin-state"));
+    expect(await machineLocks()).toHaveLength(1);
     await again.release();
-    expect(
-      (await readdir(process.env.MUDANZA_MACHINE_LOCK_DIR!)).filter((f) => f.startsWith("mudanza-hosts-")),
-    ).toEqual([]);
+    expect(await machineLocks()).toEqual([]);
   });
 
   it("scripted hosts are locked in the state dir only: runs on them in two state dirs harm nothing", async () => {
