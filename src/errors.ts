@@ -13,6 +13,15 @@ export class BlockedError extends Error {
   override name = "BlockedError";
 }
 
+/**
+ * Another mudanza run holds what this one needs (its journal, the hosts, the disk): nothing changed, and the
+ * same command succeeds once that run ends. Exit 75 (EX_TEMPFAIL), so cron and CI can retry it without
+ * reading the message, where a blocker (exit 3) needs a human (new-user trial 11).
+ */
+export class BusyError extends BlockedError {
+  override name = "BusyError";
+}
+
 /** A step failed while running or verifying (exit 1). */
 export class StepFailedError extends Error {
   override name = "StepFailedError";

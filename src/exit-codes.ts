@@ -2,6 +2,7 @@ import type { RunStatus } from "./engine/events.js";
 import {
   BadInputError,
   BlockedError,
+  BusyError,
   InterruptedError,
   StateDirWriteError,
   StepFailedError,
@@ -14,6 +15,7 @@ export const EXIT = {
   stepFailed: 1,
   badInput: 2,
   blocked: 3,
+  busy: 75,
   sigint: 130,
   sigterm: 143,
   internal: 70,
@@ -42,6 +44,7 @@ export function exitCodeForRun(end: RunEnd): number {
 
 export function exitCodeFor(error: unknown): number {
   if (error instanceof BadInputError) return EXIT.badInput;
+  if (error instanceof BusyError) return EXIT.busy;
   if (error instanceof BlockedError) return EXIT.blocked;
   if (error instanceof StepFailedError || error instanceof StateDirWriteError) return EXIT.stepFailed;
   if (error instanceof InterruptedError) return error.signal === "SIGTERM" ? EXIT.sigterm : EXIT.sigint;

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import { BlockedError } from "../errors.js";
+import { BusyError } from "../errors.js";
 import { LockFile } from "../journal/lock.js";
 import { prepareStateDir, stateDirWriteError } from "../journal/state-dir.js";
 import type { Endpoint } from "../plan/endpoint.js";
@@ -34,8 +34,8 @@ export async function lockHostPair(source: Endpoint, target: Endpoint, stateDir:
     .digest("hex")
     .slice(0, 16);
   await prepareStateDir(stateDir, true); // made already by the journal in a run; a test may call this first
-  const refused = (error: BlockedError) =>
-    new BlockedError(
+  const refused = (error: BusyError) =>
+    new BusyError(
       `another run works on the same source and target (${whereIs(source)}, ${whereIs(target)}), from another plan file or the same: ${error.message}`,
     );
   let inStateDir: LockFile;
@@ -43,7 +43,7 @@ export async function lockHostPair(source: Endpoint, target: Endpoint, stateDir:
     inStateDir = await LockFile.acquire(join(stateDir, `hosts-${hash}.lock`));
   } catch (error) {
     // A full or read-only state dir is refused as at start-up, before any host is reached.
-    if (!(error instanceof BlockedError)) throw stateDirWriteError(stateDir, error);
+    if (!(error instanceof BusyError)) throw stateDirWriteError(stateDir, error);
     throw refused(error);
   }
   // Scripted hosts are files: runs on them harm nothing, and the tests run many at once.
@@ -52,7 +52,7 @@ export async function lockHostPair(source: Endpoint, target: Endpoint, stateDir:
   try {
     onMachine = await LockFile.acquire(join(machineLockDir(), `mudanza-hosts-${hash}.lock`));
   } catch (error) {
-    if (error instanceof BlockedError) {
+    if (error instanceof BusyError) {
       await inStateDir.release();
       throw refused(error);
     }

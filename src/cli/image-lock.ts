@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { realpath } from "node:fs/promises";
 import { join } from "node:path";
-import { BlockedError } from "../errors.js";
+import { BusyError } from "../errors.js";
 import { LockFile } from "../journal/lock.js";
 import { prepareStateDir, stateDirWriteError } from "../journal/state-dir.js";
 
@@ -19,7 +19,7 @@ export async function lockImage(image: string, stateDir: string): Promise<LockFi
   try {
     return await LockFile.acquire(join(stateDir, `image-${hash}.lock`));
   } catch (error) {
-    if (!(error instanceof BlockedError)) throw stateDirWriteError(stateDir, error);
-    throw new BlockedError(`another run works on ${real}: ${error.message}`);
+    if (!(error instanceof BusyError)) throw stateDirWriteError(stateDir, error);
+    throw new BusyError(`another run works on ${real}: ${error.message}`);
   }
 }

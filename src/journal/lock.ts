@@ -1,5 +1,5 @@
 import { open, readFile, unlink } from "node:fs/promises";
-import { BlockedError } from "../errors.js";
+import { BusyError } from "../errors.js";
 import { identify } from "../hosts/process-identity.js";
 import { holderText, holds, parseLock, type LockHolder } from "./lock-holder.js";
 
@@ -36,14 +36,14 @@ export class LockFile {
         if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
         const holder = parseLock(await readFile(path, "utf8").catch(() => ""));
         if (holder && holder.pid !== process.pid && holds(holder)) {
-          throw new BlockedError(
+          throw new BusyError(
             `another mudanza run holds ${path}: ${holderText(holder)}${holder.command ? ` (${holder.command})` : ""}; wait for it to finish or stop that run first`,
           );
         }
         await unlink(path).catch(() => undefined);
       }
     }
-    throw new BlockedError(`could not take the lock ${path}`);
+    throw new BusyError(`could not take the lock ${path}`);
   }
 
   async release(): Promise<void> {

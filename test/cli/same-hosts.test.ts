@@ -46,9 +46,17 @@ describe("one migration per plan, and per pair of hosts (found by a new-user tri
     const lock = await lockHostPair(plan.source, plan.target, state);
     await heldByAnotherRun(lock.path, `mudanza run ${first} --yes`);
     const refused = await runMain(["run", copy, "--yes", "--state-dir", state]);
-    expect(refused.code).toBe(3);
+    // Busy, not blocked: the same command goes ahead once that run ends, so a script may retry it (75, EX_TEMPFAIL).
+    expect(refused.code).toBe(75);
     expect(refused.err).toContain("another run works on the same source and target");
     expect(refused.err).toContain(`(mudanza run ${first} --yes)`);
+    const asEvents = await runMain(["run", copy, "--yes", "--json", "--state-dir", state]);
+    expect(asEvents.code).toBe(75);
+    expect(JSON.parse(asEvents.out.trim().split("\n").at(-1)!)).toMatchObject({
+      type: "pipeline-end",
+      status: "blocked",
+      exitCode: 75,
+    });
     // A dry run changes nothing: it is not held back.
     expect((await runMain(["run", copy, "--dry-run", "--state-dir", state])).code).toBe(0);
     await lock.release();

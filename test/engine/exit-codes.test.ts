@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { EXIT, exitCodeForRun } from "../../src/exit-codes.js";
+import { BlockedError, BusyError } from "../../src/errors.js";
+import { EXIT, exitCodeFor, exitCodeForRun } from "../../src/exit-codes.js";
 
 describe("run status to exit code (the CLI's mapping; the runner reports only a status)", () => {
   it.each([
@@ -12,5 +13,12 @@ describe("run status to exit code (the CLI's mapping; the runner reports only a 
     [{ status: "interrupted" as const, signal: "SIGTERM" as const }, EXIT.sigterm],
   ])("%o exits %i", (end, code) => {
     expect(exitCodeForRun(end)).toBe(code);
+  });
+});
+
+describe("errors to exit codes", () => {
+  it("another run holding the lock is busy (75, retry later), a blocker is blocked (3)", () => {
+    expect(exitCodeFor(new BusyError("another mudanza run holds x.lock"))).toBe(75);
+    expect(exitCodeFor(new BlockedError("the target disk is too small"))).toBe(3);
   });
 });
