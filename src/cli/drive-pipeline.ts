@@ -35,6 +35,7 @@ import { tracedHost } from "../hosts/traced-host.js";
 import { rememberingReads } from "../hosts/dry-run-reads.js";
 import { resolveInteractive } from "./interactive.js";
 import { traceTiming } from "../hosts/timing-trace.js";
+import { endLinesForStderr, stderrIsStdout } from "./end-on-stderr.js";
 
 export interface DriveFlags {
   yes?: boolean;
@@ -142,6 +143,17 @@ export async function drivePipeline<Plan>(options: DriveOptions<Plan>): Promise<
   let flushing = Promise.resolve();
   const logLines: string[] = [];
   const runsBefore = journal.snapshot.runs.length;
+  // --json: the dry-run report goes to a file beside the journal (stdout holds the events), named in the end event.
+  const reportFile =
+    mode === "dry-run" && flags.json && options.printDryRunReport !== false
+      ? journal.path.replace(/\.journal\.json$/, `.dry-run.${flags.format === "json" ? "json" : "md"}`)
+      : undefined;
+  // What the end event carries beside the face's own fields: the files a CI job archives.
+  const endFiles = (status: string) => ({
+    ...(reportFile && status !== "interrupted" ? { report: reportFile } : {}),
+    ...(journal.replacedCopy ? { journalBeforeRestart: journal.replacedCopy } : {}),
+  });
+  let endOnStderr: string[] = [];
   try {
     // A dry run changes nothing: it says what the run will stop first.
     if (mode === "dry-run") reportLeftoversToStop(leftoverChildren(stateDir));
@@ -161,6 +173,7 @@ export async function drivePipeline<Plan>(options: DriveOptions<Plan>): Promise<
         pickRenderer(choice) === "tui" ? journal.path.replace(/\.journal\.json$/, ".debug.log") : null,
       );
     renderer = guardRenderer(await createRenderer(choice), complain);
+    const plainFace = mode === "yes" && pickRenderer(choice) !== "tui";
     const face = renderer;
     try {
       await options.connect(hosts, journal.snapshot.facts, controller.signal);
@@ -189,6 +202,7 @@ export async function drivePipeline<Plan>(options: DriveOptions<Plan>): Promise<
           message: errorMessage(error),
           exitCode: exitCodeFor(error),
           journal: journal.writtenPath,
+          ...endFiles("failed"),
         });
       throw error;
     }
@@ -200,8 +214,14 @@ export async function drivePipeline<Plan>(options: DriveOptions<Plan>): Promise<
       // The end carries the freeze window and downtime: the numbers the admin looks for first.
       const event: PipelineEvent =
         reported.type === "pipeline-end"
-          ? { ...reported, ...headlineFigures(journal.snapshot.facts), exitCode: exitCodeForRun(reported) }
+          ? {
+              ...reported,
+              ...headlineFigures(journal.snapshot.facts),
+              exitCode: exitCodeForRun(reported),
+              ...endFiles(reported.status),
+            }
           : reported;
+      if (event.type === "pipeline-end" && plainFace) endOnStderr = endLinesForStderr(event);
       face.sink(event);
       if (mode === "dry-run") return;
       logLines.push(eventLine(event));
@@ -233,6 +253,8 @@ export async function drivePipeline<Plan>(options: DriveOptions<Plan>): Promise<
     process.off("SIGINT", onInt);
     process.off("SIGTERM", onTerm);
     await renderer?.close();
+    // After the face's last line: it ends what stdout said, not between its lines.
+    if (endOnStderr.length > 0 && !stderrIsStdout()) complain(endOnStderr.join("\n"));
     await Promise.all(Object.values(hosts).map((h) => h.close().catch(() => undefined)));
     traceTiming("hosts closed");
     await journal.close().catch((error: Error) => complain(`mudanza: could not release the lock: ${error.message}`));
@@ -286,7 +308,7 @@ export async function drivePipeline<Plan>(options: DriveOptions<Plan>): Promise<
         : renderDryRunMarkdown(data, onTerminal ? forTerminal : undefined) + "\n";
     if (flags.json) {
       // --json: stdout carries the NDJSON events and nothing else; the report goes to a file.
-      const path = journal.path.replace(/\.journal\.json$/, `.dry-run.${flags.format === "json" ? "json" : "md"}`);
+      const path = reportFile!;
       // A dry run creates nothing else; its report file needs the state dir (a first run has none yet).
       const dir = dirname(path);
       await prepareStateDir(dir, true);

@@ -186,6 +186,16 @@ export const pipelineEventSchema = z.discriminatedUnion("type", [
       ),
     journal: journalField,
     log: z.string().optional(),
+    report: z
+      .string()
+      .optional()
+      .describe(
+        "--dry-run --json: the file the dry-run report is written to, beside the journal, once this event is out (stdout holds the events); absent when the dry run was interrupted, which writes no report",
+      ),
+    journalBeforeRestart: z
+      .string()
+      .optional()
+      .describe("--restart: where the journal the run started over from is kept (JOURNAL.before-restart-TIME)"),
     /** Added by the CLI from the journal's facts, when the pipeline recorded them. */
     freezeWindowSec: z.number().optional(),
     downtimeSec: z.number().optional(),

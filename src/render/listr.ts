@@ -11,7 +11,7 @@ import { wordsFor } from "../report/kind-words.js";
 import { describeHeadline } from "../report/headline-figures.js";
 import { exitCodeForRun } from "../exit-codes.js";
 import { commandNote } from "../engine/command-note.js";
-import { runAgainAdvice, type RunAgainAdvice } from "./run-again-advice.js";
+import { runAgainAdvice, runAgainLine } from "./run-again-advice.js";
 
 type VerboseTask = ListrTaskWrapper<unknown, typeof VerboseRenderer, typeof VerboseRenderer>;
 type Message =
@@ -238,13 +238,6 @@ export function createListrRenderer(out: Writable = process.stdout, progressEver
       await running;
     },
   };
-}
-
-/** The end's advice as one line, lower case as the face's other end lines ("resume with: …"). */
-function runAgainLine(advice: RunAgainAdvice | undefined): string | undefined {
-  if (!advice) return undefined;
-  const lead = advice.lead.charAt(0).toLowerCase() + advice.lead.slice(1);
-  return advice.command ? `${lead}: ${advice.command}` : lead;
 }
 
 async function drive(queue: TaskQueue<Message>, task: VerboseTask): Promise<void> {

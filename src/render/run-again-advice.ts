@@ -31,3 +31,10 @@ export function runAgainAdvice(end: EndFields): RunAgainAdvice | undefined {
     };
   return { lead: "Resuming would only repeat this failure: do not run the same command again", startsOver: true };
 }
+
+/** The advice as one line, lower case as the other end lines of a plain face ("resume with: …"). */
+export function runAgainLine(advice: RunAgainAdvice | undefined): string | undefined {
+  if (!advice) return undefined;
+  const lead = advice.lead.charAt(0).toLowerCase() + advice.lead.slice(1);
+  return advice.command ? `${lead}: ${advice.command}` : lead;
+}

@@ -1,9 +1,9 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { pipelineEventSchema, type PipelineEvent } from "../../src/engine/events.js";
+import { pipelineEventSchema, type EventOf, type PipelineEvent } from "../../src/engine/events.js";
 import { main } from "../../src/cli/program.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
@@ -64,5 +64,30 @@ describe("--json names the journal only where there is one (found by a new-user 
     expect(journalThereAtStart).toEqual([true]);
     const dry = await events(["--dry-run"]);
     expect(journalsNamed(dry)).toEqual([named[0], named[0]]);
+  });
+});
+
+// New-user trial 11: a CI job that archives the dry-run report, or the journal a --restart set aside, had to
+// scrape stderr for their paths.
+describe("--json's end names the files a job archives", () => {
+  const endOf = (list: PipelineEvent[]) => list.find((e) => e.type === "pipeline-end") as EventOf<"pipeline-end">;
+
+  it("a dry run's end names its report file, which is there once the command ends; a run's end names none", async () => {
+    const dry = endOf(await events(["--dry-run"]));
+    expect(dry.report).toMatch(/\.dry-run\.md$/);
+    expect(readFileSync(dry.report!, "utf8")).toContain("# Dry run");
+    const asJson = endOf(await events(["--dry-run", "--format", "json"]));
+    expect(asJson.report).toMatch(/\.dry-run\.json$/);
+    expect(JSON.parse(readFileSync(asJson.report!, "utf8"))).toHaveProperty("reportVersion");
+    expect(endOf(await events(["--yes"])).report).toBeUndefined();
+  });
+
+  it("--restart's end names the journal it set aside, which holds the earlier run; a first run names none", async () => {
+    const first = endOf(await events(["--yes"]));
+    expect(first.journalBeforeRestart).toBeUndefined();
+    const earlier = readFileSync(first.journal!, "utf8");
+    const restarted = endOf(await events(["--yes", "--restart"]));
+    expect(restarted.journalBeforeRestart).toMatch(/\.journal\.json\.before-restart-/);
+    expect(readFileSync(restarted.journalBeforeRestart!, "utf8")).toBe(earlier);
   });
 });

@@ -7,24 +7,24 @@ const BIN = join(resolve(import.meta.dirname, "../.."), "bin", "mudanza.js");
 /**
  * The CLI (bin/mudanza.js) in a process of its own, its output collected as it comes: for tests that signal it
  * midway. `ended` resolves once it closed, with its exit code or the signal that ended it. `stdout`: a file
- * descriptor to write it to instead (then output.stdout stays empty).
+ * descriptor to write it to instead (then output.stdout stays empty); `stderr` likewise.
  */
 export function startCli(
   args: string[],
-  options: { env: NodeJS.ProcessEnv; cwd?: string; stdout?: number },
+  options: { env: NodeJS.ProcessEnv; cwd?: string; stdout?: number; stderr?: number },
 ): {
   child: ChildProcess;
   output: { stdout: string; stderr: string };
   ended: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 } {
-  const { stdout, ...spawnOptions } = options;
+  const { stdout, stderr, ...spawnOptions } = options;
   const child = spawn(process.execPath, [BIN, ...args], {
     ...spawnOptions,
-    stdio: ["ignore", stdout ?? "pipe", "pipe"],
+    stdio: ["ignore", stdout ?? "pipe", stderr ?? "pipe"],
   });
   const output = { stdout: "", stderr: "" };
   child.stdout?.on("data", (c: Buffer) => (output.stdout += c.toString()));
-  child.stderr!.on("data", (c: Buffer) => (output.stderr += c.toString()));
+  child.stderr?.on("data", (c: Buffer) => (output.stderr += c.toString()));
   const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>
     child.once("close", (code, signal) => done({ code, signal })),
   );
