@@ -129,6 +129,12 @@ export function renderStatus(
           ? `${advice.lead}: ${command}`
           : advice.lead,
     );
+    // Continuing asks at the gates again on purpose, but a script that pastes the command (cron: no terminal) would
+    // be refused: it is told how the last run went on without asking (new-user trial 11).
+    if (!refusal && command && advice.lead === CONTINUE && last?.mode === "yes")
+      lines.push(
+        "  (it asks at each gate again; the last run had --yes: add it to go on without asking, as from cron)",
+      );
   }
   lines.push("", "Timeline:");
   const width = Math.max(10, ...s.steps.map((st) => st.title.length));

@@ -211,6 +211,20 @@ describe("the advice after a killed run", () => {
     ]);
   });
 
+  it("after a killed --yes run, says how to go on without asking as that run did (new-user trial 11)", () => {
+    const unattended: JournalData = { ...killedInFreeze, runs: [{ startedAt: at, mode: "yes" }] };
+    const lines = renderStatus(unattended, "h", [pipelineStart], { lockHeld: false, stateDirs: dirs }).split("\n");
+    const continueLine = lines.indexOf("Continue with: mudanza run /plans/lab.yaml");
+    expect(continueLine).toBeGreaterThan(0);
+    expect(lines[continueLine + 1]).toBe(
+      "  (it asks at each gate again; the last run had --yes: add it to go on without asking, as from cron)",
+    );
+    // an interactive run's status has no such line
+    expect(renderStatus(killedInFreeze, "h", [pipelineStart], { lockHeld: false, stateDirs: dirs })).not.toContain(
+      "the last run had --yes",
+    );
+  });
+
   it("none while the run may still be going", () => {
     expect(advice(renderStatus(killedInFreeze, "h", [pipelineStart], { lockHeld: true }))).toEqual([]);
     expect(advice(renderStatus(killedInFreeze, "h", [pipelineStart], {}))).toEqual([]);
