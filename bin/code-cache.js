@@ -10,7 +10,7 @@
 const { readFileSync, writeFileSync } = process.getBuiltinModule("node:fs");
 const { Script, constants } = process.getBuiltinModule("node:vm");
 const { wrap, createRequire } = process.getBuiltinModule("node:module");
-const { dirname } = process.getBuiltinModule("node:path");
+const { basename, dirname } = process.getBuiltinModule("node:path");
 
 /** Where the code cache of a CommonJS file lies: beside it. */
 const codeCacheOf = (file) => `${file}.code-cache`;
@@ -47,6 +47,18 @@ function runCommonJs(script, file) {
   return module.exports;
 }
 
+/**
+ * The file name a cache is made under. V8 keeps the name of the compile that made the cache: the functions it
+ * holds name that file in their stack traces wherever the package runs (an installed CLI's traces named the
+ * folder it was built in; new-user trial 11). So the build compiles under the name the file has in the package.
+ */
+const nameInPackage = (file) => `mudanza/dist/cli/${basename(file)}`;
+
+/** Compiles `text` of `file` as the build does before it writes the cache: under its name in the package. */
+function compileForCodeCache(file, text) {
+  return compileCommonJs(nameInPackage(file), text, undefined);
+}
+
 /** Writes the code cache of `script`, compiled from `text` (which must end with its build ID), beside `file`. */
 function writeCodeCache(file, text, script) {
   const id = buildIdOf(text);
@@ -74,4 +86,13 @@ function runWithCodeCache(file) {
   return fits && !script.cachedDataRejected;
 }
 
-module.exports = { BUILD_MARK, codeCacheOf, compileCommonJs, runCommonJs, runWithCodeCache, writeCodeCache };
+module.exports = {
+  BUILD_MARK,
+  codeCacheOf,
+  compileCommonJs,
+  compileForCodeCache,
+  nameInPackage,
+  runCommonJs,
+  runWithCodeCache,
+  writeCodeCache,
+};

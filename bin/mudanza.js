@@ -45,7 +45,10 @@ async function start() {
     // Help, --version and status as one CommonJS file (scripts/light-front.mjs), compiled with its code cache
     // (bin/code-cache.js). Never both it and main.js in one process: two copies of the error classes would
     // break the exit codes.
-    const cached = require("./code-cache.js").runWithCodeCache(light);
+    // --debug prints stack traces: without the cache they name the file where it is (the cache's, the package's name).
+    const cached = process.argv.includes("--debug")
+      ? (require(light), false)
+      : require("./code-cache.js").runWithCodeCache(light);
     // MUDANZA_TRACE=1 (src/hosts/timing-trace.ts): which front ran, and whether V8 took the code cache.
     if (process.env.MUDANZA_TRACE === "1")
       process.stderr.write(

@@ -6,7 +6,7 @@
 // STATE_DIR holds a journal of PLAN (scripts/light-front.mjs says why). Output goes nowhere: only the cache
 // is wanted. A command line that does not end by itself, or fails, fails the build.
 const { readFileSync } = require("node:fs");
-const { compileCommonJs, runCommonJs, writeCodeCache } = require("../bin/code-cache.js");
+const { compileForCodeCache, runCommonJs, writeCodeCache } = require("../bin/code-cache.js");
 
 const [light, plan, stateDir] = process.argv.slice(2);
 if (!light || !plan || !stateDir) {
@@ -37,7 +37,7 @@ async function main() {
   const exit = process.exit;
   process.exit = () => undefined;
   const text = readFileSync(light, "utf8");
-  const script = compileCommonJs(light, text, undefined);
+  const script = compileForCodeCache(light, text);
   for (const args of COMMAND_LINES) {
     process.argv = [process.argv[0], light, ...args];
     process.exitCode = undefined;

@@ -1,4 +1,5 @@
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { execFileSync } from "node:child_process";
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,6 +11,7 @@ interface CodeCacheModule {
   compileCommonJs(file: string, text: string, cachedData: Buffer | undefined): import("node:vm").Script;
   runCommonJs(script: import("node:vm").Script, file: string): unknown;
   runWithCodeCache(file: string): boolean;
+  compileForCodeCache(file: string, text: string): import("node:vm").Script;
   writeCodeCache(file: string, text: string, script: import("node:vm").Script): void;
 }
 const codeCache = createRequire(import.meta.url)("../../bin/code-cache.js") as CodeCacheModule;
@@ -85,5 +87,35 @@ describe("bin/code-cache.js runs a CommonJS file as require does, from V8's code
     await writeFile(codeCache.codeCacheOf(file), "0123456789abcdefnot a code cache\n");
     expect(codeCache.runWithCodeCache(file)).toBe(false);
     expect(runs()).toEqual(["helper:v1:object"]);
+  });
+
+  it("functions from the cache name the file by its name in the package, not the folder the build made it in (new-user trial 11)", async () => {
+    // In processes of their own: V8 keeps compiled scripts per process, which would hide what a cache brings.
+    const stackProgram = `console.log(new Error("where").stack.split("\\n")[1]);\n${codeCache.BUILD_MARK}0123456789abcdef\n`;
+    const build = join(dir, "build");
+    const installed = join(dir, "installed");
+    for (const folder of [build, installed]) await mkdir(folder);
+    await writeFile(join(build, "light.cjs"), stackProgram);
+    const bin = join(import.meta.dirname, "../../bin/code-cache.js");
+    const node = (code: string) => execFileSync(process.execPath, ["-e", code], { encoding: "utf8" }).trim();
+    const makeCache = (compile: string) =>
+      node(
+        `const c = require(${JSON.stringify(bin)}); const f = ${JSON.stringify(join(build, "light.cjs"))}; const t = require("fs").readFileSync(f, "utf8"); const s = ${compile}; c.runCommonJs(s, f); c.writeCodeCache(f, t, s);`,
+      );
+    const runInstalled = async () => {
+      for (const name of ["light.cjs", "light.cjs.code-cache"])
+        await copyFile(join(build, name), join(installed, name));
+      return node(
+        `const used = require(${JSON.stringify(bin)}).runWithCodeCache(${JSON.stringify(join(installed, "light.cjs"))}); if (!used) throw new Error("cache not used");`,
+      );
+    };
+    // Made under the build's own path, the installed copy's trace names the build folder: what the trial saw.
+    makeCache("c.compileCommonJs(f, t, undefined)");
+    expect(await runInstalled()).toContain(join(build, "light.cjs"));
+    // Made as the build makes it now: its name in the package.
+    makeCache("c.compileForCodeCache(f, t)");
+    const frame = await runInstalled();
+    expect(frame).toContain("mudanza/dist/cli/light.cjs:1:");
+    expect(frame).not.toContain(build);
   });
 });
