@@ -148,9 +148,10 @@ export async function drivePipeline<Plan>(options: DriveOptions<Plan>): Promise<
     mode === "dry-run" && flags.json && options.printDryRunReport !== false
       ? journal.path.replace(/\.journal\.json$/, `.dry-run.${flags.format === "json" ? "json" : "md"}`)
       : undefined;
-  // What the end event carries beside the face's own fields: the files a CI job archives.
-  const endFiles = (status: string) => ({
-    ...(reportFile && status !== "interrupted" ? { report: reportFile } : {}),
+  // What the end event carries beside the face's own fields: the files a CI job archives. A dry run writes its
+  // report once its checks all answered (`checked`): not when interrupted, nor when a host was never reached.
+  const endFiles = (checked: boolean) => ({
+    ...(reportFile && checked ? { report: reportFile } : {}),
     ...(journal.replacedCopy ? { journalBeforeRestart: journal.replacedCopy } : {}),
   });
   let endOnStderr: string[] = [];
@@ -202,7 +203,7 @@ export async function drivePipeline<Plan>(options: DriveOptions<Plan>): Promise<
           message: errorMessage(error),
           exitCode: exitCodeFor(error),
           journal: journal.writtenPath,
-          ...endFiles("failed"),
+          ...endFiles(false),
         });
       throw error;
     }
@@ -218,7 +219,7 @@ export async function drivePipeline<Plan>(options: DriveOptions<Plan>): Promise<
               ...reported,
               ...headlineFigures(journal.snapshot.facts),
               exitCode: exitCodeForRun(reported),
-              ...endFiles(reported.status),
+              ...endFiles(reported.status !== "interrupted"),
             }
           : reported;
       if (event.type === "pipeline-end" && plainFace) endOnStderr = endLinesForStderr(event);

@@ -100,8 +100,9 @@ describe("a host that cannot be reached", () => {
       /^source: cannot connect .*\ntarget: cannot resolve host name nothing\.invalid/s,
     );
     expect(pipelineEventSchema.safeParse(events[0]).success).toBe(true);
-    // Nothing was written: no journal to follow.
+    // Nothing was written: no journal to follow, and no dry-run report (a dry run that checked names its file).
     expect(events[0]!.journal).toBeUndefined();
+    expect(events[0]!.report).toBeUndefined();
     expect(result.code).toBe(3);
   });
 });
