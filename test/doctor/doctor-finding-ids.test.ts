@@ -92,6 +92,8 @@ describe("host doctor's findings carry stable ids (new-user trial, finding 12: a
       findings: Array<{ id: string; title: string }>;
     };
     const ids = report.findings.map((f) => f.id);
+    // First, where `jq '.findings[0]'` shows it at a glance.
+    for (const f of report.findings) expect(Object.keys(f)[0]).toBe("id");
     expect(ids).toEqual(["disk-not-virtio", "nic-not-virtio", "bridge-missing", "overselling-trap"]);
     const probed = events.flatMap((e) => (e.type === "step-probed" ? e.findings : []));
     expect(probed.map((f) => f.id)).toEqual(ids);

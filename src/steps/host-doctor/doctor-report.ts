@@ -17,12 +17,16 @@ import { ksmLines, libvirtLines, memoryLines, virtualizationLines } from "./doct
 /** Raised when a field of `host doctor --format json` changes meaning or goes away (adding one does not). */
 export const DOCTOR_REPORT_VERSION = 1;
 
-/** A doctor finding always carries its id: what a script matches, where the title is for people. */
-const doctorFindingSchema = findingSchema.extend({
-  id: z
-    .enum(DOCTOR_FINDING_IDS)
-    .describe("stable: what a script matches (the title may be reworded); the README's host doctor section says each"),
-});
+/** A doctor finding always carries its id, first: what a script matches, where the title is for people. */
+const doctorFindingSchema = z
+  .object({
+    id: z
+      .enum(DOCTOR_FINDING_IDS)
+      .describe(
+        "stable: what a script matches (the title may be reworded); the README's host doctor section says each",
+      ),
+  })
+  .extend(findingSchema.omit({ id: true }).shape);
 
 /** `host doctor --format json`: every check's facts (null: that check did not answer) and every finding. */
 export const doctorReportSchema = z.object({
