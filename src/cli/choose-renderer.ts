@@ -19,10 +19,17 @@ const STILL_CHECKING_EVERY_MS = 10_000;
 export type RendererKind = "ndjson" | "quiet" | "tui" | "listr" | "lines";
 
 /**
+ * TERM=dumb, or no TERM at all: unset or empty usually means a terminal nobody named (ssh -t from automation,
+ * su -c on a serial console), where a full-screen redraw turns into a flood (new-user trial, finding 11).
+ */
+export const terminalCannotDraw = (env: NodeJS.ProcessEnv): boolean =>
+  env.TERM === undefined || env.TERM === "" || env.TERM === "dumb";
+
+/**
  * Which face for which run: --json → NDJSON on stdout; --dry-run → a quiet line per step on stderr
  * (the report goes to stdout); a terminal → the Ink TUI (it asks at gates; with --yes it only shows);
- * otherwise (--yes in CI, logs, pipes) → listr2 plain lines; a terminal that cannot draw (TERM=dumb) gets
- * those plain lines too, and asks at gates with a plain question line.
+ * otherwise (--yes in CI, logs, pipes) → listr2 plain lines; a terminal that cannot draw (TERM=dumb, unset
+ * or empty) gets those plain lines too, and asks at gates with a plain question line.
  */
 export function pickRenderer(
   choice: Pick<RendererChoice, "mode" | "json" | "dryRun">,
@@ -31,9 +38,9 @@ export function pickRenderer(
 ): RendererKind {
   if (choice.json) return "ndjson";
   if (choice.dryRun || choice.mode === "dry-run") return "quiet";
-  if (choice.mode === "interactive") return env.TERM === "dumb" ? "lines" : "tui";
+  if (choice.mode === "interactive") return terminalCannotDraw(env) ? "lines" : "tui";
   const ci = env.CI !== undefined && env.CI !== "" && env.CI !== "false" && env.CI !== "0";
-  return stdoutIsTTY && !ci && env.TERM !== "dumb" ? "tui" : "listr";
+  return stdoutIsTTY && !ci && !terminalCannotDraw(env) ? "tui" : "listr";
 }
 
 /** Heavy renderers (Ink, React, listr2) are imported only when chosen. */

@@ -15,8 +15,17 @@ export const findingSchema = z.object({
   blocks: z.boolean(),
   remediation: z.string().optional(),
   host: z.string().optional(),
-  /** Set on a blocker that can be wrong by design (a size, a detected service): the plan may acknowledge it by this id. */
-  id: z.string().optional(),
+  /**
+   * A stable kebab-case id of the kind of finding, where it has one: every host doctor finding, a probe that could
+   * not answer (cannot-check), and a blocker that can be wrong by design (a size, a detected service), which the
+   * plan may acknowledge by this id. Several findings may share one (a disk not on virtio, once per disk).
+   */
+  id: z
+    .string()
+    .optional()
+    .describe(
+      "stable id of the kind of finding, where it has one (every host doctor finding; cannot-check; blockers a plan may acknowledge)",
+    ),
   /** The plan acknowledged this blocker (options.acknowledge): the reason it gave. The finding then no longer blocks. */
   acknowledged: z.string().optional(),
 });

@@ -3,6 +3,9 @@ import type { Finding } from "./events.js";
 /** One thing a probe found, leapp-style: blockers (leapp: inhibitors) stop the run before anything changes. */
 export type { Finding } from "./events.js";
 
+/** The id of the blocker the runner makes of a probe that threw: the check could not answer. */
+export const CANNOT_CHECK = "cannot-check";
+
 export const blocker = (title: string, summary: string, remediation?: string, host?: string): Finding => ({
   title,
   summary,

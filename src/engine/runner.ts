@@ -15,7 +15,7 @@ import { restartNotes } from "./host-restarts.js";
 import { DONE_EARLIER, doneEarlier } from "./done-earlier.js";
 import { undoKeptAll, undoOutcome } from "./undo-outcome.js";
 import { traceTiming } from "../hosts/timing-trace.js";
-import { applyAcknowledgements, type Acknowledgement, type Finding } from "./finding.js";
+import { applyAcknowledgements, CANNOT_CHECK, type Acknowledgement, type Finding } from "./finding.js";
 import type {
   Compensation,
   FactStore,
@@ -248,6 +248,7 @@ export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunO
             commands: [],
             findings: [
               {
+                id: CANNOT_CHECK,
                 title: `cannot check ${step.id}`,
                 summary: probed.message,
                 severity: "error",

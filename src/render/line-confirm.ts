@@ -5,7 +5,7 @@ import type { Renderer } from "./renderer.js";
 
 /**
  * Gates asked as a plain line ("Run this step? [y/N]") read from `input`, for terminals that cannot draw
- * the TUI (TERM=dumb, Emacs shells): the wrapped renderer has already printed the gate's commands.
+ * the TUI (TERM=dumb or unset, Emacs shells): the wrapped renderer has already printed the gate's commands.
  */
 export function withLineConfirm(renderer: Renderer, input: Readable, output: Writable): Renderer {
   const lines = createInterface({ input, terminal: false });

@@ -86,18 +86,26 @@ export function summarizeRun(
   const reboot = [...steps]
     .reverse()
     .find((s) => /reboot/i.test(s.id) && (s.status === "done" || s.status === "skipped"));
-  // Each warning once. One with an id is one statement (an acknowledged blocker, "No checkpoints"): said again in
-  // other words by a later probe (another run, the plan edited in between), the later words replace the earlier.
-  const byKey = new Map<string, Finding>();
+  // Each warning once. Those with an id are one statement (an acknowledged blocker, "No checkpoints", a host doctor
+  // finding said once per disk): said again in other words by a later probe (another run, the plan edited in
+  // between), the later probe's words replace all the earlier ones.
+  const byKey = new Map<string, Finding[]>();
   for (const e of events) {
     if (e.type !== "step-probed") continue;
+    const saidNow = new Map<string, Finding[]>();
     for (const f of e.findings) {
       if (f.blocks || f.severity !== "warning") continue;
-      const key = f.id ? `id\u0000${f.id}\u0000${f.host ?? ""}` : `${f.title}\u0000${f.summary}\u0000${f.host ?? ""}`;
-      if (f.id || !byKey.has(key)) byKey.set(key, f);
+      if (f.id) {
+        const key = `id\u0000${f.id}\u0000${f.host ?? ""}`;
+        saidNow.set(key, [...(saidNow.get(key) ?? []), f]);
+      } else {
+        const key = `${f.title}\u0000${f.summary}\u0000${f.host ?? ""}`;
+        if (!byKey.has(key)) byKey.set(key, [f]);
+      }
     }
+    for (const [key, said] of saidNow) byKey.set(key, said);
   }
-  const warnings = [...byKey.values()];
+  const warnings = [...byKey.values()].flat();
   const freeze = journal.facts["freezeWindowSec"];
   const ends = events.filter((e): e is Extract<PipelineEvent, { type: "pipeline-end" }> => e.type === "pipeline-end");
   return {

@@ -7,6 +7,7 @@ import { promisify } from "node:util";
 import Ajv from "ajv";
 import { describe, expect, it } from "vitest";
 import { EVENTS_SCHEMA_VERSION } from "../../src/engine/event-wire.js";
+import { DOCTOR_FINDINGS } from "../../src/steps/host-doctor/doctor-findings.js";
 import { useTempDirs } from "../support/temp-dirs.js";
 
 const exec = promisify(execFile);
@@ -60,6 +61,14 @@ describe("mudanza schema events (issue 14)", () => {
     expect(printed.required).toEqual(
       expect.arrayContaining(["version", "virtualization", "libvirt", "memory", "ksm", "findings"]),
     );
+    // Each finding's stable id, required and one of the doctor's (new-user trial, finding 12).
+    const finding = (
+      printed as unknown as {
+        properties: { findings: { items: { required: string[]; properties: { id: { enum: string[] } } } } };
+      }
+    ).properties.findings.items;
+    expect(finding.required).toContain("id");
+    expect(finding.properties.id.enum).toEqual(Object.keys(DOCTOR_FINDINGS));
   });
 
   it("a dry run's --json stream validates too, and its --format json report validates against schema dry-run-report", async () => {

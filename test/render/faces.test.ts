@@ -16,16 +16,27 @@ function capture(make: (out: PassThrough) => Renderer) {
   return { renderer: make(out), text: () => text };
 }
 
+// A terminal that named itself: without TERM the choice is the dumb terminal's (below).
+const XTERM = { TERM: "xterm-256color" };
+
 describe("which face", () => {
   it("json wins, then dry-run, then a terminal gets the TUI, everything else listr2", () => {
     expect(pickRenderer({ mode: "yes", json: true }, {}, true)).toBe("ndjson");
     expect(pickRenderer({ mode: "dry-run", dryRun: true }, {}, true)).toBe("quiet");
-    expect(pickRenderer({ mode: "interactive" }, {}, true)).toBe("tui");
+    expect(pickRenderer({ mode: "interactive" }, XTERM, true)).toBe("tui");
     expect(pickRenderer({ mode: "interactive" }, { TERM: "dumb" }, true)).toBe("lines"); // plain lines, gates asked as a line
-    expect(pickRenderer({ mode: "yes" }, {}, true)).toBe("tui");
-    expect(pickRenderer({ mode: "yes" }, {}, false)).toBe("listr");
-    expect(pickRenderer({ mode: "yes" }, { CI: "true" }, true)).toBe("listr");
+    expect(pickRenderer({ mode: "yes" }, XTERM, true)).toBe("tui");
+    expect(pickRenderer({ mode: "yes" }, XTERM, false)).toBe("listr");
+    expect(pickRenderer({ mode: "yes" }, { ...XTERM, CI: "true" }, true)).toBe("listr");
     expect(pickRenderer({ mode: "yes" }, { TERM: "dumb" }, true)).toBe("listr");
+  });
+
+  it("TERM unset or empty on a terminal is taken as dumb: plain lines, no TUI (new-user trial, finding 11)", () => {
+    // ssh -t from automation, su -c on a serial console: a terminal nobody named.
+    for (const env of [{}, { TERM: "" }]) {
+      expect(pickRenderer({ mode: "interactive" }, env, true)).toBe("lines");
+      expect(pickRenderer({ mode: "yes" }, env, true)).toBe("listr");
+    }
   });
 });
 

@@ -53,6 +53,24 @@ describe("status's warnings (new-user trial 9, finding 9)", () => {
     expect(text).not.toContain("target or the source");
   });
 
+  it("keeps each warning one probe says under one id (host doctor: a disk per domain); a later probe's replace them all", () => {
+    const disk = (domain: string): Finding => ({
+      id: "disk-not-virtio",
+      title: "Disk not on virtio",
+      summary: `${domain}: hda uses bus ide`,
+      severity: "warning",
+      blocks: false,
+    });
+    const twice = [start({ at: at(0) }), probed(1, "libvirt", [disk("legacy"), disk("old")])];
+    const both = renderStatus(journal, "h", twice, { lockHeld: false });
+    expect(both).toContain("! Disk not on virtio: legacy: hda uses bus ide");
+    expect(both).toContain("! Disk not on virtio: old: hda uses bus ide");
+    const later = [...twice, start({ at: at(60) }), probed(61, "libvirt", [disk("old")])];
+    const text = renderStatus(journal, "h", later, { lockHeld: false });
+    expect(text.match(/Disk not on virtio/g)).toHaveLength(1);
+    expect(text).toContain("! Disk not on virtio: old: hda uses bus ide");
+  });
+
   it("keeps distinct warnings without an id, each once", () => {
     const warning = (summary: string): Finding => ({
       title: "Service not found",

@@ -13,7 +13,8 @@ afterEach(async () => {
   cleanups = [];
 });
 
-async function runInTmux(plan: string, extraEnv: Record<string, string> = {}, yes = true) {
+/** `env -i` with a clean environment; a variable set to undefined in `extraEnv` is left out (TERM unset). */
+async function runInTmux(plan: string, extraEnv: Record<string, string | undefined> = {}, yes = true) {
   const dir = await mkdtemp(join(tmpdir(), "mudanza-tmuxw-"));
   const tmux = new TmuxSession();
   cleanups.push(
@@ -29,7 +30,7 @@ async function runInTmux(plan: string, extraEnv: Record<string, string> = {}, ye
     NO_COLOR: "1",
     ...extraEnv,
   };
-  const envArgs = Object.entries(env).map(([k, v]) => shellQuote(`${k}=${v}`));
+  const envArgs = Object.entries(env).flatMap(([k, v]) => (v === undefined ? [] : [shellQuote(`${k}=${v}`)]));
   await tmux.start(
     `env -i ${envArgs.join(" ")} ${shellQuote(process.execPath)} ${shellQuote(BIN)} run ${shellQuote(join(ROOT, plan))}${yes ? " --yes" : ""} --state-dir ${shellQuote(join(dir, "state"))}`,
   );
@@ -48,9 +49,14 @@ describe("warnings in a real terminal (tmux, 80x24)", { timeout: TERMINAL_TEST_T
   });
 });
 
-describe("TERM=dumb in a real terminal (tmux)", { timeout: TERMINAL_TEST_TIMEOUT }, () => {
-  it("draws no TUI: plain lines, and the gate is a question line answered with Enter", async () => {
-    const tmux = await runInTmux("fixtures/plans/ovz-kvm-debian-12.yaml", { TERM: "dumb" }, false);
+describe("a terminal that cannot draw, in a real terminal (tmux)", { timeout: TERMINAL_TEST_TIMEOUT }, () => {
+  // TERM unset: ssh -t from automation, su -c on a serial console (new-user trial, finding 11). tmux sets TERM
+  // in its pane; `env -i` leaves it out.
+  it.each([
+    ["TERM=dumb", "dumb"],
+    ["TERM unset", undefined],
+  ])("%s draws no TUI: plain lines, and the gate is a question line answered with Enter", async (_, term) => {
+    const tmux = await runInTmux("fixtures/plans/ovz-kvm-debian-12.yaml", { TERM: term }, false);
     const asked = await tmux.waitFor((s) => s.includes("[y/N]"), "the gate question");
     // listr2's plain lines; the gate's lines below them (its undo warning) may scroll the source's off 24 rows
     expect(await tmux.history()).toContain("[OUTPUT]   on source:");

@@ -11,10 +11,22 @@ import {
   type MemoryFacts,
   type VirtualizationFacts,
 } from "./doctor-facts.js";
+import { DOCTOR_FINDING_IDS } from "./doctor-findings.js";
 import { ksmLines, libvirtLines, memoryLines, virtualizationLines } from "./doctor-lines.js";
 
 /** Raised when a field of `host doctor --format json` changes meaning or goes away (adding one does not). */
 export const DOCTOR_REPORT_VERSION = 1;
+
+/** A doctor finding always carries its id, first: what a script matches, where the title is for people. */
+const doctorFindingSchema = z
+  .object({
+    id: z
+      .enum(DOCTOR_FINDING_IDS)
+      .describe(
+        "stable: what a script matches (the title may be reworded); the README's host doctor section says each",
+      ),
+  })
+  .extend(findingSchema.omit({ id: true }).shape);
 
 /** `host doctor --format json`: every check's facts (null: that check did not answer) and every finding. */
 export const doctorReportSchema = z.object({
@@ -24,7 +36,7 @@ export const doctorReportSchema = z.object({
   libvirt: libvirtFactsSchema.nullable(),
   memory: memoryFactsSchema.nullable(),
   ksm: ksmFactsSchema.nullable().describe("null also where the kernel has no KSM (a finding says so)"),
-  findings: z.array(findingSchema),
+  findings: z.array(doctorFindingSchema),
 });
 export type DoctorReport = z.infer<typeof doctorReportSchema>;
 
@@ -42,7 +54,8 @@ export function buildDoctorReport(probes: Record<string, ProbeResult>, findings:
     libvirt: factsOf<LibvirtFacts>(libvirtFactsSchema, probes.libvirt),
     memory: factsOf<MemoryFacts>(memoryFactsSchema, probes.memory),
     ksm: factsOf<KsmFacts>(ksmFactsSchema, probes.ksm),
-    findings,
+    // A finding outside the catalogue is a bug in the doctor: it fails here, not in a script reading the document.
+    findings: z.array(doctorFindingSchema).parse(findings),
   };
 }
 

@@ -1,10 +1,10 @@
-import { warning } from "../../engine/finding.js";
 import { defineStep, verifyResult } from "../../engine/step.js";
 import type { Host } from "../../hosts/host.js";
 import { sh } from "../../hosts/quote.js";
 import { KSM_DIR, KSM_FILES, ksmSavedBytes, parseKsm, type KsmState } from "../../kvm/ksm.js";
 import type { DoctorOptions } from "../../plan/options/host-doctor.js";
 import type { KsmFacts } from "./doctor-facts.js";
+import { doctorFinding } from "./doctor-findings.js";
 import { ksmLines } from "./doctor-lines.js";
 
 export async function readKsm(host: Host): Promise<{ state: KsmState; pageSize: number } | null> {
@@ -30,7 +30,7 @@ export const ksmStatusStep = defineStep<DoctorOptions, null>({
         satisfied: true,
         reason: "checked",
         plan: null,
-        findings: [warning("KSM not available", `${KSM_DIR} does not exist (kernel built without CONFIG_KSM)`)],
+        findings: [doctorFinding("ksm-not-available", `${KSM_DIR} does not exist (kernel built without CONFIG_KSM)`)],
       };
     const facts: KsmFacts = {
       run: ksm.state.run,
@@ -49,8 +49,8 @@ export const ksmStatusStep = defineStep<DoctorOptions, null>({
         running || ctx.plan.enableKsm
           ? []
           : [
-              warning(
-                "KSM is off",
+              doctorFinding(
+                "ksm-off",
                 `${KSM_DIR}/run is ${ksm.state.run}: identical pages of VMs are not merged`,
                 "mudanza host doctor --enable-ksm",
               ),
@@ -80,7 +80,7 @@ export const enableKsmStep = defineStep<DoctorOptions, { enable: boolean }>({
       return {
         satisfied: false,
         plan: { enable: false },
-        findings: [warning("KSM not available", `${KSM_DIR} does not exist`)],
+        findings: [doctorFinding("ksm-not-available", `${KSM_DIR} does not exist`)],
       };
     const on = ksm.state.run === 1;
     return {

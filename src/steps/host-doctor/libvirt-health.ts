@@ -1,8 +1,9 @@
-import { warning, type Finding } from "../../engine/finding.js";
+import type { Finding } from "../../engine/finding.js";
 import { defineStep, verifyResult } from "../../engine/step.js";
 import type { Host } from "../../hosts/host.js";
 import type { DoctorOptions } from "../../plan/options/host-doctor.js";
 import type { LibvirtFacts } from "./doctor-facts.js";
+import { doctorFinding } from "./doctor-findings.js";
 import { libvirtLines } from "./doctor-lines.js";
 import { readDomainsToReport } from "./domains-view.js";
 import { libvirtFix } from "./libvirt-fix.js";
@@ -24,13 +25,13 @@ export const libvirtStep = defineStep<DoctorOptions, null>({
     const view = await readDomainsToReport(host, ctx.plan.uri, ctx.signal);
     if (!view.domains)
       findings.push(
-        warning("libvirt not available", view.why ?? "virsh failed", await libvirtFix(host, ctx.plan.uri, view)),
+        doctorFinding("libvirt-not-available", view.why ?? "virsh failed", await libvirtFix(host, ctx.plan.uri, view)),
       );
     for (const d of view.domains ?? []) {
       for (const disk of d.disks.filter((x) => x.device === "disk" && x.bus !== "virtio")) {
         findings.push(
-          warning(
-            "Disk not on virtio",
+          doctorFinding(
+            "disk-not-virtio",
             `${d.name}: ${disk.target ?? "?"} (${disk.source ?? "no source"}) uses bus ${disk.bus ?? "?"}`,
             `switch it to <target bus='virtio'/> (the guest needs virtio_blk in its initramfs first)`,
           ),
@@ -38,8 +39,8 @@ export const libvirtStep = defineStep<DoctorOptions, null>({
       }
       for (const nic of d.nics.filter((n) => n.model !== "virtio")) {
         findings.push(
-          warning(
-            "NIC not virtio",
+          doctorFinding(
+            "nic-not-virtio",
             `${d.name}: ${nic.type} interface on ${nic.source ?? "?"} uses model ${nic.model ?? "default (rtl8139)"}`,
             "set <model type='virtio'/>",
           ),
@@ -49,8 +50,8 @@ export const libvirtStep = defineStep<DoctorOptions, null>({
     const bridgeState = ctx.plan.bridge ? await bridgeStateOf(host, ctx.plan.bridge) : null;
     if (bridgeState === "missing")
       findings.push(
-        warning(
-          "Bridge missing",
+        doctorFinding(
+          "bridge-missing",
           `no bridge ${ctx.plan.bridge} on this host (/sys/class/net/${ctx.plan.bridge}/bridge)`,
           `create ${ctx.plan.bridge} or pass --bridge NAME`,
         ),
@@ -58,8 +59,8 @@ export const libvirtStep = defineStep<DoctorOptions, null>({
     // An interface that exists is no name to create (new-user trial 10: `--bridge lo` was told "create lo").
     if (bridgeState === "not-a-bridge")
       findings.push(
-        warning(
-          "Not a bridge",
+        doctorFinding(
+          "not-a-bridge",
           `${ctx.plan.bridge} exists on this host but is not a bridge (/sys/class/net/${ctx.plan.bridge} has no bridge/): VMs' NICs cannot be attached to it`,
           `pass the bridge the VMs use with --bridge NAME (ip -br link show type bridge lists them), or --no-bridge; to put ${ctx.plan.bridge}'s network behind a bridge, make one (ip link add br0 type bridge) and enslave ${ctx.plan.bridge} to it (ip link set ${ctx.plan.bridge} master br0), moving its addresses to br0`,
         ),

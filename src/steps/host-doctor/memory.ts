@@ -1,10 +1,11 @@
-import { blocker, warning, type Finding } from "../../engine/finding.js";
+import type { Finding } from "../../engine/finding.js";
 import { defineStep, verifyResult } from "../../engine/step.js";
 import { memTotalBytes } from "../../kvm/meminfo.js";
 import { formatBytes } from "../../render/format.js";
 import { containerMemory } from "../../openvz/container-memory.js";
 import { OVERCOMMIT_WARN_RATIO, type DoctorOptions } from "../../plan/options/host-doctor.js";
 import type { MemoryFacts } from "./doctor-facts.js";
+import { doctorFinding } from "./doctor-findings.js";
 import { memoryLines } from "./doctor-lines.js";
 import { readDomainsToReport } from "./domains-view.js";
 
@@ -39,8 +40,8 @@ export const memoryStep = defineStep<DoctorOptions, null>({
     const figures = vmBytes === null ? null : overcommit(hostBytes, vmBytes + planned);
     if (figures && figures.ratio > OVERCOMMIT_WARN_RATIO) {
       findings.push(
-        warning(
-          "Memory overcommitted",
+        doctorFinding(
+          "memory-overcommitted",
           `libvirt's defined guests${planned ? " plus the planned VM" : ""} are promised ${formatBytes(figures.committedBytes)} on a host with ${formatBytes(hostBytes)} (${Math.round(figures.ratio * 100)} % over; warning above ${OVERCOMMIT_WARN_RATIO * 100} %)`,
           "KSM and ballooning soften it, but a busy day ends in swapping or the OOM killer: shrink VMs or move some",
         ),
@@ -51,8 +52,8 @@ export const memoryStep = defineStep<DoctorOptions, null>({
     const plannedAlone = vmBytes === null && planned > 0 ? overcommit(hostBytes, planned) : null;
     if (plannedAlone && plannedAlone.ratio > OVERCOMMIT_WARN_RATIO) {
       findings.push(
-        warning(
-          "Memory overcommitted",
+        doctorFinding(
+          "memory-overcommitted",
           `the planned VM alone is promised ${formatBytes(planned)} on a host with ${formatBytes(hostBytes)} (${Math.round(plannedAlone.ratio * 100)} % over at least: libvirt's guests could not be counted, ${view.why ?? "libvirt did not answer"}; warning above ${OVERCOMMIT_WARN_RATIO * 100} %)`,
           "give the VM less memory (--vm-memory), or plan it on a host with more RAM",
         ),
@@ -73,16 +74,16 @@ export const memoryStep = defineStep<DoctorOptions, null>({
       const burst = mem.burstBytes === null ? "unlimited" : formatBytes(mem.burstBytes);
       if (vmMemoryBytes < mem.guaranteedBytes) {
         findings.push(
-          blocker(
-            "VM smaller than the container's guarantee",
+          doctorFinding(
+            "vm-smaller-than-guarantee",
             `${confPath} guarantees ${formatBytes(mem.guaranteedBytes)} (${mem.sources.join(", ")}); the planned VM has ${formatBytes(vmMemoryBytes)}`,
             `give the VM at least ${formatBytes(mem.guaranteedBytes)} (--vm-memory)`,
           ),
         );
       } else if (mem.burstBytes === null || vmMemoryBytes < mem.burstBytes) {
         findings.push(
-          warning(
-            "The overselling trap",
+          doctorFinding(
+            "overselling-trap",
             `the container was guaranteed ${formatBytes(mem.guaranteedBytes)} but could burst to ${burst} on memory other containers left free; the VM gets a fixed ${formatBytes(vmMemoryBytes)}: what ran in burst memory will swap or be OOM-killed in the VM`,
             "look at the container's real peak (vzctl exec CTID free -m, or held/maxheld in /proc/user_beancounters) and size the VM for it, counting it in the host's total",
           ),

@@ -1,8 +1,9 @@
-import { blocker, warning, type Finding } from "../../engine/finding.js";
+import type { Finding } from "../../engine/finding.js";
 import { defineStep, verifyResult } from "../../engine/step.js";
 import { parseCpuinfo } from "../../kvm/cpuinfo.js";
 import type { DoctorOptions } from "../../plan/options/host-doctor.js";
 import type { VirtualizationFacts } from "./doctor-facts.js";
+import { doctorFinding } from "./doctor-findings.js";
 import { virtualizationLines } from "./doctor-lines.js";
 import { kvmCheckNote, kvmSmokeTest } from "./kvm-smoke.js";
 
@@ -21,8 +22,8 @@ export const virtualizationStep = defineStep<DoctorOptions, null>({
       : "neither vmx nor svm is in /proc/cpuinfo";
     if (kvm.result !== "ok") {
       findings.push(
-        blocker(
-          "KVM cannot run guests here",
+        doctorFinding(
+          "kvm-cannot-run-guests",
           `${flagText}; ${kvm.detail}`,
           cpu.flag
             ? "load kvm_intel / kvm_amd (modprobe) and check the BIOS setting"
@@ -33,8 +34,8 @@ export const virtualizationStep = defineStep<DoctorOptions, null>({
       );
     } else if (!cpu.flag) {
       findings.push(
-        warning(
-          "KVM works without vmx/svm flags",
+        doctorFinding(
+          "kvm-without-cpu-flags",
           `${flagText}, yet a guest ran under KVM (a nested or paravirtual KVM): expect lower performance`,
         ),
       );
