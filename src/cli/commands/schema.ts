@@ -7,6 +7,7 @@ const SCHEMAS = {
   events: async () => (await import("../../engine/event-json-schema.js")).eventsJsonSchema(),
   "dry-run-report": async () => (await import("../../report/dry-run-json-schema.js")).dryRunReportJsonSchema(),
   "host-doctor": async () => (await import("../../steps/host-doctor/doctor-report.js")).doctorReportJsonSchema(),
+  runs: async () => (await import("../../report/runs-schema.js")).runsJsonSchema(),
 } as const;
 
 export const SCHEMA_NAMES = Object.keys(SCHEMAS) as Array<keyof typeof SCHEMAS>;
