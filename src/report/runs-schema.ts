@@ -2,6 +2,10 @@ import { z } from "zod";
 import { STANDING_STATUSES } from "./run-standing.js";
 import { RUNS_DOCUMENT_VERSION } from "./runs-document.js";
 
+/** The words of a run's state, as `runs` and `status` say it (runState in runs-list.ts). */
+export const RUN_STATES =
+  "the last run's outcome (done, failed, blocked, interrupted, declined); running (a live mudanza holds its lock) or killed (it ended without recording an outcome); rolled back (mudanza rollback rewound the migration since); not run";
+
 /** One journal of the state directory, as `runs --format json` lists it; an unreadable one has `error`. */
 export const runEntrySchema = z.object({
   id: z.string().describe("the journal's file name without .journal.json: what `mudanza status ID` takes"),
@@ -9,11 +13,7 @@ export const runEntrySchema = z.object({
     .string()
     .nullable()
     .describe("what ran: openvz-to-kvm, vserver-to-openvz, image-clone…; null when the journal cannot be read"),
-  state: z
-    .string()
-    .describe(
-      "the last run's outcome (done, failed, blocked, interrupted, declined); running (a live mudanza holds its lock) or killed (it ended without recording an outcome); rolled back (mudanza rollback rewound the migration since); not run; unreadable (see error)",
-    ),
+  state: z.string().describe(`${RUN_STATES}; unreadable (see error)`),
   stepId: z
     .string()
     .nullable()

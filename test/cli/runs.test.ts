@@ -402,3 +402,24 @@ describe("a dry run while another run holds the journal (found by a new-user tri
     expect((await dryRun()).err).not.toContain("another mudanza run");
   });
 });
+
+describe("status PLAN --format json against its published schema (mudanza schema status; new-user trial, finding 6)", () => {
+  it("a finished run, one under way and one killed all validate, with their state beside the journal", async () => {
+    const validate = await printedSchema("status");
+    const finished = await planWithJournal("b", "failed", "boom");
+    const { planPath, state, journal } = await runUnderWay("yes");
+    const json = async (plan: string) => (await cli(["status", plan, "--state-dir", state, "--format", "json"])).out;
+    const states: unknown[] = [];
+    for (const printed of [await json(finished), await json(planPath)]) {
+      expectValid(validate, printed);
+      states.push((JSON.parse(printed) as { state: unknown }).state);
+    }
+    await journal.close(); // the run is gone without endRun: what a SIGKILL leaves
+    const killed = await json(planPath);
+    expectValid(validate, killed);
+    expect([...states, (JSON.parse(killed) as { state: unknown }).state]).toEqual(["failed", "running", "killed"]);
+    // The schema can say no: the journal alone, without the state its lock tells.
+    const { state: _state, ...journalAlone } = JSON.parse(killed) as Record<string, unknown>;
+    expect(validate(journalAlone)).toBe(false);
+  });
+});

@@ -8,6 +8,7 @@ const SCHEMAS = {
   "dry-run-report": async () => (await import("../../report/dry-run-json-schema.js")).dryRunReportJsonSchema(),
   "host-doctor": async () => (await import("../../steps/host-doctor/doctor-report.js")).doctorReportJsonSchema(),
   runs: async () => (await import("../../report/runs-schema.js")).runsJsonSchema(),
+  status: async () => (await import("../../report/status-schema.js")).statusJsonSchema(),
 } as const;
 
 export const SCHEMA_NAMES = Object.keys(SCHEMAS) as Array<keyof typeof SCHEMAS>;
