@@ -2,15 +2,18 @@
 // the printed schema, not zod again.
 import Ajv, { type ValidateFunction } from "ajv";
 import { expect } from "vitest";
-import { runMain } from "./main-cli.js";
 
 /** A validator of the JSON Schema as `mudanza schema NAME` printed it. */
 export function validatorOf(printed: string): ValidateFunction {
   return new Ajv({ allErrors: true }).compile(JSON.parse(printed) as object);
 }
 
-/** `mudanza schema NAME`, run in this process, as a validator. */
+/**
+ * `mudanza schema NAME`, run in this process, as a validator. The CLI is imported when asked, not with this file:
+ * a test that mocks a module imports the CLI afresh after its mock (checkpoints-delete.test.ts), and gets that one.
+ */
 export async function printedSchema(name: string): Promise<ValidateFunction> {
+  const { runMain } = await import("./main-cli.js");
   const { code, out } = await runMain(["schema", name]);
   expect(code).toBe(0);
   return validatorOf(out);

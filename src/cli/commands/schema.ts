@@ -9,6 +9,7 @@ const SCHEMAS = {
   "host-doctor": async () => (await import("../../steps/host-doctor/doctor-report.js")).doctorReportJsonSchema(),
   runs: async () => (await import("../../report/runs-schema.js")).runsJsonSchema(),
   status: async () => (await import("../../report/status-schema.js")).statusJsonSchema(),
+  checkpoints: async () => (await import("../checkpoints-listing.js")).checkpointsJsonSchema(),
 } as const;
 
 export const SCHEMA_NAMES = Object.keys(SCHEMAS) as Array<keyof typeof SCHEMAS>;
