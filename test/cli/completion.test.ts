@@ -84,6 +84,7 @@ describe("mudanza completion bash (issue 14)", () => {
       "dry-run-report",
       "events",
       "host-doctor",
+      "image-info",
       "runs",
       "status",
     ]);

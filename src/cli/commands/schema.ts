@@ -10,6 +10,7 @@ const SCHEMAS = {
   runs: async () => (await import("../../report/runs-schema.js")).runsJsonSchema(),
   status: async () => (await import("../../report/status-schema.js")).statusJsonSchema(),
   checkpoints: async () => (await import("../checkpoints-listing.js")).checkpointsJsonSchema(),
+  "image-info": async () => (await import("../../steps/image/image-info-document.js")).imageInfoJsonSchema(),
 } as const;
 
 export const SCHEMA_NAMES = Object.keys(SCHEMAS) as Array<keyof typeof SCHEMAS>;
