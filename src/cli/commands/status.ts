@@ -25,7 +25,7 @@ export function registerStatus(program: Command, setExit: ExitSetter): void {
     .addOption(
       new Option(
         "--format <format>",
-        "text, or json: the journal and the run's state (running, killed, done…) (without a plan or ID: the runs) as one JSON document",
+        "text, or json: the journal and the run's state (running, killed, done…) as one JSON document (mudanza schema status; without a plan or ID, the runs: mudanza schema runs)",
       )
         .choices(["text", "json"])
         .default("text"),
