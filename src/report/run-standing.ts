@@ -36,12 +36,12 @@ const isStuck = (status: string): status is (typeof STUCK)[number] => (STUCK as 
 /** The step a migration stopped at, or the last one done; null when no step did anything yet. */
 export function standingOf(journal: JournalData, gate?: UnansweredGate): Standing | null {
   const steps = Object.entries(journal.steps);
-  const stuck = steps.find(([, s]) => isStuck(s.status));
-  if (stuck) {
-    const [stepId, { status }] = stuck;
+  // the first step stuck, if one is
+  for (const [stepId, { status }] of steps) {
+    if (!isStuck(status)) continue;
     if (status === "running" && stepId === gate?.stepId)
       return { stepId, status: gate.lockHeld ? "waiting-for-confirmation" : "killed-at-confirmation" };
-    if (isStuck(status)) return { stepId, status };
+    return { stepId, status };
   }
   const declined = steps.find(([, s]) => s.status === "pending" && s.message === "declined at the gate");
   if (declined) return { stepId: declined[0], status: "declined" };
