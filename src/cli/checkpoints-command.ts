@@ -5,6 +5,7 @@ import { journalStemFor } from "../journal/journal-file.js";
 import { Journal } from "../journal/journal.js";
 import { loadPlan } from "../plan/load.js";
 import type { PlanOf } from "../plan/schema.js";
+import { CHECKPOINTS_LISTING_VERSION, type CheckpointsListing } from "./checkpoints-listing.js";
 import {
   ownershipOf,
   recordedHere,
@@ -22,28 +23,6 @@ export interface CheckpointsCommandOptions extends CheckpointsDeleteOptions {
   format?: "text" | "json";
 }
 
-/** What `mudanza checkpoints PLAN` lists, for its text and its --format json. */
-interface CheckpointsListing {
-  plan: string;
-  /** The migration's journal, null when there is none (then no checkpoint is recorded as its own). */
-  journal: string | null;
-  sides: Array<{
-    side: "target" | "source";
-    backend: string;
-    checkpoints: Array<{
-      name: string;
-      takenAt: string | null;
-      sizeBytes: number | null;
-      /** Recorded in its journal as this migration's; only named like one (why, and how to remove it by hand); or neither. */
-      whose: "recorded" | "name-only" | "other";
-      why?: string;
-      removeByHand?: string;
-    }>;
-    recordedNotListed: Array<{ name: string; takenAt: string }>;
-  }>;
-  recordedElsewhere: Array<{ name: string; side: string; backend: string; via: string; takenAt: string }>;
-}
-
 function renderListing(listing: CheckpointsListing, journalPath: string): string {
   const out: string[] = [];
   for (const side of listing.sides) {
@@ -58,7 +37,7 @@ function renderListing(listing: CheckpointsListing, journalPath: string): string
       out.push(
         `  ${c.name}${c.takenAt ? `  ${c.takenAt}` : ""}${c.sizeBytes !== null ? `  ${c.sizeBytes} bytes` : ""}${whose}`,
       );
-      if (c.removeByHand)
+      if (c.whose === "name-only")
         out.push(
           `    --delete leaves it; if you are sure it is this migration's, remove it by hand: ${c.removeByHand}`,
         );
@@ -125,6 +104,7 @@ export async function checkpointsCommand(planPath: string, options: CheckpointsC
   try {
     await connectCheckpointHosts(plan.checkpoints, hosts);
     const listing: CheckpointsListing = {
+      version: CHECKPOINTS_LISTING_VERSION,
       plan: loaded.path,
       journal: journal ? journalPath : null,
       sides: [],
@@ -143,13 +123,10 @@ export async function checkpointsCommand(planPath: string, options: CheckpointsC
         backend: backend.label,
         checkpoints: listed.map((c) => {
           const owner = ownershipOf(c.name, place, taken, plan);
-          return {
-            name: c.name,
-            takenAt: c.takenAt ?? null,
-            sizeBytes: c.sizeBytes ?? null,
-            whose: owner.whose,
-            ...(owner.whose === "name-only" ? { why: owner.why, removeByHand: removeByHand(place, c.name) } : {}),
-          };
+          const seen = { name: c.name, takenAt: c.takenAt ?? null, sizeBytes: c.sizeBytes ?? null };
+          return owner.whose === "name-only"
+            ? { ...seen, whose: owner.whose, why: owner.why, removeByHand: removeByHand(place, c.name) }
+            : { ...seen, whose: owner.whose };
         }),
         // Rollback cannot return to these: said here, not left to its refusal (found by a new-user trial).
         recordedNotListed: recordedNotListed(taken, place, listed).map((c) => ({ name: c.name, takenAt: c.takenAt })),

@@ -3,6 +3,8 @@ import type { JournalData } from "../journal/journal.js";
 import { nameForTerminal } from "../errors.js";
 import { pasteable } from "../hosts/quote.js";
 import { rollbackSinceLastRun } from "../journal/unfinished.js";
+import { runSource, sourceCell } from "./run-source.js";
+import { standingOf, standingText, type UnansweredGate } from "./run-standing.js";
 
 export interface RunRow {
   id: string;
@@ -14,44 +16,18 @@ export interface RunRow {
   plan: string;
   /** For sorting: the journal's last change. */
   updatedAt: string;
-  /** What `runs --format json` gives instead of the cells made for reading. */
-  journal: string;
-  startedAt: string | null;
-  freezeWindowSec: number | null;
-  /** Why the journal could not be read: below the table (a cell would widen every row), in JSON as the step. */
+  /** Why the journal could not be read: below the table (a cell would widen every row). */
   problem?: string;
 }
 
 /** The columns, in the table's order. */
 type Cells = Pick<RunRow, "id" | "kind" | "state" | "step" | "freeze" | "when" | "plan">;
 
-const STUCK = new Set(["failed", "blocked", "running"]);
-
-/**
- * A last run without an outcome that asked at a step's gate and got no answer (its log says so, as `status`
- * reads it): the step is journaled "running", but nothing of it ran.
- */
-export interface UnansweredGate {
-  stepId: string;
-  /** A live run holds the journal's lock: it still waits; otherwise it was killed there. */
-  lockHeld: boolean;
-}
-
 const CELLS = ["id", "kind", "state", "step", "freeze", "when", "plan"] as const;
 
 /** Where a migration stands, in a few words: the step it stopped at, or the last one done. */
 export function standingStep(journal: JournalData, gate?: UnansweredGate): string {
-  const steps = Object.entries(journal.steps);
-  const stuck = steps.find(([, s]) => STUCK.has(s.status));
-  if (stuck && stuck[1].status === "running" && stuck[0] === gate?.stepId)
-    return `${stuck[0]} (${gate.lockHeld ? "waiting for confirmation" : "killed at its confirmation, nothing of it ran"})`;
-  if (stuck) return `${stuck[0]} (${stuck[1].status})`;
-  const declined = steps.find(([, s]) => s.status === "pending" && s.message === "declined at the gate");
-  if (declined) return `${declined[0]} (declined)`;
-  // a skipped step did nothing: "after" names the last one that did (found by a new-user trial)
-  const done = steps.filter(([, s]) => s.status === "done");
-  const last = done[done.length - 1];
-  return last ? `after ${last[0]}` : "none yet";
+  return standingText(standingOf(journal, gate));
 }
 
 /**
@@ -68,16 +44,6 @@ export function runState(journal: JournalData, lockHeld: boolean): string {
 
 const minute = (iso: string): string => iso.replace("T", " ").replace(/:\d{2}(\.\d+)?Z$/, "Z");
 
-/**
- * Journals of commands without a plan file record their command line instead of a path (earlier journals, their
- * arguments as JSON: shown as "(command line)").
- */
-const planCell = (planPath: string): string => {
-  if (!planPath.startsWith("(arguments)")) return planPath;
-  const commandLine = planPath.slice("(arguments) ".length);
-  return commandLine.startsWith("mudanza ") ? commandLine : "(command line)";
-};
-
 /** `unansweredGateStep`: the step whose gate the last run, which recorded no outcome, asked at without an answer (its log). */
 export function runRow(entry: JournalEntry, lockHeld: boolean, unansweredGateStep?: string): RunRow {
   const j = entry.data;
@@ -91,9 +57,6 @@ export function runRow(entry: JournalEntry, lockHeld: boolean, unansweredGateSte
       when: "",
       plan: entry.path,
       updatedAt: "",
-      journal: entry.path,
-      startedAt: null,
-      freezeWindowSec: null,
       problem: entry.problem ?? "",
     };
   const freeze = j.facts["freezeWindowSec"];
@@ -105,33 +68,12 @@ export function runRow(entry: JournalEntry, lockHeld: boolean, unansweredGateSte
     step: standingStep(j, unansweredGateStep ? { stepId: unansweredGateStep, lockHeld } : undefined),
     freeze: typeof freeze === "number" ? `${freeze} s` : "-",
     when: minute(lastRun?.startedAt ?? j.createdAt),
-    plan: planCell(j.planPath),
+    plan: sourceCell(runSource(j.planPath)),
     updatedAt: j.updatedAt,
-    journal: entry.path,
-    startedAt: lastRun?.startedAt ?? null,
-    freezeWindowSec: typeof freeze === "number" ? freeze : null,
   };
 }
 
 const newestFirst = (rows: RunRow[]): RunRow[] => [...rows].sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
-
-/** `mudanza runs --format json`: the same runs, newest first, with numbers and times as values for scripts. */
-export function runsDocument(rows: RunRow[], stateDir: string): object {
-  return {
-    stateDir,
-    runs: newestFirst(rows).map((r) => ({
-      id: r.id,
-      kind: r.kind,
-      state: r.state,
-      step: r.problem ?? r.step,
-      freezeWindowSec: r.freezeWindowSec,
-      startedAt: r.startedAt,
-      updatedAt: r.updatedAt || null,
-      plan: r.plan,
-      journal: r.journal,
-    })),
-  };
-}
 
 /** `mudanza runs`: one line per journal, newest first, in aligned columns. */
 export function renderRuns(rows: RunRow[], stateDir: string): string {

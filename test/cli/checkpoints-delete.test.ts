@@ -6,6 +6,7 @@ import type { ScriptedHost } from "../../src/hosts/scripted-host.js";
 import { Journal } from "../../src/journal/journal.js";
 import { useTempDirs } from "../support/temp-dirs.js";
 import { openPlanJournal } from "../support/plan-journal.js";
+import { expectValid, printedSchema } from "../support/printed-schema.js";
 
 const HOSTS = resolve("fixtures/hosts");
 const UPDATE = "mz-ck-before-update";
@@ -259,10 +260,12 @@ describe("checkpoints only named like the migration's (found by a new-user trial
     const { code, out } = await runMain(["checkpoints", plan, "--state-dir", state, "--format", "json"]);
     expect(code).toBe(0);
     const listing = JSON.parse(out) as {
+      version: number;
       plan: string;
       journal: string | null;
       sides: Array<{ side: string; checkpoints: Array<{ name: string; whose: string; removeByHand?: string }> }>;
     };
+    expect(listing.version).toBe(1);
     expect(listing.plan).toBe(plan);
     expect(listing.journal).toMatch(/\.journal\.json$/);
     expect(listing.sides.map((s) => s.side)).toEqual(["target"]);
@@ -274,6 +277,18 @@ describe("checkpoints only named like the migration's (found by a new-user trial
     expect(listing.sides[0]!.checkpoints[1]!.removeByHand).toBe(
       `\`virsh -c qemu:///system snapshot-delete web1 ${COPY}\``,
     );
+    // It validates against the published schema (mudanza schema checkpoints; new-user trial, finding 6), also
+    // without a journal of the migration; and the schema can say no: one only named like it without its fix.
+    const validate = await printedSchema("checkpoints");
+    expectValid(validate, out);
+    const elsewhere = join(dir, "other-state");
+    await mkdir(elsewhere);
+    const blind = await runMain(["checkpoints", plan, "--state-dir", elsewhere, "--format", "json"]);
+    expect(JSON.parse(blind.out)).toMatchObject({ journal: null });
+    expectValid(validate, blind.out);
+    const { removeByHand: _fix, ...withoutFix } = listing.sides[0]!.checkpoints[1]!;
+    const sides = [{ ...listing.sides[0], checkpoints: [withoutFix] }];
+    expect(validate({ ...listing, sides })).toBe(false);
     // --json stays the events of --delete, and says where the listing's JSON is
     const events = await runMain(["checkpoints", plan, "--state-dir", state, "--json"]);
     expect(events.code).toBe(2);

@@ -79,7 +79,15 @@ describe("mudanza completion bash (issue 14)", () => {
     expect(await complete("mudanza run --format=j")).toEqual(["json"]);
     expect(await complete("mudanza run --state-dir ")).toEqual(["state"]);
     expect(await complete("mudanza run --state-dir state w")).toEqual(["web1.yaml"]);
-    expect(await complete("mudanza schema ")).toEqual(["dry-run-report", "events", "host-doctor"]);
+    expect(await complete("mudanza schema ")).toEqual([
+      "checkpoints",
+      "dry-run-report",
+      "events",
+      "host-doctor",
+      "image-info",
+      "runs",
+      "status",
+    ]);
     expect(await complete("mudanza completion ")).toEqual(["bash", "zsh"]);
   });
 

@@ -59,6 +59,12 @@ describe("commands load only what they use", { timeout: CLI_PROCESS_TEST_TIMEOUT
     const runs = await cli("runs", "--state-dir", state);
     expect(runs.stdout).toContain("ovz-kvm-debian-12");
     for (const heavy of [...HEAVY_PACKAGES, "zod", "yaml"]) expect(runs.packages).not.toContain(heavy);
+    // Their JSON documents are typed by zod schemas, as types only: built without loading zod either.
+    for (const args of [["runs"], ["status", PLAN]]) {
+      const json = await cli(...args, "--state-dir", state, "--format", "json");
+      expect(JSON.parse(json.stdout)).toMatchObject({ version: 1 });
+      for (const heavy of [...HEAVY_PACKAGES, "zod", "yaml"]) expect(json.packages, args[0]).not.toContain(heavy);
+    }
   });
 
   it("the plan kinds --help lists are the schema's", () => {

@@ -8,6 +8,7 @@ import type { JournalData } from "../../src/journal/journal.js";
 import { renderStatus } from "../../src/report/status-report.js";
 import { openPlanJournal } from "../support/plan-journal.js";
 import { start } from "../tui/events.js";
+import { expectValid, printedSchema } from "../support/printed-schema.js";
 
 let dir: string;
 beforeEach(async () => {
@@ -98,9 +99,9 @@ describe('a run at a gate (found by a new-user trial: runs said "pre-update (run
     await journal.close(); // the run is gone without endRun: what a kill -9 at the gate leaves
     expect(await rowOf()).toMatch(/\bkilled +pre-update \(killed at its confirmation, nothing of it ran\) /);
     const json = JSON.parse((await cli(["runs", "--format", "json", "--state-dir", state])).out) as {
-      runs: Array<{ step: string }>;
+      runs: Array<{ stepId: string; stepStatus: string }>;
     };
-    expect(json.runs[0]!.step).toBe("pre-update (killed at its confirmation, nothing of it ran)");
+    expect(json.runs[0]).toMatchObject({ stepId: "pre-update", stepStatus: "killed-at-confirmation" });
   });
 });
 
@@ -190,16 +191,22 @@ describe("runs you can find", () => {
     const state = join(dir, "state");
     const runs = await cli(["runs", "--state-dir", state, "--format", "json"]);
     expect(runs.code).toBe(0);
-    const document = JSON.parse(runs.out) as { stateDir: string; runs: Array<Record<string, unknown>> };
+    const document = JSON.parse(runs.out) as {
+      version: number;
+      stateDir: string;
+      runs: Array<Record<string, unknown>>;
+    };
+    expect(document.version).toBe(1);
     expect(document.stateDir).toBe(state);
-    expect(document.runs.map((r) => [r.plan, r.state, r.step])).toEqual(
+    // where each run stands as two values, the step and how it stands there (new-user trial, finding 7)
+    expect(document.runs.map((r) => [r.plan, r.state, r.stepId, r.stepStatus])).toEqual(
       expect.arrayContaining([
-        [a, "done", "after pre-update"],
-        [b, "failed", "pre-update (failed)"],
+        [a, "done", "pre-update", "done"],
+        [b, "failed", "pre-update", "failed"],
       ]),
     );
     for (const run of document.runs) {
-      expect(run).toMatchObject({ kind: "openvz-to-kvm", freezeWindowSec: 42 });
+      expect(run).toMatchObject({ kind: "openvz-to-kvm", freezeWindowSec: 42, commandLine: null, error: null });
       expect(run.journal).toMatch(/\/web1\.[0-9a-f]{8}\.journal\.json$/);
       expect(run.startedAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/);
     }
@@ -211,7 +218,7 @@ describe("runs you can find", () => {
 });
 
 describe("an unreadable journal in `runs` (found by a new-user trial: its error in the STEP column made every row ~390 characters wide)", () => {
-  it("says unreadable in its row and the error on a line of its own below the table; --format json keeps the error as the step", async () => {
+  it("says unreadable in its row and the error on a line of its own below the table; --format json says it in error, the rest null", async () => {
     await planWithJournal("a", "done");
     const state = join(dir, "state");
     const damaged = join(state, "old.journal.json");
@@ -236,9 +243,69 @@ describe("an unreadable journal in `runs` (found by a new-user trial: its error 
       runs: Array<Record<string, unknown>>;
     };
     const old = json.runs.find((r) => r.id === "old");
-    expect(old).toMatchObject({ state: "unreadable", journal: damaged });
-    expect(old?.step).toContain(problem);
-    expect(old?.step).toContain("run again with --restart");
+    // no "?" kind, no message as the step, no journal as the plan (new-user trial, finding 7)
+    expect(old).toMatchObject({
+      state: "unreadable",
+      journal: damaged,
+      kind: null,
+      stepId: null,
+      stepStatus: null,
+      plan: null,
+      commandLine: null,
+      updatedAt: null,
+    });
+    expect(old?.error).toContain(problem);
+    expect(old?.error).toContain("run again with --restart");
+    expect(json.runs.at(-1)).toBe(old); // unreadable journals last
+  });
+});
+
+describe("runs --format json against its published schema (mudanza schema runs; new-user trial, finding 6)", () => {
+  it("a plan's runs, an image command's, one not started and an unreadable journal all validate, bare status's too", async () => {
+    const plan = await planWithJournal("a", "failed", "boom");
+    const state = join(dir, "state");
+    const journalOf = (migrationId: string, planPath: string): JournalData => ({
+      version: 1,
+      migrationId,
+      kind: "image-clone",
+      planPath,
+      planHash: "h",
+      createdAt: "2026-01-01T00:00:00.000Z",
+      updatedAt: "2026-01-01T00:00:00.000Z",
+      steps: { "inspect-base": { status: "done", attempts: 1 }, "create-overlays": { status: "pending", attempts: 0 } },
+      facts: {},
+      compensations: [],
+      compensationLog: [],
+      runs: [{ startedAt: "2026-01-01T00:00:00.000Z", mode: "yes", outcome: "done" }],
+    });
+    const commandLine = "mudanza image clone /v/base.qcow2 --count 2";
+    await writeFile(
+      join(state, "clone.journal.json"),
+      JSON.stringify(journalOf("clone", `(arguments) ${commandLine}`)),
+    );
+    const fresh = { ...journalOf("fresh", "/plans/fresh.yaml"), steps: {}, runs: [] };
+    await writeFile(join(state, "fresh.journal.json"), JSON.stringify(fresh));
+    await writeFile(join(state, "old.journal.json"), "{ cut off");
+
+    const validate = await printedSchema("runs");
+    const runs = await cli(["runs", "--state-dir", state, "--format", "json"]);
+    expectValid(validate, runs.out);
+    expectValid(validate, (await cli(["status", "--state-dir", state, "--format", "json"])).out);
+    const byId = Object.fromEntries(
+      (JSON.parse(runs.out) as { runs: Array<{ id: string }> }).runs.map((r) => [r.id.split(".")[0], r]),
+    );
+    expect(byId["web1"]).toMatchObject({ plan, commandLine: null, stepId: "pre-update", stepStatus: "failed" });
+    expect(byId["clone"]).toMatchObject({ kind: "image-clone", plan: null, commandLine, stepId: "inspect-base" });
+    expect(byId["fresh"]).toMatchObject({ state: "not run", stepId: null, stepStatus: null, startedAt: null });
+    expect(byId["old"]).toMatchObject({ state: "unreadable", kind: null, error: expect.any(String) as unknown });
+    // The schema can say no: a step in words as before, a run without its error field, a document without version.
+    const [first] = (JSON.parse(runs.out) as { runs: Array<Record<string, unknown>> }).runs;
+    const { error: _error, ...withoutError } = first!;
+    const documentOf = (run: object) => ({ version: 1, stateDir: state, runs: [run] });
+    expect(validate(documentOf(first!))).toBe(true);
+    expect(validate(documentOf({ ...first, stepStatus: "pre-update (failed)" }))).toBe(false);
+    expect(validate(documentOf(withoutError))).toBe(false);
+    expect(validate({ stateDir: state, runs: [] })).toBe(false);
   });
 });
 
@@ -333,5 +400,26 @@ describe("a dry run while another run holds the journal (found by a new-user tri
     expect(held.err).toContain("a run now would be refused until it ends");
     await journal.close();
     expect((await dryRun()).err).not.toContain("another mudanza run");
+  });
+});
+
+describe("status PLAN --format json against its published schema (mudanza schema status; new-user trial, finding 6)", () => {
+  it("a finished run, one under way and one killed all validate, with their state beside the journal", async () => {
+    const validate = await printedSchema("status");
+    const finished = await planWithJournal("b", "failed", "boom");
+    const { planPath, state, journal } = await runUnderWay("yes");
+    const json = async (plan: string) => (await cli(["status", plan, "--state-dir", state, "--format", "json"])).out;
+    const states: unknown[] = [];
+    for (const printed of [await json(finished), await json(planPath)]) {
+      expectValid(validate, printed);
+      states.push((JSON.parse(printed) as { state: unknown }).state);
+    }
+    await journal.close(); // the run is gone without endRun: what a SIGKILL leaves
+    const killed = await json(planPath);
+    expectValid(validate, killed);
+    expect([...states, (JSON.parse(killed) as { state: unknown }).state]).toEqual(["failed", "running", "killed"]);
+    // The schema can say no: the journal alone, without the state its lock tells.
+    const { state: _state, ...journalAlone } = JSON.parse(killed) as Record<string, unknown>;
+    expect(validate(journalAlone)).toBe(false);
   });
 });

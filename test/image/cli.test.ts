@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { execa } from "execa";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { main } from "../../src/cli/program.js";
+import { expectValid, validatorOf } from "../support/printed-schema.js";
 
 let dir: string;
 let out: string[];
@@ -63,9 +64,23 @@ describe("mudanza image / host commands", () => {
     );
     out.length = 0;
     expect(await run("image", "info", join(dir, "lab1.qcow2"), "--format", "json")).toBe(0);
-    const chain = JSON.parse(out.join("")) as Array<{ filename: string; backingFilename?: string; allocated: number }>;
+    const printed = out.join("");
+    const { version, chain } = JSON.parse(printed) as {
+      version: number;
+      chain: Array<{ filename: string; backingFilename?: string; allocated: number }>;
+    };
+    expect(version).toBe(1);
     expect(chain.map((c) => c.filename)).toEqual([join(dir, "lab1.qcow2"), base]);
     expect(chain[0]?.backingFilename).toBe("base.qcow2");
+    expect(chain[1]).not.toHaveProperty("backingFilename");
+    // It validates against the published schema (new-user trial, finding 6), which can say no: the bare array
+    // this command printed before, or a chain file without its size.
+    out.length = 0;
+    expect(await run("schema", "image-info")).toBe(0);
+    const validate = validatorOf(out.join(""));
+    expectValid(validate, printed);
+    expect(validate(chain)).toBe(false);
+    expect(validate({ version, chain: [{ ...chain[0], virtualSize: undefined }] })).toBe(false);
     const du = Number(execFileSync("du", ["-B1", base], { encoding: "utf8" }).split("\t")[0]);
     expect(chain[1]?.allocated).toBe(du);
     // --json is the same thing in every command: NDJSON events of the run, nothing else (issue 14).
@@ -109,7 +124,9 @@ describe("mudanza image / host commands", () => {
     execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", "sub/../base.qcow2", top]);
     out.length = 0;
     expect(await run("image", "info", top, "--format", "json")).toBe(0);
-    const chain = JSON.parse(out.join("")) as Array<{ filename: string; backingFilename?: string; allocated: number }>;
+    const { chain } = JSON.parse(out.join("")) as {
+      chain: Array<{ filename: string; backingFilename?: string; allocated: number }>;
+    };
     expect(chain.map((c) => c.filename)).toEqual([top, base]);
     expect(chain[0]?.backingFilename).toBe("sub/../base.qcow2"); // what the header holds, unchanged
     const du = Number(execFileSync("du", ["-B1", base], { encoding: "utf8" }).split("\t")[0]);
@@ -128,7 +145,7 @@ describe("mudanza image / host commands", () => {
     await symlink("top.qcow2", link);
     out.length = 0;
     expect(await run("image", "info", link, "--format", "json")).toBe(0);
-    const chain = JSON.parse(out.join("")) as Array<{ filename: string; allocated: number }>;
+    const { chain } = JSON.parse(out.join("")) as { chain: Array<{ filename: string; allocated: number }> };
     const du = (path: string) => Number(execFileSync("du", ["-B1", path], { encoding: "utf8" }).split("\t")[0]);
     expect(du(top)).toBeGreaterThan(0);
     expect(chain.map((c) => [c.filename, c.allocated])).toEqual([

@@ -17,9 +17,6 @@ describe("names with control characters in text output", () => {
       when: "2026-12-04 21:00",
       plan,
       updatedAt: "2026-12-04T21:00:00.000Z",
-      journal: `/st/${id}.journal.json`,
-      startedAt: "2026-12-04T21:00:00.000Z",
-      freezeWindowSec: 4,
     });
     const text = renderRuns(
       [row("ev\u001b[31mil", "/plans/we\nb1.yaml"), row("web2", "/plans/web2.yaml")],

@@ -1,5 +1,5 @@
 import { Option, type Command } from "commander";
-import { BadInputError, forTerminal } from "../../errors.js";
+import { BadInputError } from "../../errors.js";
 import { parseMemorySize } from "../../kvm/sizes.js";
 import { requireInputFile } from "../input-file.js";
 import { requiredAfterArguments } from "../required-after-arguments.js";
@@ -190,12 +190,12 @@ export function registerImage(program: Command, setExit: ExitSetter): void {
       "after",
       examples(
         "mudanza image info lab1.qcow2",
-        "mudanza image info lab1.qcow2 --format json   # the chain as a JSON array",
+        "mudanza image info lab1.qcow2 --format json   # the chain as JSON (mudanza schema image-info)",
       ),
     )
     .argument("<disk>", "the disk image")
     .addOption(
-      new Option("--format <format>", "text, or json: the chain as a JSON array")
+      new Option("--format <format>", "text, or json: the chain as one JSON document (mudanza schema image-info)")
         .choices(["text", "json"])
         .default("text"),
     )
@@ -203,36 +203,7 @@ export function registerImage(program: Command, setExit: ExitSetter): void {
     .action(async (disk: string, opts: { format: "text" | "json"; json?: boolean }) => {
       if (opts.json && opts.format === "json")
         throw new BadInputError("--json (the events) and --format json (the chain) both want stdout: choose one");
-      const { resolve } = await import("node:path");
-      const { buildImageInfo } = await import("../../pipelines/image-clone/info-pipeline.js");
-      const { renderChain } = await import("../../steps/image/render-chain.js");
-      const plan = { disk: resolve(disk) };
-      await requireInputFile(plan.disk, "disk", { blockDevice: true });
-      // Read-only: runs as a dry run (no journal written), and prints the chain itself.
-      const { runLocalPipeline } = await import("../run-local-pipeline.js");
-      const outcome = await runLocalPipeline(
-        "image-info",
-        buildImageInfo(),
-        plan,
-        { dryRun: true, json: opts.json },
-        ["image", "info", plan.disk],
-        // the chain is all it prints: a blocker and its fix are said on stderr
-        { mode: "dry-run", printReport: false, ownOutputListsBlockers: false },
-      );
-      const chain = outcome.probes["inspect-chain"]?.facts?.chain;
-      if (Array.isArray(chain) && !opts.json)
-        process.stdout.write(
-          opts.format === "json" ? JSON.stringify(chain, null, 2) + "\n" : renderChain(chain) + "\n",
-        );
-      // Its warnings have no report to go to (a qcow2 whose header was zeroed reads as raw): said on stderr,
-      // as its blockers are (found by a new-user trial: only -v counted them, and nothing showed them).
-      if (!opts.json)
-        for (const w of outcome.findings.filter((f) => !f.blocks && f.severity === "warning"))
-          process.stderr.write(
-            forTerminal(
-              `mudanza: warning: ${w.title}: ${w.summary}${w.remediation ? ` (fix: ${w.remediation})` : ""}`,
-            ) + "\n",
-          );
-      setExit(exitCodeForRun(outcome));
+      const { imageInfoCommand } = await import("../image-info-command.js");
+      setExit(await imageInfoCommand(disk, opts));
     });
 }

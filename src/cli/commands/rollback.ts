@@ -44,7 +44,10 @@ export function registerRollback(program: Command, setExit: ExitSetter): void {
     .option("--even-if-unfinished", "with --delete: delete though the migration's journal says it is not finished")
     .option("--json", "with --delete: print events as NDJSON, one per line")
     .addOption(
-      new Option("--format <format>", "text, or json: the listing as one JSON document").choices(["text", "json"]),
+      new Option(
+        "--format <format>",
+        "text, or json: the listing as one JSON document (mudanza schema checkpoints)",
+      ).choices(["text", "json"]),
     )
     .option("--state-dir <dir>", "where the migration's journal lives")
     .addHelpText(

@@ -2,15 +2,25 @@ import { listJournals, type JournalEntry } from "../../journal/journal-list.js";
 import { lockHeld } from "../../journal/lock-state.js";
 import { readLogEvents } from "../../report/log-events.js";
 import { unansweredGateOf } from "../../report/run-summary.js";
-import { renderRuns, runRow, runsDocument } from "../../report/runs-list.js";
+import { runEntry, runsDocument } from "../../report/runs-document.js";
+import { renderRuns, runRow } from "../../report/runs-list.js";
 import { stateDirToRead } from "../state-dir.js";
 
 /** The table `mudanza runs` and a bare `mudanza status` print, or with json the same runs as one JSON document. */
 export async function runsTable(stateDirFlag: string | undefined, format: "text" | "json" = "text"): Promise<string> {
   const stateDir = stateDirToRead(stateDirFlag);
   const entries = await listJournals(stateDir);
-  const rows = await Promise.all(entries.map(async (e) => runRow(e, lockHeld(e.path), await gateAsked(e))));
-  return format === "json" ? JSON.stringify(runsDocument(rows, stateDir), null, 2) : renderRuns(rows, stateDir);
+  const read = await Promise.all(
+    entries.map(async (entry) => ({ entry, lockHeld: lockHeld(entry.path), gate: await gateAsked(entry) })),
+  );
+  if (format === "json") {
+    const runs = read.map((r) => runEntry(r.entry, r.lockHeld, r.gate));
+    return JSON.stringify(runsDocument(runs, stateDir), null, 2);
+  }
+  return renderRuns(
+    read.map((r) => runRow(r.entry, r.lockHeld, r.gate)),
+    stateDir,
+  );
 }
 
 /**

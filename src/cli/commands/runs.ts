@@ -17,7 +17,7 @@ export function registerRuns(program: Command, setExit: ExitSetter): void {
     )
     .option("--state-dir <dir>", "where journals live")
     .addOption(
-      new Option("--format <format>", "text, or json: the runs as one JSON document")
+      new Option("--format <format>", "text, or json: the runs as one JSON document (mudanza schema runs)")
         .choices(["text", "json"])
         .default("text"),
     )

@@ -3,4 +3,4 @@ export { byId, byPlan, isFile } from "./status-find.js";
 export { renderStatus } from "../../report/status-report.js";
 export { readLogEvents } from "../../report/log-events.js";
 export { lockHeld } from "../../journal/lock-state.js";
-export { runState } from "../../report/runs-list.js";
+export { statusDocument } from "../../report/status-document.js";

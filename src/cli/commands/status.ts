@@ -25,7 +25,7 @@ export function registerStatus(program: Command, setExit: ExitSetter): void {
     .addOption(
       new Option(
         "--format <format>",
-        "text, or json: the journal and the run's state (running, killed, done…) (without a plan or ID: the runs) as one JSON document",
+        "text, or json: the journal and the run's state (running, killed, done…) as one JSON document (mudanza schema status; without a plan or ID, the runs: mudanza schema runs)",
       )
         .choices(["text", "json"])
         .default("text"),
@@ -45,13 +45,11 @@ export function registerStatus(program: Command, setExit: ExitSetter): void {
           return;
         }
         const stateDir = stateDirToRead(opts.stateDir);
-        const { byId, byPlan, isFile, lockHeld, renderStatus, readLogEvents, runState } =
+        const { byId, byPlan, isFile, lockHeld, renderStatus, readLogEvents, statusDocument } =
           await import("./status-show.js");
         const found = (await isFile(target)) ? await byPlan(target, stateDir) : await byId(target, stateDir);
         if (opts.format === "json") {
-          // The journal alone cannot tell a running run from a killed one: its lock can, as in `runs --format json`.
-          const state = runState(found.journal, lockHeld(found.path));
-          writeStdout(JSON.stringify({ ...found.journal, state }, null, 2) + "\n");
+          writeStdout(JSON.stringify(statusDocument(found.journal, lockHeld(found.path)), null, 2) + "\n");
           setExit(0);
           return;
         }

@@ -6,19 +6,10 @@ import { parseBackingChain } from "../../kvm/qemu-img-info.js";
 import { allocatedBytes, inspectDisk, misnamedImageFinding, unusableDiskFindings } from "./inspect-disk.js";
 import { statChainImages, unusableChainFindings } from "./raw-content.js";
 import { shownImagePath } from "./chain-path.js";
+import type { ChainEntry } from "./image-info-document.js";
 
 export interface InfoOptions {
   disk: string;
-}
-
-export interface ChainEntry {
-  /** Resolved and normalised (chain-path.ts); backingFilename below is the header's name as written. */
-  filename: string;
-  format: string;
-  virtualSize: number;
-  /** Bytes allocated on the host (du -B1 of the resolved path). */
-  allocated: number | null;
-  backingFilename?: string;
 }
 
 /** `image info`: read-only, its probe is the whole job (facts.chain). */

@@ -1,5 +1,5 @@
 import { formatBytes } from "../../render/format.js";
-import type { ChainEntry } from "./inspect-chain.js";
+import type { ChainEntry } from "./image-info-document.js";
 import { nameForTerminal } from "../../errors.js";
 
 /** The chain top first, one line each, indented as it descends: what `image info` prints. */
