@@ -19,7 +19,7 @@ Examples:
   mudanza status web1.yaml                     # where it stands; run again to resume
   mudanza run web1.yaml --yes --debug          # every remote command as it runs, stack traces
 
-Exit codes: 0 done, 1 a step failed, 2 bad input, 3 blocked by a check, 130/143 interrupted, 70 a bug (please report it).`;
+Exit codes: 0 done, 1 a step failed, 2 bad input, 3 blocked by a check, 75 another run holds it (retry later), 130/143 interrupted, 70 a bug (please report it).`;
 
 /** The root's own flags, the only arguments that may come before a subcommand's name. */
 const ROOT_FLAGS = new Set(["-v", "--verbose", "--debug"]);

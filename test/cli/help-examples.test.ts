@@ -54,7 +54,7 @@ describe("subcommand help", () => {
     const readme = await readFile(new URL("../../README.md", import.meta.url), "utf8");
     const table = readme.slice(readme.indexOf("### Exit codes"));
     const codes = [...table.matchAll(/^\| ([\d /]+) \|/gm)].flatMap((m) => m[1]!.split("/").map((c) => c.trim()));
-    expect(codes).toEqual(["0", "1", "2", "3", "130", "143", "70"]);
+    expect(codes).toEqual(["0", "1", "2", "3", "75", "130", "143", "70"]);
     for (const code of codes) expect(listed).toMatch(new RegExp(`\\b${code}\\b`));
   });
 });

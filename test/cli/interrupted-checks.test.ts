@@ -53,7 +53,11 @@ describe("Ctrl-C while the checks run (found by a new-user trial)", { timeout: C
       const output = stdout + stderr;
       expect({ code, output }).toMatchObject({ code: exit });
       expect(output).not.toMatch(/BLOCKER|missing|does not exist|not installed|blocked/);
-      expect(output.match(new RegExp(`interrupted by ${signal} while checking the hosts`, "g"))).toHaveLength(1);
+      // Once by the face on stdout, and once in the end a --yes run also says on stderr (new-user trial 11).
+      const said = new RegExp(`interrupted by ${signal} while checking the hosts`, "g");
+      expect(stdout.match(said)).toHaveLength(1);
+      expect(stderr.match(said)).toHaveLength(1);
+      expect(stderr).toMatch(new RegExp(`^mudanza: the run was interrupted \\(exit ${exit}\\): `, "m"));
     },
   );
 
