@@ -168,7 +168,10 @@ export function endLines(model: TuiModel, tailLines: number, detailedWarnings = 
   // as the undo of this run's stop (new-user trial 9, finding 7).
   const earlier = model.compensations.filter((c) => c.earlierRun);
   const own = model.compensations.filter((c) => !c.earlierRun);
-  if (earlier.length > 0) lines.push({ text: "At its start, this run finished the undo an earlier run left pending:" });
+  if (earlier.length > 0)
+    lines.push({
+      text: "At its start, this run ran the undo an earlier run left pending (each line says how it went):",
+    });
   for (const c of earlier) lines.push(compensationPanelLine(c));
   if (earlier.length > 0 && own.length > 0) lines.push({ text: "Then, as this run stopped:" });
   for (const c of own) lines.push(compensationPanelLine(c));

@@ -263,7 +263,7 @@ describe("end panel", () => {
     ]);
     const f = frame().replace(/\s+/g, " ");
     expect(f).toContain(
-      "At its start, this run finished the undo an earlier run left pending: ↺ undone: start mariadb.service on the source Then, as this run stopped: ↺ undone: remove the key on target",
+      "At its start, this run ran the undo an earlier run left pending (each line says how it went): ↺ undone: start mariadb.service on the source Then, as this run stopped: ↺ undone: remove the key on target",
     );
   });
 
