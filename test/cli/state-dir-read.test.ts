@@ -1,4 +1,4 @@
-import { writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { runMain as cli } from "../support/main-cli.js";
@@ -54,5 +54,25 @@ describe("a state dir that runs and status read", () => {
     } finally {
       vi.unstubAllEnvs();
     }
+  });
+
+  // New-user trial 12: `--state-dir X` where XDG_STATE_HOME=X had been used: "No runs yet" beside 80 runs.
+  it("--state-dir given the folder XDG_STATE_HOME names: runs and status point to the state dir below it", async () => {
+    const plan = join(import.meta.dirname, "../../fixtures/plans/ovz-kvm-debian-12.yaml");
+    const xdg = join(dir, "xdg");
+    await cli(["run", plan, "--yes", "--state-dir", join(xdg, "mudanza")]);
+    const runs = await cli(["runs", "--state-dir", xdg]);
+    expect(runs.code).toBe(0);
+    expect(runs.out).toContain(
+      `No runs yet in ${xdg}.\n${join(xdg, "mudanza")} holds runs: --state-dir names the state dir itself, XDG_STATE_HOME the folder above it (--state-dir ${join(xdg, "mudanza")})`,
+    );
+    // an empty state dir with no such folder below says only that it has none
+    await mkdir(join(dir, "empty"));
+    expect((await cli(["runs", "--state-dir", join(dir, "empty")])).out).toBe(
+      `No runs yet in ${join(dir, "empty")}.\n`,
+    );
+    const status = await cli(["status", plan, "--state-dir", xdg]);
+    expect(status.code).toBe(2);
+    expect(status.err).toContain("it has not run with this state dir; if its runs used --state-dir, pass the same one");
   });
 });

@@ -5,6 +5,10 @@ import { unansweredGateOf } from "../../report/run-summary.js";
 import { runEntry, runsDocument } from "../../report/runs-document.js";
 import { renderRuns, runRow } from "../../report/runs-list.js";
 import { stateDirToRead } from "../state-dir.js";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { shellQuote } from "../../hosts/quote.js";
+import { nameForTerminal } from "../../errors.js";
 
 /** The table `mudanza runs` and a bare `mudanza status` print, or with json the same runs as one JSON document. */
 export async function runsTable(stateDirFlag: string | undefined, format: "text" | "json" = "text"): Promise<string> {
@@ -17,10 +21,21 @@ export async function runsTable(stateDirFlag: string | undefined, format: "text"
     const runs = read.map((r) => runEntry(r.entry, r.lockHeld, r.gate));
     return JSON.stringify(runsDocument(runs, stateDir), null, 2);
   }
-  return renderRuns(
+  const table = renderRuns(
     read.map((r) => runRow(r.entry, r.lockHeld, r.gate)),
     stateDir,
   );
+  return entries.length === 0 ? table + (await stateDirBelow(stateDir)) : table;
+}
+
+/**
+ * An empty state dir whose `mudanza` folder holds runs: --state-dir was given what XDG_STATE_HOME names (the
+ * folder above the state dir), found by a new-user trial: "No runs yet" beside 80 runs, with no hint.
+ */
+async function stateDirBelow(stateDir: string): Promise<string> {
+  const below = join(stateDir, "mudanza");
+  if (!existsSync(below) || (await listJournals(below)).length === 0) return "";
+  return `\n${nameForTerminal(below)} holds runs: --state-dir names the state dir itself, XDG_STATE_HOME the folder above it (--state-dir ${shellQuote(below)})`;
 }
 
 /**

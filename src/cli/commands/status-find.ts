@@ -56,7 +56,7 @@ export async function byPlan(planPath: string, stateDir: string): Promise<Found>
     const others = await journalsOfOtherPlanFiles(stateDir, loaded.migrationId, loaded.path);
     if (others.length > 0) throw new BadInputError(otherPlanFilesText(loaded.migrationId, loaded.path, others));
     throw new BadInputError(
-      `no journal for plan ${loaded.path} (looked for ${path}): it has not run yet; see mudanza runs`,
+      `no journal for plan ${loaded.path} (looked for ${path}): it has not run with this state dir; if its runs used --state-dir, pass the same one (see mudanza runs)`,
     );
   }
   return { path, journal, planHashes: [loaded.hash, ...loaded.formerHashes] };
