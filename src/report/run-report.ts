@@ -90,7 +90,7 @@ export function renderRunReportMarkdown(s: RunSummary): string {
   if (s.warnings.length === 0) out.push("None.", "");
   for (const w of s.warnings)
     out.push(
-      `- **${plain(w.title)}**${w.host ? ` (${w.host})` : ""}: ${plain(w.summary)}${w.remediation ? ` Fix: ${plain(w.remediation)}` : ""}${w.acknowledged ? ` Acknowledged in the plan (${plain(w.id ?? "")}): ${plain(w.acknowledged)}` : ""}`,
+      `- **${plain(w.title)}**${w.host ? ` (${w.host})` : ""}: ${plain(w.summary)}${w.remediation ? ` — fix: ${plain(w.remediation)}` : ""}${w.acknowledged ? ` Acknowledged in the plan (${plain(w.id ?? "")}): ${plain(w.acknowledged)}` : ""}`,
     );
   if (s.warnings.length > 0) out.push("");
 

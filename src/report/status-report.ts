@@ -175,7 +175,7 @@ export function renderStatus(
     lines.push("", "Warnings:");
     for (const w of s.warnings)
       lines.push(
-        `  ! ${w.title}${w.host ? ` (${w.host})` : ""}: ${w.summary}${w.remediation ? ` Fix: ${w.remediation}` : ""}`,
+        `  ! ${w.title}${w.host ? ` (${w.host})` : ""}: ${w.summary}${w.remediation ? ` — fix: ${w.remediation}` : ""}`,
       );
   }
   if (s.pendingCompensations.length > 0) {

@@ -22,7 +22,7 @@ interface PlanFlags {
   sudo?: boolean;
   sourceHostKey?: string;
   targetHostKey?: string;
-  option: string[];
+  option?: string[];
   guest?: string;
   ctid?: string;
 }
@@ -46,7 +46,8 @@ export const EXAMPLES: Record<PlanKind, string> = {
     "mudanza plan vserver-to-openvz --source root@vs-host.example.org --target root@ovz-node.example.org --guest db1 --ctid 5001 -o db1.yaml",
 };
 
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
+/** A repeatable flag's values; no default given to commander, whose help would print "(default: [])". */
+const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
 /**
  * A flag's text is read as one YAML value, like the plan would hold it: 5000 is a number, true a boolean. A
@@ -81,7 +82,7 @@ function collectOptions(
     flagOf.set(f.option, `${f.flag} ${JSON.stringify(text)}`);
     options[f.option] = f.option === "guest" ? text : yamlValue(text, flagOf.get(f.option)!);
   }
-  for (const entry of flags.option) {
+  for (const entry of flags.option ?? []) {
     const eq = entry.indexOf("=");
     if (eq < 1)
       throw new BadInputError(
@@ -209,7 +210,6 @@ export function configureKindCommand(sub: Command, kind: PlanKind, setExit: Exit
       "--option <key=value>",
       "set a plan option (repeatable); the value is read as YAML: true, 5, [a, b]",
       collect,
-      [],
     )
     .option("-o, --output <file>", "write here instead of stdout (never overwrites)")
     .addHelpText("after", `${optionsHelpText(kind)}\n\nExample:\n  ${EXAMPLES[kind]}`)

@@ -16,8 +16,8 @@ export function registerStatus(program: Command, setExit: ExitSetter): void {
       examples(
         "mudanza status web1.yaml",
         "mudanza status web1.yaml --format json   # the journal as JSON",
-        "mudanza status web1.3f9a0c1d          # an ID from mudanza runs",
-        "mudanza status                         # every run in the state directory",
+        "mudanza status web1.3f9a0c1d             # an ID from mudanza runs",
+        "mudanza status                           # every run in the state directory",
       ),
     )
     .argument("[plan-or-id]", "plan file (YAML), or a run ID from `mudanza runs`")

@@ -49,7 +49,9 @@ export const deleteCheckpoints = (planPath?: string) =>
         reason: remove.length === 0 ? "none is left" : undefined,
         plan: { remove },
         findings: [],
-        details: [`after this, \`mudanza rollback\` can no longer return to ${remove.map((c) => c.name).join(", ")}`],
+        details: [
+          `after this, \`mudanza rollback\` can no longer return to ${remove.map((c) => `${c.name} (${c.side})`).join(", ")}`,
+        ],
       };
     },
 

@@ -91,7 +91,7 @@ export function deleteOnRequest(request: DeleteRequest): Step<OvzPlan, Requested
       }
       if (remove.length > 0)
         details.push(
-          `after this, \`mudanza rollback\` can no longer return to ${remove.map((c) => c.name).join(", ")}`,
+          `after this, \`mudanza rollback\` can no longer return to ${remove.map((c) => `${c.name} (${c.side})`).join(", ")}`,
         );
       const path = request.migration.path;
       const why = unfinishedBecause(request.migration.snapshot);
