@@ -6,6 +6,7 @@ import { formatBytes } from "../../render/format.js";
 import { imageCheckClean, parseImageCheck } from "../../kvm/qemu-img-info.js";
 import type { SparsifyOptions } from "../../plan/options/image-sparsify.js";
 import { SPARSIFY_FACTS } from "./facts.js";
+import { DELETIONS_FACT, type Deletion } from "../../engine/deletions.js";
 import { imagesBackingOnto } from "./backing-users.js";
 import { diskInUseFindings, movedUnrecorded, type DiskFindings } from "./sparsify.js";
 import { copyIdentity, DISK_CHANGED_EXIT, diskIdentity, sameDiskTest } from "./disk-identity.js";
@@ -140,9 +141,19 @@ export const replaceOriginalStep = (recordedOverlays: RecordedOverlays = () => P
       if (changed) findings.push(changed);
       const before = ctx.facts.get(SPARSIFY_FACTS.allocatedBefore);
       const after = ctx.facts.get(SPARSIFY_FACTS.allocatedAfter);
+      const plan = { disk: o.disk, out: o.out, identity: readAs ?? now ?? "" };
+      // The dry run's risk lists what is deleted: here the original itself (new-user trial 12).
+      const deletes: Deletion[] = [
+        {
+          host: "local machine",
+          what: `the original disk ${o.disk}, replaced by the sparsified copy ${o.out}`,
+          commands: [replaceCommand(plan)],
+        },
+      ];
       return {
         satisfied: false,
-        plan: { disk: o.disk, out: o.out, identity: readAs ?? now ?? "" },
+        plan,
+        facts: { [DELETIONS_FACT]: deletes },
         findings,
         details: [
           `${o.disk} is deleted and replaced by ${o.out}${before && after ? ` (${formatBytes(before)} → ${formatBytes(after)})` : ""}`,
