@@ -1,4 +1,4 @@
-import { blocker, type Finding } from "../../engine/finding.js";
+import { blocker, warning, type Finding } from "../../engine/finding.js";
 import { defineStep, verifyResult, type PlannedCommand, type Step } from "../../engine/step.js";
 import { gib } from "../host/probes.js";
 import type { OvzPlan } from "../openvz-to-kvm/plan.js";
@@ -82,7 +82,17 @@ export function checkpointStep(
             `${side}: checkpoint ${name} exists already (${describeConfig(config)}${existing.takenAt ? `, taken ${existing.takenAt}` : ""}): kept, not taken again${inJournal ? "" : "; recorded in the journal, so rollback can return to it: a rollback returns to when it was taken, before any run since"}`,
           );
           if (inJournal) done++;
-          else
+          else {
+            // Right after a run of this migration that took it and was stopped before recording it; wrong for
+            // another migration's of the same name or one made by hand (new-user trial 12): said, not guessed.
+            findings.push(
+              warning(
+                `Checkpoint ${name} exists already, not recorded by this migration`,
+                `${describeConfig(config)} holds a checkpoint named ${name}${existing.takenAt ? `, taken ${existing.takenAt}` : ""}, which this migration's journal does not record: the run records it as this migration's, and a rollback to it returns the ${side} to when it was taken. That is right when a run of this migration took it and was stopped before recording it`,
+                `if it is another migration's (the same name: in another plan) or made by hand, remove or rename it before the run, or give this migration a name of its own (name: in the plan)`,
+                side,
+              ),
+            );
             adopt.push({
               side,
               name,
@@ -93,6 +103,7 @@ export function checkpointStep(
               commands: [],
               takenAt: existing.takenAt,
             });
+          }
           continue;
         }
         if (probe.refusal) {
@@ -138,7 +149,8 @@ export function checkpointStep(
         plan: { take, adopt },
         findings,
         details,
-        facts: { checkpointPlan: take.map(({ commands: _c, ...rest }) => ({ ...rest, purpose })) },
+        // Those it records as found count too: a rollback can return to them (the report's undo names them).
+        facts: { checkpointPlan: [...take, ...adopt].map(({ commands: _c, ...rest }) => ({ ...rest, purpose })) },
       };
     },
 

@@ -146,6 +146,15 @@ describe("a checkpoint the backend already holds but the journal does not (a run
     expect(probe.plan.adopt.map((c) => c.name)).toEqual([TARGET_NAME]);
     expect((probe.details ?? []).join("\n")).toContain("recorded in the journal, so rollback can return to it");
     expect((probe.details ?? []).join("\n")).toContain("taken 2026-12-01T18:47:56.000Z"); // how old, for the admin
+    // Said as a warning, not only a detail: it may be another migration's of the same name (new-user trial 12).
+    const said = probe.findings.find((f) => f.title.includes("not recorded by this migration"));
+    expect(said).toMatchObject({ severity: "warning", blocks: false, host: "target" });
+    expect(said?.summary).toContain(`a checkpoint named ${TARGET_NAME}, taken 2026-12-01T18:47:56.000Z`);
+    expect(said?.remediation).toContain("give this migration a name of its own");
+    // and the report's undo names it, as a checkpoint a rollback can return to
+    expect(probe.facts?.checkpointPlan).toEqual([
+      expect.objectContaining({ name: TARGET_NAME, costHow: "exists already" }),
+    ]);
     await step.run(ctx, probe.plan);
     expect(facts).toEqual([
       {
