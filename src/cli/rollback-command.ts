@@ -107,7 +107,7 @@ export async function rollbackCommand(planPath: string, options: RollbackCommand
       ...(options.stateDir ? ["--state-dir", stateDir] : []),
     );
     const outcome = await drivePipeline({
-      pipeline: buildRollback(target),
+      pipeline: buildRollback(target, resumeCommand),
       plan,
       mode,
       flags: options,

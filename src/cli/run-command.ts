@@ -15,6 +15,7 @@ import type { RunMode } from "../engine/runner.js";
 import { resolveStateDir } from "./state-dir.js";
 import { exitCodeForRun } from "../exit-codes.js";
 import { traceTiming } from "../hosts/timing-trace.js";
+import { refuseUnfinishedRollback } from "./unfinished-rollback.js";
 
 export interface RunCommandOptions {
   yes?: boolean;
@@ -61,6 +62,8 @@ async function drivePlan(
   ].join(" ");
   const fileStem = await journalStemFor(stateDir, loaded.migrationId, loaded.path);
   await refuseMovedPlan(loaded, stateDir, fileStem, Boolean(options.restart));
+  if (loaded.plan.kind === "openvz-to-kvm" && !options.restart)
+    await refuseUnfinishedRollback(loaded, stateDir, fileStem, Boolean(options.stateDir));
   return drivePipeline({
     pipeline,
     plan: loaded.plan,

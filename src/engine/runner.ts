@@ -154,13 +154,22 @@ export async function runPipeline<Plan>(options: RunOptions<Plan>): Promise<RunO
         }
       : outcome;
 
+  /** A stopped real run's message with what the pipeline says it left half done. */
+  const withPartWay = (
+    outcome: Omit<RunOutcome, "probes" | "findings" | "skipped">,
+  ): Omit<RunOutcome, "probes" | "findings" | "skipped"> => {
+    if (mode === "dry-run" || outcome.status === "done") return outcome;
+    const partWay = pipeline.leftPartWay?.();
+    return partWay ? { ...outcome, message: [outcome.message, partWay].filter(Boolean).join("\n") } : outcome;
+  };
+
   const end = async (
     reached: Omit<RunOutcome, "probes" | "findings" | "skipped">,
     declinedStepId?: string,
   ): Promise<RunOutcome> => {
     // The run's end is in the journal before anything says the run ended, or the run failed to record it.
     if (mode !== "dry-run") await journal.endRun(orUnsaved(reached).status).catch(keepUnsaved);
-    const outcome = orUnsaved(reached);
+    const outcome = withPartWay(orUnsaved(reached));
     const stopped = outcome.status !== "done" && outcome.status !== "dry-run";
     const runAgain = stopped && outcome.status !== "blocked";
     const startOver = runAgain && outcome.resumeRepeatsFailure === true;

@@ -168,6 +168,11 @@ export interface Pipeline<Plan = unknown> {
    * to do (the copy left the target with the source's network configuration, so a reboot since cut it off).
    */
   unreachableHint?(connected: string[], stepStatus: (stepId: string) => StepStatus): string | undefined;
+  /**
+   * When a real run stops before its end (declined, failed, blocked, interrupted): what it has left half done
+   * that its end must say (a rollback that returned one host to its checkpoint and not the other).
+   */
+  leftPartWay?(): string | undefined;
 }
 
 export function verifyResult(checks: VerifyCheck[]): VerifyResult {

@@ -3,6 +3,7 @@ import type { JournalData } from "../journal/journal.js";
 import { nameForTerminal } from "../errors.js";
 import { pasteable } from "../hosts/quote.js";
 import { rollbackSinceLastRun } from "../journal/unfinished.js";
+import { unfinishedRollbackOf } from "../journal/rollback-under-way.js";
 import { runSource, sourceCell } from "./run-source.js";
 import { standingOf, standingText, type UnansweredGate } from "./run-standing.js";
 
@@ -32,11 +33,13 @@ export function standingStep(journal: JournalData, gate?: UnansweredGate): strin
 
 /**
  * The last run's outcome; a run without one is still going (its lock is held) or was killed. A rollback since
- * rewound the migration: "done" would read as finished (found by a new-user trial).
+ * rewound the migration: "done" would read as finished (found by a new-user trial). One that reverted a host and
+ * stopped before rewinding it: "failed" would hide that the hosts moved (new-user trial 12).
  */
 export function runState(journal: JournalData, lockHeld: boolean): string {
   const last = journal.runs[journal.runs.length - 1];
   if (!last) return "not run";
+  if (unfinishedRollbackOf(journal)) return "rollback unfinished";
   if (rollbackSinceLastRun(journal)) return "rolled back";
   if (last.outcome) return last.outcome;
   return lockHeld ? "running" : "killed";

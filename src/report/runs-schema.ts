@@ -4,7 +4,7 @@ import { RUNS_DOCUMENT_VERSION } from "./runs-document.js";
 
 /** The words of a run's state, as `runs` and `status` say it (runState in runs-list.ts). */
 export const RUN_STATES =
-  "the last run's outcome (done, failed, blocked, interrupted, declined); running (a live mudanza holds its lock) or killed (it ended without recording an outcome); rolled back (mudanza rollback rewound the migration since); not run";
+  "the last run's outcome (done, failed, blocked, interrupted, declined); running (a live mudanza holds its lock) or killed (it ended without recording an outcome); rolled back (mudanza rollback rewound the migration since); rollback unfinished (a rollback returned a host to a checkpoint and stopped before rewinding the journal: facts.rollbackUnderWay says which); not run";
 
 /** One journal of the state directory, as `runs --format json` lists it; an unreadable one has `error`. */
 export const runEntrySchema = z.object({

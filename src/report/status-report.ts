@@ -6,6 +6,7 @@ import { wordsFor } from "./kind-words.js";
 import { resumeCommandIn } from "./resume-command.js";
 import { runAgainAdvice, type RunAgainAdvice } from "../render/run-again-advice.js";
 import { rollbackSinceLastRun } from "../journal/unfinished.js";
+import { finishRollbackCommand, rollbackUnderWayText, unfinishedRollbackOf } from "../journal/rollback-under-way.js";
 import {
   copyLeftRunningLine,
   cutoverStopLine,
@@ -78,6 +79,15 @@ export function renderStatus(
     lines.push(
       `Last run: ${MODE[last.mode] ?? last.mode}, started ${last.startedAt}${last.outcome ? `, ${last.outcome}` : atGate ? `, waiting at the gate of "${titleOf(atGate.stepId)}" since ${atGate.askedAt} for an answer in that run's terminal (nothing of that step has run)` : WITHOUT_OUTCOME[context.lockHeld === undefined ? "unknown" : context.lockHeld ? "running" : "killed"]}${killedAtGate ? `, while it asked at the gate of "${titleOf(killedAtGate.stepId)}" (nothing of that step ran)` : ""}${rewound}`,
     );
+  // A rollback that reverted a host and stopped: `run` refuses until it is finished, so that is what is offered.
+  const unfinishedRollback = unfinishedRollbackOf(journal);
+  if (unfinishedRollback) {
+    const finish = finishRollbackCommand(s.planPath, unfinishedRollback);
+    lines.push(
+      `WARNING: ${rollbackUnderWayText(unfinishedRollback)}`,
+      `Finish the rollback with: ${context.stateDirs ? resumeCommandIn(finish, context.stateDirs.now, context.stateDirs.default) : finish} (\`mudanza run\` refuses this migration until then)`,
+    );
+  }
   const state: LastRunState = last?.outcome
     ? "ended"
     : context.lockHeld === undefined
@@ -110,7 +120,7 @@ export function renderStatus(
         : rollback && last?.outcome === "done"
           ? continueWith(runCommand)
           : undefined;
-  if (advice) {
+  if (advice && !unfinishedRollback) {
     // Only offer a run that would be accepted: an unreadable plan is refused by `run`, and a changed one unless
     // it starts over (--restart).
     const refusal =

@@ -29,14 +29,17 @@ describe("every step of the migrations says whether it changes a host", () => {
     ovz,
     buildVserverToOpenvz(planOf("vserver-web1.yaml") as PlanOf<"vserver-to-openvz">),
     // new-user trial 9: its restart of what the migration stopped ran `systemctl start` and `rm -rf` unlisted
-    buildRollback({
-      migration: { snapshot: { compensations: [] } } as unknown as Journal,
-      name: "mz-before-copy",
-      purpose: "before-copy",
-      sides: ["target"],
-      stepIds: ovz.steps.map((s) => s.id),
-      firstUndoneStep: "checkpoint-before-copy",
-    }),
+    buildRollback(
+      {
+        migration: { snapshot: { compensations: [] } } as unknown as Journal,
+        name: "mz-before-copy",
+        purpose: "before-copy",
+        sides: ["target"],
+        stepIds: ovz.steps.map((s) => s.id),
+        firstUndoneStep: "checkpoint-before-copy",
+      },
+      "mudanza rollback plan.yaml --to mz-before-copy",
+    ),
   ];
   for (const pipeline of pipelines)
     it(`${pipeline.kind}: a step that does not ask says what it changes, or is one that only reads`, () => {

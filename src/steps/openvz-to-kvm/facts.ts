@@ -2,6 +2,7 @@ import { z } from "zod";
 import { defineFact, keysOf } from "../../engine/facts.js";
 import { defaultRouteSchema, globalAddressSchema } from "../network/ip-addresses.js";
 import { resolvedNameSchema } from "../network/name-resolution.js";
+import { ROLLBACK_UNDER_WAY } from "../../journal/rollback-under-way.js";
 
 /**
  * Every journal fact of the OpenVZ -> KVM pipeline, declared once with its shape and the rollbacks that keep
@@ -252,6 +253,19 @@ export const OVZ_FACTS = {
   sourceAtFreeze: ovzFact("sourceAtFreeze", sourceAtFreezeSchema, ROLLBACK.dropped),
   reboot: ovzFact("reboot", rebootOutcomeSchema, ROLLBACK.dropped),
   checkpoints: ovzFact("checkpoints", z.array(checkpointFactSchema), ROLLBACK.keptByAll),
+  /**
+   * A rollback that reverted a side and has not rewound the journal yet: `run` refuses, `status` says it. Written by
+   * the rollback's revert steps; every rollback's rewind drops it (src/journal/rollback-under-way.ts reads it).
+   */
+  rollbackUnderWay: ovzFact(
+    ROLLBACK_UNDER_WAY,
+    z.object({
+      checkpoint: z.string(),
+      sides: z.array(z.enum(["target", "source"])),
+      reverted: z.array(z.object({ side: z.enum(["target", "source"]), at: z.string() })),
+    }),
+    ROLLBACK.dropped,
+  ),
 } as const;
 
 /** The journal key of every fact, for readers of a raw journal (status, reports, the lab, tests). */

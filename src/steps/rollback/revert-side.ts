@@ -5,6 +5,9 @@ import type { Host } from "../../hosts/host.js";
 import type { OvzPlan } from "../openvz-to-kvm/plan.js";
 import { backendOf, configFor, describeConfig, type CheckpointSide } from "../checkpoints/sides.js";
 import { takenCheckpoints, type RollbackTarget } from "./context.js";
+import { checkedFact } from "../../engine/facts.js";
+import { rollbackUnderWay, withReverted } from "../../journal/rollback-under-way.js";
+import { OVZ_FACTS } from "../openvz-to-kvm/facts.js";
 
 export interface RevertPlan {
   name: string;
@@ -128,6 +131,15 @@ export function revertSide(side: CheckpointSide, target: RollbackTarget): Step<O
     async run(ctx, plan) {
       const config = configFor(ctx.plan, side)!;
       await backendOf(ctx, config, side).revert(plan.name, ctx.signal);
+      // Recorded at once, before waiting for the host: from here the hosts may be at different points in time,
+      // and `run` and `status` must know it until the rollback's rewind drops it (new-user trial 12).
+      await target.migration.setFact(
+        OVZ_FACTS.rollbackUnderWay.key,
+        checkedFact(
+          OVZ_FACTS.rollbackUnderWay,
+          withReverted(rollbackUnderWay(target.migration.snapshot.facts), target.name, target.sides, side),
+        ),
+      );
       const answer = await answersAgain(ctx.host(side), ctx.signal, (line) => ctx.output(side, line));
       const trouble = answerTrouble(side, answer);
       if (trouble) throw new Error(trouble);

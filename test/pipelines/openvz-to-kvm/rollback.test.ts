@@ -20,6 +20,7 @@ import { FACTS_AFTER } from "../../../src/steps/rollback/context.js";
 const tempDir = useTempDirs();
 const HOSTS = resolve("fixtures/hosts");
 const NAME = "mz-ovz-kvm-debian-12-before-copy";
+const FINISH = `mudanza rollback plan.yaml --to ${NAME}`;
 
 async function planFile(withCheckpoints: boolean): Promise<string> {
   const text = (await readFile(PAIRS.debian.plan, "utf8")).replaceAll("../hosts/", `${HOSTS}/`);
@@ -44,14 +45,17 @@ async function libvirtWithTheCheckpoint() {
 
 /** The rollback of the target to its checkpoint before the copy. */
 function rollbackToBeforeCopy(migration: Journal, plan: OvzPlan) {
-  return buildRollback({
-    migration,
-    name: NAME,
-    purpose: "before-copy",
-    sides: ["target"],
-    stepIds: buildOpenvzToKvm(plan).steps.map((s) => s.id),
-    firstUndoneStep: "checkpoint-before-copy",
-  });
+  return buildRollback(
+    {
+      migration,
+      name: NAME,
+      purpose: "before-copy",
+      sides: ["target"],
+      stepIds: buildOpenvzToKvm(plan).steps.map((s) => s.id),
+      firstUndoneStep: "checkpoint-before-copy",
+    },
+    FINISH,
+  );
 }
 
 async function failedMigration(stateDir: string, plan: OvzPlan): Promise<Journal> {
@@ -165,6 +169,78 @@ describe("mudanza rollback (scripted hosts, libvirt checkpoints)", () => {
     });
     expect(Object.keys(after.facts).sort()).toEqual(["checkpoints", "targetHostKeyFingerprints"]);
     expect(after.compensations).toEqual([]);
+  });
+
+  it("stopped after the revert (the restart failed): its end says the target was returned and the journal not rewound, and the migration's journal records it until a rollback finishes (new-user trial 12)", async () => {
+    const plan = (await loadPlan(await planFile(true))).plan as OvzPlan;
+    const stateDir = await tempDir("mudanza-rollback-state-");
+    const migration = await failedMigration(stateDir, plan);
+    const source = await loadScriptedHost(`${HOSTS}/debian-12-openvz-source`, "source");
+    const target = await loadScriptedHost(`${HOSTS}/debian-12-kvm-target`, "target");
+    const libvirt = await libvirtWithTheCheckpoint();
+    libvirt.on(/^virsh -c qemu:\/\/\/system snapshot-revert /, {}, { mutates: true });
+    target.on("true", {});
+    source.on("systemctl start -- mariadb.service", { code: 1, stderr: "Job failed" }, { mutates: true });
+    const own = await Journal.open({
+      stateDir,
+      migrationId: "rb",
+      fileStem: "rb",
+      kind: "rollback",
+      planPath: "plan.yaml",
+      planHash: "h",
+    });
+    const outcome = await runPipeline({
+      pipeline: rollbackToBeforeCopy(migration, plan),
+      plan,
+      hosts: { source, target, "target-checkpoints": libvirt },
+      journal: own,
+      mode: "yes",
+      sink: () => {},
+    });
+    await own.close();
+    expect(outcome.status).toBe("failed");
+    expect(outcome.message).toMatch(
+      new RegExp(
+        `^Start again what the migration had stopped: [\\s\\S]*\\nA rollback is unfinished: the target was returned to checkpoint ${NAME} at \\S+; the migration's journal was not rewound`,
+      ),
+    );
+    expect(outcome.message).toContain(`Until it is finished (${FINISH}), \`mudanza run\` refuses this migration.`);
+    const underWay = migration.snapshot.facts["rollbackUnderWay"];
+    await migration.close();
+    expect(underWay).toMatchObject({ checkpoint: NAME, sides: ["target"], reverted: [{ side: "target" }] });
+  });
+
+  it("declined at the target's revert: nothing was reverted, so its end adds nothing and nothing is recorded", async () => {
+    const plan = (await loadPlan(await planFile(true))).plan as OvzPlan;
+    const stateDir = await tempDir("mudanza-rollback-state-");
+    const migration = await failedMigration(stateDir, plan);
+    const own = await Journal.open({
+      stateDir,
+      migrationId: "rb",
+      fileStem: "rb",
+      kind: "rollback",
+      planPath: "plan.yaml",
+      planHash: "h",
+    });
+    const target = await loadScriptedHost(`${HOSTS}/debian-12-kvm-target`, "target");
+    const outcome = await runPipeline({
+      pipeline: rollbackToBeforeCopy(migration, plan),
+      plan,
+      hosts: {
+        source: await loadScriptedHost(`${HOSTS}/debian-12-openvz-source`, "source"),
+        target,
+        "target-checkpoints": await libvirtWithTheCheckpoint(),
+      },
+      journal: own,
+      mode: "interactive",
+      confirm: () => Promise.resolve(false),
+      sink: () => {},
+    });
+    await own.close();
+    expect(outcome.status).toBe("declined");
+    expect(outcome.message).not.toContain("rollback is unfinished");
+    expect(migration.snapshot.facts["rollbackUnderWay"]).toBeUndefined();
+    await migration.close();
   });
 
   it("the dry run says the journal's rewind would run without a reason that says it is done, and its Undo speaks of a rollback, not of checkpoints it could not plan (found by a new-user trial)", async () => {
