@@ -647,7 +647,7 @@ export const BAD_INPUTS: BadInputCase[] = [
       await mkdir(join(dir, "state"));
       return ["status", await planFile(dir, goodPlan()), "--state-dir", join(dir, "state")];
     },
-    names: /catalogue.*not run yet/,
+    names: /catalogue.*not run with this state dir/,
   },
 
   // --- state dir
