@@ -322,6 +322,12 @@ describe("mudanza image / host commands", () => {
     expect(errors.join("")).toBe("");
     await stat(join(dir, "web1.qcow2"));
     await stat(join(dir, "web2.qcow2"));
+    // its end names the clones it made and says the base is read-only now, with its mode
+    const mode = ((await stat(base)).mode & 0o777).toString(8);
+    expect(mode).not.toMatch(/[2367]/);
+    expect(out.join("")).toContain(
+      `clones of base.qcow2: ${join(dir, "web1.qcow2")}, ${join(dir, "web2.qcow2")}\n${base} is now read-only (mode ${mode}), as is every file below it in its backing chain`,
+    );
   });
 
   it("a disk this user cannot read is bad input (exit 2) naming the file and why, like a missing one", async () => {
