@@ -18,11 +18,15 @@ const checkout = existsSync(source);
 
 /**
  * Whether the light front runs this command line, decided from the arguments alone: nothing but the root's
- * flags (-v, --verbose, --debug) before help, -h/--help, -V/--version, status, or no command at all.
+ * flags (-v, --verbose, --debug) before help, -h/--help, -V/--version, status, or no command at all. Not
+ * `help A B`: the program reads it as `A B --help` (program.ts), whose help may load what the light front
+ * leaves out (a plan kind's options).
  */
 function lightFrontHandles(args) {
-  const command = args.find((arg) => arg !== "-v" && arg !== "--verbose" && arg !== "--debug");
-  return command === undefined || ["help", "-h", "--help", "-V", "--version", "status"].includes(command);
+  const at = args.findIndex((arg) => arg !== "-v" && arg !== "--verbose" && arg !== "--debug");
+  if (at === -1) return true;
+  if (args[at] === "help") return args.length - at <= 2;
+  return ["-h", "--help", "-V", "--version", "status"].includes(args[at]);
 }
 
 async function start() {

@@ -52,10 +52,13 @@ export function resolveRunMode(
   flags: DriveFlags,
   checkOnly = "--dry-run to only check",
   terminal = { stdout: Boolean(process.stdout.isTTY), stdin: Boolean(process.stdin.isTTY) },
+  hasGates = true,
 ): RunMode {
   // A flag that needs --dry-run is the first thing to say: it tells what the user meant.
   if (flags.format && !flags.dryRun) throw new BadInputError("--format applies to --dry-run reports");
   const interactive = resolveInteractive(flags, process.env, terminal.stdout);
+  // A pipeline none of whose steps asks (image clone) needs no --yes to run where no one could answer.
+  if (!interactive && !flags.dryRun && !hasGates) return "yes";
   if (!interactive && !flags.yes && !flags.dryRun) {
     throw new BadInputError(
       `stdout is not a terminal, so gates cannot be confirmed: pass --yes to accept them, or ${checkOnly}`,

@@ -38,6 +38,18 @@ function registrationsFor(argv: string[] | undefined): CommandRegistration[] {
 }
 
 /**
+ * `mudanza help image clone` as `mudanza image clone --help`: commander's help command takes one name, so it
+ * showed image's help (new-user trial 12). `help` with one name or none is commander's own.
+ */
+function helpForSubcommand(argv: string[]): string[] {
+  const at = argv.findIndex((arg) => !ROOT_FLAGS.has(arg));
+  if (at === -1 || argv[at] !== "help") return argv;
+  const names = argv.slice(at + 1);
+  if (names.length < 2 || names.some((name) => name.startsWith("-"))) return argv;
+  return [...argv.slice(0, at), ...names, "--help"];
+}
+
+/**
  * For an unknown option typed before the command's name (`mudanza --dry-run run x.yaml`): the command line with
  * it moved after, where the command knows it. Only the root's own flags may come first.
  */
@@ -127,6 +139,7 @@ export async function main(
   argv: string[],
   stderr: (text: string) => void = (t) => process.stderr.write(t),
 ): Promise<number> {
+  argv = helpForSubcommand(argv);
   let code: number = EXIT.done;
   setDiagnostics({});
   resetEndEvent();

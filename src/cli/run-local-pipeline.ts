@@ -35,7 +35,8 @@ export async function runLocalPipeline<P>(
   argv: string[],
   run: LocalPipelineRun = {},
 ) {
-  const mode = run.mode ?? resolveRunMode(flags);
+  const hasGates = pipeline.steps.some((step) => step.destructive);
+  const mode = run.mode ?? resolveRunMode(flags, undefined, undefined, hasGates);
   const printReport = run.printReport ?? true;
   const stateDir = resolveStateDir(flags.stateDir);
   const runFlags = [...(flags.yes ? ["--yes"] : []), ...(flags.stateDir ? ["--state-dir", stateDir] : [])];

@@ -109,6 +109,10 @@ describe("cli", () => {
       // --yes and --dry-run answer no gate from the keyboard
       expect(resolveRunMode({ yes: true }, undefined, { stdout: true, stdin: false })).toBe("yes");
       expect(resolveRunMode({ dryRun: true }, undefined, { stdout: true, stdin: false })).toBe("dry-run");
+      // a pipeline without gates (image clone) runs without --yes where stdout is no terminal (new-user trial 12)
+      const noGates = false;
+      expect(resolveRunMode({}, undefined, { stdout: false, stdin: false }, noGates)).toBe("yes");
+      expect(resolveRunMode({ dryRun: true }, undefined, { stdout: false, stdin: false }, noGates)).toBe("dry-run");
     } finally {
       if (ci !== undefined) process.env.CI = ci;
     }

@@ -12,7 +12,36 @@ function leafPaths(command: Command, prefix: string[] = []): string[][] {
   return subs.flatMap((c) => leafPaths(c, [...prefix, c.name()]));
 }
 
+/** stdout, stderr and the exit code of one command line through main. */
+async function printed(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = "";
+  let stderr = "";
+  vi.spyOn(process.stdout, "write").mockImplementation((chunk) => ((stdout += String(chunk)), true));
+  vi.spyOn(process.stderr, "write").mockImplementation((chunk) => ((stderr += String(chunk)), true));
+  try {
+    const code = await main(argv, (t) => void (stderr += t));
+    return { code, stdout, stderr };
+  } finally {
+    vi.restoreAllMocks();
+  }
+}
+
 describe("subcommand help", () => {
+  it("`help A B` shows B's help, as `A B --help` does, not A's (new-user trial 12)", async () => {
+    for (const path of [
+      ["image", "clone"],
+      ["plan", "openvz-to-kvm"],
+      ["host", "doctor"],
+    ]) {
+      const asked = await printed(["help", ...path]);
+      expect(asked.code, path.join(" ")).toBe(0);
+      expect(asked.stdout, path.join(" ")).toContain(`Usage: mudanza ${path.join(" ")} `);
+      expect(asked).toEqual(await printed([...path, "--help"]));
+      // the root's flags may come first, as before any command
+      expect((await printed(["-v", "help", ...path])).stdout).toBe(asked.stdout);
+    }
+  });
+
   it("ends with an example of the command itself", async () => {
     const paths = leafPaths(buildProgram(() => undefined));
     expect(paths.length).toBeGreaterThan(6);

@@ -85,6 +85,22 @@ describe("the light front (dist/cli/light.cjs) prints what the full program prin
     },
   );
 
+  it.each([
+    ["help", "image", "clone"],
+    ["help", "plan", "openvz-to-kvm"],
+    ["-v", "help", "host", "doctor"],
+  ])(
+    "%s %s %s: bin/mudanza.js shows the subcommand's help as the full program does, which reads it as A B --help (new-user trial 12)",
+    { timeout: CLI_PROCESS_TEST_TIMEOUT },
+    async (...args) => {
+      const [full, bin] = await Promise.all([outcome("main.js", args), outcome("bin", args)]);
+      expect(bin).toEqual(full);
+      expect(full.code).toBe(0);
+      const path = args.filter((a) => a !== "-v" && a !== "help").join(" ");
+      expect(full.stdout).toContain(`Usage: mudanza ${path} [options]`);
+    },
+  );
+
   it(
     "the build writes light.cjs's code cache, and V8 in a plain node takes it",
     { timeout: CLI_PROCESS_TEST_TIMEOUT },

@@ -306,11 +306,28 @@ describe("mudanza image / host commands", () => {
     expect(await run("image", "clone", join(dir, "b.qcow2"), "--count", "x")).toBe(2);
   });
 
-  it("without a terminal and without --yes, a changing command refuses to start", async () => {
+  it("without a terminal and without --yes, a changing command with a gate refuses to start", async () => {
     errors.length = 0;
     await writeFile(join(dir, "b.qcow2"), "");
-    expect(await run("image", "clone", join(dir, "b.qcow2"), "--count", "1", "--state-dir", join(dir, "s"))).toBe(2);
+    expect(await run("image", "sparsify", join(dir, "b.qcow2"), "--replace", "--state-dir", join(dir, "s"))).toBe(2);
     expect(errors.join("")).toMatch(/pass --yes/);
+  });
+
+  it("without a terminal, image clone, whose steps ask nothing, runs without --yes (new-user trial 12)", async () => {
+    errors.length = 0;
+    const base = join(dir, "base.qcow2");
+    execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", base, "8M"]);
+    const args = ["image", "clone", base, "--count", "2", "--name", "web{n}", "--state-dir", join(dir, "s")];
+    expect(await run(...args)).toBe(0);
+    expect(errors.join("")).toBe("");
+    await stat(join(dir, "web1.qcow2"));
+    await stat(join(dir, "web2.qcow2"));
+    // its end names the clones it made and says the base is read-only now, with its mode
+    const mode = ((await stat(base)).mode & 0o777).toString(8);
+    expect(mode).not.toMatch(/[2367]/);
+    expect(out.join("")).toContain(
+      `clones of base.qcow2: ${join(dir, "web1.qcow2")}, ${join(dir, "web2.qcow2")}\n${base} is now read-only (mode ${mode}), as is every file below it in its backing chain`,
+    );
   });
 
   it("a disk this user cannot read is bad input (exit 2) naming the file and why, like a missing one", async () => {

@@ -106,6 +106,56 @@ describe("image clone on real qcow2 files", () => {
     expect(outcome.findings.some((f) => f.title === "Clone path taken")).toBe(true);
   });
 
+  it("an overlay of the base at a clone's name that this run did not make blocks, saying what it holds (new-user trial 12)", async () => {
+    const lab2 = join(dir, "images", "lab2.qcow2");
+    qemuImg("create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", "base.qcow2", lab2);
+    qemuIo("-f", "qcow2", "-c", "write -P 0x11 0 64k", lab2);
+    for (const mode of ["dry-run", "yes"] as const) {
+      const { outcome } = await runLocal(buildImageClone(), plan({ count: 3 }), mode);
+      expect(outcome.status).toBe("blocked");
+      const blocked = outcome.findings.filter((f) => f.blocks);
+      expect(blocked.map((f) => f.title)).toEqual(["Clone name holds an overlay already"]);
+      expect(blocked[0]?.summary).toBe(
+        `${lab2} is already an overlay of the base (64.0 KiB written to it), and this run did not make it; it would be kept as it is, not made again, so it blocks instead`,
+      );
+      expect(blocked[0]?.remediation).toContain(`rm -- ${lab2}`);
+    }
+    // nothing made, the base still writable, the hand-made clone's data untouched
+    expect(existsSync(join(dir, "images", "lab1.qcow2"))).toBe(false);
+    expect(existsSync(join(dir, "images", "lab3.qcow2"))).toBe(false);
+    expect((await stat(base)).mode & 0o200).toBe(0o200);
+    expect(qemuIo("-f", "qcow2", "-r", "-c", "read -P 0x11 0 64k", lab2)).not.toMatch(/Pattern verification failed/);
+    // the fix it names works: fresh clones under other numbers
+    const fresh = await runLocal(buildImageClone(), plan({ count: 3, start: 3 }), "yes");
+    expect(fresh.outcome.status).toBe("done");
+  });
+
+  it("a run resumed after a failure keeps the clone it made that a VM wrote to, and makes the rest", async () => {
+    const lab1 = join(dir, "images", "lab1.qcow2");
+    const local = new LocalHost("local");
+    // lab1 is in place when lab2 cannot be made; a VM has written to lab1 by the time the undo runs
+    const host = delegatingHost(local, {
+      exec: async (command, options) => {
+        if (!(command.startsWith("qemu-img create ") && command.endsWith("lab2.qcow2")))
+          return local.exec(command, options);
+        await new Promise((done) => setTimeout(done, 20)); // a later mtime, whatever the clock's step
+        execFileSync("qemu-io", ["-c", "write -P 0x66 0 64k", lab1]);
+        return { code: 1, stdout: "", stderr: "qemu-img: No space left on device\n" };
+      },
+    });
+    const failed = await runLocal(buildImageClone(), plan(), "yes", { host });
+    expect(failed.outcome.status).toBe("failed");
+    const dry = await runLocal(buildImageClone(), plan(), "dry-run", { stateDir: failed.stateDir });
+    expect(dry.outcome.findings.filter((f) => f.blocks)).toEqual([]);
+    expect(dry.outcome.probes["create-overlays"]?.details?.[0]).toBe(
+      `lab1: ${lab1} → backing base.qcow2 (made by an earlier run of this command: kept as it is)`,
+    );
+    const resumed = await runLocal(buildImageClone(), plan(), "yes", { stateDir: failed.stateDir });
+    expect(resumed.outcome.status).toBe("done");
+    expect(qemuIo("-f", "qcow2", "-r", "-c", "read -P 0x66 0 64k", lab1)).not.toMatch(/Pattern verification failed/);
+    expect(existsSync(join(dir, "images", "lab2.qcow2"))).toBe(true);
+  });
+
   it("a second run finds everything done and verifies it again", async () => {
     const first = await runLocal(buildImageClone(), plan(), "yes");
     const again = await runLocal(buildImageClone(), plan(), "yes", { stateDir: first.stateDir });

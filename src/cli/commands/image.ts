@@ -179,6 +179,10 @@ export function registerImage(program: Command, setExit: ExitSetter): void {
         takesRestart: true,
         lockImage: plan.base,
       });
+      if (outcome.status === "done" && !opts.json) {
+        const { cloneSummary } = await import("../clone-summary.js");
+        process.stdout.write((await cloneSummary(plan)) + "\n");
+      }
       setExit(exitCodeForRun(outcome));
     },
   );

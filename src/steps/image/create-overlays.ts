@@ -15,6 +15,7 @@ import { cloneTargets, type CloneOptions, type CloneTarget } from "../../plan/op
 import { failureText } from "../../hosts/failure-text.js";
 import { sayUndoKept, sayUndoOutcome } from "../../engine/undo-outcome.js";
 import { inUseSnippet, keptInUseOutcome } from "./in-use.js";
+import { overlayNotMadeHere, placedByThisJournal } from "./existing-clone.js";
 
 type OverlayState = "missing" | "ours" | "foreign";
 
@@ -124,9 +125,17 @@ export const createOverlaysStep = defineStep<CloneOptions, OverlaysPlan>({
     findings.push(...(await outDirFindings(host, ctx.plan, targets[0])));
     const missing: CloneTarget[] = [];
     const taken: CloneTarget[] = [];
+    const placedHere = placedByThisJournal(ctx.facts, ctx.plan);
+    const kept: CloneTarget[] = [];
+    const notMadeHere: CloneTarget[] = [];
     for (const t of targets) {
       const s = await overlayState(host, t, ctx.signal);
       if (s.state === "missing") missing.push(t);
+      if (s.state === "ours" && placedHere.has(t.path)) kept.push(t);
+      if (s.state === "ours" && !placedHere.has(t.path)) {
+        notMadeHere.push(t);
+        findings.push(await overlayNotMadeHere(host, t, ctx.signal));
+      }
       if (s.state === "foreign") {
         taken.push(t);
         findings.push(
@@ -147,14 +156,19 @@ export const createOverlaysStep = defineStep<CloneOptions, OverlaysPlan>({
       reason:
         taken.length > 0
           ? `names taken by other files: ${taken.map((t) => basename(t.path)).join(", ")} (not overlays of this base); move them away or choose another --name`
-          : missing.length === 0
-            ? leftovers.length === 0
-              ? `all ${targets.length} overlays exist`
-              : `all ${targets.length} overlays exist; ${leftovers.length} temporary name(s) a killed run left beside them to drop`
-            : undefined,
+          : notMadeHere.length > 0
+            ? `names taken by overlays of this base this run did not make: ${notMadeHere.map((t) => basename(t.path)).join(", ")}; move them away or choose another --start or --name`
+            : missing.length === 0
+              ? leftovers.length === 0
+                ? `all ${targets.length} overlays exist`
+                : `all ${targets.length} overlays exist; ${leftovers.length} temporary name(s) a killed run left beside them to drop`
+              : undefined,
       plan: { format, missing, tag: randomBytes(4).toString("hex"), leftoverLinks: leftovers },
       findings,
-      details: targets.map((t) => `${t.name}: ${t.path} → backing ${t.backingRef}`),
+      details: targets.map(
+        (t) =>
+          `${t.name}: ${t.path} → backing ${t.backingRef}${kept.includes(t) ? " (made by an earlier run of this command: kept as it is)" : ""}`,
+      ),
     };
   },
   commands: (plan) => [
@@ -214,6 +228,8 @@ export const createOverlaysStep = defineStep<CloneOptions, OverlaysPlan>({
             ? `${t.path} appeared after the check: it was not overwritten; move it away or choose another --name`
             : `putting ${t.path} in place failed (${failureText(placed)})`,
         );
+      // Recorded at once: after a kill, the undo may keep this clone (a VM wrote to it) and the next run finds it.
+      await ctx.facts.set(CLONE_FACTS.placed, [...(ctx.facts.get(CLONE_FACTS.placed) ?? []), t.path]);
       ctx.output("local", `created ${t.path} (backing ${t.backingRef})`);
       ctx.progress({
         bytesDone: 0,

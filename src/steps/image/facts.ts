@@ -33,4 +33,9 @@ export const CLONE_FACTS = {
    * journals, since a folder scan finds only the overlays beside the base.
    */
   overlays: defineFact("overlays", z.object({ base: z.string(), paths: z.array(z.string()) })),
+  /**
+   * Each clone this journal's runs put in place, recorded as soon as it is: a resumed run keeps its own clones
+   * (a killed run's undo keeps one a VM wrote to), while an overlay of the base it did not make blocks.
+   */
+  placed: defineFact("placed", z.array(z.string())),
 } as const;
