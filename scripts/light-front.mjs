@@ -1,5 +1,5 @@
 // The light front, dist/cli/light.cjs: the same program (src/cli/main.ts) as ONE CommonJS file, for the command
-// lines bin/mudanza.js sends it (help, --version, status; bin/light-front-argv.js says which). Every subcommand
+// lines bin/mudanza.js sends it (help, --version, status; lightFrontHandles in bin/mudanza.js says which). Every subcommand
 // is registered, so help and errors are the full program's, but the actions of commands it is never given are
 // left out: their dynamic imports become a module that throws. One file and no ES module loader: `--help` runs
 // about 30 million fewer instructions than the split ES module build (valgrind).
