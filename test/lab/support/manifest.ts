@@ -15,6 +15,8 @@ export interface Entry {
 
 export interface Manifest {
   entries: Map<string, Entry>;
+  /** Each entry's last status change (ctime, ms since the epoch): kept apart, as the two hosts' always differ. */
+  changedAtMs: Map<string, number>;
   /** Hard-link groups: sorted paths sharing one inode, joined by " = ". */
   linkGroups: Set<string>;
 }
@@ -30,7 +32,7 @@ export async function collectManifest(host: LabSsh, prune: string[], roots: stri
   const find = (tail: string) => `find ${sh`${roots}`} -xdev ${pruned}${tail}`;
   const script = [
     "echo '#entries'",
-    find(`-printf '%p\\t%y\\t%m\\t%U\\t%G\\t%s\\t%l\\t%i\\t%n\\n'`),
+    find(`-printf '%p\\t%y\\t%m\\t%U\\t%G\\t%s\\t%l\\t%i\\t%n\\t%C@\\n'`),
     "echo '#hashes'",
     find("-type f -print0") + " | xargs -0 -r md5sum",
     "echo '#xattrs'",
@@ -42,6 +44,7 @@ export async function collectManifest(host: LabSsh, prune: string[], roots: stri
 
 function parseManifest(out: string): Manifest {
   const entries = new Map<string, Entry>();
+  const changedAtMs = new Map<string, number>();
   const inodes = new Map<string, string[]>();
   let section = "";
   let xattrPath: string | undefined;
@@ -51,8 +54,9 @@ function parseManifest(out: string): Manifest {
       continue;
     }
     if (section === "#entries" && line) {
-      const [path, type, mode, uid, gid, size, link, inode, nlink] = line.split("\t");
+      const [path, type, mode, uid, gid, size, link, inode, nlink, ctime] = line.split("\t");
       if (!path || !type) continue;
+      changedAtMs.set(path, Number(ctime) * 1000);
       entries.set(path, { type, mode: mode!, uid: uid!, gid: gid!, size: type === "d" ? "" : size!, link: link ?? "" });
       if (type !== "d" && Number(nlink) > 1) inodes.set(inode!, [...(inodes.get(inode!) ?? []), path]);
     } else if (section === "#hashes" && line) {
@@ -68,7 +72,7 @@ function parseManifest(out: string): Manifest {
     }
   }
   const linkGroups = new Set([...inodes.values()].filter((g) => g.length > 1).map((g) => g.sort().join(" = ")));
-  return { entries, linkGroups };
+  return { entries, changedAtMs, linkGroups };
 }
 
 /** Paths of `source` missing or different on `target`, and target paths the source does not have. */
@@ -87,4 +91,25 @@ export function compareManifests(
   const extra = [...target.entries.keys()].filter((p) => !source.entries.has(p));
   const linkGroups = [...source.linkGroups].filter((g) => !target.linkGroups.has(g));
   return { missing, different, extra, linkGroups };
+}
+
+type Comparison = ReturnType<typeof compareManifests>;
+
+/**
+ * The comparison without the source's paths missing or different on the target that changed on the source after
+ * `sinceMs` (the freeze's start: the source runs on after the copy); those are listed in `afterCopy` instead.
+ */
+export function setApartChangedSince(
+  comparison: Comparison,
+  source: Pick<Manifest, "changedAtMs">,
+  sinceMs: number,
+): Comparison & { afterCopy: string[] } {
+  const pathOf = (different: string) => different.slice(0, different.indexOf(": {"));
+  const later = (path: string) => (source.changedAtMs.get(path) ?? 0) > sinceMs;
+  return {
+    ...comparison,
+    missing: comparison.missing.filter((p) => !later(p)),
+    different: comparison.different.filter((d) => !later(pathOf(d))),
+    afterCopy: [...comparison.missing, ...comparison.different.map(pathOf)].filter(later),
+  };
 }
