@@ -113,6 +113,18 @@ async function failedMigration(stateDir: string, plan: OvzPlan): Promise<Journal
   return journal;
 }
 
+/** The rollback's own journal, as the rollback command opens it beside the migration's. */
+const rollbackJournal = (stateDir: string, readOnly = false) =>
+  Journal.open({
+    stateDir,
+    migrationId: "rb",
+    fileStem: "rb",
+    kind: "rollback",
+    planPath: "plan.yaml",
+    planHash: "h",
+    readOnly,
+  });
+
 describe("mudanza rollback (scripted hosts, libvirt checkpoints)", () => {
   it("reverts the target, starts what was left stopped, and rewinds the journal so a re-run continues from the checkpoint", async () => {
     const plan = (await loadPlan(await planFile(true))).plan as OvzPlan;
@@ -125,14 +137,7 @@ describe("mudanza rollback (scripted hosts, libvirt checkpoints)", () => {
     target.on("true", {});
     source.on("systemctl start -- mariadb.service", {}, { mutates: true });
     const pipeline = rollbackToBeforeCopy(migration, plan);
-    const own = await Journal.open({
-      stateDir,
-      migrationId: "rb",
-      fileStem: "rb",
-      kind: "rollback",
-      planPath: "plan.yaml",
-      planHash: "h",
-    });
+    const own = await rollbackJournal(stateDir);
     const events: PipelineEvent[] = [];
     const outcome = await runPipeline({
       pipeline,
@@ -181,14 +186,7 @@ describe("mudanza rollback (scripted hosts, libvirt checkpoints)", () => {
     libvirt.on(/^virsh -c qemu:\/\/\/system snapshot-revert /, {}, { mutates: true });
     target.on("true", {});
     source.on("systemctl start -- mariadb.service", { code: 1, stderr: "Job failed" }, { mutates: true });
-    const own = await Journal.open({
-      stateDir,
-      migrationId: "rb",
-      fileStem: "rb",
-      kind: "rollback",
-      planPath: "plan.yaml",
-      planHash: "h",
-    });
+    const own = await rollbackJournal(stateDir);
     const outcome = await runPipeline({
       pipeline: rollbackToBeforeCopy(migration, plan),
       plan,
@@ -214,14 +212,7 @@ describe("mudanza rollback (scripted hosts, libvirt checkpoints)", () => {
     const plan = (await loadPlan(await planFile(true))).plan as OvzPlan;
     const stateDir = await tempDir("mudanza-rollback-state-");
     const migration = await failedMigration(stateDir, plan);
-    const own = await Journal.open({
-      stateDir,
-      migrationId: "rb",
-      fileStem: "rb",
-      kind: "rollback",
-      planPath: "plan.yaml",
-      planHash: "h",
-    });
+    const own = await rollbackJournal(stateDir);
     const target = await loadScriptedHost(`${HOSTS}/debian-12-kvm-target`, "target");
     const outcome = await runPipeline({
       pipeline: rollbackToBeforeCopy(migration, plan),
@@ -256,15 +247,7 @@ describe("mudanza rollback (scripted hosts, libvirt checkpoints)", () => {
       "target-checkpoints": libvirt,
     };
     const pipeline = rollbackToBeforeCopy(migration, plan);
-    const own = await Journal.open({
-      stateDir,
-      migrationId: "rb",
-      fileStem: "rb",
-      kind: "rollback",
-      planPath: "plan.yaml",
-      planHash: "h",
-      readOnly: true,
-    });
+    const own = await rollbackJournal(stateDir, true);
     const dryRun = async () => {
       const outcome = await runPipeline({ pipeline, plan, hosts, journal: own, mode: "dry-run", sink: () => {} });
       // what drive-pipeline gives the report of a plan with a checkpoints section
