@@ -35,6 +35,20 @@ function overlayCommands(listed: Array<{ command: string }> | undefined, names: 
   ];
 }
 
+/** lab1 is in place when lab2 cannot be made; a VM has written to lab1 by the time the undo runs. */
+function hostWhereLab1IsWrittenThenLab2Fails(lab1: string) {
+  const local = new LocalHost("local");
+  return delegatingHost(local, {
+    exec: async (command, options) => {
+      if (!(command.startsWith("qemu-img create ") && command.endsWith("lab2.qcow2")))
+        return local.exec(command, options);
+      await new Promise((done) => setTimeout(done, 20)); // a later mtime, whatever the clock's step
+      execFileSync("qemu-io", ["-c", "write -P 0x66 0 64k", lab1]);
+      return { code: 1, stdout: "", stderr: "qemu-img: No space left on device\n" };
+    },
+  });
+}
+
 describe("image clone on real qcow2 files", () => {
   it("makes overlays that read the base and write only to themselves; the base becomes read-only", async () => {
     const sumBefore = execFileSync("sha256sum", [base], { encoding: "utf8" }).split(" ")[0];
@@ -132,17 +146,7 @@ describe("image clone on real qcow2 files", () => {
 
   it("a run resumed after a failure keeps the clone it made that a VM wrote to, and makes the rest", async () => {
     const lab1 = join(dir, "images", "lab1.qcow2");
-    const local = new LocalHost("local");
-    // lab1 is in place when lab2 cannot be made; a VM has written to lab1 by the time the undo runs
-    const host = delegatingHost(local, {
-      exec: async (command, options) => {
-        if (!(command.startsWith("qemu-img create ") && command.endsWith("lab2.qcow2")))
-          return local.exec(command, options);
-        await new Promise((done) => setTimeout(done, 20)); // a later mtime, whatever the clock's step
-        execFileSync("qemu-io", ["-c", "write -P 0x66 0 64k", lab1]);
-        return { code: 1, stdout: "", stderr: "qemu-img: No space left on device\n" };
-      },
-    });
+    const host = hostWhereLab1IsWrittenThenLab2Fails(lab1);
     const failed = await runLocal(buildImageClone(), plan(), "yes", { host });
     expect(failed.outcome.status).toBe("failed");
     const dry = await runLocal(buildImageClone(), plan(), "dry-run", { stateDir: failed.stateDir });
@@ -240,17 +244,7 @@ describe("image clone on real qcow2 files", () => {
   it("a failed run whose first clone a VM wrote to keeps that clone, and its base stays read-only under it", async () => {
     await chmod(base, 0o640);
     const lab1 = join(dir, "images", "lab1.qcow2");
-    const local = new LocalHost("local");
-    // lab1 is in place when lab2 cannot be made; a VM has written to lab1 by the time the undo runs
-    const host = delegatingHost(local, {
-      exec: async (command, options) => {
-        if (!(command.startsWith("qemu-img create ") && command.endsWith("lab2.qcow2")))
-          return local.exec(command, options);
-        await new Promise((done) => setTimeout(done, 20)); // a later mtime, whatever the clock's step
-        execFileSync("qemu-io", ["-c", "write -P 0x66 0 64k", lab1]);
-        return { code: 1, stdout: "", stderr: "qemu-img: No space left on device\n" };
-      },
-    });
+    const host = hostWhereLab1IsWrittenThenLab2Fails(lab1);
     const { outcome, events } = await runLocal(buildImageClone(), plan(), "yes", { host });
     expect(outcome.status).toBe("failed");
     expect(existsSync(lab1)).toBe(true);
