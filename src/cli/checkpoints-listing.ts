@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { documentJsonSchema } from "../report/document-json-schema.js";
 
 /** Raised when a field of `checkpoints PLAN --format json` changes meaning or goes away (adding one does not). */
 export const CHECKPOINTS_LISTING_VERSION = 1;
@@ -51,8 +52,5 @@ export type CheckpointsListing = z.infer<typeof checkpointsListingSchema>;
 
 /** The JSON Schema of `checkpoints PLAN --format json`, as `mudanza schema checkpoints` prints it. */
 export function checkpointsJsonSchema(): Record<string, unknown> {
-  return {
-    ...z.toJSONSchema(checkpointsListingSchema, { target: "draft-7" }),
-    title: "mudanza checkpoints (checkpoints PLAN --format json)",
-  };
+  return documentJsonSchema(checkpointsListingSchema, "mudanza checkpoints (checkpoints PLAN --format json)");
 }

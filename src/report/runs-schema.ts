@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { STANDING_STATUSES } from "./run-standing.js";
 import { RUNS_DOCUMENT_VERSION } from "./runs-document.js";
+import { documentJsonSchema } from "./document-json-schema.js";
 
 /** The words of a run's state, as `runs` and `status` say it (runState in runs-list.ts). */
 export const RUN_STATES =
@@ -60,8 +61,8 @@ export type RunsDocument = z.infer<typeof runsDocumentSchema>;
 
 /** The JSON Schema of `runs --format json`, as `mudanza schema runs` prints it. */
 export function runsJsonSchema(): Record<string, unknown> {
-  return {
-    ...z.toJSONSchema(runsDocumentSchema, { target: "draft-7" }),
-    title: "mudanza runs (runs --format json, and status --format json without a plan or ID)",
-  };
+  return documentJsonSchema(
+    runsDocumentSchema,
+    "mudanza runs (runs --format json, and status --format json without a plan or ID)",
+  );
 }

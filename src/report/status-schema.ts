@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { journalSchema } from "../journal/journal.js";
 import { RUN_STATES } from "./runs-schema.js";
+import { documentJsonSchema } from "./document-json-schema.js";
 
 /** `mudanza status PLAN-OR-ID --format json`: the journal, and the run's state as `runs` says it. */
 export const statusDocumentSchema = journalSchema.extend({
@@ -13,8 +14,8 @@ export type StatusDocument = z.infer<typeof statusDocumentSchema>;
 
 /** The JSON Schema of `status PLAN --format json`, as `mudanza schema status` prints it. */
 export function statusJsonSchema(): Record<string, unknown> {
-  return {
-    ...z.toJSONSchema(statusDocumentSchema, { target: "draft-7" }),
-    title: "mudanza status (status PLAN-OR-ID --format json: the journal and the run's state)",
-  };
+  return documentJsonSchema(
+    statusDocumentSchema,
+    "mudanza status (status PLAN-OR-ID --format json: the journal and the run's state)",
+  );
 }

@@ -13,6 +13,7 @@ import {
 } from "./doctor-facts.js";
 import { DOCTOR_FINDING_IDS } from "./doctor-findings.js";
 import { ksmLines, libvirtLines, memoryLines, virtualizationLines } from "./doctor-lines.js";
+import { documentJsonSchema } from "../../report/document-json-schema.js";
 
 /** Raised when a field of `host doctor --format json` changes meaning or goes away (adding one does not). */
 export const DOCTOR_REPORT_VERSION = 1;
@@ -77,8 +78,5 @@ export function renderDoctorReport(report: DoctorReport): string {
 
 /** The JSON Schema of `host doctor --format json`, as `mudanza schema host-doctor` prints it. */
 export function doctorReportJsonSchema(): Record<string, unknown> {
-  return {
-    ...z.toJSONSchema(doctorReportSchema, { target: "draft-7" }),
-    title: "mudanza host doctor report (host doctor --format json)",
-  };
+  return documentJsonSchema(doctorReportSchema, "mudanza host doctor report (host doctor --format json)");
 }

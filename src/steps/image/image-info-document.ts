@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { documentJsonSchema } from "../../report/document-json-schema.js";
 
 /** Raised when a field of `image info --format json` changes meaning or goes away (adding one does not). */
 export const IMAGE_INFO_VERSION = 1;
@@ -34,8 +35,5 @@ export function imageInfoDocument(chainFact: unknown): ImageInfoDocument | null 
 
 /** The JSON Schema of `image info --format json`, as `mudanza schema image-info` prints it. */
 export function imageInfoJsonSchema(): Record<string, unknown> {
-  return {
-    ...z.toJSONSchema(imageInfoSchema, { target: "draft-7" }),
-    title: "mudanza image info (image info --format json)",
-  };
+  return documentJsonSchema(imageInfoSchema, "mudanza image info (image info --format json)");
 }
