@@ -171,13 +171,12 @@ export async function drivePipeline<Plan>(options: DriveOptions<Plan>): Promise<
       reportListsBlockers: options.reportListsBlockers ?? options.printDryRunReport === false,
       abort: (s: "SIGINT" | "SIGTERM", key?: string) => controller.abort(new InterruptedError(s, key)),
     };
+    const onTui = pickRenderer(choice) === "tui";
     // --debug: on stderr, or in a file beside the journal while the TUI owns the terminal.
     if (diagnostics().debug)
-      trace = await openDebugTrace(
-        pickRenderer(choice) === "tui" ? journal.path.replace(/\.journal\.json$/, ".debug.log") : null,
-      );
+      trace = await openDebugTrace(onTui ? journal.path.replace(/\.journal\.json$/, ".debug.log") : null);
     renderer = guardRenderer(await createRenderer(choice), complain);
-    const plainFace = mode === "yes" && pickRenderer(choice) !== "tui";
+    const plainFace = mode === "yes" && !onTui;
     const face = renderer;
     try {
       await options.connect(hosts, journal.snapshot.facts, controller.signal);
